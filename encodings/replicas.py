@@ -1,0 +1,95 @@
+"""Reachable replica counts of a workload: ``spec.replicas``, the HPA range, a disabled HPA.
+
+SEMANTICS §3: at rest an autoscaled workload runs between minReplicas and maxReplicas; a
+target scaled to ``replicas: 0`` while minReplicas ≥ 1 disables the HPA (it stays at 0).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from cnverify.errors import Span
+from cnverify.model import (CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, Pod, ReplicaSet,
+                            Resource, StatefulSet)
+from cnverify.model.base import group_of
+from cnverify.snapshot import Snapshot
+
+SCALE_TARGET_GROUPS = {"Deployment": "apps", "StatefulSet": "apps", "ReplicaSet": "apps"}
+
+
+@dataclass
+class ReplicaRange:
+    """The replica counts a workload can run: ``low..high`` (``high`` None = unbounded), with reasons.
+
+    ``why`` holds ``(sentence, span)`` pairs suitable for proof-chain steps.  ``unknown`` is set
+    when the count depends on the cluster (DaemonSet: one pod per eligible node).
+    """
+
+    workload: Resource
+    low: int
+    high: int | None
+    why: list[tuple[str, Span]] = field(default_factory=list)
+    hpa: HorizontalPodAutoscaler | None = None
+    unknown: str | None = None
+
+    def contains(self, n: int) -> bool:
+        return self.low <= n and (self.high is None or n <= self.high)
+
+    def constraint(self, var: z3.ArithRef) -> z3.BoolRef:
+        """``var`` ranges over this workload's reachable counts."""
+        if self.high is None:
+            return var >= self.low
+        return z3.And(var >= self.low, var <= self.high)
+
+
+def hpas_for(snap: Snapshot, workload: Resource) -> list[HorizontalPodAutoscaler]:
+    """HPAs in the workload's namespace whose scaleTargetRef names it (kind, name, API group)."""
+    out = []
+    for hpa in snap.in_namespace(HorizontalPodAutoscaler, workload.namespace):
+        ref = hpa.spec.scale_target_ref
+        if ref.kind != workload.KIND or ref.name != workload.name:
+            continue
+        if ref.api_version and group_of(ref.api_version) not in (workload.GROUP, "extensions"):
+            continue
+        out.append(hpa)
+    return out
+
+
+def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
+    """The reachable replica counts of ``workload`` (see module docstring)."""
+    if isinstance(workload, Pod):
+        return ReplicaRange(workload, 1, 1, [("a bare Pod runs exactly one replica", workload.at("kind"))])
+    if isinstance(workload, DaemonSet):
+        return ReplicaRange(workload, 0, None, [("a DaemonSet runs one pod per eligible node", workload.at("kind"))],
+                            unknown="a DaemonSet's pod count depends on the cluster's nodes")
+    if isinstance(workload, (Job, CronJob)):
+        spec = workload.spec.job_template.spec if isinstance(workload, CronJob) else workload.spec
+        par = 1 if spec.parallelism is None else spec.parallelism
+        where = spec.at("parallelism")
+        why = [(f"the job runs up to {par} pod{'s' * (par != 1)} at once (parallelism"
+                f"{' default' if spec.parallelism is None else ''})", where)]
+        if isinstance(workload, CronJob):
+            return ReplicaRange(workload, 0, None, why, unknown="overlapping CronJob runs depend on the schedule")
+        return ReplicaRange(workload, 0, par, why)
+    assert isinstance(workload, (Deployment, StatefulSet, ReplicaSet)), type(workload)
+    spec = workload.spec
+    declared = 1 if spec.replicas is None else spec.replicas
+    r_at = spec.at("replicas")
+    r_says = f"spec.replicas is {declared}" + (" (default)" if spec.replicas is None else "")
+    hpas = hpas_for(snap, workload)
+    if not hpas:
+        return ReplicaRange(workload, declared, declared, [(r_says + " and no HPA scales it", r_at)])
+    lows = [h.min_replicas for h in hpas]
+    highs = [h.spec.max_replicas for h in hpas]
+    hpa = hpas[0]
+    if spec.replicas == 0 and min(lows) >= 1:
+        return ReplicaRange(workload, 0, 0, [
+            ("spec.replicas is 0", r_at),
+            (f"HPA {hpa.name} is disabled while its target runs 0 replicas (minReplicas ≥ 1)", hpa.at("spec"))],
+            hpa=hpa)
+    why = [(f"HPA {h.name} scales it between {h.min_replicas} and {h.spec.max_replicas}",
+            h.spec.at("maxReplicas")) for h in hpas]
+    if any(x is None for x in highs):
+        return ReplicaRange(workload, min(lows), None, why, hpa=hpa, unknown="an HPA has no maxReplicas")
+    return ReplicaRange(workload, min(lows), max(h for h in highs if h is not None), why, hpa=hpa)

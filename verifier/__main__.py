@@ -1,0 +1,4 @@
+"""``python -m cnverify``."""
+from cnverify.cli import main
+
+main()

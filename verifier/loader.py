@@ -1,0 +1,131 @@
+"""Reading inputs: files, directories, stdin; splitting lists and Envoy bootstraps into objects."""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from cnverify.errors import InputError, Span, UsageError
+from cnverify.source import Document, Path, compose, decode
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+ENVOY_ROUTE_API = "envoy.config.route.v3"
+ENVOY_CLUSTER_API = "envoy.config.cluster.v3"
+HCM_NAMES = ("envoy.filters.network.http_connection_manager", "envoy.http_connection_manager")
+
+
+@dataclass(slots=True)
+class RawObject:
+    """One object inside a document: its data and where it sits (``path`` inside ``doc``)."""
+
+    doc: Document
+    path: Path
+    data: Any
+    api_version: str = ""
+    kind: str = ""
+
+
+@dataclass
+class LoadResult:
+    objects: list[RawObject] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    unrecognized: int = 0  # documents that are neither objects nor Envoy configs
+
+
+def iter_files(paths: Iterable[str]) -> Iterator[str]:
+    """Expand directories recursively (sorted, hidden folders skipped); ``-`` stays as is."""
+    for p in paths:
+        if p == "-":
+            yield p
+        elif os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if f.endswith(EXTENSIONS):
+                        yield os.path.join(root, f)
+        elif os.path.exists(p):
+            yield p
+        else:
+            raise UsageError(f"no such file or directory: {p}")
+
+
+def load(paths: Iterable[str], stdin: TextIO | None = None) -> LoadResult:
+    """Compose every input and split it into raw objects; problems become located errors."""
+    result = LoadResult()
+    for path in iter_files(paths):
+        if path == "-":
+            name, text, err = "<stdin>", (stdin or sys.stdin).read(), None
+        else:
+            name = path
+            try:
+                with open(path, "rb") as fh:
+                    text, err = decode(fh.read(), name)
+            except OSError as exc:
+                text, err = None, InputError(Span(name, 1, 1), f"cannot read file: {exc.strerror}")
+        count = 0
+        if err is not None:
+            result.errors.append(err)
+        elif text is not None:
+            for item in compose(text, name):
+                if isinstance(item, InputError):
+                    result.errors.append(item)
+                    continue
+                count += 1
+                before = len(result.objects)
+                _split(item, item.data, (), result)
+                if len(result.objects) == before:
+                    result.unrecognized += 1
+        result.inputs.append({"file": name, "documents": count})
+    return result
+
+
+def _split(doc: Document, data: Any, path: Path, out: LoadResult) -> None:
+    if not isinstance(data, dict):
+        return
+    kind, api = data.get("kind"), data.get("apiVersion")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
+        for i, item in enumerate(data["items"]):
+            _split(doc, item, path + ("items", i), out)
+        return
+    if isinstance(kind, str) and isinstance(api, str):
+        out.objects.append(RawObject(doc, path, data, api, kind))
+        return
+    if isinstance(data.get("static_resources"), dict):
+        _split_envoy_bootstrap(doc, data["static_resources"], path + ("static_resources",), out)
+    elif isinstance(data.get("resources"), list):  # xDS resource files (RDS / CDS)
+        for i, res in enumerate(data["resources"]):
+            if isinstance(res, dict):
+                t = str(res.get("@type", ""))
+                if t.endswith(".RouteConfiguration"):
+                    out.objects.append(RawObject(doc, path + ("resources", i), res, ENVOY_ROUTE_API, "RouteConfiguration"))
+                elif t.endswith(".Cluster"):
+                    out.objects.append(RawObject(doc, path + ("resources", i), res, ENVOY_CLUSTER_API, "Cluster"))
+
+
+def _split_envoy_bootstrap(doc: Document, static: dict[str, Any], path: Path, out: LoadResult) -> None:
+    for li, listener in enumerate(_list(static.get("listeners"))):
+        lname = listener.get("name") or f"listener-{li}" if isinstance(listener, dict) else f"listener-{li}"
+        for ci, chain in enumerate(_list(listener.get("filter_chains") if isinstance(listener, dict) else None)):
+            for fi, flt in enumerate(_list(chain.get("filters") if isinstance(chain, dict) else None)):
+                if not isinstance(flt, dict):
+                    continue
+                cfg_key = "typed_config" if "typed_config" in flt else "config"
+                cfg = flt.get(cfg_key)
+                is_hcm = flt.get("name") in HCM_NAMES or str((cfg or {}).get("@type", "")).endswith(
+                    "HttpConnectionManager") if isinstance(cfg, dict) else False
+                if is_hcm and isinstance(cfg, dict) and isinstance(cfg.get("route_config"), dict):
+                    rc = cfg["route_config"]
+                    rpath = path + ("listeners", li, "filter_chains", ci, "filters", fi, cfg_key, "route_config")
+                    if not rc.get("name"):
+                        rc = {**rc, "name": f"{lname}/{ci}/{fi}"}
+                    out.objects.append(RawObject(doc, rpath, rc, ENVOY_ROUTE_API, "RouteConfiguration"))
+    for ci, cluster in enumerate(_list(static.get("clusters"))):
+        if isinstance(cluster, dict):
+            out.objects.append(RawObject(doc, path + ("clusters", ci), cluster, ENVOY_CLUSTER_API, "Cluster"))
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

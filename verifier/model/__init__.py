@@ -1,0 +1,29 @@
+"""The typed model: one module per API family; every module registers its kinds on import."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from cnverify.model.base import KIND_MODELS, Node, ObjectMeta, Resource, group_of, register_kind
+
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    if _info.name not in ("base", "types"):
+        importlib.import_module(f"{__name__}.{_info.name}")
+
+from cnverify.model.apps import (  # noqa: E402
+    WORKLOAD_KINDS, CronJob, DaemonSet, Deployment, Job, LabelSelector, ReplicaSet, StatefulSet, Workload)
+from cnverify.model.autoscaling import HorizontalPodAutoscaler  # noqa: E402
+from cnverify.model.core import (  # noqa: E402
+    Container, LimitRange, Namespace, Pod, PodSpec, PodTemplateSpec, ResourceQuota, Service)
+from cnverify.model.envoy import Cluster, RouteConfiguration  # noqa: E402
+from cnverify.model.istio import DestinationRule, IstioGateway, ServiceEntry, VirtualService  # noqa: E402
+from cnverify.model.knative import KnativeService  # noqa: E402
+from cnverify.model.policy import PodDisruptionBudget  # noqa: E402
+
+__all__ = [
+    "KIND_MODELS", "Node", "ObjectMeta", "Resource", "group_of", "register_kind", "WORKLOAD_KINDS",
+    "CronJob", "DaemonSet", "Deployment", "Job", "LabelSelector", "ReplicaSet", "StatefulSet", "Workload",
+    "HorizontalPodAutoscaler", "Container", "LimitRange", "Namespace", "Pod", "PodSpec", "PodTemplateSpec",
+    "ResourceQuota", "Service", "Cluster", "RouteConfiguration", "DestinationRule", "IstioGateway",
+    "ServiceEntry", "VirtualService", "KnativeService", "PodDisruptionBudget",
+]

@@ -1,0 +1,116 @@
+"""Workload controllers (apps/v1, batch/v1) with their pod templates."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
+from cnverify.model.core import Pod, PodTemplateSpec
+from cnverify.model.types import IntOrString
+
+
+class LabelSelectorRequirement(Node):
+    key: str
+    operator: str
+    values: list[str] | None = None
+
+
+class LabelSelector(Node):
+    match_labels: dict[str, str] | None = None
+    match_expressions: list[LabelSelectorRequirement] | None = None
+
+
+class RollingUpdate(Node):
+    max_surge: IntOrString | None = None
+    max_unavailable: IntOrString | None = None
+
+
+class DeploymentStrategy(Node):
+    type: str = "RollingUpdate"
+    rolling_update: RollingUpdate | None = None
+
+
+class WorkloadSpec(Node):
+    replicas: int | None = None
+    selector: LabelSelector | None = None
+    template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
+
+
+class DeploymentSpec(WorkloadSpec):
+    strategy: DeploymentStrategy | None = None
+
+
+class Workload(Resource):
+    """A controller that owns pods built from ``template`` (``TEMPLATE_PATH`` in the manifest)."""
+
+    TEMPLATE_PATH: ClassVar[tuple[str, ...]] = ("spec", "template")
+    SCALABLE: ClassVar[bool] = True
+
+    @property
+    def template(self) -> PodTemplateSpec:
+        return self.spec.template  # type: ignore[attr-defined]
+
+    @property
+    def selector(self) -> LabelSelector | None:
+        return getattr(self.spec, "selector", None)
+
+
+@register_kind("apps", "Deployment", aliases=("extensions",))
+class Deployment(Workload):
+    spec: DeploymentSpec = Field(default_factory=DeploymentSpec)
+
+
+@register_kind("apps", "StatefulSet")
+class StatefulSet(Workload):
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+@register_kind("apps", "ReplicaSet", aliases=("extensions",))
+class ReplicaSet(Workload):
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+@register_kind("apps", "DaemonSet", aliases=("extensions",))
+class DaemonSet(Workload):
+    SCALABLE = False
+    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+
+
+class JobSpec(WorkloadSpec):
+    parallelism: int | None = None
+    completions: int | None = None
+
+
+@register_kind("batch", "Job")
+class Job(Workload):
+    SCALABLE = False
+    spec: JobSpec = Field(default_factory=JobSpec)
+
+
+class JobTemplateSpec(Node):
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: JobSpec = Field(default_factory=JobSpec)
+
+
+class CronJobSpec(Node):
+    schedule: str = ""
+    job_template: JobTemplateSpec = Field(default_factory=JobTemplateSpec)
+
+
+@register_kind("batch", "CronJob")
+class CronJob(Workload):
+    TEMPLATE_PATH = ("spec", "jobTemplate", "spec", "template")
+    SCALABLE = False
+    spec: CronJobSpec = Field(default_factory=CronJobSpec)
+
+    @property
+    def template(self) -> PodTemplateSpec:
+        return self.spec.job_template.spec.template
+
+    @property
+    def selector(self) -> LabelSelector | None:
+        return self.spec.job_template.spec.selector
+
+
+WORKLOAD_KINDS: tuple[type[Resource], ...] = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod)

@@ -1,0 +1,134 @@
+"""Base classes of the typed model: every node knows its document and field path."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic.alias_generators import to_camel
+
+from cnverify.errors import Span
+from cnverify.source import Document, Path, format_path
+
+
+class Node(BaseModel):
+    """A typed manifest node that can point back to its source (``node.at("field")``)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, strict=True,
+                              alias_generator=to_camel, arbitrary_types_allowed=True)
+    _doc: Document | None = PrivateAttr(default=None)
+    _path: Path = PrivateAttr(default=())
+
+    def bind(self, doc: Document, path: Path) -> None:
+        """Record the document and path of this node and, recursively, of its children."""
+        self._doc, self._path = doc, path
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            key = info.alias or name
+            _bind_value(value, doc, path + (key,))
+
+    @property
+    def field_path(self) -> Path:
+        """The path of this node inside its document, e.g. ``("spec", "http", 1)``."""
+        return self._path
+
+    @property
+    def path_str(self) -> str:
+        return format_path(self._path)
+
+    @property
+    def doc(self) -> Document | None:
+        return self._doc
+
+    def at(self, *fields: str | int) -> Span:
+        """Span of a sub-field (by its manifest key) or, if absent, of the nearest ancestor."""
+        if self._doc is None:
+            return Span("<unknown>", 1, 1)
+        return self._doc.span(self._path + tuple(fields))
+
+
+def _bind_value(value: Any, doc: Document, path: Path) -> None:
+    if isinstance(value, Node):
+        value.bind(doc, path)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, Node):
+                item.bind(doc, path + (i,))
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            if isinstance(item, Node):
+                item.bind(doc, path + (k,))
+
+
+class ObjectMeta(Node):
+    name: str = ""
+    generate_name: str | None = None
+    namespace: str | None = None
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+    creation_timestamp: Any = None
+
+
+class Resource(Node):
+    """A top-level object. ``GROUP``/``KIND`` identify the model; subclasses register themselves."""
+
+    GROUP: ClassVar[str] = ""
+    KIND: ClassVar[str] = ""
+    NAMESPACED: ClassVar[bool] = True
+    api_version: str = ""
+    kind: str = ""
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name or self.metadata.generate_name or ""
+
+    @property
+    def namespace(self) -> str:
+        """The namespace; objects without one share ``default`` (as kubectl applies them)."""
+        return self.metadata.namespace or "default" if self.NAMESPACED else ""
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.metadata.labels or {}
+
+    @property
+    def annotations(self) -> dict[str, str]:
+        return self.metadata.annotations or {}
+
+    @property
+    def ref(self) -> str:
+        """``Kind/namespace/name`` (``Kind/name`` for cluster-scoped objects)."""
+        if self.NAMESPACED:
+            return f"{self.KIND}/{self.namespace}/{self.name}"
+        return f"{self.KIND}/{self.name}"
+
+    def subject(self, path: str | None = None) -> dict[str, Any]:
+        """The JSON ``subject`` of a finding on this resource."""
+        out: dict[str, Any] = {"apiVersion": self.api_version, "kind": self.kind or self.KIND,
+                               "namespace": self.namespace if self.NAMESPACED else None,
+                               "name": self.name}
+        if path:
+            out["path"] = path
+        return out
+
+
+R = TypeVar("R", bound=type[Resource])
+KIND_MODELS: dict[tuple[str, str], type[Resource]] = {}
+
+
+def register_kind(group: str, kind: str, *, aliases: tuple[str, ...] = ()) -> Callable[[R], R]:
+    """Class decorator: documents with apiVersion group ``group`` and ``kind`` load as this model."""
+
+    def deco(cls: R) -> R:
+        cls.GROUP, cls.KIND = group, kind
+        for g in (group, *aliases):
+            KIND_MODELS[(g, kind)] = cls
+        return cls
+
+    return deco
+
+
+def group_of(api_version: str) -> str:
+    """``apps/v1`` → ``apps``; ``v1`` → ``""``."""
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""

@@ -1,0 +1,138 @@
+"""Core API (v1): Pod, Service, ResourceQuota, LimitRange, Namespace and pod specs."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
+from cnverify.model.types import IntOrString, ResourceList
+
+
+class ContainerPort(Node):
+    name: str | None = None
+    container_port: int
+    protocol: str = "TCP"
+
+
+class ResourceRequirements(Node):
+    requests: ResourceList | None = None
+    limits: ResourceList | None = None
+
+
+class PortAction(Node):
+    """The port part of an httpGet / tcpSocket / grpc probe handler."""
+
+    port: IntOrString | None = None
+
+
+class Probe(Node):
+    http_get: PortAction | None = None
+    tcp_socket: PortAction | None = None
+    grpc: PortAction | None = None
+
+
+class Container(Node):
+    name: str = ""
+    image: str | None = None
+    ports: list[ContainerPort] | None = None
+    resources: ResourceRequirements | None = None
+    liveness_probe: Probe | None = None
+    readiness_probe: Probe | None = None
+    startup_probe: Probe | None = None
+    restart_policy: str | None = None  # "Always" on an init container = sidecar
+
+    @property
+    def requests(self) -> dict[str, Any]:
+        return (self.resources.requests if self.resources else None) or {}
+
+    @property
+    def limits(self) -> dict[str, Any]:
+        return (self.resources.limits if self.resources else None) or {}
+
+
+class PodSpec(Node):
+    containers: list[Container] = Field(default_factory=list)
+    init_containers: list[Container] | None = None
+    overhead: ResourceList | None = None
+
+    def all_containers(self) -> list[tuple[str, int, Container]]:
+        """``(field, index, container)`` for init containers then app containers."""
+        out = [("initContainers", i, c) for i, c in enumerate(self.init_containers or [])]
+        out += [("containers", i, c) for i, c in enumerate(self.containers)]
+        return out
+
+
+class PodTemplateSpec(Node):
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: PodSpec = Field(default_factory=PodSpec)
+
+
+@register_kind("", "Pod")
+class Pod(Resource):
+    spec: PodSpec = Field(default_factory=PodSpec)
+
+
+class ServicePort(Node):
+    name: str | None = None
+    port: int
+    target_port: IntOrString | None = None
+    protocol: str = "TCP"
+    node_port: int | None = None
+
+
+class ServiceSpec(Node):
+    selector: dict[str, str] | None = None
+    ports: list[ServicePort] | None = None
+    type: str = "ClusterIP"
+    external_name: str | None = None
+    cluster_ip: str | None = Field(default=None, alias="clusterIP")
+
+
+@register_kind("", "Service")
+class Service(Resource):
+    spec: ServiceSpec = Field(default_factory=ServiceSpec)
+
+
+class ScopedResourceSelectorRequirement(Node):
+    scope_name: str
+    operator: str
+    values: list[str] | None = None
+
+
+class ScopeSelector(Node):
+    match_expressions: list[ScopedResourceSelectorRequirement] | None = None
+
+
+class ResourceQuotaSpec(Node):
+    hard: ResourceList | None = None
+    scopes: list[str] | None = None
+    scope_selector: ScopeSelector | None = None
+
+
+@register_kind("", "ResourceQuota")
+class ResourceQuota(Resource):
+    spec: ResourceQuotaSpec = Field(default_factory=ResourceQuotaSpec)
+
+
+class LimitRangeItem(Node):
+    type: str
+    max: ResourceList | None = None
+    min: ResourceList | None = None
+    default: ResourceList | None = None
+    default_request: ResourceList | None = None
+    max_limit_request_ratio: ResourceList | None = None
+
+
+class LimitRangeSpec(Node):
+    limits: list[LimitRangeItem] = Field(default_factory=list)
+
+
+@register_kind("", "LimitRange")
+class LimitRange(Resource):
+    spec: LimitRangeSpec = Field(default_factory=LimitRangeSpec)
+
+
+@register_kind("", "Namespace")
+class Namespace(Resource):
+    NAMESPACED = False

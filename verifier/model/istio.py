@@ -1,0 +1,136 @@
+"""Istio networking: VirtualService, DestinationRule, Gateway, ServiceEntry."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from cnverify.model.base import Node, Resource, register_kind
+
+ISTIO = "networking.istio.io"
+
+
+class StringMatch(Node):
+    """Istio StringMatch: one of exact / prefix / regex (an empty object means 'present')."""
+
+    exact: str | None = None
+    prefix: str | None = None
+    regex: str | None = None
+
+
+class HTTPMatchRequest(Node):
+    name: str | None = None
+    uri: StringMatch | None = None
+    scheme: StringMatch | None = None
+    method: StringMatch | None = None
+    authority: StringMatch | None = None
+    headers: dict[str, StringMatch] | None = None
+    without_headers: dict[str, StringMatch] | None = None
+    query_params: dict[str, StringMatch] | None = None
+    ignore_uri_case: bool | None = None
+    port: int | None = None
+    source_labels: dict[str, str] | None = None
+    source_namespace: str | None = None
+    gateways: list[str] | None = None
+
+
+class PortSelector(Node):
+    number: int | None = None
+
+
+class Destination(Node):
+    host: str = ""
+    subset: str | None = None
+    port: PortSelector | None = None
+
+
+class HTTPRouteDestination(Node):
+    destination: Destination = Field(default_factory=Destination)
+    weight: int | None = None
+
+
+class Delegate(Node):
+    name: str = ""
+    namespace: str | None = None
+
+
+class HTTPRoute(Node):
+    name: str | None = None
+    match: list[HTTPMatchRequest] | None = None
+    route: list[HTTPRouteDestination] | None = None
+    redirect: dict[str, Any] | None = None
+    direct_response: dict[str, Any] | None = None
+    delegate: Delegate | None = None
+    mirror: Destination | None = None
+
+
+class L4Route(Node):
+    """A tcp / tls route: only its destinations matter to the properties."""
+
+    match: list[dict[str, Any]] | None = None
+    route: list[HTTPRouteDestination] | None = None
+
+
+class VirtualServiceSpec(Node):
+    hosts: list[str] | None = None
+    gateways: list[str] | None = None
+    http: list[HTTPRoute] | None = None
+    tcp: list[L4Route] | None = None
+    tls: list[L4Route] | None = None
+    export_to: list[str] | None = None
+
+
+@register_kind(ISTIO, "VirtualService")
+class VirtualService(Resource):
+    spec: VirtualServiceSpec = Field(default_factory=VirtualServiceSpec)
+
+
+class Subset(Node):
+    name: str = ""
+    labels: dict[str, str] | None = None
+
+
+class DestinationRuleSpec(Node):
+    host: str = ""
+    subsets: list[Subset] | None = None
+    export_to: list[str] | None = None
+
+
+@register_kind(ISTIO, "DestinationRule")
+class DestinationRule(Resource):
+    spec: DestinationRuleSpec = Field(default_factory=DestinationRuleSpec)
+
+
+class ServerPort(Node):
+    number: int | None = None
+    name: str | None = None
+    protocol: str | None = None
+
+
+class Server(Node):
+    port: ServerPort | None = None
+    hosts: list[str] = Field(default_factory=list)
+    name: str | None = None
+
+
+class GatewaySpec(Node):
+    selector: dict[str, str] | None = None
+    servers: list[Server] | None = None
+
+
+@register_kind(ISTIO, "Gateway")
+class IstioGateway(Resource):
+    spec: GatewaySpec = Field(default_factory=GatewaySpec)
+
+
+class ServiceEntrySpec(Node):
+    hosts: list[str] = Field(default_factory=list)
+    ports: list[ServerPort] | None = None
+    location: str | None = None
+    resolution: str | None = None
+    export_to: list[str] | None = None
+
+
+@register_kind(ISTIO, "ServiceEntry")
+class ServiceEntry(Resource):
+    spec: ServiceEntrySpec = Field(default_factory=ServiceEntrySpec)

@@ -1,0 +1,34 @@
+"""Knative Serving Service (serving.knative.dev/v1)."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
+from cnverify.model.core import PodSpec
+
+
+class RevisionSpec(PodSpec):
+    container_concurrency: int | None = None
+
+
+class RevisionTemplate(Node):
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: RevisionSpec = Field(default_factory=RevisionSpec)
+
+
+class TrafficTarget(Node):
+    revision_name: str | None = None
+    configuration_name: str | None = None
+    latest_revision: bool | None = None
+    percent: int | None = None
+    tag: str | None = None
+
+
+class KnativeServiceSpec(Node):
+    template: RevisionTemplate = Field(default_factory=RevisionTemplate)
+    traffic: list[TrafficTarget] | None = None
+
+
+@register_kind("serving.knative.dev", "Service")
+class KnativeService(Resource):
+    spec: KnativeServiceSpec = Field(default_factory=KnativeServiceSpec)

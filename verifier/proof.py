@@ -1,0 +1,109 @@
+"""Evidence and results: located steps, proof chains, findings and the run report."""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from cnverify.errors import InputError, Span
+
+Verdict = Literal["proved", "violated", "unknown"]
+Severity = Literal["error", "warning", "info"]
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+VERSION = "0.1.0"
+
+
+@dataclass(slots=True)
+class Step:
+    """One located step of a proof chain: a claim and where in the manifests it comes from."""
+
+    claim: str
+    location: Span | None = None
+    locations: list[Span] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"claim": self.claim}
+        if self.location is not None:
+            out["location"] = self.location.to_json()
+        if self.locations:
+            out["locations"] = [s.to_json() for s in self.locations]
+        return out
+
+    def spans(self) -> list[Span]:
+        return ([self.location] if self.location else []) + list(self.locations or [])
+
+
+@dataclass(slots=True)
+class Finding:
+    """One result: a property's verdict on one subject (and route / container / clause)."""
+
+    property: str
+    name: str
+    status: Verdict
+    severity: Severity
+    subject: dict[str, Any]
+    location: Span
+    message: str
+    chain: list[Step] = field(default_factory=list)
+    witness: Any = None
+    help: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across edits that do not touch the subject: property, subject identity, path."""
+        s = self.subject
+        key = "|".join(str(x) for x in (self.property, s.get("kind"), s.get("namespace"), s.get("name"),
+                                         s.get("path", ""), self.location.file))
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "property": self.property, "name": self.name, "status": self.status,
+            "severity": self.severity, "subject": self.subject,
+            "location": self.location.to_json(), "message": self.message,
+            "chain": [s.to_json() for s in self.chain], "witness": self.witness,
+            "fingerprint": self.fingerprint,
+        }
+
+
+@dataclass
+class Report:
+    """Everything one run produced, in the shape of OUTPUT.md."""
+
+    results: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    unknown_kinds: Counter[str] = field(default_factory=Counter)
+    unrecognized_documents: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    objects: int = 0
+
+    def summary(self) -> dict[str, int]:
+        c = Counter(f.status for f in self.results)
+        return {"proved": c["proved"], "violated": c["violated"], "unknown": c["unknown"],
+                "errors": len(self.errors)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "tool": {"name": "cnverify", "version": VERSION},
+            "inputs": self.inputs,
+            "results": [f.to_json() for f in self.results],
+            "summary": self.summary(),
+            "errors": [e.to_json() for e in self.errors],
+            "inventory": {"objects": self.objects, "unrecognized_documents": self.unrecognized_documents,
+                          "unknown_kinds": dict(sorted(self.unknown_kinds.items()))},
+        }
+
+    def exit_code(self, fail_on: str = "error", fail_on_unknown: bool = False) -> int:
+        """0 ok, 1 violation at/above ``fail_on``, 2 input errors, 3 only unknowns blocked (OUTPUT.md)."""
+        if self.errors:
+            return 2
+        if fail_on != "never":
+            floor = SEVERITY_RANK[fail_on]
+            if any(f.status == "violated" and SEVERITY_RANK[f.severity] >= floor for f in self.results):
+                return 1
+        if fail_on_unknown and any(f.status == "unknown" for f in self.results):
+            return 3
+        return 0

@@ -1,0 +1,91 @@
+"""Human-readable text in the style of ruff: location, code, message, snippet, proof chain, help."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import click
+
+from cnverify.errors import Span
+from cnverify.proof import Finding, Report
+from cnverify.report import RenderOptions
+
+FORMAT = "text"
+STATUS_COLOUR = {"violated": "red", "unknown": "yellow", "proved": "green"}
+
+
+@lru_cache(maxsize=64)
+def _lines(file: str) -> tuple[str, ...]:
+    if file.startswith("<") or not os.path.isfile(file):
+        return ()
+    try:
+        with open(file, encoding="utf-8-sig", errors="replace") as fh:
+            return tuple(fh.read().splitlines())
+    except OSError:
+        return ()
+
+
+def snippet(span: Span, context: int = 1) -> list[str]:
+    """Source lines around ``span`` with a gutter and a caret under the column."""
+    lines = _lines(span.file)
+    if not lines or span.line > len(lines):
+        return []
+    lo, hi = max(1, span.line - context), min(len(lines), span.line + context)
+    width = len(str(hi))
+    out = [f"{' ' * width} |"]
+    for n in range(lo, hi + 1):
+        out.append(f"{n:>{width}} | {lines[n - 1]}")
+        if n == span.line:
+            out.append(f"{' ' * width} | {' ' * (span.column - 1)}^")
+    out.append(f"{' ' * width} |")
+    return out
+
+
+def _subject(f: Finding) -> str:
+    s = f.subject
+    ns = f"{s['namespace']}/" if s.get("namespace") else ""
+    return f"{s['kind']} {ns}{s['name']}"
+
+
+def render_finding(f: Finding, style: "click.style") -> list[str]:  # type: ignore[valid-type]
+    head = (f"{style(str(f.location), bold=True)}: {style(f.property, fg=STATUS_COLOUR[f.status], bold=True)} "
+            f"[{f.status}, {f.severity}] {_subject(f)}: {f.message}")
+    out = [head, *("  " + line for line in snippet(f.location))]
+    if f.chain:
+        out.append("  proof:")
+        for i, step in enumerate(f.chain, 1):
+            where = f"{step.location}: " if step.location else ""
+            more = f" (also {', '.join(str(s) for s in step.locations)})" if step.locations else ""
+            out.append(f"    {i}. {where}{step.claim}{more}")
+    if f.witness is not None and f.status != "proved":
+        out.append(f"  witness: {f.witness}")
+    if f.help and f.status != "proved":
+        out.append(f"  {style('help', fg='cyan', bold=True)}: {f.help}")
+    return out
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    def style(text: str, **kw: object) -> str:
+        return click.style(text, **kw) if options.color else text  # type: ignore[arg-type]
+
+    out: list[str] = []
+    for e in report.errors:
+        out.append(f"{style(str(e.location), bold=True)}: {style('error', fg='red', bold=True)}: {e.message}")
+    if report.errors:
+        out.append("")
+    for f in report.results:
+        if f.status == "proved" and not options.show_proved:
+            continue
+        out.extend(render_finding(f, style))
+        out.append("")
+    s = report.summary()
+    files = len(report.inputs)
+    out.append(f"{files} file{'s' * (files != 1)}, {report.objects} objects: "
+               f"{style(str(s['violated']) + ' violated', fg='red' if s['violated'] else None)}, "
+               f"{style(str(s['unknown']) + ' unknown', fg='yellow' if s['unknown'] else None)}, "
+               f"{s['proved']} proved, {s['errors']} input error{'s' * (s['errors'] != 1)}")
+    if report.unknown_kinds:
+        n = sum(report.unknown_kinds.values())
+        out.append(f"{n} object{'s' * (n != 1)} of kinds cnverify does not model were kept but not verified "
+                   f"({len(report.unknown_kinds)} kinds; see 'inventory' in --format json)")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,91 @@
+"""The Snapshot: every typed resource of one run, indexed for the properties."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from cnverify.errors import InputError
+from cnverify.loader import LoadResult, RawObject
+from cnverify.model import KIND_MODELS, Resource, group_of
+from cnverify.source import format_path
+
+T = TypeVar("T", bound=Resource)
+MAX_ERRORS_PER_OBJECT = 5
+
+
+class Snapshot:
+    """Typed resources by model class, namespace and name; records which kinds were read."""
+
+    def __init__(self, resources: Iterable[Resource], unknown_kinds: Counter[str] | None = None) -> None:
+        self.resources: list[Resource] = list(resources)
+        self.unknown_kinds: Counter[str] = unknown_kinds or Counter()
+        self._by_cls: dict[type[Resource], list[Resource]] = defaultdict(list)
+        for r in self.resources:
+            for cls in type(r).__mro__:
+                if isinstance(cls, type) and issubclass(cls, Resource):
+                    self._by_cls[cls].append(r)
+        self._by_name: dict[tuple[type[Resource], str, str], Resource] = {}
+        for r in self.resources:
+            self._by_name.setdefault((type(r), r.namespace, r.name), r)
+        self.kinds_read: set[str] = set()
+
+    def all(self, cls: type[T]) -> list[T]:
+        """Every resource of model ``cls`` (or a subclass), in input order."""
+        self.kinds_read.add(cls.__name__)
+        return self._by_cls.get(cls, [])  # type: ignore[return-value]
+
+    def get(self, cls: type[T], namespace: str, name: str) -> T | None:
+        """The resource of exactly model ``cls`` with that namespace and name (first one loaded)."""
+        self.kinds_read.add(cls.__name__)
+        return self._by_name.get((cls, namespace, name))  # type: ignore[return-value]
+
+    def in_namespace(self, cls: type[T], namespace: str) -> list[T]:
+        return [r for r in self.all(cls) if r.namespace == namespace]
+
+    def kinds(self) -> Counter[str]:
+        return Counter(type(r).KIND for r in self.resources)
+
+
+def build(loaded: LoadResult) -> tuple[Snapshot, list[InputError]]:
+    """Validate raw objects into the typed model; a wrong shape becomes located errors."""
+    resources: list[Resource] = []
+    errors: list[InputError] = []
+    unknown: Counter[str] = Counter()
+    for raw in loaded.objects:
+        cls = KIND_MODELS.get((group_of(raw.api_version), raw.kind))
+        if cls is None:
+            unknown[f"{raw.kind} ({raw.api_version})"] += 1
+            continue
+        obj = _validate(cls, raw, errors)
+        if obj is not None:
+            resources.append(obj)
+    return Snapshot(resources, unknown), errors
+
+
+def _validate(cls: type[Resource], raw: RawObject, errors: list[InputError]) -> Resource | None:
+    data: Any = raw.data
+    try:
+        obj = cls.model_validate(data)
+    except ValidationError as exc:
+        for e in exc.errors()[:MAX_ERRORS_PER_OBJECT]:
+            loc = tuple(e["loc"])
+            where = raw.doc.span(raw.path + tuple(p for p in loc if isinstance(p, (str, int))))
+            field = format_path(tuple(p for p in loc if isinstance(p, (str, int))))
+            msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
+            errors.append(InputError(where, f"{raw.kind} {_name(data)}: {field}: {msg}"))
+        return None
+    if not obj.api_version:
+        obj.api_version = raw.api_version
+    if not obj.kind:
+        obj.kind = raw.kind
+    obj.bind(raw.doc, raw.path)
+    return obj
+
+
+def _name(data: Any) -> str:
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else data.get("name") if isinstance(data, dict) else None
+    return repr(name) if name else "(unnamed)"
