@@ -10,9 +10,17 @@ values; ``Exists``; ``DoesNotExist``.  Any other operator raises ``UnsupportedSe
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
+import z3
+
+from cnverify.errors import Span
 from cnverify.model.apps import LabelSelector, LabelSelectorRequirement
+from cnverify.model.base import Node
+
+if TYPE_CHECKING:
+    from cnverify.obligation import Obligation
 
 Selector = LabelSelector | Mapping[str, str] | None
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
@@ -94,3 +102,134 @@ def selector_matches(selector: Selector, labels: Mapping[str, str], *, nil_match
     if is_empty(selector):
         return empty_matches
     return all(requirement_matches(k, op, vs, labels) for k, op, vs in requirements(selector))
+
+
+# ---------------------------------------------------------------------------------------------
+# Z3 encoding: a label set over the finitely many keys the selectors mention.
+
+ABSENT = "<absent>"
+"""Witness sentinel for an absent key (not a valid label value, so never confused with one)."""
+
+
+def _label_value_re() -> z3.ReRef:
+    alnum = z3.Union(z3.Range("a", "z"), z3.Range("A", "Z"), z3.Range("0", "9"))
+    inner = z3.Union(alnum, z3.Re("-"), z3.Re("_"), z3.Re("."))
+    return z3.Option(z3.Concat(z3.Option(z3.Concat(alnum, z3.Star(inner))), alnum))
+
+
+LABEL_VALUE_RE = _label_value_re()
+
+
+class LabelSpace:
+    """The labels of one (unknown) pod, restricted to ``keys``: per key ``has`` (Bool) and ``value`` (String).
+
+    Keys outside the space are irrelevant to every selector built over it.  ``name`` keeps the
+    terms of different pods apart within one query.
+    """
+
+    def __init__(self, name: str, keys: Iterable[str]) -> None:
+        self.name = name
+        self.keys: tuple[str, ...] = tuple(sorted(set(keys)))
+        self._has = {k: z3.Bool(f"{name}.has[{k}]") for k in self.keys}
+        self._val = {k: z3.String(f"{name}[{k}]") for k in self.keys}
+
+    def has(self, key: str) -> z3.BoolRef:
+        return self._has[key]
+
+    def value(self, key: str) -> z3.SeqRef:
+        return self._val[key]
+
+    def valid(self) -> z3.BoolRef:
+        """Every present value is a valid label value (§2.7: ≤ 63 chars of the label-value pattern)."""
+        return z3.And([z3.Implies(self._has[k], z3.And(z3.Length(self._val[k]) <= 63,
+                                                       z3.InRe(self._val[k], LABEL_VALUE_RE)))
+                       for k in self.keys])
+
+    def label_is(self, key: str, labels: Mapping[str, str]) -> z3.BoolRef:
+        """This pod's ``key`` is exactly as in the concrete ``labels`` (absent if not there)."""
+        if key in labels:
+            return z3.And(self._has[key], self._val[key] == z3.StringVal(labels[key]))
+        return z3.Not(self._has[key])
+
+    def equals(self, labels: Mapping[str, str]) -> z3.BoolRef:
+        """The pod carries the concrete ``labels`` (on the keys of this space)."""
+        return z3.And([self.label_is(k, labels) for k in self.keys])
+
+    def shown(self, key: str) -> z3.SeqRef:
+        """A term whose model value is the key's value, or ``ABSENT``."""
+        return z3.If(self._has[key], self._val[key], z3.StringVal(ABSENT))
+
+    def show_on(self, ob: Obligation, keys: Iterable[str] | None = None) -> None:
+        """Add the label set to ``ob``'s witness: ``{key: value}``, ``None`` for an absent key."""
+        for k in self.keys if keys is None else keys:
+            ob.show(k, self.shown(k), render_label)
+
+
+def render_label(value: Any) -> str | None:
+    """A witness value: ``None`` for the absent sentinel."""
+    return None if value == ABSENT else value
+
+
+def selector_keys(selector: Selector) -> set[str]:
+    """Every key a selector mentions (raises ``UnsupportedSelector`` like ``requirements``)."""
+    return {k for k, _, _ in requirements(selector)}
+
+
+def requirement_z3(space: LabelSpace, key: str, op: str, values: tuple[str, ...]) -> z3.BoolRef:
+    """One requirement over ``space`` (§2.6 table)."""
+    has, val = space.has(key), space.value(key)
+    among = z3.Or([val == z3.StringVal(v) for v in values]) if values else z3.BoolVal(False)
+    if op == "In":
+        return z3.And(has, among)
+    if op == "NotIn":
+        return z3.Or(z3.Not(has), z3.Not(among))
+    if op == "Exists":
+        return has
+    if op == "DoesNotExist":
+        return z3.Not(has)
+    raise UnsupportedSelector(f"operator {op!r} is not valid in a label selector")
+
+
+def selector_z3(selector: Selector, space: LabelSpace, *, nil_matches: bool, empty_matches: bool) -> z3.BoolRef:
+    """The Z3 twin of ``selector_matches``: true iff the selector selects the pod of ``space``."""
+    if selector is None:
+        return z3.BoolVal(nil_matches)
+    if is_empty(selector):
+        return z3.BoolVal(empty_matches)
+    return z3.And([requirement_z3(space, k, op, vs) for k, op, vs in requirements(selector)])
+
+
+def located_requirements(selector: LabelSelector | Mapping[str, str], owner: Node,
+                         field: tuple[str | int, ...]) -> list[tuple[str, str, tuple[str, ...], Span, str]]:
+    """``(key, op, values, span, sentence)`` per requirement; ``owner.at(*field)`` is the selector's position.
+
+    For a ``LabelSelector`` node the spans point at the matchLabels key or the matchExpressions item.
+    """
+    out = []
+    if isinstance(selector, Mapping):
+        for k, v in selector.items():
+            out.append((k, "In", (v,), owner.at(*field, k), f"the selector requires {k}={v}"))
+        return out
+    for k, v in (selector.match_labels or {}).items():
+        out.append((k, "In", (v,), selector.at("matchLabels", k), f"the selector requires {k}={v}"))
+    for i, req in enumerate(selector.match_expressions or []):
+        key, op, values = _requirement(req)
+        out.append((key, op, values, selector.at("matchExpressions", i), f"the selector requires {describe(key, op, values)}"))
+    return out
+
+
+def describe(key: str, op: str, values: tuple[str, ...]) -> str:
+    """A requirement in kubectl's selector syntax (``app in (a,b)``, ``!tier``)."""
+    if op == "Exists":
+        return key
+    if op == "DoesNotExist":
+        return f"!{key}"
+    if op == "In" and len(values) == 1:
+        return f"{key}={values[0]}"
+    return f"{key} {'in' if op == 'In' else 'notin'} ({','.join(values)})"
+
+
+def format_labels(labels: Mapping[str, str | None]) -> str:
+    """``{app=web, !tier}`` for a (witness) label set; ``None`` values print as absent keys."""
+    parts = [f"{k}={v}" if v is not None else f"!{k}" for k, v in sorted(labels.items())]
+    return "{" + ", ".join(parts) + "}"

@@ -1,9 +1,15 @@
 """encodings/labels: the plain evaluator (exact cases) and the Z3 encoding (Hypothesis oracle)."""
 from __future__ import annotations
 
-import pytest
+import itertools
 
-from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_matches
+import pytest
+import z3
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnverify.encodings.labels import (NIL_EMPTY, LabelSpace, UnsupportedSelector, describe, format_labels,
+                                       render_label, selector_matches, selector_z3)
 from cnverify.model.apps import LabelSelector
 
 
@@ -44,3 +50,79 @@ def test_nil_and_empty_per_field(field: str, nil: bool, empty: bool) -> None:
 def test_invalid_requirements_raise(expr: dict[str, object]) -> None:
     with pytest.raises(UnsupportedSelector):
         selector_matches(sel(matchExpressions=[expr]), {}, nil_matches=False, empty_matches=True)
+
+
+# --- Z3 encoding against the evaluator, over every label set of a small domain ------------------
+
+KEYS = ("a", "b", "c")
+SEL_VALUES = ("", "1", "2")
+LABEL_VALUES = ("", "1", "2", "x")  # "x": any value no selector mentions
+ALL_LABEL_SETS = [dict(zip(KEYS, combo)) for combo in itertools.product((None, *LABEL_VALUES), repeat=3)]
+ALL_LABEL_SETS = [{k: v for k, v in ls.items() if v is not None} for ls in ALL_LABEL_SETS]
+
+requirement_st = st.one_of(
+    st.builds(lambda k, op, vs: {"key": k, "operator": op, "values": sorted(vs)}, st.sampled_from(KEYS),
+              st.sampled_from(["In", "NotIn"]), st.sets(st.sampled_from(SEL_VALUES), min_size=1)),
+    st.builds(lambda k, op: {"key": k, "operator": op}, st.sampled_from(KEYS),
+              st.sampled_from(["Exists", "DoesNotExist"])))
+selector_st = st.one_of(
+    st.none(),
+    st.dictionaries(st.sampled_from(KEYS), st.sampled_from(SEL_VALUES), max_size=3),
+    st.builds(lambda ml, me: LabelSelector.model_validate(
+        {**({"matchLabels": ml} if ml is not None else {}), **({"matchExpressions": me} if me is not None else {})}),
+        st.none() | st.dictionaries(st.sampled_from(KEYS), st.sampled_from(SEL_VALUES), max_size=2),
+        st.none() | st.lists(requirement_st, max_size=3)))
+
+
+def z3_value(expr: z3.BoolRef, space: LabelSpace, labels: dict[str, str]) -> bool:
+    subst = [(space.has(k), z3.BoolVal(k in labels)) for k in space.keys]
+    subst += [(space.value(k), z3.StringVal(labels.get(k, ""))) for k in space.keys]
+    out = z3.simplify(z3.substitute(expr, *subst))
+    assert z3.is_true(out) or z3.is_false(out), out
+    return z3.is_true(out)
+
+
+@settings(max_examples=150, deadline=None)
+@given(selector_st, st.booleans(), st.booleans())
+def test_z3_matches_evaluator_on_every_label_set(selector: object, nil: bool, empty: bool) -> None:
+    space = LabelSpace("p", KEYS)
+    expr = selector_z3(selector, space, nil_matches=nil, empty_matches=empty)  # type: ignore[arg-type]
+    for labels in ALL_LABEL_SETS:
+        expected = selector_matches(selector, labels, nil_matches=nil, empty_matches=empty)  # type: ignore[arg-type]
+        assert z3_value(expr, space, labels) is expected, labels
+
+
+@settings(max_examples=60, deadline=None)
+@given(selector_st, selector_st)
+def test_overlap_is_sat_iff_some_label_set_is_selected_by_both(s1: object, s2: object) -> None:
+    space = LabelSpace("p", KEYS)
+    both = z3.And(selector_z3(s1, space, nil_matches=False, empty_matches=True),  # type: ignore[arg-type]
+                  selector_z3(s2, space, nil_matches=False, empty_matches=True))  # type: ignore[arg-type]
+    solver = z3.Solver()
+    solver.add(both, space.valid())
+    expected = any(selector_matches(s1, ls, nil_matches=False, empty_matches=True)  # type: ignore[arg-type]
+                   and selector_matches(s2, ls, nil_matches=False, empty_matches=True)  # type: ignore[arg-type]
+                   for ls in ALL_LABEL_SETS)
+    result = solver.check()
+    assert (result == z3.sat) is expected
+    if result == z3.sat:  # the witness is a real label set that both select
+        m = solver.model()
+        witness = {k: render_label(m.eval(space.shown(k), model_completion=True).as_string()) for k in KEYS}
+        labels = {k: v for k, v in witness.items() if v is not None}
+        assert all(len(v) <= 63 and (v == "" or v[0].isalnum() and v[-1].isalnum()) for v in labels.values())
+        assert selector_matches(s1, labels, nil_matches=False, empty_matches=True)  # type: ignore[arg-type]
+        assert selector_matches(s2, labels, nil_matches=False, empty_matches=True)  # type: ignore[arg-type]
+
+
+def test_invalid_in_values_cannot_be_selected() -> None:
+    space = LabelSpace("p", ["a"])
+    s = z3.Solver()
+    s.add(selector_z3({"a": "bad value"}, space, nil_matches=False, empty_matches=True), space.valid())
+    assert s.check() == z3.unsat
+
+
+def test_describe_and_format() -> None:
+    assert describe("app", "In", ("web",)) == "app=web"
+    assert describe("app", "NotIn", ("a", "b")) == "app notin (a,b)"
+    assert describe("app", "DoesNotExist", ()) == "!app"
+    assert format_labels({"b": None, "a": "1"}) == "{a=1, !b}"
