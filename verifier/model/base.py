@@ -130,5 +130,7 @@ def register_kind(group: str, kind: str, *, aliases: tuple[str, ...] = ()) -> Ca
 
 
 def group_of(api_version: str) -> str:
-    """``apps/v1`` → ``apps``; ``v1`` → ``""``."""
-    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+    """``apps/v1`` → ``apps``; ``v1`` → ``""``; an Envoy API name (``envoy.config.route.v3``) is its own group."""
+    if "/" in api_version:
+        return api_version.rsplit("/", 1)[0]
+    return api_version if "." in api_version else ""

@@ -1,0 +1,115 @@
+"""CNV103 route-weights-sum-100."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import z3
+
+from cnverify.errors import Span
+from cnverify.model import KnativeService, Resource, RouteConfiguration, VirtualService
+from cnverify.obligation import Obligation
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+
+@dataclass
+class Share:
+    """One weighted destination as written: its label, weight (None = unset) and span."""
+
+    label: str
+    weight: int | None
+    at: Span
+
+
+def split(shares: Sequence[Share]) -> str:
+    """The effective relative split, e.g. ``reviews/v1 72.7%, reviews/v2 27.3%``."""
+    total = sum(s.weight or 0 for s in shares)
+    if total == 0:
+        return "no destination receives traffic (all weights are 0)"
+    return ", ".join(f"{s.label} {float(Fraction(s.weight or 0, total) * 100):.3g}%" for s in shares)
+
+
+@register
+class RouteWeightsSum100(Property):
+    """
+    ## What it proves
+    The destination weights of each route sum to 100: Istio VirtualService routes with more than one
+    destination or any weight set (http, tcp and tls routes); Knative Service `spec.traffic` percents;
+    Envoy `weighted_clusters` (to `total_weight` when set, else 100).
+
+    ## Why it matters
+    A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
+    Envoy now treat weights as relative (80/30 becomes 72.7%/27.3%), older Istio and Envoy with
+    `total_weight` reject it, and Knative's webhook rejects any traffic block that does not sum to
+    exactly 100. The message states the split the proxy will really apply.
+
+    ## Evidence
+    Violated: each weight with its line, the sum, and the effective split. Proved: the weights.
+
+    ## Example
+    ```yaml
+    route:
+    - {destination: {host: reviews, subset: v1}, weight: 80}
+    - {destination: {host: reviews, subset: v2}, weight: 30}   # sum 110: effective 72.7% / 27.3%
+    ```
+    """
+
+    code = "CNV103"
+    name = "route-weights-sum-100"
+    title = "Route weights sum to 100"
+    severity = "error"
+    reads = (VirtualService, KnativeService, RouteConfiguration)
+    remediation = "Make the weights of the route's destinations add up to exactly 100."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        for vs in snap.all(VirtualService):
+            for kind in ("http", "tcp", "tls"):
+                for i, route in enumerate(getattr(vs.spec, kind) or []):
+                    dests = route.route or []
+                    if len(dests) < 2 and not any(d.weight is not None for d in dests):
+                        continue
+                    shares = [Share(_dest_label(d.destination.host, d.destination.subset), d.weight,
+                                    d.at("weight") if d.weight is not None else d.at()) for d in dests]
+                    yield self._check(vs, f"spec.{kind}[{i}]", route.at(), shares, 100, "weight")
+        for ksvc in snap.all(KnativeService):
+            traffic = ksvc.spec.traffic
+            if not traffic:
+                continue  # defaulted to 100% to the latest revision
+            shares = [Share(t.tag or t.revision_name or ("latest" if t.latest_revision is not False else "?"),
+                            t.percent, t.at("percent") if t.percent is not None else t.at()) for t in traffic]
+            yield self._check(ksvc, "spec.traffic", ksvc.spec.at("traffic"), shares, 100, "percent")
+        for rc in snap.all(RouteConfiguration):
+            for vi, vh in enumerate(rc.virtual_hosts or []):
+                for ri, r in enumerate(vh.routes or []):
+                    wc = r.route.weighted_clusters if r.route else None
+                    if wc is None:
+                        continue
+                    shares = [Share(c.name, c.weight, c.at("weight") if c.weight is not None else c.at())
+                              for c in wc.clusters]
+                    total = 100 if wc.total_weight is None else wc.total_weight
+                    yield self._check(rc, f"virtual_hosts[{vi}].routes[{ri}]", r.at(), shares, total, "weight",
+                                      total_at=wc.at("total_weight") if wc.total_weight is not None else None)
+
+    def _check(self, subject: Resource, path: str, at: Span, shares: list[Share], total: int, field: str,
+               total_at: Span | None = None) -> Obligation:
+        ob = self.obligation(subject, at=at, path=path)
+        ws = [z3.Int(f"w{i}") for i in range(len(shares))]
+        for w, s in zip(ws, shares):
+            value = s.weight or 0
+            ob.fact(w == value, at=s.at, says=f"{s.label} has {field} {value}" + (" (unset)" if s.weight is None else ""))
+        target = z3.Int("total")
+        ob.fact(target == total, at=total_at or at, says=f"total_weight is {total}" if total_at else f"the {field}s must sum to {total}")
+        ob.counterexample(z3.Sum(ws) != target if ws else target != 0, says=f"the {field}s do not sum to {total}")
+        ob.show("sum", z3.Sum(ws) if ws else z3.IntVal(0))
+        written = sum(s.weight or 0 for s in shares)
+        effect = ("Knative's webhook rejects the traffic block" if isinstance(subject, KnativeService)
+                  else f"effective split: {split(shares)}")
+        ob.on(violated=f"{field}s sum to {written}, not {total}; {effect}",
+              proved=f"{field}s sum to {total}: {split(shares)}")
+        return ob
+
+
+def _dest_label(host: str, subset: str | None) -> str:
+    return f"{host}/{subset}" if subset else host

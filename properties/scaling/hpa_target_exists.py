@@ -1,0 +1,77 @@
+"""CNV402 hpa-target-exists."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import z3
+
+from cnverify.model import Deployment, HorizontalPodAutoscaler, ReplicaSet, StatefulSet
+from cnverify.model.base import group_of
+from cnverify.obligation import Obligation
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+SCALABLE = {cls.KIND: cls for cls in (Deployment, StatefulSet, ReplicaSet)}
+
+
+@register
+class HpaTargetExists(Property):
+    """
+    ## What it proves
+    Every HorizontalPodAutoscaler's `scaleTargetRef` resolves to a workload of that kind and name in the
+    HPA's own namespace (Deployment, StatefulSet or ReplicaSet, with a matching API group).
+
+    ## Why it matters
+    An HPA whose target is missing (a typo, a renamed Deployment, the wrong namespace) never scales
+    anything; the controller only reports `FailedGetScale` in events nobody reads, and the workload
+    runs at its static replica count under load.
+
+    ## Evidence
+    Violated: the reference and the workloads of that kind that do exist in the namespace.
+    Proved: the resolved workload's location. A target kind cnverify does not model (a custom resource
+    with a scale subresource) is `unknown`, never a pass.
+
+    ## Example
+    ```yaml
+    scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web-v2}   # only 'web' exists
+    ```
+    """
+
+    code = "CNV402"
+    name = "hpa-target-exists"
+    title = "HPA scale target exists"
+    severity = "error"
+    reads = (HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet)
+    remediation = "Point scaleTargetRef at an existing workload (kind, name) in the HPA's namespace."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        for cls in SCALABLE.values():
+            snap.all(cls)  # every HPA may resolve against any of them
+        for hpa in snap.all(HorizontalPodAutoscaler):
+            ref = hpa.spec.scale_target_ref
+            ob = self.obligation(hpa, at=ref.at("name"))
+            desc = f"{ref.kind}/{hpa.namespace}/{ref.name}"
+            cls = SCALABLE.get(ref.kind)
+            if cls is None:
+                ob.unknown(f"scale target kind {ref.kind!r} is not a workload cnverify models")
+                ob.on(unknown=f"cannot resolve scale target {desc}: kind {ref.kind!r} is not modelled")
+                yield ob
+                continue
+            group = group_of(ref.api_version or "")
+            wrong_group = bool(ref.api_version) and group not in (cls.GROUP, "extensions")
+            if wrong_group:
+                ob.fact(False, at=ref.at("apiVersion"), says=f"scaleTargetRef.apiVersion {ref.api_version} is not "
+                        f"the API group of {ref.kind} ({cls.GROUP})")
+            candidates = [w.name for w in snap.in_namespace(cls, hpa.namespace)]
+            target = z3.String("scaleTargetRef.name")
+            ob.fact(target == z3.StringVal(ref.name), at=ref.at("name"), says=f"the HPA scales {desc}")
+            shown = ", ".join(candidates[:8]) + (" …" if len(candidates) > 8 else "")
+            ob.note(f"{ref.kind}s in namespace {hpa.namespace}: {shown or 'none'}", at=ref.at("kind"))
+            ob.example(z3.Or([target == z3.StringVal(n) for n in candidates]) if candidates else z3.BoolVal(False),
+                       says=f"{desc} is one of the {ref.kind}s in the inventory")
+            found = snap.get(cls, hpa.namespace, ref.name)
+            ob.on(violated=f"scale target {desc} has apiVersion {ref.api_version}, not group {cls.GROUP}"
+                  if wrong_group and found else f"scale target {desc} does not exist"
+                  + (f" (existing {ref.kind}s: {shown})" if candidates else f" (no {ref.kind} in the namespace)"),
+                  proved=f"scale target {desc} exists" + (f" at {found.at()}" if found else ""))
+            yield ob
