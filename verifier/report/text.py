@@ -1,6 +1,7 @@
 """Human-readable text in the style of ruff: location, code, message, snippet, proof chain, help."""
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 
@@ -58,7 +59,7 @@ def render_finding(f: Finding, style: "click.style") -> list[str]:  # type: igno
             more = f" (also {', '.join(str(s) for s in step.locations)})" if step.locations else ""
             out.append(f"    {i}. {where}{step.claim}{more}")
     if f.witness is not None and f.status != "proved":
-        out.append(f"  witness: {f.witness}")
+        out.append(f"  witness: {json.dumps(f.witness, ensure_ascii=False, sort_keys=False)}")
     if f.help and f.status != "proved":
         out.append(f"  {style('help', fg='cyan', bold=True)}: {f.help}")
     return out
