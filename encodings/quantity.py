@@ -197,7 +197,7 @@ def _decoder_trim(raw: str) -> str:
     try:
         parse_quantity_string(over_cbor)
     except QuantityError:
-        raise QuantityError(raw, "not a quantity even with surrounding whitespace trimmed") from None
+        raise QuantityError(raw, "not a quantity even with its whitespace trimmed") from None
     raise QuantityUnsupported(
         raw, "surrounding control whitespace: rejected over JSON, accepted over CBOR"
     )
