@@ -214,11 +214,11 @@ def parse_quantity(raw: str | int | float) -> Fraction:
     if isinstance(raw, int):
         if not _INT64_MIN <= raw <= _INT64_MAX:
             raise QuantityUnsupported(raw, "integer literal outside int64 (clients may round it)")
-        return parse_quantity_string(str(raw))
+        return parse_quantity_string(int.__repr__(raw))  # subclasses may override repr/str
     if isinstance(raw, float):
         if not math.isfinite(raw):
             raise QuantityError(raw, "NaN and infinities have no JSON encoding")
-        return parse_quantity_string(repr(raw))
+        return parse_quantity_string(float.__repr__(raw))
     if isinstance(raw, str):
         return parse_quantity_string(_decoder_trim(raw))
     if raw is None:

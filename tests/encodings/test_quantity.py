@@ -121,6 +121,19 @@ def test_json_numbers_parse_from_their_decimal_text(raw: int | float, value: Fra
     assert parse_quantity(raw) == value
 
 
+def test_number_subclasses_parse_by_value_not_repr() -> None:
+    class Cores(int):
+        def __repr__(self) -> str:
+            return "Cores(2)"
+
+    class Ratio(float):
+        def __repr__(self) -> str:
+            return "Ratio(0.25)"
+
+    assert parse_quantity(Cores(2)) == 2
+    assert parse_quantity(Ratio(0.25)) == F(1, 4)
+
+
 @pytest.mark.parametrize("raw", [True, False, float("nan"), float("inf"), [1], {"a": 1}])
 def test_non_numbers_are_invalid(raw: object) -> None:
     with pytest.raises(QuantityError):
