@@ -1,0 +1,165 @@
+"""Pod templates as label sets: what the selector properties select from (no property here).
+
+A ``PodShape`` is the pods one manifest object creates: a workload's ``spec.template`` (a
+CronJob's ``spec.jobTemplate.spec.template``) or a bare Pod, with its namespace, labels and
+containers.  Controllers add labels at runtime whose values the manifest does not fix
+(``pod-template-hash``, ``statefulset.kubernetes.io/pod-name``, ``job-name`` …); those keys are
+*dynamic*: present on every pod with a value the solver may choose.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import z3
+
+from cnverify.encodings.labels import (LabelSpace, Selector, describe, format_labels, located_requirements,
+                                       requirement_z3, requirements)
+from cnverify.errors import Span
+from cnverify.model import WORKLOAD_KINDS, Container, Pod, Resource
+from cnverify.model.apps import LabelSelector
+from cnverify.model.base import Node, ObjectMeta
+from cnverify.model.core import PodSpec
+from cnverify.obligation import Obligation
+from cnverify.snapshot import Snapshot
+
+_JOB_KEYS = frozenset({"controller-uid", "job-name", "batch.kubernetes.io/controller-uid",
+                       "batch.kubernetes.io/job-name", "batch.kubernetes.io/job-completion-index"})
+DYNAMIC_KEYS: dict[str, frozenset[str]] = {
+    "Deployment": frozenset({"pod-template-hash"}),
+    "StatefulSet": frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
+                              "controller-revision-hash"}),
+    "DaemonSet": frozenset({"controller-revision-hash", "pod-template-generation"}),
+    "Job": _JOB_KEYS,
+    "CronJob": _JOB_KEYS,
+}
+"""Labels each controller adds to its pods at runtime (kubernetes/kubernetes controllers)."""
+POD = "@pod"
+"""Witness entry naming the object whose pod the witness is (``@`` cannot occur in a label key)."""
+
+
+@dataclass(frozen=True)
+class PodShape:
+    """The pods created by ``owner``: labels as written (``meta``), plus controller-added dynamic keys."""
+
+    owner: Resource
+    meta: ObjectMeta
+    spec: PodSpec
+    dynamic: frozenset[str]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.meta.labels or {}
+
+    @property
+    def namespace(self) -> str:
+        return self.owner.namespace
+
+    @property
+    def where(self) -> Span:
+        """The template's (or Pod's) labels, else its metadata."""
+        return self.meta.at("labels")
+
+    def keys(self) -> set[str]:
+        """Keys every pod of this shape carries (written labels and dynamic keys)."""
+        return set(self.labels) | self.dynamic
+
+    def could_match(self, required: set[str]) -> bool:
+        """Cheap exact filter: a selector requiring keys ``required`` present can match only if all are carried."""
+        return required <= self.keys()
+
+    def constraint(self, space: LabelSpace) -> z3.BoolRef:
+        """``space`` is a pod of this shape (written labels exact, dynamic keys present, other keys absent)."""
+        parts = []
+        for k in space.keys:
+            if k in self.labels:
+                parts.append(space.label_is(k, self.labels))
+            elif k in self.dynamic:
+                parts.append(space.has(k))
+            else:
+                parts.append(z3.Not(space.has(k)))
+        return z3.And(parts)
+
+    def describe(self, keys: Iterable[str] | None = None) -> str:
+        """``pods of Deployment/ns/web carry labels {app=web, !tier}`` restricted to ``keys``."""
+        keys = set(self.labels) if keys is None else set(keys)
+        shown: dict[str, str | None] = {k: self.labels.get(k) for k in keys if k in self.labels or k not in self.dynamic}
+        dyn = sorted(k for k in keys if k in self.dynamic and k not in self.labels)
+        extra = f" (and {', '.join(dyn)} set by the controller)" if dyn else ""
+        return f"pods of {self.owner.ref} carry labels {format_labels(shown)}{extra}"
+
+    def containers(self) -> list[Container]:
+        """Containers in endpoint named-port order: app containers, then restartable (sidecar) init containers."""
+        sidecars = [c for c in self.spec.init_containers or [] if c.restart_policy == "Always"]
+        return list(self.spec.containers) + sidecars
+
+
+def shape_of(obj: Resource) -> PodShape:
+    if isinstance(obj, Pod):
+        return PodShape(obj, obj.metadata, obj.spec, frozenset())
+    template = obj.template  # type: ignore[attr-defined]
+    return PodShape(obj, template.metadata, template.spec, DYNAMIC_KEYS.get(type(obj).KIND, frozenset()))
+
+
+def pod_shapes(snap: Snapshot) -> dict[str, list[PodShape]]:
+    """Every pod shape of the snapshot by namespace (workload templates and bare Pods, input order)."""
+    seen: set[int] = set()
+    out: dict[str, list[PodShape]] = defaultdict(list)
+    for cls in WORKLOAD_KINDS:
+        for obj in snap.all(cls):
+            if id(obj) not in seen:
+                seen.add(id(obj))
+                out[obj.namespace].append(shape_of(obj))
+    return out
+
+
+def required_keys(selector: Selector) -> set[str]:
+    """Keys a (non-empty) selector requires to be present: matchLabels, In and Exists."""
+    return {k for k, op, _ in requirements(selector) if op in ("In", "Exists")}
+
+
+def candidates(shapes: list[PodShape], selector: Selector) -> list[PodShape]:
+    """The shapes that carry every key the selector requires (the only ones it can select)."""
+    need = required_keys(selector)
+    return [s for s in shapes if s.could_match(need)]
+
+
+def add_pod_facts(ob: Obligation, space: LabelSpace, shapes: list[PodShape], *, who: str) -> None:
+    """Facts: the pod ``space`` is one of ``shapes`` (one located fact per shape, then their disjunction)."""
+    picks = []
+    for i, shape in enumerate(shapes):
+        pick = z3.Bool(f"{space.name}.from[{i}]")
+        picks.append(pick)
+        ob.fact(z3.Implies(pick, shape.constraint(space)), at=shape.where,
+                says=f"{shape.describe(space.keys)}")
+    ob.fact(z3.Or(picks), at=None, says=who)
+    names = [z3.StringVal(s.owner.ref) for s in shapes]
+    term: z3.SeqRef = z3.StringVal("")
+    for pick, name in reversed(list(zip(picks, names))):
+        term = z3.If(pick, name, term)
+    ob.show(POD, term)
+
+
+def labels_of(witness: Mapping[str, object] | None) -> dict[str, str | None]:
+    """The label part of a witness (everything except the ``@pod`` entry)."""
+    return {k: v for k, v in (witness or {}).items() if k != POD}  # type: ignore[misc]
+
+
+def selector_facts(ob: Obligation, space: LabelSpace, selector: LabelSelector | Mapping[str, str], owner: Node,
+                   field: tuple[str | int, ...], *, tag: str, whose: str = "the selector") -> z3.BoolRef:
+    """One located fact per requirement (``tag.req[i]`` ⇔ requirement); returns their conjunction.
+
+    Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
+    """
+    reqs = []
+    for i, (key, op, values, span, says) in enumerate(located_requirements(selector, owner, field)):
+        r = z3.Bool(f"{tag}.req[{i}]")
+        ob.fact(r == requirement_z3(space, key, op, values), at=span, says=says.replace("the selector", whose))
+        reqs.append(r)
+    return z3.And(reqs)
+
+
+def selector_text(selector: Selector) -> str:
+    """``app=web, tier in (a,b)`` (``{}`` for an empty selector)."""
+    return ", ".join(describe(k, op, vs) for k, op, vs in requirements(selector)) or "{}"
