@@ -154,8 +154,8 @@ def _interpret(text: str, suffix: str) -> tuple[int, int]:
     for known in (*DECIMAL_SUFFIXES, *BINARY_SUFFIXES):
         if known and known.lower() == suffix.lower():
             hint = f" (suffixes are case-sensitive: did you mean {known!r}?)"
-    if suffix in ("e", "E+", "E-", "e+", "e-"):
-        hint = " (an exponent needs digits)"
+    if suffix == "e":
+        hint = " (a lower-case e starts an exponent and needs digits; exa is 'E')"
     raise QuantityError(text, f"unknown suffix {suffix!r}{hint}")
 
 
