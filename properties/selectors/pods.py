@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import z3
 
 from cnverify.encodings.labels import (LabelSpace, Selector, describe, format_labels, located_requirements,
-                                       requirement_z3, requirements)
+                                       requirement_z3, requirements, selector_keys)
 from cnverify.errors import Span
 from cnverify.model import WORKLOAD_KINDS, Container, Pod, Resource
 from cnverify.model.apps import LabelSelector
@@ -87,7 +87,8 @@ class PodShape:
         shown: dict[str, str | None] = {k: self.labels.get(k) for k in keys if k in self.labels or k not in self.dynamic}
         dyn = sorted(k for k in keys if k in self.dynamic and k not in self.labels)
         extra = f" (and {', '.join(dyn)} set by the controller)" if dyn else ""
-        return f"pods of {self.owner.ref} carry labels {format_labels(shown)}{extra}"
+        who = f"{self.owner.ref} carries" if isinstance(self.owner, Pod) else f"pods of {self.owner.ref} carry"
+        return f"{who} labels {format_labels(shown)}{extra}"
 
     def containers(self) -> list[Container]:
         """Containers in endpoint named-port order: app containers, then restartable (sidecar) init containers."""
@@ -163,3 +164,33 @@ def selector_facts(ob: Obligation, space: LabelSpace, selector: LabelSelector | 
 def selector_text(selector: Selector) -> str:
     """``app=web, tier in (a,b)`` (``{}`` for an empty selector)."""
     return ", ".join(describe(k, op, vs) for k, op, vs in requirements(selector)) or "{}"
+
+
+Part = tuple[LabelSelector | Mapping[str, str], Node, tuple[str | int, ...], str]
+"""A located selector: ``(selector, owner node, field path of the selector under owner, whose)``."""
+
+
+def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], namespace: str) -> None:
+    """Set ``ob`` to: some pod of ``shapes`` (in ``namespace``) is selected by every selector of ``parts``.
+
+    Only shapes carrying every required key enter the solver (an exact filter); proved with the
+    pod as witness (``@pod`` + its labels), violated with a minimal core.  Raises
+    ``UnsupportedSelector`` for a requirement that cannot be evaluated.
+    """
+    keys: set[str] = set()
+    need: set[str] = set()
+    for sel, _, _, _ in parts:
+        keys |= selector_keys(sel)
+        need |= required_keys(sel)
+    space = LabelSpace("pod", keys)
+    matches = [selector_facts(ob, space, sel, owner, field, tag=f"sel{i}", whose=whose)
+               for i, (sel, owner, field, whose) in enumerate(parts)]
+    pool = [s for s in shapes if s.could_match(need)]
+    if pool:
+        add_pod_facts(ob, space, pool, who=f"the pod is one of the {len(pool)} pod template(s) in namespace "
+                                          f"{namespace} that carry the keys {', '.join(sorted(need)) or '(none)'}")
+    else:
+        ob.fact(z3.BoolVal(False), at=parts[0][1].at(*parts[0][2]),
+                says=f"no pod template in namespace {namespace} carries all of the keys {', '.join(sorted(need))}")
+    ob.example(z3.And(matches + [space.valid()]), says="a pod of the namespace is selected")
+    space.show_on(ob)
