@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import z3
 
 from cnverify.encodings.labels import (LabelSpace, Selector, describe, format_labels, located_requirements,
-                                       requirement_z3, requirements, selector_keys)
+                                       requirement_z3, requirements, selector_keys,
+                                       selector_matches, selector_z3)
 from cnverify.errors import Span
 from cnverify.model import WORKLOAD_KINDS, Container, Pod, Resource
 from cnverify.model.apps import LabelSelector
@@ -35,6 +36,9 @@ DYNAMIC_KEYS: dict[str, frozenset[str]] = {
     "CronJob": _JOB_KEYS,
 }
 """Labels each controller adds to its pods at runtime (kubernetes/kubernetes controllers)."""
+JOB_NAME_KEYS = frozenset({"job-name", "batch.kubernetes.io/job-name"})
+INDEX_KEYS = frozenset({"apps.kubernetes.io/pod-index", "batch.kubernetes.io/job-completion-index",
+                        "pod-template-generation"})
 POD = "@pod"
 """Witness entry naming the object whose pod the witness is (``@`` cannot occur in a label key)."""
 
@@ -76,10 +80,33 @@ class PodShape:
             if k in self.labels:
                 parts.append(space.label_is(k, self.labels))
             elif k in self.dynamic:
-                parts.append(space.has(k))
+                parts.append(z3.And(space.has(k), self.dynamic_value(k, space.value(k))))
             else:
                 parts.append(z3.Not(space.has(k)))
         return z3.And(parts)
+
+    def dynamic_value(self, key: str, value: z3.SeqRef) -> z3.BoolRef:
+        """What the controller can set ``key`` to: ``<sts>-<ordinal>``, an index, the Job's name, or any value."""
+        digits = z3.Plus(z3.Range("0", "9"))
+        name = self.owner.name
+        if key == "statefulset.kubernetes.io/pod-name" or (key in JOB_NAME_KEYS and self.owner.KIND == "CronJob"):
+            return z3.InRe(value, z3.Concat(z3.Re(f"{name}-"), digits))
+        if key in JOB_NAME_KEYS:
+            return value == z3.StringVal(name)
+        if key in INDEX_KEYS:
+            return z3.InRe(value, digits)
+        return z3.BoolVal(True)  # hashes and uids
+
+    def may_be_selected(self, selector: Selector) -> bool:
+        """Can ``selector`` (non-empty) select a pod of this shape? Exact, also over dynamic keys."""
+        keys = selector_keys(selector)
+        if not keys & (self.dynamic - set(self.labels)):
+            return selector_matches(selector, self.labels, nil_matches=False, empty_matches=True)
+        space = LabelSpace("pod", keys)
+        s = z3.Solver()
+        s.add(self.constraint(space), space.valid(),
+              selector_z3(selector, space, nil_matches=False, empty_matches=True))
+        return s.check() == z3.sat
 
     def describe(self, keys: Iterable[str] | None = None) -> str:
         """``pods of Deployment/ns/web carry labels {app=web, !tier}`` restricted to ``keys``."""

@@ -1,0 +1,108 @@
+"""CNV203 service-port-resolves."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from cnverify.model import WORKLOAD_KINDS, Service
+from cnverify.model.core import ContainerPort, ServicePort
+from cnverify.obligation import Obligation
+from cnverify.properties.selectors.pods import PodShape, pod_shapes
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+IANA_NAME = re.compile(r"^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")
+"""IANA service name (SEMANTICS §2.5): 1–15 of [a-z0-9-], a letter, no leading/trailing/double '-'."""
+
+
+def resolve(shape: PodShape, name: str, protocol: str) -> tuple[str, int, ContainerPort] | None:
+    """FindPort: the first container (app containers, then sidecars) port named ``name`` with ``protocol``."""
+    for c in shape.containers():
+        for i, p in enumerate(c.ports or []):
+            if p.name == name and p.protocol == protocol:
+                return c.name, i, p
+    return None
+
+
+@register
+class ServicePortResolves(Property):
+    """
+    ## What it proves
+    Each port of a Service with a selector has a `targetPort` (a number, a name, or defaulting to
+    `port`) that names a containerPort in every pod template the Service selects.
+
+    ## Why it matters
+    A named `targetPort` is resolved per pod, by name **and** protocol, first container first; a
+    pod without such a port is silently left out of that port's endpoints, so one Deployment of
+    two serves nothing on it. A numeric `targetPort` is used as is (containerPorts are informational).
+
+    ## Evidence
+    Violated: the selected templates and which ones lack the port (witness: owner → resolved
+    number, `null` when unresolved). Proved: the number each selected template resolves to.
+
+    ## Example
+    ```yaml
+    ports: [{port: 80, targetPort: http}]   # violated when a selected template has no port named http/TCP
+    ```
+    """
+
+    code = "CNV203"
+    name = "service-port-resolves"
+    title = "Service targetPort resolves in every selected pod"
+    severity = "error"
+    reads = (Service, *WORKLOAD_KINDS)
+    remediation = "Name the container port as targetPort says (same protocol), or use a numeric targetPort."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        shapes = pod_shapes(snap)
+        for svc in snap.all(Service):
+            sel = svc.spec.selector
+            if not sel or svc.spec.type == "ExternalName":
+                continue
+            selected = [s for s in shapes.get(svc.namespace, []) if s.may_be_selected(sel)]
+            for i, port in enumerate(svc.spec.ports or []):
+                yield self.check(svc, i, port, selected)
+
+    def check(self, svc: Service, i: int, port: ServicePort, selected: list[PodShape]) -> Obligation:
+        target = port.target_port
+        where = port.at("targetPort") if target not in (None, 0, "") else port.at("port")
+        ob = self.obligation(svc, at=where, path=f"spec.ports[{i}]")
+        label = port.name or str(port.port)
+        if not isinstance(target, str) or target == "":
+            number = port.port if target in (None, 0, "") else target
+            ob.note(f"targetPort is {number}" + (" (defaults to port)" if number == port.port and target != number
+                                                else ""), where)
+            ob.decide("proved", f"a numeric targetPort is used as is ({number})", witness={"targetPort": number})
+            ob.on(proved=f"port {label} targets port number {number}")
+            return ob
+        ob.note(f"targetPort is the name {target!r} with protocol {port.protocol}", where)
+        if not IANA_NAME.match(target):
+            ob.decide("violated", f"{target!r} is not a valid port name (IANA service name), the API server rejects it")
+            ob.on(violated=f"port {label}: targetPort {target!r} is not a valid port name")
+            return ob
+        if not selected:
+            ob.unknown(f"the selector selects no pod template in namespace {svc.namespace} (see CNV202)")
+            return ob
+        witness: dict[str, int | None] = {}
+        for shape in selected:
+            hit = resolve(shape, target, port.protocol)
+            ref = shape.owner.ref
+            if hit is None:
+                witness[ref] = None
+                ob.note(f"no container of {ref} has a port named {target!r} with protocol {port.protocol}",
+                        shape.spec.at("containers"))
+            else:
+                cname, _, cport = hit
+                witness[ref] = cport.container_port
+                ob.note(f"{ref}: container {cname!r} port {target!r}/{port.protocol} is {cport.container_port}",
+                        cport.at("name"))
+        missing = [r for r, n in witness.items() if n is None]
+        if missing:
+            ob.decide("violated", f"{len(missing)} of {len(selected)} selected template(s) cannot resolve {target!r}",
+                      witness=witness)
+            ob.on(violated=f"port {label}: targetPort {target!r}/{port.protocol} is not a container port of "
+                           f"{', '.join(missing)}")
+        else:
+            ob.decide("proved", f"all {len(selected)} selected template(s) resolve {target!r}", witness=witness)
+            ob.on(proved=f"port {label}: targetPort {target!r} resolves in every selected template")
+        return ob
