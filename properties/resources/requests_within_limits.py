@@ -1,0 +1,98 @@
+"""CNV301 requests-within-limits."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import z3
+
+from cnverify.encodings.quantity import format_milli
+from cnverify.encodings.resource_names import is_overcommittable
+from cnverify.encodings.resources import EffectiveContainer, container_defaults, effective_containers, value_term
+from cnverify.model import WORKLOAD_KINDS, LimitRange
+from cnverify.obligation import Obligation
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+
+def problems(ec: EffectiveContainer) -> dict[str, str]:
+    """Plain-Python evaluation: resource → why its effective request/limit breaks §2.1 rules 3–4."""
+    out = {}
+    for r in sorted(ec.requests):
+        req, lim = ec.requests[r], ec.limits.get(r)
+        if lim is None:
+            if not is_overcommittable(r):
+                out[r] = f"{r} request {req.text(r)} has no limit ({r} cannot be overcommitted)"
+        elif is_overcommittable(r) and req.milli > lim.milli:
+            out[r] = (f"{r} request {req.text(r)} > limit {lim.text(r)}"
+                      + (" (limit from a LimitRange default)" if lim.origin == "limitrange" else ""))
+        elif not is_overcommittable(r) and req.milli != lim.milli:
+            out[r] = f"{r} request {req.text(r)} ≠ limit {lim.text(r)} ({r} needs request = limit)"
+    return out
+
+
+@register
+class RequestsWithinLimits(Property):
+    """
+    ## What it proves
+    For every container and init container of every workload and Pod, and every resource, the
+    effective request is at most the limit (extended resources and hugepages: request = limit, and
+    such a request needs a limit), comparing exact quantities in milli-units after the API's
+    defaulting: a missing request taken from the limit, LimitRange `default`/`defaultRequest` filled in.
+
+    ## Why it matters
+    The API server rejects a pod template whose request exceeds its limit, and it rejects every pod
+    whose LimitRange default limit falls below the request the container wrote: the Deployment is
+    accepted but no pod is ever created.
+
+    ## Evidence
+    Violated: the request line, the limit line (or the LimitRange line that supplied the limit) and
+    the comparison. Proved: the values compared.
+
+    ## Example
+    ```yaml
+    resources: {requests: {cpu: "2"}}     # LimitRange default cpu: 1 → limit 1 < request 2
+    ```
+    """
+
+    code = "CNV301"
+    name = "requests-within-limits"
+    title = "Container requests within limits"
+    severity = "error"
+    reads = (*WORKLOAD_KINDS, LimitRange)
+    remediation = "Raise the limit (or the LimitRange default) or lower the request; extended resources need request = limit."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        defaults: dict[str, object] = {}
+        for kind in WORKLOAD_KINDS:
+            for w in snap.all(kind):
+                if w.namespace not in defaults:
+                    defaults[w.namespace] = container_defaults(snap, w.namespace)
+                for ec in effective_containers(snap, w, defaults=defaults[w.namespace]):  # type: ignore[arg-type]
+                    yield self._check(w, ec)
+
+    def _check(self, w: object, ec: EffectiveContainer) -> Obligation:
+        ob = self.obligation(w, at=ec.container.at(), path=ec.path)  # type: ignore[arg-type]
+        if ec.unknown:
+            ob.unknown(ec.unknown)
+            return ob
+        found = problems(ec)
+        bad = []
+        for r in sorted(found or ec.requests):  # a violation cites only the failing resources
+            if r not in ec.limits and is_overcommittable(r):
+                continue  # a request without a limit is unbounded above
+            _, req = value_term(ob, f"requests.{r}", ec.requests[r], missing_at=ec.container, missing_says="")
+            has, lim = value_term(ob, f"limits.{r}", ec.limits.get(r), missing_at=ec.container.at("resources"),
+                                  missing_says=f"{ec.label} sets no {r} limit and no LimitRange default supplies one")
+            bad.append(z3.Not(has) if r not in ec.limits else req > lim if is_overcommittable(r) else req != lim)
+            ob.show(f"requests.{r}", req, lambda v, r=r: format_milli(v, r))
+            if r in ec.limits:
+                ob.show(f"limits.{r}", lim, lambda v, r=r: format_milli(v, r))
+        if not bad:
+            ob.decide("proved", f"{ec.label} has no resource with both a request and a limit to compare")
+            ob.on(proved=f"{ec.label}: no request has a limit to exceed")
+            return ob
+        ob.counterexample(z3.Or(bad), says="some request exceeds its limit (or differs from it, or lacks one, "
+                          "for a resource that cannot be overcommitted)")
+        ob.on(violated=f"{ec.label}: " + "; ".join(found.values()),
+              proved=f"{ec.label}: every request is within its limit")
+        return ob

@@ -1,0 +1,151 @@
+"""CNV403 hpa-metrics-resolvable."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import z3
+
+from cnverify.encodings.resources import EffectiveContainer, effective_containers
+from cnverify.errors import Span
+from cnverify.model import Deployment, HorizontalPodAutoscaler, ReplicaSet, Resource, StatefulSet
+from cnverify.model.base import group_of
+from cnverify.obligation import Obligation
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+SCALABLE = {cls.KIND: cls for cls in (Deployment, StatefulSet, ReplicaSet)}
+DEFAULT_CPU_UTILIZATION = 80  # autoscaling/v2 defaults.go (and v1 conversion) when no metric is given
+
+
+@dataclass(frozen=True)
+class UtilizationMetric:
+    """A Resource/ContainerResource metric whose target is a utilization percentage."""
+
+    resource: str
+    container: str | None
+    percent: int
+    at: Span
+    path: str | None
+    says: str
+
+
+def utilization_metrics(hpa: HorizontalPodAutoscaler) -> list[UtilizationMetric]:
+    """Every utilization metric of ``hpa`` as the controller reads it (v1, v2beta1, v2beta2, v2)."""
+    spec = hpa.spec
+    if hpa.api_version.endswith("/v1"):
+        pct = spec.target_cpu_utilization_percentage
+        if pct is None:
+            return [UtilizationMetric("cpu", None, DEFAULT_CPU_UTILIZATION, spec.at(), None,
+                                      "no targetCPUUtilizationPercentage: the HPA defaults to cpu utilization 80%")]
+        return [UtilizationMetric("cpu", None, pct, spec.at("targetCPUUtilizationPercentage"), None,
+                                  f"the HPA targets cpu utilization {pct}%")]
+    if not spec.metrics:
+        return [UtilizationMetric("cpu", None, DEFAULT_CPU_UTILIZATION, spec.at(), None,
+                                  "no metrics: the HPA defaults to one Resource metric, cpu utilization 80%")]
+    out = []
+    for i, m in enumerate(spec.metrics):
+        src = m.resource if m.type == "Resource" else m.container_resource if m.type == "ContainerResource" else None
+        if src is None:
+            continue
+        value = src.target.average_value if src.target else src.target_average_value
+        util = src.target.average_utilization if src.target else src.target_average_utilization
+        if value is not None or util is None:  # averageValue wins at runtime and needs no request
+            continue
+        container = getattr(src, "container", None) if m.type == "ContainerResource" else None
+        where = f" of container {container}" if container is not None else ""
+        out.append(UtilizationMetric(src.name, container, util, spec.at("metrics", i), f"spec.metrics[{i}]",
+                                     f"metric {i} targets {src.name} utilization {util}%{where}"))
+    return out
+
+
+def target_of(snap: Snapshot, hpa: HorizontalPodAutoscaler) -> Resource | None:
+    """The scale target when it resolves (otherwise CNV402 reports it)."""
+    ref = hpa.spec.scale_target_ref
+    cls = SCALABLE.get(ref.kind)
+    if cls is None or (ref.api_version and group_of(ref.api_version) not in (cls.GROUP, "extensions")):
+        return None
+    return snap.get(cls, hpa.namespace, ref.name)
+
+
+def averaged(effs: list[EffectiveContainer], metric: UtilizationMetric) -> list[EffectiveContainer]:
+    """The containers the controller sums requests over: app containers and sidecars (the named one)."""
+    running = [ec for ec in effs if not ec.init or ec.sidecar]
+    return [ec for ec in running if metric.container is None or ec.name == metric.container]
+
+
+@register
+class HpaMetricsResolvable(Property):
+    """
+    ## What it proves
+    Every `Resource`/`ContainerResource` metric of an HPA with a `Utilization` target (v2
+    `averageUtilization`, v2beta1 `targetAverageUtilization`, v1 `targetCPUUtilizationPercentage`, and the
+    default cpu 80% when no metric is given) has an effective request for that resource on every container
+    it averages over: the app containers and sidecars of the target's pods (ContainerResource: the named
+    one), after a missing request is taken from the limit and LimitRange defaults are applied.
+
+    ## Why it matters
+    Utilization is usage divided by request. A container without the request makes the metric fail
+    ("missing request for cpu"), and the HPA silently stops scaling on it (never down).
+
+    ## Evidence
+    Violated: the metric and each container lacking the request. Proved: the request of every container.
+    An HPA whose target does not resolve is left to CNV402.
+
+    ## Example
+    ```yaml
+    metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}]
+    # container 'sidecar' has no cpu request → violated
+    ```
+    """
+
+    code = "CNV403"
+    name = "hpa-metrics-resolvable"
+    title = "HPA utilization metrics have requests"
+    severity = "error"
+    reads = (HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet)
+    remediation = "Set a request for the metric's resource on every container (or use an AverageValue target)."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        for cls in SCALABLE.values():
+            snap.all(cls)
+        for hpa in snap.all(HorizontalPodAutoscaler):
+            target = target_of(snap, hpa)
+            if target is None:
+                continue
+            effs = effective_containers(snap, target)
+            for metric in utilization_metrics(hpa):
+                yield self._check(hpa, target, effs, metric)
+
+    def _check(self, hpa: HorizontalPodAutoscaler, target: Resource, effs: list[EffectiveContainer],
+               metric: UtilizationMetric) -> Obligation:
+        ob = self.obligation(hpa, at=metric.at, path=metric.path)
+        ob.note(f"{metric.says}; it scales {target.ref}", at=metric.at)
+        r = metric.resource
+        over = averaged(effs, metric)
+        if not over:
+            ob.decide("violated", f"{target.ref} has no container named {metric.container}: the metric has no "
+                      "request to divide by", witness={"container": metric.container})
+            ob.on(violated=f"{r} utilization of container {metric.container} cannot be computed: {target.ref} has "
+                  "no such container")
+            return ob
+        if any(ec.unknown for ec in over):
+            ob.unknown(next(ec.unknown for ec in over if ec.unknown))  # type: ignore[arg-type]
+            return ob
+        holds = []
+        for ec in over:
+            has = z3.Bool(f"{ec.name} requests {r}")
+            req = ec.requests.get(r)
+            if req is not None:
+                ob.fact(has, at=req.at, says=req.says)
+            else:
+                ob.fact(z3.Not(has), at=ec.container.at("resources"),
+                        says=f"{ec.label} has no {r} request (none written, no limit, no LimitRange default)")
+            ob.show(ec.name, has)
+            holds.append(has)
+        ob.counterexample(z3.Not(z3.And(holds)), says=f"some averaged container lacks a {r} request")
+        missing = [ec.name for ec in over if r not in ec.requests]
+        ob.on(violated=f"{r} utilization cannot be computed for {target.ref}: no {r} request on container"
+              f"{'s' * (len(missing) > 1)} {', '.join(missing)}",
+              proved=f"every container {r} utilization averages over in {target.ref} has a {r} request")
+        return ob
