@@ -5,10 +5,10 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from cnverify.errors import InputError, Span, UsageError
-from cnverify.source import Document, Path, compose, decode
+from cnverify.source import MAX_FILE_BYTES, Document, Path, compose, decode, paused_gc
 
 EXTENSIONS = (".yaml", ".yml", ".json")
 ENVOY_ROUTE_API = "envoy.config.route.v3"
@@ -52,34 +52,56 @@ def iter_files(paths: Iterable[str]) -> Iterator[str]:
             raise UsageError(f"no such file or directory: {p}")
 
 
-def load(paths: Iterable[str], stdin: TextIO | None = None) -> LoadResult:
+def load(paths: Iterable[str], stdin: TextIO | BinaryIO | None = None) -> LoadResult:
     """Compose every input and split it into raw objects; problems become located errors."""
     result = LoadResult()
-    for path in iter_files(paths):
-        if path == "-":
-            name, text, err = "<stdin>", (stdin or sys.stdin).read(), None
-        else:
-            name = path
-            try:
-                with open(path, "rb") as fh:
-                    text, err = decode(fh.read(), name)
-            except OSError as exc:
-                text, err = None, InputError(Span(name, 1, 1), f"cannot read file: {exc.strerror}")
-        count = 0
-        if err is not None:
-            result.errors.append(err)
-        elif text is not None:
-            for item in compose(text, name):
-                if isinstance(item, InputError):
-                    result.errors.append(item)
-                    continue
-                count += 1
-                before = len(result.objects)
-                _split(item, item.data, (), result)
-                if len(result.objects) == before:
-                    result.unrecognized += 1
-        result.inputs.append({"file": name, "documents": count})
+    with paused_gc():
+        for path in iter_files(paths):
+            _load_one(path, stdin, result)
     return result
+
+
+def _load_one(path: str, stdin: TextIO | BinaryIO | None, result: LoadResult) -> None:
+    """Read, compose and split one input into ``result``."""
+    name, text, err = _read(path, stdin)
+    count = 0
+    if err is None and text is not None and name.endswith(".json") and not text.strip():
+        err = InputError(Span(name, 1, 1), "empty JSON file: no value")
+    if err is not None:
+        result.errors.append(err)
+    elif text is not None:
+        for item in compose(text, name):
+            if isinstance(item, InputError):
+                result.errors.append(item)
+                continue
+            count += 1
+            if not isinstance(item.data, dict):
+                what = "a list" if isinstance(item.data, list) else f"a {type(item.data).__name__} scalar"
+                result.errors.append(InputError(item.span(()), f"document {item.index + 1} is {what}, "
+                                                "not an object (a mapping with apiVersion and kind)"))
+                continue
+            before = len(result.objects)
+            _split(item, item.data, (), result)
+            if len(result.objects) == before:
+                result.unrecognized += 1
+    result.inputs.append({"file": name, "documents": count})
+
+
+def _read(path: str, stdin: TextIO | BinaryIO | None) -> tuple[str, str | None, InputError | None]:
+    """``(display name, text, error)`` of a file or of stdin (``-``), size-capped and UTF-8 checked."""
+    if path == "-":
+        stream = stdin if stdin is not None else sys.stdin
+        raw = getattr(stream, "buffer", stream).read(MAX_FILE_BYTES + 1)
+        if isinstance(raw, str):
+            return "<stdin>", raw, None
+        text, err = decode(raw, "<stdin>")
+        return "<stdin>", text, err
+    try:
+        with open(path, "rb") as fh:
+            text, err = decode(fh.read(MAX_FILE_BYTES + 1), path)
+    except OSError as exc:
+        text, err = None, InputError(Span(path, 1, 1), f"cannot read file: {exc.strerror}")
+    return path, text, err
 
 
 def _split(doc: Document, data: Any, path: Path, out: LoadResult) -> None:
@@ -103,28 +125,40 @@ def _split(doc: Document, data: Any, path: Path, out: LoadResult) -> None:
                     out.objects.append(RawObject(doc, path + ("resources", i), res, ENVOY_ROUTE_API, "RouteConfiguration"))
                 elif t.endswith(".Cluster"):
                     out.objects.append(RawObject(doc, path + ("resources", i), res, ENVOY_CLUSTER_API, "Cluster"))
+                elif t.endswith(".Listener"):  # LDS: inline route_config of its HTTP connection managers
+                    _split_listener(doc, res, path + ("resources", i), f"listener-{i}", out)
 
 
 def _split_envoy_bootstrap(doc: Document, static: dict[str, Any], path: Path, out: LoadResult) -> None:
     for li, listener in enumerate(_list(static.get("listeners"))):
-        lname = listener.get("name") or f"listener-{li}" if isinstance(listener, dict) else f"listener-{li}"
-        for ci, chain in enumerate(_list(listener.get("filter_chains") if isinstance(listener, dict) else None)):
-            for fi, flt in enumerate(_list(chain.get("filters") if isinstance(chain, dict) else None)):
-                if not isinstance(flt, dict):
-                    continue
-                cfg_key = "typed_config" if "typed_config" in flt else "config"
-                cfg = flt.get(cfg_key)
-                is_hcm = flt.get("name") in HCM_NAMES or str((cfg or {}).get("@type", "")).endswith(
-                    "HttpConnectionManager") if isinstance(cfg, dict) else False
-                if is_hcm and isinstance(cfg, dict) and isinstance(cfg.get("route_config"), dict):
-                    rc = cfg["route_config"]
-                    rpath = path + ("listeners", li, "filter_chains", ci, "filters", fi, cfg_key, "route_config")
-                    if not rc.get("name"):
-                        rc = {**rc, "name": f"{lname}/{ci}/{fi}"}
-                    out.objects.append(RawObject(doc, rpath, rc, ENVOY_ROUTE_API, "RouteConfiguration"))
+        _split_listener(doc, listener, path + ("listeners", li), f"listener-{li}", out)
     for ci, cluster in enumerate(_list(static.get("clusters"))):
         if isinstance(cluster, dict):
             out.objects.append(RawObject(doc, path + ("clusters", ci), cluster, ENVOY_CLUSTER_API, "Cluster"))
+
+
+def _split_listener(doc: Document, listener: Any, path: Path, fallback: str, out: LoadResult) -> None:
+    """One RouteConfiguration per inline ``route_config`` of the listener's HTTP connection managers."""
+    if not isinstance(listener, dict):
+        return
+    lname = listener.get("name") or fallback
+    for ci, chain in enumerate(_list(listener.get("filter_chains"))):
+        filters = chain.get("filters") if isinstance(chain, dict) else None
+        for fi, flt in enumerate(filters if isinstance(filters, list) else [filters] if filters else []):
+            if not isinstance(flt, dict):
+                continue
+            cfg_key = "typed_config" if "typed_config" in flt else "config"
+            cfg = flt.get(cfg_key)
+            if not isinstance(cfg, dict) or not isinstance(cfg.get("route_config"), dict):
+                continue
+            if flt.get("name") not in HCM_NAMES and not str(cfg.get("@type", "")).endswith("HttpConnectionManager"):
+                continue
+            rc = cfg["route_config"]
+            fpath = ("filters", fi) if isinstance(filters, list) else ("filters",)
+            rpath = path + ("filter_chains", ci, *fpath, cfg_key, "route_config")
+            if not rc.get("name"):
+                rc = {**rc, "name": f"{lname}/{ci}/{fi}"}
+            out.objects.append(RawObject(doc, rpath, rc, ENVOY_ROUTE_API, "RouteConfiguration"))
 
 
 def _list(value: Any) -> list[Any]:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model import KIND_MODELS, Resource, group_of
-from cnverify.source import format_path
+from cnverify.source import format_path, paused_gc
 
 T = TypeVar("T", bound=Resource)
 MAX_ERRORS_PER_OBJECT = 5
@@ -54,21 +54,31 @@ def build(loaded: LoadResult) -> tuple[Snapshot, list[InputError]]:
     resources: list[Resource] = []
     errors: list[InputError] = []
     unknown: Counter[str] = Counter()
-    for raw in loaded.objects:
-        cls = KIND_MODELS.get((group_of(raw.api_version), raw.kind))
-        if cls is None:
-            unknown[f"{raw.kind} ({raw.api_version})"] += 1
-            continue
-        obj = _validate(cls, raw, errors)
-        if obj is not None:
-            resources.append(obj)
-    return Snapshot(resources, unknown), errors
+    with paused_gc():
+        for raw in loaded.objects:
+            cls = KIND_MODELS.get((group_of(raw.api_version), raw.kind))
+            if cls is None:
+                unknown[f"{raw.kind} ({raw.api_version})"] += 1
+                continue
+            obj = _validate(cls, raw, errors)
+            if obj is not None:
+                resources.append(obj)
+        return Snapshot(resources, unknown), errors
+
+
+def without_nulls(value: Any) -> Any:
+    """``value`` with every ``key: null`` removed: in the Kubernetes API (and proto JSON) null means unset."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value
 
 
 def _validate(cls: type[Resource], raw: RawObject, errors: list[InputError]) -> Resource | None:
     data: Any = raw.data
     try:
-        obj = cls.model_validate(data)
+        obj = cls.model_validate(without_nulls(data))
     except ValidationError as exc:
         for e in exc.errors()[:MAX_ERRORS_PER_OBJECT]:
             loc = tuple(e["loc"])

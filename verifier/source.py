@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +24,31 @@ except ImportError:  # pragma: no cover - libyaml missing
 
 Path = tuple[str | int, ...]
 
-MAX_NODES_PER_DOCUMENT = 2_000_000  # expanded nodes (aliases counted each time they are used)
+MAX_NODES_PER_DOCUMENT = 1_000_000  # nodes an alias expansion may add to one document (billion laughs guard)
 MAX_DEPTH = 500
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 _constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)
 yaml.constructor.SafeConstructor.__init__(_constructor)
+_SCALAR_CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
+_STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_AS_WRITTEN = {"tag:yaml.org,2002:timestamp"}
+
+
+def scalar(node: yaml.ScalarNode) -> Any:
+    """A scalar's value as Kubernetes' YAML decoder (go-yaml into JSON) sees it.
+
+    Calls the safe constructor directly (``construct_object`` would cache every node forever).
+    Differences from PyYAML kept deliberately: timestamps stay strings (go-yaml decodes them into
+    ``interface{}`` as strings) and YAML 1.1 base-60 numbers (``1:30``) stay strings.
+    """
+    tag = node.tag
+    if tag == _STR or tag in _AS_WRITTEN:
+        return node.value
+    if tag in (_INT, _FLOAT) and ":" in node.value:
+        return node.value
+    fn = _SCALAR_CONSTRUCTORS.get(tag) or _SCALAR_CONSTRUCTORS[None]
+    return fn(_constructor, node)
 
 
 @dataclass(slots=True)
@@ -59,13 +79,6 @@ def format_path(path: Path) -> str:
     return out
 
 
-class _Budget:
-    __slots__ = ("nodes",)
-
-    def __init__(self) -> None:
-        self.nodes = 0
-
-
 class ComposeError(Exception):
     def __init__(self, message: str, node: yaml.Node) -> None:
         super().__init__(message)
@@ -77,23 +90,61 @@ def _span(file: str, node: yaml.Node) -> Span:
     return Span(file, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
 
 
-def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], budget: _Budget) -> Any:
-    """Iteratively convert a composed node tree to Python values, recording spans."""
+def _children(n: yaml.Node) -> list[yaml.Node]:
+    if isinstance(n, yaml.MappingNode):
+        return [c for pair in n.value for c in pair]
+    return n.value if isinstance(n, yaml.SequenceNode) else []
+
+
+def check_aliases(root: yaml.Node) -> None:
+    """Refuse recursive aliases and alias expansions (billion laughs) before expanding anything.
+
+    Sizes are computed once per distinct node, so this costs O(distinct nodes) however large
+    the expansion would be.
+    """
+    size: dict[int, int] = {}
+    visiting: set[int] = set()
+    shared: dict[int, yaml.Node] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        n, done = stack.pop()
+        key = id(n)
+        if done:
+            size[key] = 1 + sum(size[id(c)] for c in _children(n))
+            continue
+        if key in size:
+            shared[key] = n
+            continue
+        if key in visiting:
+            raise ComposeError("recursive alias: a node contains itself", n)
+        visiting.add(key)
+        stack.append((n, True))
+        stack.extend((c, False) for c in _children(n))
+    added = size[id(root)] - len(size)
+    if added > MAX_NODES_PER_DOCUMENT:
+        worst = max(shared.values(), key=lambda n: size[id(n)])
+        raise ComposeError(f"aliases expand this document by {added:,} nodes (more than "
+                           f"{MAX_NODES_PER_DOCUMENT:,}; an alias bomb?); not expanded", worst)
+
+
+def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], aliases: bool = True) -> Any:
+    """Iteratively convert a composed node tree to Python values, recording spans.
+
+    ``aliases=False`` skips the alias-bomb check (for text without any ``&``, which has no anchors).
+    """
+    if aliases:
+        check_aliases(node)
     root: list[Any] = [None]
     # stack items: (node, path, container, key, depth)
     stack: list[tuple[yaml.Node, Path, Any, Any, int]] = [(node, (), root, 0, 0)]
     while stack:
         n, path, parent, key, depth = stack.pop()
-        budget.nodes += 1
-        if budget.nodes > MAX_NODES_PER_DOCUMENT:
-            raise ComposeError(
-                f"document expands to more than {MAX_NODES_PER_DOCUMENT:,} nodes (alias bomb?)", n)
         if depth > MAX_DEPTH:
             raise ComposeError(f"nesting deeper than {MAX_DEPTH} levels", n)
         if path not in spans:
             spans[path] = _span(file, n)
         if isinstance(n, yaml.ScalarNode):
-            parent[key] = _constructor.construct_object(n, deep=True)
+            parent[key] = scalar(n)
         elif isinstance(n, yaml.SequenceNode):
             items: list[Any] = [None] * len(n.value)
             parent[key] = items
@@ -105,12 +156,15 @@ def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], budget: _Budge
             for k_node, v_node in _merged_pairs(n):
                 if not isinstance(k_node, yaml.ScalarNode):
                     raise ComposeError("mapping keys must be scalars", k_node)
-                k = _constructor.construct_object(k_node, deep=True)
+                k = scalar(k_node)
                 if not isinstance(k, (str, int, float, bool)) and k is not None:
                     k = str(k)
                 if isinstance(k, (bool, float)) or k is None:
                     k = k_node.value  # YAML 1.1 'on'/'yes'/'null' keys stay strings
                 kp = path + (k,)
+                if k in mapping:
+                    raise ComposeError(f"duplicate key {k!r} (first at line {spans[kp].line}); "
+                                       "kubectl rejects duplicate fields", k_node)
                 spans[kp] = _span(file, k_node)
                 mapping[k] = None
                 stack.append((v_node, kp, mapping, k, depth + 1))
@@ -164,9 +218,8 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
         line = text.count("\n", 0, pos) + 1
         yield InputError(Span(file, line, 1), "file contains a NUL byte; not a text file")
         return
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    anchors = "&" in text
+    with paused_gc():
         loader = _Loader(text)
         index = 0
         try:
@@ -176,7 +229,7 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
                     continue
                 spans: dict[Path, Span] = {}
                 try:
-                    data = _convert(node, file, spans, _Budget())
+                    data = _convert(node, file, spans, anchors)
                 except ComposeError as exc:
                     yield InputError(_span(file, exc.node), str(exc))
                 except yaml.constructor.ConstructorError as exc:
@@ -189,12 +242,19 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             yield InputError(_mark(file, mark), f"YAML syntax error: {exc.problem or exc.context}")
-        except RecursionError:
-            yield InputError(Span(file, 1, 1), f"nesting too deep to parse")
         finally:
             loader.dispose()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (it would walk every node of a large load); nests."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
-        if gc_was_enabled:
+        if was_enabled:
             gc.enable()
 
 
