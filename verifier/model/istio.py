@@ -54,6 +54,10 @@ class Delegate(Node):
     namespace: str | None = None
 
 
+class HTTPMirrorPolicy(Node):
+    destination: Destination = Field(default_factory=Destination)
+
+
 class HTTPRoute(Node):
     name: str | None = None
     match: list[HTTPMatchRequest] | None = None
@@ -62,6 +66,7 @@ class HTTPRoute(Node):
     direct_response: dict[str, Any] | None = None
     delegate: Delegate | None = None
     mirror: Destination | None = None
+    mirrors: list[HTTPMirrorPolicy] | None = None
 
 
 class L4Route(Node):

@@ -1,0 +1,122 @@
+"""CNV104 route-delivers."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import z3
+
+from cnverify.encodings.replicas import replica_range
+from cnverify.model import WORKLOAD_KINDS, DaemonSet, HorizontalPodAutoscaler, Pod, Resource
+from cnverify.model.core import PodSpec, ServicePort
+from cnverify.obligation import Obligation
+from cnverify.properties.routing.targets import Check, iter_targets, kinds_read
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+
+def pod_labels(w: Resource) -> dict[str, str]:
+    return w.labels if isinstance(w, Pod) else (w.template.metadata.labels or {})  # type: ignore[attr-defined]
+
+
+def pod_spec(w: Resource) -> PodSpec:
+    return w.spec if isinstance(w, Pod) else w.template.spec  # type: ignore[attr-defined]
+
+
+def target_port(sp: ServicePort, spec: PodSpec) -> tuple[int | None, str, object]:
+    """The pod port a Service port reaches on pods of ``spec``: (number or None, sentence, node)."""
+    tp = sp.target_port
+    if tp in (None, 0, ""):
+        return sp.port, f"targetPort defaults to port {sp.port}", sp
+    if isinstance(tp, int):
+        return tp, f"targetPort {tp} is used as is", sp
+    sidecars = [c for c in spec.init_containers or [] if c.restart_policy == "Always"]
+    for c in [*spec.containers, *sidecars]:
+        for p in c.ports or []:
+            if p.name == tp and p.protocol == sp.protocol:
+                return p.container_port, f"container {c.name} names port {tp} ({sp.protocol}) = {p.container_port}", p
+    return None, f"no container port named {tp!r} with protocol {sp.protocol}", spec
+
+
+@register
+class RouteDelivers(Property):
+    """
+    ## What it proves
+    End to end, a route's destination Service selects at least one workload whose pods expose the
+    target port and that runs at least one replica in some reachable state (replicas, HPA bounds).
+
+    ## Why it matters
+    A route can name an existing Service that selects nothing (a label typo), whose named
+    targetPort no container declares, or whose only workload is scaled to zero: every request then
+    fails with 503 although all references resolve.
+
+    ## Evidence
+    One located step per hop: route → Service → selector → workload → target port → replicas.
+    Services without a selector are `unknown` (their endpoints are managed elsewhere). Targets
+    that do not resolve are CNV102's.
+
+    ## Example
+    ```yaml
+    kind: Service
+    spec: {selector: {app: reviews}, ports: [{port: 80, targetPort: http}]}
+    # violated: the Deployment labelled app=reviews names its port "web"
+    ```
+    """
+
+    code = "CNV104"
+    name = "route-delivers"
+    title = "Routes reach a running workload"
+    severity = "error"
+    reads = (*kinds_read(), *WORKLOAD_KINDS, HorizontalPodAutoscaler)
+    remediation = "Fix the Service selector / targetPort, or give the workload at least one replica."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        for c in iter_targets(snap):
+            if c.verdict == "proved" and c.service is not None:
+                yield self._one(snap, c)
+
+    def _one(self, snap: Snapshot, c: Check) -> Obligation:
+        svc = c.service
+        assert svc is not None
+        ob = self.obligation(c.subject, at=c.location, path=c.path)
+        ob.note(c.hop, c.location)
+        ob.note(f"Service {svc.namespace}/{svc.name}", svc.metadata.at("name"))
+        if svc.spec.type == "ExternalName" or not svc.spec.selector:
+            ob.unknown(f"Service {svc.namespace}/{svc.name} has no selector: its endpoints are managed elsewhere")
+            return ob
+        if c.port is None:
+            ob.unknown(c.port_unknown or "the Service port is not determined")
+            return ob
+        wanted = {**svc.spec.selector, **c.labels}
+        ob.note(f"the Service selects pods labelled {wanted}" + (" (with the subset's labels)" if c.labels else ""),
+                svc.spec.at("selector"))
+        counts = []
+        for cls in WORKLOAD_KINDS:
+            for w in snap.in_namespace(cls, svc.namespace):
+                labels = pod_labels(w)
+                if any(labels.get(k) != v for k, v in wanted.items()):
+                    continue
+                where = w.at("metadata", "labels") if isinstance(w, Pod) else w.template.metadata.at("labels")  # type: ignore[attr-defined]
+                ob.note(f"pods of {w.KIND} {w.name} carry those labels", where)
+                number, says, node = target_port(c.port, pod_spec(w))
+                ob.note(says, node.at())  # type: ignore[attr-defined]
+                if number is None:
+                    continue
+                rr = replica_range(snap, w)
+                key = f"{w.KIND}/{w.name}" + (f"#{len(counts)}" if any(
+                    str(x) == f"replicas[{w.KIND}/{w.name}]" for x in counts) else "")
+                n = z3.Int(f"replicas[{key}]")
+                ob.fact(rr.constraint(n), at=rr.why[0][1] if rr.why else w.at(),
+                        says="; ".join(s for s, _ in rr.why) or f"{w.KIND} {w.name} replicas")
+                ob.show(key, n)
+                counts.append(n)
+        if not counts:
+            ob.decide("violated", f"no workload in {svc.namespace} both carries {wanted} and exposes "
+                      f"Service port {c.port.port}'s target port")
+            ob.on(violated=lambda _: f"Service {svc.namespace}/{svc.name} port {c.port.port} reaches no pod "  # type: ignore[union-attr]
+                  f"of any workload (selector {wanted})")
+            return ob
+        ob.example(z3.Or([n >= 1 for n in counts]), says="a selected workload runs at least one replica")
+        ob.on(violated=f"every workload behind Service {svc.namespace}/{svc.name} runs 0 replicas",
+              proved=lambda w: f"Service {svc.namespace}/{svc.name} port {c.port.port} delivers to "  # type: ignore[union-attr]
+              + ", ".join(f"{k} ({v} replica{'s' * (v != 1)})" for k, v in (w or {}).items() if v))
+        return ob

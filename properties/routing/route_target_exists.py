@@ -1,0 +1,59 @@
+"""CNV102 route-target-exists."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnverify.obligation import Obligation
+from cnverify.properties.routing.targets import all_checks, kinds_read
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+
+@register
+class RouteTargetExists(Property):
+    """
+    ## What it proves
+    Every route destination resolves: an Istio destination host to a Service (short names expand
+    with the VirtualService's namespace, names with a dot are taken as written) or a ServiceEntry,
+    its port to a Service port and its subset to a DestinationRule subset; an HTTPRoute backendRef
+    (cross-namespace only with a ReferenceGrant) and an Ingress backend to a Service and port; an
+    Envoy route cluster to a defined cluster; a Knative Trigger subscriber to a Service. Route
+    bindings too: a VirtualService's `gateways` to a Gateway whose servers accept its hosts, an
+    HTTPRoute's parentRefs to a Gateway listener that accepts it.
+
+    ## Why it matters
+    None of these references is checked at admission: a typo in a host, a subset that no
+    DestinationRule defines or a backend without a Service is accepted and then answers 500/503
+    (or the route never attaches) at runtime.
+
+    ## Evidence
+    Violated: the reference, how it was expanded, and what the inputs hold instead. Proved: the
+    object it resolves to. Hosts outside the inputs (external names, namespaces not part of the
+    inputs) are `unknown`, never violated.
+
+    ## Example
+    ```yaml
+    http:
+    - route:
+      - destination: {host: reviews, subset: v3}   # violated: no DestinationRule defines v3
+    ```
+    """
+
+    code = "CNV102"
+    name = "route-target-exists"
+    title = "Route targets resolve"
+    severity = "error"
+    reads = kinds_read()
+    remediation = "Point the route at an existing Service/port/subset (or add the missing object)."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        for c in all_checks(snap):
+            ob = self.obligation(c.subject, at=c.location, path=c.path)
+            for says, at in c.steps:
+                ob.note(says, at)
+            if c.verdict == "unknown":
+                ob.unknown(c.claim)
+            else:
+                ob.decide(c.verdict, c.claim)
+            ob.on(violated=c.claim, proved=c.claim)
+            yield ob

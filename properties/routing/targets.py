@@ -1,0 +1,140 @@
+"""Route targets of every routing system, resolved against the inventory (shared by CNV102 and CNV104).
+
+Each target becomes a :class:`Check`: the located steps of its resolution, a verdict
+(``proved`` resolves, ``violated`` does not, ``unknown`` outside the inventory or
+implementation-specific) and, when it lands on a Kubernetes Service, that Service and port.
+"""
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from cnverify.encodings.hosts import inventory_namespaces, resolve
+from cnverify.errors import Span
+from cnverify.model import Resource, Service
+from cnverify.model.base import Node
+from cnverify.model.core import ServicePort
+from cnverify.proof import Verdict
+from cnverify.snapshot import Snapshot
+from cnverify.source import format_path
+
+T = TypeVar("T", bound=Resource)
+
+
+@dataclass
+class Check:
+    """The resolution of one route target (or one parent/gateway reference)."""
+
+    subject: Resource
+    node: Node
+    verdict: Verdict
+    claim: str
+    steps: list[tuple[str, Span]] = field(default_factory=list)
+    service: Service | None = None
+    port: ServicePort | None = None
+    port_unknown: str | None = None  # the Service resolved but the port it receives on is not fixed
+    labels: dict[str, str] = field(default_factory=dict)  # extra pod labels (an Istio subset)
+    hop: str = ""  # "route → Service" sentence for CNV104
+    binding: bool = False  # a gateway / parentRef binding rather than a destination
+    where: tuple[Span, str] | None = None  # location and path when more specific than ``node``
+
+    @property
+    def path(self) -> str:
+        if self.where is not None:
+            return self.where[1]
+        return format_path(self.node.field_path[len(self.subject.field_path):])
+
+    @property
+    def location(self) -> Span:
+        return self.where[0] if self.where is not None else self.node.at()
+
+
+def step(checks: list[tuple[str, Span]], says: str, at: Node | Span) -> None:
+    checks.append((says, at if isinstance(at, Span) else at.at()))
+
+
+_INDEX: "weakref.WeakKeyDictionary[Snapshot, dict[tuple[type[Resource], str, str], list[Resource]]]" = (
+    weakref.WeakKeyDictionary())
+
+
+def lookup(snap: Snapshot, cls: type[T], ns: str, name: str, near: Resource) -> list[T]:
+    """Every ``cls`` named ``ns/name``, those from ``near``'s file first (inputs may define one twice)."""
+    snap.all(cls)
+    index = _INDEX.setdefault(snap, {})
+    if cls not in {k[0] for k in index}:
+        for r in snap.all(cls):
+            index.setdefault((cls, r.namespace, r.name), []).append(r)
+        index.setdefault((cls, "", ""), [])
+    found = index.get((cls, ns, name), [])
+    file = near.at().file
+    return sorted(found, key=lambda r: r.at().file != file)  # type: ignore[return-value]
+
+
+def missing(snap: Snapshot, namespace: str, what: str) -> tuple[Verdict, str]:
+    """A referenced object is absent: violated if its namespace is in the inputs, else unknown."""
+    if namespace in inventory_namespaces(snap):
+        return "violated", f"{what} does not exist"
+    return "unknown", f"{what} is not in the inputs (namespace {namespace} is not part of them)"
+
+
+def service_port(svc: Service, port: int | str | None) -> tuple[ServicePort | None, str | None]:
+    """The Service port a reference names (number = ``port``, string = port ``name``); (None, why) if none."""
+    ports = svc.spec.ports or []
+    if port is None:
+        if len(ports) == 1:
+            return ports[0], None
+        return None, f"Service {svc.namespace}/{svc.name} has {len(ports)} ports and the reference names none"
+    for p in ports:
+        if (isinstance(port, int) and p.port == port) or (isinstance(port, str) and p.name == port):
+            return p, None
+    listed = ", ".join(f"{p.name or '-'}:{p.port}" for p in ports) or "none"
+    return None, f"Service {svc.namespace}/{svc.name} has no port {port!r} (ports: {listed})"
+
+
+def service_target(snap: Snapshot, subject: Resource, node: Node, ns: str, name: str, port: int | str | None,
+                   steps: list[tuple[str, Span]], *, port_required: bool, what: str) -> Check:
+    """A reference to the Kubernetes Service ``ns/name`` on ``port``."""
+    found = lookup(snap, Service, ns, name, subject)
+    if not found:
+        verdict, claim = missing(snap, ns, f"Service {ns}/{name}")
+        return Check(subject, node, verdict, claim, steps)
+    svc, (sp, why) = found[0], service_port(found[0], port)
+    for other in found[1:]:  # a duplicate definition that has the port
+        if sp is None and service_port(other, port)[0] is not None:
+            svc, (sp, why) = other, service_port(other, port)
+    step(steps, f"Service {ns}/{name} exists", svc.metadata.at("name"))
+    if not svc.spec.ports and svc.spec.type != "ExternalName":
+        return Check(subject, node, "unknown", f"Service {ns}/{name} declares no ports (an incomplete object?)",
+                     steps)
+    hop = f"{what} → Service {ns}/{name}"
+    if sp is None and (port is not None or port_required or not svc.spec.ports):
+        return Check(subject, node, "violated", why or "no port", steps, service=svc, hop=hop)
+    if sp is not None:
+        step(steps, f"Service port {sp.name or sp.port} is port {sp.port}", sp.at("port"))
+    claim = f"{what} resolves to Service {ns}/{name}" + (f" port {sp.port}" if sp else "")
+    return Check(subject, node, "proved", claim, steps, service=svc, port=sp, port_unknown=why, hop=hop)
+
+
+_CACHE: "weakref.WeakKeyDictionary[Snapshot, list[Check]]" = weakref.WeakKeyDictionary()
+
+
+def all_checks(snap: Snapshot) -> list[Check]:
+    """Every route target and route binding of the snapshot, computed once per snapshot."""
+    if snap not in _CACHE:
+        from cnverify.properties.routing import targets_istio, targets_k8s
+
+        _CACHE[snap] = [*targets_istio.checks(snap), *targets_k8s.checks(snap)]
+    return _CACHE[snap]
+
+
+def kinds_read() -> tuple[type[Resource], ...]:
+    from cnverify.properties.routing import targets_istio, targets_k8s
+
+    return (Service, *targets_istio.READS, *targets_k8s.READS)
+
+
+def iter_targets(snap: Snapshot) -> Iterator[Check]:
+    """Only the route *destinations* (not gateway / parent bindings)."""
+    return (c for c in all_checks(snap) if not c.binding)

@@ -1,0 +1,195 @@
+"""Targets of Istio VirtualServices (destinations, mirrors, gateways), Envoy routes and Knative Triggers."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnverify.encodings.hosts import expand, matches, overlaps, resolve, visible
+from cnverify.errors import Span
+from cnverify.model import (Cluster, DestinationRule, IstioGateway, KnativeService, RouteConfiguration, Service,
+                            ServiceEntry, VirtualService)
+from cnverify.model.base import group_of
+from cnverify.model.eventing import Trigger
+from cnverify.model.gateway import Gateway
+from cnverify.model.istio import Destination
+from cnverify.properties.routing.targets import Check, lookup, missing, service_target, step
+from cnverify.snapshot import Snapshot
+from cnverify.source import format_path
+
+READS = (VirtualService, DestinationRule, ServiceEntry, IstioGateway, Gateway, RouteConfiguration, Cluster,
+         Trigger, KnativeService)
+
+
+def checks(snap: Snapshot) -> Iterator[Check]:
+    for vs in snap.all(VirtualService):
+        yield from _virtual_service(snap, vs)
+    for rc in snap.all(RouteConfiguration):
+        yield from _envoy(snap, rc)
+    for trigger in snap.all(Trigger):
+        yield from _trigger(snap, trigger)
+
+
+def _virtual_service(snap: Snapshot, vs: VirtualService) -> Iterator[Check]:
+    dests: list[tuple[Destination, str]] = []
+    for route in vs.spec.http or []:
+        dests += [(d.destination, "destination") for d in route.route or []]
+        if route.mirror is not None:
+            dests.append((route.mirror, "mirror"))
+        dests += [(m.destination, "mirror") for m in route.mirrors or []]
+    for route in [*(vs.spec.tcp or []), *(vs.spec.tls or [])]:
+        dests += [(d.destination, "destination") for d in route.route or []]
+    for dest, role in dests:
+        if dest.host:
+            yield _istio_destination(snap, vs, dest, role)
+    if vs.spec.hosts:
+        refs = [(g, vs.spec, ("gateways", i)) for i, g in enumerate(vs.spec.gateways or [])]
+        for route in vs.spec.http or []:
+            for m in route.match or []:
+                refs += [(g, m, ("gateways", i)) for i, g in enumerate(m.gateways or [])]
+        seen: set[str] = set()
+        for ref, owner, sub in refs:
+            if ref != "mesh" and ref not in seen:
+                seen.add(ref)
+                check = _istio_gateway(snap, vs, ref, owner.at(*sub))
+                check.where = (owner.at(*sub), format_path(owner.field_path[len(vs.field_path):] + sub))
+                yield check
+
+
+def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, role: str) -> Check:
+    steps: list[tuple[str, Span]] = []
+    r = resolve(snap, dest.host, vs.namespace)
+    what = f"{role} host {dest.host}"
+    step(steps, f"{what}" + (f" expands to {r.fqdn} (the VirtualService's namespace)" if r.fqdn != dest.host
+                             else ""), dest.at("host"))
+    if r.status == "external":
+        return Check(vs, dest, "unknown", r.reason, steps)
+    if r.status == "missing":
+        return Check(vs, dest, "violated", r.reason, steps)
+    number = dest.port.number if dest.port is not None else None
+    if r.service is not None:
+        svc = r.service
+        check = service_target(snap, vs, dest, svc.namespace, svc.name, number, steps, port_required=False,
+                               what=f"{role} {dest.host}")
+        if check.port_unknown:
+            check.port_unknown += " (Istio then uses the port the request arrived on)"
+        if check.verdict != "proved":
+            return check
+    else:
+        assert r.entry is not None
+        se = r.entry
+        step(steps, f"{r.fqdn} is declared by {r.reason}", se.metadata.at("name"))
+        ports = se.spec.ports or []
+        if number is not None and ports and not any(p.number == number for p in ports):
+            listed = ", ".join(str(p.number) for p in ports)
+            return Check(vs, dest, "violated", f"ServiceEntry {se.namespace}/{se.name} has no port {number} "
+                         f"(ports: {listed})", steps)
+        check = Check(vs, dest, "proved", f"{role} {dest.host} resolves to {r.reason}", steps)
+    if dest.subset:
+        drs = [dr for dr in snap.all(DestinationRule) if dr.spec.host
+               and matches(expand(dr.spec.host, dr.namespace), r.fqdn)
+               and visible(dr.spec.export_to, dr.namespace, vs.namespace)]
+        hit = next(((dr, s) for dr in drs for s in dr.spec.subsets or [] if s.name == dest.subset), None)
+        if hit is None:
+            for dr in drs:
+                names = ", ".join(s.name for s in dr.spec.subsets or []) or "none"
+                step(steps, f"DestinationRule {dr.namespace}/{dr.name} for {dr.spec.host} defines subsets: {names}",
+                     dr.spec.at("subsets"))
+            return Check(vs, dest, "violated", f"no DestinationRule for {r.fqdn} defines subset {dest.subset!r}"
+                         " (Istio answers 503: no such cluster)", steps, service=check.service)
+        dr, sub = hit
+        step(steps, f"DestinationRule {dr.namespace}/{dr.name} defines subset {sub.name}", sub.at("name"))
+        check.labels = dict(sub.labels or {})
+        check.claim += f", subset {sub.name}"
+    return check
+
+
+def _istio_gateway(snap: Snapshot, vs: VirtualService, ref: str, at: Span) -> Check:
+    ns, name = ref.split("/", 1) if "/" in ref else (vs.namespace, ref)
+    steps: list[tuple[str, Span]] = [(f"the VirtualService binds to gateway {ref}", at)]
+    hosts = [(h, expand(h, vs.namespace)) for h in vs.spec.hosts or []]
+    node = vs.spec
+    gw = next(iter(lookup(snap, IstioGateway, ns, name, vs)), None)
+    if gw is None:
+        k8s = next(iter(lookup(snap, Gateway, ns, name, vs)), None)
+        if k8s is None:
+            verdict, claim = missing(snap, ns, f"Gateway {ns}/{name}")
+            return Check(vs, node, verdict, claim, steps, binding=True)
+        step(steps, f"Gateway API Gateway {ns}/{name} exists", k8s.metadata.at("name"))
+        for ln in k8s.spec.listeners:
+            if ln.hostname is None or any(overlaps(ln.hostname, h) or overlaps(ln.hostname, f) for h, f in hosts):
+                step(steps, f"listener {ln.name} accepts the VirtualService's hosts", ln.at("name"))
+                return Check(vs, node, "proved", f"gateway {ref} accepts host(s) of the VirtualService", steps,
+                             binding=True)
+        return Check(vs, node, "violated", f"no listener of Gateway {ns}/{name} accepts hosts "
+                     f"{[h for h, _ in hosts]}", steps, binding=True)
+    step(steps, f"Gateway {ns}/{name} exists", gw.metadata.at("name"))
+    for server in gw.spec.servers or []:
+        for i, sh in enumerate(server.hosts):
+            hns, hh = sh.split("/", 1) if "/" in sh else ("*", sh)
+            hns = gw.namespace if hns == "." else hns
+            if hns not in ("*", vs.namespace):
+                continue
+            if any(overlaps(hh, h) or overlaps(hh, f) for h, f in hosts):
+                step(steps, f"server host {sh} accepts a host of the VirtualService", server.at("hosts", i))
+                return Check(vs, node, "proved", f"gateway {ref} accepts host(s) of the VirtualService", steps,
+                             binding=True)
+    for server in gw.spec.servers or []:
+        step(steps, f"server hosts: {', '.join(server.hosts) or 'none'}", server.at("hosts"))
+    return Check(vs, node, "violated", f"no server of Gateway {ns}/{name} accepts hosts "
+                 f"{[h for h, _ in hosts]} from namespace {vs.namespace}", steps, binding=True)
+
+
+def _envoy(snap: Snapshot, rc: RouteConfiguration) -> Iterator[Check]:
+    data = rc.doc.data if rc.doc is not None else None
+    bootstrap = isinstance(data, dict) and "static_resources" in data
+    cds = bootstrap and isinstance(data.get("dynamic_resources"), dict) and "cds_config" in data["dynamic_resources"]
+    pool = [c for c in snap.all(Cluster) if not bootstrap or c.doc is rc.doc]
+    for vh in rc.virtual_hosts or []:
+        for route in vh.routes or []:
+            action = route.route
+            if action is None:
+                continue
+            refs = [(action.cluster, action)] if action.cluster else []
+            if action.weighted_clusters is not None:
+                refs += [(c.name, c) for c in action.weighted_clusters.clusters]
+            if action.cluster_header:
+                yield Check(rc, action, "unknown", f"the cluster comes from request header {action.cluster_header}",
+                            [("cluster_header", action.at("cluster_header"))])
+            for name, node in refs:
+                steps = [(f"route sends to cluster {name}", node.at("cluster" if node is action else "name"))]
+                found = next((c for c in pool if c.name == name), None)
+                if found is not None:
+                    step(steps, f"cluster {name} is defined", found.at("name"))
+                    yield Check(rc, node, "proved", f"cluster {name} is defined", steps)
+                elif bootstrap and not cds:
+                    yield Check(rc, node, "violated", f"cluster {name} is not defined among the bootstrap's "
+                                "static clusters and the bootstrap has no CDS", steps)
+                else:
+                    yield Check(rc, node, "unknown", f"cluster {name} is not in the inputs (it may come from CDS)",
+                                steps)
+
+
+def _trigger(snap: Snapshot, trigger: Trigger) -> Iterator[Check]:
+    sub = trigger.spec.subscriber
+    if sub.ref is None:
+        if sub.uri:
+            yield Check(trigger, sub, "unknown", f"subscriber is the URI {sub.uri} (outside the inventory)",
+                        [("subscriber uri", sub.at("uri"))])
+        return
+    ref = sub.ref
+    ns = ref.namespace or trigger.namespace
+    steps: list[tuple[str, Span]] = [(f"subscriber {ref.kind} {ns}/{ref.name} ({ref.api_version})", ref.at())]
+    group = group_of(ref.api_version)
+    if ref.kind == "Service" and group == "serving.knative.dev":
+        ks = next(iter(lookup(snap, KnativeService, ns, ref.name, trigger)), None)
+        if ks is None:
+            verdict, claim = missing(snap, ns, f"Knative Service {ns}/{ref.name}")
+            yield Check(trigger, ref, verdict, claim, steps)
+        else:
+            step(steps, f"Knative Service {ns}/{ref.name} exists", ks.metadata.at("name"))
+            yield Check(trigger, ref, "proved", f"subscriber resolves to Knative Service {ns}/{ref.name}", steps)
+    elif ref.kind == "Service" and group == "":
+        step(steps, f"Knative sends events to http://{ref.name}.{ns}.svc.cluster.local (port 80)", ref.at("name"))
+        yield service_target(snap, trigger, ref, ns, ref.name, 80, steps, port_required=True, what="subscriber")
+    else:
+        yield Check(trigger, ref, "unknown", f"subscriber kind {ref.kind} ({ref.api_version}) is not modelled",
+                    steps)
