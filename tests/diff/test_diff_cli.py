@@ -1,0 +1,105 @@
+"""`cnverify diff` on fixture pairs: invariant deltas, capacity deltas, output formats, exit codes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from cnverify.cli import main
+from cnverify.registry import load_properties
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def run(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, ["diff", *args], catch_exceptions=False)
+    return res.exit_code, res.output
+
+
+def as_json(*args: str) -> tuple[int, dict[str, Any]]:
+    code, out = run(*args, "--format", "json")
+    return code, json.loads(out)
+
+
+def brief(d: dict[str, Any]) -> tuple[Any, ...]:
+    f = d["new"] if d["change"] != "fixed" else d["old"]
+    s = f["subject"]
+    return (d["change"], f["property"], f"{s['kind']}/{s['namespace']}/{s['name']}", f["location"]["file"],
+            f["location"]["line"], d["new"]["status"] if d["new"] else None)
+
+
+def test_new_fixed_and_still_violated() -> None:
+    old, new = str(FIX / "fix/old"), str(FIX / "fix/new")
+    code, j = as_json(old, new, "--select", "CNV401")
+    assert code == 1
+    assert [brief(d) for d in j["invariants"]] == [
+        ("new-violation", "CNV401", "HorizontalPodAutoscaler/shop/worker", f"{new}/hpa.yaml", 28, "violated"),
+        ("fixed", "CNV401", "HorizontalPodAutoscaler/shop/api", f"{old}/hpa.yaml", 8, "proved"),
+        ("still-violated", "CNV401", "HorizontalPodAutoscaler/shop/broken", f"{new}/hpa.yaml", 18, "violated"),
+    ]
+    fixed = j["invariants"][1]
+    assert fixed["old"]["fingerprint"] == fixed["new"]["fingerprint"] == fixed["fingerprint"]
+    assert [s["location"]["line"] for s in fixed["old"]["chain"] if "location" in s] == [8, 9]
+    assert j["changed_files"] == ["hpa.yaml"]
+    assert j["summary"]["new_violations"] == 1 and j["summary"]["fixed"] == 1
+    assert j["summary"]["still_violated"] == 1
+
+
+def test_fail_on_gates() -> None:
+    old, new = str(FIX / "fix/old"), str(FIX / "fix/new")
+    assert run(old, new, "--select", "CNV401", "--fail-on", "never")[0] == 0
+    assert run(old, new, "--select", "CNV401", "--fail-on", "routing-change")[0] == 0
+    assert run(old, new, "--select", "CNV401", "--fail-on", "any")[0] == 1
+    # the reverse change: worker's violation goes with its subject, api's comes back
+    code, j = as_json(new, old, "--select", "CNV401", "--fail-on", "never")
+    assert code == 0
+    assert [(d["change"], d["fingerprint"] == d[("old" if d["change"] == "fixed" else "new")]["fingerprint"],
+             (d["new"] or d["old"])["subject"]["name"]) for d in j["invariants"]] == [
+        ("new-violation", True, "api"), ("fixed", True, "worker"), ("still-violated", True, "broken")]
+    assert j["invariants"][1]["new"] is None
+
+
+def test_identical_sides_report_nothing() -> None:
+    side = str(FIX / "fix/new")
+    code, j = as_json(side, side, "--select", "CNV401")
+    assert code == 0 and j["invariants"] == [] and j["changed_files"] == []
+    assert j["stats"]["slice"] == "no file changed"
+
+
+def test_quota_tightened_below_hpa_maximum() -> None:
+    code, j = as_json(str(FIX / "quota/old"), str(FIX / "quota/new"), "--fail-on", "capacity-change")
+    assert code == 1
+    assert j["capacity"]["workloads"] == []
+    (q,) = j["capacity"]["quotas"]
+    assert q["quota"] == "ResourceQuota/shop/compute" and q["location"]["line"] == 1
+    # worst case: 10 replicas (HPA max, Recreate: no surge) x 500m
+    assert q["old"]["resources"]["requests.cpu"] == {"hard": "8", "worst": "5", "headroom": "3"}
+    assert q["new"]["resources"]["requests.cpu"] == {"hard": "4", "worst": "5", "headroom": "-1"}
+    assert q["new"]["resources"]["pods"] == {"hard": "20", "worst": "10", "headroom": "10"}
+
+
+def test_quota_tightened_is_a_new_cnv302_violation() -> None:
+    if "CNV302" not in load_properties():
+        pytest.skip("CNV302 quota-holds-under-scaling is not registered yet")
+    code, j = as_json(str(FIX / "quota/old"), str(FIX / "quota/new"), "--select", "CNV302")
+    assert code == 1
+    assert [(d["change"], d["new"]["subject"]["name"]) for d in j["invariants"]] == [("new-violation", "compute")]
+
+
+def test_workload_capacity_delta_text_and_markdown() -> None:
+    old, new = str(FIX / "fix/old"), str(FIX / "fix/new")
+    code, text = run(str(FIX / "quota/old"), str(FIX / "quota/new"))
+    assert code == 0
+    assert "  ResourceQuota/shop/compute:\n    requests.cpu headroom: 3 (hard 8, worst case 5) → -1 (hard 4, worst case 5)" in text
+    code, md = run(old, new, "--select", "CNV401", "--format", "markdown")
+    assert md.startswith("### ❌ cnverify diff")
+    assert f"| new violation | `{new}/hpa.yaml:28` | CNV401 | HorizontalPodAutoscaler shop/worker |" in md
+
+
+def test_usage_errors() -> None:
+    assert run(str(FIX / "fix/old"))[0] == 2
+    assert run(str(FIX / "fix/old"), str(FIX / "nope"))[0] == 2
+    assert run(str(FIX / "fix/old"), str(FIX / "fix/new"), "--select", "CNV999")[0] == 2

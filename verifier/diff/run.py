@@ -1,0 +1,120 @@
+"""The diff of two sides: invariants, routing and capacity deltas (the library API)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cnverify.diff import capacity, invariants, tables
+from cnverify.diff.check import Stats, check
+from cnverify.diff.gitsource import Side
+from cnverify.diff.load import Loaded, Names, load
+from cnverify.diff.slicing import Plan
+from cnverify.engine import Options
+from cnverify.errors import InputError
+from cnverify.proof import Finding
+
+if TYPE_CHECKING:
+    from cnverify.diff.routing import RoutingDelta
+
+FAIL_ON = ("new-violation", "routing-change", "capacity-change", "any", "never")
+
+
+@dataclass
+class CapacityDelta:
+    """One workload's or quota's capacity before and after (None: absent on that side)."""
+
+    ref: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class DiffResult:
+    old_label: str
+    new_label: str
+    names: Names
+    changed: list[str]
+    invariants: list[invariants.InvariantDelta]
+    routing: list["RoutingDelta"]
+    workloads: list[CapacityDelta]
+    quotas: list[CapacityDelta]
+    errors: dict[str, list[InputError]]
+    notes: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, change: str) -> int:
+        return sum(1 for d in self.invariants if d.change == change)
+
+    def gated(self, fail_on: tuple[str, ...]) -> bool:
+        """Is there a change ``fail_on`` gates on? (new violations: of severity error)."""
+        checks = {
+            "new-violation": any(d.change == "new-violation" and d.finding.severity == "error" for d in self.invariants),
+            "routing-change": any(r.status != "equivalent" for r in self.routing),
+            "capacity-change": bool(self.workloads or self.quotas),
+        }
+        checks["any"] = any(checks.values()) or any(d.change == "new-unknown" for d in self.invariants)
+        return any(checks.get(f, False) for f in fail_on)
+
+    def exit_code(self, fail_on: tuple[str, ...]) -> int:
+        """2 input errors on the new side, 1 a gated change, else 0."""
+        if self.errors.get("new"):
+            return 2
+        return 1 if self.gated(fail_on) else 0
+
+
+def _capacity(loaded: Loaded) -> tuple[list[CapacityDelta], list[CapacityDelta]]:
+    caps = {side: capacity.workloads(snap) for side, snap in (("old", loaded.old), ("new", loaded.new))}
+    quotas = {side: capacity.quotas(snap, caps[side]) for side, snap in (("old", loaded.old), ("new", loaded.new))}
+    w_out = [CapacityDelta(ref, caps["old"].get(ref), caps["new"].get(ref))
+             for ref in sorted(set(caps["old"]) | set(caps["new"]))
+             if ref not in caps["old"] or ref not in caps["new"] or not caps["old"][ref].same(caps["new"][ref])]
+    q_out = []
+    for ref in sorted(set(quotas["old"]) | set(quotas["new"])):
+        o, n = quotas["old"].get(ref), quotas["new"].get(ref)
+        if o is None or n is None or o.to_json() != n.to_json():
+            q_out.append(CapacityDelta(ref, o, n))
+    return w_out, q_out
+
+
+def _kept(ns: str | None, subjects: set[str] | None) -> bool:
+    return subjects is None or ns is None or ns == "" or ns in subjects
+
+
+def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | None = None) -> DiffResult:
+    """Compare ``old`` and ``new``; with a slicing ``Plan``, load only its files and report only its subjects."""
+    options = options or Options()
+    only, subjects = (sliced.keys, sliced.subjects) if sliced is not None else (None, None)
+    t0 = time.perf_counter()
+    loaded = load(old, new, only)
+    t1 = time.perf_counter()
+    cache: dict[str, Finding] = {}
+    stats = Stats()
+    f_old, e_old = check(loaded.old, options, cache, stats, "old")
+    f_new, e_new = check(loaded.new, options, cache, stats, "new")
+    f_old = [f for f in f_old if _kept(f.subject.get("namespace"), subjects)]
+    f_new = [f for f in f_new if _kept(f.subject.get("namespace"), subjects)]
+    t2 = time.perf_counter()
+    limits = {"timeout_ms": options.limits.timeout_ms, "rlimit": options.limits.rlimit}
+    t_old, n_old = tables.entry_points(loaded.old)
+    t_new, n_new = tables.entry_points(loaded.new)
+    routing = []
+    if t_old or t_new:
+        from cnverify.diff.routing import diff_tables  # needs the routing encodings
+        routing = diff_tables(t_old, t_new, **limits)
+    t3 = time.perf_counter()
+    workloads, quotas = _capacity(loaded)
+    workloads = [w for w in workloads if _kept(w.ref.split("/")[1], subjects)]
+    quotas = [q for q in quotas if _kept(q.ref.split("/")[1], subjects)]
+    t4 = time.perf_counter()
+    return DiffResult(
+        old.label, new.label, loaded.names, loaded.changed,
+        invariants.deltas(f_old, f_new, loaded.names), routing, workloads, quotas,
+        {"old": loaded.errors["old"] + e_old, "new": loaded.errors["new"] + e_new},
+        notes=sorted(set(n_old) | set(n_new)),
+        stats={"slice": sliced.reason if sliced is not None else "full: every file checked",
+               "files": {"old": len(old.files), "new": len(new.files), "changed": len(loaded.changed),
+                         "parsed": loaded.files},
+               "objects": loaded.objects,
+               "obligations": {"solved": stats.solved, "reused": stats.reused},
+               "timings": {"load": t1 - t0, "invariants": t2 - t1, "routing": t3 - t2, "capacity": t4 - t3}})
