@@ -1,0 +1,131 @@
+"""CNV205 policy-selects-pods."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnverify.encodings.labels import UnsupportedSelector, format_labels, is_empty
+from cnverify.errors import Span
+from cnverify.model import WORKLOAD_KINDS, DestinationRule, PodDisruptionBudget, Service, ServiceEntry
+from cnverify.model.istio import Subset
+from cnverify.model.networkpolicy import NetworkPolicy
+from cnverify.obligation import Obligation
+from cnverify.properties.selectors.istio_hosts import TOPOLOGY_KEYS, resolve_host
+from cnverify.properties.selectors.pods import POD, Part, PodShape, labels_of, pod_shapes, require_selected
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+
+@register
+class PolicySelectsPods(Property):
+    """
+    ## What it proves
+    The selector of a PodDisruptionBudget, a NetworkPolicy (`spec.podSelector`) or a DestinationRule
+    subset (host Service selector AND subset labels) selects at least one pod template. An empty
+    NetworkPolicy podSelector (all pods of the namespace) holds trivially.
+
+    ## Why it matters
+    A policy that selects nothing does nothing, silently: a PDB that protects no pod, a
+    NetworkPolicy that isolates nothing, or a subset with no endpoints — traffic routed to it gets 503.
+
+    ## Evidence
+    Proved: a selected pod (`@pod` names its owner). Violated: every requirement and the labels
+    of every template that carries the keys (minimal core). A subset whose host is not a Service
+    of the input, or whose labels are node topology labels, is `unknown`.
+
+    ## Example
+    ```yaml
+    kind: DestinationRule
+    spec: {host: reviews, subsets: [{name: v3, labels: {version: v3}}]}  # violated if no reviews pod has v3
+    ```
+    """
+
+    code = "CNV205"
+    name = "policy-selects-pods"
+    title = "Policy selector selects at least one pod"
+    severity = "warning"
+    reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, *WORKLOAD_KINDS)
+    remediation = "Make the selector (or subset labels) match the labels of the intended pod template."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        shapes = pod_shapes(snap)
+        for pdb in snap.all(PodDisruptionBudget):
+            yield self.pdb(pdb, shapes.get(pdb.namespace, []))
+        for np in snap.all(NetworkPolicy):
+            yield self.netpol(np, shapes.get(np.namespace, []))
+        snap.all(Service), snap.all(ServiceEntry)  # read by host resolution (also when no DR needs it)
+        for dr in snap.all(DestinationRule):
+            for i, subset in enumerate(dr.spec.subsets or []):
+                yield self.subset(snap, dr, i, subset, shapes)
+
+    def pdb(self, pdb: PodDisruptionBudget, shapes: list[PodShape]) -> Obligation:
+        sel, spec = pdb.spec.selector, pdb.spec
+        ob = self.obligation(pdb, at=spec.at("selector"))
+        if sel is None or (is_empty(sel) and not pdb.selects_all_when_empty):
+            ob.note("spec.selector is " + ("not set" if sel is None else "{}"), spec.at("selector"))
+            ob.decide("violated", f"{'a nil' if sel is None else 'an empty'} selector in {pdb.api_version} selects no pods")
+            ob.on(violated=f"{pdb.ref} selects no pods ({'no' if sel is None else 'empty'} selector, {pdb.api_version})")
+            return ob
+        if is_empty(sel):
+            return self.everything(ob, shapes, pdb.namespace, spec.at("selector"), "{} selects every pod")
+        return self.query(ob, [(sel, spec, ("selector",), "the PDB selector")], shapes, pdb.namespace)
+
+    def netpol(self, np: NetworkPolicy, shapes: list[PodShape]) -> Obligation:
+        sel, spec = np.spec.pod_selector, np.spec
+        ob = self.obligation(np, at=spec.at("podSelector"))
+        if is_empty(sel):
+            ob.note("spec.podSelector is empty (or omitted): every pod of the namespace", spec.at("podSelector"))
+            ob.decide("proved", f"an empty podSelector selects all pods of namespace {np.namespace}")
+            ob.on(proved=f"{np.ref} applies to every pod of namespace {np.namespace}")
+            return ob
+        return self.query(ob, [(sel, spec, ("podSelector",), "the podSelector")], shapes, np.namespace)
+
+    def subset(self, snap: Snapshot, dr: DestinationRule, i: int, subset: Subset,
+               shapes: dict[str, list[PodShape]]) -> Obligation:
+        ob = self.obligation(dr, at=subset.at("labels") if subset.labels else subset.at(), path=f"spec.subsets[{i}]")
+        host = resolve_host(snap, dr.spec.host, dr.namespace)
+        svc = host.service
+        if svc is None:
+            ob.note(f"host {dr.spec.host!r} expands to {host.fqdn}", dr.spec.at("host"))
+            ob.unknown(host.why)
+            return ob
+        ob.note(f"host {dr.spec.host!r} is {host.fqdn}: {svc.ref}", dr.spec.at("host"))
+        if not svc.spec.selector or svc.spec.type == "ExternalName":
+            ob.unknown(f"{svc.ref} has no selector: its endpoints are not derived from pods")
+            return ob
+        labels = subset.labels or {}
+        topo = sorted(set(labels) & TOPOLOGY_KEYS)
+        plain = {k: v for k, v in labels.items() if k not in TOPOLOGY_KEYS}
+        parts: list[Part] = [(svc.spec.selector, svc.spec, ("selector",), f"{svc.ref}'s selector")]
+        if plain:
+            parts.append((plain, subset, ("labels",), f"subset {subset.name!r}"))
+        pool = shapes.get(svc.namespace, [])
+        if topo and any(s.may_be_selected({**svc.spec.selector, **plain}) for s in pool):
+            ob.unknown(f"subset labels {', '.join(topo)} come from the node a pod runs on")
+            return ob
+        if topo:
+            ob.note(f"node topology labels {', '.join(topo)} are ignored: the rest already selects nothing",
+                    subset.at("labels"))
+        return self.query(ob, parts, pool, svc.namespace)
+
+    def everything(self, ob: Obligation, shapes: list[PodShape], ns: str, at: Span, why: str) -> Obligation:
+        ob.note(why, at)
+        if shapes:
+            first = shapes[0]
+            ob.note(first.describe(), first.where)
+            ob.decide("proved", f"it selects every pod of namespace {ns}", witness={POD: first.owner.ref, **first.labels})
+        else:
+            ob.decide("violated", f"namespace {ns} has no pod template")
+        ob.on(proved=f"{ob.subject.ref} selects every pod of namespace {ns}",
+              violated=f"{ob.subject.ref} selects every pod of namespace {ns}, which has none")
+        return ob
+
+    def query(self, ob: Obligation, parts: list[Part], shapes: list[PodShape], ns: str) -> Obligation:
+        try:
+            require_selected(ob, parts, shapes, ns)
+        except UnsupportedSelector as exc:
+            ob.unknown(str(exc))
+            return ob
+        ref = ob.subject.ref + (f" {ob.path}" if ob.path else "")
+        ob.on(proved=lambda w: f"{ref} selects the pods of {w[POD]} ({format_labels(labels_of(w))})",
+              violated=f"{ref} selects no pod template in namespace {ns}")
+        return ob
