@@ -1,0 +1,156 @@
+"""CNV303 limitrange-respected."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import z3
+
+from cnverify.encodings.quantity import format_milli, milli
+from cnverify.encodings.resources import (Supplied, container_defaults, effective_containers, pod_limits,
+                                          pod_requests, pod_spec_of, value_term)
+from cnverify.model import WORKLOAD_KINDS, LimitRange, Resource
+from cnverify.model.base import Node
+from cnverify.model.core import LimitRangeItem
+from cnverify.obligation import Obligation
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+FIELDS = (("min", "min"), ("max", "max"), ("max_limit_request_ratio", "maxLimitRequestRatio"))
+
+
+@dataclass(frozen=True, eq=False)
+class Bound:
+    """One LimitRange constraint: ``min``/``max``/``maxLimitRequestRatio`` of resource ``r``."""
+
+    lr: LimitRange
+    item: LimitRangeItem
+    field: str
+    r: str
+    v: int  # milli
+
+    def describe(self) -> str:
+        what = {"min": "at least", "max": "at most", "maxLimitRequestRatio": "limit/request at most"}[self.field]
+        v = format_milli(self.v, None if self.field == "maxLimitRequestRatio" else self.r)
+        return f"LimitRange {self.lr.name} ({self.item.type}) requires {self.r} {what} {v}"
+
+
+def bounds(snap: Snapshot, namespace: str, kind: str) -> list[Bound]:
+    """Every min/max/ratio bound of ``kind`` items (Container or Pod) in ``namespace``."""
+    out = []
+    for lr in snap.in_namespace(LimitRange, namespace):
+        for item in lr.spec.limits:
+            if item.type == kind:
+                for attr, fld in FIELDS:
+                    out += [Bound(lr, item, fld, r, milli(raw)) for r, raw in (getattr(item, attr) or {}).items()]
+    return out
+
+
+def breach(b: Bound, req: int | None, lim: int | None) -> str | None:
+    """Plain-Python LimitRanger check (``minConstraint``, ``maxConstraint``, ``limitRequestRatioConstraint``)."""
+    r, fmt = b.r, (lambda m: format_milli(m, b.r))
+    if b.field == "min":
+        if req is None:
+            return f"no {r} request, but the minimum is {fmt(b.v)}"
+        if req < b.v or (lim is not None and lim < b.v):
+            return f"{r} {'request ' + fmt(req) if req < b.v else 'limit ' + fmt(lim or 0)} < minimum {fmt(b.v)}"
+    elif b.field == "max":
+        if lim is None:
+            return f"no {r} limit, but the maximum is {fmt(b.v)}"
+        if lim > b.v or (req is not None and req > b.v):
+            return f"{r} {'limit ' + fmt(lim) if lim > b.v else 'request ' + fmt(req or 0)} > maximum {fmt(b.v)}"
+    elif not req or not lim:
+        return f"{r} limit/request ratio is capped at {format_milli(b.v)} but the request or limit is missing or 0"
+    elif lim * 1000 > b.v * req:
+        return f"{r} limit/request {fmt(lim)}/{fmt(req)} > {format_milli(b.v)}"
+    return None
+
+
+def encode(ob: Obligation, b: Bound, has_req: z3.BoolRef, req: z3.ArithRef, has_lim: z3.BoolRef,
+           lim: z3.ArithRef) -> z3.BoolRef:
+    """The located fact ``ok ⇔ bound holds``; returns ``ok``."""
+    ok = z3.Bool(f"{b.lr.name}.{b.item.type}.{b.field}.{b.r}")
+    if b.field == "min":
+        cond = z3.And(has_req, req >= b.v, z3.Implies(has_lim, lim >= b.v))
+    elif b.field == "max":
+        cond = z3.And(has_lim, lim <= b.v, z3.Implies(has_req, req <= b.v))
+    else:
+        cond = z3.And(has_req, req != 0, has_lim, lim != 0, lim * 1000 <= b.v * req)
+    ob.fact(ok == cond, at=b.item.at(b.field, b.r), says=b.describe())
+    return ok
+
+
+@register
+class LimitRangeRespected(Property):
+    """
+    ## What it proves
+    Every container's requests and limits (after LimitRange defaults and requests taken from limits) lie
+    within the `min`/`max`/`maxLimitRequestRatio` of the namespace's LimitRange `Container` items, and each
+    pod's totals (app containers and sidecars summed, max'ed with init containers) within the `Pod` items.
+
+    ## Why it matters
+    LimitRanger rejects every non-conforming pod at admission: the Deployment is accepted but its
+    ReplicaSet never creates a pod ("maximum cpu usage per Container is 1, but limit is 2").
+
+    ## Evidence
+    Violated: the values that break a bound and the LimitRange line of that bound. Proved: every bound.
+
+    ## Example
+    ```yaml
+    limits: [{type: Container, max: {cpu: "1"}}]   # a container with limits.cpu: 2 → violated
+    ```
+    """
+
+    code = "CNV303"
+    name = "limitrange-respected"
+    title = "Pods respect LimitRange bounds"
+    severity = "warning"
+    reads = (*WORKLOAD_KINDS, LimitRange)
+    remediation = "Bring requests/limits within the LimitRange bounds (or change the LimitRange)."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        cache: dict[str, tuple[list[Bound], list[Bound]]] = {}
+        for kind in WORKLOAD_KINDS:
+            for w in snap.all(kind):
+                if w.namespace not in cache:
+                    cache[w.namespace] = (bounds(snap, w.namespace, "Container"), bounds(snap, w.namespace, "Pod"))
+                per_container, per_pod = cache[w.namespace]
+                if not per_container and not per_pod:
+                    continue
+                effs = effective_containers(snap, w, defaults=container_defaults(snap, w.namespace))
+                for ec in effs if per_container else []:
+                    ob = self.obligation(w, at=ec.container.at(), path=ec.path)
+                    yield self._check(ob, ec.label, ec.requests, ec.limits, per_container, ec.container, ec.unknown)
+                if per_pod:
+                    spec = pod_spec_of(w)
+                    ob = self.obligation(w, at=spec.at("containers"), path=spec.path_str)
+                    reqs, lims = pod_requests(effs, spec.overhead), pod_limits(effs, spec.overhead)
+                    at = spec.at("containers")
+                    totals = [({r: Supplied(v, at, f"the pod's effective {r} {kind} is {format_milli(v, r)} "
+                                            "(containers and sidecars summed, max'ed with init containers)")
+                                for r, v in vals.items()}) for kind, vals in (("request", reqs), ("limit", lims))]
+                    unknown = next((ec.unknown for ec in effs if ec.unknown), None)
+                    yield self._check(ob, "the pod", totals[0], totals[1], per_pod, spec, unknown)
+
+    def _check(self, ob: Obligation, label: str, reqs: Mapping[str, Supplied], lims: Mapping[str, Supplied],
+               bs: list[Bound], node: Node, unknown: str | None) -> Obligation:
+        if unknown:
+            ob.unknown(unknown)
+            return ob
+        found = {b: why for b in bs if (why := breach(b, getattr(reqs.get(b.r), "milli", None),
+                                                       getattr(lims.get(b.r), "milli", None)))}
+        chosen = list(found) or bs  # a violation cites only the bounds it breaks
+        terms: dict[str, tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef, z3.ArithRef]] = {}
+        oks = []
+        for b in chosen:
+            if b.r not in terms:
+                hr, rq = value_term(ob, f"requests.{b.r}", reqs.get(b.r), missing_at=node.at("resources"),
+                                    missing_says=f"{label} has no {b.r} request")
+                hl, lm = value_term(ob, f"limits.{b.r}", lims.get(b.r), missing_at=node.at("resources"),
+                                    missing_says=f"{label} has no {b.r} limit")
+                terms[b.r] = (hr, rq, hl, lm)
+            oks.append(encode(ob, b, *terms[b.r]))
+        ob.counterexample(z3.Not(z3.And(oks)), says="some LimitRange bound is broken")
+        ob.on(violated=f"{label}: " + "; ".join(f"{why} ({b.lr.name})" for b, why in found.items()),
+              proved=f"{label} is within {len(bs)} LimitRange bound{'s' * (len(bs) != 1)}")
+        return ob

@@ -1,0 +1,149 @@
+"""CNV404 pdb-allows-disruption."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import z3
+
+from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_keys, selector_matches
+from cnverify.encodings.replicas import replica_range
+from cnverify.model import (WORKLOAD_KINDS, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ReplicaSet,
+                            Resource, StatefulSet)
+from cnverify.obligation import Obligation
+from cnverify.properties.selectors.pods import DYNAMIC_KEYS
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+SCALED = (Deployment, StatefulSet, ReplicaSet)  # controllers with a scale the disruption controller reads
+PERCENT = re.compile(r"([0-9]+)%")
+
+
+def budget(pdb: PodDisruptionBudget) -> tuple[str, int | None, bool] | str:
+    """``(field, value, percent)`` of the budget (``("none", None, False)`` if unset), or why it is invalid."""
+    spec = pdb.spec
+    if spec.min_available is not None and spec.max_unavailable is not None:
+        return "minAvailable and maxUnavailable are both set (the API server rejects the budget)"
+    fld, raw = (("minAvailable", spec.min_available) if spec.min_available is not None
+                else ("maxUnavailable", spec.max_unavailable) if spec.max_unavailable is not None else ("none", None))
+    if raw is None:
+        return fld, None, False
+    if isinstance(raw, int):
+        return (fld, raw, False) if raw >= 0 else f"{fld} {raw} is negative (rejected)"
+    m = PERCENT.fullmatch(raw)
+    if m is None or int(m.group(1)) > 100:
+        return f"{fld} {raw!r} is not an integer or a percentage ≤ 100% (rejected)"
+    return fld, int(m.group(1)), True
+
+
+def allowed(fld: str, value: int | None, percent: bool, pods: int) -> tuple[int, int]:
+    """Plain-Python disruption controller with every pod healthy: ``(desiredHealthy, disruptionsAllowed)``."""
+    expected = 0 if fld == "none" else pods
+    scaled = -(-(value or 0) * expected // 100) if percent else (value or 0)
+    desired = scaled if fld == "minAvailable" else max(0, expected - scaled) if fld == "maxUnavailable" else 0
+    return desired, 0 if expected <= 0 or pods - desired <= 0 else pods - desired
+
+
+@register
+class PdbAllowsDisruption(Property):
+    """
+    ## What it proves
+    At every replica count the workloads a PodDisruptionBudget selects can run (HPA range, `spec.replicas`,
+    0 for a disabled HPA) with at least one pod, the budget allows at least one voluntary disruption, with
+    the disruption controller's arithmetic: percentages round up for both fields, an integer
+    `minAvailable` counts matching pods, `maxUnavailable` and percentages use the expected (scaled) count,
+    and a budget with neither field computes an expected count of 0 and allows nothing.
+
+    ## Why it matters
+    A budget that allows no disruption blocks `kubectl drain`, cluster upgrades and autoscaler scale-down
+    for as long as the replica count sits there, typically at the HPA minimum.
+
+    ## Evidence
+    Violated: the replica assignment where disruptionsAllowed is 0. Proved: the budget and the ranges.
+    A budget selecting no pods is left to CNV205; DaemonSet/Job pods and bare Pods under a
+    scale-based budget are `unknown`.
+
+    ## Example
+    ```yaml
+    spec: {minAvailable: 2, selector: {matchLabels: {app: web}}}   # HPA minReplicas 2 → 0 allowed
+    ```
+    """
+
+    code = "CNV404"
+    name = "pdb-allows-disruption"
+    title = "PodDisruptionBudget allows a disruption"
+    severity = "error"
+    reads = (PodDisruptionBudget, *WORKLOAD_KINDS, HorizontalPodAutoscaler)
+    remediation = "Lower minAvailable (or raise maxUnavailable) so that at least one pod may be evicted at the HPA minimum."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        snap.all(HorizontalPodAutoscaler)
+        for kind in WORKLOAD_KINDS:
+            snap.all(kind)
+        for pdb in snap.all(PodDisruptionBudget):
+            nil_m, empty_m = NIL_EMPTY["pdb-v1" if pdb.selects_all_when_empty else "pdb-v1beta1"]
+            sel = pdb.spec.selector
+            ob = self.obligation(pdb, at=pdb.spec.at("minAvailable") if pdb.spec.min_available is not None
+                                 else pdb.spec.at("maxUnavailable"))
+            try:
+                keys = selector_keys(sel)
+                chosen = [w for kind in WORKLOAD_KINDS for w in snap.in_namespace(kind, pdb.namespace)
+                          if selector_matches(sel, w.labels if w.KIND == "Pod" else w.template.metadata.labels or {},
+                                              nil_matches=nil_m, empty_matches=empty_m)]
+            except UnsupportedSelector as exc:
+                ob.unknown(str(exc))
+                yield ob
+                continue
+            if not chosen:
+                continue  # CNV205 reports a budget that selects nothing
+            yield self._check(snap, ob, pdb, chosen, keys)
+
+    def _check(self, snap: Snapshot, ob: Obligation, pdb: PodDisruptionBudget, chosen: list[Resource],
+               keys: set[str]) -> Obligation:
+        b = budget(pdb)
+        if isinstance(b, str):
+            ob.unknown(b)
+            return ob
+        fld, value, percent = b
+        for w in chosen:
+            dyn = keys & DYNAMIC_KEYS.get(w.KIND, frozenset())
+            if dyn:
+                ob.unknown(f"the selector reads {', '.join(sorted(dyn))}, which the {w.KIND} controller sets at runtime")
+                return ob
+            if (fld == "maxUnavailable" or percent) and not isinstance(w, SCALED):
+                ob.unknown(f"{w.ref} has no scale the disruption controller can read for {fld} {value}"
+                           f"{'%' * percent}")
+                return ob
+        pods = z3.Int("pods")
+        counts = []
+        for w in chosen:
+            rng = replica_range(snap, w)
+            if rng.unknown:
+                ob.unknown(f"{w.ref}: {rng.unknown}")
+                return ob
+            n = z3.Int(f"{w.KIND}/{w.name}")
+            ob.fact(rng.constraint(n), at=rng.why[-1][1], says=f"{w.ref} (selected): " + "; ".join(s for s, _ in rng.why))
+            ob.show(f"{w.KIND}/{w.name}", n)
+            counts.append(n)
+        expected, desired, scaled, ok = z3.Ints("expected desiredHealthy scaled disruptionsAllowed")
+        rule = [pods == z3.Sum(counts), expected == (0 if fld == "none" else pods)]
+        if percent:
+            rule += [100 * scaled >= value * expected, 100 * scaled < value * expected + 100]
+        else:
+            rule.append(scaled == (value or 0))
+        rule.append(desired == (scaled if fld == "minAvailable" else
+                                z3.If(expected - scaled > 0, expected - scaled, 0) if fld == "maxUnavailable" else 0))
+        what = (f"{fld} {value}{'%' * percent}" + (" of the expected pods, rounded up" if percent else "")
+                if fld != "none" else "neither minAvailable nor maxUnavailable: the expected count is 0")
+        ob.fact(z3.And(rule), at=pdb.spec.at(fld) if fld != "none" else pdb.spec.at(), says=what)
+        ob.fact(ok == z3.If(z3.Or(expected <= 0, pods - desired <= 0), 0, pods - desired), at=pdb.at("kind"),
+                says="disruptionsAllowed = healthy pods − desiredHealthy (0 when the expected count is 0); all pods healthy")
+        ob.counterexample(z3.And(pods >= 1, ok <= 0), says="at a reachable count with pods, no disruption is allowed")
+        for name, term in (("pods", pods), ("desiredHealthy", desired), ("disruptionsAllowed", ok)):
+            ob.show(name, term)
+        ob.on(violated=lambda w: (f"at {', '.join(f'{k}={v}' for k, v in w.items() if '/' in k)} ({w['pods']} pods) "
+                                  + (f"the budget needs {w['desiredHealthy']} healthy and allows no disruption"
+                                     if fld != "none" else "the budget (no minAvailable/maxUnavailable) expects 0 "
+                                     "pods and allows no disruption")),
+              proved=f"{what}: at least one disruption is allowed at every reachable replica count")
+        return ob
