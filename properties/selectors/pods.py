@@ -130,15 +130,16 @@ def shape_of(obj: Resource) -> PodShape:
     return PodShape(obj, template.metadata, template.spec, DYNAMIC_KEYS.get(type(obj).KIND, frozenset()))
 
 
+def workload_objects(snap: Snapshot) -> list[Resource]:
+    """Every workload and bare Pod (``WORKLOAD_KINDS``: distinct models, so no object twice)."""
+    return [obj for cls in WORKLOAD_KINDS for obj in snap.all(cls)]
+
+
 def pod_shapes(snap: Snapshot) -> dict[str, list[PodShape]]:
-    """Every pod shape of the snapshot by namespace (workload templates and bare Pods, input order)."""
-    seen: set[int] = set()
+    """Every pod shape of the snapshot by namespace (workload templates and bare Pods)."""
     out: dict[str, list[PodShape]] = defaultdict(list)
-    for cls in WORKLOAD_KINDS:
-        for obj in snap.all(cls):
-            if id(obj) not in seen:
-                seen.add(id(obj))
-                out[obj.namespace].append(shape_of(obj))
+    for obj in workload_objects(snap):
+        out[obj.namespace].append(shape_of(obj))
     return out
 
 
