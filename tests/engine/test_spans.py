@@ -1,0 +1,133 @@
+"""Source spans: every field path maps to the line:column of its key (or list item), in block and
+flow style, through block scalars and nested lists; ``node.at()`` falls back to the nearest ancestor."""
+from __future__ import annotations
+
+from cnverify.errors import Span
+from cnverify.model import Deployment
+from cnverify.source import Document, compose, format_path
+
+TEXT = """\
+a:
+  b: [1, {c: 2, d: [x, y]}]
+  text: |
+    line one
+    line two
+  folded: >-
+    folded
+  after: 3
+  items:
+  - name: one
+    ports:
+    - 80
+    - - nested
+      - deeper
+---
+second: {k: v}
+"""
+
+
+def docs() -> list[Document]:
+    out = [d for d in compose(TEXT, "f.yaml")]
+    assert all(isinstance(d, Document) for d in out)
+    return out  # type: ignore[return-value]
+
+
+def where(doc: Document, *path: str | int) -> tuple[int, int]:
+    s = doc.span(path)
+    return s.line, s.column
+
+
+def test_block_and_flow_spans() -> None:
+    d = docs()[0]
+    assert where(d, "a") == (1, 1)
+    assert where(d, "a", "b") == (2, 3)
+    assert where(d, "a", "b", 0) == (2, 7)
+    assert where(d, "a", "b", 1) == (2, 10)
+    assert where(d, "a", "b", 1, "c") == (2, 11)
+    assert where(d, "a", "b", 1, "d", 1) == (2, 24)
+
+
+def test_block_scalars_do_not_shift_later_lines() -> None:
+    d = docs()[0]
+    assert d.data["a"]["text"] == "line one\nline two\n"
+    assert d.data["a"]["folded"] == "folded"
+    assert where(d, "a", "text") == (3, 3)
+    assert where(d, "a", "folded") == (6, 3)
+    assert where(d, "a", "after") == (8, 3)
+
+
+def test_nested_lists() -> None:
+    d = docs()[0]
+    assert where(d, "a", "items", 0) == (10, 5)
+    assert where(d, "a", "items", 0, "ports", 0) == (12, 7)
+    assert where(d, "a", "items", 0, "ports", 1) == (13, 7)
+    assert where(d, "a", "items", 0, "ports", 1, 1) == (14, 9)
+    assert d.data["a"]["items"][0]["ports"][1] == ["nested", "deeper"]
+
+
+def test_second_document_keeps_absolute_lines() -> None:
+    d = docs()[1]
+    assert (d.index, d.data) == (1, {"second": {"k": "v"}})
+    assert where(d, "second", "k") == (16, 10)
+
+
+def test_absent_path_falls_back_to_nearest_ancestor() -> None:
+    d = docs()[0]
+    assert where(d, "a", "items", 0, "missing", "deeper") == (10, 5)
+    assert where(d, "a", "b", 7) == (2, 3)
+    assert where(d, "nothing") == (1, 1)
+
+
+def test_span_carries_file_and_end() -> None:
+    s = docs()[0].span(("a", "b", 1, "c"))
+    assert s == Span("f.yaml", 2, 11, 2, 12)
+    assert str(s) == "f.yaml:2:11" and s.to_json() == {"file": "f.yaml", "line": 2, "column": 11}
+
+
+def test_format_path() -> None:
+    assert format_path(("spec", "http", 1, "route", 0)) == "spec.http[1].route[0]"
+    assert format_path(()) == ""
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+      - name: app
+        image: web:1
+      - {name: side, image: side:1, resources: {limits: {cpu: 1}}}
+"""
+
+
+def deployment() -> Deployment:
+    doc = next(compose(DEPLOYMENT, "d.yaml"))
+    assert isinstance(doc, Document)
+    dep = Deployment.model_validate(doc.data)
+    dep.bind(doc, ())
+    return dep
+
+
+def test_node_at_field_and_self() -> None:
+    dep = deployment()
+    assert dep.spec.at("replicas").line == 5
+    app, side = dep.template.spec.containers
+    assert (app.at().line, app.at().column) == (9, 9)
+    assert app.at("image").line == 10
+    assert (side.at("resources", "limits", "cpu").line, side.at("resources", "limits", "cpu").column) == (11, 58)
+    assert side.resources is not None and side.resources.at("limits").column == 49
+    assert side.path_str == "spec.template.spec.containers[1]"
+    assert side.field_path == ("spec", "template", "spec", "containers", 1)
+
+
+def test_node_at_falls_back_to_ancestors() -> None:
+    dep = deployment()
+    app = dep.template.spec.containers[0]
+    assert app.resources is None
+    assert app.at("resources", "limits") == app.at()
+    assert dep.spec.at("strategy").line == 4  # absent: the spec key
+    assert dep.template.metadata.at("labels").line == 6  # defaulted node: nearest written ancestor
