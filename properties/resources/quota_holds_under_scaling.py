@@ -1,0 +1,163 @@
+"""CNV302 quota-holds-under-scaling."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import z3
+
+from cnverify.encodings.quantity import format_milli, milli
+from cnverify.encodings.replicas import replica_range
+from cnverify.encodings.resources import container_defaults, effective_containers, pod_limits, pod_requests, pod_spec_of
+from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, ResourceQuota
+from cnverify.obligation import Obligation
+from cnverify.properties.resources.quota_model import (COUNTS, Member, headroom, in_scope, missing_values, pod_usage,
+                                                       scope_filter, surge_of, worst_case)
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+
+@register
+class QuotaHoldsUnderScaling(Property):
+    """
+    ## What it proves
+    For every ResourceQuota, at every replica count each workload of its namespace can run (HPA range, else
+    `spec.replicas`, 0 for a disabled HPA) plus the extra pods of a rolling update (Deployment `maxSurge`,
+    default 25% rounded up; none for `Recreate`), the namespace totals of `requests.*`, `limits.*`, bare
+    `cpu`/`memory`/`ephemeral-storage`, hugepages, extended resources, `pods` and the object counts
+    countable from the manifests stay within `spec.hard`; and every container states each cpu/memory value
+    the quota tracks (after LimitRange defaults), since the API server rejects pods that do not.
+
+    ## Why it matters
+    Quota is enforced on pods, not on Deployments: a rollout or an HPA scale-up that crosses `hard` leaves
+    ReplicaSets stuck on "exceeded quota" exactly when capacity is needed.
+
+    ## Evidence
+    Violated: the replica assignment (and surge) with the totals against `hard`, saying whether the breach
+    needs the surge. Proved and violated both show the worst case per key and its headroom. One solver query
+    per quota over integer replica variables. Scopes other than BestEffort/NotBestEffort, and DaemonSets or
+    CronJobs contributing to a key, are `unknown` unless a breach exists without them.
+
+    ## Example
+    ```yaml
+    hard: {requests.cpu: "4"}   # web: 500m × HPA max 10 = 5 → violated at web=10
+    ```
+    """
+
+    code = "CNV302"
+    name = "quota-holds-under-scaling"
+    title = "ResourceQuota holds at every replica count"
+    severity = "error"
+    reads = (ResourceQuota, *WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange,
+             *{c for c in COUNTS.values()})
+    remediation = "Raise the quota, lower requests, or cap HPA maxReplicas / maxSurge so the worst case fits."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, *COUNTS.values()):
+            snap.all(cls)
+        for q in snap.all(ResourceQuota):
+            yield self._check(snap, self.obligation(q, at=q.spec.at("hard")), q)
+
+    def _members(self, snap: Snapshot, ob: Obligation, q: ResourceQuota, compute: list[str]) -> list[Member] | None:
+        scopes, why = scope_filter(q)
+        if why:
+            ob.unknown(why)
+            return None
+        defaults, out = container_defaults(snap, q.namespace), []
+        for kind in WORKLOAD_KINDS:
+            for w in snap.in_namespace(kind, q.namespace):
+                effs = effective_containers(snap, w, defaults=defaults)
+                surge = surge_of(w)
+                reason = next((ec.unknown for ec in effs if ec.unknown), None) or (surge if isinstance(surge, str) else None)
+                if reason:
+                    ob.unknown(f"{w.ref}: {reason}")
+                    return None
+                if not in_scope(scopes, effs):
+                    continue
+                spec, rng = pod_spec_of(w), replica_range(snap, w)
+                reqs, lims = pod_requests(effs, spec.overhead), pod_limits(effs, spec.overhead)
+                out.append(Member(w, rng.low, rng.high, rng.unknown or (None if rng.high is not None else "unbounded"),
+                                  surge, {k: pod_usage(k, reqs, lims) or 0 for k in compute}, effs,  # type: ignore[arg-type]
+                                  rng.why))
+        return out
+
+    def _check(self, snap: Snapshot, ob: Obligation, q: ResourceQuota) -> Obligation:
+        raw = q.spec.hard or {}
+        hard = {k: milli(v) for k, v in raw.items()}
+        compute = sorted(k for k in hard if pod_usage(k, {}, {}) is not None)
+        static = {k: 1000 * len(snap.in_namespace(COUNTS[k], q.namespace)) for k in hard if k in COUNTS}
+        unchecked = sorted(set(hard) - set(compute) - set(static))
+        skip = f" (not checked: {', '.join(unchecked)})" if unchecked else ""
+        if not compute and not static:
+            ob.decide("proved", f"the quota tracks no key that pods or manifest objects use{skip}")
+            return ob
+        members = self._members(snap, ob, q, compute)
+        if members is None:
+            return ob
+        rejected = [(m, k, miss) for m in members if m.high != 0 for k in compute if (miss := missing_values(k, m.effs))]
+        if rejected:
+            for m, k, miss in rejected:
+                ob.note(f"{m.w.ref}: {', '.join(miss)} state{'s' * (len(miss) == 1)} no {k} value, even after "
+                        "defaults", at=pod_spec_of(m.w).at("containers"))
+            m, k, miss = rejected[0]
+            ob.decide("violated", f"quota {q.name} tracks {k}, so the API server rejects these pods: \"must specify {k}\"",
+                      witness={"workload": m.w.ref, "missing": k, "containers": miss})
+            ob.on(violated=f"pods of {m.w.ref} are rejected (\"must specify {k}\"): quota {q.name} tracks {k} and "
+                  f"{', '.join(miss)} state{'s' * (len(miss) == 1)} no such value")
+            return ob
+        open_keys = {k for m in members if m.open for k in compute if m.usage[k] > 0}
+        worst, counts, surges = worst_case(members, static, surge=True)
+        flat = worst_case(members, static, surge=False)[0]
+        view = headroom(hard, worst, counts, surges, open_keys)
+        ob.note(f"replica-range view of namespace {q.namespace}: {view}", at=q.spec.at("hard"))
+        if not any(worst[k] > hard[k] for k in worst) and open_keys:
+            opened = sorted({m.w.ref for m in members if m.open})
+            ob.unknown(f"{', '.join(opened)} run an unknown number of pods contributing to {', '.join(sorted(open_keys))}")
+            return ob
+        checked = {k: hard[k] for k in (*compute, *static)}
+        self._encode(ob, q, raw, checked, members, static)
+        needs_surge = not any(flat[k] > hard[k] for k in flat)
+        names = {m.key for m in members} | {f"surge {m.key}" for m in members}
+        ob.on(violated=lambda w: (f"at {', '.join(f'{k}={v}' for k, v in w.items() if k in names and v)}: "
+                                  + "; ".join(f"{k} {w[k]} > hard {format_milli(hard[k], k)}" for k in sorted(checked)
+                                              if milli(w[k]) > hard[k])
+                                  + (" (only during a rollout: the breach needs the maxSurge pods)" if needs_surge
+                                     else "") + skip),
+              proved=f"quota {q.name} holds at every reachable replica count: {view}{skip}")
+        return ob
+
+    def _encode(self, ob: Obligation, q: ResourceQuota, raw: dict[str, object], hard: dict[str, int],
+                members: list[Member], static: dict[str, int]) -> None:
+        """One query: integer replica (and surge) variables with range facts, totals per key against hard."""
+        sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard if k not in static}
+        for m in members:
+            if not any(m.usage.values()):
+                continue
+            n = z3.Int(m.key)
+            if m.open:
+                ob.fact(n == m.low, at=m.w.at("kind"), says=f"{m.w.ref} is counted at its minimum {m.low} ({m.open})")
+            else:
+                ob.fact(z3.And(n >= m.low, n <= m.top), at=m.why[-1][1], says=f"{m.w.ref}: " + "; ".join(s for s, _ in m.why))
+            ob.show(m.key, n)
+            pods = n
+            if m.surge is not None:
+                g, roll = z3.Int(f"maxSurge {m.key}"), z3.Bool(f"rolling {m.key}")
+                p = m.surge.value
+                ob.fact(z3.And(100 * g >= p * n, 100 * g < p * n + 100) if m.surge.percent else g == p,
+                        at=m.surge.at, says=m.surge.says)
+                pods = n + z3.If(roll, g, 0)
+                ob.show(f"surge {m.key}", z3.If(roll, g, 0))
+            per = z3.Int(f"pods {m.key}")
+            used = ", ".join(f"{k} {format_milli(c, k)}" for k, c in m.usage.items() if c)
+            ob.fact(per == pods, at=pod_spec_of(m.w).at("containers"), says=f"each pod of {m.w.ref} uses {used}")
+            for k, c in m.usage.items():
+                if c:
+                    sums[k].append(c * per)
+        totals = {k: z3.Int(k) for k in hard}
+        for k in sorted(hard):
+            value = static[k] if k in static else z3.Sum(sums[k]) if sums[k] else z3.IntVal(0)
+            what = (f"the namespace defines {static[k] // 1000} such object(s)" if k in static
+                    else "the namespace total sums every pod's usage")
+            ob.fact(totals[k] == value, at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
+            ob.show(k, totals[k], lambda v, k=k: format_milli(v, k))
+        ob.counterexample(z3.Or([totals[k] > hard[k] for k in sorted(hard)]),
+                          says="some reachable replica assignment exceeds a hard limit")

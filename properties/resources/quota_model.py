@@ -1,0 +1,165 @@
+"""What a ResourceQuota counts for the pods of the manifests (SEMANTICS §10.2); no property here.
+
+Checked against kubernetes ``pkg/quota/v1/evaluator/core/pods.go`` (``podResources``,
+``MatchingResources``, ``podComputeUsageHelper``, ``validationSet``, ``podMatchesScopeFunc``) and
+``pkg/controller/deployment/util`` (``ResolveFenceposts``: maxSurge percentages round up).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cnverify.encodings.quantity import format_milli
+from cnverify.encodings.resource_names import is_native
+from cnverify.encodings.resources import EffectiveContainer, is_best_effort
+from cnverify.errors import Span
+from cnverify.model import (CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, PodDisruptionBudget,
+                            ReplicaSet, Resource, ResourceQuota, Service, StatefulSet)
+
+COMPUTE = ("cpu", "memory", "ephemeral-storage")
+#: Quota keys for which every container must state the value (``validationSet``: "must specify").
+MUST_SPECIFY = {"cpu": ("requests", "cpu"), "requests.cpu": ("requests", "cpu"), "limits.cpu": ("limits", "cpu"),
+                "memory": ("requests", "memory"), "requests.memory": ("requests", "memory"),
+                "limits.memory": ("limits", "memory")}
+#: Object-count keys countable from the manifests: key → model class.
+COUNTS: dict[str, type[Resource]] = {
+    "services": Service, "count/services": Service, "count/deployments.apps": Deployment,
+    "count/statefulsets.apps": StatefulSet, "count/daemonsets.apps": DaemonSet,
+    "count/replicasets.apps": ReplicaSet, "count/jobs.batch": Job, "count/cronjobs.batch": CronJob,
+    "count/horizontalpodautoscalers.autoscaling": HorizontalPodAutoscaler,
+    "count/poddisruptionbudgets.policy": PodDisruptionBudget,
+    "resourcequotas": ResourceQuota, "count/resourcequotas": ResourceQuota,
+}
+DECIDABLE_SCOPES = ("BestEffort", "NotBestEffort")
+PERCENT = re.compile(r"([0-9]+)%")
+
+
+def pod_usage(key: str, requests: dict[str, int], limits: dict[str, int]) -> int | None:
+    """Milli-units one pod adds to quota ``key``; ``None`` when ``key`` is not a pod compute key."""
+    if key == "pods":
+        return 1000
+    if key in COMPUTE or key.startswith("hugepages-"):
+        return requests.get(key, 0)
+    if key.startswith("requests."):
+        name = key.removeprefix("requests.")
+        if name in COMPUTE or name.startswith("hugepages-") or not is_native(name):
+            return requests.get(name, 0)
+    if key.startswith("limits.") and key.removeprefix("limits.") in COMPUTE:
+        return limits.get(key.removeprefix("limits."), 0)
+    return None
+
+
+def missing_values(key: str, effs: list[EffectiveContainer]) -> list[str]:
+    """Containers that do not state the value quota ``key`` requires (after defaulting)."""
+    if key not in MUST_SPECIFY:
+        return []
+    kind, r = MUST_SPECIFY[key]
+    return [ec.label for ec in effs if r not in (ec.requests if kind == "requests" else ec.limits)]
+
+
+def scope_filter(quota: ResourceQuota) -> tuple[list[str], str | None]:
+    """The quota's scopes as BestEffort/NotBestEffort names, or the reason they cannot be decided."""
+    names = list(quota.spec.scopes or [])
+    for req in (quota.spec.scope_selector.match_expressions or []) if quota.spec.scope_selector else []:
+        if req.scope_name in DECIDABLE_SCOPES and req.operator == "Exists":
+            names.append(req.scope_name)
+        else:
+            return [], f"scope selector {req.scope_name} {req.operator} depends on pod fields cnverify does not model"
+    bad = [s for s in names if s not in DECIDABLE_SCOPES]
+    if bad:
+        return [], f"scope {bad[0]} depends on pod fields cnverify does not model (activeDeadlineSeconds, priority)"
+    return names, None
+
+
+def in_scope(scopes: list[str], effs: list[EffectiveContainer]) -> bool:
+    """Do pods with these containers count against a quota with these scopes?"""
+    best = is_best_effort(effs)
+    return all(best if s == "BestEffort" else not best for s in scopes)
+
+
+@dataclass(frozen=True)
+class Surge:
+    """Extra pods a RollingUpdate may create: ``value`` pods, or ``value``% of the replicas rounded up."""
+
+    value: int
+    percent: bool
+    at: Span
+    says: str
+
+    def at_count(self, n: int) -> int:
+        return -(-self.value * n // 100) if self.percent else self.value
+
+
+def surge_of(w: Resource) -> Surge | str | None:
+    """The rollout surge of a Deployment (``None``: no surge; a string: why it is invalid)."""
+    if not isinstance(w, Deployment):
+        return None
+    strategy = w.spec.strategy
+    if strategy is not None and strategy.type == "Recreate":
+        return None
+    ru = strategy.rolling_update if strategy else None
+    raw = ru.max_surge if ru is not None and ru.max_surge is not None else "25%"
+    at = ru.at("maxSurge") if ru is not None else w.spec.at("strategy")
+    given = "" if ru is not None and ru.max_surge is not None else " (default)"
+    if isinstance(raw, int):
+        return Surge(raw, False, at, f"a rollout of {w.name} may add maxSurge {raw} pod(s){given}")
+    m = PERCENT.fullmatch(raw)
+    if m is None:
+        return f"maxSurge {raw!r} of {w.ref} is not an integer or a percentage (rejected)"
+    return Surge(int(m.group(1)), True, at,
+                 f"a rollout of {w.name} may add maxSurge {raw} of its replicas, rounded up{given}")
+
+
+@dataclass
+class Member:
+    """A workload of the quota's namespace: its reachable counts, surge and per-pod usage per key (milli)."""
+
+    w: Resource
+    low: int
+    high: int | None
+    open: str | None  # why the count is not bounded (then it is counted at ``low``)
+    surge: Surge | None
+    usage: dict[str, int]
+    effs: list[EffectiveContainer]
+    why: list[tuple[str, Span]]
+
+    @property
+    def key(self) -> str:
+        return f"{self.w.KIND}/{self.w.name}"
+
+    @property
+    def top(self) -> int:
+        return self.low if self.open or self.high is None else self.high
+
+
+def evaluate(members: list[Member], static: dict[str, int], counts: dict[str, int],
+             surges: dict[str, int]) -> dict[str, int]:
+    """Plain-Python quota usage (milli) when member ``m`` runs ``counts[m.key]`` replicas plus
+    ``surges[m.key]`` surge pods; ``static`` holds the object-count keys."""
+    out = dict(static)
+    for m in members:
+        pods = counts.get(m.key, 0) + surges.get(m.key, 0)
+        for k, c in m.usage.items():
+            out[k] = out.get(k, 0) + c * pods
+    return out
+
+
+def worst_case(members: list[Member], static: dict[str, int], *, surge: bool) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """The maximal usage over the reachable states (usage is monotone in every count): every member at
+    its top count, with its surge when ``surge``.  Returns ``(totals, counts, surges)``."""
+    counts = {m.key: m.top for m in members}
+    surges = {m.key: m.surge.at_count(m.top) for m in members if surge and m.surge is not None}
+    return evaluate(members, static, counts, surges), counts, surges
+
+
+def headroom(hard: dict[str, int], totals: dict[str, int], counts: dict[str, int], surges: dict[str, int],
+             open_keys: set[str]) -> str:
+    """The replica-range view: per key the worst-case total against hard, and where it is reached."""
+    at = ", ".join(f"{k}={n}" + (f"+{surges[k]} surge" if surges.get(k) else "") for k, n in counts.items())
+    parts = []
+    for k in sorted(hard):
+        if k in totals:
+            ge = "≥ " if k in open_keys else ""
+            parts.append(f"{k} {ge}{format_milli(totals[k], k)} of {format_milli(hard[k], k)} "
+                         f"(headroom {format_milli(hard[k] - totals[k], k)})")
+    return f"worst case {'; '.join(parts)} at {at or 'no pods'}"
