@@ -105,8 +105,9 @@ class QuotaHoldsUnderScaling(Property):
                   f"{', '.join(miss)} state{'s' * (len(miss) == 1)} no such value")
             return ob
         open_keys = {k for m in members if m.open for k in compute if m.usage[k] > 0}
+        zero = {k: 0 for k in compute}
         worst, counts, surges = worst_case(members, static, surge=True)
-        flat = worst_case(members, static, surge=False)[0]
+        worst, flat = {**zero, **worst}, {**zero, **worst_case(members, static, surge=False)[0]}
         view = headroom(hard, worst, counts, surges, open_keys)
         ob.note(f"replica-range view of namespace {q.namespace}: {view}", at=q.spec.at("hard"))
         if not any(worst[k] > hard[k] for k in worst) and open_keys:

@@ -123,6 +123,9 @@ class HpaMetricsResolvable(Property):
         ob.note(f"{metric.says}; it scales {target.ref}", at=metric.at)
         r = metric.resource
         over = averaged(effs, metric)
+        if not any(not ec.init for ec in effs):
+            ob.unknown(f"the pod template of {target.ref} has no containers (the API server rejects it)")
+            return ob
         if not over:
             ob.decide("violated", f"{target.ref} has no container named {metric.container}: the metric has no "
                       "request to divide by", witness={"container": metric.container})
