@@ -22,6 +22,7 @@ from cnverify.model import WORKLOAD_KINDS, Container, Pod, Resource
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
+from cnverify.model.networkpolicy import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.snapshot import Snapshot
 
@@ -130,9 +131,24 @@ def shape_of(obj: Resource) -> PodShape:
     return PodShape(obj, template.metadata, template.spec, DYNAMIC_KEYS.get(type(obj).KIND, frozenset()))
 
 
+POD_OWNERS: tuple[type[Resource], ...] = (*WORKLOAD_KINDS, ReplicationController)
+"""Everything that creates pods from a template (or is a pod)."""
+
+
 def workload_objects(snap: Snapshot) -> list[Resource]:
-    """Every workload and bare Pod (``WORKLOAD_KINDS``: distinct models, so no object twice)."""
-    return [obj for cls in WORKLOAD_KINDS for obj in snap.all(cls)]
+    """Every workload, ReplicationController and bare Pod (distinct models, so no object twice)."""
+    return [obj for cls in POD_OWNERS for obj in snap.all(cls)]
+
+
+def controller_selector(w: Resource) -> tuple[Selector, Node, tuple[str | int, ...]]:
+    """A controller's selector with its owner node and field: a ReplicationController's map, or its
+    template labels when that map is empty (API defaulting); ``spec.selector`` otherwise."""
+    if isinstance(w, ReplicationController):
+        if w.spec.selector:
+            return w.spec.selector, w.spec, ("selector",)
+        meta = w.spec.template.metadata
+        return (meta.labels or None), meta, ("labels",)
+    return w.selector, w.spec, ("selector",)  # type: ignore[attr-defined]
 
 
 def pod_shapes(snap: Snapshot) -> dict[str, list[PodShape]]:

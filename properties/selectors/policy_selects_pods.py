@@ -5,12 +5,12 @@ from collections.abc import Iterator
 
 from cnverify.encodings.labels import UnsupportedSelector, format_labels, is_empty
 from cnverify.errors import Span
-from cnverify.model import WORKLOAD_KINDS, DestinationRule, PodDisruptionBudget, Service, ServiceEntry
+from cnverify.model import DestinationRule, PodDisruptionBudget, Service, ServiceEntry
 from cnverify.model.istio import Subset
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
 from cnverify.properties.selectors.istio_hosts import TOPOLOGY_KEYS, resolve_host
-from cnverify.properties.selectors.pods import POD, Part, PodShape, labels_of, pod_shapes, require_selected
+from cnverify.properties.selectors.pods import POD, POD_OWNERS, Part, PodShape, labels_of, pod_shapes, require_selected
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -43,7 +43,7 @@ class PolicySelectsPods(Property):
     name = "policy-selects-pods"
     title = "Policy selector selects at least one pod"
     severity = "warning"
-    reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, *WORKLOAD_KINDS)
+    reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, *POD_OWNERS)
     remediation = "Make the selector (or subset labels) match the labels of the intended pod template."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cnverify.model import WORKLOAD_KINDS, Container, Resource
+from cnverify.model import Container, Resource
 from cnverify.model.core import PortAction
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import shape_of, workload_objects
+from cnverify.properties.selectors.pods import POD_OWNERS, shape_of, workload_objects
 from cnverify.properties.selectors.service_port_resolves import IANA_NAME
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
@@ -43,7 +43,7 @@ class ProbePortResolves(Property):
     name = "probe-port-resolves"
     title = "Probe named port resolves in its container"
     severity = "error"
-    reads = WORKLOAD_KINDS
+    reads = POD_OWNERS
     remediation = "Name a port declared in this container's ports, or use the port number."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:

@@ -7,6 +7,7 @@ import z3
 
 from cnverify.encodings.labels import LabelSpace, UnsupportedSelector, format_labels, is_empty, selector_keys
 from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet, Workload
+from cnverify.model.networkpolicy import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.properties.selectors.pods import selector_facts, selector_text
 from cnverify.registry import Property, register
@@ -21,7 +22,8 @@ class SelectorMatchesTemplate(Property):
     """
     ## What it proves
     A workload's `spec.selector` (matchLabels AND matchExpressions) selects the labels of its own
-    `spec.template` (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job with a selector).
+    `spec.template` (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job with a selector,
+    ReplicationController, whose empty selector defaults to the template labels).
 
     ## Why it matters
     The API server rejects a workload whose selector does not match its template ("selector does
@@ -43,7 +45,7 @@ class SelectorMatchesTemplate(Property):
     name = "selector-matches-template"
     title = "Workload selector selects its pod template"
     severity = "error"
-    reads = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job)
+    reads = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController)
     remediation = "Make spec.template.metadata.labels satisfy every requirement of spec.selector."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
@@ -53,16 +55,18 @@ class SelectorMatchesTemplate(Property):
                     continue  # generated selector
                 yield self.check(w)  # type: ignore[arg-type]
 
-    def check(self, w: Workload) -> Obligation:
-        sel, tmeta = w.selector, w.template.metadata
-        spec = w.spec  # type: ignore[attr-defined]
+    def check(self, w: Workload | ReplicationController) -> Obligation:
+        tmeta, spec = w.template.metadata, w.spec
+        rc = isinstance(w, ReplicationController)
+        sel = (w.spec.selector or None) if rc else w.selector  # type: ignore[union-attr]
         ob = self.obligation(w, at=spec.at("selector"))
         labels = tmeta.labels or {}
         if sel is None:
-            if w.api_version in DEFAULTED_FROM_TEMPLATE and labels:
-                ob.note(f"{w.api_version} defaults spec.selector to the template labels {format_labels(labels)}",
-                        tmeta.at("labels"))
+            if (rc or w.api_version in DEFAULTED_FROM_TEMPLATE) and labels:
+                ob.note(f"{w.api_version} {w.KIND} defaults spec.selector to the template labels "
+                        f"{format_labels(labels)}", tmeta.at("labels"))
                 ob.decide("proved", "the defaulted selector is the template's own labels")
+                ob.on(proved=f"spec.selector defaults to the template labels {format_labels(labels)}")
             else:
                 ob.note("spec has no selector", spec.at())
                 ob.decide("violated", f"spec.selector is required for {w.api_version} {w.KIND}")

@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import z3
 
-from cnverify.encodings.labels import (LabelSpace, UnsupportedSelector, format_labels, is_empty, requirements,
-                                       selector_keys)
-from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet, Workload
+from cnverify.encodings.labels import (LabelSpace, Selector, UnsupportedSelector, format_labels, is_empty,
+                                       requirements, selector_keys)
+from cnverify.model import DaemonSet, Deployment, Job, LabelSelector, Node, ReplicaSet, StatefulSet, Workload
+from cnverify.model.networkpolicy import ReplicationController
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import POD, PodShape, add_pod_facts, labels_of, selector_facts, shape_of
+from cnverify.properties.selectors.pods import (POD, PodShape, add_pod_facts, controller_selector, labels_of,
+                                                 selector_facts, shape_of)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
-CONTROLLERS = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job)
+CONTROLLERS = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController)
+Located = tuple[LabelSelector | Mapping[str, str], Node, tuple[str | int, ...]]
 
 
 def _index(shapes: list[PodShape]) -> tuple[dict[tuple[str, str], list[int]], dict[str, list[int]]]:
@@ -29,11 +32,11 @@ def _index(shapes: list[PodShape]) -> tuple[dict[tuple[str, str], list[int]], di
     return by_pair, by_key
 
 
-def reachable(shapes: list[PodShape], i: int, by_pair: dict[tuple[str, str], list[int]],
+def reachable(shapes: list[PodShape], selector: Selector, by_pair: dict[tuple[str, str], list[int]],
               by_key: dict[str, list[int]]) -> set[int]:
-    """Indexes of shapes that shape ``i``'s selector may select (an exact superset: required key/values)."""
+    """Indexes of shapes that ``selector`` may select (an exact superset: required keys and values)."""
     best: set[int] | None = None
-    for k, op, values in requirements(shapes[i].owner.selector):  # type: ignore[attr-defined]
+    for k, op, values in requirements(selector):
         if op == "In":
             dyn = {j for j in by_key.get(k, []) if k in shapes[j].dynamic and k not in shapes[j].labels}
             cand = dyn.union(*(by_pair.get((k, v), []) for v in values))
@@ -79,23 +82,25 @@ class SelectorsDisjoint(Property):
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         position = {id(r): i for i, r in enumerate(snap.resources)}
-        by_ns: dict[str, list[PodShape]] = defaultdict(list)
+        by_ns: dict[str, list[tuple[PodShape, Located]]] = defaultdict(list)
         for w in sorted((w for cls in CONTROLLERS for w in snap.all(cls)), key=lambda r: position[id(r)]):
-            if w.selector is None or is_empty(w.selector):
+            sel = controller_selector(w)
+            if sel[0] is None or is_empty(sel[0]):
                 continue  # generated (Job) or invalid (CNV201)
             try:
-                requirements(w.selector)
+                requirements(sel[0])
             except UnsupportedSelector as exc:
                 ob = self.obligation(w, at=w.spec.at("selector"))  # type: ignore[attr-defined]
                 ob.unknown(str(exc))
                 yield ob
                 continue
-            by_ns[w.namespace].append(shape_of(w))
-        for shapes in by_ns.values():
+            by_ns[w.namespace].append((shape_of(w), sel))  # type: ignore[arg-type]
+        for members in by_ns.values():
+            shapes = [m[0] for m in members]
             by_pair, by_key = _index(shapes)
             pairs: set[tuple[int, int]] = set()
             for i in range(len(shapes)):
-                for j in reachable(shapes, i, by_pair, by_key):
+                for j in reachable(shapes, members[i][1][0], by_pair, by_key):
                     if j != i and shapes[i].owner.ref != shapes[j].owner.ref:
                         pairs.add((min(i, j), max(i, j)))
             paired = {i for p in pairs for i in p}
@@ -103,7 +108,7 @@ class SelectorsDisjoint(Property):
                 if i not in paired:
                     yield self.alone(s, len(shapes))
             for i, j in sorted(pairs):
-                yield self.pair(shapes[i], shapes[j])
+                yield self.pair(members[i], members[j])
 
     def alone(self, s: PodShape, n: int) -> Obligation:
         w: Workload = s.owner  # type: ignore[assignment]
@@ -115,15 +120,13 @@ class SelectorsDisjoint(Property):
         ob.on(proved=f"no other controller in namespace {w.namespace} overlaps with {w.ref}")
         return ob
 
-    def pair(self, a: PodShape, b: PodShape) -> Obligation:
+    def pair(self, ma_: tuple[PodShape, Located], mb_: tuple[PodShape, Located]) -> Obligation:
+        (a, (sa, na, fa)), (b, (sb, nb, fb)) = ma_, mb_
         wa, wb = a.owner, b.owner
-        sa, sb = wa.selector, wb.selector  # type: ignore[attr-defined]
         ob = self.obligation(wa, at=wa.spec.at("selector"))  # type: ignore[attr-defined]
         space = LabelSpace("pod", selector_keys(sa) | selector_keys(sb))
-        ma = selector_facts(ob, space, sa, wa.spec, ("selector",), tag="a",  # type: ignore[attr-defined]
-                            whose=f"{wa.ref}'s selector")
-        mb = selector_facts(ob, space, sb, wb.spec, ("selector",), tag="b",  # type: ignore[attr-defined]
-                            whose=f"{wb.ref}'s selector")
+        ma = selector_facts(ob, space, sa, na, fa, tag="a", whose=f"{wa.ref}'s selector")
+        mb = selector_facts(ob, space, sb, nb, fb, tag="b", whose=f"{wb.ref}'s selector")
         add_pod_facts(ob, space, [a, b], who=f"the pod is one of {wa.ref}'s or {wb.ref}'s")
         ob.counterexample(z3.And(ma, mb, space.valid()), says=f"both {wa.ref} and {wb.ref} select the pod")
         space.show_on(ob)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cnverify.model import WORKLOAD_KINDS, Service
+from cnverify.model import Service
 from cnverify.model.core import ContainerPort, ServicePort
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import PodShape, pod_shapes
+from cnverify.properties.selectors.pods import POD_OWNERS, PodShape, pod_shapes
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -50,7 +50,7 @@ class ServicePortResolves(Property):
     name = "service-port-resolves"
     title = "Service targetPort resolves in every selected pod"
     severity = "error"
-    reads = (Service, *WORKLOAD_KINDS)
+    reads = (Service, *POD_OWNERS)
     remediation = "Name the container port as targetPort says (same protocol), or use a numeric targetPort."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:

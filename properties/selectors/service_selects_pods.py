@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnverify.encodings.labels import UnsupportedSelector, format_labels
-from cnverify.model import WORKLOAD_KINDS, Service
+from cnverify.model import Service
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import POD, labels_of, pod_shapes, require_selected, selector_text
+from cnverify.properties.selectors.pods import POD, POD_OWNERS, labels_of, pod_shapes, require_selected, selector_text
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -41,7 +41,7 @@ class ServiceSelectsPods(Property):
     name = "service-selects-pods"
     title = "Service selects at least one pod"
     severity = "error"
-    reads = (Service, *WORKLOAD_KINDS)
+    reads = (Service, *POD_OWNERS)
     remediation = "Make spec.selector equal the labels of the intended pod template (same namespace)."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
