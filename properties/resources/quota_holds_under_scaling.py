@@ -130,6 +130,7 @@ class QuotaHoldsUnderScaling(Property):
                 members: list[Member], static: dict[str, int]) -> None:
         """One query: integer replica (and surge) variables with range facts, totals per key against hard."""
         sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard if k not in static}
+        terms: dict[str, list[str]] = {k: [] for k in sums}
         for m in members:
             if not any(m.usage.values()):
                 continue
@@ -150,14 +151,22 @@ class QuotaHoldsUnderScaling(Property):
             per = z3.Int(f"pods {m.key}")
             used = ", ".join(f"{k} {format_milli(c, k)}" for k, c in m.usage.items() if c)
             ob.fact(per == pods, at=pod_spec_of(m.w).at("containers"), says=f"each pod of {m.w.ref} uses {used}")
+            # Implied by the facts above (surge is monotone in the count); stated so that the linear
+            # relaxation is exact and a proof needs no integer branching over the ceil constraints.
+            extra = m.surge.at_count(m.top) if m.surge is not None else 0
+            ob.fact(per <= m.top + extra, at=m.why[-1][1], says=f"so {m.w.ref} runs at most {m.top + extra} pods"
+                    + (f" ({m.top} + {extra} surge)" if extra else ""))
             for k, c in m.usage.items():
                 if c:
                     sums[k].append(c * per)
+                    terms[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
         totals = {k: z3.Int(k) for k in hard}
         for k in sorted(hard):
             value = static[k] if k in static else z3.Sum(sums[k]) if sums[k] else z3.IntVal(0)
+            shown = terms.get(k, [])
             what = (f"the namespace defines {static[k] // 1000} such object(s)" if k in static
-                    else "the namespace total sums every pod's usage")
+                    else "the namespace total is " + (" + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "")
+                                                      if shown else "0"))
             ob.fact(totals[k] == value, at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
             ob.show(k, totals[k], lambda v, k=k: format_milli(v, k))
         ob.counterexample(z3.Or([totals[k] > hard[k] for k in sorted(hard)]),
