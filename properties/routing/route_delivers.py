@@ -105,8 +105,10 @@ class RouteDelivers(Property):
                 key = f"{w.KIND}/{w.name}" + (f"#{len(counts)}" if any(
                     str(x) == f"replicas[{w.KIND}/{w.name}]" for x in counts) else "")
                 n = z3.Int(f"replicas[{key}]")
+                for says_more, at_more in rr.why[1:]:
+                    ob.note(says_more, at_more)
                 ob.fact(rr.constraint(n), at=rr.why[0][1] if rr.why else w.at(),
-                        says="; ".join(s for s, _ in rr.why) or f"{w.KIND} {w.name} replicas")
+                        says=rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas")
                 ob.show(key, n)
                 counts.append(n)
         if not counts:

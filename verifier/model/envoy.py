@@ -63,6 +63,10 @@ class RouteMatch(EnvoyNode):
     headers: list[HeaderMatcher] | None = None
     query_parameters: list[QueryParameterMatcher] | None = None
     runtime_fraction: dict[str, Any] | None = None
+    grpc: dict[str, Any] | None = None
+    tls_context: dict[str, Any] | None = None
+    dynamic_metadata: list[Any] | None = None
+    filter_state: list[Any] | None = None
 
 
 class ClusterWeight(EnvoyNode):

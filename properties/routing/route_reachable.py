@@ -1,0 +1,54 @@
+"""CNV101 route-reachable."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnverify.obligation import Obligation
+from cnverify.properties.routing.reach import apply, judge
+from cnverify.properties.routing.tables import reads, results
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+
+@register
+class RouteReachable(Property):
+    """
+    ## What it proves
+    Some request reaches each route: it matches the route and no route of higher precedence takes
+    it first, under each system's own precedence (Istio list order with VirtualServices merged per
+    gateway and first-wins on sidecars, Envoy per virtual host, Gateway API precedence across all
+    HTTPRoutes of a parent and hostname, Ingress longest path first).
+
+    ## Why it matters
+    A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all
+    first) is accepted by every admission check and silently never serves; the canary or the new
+    API version it was written for never receives traffic.
+
+    ## Evidence
+    Proved: a witness request (host, path, method, headers, query) the system sends to this route.
+    Violated: the minimal set of earlier routes that take every request it matches, each with its
+    line. Regexes outside the supported RE2 fragment or a solver timeout give `unknown`.
+
+    ## Example
+    ```yaml
+    http:
+    - match: [{uri: {prefix: /api}}]       # takes /api/v2 too (Istio prefixes are byte prefixes)
+      route: [{destination: {host: api}}]
+    - match: [{uri: {prefix: /api/v2}}]    # violated: shadowed by http[0]
+      route: [{destination: {host: api-v2}}]
+    ```
+    """
+
+    code = "CNV101"
+    name = "route-reachable"
+    title = "Every route is reachable"
+    severity = "error"
+    reads = reads()
+    remediation = "Reorder the routes (most specific first) or narrow the earlier match."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        res = results(snap)
+        for clauses in res.routes().values():
+            c = clauses[0]
+            ob = self.obligation(c.subject, at=c.route_at, path=c.route_path)
+            yield apply(ob, judge(res, clauses, f"route {c.route_label}"))

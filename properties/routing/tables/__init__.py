@@ -1,0 +1,170 @@
+"""Routing tables of every system as first-match-wins `MatchTable`s, analysed once per snapshot.
+
+A translator (``istio``, ``envoy``, ``gateway``, ``ingress``) yields `Table`s: one entry point
+(a host on a gateway, a virtual host, …) with its entries in the order the system evaluates
+them.  When that order depends on something the manifests do not fix (creation timestamps),
+a table carries several `variants` (entry orders); a clause whose verdict differs between
+variants is ``unknown`` ("depends on creation order").  CNV101 and CNV105 both read
+`results(snap)`, so every table is solved once.
+"""
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, analyze
+from cnverify.errors import Span
+from cnverify.model import Resource
+from cnverify.snapshot import Snapshot
+
+Status = Literal["reachable", "unreachable", "unknown"]
+
+
+@dataclass
+class Clause:
+    """One match alternative of one route, with where both sit in the manifests."""
+
+    subject: Resource
+    route_key: str  # unique per route: "Kind/ns/name:path"
+    route_label: str  # e.g. "VirtualService shop/web http[1] (name: canary)"
+    route_at: Span
+    route_path: str
+    clause_at: Span
+    clause_path: str
+    n_clauses: int
+
+
+@dataclass
+class Table:
+    """One entry point: ``entries`` (each an `Entry` whose ids are the clause key) in one or more orders."""
+
+    system: str
+    name: str  # e.g. "gateway istio-system/gw, host bookinfo.com"
+    at: Span | None
+    variants: list[list[Entry]]
+    order_note: str = ""  # why there are several variants
+    members: list[str] = field(default_factory=list)  # clause keys that belong here even when a variant drops them
+    drop_reason: str = ""  # why a member missing from a variant is unreachable there
+    ties: dict[str, tuple[str, str]] = field(default_factory=dict)  # clause key → (tie group, owner)
+    host_sample: str | None = None  # the witness host when the entries carry no host condition
+
+    def order_dependent(self, v: EntryVerdict) -> bool:
+        """Is one of ``v``'s blockers ordered before it only by the unfixed creation order?"""
+        if not self.order_note or v.clause_id not in self.ties:
+            return False
+        group, owner = self.ties[v.clause_id]
+        theirs = [self.ties.get(b.clause_id) for b in v.blockers]
+        return any(t is not None and t[0] == group and t[1] != owner for t in theirs)
+
+
+@dataclass
+class Outcome:
+    """The verdict of one clause in one table (merged over the table's variants)."""
+
+    table: Table
+    status: Status
+    verdict: EntryVerdict
+    reason: str = ""
+
+
+@dataclass
+class Results:
+    clauses: dict[str, Clause] = field(default_factory=dict)  # clause key → Clause
+    outcomes: dict[str, list[Outcome]] = field(default_factory=dict)  # clause key → per table
+    tables: list[Table] = field(default_factory=list)
+
+    def routes(self) -> dict[str, list[Clause]]:
+        out: dict[str, list[Clause]] = {}
+        for c in self.clauses.values():
+            out.setdefault(c.route_key, []).append(c)
+        return out
+
+
+def host_rank(domain: str) -> tuple[int, int]:
+    """Envoy's virtual-host selection order (§5.1): exact, longest ``*suffix``, longest ``prefix*``, ``*``."""
+    if domain == "*":
+        return (3, 0)
+    if domain.startswith("*"):
+        return (1, -len(domain))
+    if domain.endswith("*"):
+        return (2, -len(domain))
+    return (0, 0)
+
+
+def host_blockers(domain: str, others: dict[str, str], pattern: Callable[[str], HostPattern]) -> list[Entry]:
+    """Entries that absorb the hosts another group (``others``: domain → its owner's name) wins over ``domain``."""
+    mine = host_rank(domain)
+    return [Entry(f"{owner} (host {d}, selected first)", f"host:{owner}:{d}", Match(), (pattern(d),))
+            for d, owner in sorted(others.items()) if host_rank(d) < mine]
+
+
+def scoped(entries: list[Entry], pattern: HostPattern, blockers: list[Entry]) -> tuple[list[Entry], str | None]:
+    """The table's entries for hosts matching ``pattern``, and a sample host when no entry needs the host.
+
+    Host conditions are costly for the solver; when no other group competes for the host
+    (``blockers`` empty) and no entry tests the authority, the host cannot change which entry a
+    request takes, so the entries carry none and the witness gets a host of ``pattern``.
+    """
+    if not blockers and not any(e.match.authority for e in entries):
+        p = pattern.pattern
+        sample = None if p == "*" else "a" + p[1:] if p.startswith("*") else p + "a" if p.endswith("*") else p
+        if sample is not None:
+            return entries, sample
+    return blockers + [Entry(e.route_id, e.clause_id, e.match, (pattern,)) for e in entries], None
+
+
+def clause_key(route_key: str, clause_path: str) -> str:
+    return f"{route_key}|{clause_path}"
+
+
+def _merge(table: Table, per_variant: list[EntryVerdict]) -> Outcome:
+    first = per_variant[0]
+    statuses = {v.status for v in per_variant}
+    if statuses == {"unreachable"} and any(table.order_dependent(v) for v in per_variant):
+        statuses.add("reachable?")
+    if len(statuses) == 1:
+        return Outcome(table, first.status, first, first.reason)
+    return Outcome(table, "unknown", first, f"the verdict depends on creation order: {table.order_note}")
+
+
+_CACHE: "weakref.WeakKeyDictionary[Snapshot, Results]" = weakref.WeakKeyDictionary()
+
+
+def _translators() -> Iterator[object]:
+    from cnverify.properties.routing.tables import envoy, gateway, ingress, istio
+
+    return iter((istio, envoy, gateway, ingress))
+
+
+def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
+    """Every table of the snapshot, analysed once (cached per snapshot)."""
+    if snap in _CACHE:
+        return _CACHE[snap]
+    res = Results()
+    for mod in _translators():
+        clauses, tables = mod.translate(snap)  # type: ignore[attr-defined]
+        res.clauses.update(clauses)
+        res.tables += tables
+    for table in res.tables:
+        per_entry: dict[str, list[EntryVerdict]] = {}
+        for order in table.variants:
+            for v in analyze(MatchTable(tuple(order)), timeout_ms=timeout_ms):
+                per_entry.setdefault(v.clause_id, []).append(v)
+            present = {e.clause_id for e in order}
+            for key in table.members:
+                if key not in present:
+                    per_entry.setdefault(key, []).append(EntryVerdict(
+                        -1, res.clauses[key].route_key, key, "unreachable", decided_by="none", step=table.drop_reason))
+        for key, verdicts in per_entry.items():
+            res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
+    _CACHE[snap] = res
+    return res
+
+
+def reads() -> tuple[type[Resource], ...]:
+    out: list[type[Resource]] = []
+    for mod in _translators():
+        out += [k for k in mod.READS if k not in out]  # type: ignore[attr-defined]
+    return tuple(out)
