@@ -83,9 +83,14 @@ def inventory_namespaces(snap: Snapshot) -> set[str]:
     return {r.namespace for r in snap.resources if r.NAMESPACED}
 
 
-def resolve(snap: Snapshot, host: str, namespace: str) -> Resolution:
-    """Resolve ``host`` (as written in an object of ``namespace``) to a Service or ServiceEntry."""
+def resolve(snap: Snapshot, host: str, namespace: str, viewer: str | None = None) -> Resolution:
+    """Resolve ``host`` (as written in an object of ``namespace``) to a Service or ServiceEntry.
+
+    ``viewer`` is the namespace whose proxies use the reference (default ``namespace``): only
+    objects exported to it count.
+    """
     fqdn = expand(host, namespace)
+    namespace = viewer or namespace
     hidden: list[str] = []
     if fqdn.endswith("." + DOMAIN):
         parts = fqdn[: -len(DOMAIN) - 1].split(".")
@@ -103,7 +108,8 @@ def resolve(snap: Snapshot, host: str, namespace: str) -> Resolution:
                                       f"ServiceEntry {se.namespace}/{se.name} host {h}", entry=se)
                 hidden.append(f"ServiceEntry {se.namespace}/{se.name} ({h}) is not exported to namespace {namespace}")
     if hidden:
-        return Resolution(host, fqdn, "missing", "; ".join(hidden))
+        return Resolution(host, fqdn, "missing", f"no Service or ServiceEntry for {fqdn} is visible from namespace "
+                          f"{namespace}: " + "; ".join(hidden))
     namespaces = inventory_namespaces(snap)
     if fqdn.endswith("." + DOMAIN):
         parts = fqdn[: -len(DOMAIN) - 1].split(".")

@@ -60,6 +60,13 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
     what = f"{role} host {dest.host}"
     step(steps, f"{what}" + (f" expands to {r.fqdn} (the VirtualService's namespace)" if r.fqdn != dest.host
                              else ""), dest.at("host"))
+    exports = vs.spec.export_to or ["*"]
+    if r.status in ("service", "serviceentry") and "*" not in exports:
+        for viewer in (vs.namespace if e == "." else e for e in exports if e != "~"):
+            seen = resolve(snap, dest.host, vs.namespace, viewer)
+            if seen.status == "missing":
+                step(steps, f"the VirtualService is exported to namespace {viewer}", vs.spec.at("exportTo"))
+                return Check(vs, dest, "violated", seen.reason, steps)
     if r.status == "external":
         return Check(vs, dest, "unknown", r.reason, steps)
     if r.status == "missing":
@@ -83,6 +90,8 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
             return Check(vs, dest, "violated", f"ServiceEntry {se.namespace}/{se.name} has no port {number} "
                          f"(ports: {listed})", steps)
         check = Check(vs, dest, "proved", f"{role} {dest.host} resolves to {r.reason}", steps)
+    if check.port_unknown:
+        check.claim += f" (port not fixed: {check.port_unknown})"
     if dest.subset:
         drs = [dr for dr in snap.all(DestinationRule) if dr.spec.host
                and matches(expand(dr.spec.host, dr.namespace), r.fqdn)

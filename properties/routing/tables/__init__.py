@@ -10,13 +10,13 @@ variants is ``unknown`` ("depends on creation order").  CNV101 and CNV105 both r
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, analyze
 from cnverify.errors import Span
-from cnverify.model import Resource
+from cnverify.model import Node, Resource
 from cnverify.snapshot import Snapshot
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -117,6 +117,20 @@ def scoped(entries: list[Entry], pattern: HostPattern, blockers: list[Entry]) ->
 
 def clause_key(route_key: str, clause_path: str) -> str:
     return f"{route_key}|{clause_path}"
+
+
+def add_clauses(clauses: dict[str, Clause], subject: Resource, rpath: str, label: str, node: Node,
+                items: Sequence[Any] | None, field_name: str) -> list[tuple[Any, str, str]]:
+    """Register one `Clause` per match alternative of a route (none = one clause): ``(match, route key, key)``."""
+    rkey = f"{subject.ref}:{rpath}"
+    blocks: list[Any] = list(items or []) or [None]
+    out = []
+    for j, m in enumerate(blocks):
+        cpath = rpath if m is None else f"{rpath}.{field_name}[{j}]"
+        key = clause_key(rkey, cpath)
+        clauses[key] = Clause(subject, rkey, label, node.at(), rpath, (m or node).at(), cpath, len(blocks))
+        out.append((m, rkey, key))
+    return out
 
 
 def _merge(table: Table, per_variant: list[EntryVerdict]) -> Outcome:

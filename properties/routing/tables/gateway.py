@@ -11,7 +11,7 @@ from itertools import permutations
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model.gateway import GATEWAY_API, HTTPRoute, HTTPRouteMatch, ValueMatch
-from cnverify.properties.routing.tables import Clause, Table, clause_key, host_blockers, scoped
+from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute,)
@@ -78,14 +78,9 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     for route in snap.all(HTTPRoute):
         rows[route.ref] = []
         for i, rule in enumerate(route.spec.rules or []):
-            rpath = f"spec.rules[{i}]"
-            rkey = f"{route.ref}:{rpath}"
             label = f"HTTPRoute {route.namespace}/{route.name} rules[{i}]" + (f" ({rule.name})" if rule.name else "")
-            ms: list[HTTPRouteMatch | None] = list(rule.matches or []) or [None]
-            for j, m in enumerate(ms):
-                cpath = rpath if m is None else f"{rpath}.matches[{j}]"
-                ck = clause_key(rkey, cpath)
-                clauses[ck] = Clause(route, rkey, label, rule.at(), rpath, (m or rule).at(), cpath, len(ms))
+            added = add_clauses(clauses, route, f"spec.rules[{i}]", label, rule, rule.matches, "matches")
+            for j, (m, rkey, ck) in enumerate(added):
                 match, prec = gateway_match(m)
                 rows[route.ref].append(((*prec, i, j), ck, Entry(rkey, ck, match)))
         for parent in _parents(route):

@@ -15,7 +15,7 @@ from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, Path
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties.routing.tables import Clause, Table, clause_key, scoped
+from cnverify.properties.routing.tables import Clause, Table, add_clauses, scoped
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 
@@ -80,14 +80,8 @@ def _vs_clauses(vs: VirtualService, clauses: dict[str, Clause]) -> list[tuple[st
     out = []
     top = {_gateway_key(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]}
     for i, route in enumerate(vs.spec.http or []):
-        rpath = f"spec.http[{i}]"
-        rkey = f"{vs.ref}:{rpath}"
-        label = f"VirtualService {vs.namespace}/{vs.name} {rpath[5:]}" + (f" ({route.name})" if route.name else "")
-        blocks: list[HTTPMatchRequest | None] = list(route.match or []) or [None]
-        for j, m in enumerate(blocks):
-            cpath = rpath if m is None else f"{rpath}.match[{j}]"
-            key = clause_key(rkey, cpath)
-            clauses[key] = Clause(vs, rkey, label, route.at(), rpath, (m or route).at(), cpath, len(blocks))
+        label = f"VirtualService {vs.namespace}/{vs.name} http[{i}]" + (f" ({route.name})" if route.name else "")
+        for m, rkey, key in add_clauses(clauses, vs, f"spec.http[{i}]", label, route, route.match, "match"):
             match = istio_match(m) if m is not None else Match()
             if route.delegate is not None:
                 match = Match(unsupported="a delegate route (its routes come from another VirtualService)")
