@@ -40,6 +40,8 @@ DYNAMIC_KEYS: dict[str, frozenset[str]] = {
 JOB_NAME_KEYS = frozenset({"job-name", "batch.kubernetes.io/job-name"})
 INDEX_KEYS = frozenset({"apps.kubernetes.io/pod-index", "batch.kubernetes.io/job-completion-index",
                         "pod-template-generation"})
+MAX_POOL = 12
+"""Beyond this many near-miss templates a violation is decided by exact evaluation, not by a core."""
 POD = "@pod"
 """Witness entry naming the object whose pod the witness is (``@`` cannot occur in a label key)."""
 
@@ -98,15 +100,19 @@ class PodShape:
             return z3.InRe(value, digits)
         return z3.BoolVal(True)  # hashes and uids
 
-    def may_be_selected(self, selector: Selector) -> bool:
-        """Can ``selector`` (non-empty) select a pod of this shape? Exact, also over dynamic keys."""
-        keys = selector_keys(selector)
-        if not keys & (self.dynamic - set(self.labels)):
-            return selector_matches(selector, self.labels, nil_matches=False, empty_matches=True)
+    def free_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` whose value the controller sets (not written in the template)."""
+        return {k for k in keys if k in self.dynamic and k not in self.labels}
+
+    def may_be_selected(self, *selectors: Selector) -> bool:
+        """Can the (non-empty) selectors all select one pod of this shape? Exact, also over dynamic keys."""
+        keys = set().union(*(selector_keys(s) for s in selectors))
+        if not self.free_keys(keys):
+            return all(selector_matches(s, self.labels, nil_matches=False, empty_matches=True) for s in selectors)
         space = LabelSpace("pod", keys)
         s = z3.Solver()
-        s.add(self.constraint(space), space.valid(),
-              selector_z3(selector, space, nil_matches=False, empty_matches=True))
+        s.add(self.constraint(space), space.valid(self.free_keys(keys)),
+              *(selector_z3(sel, space, nil_matches=False, empty_matches=True) for sel in selectors))
         return s.check() == z3.sat
 
     def describe(self, keys: Iterable[str] | None = None) -> str:
@@ -217,24 +223,36 @@ Part = tuple[LabelSelector | Mapping[str, str], Node, tuple[str | int, ...], str
 def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], namespace: str) -> None:
     """Set ``ob`` to: some pod of ``shapes`` (in ``namespace``) is selected by every selector of ``parts``.
 
-    Only shapes carrying every required key enter the solver (an exact filter); proved with the
-    pod as witness (``@pod`` + its labels), violated with a minimal core.  Raises
-    ``UnsupportedSelector`` for a requirement that cannot be evaluated.
+    An exact pre-check picks the candidates: a selected shape goes to the solver alone (proved, the
+    pod is the witness); otherwise the shapes that carry every required key go to the solver (violated
+    with a minimal core), or, beyond ``MAX_POOL`` of them, the verdict is decided with one located
+    note per near miss.  Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
     """
     keys: set[str] = set()
     need: set[str] = set()
     for sel, _, _, _ in parts:
         keys |= selector_keys(sel)
         need |= required_keys(sel)
+    sels = [p[0] for p in parts]
+    pool = [s for s in shapes if s.could_match(need)]
+    hit = next((s for s in pool if s.may_be_selected(*sels)), None)
     space = LabelSpace("pod", keys)
     matches = [selector_facts(ob, space, sel, owner, field, tag=f"sel{i}", whose=whose)
                for i, (sel, owner, field, whose) in enumerate(parts)]
-    pool = [s for s in shapes if s.could_match(need)]
-    if pool:
+    if hit is not None:
+        add_pod_facts(ob, space, [hit], who=f"the pod is a pod of {hit.owner.ref}")
+    elif len(pool) > MAX_POOL:
+        for s in pool[:MAX_POOL]:
+            ob.note(s.describe(keys), s.where)
+        ob.decide("violated", f"none of the {len(pool)} pod templates in namespace {namespace} that carry the keys "
+                              f"{', '.join(sorted(need))} meets every requirement (exact evaluation)")
+        return
+    elif pool:
         add_pod_facts(ob, space, pool, who=f"the pod is one of the {len(pool)} pod template(s) in namespace "
                                           f"{namespace} that carry the keys {', '.join(sorted(need)) or '(none)'}")
     else:
         ob.fact(z3.BoolVal(False), at=parts[0][1].at(*parts[0][2]),
                 says=f"no pod template in namespace {namespace} carries all of the keys {', '.join(sorted(need))}")
-    ob.example(z3.And(matches + [space.valid()]), says="a pod of the namespace is selected")
+    free = set().union(*(s.free_keys(keys) for s in pool)) if pool else set()
+    ob.example(z3.And(matches + [space.valid(free)]), says="a pod of the namespace is selected")
     space.show_on(ob)

@@ -128,7 +128,8 @@ class SelectorsDisjoint(Property):
         ma = selector_facts(ob, space, sa, na, fa, tag="a", whose=f"{wa.ref}'s selector")
         mb = selector_facts(ob, space, sb, nb, fb, tag="b", whose=f"{wb.ref}'s selector")
         add_pod_facts(ob, space, [a, b], who=f"the pod is one of {wa.ref}'s or {wb.ref}'s")
-        ob.counterexample(z3.And(ma, mb, space.valid()), says=f"both {wa.ref} and {wb.ref} select the pod")
+        free = a.free_keys(space.keys) | b.free_keys(space.keys)
+        ob.counterexample(z3.And(ma, mb, space.valid(free)), says=f"both {wa.ref} and {wb.ref} select the pod")
         space.show_on(ob)
         ob.on(violated=lambda w: f"{wa.ref} and {wb.ref} both select the pods of {w[POD]} {format_labels(labels_of(w))}",
               proved=f"{wa.ref} and {wb.ref} select disjoint pods")
