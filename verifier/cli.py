@@ -5,14 +5,22 @@ import importlib
 import importlib.util
 import json
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
-from cnverify.engine import Options, prove
+from cnverify import baseline, config
+from cnverify.config import Excluder
+from cnverify.engine import Options, prove, selected
 from cnverify.errors import UsageError
+from cnverify.loader import iter_files
+from cnverify.progress import Progress
 from cnverify.proof import VERSION
 from cnverify.registry import load_properties
 from cnverify.report import RenderOptions, writers
+from cnverify.report.common import repo_root
+from cnverify.report.notes import text_notes
 from cnverify.solver import Limits
 
 EXTRA_COMMAND_MODULES = ("cnverify.diff.command",)
@@ -31,31 +39,108 @@ def main() -> None:
 @main.command("prove")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", default="text", show_default=True,
-              type=click.Choice(sorted(writers())), help="Output format.")
-@click.option("--show-proved", is_flag=True, help="Also list proved results (text format).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
-              show_default=True, help="Lowest severity of a violation that makes the exit code 1.")
-@click.option("--fail-on-unknown", is_flag=True, help="Exit 3 when unknown results blocked a verdict.")
+              type=click.Choice(sorted(writers())), help="Output format (on stdout).")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
+              help="Also write the report in FORMAT to FILE (repeatable), e.g. sarif=cnverify.sarif.")
+@click.option("--show-proved", is_flag=True, help="Also list proved results (text, sarif).")
+@click.option("--show-suppressed", is_flag=True, help="List the findings suppressed by cnverify.io/ignore.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
+              help="Lowest severity of a violation that makes the exit code 1.  [default: error]")
+@click.option("--fail-on-unknown/--no-fail-on-unknown", default=None,
+              help="Exit 3 when unknown results blocked a verdict.")
 @click.option("--select", multiple=True, help="Only these codes (comma-separated; a prefix like CNV1 works).")
 @click.option("--ignore", multiple=True, help="Skip these codes (comma-separated; prefixes work).")
-@click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=10_000, show_default=True,
-              help="Solver wall-clock timeout per query, in milliseconds.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Skip files matching GLOB (relative to the current directory; repeatable).")
+@click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=None,
+              help="Solver wall-clock timeout per query, in milliseconds.  [default: 10000]")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from this file instead of the discovered .cnverify.yaml / pyproject.toml.")
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), default=None,
+              help="Fail only on findings that are not in this baseline; report the ones that are gone.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
+              help="Record the current violated and unknown findings in this file (exit 0 unless input errors).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr for long runs (default: when stderr is a terminal).")
 @click.option("--color/--no-color", default=None, help="Colours (default: when stdout is a terminal).")
-def prove_cmd(paths: tuple[str, ...], fmt: str, show_proved: bool, fail_on: str, fail_on_unknown: bool,
-              select: tuple[str, ...], ignore: tuple[str, ...], timeout_ms: int, color: bool | None) -> None:
+def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool,
+              show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
+              select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
+              config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
+              progress: bool | None, color: bool | None) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
-    known = load_properties()
-    for code in _codes(select) + _codes(ignore):
-        if not any(c.startswith(code) or cls.name == code for c, cls in known.items()):
-            raise click.UsageError(f"unknown property code or name: {code}")
-    options = Options(select=_codes(select), ignore=_codes(ignore), limits=Limits(timeout_ms=timeout_ms))
     try:
-        report = prove(paths, options)
+        settings = _settings(config_file, no_config, select, ignore, exclude, fail_on, fail_on_unknown,
+                             timeout_ms, baseline_file, reports)
+        with Progress(enabled=progress) as sink:
+            settings.options.progress = sink
+            report = prove(settings.files(paths), settings.options)
+        root = repo_root()
+        if write_baseline:
+            n = baseline.write(report, write_baseline, root)
+            click.echo(f"cnverify: recorded {n} finding{'s' * (n != 1)} in {write_baseline}", err=True)
+        elif settings.baseline:
+            codes = {p.code for p in selected(settings.options)}
+            baseline.compare(report, baseline.read(settings.baseline), settings.baseline, root, codes)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
     use_color = sys.stdout.isatty() if color is None else color
-    click.echo(writers()[fmt](report, RenderOptions(show_proved=show_proved, color=use_color)), nl=False)
-    sys.exit(report.exit_code(fail_on, fail_on_unknown))
+    extra = {"root": str(root), "show_suppressed": show_suppressed, "fail_on": settings.fail_on,
+             "fail_on_unknown": settings.fail_on_unknown}
+    for extra_fmt, file in settings.reports:
+        with open(file, "w", encoding="utf-8") as fh:
+            fh.write(writers()[extra_fmt](report, RenderOptions(show_proved=show_proved, extra=extra)))
+    out = writers()[fmt](report, RenderOptions(show_proved=show_proved, color=use_color, extra=extra))
+    if fmt == "text":
+        out += text_notes(report, show_suppressed)
+    click.echo(out, nl=False)
+    if write_baseline:
+        sys.exit(2 if report.errors else 0)
+    sys.exit(report.exit_code(settings.fail_on, settings.fail_on_unknown))
+
+
+@dataclass
+class Settings:
+    """The effective settings of one run: the config file's, overridden by the flags given."""
+
+    options: Options
+    fail_on: str
+    fail_on_unknown: bool
+    excluder: Excluder
+    baseline: str | None
+    reports: list[tuple[str, str]]
+
+    def files(self, paths: tuple[str, ...]) -> list[str]:
+        """The inputs, directories expanded, excluded files left out."""
+        return [p for p in iter_files(paths) if not self.excluder.excluded(p)]
+
+
+def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...], ignore: tuple[str, ...],
+              exclude: tuple[str, ...], fail_on: str | None, fail_on_unknown: bool | None, timeout_ms: int | None,
+              baseline_file: str | None, reports: tuple[str, ...]) -> Settings:
+    if config_file and no_config:
+        raise UsageError("--config and --no-config exclude each other")
+    found = None if no_config else (Path(config_file) if config_file else config.discover())
+    cfg = config.load(found) if found else config.Config()
+    for code in config.unknown_codes(_codes(select) + _codes(ignore)):
+        raise UsageError(f"unknown property code or name: {code}")
+    excluder = config.Excluder()
+    excluder.add(cfg.exclude, cfg.root)
+    excluder.add(exclude, Path.cwd())
+    options = Options(select=_codes(select) or cfg.select or [], ignore=_codes(ignore) or cfg.ignore or [],
+                      severity=dict(cfg.severity),  # type: ignore[arg-type]
+                      limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms))
+    return Settings(options, fail_on or cfg.fail_on or "error",
+                    fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
+                    excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports])
+
+
+def _report_arg(value: str) -> tuple[str, str]:
+    fmt, sep, file = value.partition("=")
+    if not sep or not file or fmt not in writers():
+        raise UsageError(f"--report takes FORMAT=FILE with FORMAT one of {', '.join(writers())}, not {value!r}")
+    return fmt, file
 
 
 @main.group("properties")
@@ -98,8 +183,23 @@ def properties_explain(code: str) -> None:
                f"Remediation: {p.remediation}\n")
 
 
+def _broken(name: str, module: str, exc: Exception) -> click.Command:
+    """A stand-in for an extra command whose module fails to import: the other commands keep working."""
+
+    @click.command(name, context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+                   help=f"(unavailable: {module} failed to import)")
+    def broken() -> None:
+        raise click.ClickException(f"'{name}' is unavailable: importing {module} failed: "
+                                   f"{type(exc).__name__}: {exc}")
+
+    return broken
+
+
 for _mod in EXTRA_COMMAND_MODULES:
     if importlib.util.find_spec(_mod.rsplit(".", 1)[0]) is not None and importlib.util.find_spec(_mod):
-        main.add_command(importlib.import_module(_mod).command)
+        try:
+            main.add_command(importlib.import_module(_mod).command)
+        except Exception as _exc:  # noqa: BLE001 - reported when the command is used
+            main.add_command(_broken(_mod.split(".")[-2], _mod, _exc))
 
 

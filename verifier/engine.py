@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from cnverify import loader, snapshot
+from cnverify import loader, snapshot, suppress
 from cnverify.errors import InputError, Span
+from cnverify.model.base import Resource
 from cnverify.proof import Finding, Report, Severity
 from cnverify.registry import Property, load_properties
 from cnverify.solver import Limits, finding
@@ -22,6 +23,8 @@ class Options:
     ignore: Sequence[str] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    progress: Callable[[str, int, int], None] | None = None  # (stage or property code, done, total)
+    suppressions: bool = True  # honour ``cnverify.io/ignore`` annotations (see cnverify.suppress)
 
 
 def selected(options: Options) -> list[Property]:
@@ -38,32 +41,50 @@ def selected(options: Options) -> list[Property]:
 
 def check(snap: snapshot.Snapshot, options: Options) -> tuple[list[Finding], list[InputError]]:
     """Run the selected properties over a snapshot."""
-    results: list[Finding] = []
+    pairs, errors = _run(snap, options, selected(options))
+    return [f for f, _ in pairs], errors
+
+
+def _run(snap: snapshot.Snapshot, options: Options,
+         props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InputError]]:
+    """Each finding with the resource it is about, sorted by location."""
+    results: list[tuple[Finding, Resource]] = []
     errors: list[InputError] = []
-    for prop in selected(options):
+    for i, prop in enumerate(props):
+        if options.progress:
+            options.progress(prop.code, i, len(props))
         try:
             for ob in prop.obligations(snap):
-                results.append(finding(ob, options.limits))
+                results.append((finding(ob, options.limits), ob.subject))
         except Exception as exc:  # a property bug must not hide the other results
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             errors.append(InputError(Span("<cnverify>", 1, 1),
                                      f"internal error in {prop.code} ({type(exc).__name__}: {exc} "
                                      f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete"))
-    results.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.property))
+    results.sort(key=lambda p: (p[0].location.file, p[0].location.line, p[0].location.column, p[0].property))
     return results, errors
 
 
 def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | None = None) -> Report:
     """Verify the manifests under ``paths`` and return the report (the library API)."""
     options = options or Options()
+    note = options.progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
+    note("parse", 0, 0)
     loaded = loader.load(paths, stdin=stdin)
     t1 = time.perf_counter()
+    note("model", 0, 0)
     snap, model_errors = snapshot.build(loaded)
     t2 = time.perf_counter()
-    results, run_errors = check(snap, options)
+    props = selected(options)
+    pairs, run_errors = _run(snap, options, props)
     t3 = time.perf_counter()
+    if options.suppressions:
+        results, suppressed, warnings = suppress.apply(pairs, snap, {p.code for p in props})
+    else:
+        results, suppressed, warnings = [f for f, _ in pairs], [], []
     return Report(results=results, errors=loaded.errors + model_errors + run_errors, inputs=loaded.inputs,
                   unknown_kinds=snap.unknown_kinds, unrecognized_documents=loaded.unrecognized,
                   objects=len(loaded.objects),
-                  timings={"parse": t1 - t0, "model": t2 - t1, "solve": t3 - t2})
+                  timings={"parse": t1 - t0, "model": t2 - t1, "solve": t3 - t2},
+                  suppressed=suppressed, warnings=warnings)

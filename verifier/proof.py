@@ -48,13 +48,18 @@ class Finding:
     chain: list[Step] = field(default_factory=list)
     witness: Any = None
     help: str = ""
+    baseline: Literal["new", "unchanged"] | None = None  # set only when a run is compared to a baseline
 
     @property
     def fingerprint(self) -> str:
         """Stable across edits that do not touch the subject: property, subject identity, path."""
+        return self.fingerprint_in(self.location.file)
+
+    def fingerprint_in(self, file: str) -> str:
+        """The fingerprint with ``file`` standing for the location's file (e.g. repository-relative)."""
         s = self.subject
         key = "|".join(str(x) for x in (self.property, s.get("kind"), s.get("namespace"), s.get("name"),
-                                         s.get("path", ""), self.location.file))
+                                         s.get("path", ""), file))
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
@@ -64,7 +69,36 @@ class Finding:
             "location": self.location.to_json(), "message": self.message,
             "chain": [s.to_json() for s in self.chain], "witness": self.witness,
             "fingerprint": self.fingerprint,
+            **({"baseline": self.baseline} if self.baseline else {}),
         }
+
+
+@dataclass(slots=True)
+class Suppressed:
+    """A non-proved finding set aside by a ``cnverify.io/ignore`` annotation on its subject."""
+
+    finding: Finding
+    reason: str
+    location: Span  # the annotation
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.finding.to_json(), "suppressed": True,
+                "suppression": {"reason": self.reason, "location": self.location.to_json()}}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A warning about the run that changes no verdict (``kind``: unused-suppression, baseline-gone, ...)."""
+
+    kind: str
+    message: str
+    location: Span | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "message": self.message}
+        if self.location is not None:
+            out["location"] = self.location.to_json()
+        return out
 
 
 @dataclass
@@ -78,6 +112,9 @@ class Report:
     unrecognized_documents: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     objects: int = 0
+    suppressed: list[Suppressed] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    baseline: dict[str, Any] | None = None  # {"file", "new", "unchanged", "gone": [entries]} when compared
 
     def summary(self) -> dict[str, int]:
         c = Counter(f.status for f in self.results)
@@ -94,16 +131,32 @@ class Report:
             "errors": [e.to_json() for e in self.errors],
             "inventory": {"objects": self.objects, "unrecognized_documents": self.unrecognized_documents,
                           "unknown_kinds": dict(sorted(self.unknown_kinds.items()))},
+            **self._additions(),
         }
 
+    def _additions(self) -> dict[str, Any]:
+        """Fields added after v1's first cut: present only when they carry something."""
+        out: dict[str, Any] = {}
+        if self.suppressed:
+            out["suppressed"] = [s.to_json() for s in self.suppressed]
+        if self.warnings:
+            out["warnings"] = [w.to_json() for w in self.warnings]
+        if self.baseline is not None:
+            out["baseline"] = self.baseline
+        return out
+
     def exit_code(self, fail_on: str = "error", fail_on_unknown: bool = False) -> int:
-        """0 ok, 1 violation at/above ``fail_on``, 2 input errors, 3 only unknowns blocked (OUTPUT.md)."""
+        """0 ok, 1 violation at/above ``fail_on``, 2 input errors, 3 only unknowns blocked (OUTPUT.md).
+
+        Findings a baseline already holds (``baseline == "unchanged"``) do not fail the run.
+        """
         if self.errors:
             return 2
         if fail_on != "never":
             floor = SEVERITY_RANK[fail_on]
-            if any(f.status == "violated" and SEVERITY_RANK[f.severity] >= floor for f in self.results):
+            if any(f.status == "violated" and SEVERITY_RANK[f.severity] >= floor and f.baseline != "unchanged"
+                   for f in self.results):
                 return 1
-        if fail_on_unknown and any(f.status == "unknown" for f in self.results):
+        if fail_on_unknown and any(f.status == "unknown" and f.baseline != "unchanged" for f in self.results):
             return 3
         return 0

@@ -1,0 +1,68 @@
+"""Shared by the CI writers and baselines: repository-relative paths, stable fingerprints, chains."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cnverify.errors import Span
+from cnverify.proof import Finding, Report
+
+STDIN = "<stdin>"
+
+
+def repo_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The nearest directory at or above ``start`` (default: cwd) holding ``.git``; else ``start``."""
+    here = Path(start or os.getcwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / ".git").exists():
+            return d
+    return here
+
+
+def relative(file: str, root: Path) -> str | None:
+    """``file`` relative to ``root`` in POSIX form, or None when outside it (or not a file: ``<stdin>``)."""
+    if file.startswith("<"):
+        return None
+    try:
+        return Path(os.path.abspath(file)).relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def stable_fingerprint(f: Finding, root: Path) -> str:
+    """``f.fingerprint`` with the file taken relative to ``root``: independent of the cwd and of
+    line numbers, so a finding keeps its identity while the lines around it move."""
+    return f.fingerprint_in(relative(f.location.file, root) or f.location.file)
+
+
+def subject_ref(f: Finding) -> str:
+    """``Kind ns/name`` (``Kind name`` for cluster-scoped subjects), with the subject path if any."""
+    s = f.subject
+    ns = f"{s['namespace']}/" if s.get("namespace") else ""
+    path = f" {s['path']}" if s.get("path") else ""
+    return f"{s.get('kind')} {ns}{s.get('name')}{path}"
+
+
+def where(span: Span, root: Path | None = None) -> str:
+    """``file:line:column`` with the file relative to ``root`` when given and inside it."""
+    file = (relative(span.file, root) if root else None) or span.file
+    return f"{file}:{span.line}:{span.column}"
+
+
+def chain_lines(f: Finding, root: Path | None = None) -> list[str]:
+    """The proof chain as numbered lines: ``1. file:line:col: claim (also file:line:col, ...)``."""
+    out = []
+    for i, step in enumerate(f.chain, 1):
+        at = f"{where(step.location, root)}: " if step.location else ""
+        more = f" (also {', '.join(where(s, root) for s in step.locations)})" if step.locations else ""
+        out.append(f"{i}. {at}{step.claim}{more}")
+    return out
+
+
+def counts(report: Report) -> dict[str, int]:
+    """The summary with the suppressed and baselined counts of this run."""
+    out = dict(report.summary())
+    out["suppressed"] = len(report.suppressed)
+    if report.baseline is not None:
+        out["baselined"] = report.baseline["unchanged"]
+    return out

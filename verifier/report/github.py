@@ -1,0 +1,74 @@
+"""GitHub Actions workflow commands: one annotation per finding, at its exact region.
+
+``::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`` (error / warning / notice
+from the finding's severity; unknown results are warnings, baselined and suppressed ones notices).
+Data is escaped as the Actions toolkit does (``%``, CR, LF); property values also escape ``:``
+and ``,``.  Paths are relative to the repository root so the annotations land on the diff.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cnverify.errors import Span
+from cnverify.proof import Finding, Report
+from cnverify.report import RenderOptions
+from cnverify.report.common import chain_lines, counts, relative, repo_root, subject_ref
+
+FORMAT = "github"
+COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(kind: str, message: str, span: Span | None = None, title: str | None = None,
+            root: Path | None = None) -> str:
+    """One workflow command line."""
+    props: list[tuple[str, str]] = []
+    if span is not None and not span.file.startswith("<"):
+        props += [("file", (relative(span.file, root) if root else None) or span.file),
+                  ("line", str(span.line)), ("col", str(span.column))]
+        if span.end_line is not None and span.end_column is not None:
+            props += [("endLine", str(span.end_line)), ("endColumn", str(span.end_column))]
+    if title:
+        props.append(("title", title))
+    head = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+    return f"::{kind}{' ' + head if head else ''}::{escape_data(message)}"
+
+
+def _message(f: Finding, root: Path, note: str = "") -> str:
+    lines = [f"{subject_ref(f)}: {f.message}{note}", *chain_lines(f, root)]
+    if f.witness is not None and f.status != "proved":
+        lines.append(f"witness: {f.witness}")
+    if f.help and f.status != "proved":
+        lines.append(f"help: {f.help}")
+    return "\n".join(lines)
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    root = Path(options.extra.get("root") or repo_root())
+    out = [command("error", e.message, e.location, "cnverify: input error", root) for e in report.errors]
+    for f in report.results:
+        if f.status == "proved":
+            continue
+        title = f"{f.property} {f.name}" + (" (unknown)" if f.status == "unknown" else "")
+        if f.baseline == "unchanged":
+            out.append(command("notice", _message(f, root, " [accepted by the baseline]"), f.location, title, root))
+        else:
+            kind = COMMAND[f.severity] if f.status == "violated" else "warning"
+            out.append(command(kind, _message(f, root), f.location, title, root))
+    if options.extra.get("show_suppressed"):
+        for s in report.suppressed:
+            f = s.finding
+            out.append(command("notice", _message(f, root, f" [suppressed: {s.reason or 'no reason'}]"),
+                               f.location, f"{f.property} {f.name} (suppressed)", root))
+    out += [command("warning", w.message, w.location, f"cnverify: {w.kind}", root) for w in report.warnings]
+    c = counts(report)
+    out.append(f"cnverify: {c['violated']} violated, {c['unknown']} unknown, {c['proved']} proved, "
+               f"{c['suppressed']} suppressed, {c['errors']} input error{'s' * (c['errors'] != 1)}")
+    return "\n".join(out) + "\n"
