@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import z3
 
 from cnverify.encodings.quantity import format_milli, milli
-from cnverify.encodings.resources import (Supplied, container_defaults, effective_containers, pod_limits,
+from cnverify.encodings.resources import (Supplied, container_defaults, effective_containers, namespace_view, pod_limits,
                                           pod_requests, pod_spec_of, value_term)
 from cnverify.model import WORKLOAD_KINDS, LimitRange, Resource
 from cnverify.model.base import Node
@@ -113,11 +113,12 @@ class LimitRangeRespected(Property):
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
                 if w.namespace not in cache:
-                    cache[w.namespace] = (bounds(snap, w.namespace, "Container"), bounds(snap, w.namespace, "Pod"))
+                    view = namespace_view(snap, w.namespace)
+                    cache[w.namespace] = (bounds(view, w.namespace, "Container"), bounds(view, w.namespace, "Pod"))
                 per_container, per_pod = cache[w.namespace]
                 if not per_container and not per_pod:
                     continue
-                effs = effective_containers(snap, w, defaults=container_defaults(snap, w.namespace))
+                effs = effective_containers(snap, w, defaults=container_defaults(namespace_view(snap, w.namespace), w.namespace))
                 for ec in effs if per_container else []:
                     ob = self.obligation(w, at=ec.container.at(), path=ec.path)
                     yield self._check(ob, ec.label, ec.requests, ec.limits, per_container, ec.container, ec.unknown)

@@ -7,7 +7,8 @@ import z3
 
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.replicas import replica_range
-from cnverify.encodings.resources import container_defaults, effective_containers, pod_limits, pod_requests, pod_spec_of
+from cnverify.encodings.resources import (container_defaults, effective_containers, namespace_view, pod_limits,
+                                          pod_requests, pod_spec_of)
 from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, ResourceQuota
 from cnverify.obligation import Obligation
 from cnverify.properties.resources.quota_model import (COUNTS, Member, headroom, in_scope, missing_values, pod_usage,
@@ -55,7 +56,7 @@ class QuotaHoldsUnderScaling(Property):
         for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, *COUNTS.values()):
             snap.all(cls)
         for q in snap.all(ResourceQuota):
-            yield self._check(snap, self.obligation(q, at=q.spec.at("hard")), q)
+            yield self._check(namespace_view(snap, q.namespace), self.obligation(q, at=q.spec.at("hard")), q)
 
     def _members(self, snap: Snapshot, ob: Obligation, q: ResourceQuota, compute: list[str]) -> list[Member] | None:
         scopes, why = scope_filter(q)
@@ -64,7 +65,7 @@ class QuotaHoldsUnderScaling(Property):
             return None
         defaults, out = container_defaults(snap, q.namespace), []
         for kind in WORKLOAD_KINDS:
-            for w in snap.in_namespace(kind, q.namespace):
+            for w in snap.all(kind):
                 effs = effective_containers(snap, w, defaults=defaults)
                 surge = surge_of(w)
                 reason = next((ec.unknown for ec in effs if ec.unknown), None) or (surge if isinstance(surge, str) else None)
@@ -84,7 +85,7 @@ class QuotaHoldsUnderScaling(Property):
         raw = q.spec.hard or {}
         hard = {k: milli(v) for k, v in raw.items()}
         compute = sorted(k for k in hard if pod_usage(k, {}, {}) is not None)
-        static = {k: 1000 * len(snap.in_namespace(COUNTS[k], q.namespace)) for k in hard if k in COUNTS}
+        static = {k: 1000 * len(snap.all(COUNTS[k])) for k in hard if k in COUNTS}
         unchecked = sorted(set(hard) - set(compute) - set(static))
         skip = f" (not checked: {', '.join(unchecked)})" if unchecked else ""
         if not compute and not static:

@@ -7,7 +7,8 @@ import z3
 
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
-from cnverify.encodings.resources import EffectiveContainer, container_defaults, effective_containers, value_term
+from cnverify.encodings.resources import (EffectiveContainer, container_defaults, effective_containers, namespace_view,
+                                          value_term)
 from cnverify.model import WORKLOAD_KINDS, LimitRange
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
@@ -66,7 +67,7 @@ class RequestsWithinLimits(Property):
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
                 if w.namespace not in defaults:
-                    defaults[w.namespace] = container_defaults(snap, w.namespace)
+                    defaults[w.namespace] = container_defaults(namespace_view(snap, w.namespace), w.namespace)
                 for ec in effective_containers(snap, w, defaults=defaults[w.namespace]):  # type: ignore[arg-type]
                     yield self._check(w, ec)
 

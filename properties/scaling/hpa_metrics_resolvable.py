@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import z3
 
-from cnverify.encodings.resources import EffectiveContainer, effective_containers
+from cnverify.encodings.resources import EffectiveContainer, effective_containers, namespace_view
 from cnverify.errors import Span
 from cnverify.model import Deployment, HorizontalPodAutoscaler, ReplicaSet, Resource, StatefulSet
 from cnverify.model.base import group_of
@@ -113,7 +113,7 @@ class HpaMetricsResolvable(Property):
             target = target_of(snap, hpa)
             if target is None:
                 continue
-            effs = effective_containers(snap, target)
+            effs = effective_containers(namespace_view(snap, target.namespace), target)
             for metric in utilization_metrics(hpa):
                 yield self._check(hpa, target, effs, metric)
 

@@ -8,6 +8,7 @@ import z3
 
 from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_keys, selector_matches
 from cnverify.encodings.replicas import replica_range
+from cnverify.encodings.resources import namespace_view
 from cnverify.model import (WORKLOAD_KINDS, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ReplicaSet,
                             Resource, StatefulSet)
 from cnverify.obligation import Obligation
@@ -87,7 +88,8 @@ class PdbAllowsDisruption(Property):
                                  else pdb.spec.at("maxUnavailable"))
             try:
                 keys = selector_keys(sel)
-                chosen = [w for kind in WORKLOAD_KINDS for w in snap.in_namespace(kind, pdb.namespace)
+                view = namespace_view(snap, pdb.namespace)
+                chosen = [w for kind in WORKLOAD_KINDS for w in view.all(kind)
                           if selector_matches(sel, w.labels if w.KIND == "Pod" else w.template.metadata.labels or {},
                                               nil_matches=nil_m, empty_matches=empty_m)]
             except UnsupportedSelector as exc:
@@ -96,7 +98,7 @@ class PdbAllowsDisruption(Property):
                 continue
             if not chosen:
                 continue  # CNV205 reports a budget that selects nothing
-            yield self._check(snap, ob, pdb, chosen, keys)
+            yield self._check(view, ob, pdb, chosen, keys)
 
     def _check(self, snap: Snapshot, ob: Obligation, pdb: PodDisruptionBudget, chosen: list[Resource],
                keys: set[str]) -> Obligation:
