@@ -78,10 +78,11 @@ class ProbePortResolves(Property):
                       witness={"port": name, "containerPorts": names})
             ob.on(violated=f"container {c.name!r}: {probe_field} port {name!r} is not one of its ports {names}")
             return ob
-        ob.note(f"container {c.name!r} port {name!r} is {hit.container_port}", hit.at("name"))
+        udp = f" (declared {hit.protocol}; the probe connects over TCP)" if hit.protocol != "TCP" else ""
+        ob.note(f"container {c.name!r} port {name!r} is {hit.container_port}{udp}", hit.at("name"))
         ob.decide("proved", f"{name!r} resolves to {hit.container_port}", witness={"port": name,
                                                                                   "containerPort": hit.container_port})
-        ob.on(proved=f"container {c.name!r}: {probe_field} port {name!r} is {hit.container_port}")
+        ob.on(proved=f"container {c.name!r}: {probe_field} port {name!r} is {hit.container_port}{udp}")
         return ob
 
 

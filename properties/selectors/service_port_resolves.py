@@ -72,6 +72,11 @@ class ServicePortResolves(Property):
             number = port.port if target in (None, 0, "") else target
             ob.note(f"targetPort is {number}" + (" (defaults to port)" if number == port.port and target != number
                                                 else ""), where)
+            if not 1 <= int(number) <= 65535:
+                ob.decide("violated", f"targetPort {number} is outside 1..65535, the API server rejects it",
+                          witness={"targetPort": number})
+                ob.on(violated=f"port {label}: targetPort {number} is not a port number (1..65535)")
+                return ob
             ob.decide("proved", f"a numeric targetPort is used as is ({number})", witness={"targetPort": number})
             ob.on(proved=f"port {label} targets port number {number}")
             return ob
