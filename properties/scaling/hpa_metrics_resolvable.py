@@ -8,7 +8,7 @@ import z3
 
 from cnverify.encodings.resources import EffectiveContainer, effective_containers, namespace_view
 from cnverify.errors import Span
-from cnverify.model import Deployment, HorizontalPodAutoscaler, ReplicaSet, Resource, StatefulSet
+from cnverify.model import Deployment, HorizontalPodAutoscaler, LimitRange, ReplicaSet, Resource, StatefulSet
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
@@ -103,11 +103,11 @@ class HpaMetricsResolvable(Property):
     name = "hpa-metrics-resolvable"
     title = "HPA utilization metrics have requests"
     severity = "error"
-    reads = (HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet)
+    reads = (HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet, LimitRange)
     remediation = "Set a request for the metric's resource on every container (or use an AverageValue target)."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
-        for cls in SCALABLE.values():
+        for cls in (*SCALABLE.values(), LimitRange):
             snap.all(cls)
         for hpa in snap.all(HorizontalPodAutoscaler):
             target = target_of(snap, hpa)
