@@ -91,7 +91,7 @@ def test_quota_tightened_is_a_new_cnv302_violation() -> None:
 
 def test_workload_capacity_delta_text_and_markdown() -> None:
     old, new = str(FIX / "fix/old"), str(FIX / "fix/new")
-    code, text = run(str(FIX / "quota/old"), str(FIX / "quota/new"))
+    code, text = run(str(FIX / "quota/old"), str(FIX / "quota/new"), "--fail-on", "never")
     assert code == 0
     assert "  ResourceQuota/shop/compute:\n    requests.cpu headroom: 3 (hard 8, worst case 5) → -1 (hard 4, worst case 5)" in text
     code, md = run(old, new, "--select", "CNV401", "--format", "markdown")

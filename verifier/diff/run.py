@@ -77,6 +77,13 @@ def _capacity(loaded: Loaded) -> tuple[list[CapacityDelta], list[CapacityDelta]]
     return w_out, q_out
 
 
+def _touches(delta: "RoutingDelta", loaded: Loaded) -> bool:
+    """Does a route of this entry point sit in a changed file (on either side)?"""
+    changed = set(loaded.changed)
+    return any(r.location is not None and loaded.names.key(r.location.file) in changed
+               for r in delta.old + delta.new)
+
+
 def _kept(ns: str | None, subjects: set[str] | None) -> bool:
     return subjects is None or ns is None or ns == "" or ns in subjects
 
@@ -101,7 +108,8 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     routing = []
     if t_old or t_new:
         from cnverify.diff.routing import diff_tables  # needs the routing encodings
-        routing = diff_tables(t_old, t_new, **limits)
+        routing = [r for r in diff_tables(t_old, t_new, **limits)
+                   if not r.how.startswith("identical") or _touches(r, loaded)]
     t3 = time.perf_counter()
     workloads, quotas = _capacity(loaded)
     workloads = [w for w in workloads if _kept(w.ref.split("/")[1], subjects)]
@@ -116,5 +124,6 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
                "files": {"old": len(old.files), "new": len(new.files), "changed": len(loaded.changed),
                          "parsed": loaded.files},
                "objects": loaded.objects,
+               "entry_points": {"old": len(t_old), "new": len(t_new), "reported": len(routing)},
                "obligations": {"solved": stats.solved, "reused": stats.reused},
                "timings": {"load": t1 - t0, "invariants": t2 - t1, "routing": t3 - t2, "capacity": t4 - t3}})

@@ -25,7 +25,7 @@ from cnverify.diff.gitsource import Side, SourceFile
 NS_RE = re.compile(rb"^\s*namespace:\s*[\"']?([A-Za-z0-9][-A-Za-z0-9.]*)", re.M)
 KIND_RE = re.compile(rb"^\s*[\"']?kind[\"']?\s*:\s*[\"']?([A-Za-z]+)", re.M)
 HOST_RE = re.compile(rb"[A-Za-z0-9*][-A-Za-z0-9]*(?:\.[-A-Za-z0-9]+)+")
-WORD_RE = re.compile(rb"[a-z0-9][-a-z0-9]*")
+HOSTS_RE = re.compile(rb"\bhost(?:s|names)?:[ \t]*(\[[^\]]*\]|[^\n]+|(?:\n[ \t]*-[^\n]*)+)")
 CLUSTER_KINDS = frozenset({
     b"Namespace", b"GatewayClass", b"IngressClass", b"ClusterRole", b"ClusterRoleBinding", b"PriorityClass",
     b"StorageClass", b"PersistentVolume", b"CustomResourceDefinition", b"Node", b"RuntimeClass",
@@ -39,28 +39,39 @@ class FileFacts:
     namespaces: set[str]
     cluster: bool
     routing: bool
-    words: set[str]
-    hosts: set[bytes] = field(default_factory=set)
+    data: bytes
 
 
 def facts(f: SourceFile) -> FileFacts:
     """What the slice needs to know of a file, from its text."""
     data = f.data
     kinds = set(KIND_RE.findall(data))
-    ns = {m.decode() for m in NS_RE.findall(data)}
+    found = NS_RE.findall(data)
+    ns = {m.decode() for m in found}
     if not kinds:
         ns = {ENVOY}
-    elif not ns or (b"\n---" in data and _has_unnamespaced(data)):
+    elif not ns or (len(found) < data.count(b"metadata:") and _has_unnamespaced(data)):
         ns.add("default")
-    routing = bool(kinds & ROUTING_KINDS)
-    words = {w.decode() for w in WORD_RE.findall(data)}
-    return FileFacts(ns, bool(kinds & CLUSTER_KINDS), routing, words,
-                     set(HOST_RE.findall(data)) if routing else set())
+    return FileFacts(ns, bool(kinds & CLUSTER_KINDS), bool(kinds & ROUTING_KINDS), data)
 
 
 def _has_unnamespaced(data: bytes) -> bool:
     """Some document has ``metadata`` without a ``namespace`` (it lands in ``default``)."""
     return any(b"metadata:" in doc and not NS_RE.search(doc) for doc in re.split(rb"^---", data, flags=re.M))
+
+
+def _mentions(data: bytes, word: bytes) -> bool:
+    if word not in data:
+        return False
+    return re.search(rb"(?<![-A-Za-z0-9])" + re.escape(word) + rb"(?![-A-Za-z0-9])", data) is not None
+
+
+def _hosts(f: FileFacts) -> set[bytes]:
+    """Host names a routing file binds (``hosts:``/``hostnames:``/``host:`` values)."""
+    out: set[bytes] = set()
+    for block in HOSTS_RE.findall(f.data):
+        out |= {h for h in HOST_RE.findall(block) if b"*" not in h[1:]}
+    return out
 
 
 @dataclass
@@ -70,49 +81,40 @@ class Plan:
     reason: str = ""
 
 
-def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
-    seen, todo = set(start), list(start)
-    while todo:
-        for nxt in edges.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
-
-
 def plan(old: Side, new: Side) -> Plan:
     """The files to load on both sides (see module docstring)."""
     keys = sorted(set(old.files) | set(new.files))
     changed = [k for k in keys if (old.files.get(k) or _NONE).digest != (new.files.get(k) or _NONE).digest]
     if not changed:
         return Plan(set(), reason="no file changed")
-    per: dict[str, list[FileFacts]] = defaultdict(list)
+    files: list[tuple[str, FileFacts]] = []
     for k in keys:
         for side in (old, new):
             if k in side.files and (side is new or k in changed):
-                per[k].append(facts(side.files[k]))
-    all_ns = {n for fs in per.values() for f in fs for n in f.namespaces}
-    mentions: dict[str, set[str]] = defaultdict(set)  # A → namespaces A mentions
-    host_owners: dict[bytes, set[str]] = defaultdict(set)
-    for fs in per.values():
-        for f in fs:
-            named = f.words & all_ns
-            for n in f.namespaces:
-                mentions[n] |= named - {n}
-            for h in f.hosts:
-                host_owners[h] |= f.namespaces
-    for owners in host_owners.values():
-        for n in owners:
-            mentions[n] |= owners - {n}
-    mentioned_by: dict[str, set[str]] = defaultdict(set)
-    for a, bs in mentions.items():
-        for b in bs:
-            mentioned_by[b].add(a)
-    touched = {n for k in changed for f in per[k] for n in f.namespaces}
-    subjects = _closure(touched, mentioned_by)
-    loaded = _closure(subjects, mentions)
-    out = {k for k, fs in per.items() if any(f.cluster or f.namespaces & loaded for f in fs)}
-    return Plan(out, subjects, f"{len(changed)} changed file(s); namespaces {sorted(subjects)} re-checked")
+                files.append((k, facts(side.files[k])))
+    all_ns = {n for _, f in files for n in f.namespaces}
+    by_ns: dict[str, list[FileFacts]] = defaultdict(list)
+    for _, f in files:
+        for n in f.namespaces:
+            by_ns[n].append(f)
+    touched = {n for k, f in files if k in set(changed) for n in f.namespaces}
+    subjects, frontier = set(touched), set(touched)
+    while frontier:  # who mentions a subject (or shares a routed host with one) reads changed data
+        words = {n.encode() for n in frontier if n != ENVOY}
+        words |= {h for n in frontier for f in by_ns[n] if f.routing for h in _hosts(f)}
+        found = {n for _, f in files if not f.namespaces <= subjects and any(_mentions(f.data, w) for w in words)
+                 for n in f.namespaces}
+        frontier = found - subjects
+        subjects |= frontier
+    loaded, frontier = set(subjects), set(subjects)
+    while frontier:  # what the subjects mention, they read
+        text = b"\n".join(f.data for n in frontier for f in by_ns[n])
+        found = {n for n in all_ns - loaded if n != ENVOY and _mentions(text, n.encode())}
+        frontier = found
+        loaded |= found
+    out = {k for k, f in files if f.cluster or f.namespaces & loaded}
+    return Plan(out, subjects, f"{len(changed)} changed file(s); {len(out)} of {len(keys)} files loaded, "
+                               f"namespaces re-checked: {', '.join(sorted(subjects))}")
 
 
 _NONE = SourceFile("", "", "", lambda: "")

@@ -1,0 +1,100 @@
+"""Routing deltas on fixture pairs (Istio VirtualServices) and on hand-built match tables."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("cnverify.encodings.http")
+pytest.importorskip("cnverify.properties.routing.tables.istio")
+
+from cnverify.cli import main  # noqa: E402
+from cnverify.diff.routing import Action, Route, compare  # noqa: E402
+from cnverify.encodings.http import Entry, Match, PathMatch, Request, first_match  # noqa: E402
+from cnverify.encodings.http import MatchTable  # noqa: E402
+
+FIX = Path(__file__).parent / "fixtures"
+GW = "istio: gateway istio-system/public, host "
+
+
+def routing(case: str) -> tuple[int, list[dict[str, Any]]]:
+    res = CliRunner().invoke(main, ["diff", str(FIX / case / "old"), str(FIX / case / "new"), "--select", "CNV401",
+                                    "--format", "json", "--fail-on", "routing-change"], catch_exceptions=False)
+    return res.exit_code, json.loads(res.output)["routing"]
+
+
+def pair(x: dict[str, Any]) -> tuple[Any, ...]:
+    side = lambda r: None if r is None else (r["route"], r["location"]["line"])  # noqa: E731
+    return side(x["old"]), side(x["new"])
+
+
+def test_reorder_is_proved_equivalent() -> None:
+    code, (r,) = routing("reorder")
+    assert code == 0
+    assert (r["entry_point"], r["status"], r["how"], r["differences"]) == (
+        GW + "shop.example.com", "equivalent", "no request is routed differently (solver: unsat)", [])
+
+
+def test_split_into_two_files_is_equivalent() -> None:
+    code, (r,) = routing("split")
+    assert code == 0 and r["status"] == "equivalent" and r["how"].startswith("identical tables")
+
+
+def test_new_route_shadowing_an_old_one() -> None:
+    code, (r,) = routing("shadow")
+    assert code == 1 and r["status"] == "changed" and r["complete"]
+    assert sorted(pair(x) for x in r["differences"]) == [
+        (("VirtualService shop/shop http[0] (cart)", 12), ("VirtualService shop/shop http[0] (legacy)", 12)),
+        (("VirtualService shop/shop http[2] (web)", 20), ("VirtualService shop/shop http[0] (legacy)", 12)),
+    ]
+    for x in r["differences"]:
+        path = x["witness"]["path"]
+        assert path.startswith("/ca") and (path.startswith("/cart") == (x["old"]["route"].endswith("(cart)")))
+        assert x["new"]["action"]["shares"] == {"legacy.shop.svc.cluster.local": 100}
+
+
+def test_weight_shift_reports_shares() -> None:
+    code, (r,) = routing("weights")
+    assert code == 1 and r["entry_point"] == "istio: sidecars (mesh), host reviews.shop.svc.cluster.local"
+    (x,) = r["differences"]
+    assert x["old"]["action"]["shares"] == {"reviews.shop.svc.cluster.local subset v1": 90,
+                                            "reviews.shop.svc.cluster.local subset v2": 10}
+    assert x["new"]["action"]["shares"] == {"reviews.shop.svc.cluster.local subset v1": 50,
+                                            "reviews.shop.svc.cluster.local subset v2": 50}
+    assert x["old"]["location"]["line"] == x["new"]["location"]["line"] == 9
+
+
+def test_widened_prefix_witness_is_in_the_new_space() -> None:
+    code, (r,) = routing("widen")
+    assert code == 1
+    (x,) = r["differences"]
+    assert x["old"] is None and x["new"]["route"] == "VirtualService shop/api http[0] (v1)"
+    path = x["witness"]["path"]
+    assert path.startswith("/api") and not path.startswith("/api/v1")
+
+
+def _route(path: str, kind: str, dests: tuple[tuple[str, int], ...], rid: str) -> Route:
+    return Route(Entry(rid, rid, Match(path=PathMatch(kind, path))), Action(destinations=dests), rid)  # type: ignore[arg-type]
+
+
+def test_rescaled_weights_are_no_change_and_witnesses_replay() -> None:
+    a = _route("/", "prefix", (("x", 9), ("y", 1)), "a")
+    b = _route("/", "prefix", (("x", 90), ("y", 10)), "b")
+    assert compare("k", [a], [b]).status == "equivalent"
+    old = [_route("/a", "prefix", (("s", 1),), "p"), _route("/", "prefix", (("t", 1),), "q")]
+    new = [_route("/", "prefix", (("t", 1),), "q")]
+    d = compare("k", old, new)
+    (x,) = d.differences
+    for routes, picked in ((old, x.old), (new, x.new)):
+        assert first_match(MatchTable(tuple(r.entry for r in routes)), x.witness) is picked.entry  # type: ignore[union-attr]
+    assert isinstance(x.witness, Request) and x.witness.path.startswith("/a")
+
+
+def test_enumeration_limit_is_reported() -> None:
+    old = [_route(f"/p{i}", "exact", (("s", 1),), f"o{i}") for i in range(3)]
+    d = compare("k", old, [], limit=2)
+    assert d.status == "changed" and len(d.differences) == 2 and not d.complete
+    assert d.reason == "stopped after 2 differing route pairs"
