@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model import KIND_MODELS, Resource, group_of
-from cnverify.source import format_path, paused_gc
+from cnverify.source import Path, format_path, paused_gc
 
 T = TypeVar("T", bound=Resource)
 MAX_ERRORS_PER_OBJECT = 5
@@ -80,12 +80,9 @@ def _validate(cls: type[Resource], raw: RawObject, errors: list[InputError]) -> 
     try:
         obj = cls.model_validate(without_nulls(data))
     except ValidationError as exc:
-        for e in exc.errors()[:MAX_ERRORS_PER_OBJECT]:
-            loc = tuple(e["loc"])
-            where = raw.doc.span(raw.path + tuple(p for p in loc if isinstance(p, (str, int))))
-            field = format_path(tuple(p for p in loc if isinstance(p, (str, int))))
-            msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
-            errors.append(InputError(where, f"{raw.kind} {_name(data)}: {field}: {msg}"))
+        for path, msgs in _grouped(exc, data)[:MAX_ERRORS_PER_OBJECT]:
+            errors.append(InputError(raw.doc.span(raw.path + path),
+                                     f"{raw.kind} {_name(data)}: {format_path(path)}: {' or '.join(msgs)}"))
         return None
     if not obj.api_version:
         obj.api_version = raw.api_version
@@ -93,6 +90,28 @@ def _validate(cls: type[Resource], raw: RawObject, errors: list[InputError]) -> 
         obj.kind = raw.kind
     obj.bind(raw.doc, raw.path)
     return obj
+
+
+def _grouped(exc: ValidationError, data: Any) -> list[tuple[Path, list[str]]]:
+    """Errors by manifest field: the part of each pydantic ``loc`` that exists in ``data`` (union
+    members such as ``int``/``str`` are not fields), messages of one field joined."""
+    out: dict[Path, list[str]] = {}
+    for e in exc.errors():
+        path: list[str | int] = []
+        node = data
+        for part in e["loc"]:
+            if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) \
+                    and 0 <= part < len(node):
+                path.append(part)
+                node = node[part]
+            elif not (isinstance(part, str) and (part in ("int", "str", "float", "bool") or "[" in part)):
+                path.append(part)  # a missing required field: name it (its span falls back to the parent)
+                break
+        msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
+        msgs = out.setdefault(tuple(path), [])
+        if msg not in msgs:
+            msgs.append(msg)
+    return list(out.items())
 
 
 def _name(data: Any) -> str:
