@@ -54,6 +54,7 @@ def test_new_route_shadowing_an_old_one() -> None:
         path = x["witness"]["path"]
         assert path.startswith("/ca") and (path.startswith("/cart") == (x["old"]["route"].endswith("(cart)")))
         assert x["new"]["action"]["shares"] == {"legacy.shop.svc.cluster.local": 100}
+        assert x["witness"]["host"] == "shop.example.com"
 
 
 def test_weight_shift_reports_shares() -> None:

@@ -126,9 +126,9 @@ def _sig(routes: list[Route], i: int) -> tuple[Any, ...]:
     return routes[i].action.signature() if i < len(routes) else NONE_SIG
 
 
-def compare(key: str, old: list[Route], new: list[Route], *, timeout_ms: int = 10_000,
+def compare(key: str, old: list[Route], new: list[Route], *, host: str | None = None, timeout_ms: int = 10_000,
             rlimit: int = 50_000_000, limit: int = MAX_DIFFERENCES) -> RoutingDelta:
-    """The routing delta of one entry point (see module docstring)."""
+    """The routing delta of one entry point (see module docstring); ``host`` fixes the request's host."""
     if [r.signature() for r in old] == [r.signature() for r in new]:
         return RoutingDelta(key, "equivalent", "identical tables (match IR and actions): no solver needed", old, new)
     tables = MatchTable(tuple(r.entry for r in old + new))
@@ -145,6 +145,8 @@ def compare(key: str, old: list[Route], new: list[Route], *, timeout_ms: int = 1
     s.set("timeout", timeout_ms)
     s.set("rlimit", rlimit)
     s.add(*req.domain(), differ)
+    if host is not None:
+        s.add(req.host == z3.StringVal(host))
     delta = RoutingDelta(key, "changed", "solver: sat", old, new)
     while True:
         result = s.check()
@@ -182,7 +184,7 @@ def _confirm(old: list[Route], new: list[Route], i: int, j: int, w: Request) -> 
 
 
 def diff_tables(old: dict[str, list[list[Route]]], new: dict[str, list[list[Route]]],
-                **limits: Any) -> list[RoutingDelta]:
+                hosts: dict[str, str] | None = None, **limits: Any) -> list[RoutingDelta]:
     """Deltas of every entry point of either side (a missing side is an empty table).
 
     Each side may hold several variants (orders that depend on creation time): the first
@@ -192,6 +194,7 @@ def diff_tables(old: dict[str, list[list[Route]]], new: dict[str, list[list[Rout
     out = []
     for key in sorted(set(old) | set(new)):
         ov, nv = old.get(key) or [[]], new.get(key) or [[]]
+        limits["host"] = (hosts or {}).get(key)
         delta = compare(key, ov[0], nv[0], **limits)
         if delta.status == "equivalent" and (len(ov) > 1 or len(nv) > 1):
             for a in ov:

@@ -103,12 +103,12 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     f_new = [f for f in f_new if _kept(f.subject.get("namespace"), subjects)]
     t2 = time.perf_counter()
     limits = {"timeout_ms": options.limits.timeout_ms, "rlimit": options.limits.rlimit}
-    t_old, n_old = tables.entry_points(loaded.old)
-    t_new, n_new = tables.entry_points(loaded.new)
+    t_old, h_old, n_old = tables.entry_points(loaded.old)
+    t_new, h_new, n_new = tables.entry_points(loaded.new)
     routing = []
     if t_old or t_new:
         from cnverify.diff.routing import diff_tables  # needs the routing encodings
-        routing = [r for r in diff_tables(t_old, t_new, **limits)
+        routing = [r for r in diff_tables(t_old, t_new, {**h_old, **h_new}, **limits)
                    if not r.how.startswith("identical") or _touches(r, loaded)]
     t3 = time.perf_counter()
     workloads, quotas = _capacity(loaded)

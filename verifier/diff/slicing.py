@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 from cnverify.diff.gitsource import Side, SourceFile
 
-NS_RE = re.compile(rb"^\s*namespace:\s*[\"']?([A-Za-z0-9][-A-Za-z0-9.]*)", re.M)
-KIND_RE = re.compile(rb"^\s*[\"']?kind[\"']?\s*:\s*[\"']?([A-Za-z]+)", re.M)
+NS_RE = re.compile(rb"namespace[\"']?:[ \t]*[\"']?([A-Za-z0-9][-A-Za-z0-9.]*)")
+KIND_RE = re.compile(rb"kind[\"']?[ \t]*:[ \t]*[\"']?([A-Za-z]+)")
+TOP_META_RE = re.compile(rb"^metadata:", re.M)
 HOST_RE = re.compile(rb"[A-Za-z0-9*][-A-Za-z0-9]*(?:\.[-A-Za-z0-9]+)+")
 HOSTS_RE = re.compile(rb"\bhost(?:s|names)?:[ \t]*(\[[^\]]*\]|[^\n]+|(?:\n[ \t]*-[^\n]*)+)")
 CLUSTER_KINDS = frozenset({
@@ -50,7 +51,7 @@ def facts(f: SourceFile) -> FileFacts:
     ns = {m.decode() for m in found}
     if not kinds:
         ns = {ENVOY}
-    elif not ns or (len(found) < data.count(b"metadata:") and _has_unnamespaced(data)):
+    elif not ns or (len(found) < len(TOP_META_RE.findall(data)) and _has_unnamespaced(data)):
         ns.add("default")
     return FileFacts(ns, bool(kinds & CLUSTER_KINDS), bool(kinds & ROUTING_KINDS), data)
 

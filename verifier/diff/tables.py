@@ -55,14 +55,20 @@ def _istio_action(subject: Any, route_path: str) -> "Action | None":
 ACTIONS = {"istio": _istio_action}
 
 
-def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], list[str]]:
-    """``({entry point: variants of its routes in first-match order}, notes)``."""
+def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], dict[str, str], list[str]]:
+    """``({entry point: variants of its routes in first-match order}, {entry point: host}, notes)``.
+
+    The host map holds the translator's ``host_sample`` for tables whose entries carry no host
+    condition (the host cannot change which entry a request takes): the diff fixes the request's
+    host to it, so a side whose entries do test the host is compared on that host.
+    """
     if importlib.util.find_spec("cnverify.properties.routing.tables") is None:
-        return {}, [MISSING]
+        return {}, {}, [MISSING]
     from cnverify.diff.routing import Action, Route
     from cnverify.properties.routing import tables as t
 
     out: dict[str, Variants] = {}
+    hosts: dict[str, str] = {}
     notes: list[str] = []
     for mod in t._translators():
         clauses, tables = mod.translate(snap)  # type: ignore[attr-defined]
@@ -78,7 +84,10 @@ def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], list[str]]:
                         action = Action("route-of", detail=c.route_key)
                     routes.append(Route(e, action, c.route_label, c.clause_at))
                 variants.append(routes)
-            out[f"{table.system}: {table.name}"] = variants
+            key = f"{table.system}: {table.name}"
+            out[key] = variants
+            if getattr(table, "host_sample", None):
+                hosts[key] = table.host_sample
             if len(table.variants) > 1:
                 notes.append(f"{table.system}: {table.name}: {table.order_note}")
-    return out, notes
+    return out, hosts, notes
