@@ -46,6 +46,7 @@ def test_new_fixed_and_still_violated() -> None:
     assert j["changed_files"] == ["hpa.yaml"]
     assert j["summary"]["new_violations"] == 1 and j["summary"]["fixed"] == 1
     assert j["summary"]["still_violated"] == 1
+    assert [d["reason"] for d in j["invariants"]] == ["", "now proved", ""]
 
 
 def test_fail_on_gates() -> None:
@@ -103,3 +104,15 @@ def test_usage_errors() -> None:
     assert run(str(FIX / "fix/old"))[0] == 2
     assert run(str(FIX / "fix/old"), str(FIX / "nope"))[0] == 2
     assert run(str(FIX / "fix/old"), str(FIX / "fix/new"), "--select", "CNV999")[0] == 2
+
+
+def test_a_suppression_on_the_new_side_is_reported_as_such(tmp_path: Path) -> None:
+    text = (FIX / "fix/old/hpa.yaml").read_text()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new/hpa.yaml").write_text(text.replace(
+        "  name: api\n", "  name: api\n  annotations: {cnverify.io/ignore: \"CNV401 -- migrating\"}\n", 1))
+    code, j = as_json(str(FIX / "fix/old"), str(tmp_path / "new"), "--select", "CNV401")
+    assert code == 0
+    assert [(d["change"], d["old"]["subject"]["name"], d["reason"]) for d in j["invariants"]] == [
+        ("fixed", "api", "suppressed by a cnverify.io/ignore annotation"),
+        ("still-violated", "broken", "")]

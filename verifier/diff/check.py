@@ -11,8 +11,10 @@ import hashlib
 import traceback
 from dataclasses import dataclass, field
 
+from cnverify import suppress
 from cnverify.engine import Options, selected
 from cnverify.errors import InputError, Span
+from cnverify.model.base import Resource
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step
 from cnverify.snapshot import Snapshot
@@ -46,11 +48,16 @@ def obligation_key(ob: Obligation) -> str:
 
 
 def check(snap: Snapshot, options: Options, cache: dict[str, Finding], stats: Stats,
-          side: str) -> tuple[list[Finding], list[InputError]]:
-    """The findings of the selected properties on ``snap`` (like ``engine.check``, with ``cache``)."""
-    results: list[Finding] = []
+          side: str) -> tuple[list[Finding], list[Finding], list[InputError]]:
+    """``(findings, suppressed findings, errors)`` of the selected properties on ``snap``.
+
+    Like ``engine.prove`` (suppression annotations honoured unless ``options.suppressions`` is
+    off), with ``cache`` shared by both sides.
+    """
+    results: list[tuple[Finding, Resource]] = []
     errors: list[InputError] = []
-    for prop in selected(options):
+    props = selected(options)
+    for prop in props:
         try:
             for ob in prop.obligations(snap):
                 key = obligation_key(ob)
@@ -61,10 +68,13 @@ def check(snap: Snapshot, options: Options, cache: dict[str, Finding], stats: St
                     stats.by_side[side] = stats.by_side.get(side, 0) + 1
                 else:
                     stats.reused += 1
-                results.append(found)
+                results.append((found, ob.subject))
         except Exception as exc:  # a property bug must not hide the other results
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             errors.append(InputError(Span("<cnverify>", 1, 1),
                                      f"internal error in {prop.code} ({type(exc).__name__}: {exc} "
                                      f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete"))
-    return results, errors
+    if not options.suppressions:
+        return [f for f, _ in results], [], errors
+    kept, suppressed, _ = suppress.apply(results, snap, {p.code for p in props})
+    return kept, [s.finding for s in suppressed], errors

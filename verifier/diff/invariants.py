@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,6 +24,7 @@ class InvariantDelta:
     change: Change
     old: Finding | None
     new: Finding | None
+    suppressed: bool = False  # a fix by a cnverify.io/ignore annotation on the new side
 
     @property
     def finding(self) -> Finding:
@@ -39,6 +40,8 @@ class InvariantDelta:
         """For a fix: how it went away (proved now, or the subject is gone)."""
         if self.change != "fixed":
             return ""
+        if self.suppressed:
+            return "suppressed by a cnverify.io/ignore annotation"
         if self.new is None:
             return "the subject is no longer in the configuration"
         return f"now {self.new.status}"
@@ -95,13 +98,16 @@ def classify(old: Finding | None, new: Finding | None) -> Change | None:
 ORDER: dict[str, int] = {"new-violation": 0, "new-unknown": 1, "fixed": 2, "still-violated": 3}
 
 
-def deltas(old: list[Finding], new: list[Finding], names: Names) -> list[InvariantDelta]:
-    """Every invariant change, new violations first, then by location."""
+def deltas(old: list[Finding], new: list[Finding], names: Names,
+           suppressed: Sequence[Finding] = ()) -> list[InvariantDelta]:
+    """Every invariant change, new violations first, then by location (``suppressed``: of the new side)."""
     out = []
+    hidden = {fingerprint(f, names) for f in suppressed} | {_identity(f) for f in suppressed}
     for o, n in match(old, new, names)[0]:
         change = classify(o, n)
         if change is not None:
-            out.append(InvariantDelta(change, o, n))
+            quiet = n is None and o is not None and bool({fingerprint(o, names), _identity(o)} & hidden)
+            out.append(InvariantDelta(change, o, n, quiet))
     out.sort(key=lambda d: (ORDER[d.change], names.key(d.finding.location.file), d.finding.location.line,
                             d.finding.property))
     return out

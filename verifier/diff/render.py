@@ -65,7 +65,7 @@ def to_json(result: DiffResult) -> dict[str, Any]:
         "version": 1, "tool": {"name": "cnverify", "version": VERSION}, "kind": "diff",
         "old": {"label": result.old_label}, "new": {"label": result.new_label},
         "changed_files": result.changed,
-        "invariants": [{"change": d.change, "fingerprint": fingerprint(d.finding, n),
+        "invariants": [{"change": d.change, "fingerprint": fingerprint(d.finding, n), "reason": d.reason(),
                         "old": _finding(d.old, n, "old"), "new": _finding(d.new, n, "new")}
                        for d in result.invariants],
         "routing": [{"entry_point": r.key, "status": r.status, "presence": r.presence, "how": r.how,
@@ -158,8 +158,7 @@ def render_text(result: DiffResult) -> str:
     out.append("Invariants")
     for d in j["invariants"]:
         f = d["new"] if d["change"] != "fixed" else d["old"]
-        extra = f" (now {d['new']['status']})" if d["change"] == "fixed" and d["new"] else (
-            " (subject removed)" if d["change"] == "fixed" else "")
+        extra = f" ({d['reason']})" if d["reason"] else ""
         out.append(f"  {LABELS[d['change']]:<15} {_finding_line(f)}{extra}")
     if not j["invariants"]:
         out.append("  no change")

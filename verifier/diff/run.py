@@ -97,8 +97,8 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     t1 = time.perf_counter()
     cache: dict[str, Finding] = {}
     stats = Stats()
-    f_old, e_old = check(loaded.old, options, cache, stats, "old")
-    f_new, e_new = check(loaded.new, options, cache, stats, "new")
+    f_old, _, e_old = check(loaded.old, options, cache, stats, "old")
+    f_new, s_new, e_new = check(loaded.new, options, cache, stats, "new")
     f_old = [f for f in f_old if _kept(f.subject.get("namespace"), subjects)]
     f_new = [f for f in f_new if _kept(f.subject.get("namespace"), subjects)]
     t2 = time.perf_counter()
@@ -117,7 +117,7 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     t4 = time.perf_counter()
     return DiffResult(
         old.label, new.label, loaded.names, loaded.changed,
-        invariants.deltas(f_old, f_new, loaded.names), routing, workloads, quotas,
+        invariants.deltas(f_old, f_new, loaded.names, s_new), routing, workloads, quotas,
         {"old": loaded.errors["old"] + e_old, "new": loaded.errors["new"] + e_new},
         notes=sorted(set(n_old) | set(n_new)),
         stats={"slice": sliced.reason if sliced is not None else "full: every file checked",
