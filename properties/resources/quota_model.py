@@ -160,6 +160,7 @@ def headroom(hard: dict[str, int], totals: dict[str, int], counts: dict[str, int
     for k in sorted(hard):
         if k in totals:
             ge = "≥ " if k in open_keys else ""
+            room = hard[k] - totals[k]
             parts.append(f"{k} {ge}{format_milli(totals[k], k)} of {format_milli(hard[k], k)} "
-                         f"(headroom {format_milli(hard[k] - totals[k], k)})")
+                         + (f"(headroom {format_milli(room, k)})" if room >= 0 else f"(over by {format_milli(-room, k)})"))
     return f"worst case {'; '.join(parts)} at {at or 'no pods'}"
