@@ -99,3 +99,19 @@ def test_enumeration_limit_is_reported() -> None:
     d = compare("k", old, [], limit=2)
     assert d.status == "changed" and len(d.differences) == 2 and not d.complete
     assert d.reason == "stopped after 2 differing route pairs"
+
+
+def test_httproute_rescaled_weights_are_equivalent() -> None:
+    code, (r,) = routing("httproute")
+    assert code == 0
+    assert (r["entry_point"], r["status"]) == ("gateway: Gateway infra/edge, hostname store.example.com", "equivalent")
+    assert r["how"].startswith("identical tables")
+
+
+def test_envoy_reorder_that_shadows_a_route() -> None:
+    code, (r,) = routing("envoy")
+    assert code == 1 and r["entry_point"] == "envoy: RouteConfiguration local, virtual host app, domain app.example.com"
+    (x,) = r["differences"]
+    assert pair(x) == (("virtual host app routes[0]", 17), ("virtual host app routes[0]", 17))
+    assert x["old"]["action"]["shares"] == {"static": 100} and x["new"]["action"]["shares"] == {"app": 100}
+    assert x["witness"]["path"].startswith("/static") and x["witness"]["host"] == "app.example.com"

@@ -24,19 +24,38 @@ MISSING = ("routing deltas not computed: the route-table translators (cnverify.p
 Variants = list[list["Route"]]
 
 
-def _istio_action(subject: Any, route_path: str) -> "Action | None":
+def node_at(root: Any, path: str) -> Any:
+    """The model node at a route path such as ``spec.rules[2].http.paths[0]`` (None when absent)."""
+    node = root
+    for part in path.split("."):
+        m = re.fullmatch(r"([A-Za-z_]+)((?:\[\d+\])*)", part)
+        if m is None:
+            return None
+        name = re.sub(r"(?<!^)([A-Z])", lambda x: "_" + x.group(1).lower(), m.group(1))
+        node = getattr(node, name, None)
+        for idx in re.findall(r"\[(\d+)\]", m.group(2)):
+            if not isinstance(node, list) or int(idx) >= len(node):
+                return None
+            node = node[int(idx)]
+        if node is None:
+            return None
+    return node
+
+
+def _other(kind: str, value: Any) -> "Action":
+    from cnverify.diff.routing import Action
+
+    return Action(kind, detail=str(sorted(value.items())) if isinstance(value, dict) else str(value))
+
+
+def _istio_action(subject: Any, route: Any) -> "Action | None":
     from cnverify.diff.routing import Action
     from cnverify.encodings.hosts import expand
 
-    m = re.fullmatch(r"spec\.http\[(\d+)\]", route_path)
-    http = getattr(getattr(subject, "spec", None), "http", None)
-    if m is None or not http or int(m.group(1)) >= len(http):
-        return None
-    route = http[int(m.group(1))]
     if route.redirect is not None:
-        return Action("redirect", detail=str(sorted(route.redirect.items())))
+        return _other("redirect", route.redirect)
     if route.direct_response is not None:
-        return Action("direct_response", detail=str(sorted(route.direct_response.items())))
+        return _other("direct_response", route.direct_response)
     if route.delegate is not None:
         return Action("delegate", detail=f"{route.delegate.namespace or subject.namespace}/{route.delegate.name}")
     dests = route.route or []
@@ -47,12 +66,54 @@ def _istio_action(subject: Any, route_path: str) -> "Action | None":
             name += f":{d.destination.port.number}"
         if d.destination.subset:
             name += f" subset {d.destination.subset}"
-        weight = 100 if len(dests) == 1 else (d.weight or 0)  # SEMANTICS §4.3
-        out.append((name, weight))
-    return Action("route", tuple(out))
+        out.append((name, 100 if len(dests) == 1 else (d.weight or 0)))  # SEMANTICS §4.3
+    mirror = f"mirror {expand(route.mirror.host, subject.namespace)}" if route.mirror is not None else ""
+    return Action("route", tuple(out), mirror)
 
 
-ACTIONS = {"istio": _istio_action}
+def _gateway_action(subject: Any, rule: Any) -> "Action | None":
+    from cnverify.diff.routing import Action
+
+    filters = [f for f in rule.filters or [] if isinstance(f, dict)]
+    for f in filters:
+        if f.get("type") == "RequestRedirect":
+            return _other("redirect", f.get("requestRedirect") or {})
+    refs = rule.backend_refs or []
+    out = [(f"{r.kind or 'Service'} {r.namespace or subject.namespace}/{r.name}" + (f":{r.port}" if r.port else ""),
+            1 if r.weight is None else r.weight) for r in refs]  # SEMANTICS: weight defaults to 1
+    return Action("route", tuple(out), "filters " + str(filters) if filters else "")
+
+
+def _ingress_action(subject: Any, path: Any) -> "Action | None":
+    from cnverify.diff.routing import Action
+
+    ref = path.backend.service_ref
+    if ref is None:
+        return _other("resource", path.backend.resource or {})
+    return Action("route", ((f"Service {subject.namespace}/{ref[0]}" + (f":{ref[1]}" if ref[1] is not None else ""),
+                             1),))
+
+
+def _envoy_action(subject: Any, route: Any) -> "Action | None":
+    from cnverify.diff.routing import Action
+
+    if route.redirect is not None:
+        return _other("redirect", route.redirect)
+    if route.direct_response is not None:
+        return _other("direct_response", route.direct_response)
+    act = route.route
+    if act is None:
+        return None
+    if act.weighted_clusters is not None:
+        return Action("route", tuple((c.name, c.weight or 0) for c in act.weighted_clusters.clusters))
+    if act.cluster is not None:
+        return Action("route", ((act.cluster, 1),))
+    if act.cluster_header is not None:
+        return Action("cluster_header", detail=act.cluster_header)
+    return None
+
+
+ACTIONS = {"istio": _istio_action, "gateway": _gateway_action, "ingress": _ingress_action, "envoy": _envoy_action}
 
 
 def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], dict[str, str], list[str]]:
@@ -79,7 +140,8 @@ def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], dict[str, str], l
                 for e in order:
                     c = clauses[e.clause_id]
                     reader = ACTIONS.get(table.system)
-                    action = reader(c.subject, c.route_path) if reader else None
+                    node = node_at(c.subject, c.route_path)
+                    action = reader(c.subject, node) if reader and node is not None else None
                     if action is None:
                         action = Action("route-of", detail=c.route_key)
                     routes.append(Route(e, action, c.route_label, c.clause_at))
