@@ -89,8 +89,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
     extra = {"root": str(root), "show_suppressed": show_suppressed, "fail_on": settings.fail_on,
              "fail_on_unknown": settings.fail_on_unknown}
     for extra_fmt, file in settings.reports:
-        with open(file, "w", encoding="utf-8") as fh:
-            fh.write(writers()[extra_fmt](report, RenderOptions(show_proved=show_proved, extra=extra)))
+        _write(file, writers()[extra_fmt](report, RenderOptions(show_proved=show_proved, extra=extra)))
     out = writers()[fmt](report, RenderOptions(show_proved=show_proved, color=use_color, extra=extra))
     if fmt == "text":
         out += text_notes(report, show_suppressed)
@@ -127,6 +126,8 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
         raise UsageError(f"unknown property code or name: {code}")
     excluder = config.Excluder()
     excluder.add(cfg.exclude, cfg.root)
+    if found:  # the configuration file is no manifest
+        excluder.add(["/" + Path(found).resolve().relative_to(cfg.root).as_posix()], cfg.root)
     excluder.add(exclude, Path.cwd())
     options = Options(select=_codes(select) or cfg.select or [], ignore=_codes(ignore) or cfg.ignore or [],
                       severity=dict(cfg.severity),  # type: ignore[arg-type]
@@ -134,6 +135,15 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
                     excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports])
+
+
+def _write(file: str, text: str) -> None:
+    """Write a report file (its folder created); failure is a usage error (exit 2)."""
+    try:
+        Path(file).parent.mkdir(parents=True, exist_ok=True)
+        Path(file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.UsageError(f"cannot write {file}: {exc.strerror}") from exc
 
 
 def _report_arg(value: str) -> tuple[str, str]:
