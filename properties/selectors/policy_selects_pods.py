@@ -9,7 +9,7 @@ from cnverify.model import DestinationRule, PodDisruptionBudget, Service, Servic
 from cnverify.model.istio import Subset
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.istio_hosts import TOPOLOGY_KEYS, resolve_host
+from cnverify.properties.selectors.istio_hosts import TOPOLOGY_KEYS, resolve_host, service_index
 from cnverify.properties.selectors.pods import POD, POD_OWNERS, Part, PodShape, labels_of, pod_shapes, require_selected
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
@@ -52,10 +52,11 @@ class PolicySelectsPods(Property):
             yield self.pdb(pdb, shapes.get(pdb.namespace, []))
         for np in snap.all(NetworkPolicy):
             yield self.netpol(np, shapes.get(np.namespace, []))
-        snap.all(Service), snap.all(ServiceEntry)  # read by host resolution (also when no DR needs it)
+        services = service_index(snap)
+        snap.all(ServiceEntry)  # read by host resolution (also when no DR needs it)
         for dr in snap.all(DestinationRule):
             for i, subset in enumerate(dr.spec.subsets or []):
-                yield self.subset(snap, dr, i, subset, shapes)
+                yield self.subset(snap, dr, i, subset, shapes, services)
 
     def pdb(self, pdb: PodDisruptionBudget, shapes: list[PodShape]) -> Obligation:
         sel, spec = pdb.spec.selector, pdb.spec
@@ -80,9 +81,9 @@ class PolicySelectsPods(Property):
         return self.query(ob, [(sel, spec, ("podSelector",), "the podSelector")], shapes, np.namespace)
 
     def subset(self, snap: Snapshot, dr: DestinationRule, i: int, subset: Subset,
-               shapes: dict[str, list[PodShape]]) -> Obligation:
+               shapes: dict[str, list[PodShape]], services: dict[tuple[str, str], list[Service]]) -> Obligation:
         ob = self.obligation(dr, at=subset.at("labels") if subset.labels else subset.at(), path=f"spec.subsets[{i}]")
-        host = resolve_host(snap, dr.spec.host, dr.namespace)
+        host = resolve_host(snap, dr.spec.host, dr.namespace, services)
         svc = host.service
         if svc is None:
             ob.note(f"host {dr.spec.host!r} expands to {host.fqdn}", dr.spec.at("host"))
