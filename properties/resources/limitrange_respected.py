@@ -9,7 +9,7 @@ import z3
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import (Supplied, container_defaults, effective_containers, namespace_view, pod_limits,
                                           pod_requests, pod_spec_of, value_term)
-from cnverify.model import WORKLOAD_KINDS, LimitRange, Resource
+from cnverify.model import WORKLOAD_KINDS, LimitRange
 from cnverify.model.base import Node
 from cnverify.model.core import LimitRangeItem
 from cnverify.obligation import Obligation

@@ -13,11 +13,7 @@ from cnverify.encodings.resources import (Defaults, container_defaults, is_best_
 from cnverify.loader import load
 from cnverify.model import Container, LimitRange
 from cnverify.snapshot import Snapshot, build
-
-RESOURCES = ("cpu", "memory", "nvidia.com/gpu")
-quantity = st.sampled_from(["0", "100m", "250m", "1", "1.5", "2", "64Mi", "1Gi", "3"])
-rlist = st.dictionaries(st.sampled_from(RESOURCES), quantity, max_size=3)
-
+from resources_oracle import admit, rlist
 
 def lr(items: list[dict[str, Any]], name: str = "lr") -> LimitRange:
     return LimitRange.model_validate({"apiVersion": "v1", "kind": "LimitRange",
@@ -29,26 +25,6 @@ def container(name: str, req: dict[str, str], lim: dict[str, str], restart: str 
     if restart:
         data["restartPolicy"] = restart
     return Container.model_validate(data)
-
-
-def admit(req: dict[str, str], lim: dict[str, str], items: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
-    """Plain simulation: SetDefaults_Pod, SetDefaults_LimitRangeItem, then LimitRanger's merge."""
-    r = {k: milli(v) for k, v in req.items()}
-    l_ = {k: milli(v) for k, v in lim.items()}
-    for k, v in l_.items():
-        r.setdefault(k, v)
-    for item in items:
-        if item["type"] != "Container":
-            continue
-        default = {**{k: milli(v) for k, v in item.get("max", {}).items()},
-                   **{k: milli(v) for k, v in item.get("default", {}).items()}}
-        default_req = {**{k: milli(v) for k, v in item.get("min", {}).items()}, **default,
-                       **{k: milli(v) for k, v in item.get("defaultRequest", {}).items()}}
-        for k, v in default.items():
-            l_.setdefault(k, v)
-        for k, v in default_req.items():
-            r.setdefault(k, v)
-    return r, l_
 
 
 item = st.fixed_dictionaries({"type": st.just("Container")},
