@@ -68,8 +68,8 @@ def load(file: Path) -> Config:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read config: {exc.strerror}") from exc
-    if file.name == "pyproject.toml":
-        data, where = _toml(text, str(file))
+    if file.suffix == ".toml":  # pyproject.toml: its [tool.cnverify] table; another TOML file: the whole file
+        data, where = _toml(text, str(file), ("tool", "cnverify") if file.name == "pyproject.toml" else ())
     else:
         data, where = _yaml(text, str(file))
     return _validate(data, where, str(file), file.resolve().parent)
@@ -97,18 +97,20 @@ def _yaml(text: str, file: str) -> tuple[Any, Where]:
     return doc.data, where
 
 
-def _toml(text: str, file: str) -> tuple[Any, Where]:
+def _toml(text: str, file: str, table: tuple[str, ...]) -> tuple[Any, Where]:
     try:
-        data = tomllib.loads(text)
+        data: Any = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: {exc}") from exc
+    for key in table:
+        data = data.get(key, {}) if isinstance(data, dict) else {}
 
     def where(path: tuple[str, ...]) -> str:
-        full = ("tool", "cnverify", *path)
-        line = toml_line(text, full)
+        full = (*table, *path)
+        line = toml_line(text, full) if full else 1
         return f"{file}:{line}: {'.'.join(full)}" if line else f"{file}: {'.'.join(full)}"
 
-    return data.get("tool", {}).get("cnverify", {}), where
+    return data, where
 
 
 def toml_line(text: str, path: tuple[str, ...]) -> int | None:

@@ -110,6 +110,15 @@ def test_toml_errors_give_key_path_and_line(repo: Path, text: str, message: str)
     assert code == 2 and message in err, err
 
 
+def test_other_toml_file_uses_top_level_keys(repo: Path) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    (repo / "ci.toml").write_text('select = ["CNV401"]\nfail-on = "never"\n')
+    assert run("prove", "a.yaml", "--config", "ci.toml")[0] == 0
+    (repo / "ci.toml").write_text('select = ["CNV401"]\n\n[severity]\nCNV401 = 3\n')
+    code, _, err = run("prove", "a.yaml", "--config", "ci.toml")
+    assert code == 2 and "ci.toml:4: severity.CNV401: 'severity' of CNV401 must be one of" in err, err
+
+
 def test_exclude_globs_from_file_and_cli(repo: Path) -> None:
     write(repo / "k8s" / "app.yaml", hpa("app", 5, 3))
     write(repo / "k8s" / "tests" / "t.yaml", hpa("t", 5, 3))
