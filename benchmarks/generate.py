@@ -14,6 +14,7 @@ records both so ``run.py`` can reuse a folder.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import shutil
 from collections.abc import Iterator
@@ -33,12 +34,13 @@ WORDS = ("cart", "checkout", "search", "users", "orders", "billing", "catalog", 
 
 
 def namespace_policy(ns: str, apps: int, rng: random.Random) -> list[dict]:
-    """ResourceQuota (sized to the apps) and LimitRange of one namespace."""
+    """ResourceQuota and LimitRange of one namespace; the quota holds ``apps`` clean apps at their
+    worst (HPA maximum 13 plus 25% surge = 17 pods of at most 1500m / 1.5Gi requested, 2 / 2G limit)."""
+    pods = 17 * apps
     quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "compute", "namespace": ns},
-             "spec": {"hard": {"requests.cpu": str(apps * rng.choice((4, 8, 16))),
-                               "requests.memory": f"{apps * rng.choice((8, 16))}Gi",
-                               "limits.cpu": str(apps * 32), "limits.memory": f"{apps * 64}Gi",
-                               "pods": str(apps * 40)}}}
+             "spec": {"hard": {"requests.cpu": str(26 * apps + rng.choice((0, 4))),
+                               "requests.memory": f"{26 * apps}Gi", "limits.cpu": str(34 * apps),
+                               "limits.memory": f"{34 * apps}Gi", "pods": str(pods)}}}
     limits = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "defaults", "namespace": ns},
               "spec": {"limits": [{"type": "Container",
                                    "default": {"cpu": "500m", "memory": "512Mi"},
@@ -49,7 +51,8 @@ def namespace_policy(ns: str, apps: int, rng: random.Random) -> list[dict]:
 
 
 def app_objects(ns: str, app: str, rng: random.Random, defect: str | None) -> list[dict]:
-    """The six objects of one app, with ``defect`` planted when given."""
+    """The six objects of one app, with ``defect`` planted when given (without one, every property
+    proves: tests/engine/test_benchmarks.py)."""
     labels = {"app": app, "tier": rng.choice(("web", "api", "worker"))}
     meta = {"name": app, "namespace": ns, "labels": dict(labels)}
     cpu_i = rng.randrange(len(CPU) - 1)
@@ -68,7 +71,7 @@ def app_objects(ns: str, app: str, rng: random.Random, defect: str | None) -> li
         "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10},
         "livenessProbe": {"tcpSocket": {"port": port}, "initialDelaySeconds": 15},
     }
-    replicas = rng.choice((1, 2, 3, 4))
+    replicas = rng.choice((2, 3, 4))  # >= 2 so the PDB below allows a disruption
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
                   "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": app}},
                            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%",
@@ -78,7 +81,7 @@ def app_objects(ns: str, app: str, rng: random.Random, defect: str | None) -> li
     selector = {"app": app + ("-typo" if defect == "service-selector-typo" else "")}
     service = {"apiVersion": "v1", "kind": "Service", "metadata": meta,
                "spec": {"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
-    lo = rng.choice((1, 2, 3))
+    lo = rng.choice((2, 3))
     hi = lo + rng.choice((2, 5, 10))
     if defect == "hpa-min-above-max":
         lo, hi = hi, lo
@@ -132,7 +135,9 @@ def cluster(objects: int, seed: int) -> Iterator[tuple[str, list[dict]]]:
 
 
 def marker(objects: int, seed: int) -> str:
-    return f"objects={objects} seed={seed} apps_per_namespace={APPS_PER_NAMESPACE}\n"
+    """The stamp of a generated folder: its parameters and this generator's own hash."""
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    return f"objects={objects} seed={seed} generator={digest}\n"
 
 
 def write(objects: int, out: Path, seed: int = 7) -> Path:

@@ -1,0 +1,49 @@
+"""The benchmark generator: exact object counts, deterministic output, clean apps that every
+property proves, and planted defects that their property finds."""
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cnverify import loader
+from cnverify.engine import prove
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import generate  # noqa: E402
+
+FOUND_BY = {"request-above-limit": "CNV301", "hpa-min-above-max": "CNV401", "weights-not-100": "CNV103",
+            "hpa-target-typo": "CNV402", "service-selector-typo": "CNV202", "pdb-blocks-disruption": "CNV404",
+            "subset-matches-nothing": "CNV205"}
+
+
+def test_every_defect_has_its_property() -> None:
+    assert set(FOUND_BY) == set(generate.DEFECTS)
+
+
+def test_exact_count_and_deterministic(tmp_path: Path) -> None:
+    a, b = generate.write(237, tmp_path / "a", seed=3), generate.write(237, tmp_path / "b", seed=3)
+    files = sorted(p.relative_to(a) for p in a.rglob("*.yaml"))
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*.yaml"))
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+    loaded = loader.load([str(a)])
+    assert loaded.errors == [] and len(loaded.objects) == 237
+    stamp = (a / "GENERATED").stat().st_mtime_ns
+    assert generate.write(237, a, seed=3) == a and (a / "GENERATED").stat().st_mtime_ns == stamp  # reused
+
+
+@pytest.mark.parametrize("defect", [None, *generate.DEFECTS])
+def test_clean_app_proves_and_defects_are_found(tmp_path: Path, defect: str | None) -> None:
+    rng = random.Random(11)
+    docs = generate.namespace_policy("ns", 1, rng) + generate.app_objects("ns", "web", rng, defect)
+    (tmp_path / "app.yaml").write_text(yaml.dump_all(docs, sort_keys=False))
+    report = prove([str(tmp_path)])
+    assert report.errors == []
+    bad = {f.property for f in report.results if f.status != "proved"}
+    if defect is None:
+        assert bad == set(), [f"{f.property}: {f.message}" for f in report.results if f.status != "proved"]
+    else:
+        assert FOUND_BY[defect] in bad
