@@ -45,6 +45,17 @@ def matches(pattern: str, host: str) -> bool:
     return pattern == host
 
 
+def gateway_ref(name: str, namespace: str) -> str:
+    """Istio's ``resolveGatewayName``: ``ns/name`` as is, ``name`` → ``<namespace>/name``, and the legacy
+    FQDN form ``name.ns[.svc.cluster.local]`` → ``ns/name``; ``mesh`` stays ``mesh``."""
+    if name == "mesh" or "/" in name:
+        return name
+    if "." not in name:
+        return f"{namespace}/{name}"
+    short, rest = name.split(".", 1)
+    return f"{rest.split('.', 1)[0]}/{short}"
+
+
 def overlaps(a: str, b: str) -> bool:
     """Do two host patterns share at least one concrete host?"""
     return matches(a, b) or matches(b, a)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cnverify.encodings.hosts import expand, matches, overlaps, resolve, visible
+from cnverify.encodings.hosts import expand, gateway_ref, matches, overlaps, resolve, visible
 from cnverify.errors import Span
 from cnverify.model import (Cluster, DestinationRule, IstioGateway, KnativeService, RouteConfiguration, Service,
                             ServiceEntry, VirtualService)
@@ -112,8 +112,12 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
 
 
 def _istio_gateway(snap: Snapshot, vs: VirtualService, ref: str, at: Span) -> Check:
-    ns, name = ref.split("/", 1) if "/" in ref else (vs.namespace, ref)
-    steps: list[tuple[str, Span]] = [(f"the VirtualService binds to gateway {ref}", at)]
+    ns, name = gateway_ref(ref, vs.namespace).split("/", 1)
+    steps: list[tuple[str, Span]] = [(f"the VirtualService binds to gateway {ref}"
+                                      + (f" ({ns}/{name})" if "/" not in ref else ""), at)]
+    if "~" in name:
+        return Check(vs, vs.spec, "unknown", f"{name} is a gateway name Istio generates internally", steps,
+                     binding=True)
     hosts = [(h, expand(h, vs.namespace)) for h in vs.spec.hosts or []]
     node = vs.spec
     gw = next(iter(lookup(snap, IstioGateway, ns, name, vs)), None)

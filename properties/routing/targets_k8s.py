@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from cnverify.encodings.hosts import overlaps
 from cnverify.errors import Span
 from cnverify.model import Namespace, Service
-from cnverify.model.gateway import GATEWAY_API, BackendRef, Gateway, HTTPRoute, Listener, ParentReference, ReferenceGrant
+from cnverify.model.gateway import (GATEWAY_API, BackendRef, Gateway, HTTPRoute, Listener, ParentReference,
+                                    ReferenceGrant)
 from cnverify.model.ingress import Ingress, IngressBackend
 from cnverify.properties.routing.targets import Check, lookup, missing, service_target, step
 from cnverify.snapshot import Snapshot
@@ -99,24 +100,27 @@ def _parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> Check:
     if not candidates:
         verdict, claim = missing(snap, ns, f"Gateway {ns}/{pref.name}")
         return Check(route, pref, verdict, claim, steps, binding=True)
+    results = [_on_gateway(snap, route, pref, g, list(steps)) for g in candidates]  # same file first
+    return next((c for c in results if c.verdict == "proved"), results[0])
 
-    def selected(g: Gateway) -> list[Listener]:
-        return [ln for ln in g.spec.listeners if (pref.section_name is None or ln.name == pref.section_name)
-                and (pref.port is None or ln.port == pref.port)]
 
-    gw = next((g for g in candidates if selected(g)), candidates[0])
-    step(steps, f"Gateway {ns}/{pref.name} exists", gw.metadata.at("name"))
-    listeners = selected(gw)
+def _on_gateway(snap: Snapshot, route: HTTPRoute, pref: ParentReference, gw: Gateway,
+                steps: list[tuple[str, Span]]) -> Check:
+    """Does one definition of the parent Gateway have a listener that accepts ``route``?"""
+    ref = f"{gw.namespace}/{gw.name}"
+    step(steps, f"Gateway {ref} exists", gw.metadata.at("name"))
+    listeners = [ln for ln in gw.spec.listeners if (pref.section_name is None or ln.name == pref.section_name)
+                 and (pref.port is None or ln.port == pref.port)]
     if not listeners:
         sel = " and ".join(x for x in (pref.section_name and f"named {pref.section_name}",
                                         pref.port and f"on port {pref.port}") if x)
-        return Check(route, pref, "violated", f"Gateway {ns}/{pref.name} has no listener {sel}", steps, binding=True)
+        return Check(route, pref, "violated", f"Gateway {ref} has no listener {sel}", steps, binding=True)
     reasons = []
     for ln in listeners:
         why = _listener_accepts(snap, gw, ln, route)
         if why is None:
             step(steps, f"listener {ln.name} ({ln.protocol} {ln.port}) accepts the route", ln.at("name"))
-            return Check(route, pref, "proved", f"listener {ln.name} of Gateway {ns}/{pref.name} accepts the route",
+            return Check(route, pref, "proved", f"listener {ln.name} of Gateway {ref} accepts the route",
                          steps, binding=True)
         reasons.append(why)
         if why != "?":
@@ -124,8 +128,7 @@ def _parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> Check:
     if "?" in reasons:
         return Check(route, pref, "unknown", "a listener's namespace selector cannot be evaluated on the inputs",
                      steps, binding=True)
-    return Check(route, pref, "violated", f"no listener of Gateway {ns}/{pref.name} accepts the route", steps,
-                 binding=True)
+    return Check(route, pref, "violated", f"no listener of Gateway {ref} accepts the route", steps, binding=True)
 
 
 def _ingress_backend(snap: Snapshot, ing: Ingress, b: IngressBackend, what: str) -> Check:

@@ -88,3 +88,13 @@ def test_wildcard_against_label_oracle(suffix: list[str], host: list[str]) -> No
     """``*.s`` covers a host iff the host has more labels than ``s`` and ends with them."""
     expected = len(host) > len(suffix) and host[-len(suffix):] == suffix
     assert matches("*." + ".".join(suffix), ".".join(host)) == expected
+
+
+def test_gateway_ref() -> None:
+    from cnverify.encodings.hosts import gateway_ref
+
+    assert gateway_ref("gw", "shop") == "shop/gw"
+    assert gateway_ref("istio-system/gw", "shop") == "istio-system/gw"
+    assert gateway_ref("mesh", "shop") == "mesh"
+    assert gateway_ref("knative-ingress-gateway.knative-serving.svc.cluster.local", "x") == "knative-serving/knative-ingress-gateway"
+    assert gateway_ref("gw.infra", "x") == "infra/gw"

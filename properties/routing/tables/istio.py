@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itertools import permutations
 
-from cnverify.encodings.hosts import expand
+from cnverify.encodings.hosts import expand, gateway_ref
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest
@@ -71,21 +71,17 @@ def is_catch_all(m: HTTPMatchRequest | None) -> bool:
             and not (m.headers or m.query_params or m.without_headers or m.source_labels or m.gateways or m.port))
 
 
-def _gateway_key(ref: str, ns: str) -> str:
-    return ref if ref == "mesh" or "/" in ref else f"{ns}/{ref}"
-
-
 def _vs_clauses(vs: VirtualService, clauses: dict[str, Clause]) -> list[tuple[str, Entry, set[str], bool]]:
     """(key, entry, gateways, catch-all) per flattened match block of ``vs``."""
     out = []
-    top = {_gateway_key(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]}
+    top = {gateway_ref(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]}
     for i, route in enumerate(vs.spec.http or []):
         label = f"VirtualService {vs.namespace}/{vs.name} http[{i}]" + (f" ({route.name})" if route.name else "")
         for m, rkey, key in add_clauses(clauses, vs, f"spec.http[{i}]", label, route, route.match, "match"):
             match = istio_match(m) if m is not None else Match()
             if route.delegate is not None:
                 match = Match(unsupported="a delegate route (its routes come from another VirtualService)")
-            gws = {_gateway_key(g, vs.namespace) for g in m.gateways} if m is not None and m.gateways else top
+            gws = {gateway_ref(g, vs.namespace) for g in m.gateways} if m is not None and m.gateways else top
             out.append((key, Entry(rkey, key, match), gws, is_catch_all(m)))
     return out
 

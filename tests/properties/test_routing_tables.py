@@ -1,0 +1,79 @@
+"""Routing tables: one analysis per snapshot, precedence keys, match translation edge cases."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cnverify import loader, snapshot
+from cnverify.encodings.http import HeaderMatch, PathMatch, StrMatch
+from cnverify.engine import Options, check
+from cnverify.model.envoy import HeaderMatcher, RouteMatch
+from cnverify.model.gateway import HTTPRouteMatch
+from cnverify.model.istio import HTTPMatchRequest
+from cnverify.properties.routing import tables
+from cnverify.properties.routing.tables.envoy import envoy_match, header_matcher
+from cnverify.properties.routing.tables.gateway import gateway_match
+from cnverify.properties.routing.tables.istio import is_catch_all, istio_match
+
+GRIDS = Path(__file__).parent
+
+
+def _snap(name: str) -> snapshot.Snapshot:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / name)]))
+    assert not errors
+    return snap
+
+
+def test_tables_are_solved_once_per_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = tables.analyze
+
+    def counting(table, **kw):  # type: ignore[no-untyped-def]
+        calls.append(len(table.entries))
+        return real(table, **kw)
+
+    monkeypatch.setattr(tables, "analyze", counting)
+    snap = _snap("match_reachable/istio.yaml")
+    findings, errors = check(snap, Options(select=["CNV101", "CNV105"]))
+    assert not errors and {f.property for f in findings} == {"CNV101", "CNV105"}
+    assert calls == [4]  # one table (mesh, host reviews), four flattened clauses, analysed once
+    assert tables.results(snap) is tables.results(snap)
+
+
+def test_gateway_precedence_keys() -> None:
+    exact = gateway_match(HTTPRouteMatch.model_validate({"path": {"type": "Exact", "value": "/a"}}))[1]
+    long_prefix = gateway_match(HTTPRouteMatch.model_validate({"path": {"type": "PathPrefix", "value": "/abc"}}))[1]
+    prefix_method = gateway_match(HTTPRouteMatch.model_validate({"path": {"value": "/ab"}, "method": "GET"}))[1]
+    prefix_headers = gateway_match(HTTPRouteMatch.model_validate(
+        {"path": {"value": "/ab"}, "headers": [{"name": "a", "value": "1"}, {"name": "A", "value": "2"}]}))
+    default = gateway_match(None)
+    assert exact < long_prefix < prefix_method < prefix_headers[1] < default[1]
+    assert len(prefix_headers[0].headers) == 1  # header names are case-insensitive; the first entry counts
+    assert default[0].path == PathMatch("segment_prefix", "/")
+
+
+def test_istio_match_translation() -> None:
+    m = istio_match(HTTPMatchRequest.model_validate({
+        "uri": {"prefix": "/API"}, "ignoreUriCase": True, "headers": {"x-a": {}, "x-b": {"regex": "*"}},
+        "withoutHeaders": {"x-c": {"exact": "1"}, "x-d": {}}}))
+    assert m.path == PathMatch("prefix", "/API", True)
+    assert m.headers == (HeaderMatch("x-a", present=True), HeaderMatch("x-b", present=True),
+                         HeaderMatch("x-c", match=StrMatch("exact", "1"), invert=True, treat_missing_as_empty=True),
+                         HeaderMatch("x-d", present=True, invert=True))
+    assert istio_match(HTTPMatchRequest.model_validate({"uri": {"regex": "/a.*"}, "ignoreUriCase": True})).path \
+        == PathMatch("regex", "/a.*", False)  # ignoreUriCase has no effect on regex
+    assert istio_match(HTTPMatchRequest.model_validate({"sourceLabels": {"app": "a"}})).unsupported
+    assert is_catch_all(None) and is_catch_all(HTTPMatchRequest.model_validate({"uri": {"prefix": "/"}}))
+    assert not is_catch_all(HTTPMatchRequest.model_validate({"uri": {"prefix": "/"}, "headers": {"a": {}}}))
+
+
+def test_envoy_match_translation() -> None:
+    assert header_matcher(HeaderMatcher.model_validate({"name": "x"})) == HeaderMatch("x", present=True)
+    h = header_matcher(HeaderMatcher.model_validate({"name": "x", "present_match": True, "invert_match": True}))
+    assert h == HeaderMatch("x", present=True, invert=True)
+    assert isinstance(header_matcher(HeaderMatcher.model_validate({"name": "x", "range_match": {"start": 1}})), str)
+    m = envoy_match(RouteMatch.model_validate({"prefix": "/A", "case_sensitive": False}))
+    assert m.path == PathMatch("prefix", "/A", True) and m.unsupported is None
+    assert envoy_match(RouteMatch.model_validate({"prefix": "/", "runtime_fraction": {"x": 1}})).unsupported
+    assert envoy_match(RouteMatch.model_validate({"connect_matcher": {}})).unsupported
