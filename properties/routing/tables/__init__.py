@@ -101,17 +101,24 @@ def host_blockers(domain: str, others: dict[str, str], pattern: Callable[[str], 
 
 
 def scoped(entries: list[Entry], pattern: HostPattern, blockers: list[Entry]) -> tuple[list[Entry], str | None]:
-    """The table's entries for hosts matching ``pattern``, and a sample host when no entry needs the host.
+    """The table's entries for hosts matching ``pattern``, and a witness host when no entry needs the host.
 
-    Host conditions are costly for the solver; when no other group competes for the host
-    (``blockers`` empty) and no entry tests the authority, the host cannot change which entry a
-    request takes, so the entries carry none and the witness gets a host of ``pattern``.
+    Host conditions are costly for the solver.  When no entry tests the authority, the host
+    cannot change which of these entries a request takes: it only has to match ``pattern`` and
+    avoid the hosts other groups win (``blockers``), so a concrete such host is chosen here and
+    the entries carry no host condition.
     """
-    if not blockers and not any(e.match.authority for e in entries):
-        p = pattern.pattern
-        sample = None if p == "*" else "a" + p[1:] if p.startswith("*") else p + "a" if p.endswith("*") else p
-        if sample is not None:
-            return entries, sample
+    if not any(e.match.authority for e in entries):
+        p = pattern.pattern.lower()
+        base = p[1:].lstrip(".") if p.startswith("*") else p.rstrip("*")
+        if p == "*":
+            tries = ["example.com", "cnverify.example.com", "example.net"]
+        else:
+            tries = [p] if "*" not in p else [f"{x}.{base}" if p.startswith("*") else f"{base}{x}"
+                                              for x in ("a", "cnverify", "z-9", "a.b")]
+        for host in tries:
+            if pattern.matches(host) and not any(b.hosts and any(h.matches(host) for h in b.hosts) for b in blockers):
+                return entries, host
     return blockers + [Entry(e.route_id, e.clause_id, e.match, (pattern,)) for e in entries], None
 
 

@@ -15,7 +15,7 @@ from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, Path
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties.routing.tables import Clause, Table, add_clauses, scoped
+from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 
@@ -129,7 +129,8 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
                         continue
                     seen_catch_all = seen_catch_all or catch_all
                     (tail if seen_catch_all and not mesh else entries).append(e)
-            variant, sample = scoped(entries + tail, HostPattern(host), [])
+            others = {} if mesh else {h: f"VirtualServices for host {h}" for (g, h) in points if g == gw and h != host}
+            variant, sample = scoped(entries + tail, HostPattern(host), host_blockers(host, others, HostPattern))
             variants.append(variant)
         where = "sidecars (mesh)" if mesh else f"gateway {gw}"
         table = Table("istio", f"{where}, host {host}", orders[0][0].spec.at("hosts"), variants, note,
