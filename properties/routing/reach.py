@@ -50,6 +50,9 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
         if o.verdict.index < 0:
             steps.append((o.verdict.step, c.clause_at))
             continue
+        how = "pre-check" if o.verdict.decided_by == "precheck" else "solver"
+        if o.status == "unreachable" and o.verdict.step and o.verdict.blockers:
+            steps.append((f"{how}: every request it matches is taken by a route of higher precedence", c.clause_at))
         if not o.verdict.blockers:
             steps.append(("its own conditions cannot hold together", c.clause_at))
         for b in o.verdict.blockers:
