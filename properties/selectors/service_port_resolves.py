@@ -82,7 +82,8 @@ class ServicePortResolves(Property):
             return ob
         ob.note(f"targetPort is the name {target!r} with protocol {port.protocol}", where)
         if not IANA_NAME.match(target):
-            ob.decide("violated", f"{target!r} is not a valid port name (IANA service name), the API server rejects it")
+            ob.decide("violated", f"{target!r} is not a valid port name (IANA service name), the API server rejects it",
+                      witness={"targetPort": target})
             ob.on(violated=f"port {label}: targetPort {target!r} is not a valid port name")
             return ob
         if not selected:
