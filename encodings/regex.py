@@ -26,6 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ctypes
+import random
+
 import z3
 
 MAX_CHAR = 0x10FFFF
@@ -505,9 +508,22 @@ def parse(pattern: str) -> Node:
 _RE_SORT = z3.ReSort(z3.StringSort())
 
 
+def sval(s: str) -> z3.SeqRef:
+    """`z3.StringVal` of `s` taken literally (z3 would decode `\\u{..}` / `\\uXXXX` escapes)."""
+    return z3.StringVal(s.replace("\\", "\\u{5c}"))
+
+
+def string_value(v: z3.ExprRef) -> str:
+    """The Python string of a z3 string value (code points, no escapes)."""
+    n = z3.Z3_get_string_length(v.ctx_ref(), v.as_ast())
+    buf = (ctypes.c_uint * n)()
+    z3.Z3_get_string_contents(v.ctx_ref(), v.as_ast(), n, buf)
+    return "".join(chr(c) for c in buf)
+
+
 def charset_z3(ranges: Intervals) -> z3.ReRef:
     parts = [
-        z3.Range(chr(lo), chr(min(hi, Z3_MAX_CHAR))) if lo != hi else z3.Re(z3.StringVal(chr(lo)))
+        z3.Range(sval(chr(lo)), sval(chr(min(hi, Z3_MAX_CHAR)))) if lo != hi else z3.Re(sval(chr(lo)))
         for lo, hi in ranges
         if lo <= Z3_MAX_CHAR
     ]
@@ -527,13 +543,13 @@ def node_z3(n: Node) -> z3.ReRef:
                 lit += chr(it.ranges[0][0])
                 continue
             if lit:
-                parts.append(z3.Re(z3.StringVal(lit)))
+                parts.append(z3.Re(sval(lit)))
                 lit = ""
             parts.append(node_z3(it))
         if lit:
-            parts.append(z3.Re(z3.StringVal(lit)))
+            parts.append(z3.Re(sval(lit)))
         if not parts:
-            return z3.Re(z3.StringVal(""))
+            return z3.Re(sval(""))
         return parts[0] if len(parts) == 1 else z3.Concat(*parts)
     if isinstance(n, Alt):
         return z3.Union(*[node_z3(x) for x in n.items])
@@ -546,7 +562,7 @@ def node_z3(n: Node) -> z3.ReRef:
                 return z3.Plus(inner)
             return z3.Concat(z3.Loop(inner, n.lo, n.lo), z3.Star(inner))
         if n.hi == 0:
-            return z3.Re(z3.StringVal(""))
+            return z3.Re(sval(""))
         return z3.Loop(inner, n.lo, n.hi)
     raise AssertionError(n)
 
@@ -588,3 +604,34 @@ def node_python(n: Node) -> str:
 def to_python(pattern: str) -> str:
     """An equivalent Python `re` pattern (use with `re.fullmatch`)."""
     return node_python(parse(pattern))
+
+
+def _sample_char(ranges: Intervals, rng: "random.Random") -> str | None:
+    printable = [(max(lo, 0x21), min(hi, 0x7E)) for lo, hi in ranges if lo <= 0x7E and hi >= 0x21]
+    pool = printable or [(lo, min(hi, Z3_MAX_CHAR)) for lo, hi in ranges if lo <= Z3_MAX_CHAR]
+    if not pool:
+        return None
+    lo, hi = rng.choice(pool)
+    return chr(rng.randint(lo, hi))
+
+
+def _sample(n: Node, rng: "random.Random", budget: list[int]) -> str | None:
+    if isinstance(n, CharSet):
+        return _sample_char(n.ranges, rng)
+    if isinstance(n, Cat):
+        parts = [_sample(x, rng, budget) for x in n.items]
+        return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+    if isinstance(n, Alt):
+        return _sample(rng.choice(n.items), rng, budget)
+    if isinstance(n, Rep):
+        hi = n.hi if n.hi is not None else n.lo + 3
+        count = rng.randint(n.lo, min(hi, n.lo + 3)) if budget[0] > 0 else n.lo
+        budget[0] -= count
+        parts = [_sample(n.item, rng, budget) for _ in range(count)]
+        return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+    return ""
+
+
+def sample(pattern: str, rng: "random.Random") -> str | None:
+    """A random string RE2 `pattern` fully matches (printable ASCII preferred), or None."""
+    return _sample(parse(pattern), rng, [32])

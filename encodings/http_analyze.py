@@ -1,0 +1,188 @@
+"""Per-entry reachability of a first-match-wins `MatchTable`.
+
+`analyze(table, *, timeout_ms, rlimit, precheck=True) -> list[EntryVerdict]`: for entry i,
+is there a request that matches it and none of the earlier entries? One verdict per entry
+(these are the per-clause results for CNV105; a route is reachable iff one clause is):
+
+* `reachable` + `witness` — a `Request`, always confirmed by `first_match` (a disagreement
+  between Z3 and the evaluator raises `AssertionError`: it is a bug);
+* `unreachable` + `blockers` — a minimal set of earlier entries that together cover it
+  (empty when the entry's own match is unsatisfiable);
+* `unknown` + `reason` — unsupported construct (in the entry or an earlier entry that may
+  overlap it), solver timeout / resource limit.
+
+Strategy: earlier entries that provably share no request with entry i are dropped
+(`http_precheck.disjoint`). The pre-check then decides plain cases exactly — a candidate
+request built from the entry's literals that the evaluator confirms (reachable), or one
+earlier entry that syntactically covers it (unreachable) — and records the step. The rest
+goes to a fresh Z3 solver per entry with a deterministic `rlimit` and a timeout; cores are
+minimised by deletion on that same solver.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Literal
+
+import z3
+
+from .http_ir import Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_match
+from .http_precheck import candidates, covers, disjoint, search
+from .http_z3 import SymbolicRequest, entry_formula
+from .regex import RegexError
+
+Status = Literal["reachable", "unreachable", "unknown"]
+
+
+@dataclass(frozen=True)
+class Blocker:
+    index: int
+    route_id: str
+    clause_id: str
+
+
+@dataclass(frozen=True)
+class EntryVerdict:
+    index: int
+    route_id: str
+    clause_id: str
+    status: Status
+    witness: Request | None = None
+    blockers: tuple[Blocker, ...] = ()
+    reason: str = ""
+    decided_by: Literal["precheck", "solver", "none"] = "solver"
+    step: str = ""  # one sentence describing the deciding step
+
+
+def _blocker(i: int, e: Entry) -> Blocker:
+    return Blocker(i, e.route_id, e.clause_id)
+
+
+def _name(i: int, e: Entry) -> str:
+    return f"#{i} {e.route_id}/{e.clause_id}"
+
+
+def _safe_matches(e: Entry, r: Request) -> bool | None:
+    try:
+        return entry_matches(e, r)
+    except (UnsupportedMatch, RegexError):
+        return None
+
+
+class _Analyzer:
+    def __init__(self, table: MatchTable, timeout_ms: int, rlimit: int, precheck: bool) -> None:
+        self.table = table
+        self.entries = table.entries
+        self.timeout_ms, self.rlimit, self.use_precheck = timeout_ms, rlimit, precheck
+        self.req = SymbolicRequest.from_table(table)
+        self.formulas: list[z3.BoolRef | str] = []
+        for e in self.entries:
+            try:
+                self.formulas.append(entry_formula(e, self.req))
+            except (UnsupportedMatch, RegexError) as exc:
+                self.formulas.append(f"{type(exc).__name__}: {exc}")
+        self._domain: list[z3.BoolRef] | None = None
+
+    def verdict(self, i: int, status: Status, **kw: object) -> EntryVerdict:
+        e = self.entries[i]
+        return EntryVerdict(i, e.route_id, e.clause_id, status, **kw)  # type: ignore[arg-type]
+
+    def run(self, i: int) -> EntryVerdict:
+        e = self.entries[i]
+        own = self.formulas[i]
+        if isinstance(own, str):
+            return self.verdict(i, "unknown", reason=own, decided_by="none")
+        relevant = [j for j in range(i) if not disjoint(self.entries[j], e)]
+        if self.use_precheck:
+            v = self.precheck(i, relevant)
+            if v is not None:
+                return v
+        return self.solve(i, own, relevant)
+
+    def confirm(self, i: int, w: Request, how: str) -> Request:
+        got = first_match(self.table, w)
+        if got is not self.entries[i]:
+            other = "no entry" if got is None else got.route_id + "/" + got.clause_id
+            raise AssertionError(f"{how} witness {w.to_json()} for {_name(i, self.entries[i])} takes {other}")
+        return w
+
+    def precheck(self, i: int, relevant: list[int]) -> EntryVerdict | None:
+        e = self.entries[i]
+        nonempty = False
+        earlier = [self.entries[j] for j in relevant]
+        for c in itertools.chain(candidates(e), search(e, earlier, seed=i)):
+            if c.problems() or not _safe_matches(e, c):
+                continue
+            nonempty = True
+            if all(_safe_matches(self.entries[j], c) is False for j in relevant):
+                w = self.confirm(i, c, "pre-check")
+                return self.verdict(i, "reachable", witness=w, decided_by="precheck",
+                                    step="a request built from the table's literals reaches it")
+        if nonempty:
+            for j in relevant:
+                if covers(self.entries[j], e):
+                    return self.verdict(i, "unreachable", blockers=(_blocker(j, self.entries[j]),),
+                                        decided_by="precheck",
+                                        step=f"every request it matches is taken by {_name(j, self.entries[j])}")
+        return None
+
+    def _solver(self, own: z3.BoolRef) -> z3.Solver:
+        s = z3.Solver()
+        s.set("timeout", self.timeout_ms)
+        s.set("rlimit", self.rlimit)
+        if self._domain is None:
+            self._domain = self.req.domain()
+        s.add(self._domain)
+        s.add(own)
+        return s
+
+    def solve(self, i: int, own: z3.BoolRef, relevant: list[int]) -> EntryVerdict:
+        encoded = [j for j in relevant if not isinstance(self.formulas[j], str)]
+        skipped = [(j, self.formulas[j]) for j in relevant if isinstance(self.formulas[j], str)]
+        # plain assertions first: z3 5.4 is up to ~75x slower on sat queries under assumptions
+        s = self._solver(own)
+        s.add([z3.Not(self.formulas[j]) for j in encoded])  # type: ignore[arg-type]
+        res = s.check()
+        if res == z3.sat:
+            witness = self.req.witness(s.model())
+            if skipped:
+                j, why = skipped[0]
+                return self.verdict(i, "unknown", decided_by="none",
+                                    reason=f"earlier entry {_name(j, self.entries[j])} cannot be encoded: {why}")
+            return self.verdict(i, "reachable", witness=self.confirm(i, witness, "solver"),
+                                step="the solver found a request that reaches it")
+        if res == z3.unsat:
+            core = self.core(own, encoded)
+            blockers = tuple(_blocker(j, self.entries[j]) for j in core)
+            step = ("its own conditions cannot hold together" if not blockers else
+                    "every request it matches is taken by " + ", ".join(_name(j, self.entries[j]) for j in core))
+            return self.verdict(i, "unreachable", blockers=blockers, step=step)
+        return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {s.reason_unknown()}")
+
+    def core(self, own: z3.BoolRef, encoded: list[int]) -> list[int]:
+        """A minimal subset of `encoded` entries whose negations contradict `own` (deletion-based)."""
+        s = self._solver(own)
+        lits = {}
+        for j in encoded:
+            b = z3.Bool(f"blk{j}")
+            s.add(z3.Implies(b, z3.Not(self.formulas[j])))  # type: ignore[arg-type]
+            lits[str(b)] = j
+        if s.check([z3.Bool(f"blk{j}") for j in encoded]) != z3.unsat:
+            return sorted(encoded)  # cannot shrink: keep every entry (still a valid core)
+        keep = sorted(lits[str(c)] for c in s.unsat_core())
+        k = 0
+        while k < len(keep):
+            trial = keep[:k] + keep[k + 1 :]
+            if s.check([z3.Bool(f"blk{j}") for j in trial]) == z3.unsat:
+                keep = trial
+            else:
+                k += 1
+        return keep
+
+
+def analyze(table: MatchTable, *, timeout_ms: int = 2000, rlimit: int = 20_000_000,
+            precheck: bool = True) -> list[EntryVerdict]:
+    """One `EntryVerdict` per entry, in table order (see module docstring)."""
+    a = _Analyzer(table, timeout_ms, rlimit, precheck)
+    return [a.run(i) for i in range(len(table.entries))]

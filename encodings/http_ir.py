@@ -1,0 +1,294 @@
+"""Match IR for HTTP routing tables and its plain-Python evaluator (the oracle for Z3).
+
+A `MatchTable` is an ordered tuple of `Entry(route_id, clause_id, match, hosts)` evaluated
+**first match wins**; each system's precedence is turned into this order by the caller.
+`Match` is the AND of its parts (None / empty = no condition):
+
+* `path: PathMatch(kind, value, ignore_case)` — kinds `exact`, `prefix` (byte prefix),
+  `regex` (RE2 full match; ignore_case has no effect), `path_separated_prefix` (Envoy: path
+  equals value or continues with `/`), `segment_prefix` (Gateway API PathPrefix / Ingress
+  Prefix: trailing `/` of the value ignored, `/` matches all, then as path_separated_prefix).
+* `headers: tuple[HeaderMatch, ...]` — Envoy's `HeaderMatcher` semantics, see `HeaderMatch`.
+* `query: tuple[QueryMatch, ...]` — key present (case-sensitive key) and, if `match` is set,
+  its first value matches.
+* `method`, `authority: StrMatch | None`; `port: int | None` (listener port);
+  `unsupported: str | None` — a condition the IR cannot express (analysis → unknown).
+
+`StrMatch(kind, value, ignore_case)`: kinds `exact prefix suffix contains regex present`;
+ignore_case is ASCII case folding (Envoy/absl); `present` matches every value.
+Entry `hosts` is None (all hosts) or a tuple of `HostPattern`s (ORed).
+
+Request model (what an HTTP/1.1 client can send through Envoy 1.40, checked against it):
+path `/` + printable ASCII without `#` `?`; query keys printable ASCII without `# & =`,
+values without `# &`, matched raw (Envoy does not percent-decode for matching); header
+values are tab, space, printable ASCII or non-ASCII, without leading/trailing blanks
+(Envoy trims them); header names lower-case; `host` is the Host header (case kept,
+optional `:port`); methods are the common HTTP/1 methods in `METHODS`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .regex import UnsupportedRegex, to_python
+
+StrKind = Literal["exact", "prefix", "suffix", "contains", "regex", "present"]
+PathKind = Literal["exact", "prefix", "regex", "segment_prefix", "path_separated_prefix"]
+METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH")
+PATH_RE = re.compile(r"/[\x21\x22\x24-\x3e\x40-\x7e]*")
+QUERY_KEY_RE = re.compile(r"[\x21\x22\x24\x25\x27-\x3c\x3e-\x7e]+")
+QUERY_VALUE_RE = re.compile(r"[\x21\x22\x24\x25\x27-\x7e]*")
+HEADER_VALUE_RE = re.compile(r"(?:[^\x00-\x20\x7f]|(?:[^\x00-\x20\x7f][^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x20\x7f]))?")
+HOST_RE = re.compile(r"[A-Za-z0-9._-]+(?::[0-9]{1,5})?")
+# header names whose value the proxy controls or that are not plain request headers
+MANAGED_HEADERS = frozenset(
+    {":path", ":scheme", ":protocol", "content-length", "transfer-encoding", "connection", "keep-alive",
+     "te", "upgrade", "expect", "proxy-connection", "x-forwarded-proto", "x-request-id", "x-forwarded-for",
+     "x-envoy-internal", "x-envoy-original-path"}
+)
+PSEUDO = {":method": "method", ":authority": "host", "host": "host"}
+
+
+class UnsupportedMatch(ValueError):
+    """The match uses a construct the IR or the request model cannot express soundly."""
+
+
+@dataclass(frozen=True)
+class StrMatch:
+    kind: StrKind
+    value: str = ""
+    ignore_case: bool = False
+
+
+@dataclass(frozen=True)
+class PathMatch:
+    kind: PathKind
+    value: str
+    ignore_case: bool = False
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Envoy HeaderMatcher: exactly one of `match` (string match) or `present` is set.
+
+    Absent header and not `treat_missing_as_empty`: only a present-matcher can hold —
+    `present=False` (not inverted) or `present=True` inverted. Otherwise the value (or ""
+    for a missing header) is tested — a present-matcher yields `present` — and `invert`
+    flips the result. Istio `withoutHeaders: {x: {exact: v}}` is `invert=True,
+    treat_missing_as_empty=True`; `withoutHeaders: {x: {}}` is `present=True, invert=True`.
+    """
+
+    name: str
+    match: StrMatch | None = None
+    invert: bool = False
+    present: bool | None = None
+    treat_missing_as_empty: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.match is None) == (self.present is None):
+            raise ValueError("HeaderMatch needs exactly one of match / present")
+        object.__setattr__(self, "name", self.name.lower())
+
+
+@dataclass(frozen=True)
+class QueryMatch:
+    name: str
+    match: StrMatch | None = None  # None: the key is present (any value)
+
+
+@dataclass(frozen=True)
+class Match:
+    path: PathMatch | None = None
+    headers: tuple[HeaderMatch, ...] = ()
+    query: tuple[QueryMatch, ...] = ()
+    method: StrMatch | None = None
+    authority: StrMatch | None = None
+    port: int | None = None
+    unsupported: str | None = None
+
+
+@dataclass(frozen=True)
+class HostPattern:
+    """`*` (any), `*suffix`, `prefix*` or an exact name; compared case-insensitively.
+
+    `one_label`: a leading `*.` covers exactly one label (Ingress) instead of one or more
+    (Envoy, Gateway API). `ignore_port`: drop `:port` from the Host header first (Gateway
+    API, Ingress); Envoy compares the whole authority.
+    """
+
+    pattern: str
+    one_label: bool = False
+    ignore_port: bool = False
+
+    def matches(self, host: str) -> bool:
+        h = ascii_lower(host)
+        if self.ignore_port:
+            h = re.sub(r":[0-9]+$", "", h)
+        p = ascii_lower(self.pattern)
+        if p == "*":
+            return True
+        if p.startswith("*"):
+            head = h[: len(h) - len(p) + 1]
+            return h.endswith(p[1:]) and len(head) > 0 and not (self.one_label and "." in head)
+        if p.endswith("*"):
+            return h.startswith(p[:-1]) and len(h) > len(p) - 1
+        return h == p
+
+
+@dataclass(frozen=True)
+class Entry:
+    route_id: str
+    clause_id: str
+    match: Match
+    hosts: tuple[HostPattern, ...] | None = None
+
+
+@dataclass(frozen=True)
+class MatchTable:
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Request:
+    """A concrete request (witness). `headers` keys are lower-case."""
+
+    host: str = "example.com"
+    port: int = 80
+    method: str = "GET"
+    path: str = "/"
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+
+    def target(self) -> str:
+        """The request target: path plus the query string."""
+        if not self.query:
+            return self.path
+        return self.path + "?" + "&".join(f"{k}={v}" for k, v in self.query.items())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"host": self.host, "port": self.port, "method": self.method, "path": self.path,
+                "headers": dict(self.headers), "query": dict(self.query)}
+
+    def problems(self) -> list[str]:
+        """Why this request is outside the request model (empty when it is valid)."""
+        out = []
+        if not PATH_RE.fullmatch(self.path):
+            out.append(f"path {self.path!r}")
+        if not HOST_RE.fullmatch(self.host):
+            out.append(f"host {self.host!r}")
+        if self.method not in METHODS:
+            out.append(f"method {self.method!r}")
+        out += [f"query key {k!r}" for k in self.query if not QUERY_KEY_RE.fullmatch(k)]
+        out += [f"query value {v!r}" for v in self.query.values() if not QUERY_VALUE_RE.fullmatch(v)]
+        out += [f"header {k!r}" for k, v in self.headers.items() if k != k.lower() or not HEADER_VALUE_RE.fullmatch(v)]
+        return out
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(s: str) -> str:
+    return s.translate(_LOWER)
+
+
+def str_matches(m: StrMatch, value: str) -> bool:
+    if m.kind == "present":
+        return True
+    if m.kind == "regex":
+        return re.fullmatch(to_python(m.value), value) is not None
+    v, x = (ascii_lower(m.value), ascii_lower(value)) if m.ignore_case else (m.value, value)
+    if m.kind == "exact":
+        return x == v
+    if m.kind == "prefix":
+        return x.startswith(v)
+    if m.kind == "suffix":
+        return x.endswith(v)
+    if m.kind == "contains":
+        return v in x
+    raise ValueError(f"unknown StrMatch kind {m.kind!r}")
+
+
+def segment_value(value: str) -> str:
+    """The literal a segment prefix compares against (trailing `/` dropped)."""
+    return value.rstrip("/")
+
+
+def path_matches(m: PathMatch, path: str) -> bool:
+    if m.kind == "regex":
+        return re.fullmatch(to_python(m.value), path) is not None
+    if m.kind == "segment_prefix":
+        v = segment_value(m.value)
+        if not v:
+            return True
+        return path_matches(PathMatch("path_separated_prefix", v, m.ignore_case), path)
+    v, x = (ascii_lower(m.value), ascii_lower(path)) if m.ignore_case else (m.value, path)
+    if m.kind == "exact":
+        return x == v
+    if m.kind == "prefix":
+        return x.startswith(v)
+    if m.kind == "path_separated_prefix":
+        return x == v or x.startswith(v + "/")
+    raise ValueError(f"unknown PathMatch kind {m.kind!r}")
+
+
+def header_value(name: str, request: Request) -> str | None:
+    if name in MANAGED_HEADERS or name.startswith("x-envoy-"):
+        raise UnsupportedMatch(f"header {name!r} is set or consumed by the proxy")
+    if name in PSEUDO:
+        return str(getattr(request, PSEUDO[name]))
+    if name.startswith(":"):
+        raise UnsupportedMatch(f"pseudo-header {name!r}")
+    return request.headers.get(name)
+
+
+def header_matches(h: HeaderMatch, value: str | None) -> bool:
+    if value is None and not h.treat_missing_as_empty:
+        return h.present is not None and h.present == h.invert
+    result = h.present if h.present is not None else str_matches(h.match, value or "")  # type: ignore[arg-type]
+    return result != h.invert
+
+
+def evaluate(match: Match, request: Request) -> bool:
+    """Does `request` satisfy every condition of `match`? Raises UnsupportedMatch/UnsupportedRegex."""
+    if match.unsupported:
+        raise UnsupportedMatch(match.unsupported)
+    if match.port is not None and request.port != match.port:
+        return False
+    if match.path is not None and not path_matches(match.path, request.path):
+        return False
+    if match.method is not None and not str_matches(match.method, request.method):
+        return False
+    if match.authority is not None and not str_matches(match.authority, request.host):
+        return False
+    for h in match.headers:
+        if not header_matches(h, header_value(h.name, request)):
+            return False
+    for q in match.query:
+        if q.name not in request.query or (q.match is not None and not str_matches(q.match, request.query[q.name])):
+            return False
+    return True
+
+
+def host_applies(entry: Entry, host: str) -> bool:
+    return entry.hosts is None or any(p.matches(host) for p in entry.hosts)
+
+
+def entry_matches(entry: Entry, request: Request) -> bool:
+    return host_applies(entry, request.host) and evaluate(entry.match, request)
+
+
+def first_match(table: MatchTable, request: Request) -> Entry | None:
+    """The entry the request takes (first match wins), or None (404)."""
+    for entry in table.entries:
+        if entry_matches(entry, request):
+            return entry
+    return None
+
+
+__all__ = [
+    "METHODS", "MANAGED_HEADERS", "UnsupportedMatch", "UnsupportedRegex", "StrMatch", "PathMatch",
+    "HeaderMatch", "QueryMatch", "Match", "HostPattern", "Entry", "MatchTable", "Request",
+    "evaluate", "first_match", "entry_matches", "str_matches", "path_matches", "header_matches",
+]

@@ -1,0 +1,73 @@
+"""Differential test: `analyze` verdicts and the Python evaluator against a real Envoy.
+
+For each generated table (one virtual host): every witness of a reachable entry must be
+routed by Envoy to that entry; sampled requests around the table's literals (and the
+literals of unreachable entries) must be routed as `first_match` says, and never to an
+entry proved unreachable. The run is bounded in tables (ORACLE_TABLES), requests per table
+and total time (TIME_BUDGET_S).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from cnverify.encodings.http import MatchTable, Request, analyze, first_match
+from cnverify.encodings.http_precheck import candidates
+from tables import render_vhost, samples, tables
+
+ORACLE_TABLES = int(os.environ.get("CNV_ORACLE_TABLES", "2000"))
+TIME_BUDGET_S = 600.0
+SAMPLES_PER_TABLE = 24
+
+
+def _name(entry: object) -> str:
+    return "" if entry is None else f"{entry.route_id}.{entry.clause_id}"  # type: ignore[attr-defined]
+
+
+def _send(envoy: object, host: str, r: Request) -> str:
+    return envoy.route(host, r.method, r.target(), r.headers)  # type: ignore[attr-defined]
+
+
+def test_envoy_agrees_with_analyze(envoy):
+    stats: Counter[str] = Counter()
+    start = time.monotonic()
+
+    @settings(max_examples=ORACLE_TABLES, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(tables(envoy=True))
+    def check(table: MatchTable) -> None:
+        if time.monotonic() - start > TIME_BUDGET_S:
+            pytest.fail(f"oracle exceeded its {TIME_BUDGET_S:.0f} s budget after {stats['tables']} tables")
+        stats["tables"] += 1
+        host = f"t{stats['tables']}"
+        envoy.load([render_vhost(table, host)])
+        verdicts = analyze(table, timeout_ms=5000)
+        unreachable = set()
+        for v in verdicts:
+            stats[v.status] += 1
+            stats[v.decided_by] += 1
+            if v.status == "reachable":
+                got = _send(envoy, host, v.witness)
+                stats["requests"] += 1
+                assert got == f"{v.route_id}.{v.clause_id}", (v.witness.to_json(), got)
+            elif v.status == "unreachable":
+                unreachable.add(f"{v.route_id}.{v.clause_id}")
+        probes = samples(table, SAMPLES_PER_TABLE)
+        for v in verdicts:
+            if v.status == "unreachable":
+                probes += [r for r in candidates(table.entries[v.index], limit=8) if not r.problems()]
+        for r in probes:
+            got = _send(envoy, host, r)
+            stats["requests"] += 1
+            assert got == _name(first_match(table, r)), (r.to_json(), got)
+            assert got not in unreachable, (r.to_json(), got)
+
+    check()
+    elapsed = time.monotonic() - start
+    print(f"\nenvoy oracle: {dict(stats)} in {elapsed:.1f} s")
+    assert stats["tables"] >= ORACLE_TABLES
