@@ -87,7 +87,8 @@ def test_quota_tightened_is_a_new_cnv302_violation() -> None:
         pytest.skip("CNV302 quota-holds-under-scaling is not registered yet")
     code, j = as_json(str(FIX / "quota/old"), str(FIX / "quota/new"), "--select", "CNV302")
     assert code == 1
-    assert [(d["change"], d["new"]["subject"]["name"]) for d in j["invariants"]] == [("new-violation", "compute")]
+    assert [(d["change"], d["new"]["subject"]["name"], d["new"]["location"]["line"], d["old"]["status"])
+            for d in j["invariants"]] == [("new-violation", "compute", 7, "proved")]
 
 
 def test_workload_capacity_delta_text_and_markdown() -> None:

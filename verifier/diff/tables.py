@@ -116,40 +116,46 @@ def _envoy_action(subject: Any, route: Any) -> "Action | None":
 ACTIONS = {"istio": _istio_action, "gateway": _gateway_action, "ingress": _ingress_action, "envoy": _envoy_action}
 
 
-def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], dict[str, str], list[str]]:
-    """``({entry point: variants of its routes in first-match order}, {entry point: host}, notes)``.
+def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], dict[str, str], list[str], set[str]]:
+    """``({entry point: variants of its routes in first-match order}, {entry point: host}, notes, failed)``.
 
     The host map holds the translator's ``host_sample`` for tables whose entries carry no host
     condition (the host cannot change which entry a request takes): the diff fixes the request's
-    host to it, so a side whose entries do test the host is compared on that host.
+    host to it, so a side whose entries do test the host is compared on that host.  ``failed``
+    names the systems whose translator raised (the caller drops them on both sides).
     """
     if importlib.util.find_spec("cnverify.properties.routing.tables") is None:
-        return {}, {}, [MISSING]
-    from cnverify.diff.routing import Action, Route
+        return {}, {}, [MISSING], set()
     from cnverify.properties.routing import tables as t
 
     out: dict[str, Variants] = {}
     hosts: dict[str, str] = {}
     notes: list[str] = []
+    failed: set[str] = set()
     for mod in t._translators():
-        clauses, tables = mod.translate(snap)  # type: ignore[attr-defined]
+        system = mod.__name__.rsplit(".", 1)[-1]  # type: ignore[attr-defined]
+        try:
+            clauses, tables = mod.translate(snap)  # type: ignore[attr-defined]
+        except Exception as exc:  # a translator bug must not hide the other systems
+            failed.add(system)
+            notes.append(f"routing deltas of {system} not computed: its translator failed ({type(exc).__name__}: {exc})")
+            continue
         for table in tables:
-            variants = []
-            for order in table.variants:
-                routes = []
-                for e in order:
-                    c = clauses[e.clause_id]
-                    reader = ACTIONS.get(table.system)
-                    node = node_at(c.subject, c.route_path)
-                    action = reader(c.subject, node) if reader and node is not None else None
-                    if action is None:
-                        action = Action("route-of", detail=c.route_key)
-                    routes.append(Route(e, action, c.route_label, c.clause_at))
-                variants.append(routes)
             key = f"{table.system}: {table.name}"
-            out[key] = variants
+            out[key] = [[_route(clauses[e.clause_id], e, table.system) for e in order] for order in table.variants]
             if getattr(table, "host_sample", None):
                 hosts[key] = table.host_sample
             if len(table.variants) > 1:
-                notes.append(f"{table.system}: {table.name}: {table.order_note}")
-    return out, hosts, notes
+                notes.append(f"{key}: {table.order_note}")
+    return out, hosts, notes, failed
+
+
+def _route(clause: Any, entry: Any, system: str) -> "Route":
+    from cnverify.diff.routing import Action, Route
+
+    reader = ACTIONS.get(system)
+    node = node_at(clause.subject, clause.route_path)
+    action = reader(clause.subject, node) if reader is not None and node is not None else None
+    if action is None:
+        action = Action("route-of", detail=clause.route_key)
+    return Route(entry, action, clause.route_label, clause.clause_at)
