@@ -88,3 +88,15 @@ def test_sliced_and_full_diffs_agree_on_the_slice(tmp_path: Path) -> None:
     assert brief(sliced) == [("new-violation", "web"), ("still-violated", "promo")]
     assert brief(full) == [("new-violation", "web"), ("still-violated", "api"), ("still-violated", "promo")]
     assert sliced["capacity"] == full["capacity"]
+
+
+def test_a_route_without_hostnames_links_every_routed_namespace(tmp_path: Path) -> None:
+    old, new = cluster(tmp_path)
+    route = ("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: catchall\n"
+             "  namespace: misc\nspec:\n  parentRefs: [{name: public, namespace: edge}]\n"
+             "  rules: [{backendRefs: [{name: fallback, port: 80}]}]\n")
+    for root in (old, new):
+        write(root, {"misc/route.yaml": route})
+    p = plan(path_side(str(old), "old"), path_side(str(new), "new"))
+    # (the route's parentRef "namespace: edge" also counts it in edge: the scan over-approximates)
+    assert p.subjects == {"shop", "front", "promo", "misc", "edge"}

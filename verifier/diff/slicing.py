@@ -4,7 +4,8 @@ Files are grouped by the namespaces they declare (``namespace:`` lines; none →
 Envoy configs, which have no ``kind``, form one group).  Namespace A *mentions* B when a file of
 A contains B as a word (a reference: ``reviews.B.svc.cluster.local``, ``B/gateway``,
 ``namespace: B``), and routing files (VirtualService, HTTPRoute, Ingress, Gateway, …) of two
-namespaces mention each other when they share a host name (routes merged per host/gateway).
+namespaces mention each other when they share a host name (routes merged per host/gateway); a
+route without host names (inheriting its listener's) is linked with every routed namespace.
 
 *Subjects* are every namespace a changed file declares plus every namespace that mentions one of
 them, transitively (whatever can read changed data); *context* is what the subjects mention,
@@ -39,7 +40,7 @@ ENVOY = "<envoy>"
 class FileFacts:
     namespaces: set[str]
     cluster: bool
-    routing: bool
+    routing: bool  # a route (VirtualService, HTTPRoute, Ingress, …), not only Gateways
     data: bytes
 
 
@@ -53,7 +54,7 @@ def facts(f: SourceFile) -> FileFacts:
         ns = {ENVOY}
     elif not ns or (len(found) < len(TOP_META_RE.findall(data)) and _has_unnamespaced(data)):
         ns.add("default")
-    return FileFacts(ns, bool(kinds & CLUSTER_KINDS), bool(kinds & ROUTING_KINDS), data)
+    return FileFacts(ns, bool(kinds & CLUSTER_KINDS), bool(kinds & ROUTING_KINDS - {b"Gateway"}), data)
 
 
 def _has_unnamespaced(data: bytes) -> bool:
@@ -99,12 +100,17 @@ def plan(old: Side, new: Side) -> Plan:
         for n in f.namespaces:
             by_ns[n].append(f)
     touched = {n for k, f in files if k in set(changed) for n in f.namespaces}
+    routed = {n for _, f in files if f.routing for n in f.namespaces}
+    hostless = {n for _, f in files if f.routing and not _hosts(f) for n in f.namespaces}
     subjects, frontier = set(touched), set(touched)
     while frontier:  # who mentions a subject (or shares a routed host with one) reads changed data
         words = {n.encode() for n in frontier if n != ENVOY}
         words |= {h for n in frontier for f in by_ns[n] if f.routing for h in _hosts(f)}
         found = {n for _, f in files if not f.namespaces <= subjects and any(_mentions(f.data, w) for w in words)
                  for n in f.namespaces}
+        # a route without host names (a Gateway API route inheriting its listener's hostnames, an
+        # Ingress rule without host) competes with every routed host, and they with it
+        found |= (routed if frontier & hostless else set()) | (hostless if frontier & routed else set())
         frontier = found - subjects
         subjects |= frontier
     loaded, frontier = set(subjects), set(subjects)
