@@ -53,3 +53,22 @@ def test_markdown_escaping() -> None:
 def test_markdown_clean_run() -> None:
     assert markdown.render(Report(), options()) == (
         "## ✅ cnverify: 0 violated, 0 unknown, 0 proved, 0 suppressed, 0 input errors\n")
+
+
+def test_github_multiline_region() -> None:
+    assert github.command("error", "m", Span("/repo/a.yaml", 3, 1, 9, 1), None, Path("/repo")) == (
+        "::error file=a.yaml,line=3,col=1,endLine=8::m")
+
+
+def test_markdown_fits_a_github_comment() -> None:
+    from cnverify.proof import Step
+    from report_sample import hpa
+    many = [hpa(f"w{i}", "violated", i + 1, "minReplicas 5 > maxReplicas 3 " + "x" * 300,
+                chain=[Step("claim " + "y" * 200, Span("/repo/a.yaml", i + 1, 3))] * 3) for i in range(400)]
+    text = markdown.render(Report(results=many), options())
+    assert len(text) <= markdown.LIMIT + 200
+    assert text.count("#### `CNV401`") >= 10  # the first ones in detail
+    assert "\n- `deploy/hpa.yaml:" in text  # then one line each
+    assert text.rstrip().endswith("have everything.")
+    small = markdown.render(Report(results=many[:3]), options())
+    assert small.count("#### `CNV401`") == 3 and "cut at" not in small

@@ -180,3 +180,12 @@ def test_cli_sarif_on_a_real_run_validates(tmp_path: Path, monkeypatch: pytest.M
     assert ("CNV401", False) in ids and ("CNV402", True) in ids
     assert res.exit_code == 1
     assert os.path.samefile(doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"][len("file://"):], tmp_path)
+
+
+def test_block_node_region_ends_on_its_last_line() -> None:
+    from cnverify.errors import Span
+    from cnverify.report.sarif import location
+    region = location(Span("/repo/a.yaml", 3, 1, 9, 1), ROOT)["physicalLocation"]["region"]
+    assert region == {"startLine": 3, "startColumn": 1, "endLine": 8}  # endColumn absent: to the line's end
+    region = location(Span("/repo/a.yaml", 3, 5, 4, 7), ROOT)["physicalLocation"]["region"]
+    assert region == {"startLine": 3, "startColumn": 5, "endLine": 4, "endColumn": 7}

@@ -66,3 +66,13 @@ def counts(report: Report) -> dict[str, int]:
     if report.baseline is not None:
         out["baselined"] = report.baseline["unchanged"]
     return out
+
+
+def region_end(span: Span) -> tuple[int, int | None] | None:
+    """The end of ``span`` as (line, exclusive column), None when unknown.  A block node ends at
+    column 1 of the line after it; that becomes the end of its last line (column None = line end)."""
+    if span.end_line is None or span.end_column is None:
+        return None
+    if span.end_column == 1 and span.end_line > span.line:
+        return span.end_line - 1, None
+    return span.end_line, span.end_column

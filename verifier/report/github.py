@@ -12,7 +12,7 @@ from pathlib import Path
 from cnverify.errors import Span
 from cnverify.proof import Finding, Report
 from cnverify.report import RenderOptions
-from cnverify.report.common import chain_lines, counts, relative, repo_root, subject_ref
+from cnverify.report.common import chain_lines, counts, region_end, relative, repo_root, subject_ref
 
 FORMAT = "github"
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
@@ -33,8 +33,11 @@ def command(kind: str, message: str, span: Span | None = None, title: str | None
     if span is not None and not span.file.startswith("<"):
         props += [("file", (relative(span.file, root) if root else None) or span.file),
                   ("line", str(span.line)), ("col", str(span.column))]
-        if span.end_line is not None and span.end_column is not None:
-            props += [("endLine", str(span.end_line)), ("endColumn", str(span.end_column))]
+        end = region_end(span)
+        if end is not None:
+            props.append(("endLine", str(end[0])))
+            if end[1] is not None and end[0] == span.line:  # GitHub uses columns only on one-line annotations
+                props.append(("endColumn", str(end[1])))
     if title:
         props.append(("title", title))
     head = ",".join(f"{k}={escape_property(v)}" for k, v in props)

@@ -11,7 +11,10 @@ from cnverify.report import RenderOptions
 from cnverify.report.common import counts, repo_root, subject_ref, where
 
 FORMAT = "markdown"
-MAX_DETAILED = 50  # a PR comment is capped (65,536 characters on GitHub): list the rest in one line each
+# A GitHub comment holds at most 65,536 characters: findings are detailed while the text is under
+# DETAIL_BUDGET, listed one per line after that, and the text is cut (with a note) at LIMIT.
+DETAIL_BUDGET = 40_000
+LIMIT = 64_000
 
 
 def md(text: str) -> str:
@@ -77,11 +80,13 @@ def render(report: Report, options: RenderOptions) -> str:
         if not group:
             continue
         out += [f"### {title}", ""]
-        for f in group[:MAX_DETAILED]:
-            out += _finding(f, root)
-        out += [_line(f, root) for f in group[MAX_DETAILED:]]
-        if group[MAX_DETAILED:]:
-            out.append("")
+        brief = []
+        for f in group:
+            if brief or sum(len(line) + 1 for line in out) > DETAIL_BUDGET:
+                brief.append(_line(f, root))
+            else:
+                out += _finding(f, root)
+        out += brief + ([""] if brief else [])
     accepted = [f for f in report.results if f.baseline == "unchanged"]
     if accepted:
         out += [f"<details><summary>Accepted by the baseline ({len(accepted)})</summary>", ""]
@@ -102,4 +107,13 @@ def render(report: Report, options: RenderOptions) -> str:
         out += [f"- {code(where(w.location, root)) + ' ' if w.location else ''}{md(w.message)}"
                 for w in report.warnings]
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    return _cut("\n".join(out).rstrip("\n") + "\n")
+
+
+def _cut(text: str) -> str:
+    """``text``, or its first lines up to LIMIT characters and a note saying where the rest is."""
+    if len(text) <= LIMIT:
+        return text
+    head = text[:LIMIT].rsplit("\n", 1)[0]
+    return (f"{head}\n\n… cut at {len(head):,} of {len(text):,} characters (a comment's limit); "
+            f"the job log, `--format json` or the SARIF report have everything.\n")

@@ -17,7 +17,7 @@ from cnverify.errors import InputError, Span
 from cnverify.proof import VERSION, Finding, Notice, Report
 from cnverify.registry import Property, load_properties
 from cnverify.report import RenderOptions
-from cnverify.report.common import relative, repo_root, stable_fingerprint, subject_ref
+from cnverify.report.common import region_end, relative, repo_root, stable_fingerprint, subject_ref
 
 FORMAT = "sarif"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -40,8 +40,11 @@ def artifact(file: str, root: Path) -> dict[str, Any]:
 def location(span: Span, root: Path, message: str | None = None) -> dict[str, Any]:
     """A SARIF location with the span's region (end only where the span knows it)."""
     region: dict[str, Any] = {"startLine": span.line, "startColumn": span.column}
-    if span.end_line is not None and span.end_column is not None:
-        region["endLine"], region["endColumn"] = span.end_line, span.end_column
+    end = region_end(span)
+    if end is not None:
+        region["endLine"] = end[0]
+        if end[1] is not None:
+            region["endColumn"] = end[1]
     out: dict[str, Any] = {"physicalLocation": {"artifactLocation": artifact(span.file, root), "region": region}}
     if message is not None:
         out["message"] = {"text": message}
