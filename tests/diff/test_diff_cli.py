@@ -117,3 +117,9 @@ def test_a_suppression_on_the_new_side_is_reported_as_such(tmp_path: Path) -> No
     assert [(d["change"], d["old"]["subject"]["name"], d["reason"]) for d in j["invariants"]] == [
         ("fixed", "api", "suppressed by a cnverify.io/ignore annotation"),
         ("still-violated", "broken", "")]
+
+
+def test_two_single_files_pair_up() -> None:
+    code, j = as_json(str(FIX / "fix/old/hpa.yaml"), str(FIX / "fix/new/hpa.yaml"), "--select", "CNV401")
+    assert code == 1 and j["changed_files"] == ["hpa.yaml"]
+    assert [d["change"] for d in j["invariants"]] == ["new-violation", "fixed", "still-violated"]

@@ -1,6 +1,7 @@
 """``cnverify diff``: what a configuration change does to invariants, routing and capacity."""
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import click
@@ -80,6 +81,7 @@ def _run(sides: tuple[str, ...], paths: list[str], use_git: bool, scratch: str, 
     else:
         if len(sides) != 2 or paths:
             raise UsageError("give OLD and NEW (files or directories), or --git REV1 [REV2] [-- PATHS]")
-        old, new = path_side(sides[0], "old"), path_side(sides[1], "new")
+        key = os.path.basename(sides[1]) if os.path.isfile(sides[0]) and os.path.isfile(sides[1]) else None
+        old, new = path_side(sides[0], "old", key), path_side(sides[1], "new", key)
         old.label, new.label = sides[0], sides[1]
     return diff(old, new, options, None if full else plan(old, new))

@@ -47,8 +47,11 @@ def _disk_file(key: str, path: str) -> SourceFile:
     return SourceFile(key, path, _git_blob_id(data), lambda: path, data)
 
 
-def path_side(path: str, label: str) -> Side:
-    """A side read from a file or a directory (recursively, as ``cnverify prove`` reads it)."""
+def path_side(path: str, label: str, file_key: str | None = None) -> Side:
+    """A side read from a file or a directory (recursively, as ``cnverify prove`` reads it).
+
+    A single file's key is its base name, or ``file_key`` (so two files compared pair up).
+    """
     if not os.path.exists(path):
         raise UsageError(f"no such file or directory: {path}")
     files: dict[str, SourceFile] = {}
@@ -57,7 +60,7 @@ def path_side(path: str, label: str) -> Side:
             key = os.path.relpath(f, path).replace(os.sep, "/")
             files[key] = _disk_file(key, f)
     else:
-        key = os.path.basename(path)
+        key = file_key or os.path.basename(path)
         files[key] = _disk_file(key, path)
     return Side(label, files)
 
