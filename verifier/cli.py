@@ -16,7 +16,7 @@ from cnverify.engine import Options, prove, selected
 from cnverify.errors import UsageError
 from cnverify.loader import iter_files
 from cnverify.progress import Progress
-from cnverify.proof import VERSION
+from cnverify.proof import VERSION, Report
 from cnverify.registry import load_properties
 from cnverify.report import RenderOptions, writers
 from cnverify.report.common import repo_root
@@ -78,7 +78,10 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
             report = prove(settings.files(paths), settings.options)
         root = repo_root()
         if write_baseline:
-            n = baseline.write(report, write_baseline, root)
+            try:
+                n = baseline.write(report, write_baseline, root)
+            except OSError as exc:
+                raise UsageError(f"cannot write baseline {write_baseline}: {exc.strerror}") from exc
             click.echo(f"cnverify: recorded {n} finding{'s' * (n != 1)} in {write_baseline}", err=True)
         elif settings.baseline:
             codes = {p.code for p in selected(settings.options)}
@@ -89,11 +92,8 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
     extra = {"root": str(root), "show_suppressed": show_suppressed, "fail_on": settings.fail_on,
              "fail_on_unknown": settings.fail_on_unknown}
     for extra_fmt, file in settings.reports:
-        _write(file, writers()[extra_fmt](report, RenderOptions(show_proved=show_proved, extra=extra)))
-    out = writers()[fmt](report, RenderOptions(show_proved=show_proved, color=use_color, extra=extra))
-    if fmt == "text":
-        out += text_notes(report, show_suppressed)
-    click.echo(out, nl=False)
+        _write(file, _render(extra_fmt, report, RenderOptions(show_proved=show_proved, extra=extra)))
+    click.echo(_render(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, extra=extra)), nl=False)
     if write_baseline:
         sys.exit(2 if report.errors else 0)
     sys.exit(report.exit_code(settings.fail_on, settings.fail_on_unknown))
@@ -135,6 +135,13 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
                     excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports])
+
+
+def _render(fmt: str, report: Report, options: RenderOptions) -> str:
+    out = writers()[fmt](report, options)
+    if fmt == "text":  # warnings, suppressions and the baseline comparison, which the text writer leaves out
+        out += text_notes(report, bool(options.extra.get("show_suppressed")))
+    return out
 
 
 def _write(file: str, text: str) -> None:

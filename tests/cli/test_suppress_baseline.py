@@ -122,3 +122,9 @@ def test_report_option_writes_extra_formats(repo: Path) -> None:
     (repo / "blocked").write_text("a file, not a folder")
     code, _, err = run("prove", "a.yaml", *SEL, "--report", "junit=blocked/j.xml")
     assert code == 2 and "cannot write blocked/j.xml" in err
+    code, _, err = run("prove", "a.yaml", *SEL, "--write-baseline", "blocked/b.json")
+    assert code == 2 and "cannot write baseline blocked/b.json" in err
+    write(repo / "b.yaml", hpa("old", 5, 3, ignore="CNV401"))
+    run("prove", "a.yaml", "b.yaml", *SEL, "--report", "text=t.txt")
+    assert (repo / "t.txt").read_text().endswith("1 finding suppressed by cnverify.io/ignore (--show-suppressed "
+                                                 "lists them)\n")
