@@ -143,9 +143,15 @@ class PdbAllowsDisruption(Property):
         ob.counterexample(z3.And(pods >= 1, ok <= 0), says="at a reachable count with pods, no disruption is allowed")
         for name, term in (("pods", pods), ("desiredHealthy", desired), ("disruptionsAllowed", ok)):
             ob.show(name, term)
-        ob.on(violated=lambda w: (f"at {', '.join(f'{k}={v}' for k, v in w.items() if '/' in k)} ({w['pods']} pods) "
-                                  + (f"the budget needs {w['desiredHealthy']} healthy and allows no disruption"
-                                     if fld != "none" else "the budget (no minAvailable/maxUnavailable) expects 0 "
-                                     "pods and allows no disruption")),
+        def blocked(w: dict[str, int]) -> str:
+            at, n, d = ", ".join(f"{k}={v}" for k, v in w.items() if "/" in k), w["pods"], w["desiredHealthy"]
+            why = {("minAvailable", False): f"minAvailable {value} needs {d} of {n} pods healthy",
+                   ("minAvailable", True): f"minAvailable {value}% of {n} pods rounds up to {d}",
+                   ("maxUnavailable", False): f"maxUnavailable {value} keeps all {d} of {n} pods",
+                   ("maxUnavailable", True): f"maxUnavailable {value}% of {n} pods keeps {d}",
+                   ("none", False): "a budget without minAvailable/maxUnavailable expects 0 pods"}[(fld, percent)]
+            return f"at {at} ({n} pod{'s' * (n != 1)}): {why}, so no eviction or drain is allowed"
+
+        ob.on(violated=blocked,
               proved=f"{what}: at least one disruption is allowed at every reachable replica count")
         return ob
