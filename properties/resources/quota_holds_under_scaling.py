@@ -3,16 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import z3
-
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.replicas import replica_range
 from cnverify.encodings.resources import (container_defaults, effective_containers, namespace_view, pod_limits,
                                           pod_requests, pod_spec_of)
 from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Job, LimitRange, ResourceQuota
 from cnverify.obligation import Obligation
-from cnverify.properties.resources.quota_model import (COUNTS, Member, headroom, in_scope, missing_values, pod_usage,
-                                                       scope_filter, surge_of, worst_case)
+from cnverify.properties.resources.quota_model import (COUNTS, Member, encode, headroom, in_scope, missing_values,
+                                                       pod_usage, scope_filter, surge_of, worst_case)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -119,7 +117,7 @@ class QuotaHoldsUnderScaling(Property):
             ob.unknown(f"{', '.join(opened)} run an unknown number of pods contributing to {', '.join(sorted(open_keys))}")
             return ob
         checked = {k: hard[k] for k in (*compute, *static)}
-        self._encode(ob, q, raw, checked, members, static)
+        encode(ob, q, raw, checked, members, static)
         needs_surge = not any(flat[k] > hard[k] for k in flat)
         names = {m.key for m in members} | {f"surge {m.key}" for m in members}
         ob.on(violated=lambda w: (f"at {', '.join(f'{k}={v}' for k, v in w.items() if k in names and v)}: "
@@ -129,49 +127,3 @@ class QuotaHoldsUnderScaling(Property):
                                      else "") + skip),
               proved=f"quota {q.name} holds at every reachable replica count: {view}{skip}")
         return ob
-
-    def _encode(self, ob: Obligation, q: ResourceQuota, raw: dict[str, object], hard: dict[str, int],
-                members: list[Member], static: dict[str, int]) -> None:
-        """One query: integer replica (and surge) variables with range facts, totals per key against hard."""
-        sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard if k not in static}
-        terms: dict[str, list[str]] = {k: [] for k in sums}
-        for m in members:
-            if not any(m.usage.values()):
-                continue
-            n = z3.Int(m.key)
-            if m.open:
-                ob.fact(n == m.low, at=m.w.at("kind"), says=f"{m.w.ref} is counted at its minimum {m.low} ({m.open})")
-            else:
-                ob.fact(z3.And(n >= m.low, n <= m.top), at=m.why[-1][1], says=f"{m.w.ref}: " + "; ".join(s for s, _ in m.why))
-            ob.show(m.key, n)
-            pods = n
-            if m.surge is not None:
-                g, roll = z3.Int(f"maxSurge {m.key}"), z3.Bool(f"rolling {m.key}")
-                p = m.surge.value
-                ob.fact(z3.And(100 * g >= p * n, 100 * g < p * n + 100) if m.surge.percent else g == p,
-                        at=m.surge.at, says=m.surge.says)
-                pods = n + z3.If(roll, g, 0)
-                ob.show(f"surge {m.key}", z3.If(roll, g, 0))
-            per = z3.Int(f"pods {m.key}")
-            used = ", ".join(f"{k} {format_milli(c, k)}" for k, c in m.usage.items() if c)
-            ob.fact(per == pods, at=pod_spec_of(m.w).at("containers"), says=f"each pod of {m.w.ref} uses {used}")
-            # Implied by the facts above (surge is monotone in the count); stated so that the linear
-            # relaxation is exact and a proof needs no integer branching over the ceil constraints.
-            extra = m.surge.at_count(m.top) if m.surge is not None else 0
-            ob.fact(per <= m.top + extra, at=m.why[-1][1], says=f"so {m.w.ref} runs at most {m.top + extra} pods"
-                    + (f" ({m.top} + {extra} surge)" if extra else ""))
-            for k, c in m.usage.items():
-                if c:
-                    sums[k].append(c * per)
-                    terms[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
-        totals = {k: z3.Int(k) for k in hard}
-        for k in sorted(hard):
-            value = static[k] if k in static else z3.Sum(sums[k]) if sums[k] else z3.IntVal(0)
-            shown = terms.get(k, [])
-            what = (f"the namespace defines {static[k] // 1000} such object(s)" if k in static
-                    else "the namespace total is " + (" + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "")
-                                                      if shown else "0"))
-            ob.fact(totals[k] == value, at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
-            ob.show(k, totals[k], lambda v, k=k: format_milli(v, k))
-        ob.counterexample(z3.Or([totals[k] > hard[k] for k in sorted(hard)]),
-                          says="some reachable replica assignment exceeds a hard limit")

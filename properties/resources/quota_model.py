@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import z3
+
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_native
-from cnverify.encodings.resources import EffectiveContainer, is_best_effort
+from cnverify.encodings.resources import EffectiveContainer, is_best_effort, pod_spec_of
 from cnverify.errors import Span
 from cnverify.model import (CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, PodDisruptionBudget,
                             ReplicaSet, Resource, ResourceQuota, Service, StatefulSet)
+from cnverify.obligation import Obligation
 
 COMPUTE = ("cpu", "memory", "ephemeral-storage")
 #: Quota keys for which every container must state the value (``validationSet``: "must specify").
@@ -164,3 +167,50 @@ def headroom(hard: dict[str, int], totals: dict[str, int], counts: dict[str, int
             parts.append(f"{k} {ge}{format_milli(totals[k], k)} of {format_milli(hard[k], k)} "
                          + (f"(headroom {format_milli(room, k)})" if room >= 0 else f"(over by {format_milli(-room, k)})"))
     return f"worst case {'; '.join(parts)} at {at or 'no pods'}"
+
+
+def encode(ob: Obligation, q: ResourceQuota, raw: dict[str, object], hard: dict[str, int],
+            members: list[Member], static: dict[str, int]) -> None:
+    """One query: integer replica (and surge) variables with range facts, totals per key against hard."""
+    sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard if k not in static}
+    terms: dict[str, list[str]] = {k: [] for k in sums}
+    for m in members:
+        if not any(m.usage.values()):
+            continue
+        n = z3.Int(m.key)
+        if m.open:
+            ob.fact(n == m.low, at=m.w.at("kind"), says=f"{m.w.ref} is counted at its minimum {m.low} ({m.open})")
+        else:
+            ob.fact(z3.And(n >= m.low, n <= m.top), at=m.why[-1][1], says=f"{m.w.ref}: " + "; ".join(s for s, _ in m.why))
+        ob.show(m.key, n)
+        pods = n
+        if m.surge is not None:
+            g, roll = z3.Int(f"maxSurge {m.key}"), z3.Bool(f"rolling {m.key}")
+            p = m.surge.value
+            ob.fact(z3.And(100 * g >= p * n, 100 * g < p * n + 100) if m.surge.percent else g == p,
+                    at=m.surge.at, says=m.surge.says)
+            pods = n + z3.If(roll, g, 0)
+            ob.show(f"surge {m.key}", z3.If(roll, g, 0))
+        per = z3.Int(f"pods {m.key}")
+        used = ", ".join(f"{k} {format_milli(c, k)}" for k, c in m.usage.items() if c)
+        ob.fact(per == pods, at=pod_spec_of(m.w).at("containers"), says=f"each pod of {m.w.ref} uses {used}")
+        # Implied by the facts above (surge is monotone in the count); stated so that the linear
+        # relaxation is exact and a proof needs no integer branching over the ceil constraints.
+        extra = m.surge.at_count(m.top) if m.surge is not None else 0
+        ob.fact(per <= m.top + extra, at=m.why[-1][1], says=f"so {m.w.ref} runs at most {m.top + extra} pods"
+                + (f" ({m.top} + {extra} surge)" if extra else ""))
+        for k, c in m.usage.items():
+            if c:
+                sums[k].append(c * per)
+                terms[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
+    totals = {k: z3.Int(k) for k in hard}
+    for k in sorted(hard):
+        value = static[k] if k in static else z3.Sum(sums[k]) if sums[k] else z3.IntVal(0)
+        shown = terms.get(k, [])
+        what = (f"the namespace defines {static[k] // 1000} such object(s)" if k in static
+                else "the namespace total is " + (" + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "")
+                                                  if shown else "0"))
+        ob.fact(totals[k] == value, at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
+        ob.show(k, totals[k], lambda v, k=k: format_milli(v, k))
+    ob.counterexample(z3.Or([totals[k] > hard[k] for k in sorted(hard)]),
+                      says="some reachable replica assignment exceeds a hard limit")
