@@ -23,10 +23,13 @@ class Snapshot:
         self.resources: list[Resource] = list(resources)
         self.unknown_kinds: Counter[str] = unknown_kinds or Counter()
         self._by_cls: dict[type[Resource], list[Resource]] = defaultdict(list)
+        self._by_ns: dict[tuple[type[Resource], str], list[Resource]] = defaultdict(list)
         for r in self.resources:
+            ns = r.namespace
             for cls in type(r).__mro__:
                 if isinstance(cls, type) and issubclass(cls, Resource):
                     self._by_cls[cls].append(r)
+                    self._by_ns[(cls, ns)].append(r)
         self._by_name: dict[tuple[type[Resource], str, str], Resource] = {}
         for r in self.resources:
             self._by_name.setdefault((type(r), r.namespace, r.name), r)
@@ -43,7 +46,9 @@ class Snapshot:
         return self._by_name.get((cls, namespace, name))  # type: ignore[return-value]
 
     def in_namespace(self, cls: type[T], namespace: str) -> list[T]:
-        return [r for r in self.all(cls) if r.namespace == namespace]
+        """Every resource of model ``cls`` (or a subclass) in ``namespace``, in input order (indexed)."""
+        self.kinds_read.add(cls.__name__)
+        return list(self._by_ns.get((cls, namespace), []))  # type: ignore[arg-type]
 
     def kinds(self) -> Counter[str]:
         return Counter(type(r).KIND for r in self.resources)
