@@ -12,7 +12,8 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from itertools import permutations
+from typing import Any, Literal, TypeVar
 
 from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, analyze
 from cnverify.errors import Span
@@ -50,14 +51,6 @@ class Table:
     ties: dict[str, tuple[str, str]] = field(default_factory=dict)  # clause key → (tie group, owner)
     host_sample: str | None = None  # the witness host when the entries carry no host condition
 
-    def order_dependent(self, v: EntryVerdict) -> bool:
-        """Is one of ``v``'s blockers ordered before it only by the unfixed creation order?"""
-        if not self.order_note or v.clause_id not in self.ties:
-            return False
-        group, owner = self.ties[v.clause_id]
-        theirs = [self.ties.get(b.clause_id) for b in v.blockers]
-        return any(t is not None and t[0] == group and t[1] != owner for t in theirs)
-
 
 @dataclass
 class Outcome:
@@ -80,6 +73,30 @@ class Results:
         for c in self.clauses.values():
             out.setdefault(c.route_key, []).append(c)
         return out
+
+
+T = TypeVar("T")
+PERMUTE_UP_TO = 3
+
+
+def tie_orders(items: Sequence[T]) -> list[list[T]]:
+    """Orders of ``items`` (owners whose relative order the manifests do not fix) that decide soundly.
+
+    Up to three owners: every permutation. Beyond: for each owner one order with it first and one
+    with it last.  In every table here the entries that precede an entry are a superset when its
+    owner comes last (other owners' tied entries move ahead of it, nothing else moves) and a subset
+    when it comes first, so "reachable with its owner last" holds in every order, "unreachable with
+    its owner first" holds in every order, and anything else disagrees between variants and ends
+    ``unknown`` in :func:`_merge`.
+    """
+    base = list(items)
+    if len(base) <= PERMUTE_UP_TO:
+        return [list(p) for p in permutations(base)]
+    out: list[list[T]] = []
+    for i, x in enumerate(base):
+        rest = base[:i] + base[i + 1:]
+        out += [[x] + rest, rest + [x]]
+    return out
 
 
 def host_rank(domain: str) -> tuple[int, int]:
@@ -140,14 +157,36 @@ def add_clauses(clauses: dict[str, Clause], subject: Resource, rpath: str, label
     return out
 
 
-def _merge(table: Table, per_variant: list[EntryVerdict]) -> Outcome:
-    first = per_variant[0]
-    statuses = {v.status for v in per_variant}
-    if statuses == {"unreachable"} and any(table.order_dependent(v) for v in per_variant):
-        statuses.add("reachable?")
-    if len(statuses) == 1:
-        return Outcome(table, first.status, first, first.reason)
-    return Outcome(table, "unknown", first, f"the verdict depends on creation order: {table.order_note}")
+def _tied_before(table: Table, variant: list[Entry], key: str) -> int:
+    """How many entries of other owners tied with ``key`` precede it in ``variant``."""
+    tie = table.ties.get(key)
+    if tie is None:
+        return 0
+    n = 0
+    for e in variant:
+        if e.clause_id == key:
+            break
+        t = table.ties.get(e.clause_id)
+        n += t is not None and t[0] == tie[0] and t[1] != tie[1]
+    return n
+
+
+def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome:
+    """One verdict over the variants (see :func:`tie_orders`): agreement, else ``unknown``.
+
+    The evidence shown comes from the variant that holds in every order: for a reachable clause
+    the one with the most tied entries ahead of it (its witness survives them all), for an
+    unreachable one the one with the fewest (its blockers are not order-dependent).
+    """
+    statuses = {v.status for _, v in per_variant}
+    if len(statuses) > 1:
+        return Outcome(table, "unknown", per_variant[0][1],
+                       f"the verdict depends on creation order: {table.order_note}")
+    status = per_variant[0][1].status
+    sign = -1 if status == "reachable" else 1
+    _, best = min(per_variant, key=lambda iv: sign * (_tied_before(table, table.variants[iv[0]], iv[1].clause_id)
+                                                      if iv[0] >= 0 else 0))
+    return Outcome(table, status, best, best.reason)
 
 
 _CACHE: "weakref.WeakKeyDictionary[Snapshot, Results]" = weakref.WeakKeyDictionary()
@@ -169,15 +208,15 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
         res.clauses.update(clauses)
         res.tables += tables
     for table in res.tables:
-        per_entry: dict[str, list[EntryVerdict]] = {}
-        for order in table.variants:
+        per_entry: dict[str, list[tuple[int, EntryVerdict]]] = {}
+        for k, order in enumerate(table.variants):
             for v in analyze(MatchTable(tuple(order)), timeout_ms=timeout_ms):
-                per_entry.setdefault(v.clause_id, []).append(v)
+                per_entry.setdefault(v.clause_id, []).append((k, v))
             present = {e.clause_id for e in order}
             for key in table.members:
                 if key not in present:
-                    per_entry.setdefault(key, []).append(EntryVerdict(
-                        -1, res.clauses[key].route_key, key, "unreachable", decided_by="none", step=table.drop_reason))
+                    per_entry.setdefault(key, []).append((-1, EntryVerdict(
+                        -1, res.clauses[key].route_key, key, "unreachable", decided_by="none", step=table.drop_reason)))
         for key, verdicts in per_entry.items():
             res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
     _CACHE[snap] = res

@@ -7,15 +7,13 @@ up to the creation timestamp and the manifests do not fix it, every route order 
 """
 from __future__ import annotations
 
-from itertools import permutations
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model.gateway import GATEWAY_API, HTTPRoute, HTTPRouteMatch, ValueMatch
-from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped
+from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped, tie_orders
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute,)
-MAX_ROUTES_PERMUTED = 3
 
 
 def _value(v: ValueMatch) -> StrMatch | str:
@@ -94,8 +92,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
         base = sorted(routes, key=lambda r: (str(r.metadata.creation_timestamp or ""), r.namespace, r.name))
         stamps = [str(r.metadata.creation_timestamp or "") for r in base]
         fixed = len(base) < 2 or ("" not in stamps and len(set(stamps)) == len(stamps))
-        orders = [base] if fixed else ([list(o) for o in permutations(base)] if len(base) <= MAX_ROUTES_PERMUTED
-                                       else [base, base[::-1]])
+        orders = [base] if fixed else tie_orders(base)
         variants = []
         for order in orders:
             keyed = [(prec[:5], n, prec[5:], e) for n, r in enumerate(order) for prec, _, e in rows[r.ref]]

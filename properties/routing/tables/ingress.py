@@ -7,11 +7,10 @@ choice: every Ingress order is a variant.
 """
 from __future__ import annotations
 
-from itertools import permutations
 
 from cnverify.encodings.http import Entry, HostPattern, Match, PathMatch
 from cnverify.model.ingress import HTTPIngressPath, Ingress
-from cnverify.properties.routing.tables import Clause, Table, clause_key, host_blockers, scoped
+from cnverify.properties.routing.tables import Clause, Table, clause_key, host_blockers, scoped, tie_orders
 from cnverify.snapshot import Snapshot
 
 READS = (Ingress,)
@@ -50,7 +49,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
         blockers = host_blockers(host, others, _pattern)
         ings = sorted({id(r[0]): r[0] for r in rows}.values(), key=lambda x: (x.namespace, x.name))
         clash = len({(r[1], r[2]) for r in rows}) < len(rows) and len(ings) > 1
-        orders = [list(o) for o in permutations(ings)][:6] if clash else [ings]
+        orders = tie_orders(ings) if clash else [ings]
         variants = []
         for order in orders:
             pos = {id(x): n for n, x in enumerate(order)}

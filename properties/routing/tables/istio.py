@@ -8,19 +8,17 @@ not generated, so they move with it); on sidecars (``mesh``) the first VirtualSe
 """
 from __future__ import annotations
 
-from itertools import permutations
 
 from cnverify.encodings.hosts import expand, gateway_ref
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped
+from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped, tie_orders
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 
 READS = (VirtualService,)
-MAX_ORDERS = 6
 
 
 def str_match(s: IstioStringMatch) -> StrMatch | None:
@@ -99,8 +97,7 @@ def _orders(vss: list[VirtualService], mesh: bool) -> tuple[list[list[VirtualSer
     note = f"Istio orders VirtualServices {names} by creation time, which the manifests do not fix"
     if mesh:
         return [[v] + [w for w in base if w is not v] for v in base], note
-    perms = [list(p) for p in permutations(base)] if len(base) <= 3 else [base, base[::-1]]
-    return perms[:MAX_ORDERS], note
+    return tie_orders(base), note
 
 
 def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
