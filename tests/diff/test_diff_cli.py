@@ -123,3 +123,25 @@ def test_two_single_files_pair_up() -> None:
     code, j = as_json(str(FIX / "fix/old/hpa.yaml"), str(FIX / "fix/new/hpa.yaml"), "--select", "CNV401")
     assert code == 1 and j["changed_files"] == ["hpa.yaml"]
     assert [d["change"] for d in j["invariants"]] == ["new-violation", "fixed", "still-violated"]
+
+
+def test_reused_results_carry_the_new_sides_positions(tmp_path: Path) -> None:
+    text = (FIX / "fix/old/hpa.yaml").read_text()
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old/hpa.yaml").write_text(text)
+    # same content, one line lower: nothing may be reused with the old lines
+    (tmp_path / "new/hpa.yaml").write_text("# moved down\n" + text)
+    code, j = as_json(str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401", "--fail-on", "never")
+    assert [brief(d) for d in j["invariants"]] == [
+        ("still-violated", "CNV401", "HorizontalPodAutoscaler/shop/api", f"{tmp_path}/new/hpa.yaml", 9, "violated"),
+        ("still-violated", "CNV401", "HorizontalPodAutoscaler/shop/broken", f"{tmp_path}/new/hpa.yaml", 19,
+         "violated")]
+    # an edit of another document of the file leaves the first one's results reusable
+    (tmp_path / "new/hpa.yaml").write_text(text.replace("maxReplicas: 3\n", "maxReplicas: 4\n").replace(
+        "maxReplicas: 4\n", "maxReplicas: 3\n", 1))
+    code, j = as_json(str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401", "--fail-on", "never")
+    assert [brief(d)[2:5] for d in j["invariants"]] == [
+        ("HorizontalPodAutoscaler/shop/api", f"{tmp_path}/new/hpa.yaml", 8),
+        ("HorizontalPodAutoscaler/shop/broken", f"{tmp_path}/new/hpa.yaml", 18)]
+    assert all(d["new"]["location"]["file"] == f"{tmp_path}/new/hpa.yaml" for d in j["invariants"])

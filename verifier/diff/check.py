@@ -8,15 +8,18 @@ finding instead of calling the solver again.
 from __future__ import annotations
 
 import hashlib
+import json
 import traceback
 from dataclasses import dataclass, field
 
 from cnverify import suppress
+from cnverify.diff.load import Names
 from cnverify.engine import Options, selected
 from cnverify.errors import InputError, Span
 from cnverify.model.base import Resource
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step
+from cnverify.registry import Property
 from cnverify.snapshot import Snapshot
 from cnverify.solver import finding
 
@@ -25,20 +28,21 @@ from cnverify.solver import finding
 class Stats:
     solved: int = 0
     reused: int = 0
+    skipped_properties: int = 0  # properties not re-run on the new side (identical inputs)
     by_side: dict[str, int] = field(default_factory=dict)
 
 
-def _step(step: Step) -> str:
-    return f"{step.claim}@{step.location}@{step.locations}"
+def _step(step: Step, names: Names) -> str:
+    return f"{step.claim}@{names.neutral(step.location)}@{[names.neutral(s) for s in step.locations or []]}"
 
 
-def obligation_key(ob: Obligation) -> str:
-    """A content hash of what decides ``ob`` (see module docstring)."""
+def obligation_key(ob: Obligation, names: Names) -> str:
+    """A content hash of what decides ``ob`` (see module docstring); spans compared side-neutrally."""
     h = hashlib.sha256()
-    parts = [ob.prop.code, ob.prop.severity, repr(ob.subject.subject(ob.path)), str(ob.location), ob.shape,
-             ob.goal_says, ob.goal.sexpr() if ob.goal is not None else "", repr(ob.decision)]
-    parts += [_step(s) for s in ob.preamble]
-    parts += [f"{expr.sexpr()}|{_step(step)}" for expr, step in ob.facts]
+    parts = [ob.prop.code, ob.prop.severity, repr(ob.subject.subject(ob.path)), names.neutral(ob.location),
+             ob.shape, ob.goal_says, ob.goal.sexpr() if ob.goal is not None else "", repr(ob.decision)]
+    parts += [_step(s, names) for s in ob.preamble]
+    parts += [f"{expr.sexpr()}|{_step(step, names)}" for expr, step in ob.facts]
     parts += [f"{name}={term.sexpr()}" for name, (term, _) in ob.shown.items()]
     parts += [f"{k}:{v if isinstance(v, str) else ''}" for k, v in ob.messages.items()]
     for p in parts:
@@ -47,34 +51,79 @@ def obligation_key(ob: Obligation) -> str:
     return h.hexdigest()
 
 
-def check(snap: Snapshot, options: Options, cache: dict[str, Finding], stats: Stats,
-          side: str) -> tuple[list[Finding], list[Finding], list[InputError]]:
-    """``(findings, suppressed findings, errors)`` of the selected properties on ``snap``.
+Pairs = list[tuple[Finding, Resource]]
+
+
+@dataclass
+class SideRun:
+    """One side's results per property code: ``(finding, subject) pairs, internal errors``."""
+
+    snap: Snapshot
+    by_code: dict[str, tuple[Pairs, list[InputError]]] = field(default_factory=dict)
+
+
+def _signature(r: Resource, names: Names, shared: set[str]) -> object:
+    """The same instance for an object of an unchanged file; else its content and every span in it."""
+    doc = r.doc
+    if doc is None or doc.file in shared:
+        return id(r)
+    prefix, n = r.field_path, len(r.field_path)
+    spans = sorted((repr(p), names.neutral(sp)) for p, sp in doc.spans.items() if p[:n] == prefix)
+    return (json.dumps(r.model_dump(mode="json", by_alias=True), sort_keys=True, default=str), spans)
+
+
+def _inputs(snap: Snapshot, prop: Property, names: Names, shared: set[str]) -> list[list[object]]:
+    """What ``prop`` reads: equal on both sides iff every object it reads is equal, spans included."""
+    return [[_signature(r, names, shared) for r in snap.all(kind)] for kind in prop.reads]
+
+
+def _run_property(prop: Property, snap: Snapshot, options: Options, cache: dict[str, Finding],
+                  stats: Stats, side: str, names: Names) -> tuple[Pairs, list[InputError]]:
+    pairs: Pairs = []
+    try:
+        for ob in prop.obligations(snap):
+            key = obligation_key(ob, names)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = finding(ob, options.limits)
+                stats.solved += 1
+                stats.by_side[side] = stats.by_side.get(side, 0) + 1
+            else:
+                stats.reused += 1
+            pairs.append((found, ob.subject))
+    except Exception as exc:  # a property bug must not hide the other results
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        return pairs, [InputError(Span("<cnverify>", 1, 1),
+                                  f"internal error in {prop.code} ({type(exc).__name__}: {exc} "
+                                  f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete")]
+    return pairs, []
+
+
+def check(snap: Snapshot, options: Options, cache: dict[str, Finding], stats: Stats, side: str, names: Names,
+          shared: set[str], prior: SideRun | None = None
+          ) -> tuple[list[Finding], list[Finding], list[InputError], SideRun]:
+    """``(findings, suppressed findings, errors, run)`` of the selected properties on ``snap``.
 
     Like ``engine.prove`` (suppression annotations honoured unless ``options.suppressions`` is
-    off), with ``cache`` shared by both sides.
+    off), with ``cache`` shared by both sides.  With ``prior`` (the other side's run), a property
+    whose every read object is equal on both sides (the same instance from an unchanged file, or
+    the same content at the same positions: ``_signature``) is not run again: its results are
+    the prior side's (their spans display as this side names the file).  ``shared``: the
+    internal names of unchanged files.
     """
-    results: list[tuple[Finding, Resource]] = []
-    errors: list[InputError] = []
+    run = SideRun(snap)
     props = selected(options)
     for prop in props:
-        try:
-            for ob in prop.obligations(snap):
-                key = obligation_key(ob)
-                found = cache.get(key)
-                if found is None:
-                    found = cache[key] = finding(ob, options.limits)
-                    stats.solved += 1
-                    stats.by_side[side] = stats.by_side.get(side, 0) + 1
-                else:
-                    stats.reused += 1
-                results.append((found, ob.subject))
-        except Exception as exc:  # a property bug must not hide the other results
-            tb = traceback.extract_tb(exc.__traceback__)[-1]
-            errors.append(InputError(Span("<cnverify>", 1, 1),
-                                     f"internal error in {prop.code} ({type(exc).__name__}: {exc} "
-                                     f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete"))
+        if (prior is not None and prop.code in prior.by_code
+                and _inputs(snap, prop, names, shared) == _inputs(prior.snap, prop, names, shared)):
+            run.by_code[prop.code] = prior.by_code[prop.code]
+            stats.skipped_properties += 1
+            stats.reused += len(prior.by_code[prop.code][0])
+            continue
+        run.by_code[prop.code] = _run_property(prop, snap, options, cache, stats, side, names)
+    results = [pair for code in run.by_code for pair in run.by_code[code][0]]
+    errors = [e for code in run.by_code for e in run.by_code[code][1]]
     if not options.suppressions:
-        return [f for f, _ in results], [], errors
+        return [f for f, _ in results], [], errors, run
     kept, suppressed, _ = suppress.apply(results, snap, {p.code for p in props})
-    return kept, [s.finding for s in suppressed], errors
+    return kept, [s.finding for s in suppressed], errors, run

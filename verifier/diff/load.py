@@ -47,6 +47,10 @@ class Names:
     def key(self, file: str) -> str:
         return self.entries[file][0] if file in self.entries else file
 
+    def neutral(self, span: Span | None) -> str:
+        """A span without the side: ``key:line:column`` (equal for unchanged positions of either side)."""
+        return "" if span is None else f"{self.key(span.file)}:{span.line}:{span.column}"
+
     def display(self, file: str, side: SideName) -> str:
         if file not in self.entries:
             return file
@@ -95,10 +99,11 @@ def load(old: Side, new: Side, only: set[str] | None = None) -> Loaded:
             per_side["old"].append(path)
             per_side["new"].append(path)
             continue
+        shown = ((o or n).display, (n or o).display)  # type: ignore[union-attr]
         for side, f in (("old", o), ("new", n)):
             if f is not None:
                 path = f.local()
-                names.entries[path] = (key, f.display, f.display)
+                names.entries[path] = (key, *shown)  # a span of either version shows as each side names it
                 parsed[path] = parse(path)
                 per_side[side].append(path)
     snaps, errors, objects = {}, {}, {}

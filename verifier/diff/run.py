@@ -101,8 +101,9 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     t1 = time.perf_counter()
     cache: dict[str, Finding] = {}
     stats = Stats()
-    f_old, _, e_old = check(loaded.old, options, cache, stats, "old")
-    f_new, s_new, e_new = check(loaded.new, options, cache, stats, "new")
+    shared = {path for path, (key, _, _) in loaded.names.entries.items() if key not in set(loaded.changed)}
+    f_old, _, e_old, prior = check(loaded.old, options, cache, stats, "old", loaded.names, shared)
+    f_new, s_new, e_new, _ = check(loaded.new, options, cache, stats, "new", loaded.names, shared, prior)
     f_old = [f for f in f_old if _kept(f.subject.get("namespace"), subjects)]
     f_new = [f for f in f_new if _kept(f.subject.get("namespace"), subjects)]
     t2 = time.perf_counter()
@@ -132,5 +133,6 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
                          "parsed": loaded.files},
                "objects": loaded.objects,
                "entry_points": {"old": len(t_old), "new": len(t_new), "reported": len(routing)},
-               "obligations": {"solved": stats.solved, "reused": stats.reused},
+               "obligations": {"solved": stats.solved, "reused": stats.reused,
+                               "properties_not_rerun": stats.skipped_properties},
                "timings": {"load": t1 - t0, "invariants": t2 - t1, "routing": t3 - t2, "capacity": t4 - t3}})

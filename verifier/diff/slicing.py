@@ -101,7 +101,7 @@ def plan(old: Side, new: Side) -> Plan:
             by_ns[n].append(f)
     touched = {n for k, f in files if k in set(changed) for n in f.namespaces}
     routed = {n for _, f in files if f.routing for n in f.namespaces}
-    hostless = {n for _, f in files if f.routing and not _hosts(f) for n in f.namespaces}
+    hostless = {n for _, f in files if f.routing and HOSTS_RE.search(f.data) is None for n in f.namespaces}
     subjects, frontier = set(touched), set(touched)
     while frontier:  # who mentions a subject (or shares a routed host with one) reads changed data
         words = {n.encode() for n in frontier if n != ENVOY}
