@@ -69,6 +69,9 @@ def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
         where = spec.at("parallelism")
         why = [(f"the job runs up to {par} pod{'s' * (par != 1)} at once (parallelism"
                 f"{' default' if spec.parallelism is None else ''})", where)]
+        if spec.completions is not None and spec.completions < par:
+            par = spec.completions  # the Job controller never runs more pods than completions remain
+            why.append((f"completions {spec.completions} caps the pods running at once", spec.at("completions")))
         if isinstance(workload, CronJob):
             return ReplicaRange(workload, 0, None, why, unknown="overlapping CronJob runs depend on the schedule")
         return ReplicaRange(workload, 0, par, why)
