@@ -83,7 +83,7 @@ def without_nulls(value: Any) -> Any:
 def _validate(cls: type[Resource], raw: RawObject, errors: list[InputError]) -> Resource | None:
     data: Any = raw.data
     try:
-        obj = cls.model_validate(without_nulls(data))
+        obj = cls.model_validate(without_nulls(data) if raw.doc.has_nulls else data)
     except ValidationError as exc:
         for path, msgs in _grouped(exc, data)[:MAX_ERRORS_PER_OBJECT]:
             errors.append(InputError(raw.doc.span(raw.path + path),

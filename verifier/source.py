@@ -59,6 +59,7 @@ class Document:
     index: int
     data: Any
     spans: dict[Path, Span] = field(repr=False)
+    has_nulls: bool = False  # some mapping value is null (the model layer then drops those keys)
 
     def span(self, path: Path) -> Span:
         """The span of ``path`` or, when that node is absent, of its nearest ancestor."""
@@ -127,11 +128,13 @@ def check_aliases(root: yaml.Node) -> None:
                            f"{MAX_NODES_PER_DOCUMENT:,}; an alias bomb?); not expanded", worst)
 
 
-def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], aliases: bool = True) -> Any:
+def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], aliases: bool = True) -> tuple[Any, bool]:
     """Iteratively convert a composed node tree to Python values, recording spans.
 
-    ``aliases=False`` skips the alias-bomb check (for text without any ``&``, which has no anchors).
+    Returns the value and whether any value inside it is null. ``aliases=False`` skips the
+    alias-bomb check (for text without any ``&``, which has no anchors).
     """
+    nulls = False
     if aliases:
         check_aliases(node)
     root: list[Any] = [None]
@@ -144,7 +147,8 @@ def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], aliases: bool 
         if path not in spans:
             spans[path] = _span(file, n)
         if isinstance(n, yaml.ScalarNode):
-            parent[key] = scalar(n)
+            value = parent[key] = scalar(n)
+            nulls = nulls or value is None
         elif isinstance(n, yaml.SequenceNode):
             items: list[Any] = [None] * len(n.value)
             parent[key] = items
@@ -170,7 +174,7 @@ def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], aliases: bool 
                 stack.append((v_node, kp, mapping, k, depth + 1))
         else:  # pragma: no cover
             raise ComposeError(f"unsupported YAML node {type(n).__name__}", n)
-    return root[0]
+    return root[0], nulls
 
 
 def _merged_pairs(n: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
@@ -229,7 +233,7 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
                     continue
                 spans: dict[Path, Span] = {}
                 try:
-                    data = _convert(node, file, spans, anchors)
+                    data, nulls = _convert(node, file, spans, anchors)
                 except ComposeError as exc:
                     yield InputError(_span(file, exc.node), str(exc))
                 except yaml.constructor.ConstructorError as exc:
@@ -237,7 +241,7 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
                     yield InputError(_mark(file, mark), f"YAML value error: {exc.problem}")
                 else:
                     if data is not None:
-                        yield Document(file, index, data, spans)
+                        yield Document(file, index, data, spans, nulls)
                 index += 1
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
