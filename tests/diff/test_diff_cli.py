@@ -145,3 +145,22 @@ def test_reused_results_carry_the_new_sides_positions(tmp_path: Path) -> None:
         ("HorizontalPodAutoscaler/shop/api", f"{tmp_path}/new/hpa.yaml", 8),
         ("HorizontalPodAutoscaler/shop/broken", f"{tmp_path}/new/hpa.yaml", 18)]
     assert all(d["new"]["location"]["file"] == f"{tmp_path}/new/hpa.yaml" for d in j["invariants"])
+
+
+def test_workload_replicas_and_requests_before_after(tmp_path: Path) -> None:
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "quota.yaml").write_text((FIX / "quota/old/quota.yaml").read_text())
+    (new / "shop.yaml").write_text((FIX / "quota/old/shop.yaml").read_text()
+                                   .replace("maxReplicas: 10", "maxReplicas: 4").replace("cpu: 500m", "cpu: 250m"))
+    code, j = as_json(str(FIX / "quota/old"), str(new), "--fail-on", "never")
+    (w,) = j["capacity"]["workloads"]
+    assert (w["workload"], w["location"]["line"]) == ("Deployment/shop/web", 1)
+    assert w["old"] == {"replicas": {"min": 2, "max": 10}, "surge": 0, "requests": {"cpu": "500m", "memory": "256Mi"},
+                        "limits": {"cpu": "1", "memory": "256Mi"}}
+    assert w["new"]["replicas"] == {"min": 2, "max": 4} and w["new"]["requests"]["cpu"] == "250m"
+    (q,) = j["capacity"]["quotas"]
+    assert q["old"]["resources"]["requests.cpu"]["headroom"] == "3"
+    assert q["new"]["resources"]["requests.cpu"] == {"hard": "8", "worst": "1", "headroom": "7"}
+    code, text = run(str(FIX / "quota/old"), str(new), "--fail-on", "never")
+    assert "  Deployment/shop/web: replicas 2..10 → 2..4\n    requests.cpu per pod: 500m → 250m\n" in text
