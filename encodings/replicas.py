@@ -12,10 +12,10 @@ import z3
 from cnverify.errors import Span
 from cnverify.model import (CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, Pod, ReplicaSet,
                             Resource, StatefulSet)
+from cnverify.model.apps import ReplicationController
 from cnverify.model.base import group_of
 from cnverify.snapshot import Snapshot
 
-SCALE_TARGET_GROUPS = {"Deployment": "apps", "StatefulSet": "apps", "ReplicaSet": "apps"}
 
 
 @dataclass
@@ -75,7 +75,7 @@ def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
         if isinstance(workload, CronJob):
             return ReplicaRange(workload, 0, None, why, unknown="overlapping CronJob runs depend on the schedule")
         return ReplicaRange(workload, 0, par, why)
-    assert isinstance(workload, (Deployment, StatefulSet, ReplicaSet)), type(workload)
+    assert isinstance(workload, (Deployment, StatefulSet, ReplicaSet, ReplicationController)), type(workload)
     spec = workload.spec
     declared = 1 if spec.replicas is None else spec.replicas
     r_at = spec.at("replicas")

@@ -7,7 +7,7 @@ from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.replicas import replica_range
 from cnverify.encodings.resources import (container_defaults, effective_containers, namespace_view, pod_limits,
                                           pod_requests, pod_spec_of)
-from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Job, LimitRange, ResourceQuota
+from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, ResourceQuota
 from cnverify.obligation import Obligation
 from cnverify.properties.resources.quota_model import (COUNTS, Member, encode, headroom, in_scope, missing_values,
                                                        pod_usage, scope_filter, surge_of, worst_case)
@@ -74,9 +74,7 @@ class QuotaHoldsUnderScaling(Property):
                     continue
                 spec, rng = pod_spec_of(w), replica_range(snap, w)
                 reqs, lims = pod_requests(effs, spec.overhead), pod_limits(effs, spec.overhead)
-                high = rng.high
-                if isinstance(w, Job) and w.spec.completions is not None and high is not None:
-                    high = min(high, w.spec.completions)  # never more active pods than completions
+                high = rng.high  # a Job's completions already cap it (replica_range)
                 out.append(Member(w, rng.low, high, rng.unknown or (None if rng.high is not None else "unbounded"),
                                   surge, {k: pod_usage(k, reqs, lims) or 0 for k in compute}, effs,  # type: ignore[arg-type]
                                   rng.why))

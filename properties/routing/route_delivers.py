@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import z3
 
 from cnverify.encodings.replicas import replica_range
-from cnverify.model import WORKLOAD_KINDS, DaemonSet, HorizontalPodAutoscaler, Pod, Resource
+from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Pod, Resource
 from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
 from cnverify.properties.routing.targets import Check, iter_targets, kinds_read

@@ -5,8 +5,7 @@ from collections.abc import Iterator
 
 from cnverify.encodings.hosts import expand, gateway_ref, matches, overlaps, resolve, visible
 from cnverify.errors import Span
-from cnverify.model import (Cluster, DestinationRule, IstioGateway, KnativeService, RouteConfiguration, Service,
-                            ServiceEntry, VirtualService)
+from cnverify.model import (Cluster, DestinationRule, IstioGateway, KnativeService, RouteConfiguration, ServiceEntry, VirtualService)
 from cnverify.model.base import group_of
 from cnverify.model.eventing import Trigger
 from cnverify.model.gateway import Gateway

@@ -58,5 +58,5 @@ class HpaBounds(Property):
             ob.show("maxReplicas", hi)
             ob.on(violated=lambda w: (f"minReplicas {w['minReplicas']} < 1" if w["minReplicas"] < 1 else
                                       f"minReplicas {w['minReplicas']} > maxReplicas {w['maxReplicas']}"),
-                  proved=lambda _: f"1 ≤ minReplicas ≤ maxReplicas holds")
+                  proved=lambda _: "1 ≤ minReplicas ≤ maxReplicas holds")
             yield ob

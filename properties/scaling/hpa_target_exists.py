@@ -6,12 +6,13 @@ from collections.abc import Iterator
 import z3
 
 from cnverify.model import Deployment, HorizontalPodAutoscaler, ReplicaSet, StatefulSet
+from cnverify.model.apps import ReplicationController
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
-SCALABLE = {cls.KIND: cls for cls in (Deployment, StatefulSet, ReplicaSet)}
+SCALABLE = {cls.KIND: cls for cls in (Deployment, StatefulSet, ReplicaSet, ReplicationController)}
 
 
 @register
@@ -19,7 +20,8 @@ class HpaTargetExists(Property):
     """
     ## What it proves
     Every HorizontalPodAutoscaler's `scaleTargetRef` resolves to a workload of that kind and name in the
-    HPA's own namespace (Deployment, StatefulSet or ReplicaSet, with a matching API group).
+    HPA's own namespace (Deployment, StatefulSet, ReplicaSet or ReplicationController, with a matching
+    API group).
 
     ## Why it matters
     An HPA whose target is missing (a typo, a renamed Deployment, the wrong namespace) never scales
@@ -41,7 +43,7 @@ class HpaTargetExists(Property):
     name = "hpa-target-exists"
     title = "HPA scale target exists"
     severity = "error"
-    reads = (HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet)
+    reads = (HorizontalPodAutoscaler, *SCALABLE.values())
     remediation = "Point scaleTargetRef at an existing workload (kind, name) in the HPA's namespace."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:

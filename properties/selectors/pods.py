@@ -22,7 +22,7 @@ from cnverify.model import WORKLOAD_KINDS, Container, Pod, Resource
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
-from cnverify.model.networkpolicy import ReplicationController
+from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.snapshot import Snapshot
 
@@ -137,7 +137,7 @@ def shape_of(obj: Resource) -> PodShape:
     return PodShape(obj, template.metadata, template.spec, DYNAMIC_KEYS.get(type(obj).KIND, frozenset()))
 
 
-POD_OWNERS: tuple[type[Resource], ...] = (*WORKLOAD_KINDS, ReplicationController)
+POD_OWNERS: tuple[type[Resource], ...] = WORKLOAD_KINDS
 """Everything that creates pods from a template (or is a pod)."""
 
 

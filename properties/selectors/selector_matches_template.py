@@ -7,7 +7,7 @@ import z3
 
 from cnverify.encodings.labels import LabelSpace, UnsupportedSelector, format_labels, is_empty, selector_keys
 from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet, Workload
-from cnverify.model.networkpolicy import ReplicationController
+from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.properties.selectors.pods import selector_facts, selector_text
 from cnverify.registry import Property, register

@@ -9,7 +9,7 @@ import z3
 from cnverify.encodings.labels import (LabelSpace, Selector, UnsupportedSelector, format_labels, is_empty,
                                        requirements, selector_keys)
 from cnverify.model import DaemonSet, Deployment, Job, LabelSelector, Node, ReplicaSet, StatefulSet, Workload
-from cnverify.model.networkpolicy import ReplicationController
+from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.properties.selectors.pods import (POD, PodShape, add_pod_facts, controller_selector, labels_of,
                                                  selector_facts, shape_of)

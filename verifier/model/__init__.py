@@ -11,7 +11,8 @@ for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         importlib.import_module(f"{__name__}.{_info.name}")
 
 from cnverify.model.apps import (  # noqa: E402
-    WORKLOAD_KINDS, CronJob, DaemonSet, Deployment, Job, LabelSelector, ReplicaSet, StatefulSet, Workload)
+    WORKLOAD_KINDS, CronJob, DaemonSet, Deployment, Job, LabelSelector, ReplicaSet, ReplicationController, StatefulSet,
+    Workload)
 from cnverify.model.autoscaling import HorizontalPodAutoscaler  # noqa: E402
 from cnverify.model.core import (  # noqa: E402
     Container, LimitRange, Namespace, Pod, PodSpec, PodTemplateSpec, ResourceQuota, Service)
@@ -22,7 +23,8 @@ from cnverify.model.policy import PodDisruptionBudget  # noqa: E402
 
 __all__ = [
     "KIND_MODELS", "Node", "ObjectMeta", "Resource", "group_of", "register_kind", "WORKLOAD_KINDS",
-    "CronJob", "DaemonSet", "Deployment", "Job", "LabelSelector", "ReplicaSet", "StatefulSet", "Workload",
+    "CronJob", "DaemonSet", "Deployment", "Job", "LabelSelector", "ReplicaSet", "ReplicationController", "StatefulSet",
+    "Workload",
     "HorizontalPodAutoscaler", "Container", "LimitRange", "Namespace", "Pod", "PodSpec", "PodTemplateSpec",
     "ResourceQuota", "Service", "Cluster", "RouteConfiguration", "DestinationRule", "IstioGateway",
     "ServiceEntry", "VirtualService", "KnativeService", "PodDisruptionBudget",

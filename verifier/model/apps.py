@@ -113,4 +113,25 @@ class CronJob(Workload):
         return self.spec.job_template.spec.selector
 
 
-WORKLOAD_KINDS: tuple[type[Resource], ...] = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod)
+class ReplicationControllerSpec(Node):
+    replicas: int | None = None
+    selector: dict[str, str] | None = None
+    template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
+
+
+@register_kind("", "ReplicationController")
+class ReplicationController(Workload):
+    """core/v1 ReplicationController: an equality-map selector that, when empty or absent, defaults to
+    the template labels (``SetDefaults_ReplicationController``)."""
+
+    spec: ReplicationControllerSpec = Field(default_factory=ReplicationControllerSpec)
+
+    @property
+    def selector(self) -> LabelSelector | None:
+        """The selector map after defaulting, as a LabelSelector of matchLabels (no source spans)."""
+        labels = self.spec.selector or self.spec.template.metadata.labels
+        return LabelSelector(match_labels=dict(labels)) if labels else None
+
+
+WORKLOAD_KINDS: tuple[type[Resource], ...] = (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController,
+                                              Job, CronJob, Pod)

@@ -1,11 +1,10 @@
-"""NetworkPolicy (networking.k8s.io/v1), SEMANTICS §9; ReplicationController (core/v1)."""
+"""NetworkPolicy (networking.k8s.io/v1), SEMANTICS §9."""
 from __future__ import annotations
 
 from pydantic import Field
 
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
-from cnverify.model.core import PodTemplateSpec
 from cnverify.model.types import IntOrString
 
 
@@ -57,24 +56,3 @@ class NetworkPolicy(Resource):
         if self.spec.policy_types:
             return list(self.spec.policy_types)
         return ["Ingress", "Egress"] if self.spec.egress else ["Ingress"]
-
-
-class ReplicationControllerSpec(Node):
-    replicas: int | None = None
-    selector: dict[str, str] | None = None
-    template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
-
-
-@register_kind("", "ReplicationController")
-class ReplicationController(Resource):
-    """core/v1 ReplicationController (kept here for the selector properties; belongs with core.py).
-
-    An empty or absent ``spec.selector`` defaults to the template labels (``SetDefaults_ReplicationController``).
-    Not a ``Workload``: replica helpers do not know it.
-    """
-
-    spec: ReplicationControllerSpec = Field(default_factory=ReplicationControllerSpec)
-
-    @property
-    def template(self) -> PodTemplateSpec:
-        return self.spec.template

@@ -16,7 +16,6 @@ from cnverify.model.istio import HTTPMatchRequest
 from cnverify.model.istio import StringMatch as IstioStringMatch
 from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped, tie_orders
 from cnverify.snapshot import Snapshot
-from cnverify.source import format_path
 
 READS = (VirtualService,)
 
