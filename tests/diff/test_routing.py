@@ -165,3 +165,23 @@ def test_product_agrees_with_brute_force(old: list[Route], new: list[Route]) -> 
     for x in d.differences:  # every witness is routed as reported, to different actions
         assert _takes(old, x.witness) is x.old and _takes(new, x.witness) is x.new
         assert _sig(x.old) != _sig(x.new)
+
+
+def test_unsupported_match_is_unknown_unless_tables_are_identical() -> None:
+    odd = Route(Entry("u", "u", Match(unsupported="a scheme match")), Action(destinations=(("s", 1),)), "u")
+    plain = _route("/", "prefix", (("t", 1),), "p")
+    assert compare("k", [odd, plain], [odd, plain]).status == "equivalent"
+    d = compare("k", [odd, plain], [plain])
+    assert (d.status, d.reason) == ("unknown", "unsupported match: a scheme match")
+
+
+def test_creation_order_variants_make_an_equivalence_unknown() -> None:
+    from cnverify.diff.routing import diff_tables
+
+    a = _route("/", "prefix", (("A", 1),), "a")
+    b = _route("/", "prefix", (("B", 1),), "b")
+    c = _route("/c", "exact", (("A", 1),), "c")  # same action as a: equivalent to the order a, b
+    (d,) = diff_tables({"k": [[a, b], [b, a]]}, {"k": [[c, a, b]]})
+    assert (d.status, d.how) == ("unknown", "depends on creation order")
+    (d,) = diff_tables({"k": [[a, b], [b, a]]}, {"k": [[a, b], [b, a]]})
+    assert d.status == "equivalent"

@@ -165,7 +165,7 @@ def render_text(result: DiffResult) -> str:
     out += ["", "Routing"]
     for r in j["routing"]:
         head = f"  {r['entry_point']}: {r['status']}"
-        head += f" ({r['presence']} entry point)" if r["presence"] != "changed" else ""
+        head += f" ({r['presence']} entry point)" if r["presence"] != "both" else ""
         out.append(f"{head} — {r['how']}" + (f"; {r['reason']}" if r["reason"] else ""))
         for x in r["differences"]:
             out.append(f"    request {_request(x['witness'])}")

@@ -105,7 +105,7 @@ class RoutingDelta:
 
     @property
     def presence(self) -> str:
-        return "added" if not self.old else "removed" if not self.new else "changed"
+        return "added" if not self.old else "removed" if not self.new else "both"
 
 
 def _picks(routes: list[Route], req: SymbolicRequest) -> list[z3.BoolRef]:
@@ -183,13 +183,28 @@ def _confirm(old: list[Route], new: list[Route], i: int, j: int, w: Request) -> 
             raise AssertionError(f"witness {w} takes {got} in the evaluator, {want} in Z3")
 
 
+def _owners(routes: list[Route]) -> list[str]:
+    """The resources a variant's routes come from, in order (route ids are ``Kind/ns/name:path``)."""
+    return list(dict.fromkeys(r.entry.route_id.split(":", 1)[0] for r in routes))
+
+
+def _pairs(ov: list[list[Route]], nv: list[list[Route]]) -> list[tuple[list[Route], list[Route]]]:
+    """Which old and new orders can occur together.  Orders are permutations of resources by
+    their (unknown) creation times: when both sides list the same permutations of the same
+    resources, each old order goes with the new order of the same permutation; otherwise any
+    old order may meet any new one."""
+    if len(ov) == len(nv) and all(_owners(a) == _owners(b) for a, b in zip(ov, nv)):
+        return list(zip(ov, nv))
+    return [(a, b) for a in ov for b in nv]
+
+
 def diff_tables(old: dict[str, list[list[Route]]], new: dict[str, list[list[Route]]],
                 hosts: dict[str, str] | None = None, **limits: Any) -> list[RoutingDelta]:
     """Deltas of every entry point of either side (a missing side is an empty table).
 
     Each side may hold several variants (orders that depend on creation time): the first
-    variants are compared; "equivalent" stands only if every pair of variants is equivalent,
-    otherwise the verdict is unknown.
+    variants are compared; "equivalent" stands only if every pair of orders that can occur
+    together (``_pairs``) is equivalent, otherwise the verdict is unknown.
     """
     out = []
     for key in sorted(set(old) | set(new)):
@@ -197,15 +212,11 @@ def diff_tables(old: dict[str, list[list[Route]]], new: dict[str, list[list[Rout
         limits["host"] = (hosts or {}).get(key)
         delta = compare(key, ov[0], nv[0], **limits)
         if delta.status == "equivalent" and (len(ov) > 1 or len(nv) > 1):
-            for a in ov:
-                for b in nv:
-                    other = compare(key, a, b, **limits)
-                    if other.status != "equivalent":
-                        delta.status, delta.how = "unknown", "depends on creation order"
-                        delta.reason = ("the routes' order depends on creation times the manifests do not fix, "
-                                        "and one order routes differently")
-                        break
-                if delta.status != "equivalent":
+            for a, b in _pairs(ov, nv)[1:] if _pairs(ov, nv)[0] == (ov[0], nv[0]) else _pairs(ov, nv):
+                if compare(key, a, b, **limits).status != "equivalent":
+                    delta.status, delta.how = "unknown", "depends on creation order"
+                    delta.reason = ("the routes' order depends on creation times the manifests do not fix, "
+                                    "and one order routes differently")
                     break
         out.append(delta)
     return out
