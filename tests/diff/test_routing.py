@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +186,19 @@ def test_creation_order_variants_make_an_equivalence_unknown() -> None:
     assert (d.status, d.how) == ("unknown", "depends on creation order")
     (d,) = diff_tables({"k": [[a, b], [b, a]]}, {"k": [[a, b], [b, a]]})
     assert d.status == "equivalent"
+
+
+def test_text_and_markdown_show_the_witness_and_both_routes() -> None:
+    args = [str(FIX / "weights/old"), str(FIX / "weights/new"), "--select", "CNV401"]
+    text = CliRunner().invoke(main, ["diff", *args]).output
+    old, new = FIX / "weights/old/vs.yaml", FIX / "weights/new/vs.yaml"
+    text = re.sub(r"request [A-Z]+ ", "request METHOD ", text)  # any method the solver picks
+    assert ("  istio: sidecars (mesh), host reviews.shop.svc.cluster.local: changed — solver: sat\n"
+            "    request METHOD reviews.shop.svc.cluster.local/\n"
+            f"      old: VirtualService shop/reviews http[0] ({old}:9) → reviews.shop.svc.cluster.local subset v1 90%, "
+            "reviews.shop.svc.cluster.local subset v2 10%\n"
+            f"      new: VirtualService shop/reviews http[0] ({new}:9) → reviews.shop.svc.cluster.local subset v1 50%, "
+            "reviews.shop.svc.cluster.local subset v2 50%\n") in text
+    md = CliRunner().invoke(main, ["diff", *args, "--format", "markdown"]).output
+    assert "- **istio: sidecars (mesh), host reviews.shop.svc.cluster.local**: changed — solver: sat" in md
+    assert re.search(r"  - `[A-Z]+ reviews\.shop\.svc\.cluster\.local/`: old VirtualService shop/reviews http\[0\]", md)
