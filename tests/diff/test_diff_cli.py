@@ -164,3 +164,14 @@ def test_workload_replicas_and_requests_before_after(tmp_path: Path) -> None:
     assert q["new"]["resources"]["requests.cpu"] == {"hard": "8", "worst": "1", "headroom": "7"}
     code, text = run(str(FIX / "quota/old"), str(new), "--fail-on", "never")
     assert "  Deployment/shop/web: replicas 2..10 → 2..4\n    requests.cpu per pod: 500m → 250m\n" in text
+
+
+def test_input_error_on_the_new_side_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "hpa.yaml").write_text("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: [\n")
+    code, j = as_json(str(FIX / "fix/old"), str(tmp_path), "--select", "CNV401")
+    assert code == 2
+    (e,) = j["errors"]["new"]
+    assert e["location"]["file"] == f"{tmp_path}/hpa.yaml" and e["location"]["line"] == 4
+    # the same broken file on the old side only is reported, not gated
+    code, j = as_json(str(tmp_path), str(FIX / "fix/old"), "--select", "CNV401", "--fail-on", "never")
+    assert code == 0 and len(j["errors"]["old"]) == 1 and j["errors"]["new"] == []

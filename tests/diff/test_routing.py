@@ -202,3 +202,14 @@ def test_text_and_markdown_show_the_witness_and_both_routes() -> None:
     md = CliRunner().invoke(main, ["diff", *args, "--format", "markdown"]).output
     assert "- **istio: sidecars (mesh), host reviews.shop.svc.cluster.local**: changed — solver: sat" in md
     assert re.search(r"  - `[A-Z]+ reviews\.shop\.svc\.cluster\.local/`: old VirtualService shop/reviews http\[0\]", md)
+
+
+def test_a_removed_virtualservice_is_a_removed_entry_point(tmp_path: Path) -> None:
+    (tmp_path / "other.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n")
+    res = CliRunner().invoke(main, ["diff", str(FIX / "widen/old"), str(tmp_path), "--format", "json",
+                                    "--select", "CNV401"])
+    (r,) = json.loads(res.output)["routing"]
+    assert (r["status"], r["presence"]) == ("changed", "removed")
+    (x,) = r["differences"]
+    assert x["old"]["route"] == "VirtualService shop/api http[0] (v1)" and x["new"] is None
+    assert x["witness"]["path"].startswith("/api/v1")
