@@ -218,19 +218,15 @@ def segment_value(value: str) -> str:
 def path_matches(m: PathMatch, path: str) -> bool:
     if m.kind == "regex":
         return re.fullmatch(to_python(m.value), path) is not None
-    if m.kind == "segment_prefix":
-        v = segment_value(m.value)
-        if not v:
-            return True
-        return path_matches(PathMatch("path_separated_prefix", v, m.ignore_case), path)
-    v, x = (ascii_lower(m.value), ascii_lower(path)) if m.ignore_case else (m.value, path)
-    if m.kind == "exact":
-        return x == v
-    if m.kind == "prefix":
-        return x.startswith(v)
-    if m.kind == "path_separated_prefix":
-        return x == v or x.startswith(v + "/")
-    raise ValueError(f"unknown PathMatch kind {m.kind!r}")
+    if m.kind in ("exact", "prefix"):
+        return str_matches(StrMatch(m.kind, m.value, m.ignore_case), path)
+    if m.kind not in ("segment_prefix", "path_separated_prefix"):
+        raise ValueError(f"unknown PathMatch kind {m.kind!r}")
+    v = segment_value(m.value) if m.kind == "segment_prefix" else m.value
+    if not v and m.kind == "segment_prefix":
+        return True
+    return (str_matches(StrMatch("exact", v, m.ignore_case), path)
+            or str_matches(StrMatch("prefix", v + "/", m.ignore_case), path))
 
 
 def header_value(name: str, request: Request) -> str | None:

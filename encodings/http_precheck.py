@@ -1,7 +1,7 @@
 """Exact pre-checks on the match IR that decide the plain cases without Z3.
 
-* `disjoint(a, b)` — True only when no request can match both entries (literal paths that
-  are not prefixes of each other, different exact header/method values, a header required
+* `disjoint(a, b)` — True only when no request can match both entries (literal paths, or
+  the literal prefixes of path regexes, that are not prefixes of each other, different exact header/method values, a header required
   absent by one and present by the other, different ports, disjoint exact hosts). Used to
   drop earlier entries that cannot matter; never claims disjointness it cannot prove.
 * `covers(j, i)` — True only when every request matching entry `i` also matches entry `j`
@@ -15,22 +15,27 @@ from __future__ import annotations
 
 import itertools
 import random
+from functools import lru_cache
 from typing import Iterator
 
 from .http_ir import (
     METHODS, Entry, HeaderMatch, HostPattern, Match, PathMatch, Request, StrMatch, ascii_lower, segment_value,
 )
-from .regex import RegexError, sample
+from .regex import RegexError, literal_prefix, sample
 
 _LIT_KINDS = ("exact", "prefix", "path_separated_prefix", "segment_prefix")
 
 
+@lru_cache(maxsize=65536)
 def _path_literal(p: PathMatch | None) -> tuple[str, bool, bool] | None:
     """(literal, is_exact, ignore_case): every matching path starts with (or equals) literal."""
     if p is None:
         return ("/", False, False)
-    if p.kind not in _LIT_KINDS:
-        return None
+    if p.kind == "regex":
+        try:
+            return literal_prefix(p.value)
+        except RegexError:
+            return None
     v = (segment_value(p.value) or "/") if p.kind == "segment_prefix" else p.value
     return (v, p.kind == "exact", p.ignore_case)
 
@@ -127,14 +132,31 @@ def covers(j: Entry, i: Entry) -> bool:
             return False
     if not set(mj.headers) <= set(mi.headers) or not set(mj.query) <= set(mi.query):
         return False
-    if mj.path is None or mj.path == mi.path:
+    return _path_covers(mj.path, mi.path)
+
+
+def _path_covers(pj: PathMatch | None, pi: PathMatch | None) -> bool:
+    """Every path matching `pi` matches `pj` (sound, incomplete)."""
+    if pj is None or pj == pi:
         return True
-    li = _path_literal(mi.path)
-    if li is None or mj.path.kind != "prefix":
+    li = _path_literal(pi)
+    if li is None or pj.kind == "regex" or (li[2] and not pj.ignore_case):
         return False
-    if mj.path.ignore_case:
-        return ascii_lower(li[0]).startswith(ascii_lower(mj.path.value))
-    return not li[2] and li[0].startswith(mj.path.value)
+    lit, exact, _ = li
+    vj = segment_value(pj.value) if pj.kind == "segment_prefix" else pj.value
+    if pj.kind == "segment_prefix" and not vj:
+        return True
+    if pj.ignore_case:
+        lit, vj = ascii_lower(lit), ascii_lower(vj)
+    if pj.kind == "prefix":
+        return lit.startswith(vj)
+    if pj.kind == "exact":
+        return exact and lit == vj
+    # path_separated_prefix / segment_prefix: the path equals vj or continues with "/"
+    if exact or (pi is not None and pi.kind in ("path_separated_prefix", "segment_prefix")):
+        if lit == vj:
+            return True
+    return lit.startswith(vj + "/")
 
 
 def _path_options(p: PathMatch | None) -> list[str]:

@@ -41,6 +41,18 @@ HOST_RE = z3.Concat(z3.Plus(HOST_CHAR), z3.Option(PORT_SUFFIX))
 HEADER_VALUE_RE = z3.Option(z3.Concat(HV_EDGE, z3.Option(z3.Concat(z3.Star(HV_MID), HV_EDGE))))
 
 
+EMPTY = z3.Re(sval(""))
+
+
+def _ite(c: z3.BoolRef, a: z3.BoolRef, b: z3.BoolRef) -> z3.BoolRef:
+    """If-then-else as And/Or (so `regex_normal_form` can see through it)."""
+    if z3.is_true(b):
+        return z3.Or(z3.Not(c), a)
+    if z3.is_false(b):
+        return z3.And(c, a)
+    return z3.Or(z3.And(c, a), z3.And(z3.Not(c), b))
+
+
 @dataclass(frozen=True)
 class Field:
     present: z3.BoolRef
@@ -67,14 +79,14 @@ class SymbolicRequest:
         out = [
             z3.InRe(self.path, PATH_RE),
             z3.InRe(self.host, HOST_RE),
-            z3.Or([self.method == sval(m) for m in METHODS]),
+            z3.InRe(self.method, z3.Union([z3.Re(sval(m)) for m in METHODS])),
             self.port >= 1,
             self.port <= 65535,
         ]
         for f in self.headers.values():
-            out.append(z3.If(f.present, z3.InRe(f.value, HEADER_VALUE_RE), f.value == sval("")))
+            out.append(_ite(f.present, z3.InRe(f.value, HEADER_VALUE_RE), z3.InRe(f.value, EMPTY)))
         for f in self.query.values():
-            out.append(z3.If(f.present, z3.InRe(f.value, z3.Star(QVAL_CHAR)), f.value == sval("")))
+            out.append(_ite(f.present, z3.InRe(f.value, z3.Star(QVAL_CHAR)), z3.InRe(f.value, EMPTY)))
         return out
 
     def header(self, name: str) -> Field:
@@ -118,12 +130,9 @@ def str_formula(m: StrMatch, x: z3.SeqRef) -> z3.BoolRef:
         return z3.BoolVal(True)
     if m.kind == "regex":
         return z3.InRe(x, to_z3(m.value))
-    v = sval(m.value)
-    if not m.ignore_case:
-        plain = {"exact": lambda: x == v, "prefix": lambda: z3.PrefixOf(v, x),
-                 "suffix": lambda: z3.SuffixOf(v, x), "contains": lambda: z3.Contains(x, v)}
-        return plain[m.kind]()
-    lit = ic_literal(m.value)
+    # literal comparisons as regex membership: z3 5.4 mixes str.prefixof / = with str.in_re
+    # on the same variable badly (seconds), while pure regex constraints stay fast
+    lit = ic_literal(m.value, m.ignore_case)
     shapes = {"exact": lit, "prefix": z3.Concat(lit, ANY), "suffix": z3.Concat(ANY, lit),
               "contains": z3.Concat(ANY, lit, ANY)}
     return z3.InRe(x, shapes[m.kind])
@@ -147,11 +156,10 @@ def header_formula(h: HeaderMatch, req: SymbolicRequest) -> z3.BoolRef:
         body: z3.BoolRef = z3.BoolVal(h.present)
     else:
         body = str_formula(h.match, f.value)  # type: ignore[arg-type]
-    result = z3.Xor(body, z3.BoolVal(h.invert)) if h.invert else body
+    result = z3.Not(body) if h.invert else body
     if h.treat_missing_as_empty:  # absent field already has value ""
         return z3.simplify(result) if h.present is not None else result
-    missing = z3.BoolVal(h.present is not None and h.present == h.invert)
-    return z3.If(f.present, result, missing)
+    return _ite(f.present, result, z3.BoolVal(h.present is not None and h.present == h.invert))
 
 
 def match_formula(match: Match, req: SymbolicRequest) -> z3.BoolRef:
@@ -193,3 +201,51 @@ def entry_formula(entry: Entry, req: SymbolicRequest) -> z3.BoolRef:
     if entry.hosts is None:
         return m
     return z3.And(z3.Or([host_formula(p, req.host) for p in entry.hosts]), m)
+
+
+def _in_re(e: z3.ExprRef) -> bool:
+    return z3.is_app_of(e, z3.Z3_OP_SEQ_IN_RE)
+
+
+def regex_normal_form(e: z3.BoolRef, negate: bool = False) -> z3.BoolRef:
+    """Equivalent formula in negation normal form where, under each And / Or, all `str.in_re`
+    atoms on the same variable are merged into one (Intersect / Union, Complement for Not).
+
+    z3 5.4 decides one membership in an intersected regex in milliseconds but takes up to
+    seconds on the same constraints stated as separate atoms.
+    """
+    if z3.is_not(e):
+        return regex_normal_form(e.arg(0), not negate)
+    if z3.is_and(e) or z3.is_or(e):
+        conj = z3.is_and(e) != negate
+        kids = [regex_normal_form(c, negate) for c in e.children()]
+        return _group(kids, conj)
+    if _in_re(e) and negate:
+        return z3.InRe(e.arg(0), z3.Complement(e.arg(1)))
+    if z3.is_true(e) or z3.is_false(e):
+        return z3.BoolVal(z3.is_true(e) != negate)
+    return z3.Not(e) if negate else e
+
+
+def _group(kids: list[z3.BoolRef], conj: bool) -> z3.BoolRef:
+    same = z3.is_and if conj else z3.is_or
+    flat: list[z3.BoolRef] = []
+    for k in kids:
+        flat.extend(k.children() if same(k) else [k])
+    by_var: dict[int, tuple[z3.ExprRef, list[z3.ReRef]]] = {}
+    rest: list[z3.BoolRef] = []
+    for k in flat:
+        if _in_re(k):
+            by_var.setdefault(k.arg(0).get_id(), (k.arg(0), []))[1].append(k.arg(1))
+        elif (z3.is_false(k) and conj) or (z3.is_true(k) and not conj):
+            return k
+        elif not (z3.is_true(k) or z3.is_false(k)):
+            rest.append(k)
+    for var, regs in by_var.values():
+        r = regs[0] if len(regs) == 1 else (z3.Intersect(*regs) if conj else z3.Union(*regs))
+        rest.append(z3.InRe(var, r))
+    if not rest:
+        return z3.BoolVal(conj)
+    if len(rest) == 1:
+        return rest[0]
+    return z3.And(rest) if conj else z3.Or(rest)

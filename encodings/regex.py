@@ -635,3 +635,24 @@ def _sample(n: Node, rng: "random.Random", budget: list[int]) -> str | None:
 def sample(pattern: str, rng: "random.Random") -> str | None:
     """A random string RE2 `pattern` fully matches (printable ASCII preferred), or None."""
     return _sample(parse(pattern), rng, [32])
+
+
+def literal_prefix(pattern: str) -> tuple[str, bool, bool]:
+    """(prefix, whole, ignore_case) over ASCII strings: every ASCII string the pattern matches
+    starts with `prefix` (compared ASCII-lower-cased when `ignore_case`); `whole` = it equals it."""
+    node = parse(pattern)
+    items = node.items if isinstance(node, Cat) else (node,)
+    out: list[str] = []
+    icase = False
+    for it in items:
+        if not isinstance(it, CharSet) or sum(min(hi, 0x7F) - lo + 1 for lo, hi in it.ranges if lo <= 0x7F) > 2:
+            return "".join(out), False, icase
+        chars = sorted({chr(c) for lo, hi in it.ranges if lo <= 0x7F for c in range(lo, min(hi, 0x7F) + 1)})
+        if len(chars) == 1:
+            out.append(chars[0])
+        elif len(chars) == 2 and chars[0].isalpha() and chars[0].lower() == chars[1]:
+            out.append(chars[1])
+            icase = True
+        else:
+            return "".join(out), False, icase
+    return "".join(out), True, icase

@@ -192,6 +192,7 @@ def test_analyze_verdicts():
         _e("api", Match(path=P("prefix", "/api"))),
         _e("health", Match(path=P("exact", "/api/health"))),
         _e("v", Match(path=P("regex", "/api/v[0-9]+/users/.*"))),
+        _e("alt", Match(path=P("regex", "(/api/a|/api/b)[0-9]*"))),
         _e("h1", Match(path=P("prefix", "/x"), headers=(H("x-a", StrMatch("exact", "1")),))),
         _e("h2", Match(path=P("prefix", "/x"), headers=(H("x-a", StrMatch("exact", "1"), invert=True),))),
         _e("h3", Match(path=P("prefix", "/x/"), headers=(H("x-a", present=True),))),
@@ -204,12 +205,15 @@ def test_analyze_verdicts():
     assert got["api"].witness == Request(path="/api")
     assert (got["health"].status, got["health"].decided_by) == ("unreachable", "precheck")
     assert [b.route_id for b in got["health"].blockers] == ["api"]
-    assert (got["v"].status, got["v"].decided_by, [b.route_id for b in got["v"].blockers]) == ("unreachable", "solver", ["api"])
+    assert (got["v"].status, got["v"].decided_by, [b.route_id for b in got["v"].blockers]) == (
+        "unreachable", "precheck", ["api"])
+    assert (got["alt"].status, got["alt"].decided_by, [b.route_id for b in got["alt"].blockers]) == (
+        "unreachable", "solver", ["api"])
     assert [b.route_id for b in got["h3"].blockers] == ["h1", "h2"]
     assert (got["self"].status, got["self"].blockers, got["self"].step) == (
         "unreachable", (), "its own conditions cannot hold together")
     assert got["bad"].status == "unknown" and "word boundary" in got["bad"].reason
-    assert got["after-bad"].status == "unknown" and "#7 bad/0" in got["after-bad"].reason
+    assert got["after-bad"].status == "unknown" and "#8 bad/0" in got["after-bad"].reason
 
 
 def test_unreachable_behind_unsupported_entry_is_still_proved():
