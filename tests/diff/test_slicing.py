@@ -100,3 +100,10 @@ def test_a_route_without_hostnames_links_every_routed_namespace(tmp_path: Path) 
     p = plan(path_side(str(old), "old"), path_side(str(new), "new"))
     # (the route's parentRef "namespace: edge" also counts it in edge: the scan over-approximates)
     assert p.subjects == {"shop", "front", "promo", "misc", "edge"}
+
+
+def test_a_changed_cluster_scoped_object_rechecks_everything(tmp_path: Path) -> None:
+    old, new = cluster(tmp_path)
+    write(new, {"cluster/ns.yaml": NAMESPACE.format(ns="unrelated") + "  labels: {team: a}\n"})
+    p = plan(path_side(str(old), "old"), path_side(str(new), "new"))
+    assert p.keys is None and p.reason.startswith("a cluster-scoped object changed")

@@ -10,8 +10,8 @@ route without host names (inheriting its listener's) is linked with every routed
 *Subjects* are every namespace a changed file declares plus every namespace that mentions one of
 them, transitively (whatever can read changed data); *context* is what the subjects mention,
 transitively (whatever they read).  The slice is the files of subjects and context plus every
-file of a cluster-scoped kind; findings are reported only for subjects (a context namespace's
-own findings may miss context of their own).  Unchanged files outside the slice are identical
+file of a cluster-scoped kind (a change to one re-checks everything); findings are reported
+only for subjects (a context namespace's own findings may miss context of their own).  Unchanged files outside the slice are identical
 on both sides and read nothing that changed, so their findings cannot change.  The match is
 textual and over-approximates references; ``--full`` checks everything.
 """
@@ -99,6 +99,8 @@ def plan(old: Side, new: Side) -> Plan:
     for _, f in files:
         for n in f.namespaces:
             by_ns[n].append(f)
+    if any(f.cluster for k, f in files if k in set(changed)):
+        return Plan(None, reason="a cluster-scoped object changed (it can affect any namespace): every file re-checked")
     touched = {n for k, f in files if k in set(changed) for n in f.namespaces}
     routed = {n for _, f in files if f.routing for n in f.namespaces}
     hostless = {n for _, f in files if f.routing and HOSTS_RE.search(f.data) is None for n in f.namespaces}
