@@ -23,8 +23,8 @@ magnitude faster on that); cores are minimised by deletion, trying single blocke
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Callable, Literal
 
 import z3
 
@@ -108,6 +108,20 @@ class _Analyzer:
             raise AssertionError(f"{how} witness {w.to_json()} for {_name(i, self.entries[i])} takes {other}")
         return w
 
+    def tidy(self, i: int, w: Request) -> Request:
+        """Replace solver-chosen values by plain defaults where the entry is still taken."""
+        e = self.entries[i]
+        edits: list[Callable[[Request], Request]] = [
+            lambda r, n=n: replace(r, headers={k: v for k, v in r.headers.items() if k != n}) for n in w.headers
+        ] + [lambda r, n=n: replace(r, query={k: v for k, v in r.query.items() if k != n}) for n in w.query]
+        edits += [lambda r: replace(r, method="GET"), lambda r: replace(r, host="example.com"),
+                  lambda r: replace(r, port=80)]
+        for edit in edits:
+            cand = edit(w)
+            if cand != w and not cand.problems() and first_match(self.table, cand) is e:
+                w = cand
+        return w
+
     def precheck(self, i: int, relevant: list[int]) -> EntryVerdict | None:
         e = self.entries[i]
         nonempty = False
@@ -149,6 +163,7 @@ class _Analyzer:
                 j, why = skipped[0]
                 return self.verdict(i, "unknown", decided_by="none",
                                     reason=f"earlier entry {_name(j, self.entries[j])} cannot be encoded: {why}")
+            witness = self.tidy(i, witness)
             return self.verdict(i, "reachable", witness=self.confirm(i, witness, "solver"),
                                 step="the solver found a request that reaches it")
         if res == z3.unsat:

@@ -1,0 +1,145 @@
+"""RE2 regex syntax tree, character sets and error types (see `regex` for the public API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_CHAR = 0x10FFFF
+Z3_MAX_CHAR = 0x2FFFF  # z3's unicode alphabet ends here
+RE2_MAX_REPEAT = 1000
+MAX_REPEAT = 256  # product of nested counts above this is UnsupportedRegex
+
+Intervals = tuple[tuple[int, int], ...]
+
+
+class RegexError(ValueError):
+    """Base for regex translation failures; `reason` is a short explanation."""
+
+    def __init__(self, reason: str, pattern: str = "") -> None:
+        super().__init__(f"{reason}: {pattern!r}" if pattern else reason)
+        self.reason = reason
+        self.pattern = pattern
+
+
+class UnsupportedRegex(RegexError):
+    """Valid RE2 that cannot be translated soundly."""
+
+
+class InvalidRegex(RegexError):
+    """Not a valid RE2 regex."""
+
+
+# ---------------------------------------------------------------- AST
+@dataclass(frozen=True)
+class CharSet:
+    ranges: Intervals
+
+
+@dataclass(frozen=True)
+class Cat:
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Alt:
+    items: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Rep:
+    item: "Node"
+    lo: int
+    hi: int | None
+
+
+@dataclass(frozen=True)
+class Anchor:
+    start: bool
+
+
+Node = CharSet | Cat | Alt | Rep | Anchor
+EPSILON = Cat(())
+
+
+# ---------------------------------------------------------------- char sets
+def normalize(ranges: list[tuple[int, int]]) -> Intervals:
+    out: list[list[int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return tuple((a, b) for a, b in out)
+
+
+def complement(ranges: Intervals) -> Intervals:
+    out, nxt = [], 0
+    for lo, hi in ranges:
+        if lo > nxt:
+            out.append((nxt, lo - 1))
+        nxt = hi + 1
+    if nxt <= MAX_CHAR:
+        out.append((nxt, MAX_CHAR))
+    return tuple(out)
+
+
+_SPECIAL_FOLD = {ord("k"): (0x212A,), ord("s"): (0x17F,), 0x212A: (ord("k"),), 0x17F: (ord("s"),)}
+
+
+def _fold_char(c: int) -> set[int]:
+    ch = chr(c)
+    out = {c}
+    for v in (ch.lower(), ch.upper()):
+        if len(v) == 1:
+            out.add(ord(v))
+    for v in list(out):
+        out.update(_SPECIAL_FOLD.get(v, ()))
+        low = chr(v).lower()
+        if len(low) == 1:
+            out.update(_SPECIAL_FOLD.get(ord(low), ()))
+            out.add(ord(low))
+            up = low.upper()
+            if len(up) == 1:
+                out.add(ord(up))
+    return out
+
+
+def fold(ranges: Intervals) -> Intervals:
+    """Close a set under simple case folding (see module docstring for its precision)."""
+    extra: list[tuple[int, int]] = list(ranges)
+    for lo, hi in ranges:
+        if hi - lo > 4096:
+            a, b = max(lo, 0), min(hi, 0x7F)
+            todo = list(range(a, b + 1)) + [c for c in (0x17F, 0x212A) if lo <= c <= hi]
+        else:
+            todo = list(range(lo, hi + 1))
+        for c in todo:
+            extra.extend((f, f) for f in _fold_char(c))
+    return normalize(extra)
+
+
+def _chars(s: str) -> Intervals:
+    return normalize([(ord(c), ord(c)) for c in s])
+
+
+DIGIT = ((0x30, 0x39),)
+WORD = normalize([(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)])
+SPACE = _chars("\t\n\f\r ")
+POSIX = {
+    "alnum": normalize([(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)]),
+    "alpha": normalize([(0x41, 0x5A), (0x61, 0x7A)]),
+    "ascii": ((0, 0x7F),),
+    "blank": _chars("\t "),
+    "cntrl": ((0, 0x1F), (0x7F, 0x7F)),
+    "digit": DIGIT,
+    "graph": ((0x21, 0x7E),),
+    "lower": ((0x61, 0x7A),),
+    "print": ((0x20, 0x7E),),
+    "punct": normalize([(0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)]),
+    "space": _chars("\t\n\v\f\r "),
+    "upper": ((0x41, 0x5A),),
+    "word": WORD,
+    "xdigit": normalize([(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)]),
+}
+PERL = {"d": DIGIT, "w": WORD, "s": SPACE}
+SIMPLE_ESC = {"a": 7, "f": 12, "t": 9, "n": 10, "r": 13, "v": 11}
