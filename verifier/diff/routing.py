@@ -210,7 +210,12 @@ def diff_tables(old: dict[str, list[list[Route]]], new: dict[str, list[list[Rout
     for key in sorted(set(old) | set(new)):
         ov, nv = old.get(key) or [[]], new.get(key) or [[]]
         limits["host"] = (hosts or {}).get(key)
-        delta = compare(key, ov[0], nv[0], **limits)
+        try:
+            delta = compare(key, ov[0], nv[0], **limits)
+        except Exception as exc:  # an encoding bug must not hide the other entry points
+            out.append(RoutingDelta(key, "unknown", "not decided", ov[0], nv[0],
+                                    reason=f"internal error ({type(exc).__name__}: {exc})"))
+            continue
         if delta.status == "equivalent" and (len(ov) > 1 or len(nv) > 1):
             for a, b in _pairs(ov, nv)[1:] if _pairs(ov, nv)[0] == (ov[0], nv[0]) else _pairs(ov, nv):
                 if compare(key, a, b, **limits).status != "equivalent":
