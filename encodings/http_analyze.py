@@ -71,19 +71,26 @@ def _safe_matches(e: Entry, r: Request) -> bool | None:
         return None
 
 
+def _safe_first(table: MatchTable, r: Request) -> Entry | None:
+    try:
+        return first_match(table, r)
+    except (UnsupportedMatch, RegexError):
+        return None
+
+
 class _Analyzer:
     def __init__(self, table: MatchTable, timeout_ms: int, rlimit: int, precheck: bool) -> None:
         self.table = table
         self.entries = table.entries
         self.timeout_ms, self.rlimit, self.use_precheck = timeout_ms, rlimit, precheck
-        self.req = SymbolicRequest.from_table(table)
-        self.formulas: list[z3.BoolRef | str] = []
+        probe = SymbolicRequest.from_table(table, single_values=True)
+        self.errors: list[str | None] = []  # why an entry cannot be encoded
         for e in self.entries:
             try:
-                self.formulas.append(entry_formula(e, self.req))
+                entry_formula(e, probe)
+                self.errors.append(None)
             except (UnsupportedMatch, RegexError) as exc:
-                self.formulas.append(f"{type(exc).__name__}: {exc}")
-        self._domain: list[z3.BoolRef] | None = None
+                self.errors.append(f"{type(exc).__name__}: {exc}")
 
     def verdict(self, i: int, status: Status, **kw: object) -> EntryVerdict:
         e = self.entries[i]
@@ -91,15 +98,14 @@ class _Analyzer:
 
     def run(self, i: int) -> EntryVerdict:
         e = self.entries[i]
-        own = self.formulas[i]
-        if isinstance(own, str):
-            return self.verdict(i, "unknown", reason=own, decided_by="none")
+        if self.errors[i] is not None:
+            return self.verdict(i, "unknown", reason=self.errors[i], decided_by="none")
         relevant = [j for j in range(i) if not disjoint(self.entries[j], e)]
         if self.use_precheck:
             v = self.precheck(i, relevant)
             if v is not None:
                 return v
-        return self.solve(i, own, relevant)
+        return self.solve(i, relevant)
 
     def confirm(self, i: int, w: Request, how: str) -> Request:
         got = first_match(self.table, w)
@@ -118,12 +124,15 @@ class _Analyzer:
                   lambda r: replace(r, port=80)]
         for edit in edits:
             cand = edit(w)
-            if cand != w and not cand.problems() and first_match(self.table, cand) is e:
+            if cand != w and not cand.problems() and _safe_first(self.table, cand) is e:
                 w = cand
         return w
 
     def precheck(self, i: int, relevant: list[int]) -> EntryVerdict | None:
         e = self.entries[i]
+        if disjoint(e, e):
+            return self.verdict(i, "unreachable", decided_by="precheck",
+                                step="its own conditions cannot hold together (literal values conflict)")
         nonempty = False
         earlier = [self.entries[j] for j in relevant]
         for c in itertools.chain(candidates(e), search(e, earlier, seed=i)):
@@ -142,55 +151,75 @@ class _Analyzer:
                                         step=f"every request it matches is taken by {_name(j, self.entries[j])}")
         return None
 
-    def check(self, own: z3.BoolRef, blockers: list[int]) -> tuple[z3.CheckSatResult, z3.Solver]:
+    def query(self, i: int, encoded: list[int]) -> "_Query":
+        """Symbolic request sized for entry i against `encoded`: a header gets one value slot
+        per matcher that may need a witness value (i's plain string matchers, the blockers'
+        inverted ones), since a header may be sent several times."""
+        slots: dict[str, int] = {}
+        for j in [i] + encoded:
+            for h in self.entries[j].match.headers:
+                if h.match is not None and h.invert == (j != i):
+                    slots[h.name] = slots.get(h.name, 0) + 1
+        sub = MatchTable(tuple(self.entries[j] for j in [i] + encoded))
+        req = SymbolicRequest.from_table(sub)
+        req = SymbolicRequest(req.headers, req.query, header_slots=slots)
+        return _Query(req, {j: entry_formula(self.entries[j], req) for j in [i] + encoded}, req.domain(), i)
+
+    def check(self, q: "_Query", blockers: list[int]) -> tuple[z3.CheckSatResult, z3.Solver]:
         """Fresh solver: domain ∧ own ∧ no blocker matches, in regex normal form."""
-        if self._domain is None:
-            self._domain = self.req.domain()
         s = z3.Solver()
         s.set("timeout", self.timeout_ms)
         s.set("rlimit", self.rlimit)
-        negs = [z3.Not(self.formulas[j]) for j in blockers]  # type: ignore[arg-type]
-        s.add(regex_normal_form(z3.And(self._domain + [own] + negs)))
+        negs = [z3.Not(q.formulas[j]) for j in blockers]
+        s.add(regex_normal_form(z3.And(q.domain + [q.formulas[q.own]] + negs)))
         return s.check(), s
 
-    def solve(self, i: int, own: z3.BoolRef, relevant: list[int]) -> EntryVerdict:
-        encoded = [j for j in relevant if not isinstance(self.formulas[j], str)]
-        skipped = [(j, self.formulas[j]) for j in relevant if isinstance(self.formulas[j], str)]
-        res, s = self.check(own, encoded)
+    def solve(self, i: int, relevant: list[int]) -> EntryVerdict:
+        encoded = [j for j in relevant if self.errors[j] is None]
+        skipped = [(j, self.errors[j]) for j in relevant if self.errors[j] is not None]
+        q = self.query(i, encoded)
+        res, s = self.check(q, encoded)
         if res == z3.sat:
-            witness = self.req.witness(s.model())
             if skipped:
                 j, why = skipped[0]
                 return self.verdict(i, "unknown", decided_by="none",
                                     reason=f"earlier entry {_name(j, self.entries[j])} cannot be encoded: {why}")
-            witness = self.tidy(i, witness)
+            witness = self.tidy(i, q.req.witness(s.model()))
             return self.verdict(i, "reachable", witness=self.confirm(i, witness, "solver"),
                                 step="the solver found a request that reaches it")
         if res == z3.unsat:
-            core = self.core(own, encoded)
+            core = self.core(q, encoded)
             blockers = tuple(_blocker(j, self.entries[j]) for j in core)
             step = ("its own conditions cannot hold together" if not blockers else
                     "every request it matches is taken by " + ", ".join(_name(j, self.entries[j]) for j in core))
             return self.verdict(i, "unreachable", blockers=blockers, step=step)
         return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {s.reason_unknown()}")
 
-    def core(self, own: z3.BoolRef, encoded: list[int]) -> list[int]:
-        """A minimal subset of `encoded` whose negations contradict `own` (deletion-based;
+    def core(self, q: "_Query", encoded: list[int]) -> list[int]:
+        """A minimal subset of `encoded` whose negations contradict entry `q.own` (deletion-based;
         a check that does not answer unsat keeps the entry, so the result is always a core)."""
-        if self.check(own, [])[0] == z3.unsat:
+        if self.check(q, [])[0] == z3.unsat:
             return []
         for j in encoded:  # the common case: one earlier entry covers it
-            if self.check(own, [j])[0] == z3.unsat:
+            if self.check(q, [j])[0] == z3.unsat:
                 return [j]
         keep = sorted(encoded)
         k = 0
         while k < len(keep):
             trial = keep[:k] + keep[k + 1 :]
-            if self.check(own, trial)[0] == z3.unsat:
+            if self.check(q, trial)[0] == z3.unsat:
                 keep = trial
             else:
                 k += 1
         return keep
+
+
+@dataclass(frozen=True)
+class _Query:
+    req: SymbolicRequest
+    formulas: dict[int, z3.BoolRef]
+    domain: list[z3.BoolRef]
+    own: int
 
 
 def analyze(table: MatchTable, *, timeout_ms: int = 2000, rlimit: int = 20_000_000,

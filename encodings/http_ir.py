@@ -8,7 +8,9 @@ A `MatchTable` is an ordered tuple of `Entry(route_id, clause_id, match, hosts)`
   `regex` (RE2 full match; ignore_case has no effect), `path_separated_prefix` (Envoy: path
   equals value or continues with `/`), `segment_prefix` (Gateway API PathPrefix / Ingress
   Prefix: trailing `/` of the value ignored, `/` matches all, then as path_separated_prefix).
-* `headers: tuple[HeaderMatch, ...]` — Envoy's `HeaderMatcher` semantics, see `HeaderMatch`.
+* `headers: tuple[HeaderMatch, ...]` — Envoy's `HeaderMatcher` semantics, see `HeaderMatch`;
+  a header sent several times holds for a string matcher when ANY of its values matches
+  (then `invert` applies) — observed on Envoy 1.40 (SEMANTICS §5.2(b) says comma-joined).
 * `query: tuple[QueryMatch, ...]` — key present (case-sensitive key) and, if `match` is set,
   its first value matches.
 * `method`, `authority: StrMatch | None`; `port: int | None` (listener port);
@@ -152,13 +154,14 @@ class MatchTable:
 
 @dataclass(frozen=True)
 class Request:
-    """A concrete request (witness). `headers` keys are lower-case."""
+    """A concrete request (witness). `headers` keys are lower-case; a tuple value is a header
+    sent several times (one line per value, in order)."""
 
     host: str = "example.com"
     port: int = 80
     method: str = "GET"
     path: str = "/"
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
 
     def target(self) -> str:
@@ -169,7 +172,12 @@ class Request:
 
     def to_json(self) -> dict[str, Any]:
         return {"host": self.host, "port": self.port, "method": self.method, "path": self.path,
-                "headers": dict(self.headers), "query": dict(self.query)}
+                "headers": {k: v if isinstance(v, str) else list(v) for k, v in self.headers.items()},
+                "query": dict(self.query)}
+
+    def header_lines(self) -> list[tuple[str, str]]:
+        """(name, value) per header line, repeated headers expanded in order."""
+        return [(k, x) for k, v in self.headers.items() for x in ((v,) if isinstance(v, str) else v)]
 
     def problems(self) -> list[str]:
         """Why this request is outside the request model (empty when it is valid)."""
@@ -182,7 +190,8 @@ class Request:
             out.append(f"method {self.method!r}")
         out += [f"query key {k!r}" for k in self.query if not QUERY_KEY_RE.fullmatch(k)]
         out += [f"query value {v!r}" for v in self.query.values() if not QUERY_VALUE_RE.fullmatch(v)]
-        out += [f"header {k!r}" for k, v in self.headers.items() if k != k.lower() or not HEADER_VALUE_RE.fullmatch(v)]
+        out += [f"header {k!r}" for k, v in self.header_lines() if k != k.lower() or not HEADER_VALUE_RE.fullmatch(v)]
+        out += [f"header {k!r} without values" for k, v in self.headers.items() if v == ()]
         return out
 
 
@@ -229,20 +238,25 @@ def path_matches(m: PathMatch, path: str) -> bool:
             or str_matches(StrMatch("prefix", v + "/", m.ignore_case), path))
 
 
-def header_value(name: str, request: Request) -> str | None:
+def header_value(name: str, request: Request) -> tuple[str, ...] | None:
     if name in MANAGED_HEADERS or name.startswith("x-envoy-"):
         raise UnsupportedMatch(f"header {name!r} is set or consumed by the proxy")
     if name in PSEUDO:
-        return str(getattr(request, PSEUDO[name]))
+        return (str(getattr(request, PSEUDO[name])),)
     if name.startswith(":"):
         raise UnsupportedMatch(f"pseudo-header {name!r}")
-    return request.headers.get(name)
+    v = request.headers.get(name)
+    return None if v is None else ((v,) if isinstance(v, str) else tuple(v))
 
 
-def header_matches(h: HeaderMatch, value: str | None) -> bool:
-    if value is None and not h.treat_missing_as_empty:
+def header_matches(h: HeaderMatch, values: tuple[str, ...] | None) -> bool:
+    """`values`: the header's values in order (None = absent)."""
+    if values is None and not h.treat_missing_as_empty:
         return h.present is not None and h.present == h.invert
-    result = h.present if h.present is not None else str_matches(h.match, value or "")  # type: ignore[arg-type]
+    if h.present is not None:
+        result = h.present
+    else:
+        result = any(str_matches(h.match, v) for v in (values or ("",)))  # type: ignore[arg-type]
     return result != h.invert
 
 

@@ -1,7 +1,7 @@
 """Exact pre-checks on the match IR that decide the plain cases without Z3.
 
-* `disjoint(a, b)` — True only when no request can match both entries (literal paths, or
-  the literal prefixes of path regexes, that are not prefixes of each other, different exact header/method values, a header required
+* `disjoint(a, b)` — (`disjoint(a, a)`: the entry matches nothing) True only when no request can match both entries (literal paths, or
+  the literal prefixes of path regexes, that are not prefixes of each other, different exact query/method values, a header required
   absent by one and present by the other, different ports, disjoint exact hosts). Used to
   drop earlier entries that cannot matter; never claims disjointness it cannot prove.
 * `covers(j, i)` — True only when every request matching entry `i` also matches entry `j`
@@ -61,21 +61,13 @@ def _requires_absent(h: HeaderMatch) -> bool:
     return h.present is not None and not h.treat_missing_as_empty and h.present == h.invert
 
 
-def _exact_value(h: HeaderMatch) -> str | None:
-    if h.match is not None and h.match.kind == "exact" and not h.match.ignore_case and not h.invert:
-        return h.match.value
-    return None
-
-
 def _headers_disjoint(a: Match, b: Match) -> bool:
+    """One side needs the header absent, the other present. (Two different exact values do
+    not conflict: a header may be sent several times and each matcher needs one value.)"""
     for ha in a.headers:
         for hb in b.headers:
-            if ha.name != hb.name:
-                continue
-            if (_requires_absent(ha) and _requires_present(hb)) or (_requires_absent(hb) and _requires_present(ha)):
-                return True
-            va, vb = _exact_value(ha), _exact_value(hb)
-            if va is not None and vb is not None and va != vb:
+            if ha.name == hb.name and ((_requires_absent(ha) and _requires_present(hb))
+                                       or (_requires_absent(hb) and _requires_present(ha))):
                 return True
     return False
 
@@ -115,6 +107,11 @@ def disjoint(a: Entry, b: Entry) -> bool:
     xa, xb = _exact_str(ma.method), _exact_str(mb.method)
     if xa is not None and xb is not None and xa != xb:
         return True
+    for qa in ma.query:
+        for qb in mb.query:
+            xa, xb = _exact_str(qa.match), _exact_str(qb.match)
+            if qa.name == qb.name and xa is not None and xb is not None and xa != xb:
+                return True
     return _headers_disjoint(ma, mb) or _hosts_disjoint(a.hosts, b.hosts)
 
 

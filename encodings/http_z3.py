@@ -1,9 +1,13 @@
 """Symbolic HTTP request and the Z3 encoding of the match IR (`http_ir`).
 
-`SymbolicRequest(header_names, query_keys, tag)` holds Z3 terms: `path`, `host` (Host
-header, case kept, optional `:port`), `method`, `port` (Int, listener port) and, for each
-header name / query key the table mentions, `headers[name]` / `query[key]` =
-`Field(present: Bool, value: String)`. `domain()` restricts every term to the request
+`SymbolicRequest(header_names, query_keys, tag, header_slots)` holds Z3 terms: `path`,
+`host` (Host header, case kept, optional `:port`), `method`, `port` (Int, listener port);
+for each query key the table mentions `query[key] = Field(present: Bool, value: String)`;
+for each header name `headers[name]` = a tuple of `Field` slots, one per value the header
+may be sent with (slot k present implies slot k-1 present; slot 0 present = the header is
+present). `from_table` gives a header as many slots as the table has string matchers on
+it (at least 1): each matcher needs at most one witness value, so no request with more
+values reaches anything fewer values cannot. `domain()` restricts every term to the request
 model documented in `http_ir` (an absent field has value ""). `witness(model)` turns a Z3
 model into a concrete `Request`. `match_formula(match, req)` / `entry_formula(entry, req)`
 are exact for every IR kind; case-insensitive comparisons are per-character class regexes
@@ -19,7 +23,7 @@ import z3
 
 from .http_ir import (
     MANAGED_HEADERS, METHODS, PSEUDO, Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, Request,
-    StrMatch, UnsupportedMatch, segment_value,
+    StrMatch, UnsupportedMatch, segment_value, str_matches,
 )
 from .regex import Z3_MAX_CHAR, charset_z3, string_value, sval, to_z3
 
@@ -60,20 +64,29 @@ class Field:
 
 
 class SymbolicRequest:
-    def __init__(self, header_names: Iterable[str] = (), query_keys: Iterable[str] = (), tag: str = "req") -> None:
+    def __init__(self, header_names: Iterable[str] = (), query_keys: Iterable[str] = (), tag: str = "req",
+                 header_slots: dict[str, int] | None = None) -> None:
         self.path = z3.String(f"{tag}.path")
         self.host = z3.String(f"{tag}.host")
         self.method = z3.String(f"{tag}.method")
         self.port = z3.Int(f"{tag}.port")
         names = sorted({n.lower() for n in header_names} - set(PSEUDO))
-        self.headers = {n: Field(z3.Bool(f"{tag}.h.{n}?"), z3.String(f"{tag}.h.{n}")) for n in names}
+        slots = header_slots or {}
+        self.headers = {
+            n: tuple(Field(z3.Bool(f"{tag}.h.{n}.{k}?"), z3.String(f"{tag}.h.{n}.{k}"))
+                     for k in range(max(1, slots.get(n, 1))))
+            for n in names
+        }
         self.query = {k: Field(z3.Bool(f"{tag}.q.{k}?"), z3.String(f"{tag}.q.{k}")) for k in sorted(set(query_keys))}
 
     @classmethod
-    def from_table(cls, table: MatchTable, tag: str = "req") -> "SymbolicRequest":
-        headers = {h.name for e in table.entries for h in e.match.headers}
+    def from_table(cls, table: MatchTable, tag: str = "req", single_values: bool = False) -> "SymbolicRequest":
+        headers = [h for e in table.entries for h in e.match.headers]
         query = {q.name for e in table.entries for q in e.match.query}
-        return cls(headers, query, tag)
+        slots: dict[str, int] = {}
+        for h in headers:
+            slots[h.name] = slots.get(h.name, 0) + (h.match is not None)
+        return cls({h.name for h in headers}, query, tag, None if single_values else slots)
 
     def domain(self) -> list[z3.BoolRef]:
         out = [
@@ -83,17 +96,20 @@ class SymbolicRequest:
             self.port >= 1,
             self.port <= 65535,
         ]
-        for f in self.headers.values():
-            out.append(_ite(f.present, z3.InRe(f.value, HEADER_VALUE_RE), z3.InRe(f.value, EMPTY)))
+        for fields in self.headers.values():
+            for k, f in enumerate(fields):
+                out.append(_ite(f.present, z3.InRe(f.value, HEADER_VALUE_RE), z3.InRe(f.value, EMPTY)))
+                if k:
+                    out.append(z3.Implies(f.present, fields[k - 1].present))
         for f in self.query.values():
             out.append(_ite(f.present, z3.InRe(f.value, z3.Star(QVAL_CHAR)), z3.InRe(f.value, EMPTY)))
         return out
 
-    def header(self, name: str) -> Field:
+    def header(self, name: str) -> tuple[Field, ...]:
         if name in MANAGED_HEADERS or name.startswith("x-envoy-"):
             raise UnsupportedMatch(f"header {name!r} is set or consumed by the proxy")
         if name in PSEUDO:
-            return Field(z3.BoolVal(True), getattr(self, PSEUDO[name]))
+            return (Field(z3.BoolVal(True), getattr(self, PSEUDO[name])),)
         if name.startswith(":"):
             raise UnsupportedMatch(f"pseudo-header {name!r}")
         return self.headers[name]
@@ -102,7 +118,11 @@ class SymbolicRequest:
         def s(t: z3.SeqRef) -> str:
             return string_value(model.eval(t, model_completion=True))
 
-        headers = {n: s(f.value) for n, f in self.headers.items() if z3.is_true(model.eval(f.present, True))}
+        headers: dict[str, str | tuple[str, ...]] = {}
+        for n, fields in self.headers.items():
+            values = tuple(s(f.value) for f in fields if z3.is_true(model.eval(f.present, True)))
+            if values:
+                headers[n] = values[0] if len(values) == 1 else values
         query = {k: s(f.value) for k, f in self.query.items() if z3.is_true(model.eval(f.present, True))}
         return Request(host=s(self.host), port=model.eval(self.port, True).as_long(), method=s(self.method),
                        path=s(self.path), headers=headers, query=query)
@@ -151,15 +171,15 @@ def path_formula(m: PathMatch, x: z3.SeqRef) -> z3.BoolRef:
 
 
 def header_formula(h: HeaderMatch, req: SymbolicRequest) -> z3.BoolRef:
-    f = req.header(h.name)
+    slots = req.header(h.name)
     if h.present is not None:
-        body: z3.BoolRef = z3.BoolVal(h.present)
+        result: z3.BoolRef = z3.BoolVal(h.present != h.invert)
+        absent = (h.present != h.invert) if h.treat_missing_as_empty else (h.present == h.invert)
     else:
-        body = str_formula(h.match, f.value)  # type: ignore[arg-type]
-    result = z3.Not(body) if h.invert else body
-    if h.treat_missing_as_empty:  # absent field already has value ""
-        return z3.simplify(result) if h.present is not None else result
-    return _ite(f.present, result, z3.BoolVal(h.present is not None and h.present == h.invert))
+        any_value = z3.Or([z3.And(f.present, str_formula(h.match, f.value)) for f in slots])  # type: ignore[arg-type]
+        result = z3.Not(any_value) if h.invert else any_value
+        absent = h.treat_missing_as_empty and (str_matches(h.match, "") != h.invert)  # type: ignore[arg-type]
+    return _ite(slots[0].present, result, z3.BoolVal(absent))
 
 
 def match_formula(match: Match, req: SymbolicRequest) -> z3.BoolRef:

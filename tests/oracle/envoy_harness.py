@@ -154,7 +154,7 @@ class EnvoyOracle:
             time.sleep(0.005)
         raise TimeoutError("envoy did not apply the route configuration")
 
-    def route(self, host: str, method: str, target: str, headers: dict[str, str]) -> str:
+    def route(self, host: str, method: str, target: str, headers: list[tuple[str, str]]) -> str:
         """Send one request; returns the name of the route Envoy picked, or "" for no route (404)."""
         for attempt in range(2):
             if self.conn is None:
@@ -162,7 +162,7 @@ class EnvoyOracle:
             try:
                 self.conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
                 self.conn.putheader("Host", host)
-                for k, v in headers.items():
+                for k, v in headers:  # one line per (name, value); repeated names allowed
                     self.conn.putheader(k, v.encode("utf-8"))
                 if method in ("POST", "PUT", "PATCH"):
                     self.conn.putheader("Content-Length", "0")

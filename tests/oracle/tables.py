@@ -153,7 +153,10 @@ def samples(table: MatchTable, limit: int = 40) -> list[Request]:
     rng = random.Random(repr(table))
     out = []
     for _ in range(limit):
-        headers = {n: rng.choice(value_list) for n in HEADER_NAMES if rng.random() < 0.6}
+        headers: dict[str, str | tuple[str, ...]] = {
+            n: rng.choice(value_list) if rng.random() < 0.8 else (rng.choice(value_list), rng.choice(value_list))
+            for n in HEADER_NAMES if rng.random() < 0.6
+        }
         query = {n: rng.choice(value_list) for n in QUERY_NAMES if rng.random() < 0.4}
         out.append(Request(host="t", method=rng.choice(["GET", "POST", "PUT"]), path=rng.choice(path_list),
                            headers=headers, query=query))

@@ -30,7 +30,7 @@ def _name(entry: object) -> str:
 
 
 def _send(envoy: object, host: str, r: Request) -> str:
-    return envoy.route(host, r.method, r.target(), r.headers)  # type: ignore[attr-defined]
+    return envoy.route(host, r.method, r.target(), r.header_lines())  # type: ignore[attr-defined]
 
 
 def test_envoy_agrees_with_analyze(envoy):
@@ -51,6 +51,8 @@ def test_envoy_agrees_with_analyze(envoy):
         for v in verdicts:
             stats[v.status] += 1
             stats[v.decided_by] += 1
+            if v.status == "unknown":
+                stats["unknown: " + v.reason[:80]] += 1
             if v.status == "reachable":
                 got = _send(envoy, host, v.witness)
                 stats["requests"] += 1
