@@ -28,7 +28,7 @@ from typing import Callable, Literal
 
 import z3
 
-from .http_ir import Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_match
+from .http_ir import METHODS, Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_match
 from .http_precheck import candidates, covers, disjoint, search
 from .http_z3 import SymbolicRequest, entry_formula, regex_normal_form
 from .regex import RegexError
@@ -120,6 +120,8 @@ class _Analyzer:
         edits: list[Callable[[Request], Request]] = [
             lambda r, n=n: replace(r, headers={k: v for k, v in r.headers.items() if k != n}) for n in w.headers
         ] + [lambda r, n=n: replace(r, query={k: v for k, v in r.query.items() if k != n}) for n in w.query]
+        if w.method not in METHODS:  # prefer a method HTTP/1 clients can send
+            edits += [lambda r, m=m: replace(r, method=m) if r.method not in METHODS else r for m in METHODS]
         edits += [lambda r: replace(r, method="GET"), lambda r: replace(r, host="example.com"),
                   lambda r: replace(r, port=80)]
         for edit in edits:
@@ -166,13 +168,19 @@ class _Analyzer:
         return _Query(req, {j: entry_formula(self.entries[j], req) for j in [i] + encoded}, req.domain(), i)
 
     def check(self, q: "_Query", blockers: list[int]) -> tuple[z3.CheckSatResult, z3.Solver]:
-        """Fresh solver: domain ∧ own ∧ no blocker matches, in regex normal form."""
-        s = z3.Solver()
-        s.set("timeout", self.timeout_ms)
-        s.set("rlimit", self.rlimit)
-        negs = [z3.Not(q.formulas[j]) for j in blockers]
-        s.add(regex_normal_form(z3.And(q.domain + [q.formulas[q.own]] + negs)))
-        return s.check(), s
+        """domain ∧ own ∧ no blocker matches, each attempt on a fresh solver with half the budget:
+        first in regex normal form (fast for regex-heavy queries), then as written (fast when
+        the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
+        query = z3.And(q.domain + [q.formulas[q.own]] + [z3.Not(q.formulas[j]) for j in blockers])
+        for form in (regex_normal_form(query), query):
+            s = z3.Solver()
+            s.set("timeout", max(1, self.timeout_ms // 2))
+            s.set("rlimit", max(1, self.rlimit // 2))
+            s.add(form)
+            res = s.check()
+            if res != z3.unknown:
+                break
+        return res, s
 
     def solve(self, i: int, relevant: list[int]) -> EntryVerdict:
         encoded = [j for j in relevant if self.errors[j] is None]

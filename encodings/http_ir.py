@@ -25,7 +25,8 @@ path `/` + printable ASCII without `#` `?`; query keys printable ASCII without `
 values without `# &`, matched raw (Envoy does not percent-decode for matching); header
 values are tab, space, printable ASCII or non-ASCII, without leading/trailing blanks
 (Envoy trims them); header names lower-case; `host` is the Host header (case kept,
-optional `:port`); methods are the common HTTP/1 methods in `METHODS`.
+optional `:port`); the method is any token except CONNECT (HTTP/2 allows any token; Envoy's
+HTTP/1 codec only the `METHODS` list, which witnesses prefer).
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ from .regex import UnsupportedRegex, to_python
 
 StrKind = Literal["exact", "prefix", "suffix", "contains", "regex", "present"]
 PathKind = Literal["exact", "prefix", "regex", "segment_prefix", "path_separated_prefix"]
-METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH")
+# methods Envoy 1.40's HTTP/1 codec accepts (CONNECT aside), probed; HTTP/2 accepts any token
+METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "COPY", "LOCK", "MKCOL", "MOVE",
+           "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND", "ACL", "REPORT", "MKACTIVITY",
+           "CHECKOUT", "MERGE", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PURGE", "MKCALENDAR", "LINK", "UNLINK", "SOURCE")
+TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 PATH_RE = re.compile(r"/[\x21\x22\x24-\x3e\x40-\x7e]*")
 QUERY_KEY_RE = re.compile(r"[\x21\x22\x24\x25\x27-\x3c\x3e-\x7e]+")
 QUERY_VALUE_RE = re.compile(r"[\x21\x22\x24\x25\x27-\x7e]*")
@@ -186,7 +191,7 @@ class Request:
             out.append(f"path {self.path!r}")
         if not HOST_RE.fullmatch(self.host):
             out.append(f"host {self.host!r}")
-        if self.method not in METHODS:
+        if not TOKEN_RE.fullmatch(self.method) or self.method == "CONNECT":
             out.append(f"method {self.method!r}")
         out += [f"query key {k!r}" for k in self.query if not QUERY_KEY_RE.fullmatch(k)]
         out += [f"query value {v!r}" for v in self.query.values() if not QUERY_VALUE_RE.fullmatch(v)]

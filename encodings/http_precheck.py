@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from .http_ir import (
-    METHODS, Entry, HeaderMatch, HostPattern, Match, PathMatch, Request, StrMatch, ascii_lower, segment_value,
+    METHODS, TOKEN_RE, Entry, HeaderMatch, HostPattern, Match, PathMatch, Request, StrMatch, ascii_lower, segment_value,
 )
 from .regex import RegexError, literal_prefix, sample
 
@@ -205,7 +205,7 @@ def candidates(entry: Entry, limit: int = 24) -> Iterator[Request]:
     if m.unsupported:
         return
     hosts = _str_options(m.authority, "") if m.authority is not None else _host_options(entry.hosts)
-    methods = [x for x in (_str_options(m.method, "GET") if m.method else ["GET"]) if x in METHODS]
+    methods = [x for x in (_str_options(m.method, "GET") if m.method else ["GET"]) if TOKEN_RE.fullmatch(x)]
     if m.method is not None and m.method.kind == "regex":
         methods = list(METHODS)
     hdr_names = [h.name for h in m.headers]
@@ -243,7 +243,8 @@ def _pools(entries: list[Entry], rng: random.Random) -> dict[str, list]:
             else:
                 v = segment_value(m.path.value) if m.path.kind == "segment_prefix" else m.path.value
                 pools["path"] += [v, v + "/", v + "x", v + "/x", ascii_lower(v), v.upper()]
-        pools["method"] += [x for x in _str_pool(m.method, rng) if x in METHODS]
+        pools["method"] += [x for x in _str_pool(m.method, rng)  # HTTP/1 methods, or the literal itself
+                            if x in METHODS or (TOKEN_RE.fullmatch(x) and m.method and x == m.method.value)]
         pools["host"] += _str_pool(m.authority, rng)
         for h in m.headers:
             pools.setdefault("h:" + h.name, [None, "", "1"]).extend(_str_pool(h.match, rng))

@@ -22,7 +22,7 @@ from typing import Iterable
 import z3
 
 from .http_ir import (
-    MANAGED_HEADERS, METHODS, PSEUDO, Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, Request,
+    MANAGED_HEADERS, PSEUDO, Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, Request,
     StrMatch, UnsupportedMatch, segment_value, str_matches,
 )
 from .regex import Z3_MAX_CHAR, charset_z3, string_value, sval, to_z3
@@ -35,6 +35,9 @@ QKEY_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x25), (0x27, 0x3C), (0x3E, 0x7E)))
 QVAL_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x25), (0x27, 0x7E)))
 HV_EDGE = charset_z3(((0x21, 0x7E), (0x80, Z3_MAX_CHAR)))
 HV_MID = charset_z3(((0x09, 0x09), (0x20, 0x7E), (0x80, Z3_MAX_CHAR)))
+TCHAR = charset_z3(((0x21, 0x21), (0x23, 0x27), (0x2A, 0x2B), (0x2D, 0x2E), (0x30, 0x39), (0x41, 0x5A),
+                    (0x5E, 0x7A), (0x7C, 0x7C), (0x7E, 0x7E)))
+METHOD_RE = z3.Intersect(z3.Plus(TCHAR), z3.Complement(z3.Re("CONNECT")))
 HOST_CHAR = charset_z3(((0x2D, 0x2E), (0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)))
 LABEL_CHAR = charset_z3(((0x2D, 0x2D), (0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)))
 DIGIT = z3.Range("0", "9")
@@ -92,7 +95,7 @@ class SymbolicRequest:
         out = [
             z3.InRe(self.path, PATH_RE),
             z3.InRe(self.host, HOST_RE),
-            z3.InRe(self.method, z3.Union([z3.Re(sval(m)) for m in METHODS])),
+            z3.InRe(self.method, METHOD_RE),
             self.port >= 1,
             self.port <= 65535,
         ]
