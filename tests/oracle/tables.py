@@ -1,9 +1,9 @@
 """Hypothesis strategies for random route tables in the match IR, and their Envoy rendering.
 
 `tables(envoy=True)` draws tables Envoy can express (prefix / path / safe_regex /
-path_separated_prefix with case_sensitive, header string / present / inverted matchers,
-query parameter matchers, `:method`). `envoy=False` adds the IR-only kinds (Gateway API /
-Ingress segment prefixes, host patterns). `render_vhost` turns a table into one Envoy
+path_separated_prefix with case_sensitive, Gateway API segment prefixes rendered the way
+Istio renders them, header string / present / inverted matchers, query parameter matchers,
+`:method`). `envoy=False` adds host patterns. `render_vhost` turns a table into one Envoy
 virtual host whose routes answer with their own name.
 """
 
@@ -33,7 +33,7 @@ def literal_paths(draw: st.DrawFn) -> str:
 
 @st.composite
 def path_matches(draw: st.DrawFn, envoy: bool) -> PathMatch | None:
-    kinds = ["prefix", "exact", "regex", "path_separated_prefix", "none"] + ([] if envoy else ["segment_prefix"])
+    kinds = ["prefix", "exact", "regex", "path_separated_prefix", "segment_prefix", "none"]
     kind = draw(st.sampled_from(kinds))
     if kind == "none":
         return None
@@ -112,9 +112,14 @@ def render_route(e: Entry) -> dict[str, Any]:
     m = e.match
     match: dict[str, Any] = {"prefix": "/"}
     if m.path is not None:
+        kind, value = m.path.kind, m.path.value
+        if kind == "segment_prefix":  # as Istio renders Gateway API PathPrefix (SEMANTICS §4.2)
+            value = value.rstrip("/")
+            kind = "path_separated_prefix" if value else "prefix"
+            value = value or "/"
         key = {"exact": "path", "prefix": "prefix", "regex": "safe_regex",
-               "path_separated_prefix": "path_separated_prefix"}[m.path.kind]
-        match = {key: {"regex": m.path.value} if key == "safe_regex" else m.path.value}
+               "path_separated_prefix": "path_separated_prefix"}[kind]
+        match = {key: {"regex": value} if key == "safe_regex" else value}
         if m.path.ignore_case:
             match["case_sensitive"] = False
     headers = [_header(h) for h in m.headers]
