@@ -57,6 +57,7 @@ class Obligation:
     messages: dict[str, Message] = field(default_factory=dict)
     decision: Decision | None = None
     preamble: list[Step] = field(default_factory=list)
+    proof_caveat: str | None = None
 
     def fact(self, expr: z3.BoolRef | bool, *, at: Where, says: str) -> None:
         """Add a configuration fact with its location and one-sentence meaning."""
@@ -88,6 +89,11 @@ class Obligation:
     def decide(self, verdict: Verdict, claim: str, *, witness: Any = None) -> None:
         """Record a verdict reached by an exact pre-check (or ``unknown`` with its reason)."""
         self.decision = Decision(verdict, claim, witness)
+
+    def only_refute(self, reason: str) -> None:
+        """A violation found here stands, but a proof would not: it would rest on something the
+        manifests do not show (``reason``), so ``proved`` becomes ``unknown``."""
+        self.proof_caveat = reason
 
     def unknown(self, reason: str) -> None:
         """This obligation cannot be decided soundly: the verdict is ``unknown`` with ``reason``."""

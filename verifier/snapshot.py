@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model import KIND_MODELS, Resource, group_of
+from cnverify.opaque import Opaque, opaque_of
 from cnverify.source import Path, format_path, paused_gc
 
 T = TypeVar("T", bound=Resource)
@@ -19,9 +20,15 @@ MAX_ERRORS_PER_OBJECT = 5
 class Snapshot:
     """Typed resources by model class, namespace and name; records which kinds were read."""
 
-    def __init__(self, resources: Iterable[Resource], unknown_kinds: Counter[str] | None = None) -> None:
+    def __init__(self, resources: Iterable[Resource], unknown_kinds: Counter[str] | None = None,
+                 opaque: Iterable[Opaque] = ()) -> None:
         self.resources: list[Resource] = list(resources)
         self.unknown_kinds: Counter[str] = unknown_kinds or Counter()
+        self.opaque: list[Opaque] = list(opaque)
+        self._creators: dict[str, list[Opaque]] = defaultdict(list)
+        for o in self.opaque:
+            if o.creates_pods:
+                self._creators[o.namespace].append(o)
         self._by_cls: dict[type[Resource], list[Resource]] = defaultdict(list)
         self._by_ns: dict[tuple[type[Resource], str], list[Resource]] = defaultdict(list)
         for r in self.resources:
@@ -34,6 +41,10 @@ class Snapshot:
         for r in self.resources:
             self._by_name.setdefault((type(r), r.namespace, r.name), r)
         self.kinds_read: set[str] = set()
+
+    def pod_creators(self, namespace: str) -> list[Opaque]:
+        """Unmodelled objects in ``namespace`` that may create pods (see :mod:`cnverify.opaque`)."""
+        return self._creators.get(namespace, [])
 
     def all(self, cls: type[T]) -> list[T]:
         """Every resource of model ``cls`` (or a subclass), in input order."""
@@ -59,16 +70,18 @@ def build(loaded: LoadResult) -> tuple[Snapshot, list[InputError]]:
     resources: list[Resource] = []
     errors: list[InputError] = []
     unknown: Counter[str] = Counter()
+    opaque: list[Opaque] = []
     with paused_gc():
         for raw in loaded.objects:
             cls = KIND_MODELS.get((group_of(raw.api_version), raw.kind))
             if cls is None:
                 unknown[f"{raw.kind} ({raw.api_version})"] += 1
+                opaque.append(opaque_of(raw))
                 continue
             obj = _validate(cls, raw, errors)
             if obj is not None:
                 resources.append(obj)
-        return Snapshot(resources, unknown), errors
+        return Snapshot(resources, unknown, opaque), errors
 
 
 def without_nulls(value: Any) -> Any:

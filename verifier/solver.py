@@ -87,6 +87,10 @@ def decide(ob: Obligation, limits: Limits) -> tuple[Verdict, list[Step], Any, st
 def finding(ob: Obligation, limits: Limits) -> Finding:
     """Decide ``ob`` and wrap the verdict as a Finding."""
     verdict, chain, witness, claim = decide(ob, limits)
+    if verdict == "proved" and ob.proof_caveat:
+        claim = f"not proved: {ob.proof_caveat}"
+        verdict, chain = "unknown", chain + [Step(claim)]
+        ob.messages.pop("unknown", None)
     default = {"violated": f"{ob.prop.title}: violated", "proved": f"{ob.prop.title}: proved",
                "unknown": f"{ob.prop.title}: unknown ({claim})"}[verdict]
     message = ob.message_for(verdict, witness, default)

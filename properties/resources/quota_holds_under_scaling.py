@@ -54,7 +54,12 @@ class QuotaHoldsUnderScaling(Property):
         for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, *COUNTS.values()):
             snap.all(cls)
         for q in snap.all(ResourceQuota):
-            yield self._check(namespace_view(snap, q.namespace), self.obligation(q, at=q.spec.at("hard")), q)
+            ob = self.obligation(q, at=q.spec.at("hard"))
+            creators = snap.pod_creators(q.namespace)
+            if creators and any(pod_usage(k, {}, {}) is not None for k in q.spec.hard or {}):
+                ob.only_refute(f"{', '.join(o.ref for o in creators[:3])} (kinds cnverify does not model) may run "
+                               f"pods in namespace {q.namespace} that this quota also counts")
+            yield self._check(namespace_view(snap, q.namespace), ob, q)
 
     def _members(self, snap: Snapshot, ob: Obligation, q: ResourceQuota, compute: list[str]) -> list[Member] | None:
         scopes, why = scope_filter(q)

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import z3
 
+from cnverify.encodings.pod_creators import unmodelled_creators
 from cnverify.encodings.replicas import replica_range
 from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Pod, Resource
 from cnverify.model.core import PodSpec, ServicePort
@@ -111,6 +112,8 @@ class RouteDelivers(Property):
                         says=rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas")
                 ob.show(key, n)
                 counts.append(n)
+        if not counts and unmodelled_creators(ob, [wanted], snap.pod_creators(svc.namespace)):
+            return ob
         if not counts:
             ob.decide("violated", f"no workload in {svc.namespace} both carries {wanted} and exposes "
                       f"Service port {c.port.port}'s target port")

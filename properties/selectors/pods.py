@@ -24,6 +24,8 @@ from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
+from cnverify.encodings.pod_creators import unmodelled_creators
+from cnverify.opaque import Opaque
 from cnverify.snapshot import Snapshot
 
 _JOB_KEYS = frozenset({"controller-uid", "job-name", "batch.kubernetes.io/controller-uid",
@@ -220,7 +222,8 @@ Part = tuple[LabelSelector | Mapping[str, str], Node, tuple[str | int, ...], str
 """A located selector: ``(selector, owner node, field path of the selector under owner, whose)``."""
 
 
-def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], namespace: str) -> None:
+def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], namespace: str,
+                     creators: Iterable[Opaque] = ()) -> None:
     """Set ``ob`` to: some pod of ``shapes`` (in ``namespace``) is selected by every selector of ``parts``.
 
     An exact pre-check picks the candidates: a selected shape goes to the solver alone (proved, the
@@ -241,6 +244,8 @@ def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], 
                for i, (sel, owner, field, whose) in enumerate(parts)]
     if hit is not None:
         add_pod_facts(ob, space, [hit], who=f"the pod is a pod of {hit.owner.ref}")
+    elif unmodelled_creators(ob, sels, creators):
+        return
     elif len(pool) > MAX_POOL:
         for s in pool[:MAX_POOL]:
             ob.note(s.describe(keys), s.where)

@@ -10,7 +10,8 @@ from cnverify.model.istio import Subset
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
 from cnverify.properties.selectors.istio_hosts import TOPOLOGY_KEYS, resolve_host, service_index
-from cnverify.properties.selectors.pods import POD, POD_OWNERS, Part, PodShape, labels_of, pod_shapes, require_selected
+from cnverify.properties.selectors.pods import (POD, POD_OWNERS, Part, PodShape, labels_of, pod_shapes,
+                                               require_selected, unmodelled_creators)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -47,6 +48,7 @@ class PolicySelectsPods(Property):
     remediation = "Make the selector (or subset labels) match the labels of the intended pod template."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        self.snap = snap  # for the unmodelled pod creators of a namespace
         shapes = pod_shapes(snap)
         for pdb in snap.all(PodDisruptionBudget):
             yield self.pdb(pdb, shapes.get(pdb.namespace, []))
@@ -114,6 +116,8 @@ class PolicySelectsPods(Property):
             first = shapes[0]
             ob.note(first.describe(), first.where)
             ob.decide("proved", f"it selects every pod of namespace {ns}", witness={POD: first.owner.ref, **first.labels})
+        elif unmodelled_creators(ob, [], self.snap.pod_creators(ns)):
+            return ob
         else:
             ob.decide("violated", f"namespace {ns} has no pod template")
         ob.on(proved=f"{ob.subject.ref} selects every pod of namespace {ns}",
@@ -122,7 +126,7 @@ class PolicySelectsPods(Property):
 
     def query(self, ob: Obligation, parts: list[Part], shapes: list[PodShape], ns: str) -> Obligation:
         try:
-            require_selected(ob, parts, shapes, ns)
+            require_selected(ob, parts, shapes, ns, self.snap.pod_creators(ns))
         except UnsupportedSelector as exc:
             ob.unknown(str(exc))
             return ob

@@ -53,7 +53,7 @@ class ServiceSelectsPods(Property):
             ob = self.obligation(svc, at=svc.spec.at("selector"))
             try:
                 require_selected(ob, [(sel, svc.spec, ("selector",), "the Service selector")],
-                                 shapes.get(svc.namespace, []), svc.namespace)
+                                 shapes.get(svc.namespace, []), svc.namespace, snap.pod_creators(svc.namespace))
             except UnsupportedSelector as exc:  # pragma: no cover - a map selector is always equality
                 ob.unknown(str(exc))
             text = selector_text(sel)

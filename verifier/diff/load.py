@@ -15,6 +15,7 @@ from cnverify import loader, snapshot
 from cnverify.diff.gitsource import Side, SourceFile
 from cnverify.errors import InputError, Span
 from cnverify.model import Resource
+from cnverify.opaque import Opaque
 
 SideName = Literal["old", "new"]
 
@@ -28,6 +29,7 @@ class Parsed:
     unknown_kinds: Counter[str]
     documents: int
     unrecognized: int
+    opaque: list[Opaque] = field(default_factory=list)
 
 
 def parse(path: str) -> Parsed:
@@ -35,7 +37,8 @@ def parse(path: str) -> Parsed:
     loaded = loader.load([path])
     snap, errors = snapshot.build(loaded)
     documents = sum(int(i.get("documents", 0)) for i in loaded.inputs)
-    return Parsed(snap.resources, loaded.errors + errors, snap.unknown_kinds, documents, loaded.unrecognized)
+    return Parsed(snap.resources, loaded.errors + errors, snap.unknown_kinds, documents, loaded.unrecognized,
+                  snap.opaque)
 
 
 @dataclass
@@ -112,7 +115,7 @@ def load(old: Side, new: Side, only: set[str] | None = None) -> Loaded:
         unknown: Counter[str] = Counter()
         for path in order:
             unknown.update(parsed[path].unknown_kinds)
-        snaps[side] = snapshot.Snapshot(resources, unknown)
+        snaps[side] = snapshot.Snapshot(resources, unknown, [o for path in order for o in parsed[path].opaque])
         errors[side] = [e for path in order for e in parsed[path].errors]
         objects[side] = len(resources) + sum(unknown.values())
     return Loaded(snaps["old"], snaps["new"], errors, names, changed, len(parsed), objects)

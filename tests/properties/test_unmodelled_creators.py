@@ -1,0 +1,41 @@
+"""Objects of kinds cnverify does not model may create pods: no false alarm, no false proof."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cnverify.engine import Options, prove
+
+FIXTURE = str(Path(__file__).parent / "unmodelled" / "rollout.yaml")
+
+
+def verdicts(code: str) -> dict[str, tuple[str, str]]:
+    report = prove([FIXTURE], Options(select=[code]))
+    assert not report.errors
+    return {f.subject["name"]: (f.status, f.message) for f in report.results if f.property == code}
+
+
+def test_service_of_rollout_pods_is_unknown_not_violated() -> None:
+    got = verdicts("CNV202")
+    assert got["web"][0] == "unknown" and "Rollout/shop/web" in got["web"][1]
+    # the Rollout's template says app=web, so it cannot make 'api' non-empty: still a real violation
+    assert got["api"][0] == "violated"
+    # a namespace whose unmodelled objects create no pods (a ConfigMap) keeps its verdict
+    assert got["lonely"][0] == "violated"
+
+
+def test_quota_proof_needs_every_pod_but_a_breach_stands() -> None:
+    got = verdicts("CNV302")
+    # the Deployment alone uses 1 cpu of 2: holds for what is modelled, but the Rollout's pods count too
+    assert got["compute"][0] == "unknown" and "Rollout/shop/web" in got["compute"][1]
+    # 2 x 500m already exceeds 900m: more pods can only use more
+    assert got["tiny"][0] == "violated"
+
+
+def test_snapshot_keeps_unmodelled_objects() -> None:
+    from cnverify import loader, snapshot
+
+    snap, _ = snapshot.build(loader.load([FIXTURE]))
+    [rollout] = snap.pod_creators("shop")
+    assert (rollout.kind, rollout.name, dict(rollout.template_labels or {})) == ("Rollout", "web", {"app": "web"})
+    assert rollout.at.line == 2
+    assert snap.pod_creators("other") == []  # ConfigMaps create no pods
