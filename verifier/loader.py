@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
 from cnverify.errors import InputError, Span, UsageError
+from cnverify.kustomize import skip_reason
 from cnverify.source import MAX_FILE_BYTES, Document, Path, compose, decode, paused_gc
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -63,6 +64,10 @@ def load(paths: Iterable[str], stdin: TextIO | BinaryIO | None = None) -> LoadRe
 
 def _load_one(path: str, stdin: TextIO | BinaryIO | None, result: LoadResult) -> None:
     """Read, compose and split one input into ``result``."""
+    skipped = skip_reason(path)
+    if skipped:
+        result.inputs.append({"file": path, "documents": 0, "skipped": skipped})
+        return
     name, text, err = _read(path, stdin)
     count = 0
     if err is None and text is not None and name.endswith(".json") and not text.strip():
@@ -107,6 +112,8 @@ def _read(path: str, stdin: TextIO | BinaryIO | None) -> tuple[str, str | None, 
 def _split(doc: Document, data: Any, path: Path, out: LoadResult) -> None:
     if not isinstance(data, dict):
         return
+    if "$patch" in data:
+        return  # a strategic-merge patch directive (kustomize), not an object
     kind, api = data.get("kind"), data.get("apiVersion")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
         for i, item in enumerate(data["items"]):

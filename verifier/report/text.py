@@ -85,6 +85,11 @@ def render(report: Report, options: RenderOptions) -> str:
                f"{style(str(s['violated']) + ' violated', fg='red' if s['violated'] else None)}, "
                f"{style(str(s['unknown']) + ' unknown', fg='yellow' if s['unknown'] else None)}, "
                f"{s['proved']} proved, {s['errors']} input error{'s' * (s['errors'] != 1)}")
+    skipped = [i for i in report.inputs if i.get("skipped")]
+    if skipped:
+        out.append(f"{len(skipped)} file{'s' * (len(skipped) != 1)} skipped as kustomize patches (verify the "
+                   f"output of 'kustomize build' instead): {', '.join(i['file'] for i in skipped[:5])}"
+                   + (" …" if len(skipped) > 5 else ""))
     if report.unknown_kinds:
         n = sum(report.unknown_kinds.values())
         out.append(f"{n} object{'s' * (n != 1)} of kinds cnverify does not model were kept but not verified "
