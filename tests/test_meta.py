@@ -15,9 +15,7 @@ import pkgutil
 import re
 import tomllib
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -29,30 +27,8 @@ from cnverify.registry import DOC_SECTIONS, Property, load_properties
 ROOT = Path(__file__).resolve().parent.parent
 EVERY_KIND = ROOT / "tests" / "engine" / "fixtures" / "every_kind.yaml"
 CATALOG = ROOT.parent / "shared" / "spec" / "CATALOG.md"
-T = TypeVar("T")
 PACKAGE_ROOTS = {"verifier": "cnverify", "encodings": "cnverify.encodings", "properties": "cnverify.properties"}
 PROPS = load_properties()
-# Known mismatches in files this test's author does not own, reported to their owners; non-strict so
-# the fix shows as XPASS. Remove an entry once it passes.
-KNOWN_READS = {"CNV403": "reads LimitRange (LimitRange defaults via encodings.resources) but does not declare it"}
-KNOWN = {
-    "packages": "properties/routing/tables is not listed in pyproject's [tool.setuptools] packages",
-    "readme": "README.md's property table between the markers has not been generated yet",
-}
-
-
-def known(key: str, table: dict[str, str] = KNOWN) -> list[pytest.MarkDecorator]:
-    """An xfail mark naming the known mismatch ``key``, or none."""
-    return [pytest.mark.xfail(reason=table[key], strict=False)] if key in table else []
-
-
-def marked(key: str) -> Callable[[T], T]:
-    """Decorator form of :func:`known`."""
-    def deco(fn: T) -> T:
-        for mark in known(key):
-            fn = mark(fn)
-        return fn
-    return deco
 
 
 def defined_property_classes() -> list[type[Property]]:
@@ -107,7 +83,7 @@ def test_every_kind_fixture_has_every_modelled_kind(every_kind: loader.LoadResul
     assert not missing, f"add objects of these kinds to {EVERY_KIND.relative_to(ROOT)}: {missing}"
 
 
-@pytest.mark.parametrize("code", [pytest.param(c, marks=known(c, KNOWN_READS)) for c in PROPS])
+@pytest.mark.parametrize("code", list(PROPS))
 def test_declared_reads_equal_kinds_read(code: str, every_kind: loader.LoadResult) -> None:
     snap, _ = snapshot.build(every_kind)  # fresh: properties may cache derived tables on the snapshot
     snap.kinds_read = set()
@@ -129,7 +105,6 @@ def package_dirs() -> dict[str, Path]:
     return out
 
 
-@marked("packages")
 def test_every_package_is_in_pyproject_with_its_directory() -> None:
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed, dirs = set(cfg["packages"]), cfg.get("package-dir", {})
@@ -151,7 +126,6 @@ def test_every_package_is_in_pyproject_with_its_directory() -> None:
     assert strays == [], "folders with Python modules but no __init__.py are not installed"
 
 
-@marked("readme")
 def test_readme_property_table_is_generated() -> None:
     readme = ROOT / "README.md"
     if not readme.exists():
