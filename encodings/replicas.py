@@ -56,6 +56,15 @@ def hpas_for(snap: Snapshot, workload: Resource) -> list[HorizontalPodAutoscaler
     return out
 
 
+def valid_bounds(hpa: HorizontalPodAutoscaler) -> bool:
+    """Would the API server accept these bounds (1 ≤ minReplicas ≤ maxReplicas, or a missing max → unknown)?
+
+    minReplicas 0 is accepted only behind the HPAScaleToZero gate; it is kept (the range then includes 0).
+    """
+    hi = hpa.spec.max_replicas
+    return hi is None or (hi >= 1 and 0 <= hpa.min_replicas <= hi)
+
+
 def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
     """The reachable replica counts of ``workload`` (see module docstring)."""
     if isinstance(workload, Pod):
@@ -80,9 +89,13 @@ def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
     declared = 1 if spec.replicas is None else spec.replicas
     r_at = spec.at("replicas")
     r_says = f"spec.replicas is {declared}" + (" (default)" if spec.replicas is None else "")
-    hpas = hpas_for(snap, workload)
+    found = hpas_for(snap, workload)
+    hpas = [h for h in found if valid_bounds(h)]
     if not hpas:
-        return ReplicaRange(workload, declared, declared, [(r_says + " and no HPA scales it", r_at)])
+        why = [(r_says + " and no HPA scales it", r_at)]
+        why += [(f"HPA {h.name} has invalid bounds (minReplicas {h.min_replicas}, maxReplicas {h.spec.max_replicas}): "
+                 "the API server rejects it, so it scales nothing", h.spec.at("maxReplicas")) for h in found]
+        return ReplicaRange(workload, declared, declared, why)
     lows = [h.min_replicas for h in hpas]
     highs = [h.spec.max_replicas for h in hpas]
     hpa = hpas[0]

@@ -124,3 +124,11 @@ def test_constraint_agrees_with_contains(low: int, span: int | None, n: int) -> 
     s = z3.Solver()
     s.add(r.constraint(x), x == n)
     assert (s.check() == z3.sat) == r.contains(n)
+
+
+def test_invalid_hpa_scales_nothing(tmp_path: Path) -> None:
+    """An HPA the API server rejects (min > max) leaves the workload at spec.replicas, with the reason."""
+    snap = snap_of(tmp_path, deploy(replicas=3), hpa(lo=5, hi=2))
+    r = replica_range(snap, snap.all(Deployment)[0])
+    assert bounds(r) == (3, 3) and r.hpa is None
+    assert any("rejects it" in says for says, _ in r.why)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from typing import Any
 
 import pytest
@@ -56,10 +55,9 @@ def test_one_query_per_quota(monkeypatch: pytest.MonkeyPatch, hard: str, status:
         return made[-1]
 
     monkeypatch.setattr(solver_mod, "_solver", counting)
-    t0 = time.perf_counter()
-    report = prove(["-"], Options(select=["CNV302"]), stdin=io.StringIO(namespace(hard)))
-    elapsed = time.perf_counter() - t0
+    # a generous wall clock: the deterministic rlimit bounds the work; speed is measured in benchmarks/
+    report = prove(["-"], Options(select=["CNV302"], limits=Limits(timeout_ms=300_000)),
+                   stdin=io.StringIO(namespace(hard)))
     [f] = report.results
     assert f.status == status, f.message
     assert [s.checks for s in made] == [1]  # one solver, one query (Z3 minimises the core inside it)
-    assert elapsed < 20
