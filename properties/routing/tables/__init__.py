@@ -171,6 +171,31 @@ def _tied_before(table: Table, variant: list[Entry], key: str) -> int:
     return n
 
 
+def _focus(table: Table) -> list[set[str] | None]:
+    """Per variant, the clauses worth analysing there (None: all of them).
+
+    A tied clause is decided by two variants alone: the one with the most tied entries of other
+    owners ahead of it (its owner last: a superset of every order's blockers) and the one with the
+    fewest (its owner first: a subset); see :func:`tie_orders`. Untied clauses are analysed in every
+    variant, as before.
+    """
+    if not table.ties or len(table.variants) < 3:
+        return [None] * len(table.variants)
+    focus: list[set[str] | None] = [set() for _ in table.variants]
+    untied: set[str] = set()
+    for key in {e.clause_id for order in table.variants for e in order}:
+        if key not in table.ties:
+            untied.add(key)
+            continue
+        counts = [(_tied_before(table, order, key), k) for k, order in enumerate(table.variants)
+                  if any(e.clause_id == key for e in order)]
+        for _, k in (max(counts), min(counts)):
+            focus[k].add(key)  # type: ignore[union-attr]
+    for f in focus:
+        f |= untied  # type: ignore[operator]
+    return focus
+
+
 def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome:
     """One verdict over the variants (see :func:`tie_orders`): agreement, else ``unknown``.
 
@@ -209,8 +234,11 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
         res.tables += tables
     for table in res.tables:
         per_entry: dict[str, list[tuple[int, EntryVerdict]]] = {}
+        focus = _focus(table)
         for k, order in enumerate(table.variants):
-            for v in analyze(MatchTable(tuple(order)), timeout_ms=timeout_ms):
+            if focus[k] is not None and not focus[k]:
+                continue
+            for v in analyze(MatchTable(tuple(order)), timeout_ms=timeout_ms, only=focus[k]):
                 per_entry.setdefault(v.clause_id, []).append((k, v))
             present = {e.clause_id for e in order}
             for key in table.members:
