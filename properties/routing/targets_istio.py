@@ -1,6 +1,7 @@
 """Targets of Istio VirtualServices (destinations, mirrors, gateways), Envoy routes and Knative Triggers."""
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 
 from cnverify.encodings.hosts import expand, gateway_ref, matches, overlaps, resolve, visible
@@ -92,9 +93,7 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
     if check.port_unknown:
         check.claim += f" (port not fixed: {check.port_unknown})"
     if dest.subset:
-        drs = [dr for dr in snap.all(DestinationRule) if dr.spec.host
-               and matches(expand(dr.spec.host, dr.namespace), r.fqdn)
-               and visible(dr.spec.export_to, dr.namespace, vs.namespace)]
+        drs = [dr for dr in _rules_for(snap, r.fqdn) if visible(dr.spec.export_to, dr.namespace, vs.namespace)]
         hit = next(((dr, s) for dr in drs for s in dr.spec.subsets or [] if s.name == dest.subset), None)
         if hit is None:
             for dr in drs:
@@ -108,6 +107,29 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
         check.labels = dict(sub.labels or {})
         check.claim += f", subset {sub.name}"
     return check
+
+
+_DR_INDEX: "weakref.WeakKeyDictionary[Snapshot, tuple[dict[str, list[int]], list[tuple[str, int]]]]" = \
+    weakref.WeakKeyDictionary()
+
+
+def _rules_for(snap: Snapshot, fqdn: str) -> list[DestinationRule]:
+    """DestinationRules whose expanded host covers ``fqdn``, in input order (exact hosts indexed once)."""
+    rules = snap.all(DestinationRule)
+    if snap not in _DR_INDEX:
+        exact: dict[str, list[int]] = {}
+        wild: list[tuple[str, int]] = []
+        for i, dr in enumerate(rules):
+            if dr.spec.host:
+                host = expand(dr.spec.host, dr.namespace)
+                if "*" in host:
+                    wild.append((host, i))
+                else:
+                    exact.setdefault(host.lower(), []).append(i)  # matches() compares case-insensitively
+        _DR_INDEX[snap] = (exact, wild)
+    exact, wild = _DR_INDEX[snap]
+    hits = exact.get(fqdn.lower(), []) + [i for host, i in wild if matches(host, fqdn)]
+    return [rules[i] for i in sorted(hits)]
 
 
 def _istio_gateway(snap: Snapshot, vs: VirtualService, ref: str, at: Span) -> Check:
