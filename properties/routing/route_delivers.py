@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import z3
 
+from cnverify.encodings.labels import format_labels
 from cnverify.encodings.pod_creators import unmodelled_creators
 from cnverify.encodings.replicas import replica_range
 from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Pod, Resource
@@ -88,7 +89,8 @@ class RouteDelivers(Property):
             ob.unknown(c.port_unknown or "the Service port is not determined")
             return ob
         wanted = {**svc.spec.selector, **c.labels}
-        ob.note(f"the Service selects pods labelled {wanted}" + (" (with the subset's labels)" if c.labels else ""),
+        shown = format_labels(wanted)
+        ob.note(f"the Service selects pods labelled {shown}" + (" (with the subset's labels)" if c.labels else ""),
                 svc.spec.at("selector"))
         counts = []
         for cls in WORKLOAD_KINDS:
@@ -115,10 +117,10 @@ class RouteDelivers(Property):
         if not counts and unmodelled_creators(ob, [wanted], snap.pod_creators(svc.namespace)):
             return ob
         if not counts:
-            ob.decide("violated", f"no workload in {svc.namespace} both carries {wanted} and exposes "
+            ob.decide("violated", f"no workload in {svc.namespace} both carries {shown} and exposes "
                       f"Service port {c.port.port}'s target port")
             ob.on(violated=lambda _: f"Service {svc.namespace}/{svc.name} port {c.port.port} reaches no pod "  # type: ignore[union-attr]
-                  f"of any workload (selector {wanted})")
+                  f"of any workload (selector {shown})")
             return ob
         ob.example(z3.Or([n >= 1 for n in counts]), says="a selected workload runs at least one replica")
         ob.on(violated=f"every workload behind Service {svc.namespace}/{svc.name} runs 0 replicas",
