@@ -27,7 +27,7 @@ def split(shares: Sequence[Share]) -> str:
     """The effective relative split, e.g. ``reviews/v1 72.7%, reviews/v2 27.3%``."""
     total = sum(s.weight or 0 for s in shares)
     if total == 0:
-        return "no destination receives traffic (all weights are 0)"
+        return "none: a route whose weights total 0 is rejected (Istio: 'total destination weight = 0'; Envoy: sum must be > 0)"
     return ", ".join(f"{s.label} {float(Fraction(s.weight or 0, total) * 100):.3g}%" for s in shares)
 
 
