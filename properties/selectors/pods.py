@@ -9,22 +9,29 @@ containers.  Controllers add labels at runtime whose values the manifest does no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import z3
-
-from cnverify.encodings.labels import (LabelSpace, Selector, describe, format_labels, located_requirements,
-                                       requirement_z3, requirements, selector_keys,
-                                       selector_matches, selector_z3)
+from cnverify.encodings.labels import (
+    LabelSpace,
+    Selector,
+    describe,
+    format_labels,
+    located_requirements,
+    requirement_z3,
+    requirements,
+    selector_keys,
+    selector_matches,
+    selector_z3,
+)
+from cnverify.encodings.pod_creators import unmodelled_creators
 from cnverify.errors import Span
-from cnverify.model import WORKLOAD_KINDS, Container, Pod, Resource
-from cnverify.model.apps import LabelSelector
+from cnverify.model import WORKLOAD_KINDS, Container, Pod, Resource, Service
+from cnverify.model.apps import LabelSelector, ReplicationController
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
-from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
-from cnverify.encodings.pod_creators import unmodelled_creators
 from cnverify.opaque import Opaque
 from cnverify.snapshot import Snapshot
 
@@ -157,6 +164,13 @@ def controller_selector(w: Resource) -> tuple[Selector, Node, tuple[str | int, .
         meta = w.spec.template.metadata
         return (meta.labels or None), meta, ("labels",)
     return w.selector, w.spec, ("selector",)  # type: ignore[attr-defined]
+
+
+def selecting_services(snap: Snapshot) -> Iterator[tuple[Service, dict[str, str]]]:
+    """Services whose endpoints come from their selector (a non-empty map; not ExternalName)."""
+    for svc in snap.all(Service):
+        if svc.spec.selector and svc.spec.type != "ExternalName":
+            yield svc, svc.spec.selector
 
 
 def pod_shapes(snap: Snapshot) -> dict[str, list[PodShape]]:

@@ -9,9 +9,21 @@ from cnverify.model import DestinationRule, PodDisruptionBudget, Service, Servic
 from cnverify.model.istio import Subset
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.istio_hosts import TOPOLOGY_KEYS, resolve_host, service_index
-from cnverify.properties.selectors.pods import (POD, POD_OWNERS, Part, PodShape, labels_of, pod_shapes,
-                                               require_selected, unmodelled_creators)
+from cnverify.properties.selectors.istio_hosts import (
+    TOPOLOGY_KEYS,
+    resolve_host,
+    service_index,
+)
+from cnverify.properties.selectors.pods import (
+    POD,
+    POD_OWNERS,
+    Part,
+    PodShape,
+    labels_of,
+    pod_shapes,
+    require_selected,
+    unmodelled_creators,
+)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import z3
-
-from cnverify.encodings.labels import LabelSpace, UnsupportedSelector, format_labels, is_empty, selector_keys
+from cnverify.encodings.labels import (
+    LabelSpace,
+    UnsupportedSelector,
+    format_labels,
+    is_empty,
+    selector_keys,
+)
 from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet, Workload
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation

@@ -5,14 +5,36 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
 import z3
-
-from cnverify.encodings.labels import (LabelSpace, Selector, UnsupportedSelector, format_labels, is_empty,
-                                       requirements, selector_keys)
-from cnverify.model import DaemonSet, Deployment, Job, LabelSelector, Node, ReplicaSet, StatefulSet, Workload
+from cnverify.encodings.labels import (
+    LabelSpace,
+    Selector,
+    UnsupportedSelector,
+    format_labels,
+    is_empty,
+    requirements,
+    selector_keys,
+)
+from cnverify.model import (
+    DaemonSet,
+    Deployment,
+    Job,
+    LabelSelector,
+    Node,
+    ReplicaSet,
+    StatefulSet,
+    Workload,
+)
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import (POD, PodShape, add_pod_facts, controller_selector, labels_of,
-                                                 selector_facts, shape_of)
+from cnverify.properties.selectors.pods import (
+    POD,
+    PodShape,
+    add_pod_facts,
+    controller_selector,
+    labels_of,
+    selector_facts,
+    shape_of,
+)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 

@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from cnverify.model import Service
 from cnverify.model.core import ContainerPort, ServicePort
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import POD_OWNERS, PodShape, pod_shapes
+from cnverify.properties.selectors.pods import (
+    POD_OWNERS,
+    PodShape,
+    pod_shapes,
+    selecting_services,
+)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -55,10 +60,7 @@ class ServicePortResolves(Property):
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         shapes = pod_shapes(snap)
-        for svc in snap.all(Service):
-            sel = svc.spec.selector
-            if not sel or svc.spec.type == "ExternalName":
-                continue
+        for svc, sel in selecting_services(snap):
             selected = [s for s in shapes.get(svc.namespace, []) if s.may_be_selected(sel)]
             for i, port in enumerate(svc.spec.ports or []):
                 yield self.check(svc, i, port, selected)

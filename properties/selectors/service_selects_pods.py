@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from cnverify.encodings.labels import UnsupportedSelector, format_labels
 from cnverify.model import Service
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import POD, POD_OWNERS, labels_of, pod_shapes, require_selected, selector_text
+from cnverify.properties.selectors.pods import (
+    POD,
+    POD_OWNERS,
+    labels_of,
+    pod_shapes,
+    require_selected,
+    selecting_services,
+    selector_text,
+)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -46,10 +54,7 @@ class ServiceSelectsPods(Property):
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         shapes = pod_shapes(snap)
-        for svc in snap.all(Service):
-            sel = svc.spec.selector
-            if not sel or svc.spec.type == "ExternalName":
-                continue
+        for svc, sel in selecting_services(snap):
             ob = self.obligation(svc, at=svc.spec.at("selector"))
             try:
                 require_selected(ob, [(sel, svc.spec, ("selector",), "the Service selector")],
