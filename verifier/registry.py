@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from cnverify.errors import Span
-from cnverify.model.base import Node, Resource
+from cnverify.model.base import Resource
 from cnverify.obligation import Obligation, Where, span_of
 from cnverify.proof import Severity
 from cnverify.snapshot import Snapshot
@@ -72,8 +72,3 @@ def load_properties() -> dict[str, type[Property]]:
             importlib.import_module(info.name)
         _loaded = True
     return dict(sorted(REGISTRY.items()))
-
-
-def node_span(node: Node, *fields: str | int) -> Span:
-    """Shorthand for ``node.at(*fields)``."""
-    return node.at(*fields)
