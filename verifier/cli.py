@@ -64,12 +64,17 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr for long runs (default: when stderr is a terminal).")
 @click.option("--color/--no-color", default=None, help="Colours (default: when stdout is a terminal).")
+@click.option("--explain", metavar="CODE", default=None,
+              help="Only CODE, every result with its whole proof chain, proved ones included "
+                   "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
 def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool,
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
               config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
-              progress: bool | None, color: bool | None) -> None:
+              progress: bool | None, color: bool | None, explain: str | None) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
+    if explain:
+        select, show_proved = (explain,), True
     try:
         settings = _settings(config_file, no_config, select, ignore, exclude, fail_on, fail_on_unknown,
                              timeout_ms, baseline_file, reports)
