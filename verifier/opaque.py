@@ -24,7 +24,7 @@ NON_POD_GROUPS = frozenset({
     "telemetry.istio.io", "extensions.istio.io", "gateway.networking.k8s.io", "gateway.networking.x-k8s.io",
     "kyverno.io", "templates.gatekeeper.sh", "constraints.gatekeeper.sh", "config.gatekeeper.sh",
     "mutations.gatekeeper.sh", "expansion.gatekeeper.sh", "cert-manager.io", "envoy.config.route.v3",
-    "envoy.config.cluster.v3",
+    "envoy.config.cluster.v3", "kustomize.config.k8s.io", "messaging.knative.dev", "projectcontour.io",
 })
 """API groups whose unmodelled kinds never create pods (configuration, policy, RBAC, routing)."""
 

@@ -1,6 +1,7 @@
 """CNV405 knative-scale-bounds."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from fractions import Fraction
 
@@ -17,6 +18,7 @@ KEYS = {"min": ("min-scale", "minScale"), "max": ("max-scale", "maxScale"),
         "initial": ("initial-scale", "initialScale"), "target": ("target",)}
 MIN_TARGET = Fraction(1, 100)
 MAX_CONCURRENCY = 1000
+INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def _annotation(annotations: dict[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
@@ -28,11 +30,21 @@ def _annotation(annotations: dict[str, str], names: tuple[str, ...]) -> tuple[st
 
 
 def _number(raw: str, integral: bool) -> Fraction | None:
+    """The value Knative's webhook reads, or None when it rejects the text.
+
+    Integers go through ``strconv.ParseInt(v, 10, 32)`` (no spaces, no decimals or exponents,
+    int32 range); ``target`` through ``strconv.ParseFloat`` (no surrounding spaces).
+    """
+    if integral:
+        if not INTEGER.fullmatch(raw) or not -(2**31) <= int(raw) < 2**31:
+            return None
+        return Fraction(int(raw))
+    if raw != raw.strip():
+        return None
     try:
-        value = Fraction(raw.strip())
+        return Fraction(raw)
     except (ValueError, ZeroDivisionError):
         return None
-    return value if not integral or value.denominator == 1 else None
 
 
 @register
