@@ -3,7 +3,8 @@
 Found by walking up from the current directory (stopping at the repository root, the first
 directory holding ``.git``).  Keys: ``select``, ``ignore``, ``severity`` (code → level),
 ``fail-on``, ``fail-on-unknown``, ``exclude`` (path globs, relative to the file's directory),
-``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory).  Unknown
+``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory), ``unit`` and
+``namespace`` (docs/UNITS.md).  Unknown
 keys and wrong values are errors naming the file and line.  Command-line flags override.
 """
 from __future__ import annotations
@@ -24,7 +25,9 @@ from cnverify.source import Document, compose
 YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
 LEVELS = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
-KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline")
+KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline", "unit",
+        "namespace")
+UNIT_MODES = ("auto", "cluster", "file")
 
 
 class ConfigError(UsageError):
@@ -45,6 +48,8 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     timeout: int | None = None
     baseline: str | None = None
+    unit: str | None = None  # auto | cluster | file (docs/UNITS.md)
+    namespace: str | None = None  # namespace of objects naming none (as kubectl apply -n)
 
 
 def discover(start: Path | None = None) -> Path | None:
@@ -188,6 +193,14 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{at}: 'baseline' must be a file path")
             cfg.baseline = str(root / value)
+        elif key == "unit":
+            if value not in UNIT_MODES:
+                raise ConfigError(f"{at}: 'unit' must be one of {', '.join(UNIT_MODES)}, not {value!r}")
+            cfg.unit = value
+        elif key == "namespace":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{at}: 'namespace' must be a namespace name")
+            cfg.namespace = value
     return cfg
 
 
