@@ -5,7 +5,7 @@ import importlib
 import importlib.util
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -70,6 +70,9 @@ def main() -> None:
 @click.option("--namespace", "-n", "namespace", default=None, metavar="NS",
               help="Namespace of objects that name none, as 'kubectl apply -n NS' (default: an unnamed "
                    "namespace of their unit, never assumed to be 'default').")
+@click.option("--context", "context", multiple=True, metavar="PATH",
+              help="Objects that exist in the cluster but are not under review: visible to every property, "
+                   "never reported on (repeatable).")
 @click.option("--explain", metavar="CODE", default=None,
               help="Only CODE, every result with its whole proof chain, proved ones included "
                    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
@@ -78,7 +81,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
               config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
               progress: bool | None, color: bool | None, explain: str | None, unit_mode: str | None,
-              namespace: str | None) -> None:
+              namespace: str | None, context: tuple[str, ...]) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
@@ -89,6 +92,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
             settings.options.progress = sink
             settings.options.unit = unit_mode or settings.unit
             settings.options.namespace = namespace or settings.namespace
+            settings.options.context = [*settings.context, *context]
             report = prove(paths, settings.options)
         root = repo_root()
         if write_baseline:
@@ -125,6 +129,7 @@ class Settings:
     reports: list[tuple[str, str]]
     unit: str = "auto"
     namespace: str | None = None
+    context: list[str] = field(default_factory=list)
 
     def files(self, paths: tuple[str, ...]) -> list[str]:
         """The inputs, directories expanded, excluded files left out."""
@@ -152,7 +157,7 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
                     excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports],
-                    cfg.unit or "auto", cfg.namespace)
+                    cfg.unit or "auto", cfg.namespace, cfg.context)
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:

@@ -3,8 +3,8 @@
 Found by walking up from the current directory (stopping at the repository root, the first
 directory holding ``.git``).  Keys: ``select``, ``ignore``, ``severity`` (code → level),
 ``fail-on``, ``fail-on-unknown``, ``exclude`` (path globs, relative to the file's directory),
-``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory), ``unit`` and
-``namespace`` (docs/UNITS.md).  Unknown
+``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory), ``unit``,
+``namespace`` and ``context`` (paths, relative to the file's directory; docs/UNITS.md).  Unknown
 keys and wrong values are errors naming the file and line.  Command-line flags override.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
 LEVELS = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
 KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline", "unit",
-        "namespace")
+        "namespace", "context")
 UNIT_MODES = ("auto", "cluster", "file")
 
 
@@ -50,6 +50,7 @@ class Config:
     baseline: str | None = None
     unit: str | None = None  # auto | cluster | file (docs/UNITS.md)
     namespace: str | None = None  # namespace of objects naming none (as kubectl apply -n)
+    context: list[str] = field(default_factory=list)  # context paths (relative to the file's directory)
 
 
 def discover(start: Path | None = None) -> Path | None:
@@ -201,6 +202,8 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{at}: 'namespace' must be a namespace name")
             cfg.namespace = value
+        elif key == "context":
+            cfg.context = [os.path.relpath(root / v) for v in _strings(value, at, key)]
     return cfg
 
 

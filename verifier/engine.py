@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from cnverify import snapshot, suppress, units
+from cnverify import loader, snapshot, suppress, units
 from cnverify.errors import InputError, Span
 from cnverify.model.base import Resource
-from cnverify.proof import Finding, Notice, Report, Severity
+from cnverify.proof import Finding, Notice, Report, Severity, Step
 from cnverify.registry import Property, load_properties
 from cnverify.solver import Limits, finding
 
@@ -30,6 +30,7 @@ class Options:
     unit: str = "auto"  # how inputs split into deployment units: auto | cluster | file (cnverify.units)
     namespace: str | None = None  # the namespace of objects naming none (as ``kubectl apply -n``)
     exclude: Callable[[str], bool] | None = None  # files to leave out (the CLI's --exclude globs)
+    context: Sequence[str] = ()  # files/folders of objects in the cluster but not under review (never subjects)
 
 
 def selected(options: Options) -> list[Property]:
@@ -60,7 +61,7 @@ def _run(snap: snapshot.Snapshot, options: Options,
             options.progress(prop.code, i, len(props))
         try:
             for ob in prop.obligations(snap):
-                results.append((finding(ob, options.limits), ob.subject))
+                results.append((closed_world(finding(ob, options.limits), prop, snap), ob.subject))
         except Exception as exc:  # a property bug must not hide the other results
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             errors.append(InputError(Span("<cnverify>", 1, 1),
@@ -68,6 +69,25 @@ def _run(snap: snapshot.Snapshot, options: Options,
                                      f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete"))
     results.sort(key=lambda p: (p[0].location.file, p[0].location.line, p[0].location.column, p[0].property))
     return results, errors
+
+
+CONTEXT_HINT = ("if what is missing exists outside these files, pass its manifests with --context PATH or "
+                "declare it under 'assume:' in .cnverify.yaml (docs/UNITS.md)")
+
+
+def closed_world(f: Finding, prop: Property, snap: snapshot.Snapshot) -> Finding:
+    """Apply the closed-world rule to a finding of ``prop``: a verdict that rests on the unit being read
+    whole (``prop.closed_world``) becomes unknown when documents of the unit could not be read; a
+    violation that stands says how to declare objects that live outside the files."""
+    if f.status not in prop.closed_world:
+        return f
+    gap = snap.closed_world_gap
+    if gap is None:
+        return dataclasses.replace(f, help=f"{f.help}; {CONTEXT_HINT}" if f.help else CONTEXT_HINT) \
+            if f.status == "violated" else f
+    step = Step(f"{gap}: they may hold what this {f.status} verdict rests on", snap.unread[0])
+    return dataclasses.replace(f, status="unknown", message=f"{f.message} (not decided: {gap})",
+                               chain=[*f.chain, step])
 
 
 def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | None = None) -> Report:
@@ -80,14 +100,19 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     note = options.progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
     note("parse", 0, 0)
-    found = units.discover(paths, options.unit, options.exclude, stdin)
+    context = units.read_context(options.context, options.exclude)
+    context_files = {i["file"] for i in context.inputs}
+    excluded = options.exclude
+    skip = (lambda f: f in context_files or bool(excluded and excluded(f))) if context_files else excluded
+    found = units.discover(paths, options.unit, skip, stdin)
+    found.rest.errors[:0] = context.errors
     timings = {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0}
     props = selected(options)
     out = _Merged(Report(errors=list(found.rest.errors), inputs=list(found.rest.inputs),
                          unrecognized_documents=found.rest.unrecognized, unrecognized=list(found.rest.unrecognized_at),
                          timings=timings))
     for unit in found.units:
-        out.unit(unit, options, props, note)
+        out.unit(unit, options, props, note, context)
     return out.finish()
 
 
@@ -106,7 +131,7 @@ class _Merged:
         return True
 
     def unit(self, unit: units.Unit, options: Options, props: list[Property],
-             note: Callable[[str, int, int], None]) -> None:
+             note: Callable[[str, int, int], None], context: loader.LoadResult) -> None:
         r = self.report
         r.units.append(unit.to_json())
         if unit.not_verified:
@@ -116,9 +141,10 @@ class _Merged:
         loaded = unit.loaded
         note("model", 0, 0)
         t1 = time.perf_counter()
-        snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace)
+        snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace, context.objects)
         t2 = time.perf_counter()
         pairs, run_errors = _run(snap, options, props)
+        pairs = [(f, res) for f, res in pairs if id(res) not in snap.context_ids]  # context: never a subject
         r.timings["model"] += t2 - t1
         r.timings["solve"] += time.perf_counter() - t2
         if options.suppressions:

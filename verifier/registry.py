@@ -27,6 +27,9 @@ class Property:
     severity: ClassVar[Severity] = "error"
     reads: ClassVar[tuple[type[Resource], ...]] = ()
     remediation: ClassVar[str] = ""
+    closed_world: ClassVar[frozenset[str]] = frozenset()
+    """Verdicts that rest on the unit being read whole ("does not exist", "selects nothing", a sum over
+    every pod): the engine makes them ``unknown`` when documents of the unit could not be read."""
 
     def __init__(self, severity: Severity | None = None) -> None:
         if severity is not None:

@@ -30,6 +30,7 @@ class Snapshot:
         self.opaque: list[Opaque] = list(opaque)
         self.unread: list[Span] = list(unread)  # documents of this unit that could not be read (input errors)
         self.notices: list[Notice] = []
+        self.context_ids: set[int] = set()  # resources from --context: visible, never subjects
         self._creators: dict[str, list[Opaque]] = defaultdict(list)
         for o in self.opaque:
             if o.creates_pods:
@@ -52,7 +53,8 @@ class Snapshot:
         """Why the inputs may not hold every object of the unit (documents that could not be read), or None.
 
         Every verdict that rests on something being absent ("selects nothing", "does not exist", a quota
-        or budget summed over all pods) must become ``unknown`` when this is set.
+        or budget summed over all pods) becomes ``unknown`` when this is set: properties declare such
+        verdicts in ``Property.closed_world`` and the engine applies the rule (``engine.closed_world``).
         """
         n = len(self.unread)
         if not n:
@@ -60,18 +62,8 @@ class Snapshot:
         return f"{n} document{'s' * (n != 1)} of this unit could not be read (first at {self.unread[0]})"
 
     def pod_creators(self, namespace: str) -> list[Opaque]:
-        """Unmodelled objects in ``namespace`` that may create pods (see :mod:`cnverify.opaque`).
-
-        When documents of the unit could not be read, they may hold pod creators in any namespace:
-        one stand-in for them is listed, so every "selects nothing" and quota proof becomes unknown.
-        """
-        found = self._creators.get(namespace, [])
-        if self.unread:
-            n = len(self.unread)
-            found = [*found, Opaque("unreadable", "input error", namespace,
-                                    f"{n} document{'s' * (n != 1)} of this unit that could not be read",
-                                    self.unread[0], True, None)]
-        return found
+        """Unmodelled objects in ``namespace`` that may create pods (see :mod:`cnverify.opaque`)."""
+        return self._creators.get(namespace, [])
 
     def all(self, cls: type[T]) -> list[T]:
         """Every resource of model ``cls`` (or a subclass), in input order."""
@@ -92,34 +84,44 @@ class Snapshot:
         return Counter(type(r).KIND for r in self.resources)
 
 
-def build(loaded: LoadResult, namespace: str | None = None) -> tuple[Snapshot, list[InputError]]:
+def build(loaded: LoadResult, namespace: str | None = None,
+          context: list[RawObject] | None = None) -> tuple[Snapshot, list[InputError]]:
     """Validate raw objects into the typed model; a wrong shape becomes located errors.
 
     Objects without a namespace are placed in ``namespace`` (the unit's), else in the unnamed unit
     namespace. An identity defined twice (group, kind, namespace, name) keeps the later definition,
-    as ``kubectl apply`` of the unit would, and becomes one notice located at both.
+    as ``kubectl apply`` of the unit would, and becomes one notice located at both. ``context`` objects
+    (``--context``: in the cluster, not under review) come first, are visible to every property and are
+    listed in ``Snapshot.context_ids``; the engine never reports on them.
     """
     resources: list[Resource] = []
     errors: list[InputError] = []
     unknown: Counter[str] = Counter()
     opaque: list[Opaque] = []
     unit_ns = namespace or UNIT_NAMESPACE
+    context = context or []
+    context_ids: set[int] = set()
+    context_errors: list[InputError] = []  # reported, but no gap in the unit (context is open-world anyway)
     with paused_gc():
-        for raw in loaded.objects:
+        for n, raw in enumerate(context + loaded.objects):
             cls = KIND_MODELS.get((group_of(raw.api_version), raw.kind))
             if cls is None:
                 unknown[f"{raw.kind} ({raw.api_version})"] += 1
                 o = opaque_of(raw)
                 opaque.append(o if _namespace_of(raw) else dataclasses.replace(o, namespace=unit_ns))
                 continue
-            obj = _validate(cls, raw, errors)
+            obj = _validate(cls, raw, errors if n >= len(context) else context_errors)
             if obj is not None:
                 obj.place(unit_ns)
                 resources.append(obj)
+                if n < len(context):
+                    context_ids.add(id(obj))
         resources, notices = _last_wins(resources)
         snap = Snapshot(resources, unknown, opaque, unread=[e.location for e in loaded.errors + errors])
-        snap.notices = notices
-        return snap, errors
+        snap.notices = [w for w in notices if w.location is None or not any(
+            id(r) in context_ids and r.metadata.at("name") == w.location for r in resources)]
+        snap.context_ids = context_ids
+        return snap, context_errors + errors
 
 
 def _namespace_of(raw: RawObject) -> str | None:

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
 from cnverify import kustomize_units
-from cnverify.errors import InputError
 from cnverify.kustomize import skip_reason
 from cnverify.loader import LoadResult, Walk, load_file, path_key, walk
 
@@ -92,7 +91,7 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery) -> None:
     kdirs = [d for d in dirs if kustomize_units.kustomization_file(d) and not _under_any(d, charts)]
     trees = {d: kustomize_units.members(d) for d in kdirs}
     included = {os.path.dirname(m) for d, ms in trees.items() for m in ms
-                if os.path.basename(m) in kustomize_units.KUSTOMIZATION_FILES and os.path.dirname(m) != d}
+                if os.path.basename(m) in kustomize_units.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)}
     owned = {m for ms in trees.values() for m in ms}
     for c in charts:
         out.units.append(Unit(c, "chart", not_verified=HELM_HINT.format(root=c)))
@@ -160,5 +159,10 @@ def _owner_reason(f: str, charts: list[str], kdirs: list[str], owned: set[str]) 
     return f"inside the kustomization folder {kdir}, which does not list it (kustomize never reads it)"
 
 
-def unit_errors(units: list[Unit]) -> list[InputError]:
-    return [e for u in units for e in u.loaded.errors]
+def read_context(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) -> LoadResult:
+    """The objects of ``--context`` paths (in the cluster, not under review), in apply order."""
+    found = walk(paths, excluded)
+    out = LoadResult(errors=list(found.errors))
+    for f in found.files:
+        out.extend(load_file(f))
+    return out

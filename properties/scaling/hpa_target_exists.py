@@ -45,6 +45,7 @@ class HpaTargetExists(Property):
     severity = "error"
     reads = (HorizontalPodAutoscaler, *SCALABLE.values())
     remediation = "Point scaleTargetRef at an existing workload (kind, name) in the HPA's namespace."
+    closed_world = frozenset({"violated"})  # absent here may be in an unread document
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         for cls in SCALABLE.values():
