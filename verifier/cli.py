@@ -93,6 +93,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
             settings.options.unit = unit_mode or settings.unit
             settings.options.namespace = namespace or settings.namespace
             settings.options.context = [*settings.context, *context]
+            settings.options.assume = settings.assume
             report = prove(paths, settings.options)
         root = repo_root()
         if write_baseline:
@@ -130,6 +131,7 @@ class Settings:
     unit: str = "auto"
     namespace: str | None = None
     context: list[str] = field(default_factory=list)
+    assume: list[config.Assumed] = field(default_factory=list)
 
     def files(self, paths: tuple[str, ...]) -> list[str]:
         """The inputs, directories expanded, excluded files left out."""
@@ -157,7 +159,7 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
                     excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports],
-                    cfg.unit or "auto", cfg.namespace, cfg.context)
+                    cfg.unit or "auto", cfg.namespace, cfg.context, cfg.assume)
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:

@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from cnverify import context as ctx
 from cnverify import loader, snapshot, suppress, units
+from cnverify.config import Assumed
 from cnverify.errors import InputError, Span
 from cnverify.model.base import Resource
 from cnverify.proof import Finding, Notice, Report, Severity, Step
@@ -31,6 +33,7 @@ class Options:
     namespace: str | None = None  # the namespace of objects naming none (as ``kubectl apply -n``)
     exclude: Callable[[str], bool] | None = None  # files to leave out (the CLI's --exclude globs)
     context: Sequence[str] = ()  # files/folders of objects in the cluster but not under review (never subjects)
+    assume: Sequence[Assumed] = ()  # objects known to exist without manifests (config ``assume:``)
 
 
 def selected(options: Options) -> list[Property]:
@@ -61,7 +64,8 @@ def _run(snap: snapshot.Snapshot, options: Options,
             options.progress(prop.code, i, len(props))
         try:
             for ob in prop.obligations(snap):
-                results.append((closed_world(finding(ob, options.limits), prop, snap), ob.subject))
+                f = closed_world(finding(ob, options.limits), prop, snap)
+                results.append((ctx.mark_assumed(f, snap.assumed, prop.existence), ob.subject))
         except Exception as exc:  # a property bug must not hide the other results
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             errors.append(InputError(Span("<cnverify>", 1, 1),
@@ -100,7 +104,9 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     note = options.progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
     note("parse", 0, 0)
-    context = units.read_context(options.context, options.exclude)
+    context = ctx.read_context(options.context, options.exclude)
+    assumed, cites = ctx.placeholders(options.assume)
+    context.objects[:0] = assumed
     context_files = {i["file"] for i in context.inputs}
     excluded = options.exclude
     skip = (lambda f: f in context_files or bool(excluded and excluded(f))) if context_files else excluded
@@ -112,7 +118,7 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
                          unrecognized_documents=found.rest.unrecognized, unrecognized=list(found.rest.unrecognized_at),
                          timings=timings))
     for unit in found.units:
-        out.unit(unit, options, props, note, context)
+        out.unit(unit, options, props, note, context, cites)
     return out.finish()
 
 
@@ -131,7 +137,7 @@ class _Merged:
         return True
 
     def unit(self, unit: units.Unit, options: Options, props: list[Property],
-             note: Callable[[str, int, int], None], context: loader.LoadResult) -> None:
+             note: Callable[[str, int, int], None], context: loader.LoadResult, cites: dict[Span, ctx.Citation]) -> None:
         r = self.report
         r.units.append(unit.to_json())
         if unit.not_verified:
@@ -142,6 +148,7 @@ class _Merged:
         note("model", 0, 0)
         t1 = time.perf_counter()
         snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace, context.objects)
+        snap.assumed = cites
         t2 = time.perf_counter()
         pairs, run_errors = _run(snap, options, props)
         pairs = [(f, res) for f, res in pairs if id(res) not in snap.context_ids]  # context: never a subject

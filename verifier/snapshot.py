@@ -31,6 +31,7 @@ class Snapshot:
         self.unread: list[Span] = list(unread)  # documents of this unit that could not be read (input errors)
         self.notices: list[Notice] = []
         self.context_ids: set[int] = set()  # resources from --context: visible, never subjects
+        self.assumed: dict[Span, Any] = {}  # placeholder objects of ``assume:`` by span (cnverify.context)
         self._creators: dict[str, list[Opaque]] = defaultdict(list)
         for o in self.opaque:
             if o.creates_pods:

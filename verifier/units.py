@@ -157,12 +157,3 @@ def _owner_reason(f: str, charts: list[str], kdirs: list[str], owned: set[str]) 
         return "read by a kustomization, not as a manifest"
     kdir = max((d for d in kdirs if _under(f, d)), key=len)
     return f"inside the kustomization folder {kdir}, which does not list it (kustomize never reads it)"
-
-
-def read_context(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) -> LoadResult:
-    """The objects of ``--context`` paths (in the cluster, not under review), in apply order."""
-    found = walk(paths, excluded)
-    out = LoadResult(errors=list(found.errors))
-    for f in found.files:
-        out.extend(load_file(f))
-    return out

@@ -221,3 +221,40 @@ def test_config_unit_and_context_keys(tmp_path: Path, monkeypatch: pytest.Monkey
     (tmp_path / ".cnverify.yaml").write_text("unit: everything\n")
     res = CliRunner().invoke(main, ["prove", "one"])
     assert res.exit_code == 2 and "'unit' must be one of auto, cluster, file" in res.output
+
+
+HPA = """apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: infra}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 3
+"""
+INGRESS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: edge, namespace: infra}
+spec:
+  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}
+"""
+
+
+def test_assumed_objects_exist_but_their_content_is_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"app/hpa.yaml": HPA, "app/ingress.yaml": INGRESS,
+                     ".cnverify.yaml": "assume:\n- {kind: Service, namespace: infra, name: backend}\n"
+                                       "- {kind: Deployment, namespace: infra, name: web}\n"})
+    monkeypatch.chdir(tmp_path)
+    before = CliRunner().invoke(main, ["prove", "app", "--select", "CNV102,CNV402,CNV403", "--format", "json",
+                                       "--no-config"])
+    assert sorted((r["property"], r["status"]) for r in json.loads(before.output)["results"]) == [
+        ("CNV102", "violated"), ("CNV402", "violated")]  # no target: CNV403 has nothing to check
+    res = CliRunner().invoke(main, ["prove", "app", "--select", "CNV102,CNV402,CNV403", "--format", "json"])
+    got = {r["property"]: r for r in json.loads(res.output)["results"]}
+    assert {c: r["status"] for c, r in got.items()} == {"CNV102": "unknown", "CNV402": "proved", "CNV403": "unknown"}
+    cited = [s for s in got["CNV402"]["chain"] if "assumed by" in s["claim"]]
+    assert [(s["location"]["file"], s["location"]["line"]) for s in cited] == [(".cnverify.yaml", 3)]
+    assert "assumed by .cnverify.yaml:3" in cited[0]["claim"]
+    assert "Service infra/backend" in got["CNV102"]["message"]
