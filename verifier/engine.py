@@ -87,7 +87,7 @@ def closed_world(f: Finding, prop: Property, snap: snapshot.Snapshot) -> Finding
         return f
     gap = snap.closed_world_gap
     if gap is None:
-        return dataclasses.replace(f, help=f"{f.help}; {CONTEXT_HINT}" if f.help else CONTEXT_HINT) \
+        return dataclasses.replace(f, help=f"{f.help.rstrip('.')}; {CONTEXT_HINT}" if f.help else CONTEXT_HINT) \
             if f.status == "violated" else f
     step = Step(f"{gap}: they may hold what this {f.status} verdict rests on", snap.unread[0])
     return dataclasses.replace(f, status="unknown", message=f"{f.message} (not decided: {gap})",
@@ -142,7 +142,7 @@ class _Merged:
         r.units.append(unit.to_json())
         if unit.not_verified:
             r.warnings.append(Notice("unit-not-verified", f"unit {unit.name} is not verified: {unit.not_verified}",
-                                     Span(unit.name, 1, 1), units=(unit.name,)))
+                                     Span(units.definition(unit), 1, 1), units=(unit.name,)))
             return
         loaded = unit.loaded
         note("model", 0, 0)

@@ -157,3 +157,12 @@ def _owner_reason(f: str, charts: list[str], kdirs: list[str], owned: set[str]) 
         return "read by a kustomization, not as a manifest"
     kdir = max((d for d in kdirs if _under(f, d)), key=len)
     return f"inside the kustomization folder {kdir}, which does not list it (kustomize never reads it)"
+
+
+def definition(unit: Unit) -> str:
+    """The file that defines a unit (its Chart.yaml or kustomization file), else its name."""
+    if unit.kind == "chart":
+        return os.path.join(unit.name, CHART_FILE)
+    if unit.kind == "kustomization":
+        return kustomize_units.kustomization_file(unit.name) or unit.name
+    return unit.name

@@ -258,3 +258,42 @@ def test_assumed_objects_exist_but_their_content_is_unknown(tmp_path: Path, monk
     assert [(s["location"]["file"], s["location"]["line"]) for s in cited] == [(".cnverify.yaml", 3)]
     assert "assumed by .cnverify.yaml:3" in cited[0]["claim"]
     assert "Service infra/backend" in got["CNV102"]["message"]
+
+
+VS = """apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: r}}
+spec:
+  hosts: [{host}]
+  http:
+  - route:
+    - destination: {{host: {host}}}
+"""
+
+
+@pytest.mark.parametrize("host,status", [("reviews", "proved"), ("reviews.default.svc.cluster.local", "unknown")])
+def test_istio_short_names_expand_with_the_unit_namespace(tmp_path: Path, host: str, status: str) -> None:
+    write(tmp_path, {"vs.yaml": VS.format(host=host), "svc.yaml": service("reviews", "reviews")})
+    report = prove([str(tmp_path)], Options(select=["CNV102"]))
+    assert [(f.status, f.subject["namespace"]) for f in report.results] == [(status, "(unit namespace)")]
+
+
+def _violations(report: Report) -> set[tuple[str, str, str | None, str]]:
+    return {(f.property, f.subject["kind"], f.subject["namespace"], f.subject["name"])
+            for f in report.results if f.status == "violated"}
+
+
+@pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl (kubectl kustomize) is not on PATH")
+@pytest.mark.parametrize("overlay", ["dev", "prod", "qa", "staging"])
+def test_no_unit_finding_disappears_after_kubectl_kustomize(overlay: str) -> None:
+    import io
+    import subprocess
+
+    root = FIXTURES / "platform" / "overlays" / overlay
+    rendered = subprocess.run(["kubectl", "kustomize", str(root)], check=True, capture_output=True, text=True).stdout
+    built = prove(["-"], Options(), stdin=io.StringIO(rendered))  # type: ignore[arg-type]
+    as_unit = prove([str(FIXTURES / "platform")], Options())
+    unit_findings = {(f.property, f.subject["kind"], f.subject["namespace"], f.subject["name"])
+                     for f in as_unit.results if f.status == "violated"
+                     and any(u.endswith(f"overlays/{overlay}") for u in f.units)}
+    assert unit_findings and unit_findings <= _violations(built)  # the base Service selects nothing
