@@ -87,7 +87,8 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery) -> None:
     explicit = [f for f in found.files if found.roots[f] == f]
     in_dirs = [f for f in found.files if found.roots[f] != f]
     dirs = _folders(in_dirs, found.roots)
-    charts = sorted((d for d in dirs if os.path.isfile(os.path.join(d, CHART_FILE))), key=path_key)
+    charts = sorted({d for d in dirs if os.path.isfile(os.path.join(d, CHART_FILE))}
+                    | {c for r in {found.roots[f] for f in in_dirs} if (c := _enclosing_chart(r))}, key=path_key)
     kdirs = [d for d in dirs if kustomize_units.kustomization_file(d) and not _under_any(d, charts)]
     trees = {d: kustomize_units.members(d) for d in kdirs}
     included = {os.path.dirname(m) for d, ms in trees.items() for m in ms
@@ -122,6 +123,18 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery) -> None:
         for f in explicit:
             unit.loaded.extend(load_file(f, stdin))
         out.units.append(unit)
+
+
+def _enclosing_chart(arg: str) -> str | None:
+    """The Helm chart folder above an argument (``cnverify prove chart/templates``), or None."""
+    d = os.path.dirname(os.path.abspath(arg))
+    while d != os.path.dirname(d):
+        if os.path.isfile(os.path.join(d, CHART_FILE)):
+            return d if os.path.isabs(arg) else os.path.relpath(d)
+        if os.path.exists(os.path.join(d, ".git")):
+            return None
+        d = os.path.dirname(d)
+    return None
 
 
 def _folders(files: list[str], roots: dict[str, str]) -> list[str]:

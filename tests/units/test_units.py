@@ -297,3 +297,9 @@ def test_no_unit_finding_disappears_after_kubectl_kustomize(overlay: str) -> Non
                      for f in as_unit.results if f.status == "violated"
                      and any(u.endswith(f"overlays/{overlay}") for u in f.units)}
     assert unit_findings and unit_findings <= _violations(built)  # the base Service selects nothing
+
+
+def test_a_folder_inside_a_chart_is_never_parsed(platform: Path) -> None:
+    report = prove(["repo/chart/mychart/templates"], SVC)
+    assert report.errors == [] and report.results == []
+    assert [(u["name"], u["kind"]) for u in report.units] == [("repo/chart/mychart", "chart")]
