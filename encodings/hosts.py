@@ -90,8 +90,10 @@ class Resolution:
 
 
 def inventory_namespaces(snap: Snapshot) -> set[str]:
-    """Namespaces that hold at least one object of the inputs."""
-    return {r.namespace for r in snap.resources if r.NAMESPACED}
+    """Namespaces that hold at least one object of the inputs under review (``--context`` objects and
+    ``assume:`` placeholders do not make a namespace complete: they need not be all it holds)."""
+    context = snap.context_ids
+    return {r.namespace for r in snap.resources if r.NAMESPACED and id(r) not in context}
 
 
 def resolve(snap: Snapshot, host: str, namespace: str, viewer: str | None = None) -> Resolution:

@@ -303,3 +303,12 @@ def test_a_folder_inside_a_chart_is_never_parsed(platform: Path) -> None:
     report = prove(["repo/chart/mychart/templates"], SVC)
     assert report.errors == [] and report.results == []
     assert [(u["name"], u["kind"]) for u in report.units] == [("repo/chart/mychart", "chart")]
+
+
+def test_context_does_not_close_its_namespaces(tmp_path: Path) -> None:
+    """A context namespace need not be complete: a missing target there is unknown, not violated."""
+    vs = VS.format(host="backend.infra.svc.cluster.local").replace("{name: r}", "{name: r, namespace: shop}")
+    write(tmp_path, {"app/vs.yaml": vs, "infra/other.yaml": service("other", "x", "infra")})
+    report = prove([str(tmp_path / "app")], Options(select=["CNV102"], context=[str(tmp_path / "infra")]))
+    assert [(f.status, f.subject["name"]) for f in report.results] == [("unknown", "r")]
+    assert "not part of the inputs" in report.results[0].message
