@@ -73,6 +73,8 @@ def main() -> None:
 @click.option("--context", "context", multiple=True, metavar="PATH",
               help="Objects that exist in the cluster but are not under review: visible to every property, "
                    "never reported on (repeatable).")
+@click.option("--helm-values", "helm_values", multiple=True, metavar="FILE",
+              help="Values file for rendering Helm chart units with 'helm template' (repeatable, later wins).")
 @click.option("--explain", metavar="CODE", default=None,
               help="Only CODE, every result with its whole proof chain, proved ones included "
                    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
@@ -81,7 +83,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
               config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
               progress: bool | None, color: bool | None, explain: str | None, unit_mode: str | None,
-              namespace: str | None, context: tuple[str, ...]) -> None:
+              namespace: str | None, context: tuple[str, ...], helm_values: tuple[str, ...]) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
@@ -94,6 +96,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
             settings.options.namespace = namespace or settings.namespace
             settings.options.context = [*settings.context, *context]
             settings.options.assume = settings.assume
+            settings.options.helm_values = helm_values
             report = prove(paths, settings.options)
         root = repo_root()
         if write_baseline:

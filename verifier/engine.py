@@ -34,6 +34,7 @@ class Options:
     exclude: Callable[[str], bool] | None = None  # files to leave out (the CLI's --exclude globs)
     context: Sequence[str] = ()  # files/folders of objects in the cluster but not under review (never subjects)
     assume: Sequence[Assumed] = ()  # objects known to exist without manifests (config ``assume:``)
+    helm_values: Sequence[str] = ()  # values files for rendering Helm chart units (helm template --values)
 
 
 def selected(options: Options) -> list[Property]:
@@ -110,7 +111,7 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     context_files = {i["file"] for i in context.inputs}
     excluded = options.exclude
     skip = (lambda f: f in context_files or bool(excluded and excluded(f))) if context_files else excluded
-    found = units.discover(paths, options.unit, skip, stdin)
+    found = units.discover(paths, options.unit, skip, stdin, list(options.helm_values))
     found.rest.errors[:0] = context.errors
     timings = {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0}
     props = selected(options)

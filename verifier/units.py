@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
-from cnverify import kustomize_units
+from cnverify import unit_render
 from cnverify.kustomize import skip_reason
 from cnverify.loader import LoadResult, Walk, load_file, path_key, walk
 
@@ -44,6 +44,7 @@ class Unit:
     loaded: LoadResult = field(default_factory=LoadResult)
     namespace: str | None = None  # set by the kustomization (``namespace:``); else --namespace or unnamed
     not_verified: str | None = None  # why the unit was not read (a Helm chart, no kustomize)
+    tool: str = ""  # the renderer that produced it (kustomize, helm template), if any
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "files": len(self.loaded.inputs),
@@ -52,6 +53,8 @@ class Unit:
             out["namespace"] = self.namespace
         if self.not_verified:
             out["not_verified"] = self.not_verified
+        if self.tool:
+            out["tool"] = self.tool
         return out
 
 
@@ -64,7 +67,7 @@ class Discovery:
 
 
 def discover(paths: Iterable[str], mode: str = "auto", excluded: Callable[[str], bool] | None = None,
-             stdin: TextIO | BinaryIO | None = None) -> Discovery:
+             stdin: TextIO | BinaryIO | None = None, helm_values: list[str] | None = None) -> Discovery:
     """Split the inputs into units (see the module docstring); every file is read at most once."""
     found = walk(paths, excluded)
     out = Discovery(rest=LoadResult(errors=list(found.errors), inputs=list(found.skipped)))
@@ -78,33 +81,33 @@ def discover(paths: Iterable[str], mode: str = "auto", excluded: Callable[[str],
         for f in found.files:
             out.units.append(Unit(f if f != "-" else "<stdin>", "file", load_file(f, stdin)))
         return out
-    _auto(found, stdin, out)
+    _auto(found, stdin, out, helm_values or [])
     out.units.sort(key=lambda u: path_key(u.name))
     return out
 
 
-def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery) -> None:
+def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_values: list[str]) -> None:
     explicit = [f for f in found.files if found.roots[f] == f]
     in_dirs = [f for f in found.files if found.roots[f] != f]
     dirs = _folders(in_dirs, found.roots)
     charts = sorted({d for d in dirs if os.path.isfile(os.path.join(d, CHART_FILE))}
                     | {c for r in {found.roots[f] for f in in_dirs} if (c := _enclosing_chart(r))}, key=path_key)
-    kdirs = [d for d in dirs if kustomize_units.kustomization_file(d) and not _under_any(d, charts)]
-    trees = {d: kustomize_units.members(d) for d in kdirs}
+    kdirs = [d for d in dirs if unit_render.kustomization_file(d) and not _under_any(d, charts)]
+    trees = {d: unit_render.members(d) for d in kdirs}
     included = {os.path.dirname(m) for d, ms in trees.items() for m in ms
-                if os.path.basename(m) in kustomize_units.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)}
+                if os.path.basename(m) in unit_render.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)}
     owned = {m for ms in trees.values() for m in ms}
     for c in charts:
-        out.units.append(Unit(c, "chart", not_verified=HELM_HINT.format(root=c)))
+        out.units.append(unit_render.chart(c, Unit, helm_values, HELM_HINT.format(root=c)))
     for d in kdirs:
-        if os.path.abspath(d) not in included:
-            out.units.append(kustomize_units.unit(d, Unit))
+        if os.path.abspath(d) not in included and not unit_render.is_component(d):
+            out.units.append(unit_render.unit(d, Unit))
     owners = charts + kdirs
     read = {os.path.realpath(i["file"]) for u in out.units for i in u.loaded.inputs}
     loose: dict[str, LoadResult] = {}
     for f in in_dirs:
         if _under_any(f, owners) or os.path.abspath(f) in owned:
-            if os.path.realpath(f) not in read and os.path.basename(f) not in kustomize_units.KUSTOMIZATION_FILES:
+            if os.path.realpath(f) not in read and os.path.basename(f) not in unit_render.KUSTOMIZATION_FILES:
                 out.rest.inputs.append({"file": f, "documents": 0, "skipped": _owner_reason(f, charts, kdirs, owned)})
         else:
             loose[f] = load_file(f, stdin)
@@ -177,5 +180,5 @@ def definition(unit: Unit) -> str:
     if unit.kind == "chart":
         return os.path.join(unit.name, CHART_FILE)
     if unit.kind == "kustomization":
-        return kustomize_units.kustomization_file(unit.name) or unit.name
+        return unit_render.kustomization_file(unit.name) or unit.name
     return unit.name

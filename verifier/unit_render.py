@@ -1,11 +1,14 @@
-"""Kustomization units: the adapter between unit discovery and kustomize rendering.
+"""Reading kustomization and Helm chart units: the adapter between unit discovery and rendering.
+
+When the rendering layer is installed (``cnverify.kustomize_build.render``, ``cnverify.helm``), a
+kustomization unit is what ``kustomize build`` prints (spans mapped to the source files) and a chart
+what ``helm template`` prints; without the tool the unit is *not verified*, with the tool's install
+hint, never half-read. Without the rendering layer, a kustomization unit is read from its
+``resources`` files through nested bases (patches and transformers not applied) with the root's
+``namespace:`` as the unit namespace, and a chart is not verified.
 
 ``members(root)`` lists every file a kustomization reads (its kustomization files, resources,
 components, patches, generator inputs), so that none is read again as a loose manifest.
-``unit(root)`` reads the unit's objects: the ``resources`` files through nested bases and
-components, with the root's ``namespace:`` as the unit namespace. Patches and transformers are
-not applied here (kustomize rendering does that: ``cnverify.kustomize``); remote resources are
-an input error (never fetched).
 """
 from __future__ import annotations
 
@@ -15,9 +18,16 @@ from typing import Any, TypeVar
 
 import yaml
 
+from cnverify import kustomize
 from cnverify.errors import InputError, Span
 from cnverify.kustomize import KUSTOMIZATION_FILES
 from cnverify.loader import LoadResult, load_file
+
+try:  # the rendering layer (kustomize build / helm template), when present
+    from cnverify import helm, kustomize_build
+    from cnverify.rendering import NotVerified
+except ImportError:  # pragma: no cover - depends on the installed version
+    helm = kustomize_build = None  # type: ignore[assignment]
 
 U = TypeVar("U")
 FILE_KEYS = ("patchesStrategicMerge", "crds", "configurations", "openapi")
@@ -66,8 +76,15 @@ def _walk(directory: str, visit: Callable[[str, str, dict[str, Any]], None], see
             _walk(target, visit, seen)
 
 
+def is_component(directory: str) -> bool:
+    """Whether the kustomization in ``directory`` is a Component (verified only through its users)."""
+    return _read(kustomization_file(directory) or "").get("kind") == "Component"
+
+
 def members(root: str) -> set[str]:
     """Absolute paths of every file the kustomization in ``root`` reads, nested ones included."""
+    if hasattr(kustomize, "members"):
+        return {os.path.abspath(m) for m in kustomize.members(root)}
     out: set[str] = set()
 
     def visit(d: str, kfile: str, data: dict[str, Any]) -> None:
@@ -84,8 +101,29 @@ def members(root: str) -> set[str]:
     return out
 
 
+def _from_rendered(kind: str, result: Any, make: Callable[..., U]) -> U:
+    """A unit from the rendering layer's result (``Rendered`` or ``NotVerified``)."""
+    if isinstance(result, NotVerified):
+        return make(result.root, kind, not_verified=f"{result.reason}; {result.hint}")
+    loaded = LoadResult(objects=list(result.objects), errors=list(result.errors))
+    per_file: dict[str, int] = {}
+    for raw in result.objects:
+        per_file[raw.doc.file] = per_file.get(raw.doc.file, 0) + 1
+    loaded.inputs = [{"file": f, "documents": n} for f, n in sorted(per_file.items())]
+    return make(result.root, kind, loaded, namespace=result.namespace, tool=result.tool)
+
+
+def chart(root: str, make: Callable[..., U], values: list[str], hint: str) -> U:
+    """The unit of the Helm chart in ``root``: rendered with ``helm template`` or not verified."""
+    if helm is None:
+        return make(root, "chart", not_verified=hint)
+    return _from_rendered("chart", helm.render_chart(root, values), make)
+
+
 def unit(root: str, make: Callable[..., U]) -> U:
     """The unit of the kustomization in ``root``: its resources' objects and its namespace."""
+    if kustomize_build is not None:
+        return _from_rendered("kustomization", kustomize_build.render(root), make)
     loaded = LoadResult()
     top = _read(kustomization_file(root) or "")
     read: set[str] = set()
