@@ -160,7 +160,7 @@ class _Merged:
         else:
             results, suppressed, warnings = [f for f, _ in pairs], [], []
         for f in results:
-            key = _key(f.to_json())
+            key = _key({k: v for k, v in f.to_json().items() if k in MERGE_KEY})
             if key in self.findings:
                 self.findings[key].units.append(unit.name)
             else:
@@ -182,6 +182,10 @@ class _Merged:
         results.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.property))
         self.report.results = results
         return self.report
+
+
+MERGE_KEY = ("property", "subject", "location", "status", "message")
+"""What makes results of several units one result (their chains may differ: the first unit's is shown)."""
 
 
 def _key(value: dict[str, Any]) -> str:

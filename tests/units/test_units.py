@@ -142,11 +142,11 @@ def test_symlinked_copy_is_the_same_object(tmp_path: Path) -> None:
     write(tmp_path, {"app/svc.yaml": service("web", "none", "shop")})
     (tmp_path / "app" / "copy.yaml").symlink_to(tmp_path / "app" / "svc.yaml")
     report = prove([str(tmp_path)], SVC)
-    assert [(f.status, f.location.file) for f in report.results] == [("violated", str(tmp_path / "app/copy.yaml"))]
-    assert report.warnings == []
+    assert [(f.status, f.location.file) for f in report.results] == [("violated", str(tmp_path / "app/svc.yaml"))]
+    assert report.warnings == []  # one file, one object: no duplicate
     skipped = [i for i in report.inputs if "skipped" in i]
-    assert skipped == [{"file": str(tmp_path / "app/svc.yaml"), "documents": 0,
-                        "skipped": f"the same file as {tmp_path / 'app/copy.yaml'} (a symlink)"}]
+    assert skipped == [{"file": str(tmp_path / "app/copy.yaml"), "documents": 0,
+                        "skipped": f"the same file as {tmp_path / 'app/svc.yaml'} (a symlink)"}]
 
 
 def test_unsafe_files_are_located_errors_and_the_rest_is_verified(tmp_path: Path) -> None:
