@@ -104,7 +104,7 @@ def members(root: str) -> set[str]:
 def _from_rendered(kind: str, result: Any, make: Callable[..., U]) -> U:
     """A unit from the rendering layer's result (``Rendered`` or ``NotVerified``)."""
     if isinstance(result, NotVerified):
-        return make(result.root, kind, not_verified=f"{result.reason}; {result.hint}")
+        return make(result.root, kind, not_verified=f"{result.reason}: {result.hint}")
     loaded = LoadResult(objects=list(result.objects), errors=list(result.errors))
     per_file: dict[str, int] = {}
     for raw in result.objects:
