@@ -86,7 +86,8 @@ def result(f: Finding, index: dict[str, int], root: Path) -> dict[str, Any]:
         "locations": [location(f.location, root)],
         "partialFingerprints": {FINGERPRINT_KEY: stable_fingerprint(f, root)},
         "properties": {"status": f.status, "severity": f.severity, "subject": f.subject,
-                       "witness": f.witness, "fingerprint": f.fingerprint},
+                       "witness": f.witness, "fingerprint": f.fingerprint,
+                       **({"units": f.units} if f.units else {})},
     }
     if f.property in index:
         out["ruleIndex"] = index[f.property]
