@@ -11,9 +11,10 @@ arguments into units, each verified as its own cluster view (docs/UNITS.md):
    is read only through kustomize, never as loose manifests;
 3. of the remaining files, a **manifest folder** is one that directly holds a file with at least one
    object (or a file that could not be read); each topmost manifest folder is one unit with every
-   remaining file below it. So sibling folders (provider variants, examples) are separate units,
-   an ``install.yaml`` is a unit apart from the kustomize ``base/`` beside it, and a folder's
-   subfolders of the same application stay together;
+   remaining file below it, except a manifest folder that redefines an object of the unit above it
+   (an alternative bundle), which starts its own unit. So sibling folders (provider variants,
+   examples) are separate units, an ``install.yaml`` is a unit apart from the kustomize ``base/``
+   beside it, and a folder's subfolders of the same application stay together;
 4. files named on the command line (and ``-``) together form one unit, as ``kubectl apply -f a -f b``.
 
 ``--unit cluster`` reads everything as one cluster; ``--unit file`` makes each file its own unit.
@@ -29,6 +30,7 @@ from typing import Any, BinaryIO, TextIO
 from cnverify import unit_render
 from cnverify.kustomize import skip_reason
 from cnverify.loader import LoadResult, Walk, load_file, path_key, walk
+from cnverify.model.base import group_of
 
 MODES = ("auto", "cluster", "file")
 CHART_FILE = "Chart.yaml"
@@ -111,14 +113,19 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_val
                 out.rest.inputs.append({"file": f, "documents": 0, "skipped": _owner_reason(f, charts, kdirs, owned)})
         else:
             loose[f] = load_file(f, stdin)
-    manifest_dirs = sorted({os.path.dirname(f) for f, r in loose.items() if r.objects or r.errors}, key=path_key)
+    by_dir: dict[str, list[str]] = {}
+    for f in loose:
+        by_dir.setdefault(os.path.dirname(f), []).append(f)
+    roots = _manifest_roots(by_dir, loose, found.roots)
     by_root: dict[str, Unit] = {}
-    for f, res in loose.items():
-        root = next((d for d in manifest_dirs if _under(f, d) and _under(d, found.roots[f])), None)
-        if root is None:
-            out.rest.extend(res)  # no objects here or above: its documents are listed as unrecognized
-            continue
-        by_root.setdefault(root, Unit(root, "manifests")).loaded.extend(res)
+    for d in sorted(by_dir, key=path_key):
+        root = next((r for r in sorted(roots, key=lambda r: -len(path_key(r))) if _under(d, r)
+                     and _under(r, found.roots[by_dir[d][0]])), None)
+        for f in by_dir[d]:
+            if root is None:
+                out.rest.extend(loose[f])  # no objects here or above: its documents are listed as unrecognized
+            else:
+                by_root.setdefault(root, Unit(root, "manifests")).loaded.extend(loose[f])
     out.units += by_root.values()
     if explicit:
         name = explicit[0] if len(explicit) == 1 else "(command line)"
@@ -126,6 +133,33 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_val
         for f in explicit:
             unit.loaded.extend(load_file(f, stdin))
         out.units.append(unit)
+
+
+def _manifest_roots(by_dir: dict[str, list[str]], loose: dict[str, LoadResult], args: dict[str, str]) -> set[str]:
+    """Unit roots among manifest folders: the topmost ones, and a folder that redefines an object of the
+    unit above it (an alternative, e.g. ``provider/aws/nlb`` inside ``provider/aws``)."""
+    roots: set[str] = set()
+    held: dict[str, set[tuple[str, ...]]] = {}  # root → identities of its objects so far
+    for d in sorted(by_dir, key=path_key):
+        results = [loose[f] for f in by_dir[d]]
+        if not any(r.objects or r.errors for r in results):
+            continue
+        mine = {_identity(o.data, o.api_version, o.kind) for r in results for o in r.objects}
+        mine.discard(None)  # type: ignore[arg-type]
+        above = max((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), key=len, default=None)
+        if above is None or held[above] & mine:
+            roots.add(d)
+            held[d] = set(mine)
+        else:
+            held[above] |= mine
+    return roots
+
+
+def _identity(data: Any, api_version: str, kind: str) -> tuple[str, ...] | None:
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+        return None
+    return (group_of(api_version), kind, str(meta.get("namespace") or ""), meta["name"])
 
 
 def _enclosing_chart(arg: str) -> str | None:

@@ -78,7 +78,9 @@ def test_platform_layout_splits_into_predictable_units(platform: Path) -> None:
         ("repo/platform/overlays/prod", "kustomization", "prod"),
         ("repo/platform/overlays/qa", "kustomization", None),
         ("repo/platform/overlays/staging", "kustomization", "staging"),
-        ("repo/variants/provider/aws", "manifests", None), ("repo/variants/provider/gcp", "manifests", None)]
+        ("repo/variants/provider/aws", "manifests", None),
+        ("repo/variants/provider/aws/nlb", "manifests", None),  # redefines aws's Deployment: an alternative
+        ("repo/variants/provider/gcp", "manifests", None)]  # gcp/extra adds objects: part of gcp
     got = rel(report, Path.cwd())
     un = "(unit namespace)"
     assert got == [
@@ -95,7 +97,10 @@ def test_platform_layout_splits_into_predictable_units(platform: Path) -> None:
         ("violated", "Service/staging/web", "repo/platform/base/service.yaml", 5, ["repo/platform/overlays/staging"]),
         ("violated", "Service/shop/web", "repo/platform/install.yaml", 5, ["repo/platform"]),
         ("proved", "Deployment/ingress/ctl", "repo/variants/provider/aws/deploy.yaml", 5, ["repo/variants/provider/aws"]),
+        ("proved", "Deployment/ingress/ctl", "repo/variants/provider/aws/nlb/deploy.yaml", 5,
+         ["repo/variants/provider/aws/nlb"]),
         ("proved", "Deployment/ingress/ctl", "repo/variants/provider/gcp/deploy.yaml", 5, ["repo/variants/provider/gcp"]),
+        ("proved", "Service/ingress/ctl", "repo/variants/provider/gcp/extra/svc.yaml", 5, ["repo/variants/provider/gcp"]),
     ]
     skipped = {i["file"]: i["skipped"] for i in report.inputs if "skipped" in i}
     assert skipped["repo/chart/mychart/templates/svc.yaml"].startswith("part of the Helm chart")
@@ -107,8 +112,9 @@ def test_platform_layout_splits_into_predictable_units(platform: Path) -> None:
 def test_cluster_mode_reads_everything_as_one_cluster(platform: Path) -> None:
     report = prove(["repo/variants", "repo/examples"], Options(select=["CNV204"], unit="cluster"))
     assert [u["name"] for u in report.units] == ["(cluster)"]
-    # one cluster: the two variants are one Deployment defined twice, the examples overlap
-    assert [w.kind for w in report.warnings] == ["duplicate-object"]
+    # one cluster: the three variants are one Deployment defined thrice, the examples overlap
+    assert [w.kind for w in report.warnings] == ["duplicate-object", "duplicate-object"]
+    assert report.warnings[-1].location.file.endswith("gcp/deploy.yaml")  # the last definition is kept
     assert sorted((f.status, f.subject["name"]) for f in report.results) == [
         ("proved", "ctl"), ("violated", "echo-one")]  # one finding for the overlapping pair
 
