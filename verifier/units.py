@@ -72,19 +72,23 @@ def discover(paths: Iterable[str], mode: str = "auto", excluded: Callable[[str],
              stdin: TextIO | BinaryIO | None = None, helm_values: list[str] | None = None) -> Discovery:
     """Split the inputs into units (see the module docstring); every file is read at most once."""
     found = walk(paths, excluded)
-    out = Discovery(rest=LoadResult(errors=list(found.errors), inputs=list(found.skipped)))
+    out = Discovery(rest=LoadResult(inputs=list(found.skipped)))
     if mode == "cluster":
-        unit = Unit("(cluster)", "cluster")
+        unit = Unit("(cluster)", "cluster", LoadResult(errors=list(found.errors)))
         for f in found.files:
             unit.loaded.extend(load_file(f, stdin))
         out.units.append(unit)
         return out
     if mode == "file":
+        out.rest.errors += found.errors
         for f in found.files:
             out.units.append(Unit(f if f != "-" else "<stdin>", "file", load_file(f, stdin)))
         return out
     _auto(found, stdin, out, helm_values or [])
     out.units.sort(key=lambda u: path_key(u.name))
+    for e in found.errors:  # a file the walk could not read leaves its unit incomplete
+        home = [u for u in out.units if u.kind in ("manifests", "kustomization") and _under(e.location.file, u.name)]
+        (max(home, key=lambda u: len(u.name)).loaded if home else out.rest).errors.append(e)
     return out
 
 

@@ -171,7 +171,9 @@ def test_unsafe_files_are_located_errors_and_the_rest_is_verified(tmp_path: Path
                     ("out.yaml", 1, f"symlink to {outside}, outside {root}"),
                     ("stdin.yaml", 1, f"symlink to {os.path.realpath('/dev/stdin')}, outside {root}"),
                     ("sub", 1, f"symlink to {tmp_path}, outside {root}")]
-    assert [(f.status, f.subject["name"]) for f in report.results] == [("violated", "web")]
+    # the rest is verified; "selects nothing" is not decided while 5 files of the unit are unread
+    assert [(f.status, f.subject["name"]) for f in report.results] == [("unknown", "web")]
+    assert "5 documents of this unit could not be read" in report.results[0].message
 
 
 def test_explicit_fifo_is_never_opened(tmp_path: Path) -> None:
@@ -318,3 +320,11 @@ def test_context_does_not_close_its_namespaces(tmp_path: Path) -> None:
     report = prove([str(tmp_path / "app")], Options(select=["CNV102"], context=[str(tmp_path / "infra")]))
     assert [(f.status, f.subject["name"]) for f in report.results] == [("unknown", "r")]
     assert "not part of the inputs" in report.results[0].message
+
+
+def test_a_dangling_symlink_leaves_its_unit_incomplete(tmp_path: Path) -> None:
+    write(tmp_path, {"a/svc.yaml": service("web", "web", "shop"), "b/svc.yaml": service("web", "web", "shop")})
+    (tmp_path / "a" / "deploy.yaml").symlink_to(tmp_path / "a" / "gone.yaml")
+    report = prove([str(tmp_path)], SVC)
+    assert {os.path.basename(f.units[0]): f.status for f in report.results} == {"a": "unknown", "b": "violated"}
+    assert [u["errors"] for u in report.units] == [1, 0]
