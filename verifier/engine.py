@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -108,9 +109,10 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     context = ctx.read_context(options.context, options.exclude)
     assumed, cites = ctx.placeholders(options.assume)
     context.objects[:0] = assumed
-    context_files = {i["file"] for i in context.inputs}
+    context_files = {os.path.realpath(i["file"]) for i in context.inputs}
     excluded = options.exclude
-    skip = (lambda f: f in context_files or bool(excluded and excluded(f))) if context_files else excluded
+    skip = (lambda f: os.path.realpath(f) in context_files or bool(excluded and excluded(f))) if context_files \
+        else excluded
     found = units.discover(paths, options.unit, skip, stdin, list(options.helm_values))
     found.rest.errors[:0] = context.errors
     timings = {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0}

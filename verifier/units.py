@@ -48,6 +48,10 @@ class Unit:
     not_verified: str | None = None  # why the unit was not read (a Helm chart, no kustomize)
     tool: str = ""  # the renderer that produced it (kustomize, helm template), if any
 
+    def __post_init__(self) -> None:
+        if not self.name.startswith(("(", "<")):
+            self.name = os.path.normpath(self.name)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "files": len(self.loaded.inputs),
                                "objects": len(self.loaded.objects), "errors": len(self.loaded.errors)}

@@ -328,3 +328,11 @@ def test_a_dangling_symlink_leaves_its_unit_incomplete(tmp_path: Path) -> None:
     report = prove([str(tmp_path)], SVC)
     assert {os.path.basename(f.units[0]): f.status for f in report.results} == {"a": "unknown", "b": "violated"}
     assert [u["errors"] for u in report.units] == [1, 0]
+
+
+def test_context_under_the_arguments_is_not_also_a_unit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"app/svc.yaml": service("web", "web", "shop"), "infra/deploy.yaml": deploy("web", "web", "shop")})
+    monkeypatch.chdir(tmp_path)
+    report = prove(["."], Options(select=["CNV202", "CNV201"], context=[str(tmp_path / "infra")]))
+    assert [(f.property, f.status, f.units) for f in report.results] == [("CNV202", "proved", ["app"])]
+    assert [u["name"] for u in report.units] == ["app"]
