@@ -15,7 +15,8 @@ arguments into units, each verified as its own cluster view (docs/UNITS.md):
    (an alternative bundle), which starts its own unit. So sibling folders (provider variants,
    examples) are separate units, an ``install.yaml`` is a unit apart from the kustomize ``base/``
    beside it, and a folder's subfolders of the same application stay together;
-4. files named on the command line (and ``-``) together form one unit, as ``kubectl apply -f a -f b``.
+4. files named on the command line (and ``-``) together form one unit, as ``kubectl apply -f a -f b``
+   (a named ``kustomization.yaml`` or ``Chart.yaml`` stands for its folder's unit).
 
 ``--unit cluster`` reads everything as one cluster; ``--unit file`` makes each file its own unit.
 Units and files are in canonical (sorted) order, so argument order never changes the output.
@@ -34,6 +35,7 @@ from cnverify.model.base import group_of
 
 MODES = ("auto", "cluster", "file")
 CHART_FILE = "Chart.yaml"
+RENDERED_FILES = (CHART_FILE, *unit_render.KUSTOMIZATION_FILES)  # a file argument that names a unit
 HELM_HINT = "a Helm chart is not read as manifests; render it first: helm template NAME {root} | cnverify prove -"
 
 
@@ -100,47 +102,57 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_val
     explicit = [f for f in found.files if found.roots[f] == f]
     in_dirs = [f for f in found.files if found.roots[f] != f]
     dirs = _folders(in_dirs, found.roots)
-    charts = sorted({d for d in dirs if os.path.isfile(os.path.join(d, CHART_FILE))}
+    named = [os.path.dirname(f) or "." for f in explicit if os.path.basename(f) in RENDERED_FILES]
+    explicit = [f for f in explicit if os.path.basename(f) not in RENDERED_FILES]  # a unit named by its file
+    charts = sorted({d for d in dirs + named if os.path.isfile(os.path.join(d, CHART_FILE))}
                     | {c for r in {found.roots[f] for f in in_dirs} if (c := _enclosing_chart(r))}, key=path_key)
-    kdirs = [d for d in dirs if unit_render.kustomization_file(d) and not _under_any(d, charts)]
-    trees = {d: unit_render.members(d) for d in kdirs}
-    included = {os.path.dirname(m) for d, ms in trees.items() for m in ms
-                if os.path.basename(m) in unit_render.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)}
-    owned = {m for ms in trees.values() for m in ms}
-    for c in charts:
-        out.units.append(unit_render.chart(c, Unit, helm_values, HELM_HINT.format(root=c)))
-    for d in kdirs:
-        if os.path.abspath(d) not in included and not unit_render.is_component(d):
-            out.units.append(unit_render.unit(d, Unit))
-    owners = charts + kdirs
-    read = {os.path.realpath(i["file"]) for u in out.units for i in u.loaded.inputs}
+    kdirs = [d for d in dict.fromkeys(dirs + named) if unit_render.kustomization_file(d) and not _under_any(d, charts)]
+    owned = _rendered_units(charts, kdirs, helm_values, out)
     loose: dict[str, LoadResult] = {}
+    read = {os.path.realpath(i["file"]) for u in out.units for i in u.loaded.inputs}
     for f in in_dirs:
-        if _under_any(f, owners) or os.path.abspath(f) in owned:
+        if _under_any(f, charts + kdirs) or os.path.abspath(f) in owned:
             if os.path.realpath(f) not in read and os.path.basename(f) not in unit_render.KUSTOMIZATION_FILES:
                 out.rest.inputs.append({"file": f, "documents": 0, "skipped": _owner_reason(f, charts, kdirs, owned)})
         else:
             loose[f] = load_file(f, stdin)
-    by_dir: dict[str, list[str]] = {}
-    for f in loose:
-        by_dir.setdefault(os.path.dirname(f), []).append(f)
-    roots = _manifest_roots(by_dir, loose, found.roots)
-    by_root: dict[str, Unit] = {}
-    for d in sorted(by_dir, key=path_key):
-        root = next((r for r in sorted(roots, key=lambda r: -len(path_key(r))) if _under(d, r)
-                     and _under(r, found.roots[by_dir[d][0]])), None)
-        for f in by_dir[d]:
-            if root is None:
-                out.rest.extend(loose[f])  # no objects here or above: its documents are listed as unrecognized
-            else:
-                by_root.setdefault(root, Unit(root, "manifests")).loaded.extend(loose[f])
-    out.units += by_root.values()
+    _manifest_units(loose, found.roots, out)
     if explicit:
         name = explicit[0] if len(explicit) == 1 else "(command line)"
         unit = Unit(name if name != "-" else "<stdin>", "files")
         for f in explicit:
             unit.loaded.extend(load_file(f, stdin))
         out.units.append(unit)
+
+
+def _rendered_units(charts: list[str], kdirs: list[str], helm_values: list[str], out: Discovery) -> set[str]:
+    """Add the chart units and the kustomization roots (those no other includes); the files they own."""
+    trees = {d: unit_render.members(d) for d in kdirs}
+    included = {os.path.dirname(m) for d, ms in trees.items() for m in ms
+                if os.path.basename(m) in unit_render.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)}
+    for c in charts:
+        out.units.append(unit_render.chart(c, Unit, helm_values, HELM_HINT.format(root=c)))
+    for d in kdirs:
+        if os.path.abspath(d) not in included and not unit_render.is_component(d):
+            out.units.append(unit_render.unit(d, Unit))
+    return {m for ms in trees.values() for m in ms}
+
+
+def _manifest_units(loose: dict[str, LoadResult], args: dict[str, str], out: Discovery) -> None:
+    """Group loose files into manifest-folder units; files under no manifest folder go to ``out.rest``."""
+    by_dir: dict[str, list[str]] = {}
+    for f in loose:
+        by_dir.setdefault(os.path.dirname(f), []).append(f)
+    roots = sorted(_manifest_roots(by_dir, loose, args), key=lambda r: -len(path_key(r)))  # deepest first
+    by_root: dict[str, Unit] = {}
+    for d in sorted(by_dir, key=path_key):
+        root = next((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), None)
+        for f in by_dir[d]:
+            if root is None:
+                out.rest.extend(loose[f])  # no objects here or above: its documents are listed as unrecognized
+            else:
+                by_root.setdefault(root, Unit(root, "manifests")).loaded.extend(loose[f])
+    out.units += by_root.values()
 
 
 def _manifest_roots(by_dir: dict[str, list[str]], loose: dict[str, LoadResult], args: dict[str, str]) -> set[str]:

@@ -336,3 +336,9 @@ def test_context_under_the_arguments_is_not_also_a_unit(tmp_path: Path, monkeypa
     report = prove(["."], Options(select=["CNV202", "CNV201"], context=[str(tmp_path / "infra")]))
     assert [(f.property, f.status, f.units) for f in report.results] == [("CNV202", "proved", ["app"])]
     assert [u["name"] for u in report.units] == ["app"]
+
+
+def test_a_named_kustomization_file_stands_for_its_unit(platform: Path) -> None:
+    report = prove(["repo/platform/overlays/prod/kustomization.yaml"], SVC)
+    assert [(u["name"], u["kind"]) for u in report.units] == [("repo/platform/overlays/prod", "kustomization")]
+    assert [(f.status, f.subject["namespace"]) for f in report.results] == [("violated", "prod")]
