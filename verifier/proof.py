@@ -171,7 +171,7 @@ class Report:
         return out
 
     def exit_code(self, fail_on: str = "error", fail_on_unknown: bool = False) -> int:
-        """0 ok, 1 violation at/above ``fail_on``, 2 input errors, 3 only unknowns blocked (OUTPUT.md).
+        """0 ok, 1 violation at/above ``fail_on``, 2 input errors, 3 only unknowns (or units not verified) blocked.
 
         Findings a baseline already holds (``baseline == "unchanged"``) do not fail the run.
         """
@@ -182,6 +182,7 @@ class Report:
             if any(f.status == "violated" and SEVERITY_RANK[f.severity] >= floor and f.baseline != "unchanged"
                    for f in self.results):
                 return 1
-        if fail_on_unknown and any(f.status == "unknown" and f.baseline != "unchanged" for f in self.results):
-            return 3
+        if fail_on_unknown and (any(f.status == "unknown" and f.baseline != "unchanged" for f in self.results)
+                                or any(u.get("not_verified") for u in self.units)):
+            return 3  # a unit that was not verified (a chart without helm) is unknown too
         return 0

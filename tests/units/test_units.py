@@ -342,3 +342,10 @@ def test_a_named_kustomization_file_stands_for_its_unit(platform: Path) -> None:
     report = prove(["repo/platform/overlays/prod/kustomization.yaml"], SVC)
     assert [(u["name"], u["kind"]) for u in report.units] == [("repo/platform/overlays/prod", "kustomization")]
     assert [(f.status, f.subject["namespace"]) for f in report.results] == [("violated", "prod")]
+
+
+def test_a_unit_not_verified_is_unknown_for_the_exit_code(platform: Path) -> None:
+    args = ["prove", "repo/chart", "--no-config", "--no-color"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0 and "1 unit (1 not verified), " in res.output
+    assert CliRunner().invoke(main, [*args, "--fail-on-unknown"]).exit_code == 3
