@@ -117,10 +117,9 @@ def build(loaded: LoadResult, namespace: str | None = None,
                 resources.append(obj)
                 if n < len(context):
                     context_ids.add(id(obj))
-        resources, notices = _last_wins(resources)
+        resources, notices = _last_wins(resources, context_ids)
         snap = Snapshot(resources, unknown, opaque, unread=[e.location for e in loaded.errors + errors])
-        snap.notices = [w for w in notices if w.location is None or not any(
-            id(r) in context_ids and r.metadata.at("name") == w.location for r in resources)]
+        snap.notices = notices
         snap.context_ids = context_ids
         return snap, context_errors + errors
 
@@ -131,8 +130,10 @@ def _namespace_of(raw: RawObject) -> str | None:
     return ns if isinstance(ns, str) and ns else None
 
 
-def _last_wins(resources: list[Resource]) -> tuple[list[Resource], list[Notice]]:
-    """Resolve identities defined more than once: the later definition replaces the earlier one."""
+def _last_wins(resources: list[Resource], context_ids: set[int]) -> tuple[list[Resource], list[Notice]]:
+    """Resolve identities defined more than once: the later definition replaces the earlier one.
+
+    A unit object replacing a context one is an update of what the cluster holds, not a duplicate."""
     last: dict[tuple[str, str, str, str], int] = {}
     notices: list[Notice] = []
     keep = [True] * len(resources)
@@ -144,9 +145,10 @@ def _last_wins(resources: list[Resource]) -> tuple[list[Resource], list[Notice]]
             first = resources[last[key]]
             keep[last[key]] = False
             where = r.metadata.at("name")
-            notices.append(Notice("duplicate-object", f"{r.ref} is defined twice, at {first.metadata.at('name')} and "
-                                  f"{where}: kubectl apply keeps the later definition, the only one verified",
-                                  where, (first.metadata.at("name"),)))
+            if id(first) not in context_ids:
+                notices.append(Notice("duplicate-object", f"{r.ref} is defined twice, at {first.metadata.at('name')} "
+                                      f"and {where}: kubectl apply keeps the later definition, the only one verified",
+                                      where, (first.metadata.at("name"),)))
         last[key] = i
     return [r for r, k in zip(resources, keep) if k], notices
 

@@ -349,3 +349,11 @@ def test_a_unit_not_verified_is_unknown_for_the_exit_code(platform: Path) -> Non
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0 and "1 unit (1 not verified), " in res.output
     assert CliRunner().invoke(main, [*args, "--fail-on-unknown"]).exit_code == 3
+
+
+def test_a_unit_object_replaces_its_context_copy_without_a_warning(tmp_path: Path) -> None:
+    write(tmp_path, {"app/svc.yaml": service("web", "web", "shop") + "---\n" + deploy("web", "web", "shop"),
+                     "infra/deploy.yaml": deploy("web", "other", "shop")})
+    report = prove([str(tmp_path / "app")], Options(select=["CNV202"], context=[str(tmp_path / "infra")]))
+    assert [f.status for f in report.results] == ["proved"]  # the unit's Deployment (app=web) is the one applied
+    assert report.warnings == []
