@@ -150,7 +150,8 @@ class _Merged:
         loaded = unit.loaded
         note("model", 0, 0)
         t1 = time.perf_counter()
-        snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace, context.objects)
+        enforce = "override" if unit.namespace else "require" if options.namespace else ""
+        snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace, context.objects, enforce)
         snap.assumed = cites
         t2 = time.perf_counter()
         pairs, run_errors = _run(snap, options, props)

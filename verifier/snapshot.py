@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -85,12 +85,14 @@ class Snapshot:
         return Counter(type(r).KIND for r in self.resources)
 
 
-def build(loaded: LoadResult, namespace: str | None = None,
-          context: list[RawObject] | None = None) -> tuple[Snapshot, list[InputError]]:
+def build(loaded: LoadResult, namespace: str | None = None, context: list[RawObject] | None = None,
+          enforce: Literal["", "override", "require"] = "") -> tuple[Snapshot, list[InputError]]:
     """Validate raw objects into the typed model; a wrong shape becomes located errors.
 
     Objects without a namespace are placed in ``namespace`` (the unit's), else in the unnamed unit
-    namespace. An identity defined twice (group, kind, namespace, name) keeps the later definition,
+    namespace. ``enforce="override"`` sets it on every namespaced object (kustomize's ``namespace:``);
+    ``"require"`` rejects an object naming another one, as ``kubectl apply -n`` does (cli-runtime
+    ``RequireNamespace``: "the namespace from the provided object ... does not match"). An identity defined twice (group, kind, namespace, name) keeps the later definition,
     as ``kubectl apply`` of the unit would, and becomes one notice located at both. ``context`` objects
     (``--context``: in the cluster, not under review) come first, are visible to every property and are
     listed in ``Snapshot.context_ids``; the engine never reports on them.
@@ -112,6 +114,8 @@ def build(loaded: LoadResult, namespace: str | None = None,
                 opaque.append(o if _namespace_of(raw) else dataclasses.replace(o, namespace=unit_ns))
                 continue
             obj = _validate(cls, raw, errors if n >= len(context) else context_errors)
+            if obj is not None and namespace and obj.NAMESPACED and n >= len(context) and enforce:
+                obj = _enforce(obj, namespace, enforce, errors)
             if obj is not None:
                 obj.place(unit_ns)
                 resources.append(obj)
@@ -122,6 +126,20 @@ def build(loaded: LoadResult, namespace: str | None = None,
         snap.notices = notices
         snap.context_ids = context_ids
         return snap, context_errors + errors
+
+
+def _enforce(obj: Resource, namespace: str, how: str, errors: list[InputError]) -> Resource | None:
+    """Apply the unit's namespace to an object that names one (see :func:`build`)."""
+    own = obj.metadata.namespace
+    if not own or own == namespace:
+        return obj
+    if how == "override":
+        obj.metadata.namespace = namespace
+        return obj
+    errors.append(InputError(obj.metadata.at("namespace"), f"{obj.KIND} {own}/{obj.name}: the namespace from the "
+                             f"provided object {own!r} does not match --namespace {namespace!r}; kubectl apply -n "
+                             f"{namespace} rejects it (not verified)"))
+    return None
 
 
 def _namespace_of(raw: RawObject) -> str | None:

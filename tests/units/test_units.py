@@ -357,3 +357,18 @@ def test_a_unit_object_replaces_its_context_copy_without_a_warning(tmp_path: Pat
     report = prove([str(tmp_path / "app")], Options(select=["CNV202"], context=[str(tmp_path / "infra")]))
     assert [f.status for f in report.results] == ["proved"]  # the unit's Deployment (app=web) is the one applied
     assert report.warnings == []
+
+
+def test_namespace_flag_rejects_an_object_naming_another_as_kubectl_does(tmp_path: Path) -> None:
+    write(tmp_path, {"svc.yaml": service("web", "web"), "deploy.yaml": deploy("web", "web", "other")})
+    report = prove([str(tmp_path)], Options(select=["CNV202"], namespace="shop"))
+    assert [(os.path.basename(e.location.file), e.location.line) for e in report.errors] == [("deploy.yaml", 3)]
+    assert "does not match --namespace 'shop'" in report.errors[0].message
+    assert [(f.status, f.subject["namespace"]) for f in report.results] == [("unknown", "shop")]  # unit incomplete
+
+
+def test_kustomization_namespace_overrides_every_namespaced_object(platform: Path) -> None:
+    base = platform / "platform" / "base" / "service.yaml"
+    base.write_text(base.read_text().replace("{name: web}", "{name: web, namespace: elsewhere}"))
+    report = prove(["repo/platform/overlays/prod"], SVC)
+    assert [(f.status, f.subject["namespace"]) for f in report.results] == [("violated", "prod")]
