@@ -14,7 +14,7 @@ from cnverify import context as ctx
 from cnverify import loader, snapshot, suppress, units
 from cnverify.config import Assumed
 from cnverify.errors import InputError, Span
-from cnverify.model.base import Resource
+from cnverify.model.base import UNIT_NAMESPACE, Resource
 from cnverify.proof import Finding, Notice, Report, Severity, Step
 from cnverify.registry import Property, load_properties
 from cnverify.solver import Limits, finding
@@ -67,7 +67,8 @@ def _run(snap: snapshot.Snapshot, options: Options,
         try:
             for ob in prop.obligations(snap):
                 f = closed_world(finding(ob, options.limits), prop, snap)
-                results.append((ctx.mark_assumed(f, snap.assumed, prop.existence), ob.subject))
+                f = ctx.mark_assumed(unit_namespace_note(f), snap.assumed, prop.existence)
+                results.append((f, ob.subject))
         except Exception as exc:  # a property bug must not hide the other results
             tb = traceback.extract_tb(exc.__traceback__)[-1]
             errors.append(InputError(Span("<cnverify>", 1, 1),
@@ -79,6 +80,18 @@ def _run(snap: snapshot.Snapshot, options: Options,
 
 CONTEXT_HINT = ("if what is missing exists outside these files, pass its manifests with --context PATH or "
                 "declare it under 'assume:' in .cnverify.yaml (docs/UNITS.md)")
+
+
+UNIT_NAMESPACE_STEP = (f"objects that name no namespace share one, shown as {UNIT_NAMESPACE}: the namespace "
+                       "'kubectl apply' of the unit puts them in (not assumed to be default; fix it with --namespace)")
+
+
+def unit_namespace_note(f: Finding) -> Finding:
+    """Say so in the chain when a verdict rests on the unnamed unit namespace (the inputs do not show it)."""
+    if f.status == "unknown" or (f.subject.get("namespace") != UNIT_NAMESPACE
+                                 and not any(UNIT_NAMESPACE in s.claim for s in f.chain)):
+        return f
+    return dataclasses.replace(f, chain=[*f.chain[:-1], Step(UNIT_NAMESPACE_STEP), *f.chain[-1:]])
 
 
 def closed_world(f: Finding, prop: Property, snap: snapshot.Snapshot) -> Finding:
