@@ -30,8 +30,8 @@ except ImportError:  # pragma: no cover - depends on the installed version
     helm = kustomize_build = None  # type: ignore[assignment]
 
 U = TypeVar("U")
-FILE_KEYS = ("patchesStrategicMerge", "crds", "configurations", "openapi")
-ENTRY_KEYS = ("patches", "patchesJson6902")
+FILE_KEYS = ("patchesStrategicMerge", "crds", "configurations", "transformers", "generators", "validators")
+ENTRY_KEYS = ("patches", "patchesJson6902", "replacements")
 GENERATOR_KEYS = ("configMapGenerator", "secretGenerator")
 
 
