@@ -23,7 +23,8 @@ def checks(snap: Snapshot) -> Iterator[Check]:
             yield _parent(snap, route, pref)
         if not route.spec.parent_refs:
             yield Check(route, route.spec, "violated", "the HTTPRoute has no parentRefs: it attaches to no Gateway "
-                        "or Service and serves no request", [], binding=True)
+                        "or Service and serves no request", [("spec.parentRefs is absent", route.spec.at())],
+                        binding=True)
     for ing in snap.all(Ingress):
         backends: list[tuple[IngressBackend, str]] = []
         if ing.spec.default is not None:

@@ -242,7 +242,7 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
     """
     statuses = {v.status for _, v in per_variant}
     if len(statuses) > 1:
-        why = "; ".join(x for x in (table.order_note and f"creation order: {table.order_note}", table.uncertain) if x)
+        why = "; ".join(x for x in (table.uncertain, table.order_note and f"creation order: {table.order_note}") if x)
         return Outcome(table, "unknown", per_variant[0][1], f"the verdict depends on {why}")
     status = per_variant[0][1].status
     sign = -1 if status == "reachable" else 1
