@@ -12,6 +12,10 @@ from cnverify.properties.routing.targets import Check, service_target, step
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute, Gateway, ReferenceGrant, Ingress, Namespace)
+# AWS Load Balancer Controller: a backend whose port is "use-annotation" names the action defined in the
+# annotation alb.ingress.kubernetes.io/actions.<service name> (docs: guide/ingress/annotations.md, "actions")
+USE_ANNOTATION = "use-annotation"
+ALB_ACTION = "alb.ingress.kubernetes.io/actions."
 
 
 def checks(snap: Snapshot) -> Iterator[Check]:
@@ -75,7 +79,22 @@ def _ingress_backend(snap: Snapshot, ing: Ingress, b: IngressBackend, what: str)
         step(steps, f"{what} is a resource backend", b)
         return Check(ing, b, "unknown", "resource backends are controller-specific", steps)
     name, port = ref
+    if port == USE_ANNOTATION:
+        return _alb_action(ing, b, name, what)
     step(steps, f"{what}: Service {ing.namespace}/{name} port {port}", b)
     if port is None:
         return Check(ing, b, "violated", "the backend names no Service port", steps)
     return service_target(snap, ing, b, ing.namespace, name, port, steps, port_required=True, what=what)
+
+
+def _alb_action(ing: Ingress, b: IngressBackend, name: str, what: str) -> Check:
+    """An AWS Load Balancer Controller action backend: it resolves to the annotation, not to a Service port."""
+    key = ALB_ACTION + name
+    steps: list[tuple[str, Span]] = [(f"{what}: port {USE_ANNOTATION} names the action {name} of annotation {key}", b.at())]
+    if key in ing.annotations:
+        step(steps, f"annotation {key} defines the action", ing.metadata.at("annotations", key))
+        return Check(ing, b, "proved", f"{what} is the AWS Load Balancer Controller action {name}", steps)
+    if ing.ingress_class == "alb":
+        return Check(ing, b, "violated", f"{what} names the action {name} but the Ingress has no annotation {key}", steps)
+    return Check(ing, b, "unknown", f"{what} uses port {USE_ANNOTATION} (an AWS Load Balancer Controller action) "
+                 f"without annotation {key}, and the Ingress class {ing.ingress_class or '(none)'} is not alb", steps)
