@@ -100,20 +100,18 @@ def creation_instant(stamp: object) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
-def creation_orders(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list[list[R]], bool]:
-    """The orders a controller may evaluate ``items`` in, oldest ``creationTimestamp`` first.
+def creation_order(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list[R], bool]:
+    """``items`` oldest ``creationTimestamp`` first, and whether the manifests fix that order.
 
-    Timestamps compare as instants; equal ones fall back to ``tie`` (each controller's own rule,
-    e.g. Gateway API ``"{namespace}/{name}"``, Istio name then namespace), so one order is fixed
-    whenever every item shows a readable timestamp: ``([order], True)``.  Otherwise the real
-    order is unknown: `tie_orders` of the best guess, ``False``.
+    Timestamps compare as instants; equal ones fall back to ``tie`` (each controller's own rule:
+    Gateway API ``"{namespace}/{name}"``, Istio name then namespace), so the order is fixed
+    whenever every item shows a readable timestamp.  Otherwise the result is a best guess and
+    the caller covers the other orders (`tie_orders`).
     """
     far = datetime.max.replace(tzinfo=timezone.utc)
     stamps = {id(x): creation_instant(x.metadata.creation_timestamp) for x in items}
     base = sorted(items, key=lambda x: (stamps[id(x)] or far, tie(x)))
-    if len(base) < 2 or None not in stamps.values():
-        return [base], True
-    return tie_orders(base), False
+    return base, len(base) < 2 or None not in stamps.values()
 
 
 def tie_orders(items: Sequence[T]) -> list[list[T]]:

@@ -19,8 +19,8 @@ from cnverify.errors import Span
 from cnverify.model.gateway import HTTPRoute, HTTPRouteMatch, ValueMatch
 from cnverify.properties.routing import gateway_attach
 from cnverify.properties.routing.gateway_attach import Binding, route_parents
-from cnverify.properties.routing.tables import (Clause, Table, add_clauses, creation_orders, host_blockers, host_rank,
-                                                scoped)
+from cnverify.properties.routing.tables import (Clause, Table, add_clauses, creation_order, host_blockers, host_rank,
+                                                scoped, tie_orders)
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute, *gateway_attach.READS)
@@ -162,7 +162,8 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
         blockers.append(e)
         places[e.clause_id] = at
     routes = point.routes + [r for r in point.maybe if r not in point.routes]
-    orders, fixed = creation_orders(routes, lambda r: f"{r.namespace}/{r.name}")
+    base, fixed = creation_order(routes, lambda r: f"{r.namespace}/{r.name}")
+    orders = [base] if fixed else tie_orders(base)
     variants, sample = [], None
     for order in orders:
         for drop in ([[]] + ([point.maybe] if point.maybe else [])):
