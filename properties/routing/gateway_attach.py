@@ -35,6 +35,7 @@ class Binding:
     gateway: Gateway
     listener: Listener
     hostnames: list[str]
+    defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the acceptance rests on
 
 
 @dataclass
@@ -48,6 +49,7 @@ class ParentResult:
     bindings: list[Binding] = field(default_factory=list)
     undecided: list[str] = field(default_factory=list)  # why listeners that may accept it are unknown
     maybe: list[Binding] = field(default_factory=list)  # those listeners
+    defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the verdict rests on
     service: str | None = None  # "ns/name" of a Service parent (mesh route)
 
 
@@ -169,12 +171,13 @@ def _on_gateway(snap: Snapshot, route: HTTPRoute, pref: ParentReference, gw: Gat
         notes: list[tuple[str, Span]] = []
         why, hosts = listener_verdict(snap, gw, ln, route, notes)
         steps += notes
+        out.defaults += notes
         if why is None:
-            out.bindings.append(Binding(gw, ln, hosts))
+            out.bindings.append(Binding(gw, ln, hosts, notes))
             steps.append((f"listener {ln.name} ({ln.protocol} {ln.port}) accepts the route", ln.at("name")))
         elif why.startswith(UNDECIDED):
             out.undecided.append(why[1:])
-            out.maybe.append(Binding(gw, ln, hosts))
+            out.maybe.append(Binding(gw, ln, hosts, notes))
         else:
             steps.append((why, ln.at("name")))
     if out.bindings:

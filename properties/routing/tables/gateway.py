@@ -78,6 +78,7 @@ class _Point:
     routes: list[HTTPRoute] = field(default_factory=list)
     maybe: list[HTTPRoute] = field(default_factory=list)  # routes the listener may or may not accept
     listener_blockers: list[tuple[str, str, Span]] = field(default_factory=list)  # (hostname, owner, where)
+    defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the attachments rest on
 
 
 def _listener_blockers(b: Binding) -> list[tuple[str, str, Span]]:
@@ -92,9 +93,11 @@ def _listener_blockers(b: Binding) -> list[tuple[str, str, Span]]:
             and ln.protocol == b.listener.protocol and host_rank(ln.hostname) < mine]
 
 
-def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Point]) -> tuple[list[str], list[str]]:
-    """Put ``route`` on its entry points; return why it may attach elsewhere (unknown) and why it does not attach."""
-    unknown, rejected = [], []
+def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Point]
+            ) -> tuple[list[str], list[str], list[tuple[str, Span]]]:
+    """Put ``route`` on its entry points; return why it may attach elsewhere (unknown), why it does not
+    attach, and the defaults those verdicts rest on."""
+    unknown, rejected, defaults = [], [], []
     for pr in route_parents(snap, route):
         if pr.service is not None:
             for h in route.spec.hostnames or ["*"]:
@@ -109,16 +112,19 @@ def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Poi
                 group = point.routes if sure else point.maybe
                 if route not in group:
                     group.append(route)
+                point.defaults += [d for d in b.defaults if d not in point.defaults]
         if pr.verdict == "unknown" and not pr.bindings and not pr.maybe:
             unknown.append(pr.claim)
         elif pr.verdict == "violated":
             rejected.append(pr.claim)
+            defaults += pr.defaults
     if not route.spec.parent_refs:
         rejected.append("it has no parentRefs")
-    return unknown, rejected
+    return unknown, rejected, defaults
 
 
-def _route_table(route: HTTPRoute, keys: list[str], unknown: list[str], rejected: list[str]) -> Table | None:
+def _route_table(route: HTTPRoute, keys: list[str], unknown: list[str], rejected: list[str],
+                 defaults: list[tuple[str, Span]]) -> Table | None:
     """A route that may attach where the inputs do not show (unknown), or that attaches nowhere (dead)."""
     at = route.spec.at("parentRefs")
     if unknown:
@@ -127,7 +133,7 @@ def _route_table(route: HTTPRoute, keys: list[str], unknown: list[str], rejected
                      [[Entry(k.split("|")[0], k, Match(unsupported=why)) for k in keys]])
     if rejected:
         return Table("gateway", f"HTTPRoute {route.namespace}/{route.name} parents", at, [[]], members=keys,
-                     drop_reason="it attaches to no listener: " + "; ".join(rejected))
+                     drop_reason="it attaches to no listener: " + "; ".join(rejected), defaults=defaults)
     return None
 
 
@@ -174,10 +180,10 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
             variants.append(variant)
     ties = {e.clause_id: (str(prec[:5]), r.ref) for r in routes for prec, _, e in rows[r.ref]}
     note = "" if fixed else ("Gateway API breaks ties by route creation time, which the manifests do not fix: "
-                             + ", ".join(f"{r.namespace}/{r.name}" for r in orders[0]))
+                             + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)))
     maybe_keys = [ck for r in point.maybe for _, ck, _ in rows[r.ref]]
     return Table("gateway", f"{point.where}, hostname {point.host}", point.at, variants, note, members=maybe_keys,
                  drop_reason="the listener may not accept its route", ties=ties, host_sample=sample,
                  uncertain="whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
                                                                        for r in point.maybe) if point.maybe else "",
-                 places=places)
+                 places=places, defaults=point.defaults)
