@@ -182,8 +182,16 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
     note = "" if fixed else ("Gateway API breaks ties by route creation time, which the manifests do not fix: "
                              + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)))
     maybe_keys = [ck for r in point.maybe for _, ck, _ in rows[r.ref]]
+    owners: dict[str, set[str]] = {}
+    for key, ref in ties.values():
+        owners.setdefault(key, set()).add(ref)
+    facts = list(point.defaults)
+    if fixed and any(len(refs) > 1 for refs in owners.values()):
+        facts.append(("on equal match precedence the older route wins (creationTimestamp as an instant, then "
+                      '"{namespace}/{name}"): ' + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)),
+                      base[0].metadata.at("creationTimestamp")))
     return Table("gateway", f"{point.where}, hostname {point.host}", point.at, variants, note, members=maybe_keys,
                  drop_reason="the listener may not accept its route", ties=ties, host_sample=sample,
                  uncertain="whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
                                                                        for r in point.maybe) if point.maybe else "",
-                 places=places, defaults=point.defaults)
+                 places=places, defaults=facts)
