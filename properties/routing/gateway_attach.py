@@ -121,18 +121,34 @@ def _namespaces(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute,
     return None if ok else f"listener {ln.name}'s namespace selector does not select namespace {route.namespace}"
 
 
+def _conflict(gw: Gateway, ln: Listener) -> str | None:
+    """A listener sharing its port with one of another protocol may be Conflicted and not accepted.
+
+    gateway_types.go, Listeners: with a TCP listener on the port, the HTTP/HTTPS/TLS listeners there
+    are indistinct and MUST NOT be accepted (if the implementation supports TCP); other protocol
+    mixes on one port are "compatible" per implementation.  Either way: unknown.
+    """
+    for other in gw.spec.listeners:
+        if other is not ln and other.port == ln.port and other.protocol != ln.protocol and other.protocol != "UDP":
+            return (f"{UNDECIDED}listener {ln.name} shares port {ln.port} with listener {other.name} "
+                    f"({other.protocol}): whether the implementation accepts both is implementation-specific")
+    return None
+
+
 def listener_verdict(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute,
                      notes: list[tuple[str, Span]]) -> tuple[str | None, list[str]]:
     """Does ``ln`` accept ``route``: ``(None, hostnames)`` yes, ``(why not, [])`` no, ``("?why", hostnames)`` unknown."""
-    kinds = _kinds(ln, notes)
-    if kinds is not None and not kinds.startswith(UNDECIDED):
-        return kinds, []
     names = route.spec.hostnames or []
     hosts = intersect(ln.hostname, names)
-    if not hosts:
-        return f"listener {ln.name} hostname {ln.hostname} intersects none of {names}", []
-    why = kinds or _namespaces(snap, gw, ln, route, notes)
-    return why, ([] if why is not None and not why.startswith(UNDECIDED) else hosts)
+    misfit = None if hosts else f"listener {ln.name} hostname {ln.hostname} intersects none of {names}"
+    undecided = []
+    for check in (lambda: _kinds(ln, notes), lambda: misfit, lambda: _conflict(gw, ln),
+                  lambda: _namespaces(snap, gw, ln, route, notes)):
+        why = check()
+        if why is not None and not why.startswith(UNDECIDED):
+            return why, []  # the first definite rejection
+        undecided += [why] if why is not None else []
+    return (undecided[0] if undecided else None), hosts
 
 
 def resolve_parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> ParentResult:
