@@ -113,6 +113,10 @@ def render(root: str, tool: Kustomize | None = None, timeout: float = TIMEOUT_S)
     if tree.remote or kdoc is None:
         out.errors = tree.remote or tree.errors[:1]
         return out
+    if kdoc.data.get("kind") == "Component":
+        out.errors = [InputError(kdoc.span(("kind",)), "a kustomize Component is not built on its own; it is "
+                                 "verified through the kustomizations that list it under components:")]
+        return out
     start = time.perf_counter()
     with scratch_dir() as tmp:
         wrapper = os.path.realpath(tmp)
@@ -120,7 +124,7 @@ def render(root: str, tool: Kustomize | None = None, timeout: float = TIMEOUT_S)
             json.dump({"resources": [os.path.relpath(os.path.abspath(tree.root), wrapper)],
                        "buildMetadata": ["originAnnotations", "transformerAnnotations"]}, fh)
         run = run_tool([*tool.argv, wrapper], cwd=wrapper, timeout=timeout)
-        message = run.failed.replace(wrapper + os.sep, "").replace(wrapper, ".") if run.failed else None
+        message = _clean(run.failed, wrapper) if run.failed else None
     out.seconds = time.perf_counter() - start
     if message is not None:
         at = tree.errors[0].location if tree.errors else Span(os.path.normpath(kfile), 1, 1)
@@ -137,6 +141,17 @@ def render(root: str, tool: Kustomize | None = None, timeout: float = TIMEOUT_S)
         out.objects.append(RawObject(doc, (), doc.data, str(doc.data.get("apiVersion", "")), str(doc.data.get("kind", ""))))
     out.unmapped = locator.unmapped
     return out
+
+
+# kustomize wraps the real cause in one "accumulating resources" frame per level of nesting
+_FRAMES = re.compile(r"accumulating resources: accumulation err='accumulating resources from '[^']*': "
+                     r"'[^']*' must resolve to a file': |recursed accumulation of path '[^']*': ")
+
+
+def _clean(message: str, wrapper: str) -> str:
+    """kustomize's message without the wrapper's accumulation frames and temporary paths."""
+    message = _FRAMES.sub("", message)
+    return message.replace(wrapper + os.sep, "").replace(wrapper, ".")
 
 
 def _resolve(printed: str, wrapper: str, tree_root: str, root: str) -> str:

@@ -111,6 +111,11 @@ class Locator:
             at = _transformer_field(kust, path, value, old, found.data)
             if at is not None:
                 return kust.doc.span(at)
+        if isinstance(value, str) and _HASHED.search(value):  # a reference to a generated object
+            for kust in self.kustomizations.values():
+                entry = kust.generator_for(value)
+                if entry is not None:
+                    return kust.doc.span(entry + ("name",))
         if found.generator is not None and len(path) == 2 and path[0] in ("data", "binaryData"):
             kust, entry = found.generator
             return kust.generator_key(entry, str(path[1]))

@@ -7,6 +7,7 @@ half-read from its sources.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -74,11 +75,21 @@ def run_tool(argv: list[str], cwd: str | None = None, timeout: float = TIMEOUT_S
     return ToolRun(out, err, None)
 
 
+_KLOG_FAILED = re.compile(r'^E\d{4} [^\]]*\] "command failed" err="(.*)"$')
+
+
 def tool_message(stderr: str) -> str:
-    """The tool's error message: its ``Error:`` lines, else its last non-empty line."""
+    """The tool's error message: its ``Error:``/``error:`` lines (or kubectl's klog ``command failed``
+    line), else its last non-empty line."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    errors = [ln.removeprefix("Error: ") for ln in lines if ln.startswith("Error:")]
-    return "; ".join(errors) if errors else (lines[-1] if lines else "")
+    errors = []
+    for ln in lines:
+        klog = _KLOG_FAILED.match(ln)
+        if klog:
+            errors.append(klog.group(1).replace('\\"', '"').replace("\\\\", "\\"))
+        elif ln.lower().startswith("error: "):
+            errors.append(ln[7:])
+    return "; ".join(dict.fromkeys(errors)) if errors else (lines[-1] if lines else "")
 
 
 def scratch_dir() -> tempfile.TemporaryDirectory[str]:
