@@ -72,7 +72,7 @@ class Locator:
             if isinstance(value, (dict, list)):
                 items = value.items() if isinstance(value, dict) else enumerate(value)
                 for key, child in items:
-                    step = align((key,), value, old) if opath is not None else None
+                    step = align((key,), value, old, path[-1] if path else "") if opath is not None else None
                     child_o = opath + step if step is not None and opath is not None else None
                     stack.append((path + (key,), child, child_o,
                                   value_at(old, step) if step is not None else None))

@@ -11,9 +11,12 @@ from cnverify.errors import Span
 from cnverify.source import MAX_FILE_BYTES, Document, Path, compose, decode
 
 GENERATOR_KEYS = ("configMapGenerator", "secretGenerator")
-# strategic-merge keys of the Kubernetes list fields kustomize merges (containers, env, volumes: name;
-# ports: containerPort/port; volumeMounts: mountPath; ...), in the order tried
-MERGE_KEYS = ("name", "containerPort", "port", "mountPath", "devicePath", "ip", "topologyKey")
+# strategic-merge keys of the Kubernetes list fields kustomize merges (k8s.io/api patchMergeKey tags):
+# containers, env, volumes, imagePullSecrets: name; ports: containerPort (Service: port); volumeMounts:
+# mountPath (several mounts share a volume name); other lists of mappings: name when they have one
+FIELD_MERGE_KEYS = {"volumeMounts": ("mountPath",), "volumeDevices": ("devicePath",), "hostAliases": ("ip",),
+                    "ports": ("containerPort", "port", "name"), "topologySpreadConstraints": ("topologyKey",)}
+MERGE_KEYS = ("name",)
 _ABSENT = object()
 
 
@@ -35,14 +38,15 @@ def value_at(data: Any, path: Path) -> Any:
     return data
 
 
-def align(path: Path, rendered: Any, source: Any) -> Path | None:
-    """``path`` of the rendered value translated into ``source`` (list items matched by merge key)."""
+def align(path: Path, rendered: Any, source: Any, field: str | int = "") -> Path | None:
+    """``path`` of the rendered value translated into ``source`` (list items matched by merge key);
+    ``field`` is the key holding ``rendered`` when ``path`` starts at a list index."""
     out: list[str | int] = []
     for step in path:
         if isinstance(step, int):
             if not isinstance(rendered, list) or not isinstance(source, list) or step >= len(rendered):
                 return None
-            j = _match(rendered[step], step, source)
+            j = _match(rendered[step], step, source, FIELD_MERGE_KEYS.get(str(field), MERGE_KEYS))
             if j is None:
                 return None
             rendered, source = rendered[step], source[j]
@@ -52,15 +56,28 @@ def align(path: Path, rendered: Any, source: Any) -> Path | None:
                 return None
             rendered, source = rendered.get(step), source[step]
             out.append(step)
+            field = step
     return tuple(out)
 
 
-def _match(item: Any, index: int, items: list[Any]) -> int | None:
+def _match(item: Any, index: int, items: list[Any], keys: tuple[str, ...]) -> int | None:
+    """The index in ``items`` of the source of ``item`` (at ``index`` in the rendered list)."""
     if isinstance(item, dict):
-        for key in MERGE_KEYS:
-            if key in item:
-                return next((j for j, o in enumerate(items) if isinstance(o, dict) and o.get(key) == item[key]), None)
-        return index if index < len(items) and isinstance(items[index], dict) else None
+        present = [key for key in keys if key in item]
+        for key in present:  # e.g. a Service port whose number a patch changed is still found by name
+            found = next((j for j, o in enumerate(items) if isinstance(o, dict) and o.get(key) == item[key]), None)
+            if found is not None:
+                return found
+        if present:
+            return None  # an item the source does not have
+        if index < len(items) and items[index] == item:
+            return index
+        equal = next((j for j, o in enumerate(items) if o == item), None)  # shifted by an inserted item
+        if equal is not None:
+            return equal
+        same = index < len(items) and isinstance(items[index], dict) and \
+            any(k in items[index] and items[index][k] == v for k, v in item.items())
+        return index if same else None  # the same item, changed by a patch (it shares a field)
     if index < len(items) and items[index] == item:
         return index
     return next((j for j, o in enumerate(items) if o == item), index if index < len(items) else None)
@@ -106,10 +123,10 @@ class Patch:
             if not isinstance(op, dict) or op.get("op") not in ("add", "replace") or not isinstance(op.get("path"), str):
                 continue
             tokens = [t.replace("~1", "/").replace("~0", "~") for t in op["path"].split("/")[1:]]
-            if len(tokens) > len(path) or not all(t in (str(p), "-") for t, p in zip(tokens, path)):
+            if not _pointer_match(tokens, path):
                 continue
             rest = path[len(tokens):]
-            if container or value_at(op.get("value"), rest) == value:
+            if value_at(op.get("value"), rest) == value:  # exact: an added item may have moved
                 return self.doc.spans.get((i, "value", *rest)) or self.doc.span((i,))
         return None
 
@@ -221,6 +238,15 @@ class Kustomization:
                     and entry["name"] in name:
                 return ("replicas", i, "count")
         return None
+
+
+def _pointer_match(tokens: list[str], path: Path) -> bool:
+    """Whether a JSON pointer leads to (a prefix of) ``path``, allowing for list items that later
+    inserts shifted right (``/items/0`` now at ``items[2]``) and ``-`` (appended)."""
+    if len(tokens) > len(path):
+        return False
+    return all(token == str(step) or (isinstance(step, int) and (token == "-" or (token.isdigit() and step > int(token))))
+               for token, step in zip(tokens, path))
 
 
 def _image_name(ref: str) -> str:

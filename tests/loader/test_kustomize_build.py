@@ -58,6 +58,18 @@ PROD = [  # (kind, rendered name, field path, expected file:line)
     ("Service", "prod-web", ("spec", "ports", 0, "port"), "overlays/prod/patches/service-port.yaml:3"),
     ("Service", "prod-web", ("spec", "sessionAffinity"), "overlays/prod/patches/service-port.yaml:6"),
     ("Deployment", "prod-web", CONTAINER + (0, "resources", "limits", "cpu"), "components/limits/limits.yaml:12"),
+    # volumeMounts merge by mountPath (both mounts share the volume name; the patch made /tmp the first)
+    ("Deployment", "prod-web", CONTAINER + (0, "volumeMounts", 0, "mountPath"), "base/deployment.yaml:29"),
+    ("Deployment", "prod-web", CONTAINER + (0, "volumeMounts", 0, "readOnly"), "overlays/prod/patches/ports.yaml:15"),
+    ("Deployment", "prod-web", CONTAINER + (0, "volumeMounts", 1, "mountPath"), "base/deployment.yaml:27"),
+    # two JSON 6902 inserts at /rules/0: the first one's rule ends up second, the base rule third
+    ("Role", "prod-reader", ("rules", 0, "verbs", 0), "overlays/prod/patches/role.yaml:12"),
+    ("Role", "prod-reader", ("rules", 0), "overlays/prod/patches/role.yaml:9"),
+    ("Role", "prod-reader", ("rules", 1, "resources", 0), "overlays/prod/patches/role.yaml:5"),
+    ("Role", "prod-reader", ("rules", 2, "resources", 0), "base/service.yaml:19"),
+    ("Role", "prod-reader", ("rules", 2), "base/service.yaml:18"),
+    # a Service port whose number the JSON patch replaced is still matched to its source by name
+    ("Service", "prod-web", ("spec", "ports", 0, "name"), "base/service.yaml:9"),
     # from the kustomization's transformer fields
     ("Deployment", "prod-web", ("metadata", "namespace"), "overlays/prod/kustomization.yaml:3"),
     ("Deployment", "prod-web", ("metadata", "name"), "overlays/prod/kustomization.yaml:4"),
@@ -84,7 +96,7 @@ def test_prod_overlay_result(tool: Kustomize) -> None:
     out = build(tool, "overlays/prod")
     assert not out.errors and out.unmapped == 0 and out.namespace == "shop"
     assert sorted(objects(out)) == [("ConfigMap", "prod-settings-7f672k8fh9"), ("Deployment", "prod-web"),
-                                    ("Service", "prod-web")]
+                                    ("Role", "prod-reader"), ("Service", "prod-web")]
     web = objects(out)[("Deployment", "prod-web")]
     assert "annotations" not in web.data["metadata"]  # type: ignore[attr-defined]  # build metadata stripped
     assert web.doc.file == str(FIX / "base/deployment.yaml")  # type: ignore[attr-defined]
@@ -113,7 +125,7 @@ def test_base_shared_by_two_overlays(tool: Kustomize) -> None:
 
 def test_members_without_kustomize() -> None:
     rel = {os.path.relpath(p, FIX) for p in members(str(FIX / "overlays/prod"))}
-    assert rel == {"overlays/prod/kustomization.yaml", "overlays/prod/patches/ports.yaml",
+    assert rel == {"overlays/prod/kustomization.yaml", "overlays/prod/patches/ports.yaml", "overlays/prod/patches/role.yaml",
                    "overlays/prod/patches/service-port.yaml", "base/kustomization.yaml", "base/deployment.yaml",
                    "base/service.yaml", "base/app.env", "components/limits/kustomization.yaml",
                    "components/limits/limits.yaml"}
