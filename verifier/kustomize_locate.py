@@ -25,7 +25,7 @@ import yaml
 from cnverify.errors import Span
 from cnverify.kustomize import Tree
 from cnverify.kustomize_sources import Kustomization, align, get, load_docs, value_at
-from cnverify.source import Document, Path
+from cnverify.source import Document, Path, format_path
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
@@ -43,6 +43,7 @@ class Locator:
         self.kustomizations = {f: Kustomization(d) for f, d in tree.kustomizations.items()}
         self._files: dict[str, list[Document]] = {}
         self.unmapped = 0
+        self.unmapped_sample: list[str] = []  # the first few unmapped fields (diagnostics)
 
     def locate(self, rendered: Document) -> Document:
         """A document with ``rendered``'s data (build annotations stripped) and source spans."""
@@ -67,7 +68,11 @@ class Locator:
                 span = self._setter(path, value, old if opath is not None else MISSING, found, applicable)
             if span is None:
                 span = spans[path[:-1]] if path else found.base
-                self.unmapped += leaf and found.generator is None
+                if leaf and found.generator is None:
+                    self.unmapped += 1
+                    if len(self.unmapped_sample) < 50:
+                        self.unmapped_sample.append(f"{data.get('kind')}/{get(data, ('metadata', 'name'))} "
+                                                    f"{format_path(path)}={value!r}")
             spans[path] = span
             if isinstance(value, (dict, list)):
                 items = value.items() if isinstance(value, dict) else enumerate(value)
@@ -83,27 +88,43 @@ class Locator:
         name = str(get(found.data, ("metadata", "name")) or "")
         if isinstance(origin.get("path"), str):
             file = self.resolve(origin["path"])
-            if file not in self._files:
-                self._files[file] = load_docs(file)
-            best = -1
-            for doc in self._files[file]:
-                for path, obj in _objects(doc.data):
-                    oname = str(get(obj, ("metadata", "name")) or "")
-                    if obj.get("kind") == found.data.get("kind") and oname and oname in name and len(oname) > best:
-                        best, found.source, found.prefix, found.base = len(oname), doc, path, doc.spans[path]
-            if best < 0:
+            if not self._search(found, [file], name):
                 found.base = Span(file, 1, 1)
             return
         kust = self.kustomizations.get(self.resolve(str(origin.get("configuredIn", ""))))
         if kust is None:
             kust = next(iter(self.kustomizations.values()))
+        by = origin.get("configuredBy")
         entry = kust.generator_for(name)
         found.base = kust.doc.span(entry or ())
-        found.generator = (kust, entry) if entry else None
+        if isinstance(by, dict) and str(by.get("kind", "")).endswith("Generator") and entry:
+            found.generator = (kust, entry)
+        elif not (isinstance(by, dict) and str(by.get("kind", "")).endswith("Generator")):
+            # a patch that replaced metadata.annotations also replaced the origin annotation (kustomize
+            # then names the patch): look for the object in every resource file of the build
+            self._search(found, sorted(f for f in self.tree.files if f not in self.kustomizations
+                                       and f.endswith((".yaml", ".yml", ".json"))), name)
+
+    def _search(self, found: Found, files: list[str], name: str) -> bool:
+        """Set ``found.source`` to the document of ``files`` whose kind matches and whose name the
+        rendered name contains (the longest such name); whether one was found."""
+        best = -1
+        for file in files:
+            if file not in self._files:
+                self._files[file] = load_docs(file)
+            for doc in self._files[file]:
+                for path, obj in _objects(doc.data):
+                    oname = str(get(obj, ("metadata", "name")) or "")
+                    if obj.get("kind") == found.data.get("kind") and oname and oname in name and len(oname) > best:
+                        best, found.source, found.prefix, found.base = len(oname), doc, path, doc.spans[path]
+        return best >= 0
 
     def _setter(self, path: Path, value: Any, old: Any, found: Found, applicable: list[Kustomization]) -> Span | None:
         """The span of whatever set ``path`` to ``value``: a patch, a transformer field, a generator."""
         for kust in applicable:
+            span = kust.replaced(path, found.data)
+            if span is not None:
+                return span
             for patch in kust.patches():
                 span = patch.sets(path, value, found.data)
                 if span is not None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -46,7 +47,7 @@ def align(path: Path, rendered: Any, source: Any, field: str | int = "") -> Path
         if isinstance(step, int):
             if not isinstance(rendered, list) or not isinstance(source, list) or step >= len(rendered):
                 return None
-            j = _match(rendered[step], step, source, FIELD_MERGE_KEYS.get(str(field), MERGE_KEYS))
+            j = _match(rendered, step, source, FIELD_MERGE_KEYS.get(str(field), MERGE_KEYS))
             if j is None:
                 return None
             rendered, source = rendered[step], source[j]
@@ -60,14 +61,22 @@ def align(path: Path, rendered: Any, source: Any, field: str | int = "") -> Path
     return tuple(out)
 
 
-def _match(item: Any, index: int, items: list[Any], keys: tuple[str, ...]) -> int | None:
-    """The index in ``items`` of the source of ``item`` (at ``index`` in the rendered list)."""
+def _match(rendered: list[Any], index: int, items: list[Any], keys: tuple[str, ...]) -> int | None:
+    """The index in the source list ``items`` of the source of ``rendered[index]``."""
+    item = rendered[index]
     if isinstance(item, dict):
         present = [key for key in keys if key in item]
         for key in present:  # e.g. a Service port whose number a patch changed is still found by name
-            found = next((j for j, o in enumerate(items) if isinstance(o, dict) and o.get(key) == item[key]), None)
-            if found is not None:
-                return found
+            found = [j for j, o in enumerate(items) if isinstance(o, dict) and o.get(key) == item[key]]
+            if found:  # several (a port for TCP and UDP): the equal one, the one at the same place, the first
+                return next((j for j in found if items[j] == item), index if index in found else found[0])
+        for key in present:  # a name a prefix/suffix transformer changed (RoleBinding subjects)
+            value = item[key]
+            found = [j for j, o in enumerate(items) if isinstance(o, dict) and isinstance(o.get(key), str)
+                     and isinstance(value, str) and o[key] and o[key] in value
+                     and not any(isinstance(r, dict) and r.get(key) == o[key] for r in rendered)]
+            if found:
+                return index if index in found else found[0]
         if present:
             return None  # an item the source does not have
         if index < len(items) and items[index] == item:
@@ -187,6 +196,31 @@ class Kustomization:
             return [_shifted(d, span.line) for d in docs]
         return [Document(d.file, d.index, d.data, {p: span for p in d.spans}, d.has_nulls) for d in docs]
 
+    @cached_property
+    def _replacements(self) -> list[tuple[Document, Path, dict[str, Any]]]:
+        """Each replacement (inline or from a ``path:`` file) with the document and path holding it."""
+        out: list[tuple[Document, Path, dict[str, Any]]] = []
+        for i, entry in enumerate(self.data.get("replacements") or []):
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                for doc in load_docs(os.path.normpath(os.path.join(self.dir, entry["path"]))):
+                    items = list(enumerate(doc.data)) if isinstance(doc.data, list) else [(None, doc.data)]
+                    out += [(doc, () if j is None else (j,), r) for j, r in items if isinstance(r, dict)]
+            elif isinstance(entry, dict):
+                out.append((self.doc, ("replacements", i), entry))
+        return out
+
+    def replaced(self, path: Path, obj: dict[str, Any]) -> Span | None:
+        """The ``fieldPaths`` entry of a replacement that targets ``path`` of ``obj``, or None."""
+        for doc, at, repl in self._replacements:
+            for ti, target in enumerate(repl.get("targets") or []):
+                if not isinstance(target, dict) or not _selects(target.get("select"), obj) or any(
+                        _selects(r, obj) for r in target.get("reject") or []):
+                    continue
+                for fi, field_path in enumerate(target.get("fieldPaths") or []):
+                    if isinstance(field_path, str) and _leads_to(field_path, path, obj):
+                        return doc.span(at + ("targets", ti, "fieldPaths", fi))
+        return None
+
     def generator_for(self, name: str) -> Path | None:
         """The generator entry (``configMapGenerator[i]``) whose name the rendered ``name`` carries."""
         best: tuple[int, Path] | None = None
@@ -247,6 +281,38 @@ def _pointer_match(tokens: list[str], path: Path) -> bool:
         return False
     return all(token == str(step) or (isinstance(step, int) and (token == "-" or (token.isdigit() and step > int(token))))
                for token, step in zip(tokens, path))
+
+
+def _selects(selector: Any, obj: dict[str, Any]) -> bool:
+    """A replacement target selector (kind, name; names loosely: prefixes and suffixes change them)."""
+    if not isinstance(selector, dict):
+        return False
+    name = str(get(obj, ("metadata", "name")) or "")
+    return (not selector.get("kind") or selector["kind"] == obj.get("kind")) and \
+        (not isinstance(selector.get("name"), str) or selector["name"] in name)
+
+
+_SEGMENT = re.compile(r"\[[^\]]*\]|[^.\[\]]+")
+
+
+def _leads_to(field_path: str, path: Path, obj: Any) -> bool:
+    """Whether a kustomize field path (``a.[name=x].b``, ``[dotted.key]``, ``*``) leads to ``path``."""
+    segments = _SEGMENT.findall(field_path)
+    if len(segments) > len(path):
+        return False
+    node = obj
+    for seg, step in zip(segments, path):
+        if seg.startswith("[") and "=" in seg:
+            key, want = seg[1:-1].split("=", 1)
+            if not isinstance(step, int) or str(get(node, (step, key))) != want:
+                return False
+        elif seg.startswith("["):
+            if step != seg[1:-1]:
+                return False
+        elif seg != "*" and seg != str(step):
+            return False
+        node = value_at(node, (step,))
+    return True
 
 
 def _image_name(ref: str) -> str:

@@ -113,6 +113,16 @@ def test_dev_overlay_labels_suffix_inline_patch(tool: Kustomize) -> None:
     assert at(web, "spec", "replicas") == "overlays/dev/kustomization.yaml:16"  # the line inside the inline patch
     ref = CONTAINER + (1, "envFrom", 0, "configMapRef", "name")
     assert at(web, *ref) == "base/kustomization.yaml:5"  # the hashed name comes from the generator entry
+    # a replacement's target field: its fieldPaths entry
+    assert at(web, "spec", "template", "metadata", "annotations", "example.com/mode") == \
+        "overlays/dev/kustomization.yaml:31"
+    # a JSON patch that replaced metadata.annotations also replaced kustomize's origin annotation:
+    # the object is found in the build's resource files all the same
+    svc = objects(out)[("Service", "web-dev")]
+    assert svc.doc.file == str(FIX / "base/service.yaml")  # type: ignore[attr-defined]
+    assert at(svc, "spec", "ports", 0, "port") == "base/service.yaml:10"
+    assert at(svc, "metadata", "annotations", "team") == "overlays/dev/kustomization.yaml:21"
+    assert svc.data["metadata"]["annotations"] == {"team": "shop"}  # type: ignore[attr-defined,index]
 
 
 def test_base_shared_by_two_overlays(tool: Kustomize) -> None:
