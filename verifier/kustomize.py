@@ -85,6 +85,13 @@ def kustomization_file(directory: str) -> str | None:
     return None
 
 
+def is_component(directory: str) -> bool:
+    """Whether ``directory`` holds a ``kind: Component`` kustomization (built only through its users)."""
+    kfile = kustomization_file(directory)
+    doc = read_kustomization(kfile, []) if kfile else None
+    return doc is not None and doc.data.get("kind") == "Component"
+
+
 def is_remote(ref: str) -> bool:
     """Whether a resource/base reference names a remote location (git or URL), as kustomize reads it."""
     return bool(_REMOTE.search(ref))

@@ -39,7 +39,8 @@ class Locator:
 
     def __init__(self, tree: Tree, resolve: Callable[[str], str]) -> None:
         self.tree = tree
-        self.resolve = resolve
+        real = {os.path.realpath(f): f for f in tree.files}  # kustomize may print symlink-resolved paths
+        self.resolve = lambda printed: real.get(os.path.realpath(resolve(printed)), resolve(printed))
         self.kustomizations = {f: Kustomization(d) for f, d in tree.kustomizations.items()}
         self._files: dict[str, list[Document]] = {}
         self.unmapped = 0
