@@ -129,7 +129,8 @@ class Patch:
         if not isinstance(data, list) or not self._names(obj, None):
             return None
         for i, op in enumerate(data):
-            if not isinstance(op, dict) or op.get("op") not in ("add", "replace") or not isinstance(op.get("path"), str):
+            if not isinstance(op, dict) or op.get("op") not in ("add", "replace") \
+                    or not isinstance(op.get("path"), str):
                 continue
             tokens = [t.replace("~1", "/").replace("~0", "~") for t in op["path"].split("/")[1:]]
             if not _pointer_match(tokens, path):
@@ -279,7 +280,7 @@ def _pointer_match(tokens: list[str], path: Path) -> bool:
     inserts shifted right (``/items/0`` now at ``items[2]``) and ``-`` (appended)."""
     if len(tokens) > len(path):
         return False
-    return all(token == str(step) or (isinstance(step, int) and (token == "-" or (token.isdigit() and step > int(token))))
+    return all(token == str(step) or (isinstance(step, int) and (token == "-" or token.isdigit() and step > int(token)))
                for token, step in zip(tokens, path))
 
 
