@@ -109,16 +109,25 @@ class Locator:
     def _search(self, found: Found, files: list[str], name: str) -> bool:
         """Set ``found.source`` to the document of ``files`` whose kind matches and whose name the
         rendered name contains (the longest such name); whether one was found."""
-        best = -1
+        best: tuple[int, bool] = (-1, False)
+        namespace = get(found.data, ("metadata", "namespace"))
+        same_kind: list[tuple[Document, Path]] = []
         for file in files:
             if file not in self._files:
                 self._files[file] = load_docs(file)
             for doc in self._files[file]:
                 for path, obj in _objects(doc.data):
+                    if obj.get("kind") != found.data.get("kind"):
+                        continue
+                    same_kind.append((doc, path))
                     oname = str(get(obj, ("metadata", "name")) or "")
-                    if obj.get("kind") == found.data.get("kind") and oname and oname in name and len(oname) > best:
-                        best, found.source, found.prefix, found.base = len(oname), doc, path, doc.spans[path]
-        return best >= 0
+                    score = (len(oname), get(obj, ("metadata", "namespace")) == namespace)  # same namespace wins
+                    if oname and oname in name and score > best:
+                        best, found.source, found.prefix, found.base = score, doc, path, doc.spans[path]
+        if best[0] < 0 and len(files) == 1 and len(same_kind) == 1:  # a patch renamed it: the file's only one
+            (doc, path), best = same_kind[0], (0, False)
+            found.source, found.prefix, found.base = doc, path, doc.spans[path]
+        return best[0] >= 0
 
     def _setter(self, path: Path, value: Any, old: Any, found: Found, applicable: list[Kustomization]) -> Span | None:
         """The span of whatever set ``path`` to ``value``: a patch, a transformer field, a generator."""
@@ -138,6 +147,11 @@ class Locator:
                 entry = kust.generator_for(value)
                 if entry is not None:
                     return kust.doc.span(entry + ("name",))
+        if isinstance(old, str) and "$(" in old:  # a var ($(NAME)) substituted: the var's entry
+            for kust in self.kustomizations.values():
+                entry = kust.var_entry(old)
+                if entry is not None:
+                    return kust.doc.span(entry)
         if found.generator is not None and len(path) == 2 and path[0] in ("data", "binaryData"):
             kust, entry = found.generator
             return kust.generator_key(entry, str(path[1]))

@@ -84,12 +84,25 @@ def _match(rendered: list[Any], index: int, items: list[Any], keys: tuple[str, .
         equal = next((j for j, o in enumerate(items) if o == item), None)  # shifted by an inserted item
         if equal is not None:
             return equal
-        same = index < len(items) and isinstance(items[index], dict) and \
-            any(k in items[index] and items[index][k] == v for k, v in item.items())
-        return index if same else None  # the same item, changed by a patch (it shares a field)
+        source = items[index] if index < len(items) else None
+        return index if isinstance(source, dict) and _shares_leaf(item, source) else None  # changed by a patch
     if index < len(items) and items[index] == item:
         return index
     return next((j for j, o in enumerate(items) if o == item), index if index < len(items) else None)
+
+
+def _shares_leaf(item: Any, source: Any) -> bool:
+    """Whether some scalar of ``item`` sits at the same path with the same value in ``source``."""
+    stack: list[tuple[Any, Any]] = [(item, source)]
+    while stack:
+        a, b = stack.pop()
+        if isinstance(a, dict) and isinstance(b, dict):
+            stack += [(v, b[k]) for k, v in a.items() if k in b]
+        elif isinstance(a, list) and isinstance(b, list):
+            stack += list(zip(a, b))
+        elif not isinstance(a, (dict, list)) and a == b:
+            return True
+    return False
 
 
 def load_docs(file: str) -> list[Document]:
@@ -265,6 +278,13 @@ class Kustomization:
             if _image_name(value) == new or (isinstance(old, str) and _image_name(old) == img["name"]):
                 key = next((k for k in ("newTag", "digest", "newName") if k in img), None)
                 return ("images", i, key) if key else ("images", i)
+        return None
+
+    def var_entry(self, text: str) -> Path | None:
+        """The ``vars[i]`` entry whose ``$(NAME)`` appears in ``text`` (kustomize's legacy vars)."""
+        for i, var in enumerate(self.data.get("vars") or []):
+            if isinstance(var, dict) and isinstance(var.get("name"), str) and f"$({var['name']})" in text:
+                return ("vars", i)
         return None
 
     def replicas_entry(self, value: Any, name: str) -> Path | None:
