@@ -196,3 +196,15 @@ def test_rendered_objects_verify_with_source_locations(tool: Kustomize) -> None:
     assert [(f.status, f.subject["namespace"], f.subject["name"]) for f in findings] == [("proved", "shop", "prod-web")]
     lines = {(os.path.relpath(s.location.file, FIX), s.location.line) for s in findings[0].chain if s.location}
     assert ("overlays/prod/kustomization.yaml", 6) in lines  # the tier label a selector needs comes from commonLabels
+
+
+def test_legacy_vars_and_a_patch_that_renames(tool: Kustomize) -> None:
+    out = build(tool, "legacy")
+    assert not out.errors and out.unmapped == 0
+    pod = objects(out)[("Pod", "config")]  # renamed from 'client' by a JSON patch: still its source document
+    assert pod.doc.file == str(FIX / "legacy/app.yaml")  # type: ignore[attr-defined]
+    assert at(pod, "metadata", "name") == "legacy/kustomization.yaml:12"
+    assert at(pod, "spec", "containers", 0, "image") == "legacy/app.yaml:16"
+    env = pod.data["spec"]["containers"][0]["env"][0]  # type: ignore[attr-defined,index]
+    assert env["value"] == "http://web.shop.svc"
+    assert at(pod, "spec", "containers", 0, "env", 0, "value") == "legacy/kustomization.yaml:4"  # the var
