@@ -113,6 +113,10 @@ def render(root: str, tool: Kustomize | None = None, timeout: float = TIMEOUT_S)
         out.namespace = kdoc.data["namespace"]
     if tree.remote or kdoc is None:
         out.errors = tree.remote or tree.errors[:1]
+    elif helm := [d for d in tree.kustomizations.values() if d.data.get("helmCharts")]:
+        out.errors = [InputError(helm[0].span(("helmCharts",)), "helmCharts: needs kustomize --enable-helm, which "
+                                 f"cnverify never enables; render it yourself: kustomize build --enable-helm {root} "
+                                 "| cnverify prove -")]
     elif kdoc.data.get("kind") == "Component":
         out.errors = [InputError(kdoc.span(("kind",)), "a kustomize Component is not built on its own; it is "
                                  "verified through the kustomizations that list it under components:")]

@@ -208,3 +208,11 @@ def test_legacy_vars_and_a_patch_that_renames(tool: Kustomize) -> None:
     env = pod.data["spec"]["containers"][0]["env"][0]  # type: ignore[attr-defined,index]
     assert env["value"] == "http://web.shop.svc"
     assert at(pod, "spec", "containers", 0, "env", 0, "value") == "legacy/kustomization.yaml:4"  # the var
+
+
+def test_helm_charts_in_a_kustomization_are_not_inflated(tool: Kustomize) -> None:
+    out = build(tool, "helmcharts")
+    assert out.objects == [] and out.seconds == 0
+    assert [(os.path.relpath(e.location.file, FIX), e.location.line) for e in out.errors] == [
+        ("helmcharts/kustomization.yaml", 3)]
+    assert "kustomize build --enable-helm" in out.errors[0].message
