@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -39,12 +40,20 @@ class Locator:
 
     def __init__(self, tree: Tree, resolve: Callable[[str], str]) -> None:
         self.tree = tree
-        real = {os.path.realpath(f): f for f in tree.files}  # kustomize may print symlink-resolved paths
-        self.resolve = lambda printed: real.get(os.path.realpath(resolve(printed)), resolve(printed))
+        self._printed = resolve
+        self._resolved: dict[str, str] = {}
+        self._real = {os.path.realpath(f): f for f in tree.files}  # kustomize may print symlink-resolved paths
         self.kustomizations = {f: Kustomization(d) for f, d in tree.kustomizations.items()}
         self._files: dict[str, list[Document]] = {}
         self.unmapped = 0
         self.unmapped_sample: list[str] = []  # the first few unmapped fields (diagnostics)
+
+    def resolve(self, printed: str) -> str:
+        """A path kustomize printed as the tree's own spelling of that file."""
+        if printed not in self._resolved:
+            path = self._printed(printed)
+            self._resolved[printed] = self._real.get(os.path.realpath(path), path)
+        return self._resolved[printed]
 
     def locate(self, rendered: Document) -> Document:
         """A document with ``rendered``'s data (build annotations stripped) and source spans."""
@@ -216,8 +225,14 @@ def _pop_metadata(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _yaml(text: Any) -> Any:
+    return _parsed(text) if isinstance(text, str) else None
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Any:
+    """A build annotation's YAML (many objects share the same text; the result is only read)."""
     try:
-        return yaml.safe_load(text) if isinstance(text, str) else None
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return None
 
