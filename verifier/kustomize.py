@@ -188,7 +188,8 @@ def read_kustomization(kfile: str, errors: list[InputError]) -> Document | None:
         errors.append(err or bad[0])
         return None
     if not docs or not isinstance(docs[0].data, dict):
-        errors.append(InputError(Span(kfile, 1, 1), "a kustomization must be a YAML mapping"))
+        errors.append(InputError(Span(kfile, 1, 1), "a kustomization must be a YAML mapping" if docs else
+                                 "the kustomization is empty (kustomize refuses to build it)"))
         return None
     return docs[0]
 
