@@ -144,7 +144,7 @@ class Locator:
             span = kust.replaced(path, found.data)
             if span is not None:
                 return span
-            for patch in kust.patches():
+            for patch in kust.patches:
                 span = patch.sets(path, value, found.data)
                 if span is not None:
                     return span

@@ -171,11 +171,9 @@ class Kustomization:
         self.dir = os.path.dirname(doc.file)
         self.data: dict[str, Any] = doc.data
 
-    def patches(self) -> list[Patch]:
-        return self._patches
-
     @cached_property
-    def _patches(self) -> list[Patch]:
+    def patches(self) -> list[Patch]:
+        """Every patch document this kustomization applies (files, inline, strategic merge, JSON 6902)."""
         out: list[Patch] = []
         for key, i, entry in self._patch_entries():
             target = entry.get("target") if isinstance(entry.get("target"), dict) else {}
