@@ -141,6 +141,8 @@ def _build(tree: Tree, tool: Kustomize, timeout: float, out: Rendered) -> None:
         at = tree.errors[0].location if tree.errors else at_root
         out.errors = [InputError(at, f"kustomize build failed: {message}")]
         return
+    out.notes += list(dict.fromkeys(ln.strip().lstrip("# ") for ln in run.stderr.splitlines()
+                                    if "warning:" in ln.lower()))  # e.g. deprecated fields
     locator = Locator(tree, lambda printed: _resolve(printed, wrapper, out.root))
     for item in compose(run.stdout, f"<kustomize build {out.root}>"):
         if isinstance(item, InputError) or not isinstance(item.data, dict):

@@ -35,7 +35,7 @@ class Rendered:
     tool: str = ""  # e.g. "kubectl kustomize (kustomize v5.8.1)"
     seconds: float = 0.0  # wall-clock time of the build
     unmapped: int = 0  # rendered fields located only at their nearest located ancestor
-    notes: list[str] = field(default_factory=list)  # location caveats (e.g. Helm template lines)
+    notes: list[str] = field(default_factory=list)  # caveats: Helm template lines, kustomize warnings
 
 
 @dataclass

@@ -102,6 +102,7 @@ def test_prod_overlay_result(tool: Kustomize) -> None:
     assert "annotations" not in web.data["metadata"]  # type: ignore[attr-defined]  # build metadata stripped
     assert web.doc.file == str(FIX / "base/deployment.yaml")  # type: ignore[attr-defined]
     assert "v5." in out.tool and out.seconds > 0
+    assert any(n.startswith("Warning: 'commonLabels' is deprecated") for n in out.notes)  # kustomize's own
 
 
 def test_dev_overlay_labels_suffix_inline_patch(tool: Kustomize) -> None:
