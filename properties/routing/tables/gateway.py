@@ -144,6 +144,11 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     tables = []
     for route in snap.all(HTTPRoute):
         rows[route.ref] = []
+        if not route.spec.rules:  # the CRD defaults rules to one rule matching PathPrefix /
+            label = f"HTTPRoute {route.namespace}/{route.name} (no rules: the default rule matches PathPrefix /)"
+            for m, rkey, ck in add_clauses(clauses, route, "spec", label, route.spec, None, "matches"):
+                match, prec = gateway_match(m)
+                rows[route.ref].append(((*prec, 0, 0), ck, Entry(rkey, ck, match)))
         for i, rule in enumerate(route.spec.rules or []):
             label = f"HTTPRoute {route.namespace}/{route.name} rules[{i}]" + (f" ({rule.name})" if rule.name else "")
             added = add_clauses(clauses, route, f"spec.rules[{i}]", label, rule, rule.matches, "matches")
