@@ -118,7 +118,7 @@ class RouteWeightsSum100(Property):
     def _gateway_rule(self, hr: HTTPRoute, i: int, rule: HTTPRouteRule) -> Obligation:
         """Gateway API weights are relative (shared_types.go BackendRef.Weight, default 1); a rule whose
         backendRefs all weigh 0 forwards nothing and answers 500 (Istio conversion.go: direct response 500)."""
-        ob = self.obligation(hr, at=rule.at("backendRefs"), path=f"spec.rules[{i}]")
+        ob = self.obligation(hr, at=rule.at(), path=f"spec.rules[{i}]")
         refs = rule.backend_refs or []
         ws = [z3.Int(f"w{k}") for k in range(len(refs))]
         for w, r in zip(ws, refs):
