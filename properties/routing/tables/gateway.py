@@ -101,8 +101,8 @@ def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Poi
     for pr in route_parents(snap, route):
         if pr.service is not None:
             for h in route.spec.hostnames or ["*"]:
-                points.setdefault((f"Service {pr.service}", h), _Point(f"Service {pr.service}", pr.pref.at(), h)) \
-                    .routes.append(route)
+                point = points.setdefault((f"Service {pr.service}", h), _Point(f"Service {pr.service}", pr.pref.at(), h))
+                point.routes += [route] if route not in point.routes else []
         for b, sure in [(b, True) for b in pr.bindings] + [(b, False) for b in pr.maybe]:
             ln, gw = b.listener, b.gateway
             where = f"Gateway {gw.namespace}/{gw.name} listener {ln.name} ({ln.protocol} {ln.port})"
@@ -172,12 +172,13 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
         e = Entry(f"{owner} (hostname {h}, matched first)", f"listener:{owner}:{h}", Match(), (pattern(h),))
         blockers.append(e)
         places[e.clause_id] = at
-    routes = point.routes + [r for r in point.maybe if r not in point.routes]
+    maybe = [r for r in point.maybe if r not in point.routes]  # accepted through another parentRef: sure
+    routes = point.routes + maybe
     base, fixed = creation_order(routes, lambda r: f"{r.namespace}/{r.name}")
     orders = [base] if fixed else tie_orders(base)
     variants, sample = [], None
     for order in orders:
-        for drop in ([[]] + ([point.maybe] if point.maybe else [])):
+        for drop in ([[]] + ([maybe] if maybe else [])):
             kept = [r for r in order if r not in drop]
             keyed = [(prec[:5], n, prec[5:], e) for n, r in enumerate(kept) for prec, _, e in rows[r.ref]]
             keyed.sort(key=lambda x: (x[0], x[1], x[2]))
@@ -186,7 +187,7 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
     ties = {e.clause_id: (str(prec[:5]), r.ref) for r in routes for prec, _, e in rows[r.ref]}
     note = "" if fixed else ("Gateway API breaks ties by route creation time, which the manifests do not fix: "
                              + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)))
-    maybe_keys = [ck for r in point.maybe for _, ck, _ in rows[r.ref]]
+    maybe_keys = [ck for r in maybe for _, ck, _ in rows[r.ref]]
     owners: dict[str, set[str]] = {}
     for key, ref in ties.values():
         owners.setdefault(key, set()).add(ref)
@@ -198,5 +199,5 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
     return Table("gateway", f"{point.where}, hostname {point.host}", point.at, variants, note, members=maybe_keys,
                  drop_reason="the listener may not accept its route", ties=ties, host_sample=sample,
                  uncertain="whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
-                                                                       for r in point.maybe) if point.maybe else "",
+                                                                       for r in maybe) if maybe else "",
                  places=places, defaults=facts)
