@@ -137,7 +137,8 @@ def _conflict(gw: Gateway, ln: Listener) -> str | None:
 
 def listener_verdict(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute,
                      notes: list[tuple[str, Span]]) -> tuple[str | None, list[str]]:
-    """Does ``ln`` accept ``route``: ``(None, hostnames)`` yes, ``(why not, [])`` no, ``("?why", hostnames)`` unknown."""
+    """Does ``ln`` accept ``route``: ``(None, hostnames)`` yes, ``(why not, [])`` no,
+    ``("?why", hostnames)`` unknown."""
     names = route.spec.hostnames or []
     hosts = intersect(ln.hostname, names)
     misfit = None if hosts else f"listener {ln.name} hostname {ln.hostname} intersects none of {names}"
@@ -160,7 +161,8 @@ def resolve_parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> P
         if not lookup(snap, Service, ns, pref.name, route):
             verdict, claim = missing(snap, ns, f"Service {ns}/{pref.name}")
             return ParentResult(pref, verdict, claim, steps)
-        return ParentResult(pref, "proved", f"parent Service {ns}/{pref.name} exists", steps, service=f"{ns}/{pref.name}")
+        return ParentResult(pref, "proved", f"parent Service {ns}/{pref.name} exists", steps,
+                            service=f"{ns}/{pref.name}")
     if (group, kind) != (GATEWAY_API, "Gateway"):
         return ParentResult(pref, "unknown", f"parent kind {group}/{kind} is not modelled", steps)
     candidates = lookup(snap, Gateway, ns, pref.name, route)

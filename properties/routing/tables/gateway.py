@@ -101,7 +101,8 @@ def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Poi
     for pr in route_parents(snap, route):
         if pr.service is not None:
             for h in route.spec.hostnames or ["*"]:
-                point = points.setdefault((f"Service {pr.service}", h), _Point(f"Service {pr.service}", pr.pref.at(), h))
+                where = f"Service {pr.service}"
+                point = points.setdefault((where, h), _Point(where, pr.pref.at(), h))
                 point.routes += [route] if route not in point.routes else []
         for b, sure in [(b, True) for b in pr.bindings] + [(b, False) for b in pr.maybe]:
             ln, gw = b.listener, b.gateway
