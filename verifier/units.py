@@ -3,12 +3,13 @@
 A repository is not one cluster. ``--unit auto`` (the default) splits the files under the
 arguments into units, each verified as its own cluster view (docs/UNITS.md):
 
-1. a **Helm chart** (a folder with ``Chart.yaml``) is one unit; nothing under it is read as
-   manifests (``templates/`` are Go templates, not YAML);
+1. a **Helm chart** (a folder with ``Chart.yaml``) is one unit, rendered with ``helm template``
+   (``--helm-values``) or not verified; nothing under it is read as manifests;
 2. a **kustomization root** (a folder with ``kustomization.yaml|yml`` / ``Kustomization``) that no
    other kustomization under the arguments includes is one unit (an overlay; a base nobody includes
-   is its own unit); everything under a kustomization folder, and every file a kustomization reads,
-   is read only through kustomize, never as loose manifests;
+   is its own unit; a Component never is), rendered with ``kustomize build``; everything under a
+   kustomization folder, and every file a kustomization reads, is read only through kustomize,
+   never as loose manifests;
 3. of the remaining files, a **manifest folder** is one that directly holds a file with at least one
    object (or a file that could not be read); each topmost manifest folder is one unit with every
    remaining file below it, except a manifest folder that redefines an object of the unit above it
@@ -36,7 +37,6 @@ from cnverify.model.base import group_of
 MODES = ("auto", "cluster", "file")
 CHART_FILE = "Chart.yaml"
 RENDERED_FILES = (CHART_FILE, *unit_render.KUSTOMIZATION_FILES)  # a file argument that names a unit
-HELM_HINT = "a Helm chart is not read as manifests; render it first: helm template NAME {root} | cnverify prove -"
 
 
 @dataclass
@@ -131,7 +131,7 @@ def _rendered_units(charts: list[str], kdirs: list[str], helm_values: list[str],
     included = {os.path.dirname(m) for d, ms in trees.items() for m in ms
                 if os.path.basename(m) in unit_render.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)}
     for c in charts:
-        out.units.append(unit_render.chart(c, Unit, helm_values, HELM_HINT.format(root=c)))
+        out.units.append(unit_render.chart(c, Unit, helm_values))
     for d in kdirs:
         if os.path.abspath(d) not in included and not unit_render.is_component(d):
             out.units.append(unit_render.unit(d, Unit))
