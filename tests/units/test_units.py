@@ -372,3 +372,18 @@ def test_kustomization_namespace_overrides_every_namespaced_object(platform: Pat
     base.write_text(base.read_text().replace("{name: web}", "{name: web, namespace: elsewhere}"))
     report = prove(["repo/platform/overlays/prod"], SVC)
     assert [(f.status, f.subject["namespace"]) for f in report.results] == [("violated", "prod")]
+
+
+def test_a_chart_unit_is_verified_as_helm_renders_it(platform: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    rendered = "---\n# Source: mychart/templates/svc.yaml\n" + service("release-svc", "nothing", "shop")
+    fake = tmp_path / "bin" / "helm"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{rendered}EOF\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    report = prove(["repo/chart"], SVC)
+    assert [(u["name"], u["kind"], u.get("not_verified")) for u in report.units] == [
+        ("repo/chart/mychart", "chart", None)]
+    assert [(f.status, f.subject["name"], f.location.file, f.units) for f in report.results] == [
+        ("violated", "release-svc", "repo/chart/mychart/templates/svc.yaml", ["repo/chart/mychart"])]
