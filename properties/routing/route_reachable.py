@@ -45,6 +45,7 @@ class RouteReachable(Property):
     severity = "error"
     reads = reads()
     remediation = "Reorder the routes (most specific first) or narrow the earlier match."
+    closed_world = frozenset({"violated"})  # a route may attach to no listener because its Gateway is absent
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         res = results(snap)

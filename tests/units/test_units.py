@@ -387,3 +387,20 @@ def test_a_chart_unit_is_verified_as_helm_renders_it(platform: Path, tmp_path: P
         ("repo/chart/mychart", "chart", None)]
     assert [(f.status, f.subject["name"], f.location.file, f.units) for f in report.results] == [
         ("violated", "release-svc", "repo/chart/mychart/templates/svc.yaml", ["repo/chart/mychart"])]
+
+
+HTTPROUTE = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: web, port: 80}]
+"""
+
+
+def test_a_route_whose_gateway_is_absent_is_undecided_in_an_incomplete_unit(tmp_path: Path) -> None:
+    write(tmp_path, {"a/route.yaml": HTTPROUTE, "a/broken.yaml": "kind: [\n", "b/route.yaml": HTTPROUTE})
+    report = prove([str(tmp_path)], Options(select=["CNV101"]))
+    got = {os.path.basename(f.units[0]): f.status for f in report.results}
+    assert got == {"a": "unknown", "b": "violated"}
