@@ -88,8 +88,10 @@ CASES = [
      "duplicate key 'kind' (first at line 2)"),
     ("template-placeholder", "tmpl.yaml", "apiVersion: v1\nkind: Secret\ndata:\n  config: {{config_data}}\n",
      (4, 12), "mapping keys must be scalars"),
-    ("unknown-tag", "tag.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: !Ref x}\n", (3, 18),
-     "could not determine a constructor"),
+    ("wrong-explicit-tag", "tag.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: !!int x}\n", (3, 18),
+     "cannot decode !!str `x` as a !!int"),
+    ("infinity", "inf.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: .inf}\n", (4, 11),
+     "not representable in JSON"),
 ]
 
 
@@ -252,10 +254,10 @@ def test_wrong_types_in_one_object_leave_the_rest_of_the_snapshot(tmp_path: Path
 
 
 def test_null_fields_mean_unset(tmp_path: Path) -> None:
-    (tmp_path / "n.yaml").write_text(hpa("n").replace("metadata: {name: n, namespace: shop}",
-                                                      "metadata:\n  name: n\n  labels: null"))
+    (tmp_path / "n.yaml").write_text(hpa("nl").replace("metadata: {name: nl, namespace: shop}",
+                                                       "metadata:\n  name: nl\n  labels: null"))
     report = prove([str(tmp_path)], HPA_ONLY)
-    assert report.errors == [] and violated(report) == [("n.yaml", "n", 8)]
+    assert report.errors == [] and violated(report) == [("n.yaml", "nl", 8)]
 
 
 def test_cli_exit_code_2_with_results_of_the_good_files(tmp_path: Path) -> None:
