@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cnverify.errors import UsageError
+from cnverify.globs import Glob, GlobError, compile_glob
 from cnverify.registry import load_properties
 from cnverify.source import Document, compose
 
@@ -180,6 +181,11 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             cfg.fail_on_unknown = value
         elif key == "exclude":
             cfg.exclude = _strings(value, at, key)
+            for g in cfg.exclude:
+                try:
+                    exclusion_glob(g)
+                except GlobError as exc:
+                    raise ConfigError(f"{at}: 'exclude': {exc}") from None
         elif key == "timeout":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{at}: 'timeout' must be a positive integer (milliseconds), not {value!r}")
@@ -207,48 +213,39 @@ def _severity(value: Any, where: Where, at: str) -> dict[str, str]:
     return out
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out, i = "", 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out, i = out + "(?:.*/)?", i + 3
-        elif pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
-        elif pattern[i] == "*":
-            out, i = out + "[^/]*", i + 1
-        elif pattern[i] == "?":
-            out, i = out + "[^/]", i + 1
-        elif pattern[i] == "[" and "]" in pattern[i + 1:]:
-            j = pattern.index("]", i + 1)
-            out, i = out + "[" + pattern[i + 1:j].replace("!", "^", 1) + "]", j + 1
-        else:
-            out, i = out + re.escape(pattern[i]), i + 1
-    return re.compile(out)
+def exclusion_glob(pattern: str) -> Glob | None:
+    """A gitignore-like exclude pattern compiled (no ``/`` → any depth); None for an empty one."""
+    g = pattern.strip().rstrip("/")
+    if not g:
+        return None
+    return compile_glob(g.lstrip("/") if "/" in g else "**/" + g)
 
 
 @dataclass
 class Excluder:
     """Path globs (gitignore-like: no ``/`` → any depth; a match on a directory covers its files)."""
 
-    patterns: list[tuple[Path, re.Pattern[str]]] = field(default_factory=list)
+    patterns: list[tuple[Path, Glob]] = field(default_factory=list)
 
     def add(self, globs: Iterable[str], base: Path) -> None:
+        """Add patterns relative to ``base``; a bad pattern is a usage error."""
         for g in globs:
-            g = g.strip().rstrip("/")
-            if g:
-                anchored = "/" in g
-                self.patterns.append((base.resolve(), _glob_regex(g.lstrip("/") if anchored else "**/" + g)))
+            try:
+                compiled = exclusion_glob(g)
+            except GlobError as exc:
+                raise UsageError(f"--exclude: {exc}") from None
+            if compiled is not None:
+                self.patterns.append((base.resolve(), compiled))
 
     def excluded(self, file: str) -> bool:
         if file == "-" or not self.patterns:
             return False
         path = Path(os.path.abspath(file))
-        for base, rx in self.patterns:
+        for base, glob in self.patterns:
             try:
                 rel = path.relative_to(base)
             except ValueError:
                 continue
-            parts = rel.parts
-            if any(rx.fullmatch("/".join(parts[:k])) for k in range(1, len(parts) + 1)):
+            if glob.matches_prefix(rel.parts):
                 return True
         return False
