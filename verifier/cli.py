@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from cnverify import baseline, config
+from cnverify import baseline, config, safefile
 from cnverify.config import Excluder
 from cnverify.engine import Options, prove, selected
 from cnverify.errors import UsageError
@@ -52,7 +52,7 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Skip these codes (comma-separated; prefixes work).")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Skip files matching GLOB (relative to the current directory; repeatable).")
-@click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=None,
+@click.option("--timeout", "timeout_ms", type=click.IntRange(1, config.MAX_TIMEOUT_MS), default=None,
               help="Solver wall-clock timeout per query, in milliseconds.  [default: 10000]")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Read settings from this file instead of the discovered .cnverify.yaml / pyproject.toml.")
@@ -78,15 +78,14 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
     try:
         settings = _settings(config_file, no_config, select, ignore, exclude, fail_on, fail_on_unknown,
                              timeout_ms, baseline_file, reports)
+        if settings.config_file and fmt == "text":
+            click.echo(f"cnverify: using configuration {settings.config_file}", err=True)
         with Progress(enabled=progress) as sink:
             settings.options.progress = sink
             report = prove(settings.files(paths), settings.options)
         root = repo_root()
         if write_baseline:
-            try:
-                n = baseline.write(report, write_baseline, root)
-            except OSError as exc:
-                raise UsageError(f"cannot write baseline {write_baseline}: {exc.strerror}") from exc
+            n = baseline.write(report, write_baseline, root)
             click.echo(f"cnverify: recorded {n} finding{'s' * (n != 1)} in {write_baseline}", err=True)
         elif settings.baseline:
             codes = {p.code for p in selected(settings.options)}
@@ -114,6 +113,7 @@ class Settings:
     excluder: Excluder
     baseline: str | None
     reports: list[tuple[str, str]]
+    config_file: str | None = None  # the configuration file read, if any
 
     def files(self, paths: tuple[str, ...]) -> list[str]:
         """The inputs, directories expanded, excluded files left out."""
@@ -139,7 +139,7 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
                       limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms))
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
-                    excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports])
+                    excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports], cfg.file)
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:
@@ -150,12 +150,11 @@ def _render(fmt: str, report: Report, options: RenderOptions) -> str:
 
 
 def _write(file: str, text: str) -> None:
-    """Write a report file (its folder created); failure is a usage error (exit 2)."""
+    """Write a report file (its folder created, never through a symlink); failure is a usage error (exit 2)."""
     try:
-        Path(file).parent.mkdir(parents=True, exist_ok=True)
-        Path(file).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.UsageError(f"cannot write {file}: {exc.strerror}") from exc
+        safefile.write_text(file, text)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _report_arg(value: str) -> tuple[str, str]:

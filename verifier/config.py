@@ -1,7 +1,7 @@
 """Project configuration: ``.cnverify.yaml`` or ``[tool.cnverify]`` in ``pyproject.toml``.
 
-Found by walking up from the current directory (stopping at the repository root, the first
-directory holding ``.git``).  Keys: ``select``, ``ignore``, ``severity`` (code → level),
+Found by walking up from the current directory inside its repository (up to the first directory
+holding ``.git``; without one, only the current directory), never in directories others may write.  Keys: ``select``, ``ignore``, ``severity`` (code → level),
 ``fail-on``, ``fail-on-unknown``, ``exclude`` (path globs, relative to the file's directory),
 ``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory).  Unknown
 keys and wrong values are errors naming the file and line.  Command-line flags override.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -20,11 +21,12 @@ from typing import Any
 from cnverify.errors import UsageError
 from cnverify.globs import Glob, GlobError, compile_glob
 from cnverify.registry import load_properties
-from cnverify.source import Document, compose
+from cnverify.source import Document, compose, decode, display_name
 
 YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
 LEVELS = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
+MAX_TIMEOUT_MS = 2**31 - 1  # Z3's timeout is an unsigned int; longer would overflow it
 KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline")
 
 
@@ -49,31 +51,53 @@ class Config:
 
 
 def discover(start: Path | None = None) -> Path | None:
-    """The nearest config file at or above ``start``, not above the repository root."""
+    """The nearest config file at or above ``start``, never outside its checkout.
+
+    The search climbs only inside a repository (up to the first directory holding ``.git``); without
+    one it reads ``start`` alone, so a config file in a shared parent (``/tmp``) cannot change the run.
+    It never reads a directory that other users may write (world-writable, or owned by another user).
+    """
     here = (start or Path.cwd()).resolve()
-    for d in (here, *here.parents):
+    chain = (here, *here.parents)
+    root = next((i for i, d in enumerate(chain) if (d / ".git").exists()), 0)
+    for d in chain[: root + 1]:
+        if not _trusted(d):
+            return None
         for name in YAML_NAMES:
             if (d / name).is_file():
                 return d / name
         py = d / "pyproject.toml"
-        if py.is_file() and re.search(r"^\s*\[\s*tool\.cnverify\b", py.read_text(encoding="utf-8"), re.M):
+        if py.is_file() and re.search(rb"^\s*\[\s*tool\.cnverify\b", py.read_bytes(), re.M):
             return py
-        if (d / ".git").exists():
-            return None
     return None
 
 
-def load(file: Path) -> Config:
-    """Read and validate one config file."""
+def _trusted(directory: Path) -> bool:
+    """Not writable by other users: not world-writable, and owned by us or root (root trusts any owner:
+    a container's root user reads checkouts mounted with the runner's uid)."""
     try:
-        text = file.read_text(encoding="utf-8")
+        st = directory.stat()
+    except OSError:
+        return False
+    return not st.st_mode & stat.S_IWOTH and (os.getuid() == 0 or st.st_uid in (os.getuid(), 0))
+
+
+def load(file: Path) -> Config:
+    """Read and validate one config file; every problem is a ConfigError naming the file (and line)."""
+    name = display_name(str(file))
+    try:
+        raw = file.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot read config: {exc.strerror}") from exc
+        raise ConfigError(f"{name}: cannot read config: {exc.strerror}") from exc
+    text, err = decode(raw, name)
+    if err is not None:
+        raise ConfigError(f"{err.location}: {err.message}")
+    assert text is not None
     if file.suffix == ".toml":  # pyproject.toml: its [tool.cnverify] table; another TOML file: the whole file
-        data, where = _toml(text, str(file), ("tool", "cnverify") if file.name == "pyproject.toml" else ())
+        data, where = _toml(text, name, ("tool", "cnverify") if file.name == "pyproject.toml" else ())
     else:
-        data, where = _yaml(text, str(file))
-    return _validate(data, where, str(file), file.resolve().parent)
+        data, where = _yaml(text, name)
+    return _validate(data, where, name, file.resolve().parent)
 
 
 Where = Callable[[tuple[str, ...]], str]
@@ -103,6 +127,10 @@ def _toml(text: str, file: str, table: tuple[str, ...]) -> tuple[Any, Where]:
         data: Any = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"{file}: TOML nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer past Python's int-from-str limit
+        raise ConfigError(f"{file}: invalid TOML value: {exc}") from None
     for key in table:
         data = data.get(key, {}) if isinstance(data, dict) else {}
 
@@ -173,11 +201,11 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             cfg.severity = _severity(value, where, at)
         elif key == "fail-on":
             if not isinstance(value, str) or value not in FAIL_ON:
-                raise ConfigError(f"{at}: 'fail-on' must be one of {', '.join(FAIL_ON)}, not {value!r}")
+                raise ConfigError(f"{at}: 'fail-on' must be one of {', '.join(FAIL_ON)}, not {_short(value)}")
             cfg.fail_on = value
         elif key == "fail-on-unknown":
             if not isinstance(value, bool):
-                raise ConfigError(f"{at}: 'fail-on-unknown' must be true or false, not {value!r}")
+                raise ConfigError(f"{at}: 'fail-on-unknown' must be true or false, not {_short(value)}")
             cfg.fail_on_unknown = value
         elif key == "exclude":
             cfg.exclude = _strings(value, at, key)
@@ -185,16 +213,24 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
                 try:
                     exclusion_glob(g)
                 except GlobError as exc:
-                    raise ConfigError(f"{at}: 'exclude': {exc}") from None
+                    raise ConfigError(f"{at}: 'exclude' pattern {g!r}: {exc}") from None
         elif key == "timeout":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{at}: 'timeout' must be a positive integer (milliseconds), not {value!r}")
+                raise ConfigError(f"{at}: 'timeout' must be a positive integer (milliseconds), not {_short(value)}")
+            if value > MAX_TIMEOUT_MS:
+                raise ConfigError(f"{at}: 'timeout' must be at most {MAX_TIMEOUT_MS} milliseconds, not {_short(value)}")
             cfg.timeout = value
         elif key == "baseline":
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{at}: 'baseline' must be a file path")
             cfg.baseline = str(root / value)
     return cfg
+
+
+def _short(value: Any) -> str:
+    """``repr`` cut to 60 characters (a hostile value may be huge)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _severity(value: Any, where: Where, at: str) -> dict[str, str]:
@@ -208,7 +244,7 @@ def _severity(value: Any, where: Where, at: str) -> dict[str, str]:
         if not match:
             raise ConfigError(f"{here}: 'severity': {code} is no property code or name")
         if level not in LEVELS:
-            raise ConfigError(f"{here}: 'severity' of {code} must be one of {', '.join(LEVELS)}, not {level!r}")
+            raise ConfigError(f"{here}: 'severity' of {code} must be one of {', '.join(LEVELS)}, not {_short(level)}")
         out[match[0]] = level
     return out
 
@@ -233,7 +269,7 @@ class Excluder:
             try:
                 compiled = exclusion_glob(g)
             except GlobError as exc:
-                raise UsageError(f"--exclude: {exc}") from None
+                raise UsageError(f"exclude pattern {g!r}: {exc}") from None
             if compiled is not None:
                 self.patterns.append((base.resolve(), compiled))
 

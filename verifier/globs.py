@@ -83,11 +83,11 @@ def compile_glob(pattern: str) -> Glob:
                 segments.append(Segment((STAR,)))
             segments.append(DEEP)
         else:
-            segments.append(Segment(_tokens(s, pattern)))
+            segments.append(Segment(_tokens(s)))
     return Glob(pattern, tuple(segments))
 
 
-def _tokens(segment: str, pattern: str) -> tuple[Token, ...]:
+def _tokens(segment: str) -> tuple[Token, ...]:
     out: list[Token] = []
     i = 0
     while i < len(segment):
@@ -101,7 +101,7 @@ def _tokens(segment: str, pattern: str) -> tuple[Token, ...]:
             i += 1
         elif ch == "[" and "]" in segment[i + 2:]:
             end = segment.index("]", i + 2)
-            out.append(_class(segment[i + 1:end], pattern))
+            out.append(_class(segment[i + 1:end]))
             i = end + 1
         else:
             out.append(ch)
@@ -109,7 +109,7 @@ def _tokens(segment: str, pattern: str) -> tuple[Token, ...]:
     return tuple(out)
 
 
-def _class(body: str, pattern: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
+def _class(body: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
     negate = body[:1] in ("!", "^")
     body = body[1:] if negate else body
     ranges: list[tuple[str, str]] = []
@@ -118,14 +118,14 @@ def _class(body: str, pattern: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
         if i + 2 < len(body) and body[i + 1] == "-":
             lo, hi = body[i], body[i + 2]
             if lo > hi:
-                raise GlobError(f"bad character range {lo}-{hi} in glob {pattern!r}")
+                raise GlobError(f"bad character range {lo}-{hi}")
             ranges.append((lo, hi))
             i += 3
         else:
             ranges.append((body[i], body[i]))
             i += 1
     if not ranges:
-        raise GlobError(f"empty character class in glob {pattern!r}")
+        raise GlobError("empty character class")
     return negate, tuple(ranges)
 
 

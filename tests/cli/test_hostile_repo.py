@@ -1,0 +1,114 @@
+"""A hostile checkout: config discovery confined to the repository, no writes through symlinks,
+malformed config and baseline files as clear errors (exit 2), never a traceback."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cnverify import config
+from cli_helpers import hpa, run, write
+
+SEL = ("--select", "CNV401")
+
+
+def test_without_git_only_the_starting_directory_is_searched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".cnverify.yaml").write_text("fail-on: never\n")  # a shared parent, e.g. /tmp
+    work = tmp_path / "checkout"
+    write(work / "a.yaml", hpa("bad", 5, 3))
+    monkeypatch.chdir(work)
+    assert config.discover() is None
+    assert run("prove", "a.yaml", *SEL)[0] == 1  # the parent's fail-on: never is not applied
+    (work / ".cnverify.yaml").write_text("select: [CNV401]\n")
+    assert config.discover() == work / ".cnverify.yaml"
+
+
+def test_world_writable_directories_are_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared"
+    (shared / "repo" / ".git").mkdir(parents=True)
+    (shared / "repo" / "sub").mkdir()
+    (shared / "repo" / ".cnverify.yaml").write_text("fail-on: never\n")
+    monkeypatch.chdir(shared / "repo" / "sub")
+    assert config.discover() == shared / "repo" / ".cnverify.yaml"
+    os.chmod(shared / "repo", 0o777)
+    try:
+        assert config.discover() is None
+    finally:
+        os.chmod(shared / "repo", 0o755)
+
+
+def test_the_configuration_used_is_named_on_stderr_in_text_mode(repo: Path) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    (repo / ".cnverify.yaml").write_text("select: [CNV401]\n")
+    _, _, err = run("prove", "a.yaml")
+    assert f"cnverify: using configuration {repo / '.cnverify.yaml'}" in err
+    assert "using configuration" not in run("prove", "a.yaml", "--no-config", *SEL)[2]
+
+
+@pytest.mark.parametrize("option", ["--report", "--write-baseline"])
+def test_no_write_through_a_symlink(repo: Path, tmp_path: Path, option: str) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (repo / "out").symlink_to(victim)
+    (repo / "dangling").symlink_to(tmp_path / "nowhere")
+    for target in ("out", "dangling"):
+        arg = f"sarif={target}" if option == "--report" else target
+        code, _, err = run("prove", "a.yaml", *SEL, option, arg)
+        assert code == 2 and f"refusing to write" in err and "symbolic link" in err, err
+    assert victim.read_text() == "precious\n" and not (tmp_path / "nowhere").exists()
+
+
+def test_no_write_into_a_fifo(repo: Path) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    os.mkfifo(repo / "pipe")
+    code, _, err = run("prove", "a.yaml", *SEL, "--report", "json=pipe")
+    assert code == 2 and "pipe" in err
+
+
+def test_report_over_an_existing_file_replaces_it(repo: Path) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    (repo / "r.json").write_text("x" * 100_000)
+    assert run("prove", "a.yaml", *SEL, "--report", "json=r.json")[0] == 1
+    assert (repo / "r.json").read_text().startswith("{")
+
+
+@pytest.mark.parametrize("content,fragment", [
+    (b'{"version": 1, "findings": [], "x": "caf\xe9"}', "baseline.json:1:41: baseline not valid UTF-8"),
+    (b"[" * 100_000 + b"]" * 100_000, "baseline is not usable JSON"),
+    (b'{"version": 1, "findings": [' + b"1" * 5000 + b"]}", "baseline is not usable JSON"),
+    (b'{"version": 1, "findings": [{"fingerprint": "f", "status": "violated", "file": []}]}',
+     "not a cnverify baseline"),
+    (b'{"version": 1, "findings": 5}', "not a cnverify baseline"),
+    (b"", "baseline is not valid JSON"),
+])
+def test_malformed_baselines_are_usage_errors(repo: Path, content: bytes, fragment: str) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    (repo / "baseline.json").write_bytes(content)
+    code, out, err = run("prove", "a.yaml", *SEL, "--baseline", "baseline.json")
+    assert code == 2 and fragment in err and "Traceback" not in err + out, err
+
+
+def test_baseline_that_is_a_fifo_is_refused(repo: Path) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    os.mkfifo(repo / "baseline.json")
+    code, _, err = run("prove", "a.yaml", *SEL, "--baseline", "baseline.json")
+    assert code == 2 and "not a regular file" in err
+
+
+@pytest.mark.parametrize("name,content,fragment", [
+    (".cnverify.yaml", b"select: [CNV401]\nfail-on: caf\xe9\n", ".cnverify.yaml:2:13: not valid UTF-8"),
+    (".cnverify.yaml", b"exclude: ['[z-a]']\n", "bad character range z-a"),
+    (".cnverify.yaml", b"a: " + b"[" * 5000 + b"]" * 5000, "nesting depth"),
+    (".cnverify.yaml", b"timeout: " + b"9" * 5000, "'timeout' must be a positive integer"),
+    (".cnverify.yaml", b"timeout: 99999999999\n", "'timeout' must be at most 2147483647"),
+    ("pyproject.toml", b"[tool.cnverify]\na = " + b"[" * 5000 + b"]" * 5000, "TOML nested too deeply"),
+    ("pyproject.toml", b"[tool.cnverify]\ntimeout = " + b"1" * 5000, "invalid TOML value"),
+    ("pyproject.toml", b"[tool.cnverify]\nselect = ['CNV401']\nx = '\xff'\n", "not valid UTF-8"),
+])
+def test_malformed_config_is_a_located_usage_error(repo: Path, name: str, content: bytes, fragment: str) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    (repo / name).write_bytes(content)
+    code, out, err = run("prove", "a.yaml")
+    assert code == 2 and fragment in err and "Traceback" not in err + out, err
