@@ -5,6 +5,7 @@ from pydantic import Field
 
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
+from cnverify.model.types import Int32
 
 GATEWAY_API = "gateway.networking.k8s.io"
 
@@ -27,7 +28,7 @@ class AllowedRoutes(Node):
 class Listener(Node):
     name: str = ""
     hostname: str | None = None
-    port: int | None = None
+    port: Int32 | None = None
     protocol: str = ""
     allowed_routes: AllowedRoutes | None = None
 
@@ -50,7 +51,7 @@ class ParentReference(Node):
     namespace: str | None = None
     name: str = ""
     section_name: str | None = None
-    port: int | None = None
+    port: Int32 | None = None
 
 
 class PathMatch(Node):
@@ -78,8 +79,8 @@ class BackendRef(Node):
     kind: str | None = None
     name: str = ""
     namespace: str | None = None
-    port: int | None = None
-    weight: int | None = None
+    port: Int32 | None = None
+    weight: Int32 | None = None
 
 
 class HTTPRouteRule(Node):
