@@ -196,3 +196,35 @@ def _go_float(f: float) -> str:
 
 def _short(tag: str) -> str:
     return "!!" + tag[len(_P):] if tag.startswith(_P) else tag
+
+
+_FLOW_END = set(",?[]{}")
+_BLANK = set(" \t\r\n\x85\u2028\u2029")
+
+
+def quote_flow_colon_scalar(text: str, exc: yaml.MarkedYAMLError) -> str | None:
+    """``text`` with the plain scalar libyaml refused quoted, when go-yaml would read it; else None.
+
+    libyaml stops at ``:`` followed by a flow indicator inside ``[...]``/``{...}`` ("found unexpected ':'");
+    go-yaml v2 (``yaml_parser_scan_plain_scalar``) ends a plain scalar only at a blank, at ``:`` + blank, or
+    at ``,?[]{}``, so ``[1.2.3.4, 2001:db8::]`` holds the string ``2001:db8::``.  A string either way
+    (a scalar with ``:`` resolves to no number), so single-quoting it keeps its value.  The quotes
+    replace the blank before it after ``,``/``[``/``{``, so the columns after it stay exact.
+    """
+    start_mark = exc.context_mark
+    if exc.problem != "found unexpected ':'" or start_mark is None:
+        return None
+    lines = text.split("\n", start_mark.line)
+    if len(lines) <= start_mark.line:
+        return None
+    start = len(text) - len(lines[-1]) + start_mark.column
+    end = start
+    while end < len(text) and text[end] not in _BLANK and text[end] not in _FLOW_END and not (
+            text[end] == ":" and (end + 1 == len(text) or text[end + 1] in _BLANK)):
+        end += 1
+    scalar = text[start:end]
+    if ":" not in scalar or "'" in scalar or end == start:
+        return None
+    if start > 1 and text[start - 1] == " " and text[start - 2] in ",[{ ":
+        return text[:start - 1] + "'" + scalar + "'" + text[end:]
+    return text[:start] + "'" + scalar + "'" + text[end:]

@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from cnverify.errors import InputError, Span
-from cnverify.kubeyaml import MERGE, PLAIN, KubeLoader, NotKubeYaml, key_string, key_value, scalar_value
+from cnverify.kubeyaml import (MERGE, PLAIN, KubeLoader, NotKubeYaml, key_string, key_value,
+                               quote_flow_colon_scalar, scalar_value)
 
 
 Path = tuple[str | int, ...]
@@ -25,6 +26,7 @@ Path = tuple[str | int, ...]
 MAX_ALIAS_NODES_PER_FILE = 400_000  # nodes alias expansion may add to one file (go-yaml allows ~400k per document)
 MAX_ALIAS_NODES_PER_RUN = 2_000_000  # ... and to all the files of one load session
 MAX_DEPTH = 500
+MAX_FLOW_COLON_REWRITES = 50  # scalars like 2001:db8:: in a flow list, each costs one more parse
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -254,30 +256,47 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
 
 
 def _compose_text(text: str, origin: Origin, first_index: int, budget: _FileBudget) -> Iterator[Document | InputError]:
-    loader = KubeLoader(text)
-    index = first_index
+    """Compose every document of ``text``.  A plain scalar libyaml refuses but go-yaml reads (``::`` before a
+    flow indicator, as in ``[1.2.3.4, 2001:db8::]``) is quoted and the text composed again, skipping the
+    documents already yielded."""
+    done = 0  # documents yielded before a rewrite
+    for _ in range(MAX_FLOW_COLON_REWRITES + 1):
+        loader = KubeLoader(text)
+        index = first_index
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                if node is None:
+                    continue
+                if index - first_index >= done:
+                    yield from _document(node, origin, index, budget)
+                    if budget.stop:
+                        return
+                index += 1
+            return
+        except yaml.MarkedYAMLError as exc:
+            rewritten = quote_flow_colon_scalar(text, exc)
+            if rewritten is None:
+                mark = exc.problem_mark or exc.context_mark
+                yield InputError(_mark(origin, mark), f"YAML syntax error: {exc.problem or exc.context}")
+                return
+            text, done = rewritten, index - first_index
+        finally:
+            loader.dispose()
+    yield InputError(_mark(origin, None), f"more than {MAX_FLOW_COLON_REWRITES} plain scalars with '::' in flow "
+                                          "collections; quote them")
+
+
+def _document(node: yaml.Node, origin: Origin, index: int, budget: _FileBudget) -> Iterator[Document | InputError]:
+    spans: dict[Path, Span] = {}
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            spans: dict[Path, Span] = {}
-            try:
-                budget.spend(node)
-                data, nulls = _convert(node, origin, spans)
-            except ComposeError as exc:
-                yield InputError(origin.span(exc.node), str(exc))
-                if budget.stop:
-                    return
-            else:
-                if data is not None:
-                    yield Document(origin.file, index, data, spans, nulls)
-            index += 1
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        yield InputError(_mark(origin, mark), f"YAML syntax error: {exc.problem or exc.context}")
-    finally:
-        loader.dispose()
+        budget.spend(node)
+        data, nulls = _convert(node, origin, spans)
+    except ComposeError as exc:
+        yield InputError(origin.span(exc.node), str(exc))
+    else:
+        if data is not None:
+            yield Document(origin.file, index, data, spans, nulls)
 
 
 def _json_stream(text: str, file: str) -> list[tuple[str, Origin]] | None:

@@ -155,3 +155,15 @@ def test_undecodable_file_name_is_printable(tmp_path: Path) -> None:
     (docs,) = list(compose("a: 1\n", str(tmp_path / name)))
     assert isinstance(docs, Document) and docs.file.endswith("caf\\xe9.yaml")
     docs.file.encode("utf-8")
+
+
+def test_colons_before_flow_indicators_read_as_go_yaml_does() -> None:
+    text = ("kind: A\n---\nspec:\n  addresses: [1.2.3.4, 2001:db8::]\n  exportTo: [foo, .]\n"
+            "  m: {k: fe80::, j: [1::2, a::]}\n  after: 1\n---\nkind: B\n")
+    docs = list(compose(text, "se.yaml"))
+    assert all(isinstance(d, Document) for d in docs) and [d.index for d in docs] == [0, 1, 2]
+    spec = docs[1].data["spec"]
+    assert spec == {"addresses": ["1.2.3.4", "2001:db8::"], "exportTo": ["foo", "."],
+                    "m": {"k": "fe80::", "j": ["1::2", "a::"]}, "after": 1}
+    assert docs[1].span(("spec", "after")).line == 7 and docs[1].span(("spec", "m", "j")).line == 6
+    assert docs[1].span(("spec", "addresses", 1)).column == 23  # the quote takes the blank before it
