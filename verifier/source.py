@@ -281,6 +281,10 @@ def _compose_text(text: str, origin: Origin, first_index: int, budget: _FileBudg
                 yield InputError(_mark(origin, mark), f"YAML syntax error: {exc.problem or exc.context}")
                 return
             text, done = rewritten, index - first_index
+        except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters)
+            yield InputError(_offset_span(origin, text, exc.position), f"YAML: {exc.reason}: "
+                             f"character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X}")
+            return
         finally:
             loader.dispose()
     yield InputError(_mark(origin, None), f"more than {MAX_FLOW_COLON_REWRITES} plain scalars with '::' in flow "
@@ -371,6 +375,12 @@ def paused_gc() -> Iterator[None]:
         _session.depth -= 1
         if was_enabled:
             gc.enable()
+
+
+def _offset_span(origin: Origin, text: str, pos: int) -> Span:
+    line = text.count("\n", 0, pos)
+    col = pos - (text.rfind("\n", 0, pos) + 1)
+    return Span(origin.file, origin.line + line + 1, col + (origin.column if line == 0 else 0) + 1)
 
 
 def _mark(origin: Origin, mark: yaml.Mark | None) -> Span:
