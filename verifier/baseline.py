@@ -17,7 +17,7 @@ from cnverify import safefile
 from cnverify.errors import UsageError
 from cnverify.proof import Finding, Notice, Report
 from cnverify.report.common import relative, stable_fingerprint
-from cnverify.source import decode, display_name
+from cnverify.source import decode, printable
 
 FORMAT_VERSION = 1
 MAX_BASELINE_BYTES = 256 * 2**20
@@ -48,7 +48,7 @@ def write(report: Report, file: str, root: Path) -> int:
 def read(file: str) -> list[dict[str, Any]]:
     """The entries of a baseline file; a missing or malformed file is a usage error."""
     raw = safefile.read_bytes(file, MAX_BASELINE_BYTES, "baseline")
-    name = display_name(file)
+    name = printable(file)
     text, err = decode(raw, name)
     if err is not None:
         raise UsageError(f"{err.location}: baseline {err.message}")

@@ -22,6 +22,7 @@ from cnverify.report import RenderOptions, writers
 from cnverify.report.common import repo_root
 from cnverify.report.notes import text_notes
 from cnverify.solver import Limits
+from cnverify.source import printable
 
 EXTRA_COMMAND_MODULES = ("cnverify.diff.command",)
 
@@ -146,7 +147,7 @@ def _render(fmt: str, report: Report, options: RenderOptions) -> str:
     out = writers()[fmt](report, options)
     if fmt == "text":  # warnings, suppressions and the baseline comparison, which the text writer leaves out
         out += text_notes(report, bool(options.extra.get("show_suppressed")))
-    return out
+    return printable(out)  # file names with undecodable bytes, as \xff
 
 
 def _write(file: str, text: str) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from cnverify.errors import UsageError
 from cnverify.globs import Glob, GlobError, compile_glob
 from cnverify.registry import load_properties
-from cnverify.source import Document, compose, decode, display_name
+from cnverify.source import Document, compose, decode, printable
 
 YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
 LEVELS = ("error", "warning", "info")
@@ -84,7 +84,7 @@ def _trusted(directory: Path) -> bool:
 
 def load(file: Path) -> Config:
     """Read and validate one config file; every problem is a ConfigError naming the file (and line)."""
-    name = display_name(str(file))
+    name = printable(str(file))
     try:
         raw = file.read_bytes()
     except OSError as exc:

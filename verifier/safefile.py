@@ -13,12 +13,12 @@ import stat
 from pathlib import Path
 
 from cnverify.errors import UsageError
-from cnverify.source import display_name
+from cnverify.source import printable
 
 
 def write_text(file: str, text: str, what: str = "") -> None:
     """Write ``text`` (UTF-8) to ``file``, creating its folder; refuse symlinks and non-regular files."""
-    name = f"{what} {display_name(file)}".lstrip()
+    name = f"{what} {printable(file)}".lstrip()
     try:
         Path(file).parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0),
@@ -43,7 +43,7 @@ def write_text(file: str, text: str, what: str = "") -> None:
 
 def read_bytes(file: str, limit: int, what: str) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes; anything else is a usage error."""
-    name = f"{what} {display_name(file)}"
+    name = f"{what} {printable(file)}"
     try:
         fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:

@@ -224,13 +224,14 @@ def decode(raw: bytes, file: str) -> tuple[str | None, InputError | None]:
             Span(file, line, col), f"not valid UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded")
 
 
-def display_name(file: str) -> str:
-    """``file`` printable in UTF-8 reports: undecodable bytes of the name (surrogate escapes) shown as ``\\xff``."""
+def printable(text: str) -> str:
+    """``text`` (a file name, a report) encodable as UTF-8: undecodable bytes of file names (the surrogate
+    escapes ``os`` gives them) shown as ``\\xff``."""
     try:
-        file.encode("utf-8")
-        return file
+        text.encode("utf-8")
+        return text
     except UnicodeEncodeError:
-        return file.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def compose(text: str, file: str) -> Iterator[Document | InputError]:
@@ -241,7 +242,7 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
     still yielded.  Text that starts with ``{`` and holds several JSON values one after another is
     read as kubectl reads it (``yaml.NewYAMLOrJSONDecoder``): one document per value.
     """
-    file = display_name(file)
+    file = printable(file)
     if "\x00" in text:
         pos = text.index("\x00")
         line = text.count("\n", 0, pos) + 1

@@ -112,3 +112,15 @@ def test_malformed_config_is_a_located_usage_error(repo: Path, name: str, conten
     (repo / name).write_bytes(content)
     code, out, err = run("prove", "a.yaml")
     assert code == 2 and fragment in err and "Traceback" not in err + out, err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "markdown"])
+def test_undecodable_file_names_in_every_format(repo: Path, fmt: str) -> None:
+    bad = os.fsdecode(b"caf\xe9.yaml")
+    write(repo / bad, hpa("bad", 5, 3))
+    (repo / os.fsdecode(b"e\xff.json")).write_text("")
+    code, out, err = run("prove", ".", *SEL, "--format", fmt, "--report", "sarif=r.sarif")
+    assert code == 2 and "Traceback" not in out + err, err
+    out.encode("utf-8")
+    assert "caf\\xe9.yaml" in out or "caf%5Cxe9.yaml" in out  # sarif: the printable name, percent-encoded
+    assert "e%FF.json" in (repo / "r.sarif").read_text()  # a loader error keeps the raw name: its bytes
