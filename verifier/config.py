@@ -3,7 +3,8 @@
 Found by walking up from the current directory inside its repository (up to the first directory
 holding ``.git``; without one, only the current directory), never in directories others may write.  Keys: ``select``, ``ignore``, ``severity`` (code → level),
 ``fail-on``, ``fail-on-unknown``, ``exclude`` (path globs, relative to the file's directory),
-``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory).  Unknown
+``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory), ``unit``,
+``namespace`` and ``context`` (paths, relative to the file's directory; docs/UNITS.md).  Unknown
 keys and wrong values are errors naming the file and line.  Command-line flags override.
 """
 from __future__ import annotations
@@ -27,7 +28,10 @@ YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
 LEVELS = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
 MAX_TIMEOUT_MS = 2**31 - 1  # Z3's timeout is an unsigned int; longer would overflow it
-KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline")
+KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline", "unit",
+        "namespace", "context", "assume")
+ASSUME_KEYS = ("kind", "name", "namespace", "apiVersion")
+UNIT_MODES = ("auto", "cluster", "file")
 
 
 class ConfigError(UsageError):
@@ -48,6 +52,27 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     timeout: int | None = None
     baseline: str | None = None
+    unit: str | None = None  # auto | cluster | file (docs/UNITS.md)
+    namespace: str | None = None  # namespace of objects naming none (as kubectl apply -n)
+    context: list[str] = field(default_factory=list)  # context paths (relative to the file's directory)
+    assume: list[Assumed] = field(default_factory=list)  # objects known to exist without manifests
+
+
+@dataclass(frozen=True)
+class Assumed:
+    """An ``assume:`` entry: an object that exists in the cluster though no input holds its manifest."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    api_version: str | None
+    at: str  # "file:line[:column]" of the entry
+
+    @property
+    def line(self) -> tuple[str, int]:
+        """(file, line) of the entry."""
+        m = re.match(r"^(.*?):(\d+)", self.at)
+        return (m.group(1), int(m.group(2))) if m else (self.at, 1)
 
 
 def discover(start: Path | None = None) -> Path | None:
@@ -137,7 +162,8 @@ def _toml(text: str, file: str, table: tuple[str, ...]) -> tuple[Any, Where]:
     def where(path: tuple[str, ...]) -> str:
         full = (*table, *path)
         line = toml_line(text, full) if full else 1
-        return f"{file}:{line}: {'.'.join(full)}" if line else f"{file}: {'.'.join(full)}"
+        dotted = ".".join(map(str, full))  # a list index (assume[0]) is an int
+        return f"{file}:{line}: {dotted}" if line else f"{file}: {dotted}"
 
     return data, where
 
@@ -224,6 +250,18 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{at}: 'baseline' must be a file path")
             cfg.baseline = str(root / value)
+        elif key == "unit":
+            if value not in UNIT_MODES:
+                raise ConfigError(f"{at}: 'unit' must be one of {', '.join(UNIT_MODES)}, not {value!r}")
+            cfg.unit = value
+        elif key == "namespace":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{at}: 'namespace' must be a namespace name")
+            cfg.namespace = value
+        elif key == "context":
+            cfg.context = [os.path.relpath(root / v) for v in _strings(value, at, key)]
+        elif key == "assume":
+            cfg.assume = _assume(value, where, at)
     return cfg
 
 
@@ -231,6 +269,22 @@ def _short(value: Any) -> str:
     """``repr`` cut to 60 characters (a hostile value may be huge)."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _assume(value: Any, where: Where, at: str) -> list[Assumed]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{at}: 'assume' must be a list of {{kind, name, namespace}} mappings")
+    out = []
+    for i, entry in enumerate(value):
+        here = where(("assume", i))  # type: ignore[arg-type]
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry[k] for k in ("kind", "name")):
+            raise ConfigError(f"{here}: each 'assume' entry needs a kind and a name (strings)")
+        bad = [k for k in entry if k not in ASSUME_KEYS or not isinstance(entry[k], str)]
+        if bad:
+            raise ConfigError(f"{here}: 'assume' entry key {bad[0]!r} is not one of {', '.join(ASSUME_KEYS)} "
+                              "with a string value")
+        out.append(Assumed(entry["kind"], entry["name"], entry.get("namespace"), entry.get("apiVersion"), here))
+    return out
 
 
 def _severity(value: Any, where: Where, at: str) -> dict[str, str]:
