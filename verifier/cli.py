@@ -22,7 +22,7 @@ from cnverify.report import RenderOptions, writers
 from cnverify.report.common import repo_root
 from cnverify.report.notes import text_notes
 from cnverify.solver import Limits
-from cnverify.source import printable
+from cnverify.source import printable, run_budget
 
 EXTRA_COMMAND_MODULES = ("cnverify.diff.command",)
 
@@ -91,7 +91,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
                              timeout_ms, baseline_file, reports)
         if settings.config_file and fmt == "text":
             click.echo(f"cnverify: using configuration {settings.config_file}", err=True)
-        with Progress(enabled=progress) as sink:
+        with Progress(enabled=progress) as sink, run_budget():  # alias expansion budgeted over the whole run
             settings.options.progress = sink
             settings.options.unit = unit_mode or settings.unit
             settings.options.namespace = namespace or settings.namespace

@@ -248,7 +248,7 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
         line = text.count("\n", 0, pos) + 1
         yield InputError(Span(file, line, 1), "file contains a NUL byte; not a text file")
         return
-    with paused_gc():
+    with paused_gc(), run_budget():
         budget = _FileBudget(anchors="&" in text)
         for n, (part, origin) in enumerate(_json_stream(text, file) or [(text, Origin(file))]):
             yield from _compose_text(part, origin, n, budget)
@@ -350,9 +350,9 @@ class _FileBudget:
 
 @dataclass
 class _Session:
-    """One load session (the outermost :func:`paused_gc` scope): the run's alias expansion so far."""
+    """The alias expansion of the current run (:func:`run_budget`); outside one, each text is its own run."""
 
-    depth: int = 0
+    active: int = 0
     alias_nodes: int = 0
 
 
@@ -360,20 +360,26 @@ _session = _Session()
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector (it would walk every node of a large load); nests.
-
-    The outermost scope is one load session: alias expansion is budgeted across all its files.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    if _session.depth == 0:
+def run_budget() -> Iterator[None]:
+    """One run: alias expansion is budgeted across every file composed inside (``cnverify prove`` wraps
+    its whole run in it); nests (the outermost scope counts)."""
+    if _session.active == 0:
         _session.alias_nodes = 0
-    _session.depth += 1
+    _session.active += 1
     try:
         yield
     finally:
-        _session.depth -= 1
+        _session.active -= 1
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (it would walk every node of a large load); nests."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
         if was_enabled:
             gc.enable()
 

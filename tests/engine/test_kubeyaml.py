@@ -5,12 +5,16 @@ Each expected value was derived from go-yaml v2 ``resolve.go``/``decode.go`` and
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from cnverify import loader, source
+from cnverify.cli import main
+from cnverify.engine import Options, prove
 from cnverify.errors import InputError
 from cnverify.source import Document, compose
 
@@ -126,11 +130,19 @@ def test_alias_budget_per_run_leaves_files_without_aliases_alone(tmp_path: Path,
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.yaml").write_text(laughs(3))
     (tmp_path / "d.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n")
-    loaded = loader.load([str(tmp_path)])
+    with source.run_budget():
+        loaded = loader.load([str(tmp_path)])
     assert [Path(e.location.file).name for e in loaded.errors] == ["b.yaml", "c.yaml"]
     assert [o.data["metadata"]["name"] for o in loaded.objects] == ["d"]
-    again = loader.load([str(tmp_path / "c.yaml")])  # a new run has its own budget
+    with source.run_budget():
+        again = loader.load([str(tmp_path / "c.yaml")])  # a new run has its own budget
     assert again.errors == []
+    report = prove([str(tmp_path)], Options(select=["CNV401"]))  # the library call: each file its own budget
+    assert report.errors == []
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["prove", ".", "--format", "json", "--no-config"])
+    assert result.exit_code == 2 and sorted(Path(e["location"]["file"]).name
+                                            for e in json.loads(result.output)["errors"]) == ["b.yaml", "c.yaml"]
 
 
 def test_alias_bomb_of_many_documents_stays_small_and_fast() -> None:
