@@ -120,9 +120,9 @@ def alias_expansion(root: yaml.Node, budget: int) -> int:
     added = size[id(root)] - len(size)
     if added > budget:
         worst = max(shared.values(), key=lambda n: size[id(n)])
-        raise ComposeError(f"aliases expand this file by {added:,} more nodes than its budget allows "
-                           f"({MAX_ALIAS_NODES_PER_FILE:,} per file, {MAX_ALIAS_NODES_PER_RUN:,} per run; "
-                           "an alias bomb?); the rest of the file is not read", worst)
+        raise ComposeError(f"aliases would expand this document by {added:,} nodes, past what is left of the "
+                           f"alias budget ({MAX_ALIAS_NODES_PER_FILE:,} nodes per file, {MAX_ALIAS_NODES_PER_RUN:,} "
+                           "per run; an alias bomb?); the rest of the file is not read", worst)
     return added
 
 
