@@ -106,3 +106,19 @@ def test_config_bytes_load_or_fail_with_a_config_error(tmp_path_factory: Any, ra
         config.load(f)
     except config.ConfigError as exc:
         assert str(exc).startswith(str(f))
+
+
+JSON_VALUE = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.text(max_size=6),
+                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                                       max_size=3), max_leaves=10)
+
+
+@FUZZ
+@given(st.lists(st.dictionaries(st.text(max_size=6), JSON_VALUE, min_size=1, max_size=3), min_size=1, max_size=4),
+       st.sampled_from(["", "\n", " ", "\n\n  ", "\t"]))
+def test_json_streams_read_as_kubectl_reads_them(values: list[dict[str, Any]], sep: str) -> None:
+    text = sep.join(json.dumps(v) for v in values)
+    items = list(compose(text, "s.json"))
+    _check(items, "s.json")
+    if all(isinstance(i, Document) for i in items):
+        assert [i.data for i in items] == values
