@@ -1,11 +1,12 @@
 """Project configuration: ``.cnverify.yaml`` or ``[tool.cnverify]`` in ``pyproject.toml``.
 
 Found by walking up from the current directory inside its repository (up to the first directory
-holding ``.git``; without one, only the current directory), never in directories others may write.  Keys: ``select``, ``ignore``, ``severity`` (code → level),
-``fail-on``, ``fail-on-unknown``, ``exclude`` (path globs, relative to the file's directory),
-``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory), ``unit``,
-``namespace`` and ``context`` (paths, relative to the file's directory; docs/UNITS.md).  Unknown
-keys and wrong values are errors naming the file and line.  Command-line flags override.
+holding ``.git``; without one, only the current directory), never in directories others may write.
+Keys: ``select``, ``ignore``, ``severity`` (code → level), ``fail-on``, ``fail-on-unknown``,
+``exclude`` (path globs, relative to the file's directory), ``timeout`` (ms), ``baseline`` (a baseline
+file, relative to the file's directory), ``unit``, ``namespace`` and ``context`` (paths, relative to
+the file's directory; docs/UNITS.md).  Unknown keys and wrong values are errors naming the file and
+line.  Command-line flags override.
 """
 from __future__ import annotations
 

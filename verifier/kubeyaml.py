@@ -127,6 +127,8 @@ def json_number(value: int | float) -> int | float:
 
 def scalar_value(tag: str, text: str) -> Any:
     """The JSON value kubectl produces for a scalar with this tag (``PLAIN`` = untagged plain)."""
+    rtag: str
+    value: Any
     if tag == STR:
         return text
     if tag == PLAIN:

@@ -283,8 +283,8 @@ def _compose_text(text: str, origin: Origin, first_index: int, budget: _FileBudg
                 return
             text, done = rewritten, index - first_index
         except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters)
-            yield InputError(_offset_span(origin, text, exc.position), f"YAML: {exc.reason}: "
-                             f"character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X}")
+            char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            yield InputError(_offset_span(origin, text, exc.position), f"YAML: {exc.reason}: character U+{char:04X}")
             return
         finally:
             loader.dispose()
