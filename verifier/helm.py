@@ -32,11 +32,11 @@ def hint(chart: str) -> str:
 
 
 def chart_members(chart: str) -> set[str]:
-    """Every file under the chart directory (templates, values, subcharts): owned by the chart unit."""
+    """Absolute paths of every file under the chart directory (templates, values, subcharts)."""
     out: set[str] = set()
     for root, dirs, files in os.walk(chart):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out.update(os.path.normpath(os.path.join(root, f)) for f in files)
+        out.update(os.path.abspath(os.path.join(root, f)) for f in files)
     return out
 
 
@@ -44,7 +44,7 @@ def render_chart(chart: str, values: Sequence[str] = (), release: str | None = N
                  namespace: str | None = None, timeout: float = TIMEOUT_S) -> Rendered | NotVerified:
     """``helm template`` the chart in ``chart`` with the given values files (in order, later wins)."""
     chart_file = Span(os.path.normpath(os.path.join(chart, CHART_FILE)), 1, 1)
-    members = chart_members(chart) | {os.path.normpath(v) for v in values}
+    members = chart_members(chart) | {os.path.abspath(v) for v in values}
     helm = shutil.which("helm")
     if helm is None:
         return NotVerified(chart, chart_file, "helm is not installed", hint(chart), members)

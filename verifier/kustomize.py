@@ -76,6 +76,10 @@ class Tree:
     remote: list[InputError] = field(default_factory=list)  # remote references (never fetched)
     errors: list[InputError] = field(default_factory=list)  # unreadable kustomizations, absent files
 
+    def absolute_files(self) -> set[str]:
+        """``files`` as absolute paths (how units compare file identities)."""
+        return {os.path.abspath(f) for f in self.files}
+
 
 def kustomization_file(directory: str) -> str | None:
     """The kustomization file of ``directory`` (kustomize's own file names), or None."""
@@ -105,9 +109,9 @@ def walk(root: str) -> Tree:
 
 
 def members(root: str) -> set[str]:
-    """Normalised paths (in ``root``'s style) of every file the kustomization in ``root`` reads (resources, patches, components,
-    generator inputs, nested kustomizations); remote references are not files and are left out."""
-    return walk(root).files
+    """Absolute, normalised paths of every file the kustomization in ``root`` reads (resources,
+    patches, components, generator inputs, nested kustomizations); remote references are not files."""
+    return walk(root).absolute_files()
 
 
 def _visit(directory: str, tree: Tree, at: Span | None) -> None:
@@ -184,7 +188,8 @@ def read_kustomization(kfile: str, errors: list[InputError]) -> Document | None:
         errors.append(err or bad[0])
         return None
     if not docs or not isinstance(docs[0].data, dict):
-        errors.append(InputError(Span(kfile, 1, 1), "a kustomization must be a YAML mapping"))
+        errors.append(InputError(Span(kfile, 1, 1), "a kustomization must be a YAML mapping" if docs else
+                                 "the kustomization is empty (kustomize refuses to build it)"))
         return None
     return docs[0]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cnverify.errors import InputError, Span
-from cnverify.kustomize import kustomization_file, walk
+from cnverify.kustomize import Tree, kustomization_file, walk
 from cnverify.kustomize_locate import Locator
 from cnverify.loader import RawObject
 from cnverify.rendering import TIMEOUT_S, NotVerified, Rendered, run_tool, scratch_dir
@@ -103,20 +103,31 @@ def render(root: str, tool: Kustomize | None = None, timeout: float = TIMEOUT_S)
     kfile = kustomization_file(tree.root)
     if kfile is None:
         return Rendered(root, errors=[InputError(Span(tree.root, 1, 1), "no kustomization file in this directory")])
+    at_root = Span(os.path.normpath(kfile), 1, 1)
     tool = tool or find_kustomize()
     if tool is None:
-        return NotVerified(root, Span(os.path.normpath(kfile), 1, 1), "no kustomize found", INSTALL_HINT, tree.files)
-    out = Rendered(root, members=tree.files, tool=str(tool))
-    kdoc = tree.kustomizations.get(os.path.normpath(kfile))
+        return NotVerified(root, at_root, "no kustomize found", INSTALL_HINT, tree.absolute_files())
+    out = Rendered(root, members=tree.absolute_files(), tool=str(tool))
+    kdoc = tree.kustomizations.get(at_root.file)
     if kdoc is not None and isinstance(kdoc.data.get("namespace"), str):
         out.namespace = kdoc.data["namespace"]
     if tree.remote or kdoc is None:
         out.errors = tree.remote or tree.errors[:1]
-        return out
-    if kdoc.data.get("kind") == "Component":
+    elif helm := [d for d in tree.kustomizations.values() if d.data.get("helmCharts")]:
+        out.errors = [InputError(helm[0].span(("helmCharts",)), "helmCharts: needs kustomize --enable-helm, which "
+                                 f"cnverify never enables; render it yourself: kustomize build --enable-helm {root} "
+                                 "| cnverify prove -")]
+    elif kdoc.data.get("kind") == "Component":
         out.errors = [InputError(kdoc.span(("kind",)), "a kustomize Component is not built on its own; it is "
                                  "verified through the kustomizations that list it under components:")]
-        return out
+    else:
+        _build(tree, tool, timeout, out)
+    return out
+
+
+def _build(tree: Tree, tool: Kustomize, timeout: float, out: Rendered) -> None:
+    """Run kustomize on a wrapper of ``tree.root`` and fill ``out`` with located objects or the error."""
+    at_root = Span(os.path.normpath(kustomization_file(tree.root) or tree.root), 1, 1)
     start = time.perf_counter()
     with scratch_dir() as tmp:
         wrapper = os.path.realpath(tmp)
@@ -127,20 +138,21 @@ def render(root: str, tool: Kustomize | None = None, timeout: float = TIMEOUT_S)
         message = _clean(run.failed, wrapper) if run.failed else None
     out.seconds = time.perf_counter() - start
     if message is not None:
-        at = tree.errors[0].location if tree.errors else Span(os.path.normpath(kfile), 1, 1)
+        at = tree.errors[0].location if tree.errors else at_root
         out.errors = [InputError(at, f"kustomize build failed: {message}")]
-        return out
-    locator = Locator(tree, lambda p: _resolve(p, wrapper, tree.root, root))
-    name = f"<kustomize build {root}>"
-    for item in compose(run.stdout, name):
+        return
+    out.notes += list(dict.fromkeys(ln.strip().lstrip("# ") for ln in run.stderr.splitlines()
+                                    if "warning:" in ln.lower()))  # e.g. deprecated fields
+    locator = Locator(tree, lambda printed: _resolve(printed, wrapper, out.root))
+    for item in compose(run.stdout, f"<kustomize build {out.root}>"):
         if isinstance(item, InputError) or not isinstance(item.data, dict):
             out.errors.append(item if isinstance(item, InputError) else
-                              InputError(Span(os.path.normpath(kfile), 1, 1), "kustomize printed a non-object document"))
+                              InputError(at_root, "kustomize printed a non-object document"))
             continue
         doc = locator.locate(item)
-        out.objects.append(RawObject(doc, (), doc.data, str(doc.data.get("apiVersion", "")), str(doc.data.get("kind", ""))))
+        api, kind = str(doc.data.get("apiVersion", "")), str(doc.data.get("kind", ""))
+        out.objects.append(RawObject(doc, (), doc.data, api, kind))
     out.unmapped = locator.unmapped
-    return out
 
 
 # kustomize wraps the real cause in one "accumulating resources" frame per level of nesting
@@ -154,7 +166,7 @@ def _clean(message: str, wrapper: str) -> str:
     return message.replace(wrapper + os.sep, "").replace(wrapper, ".")
 
 
-def _resolve(printed: str, wrapper: str, tree_root: str, root: str) -> str:
+def _resolve(printed: str, wrapper: str, root: str) -> str:
     """A path kustomize printed (relative to the wrapper) as a path in the style of ``root``."""
     absolute = os.path.normpath(os.path.join(wrapper, printed))
     if os.path.isabs(root):

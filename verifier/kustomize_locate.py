@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -39,12 +40,20 @@ class Locator:
 
     def __init__(self, tree: Tree, resolve: Callable[[str], str]) -> None:
         self.tree = tree
-        real = {os.path.realpath(f): f for f in tree.files}  # kustomize may print symlink-resolved paths
-        self.resolve = lambda printed: real.get(os.path.realpath(resolve(printed)), resolve(printed))
+        self._printed = resolve
+        self._resolved: dict[str, str] = {}
+        self._real = {os.path.realpath(f): f for f in tree.files}  # kustomize may print symlink-resolved paths
         self.kustomizations = {f: Kustomization(d) for f, d in tree.kustomizations.items()}
         self._files: dict[str, list[Document]] = {}
         self.unmapped = 0
         self.unmapped_sample: list[str] = []  # the first few unmapped fields (diagnostics)
+
+    def resolve(self, printed: str) -> str:
+        """A path kustomize printed as the tree's own spelling of that file."""
+        if printed not in self._resolved:
+            path = self._printed(printed)
+            self._resolved[printed] = self._real.get(os.path.realpath(path), path)
+        return self._resolved[printed]
 
     def locate(self, rendered: Document) -> Document:
         """A document with ``rendered``'s data (build annotations stripped) and source spans."""
@@ -109,16 +118,25 @@ class Locator:
     def _search(self, found: Found, files: list[str], name: str) -> bool:
         """Set ``found.source`` to the document of ``files`` whose kind matches and whose name the
         rendered name contains (the longest such name); whether one was found."""
-        best = -1
+        best: tuple[int, bool] = (-1, False)
+        namespace = get(found.data, ("metadata", "namespace"))
+        same_kind: list[tuple[Document, Path]] = []
         for file in files:
             if file not in self._files:
                 self._files[file] = load_docs(file)
             for doc in self._files[file]:
                 for path, obj in _objects(doc.data):
+                    if obj.get("kind") != found.data.get("kind"):
+                        continue
+                    same_kind.append((doc, path))
                     oname = str(get(obj, ("metadata", "name")) or "")
-                    if obj.get("kind") == found.data.get("kind") and oname and oname in name and len(oname) > best:
-                        best, found.source, found.prefix, found.base = len(oname), doc, path, doc.spans[path]
-        return best >= 0
+                    score = (len(oname), get(obj, ("metadata", "namespace")) == namespace)  # same namespace wins
+                    if oname and oname in name and score > best:
+                        best, found.source, found.prefix, found.base = score, doc, path, doc.spans[path]
+        if best[0] < 0 and len(files) == 1 and len(same_kind) == 1:  # a patch renamed it: the file's only one
+            (doc, path), best = same_kind[0], (0, False)
+            found.source, found.prefix, found.base = doc, path, doc.spans[path]
+        return best[0] >= 0
 
     def _setter(self, path: Path, value: Any, old: Any, found: Found, applicable: list[Kustomization]) -> Span | None:
         """The span of whatever set ``path`` to ``value``: a patch, a transformer field, a generator."""
@@ -126,7 +144,7 @@ class Locator:
             span = kust.replaced(path, found.data)
             if span is not None:
                 return span
-            for patch in kust.patches():
+            for patch in kust.patches:
                 span = patch.sets(path, value, found.data)
                 if span is not None:
                     return span
@@ -138,6 +156,11 @@ class Locator:
                 entry = kust.generator_for(value)
                 if entry is not None:
                     return kust.doc.span(entry + ("name",))
+        if isinstance(old, str) and "$(" in old:  # a var ($(NAME)) substituted: the var's entry
+            for kust in self.kustomizations.values():
+                entry = kust.var_entry(old)
+                if entry is not None:
+                    return kust.doc.span(entry)
         if found.generator is not None and len(path) == 2 and path[0] in ("data", "binaryData"):
             kust, entry = found.generator
             return kust.generator_key(entry, str(path[1]))
@@ -202,8 +225,14 @@ def _pop_metadata(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _yaml(text: Any) -> Any:
+    return _parsed(text) if isinstance(text, str) else None
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Any:
+    """A build annotation's YAML (many objects share the same text; the result is only read)."""
     try:
-        return yaml.safe_load(text) if isinstance(text, str) else None
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return None
 

@@ -84,12 +84,25 @@ def _match(rendered: list[Any], index: int, items: list[Any], keys: tuple[str, .
         equal = next((j for j, o in enumerate(items) if o == item), None)  # shifted by an inserted item
         if equal is not None:
             return equal
-        same = index < len(items) and isinstance(items[index], dict) and \
-            any(k in items[index] and items[index][k] == v for k, v in item.items())
-        return index if same else None  # the same item, changed by a patch (it shares a field)
+        source = items[index] if index < len(items) else None
+        return index if isinstance(source, dict) and _shares_leaf(item, source) else None  # changed by a patch
     if index < len(items) and items[index] == item:
         return index
     return next((j for j, o in enumerate(items) if o == item), index if index < len(items) else None)
+
+
+def _shares_leaf(item: Any, source: Any) -> bool:
+    """Whether some scalar of ``item`` sits at the same path with the same value in ``source``."""
+    stack: list[tuple[Any, Any]] = [(item, source)]
+    while stack:
+        a, b = stack.pop()
+        if isinstance(a, dict) and isinstance(b, dict):
+            stack += [(v, b[k]) for k, v in a.items() if k in b]
+        elif isinstance(a, list) and isinstance(b, list):
+            stack += list(zip(a, b))
+        elif not isinstance(a, (dict, list)) and a == b:
+            return True
+    return False
 
 
 def load_docs(file: str) -> list[Document]:
@@ -129,7 +142,8 @@ class Patch:
         if not isinstance(data, list) or not self._names(obj, None):
             return None
         for i, op in enumerate(data):
-            if not isinstance(op, dict) or op.get("op") not in ("add", "replace") or not isinstance(op.get("path"), str):
+            if not isinstance(op, dict) or op.get("op") not in ("add", "replace") \
+                    or not isinstance(op.get("path"), str):
                 continue
             tokens = [t.replace("~1", "/").replace("~0", "~") for t in op["path"].split("/")[1:]]
             if not _pointer_match(tokens, path):
@@ -157,11 +171,9 @@ class Kustomization:
         self.dir = os.path.dirname(doc.file)
         self.data: dict[str, Any] = doc.data
 
-    def patches(self) -> list[Patch]:
-        return self._patches
-
     @cached_property
-    def _patches(self) -> list[Patch]:
+    def patches(self) -> list[Patch]:
+        """Every patch document this kustomization applies (files, inline, strategic merge, JSON 6902)."""
         out: list[Patch] = []
         for key, i, entry in self._patch_entries():
             target = entry.get("target") if isinstance(entry.get("target"), dict) else {}
@@ -266,6 +278,13 @@ class Kustomization:
                 return ("images", i, key) if key else ("images", i)
         return None
 
+    def var_entry(self, text: str) -> Path | None:
+        """The ``vars[i]`` entry whose ``$(NAME)`` appears in ``text`` (kustomize's legacy vars)."""
+        for i, var in enumerate(self.data.get("vars") or []):
+            if isinstance(var, dict) and isinstance(var.get("name"), str) and f"$({var['name']})" in text:
+                return ("vars", i)
+        return None
+
     def replicas_entry(self, value: Any, name: str) -> Path | None:
         for i, entry in enumerate(self.data.get("replicas") or []):
             if isinstance(entry, dict) and entry.get("count") == value and isinstance(entry.get("name"), str) \
@@ -279,7 +298,7 @@ def _pointer_match(tokens: list[str], path: Path) -> bool:
     inserts shifted right (``/items/0`` now at ``items[2]``) and ``-`` (appended)."""
     if len(tokens) > len(path):
         return False
-    return all(token == str(step) or (isinstance(step, int) and (token == "-" or (token.isdigit() and step > int(token))))
+    return all(token == str(step) or (isinstance(step, int) and (token == "-" or token.isdigit() and step > int(token)))
                for token, step in zip(tokens, path))
 
 

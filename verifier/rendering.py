@@ -30,12 +30,12 @@ class Rendered:
     root: str  # the kustomization directory or chart directory as given
     objects: list[RawObject] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
-    members: set[str] = field(default_factory=set)  # normalised paths (root's style) of every file the unit reads
+    members: set[str] = field(default_factory=set)  # absolute, normalised paths of every file the unit reads
     namespace: str | None = None  # the kustomization's ``namespace:`` (or Helm's ``--namespace``)
     tool: str = ""  # e.g. "kubectl kustomize (kustomize v5.8.1)"
     seconds: float = 0.0  # wall-clock time of the build
     unmapped: int = 0  # rendered fields located only at their nearest located ancestor
-    notes: list[str] = field(default_factory=list)  # location caveats (e.g. Helm template lines)
+    notes: list[str] = field(default_factory=list)  # caveats: Helm template lines, kustomize warnings
 
 
 @dataclass
@@ -46,7 +46,7 @@ class NotVerified:
     location: Span  # the kustomization file or Chart.yaml
     reason: str
     hint: str  # how to make it verifiable
-    members: set[str] = field(default_factory=set)
+    members: set[str] = field(default_factory=set)  # absolute paths of the files the unit owns
 
     def __str__(self) -> str:
         return f"{self.location}: not verified: {self.reason}; {self.hint}"

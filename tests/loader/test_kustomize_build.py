@@ -74,7 +74,8 @@ PROD = [  # (kind, rendered name, field path, expected file:line)
     ("Deployment", "prod-web", ("metadata", "namespace"), "overlays/prod/kustomization.yaml:3"),
     ("Deployment", "prod-web", ("metadata", "name"), "overlays/prod/kustomization.yaml:4"),
     ("Deployment", "prod-web", ("spec", "selector", "matchLabels", "tier"), "overlays/prod/kustomization.yaml:6"),
-    ("Deployment", "prod-web", ("spec", "template", "metadata", "labels", "tier"), "overlays/prod/kustomization.yaml:6"),
+    ("Deployment", "prod-web", ("spec", "template", "metadata", "labels", "tier"),
+     "overlays/prod/kustomization.yaml:6"),
     ("Service", "prod-web", ("spec", "selector", "tier"), "overlays/prod/kustomization.yaml:6"),
     ("Deployment", "prod-web", CONTAINER + (0, "image"), "overlays/prod/kustomization.yaml:13"),
     ("Deployment", "prod-web", ("spec", "replicas"), "overlays/prod/kustomization.yaml:16"),
@@ -101,6 +102,7 @@ def test_prod_overlay_result(tool: Kustomize) -> None:
     assert "annotations" not in web.data["metadata"]  # type: ignore[attr-defined]  # build metadata stripped
     assert web.doc.file == str(FIX / "base/deployment.yaml")  # type: ignore[attr-defined]
     assert "v5." in out.tool and out.seconds > 0
+    assert any(n.startswith("Warning: 'commonLabels' is deprecated") for n in out.notes)  # kustomize's own
 
 
 def test_dev_overlay_labels_suffix_inline_patch(tool: Kustomize) -> None:
@@ -135,7 +137,8 @@ def test_base_shared_by_two_overlays(tool: Kustomize) -> None:
 
 def test_members_without_kustomize() -> None:
     rel = {os.path.relpath(p, FIX) for p in members(str(FIX / "overlays/prod"))}
-    assert rel == {"overlays/prod/kustomization.yaml", "overlays/prod/patches/ports.yaml", "overlays/prod/patches/role.yaml",
+    assert rel == {"overlays/prod/kustomization.yaml", "overlays/prod/patches/ports.yaml",
+                   "overlays/prod/patches/role.yaml",
                    "overlays/prod/patches/service-port.yaml", "base/kustomization.yaml", "base/deployment.yaml",
                    "base/service.yaml", "base/app.env", "components/limits/kustomization.yaml",
                    "components/limits/limits.yaml"}
@@ -150,7 +153,7 @@ def test_relative_root_gives_relative_locations(tool: Kustomize, monkeypatch: py
     assert isinstance(out, Rendered)
     web = next(o for o in out.objects if o.kind == "Deployment")
     assert web.doc.span(("spec", "replicas")).file == "overlays/prod/kustomization.yaml"
-    assert "base/deployment.yaml" in out.members
+    assert str(FIX / "base/deployment.yaml") in out.members  # members are absolute whatever the root
 
 
 def test_build_failure_is_one_located_error(tool: Kustomize) -> None:
@@ -194,3 +197,23 @@ def test_rendered_objects_verify_with_source_locations(tool: Kustomize) -> None:
     assert [(f.status, f.subject["namespace"], f.subject["name"]) for f in findings] == [("proved", "shop", "prod-web")]
     lines = {(os.path.relpath(s.location.file, FIX), s.location.line) for s in findings[0].chain if s.location}
     assert ("overlays/prod/kustomization.yaml", 6) in lines  # the tier label a selector needs comes from commonLabels
+
+
+def test_legacy_vars_and_a_patch_that_renames(tool: Kustomize) -> None:
+    out = build(tool, "legacy")
+    assert not out.errors and out.unmapped == 0
+    pod = objects(out)[("Pod", "config")]  # renamed from 'client' by a JSON patch: still its source document
+    assert pod.doc.file == str(FIX / "legacy/app.yaml")  # type: ignore[attr-defined]
+    assert at(pod, "metadata", "name") == "legacy/kustomization.yaml:12"
+    assert at(pod, "spec", "containers", 0, "image") == "legacy/app.yaml:16"
+    env = pod.data["spec"]["containers"][0]["env"][0]  # type: ignore[attr-defined,index]
+    assert env["value"] == "http://web.shop.svc"
+    assert at(pod, "spec", "containers", 0, "env", 0, "value") == "legacy/kustomization.yaml:4"  # the var
+
+
+def test_helm_charts_in_a_kustomization_are_not_inflated(tool: Kustomize) -> None:
+    out = build(tool, "helmcharts")
+    assert out.objects == [] and out.seconds == 0
+    assert [(os.path.relpath(e.location.file, FIX), e.location.line) for e in out.errors] == [
+        ("helmcharts/kustomization.yaml", 3)]
+    assert "kustomize build --enable-helm" in out.errors[0].message

@@ -28,7 +28,8 @@ def test_timeout_and_exit_status_are_failures_not_exceptions() -> None:
 
 
 def test_tools_run_offline() -> None:
-    env = run_tool([sys.executable, "-c", "import os; print(os.environ['HTTPS_PROXY'], os.environ['GIT_ALLOW_PROTOCOL'])"])
+    show = "import os; print(os.environ['HTTPS_PROXY'], os.environ['GIT_ALLOW_PROTOCOL'])"
+    env = run_tool([sys.executable, "-c", show])
     assert env.stdout.split() == ["http://127.0.0.1:9", "file"]
 
 
