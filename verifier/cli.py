@@ -98,6 +98,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
             settings.options.context = [*settings.context, *context]
             settings.options.assume = settings.assume
             report = prove(paths, settings.options)
+        report.config = settings.config_file
         root = repo_root()
         if write_baseline:
             n = baseline.write(report, write_baseline, root)

@@ -2,6 +2,7 @@
 malformed config and baseline files as clear errors (exit 2), never a traceback."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -44,6 +45,9 @@ def test_the_configuration_used_is_named_on_stderr_in_text_mode(repo: Path) -> N
     _, _, err = run("prove", "a.yaml")
     assert f"cnverify: using configuration {repo / '.cnverify.yaml'}" in err
     assert "using configuration" not in run("prove", "a.yaml", "--no-config", *SEL)[2]
+    code, out, err = run("prove", "a.yaml", "--format", "json")
+    assert json.loads(out)["config"] == str(repo / ".cnverify.yaml") and "using configuration" not in err
+    assert "config" not in json.loads(run("prove", "a.yaml", "--no-config", *SEL, "--format", "json")[1])
 
 
 @pytest.mark.parametrize("option", ["--report", "--write-baseline"])
