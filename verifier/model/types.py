@@ -25,8 +25,8 @@ def _not_bool(value: Any) -> Any:
 
 
 def _in_range(go_type: str, low: int, high: int) -> AfterValidator:
-    def check(value: int) -> int:
-        if not low <= value <= high:
+    def check(value: Any) -> Any:
+        if isinstance(value, int) and not low <= value <= high:
             raise ValueError(f"{value} is out of range for {go_type} ({low}..{high}); the API rejects it")
         return value
 
@@ -39,5 +39,5 @@ Quantity = Annotated[int | float | str, BeforeValidator(_not_bool), AfterValidat
 Int32 = Annotated[int, _in_range("int32", -(2**31), 2**31 - 1)]
 UInt32 = Annotated[int, _in_range("uint32", 0, 2**32 - 1)]
 Int64 = Annotated[int, _in_range("int64", -(2**63), 2**63 - 1)]
-IntOrString = Int32 | str  # intstr.IntOrString: IntVal is an int32
+IntOrString = Annotated[int | str, _in_range("int32", -(2**31), 2**31 - 1)]  # intstr.IntOrString: IntVal is int32
 ResourceList = dict[str, Quantity]
