@@ -64,6 +64,20 @@ def test_no_write_through_a_symlink(repo: Path, tmp_path: Path, option: str) -> 
     assert victim.read_text() == "precious\n" and not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.parametrize("option", ["--report", "--write-baseline"])
+def test_no_write_through_a_symlinked_folder_of_the_checkout(repo: Path, tmp_path: Path, option: str) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    (tmp_path / "secret").mkdir()
+    (repo / "reports").symlink_to(tmp_path / "secret")
+    arg = "sarif=reports/sub/x.sarif" if option == "--report" else "reports/b.json"
+    code, _, err = run("prove", "a.yaml", *SEL, option, arg)
+    assert code == 2 and "its folder reports is a symbolic link" in err, err
+    assert list((tmp_path / "secret").iterdir()) == []
+    outside = tmp_path / "out"  # folders above the working directory are the runner's: allowed
+    assert run("prove", "a.yaml", *SEL, option, f"sarif={outside}/x.sarif" if option == "--report"
+               else str(outside / "b.json"))[0] in (0, 1)
+
+
 def test_no_write_into_a_fifo(repo: Path) -> None:
     write(repo / "a.yaml", hpa("bad", 5, 3))
     os.mkfifo(repo / "pipe")
