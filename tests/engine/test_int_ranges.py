@@ -45,3 +45,13 @@ def test_out_of_range_integers_are_located_input_errors(tmp_path: Path, api: str
     _, errors = snapshot.build(loader.load([str(tmp_path / "over.yaml")]))
     assert len(errors) == 1 and errors[0].location.line == 4, errors
     assert "out of range" in errors[0].message or "valid integer" in errors[0].message, errors[0].message
+
+
+def test_envoy_weights_are_uint32(tmp_path: Path) -> None:
+    rds = ('resources:\n- "@type": type.googleapis.com/envoy.config.route.v3.RouteConfiguration\n  name: r\n'
+           '  virtual_hosts:\n  - name: v\n    domains: ["*"]\n    routes:\n    - match: {prefix: /}\n'
+           '      route: {weighted_clusters: {clusters: [{name: a, weight: %d}, {name: b, weight: 1}]}}\n')
+    for weight, errors_expected in ((2**32 - 1, 0), (2**32, 1), (-1, 1)):
+        (tmp_path / "rds.yaml").write_text(rds % weight)
+        _, errors = snapshot.build(loader.load([str(tmp_path / "rds.yaml")]))
+        assert len(errors) == errors_expected and all(e.location.line == 9 for e in errors), errors
