@@ -88,6 +88,8 @@ CASES = [
      (4, 12), "mapping keys must be scalars"),
     ("wrong-explicit-tag", "tag.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: !!int x}\n", (3, 18),
      "cannot decode !!str `x` as a !!int"),
+    ("boolean-name", "bool.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: no}\n", (3, 12),
+     "metadata.name: Input should be a valid string, not the boolean false (kubectl reads a plain y, n, yes"),
     ("infinity", "inf.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: .inf}\n", (4, 11),
      "not representable in JSON"),
 ]
