@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cnverify import safefile
 from cnverify.errors import UsageError
 from cnverify.globs import Glob, GlobError, compile_glob
 from cnverify.registry import load_properties
@@ -28,6 +29,7 @@ from cnverify.source import Document, compose, decode, printable
 YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
 LEVELS = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
+MAX_CONFIG_BYTES = 2**20
 MAX_TIMEOUT_MS = 2**31 - 1  # Z3's timeout is an unsigned int; longer would overflow it
 KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline", "unit",
         "namespace", "context", "assume")
@@ -86,16 +88,36 @@ def discover(start: Path | None = None) -> Path | None:
     here = (start or Path.cwd()).resolve()
     chain = (here, *here.parents)
     root = next((i for i, d in enumerate(chain) if (d / ".git").exists()), 0)
+    top = chain[root]
     for d in chain[: root + 1]:
         if not _trusted(d):
             return None
         for name in YAML_NAMES:
             if (d / name).is_file():
-                return d / name
+                return _inside(d / name, top)
         py = d / "pyproject.toml"
-        if py.is_file() and re.search(rb"^\s*\[\s*tool\.cnverify\b", py.read_bytes(), re.M):
+        if py.is_file() and _has_cnverify_table(_inside(py, top)):
             return py
     return None
+
+
+def _has_cnverify_table(pyproject: Path) -> bool:
+    try:
+        with pyproject.open("rb") as fh:
+            head = fh.read(MAX_CONFIG_BYTES)
+    except OSError:
+        return False
+    return re.search(rb"^\s*\[\s*tool\.cnverify\b", head, re.M) is not None
+
+
+def _inside(file: Path, top: Path) -> Path:
+    """``file`` when it is inside ``top``; a symlink out of the checkout (to a secret whose first key an
+    'unknown key' error would print) is refused."""
+    target = file.resolve()
+    if not target.is_relative_to(top):
+        raise ConfigError(f"{printable(str(file))}: the configuration file is a symbolic link out of the "
+                          f"repository ({printable(str(target))}); not read")
+    return file
 
 
 def _trusted(directory: Path) -> bool:
@@ -111,10 +133,7 @@ def _trusted(directory: Path) -> bool:
 def load(file: Path) -> Config:
     """Read and validate one config file; every problem is a ConfigError naming the file (and line)."""
     name = printable(str(file))
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{name}: cannot read config: {exc.strerror}") from exc
+    raw = safefile.read_bytes(str(file), MAX_CONFIG_BYTES, "config")  # a regular file; no FIFO, no /dev/zero
     text, err = decode(raw, name)
     if err is not None:
         raise ConfigError(f"{err.location}: {err.message}")

@@ -142,3 +142,24 @@ def test_undecodable_file_names_in_every_format(repo: Path, fmt: str) -> None:
     out.encode("utf-8")
     assert "caf\\xe9.yaml" in out or "caf%5Cxe9.yaml" in out  # sarif: the printable name, percent-encoded
     assert "e%FF.json" in (repo / "r.sarif").read_text()  # a loader error keeps the raw name: its bytes
+
+
+def test_config_symlinked_out_of_the_repository_is_refused(repo: Path, tmp_path: Path) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    secret = tmp_path / "docker-config.json"
+    secret.write_text('{"auths": {"registry": "token"}}\n')
+    (repo / ".cnverify.yaml").symlink_to(secret)
+    code, out, err = run("prove", "a.yaml", *SEL)
+    assert code == 2 and "symbolic link out of the repository" in err and "auths" not in out + err, err
+    (repo / ".cnverify.yaml").unlink()
+    (repo / "conf").mkdir()
+    (repo / "conf" / "real.yaml").write_text("select: [CNV401]\nfail-on: never\n")
+    (repo / ".cnverify.yaml").symlink_to(repo / "conf" / "real.yaml")  # inside the checkout: fine
+    assert run("prove", "a.yaml")[0] == 0
+
+
+def test_config_that_is_a_fifo_is_refused(repo: Path) -> None:
+    write(repo / "a.yaml", hpa("bad", 5, 3))
+    os.mkfifo(repo / "cfg.yaml")
+    code, _, err = run("prove", "a.yaml", "--config", "cfg.yaml")
+    assert code == 2 and "not a regular file" in err
