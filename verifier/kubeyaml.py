@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 import re
 import struct
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -230,3 +232,53 @@ def quote_flow_colon_scalar(text: str, exc: yaml.MarkedYAMLError) -> str | None:
     if start > 1 and text[start - 1] == " " and text[start - 2] in ",[{ ":
         return text[:start - 1] + "'" + scalar + "'" + text[end:]
     return text[:start] + "'" + scalar + "'" + text[end:]
+
+
+def json_stream(text: str) -> list[tuple[int, int, int, int]] | None:
+    """``(start, end, line, column)`` (0-based) of each value when ``text`` is a stream of two or more JSON
+    objects (``{..}{..}``), as kubectl's ``NewYAMLOrJSONDecoder`` reads text starting with ``{``; else None."""
+    start = len(text) - len(text.lstrip())
+    if not text.startswith("{", start):
+        return None
+    decoder = json.JSONDecoder(parse_int=len, parse_float=len, parse_constant=len)  # only the extent matters
+    parts: list[tuple[int, int, int, int]] = []
+    line, counted, last_newline, pos = 0, 0, -1, start
+    while pos < len(text):
+        try:
+            _, end = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            return None  # not JSON after all: the YAML parser reports where
+        line += text.count("\n", counted, pos)
+        last_newline = max(last_newline, text.rfind("\n", counted, pos))
+        counted = pos
+        parts.append((pos, end, line, pos - last_newline - 1))
+        pos = end
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+    return parts if len(parts) > 1 else None
+
+
+# kubectl splits documents at lines starting with '---' before parsing (apimachinery ``YAMLReader``) and
+# refuses anything but spaces or a comment after it ("invalid Yaml document separator").
+_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?\r?$", re.M)
+_BAD_SEPARATOR = re.compile(r"^---[ \t]*[^ \t\r\n#]", re.M)
+
+
+@dataclass(frozen=True)
+class BadSeparator:
+    cut: int  # where the documents kubectl reads end: the last good separator before the bad one
+    line: int  # 1-based line of the bad separator
+    message: str
+
+
+def bad_separator(text: str) -> BadSeparator | None:
+    """The first ``---`` line kubectl refuses (``---apiVersion: v1`` from a template that ate the line
+    break, ``--- {a: 1}``), or None.  The document it interrupts is not read, as kubectl does not."""
+    bad = _BAD_SEPARATOR.search(text)
+    if bad is None:
+        return None
+    cut = max((m.start() for m in _SEPARATOR.finditer(text, 0, bad.start())), default=0)
+    found = text[bad.start():].split("\n", 1)[0].strip()[:40]
+    return BadSeparator(cut, text.count("\n", 0, bad.start()) + 1,
+                        f"invalid YAML document separator {found!r}: kubectl accepts only spaces or a comment "
+                        "after '---' (a template ate the line break?)")

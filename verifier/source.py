@@ -8,7 +8,6 @@ Alias expansion is bounded per file and per run so an alias bomb becomes a locat
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,8 +16,8 @@ from typing import Any
 import yaml
 
 from cnverify.errors import InputError, Span
-from cnverify.kubeyaml import (MERGE, PLAIN, KubeLoader, NotKubeYaml, key_string, key_value,
-                               quote_flow_colon_scalar, scalar_value)
+from cnverify.kubeyaml import (MERGE, PLAIN, KubeLoader, NotKubeYaml, bad_separator, json_stream, key_string,
+                               key_value, quote_flow_colon_scalar, scalar_value)
 
 
 Path = tuple[str | int, ...]
@@ -248,12 +247,20 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
         line = text.count("\n", 0, pos) + 1
         yield InputError(Span(file, line, 1), "file contains a NUL byte; not a text file")
         return
+    stream = json_stream(text)
+    bad = None if stream else bad_separator(text)
+    if stream:
+        parts = [(text[start:end], Origin(file, line, column)) for start, end, line, column in stream]
+    else:
+        parts = [(text[:bad.cut] if bad else text, Origin(file))]
     with paused_gc(), run_budget():
         budget = _FileBudget(anchors="&" in text)
-        for n, (part, origin) in enumerate(_json_stream(text, file) or [(text, Origin(file))]):
+        for n, (part, origin) in enumerate(parts):
             yield from _compose_text(part, origin, n, budget)
             if budget.stop:
                 return
+    if bad:
+        yield InputError(Span(file, bad.line, 1), bad.message)
 
 
 def _compose_text(text: str, origin: Origin, first_index: int, budget: _FileBudget) -> Iterator[Document | InputError]:
@@ -302,29 +309,6 @@ def _document(node: yaml.Node, origin: Origin, index: int, budget: _FileBudget) 
     else:
         if data is not None:
             yield Document(origin.file, index, data, spans, nulls)
-
-
-def _json_stream(text: str, file: str) -> list[tuple[str, Origin]] | None:
-    """The values of a stream of two or more JSON objects (``{..}{..}``), each with its origin; else None."""
-    start = len(text) - len(text.lstrip())
-    if not text.startswith("{", start):
-        return None
-    decoder = json.JSONDecoder(parse_int=len, parse_float=len, parse_constant=len)  # only the extent matters
-    parts: list[tuple[str, Origin]] = []
-    line, counted, last_newline, pos = 0, 0, -1, start
-    while pos < len(text):
-        try:
-            _, end = decoder.raw_decode(text, pos)
-        except (ValueError, RecursionError):
-            return None  # not JSON after all: the YAML parser reports where
-        line += text.count("\n", counted, pos)
-        last_newline = max(last_newline, text.rfind("\n", counted, pos))
-        counted = pos
-        parts.append((text[pos:end], Origin(file, line, pos - last_newline - 1)))
-        pos = end
-        while pos < len(text) and text[pos] in " \t\r\n":
-            pos += 1
-    return parts if len(parts) > 1 else None
 
 
 @dataclass

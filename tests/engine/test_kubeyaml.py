@@ -179,3 +179,19 @@ def test_colons_before_flow_indicators_read_as_go_yaml_does() -> None:
                     "m": {"k": "fe80::", "j": ["1::2", "a::"]}, "after": 1}
     assert docs[1].span(("spec", "after")).line == 7 and docs[1].span(("spec", "m", "j")).line == 6
     assert docs[1].span(("spec", "addresses", 1)).column == 23  # the quote takes the blank before it
+
+
+@pytest.mark.parametrize("text,names,error_line", [
+    ("name: a\n---apiVersion: v1\nname: b\n", [], 2),            # helm's '{{- ... -}}' ate the line break
+    ("name: a\n---\nname: b\n--- {name: c}\n", ["a"], 4),        # the interrupted document is not read
+    ("name: a\n--- # ok\nname: b\n---   \nname: c\n", ["a", "b", "c"], None),
+    ("k: \"-----BEGIN\n---END\"\n", [], 2),                     # a flow scalar's line at column 0
+    ("k: |\n  ---not-a-separator\n", ["<k>"], None),
+])
+def test_document_separators_as_kubectl_splits_them(text: str, names: list[str], error_line: int | None) -> None:
+    items = list(compose(text, "s.yaml"))
+    docs = [i for i in items if isinstance(i, Document)]
+    errs = [i for i in items if isinstance(i, InputError)]
+    assert [d.data.get("name", "<k>") for d in docs] == names
+    assert [e.location.line for e in errs] == ([error_line] if error_line else [])
+    assert all("invalid YAML document separator" in e.message for e in errs)
