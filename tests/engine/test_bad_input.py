@@ -300,3 +300,24 @@ def test_cli_stdin(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["prove", "-", "--format", "json", "--select", "CNV401"], input=GOOD)
     assert res.exit_code == 1, res.output
     assert [r["location"]["file"] for r in json.loads(res.output)["results"]] == ["<stdin>"]
+
+
+def test_numbers_past_pythons_int_string_limit_are_located_errors_not_internal_ones(tmp_path: Path) -> None:
+    big = "1" * 5000  # Python refuses int <-> str past 4,300 digits; kubectl reads or caps these
+    (tmp_path / "big.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n"
+        f"      containers:\n      - {{name: c, image: i, resources: {{requests: {{cpu: '{big}m'}}, "
+        f"limits: {{cpu: '{big}', memory: '{big}Gi'}}}}}}\n---\n"
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: shop}\n"
+        f"spec: {{hard: {{requests.cpu: '{big}', limits.memory: '0.{big}'}}}}\n---\n"
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k, namespace: shop}\nspec:\n"
+        "  template:\n    metadata:\n"
+        f"      annotations: {{autoscaling.knative.dev/min-scale: '{big}', autoscaling.knative.dev/max-scale: '2'}}\n"
+        "    spec: {containers: [{image: i}]}\n---\n"
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata: {{n: {big}}}\n")
+    report = prove([str(tmp_path)])
+    assert report.errors and all(e.location.file.endswith("big.yaml") for e in report.errors), report.errors
+    assert not any("internal error" in e.message or "4300" in e.message for e in report.errors), report.errors
+    assert all(len(e.message) < 400 for e in report.errors)
+    assert {f.property for f in report.results if f.status == "violated"} >= {"CNV405"}  # min-scale > max-scale
