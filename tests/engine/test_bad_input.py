@@ -306,6 +306,7 @@ def test_numbers_past_pythons_int_string_limit_are_located_errors_not_internal_o
     big = "1" * 5000  # Python refuses int <-> str past 4,300 digits; kubectl reads or caps these
     (tmp_path / "big.yaml").write_text(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n"
+
         "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n"
         f"      containers:\n      - {{name: c, image: i, resources: {{requests: {{cpu: '{big}m'}}, "
         f"limits: {{cpu: '{big}', memory: '{big}Gi'}}}}}}\n---\n"
@@ -315,7 +316,14 @@ def test_numbers_past_pythons_int_string_limit_are_located_errors_not_internal_o
         "  template:\n    metadata:\n"
         f"      annotations: {{autoscaling.knative.dev/min-scale: '{big}', autoscaling.knative.dev/max-scale: '2'}}\n"
         "    spec: {containers: [{image: i}]}\n---\n"
-        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata: {{n: {big}}}\n")
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata: {{n: {big}}}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w2, namespace: ok}\nspec:\n  replicas: 2\n"
+        f"  strategy: {{rollingUpdate: {{maxSurge: '{big}%'}}}}\n"
+        "  selector: {matchLabels: {app: w2}}\n  template:\n    metadata: {labels: {app: w2}}\n    spec:\n"
+        "      containers: [{name: c, image: i, resources: {requests: {cpu: 1}, limits: {cpu: 1}}}]\n---\n"
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q2, namespace: ok}\nspec: {hard: {requests.cpu: 10}}\n"
+        "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: ok}\n"
+        f"spec: {{maxUnavailable: '{big}%', selector: {{matchLabels: {{app: w2}}}}}}\n")
     report = prove([str(tmp_path)])
     assert report.errors and all(e.location.file.endswith("big.yaml") for e in report.errors), report.errors
     assert not any("internal error" in e.message or "4300" in e.message for e in report.errors), report.errors
