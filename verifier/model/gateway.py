@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
+from cnverify.model.types import Int32
 
 GATEWAY_API = "gateway.networking.k8s.io"
 # the CRDs' Hostname pattern (listener hostname, HTTPRoute hostnames): RFC 1123, optional leading "*."
@@ -137,7 +138,7 @@ class BackendRef(Node):
     kind: str | None = None
     name: str = ""
     namespace: str | None = None
-    port: int | None = None
+    port: Int32 | None = None
     weight: Weight | None = None
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import Field
 
 from cnverify.model.base import Node, Resource, register_kind
+from cnverify.model.types import Int32, UInt32
 
 ISTIO = "networking.istio.io"
 
@@ -28,14 +29,14 @@ class HTTPMatchRequest(Node):
     without_headers: dict[str, StringMatch] | None = None
     query_params: dict[str, StringMatch] | None = None
     ignore_uri_case: bool | None = None
-    port: int | None = None
+    port: UInt32 | None = None
     source_labels: dict[str, str] | None = None
     source_namespace: str | None = None
     gateways: list[str] | None = None
 
 
 class PortSelector(Node):
-    number: int | None = None
+    number: UInt32 | None = None
 
 
 class Destination(Node):
@@ -46,7 +47,7 @@ class Destination(Node):
 
 class HTTPRouteDestination(Node):
     destination: Destination = Field(default_factory=Destination)
-    weight: int | None = None
+    weight: Int32 | None = None
 
 
 class Delegate(Node):
@@ -107,7 +108,7 @@ class DestinationRule(Resource):
 
 
 class ServerPort(Node):
-    number: int | None = None
+    number: UInt32 | None = None
     name: str | None = None
     protocol: str | None = None
 
