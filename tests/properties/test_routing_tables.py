@@ -77,3 +77,24 @@ def test_envoy_match_translation() -> None:
     assert m.path == PathMatch("prefix", "/A", True) and m.unsupported is None
     assert envoy_match(RouteMatch.model_validate({"prefix": "/", "runtime_fraction": {"x": 1}})).unsupported
     assert envoy_match(RouteMatch.model_validate({"connect_matcher": {}})).unsupported
+
+
+def test_istio_catch_all_is_pilots() -> None:
+    """``IsCatchAllRoute`` on the translated block (istio/istio route.go): prefix / or regex .*, no header/query."""
+    def m(d: dict[str, object]) -> HTTPMatchRequest:
+        return HTTPMatchRequest.model_validate(d)
+
+    assert is_catch_all(m({})) and is_catch_all(m({"port": 80})) and is_catch_all(m({"gateways": ["gw"]}))
+    assert is_catch_all(m({"uri": {"regex": ".*"}})) and is_catch_all(m({"uri": {"prefix": "/"}, "ignoreUriCase": True}))
+    for extra in ({"method": {"exact": "GET"}}, {"authority": {"exact": "a"}}, {"scheme": {"exact": "http"}},
+                  {"withoutHeaders": {"x": {}}}, {"queryParams": {"q": {}}}):
+        assert not is_catch_all(m({"uri": {"prefix": "/"}, **extra}))
+    assert not is_catch_all(m({"uri": {"regex": "*"}})) and not is_catch_all(m({"uri": {"prefix": "/a"}}))
+
+
+def test_istio_host_intersection() -> None:
+    from cnverify.properties.routing.tables.istio_scope import intersection
+
+    assert intersection(["shop.example.com"], ["*.example.com"]) == ["shop.example.com"]
+    assert intersection(["*.example.com"], ["a.example.com", "example.com"]) == ["a.example.com"]
+    assert intersection(["*"], ["*.a.com"]) == ["*.a.com"] and intersection(["*.b.com"], ["*.a.com"]) == []

@@ -50,6 +50,10 @@ class Table:
     drop_reason: str = ""  # why a member missing from a variant is unreachable there
     ties: dict[str, tuple[str, str]] = field(default_factory=dict)  # clause key → (tie group, owner)
     host_sample: str | None = None  # the witness host when the entries carry no host condition
+    drop_reasons: dict[str, str] = field(default_factory=dict)  # member key → why this table never has it
+    notes: list[tuple[str, Span | None]] = field(default_factory=list)  # defaults the verdicts rest on
+    owners: list[Resource] = field(default_factory=list)  # objects whose entries the variants order
+    exclusive: bool = False  # each variant holds one owner's entries only (Istio sidecars)
 
 
 @dataclass
@@ -236,15 +240,16 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
         per_entry: dict[str, list[tuple[int, EntryVerdict]]] = {}
         focus = _focus(table)
         for k, order in enumerate(table.variants):
+            present = {e.clause_id for e in order}  # a member a variant lacks is unreachable there
+            for key in table.members:
+                if key not in present:
+                    per_entry.setdefault(key, []).append((-1, EntryVerdict(
+                        -1, res.clauses[key].route_key, key, "unreachable", decided_by="none",
+                        step=table.drop_reasons.get(key, table.drop_reason))))
             if focus[k] is not None and not focus[k]:
                 continue
             for v in analyze(MatchTable(tuple(order)), timeout_ms=timeout_ms, only=focus[k]):
                 per_entry.setdefault(v.clause_id, []).append((k, v))
-            present = {e.clause_id for e in order}
-            for key in table.members:
-                if key not in present:
-                    per_entry.setdefault(key, []).append((-1, EntryVerdict(
-                        -1, res.clauses[key].route_key, key, "unreachable", decided_by="none", step=table.drop_reason)))
         for key, verdicts in per_entry.items():
             res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
     _CACHE[snap] = res

@@ -1,23 +1,29 @@
-"""Istio VirtualService → match tables: one per (gateway or mesh, host).
+"""Istio VirtualService → match tables: sidecars per host (and consumer namespace), gateways per virtual host.
 
-SEMANTICS §4.1/§4.2/§4.5: routes in list order, match blocks flattened in order; a route
-without match, or a block that is only ``uri: {prefix: /}``, is a catch-all.  On a gateway the
-routes of every VirtualService for the host are concatenated (oldest first, then name, then
-namespace) and catch-alls move to the end (routes after a catch-all in its VirtualService are
-not generated, so they move with it); on sidecars (``mesh``) the first VirtualService wins.
+SEMANTICS §4.1/§4.2/§4.5 as built by istio/istio ``pilot/pkg/networking/core/route/route.go``:
+``BuildHTTPRoutesForVirtualService`` flattens routes and match blocks in order and stops after
+the first catch-all; ``TranslateRoute`` generates a block only on a listener of its ``port`` and
+for a proxy its ``gateways`` (else ``sourceLabels``/``sourceNamespace``) select
+(``sourceMatchHTTP``); ``IsCatchAllRoute`` is a translated route with path prefix ``/`` (also a
+block without ``uri``) or regex ``.*`` and no header (``method``, ``authority``, ``scheme``,
+``headers``, ``withoutHeaders``) or query condition.  Sidecars use one VirtualService per host
+(``istio_scope``); gateways are in ``istio_gateway``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 
-from cnverify.encodings.hosts import expand, gateway_ref
+from cnverify.encodings.hosts import gateway_ref, inventory_namespaces
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model import VirtualService
-from cnverify.model.istio import HTTPMatchRequest
+from cnverify.model.istio import HTTPMatchRequest, IstioGateway
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped, tie_orders
+from cnverify.properties.routing.tables import Clause, Table, add_clauses, scoped
+from cnverify.properties.routing.tables import istio_scope as scope
 from cnverify.snapshot import Snapshot
 
-READS = (VirtualService,)
+READS = (VirtualService, IstioGateway)
+JWT_CLAIM = "@request.auth.claims"
 
 
 def str_match(s: IstioStringMatch) -> StrMatch | None:
@@ -29,8 +35,8 @@ def str_match(s: IstioStringMatch) -> StrMatch | None:
     return None
 
 
-def istio_match(m: HTTPMatchRequest) -> Match:
-    """One HTTPMatchRequest as an IR `Match` (fields ANDed)."""
+def istio_match(m: HTTPMatchRequest, *, port: bool = True, sources: bool = True) -> Match:
+    """One HTTPMatchRequest as an IR `Match` (fields ANDed); ``port``/``sources``: keep those conditions."""
     unsupported = None
     path = None
     if m.uri is not None and (u := str_match(m.uri)) is not None:
@@ -44,98 +50,154 @@ def istio_match(m: HTTPMatchRequest) -> Match:
             headers.append(HeaderMatch(name, match=x))
     for name, sm in (m.without_headers or {}).items():
         x = str_match(sm)
-        if x is None:
+        if x is None or (x.kind == "regex" and x.value == "*"):
             headers.append(HeaderMatch(name, present=True, invert=True))
         else:
             headers.append(HeaderMatch(name, match=x, invert=True, treat_missing_as_empty=True))
+    if any(h.name.startswith(JWT_CLAIM) for h in headers):
+        unsupported = "a JWT claim match (@request.auth.claims: dynamic metadata, not a request header)"
     query = [QueryMatch(k, str_match(v)) for k, v in (m.query_params or {}).items()]
     if m.scheme is not None:
         unsupported = "a scheme match (the request model has no scheme)"
-    if m.source_labels or m.source_namespace:
+    if sources and (m.source_labels or m.source_namespace):
         unsupported = "sourceLabels/sourceNamespace select client proxies, not requests"
     method = str_match(m.method) if m.method is not None else None
     authority = str_match(m.authority) if m.authority is not None else None
     return Match(path=path, headers=tuple(headers), query=tuple(query), method=method, authority=authority,
-                 port=m.port, unsupported=unsupported)
+                 port=m.port if port else None, unsupported=unsupported)
 
 
 def is_catch_all(m: HTTPMatchRequest | None) -> bool:
-    """Istio's ``isCatchAllMatch``: no conditions but ``uri`` prefix ``/`` (or regex ``*``)."""
+    """Istio ``IsCatchAllRoute`` on the translated block: path prefix ``/`` or regex ``.*``, nothing else tested."""
     if m is None:
         return True
     uri = str_match(m.uri) if m.uri is not None else None
-    return (uri is not None and (uri.kind, uri.value) in (("prefix", "/"), ("regex", "*"))
-            and not (m.headers or m.query_params or m.without_headers or m.source_labels or m.gateways or m.port))
+    return ((uri is None or (uri.kind, uri.value) in (("prefix", "/"), ("regex", ".*")))
+            and not (m.headers or m.query_params or m.without_headers or m.method or m.authority or m.scheme))
 
 
-def _vs_clauses(vs: VirtualService, clauses: dict[str, Clause]) -> list[tuple[str, Entry, set[str], bool]]:
-    """(key, entry, gateways, catch-all) per flattened match block of ``vs``."""
+@dataclass
+class Block:
+    """One flattened match block (None: a route without match) of a VirtualService."""
+
+    key: str
+    route_key: str
+    route: int
+    match: HTTPMatchRequest | None
+    delegate: bool
+
+
+def blocks(vs: VirtualService, clauses: dict[str, Clause]) -> list[Block]:
     out = []
-    top = {gateway_ref(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]}
     for i, route in enumerate(vs.spec.http or []):
         label = f"VirtualService {vs.namespace}/{vs.name} http[{i}]" + (f" ({route.name})" if route.name else "")
         for m, rkey, key in add_clauses(clauses, vs, f"spec.http[{i}]", label, route, route.match, "match"):
-            match = istio_match(m) if m is not None else Match()
-            if route.delegate is not None:
-                match = Match(unsupported="a delegate route (its routes come from another VirtualService)")
-            gws = {gateway_ref(g, vs.namespace) for g in m.gateways} if m is not None and m.gateways else top
-            out.append((key, Entry(rkey, key, match), gws, is_catch_all(m)))
+            out.append(Block(key, rkey, i, m, route.delegate is not None))
     return out
 
 
-def _order_key(vs: VirtualService) -> tuple[str, str, str]:
-    return (str(vs.metadata.creation_timestamp or ""), vs.name, vs.namespace)
+def _source(m: HTTPMatchRequest | None, vs: VirtualService, gw: str, selector: dict[str, str] | None) -> str | None:
+    """``sourceMatchHTTP``: None (generated), ``drop:<why>`` or ``unknown:<why>``."""
+    if m is None:
+        return None
+    if m.gateways:
+        names = {gateway_ref(g, vs.namespace) for g in m.gateways}
+        return None if gw in names else f"drop:its match gateways {sorted(names)} do not include {gw}"
+    if not (m.source_labels or m.source_namespace):
+        return None
+    if gw != "mesh" and not m.source_namespace and selector is not None \
+            and all(selector.get(k) == v for k, v in (m.source_labels or {}).items()):
+        return None  # the gateway's pods carry its selector's labels
+    return "unknown:sourceLabels/sourceNamespace: the block exists only for the client proxies they select"
 
 
-def _orders(vss: list[VirtualService], mesh: bool) -> tuple[list[list[VirtualService]], str]:
-    base = sorted(vss, key=_order_key)
-    stamps = [vs.metadata.creation_timestamp for vs in base]
-    if len(base) < 2 or (None not in stamps and len(set(map(str, stamps))) == len(stamps)):
-        return [base], ""
-    names = ", ".join(f"{v.namespace}/{v.name}" for v in base)
-    note = f"Istio orders VirtualServices {names} by creation time, which the manifests do not fix"
-    if mesh:
-        return [[v] + [w for w in base if w is not v] for v in base], note
-    return tie_orders(base), note
+def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None,
+             selector: dict[str, str] | None = None) -> tuple[list[tuple[Entry, bool]], dict[str, str]]:
+    """The entries Istio builds from ``vs`` for gateway ``gw`` (``mesh``) on listener ``port`` (None: any),
+    each with whether it is a catch-all, and why the other blocks are absent."""
+    out: list[tuple[Entry, bool]] = []
+    dropped: dict[str, str] = {}
+    stop = False
+    for b in bl:
+        m = b.match
+        if stop:  # not generated (Istio stops after the catch-all): kept behind it, which takes all it would
+            out.append((Entry(b.route_key, b.key, istio_match(m, port=port is None) if m else Match()), True))
+            continue
+        if m is not None and m.port and port is not None and m.port != port:
+            dropped[b.key] = f"its match port {m.port} is not the server port {port}: Istio does not generate it"
+            continue
+        src = _source(m, vs, gw, selector)
+        if src is not None and src.startswith("drop:"):
+            dropped[b.key] = src[5:] + ": Istio does not generate it there"
+            continue
+        match = istio_match(m, port=port is None, sources=False) if m is not None else Match()
+        if src is not None:
+            match = replace(match, unsupported=src[8:])
+        if b.delegate:
+            match = Match(unsupported="a delegate route (its routes come from another VirtualService)")
+        catch = match.unsupported is None and match.port is None and is_catch_all(m)
+        out.append((Entry(b.route_key, b.key, match), catch))
+        stop = catch
+    return out, dropped
+
+
+def _mesh_views(vss: list[VirtualService], snap: Snapshot) -> list[tuple[str, list[tuple[VirtualService, int]]]]:
+    """Consumer namespaces that see the same VirtualServices (with their rank) for one host."""
+    if all(scope.rank(vs, None) == 2 for vs in vss):
+        return [("sidecars (mesh)", [(vs, 2) for vs in vss])]
+    groups: dict[tuple[tuple[int, int], ...], list[str]] = {}
+    seen: dict[tuple[tuple[int, int], ...], list[tuple[VirtualService, int]]] = {}
+    for ns in [*sorted(inventory_namespaces(snap)), None]:
+        vis = [(vs, r) for vs in vss if (r := scope.rank(vs, ns)) is not None]
+        key = tuple((id(vs), r) for vs, r in vis)
+        if vis:
+            groups.setdefault(key, []).append(ns or "outside the inputs")
+            seen[key] = vis
+    return [(f"sidecars in namespace{'s' if len(nss) > 1 else ''} {', '.join(nss)}", seen[k])
+            for k, nss in groups.items()]
+
+
+def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: dict[int, list[Block]]) -> list[Table]:
+    tables = []
+    for where, vis in _mesh_views(vss, snap):
+        best = min(r for _, r in vis)
+        cands = sorted((vs for vs, r in vis if r == best), key=scope.order_key)
+        note = ""
+        if not scope.order_fixed(cands):
+            note = ("Istio orders VirtualServices " + ", ".join(f"{v.namespace}/{v.name}" for v in cands)
+                    + " by creation time, which the manifests do not fix")
+        else:
+            cands = cands[:1]
+        variants, drops = [], {}
+        for vs in cands:
+            gen, dropped = generate(vs, per_vs[id(vs)], "mesh", None)
+            drops.update(dropped)
+            variant, sample = scoped([e for e, _ in gen], HostPattern(host), [])
+            variants.append(variant)
+        visible = [vs for vs, _ in vis]
+        table = Table("istio", f"{where}, host {host}", cands[0].spec.at("hosts"), variants, note, host_sample=sample,
+                      owners=visible, exclusive=True, drop_reasons=drops)
+        table.members = [b.key for vs in visible for b in per_vs[id(vs)]]
+        table.drop_reason = (f"sidecars use only one VirtualService for host {host}: "
+                             + (note or f"the first in Istio's order, {cands[0].namespace}/{cands[0].name}"))
+        if len(visible) > 1:
+            table.notes = scope.default_note(visible)
+        tables.append(table)
+    return tables
 
 
 def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
+    from cnverify.properties.routing.tables import istio_gateway
+
     clauses: dict[str, Clause] = {}
-    per_vs = {id(vs): _vs_clauses(vs, clauses) for vs in snap.all(VirtualService)}
-    points: dict[tuple[str, str], list[VirtualService]] = {}
-    for vs in snap.all(VirtualService):
-        gws = {g for _, _, gs, _ in per_vs[id(vs)] for g in gs}
-        for host in vs.spec.hosts or []:
-            for g in sorted(gws):
-                points.setdefault((g, expand(host, vs.namespace)), [])
-                if vs not in points[(g, expand(host, vs.namespace))]:
-                    points[(g, expand(host, vs.namespace))].append(vs)
-    tables = []
-    for (gw, host), vss in points.items():
-        mesh = gw == "mesh"
-        orders, note = _orders(vss, mesh)
-        variants = []
-        for order in orders:
-            chosen = order[:1] if mesh else order
-            entries, tail = [], []
-            for vs in chosen:
-                seen_catch_all = False
-                for _, e, gs, catch_all in per_vs[id(vs)]:
-                    if gw not in gs:
-                        continue
-                    seen_catch_all = seen_catch_all or catch_all
-                    (tail if seen_catch_all and not mesh else entries).append(e)
-            others = {} if mesh else {h: f"VirtualServices for host {h}" for (g, h) in points if g == gw and h != host}
-            variant, sample = scoped(entries + tail, HostPattern(host), host_blockers(host, others, HostPattern))
-            variants.append(variant)
-        where = "sidecars (mesh)" if mesh else f"gateway {gw}"
-        table = Table("istio", f"{where}, host {host}", orders[0][0].spec.at("hosts"), variants, note,
-                      host_sample=sample)
-        if not mesh and note:
-            table.ties = {k: ("", vs.ref) for vs in vss for k, *_ in per_vs[id(vs)]}
-        if mesh and len(vss) > 1:
-            table.members = [k for vs in vss for k, _, gs, _ in per_vs[id(vs)] if gw in gs]
-            table.drop_reason = (f"sidecars use only one VirtualService for host {host}: "
-                                 + (note or f"the oldest, {orders[0][0].namespace}/{orders[0][0].name}"))
-        tables.append(table)
+    vss = snap.all(VirtualService)
+    per_vs = {id(vs): blocks(vs, clauses) for vs in vss}
+    points: dict[str, list[VirtualService]] = {}
+    for vs in vss:
+        if "mesh" in {gateway_ref(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]}:
+            for host in scope.vs_hosts(vs):
+                if vs not in points.setdefault(host, []):
+                    points[host].append(vs)
+    tables = [t for host, group in points.items() for t in _mesh_tables(snap, host, group, per_vs)]
+    tables += istio_gateway.tables(snap, vss, per_vs)
     return clauses, tables
