@@ -54,6 +54,7 @@ class Table:
     notes: list[tuple[str, Span | None]] = field(default_factory=list)  # defaults the verdicts rest on
     owners: list[Resource] = field(default_factory=list)  # objects whose entries the variants order
     exclusive: bool = False  # each variant holds one owner's entries only (Istio sidecars)
+    alone: dict[str, list[Entry]] = field(default_factory=dict)  # exclusive: owner ref → its entries
 
 
 @dataclass

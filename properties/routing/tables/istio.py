@@ -141,6 +141,15 @@ def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None,
     return out, dropped
 
 
+def scope_variants(variants: list[list[Entry]], pattern: HostPattern, blockers: list[Entry]) \
+        -> tuple[list[list[Entry]], str | None]:
+    """`scoped` for every variant with one witness host for all of them (else every entry tests the host)."""
+    out = [scoped(v, pattern, blockers) for v in variants]
+    if all(sample is not None for _, sample in out) and len({sample for _, sample in out}) == 1:
+        return [v for v, _ in out], out[0][1] if out else None
+    return [blockers + [Entry(e.route_id, e.clause_id, e.match, (pattern,)) for e in v] for v in variants], None
+
+
 def _mesh_views(vss: list[VirtualService], snap: Snapshot) -> list[tuple[str, list[tuple[VirtualService, int]]]]:
     """Consumer namespaces that see the same VirtualServices (with their rank) for one host."""
     if all(scope.rank(vs, None) == 2 for vs in vss):
@@ -168,15 +177,18 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
                     + " by creation time, which the manifests do not fix")
         else:
             cands = cands[:1]
-        variants, drops = [], {}
-        for vs in cands:
+        drops: dict[str, str] = {}
+        alone: dict[str, list[Entry]] = {}
+        visible = [vs for vs, _ in vis]
+        for vs in visible:
             gen, dropped = generate(vs, per_vs[id(vs)], "mesh", None)
             drops.update(dropped)
-            variant, sample = scoped([e for e, _ in gen], HostPattern(host), [])
-            variants.append(variant)
-        visible = [vs for vs, _ in vis]
-        table = Table("istio", f"{where}, host {host}", cands[0].spec.at("hosts"), variants, note, host_sample=sample,
-                      owners=visible, exclusive=True, drop_reasons=drops)
+            alone[vs.ref] = [e for e, _ in gen]
+        scoped_all, sample = scope_variants(list(alone.values()), HostPattern(host), [])
+        alone = dict(zip(alone, scoped_all))
+        rivals = sorted((vs for vs, r in vis if r == best), key=scope.order_key)  # decided by creation order
+        table = Table("istio", f"{where}, host {host}", cands[0].spec.at("hosts"), [alone[vs.ref] for vs in cands],
+                      note, host_sample=sample, owners=rivals, exclusive=True, drop_reasons=drops, alone=alone)
         table.members = [b.key for vs in visible for b in per_vs[id(vs)]]
         table.drop_reason = (f"sidecars use only one VirtualService for host {host}: "
                              + (note or f"the first in Istio's order, {cands[0].namespace}/{cands[0].name}"))

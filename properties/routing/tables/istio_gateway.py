@@ -19,9 +19,9 @@ from cnverify.encodings.http import Entry, HostPattern
 from cnverify.errors import Span
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, Server
-from cnverify.properties.routing.tables import Table, host_blockers, scoped, tie_orders
+from cnverify.properties.routing.tables import Table, host_blockers, tie_orders
 from cnverify.properties.routing.tables import istio_scope as scope
-from cnverify.properties.routing.tables.istio import Block, generate
+from cnverify.properties.routing.tables.istio import Block, generate, scope_variants
 from cnverify.snapshot import Snapshot
 
 NOBODY = "(visible to no proxy)"
@@ -134,13 +134,10 @@ def tables(snap: Snapshot, vss: list[VirtualService], per_vs: dict[int, list[Blo
                                                     "(exportTo) depends on where its pods run")
             drops: dict[str, str] = {}
             others = {h: f"VirtualServices for host {h}" for h in cfg.vhosts if h != host}
-            variants, sample = [], None
-            for order in orders:
-                for present in (True, False) if unsure else (True,):
-                    variant, sample = scoped(_entries(order, per_vs, drops, present),
-                                             HostPattern(host, ignore_port=True),
-                                             host_blockers(host, others, lambda d: HostPattern(d, ignore_port=True)))
-                    variants.append(variant)
+            raw = [_entries(order, per_vs, drops, present) for order in orders
+                   for present in ((True, False) if unsure else (True,))]
+            variants, sample = scope_variants(raw, HostPattern(host, ignore_port=True),
+                                              host_blockers(host, others, lambda d: HostPattern(d, ignore_port=True)))
             gw, server = cfg.servers[0]
             port = server.port.number if server.port else None
             table = Table("istio", f"gateway {', '.join(sorted({f'{g.namespace}/{g.name}' for _, g, _ in members}))}"
