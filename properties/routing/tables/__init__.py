@@ -214,8 +214,8 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
                        f"the verdict depends on creation order: {table.order_note}")
     status = per_variant[0][1].status
     sign = -1 if status == "reachable" else 1
-    _, best = min(per_variant, key=lambda iv: sign * (_tied_before(table, table.variants[iv[0]], iv[1].clause_id)
-                                                      if iv[0] >= 0 else 0))
+    _, best = min(per_variant, key=lambda iv: (sign * (_tied_before(table, table.variants[iv[0]], iv[1].clause_id)
+                                                       if iv[0] >= 0 else 0), iv[0] < 0))  # blockers over a drop
     return Outcome(table, status, best, best.reason)
 
 
