@@ -223,9 +223,9 @@ _CACHE: "weakref.WeakKeyDictionary[Snapshot, Results]" = weakref.WeakKeyDictiona
 
 
 def _translators() -> Iterator[object]:
-    from cnverify.properties.routing.tables import envoy, gateway, ingress, istio
+    from cnverify.properties.routing.tables import envoy, gateway, ingress, istio, istio_l4
 
-    return iter((istio, envoy, gateway, ingress))
+    return iter((istio, istio_l4, envoy, gateway, ingress))
 
 
 def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
@@ -253,6 +253,9 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
                 per_entry.setdefault(v.clause_id, []).append((k, v))
         for key, verdicts in per_entry.items():
             res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
+    for mod in _translators():  # translators that decide without a match table (Istio tcp/tls)
+        if hasattr(mod, "decide"):
+            mod.decide(snap, res)
     _CACHE[snap] = res
     return res
 
