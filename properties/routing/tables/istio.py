@@ -156,7 +156,8 @@ def _mesh_views(vss: list[VirtualService], snap: Snapshot) -> list[tuple[str, li
         return [("sidecars (mesh)", [(vs, 2) for vs in vss])]
     groups: dict[tuple[tuple[int, int], ...], list[str]] = {}
     seen: dict[tuple[tuple[int, int], ...], list[tuple[VirtualService, int]]] = {}
-    for ns in [*sorted(inventory_namespaces(snap)), None]:
+    named = {e for vs in vss for e in scope.exports(vs) if e != "*"}
+    for ns in [*sorted(inventory_namespaces(snap) | named), None]:
         vis = [(vs, r) for vs in vss if (r := scope.rank(vs, ns)) is not None]
         key = tuple((id(vs), r) for vs, r in vis)
         if vis:

@@ -34,6 +34,7 @@ class _Config:
 
     servers: list[tuple[IstioGateway, Server]] = field(default_factory=list)
     vhosts: dict[str, list[tuple[VirtualService, IstioGateway, int]]] = field(default_factory=dict)
+    redirect: set[str] = field(default_factory=set)  # virtual hosts a server with httpsRedirect answers
 
 
 def route_name(gw: IstioGateway, server: Server) -> str | None:
@@ -63,9 +64,14 @@ def _configs(snap: Snapshot, vss: list[VirtualService]) -> dict[tuple[object, st
                 continue
             cfg = configs.setdefault((workload, name), _Config())
             cfg.servers.append((gw, server))
+            redirect = server.tls is not None and bool(server.tls.https_redirect)
+            if redirect:
+                cfg.redirect |= {h.rpartition("/")[2].lower() for h in server.hosts}
             for vs in bound.get(f"{gw.namespace}/{gw.name}", []):
                 for host in scope.intersection(scope.server_hosts(server, gw, vs.namespace), scope.vs_hosts(vs)):
                     got = cfg.vhosts.setdefault(host, [])
+                    if redirect:
+                        cfg.redirect.add(host)
                     if not any(v is vs for v, _, _ in got):
                         got.append((vs, gw, server.port.number))  # type: ignore[union-attr]
     return configs
@@ -144,6 +150,9 @@ def tables(snap: Snapshot, vss: list[VirtualService], per_vs: dict[int, list[Blo
                           f" port {port}, host {host}", owners[0].spec.at("hosts"), variants, note,
                           host_sample=sample, owners=owners, drop_reasons=drops)
             table.members = [b.key for vs in owners for b in per_vs[id(vs)]]
+            if host in cfg.redirect:  # RequireTls ALL: Envoy redirects every request before routing
+                table.variants, table.ties, table.drop_reasons = [[]], {}, {}
+                table.drop_reason = f"a server of this route configuration redirects every request for {host} to HTTPS"
             if not fixed:
                 table.ties = {b.key: ("", vs.ref) for vs in owners for b in per_vs[id(vs)]}
             table.notes = scope.default_note(owners) + shared
