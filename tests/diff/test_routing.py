@@ -18,7 +18,7 @@ from cnverify.encodings.http import Entry, Match, PathMatch, Request, first_matc
 from cnverify.encodings.http import MatchTable  # noqa: E402
 
 FIX = Path(__file__).parent / "fixtures"
-GW = "istio: gateway istio-system/public, host "
+GW = "istio: gateway istio-system/public port 80, host "
 
 
 def routing(case: str) -> tuple[int, list[dict[str, Any]]]:
