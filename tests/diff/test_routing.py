@@ -230,6 +230,13 @@ spec:
 EXTRA
     - name: web
       route: [{destination: {host: web}}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*/*"]}]
 """
 HTTPROUTE = """apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
