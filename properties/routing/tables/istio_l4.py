@@ -25,11 +25,12 @@ from __future__ import annotations
 from cnverify.encodings.hosts import gateway_ref
 from cnverify.encodings.http import Blocker, EntryVerdict
 from cnverify.model import VirtualService
-from cnverify.model.istio import L4MatchAttributes, L4Route
+from cnverify.model.istio import IstioGateway, L4MatchAttributes, L4Route, Server
+from cnverify.properties.routing.tables import istio_scope as scope
 from cnverify.properties.routing.tables import Clause, Outcome, Results, Table, add_clauses
 from cnverify.snapshot import Snapshot
 
-READS = (VirtualService,)
+READS = (VirtualService, IstioGateway)
 OTHER_PORT = -1  # a port no block names
 Block = tuple[int, str, L4MatchAttributes | None]  # route index, clause key, match (None: route without match)
 
@@ -102,8 +103,50 @@ def decide(snap: Snapshot, res: Results) -> None:
             for ctx in sorted({gateway_ref(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]}):
                 table = Table("istio", f"{kind} routes of VirtualService {vs.namespace}/{vs.name} on "
                               + ("sidecars (mesh)" if ctx == "mesh" else f"gateway {ctx}"), vs.spec.at(kind), [])
+                sole = _sole_tcp_servers(snap, vs, ctx) if kind == "tcp" and ctx != "mesh" else []
                 for b in blocks:
-                    res.outcomes.setdefault(b[1], []).append(_outcome(kind, vs, blocks, ctx, b, ports, table))
+                    proof = next((_served(vs, blocks, ctx, b, gw, server, table) for gw, server in sole
+                                  if _generated(kind, vs, blocks, ctx, server.port.number, b)[0]), None)  # type: ignore
+                    res.outcomes.setdefault(b[1], []).append(proof or _outcome(kind, vs, blocks, ctx, b, ports, table))
+
+
+def _sole_tcp_servers(snap: Snapshot, vs: VirtualService, ctx: str) -> list[tuple[IstioGateway, Server]]:
+    """Servers of gateway ``ctx`` that proxy plain or terminated TCP, whose hosts ``vs`` matches
+    (``pickMatchingGatewayHosts``), where no other VirtualService of the inputs with tcp routes could
+    come first and no other Gateway on the same workload listens on the same port."""
+    ns, _, name = ctx.partition("/")
+    gws = [g for g in snap.all(IstioGateway) if (g.namespace, g.name) == (ns, name)]
+    rivals = [o for o in snap.all(VirtualService) if o is not vs and o.spec.tcp
+              and ctx in {gateway_ref(g, o.namespace) for g in o.spec.gateways or []}]
+    out = []
+    for gw in gws[:1] if len(gws) == 1 else []:
+        for server in gw.spec.servers or []:
+            proto = (server.port.protocol or "").upper() if server.port else ""
+            mode = (server.tls.mode or "").upper() if server.tls else ""
+            if server.port is None or server.port.number is None or not (
+                    (proto == "TCP" and server.tls is None)
+                    or (proto == "TLS" and mode not in ("", "PASSTHROUGH", "AUTO_PASSTHROUGH"))):
+                continue
+            hosts = scope.server_hosts(server, gw, vs.namespace)
+            if not any(scope.intersection(hosts, scope.vs_hosts(o)) for o in [vs]) or any(
+                    scope.intersection(scope.server_hosts(server, gw, o.namespace), scope.vs_hosts(o)) for o in rivals):
+                continue
+            if any(o is not gw and o.spec.selector == gw.spec.selector and any(
+                    x.port is not None and x.port.number == server.port.number for x in o.spec.servers or [])
+                   for o in snap.all(IstioGateway)):
+                continue
+            out.append((gw, server))
+    return out
+
+
+def _served(vs: VirtualService, blocks: list[Block], ctx: str, b: Block, gw: IstioGateway, server: Server,
+            table: Table) -> Outcome:
+    i, key, _ = b
+    step = (f"Gateway {gw.namespace}/{gw.name} server port {server.port.number} proxies TCP and no other "  # type: ignore
+            f"VirtualService of the inputs binds it; tcp[{i}] is the first route pilot matches there "
+            "(buildGatewayNetworkFiltersFromTCPRoutes), so every connection to the port takes it")
+    return Outcome(table, "reachable", EntryVerdict(i, key.split("|", 1)[0], key, "reachable", decided_by="precheck",
+                                                    step=step), step)
 
 
 def _outcome(kind: str, vs: VirtualService, blocks: list[Block], ctx: str, b: Block, ports: list[int],
