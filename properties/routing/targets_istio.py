@@ -95,10 +95,11 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
     if check.port_unknown:
         check.claim += f" (port not fixed: {check.port_unknown})"
     if dest.subset:
-        missing_in = _subset(snap, vs, dest, r.fqdn, (r.service or r.entry).namespace, steps)  # type: ignore[union-attr]
+        svc_ns = r.service.namespace if r.service is not None else r.entry.namespace  # type: ignore[union-attr]
+        missing_in = _subset(snap, vs, dest, r.fqdn, svc_ns, steps)
         if missing_in is not None:
             return Check(vs, dest, "violated", missing_in, steps, service=check.service)
-        check.labels = dict(_subset_labels(snap, vs, dest, r.fqdn, (r.service or r.entry).namespace))  # type: ignore
+        check.labels = _subset_labels(snap, vs, dest, r.fqdn, svc_ns)
         check.claim += f", subset {dest.subset}"
     return check
 

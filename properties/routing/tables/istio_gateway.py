@@ -132,8 +132,9 @@ def tables(snap: Snapshot, vss: list[VirtualService], per_vs: dict[int, list[Blo
             fixed = scope.order_fixed(owners) and len({id(gw) for _, gw, _ in members}) == 1 \
                 and all("*" in scope.exports(vs) for vs in owners)
             orders = [members] if fixed else tie_orders(members)
-            note = "" if fixed else ("Istio orders VirtualServices " + ", ".join(f"{v.namespace}/{v.name}" for v in owners)
-                                     + " by creation time (and exportTo), which the manifests do not fix")
+            names = ", ".join(f"{v.namespace}/{v.name}" for v in owners)
+            note = "" if fixed else (f"Istio orders VirtualServices {names} by creation time (and exportTo), "
+                                     "which the manifests do not fix")
             unsure = [f"{vs.namespace}/{vs.name}" for vs, gw, _ in members if _visibility(vs, gw) is not None]
             if unsure:
                 note += (" and " if note else "") + (f"whether the gateway sees VirtualService(s) {', '.join(unsure)} "

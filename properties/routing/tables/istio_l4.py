@@ -142,7 +142,8 @@ def _sole_tcp_servers(snap: Snapshot, vs: VirtualService, ctx: str) -> list[tupl
 def _served(vs: VirtualService, blocks: list[Block], ctx: str, b: Block, gw: IstioGateway, server: Server,
             table: Table) -> Outcome:
     i, key, _ = b
-    step = (f"Gateway {gw.namespace}/{gw.name} server port {server.port.number} proxies TCP and no other "  # type: ignore
+    port = server.port.number if server.port else None
+    step = (f"Gateway {gw.namespace}/{gw.name} server port {port} proxies TCP and no other "
             f"VirtualService of the inputs binds it; tcp[{i}] is the first route pilot matches there "
             "(buildGatewayNetworkFiltersFromTCPRoutes), so every connection to the port takes it")
     return Outcome(table, "reachable", EntryVerdict(i, key.split("|", 1)[0], key, "reachable", decided_by="precheck",
@@ -164,5 +165,6 @@ def _outcome(kind: str, vs: VirtualService, blocks: list[Block], ctx: str, b: Bl
     step = f"pilot does not generate it for {table.name.split(' on ', 1)[1]}" + (
         "" if blockers else ": its static predicates (port, gateways) never hold there")
     return Outcome(table, "unreachable", EntryVerdict(
-        i, route_key, key, "unreachable", blockers=tuple(Blocker(x[0], k.split('|', 1)[0], k) for k, x in blockers.items()),
+        i, route_key, key, "unreachable",
+        blockers=tuple(Blocker(x[0], k.split("|", 1)[0], k) for k, x in blockers.items()),
         decided_by="precheck", step=step), step)
