@@ -147,7 +147,7 @@ class RouteUnambiguous(Property):
                                           f"used ({pick}); the other's routes for the host are dropped")
         elif witness is not None:
             verdict, claim = "violated", (f"VirtualServices {names} route the same request differently depending "
-                                          f"on creation order ({table.name})")
+                                          f"on what the manifests do not fix ({table.name}): {table.order_note}")
         elif order_settled(res, table):
             verdict, claim = "proved", (f"every request VirtualServices {names} could both take goes to the same "
                                         f"route in every order ({table.name})")
