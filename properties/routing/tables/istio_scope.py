@@ -23,6 +23,7 @@ from cnverify.encodings.hosts import expand
 from cnverify.errors import Span
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, Server
+from cnverify.properties.routing.tables import creation_instant, creation_order
 
 FAR = datetime.max.replace(tzinfo=timezone.utc)
 DEFAULT_NOTE = ("exportTo is absent on VirtualService {names}: Istio's meshConfig default "
@@ -50,26 +51,14 @@ def rank(vs: VirtualService, viewer: str | None) -> int | None:
     return 0 if viewer == vs.namespace else 1
 
 
-def _instant(stamp: object) -> datetime | None:
-    """A ``creationTimestamp`` (RFC 3339 text or a YAML timestamp) as an aware instant; None if absent/unreadable."""
-    if isinstance(stamp, datetime):
-        return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-    if isinstance(stamp, str):
-        try:
-            return _instant(datetime.fromisoformat(stamp.strip().replace("Z", "+00:00").replace("z", "+00:00")))
-        except ValueError:
-            return None
-    return None
-
-
 def order_key(vs: VirtualService) -> tuple[datetime, str, str]:
     """``configCompareByCreationTime``: creation time, then name, then namespace (no timestamp sorts last)."""
-    return (_instant(vs.metadata.creation_timestamp) or FAR, vs.name, vs.namespace)
+    return (creation_instant(vs.metadata.creation_timestamp) or FAR, vs.name, vs.namespace)
 
 
 def order_fixed(vss: list[VirtualService]) -> bool:
     """Do the inputs fix the creation order of ``vss`` (every timestamp readable; equal ones fall to the name)?"""
-    return len(vss) < 2 or all(_instant(vs.metadata.creation_timestamp) is not None for vs in vss)
+    return creation_order(vss, lambda vs: (vs.name, vs.namespace))[1]
 
 
 def default_note(vss: list[VirtualService]) -> list[tuple[str, Span | None]]:
