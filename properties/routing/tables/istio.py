@@ -163,8 +163,8 @@ def _mesh_views(vss: list[VirtualService], snap: Snapshot) -> list[tuple[str, li
         if vis:
             groups.setdefault(key, []).append(ns or "outside the inputs")
             seen[key] = vis
-    return [(f"sidecars in namespace{'s' if len(nss) > 1 else ''} {', '.join(nss)}", seen[k])
-            for k, nss in groups.items()]
+    return [(f"sidecars in namespace {nss[0]}" if len(nss) == 1 else f"sidecars in {len(nss)} namespaces ("
+             + ", ".join(nss[:3]) + (", …" if len(nss) > 3 else "") + ")", seen[k]) for k, nss in groups.items()]
 
 
 def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: dict[int, list[Block]]) -> list[Table]:
