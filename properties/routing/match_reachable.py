@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from cnverify.obligation import Obligation
 from cnverify.properties.routing.reach import apply, judge
-from cnverify.properties.routing.tables import reads, results
+from cnverify.properties.routing.tables import Clause, reads, results
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -45,9 +45,13 @@ class MatchReachable(Property):
         res = results(snap)
         for clauses in res.routes().values():
             route = judge(res, clauses, "route").verdict
-            if len(clauses) < 2 or route == "violated":
+            if len({c.clause_path for c in clauses}) < 2 or route == "violated":
                 continue
+            same: dict[str, list[Clause]] = {}  # a delegate's clause merged into several root matches: one finding
             for c in clauses:
-                j = judge(res, [c], f"match {c.clause_path} of {c.route_label}")
+                same.setdefault(c.clause_path, []).append(c)
+            for group in same.values():
+                c = group[0]
+                j = judge(res, group, f"match {c.clause_path} of {c.route_label}")
                 if route == "proved" or j.verdict == "violated":  # dead in every order even if the route's fate is not
                     yield apply(self.obligation(c.subject, at=c.clause_at, path=c.clause_path), j)

@@ -79,7 +79,7 @@ def _dedupe(steps: list[tuple[str, Span | None]]) -> list[tuple[str, Span | None
 
 
 def _key(c: Clause) -> str:
-    return f"{c.route_key}|{c.clause_path}"
+    return c.key or f"{c.route_key}|{c.clause_path}"
 
 
 def apply(ob: Obligation, j: Judgement) -> Obligation:

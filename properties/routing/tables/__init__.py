@@ -36,6 +36,7 @@ class Clause:
     clause_at: Span
     clause_path: str
     n_clauses: int
+    key: str = ""  # when not route_key|clause_path (a delegate's clause merged into one root match)
 
 
 @dataclass

@@ -11,6 +11,7 @@ block without ``uri``) or regex ``.*`` and no header (``method``, ``authority``,
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 from cnverify.encodings.hosts import gateway_ref, inventory_namespaces
@@ -18,7 +19,8 @@ from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, Path
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest, IstioGateway
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties.routing.tables import Clause, Table, add_clauses, scoped
+from cnverify.properties.routing.tables import Clause, Results, Table, add_clauses, scoped
+from cnverify.properties.routing.tables import istio_delegate as delegate
 from cnverify.properties.routing.tables import istio_scope as scope
 from cnverify.snapshot import Snapshot
 
@@ -78,22 +80,56 @@ def is_catch_all(m: HTTPMatchRequest | None) -> bool:
 
 @dataclass
 class Block:
-    """One flattened match block (None: a route without match) of a VirtualService."""
+    """One flattened match block (None: a route without match) of a VirtualService; ``drop``: why pilot
+    never generates it (``unknown:<why>`` when the inputs cannot tell)."""
 
     key: str
     route_key: str
     route: int
     match: HTTPMatchRequest | None
-    delegate: bool
+    drop: str | None = None
 
 
-def blocks(vs: VirtualService, clauses: dict[str, Clause]) -> list[Block]:
-    out = []
+_ALIASES: "weakref.WeakKeyDictionary[Snapshot, dict[str, list[str]]]" = weakref.WeakKeyDictionary()
+
+
+def blocks(snap: Snapshot, vs: VirtualService, clauses: dict[str, Clause]) -> list[Block]:
+    """The blocks pilot flattens ``vs`` into, delegate routes replaced by the delegate's (merged) routes."""
+    out: list[Block] = []
+    aliases = _ALIASES.setdefault(snap, {})
     for i, route in enumerate(vs.spec.http or []):
         label = f"VirtualService {vs.namespace}/{vs.name} http[{i}]" + (f" ({route.name})" if route.name else "")
-        for m, rkey, key in add_clauses(clauses, vs, f"spec.http[{i}]", label, route, route.match, "match"):
-            out.append(Block(key, rkey, i, m, route.delegate is not None))
+        own = add_clauses(clauses, vs, f"spec.http[{i}]", label, route, route.match, "match")
+        if route.delegate is None:
+            out += [Block(key, rkey, i, m) for m, rkey, key in own]
+            continue
+        d, why = delegate.resolve(snap, vs, route)
+        if d is None:
+            out += [Block(key, rkey, i, m, why) for m, rkey, key in own]
+            continue
+        via = f"{vs.ref}:spec.http[{i}]"
+        for j, leaf in enumerate(d.spec.http or []):
+            merged = delegate.merge_matches(route.match or [], leaf.match or [])
+            if merged is None or leaf.delegate is not None:
+                key = delegate.leaf_clause(clauses, d, j, None, via)
+                out.append(Block(key, clauses[key].route_key, i, None, f"its matches conflict with {label}: Istio "
+                                 "drops it there" if merged is None else "unknown:a delegate cannot delegate again"))
+                continue
+            for rm, k, m in merged:
+                key = delegate.leaf_clause(clauses, d, j, k, via + (f".match[{rm}]" if rm is not None else ""))
+                out.append(Block(key, clauses[key].route_key, i, m))
+                aliases.setdefault(own[rm or 0][2], []).append(key)
+        out += [Block(key, rkey, i, m, f"no route of delegate {d.namespace}/{d.name} fits it: Istio drops it")
+                for m, rkey, key in own if key not in aliases]
     return out
+
+
+def decide(snap: Snapshot, res: Results) -> None:
+    """A root route with ``delegate`` is reached exactly when one of the routes merged in its place is."""
+    for root, merged in _ALIASES.get(snap, {}).items():
+        outs = [o for k in merged for o in res.outcomes.get(k, [])]
+        if outs:
+            res.outcomes[root] = outs
 
 
 def _source(m: HTTPMatchRequest | None, vs: VirtualService, gw: str, selector: dict[str, str] | None) -> str | None:
@@ -123,6 +159,9 @@ def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None,
         if stop:  # not generated (Istio stops after the catch-all): kept behind it, which takes all it would
             out.append((Entry(b.route_key, b.key, istio_match(m, port=port is None) if m else Match()), True))
             continue
+        if b.drop is not None and not b.drop.startswith("unknown:"):
+            dropped[b.key] = b.drop
+            continue
         if m is not None and m.port and port is not None and m.port != port:
             dropped[b.key] = f"its match port {m.port} is not the server port {port}: Istio does not generate it"
             continue
@@ -133,8 +172,8 @@ def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None,
         match = istio_match(m, port=port is None, sources=False) if m is not None else Match()
         if src is not None:
             match = replace(match, unsupported=src[8:])
-        if b.delegate:
-            match = Match(unsupported="a delegate route (its routes come from another VirtualService)")
+        if b.drop is not None:
+            match = Match(unsupported=b.drop[8:])
         catch = match.unsupported is None and match.port is None and is_catch_all(m)
         out.append((Entry(b.route_key, b.key, match), catch))
         stop = catch
@@ -204,7 +243,10 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
 
     clauses: dict[str, Clause] = {}
     vss = snap.all(VirtualService)
-    per_vs = {id(vs): blocks(vs, clauses) for vs in vss}
+    _ALIASES[snap] = {}
+    used = {id(d) for vs in vss for r in vs.spec.http or [] if r.delegate is not None
+            for d in [delegate.resolve(snap, vs, r)[0]] if d is not None}
+    per_vs = {id(vs): [] if id(vs) in used else blocks(snap, vs, clauses) for vs in vss}
     points: dict[str, list[VirtualService]] = {}
     for vs in vss:
         if "mesh" in {gateway_ref(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]}:
