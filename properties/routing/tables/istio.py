@@ -132,8 +132,10 @@ def decide(snap: Snapshot, res: Results) -> None:
             res.outcomes[root] = outs
 
 
-def _source(m: HTTPMatchRequest | None, vs: VirtualService, gw: str, selector: dict[str, str] | None) -> str | None:
-    """``sourceMatchHTTP``: None (generated), ``drop:<why>`` or ``unknown:<why>``."""
+def _source(m: HTTPMatchRequest | None, vs: VirtualService, gw: str, selector: dict[str, str] | None,
+            proxy: dict[str, str] | None = None) -> str | None:
+    """``sourceMatchHTTP``: None (generated), ``drop:<why>`` or ``unknown:<why>``; ``proxy``: the exact labels
+    of the client proxy a sidecar table is for (None: any proxy)."""
     if m is None:
         return None
     if m.gateways:
@@ -141,14 +143,18 @@ def _source(m: HTTPMatchRequest | None, vs: VirtualService, gw: str, selector: d
         return None if gw in names else f"drop:its match gateways {sorted(names)} do not include {gw}"
     if not (m.source_labels or m.source_namespace):
         return None
+    if gw == "mesh" and proxy is not None and not m.source_namespace:
+        if all(proxy.get(k) == v for k, v in (m.source_labels or {}).items()):
+            return None
+        return f"drop:its sourceLabels {m.source_labels} do not select these client proxies"
     if gw != "mesh" and not m.source_namespace and selector is not None \
             and all(selector.get(k) == v for k, v in (m.source_labels or {}).items()):
         return None  # the gateway's pods carry its selector's labels
     return "unknown:sourceLabels/sourceNamespace: the block exists only for the client proxies they select"
 
 
-def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None,
-             selector: dict[str, str] | None = None) -> tuple[list[tuple[Entry, bool]], dict[str, str]]:
+def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None, selector: dict[str, str] | None = None,
+             proxy: dict[str, str] | None = None) -> tuple[list[tuple[Entry, bool]], dict[str, str]]:
     """The entries Istio builds from ``vs`` for gateway ``gw`` (``mesh``) on listener ``port`` (None: any),
     each with whether it is a catch-all, and why the other blocks are absent."""
     out: list[tuple[Entry, bool]] = []
@@ -157,7 +163,8 @@ def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None,
     for b in bl:
         m = b.match
         if stop:  # not generated (Istio stops after the catch-all): kept behind it, which takes all it would
-            out.append((Entry(b.route_key, b.key, istio_match(m, port=port is None) if m else Match()), True))
+            out.append((Entry(b.route_key, b.key, istio_match(m, port=port is None, sources=False) if m else Match()),
+                        True))
             continue
         if b.drop is not None and not b.drop.startswith("unknown:"):
             dropped[b.key] = b.drop
@@ -165,7 +172,7 @@ def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None,
         if m is not None and m.port and port is not None and m.port != port:
             dropped[b.key] = f"its match port {m.port} is not the server port {port}: Istio does not generate it"
             continue
-        src = _source(m, vs, gw, selector)
+        src = _source(m, vs, gw, selector, proxy)
         if src is not None and src.startswith("drop:"):
             dropped[b.key] = src[5:] + ": Istio does not generate it there"
             continue
@@ -206,6 +213,16 @@ def _mesh_views(vss: list[VirtualService], snap: Snapshot) -> list[tuple[str, li
              + ", ".join(nss[:3]) + (", …" if len(nss) > 3 else "") + ")", seen[k]) for k, nss in groups.items()]
 
 
+def _proxies(visible: list[VirtualService], per_vs: dict[int, list[Block]]) -> list[dict[str, str] | None]:
+    """Client proxies that decide every sidecar block (None: one table for all): a proxy with exactly a block's
+    sourceLabels has the fewest blocks that block has (more labels only add blocks), plus one with none."""
+    sets = [b.match.source_labels for vs in visible for b in per_vs[id(vs)] if b.match is not None
+            and b.match.source_labels and not b.match.source_namespace and not b.match.gateways]
+    out: list[dict[str, str] | None] = [{}] if sets else [None]
+    out += [dict(x) for i, x in enumerate(sets) if x not in sets[:i]]
+    return out
+
+
 def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: dict[int, list[Block]]) -> list[Table]:
     tables = []
     for where, vis in _mesh_views(vss, snap):
@@ -217,24 +234,27 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
                     + " by creation time, which the manifests do not fix")
         else:
             cands = cands[:1]
-        drops: dict[str, str] = {}
-        alone: dict[str, list[Entry]] = {}
         visible = [vs for vs, _ in vis]
-        for vs in visible:
-            gen, dropped = generate(vs, per_vs[id(vs)], "mesh", None)
-            drops.update(dropped)
-            alone[vs.ref] = [e for e, _ in gen]
-        scoped_all, sample = scope_variants(list(alone.values()), HostPattern(host), [])
-        alone = dict(zip(alone, scoped_all))
-        rivals = sorted((vs for vs, r in vis if r == best), key=scope.order_key)  # decided by creation order
-        table = Table("istio", f"{where}, host {host}", cands[0].spec.at("hosts"), [alone[vs.ref] for vs in cands],
-                      note, host_sample=sample, owners=rivals, exclusive=True, drop_reasons=drops, alone=alone)
-        table.members = [b.key for vs in visible for b in per_vs[id(vs)]]
-        table.drop_reason = (f"sidecars use only one VirtualService for host {host}: "
-                             + (note or f"the first in Istio's order, {cands[0].namespace}/{cands[0].name}"))
-        if len(visible) > 1:
-            table.notes = scope.default_note(visible)
-        tables.append(table)
+        for proxy in _proxies(visible, per_vs):
+            drops: dict[str, str] = {}
+            alone: dict[str, list[Entry]] = {}
+            for vs in visible:
+                gen, dropped = generate(vs, per_vs[id(vs)], "mesh", None, proxy=proxy)
+                drops.update(dropped)
+                alone[vs.ref] = [e for e, _ in gen]
+            scoped_all, sample = scope_variants(list(alone.values()), HostPattern(host), [])
+            alone = dict(zip(alone, scoped_all))
+            rivals = sorted((vs for vs, r in vis if r == best), key=scope.order_key) if not proxy else []
+            who = (", client proxies labelled " + ",".join(f"{k}={v}" for k, v in sorted(proxy.items()))) if proxy else ""
+            table = Table("istio", f"{where}{who}, host {host}", cands[0].spec.at("hosts"),
+                          [alone[vs.ref] for vs in cands], note, host_sample=sample, owners=rivals, exclusive=True,
+                          drop_reasons=drops, alone=alone)
+            table.members = [b.key for vs in visible for b in per_vs[id(vs)]]
+            table.drop_reason = (f"sidecars use only one VirtualService for host {host}: "
+                                 + (note or f"the first in Istio's order, {cands[0].namespace}/{cands[0].name}"))
+            if len(visible) > 1:
+                table.notes = scope.default_note(visible)
+            tables.append(table)
     return tables
 
 
