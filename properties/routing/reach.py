@@ -37,7 +37,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
                          "gateway or server of the inputs that takes its hosts)")
     for c, o in outcomes:
         if o.status == "reachable":
-            steps: list[tuple[str, Span | None]] = [(f"entry point: {o.table.name}", o.table.at), *o.table.notes]
+            steps: list[tuple[str, Span | None]] = [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
             how = "pre-check" if o.verdict.decided_by == "precheck" else "solver"
             steps.append((f"{how}: {o.verdict.step or 'a request reaches it'}", c.clause_at))
             return Judgement("proved", f"{what} is reached by a request ({o.table.name})", steps, witness_json(o))
@@ -47,7 +47,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
                              [(f"entry point: {o.table.name}", o.table.at)])
     steps = []
     for c, o in outcomes:
-        steps += [(f"entry point: {o.table.name}", o.table.at), *o.table.notes]
+        steps += [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
         if o.verdict.index < 0:
             steps.append((o.verdict.step, c.clause_at))
             continue

@@ -124,7 +124,7 @@ class RouteUnambiguous(Property):
         pair = owners[:2] if found is None else [res.clauses[e.clause_id].subject for e in found[1:]]
         ob = self.obligation(pair[1], at=pair[1].spec.at("hosts"), path="spec.hosts")  # type: ignore[attr-defined]
         ob.note(f"entry point: {table.name}", table.at)
-        for says, at in table.notes:
+        for says, at in table.defaults:
             ob.note(says, at)
         names = " and ".join(f"{o.namespace}/{o.name}" for o in pair) + (
             f" (of {len(owners)})" if len(owners) > 2 and found is None else "")

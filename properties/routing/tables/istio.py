@@ -253,7 +253,7 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
             table.drop_reason = (f"sidecars use only one VirtualService for host {host}: "
                                  + (note or f"the first in Istio's order, {cands[0].namespace}/{cands[0].name}"))
             if len(visible) > 1:
-                table.notes = scope.default_note(visible)
+                table.defaults = scope.default_note(visible)
             tables.append(table)
     return tables
 

@@ -110,7 +110,7 @@ def _entries(order: list[tuple[VirtualService, IstioGateway, int]], per_vs: dict
 
 
 def _shared_workload(snap: Snapshot, key: tuple[object, str], configs: dict[tuple[object, str], _Config]) \
-        -> list[tuple[str, Span | None]]:
+        -> list[tuple[str, Span]]:
     """A step naming Gateways with other, compatible selectors on the same route name (assumed apart)."""
     mine = dict(key[0])  # type: ignore[arg-type]
     others = [gw for (w, name), cfg in configs.items() if name == key[1] and w != key[0] for gw, _ in cfg.servers
@@ -156,6 +156,6 @@ def tables(snap: Snapshot, vss: list[VirtualService], per_vs: dict[int, list[Blo
                 table.drop_reason = f"a server of this route configuration redirects every request for {host} to HTTPS"
             if not fixed:
                 table.ties = {b.key: ("", vs.ref) for vs in owners for b in per_vs[id(vs)]}
-            table.notes = scope.default_note(owners) + shared
+            table.defaults = scope.default_note(owners) + shared
             out.append(table)
     return out

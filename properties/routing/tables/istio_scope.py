@@ -61,7 +61,7 @@ def order_fixed(vss: list[VirtualService]) -> bool:
     return creation_order(vss, lambda vs: (vs.name, vs.namespace))[1]
 
 
-def default_note(vss: list[VirtualService]) -> list[tuple[str, Span | None]]:
+def default_note(vss: list[VirtualService]) -> list[tuple[str, Span]]:
     """One located step naming the VirtualServices whose visibility rests on the exportTo default."""
     absent = [vs for vs in vss if not vs.spec.export_to]
     if not absent:
