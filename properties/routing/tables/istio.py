@@ -245,7 +245,8 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
             scoped_all, sample = scope_variants(list(alone.values()), HostPattern(host), [])
             alone = dict(zip(alone, scoped_all))
             rivals = sorted((vs for vs, r in vis if r == best), key=scope.order_key) if not proxy else []
-            who = (", client proxies labelled " + ",".join(f"{k}={v}" for k, v in sorted(proxy.items()))) if proxy else ""
+            labels = ",".join(f"{k}={v}" for k, v in sorted((proxy or {}).items()))
+            who = f", client proxies labelled {labels}" if proxy else ""
             table = Table("istio", f"{where}{who}, host {host}", cands[0].spec.at("hosts"),
                           [alone[vs.ref] for vs in cands], note, host_sample=sample, owners=rivals, exclusive=True,
                           drop_reasons=drops, alone=alone)
