@@ -133,8 +133,11 @@ def tables(snap: Snapshot, vss: list[VirtualService], per_vs: dict[int, list[Blo
                 and all("*" in scope.exports(vs) for vs in owners)
             orders = [members] if fixed else tie_orders(members)
             names = ", ".join(f"{v.namespace}/{v.name}" for v in owners)
-            note = "" if fixed else (f"Istio orders VirtualServices {names} by creation time (and exportTo), "
-                                     "which the manifests do not fix")
+            gws = sorted({f"{g.namespace}/{g.name}" for _, g, _ in members})
+            note = "" if fixed else (f"Istio orders VirtualServices {names} by creation time (and exportTo)"
+                                     + (f", and the servers of Gateways {', '.join(gws)} (one workload) by the "
+                                        "order it merges them" if len(gws) > 1 else "")
+                                     + ", which the manifests do not fix")
             unsure = [f"{vs.namespace}/{vs.name}" for vs, gw, _ in members if _visibility(vs, gw) is not None]
             if unsure:
                 note += (" and " if note else "") + (f"whether the gateway sees VirtualService(s) {', '.join(unsure)} "
