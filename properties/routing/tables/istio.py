@@ -14,17 +14,17 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, replace
 
-from cnverify.encodings.hosts import gateway_ref, inventory_namespaces
+from cnverify.encodings.hosts import gateway_ref, inventory_namespaces, service_fqdn
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
-from cnverify.model import VirtualService
+from cnverify.model import Service, VirtualService
 from cnverify.model.istio import HTTPMatchRequest, IstioGateway
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties.routing.tables import Clause, Results, Table, add_clauses, scoped
+from cnverify.properties.routing.tables import Clause, Results, Table, add_clauses, host_blockers, scoped
 from cnverify.properties.routing.tables import istio_delegate as delegate
 from cnverify.properties.routing.tables import istio_scope as scope
 from cnverify.snapshot import Snapshot
 
-READS = (VirtualService, IstioGateway)
+READS = (VirtualService, IstioGateway, Service)
 JWT_CLAIM = "@request.auth.claims"
 
 
@@ -223,7 +223,11 @@ def _proxies(visible: list[VirtualService], per_vs: dict[int, list[Block]]) -> l
     return out
 
 
-def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: dict[int, list[Block]]) -> list[Table]:
+def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: dict[int, list[Block]],
+                 domains: set[str]) -> list[Table]:
+    """Sidecar tables for ``host``; ``domains``: the other virtual hosts sidecars have (other VirtualService
+    hosts, Services), which Envoy picks first when more specific (a wildcard host's witness must avoid them)."""
+    blockers = host_blockers(host, {d: f"virtual host {d}" for d in domains if d != host}, HostPattern)
     tables = []
     for where, vis in _mesh_views(vss, snap):
         best = min(r for _, r in vis)
@@ -242,7 +246,7 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
                 gen, dropped = generate(vs, per_vs[id(vs)], "mesh", None, proxy=proxy)
                 drops.update(dropped)
                 alone[vs.ref] = [e for e, _ in gen]
-            scoped_all, sample = scope_variants(list(alone.values()), HostPattern(host), [])
+            scoped_all, sample = scope_variants(list(alone.values()), HostPattern(host), blockers)
             alone = dict(zip(alone, scoped_all))
             rivals = sorted((vs for vs, r in vis if r == best), key=scope.order_key) if not proxy else []
             labels = ",".join(f"{k}={v}" for k, v in sorted((proxy or {}).items()))
@@ -274,6 +278,8 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
             for host in scope.vs_hosts(vs):
                 if vs not in points.setdefault(host, []):
                     points[host].append(vs)
-    tables = [t for host, group in points.items() for t in _mesh_tables(snap, host, group, per_vs)]
+    domains = set(points) | {service_fqdn(svc) for svc in snap.all(Service)} if any("*" in h for h in points) \
+        else set(points)
+    tables = [t for host, group in points.items() for t in _mesh_tables(snap, host, group, per_vs, domains)]
     tables += istio_gateway.tables(snap, vss, per_vs)
     return clauses, tables
