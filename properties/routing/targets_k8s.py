@@ -42,7 +42,7 @@ def checks(snap: Snapshot) -> Iterator[Check]:
 
 def _granted(snap: Snapshot, route: HTTPRoute, ns: str, name: str) -> ReferenceGrant | None:
     for grant in snap.in_namespace(ReferenceGrant, ns):
-        if any(f.group == GATEWAY_API and f.kind == "HTTPRoute" and f.namespace == route.namespace
+        if any(f.group == GATEWAY_API and f.kind == route.KIND and f.namespace == route.namespace
                for f in grant.spec.from_) and any(t.group in ("", "core") and t.kind == "Service"
                                                   and t.name in (None, name) for t in grant.spec.to):
             return grant
@@ -60,7 +60,7 @@ def _backend(snap: Snapshot, route: HTTPRoute, ref: BackendRef, what: str) -> Ch
         grant = _granted(snap, route, ns, ref.name)
         if grant is None:
             return Check(route, ref, "violated", f"the reference to Service {ns}/{ref.name} crosses namespaces and "
-                         f"no ReferenceGrant in {ns} allows HTTPRoutes from {route.namespace}", steps)
+                         f"no ReferenceGrant in {ns} allows {route.KIND}s from {route.namespace}", steps)
         step(steps, f"ReferenceGrant {ns}/{grant.name} allows it", grant.metadata.at("name"))
     if ref.port is None:
         return Check(route, ref, "violated", "a Service backendRef needs a port", steps)

@@ -70,10 +70,21 @@ class HTTPRoute(Node):
     mirrors: list[HTTPMirrorPolicy] | None = None
 
 
-class L4Route(Node):
-    """A tcp / tls route: only its destinations matter to the properties."""
+class L4MatchAttributes(Node):
+    """A ``tcp`` (L4MatchAttributes) or ``tls`` (TLSMatchAttributes) match block; ``sni_hosts`` is TLS only."""
 
-    match: list[dict[str, Any]] | None = None
+    destination_subnets: list[str] | None = None
+    port: int | None = None
+    source_labels: dict[str, str] | None = None
+    source_namespace: str | None = None
+    gateways: list[str] | None = None
+    sni_hosts: list[str] | None = None
+
+
+class L4Route(Node):
+    """A ``tcp`` / ``tls`` route: ordered match blocks (ORed) and destinations."""
+
+    match: list[L4MatchAttributes] | None = None
     route: list[HTTPRouteDestination] | None = None
 
 
@@ -113,10 +124,17 @@ class ServerPort(Node):
     protocol: str | None = None
 
 
+class ServerTLS(Node):
+    mode: str | None = None
+    https_redirect: bool | None = None
+
+
 class Server(Node):
     port: ServerPort | None = None
     hosts: list[str] = Field(default_factory=list)
     name: str | None = None
+    bind_address: str | None = Field(default=None, alias="bind")  # `bind` would shadow Node.bind
+    tls: ServerTLS | None = None
 
 
 class GatewaySpec(Node):
