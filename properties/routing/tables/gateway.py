@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.errors import Span
 from cnverify.model.gateway import HTTPRoute, HTTPRouteMatch, ValueMatch
 from cnverify.properties.routing import gateway_attach
 from cnverify.properties.routing.gateway_attach import Binding, route_parents
-from cnverify.properties.routing.tables import (Clause, Table, add_clauses, creation_order, host_blockers, host_rank,
-                                                scoped, tie_orders)
+from cnverify.properties.routing.tables import (STAMPS_AS_RECORDED, Clause, Table, add_clauses, creation_order,
+                                                host_blockers, host_rank, scoped, tie_orders)
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute, *gateway_attach.READS)
@@ -85,7 +86,10 @@ def _listener_blockers(b: Binding) -> list[tuple[str, str, Span]]:
     """Listeners on the same port and protocol whose hostname the Gateway matches first (listener isolation).
 
     gateway_types.go, Listeners: "inbound request hostnames MUST match from the most specific to least
-    specific Hostname values to choose the correct Listener and its associated set of Routes".
+    specific Hostname values to choose the correct Listener and its associated set of Routes"; that a
+    request reaches no other listener's routes (requests "SHOULD match at most one Listener") is the
+    Extended feature Listener Isolation ("Implementations that do not support Listener Isolation MUST
+    clearly document this"), so `_table` analyses the entry point with and without these blockers.
     """
     mine = host_rank(b.listener.hostname or "*")
     return [(ln.hostname, f"listener {ln.name} of Gateway {b.gateway.namespace}/{b.gateway.name}", ln.at("hostname"))
@@ -163,28 +167,56 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     return clauses, tables
 
 
+def _route_host_rank(route: HTTPRoute, host: str) -> tuple[int, int]:
+    """The route's own hostname specificity on the entry point ``host`` (smaller = earlier).
+
+    httproute_types.go, Hostnames: "precedence must be given to rules from the HTTPRoute with the largest
+    number of: Characters in a matching non-wildcard hostname. Characters in a matching hostname." Of the
+    route's hostnames that cover ``host`` (each request of the entry point matches them) the most specific
+    counts; a route without hostnames has none.
+    """
+    best = (0, 0)
+    for h in route.spec.hostnames or []:
+        if matches(h, host):
+            best = max(best, (0 if h.startswith("*") else len(h), len(h)))
+    return (-best[0], -best[1])
+
+
 def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry]]], hosts: list[str]) -> Table:
-    """The match table of one entry point, one variant per route order the manifests leave open."""
+    """The match table of one entry point, one variant per route order the manifests leave open.
+
+    Variants also cover two Extended features the manifests cannot show: ranking routes that share the
+    intersected hostname by their own hostnames (GatewayRouteHostnameIntersectionPrecedence: "Implementations
+    that do not support this feature MAY evaluate precedence using the calculated Listener/Route hostname
+    intersection") and listener isolation (`_listener_blockers`).  A verdict they change is unknown.
+    """
     pattern = (lambda d: HostPattern(d, ignore_port=True))
     others = {h: f"HTTPRoutes for hostname {h}" for h in hosts}
     blockers = host_blockers(point.host, others, pattern)
-    places = {}
+    isolation, places = [], {}
     for h, owner, at in point.listener_blockers:
         e = Entry(f"{owner} (hostname {h}, matched first)", f"listener:{owner}:{h}", Match(), (pattern(h),))
-        blockers.append(e)
+        isolation.append(e)
         places[e.clause_id] = at
     maybe = [r for r in point.maybe if r not in point.routes]  # accepted through another parentRef: sure
     routes = point.routes + maybe
     base, fixed = creation_order(routes, lambda r: f"{r.namespace}/{r.name}")
     orders = [base] if fixed else tie_orders(base)
+    own = {r.ref: _route_host_rank(r, point.host) for r in routes}
+    by_own = [True, False] if len(set(own.values())) > 1 else [False]
+    isolated = [True, False] if isolation else [True]
     variants, sample = [], None
     for order in orders:
         for drop in ([[]] + ([maybe] if maybe else [])):
             kept = [r for r in order if r not in drop]
-            keyed = [(prec[:5], n, prec[5:], e) for n, r in enumerate(kept) for prec, _, e in rows[r.ref]]
-            keyed.sort(key=lambda x: (x[0], x[1], x[2]))
-            variant, sample = scoped([e for *_, e in keyed], pattern(point.host), blockers)
-            variants.append(variant)
+            for ranked in by_own:
+                keyed = [(own[r.ref] if ranked else (0, 0), prec[:5], n, prec[5:], e)
+                         for n, r in enumerate(kept) for prec, _, e in rows[r.ref]]
+                keyed.sort(key=lambda x: x[:4])
+                for iso in isolated:
+                    variant, sample = scoped([e for *_, e in keyed], pattern(point.host),
+                                             blockers + (isolation if iso else []))
+                    variants.append(variant)
     ties = {e.clause_id: (str(prec[:5]), r.ref) for r in routes for prec, _, e in rows[r.ref]}
     note = "" if fixed else ("Gateway API breaks ties by route creation time, which the manifests do not fix: "
                              + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)))
@@ -194,11 +226,21 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
         owners.setdefault(key, set()).add(ref)
     facts = list(point.defaults)
     if fixed and any(len(refs) > 1 for refs in owners.values()):
-        facts.append(("on equal match precedence the older route wins (creationTimestamp as an instant, then "
+        facts.append((f"on equal match precedence the older route wins ({STAMPS_AS_RECORDED}; then "
                       '"{namespace}/{name}"): ' + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)),
                       base[0].metadata.at("creationTimestamp")))
+    uncertain = []
+    if maybe:
+        uncertain.append("whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
+                                                                    for r in maybe))
+    if len(by_own) > 1:
+        uncertain.append(f"whether routes sharing hostname {point.host} rank by their own hostnames (Extended: "
+                         "GatewayRouteHostnameIntersectionPrecedence; without it the intersection decides: "
+                         "httproute_types.go, Hostnames)")
+    if len(isolated) > 1:
+        uncertain.append("whether the implementation supports listener isolation (Extended: without it a request "
+                         "for " + ", ".join(h for h, _, _ in point.listener_blockers) + " may reach this listener's "
+                         "routes too: gateway_types.go, Listeners)")
     return Table("gateway", f"{point.where}, hostname {point.host}", point.at, variants, note, members=maybe_keys,
                  drop_reason="the listener may not accept its route", ties=ties, host_sample=sample,
-                 uncertain="whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
-                                                                       for r in maybe) if maybe else "",
-                 places=places, defaults=facts)
+                 uncertain="; ".join(uncertain), places=places, defaults=facts)
