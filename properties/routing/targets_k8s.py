@@ -223,9 +223,9 @@ def _alb_action(snap: Snapshot, ing: Ingress, b: IngressBackend, name: str, what
     if worst is not None:
         claim = worst.claim
         if worst.verdict == "violated":
-            claim += (": the controller fails the Ingress's build (unable to find port)" if worst.service is not None else
-                      ": the controller answers 503 'Backend service does not exist'" if lone else
-                      ": with several target groups the controller fails the Ingress's build")
+            claim += (": the controller fails the Ingress's build (unable to find port)" if worst.service
+                      else ": the controller answers 503 'Backend service does not exist'" if lone
+                      else ": with several target groups the controller fails the Ingress's build")
         return Check(ing, b, worst.verdict, claim, steps, service=worst.service, hop=worst.hop, where=here)
     if lone:
         c = checks[0]
