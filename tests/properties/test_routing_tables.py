@@ -136,8 +136,8 @@ def test_creation_instant(stamp: object, utc: str | None) -> None:
 def test_creation_order_ties_and_gaps() -> None:
     from cnverify.model.gateway import HTTPRoute
 
-    def route(ns: str, name: str, stamp: str | None) -> HTTPRoute:
-        meta = {"name": name, "namespace": ns} | ({"creationTimestamp": stamp} if stamp else {})
+    def route(ns: str, name: str, stamp: str | None, null: bool = False) -> HTTPRoute:
+        meta = {"name": name, "namespace": ns} | ({"creationTimestamp": stamp} if stamp or null else {})
         return HTTPRoute.model_validate({"metadata": meta})
 
     same = "2024-01-01T00:00:00Z"
@@ -149,3 +149,7 @@ def test_creation_order_ties_and_gaps() -> None:
     late = route("a", "late", "2024-01-01T01:00:00+02:00")
     assert tables.creation_order([a, late], lambda r: r.name) == ([late, a], True)
     assert tables.creation_order([a, route("a", "x", None)], lambda r: r.name)[1] is False  # a stamp missing
+    # `creationTimestamp: null` (kubectl create --dry-run) and "" leave the order open, as an absent stamp does
+    assert tables.creation_order([route("a", "x", None, null=True), route("a", "y", None, null=True)],
+                                 lambda r: r.name)[1] is False
+    assert tables.creation_order([a, route("a", "x", "", null=True)], lambda r: r.name)[1] is False

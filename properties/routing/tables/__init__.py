@@ -111,13 +111,21 @@ def creation_order(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list
 
     Timestamps compare as instants; equal ones fall back to ``tie`` (each controller's own rule:
     Gateway API ``"{namespace}/{name}"``, Istio name then namespace), so the order is fixed
-    whenever every item shows a readable timestamp.  Otherwise the result is a best guess and
-    the caller covers the other orders (`tie_orders`).
+    whenever every item shows a readable timestamp.  Otherwise (a stamp absent, ``null`` as
+    ``kubectl create --dry-run`` writes it, or unreadable) the order is open, never "equal":
+    the result is a best guess and the caller covers the other orders (`tie_orders`).
+    The API server overwrites ``creationTimestamp`` on create (k8s.io/apiserver
+    pkg/registry/rest/meta.go FillObjectMetaSystemFields), so stamps in manifests only describe
+    objects that already exist: a chain step relying on them says so (`STAMPS_AS_RECORDED`).
     """
     far = datetime.max.replace(tzinfo=timezone.utc)
     stamps = {id(x): creation_instant(x.metadata.creation_timestamp) for x in items}
     base = sorted(items, key=lambda x: (stamps[id(x)] or far, tie(x)))
     return base, len(base) < 2 or None not in stamps.values()
+
+
+STAMPS_AS_RECORDED = ("creationTimestamp as recorded: these are existing objects' stamps; objects created anew are "
+                      "stamped at creation, in apply order")
 
 
 def tie_orders(items: Sequence[T]) -> list[list[T]]:
