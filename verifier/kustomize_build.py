@@ -144,7 +144,9 @@ def _build(tree: Tree, tool: Kustomize, timeout: float, out: Rendered) -> None:
     out.notes += list(dict.fromkeys(ln.strip().lstrip("# ") for ln in run.stderr.splitlines()
                                     if "warning:" in ln.lower()))  # e.g. deprecated fields
     locator = Locator(tree, lambda printed: _resolve(printed, wrapper, out.root))
-    for item in compose(run.stdout, f"<kustomize build {out.root}>"):
+    items = list(compose(run.stdout, f"<kustomize build {out.root}>"))
+    locator.prepare([item for item in items if not isinstance(item, InputError)])
+    for item in items:
         if isinstance(item, InputError) or not isinstance(item.data, dict):
             out.errors.append(item if isinstance(item, InputError) else
                               InputError(at_root, "kustomize printed a non-object document"))

@@ -217,3 +217,51 @@ def test_helm_charts_in_a_kustomization_are_not_inflated(tool: Kustomize) -> Non
     assert [(os.path.relpath(e.location.file, FIX), e.location.line) for e in out.errors] == [
         ("helmcharts/kustomization.yaml", 3)]
     assert "kustomize build --enable-helm" in out.errors[0].message
+
+
+NAMES = [  # (unit, kind, rendered name, namespace, field path, expected file:line): the origin document by identity
+    # nameSuffix -dev: 'web-dev' is built from 'web' (not from the base's own 'web-dev', now 'web-dev-dev')
+    ("suffix", "Deployment", "web-dev", None, ("spec", "replicas"), "names/suffix/kustomization.yaml:6"),
+    ("suffix", "Deployment", "web-dev", None, CONTAINER + (0, "image"), "names/base/d.yaml:25"),
+    ("suffix", "Deployment", "web-dev", None, ("spec", "selector", "matchLabels", "app"), "names/base/d.yaml:20"),
+    ("suffix", "Deployment", "web-dev", None, ("metadata", "name"), "names/suffix/kustomization.yaml:1"),
+    ("suffix", "Deployment", "web-dev-dev", None, ("spec", "replicas"), "names/base/d.yaml:6"),
+    ("suffix", "Deployment", "web-dev-dev", None, CONTAINER + (0, "image"), "names/base/d.yaml:12"),
+    ("suffix", "Deployment", "web-dev-dev", None, ("kind",), "names/base/d.yaml:2"),
+    # one name in two namespaces of one file: each from its own document
+    ("suffix", "Service", "web-dev", "a", ("spec", "ports", 0, "port"), "names/base/d.yaml:33"),
+    ("suffix", "Service", "web-dev", "b", ("spec", "ports", 0, "port"), "names/base/d.yaml:41"),
+    ("suffix", "Service", "web-dev", "b", ("metadata", "namespace"), "names/base/d.yaml:39"),
+    # namePrefix web-: 'web-web' is built from 'web', 'web-web-web' from 'web-web'
+    ("prefix", "Deployment", "web-web", None, CONTAINER + (0, "image"), "names/base2/d.yaml:25"),
+    ("prefix", "Deployment", "web-web", None, ("spec", "replicas"), "names/base2/d.yaml:19"),
+    ("prefix", "Deployment", "web-web", None, ("metadata", "name"), "names/prefix/kustomization.yaml:1"),
+    ("prefix", "Deployment", "web-web-web", None, CONTAINER + (0, "image"), "names/base2/d.yaml:12"),
+    ("prefix", "Deployment", "web-web-web", None, ("spec", "replicas"), "names/base2/d.yaml:6"),
+    # a JSON 6902 rename in a two-object file: traced back to its target 'web'
+    ("rename", "Deployment", "renamed", None, ("metadata", "name"), "names/rename/kustomization.yaml:8"),
+    ("rename", "Deployment", "renamed", None, ("spec", "replicas"), "names/rename/kustomization.yaml:11"),
+    ("rename", "Deployment", "renamed", None, CONTAINER + (0, "image"), "names/base2/d.yaml:25"),
+    ("rename", "Deployment", "renamed", None, ("kind",), "names/base2/d.yaml:15"),
+    ("rename", "Deployment", "web-web", None, ("metadata", "name"), "names/base2/d.yaml:4"),
+    ("rename", "Deployment", "web-web", None, CONTAINER + (0, "image"), "names/base2/d.yaml:12"),
+    # renamed by a replacement (not undone) from one of two documents equal but for their names: no
+    # document is chosen; the object stays at its file
+    ("twins", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins/d.yaml:1"),
+    ("twins", "Deployment", "z", None, ("spec", "replicas"), "names/twins/d.yaml:1"),
+    ("twins", "Deployment", "dx", None, ("spec", "replicas"), "names/twins/d.yaml:6"),
+]
+
+
+@pytest.mark.parametrize(("unit", "kind", "name", "namespace", "path", "where"), NAMES)
+def test_origin_document_is_matched_by_identity(tool: Kustomize, unit: str, kind: str, name: str,
+                                                namespace: str | None, path: FieldPath, where: str) -> None:
+    out = build(tool, f"names/{unit}")
+    assert not out.errors
+    obj = next(o for o in out.objects if (o.kind, o.data["metadata"]["name"], o.data["metadata"].get("namespace"))
+               == (kind, name, namespace))
+    assert at(obj, *path) == where
+
+
+def test_identity_matching_leaves_nothing_unmapped(tool: Kustomize) -> None:
+    assert [build(tool, f"names/{unit}").unmapped for unit in ("suffix", "prefix", "rename")] == [0, 0, 0]
