@@ -9,7 +9,7 @@ import pytest
 
 from cnverify import kustomize_build, snapshot
 from cnverify.engine import Options, check
-from cnverify.kustomize import members
+from cnverify.kustomize import members, walk
 from cnverify.kustomize_build import INSTALL_HINT, Kustomize, render, wheel_kubectl
 from cnverify.loader import LoadResult
 from cnverify.rendering import NotVerified, Rendered
@@ -265,3 +265,39 @@ def test_origin_document_is_matched_by_identity(tool: Kustomize, unit: str, kind
 
 def test_identity_matching_leaves_nothing_unmapped(tool: Kustomize) -> None:
     assert [build(tool, f"names/{unit}").unmapped for unit in ("suffix", "prefix", "rename")] == [0, 0, 0]
+
+
+FAILURES = [  # (unit, expected file:line, a word of kustomize's message): where kustomize's message places it
+    # a syntax error in a base: the unclosed '[' (kustomize says "line 5": go-yaml counts parser errors from 0)
+    ("syntax", "errors/base/d.yaml:6", "MalformedYAMLError"),
+    # in the second document of a file (kustomize counts from the document: "line 6")
+    ("multidoc", "errors/multidoc/d.yaml:11", "MalformedYAMLError"),
+    # a patch file that is not YAML (its open '[' runs to the end of the file)
+    ("badpatch", "errors/badpatch/p.yaml:5", "unable to parse SM or JSON patch"),
+    # a strategic merge patch that matches nothing: its name
+    ("nomatch", "errors/nomatch/p.yaml:4", "no resource matches strategic merge patch"),
+    # a kustomization field of the wrong type
+    ("field", "errors/field/kustomization.yaml:6", "Kustomization.images"),
+    # two resources with one id: the second one
+    ("duplicate", "errors/duplicate/ok2.yaml:4", "already registered id"),
+]
+
+
+@pytest.mark.parametrize(("unit", "where", "word"), FAILURES)
+def test_build_failure_is_located_where_kustomize_says(tool: Kustomize, unit: str, where: str, word: str) -> None:
+    out = build(tool, f"errors/{unit}")
+    assert out.objects == [] and len(out.errors) == 1
+    err = out.errors[0]
+    assert f"{os.path.relpath(err.location.file, FIX)}:{err.location.line}" == where
+    assert word in err.message and "cnverify-render-" not in err.message
+
+
+def test_failure_location_from_kubectl_klog_and_never_outside_the_tree() -> None:
+    tree = walk(str(FIX / "errors/nomatch"))
+    klog = ('E1129 21:20:44.987399   15102 run.go:72] "command failed" err="accumulating resources: '
+            f"recursed accumulation of path '{FIX / 'errors/nomatch'}': no resource matches strategic merge "
+            'patch \\"ConfigMap.v1.[noGrp]/nothere.[noNs]\\": no matches"\n')
+    span = kustomize_build._named_location(kustomize_build._unquoted(klog), tree)
+    assert span is not None and (os.path.relpath(span.file, FIX), span.line) == ("errors/nomatch/p.yaml", 4)
+    outside = "recursed accumulation of path '/etc': accumulating resources from 'passwd': yaml: line 3: bad"
+    assert kustomize_build._named_location(outside, tree) is None
