@@ -277,8 +277,8 @@ def _transformer_field(kust: Kustomization, path: Path, value: Any, old: Any, da
     if isinstance(value, str) and (last == "name" or isinstance(old, str)):
         for key, test in (("namePrefix", value.startswith), ("nameSuffix", value.endswith)):
             affix = k.get(key)
-            if isinstance(affix, str) and affix and test(affix):
-                return (key,)
+            if isinstance(affix, str) and affix and test(affix) and (not isinstance(old, str) or old in value):
+                return (key,)  # the affix kept the source name (a name a patch changed is not its doing)
     return None
 
 

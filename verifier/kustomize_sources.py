@@ -75,8 +75,12 @@ def _match(rendered: list[Any], index: int, items: list[Any], keys: tuple[str, .
             found = [j for j, o in enumerate(items) if isinstance(o, dict) and isinstance(o.get(key), str)
                      and isinstance(value, str) and o[key] and o[key] in value
                      and not any(isinstance(r, dict) and r.get(key) == o[key] for r in rendered)]
-            if found:
+            longest = max((len(items[j][key]) for j in found), default=0)
+            found = [j for j in found if len(items[j][key]) == longest]  # "web-web" over "web" in "p-web-web"
+            if index in found or len({items[j][key] for j in found}) == 1:
                 return index if index in found else found[0]
+            if found:
+                return None  # names equally long that the rendered name all contains: no telling which
         if present:
             return None  # an item the source does not have
         if index < len(items) and items[index] == item:

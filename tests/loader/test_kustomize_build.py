@@ -245,6 +245,12 @@ NAMES = [  # (unit, kind, rendered name, namespace, field path, expected file:li
     ("rename", "Deployment", "renamed", None, ("kind",), "names/base2/d.yaml:15"),
     ("rename", "Deployment", "web-web", None, ("metadata", "name"), "names/base2/d.yaml:4"),
     ("rename", "Deployment", "web-web", None, CONTAINER + (0, "image"), "names/base2/d.yaml:12"),
+    # RoleBinding subjects a JSON 6902 insert shifted: p-web-web from 'web-web', not from 'web' (also in it)
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 2, "kind"), "names/subjects/base/rb.yaml:22"),
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 2, "namespace"), "names/subjects/base/rb.yaml:24"),
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 2, "name"), "names/subjects/ov/kustomization.yaml:1"),
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 1, "kind"), "names/subjects/base/rb.yaml:19"),
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 0, "name"), "names/subjects/ov/kustomization.yaml:9"),
     # renamed by a replacement (not undone) from one of two documents equal but for their names: no
     # document is chosen; the object stays at its file
     ("twins", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins/d.yaml:1"),
