@@ -47,7 +47,10 @@ def matches(pattern: str, host: str) -> bool:
 
 def gateway_ref(name: str, namespace: str) -> str:
     """Istio's ``resolveGatewayName``: ``ns/name`` as is, ``name`` → ``<namespace>/name``, and the legacy
-    FQDN form ``name.ns[.svc.cluster.local]`` → ``ns/name``; ``mesh`` stays ``mesh``."""
+    FQDN form ``name.ns[.svc.cluster.local]`` → ``ns/name``, ``./name`` → ``<namespace>/name``;
+    ``mesh`` stays ``mesh``."""
+    if name.startswith("./"):
+        return f"{namespace}/{name[2:]}"
     if name == "mesh" or "/" in name:
         return name
     if "." not in name:

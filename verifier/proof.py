@@ -136,6 +136,7 @@ class Report:
     baseline: dict[str, Any] | None = None  # {"file", "new", "unchanged", "gone": [entries]} when compared
     units: list[dict[str, Any]] = field(default_factory=list)  # the deployment units verified (Unit.to_json)
     unrecognized: list[tuple[Span, str]] = field(default_factory=list)  # where each unrecognized document is
+    config: str | None = None  # the configuration file the run used (set by the CLI)
 
     def summary(self) -> dict[str, int]:
         c = Counter(f.status for f in self.results)
@@ -168,6 +169,8 @@ class Report:
             out["baseline"] = self.baseline
         if self.units:
             out["units"] = self.units
+        if self.config:
+            out["config"] = self.config
         return out
 
     def exit_code(self, fail_on: str = "error", fail_on_unknown: bool = False) -> int:

@@ -213,6 +213,9 @@ def _grouped(exc: ValidationError, data: Any) -> list[tuple[Path, list[str]]]:
                 path.append(part)  # a missing required field: name it (its span falls back to the parent)
                 break
         msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
+        if e.get("type") == "string_type" and isinstance(e.get("input"), bool):
+            msg += (f", not the boolean {str(e['input']).lower()} "
+                    "(kubectl reads a plain y, n, yes, no, on, off as one: quote it)")
         msgs = out.setdefault(tuple(path), [])
         if msg not in msgs:
             msgs.append(msg)

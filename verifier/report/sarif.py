@@ -32,7 +32,7 @@ def artifact(file: str, root: Path) -> dict[str, Any]:
     """An artifactLocation: repository-relative with ``%SRCROOT%``, else an absolute file URI."""
     rel = relative(file, root)
     if rel is not None:
-        return {"uri": quote(rel), "uriBaseId": ROOT_ID}
+        return {"uri": quote(rel, errors="surrogateescape"), "uriBaseId": ROOT_ID}  # undecodable names: %XX bytes
     if file.startswith("<"):
         return {"uri": quote(file, safe="")}
     return {"uri": Path(file).resolve().as_uri()}
