@@ -36,7 +36,7 @@ from cnverify.source import Document, Path, format_path
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
-_HASHED = re.compile(r"-[a-z0-9]{10}$")
+_HASHED = re.compile(r"-[245-9bcdfghkmt]{10}$")  # kustomize's name hash: api/hasher encode()
 _LABEL_MAPS = ("labels", "matchLabels", "selector")
 _AFFIX_SKIPPED = ("CustomResourceDefinition", "APIService", "Namespace")  # kustomize's Prefix/SuffixTransformer
 _PATCHERS = ("PatchTransformer", "PatchJson6902Transformer", "PatchStrategicMergeTransformer")
@@ -71,18 +71,21 @@ class Locator:
             if not isinstance(doc.data, dict):
                 continue
             origin, steps = _metadata(doc.data)
-            entry = self._generator(origin, self.names(doc.data, origin, steps))
+            entry = self._generator(origin, self.names(doc.data, origin, steps)) or \
+                self._generator(origin, self.names(doc.data, origin, steps, hashed=False))
             name = get(doc.data, ("metadata", "name"))
             if entry is not None and isinstance(name, str):
                 self.generated.setdefault(name, entry)
 
-    def names(self, data: dict[str, Any], origin: dict[str, Any], steps: list[tuple[str, str]]) -> Names:
-        """The names the object had during the build, recovered by undoing ``steps`` outermost first."""
+    def names(self, data: dict[str, Any], origin: dict[str, Any], steps: list[tuple[str, str]],
+              hashed: bool = True) -> Names:
+        """The names the object had during the build, recovered by undoing ``steps`` outermost first
+        (and, for a generated object, the name hash unless ``hashed`` is false)."""
         kind = str(data.get("kind", ""))
         cur = str(get(data, ("metadata", "name")) or "")
         by = origin.get("configuredBy")
         generated = isinstance(by, dict) and str(by.get("kind", "")).endswith("Generator")
-        if generated and _HASHED.search(cur):  # the hash suffix comes last, after every prefix and suffix
+        if generated and hashed and _HASHED.search(cur):  # the hash suffix comes last, after every prefix and suffix
             cur = cur[:-11]
         out = Names(cur, [cur])
         resolved = [(self.resolve(f), t) for f, t in steps]
@@ -113,7 +116,7 @@ class Locator:
         applicable = [self.kustomizations[f] for f in names.kustomizations if f in self.kustomizations]
         applicable.reverse()  # the last transformation wins: search outermost first
         found = Found(data, names)
-        self._origin(origin, found)
+        self._origin(origin, steps, found)
         source = found.source
         spans: dict[Path, Span] = {}
         stack: list[tuple[Path, Any, Path | None, Any]] = [
@@ -152,7 +155,7 @@ class Locator:
         entry = kust.generator_entry(str(by["kind"]), names.original)
         return (kust, entry) if entry is not None else None
 
-    def _origin(self, origin: dict[str, Any], found: Found) -> None:
+    def _origin(self, origin: dict[str, Any], steps: list[tuple[str, str]], found: Found) -> None:
         """Fill ``found``: the origin document and path (or generator entry) and the fallback span."""
         if isinstance(origin.get("path"), str):
             file = self.resolve(origin["path"])
@@ -164,6 +167,8 @@ class Locator:
             kust = next(iter(self.kustomizations.values()))
         by = origin.get("configuredBy")
         found.generator = self._generator(origin, found.names)
+        if found.generator is None and (unhashed := self.names(found.data, origin, steps, hashed=False)) != found.names:
+            found.generator = self._generator(origin, unhashed)  # disableNameSuffixHash, a name like one
         found.base = kust.doc.span(found.generator[1] if found.generator else ())
         if not (isinstance(by, dict) and str(by.get("kind", "")).endswith("Generator")):
             # a patch that replaced metadata.annotations also replaced the origin annotation (kustomize

@@ -251,6 +251,16 @@ NAMES = [  # (unit, kind, rendered name, namespace, field path, expected file:li
     ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 2, "name"), "names/subjects/ov/kustomization.yaml:1"),
     ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 1, "kind"), "names/subjects/base/rb.yaml:19"),
     ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 0, "name"), "names/subjects/ov/kustomization.yaml:9"),
+    # generated names: 'cfg-dev-<hash>' is made by generator 'cfg' (not 'cfg-dev'); a reference to it, and to a
+    # generated name without hash, points at that generator's name
+    ("gen/ov", "ConfigMap", "cfg-dev-89g4tffbfk", None, ("data", "A"), "names/gen/base/kustomization.yaml:6"),
+    ("gen/ov", "ConfigMap", "cfg-dev-89g4tffbfk", None, ("metadata", "name"), "names/gen/base/kustomization.yaml:4"),
+    ("gen/ov", "ConfigMap", "cfg-dev-dev-tf28tfk457", None, ("data", "A"), "names/gen/base/kustomization.yaml:9"),
+    ("gen/ov", "ConfigMap", "plain-dev", None, ("data", "B"), "names/gen/base/kustomization.yaml:12"),
+    ("gen/ov", "Pod", "p-dev", None, ("spec", "containers", 0, "envFrom", 0, "configMapRef", "name"),
+     "names/gen/base/kustomization.yaml:4"),
+    ("gen/ov", "Pod", "p-dev", None, ("spec", "containers", 0, "envFrom", 1, "configMapRef", "name"),
+     "names/gen/base/kustomization.yaml:10"),
     # renamed by a replacement (not undone) from one of two documents equal but for their names: no
     # document is chosen; the object stays at its file
     ("twins", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins/d.yaml:1"),
@@ -270,7 +280,7 @@ def test_origin_document_is_matched_by_identity(tool: Kustomize, unit: str, kind
 
 
 def test_identity_matching_leaves_nothing_unmapped(tool: Kustomize) -> None:
-    assert [build(tool, f"names/{unit}").unmapped for unit in ("suffix", "prefix", "rename")] == [0, 0, 0]
+    assert [build(tool, f"names/{unit}").unmapped for unit in ("suffix", "prefix", "rename", "gen/ov")] == [0] * 4
 
 
 FAILURES = [  # (unit, expected file:line, a word of kustomize's message): where kustomize's message places it
