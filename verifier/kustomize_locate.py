@@ -100,6 +100,8 @@ class Locator:
                         cur = cur[len(affix):] if prefix else cur[:-len(affix)]
                 elif transformer in _PATCHERS:
                     cur = kust.renamed_from(kind, cur) or cur
+                elif transformer == "ReplacementTransformer":  # its new name is another object's value
+                    out.renamed |= kust.renaming_replacements(kind)
             out.before[kfile] = cur  # ends as the name when the kustomization's first transformer ran
             out.history.append(cur)
         out.history.reverse()
@@ -189,6 +191,10 @@ class Locator:
             same_kind += [(doc, path, obj) for doc in self._files[file] for path, obj in _objects(doc.data)
                           if obj.get("kind") == kind]
         named = [c for c in same_kind if get(c[2], ("metadata", "name")) == found.names.original]
+        if named:
+            found.names.renamed = set()  # not renamed by a replacement
+        else:
+            named = [c for c in same_kind if get(c[2], ("metadata", "name")) in found.names.renamed]
         if len(named) > 1:
             named = [c for c in named if get(c[2], ("metadata", "namespace")) == namespace] or named
         if not named and len(files) == 1:  # renamed by something not undone (a replacement, a plugin)
@@ -205,7 +211,7 @@ class Locator:
         if isinstance(value, str) and value in self.generated and (path[-1] == "name" or isinstance(old, str)):
             kust, entry = self.generated[value]  # the generated object's name, or a reference to it
             return kust.doc.span(entry + ("name",))
-        every = set(found.names.history)
+        every = set(found.names.history) | found.names.renamed
         for kust in applicable:
             upto = found.names.upto(kust.doc.file)
             span = kust.replaced(path, found.data, every)
@@ -238,6 +244,7 @@ class Names:
     history: list[str] = field(default_factory=list)  # original first, rendered last
     before: dict[str, str] = field(default_factory=dict)  # kustomization file → name when it began
     kustomizations: list[str] = field(default_factory=list)  # the transforming kustomizations, in order
+    renamed: set[str] = field(default_factory=set)  # names a replacement may have renamed it from
 
     def upto(self, kfile: str) -> set[str]:
         """The names a selector of kustomization ``kfile`` may use: every name up to its turn."""

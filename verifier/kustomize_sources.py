@@ -267,6 +267,18 @@ class Kustomization:
                 return (key, i)
         return None
 
+    def renaming_replacements(self, kind: str) -> set[str]:
+        """The names (literal ones) of the ``kind`` objects a replacement of this kustomization renames."""
+        out: set[str] = set()
+        for _, _, repl in self._replacements:
+            for target in repl.get("targets") or []:
+                select = target.get("select") if isinstance(target, dict) else None
+                if isinstance(select, dict) and "metadata.name" in (target.get("fieldPaths") or []) and \
+                        select.get("kind") in (None, "", kind) and isinstance(select.get("name"), str) and \
+                        re.escape(select["name"]) == select["name"]:
+                    out.add(select["name"])
+        return out
+
     def renamed_from(self, kind: str, name: str) -> str | None:
         """The name a patch of this kustomization renamed a ``kind`` object to ``name`` from, or None."""
         return next((old for p in self.patches if (old := p.renames(kind, name)) is not None), None)

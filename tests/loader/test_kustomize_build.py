@@ -261,11 +261,16 @@ NAMES = [  # (unit, kind, rendered name, namespace, field path, expected file:li
      "names/gen/base/kustomization.yaml:4"),
     ("gen/ov", "Pod", "p-dev", None, ("spec", "containers", 0, "envFrom", 1, "configMapRef", "name"),
      "names/gen/base/kustomization.yaml:10"),
-    # renamed by a replacement (not undone) from one of two documents equal but for their names: no
-    # document is chosen; the object stays at its file
-    ("twins", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins/d.yaml:1"),
-    ("twins", "Deployment", "z", None, ("spec", "replicas"), "names/twins/d.yaml:1"),
+    # renamed by a replacement that selects 'dy' by name, in a file of two documents equal but for their names
+    ("twins", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins/d.yaml:25"),
+    ("twins", "Deployment", "z", None, ("spec", "replicas"), "names/twins/d.yaml:19"),
+    ("twins", "Deployment", "z", None, ("metadata", "name"), "names/twins/kustomization.yaml:8"),
     ("twins", "Deployment", "dx", None, ("spec", "replicas"), "names/twins/d.yaml:6"),
+    ("twins", "Deployment", "dx", None, ("metadata", "name"), "names/twins/d.yaml:4"),
+    # the same selecting by a pattern ("d[y]"): no document can be told; the object stays at its file
+    ("twins-regex", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins-regex/d.yaml:1"),
+    ("twins-regex", "Deployment", "z", None, ("spec", "replicas"), "names/twins-regex/d.yaml:1"),
+    ("twins-regex", "Deployment", "dx", None, ("spec", "replicas"), "names/twins-regex/d.yaml:6"),
 ]
 
 
