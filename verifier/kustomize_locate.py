@@ -208,9 +208,8 @@ class Locator:
 
     def _setter(self, path: Path, value: Any, old: Any, found: Found, applicable: list[Kustomization]) -> Span | None:
         """The span of whatever set ``path`` to ``value``: a patch, a transformer field, a generator."""
-        if isinstance(value, str) and value in self.generated and (path[-1] == "name" or isinstance(old, str)):
-            kust, entry = self.generated[value]  # the generated object's name, or a reference to it
-            return kust.doc.span(entry + ("name",))
+        generated = self.generated.get(value) if isinstance(value, str) and (
+            path[-1] == "name" or isinstance(old, str)) else None  # a generated object's name or a reference
         every = set(found.names.history) | found.names.renamed
         for kust in applicable:
             upto = found.names.upto(kust.doc.file)
@@ -221,9 +220,13 @@ class Locator:
                 span = patch.sets(path, value, found.data, upto)
                 if span is not None:
                     return span
+            if generated is not None:  # before namePrefix/nameSuffix: the hash makes it the generator's
+                return generated[0].doc.span(generated[1] + ("name",))
             at = _transformer_field(kust, path, value, old, found.data, every)
             if at is not None:
                 return kust.doc.span(at)
+        if generated is not None:
+            return generated[0].doc.span(generated[1] + ("name",))
         if isinstance(old, str) and "$(" in old:  # a var ($(NAME)) substituted: the var's entry
             for kust in self.kustomizations.values():
                 entry = kust.var_entry(old)

@@ -320,5 +320,9 @@ def test_failure_location_from_kubectl_klog_and_never_outside_the_tree() -> None
             'patch \\"ConfigMap.v1.[noGrp]/nothere.[noNs]\\": no matches"\n')
     span = kustomize_build._named_location(kustomize_build._unquoted(klog), tree)
     assert span is not None and (os.path.relpath(span.file, FIX), span.line) == ("errors/nomatch/p.yaml", 4)
+    refused = ("accumulating resources: accumulation err='accumulating resources from 'ok.yaml': security; file "
+               "'ok.yaml' is not in or below '.'': must build at directory")  # a file it names without a line
+    span = kustomize_build._named_location(refused, tree)  # the entry that lists it
+    assert span is not None and (os.path.relpath(span.file, FIX), span.line) == ("errors/nomatch/kustomization.yaml", 2)
     outside = "recursed accumulation of path '/etc': accumulating resources from 'passwd': yaml: line 3: bad"
     assert kustomize_build._named_location(outside, tree) is None
