@@ -211,7 +211,8 @@ def _named_location(raw: str, tree: Tree) -> Span | None:
     if file is not None:
         line_no = _syntax_line(file)
         return Span(file, line_no, 1) if line_no else _entry(kfile, file, tree) or Span(file, 1, 1)
-    return Span(kfile, 1, 1) if kfile is not None and kfile != kustomization_file(tree.root) and not tree.errors else None
+    nested = kfile is not None and kfile != kustomization_file(tree.root) and not tree.errors
+    return Span(kfile, 1, 1) if nested and kfile is not None else None  # the base that failed
 
 
 def _entry(kfile: str | None, file: str, tree: Tree) -> Span | None:

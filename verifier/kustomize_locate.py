@@ -85,8 +85,8 @@ class Locator:
         cur = str(get(data, ("metadata", "name")) or "")
         by = origin.get("configuredBy")
         generated = isinstance(by, dict) and str(by.get("kind", "")).endswith("Generator")
-        if generated and hashed and _HASHED.search(cur):  # the hash suffix comes last, after every prefix and suffix
-            cur = cur[:-11]
+        if generated and hashed and _HASHED.search(cur):
+            cur = cur[:-11]  # the hash suffix comes last, after every prefix and suffix
         out = Names(cur, [cur])
         resolved = [(self.resolve(f), t) for f, t in steps]
         for kfile, transformer in reversed(resolved):
@@ -169,8 +169,10 @@ class Locator:
             kust = next(iter(self.kustomizations.values()))
         by = origin.get("configuredBy")
         found.generator = self._generator(origin, found.names)
-        if found.generator is None and (unhashed := self.names(found.data, origin, steps, hashed=False)) != found.names:
-            found.generator = self._generator(origin, unhashed)  # disableNameSuffixHash, a name like one
+        unhashed = self.names(found.data, origin, steps, hashed=False)
+        if found.generator is None and unhashed != found.names:  # disableNameSuffixHash, a name like a hash
+            found.generator = self._generator(origin, unhashed)
+            found.names = unhashed if found.generator else found.names
         found.base = kust.doc.span(found.generator[1] if found.generator else ())
         if not (isinstance(by, dict) and str(by.get("kind", "")).endswith("Generator")):
             # a patch that replaced metadata.annotations also replaced the origin annotation (kustomize
@@ -303,8 +305,9 @@ def _metadata(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str
     if not isinstance(ann, dict):
         return {}, []
     origin, chain = _yaml(ann.get(ORIGIN)), _yaml(ann.get(TRANSFORMATIONS))
-    steps = [(s["configuredIn"], str(get(s, ("configuredBy", "kind")) or "")) for s in
-             (chain if isinstance(chain, list) else []) if isinstance(s, dict) and isinstance(s.get("configuredIn"), str)]
+    steps = [(s["configuredIn"], str(get(s, ("configuredBy", "kind")) or ""))
+             for s in (chain if isinstance(chain, list) else [])
+             if isinstance(s, dict) and isinstance(s.get("configuredIn"), str)]
     return (origin if isinstance(origin, dict) else {}), steps
 
 
