@@ -167,7 +167,7 @@ class Patch:
             return False
         if isinstance(target.get("name"), str) and target["name"]:
             return _matches(target["name"], names)
-        return not isinstance(name, str) or name in names
+        return bool(target) or not isinstance(name, str) or name in names  # a target: the patch's own name aside
 
     def renames(self, kind: str, name: str) -> str | None:
         """The name this patch renamed a ``kind`` object to ``name`` from (a JSON 6902 ``/metadata/name``

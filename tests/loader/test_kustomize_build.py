@@ -261,6 +261,9 @@ NAMES = [  # (unit, kind, rendered name, namespace, field path, expected file:li
      "names/gen/base/kustomization.yaml:4"),
     ("gen/ov", "Pod", "p-dev", None, ("spec", "containers", 0, "envFrom", 1, "configMapRef", "name"),
      "names/gen/base/kustomization.yaml:10"),
+    # a patch whose target name is a pattern ("w.b": kustomize anchors it) and whose own name is another
+    ("pattern", "Deployment", "web", None, ("spec", "replicas"), "names/pattern/kustomization.yaml:11"),
+    ("pattern", "Deployment", "web-web", None, ("spec", "replicas"), "names/base2/d.yaml:6"),
     # renamed by a replacement that selects 'dy' by name, in a file of two documents equal but for their names
     ("twins", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins/d.yaml:25"),
     ("twins", "Deployment", "z", None, ("spec", "replicas"), "names/twins/d.yaml:19"),
