@@ -1,7 +1,7 @@
 """CNV405 knative-scale-bounds."""
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Iterator
 from fractions import Fraction
 
@@ -10,15 +10,15 @@ import z3
 from cnverify.errors import Span
 from cnverify.model import KnativeService
 from cnverify.obligation import Obligation
+from cnverify.properties.scaling.go_numbers import parse_float, parse_int
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
 PREFIX = "autoscaling.knative.dev/"
 KEYS = {"min": ("min-scale", "minScale"), "max": ("max-scale", "maxScale"),
         "initial": ("initial-scale", "initialScale"), "target": ("target",)}
-MIN_TARGET = Fraction(1, 100)
+MIN_TARGET = Fraction(0.01)  # TargetMin, the float64 0.01 the webhook compares against
 MAX_CONCURRENCY = 1000
-INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def _annotation(annotations: dict[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
@@ -29,22 +29,18 @@ def _annotation(annotations: dict[str, str], names: tuple[str, ...]) -> tuple[st
     return None
 
 
-def _number(raw: str, integral: bool) -> Fraction | None:
-    """The value Knative's webhook reads, or None when it rejects the text.
+def _number(raw: str, role: str) -> Fraction | float | None:
+    """The value Knative's webhook reads, or None when it rejects the text (``annotation_validation.go``).
 
-    Integers go through ``strconv.ParseInt(v, 10, 32)`` (no spaces, no decimals or exponents,
-    int32 range); ``target`` through ``strconv.ParseFloat`` (no surrounding spaces).
+    min/max-scale: ``strconv.ParseInt(v, 10, 32)`` (``getIntGE0``); initial-scale: ``strconv.Atoi``
+    (int64); target: ``strconv.ParseFloat(v, 64)`` — overflow (``1e400``) is an error, ``NaN`` and
+    ``Inf`` are accepted (returned as floats), hex floats (``0x1p-2``) and ``_`` separators parse.
     """
-    if integral:
-        if not INTEGER.fullmatch(raw) or not -(2**31) <= int(raw) < 2**31:
-            return None
-        return Fraction(int(raw))
-    if raw != raw.strip():
-        return None
-    try:
-        return Fraction(raw)
-    except (ValueError, ZeroDivisionError):
-        return None
+    if role == "target":
+        f = parse_float(raw)
+        return None if f is None else f if not math.isfinite(f) else Fraction(f)
+    v = parse_int(raw, 64 if role == "initial" else 32)
+    return None if v is None else Fraction(v)
 
 
 @register
@@ -110,11 +106,23 @@ class KnativeScaleBounds(Property):
                 continue
             key, raw = hit
             at = meta.at("annotations", key)
-            number = _number(str(raw), integral=role != "target")
+            number = _number(str(raw), role)
             if number is None:
-                flag(at, f"{key} is {raw!r}, not {'a number' if role == 'target' else 'an integer'}",
+                flag(at, f"{key} is {raw!r}, which the webhook rejects ("
+                     + ("not a float64: ParseFloat fails or overflows" if role == "target" else
+                        f"not an int{64 if role == 'initial' else 32}: ParseInt/Atoi fails or overflows") + ")",
                      f"{key} {raw!r} is not a valid value")
                 continue
+            if isinstance(number, float):  # NaN or ±Inf: accepted by ParseFloat, no rational to reason with
+                if not number >= float(MIN_TARGET):
+                    flag(at, f"{key} is {raw!r}: the webhook accepts it but it is not a target ≥ 0.01",
+                         f"{key} {raw!r} is not a usable target")
+                else:
+                    ob.note(f"{key} is {raw!r} (+Inf), which is ≥ 0.01", at)
+                continue
+            if role == "initial" and number == 0:
+                ob.only_refute(f"{key} 0 is accepted only when the cluster's config-autoscaler sets "
+                               "allow-zero-initial-scale (default false), which is not in the inputs")
             var = z3.Real(role) if role == "target" else z3.Int(role)
             values[role], found[role] = var, number
             ob.fact(var == z3.RealVal(number) if role == "target" else var == int(number), at=at,
@@ -126,6 +134,9 @@ class KnativeScaleBounds(Property):
             ob.fact(values["cc"] == cc, at=ksvc.spec.template.spec.at("containerConcurrency"),
                     says=f"containerConcurrency is {cc}")
         bad = _violations(values) + flags
+        if "max" in values and not flags:
+            ob.assume("the cluster's config-autoscaler sets no max-scale-limit (default 0), which would also cap "
+                      "max-scale; that ConfigMap is not in the inputs")
         ob.counterexample(z3.Or(bad) if bad else z3.BoolVal(False),
                           says="a scale bound, target or concurrency is out of range")
         problems += _describe(found)
