@@ -8,7 +8,9 @@ from cnverify.encodings.replicas import replica_range
 from cnverify.encodings.resources import (container_defaults, effective_containers, namespace_view, pod_limits,
                                           pod_requests, pod_spec_of)
 from cnverify.encodings.owners import owner_in_inputs
-from cnverify.model import WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, ResourceQuota
+from cnverify.encodings.resources import runtime_overhead
+from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, ResourceQuota,
+                            RuntimeClass)
 from cnverify.obligation import Obligation
 from cnverify.properties.resources.quota_model import (Member, encode, headroom, in_scope, missing_values, pod_usage,
                                                        scope_filter, surge_of, worst_case)
@@ -54,12 +56,12 @@ class QuotaHoldsUnderScaling(Property):
     name = "quota-holds-under-scaling"
     title = "ResourceQuota holds at every replica count"
     severity = "error"
-    reads = (ResourceQuota, *WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange,
+    reads = (ResourceQuota, *WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass,
              *{c for c in MODELLED.values()})
     remediation = "Raise the quota, lower requests, or cap HPA maxReplicas / maxSurge so the worst case fits."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
-        for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, *MODELLED.values()):
+        for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass, *MODELLED.values()):
             snap.all(cls)
         for q in snap.all(ResourceQuota):
             ob = self.obligation(q, at=q.spec.at("hard"))
@@ -89,7 +91,8 @@ class QuotaHoldsUnderScaling(Property):
                 if not in_scope(scopes, effs):
                     continue
                 spec, rng = pod_spec_of(w), replica_range(snap, w)
-                reqs, lims = pod_requests(effs, spec.overhead), pod_limits(effs, spec.overhead)
+                overhead = runtime_overhead(full, ob, w, spec)
+                reqs, lims = pod_requests(effs, overhead), pod_limits(effs, overhead)
                 high = rng.high  # a Job's completions already cap it (replica_range)
                 if "count/pods" in compute and isinstance(w, (Job, CronJob)):
                     ob.only_refute(f"count/pods also counts the finished pods of {w.ref}, which stay in storage")
