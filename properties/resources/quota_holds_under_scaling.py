@@ -50,6 +50,17 @@ class QuotaHoldsUnderScaling(Property):
     ```yaml
     hard: {requests.cpu: "4"}   # web: 500m × HPA max 10 = 5 → violated at web=10
     ```
+
+    ## Assumes
+    - The namespace holds only the inputs' objects and what controllers create from them as modelled (a
+      Deployment's surge pods and kept ReplicaSets, StatefulSet claims); unmodelled kinds that may create pods
+      or objects make a proof `unknown`.
+    - Cluster-made objects: ConfigMap `kube-root-ca.crt` is counted; "no other controller adds ConfigMaps /
+      Secrets" is an `assumes:` chain step.
+    - RuntimeClass overhead comes from the RuntimeClass in the inputs; a class that is not there makes a
+      proof `unknown`. A claim without a storage class gets the cluster's default class: class keys `unknown`.
+    - ResourceQuota, LimitRanger and RuntimeClass admission are enabled; no mutating webhook (VPA) rewrites
+      requests; `count/pods` assumes no failed or evicted pods linger in storage.
     """
 
     code = "CNV302"

@@ -98,6 +98,11 @@ class HpaMetricsResolvable(Property):
     metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}]
     # container 'sidecar' has no cpu request → violated
     ```
+
+    ## Assumes
+    - A metrics pipeline (metrics-server) serves the resource metric: not in the inputs, not checked.
+    - Requests are those of the templates after LimitRanger defaults in the inputs; no mutating webhook (VPA)
+      rewrites them.
     """
 
     code = "CNV403"

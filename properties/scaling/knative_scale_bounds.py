@@ -67,6 +67,10 @@ class KnativeScaleBounds(Property):
         metadata:
           annotations: {autoscaling.knative.dev/min-scale: "5", autoscaling.knative.dev/max-scale: "2"}
     ```
+
+    ## Assumes
+    - The cluster's `config-autoscaler` ConfigMap keeps its defaults: `max-scale-limit` 0 (an `assumes:` chain
+      step when max-scale is given) and `allow-zero-initial-scale` false (initial-scale 0 is `unknown`).
     """
 
     code = "CNV405"

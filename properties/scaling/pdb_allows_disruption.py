@@ -69,6 +69,11 @@ class PdbAllowsDisruption(Property):
     ```yaml
     spec: {minAvailable: 2, selector: {matchLabels: {app: web}}}   # HPA minReplicas 2 → 0 allowed
     ```
+
+    ## Assumes
+    - The pods a budget selects come from the workloads of the inputs; unmodelled pod creators make a proof
+      `unknown`.
+    - Every pod is healthy in the reachable states (disruptions already in progress are not modelled).
     """
 
     code = "CNV404"

@@ -50,6 +50,10 @@ class PolicySelectsPods(Property):
     kind: DestinationRule
     spec: {host: reviews, subsets: [{name: v3, labels: {version: v3}}]}  # violated if no reviews pod has v3
     ```
+
+    ## Assumes
+    - Pods as in CNV202, with the same rule for unmodelled pod creators (`unknown`).
+    - DestinationRule hosts resolve as in CNV102 (the Service is in the inputs).
     """
 
     code = "CNV205"

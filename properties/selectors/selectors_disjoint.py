@@ -93,6 +93,12 @@ class SelectorsDisjoint(Property):
     # Deployment a: selector {app: web}; Deployment b: selector {app: web, tier: api}
     # b's pods {app: web, tier: api} are selected by a → violated
     ```
+
+    ## Assumes
+    - The controllers of the namespace are those in the inputs; an object whose controlling `ownerReference`
+      names an object in the inputs (a `kubectl get` dump's ReplicaSets and Pods) belongs to it, not
+      another controller.
+    - Controller-set labels as in CNV202 (a `pod-template-hash` value cannot be computed: `unknown`).
     """
 
     code = "CNV204"

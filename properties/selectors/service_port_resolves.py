@@ -49,6 +49,11 @@ class ServicePortResolves(Property):
     ```yaml
     ports: [{port: 80, targetPort: http}]   # violated when a selected template has no port named http/TCP
     ```
+
+    ## Assumes
+    - The selected pods are those of CNV202, with the same rule for unmodelled pod creators (`unknown`).
+    - Containers are those of the pod templates: containers injected at admission (mesh sidecars) are not
+      read, and do not serve the application's named ports.
     """
 
     code = "CNV203"

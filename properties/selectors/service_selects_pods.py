@@ -43,6 +43,14 @@ class ServiceSelectsPods(Property):
     kind: Service
     spec: {selector: {app: web}}          # violated if no template in the namespace has app=web
     ```
+
+    ## Assumes
+    - Pods of the namespace come from the workloads and bare Pods of the inputs; kinds cnverify does not model
+      that may create pods (Argo Rollouts, Gateway API implementations' proxies, operators) make "selects
+      nothing" `unknown`.
+    - Controllers add only the labels they document (`pod-template-hash`, `statefulset.kubernetes.io/pod-name`,
+      `apps.kubernetes.io/pod-index`, `controller-revision-hash`, `batch.kubernetes.io/*`); a selector pinned
+      to a value the manifests cannot determine is `unknown`. Mutating webhooks that relabel pods are not read.
     """
 
     code = "CNV202"
