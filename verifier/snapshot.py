@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model import KIND_MODELS, Resource, group_of
-from cnverify.opaque import Opaque, opaque_of
+from cnverify.opaque import Opaque, modelled_creators, opaque_of
 from cnverify.source import Path, format_path, paused_gc
 
 T = TypeVar("T", bound=Resource)
@@ -26,7 +26,7 @@ class Snapshot:
         self.unknown_kinds: Counter[str] = unknown_kinds or Counter()
         self.opaque: list[Opaque] = list(opaque)
         self._creators: dict[str, list[Opaque]] = defaultdict(list)
-        for o in self.opaque:
+        for o in (*self.opaque, *modelled_creators(self.resources)):
             if o.creates_pods:
                 self._creators[o.namespace].append(o)
         self._by_cls: dict[type[Resource], list[Resource]] = defaultdict(list)

@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cnverify.encodings.pod_creators import unmodelled_refute
 from cnverify.model import Service
 from cnverify.model.core import ContainerPort, ServicePort
 from cnverify.obligation import Obligation
+from cnverify.opaque import Opaque
 from cnverify.properties.selectors.pods import (
     POD_OWNERS,
     PodShape,
@@ -34,7 +36,8 @@ class ServicePortResolves(Property):
     """
     ## What it proves
     Each port of a Service with a selector has a `targetPort` (a number, a name, or defaulting to
-    `port`) that names a containerPort in every pod template the Service selects.
+    `port`) that names a containerPort in every pod template the Service selects. When kinds cnverify does
+    not model (or a Gateway's proxy) may create selected pods, a named targetPort is not proved (`unknown`).
 
     ## Why it matters
     A named `targetPort` is resolved per pod, by name **and** protocol, first container first; a
@@ -68,9 +71,10 @@ class ServicePortResolves(Property):
         for svc, sel in selecting_services(snap):
             selected = [s for s in shapes.get(svc.namespace, []) if s.may_be_selected(sel)]
             for i, port in enumerate(svc.spec.ports or []):
-                yield self.check(svc, i, port, selected)
+                yield self.check(svc, i, port, selected, snap.pod_creators(svc.namespace))
 
-    def check(self, svc: Service, i: int, port: ServicePort, selected: list[PodShape]) -> Obligation:
+    def check(self, svc: Service, i: int, port: ServicePort, selected: list[PodShape],
+              creators: list[Opaque]) -> Obligation:
         target = port.target_port
         where = port.at("targetPort") if target not in (None, 0, "") else port.at("port")
         ob = self.obligation(svc, at=where, path=f"spec.ports[{i}]")
@@ -96,6 +100,8 @@ class ServicePortResolves(Property):
         if not selected:
             ob.unknown(f"the selector selects no pod template in namespace {svc.namespace} (see CNV202)")
             return ob
+        unmodelled_refute(ob, [svc.spec.selector or {}], creators,
+                          f"whether their containers name port {target!r} is not in the inputs")
         witness: dict[str, int | None] = {}
         for shape in selected:
             hit = resolve(shape, target, port.protocol)

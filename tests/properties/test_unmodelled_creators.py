@@ -50,3 +50,37 @@ def test_configuration_kinds_create_no_pods(tmp_path) -> None:  # type: ignore[n
     snap, _ = snapshot.build(loader.load([str(f)]))
     assert [o.kind for o in snap.opaque] == ["Kustomization", "Widget"]
     assert [o.kind for o in snap.pod_creators("default")] == ["Widget"]  # an operator's resource may
+
+
+GATEWAY = str(Path(__file__).parent / "unmodelled" / "gateway.yaml")
+
+
+def results(code: str, fixture: str = GATEWAY) -> dict[tuple[str, str | None], tuple[str, str]]:
+    report = prove([fixture], Options(select=[code]))
+    assert not report.errors
+    return {(f.subject["name"], f.subject.get("path")): (f.status, f.message) for f in report.results
+            if f.property == code}
+
+
+def test_a_gateways_proxy_pods_are_unknown_not_selects_nothing() -> None:
+    status, message = results("CNV202")[("public-gw", None)]
+    assert status == "unknown"
+    # the likely creator comes first, then the object
+    assert message.index("Gateway API implementation") < message.index("Gateway/edge/public")
+
+
+def test_named_target_port_is_not_proved_when_unmodelled_pods_may_be_selected() -> None:
+    got = results("CNV203")
+    status, message = got[("web", "spec.ports[0]")]
+    assert status == "unknown" and "Argo's controller" in message and "Rollout/shop/canary" in message
+    # the Rollout's template says app=web, so it cannot add pods to 'api': its ports are decided
+    assert got[("api", "spec.ports[0]")][0] == "proved"
+    assert got[("api", "spec.ports[1]")][0] == "violated"
+
+
+def test_contour_deployment_creates_pods_although_its_group_is_configuration() -> None:
+    from cnverify import loader, snapshot
+
+    snap, _ = snapshot.build(loader.load([GATEWAY]))
+    assert [o.kind for o in snap.pod_creators("infra")] == ["ContourDeployment"]
+    assert [o.kind for o in snap.pod_creators("edge")] == ["Gateway"]
