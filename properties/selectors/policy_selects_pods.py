@@ -15,8 +15,8 @@ from cnverify.properties.selectors.istio_hosts import (
     service_index,
 )
 from cnverify.properties.selectors.pods import (
+    SHAPE_READS,
     POD,
-    POD_OWNERS,
     Part,
     PodShape,
     labels_of,
@@ -60,7 +60,7 @@ class PolicySelectsPods(Property):
     name = "policy-selects-pods"
     title = "Policy selector selects at least one pod"
     severity = "warning"
-    reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, *POD_OWNERS)
+    reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, *SHAPE_READS)
     remediation = "Make the selector (or subset labels) match the labels of the intended pod template."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:

@@ -10,7 +10,7 @@ from cnverify.model.core import ContainerPort, ServicePort
 from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
 from cnverify.properties.selectors.pods import (
-    POD_OWNERS,
+    SHAPE_READS,
     PodShape,
     pod_shapes,
     selecting_services,
@@ -63,7 +63,7 @@ class ServicePortResolves(Property):
     name = "service-port-resolves"
     title = "Service targetPort resolves in every selected pod"
     severity = "error"
-    reads = (Service, *POD_OWNERS)
+    reads = (Service, *SHAPE_READS)
     remediation = "Name the container port as targetPort says (same protocol), or use a numeric targetPort."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
@@ -75,6 +75,7 @@ class ServicePortResolves(Property):
 
     def check(self, svc: Service, i: int, port: ServicePort, selected: list[PodShape],
               creators: list[Opaque]) -> Obligation:
+        sel = svc.spec.selector or {}
         target = port.target_port
         where = port.at("targetPort") if target not in (None, 0, "") else port.at("port")
         ob = self.obligation(svc, at=where, path=f"spec.ports[{i}]")
@@ -100,7 +101,7 @@ class ServicePortResolves(Property):
         if not selected:
             ob.unknown(f"the selector selects no pod template in namespace {svc.namespace} (see CNV202)")
             return ob
-        unmodelled_refute(ob, [svc.spec.selector or {}], creators,
+        unmodelled_refute(ob, [sel], creators,
                           f"whether their containers name port {target!r} is not in the inputs")
         witness: dict[str, int | None] = {}
         for shape in selected:
@@ -115,7 +116,14 @@ class ServicePortResolves(Property):
                 witness[ref] = cport.container_port
                 ob.note(f"{ref}: container {cname!r} port {target!r}/{port.protocol} is {cport.container_port}",
                         cport.at("name"))
-        missing = [r for r, n in witness.items() if n is None]
+        pinned = {shape.owner.ref: shape.pinned(sel) for shape in selected if shape.pinned(sel)}
+        missing = [r for r, n in witness.items() if n is None and r not in pinned]
+        maybe = [r for r, n in witness.items() if n is None and r in pinned]
+        if maybe and not missing:
+            keys = sorted(set().union(*pinned.values()))
+            ob.unknown(f"{', '.join(maybe)} cannot resolve {target!r} but is selected only if {', '.join(keys)} "
+                       "(a hash the controller computes at runtime) takes the value the selector requires")
+            return ob
         if missing:
             ob.decide("violated", f"{len(missing)} of {len(selected)} selected template(s) cannot resolve {target!r}",
                       witness=witness)

@@ -7,8 +7,8 @@ from cnverify.encodings.labels import UnsupportedSelector, format_labels
 from cnverify.model import Service
 from cnverify.obligation import Obligation
 from cnverify.properties.selectors.pods import (
+    SHAPE_READS,
     POD,
-    POD_OWNERS,
     labels_of,
     pod_shapes,
     require_selected,
@@ -57,7 +57,7 @@ class ServiceSelectsPods(Property):
     name = "service-selects-pods"
     title = "Service selects at least one pod"
     severity = "error"
-    reads = (Service, *POD_OWNERS)
+    reads = (Service, *SHAPE_READS)
     remediation = "Make spec.selector equal the labels of the intended pod template (same namespace)."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:

@@ -62,8 +62,13 @@ class Deployment(Workload):
     spec: DeploymentSpec = Field(default_factory=DeploymentSpec)
 
 
+class StatefulSetOrdinals(Node):
+    start: int = 0
+
+
 class StatefulSetSpec(WorkloadSpec):
     volume_claim_templates: list[PersistentVolumeClaimTemplate] | None = None
+    ordinals: StatefulSetOrdinals | None = None
 
 
 @register_kind("apps", "StatefulSet")
