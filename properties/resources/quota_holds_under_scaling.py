@@ -110,10 +110,9 @@ class QuotaHoldsUnderScaling(Property):
                 usage = {k: pod_usage(k, reqs, lims) or 0 for k in compute if not is_storage_key(k)}
                 for k in filter(is_storage_key, compute):
                     claims = claim_usage(k, statefulset_claims(w))
-                    if isinstance(claims, str):
-                        ob.unknown(f"{w.ref}: {claims}")
-                        return None
-                    usage[k] = claims
+                    if isinstance(claims, str):  # counted at 0, a lower bound: a breach still stands
+                        ob.only_refute(f"{w.ref}: {claims}")
+                    usage[k] = claims if isinstance(claims, int) else 0
                 out.append(Member(w, rng.low, high, rng.unknown or (None if rng.high is not None else "unbounded"),
                                   surge, usage, effs, rng.why))
         return out
