@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -32,6 +33,15 @@ EXAMPLES, PER_RUN = 20, 25
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 GI = 2**30
+
+
+def check_family(code: str, cases: list[dict[str, Any]], docs_of: Callable[[str, dict[str, Any]], list[dict[str, Any]]],
+                 truth: Callable[[dict[str, Any]], str]) -> None:
+    """Prove every case (namespace ``n<i>``) in one run; each verdict must be the evaluator's."""
+    got = run(code, [d for i, case in enumerate(cases) for d in docs_of(f"n{i}", case)])
+    for i, case in enumerate(cases):
+        status, message = got[f"n{i}"]
+        assert status == truth(case), (case, message)
 
 
 def run(code: str, docs: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
@@ -195,11 +205,7 @@ def capacity_truth(case: dict[str, Any]) -> str:
 @SETTINGS
 @given(st.lists(capacity_st, min_size=PER_RUN, max_size=PER_RUN))
 def test_capacity_family(cases: list[dict[str, Any]]) -> None:
-    docs = [d for i, case in enumerate(cases) for d in capacity_docs(f"n{i}", case)]
-    got = run("CNV302", docs)
-    for i, case in enumerate(cases):
-        status, message = got[f"n{i}"]
-        assert status == capacity_truth(case), (case, message)
+    check_family("CNV302", cases, capacity_docs, capacity_truth)
 
 
 # ---------------------------------------------------------------- selectors (CNV202)
@@ -248,11 +254,7 @@ def selectors_truth(case: dict[str, Any]) -> str:
 @SETTINGS
 @given(st.lists(selectors_st, min_size=PER_RUN, max_size=PER_RUN))
 def test_selectors_family(cases: list[dict[str, Any]]) -> None:
-    docs = [d for i, case in enumerate(cases) for d in selectors_docs(f"n{i}", case)]
-    got = run("CNV202", docs)
-    for i, case in enumerate(cases):
-        status, message = got[f"n{i}"]
-        assert status == selectors_truth(case), (case, message)
+    check_family("CNV202", cases, selectors_docs, selectors_truth)
 
 
 # ---------------------------------------------------------------- scaling (CNV404)
@@ -307,8 +309,4 @@ def scaling_truth(case: dict[str, Any]) -> str:
 @SETTINGS
 @given(st.lists(scaling_st, min_size=PER_RUN, max_size=PER_RUN))
 def test_scaling_family(cases: list[dict[str, Any]]) -> None:
-    docs = [d for i, case in enumerate(cases) for d in scaling_docs(f"n{i}", case)]
-    got = run("CNV404", docs)
-    for i, case in enumerate(cases):
-        status, message = got[f"n{i}"]
-        assert status == scaling_truth(case), (case, message)
+    check_family("CNV404", cases, scaling_docs, scaling_truth)
