@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from importlib import metadata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -11,7 +12,17 @@ from cnverify.errors import InputError, Span
 Verdict = Literal["proved", "violated", "unknown"]
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
-VERSION = "0.1.0"
+
+
+def _installed_version() -> str:
+    """The version in the package metadata (pyproject's, once installed); a source tree says so."""
+    try:
+        return metadata.version("cnverify")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+VERSION = _installed_version()
 
 
 @dataclass(slots=True)
