@@ -25,6 +25,7 @@ NON_POD_GROUPS = frozenset({
     "kyverno.io", "templates.gatekeeper.sh", "constraints.gatekeeper.sh", "config.gatekeeper.sh",
     "mutations.gatekeeper.sh", "expansion.gatekeeper.sh", "cert-manager.io", "envoy.config.route.v3",
     "envoy.config.cluster.v3", "kustomize.config.k8s.io", "messaging.knative.dev", "projectcontour.io",
+    "configuration.konghq.com", "config.istio.io",
 })
 """API groups whose unmodelled kinds never create pods (configuration, policy, RBAC, routing).
 
@@ -34,6 +35,10 @@ the other kinds of its groups (GatewayClass, routes, ReferenceGrant, policies) d
 the exception of its group (``POD_KINDS``)."""
 POD_KINDS = frozenset({("projectcontour.io", "ContourDeployment")})
 """Kinds that create pods although their group is in :data:`NON_POD_GROUPS`."""
+NON_POD_KINDS = frozenset(("monitoring.coreos.com", k) for k in (
+    "ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "AlertmanagerConfig", "ScrapeConfig"))
+"""Configuration kinds of groups whose other kinds create pods (the Prometheus operator runs a StatefulSet per
+Prometheus, Alertmanager and ThanosRuler; its monitors and rules only configure them)."""
 
 LIKELY_CREATOR = {
     "argoproj.io": "Argo's controller (a Rollout runs ReplicaSets of its template; Workflows run pods)",
@@ -89,7 +94,8 @@ def opaque_of(raw: RawObject) -> Opaque:
     labels = _dig(template, "metadata", "labels") if isinstance(template, dict) else None
     readable = isinstance(labels, dict) and all(isinstance(v, str) for v in labels.values())
     group = group_of(raw.api_version)
-    creates = isinstance(template, dict) or group not in NON_POD_GROUPS or (group, raw.kind) in POD_KINDS
+    creates = (isinstance(template, dict) or (group, raw.kind) in POD_KINDS
+               or (group not in NON_POD_GROUPS and (group, raw.kind) not in NON_POD_KINDS))
     return Opaque(raw.kind, raw.api_version, str(meta.get("namespace") or "default"), str(meta.get("name") or ""),
                   raw.doc.span(raw.path), creates, labels if readable and isinstance(template, dict) else None,
                   LIKELY_CREATOR.get(group, ""))

@@ -84,3 +84,18 @@ def test_contour_deployment_creates_pods_although_its_group_is_configuration() -
     snap, _ = snapshot.build(loader.load([GATEWAY]))
     assert [o.kind for o in snap.pod_creators("infra")] == ["ContourDeployment"]
     assert [o.kind for o in snap.pod_creators("edge")] == ["Gateway"]
+
+
+def test_configuration_kinds_of_pod_creating_groups_create_no_pods() -> None:
+    import io
+
+    from cnverify import loader, snapshot
+
+    def creates(api_version: str, kind: str) -> bool:
+        text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x, namespace: n}}\n"
+        snap, _ = snapshot.build(loader.load(["-"], stdin=io.StringIO(text)))
+        return bool(snap.pod_creators("n"))
+
+    assert not creates("monitoring.coreos.com/v1", "ServiceMonitor")
+    assert creates("monitoring.coreos.com/v1", "Prometheus")
+    assert not creates("configuration.konghq.com/v1beta1", "KongUpstreamPolicy")
