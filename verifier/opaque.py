@@ -4,7 +4,9 @@ An unmodelled object is never verified, but it can still create pods (an Argo Ro
 OpenShift DeploymentConfig, an operator's custom resource), and pods the model does not know
 about can make a Service non-empty or use quota. Properties whose verdict depends on the set of
 pods consult :attr:`Snapshot.opaque` and answer ``unknown`` rather than a false alarm or a
-false proof.
+false proof. Some modelled objects get pods the model does not describe as well (a Gateway API
+Gateway's proxy, a Knative Service's revisions): :func:`modelled_creators` lists them with the
+unmodelled ones in ``Snapshot.pod_creators``.
 """
 from __future__ import annotations
 
@@ -104,9 +106,14 @@ def opaque_of(raw: RawObject) -> Opaque:
 def modelled_creators(resources: Iterable[Resource]) -> list[Opaque]:
     """Modelled objects whose pods the model does not describe: a Gateway API ``Gateway`` gets proxy pods
     in its namespace from most implementations (Istio, Envoy Gateway in namespace mode, Contour's
-    provisioner, NGINX Gateway Fabric), with labels each implementation chooses."""
+    provisioner, NGINX Gateway Fabric), with labels each implementation chooses; a Knative Service runs a
+    Deployment per Revision whose pods carry the revision template's labels (plus Knative's own)."""
     out = []
     for r in resources:
+        if r.KIND == "Service" and r.GROUP == "serving.knative.dev":
+            labels = r.spec.template.metadata.labels or {}  # type: ignore[attr-defined]
+            out.append(Opaque(r.KIND, r.api_version, r.namespace, r.name, r.at(), True, dict(labels),
+                              LIKELY_CREATOR[r.GROUP]))
         if r.KIND == "Gateway" and r.GROUP == "gateway.networking.k8s.io":
             cls = getattr(getattr(r, "spec", None), "gateway_class_name", None)
             out.append(Opaque(r.KIND, r.api_version, r.namespace, r.name, r.at(), True, None,

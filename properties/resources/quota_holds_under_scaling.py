@@ -78,8 +78,8 @@ class QuotaHoldsUnderScaling(Property):
             ob = self.obligation(q, at=q.spec.at("hard"))
             creators = snap.pod_creators(q.namespace)
             if creators and q.spec.hard:
-                ob.only_refute(f"{', '.join(o.ref for o in creators[:3])} (kinds cnverify does not model) may run "
-                               f"pods or create objects in namespace {q.namespace} that this quota also counts")
+                ob.only_refute(f"{'; '.join(o.who for o in creators[:3])} may run pods or create objects in "
+                               f"namespace {q.namespace} (not modelled) that this quota also counts")
             yield self._check(snap, namespace_view(snap, q.namespace), ob, q)
 
     def _members(self, full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota,

@@ -108,8 +108,8 @@ class PdbAllowsDisruption(Property):
             chosen = unowned(snap, chosen)  # a kubectl dump's ReplicaSets and Pods count through their owner
             others = may_select([sel], snap.pod_creators(pdb.namespace)) if sel is not None else []
             if others:
-                ob.unknown(f"{'; '.join(o.who for o in others[:3])} (kinds cnverify does not model) may run pods "
-                           "this budget also counts")
+                ob.unknown(f"{'; '.join(o.who for o in others[:3])} may run pods (not modelled) this budget "
+                           "also counts")
                 yield ob
                 continue
             yield self._check(view, ob, pdb, chosen, keys)

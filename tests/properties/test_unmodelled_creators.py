@@ -99,3 +99,8 @@ def test_configuration_kinds_of_pod_creating_groups_create_no_pods() -> None:
     assert not creates("monitoring.coreos.com/v1", "ServiceMonitor")
     assert creates("monitoring.coreos.com/v1", "Prometheus")
     assert not creates("configuration.konghq.com/v1beta1", "KongUpstreamPolicy")
+
+
+def test_knative_revisions_run_pods_that_quota_counts() -> None:
+    status, message = results("CNV302")[("cpu", None)]
+    assert status == "unknown" and "Knative Serving" in message and "Service/kn/hello" in message
