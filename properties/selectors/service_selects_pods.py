@@ -46,7 +46,7 @@ class ServiceSelectsPods(Property):
 
     ## Assumes
     - Pods of the namespace come from the workloads and bare Pods of the inputs; kinds cnverify does not model
-      that may create pods (Argo Rollouts, Gateway API implementations' proxies, operators) make "selects
+      that may create pods (Argo Rollouts, Knative revisions, Gateway proxies, operators) make "selects
       nothing" `unknown`.
     - Controllers add only the labels they document (`pod-template-hash`, `statefulset.kubernetes.io/pod-name`,
       `apps.kubernetes.io/pod-index`, `controller-revision-hash`, `batch.kubernetes.io/*`); a selector pinned
