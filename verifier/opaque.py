@@ -27,7 +27,7 @@ NON_POD_GROUPS = frozenset({
     "kyverno.io", "templates.gatekeeper.sh", "constraints.gatekeeper.sh", "config.gatekeeper.sh",
     "mutations.gatekeeper.sh", "expansion.gatekeeper.sh", "cert-manager.io", "envoy.config.route.v3",
     "envoy.config.cluster.v3", "kustomize.config.k8s.io", "messaging.knative.dev", "projectcontour.io",
-    "configuration.konghq.com", "config.istio.io",
+    "configuration.konghq.com", "config.istio.io", "certmanager.k8s.io",
 })
 """API groups whose unmodelled kinds never create pods (configuration, policy, RBAC, routing).
 
