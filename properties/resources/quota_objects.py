@@ -16,9 +16,13 @@ from dataclasses import dataclass, field
 
 from cnverify.encodings.owners import unowned
 from cnverify.encodings.quantity import milli
-from cnverify.model import (CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, PersistentVolumeClaim,
-                            PodDisruptionBudget, ReplicaSet, ReplicationController, Resource, ResourceQuota, Service,
-                            StatefulSet)
+from cnverify.model import (CronJob, DaemonSet, Deployment, DestinationRule, HorizontalPodAutoscaler, IstioGateway,
+                            Job, KnativeService, LimitRange, PersistentVolumeClaim, PodDisruptionBudget, ReplicaSet,
+                            ReplicationController, Resource, ResourceQuota, Service, ServiceEntry, StatefulSet,
+                            VirtualService)
+from cnverify.model.gateway import Gateway, HTTPRoute, ReferenceGrant
+from cnverify.model.ingress import Ingress
+from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.model.core import PersistentVolumeClaimTemplate
 from cnverify.snapshot import Snapshot
 
@@ -32,7 +36,13 @@ MODELLED: dict[str, type[Resource]] = {
     "count/statefulsets.apps": StatefulSet, "count/daemonsets.apps": DaemonSet, "count/replicasets.apps": ReplicaSet,
     "count/jobs.batch": Job, "count/cronjobs.batch": CronJob,
     "count/horizontalpodautoscalers.autoscaling": HorizontalPodAutoscaler,
-    "count/poddisruptionbudgets.policy": PodDisruptionBudget,
+    "count/poddisruptionbudgets.policy": PodDisruptionBudget, "count/limitranges": LimitRange,
+    "count/ingresses.networking.k8s.io": Ingress, "count/networkpolicies.networking.k8s.io": NetworkPolicy,
+    "count/virtualservices.networking.istio.io": VirtualService,
+    "count/destinationrules.networking.istio.io": DestinationRule, "count/gateways.networking.istio.io": IstioGateway,
+    "count/serviceentries.networking.istio.io": ServiceEntry, "count/httproutes.gateway.networking.k8s.io": HTTPRoute,
+    "count/gateways.gateway.networking.k8s.io": Gateway, "count/referencegrants.gateway.networking.k8s.io": ReferenceGrant,
+    "count/services.serving.knative.dev": KnativeService,
 }
 #: Object-count keys of core kinds cnverify keeps unmodelled: key → kind.
 UNMODELLED = {"configmaps": "ConfigMap", "count/configmaps": "ConfigMap", "secrets": "Secret",
