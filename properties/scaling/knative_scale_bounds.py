@@ -59,6 +59,10 @@ class KnativeScaleBounds(Property):
 
     ## Evidence
     Violated: the annotation values and which constraint fails, each with its line. Proved: the values.
+    Each value is read as the webhook reads it (`annotation_validation.go`): min/max-scale with
+    `strconv.ParseInt(v, 10, 32)`, initial-scale with `strconv.Atoi` (int64), target with
+    `strconv.ParseFloat(v, 64)` (overflow such as `1e400` is rejected; `NaN` is accepted but is no target
+    ≥ 0.01; hex floats and `_` separators parse).
 
     ## Example
     ```yaml
