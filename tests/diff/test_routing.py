@@ -105,7 +105,7 @@ def test_enumeration_limit_is_reported() -> None:
 def test_httproute_rescaled_weights_are_equivalent() -> None:
     code, (r,) = routing("httproute")
     assert code == 0
-    assert (r["entry_point"], r["status"]) == ("gateway: Gateway infra/edge, hostname store.example.com", "equivalent")
+    assert (r["entry_point"], r["status"]) == ("gateway: Gateway infra/edge listener http (HTTP 80), hostname store.example.com", "equivalent")
     assert r["how"].startswith("identical tables")
 
 
@@ -232,6 +232,13 @@ EXTRA
       route: [{destination: {host: web}}]
 """
 HTTPROUTE = """apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: store, namespace: shop}
 spec:

@@ -49,10 +49,12 @@ def _subject(f: Finding) -> str:
     return log_text(f"{s['kind']} {ns}{s['name']}")
 
 
-def render_finding(f: Finding, style: "click.style") -> list[str]:  # type: ignore[valid-type]
+def render_finding(f: Finding, style: "click.style", show_units: bool = False) -> list[str]:  # type: ignore[valid-type]
     head = (f"{style(log_text(f.location), bold=True)}: {style(f.property, fg=STATUS_COLOUR[f.status], bold=True)} "
             f"[{f.status}, {f.severity}] {_subject(f)}: {log_text(f.message)}")
     out = [head, *("  " + line for line in snippet(f.location))]
+    if show_units and f.units:
+        out.append(f"  unit{'s' * (len(f.units) > 1)}: {log_text(', '.join(f.units))}")
     if f.chain:
         out.append("  proof:")
         for i, step in enumerate(f.chain, 1):
@@ -79,15 +81,21 @@ def render(report: Report, options: RenderOptions) -> str:
     for f in report.results:
         if f.status == "proved" and not options.show_proved:
             continue
-        out.extend(render_finding(f, style))
+        out.extend(render_finding(f, style, show_units=len(report.units) > 1))
         out.append("")
     s = report.summary()
     files = len(report.inputs)
-    out.append(f"{files} file{'s' * (files != 1)}, {report.objects} objects: "
+    verified = [u for u in report.units if not u.get("not_verified")]
+    units = f"{len(verified)} unit{'s' * (len(verified) != 1)}, " if len(report.units) > 1 else ""
+    out.append(f"{units}{files} file{'s' * (files != 1)}, {report.objects} objects: "
                f"{style(str(s['violated']) + ' violated', fg='red' if s['violated'] else None)}, "
                f"{style(str(s['unknown']) + ' unknown', fg='yellow' if s['unknown'] else None)}, "
                f"{s['proved']} proved, {s['errors']} input error{'s' * (s['errors'] != 1)}")
-    skipped = [i for i in report.inputs if i.get("skipped")]
+    skipped = [i for i in report.inputs if str(i.get("skipped", "")).startswith("a kustomize patch")]
+    others = [i for i in report.inputs if i.get("skipped") and i not in skipped]
+    if others:
+        out.append(f"{len(others)} file{'s' * (len(others) != 1)} not read as manifests (read through a "
+                   f"kustomization, part of a Helm chart, or a symlinked copy; see 'inputs' in --format json)")
     if skipped:
         out.append(f"{len(skipped)} file{'s' * (len(skipped) != 1)} skipped as kustomize patches (verify the "
                    f"output of 'kustomize build' instead): {', '.join(log_text(i['file']) for i in skipped[:5])}"
