@@ -225,17 +225,20 @@ def pod_limits(effs: list[EffectiveContainer], overhead: Mapping[str, object] | 
     return total
 
 
-def runtime_overhead(snap: Snapshot, ob: "Obligation", workload: Resource,
-                     spec: PodSpec) -> Mapping[str, object] | None:
+def runtime_overhead(snap: Snapshot, ob: "Obligation", workload: Resource, spec: PodSpec, *,
+                     charged: bool = True) -> Mapping[str, object] | None:
     """The pod overhead quota charges: the RuntimeClass admission plugin copies ``overhead.podFixed`` of
     the pod's ``runtimeClassName`` into ``spec.overhead`` (plugin/pkg/admission/runtimeclass). A class
     that is not in the inputs leaves the overhead unknown; it only adds, so a breach without it stands
-    and a proof becomes ``unknown`` (``ob.only_refute``)."""
+    and a proof becomes ``unknown`` (``ob.only_refute``) when ``charged`` (some tracked resource may be
+    in the overhead)."""
     name = spec.runtime_class_name
     if not name:
         return spec.overhead
     rc = snap.get(RuntimeClass, "", name)
     if rc is None:
+        if not charged:  # the obligation tracks no resource an overhead could add to
+            return spec.overhead
         ob.only_refute(f"{workload.ref} names RuntimeClass {name}, which is not in the inputs: its pod overhead "
                        "(overhead.podFixed, added to every pod by admission) is unknown")
         return spec.overhead

@@ -103,7 +103,8 @@ class QuotaHoldsUnderScaling(Property):
                 if not in_scope(scopes, effs):
                     continue
                 spec, rng = pod_spec_of(w), replica_range(snap, w)
-                overhead = runtime_overhead(full, ob, w, spec)
+                charged = any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute)
+                overhead = runtime_overhead(full, ob, w, spec, charged=charged)
                 reqs, lims = pod_requests(effs, overhead), pod_limits(effs, overhead)
                 high = rng.high  # a Job's completions already cap it (replica_range)
                 if "count/pods" in compute and isinstance(w, (Job, CronJob)):

@@ -36,9 +36,10 @@ GI = 2**30
 
 
 def check_family(code: str, cases: list[dict[str, Any]], docs_of: Callable[[str, dict[str, Any]], list[dict[str, Any]]],
-                 truth: Callable[[dict[str, Any]], str]) -> None:
-    """Prove every case (namespace ``n<i>``) in one run; each verdict must be the evaluator's."""
-    got = run(code, [d for i, case in enumerate(cases) for d in docs_of(f"n{i}", case)])
+                 truth: Callable[[dict[str, Any]], str], shared: tuple[dict[str, Any], ...] = ()) -> None:
+    """Prove every case (namespace ``n<i>``, plus ``shared`` cluster objects) in one run; each verdict must be
+    the evaluator's."""
+    got = run(code, [*shared, *(d for i, case in enumerate(cases) for d in docs_of(f"n{i}", case))])
     for i, case in enumerate(cases):
         status, message = got[f"n{i}"]
         assert status == truth(case), (case, message)
@@ -104,7 +105,10 @@ QUOTA_KEYS = {  # key -> (values it may take, unit)
 surge_st = st.one_of(st.none(), st.integers(0, 2), st.sampled_from(["25%", "50%", "100%"]))
 hpa_st = st.one_of(st.none(), st.tuples(st.integers(1, 2), st.integers(0, 2)).map(lambda t: (t[0], t[0] + t[1])))
 dep_st = st.fixed_dictionaries({"kind": st.just("Deployment"), "replicas": st.integers(0, 3),
-                                "cpu": st.integers(1, 5).map(lambda c: c * 100), "surge": surge_st, "hpa": hpa_st})
+                                "cpu": st.integers(1, 5).map(lambda c: c * 100), "surge": surge_st, "hpa": hpa_st,
+                                "runtime": st.sampled_from([None, "gvisor", "gvisor", "kata"]), "dump": st.booleans()})
+RUNTIME_CLASS = {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": {"name": "gvisor"},
+                 "handler": "runsc", "overhead": {"podFixed": {"cpu": "100m"}}}  # kata: not in the inputs
 sts_st = st.fixed_dictionaries({"kind": st.just("StatefulSet"), "replicas": st.integers(0, 3),
                                 "cpu": st.integers(1, 5).map(lambda c: c * 100), "hpa": hpa_st,
                                 "claim": st.tuples(st.integers(1, 3), st.sampled_from([None, "gold", "std"]))})
@@ -114,7 +118,9 @@ capacity_st = st.fixed_dictionaries({
     "services": st.lists(svc_st, max_size=2),
     "pvcs": st.lists(st.tuples(st.integers(1, 2), st.sampled_from([None, "gold"])), max_size=1),
     "configmaps": st.integers(0, 2), "secrets": st.integers(0, 2),
-    "hard": st.dictionaries(st.sampled_from(sorted(QUOTA_KEYS)), st.integers(0, 20), min_size=1, max_size=3),
+    # requests.cpu weighted up: it is where surges, HPA ranges and RuntimeClass overhead interact
+    "hard": st.dictionaries(st.sampled_from(sorted(QUOTA_KEYS) + ["requests.cpu"] * 6), st.integers(0, 20),
+                            min_size=1, max_size=3),
 })
 
 
@@ -126,7 +132,18 @@ def capacity_docs(ns: str, case: dict[str, Any]) -> list[dict[str, Any]]:
             s = w["surge"]
             strategy = {"type": "Recreate"} if s is None else {
                 "type": "RollingUpdate", "rollingUpdate": {"maxSurge": s, "maxUnavailable": 1}}
-            docs.append(workload_doc("Deployment", ns, name, w["replicas"], {}, cpu=w["cpu"], strategy=strategy))
+            dep = workload_doc("Deployment", ns, name, w["replicas"], {}, cpu=w["cpu"], strategy=strategy)
+            if w["runtime"]:
+                dep["spec"]["template"]["spec"]["runtimeClassName"] = w["runtime"]
+            docs.append(dep)
+            if w["dump"]:  # kubectl get -o yaml: its ReplicaSet and a Pod, owned, listed too
+                rs = workload_doc("ReplicaSet", ns, f"{name}-5d8f", w["replicas"], {}, cpu=w["cpu"])
+                rs["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
+                                                      "uid": "1", "controller": True}]
+                pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta(f"{name}-5d8f-x", ns, ownerReferences=[
+                    {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{name}-5d8f", "uid": "2",
+                     "controller": True}]), "spec": rs["spec"]["template"]["spec"]}
+                docs += [rs, pod]
         else:
             docs.append(workload_doc("StatefulSet", ns, name, w["replicas"], {}, cpu=w["cpu"], claim=w["claim"]))
         if w["hpa"]:
@@ -166,6 +183,8 @@ def capacity_truth(case: dict[str, Any]) -> str:
     ws = case["workloads"]
     ranges = [reachable(w["replicas"], w["hpa"]) for w in ws]
     undetermined = {"count/widgets.example.com"}  # a resource cnverify cannot count
+    if any(w.get("runtime") == "kata" for w in ws):
+        undetermined.add("requests.cpu")  # RuntimeClass kata is not in the inputs: its overhead is unknown
     gold_claims = [c for c in case["pvcs"] if c[1] == "gold"]
     if any(c[1] is None for c in case["pvcs"]) or any(w["kind"] == "StatefulSet" and w["claim"][1] is None for w in ws):
         undetermined.add("gold.storageclass.storage.k8s.io/requests.storage")  # DefaultStorageClass picks it
@@ -182,7 +201,7 @@ def capacity_truth(case: dict[str, Any]) -> str:
                     s = w["surge"]
                     extra = -(-int(s[:-1]) * n // 100) if isinstance(s, str) else s
                 pods += n + extra
-                cpu += (n + extra) * w["cpu"]
+                cpu += (n + extra) * (w["cpu"] + (100 if w.get("runtime") == "gvisor" else 0))  # overhead.podFixed
                 if w["kind"] == "StatefulSet":
                     size, cls = w["claim"]
                     claims += n
@@ -205,7 +224,7 @@ def capacity_truth(case: dict[str, Any]) -> str:
 @SETTINGS
 @given(st.lists(capacity_st, min_size=PER_RUN, max_size=PER_RUN))
 def test_capacity_family(cases: list[dict[str, Any]]) -> None:
-    check_family("CNV302", cases, capacity_docs, capacity_truth)
+    check_family("CNV302", cases, capacity_docs, capacity_truth, (RUNTIME_CLASS,))
 
 
 # ---------------------------------------------------------------- selectors (CNV202)
