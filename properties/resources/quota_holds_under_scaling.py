@@ -14,8 +14,8 @@ from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Jo
 from cnverify.obligation import Obligation
 from cnverify.properties.resources.quota_model import (Member, encode, headroom, in_scope, missing_values, pod_usage,
                                                        scope_filter, surge_of, worst_case)
-from cnverify.properties.resources.quota_objects import (MODELLED, Tally, claim_usage, is_storage_key,
-                                                         statefulset_claims, tally)
+from cnverify.properties.resources.quota_objects import (MODELLED, claim_usage, is_storage_key, statefulset_claims,
+                                                         tally_quota)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -123,15 +123,8 @@ class QuotaHoldsUnderScaling(Property):
         raw = q.spec.hard or {}
         hard = {k: milli(v) for k, v in raw.items()}
         compute = sorted(k for k in hard if pod_usage(k, {}, {}) is not None or is_storage_key(k))
-        tallies = {k: tally(full, snap, q.namespace, k) for k in sorted(hard)}
-        static = {k: t.milli for k, t in tallies.items() if isinstance(t, Tally)}
-        static_says = {k: t.says for k, t in tallies.items() if isinstance(t, Tally)}
-        for said in sorted({a for t in tallies.values() if isinstance(t, Tally) for a in t.assumptions}):
-            ob.assume(said, at=q.spec.at("hard"))
-        uncounted = {k: t for k, t in tallies.items() if isinstance(t, str)}
+        static, static_says, uncounted = tally_quota(full, snap, ob, q)
         skip = f" (not counted: {', '.join(uncounted)})" if uncounted else ""
-        if uncounted:
-            ob.only_refute("; ".join(f"{k}: {why}" for k, why in uncounted.items()))
         if not compute and not static:
             ob.decide("proved", f"the quota tracks no key that pods or manifest objects use{skip}")
             return ob

@@ -24,6 +24,7 @@ from cnverify.model.gateway import Gateway, HTTPRoute, ReferenceGrant
 from cnverify.model.ingress import Ingress
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.model.core import PersistentVolumeClaimTemplate
+from cnverify.obligation import Obligation
 from cnverify.snapshot import Snapshot
 
 CLASS_KEY = ".storageclass.storage.k8s.io/"
@@ -140,6 +141,20 @@ def tally(full: Snapshot, snap: Snapshot, namespace: str, key: str) -> Tally | s
         if deps:
             n, says = n + kept, says + f" + up to {kept} kept by {len(deps)} Deployment(s) (revisionHistoryLimit + 1 each)"
     return Tally(1000 * n, says)
+
+
+def tally_quota(full: Snapshot, snap: Snapshot, ob: Obligation,
+                q: ResourceQuota) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    """The static part of every key of ``q``: ``(milli by key, sentence by key, keys not counted)``. Each
+    cluster-made assumption becomes an ``assumes:`` step; an uncounted key keeps ``ob`` from a proof."""
+    tallies = {k: tally(full, snap, q.namespace, k) for k in sorted(q.spec.hard or {})}
+    counted = {k: t for k, t in tallies.items() if isinstance(t, Tally)}
+    for said in sorted({a for t in counted.values() for a in t.assumptions}):
+        ob.assume(said, at=q.spec.at("hard"))
+    uncounted = {k: t for k, t in tallies.items() if isinstance(t, str)}
+    if uncounted:
+        ob.only_refute("; ".join(f"{k}: {why}" for k, why in uncounted.items()))
+    return {k: t.milli for k, t in counted.items()}, {k: t.says for k, t in counted.items()}, list(uncounted)
 
 
 def _node_ports(s: Service) -> int:
