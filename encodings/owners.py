@@ -15,14 +15,18 @@ from cnverify.model.base import Resource, group_of
 from cnverify.snapshot import Snapshot
 
 R = TypeVar("R", bound=Resource)
+CONTROLLER_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
+                              "ReplicationController"})
 
 
 def _present(snap: Snapshot) -> set[tuple[str, str, str, str]]:
-    """(group, kind, namespace, name) of every object in the inputs, modelled or not (cached per snapshot)."""
+    """(group, kind, namespace, name) of every controller in the inputs that accounts for what it owns: the
+    workload kinds and unmodelled objects that may create pods (cached per snapshot). A ConfigMap named as
+    a garbage-collection owner does not run its dependent's pods."""
     cached = getattr(snap, "_owners_present", None)
     if cached is None:
-        cached = {(r.GROUP, r.KIND, r.namespace, r.name) for r in snap.resources}
-        cached |= {(group_of(o.api_version), o.kind, o.namespace, o.name) for o in snap.opaque}
+        cached = {(r.GROUP, r.KIND, r.namespace, r.name) for r in snap.resources if r.KIND in CONTROLLER_KINDS}
+        cached |= {(group_of(o.api_version), o.kind, o.namespace, o.name) for o in snap.opaque if o.creates_pods}
         snap._owners_present = cached  # type: ignore[attr-defined]
     return cached
 
