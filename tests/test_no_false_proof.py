@@ -93,7 +93,7 @@ def test_only_refute_turns_a_pre_decided_proof_into_unknown() -> None:
 
 def test_a_quota_key_cnverify_does_not_count_is_never_proved(tmp_path: Path) -> None:
     manifest = tmp_path / "quota.yaml"
-    manifest.write_text("apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: n}\n"
+    manifest.write_text("apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: shop}\n"
                         "spec:\n  hard: {count/widgets.example.com: '1', limits.nvidia.com/gpu: '1'}\n")
     report = prove([str(manifest)], Options(select=["CNV302"]))
     [f] = report.results

@@ -84,7 +84,7 @@ def parse_float(s: str) -> float | None:
 
 def parse_int(s: str, bits: int) -> int | None:
     """``strconv.ParseInt(s, 10, bits)``: the value, or None on ErrSyntax / ErrRange."""
-    if not _INT.fullmatch(s):
+    if not _INT.fullmatch(s) or len(s.lstrip("+-").lstrip("0")) > 20:  # beyond any int64: ErrRange
         return None
     v = int(s)
     return v if -(2 ** (bits - 1)) <= v < 2 ** (bits - 1) else None

@@ -14,6 +14,7 @@ from cnverify.properties.scaling.knative_values import (KEYS, MIN_TARGET, PREFIX
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
+
 @register
 class KnativeScaleBounds(Property):
     """

@@ -10,14 +10,14 @@ from cnverify.model import Pod, ReplicaSet
 DUMP = """
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: web, namespace: n}
+metadata: {name: web, namespace: shop}
 spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}}}
 ---
 apiVersion: apps/v1
 kind: ReplicaSet
 metadata:
   name: web-1
-  namespace: n
+  namespace: shop
   ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, controller: true, uid: "1"}]
 spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}}}
 ---
@@ -25,19 +25,19 @@ apiVersion: apps/v1
 kind: ReplicaSet
 metadata:
   name: elsewhere
-  namespace: n
+  namespace: shop
   ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: gone, controller: true, uid: "2"}]
 spec: {selector: {matchLabels: {app: x}}, template: {metadata: {labels: {app: x}}}}
 ---
 apiVersion: v1
 kind: ConfigMap
-metadata: {name: parent, namespace: n}
+metadata: {name: parent, namespace: shop}
 ---
 apiVersion: v1
 kind: Pod
 metadata:
   name: gc-child
-  namespace: n
+  namespace: shop
   ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: parent, uid: "3"}]
 spec: {containers: [{name: c, image: i}]}
 """

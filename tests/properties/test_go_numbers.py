@@ -32,7 +32,7 @@ def test_parse_float_nan() -> None:
 @pytest.mark.parametrize("text,bits,value", [
     ("2147483647", 32, 2147483647), ("2147483648", 32, None), ("-2147483648", 32, -2147483648), ("+5", 32, 5),
     ("1_0", 32, None), ("1e1", 32, None), ("5.0", 32, None), (" 2", 32, None), ("3000000000", 64, 3000000000),
-    ("9223372036854775808", 64, None),
+    ("9223372036854775808", 64, None), ("0" * 30 + "7", 32, 7), ("9" * 5000, 64, None),
 ])
 def test_parse_int(text: str, bits: int, value: int | None) -> None:
     assert parse_int(text, bits) == value

@@ -93,9 +93,9 @@ def test_configuration_kinds_of_pod_creating_groups_create_no_pods() -> None:
     from cnverify import loader, snapshot
 
     def creates(api_version: str, kind: str) -> bool:
-        text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x, namespace: n}}\n"
+        text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x, namespace: infra}}\n"
         snap, _ = snapshot.build(loader.load(["-"], stdin=io.StringIO(text)))
-        return bool(snap.pod_creators("n"))
+        return bool(snap.pod_creators("infra"))
 
     assert not creates("monitoring.coreos.com/v1", "ServiceMonitor")
     assert creates("monitoring.coreos.com/v1", "Prometheus")
