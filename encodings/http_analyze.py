@@ -29,7 +29,10 @@ from typing import Callable, Literal
 
 import z3
 
-from .http_ir import METHODS, Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_match
+from .http_ir import (
+    METHODS, Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_match, routed,
+)
+from .http_rewrite import rewrite_sensitive
 from .http_precheck import candidates, covers, disjoint, search
 from .http_z3 import SymbolicRequest, entry_formula, regex_normal_form
 from .regex import RegexError
@@ -55,6 +58,7 @@ class EntryVerdict:
     reason: str = ""
     decided_by: Literal["precheck", "solver", "none"] = "solver"
     step: str = ""  # one sentence describing the deciding step
+    assumes_rewrite: bool = False  # the verdict holds for the table's `Rewrite`, not for every one
 
 
 def _blocker(i: int, e: Entry) -> Blocker:
@@ -65,7 +69,9 @@ def _name(i: int, e: Entry) -> str:
     return f"#{i} {e.route_id}/{e.clause_id}"
 
 
-def _safe_matches(e: Entry, r: Request) -> bool | None:
+def _safe_matches(e: Entry, r: Request | None) -> bool | None:
+    if r is None:
+        return False
     try:
         return entry_matches(e, r)
     except (UnsupportedMatch, RegexError):
@@ -139,12 +145,13 @@ class _Analyzer:
         nonempty = False
         earlier = [self.entries[j] for j in relevant]
         for c in itertools.chain(candidates(e), search(e, earlier, seed=i)):
-            if c.problems() or not _safe_matches(e, c):
+            seen = routed(self.table.rewrite, c) if not c.problems() else None
+            if seen is None or not _safe_matches(e, seen):
                 continue
             nonempty = True
-            if all(_safe_matches(self.entries[j], c) is False for j in relevant):
+            if all(_safe_matches(self.entries[j], seen) is False for j in relevant):
                 w = self.confirm(i, c, "pre-check")
-                return self.verdict(i, "reachable", witness=w, decided_by="precheck",
+                return self.verdict(i, "reachable", witness=w, decided_by="precheck", assumes_rewrite=_assumes(w),
                                     step="a request built from the table's literals reaches it")
         if nonempty:
             for j in relevant:
@@ -166,13 +173,15 @@ class _Analyzer:
         sub = MatchTable(tuple(self.entries[j] for j in [i] + encoded))
         req = SymbolicRequest.from_table(sub)
         req = SymbolicRequest(req.headers, req.query, header_slots=slots)
-        return _Query(req, {j: entry_formula(self.entries[j], req) for j in [i] + encoded}, req.domain(), i)
+        return _Query(req, {j: entry_formula(self.entries[j], req) for j in [i] + encoded},
+                      req.domain(self.table.rewrite), i, req.domain())
 
-    def check(self, q: "_Query", blockers: list[int]) -> tuple[z3.CheckSatResult, z3.Solver]:
+    def check(self, q: "_Query", blockers: list[int], plain: bool = False) -> tuple[z3.CheckSatResult, z3.Solver]:
         """domain ∧ own ∧ no blocker matches, each attempt on a fresh solver with half the budget:
         first in regex normal form (fast for regex-heavy queries), then as written (fast when
         the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
-        query = z3.And(q.domain + [q.formulas[q.own]] + [z3.Not(q.formulas[j]) for j in blockers])
+        domain = q.plain_domain if plain else q.domain
+        query = z3.And(domain + [q.formulas[q.own]] + [z3.Not(q.formulas[j]) for j in blockers])
         for form in (regex_normal_form(query), query):
             s = z3.Solver()
             s.set("timeout", max(1, self.timeout_ms // 2))
@@ -193,15 +202,17 @@ class _Analyzer:
                 j, why = skipped[0]
                 return self.verdict(i, "unknown", decided_by="none",
                                     reason=f"earlier entry {_name(j, self.entries[j])} cannot be encoded: {why}")
-            witness = self.tidy(i, q.req.witness(s.model()))
+            seen = q.req.witness(s.model())
+            witness = self.tidy(i, replace(seen, path=self.table.rewrite.preimage(seen.path)))
             return self.verdict(i, "reachable", witness=self.confirm(i, witness, "solver"),
-                                step="the solver found a request that reaches it")
+                                step="the solver found a request that reaches it", assumes_rewrite=_assumes(witness))
         if res == z3.unsat:
             core = self.core(q, encoded)
             blockers = tuple(_blocker(j, self.entries[j]) for j in core)
             step = ("its own conditions cannot hold together" if not blockers else
                     "every request it matches is taken by " + ", ".join(_name(j, self.entries[j]) for j in core))
-            return self.verdict(i, "unreachable", blockers=blockers, step=step)
+            assumes = not self.table.rewrite.identity and self.check(q, core, plain=True)[0] != z3.unsat
+            return self.verdict(i, "unreachable", blockers=blockers, step=step, assumes_rewrite=assumes)
         return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {s.reason_unknown()}")
 
     def core(self, q: "_Query", encoded: list[int]) -> list[int]:
@@ -227,8 +238,14 @@ class _Analyzer:
 class _Query:
     req: SymbolicRequest
     formulas: dict[int, z3.BoolRef]
-    domain: list[z3.BoolRef]
+    domain: list[z3.BoolRef]  # as the routes see requests after the table's rewrite
     own: int
+    plain_domain: list[z3.BoolRef]  # every request, as if nothing were rewritten
+
+
+def _assumes(w: Request) -> bool:
+    """Would some other rewrite change this witness (a path or host a rewrite option touches)?"""
+    return rewrite_sensitive(w.path) or ":" in w.host
 
 
 def analyze(table: MatchTable, *, timeout_ms: int = 2000, rlimit: int = 20_000_000,

@@ -20,21 +20,26 @@ A `MatchTable` is an ordered tuple of `Entry(route_id, clause_id, match, hosts)`
 ignore_case is ASCII case folding (Envoy/absl); `present` matches every value.
 Entry `hosts` is None (all hosts) or a tuple of `HostPattern`s (ORed).
 
-Request model (what an HTTP/1.1 client can send through Envoy 1.40, checked against it):
-path `/` + printable ASCII without `#` `?`; query keys printable ASCII without `# & =`,
-values without `# &`, matched raw (Envoy does not percent-decode for matching); header
-values are tab, space, printable ASCII or non-ASCII, without leading/trailing blanks
-(Envoy trims them); header names lower-case; `host` is the Host header (case kept,
-optional `:port`); the method is any token except CONNECT (HTTP/2 allows any token; Envoy's
-HTTP/1 codec only the `METHODS` list, which witnesses prefer).
+Request model (what a client can send through Envoy 1.40, checked against it). Every string
+is a byte string (one character per byte, Latin-1): Envoy matches bytes, and config literals
+are compared as their UTF-8 bytes (`wire`). Path `/` + printable ASCII without `#` `?`, or
+bytes 0x80-0xFF (HTTP/2 only: Envoy's HTTP/1 codec rejects them); query keys printable ASCII
+without `# & =`, values without `# &`, matched raw (Envoy does not percent-decode for
+matching); header values are tab, space, printable ASCII or bytes 0x80-0xFF (obs-text),
+without leading/trailing blanks (Envoy trims them); header names lower-case; `host` is the
+Host header (case kept, optional `:port`); the method is any token except CONNECT (HTTP/2
+allows any token; Envoy's HTTP/1 codec only the `METHODS` list, which witnesses prefer).
+`MatchTable.rewrite` (`http_rewrite.Rewrite`) is applied to a request before its routes see
+it (path normalisation, port stripping); `first_match` takes the request as sent.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from .http_rewrite import Rewrite
 from .regex import UnsupportedRegex, to_python
 
 StrKind = Literal["exact", "prefix", "suffix", "contains", "regex", "present"]
@@ -44,10 +49,10 @@ METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", 
            "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND", "ACL", "REPORT", "MKACTIVITY",
            "CHECKOUT", "MERGE", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PURGE", "MKCALENDAR", "LINK", "UNLINK", "SOURCE")
 TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-PATH_RE = re.compile(r"/[\x21\x22\x24-\x3e\x40-\x7e]*")
+PATH_RE = re.compile(r"/[\x21\x22\x24-\x3e\x40-\x7e\x80-\xff]*")
 QUERY_KEY_RE = re.compile(r"[\x21\x22\x24\x25\x27-\x3c\x3e-\x7e]+")
 QUERY_VALUE_RE = re.compile(r"[\x21\x22\x24\x25\x27-\x7e]*")
-HEADER_VALUE_RE = re.compile(r"(?:[^\x00-\x20\x7f]|(?:[^\x00-\x20\x7f][^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x20\x7f]))?")
+HEADER_VALUE_RE = re.compile(r"(?:[\x21-\x7e\x80-\xff](?:[\x09\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?")
 HOST_RE = re.compile(r"[A-Za-z0-9._-]+(?::[0-9]{1,5})?")
 # header names whose value the proxy controls or that are not plain request headers
 MANAGED_HEADERS = frozenset(
@@ -133,7 +138,7 @@ class HostPattern:
         h = ascii_lower(host)
         if self.ignore_port:
             h = re.sub(r":[0-9]+$", "", h)
-        p = ascii_lower(self.pattern)
+        p = ascii_lower(wire(self.pattern))
         if p == "*":
             return True
         if p.startswith("*"):
@@ -155,6 +160,7 @@ class Entry:
 @dataclass(frozen=True)
 class MatchTable:
     entries: tuple[Entry, ...]
+    rewrite: Rewrite = Rewrite()
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,10 @@ class Request:
         return {"host": self.host, "port": self.port, "method": self.method, "path": self.path,
                 "headers": {k: v if isinstance(v, str) else list(v) for k, v in self.headers.items()},
                 "query": dict(self.query)}
+
+    def http2_only(self) -> bool:
+        """Only an HTTP/2 client can send it (non-ASCII path bytes, a method outside `METHODS`)."""
+        return self.method not in METHODS or any(c > "\x7f" for c in self.path)
 
     def header_lines(self) -> list[tuple[str, str]]:
         """(name, value) per header line, repeated headers expanded in order."""
@@ -207,12 +217,17 @@ def ascii_lower(s: str) -> str:
     return s.translate(_LOWER)
 
 
+def wire(text: str) -> str:
+    """A config literal as the bytes Envoy compares (its UTF-8 encoding, one character per byte)."""
+    return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
 def str_matches(m: StrMatch, value: str) -> bool:
     if m.kind == "present":
         return True
     if m.kind == "regex":
         return re.fullmatch(to_python(m.value), value) is not None
-    v, x = (ascii_lower(m.value), ascii_lower(value)) if m.ignore_case else (m.value, value)
+    v, x = (ascii_lower(wire(m.value)), ascii_lower(value)) if m.ignore_case else (wire(m.value), value)
     if m.kind == "exact":
         return x == v
     if m.kind == "prefix":
@@ -294,16 +309,28 @@ def entry_matches(entry: Entry, request: Request) -> bool:
     return host_applies(entry, request.host) and evaluate(entry.match, request)
 
 
+def routed(rewrite: Rewrite, request: Request) -> Request | None:
+    """The request as the routes see it after `rewrite` (None: it reaches no route)."""
+    path = rewrite.path(request.path)
+    if path is None:
+        return None
+    host = rewrite.host(request.host, request.port)
+    return request if (path, host) == (request.path, request.host) else replace(request, path=path, host=host)
+
+
 def first_match(table: MatchTable, request: Request) -> Entry | None:
-    """The entry the request takes (first match wins), or None (404)."""
+    """The entry the request as sent takes (first match wins), or None (404, rejected)."""
+    seen = routed(table.rewrite, request)
+    if seen is None:
+        return None
     for entry in table.entries:
-        if entry_matches(entry, request):
+        if entry_matches(entry, seen):
             return entry
     return None
 
 
 __all__ = [
-    "METHODS", "MANAGED_HEADERS", "UnsupportedMatch", "UnsupportedRegex", "StrMatch", "PathMatch",
+    "METHODS", "MANAGED_HEADERS", "Rewrite", "UnsupportedMatch", "routed", "wire", "UnsupportedRegex", "StrMatch", "PathMatch",
     "HeaderMatch", "QueryMatch", "Match", "HostPattern", "Entry", "MatchTable", "Request",
     "evaluate", "first_match", "entry_matches", "str_matches", "path_matches", "header_matches",
 ]

@@ -1,14 +1,15 @@
 """Symbolic HTTP request and the Z3 encoding of the match IR (`http_ir`).
 
 `SymbolicRequest(header_names, query_keys, tag, header_slots)` holds Z3 terms: `path`,
-`host` (Host header, case kept, optional `:port`), `method`, `port` (Int, listener port);
+`host` (Host header, case kept, optional `:port`) — path and host as the routes see them, `method`, `port` (Int, listener port);
 for each query key the table mentions `query[key] = Field(present: Bool, value: String)`;
 for each header name `headers[name]` = a tuple of `Field` slots, one per value the header
 may be sent with (slot k present implies slot k-1 present; slot 0 present = the header is
 present). `from_table` gives a header as many slots as the table has string matchers on
 it (at least 1): each matcher needs at most one witness value, so no request with more
 values reaches anything fewer values cannot. `domain()` restricts every term to the request
-model documented in `http_ir` (an absent field has value ""). `witness(model)` turns a Z3
+model documented in `http_ir` (an absent field has value ""), the path and host in the
+image of the table's `Rewrite`. `witness(model)` turns a Z3
 model into a concrete `Request`. `match_formula(match, req)` / `entry_formula(entry, req)`
 are exact for every IR kind; case-insensitive comparisons are per-character class regexes
 (Z3 has no lower-case function).
@@ -23,14 +24,15 @@ import z3
 
 from .http_ir import (
     MANAGED_HEADERS, PSEUDO, Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, Request,
-    StrMatch, UnsupportedMatch, segment_value, str_matches,
+    StrMatch, UnsupportedMatch, segment_value, str_matches, wire,
 )
+from .http_rewrite import Rewrite
 from .regex import Z3_MAX_CHAR, charset_z3, string_value, sval, to_z3
 
 _RS = z3.ReSort(z3.StringSort())
 ANY = z3.Full(_RS)
 ANY_CHAR = charset_z3(((0, Z3_MAX_CHAR),))
-PATH_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x3E), (0x40, 0x7E)))
+PATH_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x3E), (0x40, 0x7E), (0x80, 0xFF)))
 QKEY_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x25), (0x27, 0x3C), (0x3E, 0x7E)))
 QVAL_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x25), (0x27, 0x7E)))
 HV_EDGE = charset_z3(((0x21, 0x7E), (0x80, Z3_MAX_CHAR)))
@@ -91,10 +93,13 @@ class SymbolicRequest:
             slots[h.name] = slots.get(h.name, 0) + (h.match is not None)
         return cls({h.name for h in headers}, query, tag, None if single_values else slots)
 
-    def domain(self) -> list[z3.BoolRef]:
+    def domain(self, rewrite: Rewrite = Rewrite()) -> list[z3.BoolRef]:
+        """The request model, as the routes see it after `rewrite` (the path in its image)."""
+        path_re = PATH_RE if rewrite.identity else z3.Intersect(PATH_RE, rewrite.path_image())
         out = [
-            z3.InRe(self.path, PATH_RE),
+            z3.InRe(self.path, path_re),
             z3.InRe(self.host, HOST_RE),
+            rewrite.host_image(self.host, self.port, PORT_SUFFIX),
             z3.InRe(self.method, METHOD_RE),
             self.port >= 1,
             self.port <= 65535,
@@ -135,7 +140,7 @@ def ic_literal(value: str, ignore_case: bool = True) -> z3.ReRef:
     """Regex of `value`, letters matching both ASCII cases when `ignore_case`."""
     parts: list[z3.ReRef] = []
     run = ""
-    for c in value:
+    for c in wire(value):
         if ignore_case and c.isascii() and c.isalpha():
             if run:
                 parts.append(z3.Re(sval(run)))

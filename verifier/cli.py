@@ -64,6 +64,8 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr for long runs (default: when stderr is a terminal).")
 @click.option("--color/--no-color", default=None, help="Colours (default: when stdout is a terminal).")
+@click.option("--mesh-config", type=click.Path(dir_okay=False), default=None,
+              help="Istio MeshConfig YAML (or the istio ConfigMap) for path normalisation; default: Istio's DEFAULT.")
 @click.option("--explain", metavar="CODE", default=None,
               help="Only CODE, every result with its whole proof chain, proved ones included "
                    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
@@ -71,13 +73,14 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
               config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
-              progress: bool | None, color: bool | None, explain: str | None) -> None:
+              progress: bool | None, color: bool | None, mesh_config: str | None, explain: str | None) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
     try:
         settings = _settings(config_file, no_config, select, ignore, exclude, fail_on, fail_on_unknown,
                              timeout_ms, baseline_file, reports)
+        settings.options.mesh_config = mesh_config or settings.options.mesh_config
         with Progress(enabled=progress) as sink:
             settings.options.progress = sink
             report = prove(settings.files(paths), settings.options)
@@ -136,7 +139,8 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     excluder.add(exclude, Path.cwd())
     options = Options(select=_codes(select) or cfg.select or [], ignore=_codes(ignore) or cfg.ignore or [],
                       severity=dict(cfg.severity),  # type: ignore[arg-type]
-                      limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms))
+                      limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms),
+                      mesh_config=cfg.mesh_config)
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
                     excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports])

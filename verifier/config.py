@@ -3,7 +3,8 @@
 Found by walking up from the current directory (stopping at the repository root, the first
 directory holding ``.git``).  Keys: ``select``, ``ignore``, ``severity`` (code → level),
 ``fail-on``, ``fail-on-unknown``, ``exclude`` (path globs, relative to the file's directory),
-``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory).  Unknown
+``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory), ``mesh-config`` (an Istio
+MeshConfig file for path normalisation, relative to it too).  Unknown
 keys and wrong values are errors naming the file and line.  Command-line flags override.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ from cnverify.source import Document, compose
 YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
 LEVELS = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
-KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline")
+KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline", "mesh-config")
 
 
 class ConfigError(UsageError):
@@ -45,6 +46,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     timeout: int | None = None
     baseline: str | None = None
+    mesh_config: str | None = None
 
 
 def discover(start: Path | None = None) -> Path | None:
@@ -188,6 +190,10 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{at}: 'baseline' must be a file path")
             cfg.baseline = str(root / value)
+        elif key == "mesh-config":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{at}: 'mesh-config' must be a file path (an Istio MeshConfig or istio ConfigMap)")
+            cfg.mesh_config = str(root / value)
     return cfg
 
 

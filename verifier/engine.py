@@ -25,6 +25,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     progress: Callable[[str, int, int], None] | None = None  # (stage or property code, done, total)
     suppressions: bool = True  # honour ``cnverify.io/ignore`` annotations (see cnverify.suppress)
+    mesh_config: str | None = None  # Istio MeshConfig file (or istio ConfigMap): path normalisation before routing
 
 
 def selected(options: Options) -> list[Property]:
@@ -48,6 +49,7 @@ def check(snap: snapshot.Snapshot, options: Options) -> tuple[list[Finding], lis
 def _run(snap: snapshot.Snapshot, options: Options,
          props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InputError]]:
     """Each finding with the resource it is about, sorted by location."""
+    snap.settings["mesh_config"] = options.mesh_config
     results: list[tuple[Finding, Resource]] = []
     errors: list[InputError] = []
     for i, prop in enumerate(props):

@@ -41,6 +41,7 @@ class Snapshot:
         for r in self.resources:
             self._by_name.setdefault((type(r), r.namespace, r.name), r)
         self.kinds_read: set[str] = set()
+        self.settings: dict[str, Any] = {}  # run options properties read (e.g. "mesh_config": a file path)
 
     def pod_creators(self, namespace: str) -> list[Opaque]:
         """Unmodelled objects in ``namespace`` that may create pods (see :mod:`cnverify.opaque`)."""

@@ -111,9 +111,27 @@ class EnvoyResource(Resource):
         return self.name_
 
 
+class HcmOptions(EnvoyNode):
+    """The request rewriting options of the HttpConnectionManager (proto JSON: BoolValue is a plain bool)."""
+
+    normalize_path: bool | None = None
+    merge_slashes: bool | None = None
+    path_with_escaped_slashes_action: str | None = None
+    strip_any_host_port: bool | None = None
+    strip_matching_host_port: bool | None = None
+
+
+class HcmRef(EnvoyNode):
+    """Where the route configuration sits in a listener (set by the loader; absent for RDS files)."""
+
+    path: list[str | int] = Field(default_factory=list)
+    options: HcmOptions = Field(default_factory=HcmOptions)
+
+
 @register_kind(ENVOY_ROUTE, "RouteConfiguration")
 class RouteConfiguration(EnvoyResource):
     virtual_hosts: list[VirtualHost] | None = None
+    cnverify_hcm: HcmRef | None = None
 
 
 @register_kind(ENVOY_CLUSTER, "Cluster")

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from itertools import permutations
 from typing import Any, Literal, TypeVar
 
-from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, analyze
+from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, Rewrite, analyze
 from cnverify.errors import Span
 from cnverify.model import Node, Resource
+from cnverify.properties.routing.tables.rewrites import RewriteSource, istio_rewrite
 from cnverify.snapshot import Snapshot
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -50,6 +51,7 @@ class Table:
     drop_reason: str = ""  # why a member missing from a variant is unreachable there
     ties: dict[str, tuple[str, str]] = field(default_factory=dict)  # clause key → (tie group, owner)
     host_sample: str | None = None  # the witness host when the entries carry no host condition
+    rewrite: RewriteSource | None = None  # the proxy's rewriting before routing (Istio's is set in `results`)
 
 
 @dataclass
@@ -232,13 +234,16 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
         clauses, tables = mod.translate(snap)  # type: ignore[attr-defined]
         res.clauses.update(clauses)
         res.tables += tables
+    mesh_file = snap.settings.get("mesh_config")
     for table in res.tables:
+        if table.rewrite is None and table.system == "istio":
+            table.rewrite = istio_rewrite(mesh_file, gateway=not table.name.startswith("sidecars"))
         per_entry: dict[str, list[tuple[int, EntryVerdict]]] = {}
         focus = _focus(table)
         for k, order in enumerate(table.variants):
             if focus[k] is not None and not focus[k]:
                 continue
-            for v in analyze(MatchTable(tuple(order)), timeout_ms=timeout_ms, only=focus[k]):
+            for v in _analyze(table, order, timeout_ms, focus[k]):
                 per_entry.setdefault(v.clause_id, []).append((k, v))
             present = {e.clause_id for e in order}
             for key in table.members:
@@ -249,6 +254,14 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
             res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
     _CACHE[snap] = res
     return res
+
+
+def _analyze(table: Table, order: list[Entry], timeout_ms: int, only: set[str] | None) -> list[EntryVerdict]:
+    rw = table.rewrite or RewriteSource(Rewrite(), "", None)
+    if rw.error:
+        return [EntryVerdict(i, e.route_id, e.clause_id, "unknown", reason=rw.error, decided_by="none")
+                for i, e in enumerate(order) if only is None or e.clause_id in only]
+    return analyze(MatchTable(tuple(order), rw.rewrite), timeout_ms=timeout_ms, only=only)
 
 
 def reads() -> tuple[type[Resource], ...]:

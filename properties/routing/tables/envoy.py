@@ -5,6 +5,7 @@ from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, Path
 from cnverify.model import RouteConfiguration
 from cnverify.model.envoy import EnvoyStringMatcher, HeaderMatcher, RouteMatch
 from cnverify.properties.routing.tables import Clause, Table, clause_key, host_blockers, scoped
+from cnverify.properties.routing.tables.rewrites import envoy_rewrite
 from cnverify.snapshot import Snapshot
 
 READS = (RouteConfiguration,)
@@ -79,6 +80,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     tables = []
     for rc in snap.all(RouteConfiguration):
         vhosts = rc.virtual_hosts or []
+        rewrite = envoy_rewrite(rc)
         for vi, vh in enumerate(vhosts):
             entries = []
             for ri, route in enumerate(vh.routes or []):
@@ -93,5 +95,5 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
                 blockers = host_blockers(domain, others, HostPattern)
                 variant, sample = scoped([Entry(k, ck, m) for k, ck, m in entries], HostPattern(domain), blockers)
                 tables.append(Table("envoy", f"RouteConfiguration {rc.name}, virtual host {vh.name}, domain {domain}",
-                                    vh.at("domains"), [variant], host_sample=sample))
+                                    vh.at("domains"), [variant], host_sample=sample, rewrite=rewrite))
     return clauses, tables
