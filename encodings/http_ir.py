@@ -205,7 +205,8 @@ class Request:
             out.append(f"method {self.method!r}")
         out += [f"query key {k!r}" for k in self.query if not QUERY_KEY_RE.fullmatch(k)]
         out += [f"query value {v!r}" for v in self.query.values() if not QUERY_VALUE_RE.fullmatch(v)]
-        out += [f"header {k!r}" for k, v in self.header_lines() if k != k.lower() or not HEADER_VALUE_RE.fullmatch(v)]
+        out += [f"header {k!r}" for k, v in self.header_lines()
+                if k != k.lower() or k in PSEUDO or k.startswith(":") or not HEADER_VALUE_RE.fullmatch(v)]
         out += [f"header {k!r} without values" for k, v in self.headers.items() if v == ()]
         return out
 

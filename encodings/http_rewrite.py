@@ -10,16 +10,18 @@
 * `normalize_path` (RFC 3986 via the Chromium URL canonicaliser): `\\` becomes `/`; `%XX` of an
   unreserved character (`A-Za-z0-9-._~`) is decoded; `" < > ^ ` { | }` and non-ASCII bytes are
   percent-encoded (upper-case hex); other `%XX` and stray `%` stay; then the dot segments `.`
-  and `..` (also written `%2e`) are removed — one pass, so `%%34%31` becomes `%41`;
-* `merge_slashes` (applied last): runs of `/` become one;
+  and `..` (also written `%2e`) are removed — one pass, so `%%34%31` becomes `%41`; `%00`
+  makes the request fail (400);
+* `merge_slashes` (applied last): runs of `/` become one (Envoy keeps a leading and a trailing
+  `/`, so `///` becomes `//`);
 * `strip_port` (`strip_any_host_port` / `strip_matching_host_port`): the Host loses its
   `:port` (any, or only the listener's) before virtual host selection and header matching.
 
 Requests are byte strings (each character one byte, Latin-1). `path(sent)` is the path the
-routes see (None: the request reaches no route), `preimage(path)` a path to send so that
-Envoy matches exactly `path`; `path_image()` is the Z3 regex of every path the routes can see
-(the symbolic request's path lives there, so `/a/../b` never reaches a route under
-normalisation). Envoy's defaults are all off / `KEEP_UNCHANGED`.
+routes see (None: the request reaches no route); `path_image()` is the Z3 regex of every path
+the routes can see (the symbolic request's path lives there, so `/a/../b` never reaches a
+route under normalisation); each of those paths is its own rewrite, so a witness is sent as
+found. Envoy's defaults are all off / `KEEP_UNCHANGED`.
 """
 
 from __future__ import annotations
@@ -47,13 +49,30 @@ _RS = z3.ReSort(z3.StringSort())
 _ANY = z3.Full(_RS)
 
 
+def _cls(chars: str) -> z3.ReRef:
+    return z3.Union(*[z3.Re(c) for c in chars]) if len(chars) > 1 else z3.Re(chars)
+
+
+# the two hex digits after '%' of an escape normalize_path decodes (unreserved) or rejects (00)
+DECODED_HEX = z3.Union(
+    z3.Concat(z3.Re("2"), _cls("DdEe")), z3.Concat(z3.Re("3"), z3.Range("0", "9")),
+    z3.Concat(_cls("46"), z3.Union(z3.Range("1", "9"), z3.Range("A", "F"), z3.Range("a", "f"))),
+    z3.Concat(_cls("57"), z3.Union(z3.Range("0", "9"), _cls("Aa"))), z3.Re("5F"), z3.Re("5f"), z3.Re("7E"),
+    z3.Re("7e"), z3.Re("00"))
+SLASH_HEX = z3.Union(z3.Re("2F"), z3.Re("2f"), z3.Re("5C"), z3.Re("5c"))
+
+
 def _hex_at(s: str, i: int) -> bool:
     return i + 2 < len(s) and s[i + 1] in _HEX and s[i + 2] in _HEX
 
 
 def canonicalize(path: str) -> str:
-    """Envoy's `normalize_path` (Chromium `CanonicalizePath`) of a path without query."""
-    out: list[str] = []  # characters; a decoded '.' is recorded as '.' for dot-segment removal
+    """Envoy's `normalize_path` (Chromium `CanonicalizePath`) of a path without query.
+
+    A `%` that does not start a valid escape stays, but becomes `%25` when the two characters
+    after it in the output are hex digits (so decoding never creates a new escape: `%%341` →
+    `%2541`), as observed on Envoy 1.40."""
+    out: list[str] = []  # output tokens; "" marks a literal '%' (decided at the end)
     i = 0
     while i < len(path):
         c = path[i]
@@ -62,17 +81,18 @@ def canonicalize(path: str) -> str:
             out.append(d if d in UNRESERVED else path[i : i + 3])
             i += 3
             continue
-        out.append("/" if c == "\\" else f"%{ord(c):02X}" if c in ENCODED else c)
+        out.append("" if c == "%" else "/" if c == "\\" else f"%{ord(c):02X}" if c in ENCODED else c)
         i += 1
+    for k, tok in enumerate(out):  # a literal '%' that now reads as an escape is escaped itself
+        if tok == "":
+            after = "".join(t or "%" for t in out[k + 1 : k + 3])[:2]
+            out[k] = "%25" if len(after) == 2 and all(ch in _HEX for ch in after) else "%"
     segments: list[str] = []
     parts = "".join(out).split("/")[1:]  # the path starts with "/"
     for k, seg in enumerate(parts):
         last = k == len(parts) - 1
-        if seg == ".":
-            if last:
-                segments.append("")
-        elif seg == "..":
-            if segments:
+        if seg in (".", ".."):
+            if seg == ".." and segments:
                 segments.pop()
             if last:
                 segments.append("")
@@ -91,7 +111,7 @@ class Rewrite:
     def key(self) -> str:
         """A short name of the option set (the oracle's listener name)."""
         parts = (["norm"] if self.normalize_path else []) + (["merge"] if self.merge_slashes else [])
-        parts += [] if self.escaped_slashes == "KEEP_UNCHANGED" else [self.escaped_slashes.split("_")[-1].lower()]
+        parts += [] if self.escaped_slashes == "KEEP_UNCHANGED" else [self.escaped_slashes.split("_")[-1 if "UNESCAPE" in self.escaped_slashes else 0].lower()]
         parts += [] if self.strip_port == "none" else [f"strip-{self.strip_port}"]
         return "-".join(parts) or "plain"
 
@@ -115,9 +135,11 @@ class Rewrite:
                 return None
             p = _SLASH_ESC.sub(lambda m: "/" if m.group(1) in ("2f", "2F") else "\\", p)
         if self.normalize_path:
+            if "%00" in p:  # the canonicaliser fails on an encoded NUL: 400
+                return None
             p = canonicalize(p)
-        if self.merge_slashes:
-            p = re.sub(r"//+", "/", p)
+        if self.merge_slashes and "//" in p:  # Envoy: "/" + non-empty segments joined + "/" if it ended so
+            p = "/" + "/".join(x for x in p.split("/") if x) + ("/" if p.endswith("/") else "")
         return p
 
     def host(self, host: str, port: int) -> str:
@@ -129,39 +151,23 @@ class Rewrite:
             return m.group(1)
         return host
 
-    def preimage(self, path: str) -> str:
-        """A path to send whose rewritten form is `path` (a member of `path_image`)."""
-        if not self.normalize_path:
-            return path
-        slashes = self.escaped_slashes != "KEEP_UNCHANGED"
-        out, i = [], 0
-        while i < len(path):
-            if path[i] == "%" and _hex_at(path, i):
-                x = path[i + 1 : i + 3]
-                if chr(int(x, 16)) in UNRESERVED or (slashes and x.lower() in ("2f", "5c")):
-                    out.append(f"%%{ord(x[0]):02X}{x[1]}")  # '%' stays literal, the digit is decoded
-                    i += 3
-                    continue
-            out.append(path[i])
-            i += 1
-        return "".join(out)
-
     def path_image(self) -> z3.ReRef:
-        """Every path the routes can see (paths as sent are constrained elsewhere)."""
-        parts: list[z3.ReRef] = []
+        """Every path the routes can see: no forbidden piece anywhere (one complement of a union,
+        which z3 handles far better than an intersection of complements). Each such path is its
+        own rewrite (the image is exactly the fixed points; checked by the oracle), so a witness
+        is sent as found."""
+        bad: list[z3.ReRef] = []
         if self.normalize_path:
-            bad = charset_z3(tuple((ord(c), ord(c)) for c in sorted("\\\"<>^`{|}")) + ((0x80, 0xFF),))
-            parts.append(z3.Complement(z3.Concat(_ANY, bad, _ANY)))
-            dot = z3.Concat(z3.Re("/."), z3.Option(z3.Re(".")))
-            parts.append(z3.Complement(z3.Concat(_ANY, dot, z3.Option(z3.Concat(z3.Re("/"), _ANY)))))
-        elif self.escaped_slashes != "KEEP_UNCHANGED":
-            esc = z3.Union(*[z3.Re(sval(s)) for s in ("%2f", "%2F", "%5c", "%5C")])
-            parts.append(z3.Complement(z3.Concat(_ANY, esc, _ANY)))
+            chars = charset_z3(tuple((ord(c), ord(c)) for c in sorted("\\\"<>^`{|}")) + ((0x80, 0xFF),))
+            dot = z3.Concat(z3.Re("/."), z3.Option(z3.Re(".")), z3.Option(z3.Concat(z3.Re("/"), _ANY)))
+            bad += [z3.Concat(chars, _ANY), dot, z3.Concat(z3.Re("%"), DECODED_HEX, _ANY)]
+        if self.escaped_slashes != "KEEP_UNCHANGED":
+            bad.append(z3.Concat(z3.Re("%"), SLASH_HEX, _ANY))
+        image = z3.Complement(z3.Concat(_ANY, z3.Union(*bad))) if len(bad) > 1 else (
+            z3.Complement(z3.Concat(_ANY, bad[0])) if bad else _ANY)
         if self.merge_slashes:
-            parts.append(z3.Complement(z3.Concat(_ANY, z3.Re("//"), _ANY)))
-        if not parts:
-            return _ANY
-        return parts[0] if len(parts) == 1 else z3.Intersect(*parts)
+            image = z3.Intersect(image, z3.Union(z3.Complement(z3.Concat(_ANY, z3.Re("//"), _ANY)), z3.Re("//")))
+        return image
 
     def host_image(self, host: z3.SeqRef, port: z3.ArithRef, port_suffix: z3.ReRef) -> z3.BoolRef:
         """The Host the routes can see: without the port that is stripped."""

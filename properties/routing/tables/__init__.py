@@ -119,6 +119,11 @@ def host_blockers(domain: str, others: dict[str, str], pattern: Callable[[str], 
             for d, owner in sorted(others.items()) if host_rank(d) < mine]
 
 
+def tests_authority(m: Match) -> bool:
+    """Does the match test the Host (``authority``, or a ``:authority`` / ``host`` header matcher)?"""
+    return m.authority is not None or any(h.name in (":authority", "host") for h in m.headers)
+
+
 def scoped(entries: list[Entry], pattern: HostPattern, blockers: list[Entry]) -> tuple[list[Entry], str | None]:
     """The table's entries for hosts matching ``pattern``, and a witness host when no entry needs the host.
 
@@ -127,7 +132,7 @@ def scoped(entries: list[Entry], pattern: HostPattern, blockers: list[Entry]) ->
     avoid the hosts other groups win (``blockers``), so a concrete such host is chosen here and
     the entries carry no host condition.
     """
-    if not any(e.match.authority for e in entries):
+    if not any(tests_authority(e.match) for e in entries):
         p = pattern.pattern.lower()
         base = p[1:].lstrip(".") if p.startswith("*") else p.rstrip("*")
         if p == "*":
