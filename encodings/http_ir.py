@@ -12,12 +12,14 @@ A `MatchTable` is an ordered tuple of `Entry(route_id, clause_id, match, hosts)`
   a header sent several times holds for a string matcher when ANY of its values matches
   (then `invert` applies) — observed on Envoy 1.40 (SEMANTICS §5.2(b) says comma-joined).
 * `query: tuple[QueryMatch, ...]` — key present (case-sensitive key) and, if `match` is set,
-  its first value matches.
+  its first value matches; `absent=True`: the key is absent (Envoy `present_match: false`).
 * `method`, `authority: StrMatch | None`; `port: int | None` (listener port);
   `unsupported: str | None` — a condition the IR cannot express (analysis → unknown).
 
 `StrMatch(kind, value, ignore_case)`: kinds `exact prefix suffix contains regex present`;
-ignore_case is ASCII case folding (Envoy/absl); `present` matches every value.
+ignore_case is ASCII case folding (Envoy/absl); `present` matches every value; `range`
+(Envoy `range_match`, value `"start,end"`) a whole value `[+-]?[0-9]+` whose integer is in
+[start, end) (leading zeros and a sign allowed, as Envoy 1.40 does).
 Entry `hosts` is None (all hosts) or a tuple of `HostPattern`s (ORed).
 
 Request model (what a client can send through Envoy 1.40, checked against it). Every string
@@ -42,7 +44,7 @@ from typing import Any, Literal
 from .http_rewrite import Rewrite
 from .regex import UnsupportedRegex, to_python
 
-StrKind = Literal["exact", "prefix", "suffix", "contains", "regex", "present"]
+StrKind = Literal["exact", "prefix", "suffix", "contains", "regex", "present", "range"]
 PathKind = Literal["exact", "prefix", "regex", "segment_prefix", "path_separated_prefix"]
 # methods Envoy 1.40's HTTP/1 codec accepts (CONNECT aside), probed; HTTP/2 accepts any token
 METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "COPY", "LOCK", "MKCOL", "MOVE",
@@ -108,6 +110,7 @@ class HeaderMatch:
 class QueryMatch:
     name: str
     match: StrMatch | None = None  # None: the key is present (any value)
+    absent: bool = False  # the key must be absent (then `match` is None)
 
 
 @dataclass(frozen=True)
@@ -182,9 +185,19 @@ class Request:
         return self.path + "?" + "&".join(f"{k}={v}" for k, v in self.query.items())
 
     def to_json(self) -> dict[str, Any]:
-        return {"host": self.host, "port": self.port, "method": self.method, "path": self.path,
-                "headers": {k: v if isinstance(v, str) else list(v) for k, v in self.headers.items()},
-                "query": dict(self.query)}
+        """JSON view: bytes that form UTF-8 are shown as that text; other non-ASCII bytes as `\\xNN`
+        (then `"escaped_bytes": true`); `"http2": true` when only an HTTP/2 client can send it."""
+        esc: list[bool] = []
+        out: dict[str, Any] = {
+            "host": self.host, "port": self.port, "method": self.method, "path": shown(self.path, esc),
+            "headers": {k: shown(v, esc) if isinstance(v, str) else [shown(x, esc) for x in v]
+                        for k, v in self.headers.items()},
+            "query": dict(self.query)}
+        if any(esc):
+            out["escaped_bytes"] = True
+        if self.http2_only():
+            out["http2"] = True
+        return out
 
     def http2_only(self) -> bool:
         """Only an HTTP/2 client can send it (non-ASCII path bytes, a method outside `METHODS`)."""
@@ -218,14 +231,37 @@ def ascii_lower(s: str) -> str:
     return s.translate(_LOWER)
 
 
+def shown(value: str, escaped: list[bool]) -> str:
+    """A byte string as text: its UTF-8 reading, else `\\xNN` escapes (noted in `escaped`)."""
+    if value.isascii():
+        return value
+    raw = value.encode("latin-1")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        escaped.append(True)
+        return raw.decode("ascii", "backslashreplace")
+
+
 def wire(text: str) -> str:
     """A config literal as the bytes Envoy compares (its UTF-8 encoding, one character per byte)."""
     return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
+INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+
+
+def range_bounds(m: StrMatch) -> tuple[int, int]:
+    lo, hi = m.value.split(",")
+    return int(lo), int(hi)
+
+
 def str_matches(m: StrMatch, value: str) -> bool:
     if m.kind == "present":
         return True
+    if m.kind == "range":
+        lo, hi = range_bounds(m)
+        return INTEGER_RE.fullmatch(value) is not None and lo <= int(value) < hi
     if m.kind == "regex":
         return re.fullmatch(to_python(m.value), value) is not None
     v, x = (ascii_lower(wire(m.value)), ascii_lower(value)) if m.ignore_case else (wire(m.value), value)
@@ -297,9 +333,48 @@ def evaluate(match: Match, request: Request) -> bool:
         if not header_matches(h, header_value(h.name, request)):
             return False
     for q in match.query:
-        if q.name not in request.query or (q.match is not None and not str_matches(q.match, request.query[q.name])):
+        if q.absent:
+            if q.name in request.query:
+                return False
+        elif q.name not in request.query or (q.match is not None and not str_matches(q.match, request.query[q.name])):
             return False
     return True
+
+
+def conditions(m: Match) -> list[Match]:
+    """The ANDed conditions of `m`, one `Match` each (`unsupported` left out)."""
+    out = [Match(path=m.path), Match(method=m.method), Match(authority=m.authority), Match(port=m.port)]
+    return out + [Match(headers=(h,)) for h in m.headers] + [Match(query=(q,)) for q in m.query]
+
+
+def surely_misses(entry: Entry, request: Request) -> bool:
+    """True when `request` provably does not match `entry`, even if some of its conditions
+    cannot be evaluated (one condition that can be and fails is enough: conditions are ANDed)."""
+    if not host_applies(entry, request.host):
+        return True
+    for part in conditions(entry.match):
+        try:
+            if not evaluate(part, request):
+                return True
+        except (UnsupportedMatch, ValueError):
+            continue
+    return False
+
+
+def first_sure(table: MatchTable, request: Request) -> Entry | None:
+    """`first_match`, except that an entry that cannot be evaluated is skipped when the request
+    surely misses it (raises UnsupportedMatch / RegexError when it may match)."""
+    seen = routed(table.rewrite, request)
+    if seen is None:
+        return None
+    for entry in table.entries:
+        try:
+            if entry_matches(entry, seen):
+                return entry
+        except (UnsupportedMatch, ValueError):
+            if not surely_misses(entry, seen):
+                raise
+    return None
 
 
 def host_applies(entry: Entry, host: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Iterator
 
 from .http_ir import (
     METHODS, PSEUDO, TOKEN_RE, Entry, HeaderMatch, HostPattern, Match, PathMatch, Request, StrMatch, ascii_lower,
-    segment_value, wire,
+    range_bounds, segment_value, wire,
 )
 from .regex import RegexError, literal_prefix, sample
 
@@ -175,6 +175,9 @@ def _str_options(m: object, default: str) -> list[str]:
     if m is None:
         return [default]
     kind, value = m.kind, wire(m.value)  # type: ignore[attr-defined]
+    if kind == "range":
+        lo, hi = range_bounds(m)  # type: ignore[arg-type]
+        return [str(lo)] if lo < hi else []
     if kind == "regex":
         return []
     if kind == "present":
@@ -213,7 +216,7 @@ def candidates(entry: Entry, limit: int = 24) -> Iterator[Request]:
     hdr_names = [h.name for h in m.headers]
     hdr_opts = [_header_options(h) for h in m.headers]
     q_names = [q.name for q in m.query]
-    q_opts = [_str_options(q.match, "1") if q.match is not None else ["1"] for q in m.query]
+    q_opts = [[None] if q.absent else _str_options(q.match, "1") if q.match is not None else ["1"] for q in m.query]
     combos = itertools.product(_path_options(m.path), hosts, methods, itertools.product(*hdr_opts),
                                itertools.product(*q_opts))
     for path, host, method, hvals, qvals in itertools.islice(combos, limit):
@@ -224,12 +227,15 @@ def candidates(entry: Entry, limit: int = 24) -> Iterator[Request]:
             elif v is not None:
                 headers[n] = v
         yield Request(host=host, port=m.port or 80, method=method, path=path, headers=headers,
-                      query=dict(zip(q_names, qvals)))
+                      query={k: v for k, v in zip(q_names, qvals) if v is not None})
 
 
 def _str_pool(m: StrMatch | None, rng: random.Random) -> list[str]:
     if m is None or m.kind == "present":
         return []
+    if m.kind == "range":
+        lo, hi = range_bounds(m)
+        return [str(lo), str(hi - 1), str(hi), "+" + str(lo)]
     if m.kind == "regex":
         try:
             return [s for s in (sample(m.value, rng), sample(m.value, rng)) if s is not None]

@@ -83,6 +83,9 @@ def header_matches(draw: st.DrawFn) -> HeaderMatch:
     invert, missing = draw(st.booleans()), draw(st.booleans())
     if draw(st.integers(0, 3)) == 0:
         return HeaderMatch(name, present=draw(st.booleans()), invert=invert, treat_missing_as_empty=missing)
+    if draw(st.integers(0, 5)) == 0:
+        lo = draw(st.integers(-12, 12))
+        return HeaderMatch(name, StrMatch("range", f"{lo},{lo + draw(st.integers(0, 15))}"), invert, None, missing)
     return HeaderMatch(name, draw(str_matches()), invert=invert, treat_missing_as_empty=missing)
 
 
@@ -92,6 +95,8 @@ def matches(draw: st.DrawFn, envoy: bool) -> Match:
     if envoy and draw(st.integers(0, 5)) == 0:
         headers.append(HeaderMatch(":authority", draw(st.sampled_from(AUTHORITY)), invert=draw(st.booleans())))
     query = draw(st.lists(st.builds(QueryMatch, st.sampled_from(QUERY_NAMES), st.none() | str_matches()), max_size=1))
+    if draw(st.integers(0, 7)) == 0:
+        query.append(QueryMatch(draw(st.sampled_from(QUERY_NAMES)), absent=True))
     method = draw(st.none() | st.sampled_from([StrMatch("exact", "GET"), StrMatch("exact", "POST"),
                                               StrMatch("regex", "GET|PUT")]))
     return Match(path=draw(path_matches(envoy)), headers=tuple(headers), query=tuple(query), method=method)
@@ -141,6 +146,9 @@ def _header(h: HeaderMatch) -> dict[str, Any]:
                            "treat_missing_header_as_empty": h.treat_missing_as_empty}
     if h.present is not None:
         out["present_match"] = h.present
+    elif h.match is not None and h.match.kind == "range":
+        lo, hi = h.match.value.split(",")
+        out["range_match"] = {"start": int(lo), "end": int(hi)}
     else:
         out["string_match"] = _string_matcher(h.match)  # type: ignore[arg-type]
     return out
@@ -167,7 +175,7 @@ def render_route(e: Entry) -> dict[str, Any]:
         match["headers"] = headers
     if m.query:
         match["query_parameters"] = [
-            {"name": q.name, "present_match": True} if q.match is None
+            {"name": q.name, "present_match": not q.absent} if q.match is None
             else {"name": q.name, "string_match": _string_matcher(q.match)} for q in m.query
         ]
     name = f"{e.route_id}.{e.clause_id}"
@@ -183,7 +191,7 @@ def render_vhost(table: MatchTable, domain: str) -> dict[str, Any]:
 def samples(table: MatchTable, limit: int = 40, domain: str = "") -> list[Request]:
     """Requests around the table's literals (paths, header and query values, methods), seeded by the table."""
     paths = {"/", "/x", "/a", "/A/", "/ab", "/a/b", "/a.b/1", "/1"} | set(DOT_PATHS)
-    values = {wire(v) for v in VALUES} | set(BYTES) | {"", "b", "x1"}
+    values = {wire(v) for v in VALUES} | set(BYTES) | {"", "b", "x1", "5", "-3", "+7", "007", "12", "-0"}
     for e in table.entries:
         p = e.match.path
         if p is not None and p.kind != "regex":
@@ -191,7 +199,10 @@ def samples(table: MatchTable, limit: int = 40, domain: str = "") -> list[Reques
             paths |= {v, v + "/", v + "x", v.upper(), v + "/1", v.rstrip("/"), v + "/../x", v + "/."}
         for h in e.match.headers + tuple(q for q in e.match.query):  # type: ignore[operator]
             m = h.match
-            if m is not None and h.name != ":authority":
+            if m is not None and m.kind == "range":
+                lo, hi = (int(x) for x in m.value.split(","))
+                values |= {str(lo), str(hi), str(hi - 1), f"+{lo}"}
+            elif m is not None and h.name != ":authority":
                 v = wire(m.value)
                 values |= {v, v + "b", "x" + v, v.upper()}
     path_list = sorted(p for p in paths if p.startswith("/"))

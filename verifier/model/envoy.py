@@ -32,6 +32,13 @@ class EnvoyStringMatcher(EnvoyNode):
     ignore_case: bool = False
 
 
+class Int64Range(EnvoyNode):
+    """envoy.type.v3.Int64Range: [start, end); proto JSON may write int64 as a string."""
+
+    start: int | str = 0
+    end: int | str = 0
+
+
 class HeaderMatcher(EnvoyNode):
     name: str = ""
     exact_match: str | None = None
@@ -40,7 +47,7 @@ class HeaderMatcher(EnvoyNode):
     contains_match: str | None = None
     safe_regex_match: RegexMatcher | None = None
     present_match: bool | None = None
-    range_match: dict[str, Any] | None = None
+    range_match: Int64Range | None = None
     string_match: EnvoyStringMatcher | None = None
     invert_match: bool = False
     treat_missing_header_as_empty: bool = False

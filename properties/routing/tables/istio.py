@@ -44,7 +44,9 @@ def istio_match(m: HTTPMatchRequest) -> Match:
             headers.append(HeaderMatch(name, match=x))
     for name, sm in (m.without_headers or {}).items():
         x = str_match(sm)
-        if x is None:
+        # pilot route.go TranslateRouteMatch: regex "*" (canBeConvertedToPresentMatch) is present_match
+        # inverted, without treat_missing_header_as_empty: the header is absent
+        if x is None or (x.kind == "regex" and x.value == "*"):
             headers.append(HeaderMatch(name, present=True, invert=True))
         else:
             headers.append(HeaderMatch(name, match=x, invert=True, treat_missing_as_empty=True))
