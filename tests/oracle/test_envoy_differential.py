@@ -23,7 +23,7 @@ from dataclasses import replace
 from tables import envoy_cases, render_vhost, samples
 
 ORACLE_TABLES = int(os.environ.get("CNV_ORACLE_TABLES", "2000"))
-TIME_BUDGET_S = 600.0
+TIME_BUDGET_S = float(os.environ.get("CNV_ORACLE_BUDGET_S", "600"))
 SAMPLES_PER_TABLE = 24
 
 

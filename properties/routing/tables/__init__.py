@@ -243,6 +243,9 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
     for table in res.tables:
         if table.rewrite is None and table.system == "istio":
             table.rewrite = istio_rewrite(mesh_file, gateway=not table.name.startswith("sidecars"))
+        elif table.rewrite is None:
+            table.rewrite = RewriteSource(Rewrite(), f"the {table.system} implementation's request rewriting is not "
+                                          "in the inputs: assumed none (paths matched as sent)", None)
         per_entry: dict[str, list[tuple[int, EntryVerdict]]] = {}
         focus = _focus(table)
         for k, order in enumerate(table.variants):
