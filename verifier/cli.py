@@ -5,7 +5,7 @@ import importlib
 import importlib.util
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -64,6 +64,15 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr for long runs (default: when stderr is a terminal).")
 @click.option("--color/--no-color", default=None, help="Colours (default: when stdout is a terminal).")
+@click.option("--unit", "unit_mode", type=click.Choice(["auto", "cluster", "file"]), default=None,
+              help="How inputs split into deployment units, each verified as its own cluster (docs/UNITS.md): "
+                   "auto (kustomizations, charts, manifest folders), cluster (all one), file.  [default: auto]")
+@click.option("--namespace", "-n", "namespace", default=None, metavar="NS",
+              help="Namespace of objects that name none, as 'kubectl apply -n NS' (default: an unnamed "
+                   "namespace of their unit, never assumed to be 'default').")
+@click.option("--context", "context", multiple=True, metavar="PATH",
+              help="Objects that exist in the cluster but are not under review: visible to every property, "
+                   "never reported on (repeatable).")
 @click.option("--mesh-config", type=click.Path(dir_okay=False), default=None,
               help="Istio MeshConfig YAML (or the istio ConfigMap) for path normalisation; default: Istio's DEFAULT.")
 @click.option("--explain", metavar="CODE", default=None,
@@ -73,7 +82,8 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
               config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
-              progress: bool | None, color: bool | None, mesh_config: str | None, explain: str | None) -> None:
+              progress: bool | None, color: bool | None, explain: str | None, unit_mode: str | None,
+              namespace: str | None, context: tuple[str, ...], mesh_config: str | None) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
@@ -83,7 +93,11 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
         settings.options.mesh_config = mesh_config or settings.options.mesh_config
         with Progress(enabled=progress) as sink:
             settings.options.progress = sink
-            report = prove(settings.files(paths), settings.options)
+            settings.options.unit = unit_mode or settings.unit
+            settings.options.namespace = namespace or settings.namespace
+            settings.options.context = [*settings.context, *context]
+            settings.options.assume = settings.assume
+            report = prove(paths, settings.options)
         root = repo_root()
         if write_baseline:
             try:
@@ -117,6 +131,10 @@ class Settings:
     excluder: Excluder
     baseline: str | None
     reports: list[tuple[str, str]]
+    unit: str = "auto"
+    namespace: str | None = None
+    context: list[str] = field(default_factory=list)
+    assume: list[config.Assumed] = field(default_factory=list)
 
     def files(self, paths: tuple[str, ...]) -> list[str]:
         """The inputs, directories expanded, excluded files left out."""
@@ -140,10 +158,11 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     options = Options(select=_codes(select) or cfg.select or [], ignore=_codes(ignore) or cfg.ignore or [],
                       severity=dict(cfg.severity),  # type: ignore[arg-type]
                       limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms),
-                      mesh_config=cfg.mesh_config)
+                      exclude=excluder.excluded, mesh_config=cfg.mesh_config)
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
-                    excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports])
+                    excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports],
+                    cfg.unit or "auto", cfg.namespace, cfg.context, cfg.assume)
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:

@@ -42,7 +42,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
         return Judgement("unknown", f"{what} belongs to no entry point (no hosts, a delegate, or not bound)")
     for c, o in outcomes:
         if o.status == "reachable":
-            steps: list[tuple[str, Span | None]] = [(f"entry point: {o.table.name}", o.table.at)]
+            steps: list[tuple[str, Span | None]] = [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
             steps += _rewrite_step(o)
             how = "pre-check" if o.verdict.decided_by == "precheck" else "solver"
             steps.append((f"{how}: {o.verdict.step or 'a request reaches it'}", c.clause_at))
@@ -53,7 +53,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
                              [(f"entry point: {o.table.name}", o.table.at)])
     steps = []
     for c, o in outcomes:
-        steps.append((f"entry point: {o.table.name}", o.table.at))
+        steps += [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
         steps += _rewrite_step(o)
         if o.verdict.index < 0:
             steps.append((o.verdict.step, c.clause_at))
@@ -68,7 +68,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
             label = blocker.route_label if blocker else b.route_id
             steps.append((f"taken first by {label}" + (f" {blocker.clause_path.rsplit('.', 1)[-1]}"
                                                        if blocker and blocker.n_clauses > 1 else ""),
-                          blocker.clause_at if blocker else None))
+                          blocker.clause_at if blocker else o.table.places.get(b.clause_id)))
     names = sorted({s for s, _ in steps if s.startswith("taken first by ")})
     verb = " takes" if len(names) == 1 else " take"
     claim = f"no request reaches {what}: " + ("; ".join(n.removeprefix("taken first by ") for n in names)

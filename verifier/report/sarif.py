@@ -17,7 +17,8 @@ from cnverify.errors import InputError, Span
 from cnverify.proof import VERSION, Finding, Notice, Report
 from cnverify.registry import Property, load_properties
 from cnverify.report import RenderOptions
-from cnverify.report.common import region_end, relative, repo_root, stable_fingerprint, subject_ref
+from cnverify.report.escape import json_text
+from cnverify.report.common import region_end, relative, repo_root, skipped_inputs, stable_fingerprint, subject_ref
 
 FORMAT = "sarif"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -108,6 +109,12 @@ def notification(item: InputError | Notice, root: Path) -> dict[str, Any]:
     return out
 
 
+def skipped(file: str, why: str, root: Path) -> dict[str, Any]:
+    """An input read but not verified, as a notification (level note) at its file."""
+    return {"level": "note", "message": {"text": f"not verified: {why}"},
+            "locations": [location(Span(file, 1, 1), root)], "descriptor": {"id": "not-verified"}}
+
+
 def sarif(report: Report, options: RenderOptions) -> dict[str, Any]:
     """The SARIF log as a dict."""
     root = Path(options.extra.get("root") or repo_root())
@@ -127,12 +134,13 @@ def sarif(report: Report, options: RenderOptions) -> dict[str, Any]:
             "originalUriBaseIds": {ROOT_ID: {"uri": root.as_uri().rstrip("/") + "/"}},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": not report.errors,
-                             "toolExecutionNotifications": [notification(x, root)
-                                                            for x in [*report.errors, *report.warnings]]}],
+                             "toolExecutionNotifications": [
+                                 *(notification(x, root) for x in [*report.errors, *report.warnings]),
+                                 *(skipped(file, why, root) for file, why in skipped_inputs(report))]}],
             "results": results,
         }],
     }
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(sarif(report, options), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(sarif(report, options), indent=2, ensure_ascii=False)) + "\n"
