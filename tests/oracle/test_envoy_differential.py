@@ -24,7 +24,7 @@ from tables import envoy_cases, render_vhost, samples
 
 ORACLE_TABLES = int(os.environ.get("CNV_ORACLE_TABLES", "2000"))
 TIME_BUDGET_S = float(os.environ.get("CNV_ORACLE_BUDGET_S", "600"))
-SAMPLES_PER_TABLE = 24
+SAMPLES_PER_TABLE = 20
 
 
 def _name(entry: object) -> str:
@@ -51,7 +51,7 @@ def test_envoy_agrees_with_analyze(envoy):
         stats["rewrite " + table.rewrite.key()] += 1
         envoy.load([render_vhost(table, domain)])
         t0 = time.monotonic()
-        verdicts = analyze(table, timeout_ms=5000)
+        verdicts = analyze(table, timeout_ms=2000)  # the product's default; a timeout is counted, not failed
         stats["analyze s"] += round(time.monotonic() - t0, 3)
         verdicts = [replace(v, witness=replace(v.witness, host=host)) if host and v.witness else v for v in verdicts]
         unreachable = set()
