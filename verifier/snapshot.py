@@ -48,6 +48,7 @@ class Snapshot:
         for r in self.resources:
             self._by_name.setdefault((type(r), r.namespace, r.name), r)
         self.kinds_read: set[str] = set()
+        self.settings: dict[str, Any] = {}  # run options properties read (e.g. "mesh_config": a file path)
 
     @property
     def closed_world_gap(self) -> str | None:
