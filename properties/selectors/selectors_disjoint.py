@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
 import z3
+from cnverify.encodings.owners import owner_in_inputs
 from cnverify.encodings.labels import (
     LabelSpace,
     Selector,
@@ -93,6 +94,12 @@ class SelectorsDisjoint(Property):
     # Deployment a: selector {app: web}; Deployment b: selector {app: web, tier: api}
     # b's pods {app: web, tier: api} are selected by a → violated
     ```
+
+    ## Assumes
+    - The controllers of the namespace are those in the inputs; an object whose controlling `ownerReference`
+      names an object in the inputs (a `kubectl get` dump's ReplicaSets and Pods) belongs to it, not
+      another controller.
+    - Controller-set labels as in CNV202 (a `pod-template-hash` value cannot be computed: `unknown`).
     """
 
     code = "CNV204"
@@ -107,6 +114,8 @@ class SelectorsDisjoint(Property):
         position = {id(r): i for i, r in enumerate(snap.resources)}
         by_ns: dict[str, list[tuple[PodShape, Located]]] = defaultdict(list)
         for w in sorted((w for cls in CONTROLLERS for w in snap.all(cls)), key=lambda r: position[id(r)]):
+            if owner_in_inputs(snap, w):
+                continue  # a kubectl dump's ReplicaSet of a Deployment in the inputs is that Deployment's
             sel = controller_selector(w)
             if sel[0] is None or is_empty(sel[0]):
                 continue  # generated (Job) or invalid (CNV201)
@@ -152,6 +161,16 @@ class SelectorsDisjoint(Property):
         mb = selector_facts(ob, space, sb, nb, fb, tag="b", whose=f"{wb.ref}'s selector")
         add_pod_facts(ob, space, [a, b], who=f"the pod is one of {wa.ref}'s or {wb.ref}'s")
         free = a.free_keys(space.keys) | b.free_keys(space.keys)
+        for i, shape in enumerate((a, b)):  # runtime hashes: only a breach without a coincidence stands
+            pins = shape.pinned(sa, sb)
+            values = sorted({v for sel in (sa, sb) for k, op, vs in requirements(sel) if k in pins for v in vs})
+            if pins:
+                ob.fact(z3.Implies(z3.Bool(f"{space.name}.from[{i}]"),
+                                   z3.And([space.value(k) != z3.StringVal(v) for k in pins for v in values])),
+                        at=shape.where, says=f"assumes: {', '.join(sorted(pins))} of {shape.owner.ref}'s pods "
+                        f"(computed at runtime) is none of {', '.join(values)}")
+                ob.only_refute(f"{', '.join(sorted(pins))} of {shape.owner.ref}'s pods is a hash computed at runtime; "
+                               "if it took a value a selector requires, the two would overlap")
         ob.counterexample(z3.And(ma, mb, space.valid(free)), says=f"both {wa.ref} and {wb.ref} select the pod")
         space.show_on(ob)
         ob.on(violated=lambda w: f"{wa.ref} and {wb.ref} both select the pods of {w[POD]} {format_labels(labels_of(w))}",
