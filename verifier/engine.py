@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from cnverify import context as ctx
-from cnverify import loader, snapshot, suppress, units
+from cnverify import loader, snapshot, suppress, unit_namespaces, units
 from cnverify.config import Assumed
 from cnverify.errors import InputError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
@@ -171,6 +171,15 @@ class _Merged:
         t2 = time.perf_counter()
         pairs, run_errors = _run(snap, options, props)
         pairs = [(f, res) for f, res in pairs if id(res) not in snap.context_ids]  # context: never a subject
+
+        def placed_in(ns: str) -> list[tuple[Finding, Resource]]:  # namespace-less objects in ``ns`` instead
+            other, _ = snapshot.build(loaded, ns, context.objects)
+            other.assumed = cites
+            found, _ = _run(other, dataclasses.replace(options, progress=None), props)
+            return [(f, res) for f, res in found if id(res) not in other.context_ids]
+
+        if not (unit.namespace or options.namespace):
+            pairs = unit_namespaces.decide(pairs, placed_in, unit_namespaces.named_namespaces(loaded))
         r.timings["model"] += t2 - t1
         r.timings["solve"] += time.perf_counter() - t2
         if options.suppressions:

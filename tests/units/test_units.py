@@ -188,11 +188,54 @@ def test_namespace_less_objects_share_the_unit_namespace_not_default(tmp_path: P
     report = prove([str(tmp_path)], SVC)
     assert sorted(rel(report, tmp_path)) == [
         ("proved", "Service/(unit namespace)/web", "svc.yaml", 5, ["."]),
-        ("violated", "Service/default/pinned", "default.yaml", 5, ["."])]  # default is not assumed
+        # default is not assumed, nor ruled out: kubectl may apply the namespace-less Deployment there
+        ("unknown", "Service/default/pinned", "default.yaml", 5, ["."])]
+    [pinned] = [f for f in report.results if f.subject["name"] == "pinned"]
+    assert pinned.chain[-1].claim.endswith("the verdict depends on it: violated with them in a namespace of their "
+                                           "own; proved with them in namespace default; --namespace NS decides it")
     cli = CliRunner().invoke(main, ["prove", str(tmp_path), "--select", "CNV202", "-n", "default", "--format",
                                     "json", "--no-config"])
     got = sorted((r["status"], r["subject"]["namespace"], r["subject"]["name"]) for r in json.loads(cli.output)["results"])
     assert got == [("proved", "default", "pinned"), ("proved", "default", "web")]
+
+
+QUOTA = """apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q, namespace: shop}
+spec:
+  hard: {requests.cpu: "1"}
+"""
+
+
+def cpu_deploy(name: str, replicas: int, ns: str | None = None) -> str:
+    return deploy(name, "web", ns).replace("spec:\n  selector", f"spec:\n  replicas: {replicas}\n  selector").replace(
+        "image: c}", "image: c, resources: {requests: {cpu: 500m}, limits: {cpu: 500m}}}")
+
+
+def test_namespace_less_objects_may_land_in_a_namespace_the_unit_names(tmp_path: Path) -> None:
+    # quota and web2 in shop; web names no namespace: kubectl -n shop (or a context in shop) puts it there
+    write(tmp_path, {"all.yaml": QUOTA + "---\n" + cpu_deploy("web", 4) + "---\n" + cpu_deploy("web2", 1, "shop")})
+    codes = Options(select=["CNV302", "CNV204"])
+    got = [(f.property, f.status, f.subject["name"]) for f in prove([str(tmp_path)], codes).results]
+    assert got == [("CNV302", "unknown", "q"), ("CNV204", "unknown", "web"), ("CNV204", "unknown", "web2")]
+    [quota] = [f for f in prove([str(tmp_path)], codes).results if f.property == "CNV302"]
+    assert "--namespace NS decides it" in quota.message
+    assert quota.chain[-1].claim.endswith("proved with them in a namespace of their own; violated with them in "
+                                          "namespace shop; --namespace NS decides it")
+    shop = [(f.property, f.status, f.subject["name"]) for f in
+            prove([str(tmp_path)], Options(select=["CNV302", "CNV204"], namespace="shop")).results]
+    assert shop == [("CNV302", "violated", "q"), ("CNV204", "violated", "web")]
+    elsewhere = [(f.property, f.status, f.subject["name"]) for f in
+                 prove([str(tmp_path)], Options(select=["CNV302", "CNV204"], namespace="other")).results]
+    # -n other: kubectl rejects the quota and web2 (they name shop), so the unit is not read whole
+    assert elsewhere == [("CNV204", "unknown", "web")]
+
+
+def test_units_with_one_kind_of_namespace_take_one_reading(tmp_path: Path) -> None:
+    write(tmp_path, {"a/all.yaml": service("web", "none") + "---\n" + deploy("web", "web"),
+                     "b/all.yaml": service("web", "none", "shop") + "---\n" + deploy("web", "web", "shop")})
+    got = [(f.status, f.units) for f in prove([str(tmp_path)], SVC).results]
+    assert got == [("violated", [str(tmp_path / "a")]), ("violated", [str(tmp_path / "b")])]
 
 
 def test_context_is_visible_but_never_a_subject(tmp_path: Path) -> None:
