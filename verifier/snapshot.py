@@ -166,7 +166,8 @@ def _last_wins(resources: list[Resource], context_ids: set[int]) -> tuple[list[R
             where = r.metadata.at("name")
             if id(first) not in context_ids:
                 notices.append(Notice("duplicate-object", f"{r.ref} is defined twice, at {first.metadata.at('name')} "
-                                      f"and {where}: kubectl apply keeps the later definition, the only one verified",
+                                      f"and {where}: kubectl apply keeps the later definition ({where}), the only one "
+                                      "verified",
                                       where, (first.metadata.at("name"),)))
         last[key] = i
     return [r for r, k in zip(resources, keep) if k], notices

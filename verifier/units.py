@@ -20,7 +20,8 @@ arguments into units, each verified as its own cluster view (docs/UNITS.md):
    (a named ``kustomization.yaml`` or ``Chart.yaml`` stands for its folder's unit).
 
 ``--unit cluster`` reads everything as one cluster; ``--unit file`` makes each file its own unit.
-Units and files are in canonical (sorted) order, so argument order never changes the output.
+Units and the files of a folder are in canonical (sorted) order; files named on the command line keep
+their order (the later definition of an object wins, as with ``kubectl apply -f a -f b``).
 """
 from __future__ import annotations
 

@@ -144,6 +144,19 @@ def test_duplicate_identity_counted_once_later_wins(tmp_path: Path) -> None:
     assert w.to_json()["locations"] == [{"file": str(tmp_path / "a.yaml"), "line": 3, "column": 12}]
 
 
+def test_file_arguments_keep_their_order_for_duplicates(tmp_path: Path) -> None:
+    # kubectl apply -f zgood.yaml -f abad.yaml applies abad.yaml last: its definition wins
+    bad = deploy("web", "web", "shop").replace("labels: {app: web}", "labels: {app: webx}")
+    write(tmp_path, {"zgood.yaml": deploy("web", "web", "shop"), "abad.yaml": bad})
+    good, worse = str(tmp_path / "zgood.yaml"), str(tmp_path / "abad.yaml")
+    for args, status, last in (([good, worse], "violated", worse), ([worse, good], "proved", good)):
+        for _ in range(2):  # the same command, the same output
+            report = prove(args, Options(select=["CNV201"]))
+            assert [(f.status, f.location.file) for f in report.results] == [(status, last)]
+            [w] = report.warnings
+            assert w.location.file == last and f"keeps the later definition ({last}:3:12)" in w.message
+
+
 def test_symlinked_copy_is_the_same_object(tmp_path: Path) -> None:
     write(tmp_path, {"app/svc.yaml": service("web", "none", "shop")})
     (tmp_path / "app" / "copy.yaml").symlink_to(tmp_path / "app" / "svc.yaml")
