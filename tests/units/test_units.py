@@ -272,6 +272,20 @@ def test_unit_with_an_unreadable_document_is_not_a_closed_world(tmp_path: Path) 
     assert unknown.chain[-1].location is not None and unknown.chain[-1].location.file.endswith("broken.yaml")
 
 
+@pytest.mark.parametrize("broken, line", [("kind: Deployment\nmetadata: {name: web, namespace: shop\n", 3),
+                                           (deploy("web", "web", "shop").replace("spec:\n  selector",
+                                                                                 "spec:\n  replicas: x\n  selector"), 5)])
+def test_an_unreadable_context_document_is_a_gap_too(tmp_path: Path, broken: str, line: int) -> None:
+    # the context document (unparsable, or of the wrong shape) may be what the Service selects
+    write(tmp_path, {"app/svc.yaml": service("web", "web", "shop"), "infra/deploy.yaml": broken})
+    report = prove([str(tmp_path / "app")], Options(select=["CNV202"], context=[str(tmp_path / "infra")]))
+    [f] = report.results
+    assert f.status == "unknown" and f.message.endswith("(not decided: 1 context document (--context) could not be "
+                                                        f"read (first at {tmp_path / 'infra/deploy.yaml'}:{line}:"
+                                                        f"{f.chain[-1].location.column}))")
+    assert (f.chain[-1].location.file, f.chain[-1].location.line) == (str(tmp_path / "infra/deploy.yaml"), line)
+
+
 def test_config_unit_and_context_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, {"one/svc.yaml": service("web", "web", "shop"), "two/deploy.yaml": deploy("web", "web", "shop"),
                      "ctx/deploy.yaml": deploy("web", "web", "shop")})
