@@ -135,13 +135,20 @@ def test_argument_order_and_listing_order_change_nothing(platform: Path) -> None
 def test_duplicate_identity_counted_once_later_wins(tmp_path: Path) -> None:
     write(tmp_path, {"a.yaml": service("web", "old", "shop") + "---\n" + deploy("api", "api", "shop"),
                      "b.yaml": service("web", "api", "shop")})
-    report = prove([str(tmp_path)], SVC)
+    # named together on the command line (kubectl apply -f a.yaml -f b.yaml): one unit
+    report = prove([str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")], SVC)
     # the later definition (b.yaml, in apply order) is the one verified: it selects api's pods
-    assert rel(report, tmp_path) == [("proved", "Service/shop/web", "b.yaml", 5, ["."])]
+    assert [(f.status, f.location.file, f.location.line, f.units) for f in report.results] == [
+        ("proved", str(tmp_path / "b.yaml"), 5, ["(command line)"])]
     [w] = report.warnings
     assert w.kind == "duplicate-object" and (w.location.file, w.location.line) == (str(tmp_path / "b.yaml"), 3)
     assert [(s.file, s.line) for s in w.also] == [(str(tmp_path / "a.yaml"), 3)]
     assert w.to_json()["locations"] == [{"file": str(tmp_path / "a.yaml"), "line": 3, "column": 12}]
+    # in one folder they are alternative bundles, each its own unit (b.yaml alone has no pods for web)
+    apart = prove([str(tmp_path)], SVC)
+    assert rel(apart, tmp_path) == [("violated", "Service/shop/web", "a.yaml", 5, ["a.yaml"]),
+                                    ("violated", "Service/shop/web", "b.yaml", 5, ["b.yaml"])]
+    assert apart.warnings == []
 
 
 def test_file_arguments_keep_their_order_for_duplicates(tmp_path: Path) -> None:
@@ -155,6 +162,31 @@ def test_file_arguments_keep_their_order_for_duplicates(tmp_path: Path) -> None:
             assert [(f.status, f.location.file) for f in report.results] == [(status, last)]
             [w] = report.warnings
             assert w.location.file == last and f"keeps the later definition ({last}:3:12)" in w.message
+
+
+def test_alternative_bundles_in_one_folder_are_units_of_their_own(tmp_path: Path) -> None:
+    # install.yaml and namespace-install.yaml both define Deployment shop/api (one of them is applied);
+    # svc.yaml defines nothing the others do and stays with the folder; sub/ adds to the folder's unit
+    write(tmp_path, {"m/install.yaml": deploy("api", "api", "shop") + "---\n" + service("cluster-only", "api", "shop"),
+                     "m/namespace-install.yaml": deploy("api", "other", "shop"),
+                     "m/svc.yaml": service("web", "api", "shop"), "m/sub/more.yaml": service("more", "api", "shop")})
+    report = prove([str(tmp_path / "m")], SVC)
+    assert [(u["name"], u["kind"], u["objects"], u.get("why")) for u in report.units] == [
+        (str(tmp_path / "m"), "manifests", 2, None),
+        (str(tmp_path / "m/install.yaml"), "bundle", 2, "an alternative bundle: it defines Deployment/shop/api, "
+         "as namespace-install.yaml in the same folder does (verified on its own)"),
+        (str(tmp_path / "m/namespace-install.yaml"), "bundle", 1, "an alternative bundle: it defines "
+         "Deployment/shop/api, as install.yaml in the same folder does (verified on its own)")]
+    assert report.warnings == []  # no duplicate: the bundles are never applied together
+    assert sorted(rel(report, tmp_path / "m")) == [
+        ("proved", "Service/shop/cluster-only", "install.yaml", 14, ["install.yaml"]),
+        ("violated", "Service/shop/more", "sub/more.yaml", 5, ["."]),  # the bundles' pods are not its unit's
+        ("violated", "Service/shop/web", "svc.yaml", 5, ["."])]
+    whole = prove([str(tmp_path / "m")], Options(select=["CNV202"], unit="cluster"))
+    assert [u["kind"] for u in whole.units] == ["cluster"] and [w.kind for w in whole.warnings] == ["duplicate-object"]
+    # apply everything: namespace-install.yaml (later) wins, whose pods are app=other
+    assert sorted((f.status, f.subject["name"]) for f in whole.results) == [
+        ("violated", "cluster-only"), ("violated", "more"), ("violated", "web")]
 
 
 def test_symlinked_copy_is_the_same_object(tmp_path: Path) -> None:
