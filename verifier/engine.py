@@ -166,9 +166,12 @@ class _Merged:
         note("model", 0, 0)
         t1 = time.perf_counter()
         enforce = "override" if unit.namespace else "require" if options.namespace else ""
+        namespace = unit.namespace or options.namespace
+        if unit.namespace and options.namespace and unit.namespace != options.namespace:
+            # kubectl apply -k DIR -n NS rejects what the kustomization put in another namespace
+            enforce, namespace = "require", options.namespace
         unread_context = [e.location for e in context.errors]
-        snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace, context.objects, enforce,
-                                            unread_context)
+        snap, model_errors = snapshot.build(loaded, namespace, context.objects, enforce, unread_context)
         snap.assumed = cites
         t2 = time.perf_counter()
         pairs, run_errors = _run(snap, options, props)

@@ -409,6 +409,19 @@ def test_no_unit_finding_disappears_after_kubectl_kustomize(overlay: str) -> Non
     assert unit_findings and unit_findings <= _violations(built)  # the base Service selects nothing
 
 
+@pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl (kubectl kustomize) is not on PATH")
+def test_namespace_option_rejects_what_the_kustomization_puts_elsewhere(tmp_path: Path) -> None:
+    # kubectl apply -k k -n b: the object is in a (the kustomization's namespace), which does not match b
+    write(tmp_path, {"k/kustomization.yaml": "namespace: a\nresources: [svc.yaml]\n", "k/svc.yaml": service("web", "x")})
+    report = prove([str(tmp_path / "k")], Options(select=["CNV202"], namespace="b"))
+    assert report.results == []
+    assert [(os.path.basename(e.location.file), e.location.line, e.message) for e in report.errors] == [
+        ("kustomization.yaml", 1, "Service a/web: the namespace from the provided object 'a' does not match "
+         "--namespace 'b'; kubectl apply -n b rejects it (not verified)")]
+    same = prove([str(tmp_path / "k")], Options(select=["CNV202"], namespace="a"))
+    assert [(f.status, f.subject["namespace"]) for f in same.results] == [("violated", "a")] and same.errors == []
+
+
 def test_a_folder_inside_a_chart_is_never_parsed(platform: Path) -> None:
     report = prove(["repo/chart/mychart/templates"], SVC)
     assert report.errors == [] and report.results == []
