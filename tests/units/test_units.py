@@ -370,6 +370,26 @@ def test_assumed_objects_exist_but_their_content_is_unknown(tmp_path: Path, monk
     assert "Service infra/backend" in got["CNV102"]["message"]
 
 
+@pytest.mark.parametrize("entry, error", [
+    ("{kind: Service, name: backend}", "'assume' entry Service backend needs a namespace (Service is namespaced)"),
+    ("{kind: service, namespace: infra, name: backend}", "'assume' entry kind 'service' is not a kind cnverify "
+     "models (did you mean 'Service'?); kinds are case-sensitive (Service, Deployment, ...)"),
+    ("{kind: Widget, namespace: infra, name: w}", "'assume' entry kind 'Widget' is not a kind cnverify models; "
+     "kinds are case-sensitive (Service, Deployment, ...)"),
+    ("{kind: Deployment, namespace: infra, name: web, apiVersion: v1}", "'assume' entry kind 'Deployment' in v1 is "
+     "not a kind cnverify models (Deployment is in API group apps, extensions); kinds are case-sensitive (Service, Deployment, ...)"),
+    ("{kind: Namespace, namespace: infra, name: infra}", "'assume' entry Namespace infra has a namespace, but "
+     "Namespace is cluster-scoped")])
+def test_bad_assume_entries_are_located_config_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      entry: str, error: str) -> None:
+    write(tmp_path, {"app/svc.yaml": service("web", "web", "shop"),
+                     ".cnverify.yaml": f"assume:\n- {{kind: Service, namespace: infra, name: ok}}\n- {entry}\n"})
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["prove", "app"])
+    assert res.exit_code == 2
+    assert f".cnverify.yaml:3:3: {error}" in res.output
+
+
 VS = """apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {{name: r}}
