@@ -367,7 +367,15 @@ def test_assumed_objects_exist_but_their_content_is_unknown(tmp_path: Path, monk
     cited = [s for s in got["CNV402"]["chain"] if "assumed by" in s["claim"]]
     assert [(s["location"]["file"], s["location"]["line"]) for s in cited] == [(".cnverify.yaml", 3)]
     assert "assumed by .cnverify.yaml:3" in cited[0]["claim"]
-    assert "Service infra/backend" in got["CNV102"]["message"]
+    # what needs the content is unknown, and never judges the placeholder's (empty) content
+    assert got["CNV102"]["message"] == ("not decided: it rests on Service infra/backend assumed by .cnverify.yaml:2; "
+                                        "its content is not in the inputs")
+    assert got["CNV403"]["message"] == ("not decided: it rests on Deployment infra/web assumed by .cnverify.yaml:3; "
+                                        "its content is not in the inputs")
+    assert [s["claim"] for s in got["CNV403"]["chain"]] == [
+        "Deployment infra/web assumed by .cnverify.yaml:3; its content is not in the inputs, so this property "
+        "cannot judge it"]
+    assert not any("containers" in s["claim"] for r in got.values() for s in r["chain"])
 
 
 @pytest.mark.parametrize("entry, error", [
