@@ -181,7 +181,8 @@ class _Merged:
             other, _ = snapshot.build(loaded, ns, context.objects, context_unread=unread_context)
             other.assumed = cites
             found, _ = _run(other, dataclasses.replace(options, progress=None), props)
-            return [(f, res) for f, res in found if id(res) not in other.context_ids]
+            same = {r.metadata.at("name"): r for r in snap.resources}  # the subject as this unit's snapshot holds it
+            return [(f, same.get(res.metadata.at("name"), res)) for f, res in found if id(res) not in other.context_ids]
 
         if not (unit.namespace or options.namespace):
             pairs = unit_namespaces.decide(pairs, placed_in, unit_namespaces.named_namespaces(loaded))
