@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
 from cnverify import unit_render
-from cnverify.kustomize import skip_reason
 from cnverify.loader import LoadResult, Walk, load_file, path_key, walk
 from cnverify.model.base import group_of
 
@@ -115,11 +114,14 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_val
     kdirs = [d for d in dict.fromkeys(dirs + named) if unit_render.kustomization_file(d) and not _under_any(d, charts)]
     owned = _rendered_units(charts, kdirs, helm_values, out)
     loose: dict[str, LoadResult] = {}
-    read = {os.path.realpath(i["file"]) for u in out.units for i in u.loaded.inputs}
     for f in in_dirs:
-        if _under_any(f, charts + kdirs) or os.path.abspath(f) in owned:
-            if os.path.realpath(f) not in read and os.path.basename(f) not in unit_render.KUSTOMIZATION_FILES:
-                out.rest.inputs.append({"file": f, "documents": 0, "skipped": _owner_reason(f, charts, kdirs, owned)})
+        if os.path.abspath(f) in owned or _under_any(f, charts):
+            continue  # read by its kustomization or chart (if that unit is not verified, a warning says so)
+        if _under_any(f, kdirs):
+            if os.path.basename(f) not in unit_render.KUSTOMIZATION_FILES:
+                kdir = max((d for d in kdirs if _under(f, d)), key=len)
+                out.rest.inputs.append({"file": f, "documents": 0, "skipped": f"inside the kustomization folder "
+                                        f"{kdir}, which does not list it (kustomize never reads it)"})
         else:
             loose[f] = load_file(f, stdin)
     _manifest_units(loose, found.roots, out)
@@ -243,19 +245,6 @@ def _under(path: str, folder: str) -> bool:
 
 def _under_any(path: str, folders: list[str]) -> bool:
     return any(_under(path, d) for d in folders)
-
-
-def _owner_reason(f: str, charts: list[str], kdirs: list[str], owned: set[str]) -> str:
-    chart = next((c for c in charts if _under(f, c)), None)
-    if chart is not None:
-        return f"part of the Helm chart {chart} (not read as manifests)"
-    patch = skip_reason(f)
-    if patch:
-        return patch
-    if os.path.abspath(f) in owned:
-        return "read by a kustomization, not as a manifest"
-    kdir = max((d for d in kdirs if _under(f, d)), key=len)
-    return f"inside the kustomization folder {kdir}, which does not list it (kustomize never reads it)"
 
 
 def definition(unit: Unit) -> str:
