@@ -1,6 +1,6 @@
 """Per-entry reachability of a first-match-wins `MatchTable`.
 
-`analyze(table, *, timeout_ms, rlimit, precheck=True) -> list[EntryVerdict]`: for entry i,
+`analyze(table, *, limits=None, precheck=True) -> list[EntryVerdict]`: for entry i,
 is there a request that matches it and none of the earlier entries? One verdict per entry
 (these are the per-clause results for CNV105; a route is reachable iff one clause is):
 
@@ -15,7 +15,8 @@ Strategy: earlier entries that provably share no request with entry i are droppe
 (`http_precheck.disjoint`). The pre-check then decides plain cases exactly — a candidate
 request built from the entry's literals that the evaluator confirms (reachable), or one
 earlier entry that syntactically covers it (unreachable) — and records the step. The rest
-goes to a fresh Z3 solver per query (deterministic `rlimit` plus a timeout), the query put in
+goes to Z3 through `cnverify.smt.check` (a fresh context per query, the run's `rlimit`, timeout and
+deadline), the query put in
 `regex_normal_form` (one regex membership per variable where possible: z3 5.4 is orders of
 magnitude faster on that); cores are minimised by deletion, trying single blockers first.
 """
@@ -28,6 +29,8 @@ from dataclasses import dataclass, replace
 from typing import Callable, Literal
 
 import z3
+
+from cnverify import smt
 
 from .http_ir import METHODS, Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_match
 from .http_precheck import candidates, covers, disjoint, search
@@ -80,10 +83,10 @@ def _safe_first(table: MatchTable, r: Request) -> Entry | None:
 
 
 class _Analyzer:
-    def __init__(self, table: MatchTable, timeout_ms: int, rlimit: int, precheck: bool) -> None:
+    def __init__(self, table: MatchTable, precheck: bool) -> None:
         self.table = table
         self.entries = table.entries
-        self.timeout_ms, self.rlimit, self.use_precheck = timeout_ms, rlimit, precheck
+        self.use_precheck = precheck
         probe = SymbolicRequest.from_table(table, single_values=True)
         self.errors: list[str | None] = []  # why an entry cannot be encoded
         for e in self.entries:
@@ -168,55 +171,52 @@ class _Analyzer:
         req = SymbolicRequest(req.headers, req.query, header_slots=slots)
         return _Query(req, {j: entry_formula(self.entries[j], req) for j in [i] + encoded}, req.domain(), i)
 
-    def check(self, q: "_Query", blockers: list[int]) -> tuple[z3.CheckSatResult, z3.Solver]:
-        """domain ∧ own ∧ no blocker matches, each attempt on a fresh solver with half the budget:
-        first in regex normal form (fast for regex-heavy queries), then as written (fast when
-        the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
+    def check(self, q: "_Query", blockers: list[int]) -> smt.Answer:
+        """domain ∧ own ∧ no blocker matches, each attempt with half the run's per-query budget
+        (``cnverify.smt``): first in regex normal form (fast for regex-heavy queries), then as
+        written (fast when the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
         query = z3.And(q.domain + [q.formulas[q.own]] + [z3.Not(q.formulas[j]) for j in blockers])
         for form in (regex_normal_form(query), query):
-            s = z3.Solver()
-            s.set("timeout", max(1, self.timeout_ms // 2))
-            s.set("rlimit", max(1, self.rlimit // 2))
-            s.add(form)
-            res = s.check()
-            if res != z3.unknown:
+            answer = smt.check([form], share=0.5, preprocess=True)
+            if answer.result != "unknown" or answer.reason == smt.DEADLINE_REASON:
                 break
-        return res, s
+        return answer
 
     def solve(self, i: int, relevant: list[int]) -> EntryVerdict:
         encoded = [j for j in relevant if self.errors[j] is None]
         skipped = [(j, self.errors[j]) for j in relevant if self.errors[j] is not None]
         q = self.query(i, encoded)
-        res, s = self.check(q, encoded)
-        if res == z3.sat:
+        answer = self.check(q, encoded)
+        if answer.result == "sat":
             if skipped:
                 j, why = skipped[0]
                 return self.verdict(i, "unknown", decided_by="none",
                                     reason=f"earlier entry {_name(j, self.entries[j])} cannot be encoded: {why}")
-            witness = self.tidy(i, q.req.witness(s.model()))
+            assert answer.model is not None
+            witness = self.tidy(i, q.req.witness(answer.model))
             return self.verdict(i, "reachable", witness=self.confirm(i, witness, "solver"),
                                 step="the solver found a request that reaches it")
-        if res == z3.unsat:
+        if answer.result == "unsat":
             core = self.core(q, encoded)
             blockers = tuple(_blocker(j, self.entries[j]) for j in core)
             step = ("its own conditions cannot hold together" if not blockers else
                     "every request it matches is taken by " + ", ".join(_name(j, self.entries[j]) for j in core))
             return self.verdict(i, "unreachable", blockers=blockers, step=step)
-        return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {s.reason_unknown()}")
+        return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {answer.reason}")
 
     def core(self, q: "_Query", encoded: list[int]) -> list[int]:
         """A minimal subset of `encoded` whose negations contradict entry `q.own` (deletion-based;
         a check that does not answer unsat keeps the entry, so the result is always a core)."""
-        if self.check(q, [])[0] == z3.unsat:
+        if self.check(q, []).result == "unsat":
             return []
         for j in encoded:  # the common case: one earlier entry covers it
-            if self.check(q, [j])[0] == z3.unsat:
+            if self.check(q, [j]).result == "unsat":
                 return [j]
         keep = sorted(encoded)
         k = 0
         while k < len(keep):
             trial = keep[:k] + keep[k + 1 :]
-            if self.check(q, trial)[0] == z3.unsat:
+            if self.check(q, trial).result == "unsat":
                 keep = trial
             else:
                 k += 1
@@ -231,9 +231,11 @@ class _Query:
     own: int
 
 
-def analyze(table: MatchTable, *, timeout_ms: int = 2000, rlimit: int = 20_000_000,
-            precheck: bool = True, only: Collection[str] | None = None) -> list[EntryVerdict]:
+def analyze(table: MatchTable, *, limits: smt.Limits | None = None, precheck: bool = True,
+            only: Collection[str] | None = None) -> list[EntryVerdict]:
     """One `EntryVerdict` per entry, in table order (see module docstring); with ``only``, just for the
-    entries whose clause_id is in it (the others still block them)."""
-    a = _Analyzer(table, timeout_ms, rlimit, precheck)
-    return [a.run(i) for i, e in enumerate(table.entries) if only is None or e.clause_id in only]
+    entries whose clause_id is in it (the others still block them).  Queries run under ``limits``, by
+    default the run's budget (``cnverify.smt.current()``)."""
+    a = _Analyzer(table, precheck)
+    with smt.using(limits):
+        return [a.run(i) for i, e in enumerate(table.entries) if only is None or e.clause_id in only]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from cnverify import loader, snapshot, suppress
+from cnverify import loader, smt, snapshot, suppress
 from cnverify.errors import InputError, Span
 from cnverify.model.base import Resource
 from cnverify.proof import Finding, Report, Severity
@@ -50,19 +50,26 @@ def _run(snap: snapshot.Snapshot, options: Options,
     """Each finding with the resource it is about, sorted by location."""
     results: list[tuple[Finding, Resource]] = []
     errors: list[InputError] = []
-    for i, prop in enumerate(props):
-        if options.progress:
-            options.progress(prop.code, i, len(props))
-        try:
-            for ob in prop.obligations(snap):
-                results.append((finding(ob, options.limits), ob.subject))
-        except Exception as exc:  # a property bug must not hide the other results
-            tb = traceback.extract_tb(exc.__traceback__)[-1]
-            errors.append(InputError(Span("<cnverify>", 1, 1),
-                                     f"internal error in {prop.code} ({type(exc).__name__}: {exc} "
-                                     f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete"))
+    with smt.budget(options.limits):
+        for i, prop in enumerate(props):
+            _run_one(snap, options, prop, i, len(props), results, errors)
     results.sort(key=lambda p: (p[0].location.file, p[0].location.line, p[0].location.column, p[0].property))
     return results, errors
+
+
+def _run_one(snap: snapshot.Snapshot, options: Options, prop: Property, i: int, n: int,
+             results: list[tuple[Finding, Resource]], errors: list[InputError]) -> None:
+    """One property's findings appended to ``results``; a crash becomes an internal-error record."""
+    if options.progress:
+        options.progress(prop.code, i, n)
+    try:
+        for ob in prop.obligations(snap):
+            results.append((finding(ob, options.limits), ob.subject))
+    except Exception as exc:  # a property bug must not hide the other results
+        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        errors.append(InputError(Span("<cnverify>", 1, 1),
+                                 f"internal error in {prop.code} ({type(exc).__name__}: {exc} "
+                                 f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete"))
 
 
 def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | None = None) -> Report:

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 from cnverify.encodings.http import METHODS, MatchTable, Request, analyze, first_match
 from cnverify.encodings.http_precheck import candidates
+from cnverify.smt import Limits
 from tables import render_vhost, samples, tables
 
 ORACLE_TABLES = int(os.environ.get("CNV_ORACLE_TABLES", "2000"))
@@ -46,7 +47,7 @@ def test_envoy_agrees_with_analyze(envoy):
         stats["tables"] += 1
         host = f"t{stats['tables']}"
         envoy.load([render_vhost(table, host)])
-        verdicts = analyze(table, timeout_ms=5000)
+        verdicts = analyze(table, limits=Limits(timeout_ms=5000))
         unreachable = set()
         for v in verdicts:
             stats[v.status] += 1

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cnverify import smt
 from cnverify.diff import capacity, invariants, tables
 from cnverify.diff.check import Stats, check
 from cnverify.diff.gitsource import Side
@@ -95,6 +96,11 @@ def _kept(ns: str | None, subjects: set[str] | None) -> bool:
 def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | None = None) -> DiffResult:
     """Compare ``old`` and ``new``; with a slicing ``Plan``, load only its files and report only its subjects."""
     options = options or Options()
+    with smt.budget(options.limits):
+        return _diff(old, new, options, sliced)
+
+
+def _diff(old: Side, new: Side, options: Options, sliced: Plan | None) -> DiffResult:
     only, subjects = (sliced.keys, sliced.subjects) if sliced is not None else (None, None)
     t0 = time.perf_counter()
     loaded = load(old, new, only)
@@ -107,7 +113,6 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     f_old = [f for f in f_old if _kept(f.subject.get("namespace"), subjects)]
     f_new = [f for f in f_new if _kept(f.subject.get("namespace"), subjects)]
     t2 = time.perf_counter()
-    limits = {"timeout_ms": options.limits.timeout_ms, "rlimit": options.limits.rlimit}
     t_old, h_old, n_old, x_old = tables.entry_points(loaded.old)
     t_new, h_new, n_new, x_new = tables.entry_points(loaded.new)
     for system in x_old | x_new:  # a translator failed on one side: compare that system on neither
@@ -116,7 +121,7 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     routing = []
     if t_old or t_new:
         from cnverify.diff.routing import diff_tables  # needs the routing encodings
-        routing = [r for r in diff_tables(t_old, t_new, {**h_old, **h_new}, **limits)
+        routing = [r for r in diff_tables(t_old, t_new, {**h_old, **h_new})
                    if not r.how.startswith("identical") or _touches(r, loaded)]
     t3 = time.perf_counter()
     workloads, quotas = _capacity(loaded)

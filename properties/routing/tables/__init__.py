@@ -223,8 +223,8 @@ def _translators() -> Iterator[object]:
     return iter((istio, envoy, gateway, ingress))
 
 
-def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
-    """Every table of the snapshot, analysed once (cached per snapshot)."""
+def results(snap: Snapshot) -> Results:
+    """Every table of the snapshot, analysed once (cached per snapshot) under the run's solver budget."""
     if snap in _CACHE:
         return _CACHE[snap]
     res = Results()
@@ -238,7 +238,7 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
         for k, order in enumerate(table.variants):
             if focus[k] is not None and not focus[k]:
                 continue
-            for v in analyze(MatchTable(tuple(order)), timeout_ms=timeout_ms, only=focus[k]):
+            for v in analyze(MatchTable(tuple(order)), only=focus[k]):
                 per_entry.setdefault(v.clause_id, []).append((k, v))
             present = {e.clause_id for e in order}
             for key in table.members:
