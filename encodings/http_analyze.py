@@ -183,6 +183,8 @@ class _Analyzer:
         return answer
 
     def solve(self, i: int, relevant: list[int]) -> EntryVerdict:
+        if smt.current().spent():  # building the query (regex normal form) is work of its own
+            return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {smt.DEADLINE_REASON}")
         encoded = [j for j in relevant if self.errors[j] is None]
         skipped = [(j, self.errors[j]) for j in relevant if self.errors[j] is not None]
         q = self.query(i, encoded)

@@ -5,7 +5,7 @@ import importlib
 import importlib.util
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -54,6 +54,8 @@ def main() -> None:
               help="Skip files matching GLOB (relative to the current directory; repeatable).")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=None,
               help="Solver wall-clock timeout per query, in milliseconds.  [default: 10000]")
+@click.option("--run-timeout", "run_timeout_s", type=click.FloatRange(0, min_open=True), default=None,
+              metavar="SECONDS", help="Budget for all solver queries of the run; queries after it answer unknown.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Read settings from this file instead of the discovered .cnverify.yaml / pyproject.toml.")
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
@@ -70,7 +72,7 @@ def main() -> None:
 def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool,
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
-              config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
+              run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
               progress: bool | None, color: bool | None, explain: str | None) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
@@ -78,6 +80,8 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
     try:
         settings = _settings(config_file, no_config, select, ignore, exclude, fail_on, fail_on_unknown,
                              timeout_ms, baseline_file, reports)
+        if run_timeout_s is not None:
+            settings.options.limits = replace(settings.options.limits, run_timeout_ms=int(run_timeout_s * 1000))
         with Progress(enabled=progress) as sink:
             settings.options.progress = sink
             report = prove(settings.files(paths), settings.options)
