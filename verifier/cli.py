@@ -13,7 +13,7 @@ import click
 from cnverify import baseline, config
 from cnverify.config import Excluder
 from cnverify.engine import Options, prove, selected
-from cnverify.errors import UsageError
+from cnverify.errors import INTERNAL_EXIT, UsageError
 from cnverify.loader import iter_files
 from cnverify.progress import Progress
 from cnverify.proof import VERSION, Report
@@ -104,7 +104,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
         _write(file, _render(extra_fmt, report, RenderOptions(show_proved=show_proved, extra=extra)))
     click.echo(_render(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, extra=extra)), nl=False)
     if write_baseline:
-        sys.exit(2 if report.errors else 0)
+        sys.exit(INTERNAL_EXIT if report.internal else 2 if report.errors else 0)
     sys.exit(report.exit_code(settings.fail_on, settings.fail_on_unknown))
 
 

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from cnverify import loader, smt, snapshot, suppress
-from cnverify.errors import InputError, Span
+from cnverify.errors import InternalError
 from cnverify.model.base import Resource
 from cnverify.proof import Finding, Report, Severity
 from cnverify.registry import Property, load_properties
@@ -39,17 +38,17 @@ def selected(options: Options) -> list[Property]:
     return out
 
 
-def check(snap: snapshot.Snapshot, options: Options) -> tuple[list[Finding], list[InputError]]:
+def check(snap: snapshot.Snapshot, options: Options) -> tuple[list[Finding], list[InternalError]]:
     """Run the selected properties over a snapshot."""
     pairs, errors = _run(snap, options, selected(options))
     return [f for f, _ in pairs], errors
 
 
 def _run(snap: snapshot.Snapshot, options: Options,
-         props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InputError]]:
+         props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
     """Each finding with the resource it is about, sorted by location."""
     results: list[tuple[Finding, Resource]] = []
-    errors: list[InputError] = []
+    errors: list[InternalError] = []
     with smt.budget(options.limits):
         for i, prop in enumerate(props):
             _run_one(snap, options, prop, i, len(props), results, errors)
@@ -58,7 +57,7 @@ def _run(snap: snapshot.Snapshot, options: Options,
 
 
 def _run_one(snap: snapshot.Snapshot, options: Options, prop: Property, i: int, n: int,
-             results: list[tuple[Finding, Resource]], errors: list[InputError]) -> None:
+             results: list[tuple[Finding, Resource]], errors: list[InternalError]) -> None:
     """One property's findings appended to ``results``; a crash becomes an internal-error record."""
     if options.progress:
         options.progress(prop.code, i, n)
@@ -66,10 +65,7 @@ def _run_one(snap: snapshot.Snapshot, options: Options, prop: Property, i: int, 
         for ob in prop.obligations(snap):
             results.append((finding(ob, options.limits), ob.subject))
     except Exception as exc:  # a property bug must not hide the other results
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
-        errors.append(InputError(Span("<cnverify>", 1, 1),
-                                 f"internal error in {prop.code} ({type(exc).__name__}: {exc} "
-                                 f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete"))
+        errors.append(InternalError.of(prop.code, exc))
 
 
 def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | None = None) -> Report:
@@ -84,13 +80,13 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     snap, model_errors = snapshot.build(loaded)
     t2 = time.perf_counter()
     props = selected(options)
-    pairs, run_errors = _run(snap, options, props)
+    pairs, internal = _run(snap, options, props)
     t3 = time.perf_counter()
     if options.suppressions:
         results, suppressed, warnings = suppress.apply(pairs, snap, {p.code for p in props})
     else:
         results, suppressed, warnings = [f for f, _ in pairs], [], []
-    return Report(results=results, errors=loaded.errors + model_errors + run_errors, inputs=loaded.inputs,
+    return Report(results=results, errors=loaded.errors + model_errors, internal=internal, inputs=loaded.inputs,
                   unknown_kinds=snap.unknown_kinds, unrecognized_documents=loaded.unrecognized,
                   objects=len(loaded.objects),
                   timings={"parse": t1 - t0, "model": t2 - t1, "solve": t3 - t2},

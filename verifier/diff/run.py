@@ -12,7 +12,7 @@ from cnverify.diff.gitsource import Side
 from cnverify.diff.load import Loaded, Names, load
 from cnverify.diff.slicing import Plan
 from cnverify.engine import Options
-from cnverify.errors import InputError
+from cnverify.errors import INTERNAL_EXIT, InputError, InternalError
 from cnverify.proof import Finding
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class DiffResult:
     workloads: list[CapacityDelta]
     quotas: list[CapacityDelta]
     errors: dict[str, list[InputError]]
+    internal: list[InternalError] = field(default_factory=list)  # crashed properties (CNV000, exit 4)
     notes: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -58,7 +59,9 @@ class DiffResult:
         return any(checks.get(f, False) for f in fail_on)
 
     def exit_code(self, fail_on: tuple[str, ...]) -> int:
-        """2 input errors on the new side, 1 a gated change, else 0."""
+        """4 an internal error (incomplete results), 2 input errors on the new side, 1 a gated change, else 0."""
+        if self.internal:
+            return INTERNAL_EXIT
         if self.errors.get("new"):
             return 2
         return 1 if self.gated(fail_on) else 0
@@ -131,7 +134,7 @@ def _diff(old: Side, new: Side, options: Options, sliced: Plan | None) -> DiffRe
     return DiffResult(
         old.label, new.label, loaded.names, loaded.changed,
         invariants.deltas(f_old, f_new, loaded.names, s_new), routing, workloads, quotas,
-        {"old": loaded.errors["old"] + e_old, "new": loaded.errors["new"] + e_new},
+        {"old": loaded.errors["old"], "new": loaded.errors["new"]}, internal=e_old + e_new,
         notes=sorted(set(n_old) | set(n_new)),
         stats={"slice": sliced.reason if sliced is not None else "full: every file checked",
                "files": {"old": len(old.files), "new": len(new.files), "changed": len(loaded.changed),
