@@ -5,7 +5,7 @@ import importlib
 import importlib.util
 import json
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
@@ -66,14 +66,24 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Progress on stderr for long runs (default: when stderr is a terminal).")
 @click.option("--color/--no-color", default=None, help="Colours (default: when stdout is a terminal).")
+@click.option("--unit", "unit_mode", type=click.Choice(["auto", "cluster", "file"]), default=None,
+              help="How inputs split into deployment units, each verified as its own cluster (docs/UNITS.md): "
+                   "auto (kustomizations, charts, manifest folders), cluster (all one), file.  [default: auto]")
+@click.option("--namespace", "-n", "namespace", default=None, metavar="NS",
+              help="Namespace of objects that name none, as 'kubectl apply -n NS' (default: an unnamed "
+                   "namespace of their unit, never assumed to be 'default').")
+@click.option("--context", "context", multiple=True, metavar="PATH",
+              help="Objects that exist in the cluster but are not under review: visible to every property, "
+                   "never reported on (repeatable).")
 @click.option("--explain", metavar="CODE", default=None,
               help="Only CODE, every result with its whole proof chain, proved ones included "
                    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
 def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool,
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
-              run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
-              progress: bool | None, color: bool | None, explain: str | None) -> None:
+              run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None,
+              write_baseline: str | None, progress: bool | None, color: bool | None, explain: str | None,
+              unit_mode: str | None, namespace: str | None, context: tuple[str, ...]) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
@@ -84,7 +94,11 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
             settings.options.limits = replace(settings.options.limits, run_timeout_ms=int(run_timeout_s * 1000))
         with Progress(enabled=progress) as sink:
             settings.options.progress = sink
-            report = prove(settings.files(paths), settings.options)
+            settings.options.unit = unit_mode or settings.unit
+            settings.options.namespace = namespace or settings.namespace
+            settings.options.context = [*settings.context, *context]
+            settings.options.assume = settings.assume
+            report = prove(paths, settings.options)
         root = repo_root()
         if write_baseline:
             try:
@@ -118,6 +132,10 @@ class Settings:
     excluder: Excluder
     baseline: str | None
     reports: list[tuple[str, str]]
+    unit: str = "auto"
+    namespace: str | None = None
+    context: list[str] = field(default_factory=list)
+    assume: list[config.Assumed] = field(default_factory=list)
 
     def files(self, paths: tuple[str, ...]) -> list[str]:
         """The inputs, directories expanded, excluded files left out."""
@@ -140,10 +158,12 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     excluder.add(exclude, Path.cwd())
     options = Options(select=_codes(select) or cfg.select or [], ignore=_codes(ignore) or cfg.ignore or [],
                       severity=dict(cfg.severity),  # type: ignore[arg-type]
-                      limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms))
+                      limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms),
+                      exclude=excluder.excluded)
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
-                    excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports])
+                    excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports],
+                    cfg.unit or "auto", cfg.namespace, cfg.context, cfg.assume)
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:

@@ -3,7 +3,8 @@
 Found by walking up from the current directory (stopping at the repository root, the first
 directory holding ``.git``).  Keys: ``select``, ``ignore``, ``severity`` (code → level),
 ``fail-on``, ``fail-on-unknown``, ``exclude`` (path globs, relative to the file's directory),
-``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory).  Unknown
+``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory), ``unit``,
+``namespace`` and ``context`` (paths, relative to the file's directory; docs/UNITS.md).  Unknown
 keys and wrong values are errors naming the file and line.  Command-line flags override.
 """
 from __future__ import annotations
@@ -24,7 +25,10 @@ from cnverify.source import Document, compose
 YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
 LEVELS = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
-KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline")
+KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline", "unit",
+        "namespace", "context", "assume")
+ASSUME_KEYS = ("kind", "name", "namespace", "apiVersion")
+UNIT_MODES = ("auto", "cluster", "file")
 
 
 class ConfigError(UsageError):
@@ -45,6 +49,27 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     timeout: int | None = None
     baseline: str | None = None
+    unit: str | None = None  # auto | cluster | file (docs/UNITS.md)
+    namespace: str | None = None  # namespace of objects naming none (as kubectl apply -n)
+    context: list[str] = field(default_factory=list)  # context paths (relative to the file's directory)
+    assume: list[Assumed] = field(default_factory=list)  # objects known to exist without manifests
+
+
+@dataclass(frozen=True)
+class Assumed:
+    """An ``assume:`` entry: an object that exists in the cluster though no input holds its manifest."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    api_version: str | None
+    at: str  # "file:line[:column]" of the entry
+
+    @property
+    def line(self) -> tuple[str, int]:
+        """(file, line) of the entry."""
+        m = re.match(r"^(.*?):(\d+)", self.at)
+        return (m.group(1), int(m.group(2))) if m else (self.at, 1)
 
 
 def discover(start: Path | None = None) -> Path | None:
@@ -188,7 +213,35 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{at}: 'baseline' must be a file path")
             cfg.baseline = str(root / value)
+        elif key == "unit":
+            if value not in UNIT_MODES:
+                raise ConfigError(f"{at}: 'unit' must be one of {', '.join(UNIT_MODES)}, not {value!r}")
+            cfg.unit = value
+        elif key == "namespace":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{at}: 'namespace' must be a namespace name")
+            cfg.namespace = value
+        elif key == "context":
+            cfg.context = [os.path.relpath(root / v) for v in _strings(value, at, key)]
+        elif key == "assume":
+            cfg.assume = _assume(value, where, at)
     return cfg
+
+
+def _assume(value: Any, where: Where, at: str) -> list[Assumed]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{at}: 'assume' must be a list of {{kind, name, namespace}} mappings")
+    out = []
+    for i, entry in enumerate(value):
+        here = where(("assume", i))  # type: ignore[arg-type]
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) and entry[k] for k in ("kind", "name")):
+            raise ConfigError(f"{here}: each 'assume' entry needs a kind and a name (strings)")
+        bad = [k for k in entry if k not in ASSUME_KEYS or not isinstance(entry[k], str)]
+        if bad:
+            raise ConfigError(f"{here}: 'assume' entry key {bad[0]!r} is not one of {', '.join(ASSUME_KEYS)} "
+                              "with a string value")
+        out.append(Assumed(entry["kind"], entry["name"], entry.get("namespace"), entry.get("apiVersion"), here))
+    return out
 
 
 def _severity(value: Any, where: Where, at: str) -> dict[str, str]:

@@ -1,15 +1,19 @@
 """The run: load → model → properties → solver → report."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
-from cnverify import loader, smt, snapshot, suppress
-from cnverify.errors import InternalError
+from cnverify import context as ctx
+from cnverify import loader, smt, snapshot, suppress, units
+from cnverify.config import Assumed
+from cnverify.errors import InternalError, Span
 from cnverify.model.base import Resource
-from cnverify.proof import Finding, Report, Severity
+from cnverify.proof import Finding, Notice, Report, Severity, Step
 from cnverify.registry import Property, load_properties
 from cnverify.solver import Limits, finding
 
@@ -24,6 +28,11 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     progress: Callable[[str, int, int], None] | None = None  # (stage or property code, done, total)
     suppressions: bool = True  # honour ``cnverify.io/ignore`` annotations (see cnverify.suppress)
+    unit: str = "auto"  # how inputs split into deployment units: auto | cluster | file (cnverify.units)
+    namespace: str | None = None  # the namespace of objects naming none (as ``kubectl apply -n``)
+    exclude: Callable[[str], bool] | None = None  # files to leave out (the CLI's --exclude globs)
+    context: Sequence[str] = ()  # files/folders of objects in the cluster but not under review (never subjects)
+    assume: Sequence[Assumed] = ()  # objects known to exist without manifests (config ``assume:``)
 
 
 def selected(options: Options) -> list[Property]:
@@ -46,48 +55,135 @@ def check(snap: snapshot.Snapshot, options: Options) -> tuple[list[Finding], lis
 
 def _run(snap: snapshot.Snapshot, options: Options,
          props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
-    """Each finding with the resource it is about, sorted by location."""
+    """Each finding with the resource it is about, sorted by location; a crashed property is an
+    internal-error record.  Queries run under the run's budget (one is installed if none is)."""
     results: list[tuple[Finding, Resource]] = []
     errors: list[InternalError] = []
-    with smt.budget(options.limits):
+    with smt.using(options.limits):
         for i, prop in enumerate(props):
-            _run_one(snap, options, prop, i, len(props), results, errors)
+            if options.progress:
+                options.progress(prop.code, i, len(props))
+            try:
+                for ob in prop.obligations(snap):
+                    f = closed_world(finding(ob), prop, snap)
+                    results.append((ctx.mark_assumed(f, snap.assumed, prop.existence), ob.subject))
+            except Exception as exc:  # a property bug must not hide the other results
+                errors.append(InternalError.of(prop.code, exc))
     results.sort(key=lambda p: (p[0].location.file, p[0].location.line, p[0].location.column, p[0].property))
     return results, errors
 
 
-def _run_one(snap: snapshot.Snapshot, options: Options, prop: Property, i: int, n: int,
-             results: list[tuple[Finding, Resource]], errors: list[InternalError]) -> None:
-    """One property's findings appended to ``results``; a crash becomes an internal-error record."""
-    if options.progress:
-        options.progress(prop.code, i, n)
-    try:
-        for ob in prop.obligations(snap):
-            results.append((finding(ob, options.limits), ob.subject))
-    except Exception as exc:  # a property bug must not hide the other results
-        errors.append(InternalError.of(prop.code, exc))
+CONTEXT_HINT = ("if what is missing exists outside these files, pass its manifests with --context PATH or "
+                "declare it under 'assume:' in .cnverify.yaml (docs/UNITS.md)")
+
+
+def closed_world(f: Finding, prop: Property, snap: snapshot.Snapshot) -> Finding:
+    """Apply the closed-world rule to a finding of ``prop``: a verdict that rests on the unit being read
+    whole (``prop.closed_world``) becomes unknown when documents of the unit could not be read; a
+    violation that stands says how to declare objects that live outside the files."""
+    if f.status not in prop.closed_world:
+        return f
+    gap = snap.closed_world_gap
+    if gap is None:
+        return dataclasses.replace(f, help=f"{f.help.rstrip('.')}; {CONTEXT_HINT}" if f.help else CONTEXT_HINT) \
+            if f.status == "violated" else f
+    step = Step(f"{gap}: they may hold what this {f.status} verdict rests on", snap.unread[0])
+    return dataclasses.replace(f, status="unknown", message=f"{f.message} (not decided: {gap})",
+                               chain=[*f.chain, step])
 
 
 def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | None = None) -> Report:
-    """Verify the manifests under ``paths`` and return the report (the library API)."""
+    """Verify the manifests under ``paths`` and return the report (the library API).
+
+    The inputs are split into deployment units (:mod:`cnverify.units`), each verified as its own
+    cluster view; a finding that several units share is reported once, listing them.
+    """
     options = options or Options()
     note = options.progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
     note("parse", 0, 0)
-    loaded = loader.load(paths, stdin=stdin)
-    t1 = time.perf_counter()
-    note("model", 0, 0)
-    snap, model_errors = snapshot.build(loaded)
-    t2 = time.perf_counter()
+    context = ctx.read_context(options.context, options.exclude)
+    assumed, cites = ctx.placeholders(options.assume)
+    context.objects[:0] = assumed
+    context_files = {i["file"] for i in context.inputs}
+    excluded = options.exclude
+    skip = (lambda f: f in context_files or bool(excluded and excluded(f))) if context_files else excluded
+    found = units.discover(paths, options.unit, skip, stdin)
+    found.rest.errors[:0] = context.errors
+    timings = {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0}
     props = selected(options)
-    pairs, internal = _run(snap, options, props)
-    t3 = time.perf_counter()
-    if options.suppressions:
-        results, suppressed, warnings = suppress.apply(pairs, snap, {p.code for p in props})
-    else:
-        results, suppressed, warnings = [f for f, _ in pairs], [], []
-    return Report(results=results, errors=loaded.errors + model_errors, internal=internal, inputs=loaded.inputs,
-                  unknown_kinds=snap.unknown_kinds, unrecognized_documents=loaded.unrecognized,
-                  objects=len(loaded.objects),
-                  timings={"parse": t1 - t0, "model": t2 - t1, "solve": t3 - t2},
-                  suppressed=suppressed, warnings=warnings)
+    out = _Merged(Report(errors=list(found.rest.errors), inputs=list(found.rest.inputs),
+                         unrecognized_documents=found.rest.unrecognized, unrecognized=list(found.rest.unrecognized_at),
+                         timings=timings))
+    with smt.budget(options.limits):  # one deadline for every unit of the run
+        for unit in found.units:
+            out.unit(unit, options, props, note, context, cites)
+    return out.finish()
+
+
+class _Merged:
+    """The report of several units: findings, errors, inputs and notices shared by units listed once."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.findings: dict[str, Finding] = {}
+        self.seen: set[str] = set()
+
+    def _first(self, key: str) -> bool:
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    def unit(self, unit: units.Unit, options: Options, props: list[Property],
+             note: Callable[[str, int, int], None], context: loader.LoadResult, cites: dict[Span, ctx.Citation]) -> None:
+        r = self.report
+        r.units.append(unit.to_json())
+        if unit.not_verified:
+            r.warnings.append(Notice("unit-not-verified", f"unit {unit.name} is not verified: {unit.not_verified}",
+                                     Span(units.definition(unit), 1, 1), units=(unit.name,)))
+            return
+        loaded = unit.loaded
+        note("model", 0, 0)
+        t1 = time.perf_counter()
+        snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace, context.objects)
+        snap.assumed = cites
+        t2 = time.perf_counter()
+        pairs, run_errors = _run(snap, options, props)
+        pairs = [(f, res) for f, res in pairs if id(res) not in snap.context_ids]  # context: never a subject
+        r.timings["model"] += t2 - t1
+        r.timings["solve"] += time.perf_counter() - t2
+        if options.suppressions:
+            results, suppressed, warnings = suppress.apply(pairs, snap, {p.code for p in props})
+        else:
+            results, suppressed, warnings = [f for f, _ in pairs], [], []
+        for f in results:
+            key = _key(f.to_json())
+            if key in self.findings:
+                self.findings[key].units.append(unit.name)
+            else:
+                self.findings[key] = dataclasses.replace(f, units=[unit.name])
+        r.errors += [e for e in loaded.errors + model_errors if self._first(f"e{e}")]
+        r.internal += [e for e in run_errors if self._first(f"x{e}")]
+        r.inputs += [i for i in loaded.inputs if self._first(f"i{_key(i)}")]
+        r.suppressed += [s for s in suppressed if self._first(f"s{_key(s.to_json())}")]
+        r.warnings += [w for w in warnings if self._first(f"w{_key(w.to_json())}")]
+        r.warnings += [dataclasses.replace(w, units=(unit.name,)) for w in snap.notices
+                       if self._first(f"w{_key(w.to_json())}")]
+        fresh = [(s, why) for s, why in loaded.unrecognized_at if self._first(f"u{s}")]
+        r.unrecognized += fresh
+        r.unrecognized_documents += len(fresh)
+        r.unknown_kinds += snap.unknown_kinds
+        r.objects += len(loaded.objects)
+
+    def finish(self) -> Report:
+        results = list(self.findings.values())
+        results.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.property))
+        self.report.results = results
+        return self.report
+
+
+def _key(value: dict[str, Any]) -> str:
+    """Identity of a JSON item across units: everything but the fields a unit adds."""
+    return json.dumps({k: v for k, v in value.items() if k not in ("unit", "units")}, sort_keys=True, default=str)
+

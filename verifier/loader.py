@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
@@ -34,40 +35,140 @@ class LoadResult:
     errors: list[InputError] = field(default_factory=list)
     inputs: list[dict[str, Any]] = field(default_factory=list)
     unrecognized: int = 0  # documents that are neither objects nor Envoy configs
+    unrecognized_at: list[tuple[Span, str]] = field(default_factory=list)  # each one: where and why
+
+    def extend(self, other: "LoadResult") -> None:
+        """Append another result (e.g. one file's) to this one."""
+        self.objects += other.objects
+        self.errors += other.errors
+        self.inputs += other.inputs
+        self.unrecognized += other.unrecognized
+        self.unrecognized_at += other.unrecognized_at
+
+
+@dataclass
+class Walk:
+    """The files under the arguments, in apply order, with the problems met on the way."""
+
+    files: list[str] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # inputs entries of files not read
+    roots: dict[str, str] = field(default_factory=dict)  # file → the argument it was found under
+
+
+def path_key(path: str) -> tuple[str, ...]:
+    """Sort key of apply order: path components compared one by one (as ``kubectl apply -R`` walks)."""
+    return tuple(os.path.normpath(path).split(os.sep))
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) -> Walk:
+    """Expand the arguments into files: directories recursively in sorted order, hidden folders skipped.
+
+    Only regular files are read; a symlink is followed only when its target stays inside the
+    argument's tree, and a file reached twice (symlinked copies) is read once. Dangling symlinks,
+    symlinks out of the tree, FIFOs/devices and unreadable folders become located errors. A path
+    that does not exist is a usage error.
+    """
+    out = Walk()
+    seen: dict[str, str] = {}
+    for arg in paths:
+        if arg == "-":
+            out.files.append(arg)
+            out.roots[arg] = arg
+            continue
+        if not os.path.lexists(arg):
+            raise UsageError(f"no such file or directory: {arg}")
+        if os.path.isdir(arg):
+            found = _walk_dir(arg, out)
+        else:
+            found = [arg]
+        for f in found:
+            if excluded is not None and excluded(f):
+                continue
+            real = _regular(f, arg if os.path.isdir(arg) else None, out)
+            if real is None:
+                continue
+            if real in seen:
+                out.skipped.append({"file": f, "documents": 0, "skipped": f"the same file as {seen[real]} (a symlink)"})
+                continue
+            seen[real] = f
+            out.files.append(f)
+            out.roots[f] = arg
+    return out
+
+
+def _walk_dir(arg: str, out: Walk) -> list[str]:
+    found: list[str] = []
+
+    def failed(exc: OSError) -> None:
+        where = exc.filename or arg
+        out.errors.append(InputError(Span(str(where), 1, 1), f"cannot read folder: {exc.strerror}; its files are not verified"))
+
+    for root, dirs, files in os.walk(arg, onerror=failed):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for d in list(dirs):
+            full = os.path.join(root, d)
+            if os.path.islink(full):  # never walked into: its files are either in the tree or outside it
+                dirs.remove(d)
+                target = os.path.realpath(full)
+                if not os.path.exists(full):
+                    out.errors.append(InputError(Span(full, 1, 1), "dangling symlink (its target does not exist)"))
+                elif not _within(target, os.path.realpath(arg)):
+                    out.errors.append(InputError(Span(full, 1, 1), f"symlink to {target}, outside {arg}; not "
+                                                 "followed (pass the target as an argument to verify it)"))
+        found += [os.path.join(root, f) for f in files if f.endswith(EXTENSIONS)]
+    return sorted(found, key=path_key)
+
+
+def _regular(path: str, tree: str | None, out: Walk) -> str | None:
+    """The real path of ``path`` if it may be read (a regular file inside ``tree``), else None with an error."""
+    if os.path.islink(path):
+        if not os.path.exists(path):
+            out.errors.append(InputError(Span(path, 1, 1), "dangling symlink (its target does not exist)"))
+            return None
+        real = os.path.realpath(path)
+        if tree is not None and not _within(real, os.path.realpath(tree)):
+            out.errors.append(InputError(Span(path, 1, 1), f"symlink to {real}, outside {tree}; not followed "
+                                         "(pass the target as an argument to verify it)"))
+            return None
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        out.errors.append(InputError(Span(path, 1, 1), f"cannot read file: {exc.strerror}"))
+        return None
+    if not stat.S_ISREG(mode):
+        out.errors.append(InputError(Span(path, 1, 1), "not a regular file (a FIFO, socket or device); not opened "
+                                     "(pipe a stream with 'cnverify prove -')"))
+        return None
+    return os.path.realpath(path)
 
 
 def iter_files(paths: Iterable[str]) -> Iterator[str]:
-    """Expand directories recursively (sorted, hidden folders skipped); ``-`` stays as is."""
-    for p in paths:
-        if p == "-":
-            yield p
-        elif os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in sorted(files):
-                    if f.endswith(EXTENSIONS):
-                        yield os.path.join(root, f)
-        elif os.path.exists(p):
-            yield p
-        else:
-            raise UsageError(f"no such file or directory: {p}")
+    """The readable files under ``paths`` in apply order (see :func:`walk`); ``-`` stays as is."""
+    yield from walk(paths).files
 
 
 def load(paths: Iterable[str], stdin: TextIO | BinaryIO | None = None) -> LoadResult:
     """Compose every input and split it into raw objects; problems become located errors."""
-    result = LoadResult()
+    found = walk(paths)
+    result = LoadResult(errors=list(found.errors), inputs=list(found.skipped))
     with paused_gc():
-        for path in iter_files(paths):
-            _load_one(path, stdin, result)
+        for path in found.files:
+            result.extend(load_file(path, stdin))
     return result
 
 
-def _load_one(path: str, stdin: TextIO | BinaryIO | None, result: LoadResult) -> None:
-    """Read, compose and split one input into ``result``."""
-    skipped = skip_reason(path)
+def load_file(path: str, stdin: TextIO | BinaryIO | None = None, *, skip_patches: bool = True) -> LoadResult:
+    """Read, compose and split one input (a file path or ``-``)."""
+    result = LoadResult()
+    skipped = skip_reason(path) if skip_patches else None
     if skipped:
         result.inputs.append({"file": path, "documents": 0, "skipped": skipped})
-        return
+        return result
     name, text, err = _read(path, stdin)
     count = 0
     if err is None and text is not None and name.endswith(".json") and not text.strip():
@@ -75,25 +176,36 @@ def _load_one(path: str, stdin: TextIO | BinaryIO | None, result: LoadResult) ->
     if err is not None:
         result.errors.append(err)
     elif text is not None:
-        for item in compose(text, name):
-            if isinstance(item, InputError):
-                result.errors.append(item)
-                continue
-            count += 1
-            if not isinstance(item.data, dict):
-                what = "a list" if isinstance(item.data, list) else f"a {type(item.data).__name__} scalar"
-                result.errors.append(InputError(item.span(()), f"document {item.index + 1} is {what}, "
-                                                "not an object (a mapping with apiVersion and kind)"))
-                continue
-            before = len(result.objects)
-            _split(item, item.data, (), result)
-            if len(result.objects) == before:
-                result.unrecognized += 1
+        with paused_gc():
+            for item in compose(text, name):
+                if isinstance(item, InputError):
+                    result.errors.append(item)
+                    continue
+                count += 1
+                _document(item, result)
     result.inputs.append({"file": name, "documents": count})
+    return result
+
+
+def _document(doc: Document, out: LoadResult) -> None:
+    """Split one document into objects; what is no object is an input error or listed as unrecognized."""
+    before = len(out.objects), len(out.errors)
+    if isinstance(doc.data, dict):
+        _split(doc, doc.data, (), out)
+    if (len(out.objects), len(out.errors)) == before:
+        what = (f"a list of {len(doc.data)} items" if isinstance(doc.data, list) else
+                f"a {type(doc.data).__name__} scalar" if not isinstance(doc.data, dict) else
+                "a strategic-merge patch ($patch)" if "$patch" in doc.data else
+                "a mapping without apiVersion and kind")
+        out.unrecognized += 1
+        out.unrecognized_at.append((doc.span(()), f"document {doc.index + 1} is {what}, not an object"))
 
 
 def _read(path: str, stdin: TextIO | BinaryIO | None) -> tuple[str, str | None, InputError | None]:
-    """``(display name, text, error)`` of a file or of stdin (``-``), size-capped and UTF-8 checked."""
+    """``(display name, text, error)`` of a file or of stdin (``-``), size-capped and UTF-8 checked.
+
+    Files are opened non-blocking and checked to be regular before reading (a FIFO never blocks).
+    """
     if path == "-":
         stream = stdin if stdin is not None else sys.stdin
         raw = getattr(stream, "buffer", stream).read(MAX_FILE_BYTES + 1)
@@ -102,25 +214,38 @@ def _read(path: str, stdin: TextIO | BinaryIO | None) -> tuple[str, str | None, 
         text, err = decode(raw, "<stdin>")
         return "<stdin>", text, err
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return path, None, InputError(Span(path, 1, 1), "not a regular file (a FIFO, socket or device); "
+                                              "not opened (pipe a stream with 'cnverify prove -')")
             text, err = decode(fh.read(MAX_FILE_BYTES + 1), path)
     except OSError as exc:
         text, err = None, InputError(Span(path, 1, 1), f"cannot read file: {exc.strerror}")
     return path, text, err
 
 
-def _split(doc: Document, data: Any, path: Path, out: LoadResult) -> None:
+def _split(doc: Document, data: Any, path: Path, out: LoadResult, list_kind: tuple[str, str] | None = None) -> None:
     if not isinstance(data, dict):
+        if list_kind is not None:
+            out.errors.append(InputError(doc.span(path), f"a {list_kind[1]}List item is not a mapping; not an object"))
         return
     if "$patch" in data:
-        return  # a strategic-merge patch directive (kustomize), not an object
+        return  # a strategic-merge patch directive (kustomize), not an object: listed as unrecognized
     kind, api = data.get("kind"), data.get("apiVersion")
+    if list_kind is not None and kind is None and api is None and list_kind[1]:
+        api, kind = list_kind  # a typed list (ServiceList) leaves its items' kind implied
+        data = {**data, "apiVersion": api, "kind": kind}
     if isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
         for i, item in enumerate(data["items"]):
-            _split(doc, item, path + ("items", i), out)
+            _split(doc, item, path + ("items", i), out, (api if isinstance(api, str) else "", kind[:-4]))
         return
-    if isinstance(kind, str) and isinstance(api, str):
+    if isinstance(kind, str) and isinstance(api, str) and kind and api:
         out.objects.append(RawObject(doc, path, data, api, kind))
+        return
+    if api is not None or list_kind is not None or (kind is not None and isinstance(data.get("metadata"), dict)):
+        out.errors.append(InputError(doc.span(path + (("apiVersion",) if api is not None else ("kind",) if kind is not None else ())),
+                                     _half_object(data, kind, api)))
         return
     if isinstance(data.get("static_resources"), dict):
         _split_envoy_bootstrap(doc, data["static_resources"], path + ("static_resources",), out)
@@ -134,6 +259,17 @@ def _split(doc: Document, data: Any, path: Path, out: LoadResult) -> None:
                     out.objects.append(RawObject(doc, path + ("resources", i), res, ENVOY_CLUSTER_API, "Cluster"))
                 elif t.endswith(".Listener"):  # LDS: inline route_config of its HTTP connection managers
                     _split_listener(doc, res, path + ("resources", i), f"listener-{i}", out)
+
+
+def _half_object(data: dict[str, Any], kind: Any, api: Any) -> str:
+    """Why a mapping with only part of an object's identity is not an object (kubectl rejects it too)."""
+    close = [k for k in data if isinstance(k, str) and k != "apiVersion" and k.lower().startswith("apiver")]
+    if not isinstance(kind, str) or not kind:
+        return f"kind must be a non-empty string, not {kind!r}; not an object"
+    hint = f" (found {close[0]!r}: a typo?)" if close else ""
+    if api is None:
+        return f"{kind} has no apiVersion{hint}; not an object"
+    return f"{kind}: apiVersion must be a non-empty string, not {api!r}; not an object"
 
 
 def _split_envoy_bootstrap(doc: Document, static: dict[str, Any], path: Path, out: LoadResult) -> None:

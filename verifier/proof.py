@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from importlib import metadata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -11,7 +12,17 @@ from cnverify.errors import INTERNAL_EXIT, InputError, InternalError, Span
 Verdict = Literal["proved", "violated", "unknown"]
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
-VERSION = "0.1.0"
+
+
+def _installed_version() -> str:
+    """The version in the package metadata (pyproject's, once installed); a source tree says so."""
+    try:
+        return metadata.version("cnverify")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+VERSION = _installed_version()
 
 
 @dataclass(slots=True)
@@ -49,6 +60,7 @@ class Finding:
     witness: Any = None
     help: str = ""
     baseline: Literal["new", "unchanged"] | None = None  # set only when a run is compared to a baseline
+    units: list[str] = field(default_factory=list)  # the deployment units it holds in (docs/UNITS.md)
 
     @property
     def fingerprint(self) -> str:
@@ -70,6 +82,7 @@ class Finding:
             "chain": [s.to_json() for s in self.chain], "witness": self.witness,
             "fingerprint": self.fingerprint,
             **({"baseline": self.baseline} if self.baseline else {}),
+            **({"unit": self.units[0], "units": self.units} if self.units else {}),
         }
 
 
@@ -93,11 +106,17 @@ class Notice:
     kind: str
     message: str
     location: Span | None = None
+    also: tuple[Span, ...] = ()  # further locations it concerns (e.g. the other definition of a duplicate)
+    units: tuple[str, ...] = ()  # the deployment units it was found in
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "message": self.message}
         if self.location is not None:
             out["location"] = self.location.to_json()
+        if self.also:
+            out["locations"] = [s.to_json() for s in self.also]
+        if self.units:
+            out["units"] = list(self.units)
         return out
 
 
@@ -116,6 +135,8 @@ class Report:
     suppressed: list[Suppressed] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
     baseline: dict[str, Any] | None = None  # {"file", "new", "unchanged", "gone": [entries]} when compared
+    units: list[dict[str, Any]] = field(default_factory=list)  # the deployment units verified (Unit.to_json)
+    unrecognized: list[tuple[Span, str]] = field(default_factory=list)  # where each unrecognized document is
 
     def summary(self) -> dict[str, int]:
         c = Counter(f.status for f in self.results)
@@ -131,7 +152,9 @@ class Report:
             "summary": self.summary(),
             "errors": [e.to_json() for e in self.errors],
             "inventory": {"objects": self.objects, "unrecognized_documents": self.unrecognized_documents,
-                          "unknown_kinds": dict(sorted(self.unknown_kinds.items()))},
+                          "unknown_kinds": dict(sorted(self.unknown_kinds.items())),
+                          **({"unrecognized": [{"location": s.to_json(), "reason": why}
+                                               for s, why in self.unrecognized]} if self.unrecognized else {})},
             **self._additions(),
         }
 
@@ -146,6 +169,8 @@ class Report:
             out["warnings"] = [w.to_json() for w in self.warnings]
         if self.baseline is not None:
             out["baseline"] = self.baseline
+        if self.units:
+            out["units"] = self.units
         return out
 
     def exit_code(self, fail_on: str = "error", fail_on_unknown: bool = False) -> int:

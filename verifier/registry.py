@@ -27,6 +27,12 @@ class Property:
     severity: ClassVar[Severity] = "error"
     reads: ClassVar[tuple[type[Resource], ...]] = ()
     remediation: ClassVar[str] = ""
+    closed_world: ClassVar[frozenset[str]] = frozenset()
+    """Verdicts that rest on the unit being read whole ("does not exist", "selects nothing", a sum over
+    every pod): the engine makes them ``unknown`` when documents of the unit could not be read."""
+    existence: ClassVar[bool] = False
+    """The property asks only whether referenced objects exist: a proof citing an object assumed in the
+    configuration (``assume:``) stands; for other properties it becomes ``unknown`` (cnverify.context)."""
 
     def __init__(self, severity: Severity | None = None) -> None:
         if severity is not None:

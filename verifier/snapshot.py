@@ -1,16 +1,19 @@
 """The Snapshot: every typed resource of one run, indexed for the properties."""
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from cnverify.errors import InputError
+from cnverify.errors import InputError, Span
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model import KIND_MODELS, Resource, group_of
+from cnverify.model.base import UNIT_NAMESPACE
 from cnverify.opaque import Opaque, opaque_of
+from cnverify.proof import Notice
 from cnverify.source import Path, format_path, paused_gc
 
 T = TypeVar("T", bound=Resource)
@@ -21,10 +24,14 @@ class Snapshot:
     """Typed resources by model class, namespace and name; records which kinds were read."""
 
     def __init__(self, resources: Iterable[Resource], unknown_kinds: Counter[str] | None = None,
-                 opaque: Iterable[Opaque] = ()) -> None:
+                 opaque: Iterable[Opaque] = (), unread: Iterable[Span] = ()) -> None:
         self.resources: list[Resource] = list(resources)
         self.unknown_kinds: Counter[str] = unknown_kinds or Counter()
         self.opaque: list[Opaque] = list(opaque)
+        self.unread: list[Span] = list(unread)  # documents of this unit that could not be read (input errors)
+        self.notices: list[Notice] = []
+        self.context_ids: set[int] = set()  # resources from --context: visible, never subjects
+        self.assumed: dict[Span, Any] = {}  # placeholder objects of ``assume:`` by span (cnverify.context)
         self._creators: dict[str, list[Opaque]] = defaultdict(list)
         for o in self.opaque:
             if o.creates_pods:
@@ -41,6 +48,19 @@ class Snapshot:
         for r in self.resources:
             self._by_name.setdefault((type(r), r.namespace, r.name), r)
         self.kinds_read: set[str] = set()
+
+    @property
+    def closed_world_gap(self) -> str | None:
+        """Why the inputs may not hold every object of the unit (documents that could not be read), or None.
+
+        Every verdict that rests on something being absent ("selects nothing", "does not exist", a quota
+        or budget summed over all pods) becomes ``unknown`` when this is set: properties declare such
+        verdicts in ``Property.closed_world`` and the engine applies the rule (``engine.closed_world``).
+        """
+        n = len(self.unread)
+        if not n:
+            return None
+        return f"{n} document{'s' * (n != 1)} of this unit could not be read (first at {self.unread[0]})"
 
     def pod_creators(self, namespace: str) -> list[Opaque]:
         """Unmodelled objects in ``namespace`` that may create pods (see :mod:`cnverify.opaque`)."""
@@ -65,23 +85,70 @@ class Snapshot:
         return Counter(type(r).KIND for r in self.resources)
 
 
-def build(loaded: LoadResult) -> tuple[Snapshot, list[InputError]]:
-    """Validate raw objects into the typed model; a wrong shape becomes located errors."""
+def build(loaded: LoadResult, namespace: str | None = None,
+          context: list[RawObject] | None = None) -> tuple[Snapshot, list[InputError]]:
+    """Validate raw objects into the typed model; a wrong shape becomes located errors.
+
+    Objects without a namespace are placed in ``namespace`` (the unit's), else in the unnamed unit
+    namespace. An identity defined twice (group, kind, namespace, name) keeps the later definition,
+    as ``kubectl apply`` of the unit would, and becomes one notice located at both. ``context`` objects
+    (``--context``: in the cluster, not under review) come first, are visible to every property and are
+    listed in ``Snapshot.context_ids``; the engine never reports on them.
+    """
     resources: list[Resource] = []
     errors: list[InputError] = []
     unknown: Counter[str] = Counter()
     opaque: list[Opaque] = []
+    unit_ns = namespace or UNIT_NAMESPACE
+    context = context or []
+    context_ids: set[int] = set()
+    context_errors: list[InputError] = []  # reported, but no gap in the unit (context is open-world anyway)
     with paused_gc():
-        for raw in loaded.objects:
+        for n, raw in enumerate(context + loaded.objects):
             cls = KIND_MODELS.get((group_of(raw.api_version), raw.kind))
             if cls is None:
                 unknown[f"{raw.kind} ({raw.api_version})"] += 1
-                opaque.append(opaque_of(raw))
+                o = opaque_of(raw)
+                opaque.append(o if _namespace_of(raw) else dataclasses.replace(o, namespace=unit_ns))
                 continue
-            obj = _validate(cls, raw, errors)
+            obj = _validate(cls, raw, errors if n >= len(context) else context_errors)
             if obj is not None:
+                obj.place(unit_ns)
                 resources.append(obj)
-        return Snapshot(resources, unknown, opaque), errors
+                if n < len(context):
+                    context_ids.add(id(obj))
+        resources, notices = _last_wins(resources)
+        snap = Snapshot(resources, unknown, opaque, unread=[e.location for e in loaded.errors + errors])
+        snap.notices = [w for w in notices if w.location is None or not any(
+            id(r) in context_ids and r.metadata.at("name") == w.location for r in resources)]
+        snap.context_ids = context_ids
+        return snap, context_errors + errors
+
+
+def _namespace_of(raw: RawObject) -> str | None:
+    meta = raw.data.get("metadata") if isinstance(raw.data, dict) else None
+    ns = meta.get("namespace") if isinstance(meta, dict) else None
+    return ns if isinstance(ns, str) and ns else None
+
+
+def _last_wins(resources: list[Resource]) -> tuple[list[Resource], list[Notice]]:
+    """Resolve identities defined more than once: the later definition replaces the earlier one."""
+    last: dict[tuple[str, str, str, str], int] = {}
+    notices: list[Notice] = []
+    keep = [True] * len(resources)
+    for i, r in enumerate(resources):
+        if not r.metadata.name or r.GROUP.startswith("envoy."):  # generateName / Envoy configs: no identity
+            continue
+        key = (r.GROUP, r.KIND, r.namespace, r.name)
+        if key in last:
+            first = resources[last[key]]
+            keep[last[key]] = False
+            where = r.metadata.at("name")
+            notices.append(Notice("duplicate-object", f"{r.ref} is defined twice, at {first.metadata.at('name')} and "
+                                  f"{where}: kubectl apply keeps the later definition, the only one verified",
+                                  where, (first.metadata.at("name"),)))
+        last[key] = i
+    return [r for r, k in zip(resources, keep) if k], notices
 
 
 def without_nulls(value: Any) -> Any:

@@ -60,7 +60,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
             label = blocker.route_label if blocker else b.route_id
             steps.append((f"taken first by {label}" + (f" {blocker.clause_path.rsplit('.', 1)[-1]}"
                                                        if blocker and blocker.n_clauses > 1 else ""),
-                          blocker.clause_at if blocker else None))
+                          blocker.clause_at if blocker else o.table.places.get(b.clause_id)))
     names = sorted({s for s, _ in steps if s.startswith("taken first by ")})
     verb = " takes" if len(names) == 1 else " take"
     claim = f"no request reaches {what}: " + ("; ".join(n.removeprefix("taken first by ") for n in names)

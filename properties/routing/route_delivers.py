@@ -70,6 +70,7 @@ class RouteDelivers(Property):
     severity = "error"
     reads = (*kinds_read(), *WORKLOAD_KINDS, HorizontalPodAutoscaler)
     remediation = "Fix the Service selector / targetPort, or give the workload at least one replica."
+    closed_world = frozenset({"violated"})  # absent here may be in an unread document
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         for c in iter_targets(snap):

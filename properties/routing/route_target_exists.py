@@ -45,6 +45,8 @@ class RouteTargetExists(Property):
     severity = "error"
     reads = kinds_read()
     remediation = "Point the route at an existing Service/port/subset (or add the missing object)."
+    closed_world = frozenset({"violated"})  # absent here may be in an unread document
+    existence = True  # an object assumed in .cnverify.yaml exists (cnverify.context)
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         for c in all_checks(snap):

@@ -9,6 +9,7 @@ import z3
 
 from cnverify.errors import Span
 from cnverify.model import KnativeService, Resource, RouteConfiguration, VirtualService
+from cnverify.model.gateway import HTTPRoute, HTTPRouteRule
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
@@ -36,8 +37,10 @@ class RouteWeightsSum100(Property):
     """
     ## What it proves
     The destination weights of each route sum to 100: Istio VirtualService routes with more than one
-    destination or any weight set (http, tcp and tls routes); Knative Service `spec.traffic` percents;
-    Envoy `weighted_clusters` (to `total_weight` when set, else 100).
+    destination (http, tcp and tls routes; a lone destination gets 100% whatever its weight); Knative
+    Service `spec.traffic` percents; Envoy `weighted_clusters` (to `total_weight` when set, else 100).
+    Gateway API weights are relative: an HTTPRoute rule with weights set must give some backendRef a
+    weight above 0 (all 0: the Gateway answers 500 to every request of the rule).
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
@@ -60,7 +63,7 @@ class RouteWeightsSum100(Property):
     name = "route-weights-sum-100"
     title = "Route weights sum to 100"
     severity = "error"
-    reads = (VirtualService, KnativeService, RouteConfiguration)
+    reads = (VirtualService, KnativeService, RouteConfiguration, HTTPRoute)
     remediation = "Make the weights of the route's destinations add up to exactly 100."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
@@ -69,6 +72,9 @@ class RouteWeightsSum100(Property):
                 for i, route in enumerate(getattr(vs.spec, kind) or []):
                     dests = route.route or []
                     if len(dests) < 2 and not any(d.weight is not None for d in dests):
+                        continue
+                    if len(dests) == 1:
+                        yield self._lone(vs, f"spec.{kind}[{i}]", route.at(), dests[0])
                         continue
                     shares = [Share(_dest_label(d.destination.host, d.destination.subset), d.weight,
                                     d.at("weight") if d.weight is not None else d.at()) for d in dests]
@@ -92,6 +98,41 @@ class RouteWeightsSum100(Property):
                     yield self._check(rc, f"virtual_hosts[{vi}].routes[{ri}]", r.at(), shares, total, "weight",
                                       total_at=wc.at("total_weight") if wc.total_weight is not None else None)
 
+        for hr in snap.all(HTTPRoute):
+            for i, rule in enumerate(hr.spec.rules or []):
+                refs = rule.backend_refs or []
+                if any(r.weight is not None for r in refs) and not _answers_itself(rule):
+                    yield self._gateway_rule(hr, i, rule)
+
+    def _lone(self, vs: VirtualService, path: str, at: Span, dest: object) -> Obligation:
+        """Istio checks the total only with several destinations (validateHTTPRouteDestinations) and routes a
+        lone one straight to its cluster (route.go applyHTTPRouteDestination): it gets 100% whatever its weight."""
+        ob = self.obligation(vs, at=at, path=path)
+        label = _dest_label(dest.destination.host, dest.destination.subset)  # type: ignore[attr-defined]
+        ob.note(f"{label} has weight {dest.weight}, the route's only destination", dest.at("weight"))  # type: ignore[attr-defined]
+        claim = f"{label} is the only destination: it receives 100% of the route's traffic whatever its weight"
+        ob.decide("proved", claim)
+        ob.on(proved=claim, violated=claim)
+        return ob
+
+    def _gateway_rule(self, hr: HTTPRoute, i: int, rule: HTTPRouteRule) -> Obligation:
+        """Gateway API weights are relative (shared_types.go BackendRef.Weight, default 1); a rule whose
+        backendRefs all weigh 0 forwards nothing and answers 500 (Istio conversion.go: direct response 500)."""
+        ob = self.obligation(hr, at=rule.at("backendRefs"), path=f"spec.rules[{i}]")
+        refs = rule.backend_refs or []
+        ws = [z3.Int(f"w{k}") for k in range(len(refs))]
+        for w, r in zip(ws, refs):
+            value = 1 if r.weight is None else r.weight
+            ob.fact(w == value, at=r.at("weight") if r.weight is not None else r.at(),
+                    says=f"backendRef {r.name} has weight {value}" + (" (unset: the default is 1)" if r.weight is None else ""))
+        ob.counterexample(z3.Sum(ws) == 0, says="every backendRef of the rule has weight 0")
+        ob.show("sum", z3.Sum(ws))
+        shares = [Share(r.name, 1 if r.weight is None else r.weight, r.at()) for r in refs]
+        ob.on(violated=f"every backendRef of rules[{i}] has weight 0: no request is forwarded and the Gateway answers "
+                       "500 to every request the rule matches",
+              proved=f"split: {split(shares)}")
+        return ob
+
     def _check(self, subject: Resource, path: str, at: Span, shares: list[Share], total: int, field: str,
                total_at: Span | None = None) -> Obligation:
         ob = self.obligation(subject, at=at, path=path)
@@ -109,6 +150,11 @@ class RouteWeightsSum100(Property):
         ob.on(violated=f"{field}s sum to {written}, not {total}; {effect}",
               proved=f"{field}s sum to {total}: {split(shares)}")
         return ob
+
+
+def _answers_itself(rule: HTTPRouteRule) -> bool:
+    """A RequestRedirect filter answers without a backend (Istio skips the 500 then)."""
+    return any(f.get("type") == "RequestRedirect" for f in rule.filters or [])
 
 
 def _dest_label(host: str, subset: str | None) -> str:

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cnverify.encodings.hosts import overlaps
 from cnverify.errors import Span
-from cnverify.model import Namespace, Service
-from cnverify.model.gateway import (GATEWAY_API, BackendRef, Gateway, HTTPRoute, Listener, ParentReference,
-                                    ReferenceGrant)
+from cnverify.model import Namespace
+from cnverify.model.gateway import GATEWAY_API, BackendRef, Gateway, HTTPRoute, ParentReference, ReferenceGrant
 from cnverify.model.ingress import Ingress, IngressBackend
-from cnverify.properties.routing.targets import Check, lookup, missing, service_target, step
+from cnverify.properties.routing.gateway_attach import route_parents
+from cnverify.properties.routing.targets import Check, service_target, step
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute, Gateway, ReferenceGrant, Ingress, Namespace)
-HTTP_PROTOCOLS = ("HTTP", "HTTPS")
+# AWS Load Balancer Controller: a backend whose port is "use-annotation" names the action defined in the
+# annotation alb.ingress.kubernetes.io/actions.<service name> (docs: guide/ingress/annotations.md, "actions")
+USE_ANNOTATION = "use-annotation"
+ALB_ACTION = "alb.ingress.kubernetes.io/actions."
 
 
 def checks(snap: Snapshot) -> Iterator[Check]:
@@ -23,6 +25,10 @@ def checks(snap: Snapshot) -> Iterator[Check]:
                 yield _backend(snap, route, ref, f"rule {i} backendRef {ref.name}")
         for pref in route.spec.parent_refs or []:
             yield _parent(snap, route, pref)
+        if not route.spec.parent_refs:
+            yield Check(route, route.spec, "violated", "the HTTPRoute has no parentRefs: it attaches to no Gateway "
+                        "or Service and serves no request", [("spec.parentRefs is absent", route.spec.at())],
+                        binding=True)
     for ing in snap.all(Ingress):
         backends: list[tuple[IngressBackend, str]] = []
         if ing.spec.default is not None:
@@ -61,74 +67,9 @@ def _backend(snap: Snapshot, route: HTTPRoute, ref: BackendRef, what: str) -> Ch
     return service_target(snap, route, ref, ns, ref.name, ref.port, steps, port_required=True, what=what)
 
 
-def _listener_accepts(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute) -> str | None:
-    """None if ``ln`` accepts ``route``, else the reason it does not."""
-    ar = ln.allowed_routes
-    kinds = [k.kind for k in ar.kinds] if ar is not None and ar.kinds else None
-    if kinds is not None and "HTTPRoute" not in kinds:
-        return f"listener {ln.name} allows only {kinds}"
-    if kinds is None and ln.protocol not in HTTP_PROTOCOLS:
-        return f"listener {ln.name} has protocol {ln.protocol} (HTTPRoute needs HTTP or HTTPS)"
-    frm = ar.namespaces.from_ if ar is not None and ar.namespaces is not None else "Same"
-    if frm == "Same" and route.namespace != gw.namespace:
-        return f"listener {ln.name} accepts routes from its own namespace {gw.namespace} only"
-    if frm == "Selector":
-        sel = ar.namespaces.selector if ar is not None and ar.namespaces is not None else None
-        ns_obj = snap.get(Namespace, "", route.namespace)
-        if sel is None or sel.match_expressions or ns_obj is None:
-            return "?"  # cannot decide: the namespace's labels or the selector are not modelled
-        if any(ns_obj.labels.get(k) != v for k, v in (sel.match_labels or {}).items()):
-            return f"listener {ln.name}'s namespace selector does not select namespace {route.namespace}"
-    names = route.spec.hostnames or []
-    if ln.hostname and names and not any(overlaps(ln.hostname, h) for h in names):
-        return f"listener {ln.name} hostname {ln.hostname} intersects none of {names}"
-    return None
-
-
 def _parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> Check:
-    kind, group = pref.kind or "Gateway", pref.group if pref.group is not None else GATEWAY_API
-    ns = pref.namespace or route.namespace
-    steps: list[tuple[str, Span]] = [(f"parentRef {kind} {ns}/{pref.name}", pref.at("name"))]
-    if kind == "Service" and group in ("", "core"):
-        if not lookup(snap, Service, ns, pref.name, route):
-            verdict, claim = missing(snap, ns, f"Service {ns}/{pref.name}")
-            return Check(route, pref, verdict, claim, steps, binding=True)
-        return Check(route, pref, "proved", f"parent Service {ns}/{pref.name} exists", steps, binding=True)
-    if (group, kind) != (GATEWAY_API, "Gateway"):
-        return Check(route, pref, "unknown", f"parent kind {group}/{kind} is not modelled", steps, binding=True)
-    candidates = lookup(snap, Gateway, ns, pref.name, route)
-    if not candidates:
-        verdict, claim = missing(snap, ns, f"Gateway {ns}/{pref.name}")
-        return Check(route, pref, verdict, claim, steps, binding=True)
-    results = [_on_gateway(snap, route, pref, g, list(steps)) for g in candidates]  # same file first
-    return next((c for c in results if c.verdict == "proved"), results[0])
-
-
-def _on_gateway(snap: Snapshot, route: HTTPRoute, pref: ParentReference, gw: Gateway,
-                steps: list[tuple[str, Span]]) -> Check:
-    """Does one definition of the parent Gateway have a listener that accepts ``route``?"""
-    ref = f"{gw.namespace}/{gw.name}"
-    step(steps, f"Gateway {ref} exists", gw.metadata.at("name"))
-    listeners = [ln for ln in gw.spec.listeners if (pref.section_name is None or ln.name == pref.section_name)
-                 and (pref.port is None or ln.port == pref.port)]
-    if not listeners:
-        sel = " and ".join(x for x in (pref.section_name and f"named {pref.section_name}",
-                                        pref.port and f"on port {pref.port}") if x)
-        return Check(route, pref, "violated", f"Gateway {ref} has no listener {sel}", steps, binding=True)
-    reasons = []
-    for ln in listeners:
-        why = _listener_accepts(snap, gw, ln, route)
-        if why is None:
-            step(steps, f"listener {ln.name} ({ln.protocol} {ln.port}) accepts the route", ln.at("name"))
-            return Check(route, pref, "proved", f"listener {ln.name} of Gateway {ref} accepts the route",
-                         steps, binding=True)
-        reasons.append(why)
-        if why != "?":
-            step(steps, why, ln.at("name"))
-    if "?" in reasons:
-        return Check(route, pref, "unknown", "a listener's namespace selector cannot be evaluated on the inputs",
-                     steps, binding=True)
-    return Check(route, pref, "violated", f"no listener of Gateway {ref} accepts the route", steps, binding=True)
+    r = next(x for x in route_parents(snap, route) if x.pref is pref)
+    return Check(route, pref, r.verdict, r.claim, r.steps, binding=True)
 
 
 def _ingress_backend(snap: Snapshot, ing: Ingress, b: IngressBackend, what: str) -> Check:
@@ -138,7 +79,22 @@ def _ingress_backend(snap: Snapshot, ing: Ingress, b: IngressBackend, what: str)
         step(steps, f"{what} is a resource backend", b)
         return Check(ing, b, "unknown", "resource backends are controller-specific", steps)
     name, port = ref
+    if port == USE_ANNOTATION:
+        return _alb_action(ing, b, name, what)
     step(steps, f"{what}: Service {ing.namespace}/{name} port {port}", b)
     if port is None:
         return Check(ing, b, "violated", "the backend names no Service port", steps)
     return service_target(snap, ing, b, ing.namespace, name, port, steps, port_required=True, what=what)
+
+
+def _alb_action(ing: Ingress, b: IngressBackend, name: str, what: str) -> Check:
+    """An AWS Load Balancer Controller action backend: it resolves to the annotation, not to a Service port."""
+    key = ALB_ACTION + name
+    steps: list[tuple[str, Span]] = [(f"{what}: port {USE_ANNOTATION} names the action {name} of annotation {key}", b.at())]
+    if key in ing.annotations:
+        step(steps, f"annotation {key} defines the action", ing.metadata.at("annotations", key))
+        return Check(ing, b, "proved", f"{what} is the AWS Load Balancer Controller action {name}", steps)
+    if ing.ingress_class == "alb":
+        return Check(ing, b, "violated", f"{what} names the action {name} but the Ingress has no annotation {key}", steps)
+    return Check(ing, b, "unknown", f"{what} uses port {USE_ANNOTATION} (an AWS Load Balancer Controller action) "
+                 f"without annotation {key}, and the Ingress class {ing.ingress_class or '(none)'} is not alb", steps)

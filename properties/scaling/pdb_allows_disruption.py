@@ -77,6 +77,7 @@ class PdbAllowsDisruption(Property):
     severity = "error"
     reads = (PodDisruptionBudget, *WORKLOAD_KINDS, HorizontalPodAutoscaler)
     remediation = "Lower minAvailable (or raise maxUnavailable) so that at least one pod may be evicted at the HPA minimum."
+    closed_world = frozenset({"proved", "violated"})  # absent here may be in an unread document
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         snap.all(HorizontalPodAutoscaler)

@@ -58,6 +58,7 @@ class PolicySelectsPods(Property):
     severity = "warning"
     reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, *POD_OWNERS)
     remediation = "Make the selector (or subset labels) match the labels of the intended pod template."
+    closed_world = frozenset({"violated"})  # absent here may be in an unread document
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         self.snap = snap  # for the unmodelled pod creators of a namespace

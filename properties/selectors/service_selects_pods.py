@@ -51,6 +51,7 @@ class ServiceSelectsPods(Property):
     severity = "error"
     reads = (Service, *POD_OWNERS)
     remediation = "Make spec.selector equal the labels of the intended pod template (same namespace)."
+    closed_world = frozenset({"violated"})  # absent here may be in an unread document
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         shapes = pod_shapes(snap)

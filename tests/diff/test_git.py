@@ -91,3 +91,26 @@ def test_bad_revision_is_a_usage_error(repo: Path) -> None:
 def test_not_a_repository(tmp_path: Path) -> None:
     code, j = diff_json(tmp_path, "HEAD")
     assert code == 2 and "git work tree" in j["output"]
+
+
+def _literal_tree(repo: Path, entries: list[tuple[bytes, bytes, str]]) -> str:
+    """A tree object written as given (``--literally``: git's own name checks skipped, as an attacker would)."""
+    data = b"".join(mode + b" " + name + b"\0" + bytes.fromhex(sha) for mode, name, sha in entries)
+    return subprocess.run(["git", "hash-object", "-t", "tree", "-w", "--literally", "--stdin"], cwd=repo,
+                          input=data, capture_output=True, check=True).stdout.decode().strip()
+
+
+def test_crafted_tree_names_are_never_paths(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Regression: an entry named ``/abs/x.yaml`` or ``../x.yaml`` was written outside the scratch
+    directory, and a non-UTF-8 name raised UnicodeDecodeError."""
+    outside = tmp_path_factory.mktemp("outside")
+    blob = git(repo, "hash-object", "-w", "deploy/hpa.yaml").strip()
+    inner = _literal_tree(repo, [(b"100644", b"escape.yaml", blob)])
+    evil = str(outside / "planted.yaml").encode()
+    top = _literal_tree(repo, [(b"100644", evil, blob), (b"40000", b"..", inner), (b"100644", b"caf\xe9.yaml", blob)])
+    commit = git(repo, "commit-tree", top, "-p", "HEAD", "-m", "crafted").strip()
+    code, j = diff_json(repo, "HEAD", commit)
+    assert code in (0, 1), j
+    assert not (outside / "planted.yaml").exists()
+    assert not (repo.parent / "escape.yaml").exists()
+    assert "caf\\xe9.yaml" in j["changed_files"]

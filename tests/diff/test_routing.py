@@ -105,7 +105,7 @@ def test_enumeration_limit_is_reported() -> None:
 def test_httproute_rescaled_weights_are_equivalent() -> None:
     code, (r,) = routing("httproute")
     assert code == 0
-    assert (r["entry_point"], r["status"]) == ("gateway: Gateway infra/edge, hostname store.example.com", "equivalent")
+    assert (r["entry_point"], r["status"]) == ("gateway: Gateway infra/edge listener http (HTTP 80), hostname store.example.com", "equivalent")
     assert r["how"].startswith("identical tables")
 
 
@@ -201,7 +201,8 @@ def test_text_and_markdown_show_the_witness_and_both_routes() -> None:
             "reviews.shop.svc.cluster.local subset v2 50%\n") in text
     md = CliRunner().invoke(main, ["diff", *args, "--format", "markdown"]).output
     assert "- **istio: sidecars (mesh), host reviews.shop.svc.cluster.local**: changed — solver: sat" in md
-    assert re.search(r"  - `[A-Z]+ reviews\.shop\.svc\.cluster\.local/`: old VirtualService shop/reviews http\[0\]", md)
+    # (route labels are Markdown-escaped: ``http\[0\]`` renders as http[0])
+    assert re.search(r"  - `[A-Z]+ reviews\.shop\.svc\.cluster\.local/`: old VirtualService shop/reviews http\\\[0\\\]", md)
 
 
 def test_a_removed_virtualservice_is_a_removed_entry_point(tmp_path: Path) -> None:
@@ -213,3 +214,106 @@ def test_a_removed_virtualservice_is_a_removed_entry_point(tmp_path: Path) -> No
     (x,) = r["differences"]
     assert x["old"]["route"] == "VirtualService shop/api http[0] (v1)" and x["new"] is None
     assert x["witness"]["path"].startswith("/api/v1")
+
+
+ISTIO_VS = """apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: shop}
+spec:
+  hosts: [shop.example.com]
+  gateways: [istio-system/public]
+  http:
+    - name: cart
+      match: [{uri: {prefix: /cart}}]
+      route:
+        - destination: {host: cart}
+EXTRA
+    - name: web
+      route: [{destination: {host: web}}]
+"""
+HTTPROUTE = """apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: store, namespace: shop}
+spec:
+  parentRefs: [{name: edge, namespace: infra}]
+  hostnames: [store.example.com]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /checkout}}]
+      backendRefs:
+        - name: checkout
+          port: 8080
+EXTRA
+"""
+INGRESS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+EXTRA
+spec:
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+"""
+ENVOY = (FIX / "envoy/old/envoy.yaml").read_text()
+
+
+@pytest.mark.parametrize("text, extra, effect", [
+    (ISTIO_VS, "      fault: {abort: {httpStatus: 503, percentage: {value: 100}}}", "fault"),
+    (ISTIO_VS, "      rewrite: {uri: /basket}", "rewrite"),
+    (ISTIO_VS, "      retries: {attempts: 0}", "retries"),
+    (ISTIO_VS, "      timeout: 1ms", "timeout"),
+    (ISTIO_VS, "      headers: {request: {set: {x-user: admin}}}", "headers"),
+    (ISTIO_VS, "          headers: {request: {remove: [authorization]}}", None),  # per destination
+    (ISTIO_VS, "      mirror: {host: spy}", "mirror"),
+    (HTTPROUTE, "      filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, "
+                "replacePrefixMatch: /}}}]", "filters"),
+    (HTTPROUTE, "          filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: "
+                "[{name: x-a, value: b}]}}]", None),  # per backendRef
+    (HTTPROUTE, "      timeouts: {request: 1ms}", "timeouts"),
+    (INGRESS, "  annotations: {nginx.ingress.kubernetes.io/rewrite-target: /x}",
+     "annotation nginx.ingress.kubernetes.io/rewrite-target"),
+])
+def test_route_effects_are_outcomes(tmp_path: Path, text: str, extra: str, effect: str | None) -> None:
+    """Regression: a change adding a 100% fault abort (or a rewrite, retries, a header edit…) was
+    'equivalent' because only destinations were compared."""
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old" / "r.yaml").write_text(text.replace("EXTRA\n", ""))
+    (tmp_path / "new" / "r.yaml").write_text(text.replace("EXTRA", extra))
+    res = CliRunner().invoke(main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401",
+                                    "--format", "json", "--fail-on", "routing-change"], catch_exceptions=False)
+    (r,) = [r for r in json.loads(res.output)["routing"]]
+    assert res.exit_code == 1 and r["status"] == "changed", r
+    new = r["differences"][0]["new"]["action"]
+    if effect is not None:
+        assert effect in new["effects"]
+    else:
+        assert any(" " in d["destination"] for d in new["destinations"])
+
+
+def test_envoy_route_and_virtual_host_effects_are_outcomes(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old" / "envoy.yaml").write_text(ENVOY)
+    for change, effect in (("route: {cluster: app}", "route.prefix_rewrite"),
+                           ("domains: [\"app.example.com\"]", "virtual_host.request_headers_to_add")):
+        new = ENVOY.replace("route: {cluster: app}", "route: {cluster: app, prefix_rewrite: /v2/}") \
+            if effect.startswith("route.") else ENVOY.replace(
+                change, change + "\n                      request_headers_to_add: "
+                                 "[{header: {key: x-a, value: b}}]")
+        (tmp_path / "new" / "envoy.yaml").write_text(new)
+        res = CliRunner().invoke(main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401",
+                                        "--format", "json"], catch_exceptions=False)
+        (r,) = json.loads(res.output)["routing"]
+        assert r["status"] == "changed", (effect, r)
+        assert any(effect in (d["new"]["action"].get("effects") or {}) for d in r["differences"]), r

@@ -107,3 +107,18 @@ def test_a_changed_cluster_scoped_object_rechecks_everything(tmp_path: Path) -> 
     write(new, {"cluster/ns.yaml": NAMESPACE.format(ns="unrelated") + "  labels: {team: a}\n"})
     p = plan(path_side(str(old), "old"), path_side(str(new), "new"))
     assert p.keys is None and p.reason.startswith("a cluster-scoped object changed")
+
+
+def test_a_cluster_scoped_change_beside_a_namespaced_one_hides_nothing(tmp_path: Path) -> None:
+    """Regression: the slice of a change that also touches a Namespace kept no subject, so every
+    namespaced finding was dropped ("no change", exit 0) while ``--full`` reported them."""
+    old, new = cluster(tmp_path)
+    write(new, {"cluster/ns.yaml": NAMESPACE.format(ns="unrelated") + "  labels: {team: a}\n"})
+    o, n = path_side(str(old), "old"), path_side(str(new), "new")
+    opts = Options(select=["CNV401"])
+    p = plan(o, n)
+    assert p.keys is None and p.subjects is None
+    sliced, full = to_json(diff(o, n, opts, p)), to_json(diff(o, n, opts))
+    changes = [(d["change"], (d["new"] or d["old"])["subject"]["name"]) for d in sliced["invariants"]]
+    assert ("new-violation", "web") in changes
+    assert sliced["invariants"] == full["invariants"] and sliced["capacity"] == full["capacity"]

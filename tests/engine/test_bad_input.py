@@ -81,8 +81,6 @@ CASES = [
     ("recursive-alias", "cycle.yaml", "a: &a [*a]\n", (1, 4), "recursive alias"),
     ("deep-nesting", "deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", (1, 1003), "nesting depth"),
     ("nul-byte", "nul.yaml", "apiVersion: v1\nkind: Service\x00\n", (2, 1), "NUL byte"),
-    ("scalar-document", "scalar.yaml", "just a string\n", (1, 1), "is a str scalar"),
-    ("list-document", "list.yaml", "- a\n- b\n", (1, 1), "is a list"),
     ("empty-json", "empty.json", "", (1, 1), "empty JSON"),
     ("duplicate-key", "dup.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nkind: Pod\n", (4, 1),
      "duplicate key 'kind' (first at line 2)"),
@@ -139,6 +137,31 @@ def test_unknown_kinds_are_kept_and_counted_not_errors(tmp_path: Path) -> None:
     assert violated(report) == [("good.yaml", "good", 6)]
 
 
+def test_non_objects_are_listed_as_unrecognized_not_errors(tmp_path: Path) -> None:
+    """One policy (issue 13.6): scalars, top-level lists, kind-less mappings and $patch documents are
+    counted and listed with their location; half an identity (kind without apiVersion) is an error."""
+    report = run(tmp_path, {"scalar.yaml": "just a string\n", "list.yaml": "- a\n- b\n",
+                            "patch.yaml": "$patch: delete\nkind: Deployment\n",
+                            "typo.yaml": "apiVerison: apps/v1\nkind: Deployment\nmetadata: {name: t}\n",
+                            "api.yaml": "apiVersion: 1\nkind: Service\nmetadata: {name: s}\n"})
+    assert errors(report) == [("api.yaml", 1, 1), ("typo.yaml", 2, 1)]
+    assert "'apiVerison': a typo?" in report.errors[1].message
+    assert sorted((Path(s.file).name, s.line, why.split(" is ", 1)[1]) for s, why in report.unrecognized) == [
+        ("list.yaml", 1, "a list of 2 items, not an object"),
+        ("patch.yaml", 1, "a strategic-merge patch ($patch), not an object"),
+        ("scalar.yaml", 1, "a str scalar, not an object")]
+    assert report.unrecognized_documents == 3
+    assert violated(report) == [("good.yaml", "good", 6)]
+
+
+def test_typed_list_items_take_the_list_kind(tmp_path: Path) -> None:
+    items = "".join("- " + hpa(n).replace("\n", "\n  ").rstrip() + "\n" for n in ("a",))
+    items = items.replace("apiVersion: autoscaling/v2\n  kind: HorizontalPodAutoscaler\n  ", "")
+    report = run(tmp_path, {"dump.yaml": "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscalerList\nitems:\n" + items})
+    assert report.errors == []
+    assert [v[:2] for v in violated(report)] == [("dump.yaml", "a"), ("good.yaml", "good")]
+
+
 def test_empty_yaml_file_is_zero_documents(tmp_path: Path) -> None:
     report = run(tmp_path, {"empty.yaml": "", "comments.yml": "# nothing\n---\n"})
     assert report.errors == []
@@ -156,9 +179,10 @@ def test_kind_list_dump(tmp_path: Path) -> None:
 def test_json_file(tmp_path: Path) -> None:
     doc = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
            "metadata": {"name": "j", "namespace": "shop"}, "spec": {"minReplicas": 4, "maxReplicas": 2}}
-    report = run(tmp_path, {"hpa.json": json.dumps(doc, indent=2), "tabs.json": json.dumps(doc, indent="\t")})
+    tabbed = {**doc, "metadata": {"name": "t", "namespace": "shop"}}
+    report = run(tmp_path, {"hpa.json": json.dumps(doc, indent=2), "tabs.json": json.dumps(tabbed, indent="\t")})
     assert report.errors == []
-    assert violated(report) == [("good.yaml", "good", 6), ("hpa.json", "j", 9), ("tabs.json", "j", 9)]
+    assert violated(report) == [("good.yaml", "good", 6), ("hpa.json", "j", 9), ("tabs.json", "t", 9)]
 
 
 def test_merge_keys(tmp_path: Path) -> None:

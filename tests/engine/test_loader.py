@@ -22,7 +22,7 @@ def tree(root: Path, files: list[str]) -> None:
 def test_directories_recursive_sorted_hidden_skipped(tmp_path: Path) -> None:
     tree(tmp_path, ["b.yaml", "a/z.yml", "a/y.json", ".git/x.yaml", "a/.cache/w.yaml", "notes.txt", "c/d/e.YAML"])
     got = [str(Path(p).relative_to(tmp_path)) for p in iter_files([str(tmp_path)])]
-    assert got == ["b.yaml", "a/y.json", "a/z.yml"]
+    assert got == ["a/y.json", "a/z.yml", "b.yaml"]  # apply order: path components sorted, as kubectl -R walks
 
 
 def test_explicit_files_and_stdin_are_kept_in_order(tmp_path: Path) -> None:

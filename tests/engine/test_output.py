@@ -34,8 +34,15 @@ RESULT = {"type": "object",
                          "status": {"enum": ["proved", "violated", "unknown"]},
                          "severity": {"enum": ["error", "warning", "info"]}, "subject": SUBJECT,
                          "location": LOC, "message": {"type": "string", "minLength": 1},
-                         "chain": {"type": "array", "items": STEP, "minItems": 1}, "witness": {}}}
+                         "chain": {"type": "array", "items": STEP, "minItems": 1}, "witness": {},
+                         "unit": {"type": "string", "minLength": 1},
+                         "units": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}
 COUNT = {"type": "integer", "minimum": 0}
+UNIT = {"type": "object", "required": ["name", "kind", "files", "objects", "errors"],
+        "properties": {"name": {"type": "string", "minLength": 1},
+                       "kind": {"enum": ["kustomization", "chart", "manifests", "files", "file", "cluster"]},
+                       "files": COUNT, "objects": COUNT, "errors": COUNT, "namespace": {"type": "string"},
+                       "not_verified": {"type": "string"}}}
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["version", "tool", "inputs", "results", "summary", "errors"],
@@ -50,6 +57,10 @@ SCHEMA: dict[str, Any] = {
                     "properties": {k: COUNT for k in ("proved", "violated", "unknown", "errors")}},
         "errors": {"type": "array", "items": {"type": "object", "required": ["location", "message"],
                                               "properties": {"location": LOC, "message": {"type": "string"}}}},
+        "units": {"type": "array", "items": UNIT},
+        "inventory": {"type": "object", "properties": {"unrecognized": {"type": "array", "items": {
+            "type": "object", "required": ["location", "reason"],
+            "properties": {"location": LOC, "reason": {"type": "string"}}}}}},
     },
 }
 
@@ -111,6 +122,8 @@ def test_json_shape_of_errors_and_each_verdict(tmp_path: Path) -> None:
     assert got == {"bad": ("violated", 6, {"minReplicas": 5, "maxReplicas": 3}), "good": ("proved", 6, None),
                    "open": ("unknown", 6, None)}
     assert doc["summary"] == {"proved": 1, "violated": 1, "unknown": 1, "errors": 1}
+    assert {r["unit"] for r in doc["results"]} == {str(tmp_path)}
+    assert doc["units"] == [{"name": str(tmp_path), "kind": "manifests", "files": 4, "objects": 3, "errors": 1}]
     assert doc["errors"] == [{"location": {"file": str(tmp_path / "broken.yaml"), "line": 2, "column": 1},
                               "message": doc["errors"][0]["message"]}]
     assert doc["errors"][0]["message"].startswith("YAML syntax error")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cnverify import loader, snapshot
+from cnverify.model.base import UNIT_NAMESPACE
 from cnverify.model import Deployment, Service, StatefulSet, Workload
 
 OBJECTS = """\
@@ -40,7 +41,8 @@ def test_indexes(tmp_path: Path) -> None:
     s = snap(tmp_path)
     assert [r.name for r in s.all(Workload)] == ["a", "b", "c", "d"]
     assert [r.name for r in s.in_namespace(Workload, "x")] == ["a", "d"]
-    assert [r.name for r in s.in_namespace(Deployment, "default")] == ["c"]
+    assert [r.name for r in s.in_namespace(Deployment, UNIT_NAMESPACE)] == ["c"]  # no namespace: the unit's
+    assert s.in_namespace(Deployment, "default") == []  # never assumed to be default
     assert s.in_namespace(StatefulSet, "nowhere") == []
     got = s.get(Deployment, "x", "a")
     assert got is not None and got.KIND == "Deployment"

@@ -43,10 +43,11 @@ def test_snapshot_keeps_unmodelled_objects() -> None:
 
 def test_configuration_kinds_create_no_pods(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from cnverify import loader, snapshot
+    from cnverify.model.base import UNIT_NAMESPACE
 
     f = tmp_path / "k.yaml"
     f.write_text("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"
                  "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
     snap, _ = snapshot.build(loader.load([str(f)]))
     assert [o.kind for o in snap.opaque] == ["Kustomization", "Widget"]
-    assert [o.kind for o in snap.pod_creators("default")] == ["Widget"]  # an operator's resource may
+    assert [o.kind for o in snap.pod_creators(UNIT_NAMESPACE)] == ["Widget"]  # an operator's resource may

@@ -66,4 +66,4 @@ def test_one_suite_per_property_and_xml_safe_text() -> None:
     r = Report(results=[*build().results, other])
     top = parse(r)
     assert [s.get("name") for s in top] == ["CNV401 hpa-bounds", "CNV999 made-up"]
-    assert top[1][0][0].get("message") == "bad \ufffd byte"
+    assert top[1][0][0].get("message") == "bad \\x01 byte"  # control characters shown as escapes

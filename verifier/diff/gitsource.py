@@ -41,10 +41,15 @@ def _git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def shown(path: str) -> str:
+    """A file-system path as text that prints anywhere (undecodable bytes as ``\\xNN``)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _disk_file(key: str, path: str) -> SourceFile:
     with open(path, "rb") as fh:
         data = fh.read()
-    return SourceFile(key, path, _git_blob_id(data), lambda: path, data)
+    return SourceFile(key, shown(path), _git_blob_id(data), lambda: path, data)
 
 
 def path_side(path: str, label: str, file_key: str | None = None) -> Side:
@@ -57,10 +62,10 @@ def path_side(path: str, label: str, file_key: str | None = None) -> Side:
     files: dict[str, SourceFile] = {}
     if os.path.isdir(path):
         for f in iter_files([path]):
-            key = os.path.relpath(f, path).replace(os.sep, "/")
+            key = shown(os.path.relpath(f, path).replace(os.sep, "/"))
             files[key] = _disk_file(key, f)
     else:
-        key = file_key or os.path.basename(path)
+        key = shown(file_key or os.path.basename(path))
         files[key] = _disk_file(key, path)
     return Side(label, files)
 
@@ -117,13 +122,29 @@ def rev_side(git: Git, rev: str, paths: list[str], scratch: str) -> Side:
             continue
         meta, _, name = rec.partition(b"\t")
         mode, kind, blob = meta.decode().split()
-        key = name.decode()
+        key = tree_key(name)
         if kind == "blob" and mode != "120000" and _wanted(key):
             entries.append((key, blob))
     blobs = _cat_blobs(git, [b for _, b in entries])
-    files = {key: SourceFile(key, f"{rev}:{key}", blob, _writer(os.path.join(scratch, blob, key), blobs[blob]),
+    files = {key: SourceFile(key, f"{rev}:{key}", blob, _writer(scratch_path(scratch, blob, key), blobs[blob]),
                              blobs[blob]) for key, blob in entries}
     return Side(rev, files)
+
+
+def tree_key(name: bytes) -> str:
+    """A tree entry's name as text: undecodable bytes shown as ``\\xNN`` (never an exception)."""
+    return name.decode("utf-8", "backslashreplace")
+
+
+def scratch_path(scratch: str, blob: str, key: str) -> str:
+    """Where a blob is materialised: ``scratch/<blob id>/<digest of its name><extension>``.
+
+    A crafted commit can name an entry ``/etc/cron.d/x.yaml`` or ``../../x.yaml``; the name is only
+    ever displayed, never used as a path (the loader needs only the extension); one file per
+    (blob, name), since spans map each local file back to one name.
+    """
+    ext = next((e for e in EXTENSIONS if key.endswith(e)), ".yaml")
+    return os.path.join(scratch, blob, hashlib.sha1(key.encode()).hexdigest()[:20] + ext)
 
 
 def _writer(path: str, data: bytes) -> Callable[[], str]:
@@ -160,8 +181,8 @@ def worktree_side(git: Git, paths: list[str]) -> Side:
                       *git.pathspecs(paths), top=True)
     files: dict[str, SourceFile] = {}
     for name in sorted(set(listing.split(b"\0"))):
-        key = name.decode()
-        full = os.path.join(git.top, key)
+        key = tree_key(name)
+        full = os.path.join(os.fsencode(git.top), name).decode("utf-8", "surrogateescape")
         if key and _wanted(key) and os.path.isfile(full) and not os.path.islink(full):
             files[key] = _disk_file(key, os.path.relpath(full, git.cwd))
     return Side("working tree", files)

@@ -8,6 +8,7 @@ from cnverify.diff.invariants import fingerprint
 from cnverify.diff.load import Names, SideName
 from cnverify.diff.run import CapacityDelta, DiffResult
 from cnverify.proof import VERSION, Finding
+from cnverify.report.escape import code, cut, json_text, log_text, md, no_commands
 
 LABELS = {"new-violation": "new violation", "fixed": "fixed", "still-violated": "still violated",
           "new-unknown": "new unknown"}
@@ -84,7 +85,7 @@ def to_json(result: DiffResult) -> dict[str, Any]:
 
 
 def render_json(result: DiffResult) -> str:
-    return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(to_json(result), indent=2, ensure_ascii=False)) + "\n"
 
 
 def _request(w: dict[str, Any]) -> str:
@@ -190,48 +191,53 @@ def render_text(result: DiffResult) -> str:
                 f"{s['entry_points_equivalent']} equivalent, {s['entry_points_unknown']} unknown; "
                 f"{s['workloads_changed']} workload{'s' * (s['workloads_changed'] != 1)} and "
                 f"{s['quotas_changed']} quota{'s' * (s['quotas_changed'] != 1)} with capacity changes"]
-    return "\n".join(out) + "\n"
+    return no_commands("\n".join(log_text(line) for line in out) + "\n")
 
 
 def render_markdown(result: DiffResult) -> str:
     j = to_json(result)
     s = j["summary"]
-    icon = "❌" if s["new_violations"] else "⚠️" if s["entry_points_changed"] or s["new_unknowns"] else "✅"
-    out = [f"### {icon} cnverify diff `{result.old_label}` → `{result.new_label}`", "",
+    errs = j.get("errors") or {}
+    n_err = sum(len(errs.get(side, [])) for side in ("old", "new"))
+    icon = "❌" if s["new_violations"] or n_err else "⚠️" if s["entry_points_changed"] or s["new_unknowns"] else "✅"
+    out = [f"### {icon} cnverify diff {code(result.old_label)} → {code(result.new_label)}", "",
            f"**{s['new_violations']}** new violations · **{s['fixed']}** fixed · {s['still_violated']} still "
            f"violated · {s['new_unknowns']} new unknown · **{s['entry_points_changed']}** entry points with routing "
            f"changes ({s['entry_points_equivalent']} proved equivalent) · {s['workloads_changed']} workloads and "
-           f"{s['quotas_changed']} quotas with capacity changes", ""]
+           f"{s['quotas_changed']} quotas with capacity changes"
+           + (f" · **{n_err}** input error{'s' * (n_err != 1)}" if n_err else ""), ""]
+    if n_err:
+        out += ["#### Input errors", ""]
+        out += [f"- {side}: {code(str(e['location']['file']) + ':' + str(e['location']['line']))}: {md(e['message'])}"
+                for side in ("old", "new") for e in errs.get(side, [])]
+        out.append("")
     if j["invariants"]:
         out += ["#### Invariants", "", "| change | where | property | subject | message |", "|---|---|---|---|---|"]
         for d in j["invariants"]:
             f = d["new"] if d["change"] != "fixed" else d["old"]
             sub = f["subject"]
             ns = f"{sub['namespace']}/" if sub.get("namespace") else ""
-            out.append(f"| {LABELS[d['change']]} | `{f['location']['file']}:{f['location']['line']}` | "
-                       f"{f['property']} | {sub['kind']} {ns}{sub['name']} | {_md(f['message'])} |")
+            at = code(str(f["location"]["file"]) + ":" + str(f["location"]["line"]), cell=True)
+            out.append(f"| {LABELS[d['change']]} | {at}"
+                       f" | {md(f['property'])} | {md(sub['kind'] + ' ' + ns + sub['name'])} | {md(f['message'])} |")
         out.append("")
     if j["routing"]:
         out += ["#### Routing", ""]
         for r in j["routing"]:
-            out.append(f"- **{_md(r['entry_point'])}**: {r['status']} — {_md(r['how'])}"
-                       + (f"; {_md(r['reason'])}" if r["reason"] else ""))
+            out.append(f"- **{md(r['entry_point'])}**: {r['status']} — {md(r['how'])}"
+                       + (f"; {md(r['reason'])}" if r["reason"] else ""))
             for x in r["differences"]:
-                out.append(f"  - `{_request(x['witness'])}`: old {_md(_route_text(x['old']))}; "
-                           f"new {_md(_route_text(x['new']))}")
+                out.append(f"  - {code(_request(x['witness']))}: old {md(_route_text(x['old']))}; "
+                           f"new {md(_route_text(x['new']))}")
         out.append("")
     if j["capacity"]["workloads"] or j["capacity"]["quotas"]:
         out += ["#### Capacity", "", "```"]
         for d in j["capacity"]["workloads"]:
-            out += _cap_text(d)
+            out += [log_text(line).replace("```", "`‌``") for line in _cap_text(d)]
         for d in j["capacity"]["quotas"]:
-            out += _quota_text(d)
+            out += [log_text(line).replace("```", "`‌``") for line in _quota_text(d)]
         out += ["```", ""]
-    return "\n".join(out) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return no_commands(cut("\n".join(out) + "\n"))
 
 
 RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}

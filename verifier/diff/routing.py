@@ -11,6 +11,7 @@ ignored) are equivalent without the solver.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
@@ -33,6 +34,7 @@ class Action:
     kind: str = "route"
     destinations: tuple[tuple[str, int], ...] = ()  # (destination, weight as written)
     detail: str = ""
+    effects: tuple[tuple[str, str], ...] = ()  # (field, canonical JSON): rewrites, faults, retries, headers…
 
     def shares(self) -> dict[str, Fraction]:
         """Effective share of each destination (weights are relative; all zero → none served)."""
@@ -43,7 +45,7 @@ class Action:
         return out
 
     def signature(self) -> tuple[Any, ...]:
-        return (self.kind, self.detail, tuple(sorted(self.shares().items())))
+        return (self.kind, self.detail, tuple(sorted(self.shares().items())), self.effects)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
@@ -52,15 +54,18 @@ class Action:
             out["shares"] = {d: percent(s) for d, s in self.shares().items()}
         if self.detail:
             out["detail"] = self.detail
+        if self.effects:
+            out["effects"] = {k: json.loads(v) for k, v in self.effects}
         return out
 
     def describe(self) -> str:
+        with_ = f" with {', '.join(k for k, _ in self.effects)}" if self.effects else ""
         if self.kind != "route":
-            return f"{self.kind} {self.detail}".strip()
+            return f"{self.kind} {self.detail}".strip() + with_
         shares = self.shares()
         if len(shares) == 1:
-            return f"→ {next(iter(shares))}"
-        return "→ " + ", ".join(f"{d} {percent(s)}%" for d, s in shares.items())
+            return f"→ {next(iter(shares))}{with_}"
+        return "→ " + ", ".join(f"{d} {percent(s)}%" for d, s in shares.items()) + with_
 
 
 def percent(share: Fraction) -> float | int:

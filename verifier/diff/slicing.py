@@ -79,7 +79,7 @@ def _hosts(f: FileFacts) -> set[bytes]:
 @dataclass
 class Plan:
     keys: set[str] | None  # None: every file
-    subjects: set[str] = field(default_factory=set)
+    subjects: set[str] | None = field(default_factory=set)  # None: every namespace is a subject
     reason: str = ""
 
 
@@ -100,7 +100,7 @@ def plan(old: Side, new: Side) -> Plan:
         for n in f.namespaces:
             by_ns[n].append(f)
     if any(f.cluster for k, f in files if k in set(changed)):
-        return Plan(None, reason="a cluster-scoped object changed (it can affect any namespace): every file re-checked")
+        return Plan(None, None, "a cluster-scoped object changed (it can affect any namespace): every file re-checked")
     touched = {n for k, f in files if k in set(changed) for n in f.namespaces}
     routed = {n for _, f in files if f.routing for n in f.namespaces}
     hostless = {n for _, f in files if f.routing and HOSTS_RE.search(f.data) is None for n in f.namespaces}

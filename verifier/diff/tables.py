@@ -11,6 +11,7 @@ translators are importable the routing part of a diff is empty and says so.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -42,22 +43,65 @@ def node_at(root: Any, path: str) -> Any:
     return node
 
 
-def _other(kind: str, value: Any) -> "Action":
+def raw_of(node: Any, up: int = 0) -> dict[str, Any]:
+    """The mapping a model node was read from (``up`` levels of path higher), as written."""
+    doc = getattr(node, "doc", None)
+    if doc is None:
+        return {}
+    value: Any = doc.data
+    path = node.field_path[:len(node.field_path) - up] if up else node.field_path
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def effects(raw: dict[str, Any], handled: frozenset[str], prefix: str = "") -> tuple[tuple[str, str], ...]:
+    """Every field of a route besides its match and destinations, as canonical text: rewrites,
+    retries, timeouts, header edits, faults, mirrors, CORS… — what a request *gets* beyond where it
+    goes.  They are compared as written (a change of any of them is a change, never "equivalent")."""
+    return tuple(sorted((prefix + k, json.dumps(v, sort_keys=True, default=str)) for k, v in raw.items()
+                        if k not in handled))
+
+
+def _tagged(name: str, raw: dict[str, Any], handled: frozenset[str]) -> str:
+    """A destination's name plus its own effects (per-destination header edits, filters)."""
+    extra = effects(raw, handled)
+    return name + "".join(f" {k}={v}" for k, v in extra)
+
+
+ISTIO_ROUTE = frozenset({"match", "route", "name", "redirect", "directResponse", "delegate"})
+ISTIO_DEST = frozenset({"destination", "weight"})
+GATEWAY_RULE = frozenset({"matches", "backendRefs", "name"})
+GATEWAY_REF = frozenset({"name", "namespace", "kind", "group", "port", "weight"})
+INGRESS_PATH = frozenset({"path", "pathType", "backend"})
+ENVOY_ROUTE = frozenset({"match", "name", "route", "redirect", "direct_response"})
+ENVOY_ACTION = frozenset({"cluster", "weighted_clusters", "cluster_header"})
+ENVOY_VHOST = frozenset({"name", "domains", "routes", "virtual_clusters"})
+ENVOY_CLUSTER = frozenset({"name", "weight"})
+NOT_OUTCOMES = ("kubectl.kubernetes.io/", "cnverify.io/")
+
+
+def _other(kind: str, value: Any, extra: tuple[tuple[str, str], ...] = ()) -> "Action":
     from cnverify.diff.routing import Action
 
-    return Action(kind, detail=str(sorted(value.items())) if isinstance(value, dict) else str(value))
+    return Action(kind, detail=str(sorted(value.items())) if isinstance(value, dict) else str(value), effects=extra)
 
 
 def _istio_action(subject: Any, route: Any) -> "Action | None":
     from cnverify.diff.routing import Action
     from cnverify.encodings.hosts import expand
 
+    extra = effects(raw_of(route), ISTIO_ROUTE)
     if route.redirect is not None:
-        return _other("redirect", route.redirect)
+        return _other("redirect", route.redirect, extra)
     if route.direct_response is not None:
-        return _other("direct_response", route.direct_response)
+        return _other("direct_response", route.direct_response, extra)
     if route.delegate is not None:
-        return Action("delegate", detail=f"{route.delegate.namespace or subject.namespace}/{route.delegate.name}")
+        return Action("delegate", detail=f"{route.delegate.namespace or subject.namespace}/{route.delegate.name}",
+                      effects=extra)
     dests = route.route or []
     out = []
     for d in dests:
@@ -66,50 +110,57 @@ def _istio_action(subject: Any, route: Any) -> "Action | None":
             name += f":{d.destination.port.number}"
         if d.destination.subset:
             name += f" subset {d.destination.subset}"
-        out.append((name, 100 if len(dests) == 1 else (d.weight or 0)))  # SEMANTICS §4.3
-    mirror = f"mirror {expand(route.mirror.host, subject.namespace)}" if route.mirror is not None else ""
-    return Action("route", tuple(out), mirror)
+        out.append((_tagged(name, raw_of(d), ISTIO_DEST), 100 if len(dests) == 1 else (d.weight or 0)))  # §4.3
+    return Action("route", tuple(out), effects=extra)
 
 
 def _gateway_action(subject: Any, rule: Any) -> "Action | None":
     from cnverify.diff.routing import Action
 
+    extra = effects(raw_of(rule), GATEWAY_RULE)
     filters = [f for f in rule.filters or [] if isinstance(f, dict)]
     for f in filters:
         if f.get("type") == "RequestRedirect":
-            return _other("redirect", f.get("requestRedirect") or {})
+            return _other("redirect", f.get("requestRedirect") or {}, extra)
     refs = rule.backend_refs or []
-    out = [(f"{r.kind or 'Service'} {r.namespace or subject.namespace}/{r.name}" + (f":{r.port}" if r.port else ""),
+    out = [(_tagged(f"{r.kind or 'Service'} {r.namespace or subject.namespace}/{r.name}"
+                    + (f":{r.port}" if r.port else ""), raw_of(r), GATEWAY_REF),
             1 if r.weight is None else r.weight) for r in refs]  # SEMANTICS: weight defaults to 1
-    return Action("route", tuple(out), "filters " + str(filters) if filters else "")
+    return Action("route", tuple(out), effects=extra)
 
 
 def _ingress_action(subject: Any, path: Any) -> "Action | None":
     from cnverify.diff.routing import Action
 
+    notes = {k: v for k, v in subject.annotations.items() if not k.startswith(NOT_OUTCOMES)}
+    extra = effects(raw_of(path), INGRESS_PATH) + effects(notes, frozenset(), "annotation ")  # controller options
     ref = path.backend.service_ref
     if ref is None:
-        return _other("resource", path.backend.resource or {})
+        return _other("resource", path.backend.resource or {}, extra)
     return Action("route", ((f"Service {subject.namespace}/{ref[0]}" + (f":{ref[1]}" if ref[1] is not None else ""),
-                             1),))
+                             1),), effects=extra)
 
 
 def _envoy_action(subject: Any, route: Any) -> "Action | None":
     from cnverify.diff.routing import Action
 
+    raw = raw_of(route)
+    extra = (effects(raw, ENVOY_ROUTE) + effects(raw.get("route") or {}, ENVOY_ACTION, "route.")
+             + effects(raw_of(route, up=2), ENVOY_VHOST, "virtual_host."))
     if route.redirect is not None:
-        return _other("redirect", route.redirect)
+        return _other("redirect", route.redirect, extra)
     if route.direct_response is not None:
-        return _other("direct_response", route.direct_response)
+        return _other("direct_response", route.direct_response, extra)
     act = route.route
     if act is None:
         return None
     if act.weighted_clusters is not None:
-        return Action("route", tuple((c.name, c.weight or 0) for c in act.weighted_clusters.clusters))
+        return Action("route", tuple((_tagged(c.name, raw_of(c), ENVOY_CLUSTER), c.weight or 0)
+                                     for c in act.weighted_clusters.clusters), effects=extra)
     if act.cluster is not None:
-        return Action("route", ((act.cluster, 1),))
+        return Action("route", ((act.cluster, 1),), effects=extra)
     if act.cluster_header is not None:
-        return Action("cluster_header", detail=act.cluster_header)
+        return Action("cluster_header", detail=act.cluster_header, effects=extra)
     return None
 
 

@@ -69,6 +69,12 @@ class ObjectMeta(Node):
     creation_timestamp: Any = None
 
 
+UNIT_NAMESPACE = "(unit namespace)"
+"""The namespace of objects that name none when nothing fixes it: the same for every such object of a
+unit, never assumed equal to ``default`` (``kubectl apply`` puts them in its ``-n`` or the context's
+namespace, which the manifests do not show). Not a valid namespace name, so it equals only itself."""
+
+
 class Resource(Node):
     """A top-level object. ``GROUP``/``KIND`` identify the model; subclasses register themselves."""
 
@@ -78,6 +84,11 @@ class Resource(Node):
     api_version: str = ""
     kind: str = ""
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    _unit_namespace: str = PrivateAttr(default=UNIT_NAMESPACE)
+
+    def place(self, unit_namespace: str) -> None:
+        """Set the namespace this object belongs to when it names none (the unit's)."""
+        self._unit_namespace = unit_namespace
 
     @property
     def name(self) -> str:
@@ -85,8 +96,8 @@ class Resource(Node):
 
     @property
     def namespace(self) -> str:
-        """The namespace; objects without one share ``default`` (as kubectl applies them)."""
-        return self.metadata.namespace or "default" if self.NAMESPACED else ""
+        """The namespace; objects without one are in their unit's namespace (see :data:`UNIT_NAMESPACE`)."""
+        return self.metadata.namespace or self._unit_namespace if self.NAMESPACED else ""
 
     @property
     def labels(self) -> dict[str, str]:

@@ -1,12 +1,47 @@
-"""Gateway API (gateway.networking.k8s.io): Gateway, HTTPRoute, ReferenceGrant."""
+"""Gateway API (gateway.networking.k8s.io): Gateway, HTTPRoute, ReferenceGrant.
+
+Validation follows the standard-channel CRDs (``config/crd/standard``): what the API server
+rejects (a listener hostname ``*``, a port outside 1–65535, two listeners with one name) is an
+input error here, never a listener routes bind to.
+"""
 from __future__ import annotations
 
-from pydantic import Field
+import re
+from collections import Counter
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
 
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
 
 GATEWAY_API = "gateway.networking.k8s.io"
+# the CRDs' Hostname pattern (listener hostname, HTTPRoute hostnames): RFC 1123, optional leading "*."
+HOSTNAME_RE = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def _hostname(value: str) -> str:
+    if not HOSTNAME_RE.fullmatch(value) or len(value) > 253:
+        raise ValueError(f"hostname {value!r} is invalid: the CRD allows a lower-case RFC 1123 name of at most "
+                         "253 characters, optionally after a leading '*.' label")
+    return value
+
+
+def _port(value: int) -> int:
+    if not 1 <= value <= 65535:
+        raise ValueError(f"port {value} is outside 1-65535")
+    return value
+
+
+def _weight(value: int) -> int:
+    if not 0 <= value <= 1_000_000:
+        raise ValueError(f"weight {value} is outside 0-1000000")
+    return value
+
+
+Hostname = Annotated[str, AfterValidator(_hostname)]
+Weight = Annotated[int, AfterValidator(_weight)]
+PortNumber = Annotated[int, AfterValidator(_port)]
 
 
 class RouteNamespaces(Node):
@@ -25,16 +60,32 @@ class AllowedRoutes(Node):
 
 
 class Listener(Node):
-    name: str = ""
-    hostname: str | None = None
-    port: int | None = None
-    protocol: str = ""
+    name: str
+    hostname: Hostname | None = None
+    port: PortNumber
+    protocol: str
     allowed_routes: AllowedRoutes | None = None
 
 
 class GatewayApiSpec(Node):
     gateway_class_name: str = ""
     listeners: list[Listener] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "GatewayApiSpec":
+        """The CRD's CEL rules on ``listeners`` (gateway_types.go)."""
+        names = [n for n, c in Counter(ln.name for ln in self.listeners).items() if c > 1]
+        if names:
+            raise ValueError(f"listener name {names[0]!r} is used twice: names must be unique within the Gateway")
+        combos = Counter((ln.port, ln.protocol, ln.hostname or "") for ln in self.listeners)
+        twice = [c for c, n in combos.items() if n > 1]
+        if twice:
+            raise ValueError(f"two listeners share port {twice[0][0]}, protocol {twice[0][1]} and hostname "
+                             f"{twice[0][2] or '(none)'}: the combination must be unique for each listener")
+        for ln in self.listeners:
+            if ln.protocol in ("TCP", "UDP") and ln.hostname:
+                raise ValueError(f"listener {ln.name}: hostname must not be specified for protocol {ln.protocol}")
+        return self
 
 
 @register_kind(GATEWAY_API, "Gateway")
@@ -50,7 +101,7 @@ class ParentReference(Node):
     namespace: str | None = None
     name: str = ""
     section_name: str | None = None
-    port: int | None = None
+    port: PortNumber | None = None
 
 
 class PathMatch(Node):
@@ -79,7 +130,7 @@ class BackendRef(Node):
     name: str = ""
     namespace: str | None = None
     port: int | None = None
-    weight: int | None = None
+    weight: Weight | None = None
 
 
 class HTTPRouteRule(Node):
@@ -91,7 +142,7 @@ class HTTPRouteRule(Node):
 
 class HTTPRouteSpec(Node):
     parent_refs: list[ParentReference] | None = None
-    hostnames: list[str] | None = None
+    hostnames: list[Hostname] | None = None
     rules: list[HTTPRouteRule] | None = None
 
 

@@ -1,7 +1,7 @@
 """Kubernetes Ingress: networking.k8s.io/v1 and the older v1beta1 shapes (extensions, networking)."""
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import IntOrString
@@ -62,6 +62,21 @@ class IngressSpec(Node):
         return self.default_backend or self.backend
 
 
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+
+
 @register_kind("networking.k8s.io", "Ingress", aliases=("extensions",))
 class Ingress(Resource):
     spec: IngressSpec = Field(default_factory=IngressSpec)
+
+    @model_validator(mode="after")
+    def _one_class(self) -> "Ingress":
+        """kubernetes validation.go ValidateIngressCreate: the legacy annotation and the class field exclude each other."""
+        if self.spec.ingress_class_name is not None and CLASS_ANNOTATION in self.annotations:
+            raise ValueError(f"annotation {CLASS_ANNOTATION} can not be set when spec.ingressClassName is also set")
+        return self
+
+    @property
+    def ingress_class(self) -> str:
+        """The class that selects the controller: ``spec.ingressClassName`` or the legacy annotation ("" = none)."""
+        return self.spec.ingress_class_name or self.annotations.get(CLASS_ANNOTATION, "")

@@ -68,6 +68,12 @@ def counts(report: Report) -> dict[str, int]:
     return out
 
 
+def skipped_inputs(report: Report, root: Path | None = None) -> list[tuple[str, str]]:
+    """``(file, why)`` for every input that was read but not verified (kustomize patches, …)."""
+    return [((relative(i["file"], root) if root else None) or i["file"], str(i["skipped"]))
+            for i in report.inputs if i.get("skipped")]
+
+
 def region_end(span: Span) -> tuple[int, int | None] | None:
     """The end of ``span`` as (line, exclusive column), None when unknown.  A block node ends at
     column 1 of the line after it; that becomes the end of its last line (column None = line end)."""

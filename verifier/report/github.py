@@ -12,14 +12,15 @@ from pathlib import Path
 from cnverify.errors import Span
 from cnverify.proof import Finding, Report
 from cnverify.report import RenderOptions
-from cnverify.report.common import chain_lines, counts, region_end, relative, repo_root, subject_ref
+from cnverify.report.common import chain_lines, counts, region_end, relative, repo_root, skipped_inputs, subject_ref
+from cnverify.report.escape import no_commands
 
 FORMAT = "github"
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return no_commands(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -71,6 +72,8 @@ def render(report: Report, options: RenderOptions) -> str:
             out.append(command("notice", _message(f, root, f" [suppressed: {s.reason or 'no reason'}]"),
                                f.location, f"{f.property} {f.name} (suppressed)", root))
     out += [command("warning", w.message, w.location, f"cnverify: {w.kind}", root) for w in report.warnings]
+    out += [command("notice", f"not verified: {why}", Span(file, 1, 1), "cnverify: not verified", root)
+            for file, why in skipped_inputs(report)]
     c = counts(report)
     out.append(f"cnverify: {c['violated']} violated, {c['unknown']} unknown, {c['proved']} proved, "
                f"{c['suppressed']} suppressed, {c['errors']} input error{'s' * (c['errors'] != 1)}")

@@ -5,9 +5,10 @@ import json
 
 from cnverify.proof import Report
 from cnverify.report import RenderOptions
+from cnverify.report.escape import json_text
 
 FORMAT = "json"
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n"

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from cnverify.proof import Finding, Report
 from cnverify.report import RenderOptions
-from cnverify.report.common import chain_lines, relative, repo_root, subject_ref, where
+from cnverify.report.common import chain_lines, relative, repo_root, skipped_inputs, subject_ref, where
+from cnverify.report.escape import log_text, no_commands
 
 FORMAT = "junit"
 
@@ -25,24 +26,24 @@ def _body(f: Finding, root: Path) -> str:
         lines.append(f"witness: {f.witness}")
     if f.help:
         lines.append(f"help: {f.help}")
-    return "\n".join(lines)
+    return "\n".join(log_text(line) for line in lines)
 
 
 def _case(suite: ET.Element, f: Finding, root: Path, fail_on_unknown: bool, reason: str | None) -> str:
     """Append one testcase; returns its outcome (passed, failure, error, skipped)."""
     case = ET.SubElement(suite, "testcase", {
-        "classname": f"cnverify.{f.property}", "name": f"{subject_ref(f)} @ {where(f.location, root)}",
+        "classname": f"cnverify.{f.property}", "name": log_text(f"{subject_ref(f)} @ {where(f.location, root)}"),
         "file": relative(f.location.file, root) or f.location.file, "line": str(f.location.line)})
     if reason is not None:
-        ET.SubElement(case, "skipped", {"message": reason}).text = _body(f, root)
+        ET.SubElement(case, "skipped", {"message": log_text(reason)}).text = _body(f, root)
         return "skipped"
     if f.status == "proved":
         return "passed"
     if f.status == "violated":
-        ET.SubElement(case, "failure", {"message": f.message, "type": f.severity}).text = _body(f, root)
+        ET.SubElement(case, "failure", {"message": log_text(f.message), "type": f.severity}).text = _body(f, root)
         return "failure"
     tag = "error" if fail_on_unknown else "skipped"
-    attrs = {"message": f.message, "type": "unknown"} if tag == "error" else {"message": f.message}
+    attrs = {"message": log_text(f.message), "type": "unknown"} if tag == "error" else {"message": log_text(f.message)}
     ET.SubElement(case, tag, attrs).text = _body(f, root)
     return tag
 
@@ -73,20 +74,30 @@ def render(report: Report, options: RenderOptions) -> str:
     if report.errors:
         suite = ET.SubElement(top, "testsuite", {"name": "input errors"})
         for e in report.errors:
-            case = ET.SubElement(suite, "testcase", {"classname": "cnverify.input", "name": str(e.location),
+            case = ET.SubElement(suite, "testcase", {"classname": "cnverify.input", "name": log_text(e.location),
                                                      "file": relative(e.location.file, root) or e.location.file,
                                                      "line": str(e.location.line)})
-            ET.SubElement(case, "error", {"message": e.message, "type": "input-error"}).text = str(e)
+            ET.SubElement(case, "error", {"message": log_text(e.message), "type": "input-error"}).text = log_text(e)
         _count(suite, len(report.errors), {"error": len(report.errors)})
         totals["error"] += len(report.errors)
         totals["tests"] += len(report.errors)
+    skipped = skipped_inputs(report, root)
+    if skipped:  # read but not verified: visible as skipped tests, never silently absent
+        suite = ET.SubElement(top, "testsuite", {"name": "not verified"})
+        for file, why in skipped:
+            case = ET.SubElement(suite, "testcase", {"classname": "cnverify.input", "name": log_text(file),
+                                                     "file": file})
+            ET.SubElement(case, "skipped", {"message": log_text(why)})
+        _count(suite, len(skipped), {"skipped": len(skipped)})
+        totals["skipped"] += len(skipped)
+        totals["tests"] += len(skipped)
     _count(top, totals["tests"], totals)
     top.set("time", f"{sum(report.timings.values()):.3f}")
     ET.indent(top)
     text = ET.tostring(top, encoding="unicode")
     # characters XML 1.0 cannot carry (a manifest may hold them in a string) become U+FFFD
     text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "\ufffd", text)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
+    return no_commands('<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n")
 
 
 def _count(el: ET.Element, tests: int, counts: dict[str, int]) -> None:

@@ -2,31 +2,19 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
 from cnverify.proof import Finding, Report
 from cnverify.report import RenderOptions
-from cnverify.report.common import counts, repo_root, subject_ref, where
+from cnverify.report.common import counts, repo_root, skipped_inputs, subject_ref, where
+from cnverify.report.escape import code, cut, md, no_commands
 
 FORMAT = "markdown"
 # A GitHub comment holds at most 65,536 characters: findings are detailed while the text is under
 # DETAIL_BUDGET, listed one per line after that, and the text is cut (with a note) at LIMIT.
 DETAIL_BUDGET = 40_000
 LIMIT = 64_000
-
-
-def md(text: str) -> str:
-    """Escape text for inline Markdown (and HTML: ``<stdin>`` must stay visible)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", text).replace("\n", " ")
-
-
-def code(text: str) -> str:
-    """An inline code span that survives backticks in ``text``."""
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
 
 
 def _finding(f: Finding, root: Path, note: str = "") -> list[str]:
@@ -75,6 +63,11 @@ def render(report: Report, options: RenderOptions) -> str:
         out += ["### Input errors", ""]
         out += [f"- {code(where(e.location, root))}: {md(e.message)}" for e in report.errors]
         out.append("")
+    skipped = skipped_inputs(report, root)
+    if skipped:
+        out += [f"### Not verified ({len(skipped)} file{'s' * (len(skipped) != 1)})", ""]
+        out += [f"- {code(file)}: {md(reason)}" for file, reason in skipped]
+        out.append("")
     for title, status in (("Violations", "violated"), ("Unknown (not proved)", "unknown")):
         group = [f for f in shown if f.status == status]
         if not group:
@@ -107,13 +100,4 @@ def render(report: Report, options: RenderOptions) -> str:
         out += [f"- {code(where(w.location, root)) + ' ' if w.location else ''}{md(w.message)}"
                 for w in report.warnings]
         out.append("")
-    return _cut("\n".join(out).rstrip("\n") + "\n")
-
-
-def _cut(text: str) -> str:
-    """``text``, or its first lines up to LIMIT characters and a note saying where the rest is."""
-    if len(text) <= LIMIT:
-        return text
-    head = text[:LIMIT].rsplit("\n", 1)[0]
-    return (f"{head}\n\n… cut at {len(head):,} of {len(text):,} characters (a comment's limit); "
-            f"the job log, `--format json` or the SARIF report have everything.\n")
+    return no_commands(cut("\n".join(out).rstrip("\n") + "\n", LIMIT))

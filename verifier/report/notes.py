@@ -5,6 +5,7 @@ from pathlib import Path
 
 from cnverify.proof import Report
 from cnverify.report.common import subject_ref, where
+from cnverify.report.escape import log_text, no_commands
 
 
 def text_notes(report: Report, show_suppressed: bool, root: Path | None = None) -> str:
@@ -22,4 +23,4 @@ def text_notes(report: Report, show_suppressed: bool, root: Path | None = None) 
     if report.baseline is not None:
         b = report.baseline
         out.append(f"baseline {b['file']}: {b['new']} new, {b['unchanged']} accepted, {len(b['gone'])} gone")
-    return "".join(line + "\n" for line in out)
+    return no_commands("".join(log_text(line) + "\n" for line in out))

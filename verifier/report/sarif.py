@@ -17,7 +17,8 @@ from cnverify.errors import INTERNAL_CODE, InputError, InternalError, Span
 from cnverify.proof import VERSION, Finding, Notice, Report
 from cnverify.registry import Property, load_properties
 from cnverify.report import RenderOptions
-from cnverify.report.common import region_end, relative, repo_root, stable_fingerprint, subject_ref
+from cnverify.report.escape import json_text
+from cnverify.report.common import region_end, relative, repo_root, skipped_inputs, stable_fingerprint, subject_ref
 
 FORMAT = "sarif"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -110,6 +111,12 @@ def notification(item: InputError | InternalError | Notice, root: Path) -> dict[
     return out
 
 
+def skipped(file: str, why: str, root: Path) -> dict[str, Any]:
+    """An input read but not verified, as a notification (level note) at its file."""
+    return {"level": "note", "message": {"text": f"not verified: {why}"},
+            "locations": [location(Span(file, 1, 1), root)], "descriptor": {"id": "not-verified"}}
+
+
 def sarif(report: Report, options: RenderOptions) -> dict[str, Any]:
     """The SARIF log as a dict."""
     root = Path(options.extra.get("root") or repo_root())
@@ -129,12 +136,13 @@ def sarif(report: Report, options: RenderOptions) -> dict[str, Any]:
             "originalUriBaseIds": {ROOT_ID: {"uri": root.as_uri().rstrip("/") + "/"}},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": not report.errors and not report.internal,
-                             "toolExecutionNotifications": [notification(x, root) for x in
-                                                            [*report.internal, *report.errors, *report.warnings]]}],
+                             "toolExecutionNotifications": [
+                                 *(notification(x, root) for x in [*report.internal, *report.errors, *report.warnings]),
+                                 *(skipped(file, why, root) for file, why in skipped_inputs(report))]}],
             "results": results,
         }],
     }
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(sarif(report, options), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(sarif(report, options), indent=2, ensure_ascii=False)) + "\n"

@@ -10,6 +10,7 @@ import click
 from cnverify.errors import Span
 from cnverify.proof import Finding, Report
 from cnverify.report import RenderOptions
+from cnverify.report.escape import log_text, no_commands
 
 FORMAT = "text"
 STATUS_COLOUR = {"violated": "red", "unknown": "yellow", "proved": "green"}
@@ -45,23 +46,25 @@ def snippet(span: Span, context: int = 1) -> list[str]:
 def _subject(f: Finding) -> str:
     s = f.subject
     ns = f"{s['namespace']}/" if s.get("namespace") else ""
-    return f"{s['kind']} {ns}{s['name']}"
+    return log_text(f"{s['kind']} {ns}{s['name']}")
 
 
-def render_finding(f: Finding, style: "click.style") -> list[str]:  # type: ignore[valid-type]
-    head = (f"{style(str(f.location), bold=True)}: {style(f.property, fg=STATUS_COLOUR[f.status], bold=True)} "
-            f"[{f.status}, {f.severity}] {_subject(f)}: {f.message}")
+def render_finding(f: Finding, style: "click.style", show_units: bool = False) -> list[str]:  # type: ignore[valid-type]
+    head = (f"{style(log_text(f.location), bold=True)}: {style(f.property, fg=STATUS_COLOUR[f.status], bold=True)} "
+            f"[{f.status}, {f.severity}] {_subject(f)}: {log_text(f.message)}")
     out = [head, *("  " + line for line in snippet(f.location))]
+    if show_units and f.units:
+        out.append(f"  unit{'s' * (len(f.units) > 1)}: {log_text(', '.join(f.units))}")
     if f.chain:
         out.append("  proof:")
         for i, step in enumerate(f.chain, 1):
-            where = f"{step.location}: " if step.location else ""
-            more = f" (also {', '.join(str(s) for s in step.locations)})" if step.locations else ""
-            out.append(f"    {i}. {where}{step.claim}{more}")
+            where = f"{log_text(step.location)}: " if step.location else ""
+            more = f" (also {', '.join(log_text(s) for s in step.locations)})" if step.locations else ""
+            out.append(f"    {i}. {where}{log_text(step.claim)}{more}")
     if f.witness is not None and f.status != "proved":
         out.append(f"  witness: {json.dumps(f.witness, ensure_ascii=False, sort_keys=False)}")
     if f.help and f.status != "proved":
-        out.append(f"  {style('help', fg='cyan', bold=True)}: {f.help}")
+        out.append(f"  {style('help', fg='cyan', bold=True)}: {log_text(f.help)}")
     return out
 
 
@@ -71,29 +74,36 @@ def render(report: Report, options: RenderOptions) -> str:
 
     out: list[str] = []
     for e in report.errors:
-        out.append(f"{style(str(e.location), bold=True)}: {style('error', fg='red', bold=True)}: {e.message}")
+        out.append(f"{style(log_text(e.location), bold=True)}: {style('error', fg='red', bold=True)}: "
+                   f"{log_text(e.message)}")
     for x in report.internal:
-        out.append(f"{style('cnverify', bold=True)}: {style('internal error', fg='red', bold=True)}: {x}")
+        out.append(f"{style('cnverify', bold=True)}: {style('internal error', fg='red', bold=True)}: {log_text(str(x))}")
     if report.errors or report.internal:
         out.append("")
     for f in report.results:
         if f.status == "proved" and not options.show_proved:
             continue
-        out.extend(render_finding(f, style))
+        out.extend(render_finding(f, style, show_units=len(report.units) > 1))
         out.append("")
     s = report.summary()
     files = len(report.inputs)
-    out.append(f"{files} file{'s' * (files != 1)}, {report.objects} objects: "
+    verified = [u for u in report.units if not u.get("not_verified")]
+    units = f"{len(verified)} unit{'s' * (len(verified) != 1)}, " if len(report.units) > 1 else ""
+    out.append(f"{units}{files} file{'s' * (files != 1)}, {report.objects} objects: "
                f"{style(str(s['violated']) + ' violated', fg='red' if s['violated'] else None)}, "
                f"{style(str(s['unknown']) + ' unknown', fg='yellow' if s['unknown'] else None)}, "
                f"{s['proved']} proved, {s['errors']} input error{'s' * (s['errors'] != 1)}")
-    skipped = [i for i in report.inputs if i.get("skipped")]
+    skipped = [i for i in report.inputs if str(i.get("skipped", "")).startswith("a kustomize patch")]
+    others = [i for i in report.inputs if i.get("skipped") and i not in skipped]
+    if others:
+        out.append(f"{len(others)} file{'s' * (len(others) != 1)} not read as manifests (read through a "
+                   f"kustomization, part of a Helm chart, or a symlinked copy; see 'inputs' in --format json)")
     if skipped:
         out.append(f"{len(skipped)} file{'s' * (len(skipped) != 1)} skipped as kustomize patches (verify the "
-                   f"output of 'kustomize build' instead): {', '.join(i['file'] for i in skipped[:5])}"
+                   f"output of 'kustomize build' instead): {', '.join(log_text(i['file']) for i in skipped[:5])}"
                    + (" …" if len(skipped) > 5 else ""))
     if report.unknown_kinds:
         n = sum(report.unknown_kinds.values())
         out.append(f"{n} object{'s' * (n != 1)} of kinds cnverify does not model were kept but not verified "
                    f"({len(report.unknown_kinds)} kinds; see 'inventory' in --format json)")
-    return "\n".join(out) + "\n"
+    return no_commands("\n".join(out) + "\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from itertools import permutations
 from typing import Any, Literal, TypeVar
 
@@ -50,6 +51,8 @@ class Table:
     drop_reason: str = ""  # why a member missing from a variant is unreachable there
     ties: dict[str, tuple[str, str]] = field(default_factory=dict)  # clause key → (tie group, owner)
     host_sample: str | None = None  # the witness host when the entries carry no host condition
+    uncertain: str = ""  # variants also differ in entries the inputs may or may not hold (why)
+    places: dict[str, Span] = field(default_factory=dict)  # where blockers that are no route sit (clause id → span)
 
 
 @dataclass
@@ -76,7 +79,39 @@ class Results:
 
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Resource)
 PERMUTE_UP_TO = 3
+
+
+def creation_instant(stamp: object) -> datetime | None:
+    """A ``metadata.creationTimestamp`` as an instant (RFC 3339, any offset); None when absent or unreadable.
+
+    YAML may hand over a ``datetime`` already (an unquoted timestamp); one without an offset is UTC.
+    """
+    if isinstance(stamp, datetime):
+        value = stamp
+    elif isinstance(stamp, str) and stamp.strip():
+        try:
+            value = datetime.fromisoformat(stamp.strip().replace("z", "Z"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def creation_order(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list[R], bool]:
+    """``items`` oldest ``creationTimestamp`` first, and whether the manifests fix that order.
+
+    Timestamps compare as instants; equal ones fall back to ``tie`` (each controller's own rule:
+    Gateway API ``"{namespace}/{name}"``, Istio name then namespace), so the order is fixed
+    whenever every item shows a readable timestamp.  Otherwise the result is a best guess and
+    the caller covers the other orders (`tie_orders`).
+    """
+    far = datetime.max.replace(tzinfo=timezone.utc)
+    stamps = {id(x): creation_instant(x.metadata.creation_timestamp) for x in items}
+    base = sorted(items, key=lambda x: (stamps[id(x)] or far, tie(x)))
+    return base, len(base) < 2 or None not in stamps.values()
 
 
 def tie_orders(items: Sequence[T]) -> list[list[T]]:
@@ -179,7 +214,7 @@ def _focus(table: Table) -> list[set[str] | None]:
     fewest (its owner first: a subset); see :func:`tie_orders`. Untied clauses are analysed in every
     variant, as before.
     """
-    if not table.ties or len(table.variants) < 3:
+    if not table.ties or len(table.variants) < 3 or table.uncertain:
         return [None] * len(table.variants)
     focus: list[set[str] | None] = [set() for _ in table.variants]
     untied: set[str] = set()
@@ -205,8 +240,8 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
     """
     statuses = {v.status for _, v in per_variant}
     if len(statuses) > 1:
-        return Outcome(table, "unknown", per_variant[0][1],
-                       f"the verdict depends on creation order: {table.order_note}")
+        why = "; ".join(x for x in (table.uncertain, table.order_note and f"creation order: {table.order_note}") if x)
+        return Outcome(table, "unknown", per_variant[0][1], f"the verdict depends on {why}")
     status = per_variant[0][1].status
     sign = -1 if status == "reachable" else 1
     _, best = min(per_variant, key=lambda iv: sign * (_tied_before(table, table.variants[iv[0]], iv[1].clause_id)

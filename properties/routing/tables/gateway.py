@@ -1,19 +1,29 @@
-"""Gateway API HTTPRoute → match tables: one per (parent Gateway, hostname), ordered by precedence (§6.1).
+"""Gateway API HTTPRoute → match tables: one per (Gateway listener, route hostname), by precedence (§6.1).
 
-Across all rules of all HTTPRoutes attached to the same Gateway and hostname: Exact path,
-then the longest PathPrefix, then a method match, most headers, most query params, oldest
-route, route name (namespace/name), rule order.  PathPrefix is segment-wise.  When routes tie
+A route sits on the listeners that accept it (`gateway_attach`) with the intersection of its
+hostnames and the listener's; routes on different listeners never compete, and a listener on
+the same port with a more specific hostname takes its hosts first (listener isolation).  Within
+one table, across all rules of all its routes: Exact path, then the longest PathPrefix, then a
+method match, most headers, most query params, oldest route, ``"{namespace}/{name}"``, rule
+order (httproute_types.go, HTTPRouteRule.Matches).  PathPrefix is segment-wise.  When routes tie
 up to the creation timestamp and the manifests do not fix it, every route order is a variant.
+A route that attaches nowhere gets a table that drops it; one that may attach where the inputs
+do not show gets ``unknown``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
-from cnverify.model.gateway import GATEWAY_API, HTTPRoute, HTTPRouteMatch, ValueMatch
-from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped, tie_orders
+from cnverify.errors import Span
+from cnverify.model.gateway import HTTPRoute, HTTPRouteMatch, ValueMatch
+from cnverify.properties.routing import gateway_attach
+from cnverify.properties.routing.gateway_attach import Binding, route_parents
+from cnverify.properties.routing.tables import (Clause, Table, add_clauses, creation_order, host_blockers, host_rank,
+                                                scoped, tie_orders)
 from cnverify.snapshot import Snapshot
 
-READS = (HTTPRoute,)
+READS = (HTTPRoute, *gateway_attach.READS)
 
 
 def _value(v: ValueMatch) -> StrMatch | str:
@@ -58,21 +68,74 @@ def gateway_match(m: HTTPRouteMatch | None) -> tuple[Match, tuple[int, int, int,
     return match, (*rank, 0 if method else 1, -len(headers), -len(query))
 
 
-def _parents(route: HTTPRoute) -> list[str]:
-    out = []
-    for p in route.spec.parent_refs or []:
-        kind, group = p.kind or "Gateway", p.group if p.group is not None else GATEWAY_API
-        if (kind, group) == ("Gateway", GATEWAY_API) or (kind == "Service" and group in ("", "core")):
-            key = ("" if kind == "Gateway" else "Service ") + f"{p.namespace or route.namespace}/{p.name}"
-            if key not in out:
-                out.append(key)
-    return out
+@dataclass
+class _Point:
+    """One entry point: a listener of a Gateway (or a Service parent) and one route hostname on it."""
+
+    where: str
+    at: Span
+    host: str
+    routes: list[HTTPRoute] = field(default_factory=list)
+    maybe: list[HTTPRoute] = field(default_factory=list)  # routes the listener may or may not accept
+    listener_blockers: list[tuple[str, str, Span]] = field(default_factory=list)  # (hostname, owner, where)
+
+
+def _listener_blockers(b: Binding) -> list[tuple[str, str, Span]]:
+    """Listeners on the same port and protocol whose hostname the Gateway matches first (listener isolation).
+
+    gateway_types.go, Listeners: "inbound request hostnames MUST match from the most specific to least
+    specific Hostname values to choose the correct Listener and its associated set of Routes".
+    """
+    mine = host_rank(b.listener.hostname or "*")
+    return [(ln.hostname, f"listener {ln.name} of Gateway {b.gateway.namespace}/{b.gateway.name}", ln.at("hostname"))
+            for ln in b.gateway.spec.listeners if ln is not b.listener and ln.hostname and ln.port == b.listener.port
+            and ln.protocol == b.listener.protocol and host_rank(ln.hostname) < mine]
+
+
+def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Point]) -> tuple[list[str], list[str]]:
+    """Put ``route`` on its entry points; return why it may attach elsewhere (unknown) and why it does not attach."""
+    unknown, rejected = [], []
+    for pr in route_parents(snap, route):
+        if pr.service is not None:
+            for h in route.spec.hostnames or ["*"]:
+                points.setdefault((f"Service {pr.service}", h), _Point(f"Service {pr.service}", pr.pref.at(), h)) \
+                    .routes.append(route)
+        for b, sure in [(b, True) for b in pr.bindings] + [(b, False) for b in pr.maybe]:
+            ln, gw = b.listener, b.gateway
+            where = f"Gateway {gw.namespace}/{gw.name} listener {ln.name} ({ln.protocol} {ln.port})"
+            for h in b.hostnames:
+                point = points.setdefault((where, h), _Point(where, ln.at("name"), h,
+                                                             listener_blockers=_listener_blockers(b)))
+                group = point.routes if sure else point.maybe
+                if route not in group:
+                    group.append(route)
+        if pr.verdict == "unknown" and not pr.bindings and not pr.maybe:
+            unknown.append(pr.claim)
+        elif pr.verdict == "violated":
+            rejected.append(pr.claim)
+    if not route.spec.parent_refs:
+        rejected.append("it has no parentRefs")
+    return unknown, rejected
+
+
+def _route_table(route: HTTPRoute, keys: list[str], unknown: list[str], rejected: list[str]) -> Table | None:
+    """A route that may attach where the inputs do not show (unknown), or that attaches nowhere (dead)."""
+    at = route.spec.at("parentRefs")
+    if unknown:
+        why = "whether it attaches: " + "; ".join(unknown)
+        return Table("gateway", f"HTTPRoute {route.namespace}/{route.name} parents", at,
+                     [[Entry(k.split("|")[0], k, Match(unsupported=why)) for k in keys]])
+    if rejected:
+        return Table("gateway", f"HTTPRoute {route.namespace}/{route.name} parents", at, [[]], members=keys,
+                     drop_reason="it attaches to no listener: " + "; ".join(rejected))
+    return None
 
 
 def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     clauses: dict[str, Clause] = {}
     rows: dict[str, list[tuple[tuple[int, ...], str, Entry]]] = {}  # route ref → (precedence, clause) rows
-    groups: dict[tuple[str, str], list[HTTPRoute]] = {}
+    points: dict[tuple[str, str], _Point] = {}
+    tables = []
     for route in snap.all(HTTPRoute):
         rows[route.ref] = []
         for i, rule in enumerate(route.spec.rules or []):
@@ -81,28 +144,40 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
             for j, (m, rkey, ck) in enumerate(added):
                 match, prec = gateway_match(m)
                 rows[route.ref].append(((*prec, i, j), ck, Entry(rkey, ck, match)))
-        for parent in _parents(route):
-            for h in route.spec.hostnames or ["*"]:
-                groups.setdefault((parent, h.lower()), []).append(route)
-    tables = []
-    for (parent, host), routes in groups.items():
-        pattern = (lambda d: HostPattern(d, ignore_port=True))
-        others = {h: f"HTTPRoutes for hostname {h}" for (p, h) in groups if p == parent and h != host}
-        blockers = host_blockers(host, others, pattern)
-        base = sorted(routes, key=lambda r: (str(r.metadata.creation_timestamp or ""), r.namespace, r.name))
-        stamps = [str(r.metadata.creation_timestamp or "") for r in base]
-        fixed = len(base) < 2 or ("" not in stamps and len(set(stamps)) == len(stamps))
-        orders = [base] if fixed else tie_orders(base)
-        variants = []
-        for order in orders:
-            keyed = [(prec[:5], n, prec[5:], e) for n, r in enumerate(order) for prec, _, e in rows[r.ref]]
-            keyed.sort(key=lambda x: (x[0], x[1], x[2]))
-            variant, sample = scoped([e for *_, e in keyed], pattern(host), blockers)
-            variants.append(variant)
-        ties = {e.clause_id: (str(prec[:5]), r.ref) for r in routes for prec, _, e in rows[r.ref]}
-        note = "" if fixed else ("Gateway API breaks ties by route creation time, which the manifests do not fix: "
-                                 + ", ".join(f"{r.namespace}/{r.name}" for r in base))
-        where = parent if parent.startswith("Service ") else f"Gateway {parent}"
-        tables.append(Table("gateway", f"{where}, hostname {host}", routes[0].spec.at("parentRefs"),
-                            variants, note, ties=ties, host_sample=sample))
+        extra = _route_table(route, [ck for _, ck, _ in rows[route.ref]], *_attach(snap, route, points))
+        tables += [extra] if extra is not None else []
+    for (where, host), point in points.items():
+        tables.append(_table(point, rows, [p for (w, p) in points if w == where and p != host]))
     return clauses, tables
+
+
+def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry]]], hosts: list[str]) -> Table:
+    """The match table of one entry point, one variant per route order the manifests leave open."""
+    pattern = (lambda d: HostPattern(d, ignore_port=True))
+    others = {h: f"HTTPRoutes for hostname {h}" for h in hosts}
+    blockers = host_blockers(point.host, others, pattern)
+    places = {}
+    for h, owner, at in point.listener_blockers:
+        e = Entry(f"{owner} (hostname {h}, matched first)", f"listener:{owner}:{h}", Match(), (pattern(h),))
+        blockers.append(e)
+        places[e.clause_id] = at
+    routes = point.routes + [r for r in point.maybe if r not in point.routes]
+    base, fixed = creation_order(routes, lambda r: f"{r.namespace}/{r.name}")
+    orders = [base] if fixed else tie_orders(base)
+    variants, sample = [], None
+    for order in orders:
+        for drop in ([[]] + ([point.maybe] if point.maybe else [])):
+            kept = [r for r in order if r not in drop]
+            keyed = [(prec[:5], n, prec[5:], e) for n, r in enumerate(kept) for prec, _, e in rows[r.ref]]
+            keyed.sort(key=lambda x: (x[0], x[1], x[2]))
+            variant, sample = scoped([e for *_, e in keyed], pattern(point.host), blockers)
+            variants.append(variant)
+    ties = {e.clause_id: (str(prec[:5]), r.ref) for r in routes for prec, _, e in rows[r.ref]}
+    note = "" if fixed else ("Gateway API breaks ties by route creation time, which the manifests do not fix: "
+                             + ", ".join(f"{r.namespace}/{r.name}" for r in orders[0]))
+    maybe_keys = [ck for r in point.maybe for _, ck, _ in rows[r.ref]]
+    return Table("gateway", f"{point.where}, hostname {point.host}", point.at, variants, note, members=maybe_keys,
+                 drop_reason="the listener may not accept its route", ties=ties, host_sample=sample,
+                 uncertain="whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
+                                                                       for r in point.maybe) if point.maybe else "",
+                 places=places)

@@ -1,7 +1,9 @@
 """Kubernetes Ingress → match tables: one per (ingress class, host), longest path first (§8).
 
-Paths of every Ingress of the same class and host are merged; on equal length Exact beats
-Prefix; Prefix is segment-wise; a ``*.x`` host covers exactly one label.  ImplementationSpecific
+The class is ``spec.ingressClassName`` or the legacy ``kubernetes.io/ingress.class`` annotation
+(Ingresses of different classes belong to different controllers and never compete).  Paths of
+every Ingress of the same class and host are merged; on equal length Exact beats Prefix; Prefix
+is segment-wise (``/v1/`` and ``/v1`` are one path); a ``*.x`` host covers exactly one label.  ImplementationSpecific
 paths are controller-defined (unknown).  Equal paths in several Ingresses are a controller
 choice: every Ingress order is a variant.
 """
@@ -25,6 +27,12 @@ def ingress_match(p: HTTPIngressPath) -> Match:
     return Match(unsupported=f"pathType {p.path_type or '(none)'} is controller-defined")
 
 
+def _tie_path(p: HTTPIngressPath) -> str:
+    """The path as the tie rule sees it: a Prefix ignores a trailing ``/`` (``/v1/`` and ``/v1`` are one path)."""
+    value = p.path or "/"
+    return (value.rstrip("/") or "/") if p.path_type == "Prefix" else value
+
+
 def _pattern(host: str) -> HostPattern:
     return HostPattern(host, one_label=True, ignore_port=True)
 
@@ -40,9 +48,9 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
                 label = f"Ingress {ing.namespace}/{ing.name} {rule.host or '*'}{p.path or ''} ({p.path_type})"
                 ck = clause_key(rkey, path)
                 clauses[ck] = Clause(ing, rkey, label, p.at(), path, p.at(), path, 1)
-                key = (ing.spec.ingress_class_name or "", (rule.host or "*").lower())
+                key = (ing.ingress_class, (rule.host or "*").lower())
                 rank = (-len((p.path or "/").rstrip("/") or "/"), 0 if p.path_type == "Exact" else 1)
-                groups.setdefault(key, []).append((ing, rank, p.path or "/", Entry(rkey, ck, ingress_match(p))))
+                groups.setdefault(key, []).append((ing, rank, _tie_path(p), Entry(rkey, ck, ingress_match(p))))
     tables = []
     for (cls, host), rows in groups.items():
         others = {h: f"Ingress rules for host {h}" for (c, h) in groups if c == cls and h != host}

