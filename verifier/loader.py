@@ -75,7 +75,7 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
     """
     out = Walk()
     seen: dict[str, str] = {}
-    for arg in paths:
+    for arg in sorted(paths, key=path_key):  # canonical: the argument order never changes the output
         if arg == "-":
             out.files.append(arg)
             out.roots[arg] = arg
