@@ -37,19 +37,11 @@ def quota_namespace(n: int, hard: str) -> str:
     return yaml.safe_dump_all(docs)
 
 
-def answers_of(monkeypatch: pytest.MonkeyPatch, text: str) -> tuple[list[tuple[str, int]], list[str]]:
+def answers_of(answers: list[smt.Answer], text: str) -> tuple[list[tuple[str, int]], list[str]]:
     """(result, rlimit units) of every query proving ``text``, and the verdicts."""
-    seen: list[smt.Answer] = []
-    orig = smt.check
-
-    def recording(*args: Any, **kw: Any) -> smt.Answer:
-        seen.append(orig(*args, **kw))
-        return seen[-1]
-
-    monkeypatch.setattr(smt, "check", recording)
+    start = len(answers)
     report = prove(["-"], Options(select=["CNV302"]), stdin=io.StringIO(text))
-    monkeypatch.setattr(smt, "check", orig)
-    return [(a.result, a.rlimit) for a in seen], [f.status for f in report.results]
+    return [(a.result, a.rlimit) for a in answers[start:]], [f.status for f in report.results]
 
 
 def battery() -> None:
@@ -64,12 +56,12 @@ def battery() -> None:
 
 
 @pytest.mark.parametrize("hard", ["20", "9500m"])
-def test_same_query_same_verdict_and_cost_after_unrelated_queries(monkeypatch: pytest.MonkeyPatch, hard: str) -> None:
+def test_same_query_same_verdict_and_cost_after_unrelated_queries(smt_answers: list[smt.Answer], hard: str) -> None:
     text = quota_namespace(40, hard)
-    alone, verdicts = answers_of(monkeypatch, text)
+    alone, verdicts = answers_of(smt_answers, text)
     assert alone and all(units > 0 for _, units in alone)
     battery()
-    after, verdicts_after = answers_of(monkeypatch, text)
+    after, verdicts_after = answers_of(smt_answers, text)
     assert (after, verdicts_after) == (alone, verdicts)
 
 
