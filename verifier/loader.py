@@ -75,7 +75,7 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
     """
     out = Walk()
     seen: dict[str, str] = {}
-    for arg in sorted(paths, key=path_key):  # canonical: the argument order never changes the output
+    for arg in _canonical_dirs(list(paths)):
         if arg == "-":
             out.files.append(arg)
             out.roots[arg] = arg
@@ -98,6 +98,17 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
             seen[real] = f
             out.files.append(f)
             out.roots[f] = arg
+    return out
+
+
+def _canonical_dirs(args: list[str]) -> list[str]:
+    """Directory arguments in canonical (``path_key``) order, in the places directories hold; files
+    named explicitly keep their order (``kubectl apply -f a -f b`` applies them in that order).  So
+    the order directories are named in never changes the output."""
+    places = [i for i, a in enumerate(args) if a != "-" and os.path.isdir(a)]
+    out = list(args)
+    for i, d in zip(places, sorted((args[i] for i in places), key=path_key)):
+        out[i] = d
     return out
 
 
