@@ -35,6 +35,7 @@ class Binding:
     gateway: Gateway
     listener: Listener
     hostnames: list[str]
+    defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the acceptance rests on
 
 
 @dataclass
@@ -48,6 +49,7 @@ class ParentResult:
     bindings: list[Binding] = field(default_factory=list)
     undecided: list[str] = field(default_factory=list)  # why listeners that may accept it are unknown
     maybe: list[Binding] = field(default_factory=list)  # those listeners
+    defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the verdict rests on
     service: str | None = None  # "ns/name" of a Service parent (mesh route)
 
 
@@ -119,18 +121,35 @@ def _namespaces(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute,
     return None if ok else f"listener {ln.name}'s namespace selector does not select namespace {route.namespace}"
 
 
+def _conflict(gw: Gateway, ln: Listener) -> str | None:
+    """A listener sharing its port with one of another protocol may be Conflicted and not accepted.
+
+    gateway_types.go, Listeners: with a TCP listener on the port, the HTTP/HTTPS/TLS listeners there
+    are indistinct and MUST NOT be accepted (if the implementation supports TCP); other protocol
+    mixes on one port are "compatible" per implementation.  Either way: unknown.
+    """
+    for other in gw.spec.listeners:
+        if other is not ln and other.port == ln.port and other.protocol != ln.protocol and other.protocol != "UDP":
+            return (f"{UNDECIDED}listener {ln.name} shares port {ln.port} with listener {other.name} "
+                    f"({other.protocol}): whether the implementation accepts both is implementation-specific")
+    return None
+
+
 def listener_verdict(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute,
                      notes: list[tuple[str, Span]]) -> tuple[str | None, list[str]]:
-    """Does ``ln`` accept ``route``: ``(None, hostnames)`` yes, ``(why not, [])`` no, ``("?why", hostnames)`` unknown."""
-    kinds = _kinds(ln, notes)
-    if kinds is not None and not kinds.startswith(UNDECIDED):
-        return kinds, []
+    """Does ``ln`` accept ``route``: ``(None, hostnames)`` yes, ``(why not, [])`` no,
+    ``("?why", hostnames)`` unknown."""
     names = route.spec.hostnames or []
     hosts = intersect(ln.hostname, names)
-    if not hosts:
-        return f"listener {ln.name} hostname {ln.hostname} intersects none of {names}", []
-    why = kinds or _namespaces(snap, gw, ln, route, notes)
-    return why, ([] if why is not None and not why.startswith(UNDECIDED) else hosts)
+    misfit = None if hosts else f"listener {ln.name} hostname {ln.hostname} intersects none of {names}"
+    undecided = []
+    for check in (lambda: _kinds(ln, notes), lambda: misfit, lambda: _conflict(gw, ln),
+                  lambda: _namespaces(snap, gw, ln, route, notes)):
+        why = check()
+        if why is not None and not why.startswith(UNDECIDED):
+            return why, []  # the first definite rejection
+        undecided += [why] if why is not None else []
+    return (undecided[0] if undecided else None), hosts
 
 
 def resolve_parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> ParentResult:
@@ -142,7 +161,8 @@ def resolve_parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> P
         if not lookup(snap, Service, ns, pref.name, route):
             verdict, claim = missing(snap, ns, f"Service {ns}/{pref.name}")
             return ParentResult(pref, verdict, claim, steps)
-        return ParentResult(pref, "proved", f"parent Service {ns}/{pref.name} exists", steps, service=f"{ns}/{pref.name}")
+        return ParentResult(pref, "proved", f"parent Service {ns}/{pref.name} exists", steps,
+                            service=f"{ns}/{pref.name}")
     if (group, kind) != (GATEWAY_API, "Gateway"):
         return ParentResult(pref, "unknown", f"parent kind {group}/{kind} is not modelled", steps)
     candidates = lookup(snap, Gateway, ns, pref.name, route)
@@ -169,12 +189,13 @@ def _on_gateway(snap: Snapshot, route: HTTPRoute, pref: ParentReference, gw: Gat
         notes: list[tuple[str, Span]] = []
         why, hosts = listener_verdict(snap, gw, ln, route, notes)
         steps += notes
+        out.defaults += notes
         if why is None:
-            out.bindings.append(Binding(gw, ln, hosts))
+            out.bindings.append(Binding(gw, ln, hosts, notes))
             steps.append((f"listener {ln.name} ({ln.protocol} {ln.port}) accepts the route", ln.at("name")))
         elif why.startswith(UNDECIDED):
             out.undecided.append(why[1:])
-            out.maybe.append(Binding(gw, ln, hosts))
+            out.maybe.append(Binding(gw, ln, hosts, notes))
         else:
             steps.append((why, ln.at("name")))
     if out.bindings:

@@ -36,7 +36,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
         return Judgement("unknown", f"{what} belongs to no entry point (no hosts, a delegate, or not bound)")
     for c, o in outcomes:
         if o.status == "reachable":
-            steps: list[tuple[str, Span | None]] = [(f"entry point: {o.table.name}", o.table.at)]
+            steps: list[tuple[str, Span | None]] = [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
             how = "pre-check" if o.verdict.decided_by == "precheck" else "solver"
             steps.append((f"{how}: {o.verdict.step or 'a request reaches it'}", c.clause_at))
             return Judgement("proved", f"{what} is reached by a request ({o.table.name})", steps, witness_json(o))
@@ -46,7 +46,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
                              [(f"entry point: {o.table.name}", o.table.at)])
     steps = []
     for c, o in outcomes:
-        steps.append((f"entry point: {o.table.name}", o.table.at))
+        steps += [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
         if o.verdict.index < 0:
             steps.append((o.verdict.step, c.clause_at))
             continue

@@ -10,6 +10,7 @@ import z3
 from cnverify.errors import Span
 from cnverify.model import KnativeService, Resource, RouteConfiguration, VirtualService
 from cnverify.model.gateway import HTTPRoute, HTTPRouteRule
+from cnverify.model.istio import HTTPRouteDestination
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
@@ -104,12 +105,12 @@ class RouteWeightsSum100(Property):
                 if any(r.weight is not None for r in refs) and not _answers_itself(rule):
                     yield self._gateway_rule(hr, i, rule)
 
-    def _lone(self, vs: VirtualService, path: str, at: Span, dest: object) -> Obligation:
+    def _lone(self, vs: VirtualService, path: str, at: Span, dest: HTTPRouteDestination) -> Obligation:
         """Istio checks the total only with several destinations (validateHTTPRouteDestinations) and routes a
         lone one straight to its cluster (route.go applyHTTPRouteDestination): it gets 100% whatever its weight."""
         ob = self.obligation(vs, at=at, path=path)
-        label = _dest_label(dest.destination.host, dest.destination.subset)  # type: ignore[attr-defined]
-        ob.note(f"{label} has weight {dest.weight}, the route's only destination", dest.at("weight"))  # type: ignore[attr-defined]
+        label = _dest_label(dest.destination.host, dest.destination.subset)
+        ob.note(f"{label} has weight {dest.weight}, the route's only destination", dest.at("weight"))
         claim = f"{label} is the only destination: it receives 100% of the route's traffic whatever its weight"
         ob.decide("proved", claim)
         ob.on(proved=claim, violated=claim)
@@ -118,13 +119,14 @@ class RouteWeightsSum100(Property):
     def _gateway_rule(self, hr: HTTPRoute, i: int, rule: HTTPRouteRule) -> Obligation:
         """Gateway API weights are relative (shared_types.go BackendRef.Weight, default 1); a rule whose
         backendRefs all weigh 0 forwards nothing and answers 500 (Istio conversion.go: direct response 500)."""
-        ob = self.obligation(hr, at=rule.at("backendRefs"), path=f"spec.rules[{i}]")
+        ob = self.obligation(hr, at=rule.at(), path=f"spec.rules[{i}]")
         refs = rule.backend_refs or []
         ws = [z3.Int(f"w{k}") for k in range(len(refs))]
         for w, r in zip(ws, refs):
             value = 1 if r.weight is None else r.weight
             ob.fact(w == value, at=r.at("weight") if r.weight is not None else r.at(),
-                    says=f"backendRef {r.name} has weight {value}" + (" (unset: the default is 1)" if r.weight is None else ""))
+                    says=f"backendRef {r.name} has weight {value}"
+                    + (" (unset: the default is 1)" if r.weight is None else ""))
         ob.counterexample(z3.Sum(ws) == 0, says="every backendRef of the rule has weight 0")
         ob.show("sum", z3.Sum(ws))
         shares = [Share(r.name, 1 if r.weight is None else r.weight, r.at()) for r in refs]

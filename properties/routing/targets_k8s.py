@@ -90,11 +90,13 @@ def _ingress_backend(snap: Snapshot, ing: Ingress, b: IngressBackend, what: str)
 def _alb_action(ing: Ingress, b: IngressBackend, name: str, what: str) -> Check:
     """An AWS Load Balancer Controller action backend: it resolves to the annotation, not to a Service port."""
     key = ALB_ACTION + name
-    steps: list[tuple[str, Span]] = [(f"{what}: port {USE_ANNOTATION} names the action {name} of annotation {key}", b.at())]
+    steps: list[tuple[str, Span]] = [(f"{what}: port {USE_ANNOTATION} names the action {name} of annotation {key}",
+                                      b.at())]
     if key in ing.annotations:
         step(steps, f"annotation {key} defines the action", ing.metadata.at("annotations", key))
         return Check(ing, b, "proved", f"{what} is the AWS Load Balancer Controller action {name}", steps)
     if ing.ingress_class == "alb":
-        return Check(ing, b, "violated", f"{what} names the action {name} but the Ingress has no annotation {key}", steps)
+        return Check(ing, b, "violated", f"{what} names the action {name} but the Ingress has no annotation {key}",
+                     steps)
     return Check(ing, b, "unknown", f"{what} uses port {USE_ANNOTATION} (an AWS Load Balancer Controller action) "
                  f"without annotation {key}, and the Ingress class {ing.ingress_class or '(none)'} is not alb", steps)

@@ -77,3 +77,35 @@ def test_envoy_match_translation() -> None:
     assert m.path == PathMatch("prefix", "/A", True) and m.unsupported is None
     assert envoy_match(RouteMatch.model_validate({"prefix": "/", "runtime_fraction": {"x": 1}})).unsupported
     assert envoy_match(RouteMatch.model_validate({"connect_matcher": {}})).unsupported
+
+
+@pytest.mark.parametrize("stamp, utc", [
+    ("2024-01-01T00:00:00Z", "2024-01-01T00:00:00+00:00"),
+    ("2024-01-01T01:00:00+02:00", "2023-12-31T23:00:00+00:00"),
+    ("2024-01-01t00:00:00z", "2024-01-01T00:00:00+00:00"),
+    (__import__("datetime").datetime(2024, 1, 1), "2024-01-01T00:00:00+00:00"),  # unquoted YAML, no offset
+    ("yesterday", None), ("", None), (None, None), (17, None),
+])
+def test_creation_instant(stamp: object, utc: str | None) -> None:
+    from datetime import timezone
+
+    got = tables.creation_instant(stamp)
+    assert (got.astimezone(timezone.utc).isoformat() if got else None) == utc
+
+
+def test_creation_order_ties_and_gaps() -> None:
+    from cnverify.model.gateway import HTTPRoute
+
+    def route(ns: str, name: str, stamp: str | None) -> HTTPRoute:
+        meta = {"name": name, "namespace": ns} | ({"creationTimestamp": stamp} if stamp else {})
+        return HTTPRoute.model_validate({"metadata": meta})
+
+    same = "2024-01-01T00:00:00Z"
+    a, b = route("a", "z", same), route("a-b", "c", same)
+    order, fixed = tables.creation_order([a, b], lambda r: f"{r.namespace}/{r.name}")
+    assert fixed and order == [b, a]  # "a-b/c" < "a/z" as strings; not (namespace, name) tuples
+    order, fixed = tables.creation_order([a, b], lambda r: (r.name, r.namespace))
+    assert fixed and order == [b, a]  # Istio: name "c" < "z"
+    late = route("a", "late", "2024-01-01T01:00:00+02:00")
+    assert tables.creation_order([a, late], lambda r: r.name) == ([late, a], True)
+    assert tables.creation_order([a, route("a", "x", None)], lambda r: r.name)[1] is False  # a stamp missing

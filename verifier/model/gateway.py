@@ -64,6 +64,7 @@ class Listener(Node):
     hostname: Hostname | None = None
     port: PortNumber
     protocol: str
+    tls: dict[str, object] | None = None
     allowed_routes: AllowedRoutes | None = None
 
 
@@ -73,7 +74,7 @@ class GatewayApiSpec(Node):
 
     @model_validator(mode="after")
     def _distinct(self) -> "GatewayApiSpec":
-        """The CRD's CEL rules on ``listeners`` (gateway_types.go)."""
+        """The CRD's CEL rules on ``listeners`` (config/crd/standard gateways: x-kubernetes-validations)."""
         names = [n for n, c in Counter(ln.name for ln in self.listeners).items() if c > 1]
         if names:
             raise ValueError(f"listener name {names[0]!r} is used twice: names must be unique within the Gateway")
@@ -83,8 +84,15 @@ class GatewayApiSpec(Node):
             raise ValueError(f"two listeners share port {twice[0][0]}, protocol {twice[0][1]} and hostname "
                              f"{twice[0][2] or '(none)'}: the combination must be unique for each listener")
         for ln in self.listeners:
+            mode = (ln.tls or {}).get("mode")
             if ln.protocol in ("TCP", "UDP") and ln.hostname:
                 raise ValueError(f"listener {ln.name}: hostname must not be specified for protocol {ln.protocol}")
+            if ln.protocol in ("HTTP", "TCP", "UDP") and ln.tls is not None:
+                raise ValueError(f"listener {ln.name}: tls must not be specified for protocol {ln.protocol}")
+            if ln.protocol == "HTTPS" and mode not in (None, "", "Terminate"):
+                raise ValueError(f"listener {ln.name}: tls mode must be Terminate for protocol HTTPS")
+            if ln.protocol == "TLS" and not mode:
+                raise ValueError(f"listener {ln.name}: tls mode must be set for protocol TLS")
         return self
 
 

@@ -53,6 +53,7 @@ class Table:
     host_sample: str | None = None  # the witness host when the entries carry no host condition
     uncertain: str = ""  # variants also differ in entries the inputs may or may not hold (why)
     places: dict[str, Span] = field(default_factory=dict)  # where blockers that are no route sit (clause id → span)
+    defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the table's membership rests on
 
 
 @dataclass

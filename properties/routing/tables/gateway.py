@@ -78,6 +78,7 @@ class _Point:
     routes: list[HTTPRoute] = field(default_factory=list)
     maybe: list[HTTPRoute] = field(default_factory=list)  # routes the listener may or may not accept
     listener_blockers: list[tuple[str, str, Span]] = field(default_factory=list)  # (hostname, owner, where)
+    defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the attachments rest on
 
 
 def _listener_blockers(b: Binding) -> list[tuple[str, str, Span]]:
@@ -92,14 +93,17 @@ def _listener_blockers(b: Binding) -> list[tuple[str, str, Span]]:
             and ln.protocol == b.listener.protocol and host_rank(ln.hostname) < mine]
 
 
-def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Point]) -> tuple[list[str], list[str]]:
-    """Put ``route`` on its entry points; return why it may attach elsewhere (unknown) and why it does not attach."""
-    unknown, rejected = [], []
+def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Point]
+            ) -> tuple[list[str], list[str], list[tuple[str, Span]]]:
+    """Put ``route`` on its entry points; return why it may attach elsewhere (unknown), why it does not
+    attach, and the defaults those verdicts rest on."""
+    unknown, rejected, defaults = [], [], []
     for pr in route_parents(snap, route):
         if pr.service is not None:
             for h in route.spec.hostnames or ["*"]:
-                points.setdefault((f"Service {pr.service}", h), _Point(f"Service {pr.service}", pr.pref.at(), h)) \
-                    .routes.append(route)
+                where = f"Service {pr.service}"
+                point = points.setdefault((where, h), _Point(where, pr.pref.at(), h))
+                point.routes += [route] if route not in point.routes else []
         for b, sure in [(b, True) for b in pr.bindings] + [(b, False) for b in pr.maybe]:
             ln, gw = b.listener, b.gateway
             where = f"Gateway {gw.namespace}/{gw.name} listener {ln.name} ({ln.protocol} {ln.port})"
@@ -109,16 +113,19 @@ def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Poi
                 group = point.routes if sure else point.maybe
                 if route not in group:
                     group.append(route)
+                point.defaults += [d for d in b.defaults if d not in point.defaults]
         if pr.verdict == "unknown" and not pr.bindings and not pr.maybe:
             unknown.append(pr.claim)
         elif pr.verdict == "violated":
             rejected.append(pr.claim)
+            defaults += pr.defaults
     if not route.spec.parent_refs:
         rejected.append("it has no parentRefs")
-    return unknown, rejected
+    return unknown, rejected, defaults
 
 
-def _route_table(route: HTTPRoute, keys: list[str], unknown: list[str], rejected: list[str]) -> Table | None:
+def _route_table(route: HTTPRoute, keys: list[str], unknown: list[str], rejected: list[str],
+                 defaults: list[tuple[str, Span]]) -> Table | None:
     """A route that may attach where the inputs do not show (unknown), or that attaches nowhere (dead)."""
     at = route.spec.at("parentRefs")
     if unknown:
@@ -127,7 +134,7 @@ def _route_table(route: HTTPRoute, keys: list[str], unknown: list[str], rejected
                      [[Entry(k.split("|")[0], k, Match(unsupported=why)) for k in keys]])
     if rejected:
         return Table("gateway", f"HTTPRoute {route.namespace}/{route.name} parents", at, [[]], members=keys,
-                     drop_reason="it attaches to no listener: " + "; ".join(rejected))
+                     drop_reason="it attaches to no listener: " + "; ".join(rejected), defaults=defaults)
     return None
 
 
@@ -138,6 +145,11 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     tables = []
     for route in snap.all(HTTPRoute):
         rows[route.ref] = []
+        if not route.spec.rules:  # the CRD defaults rules to one rule matching PathPrefix /
+            label = f"HTTPRoute {route.namespace}/{route.name} (no rules: the default rule matches PathPrefix /)"
+            for m, rkey, ck in add_clauses(clauses, route, "spec", label, route.spec, None, "matches"):
+                match, prec = gateway_match(m)
+                rows[route.ref].append(((*prec, 0, 0), ck, Entry(rkey, ck, match)))
         for i, rule in enumerate(route.spec.rules or []):
             label = f"HTTPRoute {route.namespace}/{route.name} rules[{i}]" + (f" ({rule.name})" if rule.name else "")
             added = add_clauses(clauses, route, f"spec.rules[{i}]", label, rule, rule.matches, "matches")
@@ -161,12 +173,13 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
         e = Entry(f"{owner} (hostname {h}, matched first)", f"listener:{owner}:{h}", Match(), (pattern(h),))
         blockers.append(e)
         places[e.clause_id] = at
-    routes = point.routes + [r for r in point.maybe if r not in point.routes]
+    maybe = [r for r in point.maybe if r not in point.routes]  # accepted through another parentRef: sure
+    routes = point.routes + maybe
     base, fixed = creation_order(routes, lambda r: f"{r.namespace}/{r.name}")
     orders = [base] if fixed else tie_orders(base)
     variants, sample = [], None
     for order in orders:
-        for drop in ([[]] + ([point.maybe] if point.maybe else [])):
+        for drop in ([[]] + ([maybe] if maybe else [])):
             kept = [r for r in order if r not in drop]
             keyed = [(prec[:5], n, prec[5:], e) for n, r in enumerate(kept) for prec, _, e in rows[r.ref]]
             keyed.sort(key=lambda x: (x[0], x[1], x[2]))
@@ -174,10 +187,18 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
             variants.append(variant)
     ties = {e.clause_id: (str(prec[:5]), r.ref) for r in routes for prec, _, e in rows[r.ref]}
     note = "" if fixed else ("Gateway API breaks ties by route creation time, which the manifests do not fix: "
-                             + ", ".join(f"{r.namespace}/{r.name}" for r in orders[0]))
-    maybe_keys = [ck for r in point.maybe for _, ck, _ in rows[r.ref]]
+                             + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)))
+    maybe_keys = [ck for r in maybe for _, ck, _ in rows[r.ref]]
+    owners: dict[str, set[str]] = {}
+    for key, ref in ties.values():
+        owners.setdefault(key, set()).add(ref)
+    facts = list(point.defaults)
+    if fixed and any(len(refs) > 1 for refs in owners.values()):
+        facts.append(("on equal match precedence the older route wins (creationTimestamp as an instant, then "
+                      '"{namespace}/{name}"): ' + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)),
+                      base[0].metadata.at("creationTimestamp")))
     return Table("gateway", f"{point.where}, hostname {point.host}", point.at, variants, note, members=maybe_keys,
                  drop_reason="the listener may not accept its route", ties=ties, host_sample=sample,
                  uncertain="whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
-                                                                       for r in point.maybe) if point.maybe else "",
-                 places=places)
+                                                                       for r in maybe) if maybe else "",
+                 places=places, defaults=facts)
