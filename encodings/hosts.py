@@ -47,7 +47,10 @@ def matches(pattern: str, host: str) -> bool:
 
 def gateway_ref(name: str, namespace: str) -> str:
     """Istio's ``resolveGatewayName``: ``ns/name`` as is, ``name`` → ``<namespace>/name``, and the legacy
-    FQDN form ``name.ns[.svc.cluster.local]`` → ``ns/name``; ``mesh`` stays ``mesh``."""
+    FQDN form ``name.ns[.svc.cluster.local]`` → ``ns/name``, ``./name`` → ``<namespace>/name``;
+    ``mesh`` stays ``mesh``."""
+    if name.startswith("./"):
+        return f"{namespace}/{name[2:]}"
     if name == "mesh" or "/" in name:
         return name
     if "." not in name:
@@ -90,8 +93,10 @@ class Resolution:
 
 
 def inventory_namespaces(snap: Snapshot) -> set[str]:
-    """Namespaces that hold at least one object of the inputs."""
-    return {r.namespace for r in snap.resources if r.NAMESPACED}
+    """Namespaces that hold at least one object of the inputs under review (``--context`` objects and
+    ``assume:`` placeholders do not make a namespace complete: they need not be all it holds)."""
+    context = snap.context_ids
+    return {r.namespace for r in snap.resources if r.NAMESPACED and id(r) not in context}
 
 
 def resolve(snap: Snapshot, host: str, namespace: str, viewer: str | None = None) -> Resolution:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 import z3
@@ -47,6 +48,7 @@ BINARY_SUFFIXES: dict[str, int] = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi":
 MAX_BINARY = 2**63 - 1
 #: Largest |decimal exponent| modelled; Go accepts (or hangs on) larger ones, we answer unknown.
 MAX_EXPONENT = 1000
+MAX_DIGITS = 4000  # integer digits of a decimal value (below Python's 4300-digit int/str conversion limit)
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NANO_PER_UNIT = 10**9
@@ -76,7 +78,7 @@ class QuantityError(ValueError):
     def __init__(self, raw: object, reason: str) -> None:
         self.raw = raw
         self.reason = reason
-        super().__init__(f"invalid quantity {raw!r}: {reason}")
+        super().__init__(f"invalid quantity {_shown(raw)}: {reason}")
 
 
 class QuantityUnsupported(ValueError):
@@ -85,7 +87,13 @@ class QuantityUnsupported(ValueError):
     def __init__(self, raw: object, reason: str) -> None:
         self.raw = raw
         self.reason = reason
-        super().__init__(f"quantity {raw!r} is not modelled: {reason}")
+        super().__init__(f"quantity {_shown(raw)} is not modelled: {reason}")
+
+
+def _shown(raw: object) -> str:
+    """``repr(raw)``, cut to 60 characters (a hostile value may be thousands long)."""
+    text = repr(raw) if not isinstance(raw, int) or abs(raw) < 10**50 else f"<{raw.bit_length()}-bit integer>"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,8 @@ def _go_parse_int64(text: str) -> int | None:
     """``strconv.ParseInt(text, 10, 64)``: optional sign, ASCII digits, int64 range."""
     body = text[1:] if text.startswith(("+", "-")) else text
     if not body or not set(body) <= _DIGITS:
+        return None
+    if len(body) > 19:  # past int64 (and past Python's int-from-str digit limit)
         return None
     value = int(text)
     return value if _INT64_MIN <= value <= _INT64_MAX else None
@@ -174,11 +184,13 @@ def parse_quantity_string(text: str) -> Fraction:
         ):
             return Fraction(0)
         raise QuantityError(text, "the numeric part has no digits")
-    mantissa = int(digits)
+    mantissa = int(digits) if len(digits) <= 4000 else int(Decimal(digits))  # no int-from-str digit limit
     if mantissa == 0:
         return Fraction(0)
     if base == 10 and abs(exponent) > MAX_EXPONENT:
         raise QuantityUnsupported(text, f"decimal exponent {exponent} beyond ±{MAX_EXPONENT}")
+    if base == 10 and len(parts.integer.lstrip("0")) + exponent > MAX_DIGITS:
+        raise QuantityUnsupported(text, f"a value of more than {MAX_DIGITS} digits")
     magnitude = Fraction(mantissa, 10 ** len(parts.fraction)) * Fraction(base) ** exponent
     # Parse-time rounding: up in magnitude to a multiple of 10^-9 (inf.RoundUp on |value|).
     magnitude = Fraction(math.ceil(magnitude * _NANO_PER_UNIT), _NANO_PER_UNIT)

@@ -13,11 +13,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from cnverify import safefile
 from cnverify.errors import UsageError
 from cnverify.proof import Finding, Notice, Report
 from cnverify.report.common import relative, stable_fingerprint
+from cnverify.source import decode, printable
 
 FORMAT_VERSION = 1
+MAX_BASELINE_BYTES = 256 * 2**20
 
 
 def _entry(f: Finding, root: Path) -> dict[str, Any]:
@@ -34,30 +37,33 @@ def _key(entry: dict[str, Any]) -> tuple[str, str]:
 
 
 def write(report: Report, file: str, root: Path) -> int:
-    """Record the report's non-proved findings in ``file``; returns how many."""
+    """Record the report's non-proved findings in ``file`` (never through a symlink); returns how many."""
     entries = sorted((_entry(f, root) for f in report.results if f.status != "proved"),
                      key=lambda e: (e["file"], e["line"], e["property"], e["fingerprint"]))
-    with open(file, "w", encoding="utf-8") as fh:
-        json.dump({"version": FORMAT_VERSION, "tool": "cnverify", "findings": entries}, fh, indent=2,
-                  ensure_ascii=False)
-        fh.write("\n")
+    safefile.write_text(file, json.dumps({"version": FORMAT_VERSION, "tool": "cnverify", "findings": entries},
+                                        indent=2, ensure_ascii=False) + "\n", "baseline")
     return len(entries)
 
 
 def read(file: str) -> list[dict[str, Any]]:
     """The entries of a baseline file; a missing or malformed file is a usage error."""
+    raw = safefile.read_bytes(file, MAX_BASELINE_BYTES, "baseline")
+    name = printable(file)
+    text, err = decode(raw, name)
+    if err is not None:
+        raise UsageError(f"{err.location}: baseline {err.message}")
     try:
-        with open(file, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise UsageError(f"cannot read baseline {file}: {exc.strerror}") from exc
+        data = json.loads(text or "")
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{file}:{exc.lineno}:{exc.colno}: baseline is not valid JSON: {exc.msg}") from exc
+        raise UsageError(f"{name}:{exc.lineno}:{exc.colno}: baseline is not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:  # an integer past the int-from-str limit; nesting too deep
+        raise UsageError(f"{name}: baseline is not usable JSON: {str(exc) or 'nested too deeply'}") from None
     entries = data.get("findings") if isinstance(data, dict) else None
     if (not isinstance(entries, list) or data.get("version") != FORMAT_VERSION
             or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
-                       and isinstance(e.get("status"), str) for e in entries)):
-        raise UsageError(f"{file}: not a cnverify baseline (version {FORMAT_VERSION}, 'findings' list)")
+                       and isinstance(e.get("status"), str) and isinstance(e.get("file", ""), str)
+                       and isinstance(e.get("property", ""), str) for e in entries)):
+        raise UsageError(f"{name}: not a cnverify baseline (version {FORMAT_VERSION}, 'findings' list)")
     return entries
 
 

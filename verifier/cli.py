@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from cnverify import baseline, config
+from cnverify import baseline, config, safefile
 from cnverify.config import Excluder
 from cnverify.engine import Options, prove, selected
 from cnverify.errors import INTERNAL_EXIT, UsageError
@@ -22,6 +22,7 @@ from cnverify.report import RenderOptions, writers
 from cnverify.report.common import repo_root
 from cnverify.report.notes import text_notes
 from cnverify.solver import Limits
+from cnverify.source import printable, run_budget
 
 EXTRA_COMMAND_MODULES = ("cnverify.diff.command",)
 
@@ -52,7 +53,7 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Skip these codes (comma-separated; prefixes work).")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Skip files matching GLOB (relative to the current directory; repeatable).")
-@click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=None,
+@click.option("--timeout", "timeout_ms", type=click.IntRange(1, config.MAX_TIMEOUT_MS), default=None,
               help="Solver wall-clock timeout per query, in milliseconds.  [default: 10000]")
 @click.option("--run-timeout", "run_timeout_s", type=click.FloatRange(0, min_open=True), default=None,
               metavar="SECONDS", help="Budget for all solver queries of the run; queries after it answer unknown.")
@@ -75,6 +76,8 @@ def main() -> None:
 @click.option("--context", "context", multiple=True, metavar="PATH",
               help="Objects that exist in the cluster but are not under review: visible to every property, "
                    "never reported on (repeatable).")
+@click.option("--helm-values", "helm_values", multiple=True, metavar="FILE",
+              help="Values file for rendering Helm chart units with 'helm template' (repeatable, later wins).")
 @click.option("--explain", metavar="CODE", default=None,
               help="Only CODE, every result with its whole proof chain, proved ones included "
                    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
@@ -83,7 +86,8 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
               run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None,
               write_baseline: str | None, progress: bool | None, color: bool | None, explain: str | None,
-              unit_mode: str | None, namespace: str | None, context: tuple[str, ...]) -> None:
+              unit_mode: str | None, namespace: str | None, context: tuple[str, ...],
+              helm_values: tuple[str, ...]) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
@@ -92,19 +96,20 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
                              timeout_ms, baseline_file, reports)
         if run_timeout_s is not None:
             settings.options.limits = replace(settings.options.limits, run_timeout_ms=int(run_timeout_s * 1000))
-        with Progress(enabled=progress) as sink:
+        if settings.config_file and fmt == "text":
+            click.echo(f"cnverify: using configuration {settings.config_file}", err=True)
+        with Progress(enabled=progress) as sink, run_budget():  # alias expansion budgeted over the whole run
             settings.options.progress = sink
             settings.options.unit = unit_mode or settings.unit
             settings.options.namespace = namespace or settings.namespace
             settings.options.context = [*settings.context, *context]
             settings.options.assume = settings.assume
+            settings.options.helm_values = helm_values
             report = prove(paths, settings.options)
+        report.config = settings.config_file
         root = repo_root()
         if write_baseline:
-            try:
-                n = baseline.write(report, write_baseline, root)
-            except OSError as exc:
-                raise UsageError(f"cannot write baseline {write_baseline}: {exc.strerror}") from exc
+            n = baseline.write(report, write_baseline, root)
             click.echo(f"cnverify: recorded {n} finding{'s' * (n != 1)} in {write_baseline}", err=True)
         elif settings.baseline:
             codes = {p.code for p in selected(settings.options)}
@@ -136,6 +141,7 @@ class Settings:
     namespace: str | None = None
     context: list[str] = field(default_factory=list)
     assume: list[config.Assumed] = field(default_factory=list)
+    config_file: str | None = None  # the configuration file read, if any
 
     def files(self, paths: tuple[str, ...]) -> list[str]:
         """The inputs, directories expanded, excluded files left out."""
@@ -163,23 +169,22 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
                     excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports],
-                    cfg.unit or "auto", cfg.namespace, cfg.context, cfg.assume)
+                    cfg.unit or "auto", cfg.namespace, cfg.context, cfg.assume, cfg.file)
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:
     out = writers()[fmt](report, options)
     if fmt == "text":  # warnings, suppressions and the baseline comparison, which the text writer leaves out
         out += text_notes(report, bool(options.extra.get("show_suppressed")))
-    return out
+    return printable(out)  # file names with undecodable bytes, as \xff
 
 
 def _write(file: str, text: str) -> None:
-    """Write a report file (its folder created); failure is a usage error (exit 2)."""
+    """Write a report file (its folder created, never through a symlink); failure is a usage error (exit 2)."""
     try:
-        Path(file).parent.mkdir(parents=True, exist_ok=True)
-        Path(file).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.UsageError(f"cannot write {file}: {exc.strerror}") from exc
+        safefile.write_text(file, text)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _report_arg(value: str) -> tuple[str, str]:

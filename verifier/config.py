@@ -1,16 +1,18 @@
 """Project configuration: ``.cnverify.yaml`` or ``[tool.cnverify]`` in ``pyproject.toml``.
 
-Found by walking up from the current directory (stopping at the repository root, the first
-directory holding ``.git``).  Keys: ``select``, ``ignore``, ``severity`` (code → level),
-``fail-on``, ``fail-on-unknown``, ``exclude`` (path globs, relative to the file's directory),
-``timeout`` (ms), ``baseline`` (a baseline file, relative to the file's directory), ``unit``,
-``namespace`` and ``context`` (paths, relative to the file's directory; docs/UNITS.md).  Unknown
-keys and wrong values are errors naming the file and line.  Command-line flags override.
+Found by walking up from the current directory inside its repository (up to the first directory
+holding ``.git``; without one, only the current directory), never in directories others may write.
+Keys: ``select``, ``ignore``, ``severity`` (code → level), ``fail-on``, ``fail-on-unknown``,
+``exclude`` (path globs, relative to the file's directory), ``timeout`` (ms), ``baseline`` (a baseline
+file, relative to the file's directory), ``unit``, ``namespace`` and ``context`` (paths, relative to
+the file's directory; docs/UNITS.md).  Unknown keys and wrong values are errors naming the file and
+line.  Command-line flags override.
 """
 from __future__ import annotations
 
 import difflib
 import os
+import stat
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -18,13 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cnverify import safefile
 from cnverify.errors import UsageError
+from cnverify.globs import Glob, GlobError, compile_glob
 from cnverify.registry import load_properties
-from cnverify.source import Document, compose
+from cnverify.source import Document, compose, decode, printable
 
 YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
 LEVELS = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
+MAX_CONFIG_BYTES = 2**20
+MAX_TIMEOUT_MS = 2**31 - 1  # Z3's timeout is an unsigned int; longer would overflow it
 KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline", "unit",
         "namespace", "context", "assume")
 ASSUME_KEYS = ("kind", "name", "namespace", "apiVersion")
@@ -73,31 +79,70 @@ class Assumed:
 
 
 def discover(start: Path | None = None) -> Path | None:
-    """The nearest config file at or above ``start``, not above the repository root."""
+    """The nearest config file at or above ``start``, never outside its checkout.
+
+    The search climbs only inside a repository (up to the first directory holding ``.git``); without
+    one it reads ``start`` alone, so a config file in a shared parent (``/tmp``) cannot change the run.
+    It never reads a directory that other users may write (world-writable, or owned by another user).
+    """
     here = (start or Path.cwd()).resolve()
-    for d in (here, *here.parents):
+    chain = (here, *here.parents)
+    root = next((i for i, d in enumerate(chain) if (d / ".git").exists()), 0)
+    top = chain[root]
+    for d in chain[: root + 1]:
+        if not _trusted(d):
+            return None
         for name in YAML_NAMES:
             if (d / name).is_file():
-                return d / name
+                return _inside(d / name, top)
         py = d / "pyproject.toml"
-        if py.is_file() and re.search(r"^\s*\[\s*tool\.cnverify\b", py.read_text(encoding="utf-8"), re.M):
+        if py.is_file() and _has_cnverify_table(_inside(py, top)):
             return py
-        if (d / ".git").exists():
-            return None
     return None
 
 
-def load(file: Path) -> Config:
-    """Read and validate one config file."""
+def _has_cnverify_table(pyproject: Path) -> bool:
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read config: {exc.strerror}") from exc
+        with pyproject.open("rb") as fh:
+            head = fh.read(MAX_CONFIG_BYTES)
+    except OSError:
+        return False
+    return re.search(rb"^\s*\[\s*tool\.cnverify\b", head, re.M) is not None
+
+
+def _inside(file: Path, top: Path) -> Path:
+    """``file`` when it is inside ``top``; a symlink out of the checkout (to a secret whose first key an
+    'unknown key' error would print) is refused."""
+    target = file.resolve()
+    if not target.is_relative_to(top):
+        raise ConfigError(f"{printable(str(file))}: the configuration file is a symbolic link out of the "
+                          f"repository ({printable(str(target))}); not read")
+    return file
+
+
+def _trusted(directory: Path) -> bool:
+    """Not writable by other users: not world-writable, and owned by us or root (root trusts any owner:
+    a container's root user reads checkouts mounted with the runner's uid)."""
+    try:
+        st = directory.stat()
+    except OSError:
+        return False
+    return not st.st_mode & stat.S_IWOTH and (os.getuid() == 0 or st.st_uid in (os.getuid(), 0))
+
+
+def load(file: Path) -> Config:
+    """Read and validate one config file; every problem is a ConfigError naming the file (and line)."""
+    name = printable(str(file))
+    raw = safefile.read_bytes(str(file), MAX_CONFIG_BYTES, "config")  # a regular file; no FIFO, no /dev/zero
+    text, err = decode(raw, name)
+    if err is not None:
+        raise ConfigError(f"{err.location}: {err.message}")
+    assert text is not None
     if file.suffix == ".toml":  # pyproject.toml: its [tool.cnverify] table; another TOML file: the whole file
-        data, where = _toml(text, str(file), ("tool", "cnverify") if file.name == "pyproject.toml" else ())
+        data, where = _toml(text, name, ("tool", "cnverify") if file.name == "pyproject.toml" else ())
     else:
-        data, where = _yaml(text, str(file))
-    return _validate(data, where, str(file), file.resolve().parent)
+        data, where = _yaml(text, name)
+    return _validate(data, where, name, file.resolve().parent)
 
 
 Where = Callable[[tuple[str, ...]], str]
@@ -127,13 +172,18 @@ def _toml(text: str, file: str, table: tuple[str, ...]) -> tuple[Any, Where]:
         data: Any = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"{file}: TOML nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer past Python's int-from-str limit
+        raise ConfigError(f"{file}: invalid TOML value: {exc}") from None
     for key in table:
         data = data.get(key, {}) if isinstance(data, dict) else {}
 
     def where(path: tuple[str, ...]) -> str:
         full = (*table, *path)
         line = toml_line(text, full) if full else 1
-        return f"{file}:{line}: {'.'.join(full)}" if line else f"{file}: {'.'.join(full)}"
+        dotted = ".".join(map(str, full))  # a list index (assume[0]) is an int
+        return f"{file}:{line}: {dotted}" if line else f"{file}: {dotted}"
 
     return data, where
 
@@ -197,17 +247,24 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             cfg.severity = _severity(value, where, at)
         elif key == "fail-on":
             if not isinstance(value, str) or value not in FAIL_ON:
-                raise ConfigError(f"{at}: 'fail-on' must be one of {', '.join(FAIL_ON)}, not {value!r}")
+                raise ConfigError(f"{at}: 'fail-on' must be one of {', '.join(FAIL_ON)}, not {_short(value)}")
             cfg.fail_on = value
         elif key == "fail-on-unknown":
             if not isinstance(value, bool):
-                raise ConfigError(f"{at}: 'fail-on-unknown' must be true or false, not {value!r}")
+                raise ConfigError(f"{at}: 'fail-on-unknown' must be true or false, not {_short(value)}")
             cfg.fail_on_unknown = value
         elif key == "exclude":
             cfg.exclude = _strings(value, at, key)
+            for g in cfg.exclude:
+                try:
+                    exclusion_glob(g)
+                except GlobError as exc:
+                    raise ConfigError(f"{at}: 'exclude' pattern {g!r}: {exc}") from None
         elif key == "timeout":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{at}: 'timeout' must be a positive integer (milliseconds), not {value!r}")
+                raise ConfigError(f"{at}: 'timeout' must be a positive integer (milliseconds), not {_short(value)}")
+            if value > MAX_TIMEOUT_MS:
+                raise ConfigError(f"{at}: 'timeout' must be at most {MAX_TIMEOUT_MS} milliseconds, not {_short(value)}")
             cfg.timeout = value
         elif key == "baseline":
             if not isinstance(value, str) or not value:
@@ -226,6 +283,12 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
         elif key == "assume":
             cfg.assume = _assume(value, where, at)
     return cfg
+
+
+def _short(value: Any) -> str:
+    """``repr`` cut to 60 characters (a hostile value may be huge)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _assume(value: Any, where: Where, at: str) -> list[Assumed]:
@@ -255,53 +318,44 @@ def _severity(value: Any, where: Where, at: str) -> dict[str, str]:
         if not match:
             raise ConfigError(f"{here}: 'severity': {code} is no property code or name")
         if level not in LEVELS:
-            raise ConfigError(f"{here}: 'severity' of {code} must be one of {', '.join(LEVELS)}, not {level!r}")
+            raise ConfigError(f"{here}: 'severity' of {code} must be one of {', '.join(LEVELS)}, not {_short(level)}")
         out[match[0]] = level
     return out
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out, i = "", 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out, i = out + "(?:.*/)?", i + 3
-        elif pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
-        elif pattern[i] == "*":
-            out, i = out + "[^/]*", i + 1
-        elif pattern[i] == "?":
-            out, i = out + "[^/]", i + 1
-        elif pattern[i] == "[" and "]" in pattern[i + 1:]:
-            j = pattern.index("]", i + 1)
-            out, i = out + "[" + pattern[i + 1:j].replace("!", "^", 1) + "]", j + 1
-        else:
-            out, i = out + re.escape(pattern[i]), i + 1
-    return re.compile(out)
+def exclusion_glob(pattern: str) -> Glob | None:
+    """A gitignore-like exclude pattern compiled (no ``/`` → any depth); None for an empty one."""
+    g = pattern.strip().rstrip("/")
+    if not g:
+        return None
+    return compile_glob(g.lstrip("/") if "/" in g else "**/" + g)
 
 
 @dataclass
 class Excluder:
     """Path globs (gitignore-like: no ``/`` → any depth; a match on a directory covers its files)."""
 
-    patterns: list[tuple[Path, re.Pattern[str]]] = field(default_factory=list)
+    patterns: list[tuple[Path, Glob]] = field(default_factory=list)
 
     def add(self, globs: Iterable[str], base: Path) -> None:
+        """Add patterns relative to ``base``; a bad pattern is a usage error."""
         for g in globs:
-            g = g.strip().rstrip("/")
-            if g:
-                anchored = "/" in g
-                self.patterns.append((base.resolve(), _glob_regex(g.lstrip("/") if anchored else "**/" + g)))
+            try:
+                compiled = exclusion_glob(g)
+            except GlobError as exc:
+                raise UsageError(f"exclude pattern {g!r}: {exc}") from None
+            if compiled is not None:
+                self.patterns.append((base.resolve(), compiled))
 
     def excluded(self, file: str) -> bool:
         if file == "-" or not self.patterns:
             return False
         path = Path(os.path.abspath(file))
-        for base, rx in self.patterns:
+        for base, glob in self.patterns:
             try:
                 rel = path.relative_to(base)
             except ValueError:
                 continue
-            parts = rel.parts
-            if any(rx.fullmatch("/".join(parts[:k])) for k in range(1, len(parts) + 1)):
+            if glob.matches_prefix(rel.parts):
                 return True
         return False

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from cnverify import context as ctx
 from cnverify import loader, smt, snapshot, suppress, units
 from cnverify.config import Assumed
 from cnverify.errors import InternalError, Span
-from cnverify.model.base import Resource
+from cnverify.model.base import UNIT_NAMESPACE, Resource
 from cnverify.proof import Finding, Notice, Report, Severity, Step
 from cnverify.registry import Property, load_properties
 from cnverify.solver import Limits, finding
@@ -33,6 +34,7 @@ class Options:
     exclude: Callable[[str], bool] | None = None  # files to leave out (the CLI's --exclude globs)
     context: Sequence[str] = ()  # files/folders of objects in the cluster but not under review (never subjects)
     assume: Sequence[Assumed] = ()  # objects known to exist without manifests (config ``assume:``)
+    helm_values: Sequence[str] = ()  # values files for rendering Helm chart units (helm template --values)
 
 
 def selected(options: Options) -> list[Property]:
@@ -66,7 +68,8 @@ def _run(snap: snapshot.Snapshot, options: Options,
             try:
                 for ob in prop.obligations(snap):
                     f = closed_world(finding(ob), prop, snap)
-                    results.append((ctx.mark_assumed(f, snap.assumed, prop.existence), ob.subject))
+                    f = ctx.mark_assumed(unit_namespace_note(f), snap.assumed, prop.existence)
+                    results.append((f, ob.subject))
             except Exception as exc:  # a property bug must not hide the other results
                 errors.append(InternalError.of(prop.code, exc))
     results.sort(key=lambda p: (p[0].location.file, p[0].location.line, p[0].location.column, p[0].property))
@@ -75,6 +78,18 @@ def _run(snap: snapshot.Snapshot, options: Options,
 
 CONTEXT_HINT = ("if what is missing exists outside these files, pass its manifests with --context PATH or "
                 "declare it under 'assume:' in .cnverify.yaml (docs/UNITS.md)")
+
+
+UNIT_NAMESPACE_STEP = (f"objects that name no namespace share one, shown as {UNIT_NAMESPACE}: the namespace "
+                       "'kubectl apply' of the unit puts them in (not assumed to be default; fix it with --namespace)")
+
+
+def unit_namespace_note(f: Finding) -> Finding:
+    """Say so in the chain when a verdict rests on the unnamed unit namespace (the inputs do not show it)."""
+    if f.status == "unknown" or (f.subject.get("namespace") != UNIT_NAMESPACE
+                                 and not any(UNIT_NAMESPACE in s.claim for s in f.chain)):
+        return f
+    return dataclasses.replace(f, chain=[*f.chain[:-1], Step(UNIT_NAMESPACE_STEP), *f.chain[-1:]])
 
 
 def closed_world(f: Finding, prop: Property, snap: snapshot.Snapshot) -> Finding:
@@ -105,10 +120,11 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     context = ctx.read_context(options.context, options.exclude)
     assumed, cites = ctx.placeholders(options.assume)
     context.objects[:0] = assumed
-    context_files = {i["file"] for i in context.inputs}
+    context_files = {os.path.realpath(i["file"]) for i in context.inputs}
     excluded = options.exclude
-    skip = (lambda f: f in context_files or bool(excluded and excluded(f))) if context_files else excluded
-    found = units.discover(paths, options.unit, skip, stdin)
+    skip = (lambda f: os.path.realpath(f) in context_files or bool(excluded and excluded(f))) if context_files \
+        else excluded
+    found = units.discover(paths, options.unit, skip, stdin, list(options.helm_values))
     found.rest.errors[:0] = context.errors
     timings = {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0}
     props = selected(options)
@@ -146,7 +162,8 @@ class _Merged:
         loaded = unit.loaded
         note("model", 0, 0)
         t1 = time.perf_counter()
-        snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace, context.objects)
+        enforce = "override" if unit.namespace else "require" if options.namespace else ""
+        snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace, context.objects, enforce)
         snap.assumed = cites
         t2 = time.perf_counter()
         pairs, run_errors = _run(snap, options, props)
@@ -158,7 +175,7 @@ class _Merged:
         else:
             results, suppressed, warnings = [f for f, _ in pairs], [], []
         for f in results:
-            key = _key(f.to_json())
+            key = _key({k: v for k, v in f.to_json().items() if k in MERGE_KEY})
             if key in self.findings:
                 self.findings[key].units.append(unit.name)
             else:
@@ -181,6 +198,10 @@ class _Merged:
         results.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.property))
         self.report.results = results
         return self.report
+
+
+MERGE_KEY = ("property", "subject", "location", "status", "message")
+"""What makes results of several units one result (their chains may differ: the first unit's is shown)."""
 
 
 def _key(value: dict[str, Any]) -> str:

@@ -18,9 +18,12 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+import yaml
+
 from cnverify.errors import InputError, Span
 from cnverify.kustomize import Tree, kustomization_file, walk
 from cnverify.kustomize_locate import Locator
+from cnverify.kustomize_sources import Kustomization, get, load_docs
 from cnverify.loader import RawObject
 from cnverify.rendering import TIMEOUT_S, NotVerified, Rendered, run_tool, scratch_dir
 from cnverify.source import compose
@@ -136,15 +139,18 @@ def _build(tree: Tree, tool: Kustomize, timeout: float, out: Rendered) -> None:
                        "buildMetadata": ["originAnnotations", "transformerAnnotations"]}, fh)
         run = run_tool([*tool.argv, wrapper], cwd=wrapper, timeout=timeout)
         message = _clean(run.failed, wrapper) if run.failed else None
+        named = _named_location(_unquoted(run.stderr) or run.failed, tree) if run.failed else None
     out.seconds = time.perf_counter() - start
     if message is not None:
-        at = tree.errors[0].location if tree.errors else at_root
+        at = named or (tree.errors[0].location if tree.errors else at_root)
         out.errors = [InputError(at, f"kustomize build failed: {message}")]
         return
     out.notes += list(dict.fromkeys(ln.strip().lstrip("# ") for ln in run.stderr.splitlines()
                                     if "warning:" in ln.lower()))  # e.g. deprecated fields
     locator = Locator(tree, lambda printed: _resolve(printed, wrapper, out.root))
-    for item in compose(run.stdout, f"<kustomize build {out.root}>"):
+    items = list(compose(run.stdout, f"<kustomize build {out.root}>"))
+    locator.prepare([item for item in items if not isinstance(item, InputError)])
+    for item in items:
         if isinstance(item, InputError) or not isinstance(item.data, dict):
             out.errors.append(item if isinstance(item, InputError) else
                               InputError(at_root, "kustomize printed a non-object document"))
@@ -158,6 +164,85 @@ def _build(tree: Tree, tool: Kustomize, timeout: float, out: Rendered) -> None:
 # kustomize wraps the real cause in one "accumulating resources" frame per level of nesting
 _FRAMES = re.compile(r"accumulating resources: accumulation err='accumulating resources from '[^']*': "
                      r"'[^']*' must resolve to a file': |recursed accumulation of path '[^']*': ")
+
+
+# where in kustomize's message: the kustomization directory it was in, a file (relative to it), a line
+_IN_DIR = re.compile(r"recursed accumulation of path '([^']*)'|couldn't make target for path '([^']*)'")
+_IN_FILE = (re.compile(r"in File: (\S+)"), re.compile(r"(?:accumulating|merging) resources from '([^']*)'"),
+            re.compile(r'path: "([^"]*)"'))
+_YAML_LINE = re.compile(r"yaml: line (\d+):")
+_FIELD = re.compile(r"Go struct field [A-Z]\w*\.([a-z]\w*)")
+# a resource id as kustomize prints it: Kind.version.[group]/name.[namespace] ([noGrp], [noNs] when none)
+_ID = re.compile(r"([A-Za-z]\w*)\.[\w-]*\.(?:\[noGrp\]|[\w.-]+)/([^\s\"'/]+?)\.(\[noNs\]|[a-z0-9-]+)(?=[\s\"':;,]|$)")
+
+
+def _unquoted(stderr: str) -> str:
+    """kustomize's stderr with kubectl's klog quoting (``err="...\\n..."``) undone."""
+    if '"command failed" err="' not in stderr:
+        return stderr
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), stderr)
+
+
+def _named_location(raw: str, tree: Tree) -> Span | None:
+    """Where kustomize's own message places a failure, when it names a place inside the tree: a line
+    of a file (syntax errors: where our YAML parser puts them, else kustomize's line), the object or
+    patch whose id it names, a field of the kustomization it was building; else None."""
+    dirs = {os.path.realpath(os.path.dirname(k)): k for k in tree.kustomizations}
+    files = {os.path.realpath(f): f for f in tree.files}
+    frames = list(_IN_DIR.finditer(raw))
+    here = os.path.realpath(tree.root)
+    if frames:
+        here = os.path.realpath(frames[-1].group(1) or frames[-1].group(2))
+    tail = raw[frames[-1].end():] if frames else raw
+    kfile = dirs.get(here)
+    named = next((m.group(1) for pattern in _IN_FILE if (m := pattern.search(tail))), None)
+    file = files.get(os.path.realpath(os.path.join(here, named))) if named else None
+    line = _YAML_LINE.search(tail)
+    if file is not None and line is not None:
+        return Span(file, _syntax_line(file) or int(line.group(1)), 1)
+    ident = _ID.search(tail)
+    for candidate in ([file] if file else []) + ([kfile] if kfile else []):
+        span = _object_span(candidate, ident, tree) if ident else None
+        if span is not None:
+            return span
+    field = _FIELD.search(tail)
+    if kfile is not None and field is not None and field.group(1) in tree.kustomizations[kfile].data:
+        return tree.kustomizations[kfile].span((field.group(1),))
+    if file is not None:
+        return Span(file, _syntax_line(file) or 1, 1)
+    return Span(kfile, 1, 1) if kfile is not None and kfile != kustomization_file(tree.root) and not tree.errors else None
+
+
+def _object_span(file: str, ident: re.Match[str], tree: Tree) -> Span | None:
+    """The ``metadata.name`` of the document of ``file`` with the id's kind and name (for the
+    kustomization itself: of its patches), or None."""
+    kind, name = ident.group(1), ident.group(2)
+    if file in tree.kustomizations:
+        docs = [p.doc for p in Kustomization(tree.kustomizations[file]).patches]
+    else:
+        docs = load_docs(file)
+    for doc in docs:
+        if isinstance(doc.data, dict) and doc.data.get("kind") == kind and get(doc.data, ("metadata", "name")) == name:
+            return doc.span(("metadata", "name"))
+    return None
+
+
+def _syntax_line(file: str) -> int | None:
+    """The line of the first YAML syntax error in ``file`` (kustomize counts lines from the start of
+    the document, and for parser errors from 0): the problem, or where the unfinished construct
+    began when the problem is the end of the file, else the last line with text."""
+    try:
+        with open(file, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+        for _ in yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            pass
+    except yaml.MarkedYAMLError as exc:
+        lines = text.splitlines()
+        marks = [m.line for m in (exc.problem_mark, exc.context_mark) if m is not None and m.line < len(lines)]
+        return marks[0] + 1 if marks else max((n for n, ln in enumerate(lines, 1) if ln.strip()), default=1)
+    except (OSError, yaml.YAMLError):
+        return None
+    return None
 
 
 def _clean(message: str, wrapper: str) -> str:

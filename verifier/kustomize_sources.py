@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 from cnverify.errors import Span
@@ -75,8 +75,12 @@ def _match(rendered: list[Any], index: int, items: list[Any], keys: tuple[str, .
             found = [j for j, o in enumerate(items) if isinstance(o, dict) and isinstance(o.get(key), str)
                      and isinstance(value, str) and o[key] and o[key] in value
                      and not any(isinstance(r, dict) and r.get(key) == o[key] for r in rendered)]
-            if found:
+            longest = max((len(items[j][key]) for j in found), default=0)
+            found = [j for j in found if len(items[j][key]) == longest]  # "web-web" over "web" in "p-web-web"
+            if index in found or len({items[j][key] for j in found}) == 1:
                 return index if index in found else found[0]
+            if found:
+                return None  # names equally long that the rendered name all contains: no telling which
         if present:
             return None  # an item the source does not have
         if index < len(items) and items[index] == item:
@@ -126,20 +130,22 @@ class Patch:
 
     doc: Document
     target: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)
 
-    def sets(self, path: Path, value: Any, obj: dict[str, Any]) -> Span | None:
-        """The span in this patch that gives ``path`` of ``obj`` its ``value``, or None."""
+    def sets(self, path: Path, value: Any, obj: dict[str, Any], names: set[str]) -> Span | None:
+        """The span in this patch that gives ``path`` of ``obj`` its ``value``, or None; ``names`` are
+        the names the object had up to this patch (its target may name any of them)."""
         data = self.doc.data
         container = isinstance(value, (dict, list))
         if isinstance(data, dict):
             kind, name = data.get("kind"), get(data, ("metadata", "name"))
-            if (kind and kind != obj.get("kind")) or not self._names(obj, name):
+            if (kind and kind != obj.get("kind")) or not self._names(obj, name, names):
                 return None
             at = align(path, obj, data)
             if at is not None and (container or value_at(data, at) == value):
                 return self.doc.spans.get(at)
             return None
-        if not isinstance(data, list) or not self._names(obj, None):
+        if not isinstance(data, list) or not self._names(obj, None, names):
             return None
         for i, op in enumerate(data):
             if not isinstance(op, dict) or op.get("op") not in ("add", "replace") \
@@ -153,14 +159,30 @@ class Patch:
                 return self.doc.spans.get((i, "value", *rest)) or self.doc.span((i,))
         return None
 
-    def _names(self, obj: dict[str, Any], name: Any) -> bool:
-        """Whether the patch may apply to ``obj`` (kind and name of its target, prefixes aside)."""
+    def _names(self, obj: dict[str, Any], name: Any, names: set[str]) -> bool:
+        """Whether the patch may apply to ``obj``: the kind and name of its target (anchored regular
+        expressions, as kustomize's selectors), else its own name, match the object's."""
         target = self.target
-        rendered = str(get(obj, ("metadata", "name")) or "")
-        if target.get("kind") and target["kind"] != obj.get("kind"):
+        if isinstance(target.get("kind"), str) and target["kind"] and not _matches(target["kind"], {obj.get("kind")}):
             return False
-        wanted = target.get("name") or name
-        return not isinstance(wanted, str) or "*" in wanted or wanted in rendered
+        if isinstance(target.get("name"), str) and target["name"]:
+            return _matches(target["name"], names)
+        return not isinstance(name, str) or name in names
+
+    def renames(self, kind: str, name: str) -> str | None:
+        """The name this patch renamed a ``kind`` object to ``name`` from (a JSON 6902 ``/metadata/name``
+        value, or a strategic merge one with ``allowNameChange``), or None."""
+        old = self.target.get("name")
+        if not isinstance(old, str) or not old or re.escape(old) != old or \
+                (self.target.get("kind") and self.target["kind"] != kind):
+            return None  # no target or a pattern: the old name is not known
+        data = self.doc.data
+        if isinstance(data, list):
+            return old if any(isinstance(op, dict) and op.get("op") in ("add", "replace") and op.get("path")
+                              == "/metadata/name" and op.get("value") == name for op in data) else None
+        if isinstance(data, dict) and self.options.get("allowNameChange") and get(data, ("metadata", "name")) == name:
+            return old
+        return None
 
 
 class Kustomization:
@@ -183,7 +205,8 @@ class Kustomization:
                 docs = self._inline(entry["patch"], (key, i, "patch") if key != "patchesStrategicMerge" else (key, i))
             else:
                 continue
-            out += [Patch(d, target) for d in docs]
+            options = entry.get("options") if isinstance(entry.get("options"), dict) else {}
+            out += [Patch(d, target, options) for d in docs]
         return out
 
     def _patch_entries(self) -> Iterator[tuple[str, int, dict[str, Any]]]:
@@ -221,27 +244,32 @@ class Kustomization:
                 out.append((self.doc, ("replacements", i), entry))
         return out
 
-    def replaced(self, path: Path, obj: dict[str, Any]) -> Span | None:
-        """The ``fieldPaths`` entry of a replacement that targets ``path`` of ``obj``, or None."""
+    def replaced(self, path: Path, obj: dict[str, Any], names: set[str]) -> Span | None:
+        """The ``fieldPaths`` entry of a replacement that targets ``path`` of ``obj`` (which had
+        ``names``), or None."""
         for doc, at, repl in self._replacements:
             for ti, target in enumerate(repl.get("targets") or []):
-                if not isinstance(target, dict) or not _selects(target.get("select"), obj) or any(
-                        _selects(r, obj) for r in target.get("reject") or []):
+                if not isinstance(target, dict) or not _selects(target.get("select"), obj, names) or any(
+                        _selects(r, obj, names) for r in target.get("reject") or []):
                     continue
                 for fi, field_path in enumerate(target.get("fieldPaths") or []):
                     if isinstance(field_path, str) and _leads_to(field_path, path, obj):
                         return doc.span(at + ("targets", ti, "fieldPaths", fi))
         return None
 
-    def generator_for(self, name: str) -> Path | None:
-        """The generator entry (``configMapGenerator[i]``) whose name the rendered ``name`` carries."""
-        best: tuple[int, Path] | None = None
-        for key in GENERATOR_KEYS:
-            for i, gen in enumerate(self.data.get(key) or []):
-                gname = gen.get("name") if isinstance(gen, dict) else None
-                if isinstance(gname, str) and gname and gname in name and (best is None or len(gname) > best[0]):
-                    best = (len(gname), (key, i))
-        return best[1] if best else None
+    def generator_entry(self, generator: str, name: str) -> Path | None:
+        """The entry (``configMapGenerator[i]``) of the builtin ``generator`` (``ConfigMapGenerator``)
+        named ``name`` (the generated object's name before prefixes, suffixes and hash), or None."""
+        key = generator[:1].lower() + generator[1:]
+        entries = self.data.get(key) if key in GENERATOR_KEYS else None
+        for i, gen in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(gen, dict) and gen.get("name") == name:
+                return (key, i)
+        return None
+
+    def renamed_from(self, kind: str, name: str) -> str | None:
+        """The name a patch of this kustomization renamed a ``kind`` object to ``name`` from, or None."""
+        return next((old for p in self.patches if (old := p.renames(kind, name)) is not None), None)
 
     def generator_key(self, entry: Path, key: str) -> Span | None:
         """Where the generator ``entry`` takes data key ``key`` from: its literal, file or env line."""
@@ -285,10 +313,10 @@ class Kustomization:
                 return ("vars", i)
         return None
 
-    def replicas_entry(self, value: Any, name: str) -> Path | None:
+    def replicas_entry(self, value: Any, names: set[str]) -> Path | None:
+        """The ``replicas[i]`` entry naming the object (by any of its ``names``) with that count."""
         for i, entry in enumerate(self.data.get("replicas") or []):
-            if isinstance(entry, dict) and entry.get("count") == value and isinstance(entry.get("name"), str) \
-                    and entry["name"] in name:
+            if isinstance(entry, dict) and entry.get("count") == value and entry.get("name") in names:
                 return ("replicas", i, "count")
         return None
 
@@ -302,13 +330,29 @@ def _pointer_match(tokens: list[str], path: Path) -> bool:
                for token, step in zip(tokens, path))
 
 
-def _selects(selector: Any, obj: dict[str, Any]) -> bool:
-    """A replacement target selector (kind, name; names loosely: prefixes and suffixes change them)."""
+def _selects(selector: Any, obj: dict[str, Any], names: set[str]) -> bool:
+    """A replacement target selector (kind, name: anchored patterns; the name any the object had)."""
     if not isinstance(selector, dict):
         return False
-    name = str(get(obj, ("metadata", "name")) or "")
-    return (not selector.get("kind") or selector["kind"] == obj.get("kind")) and \
-        (not isinstance(selector.get("name"), str) or selector["name"] in name)
+    kind, name = selector.get("kind"), selector.get("name")
+    return (not isinstance(kind, str) or not kind or _matches(kind, {obj.get("kind")})) and \
+        (not isinstance(name, str) or not name or _matches(name, names))
+
+
+@lru_cache(maxsize=512)
+def _pattern(text: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(f"(?:{text})")
+    except re.error:
+        return None
+
+
+def _matches(pattern: str, values: set[Any]) -> bool:
+    """Whether a kustomize selector field (a regular expression anchored at both ends) matches one of
+    ``values``; a pattern Python cannot compile matches only itself."""
+    compiled = _pattern(pattern)
+    return any(isinstance(v, str) and (compiled.fullmatch(v) is not None if compiled else v == pattern)
+               for v in values)
 
 
 _SEGMENT = re.compile(r"\[[^\]]*\]|[^.\[\]]+")

@@ -74,41 +74,30 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
     that does not exist is a usage error.
     """
     out = Walk()
-    seen: dict[str, str] = {}
-    for arg in _canonical_dirs(list(paths)):
+    candidates: list[tuple[str, str, str]] = []  # (file, argument, real path)
+    for arg in sorted(dict.fromkeys(paths), key=path_key):  # argument order changes nothing
         if arg == "-":
-            out.files.append(arg)
-            out.roots[arg] = arg
+            candidates.append((arg, arg, arg))
             continue
         if not os.path.lexists(arg):
             raise UsageError(f"no such file or directory: {arg}")
-        if os.path.isdir(arg):
-            found = _walk_dir(arg, out)
-        else:
-            found = [arg]
-        for f in found:
-            if excluded is not None and excluded(f):
-                continue
-            real = _regular(f, arg if os.path.isdir(arg) else None, out)
-            if real is None:
-                continue
-            if real in seen:
-                out.skipped.append({"file": f, "documents": 0, "skipped": f"the same file as {seen[real]} (a symlink)"})
-                continue
-            seen[real] = f
-            out.files.append(f)
-            out.roots[f] = arg
-    return out
-
-
-def _canonical_dirs(args: list[str]) -> list[str]:
-    """Directory arguments in canonical (``path_key``) order, in the places directories hold; files
-    named explicitly keep their order (``kubectl apply -f a -f b`` applies them in that order).  So
-    the order directories are named in never changes the output."""
-    places = [i for i, a in enumerate(args) if a != "-" and os.path.isdir(a)]
-    out = list(args)
-    for i, d in zip(places, sorted((args[i] for i in places), key=path_key)):
-        out[i] = d
+        tree = arg if os.path.isdir(arg) else None
+        for f in _walk_dir(arg, out) if tree else [arg]:
+            if excluded is None or not excluded(f):
+                real = _regular(f, tree, out)
+                if real is not None:
+                    candidates.append((f, arg, real))
+    by_real: dict[str, list[tuple[str, str]]] = {}
+    for f, arg, real in candidates:
+        by_real.setdefault(real, []).append((f, arg))
+    for real, found in by_real.items():  # one path per file: the file itself rather than a link to it
+        f, arg = min(found, key=lambda p: (os.path.islink(p[0]), path_key(p[0])))
+        out.files.append(f)
+        out.roots[f] = arg
+        out.skipped += [{"file": g, "documents": 0, "skipped": f"the same file as {f} (a symlink)"}
+                        for g, _ in found if g != f]
+    out.files.sort(key=path_key)
+    out.skipped.sort(key=lambda i: path_key(i["file"]))
     return out
 
 

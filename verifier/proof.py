@@ -137,6 +137,7 @@ class Report:
     baseline: dict[str, Any] | None = None  # {"file", "new", "unchanged", "gone": [entries]} when compared
     units: list[dict[str, Any]] = field(default_factory=list)  # the deployment units verified (Unit.to_json)
     unrecognized: list[tuple[Span, str]] = field(default_factory=list)  # where each unrecognized document is
+    config: str | None = None  # the configuration file the run used (set by the CLI)
 
     def summary(self) -> dict[str, int]:
         c = Counter(f.status for f in self.results)
@@ -171,11 +172,13 @@ class Report:
             out["baseline"] = self.baseline
         if self.units:
             out["units"] = self.units
+        if self.config:
+            out["config"] = self.config
         return out
 
     def exit_code(self, fail_on: str = "error", fail_on_unknown: bool = False) -> int:
-        """0 ok, 1 violation at/above ``fail_on``, 2 input errors, 3 only unknowns blocked, 4 an internal
-        error (a property crashed: the results are incomplete) — OUTPUT.md.
+        """0 ok, 1 violation at/above ``fail_on``, 2 input errors, 3 only unknowns (or units not verified)
+        blocked, 4 an internal error (a property crashed: the results are incomplete) — OUTPUT.md.
 
         Findings a baseline already holds (``baseline == "unchanged"``) do not fail the run.
         """
@@ -188,6 +191,7 @@ class Report:
             if any(f.status == "violated" and SEVERITY_RANK[f.severity] >= floor and f.baseline != "unchanged"
                    for f in self.results):
                 return 1
-        if fail_on_unknown and any(f.status == "unknown" and f.baseline != "unchanged" for f in self.results):
-            return 3
+        if fail_on_unknown and (any(f.status == "unknown" and f.baseline != "unchanged" for f in self.results)
+                                or any(u.get("not_verified") for u in self.units)):
+            return 3  # a unit that was not verified (a chart without helm) is unknown too
         return 0

@@ -76,19 +76,22 @@ def run_tool(argv: list[str], cwd: str | None = None, timeout: float = TIMEOUT_S
 
 
 _KLOG_FAILED = re.compile(r'^E\d{4} [^\]]*\] "command failed" err="(.*)"$')
+_KLOG_ESCAPE = re.compile(r"\\(.)")  # klog quotes the message Go-style: \" \\ \n
 
 
 def tool_message(stderr: str) -> str:
     """The tool's error message: its ``Error:``/``error:`` lines (or kubectl's klog ``command failed``
     line), else its last non-empty line."""
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    errors = []
+    errors: list[str] = []
     for ln in lines:
         klog = _KLOG_FAILED.match(ln)
         if klog:
-            errors.append(klog.group(1).replace('\\"', '"').replace("\\\\", "\\"))
+            errors.append(_KLOG_ESCAPE.sub(lambda m: " " if m.group(1) in "nt" else m.group(1), klog.group(1)))
         elif ln.lower().startswith("error: "):
             errors.append(ln[7:])
+        elif errors and errors[-1].count("`") % 2:  # inside a quoted block (kustomize prints configs so)
+            errors[-1] += " " + ln
     return "; ".join(dict.fromkeys(errors)) if errors else (lines[-1] if lines else "")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -85,12 +85,14 @@ class Snapshot:
         return Counter(type(r).KIND for r in self.resources)
 
 
-def build(loaded: LoadResult, namespace: str | None = None,
-          context: list[RawObject] | None = None) -> tuple[Snapshot, list[InputError]]:
+def build(loaded: LoadResult, namespace: str | None = None, context: list[RawObject] | None = None,
+          enforce: Literal["", "override", "require"] = "") -> tuple[Snapshot, list[InputError]]:
     """Validate raw objects into the typed model; a wrong shape becomes located errors.
 
     Objects without a namespace are placed in ``namespace`` (the unit's), else in the unnamed unit
-    namespace. An identity defined twice (group, kind, namespace, name) keeps the later definition,
+    namespace. ``enforce="override"`` sets it on every namespaced object (kustomize's ``namespace:``);
+    ``"require"`` rejects an object naming another one, as ``kubectl apply -n`` does (cli-runtime
+    ``RequireNamespace``: "the namespace from the provided object ... does not match"). An identity defined twice (group, kind, namespace, name) keeps the later definition,
     as ``kubectl apply`` of the unit would, and becomes one notice located at both. ``context`` objects
     (``--context``: in the cluster, not under review) come first, are visible to every property and are
     listed in ``Snapshot.context_ids``; the engine never reports on them.
@@ -112,17 +114,32 @@ def build(loaded: LoadResult, namespace: str | None = None,
                 opaque.append(o if _namespace_of(raw) else dataclasses.replace(o, namespace=unit_ns))
                 continue
             obj = _validate(cls, raw, errors if n >= len(context) else context_errors)
+            if obj is not None and namespace and obj.NAMESPACED and n >= len(context) and enforce:
+                obj = _enforce(obj, namespace, enforce, errors)
             if obj is not None:
                 obj.place(unit_ns)
                 resources.append(obj)
                 if n < len(context):
                     context_ids.add(id(obj))
-        resources, notices = _last_wins(resources)
+        resources, notices = _last_wins(resources, context_ids)
         snap = Snapshot(resources, unknown, opaque, unread=[e.location for e in loaded.errors + errors])
-        snap.notices = [w for w in notices if w.location is None or not any(
-            id(r) in context_ids and r.metadata.at("name") == w.location for r in resources)]
+        snap.notices = notices
         snap.context_ids = context_ids
         return snap, context_errors + errors
+
+
+def _enforce(obj: Resource, namespace: str, how: str, errors: list[InputError]) -> Resource | None:
+    """Apply the unit's namespace to an object that names one (see :func:`build`)."""
+    own = obj.metadata.namespace
+    if not own or own == namespace:
+        return obj
+    if how == "override":
+        obj.metadata.namespace = namespace
+        return obj
+    errors.append(InputError(obj.metadata.at("namespace"), f"{obj.KIND} {own}/{obj.name}: the namespace from the "
+                             f"provided object {own!r} does not match --namespace {namespace!r}; kubectl apply -n "
+                             f"{namespace} rejects it (not verified)"))
+    return None
 
 
 def _namespace_of(raw: RawObject) -> str | None:
@@ -131,8 +148,10 @@ def _namespace_of(raw: RawObject) -> str | None:
     return ns if isinstance(ns, str) and ns else None
 
 
-def _last_wins(resources: list[Resource]) -> tuple[list[Resource], list[Notice]]:
-    """Resolve identities defined more than once: the later definition replaces the earlier one."""
+def _last_wins(resources: list[Resource], context_ids: set[int]) -> tuple[list[Resource], list[Notice]]:
+    """Resolve identities defined more than once: the later definition replaces the earlier one.
+
+    A unit object replacing a context one is an update of what the cluster holds, not a duplicate."""
     last: dict[tuple[str, str, str, str], int] = {}
     notices: list[Notice] = []
     keep = [True] * len(resources)
@@ -144,9 +163,10 @@ def _last_wins(resources: list[Resource]) -> tuple[list[Resource], list[Notice]]
             first = resources[last[key]]
             keep[last[key]] = False
             where = r.metadata.at("name")
-            notices.append(Notice("duplicate-object", f"{r.ref} is defined twice, at {first.metadata.at('name')} and "
-                                  f"{where}: kubectl apply keeps the later definition, the only one verified",
-                                  where, (first.metadata.at("name"),)))
+            if id(first) not in context_ids:
+                notices.append(Notice("duplicate-object", f"{r.ref} is defined twice, at {first.metadata.at('name')} "
+                                      f"and {where}: kubectl apply keeps the later definition, the only one verified",
+                                      where, (first.metadata.at("name"),)))
         last[key] = i
     return [r for r, k in zip(resources, keep) if k], notices
 
@@ -193,6 +213,9 @@ def _grouped(exc: ValidationError, data: Any) -> list[tuple[Path, list[str]]]:
                 path.append(part)  # a missing required field: name it (its span falls back to the parent)
                 break
         msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
+        if e.get("type") == "string_type" and isinstance(e.get("input"), bool):
+            msg += (f", not the boolean {str(e['input']).lower()} "
+                    "(kubectl reads a plain y, n, yes, no, on, off as one: quote it)")
         msgs = out.setdefault(tuple(path), [])
         if msg not in msgs:
             msgs.append(msg)

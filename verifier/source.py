@@ -1,9 +1,9 @@
 """YAML/JSON composition with exact source spans.
 
-Documents are composed with libyaml's C parser (``CSafeLoader``), then turned into plain
-Python values while recording, for every field path, the span of the node.  The cyclic
+Documents are composed with libyaml's C parser (:class:`cnverify.kubeyaml.KubeLoader`), then turned
+into plain Python values as kubectl sees them while recording, for every field path, the span of the node.  The cyclic
 garbage collector is paused while composing (BASELINES.md: 5x faster on large inputs).
-Alias expansion is bounded so an alias bomb becomes a located error.
+Alias expansion is bounded per file and per run so an alias bomb becomes a located error.
 """
 from __future__ import annotations
 
@@ -16,39 +16,25 @@ from typing import Any
 import yaml
 
 from cnverify.errors import InputError, Span
+from cnverify.kubeyaml import (MERGE, PLAIN, KubeLoader, NotKubeYaml, bad_separator, json_stream, key_string,
+                               key_value, quote_flow_colon_scalar, scalar_value)
 
-try:  # the C parser; the pure one is 10x slower but equivalent
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - libyaml missing
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 Path = tuple[str | int, ...]
 
-MAX_NODES_PER_DOCUMENT = 1_000_000  # nodes an alias expansion may add to one document (billion laughs guard)
+MAX_ALIAS_NODES_PER_FILE = 400_000  # nodes alias expansion may add to one file (go-yaml allows ~400k per document)
+MAX_ALIAS_NODES_PER_RUN = 2_000_000  # ... and to all the files of one load session
 MAX_DEPTH = 500
+MAX_FLOW_COLON_REWRITES = 50  # scalars like 2001:db8:: in a flow list, each costs one more parse
 MAX_FILE_BYTES = 64 * 1024 * 1024
-
-_constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)
-yaml.constructor.SafeConstructor.__init__(_constructor)
-_SCALAR_CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
-_STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-_AS_WRITTEN = {"tag:yaml.org,2002:timestamp"}
 
 
 def scalar(node: yaml.ScalarNode) -> Any:
-    """A scalar's value as Kubernetes' YAML decoder (go-yaml into JSON) sees it.
-
-    Calls the safe constructor directly (``construct_object`` would cache every node forever).
-    Differences from PyYAML kept deliberately: timestamps stay strings (go-yaml decodes them into
-    ``interface{}`` as strings) and YAML 1.1 base-60 numbers (``1:30``) stay strings.
-    """
-    tag = node.tag
-    if tag == _STR or tag in _AS_WRITTEN:
-        return node.value
-    if tag in (_INT, _FLOAT) and ":" in node.value:
-        return node.value
-    fn = _SCALAR_CONSTRUCTORS.get(tag) or _SCALAR_CONSTRUCTORS[None]
-    return fn(_constructor, node)
+    """A scalar's value as kubectl sees it (:mod:`cnverify.kubeyaml`); unconvertible → ComposeError."""
+    try:
+        return scalar_value(node.tag, node.value)
+    except NotKubeYaml as exc:
+        raise ComposeError(str(exc), node) from None
 
 
 @dataclass(slots=True)
@@ -86,9 +72,18 @@ class ComposeError(Exception):
         self.node = node
 
 
-def _span(file: str, node: yaml.Node) -> Span:
-    s, e = node.start_mark, node.end_mark
-    return Span(file, s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a composed text starts inside its file (a JSON stream's values are composed one by one)."""
+
+    file: str
+    line: int = 0  # 0-based line of the text's first character
+    column: int = 0  # 0-based column of the text's first character
+
+    def span(self, node: yaml.Node) -> Span:
+        s, e = node.start_mark, node.end_mark
+        return Span(self.file, s.line + self.line + 1, s.column + (self.column if s.line == 0 else 0) + 1,
+                    e.line + self.line + 1, e.column + (self.column if e.line == 0 else 0) + 1)
 
 
 def _children(n: yaml.Node) -> list[yaml.Node]:
@@ -97,8 +92,8 @@ def _children(n: yaml.Node) -> list[yaml.Node]:
     return n.value if isinstance(n, yaml.SequenceNode) else []
 
 
-def check_aliases(root: yaml.Node) -> None:
-    """Refuse recursive aliases and alias expansions (billion laughs) before expanding anything.
+def alias_expansion(root: yaml.Node, budget: int) -> int:
+    """How many nodes alias expansion adds to ``root``; refuses recursive aliases and more than ``budget``.
 
     Sizes are computed once per distinct node, so this costs O(distinct nodes) however large
     the expansion would be.
@@ -122,21 +117,20 @@ def check_aliases(root: yaml.Node) -> None:
         stack.append((n, True))
         stack.extend((c, False) for c in _children(n))
     added = size[id(root)] - len(size)
-    if added > MAX_NODES_PER_DOCUMENT:
+    if added > budget:
         worst = max(shared.values(), key=lambda n: size[id(n)])
-        raise ComposeError(f"aliases expand this document by {added:,} nodes (more than "
-                           f"{MAX_NODES_PER_DOCUMENT:,}; an alias bomb?); not expanded", worst)
+        raise ComposeError(f"aliases would expand this document by {added:,} nodes, past what is left of the "
+                           f"alias budget ({MAX_ALIAS_NODES_PER_FILE:,} nodes per file, {MAX_ALIAS_NODES_PER_RUN:,} "
+                           "per run; an alias bomb?); the rest of the file is not read", worst)
+    return added
 
 
-def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], aliases: bool = True) -> tuple[Any, bool]:
+def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Span]) -> tuple[Any, bool]:
     """Iteratively convert a composed node tree to Python values, recording spans.
 
-    Returns the value and whether any value inside it is null. ``aliases=False`` skips the
-    alias-bomb check (for text without any ``&``, which has no anchors).
+    Returns the value and whether any value inside it is null.
     """
     nulls = False
-    if aliases:
-        check_aliases(node)
     root: list[Any] = [None]
     # stack items: (node, path, container, key, depth)
     stack: list[tuple[yaml.Node, Path, Any, Any, int]] = [(node, (), root, 0, 0)]
@@ -145,7 +139,7 @@ def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], aliases: bool 
         if depth > MAX_DEPTH:
             raise ComposeError(f"nesting deeper than {MAX_DEPTH} levels", n)
         if path not in spans:
-            spans[path] = _span(file, n)
+            spans[path] = origin.span(n)
         if isinstance(n, yaml.ScalarNode):
             value = parent[key] = scalar(n)
             nulls = nulls or value is None
@@ -157,19 +151,12 @@ def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], aliases: bool 
         elif isinstance(n, yaml.MappingNode):
             mapping: dict[Any, Any] = {}
             parent[key] = mapping
-            for k_node, v_node in _merged_pairs(n):
-                if not isinstance(k_node, yaml.ScalarNode):
-                    raise ComposeError("mapping keys must be scalars", k_node)
-                k = scalar(k_node)
-                if not isinstance(k, (str, int, float, bool)) and k is not None:
-                    k = str(k)
-                if isinstance(k, (bool, float)) or k is None:
-                    k = k_node.value  # YAML 1.1 'on'/'yes'/'null' keys stay strings
+            for k, k_node, v_node in _merged_pairs(n):
                 kp = path + (k,)
                 if k in mapping:
                     raise ComposeError(f"duplicate key {k!r} (first at line {spans[kp].line}); "
                                        "kubectl rejects duplicate fields", k_node)
-                spans[kp] = _span(file, k_node)
+                spans[kp] = origin.span(k_node)
                 mapping[k] = None
                 stack.append((v_node, kp, mapping, k, depth + 1))
         else:  # pragma: no cover
@@ -177,23 +164,48 @@ def _convert(node: yaml.Node, file: str, spans: dict[Path, Span], aliases: bool 
     return root[0], nulls
 
 
-def _merged_pairs(n: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
-    """Key/value pairs with ``<<`` merge keys applied (explicit keys win)."""
-    explicit = [(k, v) for k, v in n.value if k.tag != "tag:yaml.org,2002:merge"]
-    merges = [v for k, v in n.value if k.tag == "tag:yaml.org,2002:merge"]
-    if not merges:
-        return explicit
-    seen = {k.value for k, _ in explicit if isinstance(k, yaml.ScalarNode)}
-    out = list(explicit)
-    for m in merges:
-        sources = m.value if isinstance(m, yaml.SequenceNode) else [m]
-        for src in sources:
-            if not isinstance(src, yaml.MappingNode):
-                raise ComposeError("merge key '<<' needs a mapping", src)
-            for k, v in _merged_pairs(src):
-                if isinstance(k, yaml.ScalarNode) and k.value not in seen:
-                    seen.add(k.value)
-                    out.append((k, v))
+def _key(node: yaml.Node) -> str:
+    """A mapping key as the JSON key kubectl makes of it (``on`` → ``"true"``, ``1`` → ``"1"``)."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise ComposeError("mapping keys must be scalars", node)
+    try:
+        return key_string(key_value(node.tag, node.value))
+    except NotKubeYaml as exc:
+        raise ComposeError(str(exc), node) from None
+
+
+def _is_merge(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.value == "<<" and node.tag in (PLAIN, MERGE)
+
+
+def _sources(value: yaml.Node) -> list[yaml.Node]:
+    return list(value.value) if isinstance(value, yaml.SequenceNode) else [value]
+
+
+def _merged_pairs(n: yaml.MappingNode) -> list[tuple[str, yaml.Node, yaml.Node]]:
+    """``(key, key node, value node)`` with ``<<`` merge keys applied (explicit keys win, then earlier merges).
+
+    Iterative, so deeply nested merges cannot exhaust Python's stack; past ``MAX_DEPTH`` levels
+    they are an error like any other nesting.
+    """
+    if not any(_is_merge(k) for k, _ in n.value):
+        return [(_key(k), k, v) for k, v in n.value]
+    out = [(_key(k), k, v) for k, v in n.value if not _is_merge(k)]
+    seen = {key for key, _, _ in out}
+    stack = [(src, 1) for k, v in reversed(n.value) if _is_merge(k) for src in reversed(_sources(v))]
+    while stack:
+        m, depth = stack.pop()
+        if not isinstance(m, yaml.MappingNode):
+            raise ComposeError("merge key '<<' needs a mapping or a list of mappings", m)
+        if depth > MAX_DEPTH:
+            raise ComposeError(f"merge keys nested deeper than {MAX_DEPTH} levels", m)
+        for k, v in m.value:
+            if not _is_merge(k):
+                key = _key(k)
+                if key not in seen:
+                    seen.add(key)
+                    out.append((key, k, v))
+        stack.extend((src, depth + 1) for k, v in reversed(m.value) if _is_merge(k) for src in reversed(_sources(v)))
     return out
 
 
@@ -211,43 +223,137 @@ def decode(raw: bytes, file: str) -> tuple[str | None, InputError | None]:
             Span(file, line, col), f"not valid UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded")
 
 
-def compose(text: str, file: str) -> Iterator[Document | InputError]:
-    """Yield each document of ``text`` (multi-document YAML or JSON) or a located error.
+def printable(text: str) -> str:
+    """``text`` (a file name, a report) encodable as UTF-8: undecodable bytes of file names (the surrogate
+    escapes ``os`` gives them) shown as ``\\xff``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
-    A syntax error ends the stream (the parser cannot resynchronise); documents before it
-    are still yielded.
+
+def compose(text: str, file: str) -> Iterator[Document | InputError]:
+    """Yield each document of ``text`` (multi-document YAML, JSON, or a stream of JSON objects) or a
+    located error.
+
+    A syntax error ends the stream (the parser cannot resynchronise); documents before it are
+    still yielded.  Text that starts with ``{`` and holds several JSON values one after another is
+    read as kubectl reads it (``yaml.NewYAMLOrJSONDecoder``): one document per value.
     """
+    file = printable(file)
     if "\x00" in text:
         pos = text.index("\x00")
         line = text.count("\n", 0, pos) + 1
         yield InputError(Span(file, line, 1), "file contains a NUL byte; not a text file")
         return
-    anchors = "&" in text
-    with paused_gc():
-        loader = _Loader(text)
-        index = 0
+    stream = json_stream(text)
+    bad = None if stream else bad_separator(text)
+    if stream:
+        parts = [(text[start:end], Origin(file, line, column)) for start, end, line, column in stream]
+    else:
+        parts = [(text[:bad.cut] if bad else text, Origin(file))]
+    with paused_gc(), run_budget():
+        budget = _FileBudget(anchors="&" in text)
+        for n, (part, origin) in enumerate(parts):
+            yield from _compose_text(part, origin, n, budget)
+            if budget.stop:
+                return
+    if bad:
+        yield InputError(Span(file, bad.line, 1), bad.message)
+
+
+def _compose_text(text: str, origin: Origin, first_index: int, budget: _FileBudget) -> Iterator[Document | InputError]:
+    """Compose every document of ``text``.  A plain scalar libyaml refuses but go-yaml reads (``::`` before a
+    flow indicator, as in ``[1.2.3.4, 2001:db8::]``) is quoted and the text composed again, skipping the
+    documents already yielded."""
+    done = 0  # documents yielded before a rewrite
+    for _ in range(MAX_FLOW_COLON_REWRITES + 1):
+        loader = KubeLoader(text)
+        index = first_index
         try:
             while loader.check_node():
                 node = loader.get_node()
                 if node is None:
                     continue
-                spans: dict[Path, Span] = {}
-                try:
-                    data, nulls = _convert(node, file, spans, anchors)
-                except ComposeError as exc:
-                    yield InputError(_span(file, exc.node), str(exc))
-                except yaml.constructor.ConstructorError as exc:
-                    mark = exc.problem_mark or exc.context_mark
-                    yield InputError(_mark(file, mark), f"YAML value error: {exc.problem}")
-                else:
-                    if data is not None:
-                        yield Document(file, index, data, spans, nulls)
+                if index - first_index >= done:
+                    yield from _document(node, origin, index, budget)
+                    if budget.stop:
+                        return
                 index += 1
+            return
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            yield InputError(_mark(file, mark), f"YAML syntax error: {exc.problem or exc.context}")
+            rewritten = quote_flow_colon_scalar(text, exc)
+            if rewritten is None:
+                mark = exc.problem_mark or exc.context_mark
+                yield InputError(_mark(origin, mark), f"YAML syntax error: {exc.problem or exc.context}")
+                return
+            text, done = rewritten, index - first_index
+        except yaml.reader.ReaderError as exc:  # a character YAML forbids (control characters)
+            char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            yield InputError(_offset_span(origin, text, exc.position), f"YAML: {exc.reason}: character U+{char:04X}")
+            return
         finally:
             loader.dispose()
+    yield InputError(_mark(origin, None), f"more than {MAX_FLOW_COLON_REWRITES} plain scalars with '::' in flow "
+                                          "collections; quote them")
+
+
+def _document(node: yaml.Node, origin: Origin, index: int, budget: _FileBudget) -> Iterator[Document | InputError]:
+    spans: dict[Path, Span] = {}
+    try:
+        budget.spend(node)
+        data, nulls = _convert(node, origin, spans)
+    except ComposeError as exc:
+        yield InputError(origin.span(exc.node), str(exc))
+    else:
+        if data is not None:
+            yield Document(origin.file, index, data, spans, nulls)
+
+
+@dataclass
+class _FileBudget:
+    """Alias expansion allowed to one file: its own budget and what is left of the run's."""
+
+    anchors: bool  # text without '&' has no anchors, so nothing to measure
+    used: int = 0
+    stop: bool = False
+
+    def spend(self, node: yaml.Node) -> None:
+        if not self.anchors:
+            return
+        budget = min(MAX_ALIAS_NODES_PER_FILE - self.used, MAX_ALIAS_NODES_PER_RUN - _session.alias_nodes)
+        try:
+            added = alias_expansion(node, max(budget, 0))
+        except ComposeError as exc:
+            self.stop = "budget" in str(exc)
+            raise
+        self.used += added
+        _session.alias_nodes += added
+
+
+@dataclass
+class _Session:
+    """The alias expansion of the current run (:func:`run_budget`); outside one, each text is its own run."""
+
+    active: int = 0
+    alias_nodes: int = 0
+
+
+_session = _Session()
+
+
+@contextmanager
+def run_budget() -> Iterator[None]:
+    """One run: alias expansion is budgeted across every file composed inside (``cnverify prove`` wraps
+    its whole run in it); nests (the outermost scope counts)."""
+    if _session.active == 0:
+        _session.alias_nodes = 0
+    _session.active += 1
+    try:
+        yield
+    finally:
+        _session.active -= 1
 
 
 @contextmanager
@@ -262,7 +368,13 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _mark(file: str, mark: yaml.Mark | None) -> Span:
+def _offset_span(origin: Origin, text: str, pos: int) -> Span:
+    line = text.count("\n", 0, pos)
+    col = pos - (text.rfind("\n", 0, pos) + 1)
+    return Span(origin.file, origin.line + line + 1, col + (origin.column if line == 0 else 0) + 1)
+
+
+def _mark(origin: Origin, mark: yaml.Mark | None) -> Span:
     if mark is None:
-        return Span(file, 1, 1)
-    return Span(file, mark.line + 1, mark.column + 1)
+        return Span(origin.file, origin.line + 1, origin.column + 1)
+    return Span(origin.file, mark.line + origin.line + 1, mark.column + (origin.column if mark.line == 0 else 0) + 1)

@@ -3,18 +3,21 @@
 A repository is not one cluster. ``--unit auto`` (the default) splits the files under the
 arguments into units, each verified as its own cluster view (docs/UNITS.md):
 
-1. a **Helm chart** (a folder with ``Chart.yaml``) is one unit; nothing under it is read as
-   manifests (``templates/`` are Go templates, not YAML);
+1. a **Helm chart** (a folder with ``Chart.yaml``) is one unit, rendered with ``helm template``
+   (``--helm-values``) or not verified; nothing under it is read as manifests;
 2. a **kustomization root** (a folder with ``kustomization.yaml|yml`` / ``Kustomization``) that no
    other kustomization under the arguments includes is one unit (an overlay; a base nobody includes
-   is its own unit); everything under a kustomization folder, and every file a kustomization reads,
-   is read only through kustomize, never as loose manifests;
+   is its own unit; a Component never is), rendered with ``kustomize build``; everything under a
+   kustomization folder, and every file a kustomization reads, is read only through kustomize,
+   never as loose manifests;
 3. of the remaining files, a **manifest folder** is one that directly holds a file with at least one
    object (or a file that could not be read); each topmost manifest folder is one unit with every
-   remaining file below it. So sibling folders (provider variants, examples) are separate units,
-   an ``install.yaml`` is a unit apart from the kustomize ``base/`` beside it, and a folder's
-   subfolders of the same application stay together;
-4. files named on the command line (and ``-``) together form one unit, as ``kubectl apply -f a -f b``.
+   remaining file below it, except a manifest folder that redefines an object of the unit above it
+   (an alternative bundle), which starts its own unit. So sibling folders (provider variants,
+   examples) are separate units, an ``install.yaml`` is a unit apart from the kustomize ``base/``
+   beside it, and a folder's subfolders of the same application stay together;
+4. files named on the command line (and ``-``) together form one unit, as ``kubectl apply -f a -f b``
+   (a named ``kustomization.yaml`` or ``Chart.yaml`` stands for its folder's unit).
 
 ``--unit cluster`` reads everything as one cluster; ``--unit file`` makes each file its own unit.
 Units and files are in canonical (sorted) order, so argument order never changes the output.
@@ -26,13 +29,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
-from cnverify import kustomize_units
+from cnverify import unit_render
 from cnverify.kustomize import skip_reason
 from cnverify.loader import LoadResult, Walk, load_file, path_key, walk
+from cnverify.model.base import group_of
 
 MODES = ("auto", "cluster", "file")
 CHART_FILE = "Chart.yaml"
-HELM_HINT = "a Helm chart is not read as manifests; render it first: helm template NAME {root} | cnverify prove -"
+RENDERED_FILES = (CHART_FILE, *unit_render.KUSTOMIZATION_FILES)  # a file argument that names a unit
 
 
 @dataclass
@@ -44,6 +48,11 @@ class Unit:
     loaded: LoadResult = field(default_factory=LoadResult)
     namespace: str | None = None  # set by the kustomization (``namespace:``); else --namespace or unnamed
     not_verified: str | None = None  # why the unit was not read (a Helm chart, no kustomize)
+    tool: str = ""  # the renderer that produced it (kustomize, helm template), if any
+
+    def __post_init__(self) -> None:
+        if not self.name.startswith(("(", "<")):
+            self.name = os.path.normpath(self.name)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "kind": self.kind, "files": len(self.loaded.inputs),
@@ -52,6 +61,8 @@ class Unit:
             out["namespace"] = self.namespace
         if self.not_verified:
             out["not_verified"] = self.not_verified
+        if self.tool:
+            out["tool"] = self.tool
         return out
 
 
@@ -64,65 +75,111 @@ class Discovery:
 
 
 def discover(paths: Iterable[str], mode: str = "auto", excluded: Callable[[str], bool] | None = None,
-             stdin: TextIO | BinaryIO | None = None) -> Discovery:
+             stdin: TextIO | BinaryIO | None = None, helm_values: list[str] | None = None) -> Discovery:
     """Split the inputs into units (see the module docstring); every file is read at most once."""
     found = walk(paths, excluded)
-    out = Discovery(rest=LoadResult(errors=list(found.errors), inputs=list(found.skipped)))
+    out = Discovery(rest=LoadResult(inputs=list(found.skipped)))
     if mode == "cluster":
-        unit = Unit("(cluster)", "cluster")
+        unit = Unit("(cluster)", "cluster", LoadResult(errors=list(found.errors)))
         for f in found.files:
             unit.loaded.extend(load_file(f, stdin))
         out.units.append(unit)
         return out
     if mode == "file":
+        out.rest.errors += found.errors
         for f in found.files:
             out.units.append(Unit(f if f != "-" else "<stdin>", "file", load_file(f, stdin)))
         return out
-    _auto(found, stdin, out)
+    _auto(found, stdin, out, helm_values or [])
     out.units.sort(key=lambda u: path_key(u.name))
+    for e in found.errors:  # a file the walk could not read leaves its unit incomplete
+        home = [u for u in out.units if u.kind in ("manifests", "kustomization") and _under(e.location.file, u.name)]
+        (max(home, key=lambda u: len(u.name)).loaded if home else out.rest).errors.append(e)
     return out
 
 
-def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery) -> None:
+def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_values: list[str]) -> None:
     explicit = [f for f in found.files if found.roots[f] == f]
     in_dirs = [f for f in found.files if found.roots[f] != f]
     dirs = _folders(in_dirs, found.roots)
-    charts = sorted({d for d in dirs if os.path.isfile(os.path.join(d, CHART_FILE))}
+    named = [os.path.dirname(f) or "." for f in explicit if os.path.basename(f) in RENDERED_FILES]
+    explicit = [f for f in explicit if os.path.basename(f) not in RENDERED_FILES]  # a unit named by its file
+    charts = sorted({d for d in dirs + named if os.path.isfile(os.path.join(d, CHART_FILE))}
                     | {c for r in {found.roots[f] for f in in_dirs} if (c := _enclosing_chart(r))}, key=path_key)
-    kdirs = [d for d in dirs if kustomize_units.kustomization_file(d) and not _under_any(d, charts)]
-    trees = {d: kustomize_units.members(d) for d in kdirs}
-    included = {os.path.dirname(m) for d, ms in trees.items() for m in ms
-                if os.path.basename(m) in kustomize_units.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)}
-    owned = {m for ms in trees.values() for m in ms}
-    for c in charts:
-        out.units.append(Unit(c, "chart", not_verified=HELM_HINT.format(root=c)))
-    for d in kdirs:
-        if os.path.abspath(d) not in included:
-            out.units.append(kustomize_units.unit(d, Unit))
-    owners = charts + kdirs
-    read = {os.path.realpath(i["file"]) for u in out.units for i in u.loaded.inputs}
+    kdirs = [d for d in dict.fromkeys(dirs + named) if unit_render.kustomization_file(d) and not _under_any(d, charts)]
+    owned = _rendered_units(charts, kdirs, helm_values, out)
     loose: dict[str, LoadResult] = {}
+    read = {os.path.realpath(i["file"]) for u in out.units for i in u.loaded.inputs}
     for f in in_dirs:
-        if _under_any(f, owners) or os.path.abspath(f) in owned:
-            if os.path.realpath(f) not in read and os.path.basename(f) not in kustomize_units.KUSTOMIZATION_FILES:
+        if _under_any(f, charts + kdirs) or os.path.abspath(f) in owned:
+            if os.path.realpath(f) not in read and os.path.basename(f) not in unit_render.KUSTOMIZATION_FILES:
                 out.rest.inputs.append({"file": f, "documents": 0, "skipped": _owner_reason(f, charts, kdirs, owned)})
         else:
             loose[f] = load_file(f, stdin)
-    manifest_dirs = sorted({os.path.dirname(f) for f, r in loose.items() if r.objects or r.errors}, key=path_key)
-    by_root: dict[str, Unit] = {}
-    for f, res in loose.items():
-        root = next((d for d in manifest_dirs if _under(f, d) and _under(d, found.roots[f])), None)
-        if root is None:
-            out.rest.extend(res)  # no objects here or above: its documents are listed as unrecognized
-            continue
-        by_root.setdefault(root, Unit(root, "manifests")).loaded.extend(res)
-    out.units += by_root.values()
+    _manifest_units(loose, found.roots, out)
     if explicit:
         name = explicit[0] if len(explicit) == 1 else "(command line)"
         unit = Unit(name if name != "-" else "<stdin>", "files")
         for f in explicit:
             unit.loaded.extend(load_file(f, stdin))
         out.units.append(unit)
+
+
+def _rendered_units(charts: list[str], kdirs: list[str], helm_values: list[str], out: Discovery) -> set[str]:
+    """Add the chart units and the kustomization roots (those no other includes); the files they own."""
+    trees = {d: unit_render.members(d) for d in kdirs}
+    included = {os.path.dirname(m) for d, ms in trees.items() for m in ms
+                if os.path.basename(m) in unit_render.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)}
+    for c in charts:
+        out.units.append(unit_render.chart(c, Unit, helm_values))
+    for d in kdirs:
+        if os.path.abspath(d) not in included and not unit_render.is_component(d):
+            out.units.append(unit_render.unit(d, Unit))
+    return {m for ms in trees.values() for m in ms}
+
+
+def _manifest_units(loose: dict[str, LoadResult], args: dict[str, str], out: Discovery) -> None:
+    """Group loose files into manifest-folder units; files under no manifest folder go to ``out.rest``."""
+    by_dir: dict[str, list[str]] = {}
+    for f in loose:
+        by_dir.setdefault(os.path.dirname(f), []).append(f)
+    roots = sorted(_manifest_roots(by_dir, loose, args), key=lambda r: -len(path_key(r)))  # deepest first
+    by_root: dict[str, Unit] = {}
+    for d in sorted(by_dir, key=path_key):
+        root = next((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), None)
+        for f in by_dir[d]:
+            if root is None:
+                out.rest.extend(loose[f])  # no objects here or above: its documents are listed as unrecognized
+            else:
+                by_root.setdefault(root, Unit(root, "manifests")).loaded.extend(loose[f])
+    out.units += by_root.values()
+
+
+def _manifest_roots(by_dir: dict[str, list[str]], loose: dict[str, LoadResult], args: dict[str, str]) -> set[str]:
+    """Unit roots among manifest folders: the topmost ones, and a folder that redefines an object of the
+    unit above it (an alternative, e.g. ``provider/aws/nlb`` inside ``provider/aws``)."""
+    roots: set[str] = set()
+    held: dict[str, set[tuple[str, ...]]] = {}  # root → identities of its objects so far
+    for d in sorted(by_dir, key=path_key):
+        results = [loose[f] for f in by_dir[d]]
+        if not any(r.objects or r.errors for r in results):
+            continue
+        mine = {_identity(o.data, o.api_version, o.kind) for r in results for o in r.objects}
+        mine.discard(None)  # type: ignore[arg-type]
+        above = max((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), key=len, default=None)
+        if above is None or held[above] & mine:
+            roots.add(d)
+            held[d] = set(mine)
+        else:
+            held[above] |= mine
+    return roots
+
+
+def _identity(data: Any, api_version: str, kind: str) -> tuple[str, ...] | None:
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+        return None
+    return (group_of(api_version), kind, str(meta.get("namespace") or ""), meta["name"])
 
 
 def _enclosing_chart(arg: str) -> str | None:
@@ -177,5 +234,5 @@ def definition(unit: Unit) -> str:
     if unit.kind == "chart":
         return os.path.join(unit.name, CHART_FILE)
     if unit.kind == "kustomization":
-        return kustomize_units.kustomization_file(unit.name) or unit.name
+        return unit_render.kustomization_file(unit.name) or unit.name
     return unit.name

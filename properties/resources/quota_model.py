@@ -107,8 +107,8 @@ def surge_of(w: Resource) -> Surge | str | None:
     if isinstance(raw, int):
         return Surge(raw, False, at, f"a rollout of {w.name} may add maxSurge {raw} pod(s){given}")
     m = PERCENT.fullmatch(raw)
-    if m is None:
-        return f"maxSurge {raw!r} of {w.ref} is not an integer or a percentage (rejected)"
+    if m is None or len(m.group(1)) > 10:  # strconv.Atoi range (and no int() of thousands of digits)
+        return f"maxSurge {raw[:40]!r} of {w.ref} is not an integer or a percentage (rejected)"
     return Surge(int(m.group(1)), True, at,
                  f"a rollout of {w.name} may add maxSurge {raw} of its replicas, rounded up{given}")
 

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from cnverify.obligation import Obligation
 from cnverify.properties.routing.reach import apply, judge
-from cnverify.properties.routing.tables import reads, results
+from cnverify.properties.routing.tables import Clause, reads, results
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -24,6 +24,8 @@ class MatchReachable(Property):
     ## Evidence
     As CNV101, per clause: a witness request, or the earlier clauses that cover it.
     Routes with a single alternative are CNV101's; unreachable routes are reported by CNV101 only.
+    When a route's own verdict is `unknown` (e.g. it depends on creation order) only the clauses
+    that are dead in every order are reported.
 
     ## Example
     ```yaml
@@ -42,8 +44,14 @@ class MatchReachable(Property):
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         res = results(snap)
         for clauses in res.routes().values():
-            if len(clauses) < 2 or judge(res, clauses, "route").verdict != "proved":
+            route = judge(res, clauses, "route").verdict
+            if len({c.clause_path for c in clauses}) < 2 or route == "violated":
                 continue
+            same: dict[str, list[Clause]] = {}  # a delegate's clause merged into several root matches: one finding
             for c in clauses:
-                ob = self.obligation(c.subject, at=c.clause_at, path=c.clause_path)
-                yield apply(ob, judge(res, [c], f"match {c.clause_path} of {c.route_label}"))
+                same.setdefault(c.clause_path, []).append(c)
+            for group in same.values():
+                c = group[0]
+                j = judge(res, group, f"match {c.clause_path} of {c.route_label}")
+                if route == "proved" or j.verdict == "violated":  # dead in every order even if the route's fate is not
+                    yield apply(self.obligation(c.subject, at=c.clause_at, path=c.clause_path), j)

@@ -33,7 +33,8 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
     """Reachable if one clause is reachable in one table; unreachable only if unreachable everywhere."""
     outcomes = [(c, o) for c in clauses for o in res.outcomes.get(_key(c), [])]
     if not outcomes:
-        return Judgement("unknown", f"{what} belongs to no entry point (no hosts, a delegate, or not bound)")
+        return Judgement("unknown", f"{what} belongs to no entry point (no hosts, a delegate, or not bound to a "
+                         "gateway or server of the inputs that takes its hosts)")
     for c, o in outcomes:
         if o.status == "reachable":
             steps: list[tuple[str, Span | None]] = [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
@@ -78,7 +79,7 @@ def _dedupe(steps: list[tuple[str, Span | None]]) -> list[tuple[str, Span | None
 
 
 def _key(c: Clause) -> str:
-    return f"{c.route_key}|{c.clause_path}"
+    return c.key or f"{c.route_key}|{c.clause_path}"
 
 
 def apply(ob: Obligation, j: Judgement) -> Obligation:

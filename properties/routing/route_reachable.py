@@ -17,7 +17,10 @@ class RouteReachable(Property):
     Some request reaches each route: it matches the route and no route of higher precedence takes
     it first, under each system's own precedence (Istio list order with VirtualServices merged per
     gateway and first-wins on sidecars, Envoy per virtual host, Gateway API precedence across all
-    HTTPRoutes of a parent and hostname, Ingress longest path first).
+    HTTPRoutes of a parent and hostname, Ingress longest path first); Istio delegate routes take
+    their root route's place with merged matches. Istio `tcp`/`tls` routes:
+    violated when pilot never generates them (an earlier route ends generation or repeats their
+    SNI), else `unknown` (Envoy's filter-chain choice is not modelled).
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all
@@ -45,6 +48,7 @@ class RouteReachable(Property):
     severity = "error"
     reads = reads()
     remediation = "Reorder the routes (most specific first) or narrow the earlier match."
+    closed_world = frozenset({"violated"})  # a route may attach to no listener because its Gateway is absent
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         res = results(snap)

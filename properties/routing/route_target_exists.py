@@ -16,7 +16,7 @@ class RouteTargetExists(Property):
     Every route destination resolves: an Istio destination host to a Service (short names expand
     with the VirtualService's namespace, names with a dot are taken as written) or a ServiceEntry,
     its port to a Service port and its subset to a DestinationRule subset; an HTTPRoute backendRef
-    (cross-namespace only with a ReferenceGrant) and an Ingress backend to a Service and port; an
+    (cross-namespace only with a ReferenceGrant; TCPRoute and TLSRoute backendRefs too) and an Ingress backend to a Service and port; an
     Envoy route cluster to a defined cluster; a Knative Trigger subscriber to a Service. Route
     bindings too: a VirtualService's `gateways` to a Gateway whose servers accept its hosts, an
     HTTPRoute's parentRefs to a Gateway listener that accepts it.

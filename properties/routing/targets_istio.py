@@ -11,6 +11,8 @@ from cnverify.model.base import group_of
 from cnverify.model.eventing import Trigger
 from cnverify.model.gateway import Gateway
 from cnverify.model.istio import Destination
+from cnverify.properties.routing import dr_scope
+from cnverify.properties.routing.tables import istio_scope as scope
 from cnverify.properties.routing.targets import Check, lookup, missing, service_target, step
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
@@ -93,20 +95,45 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
     if check.port_unknown:
         check.claim += f" (port not fixed: {check.port_unknown})"
     if dest.subset:
-        drs = [dr for dr in _rules_for(snap, r.fqdn) if visible(dr.spec.export_to, dr.namespace, vs.namespace)]
+        svc_ns = r.service.namespace if r.service is not None else r.entry.namespace  # type: ignore[union-attr]
+        missing_in = _subset(snap, vs, dest, r.fqdn, svc_ns, steps)
+        if missing_in is not None:
+            return Check(vs, dest, "violated", missing_in, steps, service=check.service)
+        check.labels = _subset_labels(snap, vs, dest, r.fqdn, svc_ns)
+        check.claim += f", subset {dest.subset}"
+    return check
+
+
+def _viewers(snap: Snapshot, vs: VirtualService, fqdn: str) -> list[str]:
+    """Namespaces whose proxies use ``vs`` and may apply different DestinationRules to ``fqdn``: its own and
+    every namespace of the inputs with a DestinationRule for the host that sees ``vs``."""
+    own = [vs.namespace]
+    return own + sorted({dr.namespace for dr in _rules_for(snap, fqdn) if dr.namespace != vs.namespace
+                         and scope.rank(vs, dr.namespace) is not None})
+
+
+def _subset(snap: Snapshot, vs: VirtualService, dest: Destination, fqdn: str, svc_ns: str,
+            steps: list[tuple[str, Span]]) -> str | None:
+    """Why ``dest.subset`` is missing for some proxy that uses ``vs`` (None: every one of them defines it)."""
+    for viewer in _viewers(snap, vs, fqdn):
+        drs, why = dr_scope.applicable(snap, fqdn, viewer, svc_ns)
         hit = next(((dr, s) for dr in drs for s in dr.spec.subsets or [] if s.name == dest.subset), None)
         if hit is None:
             for dr in drs:
                 names = ", ".join(s.name for s in dr.spec.subsets or []) or "none"
-                step(steps, f"DestinationRule {dr.namespace}/{dr.name} for {dr.spec.host} defines subsets: {names}",
-                     dr.spec.at("subsets"))
-            return Check(vs, dest, "violated", f"no DestinationRule for {r.fqdn} defines subset {dest.subset!r}"
-                         " (Istio answers 503: no such cluster)", steps, service=check.service)
+                step(steps, f"proxies in namespace {viewer} apply DestinationRule {dr.namespace}/{dr.name} ({why}); "
+                     f"its subsets: {names}", dr.spec.at("subsets"))
+            return (f"no DestinationRule that proxies in namespace {viewer} apply to {fqdn} defines subset "
+                    f"{dest.subset!r} (Istio answers 503: no such cluster)")
         dr, sub = hit
-        step(steps, f"DestinationRule {dr.namespace}/{dr.name} defines subset {sub.name}", sub.at("name"))
-        check.labels = dict(sub.labels or {})
-        check.claim += f", subset {sub.name}"
-    return check
+        step(steps, f"DestinationRule {dr.namespace}/{dr.name} defines subset {sub.name} (for proxies in namespace "
+             f"{viewer}: {why})", sub.at("name"))
+    return None
+
+
+def _subset_labels(snap: Snapshot, vs: VirtualService, dest: Destination, fqdn: str, svc_ns: str) -> dict[str, str]:
+    drs, _ = dr_scope.applicable(snap, fqdn, vs.namespace, svc_ns)
+    return next((dict(s.labels or {}) for dr in drs for s in dr.spec.subsets or [] if s.name == dest.subset), {})
 
 
 _DR_INDEX: "weakref.WeakKeyDictionary[Snapshot, tuple[dict[str, list[int]], list[tuple[str, int]]]]" = \

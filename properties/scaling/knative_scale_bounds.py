@@ -36,7 +36,7 @@ def _number(raw: str, integral: bool) -> Fraction | None:
     int32 range); ``target`` through ``strconv.ParseFloat`` (no surrounding spaces).
     """
     if integral:
-        if not INTEGER.fullmatch(raw) or not -(2**31) <= int(raw) < 2**31:
+        if not INTEGER.fullmatch(raw) or len(raw) > 11 or not -(2**31) <= int(raw) < 2**31:
             return None
         return Fraction(int(raw))
     if raw != raw.strip():

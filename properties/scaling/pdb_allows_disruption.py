@@ -33,7 +33,7 @@ def budget(pdb: PodDisruptionBudget) -> tuple[str, int | None, bool] | str:
     if isinstance(raw, int):
         return (fld, raw, False) if raw >= 0 else f"{fld} {raw} is negative (rejected)"
     m = PERCENT.fullmatch(raw)
-    if m is None or int(m.group(1)) > 100:
+    if m is None or len(m.group(1)) > 10 or int(m.group(1)) > 100:  # (no int() of thousands of digits)
         return f"{fld} {raw!r} is not an integer or a percentage ≤ 100% (rejected)"
     return fld, int(m.group(1)), True
 

@@ -18,7 +18,7 @@ from cnverify.encodings.http import Entry, Match, PathMatch, Request, first_matc
 from cnverify.encodings.http import MatchTable  # noqa: E402
 
 FIX = Path(__file__).parent / "fixtures"
-GW = "istio: gateway istio-system/public, host "
+GW = "istio: gateway istio-system/public port 80, host "
 
 
 def routing(case: str) -> tuple[int, list[dict[str, Any]]]:
@@ -230,6 +230,13 @@ spec:
 EXTRA
     - name: web
       route: [{destination: {host: web}}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*/*"]}]
 """
 HTTPROUTE = """apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -86,8 +86,12 @@ CASES = [
      "duplicate key 'kind' (first at line 2)"),
     ("template-placeholder", "tmpl.yaml", "apiVersion: v1\nkind: Secret\ndata:\n  config: {{config_data}}\n",
      (4, 12), "mapping keys must be scalars"),
-    ("unknown-tag", "tag.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: !Ref x}\n", (3, 18),
-     "could not determine a constructor"),
+    ("wrong-explicit-tag", "tag.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: !!int x}\n", (3, 18),
+     "cannot decode !!str `x` as a !!int"),
+    ("boolean-name", "bool.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: no}\n", (3, 12),
+     "metadata.name: Input should be a valid string, not the boolean false (kubectl reads a plain y, n, yes"),
+    ("infinity", "inf.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: .inf}\n", (4, 11),
+     "not representable in JSON"),
 ]
 
 
@@ -276,10 +280,10 @@ def test_wrong_types_in_one_object_leave_the_rest_of_the_snapshot(tmp_path: Path
 
 
 def test_null_fields_mean_unset(tmp_path: Path) -> None:
-    (tmp_path / "n.yaml").write_text(hpa("n").replace("metadata: {name: n, namespace: shop}",
-                                                      "metadata:\n  name: n\n  labels: null"))
+    (tmp_path / "n.yaml").write_text(hpa("nl").replace("metadata: {name: nl, namespace: shop}",
+                                                       "metadata:\n  name: nl\n  labels: null"))
     report = prove([str(tmp_path)], HPA_ONLY)
-    assert report.errors == [] and violated(report) == [("n.yaml", "n", 8)]
+    assert report.errors == [] and violated(report) == [("n.yaml", "nl", 8)]
 
 
 def test_cli_exit_code_2_with_results_of_the_good_files(tmp_path: Path) -> None:
@@ -296,3 +300,32 @@ def test_cli_stdin(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["prove", "-", "--format", "json", "--select", "CNV401"], input=GOOD)
     assert res.exit_code == 1, res.output
     assert [r["location"]["file"] for r in json.loads(res.output)["results"]] == ["<stdin>"]
+
+
+def test_numbers_past_pythons_int_string_limit_are_located_errors_not_internal_ones(tmp_path: Path) -> None:
+    big = "1" * 5000  # Python refuses int <-> str past 4,300 digits; kubectl reads or caps these
+    (tmp_path / "big.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n"
+
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n"
+        f"      containers:\n      - {{name: c, image: i, resources: {{requests: {{cpu: '{big}m'}}, "
+        f"limits: {{cpu: '{big}', memory: '{big}Gi'}}}}}}\n---\n"
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: shop}\n"
+        f"spec: {{hard: {{requests.cpu: '{big}', limits.memory: '0.{big}'}}}}\n---\n"
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k, namespace: shop}\nspec:\n"
+        "  template:\n    metadata:\n"
+        f"      annotations: {{autoscaling.knative.dev/min-scale: '{big}', autoscaling.knative.dev/max-scale: '2'}}\n"
+        "    spec: {containers: [{image: i}]}\n---\n"
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata: {{n: {big}}}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w2, namespace: ok}\nspec:\n  replicas: 2\n"
+        f"  strategy: {{rollingUpdate: {{maxSurge: '{big}%'}}}}\n"
+        "  selector: {matchLabels: {app: w2}}\n  template:\n    metadata: {labels: {app: w2}}\n    spec:\n"
+        "      containers: [{name: c, image: i, resources: {requests: {cpu: 1}, limits: {cpu: 1}}}]\n---\n"
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q2, namespace: ok}\nspec: {hard: {requests.cpu: 10}}\n"
+        "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: ok}\n"
+        f"spec: {{maxUnavailable: '{big}%', selector: {{matchLabels: {{app: w2}}}}}}\n")
+    report = prove([str(tmp_path)])
+    assert report.errors and all(e.location.file.endswith("big.yaml") for e in report.errors), report.errors
+    assert not any("internal error" in e.message or "4300" in e.message for e in report.errors), report.errors
+    assert all(len(e.message) < 400 for e in report.errors)
+    assert {f.property for f in report.results if f.status == "violated"} >= {"CNV405"}  # min-scale > max-scale

@@ -14,7 +14,7 @@ metadata: {name: a, namespace: x}
 ---
 apiVersion: apps/v1
 kind: StatefulSet
-metadata: {name: b, namespace: y}
+metadata: {name: b, namespace: 'y'}  # quoted: a plain y is true for kubectl
 ---
 apiVersion: apps/v1
 kind: Deployment

@@ -40,14 +40,15 @@ def tree(tmp_path: Path) -> Path:
 
 
 def test_listed_patches_are_skipped_and_reported(tmp_path: Path) -> None:
-    report = prove([str(tree(tmp_path))], Options(select=["CNV201"]))
+    # read as plain files (--unit cluster): with units, a kustomization is rendered by kustomize instead
+    report = prove([str(tree(tmp_path))], Options(select=["CNV201"], unit="cluster"))
     assert not report.errors
     skipped = {Path(i["file"]).name: i["skipped"] for i in report.inputs if i.get("skipped")}
     assert set(skipped) == {"replicas.yaml", "drop.yaml"}
     assert all("kustomization.yaml" in why for why in skipped.values())
     # only the base Deployment is verified: the patch (no selector, no template) is no false alarm
     assert [(f.subject["name"], f.status) for f in report.results] == [("web", "proved")]
-    text = CliRunner().invoke(main, ["prove", str(tmp_path), "--select", "CNV201", "--no-color"]).output
+    text = CliRunner().invoke(main, ["prove", str(tmp_path), "--select", "CNV201", "--no-color", "--unit", "cluster"]).output
     assert "2 files skipped as kustomize patches" in text
 
 

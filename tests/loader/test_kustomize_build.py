@@ -9,7 +9,7 @@ import pytest
 
 from cnverify import kustomize_build, snapshot
 from cnverify.engine import Options, check
-from cnverify.kustomize import members
+from cnverify.kustomize import members, walk
 from cnverify.kustomize_build import INSTALL_HINT, Kustomize, render, wheel_kubectl
 from cnverify.loader import LoadResult
 from cnverify.rendering import NotVerified, Rendered
@@ -217,3 +217,93 @@ def test_helm_charts_in_a_kustomization_are_not_inflated(tool: Kustomize) -> Non
     assert [(os.path.relpath(e.location.file, FIX), e.location.line) for e in out.errors] == [
         ("helmcharts/kustomization.yaml", 3)]
     assert "kustomize build --enable-helm" in out.errors[0].message
+
+
+NAMES = [  # (unit, kind, rendered name, namespace, field path, expected file:line): the origin document by identity
+    # nameSuffix -dev: 'web-dev' is built from 'web' (not from the base's own 'web-dev', now 'web-dev-dev')
+    ("suffix", "Deployment", "web-dev", None, ("spec", "replicas"), "names/suffix/kustomization.yaml:6"),
+    ("suffix", "Deployment", "web-dev", None, CONTAINER + (0, "image"), "names/base/d.yaml:25"),
+    ("suffix", "Deployment", "web-dev", None, ("spec", "selector", "matchLabels", "app"), "names/base/d.yaml:20"),
+    ("suffix", "Deployment", "web-dev", None, ("metadata", "name"), "names/suffix/kustomization.yaml:1"),
+    ("suffix", "Deployment", "web-dev-dev", None, ("spec", "replicas"), "names/base/d.yaml:6"),
+    ("suffix", "Deployment", "web-dev-dev", None, CONTAINER + (0, "image"), "names/base/d.yaml:12"),
+    ("suffix", "Deployment", "web-dev-dev", None, ("kind",), "names/base/d.yaml:2"),
+    # one name in two namespaces of one file: each from its own document
+    ("suffix", "Service", "web-dev", "a", ("spec", "ports", 0, "port"), "names/base/d.yaml:33"),
+    ("suffix", "Service", "web-dev", "b", ("spec", "ports", 0, "port"), "names/base/d.yaml:41"),
+    ("suffix", "Service", "web-dev", "b", ("metadata", "namespace"), "names/base/d.yaml:39"),
+    # namePrefix web-: 'web-web' is built from 'web', 'web-web-web' from 'web-web'
+    ("prefix", "Deployment", "web-web", None, CONTAINER + (0, "image"), "names/base2/d.yaml:25"),
+    ("prefix", "Deployment", "web-web", None, ("spec", "replicas"), "names/base2/d.yaml:19"),
+    ("prefix", "Deployment", "web-web", None, ("metadata", "name"), "names/prefix/kustomization.yaml:1"),
+    ("prefix", "Deployment", "web-web-web", None, CONTAINER + (0, "image"), "names/base2/d.yaml:12"),
+    ("prefix", "Deployment", "web-web-web", None, ("spec", "replicas"), "names/base2/d.yaml:6"),
+    # a JSON 6902 rename in a two-object file: traced back to its target 'web'
+    ("rename", "Deployment", "renamed", None, ("metadata", "name"), "names/rename/kustomization.yaml:8"),
+    ("rename", "Deployment", "renamed", None, ("spec", "replicas"), "names/rename/kustomization.yaml:11"),
+    ("rename", "Deployment", "renamed", None, CONTAINER + (0, "image"), "names/base2/d.yaml:25"),
+    ("rename", "Deployment", "renamed", None, ("kind",), "names/base2/d.yaml:15"),
+    ("rename", "Deployment", "web-web", None, ("metadata", "name"), "names/base2/d.yaml:4"),
+    ("rename", "Deployment", "web-web", None, CONTAINER + (0, "image"), "names/base2/d.yaml:12"),
+    # RoleBinding subjects a JSON 6902 insert shifted: p-web-web from 'web-web', not from 'web' (also in it)
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 2, "kind"), "names/subjects/base/rb.yaml:22"),
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 2, "namespace"), "names/subjects/base/rb.yaml:24"),
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 2, "name"), "names/subjects/ov/kustomization.yaml:1"),
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 1, "kind"), "names/subjects/base/rb.yaml:19"),
+    ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 0, "name"), "names/subjects/ov/kustomization.yaml:9"),
+    # renamed by a replacement (not undone) from one of two documents equal but for their names: no
+    # document is chosen; the object stays at its file
+    ("twins", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins/d.yaml:1"),
+    ("twins", "Deployment", "z", None, ("spec", "replicas"), "names/twins/d.yaml:1"),
+    ("twins", "Deployment", "dx", None, ("spec", "replicas"), "names/twins/d.yaml:6"),
+]
+
+
+@pytest.mark.parametrize(("unit", "kind", "name", "namespace", "path", "where"), NAMES)
+def test_origin_document_is_matched_by_identity(tool: Kustomize, unit: str, kind: str, name: str,
+                                                namespace: str | None, path: FieldPath, where: str) -> None:
+    out = build(tool, f"names/{unit}")
+    assert not out.errors
+    obj = next(o for o in out.objects if (o.kind, o.data["metadata"]["name"], o.data["metadata"].get("namespace"))
+               == (kind, name, namespace))
+    assert at(obj, *path) == where
+
+
+def test_identity_matching_leaves_nothing_unmapped(tool: Kustomize) -> None:
+    assert [build(tool, f"names/{unit}").unmapped for unit in ("suffix", "prefix", "rename")] == [0, 0, 0]
+
+
+FAILURES = [  # (unit, expected file:line, a word of kustomize's message): where kustomize's message places it
+    # a syntax error in a base: the unclosed '[' (kustomize says "line 5": go-yaml counts parser errors from 0)
+    ("syntax", "errors/base/d.yaml:6", "MalformedYAMLError"),
+    # in the second document of a file (kustomize counts from the document: "line 6")
+    ("multidoc", "errors/multidoc/d.yaml:11", "MalformedYAMLError"),
+    # a patch file that is not YAML (its open '[' runs to the end of the file)
+    ("badpatch", "errors/badpatch/p.yaml:5", "unable to parse SM or JSON patch"),
+    # a strategic merge patch that matches nothing: its name
+    ("nomatch", "errors/nomatch/p.yaml:4", "no resource matches strategic merge patch"),
+    # a kustomization field of the wrong type
+    ("field", "errors/field/kustomization.yaml:6", "Kustomization.images"),
+    # two resources with one id: the second one
+    ("duplicate", "errors/duplicate/ok2.yaml:4", "already registered id"),
+]
+
+
+@pytest.mark.parametrize(("unit", "where", "word"), FAILURES)
+def test_build_failure_is_located_where_kustomize_says(tool: Kustomize, unit: str, where: str, word: str) -> None:
+    out = build(tool, f"errors/{unit}")
+    assert out.objects == [] and len(out.errors) == 1
+    err = out.errors[0]
+    assert f"{os.path.relpath(err.location.file, FIX)}:{err.location.line}" == where
+    assert word in err.message and "cnverify-render-" not in err.message
+
+
+def test_failure_location_from_kubectl_klog_and_never_outside_the_tree() -> None:
+    tree = walk(str(FIX / "errors/nomatch"))
+    klog = ('E1129 21:20:44.987399   15102 run.go:72] "command failed" err="accumulating resources: '
+            f"recursed accumulation of path '{FIX / 'errors/nomatch'}': no resource matches strategic merge "
+            'patch \\"ConfigMap.v1.[noGrp]/nothere.[noNs]\\": no matches"\n')
+    span = kustomize_build._named_location(kustomize_build._unquoted(klog), tree)
+    assert span is not None and (os.path.relpath(span.file, FIX), span.line) == ("errors/nomatch/p.yaml", 4)
+    outside = "recursed accumulation of path '/etc': accumulating resources from 'passwd': yaml: line 3: bad"
+    assert kustomize_build._named_location(outside, tree) is None

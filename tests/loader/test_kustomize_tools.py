@@ -47,3 +47,10 @@ def test_walk_reports_absent_files_at_their_entry() -> None:
     assert [(Path(e.location.file).name, e.location.line, e.message) for e in tree.errors] == [
         ("kustomization.yaml", 3, "'missing.yaml': no such file")]
     assert {Path(f).name for f in tree.files} == {"kustomization.yaml", "present.yaml"}
+
+
+def test_tool_message_keeps_a_quoted_block_and_unescapes_klog() -> None:
+    text = "Error: trouble configuring PatchTransformer with config: `\npath: p.yaml\n`: unable to parse\n"
+    assert tool_message(text) == "trouble configuring PatchTransformer with config: ` path: p.yaml `: unable to parse"
+    klog = 'E1129 21:20:44.987399   15102 run.go:72] "command failed" err="a `\\npath: \\"p\\\\q\\"\\n`: b"\n'
+    assert tool_message(klog) == 'a ` path: "p\\q" `: b'

@@ -79,6 +79,46 @@ def test_envoy_match_translation() -> None:
     assert envoy_match(RouteMatch.model_validate({"connect_matcher": {}})).unsupported
 
 
+def test_istio_catch_all_is_pilots() -> None:
+    """``IsCatchAllRoute`` on the translated block (istio/istio route.go): prefix / or regex .*, no header/query."""
+    def m(d: dict[str, object]) -> HTTPMatchRequest:
+        return HTTPMatchRequest.model_validate(d)
+
+    assert is_catch_all(m({})) and is_catch_all(m({"port": 80})) and is_catch_all(m({"gateways": ["gw"]}))
+    assert is_catch_all(m({"uri": {"regex": ".*"}})) and is_catch_all(m({"uri": {"prefix": "/"}, "ignoreUriCase": True}))
+    for extra in ({"method": {"exact": "GET"}}, {"authority": {"exact": "a"}}, {"scheme": {"exact": "http"}},
+                  {"withoutHeaders": {"x": {}}}, {"queryParams": {"q": {}}}):
+        assert not is_catch_all(m({"uri": {"prefix": "/"}, **extra}))
+    assert not is_catch_all(m({"uri": {"regex": "*"}})) and not is_catch_all(m({"uri": {"prefix": "/a"}}))
+
+
+def test_istio_host_intersection() -> None:
+    from cnverify.properties.routing.tables.istio_scope import intersection
+
+    assert intersection(["shop.example.com"], ["*.example.com"]) == ["shop.example.com"]
+    assert intersection(["*.example.com"], ["a.example.com", "example.com"]) == ["a.example.com"]
+    assert intersection(["*"], ["*.a.com"]) == ["*.a.com"] and intersection(["*.b.com"], ["*.a.com"]) == []
+
+
+def test_istio_delegate_conflicts_are_pilots() -> None:
+    """``stringMatchConflict`` / ``hasConflict`` (istio/istio pilot/pkg/model/virtualservice.go)."""
+    from cnverify.model.istio import StringMatch
+    from cnverify.properties.routing.tables.istio_delegate import conflict, merge, string_conflict
+
+    def s(**kw: str) -> StringMatch:
+        return StringMatch.model_validate(kw)
+
+    assert not string_conflict(s(prefix="/a"), s(prefix="/a/b")) and string_conflict(s(prefix="/a/b"), s(prefix="/a"))
+    assert not string_conflict(s(prefix="/a"), s(exact="/a/x")) and string_conflict(s(exact="/a"), s(prefix="/a"))
+    assert string_conflict(s(regex=".*"), s(prefix="/")) and string_conflict(s(prefix="/"), s(regex=".*"))
+    assert not string_conflict(None, s(regex="x")) and not string_conflict(s(exact="/a"), s(exact="/a"))
+    root = HTTPMatchRequest.model_validate({"uri": {"prefix": "/api"}, "headers": {"x": {"exact": "1"}}})
+    leaf = HTTPMatchRequest.model_validate({"uri": {"prefix": "/api/v1"}, "headers": {"y": {"exact": "2"}}})
+    assert not conflict(root, leaf) and conflict(root, HTTPMatchRequest.model_validate({"ignoreUriCase": True}))
+    m = merge(root, leaf)
+    assert m.uri.prefix == "/api/v1" and set(m.headers) == {"x", "y"}  # type: ignore[union-attr, arg-type]
+
+
 @pytest.mark.parametrize("stamp, utc", [
     ("2024-01-01T00:00:00Z", "2024-01-01T00:00:00+00:00"),
     ("2024-01-01T01:00:00+02:00", "2023-12-31T23:00:00+00:00"),
@@ -96,8 +136,8 @@ def test_creation_instant(stamp: object, utc: str | None) -> None:
 def test_creation_order_ties_and_gaps() -> None:
     from cnverify.model.gateway import HTTPRoute
 
-    def route(ns: str, name: str, stamp: str | None) -> HTTPRoute:
-        meta = {"name": name, "namespace": ns} | ({"creationTimestamp": stamp} if stamp else {})
+    def route(ns: str, name: str, stamp: str | None, null: bool = False) -> HTTPRoute:
+        meta = {"name": name, "namespace": ns} | ({"creationTimestamp": stamp} if stamp or null else {})
         return HTTPRoute.model_validate({"metadata": meta})
 
     same = "2024-01-01T00:00:00Z"
@@ -109,3 +149,7 @@ def test_creation_order_ties_and_gaps() -> None:
     late = route("a", "late", "2024-01-01T01:00:00+02:00")
     assert tables.creation_order([a, late], lambda r: r.name) == ([late, a], True)
     assert tables.creation_order([a, route("a", "x", None)], lambda r: r.name)[1] is False  # a stamp missing
+    # `creationTimestamp: null` (kubectl create --dry-run) and "" leave the order open, as an absent stamp does
+    assert tables.creation_order([route("a", "x", None, null=True), route("a", "y", None, null=True)],
+                                 lambda r: r.name)[1] is False
+    assert tables.creation_order([a, route("a", "x", "", null=True)], lambda r: r.name)[1] is False

@@ -78,7 +78,9 @@ def test_platform_layout_splits_into_predictable_units(platform: Path) -> None:
         ("repo/platform/overlays/prod", "kustomization", "prod"),
         ("repo/platform/overlays/qa", "kustomization", None),
         ("repo/platform/overlays/staging", "kustomization", "staging"),
-        ("repo/variants/provider/aws", "manifests", None), ("repo/variants/provider/gcp", "manifests", None)]
+        ("repo/variants/provider/aws", "manifests", None),
+        ("repo/variants/provider/aws/nlb", "manifests", None),  # redefines aws's Deployment: an alternative
+        ("repo/variants/provider/gcp", "manifests", None)]  # gcp/extra adds objects: part of gcp
     got = rel(report, Path.cwd())
     un = "(unit namespace)"
     assert got == [
@@ -95,20 +97,24 @@ def test_platform_layout_splits_into_predictable_units(platform: Path) -> None:
         ("violated", "Service/staging/web", "repo/platform/base/service.yaml", 5, ["repo/platform/overlays/staging"]),
         ("violated", "Service/shop/web", "repo/platform/install.yaml", 5, ["repo/platform"]),
         ("proved", "Deployment/ingress/ctl", "repo/variants/provider/aws/deploy.yaml", 5, ["repo/variants/provider/aws"]),
+        ("proved", "Deployment/ingress/ctl", "repo/variants/provider/aws/nlb/deploy.yaml", 5,
+         ["repo/variants/provider/aws/nlb"]),
         ("proved", "Deployment/ingress/ctl", "repo/variants/provider/gcp/deploy.yaml", 5, ["repo/variants/provider/gcp"]),
+        ("proved", "Service/ingress/ctl", "repo/variants/provider/gcp/extra/svc.yaml", 5, ["repo/variants/provider/gcp"]),
     ]
     skipped = {i["file"]: i["skipped"] for i in report.inputs if "skipped" in i}
     assert skipped["repo/chart/mychart/templates/svc.yaml"].startswith("part of the Helm chart")
     assert skipped["repo/platform/overlays/prod/replicas.yaml"].startswith("a kustomize patch")
     assert [w.kind for w in report.warnings] == ["unit-not-verified"]
-    assert "helm template NAME repo/chart/mychart | cnverify prove -" in report.warnings[0].message
+    assert "repo/chart/mychart | cnverify prove -" in report.warnings[0].message  # how to render it
 
 
 def test_cluster_mode_reads_everything_as_one_cluster(platform: Path) -> None:
     report = prove(["repo/variants", "repo/examples"], Options(select=["CNV204"], unit="cluster"))
     assert [u["name"] for u in report.units] == ["(cluster)"]
-    # one cluster: the two variants are one Deployment defined twice, the examples overlap
-    assert [w.kind for w in report.warnings] == ["duplicate-object"]
+    # one cluster: the three variants are one Deployment defined thrice, the examples overlap
+    assert [w.kind for w in report.warnings] == ["duplicate-object", "duplicate-object"]
+    assert report.warnings[-1].location.file.endswith("gcp/deploy.yaml")  # the last definition is kept
     assert sorted((f.status, f.subject["name"]) for f in report.results) == [
         ("proved", "ctl"), ("violated", "echo-one")]  # one finding for the overlapping pair
 
@@ -142,11 +148,11 @@ def test_symlinked_copy_is_the_same_object(tmp_path: Path) -> None:
     write(tmp_path, {"app/svc.yaml": service("web", "none", "shop")})
     (tmp_path / "app" / "copy.yaml").symlink_to(tmp_path / "app" / "svc.yaml")
     report = prove([str(tmp_path)], SVC)
-    assert [(f.status, f.location.file) for f in report.results] == [("violated", str(tmp_path / "app/copy.yaml"))]
-    assert report.warnings == []
+    assert [(f.status, f.location.file) for f in report.results] == [("violated", str(tmp_path / "app/svc.yaml"))]
+    assert report.warnings == []  # one file, one object: no duplicate
     skipped = [i for i in report.inputs if "skipped" in i]
-    assert skipped == [{"file": str(tmp_path / "app/svc.yaml"), "documents": 0,
-                        "skipped": f"the same file as {tmp_path / 'app/copy.yaml'} (a symlink)"}]
+    assert skipped == [{"file": str(tmp_path / "app/copy.yaml"), "documents": 0,
+                        "skipped": f"the same file as {tmp_path / 'app/svc.yaml'} (a symlink)"}]
 
 
 def test_unsafe_files_are_located_errors_and_the_rest_is_verified(tmp_path: Path) -> None:
@@ -165,7 +171,9 @@ def test_unsafe_files_are_located_errors_and_the_rest_is_verified(tmp_path: Path
                     ("out.yaml", 1, f"symlink to {outside}, outside {root}"),
                     ("stdin.yaml", 1, f"symlink to {os.path.realpath('/dev/stdin')}, outside {root}"),
                     ("sub", 1, f"symlink to {tmp_path}, outside {root}")]
-    assert [(f.status, f.subject["name"]) for f in report.results] == [("violated", "web")]
+    # the rest is verified; "selects nothing" is not decided while 5 files of the unit are unread
+    assert [(f.status, f.subject["name"]) for f in report.results] == [("unknown", "web")]
+    assert "5 documents of this unit could not be read" in report.results[0].message
 
 
 def test_explicit_fifo_is_never_opened(tmp_path: Path) -> None:
@@ -303,3 +311,96 @@ def test_a_folder_inside_a_chart_is_never_parsed(platform: Path) -> None:
     report = prove(["repo/chart/mychart/templates"], SVC)
     assert report.errors == [] and report.results == []
     assert [(u["name"], u["kind"]) for u in report.units] == [("repo/chart/mychart", "chart")]
+
+
+def test_context_does_not_close_its_namespaces(tmp_path: Path) -> None:
+    """A context namespace need not be complete: a missing target there is unknown, not violated."""
+    vs = VS.format(host="backend.infra.svc.cluster.local").replace("{name: r}", "{name: r, namespace: shop}")
+    write(tmp_path, {"app/vs.yaml": vs, "infra/other.yaml": service("other", "x", "infra")})
+    report = prove([str(tmp_path / "app")], Options(select=["CNV102"], context=[str(tmp_path / "infra")]))
+    assert [(f.status, f.subject["name"]) for f in report.results] == [("unknown", "r")]
+    assert "not part of the inputs" in report.results[0].message
+
+
+def test_a_dangling_symlink_leaves_its_unit_incomplete(tmp_path: Path) -> None:
+    write(tmp_path, {"a/svc.yaml": service("web", "web", "shop"), "b/svc.yaml": service("web", "web", "shop")})
+    (tmp_path / "a" / "deploy.yaml").symlink_to(tmp_path / "a" / "gone.yaml")
+    report = prove([str(tmp_path)], SVC)
+    assert {os.path.basename(f.units[0]): f.status for f in report.results} == {"a": "unknown", "b": "violated"}
+    assert [u["errors"] for u in report.units] == [1, 0]
+
+
+def test_context_under_the_arguments_is_not_also_a_unit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"app/svc.yaml": service("web", "web", "shop"), "infra/deploy.yaml": deploy("web", "web", "shop")})
+    monkeypatch.chdir(tmp_path)
+    report = prove(["."], Options(select=["CNV202", "CNV201"], context=[str(tmp_path / "infra")]))
+    assert [(f.property, f.status, f.units) for f in report.results] == [("CNV202", "proved", ["app"])]
+    assert [u["name"] for u in report.units] == ["app"]
+
+
+def test_a_named_kustomization_file_stands_for_its_unit(platform: Path) -> None:
+    report = prove(["repo/platform/overlays/prod/kustomization.yaml"], SVC)
+    assert [(u["name"], u["kind"]) for u in report.units] == [("repo/platform/overlays/prod", "kustomization")]
+    assert [(f.status, f.subject["namespace"]) for f in report.results] == [("violated", "prod")]
+
+
+def test_a_unit_not_verified_is_unknown_for_the_exit_code(platform: Path) -> None:
+    args = ["prove", "repo/chart", "--no-config", "--no-color"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0 and "1 unit (1 not verified), " in res.output
+    assert CliRunner().invoke(main, [*args, "--fail-on-unknown"]).exit_code == 3
+
+
+def test_a_unit_object_replaces_its_context_copy_without_a_warning(tmp_path: Path) -> None:
+    write(tmp_path, {"app/svc.yaml": service("web", "web", "shop") + "---\n" + deploy("web", "web", "shop"),
+                     "infra/deploy.yaml": deploy("web", "other", "shop")})
+    report = prove([str(tmp_path / "app")], Options(select=["CNV202"], context=[str(tmp_path / "infra")]))
+    assert [f.status for f in report.results] == ["proved"]  # the unit's Deployment (app=web) is the one applied
+    assert report.warnings == []
+
+
+def test_namespace_flag_rejects_an_object_naming_another_as_kubectl_does(tmp_path: Path) -> None:
+    write(tmp_path, {"svc.yaml": service("web", "web"), "deploy.yaml": deploy("web", "web", "other")})
+    report = prove([str(tmp_path)], Options(select=["CNV202"], namespace="shop"))
+    assert [(os.path.basename(e.location.file), e.location.line) for e in report.errors] == [("deploy.yaml", 3)]
+    assert "does not match --namespace 'shop'" in report.errors[0].message
+    assert [(f.status, f.subject["namespace"]) for f in report.results] == [("unknown", "shop")]  # unit incomplete
+
+
+def test_kustomization_namespace_overrides_every_namespaced_object(platform: Path) -> None:
+    base = platform / "platform" / "base" / "service.yaml"
+    base.write_text(base.read_text().replace("{name: web}", "{name: web, namespace: elsewhere}"))
+    report = prove(["repo/platform/overlays/prod"], SVC)
+    assert [(f.status, f.subject["namespace"]) for f in report.results] == [("violated", "prod")]
+
+
+def test_a_chart_unit_is_verified_as_helm_renders_it(platform: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    rendered = "---\n# Source: mychart/templates/svc.yaml\n" + service("release-svc", "nothing", "shop")
+    fake = tmp_path / "bin" / "helm"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{rendered}EOF\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    report = prove(["repo/chart"], SVC)
+    assert [(u["name"], u["kind"], u.get("not_verified")) for u in report.units] == [
+        ("repo/chart/mychart", "chart", None)]
+    assert [(f.status, f.subject["name"], f.location.file, f.units) for f in report.results] == [
+        ("violated", "release-svc", "repo/chart/mychart/templates/svc.yaml", ["repo/chart/mychart"])]
+
+
+HTTPROUTE = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: shop}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: web, port: 80}]
+"""
+
+
+def test_a_route_whose_gateway_is_absent_is_undecided_in_an_incomplete_unit(tmp_path: Path) -> None:
+    write(tmp_path, {"a/route.yaml": HTTPROUTE, "a/broken.yaml": "kind: [\n", "b/route.yaml": HTTPROUTE})
+    report = prove([str(tmp_path)], Options(select=["CNV101"]))
+    got = {os.path.basename(f.units[0]): f.status for f in report.results}
+    assert got == {"a": "unknown", "b": "violated"}

@@ -1,6 +1,6 @@
 """The slice of files a change can affect, found without parsing the unchanged files.
 
-Files are grouped by the namespaces they declare (``namespace:`` lines; none → ``default``;
+Files are grouped by the namespaces they declare (``namespace:`` lines; none → the unit namespace;
 Envoy configs, which have no ``kind``, form one group).  Namespace A *mentions* B when a file of
 A contains B as a word (a reference: ``reviews.B.svc.cluster.local``, ``B/gateway``,
 ``namespace: B``), and routing files (VirtualService, HTTPRoute, Ingress, Gateway, …) of two
@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from cnverify.diff.gitsource import Side, SourceFile
+from cnverify.model.base import UNIT_NAMESPACE
 
 NS_RE = re.compile(rb"namespace[\"']?:[ \t]*[\"']?([A-Za-z0-9][-A-Za-z0-9.]*)")
 KIND_RE = re.compile(rb"kind[\"']?[ \t]*:[ \t]*[\"']?([A-Za-z]+)")
@@ -53,12 +54,12 @@ def facts(f: SourceFile) -> FileFacts:
     if not kinds:
         ns = {ENVOY}
     elif not ns or (len(found) < len(TOP_META_RE.findall(data)) and _has_unnamespaced(data)):
-        ns.add("default")
+        ns.add(UNIT_NAMESPACE)  # namespace-less objects share their unit's namespace
     return FileFacts(ns, bool(kinds & CLUSTER_KINDS), bool(kinds & ROUTING_KINDS - {b"Gateway"}), data)
 
 
 def _has_unnamespaced(data: bytes) -> bool:
-    """Some document has ``metadata`` without a ``namespace`` (it lands in ``default``)."""
+    """Some document has ``metadata`` without a ``namespace`` (it lands in the unit namespace)."""
     return any(b"metadata:" in doc and not NS_RE.search(doc) for doc in re.split(rb"^---", data, flags=re.M))
 
 

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
 from cnverify.model.core import Pod, PodTemplateSpec
-from cnverify.model.types import IntOrString
+from cnverify.model.types import Int32, IntOrString
 
 
 class LabelSelectorRequirement(Node):
@@ -32,7 +32,7 @@ class DeploymentStrategy(Node):
 
 
 class WorkloadSpec(Node):
-    replicas: int | None = None
+    replicas: Int32 | None = None
     selector: LabelSelector | None = None
     template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
 
@@ -78,8 +78,8 @@ class DaemonSet(Workload):
 
 
 class JobSpec(WorkloadSpec):
-    parallelism: int | None = None
-    completions: int | None = None
+    parallelism: Int32 | None = None
+    completions: Int32 | None = None
 
 
 @register_kind("batch", "Job")
@@ -114,7 +114,7 @@ class CronJob(Workload):
 
 
 class ReplicationControllerSpec(Node):
-    replicas: int | None = None
+    replicas: Int32 | None = None
     selector: dict[str, str] | None = None
     template: PodTemplateSpec = Field(default_factory=PodTemplateSpec)
 

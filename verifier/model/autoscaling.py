@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from cnverify.model.base import Node, Resource, register_kind
-from cnverify.model.types import Quantity
+from cnverify.model.types import Int32, Quantity
 
 
 class CrossVersionObjectReference(Node):
@@ -17,13 +17,13 @@ class MetricTarget(Node):
     type: str | None = None
     value: Quantity | None = None
     average_value: Quantity | None = None
-    average_utilization: int | None = None
+    average_utilization: Int32 | None = None
 
 
 class ResourceMetricSource(Node):
     name: str = ""
     target: MetricTarget | None = None
-    target_average_utilization: int | None = None  # v2beta1
+    target_average_utilization: Int32 | None = None  # v2beta1
     target_average_value: Quantity | None = None  # v2beta1
 
 
@@ -39,10 +39,10 @@ class MetricSpec(Node):
 
 class HPASpec(Node):
     scale_target_ref: CrossVersionObjectReference = Field(default_factory=CrossVersionObjectReference)
-    min_replicas: int | None = None
-    max_replicas: int | None = None
+    min_replicas: Int32 | None = None
+    max_replicas: Int32 | None = None
     metrics: list[MetricSpec] | None = None
-    target_cpu_utilization_percentage: int | None = Field(default=None, alias="targetCPUUtilizationPercentage")
+    target_cpu_utilization_percentage: Int32 | None = Field(default=None, alias="targetCPUUtilizationPercentage")
 
 
 @register_kind("autoscaling", "HorizontalPodAutoscaler")

@@ -6,12 +6,12 @@ from typing import Any
 from pydantic import Field
 
 from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
-from cnverify.model.types import IntOrString, ResourceList
+from cnverify.model.types import Int32, IntOrString, ResourceList
 
 
 class ContainerPort(Node):
     name: str | None = None
-    container_port: int
+    container_port: Int32
     protocol: str = "TCP"
 
 
@@ -75,10 +75,10 @@ class Pod(Resource):
 
 class ServicePort(Node):
     name: str | None = None
-    port: int
+    port: Int32
     target_port: IntOrString | None = None
     protocol: str = "TCP"
-    node_port: int | None = None
+    node_port: Int32 | None = None
 
 
 class ServiceSpec(Node):

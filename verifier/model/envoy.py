@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from pydantic import ConfigDict, Field
 
 from cnverify.model.base import Node, Resource, register_kind
+from cnverify.model.types import UInt32
 
 ENVOY_ROUTE = "envoy.config.route.v3"
 ENVOY_CLUSTER = "envoy.config.cluster.v3"
@@ -71,12 +72,12 @@ class RouteMatch(EnvoyNode):
 
 class ClusterWeight(EnvoyNode):
     name: str = ""
-    weight: int | None = None
+    weight: UInt32 | None = None
 
 
 class WeightedCluster(EnvoyNode):
     clusters: list[ClusterWeight] = Field(default_factory=list)
-    total_weight: int | None = None
+    total_weight: UInt32 | None = None
 
 
 class RouteAction(EnvoyNode):

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
+from cnverify.model.types import Int32
 
 GATEWAY_API = "gateway.networking.k8s.io"
 # the CRDs' Hostname pattern (listener hostname, HTTPRoute hostnames): RFC 1123, optional leading "*."
@@ -84,15 +85,18 @@ class GatewayApiSpec(Node):
             raise ValueError(f"two listeners share port {twice[0][0]}, protocol {twice[0][1]} and hostname "
                              f"{twice[0][2] or '(none)'}: the combination must be unique for each listener")
         for ln in self.listeners:
-            mode = (ln.tls or {}).get("mode")
+            # the CRD defaults tls.mode to Terminate before its CEL rules run: a tls block without a mode is a
+            # Terminate one (config/crd/standard/gateway.networking.k8s.io_gateways.yaml, listeners[].tls.mode)
+            mode = (ln.tls or {}).get("mode") or "Terminate"
             if ln.protocol in ("TCP", "UDP") and ln.hostname:
                 raise ValueError(f"listener {ln.name}: hostname must not be specified for protocol {ln.protocol}")
             if ln.protocol in ("HTTP", "TCP", "UDP") and ln.tls is not None:
                 raise ValueError(f"listener {ln.name}: tls must not be specified for protocol {ln.protocol}")
-            if ln.protocol == "HTTPS" and mode not in (None, "", "Terminate"):
+            if ln.protocol == "HTTPS" and ln.tls is not None and mode != "Terminate":
                 raise ValueError(f"listener {ln.name}: tls mode must be Terminate for protocol HTTPS")
-            if ln.protocol == "TLS" and not mode:
-                raise ValueError(f"listener {ln.name}: tls mode must be set for protocol TLS")
+            if ln.protocol == "TLS" and ln.tls is None:  # has(l.tls) && has(l.tls.mode): the mode is defaulted
+                raise ValueError(f"listener {ln.name}: tls must be specified for protocol TLS (its mode defaults "
+                                 "to Terminate)")
         return self
 
 
@@ -137,7 +141,7 @@ class BackendRef(Node):
     kind: str | None = None
     name: str = ""
     namespace: str | None = None
-    port: int | None = None
+    port: Int32 | None = None
     weight: Weight | None = None
 
 

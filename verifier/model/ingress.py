@@ -4,11 +4,11 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from cnverify.model.base import Node, Resource, register_kind
-from cnverify.model.types import IntOrString
+from cnverify.model.types import Int32, IntOrString
 
 
 class ServiceBackendPort(Node):
-    number: int | None = None
+    number: Int32 | None = None
     name: str | None = None
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import Field
 
 from cnverify.model.base import Node, Resource, register_kind
+from cnverify.model.types import Int32, UInt32
 
 ISTIO = "networking.istio.io"
 
@@ -28,14 +29,14 @@ class HTTPMatchRequest(Node):
     without_headers: dict[str, StringMatch] | None = None
     query_params: dict[str, StringMatch] | None = None
     ignore_uri_case: bool | None = None
-    port: int | None = None
+    port: UInt32 | None = None
     source_labels: dict[str, str] | None = None
     source_namespace: str | None = None
     gateways: list[str] | None = None
 
 
 class PortSelector(Node):
-    number: int | None = None
+    number: UInt32 | None = None
 
 
 class Destination(Node):
@@ -46,7 +47,7 @@ class Destination(Node):
 
 class HTTPRouteDestination(Node):
     destination: Destination = Field(default_factory=Destination)
-    weight: int | None = None
+    weight: Int32 | None = None
 
 
 class Delegate(Node):
@@ -69,10 +70,21 @@ class HTTPRoute(Node):
     mirrors: list[HTTPMirrorPolicy] | None = None
 
 
-class L4Route(Node):
-    """A tcp / tls route: only its destinations matter to the properties."""
+class L4MatchAttributes(Node):
+    """A ``tcp`` (L4MatchAttributes) or ``tls`` (TLSMatchAttributes) match block; ``sni_hosts`` is TLS only."""
 
-    match: list[dict[str, Any]] | None = None
+    destination_subnets: list[str] | None = None
+    port: int | None = None
+    source_labels: dict[str, str] | None = None
+    source_namespace: str | None = None
+    gateways: list[str] | None = None
+    sni_hosts: list[str] | None = None
+
+
+class L4Route(Node):
+    """A ``tcp`` / ``tls`` route: ordered match blocks (ORed) and destinations."""
+
+    match: list[L4MatchAttributes] | None = None
     route: list[HTTPRouteDestination] | None = None
 
 
@@ -107,15 +119,22 @@ class DestinationRule(Resource):
 
 
 class ServerPort(Node):
-    number: int | None = None
+    number: UInt32 | None = None
     name: str | None = None
     protocol: str | None = None
+
+
+class ServerTLS(Node):
+    mode: str | None = None
+    https_redirect: bool | None = None
 
 
 class Server(Node):
     port: ServerPort | None = None
     hosts: list[str] = Field(default_factory=list)
     name: str | None = None
+    bind_address: str | None = Field(default=None, alias="bind")  # `bind` would shadow Node.bind
+    tls: ServerTLS | None = None
 
 
 class GatewaySpec(Node):

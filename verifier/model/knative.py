@@ -4,11 +4,12 @@ from __future__ import annotations
 from pydantic import Field
 
 from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
+from cnverify.model.types import Int64
 from cnverify.model.core import PodSpec
 
 
 class RevisionSpec(PodSpec):
-    container_concurrency: int | None = None
+    container_concurrency: Int64 | None = None
 
 
 class RevisionTemplate(Node):
@@ -20,7 +21,7 @@ class TrafficTarget(Node):
     revision_name: str | None = None
     configuration_name: str | None = None
     latest_revision: bool | None = None
-    percent: int | None = None
+    percent: Int64 | None = None
     tag: str | None = None
 
 

@@ -5,7 +5,7 @@ from pydantic import Field
 
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
-from cnverify.model.types import IntOrString
+from cnverify.model.types import Int32, IntOrString
 
 
 class IPBlock(Node):
@@ -24,7 +24,7 @@ class NetworkPolicyPeer(Node):
 class NetworkPolicyPort(Node):
     protocol: str = "TCP"
     port: IntOrString | None = None
-    end_port: int | None = None
+    end_port: Int32 | None = None
 
 
 class NetworkPolicyIngressRule(Node):

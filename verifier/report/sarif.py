@@ -32,7 +32,7 @@ def artifact(file: str, root: Path) -> dict[str, Any]:
     """An artifactLocation: repository-relative with ``%SRCROOT%``, else an absolute file URI."""
     rel = relative(file, root)
     if rel is not None:
-        return {"uri": quote(rel), "uriBaseId": ROOT_ID}
+        return {"uri": quote(rel, errors="surrogateescape"), "uriBaseId": ROOT_ID}  # undecodable names: %XX bytes
     if file.startswith("<"):
         return {"uri": quote(file, safe="")}
     return {"uri": Path(file).resolve().as_uri()}
@@ -86,7 +86,8 @@ def result(f: Finding, index: dict[str, int], root: Path) -> dict[str, Any]:
         "locations": [location(f.location, root)],
         "partialFingerprints": {FINGERPRINT_KEY: stable_fingerprint(f, root)},
         "properties": {"status": f.status, "severity": f.severity, "subject": f.subject,
-                       "witness": f.witness, "fingerprint": f.fingerprint},
+                       "witness": f.witness, "fingerprint": f.fingerprint,
+                       **({"units": f.units} if f.units else {})},
     }
     if f.property in index:
         out["ruleIndex"] = index[f.property]

@@ -87,8 +87,10 @@ def render(report: Report, options: RenderOptions) -> str:
         out.append("")
     s = report.summary()
     files = len(report.inputs)
-    verified = [u for u in report.units if not u.get("not_verified")]
-    units = f"{len(verified)} unit{'s' * (len(verified) != 1)}, " if len(report.units) > 1 else ""
+    skipped_units = sum(1 for u in report.units if u.get("not_verified"))
+    n = len(report.units)
+    units = (f"{n} unit{'s' * (n != 1)}" + (f" ({skipped_units} not verified)" if skipped_units else "") + ", "
+             if n > 1 or skipped_units else "")
     out.append(f"{units}{files} file{'s' * (files != 1)}, {report.objects} objects: "
                f"{style(str(s['violated']) + ' violated', fg='red' if s['violated'] else None)}, "
                f"{style(str(s['unknown']) + ' unknown', fg='yellow' if s['unknown'] else None)}, "

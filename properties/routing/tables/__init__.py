@@ -36,6 +36,7 @@ class Clause:
     clause_at: Span
     clause_path: str
     n_clauses: int
+    key: str = ""  # when not route_key|clause_path (a delegate's clause merged into one root match)
 
 
 @dataclass
@@ -51,6 +52,10 @@ class Table:
     drop_reason: str = ""  # why a member missing from a variant is unreachable there
     ties: dict[str, tuple[str, str]] = field(default_factory=dict)  # clause key → (tie group, owner)
     host_sample: str | None = None  # the witness host when the entries carry no host condition
+    drop_reasons: dict[str, str] = field(default_factory=dict)  # member key → why this table never has it
+    owners: list[Resource] = field(default_factory=list)  # objects whose entries the variants order
+    exclusive: bool = False  # each variant holds one owner's entries only (Istio sidecars)
+    alone: dict[str, list[Entry]] = field(default_factory=dict)  # exclusive: owner ref → its entries
     uncertain: str = ""  # variants also differ in entries the inputs may or may not hold (why)
     places: dict[str, Span] = field(default_factory=dict)  # where blockers that are no route sit (clause id → span)
     defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the table's membership rests on
@@ -106,13 +111,21 @@ def creation_order(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list
 
     Timestamps compare as instants; equal ones fall back to ``tie`` (each controller's own rule:
     Gateway API ``"{namespace}/{name}"``, Istio name then namespace), so the order is fixed
-    whenever every item shows a readable timestamp.  Otherwise the result is a best guess and
-    the caller covers the other orders (`tie_orders`).
+    whenever every item shows a readable timestamp.  Otherwise (a stamp absent, ``null`` as
+    ``kubectl create --dry-run`` writes it, or unreadable) the order is open, never "equal":
+    the result is a best guess and the caller covers the other orders (`tie_orders`).
+    The API server overwrites ``creationTimestamp`` on create (k8s.io/apiserver
+    pkg/registry/rest/meta.go FillObjectMetaSystemFields), so stamps in manifests only describe
+    objects that already exist: a chain step relying on them says so (`STAMPS_AS_RECORDED`).
     """
     far = datetime.max.replace(tzinfo=timezone.utc)
     stamps = {id(x): creation_instant(x.metadata.creation_timestamp) for x in items}
     base = sorted(items, key=lambda x: (stamps[id(x)] or far, tie(x)))
     return base, len(base) < 2 or None not in stamps.values()
+
+
+STAMPS_AS_RECORDED = ("creationTimestamp as recorded: these are existing objects' stamps; objects created anew are "
+                      "stamped at creation, in apply order")
 
 
 def tie_orders(items: Sequence[T]) -> list[list[T]]:
@@ -245,8 +258,8 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
         return Outcome(table, "unknown", per_variant[0][1], f"the verdict depends on {why}")
     status = per_variant[0][1].status
     sign = -1 if status == "reachable" else 1
-    _, best = min(per_variant, key=lambda iv: sign * (_tied_before(table, table.variants[iv[0]], iv[1].clause_id)
-                                                      if iv[0] >= 0 else 0))
+    _, best = min(per_variant, key=lambda iv: (sign * (_tied_before(table, table.variants[iv[0]], iv[1].clause_id)
+                                                       if iv[0] >= 0 else 0), iv[0] < 0))  # blockers over a drop
     return Outcome(table, status, best, best.reason)
 
 
@@ -254,9 +267,9 @@ _CACHE: "weakref.WeakKeyDictionary[Snapshot, Results]" = weakref.WeakKeyDictiona
 
 
 def _translators() -> Iterator[object]:
-    from cnverify.properties.routing.tables import envoy, gateway, ingress, istio
+    from cnverify.properties.routing.tables import envoy, gateway, ingress, istio, istio_l4
 
-    return iter((istio, envoy, gateway, ingress))
+    return iter((istio, istio_l4, envoy, gateway, ingress))
 
 
 def results(snap: Snapshot) -> Results:
@@ -272,17 +285,21 @@ def results(snap: Snapshot) -> Results:
         per_entry: dict[str, list[tuple[int, EntryVerdict]]] = {}
         focus = _focus(table)
         for k, order in enumerate(table.variants):
+            present = {e.clause_id for e in order}  # a member a variant lacks is unreachable there
+            for key in table.members:
+                if key not in present:
+                    per_entry.setdefault(key, []).append((-1, EntryVerdict(
+                        -1, res.clauses[key].route_key, key, "unreachable", decided_by="none",
+                        step=table.drop_reasons.get(key, table.drop_reason))))
             if focus[k] is not None and not focus[k]:
                 continue
             for v in analyze(MatchTable(tuple(order)), only=focus[k]):
                 per_entry.setdefault(v.clause_id, []).append((k, v))
-            present = {e.clause_id for e in order}
-            for key in table.members:
-                if key not in present:
-                    per_entry.setdefault(key, []).append((-1, EntryVerdict(
-                        -1, res.clauses[key].route_key, key, "unreachable", decided_by="none", step=table.drop_reason)))
         for key, verdicts in per_entry.items():
             res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
+    for mod in _translators():  # translators that decide without a match table (Istio tcp/tls)
+        if hasattr(mod, "decide"):
+            mod.decide(snap, res)
     _CACHE[snap] = res
     return res
 

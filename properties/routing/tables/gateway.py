@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.errors import Span
 from cnverify.model.gateway import HTTPRoute, HTTPRouteMatch, ValueMatch
 from cnverify.properties.routing import gateway_attach
 from cnverify.properties.routing.gateway_attach import Binding, route_parents
-from cnverify.properties.routing.tables import (Clause, Table, add_clauses, creation_order, host_blockers, host_rank,
-                                                scoped, tie_orders)
+from cnverify.properties.routing.tables import (STAMPS_AS_RECORDED, Clause, Table, add_clauses, creation_order,
+                                                host_blockers, host_rank, scoped, tie_orders)
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute, *gateway_attach.READS)
@@ -79,13 +80,17 @@ class _Point:
     maybe: list[HTTPRoute] = field(default_factory=list)  # routes the listener may or may not accept
     listener_blockers: list[tuple[str, str, Span]] = field(default_factory=list)  # (hostname, owner, where)
     defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the attachments rest on
+    binding: Binding | None = None  # the listener (None for a Service parent)
 
 
 def _listener_blockers(b: Binding) -> list[tuple[str, str, Span]]:
     """Listeners on the same port and protocol whose hostname the Gateway matches first (listener isolation).
 
     gateway_types.go, Listeners: "inbound request hostnames MUST match from the most specific to least
-    specific Hostname values to choose the correct Listener and its associated set of Routes".
+    specific Hostname values to choose the correct Listener and its associated set of Routes"; that a
+    request reaches no other listener's routes (requests "SHOULD match at most one Listener") is the
+    Extended feature Listener Isolation ("Implementations that do not support Listener Isolation MUST
+    clearly document this"), so `_table` analyses the entry point with and without these blockers.
     """
     mine = host_rank(b.listener.hostname or "*")
     return [(ln.hostname, f"listener {ln.name} of Gateway {b.gateway.namespace}/{b.gateway.name}", ln.at("hostname"))
@@ -108,7 +113,7 @@ def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Poi
             ln, gw = b.listener, b.gateway
             where = f"Gateway {gw.namespace}/{gw.name} listener {ln.name} ({ln.protocol} {ln.port})"
             for h in b.hostnames:
-                point = points.setdefault((where, h), _Point(where, ln.at("name"), h,
+                point = points.setdefault((where, h), _Point(where, ln.at("name"), h, binding=b,
                                                              listener_blockers=_listener_blockers(b)))
                 group = point.routes if sure else point.maybe
                 if route not in group:
@@ -159,46 +164,129 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
         extra = _route_table(route, [ck for _, ck, _ in rows[route.ref]], *_attach(snap, route, points))
         tables += [extra] if extra is not None else []
     for (where, host), point in points.items():
-        tables.append(_table(point, rows, [p for (w, p) in points if w == where and p != host]))
+        tables.append(_table(point, rows, [p for (w, p) in points if w == where and p != host],
+                             _merged(point, points), clauses))
     return clauses, tables
 
 
-def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry]]], hosts: list[str]) -> Table:
-    """The match table of one entry point, one variant per route order the manifests leave open."""
+def _merged(point: _Point, points: dict[tuple[str, str], _Point]) -> list[tuple[str, HTTPRoute, bool]]:
+    """Without listener isolation, the routes other listeners on the port hold for this entry point's hosts:
+    ``(hostname they share, route, sure)``."""
+    b = point.binding
+    if b is None:
+        return []
+    out = []
+    for q in points.values():
+        o = q.binding
+        if o is None or o.gateway is not b.gateway or o.listener is b.listener or o.listener.port != \
+                b.listener.port or o.listener.protocol != b.listener.protocol:
+            continue
+        both = gateway_attach.intersect(point.host if point.host != "*" else None, [q.host])
+        if both:
+            out += [(both[0], r, r in q.routes) for r in q.routes + q.maybe]
+    return out
+
+
+def _route_host_rank(route: HTTPRoute, host: str) -> tuple[int, int]:
+    """The route's own hostname specificity on the entry point ``host`` (smaller = earlier).
+
+    httproute_types.go, Hostnames: "precedence must be given to rules from the HTTPRoute with the largest
+    number of: Characters in a matching non-wildcard hostname. Characters in a matching hostname." Of the
+    route's hostnames that cover ``host`` (each request of the entry point matches them) the most specific
+    counts; a route without hostnames has none.
+    """
+    best = (0, 0)
+    for h in route.spec.hostnames or []:
+        if matches(h, host):
+            best = max(best, (0 if h.startswith("*") else len(h), len(h)))
+    return (-best[0], -best[1])
+
+
+def _host_spec(host: str) -> tuple[int, int]:
+    """An intersected hostname's precedence (smaller = earlier): its characters if not a wildcard, then all."""
+    return (0, 0) if host == "*" else (-(0 if host.startswith("*") else len(host)), -len(host))
+
+
+def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry]]], hosts: list[str],
+           merged: list[tuple[str, HTTPRoute, bool]], clauses: dict[str, Clause]) -> Table:
+    """The match table of one entry point, one variant per route order the manifests leave open.
+
+    Variants also cover two Extended features the manifests cannot show: ranking routes that share the
+    intersected hostname by their own hostnames (GatewayRouteHostnameIntersectionPrecedence: "Implementations
+    that do not support this feature MAY evaluate precedence using the calculated Listener/Route hostname
+    intersection") and listener isolation (`_listener_blockers`): without it, the routes other listeners on
+    the port hold for these hosts (``merged``) compete here, ranked by the intersected hostname first (as
+    blockers only).  A verdict they change is unknown.
+    """
     pattern = (lambda d: HostPattern(d, ignore_port=True))
     others = {h: f"HTTPRoutes for hostname {h}" for h in hosts}
     blockers = host_blockers(point.host, others, pattern)
-    places = {}
+    isolation, places = [], {}
     for h, owner, at in point.listener_blockers:
         e = Entry(f"{owner} (hostname {h}, matched first)", f"listener:{owner}:{h}", Match(), (pattern(h),))
-        blockers.append(e)
+        isolation.append(e)
         places[e.clause_id] = at
     maybe = [r for r in point.maybe if r not in point.routes]  # accepted through another parentRef: sure
     routes = point.routes + maybe
-    base, fixed = creation_order(routes, lambda r: f"{r.namespace}/{r.name}")
+    foreign = [(h, r) for h, r, _ in merged if r not in routes]
+    unsure = [(h, r) for h, r, sure in merged if not sure and r not in routes]
+    everyone = list({id(r): r for r in routes + [r for _, r in foreign]}.values())
+    base, fixed = creation_order(everyone, lambda r: f"{r.namespace}/{r.name}")
     orders = [base] if fixed else tie_orders(base)
-    variants, sample = [], None
+    own = {r.ref: _route_host_rank(r, point.host) for r in routes}
+    by_own = [True, False] if len(set(own.values())) > 1 else [False]
+    isolated = [True, False] if isolation or foreign else [True]
+    sample = None if foreign else scoped([e for r in routes for _, _, e in rows[r.ref]], pattern(point.host),
+                                         blockers + isolation)[1]
+    variants: list[list[Entry]] = []
     for order in orders:
         for drop in ([[]] + ([maybe] if maybe else [])):
-            kept = [r for r in order if r not in drop]
-            keyed = [(prec[:5], n, prec[5:], e) for n, r in enumerate(kept) for prec, _, e in rows[r.ref]]
-            keyed.sort(key=lambda x: (x[0], x[1], x[2]))
-            variant, sample = scoped([e for *_, e in keyed], pattern(point.host), blockers)
-            variants.append(variant)
+            for ranked in by_own:
+                for iso in isolated:
+                    for skip in ([[]] if iso else [[]] + ([unsure] if unsure else [])):
+                        keyed = [((own[r.ref] if ranked else _host_spec(point.host)), prec[:5], n, prec[5:],
+                                  Entry(e.route_id, e.clause_id, e.match, (pattern(point.host),)))
+                                 for n, r in enumerate(order) if r in routes and r not in drop
+                                 for prec, _, e in rows[r.ref]]
+                        keyed += [((_route_host_rank(r, h) if ranked else _host_spec(h)), prec[:5], n, prec[5:],
+                                   Entry(e.route_id, f"maybe:{e.clause_id}", e.match, (pattern(h),)))
+                                  for n, r in enumerate(order) for h, x in foreign if x is r and (h, r) not in skip
+                                  and not iso for prec, _, e in rows[r.ref]]
+                        keyed.sort(key=lambda x: x[:4])
+                        entries = [e for *_, e in keyed]
+                        variant = ([Entry(e.route_id, e.clause_id, e.match) for e in entries] if sample else
+                                   blockers + (isolation if iso else []) + entries)
+                        if variant not in variants:
+                            variants.append(variant)
+    for h, r in foreign:
+        for _, ck, _ in rows[r.ref]:
+            places[f"maybe:{ck}"] = clauses[ck].clause_at
     ties = {e.clause_id: (str(prec[:5]), r.ref) for r in routes for prec, _, e in rows[r.ref]}
     note = "" if fixed else ("Gateway API breaks ties by route creation time, which the manifests do not fix: "
                              + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)))
     maybe_keys = [ck for r in maybe for _, ck, _ in rows[r.ref]]
     owners: dict[str, set[str]] = {}
-    for key, ref in ties.values():
-        owners.setdefault(key, set()).add(ref)
+    for r in everyone:
+        for prec, _, _ in rows[r.ref]:
+            owners.setdefault(str(prec[:5]), set()).add(r.ref)
     facts = list(point.defaults)
     if fixed and any(len(refs) > 1 for refs in owners.values()):
-        facts.append(("on equal match precedence the older route wins (creationTimestamp as an instant, then "
+        facts.append((f"on equal match precedence the older route wins ({STAMPS_AS_RECORDED}; then "
                       '"{namespace}/{name}"): ' + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)),
                       base[0].metadata.at("creationTimestamp")))
+    uncertain = []
+    if maybe:
+        uncertain.append("whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
+                                                                    for r in maybe))
+    if len(by_own) > 1:
+        uncertain.append(f"whether routes sharing hostname {point.host} rank by their own hostnames (Extended: "
+                         "GatewayRouteHostnameIntersectionPrecedence; without it the intersection decides: "
+                         "httproute_types.go, Hostnames)")
+    if len(isolated) > 1:
+        shared = sorted({h for h, _, _ in point.listener_blockers} | {h for h, _ in foreign})
+        uncertain.append("whether the implementation supports listener isolation (Extended, gateway_types.go "
+                         "Listeners: without it requests for " + ", ".join(shared) + " may reach the routes of "
+                         "every listener on the port)")
     return Table("gateway", f"{point.where}, hostname {point.host}", point.at, variants, note, members=maybe_keys,
                  drop_reason="the listener may not accept its route", ties=ties, host_sample=sample,
-                 uncertain="whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
-                                                                       for r in maybe) if maybe else "",
-                 places=places, defaults=facts)
+                 uncertain="; ".join(uncertain), places=places, defaults=facts)

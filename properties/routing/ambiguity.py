@@ -1,0 +1,69 @@
+"""Order-dependence of Istio route tables (CNV106): a request two VirtualServices route differently depending on
+the order Istio picks, or a proof that no such request exists."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnverify.encodings.http import Entry, MatchTable, Request, UnsupportedMatch, first_match
+from cnverify.encodings.http_precheck import candidates, disjoint
+from cnverify.encodings.regex import RegexError
+from cnverify.properties.routing.tables import Results, Table
+
+
+def _first(entries: list[Entry], r: Request) -> Entry | None:
+    try:
+        return first_match(MatchTable(tuple(entries)), r)
+    except (UnsupportedMatch, RegexError):
+        return None
+
+
+def _requests(res: Results, table: Table) -> Iterator[Request]:
+    """Requests worth trying: the table's reachability witnesses, then requests built from its literals."""
+    keys = {e.clause_id for v in [*table.variants, *table.alone.values()] for e in v}
+    for key in sorted(keys):
+        for o in res.outcomes.get(key, []):
+            if o.table is table and o.verdict.witness is not None:
+                yield o.verdict.witness
+    for key in sorted(keys):
+        entry = next(e for v in [*table.variants, *table.alone.values()] for e in v if e.clause_id == key)
+        yield from candidates(entry)
+
+
+def _owner(res: Results, e: Entry | None) -> str | None:
+    return None if e is None else res.clauses[e.clause_id].subject.ref if e.clause_id in res.clauses else e.clause_id
+
+
+def label(res: Results, e: Entry) -> str:
+    c = res.clauses[e.clause_id]
+    return c.route_label + (f" {c.clause_path.rsplit('.', 1)[-1]}" if c.n_clauses > 1 else "")
+
+
+def conflict(res: Results, table: Table) -> tuple[Request, Entry, Entry] | None:
+    """A request two owners route differently depending on the order Istio picks, with both entries."""
+    for r in _requests(res, table):
+        if r.problems():
+            continue
+        if table.exclusive:
+            hits = [e for e in (_first(v, r) for v in table.alone.values()) if e is not None]
+        else:
+            hits = [e for e in (_first(v, r) for v in table.variants) if e is not None and e.clause_id in res.clauses]
+        for a in hits:
+            b = next((b for b in hits if _owner(res, b) != _owner(res, a)), None)
+            if b is not None:
+                return r, a, b
+    return None
+
+
+def order_settled(res: Results, table: Table) -> bool:
+    """Every two entries of different owners that may share a request keep their relative order in every
+    variant (so the earliest entry a request matches is the same in all of them)."""
+    pos = [{e.clause_id: i for i, e in enumerate(v)} for v in table.variants]
+    entries = {e.clause_id: e for v in table.variants for e in v if e.clause_id in res.clauses}
+    keys = sorted(entries)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            if _owner(res, entries[a]) == _owner(res, entries[b]) or disjoint(entries[a], entries[b]):
+                continue
+            if not all(a in p and b in p for p in pos) or len({p[a] < p[b] for p in pos}) > 1:
+                return False
+    return True

@@ -1,0 +1,98 @@
+"""CNV106 route-unambiguous."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cnverify.model import Resource
+from cnverify.obligation import Obligation
+from cnverify.properties.routing.ambiguity import conflict, label, order_settled
+from cnverify.properties.routing.tables import Results, Table, reads, results
+from cnverify.registry import Property, register
+from cnverify.snapshot import Snapshot
+
+
+@register
+class RouteUnambiguous(Property):
+    """
+    ## What it proves
+    No request's route depends on which of several Istio VirtualServices for one host wins: on
+    sidecars at most one VirtualService defines a host (Istio uses only the first, by creation
+    time, and drops the others' routes for that host); on a gateway, VirtualServices whose order
+    the manifests do not fix (no creation timestamps) never match the same request.
+
+    ## Why it matters
+    Istio accepts both objects without an error; which one serves a request then depends on
+    which was created first, so a re-apply, a restore from backup or a cluster migration silently
+    swaps the routing (a security route that guarded `/admin` in one cluster is gone in the next).
+
+    ## Evidence
+    Violated: the two VirtualServices, the routes of each that match, and a request both take
+    (when one is found). Proved: the orders cannot disagree (pairwise disjoint matches, or one
+    VirtualService per host). Tables where no such request is found nor excluded are `unknown`.
+
+    ## Example
+    ```yaml
+    # two VirtualServices for host reviews on sidecars: only the older one is used
+    kind: VirtualService
+    metadata: {name: reviews-a}
+    spec: {hosts: [reviews], http: [{route: [{destination: {host: reviews, subset: v1}}]}]}
+    ---
+    kind: VirtualService
+    metadata: {name: reviews-b}
+    spec: {hosts: [reviews], http: [{match: [{uri: {prefix: /admin}}], route: [{destination: {host: admin}}]}]}
+    ```
+    """
+
+    code = "CNV106"
+    name = "route-unambiguous"
+    title = "No route depends on VirtualService creation order"
+    severity = "warning"
+    reads = reads()
+    remediation = "Merge the VirtualServices for the host into one (or make their matches disjoint)."
+
+    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+        res = results(snap)
+        for table in res.tables:
+            if table.system == "istio" and len(table.owners) > 1 and (table.exclusive or len(table.variants) > 1):
+                yield self._check(res, table)
+
+    def _check(self, res: Results, table: Table) -> Obligation:
+        owners: list[Resource] = table.owners
+        found = conflict(res, table)
+        pair = owners[:2] if found is None else [res.clauses[e.clause_id].subject for e in found[1:]]
+        ob = self.obligation(pair[1], at=pair[1].spec.at("hosts"), path="spec.hosts")  # type: ignore[attr-defined]
+        ob.note(f"entry point: {table.name}", table.at)
+        for says, at in table.defaults:
+            ob.note(says, at)
+        names = " and ".join(f"{o.namespace}/{o.name}" for o in pair) + (
+            f" (of {len(owners)})" if len(owners) > 2 and found is None else "")
+        witness: dict[str, Any] | None = None
+        if found is not None:
+            r, a, b = found
+            req = r.to_json()
+            req.pop("port", None)
+            if table.host_sample:
+                req["host"] = table.host_sample
+            witness = {"request": req, "routes": [label(res, a), label(res, b)]}
+            for e in (a, b):
+                ob.note(f"{label(res, e)} matches the request", res.clauses[e.clause_id].clause_at)
+        verdict, claim = "unknown", (f"no request was found nor excluded that VirtualServices {names} route "
+                                     f"differently depending on creation order ({table.name})")
+        if table.exclusive:
+            pick = table.order_note or f"Istio uses the oldest, {owners[0].namespace}/{owners[0].name}"
+            where, host = table.name.rsplit(", host ", 1)
+            verdict, claim = "violated", (f"VirtualServices {names} both define host {host} for {where}: only one is "
+                                          f"used ({pick}); the other's routes for the host are dropped")
+        elif witness is not None:
+            verdict, claim = "violated", (f"VirtualServices {names} route the same request differently depending "
+                                          f"on what the manifests do not fix ({table.name}): {table.order_note}")
+        elif order_settled(res, table):
+            verdict, claim = "proved", (f"every request VirtualServices {names} could both take goes to the same "
+                                        f"route in every order ({table.name})")
+        if verdict == "unknown":
+            ob.unknown(claim)
+        else:
+            ob.decide(verdict, claim, witness=witness)  # type: ignore[arg-type]
+        ob.on(violated=claim, proved=claim)
+        return ob

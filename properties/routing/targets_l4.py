@@ -1,0 +1,23 @@
+"""Targets of Gateway API TCPRoutes and TLSRoutes: each backendRef, resolved as an HTTPRoute's is.
+
+Gateway API (``apis/v1alpha2`` TCPRoute/TLSRoute): ``rules[].backendRefs`` name Services with a
+required port; a reference across namespaces needs a ReferenceGrant whose ``from`` names the route's
+kind and namespace.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
+from cnverify.properties.routing.targets import Check
+from cnverify.properties.routing.targets_k8s import _backend
+from cnverify.snapshot import Snapshot
+
+READS = (TCPRoute, TLSRoute)
+
+
+def checks(snap: Snapshot) -> Iterator[Check]:
+    for route in [*snap.all(TCPRoute), *snap.all(TLSRoute)]:
+        for i, rule in enumerate(route.spec.rules or []):
+            for ref in rule.backend_refs or []:
+                yield _backend(snap, route, ref, f"rule {i} backendRef {ref.name}")  # type: ignore[arg-type]
