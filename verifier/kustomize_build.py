@@ -209,8 +209,24 @@ def _named_location(raw: str, tree: Tree) -> Span | None:
     if kfile is not None and field is not None and field.group(1) in tree.kustomizations[kfile].data:
         return tree.kustomizations[kfile].span((field.group(1),))
     if file is not None:
-        return Span(file, _syntax_line(file) or 1, 1)
-    return Span(kfile, 1, 1) if kfile is not None and kfile != kustomization_file(tree.root) and not tree.errors else None
+        line_no = _syntax_line(file)
+        return Span(file, line_no, 1) if line_no else _entry(kfile, file, tree) or Span(file, 1, 1)
+    nested = kfile is not None and kfile != kustomization_file(tree.root) and not tree.errors
+    return Span(kfile, 1, 1) if nested and kfile is not None else None  # the base that failed
+
+
+def _entry(kfile: str | None, file: str, tree: Tree) -> Span | None:
+    """The entry of the kustomization ``kfile`` that names ``file`` (``resources[i]``, a patch's
+    ``path``), or None."""
+    doc = tree.kustomizations.get(kfile) if kfile else None
+    if doc is None:
+        return None
+    base, want = os.path.dirname(kfile or ""), os.path.normpath(file)
+    for path in doc.spans:
+        value = get(doc.data, path)
+        if path and isinstance(value, str) and os.path.normpath(os.path.join(base, value)) == want:
+            return doc.span(path)
+    return None
 
 
 def _object_span(file: str, ident: re.Match[str], tree: Tree) -> Span | None:

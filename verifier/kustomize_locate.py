@@ -36,7 +36,7 @@ from cnverify.source import Document, Path, format_path
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
-_HASHED = re.compile(r"-[a-z0-9]{10}$")
+_HASHED = re.compile(r"-[245-9bcdfghkmt]{10}$")  # kustomize's name hash: api/hasher encode()
 _LABEL_MAPS = ("labels", "matchLabels", "selector")
 _AFFIX_SKIPPED = ("CustomResourceDefinition", "APIService", "Namespace")  # kustomize's Prefix/SuffixTransformer
 _PATCHERS = ("PatchTransformer", "PatchJson6902Transformer", "PatchStrategicMergeTransformer")
@@ -71,19 +71,22 @@ class Locator:
             if not isinstance(doc.data, dict):
                 continue
             origin, steps = _metadata(doc.data)
-            entry = self._generator(origin, self.names(doc.data, origin, steps))
+            entry = self._generator(origin, self.names(doc.data, origin, steps)) or \
+                self._generator(origin, self.names(doc.data, origin, steps, hashed=False))
             name = get(doc.data, ("metadata", "name"))
             if entry is not None and isinstance(name, str):
                 self.generated.setdefault(name, entry)
 
-    def names(self, data: dict[str, Any], origin: dict[str, Any], steps: list[tuple[str, str]]) -> Names:
-        """The names the object had during the build, recovered by undoing ``steps`` outermost first."""
+    def names(self, data: dict[str, Any], origin: dict[str, Any], steps: list[tuple[str, str]],
+              hashed: bool = True) -> Names:
+        """The names the object had during the build, recovered by undoing ``steps`` outermost first
+        (and, for a generated object, the name hash unless ``hashed`` is false)."""
         kind = str(data.get("kind", ""))
         cur = str(get(data, ("metadata", "name")) or "")
         by = origin.get("configuredBy")
         generated = isinstance(by, dict) and str(by.get("kind", "")).endswith("Generator")
-        if generated and _HASHED.search(cur):  # the hash suffix comes last, after every prefix and suffix
-            cur = cur[:-11]
+        if generated and hashed and _HASHED.search(cur):
+            cur = cur[:-11]  # the hash suffix comes last, after every prefix and suffix
         out = Names(cur, [cur])
         resolved = [(self.resolve(f), t) for f, t in steps]
         for kfile, transformer in reversed(resolved):
@@ -97,6 +100,8 @@ class Locator:
                         cur = cur[len(affix):] if prefix else cur[:-len(affix)]
                 elif transformer in _PATCHERS:
                     cur = kust.renamed_from(kind, cur) or cur
+                elif transformer == "ReplacementTransformer":  # its new name is another object's value
+                    out.renamed |= kust.renaming_replacements(kind)
             out.before[kfile] = cur  # ends as the name when the kustomization's first transformer ran
             out.history.append(cur)
         out.history.reverse()
@@ -113,7 +118,7 @@ class Locator:
         applicable = [self.kustomizations[f] for f in names.kustomizations if f in self.kustomizations]
         applicable.reverse()  # the last transformation wins: search outermost first
         found = Found(data, names)
-        self._origin(origin, found)
+        self._origin(origin, steps, found)
         source = found.source
         spans: dict[Path, Span] = {}
         stack: list[tuple[Path, Any, Path | None, Any]] = [
@@ -152,7 +157,7 @@ class Locator:
         entry = kust.generator_entry(str(by["kind"]), names.original)
         return (kust, entry) if entry is not None else None
 
-    def _origin(self, origin: dict[str, Any], found: Found) -> None:
+    def _origin(self, origin: dict[str, Any], steps: list[tuple[str, str]], found: Found) -> None:
         """Fill ``found``: the origin document and path (or generator entry) and the fallback span."""
         if isinstance(origin.get("path"), str):
             file = self.resolve(origin["path"])
@@ -164,6 +169,10 @@ class Locator:
             kust = next(iter(self.kustomizations.values()))
         by = origin.get("configuredBy")
         found.generator = self._generator(origin, found.names)
+        unhashed = self.names(found.data, origin, steps, hashed=False)
+        if found.generator is None and unhashed != found.names:  # disableNameSuffixHash, a name like a hash
+            found.generator = self._generator(origin, unhashed)
+            found.names = unhashed if found.generator else found.names
         found.base = kust.doc.span(found.generator[1] if found.generator else ())
         if not (isinstance(by, dict) and str(by.get("kind", "")).endswith("Generator")):
             # a patch that replaced metadata.annotations also replaced the origin annotation (kustomize
@@ -184,6 +193,10 @@ class Locator:
             same_kind += [(doc, path, obj) for doc in self._files[file] for path, obj in _objects(doc.data)
                           if obj.get("kind") == kind]
         named = [c for c in same_kind if get(c[2], ("metadata", "name")) == found.names.original]
+        if named:
+            found.names.renamed = set()  # not renamed by a replacement
+        else:
+            named = [c for c in same_kind if get(c[2], ("metadata", "name")) in found.names.renamed]
         if len(named) > 1:
             named = [c for c in named if get(c[2], ("metadata", "namespace")) == namespace] or named
         if not named and len(files) == 1:  # renamed by something not undone (a replacement, a plugin)
@@ -197,10 +210,9 @@ class Locator:
 
     def _setter(self, path: Path, value: Any, old: Any, found: Found, applicable: list[Kustomization]) -> Span | None:
         """The span of whatever set ``path`` to ``value``: a patch, a transformer field, a generator."""
-        if isinstance(value, str) and value in self.generated and (path[-1] == "name" or isinstance(old, str)):
-            kust, entry = self.generated[value]  # the generated object's name, or a reference to it
-            return kust.doc.span(entry + ("name",))
-        every = set(found.names.history)
+        generated = self.generated.get(value) if isinstance(value, str) and (
+            path[-1] == "name" or isinstance(old, str)) else None  # a generated object's name or a reference
+        every = set(found.names.history) | found.names.renamed
         for kust in applicable:
             upto = found.names.upto(kust.doc.file)
             span = kust.replaced(path, found.data, every)
@@ -210,9 +222,13 @@ class Locator:
                 span = patch.sets(path, value, found.data, upto)
                 if span is not None:
                     return span
+            if generated is not None:  # before namePrefix/nameSuffix: the hash makes it the generator's
+                return generated[0].doc.span(generated[1] + ("name",))
             at = _transformer_field(kust, path, value, old, found.data, every)
             if at is not None:
                 return kust.doc.span(at)
+        if generated is not None:
+            return generated[0].doc.span(generated[1] + ("name",))
         if isinstance(old, str) and "$(" in old:  # a var ($(NAME)) substituted: the var's entry
             for kust in self.kustomizations.values():
                 entry = kust.var_entry(old)
@@ -233,6 +249,7 @@ class Names:
     history: list[str] = field(default_factory=list)  # original first, rendered last
     before: dict[str, str] = field(default_factory=dict)  # kustomization file → name when it began
     kustomizations: list[str] = field(default_factory=list)  # the transforming kustomizations, in order
+    renamed: set[str] = field(default_factory=set)  # names a replacement may have renamed it from
 
     def upto(self, kfile: str) -> set[str]:
         """The names a selector of kustomization ``kfile`` may use: every name up to its turn."""
@@ -288,8 +305,9 @@ def _metadata(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str
     if not isinstance(ann, dict):
         return {}, []
     origin, chain = _yaml(ann.get(ORIGIN)), _yaml(ann.get(TRANSFORMATIONS))
-    steps = [(s["configuredIn"], str(get(s, ("configuredBy", "kind")) or "")) for s in
-             (chain if isinstance(chain, list) else []) if isinstance(s, dict) and isinstance(s.get("configuredIn"), str)]
+    steps = [(s["configuredIn"], str(get(s, ("configuredBy", "kind")) or ""))
+             for s in (chain if isinstance(chain, list) else [])
+             if isinstance(s, dict) and isinstance(s.get("configuredIn"), str)]
     return (origin if isinstance(origin, dict) else {}), steps
 
 

@@ -167,7 +167,7 @@ class Patch:
             return False
         if isinstance(target.get("name"), str) and target["name"]:
             return _matches(target["name"], names)
-        return not isinstance(name, str) or name in names
+        return bool(target) or not isinstance(name, str) or name in names  # a target: the patch's own name aside
 
     def renames(self, kind: str, name: str) -> str | None:
         """The name this patch renamed a ``kind`` object to ``name`` from (a JSON 6902 ``/metadata/name``
@@ -266,6 +266,18 @@ class Kustomization:
             if isinstance(gen, dict) and gen.get("name") == name:
                 return (key, i)
         return None
+
+    def renaming_replacements(self, kind: str) -> set[str]:
+        """The names (literal ones) of the ``kind`` objects a replacement of this kustomization renames."""
+        out: set[str] = set()
+        for _, _, repl in self._replacements:
+            for target in repl.get("targets") or []:
+                select = target.get("select") if isinstance(target, dict) else None
+                if isinstance(select, dict) and "metadata.name" in (target.get("fieldPaths") or []) and \
+                        select.get("kind") in (None, "", kind) and isinstance(select.get("name"), str) and \
+                        re.escape(select["name"]) == select["name"]:
+                    out.add(select["name"])
+        return out
 
     def renamed_from(self, kind: str, name: str) -> str | None:
         """The name a patch of this kustomization renamed a ``kind`` object to ``name`` from, or None."""

@@ -226,3 +226,6 @@ def _name(data: Any) -> str:
     meta = data.get("metadata") if isinstance(data, dict) else None
     name = meta.get("name") if isinstance(meta, dict) else data.get("name") if isinstance(data, dict) else None
     return repr(name) if name else "(unnamed)"
+
+
+last_wins = _last_wins  # the public name (cnverify diff resolves duplicates as prove does)

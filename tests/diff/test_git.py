@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,7 +29,9 @@ def repo(tmp_path: Path) -> Path:
     (tmp_path / "deploy").mkdir()
     (tmp_path / "other").mkdir()
     shutil.copy(FIX / "fix/old/hpa.yaml", tmp_path / "deploy/hpa.yaml")
-    shutil.copy(FIX / "fix/old/hpa.yaml", tmp_path / "other/hpa.yaml")
+    # the same HPAs under other names (a copy with the same names would be one object, defined twice)
+    (tmp_path / "other/hpa.yaml").write_text(re.sub(r"^  name: (\w+)", r"  name: other-\1",
+                                                    (FIX / "fix/old/hpa.yaml").read_text(), flags=re.M))
     (tmp_path / "README.md").write_text("not a manifest\n")
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "-q", "-m", "old")
@@ -67,7 +70,8 @@ def test_two_revisions(repo: Path) -> None:
 
 def test_working_tree_and_paths(repo: Path) -> None:
     shutil.copy(FIX / "fix/new/hpa.yaml", repo / "other/hpa.yaml")  # uncommitted edit
-    (repo / "other/extra.yaml").write_text((FIX / "fix/new/hpa.yaml").read_text())  # untracked file
+    (repo / "other/extra.yaml").write_text(re.sub(r"^  name: (\w+)", r"  name: extra-\1",  # untracked file
+                                                  (FIX / "fix/new/hpa.yaml").read_text(), flags=re.M))
     code, j = diff_json(repo, "HEAD", "--", "other")
     assert code == 1
     assert j["changed_files"] == ["other/extra.yaml", "other/hpa.yaml"]

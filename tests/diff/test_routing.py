@@ -324,3 +324,22 @@ def test_envoy_route_and_virtual_host_effects_are_outcomes(tmp_path: Path) -> No
         (r,) = json.loads(res.output)["routing"]
         assert r["status"] == "changed", (effect, r)
         assert any(effect in (d["new"]["action"].get("effects") or {}) for d in r["differences"]), r
+
+
+def test_entries_that_are_no_route_are_compared(tmp_path: Path) -> None:
+    """Regression: a table entry standing for requests another listener claims (no route of the
+    table) raised KeyError and a traceback; it is an outcome ("served elsewhere") like any other."""
+    gw = ("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\n"
+          "spec:\n  gatewayClassName: x\n  listeners:\n  - {name: any, port: 80, protocol: HTTP}\n"
+          "  - {name: foo, port: 80, protocol: HTTP, hostname: foo.example.com}\n---\n"
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r2, namespace: default}\n"
+          "spec:\n  parentRefs: [{name: gw, sectionName: foo}]\n  rules:\n"
+          "  - matches: [{path: {type: PathPrefix, value: PATH}}]\n    backendRefs: [{name: svc, port: 80}]\n")
+    for side, path in (("old", "/only"), ("new", "/other")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "gw.yaml").write_text(gw.replace("PATH", path))
+    res = CliRunner().invoke(main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401",
+                                    "--format", "json"], catch_exceptions=False)
+    routing = json.loads(res.output)["routing"]
+    assert any(r["status"] == "changed" for r in routing)
+    assert all(r["reason"].find("KeyError") < 0 for r in routing)

@@ -251,11 +251,29 @@ NAMES = [  # (unit, kind, rendered name, namespace, field path, expected file:li
     ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 2, "name"), "names/subjects/ov/kustomization.yaml:1"),
     ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 1, "kind"), "names/subjects/base/rb.yaml:19"),
     ("subjects/ov", "RoleBinding", "p-rb", None, ("subjects", 0, "name"), "names/subjects/ov/kustomization.yaml:9"),
-    # renamed by a replacement (not undone) from one of two documents equal but for their names: no
-    # document is chosen; the object stays at its file
-    ("twins", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins/d.yaml:1"),
-    ("twins", "Deployment", "z", None, ("spec", "replicas"), "names/twins/d.yaml:1"),
+    # generated names: 'cfg-dev-<hash>' is made by generator 'cfg' (not 'cfg-dev'); a reference to it, and to a
+    # generated name without hash, points at that generator's name
+    ("gen/ov", "ConfigMap", "cfg-dev-89g4tffbfk", None, ("data", "A"), "names/gen/base/kustomization.yaml:6"),
+    ("gen/ov", "ConfigMap", "cfg-dev-89g4tffbfk", None, ("metadata", "name"), "names/gen/base/kustomization.yaml:4"),
+    ("gen/ov", "ConfigMap", "cfg-dev-dev-tf28tfk457", None, ("data", "A"), "names/gen/base/kustomization.yaml:9"),
+    ("gen/ov", "ConfigMap", "plain-dev", None, ("data", "B"), "names/gen/base/kustomization.yaml:12"),
+    ("gen/ov", "Pod", "p-dev", None, ("spec", "containers", 0, "envFrom", 0, "configMapRef", "name"),
+     "names/gen/base/kustomization.yaml:4"),
+    ("gen/ov", "Pod", "p-dev", None, ("spec", "containers", 0, "envFrom", 1, "configMapRef", "name"),
+     "names/gen/base/kustomization.yaml:10"),
+    # a patch whose target name is a pattern ("w.b": kustomize anchors it) and whose own name is another
+    ("pattern", "Deployment", "web", None, ("spec", "replicas"), "names/pattern/kustomization.yaml:11"),
+    ("pattern", "Deployment", "web-web", None, ("spec", "replicas"), "names/base2/d.yaml:6"),
+    # renamed by a replacement that selects 'dy' by name, in a file of two documents equal but for their names
+    ("twins", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins/d.yaml:25"),
+    ("twins", "Deployment", "z", None, ("spec", "replicas"), "names/twins/d.yaml:19"),
+    ("twins", "Deployment", "z", None, ("metadata", "name"), "names/twins/kustomization.yaml:8"),
     ("twins", "Deployment", "dx", None, ("spec", "replicas"), "names/twins/d.yaml:6"),
+    ("twins", "Deployment", "dx", None, ("metadata", "name"), "names/twins/d.yaml:4"),
+    # the same selecting by a pattern ("d[y]"): no document can be told; the object stays at its file
+    ("twins-regex", "Deployment", "z", None, CONTAINER + (0, "image"), "names/twins-regex/d.yaml:1"),
+    ("twins-regex", "Deployment", "z", None, ("spec", "replicas"), "names/twins-regex/d.yaml:1"),
+    ("twins-regex", "Deployment", "dx", None, ("spec", "replicas"), "names/twins-regex/d.yaml:6"),
 ]
 
 
@@ -270,7 +288,7 @@ def test_origin_document_is_matched_by_identity(tool: Kustomize, unit: str, kind
 
 
 def test_identity_matching_leaves_nothing_unmapped(tool: Kustomize) -> None:
-    assert [build(tool, f"names/{unit}").unmapped for unit in ("suffix", "prefix", "rename")] == [0, 0, 0]
+    assert [build(tool, f"names/{unit}").unmapped for unit in ("suffix", "prefix", "rename", "gen/ov")] == [0] * 4
 
 
 FAILURES = [  # (unit, expected file:line, a word of kustomize's message): where kustomize's message places it
@@ -305,5 +323,9 @@ def test_failure_location_from_kubectl_klog_and_never_outside_the_tree() -> None
             'patch \\"ConfigMap.v1.[noGrp]/nothere.[noNs]\\": no matches"\n')
     span = kustomize_build._named_location(kustomize_build._unquoted(klog), tree)
     assert span is not None and (os.path.relpath(span.file, FIX), span.line) == ("errors/nomatch/p.yaml", 4)
+    refused = ("accumulating resources: accumulation err='accumulating resources from 'ok.yaml': security; file "
+               "'ok.yaml' is not in or below '.'': must build at directory")  # a file it names without a line
+    span = kustomize_build._named_location(refused, tree)  # the entry that lists it
+    assert span is not None and (os.path.relpath(span.file, FIX), span.line) == ("errors/nomatch/kustomization.yaml", 2)
     outside = "recursed accumulation of path '/etc': accumulating resources from 'passwd': yaml: line 3: bad"
     assert kustomize_build._named_location(outside, tree) is None

@@ -17,12 +17,14 @@ from typing import Any
 import pytest
 
 from cnverify.engine import Options, prove
+from cnverify.model.base import UNIT_NAMESPACE
 from cnverify.proof import Finding
 
 CORPUS = Path(os.environ.get("CNVERIFY_CORPUS", Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"))
 ISTIO = CORPUS / "istio__istio"
 EXPECTED = ISTIO / "EXPECTED_ANALYZER_MESSAGES.json"
 
+UNIT = "(unit-namespace)"  # UNIT_NAMESPACE without its blank, for the regex below
 # analyzer → (cnverify codes, which violations count)
 ANALYZERS = {
     "virtualservice.DestinationHostAnalyzer": ("CNV102", "host"),
@@ -84,16 +86,17 @@ def _kind(f: Finding) -> str:
 
 def violated(case: dict[str, Any]) -> set[str]:
     codes, kind = ANALYZERS[case["analyzer"]]
-    # the analyzer tests place objects that name no namespace in "default", as `kubectl apply` without -n would
-    report = prove([str(ISTIO / f) for f in case["input_files"]], Options(select=codes.split(","), namespace="default"))
+    report = prove([str(ISTIO / f) for f in case["input_files"]], Options(select=codes.split(",")))
     assert not report.errors, [str(e) for e in report.errors]
     out: set[str] = set()
     for f in report.results:
         if f.status == "violated" and f.subject["kind"] == "VirtualService" and _kind(f) == kind:
             out.add(f"{f.subject['namespace']}/{f.subject['name']}")
             if kind == "conflict":  # both objects of the conflict
-                out |= set(re.findall(r"[\w.-]+/[\w.-]+", f.message.split(" both ")[0].split(" route ")[0]))
-    return out
+                text = f.message.replace(UNIT_NAMESPACE, UNIT)
+                out |= set(re.findall(r"[\w.()-]+/[\w.-]+", text.split(" both ")[0].split(" route ")[0]))
+    # the analyzer tests place objects that name no namespace in "default"; cnverify keeps them in the unit's
+    return {x.replace(UNIT_NAMESPACE, "default").replace(UNIT, "default") for x in out}
 
 
 @pytest.mark.skipif(not EXPECTED.exists(), reason="the shared corpus is not present")

@@ -84,4 +84,4 @@ def _run(sides: tuple[str, ...], paths: list[str], use_git: bool, scratch: str, 
         key = os.path.basename(sides[1]) if os.path.isfile(sides[0]) and os.path.isfile(sides[1]) else None
         old, new = path_side(sides[0], "old", key), path_side(sides[1], "new", key)
         old.label, new.label = sides[0], sides[1]
-    return diff(old, new, options, None if full else plan(old, new))
+    return diff(old, new, options, None if full else plan(old, new), git=use_git)

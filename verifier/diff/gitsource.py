@@ -30,10 +30,16 @@ class SourceFile:
 
 @dataclass
 class Side:
-    """One side of the diff: a label (``old``, ``new`` or a revision) and its files by key."""
+    """One side of the diff: a label (``old``, ``new`` or a revision) and its files by key.
+
+    ``tree()`` gives a directory holding the side's whole tree as laid out in the repository (every
+    file, not only manifests: kustomize reads generator inputs), and the paths under it to verify;
+    units that are rendered (kustomizations, charts) are verified from there.
+    """
 
     label: str
     files: dict[str, SourceFile]
+    tree: Callable[[], tuple[str, list[str]]] | None = field(default=None, repr=False)
 
 
 def _git_blob_id(data: bytes) -> str:
@@ -64,9 +70,9 @@ def path_side(path: str, label: str, file_key: str | None = None) -> Side:
         for f in iter_files([path]):
             key = shown(os.path.relpath(f, path).replace(os.sep, "/"))
             files[key] = _disk_file(key, f)
-    else:
-        key = shown(file_key or os.path.basename(path))
-        files[key] = _disk_file(key, path)
+        return Side(label, files, lambda: (path, [path]))
+    key = shown(file_key or os.path.basename(path))
+    files[key] = _disk_file(key, path)
     return Side(label, files)
 
 
@@ -128,7 +134,39 @@ def rev_side(git: Git, rev: str, paths: list[str], scratch: str) -> Side:
     blobs = _cat_blobs(git, [b for _, b in entries])
     files = {key: SourceFile(key, f"{rev}:{key}", blob, _writer(scratch_path(scratch, blob, key), blobs[blob]),
                              blobs[blob]) for key, blob in entries}
-    return Side(rev, files)
+    return Side(rev, files, lambda: _materialise(git, rev, paths, scratch))
+
+
+def safe_relative(key: str) -> bool:
+    """A tree path that stays inside the directory it is written to (no absolute, ``..``, NUL or ``\\``)."""
+    parts = key.split("/")
+    return bool(key) and "\0" not in key and "\\" not in key and not key.startswith("/") \
+        and all(p not in ("", ".", "..") for p in parts)
+
+
+def _materialise(git: Git, rev: str, paths: list[str], scratch: str) -> tuple[str, list[str]]:
+    """Write revision ``rev``'s regular files under ``paths`` below ``scratch`` at their repository
+    paths (only :func:`safe_relative` ones; symlinks and submodules are not written)."""
+    root = os.path.join(scratch, "tree-" + hashlib.sha1(rev.encode()).hexdigest()[:16])
+    if not os.path.isdir(root):
+        listing = git.run("ls-tree", "-r", "-z", "--full-tree", rev, "--", *git.pathspecs(paths), top=True)
+        entries = []
+        for rec in listing.split(b"\0"):
+            meta, _, name = rec.partition(b"\t")
+            if not rec or meta.split()[0] not in (b"100644", b"100755") or meta.split()[1] != b"blob":
+                continue
+            key = tree_key(name)
+            if safe_relative(key) and key == name.decode("utf-8", "replace"):
+                entries.append((key, meta.split()[2].decode()))
+        blobs = _cat_blobs(git, [b for _, b in entries])
+        for key, blob in entries:
+            dest = os.path.join(root, *key.split("/"))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with open(dest, "xb") as fh:
+                fh.write(blobs[blob])
+        os.makedirs(root, exist_ok=True)
+    specs = git.pathspecs(paths) or ["."]
+    return root, [os.path.join(root, *p.split("/")) if p != "." else root for p in specs]
 
 
 def tree_key(name: bytes) -> str:
@@ -180,9 +218,11 @@ def worktree_side(git: Git, paths: list[str]) -> Side:
     listing = git.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
                       *git.pathspecs(paths), top=True)
     files: dict[str, SourceFile] = {}
+    specs = git.pathspecs(paths)
+    tree = (git.top, [os.path.join(git.top, p) for p in specs] or [git.top])
     for name in sorted(set(listing.split(b"\0"))):
         key = tree_key(name)
         full = os.path.join(os.fsencode(git.top), name).decode("utf-8", "surrogateescape")
         if key and _wanted(key) and os.path.isfile(full) and not os.path.islink(full):
             files[key] = _disk_file(key, os.path.relpath(full, git.cwd))
-    return Side("working tree", files)
+    return Side("working tree", files, lambda: tree)

@@ -111,7 +111,8 @@ def load(old: Side, new: Side, only: set[str] | None = None) -> Loaded:
                 per_side[side].append(path)
     snaps, errors, objects = {}, {}, {}
     for side, order in per_side.items():
-        resources = [r for path in order for r in parsed[path].resources]
+        # identities defined twice are resolved as the unit's apply would (the later one), as prove does
+        resources, _ = snapshot.last_wins([r for path in order for r in parsed[path].resources], set())
         unknown: Counter[str] = Counter()
         for path in order:
             unknown.update(parsed[path].unknown_kinds)

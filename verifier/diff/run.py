@@ -5,8 +5,12 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+<<<<<<< HEAD
 from cnverify import smt
 from cnverify.diff import capacity, invariants, tables
+=======
+from cnverify.diff import capacity, invariants, tables, unit_mode
+>>>>>>> main
 from cnverify.diff.check import Stats, check
 from cnverify.diff.gitsource import Side
 from cnverify.diff.load import Loaded, Names, load
@@ -44,6 +48,7 @@ class DiffResult:
     internal: list[InternalError] = field(default_factory=list)  # crashed properties (CNV000, exit 4)
     notes: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    uncompared: bool = False  # routing and capacity were not compared (sides verified whole: unit_mode)
 
     def count(self, change: str) -> int:
         return sum(1 for d in self.invariants if d.change == change)
@@ -52,8 +57,8 @@ class DiffResult:
         """Is there a change ``fail_on`` gates on? (new violations: of severity error)."""
         checks = {
             "new-violation": any(d.change == "new-violation" and d.finding.severity == "error" for d in self.invariants),
-            "routing-change": any(r.status != "equivalent" for r in self.routing),
-            "capacity-change": bool(self.workloads or self.quotas),
+            "routing-change": self.uncompared or any(r.status != "equivalent" for r in self.routing),
+            "capacity-change": self.uncompared or bool(self.workloads or self.quotas),
         }
         checks["any"] = any(checks.values()) or any(d.change == "new-unknown" for d in self.invariants)
         return any(checks.get(f, False) for f in fail_on)
@@ -96,14 +101,33 @@ def _kept(ns: str | None, subjects: set[str] | None) -> bool:
     return subjects is None or ns is None or ns == "" or ns in subjects
 
 
-def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | None = None) -> DiffResult:
+def _whole(old: Side, new: Side, options: Options, git: bool) -> DiffResult:
+    """Both sides verified as ``prove`` does (see :mod:`cnverify.diff.unit_mode`)."""
+    names, reports, timings = unit_mode.run(old, new, options, git)
+    changed = [k for k in sorted(set(old.files) | set(new.files))
+               if (old.files[k].digest if k in old.files else None) != (new.files[k].digest if k in new.files else None)]
+    return DiffResult(old.label, new.label, names, changed, unit_mode.deltas(reports, names), [], [], [],
+                      {side: r.errors for side, r in reports.items()}, notes=[unit_mode.NOT_COMPARED],
+                      stats={"slice": "whole: a side holds rendered units (kustomizations, charts)",
+                             "files": {"old": len(old.files), "new": len(new.files), "changed": len(changed)},
+                             "units": {side: len(r.units) for side, r in reports.items()}, "timings": timings},
+                      uncompared=True)
+
+
+def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | None = None,
+         git: bool = False) -> DiffResult:
     """Compare ``old`` and ``new``; with a slicing ``Plan``, load only its files and report only its subjects."""
     options = options or Options()
+<<<<<<< HEAD
     with smt.budget(options.limits):
         return _diff(old, new, options, sliced)
 
 
 def _diff(old: Side, new: Side, options: Options, sliced: Plan | None) -> DiffResult:
+=======
+    if unit_mode.needs_units(old) or unit_mode.needs_units(new):
+        return _whole(old, new, options, git)
+>>>>>>> main
     only, subjects = (sliced.keys, sliced.subjects) if sliced is not None else (None, None)
     t0 = time.perf_counter()
     loaded = load(old, new, only)

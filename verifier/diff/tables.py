@@ -187,18 +187,34 @@ def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], dict[str, str], l
         system = mod.__name__.rsplit(".", 1)[-1]  # type: ignore[attr-defined]
         try:
             clauses, tables = mod.translate(snap)  # type: ignore[attr-defined]
+            converted = {f"{t.system}: {t.name}": _variants(t, clauses) for t in tables}
         except Exception as exc:  # a translator bug must not hide the other systems
             failed.add(system)
             notes.append(f"routing deltas of {system} not computed: its translator failed ({type(exc).__name__}: {exc})")
             continue
+        out.update(converted)
         for table in tables:
             key = f"{table.system}: {table.name}"
-            out[key] = [[_route(clauses[e.clause_id], e, table.system) for e in order] for order in table.variants]
             if getattr(table, "host_sample", None):
                 hosts[key] = table.host_sample
             if len(table.variants) > 1:
                 notes.append(f"{key}: {table.order_note}")
     return out, hosts, notes, failed
+
+
+def _variants(table: Any, clauses: dict[str, Any]) -> Variants:
+    """A table's orders as routes with actions; entries that are no route become "served elsewhere"."""
+    places = getattr(table, "places", {})
+    return [[_route(clauses[e.clause_id], e, table.system) if e.clause_id in clauses
+             else _elsewhere(e, places.get(e.clause_id)) for e in order] for order in table.variants]
+
+
+def _elsewhere(entry: Any, at: Any) -> "Route":
+    """An entry that is no route of this table: requests it matches are served elsewhere (another
+    listener, host group or controller claims them), which is an outcome to compare like any other."""
+    from cnverify.diff.routing import Action, Route
+
+    return Route(entry, Action("served-elsewhere", detail=entry.clause_id), entry.clause_id, at)
 
 
 def _route(clause: Any, entry: Any, system: str) -> "Route":

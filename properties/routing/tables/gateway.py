@@ -1,11 +1,12 @@
 """Gateway API HTTPRoute → match tables: one per (Gateway listener, route hostname), by precedence (§6.1).
 
 A route sits on the listeners that accept it (`gateway_attach`) with the intersection of its
-hostnames and the listener's; routes on different listeners never compete, and a listener on
-the same port with a more specific hostname takes its hosts first (listener isolation).  Within
-one table, across all rules of all its routes: Exact path, then the longest PathPrefix, then a
-method match, most headers, most query params, oldest route, ``"{namespace}/{name}"``, rule
-order (httproute_types.go, HTTPRouteRule.Matches).  PathPrefix is segment-wise.  When routes tie
+hostnames and the listener's; with listener isolation (Extended) routes on different listeners
+never compete and a listener on the same port with a more specific hostname takes its hosts
+first; without it they compete for the hosts they share (both are variants).  Within one table,
+across all rules of all its routes: the route's own hostname (Extended, a variant), Exact path,
+then the longest PathPrefix, then a method match, most headers, most query params, oldest route,
+``"{namespace}/{name}"``, rule order (httproute_types.go, Hostnames and HTTPRouteRule.Matches).  PathPrefix is segment-wise.  When routes tie
 up to the creation timestamp and the manifests do not fix it, every route order is a variant.
 A route that attaches nowhere gets a table that drops it; one that may attach where the inputs
 do not show gets ``unknown``.
@@ -234,7 +235,8 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
     base, fixed = creation_order(everyone, lambda r: f"{r.namespace}/{r.name}")
     orders = [base] if fixed else tie_orders(base)
     own = {r.ref: _route_host_rank(r, point.host) for r in routes}
-    by_own = [True, False] if len(set(own.values())) > 1 else [False]
+    ranks = set(own.values()) | {_route_host_rank(r, h) for h, r in foreign}
+    by_own = [True, False] if len(ranks) > 1 else [False]
     isolated = [True, False] if isolation or foreign else [True]
     sample = None if foreign else scoped([e for r in routes for _, _, e in rows[r.ref]], pattern(point.host),
                                          blockers + isolation)[1]
