@@ -5,12 +5,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-<<<<<<< HEAD
 from cnverify import smt
-from cnverify.diff import capacity, invariants, tables
-=======
 from cnverify.diff import capacity, invariants, tables, unit_mode
->>>>>>> main
 from cnverify.diff.check import Stats, check
 from cnverify.diff.gitsource import Side
 from cnverify.diff.load import Loaded, Names, load
@@ -107,7 +103,8 @@ def _whole(old: Side, new: Side, options: Options, git: bool) -> DiffResult:
     changed = [k for k in sorted(set(old.files) | set(new.files))
                if (old.files[k].digest if k in old.files else None) != (new.files[k].digest if k in new.files else None)]
     return DiffResult(old.label, new.label, names, changed, unit_mode.deltas(reports, names), [], [], [],
-                      {side: r.errors for side, r in reports.items()}, notes=[unit_mode.NOT_COMPARED],
+                      {side: r.errors for side, r in reports.items()},
+                      internal=[x for r in reports.values() for x in r.internal], notes=[unit_mode.NOT_COMPARED],
                       stats={"slice": "whole: a side holds rendered units (kustomizations, charts)",
                              "files": {"old": len(old.files), "new": len(new.files), "changed": len(changed)},
                              "units": {side: len(r.units) for side, r in reports.items()}, "timings": timings},
@@ -118,16 +115,13 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
          git: bool = False) -> DiffResult:
     """Compare ``old`` and ``new``; with a slicing ``Plan``, load only its files and report only its subjects."""
     options = options or Options()
-<<<<<<< HEAD
+    if unit_mode.needs_units(old) or unit_mode.needs_units(new):
+        return _whole(old, new, options, git)
     with smt.budget(options.limits):
         return _diff(old, new, options, sliced)
 
 
 def _diff(old: Side, new: Side, options: Options, sliced: Plan | None) -> DiffResult:
-=======
-    if unit_mode.needs_units(old) or unit_mode.needs_units(new):
-        return _whole(old, new, options, git)
->>>>>>> main
     only, subjects = (sliced.keys, sliced.subjects) if sliced is not None else (None, None)
     t0 = time.perf_counter()
     loaded = load(old, new, only)
