@@ -4,7 +4,7 @@
 is there a request that matches it and none of the earlier entries? One verdict per entry
 (these are the per-clause results for CNV105; a route is reachable iff one clause is):
 
-* `reachable` + `witness` — a `Request`, always confirmed by `first_match` (a disagreement
+* `reachable` + `witness` — a `Request`, always confirmed by `first_sure` (a disagreement
   between Z3 and the evaluator raises `AssertionError`: it is a bug);
 * `unreachable` + `blockers` — a minimal set of earlier entries that together cover it
   (empty when the entry's own match is unsatisfiable);
@@ -32,10 +32,13 @@ import z3
 
 from cnverify import smt
 
-from .http_ir import METHODS, Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_match
+from .http_ir import (
+    METHODS, Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_sure, routed, surely_misses,
+)
+from .http_rewrite import rewrite_sensitive
 from .http_precheck import candidates, covers, disjoint, search
-from .http_z3 import SymbolicRequest, entry_formula, regex_normal_form
-from .regex import RegexError
+from .http_z3 import SymbolicRequest, entry_formula, regex_normal_form, relaxed_formula
+from .regex import RegexError, charset_z3
 
 Status = Literal["reachable", "unreachable", "unknown"]
 
@@ -58,6 +61,7 @@ class EntryVerdict:
     reason: str = ""
     decided_by: Literal["precheck", "solver", "none"] = "solver"
     step: str = ""  # one sentence describing the deciding step
+    assumes_rewrite: bool = False  # the verdict holds for the table's `Rewrite`, not for every one
 
 
 def _blocker(i: int, e: Entry) -> Blocker:
@@ -68,16 +72,18 @@ def _name(i: int, e: Entry) -> str:
     return f"#{i} {e.route_id}/{e.clause_id}"
 
 
-def _safe_matches(e: Entry, r: Request) -> bool | None:
+def _safe_matches(e: Entry, r: Request | None) -> bool | None:
+    if r is None:
+        return False
     try:
         return entry_matches(e, r)
     except (UnsupportedMatch, RegexError):
-        return None
+        return False if surely_misses(e, r) else None
 
 
 def _safe_first(table: MatchTable, r: Request) -> Entry | None:
     try:
-        return first_match(table, r)
+        return first_sure(table, r)
     except (UnsupportedMatch, RegexError):
         return None
 
@@ -112,7 +118,7 @@ class _Analyzer:
         return self.solve(i, relevant)
 
     def confirm(self, i: int, w: Request, how: str) -> Request:
-        got = first_match(self.table, w)
+        got = first_sure(self.table, w)
         if got is not self.entries[i]:
             other = "no entry" if got is None else got.route_id + "/" + got.clause_id
             raise AssertionError(f"{how} witness {w.to_json()} for {_name(i, self.entries[i])} takes {other}")
@@ -142,12 +148,13 @@ class _Analyzer:
         nonempty = False
         earlier = [self.entries[j] for j in relevant]
         for c in itertools.chain(candidates(e), search(e, earlier, seed=i)):
-            if c.problems() or not _safe_matches(e, c):
+            seen = routed(self.table.rewrite, c) if not c.problems() else None
+            if seen is None or not _safe_matches(e, seen):
                 continue
             nonempty = True
-            if all(_safe_matches(self.entries[j], c) is False for j in relevant):
+            if all(_safe_matches(self.entries[j], seen) is False for j in relevant):
                 w = self.confirm(i, c, "pre-check")
-                return self.verdict(i, "reachable", witness=w, decided_by="precheck",
+                return self.verdict(i, "reachable", witness=w, decided_by="precheck", assumes_rewrite=_assumes(w),
                                     step="a request built from the table's literals reaches it")
         if nonempty:
             for j in relevant:
@@ -157,7 +164,7 @@ class _Analyzer:
                                         step=f"every request it matches is taken by {_name(j, self.entries[j])}")
         return None
 
-    def query(self, i: int, encoded: list[int]) -> "_Query":
+    def query(self, i: int, encoded: list[int], skipped: list[int]) -> "_Query":
         """Symbolic request sized for entry i against `encoded`: a header gets one value slot
         per matcher that may need a witness value (i's plain string matchers, the blockers'
         inverted ones), since a header may be sent several times."""
@@ -166,59 +173,86 @@ class _Analyzer:
             for h in self.entries[j].match.headers:
                 if h.match is not None and h.invert == (j != i):
                     slots[h.name] = slots.get(h.name, 0) + 1
-        sub = MatchTable(tuple(self.entries[j] for j in [i] + encoded))
+        sub = MatchTable(tuple(self.entries[j] for j in [i] + encoded + skipped))
         req = SymbolicRequest.from_table(sub)
         req = SymbolicRequest(req.headers, req.query, header_slots=slots)
-        return _Query(req, {j: entry_formula(self.entries[j], req) for j in [i] + encoded}, req.domain(), i)
+        formulas = {j: entry_formula(self.entries[j], req) for j in [i] + encoded}
+        formulas.update({j: relaxed_formula(self.entries[j], req) for j in skipped})
+        return _Query(req, formulas, req.domain(self.table.rewrite), i, req.domain())
 
-    def check(self, q: "_Query", blockers: list[int]) -> smt.Answer:
-        """domain ∧ own ∧ no blocker matches, each attempt with half the run's per-query budget
-        (``cnverify.smt``): first in regex normal form (fast for regex-heavy queries), then as
-        written (fast when the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
-        query = z3.And(q.domain + [q.formulas[q.own]] + [z3.Not(q.formulas[j]) for j in blockers])
+    def check(self, q: "_Query", blockers: list[int], plain: bool = False,
+              extra: tuple[z3.BoolRef, ...] = ()) -> tuple[z3.CheckSatResult, "_Solved"]:
+        """domain ∧ own ∧ no blocker matches, each attempt with half the run's per-query budget:
+        first in regex normal form (fast for regex-heavy queries), then as written (fast when
+        the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
+        domain = q.plain_domain if plain else q.domain
+        query = z3.And(domain + [q.formulas[q.own]] + [z3.Not(q.formulas[j]) for j in blockers] + list(extra))
         for form in (regex_normal_form(query), query):
-            answer = smt.check([form], share=0.5, preprocess=True)
+            answer = smt.check([form], share=0.5, preprocess=True)  # the run's budget, halved
             if answer.result != "unknown" or answer.reason == smt.DEADLINE_REASON:
                 break
-        return answer
+        return _RESULT[answer.result], _Solved(answer)
 
     def solve(self, i: int, relevant: list[int]) -> EntryVerdict:
         if smt.current().spent():  # building the query (regex normal form) is work of its own
             return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {smt.DEADLINE_REASON}")
         encoded = [j for j in relevant if self.errors[j] is None]
         skipped = [(j, self.errors[j]) for j in relevant if self.errors[j] is not None]
-        q = self.query(i, encoded)
-        answer = self.check(q, encoded)
-        if answer.result == "sat":
-            if skipped:
+        q = self.query(i, encoded, [j for j, _ in skipped])
+        # with earlier entries that cannot be encoded, first look for a request that surely misses them
+        res, s, plain = self.first_check(q, encoded + [j for j, _ in skipped])
+        if res != z3.sat and skipped:
+            res, s, plain = self.first_check(q, encoded)
+            if res == z3.sat:
                 j, why = skipped[0]
                 return self.verdict(i, "unknown", decided_by="none",
                                     reason=f"earlier entry {_name(j, self.entries[j])} cannot be encoded: {why}")
-            assert answer.model is not None
-            witness = self.tidy(i, q.req.witness(answer.model))
+        if res == z3.sat:
+            seen = q.req.witness(s.model())  # the routes' view of a request is sent as is
+            if any(c > "\x7f" for c in seen.path):  # prefer a path an HTTP/1 client can send
+                ascii_path = z3.InRe(q.req.path, z3.Star(charset_z3(((0x21, 0x7E),))))
+                again = self.check(q, encoded + [j for j, _ in skipped], plain, (ascii_path,))
+                other = q.req.witness(again[1].model()) if again[0] == z3.sat else seen
+                seen = other if routed(self.table.rewrite, other) == other else seen
+            witness = self.tidy(i, seen)
             return self.verdict(i, "reachable", witness=self.confirm(i, witness, "solver"),
-                                step="the solver found a request that reaches it")
-        if answer.result == "unsat":
-            core = self.core(q, encoded)
+                                step="the solver found a request that reaches it", assumes_rewrite=_assumes(witness))
+        if res == z3.unsat:
+            core = self.core(q, encoded, plain)
             blockers = tuple(_blocker(j, self.entries[j]) for j in core)
             step = ("its own conditions cannot hold together" if not blockers else
                     "every request it matches is taken by " + ", ".join(_name(j, self.entries[j]) for j in core))
-            return self.verdict(i, "unreachable", blockers=blockers, step=step)
-        return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {answer.reason}")
+            assumes = not plain and self.check(q, core, plain=True)[0] != z3.unsat
+            return self.verdict(i, "unreachable", blockers=blockers, step=step, assumes_rewrite=assumes)
+        return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {s.reason_unknown()}")
 
-    def core(self, q: "_Query", encoded: list[int]) -> list[int]:
+    def first_check(self, q: "_Query", encoded: list[int]) -> tuple[z3.CheckSatResult, "_Solved", bool]:
+        """Check on every request first (the rewrite's image is costly for z3): unsat there holds
+        for every rewrite; a model whose request the rewrite leaves alone is a model of the image.
+        Only otherwise check again inside the image. The flag: decided on every request."""
+        res, s = self.check(q, encoded, plain=not self.table.rewrite.identity)
+        if self.table.rewrite.identity or res == z3.unsat:
+            return res, s, True
+        if res == z3.sat:
+            seen = q.req.witness(s.model())
+            if routed(self.table.rewrite, seen) == seen:
+                return res, s, True
+        res, s = self.check(q, encoded)
+        return res, s, False
+
+    def core(self, q: "_Query", encoded: list[int], plain: bool = False) -> list[int]:
         """A minimal subset of `encoded` whose negations contradict entry `q.own` (deletion-based;
         a check that does not answer unsat keeps the entry, so the result is always a core)."""
-        if self.check(q, []).result == "unsat":
+        if self.check(q, [], plain)[0] == z3.unsat:
             return []
         for j in encoded:  # the common case: one earlier entry covers it
-            if self.check(q, [j]).result == "unsat":
+            if self.check(q, [j], plain)[0] == z3.unsat:
                 return [j]
         keep = sorted(encoded)
         k = 0
         while k < len(keep):
             trial = keep[:k] + keep[k + 1 :]
-            if self.check(q, trial).result == "unsat":
+            if self.check(q, trial, plain)[0] == z3.unsat:
                 keep = trial
             else:
                 k += 1
@@ -229,15 +263,38 @@ class _Analyzer:
 class _Query:
     req: SymbolicRequest
     formulas: dict[int, z3.BoolRef]
-    domain: list[z3.BoolRef]
+    domain: list[z3.BoolRef]  # as the routes see requests after the table's rewrite
     own: int
+    plain_domain: list[z3.BoolRef]  # every request, as if nothing were rewritten
 
 
-def analyze(table: MatchTable, *, limits: smt.Limits | None = None, precheck: bool = True,
-            only: Collection[str] | None = None) -> list[EntryVerdict]:
+def _assumes(w: Request) -> bool:
+    """Would some other rewrite change this witness (a path or host a rewrite option touches)?"""
+    return rewrite_sensitive(w.path) or ":" in w.host
+
+
+def analyze(table: MatchTable, *, limits: smt.Limits | None = None,
+            precheck: bool = True, only: Collection[str] | None = None) -> list[EntryVerdict]:
     """One `EntryVerdict` per entry, in table order (see module docstring); with ``only``, just for the
     entries whose clause_id is in it (the others still block them).  Queries run under ``limits``, by
     default the run's budget (``cnverify.smt.current()``)."""
     a = _Analyzer(table, precheck)
     with smt.using(limits):
         return [a.run(i) for i, e in enumerate(table.entries) if only is None or e.clause_id in only]
+
+
+_RESULT = {"sat": z3.sat, "unsat": z3.unsat, "unknown": z3.unknown}
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """An ``smt.Answer`` read as the solver it came from (``model()``, ``reason_unknown()``)."""
+
+    answer: smt.Answer
+
+    def model(self) -> z3.ModelRef:
+        assert self.answer.model is not None
+        return self.answer.model
+
+    def reason_unknown(self) -> str:
+        return self.answer.reason

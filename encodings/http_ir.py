@@ -12,42 +12,49 @@ A `MatchTable` is an ordered tuple of `Entry(route_id, clause_id, match, hosts)`
   a header sent several times holds for a string matcher when ANY of its values matches
   (then `invert` applies) — observed on Envoy 1.40 (SEMANTICS §5.2(b) says comma-joined).
 * `query: tuple[QueryMatch, ...]` — key present (case-sensitive key) and, if `match` is set,
-  its first value matches.
+  its first value matches; `absent=True`: the key is absent (Envoy `present_match: false`).
 * `method`, `authority: StrMatch | None`; `port: int | None` (listener port);
   `unsupported: str | None` — a condition the IR cannot express (analysis → unknown).
 
 `StrMatch(kind, value, ignore_case)`: kinds `exact prefix suffix contains regex present`;
-ignore_case is ASCII case folding (Envoy/absl); `present` matches every value.
+ignore_case is ASCII case folding (Envoy/absl); `present` matches every value; `range`
+(Envoy `range_match`, value `"start,end"`) a whole value `[+-]?[0-9]+` whose integer is in
+[start, end) (leading zeros and a sign allowed, as Envoy 1.40 does).
 Entry `hosts` is None (all hosts) or a tuple of `HostPattern`s (ORed).
 
-Request model (what an HTTP/1.1 client can send through Envoy 1.40, checked against it):
-path `/` + printable ASCII without `#` `?`; query keys printable ASCII without `# & =`,
-values without `# &`, matched raw (Envoy does not percent-decode for matching); header
-values are tab, space, printable ASCII or non-ASCII, without leading/trailing blanks
-(Envoy trims them); header names lower-case; `host` is the Host header (case kept,
-optional `:port`); the method is any token except CONNECT (HTTP/2 allows any token; Envoy's
-HTTP/1 codec only the `METHODS` list, which witnesses prefer).
+Request model (what a client can send through Envoy 1.40, checked against it). Every string
+is a byte string (one character per byte, Latin-1): Envoy matches bytes, and config literals
+are compared as their UTF-8 bytes (`wire`). Path `/` + printable ASCII without `#` `?`, or
+bytes 0x80-0xFF (HTTP/2 only: Envoy's HTTP/1 codec rejects them); query keys printable ASCII
+without `# & =`, values without `# &`, matched raw (Envoy does not percent-decode for
+matching); header values are tab, space, printable ASCII or bytes 0x80-0xFF (obs-text),
+without leading/trailing blanks (Envoy trims them); header names lower-case; `host` is the
+Host header (case kept, optional `:port`); the method is any token except CONNECT (HTTP/2
+allows any token; Envoy's HTTP/1 codec only the `METHODS` list, which witnesses prefer).
+`MatchTable.rewrite` (`http_rewrite.Rewrite`) is applied to a request before its routes see
+it (path normalisation, port stripping); `first_match` takes the request as sent.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from .http_rewrite import Rewrite
 from .regex import UnsupportedRegex, to_python
 
-StrKind = Literal["exact", "prefix", "suffix", "contains", "regex", "present"]
+StrKind = Literal["exact", "prefix", "suffix", "contains", "regex", "present", "range"]
 PathKind = Literal["exact", "prefix", "regex", "segment_prefix", "path_separated_prefix"]
 # methods Envoy 1.40's HTTP/1 codec accepts (CONNECT aside), probed; HTTP/2 accepts any token
 METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "COPY", "LOCK", "MKCOL", "MOVE",
            "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND", "ACL", "REPORT", "MKACTIVITY",
            "CHECKOUT", "MERGE", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PURGE", "MKCALENDAR", "LINK", "UNLINK", "SOURCE")
 TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-PATH_RE = re.compile(r"/[\x21\x22\x24-\x3e\x40-\x7e]*")
+PATH_RE = re.compile(r"/[\x21\x22\x24-\x3e\x40-\x7e\x80-\xff]*")
 QUERY_KEY_RE = re.compile(r"[\x21\x22\x24\x25\x27-\x3c\x3e-\x7e]+")
 QUERY_VALUE_RE = re.compile(r"[\x21\x22\x24\x25\x27-\x7e]*")
-HEADER_VALUE_RE = re.compile(r"(?:[^\x00-\x20\x7f]|(?:[^\x00-\x20\x7f][^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x20\x7f]))?")
+HEADER_VALUE_RE = re.compile(r"(?:[\x21-\x7e\x80-\xff](?:[\x09\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?")
 HOST_RE = re.compile(r"[A-Za-z0-9._-]+(?::[0-9]{1,5})?")
 # header names whose value the proxy controls or that are not plain request headers
 MANAGED_HEADERS = frozenset(
@@ -103,6 +110,7 @@ class HeaderMatch:
 class QueryMatch:
     name: str
     match: StrMatch | None = None  # None: the key is present (any value)
+    absent: bool = False  # the key must be absent (then `match` is None)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ class HostPattern:
         h = ascii_lower(host)
         if self.ignore_port:
             h = re.sub(r":[0-9]+$", "", h)
-        p = ascii_lower(self.pattern)
+        p = ascii_lower(wire(self.pattern))
         if p == "*":
             return True
         if p.startswith("*"):
@@ -155,6 +163,7 @@ class Entry:
 @dataclass(frozen=True)
 class MatchTable:
     entries: tuple[Entry, ...]
+    rewrite: Rewrite = Rewrite()
 
 
 @dataclass(frozen=True)
@@ -176,9 +185,23 @@ class Request:
         return self.path + "?" + "&".join(f"{k}={v}" for k, v in self.query.items())
 
     def to_json(self) -> dict[str, Any]:
-        return {"host": self.host, "port": self.port, "method": self.method, "path": self.path,
-                "headers": {k: v if isinstance(v, str) else list(v) for k, v in self.headers.items()},
-                "query": dict(self.query)}
+        """JSON view: bytes that form UTF-8 are shown as that text; other non-ASCII bytes as `\\xNN`
+        (then `"escaped_bytes": true`); `"http2": true` when only an HTTP/2 client can send it."""
+        esc: list[bool] = []
+        out: dict[str, Any] = {
+            "host": self.host, "port": self.port, "method": self.method, "path": shown(self.path, esc),
+            "headers": {k: shown(v, esc) if isinstance(v, str) else [shown(x, esc) for x in v]
+                        for k, v in self.headers.items()},
+            "query": dict(self.query)}
+        if any(esc):
+            out["escaped_bytes"] = True
+        if self.http2_only():
+            out["http2"] = True
+        return out
+
+    def http2_only(self) -> bool:
+        """Only an HTTP/2 client can send it (non-ASCII path bytes, a method outside `METHODS`)."""
+        return self.method not in METHODS or any(c > "\x7f" for c in self.path)
 
     def header_lines(self) -> list[tuple[str, str]]:
         """(name, value) per header line, repeated headers expanded in order."""
@@ -195,7 +218,8 @@ class Request:
             out.append(f"method {self.method!r}")
         out += [f"query key {k!r}" for k in self.query if not QUERY_KEY_RE.fullmatch(k)]
         out += [f"query value {v!r}" for v in self.query.values() if not QUERY_VALUE_RE.fullmatch(v)]
-        out += [f"header {k!r}" for k, v in self.header_lines() if k != k.lower() or not HEADER_VALUE_RE.fullmatch(v)]
+        out += [f"header {k!r}" for k, v in self.header_lines()
+                if k != k.lower() or k in PSEUDO or k.startswith(":") or not HEADER_VALUE_RE.fullmatch(v)]
         out += [f"header {k!r} without values" for k, v in self.headers.items() if v == ()]
         return out
 
@@ -207,12 +231,40 @@ def ascii_lower(s: str) -> str:
     return s.translate(_LOWER)
 
 
+def shown(value: str, escaped: list[bool]) -> str:
+    """A byte string as text: its UTF-8 reading, else `\\xNN` escapes (noted in `escaped`)."""
+    if value.isascii():
+        return value
+    raw = value.encode("latin-1")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        escaped.append(True)
+        return raw.decode("ascii", "backslashreplace")
+
+
+def wire(text: str) -> str:
+    """A config literal as the bytes Envoy compares (its UTF-8 encoding, one character per byte)."""
+    return text if text.isascii() else text.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+
+
+def range_bounds(m: StrMatch) -> tuple[int, int]:
+    lo, hi = m.value.split(",")
+    return int(lo), int(hi)
+
+
 def str_matches(m: StrMatch, value: str) -> bool:
     if m.kind == "present":
         return True
+    if m.kind == "range":
+        lo, hi = range_bounds(m)
+        return INTEGER_RE.fullmatch(value) is not None and lo <= int(value) < hi
     if m.kind == "regex":
         return re.fullmatch(to_python(m.value), value) is not None
-    v, x = (ascii_lower(m.value), ascii_lower(value)) if m.ignore_case else (m.value, value)
+    v, x = (ascii_lower(wire(m.value)), ascii_lower(value)) if m.ignore_case else (wire(m.value), value)
     if m.kind == "exact":
         return x == v
     if m.kind == "prefix":
@@ -281,9 +333,48 @@ def evaluate(match: Match, request: Request) -> bool:
         if not header_matches(h, header_value(h.name, request)):
             return False
     for q in match.query:
-        if q.name not in request.query or (q.match is not None and not str_matches(q.match, request.query[q.name])):
+        if q.absent:
+            if q.name in request.query:
+                return False
+        elif q.name not in request.query or (q.match is not None and not str_matches(q.match, request.query[q.name])):
             return False
     return True
+
+
+def conditions(m: Match) -> list[Match]:
+    """The ANDed conditions of `m`, one `Match` each (`unsupported` left out)."""
+    out = [Match(path=m.path), Match(method=m.method), Match(authority=m.authority), Match(port=m.port)]
+    return out + [Match(headers=(h,)) for h in m.headers] + [Match(query=(q,)) for q in m.query]
+
+
+def surely_misses(entry: Entry, request: Request) -> bool:
+    """True when `request` provably does not match `entry`, even if some of its conditions
+    cannot be evaluated (one condition that can be and fails is enough: conditions are ANDed)."""
+    if not host_applies(entry, request.host):
+        return True
+    for part in conditions(entry.match):
+        try:
+            if not evaluate(part, request):
+                return True
+        except (UnsupportedMatch, ValueError):
+            continue
+    return False
+
+
+def first_sure(table: MatchTable, request: Request) -> Entry | None:
+    """`first_match`, except that an entry that cannot be evaluated is skipped when the request
+    surely misses it (raises UnsupportedMatch / RegexError when it may match)."""
+    seen = routed(table.rewrite, request)
+    if seen is None:
+        return None
+    for entry in table.entries:
+        try:
+            if entry_matches(entry, seen):
+                return entry
+        except (UnsupportedMatch, ValueError):
+            if not surely_misses(entry, seen):
+                raise
+    return None
 
 
 def host_applies(entry: Entry, host: str) -> bool:
@@ -294,16 +385,28 @@ def entry_matches(entry: Entry, request: Request) -> bool:
     return host_applies(entry, request.host) and evaluate(entry.match, request)
 
 
+def routed(rewrite: Rewrite, request: Request) -> Request | None:
+    """The request as the routes see it after `rewrite` (None: it reaches no route)."""
+    path = rewrite.path(request.path)
+    if path is None:
+        return None
+    host = rewrite.host(request.host, request.port)
+    return request if (path, host) == (request.path, request.host) else replace(request, path=path, host=host)
+
+
 def first_match(table: MatchTable, request: Request) -> Entry | None:
-    """The entry the request takes (first match wins), or None (404)."""
+    """The entry the request as sent takes (first match wins), or None (404, rejected)."""
+    seen = routed(table.rewrite, request)
+    if seen is None:
+        return None
     for entry in table.entries:
-        if entry_matches(entry, request):
+        if entry_matches(entry, seen):
             return entry
     return None
 
 
 __all__ = [
-    "METHODS", "MANAGED_HEADERS", "UnsupportedMatch", "UnsupportedRegex", "StrMatch", "PathMatch",
+    "METHODS", "MANAGED_HEADERS", "Rewrite", "UnsupportedMatch", "routed", "wire", "UnsupportedRegex", "StrMatch", "PathMatch",
     "HeaderMatch", "QueryMatch", "Match", "HostPattern", "Entry", "MatchTable", "Request",
     "evaluate", "first_match", "entry_matches", "str_matches", "path_matches", "header_matches",
 ]

@@ -19,7 +19,8 @@ from functools import lru_cache
 from typing import Iterator
 
 from .http_ir import (
-    METHODS, TOKEN_RE, Entry, HeaderMatch, HostPattern, Match, PathMatch, Request, StrMatch, ascii_lower, segment_value,
+    METHODS, PSEUDO, TOKEN_RE, Entry, HeaderMatch, HostPattern, Match, PathMatch, Request, StrMatch, ascii_lower,
+    range_bounds, segment_value, wire,
 )
 from .regex import RegexError, literal_prefix, sample
 
@@ -159,6 +160,7 @@ def _path_covers(pj: PathMatch | None, pi: PathMatch | None) -> bool:
 def _path_options(p: PathMatch | None) -> list[str]:
     if p is None:
         return ["/", "/x"]
+    p = PathMatch(p.kind, wire(p.value), p.ignore_case)
     if p.kind == "exact":
         return [p.value]
     if p.kind == "prefix":
@@ -172,7 +174,10 @@ def _path_options(p: PathMatch | None) -> list[str]:
 def _str_options(m: object, default: str) -> list[str]:
     if m is None:
         return [default]
-    kind, value = m.kind, m.value  # type: ignore[attr-defined]
+    kind, value = m.kind, wire(m.value)  # type: ignore[attr-defined]
+    if kind == "range":
+        lo, hi = range_bounds(m)  # type: ignore[arg-type]
+        return [str(lo)] if lo < hi else []
     if kind == "regex":
         return []
     if kind == "present":
@@ -211,24 +216,32 @@ def candidates(entry: Entry, limit: int = 24) -> Iterator[Request]:
     hdr_names = [h.name for h in m.headers]
     hdr_opts = [_header_options(h) for h in m.headers]
     q_names = [q.name for q in m.query]
-    q_opts = [_str_options(q.match, "1") if q.match is not None else ["1"] for q in m.query]
+    q_opts = [[None] if q.absent else _str_options(q.match, "1") if q.match is not None else ["1"] for q in m.query]
     combos = itertools.product(_path_options(m.path), hosts, methods, itertools.product(*hdr_opts),
                                itertools.product(*q_opts))
     for path, host, method, hvals, qvals in itertools.islice(combos, limit):
-        headers = {n: v for n, v in zip(hdr_names, hvals) if v is not None}
+        headers: dict[str, str | tuple[str, ...]] = {}
+        for n, v in zip(hdr_names, hvals):
+            if v is not None and n in PSEUDO:  # a pseudo-header is the request's host or method
+                host, method = (v, method) if PSEUDO[n] == "host" else (host, v)
+            elif v is not None:
+                headers[n] = v
         yield Request(host=host, port=m.port or 80, method=method, path=path, headers=headers,
-                      query=dict(zip(q_names, qvals)))
+                      query={k: v for k, v in zip(q_names, qvals) if v is not None})
 
 
 def _str_pool(m: StrMatch | None, rng: random.Random) -> list[str]:
     if m is None or m.kind == "present":
         return []
+    if m.kind == "range":
+        lo, hi = range_bounds(m)
+        return [str(lo), str(hi - 1), str(hi), "+" + str(lo)]
     if m.kind == "regex":
         try:
             return [s for s in (sample(m.value, rng), sample(m.value, rng)) if s is not None]
         except RegexError:
             return []
-    v = m.value
+    v = wire(m.value)
     return [v, v + "x", "x" + v, ascii_lower(v), v.upper()]
 
 
@@ -247,6 +260,9 @@ def _pools(entries: list[Entry], rng: random.Random) -> dict[str, list]:
                             if x in METHODS or (TOKEN_RE.fullmatch(x) and m.method and x == m.method.value)]
         pools["host"] += _str_pool(m.authority, rng)
         for h in m.headers:
+            if h.name in PSEUDO:
+                pools[PSEUDO[h.name]] += _str_pool(h.match, rng)
+                continue
             pools.setdefault("h:" + h.name, [None, "", "1"]).extend(_str_pool(h.match, rng))
         for q in m.query:
             pools.setdefault("q:" + q.name, [None, "", "1"]).extend(_str_pool(q.match, rng))

@@ -1,14 +1,15 @@
 """Symbolic HTTP request and the Z3 encoding of the match IR (`http_ir`).
 
 `SymbolicRequest(header_names, query_keys, tag, header_slots)` holds Z3 terms: `path`,
-`host` (Host header, case kept, optional `:port`), `method`, `port` (Int, listener port);
+`host` (Host header, case kept, optional `:port`) — path and host as the routes see them, `method`, `port` (Int, listener port);
 for each query key the table mentions `query[key] = Field(present: Bool, value: String)`;
 for each header name `headers[name]` = a tuple of `Field` slots, one per value the header
 may be sent with (slot k present implies slot k-1 present; slot 0 present = the header is
 present). `from_table` gives a header as many slots as the table has string matchers on
 it (at least 1): each matcher needs at most one witness value, so no request with more
 values reaches anything fewer values cannot. `domain()` restricts every term to the request
-model documented in `http_ir` (an absent field has value ""). `witness(model)` turns a Z3
+model documented in `http_ir` (an absent field has value ""), the path and host in the
+image of the table's `Rewrite`. `witness(model)` turns a Z3
 model into a concrete `Request`. `match_formula(match, req)` / `entry_formula(entry, req)`
 are exact for every IR kind; case-insensitive comparisons are per-character class regexes
 (Z3 has no lower-case function).
@@ -23,14 +24,15 @@ import z3
 
 from .http_ir import (
     MANAGED_HEADERS, PSEUDO, Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, Request,
-    StrMatch, UnsupportedMatch, segment_value, str_matches,
+    StrMatch, UnsupportedMatch, conditions, range_bounds, segment_value, str_matches, wire,
 )
-from .regex import Z3_MAX_CHAR, charset_z3, string_value, sval, to_z3
+from .http_rewrite import Rewrite
+from .regex import Z3_MAX_CHAR, RegexError, charset_z3, string_value, sval, to_z3
 
 _RS = z3.ReSort(z3.StringSort())
 ANY = z3.Full(_RS)
 ANY_CHAR = charset_z3(((0, Z3_MAX_CHAR),))
-PATH_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x3E), (0x40, 0x7E)))
+PATH_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x3E), (0x40, 0x7E), (0x80, 0xFF)))
 QKEY_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x25), (0x27, 0x3C), (0x3E, 0x7E)))
 QVAL_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x25), (0x27, 0x7E)))
 HV_EDGE = charset_z3(((0x21, 0x7E), (0x80, Z3_MAX_CHAR)))
@@ -39,6 +41,8 @@ TCHAR = charset_z3(((0x21, 0x21), (0x23, 0x27), (0x2A, 0x2B), (0x2D, 0x2E), (0x3
                     (0x5E, 0x7A), (0x7C, 0x7C), (0x7E, 0x7E)))
 METHOD_RE = z3.Intersect(z3.Plus(TCHAR), z3.Complement(z3.Re("CONNECT")))
 HOST_CHAR = charset_z3(((0x2D, 0x2E), (0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)))
+# every character a Host can hold (the request model's HOST_RE): wildcards range over these only
+HOSTPORT_CHAR = charset_z3(((0x2D, 0x2E), (0x30, 0x3A), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)))
 LABEL_CHAR = charset_z3(((0x2D, 0x2D), (0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)))
 DIGIT = z3.Range("0", "9")
 PORT_SUFFIX = z3.Concat(z3.Re(":"), z3.Loop(DIGIT, 1, 5))
@@ -91,10 +95,13 @@ class SymbolicRequest:
             slots[h.name] = slots.get(h.name, 0) + (h.match is not None)
         return cls({h.name for h in headers}, query, tag, None if single_values else slots)
 
-    def domain(self) -> list[z3.BoolRef]:
+    def domain(self, rewrite: Rewrite = Rewrite()) -> list[z3.BoolRef]:
+        """The request model, as the routes see it after `rewrite` (the path in its image)."""
+        path_re = PATH_RE if rewrite.identity else z3.Intersect(PATH_RE, rewrite.path_image())
         out = [
-            z3.InRe(self.path, PATH_RE),
+            z3.InRe(self.path, path_re),
             z3.InRe(self.host, HOST_RE),
+            rewrite.host_image(self.host, self.port, PORT_SUFFIX),
             z3.InRe(self.method, METHOD_RE),
             self.port >= 1,
             self.port <= 65535,
@@ -135,7 +142,7 @@ def ic_literal(value: str, ignore_case: bool = True) -> z3.ReRef:
     """Regex of `value`, letters matching both ASCII cases when `ignore_case`."""
     parts: list[z3.ReRef] = []
     run = ""
-    for c in value:
+    for c in wire(value):
         if ignore_case and c.isascii() and c.isalpha():
             if run:
                 parts.append(z3.Re(sval(run)))
@@ -151,6 +158,8 @@ def ic_literal(value: str, ignore_case: bool = True) -> z3.ReRef:
 def str_formula(m: StrMatch, x: z3.SeqRef) -> z3.BoolRef:
     if m.kind == "present":
         return z3.BoolVal(True)
+    if m.kind == "range":
+        return z3.InRe(x, integer_range(*range_bounds(m)))
     if m.kind == "regex":
         return z3.InRe(x, to_z3(m.value))
     # literal comparisons as regex membership: z3 5.4 mixes str.prefixof / = with str.in_re
@@ -159,6 +168,47 @@ def str_formula(m: StrMatch, x: z3.SeqRef) -> z3.BoolRef:
     shapes = {"exact": lit, "prefix": z3.Concat(lit, ANY), "suffix": z3.Concat(ANY, lit),
               "contains": z3.Concat(ANY, lit, ANY)}
     return z3.InRe(x, shapes[m.kind])
+
+
+DIGIT_RE = z3.Range("0", "9")
+
+
+def _digits(lo: str, hi: str) -> z3.ReRef:
+    """Decimal strings of len(lo) digits between lo and hi (inclusive, same length)."""
+    if lo == hi:
+        return z3.Re(lo) if lo else EMPTY
+    if lo == "0" * len(lo) and hi == "9" * len(hi):
+        return z3.Loop(DIGIT_RE, len(lo), len(lo))
+    if lo[0] == hi[0]:
+        return z3.Concat(z3.Re(lo[0]), _digits(lo[1:], hi[1:]))
+    n = len(lo) - 1
+    parts = [z3.Concat(z3.Re(lo[0]), _digits(lo[1:], "9" * n)) if n else z3.Re(lo[0])]
+    if int(hi[0]) - int(lo[0]) > 1:
+        mid = z3.Range(str(int(lo[0]) + 1), str(int(hi[0]) - 1))
+        parts.append(z3.Concat(mid, z3.Loop(DIGIT_RE, n, n)) if n else mid)
+    parts.append(z3.Concat(z3.Re(hi[0]), _digits("0" * n, hi[1:])) if n else z3.Re(hi[0]))
+    return z3.Union(*parts)
+
+
+def _naturals(lo: int, hi: int) -> z3.ReRef:
+    """Digit strings (leading zeros allowed) whose value is in [lo, hi] (0 <= lo)."""
+    parts = [z3.Plus(z3.Re("0"))] if lo == 0 <= hi else []
+    lo = max(lo, 1)
+    for width in range(len(str(lo)), len(str(hi)) + 1 if hi >= lo else 0):
+        a, b = max(lo, 10 ** (width - 1)), min(hi, 10**width - 1)
+        if a <= b:
+            parts.append(z3.Concat(z3.Star(z3.Re("0")), _digits(str(a), str(b))))
+    return z3.Union(*parts) if len(parts) > 1 else parts[0] if parts else z3.Empty(z3.ReSort(z3.StringSort()))
+
+
+def integer_range(start: int, end: int) -> z3.ReRef:
+    """Envoy `range_match`: `[+-]?[0-9]+` whose integer is in [start, end)."""
+    parts = []
+    if end - 1 >= 0 and end > start:
+        parts.append(z3.Concat(z3.Option(z3.Re("+")), _naturals(max(start, 0), end - 1)))
+    if start <= 0 and end > start:  # "-" then a magnitude in [max(0, 1 - end), -start]
+        parts.append(z3.Concat(z3.Re("-"), _naturals(max(0, 1 - end), -start)))
+    return z3.Union(*parts) if len(parts) > 1 else parts[0] if parts else z3.Empty(z3.ReSort(z3.StringSort()))
 
 
 def path_formula(m: PathMatch, x: z3.SeqRef) -> z3.BoolRef:
@@ -201,7 +251,8 @@ def match_formula(match: Match, req: SymbolicRequest) -> z3.BoolRef:
     parts += [header_formula(h, req) for h in match.headers]
     for q in match.query:
         f = req.query[q.name]
-        parts.append(f.present if q.match is None else z3.And(f.present, str_formula(q.match, f.value)))
+        parts.append(z3.Not(f.present) if q.absent else f.present if q.match is None
+                     else z3.And(f.present, str_formula(q.match, f.value)))
     return z3.And(parts) if parts else z3.BoolVal(True)
 
 
@@ -210,13 +261,25 @@ def host_formula(p: HostPattern, host: z3.SeqRef) -> z3.BoolRef:
     if pat == "*":
         return z3.BoolVal(True)
     if pat.startswith("*"):
-        wild = z3.Plus(LABEL_CHAR) if p.one_label else z3.Plus(ANY_CHAR if not p.ignore_port else HOST_CHAR)
+        wild = z3.Plus(LABEL_CHAR) if p.one_label else z3.Plus(HOSTPORT_CHAR if not p.ignore_port else HOST_CHAR)
         body = z3.Concat(wild, ic_literal(pat[1:]))
     elif pat.endswith("*"):
-        body = z3.Concat(ic_literal(pat[:-1]), z3.Plus(HOST_CHAR if p.ignore_port else ANY_CHAR))
+        body = z3.Concat(ic_literal(pat[:-1]), z3.Plus(HOST_CHAR if p.ignore_port else HOSTPORT_CHAR))
     else:
         body = ic_literal(pat)
     return z3.InRe(host, z3.Concat(body, z3.Option(PORT_SUFFIX)) if p.ignore_port else body)
+
+
+def relaxed_formula(entry: Entry, req: SymbolicRequest) -> z3.BoolRef:
+    """Implied by the entry matching: the conjunction of the conditions that can be encoded
+    (a request that falsifies it surely misses the entry, whatever the rest says)."""
+    parts = [z3.Or([host_formula(p, req.host) for p in entry.hosts])] if entry.hosts is not None else []
+    for cond in conditions(entry.match):
+        try:
+            parts.append(match_formula(cond, req))
+        except (UnsupportedMatch, RegexError):
+            continue
+    return z3.And(parts) if parts else z3.BoolVal(True)
 
 
 def entry_formula(entry: Entry, req: SymbolicRequest) -> z3.BoolRef:

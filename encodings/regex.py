@@ -5,20 +5,21 @@ alternation and bounded repetition; `to_z3(pattern)` returns a `z3.ReRef` over
 `StringSort()` and `to_python(pattern)` an equivalent Python `re` pattern (explicit
 character classes, no flags) used by the plain-Python evaluator.
 
-Supported: literals and escapes (``\\n \\t \\xHH \\x{H..} \\012 \\Q..\\E``, punctuation),
+Alphabet: bytes. Envoy hands every regex to RE2 in Latin-1 mode (observed on Envoy 1.40: `.`
+matches one byte of a UTF-8 `é`, `\\x{100}` and above are rejected, `(?i)` folds ASCII only),
+so patterns are read as their UTF-8 bytes and strings are byte strings (one character per
+byte, 0x00-0xFF).
+
+Supported: literals and escapes (``\\n \\t \\xHH \\x{H..} \\012 \\Q..\\E``, punctuation, ``\\C``),
 classes (negated, ranges, ``\\d \\w \\s`` and negations, ASCII ``[:alpha:]``), ``.``,
 ``* + ? {n} {n,} {n,m}`` and their lazy forms (same language), alternation, groups
 (capturing, ``(?:``, ``(?P<n>``, ``(?<n>``), flags ``i s m U`` (``(?i)``, ``(?i:..)``),
 and ``^ $ \\A \\z`` at the start/end of the pattern (no-ops: RE2 here is a full match).
 
 `UnsupportedRegex` — valid RE2 we cannot translate soundly: ``\\b \\B``, ``\\pL``-style
-Unicode classes, ``\\C``, lookaround, anchors elsewhere, repetition products above
+Unicode classes, lookaround, anchors elsewhere, repetition products above
 `MAX_REPEAT`. `InvalidRegex` — not RE2 (unbalanced parentheses, bad escapes, bad ranges,
-missing repetition argument, counts above 1000, backreferences).
-
-Case folding (``(?i)``) is exact for ASCII and the two non-ASCII partners of ASCII
-letters (U+212A KELVIN SIGN, U+017F LONG S); other non-ASCII letters use Python's
-single-character upper/lower, which only matters outside the ASCII request alphabets.
+missing repetition argument, counts above 1000, backreferences, escapes above 0xFF).
 """
 
 from __future__ import annotations

@@ -169,7 +169,8 @@ class _Parser:
         if c in "bB":
             raise self.err("word boundary", UnsupportedRegex)
         if c == "C":
-            raise self.err("\\C (any byte)", UnsupportedRegex)
+            self.i += 1
+            return CharSet(((0, MAX_CHAR),))
         if c == "Q":
             end = self.p.find("\\E", self.i + 1)
             text = self.p[self.i + 1 :] if end < 0 else self.p[self.i + 1 : end]
@@ -200,6 +201,8 @@ class _Parser:
                 digits += self.peek()
                 self.i += 1
             cp = int(digits, 8)
+            if cp > MAX_CHAR:
+                raise self.err("invalid escape sequence (octal above \\377)")
         elif ord(c) < 0x80 and not (c.isalnum() or c == "_"):
             cp = ord(c)
         else:
@@ -328,8 +331,11 @@ def _max_product(n: Node) -> int:
 
 @lru_cache(maxsize=4096)
 def parse(pattern: str) -> Node:
-    """Parse RE2 `pattern` into the AST with end anchors removed (full-match semantics)."""
-    node = _Parser(pattern).parse()
+    """Parse RE2 `pattern` into the AST with end anchors removed (full-match semantics).
+
+    The pattern is read as Envoy hands it to RE2 in Latin-1 mode: its UTF-8 bytes, one
+    character each (so `[é]` is the class of the two bytes C3 and A9)."""
+    node = _Parser(pattern.encode("utf-8", "surrogatepass").decode("latin-1")).parse()
     prod = _max_product(node)
     if prod > RE2_MAX_REPEAT:
         raise InvalidRegex("bad repetition operator (nested counts above 1000)", pattern)

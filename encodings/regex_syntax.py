@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_CHAR = 0x10FFFF
-Z3_MAX_CHAR = 0x2FFFF  # z3's unicode alphabet ends here
+MAX_CHAR = 0xFF  # Envoy compiles RE2 in Latin-1 mode: the alphabet is bytes (see `regex`)
+Z3_MAX_CHAR = 0xFF
 RE2_MAX_REPEAT = 1000
 MAX_REPEAT = 256  # product of nested counts above this is UnsupportedRegex
 
@@ -83,38 +83,14 @@ def complement(ranges: Intervals) -> Intervals:
     return tuple(out)
 
 
-_SPECIAL_FOLD = {ord("k"): (0x212A,), ord("s"): (0x17F,), 0x212A: (ord("k"),), 0x17F: (ord("s"),)}
-
-
-def _fold_char(c: int) -> set[int]:
-    ch = chr(c)
-    out = {c}
-    for v in (ch.lower(), ch.upper()):
-        if len(v) == 1:
-            out.add(ord(v))
-    for v in list(out):
-        out.update(_SPECIAL_FOLD.get(v, ()))
-        low = chr(v).lower()
-        if len(low) == 1:
-            out.update(_SPECIAL_FOLD.get(ord(low), ()))
-            out.add(ord(low))
-            up = low.upper()
-            if len(up) == 1:
-                out.add(ord(up))
-    return out
-
-
 def fold(ranges: Intervals) -> Intervals:
-    """Close a set under simple case folding (see module docstring for its precision)."""
+    """Close a set under ASCII case folding (RE2 in Latin-1 mode folds nothing else)."""
     extra: list[tuple[int, int]] = list(ranges)
     for lo, hi in ranges:
-        if hi - lo > 4096:
-            a, b = max(lo, 0), min(hi, 0x7F)
-            todo = list(range(a, b + 1)) + [c for c in (0x17F, 0x212A) if lo <= c <= hi]
-        else:
-            todo = list(range(lo, hi + 1))
-        for c in todo:
-            extra.extend((f, f) for f in _fold_char(c))
+        for a, b, d in ((0x41, 0x5A, 0x20), (0x61, 0x7A, -0x20)):
+            x, y = max(lo, a), min(hi, b)
+            if x <= y:
+                extra.append((x + d, y + d))
     return normalize(extra)
 
 

@@ -27,7 +27,7 @@ import z3
 
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.errors import Span
-from cnverify.model import Container, LimitRange, Pod, Resource
+from cnverify.model import Container, LimitRange, Pod, Resource, RuntimeClass
 from cnverify.model.base import Node
 from cnverify.model.core import LimitRangeItem, PodSpec
 from cnverify.snapshot import Snapshot
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Defaults", "EffectiveContainer", "Supplied", "container_defaults", "effective_containers",
-    "is_best_effort", "namespace_view", "pod_limits", "pod_requests", "pod_spec_of", "resolve", "value_term",
+    "is_best_effort", "namespace_view", "runtime_overhead", "pod_limits", "pod_requests", "pod_spec_of", "resolve", "value_term",
 ]
 
 Origin = Literal["written", "from-limit", "limitrange"]
@@ -223,6 +223,29 @@ def pod_limits(effs: list[EffectiveContainer], overhead: Mapping[str, object] | 
         if r in total:
             total[r] += milli(raw)  # type: ignore[arg-type]
     return total
+
+
+def runtime_overhead(snap: Snapshot, ob: "Obligation", workload: Resource, spec: PodSpec, *,
+                     charged: bool = True) -> Mapping[str, object] | None:
+    """The pod overhead quota charges: the RuntimeClass admission plugin copies ``overhead.podFixed`` of
+    the pod's ``runtimeClassName`` into ``spec.overhead`` (plugin/pkg/admission/runtimeclass). A class
+    that is not in the inputs leaves the overhead unknown; it only adds, so a breach without it stands
+    and a proof becomes ``unknown`` (``ob.only_refute``) when ``charged`` (some tracked resource may be
+    in the overhead)."""
+    name = spec.runtime_class_name
+    if not name:
+        return spec.overhead
+    rc = snap.get(RuntimeClass, "", name)
+    if rc is None:
+        if not charged:  # the obligation tracks no resource an overhead could add to
+            return spec.overhead
+        ob.only_refute(f"{workload.ref} names RuntimeClass {name}, which is not in the inputs: its pod overhead "
+                       "(overhead.podFixed, added to every pod by admission) is unknown")
+        return spec.overhead
+    fixed = rc.overhead.pod_fixed if rc.overhead else None
+    ob.note(f"RuntimeClass {name} adds pod overhead {fixed or {}} to every pod of {workload.ref}",
+            rc.overhead.at("podFixed") if rc.overhead else rc.at())
+    return fixed or spec.overhead
 
 
 def is_best_effort(effs: list[EffectiveContainer]) -> bool:

@@ -78,6 +78,8 @@ def main() -> None:
                    "never reported on (repeatable).")
 @click.option("--helm-values", "helm_values", multiple=True, metavar="FILE",
               help="Values file for rendering Helm chart units with 'helm template' (repeatable, later wins).")
+@click.option("--mesh-config", type=click.Path(dir_okay=False), default=None,
+              help="Istio MeshConfig YAML (or the istio ConfigMap) for path normalisation; default: Istio's DEFAULT.")
 @click.option("--explain", metavar="CODE", default=None,
               help="Only CODE, every result with its whole proof chain, proved ones included "
                    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
@@ -87,7 +89,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
               run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None,
               write_baseline: str | None, progress: bool | None, color: bool | None, explain: str | None,
               unit_mode: str | None, namespace: str | None, context: tuple[str, ...],
-              helm_values: tuple[str, ...]) -> None:
+              helm_values: tuple[str, ...], mesh_config: str | None) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
@@ -96,6 +98,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
                              timeout_ms, baseline_file, reports)
         if run_timeout_s is not None:
             settings.options.limits = replace(settings.options.limits, run_timeout_ms=int(run_timeout_s * 1000))
+        settings.options.mesh_config = mesh_config or settings.options.mesh_config
         if settings.config_file and fmt == "text":
             click.echo(f"cnverify: using configuration {settings.config_file}", err=True)
         with Progress(enabled=progress) as sink, run_budget():  # alias expansion budgeted over the whole run
@@ -165,7 +168,7 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     options = Options(select=_codes(select) or cfg.select or [], ignore=_codes(ignore) or cfg.ignore or [],
                       severity=dict(cfg.severity),  # type: ignore[arg-type]
                       limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms),
-                      exclude=excluder.excluded)
+                      exclude=excluder.excluded, mesh_config=cfg.mesh_config)
     return Settings(options, fail_on or cfg.fail_on or "error",
                     fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
                     excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports],

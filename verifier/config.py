@@ -5,7 +5,8 @@ holding ``.git``; without one, only the current directory), never in directories
 Keys: ``select``, ``ignore``, ``severity`` (code → level), ``fail-on``, ``fail-on-unknown``,
 ``exclude`` (path globs, relative to the file's directory), ``timeout`` (ms), ``baseline`` (a baseline
 file, relative to the file's directory), ``unit``, ``namespace`` and ``context`` (paths, relative to
-the file's directory; docs/UNITS.md).  Unknown keys and wrong values are errors naming the file and
+the file's directory; docs/UNITS.md), ``mesh-config`` (an Istio MeshConfig file for path
+normalisation, relative to the file's directory).  Unknown keys and wrong values are errors naming the file and
 line.  Command-line flags override.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ FAIL_ON = ("error", "warning", "info", "never")
 MAX_CONFIG_BYTES = 2**20
 MAX_TIMEOUT_MS = 2**31 - 1  # Z3's timeout is an unsigned int; longer would overflow it
 KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline", "unit",
-        "namespace", "context", "assume")
+        "namespace", "context", "assume", "mesh-config")
 ASSUME_KEYS = ("kind", "name", "namespace", "apiVersion")
 UNIT_MODES = ("auto", "cluster", "file")
 
@@ -59,6 +60,7 @@ class Config:
     namespace: str | None = None  # namespace of objects naming none (as kubectl apply -n)
     context: list[str] = field(default_factory=list)  # context paths (relative to the file's directory)
     assume: list[Assumed] = field(default_factory=list)  # objects known to exist without manifests
+    mesh_config: str | None = None  # Istio MeshConfig file (path normalisation before routing)
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,10 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             cfg.context = [os.path.relpath(root / v) for v in _strings(value, at, key)]
         elif key == "assume":
             cfg.assume = _assume(value, where, at)
+        elif key == "mesh-config":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{at}: 'mesh-config' must be a file path (an Istio MeshConfig or istio ConfigMap)")
+            cfg.mesh_config = str(root / value)
     return cfg
 
 

@@ -35,6 +35,7 @@ class Options:
     context: Sequence[str] = ()  # files/folders of objects in the cluster but not under review (never subjects)
     assume: Sequence[Assumed] = ()  # objects known to exist without manifests (config ``assume:``)
     helm_values: Sequence[str] = ()  # values files for rendering Helm chart units (helm template --values)
+    mesh_config: str | None = None  # Istio MeshConfig file (or istio ConfigMap): path normalisation before routing
 
 
 def selected(options: Options) -> list[Property]:
@@ -59,6 +60,7 @@ def _run(snap: snapshot.Snapshot, options: Options,
          props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
     """Each finding with the resource it is about, sorted by location; a crashed property is an
     internal-error record.  Queries run under the run's budget (one is installed if none is)."""
+    snap.settings["mesh_config"] = options.mesh_config
     results: list[tuple[Finding, Resource]] = []
     errors: list[InternalError] = []
     with smt.using(options.limits):

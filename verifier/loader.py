@@ -16,6 +16,9 @@ EXTENSIONS = (".yaml", ".yml", ".json")
 ENVOY_ROUTE_API = "envoy.config.route.v3"
 ENVOY_CLUSTER_API = "envoy.config.cluster.v3"
 HCM_NAMES = ("envoy.filters.network.http_connection_manager", "envoy.http_connection_manager")
+HCM_KEY = "cnverify_hcm"  # injected into an inline route_config: its connection manager's rewriting options
+HCM_REWRITE_KEYS = ("normalize_path", "merge_slashes", "path_with_escaped_slashes_action", "strip_any_host_port",
+                    "strip_matching_host_port")
 
 
 @dataclass(slots=True)
@@ -301,6 +304,9 @@ def _split_listener(doc: Document, listener: Any, path: Path, fallback: str, out
             rpath = path + ("filter_chains", ci, *fpath, cfg_key, "route_config")
             if not rc.get("name"):
                 rc = {**rc, "name": f"{lname}/{ci}/{fi}"}
+            # the connection manager's request rewriting options (model/envoy.py `HcmOptions`)
+            hcm = {k: cfg[k] for k in HCM_REWRITE_KEYS if k in cfg}
+            rc = {**rc, HCM_KEY: {"path": list(path + ("filter_chains", ci, *fpath, cfg_key)), "options": hcm}}
             out.objects.append(RawObject(doc, rpath, rc, ENVOY_ROUTE_API, "RouteConfiguration"))
 
 

@@ -58,6 +58,7 @@ class Obligation:
     decision: Decision | None = None
     preamble: list[Step] = field(default_factory=list)
     proof_caveat: str | None = None
+    assumptions: list[str] = field(default_factory=list)
 
     def fact(self, expr: z3.BoolRef | bool, *, at: Where, says: str) -> None:
         """Add a configuration fact with its location and one-sentence meaning."""
@@ -66,6 +67,12 @@ class Obligation:
     def note(self, says: str, at: Where = None) -> None:
         """A located step that explains context but carries no constraint."""
         self.preamble.append(Step(says, span_of(at)))
+
+    def assume(self, says: str, at: Where = None) -> None:
+        """State an input the verdict rests on that the manifests do not show (a default, a controller's
+        behaviour, an object outside the files): a chain step ``assumes: …`` in every verdict's chain."""
+        self.assumptions.append(says)
+        self.note(f"assumes: {says}", at)
 
     def counterexample(self, expr: z3.BoolRef, *, says: str) -> None:
         """Violated iff ``expr`` (the bad thing) is satisfiable together with the facts."""

@@ -15,7 +15,11 @@ from cnverify.proof import Severity
 from cnverify.snapshot import Snapshot
 
 REGISTRY: dict[str, type["Property"]] = {}
-DOC_SECTIONS = ("What it proves", "Why it matters", "Evidence", "Example")
+DOC_SECTIONS = ("What it proves", "Why it matters", "Evidence", "Example", "Assumes")
+"""Required docstring sections, in order. *Assumes* lists the real-system inputs a verdict depends on beyond
+the objects the property reads (mesh config, admission plugins, controllers' runtime behaviour,
+cluster-scoped objects); where an assumption can be checked on the inputs the property decides it per
+obligation: an ``assumes:`` chain step (:meth:`Obligation.assume`) or ``unknown``."""
 
 
 class Property:
@@ -49,6 +53,12 @@ class Property:
     @classmethod
     def doc(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def assumes(cls) -> str:
+        """The docstring's *Assumes* section (what the verdict rests on beyond the inputs)."""
+        m = re.search(r"^#+\s*Assumes\s*\n(.*?)(?=^#+\s|\Z)", cls.doc(), re.M | re.S)
+        return m.group(1).strip() if m else ""
 
     @classmethod
     def summary(cls) -> str:

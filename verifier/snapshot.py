@@ -12,7 +12,7 @@ from cnverify.errors import InputError, Span
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model import KIND_MODELS, Resource, group_of
 from cnverify.model.base import UNIT_NAMESPACE
-from cnverify.opaque import Opaque, opaque_of
+from cnverify.opaque import Opaque, modelled_creators, opaque_of
 from cnverify.proof import Notice
 from cnverify.source import Path, format_path, paused_gc
 
@@ -33,7 +33,7 @@ class Snapshot:
         self.context_ids: set[int] = set()  # resources from --context: visible, never subjects
         self.assumed: dict[Span, Any] = {}  # placeholder objects of ``assume:`` by span (cnverify.context)
         self._creators: dict[str, list[Opaque]] = defaultdict(list)
-        for o in self.opaque:
+        for o in (*self.opaque, *modelled_creators(self.resources)):
             if o.creates_pods:
                 self._creators[o.namespace].append(o)
         self._by_cls: dict[type[Resource], list[Resource]] = defaultdict(list)
@@ -48,6 +48,7 @@ class Snapshot:
         for r in self.resources:
             self._by_name.setdefault((type(r), r.namespace, r.name), r)
         self.kinds_read: set[str] = set()
+        self.settings: dict[str, Any] = {}  # run options properties read (e.g. "mesh_config": a file path)
 
     @property
     def closed_world_gap(self) -> str | None:

@@ -99,6 +99,10 @@ class LimitRangeRespected(Property):
     ```yaml
     limits: [{type: Container, max: {cpu: "1"}}]   # a container with limits.cpu: 2 → violated
     ```
+
+    ## Assumes
+    - The LimitRanger admission plugin is enabled and the namespace's LimitRanges are those in the inputs.
+    - No mutating webhook (e.g. the VPA admission controller) rewrites resources: not read.
     """
 
     code = "CNV303"

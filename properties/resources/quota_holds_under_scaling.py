@@ -7,10 +7,15 @@ from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.replicas import replica_range
 from cnverify.encodings.resources import (container_defaults, effective_containers, namespace_view, pod_limits,
                                           pod_requests, pod_spec_of)
-from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, ResourceQuota
+from cnverify.encodings.owners import owner_in_inputs
+from cnverify.encodings.resources import runtime_overhead
+from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, ResourceQuota,
+                            RuntimeClass)
 from cnverify.obligation import Obligation
-from cnverify.properties.resources.quota_model import (COUNTS, Member, encode, headroom, in_scope, missing_values,
-                                                       pod_usage, scope_filter, surge_of, worst_case)
+from cnverify.properties.resources.quota_model import (Member, encode, headroom, in_scope, missing_values, pod_usage,
+                                                       scope_filter, surge_of, worst_case)
+from cnverify.properties.resources.quota_objects import (MODELLED, claim_usage, is_storage_key, statefulset_claims,
+                                                         tally_quota)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -22,9 +27,14 @@ class QuotaHoldsUnderScaling(Property):
     For every ResourceQuota, at every replica count each workload of its namespace can run (HPA range, else
     `spec.replicas`, 0 for a disabled HPA) plus the extra pods of a rolling update (Deployment `maxSurge`,
     default 25% rounded up; none for `Recreate`), the namespace totals of `requests.*`, `limits.*`, bare
-    `cpu`/`memory`/`ephemeral-storage`, hugepages, extended resources, `pods` and the object counts
-    countable from the manifests stay within `spec.hard`; and every container states each cpu/memory value
-    the quota tracks (after LimitRange defaults), since the API server rejects pods that do not.
+    `cpu`/`memory`/`ephemeral-storage`, hugepages, extended resources, `pods`/`count/pods`, storage
+    (`requests.storage`, `persistentvolumeclaims`, per storage class: the PVCs of the inputs plus each
+    StatefulSet's `volumeClaimTemplates` × replicas) and object counts (Services by type and node ports,
+    ConfigMaps, Secrets, the modelled kinds, a Deployment's kept ReplicaSets) stay within `spec.hard`; and
+    every container states each cpu/memory value the quota tracks (after LimitRange defaults), since the API
+    server rejects pods that do not. A key cnverify does not count makes a proof `unknown`. Objects whose
+    controlling owner is in the inputs (a `kubectl get` dump's ReplicaSets and Pods) are counted once,
+    through their owner.
 
     ## Why it matters
     Quota is enforced on pods, not on Deployments: a rollout or an HPA scale-up that crosses `hard` leaves
@@ -40,29 +50,41 @@ class QuotaHoldsUnderScaling(Property):
     ```yaml
     hard: {requests.cpu: "4"}   # web: 500m × HPA max 10 = 5 → violated at web=10
     ```
+
+    ## Assumes
+    - The namespace holds only the inputs' objects and what controllers create from them as modelled (a
+      Deployment's surge pods and kept ReplicaSets, StatefulSet claims); unmodelled kinds that may create pods
+      or objects make a proof `unknown`.
+    - Cluster-made objects: ConfigMap `kube-root-ca.crt` is counted; "no other controller adds ConfigMaps /
+      Secrets" is an `assumes:` chain step.
+    - RuntimeClass overhead comes from the RuntimeClass in the inputs; a class that is not there makes a
+      proof `unknown`. A claim without a storage class gets the cluster's default class: class keys `unknown`.
+    - ResourceQuota, LimitRanger and RuntimeClass admission are enabled; no mutating webhook (VPA) rewrites
+      requests; `count/pods` assumes no failed or evicted pods linger in storage.
     """
 
     code = "CNV302"
     name = "quota-holds-under-scaling"
     title = "ResourceQuota holds at every replica count"
     severity = "error"
-    reads = (ResourceQuota, *WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange,
-             *{c for c in COUNTS.values()})
+    reads = (ResourceQuota, *WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass,
+             *{c for c in MODELLED.values()})
     remediation = "Raise the quota, lower requests, or cap HPA maxReplicas / maxSurge so the worst case fits."
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
-        for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, *COUNTS.values()):
+        for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass, *MODELLED.values()):
             snap.all(cls)
         for q in snap.all(ResourceQuota):
             ob = self.obligation(q, at=q.spec.at("hard"))
             creators = snap.pod_creators(q.namespace)
-            if creators and any(pod_usage(k, {}, {}) is not None for k in q.spec.hard or {}):
-                ob.only_refute(f"{', '.join(o.ref for o in creators[:3])} (kinds cnverify does not model) may run "
-                               f"pods in namespace {q.namespace} that this quota also counts")
-            yield self._check(namespace_view(snap, q.namespace), ob, q)
+            if creators and q.spec.hard:
+                ob.only_refute(f"{'; '.join(o.who for o in creators[:3])} may run pods or create objects in "
+                               f"namespace {q.namespace} (not modelled) that this quota also counts")
+            yield self._check(snap, namespace_view(snap, q.namespace), ob, q)
 
-    def _members(self, snap: Snapshot, ob: Obligation, q: ResourceQuota, compute: list[str]) -> list[Member] | None:
+    def _members(self, full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota,
+                 compute: list[str]) -> list[Member] | None:
         scopes, why = scope_filter(q)
         if why:
             ob.unknown(why)
@@ -70,6 +92,8 @@ class QuotaHoldsUnderScaling(Property):
         defaults, out = container_defaults(snap, q.namespace), []
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
+                if owner_in_inputs(full, w):
+                    continue  # its owner's replicas and surge already count its pods
                 effs = effective_containers(snap, w, defaults=defaults)
                 surge = surge_of(w)
                 reason = next((ec.unknown for ec in effs if ec.unknown), None) or (surge if isinstance(surge, str) else None)
@@ -79,24 +103,32 @@ class QuotaHoldsUnderScaling(Property):
                 if not in_scope(scopes, effs):
                     continue
                 spec, rng = pod_spec_of(w), replica_range(snap, w)
-                reqs, lims = pod_requests(effs, spec.overhead), pod_limits(effs, spec.overhead)
+                charged = any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute)
+                overhead = runtime_overhead(full, ob, w, spec, charged=charged)
+                reqs, lims = pod_requests(effs, overhead), pod_limits(effs, overhead)
                 high = rng.high  # a Job's completions already cap it (replica_range)
+                if "count/pods" in compute and isinstance(w, (Job, CronJob)):
+                    ob.only_refute(f"count/pods also counts the finished pods of {w.ref}, which stay in storage")
+                usage = {k: pod_usage(k, reqs, lims) or 0 for k in compute if not is_storage_key(k)}
+                for k in filter(is_storage_key, compute):
+                    claims = claim_usage(k, statefulset_claims(w))
+                    if isinstance(claims, str):  # counted at 0, a lower bound: a breach still stands
+                        ob.only_refute(f"{w.ref}: {claims}")
+                    usage[k] = claims if isinstance(claims, int) else 0
                 out.append(Member(w, rng.low, high, rng.unknown or (None if rng.high is not None else "unbounded"),
-                                  surge, {k: pod_usage(k, reqs, lims) or 0 for k in compute}, effs,  # type: ignore[arg-type]
-                                  rng.why))
+                                  surge, usage, effs, rng.why))
         return out
 
-    def _check(self, snap: Snapshot, ob: Obligation, q: ResourceQuota) -> Obligation:
+    def _check(self, full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota) -> Obligation:
         raw = q.spec.hard or {}
         hard = {k: milli(v) for k, v in raw.items()}
-        compute = sorted(k for k in hard if pod_usage(k, {}, {}) is not None)
-        static = {k: 1000 * len(snap.all(COUNTS[k])) for k in hard if k in COUNTS}
-        unchecked = sorted(set(hard) - set(compute) - set(static))
-        skip = f" (not checked: {', '.join(unchecked)})" if unchecked else ""
+        compute = sorted(k for k in hard if pod_usage(k, {}, {}) is not None or is_storage_key(k))
+        static, static_says, uncounted = tally_quota(full, snap, ob, q)
+        skip = f" (not counted: {', '.join(uncounted)})" if uncounted else ""
         if not compute and not static:
             ob.decide("proved", f"the quota tracks no key that pods or manifest objects use{skip}")
             return ob
-        members = self._members(snap, ob, q, compute)
+        members = self._members(full, snap, ob, q, compute)
         if members is None:
             return ob
         rejected = [(m, k, miss) for m in members if m.high != 0 for k in compute if (miss := missing_values(k, m.effs))]
@@ -121,10 +153,11 @@ class QuotaHoldsUnderScaling(Property):
             ob.unknown(f"{', '.join(opened)} run an unknown number of pods contributing to {', '.join(sorted(open_keys))}")
             return ob
         checked = {k: hard[k] for k in (*compute, *static)}
-        encode(ob, q, raw, checked, members, static)
+        encode(ob, q, raw, checked, members, static, static_says)
         needs_surge = not any(flat[k] > hard[k] for k in flat)
         names = {m.key for m in members} | {f"surge {m.key}" for m in members}
-        ob.on(violated=lambda w: (f"at {', '.join(f'{k}={v}' for k, v in w.items() if k in names and v)}: "
+        ob.on(violated=lambda w: (("at " + ", ".join(f"{k}={v}" for k, v in w.items() if k in names and v) + ": "
+                                   if any(k in names and v for k, v in w.items()) else "")
                                   + "; ".join(f"{k} {w[k]} > hard {format_milli(hard[k], k)}" for k in sorted(checked)
                                               if milli(w[k]) > hard[k])
                                   + (" (only during a rollout: the breach needs the maxSurge pods)" if needs_surge

@@ -15,8 +15,7 @@ from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_native
 from cnverify.encodings.resources import EffectiveContainer, is_best_effort, pod_spec_of
 from cnverify.errors import Span
-from cnverify.model import (CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, PodDisruptionBudget,
-                            ReplicaSet, Resource, ResourceQuota, Service, StatefulSet)
+from cnverify.model import Deployment, Resource, ResourceQuota
 from cnverify.obligation import Obligation
 
 COMPUTE = ("cpu", "memory", "ephemeral-storage")
@@ -24,22 +23,13 @@ COMPUTE = ("cpu", "memory", "ephemeral-storage")
 MUST_SPECIFY = {"cpu": ("requests", "cpu"), "requests.cpu": ("requests", "cpu"), "limits.cpu": ("limits", "cpu"),
                 "memory": ("requests", "memory"), "requests.memory": ("requests", "memory"),
                 "limits.memory": ("limits", "memory")}
-#: Object-count keys countable from the manifests: key → model class.
-COUNTS: dict[str, type[Resource]] = {
-    "services": Service, "count/services": Service, "count/deployments.apps": Deployment,
-    "count/statefulsets.apps": StatefulSet, "count/daemonsets.apps": DaemonSet,
-    "count/replicasets.apps": ReplicaSet, "count/jobs.batch": Job, "count/cronjobs.batch": CronJob,
-    "count/horizontalpodautoscalers.autoscaling": HorizontalPodAutoscaler,
-    "count/poddisruptionbudgets.policy": PodDisruptionBudget,
-    "resourcequotas": ResourceQuota, "count/resourcequotas": ResourceQuota,
-}
 DECIDABLE_SCOPES = ("BestEffort", "NotBestEffort")
 PERCENT = re.compile(r"([0-9]+)%")
 
 
 def pod_usage(key: str, requests: dict[str, int], limits: dict[str, int]) -> int | None:
     """Milli-units one pod adds to quota ``key``; ``None`` when ``key`` is not a pod compute key."""
-    if key == "pods":
+    if key in ("pods", "count/pods"):  # pods.go: count/pods also counts finished pods (see quota_objects)
         return 1000
     if key in COMPUTE or key.startswith("hugepages-"):
         return requests.get(key, 0)
@@ -170,9 +160,9 @@ def headroom(hard: dict[str, int], totals: dict[str, int], counts: dict[str, int
 
 
 def encode(ob: Obligation, q: ResourceQuota, raw: dict[str, object], hard: dict[str, int],
-            members: list[Member], static: dict[str, int]) -> None:
+           members: list[Member], static: dict[str, int], static_says: dict[str, str]) -> None:
     """One query: integer replica (and surge) variables with range facts, totals per key against hard."""
-    sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard if k not in static}
+    sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard}
     terms: dict[str, list[str]] = {k: [] for k in sums}
     for m in members:
         if not any(m.usage.values()):
@@ -205,11 +195,9 @@ def encode(ob: Obligation, q: ResourceQuota, raw: dict[str, object], hard: dict[
                 terms[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
     totals = {k: z3.Int(k) for k in hard}
     for k in sorted(hard):
-        value = static[k] if k in static else z3.Sum(sums[k]) if sums[k] else z3.IntVal(0)
-        shown = terms.get(k, [])
-        what = (f"the namespace defines {static[k] // 1000} such object(s)" if k in static
-                else "the namespace total is " + (" + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "")
-                                                  if shown else "0"))
+        value = static.get(k, 0) + (z3.Sum(sums[k]) if sums[k] else z3.IntVal(0))
+        shown = ([f"{format_milli(static[k], k)} ({static_says[k]})"] if k in static else []) + terms.get(k, [])
+        what = "the namespace total is " + (" + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "") if shown else "0")
         ob.fact(totals[k] == value, at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
         ob.show(k, totals[k], lambda v, k=k: format_milli(v, k))
     ob.counterexample(z3.Or([totals[k] > hard[k] for k in sorted(hard)]),

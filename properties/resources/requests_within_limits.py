@@ -53,6 +53,11 @@ class RequestsWithinLimits(Property):
     ```yaml
     resources: {requests: {cpu: "2"}}     # LimitRange default cpu: 1 → limit 1 < request 2
     ```
+
+    ## Assumes
+    - The LimitRanger admission plugin is enabled (it is in the default set) and the namespace's LimitRanges
+      are those in the inputs.
+    - No mutating webhook (e.g. the VPA admission controller) rewrites resources: not in the inputs, not read.
     """
 
     code = "CNV301"

@@ -51,6 +51,7 @@ class ParentResult:
     maybe: list[Binding] = field(default_factory=list)  # those listeners
     defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the verdict rests on
     service: str | None = None  # "ns/name" of a Service parent (mesh route)
+    absent: bool = False  # the parent itself is missing from the inputs (not a rejection by a parent)
 
 
 def intersect(listener_host: str | None, route_hosts: list[str]) -> list[str]:
@@ -160,7 +161,7 @@ def resolve_parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> P
     if kind == "Service" and group in ("", "core"):
         if not lookup(snap, Service, ns, pref.name, route):
             verdict, claim = missing(snap, ns, f"Service {ns}/{pref.name}")
-            return ParentResult(pref, verdict, claim, steps)
+            return ParentResult(pref, verdict, claim, steps, absent=True)
         return ParentResult(pref, "proved", f"parent Service {ns}/{pref.name} exists", steps,
                             service=f"{ns}/{pref.name}")
     if (group, kind) != (GATEWAY_API, "Gateway"):
@@ -168,7 +169,7 @@ def resolve_parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> P
     candidates = lookup(snap, Gateway, ns, pref.name, route)
     if not candidates:
         verdict, claim = missing(snap, ns, f"Gateway {ns}/{pref.name}")
-        return ParentResult(pref, verdict, claim, steps)
+        return ParentResult(pref, verdict, claim, steps, absent=True)
     results = [_on_gateway(snap, route, pref, g, list(steps)) for g in candidates]  # same file first
     return next((r for r in results if r.verdict == "proved"), results[0])
 

@@ -32,6 +32,13 @@ class MatchReachable(Property):
     - match: [{uri: {prefix: /}, headers: {x-test: {exact: "1"}}}]
     - match: [{uri: {exact: /v1}}, {uri: {prefix: /v1/}, headers: {x-test: {exact: "1"}}}]  # 2nd dead
     ```
+
+    ## Assumes
+    - Each system's documented matching and precedence, with nothing outside the inputs rewriting routes: no
+      EnvoyFilter, mesh-wide config (MeshConfig) or gateway implementation extension is read.
+    - The route objects in the inputs are all those bound to the same hosts and gateways: routes defined
+      elsewhere in the cluster could take requests first (not checked).
+    - Orders the manifests do not fix (creation timestamps) are not assumed: the orders that decide are all checked.
     """
 
     code = "CNV105"

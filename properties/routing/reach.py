@@ -29,6 +29,12 @@ def witness_json(o: Outcome) -> dict[str, Any] | None:
     return out
 
 
+def _rewrite_step(o: Outcome) -> list[tuple[str, Span | None]]:
+    """The step naming the request rewriting a verdict rests on (none when it holds for every rewrite)."""
+    rw = o.table.rewrite
+    return [(rw.note, rw.at)] if rw is not None and rw.note and o.verdict.assumes_rewrite else []
+
+
 def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
     """Reachable if one clause is reachable in one table; unreachable only if unreachable everywhere."""
     outcomes = [(c, o) for c in clauses for o in res.outcomes.get(_key(c), [])]
@@ -38,6 +44,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
     for c, o in outcomes:
         if o.status == "reachable":
             steps: list[tuple[str, Span | None]] = [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
+            steps += _rewrite_step(o)
             how = "pre-check" if o.verdict.decided_by == "precheck" else "solver"
             steps.append((f"{how}: {o.verdict.step or 'a request reaches it'}", c.clause_at))
             return Judgement("proved", f"{what} is reached by a request ({o.table.name})", steps, witness_json(o))
@@ -48,6 +55,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
     steps = []
     for c, o in outcomes:
         steps += [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
+        steps += _rewrite_step(o)
         if o.verdict.index < 0:
             steps.append((o.verdict.step, c.clause_at))
             continue

@@ -62,6 +62,13 @@ class RouteDelivers(Property):
     spec: {selector: {app: reviews}, ports: [{port: 80, targetPort: http}]}
     # violated: the Deployment labelled app=reviews names its port "web"
     ```
+
+    ## Assumes
+    - Pods come from the workloads and bare Pods of the inputs; kinds cnverify does not model that may create
+      pods (custom resources, Gateway API implementations) make "selects nothing" `unknown`.
+    - A workload with a replica in some reachable state delivers: scheduling, image pulls and readiness are
+      not modelled.
+    - Route resolution as in CNV102 (the objects the route refers to are in the inputs).
     """
 
     code = "CNV104"

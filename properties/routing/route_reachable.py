@@ -40,6 +40,13 @@ class RouteReachable(Property):
     - match: [{uri: {prefix: /api/v2}}]    # violated: shadowed by http[0]
       route: [{destination: {host: api-v2}}]
     ```
+
+    ## Assumes
+    - Each system's documented matching and precedence, with nothing outside the inputs rewriting routes: no
+      EnvoyFilter, mesh-wide config (MeshConfig) or gateway implementation extension is read.
+    - The route objects in the inputs are all those bound to the same hosts and gateways: routes defined
+      elsewhere in the cluster could take requests first (not checked).
+    - Orders the manifests do not fix (creation timestamps) are not assumed: the orders that decide are all checked.
     """
 
     code = "CNV101"

@@ -37,6 +37,12 @@ class RouteTargetExists(Property):
     - route:
       - destination: {host: reviews, subset: v3}   # violated: no DestinationRule defines v3
     ```
+
+    ## Assumes
+    - The inputs hold every Service, ServiceEntry, DestinationRule, Gateway and ReferenceGrant the routes refer
+      to: a reference to an object defined outside the inputs is reported unresolved.
+    - Istio's defaults for visibility (`exportTo` everywhere; MeshConfig `defaultServiceExportTo` is not read)
+      and the cluster domain `cluster.local` for fully qualified hosts.
     """
 
     code = "CNV102"

@@ -42,6 +42,11 @@ class RouteUnambiguous(Property):
     metadata: {name: reviews-b}
     spec: {hosts: [reviews], http: [{match: [{uri: {prefix: /admin}}], route: [{destination: {host: admin}}]}]}
     ```
+
+    ## Assumes
+    - The VirtualServices of the inputs are all those for the host: one defined elsewhere in the cluster
+      could be older and win (not checked). Creation order is not assumed: orders the manifests do not fix
+      are all considered.
     """
 
     code = "CNV106"

@@ -58,6 +58,9 @@ class RouteWeightsSum100(Property):
     - {destination: {host: reviews, subset: v1}, weight: 80}
     - {destination: {host: reviews, subset: v2}, weight: 30}   # sum 110: effective 72.7% / 27.3%
     ```
+
+    ## Assumes
+    - Only the API and webhook validation of each system (Istio, Knative, Envoy): no cluster input is assumed.
     """
 
     code = "CNV103"

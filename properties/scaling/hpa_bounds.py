@@ -29,6 +29,9 @@ class HpaBounds(Property):
     ```yaml
     spec: {minReplicas: 5, maxReplicas: 3}   # violated: 5 > 3
     ```
+
+    ## Assumes
+    - The API server's validation with default feature gates (`HPAScaleToZero` off): no cluster input is read.
     """
 
     code = "CNV401"

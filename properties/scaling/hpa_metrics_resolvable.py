@@ -82,7 +82,8 @@ class HpaMetricsResolvable(Property):
     `averageUtilization`, v2beta1 `targetAverageUtilization`, v1 `targetCPUUtilizationPercentage`, and the
     default cpu 80% when no metric is given) has an effective request for that resource on every container
     it averages over: the app containers and sidecars of the target's pods (ContainerResource: the named
-    one), after a missing request is taken from the limit and LimitRange defaults are applied.
+    one), after a missing request is taken from the limit and LimitRange defaults are applied; and those
+    requests sum to more than 0 (the controller divides usage by the sum).
 
     ## Why it matters
     Utilization is usage divided by request. A container without the request makes the metric fail
@@ -97,6 +98,11 @@ class HpaMetricsResolvable(Property):
     metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}]
     # container 'sidecar' has no cpu request → violated
     ```
+
+    ## Assumes
+    - A metrics pipeline (metrics-server) serves the resource metric: not in the inputs, not checked.
+    - Requests are those of the templates after LimitRanger defaults in the inputs; no mutating webhook (VPA)
+      rewrites them.
     """
 
     code = "CNV403"
@@ -135,20 +141,26 @@ class HpaMetricsResolvable(Property):
         if any(ec.unknown for ec in over):
             ob.unknown(next(ec.unknown for ec in over if ec.unknown))  # type: ignore[arg-type]
             return ob
-        holds = []
+        holds, amounts = [], []
         for ec in over:
-            has = z3.Bool(f"{ec.name} requests {r}")
+            has, amount = z3.Bool(f"{ec.name} requests {r}"), z3.Int(f"{ec.name} {r} request")
             req = ec.requests.get(r)
             if req is not None:
-                ob.fact(has, at=req.at, says=req.says)
+                ob.fact(z3.And(has, amount == req.milli), at=req.at, says=req.says)
             else:
                 ob.fact(z3.Not(has), at=ec.container.at("resources"),
                         says=f"{ec.label} has no {r} request (none written, no limit, no LimitRange default)")
             ob.show(ec.name, has)
             holds.append(has)
-        ob.counterexample(z3.Not(z3.And(holds)), says=f"some averaged container lacks a {r} request")
+            amounts.append(z3.If(has, amount, 0))
+        # replica_calculator.go calculatePodRequests fails on a missing request; metrics/utilization.go
+        # GetResourceUtilizationRatio fails when the requests sum to 0 ("no metrics returned matched known pods")
+        ob.counterexample(z3.Or(z3.Not(z3.And(holds)), z3.Sum(amounts) == 0),
+                          says=f"some averaged container lacks a {r} request, or the requests sum to 0")
         missing = [ec.name for ec in over if r not in ec.requests]
-        ob.on(violated=f"{r} utilization cannot be computed for {target.ref}: no {r} request on container"
-              f"{'s' * (len(missing) > 1)} {', '.join(missing)}",
-              proved=f"every container {r} utilization averages over in {target.ref} has a {r} request")
+        ob.on(violated=f"{r} utilization cannot be computed for {target.ref}: " + (
+                  f"no {r} request on container{'s' * (len(missing) > 1)} {', '.join(missing)}" if missing else
+                  f"the {r} requests of {', '.join(ec.name for ec in over)} sum to 0 (the controller divides by it)"),
+              proved=f"every container {r} utilization averages over in {target.ref} has a {r} request, "
+                     "and they sum to more than 0")
         return ob

@@ -37,6 +37,10 @@ class HpaTargetExists(Property):
     ```yaml
     scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web-v2}   # only 'web' exists
     ```
+
+    ## Assumes
+    - The target is in the inputs: a target created elsewhere (another repository, an operator) is reported
+      missing; kinds cnverify does not model are `unknown`.
     """
 
     code = "CNV402"

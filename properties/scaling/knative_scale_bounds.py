@@ -1,7 +1,6 @@
 """CNV405 knative-scale-bounds."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from fractions import Fraction
 
@@ -10,41 +9,10 @@ import z3
 from cnverify.errors import Span
 from cnverify.model import KnativeService
 from cnverify.obligation import Obligation
+from cnverify.properties.scaling.knative_values import (KEYS, MIN_TARGET, PREFIX, annotation, describe,
+                                                         parse_value, summary, violations)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
-
-PREFIX = "autoscaling.knative.dev/"
-KEYS = {"min": ("min-scale", "minScale"), "max": ("max-scale", "maxScale"),
-        "initial": ("initial-scale", "initialScale"), "target": ("target",)}
-MIN_TARGET = Fraction(1, 100)
-MAX_CONCURRENCY = 1000
-INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-def _annotation(annotations: dict[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
-    """(key, value) of the first spelling present (the new spelling wins, SEMANTICS §7.2)."""
-    for n in names:
-        if PREFIX + n in annotations:
-            return PREFIX + n, annotations[PREFIX + n]
-    return None
-
-
-def _number(raw: str, integral: bool) -> Fraction | None:
-    """The value Knative's webhook reads, or None when it rejects the text.
-
-    Integers go through ``strconv.ParseInt(v, 10, 32)`` (no spaces, no decimals or exponents,
-    int32 range); ``target`` through ``strconv.ParseFloat`` (no surrounding spaces).
-    """
-    if integral:
-        if not INTEGER.fullmatch(raw) or len(raw) > 11 or not -(2**31) <= int(raw) < 2**31:
-            return None
-        return Fraction(int(raw))
-    if raw != raw.strip():
-        return None
-    try:
-        return Fraction(raw)
-    except (ValueError, ZeroDivisionError):
-        return None
 
 
 @register
@@ -63,6 +31,10 @@ class KnativeScaleBounds(Property):
 
     ## Evidence
     Violated: the annotation values and which constraint fails, each with its line. Proved: the values.
+    Each value is read as the webhook reads it (`annotation_validation.go`): min/max-scale with
+    `strconv.ParseInt(v, 10, 32)`, initial-scale with `strconv.Atoi` (int64), target with
+    `strconv.ParseFloat(v, 64)` (overflow such as `1e400` is rejected; `NaN` is accepted but is no target
+    ≥ 0.01; hex floats and `_` separators parse).
 
     ## Example
     ```yaml
@@ -71,6 +43,10 @@ class KnativeScaleBounds(Property):
         metadata:
           annotations: {autoscaling.knative.dev/min-scale: "5", autoscaling.knative.dev/max-scale: "2"}
     ```
+
+    ## Assumes
+    - The cluster's `config-autoscaler` ConfigMap keeps its defaults: `max-scale-limit` 0 (an `assumes:` chain
+      step when max-scale is given) and `allow-zero-initial-scale` false (initial-scale 0 is `unknown`).
     """
 
     code = "CNV405"
@@ -105,19 +81,31 @@ class KnativeScaleBounds(Property):
         values: dict[str, z3.ArithRef] = {}
         found: dict[str, Fraction] = {}
         for role, names in KEYS.items():
-            hit = _annotation(ann, names)
+            hit = annotation(ann, names)
             if hit is None:
                 continue
             key, raw = hit
             at = meta.at("annotations", key)
-            number = _number(str(raw), integral=role != "target")
-            if number is None:
-                flag(at, f"{key} is {raw!r}, not {'a number' if role == 'target' else 'an integer'}",
+            value = parse_value(str(raw), role)
+            if value is None:
+                flag(at, f"{key} is {raw!r}, which the webhook rejects ("
+                     + ("not a float64: ParseFloat fails or overflows" if role == "target" else
+                        f"not an int{64 if role == 'initial' else 32}: ParseInt/Atoi fails or overflows") + ")",
                      f"{key} {raw!r} is not a valid value")
                 continue
+            if isinstance(value, float):  # NaN or ±Inf: accepted by ParseFloat, no rational to reason with
+                if not value >= float(MIN_TARGET):
+                    flag(at, f"{key} is {raw!r}: the webhook accepts it but it is not a target ≥ 0.01",
+                         f"{key} {raw!r} is not a usable target")
+                else:
+                    ob.note(f"{key} is {raw!r} (+Inf), which is ≥ 0.01", at)
+                continue
+            if role == "initial" and value == 0:
+                ob.only_refute(f"{key} 0 is accepted only when the cluster's config-autoscaler sets "
+                               "allow-zero-initial-scale (default false), which is not in the inputs")
             var = z3.Real(role) if role == "target" else z3.Int(role)
-            values[role], found[role] = var, number
-            ob.fact(var == z3.RealVal(number) if role == "target" else var == int(number), at=at,
+            values[role], found[role] = var, value
+            ob.fact(var == z3.RealVal(value) if role == "target" else var == int(value), at=at,
                     says=f"{key} is {raw}")
         cc = ksvc.spec.template.spec.container_concurrency
         if cc is not None:
@@ -125,51 +113,13 @@ class KnativeScaleBounds(Property):
             found["cc"] = Fraction(cc)
             ob.fact(values["cc"] == cc, at=ksvc.spec.template.spec.at("containerConcurrency"),
                     says=f"containerConcurrency is {cc}")
-        bad = _violations(values) + flags
+        bad = violations(values) + flags
+        if "max" in values and not flags:
+            ob.assume("the cluster's config-autoscaler sets no max-scale-limit (default 0), which would also cap "
+                      "max-scale; that ConfigMap is not in the inputs")
         ob.counterexample(z3.Or(bad) if bad else z3.BoolVal(False),
                           says="a scale bound, target or concurrency is out of range")
-        problems += _describe(found)
+        problems += describe(found)
         ob.on(violated="; ".join(problems) or "autoscaling bounds are inconsistent",
-              proved="autoscaling bounds are consistent" + (f" ({_summary(found)})" if found else " (defaults)"))
+              proved="autoscaling bounds are consistent" + (f" ({summary(found)})" if found else " (defaults)"))
         return ob
-
-
-def _violations(v: dict[str, z3.ArithRef]) -> list[z3.BoolRef]:
-    out: list[z3.BoolRef] = [x < 0 for k, x in v.items() if k in ("min", "max", "initial", "cc")]
-    if "min" in v and "max" in v:
-        out.append(z3.And(v["max"] != 0, v["min"] > v["max"]))
-    if "initial" in v and "min" in v:
-        out.append(v["initial"] < v["min"])
-    if "initial" in v and "max" in v:
-        out.append(z3.And(v["max"] != 0, v["initial"] > v["max"]))
-    if "target" in v:
-        out.append(v["target"] < z3.RealVal(MIN_TARGET))
-    if "cc" in v:
-        out.append(v["cc"] > MAX_CONCURRENCY)
-    return out
-
-
-def _describe(f: dict[str, Fraction]) -> list[str]:
-    """The same constraints as :func:`_violations`, evaluated on values, for the message."""
-    out = [f"{k}-scale {f[k]} is negative" for k in ("min", "max", "initial") if k in f and f[k] < 0]
-    lo, hi, init = f.get("min"), f.get("max"), f.get("initial")
-    if lo is not None and hi not in (None, 0) and lo > hi:
-        out.append(f"min-scale {lo} > max-scale {hi}")
-    if init is not None and lo is not None and init < lo:
-        out.append(f"initial-scale {init} < min-scale {lo}")
-    if init is not None and hi not in (None, 0) and init > hi:
-        out.append(f"initial-scale {init} > max-scale {hi}")
-    if "target" in f and f["target"] < MIN_TARGET:
-        out.append(f"target {float(f['target']):g} is below 0.01")
-    if "cc" in f and not 0 <= f["cc"] <= MAX_CONCURRENCY:
-        out.append(f"containerConcurrency {f['cc']} is outside [0, {MAX_CONCURRENCY}]")
-    return out
-
-
-def _summary(f: dict[str, Fraction]) -> str:
-    names = {"min": "min-scale", "max": "max-scale", "initial": "initial-scale", "target": "target",
-             "cc": "containerConcurrency"}
-    return ", ".join(f"{names[k]} {float(v):g}" + (" (unbounded)" if k == "max" and v == 0 else "")
-                     for k, v in f.items())
-
-

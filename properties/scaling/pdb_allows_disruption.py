@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import z3
 
 from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_keys, selector_matches
-from cnverify.encodings.pod_creators import could_select
+from cnverify.encodings.owners import unowned
+from cnverify.encodings.pod_creators import may_select
 from cnverify.encodings.replicas import replica_range
 from cnverify.encodings.resources import namespace_view
 from cnverify.model import (WORKLOAD_KINDS, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ReplicaSet,
@@ -69,6 +70,11 @@ class PdbAllowsDisruption(Property):
     ```yaml
     spec: {minAvailable: 2, selector: {matchLabels: {app: web}}}   # HPA minReplicas 2 → 0 allowed
     ```
+
+    ## Assumes
+    - The pods a budget selects come from the workloads of the inputs; unmodelled pod creators make a proof
+      `unknown`.
+    - Every pod is healthy in the reachable states (disruptions already in progress are not modelled).
     """
 
     code = "CNV404"
@@ -100,11 +106,11 @@ class PdbAllowsDisruption(Property):
                 continue
             if not chosen:
                 continue  # CNV205 reports a budget that selects nothing
-            others = [o for o in snap.pod_creators(pdb.namespace)
-                      if sel is not None and (o.template_labels is None or could_select([sel], o.template_labels))]
+            chosen = unowned(snap, chosen)  # a kubectl dump's ReplicaSets and Pods count through their owner
+            others = may_select([sel], snap.pod_creators(pdb.namespace)) if sel is not None else []
             if others:
-                ob.unknown(f"{', '.join(o.ref for o in others[:3])} (kinds cnverify does not model) may run pods "
-                           "this budget also counts")
+                ob.unknown(f"{'; '.join(o.who for o in others[:3])} may run pods (not modelled) this budget "
+                           "also counts")
                 yield ob
                 continue
             yield self._check(view, ob, pdb, chosen, keys)

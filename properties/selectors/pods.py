@@ -28,7 +28,8 @@ from cnverify.encodings.labels import (
 )
 from cnverify.encodings.pod_creators import unmodelled_creators
 from cnverify.errors import Span
-from cnverify.model import WORKLOAD_KINDS, Container, Pod, Resource, Service
+from cnverify.encodings.replicas import replica_range
+from cnverify.model import WORKLOAD_KINDS, Container, HorizontalPodAutoscaler, Pod, Resource, Service, StatefulSet
 from cnverify.model.apps import LabelSelector, ReplicationController
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
@@ -48,8 +49,13 @@ DYNAMIC_KEYS: dict[str, frozenset[str]] = {
 }
 """Labels each controller adds to its pods at runtime (kubernetes/kubernetes controllers)."""
 JOB_NAME_KEYS = frozenset({"job-name", "batch.kubernetes.io/job-name"})
-INDEX_KEYS = frozenset({"apps.kubernetes.io/pod-index", "batch.kubernetes.io/job-completion-index",
-                        "pod-template-generation"})
+ORDINAL_KEYS = frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"})
+INDEX_KEYS = frozenset({"batch.kubernetes.io/job-completion-index", "pod-template-generation"})
+HASH_KEYS = frozenset({"pod-template-hash", "controller-revision-hash", "controller-uid",
+                       "batch.kubernetes.io/controller-uid"})
+"""Values computed at runtime (a hash of the template, a uid): a selector pinned to one cannot be decided."""
+MAX_ORDINALS = 64
+"""Up to this many reachable ordinals are enumerated; beyond, any decimal ordinal from the start."""
 MAX_POOL = 12
 """Beyond this many near-miss templates a violation is decided by exact evaluation, not by a core."""
 POD = "@pod"
@@ -64,6 +70,7 @@ class PodShape:
     meta: ObjectMeta
     spec: PodSpec
     dynamic: frozenset[str]
+    ordinals: tuple[int, int | None] = (0, None)  # StatefulSet: [start, stop) of reachable ordinals
 
     @property
     def labels(self) -> dict[str, str]:
@@ -99,16 +106,31 @@ class PodShape:
         return z3.And(parts)
 
     def dynamic_value(self, key: str, value: z3.SeqRef) -> z3.BoolRef:
-        """What the controller can set ``key`` to: ``<sts>-<ordinal>``, an index, the Job's name, or any value."""
-        digits = z3.Plus(z3.Range("0", "9"))
+        """What the controller can set ``key`` to: ``<sts>-<ordinal>`` and ``<ordinal>`` over the reachable
+        ordinals (StatefulSet controller ``getPodName``: ``fmt.Sprintf("%s-%d")``, no leading zeros), an
+        index, the Job's name, or any value (hashes and uids)."""
         name = self.owner.name
-        if key == "statefulset.kubernetes.io/pod-name" or (key in JOB_NAME_KEYS and self.owner.KIND == "CronJob"):
+        if key in ORDINAL_KEYS:
+            prefix = f"{name}-" if key == "statefulset.kubernetes.io/pod-name" else ""
+            start, stop = self.ordinals
+            if stop is not None and stop - start <= MAX_ORDINALS:
+                return z3.Or([value == z3.StringVal(f"{prefix}{i}") for i in range(start, stop)] or [z3.BoolVal(False)])
+            decimal = z3.Union(z3.Re("0"), z3.Concat(z3.Range("1", "9"), z3.Star(z3.Range("0", "9"))))
+            return z3.InRe(value, z3.Concat(z3.Re(prefix), decimal))
+        digits = z3.Plus(z3.Range("0", "9"))
+        if key in JOB_NAME_KEYS and self.owner.KIND == "CronJob":
             return z3.InRe(value, z3.Concat(z3.Re(f"{name}-"), digits))
         if key in JOB_NAME_KEYS:
             return value == z3.StringVal(name)
         if key in INDEX_KEYS:
             return z3.InRe(value, digits)
         return z3.BoolVal(True)  # hashes and uids
+
+    def pinned(self, *selectors: Selector) -> set[str]:
+        """Runtime-computed keys (hashes, uids) of these pods whose value the selectors constrain: whether
+        they match cannot be decided from the manifests."""
+        return {k for sel in selectors for k, op, _ in requirements(sel)
+                if op in ("In", "NotIn") and k in HASH_KEYS and k in self.free_keys([k])}
 
     def free_keys(self, keys: Iterable[str]) -> set[str]:
         """Those of ``keys`` whose value the controller sets (not written in the template)."""
@@ -130,7 +152,11 @@ class PodShape:
         keys = set(self.labels) if keys is None else set(keys)
         shown: dict[str, str | None] = {k: self.labels.get(k) for k in keys if k in self.labels or k not in self.dynamic}
         dyn = sorted(k for k in keys if k in self.dynamic and k not in self.labels)
-        extra = f" (and {', '.join(dyn)} set by the controller)" if dyn else ""
+        start, stop = self.ordinals
+        span = (f", ordinals {start}..{stop - 1} over the reachable replicas" if stop is not None and stop > start
+                else ", no pod at any reachable replica count" if stop is not None else "")
+        extra = (f" (and {', '.join(dyn)} set by the controller"
+                 + (span if any(k in ORDINAL_KEYS for k in dyn) else "") + ")") if dyn else ""
         who = f"{self.owner.ref} carries" if isinstance(self.owner, Pod) else f"pods of {self.owner.ref} carry"
         return f"{who} labels {format_labels(shown)}{extra}"
 
@@ -163,15 +189,27 @@ def selection(shapes: list[PodShape], *selectors: Selector,
     return hits, undecided
 
 
-def shape_of(obj: Resource) -> PodShape:
+def shape_of(obj: Resource, ordinals: tuple[int, int | None] = (0, None)) -> PodShape:
     if isinstance(obj, Pod):
         return PodShape(obj, obj.metadata, obj.spec, frozenset())
     template = obj.template  # type: ignore[attr-defined]
-    return PodShape(obj, template.metadata, template.spec, DYNAMIC_KEYS.get(type(obj).KIND, frozenset()))
+    return PodShape(obj, template.metadata, template.spec, DYNAMIC_KEYS.get(type(obj).KIND, frozenset()), ordinals)
+
+
+def ordinals_of(snap: Snapshot, obj: Resource) -> tuple[int, int | None]:
+    """A StatefulSet's reachable pod ordinals ``[start, start + max replicas)`` (``spec.ordinals.start``,
+    StatefulSetStartOrdinal); other objects: unconstrained."""
+    if not isinstance(obj, StatefulSet):
+        return (0, None)
+    start = obj.spec.ordinals.start if obj.spec.ordinals is not None else 0
+    high = replica_range(snap, obj).high
+    return (start, None if high is None else start + high)
 
 
 POD_OWNERS: tuple[type[Resource], ...] = WORKLOAD_KINDS
 """Everything that creates pods from a template (or is a pod)."""
+SHAPE_READS: tuple[type[Resource], ...] = (*POD_OWNERS, HorizontalPodAutoscaler)
+"""The kinds :func:`pod_shapes` reads (HPAs bound a StatefulSet's ordinals)."""
 
 
 def workload_objects(snap: Snapshot) -> list[Resource]:
@@ -200,8 +238,9 @@ def selecting_services(snap: Snapshot) -> Iterator[tuple[Service, dict[str, str]
 def pod_shapes(snap: Snapshot) -> dict[str, list[PodShape]]:
     """Every pod shape of the snapshot by namespace (workload templates and bare Pods)."""
     out: dict[str, list[PodShape]] = defaultdict(list)
+    snap.all(HorizontalPodAutoscaler)  # read by the StatefulSet ordinals (replica_range) in every case
     for obj in workload_objects(snap):
-        out[obj.namespace].append(shape_of(obj))
+        out[obj.namespace].append(shape_of(obj, ordinals_of(snap, obj)))
     return out
 
 
@@ -276,8 +315,15 @@ def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], 
         need |= required_keys(sel)
     sels = [p[0] for p in parts]
     pool = [s for s in shapes if s.could_match(need)]
-    hits, undecided = selection(pool, *sels, first=True)
-    hit = hits[0] if hits else None
+    hits, undecided = selection(pool, *sels)
+    hit = next((s for s in hits if not s.pinned(*sels)), None)
+    if hit is None and hits:
+        pinned = sorted(hits[0].pinned(*sels))
+        ob.note(hits[0].describe(keys), hits[0].where)
+        ob.unknown(f"only pods of {', '.join(s.owner.ref for s in hits[:3])} may be selected, and only if "
+                   f"{', '.join(pinned)} (computed by the controller at runtime, a hash of the template) takes the "
+                   "value the selector requires, which cannot be computed from the manifests")
+        return
     space = LabelSpace("pod", keys)
     matches = [selector_facts(ob, space, sel, owner, field, tag=f"sel{i}", whose=whose)
                for i, (sel, owner, field, whose) in enumerate(parts)]

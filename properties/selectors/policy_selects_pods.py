@@ -15,8 +15,8 @@ from cnverify.properties.selectors.istio_hosts import (
     service_index,
 )
 from cnverify.properties.selectors.pods import (
+    SHAPE_READS,
     POD,
-    POD_OWNERS,
     Part,
     PodShape,
     labels_of,
@@ -50,13 +50,17 @@ class PolicySelectsPods(Property):
     kind: DestinationRule
     spec: {host: reviews, subsets: [{name: v3, labels: {version: v3}}]}  # violated if no reviews pod has v3
     ```
+
+    ## Assumes
+    - Pods as in CNV202, with the same rule for unmodelled pod creators (`unknown`).
+    - DestinationRule hosts resolve as in CNV102 (the Service is in the inputs).
     """
 
     code = "CNV205"
     name = "policy-selects-pods"
     title = "Policy selector selects at least one pod"
     severity = "warning"
-    reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, *POD_OWNERS)
+    reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, *SHAPE_READS)
     remediation = "Make the selector (or subset labels) match the labels of the intended pod template."
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
 
@@ -109,8 +113,18 @@ class PolicySelectsPods(Property):
             ob.unknown(f"{svc.ref} has no selector: its endpoints are not derived from pods")
             return ob
         labels = subset.labels or {}
-        topo = sorted(set(labels) & TOPOLOGY_KEYS)
-        plain = {k: v for k, v in labels.items() if k not in TOPOLOGY_KEYS}
+        # pilot AugmentLabels sets a node/cluster topology label only when its value is non-empty: an
+        # empty-valued topology requirement is met only by a pod that writes the key as "" itself
+        # (istio analyzer IST0173, testdata destinationrule-empty-topology-labels.yaml)
+        topo = sorted(k for k, v in labels.items() if k in TOPOLOGY_KEYS and v != "")
+        plain = {k: v for k, v in labels.items() if k not in TOPOLOGY_KEYS or v == ""}
+        empty_topo = sorted(k for k in plain if k in TOPOLOGY_KEYS)
+        written = [s for s in shapes.get(svc.namespace, []) if set(empty_topo) & set(s.labels)]
+        if written:
+            ob.note(written[0].describe(empty_topo), written[0].where)
+            ob.unknown(f"{written[0].owner.ref} writes {', '.join(empty_topo)} itself; the node's non-empty value "
+                       "replaces it on the endpoint (AugmentLabels) when the node has one")
+            return ob
         parts: list[Part] = [(svc.spec.selector, svc.spec, ("selector",), f"{svc.ref}'s selector")]
         if plain:
             parts.append((plain, subset, ("labels",), f"subset {subset.name!r}"))

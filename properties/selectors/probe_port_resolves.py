@@ -37,6 +37,9 @@ class ProbePortResolves(Property):
     ports: [{name: http, containerPort: 8080}]
     livenessProbe: {httpGet: {port: metrics}}   # violated: no port named metrics
     ```
+
+    ## Assumes
+    - Only the container itself: no cluster input is assumed.
     """
 
     code = "CNV206"

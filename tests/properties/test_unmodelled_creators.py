@@ -51,3 +51,57 @@ def test_configuration_kinds_create_no_pods(tmp_path) -> None:  # type: ignore[n
     snap, _ = snapshot.build(loader.load([str(f)]))
     assert [o.kind for o in snap.opaque] == ["Kustomization", "Widget"]
     assert [o.kind for o in snap.pod_creators(UNIT_NAMESPACE)] == ["Widget"]  # an operator's resource may
+
+
+GATEWAY = str(Path(__file__).parent / "unmodelled" / "gateway.yaml")
+
+
+def results(code: str, fixture: str = GATEWAY) -> dict[tuple[str, str | None], tuple[str, str]]:
+    report = prove([fixture], Options(select=[code]))
+    assert not report.errors
+    return {(f.subject["name"], f.subject.get("path")): (f.status, f.message) for f in report.results
+            if f.property == code}
+
+
+def test_a_gateways_proxy_pods_are_unknown_not_selects_nothing() -> None:
+    status, message = results("CNV202")[("public-gw", None)]
+    assert status == "unknown"
+    # the likely creator comes first, then the object
+    assert message.index("Gateway API implementation") < message.index("Gateway/edge/public")
+
+
+def test_named_target_port_is_not_proved_when_unmodelled_pods_may_be_selected() -> None:
+    got = results("CNV203")
+    status, message = got[("web", "spec.ports[0]")]
+    assert status == "unknown" and "Argo's controller" in message and "Rollout/shop/canary" in message
+    # the Rollout's template says app=web, so it cannot add pods to 'api': its ports are decided
+    assert got[("api", "spec.ports[0]")][0] == "proved"
+    assert got[("api", "spec.ports[1]")][0] == "violated"
+
+
+def test_contour_deployment_creates_pods_although_its_group_is_configuration() -> None:
+    from cnverify import loader, snapshot
+
+    snap, _ = snapshot.build(loader.load([GATEWAY]))
+    assert [o.kind for o in snap.pod_creators("infra")] == ["ContourDeployment"]
+    assert [o.kind for o in snap.pod_creators("edge")] == ["Gateway"]
+
+
+def test_configuration_kinds_of_pod_creating_groups_create_no_pods() -> None:
+    import io
+
+    from cnverify import loader, snapshot
+
+    def creates(api_version: str, kind: str) -> bool:
+        text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x, namespace: infra}}\n"
+        snap, _ = snapshot.build(loader.load(["-"], stdin=io.StringIO(text)))
+        return bool(snap.pod_creators("infra"))
+
+    assert not creates("monitoring.coreos.com/v1", "ServiceMonitor")
+    assert creates("monitoring.coreos.com/v1", "Prometheus")
+    assert not creates("configuration.konghq.com/v1beta1", "KongUpstreamPolicy")
+
+
+def test_knative_revisions_run_pods_that_quota_counts() -> None:
+    status, message = results("CNV302")[("cpu", None)]
+    assert status == "unknown" and "Knative Serving" in message and "Service/kn/hello" in message

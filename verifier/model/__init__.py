@@ -15,10 +15,11 @@ from cnverify.model.apps import (  # noqa: E402
     Workload)
 from cnverify.model.autoscaling import HorizontalPodAutoscaler  # noqa: E402
 from cnverify.model.core import (  # noqa: E402
-    Container, LimitRange, Namespace, Pod, PodSpec, PodTemplateSpec, ResourceQuota, Service)
+    Container, LimitRange, Namespace, PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, ResourceQuota, Service)
 from cnverify.model.envoy import Cluster, RouteConfiguration  # noqa: E402
 from cnverify.model.istio import DestinationRule, IstioGateway, ServiceEntry, VirtualService  # noqa: E402
 from cnverify.model.knative import KnativeService  # noqa: E402
+from cnverify.model.node import RuntimeClass  # noqa: E402
 from cnverify.model.policy import PodDisruptionBudget  # noqa: E402
 
 __all__ = [
@@ -27,5 +28,5 @@ __all__ = [
     "Workload",
     "HorizontalPodAutoscaler", "Container", "LimitRange", "Namespace", "Pod", "PodSpec", "PodTemplateSpec",
     "ResourceQuota", "Service", "Cluster", "RouteConfiguration", "DestinationRule", "IstioGateway",
-    "ServiceEntry", "VirtualService", "KnativeService", "PodDisruptionBudget",
+    "ServiceEntry", "VirtualService", "KnativeService", "PodDisruptionBudget", "PersistentVolumeClaim", "RuntimeClass",
 ]

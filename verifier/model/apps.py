@@ -6,7 +6,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
-from cnverify.model.core import Pod, PodTemplateSpec
+from cnverify.model.core import PersistentVolumeClaimTemplate, Pod, PodTemplateSpec
 from cnverify.model.types import Int32, IntOrString
 
 
@@ -39,6 +39,7 @@ class WorkloadSpec(Node):
 
 class DeploymentSpec(WorkloadSpec):
     strategy: DeploymentStrategy | None = None
+    revision_history_limit: int | None = None
 
 
 class Workload(Resource):
@@ -61,9 +62,18 @@ class Deployment(Workload):
     spec: DeploymentSpec = Field(default_factory=DeploymentSpec)
 
 
+class StatefulSetOrdinals(Node):
+    start: int = 0
+
+
+class StatefulSetSpec(WorkloadSpec):
+    volume_claim_templates: list[PersistentVolumeClaimTemplate] | None = None
+    ordinals: StatefulSetOrdinals | None = None
+
+
 @register_kind("apps", "StatefulSet")
 class StatefulSet(Workload):
-    spec: WorkloadSpec = Field(default_factory=WorkloadSpec)
+    spec: StatefulSetSpec = Field(default_factory=StatefulSetSpec)
 
 
 @register_kind("apps", "ReplicaSet", aliases=("extensions",))

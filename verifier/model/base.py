@@ -60,6 +60,13 @@ def _bind_value(value: Any, doc: Document, path: Path) -> None:
                 item.bind(doc, path + (k,))
 
 
+class OwnerReference(Node):
+    api_version: str = ""
+    kind: str = ""
+    name: str = ""
+    controller: bool | None = None
+
+
 class ObjectMeta(Node):
     name: str = ""
     generate_name: str | None = None
@@ -67,6 +74,7 @@ class ObjectMeta(Node):
     labels: dict[str, str] | None = None
     annotations: dict[str, str] | None = None
     creation_timestamp: Any = None
+    owner_references: list[OwnerReference] | None = None
 
 
 UNIT_NAMESPACE = "(unit namespace)"

@@ -55,6 +55,7 @@ class PodSpec(Node):
     containers: list[Container] = Field(default_factory=list)
     init_containers: list[Container] | None = None
     overhead: ResourceList | None = None
+    runtime_class_name: str | None = None
 
     def all_containers(self) -> list[tuple[str, int, Container]]:
         """``(field, index, container)`` for init containers then app containers."""
@@ -87,6 +88,7 @@ class ServiceSpec(Node):
     type: str = "ClusterIP"
     external_name: str | None = None
     cluster_ip: str | None = Field(default=None, alias="clusterIP")
+    allocate_load_balancer_node_ports: bool | None = None
 
 
 @register_kind("", "Service")
@@ -136,3 +138,33 @@ class LimitRange(Resource):
 @register_kind("", "Namespace")
 class Namespace(Resource):
     NAMESPACED = False
+
+
+class PersistentVolumeClaimSpec(Node):
+    storage_class_name: str | None = None
+    resources: ResourceRequirements | None = None
+
+
+def storage_class_of(meta: ObjectMeta, spec: PersistentVolumeClaimSpec) -> str | None:
+    """``spec.storageClassName``, else the beta annotation the PVC quota evaluator also reads."""
+    return spec.storage_class_name or (meta.annotations or {}).get("volume.beta.kubernetes.io/storage-class")
+
+
+class PersistentVolumeClaimTemplate(Node):
+    """A PVC body: a PersistentVolumeClaim's, or one of a StatefulSet's ``volumeClaimTemplates``."""
+
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: PersistentVolumeClaimSpec = Field(default_factory=PersistentVolumeClaimSpec)
+
+    @property
+    def storage_class(self) -> str | None:
+        return storage_class_of(self.metadata, self.spec)
+
+
+@register_kind("", "PersistentVolumeClaim")
+class PersistentVolumeClaim(Resource):
+    spec: PersistentVolumeClaimSpec = Field(default_factory=PersistentVolumeClaimSpec)
+
+    @property
+    def storage_class(self) -> str | None:
+        return storage_class_of(self.metadata, self.spec)

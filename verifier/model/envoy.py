@@ -33,6 +33,13 @@ class EnvoyStringMatcher(EnvoyNode):
     ignore_case: bool = False
 
 
+class Int64Range(EnvoyNode):
+    """envoy.type.v3.Int64Range: [start, end); proto JSON may write int64 as a string."""
+
+    start: int | str = 0
+    end: int | str = 0
+
+
 class HeaderMatcher(EnvoyNode):
     name: str = ""
     exact_match: str | None = None
@@ -41,7 +48,7 @@ class HeaderMatcher(EnvoyNode):
     contains_match: str | None = None
     safe_regex_match: RegexMatcher | None = None
     present_match: bool | None = None
-    range_match: dict[str, Any] | None = None
+    range_match: Int64Range | None = None
     string_match: EnvoyStringMatcher | None = None
     invert_match: bool = False
     treat_missing_header_as_empty: bool = False
@@ -112,9 +119,27 @@ class EnvoyResource(Resource):
         return self.name_
 
 
+class HcmOptions(EnvoyNode):
+    """The request rewriting options of the HttpConnectionManager (proto JSON: BoolValue is a plain bool)."""
+
+    normalize_path: bool | None = None
+    merge_slashes: bool | None = None
+    path_with_escaped_slashes_action: str | None = None
+    strip_any_host_port: bool | None = None
+    strip_matching_host_port: bool | None = None
+
+
+class HcmRef(EnvoyNode):
+    """Where the route configuration sits in a listener (set by the loader; absent for RDS files)."""
+
+    path: list[str | int] = Field(default_factory=list)
+    options: HcmOptions = Field(default_factory=HcmOptions)
+
+
 @register_kind(ENVOY_ROUTE, "RouteConfiguration")
 class RouteConfiguration(EnvoyResource):
     virtual_hosts: list[VirtualHost] | None = None
+    cnverify_hcm: HcmRef | None = None
 
 
 @register_kind(ENVOY_CLUSTER, "Cluster")

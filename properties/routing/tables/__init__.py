@@ -16,9 +16,10 @@ from datetime import datetime, timezone
 from itertools import permutations
 from typing import Any, Literal, TypeVar
 
-from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, analyze
+from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, Rewrite, analyze
 from cnverify.errors import Span
 from cnverify.model import Node, Resource
+from cnverify.properties.routing.tables.rewrites import RewriteSource, istio_rewrite
 from cnverify.snapshot import Snapshot
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -59,6 +60,7 @@ class Table:
     uncertain: str = ""  # variants also differ in entries the inputs may or may not hold (why)
     places: dict[str, Span] = field(default_factory=dict)  # where blockers that are no route sit (clause id → span)
     defaults: list[tuple[str, Span]] = field(default_factory=list)  # defaults the table's membership rests on
+    rewrite: RewriteSource | None = None  # the proxy's rewriting before routing (Istio's is set in `results`)
 
 
 @dataclass
@@ -166,6 +168,11 @@ def host_blockers(domain: str, others: dict[str, str], pattern: Callable[[str], 
             for d, owner in sorted(others.items()) if host_rank(d) < mine]
 
 
+def tests_authority(m: Match) -> bool:
+    """Does the match test the Host (``authority``, or a ``:authority`` / ``host`` header matcher)?"""
+    return m.authority is not None or any(h.name in (":authority", "host") for h in m.headers)
+
+
 def scoped(entries: list[Entry], pattern: HostPattern, blockers: list[Entry]) -> tuple[list[Entry], str | None]:
     """The table's entries for hosts matching ``pattern``, and a witness host when no entry needs the host.
 
@@ -174,7 +181,7 @@ def scoped(entries: list[Entry], pattern: HostPattern, blockers: list[Entry]) ->
     avoid the hosts other groups win (``blockers``), so a concrete such host is chosen here and
     the entries carry no host condition.
     """
-    if not any(e.match.authority for e in entries):
+    if not any(tests_authority(e.match) for e in entries):
         p = pattern.pattern.lower()
         base = p[1:].lstrip(".") if p.startswith("*") else p.rstrip("*")
         if p == "*":
@@ -273,7 +280,7 @@ def _translators() -> Iterator[object]:
 
 
 def results(snap: Snapshot) -> Results:
-    """Every table of the snapshot, analysed once (cached per snapshot) under the run's solver budget."""
+    """Every table of the snapshot, analysed once (cached per snapshot)."""
     if snap in _CACHE:
         return _CACHE[snap]
     res = Results()
@@ -281,7 +288,13 @@ def results(snap: Snapshot) -> Results:
         clauses, tables = mod.translate(snap)  # type: ignore[attr-defined]
         res.clauses.update(clauses)
         res.tables += tables
+    mesh_file = snap.settings.get("mesh_config")
     for table in res.tables:
+        if table.rewrite is None and table.system == "istio":
+            table.rewrite = istio_rewrite(mesh_file, gateway=not table.name.startswith("sidecars"))
+        elif table.rewrite is None:
+            table.rewrite = RewriteSource(Rewrite(), f"the {table.system} implementation's request rewriting is not "
+                                          "in the inputs: assumed none (paths matched as sent)", None)
         per_entry: dict[str, list[tuple[int, EntryVerdict]]] = {}
         focus = _focus(table)
         for k, order in enumerate(table.variants):
@@ -293,7 +306,7 @@ def results(snap: Snapshot) -> Results:
                         step=table.drop_reasons.get(key, table.drop_reason))))
             if focus[k] is not None and not focus[k]:
                 continue
-            for v in analyze(MatchTable(tuple(order)), only=focus[k]):
+            for v in _analyze(table, order, focus[k]):
                 per_entry.setdefault(v.clause_id, []).append((k, v))
         for key, verdicts in per_entry.items():
             res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
@@ -302,6 +315,14 @@ def results(snap: Snapshot) -> Results:
             mod.decide(snap, res)
     _CACHE[snap] = res
     return res
+
+
+def _analyze(table: Table, order: list[Entry], only: set[str] | None) -> list[EntryVerdict]:
+    rw = table.rewrite or RewriteSource(Rewrite(), "", None)
+    if rw.error:
+        return [EntryVerdict(i, e.route_id, e.clause_id, "unknown", reason=rw.error, decided_by="none")
+                for i, e in enumerate(order) if only is None or e.clause_id in only]
+    return analyze(MatchTable(tuple(order), rw.rewrite), only=only)  # under the run's solver budget
 
 
 def reads() -> tuple[type[Resource], ...]:

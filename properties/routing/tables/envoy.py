@@ -5,6 +5,7 @@ from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, Path
 from cnverify.model import RouteConfiguration
 from cnverify.model.envoy import EnvoyStringMatcher, HeaderMatcher, RouteMatch
 from cnverify.properties.routing.tables import Clause, Table, clause_key, host_blockers, scoped
+from cnverify.properties.routing.tables.rewrites import envoy_rewrite
 from cnverify.snapshot import Snapshot
 
 READS = (RouteConfiguration,)
@@ -32,7 +33,10 @@ def header_matcher(h: HeaderMatcher) -> HeaderMatch | str:
     if h.safe_regex_match is not None:
         sm = StrMatch("regex", h.safe_regex_match.regex)
     if h.range_match is not None:
-        return f"header {h.name}: range_match"
+        try:
+            sm = StrMatch("range", f"{int(h.range_match.start)},{int(h.range_match.end)}")
+        except ValueError:
+            return f"header {h.name}: range_match bounds are not integers"
     present = None if sm is not None else (h.present_match if h.present_match is not None else True)
     return HeaderMatch(h.name, match=sm, present=present, invert=h.invert_match,
                        treat_missing_as_empty=h.treat_missing_header_as_empty)
@@ -64,8 +68,8 @@ def envoy_match(m: RouteMatch) -> Match:
     for q in m.query_parameters or []:
         if q.string_match is not None:
             query.append(QueryMatch(q.name, string_matcher(q.string_match)))
-        elif q.present_match is False:
-            why.append(f"query parameter {q.name}: present_match false")
+        elif q.present_match is False:  # Envoy 1.40: the parameter must be absent (probed)
+            query.append(QueryMatch(q.name, None, absent=True))
         else:
             query.append(QueryMatch(q.name, None))
     for field in ("runtime_fraction", "grpc", "tls_context", "dynamic_metadata", "filter_state"):
@@ -79,6 +83,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     tables = []
     for rc in snap.all(RouteConfiguration):
         vhosts = rc.virtual_hosts or []
+        rewrite = envoy_rewrite(rc)
         for vi, vh in enumerate(vhosts):
             entries = []
             for ri, route in enumerate(vh.routes or []):
@@ -93,5 +98,5 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
                 blockers = host_blockers(domain, others, HostPattern)
                 variant, sample = scoped([Entry(k, ck, m) for k, ck, m in entries], HostPattern(domain), blockers)
                 tables.append(Table("envoy", f"RouteConfiguration {rc.name}, virtual host {vh.name}, domain {domain}",
-                                    vh.at("domains"), [variant], host_sample=sample))
+                                    vh.at("domains"), [variant], host_sample=sample, rewrite=rewrite))
     return clauses, tables

@@ -122,6 +122,9 @@ def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Poi
                 point.defaults += [d for d in b.defaults if d not in point.defaults]
         if pr.verdict == "unknown" and not pr.bindings and not pr.maybe:
             unknown.append(pr.claim)
+        elif pr.verdict == "violated" and pr.absent:  # CNV102 reports the missing parent, once
+            unknown.append(f"{pr.claim} in the inputs (CNV102 reports it; objects that exist elsewhere are "
+                           "declared with --context or assume:)")
         elif pr.verdict == "violated":
             rejected.append(pr.claim)
             defaults += pr.defaults
