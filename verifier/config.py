@@ -309,8 +309,33 @@ def _assume(value: Any, where: Where, at: str) -> list[Assumed]:
         if bad:
             raise ConfigError(f"{here}: 'assume' entry key {bad[0]!r} is not one of {', '.join(ASSUME_KEYS)} "
                               "with a string value")
+        _assumable(entry, here)
         out.append(Assumed(entry["kind"], entry["name"], entry.get("namespace"), entry.get("apiVersion"), here))
     return out
+
+
+def _assumable(entry: dict[str, str], here: str) -> None:
+    """An ``assume:`` entry names a modelled kind (in its API group, if given) and a namespace exactly
+    when the kind is namespaced; anything else would be a placeholder no property ever finds."""
+    from cnverify.model import KIND_MODELS, group_of
+
+    kind, api = entry["kind"], entry.get("apiVersion")
+    models = [cls for (g, k), cls in KIND_MODELS.items() if k == kind and (api is None or g == group_of(api))]
+    if not models:
+        kinds = sorted({k for _, k in KIND_MODELS})
+        close = difflib.get_close_matches(kind, kinds, 1) or [k for k in kinds if k.lower() == kind.lower()]
+        groups = sorted({g or "core" for g, k in KIND_MODELS if k == kind})
+        hint = (f" ({kind} is in API group {', '.join(groups)})" if groups else
+                f" (did you mean {close[0]!r}?)" if close else "")
+        where = f" in {api}" if api else ""
+        raise ConfigError(f"{here}: 'assume' entry kind {kind!r}{where} is not a kind cnverify models{hint}; "
+                          "kinds are case-sensitive (Service, Deployment, ...)")
+    namespaced = models[0].NAMESPACED
+    if namespaced and not entry.get("namespace"):
+        raise ConfigError(f"{here}: 'assume' entry {kind} {entry['name']} needs a namespace ({kind} is namespaced)")
+    if not namespaced and entry.get("namespace"):
+        raise ConfigError(f"{here}: 'assume' entry {kind} {entry['name']} has a namespace, but {kind} is "
+                          "cluster-scoped")
 
 
 def _severity(value: Any, where: Where, at: str) -> dict[str, str]:

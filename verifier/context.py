@@ -3,7 +3,8 @@
 Both are visible to every property and never a subject. An assumed object enters the snapshot as a
 placeholder (identity only, located at its ``assume:`` entry): existence checks pass, and a verdict
 that cites it is kept only when the property asks nothing but existence (``Property.existence``);
-any other verdict resting on its (unknown) content becomes ``unknown``.
+any other verdict resting on its (unknown) content becomes ``unknown``, and its message and chain
+say only that (never what the property concluded from the placeholder's empty content).
 """
 from __future__ import annotations
 
@@ -79,9 +80,16 @@ def mark_assumed(f: Finding, cites: dict[Span, Citation], existence_only: bool) 
              if s.location in cites else s for s in f.chain]
     located = {s.location for s in f.chain}
     chain[-1:-1] = [Step(f"{cites[sp].sentence}, no manifest in the inputs", sp) for sp in spans if sp not in located]
-    which = cites[spans[0]].sentence
-    if f.status == "unknown" or (f.status == "proved" and existence_only):
+    if f.status == "proved" and existence_only:
         return dataclasses.replace(f, chain=chain)
-    return dataclasses.replace(f, status="unknown", chain=chain,
-                               message=f"{f.message} (not decided: it rests on the content of {which}, "
-                                       "which has no manifest in the inputs)")
+    # Anything else rests on the placeholder's content, which is not known: keep the steps before the
+    # first that cites it, never what the property concluded from the (empty) placeholder.
+    names = [n for sp in spans for n in cites[sp].names]
+    first = next((i for i, s in enumerate(f.chain) if s.location in cites or any(n in s.claim for n in names)),
+                 len(f.chain))
+    which = cites[spans[0]].sentence
+    return dataclasses.replace(
+        f, status="unknown", witness=None,
+        chain=[*f.chain[:first], *(Step(f"{cites[sp].sentence}; its content is not in the inputs, so this "
+                                        "property cannot judge it", sp) for sp in spans)],
+        message=f"not decided: it rests on {which}; its content is not in the inputs")

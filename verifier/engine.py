@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from cnverify import context as ctx
-from cnverify import loader, smt, snapshot, suppress, units
+from cnverify import loader, smt, snapshot, suppress, unit_namespaces, units
 from cnverify.config import Assumed
 from cnverify.errors import InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
@@ -104,7 +104,7 @@ def closed_world(f: Finding, prop: Property, snap: snapshot.Snapshot) -> Finding
     if gap is None:
         return dataclasses.replace(f, help=f"{f.help.rstrip('.')}; {CONTEXT_HINT}" if f.help else CONTEXT_HINT) \
             if f.status == "violated" else f
-    step = Step(f"{gap}: they may hold what this {f.status} verdict rests on", snap.unread[0])
+    step = Step(f"{gap}: they may hold what this {f.status} verdict rests on", snap.first_unread)
     return dataclasses.replace(f, status="unknown", message=f"{f.message} (not decided: {gap})",
                                chain=[*f.chain, step])
 
@@ -165,11 +165,26 @@ class _Merged:
         note("model", 0, 0)
         t1 = time.perf_counter()
         enforce = "override" if unit.namespace else "require" if options.namespace else ""
-        snap, model_errors = snapshot.build(loaded, unit.namespace or options.namespace, context.objects, enforce)
+        namespace = unit.namespace or options.namespace
+        if unit.namespace and options.namespace and unit.namespace != options.namespace:
+            # kubectl apply -k DIR -n NS rejects what the kustomization put in another namespace
+            enforce, namespace = "require", options.namespace
+        unread_context = [e.location for e in context.errors]
+        snap, model_errors = snapshot.build(loaded, namespace, context.objects, enforce, unread_context)
         snap.assumed = cites
         t2 = time.perf_counter()
         pairs, run_errors = _run(snap, options, props)
         pairs = [(f, res) for f, res in pairs if id(res) not in snap.context_ids]  # context: never a subject
+
+        def placed_in(ns: str) -> list[tuple[Finding, Resource]]:  # namespace-less objects in ``ns`` instead
+            other, _ = snapshot.build(loaded, ns, context.objects, context_unread=unread_context)
+            other.assumed = cites
+            found, _ = _run(other, dataclasses.replace(options, progress=None), props)
+            same = {r.metadata.at("name"): r for r in snap.resources}  # the subject as this unit's snapshot holds it
+            return [(f, same.get(res.metadata.at("name"), res)) for f, res in found if id(res) not in other.context_ids]
+
+        if not (unit.namespace or options.namespace):
+            pairs = unit_namespaces.decide(pairs, placed_in, unit_namespaces.named_namespaces(loaded))
         r.timings["model"] += t2 - t1
         r.timings["solve"] += time.perf_counter() - t2
         if options.suppressions:

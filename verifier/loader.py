@@ -69,7 +69,9 @@ def _within(path: str, root: str) -> bool:
 
 
 def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) -> Walk:
-    """Expand the arguments into files: directories recursively in sorted order, hidden folders skipped.
+    """Expand the arguments into files: in argument order, as ``kubectl apply -f a -f b`` visits them
+    (cli-runtime ``Builder.FilenameParam`` loops over the paths in order), so that the later definition
+    of an object wins as it does there; directories recursively in sorted order, hidden folders skipped.
 
     Only regular files are read; a symlink is followed only when its target stays inside the
     argument's tree, and a file reached twice (symlinked copies) is read once. Dangling symlinks,
@@ -78,7 +80,7 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
     """
     out = Walk()
     candidates: list[tuple[str, str, str]] = []  # (file, argument, real path)
-    for arg in sorted(dict.fromkeys(paths), key=path_key):  # argument order changes nothing
+    for arg in dict.fromkeys(paths):  # in argument order, as kubectl -f a -f b (the later definition wins)
         if arg == "-":
             candidates.append((arg, arg, arg))
             continue
@@ -99,7 +101,6 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
         out.roots[f] = arg
         out.skipped += [{"file": g, "documents": 0, "skipped": f"the same file as {f} (a symlink)"}
                         for g, _ in found if g != f]
-    out.files.sort(key=path_key)
     out.skipped.sort(key=lambda i: path_key(i["file"]))
     return out
 

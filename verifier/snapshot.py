@@ -29,6 +29,7 @@ class Snapshot:
         self.unknown_kinds: Counter[str] = unknown_kinds or Counter()
         self.opaque: list[Opaque] = list(opaque)
         self.unread: list[Span] = list(unread)  # documents of this unit that could not be read (input errors)
+        self.unread_context: list[Span] = []  # --context documents that could not be read (as much a gap)
         self.notices: list[Notice] = []
         self.context_ids: set[int] = set()  # resources from --context: visible, never subjects
         self.assumed: dict[Span, Any] = {}  # placeholder objects of ``assume:`` by span (cnverify.context)
@@ -58,10 +59,18 @@ class Snapshot:
         or budget summed over all pods) becomes ``unknown`` when this is set: properties declare such
         verdicts in ``Property.closed_world`` and the engine applies the rule (``engine.closed_world``).
         """
-        n = len(self.unread)
-        if not n:
+        n, m = len(self.unread), len(self.unread_context)
+        if not n and not m:
             return None
-        return f"{n} document{'s' * (n != 1)} of this unit could not be read (first at {self.unread[0]})"
+        unit = f"{n} document{'s' * (n != 1)} of this unit" if n else ""
+        ctx = f"{m} context document{'s' * (m != 1)} (--context)" if m else ""
+        first = (self.unread or self.unread_context)[0]
+        return f"{unit}{' and ' if n and m else ''}{ctx} could not be read (first at {first})"
+
+    @property
+    def first_unread(self) -> Span | None:
+        """Where the first document that could not be read is (the unit's before the context's)."""
+        return (self.unread or self.unread_context or [None])[0]
 
     def pod_creators(self, namespace: str) -> list[Opaque]:
         """Unmodelled objects in ``namespace`` that may create pods (see :mod:`cnverify.opaque`)."""
@@ -87,7 +96,8 @@ class Snapshot:
 
 
 def build(loaded: LoadResult, namespace: str | None = None, context: list[RawObject] | None = None,
-          enforce: Literal["", "override", "require"] = "") -> tuple[Snapshot, list[InputError]]:
+          enforce: Literal["", "override", "require"] = "",
+          context_unread: Iterable[Span] = ()) -> tuple[Snapshot, list[InputError]]:
     """Validate raw objects into the typed model; a wrong shape becomes located errors.
 
     Objects without a namespace are placed in ``namespace`` (the unit's), else in the unnamed unit
@@ -96,7 +106,9 @@ def build(loaded: LoadResult, namespace: str | None = None, context: list[RawObj
     ``RequireNamespace``: "the namespace from the provided object ... does not match"). An identity defined twice (group, kind, namespace, name) keeps the later definition,
     as ``kubectl apply`` of the unit would, and becomes one notice located at both. ``context`` objects
     (``--context``: in the cluster, not under review) come first, are visible to every property and are
-    listed in ``Snapshot.context_ids``; the engine never reports on them.
+    listed in ``Snapshot.context_ids``; the engine never reports on them. A context document that could
+    not be read (``context_unread``, or a context object of the wrong shape) may hold what an absence-based
+    verdict rests on: it is a closed-world gap as a unit document is (``Snapshot.unread_context``).
     """
     resources: list[Resource] = []
     errors: list[InputError] = []
@@ -105,7 +117,7 @@ def build(loaded: LoadResult, namespace: str | None = None, context: list[RawObj
     unit_ns = namespace or UNIT_NAMESPACE
     context = context or []
     context_ids: set[int] = set()
-    context_errors: list[InputError] = []  # reported, but no gap in the unit (context is open-world anyway)
+    context_errors: list[InputError] = []  # context objects of the wrong shape: reported, and a gap
     with paused_gc():
         for n, raw in enumerate(context + loaded.objects):
             cls = KIND_MODELS.get((group_of(raw.api_version), raw.kind))
@@ -125,6 +137,7 @@ def build(loaded: LoadResult, namespace: str | None = None, context: list[RawObj
         resources, notices = _last_wins(resources, context_ids)
         snap = Snapshot(resources, unknown, opaque, unread=[e.location for e in loaded.errors + errors])
         snap.notices = notices
+        snap.unread_context = [*context_unread, *(e.location for e in context_errors)]
         snap.context_ids = context_ids
         return snap, context_errors + errors
 
@@ -166,7 +179,8 @@ def _last_wins(resources: list[Resource], context_ids: set[int]) -> tuple[list[R
             where = r.metadata.at("name")
             if id(first) not in context_ids:
                 notices.append(Notice("duplicate-object", f"{r.ref} is defined twice, at {first.metadata.at('name')} "
-                                      f"and {where}: kubectl apply keeps the later definition, the only one verified",
+                                      f"and {where}: kubectl apply keeps the later definition ({where}), the only one "
+                                      "verified",
                                       where, (first.metadata.at("name"),)))
         last[key] = i
     return [r for r, k in zip(resources, keep) if k], notices

@@ -13,14 +13,17 @@ arguments into units, each verified as its own cluster view (docs/UNITS.md):
 3. of the remaining files, a **manifest folder** is one that directly holds a file with at least one
    object (or a file that could not be read); each topmost manifest folder is one unit with every
    remaining file below it, except a manifest folder that redefines an object of the unit above it
-   (an alternative bundle), which starts its own unit. So sibling folders (provider variants,
+   (an alternative bundle), which starts its own unit; likewise a file that defines an object another
+   file of its folder defines (``install.yaml`` beside ``namespace-install.yaml``) is a unit of its own
+   (kind ``bundle``). So sibling folders (provider variants,
    examples) are separate units, an ``install.yaml`` is a unit apart from the kustomize ``base/``
    beside it, and a folder's subfolders of the same application stay together;
 4. files named on the command line (and ``-``) together form one unit, as ``kubectl apply -f a -f b``
    (a named ``kustomization.yaml`` or ``Chart.yaml`` stands for its folder's unit).
 
 ``--unit cluster`` reads everything as one cluster; ``--unit file`` makes each file its own unit.
-Units and files are in canonical (sorted) order, so argument order never changes the output.
+Units and the files of a folder are in canonical (sorted) order; files named on the command line keep
+their order (the later definition of an object wins, as with ``kubectl apply -f a -f b``).
 """
 from __future__ import annotations
 
@@ -30,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
 from cnverify import unit_render
-from cnverify.kustomize import skip_reason
 from cnverify.loader import LoadResult, Walk, load_file, path_key, walk
 from cnverify.model.base import group_of
 
@@ -44,11 +46,12 @@ class Unit:
     """One unit: its name (a path), how it was found, what was read, and its namespace if fixed."""
 
     name: str
-    kind: str  # kustomization | chart | manifests | files | cluster | file
+    kind: str  # kustomization | chart | manifests | bundle | files | cluster | file
     loaded: LoadResult = field(default_factory=LoadResult)
     namespace: str | None = None  # set by the kustomization (``namespace:``); else --namespace or unnamed
     not_verified: str | None = None  # why the unit was not read (a Helm chart, no kustomize)
     tool: str = ""  # the renderer that produced it (kustomize, helm template), if any
+    why: str = ""  # why it is a unit of its own, when the layout alone does not say (an alternative bundle)
 
     def __post_init__(self) -> None:
         if not self.name.startswith(("(", "<")):
@@ -63,6 +66,8 @@ class Unit:
             out["not_verified"] = self.not_verified
         if self.tool:
             out["tool"] = self.tool
+        if self.why:
+            out["why"] = self.why
         return out
 
 
@@ -109,11 +114,14 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_val
     kdirs = [d for d in dict.fromkeys(dirs + named) if unit_render.kustomization_file(d) and not _under_any(d, charts)]
     owned = _rendered_units(charts, kdirs, helm_values, out)
     loose: dict[str, LoadResult] = {}
-    read = {os.path.realpath(i["file"]) for u in out.units for i in u.loaded.inputs}
     for f in in_dirs:
-        if _under_any(f, charts + kdirs) or os.path.abspath(f) in owned:
-            if os.path.realpath(f) not in read and os.path.basename(f) not in unit_render.KUSTOMIZATION_FILES:
-                out.rest.inputs.append({"file": f, "documents": 0, "skipped": _owner_reason(f, charts, kdirs, owned)})
+        if os.path.abspath(f) in owned or _under_any(f, charts):
+            continue  # read by its kustomization or chart (if that unit is not verified, a warning says so)
+        if _under_any(f, kdirs):
+            if os.path.basename(f) not in unit_render.KUSTOMIZATION_FILES:
+                kdir = max((d for d in kdirs if _under(f, d)), key=len)
+                out.rest.inputs.append({"file": f, "documents": 0, "skipped": f"inside the kustomization folder "
+                                        f"{kdir}, which does not list it (kustomize never reads it)"})
         else:
             loose[f] = load_file(f, stdin)
     _manifest_units(loose, found.roots, out)
@@ -143,25 +151,48 @@ def _manifest_units(loose: dict[str, LoadResult], args: dict[str, str], out: Dis
     by_dir: dict[str, list[str]] = {}
     for f in loose:
         by_dir.setdefault(os.path.dirname(f), []).append(f)
-    roots = sorted(_manifest_roots(by_dir, loose, args), key=lambda r: -len(path_key(r)))  # deepest first
+    bundles = _bundles(by_dir, loose)
+    roots = sorted(_manifest_roots(by_dir, loose, args, bundles), key=lambda r: -len(path_key(r)))  # deepest first
     by_root: dict[str, Unit] = {}
     for d in sorted(by_dir, key=path_key):
         root = next((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), None)
         for f in by_dir[d]:
-            if root is None:
+            if f in bundles:
+                out.units.append(Unit(f, "bundle", loose[f], why=bundles[f]))
+            elif root is None:
                 out.rest.extend(loose[f])  # no objects here or above: its documents are listed as unrecognized
             else:
                 by_root.setdefault(root, Unit(root, "manifests")).loaded.extend(loose[f])
     out.units += by_root.values()
 
 
-def _manifest_roots(by_dir: dict[str, list[str]], loose: dict[str, LoadResult], args: dict[str, str]) -> set[str]:
+def _bundles(by_dir: dict[str, list[str]], loose: dict[str, LoadResult]) -> dict[str, str]:
+    """Alternative bundles: files of a folder that define an object (same API group, kind, namespace,
+    name) that another file of the same folder defines too (``install.yaml`` beside
+    ``namespace-install.yaml``); each is a unit of its own. By file, why."""
+    out: dict[str, str] = {}
+    for files in by_dir.values():
+        ids = {f: {i for o in loose[f].objects if (i := _identity(o.data, o.api_version, o.kind))} for f in files}
+        for f in files:
+            for g in files:
+                shared = sorted(ids[f] & ids[g]) if g != f else []
+                if shared:
+                    _, kind, ns, name = shared[0]
+                    out[f] = (f"an alternative bundle: it defines {kind}/{ns + '/' if ns else ''}{name}, as "
+                              f"{os.path.basename(g)} in the same folder does (verified on its own)")
+                    break
+    return out
+
+
+def _manifest_roots(by_dir: dict[str, list[str]], loose: dict[str, LoadResult], args: dict[str, str],
+                    bundles: dict[str, str]) -> set[str]:
     """Unit roots among manifest folders: the topmost ones, and a folder that redefines an object of the
-    unit above it (an alternative, e.g. ``provider/aws/nlb`` inside ``provider/aws``)."""
+    unit above it (an alternative, e.g. ``provider/aws/nlb`` inside ``provider/aws``). Alternative
+    bundles (files that are units of their own) count for neither."""
     roots: set[str] = set()
     held: dict[str, set[tuple[str, ...]]] = {}  # root → identities of its objects so far
     for d in sorted(by_dir, key=path_key):
-        results = [loose[f] for f in by_dir[d]]
+        results = [loose[f] for f in by_dir[d] if f not in bundles]
         if not any(r.objects or r.errors for r in results):
             continue
         mine = {_identity(o.data, o.api_version, o.kind) for r in results for o in r.objects}
@@ -214,19 +245,6 @@ def _under(path: str, folder: str) -> bool:
 
 def _under_any(path: str, folders: list[str]) -> bool:
     return any(_under(path, d) for d in folders)
-
-
-def _owner_reason(f: str, charts: list[str], kdirs: list[str], owned: set[str]) -> str:
-    chart = next((c for c in charts if _under(f, c)), None)
-    if chart is not None:
-        return f"part of the Helm chart {chart} (not read as manifests)"
-    patch = skip_reason(f)
-    if patch:
-        return patch
-    if os.path.abspath(f) in owned:
-        return "read by a kustomization, not as a manifest"
-    kdir = max((d for d in kdirs if _under(f, d)), key=len)
-    return f"inside the kustomization folder {kdir}, which does not list it (kustomize never reads it)"
 
 
 def definition(unit: Unit) -> str:

@@ -102,9 +102,9 @@ def test_platform_layout_splits_into_predictable_units(platform: Path) -> None:
         ("proved", "Deployment/ingress/ctl", "repo/variants/provider/gcp/deploy.yaml", 5, ["repo/variants/provider/gcp"]),
         ("proved", "Service/ingress/ctl", "repo/variants/provider/gcp/extra/svc.yaml", 5, ["repo/variants/provider/gcp"]),
     ]
-    skipped = {i["file"]: i["skipped"] for i in report.inputs if "skipped" in i}
-    assert skipped["repo/chart/mychart/templates/svc.yaml"].startswith("part of the Helm chart")
-    assert skipped["repo/platform/overlays/prod/replicas.yaml"].startswith("a kustomize patch")
+    # the patch and the chart's files are read by their units (the chart's not verified: a warning says so)
+    assert [i for i in report.inputs if "skipped" in i] == []
+    assert "repo/platform/overlays/prod/replicas.yaml" not in {i["file"] for i in report.inputs}
     assert [w.kind for w in report.warnings] == ["unit-not-verified"]
     assert "repo/chart/mychart | cnverify prove -" in report.warnings[0].message  # how to render it
 
@@ -135,13 +135,58 @@ def test_argument_order_and_listing_order_change_nothing(platform: Path) -> None
 def test_duplicate_identity_counted_once_later_wins(tmp_path: Path) -> None:
     write(tmp_path, {"a.yaml": service("web", "old", "shop") + "---\n" + deploy("api", "api", "shop"),
                      "b.yaml": service("web", "api", "shop")})
-    report = prove([str(tmp_path)], SVC)
+    # named together on the command line (kubectl apply -f a.yaml -f b.yaml): one unit
+    report = prove([str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")], SVC)
     # the later definition (b.yaml, in apply order) is the one verified: it selects api's pods
-    assert rel(report, tmp_path) == [("proved", "Service/shop/web", "b.yaml", 5, ["."])]
+    assert [(f.status, f.location.file, f.location.line, f.units) for f in report.results] == [
+        ("proved", str(tmp_path / "b.yaml"), 5, ["(command line)"])]
     [w] = report.warnings
     assert w.kind == "duplicate-object" and (w.location.file, w.location.line) == (str(tmp_path / "b.yaml"), 3)
     assert [(s.file, s.line) for s in w.also] == [(str(tmp_path / "a.yaml"), 3)]
     assert w.to_json()["locations"] == [{"file": str(tmp_path / "a.yaml"), "line": 3, "column": 12}]
+    # in one folder they are alternative bundles, each its own unit (b.yaml alone has no pods for web)
+    apart = prove([str(tmp_path)], SVC)
+    assert rel(apart, tmp_path) == [("violated", "Service/shop/web", "a.yaml", 5, ["a.yaml"]),
+                                    ("violated", "Service/shop/web", "b.yaml", 5, ["b.yaml"])]
+    assert apart.warnings == []
+
+
+def test_file_arguments_keep_their_order_for_duplicates(tmp_path: Path) -> None:
+    # kubectl apply -f zgood.yaml -f abad.yaml applies abad.yaml last: its definition wins
+    bad = deploy("web", "web", "shop").replace("labels: {app: web}", "labels: {app: webx}")
+    write(tmp_path, {"zgood.yaml": deploy("web", "web", "shop"), "abad.yaml": bad})
+    good, worse = str(tmp_path / "zgood.yaml"), str(tmp_path / "abad.yaml")
+    for args, status, last in (([good, worse], "violated", worse), ([worse, good], "proved", good)):
+        for _ in range(2):  # the same command, the same output
+            report = prove(args, Options(select=["CNV201"]))
+            assert [(f.status, f.location.file) for f in report.results] == [(status, last)]
+            [w] = report.warnings
+            assert w.location.file == last and f"keeps the later definition ({last}:3:12)" in w.message
+
+
+def test_alternative_bundles_in_one_folder_are_units_of_their_own(tmp_path: Path) -> None:
+    # install.yaml and namespace-install.yaml both define Deployment shop/api (one of them is applied);
+    # svc.yaml defines nothing the others do and stays with the folder; sub/ adds to the folder's unit
+    write(tmp_path, {"m/install.yaml": deploy("api", "api", "shop") + "---\n" + service("cluster-only", "api", "shop"),
+                     "m/namespace-install.yaml": deploy("api", "other", "shop"),
+                     "m/svc.yaml": service("web", "api", "shop"), "m/sub/more.yaml": service("more", "api", "shop")})
+    report = prove([str(tmp_path / "m")], SVC)
+    assert [(u["name"], u["kind"], u["objects"], u.get("why")) for u in report.units] == [
+        (str(tmp_path / "m"), "manifests", 2, None),
+        (str(tmp_path / "m/install.yaml"), "bundle", 2, "an alternative bundle: it defines Deployment/shop/api, "
+         "as namespace-install.yaml in the same folder does (verified on its own)"),
+        (str(tmp_path / "m/namespace-install.yaml"), "bundle", 1, "an alternative bundle: it defines "
+         "Deployment/shop/api, as install.yaml in the same folder does (verified on its own)")]
+    assert report.warnings == []  # no duplicate: the bundles are never applied together
+    assert sorted(rel(report, tmp_path / "m")) == [
+        ("proved", "Service/shop/cluster-only", "install.yaml", 14, ["install.yaml"]),
+        ("violated", "Service/shop/more", "sub/more.yaml", 5, ["."]),  # the bundles' pods are not its unit's
+        ("violated", "Service/shop/web", "svc.yaml", 5, ["."])]
+    whole = prove([str(tmp_path / "m")], Options(select=["CNV202"], unit="cluster"))
+    assert [u["kind"] for u in whole.units] == ["cluster"] and [w.kind for w in whole.warnings] == ["duplicate-object"]
+    # apply everything: namespace-install.yaml (later) wins, whose pods are app=other
+    assert sorted((f.status, f.subject["name"]) for f in whole.results) == [
+        ("violated", "cluster-only"), ("violated", "more"), ("violated", "web")]
 
 
 def test_symlinked_copy_is_the_same_object(tmp_path: Path) -> None:
@@ -188,11 +233,54 @@ def test_namespace_less_objects_share_the_unit_namespace_not_default(tmp_path: P
     report = prove([str(tmp_path)], SVC)
     assert sorted(rel(report, tmp_path)) == [
         ("proved", "Service/(unit namespace)/web", "svc.yaml", 5, ["."]),
-        ("violated", "Service/default/pinned", "default.yaml", 5, ["."])]  # default is not assumed
+        # default is not assumed, nor ruled out: kubectl may apply the namespace-less Deployment there
+        ("unknown", "Service/default/pinned", "default.yaml", 5, ["."])]
+    [pinned] = [f for f in report.results if f.subject["name"] == "pinned"]
+    assert pinned.chain[-1].claim.endswith("the verdict depends on it: violated with them in a namespace of their "
+                                           "own; proved with them in namespace default; --namespace NS decides it")
     cli = CliRunner().invoke(main, ["prove", str(tmp_path), "--select", "CNV202", "-n", "default", "--format",
                                     "json", "--no-config"])
     got = sorted((r["status"], r["subject"]["namespace"], r["subject"]["name"]) for r in json.loads(cli.output)["results"])
     assert got == [("proved", "default", "pinned"), ("proved", "default", "web")]
+
+
+QUOTA = """apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q, namespace: shop}
+spec:
+  hard: {requests.cpu: "1"}
+"""
+
+
+def cpu_deploy(name: str, replicas: int, ns: str | None = None) -> str:
+    return deploy(name, "web", ns).replace("spec:\n  selector", f"spec:\n  replicas: {replicas}\n  selector").replace(
+        "image: c}", "image: c, resources: {requests: {cpu: 500m}, limits: {cpu: 500m}}}")
+
+
+def test_namespace_less_objects_may_land_in_a_namespace_the_unit_names(tmp_path: Path) -> None:
+    # quota and web2 in shop; web names no namespace: kubectl -n shop (or a context in shop) puts it there
+    write(tmp_path, {"all.yaml": QUOTA + "---\n" + cpu_deploy("web", 4) + "---\n" + cpu_deploy("web2", 1, "shop")})
+    codes = Options(select=["CNV302", "CNV204"])
+    got = [(f.property, f.status, f.subject["name"]) for f in prove([str(tmp_path)], codes).results]
+    assert got == [("CNV302", "unknown", "q"), ("CNV204", "unknown", "web"), ("CNV204", "unknown", "web2")]
+    [quota] = [f for f in prove([str(tmp_path)], codes).results if f.property == "CNV302"]
+    assert "--namespace NS decides it" in quota.message
+    assert quota.chain[-1].claim.endswith("proved with them in a namespace of their own; violated with them in "
+                                          "namespace shop; --namespace NS decides it")
+    shop = [(f.property, f.status, f.subject["name"]) for f in
+            prove([str(tmp_path)], Options(select=["CNV302", "CNV204"], namespace="shop")).results]
+    assert shop == [("CNV302", "violated", "q"), ("CNV204", "violated", "web")]
+    elsewhere = [(f.property, f.status, f.subject["name"]) for f in
+                 prove([str(tmp_path)], Options(select=["CNV302", "CNV204"], namespace="other")).results]
+    # -n other: kubectl rejects the quota and web2 (they name shop), so the unit is not read whole
+    assert elsewhere == [("CNV204", "unknown", "web")]
+
+
+def test_units_with_one_kind_of_namespace_take_one_reading(tmp_path: Path) -> None:
+    write(tmp_path, {"a/all.yaml": service("web", "none") + "---\n" + deploy("web", "web"),
+                     "b/all.yaml": service("web", "none", "shop") + "---\n" + deploy("web", "web", "shop")})
+    got = [(f.status, f.units) for f in prove([str(tmp_path)], SVC).results]
+    assert got == [("violated", [str(tmp_path / "a")]), ("violated", [str(tmp_path / "b")])]
 
 
 def test_context_is_visible_but_never_a_subject(tmp_path: Path) -> None:
@@ -214,6 +302,20 @@ def test_unit_with_an_unreadable_document_is_not_a_closed_world(tmp_path: Path) 
     unknown = got[str(tmp_path / "a")]
     assert unknown.status == "unknown" and "1 document of this unit could not be read" in unknown.message
     assert unknown.chain[-1].location is not None and unknown.chain[-1].location.file.endswith("broken.yaml")
+
+
+@pytest.mark.parametrize("broken, line", [("kind: Deployment\nmetadata: {name: web, namespace: shop\n", 3),
+                                           (deploy("web", "web", "shop").replace("spec:\n  selector",
+                                                                                 "spec:\n  replicas: x\n  selector"), 5)])
+def test_an_unreadable_context_document_is_a_gap_too(tmp_path: Path, broken: str, line: int) -> None:
+    # the context document (unparsable, or of the wrong shape) may be what the Service selects
+    write(tmp_path, {"app/svc.yaml": service("web", "web", "shop"), "infra/deploy.yaml": broken})
+    report = prove([str(tmp_path / "app")], Options(select=["CNV202"], context=[str(tmp_path / "infra")]))
+    [f] = report.results
+    assert f.status == "unknown" and f.message.endswith("(not decided: 1 context document (--context) could not be "
+                                                        f"read (first at {tmp_path / 'infra/deploy.yaml'}:{line}:"
+                                                        f"{f.chain[-1].location.column}))")
+    assert (f.chain[-1].location.file, f.chain[-1].location.line) == (str(tmp_path / "infra/deploy.yaml"), line)
 
 
 def test_config_unit_and_context_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -265,7 +367,35 @@ def test_assumed_objects_exist_but_their_content_is_unknown(tmp_path: Path, monk
     cited = [s for s in got["CNV402"]["chain"] if "assumed by" in s["claim"]]
     assert [(s["location"]["file"], s["location"]["line"]) for s in cited] == [(".cnverify.yaml", 3)]
     assert "assumed by .cnverify.yaml:3" in cited[0]["claim"]
-    assert "Service infra/backend" in got["CNV102"]["message"]
+    # what needs the content is unknown, and never judges the placeholder's (empty) content
+    assert got["CNV102"]["message"] == ("not decided: it rests on Service infra/backend assumed by .cnverify.yaml:2; "
+                                        "its content is not in the inputs")
+    assert got["CNV403"]["message"] == ("not decided: it rests on Deployment infra/web assumed by .cnverify.yaml:3; "
+                                        "its content is not in the inputs")
+    assert [s["claim"] for s in got["CNV403"]["chain"]] == [
+        "Deployment infra/web assumed by .cnverify.yaml:3; its content is not in the inputs, so this property "
+        "cannot judge it"]
+    assert not any("containers" in s["claim"] for r in got.values() for s in r["chain"])
+
+
+@pytest.mark.parametrize("entry, error", [
+    ("{kind: Service, name: backend}", "'assume' entry Service backend needs a namespace (Service is namespaced)"),
+    ("{kind: service, namespace: infra, name: backend}", "'assume' entry kind 'service' is not a kind cnverify "
+     "models (did you mean 'Service'?); kinds are case-sensitive (Service, Deployment, ...)"),
+    ("{kind: Widget, namespace: infra, name: w}", "'assume' entry kind 'Widget' is not a kind cnverify models; "
+     "kinds are case-sensitive (Service, Deployment, ...)"),
+    ("{kind: Deployment, namespace: infra, name: web, apiVersion: v1}", "'assume' entry kind 'Deployment' in v1 is "
+     "not a kind cnverify models (Deployment is in API group apps, extensions); kinds are case-sensitive (Service, Deployment, ...)"),
+    ("{kind: Namespace, namespace: infra, name: infra}", "'assume' entry Namespace infra has a namespace, but "
+     "Namespace is cluster-scoped")])
+def test_bad_assume_entries_are_located_config_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      entry: str, error: str) -> None:
+    write(tmp_path, {"app/svc.yaml": service("web", "web", "shop"),
+                     ".cnverify.yaml": f"assume:\n- {{kind: Service, namespace: infra, name: ok}}\n- {entry}\n"})
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["prove", "app"])
+    assert res.exit_code == 2
+    assert f".cnverify.yaml:3:3: {error}" in res.output
 
 
 VS = """apiVersion: networking.istio.io/v1
@@ -307,6 +437,19 @@ def test_no_unit_finding_disappears_after_kubectl_kustomize(overlay: str) -> Non
     assert unit_findings and unit_findings <= _violations(built)  # the base Service selects nothing
 
 
+@pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl (kubectl kustomize) is not on PATH")
+def test_namespace_option_rejects_what_the_kustomization_puts_elsewhere(tmp_path: Path) -> None:
+    # kubectl apply -k k -n b: the object is in a (the kustomization's namespace), which does not match b
+    write(tmp_path, {"k/kustomization.yaml": "namespace: a\nresources: [svc.yaml]\n", "k/svc.yaml": service("web", "x")})
+    report = prove([str(tmp_path / "k")], Options(select=["CNV202"], namespace="b"))
+    assert report.results == []
+    assert [(os.path.basename(e.location.file), e.location.line, e.message) for e in report.errors] == [
+        ("kustomization.yaml", 1, "Service a/web: the namespace from the provided object 'a' does not match "
+         "--namespace 'b'; kubectl apply -n b rejects it (not verified)")]
+    same = prove([str(tmp_path / "k")], Options(select=["CNV202"], namespace="a"))
+    assert [(f.status, f.subject["namespace"]) for f in same.results] == [("violated", "a")] and same.errors == []
+
+
 def test_a_folder_inside_a_chart_is_never_parsed(platform: Path) -> None:
     report = prove(["repo/chart/mychart/templates"], SVC)
     assert report.errors == [] and report.results == []
@@ -336,6 +479,15 @@ def test_context_under_the_arguments_is_not_also_a_unit(tmp_path: Path, monkeypa
     report = prove(["."], Options(select=["CNV202", "CNV201"], context=[str(tmp_path / "infra")]))
     assert [(f.property, f.status, f.units) for f in report.results] == [("CNV202", "proved", ["app"])]
     assert [u["name"] for u in report.units] == ["app"]
+
+
+def test_a_file_inside_a_kustomization_folder_that_it_does_not_list_is_listed(platform: Path) -> None:
+    (platform / "platform" / "base" / "unused.yaml").write_text(service("unused", "x", "shop"))
+    report = prove(["repo/platform"], SVC)
+    assert [(i["file"], i["skipped"]) for i in report.inputs if "skipped" in i] == [
+        ("repo/platform/base/unused.yaml", "inside the kustomization folder repo/platform/base, which does not "
+                                           "list it (kustomize never reads it)")]
+    assert "unused" not in {f.subject["name"] for f in report.results}
 
 
 def test_a_named_kustomization_file_stands_for_its_unit(platform: Path) -> None:

@@ -98,8 +98,8 @@ def render(report: Report, options: RenderOptions) -> str:
     skipped = [i for i in report.inputs if str(i.get("skipped", "")).startswith("a kustomize patch")]
     others = [i for i in report.inputs if i.get("skipped") and i not in skipped]
     if others:
-        out.append(f"{len(others)} file{'s' * (len(others) != 1)} not read as manifests (read through a "
-                   f"kustomization, part of a Helm chart, or a symlinked copy; see 'inputs' in --format json)")
+        out.append(f"{len(others)} file{'s' * (len(others) != 1)} not read (symlinked copies of files read, or "
+                   f"inside a kustomization folder that does not list them; see 'inputs' in --format json)")
     if skipped:
         out.append(f"{len(skipped)} file{'s' * (len(skipped) != 1)} skipped as kustomize patches (verify the "
                    f"output of 'kustomize build' instead): {', '.join(log_text(i['file']) for i in skipped[:5])}"
