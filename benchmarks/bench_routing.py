@@ -16,6 +16,7 @@ import z3
 from cnverify.encodings.http import (
     Entry, HeaderMatch, Match, MatchTable, PathMatch, QueryMatch, StrMatch, analyze,
 )
+from cnverify.smt import Limits
 
 
 def build_table(n: int, seed: int = 7) -> MatchTable:
@@ -66,7 +67,7 @@ def main() -> None:
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        verdicts = analyze(table, timeout_ms=5000, precheck=not args.no_precheck)
+        verdicts = analyze(table, limits=Limits(timeout_ms=5000), precheck=not args.no_precheck)
         times.append(time.perf_counter() - t0)
     best = min(times)
     status = Counter(v.status for v in verdicts)

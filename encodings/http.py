@@ -8,7 +8,7 @@ The public API of the routing encodings, re-exported from four modules:
   evaluator `evaluate(match, request)` / `first_match(table, request)`;
 * `http_z3` — `SymbolicRequest` and `match_formula` / `entry_formula` / `host_formula`;
 * `http_precheck` — exact syntactic pre-checks (`disjoint`, `covers`, `candidates`);
-* `http_analyze` — `analyze(table, *, timeout_ms, rlimit, precheck)` → `EntryVerdict`s.
+* `http_analyze` — `analyze(table, *, limits, precheck)` → `EntryVerdict`s (limits: the run's budget by default).
 
 Property modules should import from here (`cnverify.encodings.http`).
 """

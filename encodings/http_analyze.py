@@ -1,6 +1,6 @@
 """Per-entry reachability of a first-match-wins `MatchTable`.
 
-`analyze(table, *, timeout_ms, rlimit, precheck=True) -> list[EntryVerdict]`: for entry i,
+`analyze(table, *, limits=None, precheck=True) -> list[EntryVerdict]`: for entry i,
 is there a request that matches it and none of the earlier entries? One verdict per entry
 (these are the per-clause results for CNV105; a route is reachable iff one clause is):
 
@@ -15,7 +15,8 @@ Strategy: earlier entries that provably share no request with entry i are droppe
 (`http_precheck.disjoint`). The pre-check then decides plain cases exactly — a candidate
 request built from the entry's literals that the evaluator confirms (reachable), or one
 earlier entry that syntactically covers it (unreachable) — and records the step. The rest
-goes to a fresh Z3 solver per query (deterministic `rlimit` plus a timeout), the query put in
+goes to Z3 through `cnverify.smt.check` (a fresh context per query, the run's `rlimit`, timeout and
+deadline), the query put in
 `regex_normal_form` (one regex membership per variable where possible: z3 5.4 is orders of
 magnitude faster on that); cores are minimised by deletion, trying single blockers first.
 """
@@ -28,6 +29,8 @@ from dataclasses import dataclass, replace
 from typing import Callable, Literal
 
 import z3
+
+from cnverify import smt
 
 from .http_ir import (
     METHODS, Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_sure, routed, surely_misses,
@@ -86,10 +89,10 @@ def _safe_first(table: MatchTable, r: Request) -> Entry | None:
 
 
 class _Analyzer:
-    def __init__(self, table: MatchTable, timeout_ms: int, rlimit: int, precheck: bool) -> None:
+    def __init__(self, table: MatchTable, precheck: bool) -> None:
         self.table = table
         self.entries = table.entries
-        self.timeout_ms, self.rlimit, self.use_precheck = timeout_ms, rlimit, precheck
+        self.use_precheck = precheck
         probe = SymbolicRequest.from_table(table, single_values=True)
         self.errors: list[str | None] = []  # why an entry cannot be encoded
         for e in self.entries:
@@ -178,23 +181,21 @@ class _Analyzer:
         return _Query(req, formulas, req.domain(self.table.rewrite), i, req.domain())
 
     def check(self, q: "_Query", blockers: list[int], plain: bool = False,
-              extra: tuple[z3.BoolRef, ...] = ()) -> tuple[z3.CheckSatResult, z3.Solver]:
-        """domain ∧ own ∧ no blocker matches, each attempt on a fresh solver with half the budget:
+              extra: tuple[z3.BoolRef, ...] = ()) -> tuple[z3.CheckSatResult, "_Solved"]:
+        """domain ∧ own ∧ no blocker matches, each attempt with half the run's per-query budget:
         first in regex normal form (fast for regex-heavy queries), then as written (fast when
         the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
         domain = q.plain_domain if plain else q.domain
         query = z3.And(domain + [q.formulas[q.own]] + [z3.Not(q.formulas[j]) for j in blockers] + list(extra))
         for form in (regex_normal_form(query), query):
-            s = z3.Solver()
-            s.set("timeout", max(1, self.timeout_ms // 2))
-            s.set("rlimit", max(1, self.rlimit // 2))
-            s.add(form)
-            res = s.check()
-            if res != z3.unknown:
+            answer = smt.check([form], share=0.5, preprocess=True)  # the run's budget, halved
+            if answer.result != "unknown" or answer.reason == smt.DEADLINE_REASON:
                 break
-        return res, s
+        return _RESULT[answer.result], _Solved(answer)
 
     def solve(self, i: int, relevant: list[int]) -> EntryVerdict:
+        if smt.current().spent():  # building the query (regex normal form) is work of its own
+            return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {smt.DEADLINE_REASON}")
         encoded = [j for j in relevant if self.errors[j] is None]
         skipped = [(j, self.errors[j]) for j in relevant if self.errors[j] is not None]
         q = self.query(i, encoded, [j for j, _ in skipped])
@@ -225,7 +226,7 @@ class _Analyzer:
             return self.verdict(i, "unreachable", blockers=blockers, step=step, assumes_rewrite=assumes)
         return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {s.reason_unknown()}")
 
-    def first_check(self, q: "_Query", encoded: list[int]) -> tuple[z3.CheckSatResult, z3.Solver, bool]:
+    def first_check(self, q: "_Query", encoded: list[int]) -> tuple[z3.CheckSatResult, "_Solved", bool]:
         """Check on every request first (the rewrite's image is costly for z3): unsat there holds
         for every rewrite; a model whose request the rewrite leaves alone is a model of the image.
         Only otherwise check again inside the image. The flag: decided on every request."""
@@ -272,9 +273,28 @@ def _assumes(w: Request) -> bool:
     return rewrite_sensitive(w.path) or ":" in w.host
 
 
-def analyze(table: MatchTable, *, timeout_ms: int = 2000, rlimit: int = 20_000_000,
+def analyze(table: MatchTable, *, limits: smt.Limits | None = None,
             precheck: bool = True, only: Collection[str] | None = None) -> list[EntryVerdict]:
     """One `EntryVerdict` per entry, in table order (see module docstring); with ``only``, just for the
-    entries whose clause_id is in it (the others still block them)."""
-    a = _Analyzer(table, timeout_ms, rlimit, precheck)
-    return [a.run(i) for i, e in enumerate(table.entries) if only is None or e.clause_id in only]
+    entries whose clause_id is in it (the others still block them).  Queries run under ``limits``, by
+    default the run's budget (``cnverify.smt.current()``)."""
+    a = _Analyzer(table, precheck)
+    with smt.using(limits):
+        return [a.run(i) for i, e in enumerate(table.entries) if only is None or e.clause_id in only]
+
+
+_RESULT = {"sat": z3.sat, "unsat": z3.unsat, "unknown": z3.unknown}
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """An ``smt.Answer`` read as the solver it came from (``model()``, ``reason_unknown()``)."""
+
+    answer: smt.Answer
+
+    def model(self) -> z3.ModelRef:
+        assert self.answer.model is not None
+        return self.answer.model
+
+    def reason_unknown(self) -> str:
+        return self.answer.reason

@@ -5,7 +5,7 @@ import importlib
 import importlib.util
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
@@ -13,7 +13,7 @@ import click
 from cnverify import baseline, config, safefile
 from cnverify.config import Excluder
 from cnverify.engine import Options, prove, selected
-from cnverify.errors import UsageError
+from cnverify.errors import INTERNAL_EXIT, UsageError
 from cnverify.loader import iter_files
 from cnverify.progress import Progress
 from cnverify.proof import VERSION, Report
@@ -55,6 +55,8 @@ def main() -> None:
               help="Skip files matching GLOB (relative to the current directory; repeatable).")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1, config.MAX_TIMEOUT_MS), default=None,
               help="Solver wall-clock timeout per query, in milliseconds.  [default: 10000]")
+@click.option("--run-timeout", "run_timeout_s", type=click.FloatRange(0, min_open=True), default=None,
+              metavar="SECONDS", help="Budget for all solver queries of the run; queries after it answer unknown.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Read settings from this file instead of the discovered .cnverify.yaml / pyproject.toml.")
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
@@ -84,15 +86,18 @@ def main() -> None:
 def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool,
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
-              config_file: str | None, no_config: bool, baseline_file: str | None, write_baseline: str | None,
-              progress: bool | None, color: bool | None, explain: str | None, unit_mode: str | None,
-              namespace: str | None, context: tuple[str, ...], helm_values: tuple[str, ...], mesh_config: str | None) -> None:
+              run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None,
+              write_baseline: str | None, progress: bool | None, color: bool | None, explain: str | None,
+              unit_mode: str | None, namespace: str | None, context: tuple[str, ...],
+              helm_values: tuple[str, ...], mesh_config: str | None) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
     try:
         settings = _settings(config_file, no_config, select, ignore, exclude, fail_on, fail_on_unknown,
                              timeout_ms, baseline_file, reports)
+        if run_timeout_s is not None:
+            settings.options.limits = replace(settings.options.limits, run_timeout_ms=int(run_timeout_s * 1000))
         settings.options.mesh_config = mesh_config or settings.options.mesh_config
         if settings.config_file and fmt == "text":
             click.echo(f"cnverify: using configuration {settings.config_file}", err=True)
@@ -121,7 +126,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
         _write(file, _render(extra_fmt, report, RenderOptions(show_proved=show_proved, extra=extra)))
     click.echo(_render(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, extra=extra)), nl=False)
     if write_baseline:
-        sys.exit(2 if report.errors else 0)
+        sys.exit(INTERNAL_EXIT if report.internal else 2 if report.errors else 0)
     sys.exit(report.exit_code(settings.fail_on, settings.fail_on_unknown))
 
 

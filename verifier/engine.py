@@ -5,15 +5,14 @@ import dataclasses
 import json
 import os
 import time
-import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from cnverify import context as ctx
-from cnverify import loader, sibling_units, snapshot, suppress, unit_namespaces, units
+from cnverify import loader, sibling_units, smt, snapshot, suppress, unit_namespaces, units
 from cnverify.config import Assumed
-from cnverify.errors import InputError, Span
+from cnverify.errors import InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
 from cnverify.proof import Finding, Notice, Report, Severity, Step
 from cnverify.registry import Property, load_properties
@@ -51,31 +50,30 @@ def selected(options: Options) -> list[Property]:
     return out
 
 
-def check(snap: snapshot.Snapshot, options: Options) -> tuple[list[Finding], list[InputError]]:
+def check(snap: snapshot.Snapshot, options: Options) -> tuple[list[Finding], list[InternalError]]:
     """Run the selected properties over a snapshot."""
     pairs, errors = _run(snap, options, selected(options))
     return [f for f, _ in pairs], errors
 
 
 def _run(snap: snapshot.Snapshot, options: Options,
-         props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InputError]]:
-    """Each finding with the resource it is about, sorted by location."""
+         props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
+    """Each finding with the resource it is about, sorted by location; a crashed property is an
+    internal-error record.  Queries run under the run's budget (one is installed if none is)."""
     snap.settings["mesh_config"] = options.mesh_config
     results: list[tuple[Finding, Resource]] = []
-    errors: list[InputError] = []
-    for i, prop in enumerate(props):
-        if options.progress:
-            options.progress(prop.code, i, len(props))
-        try:
-            for ob in prop.obligations(snap):
-                f = closed_world(finding(ob, options.limits), prop, snap)
-                f = ctx.mark_assumed(unit_namespace_note(f), snap.assumed, prop.existence)
-                results.append((f, ob.subject))
-        except Exception as exc:  # a property bug must not hide the other results
-            tb = traceback.extract_tb(exc.__traceback__)[-1]
-            errors.append(InputError(Span("<cnverify>", 1, 1),
-                                     f"internal error in {prop.code} ({type(exc).__name__}: {exc} "
-                                     f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete"))
+    errors: list[InternalError] = []
+    with smt.using(options.limits):
+        for i, prop in enumerate(props):
+            if options.progress:
+                options.progress(prop.code, i, len(props))
+            try:
+                for ob in prop.obligations(snap):
+                    f = closed_world(finding(ob), prop, snap)
+                    f = ctx.mark_assumed(unit_namespace_note(f), snap.assumed, prop.existence)
+                    results.append((f, ob.subject))
+            except Exception as exc:  # a property bug must not hide the other results
+                errors.append(InternalError.of(prop.code, exc))
     results.sort(key=lambda p: (p[0].location.file, p[0].location.line, p[0].location.column, p[0].property))
     return results, errors
 
@@ -136,8 +134,9 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
                          unrecognized_documents=found.rest.unrecognized, unrecognized=list(found.rest.unrecognized_at),
                          timings=timings))
     out.all_units = [u for u in found.units if not u.not_verified]
-    for unit in found.units:
-        out.unit(unit, options, props, note, context, cites)
+    with smt.budget(options.limits):  # one deadline for every unit of the run
+        for unit in found.units:
+            out.unit(unit, options, props, note, context, cites)
     return out.finish()
 
 
@@ -210,7 +209,8 @@ class _Merged:
                 self.findings[key].units.append(unit.name)
             else:
                 self.findings[key] = dataclasses.replace(f, units=[unit.name])
-        r.errors += [e for e in loaded.errors + model_errors + run_errors if self._first(f"e{e}")]
+        r.errors += [e for e in loaded.errors + model_errors if self._first(f"e{e}")]
+        r.internal += [e for e in run_errors if self._first(f"x{e}")]
         r.inputs += [i for i in loaded.inputs if self._first(f"i{_key(i)}")]
         r.suppressed += [s for s in suppressed if self._first(f"s{_key(s.to_json())}")]
         r.warnings += [w for w in warnings if self._first(f"w{_key(w.to_json())}")]

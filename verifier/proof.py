@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cnverify.errors import InputError, Span
+from cnverify.errors import INTERNAL_EXIT, InputError, InternalError, Span
 
 Verdict = Literal["proved", "violated", "unknown"]
 Severity = Literal["error", "warning", "info"]
@@ -126,6 +126,7 @@ class Report:
 
     results: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    internal: list[InternalError] = field(default_factory=list)  # crashed properties (CNV000, exit 4)
     inputs: list[dict[str, Any]] = field(default_factory=list)
     unknown_kinds: Counter[str] = field(default_factory=Counter)
     unrecognized_documents: int = 0
@@ -161,6 +162,8 @@ class Report:
     def _additions(self) -> dict[str, Any]:
         """Fields added after v1's first cut: present only when they carry something."""
         out: dict[str, Any] = {}
+        if self.internal:
+            out["internal_errors"] = [e.to_json() for e in self.internal]
         if self.suppressed:
             out["suppressed"] = [s.to_json() for s in self.suppressed]
         if self.warnings:
@@ -174,10 +177,13 @@ class Report:
         return out
 
     def exit_code(self, fail_on: str = "error", fail_on_unknown: bool = False) -> int:
-        """0 ok, 1 violation at/above ``fail_on``, 2 input errors, 3 only unknowns (or units not verified) blocked.
+        """0 ok, 1 violation at/above ``fail_on``, 2 input errors, 3 only unknowns (or units not verified)
+        blocked, 4 an internal error (a property crashed: the results are incomplete) — OUTPUT.md.
 
         Findings a baseline already holds (``baseline == "unchanged"``) do not fail the run.
         """
+        if self.internal:
+            return INTERNAL_EXIT
         if self.errors:
             return 2
         if fail_on != "never":

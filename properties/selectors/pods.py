@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import z3
+from cnverify import smt
 from cnverify.encodings.labels import (
     LabelSpace,
     Selector,
@@ -135,16 +136,16 @@ class PodShape:
         """Those of ``keys`` whose value the controller sets (not written in the template)."""
         return {k for k in keys if k in self.dynamic and k not in self.labels}
 
-    def may_be_selected(self, *selectors: Selector) -> bool:
-        """Can the (non-empty) selectors all select one pod of this shape? Exact, also over dynamic keys."""
+    def may_be_selected(self, *selectors: Selector) -> bool | None:
+        """Can the (non-empty) selectors all select one pod of this shape? Exact, also over dynamic keys;
+        None when the solver cannot decide it within the run's budget (never read it as "no")."""
         keys = set().union(*(selector_keys(s) for s in selectors))
         if not self.free_keys(keys):
             return all(selector_matches(s, self.labels, nil_matches=False, empty_matches=True) for s in selectors)
         space = LabelSpace("pod", keys)
-        s = z3.Solver()
-        s.add(self.constraint(space), space.valid(self.free_keys(keys)),
-              *(selector_z3(sel, space, nil_matches=False, empty_matches=True) for sel in selectors))
-        return s.check() == z3.sat
+        answer = smt.check([self.constraint(space), space.valid(self.free_keys(keys)),
+                            *(selector_z3(sel, space, nil_matches=False, empty_matches=True) for sel in selectors)])
+        return None if answer.result == "unknown" else answer.result == "sat"
 
     def describe(self, keys: Iterable[str] | None = None) -> str:
         """``pods of Deployment/ns/web carry labels {app=web, !tier}`` restricted to ``keys``."""
@@ -163,6 +164,29 @@ class PodShape:
         """Containers in endpoint named-port order: app containers, then restartable (sidecar) init containers."""
         sidecars = [c for c in self.spec.init_containers or [] if c.restart_policy == "Always"]
         return list(self.spec.containers) + sidecars
+
+
+def undecided_reason(shapes: list[PodShape]) -> str:
+    """Why a verdict that depends on which of ``shapes`` a selector selects is unknown."""
+    refs = ", ".join(s.owner.ref for s in shapes[:3]) + (f" and {len(shapes) - 3} more" if len(shapes) > 3 else "")
+    return f"the solver could not decide within its budget whether the selector selects the pods of {refs}"
+
+
+def selection(shapes: list[PodShape], *selectors: Selector,
+              first: bool = False) -> tuple[list[PodShape], list[PodShape]]:
+    """The shapes the selectors may select (with ``first``: up to the first one), and those the
+    solver could not decide."""
+    hits: list[PodShape] = []
+    undecided: list[PodShape] = []
+    for s in shapes:
+        yes = s.may_be_selected(*selectors)
+        if yes is None:
+            undecided.append(s)
+        elif yes:
+            hits.append(s)
+            if first:
+                break
+    return hits, undecided
 
 
 def shape_of(obj: Resource, ordinals: tuple[int, int | None] = (0, None)) -> PodShape:
@@ -291,7 +315,7 @@ def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], 
         need |= required_keys(sel)
     sels = [p[0] for p in parts]
     pool = [s for s in shapes if s.could_match(need)]
-    hits = [s for s in pool if s.may_be_selected(*sels)]
+    hits, undecided = selection(pool, *sels)
     hit = next((s for s in hits if not s.pinned(*sels)), None)
     if hit is None and hits:
         pinned = sorted(hits[0].pinned(*sels))
@@ -305,6 +329,9 @@ def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], 
                for i, (sel, owner, field, whose) in enumerate(parts)]
     if hit is not None:
         add_pod_facts(ob, space, [hit], who=f"the pod is a pod of {hit.owner.ref}")
+    elif undecided:
+        ob.unknown(undecided_reason(undecided))
+        return
     elif unmodelled_creators(ob, sels, creators):
         return
     elif len(pool) > MAX_POOL:

@@ -129,7 +129,7 @@ class PolicySelectsPods(Property):
         if plain:
             parts.append((plain, subset, ("labels",), f"subset {subset.name!r}"))
         pool = shapes.get(svc.namespace, [])
-        if topo and any(s.may_be_selected({**svc.spec.selector, **plain}) for s in pool):
+        if topo and any(s.may_be_selected({**svc.spec.selector, **plain}) is not False for s in pool):
             ob.unknown(f"subset labels {', '.join(topo)} come from the node a pod runs on")
             return ob
         if topo:

@@ -1,6 +1,7 @@
 """CNV204 selectors-disjoint."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
@@ -22,6 +23,7 @@ from cnverify.model import (
     LabelSelector,
     Node,
     ReplicaSet,
+    Resource,
     StatefulSet,
     Workload,
 )
@@ -41,6 +43,11 @@ from cnverify.snapshot import Snapshot
 
 CONTROLLERS = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController)
 Located = tuple[LabelSelector | Mapping[str, str], Node, tuple[str | int, ...]]
+Member = tuple[PodShape, Located]
+NAME_VALUED = frozenset({"StatefulSet", "Job", "CronJob"})
+"""Kinds whose controller-added label values derive from the object's name (``pods.DYNAMIC_KEYS``)."""
+MAX_NOTED = 10
+"""Members of a group listed (located) in its finding."""
 
 
 def _index(shapes: list[PodShape]) -> tuple[dict[tuple[str, str], list[int]], dict[str, list[int]]]:
@@ -84,7 +91,10 @@ class SelectorsDisjoint(Property):
     rollouts count pods that are not theirs. The API server does not check it.
 
     ## Evidence
-    Violated (once per pair): the label set of a pod both selectors select (`@pod` is the template
+    Controllers of one namespace with the same selector and pod template form a group (they overlap
+    each other or none): one finding per group and per pair of groups, about the canonical member
+    (first by kind, namespace, name, then file and line), the other members noted with their location.
+    Violated: the label set of a pod both selectors select (`@pod` is the template
     it comes from; controller-added labels take a value the solver chooses) and both selectors.
     Proved: the minimal facts separating the pair; controllers no other selector can reach are
     proved by the key index (no solver call).
@@ -111,9 +121,8 @@ class SelectorsDisjoint(Property):
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
-        position = {id(r): i for i, r in enumerate(snap.resources)}
-        by_ns: dict[str, list[tuple[PodShape, Located]]] = defaultdict(list)
-        for w in sorted((w for cls in CONTROLLERS for w in snap.all(cls)), key=lambda r: position[id(r)]):
+        by_ns: dict[str, list[Member]] = defaultdict(list)
+        for w in sorted((w for cls in CONTROLLERS for w in snap.all(cls)), key=canonical):
             if owner_in_inputs(snap, w):
                 continue  # a kubectl dump's ReplicaSet of a Deployment in the inputs is that Deployment's
             sel = controller_selector(w)
@@ -127,20 +136,29 @@ class SelectorsDisjoint(Property):
                 yield ob
                 continue
             by_ns[w.namespace].append((shape_of(w), sel))  # type: ignore[arg-type]
-        for members in by_ns.values():
-            shapes = [m[0] for m in members]
-            by_pair, by_key = _index(shapes)
-            pairs: set[tuple[int, int]] = set()
-            for i in range(len(shapes)):
-                for j in reachable(shapes, members[i][1][0], by_pair, by_key):
-                    if j != i and shapes[i].owner.ref != shapes[j].owner.ref:
-                        pairs.add((min(i, j), max(i, j)))
-            paired = {i for p in pairs for i in p}
-            for i, s in enumerate(shapes):
-                if i not in paired:
-                    yield self.alone(s, len(shapes))
-            for i, j in sorted(pairs):
-                yield self.pair(members[i], members[j])
+        for ns in sorted(by_ns):
+            yield from self.namespace(by_ns[ns])
+
+    def namespace(self, members: list[Member]) -> Iterator[Obligation]:
+        """One finding per group of controllers with the same selector and pod template (their mutual
+        overlap), one per pair of groups a selector can reach, one for each group alone; each is about
+        the group's canonical member (``canonical``: the first of the members sorted)."""
+        groups = list(group_members(members).values())
+        shapes = [g[0][0] for g in groups]
+        by_pair, by_key = _index(shapes)
+        pairs: set[tuple[int, int]] = set()
+        for i in range(len(shapes)):
+            for j in reachable(shapes, groups[i][0][1][0], by_pair, by_key):
+                if j != i and shapes[i].owner.ref != shapes[j].owner.ref:  # one object defined twice
+                    pairs.add((min(i, j), max(i, j)))
+        paired = {i for p in pairs for i in p}
+        for i, g in enumerate(groups):
+            if len(g) > 1:
+                yield self.pair(g[0], g[1], g, [])
+            elif i not in paired:
+                yield self.alone(g[0][0], len(members))
+        for i, j in sorted(pairs):
+            yield self.pair(groups[i][0], groups[j][0], groups[i], groups[j])
 
     def alone(self, s: PodShape, n: int) -> Obligation:
         w: Workload = s.owner  # type: ignore[assignment]
@@ -152,10 +170,16 @@ class SelectorsDisjoint(Property):
         ob.on(proved=f"no other controller in namespace {w.namespace} overlaps with {w.ref}")
         return ob
 
-    def pair(self, ma_: tuple[PodShape, Located], mb_: tuple[PodShape, Located]) -> Obligation:
+    def pair(self, ma_: Member, mb_: Member, same_a: list[Member], same_b: list[Member]) -> Obligation:
+        """Do ``ma_`` and ``mb_`` select a common pod?  ``same_a``/``same_b``: the groups they stand for
+        (controllers with the same selector and pod template, so the same answer)."""
         (a, (sa, na, fa)), (b, (sb, nb, fb)) = ma_, mb_
         wa, wb = a.owner, b.owner
         ob = self.obligation(wa, at=wa.spec.at("selector"))  # type: ignore[attr-defined]
+        others = [m[0].owner for m in [*same_a, *same_b] if m[0].owner not in (wa, wb)]
+        for w in others[:MAX_NOTED]:
+            twin = wa if any(m[0].owner is w for m in same_a) else wb
+            ob.note(f"{w.ref} has the same selector and pod template as {twin.ref}", w.spec.at("selector"))
         space = LabelSpace("pod", selector_keys(sa) | selector_keys(sb))
         ma = selector_facts(ob, space, sa, na, fa, tag="a", whose=f"{wa.ref}'s selector")
         mb = selector_facts(ob, space, sb, nb, fb, tag="b", whose=f"{wb.ref}'s selector")
@@ -173,7 +197,32 @@ class SelectorsDisjoint(Property):
                                "if it took a value a selector requires, the two would overlap")
         ob.counterexample(z3.And(ma, mb, space.valid(free)), says=f"both {wa.ref} and {wb.ref} select the pod")
         space.show_on(ob)
-        ob.on(violated=lambda w: f"{wa.ref} and {wb.ref} both select the pods of {w[POD]} {format_labels(labels_of(w))}",
-              proved=f"{wa.ref} and {wb.ref} select disjoint pods")
+        also = f" (and {len(others)} other controller(s) with the same selector and pod template)" if others else ""
+        ob.on(violated=lambda w: f"{wa.ref} and {wb.ref}{also} select the pods of {w[POD]} "
+                                 f"{format_labels(labels_of(w))}",
+              proved=f"{wa.ref} and {wb.ref}{also} select disjoint pods")
         return ob
 
+
+def canonical(r: Resource) -> tuple[str, str, str, str, int, int]:
+    """The order that decides which member a pairwise finding is about: (kind, namespace, name),
+    then the position of its definition — never the order files were read in."""
+    at = r.at()
+    return (type(r).KIND, r.namespace, r.name, at.file, at.line, at.column)
+
+
+def group_members(members: list[Member]) -> dict[str, list[Member]]:
+    """Members (in canonical order) grouped by everything their overlap depends on: kind, selector,
+    template labels and controller-added keys (and the name, where those keys' values derive from
+    it: StatefulSet pod names, Job names).  Members of one group overlap each other or none."""
+    groups: dict[str, list[Member]] = {}
+    seen: set[tuple[str, str]] = set()
+    for m in members:
+        shape, (sel, _, _) = m
+        named = shape.owner.name if type(shape.owner).KIND in NAME_VALUED else None
+        key = json.dumps([type(shape.owner).KIND, sorted(map(repr, requirements(sel))), sorted(shape.labels.items()),
+                          sorted(shape.dynamic), named])
+        if (key, shape.owner.ref) not in seen:  # one object defined twice: once
+            seen.add((key, shape.owner.ref))
+            groups.setdefault(key, []).append(m)
+    return groups

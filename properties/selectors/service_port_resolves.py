@@ -14,6 +14,8 @@ from cnverify.properties.selectors.pods import (
     PodShape,
     pod_shapes,
     selecting_services,
+    selection,
+    undecided_reason,
 )
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
@@ -70,12 +72,12 @@ class ServicePortResolves(Property):
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
         shapes = pod_shapes(snap)
         for svc, sel in selecting_services(snap):
-            selected = [s for s in shapes.get(svc.namespace, []) if s.may_be_selected(sel)]
+            selected, undecided = selection(shapes.get(svc.namespace, []), sel)
             for i, port in enumerate(svc.spec.ports or []):
-                yield self.check(svc, i, port, selected, snap.pod_creators(svc.namespace))
+                yield self.check(svc, i, port, selected, undecided, snap.pod_creators(svc.namespace))
 
     def check(self, svc: Service, i: int, port: ServicePort, selected: list[PodShape],
-              creators: list[Opaque]) -> Obligation:
+              undecided: list[PodShape], creators: list[Opaque]) -> Obligation:
         sel = svc.spec.selector or {}
         target = port.target_port
         where = port.at("targetPort") if target not in (None, 0, "") else port.at("port")
@@ -100,7 +102,7 @@ class ServicePortResolves(Property):
             ob.on(violated=f"port {label}: targetPort {target!r} is not a valid port name")
             return ob
         if not selected:
-            ob.unknown(f"the selector selects no pod template in namespace {svc.namespace} (see CNV202)")
+            ob.unknown(undecided_reason(undecided) if undecided else f"the selector selects no pod template in namespace {svc.namespace} (see CNV202)")
             return ob
         unmodelled_refute(ob, [sel], creators,
                           f"whether their containers name port {target!r} is not in the inputs")
@@ -130,6 +132,9 @@ class ServicePortResolves(Property):
                       witness=witness)
             ob.on(violated=f"port {label}: targetPort {target!r}/{port.protocol} is not a container port of "
                            f"{', '.join(missing)}")
+        elif undecided:
+            ob.unknown(f"all {len(selected)} selected template(s) resolve {target!r}, but "
+                       + undecided_reason(undecided))
         else:
             ob.decide("proved", f"all {len(selected)} selected template(s) resolve {target!r}", witness=witness)
             ob.on(proved=f"port {label}: targetPort {target!r} resolves in every selected template")

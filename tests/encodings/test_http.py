@@ -17,6 +17,7 @@ from cnverify.encodings.http import (
     SymbolicRequest, UnsupportedMatch, analyze, entry_formula, entry_matches, evaluate, first_match,
 )
 from cnverify.encodings.http_precheck import candidates, covers, disjoint
+from cnverify.smt import Limits
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "oracle"))
 from tables import HEADER_NAMES, QUERY_NAMES, samples, tables  # noqa: E402
@@ -94,8 +95,9 @@ def _covered(table: MatchTable, i: int, blockers: list[int]) -> bool:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables(envoy=False, max_entries=4))
 def test_precheck_and_solver_agree(table):
-    fast = analyze(table, timeout_ms=30_000)  # agreement, not speed: generous under a loaded machine
-    slow = analyze(table, precheck=False, timeout_ms=30_000)
+    generous = Limits(timeout_ms=30_000)  # agreement, not speed: generous under a loaded machine
+    fast = analyze(table, limits=generous)
+    slow = analyze(table, precheck=False, limits=generous)
     assert [v.status for v in fast] == [v.status for v in slow]
     for v in fast + slow:
         assert v.status != "unknown", v

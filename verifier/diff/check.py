@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import traceback
 from dataclasses import dataclass, field
 
 from cnverify import suppress
 from cnverify.diff.load import Names
 from cnverify.engine import Options, selected
-from cnverify.errors import InputError, Span
+from cnverify.errors import InternalError
 from cnverify.model.base import Resource
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step
@@ -59,7 +58,7 @@ class SideRun:
     """One side's results per property code: ``(finding, subject) pairs, internal errors``."""
 
     snap: Snapshot
-    by_code: dict[str, tuple[Pairs, list[InputError]]] = field(default_factory=dict)
+    by_code: dict[str, tuple[Pairs, list[InternalError]]] = field(default_factory=dict)
 
 
 def _signature(r: Resource, names: Names, shared: set[str]) -> object:
@@ -78,7 +77,7 @@ def _inputs(snap: Snapshot, prop: Property, names: Names, shared: set[str]) -> l
 
 
 def _run_property(prop: Property, snap: Snapshot, options: Options, cache: dict[str, Finding],
-                  stats: Stats, side: str, names: Names) -> tuple[Pairs, list[InputError]]:
+                  stats: Stats, side: str, names: Names) -> tuple[Pairs, list[InternalError]]:
     pairs: Pairs = []
     try:
         for ob in prop.obligations(snap):
@@ -92,16 +91,13 @@ def _run_property(prop: Property, snap: Snapshot, options: Options, cache: dict[
                 stats.reused += 1
             pairs.append((found, ob.subject))
     except Exception as exc:  # a property bug must not hide the other results
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
-        return pairs, [InputError(Span("<cnverify>", 1, 1),
-                                  f"internal error in {prop.code} ({type(exc).__name__}: {exc} "
-                                  f"at {tb.filename.rsplit('/', 1)[-1]}:{tb.lineno}); its results are incomplete")]
+        return pairs, [InternalError.of(prop.code, exc)]
     return pairs, []
 
 
 def check(snap: Snapshot, options: Options, cache: dict[str, Finding], stats: Stats, side: str, names: Names,
           shared: set[str], prior: SideRun | None = None
-          ) -> tuple[list[Finding], list[Finding], list[InputError], SideRun]:
+          ) -> tuple[list[Finding], list[Finding], list[InternalError], SideRun]:
     """``(findings, suppressed findings, errors, run)`` of the selected properties on ``snap``.
 
     Like ``engine.prove`` (suppression annotations honoured unless ``options.suppressions`` is

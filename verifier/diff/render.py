@@ -80,6 +80,7 @@ def to_json(result: DiffResult) -> dict[str, Any]:
         "errors": {side: [_relocate(e.to_json(), n, side) for e in errs]  # type: ignore[arg-type]
                    for side, errs in result.errors.items()},
         "stats": result.stats,
+        **({"internal_errors": [e.to_json() for e in result.internal]} if result.internal else {}),
     }
 
 
@@ -156,6 +157,7 @@ def render_text(result: DiffResult) -> str:
     for side in ("old", "new"):
         for e in errs.get(side, []):
             out.append(f"{e['location']['file']}:{e['location']['line']}: error ({side}): {e['message']}")
+    out += [f"cnverify: internal error: {x}" for x in result.internal]
     out.append("Invariants")
     for d in j["invariants"]:
         f = d["new"] if d["change"] != "fixed" else d["old"]

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import z3
 
+from cnverify import smt
 from cnverify.encodings.http import Entry, Request, SymbolicRequest, UnsupportedMatch, entry_formula, first_match
 from cnverify.encodings.http import MatchTable
 from cnverify.encodings.regex import RegexError
@@ -131,9 +132,10 @@ def _sig(routes: list[Route], i: int) -> tuple[Any, ...]:
     return routes[i].action.signature() if i < len(routes) else NONE_SIG
 
 
-def compare(key: str, old: list[Route], new: list[Route], *, host: str | None = None, timeout_ms: int = 10_000,
-            rlimit: int = 50_000_000, limit: int = MAX_DIFFERENCES) -> RoutingDelta:
-    """The routing delta of one entry point (see module docstring); ``host`` fixes the request's host."""
+def compare(key: str, old: list[Route], new: list[Route], *, host: str | None = None,
+            limit: int = MAX_DIFFERENCES) -> RoutingDelta:
+    """The routing delta of one entry point (see module docstring); ``host`` fixes the request's host.
+    Each query of the enumeration is solved afresh under the run's budget (``cnverify.smt``)."""
     if [r.signature() for r in old] == [r.signature() for r in new]:
         return RoutingDelta(key, "equivalent", "identical tables (match IR and actions): no solver needed", old, new)
     tables = MatchTable(tuple(r.entry for r in old + new))
@@ -146,26 +148,22 @@ def compare(key: str, old: list[Route], new: list[Route], *, host: str | None = 
     differ = z3.Or([z3.And(z3.Or([po[i] for i in range(len(po)) if _sig(old, i) == s] or [z3.BoolVal(False)]),
                            z3.Not(z3.Or([pn[j] for j in range(len(pn)) if _sig(new, j) == s] or [z3.BoolVal(False)])))
                     for s in sigs])
-    s = z3.Solver()
-    s.set("timeout", timeout_ms)
-    s.set("rlimit", rlimit)
-    s.add(*req.domain(), differ)
-    if host is not None:
-        s.add(req.host == z3.StringVal(host))
+    query = [*req.domain(), differ] + ([req.host == z3.StringVal(host)] if host is not None else [])
     delta = RoutingDelta(key, "changed", "solver: sat", old, new)
     while True:
-        result = s.check()
-        if result == z3.unsat:
+        answer = smt.check(query, preprocess=True)
+        if answer.result == "unsat":
             if not delta.differences:
                 delta.status, delta.how = "equivalent", "no request is routed differently (solver: unsat)"
             return delta
-        if result != z3.sat:
+        if answer.result != "sat":
             delta.complete = False
-            delta.reason = f"solver gave no answer ({s.reason_unknown()})"
+            delta.reason = f"solver gave no answer ({answer.reason})"
             if not delta.differences:
                 delta.status, delta.how = "unknown", "not decided"
             return delta
-        model = s.model()
+        model = answer.model
+        assert model is not None
         i = next(k for k, p in enumerate(po) if z3.is_true(model.eval(p, model_completion=True)))
         j = next(k for k, p in enumerate(pn) if z3.is_true(model.eval(p, model_completion=True)))
         witness = req.witness(model)
@@ -176,7 +174,7 @@ def compare(key: str, old: list[Route], new: list[Route], *, host: str | None = 
             delta.complete = False
             delta.reason = f"stopped after {limit} differing route pairs"
             return delta
-        s.add(z3.Not(z3.And(po[i], pn[j])))
+        query.append(z3.Not(z3.And(po[i], pn[j])))
 
 
 def _confirm(old: list[Route], new: list[Route], i: int, j: int, w: Request) -> None:
@@ -204,7 +202,7 @@ def _pairs(ov: list[list[Route]], nv: list[list[Route]]) -> list[tuple[list[Rout
 
 
 def diff_tables(old: dict[str, list[list[Route]]], new: dict[str, list[list[Route]]],
-                hosts: dict[str, str] | None = None, **limits: Any) -> list[RoutingDelta]:
+                hosts: dict[str, str] | None = None, **options: Any) -> list[RoutingDelta]:
     """Deltas of every entry point of either side (a missing side is an empty table).
 
     Each side may hold several variants (orders that depend on creation time): the first
@@ -214,16 +212,16 @@ def diff_tables(old: dict[str, list[list[Route]]], new: dict[str, list[list[Rout
     out = []
     for key in sorted(set(old) | set(new)):
         ov, nv = old.get(key) or [[]], new.get(key) or [[]]
-        limits["host"] = (hosts or {}).get(key)
+        options["host"] = (hosts or {}).get(key)
         try:
-            delta = compare(key, ov[0], nv[0], **limits)
+            delta = compare(key, ov[0], nv[0], **options)
         except Exception as exc:  # an encoding bug must not hide the other entry points
             out.append(RoutingDelta(key, "unknown", "not decided", ov[0], nv[0],
                                     reason=f"internal error ({type(exc).__name__}: {exc})"))
             continue
         if delta.status == "equivalent" and (len(ov) > 1 or len(nv) > 1):
             for a, b in _pairs(ov, nv)[1:] if _pairs(ov, nv)[0] == (ov[0], nv[0]) else _pairs(ov, nv):
-                if compare(key, a, b, **limits).status != "equivalent":
+                if compare(key, a, b, **options).status != "equivalent":
                     delta.status, delta.how = "unknown", "depends on creation order"
                     delta.reason = ("the routes' order depends on creation times the manifests do not fix, "
                                     "and one order routes differently")

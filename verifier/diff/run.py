@@ -5,13 +5,14 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cnverify import smt
 from cnverify.diff import capacity, invariants, tables, unit_mode
 from cnverify.diff.check import Stats, check
 from cnverify.diff.gitsource import Side
 from cnverify.diff.load import Loaded, Names, load
 from cnverify.diff.slicing import Plan
 from cnverify.engine import Options
-from cnverify.errors import InputError
+from cnverify.errors import INTERNAL_EXIT, InputError, InternalError
 from cnverify.proof import Finding
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class DiffResult:
     workloads: list[CapacityDelta]
     quotas: list[CapacityDelta]
     errors: dict[str, list[InputError]]
+    internal: list[InternalError] = field(default_factory=list)  # crashed properties (CNV000, exit 4)
     notes: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
     uncompared: bool = False  # routing and capacity were not compared (sides verified whole: unit_mode)
@@ -58,7 +60,9 @@ class DiffResult:
         return any(checks.get(f, False) for f in fail_on)
 
     def exit_code(self, fail_on: tuple[str, ...]) -> int:
-        """2 input errors on the new side, 1 a gated change, else 0."""
+        """4 an internal error (incomplete results), 2 input errors on the new side, 1 a gated change, else 0."""
+        if self.internal:
+            return INTERNAL_EXIT
         if self.errors.get("new"):
             return 2
         return 1 if self.gated(fail_on) else 0
@@ -99,7 +103,8 @@ def _whole(old: Side, new: Side, options: Options, git: bool) -> DiffResult:
     changed = [k for k in sorted(set(old.files) | set(new.files))
                if (old.files[k].digest if k in old.files else None) != (new.files[k].digest if k in new.files else None)]
     return DiffResult(old.label, new.label, names, changed, unit_mode.deltas(reports, names), [], [], [],
-                      {side: r.errors for side, r in reports.items()}, notes=[unit_mode.NOT_COMPARED],
+                      {side: r.errors for side, r in reports.items()},
+                      internal=[x for r in reports.values() for x in r.internal], notes=[unit_mode.NOT_COMPARED],
                       stats={"slice": "whole: a side holds rendered units (kustomizations, charts)",
                              "files": {"old": len(old.files), "new": len(new.files), "changed": len(changed)},
                              "units": {side: len(r.units) for side, r in reports.items()}, "timings": timings},
@@ -112,6 +117,11 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     options = options or Options()
     if unit_mode.needs_units(old) or unit_mode.needs_units(new):
         return _whole(old, new, options, git)
+    with smt.budget(options.limits):
+        return _diff(old, new, options, sliced)
+
+
+def _diff(old: Side, new: Side, options: Options, sliced: Plan | None) -> DiffResult:
     only, subjects = (sliced.keys, sliced.subjects) if sliced is not None else (None, None)
     t0 = time.perf_counter()
     loaded = load(old, new, only)
@@ -124,7 +134,6 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     f_old = [f for f in f_old if _kept(f.subject.get("namespace"), subjects)]
     f_new = [f for f in f_new if _kept(f.subject.get("namespace"), subjects)]
     t2 = time.perf_counter()
-    limits = {"timeout_ms": options.limits.timeout_ms, "rlimit": options.limits.rlimit}
     t_old, h_old, n_old, x_old = tables.entry_points(loaded.old)
     t_new, h_new, n_new, x_new = tables.entry_points(loaded.new)
     for system in x_old | x_new:  # a translator failed on one side: compare that system on neither
@@ -133,7 +142,7 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     routing = []
     if t_old or t_new:
         from cnverify.diff.routing import diff_tables  # needs the routing encodings
-        routing = [r for r in diff_tables(t_old, t_new, {**h_old, **h_new}, **limits)
+        routing = [r for r in diff_tables(t_old, t_new, {**h_old, **h_new})
                    if not r.how.startswith("identical") or _touches(r, loaded)]
     t3 = time.perf_counter()
     workloads, quotas = _capacity(loaded)
@@ -143,7 +152,7 @@ def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | No
     return DiffResult(
         old.label, new.label, loaded.names, loaded.changed,
         invariants.deltas(f_old, f_new, loaded.names, s_new), routing, workloads, quotas,
-        {"old": loaded.errors["old"] + e_old, "new": loaded.errors["new"] + e_new},
+        {"old": loaded.errors["old"], "new": loaded.errors["new"]}, internal=e_old + e_new,
         notes=sorted(set(n_old) | set(n_new)),
         stats={"slice": sliced.reason if sliced is not None else "full: every file checked",
                "files": {"old": len(old.files), "new": len(new.files), "changed": len(loaded.changed),

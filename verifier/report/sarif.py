@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from cnverify.errors import InputError, Span
+from cnverify.errors import INTERNAL_CODE, InputError, InternalError, Span
 from cnverify.proof import VERSION, Finding, Notice, Report
 from cnverify.registry import Property, load_properties
 from cnverify.report import RenderOptions
@@ -99,8 +99,10 @@ def result(f: Finding, index: dict[str, int], root: Path) -> dict[str, Any]:
     return out
 
 
-def notification(item: InputError | Notice, root: Path) -> dict[str, Any]:
-    """An input error (level error) or a warning (level warning) as a tool execution notification."""
+def notification(item: InputError | InternalError | Notice, root: Path) -> dict[str, Any]:
+    """An input or internal error (level error) or a warning (level warning) as a tool execution notification."""
+    if isinstance(item, InternalError):
+        return {"level": "error", "message": {"text": str(item)}, "descriptor": {"id": INTERNAL_CODE}}
     if isinstance(item, InputError):
         return {"level": "error", "message": {"text": item.message},
                 "locations": [location(item.location, root)], "descriptor": {"id": "input-error"}}
@@ -134,9 +136,9 @@ def sarif(report: Report, options: RenderOptions) -> dict[str, Any]:
                                 "rules": [rule(cls) for cls in props.values()]}},
             "originalUriBaseIds": {ROOT_ID: {"uri": root.as_uri().rstrip("/") + "/"}},
             "columnKind": "unicodeCodePoints",
-            "invocations": [{"executionSuccessful": not report.errors,
+            "invocations": [{"executionSuccessful": not report.errors and not report.internal,
                              "toolExecutionNotifications": [
-                                 *(notification(x, root) for x in [*report.errors, *report.warnings]),
+                                 *(notification(x, root) for x in [*report.internal, *report.errors, *report.warnings]),
                                  *(skipped(file, why, root) for file, why in skipped_inputs(report))]}],
             "results": results,
         }],

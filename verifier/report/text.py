@@ -76,7 +76,9 @@ def render(report: Report, options: RenderOptions) -> str:
     for e in report.errors:
         out.append(f"{style(log_text(e.location), bold=True)}: {style('error', fg='red', bold=True)}: "
                    f"{log_text(e.message)}")
-    if report.errors:
+    for x in report.internal:
+        out.append(f"{style('cnverify', bold=True)}: {style('internal error', fg='red', bold=True)}: {log_text(str(x))}")
+    if report.errors or report.internal:
         out.append("")
     for f in report.results:
         if f.status == "proved" and not options.show_proved:

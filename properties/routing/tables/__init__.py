@@ -279,7 +279,7 @@ def _translators() -> Iterator[object]:
     return iter((istio, istio_l4, envoy, gateway, ingress))
 
 
-def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
+def results(snap: Snapshot) -> Results:
     """Every table of the snapshot, analysed once (cached per snapshot)."""
     if snap in _CACHE:
         return _CACHE[snap]
@@ -306,7 +306,7 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
                         step=table.drop_reasons.get(key, table.drop_reason))))
             if focus[k] is not None and not focus[k]:
                 continue
-            for v in _analyze(table, order, timeout_ms, focus[k]):
+            for v in _analyze(table, order, focus[k]):
                 per_entry.setdefault(v.clause_id, []).append((k, v))
         for key, verdicts in per_entry.items():
             res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
@@ -317,12 +317,12 @@ def results(snap: Snapshot, timeout_ms: int = 2000) -> Results:
     return res
 
 
-def _analyze(table: Table, order: list[Entry], timeout_ms: int, only: set[str] | None) -> list[EntryVerdict]:
+def _analyze(table: Table, order: list[Entry], only: set[str] | None) -> list[EntryVerdict]:
     rw = table.rewrite or RewriteSource(Rewrite(), "", None)
     if rw.error:
         return [EntryVerdict(i, e.route_id, e.clause_id, "unknown", reason=rw.error, decided_by="none")
                 for i, e in enumerate(order) if only is None or e.clause_id in only]
-    return analyze(MatchTable(tuple(order), rw.rewrite), timeout_ms=timeout_ms, only=only)
+    return analyze(MatchTable(tuple(order), rw.rewrite), only=only)  # under the run's solver budget
 
 
 def reads() -> tuple[type[Resource], ...]:

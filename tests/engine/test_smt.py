@@ -1,0 +1,49 @@
+"""``cnverify.smt.check``: the one way to ask Z3 (answers, cores, budgets, deadline)."""
+from __future__ import annotations
+
+import time
+
+import z3
+
+from cnverify import smt
+
+
+def test_sat_model_is_in_the_callers_context() -> None:
+    x, y = z3.Ints("x y")
+    a = smt.check([x > 3, y == x + 1, x < 5])
+    assert a.result == "sat" and a.rlimit > 0
+    assert a.model is not None and a.model.eval(y).as_long() == 5
+
+
+def test_unsat_core_indexes_tracked_formulas() -> None:
+    x = z3.Int("x")
+    a = smt.check([x > 0], [x > 10, x == 3, x < 100])
+    assert (a.result, a.core) == ("unsat", (0, 1))
+
+
+def test_limits_come_from_the_run_budget() -> None:
+    s = z3.String("s")
+    hard = [z3.InRe(s, z3.Star(z3.Union(z3.Re("ab"), z3.Re("ba")))), z3.Length(s) > 40,
+            z3.Not(z3.InRe(s, z3.Concat(z3.Star(z3.Re("ab")), z3.Star(z3.Re("ba")))))]
+    with smt.budget(smt.Limits(rlimit=1)):
+        a = smt.check(hard)
+    assert a.result == "unknown" and a.reason
+    assert smt.current().limits == smt.Limits()  # restored after the block
+
+
+def test_after_the_deadline_queries_are_unknown_without_z3() -> None:
+    x = z3.Int("x")
+    with smt.budget(smt.Limits(run_timeout_ms=1)) as b:
+        time.sleep(0.01)
+        assert b.spent()
+        a = smt.check([x > 0])
+    assert (a.result, a.reason, a.rlimit) == ("unknown", smt.DEADLINE_REASON, 0)
+
+
+def test_using_keeps_the_installed_budget() -> None:
+    limits = smt.Limits(timeout_ms=1234, run_timeout_ms=60_000)
+    with smt.budget(limits) as outer:
+        with smt.using(limits) as inner:
+            assert inner is outer
+        with smt.using(smt.Limits(timeout_ms=99)) as other:
+            assert other.limits.timeout_ms == 99 and other.deadline is None
