@@ -8,7 +8,7 @@ from cnverify.encodings.replicas import replica_range
 from cnverify.encodings.resources import (container_defaults, effective_containers, namespace_view, pod_limits,
                                           pod_requests, pod_spec_of)
 from cnverify.encodings.owners import owner_in_inputs
-from cnverify.encodings.resources import runtime_overhead
+from cnverify.encodings.resources import pod_level_resources, runtime_overhead
 from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, ResourceQuota,
                             RuntimeClass)
 from cnverify.obligation import Obligation
@@ -102,6 +102,10 @@ class QuotaHoldsUnderScaling(Property):
                     return None
                 if not in_scope(scopes, effs):
                     continue
+                podlevel = pod_level_resources(w)
+                if podlevel and any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute):
+                    ob.unknown(podlevel)  # the pods' compute usage (and "must specify") is not modelled
+                    return None
                 spec, rng = pod_spec_of(w), replica_range(snap, w)
                 charged = any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute)
                 overhead = runtime_overhead(full, ob, w, spec, charged=charged)

@@ -56,6 +56,9 @@ class PodSpec(Node):
     init_containers: list[Container] | None = None
     overhead: ResourceList | None = None
     runtime_class_name: str | None = None
+    #: Pod-level resources (KEP-2837 PodLevelResources): not modelled; properties that aggregate
+    #: container requests/limits give unknown when it is set (see ``pod_level_resources``).
+    resources: ResourceRequirements | None = None
 
     def all_containers(self) -> list[tuple[str, int, Container]]:
         """``(field, index, container)`` for init containers then app containers."""
