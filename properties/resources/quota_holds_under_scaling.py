@@ -9,7 +9,7 @@ from cnverify.encodings.resources import (container_defaults, effective_containe
                                           pod_requests, pod_spec_of)
 from cnverify.encodings.owners import owner_in_inputs
 from cnverify.encodings.resources import pod_level_resources, runtime_overhead
-from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, ResourceQuota,
+from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, Pod, ResourceQuota,
                             RuntimeClass)
 from cnverify.obligation import Obligation
 from cnverify.properties.resources.quota_model import (Member, encode, headroom, in_scope, missing_values, pod_usage,
@@ -101,6 +101,13 @@ class QuotaHoldsUnderScaling(Property):
                     ob.unknown(f"{w.ref}: {reason}")
                     return None
                 if not in_scope(scopes, effs):
+                    continue
+                if isinstance(w, Pod) and w.terminal:  # pods.go podUsageHelper: only count/pods for a finished pod
+                    ob.note(f"{w.ref} has status.phase {w.status.phase}: quota charges it only to count/pods",  # type: ignore[union-attr]
+                            w.status.at("phase"))  # type: ignore[union-attr]
+                    usage = {k: 1000 if k == "count/pods" else 0 for k in compute}
+                    out.append(Member(w, 1, 1, None, None, usage, [], [(f"{w.ref} is one finished pod",
+                                                                       w.status.at("phase"))]))  # type: ignore[union-attr]
                     continue
                 podlevel = pod_level_resources(w)
                 if podlevel and any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute):

@@ -72,9 +72,19 @@ class PodTemplateSpec(Node):
     spec: PodSpec = Field(default_factory=PodSpec)
 
 
+class PodStatus(Node):
+    phase: str | None = None
+
+
 @register_kind("", "Pod")
 class Pod(Resource):
     spec: PodSpec = Field(default_factory=PodSpec)
+    status: PodStatus | None = None  # read only for the terminal phases a dump shows
+
+    @property
+    def terminal(self) -> bool:
+        """``status.phase`` Succeeded or Failed (pkg/quota/v1/evaluator/core/pods.go ``QuotaV1Pod``)."""
+        return self.status is not None and self.status.phase in ("Succeeded", "Failed")
 
 
 class ServicePort(Node):
