@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Defaults", "EffectiveContainer", "Supplied", "container_defaults", "effective_containers",
-    "is_best_effort", "namespace_view", "runtime_overhead", "pod_limits", "pod_requests", "pod_spec_of", "resolve", "value_term",
+    "is_best_effort", "namespace_view", "runtime_overhead", "pod_limits", "pod_level_resources", "pod_requests", "pod_spec_of", "resolve", "value_term",
 ]
 
 Origin = Literal["written", "from-limit", "limitrange"]
@@ -97,6 +97,17 @@ class EffectiveContainer:
     @property
     def label(self) -> str:
         return f"{'init container' if self.init else 'container'} {self.name}"
+
+
+def pod_level_resources(workload: Resource) -> str | None:
+    """Why the pod's aggregate requests/limits are not modelled: ``spec.resources`` (pod-level
+    resources, KEP-2837) replaces the container aggregate for the resources it sets
+    (component-helpers resource.PodRequests / PodLimits); ``None`` when the pod does not set it."""
+    res = pod_spec_of(workload).resources
+    if res is None or not (res.requests or res.limits):
+        return None
+    return (f"{workload.ref} sets pod-level resources (spec.resources), which replace the containers' "
+            "aggregate requests/limits for the resources they name; cnverify does not model pod-level resources")
 
 
 def pod_spec_of(workload: Resource) -> PodSpec:

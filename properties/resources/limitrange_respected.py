@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import z3
 
 from cnverify.encodings.quantity import format_milli, milli
-from cnverify.encodings.resources import (Supplied, container_defaults, effective_containers, namespace_view, pod_limits,
+from cnverify.encodings.resources import (Supplied, container_defaults, effective_containers, namespace_view, pod_level_resources, pod_limits,
                                           pod_requests, pod_spec_of, value_term)
 from cnverify.model import WORKLOAD_KINDS, LimitRange
 from cnverify.model.base import Node
@@ -134,7 +134,7 @@ class LimitRangeRespected(Property):
                     totals = [({r: Supplied(v, at, f"the pod's effective {r} {kind} is {format_milli(v, r)} "
                                             "(containers and sidecars summed, max'ed with init containers)")
                                 for r, v in vals.items()}) for kind, vals in (("request", reqs), ("limit", lims))]
-                    unknown = next((ec.unknown for ec in effs if ec.unknown), None)
+                    unknown = pod_level_resources(w) or next((ec.unknown for ec in effs if ec.unknown), None)
                     yield self._check(ob, "the pod", totals[0], totals[1], per_pod, spec, unknown)
 
     def _check(self, ob: Obligation, label: str, reqs: Mapping[str, Supplied], lims: Mapping[str, Supplied],

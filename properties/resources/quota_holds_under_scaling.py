@@ -8,8 +8,8 @@ from cnverify.encodings.replicas import replica_range
 from cnverify.encodings.resources import (container_defaults, effective_containers, namespace_view, pod_limits,
                                           pod_requests, pod_spec_of)
 from cnverify.encodings.owners import owner_in_inputs
-from cnverify.encodings.resources import runtime_overhead
-from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, ResourceQuota,
+from cnverify.encodings.resources import pod_level_resources, runtime_overhead
+from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, Pod, ResourceQuota,
                             RuntimeClass)
 from cnverify.obligation import Obligation
 from cnverify.properties.resources.quota_model import (Member, encode, headroom, in_scope, missing_values, pod_usage,
@@ -102,6 +102,17 @@ class QuotaHoldsUnderScaling(Property):
                     return None
                 if not in_scope(scopes, effs):
                     continue
+                if isinstance(w, Pod) and w.terminal:  # pods.go podUsageHelper: only count/pods for a finished pod
+                    ob.note(f"{w.ref} has status.phase {w.status.phase}: quota charges it only to count/pods",  # type: ignore[union-attr]
+                            w.status.at("phase"))  # type: ignore[union-attr]
+                    usage = {k: 1000 if k == "count/pods" else 0 for k in compute}
+                    out.append(Member(w, 1, 1, None, None, usage, [], [(f"{w.ref} is one finished pod",
+                                                                       w.status.at("phase"))]))  # type: ignore[union-attr]
+                    continue
+                podlevel = pod_level_resources(w)
+                if podlevel and any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute):
+                    ob.unknown(podlevel)  # the pods' compute usage (and "must specify") is not modelled
+                    return None
                 spec, rng = pod_spec_of(w), replica_range(snap, w)
                 charged = any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute)
                 overhead = runtime_overhead(full, ob, w, spec, charged=charged)

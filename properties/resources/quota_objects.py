@@ -112,8 +112,13 @@ def tally(full: Snapshot, snap: Snapshot, namespace: str, key: str) -> Tally | s
         return None
     if is_storage_key(key):
         pvcs = unowned(full, snap.in_namespace(PersistentVolumeClaim, namespace))
-        used = claim_usage(key, pvcs)
-        return used if isinstance(used, str) else Tally(used, f"{len(pvcs)} PersistentVolumeClaim(s) in the inputs")
+        covered = _covered_claims(full, snap, namespace)
+        counted = [c for c in pvcs if c.name not in covered or not _same_claim(c, covered[c.name])]
+        used = claim_usage(key, counted)
+        dup = len(pvcs) - len(counted)
+        return used if isinstance(used, str) else Tally(used, f"{len(counted)} PersistentVolumeClaim(s) in the inputs"
+                                                        + (f", not counting {dup} StatefulSet claim(s) its "
+                                                           "volumeClaimTemplates already count" if dup else ""))
     if key in ("services.loadbalancers", "services.nodeports"):
         svcs = snap.in_namespace(Service, namespace)
         if key == "services.loadbalancers":
@@ -155,6 +160,34 @@ def tally_quota(full: Snapshot, snap: Snapshot, ob: Obligation,
     if uncounted:
         ob.only_refute("; ".join(f"{k}: {why}" for k, why in uncounted.items()))
     return {k: t.milli for k, t in counted.items()}, {k: t.says for k, t in counted.items()}, list(uncounted)
+
+
+def _covered_claims(full: Snapshot, snap: Snapshot, namespace: str) -> dict[str, PersistentVolumeClaimTemplate]:
+    """PVC names a StatefulSet's volumeClaimTemplates count at every reachable replica count:
+    ``<template>-<statefulset>-<ordinal>`` (pkg/controller/statefulset/stateful_set_utils.go
+    ``getPersistentVolumeClaimName``: ``fmt.Sprintf("%s-%s-%d")``) for the ordinals below
+    ``start + minimum replicas``; a claim at a higher ordinal may be retained without a pod and counts."""
+    from cnverify.encodings.owners import owner_in_inputs
+    from cnverify.encodings.replicas import replica_range
+
+    out: dict[str, PersistentVolumeClaimTemplate] = {}
+    for sts in snap.in_namespace(StatefulSet, namespace):
+        if owner_in_inputs(full, sts) or not sts.spec.volume_claim_templates:
+            continue  # its pods (and claims) are not counted through its own replicas
+        rng = replica_range(snap, sts)
+        start = sts.spec.ordinals.start if sts.spec.ordinals is not None else 0
+        for t in sts.spec.volume_claim_templates:
+            for i in range(start, start + min(rng.low, 100_000)):
+                out[f"{t.metadata.name}-{sts.name}-{i}"] = t
+    return out
+
+
+def _same_claim(pvc: PersistentVolumeClaim, t: PersistentVolumeClaimTemplate) -> bool:
+    """Does the claim add what its template adds to every storage key (same class, same request)?"""
+    def req(spec: object) -> int | None:
+        raw = ((spec.resources.requests if spec.resources else None) or {}).get("storage")  # type: ignore[attr-defined]
+        return milli(raw) if raw is not None else None
+    return pvc.storage_class == t.storage_class and req(pvc.spec) == req(t.spec)
 
 
 def _node_ports(s: Service) -> int:

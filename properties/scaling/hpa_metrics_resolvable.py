@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import z3
 
-from cnverify.encodings.resources import EffectiveContainer, effective_containers, namespace_view
+from cnverify.encodings.resources import EffectiveContainer, effective_containers, namespace_view, pod_level_resources
 from cnverify.errors import Span
 from cnverify.model import Deployment, HorizontalPodAutoscaler, LimitRange, ReplicaSet, Resource, StatefulSet
 from cnverify.model.base import group_of
@@ -137,6 +137,10 @@ class HpaMetricsResolvable(Property):
                       "request to divide by", witness={"container": metric.container})
             ob.on(violated=f"{r} utilization of container {metric.container} cannot be computed: {target.ref} has "
                   "no such container")
+            return ob
+        podlevel = pod_level_resources(target)
+        if podlevel and metric.container is None:  # replica_calculator uses pod-level requests when set
+            ob.unknown(podlevel)
             return ob
         if any(ec.unknown for ec in over):
             ob.unknown(next(ec.unknown for ec in over if ec.unknown))  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from cnverify.encodings.resources import namespace_view
 from cnverify.model import (WORKLOAD_KINDS, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ReplicaSet,
                             Resource, StatefulSet)
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import DYNAMIC_KEYS
+from cnverify.properties.selectors.pods import dynamic_keys
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 
@@ -123,7 +123,7 @@ class PdbAllowsDisruption(Property):
             return ob
         fld, value, percent = b
         for w in chosen:
-            dyn = keys & DYNAMIC_KEYS.get(w.KIND, frozenset())
+            dyn = keys & dynamic_keys(w)
             if dyn:
                 ob.unknown(f"the selector reads {', '.join(sorted(dyn))}, which the {w.KIND} controller sets at runtime")
                 return ob

@@ -30,7 +30,7 @@ from cnverify.encodings.pod_creators import unmodelled_creators
 from cnverify.errors import Span
 from cnverify.encodings.replicas import replica_range
 from cnverify.model import WORKLOAD_KINDS, Container, HorizontalPodAutoscaler, Pod, Resource, Service, StatefulSet
-from cnverify.model.apps import LabelSelector, ReplicationController
+from cnverify.model.apps import CronJob, Job, JobSpec, LabelSelector, ReplicationController
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
 from cnverify.obligation import Obligation
@@ -38,7 +38,8 @@ from cnverify.opaque import Opaque
 from cnverify.snapshot import Snapshot
 
 _JOB_KEYS = frozenset({"controller-uid", "job-name", "batch.kubernetes.io/controller-uid",
-                       "batch.kubernetes.io/job-name", "batch.kubernetes.io/job-completion-index"})
+                       "batch.kubernetes.io/job-name"})
+COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
 DYNAMIC_KEYS: dict[str, frozenset[str]] = {
     "Deployment": frozenset({"pod-template-hash"}),
     "StatefulSet": frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
@@ -47,10 +48,31 @@ DYNAMIC_KEYS: dict[str, frozenset[str]] = {
     "Job": _JOB_KEYS,
     "CronJob": _JOB_KEYS,
 }
-"""Labels each controller adds to its pods at runtime (kubernetes/kubernetes controllers)."""
+"""Labels each controller adds to its pods at runtime (kubernetes/kubernetes controllers); a Job's
+depend on its spec (:func:`dynamic_keys`)."""
+
+
+def _job_spec(obj: Resource) -> JobSpec | None:
+    if isinstance(obj, Job):
+        return obj.spec
+    if isinstance(obj, CronJob):
+        return obj.spec.job_template.spec
+    return None
+
+
+def dynamic_keys(obj: Resource) -> frozenset[str]:
+    """The labels the controllers add to ``obj``'s pods.  Job: ``job-name``/``controller-uid`` (and the
+    ``batch.kubernetes.io/`` variants) only without ``manualSelector: true`` (pkg/registry/batch/job/
+    strategy.go ``generateSelector``); ``batch.kubernetes.io/job-completion-index`` only for
+    ``completionMode: Indexed`` (pkg/controller/job/indexed_job_utils.go ``addCompletionIndexLabel``)."""
+    job = _job_spec(obj)
+    if job is None:
+        return DYNAMIC_KEYS.get(type(obj).KIND, frozenset())
+    keys = frozenset() if job.manual_selector is True else _JOB_KEYS
+    return keys | {COMPLETION_INDEX} if job.completion_mode == "Indexed" else keys
 JOB_NAME_KEYS = frozenset({"job-name", "batch.kubernetes.io/job-name"})
 ORDINAL_KEYS = frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"})
-INDEX_KEYS = frozenset({"batch.kubernetes.io/job-completion-index", "pod-template-generation"})
+INDEX_KEYS = frozenset({"pod-template-generation"})
 HASH_KEYS = frozenset({"pod-template-hash", "controller-revision-hash", "controller-uid",
                        "batch.kubernetes.io/controller-uid"})
 """Values computed at runtime (a hash of the template, a uid): a selector pinned to one cannot be decided."""
@@ -122,6 +144,15 @@ class PodShape:
             return z3.InRe(value, z3.Concat(z3.Re(f"{name}-"), digits))
         if key in JOB_NAME_KEYS:
             return value == z3.StringVal(name)
+        if key == COMPLETION_INDEX:  # strconv.Itoa(i) for i in [0, completions)
+            job = _job_spec(self.owner)
+            n = job.completions if job is not None else None
+            if n is None:
+                return z3.BoolVal(False)  # the API server rejects an Indexed Job without completions
+            if n <= MAX_ORDINALS:
+                return z3.Or([value == z3.StringVal(str(i)) for i in range(n)] or [z3.BoolVal(False)])
+            i = z3.StrToInt(value)
+            return z3.And(i >= 0, i < n, value == z3.IntToStr(i))
         if key in INDEX_KEYS:
             return z3.InRe(value, digits)
         return z3.BoolVal(True)  # hashes and uids
@@ -193,7 +224,7 @@ def shape_of(obj: Resource, ordinals: tuple[int, int | None] = (0, None)) -> Pod
     if isinstance(obj, Pod):
         return PodShape(obj, obj.metadata, obj.spec, frozenset())
     template = obj.template  # type: ignore[attr-defined]
-    return PodShape(obj, template.metadata, template.spec, DYNAMIC_KEYS.get(type(obj).KIND, frozenset()), ordinals)
+    return PodShape(obj, template.metadata, template.spec, dynamic_keys(obj), ordinals)
 
 
 def ordinals_of(snap: Snapshot, obj: Resource) -> tuple[int, int | None]:

@@ -90,6 +90,8 @@ class DaemonSet(Workload):
 class JobSpec(WorkloadSpec):
     parallelism: Int32 | None = None
     completions: Int32 | None = None
+    manual_selector: bool | None = None
+    completion_mode: str | None = None
 
 
 @register_kind("batch", "Job")

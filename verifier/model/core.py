@@ -56,6 +56,9 @@ class PodSpec(Node):
     init_containers: list[Container] | None = None
     overhead: ResourceList | None = None
     runtime_class_name: str | None = None
+    #: Pod-level resources (KEP-2837 PodLevelResources): not modelled; properties that aggregate
+    #: container requests/limits give unknown when it is set (see ``pod_level_resources``).
+    resources: ResourceRequirements | None = None
 
     def all_containers(self) -> list[tuple[str, int, Container]]:
         """``(field, index, container)`` for init containers then app containers."""
@@ -69,9 +72,19 @@ class PodTemplateSpec(Node):
     spec: PodSpec = Field(default_factory=PodSpec)
 
 
+class PodStatus(Node):
+    phase: str | None = None
+
+
 @register_kind("", "Pod")
 class Pod(Resource):
     spec: PodSpec = Field(default_factory=PodSpec)
+    status: PodStatus | None = None  # read only for the terminal phases a dump shows
+
+    @property
+    def terminal(self) -> bool:
+        """``status.phase`` Succeeded or Failed (pkg/quota/v1/evaluator/core/pods.go ``QuotaV1Pod``)."""
+        return self.status is not None and self.status.phase in ("Succeeded", "Failed")
 
 
 class ServicePort(Node):
