@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from cnverify import context as ctx
-from cnverify import loader, sibling_units, smt, snapshot, suppress, unit_namespaces, units
+from cnverify import loader, smt, snapshot, suppress, unit_namespaces, units
 from cnverify.config import Assumed
 from cnverify.errors import InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
@@ -133,7 +133,6 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     out = _Merged(Report(errors=list(found.rest.errors), inputs=list(found.rest.inputs),
                          unrecognized_documents=found.rest.unrecognized, unrecognized=list(found.rest.unrecognized_at),
                          timings=timings))
-    out.all_units = [u for u in found.units if not u.not_verified]
     with smt.budget(options.limits):  # one deadline for every unit of the run
         for unit in found.units:
             out.unit(unit, options, props, note, context, cites)
@@ -147,7 +146,6 @@ class _Merged:
         self.report = report
         self.findings: dict[str, Finding] = {}
         self.seen: set[str] = set()
-        self.all_units: list[units.Unit] = []  # every verified unit of the run (siblings' possible context)
 
     def _first(self, key: str) -> bool:
         if key in self.seen:
@@ -187,16 +185,6 @@ class _Merged:
 
         if not (unit.namespace or options.namespace):
             pairs = unit_namespaces.decide(pairs, placed_in, unit_namespaces.named_namespaces(loaded))
-        siblings = sibling_units.complements(loaded.objects, [(u.name, u.loaded.objects) for u in self.all_units
-                                                               if u is not unit])
-
-        def with_siblings(todo: list[Property]) -> list[tuple[Finding, Resource]]:  # others' objects as context
-            extra = sibling_units.relevant([o for _, objs in siblings for o in objs], todo, pairs)
-            other, _ = snapshot.build(loaded, namespace, context.objects + extra, enforce, unread_context)
-            other.assumed = cites
-            return _run(other, dataclasses.replace(options, progress=None), todo)[0]
-
-        pairs = sibling_units.decide(pairs, props, with_siblings, [name for name, _ in siblings])
         r.timings["model"] += t2 - t1
         r.timings["solve"] += time.perf_counter() - t2
         if options.suppressions:
