@@ -10,6 +10,7 @@ import z3
 from cnverify.errors import Span
 from cnverify.model import KnativeService, Resource, RouteConfiguration, VirtualService
 from cnverify.model.gateway import HTTPRoute, HTTPRouteRule
+from cnverify.model.gateway_l4 import L4RouteRule, TCPRoute, TLSRoute
 from cnverify.model.istio import HTTPRouteDestination
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
@@ -41,7 +42,8 @@ class RouteWeightsSum100(Property):
     destination (http, tcp and tls routes; a lone destination gets 100% whatever its weight); Knative
     Service `spec.traffic` percents; Envoy `weighted_clusters` (to `total_weight` when set, else 100).
     Gateway API weights are relative: an HTTPRoute rule with weights set must give some backendRef a
-    weight above 0 (all 0: the Gateway answers 500 to every request of the rule).
+    weight above 0 (all 0: the Gateway answers 500 to every request of the rule); every TCPRoute and
+    TLSRoute rule must have a backendRef with a weight above 0 (else it forwards no connection).
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
@@ -67,7 +69,7 @@ class RouteWeightsSum100(Property):
     name = "route-weights-sum-100"
     title = "Route weights sum to 100"
     severity = "error"
-    reads = (VirtualService, KnativeService, RouteConfiguration, HTTPRoute)
+    reads = (VirtualService, KnativeService, RouteConfiguration, HTTPRoute, TCPRoute, TLSRoute)
     remediation = "Make the weights of the route's destinations add up to exactly 100."
 
     def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
@@ -107,6 +109,9 @@ class RouteWeightsSum100(Property):
                 refs = rule.backend_refs or []
                 if any(r.weight is not None for r in refs) and not _answers_itself(rule):
                     yield self._gateway_rule(hr, i, rule)
+        for l4 in [*snap.all(TCPRoute), *snap.all(TLSRoute)]:
+            for i, l4rule in enumerate(l4.spec.rules or []):
+                yield self._gateway_rule(l4, i, l4rule)
 
     def _lone(self, vs: VirtualService, path: str, at: Span, dest: HTTPRouteDestination) -> Obligation:
         """Istio checks the total only with several destinations (validateHTTPRouteDestinations) and routes a
@@ -119,20 +124,32 @@ class RouteWeightsSum100(Property):
         ob.on(proved=claim, violated=claim)
         return ob
 
-    def _gateway_rule(self, hr: HTTPRoute, i: int, rule: HTTPRouteRule) -> Obligation:
+    def _gateway_rule(self, hr: HTTPRoute | TCPRoute | TLSRoute, i: int,
+                      rule: HTTPRouteRule | L4RouteRule) -> Obligation:
         """Gateway API weights are relative (shared_types.go BackendRef.Weight, default 1); a rule whose
-        backendRefs all weigh 0 forwards nothing and answers 500 (Istio conversion.go: direct response 500)."""
+        backendRefs all weigh 0 forwards nothing and answers 500 (Istio conversion.go: direct response 500).
+        A TCPRoute/TLSRoute rule is checked whether or not weights are set: with all weights 0, or with no
+        backendRef, it forwards no connection (the Gateway rejects or resets connections the rule accepts)."""
         ob = self.obligation(hr, at=rule.at(), path=f"spec.rules[{i}]")
         refs = rule.backend_refs or []
+        l4 = not isinstance(hr, HTTPRoute)
         ws = [z3.Int(f"w{k}") for k in range(len(refs))]
         for w, r in zip(ws, refs):
             value = 1 if r.weight is None else r.weight
             ob.fact(w == value, at=r.at("weight") if r.weight is not None else r.at(),
                     says=f"backendRef {r.name} has weight {value}"
                     + (" (unset: the default is 1)" if r.weight is None else ""))
-        ob.counterexample(z3.Sum(ws) == 0, says="every backendRef of the rule has weight 0")
-        ob.show("sum", z3.Sum(ws))
+        total = z3.Sum(ws) if ws else z3.IntVal(0)
+        ob.counterexample(total == 0, says="every backendRef of the rule has weight 0" if refs
+                          else "the rule has no backendRefs")
+        ob.show("sum", total)
         shares = [Share(r.name, 1 if r.weight is None else r.weight, r.at()) for r in refs]
+        if l4:
+            what = f"every backendRef of rules[{i}] has weight 0" if refs else f"rules[{i}] has no backendRefs"
+            ob.on(violated=f"{what}: no connection is forwarded and the Gateway rejects every connection the "
+                           "rule accepts",
+                  proved=f"split: {split(shares)}")
+            return ob
         ob.on(violated=f"every backendRef of rules[{i}] has weight 0: no request is forwarded and the Gateway answers "
                        "500 to every request the rule matches",
               proved=f"split: {split(shares)}")
