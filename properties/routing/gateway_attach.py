@@ -1,4 +1,5 @@
-"""Which Gateway listeners accept an HTTPRoute: shared by CNV102 (parentRefs) and the Gateway API tables.
+"""Which Gateway listeners accept an HTTPRoute (or a TCPRoute/TLSRoute: the listener protocol is then TCP/TLS):
+shared by CNV102 (parentRefs) and the Gateway API tables.
 
 Per the spec (apis/v1/shared_types.go ParentReference, gateway_types.go Listener/AllowedRoutes,
 httproute_types.go Hostnames): a parentRef selects the listeners named by ``sectionName`` and on
@@ -17,15 +18,18 @@ from cnverify.encodings.labels import UnsupportedSelector, requirements, selecto
 from cnverify.errors import Span
 from cnverify.model import Namespace, Service
 from cnverify.model.gateway import GATEWAY_API, Gateway, HTTPRoute, Listener, ParentReference
+from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
 from cnverify.proof import Verdict
 from cnverify.properties.routing.targets import lookup, missing
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute, Gateway, Namespace, Service)
 HTTP_PROTOCOLS = ("HTTP", "HTTPS")
+ROUTE_PROTOCOLS = {"HTTPRoute": HTTP_PROTOCOLS, "TCPRoute": ("TCP",), "TLSRoute": ("TLS",)}  # core support
 CORE_PROTOCOLS = ("HTTP", "HTTPS", "TLS", "TCP", "UDP")
 NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every Namespace
 UNDECIDED = "?"
+AnyRoute = HTTPRoute | TCPRoute | TLSRoute
 
 
 @dataclass
@@ -76,24 +80,25 @@ def _namespace_labels(snap: Snapshot, ns: str, keys: set[str]) -> dict[str, str]
     return {NAME_LABEL: ns} if keys <= {NAME_LABEL} else None
 
 
-def _kinds(ln: Listener, notes: list[tuple[str, Span]]) -> str | None:
-    """None when the listener's kinds admit HTTPRoute, else why not (``?``-prefixed when undecidable)."""
+def _kinds(ln: Listener, notes: list[tuple[str, Span]], kind: str = "HTTPRoute") -> str | None:
+    """None when the listener's kinds admit ``kind``, else why not (``?``-prefixed when undecidable)."""
     ar = ln.allowed_routes
     kinds = ar.kinds if ar is not None and ar.kinds else None
-    if kinds is not None and not any(k.kind == "HTTPRoute" and (k.group is None or k.group == GATEWAY_API)
+    if kinds is not None and not any(k.kind == kind and (k.group is None or k.group == GATEWAY_API)
                                      for k in kinds):
         return f"listener {ln.name} allows only {[k.kind for k in kinds]}"
-    if ln.protocol in HTTP_PROTOCOLS:
+    protocols = ROUTE_PROTOCOLS[kind]
+    if ln.protocol in protocols:
         if kinds is None:
             notes.append((f"listener {ln.name} does not set allowedRoutes.kinds: its protocol {ln.protocol} "
-                          "admits HTTPRoute", ln.at("protocol")))
+                          f"admits {kind}", ln.at("protocol")))
         return None
     if ln.protocol in CORE_PROTOCOLS:
-        return f"listener {ln.name} has protocol {ln.protocol} (HTTPRoute needs HTTP or HTTPS)"
+        return f"listener {ln.name} has protocol {ln.protocol} ({kind} needs {' or '.join(protocols)})"
     return f"{UNDECIDED}listener {ln.name} has the implementation-specific protocol {ln.protocol}"
 
 
-def _namespaces(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute,
+def _namespaces(snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute,
                 notes: list[tuple[str, Span]]) -> str | None:
     """None when the listener's namespace policy admits the route's namespace, else why not."""
     ar = ln.allowed_routes
@@ -136,7 +141,7 @@ def _conflict(gw: Gateway, ln: Listener) -> str | None:
     return None
 
 
-def listener_verdict(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute,
+def listener_verdict(snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute,
                      notes: list[tuple[str, Span]]) -> tuple[str | None, list[str]]:
     """Does ``ln`` accept ``route``: ``(None, hostnames)`` yes, ``(why not, [])`` no,
     ``("?why", hostnames)`` unknown."""
@@ -144,7 +149,7 @@ def listener_verdict(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute
     hosts = intersect(ln.hostname, names)
     misfit = None if hosts else f"listener {ln.name} hostname {ln.hostname} intersects none of {names}"
     undecided = []
-    for check in (lambda: _kinds(ln, notes), lambda: misfit, lambda: _conflict(gw, ln),
+    for check in (lambda: _kinds(ln, notes, route.KIND), lambda: misfit, lambda: _conflict(gw, ln),
                   lambda: _namespaces(snap, gw, ln, route, notes)):
         why = check()
         if why is not None and not why.startswith(UNDECIDED):
@@ -153,7 +158,7 @@ def listener_verdict(snap: Snapshot, gw: Gateway, ln: Listener, route: HTTPRoute
     return (undecided[0] if undecided else None), hosts
 
 
-def resolve_parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> ParentResult:
+def resolve_parent(snap: Snapshot, route: AnyRoute, pref: ParentReference) -> ParentResult:
     kind, group = pref.kind or "Gateway", pref.group if pref.group is not None else GATEWAY_API
     ns = pref.namespace or route.namespace
     own = " (namespace: the route's own, by default)" if pref.namespace is None else ""
@@ -174,7 +179,7 @@ def resolve_parent(snap: Snapshot, route: HTTPRoute, pref: ParentReference) -> P
     return next((r for r in results if r.verdict == "proved"), results[0])
 
 
-def _on_gateway(snap: Snapshot, route: HTTPRoute, pref: ParentReference, gw: Gateway,
+def _on_gateway(snap: Snapshot, route: AnyRoute, pref: ParentReference, gw: Gateway,
                 steps: list[tuple[str, Span]]) -> ParentResult:
     """Which listeners of one definition of the parent Gateway accept ``route``?"""
     ref = f"{gw.namespace}/{gw.name}"
@@ -210,7 +215,7 @@ def _on_gateway(snap: Snapshot, route: HTTPRoute, pref: ParentReference, gw: Gat
 _CACHE: "weakref.WeakKeyDictionary[Snapshot, dict[str, list[ParentResult]]]" = weakref.WeakKeyDictionary()
 
 
-def route_parents(snap: Snapshot, route: HTTPRoute) -> list[ParentResult]:
+def route_parents(snap: Snapshot, route: AnyRoute) -> list[ParentResult]:
     """Every parentRef of ``route`` resolved (computed once per snapshot)."""
     per = _CACHE.setdefault(snap, {})
     key = f"{route.ref}@{route.at()}"

@@ -20,7 +20,9 @@ class RouteReachable(Property):
     HTTPRoutes of a parent and hostname, Ingress longest path first); Istio delegate routes take
     their root route's place with merged matches. Istio `tcp`/`tls` routes:
     violated when pilot never generates them (an earlier route ends generation or repeats their
-    SNI), else `unknown` (Envoy's filter-chain choice is not modelled).
+    SNI), else `unknown` (Envoy's filter-chain choice is not modelled). Gateway API TCPRoute/TLSRoute
+    rules: violated when the route attaches to no listener, proved when it is the only route of its
+    kind there (TLSRoutes: or SNI-disjoint), else `unknown` (the spec does not say which route wins).
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all

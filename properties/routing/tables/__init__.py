@@ -274,9 +274,9 @@ _CACHE: "weakref.WeakKeyDictionary[Snapshot, Results]" = weakref.WeakKeyDictiona
 
 
 def _translators() -> Iterator[object]:
-    from cnverify.properties.routing.tables import envoy, gateway, ingress, istio, istio_l4
+    from cnverify.properties.routing.tables import envoy, gateway, gateway_l4, ingress, istio, istio_l4
 
-    return iter((istio, istio_l4, envoy, gateway, ingress))
+    return iter((istio, istio_l4, envoy, gateway, gateway_l4, ingress))
 
 
 def results(snap: Snapshot) -> Results:
