@@ -18,7 +18,6 @@ cite the manifest line, or the LimitRange line, that supplied it.  Pod totals fo
 """
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Defaults", "EffectiveContainer", "Supplied", "container_defaults", "effective_containers",
-    "is_best_effort", "namespace_view", "runtime_overhead", "pod_limits", "pod_level_resources", "pod_requests", "pod_spec_of", "resolve", "value_term",
+    "is_best_effort", "runtime_overhead", "pod_limits", "pod_level_resources", "pod_requests", "pod_spec_of", "resolve", "value_term",
 ]
 
 Origin = Literal["written", "from-limit", "limitrange"]
@@ -279,25 +278,3 @@ def value_term(ob: "Obligation", name: str, value: Supplied | None, *, missing_a
     has = z3.Bool(f"has {name}")
     ob.fact(z3.Not(has), at=missing_at, says=missing_says)
     return has, term
-
-
-_VIEWS: "weakref.WeakKeyDictionary[Snapshot, dict[str, Snapshot]]" = weakref.WeakKeyDictionary()
-
-
-def namespace_view(snap: Snapshot, namespace: str) -> Snapshot:
-    """A snapshot of ``namespace``'s objects only (built once per snapshot), so per-namespace lookups
-    (``in_namespace``, ``replica_range``'s HPA search) cost the namespace's size, not the cluster's.
-    Kinds read through a view are recorded on ``snap`` as well."""
-    views = _VIEWS.get(snap)
-    if views is None:
-        groups: dict[str, list[Resource]] = {}
-        for r in snap.resources:
-            groups.setdefault(r.namespace, []).append(r)
-        views = {ns: Snapshot(rs) for ns, rs in groups.items()}
-        for view in views.values():
-            view.kinds_read = snap.kinds_read  # one shared record
-        _VIEWS[snap] = views
-    if namespace not in views:
-        views[namespace] = Snapshot([])
-        views[namespace].kinds_read = snap.kinds_read
-    return views[namespace]

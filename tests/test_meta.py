@@ -24,6 +24,7 @@ import cnverify.properties
 from cnverify import loader, snapshot
 from cnverify.cli import render_catalog
 from cnverify.registry import DOC_SECTIONS, Property, load_properties
+from cnverify.run_context import RunContext
 
 ROOT = Path(__file__).resolve().parent.parent
 EVERY_KIND = ROOT / "tests" / "engine" / "fixtures" / "every_kind.yaml"
@@ -89,7 +90,7 @@ def test_every_kind_fixture_has_every_modelled_kind(every_kind: loader.LoadResul
 def test_declared_reads_equal_kinds_read(code: str, every_kind: loader.LoadResult) -> None:
     snap, _ = snapshot.build(every_kind)  # fresh: properties may cache derived tables on the snapshot
     snap.kinds_read = set()
-    for _ in PROPS[code]().obligations(snap):
+    for _ in PROPS[code]().obligations(RunContext(snap)):
         pass
     declared = {k.__name__ for k in PROPS[code].reads}
     assert snap.kinds_read == declared, (

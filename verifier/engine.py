@@ -16,6 +16,7 @@ from cnverify.errors import InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
 from cnverify.proof import Finding, Notice, Report, Severity, Step
 from cnverify.registry import Property, load_properties
+from cnverify.run_context import RunContext
 from cnverify.solver import Limits, finding
 
 
@@ -61,6 +62,7 @@ def _run(snap: snapshot.Snapshot, options: Options,
     """Each finding with the resource it is about, sorted by location; a crashed property is an
     internal-error record.  Queries run under the run's budget (one is installed if none is)."""
     snap.settings["mesh_config"] = options.mesh_config
+    run = RunContext(snap, options.limits)  # one context per snapshot: its memo is shared by the properties
     results: list[tuple[Finding, Resource]] = []
     errors: list[InternalError] = []
     with smt.using(options.limits):
@@ -68,7 +70,7 @@ def _run(snap: snapshot.Snapshot, options: Options,
             if options.progress:
                 options.progress(prop.code, i, len(props))
             try:
-                for ob in prop.obligations(snap):
+                for ob in prop.obligations(run):
                     f = closed_world(finding(ob), prop, snap)
                     f = ctx.mark_assumed(unit_namespace_note(f), snap.assumed, prop.existence)
                     results.append((f, ob.subject))

@@ -12,7 +12,7 @@ from cnverify.errors import Span
 from cnverify.model.base import Resource
 from cnverify.obligation import Obligation, Where, span_of
 from cnverify.proof import Severity
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 REGISTRY: dict[str, type["Property"]] = {}
 DOC_SECTIONS = ("What it proves", "Why it matters", "Evidence", "Example", "Assumes")
@@ -42,7 +42,8 @@ class Property:
         if severity is not None:
             self.severity = severity  # type: ignore[misc]
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        """The obligations over ``ctx.snap`` (derived data through ``ctx.memo``; Z3 only through ``ctx.check``)."""
         raise NotImplementedError
 
     def obligation(self, subject: Resource, *, at: Where, path: str | None = None) -> Obligation:

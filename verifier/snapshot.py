@@ -49,7 +49,9 @@ class Snapshot:
         for r in self.resources:
             self._by_name.setdefault((type(r), r.namespace, r.name), r)
         self.kinds_read: set[str] = set()
+        self.reads_into: Snapshot | None = None  # a view records the kinds read on this snapshot instead
         self.settings: dict[str, Any] = {}  # run options properties read (e.g. "mesh_config": a file path)
+        self.run_context: Any = None  # the cnverify.run_context.RunContext built for this snapshot, if any
 
     @property
     def closed_world_gap(self) -> str | None:
@@ -78,17 +80,17 @@ class Snapshot:
 
     def all(self, cls: type[T]) -> list[T]:
         """Every resource of model ``cls`` (or a subclass), in input order."""
-        self.kinds_read.add(cls.__name__)
+        (self.reads_into or self).kinds_read.add(cls.__name__)
         return self._by_cls.get(cls, [])  # type: ignore[return-value]
 
     def get(self, cls: type[T], namespace: str, name: str) -> T | None:
         """The resource of exactly model ``cls`` with that namespace and name (first one loaded)."""
-        self.kinds_read.add(cls.__name__)
+        (self.reads_into or self).kinds_read.add(cls.__name__)
         return self._by_name.get((cls, namespace, name))  # type: ignore[return-value]
 
     def in_namespace(self, cls: type[T], namespace: str) -> list[T]:
         """Every resource of model ``cls`` (or a subclass) in ``namespace``, in input order (indexed)."""
-        self.kinds_read.add(cls.__name__)
+        (self.reads_into or self).kinds_read.add(cls.__name__)
         return list(self._by_ns.get((cls, namespace), []))  # type: ignore[arg-type]
 
     def kinds(self) -> Counter[str]:

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 import z3
 
 from cnverify.encodings.quantity import format_milli, milli
-from cnverify.encodings.resources import (Supplied, container_defaults, effective_containers, namespace_view, pod_level_resources, pod_limits,
+from cnverify.encodings.resources import (Supplied, container_defaults, effective_containers, pod_level_resources, pod_limits,
                                           pod_requests, pod_spec_of, value_term)
 from cnverify.model import WORKLOAD_KINDS, LimitRange
 from cnverify.model.base import Node
 from cnverify.model.core import LimitRangeItem
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.registry import Property, register
+from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
 FIELDS = (("min", "min"), ("max", "max"), ("max_limit_request_ratio", "maxLimitRequestRatio"))
@@ -112,7 +114,8 @@ class LimitRangeRespected(Property):
     reads = (*WORKLOAD_KINDS, LimitRange)
     remediation = "Bring requests/limits within the LimitRange bounds (or change the LimitRange)."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         cache: dict[str, tuple[list[Bound], list[Bound]]] = {}
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):

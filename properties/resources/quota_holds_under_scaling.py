@@ -5,9 +5,9 @@ from collections.abc import Iterator
 
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.replicas import replica_range
-from cnverify.encodings.resources import (container_defaults, effective_containers, namespace_view, pod_limits,
+from cnverify.encodings.resources import (container_defaults, effective_containers, pod_limits,
                                           pod_requests, pod_spec_of)
-from cnverify.encodings.owners import owner_in_inputs
+from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.encodings.resources import pod_level_resources, runtime_overhead
 from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, Pod, ResourceQuota,
                             RuntimeClass)
@@ -16,7 +16,9 @@ from cnverify.properties._shared.resources.quota_model import (Member, encode, h
                                                        scope_filter, surge_of, worst_case)
 from cnverify.properties._shared.resources.quota_objects import (MODELLED, claim_usage, is_storage_key, statefulset_claims,
                                                          tally_quota)
+from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.registry import Property, register
+from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
 
@@ -72,7 +74,8 @@ class QuotaHoldsUnderScaling(Property):
     remediation = "Raise the quota, lower requests, or cap HPA maxReplicas / maxSurge so the worst case fits."
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass, *MODELLED.values()):
             snap.all(cls)
         for q in snap.all(ResourceQuota):

@@ -7,12 +7,13 @@ import z3
 
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
-from cnverify.encodings.resources import (EffectiveContainer, container_defaults, effective_containers, namespace_view,
+from cnverify.encodings.resources import (EffectiveContainer, container_defaults, effective_containers,
                                           value_term)
 from cnverify.model import WORKLOAD_KINDS, LimitRange
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 def problems(ec: EffectiveContainer) -> dict[str, str]:
@@ -67,7 +68,8 @@ class RequestsWithinLimits(Property):
     reads = (*WORKLOAD_KINDS, LimitRange)
     remediation = "Raise the limit (or the LimitRange default) or lower the request; extended resources need request = limit."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         defaults: dict[str, object] = {}
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):

@@ -7,7 +7,7 @@ from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.reach import apply, judge
 from cnverify.properties._shared.routing.tables import Clause, reads, results
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 @register
@@ -48,7 +48,8 @@ class MatchReachable(Property):
     reads = reads()
     remediation = "Remove the dead match alternative or move it before the route that covers it."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         res = results(snap)
         for clauses in res.routes().values():
             route = judge(res, clauses, "route").verdict

@@ -13,6 +13,7 @@ from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.targets import Check, iter_targets, kinds_read
 from cnverify.registry import Property, register
+from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
 
@@ -79,7 +80,8 @@ class RouteDelivers(Property):
     remediation = "Fix the Service selector / targetPort, or give the workload at least one replica."
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for c in iter_targets(snap):
             if c.verdict == "proved" and c.service is not None:
                 yield self._one(snap, c)

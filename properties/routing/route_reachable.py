@@ -7,7 +7,7 @@ from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.reach import apply, judge
 from cnverify.properties._shared.routing.tables import reads, results
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 @register
@@ -59,7 +59,8 @@ class RouteReachable(Property):
     remediation = "Reorder the routes (most specific first) or narrow the earlier match."
     closed_world = frozenset({"violated"})  # a route may attach to no listener because its Gateway is absent
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         res = results(snap)
         for clauses in res.routes().values():
             c = clauses[0]

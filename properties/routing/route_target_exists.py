@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.targets import all_checks, kinds_read
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 @register
@@ -54,7 +54,8 @@ class RouteTargetExists(Property):
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
     existence = True  # an object assumed in .cnverify.yaml exists (cnverify.context)
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for c in all_checks(snap):
             ob = self.obligation(c.subject, at=c.location, path=c.path)
             for says, at in c.steps:

@@ -9,7 +9,7 @@ from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
 from cnverify.properties._shared.routing.tables import Results, Table, reads, results
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 @register
@@ -56,7 +56,8 @@ class RouteUnambiguous(Property):
     reads = reads()
     remediation = "Merge the VirtualServices for the host into one (or make their matches disjoint)."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         res = results(snap)
         for table in res.tables:
             if table.system == "istio" and len(table.owners) > 1 and (table.exclusive or len(table.variants) > 1):

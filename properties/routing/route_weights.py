@@ -14,7 +14,7 @@ from cnverify.model.gateway_l4 import L4RouteRule, TCPRoute, TLSRoute
 from cnverify.model.istio import HTTPRouteDestination
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 @dataclass
@@ -72,7 +72,8 @@ class RouteWeightsSum100(Property):
     reads = (VirtualService, KnativeService, RouteConfiguration, HTTPRoute, TCPRoute, TLSRoute)
     remediation = "Make the weights of the route's destinations add up to exactly 100."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for vs in snap.all(VirtualService):
             for kind in ("http", "tcp", "tls"):
                 for i, route in enumerate(getattr(vs.spec, kind) or []):

@@ -8,7 +8,7 @@ import z3
 from cnverify.model import HorizontalPodAutoscaler
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 @register
@@ -41,7 +41,8 @@ class HpaBounds(Property):
     reads = (HorizontalPodAutoscaler,)
     remediation = "Set 1 ≤ minReplicas ≤ maxReplicas (omit minReplicas for the default 1)."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for hpa in snap.all(HorizontalPodAutoscaler):
             spec = hpa.spec
             lo, hi = z3.Int("minReplicas"), z3.Int("maxReplicas")

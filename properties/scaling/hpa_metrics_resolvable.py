@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 import z3
 
-from cnverify.encodings.resources import EffectiveContainer, effective_containers, namespace_view, pod_level_resources
+from cnverify.encodings.resources import EffectiveContainer, effective_containers, pod_level_resources
 from cnverify.errors import Span
 from cnverify.model import Deployment, HorizontalPodAutoscaler, LimitRange, ReplicaSet, Resource, StatefulSet
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.registry import Property, register
+from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
 SCALABLE = {cls.KIND: cls for cls in (Deployment, StatefulSet, ReplicaSet)}
@@ -112,7 +114,8 @@ class HpaMetricsResolvable(Property):
     reads = (HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet, LimitRange)
     remediation = "Set a request for the metric's resource on every container (or use an AverageValue target)."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for cls in (*SCALABLE.values(), LimitRange):
             snap.all(cls)
         for hpa in snap.all(HorizontalPodAutoscaler):

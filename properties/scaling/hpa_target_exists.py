@@ -10,7 +10,7 @@ from cnverify.model.apps import ReplicationController
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 SCALABLE = {cls.KIND: cls for cls in (Deployment, StatefulSet, ReplicaSet, ReplicationController)}
 
@@ -52,7 +52,8 @@ class HpaTargetExists(Property):
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
     existence = True  # an object assumed in .cnverify.yaml exists (cnverify.context)
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for cls in SCALABLE.values():
             snap.all(cls)  # every HPA may resolve against any of them
         for hpa in snap.all(HorizontalPodAutoscaler):

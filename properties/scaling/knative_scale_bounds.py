@@ -12,7 +12,7 @@ from cnverify.obligation import Obligation
 from cnverify.properties._shared.scaling.knative_values import (KEYS, MIN_TARGET, PREFIX, annotation, describe,
                                                          parse_value, summary, violations)
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 @register
@@ -56,7 +56,8 @@ class KnativeScaleBounds(Property):
     reads = (KnativeService,)
     remediation = "Put autoscaling annotations under spec.template.metadata with min ≤ initial ≤ max (0 = no max)."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for ksvc in snap.all(KnativeService):
             yield self._check(ksvc)
 

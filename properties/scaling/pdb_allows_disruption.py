@@ -7,15 +7,16 @@ from collections.abc import Iterator
 import z3
 
 from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_keys, selector_matches
-from cnverify.encodings.owners import unowned
+from cnverify.properties._shared.owners import unowned
 from cnverify.encodings.pod_creators import may_select
 from cnverify.encodings.replicas import replica_range
-from cnverify.encodings.resources import namespace_view
+from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.model import (WORKLOAD_KINDS, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ReplicaSet,
                             Resource, StatefulSet)
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import dynamic_keys
 from cnverify.registry import Property, register
+from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
 SCALED = (Deployment, StatefulSet, ReplicaSet)  # controllers with a scale the disruption controller reads
@@ -85,7 +86,8 @@ class PdbAllowsDisruption(Property):
     remediation = "Lower minAvailable (or raise maxUnavailable) so that at least one pod may be evicted at the HPA minimum."
     closed_world = frozenset({"proved", "violated"})  # absent here may be in an unread document
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         snap.all(HorizontalPodAutoscaler)
         for kind in WORKLOAD_KINDS:
             snap.all(kind)

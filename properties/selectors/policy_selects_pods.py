@@ -25,6 +25,7 @@ from cnverify.properties._shared.selectors.pods import (
     unmodelled_creators,
 )
 from cnverify.registry import Property, register
+from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
 
@@ -64,7 +65,8 @@ class PolicySelectsPods(Property):
     remediation = "Make the selector (or subset labels) match the labels of the intended pod template."
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         self.snap = snap  # for the unmodelled pod creators of a namespace
         shapes = pod_shapes(snap)
         for pdb in snap.all(PodDisruptionBudget):

@@ -9,7 +9,7 @@ from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import POD_OWNERS, shape_of, workload_objects
 from cnverify.properties._shared.selectors.ports import IANA_NAME
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 from cnverify.source import format_path
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -49,7 +49,8 @@ class ProbePortResolves(Property):
     reads = POD_OWNERS
     remediation = "Name a port declared in this container's ports, or use the port number."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for obj in workload_objects(snap):
             for _, _, c in shape_of(obj).spec.all_containers():
                 for probe_field in PROBES:

@@ -16,7 +16,7 @@ from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import selector_facts, selector_text
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 DEFAULTED_FROM_TEMPLATE = ("extensions/v1beta1", "apps/v1beta1")
 """API versions whose Deployment/ReplicaSet/DaemonSet selector defaults to the template labels."""
@@ -56,7 +56,8 @@ class SelectorMatchesTemplate(Property):
     reads = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController)
     remediation = "Make spec.template.metadata.labels satisfy every requirement of spec.selector."
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         for cls in self.reads:
             for w in snap.all(cls):
                 if isinstance(w, Job) and w.selector is None:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
 import z3
-from cnverify.encodings.owners import owner_in_inputs
+from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.encodings.labels import (
     LabelSpace,
     Selector,
@@ -17,6 +17,7 @@ from cnverify.encodings.labels import (
     selector_keys,
 )
 from cnverify.model import (
+    CronJob,
     DaemonSet,
     Deployment,
     Job,
@@ -39,7 +40,7 @@ from cnverify.properties._shared.selectors.pods import (
     shape_of,
 )
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 CONTROLLERS = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController)
 Located = tuple[LabelSelector | Mapping[str, str], Node, tuple[str | int, ...]]
@@ -116,11 +117,12 @@ class SelectorsDisjoint(Property):
     name = "selectors-disjoint"
     title = "Workload selectors do not overlap"
     severity = "warning"
-    reads = CONTROLLERS
+    reads = (*CONTROLLERS, CronJob)  # a Job whose owning CronJob is in the inputs counts through it (owners)
     remediation = "Add a distinguishing label (and selector requirement) to one of the two workloads."
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         by_ns: dict[str, list[Member]] = defaultdict(list)
         for w in sorted((w for cls in CONTROLLERS for w in snap.all(cls)), key=canonical):
             if owner_in_inputs(snap, w):

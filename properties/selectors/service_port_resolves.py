@@ -18,7 +18,7 @@ from cnverify.properties._shared.selectors.pods import (
 )
 from cnverify.properties._shared.selectors.ports import IANA_NAME, resolve
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 @register
@@ -57,7 +57,8 @@ class ServicePortResolves(Property):
     remediation = "Name the container port as targetPort says (same protocol), or use a numeric targetPort."
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         shapes = pod_shapes(snap)
         for svc, sel in selecting_services(snap):
             selected, undecided = selection(shapes.get(svc.namespace, []), sel)

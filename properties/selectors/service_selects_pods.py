@@ -16,7 +16,7 @@ from cnverify.properties._shared.selectors.pods import (
     selector_text,
 )
 from cnverify.registry import Property, register
-from cnverify.snapshot import Snapshot
+from cnverify.run_context import RunContext
 
 
 @register
@@ -61,7 +61,8 @@ class ServiceSelectsPods(Property):
     remediation = "Make spec.selector equal the labels of the intended pod template (same namespace)."
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
 
-    def obligations(self, snap: Snapshot) -> Iterator[Obligation]:
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        snap = ctx.snap
         shapes = pod_shapes(snap)
         for svc, sel in selecting_services(snap):
             ob = self.obligation(svc, at=svc.spec.at("selector"))

@@ -19,6 +19,7 @@ from cnverify.model.base import Resource
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step
 from cnverify.registry import Property
+from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 from cnverify.solver import finding
 
@@ -76,11 +77,11 @@ def _inputs(snap: Snapshot, prop: Property, names: Names, shared: set[str]) -> l
     return [[_signature(r, names, shared) for r in snap.all(kind)] for kind in prop.reads]
 
 
-def _run_property(prop: Property, snap: Snapshot, options: Options, cache: dict[str, Finding],
+def _run_property(prop: Property, ctx: RunContext, options: Options, cache: dict[str, Finding],
                   stats: Stats, side: str, names: Names) -> tuple[Pairs, list[InternalError]]:
     pairs: Pairs = []
     try:
-        for ob in prop.obligations(snap):
+        for ob in prop.obligations(ctx):
             key = obligation_key(ob, names)
             found = cache.get(key)
             if found is None:
@@ -108,6 +109,7 @@ def check(snap: Snapshot, options: Options, cache: dict[str, Finding], stats: St
     internal names of unchanged files.
     """
     run = SideRun(snap)
+    ctx = RunContext(snap, options.limits)
     props = selected(options)
     for prop in props:
         if (prior is not None and prop.code in prior.by_code
@@ -116,7 +118,7 @@ def check(snap: Snapshot, options: Options, cache: dict[str, Finding], stats: St
             stats.skipped_properties += 1
             stats.reused += len(prior.by_code[prop.code][0])
             continue
-        run.by_code[prop.code] = _run_property(prop, snap, options, cache, stats, side, names)
+        run.by_code[prop.code] = _run_property(prop, ctx, options, cache, stats, side, names)
     results = [pair for code in run.by_code for pair in run.by_code[code][0]]
     errors = [e for code in run.by_code for e in run.by_code[code][1]]
     if not options.suppressions:

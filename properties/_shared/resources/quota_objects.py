@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cnverify.encodings.owners import unowned
+from cnverify.properties._shared.owners import unowned
 from cnverify.encodings.quantity import milli
 from cnverify.model import (CronJob, DaemonSet, Deployment, DestinationRule, HorizontalPodAutoscaler, IstioGateway,
                             Job, KnativeService, LimitRange, PersistentVolumeClaim, PodDisruptionBudget, ReplicaSet,
@@ -167,7 +167,7 @@ def _covered_claims(full: Snapshot, snap: Snapshot, namespace: str) -> dict[str,
     ``<template>-<statefulset>-<ordinal>`` (pkg/controller/statefulset/stateful_set_utils.go
     ``getPersistentVolumeClaimName``: ``fmt.Sprintf("%s-%s-%d")``) for the ordinals below
     ``start + minimum replicas``; a claim at a higher ordinal may be retained without a pod and counts."""
-    from cnverify.encodings.owners import owner_in_inputs
+    from cnverify.properties._shared.owners import owner_in_inputs
     from cnverify.encodings.replicas import replica_range
 
     out: dict[str, PersistentVolumeClaimTemplate] = {}

@@ -11,27 +11,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypeVar
 
+from cnverify.model.apps import CronJob, DaemonSet, Deployment, Job, ReplicaSet, ReplicationController, StatefulSet
 from cnverify.model.base import Resource, group_of
+from cnverify.run_context import RunContext, context_of
 from cnverify.snapshot import Snapshot
 
 R = TypeVar("R", bound=Resource)
-CONTROLLER_KINDS = frozenset({"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
-                              "ReplicationController"})
+CONTROLLERS: tuple[type[Resource], ...] = (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
+                                            ReplicationController)
+CONTROLLER_KINDS = frozenset(c.KIND for c in CONTROLLERS)
 
 
-def _present(snap: Snapshot) -> set[tuple[str, str, str, str]]:
+def _present(source: RunContext | Snapshot) -> set[tuple[str, str, str, str]]:
     """(group, kind, namespace, name) of every controller in the inputs that accounts for what it owns: the
-    workload kinds and unmodelled objects that may create pods (cached per snapshot). A ConfigMap named as
+    workload kinds and unmodelled objects that may create pods (once per run context). A ConfigMap named as
     a garbage-collection owner does not run its dependent's pods."""
-    cached = getattr(snap, "_owners_present", None)
-    if cached is None:
-        cached = {(r.GROUP, r.KIND, r.namespace, r.name) for r in snap.resources if r.KIND in CONTROLLER_KINDS}
-        cached |= {(group_of(o.api_version), o.kind, o.namespace, o.name) for o in snap.opaque if o.creates_pods}
-        snap._owners_present = cached  # type: ignore[attr-defined]
-    return cached
+    ctx = context_of(source)
+
+    def compute() -> set[tuple[str, str, str, str]]:
+        snap = ctx.snap
+        found = {(r.GROUP, r.KIND, r.namespace, r.name) for cls in CONTROLLERS for r in snap.all(cls)}
+        return found | {(group_of(o.api_version), o.kind, o.namespace, o.name) for o in snap.opaque if o.creates_pods}
+
+    return ctx.memo(("owners.present",), compute, reads=CONTROLLERS)
 
 
-def owner_in_inputs(snap: Snapshot, obj: Resource) -> str | None:
+def owner_in_inputs(snap: RunContext | Snapshot, obj: Resource) -> str | None:
     """``Kind/name`` of ``obj``'s controlling owner when that owner is among the inputs."""
     present = _present(snap)
     for ref in obj.metadata.owner_references or []:
@@ -42,6 +47,6 @@ def owner_in_inputs(snap: Snapshot, obj: Resource) -> str | None:
     return None
 
 
-def unowned(snap: Snapshot, objs: Iterable[R]) -> list[R]:
+def unowned(snap: RunContext | Snapshot, objs: Iterable[R]) -> list[R]:
     """``objs`` without those whose controlling owner is in the inputs."""
     return [o for o in objs if owner_in_inputs(snap, o) is None]

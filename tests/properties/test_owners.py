@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from cnverify import loader, snapshot
-from cnverify.encodings.owners import owner_in_inputs
+from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.model import Pod, ReplicaSet
 
 DUMP = """
