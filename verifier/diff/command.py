@@ -12,7 +12,7 @@ from cnverify.diff.run import FAIL_ON, DiffResult, diff
 from cnverify.diff.slicing import plan
 from cnverify.engine import Options
 from cnverify.errors import UsageError
-from cnverify.registry import load_properties
+from cnverify.registry import checked
 from cnverify.solver import Limits
 
 
@@ -25,15 +25,6 @@ class _SplitDashDash(click.Command):
             ctx.meta["diff_paths"] = args[i + 1:]
             args = args[:i]
         return super().parse_args(ctx, args)
-
-
-def _codes(values: tuple[str, ...]) -> list[str]:
-    codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
-    known = load_properties()
-    for code in codes:
-        if not any(c.startswith(code) or cls.name == code for c, cls in known.items()):
-            raise click.UsageError(f"unknown property code or name: {code}")
-    return codes
 
 
 @click.command("diff", cls=_SplitDashDash)
@@ -59,9 +50,9 @@ def command(ctx: click.Context, sides: tuple[str, ...], use_git: bool, fmt: str,
     proof that none exists, and capacity before/after. Exit 0 ok, 1 a change --fail-on gates,
     2 usage or input error (on the new side).
     """
-    options = Options(select=_codes(select), ignore=_codes(ignore), limits=Limits(timeout_ms=timeout_ms))
     paths: list[str] = ctx.meta.get("diff_paths", [])
     try:
+        options = Options(select=checked(select), ignore=checked(ignore), limits=Limits(timeout_ms=timeout_ms))
         with tempfile.TemporaryDirectory(prefix="cnverify-diff-") as scratch:
             result = _run(sides, paths, use_git, scratch, options, full)
             click.echo(RENDERERS[fmt](result), nl=False)
