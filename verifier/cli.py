@@ -45,8 +45,9 @@ def main() -> None:
               help="Lowest severity of a violation that makes the exit code 1.  [default: error]")
 @click.option("--fail-on-unknown/--no-fail-on-unknown", default=None,
               help="Exit 3 when unknown results blocked a verdict.")
-@click.option("--select", multiple=True, help="Only these codes (comma-separated; a prefix like CNV1 works).")
-@click.option("--ignore", multiple=True, help="Skip these codes (comma-separated; prefixes work).")
+@click.option("--select", multiple=True,
+              help="Only these properties: codes, prefixes (CNV1) or names, comma-separated (docs/CI.md).")
+@click.option("--ignore", multiple=True, help="Skip these properties (codes, prefixes or names).")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Skip files matching GLOB (relative to the current directory; repeatable).")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1, config.MAX_TIMEOUT_MS), default=None,

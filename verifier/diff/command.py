@@ -35,8 +35,9 @@ class _SplitDashDash(click.Command):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--fail-on", multiple=True, type=click.Choice(FAIL_ON), default=("new-violation",), show_default=True,
               help="Exit 1 when such a change is found (repeatable).")
-@click.option("--select", multiple=True, help="Only these property codes (comma-separated; prefixes work).")
-@click.option("--ignore", multiple=True, help="Skip these property codes.")
+@click.option("--select", multiple=True,
+              help="Only these properties: codes, prefixes (CNV1) or names, comma-separated (docs/CI.md).")
+@click.option("--ignore", multiple=True, help="Skip these properties (codes, prefixes or names).")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=10_000, show_default=True,
               help="Solver wall-clock timeout per query, in milliseconds.")
 @click.option("--full", is_flag=True, help="Re-check every file, not only the slice the change can affect.")
