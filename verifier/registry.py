@@ -6,7 +6,7 @@ import importlib
 import inspect
 import pkgutil
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import ClassVar, TypeVar
 
 from cnverify.errors import Span, UsageError
@@ -145,10 +145,10 @@ def checked(values: Iterable[str]) -> list[str]:
     return out
 
 
-def unknown(tokens: Iterable[str]) -> list[UnknownProperty]:
+def unknown(values: Iterable[str]) -> list[UnknownProperty]:
     """One error per token that names no property (in order)."""
     out = []
-    for t in tokens:
+    for t in values:
         try:
             resolve(t)
         except UnknownProperty as exc:
@@ -156,7 +156,7 @@ def unknown(tokens: Iterable[str]) -> list[UnknownProperty]:
     return out
 
 
-def select(patterns: Iterable[str], ignore: Iterable[str] = ()) -> list[type[Property]]:
+def select(patterns: Sequence[str], ignore: Iterable[str] = ()) -> list[type[Property]]:
     """The properties ``patterns`` name (all when empty) minus those ``ignore`` names, sorted by code.
     An unknown token in either raises :class:`UnknownProperty`."""
     chosen = set().union(*map(resolve, patterns)) if patterns else set(load_properties())
