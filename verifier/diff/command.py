@@ -49,7 +49,7 @@ def command(ctx: click.Context, sides: tuple[str, ...], use_git: bool, fmt: str,
     Reports new, fixed and still-violated invariants and new unknowns (findings matched by
     fingerprint), per routing entry point a witness request for every routing difference or a
     proof that none exists, and capacity before/after. Exit 0 ok, 1 a change --fail-on gates,
-    2 usage or input error (on the new side).
+    2 usage or input error (on the new side), 4 an internal error (a property crashed).
     """
     paths: list[str] = ctx.meta.get("diff_paths", [])
     try:
