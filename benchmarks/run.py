@@ -5,9 +5,9 @@
 
 Each size runs in a fresh worker process (so peak RSS is that size's own), which measures, in
 order: the floor (composing every file with ``yaml.compose_all(CSafeLoader)``, GC paused, as
-BASELINES.md measured it), then ``cnverify.engine.prove`` (parse / model / solve from
+docs/PERFORMANCE.md#yaml-composition measured it), then ``cnverify.engine.prove`` (parse / model / solve from
 ``Report.timings``) and the JSON render, then (with ``--per-property``) each property's solve time
-over one snapshot. Figures are noisy (BASELINES.md: up to 2x between runs): read the ratio.
+over one snapshot. Figures are noisy (docs/PERFORMANCE.md): read the ratio.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Istio host names: short-name expansion, wildcard matching, resolution against the inventory.
 
-SEMANTICS §4.4: a name without a dot expands with the namespace of the object that wrote it
+docs/SEMANTICS.md#istio-host-names: a name without a dot expands with the namespace of the object that wrote it
 (``reviews`` in ``default`` → ``reviews.default.svc.cluster.local``); a name with a dot is
 taken as written (``reviews.prod`` is *not* ``reviews.prod.svc.cluster.local``).  ``*.x``
 matches one or more labels before ``.x``; ``*`` matches everything.

@@ -10,7 +10,7 @@ A `MatchTable` is an ordered tuple of `Entry(route_id, clause_id, match, hosts)`
   Prefix: trailing `/` of the value ignored, `/` matches all, then as path_separated_prefix).
 * `headers: tuple[HeaderMatch, ...]` — Envoy's `HeaderMatcher` semantics, see `HeaderMatch`;
   a header sent several times holds for a string matcher when ANY of its values matches
-  (then `invert` applies) — observed on Envoy 1.40 (SEMANTICS §5.2(b) says comma-joined).
+  (then `invert` applies) — observed on Envoy 1.40 (Envoy's docs say comma-joined; docs/SEMANTICS.md#route-matching).
 * `query: tuple[QueryMatch, ...]` — key present (case-sensitive key) and, if `match` is set,
   its first value matches; `absent=True`: the key is absent (Envoy `present_match: false`).
 * `method`, `authority: StrMatch | None`; `port: int | None` (listener port);

@@ -1,11 +1,13 @@
-"""Label sets and label selectors: a plain-Python evaluator and the Z3 encoding (SEMANTICS §2.5–2.7).
+"""Label sets and label selectors: a plain-Python evaluator and the Z3 encoding
+(docs/SEMANTICS.md#label-selectors, docs/SEMANTICS.md#label-syntax, docs/SEMANTICS.md#services).
 
 A *selector* is a ``metav1.LabelSelector`` (``matchLabels`` AND ``matchExpressions``), a plain
 ``dict[str, str]`` (Service ``spec.selector``, DestinationRule subset ``labels``: equality only) or
 ``None``.  Whether nil and ``{}`` select everything or nothing depends on the field; callers say so
 with ``nil_matches`` / ``empty_matches`` (see ``NIL_EMPTY`` for the per-resource values).
 
-Operators (§2.6): ``In`` key present and value in values; ``NotIn`` key absent or value not in
+Operators (docs/SEMANTICS.md#label-selectors): ``In`` key present and value in values; ``NotIn`` key
+absent or value not in
 values; ``Exists``; ``DoesNotExist``.  Any other operator raises ``UnsupportedSelector``.
 """
 from __future__ import annotations
@@ -77,7 +79,7 @@ def is_empty(selector: Selector) -> bool:
 
 
 def requirement_matches(key: str, op: str, values: tuple[str, ...], labels: Mapping[str, str]) -> bool:
-    """One requirement against a concrete label set (§2.6 table)."""
+    """One requirement against a concrete label set (docs/SEMANTICS.md#label-selectors)."""
     if op == "In":
         return key in labels and labels[key] in values
     if op == "NotIn":
@@ -140,7 +142,8 @@ class LabelSpace:
         return self._val[key]
 
     def valid(self, keys: Iterable[str] | None = None) -> z3.BoolRef:
-        """Every present value (of ``keys``, default all) is a valid label value (§2.7: ≤ 63 chars of the pattern).
+        """Every present value (of ``keys``, default all) is a valid label value (≤ 63 chars of the pattern,
+        docs/SEMANTICS.md#label-syntax).
 
         Keys whose value is fixed by a concrete label set need no constraint (cheaper queries).
         """
@@ -179,7 +182,7 @@ def selector_keys(selector: Selector) -> set[str]:
 
 
 def requirement_z3(space: LabelSpace, key: str, op: str, values: tuple[str, ...]) -> z3.BoolRef:
-    """One requirement over ``space`` (§2.6 table)."""
+    """One requirement over ``space`` (docs/SEMANTICS.md#label-selectors)."""
     has, val = space.has(key), space.value(key)
     among = z3.Or([val == z3.StringVal(v) for v in values]) if values else z3.BoolVal(False)
     if op == "In":

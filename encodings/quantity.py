@@ -1,4 +1,4 @@
-"""Kubernetes ``resource.Quantity``: exact parsing and milli-unit defaulting (SEMANTICS.md §1).
+"""Kubernetes ``resource.Quantity``: exact parsing and milli-unit defaulting (docs/SEMANTICS.md#quantity).
 
 Checked against kubernetes/apimachinery ``pkg/api/resource``: ``parseQuantityString`` and
 ``ParseQuantity`` (quantity.go), ``suffixHandler.interpret`` (suffix.go), ``UnmarshalJSON``

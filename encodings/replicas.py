@@ -1,6 +1,6 @@
 """Reachable replica counts of a workload: ``spec.replicas``, the HPA range, a disabled HPA.
 
-SEMANTICS §3: at rest an autoscaled workload runs between minReplicas and maxReplicas; a
+docs/SEMANTICS.md#hpa-replica-range: at rest an autoscaled workload runs between minReplicas and maxReplicas; a
 target scaled to ``replicas: 0`` while minReplicas ≥ 1 disables the HPA (it stays at 0).
 """
 from __future__ import annotations

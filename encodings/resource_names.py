@@ -1,4 +1,5 @@
-"""Kubernetes resource-name classes (SEMANTICS.md §1.4, §2.1 rules 1, 3 and 5).
+"""Kubernetes resource-name classes (docs/SEMANTICS.md#resource-names-and-values;
+names, over-commit and hugepages in docs/SEMANTICS.md#container-resources).
 
 Checked against kubernetes ``pkg/apis/core/helper/helpers.go`` (``IsNativeResource``,
 ``IsExtendedResourceName``, ``IsOvercommitAllowed``, ``IsIntegerResourceName``,

@@ -1,4 +1,5 @@
-"""Effective container and pod resources, as the pods are admitted (SEMANTICS §2.1, §10).
+"""Effective container and pod resources, as the pods are admitted (docs/SEMANTICS.md#container-resources,
+docs/SEMANTICS.md#limitrange, docs/SEMANTICS.md#resourcequota).
 
 Pipeline of a pod create, in order:
 

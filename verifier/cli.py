@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from cnverify import baseline, config, safefile
+from cnverify import baseline, config, registry, safefile
 from cnverify.config import Excluder
 from cnverify.engine import Options, prove, selected
 from cnverify.errors import INTERNAL_EXIT, UsageError
@@ -25,10 +25,6 @@ from cnverify.solver import Limits
 from cnverify.source import printable, run_budget
 
 EXTRA_COMMAND_MODULES = ("cnverify.diff.command",)
-
-
-def _codes(values: tuple[str, ...]) -> list[str]:
-    return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,8 +45,9 @@ def main() -> None:
               help="Lowest severity of a violation that makes the exit code 1.  [default: error]")
 @click.option("--fail-on-unknown/--no-fail-on-unknown", default=None,
               help="Exit 3 when unknown results blocked a verdict.")
-@click.option("--select", multiple=True, help="Only these codes (comma-separated; a prefix like CNV1 works).")
-@click.option("--ignore", multiple=True, help="Skip these codes (comma-separated; prefixes work).")
+@click.option("--select", multiple=True,
+              help="Only these properties: codes, prefixes (CNV1) or names, comma-separated (docs/CI.md).")
+@click.option("--ignore", multiple=True, help="Skip these properties (codes, prefixes or names).")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Skip files matching GLOB (relative to the current directory; repeatable).")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1, config.MAX_TIMEOUT_MS), default=None,
@@ -158,14 +155,13 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
         raise UsageError("--config and --no-config exclude each other")
     found = None if no_config else (Path(config_file) if config_file else config.discover())
     cfg = config.load(found) if found else config.Config()
-    for code in config.unknown_codes(_codes(select) + _codes(ignore)):
-        raise UsageError(f"unknown property code or name: {code}")
+    selects, ignores = registry.checked(select), registry.checked(ignore)
     excluder = config.Excluder()
     excluder.add(cfg.exclude, cfg.root)
     if found:  # the configuration file is no manifest
         excluder.add(["/" + Path(found).resolve().relative_to(cfg.root).as_posix()], cfg.root)
     excluder.add(exclude, Path.cwd())
-    options = Options(select=_codes(select) or cfg.select or [], ignore=_codes(ignore) or cfg.ignore or [],
+    options = Options(select=selects or cfg.select or [], ignore=ignores or cfg.ignore or [],
                       severity=dict(cfg.severity),  # type: ignore[arg-type]
                       limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms),
                       exclude=excluder.excluded, mesh_config=cfg.mesh_config)
@@ -227,10 +223,13 @@ def render_catalog(fmt: str) -> str:
 @click.argument("code")
 def properties_explain(code: str) -> None:
     """Print one property's page (its documentation from the registry)."""
-    props = load_properties()
-    match = [p for c, p in props.items() if c == code.upper() or p.name == code]
-    if not match:
-        raise click.UsageError(f"unknown property: {code} (see 'cnverify properties list')")
+    try:
+        match = registry.select([code])
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    if len(match) != 1:
+        raise click.UsageError(f"{code} names {len(match)} properties ({', '.join(p.code for p in match)}); "
+                               "explain takes one")
     p = match[0]
     reads = ", ".join(sorted(k.KIND for k in p.reads))
     click.echo(f"# {p.code} {p.name}: {p.title}\n\nseverity: {p.severity}    reads: {reads}\n\n{p.doc()}\n\n"

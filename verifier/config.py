@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnverify import safefile
+from cnverify import registry, safefile
 from cnverify.errors import UsageError
 from cnverify.globs import Glob, GlobError, compile_glob
-from cnverify.registry import load_properties
 from cnverify.source import Document, compose, decode, printable
 
 YAML_NAMES = (".cnverify.yaml", ".cnverify.yml")
@@ -215,15 +214,9 @@ def _dotted(key: str) -> list[str]:
     return [p.strip().strip("\"'") for p in re.findall(r"\"[^\"]*\"|'[^']*'|[^.]+", key)]
 
 
-def unknown_codes(tokens: Iterable[str]) -> list[str]:
-    """The tokens that are neither a property code, a code prefix (CNV1) nor a property name."""
-    known = load_properties()
-    return [t for t in tokens if not any(c.startswith(t) or cls.name == t for c, cls in known.items())]
-
-
 def _strings(value: Any, at: str, key: str) -> list[str]:
     if isinstance(value, str):
-        value = [v for v in re.split(r"[,\s]+", value) if v]
+        value = registry.tokens([value])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{at}: '{key}' must be a list of strings")
     return value
@@ -241,9 +234,10 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             raise ConfigError(f"{at}: unknown key '{key}'{hint}")
         if key in ("select", "ignore"):
             codes = _strings(value, at, key)
-            bad = unknown_codes(codes)
+            bad = registry.unknown(codes)
             if bad:
-                raise ConfigError(f"{at}: unknown property code or name in '{key}': {', '.join(bad)}")
+                raise ConfigError(f"{at}: unknown property code or name in '{key}': "
+                                  + ", ".join(f"{e.token}{e.hint_text}" for e in bad))
             setattr(cfg, key, codes)
         elif key == "severity":
             cfg.severity = _severity(value, where, at)
@@ -341,17 +335,13 @@ def _assumable(entry: dict[str, str], here: str) -> None:
 def _severity(value: Any, where: Where, at: str) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ConfigError(f"{at}: 'severity' must map property codes to {', '.join(LEVELS)}")
-    props = load_properties()
-    out: dict[str, str] = {}
-    for code, level in value.items():
-        here = where(("severity", str(code)))
-        match = [c for c, p in props.items() if c == code or p.name == code]
-        if not match:
-            raise ConfigError(f"{here}: 'severity': {code} is no property code or name")
+    for token, level in value.items():
+        here = where(("severity", str(token)))
+        for e in registry.unknown([str(token)]):
+            raise ConfigError(f"{here}: 'severity': {e}")
         if level not in LEVELS:
-            raise ConfigError(f"{here}: 'severity' of {code} must be one of {', '.join(LEVELS)}, not {_short(level)}")
-        out[match[0]] = level
-    return out
+            raise ConfigError(f"{here}: 'severity' of {token} must be one of {', '.join(LEVELS)}, not {_short(level)}")
+    return registry.per_code({str(k): v for k, v in value.items()})
 
 
 def exclusion_glob(pattern: str) -> Glob | None:

@@ -15,7 +15,7 @@ from cnverify.config import Assumed
 from cnverify.errors import InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
 from cnverify.proof import Finding, Notice, Report, Severity, Step
-from cnverify.registry import Property, load_properties
+from cnverify.registry import Property, per_code, select
 from cnverify.run_context import RunContext
 from cnverify.solver import Limits, finding
 
@@ -40,15 +40,10 @@ class Options:
 
 
 def selected(options: Options) -> list[Property]:
-    """Instances of the properties chosen by ``select`` / ``ignore`` (code or prefix, e.g. CNV1)."""
-    out = []
-    for code, cls in load_properties().items():
-        if options.select and not any(code.startswith(s) or cls.name == s for s in options.select):
-            continue
-        if any(code.startswith(s) or cls.name == s for s in options.ignore):
-            continue
-        out.append(cls(options.severity.get(code)))
-    return out
+    """Instances of the properties chosen by ``select`` / ``ignore`` (:func:`cnverify.registry.select`), with
+    the ``severity`` overrides (keys are tokens by the same rule: :func:`cnverify.registry.per_code`)."""
+    severity = per_code(options.severity)
+    return [cls(severity.get(cls.code)) for cls in select(options.select, options.ignore)]
 
 
 def check(snap: snapshot.Snapshot, options: Options) -> tuple[list[Finding], list[InternalError]]:

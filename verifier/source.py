@@ -2,7 +2,7 @@
 
 Documents are composed with libyaml's C parser (:class:`cnverify.kubeyaml.KubeLoader`), then turned
 into plain Python values as kubectl sees them while recording, for every field path, the span of the node.  The cyclic
-garbage collector is paused while composing (BASELINES.md: 5x faster on large inputs).
+garbage collector is paused while composing (about 4x faster: docs/PERFORMANCE.md#yaml-composition).
 Alias expansion is bounded per file and per run so an alias bomb becomes a located error.
 """
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """In-manifest suppressions: ``metadata.annotations["cnverify.io/ignore"]: "CNV204,CNV103 -- reason"``.
 
-A suppression applies to the findings of the listed properties (codes or names) whose subject is
+A suppression applies to the findings of the listed properties (codes, code prefixes or names, by the
+selection rule of :func:`cnverify.registry.resolve`) whose subject is
 the annotated resource and whose status is ``violated`` or ``unknown``; proved results stay.
 Suppressed findings are kept in ``Report.suppressed`` (never dropped).  A listed property that ran
 but suppressed nothing on that resource, or a name that is no property, becomes a warning
@@ -8,14 +9,13 @@ but suppressed nothing on that resource, or a name that is no property, becomes 
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cnverify import registry
 from cnverify.errors import Span
 from cnverify.model.base import Resource
 from cnverify.proof import Finding, Notice, Suppressed
-from cnverify.registry import load_properties
 from cnverify.snapshot import Snapshot
 
 ANNOTATION = "cnverify.io/ignore"
@@ -33,8 +33,8 @@ class Directive:
 def parse(value: str, location: Span) -> Directive:
     """``"CNV204, CNV103 -- reason"`` → tokens ``("CNV204", "CNV103")`` and the reason."""
     codes, _, reason = value.partition("--")
-    tokens = tuple(t for t in re.split(r"[,\s]+", codes) if t)
-    return Directive(tuple(t.upper() if re.fullmatch(r"(?i)cnv\d+", t) else t for t in tokens),
+    tokens = registry.tokens([codes])
+    return Directive(tuple(t.upper() if registry.CODE_PREFIX.fullmatch(t) else t for t in tokens),
                      reason.strip(), location)
 
 
@@ -46,11 +46,17 @@ def directive(resource: Resource) -> Directive | None:
     return parse(value, resource.metadata.at("annotations", ANNOTATION))
 
 
-def _code_of(token: str) -> str | None:
-    props = load_properties()
-    if token in props:
-        return token
-    return next((c for c, p in props.items() if p.name == token), None)
+def codes_of(token: str) -> set[str]:
+    """The codes a listed token suppresses (none for a token naming no property: a warning)."""
+    try:
+        return registry.resolve(token)
+    except registry.UnknownProperty:
+        return set()
+
+
+def _shown(token: str, codes: set[str]) -> str:
+    """A token as warnings name it: its code when it names one property, else as written (CNV2)."""
+    return next(iter(codes)) if len(codes) == 1 else token
 
 
 def apply(pairs: Sequence[tuple[Finding, Resource]], snap: Snapshot,
@@ -65,7 +71,7 @@ def apply(pairs: Sequence[tuple[Finding, Resource]], snap: Snapshot,
         if key not in cache:
             cache[key] = directive(resource)
         d = cache[key]
-        if d is not None and f.status != "proved" and any(_code_of(t) == f.property for t in d.tokens):
+        if d is not None and f.status != "proved" and any(f.property in codes_of(t) for t in d.tokens):
             suppressed.append(Suppressed(f, d.reason, d.location))
             used.add((key, f.property))
         else:
@@ -83,13 +89,14 @@ def _unused(snap: Snapshot, used: set[tuple[int, str]], codes_ran: set[str]) -> 
             out.append(Notice("unknown-suppression", f"{ANNOTATION} on {resource.ref} lists no property code",
                               d.location))
         for token in d.tokens:
-            code = _code_of(token)
-            if code is None:
+            codes = codes_of(token)
+            if not codes:
+                hint = registry.UnknownProperty(token).hint
                 out.append(Notice("unknown-suppression",
-                                  f"{ANNOTATION} on {resource.ref} names {token}, which is no cnverify property",
-                                  d.location))
-            elif code in codes_ran and (id(resource), code) not in used:
+                                  f"{ANNOTATION} on {resource.ref} names {token}, which is no cnverify property"
+                                  + (f"; did you mean {hint}?" if hint else ""), d.location))
+            elif codes & codes_ran and not any((id(resource), c) in used for c in codes):
                 out.append(Notice("unused-suppression",
-                                  f"{ANNOTATION} on {resource.ref}: {code} has no violated or unknown result "
+                                  f"{ANNOTATION} on {resource.ref}: {_shown(token, codes)} has no violated or unknown result "
                                   f"on this resource to suppress; remove it", d.location))
     return out

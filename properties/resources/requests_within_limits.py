@@ -17,7 +17,8 @@ from cnverify.run_context import RunContext
 
 
 def problems(ec: EffectiveContainer) -> dict[str, str]:
-    """Plain-Python evaluation: resource → why its effective request/limit breaks §2.1 rules 3–4."""
+    """Plain-Python evaluation: resource → why its effective request/limit breaks request ≤ limit (= limit
+without over-commit), docs/SEMANTICS.md#container-resources."""
     out = {}
     for r in sorted(ec.requests):
         req, lim = ec.requests[r], ec.limits.get(r)

@@ -74,7 +74,7 @@ def test_explicit_config_file_and_no_config(repo: Path) -> None:
     ("select: [CNV401]\nignore: [CNV9]\n", "a/.cnverify.yaml:2:1: unknown property code or name in 'ignore': CNV9"),
     ("severity:\n  CNV401: fatal\n", "a/.cnverify.yaml:2:3: 'severity' of CNV401 must be one of error, warning, "
                                     "info, not 'fatal'"),
-    ("severity:\n  CNV401: info\n  nope: error\n", "a/.cnverify.yaml:3:3: 'severity': nope is no property code"),
+    ("severity:\n  CNV401: info\n  nope: error\n", "a/.cnverify.yaml:3:3: 'severity': unknown property code or name: nope"),
     ("timeout: -5\n", "a/.cnverify.yaml:1:1: 'timeout' must be a positive integer (milliseconds), not -5"),
     ("exclude: {a: 1}\n", "a/.cnverify.yaml:1:1: 'exclude' must be a list of strings"),
     ("- select\n", "a/.cnverify.yaml:1:1: the configuration must be a mapping"),

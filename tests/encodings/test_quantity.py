@@ -1,4 +1,4 @@
-"""resource.Quantity: SEMANTICS §1 trap table, decoder behaviour, milli defaulting, and a
+"""resource.Quantity (docs/SEMANTICS.md#quantity): trap table, decoder behaviour, milli defaulting, and a
 Hypothesis oracle against an independent Decimal/regex reference of ParseQuantity."""
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from click.testing import CliRunner
 
 from cnverify.cli import main
 from cnverify.diff.gitsource import path_side
+from cnverify.diff.render import RENDERERS
 from cnverify.diff.run import diff
 from cnverify.engine import Options, prove
 from cnverify.properties.scaling.hpa_bounds import HpaBounds
+from cnverify.report import RenderOptions, writers
 
 FIXTURE = Path(__file__).resolve().parents[1] / "properties" / "hpa_bounds" / "min_gt_max.yaml"
 
@@ -57,3 +60,37 @@ def test_diff_records_internal_error(crashing: None) -> None:
     assert [x.property for x in result.internal] == ["CNV401", "CNV401"]
     assert result.errors == {"old": [], "new": []}
     assert result.exit_code(("any",)) == 4
+
+
+@pytest.mark.parametrize("fmt", sorted(writers()))
+def test_every_writer_shows_the_internal_error(crashing: None, fmt: str) -> None:
+    """Each ``--format`` names the crashed property and the exception; none passes the run as clean."""
+    report = prove([str(FIXTURE)], Options(select=["CNV401"]))
+    out = writers()[fmt](report, RenderOptions(extra={"root": str(FIXTURE.parent)}))
+    assert "CNV401" in out and "RuntimeError: boom" in out, out
+    if fmt == "junit":
+        suite = ET.fromstring(out).find("testsuite[@name='internal errors']")
+        assert suite is not None and suite.get("errors") == "1"
+        error = suite.find("testcase/error")
+        assert error is not None and error.get("type") == "CNV000"
+    if fmt == "markdown":
+        assert out.startswith("## ❌") and "### Internal errors (results incomplete)" in out
+    if fmt == "github":
+        assert out.startswith("::error title=cnverify%3A internal error::internal error in CNV401 (RuntimeError: boom")
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_every_diff_renderer_shows_the_internal_error(crashing: None, fmt: str) -> None:
+    side = str(FIXTURE)
+    result = diff(path_side(side, "old"), path_side(side, "new"), Options(select=["CNV401"]))
+    out = RENDERERS[fmt](result)
+    assert out.count("RuntimeError: boom") == 2, out  # once per side
+    if fmt == "markdown":
+        assert out.startswith("### ❌") and "#### Internal errors (results incomplete)" in out
+    if fmt == "json":
+        assert [x["code"] for x in json.loads(out)["internal_errors"]] == ["CNV000", "CNV000"]
+
+
+def test_cli_diff_exits_4(crashing: None) -> None:
+    res = CliRunner().invoke(main, ["diff", str(FIXTURE), str(FIXTURE), "--select", "CNV401"])
+    assert res.exit_code == 4 and "cnverify: internal error: internal error in CNV401" in res.output

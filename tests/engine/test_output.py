@@ -1,4 +1,4 @@
-"""The output contract (shared spec OUTPUT.md): JSON shape at every level, exit codes, code
+"""The output contract (docs/OUTPUT.md): JSON shape at every level, exit codes, code
 selection, the property catalog commands and ``python -m cnverify``."""
 from __future__ import annotations
 

@@ -159,7 +159,8 @@ def render_route(e: Entry) -> dict[str, Any]:
     match: dict[str, Any] = {"prefix": "/"}
     if m.path is not None:
         kind, value = m.path.kind, m.path.value
-        if kind == "segment_prefix":  # as Istio renders Gateway API PathPrefix (SEMANTICS §4.2)
+        # as Istio renders Gateway API PathPrefix (docs/SEMANTICS.md#virtualservice-match-conditions)
+        if kind == "segment_prefix":
             value = value.rstrip("/")
             kind = "path_separated_prefix" if value else "prefix"
             value = value or "/"

@@ -21,7 +21,8 @@ ratio = st.dictionaries(st.sampled_from(["cpu", "memory"]), st.sampled_from(["1"
 
 
 def plain_301(req: dict[str, int], lim: dict[str, int]) -> bool:
-    """§2.1 rules 3–4 on effective values: True when some resource breaks them."""
+    """request ≤ limit, or = limit where over-commit is not allowed (docs/SEMANTICS.md#container-resources),
+    on effective values: True when some resource breaks them."""
     for r, v in req.items():
         over = "/" not in r
         if r not in lim:

@@ -130,7 +130,7 @@ def test_pdb_verdict_and_witness(ws: list[Any], b: tuple[str, Any]) -> None:
 
 
 def test_cnv301_witnesses_break_the_rule() -> None:
-    """Every CNV301 witness in the grid fixtures breaks §2.1 on its own values."""
+    """Every CNV301 witness in the grid fixtures breaks docs/SEMANTICS.md#container-resources on its own values."""
     from pathlib import Path
 
     from cnverify.encodings.resource_names import is_overcommittable

@@ -62,7 +62,8 @@ def meta(name: str, ns: str, **extra: Any) -> dict[str, Any]:
 
 
 def reachable(replicas: int, hpa: tuple[int, int] | None) -> range:
-    """spec.replicas, else the HPA range; an HPA on a target at replicas 0 is disabled (SEMANTICS §3)."""
+    """spec.replicas, else the HPA range; an HPA on a target at replicas 0 is disabled
+    (docs/SEMANTICS.md#hpa-replica-range)."""
     if hpa is None:
         return range(replicas, replicas + 1)
     return range(0, 1) if replicas == 0 else range(hpa[0], hpa[1] + 1)

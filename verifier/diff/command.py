@@ -12,7 +12,7 @@ from cnverify.diff.run import FAIL_ON, DiffResult, diff
 from cnverify.diff.slicing import plan
 from cnverify.engine import Options
 from cnverify.errors import UsageError
-from cnverify.registry import load_properties
+from cnverify.registry import checked
 from cnverify.solver import Limits
 
 
@@ -27,15 +27,6 @@ class _SplitDashDash(click.Command):
         return super().parse_args(ctx, args)
 
 
-def _codes(values: tuple[str, ...]) -> list[str]:
-    codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
-    known = load_properties()
-    for code in codes:
-        if not any(c.startswith(code) or cls.name == code for c, cls in known.items()):
-            raise click.UsageError(f"unknown property code or name: {code}")
-    return codes
-
-
 @click.command("diff", cls=_SplitDashDash)
 @click.argument("sides", nargs=-1)
 @click.option("--git", "use_git", is_flag=True,
@@ -44,8 +35,9 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--fail-on", multiple=True, type=click.Choice(FAIL_ON), default=("new-violation",), show_default=True,
               help="Exit 1 when such a change is found (repeatable).")
-@click.option("--select", multiple=True, help="Only these property codes (comma-separated; prefixes work).")
-@click.option("--ignore", multiple=True, help="Skip these property codes.")
+@click.option("--select", multiple=True,
+              help="Only these properties: codes, prefixes (CNV1) or names, comma-separated (docs/CI.md).")
+@click.option("--ignore", multiple=True, help="Skip these properties (codes, prefixes or names).")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=10_000, show_default=True,
               help="Solver wall-clock timeout per query, in milliseconds.")
 @click.option("--full", is_flag=True, help="Re-check every file, not only the slice the change can affect.")
@@ -57,11 +49,11 @@ def command(ctx: click.Context, sides: tuple[str, ...], use_git: bool, fmt: str,
     Reports new, fixed and still-violated invariants and new unknowns (findings matched by
     fingerprint), per routing entry point a witness request for every routing difference or a
     proof that none exists, and capacity before/after. Exit 0 ok, 1 a change --fail-on gates,
-    2 usage or input error (on the new side).
+    2 usage or input error (on the new side), 4 an internal error (a property crashed).
     """
-    options = Options(select=_codes(select), ignore=_codes(ignore), limits=Limits(timeout_ms=timeout_ms))
     paths: list[str] = ctx.meta.get("diff_paths", [])
     try:
+        options = Options(select=checked(select), ignore=checked(ignore), limits=Limits(timeout_ms=timeout_ms))
         with tempfile.TemporaryDirectory(prefix="cnverify-diff-") as scratch:
             result = _run(sides, paths, use_git, scratch, options, full)
             click.echo(RENDERERS[fmt](result), nl=False)

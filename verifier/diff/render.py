@@ -8,6 +8,7 @@ from cnverify.diff.invariants import fingerprint
 from cnverify.diff.load import Names, SideName
 from cnverify.diff.run import CapacityDelta, DiffResult
 from cnverify.proof import VERSION, Finding
+from cnverify.report.common import internal_markdown
 from cnverify.report.escape import code, cut, json_text, log_text, md, no_commands
 
 LABELS = {"new-violation": "new violation", "fixed": "fixed", "still-violated": "still violated",
@@ -199,13 +200,15 @@ def render_markdown(result: DiffResult) -> str:
     s = j["summary"]
     errs = j.get("errors") or {}
     n_err = sum(len(errs.get(side, [])) for side in ("old", "new"))
-    icon = "❌" if s["new_violations"] or n_err else "⚠️" if s["entry_points_changed"] or s["new_unknowns"] else "✅"
+    icon = "❌" if s["new_violations"] or n_err or result.internal else "⚠️" if s["entry_points_changed"] or s["new_unknowns"] else "✅"
     out = [f"### {icon} cnverify diff {code(result.old_label)} → {code(result.new_label)}", "",
            f"**{s['new_violations']}** new violations · **{s['fixed']}** fixed · {s['still_violated']} still "
            f"violated · {s['new_unknowns']} new unknown · **{s['entry_points_changed']}** entry points with routing "
            f"changes ({s['entry_points_equivalent']} proved equivalent) · {s['workloads_changed']} workloads and "
            f"{s['quotas_changed']} quotas with capacity changes"
            + (f" · **{n_err}** input error{'s' * (n_err != 1)}" if n_err else ""), ""]
+    if result.internal:
+        out += internal_markdown(result.internal, "####")
     if n_err:
         out += ["#### Input errors", ""]
         out += [f"- {side}: {code(str(e['location']['file']) + ':' + str(e['location']['line']))}: {md(e['message'])}"

@@ -110,7 +110,8 @@ def _istio_action(subject: Any, route: Any) -> "Action | None":
             name += f":{d.destination.port.number}"
         if d.destination.subset:
             name += f" subset {d.destination.subset}"
-        out.append((_tagged(name, raw_of(d), ISTIO_DEST), 100 if len(dests) == 1 else (d.weight or 0)))  # §4.3
+        # a sole destination takes all traffic: docs/SEMANTICS.md#virtualservice-weights
+        out.append((_tagged(name, raw_of(d), ISTIO_DEST), 100 if len(dests) == 1 else (d.weight or 0)))
     return Action("route", tuple(out), effects=extra)
 
 
@@ -125,7 +126,7 @@ def _gateway_action(subject: Any, rule: Any) -> "Action | None":
     refs = rule.backend_refs or []
     out = [(_tagged(f"{r.kind or 'Service'} {r.namespace or subject.namespace}/{r.name}"
                     + (f":{r.port}" if r.port else ""), raw_of(r), GATEWAY_REF),
-            1 if r.weight is None else r.weight) for r in refs]  # SEMANTICS: weight defaults to 1
+            1 if r.weight is None else r.weight) for r in refs]  # docs/SEMANTICS.md#backend-weights
     return Action("route", tuple(out), effects=extra)
 
 

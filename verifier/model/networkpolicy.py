@@ -1,4 +1,4 @@
-"""NetworkPolicy (networking.k8s.io/v1), SEMANTICS §9."""
+"""NetworkPolicy (networking.k8s.io/v1), docs/SEMANTICS.md#networkpolicy."""
 from __future__ import annotations
 
 from pydantic import Field

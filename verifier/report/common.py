@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from cnverify.errors import Span
+from cnverify.errors import InternalError, Span
 from cnverify.proof import Finding, Report
+from cnverify.report.escape import md
 
 STDIN = "<stdin>"
 
@@ -82,3 +84,8 @@ def region_end(span: Span) -> tuple[int, int | None] | None:
     if span.end_column == 1 and span.end_line > span.line:
         return span.end_line - 1, None
     return span.end_line, span.end_column
+
+
+def internal_markdown(internal: Sequence[InternalError], heading: str) -> list[str]:
+    """A Markdown section listing internal errors (a crashed property: results incomplete), for prove and diff."""
+    return [f"{heading} Internal errors (results incomplete)", "", *(f"- {md(str(x))}" for x in internal), ""]

@@ -56,7 +56,8 @@ def _message(f: Finding, root: Path, note: str = "") -> str:
 
 def render(report: Report, options: RenderOptions) -> str:
     root = Path(options.extra.get("root") or repo_root())
-    out = [command("error", e.message, e.location, "cnverify: input error", root) for e in report.errors]
+    out = [command("error", str(x), title="cnverify: internal error") for x in report.internal]
+    out += [command("error", e.message, e.location, "cnverify: input error", root) for e in report.errors]
     for f in report.results:
         if f.status == "proved":
             continue

@@ -2,7 +2,7 @@
 
 proved → passed; violated → ``<failure>`` with the message and the proof chain; unknown →
 ``<skipped>``, or ``<error>`` when ``--fail-on-unknown``; a baselined (unchanged) finding and a
-suppressed one → ``<skipped>`` saying why.  Input errors form a suite of their own.
+suppressed one → ``<skipped>`` saying why.  Input errors and internal errors (CNV000) form suites of their own.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
+from cnverify.errors import INTERNAL_CODE
 from cnverify.proof import Finding, Report
 from cnverify.report import RenderOptions
 from cnverify.report.common import chain_lines, relative, repo_root, skipped_inputs, subject_ref, where
@@ -81,6 +82,14 @@ def render(report: Report, options: RenderOptions) -> str:
         _count(suite, len(report.errors), {"error": len(report.errors)})
         totals["error"] += len(report.errors)
         totals["tests"] += len(report.errors)
+    if report.internal:  # a property crashed: its results are incomplete (exit 4)
+        suite = ET.SubElement(top, "testsuite", {"name": "internal errors"})
+        for x in report.internal:
+            case = ET.SubElement(suite, "testcase", {"classname": "cnverify.internal", "name": x.property})
+            ET.SubElement(case, "error", {"message": log_text(x.message), "type": INTERNAL_CODE}).text = log_text(x)
+        _count(suite, len(report.internal), {"error": len(report.internal)})
+        totals["error"] += len(report.internal)
+        totals["tests"] += len(report.internal)
     skipped = skipped_inputs(report, root)
     if skipped:  # read but not verified: visible as skipped tests, never silently absent
         suite = ET.SubElement(top, "testsuite", {"name": "not verified"})

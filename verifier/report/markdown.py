@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cnverify.proof import Finding, Report
 from cnverify.report import RenderOptions
-from cnverify.report.common import counts, repo_root, skipped_inputs, subject_ref, where
+from cnverify.report.common import counts, internal_markdown, repo_root, skipped_inputs, subject_ref, where
 from cnverify.report.escape import code, cut, md, no_commands
 
 FORMAT = "markdown"
@@ -40,7 +40,7 @@ def render(report: Report, options: RenderOptions) -> str:
     c = counts(report)
     head = (f"{c['violated']} violated, {c['unknown']} unknown, {c['proved']} proved, "
             f"{c['suppressed']} suppressed, {c['errors']} input error{'s' * (c['errors'] != 1)}")
-    icon = "❌" if c["violated"] or c["errors"] else ("⚠️" if c["unknown"] else "✅")
+    icon = "❌" if c["violated"] or c["errors"] or report.internal else ("⚠️" if c["unknown"] else "✅")
     out = [f"## {icon} cnverify: {head}", ""]
     per: dict[str, Counter[str]] = {}
     names: dict[str, str] = {}
@@ -59,6 +59,8 @@ def render(report: Report, options: RenderOptions) -> str:
         b = report.baseline
         out += [f"Baseline {code(b['file'])}: {b['new']} new, {b['unchanged']} accepted, {len(b['gone'])} gone.", ""]
     shown = [f for f in report.results if f.status != "proved" and f.baseline != "unchanged"]
+    if report.internal:
+        out += internal_markdown(report.internal, "###")
     if report.errors:
         out += ["### Input errors", ""]
         out += [f"- {code(where(e.location, root))}: {md(e.message)}" for e in report.errors]

@@ -1,4 +1,4 @@
-"""What a ResourceQuota counts for the pods of the manifests (SEMANTICS §10.2); no property here.
+"""What a ResourceQuota counts for the pods of the manifests (docs/SEMANTICS.md#resourcequota); no property here.
 
 Checked against kubernetes ``pkg/quota/v1/evaluator/core/pods.go`` (``podResources``,
 ``MatchingResources``, ``podComputeUsageHelper``, ``validationSet``, ``podMatchesScopeFunc``) and

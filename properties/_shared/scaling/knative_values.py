@@ -17,7 +17,8 @@ MAX_CONCURRENCY = 1000
 
 
 def annotation(annotations: dict[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
-    """(key, value) of the first spelling present (the new spelling wins, SEMANTICS §7.2)."""
+    """(key, value) of the first spelling present (the new spelling wins:
+    docs/SEMANTICS.md#knative-autoscaling-annotations)."""
     for n in names:
         if PREFIX + n in annotations:
             return PREFIX + n, annotations[PREFIX + n]

@@ -1,4 +1,4 @@
-"""Istio host names → Kubernetes Services (SEMANTICS §4.4), for DestinationRule subsets."""
+"""Istio host names → Kubernetes Services (docs/SEMANTICS.md#istio-host-names), for DestinationRule subsets."""
 from __future__ import annotations
 
 from dataclasses import dataclass

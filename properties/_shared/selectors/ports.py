@@ -7,7 +7,7 @@ from cnverify.model.core import ContainerPort
 from cnverify.properties._shared.selectors.pods import PodShape
 
 IANA_NAME = re.compile(r"^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")
-"""IANA service name (SEMANTICS §2.5): 1–15 of [a-z0-9-], a letter, no leading/trailing/double '-'."""
+"""IANA service name (docs/SEMANTICS.md#services): 1–15 of [a-z0-9-], a letter, no leading/trailing/double '-'."""
 
 
 def resolve(shape: PodShape, name: str, protocol: str) -> tuple[str, int, ContainerPort] | None:

@@ -151,7 +151,8 @@ def tie_orders(items: Sequence[T]) -> list[list[T]]:
 
 
 def host_rank(domain: str) -> tuple[int, int]:
-    """Envoy's virtual-host selection order (§5.1): exact, longest ``*suffix``, longest ``prefix*``, ``*``."""
+    """Envoy's virtual-host selection order: exact, longest ``*suffix``, longest ``prefix*``, ``*``
+    (docs/SEMANTICS.md#virtual-host-selection)."""
     if domain == "*":
         return (3, 0)
     if domain.startswith("*"):

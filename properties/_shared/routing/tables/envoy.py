@@ -1,4 +1,5 @@
-"""Envoy RouteConfiguration → match tables: one per (virtual host, domain), routes in order (§5)."""
+"""Envoy RouteConfiguration → match tables: one per (virtual host, domain), routes in order
+(docs/SEMANTICS.md#route-matching)."""
 from __future__ import annotations
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch

@@ -1,4 +1,5 @@
-"""Gateway API HTTPRoute → match tables: one per (Gateway listener, route hostname), by precedence (§6.1).
+"""Gateway API HTTPRoute → match tables: one per (Gateway listener, route hostname), by precedence
+(docs/SEMANTICS.md#httproute-matching-and-precedence).
 
 A route sits on the listeners that accept it (`gateway_attach`) with the intersection of its
 hostnames and the listener's; with listener isolation (Extended) routes on different listeners

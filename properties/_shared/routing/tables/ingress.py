@@ -1,4 +1,4 @@
-"""Kubernetes Ingress → match tables: one per (ingress class, host), longest path first (§8).
+"""Kubernetes Ingress → match tables: one per (ingress class, host), longest path first (docs/SEMANTICS.md#ingress).
 
 The class is ``spec.ingressClassName`` or the legacy ``kubernetes.io/ingress.class`` annotation
 (Ingresses of different classes belong to different controllers and never compete).  Paths of

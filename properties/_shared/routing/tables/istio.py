@@ -1,6 +1,8 @@
 """Istio VirtualService → match tables: sidecars per host (and consumer namespace), gateways per virtual host.
 
-SEMANTICS §4.1/§4.2/§4.5 as built by istio/istio ``pilot/pkg/networking/core/route/route.go``:
+docs/SEMANTICS.md#virtualservice-route-order, docs/SEMANTICS.md#virtualservice-match-conditions and
+docs/SEMANTICS.md#several-virtualservices-for-one-host, as built by istio/istio
+``pilot/pkg/networking/core/route/route.go``:
 ``BuildHTTPRoutesForVirtualService`` flattens routes and match blocks in order and stops after
 the first catch-all; ``TranslateRoute`` generates a block only on a listener of its ``port`` and
 for a proxy its ``gateways`` (else ``sourceLabels``/``sourceNamespace``) select
