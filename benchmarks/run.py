@@ -34,18 +34,24 @@ from generate import write  # noqa: E402
 DATA = Path(__file__).resolve().parent / ".data"
 
 
-def compose_floor(files: list[str]) -> float:
-    """Seconds to compose every file with the C loader alone, GC paused."""
+def compose_floor(files: list[str]) -> tuple[float, float]:
+    """Seconds (wall, CPU) to compose every file with the C loader alone, GC paused."""
     gc.collect()
     gc.disable()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for f in files:
         with open(f, encoding="utf-8") as fh:
             for _ in yaml.compose_all(fh.read(), Loader=yaml.CSafeLoader):
                 pass
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     gc.enable()
-    return elapsed
+    return elapsed, cpu
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (``--jobs`` workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def per_property(paths: list[str]) -> dict[str, float]:
@@ -82,19 +88,23 @@ def measure(folder: Path, with_properties: bool, jobs: int) -> dict[str, Any]:
     from cnverify.report import RenderOptions, writers
 
     files = list(iter_files([str(folder)]))
-    floor = compose_floor(files)
+    floor, floor_cpu = compose_floor(files)
     options = Options(jobs=jobs) if jobs > 1 else Options()  # type: ignore[call-arg]
-    t0 = time.perf_counter()
+    c0, t0 = cpu_seconds(), time.perf_counter()
     report = prove([str(folder)], options)
     t1 = time.perf_counter()
     writers()["json"](report, RenderOptions())
     render = time.perf_counter() - t1
-    whole = t1 - t0 + render
+    whole, cpu = t1 - t0 + render, cpu_seconds() - c0
+    t2 = time.perf_counter()
+    writers()["json"](report, RenderOptions(pretty=True))
+    pretty = time.perf_counter() - t2
     summary = report.summary()
     out: dict[str, Any] = {
         "files": len(files), "objects": report.objects, **{k: report.timings[k] for k in ("parse", "model", "solve")},
-        "report": render, "total": whole, "objects_per_s": report.objects / whole if whole else 0.0,
-        "floor": floor, "ratio": whole / floor if floor else 0.0, "results": len(report.results),
+        "report": render, "report_pretty": pretty, "total": whole, "objects_per_s": report.objects / whole if whole else 0.0,
+        "floor": floor, "ratio": whole / floor if floor else 0.0, "cpu": cpu, "floor_cpu": floor_cpu,
+        "ratio_cpu": cpu / floor_cpu if floor_cpu else 0.0, "results": len(report.results),
         "violated": summary["violated"], "unknown": summary["unknown"], "errors": summary["errors"],
         "peak_rss_mb": peak_rss_mb(resource.RUSAGE_SELF),
     }
@@ -141,13 +151,16 @@ def size(text: str) -> int:
 
 
 ROWS = [("files", "{:,}"), ("objects", "{:,}"), ("parse", "{:.3f} s"), ("model", "{:.3f} s"),
-        ("solve", "{:.3f} s"), ("report", "{:.3f} s"), ("total", "{:.3f} s"), ("objects_per_s", "{:,.0f}"),
-        ("floor", "{:.3f} s"), ("ratio", "{:.1f}x"), ("peak_rss_mb", "{:.0f} MB"),
+        ("solve", "{:.3f} s"), ("report", "{:.3f} s"), ("report_pretty", "{:.3f} s"), ("total", "{:.3f} s"),
+        ("objects_per_s", "{:,.0f}"), ("floor", "{:.3f} s"), ("ratio", "{:.1f}x"), ("cpu", "{:.3f} s"),
+        ("floor_cpu", "{:.3f} s"), ("ratio_cpu", "{:.1f}x"), ("peak_rss_mb", "{:.0f} MB"),
         ("peak_rss_workers_mb", "{:.0f} MB"), ("results", "{:,}"), ("violated", "{:,}"), ("unknown", "{:,}"),
         ("errors", "{:,}")]
 LABELS = {"objects_per_s": "objects/s", "floor": "compose floor", "ratio": "total / floor",
           "peak_rss_mb": "peak RSS", "peak_rss_workers_mb": "peak RSS (largest worker)",
-          "total": "total (whole run)", "report": "report (JSON)"}
+          "total": "total (whole run)", "report": "report (JSON)",
+          "report_pretty": "  (--pretty, not in total)", "cpu": "total CPU (workers too)",
+          "floor_cpu": "compose floor CPU", "ratio_cpu": "CPU / floor CPU"}
 
 
 def table(columns: dict[str, dict[str, Any]]) -> str:
