@@ -8,8 +8,14 @@ PodDisruptionBudget, Istio VirtualService and DestinationRule). Shapes follow re
 (probes, named ports, quantities in several spellings, weighted canary splits); about 3% of the
 apps carry one deliberate defect (request > limit, HPA min > max, weights not summing to 100,
 HPA target typo, Service selector typo, PDB that blocks every disruption, DestinationRule subset
-matching no pod). The output is a pure function of ``--objects`` and ``--seed``; ``OUT/GENERATED``
-records both so ``run.py`` can reuse a folder.
+matching no pod). The output is a pure function of ``--objects``, ``--seed`` and ``--routing``;
+``OUT/GENERATED`` records them so ``run.py`` can reuse a folder.
+
+``--routing K`` writes a routing-heavy cluster instead: per namespace an Istio Gateway and a Gateway API
+Gateway (``OUT/<namespace>/_gateways.yaml``), per app a Deployment, a Service, and K VirtualServices
+bound to the Istio Gateway plus K HTTPRoutes attached to the Gateway API one, all for the app's one
+host, each on its own path prefix (Istio merges gateway-bound VirtualServices of one host; HTTPRoutes
+of one hostname merge by precedence).
 """
 from __future__ import annotations
 
@@ -115,43 +121,82 @@ def app_objects(ns: str, app: str, rng: random.Random, defect: str | None) -> li
     return [deployment, service, hpa, pdb, vs, dr]
 
 
-def cluster(objects: int, seed: int) -> Iterator[tuple[str, list[dict]]]:
-    """``(relative file path, documents)`` until exactly ``objects`` objects are written."""
+def gateways(ns: str) -> list[dict]:
+    """The Istio Gateway and the Gateway API Gateway of one namespace (every ``*.NS.example.com`` host)."""
+    hosts = f"*.{ns}.example.com"
+    istio = {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "web", "namespace": ns},
+             "spec": {"selector": {"istio": "ingressgateway"},
+                      "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": [hosts]}]}}
+    gateway_api = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                   "metadata": {"name": "web", "namespace": ns},
+                   "spec": {"gatewayClassName": "istio",
+                            "listeners": [{"name": "http", "port": 80, "protocol": "HTTP", "hostname": hosts,
+                                           "allowedRoutes": {"namespaces": {"from": "Same"}}}]}}
+    return [istio, gateway_api]
+
+
+def routing_app(ns: str, app: str, rng: random.Random, routes: int) -> list[dict]:
+    """One app's Deployment and Service, then ``routes`` VirtualServices and ``routes`` HTTPRoutes for its host."""
+    deployment, service = app_objects(ns, app, rng, None)[:2]
+    host = f"{app}.{ns}.example.com"
+    out = [deployment, service]
+    for r in range(routes):
+        prefix = f"/{app}/r{r}/"
+        out.append({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+                    "metadata": {"name": f"{app}-r{r}", "namespace": ns},
+                    "spec": {"hosts": [host], "gateways": ["web"],
+                             "http": [{"match": [{"uri": {"prefix": prefix}}],
+                                       "route": [{"destination": {"host": app, "port": {"number": 80}}}]}]}})
+        out.append({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                    "metadata": {"name": f"{app}-r{r}", "namespace": ns},
+                    "spec": {"parentRefs": [{"name": "web"}], "hostnames": [host],
+                             "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": prefix}}],
+                                        "backendRefs": [{"name": app, "port": 80}]}]}})
+    return out
+
+
+def cluster(objects: int, seed: int, routing: int = 0) -> Iterator[tuple[str, list[dict]]]:
+    """``(relative file path, documents)`` until exactly ``objects`` objects are written; ``routing`` > 0:
+    the routing-heavy cluster with that many VirtualServices and HTTPRoutes per host."""
     rng = random.Random(seed)
     left, n = objects, 0
     while left > 0:
         ns = f"{rng.choice(WORDS)}-{n:04d}"
         n += 1
-        policy = namespace_policy(ns, APPS_PER_NAMESPACE, rng)[:left]
-        left -= len(policy)
-        yield f"{ns}/_policy.yaml", policy
+        shared = gateways(ns) if routing else namespace_policy(ns, APPS_PER_NAMESPACE, rng)
+        shared = shared[:left]
+        left -= len(shared)
+        yield f"{ns}/{'_gateways' if routing else '_policy'}.yaml", shared
         for a in range(APPS_PER_NAMESPACE):
             if left <= 0:
                 break
-            defect = rng.choice(DEFECTS) if rng.random() < DEFECT_RATE else None
-            docs = app_objects(ns, f"{rng.choice(WORDS)}-{a}", rng, defect)[:left]
+            if routing:
+                docs = routing_app(ns, f"{rng.choice(WORDS)}-{a}", rng, routing)[:left]
+            else:
+                defect = rng.choice(DEFECTS) if rng.random() < DEFECT_RATE else None
+                docs = app_objects(ns, f"{rng.choice(WORDS)}-{a}", rng, defect)[:left]
             left -= len(docs)
             yield f"{ns}/{docs[0]['metadata']['name']}.yaml", docs
 
 
-def marker(objects: int, seed: int) -> str:
+def marker(objects: int, seed: int, routing: int = 0) -> str:
     """The stamp of a generated folder: its parameters and this generator's own hash."""
     digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
-    return f"objects={objects} seed={seed} generator={digest}\n"
+    return f"objects={objects} seed={seed}{f' routing={routing}' if routing else ''} generator={digest}\n"
 
 
-def write(objects: int, out: Path, seed: int = 7) -> Path:
+def write(objects: int, out: Path, seed: int = 7, routing: int = 0) -> Path:
     """Write the cluster under ``out`` (replacing it) unless ``out/GENERATED`` says it is already there."""
     stamp = out / "GENERATED"
-    if stamp.is_file() and stamp.read_text() == marker(objects, seed):
+    if stamp.is_file() and stamp.read_text() == marker(objects, seed, routing):
         return out
     if out.exists():
         shutil.rmtree(out)
-    for rel, docs in cluster(objects, seed):
+    for rel, docs in cluster(objects, seed, routing):
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.dump_all(docs, Dumper=yaml.CSafeDumper, sort_keys=False))
-    stamp.write_text(marker(objects, seed))
+    stamp.write_text(marker(objects, seed, routing))
     return out
 
 
@@ -160,8 +205,10 @@ def main() -> None:
     ap.add_argument("--objects", type=int, required=True, help="number of objects (e.g. 1000, 10000, 50000)")
     ap.add_argument("--out", type=Path, required=True, help="output folder (replaced)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--routing", type=int, default=0, metavar="K",
+                    help="routing-heavy: K VirtualServices and K HTTPRoutes per host (default: the mixed cluster)")
     args = ap.parse_args()
-    write(args.objects, args.out, args.seed)
+    write(args.objects, args.out, args.seed, args.routing)
     print(f"wrote {args.objects} objects to {args.out}")
 
 

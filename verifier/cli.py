@@ -40,6 +40,7 @@ def main() -> None:
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
               help="Also write the report in FORMAT to FILE (repeatable), e.g. sarif=cnverify.sarif.")
 @click.option("--show-proved", is_flag=True, help="Also list proved results (text, sarif).")
+@click.option("--pretty", is_flag=True, help="JSON indented by two spaces (default: compact; the same value).")
 @click.option("--show-suppressed", is_flag=True, help="List the findings suppressed by cnverify.io/ignore.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
               help="Lowest severity of a violation that makes the exit code 1.  [default: error]")
@@ -80,7 +81,7 @@ def main() -> None:
 @click.option("--explain", metavar="CODE", default=None,
               help="Only CODE, every result with its whole proof chain, proved ones included "
                    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
-def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool,
+def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool, pretty: bool,
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
               run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None,
@@ -120,8 +121,9 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
     extra = {"root": str(root), "show_suppressed": show_suppressed, "fail_on": settings.fail_on,
              "fail_on_unknown": settings.fail_on_unknown}
     for extra_fmt, file in settings.reports:
-        _write(file, _render(extra_fmt, report, RenderOptions(show_proved=show_proved, extra=extra)))
-    click.echo(_render(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, extra=extra)), nl=False)
+        _write(file, _render(extra_fmt, report, RenderOptions(show_proved=show_proved, pretty=pretty, extra=extra)))
+    click.echo(_render(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, pretty=pretty,
+                                                  extra=extra)), nl=False)
     if write_baseline:
         sys.exit(INTERNAL_EXIT if report.internal else 2 if report.errors else 0)
     sys.exit(report.exit_code(settings.fail_on, settings.fail_on_unknown))

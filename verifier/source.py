@@ -1,14 +1,16 @@
 """YAML/JSON composition with exact source spans.
 
 Documents are composed with libyaml's C parser (:class:`cnverify.kubeyaml.KubeLoader`), then turned
-into plain Python values as kubectl sees them while recording, for every field path, the span of the node.  The cyclic
-garbage collector is paused while composing (about 4x faster: docs/PERFORMANCE.md#yaml-composition).
+into plain Python values as kubectl sees them while recording, for every field path, the raw position of
+the node; a :class:`~cnverify.errors.Span` is built only for a path that is looked up (:class:`SpanTable`:
+10k objects record ~300k positions, results cite a fraction).  The cyclic garbage collector is paused
+while composing (docs/PERFORMANCE.md#yaml-composition).
 Alias expansion is bounded per file and per run so an alias bomb becomes a located error.
 """
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,7 @@ from cnverify.kubeyaml import (MERGE, PLAIN, KubeLoader, NotKubeYaml, bad_separa
 
 
 Path = tuple[str | int, ...]
+Position = tuple[int, int, int, int]  # 0-based start line, start column, end line, end column in the composed text
 
 MAX_ALIAS_NODES_PER_FILE = 400_000  # nodes alias expansion may add to one file (go-yaml allows ~400k per document)
 MAX_ALIAS_NODES_PER_RUN = 2_000_000  # ... and to all the files of one load session
@@ -44,7 +47,7 @@ class Document:
     file: str
     index: int
     data: Any
-    spans: dict[Path, Span] = field(repr=False)
+    spans: Mapping[Path, Span] = field(repr=False)  # a SpanTable when composed here
     has_nulls: bool = False  # some mapping value is null (the model layer then drops those keys)
 
     def span(self, path: Path) -> Span:
@@ -81,9 +84,40 @@ class Origin:
     column: int = 0  # 0-based column of the text's first character
 
     def span(self, node: yaml.Node) -> Span:
-        s, e = node.start_mark, node.end_mark
-        return Span(self.file, s.line + self.line + 1, s.column + (self.column if s.line == 0 else 0) + 1,
-                    e.line + self.line + 1, e.column + (self.column if e.line == 0 else 0) + 1)
+        return self.expand(position(node))
+
+    def expand(self, pos: Position) -> Span:
+        """The span in the file of a position in the composed text."""
+        sl, sc, el, ec = pos
+        return Span(self.file, sl + self.line + 1, sc + (self.column if sl == 0 else 0) + 1,
+                    el + self.line + 1, ec + (self.column if el == 0 else 0) + 1)
+
+
+def position(node: yaml.Node) -> Position:
+    s, e = node.start_mark, node.end_mark
+    return s.line, s.column, e.line, e.column
+
+
+class SpanTable(Mapping[Path, Span]):
+    """Field path → span, holding raw positions and building a :class:`Span` only when one is looked up."""
+
+    __slots__ = ("origin", "positions")
+
+    def __init__(self, origin: Origin, positions: dict[Path, Position] | None = None) -> None:
+        self.origin = origin
+        self.positions: dict[Path, Position] = {} if positions is None else positions
+
+    def __getitem__(self, path: Path) -> Span:
+        return self.origin.expand(self.positions[path])
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.positions
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.positions)
+
+    def __len__(self) -> int:
+        return len(self.positions)
 
 
 def _children(n: yaml.Node) -> list[yaml.Node]:
@@ -125,8 +159,8 @@ def alias_expansion(root: yaml.Node, budget: int) -> int:
     return added
 
 
-def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Span]) -> tuple[Any, bool]:
-    """Iteratively convert a composed node tree to Python values, recording spans.
+def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tuple[Any, bool]:
+    """Iteratively convert a composed node tree to Python values, recording each path's position.
 
     Returns the value and whether any value inside it is null.
     """
@@ -139,7 +173,7 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Span]) -> tuple[
         if depth > MAX_DEPTH:
             raise ComposeError(f"nesting deeper than {MAX_DEPTH} levels", n)
         if path not in spans:
-            spans[path] = origin.span(n)
+            spans[path] = position(n)
         if isinstance(n, yaml.ScalarNode):
             value = parent[key] = scalar(n)
             nulls = nulls or value is None
@@ -154,9 +188,9 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Span]) -> tuple[
             for k, k_node, v_node in _merged_pairs(n):
                 kp = path + (k,)
                 if k in mapping:
-                    raise ComposeError(f"duplicate key {k!r} (first at line {spans[kp].line}); "
+                    raise ComposeError(f"duplicate key {k!r} (first at line {origin.expand(spans[kp]).line}); "
                                        "kubectl rejects duplicate fields", k_node)
-                spans[kp] = origin.span(k_node)
+                spans[kp] = position(k_node)
                 mapping[k] = None
                 stack.append((v_node, kp, mapping, k, depth + 1))
         else:  # pragma: no cover
@@ -300,15 +334,15 @@ def _compose_text(text: str, origin: Origin, first_index: int, budget: _FileBudg
 
 
 def _document(node: yaml.Node, origin: Origin, index: int, budget: _FileBudget) -> Iterator[Document | InputError]:
-    spans: dict[Path, Span] = {}
+    positions: dict[Path, Position] = {}
     try:
         budget.spend(node)
-        data, nulls = _convert(node, origin, spans)
+        data, nulls = _convert(node, origin, positions)
     except ComposeError as exc:
         yield InputError(origin.span(exc.node), str(exc))
     else:
         if data is not None:
-            yield Document(origin.file, index, data, spans, nulls)
+            yield Document(origin.file, index, data, SpanTable(origin, positions), nulls)
 
 
 @dataclass

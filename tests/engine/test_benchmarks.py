@@ -3,6 +3,7 @@ property proves, and planted defects that their property finds."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 import sys
 from pathlib import Path
 
@@ -47,3 +48,17 @@ def test_clean_app_proves_and_defects_are_found(tmp_path: Path, defect: str | No
         assert bad == set(), [f"{f.property}: {f.message}" for f in report.results if f.status != "proved"]
     else:
         assert FOUND_BY[defect] in bad
+
+
+def test_routing_cluster_has_many_routes_per_host_and_proves(tmp_path: Path) -> None:
+    out = generate.write(2 + 2 * (2 + 2 * 3), tmp_path / "r", seed=3, routing=3)  # gateways, then two apps
+    loaded = loader.load([str(out)])
+    assert loaded.errors == [] and len(loaded.objects) == 18
+    kinds = Counter(o.kind for o in loaded.objects)
+    assert kinds == {"Gateway": 2, "Deployment": 2, "Service": 2, "VirtualService": 6, "HTTPRoute": 6}
+    hosts = Counter(h for o in loaded.objects if o.kind in ("VirtualService", "HTTPRoute")
+                    for h in o.data["spec"].get("hosts", o.data["spec"].get("hostnames")))
+    assert sorted(hosts.values()) == [6, 6]  # three of each kind per host
+    report = prove([str(out)])
+    assert {f.status for f in report.results if f.property in ("CNV101", "CNV102", "CNV104")} == {"proved"}
+    assert not [f for f in report.results if f.status == "violated"]

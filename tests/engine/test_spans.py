@@ -131,3 +131,44 @@ def test_node_at_falls_back_to_ancestors() -> None:
     assert app.at("resources", "limits") == app.at()
     assert dep.spec.at("strategy").line == 4  # absent: the spec key
     assert dep.template.metadata.at("labels").line == 6  # defaulted node: nearest written ancestor
+
+
+def eager_spans(text: str, file: str, line: int = 0, column: int = 0) -> dict:
+    """Every path's span computed straight from libyaml's marks (what composing recorded before spans
+    became lazy): keys at their key node, values without a key (the root, list items) at their node."""
+    import yaml
+
+    out: dict = {}
+
+    def at(n: yaml.Node, mark: str) -> tuple[int, int]:
+        m = getattr(n, mark)
+        return m.line + line + 1, m.column + (column if m.line == 0 else 0) + 1
+
+    def walk(n: yaml.Node, path: tuple) -> None:
+        out.setdefault(path, Span(file, *at(n, "start_mark"), *at(n, "end_mark")))
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                out[path + (k.value,)] = Span(file, *at(k, "start_mark"), *at(k, "end_mark"))
+                walk(v, path + (k.value,))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, v in enumerate(n.value):
+                walk(v, path + (i,))
+
+    walk(yaml.compose(text, Loader=yaml.CSafeLoader), ())
+    return out
+
+
+def test_lazy_span_table_equals_the_marks() -> None:
+    first = docs()[0]
+    assert dict(first.spans) == eager_spans(TEXT.split("---")[0], "f.yaml")
+    assert len(first.spans) == len(eager_spans(TEXT.split("---")[0], "f.yaml"))
+    assert ("a", "b", 1, "c") in first.spans and ("a", "zz") not in first.spans
+
+
+def test_lazy_spans_of_a_json_stream_keep_offsets() -> None:
+    text = '{"kind": "A", "spec": {"x": [1, 2]}} {"kind": "B",\n "spec": {"y": 3}}\n'
+    a, b = compose(text, "s.json")
+    assert isinstance(a, Document) and isinstance(b, Document)
+    assert dict(a.spans) == eager_spans(text[:36], "s.json")
+    assert dict(b.spans) == eager_spans(text[37:], "s.json", 0, 37)
+    assert b.span(("spec", "y")) == Span("s.json", 2, 11, 2, 14)

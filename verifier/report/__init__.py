@@ -12,10 +12,11 @@ from cnverify.proof import Report
 
 @dataclass
 class RenderOptions:
-    """What a writer shows: proved results, colours, the registry of properties, extras."""
+    """What a writer shows: proved results, colours, indented JSON, the registry of properties, extras."""
 
     show_proved: bool = False
     color: bool = False
+    pretty: bool = False  # JSON: indented instead of compact (the same value)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
