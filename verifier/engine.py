@@ -172,6 +172,15 @@ class UnitJob:
     context: loader.LoadResult
     cites: dict[Span, ctx.Citation]
 
+    def portable(self) -> "UnitJob":
+        """This job for another machine: no callbacks, and the run deadline as the time left now."""
+        left = smt.current().deadline
+        limits = self.options.limits
+        if left is not None:
+            limits = dataclasses.replace(limits, run_timeout_ms=max(1, int((left - time.monotonic()) * 1000)))
+        return dataclasses.replace(self, options=dataclasses.replace(self.options, progress=None, exclude=None,
+                                                                     limits=limits))
+
 
 def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
     """Verify one (verified) unit as its own cluster view: findings after the unit-namespace readings

@@ -7,8 +7,9 @@ parent merges the units' parts in unit order, so the report is byte-identical to
 
 Local workers are forked after discovery and inherit the parsed units; each returns its part pickled
 with the collector paused (``gc_paused``), largest units first for balance. A worker that raises or
-dies (a crash in Z3, the OOM killer) never hangs the run: its unit is retried alone in a fresh process,
-and a unit that fails again is an internal-error record (exit 4) while the other units stand.
+dies (a crash in Z3, the OOM killer) never hangs the run: the unit awaited is retried alone in a fresh
+process (a dead worker breaks the pool: the units not yet collected go to a new one), and a unit that
+fails alone too is an internal-error record (exit 4) while the other units stand.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -126,16 +128,26 @@ def _forked(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J]
     global _SHARED
     _SHARED = (units, job, verify)
     fork = multiprocessing.get_context("fork")
+    size = {i: len(getattr(units[i], "loaded").objects) for i in todo}
+    rest = list(todo)
     try:
-        with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=fork) as pool:
-            size = {i: len(getattr(units[i], "loaded").objects) for i in todo}
-            futures: dict[int, Future[bytes]] = {i: pool.submit(_task, i)
-                                                 for i in sorted(todo, key=lambda i: (-size[i], i))}
-            for i in todo:
-                try:
-                    yield i, _loads(futures[i].result())
-                except Exception:  # noqa: BLE001 - retried alone: a dead worker breaks the whole pool
-                    yield i, _alone(units[i], i, fork, failed)
+        while rest:  # a pool a dead worker broke is replaced for the units not yet collected
+            with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
+                futures: dict[int, Future[bytes]] = {i: pool.submit(_task, i)
+                                                     for i in sorted(rest, key=lambda i: (-size[i], i))}
+                for n, i in enumerate(rest):
+                    try:
+                        part = _loads(futures[i].result())
+                    except BrokenProcessPool:
+                        yield i, _alone(units[i], i, fork, failed)
+                        rest = rest[n + 1:]
+                        pool.shutdown(cancel_futures=True)
+                        break
+                    except Exception:  # noqa: BLE001 - the task raised: retried alone, then recorded
+                        part = _alone(units[i], i, fork, failed)
+                    yield i, part
+                else:
+                    rest = []
     finally:
         _SHARED = None
 
