@@ -35,7 +35,7 @@ def client_for(executor: str, jobs: int) -> tuple[Any, Any]:
     except ImportError as exc:
         raise UsageError(INSTALL_HINT) from exc
     if executor == "local-dask":
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0")
         return Client(cluster), cluster
     address = executor.removeprefix("dask://")
     return Client(address if "://" in address else f"tcp://{address}"), None

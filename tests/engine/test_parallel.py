@@ -98,3 +98,16 @@ def test_cli_jobs_and_executor_arguments(cluster: Path) -> None:
     one = runner.invoke(main, ["prove", str(cluster), "--format", "json", "--jobs", "1"])
     two = runner.invoke(main, ["prove", str(cluster), "--format", "json", "-j", "2"])
     assert one.exit_code == two.exit_code == 1 and one.output == two.output
+
+
+def test_dask_executor_gives_the_serial_report(cluster: Path) -> None:
+    """Against a distributed.LocalCluster of worker processes (CI: ~10 s): a scheduler address, and
+    ``local-dask`` starting its own."""
+    distributed = pytest.importorskip("distributed")
+    paths = [str(cluster / name) for name in sorted(os.listdir(cluster))[:3]] + [str(UNITS)]
+    serial = rendered(paths, jobs=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as local:
+        address = local.scheduler_address.removeprefix("tcp://")
+        assert rendered(paths, jobs=2, executor=f"dask://{address}") == serial
+    assert rendered([str(UNITS)], jobs=2, executor="local-dask") == rendered([str(UNITS)], jobs=1)
