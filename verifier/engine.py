@@ -77,7 +77,40 @@ def _run(snap: snapshot.Snapshot, options: Options,
                     results.append((f, ob.subject))
             except Exception as exc:  # a property bug must not hide the other results
                 errors.append(InternalError.of(prop.code, exc))
-    results.sort(key=lambda p: (p[0].location.file, p[0].location.line, p[0].location.column, p[0].property))
+    results.sort(key=_by_location)
+    return results, errors
+
+
+def _by_location(pair: tuple[Finding, Resource]) -> tuple[str, int, int, str]:
+    f = pair[0]
+    return f.location.file, f.location.line, f.location.column, f.property
+
+
+def _run_spread(snap: snapshot.Snapshot, options: Options,
+                props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
+    """``_run`` with the properties spread over ``options.jobs`` forked workers, each seeing the whole
+    snapshot (a unit verified alone; docs/ARCHITECTURE.md): the same pairs, in the same order."""
+    if options.jobs <= 1 or len(props) <= 1 or parallel.in_worker():
+        return _run(snap, options, props)
+    position = {id(r): n for n, r in enumerate(snap.resources)}
+
+    def one(k: int) -> tuple[list[Finding], list[int], list[InternalError]] | None:
+        pairs, errors = _run(snap, options, [props[k]])
+        where = [position.get(id(res), -1) for _, res in pairs]
+        return None if -1 in where else ([f for f, _ in pairs], where, errors)
+
+    results: list[tuple[Finding, Resource]] = []
+    errors: list[InternalError] = []
+    for k, got in parallel.fanned(one, list(range(len(props))), options.jobs):
+        if got is None:  # a subject outside the snapshot's list cannot be named across processes: run here
+            pairs, errs = _run(snap, options, [props[k]])
+        elif isinstance(got, BaseException):
+            pairs, errs = [], [parallel.crashed(props[k].code, got)]
+        else:
+            pairs, errs = [(f, snap.resources[n]) for f, n in zip(got[0], got[1])], got[2]
+        results += pairs
+        errors += errs
+    results.sort(key=_by_location)  # stable: per property as _run orders them, as one _run over all would
     return results, errors
 
 
@@ -179,7 +212,7 @@ class UnitJob:
         if left is not None:
             limits = dataclasses.replace(limits, run_timeout_ms=max(1, int((left - time.monotonic()) * 1000)))
         return dataclasses.replace(self, options=dataclasses.replace(self.options, progress=None, exclude=None,
-                                                                     limits=limits))
+                                                                     limits=limits, jobs=1))
 
 
 def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
@@ -199,13 +232,13 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
     snap, model_errors = snapshot.build(loaded, namespace, context.objects, enforce, unread_context)
     snap.assumed = cites
     t2 = time.perf_counter()
-    pairs, run_errors = _run(snap, options, props)
+    pairs, run_errors = _run_spread(snap, options, props)
     pairs = [(f, res) for f, res in pairs if id(res) not in snap.context_ids]  # context: never a subject
 
     def placed_in(ns: str) -> list[tuple[Finding, Resource]]:  # namespace-less objects in ``ns`` instead
         other, _ = snapshot.build(loaded, ns, context.objects, context_unread=unread_context)
         other.assumed = cites
-        found, _ = _run(other, dataclasses.replace(options, progress=None), props)
+        found, _ = _run_spread(other, dataclasses.replace(options, progress=None), props)
         same = {r.metadata.at("name"): r for r in snap.resources}  # the subject as this unit's snapshot holds it
         return [(f, same.get(res.metadata.at("name"), res)) for f, res in found if id(res) not in other.context_ids]
 

@@ -28,9 +28,9 @@ from cnverify.errors import InternalError, UsageError
 U = TypeVar("U")  # a unit (cnverify.units.Unit)
 J = TypeVar("J")  # what every unit is verified with (cnverify.engine.UnitJob)
 P = TypeVar("P")  # one unit's part of the report (cnverify.engine.UnitPart)
-Verify = Callable[[Any, Any], Any]
 
-_SHARED: tuple[Sequence[Any], Any, Verify] | None = None  # what forked workers inherit
+_SHARED: Callable[[int], Any] | None = None  # the work forked workers inherit
+_IN_WORKER = False
 
 
 def available_cores() -> int:
@@ -76,9 +76,9 @@ def executor_arg(value: str | None) -> str | None:
     raise UsageError(f"--executor takes {' or '.join(EXECUTORS)}, not {value!r}")
 
 
-def crashed(name: str, exc: BaseException) -> InternalError:
-    """The internal-error record of a unit whose worker raised or died."""
-    err = InternalError.of(f"unit {name}", exc)
+def crashed(what: str, exc: BaseException) -> InternalError:
+    """The internal-error record of ``what`` (a property code, ``unit NAME``) whose worker raised or died."""
+    err = InternalError.of(what, exc)
     return err if err.where != "?" else InternalError(err.property, err.message, "worker process")
 
 
@@ -109,12 +109,61 @@ def _serial(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J]
             yield i, verify(units[i], job)
 
 
-def _task(i: int) -> bytes:
-    """Verify unit ``i`` of the inherited run and return its part pickled (in a forked worker)."""
+def _forked(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J], P], jobs: int,
+            failed: Callable[[U, InternalError], P] | None) -> Iterator[tuple[int, P]]:
+    """Parts from ``jobs`` forked workers, in ``todo`` order."""
+    size = {i: len(getattr(units[i], "loaded").objects) for i in todo}
+    for i, part in fanned(lambda i: verify(units[i], job), todo, jobs, size):
+        if isinstance(part, BaseException):
+            if failed is None:
+                raise part
+            part = failed(units[i], crashed(f"unit {getattr(units[i], 'name', i)}", part))
+        yield i, part
+
+
+def in_worker() -> bool:
+    """Whether this process is a worker of :func:`fanned` (which never fans out again)."""
+    return _IN_WORKER
+
+
+def fanned(work: Callable[[int], Any], keys: list[int], jobs: int,
+           weight: dict[int, int] | None = None) -> Iterator[tuple[int, Any]]:
+    """``work(k)`` for every ``k`` of ``keys`` in ``jobs`` forked workers (which inherit everything
+    ``work`` reads), heaviest first; yields ``(k, result)`` in ``keys`` order, or ``(k, exception)``
+    when ``k`` failed again alone in a fresh process."""
+    global _SHARED
+    _SHARED = work
+    fork = multiprocessing.get_context("fork")
+    rest = list(keys)
+    try:
+        while rest:  # a pool a dead worker broke is replaced for the keys not yet collected
+            with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
+                order = sorted(rest, key=lambda k: -(weight or {}).get(k, 0))
+                futures: dict[int, Future[bytes]] = {k: pool.submit(_task, k) for k in order}
+                for n, k in enumerate(rest):
+                    try:
+                        result = _loads(futures[k].result())
+                    except BrokenProcessPool:
+                        yield k, _alone(k, fork)
+                        rest = rest[n + 1:]
+                        pool.shutdown(cancel_futures=True)
+                        break
+                    except Exception:  # noqa: BLE001 - the task raised: retried alone, then reported
+                        result = _alone(k, fork)
+                    yield k, result
+                else:
+                    rest = []
+    finally:
+        _SHARED = None
+
+
+def _task(k: int) -> bytes:
+    """``work(k)`` of the inherited fan-out, pickled with the collector paused (in a forked worker)."""
+    global _IN_WORKER
+    _IN_WORKER = True
     assert _SHARED is not None
-    units, job, verify = _SHARED
     with gc_paused():
-        return pickle.dumps(verify(units[i], job), pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(_SHARED(k), pickle.HIGHEST_PROTOCOL)
 
 
 def _loads(blob: bytes) -> Any:
@@ -122,42 +171,10 @@ def _loads(blob: bytes) -> Any:
         return pickle.loads(blob)
 
 
-def _forked(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J], P], jobs: int,
-            failed: Callable[[U, InternalError], P] | None) -> Iterator[tuple[int, P]]:
-    """Parts from ``jobs`` forked workers, as they are asked for (in ``todo`` order)."""
-    global _SHARED
-    _SHARED = (units, job, verify)
-    fork = multiprocessing.get_context("fork")
-    size = {i: len(getattr(units[i], "loaded").objects) for i in todo}
-    rest = list(todo)
-    try:
-        while rest:  # a pool a dead worker broke is replaced for the units not yet collected
-            with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
-                futures: dict[int, Future[bytes]] = {i: pool.submit(_task, i)
-                                                     for i in sorted(rest, key=lambda i: (-size[i], i))}
-                for n, i in enumerate(rest):
-                    try:
-                        part = _loads(futures[i].result())
-                    except BrokenProcessPool:
-                        yield i, _alone(units[i], i, fork, failed)
-                        rest = rest[n + 1:]
-                        pool.shutdown(cancel_futures=True)
-                        break
-                    except Exception:  # noqa: BLE001 - the task raised: retried alone, then recorded
-                        part = _alone(units[i], i, fork, failed)
-                    yield i, part
-                else:
-                    rest = []
-    finally:
-        _SHARED = None
-
-
-def _alone(unit: U, i: int, fork: Any, failed: Callable[[U, InternalError], P] | None) -> P:
-    """Unit ``i`` verified in a fresh process of its own; a second failure is an internal-error record."""
+def _alone(k: int, fork: Any) -> Any:
+    """``work(k)`` in a fresh process of its own, or the exception it failed with again."""
     try:
         with ProcessPoolExecutor(1, mp_context=fork) as pool:
-            return _loads(pool.submit(_task, i).result())
-    except Exception as exc:  # noqa: BLE001 - the unit's results are lost, the run's others stand
-        if failed is None:
-            raise
-        return failed(unit, crashed(str(getattr(unit, "name", i)), exc))
+            return _loads(pool.submit(_task, k).result())
+    except Exception as exc:  # noqa: BLE001 - handed to the caller as the task's result
+        return exc

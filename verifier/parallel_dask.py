@@ -55,7 +55,7 @@ def run(units: Sequence[Any], todo: list[int], job: Any, verify: Callable[[Any, 
             except Exception as exc:  # noqa: BLE001 - a task that raised or whose workers died (KilledWorker)
                 if failed is None:
                     raise
-                yield i, failed(units[i], crashed(units[i].name, exc))
+                yield i, failed(units[i], crashed(f"unit {units[i].name}", exc))
                 continue
             with gc_paused():
                 yield i, pickle.loads(blob)

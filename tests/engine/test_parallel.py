@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from cnverify import engine
 from cnverify.cli import main
 from cnverify.engine import Options, prove
+from cnverify.properties.scaling.hpa_bounds import HpaBounds
 from cnverify.report import RenderOptions, writers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -47,6 +48,29 @@ def test_kustomize_units_sharded_are_byte_identical() -> None:
     assert len([u for u in report.units if not u.get("not_verified")]) >= 5
     assert any(len(f.units) > 1 for f in report.results)  # a base verified alike by several overlays
     assert writers()["json"](report, RenderOptions()) == serial
+
+
+def test_one_unit_spread_over_properties_is_byte_identical(cluster: Path) -> None:
+    """A unit verified alone (here: the generated cluster read as one cluster of 12 namespaces; a
+    kustomize overlay) has its properties spread over the workers, each seeing the whole snapshot."""
+    serial = rendered([str(cluster)], jobs=1, unit="cluster")
+    assert rendered([str(cluster)], jobs=2, unit="cluster") == serial
+    overlay = str(UNITS / "platform" / "overlays" / "prod")
+    assert rendered([overlay], jobs=3) == rendered([overlay], jobs=1)
+
+
+def test_crashed_property_worker_is_an_internal_error_record(cluster: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = prove([str(cluster)], Options(jobs=1, unit="cluster"))
+
+    def dies(self: HpaBounds, snap: object) -> Iterator[object]:
+        die()
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(HpaBounds, "obligations", dies)
+    report = prove([str(cluster)], Options(jobs=2, unit="cluster"))
+    [x] = report.internal
+    assert x.property == "CNV401" and x.message.startswith("BrokenProcessPool") and report.exit_code() == 4
+    assert [f.to_json() for f in report.results] == [f.to_json() for f in serial.results if f.property != "CNV401"]
 
 
 def crash_in(unit_name: str, how: Callable[[], None]) -> Callable[[Any, Any], Any]:
