@@ -15,6 +15,7 @@ from cnverify.config import Excluder
 from cnverify.engine import Options, prove, selected
 from cnverify.errors import INTERNAL_EXIT, UsageError
 from cnverify.loader import iter_files
+from cnverify.parallel import available_cores, executor_arg, gc_paused
 from cnverify.progress import Progress
 from cnverify.proof import VERSION, Report
 from cnverify.registry import load_properties
@@ -81,13 +82,20 @@ def main() -> None:
 @click.option("--explain", metavar="CODE", default=None,
               help="Only CODE, every result with its whole proof chain, proved ones included "
                    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
+@click.option("--jobs", "-j", "jobs", type=click.IntRange(1), default=None, metavar="N",
+              help="Verify deployment units in N processes side by side (same report as 1).  "
+                   "[default: the cores available]")
+@click.option("--executor", default=None, metavar="local-dask|dask://HOST:PORT",
+              help="Verify the units on a Dask cluster (pip install 'cnverify[dask]'): a local one of --jobs "
+                   "workers, or the scheduler at HOST:PORT.")
 def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool, pretty: bool,
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
               run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None,
               write_baseline: str | None, progress: bool | None, color: bool | None, explain: str | None,
               unit_mode: str | None, namespace: str | None, context: tuple[str, ...],
-              helm_values: tuple[str, ...], mesh_config: str | None) -> None:
+              helm_values: tuple[str, ...], mesh_config: str | None, jobs: int | None,
+              executor: str | None) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
@@ -106,6 +114,8 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
             settings.options.context = [*settings.context, *context]
             settings.options.assume = settings.assume
             settings.options.helm_values = helm_values
+            settings.options.jobs = jobs or available_cores()
+            settings.options.executor = executor_arg(executor)
             report = prove(paths, settings.options)
         report.config = settings.config_file
         root = repo_root()
@@ -174,7 +184,8 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:
-    out = writers()[fmt](report, options)
+    with gc_paused():
+        out = writers()[fmt](report, options)
     if fmt == "text":  # warnings, suppressions and the baseline comparison, which the text writer leaves out
         out += text_notes(report, bool(options.extra.get("show_suppressed")))
     return printable(out)  # file names with undecodable bytes, as \xff

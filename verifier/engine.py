@@ -5,16 +5,17 @@ import dataclasses
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from cnverify import context as ctx
-from cnverify import loader, smt, snapshot, suppress, unit_namespaces, units
+from cnverify import loader, parallel, smt, snapshot, suppress, unit_namespaces, units
 from cnverify.config import Assumed
-from cnverify.errors import InternalError, Span
+from cnverify.errors import InputError, InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
-from cnverify.proof import Finding, Notice, Report, Severity, Step
+from cnverify.proof import Finding, Notice, Report, Severity, Step, Suppressed
 from cnverify.registry import Property, per_code, select
 from cnverify.run_context import RunContext
 from cnverify.solver import Limits, finding
@@ -37,6 +38,8 @@ class Options:
     assume: Sequence[Assumed] = ()  # objects known to exist without manifests (config ``assume:``)
     helm_values: Sequence[str] = ()  # values files for rendering Helm chart units (helm template --values)
     mesh_config: str | None = None  # Istio MeshConfig file (or istio ConfigMap): path normalisation before routing
+    jobs: int = 1  # processes verifying units side by side (cnverify.parallel; the CLI's default: the cores)
+    executor: str | None = None  # a Dask cluster instead: local-dask | dask://HOST:PORT (cnverify[dask])
 
 
 def selected(options: Options) -> list[Property]:
@@ -71,7 +74,40 @@ def _run(snap: snapshot.Snapshot, options: Options,
                     results.append((f, ob.subject))
             except Exception as exc:  # a property bug must not hide the other results
                 errors.append(InternalError.of(prop.code, exc))
-    results.sort(key=lambda p: (p[0].location.file, p[0].location.line, p[0].location.column, p[0].property))
+    results.sort(key=_by_location)
+    return results, errors
+
+
+def _by_location(pair: tuple[Finding, Resource]) -> tuple[str, int, int, str]:
+    f = pair[0]
+    return f.location.file, f.location.line, f.location.column, f.property
+
+
+def _run_spread(snap: snapshot.Snapshot, options: Options,
+                props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
+    """``_run`` with the properties spread over ``options.jobs`` forked workers, each seeing the whole
+    snapshot (a unit verified alone; docs/ARCHITECTURE.md): the same pairs, in the same order."""
+    if options.jobs <= 1 or len(props) <= 1 or parallel.in_worker():
+        return _run(snap, options, props)
+    position = {id(r): n for n, r in enumerate(snap.resources)}
+
+    def one(k: int) -> tuple[list[Finding], list[int], list[InternalError]] | None:
+        pairs, errors = _run(snap, options, [props[k]])
+        where = [position.get(id(res), -1) for _, res in pairs]
+        return None if -1 in where else ([f for f, _ in pairs], where, errors)
+
+    results: list[tuple[Finding, Resource]] = []
+    errors: list[InternalError] = []
+    for k, got in parallel.fanned(one, list(range(len(props))), options.jobs):
+        if got is None:  # a subject outside the snapshot's list cannot be named across processes: run here
+            pairs, errs = _run(snap, options, [props[k]])
+        elif isinstance(got, BaseException):
+            pairs, errs = [], [parallel.crashed(props[k].code, got)]
+        else:
+            pairs, errs = [(f, snap.resources[n]) for f, n in zip(got[0], got[1])], got[2]
+        results += pairs
+        errors += errs
+    results.sort(key=_by_location)  # stable: per property as _run orders them, as one _run over all would
     return results, errors
 
 
@@ -130,10 +166,94 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     out = _Merged(Report(errors=list(found.rest.errors), inputs=list(found.rest.inputs),
                          unrecognized_documents=found.rest.unrecognized, unrecognized=list(found.rest.unrecognized_at),
                          timings=timings))
-    with smt.budget(options.limits):  # one deadline for every unit of the run
-        for unit in found.units:
-            out.unit(unit, options, props, note, context, cites)
+    job = UnitJob(options, props, context, cites)
+    with smt.budget(options.limits), parallel.frozen():  # one deadline for every unit; parsed inputs frozen
+        for unit, part in parallel.verify_all(found.units, job, verify_unit, options.jobs, options.executor,
+                                              _crashed_part):
+            out.add(unit, part)
     return out.finish()
+
+
+@dataclass
+class UnitPart:
+    """What verifying one unit adds to the report, before merging (picklable: parallel workers return it).
+
+    ``keys`` are the findings' merge keys (their JSON without the unit fields), rendered where the
+    unit was verified."""
+
+    results: list[Finding] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)  # unused / unknown suppressions
+    notices: list[Notice] = field(default_factory=list)  # the snapshot's (duplicate objects, ...)
+    errors: list[InputError] = field(default_factory=list)
+    internal: list[InternalError] = field(default_factory=list)
+    unknown_kinds: Counter[str] = field(default_factory=Counter)
+    model_s: float = 0.0
+    solve_s: float = 0.0
+
+
+@dataclass
+class UnitJob:
+    """What every unit of a run is verified with (shared by the units; workers inherit or receive it)."""
+
+    options: Options
+    props: list[Property]
+    context: loader.LoadResult
+    cites: dict[Span, ctx.Citation]
+
+    def portable(self) -> "UnitJob":
+        """This job for another machine: no callbacks, and the run deadline as the time left now."""
+        left = smt.current().deadline
+        limits = self.options.limits
+        if left is not None:
+            limits = dataclasses.replace(limits, run_timeout_ms=max(1, int((left - time.monotonic()) * 1000)))
+        return dataclasses.replace(self, options=dataclasses.replace(self.options, progress=None, exclude=None,
+                                                                     limits=limits, jobs=1))
+
+
+def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
+    """Verify one (verified) unit as its own cluster view: findings after the unit-namespace readings
+    and suppressions, with everything else the unit adds to the report."""
+    options, props, context, cites = job.options, job.props, job.context, job.cites
+    loaded = unit.loaded
+    if options.progress:
+        options.progress("model", 0, 0)
+    t1 = time.perf_counter()
+    enforce = "override" if unit.namespace else "require" if options.namespace else ""
+    namespace = unit.namespace or options.namespace
+    if unit.namespace and options.namespace and unit.namespace != options.namespace:
+        # kubectl apply -k DIR -n NS rejects what the kustomization put in another namespace
+        enforce, namespace = "require", options.namespace
+    unread_context = [e.location for e in context.errors]
+    snap, model_errors = snapshot.build(loaded, namespace, context.objects, enforce, unread_context)
+    snap.assumed = cites
+    t2 = time.perf_counter()
+    pairs, run_errors = _run_spread(snap, options, props)
+    pairs = [(f, res) for f, res in pairs if id(res) not in snap.context_ids]  # context: never a subject
+
+    def placed_in(ns: str) -> list[tuple[Finding, Resource]]:  # namespace-less objects in ``ns`` instead
+        other, _ = snapshot.build(loaded, ns, context.objects, context_unread=unread_context)
+        other.assumed = cites
+        found, _ = _run_spread(other, dataclasses.replace(options, progress=None), props)
+        same = {r.metadata.at("name"): r for r in snap.resources}  # the subject as this unit's snapshot holds it
+        return [(f, same.get(res.metadata.at("name"), res)) for f, res in found if id(res) not in other.context_ids]
+
+    if not (unit.namespace or options.namespace):
+        pairs = unit_namespaces.decide(pairs, placed_in, unit_namespaces.named_namespaces(loaded))
+    part = UnitPart(errors=loaded.errors + model_errors, internal=run_errors, notices=list(snap.notices),
+                    unknown_kinds=Counter(snap.unknown_kinds), model_s=t2 - t1, solve_s=time.perf_counter() - t2)
+    if options.suppressions:
+        part.results, part.suppressed, part.warnings = suppress.apply(pairs, snap, {p.code for p in props})
+    else:
+        part.results = [f for f, _ in pairs]
+    part.keys = [_key({k: v for k, v in f.to_json().items() if k in MERGE_KEY}) for f in part.results]
+    return part
+
+
+def _crashed_part(unit: units.Unit, error: InternalError) -> UnitPart:
+    """The part of a unit whose worker crashed: the internal-error record alone."""
+    return UnitPart(internal=[error])
 
 
 class _Merged:
@@ -150,61 +270,33 @@ class _Merged:
         self.seen.add(key)
         return True
 
-    def unit(self, unit: units.Unit, options: Options, props: list[Property],
-             note: Callable[[str, int, int], None], context: loader.LoadResult, cites: dict[Span, ctx.Citation]) -> None:
+    def add(self, unit: units.Unit, part: UnitPart | None) -> None:
+        """Merge one unit's results (``None``: the unit was not verified), in unit order."""
         r = self.report
         r.units.append(unit.to_json())
-        if unit.not_verified:
+        if part is None:
             r.warnings.append(Notice("unit-not-verified", f"unit {unit.name} is not verified: {unit.not_verified}",
                                      Span(units.definition(unit), 1, 1), units=(unit.name,)))
             return
         loaded = unit.loaded
-        note("model", 0, 0)
-        t1 = time.perf_counter()
-        enforce = "override" if unit.namespace else "require" if options.namespace else ""
-        namespace = unit.namespace or options.namespace
-        if unit.namespace and options.namespace and unit.namespace != options.namespace:
-            # kubectl apply -k DIR -n NS rejects what the kustomization put in another namespace
-            enforce, namespace = "require", options.namespace
-        unread_context = [e.location for e in context.errors]
-        snap, model_errors = snapshot.build(loaded, namespace, context.objects, enforce, unread_context)
-        snap.assumed = cites
-        t2 = time.perf_counter()
-        pairs, run_errors = _run(snap, options, props)
-        pairs = [(f, res) for f, res in pairs if id(res) not in snap.context_ids]  # context: never a subject
-
-        def placed_in(ns: str) -> list[tuple[Finding, Resource]]:  # namespace-less objects in ``ns`` instead
-            other, _ = snapshot.build(loaded, ns, context.objects, context_unread=unread_context)
-            other.assumed = cites
-            found, _ = _run(other, dataclasses.replace(options, progress=None), props)
-            same = {r.metadata.at("name"): r for r in snap.resources}  # the subject as this unit's snapshot holds it
-            return [(f, same.get(res.metadata.at("name"), res)) for f, res in found if id(res) not in other.context_ids]
-
-        if not (unit.namespace or options.namespace):
-            pairs = unit_namespaces.decide(pairs, placed_in, unit_namespaces.named_namespaces(loaded))
-        r.timings["model"] += t2 - t1
-        r.timings["solve"] += time.perf_counter() - t2
-        if options.suppressions:
-            results, suppressed, warnings = suppress.apply(pairs, snap, {p.code for p in props})
-        else:
-            results, suppressed, warnings = [f for f, _ in pairs], [], []
-        for f in results:
-            key = _key({k: v for k, v in f.to_json().items() if k in MERGE_KEY})
+        r.timings["model"] += part.model_s
+        r.timings["solve"] += part.solve_s
+        for f, key in zip(part.results, part.keys):
             if key in self.findings:
                 self.findings[key].units.append(unit.name)
             else:
                 self.findings[key] = dataclasses.replace(f, units=[unit.name])
-        r.errors += [e for e in loaded.errors + model_errors if self._first(f"e{e}")]
-        r.internal += [e for e in run_errors if self._first(f"x{e}")]
+        r.errors += [e for e in part.errors if self._first(f"e{e}")]
+        r.internal += [e for e in part.internal if self._first(f"x{e}")]
         r.inputs += [i for i in loaded.inputs if self._first(f"i{_key(i)}")]
-        r.suppressed += [s for s in suppressed if self._first(f"s{_key(s.to_json())}")]
-        r.warnings += [w for w in warnings if self._first(f"w{_key(w.to_json())}")]
-        r.warnings += [dataclasses.replace(w, units=(unit.name,)) for w in snap.notices
+        r.suppressed += [s for s in part.suppressed if self._first(f"s{_key(s.to_json())}")]
+        r.warnings += [w for w in part.warnings if self._first(f"w{_key(w.to_json())}")]
+        r.warnings += [dataclasses.replace(w, units=(unit.name,)) for w in part.notices
                        if self._first(f"w{_key(w.to_json())}")]
         fresh = [(s, why) for s, why in loaded.unrecognized_at if self._first(f"u{s}")]
         r.unrecognized += fresh
         r.unrecognized_documents += len(fresh)
-        r.unknown_kinds += snap.unknown_kinds
+        r.unknown_kinds += part.unknown_kinds
         r.objects += len(loaded.objects)
 
     def finish(self) -> Report:

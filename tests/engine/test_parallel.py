@@ -1,0 +1,137 @@
+"""``prove --jobs N`` (cnverify.parallel): units verified in forked workers give the report ``--jobs 1``
+gives, byte for byte; a worker that raises or dies is an internal-error record for its unit only,
+never a hang. (The whole corpus sharded is checked by tests/engine/test_determinism.py.)"""
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from cnverify import engine
+from cnverify.cli import main
+from cnverify.engine import Options, prove
+from cnverify.properties.scaling.hpa_bounds import HpaBounds
+from cnverify.report import RenderOptions, writers
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import generate  # noqa: E402
+
+UNITS = Path(__file__).resolve().parents[1] / "units" / "fixtures"  # kustomize overlays, examples, bundles
+
+
+def rendered(paths: list[str], **options: Any) -> str:
+    return writers()["json"](prove(paths, Options(**options)), RenderOptions())
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated cluster of 12 namespace units with planted defects."""
+    return generate.write(600, tmp_path_factory.mktemp("gen") / "cluster", seed=11)
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_generated_cluster_sharded_is_byte_identical(cluster: Path, jobs: int) -> None:
+    serial = rendered([str(cluster)], jobs=1)
+    assert '"violated"' in serial and serial.count('"unit": ') >= 12
+    assert rendered([str(cluster)], jobs=jobs) == serial
+
+
+def test_kustomize_units_sharded_are_byte_identical() -> None:
+    serial = rendered([str(UNITS)], jobs=1)
+    report = prove([str(UNITS)], Options(jobs=2))
+    assert len([u for u in report.units if not u.get("not_verified")]) >= 5
+    assert any(len(f.units) > 1 for f in report.results)  # a base verified alike by several overlays
+    assert writers()["json"](report, RenderOptions()) == serial
+
+
+def test_one_unit_spread_over_properties_is_byte_identical(cluster: Path) -> None:
+    """A unit verified alone (here: the generated cluster read as one cluster of 12 namespaces; a
+    kustomize overlay) has its properties spread over the workers, each seeing the whole snapshot."""
+    serial = rendered([str(cluster)], jobs=1, unit="cluster")
+    assert rendered([str(cluster)], jobs=2, unit="cluster") == serial
+    overlay = str(UNITS / "platform" / "overlays" / "prod")
+    assert rendered([overlay], jobs=3) == rendered([overlay], jobs=1)
+
+
+def test_crashed_property_worker_is_an_internal_error_record(cluster: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    serial = prove([str(cluster)], Options(jobs=1, unit="cluster"))
+
+    def dies(self: HpaBounds, snap: object) -> Iterator[object]:
+        die()
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(HpaBounds, "obligations", dies)
+    report = prove([str(cluster)], Options(jobs=2, unit="cluster"))
+    [x] = report.internal
+    assert x.property == "CNV401" and x.message.startswith("BrokenProcessPool") and report.exit_code() == 4
+    assert [f.to_json() for f in report.results] == [f.to_json() for f in serial.results if f.property != "CNV401"]
+
+
+def crash_in(unit_name: str, how: Callable[[], None]) -> Callable[[Any, Any], Any]:
+    real = engine.verify_unit
+
+    def verify(unit: Any, job: Any) -> Any:
+        if unit.name.endswith(unit_name):
+            how()
+        return real(unit, job)
+
+    return verify
+
+
+def die() -> None:
+    os._exit(9)  # as a segfault in Z3 or the OOM killer would: no exception, no result
+
+
+def boom() -> None:
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize("how, message", [(die, "BrokenProcessPool"), (boom, "RuntimeError: boom")])
+def test_crashed_worker_is_an_internal_error_record(cluster: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    how: Callable[[], None], message: str) -> None:
+    serial = prove([str(cluster)], Options(jobs=1))
+    victim = serial.units[3]["name"]
+    monkeypatch.setattr(engine, "verify_unit", crash_in(victim, how))
+    report = prove([str(cluster)], Options(jobs=2))
+    [x] = report.internal
+    assert x.property == f"unit {victim}" and x.message.startswith(message)
+    assert report.exit_code() == 4
+    assert [u["name"] for u in report.units] == [u["name"] for u in serial.units]
+    kept = [f.to_json() for f in serial.results if f.units != [victim]]
+    assert [f.to_json() for f in report.results] == kept  # every other unit's results stand
+
+
+def test_gc_state_restored(cluster: Path) -> None:
+    assert gc.isenabled()
+    prove([str(cluster / sorted(os.listdir(cluster))[0])], Options(jobs=2))
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_cli_jobs_and_executor_arguments(cluster: Path) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(main, ["prove", str(cluster), "--jobs", "0"])
+    assert bad.exit_code == 2 and "--jobs" in bad.output
+    bad = runner.invoke(main, ["prove", str(cluster), "--executor", "ray://x"])
+    assert bad.exit_code == 2 and "local-dask or dask://HOST:PORT" in bad.output
+    one = runner.invoke(main, ["prove", str(cluster), "--format", "json", "--jobs", "1"])
+    two = runner.invoke(main, ["prove", str(cluster), "--format", "json", "-j", "2"])
+    assert one.exit_code == two.exit_code == 1 and one.output == two.output
+
+
+def test_dask_executor_gives_the_serial_report(cluster: Path) -> None:
+    """Against a distributed.LocalCluster of worker processes (CI: ~10 s): a scheduler address, and
+    ``local-dask`` starting its own."""
+    distributed = pytest.importorskip("distributed")
+    paths = [str(cluster / name) for name in sorted(os.listdir(cluster))[:3]] + [str(UNITS)]
+    serial = rendered(paths, jobs=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as local:
+        address = local.scheduler_address.removeprefix("tcp://")
+        assert rendered(paths, jobs=2, executor=f"dask://{address}") == serial
+    assert rendered([str(UNITS)], jobs=2, executor="local-dask") == rendered([str(UNITS)], jobs=1)

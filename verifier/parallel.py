@@ -1,0 +1,180 @@
+"""Verifying deployment units side by side: ``--jobs N`` processes here, or a Dask cluster (``--executor``).
+
+The unit is the shard (docs/ARCHITECTURE.md, "Parallel runs"): every unit is its own cluster view
+(docs/UNITS.md), so no property of one unit reads another, and a worker verifies a whole unit —
+every property, the unit-namespace readings, suppressions — exactly as the serial run does. The
+parent merges the units' parts in unit order, so the report is byte-identical to ``--jobs 1``.
+
+Local workers are forked after discovery and inherit the parsed units; each returns its part pickled
+with the collector paused (``gc_paused``), largest units first for balance. A worker that raises or
+dies (a crash in Z3, the OOM killer) never hangs the run: the unit awaited is retried alone in a fresh
+process (a dead worker breaks the pool: the units not yet collected go to a new one), and a unit that
+fails alone too is an internal-error record (exit 4) while the other units stand.
+"""
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from cnverify.errors import InternalError, UsageError
+
+U = TypeVar("U")  # a unit (cnverify.units.Unit)
+J = TypeVar("J")  # what every unit is verified with (cnverify.engine.UnitJob)
+P = TypeVar("P")  # one unit's part of the report (cnverify.engine.UnitPart)
+
+_SHARED: Callable[[int], Any] | None = None  # the work forked workers inherit
+_IN_WORKER = False
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), the default of ``--jobs``."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off inside the block (the previous state restored on exit).
+
+    Solving and rendering allocate millions of short-lived acyclic objects, each batch of which
+    triggers a generation-0 collection that walks the young objects for nothing."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextmanager
+def frozen() -> Iterator[None]:
+    """The objects alive now (the parsed inputs) moved out of the collector's sight for the block."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+EXECUTORS = ("local-dask", "dask://HOST:PORT")
+
+
+def executor_arg(value: str | None) -> str | None:
+    """``--executor``'s value checked (a usage error names the accepted forms)."""
+    if value is None or value == "local-dask" or (value.startswith("dask://") and len(value) > len("dask://")):
+        return value
+    raise UsageError(f"--executor takes {' or '.join(EXECUTORS)}, not {value!r}")
+
+
+def crashed(what: str, exc: BaseException) -> InternalError:
+    """The internal-error record of ``what`` (a property code, ``unit NAME``) whose worker raised or died."""
+    err = InternalError.of(what, exc)
+    return err if err.where != "?" else InternalError(err.property, err.message, "worker process")
+
+
+def verify_all(units: Sequence[U], job: J, verify: Callable[[U, J], P], jobs: int = 1,
+               executor: str | None = None, failed: Callable[[U, InternalError], P] | None = None,
+               ) -> Iterator[tuple[U, P | None]]:
+    """Each unit with its part (``None`` for a unit that is not verified), in unit order.
+
+    ``jobs`` processes on this machine, or the Dask cluster named by ``executor``
+    (``local-dask`` or ``dask://HOST:PORT``); ``failed`` makes the part of a unit whose worker crashed."""
+    todo = [i for i, u in enumerate(units) if not getattr(u, "not_verified", None)]
+    verified = set(todo)
+    if executor:
+        from cnverify import parallel_dask  # only with the cnverify[dask] extra
+        parts = parallel_dask.run(units, todo, job, verify, jobs, executor, failed)
+    elif jobs > 1 and len(todo) > 1:
+        parts = _forked(units, todo, job, verify, jobs, failed)
+    else:
+        parts = _serial(units, todo, job, verify)
+    pending = iter(parts)  # in ``todo`` order
+    for i, unit in enumerate(units):
+        yield unit, next(pending)[1] if i in verified else None
+
+
+def _serial(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J], P]) -> Iterator[tuple[int, P]]:
+    for i in todo:
+        with gc_paused():
+            yield i, verify(units[i], job)
+
+
+def _forked(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J], P], jobs: int,
+            failed: Callable[[U, InternalError], P] | None) -> Iterator[tuple[int, P]]:
+    """Parts from ``jobs`` forked workers, in ``todo`` order."""
+    size = {i: len(getattr(units[i], "loaded").objects) for i in todo}
+    for i, part in fanned(lambda i: verify(units[i], job), todo, jobs, size):
+        if isinstance(part, BaseException):
+            if failed is None:
+                raise part
+            part = failed(units[i], crashed(f"unit {getattr(units[i], 'name', i)}", part))
+        yield i, part
+
+
+def in_worker() -> bool:
+    """Whether this process is a worker of :func:`fanned` (which never fans out again)."""
+    return _IN_WORKER
+
+
+def fanned(work: Callable[[int], Any], keys: list[int], jobs: int,
+           weight: dict[int, int] | None = None) -> Iterator[tuple[int, Any]]:
+    """``work(k)`` for every ``k`` of ``keys`` in ``jobs`` forked workers (which inherit everything
+    ``work`` reads), heaviest first; yields ``(k, result)`` in ``keys`` order, or ``(k, exception)``
+    when ``k`` failed again alone in a fresh process."""
+    global _SHARED
+    _SHARED = work
+    fork = multiprocessing.get_context("fork")
+    rest = list(keys)
+    try:
+        while rest:  # a pool a dead worker broke is replaced for the keys not yet collected
+            with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
+                order = sorted(rest, key=lambda k: -(weight or {}).get(k, 0))
+                futures: dict[int, Future[bytes]] = {k: pool.submit(_task, k) for k in order}
+                for n, k in enumerate(rest):
+                    try:
+                        result = _loads(futures[k].result())
+                    except BrokenProcessPool:
+                        yield k, _alone(k, fork)
+                        rest = rest[n + 1:]
+                        pool.shutdown(cancel_futures=True)
+                        break
+                    except Exception:  # noqa: BLE001 - the task raised: retried alone, then reported
+                        result = _alone(k, fork)
+                    yield k, result
+                else:
+                    rest = []
+    finally:
+        _SHARED = None
+
+
+def _task(k: int) -> bytes:
+    """``work(k)`` of the inherited fan-out, pickled with the collector paused (in a forked worker)."""
+    global _IN_WORKER
+    _IN_WORKER = True
+    assert _SHARED is not None
+    with gc_paused():
+        return pickle.dumps(_SHARED(k), pickle.HIGHEST_PROTOCOL)
+
+
+def _loads(blob: bytes) -> Any:
+    with gc_paused():
+        return pickle.loads(blob)
+
+
+def _alone(k: int, fork: Any) -> Any:
+    """``work(k)`` in a fresh process of its own, or the exception it failed with again."""
+    try:
+        with ProcessPoolExecutor(1, mp_context=fork) as pool:
+            return _loads(pool.submit(_task, k).result())
+    except Exception as exc:  # noqa: BLE001 - handed to the caller as the task's result
+        return exc
