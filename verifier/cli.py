@@ -83,13 +83,15 @@ def main() -> None:
 @click.option("--explain", metavar="CODE", default=None,
               help="Only CODE, every result with its whole proof chain, proved ones included "
                    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
+@click.option("--certify", is_flag=True,
+              help="Re-decide every exactly evaluated result with Z3; any disagreement is an internal error (exit 4).")
 def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool,
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
               run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None,
               write_baseline: str | None, progress: bool | None, color: bool | None, explain: str | None,
               unit_mode: str | None, namespace: str | None, context: tuple[str, ...],
-              helm_values: tuple[str, ...], mesh_config: str | None) -> None:
+              helm_values: tuple[str, ...], mesh_config: str | None, certify: bool) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
@@ -99,6 +101,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
         if run_timeout_s is not None:
             settings.options.limits = replace(settings.options.limits, run_timeout_ms=int(run_timeout_s * 1000))
         settings.options.mesh_config = mesh_config or settings.options.mesh_config
+        settings.options.certify = certify or settings.options.certify
         if settings.config_file and fmt == "text":
             click.echo(f"cnverify: using configuration {settings.config_file}", err=True)
         with Progress(enabled=progress) as sink, run_budget():  # alias expansion budgeted over the whole run

@@ -16,7 +16,7 @@ from cnverify.errors import InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
 from cnverify.proof import Finding, Notice, Report, Severity, Step
 from cnverify.registry import Property, load_properties
-from cnverify.solver import Limits, finding
+from cnverify.solver import Limits, certifying, finding
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Options:
     assume: Sequence[Assumed] = ()  # objects known to exist without manifests (config ``assume:``)
     helm_values: Sequence[str] = ()  # values files for rendering Helm chart units (helm template --values)
     mesh_config: str | None = None  # Istio MeshConfig file (or istio ConfigMap): path normalisation before routing
+    certify: bool = False  # re-decide every exactly evaluated obligation with Z3; disagreement: internal error
 
 
 def selected(options: Options) -> list[Property]:
@@ -63,7 +64,7 @@ def _run(snap: snapshot.Snapshot, options: Options,
     snap.settings["mesh_config"] = options.mesh_config
     results: list[tuple[Finding, Resource]] = []
     errors: list[InternalError] = []
-    with smt.using(options.limits):
+    with smt.using(options.limits), certifying(options.certify):
         for i, prop in enumerate(props):
             if options.progress:
                 options.progress(prop.code, i, len(props))
