@@ -88,6 +88,8 @@ def main() -> None:
 @click.option("--executor", default=None, metavar="local-dask|dask://HOST:PORT",
               help="Verify the units on a Dask cluster (pip install 'cnverify[dask]'): a local one of --jobs "
                    "workers, or the scheduler at HOST:PORT.")
+@click.option("--certify", is_flag=True,
+              help="Re-decide every exactly evaluated result with Z3; any disagreement is an internal error (exit 4).")
 def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool, pretty: bool,
               show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
               select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
@@ -95,7 +97,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
               write_baseline: str | None, progress: bool | None, color: bool | None, explain: str | None,
               unit_mode: str | None, namespace: str | None, context: tuple[str, ...],
               helm_values: tuple[str, ...], mesh_config: str | None, jobs: int | None,
-              executor: str | None) -> None:
+              executor: str | None, certify: bool) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
@@ -105,6 +107,7 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
         if run_timeout_s is not None:
             settings.options.limits = replace(settings.options.limits, run_timeout_ms=int(run_timeout_s * 1000))
         settings.options.mesh_config = mesh_config or settings.options.mesh_config
+        settings.options.certify = certify or settings.options.certify
         if settings.config_file and fmt == "text":
             click.echo(f"cnverify: using configuration {settings.config_file}", err=True)
         with Progress(enabled=progress) as sink, run_budget():  # alias expansion budgeted over the whole run

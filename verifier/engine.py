@@ -18,7 +18,7 @@ from cnverify.model.base import UNIT_NAMESPACE, Resource
 from cnverify.proof import Finding, Notice, Report, Severity, Step, Suppressed
 from cnverify.registry import Property, per_code, select
 from cnverify.run_context import RunContext
-from cnverify.solver import Limits, finding
+from cnverify.solver import Limits, certifying, finding
 
 
 @dataclass
@@ -40,6 +40,7 @@ class Options:
     mesh_config: str | None = None  # Istio MeshConfig file (or istio ConfigMap): path normalisation before routing
     jobs: int = 1  # processes verifying units side by side (cnverify.parallel; the CLI's default: the cores)
     executor: str | None = None  # a Dask cluster instead: local-dask | dask://HOST:PORT (cnverify[dask])
+    certify: bool = False  # re-decide every exactly evaluated obligation with Z3; disagreement: internal error
 
 
 def selected(options: Options) -> list[Property]:
@@ -63,7 +64,7 @@ def _run(snap: snapshot.Snapshot, options: Options,
     run = RunContext(snap, options.limits)  # one context per snapshot: its memo is shared by the properties
     results: list[tuple[Finding, Resource]] = []
     errors: list[InternalError] = []
-    with smt.using(options.limits):
+    with smt.using(options.limits), certifying(options.certify):
         for i, prop in enumerate(props):
             if options.progress:
                 options.progress(prop.code, i, len(props))

@@ -1,17 +1,21 @@
-"""Deciding obligations with Z3: tracked facts, deterministic limits, minimal cores, witnesses."""
+"""Deciding obligations: exact evaluation where no search is needed, else Z3 (tracked facts,
+deterministic limits, minimal cores, witnesses)."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from fractions import Fraction
 from typing import Any
 
 import z3
 
-from cnverify import smt
+from cnverify import exact, smt
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step, Verdict
 from cnverify.smt import Limits
 
-__all__ = ["Limits", "decide", "finding", "to_python"]
+__all__ = ["CertifyError", "Limits", "certifying", "decide", "finding", "to_python"]
 
 
 def to_python(value: z3.ExprRef) -> Any:
@@ -31,31 +35,84 @@ def to_python(value: z3.ExprRef) -> Any:
 
 
 def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[Step], Any, str]:
-    """Run one obligation: (verdict, chain, witness, conclusion claim)."""
+    """Run one obligation: (verdict, chain, witness, conclusion claim).
+
+    Exact evaluation first (:mod:`cnverify.exact`: ground and pre-decided obligations, no search);
+    Z3 for the rest.  Under :func:`certifying` every exact result is re-decided by Z3 as well."""
     if ob.decision is not None:
         d = ob.decision
         return d.verdict, ob.preamble + [s for _, s in ob.facts] + [Step(d.claim)], d.witness, d.claim
     assert ob.goal is not None, f"{ob.prop.code}: obligation without a query"
+    exprs = [expr for expr, _ in ob.facts]
+    ex = exact.evaluate(exprs, ob.goal, [term for term, _ in ob.shown.values()])
+    if ex is not None:
+        out = _outcome(ob, ex.result, ex.core, lambda i, _t: ex.values[i], exact.STEP)
+        if _certify.get():
+            _recheck(ob, out, limits)
+        return out
     with smt.using(limits):
-        answer = smt.check([], [expr for expr, _ in ob.facts] + [ob.goal])
-    facts = [step for _, step in ob.facts]
+        answer = smt.check([], exprs + [ob.goal])
     if answer.result == "sat":
         m = answer.model
         assert m is not None
-        witness = {name: (render(to_python(m.eval(term, model_completion=True))) if render
-                          else to_python(m.eval(term, model_completion=True)))
-                   for name, (term, render) in ob.shown.items()} or None
-        verdict: Verdict = "violated" if ob.shape == "counterexample" else "proved"
-        claim = f"{ob.goal_says} (solver: sat)"
-        return verdict, ob.preamble + facts + [Step(claim)], witness, claim
+        return _outcome(ob, "sat", (), lambda _i, term: m.eval(term, model_completion=True), "solver: sat")
     if answer.result == "unsat":
-        kept = [i for i in answer.core if i < len(facts)]
-        verdict = "proved" if ob.shape == "counterexample" else "violated"
-        claim = (f"no counterexample: it is impossible that {ob.goal_says} (solver: unsat)"
-                 if ob.shape == "counterexample" else f"impossible: {ob.goal_says} (solver: unsat)")
-        return verdict, ob.preamble + [facts[i] for i in kept] + [Step(claim)], None, claim
+        return _outcome(ob, "unsat", answer.core, lambda _i, _t: None, "solver: unsat")
     claim = f"solver gave no answer ({answer.reason}); not proved"
-    return "unknown", ob.preamble + facts + [Step(claim)], None, claim
+    return "unknown", ob.preamble + [step for _, step in ob.facts] + [Step(claim)], None, claim
+
+
+def _outcome(ob: Obligation, result: str, core: tuple[int, ...], value: Callable[[int, z3.ExprRef], Any],
+             how: str) -> tuple[Verdict, list[Step], Any, str]:
+    """Verdict, chain, witness and claim of a sat/unsat outcome; ``value(i, term)`` is the ``i``-th shown
+    term's value; ``how`` ends the conclusion (``solver: sat``, ``exact evaluation``)."""
+    facts = [step for _, step in ob.facts]
+    if result == "sat":
+        witness = {name: (render(to_python(value(i, term))) if render else to_python(value(i, term)))
+                   for i, (name, (term, render)) in enumerate(ob.shown.items())} or None
+        verdict: Verdict = "violated" if ob.shape == "counterexample" else "proved"
+        claim = f"{ob.goal_says} ({how})"
+        return verdict, ob.preamble + facts + [Step(claim)], witness, claim
+    kept = [i for i in core if i < len(facts)]
+    verdict = "proved" if ob.shape == "counterexample" else "violated"
+    claim = (f"no counterexample: it is impossible that {ob.goal_says} ({how})"
+             if ob.shape == "counterexample" else f"impossible: {ob.goal_says} ({how})")
+    return verdict, ob.preamble + [facts[i] for i in kept] + [Step(claim)], None, claim
+
+
+class CertifyError(AssertionError):
+    """``--certify``: Z3 decided an exactly evaluated obligation differently (a bug in cnverify)."""
+
+
+_certify: ContextVar[bool] = ContextVar("cnverify_certify", default=False)
+
+
+@contextmanager
+def certifying(on: bool = True) -> Iterator[None]:
+    """Re-decide every exact result with Z3 inside the block (``--certify``); a disagreement raises
+    :class:`CertifyError`, which the engine records as an internal error (exit 4)."""
+    token = _certify.set(on)
+    try:
+        yield
+    finally:
+        _certify.reset(token)
+
+
+def _recheck(ob: Obligation, exact_out: tuple[Verdict, list[Step], Any, str], limits: Limits | None) -> None:
+    """Raise :class:`CertifyError` unless Z3 gives ``exact_out``'s verdict, witness and chain facts."""
+    with smt.using(limits):
+        answer = smt.check([], [expr for expr, _ in ob.facts] + [ob.goal])  # type: ignore[list-item]
+    if answer.result == "unknown":
+        raise CertifyError(f"{ob.prop.code} {ob.subject.ref}: exact evaluation decided, Z3 gave no answer "
+                           f"({answer.reason})")
+    m = answer.model
+    z3_out = _outcome(ob, answer.result, answer.core,
+                      lambda _i, term: m.eval(term, model_completion=True) if m is not None else None, "")
+    for what, a, b in (("verdict", exact_out[0], z3_out[0]), ("witness", exact_out[2], z3_out[2]),
+                       ("chain", exact_out[1][:-1], z3_out[1][:-1])):
+        if a != b:
+            raise CertifyError(f"{ob.prop.code} {ob.subject.ref}: exact evaluation and Z3 disagree on the "
+                               f"{what}: {a!r} vs {b!r}")
 
 
 def finding(ob: Obligation, limits: Limits | None = None) -> Finding:

@@ -1,0 +1,271 @@
+"""Exact evaluation: decide an obligation without search when its facts fix every constant it needs.
+
+An obligation is the conjunction of its tracked items (the facts, then the query).  *Propagation*
+substitutes the values known so far into each item and simplifies it (Z3's rewriter, no solver):
+an item that becomes ``c == value`` (``c``, ``Not(c)`` for a Boolean; a conjunction of these) fixes
+each such constant — every model agrees, because the item is asserted.  Each fixed constant
+remembers the items it rests on (its *justification*).  It ends when every item is ``true`` (sat:
+the witness terms must evaluate to values, so Z3's model gives the same witness) or one item is
+``false`` (unsat), and gives up (``None``: Z3 decides) when items stay undetermined, or two items fix
+one constant differently.
+
+**Cores, minimal and deterministic.**  For unsat, the false item and the items its constants rest on
+form a core ``K``.  Each member ``k`` of ``K`` is then shown *necessary*: the items without ``k`` have
+a model (propagation without ``k``, and a bounded search over the remaining free constants among
+the literals of the query, ±1, 0, ``""``, true/false, checked by evaluating every item).  A core
+all of whose members are necessary is the *unique* minimal core (every unsat subset contains each
+necessary item), so its membership is exactly the one Z3's ``core.minimize`` gives; when some member
+cannot be shown necessary the obligation goes to Z3.  No search ever decides a verdict: a found
+model only confirms that a member of ``K`` is needed.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+import z3
+import z3.z3core as z3core
+
+STEP = "exact evaluation"
+MAX_ASSIGNMENTS = 256  # candidate assignments tried when showing a core member necessary
+
+
+@dataclass(frozen=True)
+class Exact:
+    """An exact outcome over ``facts + [goal]``: ``sat`` with the evaluated witness terms, or ``unsat``
+    with the unique minimal core (indexes; the goal is ``len(facts)``)."""
+
+    result: Literal["sat", "unsat"]
+    core: tuple[int, ...] = ()
+    values: tuple[z3.ExprRef, ...] = ()
+
+
+def _raw(name: str) -> Callable[..., Any]:
+    """Z3's C function ``name`` without the Python API's per-call error check and wrapper objects
+    (the walks below call them thousands of times per query; errors cannot arise on valid ASTs)."""
+    return getattr(z3core, name).__defaults__[0].f  # type: ignore[no-any-return]
+
+
+_kind, _id, _decl, _decl_kind = _raw("Z3_get_ast_kind"), _raw("Z3_get_ast_id"), _raw("Z3_get_app_decl"), \
+    _raw("Z3_get_decl_kind")
+_nargs, _arg, _is_string = _raw("Z3_get_app_num_args"), _raw("Z3_get_app_arg"), _raw("Z3_is_string")
+_expr = z3.z3._to_expr_ref
+_VALUE_KINDS = frozenset({z3.Z3_OP_TRUE, z3.Z3_OP_FALSE})
+
+
+def _class(ctx: Any, a: Any) -> tuple[int, int]:
+    """(``0`` value, ``1`` free constant, ``2`` other application; declaration kind) of an AST pointer."""
+    kind = _kind(ctx, a)
+    if kind == z3.Z3_NUMERAL_AST:
+        return 0, 0
+    if kind != z3.Z3_APP_AST:
+        raise _Decline  # a quantifier or bound variable: not evaluated here
+    dk = _decl_kind(ctx, _decl(ctx, a))
+    if dk in _VALUE_KINDS or _is_string(ctx, a):
+        return 0, dk
+    if dk == z3.Z3_OP_UNINTERPRETED and _nargs(ctx, a) == 0:
+        return 1, dk
+    return 2, dk
+
+
+def is_value(e: z3.ExprRef) -> bool:
+    """``e`` is a literal: a number, a string, true or false."""
+    return _class(e.ctx.ref(), e.as_ast())[0] == 0
+
+
+def scan(e: z3.ExprRef, consts: dict[int, z3.ExprRef], literals: list[z3.ExprRef], seen: set[int]) -> None:
+    """Add ``e``'s free constants (by AST id) and literal values to ``consts`` and ``literals``."""
+    ctx, ref = e.ctx, e.ctx.ref()
+    todo = [e.as_ast()]
+    while todo:
+        a = todo.pop()
+        key = _id(ref, a)
+        if key in seen:
+            continue
+        seen.add(key)
+        cls, _ = _class(ref, a)
+        if cls == 0:
+            literals.append(_expr(a, ctx))
+        elif cls == 1:
+            consts[key] = _expr(a, ctx)
+        else:
+            todo += [_arg(ref, a, i) for i in range(_nargs(ref, a))]
+
+
+class _Decline(Exception):
+    """Not decidable by exact evaluation: Z3 decides."""
+
+
+def _units(e: z3.ExprRef) -> list[tuple[z3.ExprRef, z3.ExprRef]] | None:
+    """``e`` as a conjunction of ``constant == value`` facts (``c``/``Not(c)`` for Booleans), else None."""
+    ctx, ref = e.ctx, e.ctx.ref()
+    top = e.as_ast()
+    cls, dk = _class(ref, top)
+    parts = [_arg(ref, top, i) for i in range(_nargs(ref, top))] if cls == 2 and dk == z3.Z3_OP_AND else [top]
+    out = []
+    for p in parts:
+        cls, dk = _class(ref, p)
+        if cls == 1:  # a Boolean constant
+            out.append((_expr(p, ctx), z3.BoolVal(True, ctx)))
+            continue
+        if cls != 2 or dk not in (z3.Z3_OP_NOT, z3.Z3_OP_EQ):
+            return None
+        args = [_arg(ref, p, i) for i in range(_nargs(ref, p))]
+        kinds = [_class(ref, x)[0] for x in args]
+        if dk == z3.Z3_OP_NOT and kinds == [1]:
+            out.append((_expr(args[0], ctx), z3.BoolVal(False, ctx)))
+        elif dk == z3.Z3_OP_EQ and sorted(kinds) == [0, 1]:
+            c, v = (args[0], args[1]) if kinds[0] == 1 else (args[1], args[0])
+            out.append((_expr(c, ctx), _expr(v, ctx)))
+        else:
+            return None
+    return out
+
+
+@dataclass
+class _Fixed:
+    """A constant's value, the item that fixed it, and when (constants fixed earlier have lower stamps)."""
+
+    const: z3.ExprRef
+    value: z3.ExprRef
+    item: int
+    stamp: int
+
+
+@dataclass
+class _State:
+    """Propagation over ``items`` (a partial model evaluates them): fixed constants, undetermined residues."""
+
+    model: z3.ModelRef  # the values fixed before the current round
+    fixed: dict[int, _Fixed]  # const AST id → how it was fixed
+    pending: dict[int, z3.ExprRef]  # item index → residue under the model
+    done: dict[int, int]  # item index → stamp when it was resolved (true, false or fixing)
+    false: int | None = None  # the first item found false
+
+    def rests_on(self, items: Sequence[z3.ExprRef], i: int) -> set[int]:
+        """Item ``i`` and the items that fixed the constants it was evaluated with (transitively)."""
+        out: set[int] = set()
+        todo = [i]
+        while todo:
+            j = todo.pop()
+            if j in out:
+                continue
+            out.add(j)
+            consts: dict[int, z3.ExprRef] = {}
+            scan(items[j], consts, [], set())
+            todo += [f.item for k in consts if (f := self.fixed.get(k)) is not None and f.stamp <= self.done[j]]
+        return out
+
+
+def _model(fixed: dict[int, _Fixed], ctx: z3.Context) -> z3.ModelRef:
+    """A partial model of the fixed constants.  Built anew whenever values are added: Z3's model
+    evaluator caches terms, and a value added after an evaluation is not seen by later ones."""
+    m = z3.Model(ctx)
+    for f in fixed.values():
+        m.update_value(f.const, f.value)
+    return m
+
+
+def _propagate(items: Sequence[z3.ExprRef], active: Sequence[int]) -> _State:
+    """Evaluate the ``active`` items under the values fixed so far, round by round, until nothing changes."""
+    ctx = items[0].ctx
+    st = _State(z3.Model(ctx), {}, {i: items[i] for i in active}, {})
+    stamp, changed = 0, True
+    while changed:
+        changed = False
+        for i in list(st.pending):
+            expr = st.model.eval(st.pending[i], model_completion=False)
+            st.pending[i] = expr
+            if z3.is_true(expr):
+                del st.pending[i]
+                st.done[i] = stamp
+            elif z3.is_false(expr):
+                st.false, st.done[i] = i, stamp
+                return st
+            elif (units := _units(expr)) is not None:
+                del st.pending[i]
+                st.done[i] = stamp
+                for c, v in units:
+                    old = st.fixed.get(c.get_id())
+                    if old is not None and not old.value.eq(v):
+                        raise _Decline  # two items fix one constant differently: let Z3 find the core
+                    if old is None:
+                        st.fixed[c.get_id()] = _Fixed(c, v, i, stamp + 1)
+                        changed = True
+        if changed:  # this round's values are seen from the next round on
+            stamp += 1
+            st.model = _model(st.fixed, ctx)
+    return st
+
+
+def _candidates(c: z3.ExprRef, literals: list[z3.ExprRef]) -> list[z3.ExprRef]:
+    """Values tried for a free constant: the query's literals of its sort, their neighbours, a default."""
+    ctx, out = c.ctx, []
+    if z3.is_bool(c):
+        return [z3.BoolVal(True, ctx), z3.BoolVal(False, ctx)]
+    if z3.is_int(c):
+        nums = {0} | {n + d for lit in literals if z3.is_int_value(lit) for n in [lit.as_long()] for d in (-1, 0, 1)}
+        out = [z3.IntVal(n, ctx) for n in sorted(nums)]
+    elif z3.is_real(c):
+        fr = {Fraction(0)} | {Fraction(lit.numerator_as_long(), lit.denominator_as_long()) + d
+                              for lit in literals if z3.is_rational_value(lit) for d in (-1, 0, 1)}
+        out = [z3.RealVal(f, ctx) for f in sorted(fr)]
+    elif z3.is_string(c):
+        words = {""} | {lit.as_string() for lit in literals if z3.is_string_value(lit)}
+        out = [z3.StringVal(w, ctx) for w in sorted(words)]
+    return out
+
+
+def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef]) -> bool:
+    """True when the ``active`` items have a model found by propagation and a bounded search over the
+    free constants (candidates from the residues' literals and ``hints``)."""
+    try:
+        st = _propagate(items, active)
+        if st.false is not None:
+            return False
+        if not st.pending:
+            return True
+        rest = list(st.pending.values())
+        free: dict[int, z3.ExprRef] = {}
+        literals = list(hints)
+        seen: set[int] = set()
+        for e in rest:
+            scan(e, free, literals, seen)
+    except _Decline:
+        return False
+    consts = [free[k] for k in sorted(free)]
+    choices = [_candidates(c, literals) for c in consts]
+    if not all(choices):
+        return False
+    for n, combo in enumerate(itertools.product(*choices)):
+        if n >= MAX_ASSIGNMENTS:
+            return False
+        m = z3.Model(consts[0].ctx)
+        for c, v in zip(consts, combo):
+            m.update_value(c, v)  # a fresh model per assignment (see _model)
+        if all(z3.is_true(m.eval(e, model_completion=False)) for e in rest):
+            return True
+    return False
+
+
+def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.ExprRef] = ()) -> Exact | None:
+    """``facts ∧ goal`` decided by exact evaluation, or None when that needs search (Z3 decides)."""
+    items = [*facts, goal]
+    try:
+        st = _propagate(items, range(len(items)))
+        if st.false is None:
+            if st.pending:
+                return None
+            values = tuple(st.model.eval(t, model_completion=False) for t in shown)
+            return Exact("sat", values=values) if all(is_value(v) for v in values) else None
+        core = st.rests_on(items, st.false)
+    except _Decline:
+        return None
+    hints = [f.value for f in st.fixed.values()]
+    for k in sorted(core):
+        if not _satisfiable(items, [i for i in range(len(items)) if i != k], hints):
+            return None
+    return Exact("unsat", core=tuple(sorted(core)))
