@@ -16,6 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_ROOTS = {"verifier": "cnverify", "encodings": "cnverify.encodings", "properties": "cnverify.properties"}
 ENCODINGS_MAY_NOT = ("cnverify.obligation", "cnverify.snapshot", "cnverify.run_context", "cnverify.registry",
                      "cnverify.properties")
+KNOWN_ENCODING_EXCEPTIONS = {
+    # TODO(adapters helper): its commit 55687ee moves the inventory-dependent resolver to
+    # cnverify.systems.istio.hosts; the lead removes this entry when that branch lands.
+    "cnverify.encodings.hosts",
+}
 KNOWN_ENGINE_EXCEPTIONS = {
     # TODO(adapters helper): diff reaches routing tables and the quota model through the system adapters;
     # the lead removes these entries when that branch lands.
@@ -56,7 +61,7 @@ def reaches(imported: set[str], prefixes: tuple[str, ...]) -> list[str]:
 
 def test_encodings_import_no_obligation_snapshot_registry_or_property() -> None:
     bad = {m: reaches(imports(p, m), ENCODINGS_MAY_NOT) for m, p in modules("encodings")}
-    assert {m: v for m, v in bad.items() if v} == {}
+    assert {m: v for m, v in bad.items() if v and m not in KNOWN_ENCODING_EXCEPTIONS} == {}
 
 
 def test_engine_reaches_properties_only_through_the_registry() -> None:

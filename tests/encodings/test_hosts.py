@@ -6,8 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnverify import loader, snapshot
-from cnverify.encodings.hosts import expand, matches, overlaps, visible
-from cnverify.properties._shared.routing.hosts import resolve
+from cnverify.encodings.hosts import expand, matches, overlaps, resolve, visible
 
 MANIFESTS = """
 apiVersion: v1

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from cnverify.properties._shared.routing.hosts import inventory_namespaces
+from cnverify.encodings.hosts import inventory_namespaces
 from cnverify.errors import Span
 from cnverify.model import Resource, Service
 from cnverify.model.base import Node

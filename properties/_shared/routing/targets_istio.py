@@ -4,8 +4,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 
-from cnverify.encodings.hosts import expand, gateway_ref, matches, overlaps, visible
-from cnverify.properties._shared.routing.hosts import resolve
+from cnverify.encodings.hosts import expand, gateway_ref, matches, overlaps, resolve, visible
 from cnverify.errors import Span
 from cnverify.model import (Cluster, DestinationRule, IstioGateway, KnativeService, RouteConfiguration, ServiceEntry, VirtualService)
 from cnverify.model.base import group_of
