@@ -12,8 +12,8 @@ values; ``Exists``; ``DoesNotExist``.  Any other operator raises ``UnsupportedSe
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 import z3
 
@@ -21,8 +21,12 @@ from cnverify.errors import Span
 from cnverify.model.apps import LabelSelector, LabelSelectorRequirement
 from cnverify.model.base import Node
 
-if TYPE_CHECKING:
-    from cnverify.obligation import Obligation
+
+class Witness(Protocol):
+    """What takes witness terms (an obligation: ``Obligation.show``); encodings know no obligations."""
+
+    def show(self, name: str, term: z3.ExprRef, render: Callable[[Any], Any] | None = None) -> None: ...
+
 
 Selector = LabelSelector | Mapping[str, str] | None
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
@@ -165,7 +169,7 @@ class LabelSpace:
         """A term whose model value is the key's value, or ``ABSENT``."""
         return z3.If(self._has[key], self._val[key], z3.StringVal(ABSENT))
 
-    def show_on(self, ob: Obligation, keys: Iterable[str] | None = None) -> None:
+    def show_on(self, ob: Witness, keys: Iterable[str] | None = None) -> None:
         """Add the label set to ``ob``'s witness: ``{key: value}``, ``None`` for an absent key."""
         for k in self.keys if keys is None else keys:
             ob.show(k, self.shown(k), render_label)

@@ -14,8 +14,6 @@ from cnverify.model import (CronJob, DaemonSet, Deployment, HorizontalPodAutosca
                             Resource, StatefulSet)
 from cnverify.model.apps import ReplicationController
 from cnverify.model.base import group_of
-from cnverify.snapshot import Snapshot
-
 
 
 @dataclass
@@ -43,17 +41,16 @@ class ReplicaRange:
         return z3.And(var >= self.low, var <= self.high)
 
 
-def hpas_for(snap: Snapshot, workload: Resource) -> list[HorizontalPodAutoscaler]:
-    """HPAs in the workload's namespace whose scaleTargetRef names it (kind, name, API group)."""
-    out = []
-    for hpa in snap.in_namespace(HorizontalPodAutoscaler, workload.namespace):
-        ref = hpa.spec.scale_target_ref
-        if ref.kind != workload.KIND or ref.name != workload.name:
-            continue
-        if ref.api_version and group_of(ref.api_version) not in (workload.GROUP, "extensions"):
-            continue
-        out.append(hpa)
-    return out
+SCALABLE: tuple[type[Resource], ...] = (Deployment, StatefulSet, ReplicaSet, ReplicationController)
+"""The kinds an HPA may scale (``spec.replicas`` under a scale subresource) among the workloads."""
+
+
+def targets(hpa: HorizontalPodAutoscaler, workload: Resource) -> bool:
+    """Does ``hpa`` (in the workload's namespace) name ``workload`` in its scaleTargetRef (kind, name, API group)?"""
+    ref = hpa.spec.scale_target_ref
+    if ref.kind != workload.KIND or ref.name != workload.name:
+        return False
+    return not ref.api_version or group_of(ref.api_version) in (workload.GROUP, "extensions")
 
 
 def valid_bounds(hpa: HorizontalPodAutoscaler) -> bool:
@@ -65,8 +62,9 @@ def valid_bounds(hpa: HorizontalPodAutoscaler) -> bool:
     return hi is None or (hi >= 1 and 0 <= hpa.min_replicas <= hi)
 
 
-def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
-    """The reachable replica counts of ``workload`` (see module docstring)."""
+def range_of(workload: Resource, found: list[HorizontalPodAutoscaler]) -> ReplicaRange:
+    """The reachable replica counts of ``workload`` (see module docstring), given the HPAs that target it
+    (``targets``; only ``SCALABLE`` kinds consult them)."""
     if isinstance(workload, Pod):
         return ReplicaRange(workload, 1, 1, [("a bare Pod runs exactly one replica", workload.at("kind"))])
     if isinstance(workload, DaemonSet):
@@ -89,7 +87,6 @@ def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
     declared = 1 if spec.replicas is None else spec.replicas
     r_at = spec.at("replicas")
     r_says = f"spec.replicas is {declared}" + (" (default)" if spec.replicas is None else "")
-    found = hpas_for(snap, workload)
     hpas = [h for h in found if valid_bounds(h)]
     if not hpas:
         why = [(r_says + " and no HPA scales it", r_at)]

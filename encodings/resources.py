@@ -21,23 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-import z3
+from typing import Literal
 
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.errors import Span
-from cnverify.model import Container, LimitRange, Pod, Resource, RuntimeClass
-from cnverify.model.base import Node
-from cnverify.model.core import LimitRangeItem, PodSpec
-from cnverify.snapshot import Snapshot
-
-if TYPE_CHECKING:
-    from cnverify.obligation import Obligation
+from cnverify.model import Container, LimitRange, Resource, pod_template
+from cnverify.model.core import LimitRangeItem
 
 __all__ = [
-    "Defaults", "EffectiveContainer", "Supplied", "container_defaults", "effective_containers",
-    "is_best_effort", "runtime_overhead", "pod_limits", "pod_level_resources", "pod_requests", "pod_spec_of", "resolve", "value_term",
+    "Defaults", "EffectiveContainer", "Supplied", "effective", "is_best_effort", "limitrange_defaults", "pod_limits",
+    "pod_level_resources", "pod_requests", "resolve",
 ]
 
 Origin = Literal["written", "from-limit", "limitrange"]
@@ -103,18 +96,11 @@ def pod_level_resources(workload: Resource) -> str | None:
     """Why the pod's aggregate requests/limits are not modelled: ``spec.resources`` (pod-level
     resources, KEP-2837) replaces the container aggregate for the resources it sets
     (component-helpers resource.PodRequests / PodLimits); ``None`` when the pod does not set it."""
-    res = pod_spec_of(workload).resources
+    res = pod_template(workload).spec.resources
     if res is None or not (res.requests or res.limits):
         return None
     return (f"{workload.ref} sets pod-level resources (spec.resources), which replace the containers' "
             "aggregate requests/limits for the resources they name; cnverify does not model pod-level resources")
-
-
-def pod_spec_of(workload: Resource) -> PodSpec:
-    """The pod spec a workload's pods are created from (a bare Pod's own spec)."""
-    if isinstance(workload, Pod):
-        return workload.spec
-    return workload.template.spec  # type: ignore[attr-defined]
 
 
 def _item_defaults(lr: LimitRange, item: LimitRangeItem) -> tuple[dict[str, Supplied], dict[str, Supplied]]:
@@ -138,10 +124,10 @@ def _item_defaults(lr: LimitRange, item: LimitRangeItem) -> tuple[dict[str, Supp
     return limits, requests
 
 
-def container_defaults(snap: Snapshot, namespace: str) -> Defaults:
-    """The LimitRanger defaults for containers of ``namespace`` (see module docstring)."""
+def limitrange_defaults(limitranges: Iterable[LimitRange]) -> Defaults:
+    """The LimitRanger defaults for containers of the namespace holding ``limitranges`` (see module docstring)."""
     out = Defaults()
-    for lr in snap.in_namespace(LimitRange, namespace):
+    for lr in limitranges:
         for item in lr.spec.limits:
             if item.type != "Container":
                 continue
@@ -180,11 +166,10 @@ def resolve(container: Container, fld: str, index: int, defaults: Defaults) -> E
     return EffectiveContainer(container, fld, index, reqs, lims, unknown)
 
 
-def effective_containers(snap: Snapshot, workload: Resource, *, defaults: Defaults | None = None) -> list[EffectiveContainer]:
+def effective(workload: Resource, defaults: Defaults) -> list[EffectiveContainer]:
     """Every container (init containers first) of ``workload``'s pods, with effective values."""
-    d = defaults if defaults is not None else container_defaults(snap, workload.namespace)
-    spec = pod_spec_of(workload)
-    return [resolve(c, fld, i, d) for fld, i, c in spec.all_containers()]
+    spec = pod_template(workload).spec
+    return [resolve(c, fld, i, defaults) for fld, i, c in spec.all_containers()]
 
 
 def _add(acc: dict[str, int], values: Mapping[str, int]) -> None:
@@ -236,46 +221,7 @@ def pod_limits(effs: list[EffectiveContainer], overhead: Mapping[str, object] | 
     return total
 
 
-def runtime_overhead(snap: Snapshot, ob: "Obligation", workload: Resource, spec: PodSpec, *,
-                     charged: bool = True) -> Mapping[str, object] | None:
-    """The pod overhead quota charges: the RuntimeClass admission plugin copies ``overhead.podFixed`` of
-    the pod's ``runtimeClassName`` into ``spec.overhead`` (plugin/pkg/admission/runtimeclass). A class
-    that is not in the inputs leaves the overhead unknown; it only adds, so a breach without it stands
-    and a proof becomes ``unknown`` (``ob.only_refute``) when ``charged`` (some tracked resource may be
-    in the overhead)."""
-    name = spec.runtime_class_name
-    if not name:
-        return spec.overhead
-    rc = snap.get(RuntimeClass, "", name)
-    if rc is None:
-        if not charged:  # the obligation tracks no resource an overhead could add to
-            return spec.overhead
-        ob.only_refute(f"{workload.ref} names RuntimeClass {name}, which is not in the inputs: its pod overhead "
-                       "(overhead.podFixed, added to every pod by admission) is unknown")
-        return spec.overhead
-    fixed = rc.overhead.pod_fixed if rc.overhead else None
-    ob.note(f"RuntimeClass {name} adds pod overhead {fixed or {}} to every pod of {workload.ref}",
-            rc.overhead.at("podFixed") if rc.overhead else rc.at())
-    return fixed or spec.overhead
-
-
 def is_best_effort(effs: list[EffectiveContainer]) -> bool:
     """QoS class BestEffort: no container has a positive cpu/memory request or limit."""
     return not any(s.milli > 0 for ec in effs for vals in (ec.requests, ec.limits)
                    for r, s in vals.items() if r in QOS_RESOURCES)
-
-
-def value_term(ob: "Obligation", name: str, value: Supplied | None, *, missing_at: Span | Node,
-               missing_says: str) -> tuple[z3.BoolRef, z3.ArithRef]:
-    """Add the located fact defining ``name`` to ``ob``: ``(present, value)`` terms.
-
-    A present value is ``Int(name) == milli`` cited at its source; a missing one is
-    ``Not(has name)`` cited at ``missing_at`` (the value term is then unconstrained).
-    """
-    term = z3.Int(name)
-    if value is not None:
-        ob.fact(term == value.milli, at=value.at, says=value.says)
-        return z3.BoolVal(True), term
-    has = z3.Bool(f"has {name}")
-    ob.fact(z3.Not(has), at=missing_at, says=missing_says)
-    return has, term

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import z3
 
 from cnverify.encodings.quantity import format_milli, milli
-from cnverify.encodings.resources import (Supplied, container_defaults, effective_containers, pod_level_resources, pod_limits,
-                                          pod_requests, pod_spec_of, value_term)
+from cnverify.encodings.resources import Supplied, pod_level_resources, pod_limits, pod_requests
+from cnverify.model import pod_template
+from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
 from cnverify.model import WORKLOAD_KINDS, LimitRange
 from cnverify.model.base import Node
 from cnverify.model.core import LimitRangeItem
@@ -130,7 +131,7 @@ class LimitRangeRespected(Property):
                     ob = self.obligation(w, at=ec.container.at(), path=ec.path)
                     yield self._check(ob, ec.label, ec.requests, ec.limits, per_container, ec.container, ec.unknown)
                 if per_pod:
-                    spec = pod_spec_of(w)
+                    spec = pod_template(w).spec
                     ob = self.obligation(w, at=spec.at("containers"), path=spec.path_str)
                     reqs, lims = pod_requests(effs, spec.overhead), pod_limits(effs, spec.overhead)
                     at = spec.at("containers")

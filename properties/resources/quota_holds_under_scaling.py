@@ -4,14 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnverify.encodings.quantity import format_milli, milli
-from cnverify.encodings.replicas import replica_range
-from cnverify.encodings.resources import (container_defaults, effective_containers, pod_limits,
-                                          pod_requests, pod_spec_of)
-from cnverify.properties._shared.owners import owner_in_inputs
-from cnverify.encodings.resources import pod_level_resources, runtime_overhead
+from cnverify.encodings.resources import pod_level_resources, pod_limits, pod_requests
 from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, Pod, ResourceQuota,
-                            RuntimeClass)
+                            RuntimeClass, pod_template)
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.owners import owner_in_inputs
+from cnverify.properties._shared.replicas import replica_range
+from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, runtime_overhead
 from cnverify.properties._shared.resources.quota_model import (Member, encode, headroom, in_scope, missing_values, pod_usage,
                                                        scope_filter, surge_of, worst_case)
 from cnverify.properties._shared.resources.quota_objects import (MODELLED, claim_usage, is_storage_key, statefulset_claims,
@@ -116,7 +115,7 @@ class QuotaHoldsUnderScaling(Property):
                 if podlevel and any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute):
                     ob.unknown(podlevel)  # the pods' compute usage (and "must specify") is not modelled
                     return None
-                spec, rng = pod_spec_of(w), replica_range(snap, w)
+                spec, rng = pod_template(w).spec, replica_range(snap, w)
                 charged = any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute)
                 overhead = runtime_overhead(full, ob, w, spec, charged=charged)
                 reqs, lims = pod_requests(effs, overhead), pod_limits(effs, overhead)
@@ -149,7 +148,7 @@ class QuotaHoldsUnderScaling(Property):
         if rejected:
             for m, k, miss in rejected:
                 ob.note(f"{m.w.ref}: {', '.join(miss)} state{'s' * (len(miss) == 1)} no {k} value, even after "
-                        "defaults", at=pod_spec_of(m.w).at("containers"))
+                        "defaults", at=pod_template(m.w).spec.at("containers"))
             m, k, miss = rejected[0]
             ob.decide("violated", f"quota {q.name} tracks {k}, so the API server rejects these pods: \"must specify {k}\"",
                       witness={"workload": m.w.ref, "missing": k, "containers": miss})

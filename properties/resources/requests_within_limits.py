@@ -7,8 +7,8 @@ import z3
 
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
-from cnverify.encodings.resources import (EffectiveContainer, container_defaults, effective_containers,
-                                          value_term)
+from cnverify.encodings.resources import EffectiveContainer
+from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
 from cnverify.model import WORKLOAD_KINDS, LimitRange
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view

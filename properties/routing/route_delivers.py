@@ -6,23 +6,15 @@ from collections.abc import Iterator
 import z3
 
 from cnverify.encodings.labels import format_labels
-from cnverify.encodings.pod_creators import unmodelled_creators
-from cnverify.encodings.replicas import replica_range
-from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Pod, Resource
+from cnverify.properties._shared.pod_creators import unmodelled_creators
+from cnverify.properties._shared.replicas import replica_range
+from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, pod_template
 from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.targets import Check, iter_targets, kinds_read
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
-
-
-def pod_labels(w: Resource) -> dict[str, str]:
-    return w.labels if isinstance(w, Pod) else (w.template.metadata.labels or {})  # type: ignore[attr-defined]
-
-
-def pod_spec(w: Resource) -> PodSpec:
-    return w.spec if isinstance(w, Pod) else w.template.spec  # type: ignore[attr-defined]
 
 
 def target_port(sp: ServicePort, spec: PodSpec) -> tuple[int | None, str, object]:
@@ -105,12 +97,12 @@ class RouteDelivers(Property):
         counts = []
         for cls in WORKLOAD_KINDS:
             for w in snap.in_namespace(cls, svc.namespace):
-                labels = pod_labels(w)
+                labels = pod_template(w).metadata.labels or {}
                 if any(labels.get(k) != v for k, v in wanted.items()):
                     continue
-                where = w.at("metadata", "labels") if isinstance(w, Pod) else w.template.metadata.at("labels")  # type: ignore[attr-defined]
+                where = pod_template(w).metadata.at("labels")
                 ob.note(f"pods of {w.KIND} {w.name} carry those labels", where)
-                number, says, node = target_port(c.port, pod_spec(w))
+                number, says, node = target_port(c.port, pod_template(w).spec)
                 ob.note(says, node.at())  # type: ignore[attr-defined]
                 if number is None:
                     continue

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import z3
 
-from cnverify.encodings.resources import EffectiveContainer, effective_containers, pod_level_resources
+from cnverify.encodings.resources import EffectiveContainer, pod_level_resources
+from cnverify.properties._shared.resources.effective import effective_containers
 from cnverify.errors import Span
 from cnverify.model import Deployment, HorizontalPodAutoscaler, LimitRange, ReplicaSet, Resource, StatefulSet
 from cnverify.model.base import group_of

@@ -9,10 +9,10 @@ import z3
 from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_keys, selector_matches
 from cnverify.properties._shared.owners import unowned
 from cnverify.encodings.pod_creators import may_select
-from cnverify.encodings.replicas import replica_range
+from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.model import (WORKLOAD_KINDS, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ReplicaSet,
-                            Resource, StatefulSet)
+                            Resource, StatefulSet, pod_template)
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import dynamic_keys
 from cnverify.registry import Property, register
@@ -100,7 +100,7 @@ class PdbAllowsDisruption(Property):
                 keys = selector_keys(sel)
                 view = namespace_view(snap, pdb.namespace)
                 chosen = [w for kind in WORKLOAD_KINDS for w in view.all(kind)
-                          if selector_matches(sel, w.labels if w.KIND == "Pod" else w.template.metadata.labels or {},
+                          if selector_matches(sel, pod_template(w).metadata.labels or {},
                                               nil_matches=nil_m, empty_matches=empty_m)]
             except UnsupportedSelector as exc:
                 ob.unknown(str(exc))

@@ -11,7 +11,7 @@ from cnverify.encodings.labels import (
     is_empty,
     selector_keys,
 )
-from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet, Workload
+from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet, Workload, pod_template
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import selector_facts, selector_text
@@ -65,7 +65,7 @@ class SelectorMatchesTemplate(Property):
                 yield self.check(w)  # type: ignore[arg-type]
 
     def check(self, w: Workload | ReplicationController) -> Obligation:
-        tmeta, spec = w.template.metadata, w.spec
+        tmeta, spec = pod_template(w).metadata, w.spec
         rc = isinstance(w, ReplicationController)
         sel = (w.spec.selector or None) if rc else w.selector  # type: ignore[union-attr]
         ob = self.obligation(w, at=spec.at("selector"))

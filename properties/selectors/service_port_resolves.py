@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cnverify.encodings.pod_creators import unmodelled_refute
+from cnverify.properties._shared.pod_creators import unmodelled_refute
 from cnverify.model import Service
 from cnverify.model.core import ServicePort
 from cnverify.obligation import Obligation

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnverify import loader, snapshot
-from cnverify.encodings.replicas import ReplicaRange, hpas_for, replica_range
+from cnverify.encodings.replicas import ReplicaRange
+from cnverify.properties._shared.replicas import hpas_for, replica_range
 from cnverify.model import CronJob, DaemonSet, Deployment, Job, Pod, StatefulSet
 
 DEPLOY = """apiVersion: apps/v1

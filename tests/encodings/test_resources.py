@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnverify.encodings.quantity import milli
-from cnverify.encodings.resources import (Defaults, container_defaults, is_best_effort, pod_limits, pod_requests,
-                                          resolve)
+from cnverify.encodings.resources import Defaults, is_best_effort, pod_limits, pod_requests, resolve
+from cnverify.properties._shared.resources.effective import container_defaults
 from cnverify.loader import load
 from cnverify.model import Container, LimitRange
 from cnverify.snapshot import Snapshot, build

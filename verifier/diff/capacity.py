@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnverify.encodings.quantity import format_milli, milli
-from cnverify.encodings.replicas import replica_range
-from cnverify.encodings.resources import effective_containers, pod_limits, pod_requests, pod_spec_of
+from cnverify.properties._shared.replicas import replica_range
+from cnverify.encodings.resources import pod_limits, pod_requests
+from cnverify.model import pod_template
+from cnverify.properties._shared.resources.effective import effective_containers
 from cnverify.errors import Span
 from cnverify.model import WORKLOAD_KINDS, ResourceQuota
 from cnverify.model.base import Resource
@@ -80,7 +82,7 @@ def workloads(snap: Snapshot) -> dict[str, WorkloadCapacity]:
 def _workload(snap: Snapshot, w: Resource) -> WorkloadCapacity:
     rr = replica_range(snap, w)
     effs = effective_containers(snap, w)
-    overhead = pod_spec_of(w).overhead
+    overhead = pod_template(w).spec.overhead
     surge = surge_of(w)
     unknown = rr.unknown or next((ec.unknown for ec in effs if ec.unknown), None)
     if isinstance(surge, str):

@@ -12,7 +12,7 @@ for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
 
 from cnverify.model.apps import (  # noqa: E402
     WORKLOAD_KINDS, CronJob, DaemonSet, Deployment, Job, LabelSelector, ReplicaSet, ReplicationController, StatefulSet,
-    Workload)
+    Workload, pod_template)
 from cnverify.model.autoscaling import HorizontalPodAutoscaler  # noqa: E402
 from cnverify.model.core import (  # noqa: E402
     Container, LimitRange, Namespace, PersistentVolumeClaim, Pod, PodSpec, PodTemplateSpec, ResourceQuota, Service)
@@ -25,7 +25,7 @@ from cnverify.model.policy import PodDisruptionBudget  # noqa: E402
 __all__ = [
     "KIND_MODELS", "Node", "ObjectMeta", "Resource", "group_of", "register_kind", "WORKLOAD_KINDS",
     "CronJob", "DaemonSet", "Deployment", "Job", "LabelSelector", "ReplicaSet", "ReplicationController", "StatefulSet",
-    "Workload",
+    "Workload", "pod_template",
     "HorizontalPodAutoscaler", "Container", "LimitRange", "Namespace", "Pod", "PodSpec", "PodTemplateSpec",
     "ResourceQuota", "Service", "Cluster", "RouteConfiguration", "DestinationRule", "IstioGateway",
     "ServiceEntry", "VirtualService", "KnativeService", "PodDisruptionBudget", "PersistentVolumeClaim", "RuntimeClass",

@@ -147,3 +147,14 @@ class ReplicationController(Workload):
 
 WORKLOAD_KINDS: tuple[type[Resource], ...] = (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController,
                                               Job, CronJob, Pod)
+
+
+def pod_template(obj: Resource) -> PodTemplateSpec | Pod:
+    """What ``obj``'s pods are created from: a workload's ``spec.template`` (a CronJob's
+    ``spec.jobTemplate.spec.template``), a bare Pod itself; both have ``metadata`` and ``spec`` (PodSpec).
+    The one way code reaches a pod template (``WORKLOAD_KINDS``; any other kind is a TypeError)."""
+    if isinstance(obj, Pod):
+        return obj
+    if isinstance(obj, Workload):
+        return obj.template
+    raise TypeError(f"{obj.KIND} creates no pods from a template")

@@ -13,7 +13,8 @@ import z3
 
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_native
-from cnverify.encodings.resources import EffectiveContainer, is_best_effort, pod_spec_of
+from cnverify.encodings.resources import EffectiveContainer, is_best_effort
+from cnverify.model import pod_template
 from cnverify.errors import Span
 from cnverify.model import Deployment, Resource, ResourceQuota
 from cnverify.obligation import Obligation
@@ -183,7 +184,7 @@ def encode(ob: Obligation, q: ResourceQuota, raw: dict[str, object], hard: dict[
             ob.show(f"surge {m.key}", z3.If(roll, g, 0))
         per = z3.Int(f"pods {m.key}")
         used = ", ".join(f"{k} {format_milli(c, k)}" for k, c in m.usage.items() if c)
-        ob.fact(per == pods, at=pod_spec_of(m.w).at("containers"), says=f"each pod of {m.w.ref} uses {used}")
+        ob.fact(per == pods, at=pod_template(m.w).spec.at("containers"), says=f"each pod of {m.w.ref} uses {used}")
         # Implied by the facts above (surge is monotone in the count); stated so that the linear
         # relaxation is exact and a proof needs no integer branching over the ceil constraints.
         extra = m.surge.at_count(m.top) if m.surge is not None else 0

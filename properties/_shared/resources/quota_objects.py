@@ -168,7 +168,7 @@ def _covered_claims(full: Snapshot, snap: Snapshot, namespace: str) -> dict[str,
     ``getPersistentVolumeClaimName``: ``fmt.Sprintf("%s-%s-%d")``) for the ordinals below
     ``start + minimum replicas``; a claim at a higher ordinal may be retained without a pod and counts."""
     from cnverify.properties._shared.owners import owner_in_inputs
-    from cnverify.encodings.replicas import replica_range
+    from cnverify.properties._shared.replicas import replica_range
 
     out: dict[str, PersistentVolumeClaimTemplate] = {}
     for sts in snap.in_namespace(StatefulSet, namespace):

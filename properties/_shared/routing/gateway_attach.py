@@ -28,8 +28,15 @@ HTTP_PROTOCOLS = ("HTTP", "HTTPS")
 ROUTE_PROTOCOLS = {"HTTPRoute": HTTP_PROTOCOLS, "TCPRoute": ("TCP",), "TLSRoute": ("TLS",)}  # core support
 CORE_PROTOCOLS = ("HTTP", "HTTPS", "TLS", "TCP", "UDP")
 NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every Namespace
-UNDECIDED = "?"
 AnyRoute = HTTPRoute | TCPRoute | TLSRoute
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a listener does not accept a route; ``undecided``: the inputs cannot tell (unknown, not a rejection)."""
+
+    why: str
+    undecided: bool = False
 
 
 @dataclass
@@ -80,13 +87,13 @@ def _namespace_labels(snap: Snapshot, ns: str, keys: set[str]) -> dict[str, str]
     return {NAME_LABEL: ns} if keys <= {NAME_LABEL} else None
 
 
-def _kinds(ln: Listener, notes: list[tuple[str, Span]], kind: str = "HTTPRoute") -> str | None:
-    """None when the listener's kinds admit ``kind``, else why not (``?``-prefixed when undecidable)."""
+def _kinds(ln: Listener, notes: list[tuple[str, Span]], kind: str = "HTTPRoute") -> Refusal | None:
+    """None when the listener's kinds admit ``kind``, else why not (``undecided`` when the inputs cannot tell)."""
     ar = ln.allowed_routes
     kinds = ar.kinds if ar is not None and ar.kinds else None
     if kinds is not None and not any(k.kind == kind and (k.group is None or k.group == GATEWAY_API)
                                      for k in kinds):
-        return f"listener {ln.name} allows only {[k.kind for k in kinds]}"
+        return Refusal(f"listener {ln.name} allows only {[k.kind for k in kinds]}")
     protocols = ROUTE_PROTOCOLS[kind]
     if ln.protocol in protocols:
         if kinds is None:
@@ -94,12 +101,12 @@ def _kinds(ln: Listener, notes: list[tuple[str, Span]], kind: str = "HTTPRoute")
                           f"admits {kind}", ln.at("protocol")))
         return None
     if ln.protocol in CORE_PROTOCOLS:
-        return f"listener {ln.name} has protocol {ln.protocol} ({kind} needs {' or '.join(protocols)})"
-    return f"{UNDECIDED}listener {ln.name} has the implementation-specific protocol {ln.protocol}"
+        return Refusal(f"listener {ln.name} has protocol {ln.protocol} ({kind} needs {' or '.join(protocols)})")
+    return Refusal(f"listener {ln.name} has the implementation-specific protocol {ln.protocol}", undecided=True)
 
 
 def _namespaces(snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute,
-                notes: list[tuple[str, Span]]) -> str | None:
+                notes: list[tuple[str, Span]]) -> Refusal | None:
     """None when the listener's namespace policy admits the route's namespace, else why not."""
     ar = ln.allowed_routes
     policy = ar.namespaces if ar is not None else None
@@ -109,25 +116,26 @@ def _namespaces(snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute,
                       ln.at("name")))
     if frm == "Same":
         return None if route.namespace == gw.namespace else \
-            f"listener {ln.name} accepts routes from its own namespace {gw.namespace} only"
+            Refusal(f"listener {ln.name} accepts routes from its own namespace {gw.namespace} only")
     if frm == "All":
         return None
     sel = policy.selector if policy is not None else None
     if frm != "Selector" or sel is None:
-        return f"{UNDECIDED}listener {ln.name}: namespaces from {frm} without a selector is not modelled"
+        return Refusal(f"listener {ln.name}: namespaces from {frm} without a selector is not modelled", undecided=True)
     try:
         keys = {k for k, _, _ in requirements(sel)}
         labels = _namespace_labels(snap, route.namespace, keys)
         if labels is None:
-            return f"{UNDECIDED}listener {ln.name} selects namespaces by label and Namespace {route.namespace} " \
-                   "is not in the inputs"
+            return Refusal(f"listener {ln.name} selects namespaces by label and Namespace {route.namespace} "
+                           "is not in the inputs", undecided=True)
         ok = selector_matches(sel, labels, nil_matches=False, empty_matches=True)
     except UnsupportedSelector as exc:
-        return f"{UNDECIDED}listener {ln.name}: {exc}"
-    return None if ok else f"listener {ln.name}'s namespace selector does not select namespace {route.namespace}"
+        return Refusal(f"listener {ln.name}: {exc}", undecided=True)
+    return None if ok else Refusal(f"listener {ln.name}'s namespace selector does not select namespace "
+                                   f"{route.namespace}")
 
 
-def _conflict(gw: Gateway, ln: Listener) -> str | None:
+def _conflict(gw: Gateway, ln: Listener) -> Refusal | None:
     """A listener sharing its port with one of another protocol may be Conflicted and not accepted.
 
     gateway_types.go, Listeners: with a TCP listener on the port, the HTTP/HTTPS/TLS listeners there
@@ -136,23 +144,24 @@ def _conflict(gw: Gateway, ln: Listener) -> str | None:
     """
     for other in gw.spec.listeners:
         if other is not ln and other.port == ln.port and other.protocol != ln.protocol and other.protocol != "UDP":
-            return (f"{UNDECIDED}listener {ln.name} shares port {ln.port} with listener {other.name} "
-                    f"({other.protocol}): whether the implementation accepts both is implementation-specific")
+            return Refusal(f"listener {ln.name} shares port {ln.port} with listener {other.name} "
+                           f"({other.protocol}): whether the implementation accepts both is implementation-specific",
+                           undecided=True)
     return None
 
 
 def listener_verdict(snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute,
-                     notes: list[tuple[str, Span]]) -> tuple[str | None, list[str]]:
+                     notes: list[tuple[str, Span]]) -> tuple[Refusal | None, list[str]]:
     """Does ``ln`` accept ``route``: ``(None, hostnames)`` yes, ``(why not, [])`` no,
-    ``("?why", hostnames)`` unknown."""
+    ``(undecided why, hostnames)`` unknown."""
     names = route.spec.hostnames or []
     hosts = intersect(ln.hostname, names)
-    misfit = None if hosts else f"listener {ln.name} hostname {ln.hostname} intersects none of {names}"
-    undecided = []
+    misfit = None if hosts else Refusal(f"listener {ln.name} hostname {ln.hostname} intersects none of {names}")
+    undecided: list[Refusal] = []
     for check in (lambda: _kinds(ln, notes, route.KIND), lambda: misfit, lambda: _conflict(gw, ln),
                   lambda: _namespaces(snap, gw, ln, route, notes)):
         why = check()
-        if why is not None and not why.startswith(UNDECIDED):
+        if why is not None and not why.undecided:
             return why, []  # the first definite rejection
         undecided += [why] if why is not None else []
     return (undecided[0] if undecided else None), hosts
@@ -199,11 +208,11 @@ def _on_gateway(snap: Snapshot, route: AnyRoute, pref: ParentReference, gw: Gate
         if why is None:
             out.bindings.append(Binding(gw, ln, hosts, notes))
             steps.append((f"listener {ln.name} ({ln.protocol} {ln.port}) accepts the route", ln.at("name")))
-        elif why.startswith(UNDECIDED):
-            out.undecided.append(why[1:])
+        elif why.undecided:
+            out.undecided.append(why.why)
             out.maybe.append(Binding(gw, ln, hosts, notes))
         else:
-            steps.append((why, ln.at("name")))
+            steps.append((why.why, ln.at("name")))
     if out.bindings:
         names = ", ".join(b.listener.name for b in out.bindings)
         out.verdict, out.claim = "proved", f"listener {names} of Gateway {ref} accepts the route"

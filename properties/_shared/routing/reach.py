@@ -53,6 +53,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
             return Judgement("unknown", f"{o.reason or o.verdict.reason} ({o.table.name})",
                              [(f"entry point: {o.table.name}", o.table.at)])
     steps = []
+    takers: set[str] = set()  # the routes (and clauses) that take the requests first
     for c, o in outcomes:
         steps += [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
         steps += _rewrite_step(o)
@@ -67,12 +68,12 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
         for b in o.verdict.blockers:
             blocker = res.clauses.get(b.clause_id)
             label = blocker.route_label if blocker else b.route_id
-            steps.append((f"taken first by {label}" + (f" {blocker.clause_path.rsplit('.', 1)[-1]}"
-                                                       if blocker and blocker.n_clauses > 1 else ""),
-                          blocker.clause_at if blocker else o.table.places.get(b.clause_id)))
-    names = sorted({s for s, _ in steps if s.startswith("taken first by ")})
+            taker = label + (f" {blocker.clause_path.rsplit('.', 1)[-1]}" if blocker and blocker.n_clauses > 1 else "")
+            takers.add(taker)
+            steps.append((f"taken first by {taker}", blocker.clause_at if blocker else o.table.places.get(b.clause_id)))
+    names = sorted(takers)
     verb = " takes" if len(names) == 1 else " take"
-    claim = f"no request reaches {what}: " + ("; ".join(n.removeprefix("taken first by ") for n in names)
+    claim = f"no request reaches {what}: " + ("; ".join(names)
                                               + verb + " every request it matches" if names
                                               else outcomes[0][1].verdict.step or "unreachable")
     return Judgement("violated", claim, _dedupe(steps))

@@ -26,10 +26,11 @@ from cnverify.encodings.labels import (
     selector_matches,
     selector_z3,
 )
-from cnverify.encodings.pod_creators import unmodelled_creators
+from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.errors import Span
-from cnverify.encodings.replicas import replica_range
-from cnverify.model import WORKLOAD_KINDS, Container, HorizontalPodAutoscaler, Pod, Resource, Service, StatefulSet
+from cnverify.properties._shared.replicas import replica_range
+from cnverify.model import (WORKLOAD_KINDS, Container, HorizontalPodAutoscaler, Pod, Resource, Service, StatefulSet,
+                            pod_template)
 from cnverify.model.apps import CronJob, Job, JobSpec, LabelSelector, ReplicationController
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
@@ -221,9 +222,9 @@ def selection(shapes: list[PodShape], *selectors: Selector,
 
 
 def shape_of(obj: Resource, ordinals: tuple[int, int | None] = (0, None)) -> PodShape:
+    template = pod_template(obj)
     if isinstance(obj, Pod):
-        return PodShape(obj, obj.metadata, obj.spec, frozenset())
-    template = obj.template  # type: ignore[attr-defined]
+        return PodShape(obj, template.metadata, template.spec, frozenset())
     return PodShape(obj, template.metadata, template.spec, dynamic_keys(obj), ordinals)
 
 
@@ -254,7 +255,7 @@ def controller_selector(w: Resource) -> tuple[Selector, Node, tuple[str | int, .
     if isinstance(w, ReplicationController):
         if w.spec.selector:
             return w.spec.selector, w.spec, ("selector",)
-        meta = w.spec.template.metadata
+        meta = pod_template(w).metadata
         return (meta.labels or None), meta, ("labels",)
     return w.selector, w.spec, ("selector",)  # type: ignore[attr-defined]
 

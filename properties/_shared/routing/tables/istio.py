@@ -83,13 +83,13 @@ def is_catch_all(m: HTTPMatchRequest | None) -> bool:
 @dataclass
 class Block:
     """One flattened match block (None: a route without match) of a VirtualService; ``drop``: why pilot
-    never generates it (``unknown:<why>`` when the inputs cannot tell)."""
+    never generates it (``drop.unknown`` when the inputs cannot tell)."""
 
     key: str
     route_key: str
     route: int
     match: HTTPMatchRequest | None
-    drop: str | None = None
+    drop: delegate.Skip | None = None
 
 
 _ALIASES: "weakref.WeakKeyDictionary[Snapshot, dict[str, list[str]]]" = weakref.WeakKeyDictionary()
@@ -114,14 +114,17 @@ def blocks(snap: Snapshot, vs: VirtualService, clauses: dict[str, Clause]) -> li
             merged = delegate.merge_matches(route.match or [], leaf.match or [])
             if merged is None or leaf.delegate is not None:
                 key = delegate.leaf_clause(clauses, d, j, None, via)
-                out.append(Block(key, clauses[key].route_key, i, None, f"its matches conflict with {label}: Istio "
-                                 "drops it there" if merged is None else "unknown:a delegate cannot delegate again"))
+                out.append(Block(key, clauses[key].route_key, i, None,
+                                 delegate.Skip(f"its matches conflict with {label}: Istio drops it there")
+                                 if merged is None else
+                                 delegate.Skip("a delegate cannot delegate again", unknown=True)))
                 continue
             for rm, k, m in merged:
                 key = delegate.leaf_clause(clauses, d, j, k, via + (f".match[{rm}]" if rm is not None else ""))
                 out.append(Block(key, clauses[key].route_key, i, m))
                 aliases.setdefault(own[rm or 0][2], []).append(key)
-        out += [Block(key, rkey, i, m, f"no route of delegate {d.namespace}/{d.name} fits it: Istio drops it")
+        out += [Block(key, rkey, i, m,
+                      delegate.Skip(f"no route of delegate {d.namespace}/{d.name} fits it: Istio drops it"))
                 for m, rkey, key in own if key not in aliases]
     return out
 
@@ -135,24 +138,25 @@ def decide(snap: Snapshot, res: Results) -> None:
 
 
 def _source(m: HTTPMatchRequest | None, vs: VirtualService, gw: str, selector: dict[str, str] | None,
-            proxy: dict[str, str] | None = None) -> str | None:
-    """``sourceMatchHTTP``: None (generated), ``drop:<why>`` or ``unknown:<why>``; ``proxy``: the exact labels
-    of the client proxy a sidecar table is for (None: any proxy)."""
+            proxy: dict[str, str] | None = None) -> delegate.Skip | None:
+    """``sourceMatchHTTP``: None (generated), else why not (``unknown`` when it depends on the client proxy);
+    ``proxy``: the exact labels of the client proxy a sidecar table is for (None: any proxy)."""
     if m is None:
         return None
     if m.gateways:
         names = {gateway_ref(g, vs.namespace) for g in m.gateways}
-        return None if gw in names else f"drop:its match gateways {sorted(names)} do not include {gw}"
+        return None if gw in names else delegate.Skip(f"its match gateways {sorted(names)} do not include {gw}")
     if not (m.source_labels or m.source_namespace):
         return None
     if gw == "mesh" and proxy is not None and not m.source_namespace:
         if all(proxy.get(k) == v for k, v in (m.source_labels or {}).items()):
             return None
-        return f"drop:its sourceLabels {m.source_labels} do not select these client proxies"
+        return delegate.Skip(f"its sourceLabels {m.source_labels} do not select these client proxies")
     if gw != "mesh" and not m.source_namespace and selector is not None \
             and all(selector.get(k) == v for k, v in (m.source_labels or {}).items()):
         return None  # the gateway's pods carry its selector's labels
-    return "unknown:sourceLabels/sourceNamespace: the block exists only for the client proxies they select"
+    return delegate.Skip("sourceLabels/sourceNamespace: the block exists only for the client proxies they select",
+                         unknown=True)
 
 
 def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None, selector: dict[str, str] | None = None,
@@ -168,21 +172,21 @@ def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None, sel
             out.append((Entry(b.route_key, b.key, istio_match(m, port=port is None, sources=False) if m else Match()),
                         True))
             continue
-        if b.drop is not None and not b.drop.startswith("unknown:"):
-            dropped[b.key] = b.drop
+        if b.drop is not None and not b.drop.unknown:
+            dropped[b.key] = b.drop.why
             continue
         if m is not None and m.port and port is not None and m.port != port:
             dropped[b.key] = f"its match port {m.port} is not the server port {port}: Istio does not generate it"
             continue
         src = _source(m, vs, gw, selector, proxy)
-        if src is not None and src.startswith("drop:"):
-            dropped[b.key] = src[5:] + ": Istio does not generate it there"
+        if src is not None and not src.unknown:
+            dropped[b.key] = src.why + ": Istio does not generate it there"
             continue
         match = istio_match(m, port=port is None, sources=False) if m is not None else Match()
         if src is not None:
-            match = replace(match, unsupported=src[8:])
+            match = replace(match, unsupported=src.why)
         if b.drop is not None:
-            match = Match(unsupported=b.drop[8:])
+            match = Match(unsupported=b.drop.why)
         catch = match.unsupported is None and match.port is None and is_catch_all(m)
         out.append((Entry(b.route_key, b.key, match), catch))
         stop = catch

@@ -10,6 +10,7 @@ that fits no root block drops that delegate route.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from cnverify.encodings.hosts import inventory_namespaces
@@ -89,21 +90,31 @@ def merge_matches(root: list[HTTPMatchRequest], leaf: list[HTTPMatchRequest]) \
     return out
 
 
-def resolve(snap: Snapshot, vs: VirtualService, route: HTTPRoute) -> tuple[VirtualService | None, str]:
-    """The delegate VirtualService of a root route, or why there is none (``unknown:`` when outside the inputs)."""
+@dataclass(frozen=True)
+class Skip:
+    """Why pilot generates no route for a match block; ``unknown``: the inputs cannot tell (the block is kept as
+    an unsupported match, never dropped)."""
+
+    why: str
+    unknown: bool = False
+
+
+def resolve(snap: Snapshot, vs: VirtualService, route: HTTPRoute) -> tuple[VirtualService | None, Skip | None]:
+    """The delegate VirtualService of a root route, or why there is none (``unknown`` when outside the inputs)."""
     d = route.delegate
     assert d is not None
     ns = d.namespace or vs.namespace
     found = next((x for x in snap.in_namespace(VirtualService, ns) if x.name == d.name and not x.spec.hosts), None)
     if found is None:
         if ns not in inventory_namespaces(snap):
-            return None, f"unknown:delegate {ns}/{d.name} is not in the inputs (namespace {ns} is not part of them)"
-        return None, f"delegate VirtualService {ns}/{d.name} does not exist: Istio ignores this route"
+            return None, Skip(f"delegate {ns}/{d.name} is not in the inputs (namespace {ns} is not part of them)",
+                              unknown=True)
+        return None, Skip(f"delegate VirtualService {ns}/{d.name} does not exist: Istio ignores this route")
     ex = scope.exports(found)
     if "*" not in ex and vs.namespace not in ex:
-        return None, (f"delegate VirtualService {ns}/{d.name} is not exported to namespace {vs.namespace}: "
-                      "Istio ignores this route")
-    return found, ""
+        return None, Skip(f"delegate VirtualService {ns}/{d.name} is not exported to namespace {vs.namespace}: "
+                          "Istio ignores this route")
+    return found, None
 
 
 def leaf_clause(clauses: dict[str, Clause], d: VirtualService, j: int, k: int | None, via: str) -> str:

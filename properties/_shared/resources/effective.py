@@ -1,0 +1,64 @@
+"""Effective container resources read from the snapshot, and their facts on obligations (the admission
+pipeline itself: ``cnverify.encodings.resources``)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import z3
+
+from cnverify.encodings.resources import Defaults, EffectiveContainer, Supplied, effective, limitrange_defaults
+from cnverify.errors import Span
+from cnverify.model import LimitRange, Resource, RuntimeClass
+from cnverify.model.base import Node
+from cnverify.model.core import PodSpec
+from cnverify.obligation import Obligation
+from cnverify.snapshot import Snapshot
+
+
+def container_defaults(snap: Snapshot, namespace: str) -> Defaults:
+    """The LimitRanger defaults for containers of ``namespace``."""
+    return limitrange_defaults(snap.in_namespace(LimitRange, namespace))
+
+
+def effective_containers(snap: Snapshot, workload: Resource, *, defaults: Defaults | None = None) -> list[EffectiveContainer]:
+    """Every container (init containers first) of ``workload``'s pods, with effective values."""
+    return effective(workload, defaults if defaults is not None else container_defaults(snap, workload.namespace))
+
+
+def runtime_overhead(snap: Snapshot, ob: Obligation, workload: Resource, spec: PodSpec, *,
+                     charged: bool = True) -> Mapping[str, object] | None:
+    """The pod overhead quota charges: the RuntimeClass admission plugin copies ``overhead.podFixed`` of
+    the pod's ``runtimeClassName`` into ``spec.overhead`` (plugin/pkg/admission/runtimeclass). A class
+    that is not in the inputs leaves the overhead unknown; it only adds, so a breach without it stands
+    and a proof becomes ``unknown`` (``ob.only_refute``) when ``charged`` (some tracked resource may be
+    in the overhead)."""
+    name = spec.runtime_class_name
+    if not name:
+        return spec.overhead
+    rc = snap.get(RuntimeClass, "", name)
+    if rc is None:
+        if not charged:  # the obligation tracks no resource an overhead could add to
+            return spec.overhead
+        ob.only_refute(f"{workload.ref} names RuntimeClass {name}, which is not in the inputs: its pod overhead "
+                       "(overhead.podFixed, added to every pod by admission) is unknown")
+        return spec.overhead
+    fixed = rc.overhead.pod_fixed if rc.overhead else None
+    ob.note(f"RuntimeClass {name} adds pod overhead {fixed or {}} to every pod of {workload.ref}",
+            rc.overhead.at("podFixed") if rc.overhead else rc.at())
+    return fixed or spec.overhead
+
+
+def value_term(ob: Obligation, name: str, value: Supplied | None, *, missing_at: Span | Node,
+               missing_says: str) -> tuple[z3.BoolRef, z3.ArithRef]:
+    """Add the located fact defining ``name`` to ``ob``: ``(present, value)`` terms.
+
+    A present value is ``Int(name) == milli`` cited at its source; a missing one is
+    ``Not(has name)`` cited at ``missing_at`` (the value term is then unconstrained).
+    """
+    term = z3.Int(name)
+    if value is not None:
+        ob.fact(term == value.milli, at=value.at, says=value.says)
+        return z3.BoolVal(True), term
+    has = z3.Bool(f"has {name}")
+    ob.fact(z3.Not(has), at=missing_at, says=missing_says)
+    return has, term
