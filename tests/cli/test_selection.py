@@ -4,19 +4,21 @@
 annotation, a warning) naming it, with a close-match hint, everywhere."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import cnverify
 import cnverify.cli
 import cnverify.diff.command
 from cnverify import config, suppress
 from cnverify.cli import main
 from cnverify.engine import Options, selected
 from cnverify.errors import Span
-from cnverify.registry import load_properties, resolve
+from cnverify.registry import UnknownProperty, load_properties, resolve
 from cli_helpers import hpa, run_json, write
 
 ALL = set(load_properties())
@@ -99,6 +101,8 @@ def test_unknown_token_is_an_error_with_a_hint_everywhere(repo: Path, token: str
             _config(repo, text)
         assert str(err.value).startswith(f"{repo / '.cnverify.yaml'}:{where}") and f"{token}{tail}" in str(err.value)
     (repo / ".cnverify.yaml").unlink()
+    with pytest.raises(UnknownProperty, match=re.escape(f"unknown property code or name: {token}{tail}")):
+        cnverify.prove([str(repo)], ignore=[token])
     write(repo / "a.yaml", hpa("bad", 5, 3, ignore=f"{token} -- why"))
     _, doc = run_json("prove", "a.yaml", "--select", "CNV401")
     [w] = doc["warnings"]
