@@ -246,6 +246,8 @@ def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list
         seen: set[int] = set()
         for e in st.pending.values():
             scan(e, free, literals, seen)
+        if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
+            return False
         c = free[min(free)]
         for v in _candidates(c, literals):
             fixed = {**st.fixed, c.get_id(): _Fixed(c, v, -1, 0)}
