@@ -29,8 +29,8 @@ import z3
 import z3.z3core as z3core
 
 STEP = "exact evaluation"
-MAX_NODES = 16  # search nodes (partial assignments) tried when showing a core member necessary
-MAX_EVALS = 150  # item evaluations per query, core checks included (past it exact costs more than Z3)
+MAX_NODES = 4  # search nodes (partial assignments) tried when showing a core member necessary
+MAX_EVALS = 80  # item evaluations per query, core checks included (past it exact costs more than Z3)
 
 
 @dataclass(frozen=True)
@@ -275,6 +275,8 @@ def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.E
             return Exact("sat", values=values) if all(is_value(v) for v in values) else None
         core = st.rests_on(items, st.false)
     except _Decline:
+        return None
+    if len(items) * len(core) > work[0]:  # each member costs about one propagation: Z3 is cheaper
         return None
     hints = [f.value for f in st.fixed.values()]
     for k in sorted(core):
