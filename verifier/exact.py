@@ -20,9 +20,8 @@ model only confirms that a member of ``K`` is needed.
 """
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -30,7 +29,8 @@ import z3
 import z3.z3core as z3core
 
 STEP = "exact evaluation"
-MAX_ASSIGNMENTS = 256  # candidate assignments tried when showing a core member necessary
+MAX_NODES = 4  # search nodes (partial assignments) tried when showing a core member necessary
+MAX_EVALS = 80  # item evaluations per query, core checks included (past it exact costs more than Z3)
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,7 @@ class _State:
     pending: dict[int, z3.ExprRef]  # item index → residue under the model
     done: dict[int, int]  # item index → stamp when it was resolved (true, false or fixing)
     false: int | None = None  # the first item found false
+    work: list[int] = field(default_factory=lambda: [MAX_EVALS])  # evaluations left, shared by one query
 
     def rests_on(self, items: Sequence[z3.ExprRef], i: int) -> set[int]:
         """Item ``i`` and the items that fixed the constants it was evaluated with (transitively)."""
@@ -169,13 +170,19 @@ def _model(fixed: dict[int, _Fixed], ctx: z3.Context) -> z3.ModelRef:
     return m
 
 
-def _propagate(items: Sequence[z3.ExprRef], active: Sequence[int]) -> _State:
+def _propagate(items: Sequence[z3.ExprRef], active: Sequence[int], work: list[int]) -> _State:
     """Evaluate the ``active`` items under the values fixed so far, round by round, until nothing changes."""
-    ctx = items[0].ctx
-    st = _State(z3.Model(ctx), {}, {i: items[i] for i in active}, {})
-    stamp, changed = 0, True
+    return _run(_State(z3.Model(items[0].ctx), {}, {i: items[i] for i in active}, {}, work=work))
+
+
+def _run(st: _State, stamp: int = 0) -> _State:
+    """Continue propagation from ``st`` (its model holds every value of ``st.fixed``)."""
+    changed = True
     while changed:
         changed = False
+        st.work[0] -= len(st.pending)
+        if st.work[0] < 0:
+            raise _Decline  # costlier than asking Z3
         for i in list(st.pending):
             expr = st.model.eval(st.pending[i], model_completion=False)
             st.pending[i] = expr
@@ -190,14 +197,15 @@ def _propagate(items: Sequence[z3.ExprRef], active: Sequence[int]) -> _State:
                 st.done[i] = stamp
                 for c, v in units:
                     old = st.fixed.get(c.get_id())
-                    if old is not None and not old.value.eq(v):
-                        raise _Decline  # two items fix one constant differently: let Z3 find the core
+                    if old is not None and not old.value.eq(v):  # fixed differently earlier this round:
+                        st.false, st.done[i] = i, stamp + 1     # false under this round's values
+                        return st
                     if old is None:
                         st.fixed[c.get_id()] = _Fixed(c, v, i, stamp + 1)
                         changed = True
         if changed:  # this round's values are seen from the next round on
             stamp += 1
-            st.model = _model(st.fixed, ctx)
+            st.model = _model(st.fixed, st.model.ctx)
     return st
 
 
@@ -219,43 +227,47 @@ def _candidates(c: z3.ExprRef, literals: list[z3.ExprRef]) -> list[z3.ExprRef]:
     return out
 
 
-def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef]) -> bool:
-    """True when the ``active`` items have a model found by propagation and a bounded search over the
-    free constants (candidates from the residues' literals and ``hints``)."""
-    try:
-        st = _propagate(items, active)
+def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef],
+                 work: list[int]) -> bool:
+    """True when the ``active`` items have a model found by propagation and a bounded depth-first search
+    (values for a free constant: the residues' literals and ``hints``, their neighbours, a default)."""
+    budget = [MAX_NODES]
+
+    def search(st: _State) -> bool:
         if st.false is not None:
             return False
         if not st.pending:
             return True
-        rest = list(st.pending.values())
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
         free: dict[int, z3.ExprRef] = {}
         literals = list(hints)
         seen: set[int] = set()
-        for e in rest:
+        for e in st.pending.values():
             scan(e, free, literals, seen)
+        if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
+            return False
+        c = free[min(free)]
+        for v in _candidates(c, literals):
+            fixed = {**st.fixed, c.get_id(): _Fixed(c, v, -1, 0)}
+            child = _State(_model(fixed, c.ctx), fixed, dict(st.pending), dict(st.done), work=st.work)
+            if search(_run(child)):
+                return True
+        return False
+
+    try:
+        return search(_propagate(items, active, work))
     except _Decline:
         return False
-    consts = [free[k] for k in sorted(free)]
-    choices = [_candidates(c, literals) for c in consts]
-    if not all(choices):
-        return False
-    for n, combo in enumerate(itertools.product(*choices)):
-        if n >= MAX_ASSIGNMENTS:
-            return False
-        m = z3.Model(consts[0].ctx)
-        for c, v in zip(consts, combo):
-            m.update_value(c, v)  # a fresh model per assignment (see _model)
-        if all(z3.is_true(m.eval(e, model_completion=False)) for e in rest):
-            return True
-    return False
 
 
 def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.ExprRef] = ()) -> Exact | None:
     """``facts ∧ goal`` decided by exact evaluation, or None when that needs search (Z3 decides)."""
     items = [*facts, goal]
     try:
-        st = _propagate(items, range(len(items)))
+        work = [MAX_EVALS]
+        st = _propagate(items, range(len(items)), work)
         if st.false is None:
             if st.pending:
                 return None
@@ -264,8 +276,10 @@ def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.E
         core = st.rests_on(items, st.false)
     except _Decline:
         return None
+    if len(items) * len(core) > work[0]:  # each member costs about one propagation: Z3 is cheaper
+        return None
     hints = [f.value for f in st.fixed.values()]
     for k in sorted(core):
-        if not _satisfiable(items, [i for i in range(len(items)) if i != k], hints):
+        if not _satisfiable(items, [i for i in range(len(items)) if i != k], hints, work):
             return None
     return Exact("unsat", core=tuple(sorted(core)))
