@@ -171,8 +171,10 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
                          timings=timings))
     job = UnitJob(options, props, context, cites)
     with smt.budget(options.limits), parallel.frozen():  # one deadline for every unit; parsed inputs frozen
-        for unit, part in parallel.verify_all(found.units, job, verify_unit, options.jobs, options.executor,
-                                              _crashed_part):
+        for n, (unit, part) in enumerate(parallel.verify_all(found.units, job, verify_unit, options.jobs,
+                                                             options.executor, _crashed_part)):
+            if options.jobs > 1 or options.executor:  # workers report nothing: count the units merged
+                note("units", n, len(found.units))
             out.add(unit, part)
     return out.finish()
 
