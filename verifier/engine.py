@@ -90,7 +90,7 @@ def _run_spread(snap: snapshot.Snapshot, options: Options,
                 props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
     """``_run`` with the properties spread over ``options.jobs`` forked workers, each seeing the whole
     snapshot (a unit verified alone; docs/ARCHITECTURE.md): the same pairs, in the same order."""
-    if options.jobs <= 1 or len(props) <= 1 or parallel.in_worker():
+    if options.jobs <= 1 or len(props) <= 1 or not parallel.may_fan_out():
         return _run(snap, options, props)
     position = {id(r): n for n, r in enumerate(snap.resources)}
 
