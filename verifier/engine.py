@@ -88,7 +88,7 @@ def _run_spread(snap: snapshot.Snapshot, options: Options,
                 props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
     """``_run`` with the properties spread over ``options.jobs`` forked workers, each seeing the whole
     snapshot (a unit verified alone; docs/ARCHITECTURE.md): the same pairs, in the same order."""
-    if options.jobs <= 1 or len(props) <= 1 or parallel.in_worker():
+    if options.jobs <= 1 or len(props) <= 1 or not parallel.may_fan_out():
         return _run(snap, options, props)
     position = {id(r): n for n, r in enumerate(snap.resources)}
 
@@ -169,8 +169,10 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
                          timings=timings))
     job = UnitJob(options, props, context, cites)
     with smt.budget(options.limits), parallel.frozen():  # one deadline for every unit; parsed inputs frozen
-        for unit, part in parallel.verify_all(found.units, job, verify_unit, options.jobs, options.executor,
-                                              _crashed_part):
+        for n, (unit, part) in enumerate(parallel.verify_all(found.units, job, verify_unit, options.jobs,
+                                                             options.executor, _crashed_part)):
+            if options.jobs > 1 or options.executor:  # workers report nothing: count the units merged
+                note("units", n, len(found.units))
             out.add(unit, part)
     return out.finish()
 

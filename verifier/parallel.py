@@ -14,6 +14,7 @@ fails alone too is an internal-error record (exit 4) while the other units stand
 from __future__ import annotations
 
 import gc
+import importlib.util
 import multiprocessing
 import os
 import pickle
@@ -71,9 +72,11 @@ EXECUTORS = ("local-dask", "dask://HOST:PORT")
 
 def executor_arg(value: str | None) -> str | None:
     """``--executor``'s value checked (a usage error names the accepted forms)."""
-    if value is None or value == "local-dask" or (value.startswith("dask://") and len(value) > len("dask://")):
-        return value
-    raise UsageError(f"--executor takes {' or '.join(EXECUTORS)}, not {value!r}")
+    if not (value is None or value == "local-dask" or (value.startswith("dask://") and len(value) > len("dask://"))):
+        raise UsageError(f"--executor takes {' or '.join(EXECUTORS)}, not {value!r}")
+    if value is not None and importlib.util.find_spec("distributed") is None:
+        raise UsageError("--executor needs Dask distributed: pip install 'cnverify[dask]'")
+    return value
 
 
 def crashed(what: str, exc: BaseException) -> InternalError:
@@ -94,7 +97,7 @@ def verify_all(units: Sequence[U], job: J, verify: Callable[[U, J], P], jobs: in
     if executor:
         from cnverify import parallel_dask  # only with the cnverify[dask] extra
         parts = parallel_dask.run(units, todo, job, verify, jobs, executor, failed)
-    elif jobs > 1 and len(todo) > 1:
+    elif jobs > 1 and len(todo) > 1 and may_fan_out():
         parts = _forked(units, todo, job, verify, jobs, failed)
     else:
         parts = _serial(units, todo, job, verify)
@@ -106,7 +109,8 @@ def verify_all(units: Sequence[U], job: J, verify: Callable[[U, J], P], jobs: in
 def _serial(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J], P]) -> Iterator[tuple[int, P]]:
     for i in todo:
         with gc_paused():
-            yield i, verify(units[i], job)
+            part = verify(units[i], job)
+        yield i, part
 
 
 def _forked(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J], P], jobs: int,
@@ -121,9 +125,9 @@ def _forked(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J]
         yield i, part
 
 
-def in_worker() -> bool:
-    """Whether this process is a worker of :func:`fanned` (which never fans out again)."""
-    return _IN_WORKER
+def may_fan_out() -> bool:
+    """Whether :func:`fanned` may start workers: the platform forks, and this is no worker already."""
+    return not _IN_WORKER and "fork" in multiprocessing.get_all_start_methods()
 
 
 def fanned(work: Callable[[int], Any], keys: list[int], jobs: int,

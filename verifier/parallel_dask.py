@@ -16,10 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from cnverify import smt
-from cnverify.errors import UsageError
 from cnverify.parallel import crashed, gc_paused
 
-INSTALL_HINT = "--executor needs Dask distributed: pip install 'cnverify[dask]'"
 
 
 def _remote(unit: Any, job: Any, verify: Callable[[Any, Any], Any]) -> bytes:
@@ -30,10 +28,7 @@ def _remote(unit: Any, job: Any, verify: Callable[[Any, Any], Any]) -> bytes:
 
 def client_for(executor: str, jobs: int) -> tuple[Any, Any]:
     """A Dask client for ``executor`` and the local cluster it started (None for a remote scheduler)."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:
-        raise UsageError(INSTALL_HINT) from exc
+    from distributed import Client, LocalCluster  # present: the CLI checked (parallel.executor_arg)
     if executor == "local-dask":
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0")
         return Client(cluster), cluster
