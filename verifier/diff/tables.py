@@ -1,6 +1,6 @@
 """Entry points of a snapshot: ``key → variants of [Route]`` from the per-system translators.
 
-The translators (``cnverify.properties.routing.tables``: ``translate(snap) -> (clauses, tables)``)
+The translators (``cnverify.properties._shared.routing.tables``: ``translate(snap) -> (clauses, tables)``)
 give each entry point's match IR in first-match order, with several ``variants`` when the order
 depends on creation time.  This module adds what the IR lacks for a diff: each route's *action*
 (destinations with weights, or redirect / direct response / delegate), read from the routing
@@ -20,7 +20,7 @@ from cnverify.snapshot import Snapshot
 if TYPE_CHECKING:
     from cnverify.diff.routing import Action, Route
 
-MISSING = ("routing deltas not computed: the route-table translators (cnverify.properties.routing.tables) "
+MISSING = ("routing deltas not computed: the route-table translators (cnverify.properties._shared.routing.tables) "
            "are not available")
 Variants = list[list["Route"]]
 
@@ -175,9 +175,9 @@ def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], dict[str, str], l
     host to it, so a side whose entries do test the host is compared on that host.  ``failed``
     names the systems whose translator raised (the caller drops them on both sides).
     """
-    if importlib.util.find_spec("cnverify.properties.routing.tables") is None:
+    if importlib.util.find_spec("cnverify.properties._shared.routing.tables") is None:
         return {}, {}, [MISSING], set()
-    from cnverify.properties.routing import tables as t
+    from cnverify.properties._shared.routing import tables as t
 
     out: dict[str, Variants] = {}
     hosts: dict[str, str] = {}

@@ -11,9 +11,9 @@ from cnverify.model.base import group_of
 from cnverify.model.eventing import Trigger
 from cnverify.model.gateway import Gateway
 from cnverify.model.istio import Destination
-from cnverify.properties.routing import dr_scope
-from cnverify.properties.routing.tables import istio_scope as scope
-from cnverify.properties.routing.targets import Check, lookup, missing, service_target, step
+from cnverify.properties._shared.routing import dr_scope
+from cnverify.properties._shared.routing.tables import istio_scope as scope
+from cnverify.properties._shared.routing.targets import Check, lookup, missing, service_target, step
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 

@@ -123,14 +123,14 @@ _CACHE: "weakref.WeakKeyDictionary[Snapshot, list[Check]]" = weakref.WeakKeyDict
 def all_checks(snap: Snapshot) -> list[Check]:
     """Every route target and route binding of the snapshot, computed once per snapshot."""
     if snap not in _CACHE:
-        from cnverify.properties.routing import targets_istio, targets_k8s, targets_l4
+        from cnverify.properties._shared.routing import targets_istio, targets_k8s, targets_l4
 
         _CACHE[snap] = [*targets_istio.checks(snap), *targets_k8s.checks(snap), *targets_l4.checks(snap)]
     return _CACHE[snap]
 
 
 def kinds_read() -> tuple[type[Resource], ...]:
-    from cnverify.properties.routing import targets_istio, targets_k8s, targets_l4
+    from cnverify.properties._shared.routing import targets_istio, targets_k8s, targets_l4
 
     return (Service, *targets_istio.READS, *targets_k8s.READS, *targets_l4.READS)
 

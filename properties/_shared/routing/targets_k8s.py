@@ -9,8 +9,8 @@ from cnverify.errors import Span
 from cnverify.model import Namespace
 from cnverify.model.gateway import GATEWAY_API, BackendRef, Gateway, HTTPRoute, ParentReference, ReferenceGrant
 from cnverify.model.ingress import Ingress, IngressBackend
-from cnverify.properties.routing.gateway_attach import route_parents
-from cnverify.properties.routing.targets import Check, service_target, step
+from cnverify.properties._shared.routing.gateway_attach import route_parents
+from cnverify.properties._shared.routing.targets import Check, service_target, step
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 

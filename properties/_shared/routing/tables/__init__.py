@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, Rewrite, analyze
 from cnverify.errors import Span
 from cnverify.model import Node, Resource
-from cnverify.properties.routing.tables.rewrites import RewriteSource, istio_rewrite
+from cnverify.properties._shared.routing.tables.rewrites import RewriteSource, istio_rewrite
 from cnverify.snapshot import Snapshot
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -274,7 +274,7 @@ _CACHE: "weakref.WeakKeyDictionary[Snapshot, Results]" = weakref.WeakKeyDictiona
 
 
 def _translators() -> Iterator[object]:
-    from cnverify.properties.routing.tables import envoy, gateway, gateway_l4, ingress, istio, istio_l4
+    from cnverify.properties._shared.routing.tables import envoy, gateway, gateway_l4, ingress, istio, istio_l4
 
     return iter((istio, istio_l4, envoy, gateway, gateway_l4, ingress))
 
