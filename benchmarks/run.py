@@ -208,11 +208,15 @@ def main() -> None:
     ap.add_argument("--per-property", action=argparse.BooleanOptionalAction, default=True,
                     help="time each property alone over one snapshot, serial runs (default: on)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--show", nargs="+", type=Path, metavar="JSON",
+                    help="only print the table of saved --json outputs, their columns side by side")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--checkov-run", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         return worker(args)
+    if args.show:
+        return print(table({name: col for f in args.show for name, col in json.loads(f.read_text()).items()}))
     jobs = sorted({1, *args.jobs})
     if len(jobs) > 1 and not has_jobs():
         print(f"--jobs {' '.join(map(str, jobs[1:]))}: this cnverify has no Options.jobs; serial runs only",
@@ -239,7 +243,8 @@ def main() -> None:
                                                                   objects=args.checkov_objects)
     print(json.dumps(columns, indent=2) if args.json else table(columns))
     if not exe:
-        print(f"Checkov: {'not installed (not on PATH)' if args.checkov else 'not asked (--no-checkov)'}; skipped")
+        print(f"Checkov: {'not installed (not on PATH)' if args.checkov else 'not asked (--no-checkov)'}; skipped",
+              file=sys.stderr if args.json else sys.stdout)  # --json: stdout stays one JSON value
 
 
 if __name__ == "__main__":
