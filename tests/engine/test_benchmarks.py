@@ -62,3 +62,17 @@ def test_routing_cluster_has_many_routes_per_host_and_proves(tmp_path: Path) -> 
     report = prove([str(out)])
     assert {f.status for f in report.results if f.property in ("CNV101", "CNV102", "CNV104")} == {"proved"}
     assert not [f for f in report.results if f.status == "violated"]
+
+
+def test_run_sizes_table_and_one_measurement(tmp_path: Path) -> None:
+    import run
+
+    assert [run.size(s) for s in ("1000", "10k", "1.5k", "100K")] == [1000, 10_000, 1500, 100_000]
+    figures = run.measure(generate.write(30, tmp_path / "c", seed=3), False, 1)
+    assert figures["objects"] == 30 and figures["results"] > 0 and figures["errors"] == 0
+    assert figures["total"] >= figures["solve"] > 0 and figures["ratio"] == figures["total"] / figures["floor"]
+    assert figures["cpu"] > 0 and figures["peak_rss_mb"] > 0
+    lines = run.table({"30": figures, "peer": {"objects": 30, "total": 2.0}}).splitlines()
+    assert lines[0].split() == ["30", "peer"]
+    assert [r for r in lines if r.startswith("parse ")][0].split()[-1] == "-"  # a figure the peer lacks
+    assert [r for r in lines if r.startswith("total (whole run)")][0].split()[-2:] == ["2.000", "s"]
