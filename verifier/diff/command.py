@@ -47,7 +47,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.option("--select", multiple=True, help="Only these property codes (comma-separated; prefixes work).")
 @click.option("--ignore", multiple=True, help="Skip these property codes.")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=10_000, show_default=True,
-              help="Solver wall-clock timeout per query, in milliseconds.")
+              help="Wall-clock timeout per routing (regex) query, in milliseconds; other queries are bounded by the deterministic rlimit (and --run-timeout).")
 @click.option("--full", is_flag=True, help="Re-check every file, not only the slice the change can affect.")
 @click.pass_context
 def command(ctx: click.Context, sides: tuple[str, ...], use_git: bool, fmt: str, fail_on: tuple[str, ...],
