@@ -53,7 +53,7 @@ def main() -> None:
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="Skip files matching GLOB (relative to the current directory; repeatable).")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1, config.MAX_TIMEOUT_MS), default=None,
-              help="Solver wall-clock timeout per query, in milliseconds.  [default: 10000]")
+              help="Wall-clock timeout per routing (regex) query, in milliseconds; other queries are bounded by the deterministic rlimit (and --run-timeout).  [default: 10000]")
 @click.option("--run-timeout", "run_timeout_s", type=click.FloatRange(0, min_open=True), default=None,
               metavar="SECONDS", help="Budget for all solver queries of the run; queries after it answer unknown.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,

@@ -10,8 +10,11 @@ Policy (every Z3 query of the code base goes through here):
   the query alone.  Measured on the corpus's 1,268 queries (CPU per query): translate 0.03–0.08 ms,
   SMT-LIB2 round trip (print, parse, re-typecheck) 0.9 ms, creating the context 0.75 ms; building
   the facts in the fresh context directly would need every property to take a context.
-* **Seeded and limited**: ``random_seed`` 0, the deterministic ``rlimit`` and a wall-clock timeout
-  per query, the timeout cut to what is left of the run's deadline (``Limits.run_timeout_ms``).
+* **Seeded and limited**: ``random_seed`` 0 and the deterministic ``rlimit`` per query.  A wall-clock
+  timer is armed only where it buys something (``Budget.wall_clock_ms``): routing queries (regexes,
+  ``preprocess=True``) get the per-query timeout, and with a run deadline (``Limits.run_timeout_ms``)
+  every query is cut to the time left.  Arming a timer per ``check()`` starts a timer thread; an
+  rlimit-bounded query needs none, and its outcome then depends on nothing but the query.
   Once the deadline has passed, queries answer ``unknown`` without calling Z3.
 * **``unknown`` in one place**: an ``Answer`` is ``sat`` (with a model in the caller's context),
   ``unsat`` (with the unsat core as indexes of ``tracked``) or ``unknown`` with Z3's reason.
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import z3
+from z3 import z3core
 
 SEED = 0
 Result = Literal["sat", "unsat", "unknown"]
@@ -61,6 +65,20 @@ class Budget:
             return ms
         left = int((self.deadline - time.monotonic()) * 1000)
         return max(0, min(ms, left))
+
+    def wall_clock_ms(self, share: float = 1.0, regex: bool = False) -> int | None:
+        """The wall-clock timeout a query needs, or None when its rlimit bounds it alone.
+
+        The deterministic rlimit bounds every query; a wall-clock timer is armed only where it still
+        buys something: routing queries (``regex``: Z3's regex and string preprocessing can run long
+        between rlimit checks) get the per-query timeout, and with a run deadline every query is cut
+        to the time left (0 once it has passed).
+        """
+        if regex:
+            return self.timeout_ms(share)
+        if self.deadline is None:
+            return None
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
 
     def rlimit(self, share: float = 1.0) -> int:
         return max(1, int(self.limits.rlimit * share))
@@ -120,28 +138,26 @@ def check(assertions: Sequence[z3.BoolRef], tracked: Sequence[z3.BoolRef] = (), 
 
     ``tracked`` formulas are asserted with ``assert_and_track`` so an unsat answer names a minimal
     core of them.  ``share`` scales the per-query limits (for a query tried in several forms).
-    ``preprocess`` selects Z3's default solver (simplification tactics first) over ``SimpleSolver``.
+    ``preprocess`` selects Z3's default solver (simplification tactics first) over ``SimpleSolver``;
+    those queries (routing tables: regexes) also get the wall-clock timeout (see ``Budget.wall_clock_ms``).
     """
     b = current()
-    timeout = b.timeout_ms(share)
-    if timeout <= 0:
+    wall = b.wall_clock_ms(share, preprocess)
+    if wall is not None and wall <= 0:
         return Answer("unknown", DEADLINE_REASON)
     _keep_heap()
     home = next((a.ctx for a in [*assertions, *tracked]), z3.main_ctx())
     ctx = z3.Context()
     moved = _translate([*assertions, *tracked], home, ctx)
     s = z3.Solver(ctx=ctx) if preprocess else z3.SimpleSolver(ctx=ctx)
-    s.set("timeout", timeout)
-    s.set("rlimit", b.rlimit(share))
-    s.set("random_seed", SEED)
-    if tracked:
-        s.set("core.minimize", True)
+    _configure(s, wall, b.rlimit(share), bool(tracked))
+    ref, solver = ctx.ref(), s.solver
     n = len(assertions)
     for a in moved[:n]:
-        s.add(a)
-    labels = [z3.Bool(f"__fact{i}", ctx) for i in range(len(tracked))]
+        z3core.Z3_solver_assert(ref, solver, a.as_ast())
+    labels = _labels(ctx, len(tracked))
     for label, t in zip(labels, moved[n:]):
-        s.assert_and_track(t, label)
+        z3core.Z3_solver_assert_and_track(ref, solver, t.as_ast(), label.as_ast())
     result = s.check()
     used = _rlimit_used(s)
     if result == z3.sat:
@@ -154,6 +170,28 @@ def check(assertions: Sequence[z3.BoolRef], tracked: Sequence[z3.BoolRef] = (), 
     if b.spent():
         reason = f"{reason}; {DEADLINE_REASON}"
     return Answer("unknown", reason=reason, rlimit=used)
+
+
+def _configure(s: z3.Solver, wall_ms: int | None, rlimit: int, cores: bool) -> None:
+    """One parameter set for the query (one C call): seed, rlimit, the wall-clock timeout only when
+    ``wall_ms`` is given (arming it starts a timer thread per check), core minimisation for cores."""
+    p = z3.ParamsRef(s.ctx)
+    if wall_ms is not None:
+        p.set("timeout", wall_ms)
+    p.set("rlimit", rlimit)
+    p.set("random_seed", SEED)
+    if cores:
+        p.set("core.minimize", True)
+    z3core.Z3_solver_set_params(s.ctx.ref(), s.solver, p.params)
+
+
+def _labels(ctx: z3.Context, n: int) -> list[z3.BoolRef]:
+    """The tracking constants ``__fact0``..``__fact{n-1}``, made by the C API directly (``z3.Bool``
+    re-checks its arguments and makes a sort object per call); same terms, same order, same ids."""
+    ref = ctx.ref()
+    bool_sort = z3core.Z3_mk_bool_sort(ref)
+    return [z3.BoolRef(z3core.Z3_mk_const(ref, z3core.Z3_mk_string_symbol(ref, f"__fact{i}"), bool_sort), ctx)
+            for i in range(n)]
 
 
 @functools.cache

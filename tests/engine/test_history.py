@@ -7,6 +7,7 @@ objects changes no other subject's result.
 from __future__ import annotations
 
 import io
+import random
 import json
 from pathlib import Path
 from typing import Any
@@ -95,3 +96,38 @@ def test_unrelated_file_changes_no_other_result(tmp_path: Path) -> None:
 
     before = verdicts(files)
     assert before and verdicts(files + [str(extra)]) == before
+
+
+def mixed_queries() -> list[tuple[list[z3.BoolRef], list[z3.BoolRef], bool]]:
+    """Queries of the shapes the code base asks: integer ranges with a core, a satisfiable capacity
+    sum with a model, label strings, and a routing-style regex query (Z3's default solver)."""
+    r, lo, hi = z3.Ints("hr hlo hhi")
+    cpu = [z3.Int(f"hcpu{i}") for i in range(6)]
+    label, path = z3.String("hlabel"), z3.String("hpath")
+    return [
+        ([], [lo == 2, hi == 9, r >= lo, r <= hi, r > 12], False),
+        ([], [c == 100 + 7 * i for i, c in enumerate(cpu)] + [z3.Sum(cpu) * r > 2000, r >= 1, r <= 4], False),
+        ([], [z3.Or(label == "web", label == "api"), label != "web", z3.Length(label) > 2], False),
+        ([z3.InRe(path, z3.Concat(z3.Re("/api/"), z3.Star(z3.Range("a", "z")))),
+          z3.Not(z3.InRe(path, z3.Concat(z3.Re("/api/v"), z3.Star(z3.AllChar(z3.ReSort(z3.StringSort()))))))], [], True),
+    ]
+
+
+def signature(a: smt.Answer) -> tuple[str, tuple[int, ...], list[tuple[str, str]], int]:
+    """Everything an answer shows: verdict, core, witness values (tracking labels left out), cost."""
+    shown = [] if a.model is None else sorted((d.name(), str(a.model[d])) for d in a.model.decls()
+                                                  if not d.name().startswith("__fact"))
+    return a.result, a.core, shown, a.rlimit
+
+
+def test_answers_alone_after_a_battery_and_shuffled_are_identical() -> None:
+    """Verdict, core, witness and rlimit cost of each query are the same asked alone, after unrelated
+    queries, and in any order: the fresh-context policy holds without a per-query timer too."""
+    queries = mixed_queries()
+    alone = [signature(smt.check(a, t, preprocess=p)) for a, t, p in queries]
+    assert [s[0] for s in alone] == ["unsat", "sat", "sat", "sat"] and alone[0][1] == (1, 3, 4)
+    battery()
+    for seed in (1, 2):
+        order = random.Random(seed).sample(range(len(queries)), len(queries))
+        again = {i: signature(smt.check(queries[i][0], queries[i][1], preprocess=queries[i][2])) for i in order}
+        assert [again[i] for i in range(len(queries))] == alone

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import z3
 
 from cnverify import smt
@@ -47,3 +48,33 @@ def test_using_keeps_the_installed_budget() -> None:
             assert inner is outer
         with smt.using(smt.Limits(timeout_ms=99)) as other:
             assert other.limits.timeout_ms == 99 and other.deadline is None
+
+
+def test_wall_clock_timer_only_where_it_buys_something() -> None:
+    """rlimit-bounded queries arm no timer; routing (regex) queries get the per-query timeout; under a
+    run deadline every query is cut to the time left."""
+    free = smt.Budget(smt.Limits(timeout_ms=4000))
+    assert free.wall_clock_ms() is None
+    assert free.wall_clock_ms(0.5, regex=True) == 2000
+    dated = smt.Budget(smt.Limits(timeout_ms=4000), deadline=time.monotonic() + 60)
+    assert 0 < (dated.wall_clock_ms() or 0) <= 60_000
+    assert dated.wall_clock_ms(regex=True) == 4000
+    past = smt.Budget(smt.Limits(), deadline=time.monotonic() - 1)
+    assert past.wall_clock_ms() == 0 and past.wall_clock_ms(regex=True) == 0
+
+
+def test_solver_parameters_per_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timer is set only when the policy asks for it; seed, rlimit and core minimisation always."""
+    seen: list[str] = []
+    real = smt._configure
+
+    def spy(s: z3.Solver, wall_ms: int | None, rlimit: int, cores: bool) -> None:
+        real(s, wall_ms, rlimit, cores)
+        seen.append(f"{wall_ms} {rlimit} {cores}")
+
+    monkeypatch.setattr(smt, "_configure", spy)
+    x = z3.Int("x")
+    with smt.budget(smt.Limits(timeout_ms=3000, rlimit=777_000)):
+        assert smt.check([x > 0], [x < 0]).result == "unsat"
+        assert smt.check([x > 0], preprocess=True, share=0.5).result == "sat"
+    assert seen == ["None 777000 True", "1500 388500 False"]

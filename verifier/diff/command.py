@@ -39,7 +39,7 @@ class _SplitDashDash(click.Command):
               help="Only these properties: codes, prefixes (CNV1) or names, comma-separated (docs/CI.md).")
 @click.option("--ignore", multiple=True, help="Skip these properties (codes, prefixes or names).")
 @click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=10_000, show_default=True,
-              help="Solver wall-clock timeout per query, in milliseconds.")
+              help="Wall-clock timeout per routing (regex) query, in milliseconds; other queries are bounded by the deterministic rlimit (and --run-timeout).")
 @click.option("--full", is_flag=True, help="Re-check every file, not only the slice the change can affect.")
 @click.pass_context
 def command(ctx: click.Context, sides: tuple[str, ...], use_git: bool, fmt: str, fail_on: tuple[str, ...],
