@@ -232,6 +232,8 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
     snap, model_errors = snapshot.build(loaded, namespace, context.objects, enforce, unread_context)
     snap.assumed = cites
     t2 = time.perf_counter()
+    if len(loaded.objects) < parallel.SPREAD_MIN_OBJECTS:  # starting workers would cost more than they save
+        options = dataclasses.replace(options, jobs=1)
     pairs, run_errors = _run_spread(snap, options, props)
     pairs = [(f, res) for f, res in pairs if id(res) not in snap.context_ids]  # context: never a subject
 

@@ -32,6 +32,7 @@ P = TypeVar("P")  # one unit's part of the report (cnverify.engine.UnitPart)
 
 _SHARED: Callable[[int], Any] | None = None  # the work forked workers inherit
 _IN_WORKER = False
+SPREAD_MIN_OBJECTS = 100  # a unit verified alone is spread over workers by property from this size on
 
 
 def available_cores() -> int:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cnverify import engine
+from cnverify import engine, parallel
 from cnverify.cli import main
 from cnverify.engine import Options, prove
 from cnverify.properties.scaling.hpa_bounds import HpaBounds
@@ -56,7 +56,9 @@ def test_one_unit_spread_over_properties_is_byte_identical(cluster: Path) -> Non
     serial = rendered([str(cluster)], jobs=1, unit="cluster")
     assert rendered([str(cluster)], jobs=2, unit="cluster") == serial
     overlay = str(UNITS / "platform" / "overlays" / "prod")
-    assert rendered([overlay], jobs=3) == rendered([overlay], jobs=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "SPREAD_MIN_OBJECTS", 0)  # a small unit too
+        assert rendered([overlay], jobs=3) == rendered([overlay], jobs=1)
 
 
 def test_crashed_property_worker_is_an_internal_error_record(cluster: Path, monkeypatch: pytest.MonkeyPatch) -> None:
