@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from itertools import permutations
 from typing import Any, Literal, TypeVar
 
+from cnverify import systems
 from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, Rewrite, analyze
 from cnverify.errors import Span
 from cnverify.model import Node, Resource
@@ -273,10 +274,10 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
 _CACHE: "weakref.WeakKeyDictionary[Snapshot, Results]" = weakref.WeakKeyDictionary()
 
 
-def _translators() -> Iterator[object]:
-    from cnverify.properties.routing.tables import envoy, gateway, gateway_l4, ingress, istio, istio_l4
-
-    return iter((istio, istio_l4, envoy, gateway, gateway_l4, ingress))
+def translators() -> Iterator[Any]:
+    """Every adapter's route-table translators (``route_tables`` hook), in the adapters' order."""
+    for system in systems.implementing("route_tables"):
+        yield from system.route_tables()
 
 
 def results(snap: Snapshot) -> Results:
@@ -284,8 +285,8 @@ def results(snap: Snapshot) -> Results:
     if snap in _CACHE:
         return _CACHE[snap]
     res = Results()
-    for mod in _translators():
-        clauses, tables = mod.translate(snap)  # type: ignore[attr-defined]
+    for mod in translators():
+        clauses, tables = mod.translate(snap)
         res.clauses.update(clauses)
         res.tables += tables
     mesh_file = snap.settings.get("mesh_config")
@@ -310,7 +311,7 @@ def results(snap: Snapshot) -> Results:
                 per_entry.setdefault(v.clause_id, []).append((k, v))
         for key, verdicts in per_entry.items():
             res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
-    for mod in _translators():  # translators that decide without a match table (Istio tcp/tls)
+    for mod in translators():  # translators that decide without a match table (Istio tcp/tls)
         if hasattr(mod, "decide"):
             mod.decide(snap, res)
     _CACHE[snap] = res
@@ -327,6 +328,6 @@ def _analyze(table: Table, order: list[Entry], only: set[str] | None) -> list[En
 
 def reads() -> tuple[type[Resource], ...]:
     out: list[type[Resource]] = []
-    for mod in _translators():
-        out += [k for k in mod.READS if k not in out]  # type: ignore[attr-defined]
+    for mod in translators():
+        out += [k for k in mod.READS if k not in out]
     return tuple(out)
