@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnverify.obligation import Obligation
-from cnverify.properties.routing.reach import apply, judge
-from cnverify.properties.routing.tables import Clause, reads, results
+from cnverify.properties._shared.routing.reach import apply, judge
+from cnverify.properties._shared.routing.tables import Clause, reads, results
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 

@@ -9,7 +9,7 @@ import z3
 from cnverify.errors import Span
 from cnverify.model import KnativeService
 from cnverify.obligation import Obligation
-from cnverify.properties.scaling.knative_values import (KEYS, MIN_TARGET, PREFIX, annotation, describe,
+from cnverify.properties._shared.scaling.knative_values import (KEYS, MIN_TARGET, PREFIX, annotation, describe,
                                                          parse_value, summary, violations)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot

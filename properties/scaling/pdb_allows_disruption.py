@@ -14,7 +14,7 @@ from cnverify.encodings.resources import namespace_view
 from cnverify.model import (WORKLOAD_KINDS, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ReplicaSet,
                             Resource, StatefulSet)
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import dynamic_keys
+from cnverify.properties._shared.selectors.pods import dynamic_keys
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 

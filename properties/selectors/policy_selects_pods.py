@@ -9,12 +9,12 @@ from cnverify.model import DestinationRule, PodDisruptionBudget, Service, Servic
 from cnverify.model.istio import Subset
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.istio_hosts import (
+from cnverify.properties._shared.selectors.istio_hosts import (
     TOPOLOGY_KEYS,
     resolve_host,
     service_index,
 )
-from cnverify.properties.selectors.pods import (
+from cnverify.properties._shared.selectors.pods import (
     SHAPE_READS,
     POD,
     Part,

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from cnverify.model import Container, Resource
 from cnverify.model.core import PortAction
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import POD_OWNERS, shape_of, workload_objects
-from cnverify.properties.selectors.service_port_resolves import IANA_NAME
+from cnverify.properties._shared.selectors.pods import POD_OWNERS, shape_of, workload_objects
+from cnverify.properties._shared.selectors.ports import IANA_NAME
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path

@@ -14,7 +14,7 @@ from cnverify.encodings.labels import (
 from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet, Workload
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import selector_facts, selector_text
+from cnverify.properties._shared.selectors.pods import selector_facts, selector_text
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 

@@ -29,7 +29,7 @@ from cnverify.model import (
 )
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import (
+from cnverify.properties._shared.selectors.pods import (
     POD,
     PodShape,
     add_pod_facts,

@@ -1,15 +1,14 @@
 """CNV203 service-port-resolves."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from cnverify.encodings.pod_creators import unmodelled_refute
 from cnverify.model import Service
-from cnverify.model.core import ContainerPort, ServicePort
+from cnverify.model.core import ServicePort
 from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
-from cnverify.properties.selectors.pods import (
+from cnverify.properties._shared.selectors.pods import (
     SHAPE_READS,
     PodShape,
     pod_shapes,
@@ -17,20 +16,9 @@ from cnverify.properties.selectors.pods import (
     selection,
     undecided_reason,
 )
+from cnverify.properties._shared.selectors.ports import IANA_NAME, resolve
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
-
-IANA_NAME = re.compile(r"^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")
-"""IANA service name (SEMANTICS §2.5): 1–15 of [a-z0-9-], a letter, no leading/trailing/double '-'."""
-
-
-def resolve(shape: PodShape, name: str, protocol: str) -> tuple[str, int, ContainerPort] | None:
-    """FindPort: the first container (app containers, then sidecars) port named ``name`` with ``protocol``."""
-    for c in shape.containers():
-        for i, p in enumerate(c.ports or []):
-            if p.name == name and p.protocol == protocol:
-                return c.name, i, p
-    return None
 
 
 @register

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from cnverify.encodings.labels import UnsupportedSelector, format_labels
 from cnverify.model import Service
 from cnverify.obligation import Obligation
-from cnverify.properties.selectors.pods import (
+from cnverify.properties._shared.selectors.pods import (
     SHAPE_READS,
     POD,
     labels_of,

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from cnverify.properties.scaling.go_numbers import parse_float, parse_int
+from cnverify.properties._shared.scaling.go_numbers import parse_float, parse_int
 
 
 @pytest.mark.parametrize("text,value", [

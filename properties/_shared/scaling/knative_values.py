@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import z3
 
-from cnverify.properties.scaling.go_numbers import parse_float, parse_int
+from cnverify.properties._shared.scaling.go_numbers import parse_float, parse_int
 
 PREFIX = "autoscaling.knative.dev/"
 KEYS = {"min": ("min-scale", "minScale"), "max": ("max-scale", "maxScale"),
