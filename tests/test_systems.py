@@ -115,7 +115,7 @@ def _model() -> type[Resource]:
 
 def _translator(route_kind: type[Resource]) -> SimpleNamespace:
     """Step 3: the route-table translator, one table per WidgetRoute, paths as prefixes in written order."""
-    from cnverify.properties._shared.routing.tables import Clause, Table, add_clauses
+    from cnverify.systems.routing.tables import Clause, Table, add_clauses
 
     def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
         clauses: dict[str, Clause] = {}

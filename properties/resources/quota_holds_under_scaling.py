@@ -12,12 +12,12 @@ from cnverify.encodings.resources import pod_level_resources, runtime_overhead
 from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, Pod, ResourceQuota,
                             RuntimeClass)
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.resources.quota_model import (Member, encode, headroom, in_scope, missing_values, pod_usage,
-                                                       scope_filter, surge_of, worst_case)
+from cnverify.properties._shared.resources.quota_model import Member, encode, headroom, worst_case
 from cnverify.properties._shared.resources.quota_objects import (MODELLED, claim_usage, is_storage_key, statefulset_claims,
                                                          tally_quota)
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
+from cnverify.systems.kubernetes.quota import in_scope, missing_values, pod_usage, scope_filter, surge_of
 
 
 @register

@@ -11,7 +11,7 @@ from cnverify.encodings.replicas import replica_range
 from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Pod, Resource
 from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.routing.targets import Check, iter_targets, kinds_read
+from cnverify.systems.routing.targets import Check, iter_targets, kinds_read
 from cnverify.registry import Property, register
 from cnverify.snapshot import Snapshot
 

@@ -1,6 +1,6 @@
 """Entry points of a snapshot: ``key → variants of [Route]`` from the per-system translators.
 
-The translators (``cnverify.properties._shared.routing.tables``: ``translate(snap) -> (clauses, tables)``)
+The translators (``cnverify.systems.routing.tables``: ``translate(snap) -> (clauses, tables)``)
 give each entry point's match IR in first-match order, with several ``variants`` when the order
 depends on creation time.  This module adds what the IR lacks for a diff: each route's *action*
 (destinations with weights, or redirect / direct response / delegate), read from the routing

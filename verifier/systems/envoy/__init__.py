@@ -26,7 +26,7 @@ class Envoy(System):
         return split_raw(doc, data, path, out)
 
     def route_tables(self) -> tuple[ModuleType, ...]:
-        from cnverify.properties._shared.routing.tables import envoy
+        from cnverify.systems.envoy import tables as envoy
 
         return (envoy,)
 

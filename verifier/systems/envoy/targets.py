@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnverify.model import Cluster, RouteConfiguration
-from cnverify.properties._shared.routing.targets import Check, step
+from cnverify.systems.routing.targets import Check, step
 from cnverify.snapshot import Snapshot
 
 READS = (RouteConfiguration, Cluster)

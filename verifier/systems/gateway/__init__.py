@@ -35,12 +35,12 @@ class GatewayAPI(System):
                       None, GATEWAY.creator + (f" of GatewayClass {cls}" if cls else ""))
 
     def route_tables(self) -> tuple[ModuleType, ...]:
-        from cnverify.properties._shared.routing.tables import gateway, gateway_l4
+        from cnverify.systems.gateway import l4 as gateway_l4, tables as gateway
 
         return (gateway, gateway_l4)
 
     def target_modules(self) -> tuple[ModuleType, ...]:
-        from cnverify.properties._shared.routing import targets_k8s, targets_l4
+        from cnverify.systems.gateway import l4_targets as targets_l4, targets as targets_k8s
 
         return (targets_k8s, targets_l4,)
 

@@ -21,7 +21,7 @@ class IngressSystem(System):
     }
 
     def route_tables(self) -> tuple[ModuleType, ...]:
-        from cnverify.properties._shared.routing.tables import ingress
+        from cnverify.systems.ingress import tables as ingress
 
         return (ingress,)
 

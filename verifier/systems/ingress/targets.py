@@ -7,7 +7,7 @@ from typing import Any
 
 from cnverify.errors import Span
 from cnverify.model.ingress import Ingress, IngressBackend
-from cnverify.properties._shared.routing.targets import Check, service_target, step
+from cnverify.systems.routing.targets import Check, service_target, step
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 

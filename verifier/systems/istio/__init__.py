@@ -26,12 +26,12 @@ class Istio(System):
     }
 
     def route_tables(self) -> tuple[ModuleType, ...]:
-        from cnverify.properties._shared.routing.tables import istio, istio_l4
+        from cnverify.systems.istio import l4 as istio_l4, tables as istio
 
         return (istio, istio_l4)
 
     def target_modules(self) -> tuple[ModuleType, ...]:
-        from cnverify.properties._shared.routing import targets_istio
+        from cnverify.systems.istio import targets as targets_istio
 
         return (targets_istio,)
 

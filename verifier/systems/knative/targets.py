@@ -7,7 +7,7 @@ from cnverify.errors import Span
 from cnverify.model import KnativeService
 from cnverify.model.base import group_of
 from cnverify.model.eventing import Trigger
-from cnverify.properties._shared.routing.targets import Check, lookup, missing, service_target, step
+from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
 from cnverify.snapshot import Snapshot
 
 READS = (Trigger, KnativeService)

@@ -20,7 +20,7 @@ from cnverify import systems
 from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, Rewrite, analyze
 from cnverify.errors import Span
 from cnverify.model import Node, Resource
-from cnverify.properties._shared.routing.tables.rewrites import RewriteSource, istio_rewrite
+from cnverify.systems.routing.rewrites import RewriteSource, istio_rewrite
 from cnverify.snapshot import Snapshot
 
 Status = Literal["reachable", "unreachable", "unknown"]

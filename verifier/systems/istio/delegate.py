@@ -16,8 +16,8 @@ from cnverify.encodings.hosts import inventory_namespaces
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest, HTTPRoute
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties._shared.routing.tables import Clause, clause_key
-from cnverify.properties._shared.routing.tables import istio_scope as scope
+from cnverify.systems.routing.tables import Clause, clause_key
+from cnverify.systems.istio import scope
 from cnverify.snapshot import Snapshot
 
 

@@ -19,9 +19,9 @@ from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, Path
 from cnverify.model import Service, VirtualService
 from cnverify.model.istio import HTTPMatchRequest, IstioGateway
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties._shared.routing.tables import Clause, Results, Table, add_clauses, host_blockers, scoped
-from cnverify.properties._shared.routing.tables import istio_delegate as delegate
-from cnverify.properties._shared.routing.tables import istio_scope as scope
+from cnverify.systems.routing.tables import Clause, Results, Table, add_clauses, host_blockers, scoped
+from cnverify.systems.istio import delegate
+from cnverify.systems.istio import scope
 from cnverify.snapshot import Snapshot
 
 READS = (VirtualService, IstioGateway, Service)
@@ -264,7 +264,7 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
 
 
 def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
-    from cnverify.properties._shared.routing.tables import istio_gateway
+    from cnverify.systems.istio import gateways as istio_gateway
 
     clauses: dict[str, Clause] = {}
     vss = snap.all(VirtualService)

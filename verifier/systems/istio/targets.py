@@ -9,9 +9,9 @@ from cnverify.errors import Span
 from cnverify.model import DestinationRule, IstioGateway, ServiceEntry, VirtualService
 from cnverify.model.gateway import Gateway
 from cnverify.model.istio import Destination
-from cnverify.properties._shared.routing import dr_scope
-from cnverify.properties._shared.routing.tables import istio_scope as scope
-from cnverify.properties._shared.routing.targets import Check, lookup, missing, service_target, step
+from cnverify.systems.istio import dr_scope
+from cnverify.systems.istio import scope
+from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from cnverify.errors import Span
 from cnverify.model import Namespace
 from cnverify.model.gateway import GATEWAY_API, BackendRef, Gateway, HTTPRoute, ParentReference, ReferenceGrant
-from cnverify.properties._shared.routing.gateway_attach import route_parents
-from cnverify.properties._shared.routing.targets import Check, service_target, step
+from cnverify.systems.gateway.attach import route_parents
+from cnverify.systems.routing.targets import Check, service_target, step
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute, Gateway, ReferenceGrant, Namespace)
