@@ -5,7 +5,7 @@ from typing import Any
 
 from cnverify.diff.routing import Action
 from cnverify.diff.tables import effects, other, raw_of, tagged
-from cnverify.encodings.hosts import expand
+from cnverify.systems.istio.hosts import expand
 
 ISTIO_ROUTE = frozenset({"match", "route", "name", "redirect", "directResponse", "delegate"})
 ISTIO_DEST = frozenset({"destination", "weight"})

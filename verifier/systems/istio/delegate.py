@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnverify.encodings.hosts import inventory_namespaces
+from cnverify.systems.routing.targets import inventory_namespaces
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest, HTTPRoute
 from cnverify.model.istio import StringMatch as IstioStringMatch

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from cnverify.encodings.hosts import gateway_ref
+from cnverify.systems.istio.hosts import gateway_ref
 from cnverify.encodings.http import Entry, HostPattern
 from cnverify.errors import Span
 from cnverify.model import VirtualService

@@ -22,7 +22,7 @@ and SNI, other VirtualServices, the Gateway's servers) is not modelled: ``unknow
 """
 from __future__ import annotations
 
-from cnverify.encodings.hosts import gateway_ref
+from cnverify.systems.istio.hosts import gateway_ref
 from cnverify.encodings.http import Blocker, EntryVerdict
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, L4MatchAttributes, L4Route, Server

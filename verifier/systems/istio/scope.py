@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from cnverify.encodings.hosts import expand
+from cnverify.systems.istio.hosts import expand
 from cnverify.errors import Span
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, Server

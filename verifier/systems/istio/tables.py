@@ -14,7 +14,8 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, replace
 
-from cnverify.encodings.hosts import gateway_ref, inventory_namespaces, service_fqdn
+from cnverify.systems.istio.hosts import gateway_ref, service_fqdn
+from cnverify.systems.routing.targets import inventory_namespaces
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model import Service, VirtualService
 from cnverify.model.istio import HTTPMatchRequest, IstioGateway

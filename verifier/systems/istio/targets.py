@@ -4,7 +4,8 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 
-from cnverify.encodings.hosts import expand, gateway_ref, matches, overlaps, resolve
+from cnverify.encodings.hosts import matches, overlaps
+from cnverify.systems.istio.hosts import expand, gateway_ref, resolve
 from cnverify.errors import Span
 from cnverify.model import DestinationRule, IstioGateway, ServiceEntry, VirtualService
 from cnverify.model.gateway import Gateway

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from cnverify import systems
-from cnverify.encodings.hosts import inventory_namespaces
 from cnverify.errors import Span
 from cnverify.model import Resource, Service
 from cnverify.model.base import Node
@@ -71,6 +70,13 @@ def lookup(snap: Snapshot, cls: type[T], ns: str, name: str, near: Resource) -> 
     found = index.get((cls, ns, name), [])
     file = near.at().file
     return sorted(found, key=lambda r: r.at().file != file)  # type: ignore[return-value]
+
+
+def inventory_namespaces(snap: Snapshot) -> set[str]:
+    """Namespaces that hold at least one object of the inputs under review (``--context`` objects and
+    ``assume:`` placeholders do not make a namespace complete: they need not be all it holds)."""
+    context = snap.context_ids
+    return {r.namespace for r in snap.resources if r.NAMESPACED and id(r) not in context}
 
 
 def missing(snap: Snapshot, namespace: str, what: str) -> tuple[Verdict, str]:
