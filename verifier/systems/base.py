@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal
 
 if TYPE_CHECKING:
     from cnverify.errors import Span
@@ -68,7 +68,7 @@ class Split:
     path: str
     at: "Span"
     shares: list[Share]
-    rule: str = "sum"
+    rule: Literal["sum", "lone", "relative"] = "sum"
     total: int = 100
     field: str = "weight"
     total_at: "Span | None" = None
