@@ -84,6 +84,17 @@ def test_unmodelled_kinds_create_pods_only_when_the_adapter_says_so(tmp_path: Pa
     assert templated.creates_pods and templated.template_labels == {"app": "a"}  # type: ignore[attr-defined]
 
 
+def test_hook_modules_have_their_interface() -> None:
+    tables = [m for s in systems.implementing("route_tables") for m in s.route_tables()]
+    assert [m.__name__.removeprefix("cnverify.systems.") for m in tables] == [
+        "istio.tables", "istio.l4", "envoy.tables", "gateway.tables", "gateway.l4", "ingress.tables"]
+    assert all(callable(m.translate) and m.READS for m in tables)
+    targets = [m for s in systems.implementing("targets") for m in s.target_modules()]
+    assert all(callable(m.checks) and m.READS for m in targets)
+    readers = {k for s in systems.implementing("diff_actions") for k in s.diff_actions()}
+    assert readers == {"istio", "envoy", "gateway", "ingress"}  # one per table system
+
+
 def test_declined_hooks_are_not_iterated() -> None:
     assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy"]
     assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway"]
