@@ -1,4 +1,4 @@
-"""Reading inputs: files, directories, stdin; splitting lists and Envoy bootstraps into objects."""
+"""Reading inputs: files, directories, stdin; splitting lists into objects (other shapes: the systems' ``split_raw``)."""
 from __future__ import annotations
 
 import os
@@ -13,12 +13,6 @@ from cnverify.kustomize import skip_reason
 from cnverify.source import MAX_FILE_BYTES, Document, Path, compose, decode, paused_gc
 
 EXTENSIONS = (".yaml", ".yml", ".json")
-ENVOY_ROUTE_API = "envoy.config.route.v3"
-ENVOY_CLUSTER_API = "envoy.config.cluster.v3"
-HCM_NAMES = ("envoy.filters.network.http_connection_manager", "envoy.http_connection_manager")
-HCM_KEY = "cnverify_hcm"  # injected into an inline route_config: its connection manager's rewriting options
-HCM_REWRITE_KEYS = ("normalize_path", "merge_slashes", "path_with_escaped_slashes_action", "strip_any_host_port",
-                    "strip_matching_host_port")
 
 
 @dataclass(slots=True)
@@ -251,18 +245,11 @@ def _split(doc: Document, data: Any, path: Path, out: LoadResult, list_kind: tup
         out.errors.append(InputError(doc.span(path + (("apiVersion",) if api is not None else ("kind",) if kind is not None else ())),
                                      _half_object(data, kind, api)))
         return
-    if isinstance(data.get("static_resources"), dict):
-        _split_envoy_bootstrap(doc, data["static_resources"], path + ("static_resources",), out)
-    elif isinstance(data.get("resources"), list):  # xDS resource files (RDS / CDS)
-        for i, res in enumerate(data["resources"]):
-            if isinstance(res, dict):
-                t = str(res.get("@type", ""))
-                if t.endswith(".RouteConfiguration"):
-                    out.objects.append(RawObject(doc, path + ("resources", i), res, ENVOY_ROUTE_API, "RouteConfiguration"))
-                elif t.endswith(".Cluster"):
-                    out.objects.append(RawObject(doc, path + ("resources", i), res, ENVOY_CLUSTER_API, "Cluster"))
-                elif t.endswith(".Listener"):  # LDS: inline route_config of its HTTP connection managers
-                    _split_listener(doc, res, path + ("resources", i), f"listener-{i}", out)
+    from cnverify import systems
+
+    for system in systems.implementing("raw_shapes"):  # Envoy bootstraps, xDS resource files, …
+        if system.split_raw(doc, data, path, out):
+            return
 
 
 def _half_object(data: dict[str, Any], kind: Any, api: Any) -> str:
@@ -274,42 +261,3 @@ def _half_object(data: dict[str, Any], kind: Any, api: Any) -> str:
     if api is None:
         return f"{kind} has no apiVersion{hint}; not an object"
     return f"{kind}: apiVersion must be a non-empty string, not {api!r}; not an object"
-
-
-def _split_envoy_bootstrap(doc: Document, static: dict[str, Any], path: Path, out: LoadResult) -> None:
-    for li, listener in enumerate(_list(static.get("listeners"))):
-        _split_listener(doc, listener, path + ("listeners", li), f"listener-{li}", out)
-    for ci, cluster in enumerate(_list(static.get("clusters"))):
-        if isinstance(cluster, dict):
-            out.objects.append(RawObject(doc, path + ("clusters", ci), cluster, ENVOY_CLUSTER_API, "Cluster"))
-
-
-def _split_listener(doc: Document, listener: Any, path: Path, fallback: str, out: LoadResult) -> None:
-    """One RouteConfiguration per inline ``route_config`` of the listener's HTTP connection managers."""
-    if not isinstance(listener, dict):
-        return
-    lname = listener.get("name") or fallback
-    for ci, chain in enumerate(_list(listener.get("filter_chains"))):
-        filters = chain.get("filters") if isinstance(chain, dict) else None
-        for fi, flt in enumerate(filters if isinstance(filters, list) else [filters] if filters else []):
-            if not isinstance(flt, dict):
-                continue
-            cfg_key = "typed_config" if "typed_config" in flt else "config"
-            cfg = flt.get(cfg_key)
-            if not isinstance(cfg, dict) or not isinstance(cfg.get("route_config"), dict):
-                continue
-            if flt.get("name") not in HCM_NAMES and not str(cfg.get("@type", "")).endswith("HttpConnectionManager"):
-                continue
-            rc = cfg["route_config"]
-            fpath = ("filters", fi) if isinstance(filters, list) else ("filters",)
-            rpath = path + ("filter_chains", ci, *fpath, cfg_key, "route_config")
-            if not rc.get("name"):
-                rc = {**rc, "name": f"{lname}/{ci}/{fi}"}
-            # the connection manager's request rewriting options (model/envoy.py `HcmOptions`)
-            hcm = {k: cfg[k] for k in HCM_REWRITE_KEYS if k in cfg}
-            rc = {**rc, HCM_KEY: {"path": list(path + ("filter_chains", ci, *fpath, cfg_key)), "options": hcm}}
-            out.objects.append(RawObject(doc, rpath, rc, ENVOY_ROUTE_API, "RouteConfiguration"))
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

@@ -11,14 +11,14 @@ from cnverify.obligation import Obligation
 from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, runtime_overhead
-from cnverify.properties._shared.resources.quota_model import (Member, encode, headroom, in_scope, missing_values, pod_usage,
-                                                       scope_filter, surge_of, worst_case)
+from cnverify.properties._shared.resources.quota_model import Member, encode, headroom, worst_case
 from cnverify.properties._shared.resources.quota_objects import (MODELLED, claim_usage, is_storage_key, statefulset_claims,
                                                          tally_quota)
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
+from cnverify.systems.kubernetes.quota import in_scope, missing_values, pod_usage, scope_filter, surge_of
 
 
 @register

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.reach import apply, judge
-from cnverify.properties._shared.routing.tables import Clause, reads, results
+from cnverify.systems.routing.tables import Clause, reads, results
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 

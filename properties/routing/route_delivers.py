@@ -11,7 +11,7 @@ from cnverify.properties._shared.replicas import replica_range
 from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, pod_template
 from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.routing.targets import Check, iter_targets, kinds_read
+from cnverify.systems.routing.targets import Check, iter_targets, kinds_read
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.routing.targets import all_checks, kinds_read
+from cnverify.systems.routing.targets import all_checks, kinds_read
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 

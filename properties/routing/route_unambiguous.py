@@ -7,7 +7,7 @@ from typing import Any
 from cnverify.model import Resource
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
-from cnverify.properties._shared.routing.tables import Results, Table, reads, results
+from cnverify.systems.routing.tables import Results, Table, reads, results
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 

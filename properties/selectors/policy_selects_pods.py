@@ -9,7 +9,7 @@ from cnverify.model import DestinationRule, PodDisruptionBudget, Service, Servic
 from cnverify.model.istio import Subset
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.selectors.istio_hosts import (
+from cnverify.systems.istio.hosts import (
     TOPOLOGY_KEYS,
     resolve_host,
     service_index,

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 pytest.importorskip("cnverify.encodings.http")
-pytest.importorskip("cnverify.properties._shared.routing.tables.istio")
+pytest.importorskip("cnverify.systems.istio.tables")
 
 from cnverify.cli import main  # noqa: E402
 from cnverify.diff.routing import Action, Route, compare  # noqa: E402

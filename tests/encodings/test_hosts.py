@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnverify import loader, snapshot
-from cnverify.encodings.hosts import expand, matches, overlaps, resolve, visible
+from cnverify.encodings.hosts import matches, overlaps
+from cnverify.systems.istio.hosts import expand, resolve, visible
 
 MANIFESTS = """
 apiVersion: v1
@@ -91,7 +92,7 @@ def test_wildcard_against_label_oracle(suffix: list[str], host: list[str]) -> No
 
 
 def test_gateway_ref() -> None:
-    from cnverify.encodings.hosts import gateway_ref
+    from cnverify.systems.istio.hosts import gateway_ref
 
     assert gateway_ref("gw", "shop") == "shop/gw"
     assert gateway_ref("istio-system/gw", "shop") == "istio-system/gw"

@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from cnverify.properties._shared.routing.tables import scoped
+from cnverify.systems.routing.tables import scoped
 from cnverify.encodings.http import (
     Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, QueryMatch, Request, Rewrite, StrMatch, wire,
 )

@@ -11,10 +11,10 @@ from cnverify.engine import Options, check
 from cnverify.model.envoy import HeaderMatcher, RouteMatch
 from cnverify.model.gateway import HTTPRouteMatch
 from cnverify.model.istio import HTTPMatchRequest
-from cnverify.properties._shared.routing import tables
-from cnverify.properties._shared.routing.tables.envoy import envoy_match, header_matcher
-from cnverify.properties._shared.routing.tables.gateway import gateway_match
-from cnverify.properties._shared.routing.tables.istio import is_catch_all, istio_match
+from cnverify.systems.routing import tables
+from cnverify.systems.envoy.tables import envoy_match, header_matcher
+from cnverify.systems.gateway.tables import gateway_match
+from cnverify.systems.istio.tables import is_catch_all, istio_match
 
 GRIDS = Path(__file__).parent
 
@@ -95,7 +95,7 @@ def test_istio_catch_all_is_pilots() -> None:
 
 
 def test_istio_host_intersection() -> None:
-    from cnverify.properties._shared.routing.tables.istio_scope import intersection
+    from cnverify.systems.istio.scope import intersection
 
     assert intersection(["shop.example.com"], ["*.example.com"]) == ["shop.example.com"]
     assert intersection(["*.example.com"], ["a.example.com", "example.com"]) == ["a.example.com"]
@@ -105,7 +105,7 @@ def test_istio_host_intersection() -> None:
 def test_istio_delegate_conflicts_are_pilots() -> None:
     """``stringMatchConflict`` / ``hasConflict`` (istio/istio pilot/pkg/model/virtualservice.go)."""
     from cnverify.model.istio import StringMatch
-    from cnverify.properties._shared.routing.tables.istio_delegate import conflict, merge, string_conflict
+    from cnverify.systems.istio.delegate import conflict, merge, string_conflict
 
     def s(**kw: str) -> StringMatch:
         return StringMatch.model_validate(kw)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cnverify.model import Deployment, ServiceEntry, Service
 from cnverify.model.base import KIND_MODELS, group_of
-from cnverify.properties._shared.selectors.istio_hosts import resolve_host
+from cnverify.systems.istio.hosts import resolve_host
 from cnverify.properties._shared.selectors.pods import shape_of
 from cnverify.properties.selectors.selectors_disjoint import _index, reachable
 from cnverify.properties._shared.selectors.ports import IANA_NAME, resolve

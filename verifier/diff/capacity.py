@@ -3,7 +3,7 @@ worst-case ResourceQuota headroom, before and after.
 
 Worst case (CATALOG CNV302): every workload of the namespace at its highest replica count plus
 the extra pods of a rolling update.  What a pod adds to a quota key, the rollout surge and the
-quota scopes come from CNV302's model (``cnverify.properties._shared.resources.quota_model``), the
+quota scopes are Kubernetes core's (``cnverify.systems.kubernetes.quota``, shared with CNV302), the
 effective per-pod values from ``cnverify.encodings.resources``.  Headroom = ``spec.hard`` − worst
 total; ``None`` (with a reason) when a replica count is unbounded or unknown, a value is
 ambiguous, or the scope cannot be decided.
@@ -21,7 +21,7 @@ from cnverify.properties._shared.resources.effective import effective_containers
 from cnverify.errors import Span
 from cnverify.model import WORKLOAD_KINDS, ResourceQuota
 from cnverify.model.base import Resource
-from cnverify.properties._shared.resources.quota_model import in_scope, pod_usage, scope_filter, surge_of
+from cnverify.systems.kubernetes.quota import in_scope, pod_usage, scope_filter, surge_of
 from cnverify.snapshot import Snapshot
 
 

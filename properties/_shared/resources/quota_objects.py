@@ -200,6 +200,6 @@ def _node_ports(s: Service) -> int:
 
 
 def _compute_like(key: str) -> bool:
-    from cnverify.properties._shared.resources.quota_model import pod_usage  # one definition of the pod keys
+    from cnverify.systems.kubernetes.quota import pod_usage  # one definition of the pod keys
 
     return pod_usage(key, {}, {}) is not None

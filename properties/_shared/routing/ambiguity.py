@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cnverify.encodings.http import Entry, MatchTable, Request, UnsupportedMatch, first_match
 from cnverify.encodings.http_precheck import candidates, disjoint
 from cnverify.encodings.regex import RegexError
-from cnverify.properties._shared.routing.tables import Results, Table
+from cnverify.systems.routing.tables import Results, Table
 
 
 def _first(entries: list[Entry], r: Request) -> Entry | None:

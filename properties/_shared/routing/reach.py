@@ -7,7 +7,7 @@ from typing import Any
 from cnverify.errors import Span
 from cnverify.obligation import Obligation
 from cnverify.proof import Verdict
-from cnverify.properties._shared.routing.tables import Clause, Outcome, Results
+from cnverify.systems.routing.tables import Clause, Outcome, Results
 
 
 @dataclass

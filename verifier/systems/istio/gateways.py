@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from cnverify.encodings.hosts import gateway_ref
+from cnverify.systems.istio.hosts import gateway_ref
 from cnverify.encodings.http import Entry, HostPattern
 from cnverify.errors import Span
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, Server
-from cnverify.properties._shared.routing.tables import Table, host_blockers, tie_orders
-from cnverify.properties._shared.routing.tables import istio_scope as scope
-from cnverify.properties._shared.routing.tables.istio import Block, generate, scope_variants
+from cnverify.systems.routing.tables import Table, host_blockers, tie_orders
+from cnverify.systems.istio import scope
+from cnverify.systems.istio.tables import Block, generate, scope_variants
 from cnverify.snapshot import Snapshot
 
 NOBODY = "(visible to no proxy)"

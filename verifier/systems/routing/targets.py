@@ -9,9 +9,9 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from cnverify.encodings.hosts import inventory_namespaces
+from cnverify import systems
 from cnverify.errors import Span
 from cnverify.model import Resource, Service
 from cnverify.model.base import Node
@@ -72,6 +72,13 @@ def lookup(snap: Snapshot, cls: type[T], ns: str, name: str, near: Resource) -> 
     return sorted(found, key=lambda r: r.at().file != file)  # type: ignore[return-value]
 
 
+def inventory_namespaces(snap: Snapshot) -> set[str]:
+    """Namespaces that hold at least one object of the inputs under review (``--context`` objects and
+    ``assume:`` placeholders do not make a namespace complete: they need not be all it holds)."""
+    context = snap.context_ids
+    return {r.namespace for r in snap.resources if r.NAMESPACED and id(r) not in context}
+
+
 def missing(snap: Snapshot, namespace: str, what: str) -> tuple[Verdict, str]:
     """A referenced object is absent: violated if its namespace is in the inputs, else unknown."""
     if namespace in inventory_namespaces(snap):
@@ -123,16 +130,18 @@ _CACHE: "weakref.WeakKeyDictionary[Snapshot, list[Check]]" = weakref.WeakKeyDict
 def all_checks(snap: Snapshot) -> list[Check]:
     """Every route target and route binding of the snapshot, computed once per snapshot."""
     if snap not in _CACHE:
-        from cnverify.properties._shared.routing import targets_istio, targets_k8s, targets_l4
-
-        _CACHE[snap] = [*targets_istio.checks(snap), *targets_k8s.checks(snap), *targets_l4.checks(snap)]
+        _CACHE[snap] = [c for mod in _modules() for c in mod.checks(snap)]
     return _CACHE[snap]
 
 
-def kinds_read() -> tuple[type[Resource], ...]:
-    from cnverify.properties._shared.routing import targets_istio, targets_k8s, targets_l4
+def _modules() -> Iterator[Any]:
+    """Every adapter's target modules (``targets`` hook), in the adapters' order."""
+    for system in systems.implementing("targets"):
+        yield from system.target_modules()
 
-    return (Service, *targets_istio.READS, *targets_k8s.READS, *targets_l4.READS)
+
+def kinds_read() -> tuple[type[Resource], ...]:
+    return (Service, *(k for mod in _modules() for k in mod.READS))
 
 
 def iter_targets(snap: Snapshot) -> Iterator[Check]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from cnverify.encodings.http import Entry, HostPattern, Match, PathMatch
 from cnverify.model.ingress import HTTPIngressPath, Ingress
-from cnverify.properties._shared.routing.tables import Clause, Table, clause_key, host_blockers, scoped, tie_orders
+from cnverify.systems.routing.tables import Clause, Table, clause_key, host_blockers, scoped, tie_orders
 from cnverify.snapshot import Snapshot
 
 READS = (Ingress,)

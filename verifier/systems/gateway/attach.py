@@ -20,7 +20,7 @@ from cnverify.model import Namespace, Service
 from cnverify.model.gateway import GATEWAY_API, Gateway, HTTPRoute, Listener, ParentReference
 from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
 from cnverify.proof import Verdict
-from cnverify.properties._shared.routing.targets import lookup, missing
+from cnverify.systems.routing.targets import lookup, missing
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute, Gateway, Namespace, Service)

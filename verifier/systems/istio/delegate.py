@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cnverify.encodings.hosts import inventory_namespaces
+from cnverify.systems.routing.targets import inventory_namespaces
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest, HTTPRoute
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties._shared.routing.tables import Clause, clause_key
-from cnverify.properties._shared.routing.tables import istio_scope as scope
+from cnverify.systems.routing.tables import Clause, clause_key
+from cnverify.systems.istio import scope
 from cnverify.snapshot import Snapshot
 
 

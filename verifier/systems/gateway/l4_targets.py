@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
-from cnverify.properties._shared.routing.targets import Check
-from cnverify.properties._shared.routing.targets_k8s import _backend
+from cnverify.systems.routing.targets import Check
+from cnverify.systems.gateway.targets import _backend
 from cnverify.snapshot import Snapshot
 
 READS = (TCPRoute, TLSRoute)

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from cnverify.encodings.hosts import expand
+from cnverify.systems.istio.hosts import expand
 from cnverify.errors import Span
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, Server
-from cnverify.properties._shared.routing.tables import creation_instant, creation_order
+from cnverify.systems.routing.tables import creation_instant, creation_order
 
 FAR = datetime.max.replace(tzinfo=timezone.utc)
 DEFAULT_NOTE = ("exportTo is absent on VirtualService {names}: Istio's meshConfig default "

@@ -20,9 +20,9 @@ from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.errors import Span
 from cnverify.model.gateway import HTTPRoute, HTTPRouteMatch, ValueMatch
-from cnverify.properties._shared.routing import gateway_attach
-from cnverify.properties._shared.routing.gateway_attach import Binding, route_parents
-from cnverify.properties._shared.routing.tables import (STAMPS_AS_RECORDED, Clause, Table, add_clauses, creation_order,
+from cnverify.systems.gateway import attach as gateway_attach
+from cnverify.systems.gateway.attach import Binding, route_parents
+from cnverify.systems.routing.tables import (STAMPS_AS_RECORDED, Clause, Table, add_clauses, creation_order,
                                                 host_blockers, host_rank, scoped, tie_orders)
 from cnverify.snapshot import Snapshot
 

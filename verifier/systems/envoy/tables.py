@@ -5,8 +5,8 @@ from __future__ import annotations
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model import RouteConfiguration
 from cnverify.model.envoy import EnvoyStringMatcher, HeaderMatcher, RouteMatch
-from cnverify.properties._shared.routing.tables import Clause, Table, clause_key, host_blockers, scoped
-from cnverify.properties._shared.routing.tables.rewrites import envoy_rewrite
+from cnverify.systems.routing.tables import Clause, Table, clause_key, host_blockers, scoped
+from cnverify.systems.routing.rewrites import envoy_rewrite
 from cnverify.snapshot import Snapshot
 
 READS = (RouteConfiguration,)

@@ -9,7 +9,8 @@ other namespace never apply.
 """
 from __future__ import annotations
 
-from cnverify.encodings.hosts import expand, matches, visible
+from cnverify.encodings.hosts import matches
+from cnverify.systems.istio.hosts import expand, visible
 from cnverify.model import DestinationRule
 from cnverify.snapshot import Snapshot
 

@@ -22,12 +22,12 @@ and SNI, other VirtualServices, the Gateway's servers) is not modelled: ``unknow
 """
 from __future__ import annotations
 
-from cnverify.encodings.hosts import gateway_ref
+from cnverify.systems.istio.hosts import gateway_ref
 from cnverify.encodings.http import Blocker, EntryVerdict
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, L4MatchAttributes, L4Route, Server
-from cnverify.properties._shared.routing.tables import istio_scope as scope
-from cnverify.properties._shared.routing.tables import Clause, Outcome, Results, Table, add_clauses
+from cnverify.systems.istio import scope
+from cnverify.systems.routing.tables import Clause, Outcome, Results, Table, add_clauses
 from cnverify.snapshot import Snapshot
 
 READS = (VirtualService, IstioGateway)

@@ -16,14 +16,15 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, replace
 
-from cnverify.encodings.hosts import gateway_ref, inventory_namespaces, service_fqdn
+from cnverify.systems.istio.hosts import gateway_ref, service_fqdn
+from cnverify.systems.routing.targets import inventory_namespaces
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model import Service, VirtualService
 from cnverify.model.istio import HTTPMatchRequest, IstioGateway
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.properties._shared.routing.tables import Clause, Results, Table, add_clauses, host_blockers, scoped
-from cnverify.properties._shared.routing.tables import istio_delegate as delegate
-from cnverify.properties._shared.routing.tables import istio_scope as scope
+from cnverify.systems.routing.tables import Clause, Results, Table, add_clauses, host_blockers, scoped
+from cnverify.systems.istio import delegate
+from cnverify.systems.istio import scope
 from cnverify.snapshot import Snapshot
 
 READS = (VirtualService, IstioGateway, Service)
@@ -270,7 +271,7 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
 
 
 def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
-    from cnverify.properties._shared.routing.tables import istio_gateway
+    from cnverify.systems.istio import gateways as istio_gateway
 
     clauses: dict[str, Clause] = {}
     vss = snap.all(VirtualService)

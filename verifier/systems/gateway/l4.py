@@ -13,9 +13,9 @@ from __future__ import annotations
 from cnverify.encodings.http import EntryVerdict
 from cnverify.errors import Span
 from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
-from cnverify.properties._shared.routing import gateway_attach
-from cnverify.properties._shared.routing.gateway_attach import Binding, intersect, route_parents
-from cnverify.properties._shared.routing.tables import Clause, Outcome, Results, Table, add_clauses
+from cnverify.systems.gateway import attach as gateway_attach
+from cnverify.systems.gateway.attach import Binding, intersect, route_parents
+from cnverify.systems.routing.tables import Clause, Outcome, Results, Table, add_clauses
 from cnverify.snapshot import Snapshot
 
 READS = (TCPRoute, TLSRoute, *gateway_attach.READS[1:])

@@ -16,10 +16,11 @@ from datetime import datetime, timezone
 from itertools import permutations
 from typing import Any, Literal, TypeVar
 
+from cnverify import systems
 from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, Rewrite, analyze
 from cnverify.errors import Span
 from cnverify.model import Node, Resource
-from cnverify.properties._shared.routing.tables.rewrites import RewriteSource, istio_rewrite
+from cnverify.systems.routing.rewrites import RewriteSource, istio_rewrite
 from cnverify.snapshot import Snapshot
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -274,10 +275,10 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
 _CACHE: "weakref.WeakKeyDictionary[Snapshot, Results]" = weakref.WeakKeyDictionary()
 
 
-def _translators() -> Iterator[object]:
-    from cnverify.properties._shared.routing.tables import envoy, gateway, gateway_l4, ingress, istio, istio_l4
-
-    return iter((istio, istio_l4, envoy, gateway, gateway_l4, ingress))
+def translators() -> Iterator[Any]:
+    """Every adapter's route-table translators (``route_tables`` hook), in the adapters' order."""
+    for system in systems.implementing("route_tables"):
+        yield from system.route_tables()
 
 
 def results(snap: Snapshot) -> Results:
@@ -285,8 +286,8 @@ def results(snap: Snapshot) -> Results:
     if snap in _CACHE:
         return _CACHE[snap]
     res = Results()
-    for mod in _translators():
-        clauses, tables = mod.translate(snap)  # type: ignore[attr-defined]
+    for mod in translators():
+        clauses, tables = mod.translate(snap)
         res.clauses.update(clauses)
         res.tables += tables
     mesh_file = snap.settings.get("mesh_config")
@@ -311,7 +312,7 @@ def results(snap: Snapshot) -> Results:
                 per_entry.setdefault(v.clause_id, []).append((k, v))
         for key, verdicts in per_entry.items():
             res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
-    for mod in _translators():  # translators that decide without a match table (Istio tcp/tls)
+    for mod in translators():  # translators that decide without a match table (Istio tcp/tls)
         if hasattr(mod, "decide"):
             mod.decide(snap, res)
     _CACHE[snap] = res
@@ -328,6 +329,6 @@ def _analyze(table: Table, order: list[Entry], only: set[str] | None) -> list[En
 
 def reads() -> tuple[type[Resource], ...]:
     out: list[type[Resource]] = []
-    for mod in _translators():
-        out += [k for k in mod.READS if k not in out]  # type: ignore[attr-defined]
+    for mod in translators():
+        out += [k for k in mod.READS if k not in out]
     return tuple(out)

@@ -1,33 +1,27 @@
-"""Targets of Istio VirtualServices (destinations, mirrors, gateways), Envoy routes and Knative Triggers."""
+"""Targets of Istio VirtualServices (destinations, mirrors, gateways)."""
 from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
 
-from cnverify.encodings.hosts import expand, gateway_ref, matches, overlaps, resolve, visible
+from cnverify.encodings.hosts import matches, overlaps
+from cnverify.systems.istio.hosts import expand, gateway_ref, resolve
 from cnverify.errors import Span
-from cnverify.model import (Cluster, DestinationRule, IstioGateway, KnativeService, RouteConfiguration, ServiceEntry, VirtualService)
-from cnverify.model.base import group_of
-from cnverify.model.eventing import Trigger
+from cnverify.model import DestinationRule, IstioGateway, ServiceEntry, VirtualService
 from cnverify.model.gateway import Gateway
 from cnverify.model.istio import Destination
-from cnverify.properties._shared.routing import dr_scope
-from cnverify.properties._shared.routing.tables import istio_scope as scope
-from cnverify.properties._shared.routing.targets import Check, lookup, missing, service_target, step
+from cnverify.systems.istio import dr_scope
+from cnverify.systems.istio import scope
+from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 
-READS = (VirtualService, DestinationRule, ServiceEntry, IstioGateway, Gateway, RouteConfiguration, Cluster,
-         Trigger, KnativeService)
+READS = (VirtualService, DestinationRule, ServiceEntry, IstioGateway, Gateway)
 
 
 def checks(snap: Snapshot) -> Iterator[Check]:
     for vs in snap.all(VirtualService):
         yield from _virtual_service(snap, vs)
-    for rc in snap.all(RouteConfiguration):
-        yield from _envoy(snap, rc)
-    for trigger in snap.all(Trigger):
-        yield from _trigger(snap, trigger)
 
 
 def _virtual_service(snap: Snapshot, vs: VirtualService) -> Iterator[Check]:
@@ -197,60 +191,3 @@ def _istio_gateway(snap: Snapshot, vs: VirtualService, ref: str, at: Span) -> Ch
         step(steps, f"server hosts: {', '.join(server.hosts) or 'none'}", server.at("hosts"))
     return Check(vs, node, "violated", f"no server of Gateway {ns}/{name} accepts hosts "
                  f"{[h for h, _ in hosts]} from namespace {vs.namespace}", steps, binding=True)
-
-
-def _envoy(snap: Snapshot, rc: RouteConfiguration) -> Iterator[Check]:
-    data = rc.doc.data if rc.doc is not None else None
-    bootstrap = isinstance(data, dict) and "static_resources" in data
-    cds = bootstrap and isinstance(data.get("dynamic_resources"), dict) and "cds_config" in data["dynamic_resources"]
-    pool = [c for c in snap.all(Cluster) if not bootstrap or c.doc is rc.doc]
-    for vh in rc.virtual_hosts or []:
-        for route in vh.routes or []:
-            action = route.route
-            if action is None:
-                continue
-            refs = [(action.cluster, action)] if action.cluster else []
-            if action.weighted_clusters is not None:
-                refs += [(c.name, c) for c in action.weighted_clusters.clusters]
-            if action.cluster_header:
-                yield Check(rc, action, "unknown", f"the cluster comes from request header {action.cluster_header}",
-                            [("cluster_header", action.at("cluster_header"))])
-            for name, node in refs:
-                steps = [(f"route sends to cluster {name}", node.at("cluster" if node is action else "name"))]
-                found = next((c for c in pool if c.name == name), None)
-                if found is not None:
-                    step(steps, f"cluster {name} is defined", found.at("name"))
-                    yield Check(rc, node, "proved", f"cluster {name} is defined", steps)
-                elif bootstrap and not cds:
-                    yield Check(rc, node, "violated", f"cluster {name} is not defined among the bootstrap's "
-                                "static clusters and the bootstrap has no CDS", steps)
-                else:
-                    yield Check(rc, node, "unknown", f"cluster {name} is not in the inputs (it may come from CDS)",
-                                steps)
-
-
-def _trigger(snap: Snapshot, trigger: Trigger) -> Iterator[Check]:
-    sub = trigger.spec.subscriber
-    if sub.ref is None:
-        if sub.uri:
-            yield Check(trigger, sub, "unknown", f"subscriber is the URI {sub.uri} (outside the inventory)",
-                        [("subscriber uri", sub.at("uri"))])
-        return
-    ref = sub.ref
-    ns = ref.namespace or trigger.namespace
-    steps: list[tuple[str, Span]] = [(f"subscriber {ref.kind} {ns}/{ref.name} ({ref.api_version})", ref.at())]
-    group = group_of(ref.api_version)
-    if ref.kind == "Service" and group == "serving.knative.dev":
-        ks = next(iter(lookup(snap, KnativeService, ns, ref.name, trigger)), None)
-        if ks is None:
-            verdict, claim = missing(snap, ns, f"Knative Service {ns}/{ref.name}")
-            yield Check(trigger, ref, verdict, claim, steps)
-        else:
-            step(steps, f"Knative Service {ns}/{ref.name} exists", ks.metadata.at("name"))
-            yield Check(trigger, ref, "proved", f"subscriber resolves to Knative Service {ns}/{ref.name}", steps)
-    elif ref.kind == "Service" and group == "":
-        step(steps, f"Knative sends events to http://{ref.name}.{ns}.svc.cluster.local (port 80)", ref.at("name"))
-        yield service_target(snap, trigger, ref, ns, ref.name, 80, steps, port_required=True, what="subscriber")
-    else:
-        yield Check(trigger, ref, "unknown", f"subscriber kind {ref.kind} ({ref.api_version}) is not modelled",
-                    steps)

@@ -1,0 +1,127 @@
+"""The `System` adapter: the hooks through which one input system tells cnverify what it means.
+
+Every hook of :data:`HOOKS` is either implemented by the adapter (a non-empty attribute, an
+overridden method) or declined in ``declines`` with a reason; ``tests/test_systems.py`` checks it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from cnverify.errors import Span
+    from cnverify.loader import LoadResult
+    from cnverify.model import Resource
+    from cnverify.opaque import Opaque
+    from cnverify.snapshot import Snapshot
+    from cnverify.source import Document
+
+HOOKS: dict[str, str] = {
+    "kinds": "the modelled kinds the system owns (`kinds`)",
+    "api_groups": "the API groups it claims and what their unmodelled kinds imply about pods (`groups`)",
+    "modelled_creators": "modelled objects that get pods the model does not describe (`modelled_creator`)",
+    "raw_shapes": "documents without apiVersion/kind the loader splits into objects (`split_raw`)",
+    "route_tables": "route-table translators into the first-match IR (`route_tables`)",
+    "targets": "route-target resolution modules: backend refs → Services, clusters, … (`target_modules`)",
+    "weighted_splits": "weighted destinations whose weights CNV103 checks (`weighted_splits`, `split_reads`)",
+    "diff_actions": "readers of a route's action for `cnverify diff`, by table system (`diff_actions`)",
+}
+"""Every hook an adapter implements or declines, with what it provides."""
+_METHODS = {"modelled_creators": "modelled_creator", "raw_shapes": "split_raw", "route_tables": "route_tables",
+            "targets": "target_modules", "weighted_splits": "weighted_splits", "diff_actions": "diff_actions"}
+
+
+@dataclass(frozen=True)
+class Group:
+    """One claimed API group: do its *unmodelled* kinds create pods, the exceptions, who likely creates them."""
+
+    creates_pods: bool
+    except_kinds: frozenset[str] = frozenset()  # kinds for which the opposite of ``creates_pods`` holds
+    creator: str = ""  # who most likely creates the pods (named first in reasons)
+
+    def creates(self, kind: str) -> bool:
+        return self.creates_pods != (kind in self.except_kinds)
+
+
+@dataclass
+class Share:
+    """One weighted destination as written: its label, weight (None = unset), the weight's span (or the
+    destination's when unset) and the destination's own span."""
+
+    label: str
+    weight: int | None
+    at: "Span"
+    node_at: "Span | None" = None
+
+
+@dataclass
+class Split:
+    """Weighted destinations of one route for CNV103.
+
+    ``rule``: ``"sum"`` (the weights must sum to ``total``), ``"lone"`` (one destination that gets 100%
+    whatever its weight), ``"relative"`` (Gateway API: some weight must be above 0; ``l4``: a TCP/TLS rule).
+    """
+
+    subject: "Resource"
+    path: str
+    at: "Span"
+    shares: list[Share]
+    rule: Literal["sum", "lone", "relative"] = "sum"
+    total: int = 100
+    field: str = "weight"
+    total_at: "Span | None" = None
+    effect: str = ""  # what a wrong sum does, when not "the effective split"
+    l4: bool = False
+    index: int = 0  # the rule's index (``relative``)
+
+
+ActionReader = Callable[[Any, Any], Any]
+
+
+class System:
+    """Base of every adapter; subclasses set the class attributes and override the hooks they implement."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    order: ClassVar[int] = 100  # consumers list results of adapters in this order
+    kinds: ClassVar[tuple[type["Resource"], ...]] = ()
+    groups: ClassVar[Mapping[str, Group]] = {}
+    declines: ClassVar[Mapping[str, str]] = {}
+
+    def implements(self, hook: str) -> bool:
+        if hook == "kinds":
+            return bool(self.kinds)
+        if hook == "api_groups":
+            return bool(self.groups)
+        method = _METHODS[hook]
+        return getattr(type(self), method) is not getattr(System, method)
+
+    def modelled_creator(self, resource: "Resource") -> "Opaque | None":
+        """``resource`` (of one of :attr:`kinds`) as a creator of pods the model does not describe, or None."""
+        raise NotImplementedError
+
+    def split_raw(self, doc: "Document", data: dict[str, Any], path: tuple[str | int, ...], out: "LoadResult") -> bool:
+        """Split a mapping without apiVersion/kind into objects (True: recognised, objects added to ``out``)."""
+        raise NotImplementedError
+
+    def route_tables(self) -> tuple[ModuleType, ...]:
+        """Translator modules: ``translate(snap) -> (clauses, tables)``, ``READS``, optionally ``decide``."""
+        raise NotImplementedError
+
+    def target_modules(self) -> tuple[ModuleType, ...]:
+        """Target modules: ``checks(snap) -> Iterator[Check]`` and ``READS``."""
+        raise NotImplementedError
+
+    def weighted_splits(self, snap: "Snapshot") -> Iterator[Split]:
+        """The system's weighted routes, in document order."""
+        raise NotImplementedError
+
+    def split_reads(self) -> tuple[type["Resource"], ...]:
+        """The kinds :meth:`weighted_splits` reads."""
+        return ()
+
+    def diff_actions(self) -> Mapping[str, ActionReader]:
+        """``{table system: reader(subject, route node) -> Action | None}``."""
+        raise NotImplementedError
