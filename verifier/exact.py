@@ -250,7 +250,7 @@ def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list
             scan(e, free, literals, seen)
         if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
             return False
-        c = free[min(free)]
+        c = min(free.values(), key=str)  # by name: AST ids depend on what the process built before
         for v in _candidates(c, literals):
             fixed = {**st.fixed, c.get_id(): _Fixed(c, v, -1, 0)}
             child = _State(_model(fixed, c.ctx), fixed, dict(st.pending), dict(st.done), work=st.work)

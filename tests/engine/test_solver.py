@@ -80,7 +80,7 @@ def test_proved_counterexample_chain_holds_the_core_then_the_conclusion() -> Non
     f = finding(ob, Limits())
     assert f.status == "proved"
     assert [(s.claim, s.location.line if s.location else None) for s in f.chain] == [
-        ("x is 5", 5), ("no counterexample: it is impossible that x < 1 (solver: unsat)", None)]
+        ("x is 5", 5), ("no counterexample: it is impossible that x < 1 (exact evaluation)", None)]
 
 
 def test_sat_chain_lists_every_fact_and_witness_has_no_tracking_labels() -> None:
