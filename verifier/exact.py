@@ -1,22 +1,24 @@
 """Exact evaluation: decide an obligation without search when its facts fix every constant it needs.
 
 An obligation is the conjunction of its tracked items (the facts, then the query).  *Propagation*
-substitutes the values known so far into each item and simplifies it (Z3's rewriter, no solver):
-an item that becomes ``c == value`` (``c``, ``Not(c)`` for a Boolean; a conjunction of these) fixes
-each such constant — every model agrees, because the item is asserted.  Each fixed constant
-remembers the items it rests on (its *justification*).  It ends when every item is ``true`` (sat:
-the witness terms must evaluate to values, so Z3's model gives the same witness) or one item is
-``false`` (unsat), and gives up (``None``: Z3 decides) when items stay undetermined, or two items fix
-one constant differently.
+evaluates each item under a partial model of the values fixed so far (Z3's model evaluator, no
+solver), round by round: an item that becomes ``c == value`` (``c``, ``Not(c)`` for a Boolean; a
+conjunction of these) fixes each such constant — every model agrees, because the item is asserted.
+Each fixed constant remembers the item that fixed it and the round (its *justification*).  It ends
+when every item is ``true`` (sat: the witness terms must evaluate to values, so Z3's model gives the
+same witness) or one item is ``false`` (unsat, also when an item fixes a constant differently from
+another in the same round), and gives up (``None``: Z3 decides) when items stay undetermined.
 
 **Cores, minimal and deterministic.**  For unsat, the false item and the items its constants rest on
 form a core ``K``.  Each member ``k`` of ``K`` is then shown *necessary*: the items without ``k`` have
-a model (propagation without ``k``, and a bounded search over the remaining free constants among
-the literals of the query, ±1, 0, ``""``, true/false, checked by evaluating every item).  A core
-all of whose members are necessary is the *unique* minimal core (every unsat subset contains each
-necessary item), so its membership is exactly the one Z3's ``core.minimize`` gives; when some member
-cannot be shown necessary the obligation goes to Z3.  No search ever decides a verdict: a found
-model only confirms that a member of ``K`` is needed.
+a model (propagation without ``k``, then a depth-first search of at most ``MAX_NODES`` decisions over
+the free constants, values from the literals of the residues and the fixed values, ±1, 0, ``""``,
+true/false, each decision propagated and every item evaluated).  A core all of whose members are
+necessary is the *unique* minimal core (every unsat subset contains each necessary item), so its
+membership is exactly the one Z3's ``core.minimize`` gives; when some member cannot be shown
+necessary the obligation goes to Z3.  No search ever decides a verdict: a found model only confirms
+that a member of ``K`` is needed.  Work is capped per query (``MAX_EVALS`` item evaluations, and no
+core check whose estimated cost exceeds it): past that, Z3 is the cheaper way to the same answer.
 """
 from __future__ import annotations
 
@@ -248,7 +250,7 @@ def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list
             scan(e, free, literals, seen)
         if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
             return False
-        c = free[min(free)]
+        c = min(free.values(), key=str)  # by name: AST ids depend on what the process built before
         for v in _candidates(c, literals):
             fixed = {**st.fixed, c.get_id(): _Fixed(c, v, -1, 0)}
             child = _State(_model(fixed, c.ctx), fixed, dict(st.pending), dict(st.done), work=st.work)
