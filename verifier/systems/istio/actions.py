@@ -28,5 +28,5 @@ def istio_action(subject: Any, route: Any) -> Action | None:
             name += f":{d.destination.port.number}"
         if d.destination.subset:
             name += f" subset {d.destination.subset}"
-        out.append((tagged(name, raw_of(d), ISTIO_DEST), 100 if len(dests) == 1 else (d.weight or 0)))  # §4.3
+        out.append((tagged(name, raw_of(d), ISTIO_DEST), 100 if len(dests) == 1 else (d.weight or 0)))  # docs/SEMANTICS.md#virtualservice-weights
     return Action("route", tuple(out), effects=extra)

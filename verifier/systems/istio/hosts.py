@@ -1,4 +1,4 @@
-"""Istio host names, the one resolver (SEMANTICS §4.4): short-name expansion, ``exportTo`` visibility,
+"""Istio host names, the one resolver (docs/SEMANTICS.md#istio-host-names): short-name expansion, ``exportTo`` visibility,
 gateway references, and what a host denotes among the inputs.
 
 A name without a dot expands with the namespace of the object that wrote it (``reviews`` in ``default`` →

@@ -1,4 +1,4 @@
-"""What a ResourceQuota counts for a pod, which pods its scopes select, and a rollout's surge (SEMANTICS §10.2).
+"""What a ResourceQuota counts for a pod, which pods its scopes select, and a rollout's surge (docs/SEMANTICS.md#resourcequota).
 
 Kubernetes' own quota semantics, shared by CNV302 (``properties/_shared/resources/quota_model.py``) and
 ``cnverify diff``'s capacity deltas. Checked against kubernetes ``pkg/quota/v1/evaluator/core/pods.go``
