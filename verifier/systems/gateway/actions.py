@@ -19,5 +19,5 @@ def gateway_action(subject: Any, rule: Any) -> Action | None:
     refs = rule.backend_refs or []
     out = [(tagged(f"{r.kind or 'Service'} {r.namespace or subject.namespace}/{r.name}"
                    + (f":{r.port}" if r.port else ""), raw_of(r), GATEWAY_REF),
-            1 if r.weight is None else r.weight) for r in refs]  # SEMANTICS: weight defaults to 1
+            1 if r.weight is None else r.weight) for r in refs]  # docs/SEMANTICS.md#backend-weights
     return Action("route", tuple(out), effects=extra)

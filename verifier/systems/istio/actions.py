@@ -28,5 +28,6 @@ def istio_action(subject: Any, route: Any) -> Action | None:
             name += f":{d.destination.port.number}"
         if d.destination.subset:
             name += f" subset {d.destination.subset}"
-        out.append((tagged(name, raw_of(d), ISTIO_DEST), 100 if len(dests) == 1 else (d.weight or 0)))  # docs/SEMANTICS.md#virtualservice-weights
+        # a sole destination takes all traffic: docs/SEMANTICS.md#virtualservice-weights
+        out.append((tagged(name, raw_of(d), ISTIO_DEST), 100 if len(dests) == 1 else (d.weight or 0)))
     return Action("route", tuple(out), effects=extra)
