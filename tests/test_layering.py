@@ -108,3 +108,11 @@ def test_property_modules_import_no_other_property_module() -> None:
     for m in props:
         others = reaches(imports(mods[m], m), tuple(props - {m}))
         assert others == [], f"{m} imports property modules {others}; share through cnverify.properties._shared"
+
+
+def test_no_module_cache_keyed_by_a_snapshot() -> None:
+    """Derived data lives in the run context's memo (``ctx.memo``), never in a module-global weak cache keyed
+    by the snapshot (one run's data in another's, kinds read uncharged)."""
+    everywhere = [*modules("verifier"), *modules("encodings"), *modules("properties")]
+    bad = {m: reaches(imports(p, m), ("weakref",)) for m, p in everywhere}
+    assert {m: v for m, v in bad.items() if v} == {}
