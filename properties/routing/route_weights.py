@@ -91,13 +91,16 @@ class RouteWeightsSum100(Property):
         ws = [z3.Int(f"w{k}") for k in range(len(refs))]
         for w, r in zip(ws, refs):
             value = 1 if r.weight is None else r.weight
-            ob.fact(w == value, at=r.at, says=f"backendRef {r.label} has weight {value}"
+            ob.fact(w == value, at=r.at, says=f"{sp.noun} {r.label} has weight {r.written or value}"
                     + (" (unset: the default is 1)" if r.weight is None else ""))
         total = z3.Sum(ws) if ws else z3.IntVal(0)
-        ob.counterexample(total == 0, says="every backendRef of the rule has weight 0" if refs
-                          else "the rule has no backendRefs")
+        ob.counterexample(total == 0, says=f"every {sp.noun} of the rule has weight 0" if refs
+                          else f"the rule has no {sp.noun}s")
         ob.show("sum", total)
         shares = [Share(r.label, 1 if r.weight is None else r.weight, r.node_at or r.at) for r in refs]
+        if sp.effect:  # another system's relative weights (SMI TrafficSplit): its own consequence
+            ob.on(violated=f"every {sp.noun} has weight 0: {sp.effect}", proved=f"split: {split(shares)}")
+            return ob
         if sp.l4:
             what = f"every backendRef of rules[{i}] has weight 0" if refs else f"rules[{i}] has no backendRefs"
             ob.on(violated=f"{what}: no connection is forwarded and the Gateway rejects every connection the "
