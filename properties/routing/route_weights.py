@@ -30,7 +30,9 @@ class RouteWeightsSum100(Property):
     Service `spec.traffic` percents; Envoy `weighted_clusters` (to `total_weight` when set, else 100).
     Gateway API weights are relative: an HTTPRoute rule with weights set must give some backendRef a
     weight above 0 (all 0: the Gateway answers 500 to every request of the rule); every TCPRoute and
-    TLSRoute rule must have a backendRef with a weight above 0 (else it forwards no connection).
+    TLSRoute rule must have a backendRef with a weight above 0 (else it forwards no connection). SMI
+    TrafficSplit weights are relative too (v1alpha1 quantities such as `10m`, compared exactly): some
+    backend must have a weight above 0; the message states the effective split.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
@@ -49,7 +51,8 @@ class RouteWeightsSum100(Property):
     ```
 
     ## Assumes
-    - Only the API and webhook validation of each system (Istio, Knative, Envoy): no cluster input is assumed.
+    - Only the API and webhook validation of each system (Istio, Knative, Envoy; SMI: the spec's own
+      semantics, "validation beyond the OpenAPI schema is left up to the implementation"): no cluster input is assumed.
     """
 
     code = "CNV103"

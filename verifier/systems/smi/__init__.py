@@ -3,6 +3,7 @@
 The spec is the only authority (smi-spec cc4babdc, archived): "Validation beyond what is in the TrafficSplit
 OpenAPI schema is left up to the implementation" (v1alpha4 traffic-split.md), so cnverify checks the spec's
 declarative intent: the Services exist, backend ports line up with the root Service's, weights give a split.
+Semantics: docs/SEMANTICS.md#trafficsplit.
 """
 from __future__ import annotations
 
