@@ -8,10 +8,9 @@ from v1alpha2 "weights must be whole numbers".
 """
 from __future__ import annotations
 
-from pydantic import Field, model_validator
-
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import Quantity
+from pydantic import model_validator
 
 SPLIT = "split.smi-spec.io"
 SPECS = "specs.smi-spec.io"
@@ -44,7 +43,7 @@ class TrafficSplit(Resource):
         return self.api_version.rsplit("/", 1)[-1] == "v1alpha1"
 
     @model_validator(mode="after")
-    def _whole_weights(self) -> "TrafficSplit":
+    def _whole_weights(self) -> TrafficSplit:
         if not self.quantity_weights:
             for i, b in enumerate(self.spec.backends):
                 if not isinstance(b.weight, int):

@@ -15,7 +15,14 @@ from collections.abc import Iterator
 
 from cnverify.errors import Span
 from cnverify.model import Resource, Service
-from cnverify.model.smi import SPECS, HTTPRouteGroup, SmiTCPRoute, TrafficSplit, TrafficSplitBackend, TrafficSplitMatch
+from cnverify.model.smi import (
+    SPECS,
+    HTTPRouteGroup,
+    SmiTCPRoute,
+    TrafficSplit,
+    TrafficSplitBackend,
+    TrafficSplitMatch,
+)
 from cnverify.snapshot import Snapshot
 from cnverify.systems.routing.targets import Check, lookup, missing, step
 from cnverify.systems.smi import weights
