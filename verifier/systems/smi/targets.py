@@ -35,7 +35,7 @@ NOT_A_NAME = "is written as a DNS name; cnverify resolves a Service name in the 
 def checks(snap: Snapshot) -> Iterator[Check]:
     for ts in snap.all(TrafficSplit):
         root, root_check = _root(snap, ts)
-        yield root_check
+        yield from _unmatched(ts, root, root_check) if root is not None and ts.spec.matches else (root_check,)
         for m in ts.spec.matches or []:
             yield _match(snap, ts, m)
         for b, w in zip(ts.spec.backends, weights(ts)):
@@ -60,6 +60,20 @@ def _root(snap: Snapshot, ts: TrafficSplit) -> tuple[Service | None, Check]:
         verdict, claim = "unknown", (f"{claim}: the spec's example implementation creates the root Service; whether "
                                      "the mesh's does is not in the inputs, and the backend ports cannot be checked")
     return None, Check(ts, spec, verdict, claim, steps, where=_at(ts, "service"))
+
+
+def _unmatched(ts: TrafficSplit, root: Service, found: Check) -> Iterator[Check]:
+    """With ``matches``, the root Service itself receives the other requests: one check per root port (CNV104
+    follows each to the root's pods)."""
+    if not root.spec.ports:
+        yield found
+    for rp in root.spec.ports or []:
+        steps = [*found.steps, ("requests that match none of spec.matches are routed by the Kubernetes Service "
+                                "named spec.service (smi-spec v1alpha3+)", ts.spec.at("matches")),
+                 (f"root Service port {rp.name or rp.port} is port {rp.port}", rp.at("port"))]
+        yield Check(ts, ts.spec, "proved", f"{found.claim}; it receives the unmatched requests on port {rp.port}",
+                    steps, service=root, port=rp, hop=f"unmatched requests → root Service {root.namespace}/{root.name}",
+                    where=found.where)
 
 
 def _match(snap: Snapshot, ts: TrafficSplit, m: TrafficSplitMatch) -> Check:
