@@ -54,6 +54,7 @@ class Share:
     weight: int | None
     at: "Span"
     node_at: "Span | None" = None
+    written: str = ""  # the weight as written when ``weight`` is a rescaled value (an SMI v1alpha1 quantity)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Split:
     effect: str = ""  # what a wrong sum does, when not "the effective split"
     l4: bool = False
     index: int = 0  # the rule's index (``relative``)
+    noun: str = "backendRef"  # what one destination is called in the chain (``relative``)
 
 
 ActionReader = Callable[[Any, Any], Any]
