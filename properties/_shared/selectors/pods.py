@@ -30,7 +30,7 @@ from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.errors import Span
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.model import (WORKLOAD_KINDS, Container, HorizontalPodAutoscaler, Pod, Resource, Service, StatefulSet,
-                            pod_template)
+                            pod_template, template_known)
 from cnverify.model.apps import CronJob, Job, JobSpec, LabelSelector, ReplicationController
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
@@ -246,7 +246,7 @@ SHAPE_READS: tuple[type[Resource], ...] = (*POD_OWNERS, HorizontalPodAutoscaler)
 
 def workload_objects(snap: Snapshot) -> list[Resource]:
     """Every workload, ReplicationController and bare Pod (distinct models, so no object twice)."""
-    return [obj for cls in POD_OWNERS for obj in snap.all(cls)]
+    return [obj for cls in POD_OWNERS for obj in snap.all(cls) if template_known(obj)]
 
 
 def controller_selector(w: Resource) -> tuple[Selector, Node, tuple[str | int, ...]]:
