@@ -24,6 +24,7 @@ class CanaryStrategy(Node):
     max_surge: IntOrString | None = None
     max_unavailable: IntOrString | None = None
     traffic_routing: dict[str, Any] | None = None
+    steps: list[dict[str, Any]] | None = None
     dynamic_stable_scale: bool | None = None
     scale_down_delay_seconds: Int32 | None = None
     abort_scale_down_delay_seconds: Int32 | None = None

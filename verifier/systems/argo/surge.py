@@ -19,6 +19,9 @@ _NUMBER = re.compile(r"([0-9]+)%?")
 def rollout_surge(ro: Rollout) -> Surge | str:
     """The update's extra pods (a :class:`Surge`), or why they are not bounded by what the manifest says."""
     strategy, spec = ro.spec.strategy, ro.spec
+    if strategy.blue_green is not None and strategy.canary is not None:
+        return f"{ro.ref} lists both canary and blueGreen (\"Multiple Strategies can not be listed\"): the " \
+               "controller does not progress it"
     if strategy.blue_green is not None:
         bg = strategy.blue_green
         delay = bg.scale_down_delay_seconds
@@ -32,9 +35,12 @@ def rollout_surge(ro: Rollout) -> Surge | str:
     if canary is None:
         return f"{ro.ref} states no canary or blueGreen strategy (rejected by the controller)"
     if canary.traffic_routing:
+        fixed = [n for step in canary.steps or [] if isinstance(step, dict)
+                 for n in [(step.get("setCanaryScale") or {}).get("replicas")] if isinstance(n, int)]
+        scaled = f"; setCanaryScale runs up to {max(fixed)} canary pods" if fixed else ""
         return Surge(100, True, canary.at("trafficRouting"),
                      f"canary with traffic routing: {ro.name}'s stable ReplicaSet keeps its count while the canary "
-                     "grows up to the full count (at the last step / setWeight 100)")
+                     f"grows up to the full count (at the last step / setWeight 100){scaled}", floor=max(fixed, default=0))
     raw = canary.max_surge if canary.max_surge is not None else "25"
     at = canary.at("maxSurge") if canary.max_surge is not None else spec.at("strategy")
     given = "" if canary.max_surge is not None else " (default)"
