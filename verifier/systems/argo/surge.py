@@ -16,6 +16,28 @@ from cnverify.systems.kubernetes.quota import Surge
 _NUMBER = re.compile(r"([0-9]+)%?")
 
 
+def canary_scale_replicas(ro: Rollout) -> list[int] | str:
+    """The ``setCanaryScale.replicas`` of the steps (not capped by spec.replicas), or why the canary count is not
+    bounded by the full count: a ``weight`` above ``maxTrafficWeight`` (``trafficWeightToReplicas`` gives
+    ceil(weight × N / maxTrafficWeight) pods) or a value that is not an integer."""
+    routing = ro.spec.strategy.canary.traffic_routing if ro.spec.strategy.canary else None
+    top = (routing or {}).get("maxTrafficWeight", 100)
+    out: list[int] = []
+    for i, step in enumerate(ro.spec.strategy.canary.steps or [] if ro.spec.strategy.canary else []):
+        scale = step.get("setCanaryScale") if isinstance(step, dict) else None
+        if not isinstance(scale, dict):
+            continue
+        replicas, weight = scale.get("replicas"), scale.get("weight")
+        if replicas is not None and (not isinstance(replicas, int) or isinstance(replicas, bool)):
+            return f"{ro.ref} step {i}: setCanaryScale.replicas {replicas!r} is not an integer"
+        if replicas is not None:
+            out.append(replicas)
+        elif weight is not None and (not isinstance(weight, int) or not isinstance(top, int) or weight > top or top < 1):
+            return f"{ro.ref} step {i}: setCanaryScale.weight {weight!r} (maxTrafficWeight {top!r}) may size the " \
+                   "canary above the full count; that bound is not modelled"
+    return out
+
+
 def rollout_surge(ro: Rollout) -> Surge | str:
     """The update's extra pods (a :class:`Surge`), or why they are not bounded by what the manifest says."""
     strategy, spec = ro.spec.strategy, ro.spec
@@ -35,8 +57,9 @@ def rollout_surge(ro: Rollout) -> Surge | str:
     if canary is None:
         return f"{ro.ref} states no canary or blueGreen strategy (rejected by the controller)"
     if canary.traffic_routing:
-        fixed = [n for step in canary.steps or [] if isinstance(step, dict)
-                 for n in [(step.get("setCanaryScale") or {}).get("replicas")] if isinstance(n, int)]
+        fixed = canary_scale_replicas(ro)
+        if isinstance(fixed, str):
+            return fixed
         scaled = f"; setCanaryScale runs up to {max(fixed)} canary pods" if fixed else ""
         return Surge(100, True, canary.at("trafficRouting"),
                      f"canary with traffic routing: {ro.name}'s stable ReplicaSet keeps its count while the canary "
