@@ -55,13 +55,15 @@ class Argo(System):
     def link(self, resources: Iterable[Resource]) -> None:
         """Resolve each Rollout's ``workloadRef`` against the unit (same namespace; Deployment or ReplicaSet)."""
         pool = list(resources)
+        pending = [r for r in pool if isinstance(r, Rollout) and r.spec.workload_ref is not None and not r.linked]
+        if not pending:
+            return  # namespace views of a linked unit: nothing to do
         found: dict[tuple[type[Resource], str, str], Resource] = {}
         for r in pool:
             found.setdefault((type(r), r.namespace, r.name), r)
-        for ro in pool:
-            if isinstance(ro, Rollout) and ro.spec.workload_ref is not None and not ro.linked:
-                target, why = _why_unresolved(ro, found)
-                ro.resolve(getattr(target, "template", None), getattr(target, "selector", None), why)
+        for ro in pending:
+            target, why = _why_unresolved(ro, found)
+            ro.resolve(getattr(target, "template", None), getattr(target, "selector", None), why)
 
     def modelled_creator(self, resource: Resource) -> Opaque | None:
         """A Rollout whose ``workloadRef`` is not resolved creates pods whose labels are not known."""
