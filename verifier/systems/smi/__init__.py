@@ -39,6 +39,7 @@ class Smi(System):
     }
     declines = {
         "modelled_creators": "SMI objects configure an existing mesh; they create no pods",
+        "links": "its references (Services, route groups) are resolved by its targets module",
         "raw_shapes": "SMI objects carry apiVersion and kind",
         "route_tables": "a TrafficSplit has no ordered routes: its matches select which requests are split",
         "diff_actions": "no routing table, so no route actions to compare",
