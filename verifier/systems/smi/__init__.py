@@ -39,11 +39,10 @@ class Smi(System):
     }
     declines = {
         "modelled_creators": "SMI objects configure an existing mesh; they create no pods",
-        "links": "its references are resolved by the properties that read them",
+        "links": "its references (Services, route groups) are resolved by its targets module",
         "raw_shapes": "SMI objects carry apiVersion and kind",
         "route_tables": "a TrafficSplit has no ordered routes: its matches select which requests are split",
         "diff_actions": "no routing table, so no route actions to compare",
-        "links": "its references (root, backends, matches) are resolved by the properties that read them",
     }
 
     def target_modules(self) -> tuple[ModuleType, ...]:
