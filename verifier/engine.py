@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from cnverify import context as ctx
 from cnverify import loader, parallel, smt, snapshot, suppress, unit_namespaces, units
@@ -223,7 +223,7 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
     if options.progress:
         options.progress("model", 0, 0)
     t1 = time.perf_counter()
-    enforce = "override" if unit.namespace else "require" if options.namespace else ""
+    enforce: Literal["", "override", "require"] = "override" if unit.namespace else "require" if options.namespace else ""
     namespace = unit.namespace or options.namespace
     if unit.namespace and options.namespace and unit.namespace != options.namespace:
         # kubectl apply -k DIR -n NS rejects what the kustomization put in another namespace

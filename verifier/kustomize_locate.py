@@ -315,11 +315,11 @@ def _strip_metadata(data: dict[str, Any]) -> None:
     """Remove the two build annotations (and ``annotations`` when nothing else is left)."""
     meta = data.get("metadata")
     ann = meta.get("annotations") if isinstance(meta, dict) else None
-    if isinstance(ann, dict):
+    if isinstance(meta, dict) and isinstance(ann, dict):
         ann.pop(ORIGIN, None)
         ann.pop(TRANSFORMATIONS, None)
         if not ann:
-            del meta["annotations"]  # type: ignore[index]
+            del meta["annotations"]
 
 
 def _agreeing(data: dict[str, Any], candidates: list[Any]) -> list[Any]:

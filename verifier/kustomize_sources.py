@@ -198,14 +198,15 @@ class Kustomization:
         """Every patch document this kustomization applies (files, inline, strategic merge, JSON 6902)."""
         out: list[Patch] = []
         for key, i, entry in self._patch_entries():
-            target = entry.get("target") if isinstance(entry.get("target"), dict) else {}
+            raw_target, raw_options = entry.get("target"), entry.get("options")
+            target = raw_target if isinstance(raw_target, dict) else {}
             if isinstance(entry.get("path"), str):
                 docs = load_docs(os.path.normpath(os.path.join(self.dir, entry["path"])))
             elif isinstance(entry.get("patch"), str):
                 docs = self._inline(entry["patch"], (key, i, "patch") if key != "patchesStrategicMerge" else (key, i))
             else:
                 continue
-            options = entry.get("options") if isinstance(entry.get("options"), dict) else {}
+            options = raw_options if isinstance(raw_options, dict) else {}
             out += [Patch(d, target, options) for d in docs]
         return out
 

@@ -221,7 +221,7 @@ def _translate(exprs: Sequence[z3.BoolRef], home: z3.Context, ctx: z3.Context) -
     for e in exprs:
         vec.push(e)
     out = vec.translate(ctx)
-    return [out[i] for i in range(len(out))]  # type: ignore[misc]
+    return [out[i] for i in range(len(out))]
 
 
 def _rlimit_used(s: z3.Solver) -> int:

@@ -67,9 +67,9 @@ def lookup(snap: Snapshot, cls: type[T], ns: str, name: str, near: Resource) -> 
         for r in snap.all(cls):
             index.setdefault((cls, r.namespace, r.name), []).append(r)
         index.setdefault((cls, "", ""), [])
-    found = index.get((cls, ns, name), [])
+    found = [r for r in index.get((cls, ns, name), []) if isinstance(r, cls)]  # all are: the index is by class
     file = near.at().file
-    return sorted(found, key=lambda r: r.at().file != file)  # type: ignore[return-value]
+    return sorted(found, key=lambda r: r.at().file != file)
 
 
 def inventory_namespaces(snap: Snapshot) -> set[str]:
