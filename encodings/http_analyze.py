@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable, Literal
 
 import z3
@@ -88,6 +89,19 @@ def _safe_first(table: MatchTable, r: Request) -> Entry | None:
         return None
 
 
+def _without_header(r: Request, name: str) -> Request:
+    return replace(r, headers={k: v for k, v in r.headers.items() if k != name})
+
+
+def _without_query(r: Request, name: str) -> Request:
+    return replace(r, query={k: v for k, v in r.query.items() if k != name})
+
+
+def _sendable_method(r: Request, method: str) -> Request:
+    """``r`` with ``method`` unless its method is already one HTTP/1 clients send."""
+    return replace(r, method=method) if r.method not in METHODS else r
+
+
 class _Analyzer:
     def __init__(self, table: MatchTable, precheck: bool) -> None:
         self.table = table
@@ -128,10 +142,9 @@ class _Analyzer:
         """Replace solver-chosen values by plain defaults where the entry is still taken."""
         e = self.entries[i]
         edits: list[Callable[[Request], Request]] = [
-            lambda r, n=n: replace(r, headers={k: v for k, v in r.headers.items() if k != n}) for n in w.headers
-        ] + [lambda r, n=n: replace(r, query={k: v for k, v in r.query.items() if k != n}) for n in w.query]
+            *(partial(_without_header, name=n) for n in w.headers), *(partial(_without_query, name=n) for n in w.query)]
         if w.method not in METHODS:  # prefer a method HTTP/1 clients can send
-            edits += [lambda r, m=m: replace(r, method=m) if r.method not in METHODS else r for m in METHODS]
+            edits += [partial(_sendable_method, method=m) for m in METHODS]
         edits += [lambda r: replace(r, method="GET"), lambda r: replace(r, host="example.com"),
                   lambda r: replace(r, port=80)]
         for edit in edits:

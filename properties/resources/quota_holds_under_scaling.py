@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import pod_level_resources, pod_limits, pod_requests
 from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, Pod, ResourceQuota,
-                            RuntimeClass, pod_template)
+                            Resource, RuntimeClass, pod_template)
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.replicas import replica_range
@@ -75,7 +75,9 @@ class QuotaHoldsUnderScaling(Property):
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
-        for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass, *MODELLED.values()):
+        models: tuple[type[Resource], ...] = (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass,
+                                              *MODELLED.values())
+        for cls in models:
             snap.all(cls)
         for q in snap.all(ResourceQuota):
             ob = self.obligation(q, at=q.spec.at("hard"))
@@ -99,7 +101,7 @@ class QuotaHoldsUnderScaling(Property):
                 effs = effective_containers(snap, w, defaults=defaults)
                 surge = surge_of(w)
                 reason = next((ec.unknown for ec in effs if ec.unknown), None) or (surge if isinstance(surge, str) else None)
-                if reason:
+                if reason or isinstance(surge, str):  # surge_of's reasons are never empty
                     ob.unknown(f"{w.ref}: {reason}")
                     return None
                 if not in_scope(scopes, effs):

@@ -116,7 +116,8 @@ class RoutingDelta:
 
 def _picks(routes: list[Route], req: SymbolicRequest) -> list[z3.BoolRef]:
     """``picks[i]``: the request takes route i (first match); ``picks[-1]``: no route matches."""
-    out, earlier = [], []
+    out: list[z3.BoolRef] = []
+    earlier: list[z3.BoolRef] = []
     for r in routes:
         m = entry_formula(r.entry, req)
         out.append(z3.And(m, *[z3.Not(e) for e in earlier]) if earlier else m)

@@ -245,8 +245,9 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
     sample = None if foreign else scoped([e for r in routes for _, _, e in rows[r.ref]], pattern(point.host),
                                          blockers + isolation)[1]
     variants: list[list[Entry]] = []
+    drops: list[list[HTTPRoute]] = [[]] + ([maybe] if maybe else [])
     for order in orders:
-        for drop in ([[]] + ([maybe] if maybe else [])):
+        for drop in drops:
             for ranked in by_own:
                 for iso in isolated:
                     for skip in ([[]] if iso else [[]] + ([unsure] if unsure else [])):

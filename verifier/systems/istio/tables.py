@@ -36,7 +36,7 @@ def str_match(s: IstioStringMatch) -> StrMatch | None:
     for kind in ("exact", "prefix", "regex"):
         value = getattr(s, kind)
         if value is not None:
-            return StrMatch(kind, value)  # type: ignore[arg-type]
+            return StrMatch(kind, value)
     return None
 
 

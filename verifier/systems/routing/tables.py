@@ -55,7 +55,7 @@ class Table:
     ties: dict[str, tuple[str, str]] = field(default_factory=dict)  # clause key → (tie group, owner)
     host_sample: str | None = None  # the witness host when the entries carry no host condition
     drop_reasons: dict[str, str] = field(default_factory=dict)  # member key → why this table never has it
-    owners: list[Resource] = field(default_factory=list)  # objects whose entries the variants order
+    owners: Sequence[Resource] = field(default_factory=list)  # objects whose entries the variants order
     exclusive: bool = False  # each variant holds one owner's entries only (Istio sidecars)
     alone: dict[str, list[Entry]] = field(default_factory=dict)  # exclusive: owner ref → its entries
     uncertain: str = ""  # variants also differ in entries the inputs may or may not hold (why)
