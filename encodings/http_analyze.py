@@ -27,7 +27,8 @@ import itertools
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Callable, Literal
+from typing import Literal
+from collections.abc import Callable
 
 import z3
 
@@ -177,7 +178,7 @@ class _Analyzer:
                                         step=f"every request it matches is taken by {_name(j, self.entries[j])}")
         return None
 
-    def query(self, i: int, encoded: list[int], skipped: list[int]) -> "_Query":
+    def query(self, i: int, encoded: list[int], skipped: list[int]) -> _Query:
         """Symbolic request sized for entry i against `encoded`: a header gets one value slot
         per matcher that may need a witness value (i's plain string matchers, the blockers'
         inverted ones), since a header may be sent several times."""
@@ -193,8 +194,8 @@ class _Analyzer:
         formulas.update({j: relaxed_formula(self.entries[j], req) for j in skipped})
         return _Query(req, formulas, req.domain(self.table.rewrite), i, req.domain())
 
-    def check(self, q: "_Query", blockers: list[int], plain: bool = False,
-              extra: tuple[z3.BoolRef, ...] = ()) -> tuple[z3.CheckSatResult, "_Solved"]:
+    def check(self, q: _Query, blockers: list[int], plain: bool = False,
+              extra: tuple[z3.BoolRef, ...] = ()) -> tuple[z3.CheckSatResult, _Solved]:
         """domain ∧ own ∧ no blocker matches, each attempt with half the run's per-query budget:
         first in regex normal form (fast for regex-heavy queries), then as written (fast when
         the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
@@ -239,7 +240,7 @@ class _Analyzer:
             return self.verdict(i, "unreachable", blockers=blockers, step=step, assumes_rewrite=assumes)
         return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {s.reason_unknown()}")
 
-    def first_check(self, q: "_Query", encoded: list[int]) -> tuple[z3.CheckSatResult, "_Solved", bool]:
+    def first_check(self, q: _Query, encoded: list[int]) -> tuple[z3.CheckSatResult, _Solved, bool]:
         """Check on every request first (the rewrite's image is costly for z3): unsat there holds
         for every rewrite; a model whose request the rewrite leaves alone is a model of the image.
         Only otherwise check again inside the image. The flag: decided on every request."""
@@ -253,7 +254,7 @@ class _Analyzer:
         res, s = self.check(q, encoded)
         return res, s, False
 
-    def core(self, q: "_Query", encoded: list[int], plain: bool = False) -> list[int]:
+    def core(self, q: _Query, encoded: list[int], plain: bool = False) -> list[int]:
         """A minimal subset of `encoded` whose negations contradict entry `q.own` (deletion-based;
         a check that does not answer unsat keeps the entry, so the result is always a core)."""
         if self.check(q, [], plain)[0] == z3.unsat:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import random
 from functools import lru_cache
-from typing import Iterator
+from collections.abc import Iterator
 
 from .http_ir import (
     METHODS, PSEUDO, TOKEN_RE, Entry, HeaderMatch, HostPattern, Match, PathMatch, Request, StrMatch, ascii_lower,

@@ -18,7 +18,7 @@ are exact for every IR kind; case-insensitive comparisons are per-character clas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 import z3
 
@@ -87,7 +87,7 @@ class SymbolicRequest:
         self.query = {k: Field(z3.Bool(f"{tag}.q.{k}?"), z3.String(f"{tag}.q.{k}")) for k in sorted(set(query_keys))}
 
     @classmethod
-    def from_table(cls, table: MatchTable, tag: str = "req", single_values: bool = False) -> "SymbolicRequest":
+    def from_table(cls, table: MatchTable, tag: str = "req", single_values: bool = False) -> SymbolicRequest:
         headers = [h for e in table.entries for h in e.match.headers]
         query = {q.name for e in table.entries for q in e.match.query}
         slots: dict[str, int] = {}

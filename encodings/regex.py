@@ -143,7 +143,7 @@ def to_python(pattern: str) -> str:
     return node_python(parse(pattern))
 
 
-def _sample_char(ranges: Intervals, rng: "random.Random") -> str | None:
+def _sample_char(ranges: Intervals, rng: random.Random) -> str | None:
     printable = [(max(lo, 0x21), min(hi, 0x7E)) for lo, hi in ranges if lo <= 0x7E and hi >= 0x21]
     pool = printable or [(lo, min(hi, Z3_MAX_CHAR)) for lo, hi in ranges if lo <= Z3_MAX_CHAR]
     if not pool:
@@ -152,7 +152,7 @@ def _sample_char(ranges: Intervals, rng: "random.Random") -> str | None:
     return chr(rng.randint(lo, hi))
 
 
-def _sample(n: Node, rng: "random.Random", budget: list[int]) -> str | None:
+def _sample(n: Node, rng: random.Random, budget: list[int]) -> str | None:
     if isinstance(n, CharSet):
         return _sample_char(n.ranges, rng)
     if isinstance(n, Cat):
@@ -169,7 +169,7 @@ def _sample(n: Node, rng: "random.Random", budget: list[int]) -> str | None:
     return ""
 
 
-def sample(pattern: str, rng: "random.Random") -> str | None:
+def sample(pattern: str, rng: random.Random) -> str | None:
     """A random string RE2 `pattern` fully matches (printable ASCII preferred), or None."""
     return _sample(parse(pattern), rng, [32])
 

@@ -205,7 +205,7 @@ class UnitJob:
     context: loader.LoadResult
     cites: dict[Span, ctx.Citation]
 
-    def portable(self) -> "UnitJob":
+    def portable(self) -> UnitJob:
         """This job for another machine: no callbacks, and the run deadline as the time left now."""
         left = smt.current().deadline
         limits = self.options.limits

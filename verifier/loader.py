@@ -34,7 +34,7 @@ class LoadResult:
     unrecognized: int = 0  # documents that are neither objects nor Envoy configs
     unrecognized_at: list[tuple[Span, str]] = field(default_factory=list)  # each one: where and why
 
-    def extend(self, other: "LoadResult") -> None:
+    def extend(self, other: LoadResult) -> None:
         """Append another result (e.g. one file's) to this one."""
         self.objects += other.objects
         self.errors += other.errors

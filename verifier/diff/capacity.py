@@ -43,7 +43,7 @@ class WorkloadCapacity:
                 "requests": _fmt(self.requests), "limits": _fmt(self.limits),
                 **({"unknown": self.unknown} if self.unknown else {})}
 
-    def same(self, other: "WorkloadCapacity") -> bool:
+    def same(self, other: WorkloadCapacity) -> bool:
         return self.to_json() == other.to_json()
 
 

@@ -221,7 +221,7 @@ def _on_gateway(snap: Snapshot, route: AnyRoute, pref: ParentReference, gw: Gate
     return out
 
 
-_CACHE: "weakref.WeakKeyDictionary[Snapshot, dict[str, list[ParentResult]]]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Snapshot, dict[str, list[ParentResult]]] = weakref.WeakKeyDictionary()
 
 
 def route_parents(snap: Snapshot, route: AnyRoute) -> list[ParentResult]:

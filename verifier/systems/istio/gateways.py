@@ -12,7 +12,7 @@ with equal selectors share a workload; others are assumed apart (said in a step)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from cnverify.systems.istio.hosts import gateway_ref
 from cnverify.encodings.http import Entry, HostPattern

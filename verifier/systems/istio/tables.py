@@ -93,7 +93,7 @@ class Block:
     drop: delegate.Skip | None = None
 
 
-_ALIASES: "weakref.WeakKeyDictionary[Snapshot, dict[str, list[str]]]" = weakref.WeakKeyDictionary()
+_ALIASES: weakref.WeakKeyDictionary[Snapshot, dict[str, list[str]]] = weakref.WeakKeyDictionary()
 
 
 def blocks(snap: Snapshot, vs: VirtualService, clauses: dict[str, Clause]) -> list[Block]:

@@ -132,7 +132,7 @@ def _subset_labels(snap: Snapshot, vs: VirtualService, dest: Destination, fqdn: 
     return next((dict(s.labels or {}) for dr in drs for s in dr.spec.subsets or [] if s.name == dest.subset), {})
 
 
-_DR_INDEX: "weakref.WeakKeyDictionary[Snapshot, tuple[dict[str, list[int]], list[tuple[str, int]]]]" = \
+_DR_INDEX: weakref.WeakKeyDictionary[Snapshot, tuple[dict[str, list[int]], list[tuple[str, int]]]] = \
     weakref.WeakKeyDictionary()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from itertools import permutations
 from typing import Any, Literal, TypeVar
 
@@ -106,7 +106,7 @@ def creation_instant(stamp: object) -> datetime | None:
             return None
     else:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def creation_order(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list[R], bool]:
@@ -121,7 +121,7 @@ def creation_order(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list
     pkg/registry/rest/meta.go FillObjectMetaSystemFields), so stamps in manifests only describe
     objects that already exist: a chain step relying on them says so (`STAMPS_AS_RECORDED`).
     """
-    far = datetime.max.replace(tzinfo=timezone.utc)
+    far = datetime.max.replace(tzinfo=UTC)
     stamps = {id(x): creation_instant(x.metadata.creation_timestamp) for x in items}
     base = sorted(items, key=lambda x: (stamps[id(x)] or far, tie(x)))
     return base, len(base) < 2 or None not in stamps.values()
@@ -272,7 +272,7 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
     return Outcome(table, status, best, best.reason)
 
 
-_CACHE: "weakref.WeakKeyDictionary[Snapshot, Results]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Snapshot, Results] = weakref.WeakKeyDictionary()
 
 
 def translators() -> Iterator[Any]:

@@ -55,7 +55,7 @@ def step(checks: list[tuple[str, Span]], says: str, at: Node | Span) -> None:
     checks.append((says, at if isinstance(at, Span) else at.at()))
 
 
-_INDEX: "weakref.WeakKeyDictionary[Snapshot, dict[tuple[type[Resource], str, str], list[Resource]]]" = (
+_INDEX: weakref.WeakKeyDictionary[Snapshot, dict[tuple[type[Resource], str, str], list[Resource]]] = (
     weakref.WeakKeyDictionary())
 
 
@@ -124,7 +124,7 @@ def service_target(snap: Snapshot, subject: Resource, node: Node, ns: str, name:
     return Check(subject, node, "proved", claim, steps, service=svc, port=sp, port_unknown=why, hop=hop)
 
 
-_CACHE: "weakref.WeakKeyDictionary[Snapshot, list[Check]]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Snapshot, list[Check]] = weakref.WeakKeyDictionary()
 
 
 def all_checks(snap: Snapshot) -> list[Check]:
