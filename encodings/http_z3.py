@@ -29,6 +29,7 @@ from .http_ir import (
 from .http_rewrite import Rewrite
 from .regex import Z3_MAX_CHAR, RegexError, charset_z3, string_value, sval, to_z3
 
+NO_REWRITE = Rewrite()  # frozen: one shared default
 _RS = z3.ReSort(z3.StringSort())
 ANY = z3.Full(_RS)
 ANY_CHAR = charset_z3(((0, Z3_MAX_CHAR),))
@@ -95,7 +96,7 @@ class SymbolicRequest:
             slots[h.name] = slots.get(h.name, 0) + (h.match is not None)
         return cls({h.name for h in headers}, query, tag, None if single_values else slots)
 
-    def domain(self, rewrite: Rewrite = Rewrite()) -> list[z3.BoolRef]:
+    def domain(self, rewrite: Rewrite = NO_REWRITE) -> list[z3.BoolRef]:
         """The request model, as the routes see it after `rewrite` (the path in its image)."""
         path_re = PATH_RE if rewrite.identity else z3.Intersect(PATH_RE, rewrite.path_image())
         out = [

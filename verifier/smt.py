@@ -87,7 +87,8 @@ class Budget:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
 
-_current: ContextVar[Budget] = ContextVar("cnverify_budget", default=Budget(Limits()))
+_UNLIMITED = Budget(Limits())  # the budget outside any ``budget()`` block
+_current: ContextVar[Budget] = ContextVar("cnverify_budget", default=_UNLIMITED)
 
 
 def current() -> Budget:
