@@ -105,7 +105,7 @@ def _run_spread(snap: snapshot.Snapshot, options: Options,
         elif isinstance(got, BaseException):
             pairs, errs = [], [parallel.crashed(props[k].code, got)]
         else:
-            pairs, errs = [(f, snap.resources[n]) for f, n in zip(got[0], got[1])], got[2]
+            pairs, errs = [(f, snap.resources[n]) for f, n in zip(got[0], got[1], strict=True)], got[2]
         results += pairs
         errors += errs
     results.sort(key=_by_location)  # stable: per property as _run orders them, as one _run over all would
@@ -286,7 +286,7 @@ class _Merged:
         loaded = unit.loaded
         r.timings["model"] += part.model_s
         r.timings["solve"] += part.solve_s
-        for f, key in zip(part.results, part.keys):
+        for f, key in zip(part.results, part.keys, strict=True):
             if key in self.findings:
                 self.findings[key].units.append(unit.name)
             else:

@@ -327,7 +327,7 @@ def _agreeing(data: dict[str, Any], candidates: list[Any]) -> list[Any]:
     same paths (names aside); all of the best when they tie."""
     scores = [_shared(data, c[2]) for c in candidates]
     top = max(scores, default=0)
-    return [c for c, n in zip(candidates, scores) if n == top] if top > 0 else candidates
+    return [c for c, n in zip(candidates, scores, strict=True) if n == top] if top > 0 else candidates
 
 
 def _shared(a: Any, b: Any) -> int:
@@ -338,7 +338,7 @@ def _shared(a: Any, b: Any) -> int:
         if isinstance(x, dict) and isinstance(y, dict):
             stack += [(v, y[k], depth + 1) for k, v in x.items() if k in y and not (depth == 1 and k == "name")]
         elif isinstance(x, list) and isinstance(y, list):
-            stack += [(v, w, depth + 1) for v, w in zip(x, y)]
+            stack += [(v, w, depth + 1) for v, w in zip(x, y, strict=False)]
         elif not isinstance(x, (dict, list)) and x == y:
             count += 1
     return count

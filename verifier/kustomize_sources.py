@@ -103,7 +103,7 @@ def _shares_leaf(item: Any, source: Any) -> bool:
         if isinstance(a, dict) and isinstance(b, dict):
             stack += [(v, b[k]) for k, v in a.items() if k in b]
         elif isinstance(a, list) and isinstance(b, list):
-            stack += list(zip(a, b))
+            stack += list(zip(a, b, strict=False))
         elif not isinstance(a, (dict, list)) and a == b:
             return True
     return False
@@ -340,7 +340,7 @@ def _pointer_match(tokens: list[str], path: Path) -> bool:
     if len(tokens) > len(path):
         return False
     return all(token == str(step) or (isinstance(step, int) and (token == "-" or token.isdigit() and step > int(token)))
-               for token, step in zip(tokens, path))
+               for token, step in zip(tokens, path, strict=False))
 
 
 def _selects(selector: Any, obj: dict[str, Any], names: set[str]) -> bool:
@@ -377,7 +377,7 @@ def _leads_to(field_path: str, path: Path, obj: Any) -> bool:
     if len(segments) > len(path):
         return False
     node = obj
-    for seg, step in zip(segments, path):
+    for seg, step in zip(segments, path, strict=False):
         if seg.startswith("[") and "=" in seg:
             key, want = seg[1:-1].split("=", 1)
             if not isinstance(step, int) or str(get(node, (step, key))) != want:

@@ -157,7 +157,7 @@ def check(assertions: Sequence[z3.BoolRef], tracked: Sequence[z3.BoolRef] = (), 
     for a in moved[:n]:
         z3core.Z3_solver_assert(ref, solver, a.as_ast())
     labels = _labels(ctx, len(tracked))
-    for label, t in zip(labels, moved[n:]):
+    for label, t in zip(labels, moved[n:], strict=True):
         z3core.Z3_solver_assert_and_track(ref, solver, t.as_ast(), label.as_ast())
     result = s.check()
     used = _rlimit_used(s)

@@ -186,7 +186,7 @@ def _last_wins(resources: list[Resource], context_ids: set[int]) -> tuple[list[R
                                       "verified",
                                       where, (first.metadata.at("name"),)))
         last[key] = i
-    return [r for r, k in zip(resources, keep) if k], notices
+    return [r for r, k in zip(resources, keep, strict=True) if k], notices
 
 
 def without_nulls(value: Any) -> Any:
