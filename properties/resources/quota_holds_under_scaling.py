@@ -106,12 +106,13 @@ class QuotaHoldsUnderScaling(Property):
                     return None
                 if not in_scope(scopes, effs):
                     continue
-                if isinstance(w, Pod) and w.terminal:  # pods.go podUsageHelper: only count/pods for a finished pod
-                    ob.note(f"{w.ref} has status.phase {w.status.phase}: quota charges it only to count/pods",  # type: ignore[union-attr]
-                            w.status.at("phase"))  # type: ignore[union-attr]
+                if isinstance(w, Pod) and w.terminal and w.status is not None:  # terminal: status set
+                    # pods.go podUsageHelper: only count/pods for a finished pod
+                    ob.note(f"{w.ref} has status.phase {w.status.phase}: quota charges it only to count/pods",
+                            w.status.at("phase"))
                     usage = {k: 1000 if k == "count/pods" else 0 for k in compute}
                     out.append(Member(w, 1, 1, None, None, usage, [], [(f"{w.ref} is one finished pod",
-                                                                       w.status.at("phase"))]))  # type: ignore[union-attr]
+                                                                       w.status.at("phase"))]))
                     continue
                 podlevel = pod_level_resources(w)
                 if podlevel and any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute):
