@@ -4,7 +4,8 @@
 ``python benchmarks/identity.py --base commit:main --objects 2000``                    main vs this tree, generated
 ``python benchmarks/identity.py --base venv:/work/wt/ref/.venv --head venv:.venv PATH``  two installs
 
-A side is ``current`` (this tree, the default head), ``venv:DIR`` (``DIR/bin/cnverify``),
+A side is ``current`` (this tree, the default head), ``current-no-exact`` (this tree with exact evaluation
+off: every obligation decided by Z3), ``venv:DIR`` (``DIR/bin/cnverify``),
 ``commit:REV`` (REV's files, ``git archive``d, run by this interpreter, whose installed dependencies it uses) or
 a saved ``cnverify prove --format json`` output (a ``.json`` file; one target only, run from
 ``--cwd`` as it was made).  Each target (a PATH, a generated cluster of ``--objects N``) is proved
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -47,6 +49,16 @@ for name, folder in (("cnverify", "verifier"), ("cnverify.encodings", "encodings
 from cnverify.cli import main
 main()
 """
+# This tree with exact evaluation switched off (every obligation to Z3): the A/B of exact evaluation.
+NO_EXACT = """import sys
+from cnverify import exact
+exact.evaluate = lambda *args, **kwargs: None
+from cnverify.cli import main
+sys.argv[0] = "cnverify"
+main()
+"""
+HOW = re.compile(r" \((?:solver: (?:un)?sat|exact evaluation)\)$")
+"""How a conclusion was decided, at the end of the last chain step's claim (``--ignore-how``)."""
 
 Key = tuple[str, str, str]
 
@@ -94,16 +106,30 @@ class Comparison:
     content: list[str] = field(default_factory=list)  # JSON paths that differ (the first ones)
     verdicts: list[str] = field(default_factory=list)  # every verdict difference
     results: int = 0
+    ignored_how: bool = False  # compared without the decider's name at the end of chain steps
 
     @property
     def exit_code(self) -> int:
         return 1 if self.verdicts else 2 if not self.same_value else 0
 
 
-def compare(base_text: str, head_text: str, max_content: int = 20) -> Comparison:
-    """Compare two JSON outputs: whole text, whole value, then verdict by verdict."""
+def without_how(report: dict[str, Any]) -> dict[str, Any]:
+    """``report`` with the "(solver: sat)", "(solver: unsat)", "(exact evaluation)" ending of every chain step
+    removed (which decider answered: the only difference exact evaluation makes, issue 15)."""
+    for r in report.get("results", []):
+        for step in r.get("chain") or []:
+            if isinstance(step.get("claim"), str):
+                step["claim"] = HOW.sub("", step["claim"])
+    return report
+
+
+def compare(base_text: str, head_text: str, max_content: int = 20, ignore_how: bool = False) -> Comparison:
+    """Compare two JSON outputs: whole text, whole value, then verdict by verdict (``ignore_how``: values
+    compared without the decider's name at the end of chain steps)."""
     a, b = json.loads(base_text), json.loads(head_text)
-    out = Comparison(base_text == head_text, a == b, results=len(b.get("results", [])))
+    if ignore_how:
+        a, b = without_how(a), without_how(b)
+    out = Comparison(base_text == head_text, a == b, results=len(b.get("results", [])), ignored_how=ignore_how)
     for i, diff in enumerate(value_diffs(a, b)):
         if i == max_content:
             out.content.append("...")
@@ -123,11 +149,13 @@ def command(side: str, checkout: dict[str, Path]) -> list[str]:
     """The command line that runs ``cnverify`` for one side (not a saved JSON)."""
     if side == "current":
         return [sys.executable, "-m", "cnverify"]
+    if side == "current-no-exact":
+        return [sys.executable, "-c", NO_EXACT]
     if side.startswith("venv:"):
         return [str(Path(side[5:]) / "bin" / "cnverify")]
     if side.startswith("commit:"):
         return [sys.executable, "-c", BOOT, str(checkout[side])]
-    raise SystemExit(f"identity: a side is current, venv:DIR, commit:REV or a .json file, not {side!r}")
+    raise SystemExit(f"identity: a side is current, current-no-exact, venv:DIR, commit:REV or a .json file, not {side!r}")
 
 
 def run(side: str, target: str, cwd: Path, extra: list[str], checkout: dict[str, Path]) -> str:
@@ -143,7 +171,8 @@ def run(side: str, target: str, cwd: Path, extra: list[str], checkout: dict[str,
 
 def report(name: str, result: Comparison, out: list[str]) -> None:
     """Lines for one target."""
-    whole = ("identical bytes" if result.same_bytes else "identical value (layout differs)"
+    whole = ("identical bytes" if result.same_bytes else "identical value (decider names ignored)"
+             if result.same_value and result.ignored_how else "identical value (layout differs)"
              if result.same_value else "DIFFERS")
     out.append(f"{name}: whole JSON {whole}; verdicts: "
                f"{'identical' if not result.verdicts else f'{len(result.verdicts)} differ'} ({result.results} results)")
@@ -160,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cwd", type=Path, default=REPO, help="where both sides run (paths in the JSON are relative)")
     ap.add_argument("--args", default="", help="more cnverify prove arguments for both sides, e.g. '--jobs 2'")
+    ap.add_argument("--ignore-how", action="store_true",
+                    help="compare chain steps without their '(solver: sat|unsat)' / '(exact evaluation)' ending")
     ap.add_argument("--max-content", type=int, default=20, help="differing JSON paths shown per target")
     args = ap.parse_args(argv)
     targets = list(args.paths) + [str(write(n, DATA / f"cluster-{n}", args.seed)) for n in args.objects]
@@ -173,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
                     if s.startswith("commit:")}
         for target in targets:
             base, head = (run(s, target, args.cwd, shlex.split(args.args), checkout) for s in (args.base, args.head))
-            result = compare(base, head, args.max_content)
+            result = compare(base, head, args.max_content, args.ignore_how)
             report(target, result, lines)
             codes.append(result.exit_code)
     print("\n".join(lines))

@@ -13,6 +13,7 @@ from cnverify.errors import Span
 from cnverify.model import (CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, Pod, ReplicaSet,
                             Resource, StatefulSet)
 from cnverify.model.apps import ReplicationController
+from cnverify.model.argo import Rollout
 from cnverify.model.base import group_of
 
 
@@ -41,7 +42,7 @@ class ReplicaRange:
         return z3.And(var >= self.low, var <= self.high)
 
 
-SCALABLE: tuple[type[Resource], ...] = (Deployment, StatefulSet, ReplicaSet, ReplicationController)
+SCALABLE = (Deployment, StatefulSet, ReplicaSet, ReplicationController, Rollout)
 """The kinds an HPA may scale (``spec.replicas`` under a scale subresource) among the workloads."""
 
 
@@ -82,7 +83,7 @@ def range_of(workload: Resource, found: list[HorizontalPodAutoscaler]) -> Replic
         if isinstance(workload, CronJob):
             return ReplicaRange(workload, 0, None, why, unknown="overlapping CronJob runs depend on the schedule")
         return ReplicaRange(workload, 0, par, why)
-    assert isinstance(workload, (Deployment, StatefulSet, ReplicaSet, ReplicationController)), type(workload)
+    assert isinstance(workload, SCALABLE), type(workload)
     spec = workload.spec
     declared = 1 if spec.replicas is None else spec.replicas
     r_at = spec.at("replicas")

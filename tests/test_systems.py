@@ -34,7 +34,7 @@ def test_every_hook_implemented_or_declined(system: systems.System) -> None:
 
 def test_adapters_are_found_in_order() -> None:
     names = [s.name for s in ADAPTERS]
-    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "ecosystem"]
+    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "ecosystem"]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
 
 
@@ -97,7 +97,7 @@ def test_hook_modules_have_their_interface() -> None:
 
 def test_declined_hooks_are_not_iterated() -> None:
     assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy"]
-    assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway"]
+    assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway", "argo"]
     with pytest.raises(KeyError):
         list(systems.implementing("no-such-hook"))
 
@@ -154,7 +154,7 @@ def widgets() -> Iterator[type[Resource]]:
         order = 99
         kinds = (route_kind,)
         groups = {WIDGETS: systems.Group(False, frozenset({"WidgetFarm"}), "the widget operator")}
-        declines = {"modelled_creators": "a WidgetRoute runs no pods", "raw_shapes": "objects only",
+        declines = {"modelled_creators": "a WidgetRoute runs no pods", "links": "no references", "raw_shapes": "objects only",
                     "targets": "pretend", "weighted_splits": "pretend", "diff_actions": "pretend"}
 
         def route_tables(self) -> tuple[SimpleNamespace, ...]:  # type: ignore[override]

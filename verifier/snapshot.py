@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
+from cnverify import systems
 from cnverify.errors import InputError, Span
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model import KIND_MODELS, Resource, group_of
@@ -33,6 +34,8 @@ class Snapshot:
         self.notices: list[Notice] = []
         self.context_ids: set[int] = set()  # resources from --context: visible, never subjects
         self.assumed: dict[Span, Any] = {}  # placeholder objects of ``assume:`` by span (cnverify.context)
+        for system in systems.implementing("links"):
+            system.link(self.resources)  # e.g. a Rollout's workloadRef, before its pods are asked for
         self._creators: dict[str, list[Opaque]] = defaultdict(list)
         for o in (*self.opaque, *modelled_creators(self.resources)):
             if o.creates_pods:

@@ -1,18 +1,7 @@
-"""A workload's reachable replica counts, read from the snapshot (the encoding: ``cnverify.encodings.replicas``)."""
+"""A workload's reachable replica counts, read from the snapshot: Kubernetes core's, in
+``cnverify.systems.kubernetes.workloads`` (shared with ``cnverify diff``); re-exported for the properties."""
 from __future__ import annotations
 
-from cnverify.encodings.replicas import SCALABLE, ReplicaRange, range_of, targets
-from cnverify.model import HorizontalPodAutoscaler, Resource
-from cnverify.snapshot import Snapshot
+from cnverify.systems.kubernetes.workloads import ReplicaRange, hpas_for, replica_range
 
 __all__ = ["ReplicaRange", "hpas_for", "replica_range"]
-
-
-def hpas_for(snap: Snapshot, workload: Resource) -> list[HorizontalPodAutoscaler]:
-    """HPAs in the workload's namespace whose scaleTargetRef names it (kind, name, API group)."""
-    return [h for h in snap.in_namespace(HorizontalPodAutoscaler, workload.namespace) if targets(h, workload)]
-
-
-def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
-    """The reachable replica counts of ``workload``: ``spec.replicas``, the HPA range, a disabled HPA."""
-    return range_of(workload, hpas_for(snap, workload) if isinstance(workload, SCALABLE) else [])

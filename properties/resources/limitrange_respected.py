@@ -10,7 +10,7 @@ from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import Supplied, pod_level_resources, pod_limits, pod_requests
 from cnverify.model import pod_template
 from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
-from cnverify.model import WORKLOAD_KINDS, LimitRange
+from cnverify.model import WORKLOAD_KINDS, LimitRange, template_known
 from cnverify.model.base import Node
 from cnverify.model.core import LimitRangeItem
 from cnverify.obligation import Obligation
@@ -120,6 +120,8 @@ class LimitRangeRespected(Property):
         cache: dict[str, tuple[list[Bound], list[Bound]]] = {}
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
+                if not template_known(w):
+                    continue  # its pods are a pod creator's (unknown template)
                 if w.namespace not in cache:
                     view = namespace_view(snap, w.namespace)
                     cache[w.namespace] = (bounds(view, w.namespace, "Container"), bounds(view, w.namespace, "Pod"))

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import pod_level_resources, pod_limits, pod_requests
 from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, Pod, ResourceQuota,
-                            Resource, RuntimeClass, pod_template)
+                            Resource, Rollout, RuntimeClass, pod_template, template_known)
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.replicas import replica_range
@@ -27,7 +27,9 @@ class QuotaHoldsUnderScaling(Property):
     ## What it proves
     For every ResourceQuota, at every replica count each workload of its namespace can run (HPA range, else
     `spec.replicas`, 0 for a disabled HPA) plus the extra pods of a rolling update (Deployment `maxSurge`,
-    default 25% rounded up; none for `Recreate`), the namespace totals of `requests.*`, `limits.*`, bare
+    default 25% rounded up; none for `Recreate`; an Argo Rollout's canary or preview pods: `maxSurge` of a basic
+    canary, the full count or `setCanaryScale.replicas` with traffic routing, `max(N, previewReplicaCount)` for
+    blue-green), the namespace totals of `requests.*`, `limits.*`, bare
     `cpu`/`memory`/`ephemeral-storage`, hugepages, extended resources, `pods`/`count/pods`, storage
     (`requests.storage`, `persistentvolumeclaims`, per storage class: the PVCs of the inputs plus each
     StatefulSet's `volumeClaimTemplates` × replicas) and object counts (Services by type and node ports,
@@ -54,8 +56,11 @@ class QuotaHoldsUnderScaling(Property):
 
     ## Assumes
     - The namespace holds only the inputs' objects and what controllers create from them as modelled (a
-      Deployment's surge pods and kept ReplicaSets, StatefulSet claims); unmodelled kinds that may create pods
+      Deployment's surge pods and kept ReplicaSets, an Argo Rollout's canary / preview pods, StatefulSet claims);
+      unmodelled kinds that may create pods
       or objects make a proof `unknown`.
+    - An Argo Rollout runs one update at a time: a new revision started while an older ReplicaSet waits out its
+      scale-down delay adds that ReplicaSet's pods (an `assumes:` chain step per Rollout).
     - Cluster-made objects: ConfigMap `kube-root-ca.crt` is counted; "no other controller adds ConfigMaps /
       Secrets" is an `assumes:` chain step.
     - RuntimeClass overhead comes from the RuntimeClass in the inputs; a class that is not there makes a
@@ -96,8 +101,8 @@ class QuotaHoldsUnderScaling(Property):
         defaults, out = container_defaults(snap, q.namespace), []
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
-                if owner_in_inputs(full, w):
-                    continue  # its owner's replicas and surge already count its pods
+                if owner_in_inputs(full, w) or not template_known(w):
+                    continue  # its owner's replicas and surge count its pods / an unknown template: a pod creator
                 effs = effective_containers(snap, w, defaults=defaults)
                 surge = surge_of(w)
                 reason = next((ec.unknown for ec in effs if ec.unknown), None) or (surge if isinstance(surge, str) else None)
@@ -106,6 +111,9 @@ class QuotaHoldsUnderScaling(Property):
                     return None
                 if not in_scope(scopes, effs):
                     continue
+                if isinstance(w, Rollout):
+                    ob.assume(f"{w.ref} runs one update at a time (a revision started while an older ReplicaSet "
+                              "waits out its scale-down delay adds that ReplicaSet's pods)", at=w.spec.at("strategy"))
                 if isinstance(w, Pod) and w.terminal and w.status is not None:  # terminal: status set
                     # pods.go podUsageHelper: only count/pods for a finished pod
                     ob.note(f"{w.ref} has status.phase {w.status.phase}: quota charges it only to count/pods",

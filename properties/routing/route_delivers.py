@@ -8,7 +8,7 @@ import z3
 from cnverify.encodings.labels import format_labels
 from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.properties._shared.replicas import replica_range
-from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, pod_template
+from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, pod_template, template_known
 from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
 from cnverify.systems.routing.targets import Check, iter_targets, kinds_read
@@ -97,6 +97,8 @@ class RouteDelivers(Property):
         counts: list[z3.ArithRef] = []
         for cls in WORKLOAD_KINDS:
             for w in snap.in_namespace(cls, svc.namespace):
+                if not template_known(w):
+                    continue
                 labels = pod_template(w).metadata.labels or {}
                 if any(labels.get(k) != v for k, v in wanted.items()):
                     continue

@@ -17,7 +17,9 @@ class RouteTargetExists(Property):
     with the VirtualService's namespace, names with a dot are taken as written) or a ServiceEntry,
     its port to a Service port and its subset to a DestinationRule subset; an HTTPRoute backendRef
     (cross-namespace only with a ReferenceGrant; TCPRoute and TLSRoute backendRefs too) and an Ingress backend to a Service and port; an
-    Envoy route cluster to a defined cluster; a Knative Trigger subscriber to a Service. Route
+    Envoy route cluster to a defined cluster; a Knative Trigger subscriber to a Service; an SMI TrafficSplit's
+    backends to Services with each port of its root Service (by number), its root Service when `matches`
+    send the other requests to it, its `matches` to HTTPRouteGroups/TCPRoutes. Route
     bindings too: a VirtualService's `gateways` to a Gateway whose servers accept its hosts, an
     HTTPRoute's parentRefs to a Gateway listener that accepts it.
 
@@ -41,6 +43,8 @@ class RouteTargetExists(Property):
     ## Assumes
     - The inputs hold every Service, ServiceEntry, DestinationRule, Gateway and ReferenceGrant the routes refer
       to: a reference to an object defined outside the inputs is reported unresolved.
+    - SMI: without `matches`, a root Service absent from the inputs may be created by the mesh (the spec's
+      example implementation does): `unknown`; a missing backend of weight 0 is the spec's rollout workflow: `unknown`.
     - Istio's defaults for visibility (`exportTo` everywhere; MeshConfig `defaultServiceExportTo` is not read)
       and the cluster domain `cluster.local` for fully qualified hosts.
     """

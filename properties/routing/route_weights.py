@@ -30,7 +30,9 @@ class RouteWeightsSum100(Property):
     Service `spec.traffic` percents; Envoy `weighted_clusters` (to `total_weight` when set, else 100).
     Gateway API weights are relative: an HTTPRoute rule with weights set must give some backendRef a
     weight above 0 (all 0: the Gateway answers 500 to every request of the rule); every TCPRoute and
-    TLSRoute rule must have a backendRef with a weight above 0 (else it forwards no connection).
+    TLSRoute rule must have a backendRef with a weight above 0 (else it forwards no connection). SMI
+    TrafficSplit weights are relative too (v1alpha1 quantities such as `10m`, compared exactly): some
+    backend must have a weight above 0; the message states the effective split.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
@@ -49,7 +51,8 @@ class RouteWeightsSum100(Property):
     ```
 
     ## Assumes
-    - Only the API and webhook validation of each system (Istio, Knative, Envoy): no cluster input is assumed.
+    - Only the API and webhook validation of each system (Istio, Knative, Envoy; SMI: the spec's own
+      semantics, "validation beyond the OpenAPI schema is left up to the implementation"): no cluster input is assumed.
     """
 
     code = "CNV103"
@@ -91,13 +94,16 @@ class RouteWeightsSum100(Property):
         ws = [z3.Int(f"w{k}") for k in range(len(refs))]
         for w, r in zip(ws, refs, strict=True):
             value = 1 if r.weight is None else r.weight
-            ob.fact(w == value, at=r.at, says=f"backendRef {r.label} has weight {value}"
+            ob.fact(w == value, at=r.at, says=f"{sp.noun} {r.label} has weight {r.written or value}"
                     + (" (unset: the default is 1)" if r.weight is None else ""))
         total = z3.Sum(ws) if ws else z3.IntVal(0)
-        ob.counterexample(total == 0, says="every backendRef of the rule has weight 0" if refs
-                          else "the rule has no backendRefs")
+        ob.counterexample(total == 0, says=f"every {sp.noun} of the rule has weight 0" if refs
+                          else f"the rule has no {sp.noun}s")
         ob.show("sum", total)
         shares = [Share(r.label, 1 if r.weight is None else r.weight, r.node_at or r.at) for r in refs]
+        if sp.effect:  # another system's relative weights (SMI TrafficSplit): its own consequence
+            ob.on(violated=f"every {sp.noun} has weight 0: {sp.effect}", proved=f"split: {split(shares)}")
+            return ob
         if sp.l4:
             what = f"every backendRef of rules[{i}] has weight 0" if refs else f"rules[{i}] has no backendRefs"
             ob.on(violated=f"{what}: no connection is forwarded and the Gateway rejects every connection the "

@@ -9,7 +9,8 @@ import z3
 from cnverify.encodings.resources import EffectiveContainer, pod_level_resources
 from cnverify.properties._shared.resources.effective import effective_containers
 from cnverify.errors import Span
-from cnverify.model import Deployment, HorizontalPodAutoscaler, LimitRange, ReplicaSet, Resource, StatefulSet
+from cnverify.model import (Deployment, HorizontalPodAutoscaler, LimitRange, ReplicaSet, Resource, Rollout, StatefulSet,
+                            template_known)
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
@@ -17,7 +18,7 @@ from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
-SCALABLE = {cls.KIND: cls for cls in (Deployment, StatefulSet, ReplicaSet)}
+SCALABLE = {cls.KIND: cls for cls in (Deployment, StatefulSet, ReplicaSet, Rollout)}
 DEFAULT_CPU_UTILIZATION = 80  # autoscaling/v2 defaults.go (and v1 conversion) when no metric is given
 
 
@@ -68,7 +69,8 @@ def target_of(snap: Snapshot, hpa: HorizontalPodAutoscaler) -> Resource | None:
     cls = SCALABLE.get(ref.kind)
     if cls is None or (ref.api_version and group_of(ref.api_version) not in (cls.GROUP, "extensions")):
         return None
-    return snap.get(cls, hpa.namespace, ref.name)
+    found = snap.get(cls, hpa.namespace, ref.name)
+    return found if found is not None and template_known(found) else None
 
 
 def averaged(effs: list[EffectiveContainer], metric: UtilizationMetric) -> list[EffectiveContainer]:
@@ -112,7 +114,7 @@ class HpaMetricsResolvable(Property):
     name = "hpa-metrics-resolvable"
     title = "HPA utilization metrics have requests"
     severity = "error"
-    reads = (HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet, LimitRange)
+    reads = (HorizontalPodAutoscaler, Deployment, StatefulSet, ReplicaSet, Rollout, LimitRange)
     remediation = "Set a request for the metric's resource on every container (or use an AverageValue target)."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:

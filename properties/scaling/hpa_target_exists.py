@@ -5,14 +5,14 @@ from collections.abc import Iterator
 
 import z3
 
-from cnverify.model import Deployment, HorizontalPodAutoscaler, ReplicaSet, StatefulSet
-from cnverify.model.apps import ReplicationController
+from cnverify.encodings.replicas import SCALABLE as SCALABLE_KINDS
+from cnverify.model import HorizontalPodAutoscaler
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
-SCALABLE = {cls.KIND: cls for cls in (Deployment, StatefulSet, ReplicaSet, ReplicationController)}
+SCALABLE = {cls.KIND: cls for cls in SCALABLE_KINDS}
 
 
 @register
@@ -20,8 +20,8 @@ class HpaTargetExists(Property):
     """
     ## What it proves
     Every HorizontalPodAutoscaler's `scaleTargetRef` resolves to a workload of that kind and name in the
-    HPA's own namespace (Deployment, StatefulSet, ReplicaSet or ReplicationController, with a matching
-    API group).
+    HPA's own namespace (Deployment, StatefulSet, ReplicaSet, ReplicationController or Argo Rollout, with a
+    matching API group).
 
     ## Why it matters
     An HPA whose target is missing (a typo, a renamed Deployment, the wrong namespace) never scales

@@ -12,14 +12,16 @@ from cnverify.encodings.pod_creators import may_select
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.model import (WORKLOAD_KINDS, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ReplicaSet,
-                            Resource, StatefulSet, pod_template)
+                            Resource, Rollout, StatefulSet, pod_template, template_known)
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import dynamic_keys
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
-SCALED = (Deployment, StatefulSet, ReplicaSet)  # controllers with a scale the disruption controller reads
+# controllers with a scale the disruption controller reads; a Rollout's pods are owned by ReplicaSets it controls,
+# which the controller reads directly (disruption.go getPodReplicaSet: only a Deployment's ReplicaSets are skipped)
+SCALED = (Deployment, StatefulSet, ReplicaSet, Rollout)
 PERCENT = re.compile(r"([0-9]+)%")
 
 
@@ -99,8 +101,8 @@ class PdbAllowsDisruption(Property):
             try:
                 keys = selector_keys(sel)
                 view = namespace_view(snap, pdb.namespace)
-                chosen = [w for kind in WORKLOAD_KINDS for w in view.all(kind)
-                          if selector_matches(sel, pod_template(w).metadata.labels or {},
+                chosen = [w for kind in WORKLOAD_KINDS for w in view.all(kind) if template_known(w)
+                          and selector_matches(sel, pod_template(w).metadata.labels or {},
                                               nil_matches=nil_m, empty_matches=empty_m)]
             except UnsupportedSelector as exc:
                 ob.unknown(str(exc))

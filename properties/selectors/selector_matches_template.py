@@ -11,7 +11,7 @@ from cnverify.encodings.labels import (
     is_empty,
     selector_keys,
 )
-from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, StatefulSet, Workload, pod_template
+from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, Rollout, StatefulSet, Workload, pod_template
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import selector_facts, selector_text
@@ -28,12 +28,14 @@ class SelectorMatchesTemplate(Property):
     ## What it proves
     A workload's `spec.selector` (matchLabels AND matchExpressions) selects the labels of its own
     `spec.template` (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job with a selector,
-    ReplicationController, whose empty selector defaults to the template labels).
+    ReplicationController, whose empty selector defaults to the template labels; an Argo Rollout, whose
+    template and — when it has none — selector may come from its `workloadRef` target).
 
     ## Why it matters
     The API server rejects a workload whose selector does not match its template ("selector does
     not match template labels"), and apps/v1 requires a non-empty selector; the object never exists.
-    A Job without a selector gets a generated one and is not a subject.
+    A Job without a selector gets a generated one and is not a subject. Argo Rollouts has no admission
+    webhook: its controller marks such a Rollout `InvalidSpec` and never progresses it.
 
     ## Evidence
     Violated: the template's label set (witness; `null` = label absent) and every requirement.
@@ -53,7 +55,7 @@ class SelectorMatchesTemplate(Property):
     name = "selector-matches-template"
     title = "Workload selector selects its pod template"
     severity = "error"
-    reads = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController)
+    reads = (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController, Rollout)
     remediation = "Make spec.template.metadata.labels satisfy every requirement of spec.selector."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
@@ -69,6 +71,9 @@ class SelectorMatchesTemplate(Property):
         rc = isinstance(w, ReplicationController)
         sel = (w.spec.selector or None) if isinstance(w, ReplicationController) else w.selector
         ob = self.obligation(w, at=spec.at("selector"))
+        if isinstance(w, Rollout) and w.unresolved:
+            ob.unknown(w.unresolved)  # its template (and maybe selector) are the workloadRef target's
+            return ob
         labels = tmeta.labels or {}
         if sel is None:
             if (rc or w.api_version in DEFAULTED_FROM_TEMPLATE) and labels:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from cnverify.engine import Options, prove
 
-FIXTURE = str(Path(__file__).parent / "unmodelled" / "rollout.yaml")
+FIXTURE = str(Path(__file__).parent / "unmodelled" / "deploymentconfig.yaml")
 
 
 def verdicts(code: str) -> dict[str, tuple[str, str]]:
@@ -14,10 +14,10 @@ def verdicts(code: str) -> dict[str, tuple[str, str]]:
     return {f.subject["name"]: (f.status, f.message) for f in report.results if f.property == code}
 
 
-def test_service_of_rollout_pods_is_unknown_not_violated() -> None:
+def test_service_of_deploymentconfig_pods_is_unknown_not_violated() -> None:
     got = verdicts("CNV202")
-    assert got["web"][0] == "unknown" and "Rollout/shop/web" in got["web"][1]
-    # the Rollout's template says app=web, so it cannot make 'api' non-empty: still a real violation
+    assert got["web"][0] == "unknown" and "DeploymentConfig/shop/web" in got["web"][1]
+    # the DeploymentConfig's template says app=web, so it cannot make 'api' non-empty: still a real violation
     assert got["api"][0] == "violated"
     # a namespace whose unmodelled objects create no pods (a ConfigMap) keeps its verdict
     assert got["lonely"][0] == "violated"
@@ -25,8 +25,8 @@ def test_service_of_rollout_pods_is_unknown_not_violated() -> None:
 
 def test_quota_proof_needs_every_pod_but_a_breach_stands() -> None:
     got = verdicts("CNV302")
-    # the Deployment alone uses 1 cpu of 2: holds for what is modelled, but the Rollout's pods count too
-    assert got["compute"][0] == "unknown" and "Rollout/shop/web" in got["compute"][1]
+    # the Deployment alone uses 1 cpu of 2: holds for what is modelled, but the DeploymentConfig's pods count too
+    assert got["compute"][0] == "unknown" and "DeploymentConfig/shop/web" in got["compute"][1]
     # 2 x 500m already exceeds 900m: more pods can only use more
     assert got["tiny"][0] == "violated"
 
@@ -35,9 +35,9 @@ def test_snapshot_keeps_unmodelled_objects() -> None:
     from cnverify import loader, snapshot
 
     snap, _ = snapshot.build(loader.load([FIXTURE]))
-    [rollout] = snap.pod_creators("shop")
-    assert (rollout.kind, rollout.name, dict(rollout.template_labels or {})) == ("Rollout", "web", {"app": "web"})
-    assert rollout.at.line == 2
+    [dc] = snap.pod_creators("shop")
+    assert (dc.kind, dc.name, dict(dc.template_labels or {})) == ("DeploymentConfig", "web", {"app": "web"})
+    assert dc.at.line == 2
     assert snap.pod_creators("other") == []  # ConfigMaps create no pods
 
 
@@ -73,8 +73,8 @@ def test_a_gateways_proxy_pods_are_unknown_not_selects_nothing() -> None:
 def test_named_target_port_is_not_proved_when_unmodelled_pods_may_be_selected() -> None:
     got = results("CNV203")
     status, message = got[("web", "spec.ports[0]")]
-    assert status == "unknown" and "Argo's controller" in message and "Rollout/shop/canary" in message
-    # the Rollout's template says app=web, so it cannot add pods to 'api': its ports are decided
+    assert status == "unknown" and "OpenShift's DeploymentConfig controller" in message and "DeploymentConfig/shop/canary" in message
+    # the DeploymentConfig's template says app=web, so it cannot add pods to 'api': its ports are decided
     assert got[("api", "spec.ports[0]")][0] == "proved"
     assert got[("api", "spec.ports[1]")][0] == "violated"
 

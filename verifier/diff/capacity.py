@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnverify.encodings.quantity import format_milli, milli
-from cnverify.properties._shared.replicas import replica_range
 from cnverify.encodings.resources import pod_limits, pod_requests
 from cnverify.model import pod_template
-from cnverify.properties._shared.resources.effective import effective_containers
 from cnverify.errors import Span
 from cnverify.model import WORKLOAD_KINDS, ResourceQuota
 from cnverify.model.base import Resource
 from cnverify.systems.kubernetes.quota import in_scope, pod_usage, scope_filter, surge_of
+from cnverify.systems.kubernetes.workloads import effective_containers, replica_range
 from cnverify.snapshot import Snapshot
 
 

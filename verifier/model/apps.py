@@ -58,6 +58,13 @@ class Workload(Resource):
     def selector(self) -> LabelSelector | None:
         return getattr(self.spec, "selector", None)
 
+    @property
+    def template_known(self) -> bool:
+        """Is :attr:`template` what the pods are made from? False when it lives in an object the inputs lack
+        (a Rollout's unresolved ``workloadRef``): such a workload's pods are a pod creator's
+        (``Snapshot.pod_creators``), and code reading templates skips it."""
+        return True
+
 
 @register_kind("apps", "Deployment", aliases=("extensions",))
 class Deployment(Workload):
@@ -160,3 +167,8 @@ def pod_template(obj: Resource) -> PodTemplateSpec | Pod:
     if isinstance(obj, Workload):
         return obj.template
     raise TypeError(f"{obj.KIND} creates no pods from a template")
+
+
+def template_known(obj: Resource) -> bool:
+    """Are ``obj``'s pods made from ``pod_template(obj)``? (False: a workload whose template the inputs lack.)"""
+    return not isinstance(obj, Workload) or obj.template_known

@@ -5,7 +5,7 @@ overridden method) or declined in ``declines`` with a reason; ``tests/test_syste
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -23,6 +23,7 @@ HOOKS: dict[str, str] = {
     "kinds": "the modelled kinds the system owns (`kinds`)",
     "api_groups": "the API groups it claims and what their unmodelled kinds imply about pods (`groups`)",
     "modelled_creators": "modelled objects that get pods the model does not describe (`modelled_creator`)",
+    "links": "cross-object references resolved when a unit's snapshot is built (`link(resources)`)",
     "raw_shapes": "documents without apiVersion/kind the loader splits into objects (`split_raw`)",
     "route_tables": "route-table translators into the first-match IR (`route_tables`)",
     "targets": "route-target resolution modules: backend refs → Services, clusters, … (`target_modules`)",
@@ -30,7 +31,7 @@ HOOKS: dict[str, str] = {
     "diff_actions": "readers of a route's action for `cnverify diff`, by table system (`diff_actions`)",
 }
 """Every hook an adapter implements or declines, with what it provides."""
-_METHODS = {"modelled_creators": "modelled_creator", "raw_shapes": "split_raw", "route_tables": "route_tables",
+_METHODS = {"modelled_creators": "modelled_creator", "links": "link", "raw_shapes": "split_raw", "route_tables": "route_tables",
             "targets": "target_modules", "weighted_splits": "weighted_splits", "diff_actions": "diff_actions"}
 
 
@@ -55,6 +56,7 @@ class Share:
     weight: int | None
     at: Span
     node_at: Span | None = None
+    written: str = ""  # the weight as written when ``weight`` is a rescaled value (an SMI v1alpha1 quantity)
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Split:
     effect: str = ""  # what a wrong sum does, when not "the effective split"
     l4: bool = False
     index: int = 0  # the rule's index (``relative``)
+    noun: str = "backendRef"  # what one destination is called in the chain (``relative``)
 
 
 ActionReader = Callable[[Any, Any], Any]
@@ -101,6 +104,10 @@ class System:
 
     def modelled_creator(self, resource: Resource) -> Opaque | None:
         """``resource`` (of one of :attr:`kinds`) as a creator of pods the model does not describe, or None."""
+        raise NotImplementedError
+
+    def link(self, resources: Iterable[Resource]) -> None:
+        """Resolve references between the unit's objects (e.g. a Rollout's ``workloadRef``), once per object."""
         raise NotImplementedError
 
     def split_raw(self, doc: Document, data: dict[str, Any], path: tuple[str | int, ...], out: LoadResult) -> bool:

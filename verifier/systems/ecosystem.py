@@ -10,7 +10,6 @@ from cnverify.systems.base import Group, System
 
 CONFIG = Group(creates_pods=False)
 _PODS = {
-    "argoproj.io": "Argo's controller (a Rollout runs ReplicaSets of its template; Workflows run pods)",
     "apps.openshift.io": "OpenShift's DeploymentConfig controller",
     "keda.sh": "KEDA (a ScaledJob runs Jobs)",
     "kubeflow.org": "a Kubeflow training operator",
@@ -20,7 +19,7 @@ _PODS = {
 
 class Ecosystem(System):
     name = "ecosystem"
-    title = "Other known projects (no model: policy engines, cert-manager, Contour, Kong, Argo, operators)"
+    title = "Other known projects (no model: policy engines, cert-manager, Contour, Kong, operators)"
     order = 90
     groups = {
         **{g: CONFIG for g in ("kyverno.io", "templates.gatekeeper.sh", "constraints.gatekeeper.sh",
@@ -40,6 +39,7 @@ class Ecosystem(System):
     declines = {
         "kinds": "no model: these projects' objects stay opaque",
         "modelled_creators": "no modelled kinds",
+        "links": "no modelled kinds",
         "raw_shapes": "their objects carry apiVersion and kind",
         "route_tables": "not modelled: their routes are not translated",
         "targets": "not modelled: their references are not resolved",

@@ -1,28 +1,22 @@
-"""Effective container resources read from the snapshot, and their facts on obligations (the admission
-pipeline itself: ``cnverify.encodings.resources``)."""
+"""Effective container resources and their facts on obligations (reading them from the snapshot is Kubernetes
+core's, ``cnverify.systems.kubernetes.workloads``, re-exported here; the admission pipeline itself:
+``cnverify.encodings.resources``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import z3
 
-from cnverify.encodings.resources import Defaults, EffectiveContainer, Supplied, effective, limitrange_defaults
+from cnverify.encodings.resources import Supplied
 from cnverify.errors import Span
-from cnverify.model import LimitRange, Resource, RuntimeClass
+from cnverify.model import Resource, RuntimeClass
 from cnverify.model.base import Node
 from cnverify.model.core import PodSpec
 from cnverify.obligation import Obligation
 from cnverify.snapshot import Snapshot
+from cnverify.systems.kubernetes.workloads import container_defaults, effective_containers
 
-
-def container_defaults(snap: Snapshot, namespace: str) -> Defaults:
-    """The LimitRanger defaults for containers of ``namespace``."""
-    return limitrange_defaults(snap.in_namespace(LimitRange, namespace))
-
-
-def effective_containers(snap: Snapshot, workload: Resource, *, defaults: Defaults | None = None) -> list[EffectiveContainer]:
-    """Every container (init containers first) of ``workload``'s pods, with effective values."""
-    return effective(workload, defaults if defaults is not None else container_defaults(snap, workload.namespace))
+__all__ = ["container_defaults", "effective_containers", "runtime_overhead", "value_term"]
 
 
 def runtime_overhead(snap: Snapshot, ob: Obligation, workload: Resource, spec: PodSpec, *,

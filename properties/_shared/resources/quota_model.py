@@ -93,8 +93,10 @@ def encode(ob: Obligation, q: ResourceQuota, raw: Mapping[str, object], hard: di
         pods = n
         if m.surge is not None:
             g, roll = z3.Int(f"maxSurge {m.key}"), z3.Bool(f"rolling {m.key}")
-            p = m.surge.value
-            ob.fact(z3.And(100 * g >= p * n, 100 * g < p * n + 100) if m.surge.percent else g == p,
+            p, floor = m.surge.value, m.surge.floor
+            g0 = z3.Int(f"scaled surge {m.key}") if floor else g
+            scaled = z3.And(100 * g0 >= p * n, 100 * g0 < p * n + 100) if m.surge.percent else g0 == p
+            ob.fact(z3.And(scaled, g == z3.If(g0 >= floor, g0, floor)) if floor else scaled,
                     at=m.surge.at, says=m.surge.says)
             pods = n + z3.If(roll, g, 0)
             ob.show(f"surge {m.key}", z3.If(roll, g, 0))

@@ -30,7 +30,7 @@ from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.errors import Span
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.model import (WORKLOAD_KINDS, Container, HorizontalPodAutoscaler, Pod, Resource, Service, StatefulSet,
-                            pod_template)
+                            pod_template, template_known)
 from cnverify.model.apps import CronJob, Job, JobSpec, LabelSelector, ReplicationController
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
@@ -48,9 +48,10 @@ DYNAMIC_KEYS: dict[str, frozenset[str]] = {
     "DaemonSet": frozenset({"controller-revision-hash", "pod-template-generation"}),
     "Job": _JOB_KEYS,
     "CronJob": _JOB_KEYS,
+    "Rollout": frozenset({"rollouts-pod-template-hash"}),  # argo-rollouts rollout/sync.go (DefaultRolloutUniqueLabelKey)
 }
-"""Labels each controller adds to its pods at runtime (kubernetes/kubernetes controllers); a Job's
-depend on its spec (:func:`dynamic_keys`)."""
+"""Labels each controller adds to its pods at runtime (kubernetes/kubernetes controllers, Argo Rollouts); a
+Job's depend on its spec (:func:`dynamic_keys`)."""
 
 
 def _job_spec(obj: Resource) -> JobSpec | None:
@@ -75,7 +76,7 @@ JOB_NAME_KEYS = frozenset({"job-name", "batch.kubernetes.io/job-name"})
 ORDINAL_KEYS = frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"})
 INDEX_KEYS = frozenset({"pod-template-generation"})
 HASH_KEYS = frozenset({"pod-template-hash", "controller-revision-hash", "controller-uid",
-                       "batch.kubernetes.io/controller-uid"})
+                       "batch.kubernetes.io/controller-uid", "rollouts-pod-template-hash"})
 """Values computed at runtime (a hash of the template, a uid): a selector pinned to one cannot be decided."""
 MAX_ORDINALS = 64
 """Up to this many reachable ordinals are enumerated; beyond, any decimal ordinal from the start."""
@@ -246,7 +247,7 @@ SHAPE_READS: tuple[type[Resource], ...] = (*POD_OWNERS, HorizontalPodAutoscaler)
 
 def workload_objects(snap: Snapshot) -> list[Resource]:
     """Every workload, ReplicationController and bare Pod (distinct models, so no object twice)."""
-    return [obj for cls in POD_OWNERS for obj in snap.all(cls)]
+    return [obj for cls in POD_OWNERS for obj in snap.all(cls) if template_known(obj)]
 
 
 def controller_selector(w: Resource) -> tuple[Selector, Node, tuple[str | int, ...]]:

@@ -18,7 +18,10 @@ class Envoy(System):
     order = 20
     kinds = (RouteConfiguration, Cluster)
     groups = {ENVOY_ROUTE: Group(creates_pods=False), ENVOY_CLUSTER: Group(creates_pods=False)}
-    declines = {"modelled_creators": "Envoy configuration describes a proxy, not the pods it runs in"}
+    declines = {
+        "links": "its references are resolved by the properties that read them",
+        "modelled_creators": "Envoy configuration describes a proxy, not the pods it runs in"
+    }
 
     def split_raw(self, doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
         from cnverify.systems.envoy.raw import split_raw

@@ -23,7 +23,10 @@ class GatewayAPI(System):
     order = 40
     kinds = (Gateway, HTTPRoute, ReferenceGrant, TCPRoute, TLSRoute)
     groups = {GATEWAY_API: GATEWAY, "gateway.networking.x-k8s.io": Group(creates_pods=False)}
-    declines = {"raw_shapes": "Gateway API objects carry apiVersion and kind"}
+    declines = {
+        "links": "its references are resolved by the properties that read them",
+        "raw_shapes": "Gateway API objects carry apiVersion and kind"
+    }
 
     def modelled_creator(self, resource: Resource) -> Opaque | None:
         """A Gateway gets proxy pods in its namespace from most implementations (Istio, Envoy Gateway in

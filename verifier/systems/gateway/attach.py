@@ -10,7 +10,6 @@ route serves the intersection of its hostnames with the listener's hostname.
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 
 from cnverify.encodings.hosts import matches
@@ -21,6 +20,7 @@ from cnverify.model.gateway import GATEWAY_API, Gateway, HTTPRoute, Listener, Pa
 from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
 from cnverify.proof import Verdict
 from cnverify.systems.routing.targets import lookup, missing
+from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 
 READS = (HTTPRoute, Gateway, Namespace, Service)
@@ -29,6 +29,9 @@ ROUTE_PROTOCOLS = {"HTTPRoute": HTTP_PROTOCOLS, "TCPRoute": ("TCP",), "TLSRoute"
 CORE_PROTOCOLS = ("HTTP", "HTTPS", "TLS", "TCP", "UDP")
 NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every Namespace
 AnyRoute = HTTPRoute | TCPRoute | TLSRoute
+
+PARENT_READS = (Gateway, Namespace, Service)
+"""What resolving a parentRef reads."""
 
 
 @dataclass(frozen=True)
@@ -221,13 +224,8 @@ def _on_gateway(snap: Snapshot, route: AnyRoute, pref: ParentReference, gw: Gate
     return out
 
 
-_CACHE: weakref.WeakKeyDictionary[Snapshot, dict[str, list[ParentResult]]] = weakref.WeakKeyDictionary()
-
-
 def route_parents(snap: Snapshot, route: AnyRoute) -> list[ParentResult]:
-    """Every parentRef of ``route`` resolved (computed once per snapshot)."""
-    per = _CACHE.setdefault(snap, {})
-    key = f"{route.ref}@{route.at()}"
-    if key not in per:
-        per[key] = [resolve_parent(snap, route, p) for p in route.spec.parent_refs or []]
-    return per[key]
+    """Every parentRef of ``route`` resolved (computed once per run)."""
+    return context_of(snap).memo(("systems.gateway.attach.route_parents", f"{route.ref}@{route.at()}"),
+                                 lambda: [resolve_parent(snap, route, p) for p in route.spec.parent_refs or []],
+                                 reads=PARENT_READS)

@@ -14,6 +14,7 @@ class IngressSystem(System):
     order = 50
     kinds = (Ingress,)
     declines = {
+        "links": "its references are resolved by the properties that read them",
         "api_groups": "Ingress is one kind of networking.k8s.io and extensions, groups Kubernetes core claims",
         "modelled_creators": "the Ingress controller's pods are deployed apart from the Ingress objects",
         "raw_shapes": "Ingress objects carry apiVersion and kind",

@@ -21,6 +21,7 @@ class Istio(System):
     groups = {g: CONFIG for g in ("networking.istio.io", "security.istio.io", "telemetry.istio.io",
                                    "extensions.istio.io", "config.istio.io")}
     declines = {
+        "links": "its references are resolved by the properties that read them",
         "modelled_creators": "Istio's modelled kinds configure proxies; they create no pods",
         "raw_shapes": "Istio objects carry apiVersion and kind",
     }

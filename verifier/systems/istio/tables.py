@@ -13,7 +13,6 @@ block without ``uri``) or regex ``.*`` and no header (``method``, ``authority``,
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, replace
 
 from cnverify.systems.istio.hosts import gateway_ref, service_fqdn
@@ -25,6 +24,7 @@ from cnverify.model.istio import StringMatch as IstioStringMatch
 from cnverify.systems.routing.tables import Clause, Results, Table, add_clauses, host_blockers, scoped
 from cnverify.systems.istio import delegate
 from cnverify.systems.istio import scope
+from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 
 READS = (VirtualService, IstioGateway, Service)
@@ -93,13 +93,17 @@ class Block:
     drop: delegate.Skip | None = None
 
 
-_ALIASES: weakref.WeakKeyDictionary[Snapshot, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+def _aliases(snap: Snapshot) -> dict[str, list[str]]:
+    """Root route clause → the delegate clauses merged in its place; filled by ``blocks``, read by ``decide``."""
+    aliases: dict[str, list[str]] = context_of(snap).memo(("systems.istio.tables.aliases",), dict,
+                                                          reads=(VirtualService,))
+    return aliases
 
 
 def blocks(snap: Snapshot, vs: VirtualService, clauses: dict[str, Clause]) -> list[Block]:
     """The blocks pilot flattens ``vs`` into, delegate routes replaced by the delegate's (merged) routes."""
     out: list[Block] = []
-    aliases = _ALIASES.setdefault(snap, {})
+    aliases = _aliases(snap)
     for i, route in enumerate(vs.spec.http or []):
         label = f"VirtualService {vs.namespace}/{vs.name} http[{i}]" + (f" ({route.name})" if route.name else "")
         own = add_clauses(clauses, vs, f"spec.http[{i}]", label, route, route.match, "match")
@@ -132,7 +136,7 @@ def blocks(snap: Snapshot, vs: VirtualService, clauses: dict[str, Clause]) -> li
 
 def decide(snap: Snapshot, res: Results) -> None:
     """A root route with ``delegate`` is reached exactly when one of the routes merged in its place is."""
-    for root, merged in _ALIASES.get(snap, {}).items():
+    for root, merged in _aliases(snap).items():
         outs = [o for k in merged for o in res.outcomes.get(k, [])]
         if outs:
             res.outcomes[root] = outs
@@ -275,7 +279,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
 
     clauses: dict[str, Clause] = {}
     vss = snap.all(VirtualService)
-    _ALIASES[snap] = {}
+    _aliases(snap).clear()  # this translation fills it afresh
     used = {id(d) for vs in vss for r in vs.spec.http or [] if r.delegate is not None
             for d in [delegate.resolve(snap, vs, r)[0]] if d is not None}
     per_vs = {id(vs): [] if id(vs) in used else blocks(snap, vs, clauses) for vs in vss}

@@ -1,7 +1,6 @@
 """Targets of Istio VirtualServices (destinations, mirrors, gateways)."""
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 
 from cnverify.encodings.hosts import matches, overlaps
@@ -14,6 +13,7 @@ from cnverify.model.istio import Destination
 from cnverify.systems.istio import dr_scope
 from cnverify.systems.istio import scope
 from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
+from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 
@@ -132,25 +132,25 @@ def _subset_labels(snap: Snapshot, vs: VirtualService, dest: Destination, fqdn: 
     return next((dict(s.labels or {}) for dr in drs for s in dr.spec.subsets or [] if s.name == dest.subset), {})
 
 
-_DR_INDEX: weakref.WeakKeyDictionary[Snapshot, tuple[dict[str, list[int]], list[tuple[str, int]]]] = \
-    weakref.WeakKeyDictionary()
+def _dr_hosts(rules: list[DestinationRule]) -> tuple[dict[str, list[int]], list[tuple[str, int]]]:
+    """DestinationRule positions by expanded host: exact hosts (lower case) and wildcard ones."""
+    exact: dict[str, list[int]] = {}
+    wild: list[tuple[str, int]] = []
+    for i, dr in enumerate(rules):
+        if dr.spec.host:
+            host = expand(dr.spec.host, dr.namespace)
+            if "*" in host:
+                wild.append((host, i))
+            else:
+                exact.setdefault(host.lower(), []).append(i)  # matches() compares case-insensitively
+    return exact, wild
 
 
 def _rules_for(snap: Snapshot, fqdn: str) -> list[DestinationRule]:
     """DestinationRules whose expanded host covers ``fqdn``, in input order (exact hosts indexed once)."""
     rules = snap.all(DestinationRule)
-    if snap not in _DR_INDEX:
-        exact: dict[str, list[int]] = {}
-        wild: list[tuple[str, int]] = []
-        for i, dr in enumerate(rules):
-            if dr.spec.host:
-                host = expand(dr.spec.host, dr.namespace)
-                if "*" in host:
-                    wild.append((host, i))
-                else:
-                    exact.setdefault(host.lower(), []).append(i)  # matches() compares case-insensitively
-        _DR_INDEX[snap] = (exact, wild)
-    exact, wild = _DR_INDEX[snap]
+    exact, wild = context_of(snap).memo(("systems.istio.targets.dr_hosts",), lambda: _dr_hosts(rules),
+                                        reads=(DestinationRule,))
     hits = exact.get(fqdn.lower(), []) + [i for host, i in wild if matches(host, fqdn)]
     return [rules[i] for i in sorted(hits)]
 

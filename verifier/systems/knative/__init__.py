@@ -25,6 +25,7 @@ class Knative(System):
         "messaging.knative.dev": Group(creates_pods=False),  # channels and subscriptions configure dispatchers
     }
     declines = {
+        "links": "its references are resolved by the properties that read them",
         "raw_shapes": "Knative objects carry apiVersion and kind",
         "route_tables": "a Knative Service's routing is its traffic split (CNV103); its ingress is not modelled",
         "diff_actions": "no routing table, so no route actions to compare",

@@ -27,6 +27,7 @@ class Kubernetes(System):
         "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "certificates.k8s.io", "node.k8s.io",
         "flowcontrol.apiserver.k8s.io", "events.k8s.io", "resource.k8s.io")}
     declines = {
+        "links": "its references are resolved by the properties that read them",
         "modelled_creators": "every modelled kind that runs pods describes them (its pod template)",
         "raw_shapes": "every Kubernetes object carries apiVersion and kind",
         "route_tables": "core Kubernetes has no routing table (a Service forwards to the pods its selector picks)",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cnverify.encodings.resource_names import is_native
 from cnverify.encodings.resources import EffectiveContainer, is_best_effort
 from cnverify.errors import Span
-from cnverify.model import Deployment, Resource, ResourceQuota
+from cnverify.model import Deployment, Resource, ResourceQuota, Rollout
 
 COMPUTE = ("cpu", "memory", "ephemeral-storage")
 #: Quota keys for which every container must state the value (``validationSet``: "must specify").
@@ -75,13 +75,18 @@ class Surge:
     percent: bool
     at: Span
     says: str
+    floor: int = 0  # at least this many extra pods (a blue-green Rollout's previewReplicaCount)
 
     def at_count(self, n: int) -> int:
-        return -(-self.value * n // 100) if self.percent else self.value
+        return max(self.floor, -(-self.value * n // 100) if self.percent else self.value)
 
 
 def surge_of(w: Resource) -> Surge | str | None:
-    """The rollout surge of a Deployment (``None``: no surge; a string: why it is invalid)."""
+    """The rollout surge of a Deployment or an Argo Rollout (``None``: no surge; a string: why it is unknown)."""
+    if isinstance(w, Rollout):
+        from cnverify.systems.argo.surge import rollout_surge  # the Argo adapter owns a Rollout's update semantics
+
+        return rollout_surge(w)
     if not isinstance(w, Deployment):
         return None
     strategy = w.spec.strategy

@@ -9,7 +9,6 @@ variants is ``unknown`` ("depends on creation order").  CNV101 and CNV105 both r
 """
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, UTC
@@ -21,6 +20,7 @@ from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, Mat
 from cnverify.errors import Span
 from cnverify.model import Node, Resource
 from cnverify.systems.routing.rewrites import RewriteSource, istio_rewrite
+from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -272,9 +272,6 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
     return Outcome(table, status, best, best.reason)
 
 
-_CACHE: weakref.WeakKeyDictionary[Snapshot, Results] = weakref.WeakKeyDictionary()
-
-
 def translators() -> Iterator[Any]:
     """Every adapter's route-table translators (``route_tables`` hook), in the adapters' order."""
     for system in systems.implementing("route_tables"):
@@ -282,9 +279,11 @@ def translators() -> Iterator[Any]:
 
 
 def results(snap: Snapshot) -> Results:
-    """Every table of the snapshot, analysed once (cached per snapshot)."""
-    if snap in _CACHE:
-        return _CACHE[snap]
+    """Every table of the snapshot, analysed once per run (``ctx.memo``)."""
+    return context_of(snap).memo(("systems.routing.tables.results",), lambda: _results(snap), reads=reads())
+
+
+def _results(snap: Snapshot) -> Results:
     res = Results()
     for mod in translators():
         clauses, tables = mod.translate(snap)
@@ -315,7 +314,6 @@ def results(snap: Snapshot) -> Results:
     for mod in translators():  # translators that decide without a match table (Istio tcp/tls)
         if hasattr(mod, "decide"):
             mod.decide(snap, res)
-    _CACHE[snap] = res
     return res
 
 

@@ -6,7 +6,6 @@ implementation-specific) and, when it lands on a Kubernetes Service, that Servic
 """
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +16,7 @@ from cnverify.model import Resource, Service
 from cnverify.model.base import Node
 from cnverify.model.core import ServicePort
 from cnverify.proof import Verdict
+from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 
@@ -55,21 +55,19 @@ def step(checks: list[tuple[str, Span]], says: str, at: Node | Span) -> None:
     checks.append((says, at if isinstance(at, Span) else at.at()))
 
 
-_INDEX: weakref.WeakKeyDictionary[Snapshot, dict[tuple[type[Resource], str, str], list[Resource]]] = (
-    weakref.WeakKeyDictionary())
-
-
 def lookup(snap: Snapshot, cls: type[T], ns: str, name: str, near: Resource) -> list[T]:
     """Every ``cls`` named ``ns/name``, those from ``near``'s file first (inputs may define one twice)."""
-    snap.all(cls)
-    index = _INDEX.setdefault(snap, {})
-    if cls not in {k[0] for k in index}:
-        for r in snap.all(cls):
-            index.setdefault((cls, r.namespace, r.name), []).append(r)
-        index.setdefault((cls, "", ""), [])
-    found = [r for r in index.get((cls, ns, name), []) if isinstance(r, cls)]  # all are: the index is by class
+    index = context_of(snap).memo(("systems.routing.targets.lookup", cls), lambda: _index(snap, cls), reads=(cls,))
+    found = index.get((ns, name), [])
     file = near.at().file
     return sorted(found, key=lambda r: r.at().file != file)
+
+
+def _index(snap: Snapshot, cls: type[T]) -> dict[tuple[str, str], list[T]]:
+    index: dict[tuple[str, str], list[T]] = {}
+    for r in snap.all(cls):
+        index.setdefault((r.namespace, r.name), []).append(r)
+    return index
 
 
 def inventory_namespaces(snap: Snapshot) -> set[str]:
@@ -124,14 +122,10 @@ def service_target(snap: Snapshot, subject: Resource, node: Node, ns: str, name:
     return Check(subject, node, "proved", claim, steps, service=svc, port=sp, port_unknown=why, hop=hop)
 
 
-_CACHE: weakref.WeakKeyDictionary[Snapshot, list[Check]] = weakref.WeakKeyDictionary()
-
-
 def all_checks(snap: Snapshot) -> list[Check]:
     """Every route target and route binding of the snapshot, computed once per snapshot."""
-    if snap not in _CACHE:
-        _CACHE[snap] = [c for mod in _modules() for c in mod.checks(snap)]
-    return _CACHE[snap]
+    return context_of(snap).memo(("systems.routing.targets.all_checks",),
+                                 lambda: [c for mod in _modules() for c in mod.checks(snap)], reads=kinds_read())
 
 
 def _modules() -> Iterator[Any]:
