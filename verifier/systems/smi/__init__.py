@@ -42,6 +42,7 @@ class Smi(System):
         "raw_shapes": "SMI objects carry apiVersion and kind",
         "route_tables": "a TrafficSplit has no ordered routes: its matches select which requests are split",
         "diff_actions": "no routing table, so no route actions to compare",
+        "links": "its references (root, backends, matches) are resolved by the properties that read them",
     }
 
     def target_modules(self) -> tuple[ModuleType, ...]:
