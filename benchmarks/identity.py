@@ -91,7 +91,7 @@ def value_diffs(a: Any, b: Any, path: str = "$") -> Iterator[str]:
     elif isinstance(a, list):
         if len(a) != len(b):
             yield f"{path}: {len(a)} vs {len(b)} items"
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             yield from value_diffs(x, y, f"{path}[{i}]")
     elif a != b:
         yield f"{path}: {a!r} vs {b!r}"

@@ -186,7 +186,7 @@ def table(columns: dict[str, dict[str, Any]]) -> str:
         rows.append([f"  solve {code}", *(f"{columns[n]['per_property'].get(code, 0):.3f} s"
                                           if "per_property" in columns[n] else "-" for n in names)])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=False)))
                      for r in rows)
 
 

@@ -26,7 +26,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from typing import Callable, Literal
+from functools import partial
+from typing import Literal
+from collections.abc import Callable
 
 import z3
 
@@ -88,6 +90,19 @@ def _safe_first(table: MatchTable, r: Request) -> Entry | None:
         return None
 
 
+def _without_header(r: Request, name: str) -> Request:
+    return replace(r, headers={k: v for k, v in r.headers.items() if k != name})
+
+
+def _without_query(r: Request, name: str) -> Request:
+    return replace(r, query={k: v for k, v in r.query.items() if k != name})
+
+
+def _sendable_method(r: Request, method: str) -> Request:
+    """``r`` with ``method`` unless its method is already one HTTP/1 clients send."""
+    return replace(r, method=method) if r.method not in METHODS else r
+
+
 class _Analyzer:
     def __init__(self, table: MatchTable, precheck: bool) -> None:
         self.table = table
@@ -128,10 +143,9 @@ class _Analyzer:
         """Replace solver-chosen values by plain defaults where the entry is still taken."""
         e = self.entries[i]
         edits: list[Callable[[Request], Request]] = [
-            lambda r, n=n: replace(r, headers={k: v for k, v in r.headers.items() if k != n}) for n in w.headers
-        ] + [lambda r, n=n: replace(r, query={k: v for k, v in r.query.items() if k != n}) for n in w.query]
+            *(partial(_without_header, name=n) for n in w.headers), *(partial(_without_query, name=n) for n in w.query)]
         if w.method not in METHODS:  # prefer a method HTTP/1 clients can send
-            edits += [lambda r, m=m: replace(r, method=m) if r.method not in METHODS else r for m in METHODS]
+            edits += [partial(_sendable_method, method=m) for m in METHODS]
         edits += [lambda r: replace(r, method="GET"), lambda r: replace(r, host="example.com"),
                   lambda r: replace(r, port=80)]
         for edit in edits:
@@ -164,7 +178,7 @@ class _Analyzer:
                                         step=f"every request it matches is taken by {_name(j, self.entries[j])}")
         return None
 
-    def query(self, i: int, encoded: list[int], skipped: list[int]) -> "_Query":
+    def query(self, i: int, encoded: list[int], skipped: list[int]) -> _Query:
         """Symbolic request sized for entry i against `encoded`: a header gets one value slot
         per matcher that may need a witness value (i's plain string matchers, the blockers'
         inverted ones), since a header may be sent several times."""
@@ -180,8 +194,8 @@ class _Analyzer:
         formulas.update({j: relaxed_formula(self.entries[j], req) for j in skipped})
         return _Query(req, formulas, req.domain(self.table.rewrite), i, req.domain())
 
-    def check(self, q: "_Query", blockers: list[int], plain: bool = False,
-              extra: tuple[z3.BoolRef, ...] = ()) -> tuple[z3.CheckSatResult, "_Solved"]:
+    def check(self, q: _Query, blockers: list[int], plain: bool = False,
+              extra: tuple[z3.BoolRef, ...] = ()) -> tuple[z3.CheckSatResult, _Solved]:
         """domain ∧ own ∧ no blocker matches, each attempt with half the run's per-query budget:
         first in regex normal form (fast for regex-heavy queries), then as written (fast when
         the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
@@ -226,7 +240,7 @@ class _Analyzer:
             return self.verdict(i, "unreachable", blockers=blockers, step=step, assumes_rewrite=assumes)
         return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {s.reason_unknown()}")
 
-    def first_check(self, q: "_Query", encoded: list[int]) -> tuple[z3.CheckSatResult, "_Solved", bool]:
+    def first_check(self, q: _Query, encoded: list[int]) -> tuple[z3.CheckSatResult, _Solved, bool]:
         """Check on every request first (the rewrite's image is costly for z3): unsat there holds
         for every rewrite; a model whose request the rewrite leaves alone is a model of the image.
         Only otherwise check again inside the image. The flag: decided on every request."""
@@ -240,7 +254,7 @@ class _Analyzer:
         res, s = self.check(q, encoded)
         return res, s, False
 
-    def core(self, q: "_Query", encoded: list[int], plain: bool = False) -> list[int]:
+    def core(self, q: _Query, encoded: list[int], plain: bool = False) -> list[int]:
         """A minimal subset of `encoded` whose negations contradict entry `q.own` (deletion-based;
         a check that does not answer unsat keeps the entry, so the result is always a core)."""
         if self.check(q, [], plain)[0] == z3.unsat:

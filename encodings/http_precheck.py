@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import random
 from functools import lru_cache
-from typing import Iterator
+from collections.abc import Iterator
 
 from .http_ir import (
     METHODS, PSEUDO, TOKEN_RE, Entry, HeaderMatch, HostPattern, Match, PathMatch, Request, StrMatch, ascii_lower,
@@ -221,13 +221,13 @@ def candidates(entry: Entry, limit: int = 24) -> Iterator[Request]:
                                itertools.product(*q_opts))
     for path, host, method, hvals, qvals in itertools.islice(combos, limit):
         headers: dict[str, str | tuple[str, ...]] = {}
-        for n, v in zip(hdr_names, hvals):
+        for n, v in zip(hdr_names, hvals, strict=True):
             if v is not None and n in PSEUDO:  # a pseudo-header is the request's host or method
                 host, method = (v, method) if PSEUDO[n] == "host" else (host, v)
             elif v is not None:
                 headers[n] = v
         yield Request(host=host, port=m.port or 80, method=method, path=path, headers=headers,
-                      query={k: v for k, v in zip(q_names, qvals) if v is not None})
+                      query={k: v for k, v in zip(q_names, qvals, strict=True) if v is not None})
 
 
 def _str_pool(m: StrMatch | None, rng: random.Random) -> list[str]:

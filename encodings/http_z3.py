@@ -18,7 +18,7 @@ are exact for every IR kind; case-insensitive comparisons are per-character clas
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 import z3
 
@@ -29,6 +29,7 @@ from .http_ir import (
 from .http_rewrite import Rewrite
 from .regex import Z3_MAX_CHAR, RegexError, charset_z3, string_value, sval, to_z3
 
+NO_REWRITE = Rewrite()  # frozen: one shared default
 _RS = z3.ReSort(z3.StringSort())
 ANY = z3.Full(_RS)
 ANY_CHAR = charset_z3(((0, Z3_MAX_CHAR),))
@@ -87,7 +88,7 @@ class SymbolicRequest:
         self.query = {k: Field(z3.Bool(f"{tag}.q.{k}?"), z3.String(f"{tag}.q.{k}")) for k in sorted(set(query_keys))}
 
     @classmethod
-    def from_table(cls, table: MatchTable, tag: str = "req", single_values: bool = False) -> "SymbolicRequest":
+    def from_table(cls, table: MatchTable, tag: str = "req", single_values: bool = False) -> SymbolicRequest:
         headers = [h for e in table.entries for h in e.match.headers]
         query = {q.name for e in table.entries for q in e.match.query}
         slots: dict[str, int] = {}
@@ -95,7 +96,7 @@ class SymbolicRequest:
             slots[h.name] = slots.get(h.name, 0) + (h.match is not None)
         return cls({h.name for h in headers}, query, tag, None if single_values else slots)
 
-    def domain(self, rewrite: Rewrite = Rewrite()) -> list[z3.BoolRef]:
+    def domain(self, rewrite: Rewrite = NO_REWRITE) -> list[z3.BoolRef]:
         """The request model, as the routes see it after `rewrite` (the path in its image)."""
         path_re = PATH_RE if rewrite.identity else z3.Intersect(PATH_RE, rewrite.path_image())
         out = [

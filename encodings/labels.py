@@ -56,7 +56,7 @@ def requirements(selector: Selector) -> list[tuple[str, str, tuple[str, ...]]]:
         return []
     if isinstance(selector, Mapping):
         return [(k, "In", (v,)) for k, v in selector.items()]
-    out = [(k, "In", (v,)) for k, v in (selector.match_labels or {}).items()]
+    out: list[tuple[str, str, tuple[str, ...]]] = [(k, "In", (v,)) for k, v in (selector.match_labels or {}).items()]
     for req in selector.match_expressions or []:
         out.append(_requirement(req))
     return out
@@ -215,7 +215,7 @@ def located_requirements(selector: LabelSelector | Mapping[str, str], owner: Nod
 
     For a ``LabelSelector`` node the spans point at the matchLabels key or the matchExpressions item.
     """
-    out = []
+    out: list[tuple[str, str, tuple[str, ...], Span, str]] = []
     if isinstance(selector, Mapping):
         for k, v in selector.items():
             out.append((k, "In", (v,), owner.at(*field, k), f"the selector requires {k}={v}"))

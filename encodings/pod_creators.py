@@ -21,6 +21,6 @@ def could_select(selectors: Iterable[Selector], labels: Mapping[str, str]) -> bo
     return True
 
 
-def may_select(selectors: list[Selector], creators: Iterable[Opaque]) -> list[Opaque]:
+def may_select(selectors: Iterable[Selector], creators: Iterable[Opaque]) -> list[Opaque]:
     """The creators whose pods the selectors may select (unknown labels: all of them)."""
     return [o for o in creators if o.template_labels is None or could_select(selectors, o.template_labels)]

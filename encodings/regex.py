@@ -143,7 +143,7 @@ def to_python(pattern: str) -> str:
     return node_python(parse(pattern))
 
 
-def _sample_char(ranges: Intervals, rng: "random.Random") -> str | None:
+def _sample_char(ranges: Intervals, rng: random.Random) -> str | None:
     printable = [(max(lo, 0x21), min(hi, 0x7E)) for lo, hi in ranges if lo <= 0x7E and hi >= 0x21]
     pool = printable or [(lo, min(hi, Z3_MAX_CHAR)) for lo, hi in ranges if lo <= Z3_MAX_CHAR]
     if not pool:
@@ -152,12 +152,18 @@ def _sample_char(ranges: Intervals, rng: "random.Random") -> str | None:
     return chr(rng.randint(lo, hi))
 
 
-def _sample(n: Node, rng: "random.Random", budget: list[int]) -> str | None:
+def _joined(parts: list[str | None]) -> str | None:
+    """The parts joined, or None when one is None."""
+    known = [p for p in parts if p is not None]
+    return "".join(known) if len(known) == len(parts) else None
+
+
+def _sample(n: Node, rng: random.Random, budget: list[int]) -> str | None:
     if isinstance(n, CharSet):
         return _sample_char(n.ranges, rng)
     if isinstance(n, Cat):
         parts = [_sample(x, rng, budget) for x in n.items]
-        return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+        return _joined(parts)
     if isinstance(n, Alt):
         return _sample(rng.choice(n.items), rng, budget)
     if isinstance(n, Rep):
@@ -165,11 +171,11 @@ def _sample(n: Node, rng: "random.Random", budget: list[int]) -> str | None:
         count = rng.randint(n.lo, min(hi, n.lo + 3)) if budget[0] > 0 else n.lo
         budget[0] -= count
         parts = [_sample(n.item, rng, budget) for _ in range(count)]
-        return None if any(p is None for p in parts) else "".join(parts)  # type: ignore[arg-type]
+        return _joined(parts)
     return ""
 
 
-def sample(pattern: str, rng: "random.Random") -> str | None:
+def sample(pattern: str, rng: random.Random) -> str | None:
     """A random string RE2 `pattern` fully matches (printable ASCII preferred), or None."""
     return _sample(parse(pattern), rng, [32])
 

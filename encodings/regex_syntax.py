@@ -37,17 +37,17 @@ class CharSet:
 
 @dataclass(frozen=True)
 class Cat:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Alt:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Rep:
-    item: "Node"
+    item: Node
     lo: int
     hi: int | None
 

@@ -42,7 +42,7 @@ class ReplicaRange:
         return z3.And(var >= self.low, var <= self.high)
 
 
-SCALABLE: tuple[type[Resource], ...] = (Deployment, StatefulSet, ReplicaSet, ReplicationController, Rollout)
+SCALABLE = (Deployment, StatefulSet, ReplicaSet, ReplicationController, Rollout)
 """The kinds an HPA may scale (``spec.replicas`` under a scale subresource) among the workloads."""
 
 
@@ -72,14 +72,14 @@ def range_of(workload: Resource, found: list[HorizontalPodAutoscaler]) -> Replic
         return ReplicaRange(workload, 0, None, [("a DaemonSet runs one pod per eligible node", workload.at("kind"))],
                             unknown="a DaemonSet's pod count depends on the cluster's nodes")
     if isinstance(workload, (Job, CronJob)):
-        spec = workload.spec.job_template.spec if isinstance(workload, CronJob) else workload.spec
-        par = 1 if spec.parallelism is None else spec.parallelism
-        where = spec.at("parallelism")
+        job_spec = workload.spec.job_template.spec if isinstance(workload, CronJob) else workload.spec
+        par = 1 if job_spec.parallelism is None else job_spec.parallelism
+        where = job_spec.at("parallelism")
         why = [(f"the job runs up to {par} pod{'s' * (par != 1)} at once (parallelism"
-                f"{' default' if spec.parallelism is None else ''})", where)]
-        if spec.completions is not None and spec.completions < par:
-            par = spec.completions  # the Job controller never runs more pods than completions remain
-            why.append((f"completions {spec.completions} caps the pods running at once", spec.at("completions")))
+                f"{' default' if job_spec.parallelism is None else ''})", where)]
+        if job_spec.completions is not None and job_spec.completions < par:
+            par = job_spec.completions  # the Job controller never runs more pods than completions remain
+            why.append((f"completions {job_spec.completions} caps the pods running at once", job_spec.at("completions")))
         if isinstance(workload, CronJob):
             return ReplicaRange(workload, 0, None, why, unknown="overlapping CronJob runs depend on the schedule")
         return ReplicaRange(workload, 0, par, why)

@@ -98,7 +98,7 @@ def test_the_checker_catches_broken_citations(tmp_path: Path, monkeypatch: pytes
     doc = ROOT / "docs" / "_citation_probe.md"
     monkeypatch.setattr(Path, "read_text", lambda self, **kw: text if self == doc else _read(self))
     found = problems(doc)
-    assert len(found) == len(expected) and all(e in f for e, f in zip(expected, found)), found
+    assert len(found) == len(expected) and all(e in f for e, f in zip(expected, found, strict=True)), found
 
 
 _read = Path.read_text

@@ -13,7 +13,7 @@ from cnverify.proof import VERSION as __version__
 from cnverify.proof import Finding, Report, Step
 
 
-def prove(paths: "list[str] | tuple[str, ...]", **options: object) -> Report:
+def prove(paths: list[str] | tuple[str, ...], **options: object) -> Report:
     """Verify manifests at ``paths``; keyword options as :class:`cnverify.engine.Options`."""
     from cnverify.engine import Options
     from cnverify.engine import prove as _prove

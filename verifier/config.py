@@ -155,7 +155,9 @@ def _yaml(text: str, file: str) -> tuple[Any, Where]:
         if not isinstance(d, Document):
             raise ConfigError(f"{d.location}: {d.message}")
     if len(docs) > 1:
-        raise ConfigError(f"{file}:{docs[1].spans[()].line}: a config file holds one YAML document")
+        second = docs[1]
+        assert isinstance(second, Document)  # every InputError raised above
+        raise ConfigError(f"{file}:{second.spans[()].line}: a config file holds one YAML document")
     if not docs:
         return {}, lambda path: f"{file}:1:1"
     doc = docs[0]

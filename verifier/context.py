@@ -56,8 +56,9 @@ def placeholders(assumed: Sequence[Assumed]) -> tuple[list[RawObject], dict[Span
         file = file if near.startswith("..") else near
         span = Span(file, line, 1)
         meta = {"name": a.name, **({"namespace": a.namespace} if a.namespace else {})}
-        data = {"apiVersion": _api_version(a), "kind": a.kind, "metadata": meta}
-        raws.append(RawObject(Document(file, 0, data, {(): span}), (), data, data["apiVersion"], a.kind))
+        api_version = _api_version(a)
+        data = {"apiVersion": api_version, "kind": a.kind, "metadata": meta}
+        raws.append(RawObject(Document(file, 0, data, {(): span}), (), data, api_version, a.kind))
         ident = f"{a.namespace + '/' if a.namespace else ''}{a.name}"
         cites[span] = Citation(f"{a.kind} {ident} assumed by {file}:{line}",
                                (f"{a.kind}/{ident}", f"{a.kind} {ident}", f"{file}:{line}:"))

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from cnverify import context as ctx
 from cnverify import loader, parallel, smt, snapshot, suppress, unit_namespaces, units
@@ -105,7 +105,7 @@ def _run_spread(snap: snapshot.Snapshot, options: Options,
         elif isinstance(got, BaseException):
             pairs, errs = [], [parallel.crashed(props[k].code, got)]
         else:
-            pairs, errs = [(f, snap.resources[n]) for f, n in zip(got[0], got[1])], got[2]
+            pairs, errs = [(f, snap.resources[n]) for f, n in zip(got[0], got[1], strict=True)], got[2]
         results += pairs
         errors += errs
     results.sort(key=_by_location)  # stable: per property as _run orders them, as one _run over all would
@@ -205,7 +205,7 @@ class UnitJob:
     context: loader.LoadResult
     cites: dict[Span, ctx.Citation]
 
-    def portable(self) -> "UnitJob":
+    def portable(self) -> UnitJob:
         """This job for another machine: no callbacks, and the run deadline as the time left now."""
         left = smt.current().deadline
         limits = self.options.limits
@@ -223,7 +223,7 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
     if options.progress:
         options.progress("model", 0, 0)
     t1 = time.perf_counter()
-    enforce = "override" if unit.namespace else "require" if options.namespace else ""
+    enforce: Literal["", "override", "require"] = "override" if unit.namespace else "require" if options.namespace else ""
     namespace = unit.namespace or options.namespace
     if unit.namespace and options.namespace and unit.namespace != options.namespace:
         # kubectl apply -k DIR -n NS rejects what the kustomization put in another namespace
@@ -286,7 +286,7 @@ class _Merged:
         loaded = unit.loaded
         r.timings["model"] += part.model_s
         r.timings["solve"] += part.solve_s
-        for f, key in zip(part.results, part.keys):
+        for f, key in zip(part.results, part.keys, strict=True):
             if key in self.findings:
                 self.findings[key].units.append(unit.name)
             else:

@@ -52,7 +52,7 @@ class InternalError:
     where: str
 
     @classmethod
-    def of(cls, code: str, exc: BaseException) -> "InternalError":
+    def of(cls, code: str, exc: BaseException) -> InternalError:
         """The record of ``exc`` raised while running property ``code`` (one builder: prove and diff)."""
         tb = traceback.extract_tb(exc.__traceback__)
         where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else "?"

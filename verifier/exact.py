@@ -48,7 +48,7 @@ class Exact:
 def _raw(name: str) -> Callable[..., Any]:
     """Z3's C function ``name`` without the Python API's per-call error check and wrapper objects
     (the walks below call them thousands of times per query; errors cannot arise on valid ASTs)."""
-    return getattr(z3core, name).__defaults__[0].f  # type: ignore[no-any-return]
+    return getattr(z3core, name).__defaults__[0].f
 
 
 _kind, _id, _decl, _decl_kind = _raw("Z3_get_ast_kind"), _raw("Z3_get_ast_id"), _raw("Z3_get_app_decl"), \

@@ -36,7 +36,7 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Base = yaml.BaseLoader
 
 
-class KubeLoader(_Base):  # type: ignore[misc,valid-type]
+class KubeLoader(_Base):
     """The C parser and composer with a resolver that leaves plain scalars to :func:`scalar_value`."""
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:

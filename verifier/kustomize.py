@@ -187,11 +187,12 @@ def read_kustomization(kfile: str, errors: list[InputError]) -> Document | None:
     if err or bad:
         errors.append(err or bad[0])
         return None
-    if not docs or not isinstance(docs[0].data, dict):
+    first = docs[0] if docs else None
+    if not isinstance(first, Document) or not isinstance(first.data, dict):
         errors.append(InputError(Span(kfile, 1, 1), "a kustomization must be a YAML mapping" if docs else
                                  "the kustomization is empty (kustomize refuses to build it)"))
         return None
-    return docs[0]
+    return first
 
 
 def _strings(value: Any) -> list[tuple[int, str]]:

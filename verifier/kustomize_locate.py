@@ -315,11 +315,11 @@ def _strip_metadata(data: dict[str, Any]) -> None:
     """Remove the two build annotations (and ``annotations`` when nothing else is left)."""
     meta = data.get("metadata")
     ann = meta.get("annotations") if isinstance(meta, dict) else None
-    if isinstance(ann, dict):
+    if isinstance(meta, dict) and isinstance(ann, dict):
         ann.pop(ORIGIN, None)
         ann.pop(TRANSFORMATIONS, None)
         if not ann:
-            del meta["annotations"]  # type: ignore[index]
+            del meta["annotations"]
 
 
 def _agreeing(data: dict[str, Any], candidates: list[Any]) -> list[Any]:
@@ -327,7 +327,7 @@ def _agreeing(data: dict[str, Any], candidates: list[Any]) -> list[Any]:
     same paths (names aside); all of the best when they tie."""
     scores = [_shared(data, c[2]) for c in candidates]
     top = max(scores, default=0)
-    return [c for c, n in zip(candidates, scores) if n == top] if top > 0 else candidates
+    return [c for c, n in zip(candidates, scores, strict=True) if n == top] if top > 0 else candidates
 
 
 def _shared(a: Any, b: Any) -> int:
@@ -338,7 +338,7 @@ def _shared(a: Any, b: Any) -> int:
         if isinstance(x, dict) and isinstance(y, dict):
             stack += [(v, y[k], depth + 1) for k, v in x.items() if k in y and not (depth == 1 and k == "name")]
         elif isinstance(x, list) and isinstance(y, list):
-            stack += [(v, w, depth + 1) for v, w in zip(x, y)]
+            stack += [(v, w, depth + 1) for v, w in zip(x, y, strict=False)]
         elif not isinstance(x, (dict, list)) and x == y:
             count += 1
     return count

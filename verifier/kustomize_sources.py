@@ -103,7 +103,7 @@ def _shares_leaf(item: Any, source: Any) -> bool:
         if isinstance(a, dict) and isinstance(b, dict):
             stack += [(v, b[k]) for k, v in a.items() if k in b]
         elif isinstance(a, list) and isinstance(b, list):
-            stack += list(zip(a, b))
+            stack += list(zip(a, b, strict=False))
         elif not isinstance(a, (dict, list)) and a == b:
             return True
     return False
@@ -198,14 +198,15 @@ class Kustomization:
         """Every patch document this kustomization applies (files, inline, strategic merge, JSON 6902)."""
         out: list[Patch] = []
         for key, i, entry in self._patch_entries():
-            target = entry.get("target") if isinstance(entry.get("target"), dict) else {}
+            raw_target, raw_options = entry.get("target"), entry.get("options")
+            target = raw_target if isinstance(raw_target, dict) else {}
             if isinstance(entry.get("path"), str):
                 docs = load_docs(os.path.normpath(os.path.join(self.dir, entry["path"])))
             elif isinstance(entry.get("patch"), str):
                 docs = self._inline(entry["patch"], (key, i, "patch") if key != "patchesStrategicMerge" else (key, i))
             else:
                 continue
-            options = entry.get("options") if isinstance(entry.get("options"), dict) else {}
+            options = raw_options if isinstance(raw_options, dict) else {}
             out += [Patch(d, target, options) for d in docs]
         return out
 
@@ -339,7 +340,7 @@ def _pointer_match(tokens: list[str], path: Path) -> bool:
     if len(tokens) > len(path):
         return False
     return all(token == str(step) or (isinstance(step, int) and (token == "-" or token.isdigit() and step > int(token)))
-               for token, step in zip(tokens, path))
+               for token, step in zip(tokens, path, strict=False))
 
 
 def _selects(selector: Any, obj: dict[str, Any], names: set[str]) -> bool:
@@ -376,7 +377,7 @@ def _leads_to(field_path: str, path: Path, obj: Any) -> bool:
     if len(segments) > len(path):
         return False
     node = obj
-    for seg, step in zip(segments, path):
+    for seg, step in zip(segments, path, strict=False):
         if seg.startswith("[") and "=" in seg:
             key, want = seg[1:-1].split("=", 1)
             if not isinstance(step, int) or str(get(node, (step, key))) != want:

@@ -34,7 +34,7 @@ class LoadResult:
     unrecognized: int = 0  # documents that are neither objects nor Envoy configs
     unrecognized_at: list[tuple[Span, str]] = field(default_factory=list)  # each one: where and why
 
-    def extend(self, other: "LoadResult") -> None:
+    def extend(self, other: LoadResult) -> None:
         """Append another result (e.g. one file's) to this one."""
         self.objects += other.objects
         self.errors += other.errors
@@ -89,7 +89,7 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
     by_real: dict[str, list[tuple[str, str]]] = {}
     for f, arg, real in candidates:
         by_real.setdefault(real, []).append((f, arg))
-    for real, found in by_real.items():  # one path per file: the file itself rather than a link to it
+    for found in by_real.values():  # one path per file: the file itself rather than a link to it
         f, arg = min(found, key=lambda p: (os.path.islink(p[0]), path_key(p[0])))
         out.files.append(f)
         out.roots[f] = arg

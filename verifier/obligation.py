@@ -45,7 +45,7 @@ class Obligation:
     :meth:`example` (violated when the good thing is unsatisfiable).
     """
 
-    prop: "Property"
+    prop: Property
     subject: Resource
     location: Span
     path: str | None = None

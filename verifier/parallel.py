@@ -22,11 +22,19 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from cnverify.errors import InternalError, UsageError
 
-U = TypeVar("U")  # a unit (cnverify.units.Unit)
+
+class _Weighed(Protocol):
+    """A unit as the workers weigh it: by the objects it loaded."""
+
+    @property
+    def loaded(self) -> Any: ...
+
+
+U = TypeVar("U", bound=_Weighed)  # a unit (cnverify.units.Unit)
 J = TypeVar("J")  # what every unit is verified with (cnverify.engine.UnitJob)
 P = TypeVar("P")  # one unit's part of the report (cnverify.engine.UnitPart)
 
@@ -117,7 +125,7 @@ def _serial(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J]
 def _forked(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J], P], jobs: int,
             failed: Callable[[U, InternalError], P] | None) -> Iterator[tuple[int, P]]:
     """Parts from ``jobs`` forked workers, in ``todo`` order."""
-    size = {i: len(getattr(units[i], "loaded").objects) for i in todo}
+    size = {i: len(units[i].loaded.objects) for i in todo}
     for i, part in fanned(lambda i: verify(units[i], job), todo, jobs, size):
         if isinstance(part, BaseException):
             if failed is None:

@@ -50,7 +50,7 @@ class Progress:
             self.drawn = True
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         self._t0 = time.monotonic()
         if self.enabled:
             self._thread = threading.Thread(target=self._loop, name="cnverify-progress", daemon=True)

@@ -1,6 +1,7 @@
 """Evidence and results: located steps, proof chains, findings and the run report."""
 from __future__ import annotations
 
+import builtins
 import hashlib
 from importlib import metadata
 from collections import Counter
@@ -62,7 +63,7 @@ class Finding:
     baseline: Literal["new", "unchanged"] | None = None  # set only when a run is compared to a baseline
     units: list[str] = field(default_factory=list)  # the deployment units it holds in (docs/UNITS.md)
 
-    @property
+    @builtins.property  # the field ``property`` shadows the builtin in the class body
     def fingerprint(self) -> str:
         """Stable across edits that do not touch the subject: property, subject identity, path."""
         return self.fingerprint_in(self.location.file)

@@ -15,7 +15,7 @@ from cnverify.obligation import Obligation, Where, span_of
 from cnverify.proof import Severity
 from cnverify.run_context import RunContext
 
-REGISTRY: dict[str, type["Property"]] = {}
+REGISTRY: dict[str, type[Property]] = {}
 DOC_SECTIONS = ("What it proves", "Why it matters", "Evidence", "Example", "Assumes")
 """Required docstring sections, in order. *Assumes* lists the real-system inputs a verdict depends on beyond
 the objects the property reads (mesh config, admission plugins, controllers' runtime behaviour,

@@ -60,7 +60,8 @@ class RunContext:
         entry = self._memo.get(key)
         if entry is None:
             outer = self.snap.kinds_read
-            self.snap.kinds_read = measured = set()
+            measured: set[str] = set()
+            self.snap.kinds_read = measured
             try:
                 value = compute()
             finally:
@@ -68,7 +69,7 @@ class RunContext:
             entry = self._memo[key] = _Entry(value, frozenset(k.__name__ for k in reads), frozenset(measured))
         self._read |= entry.declared
         self.snap.kinds_read |= entry.measured
-        return entry.value  # type: ignore[no-any-return]
+        return entry.value
 
     def kinds_read(self) -> frozenset[str]:
         """The kinds the memos used through this context declared reading (hits included)."""

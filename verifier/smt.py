@@ -87,7 +87,8 @@ class Budget:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
 
-_current: ContextVar[Budget] = ContextVar("cnverify_budget", default=Budget(Limits()))
+_UNLIMITED = Budget(Limits())  # the budget outside any ``budget()`` block
+_current: ContextVar[Budget] = ContextVar("cnverify_budget", default=_UNLIMITED)
 
 
 def current() -> Budget:
@@ -156,7 +157,7 @@ def check(assertions: Sequence[z3.BoolRef], tracked: Sequence[z3.BoolRef] = (), 
     for a in moved[:n]:
         z3core.Z3_solver_assert(ref, solver, a.as_ast())
     labels = _labels(ctx, len(tracked))
-    for label, t in zip(labels, moved[n:]):
+    for label, t in zip(labels, moved[n:], strict=True):
         z3core.Z3_solver_assert_and_track(ref, solver, t.as_ast(), label.as_ast())
     result = s.check()
     used = _rlimit_used(s)
@@ -221,7 +222,7 @@ def _translate(exprs: Sequence[z3.BoolRef], home: z3.Context, ctx: z3.Context) -
     for e in exprs:
         vec.push(e)
     out = vec.translate(ctx)
-    return [out[i] for i in range(len(out))]  # type: ignore[misc]
+    return [out[i] for i in range(len(out))]
 
 
 def _rlimit_used(s: z3.Solver) -> int:

@@ -75,7 +75,8 @@ class Snapshot:
     @property
     def first_unread(self) -> Span | None:
         """Where the first document that could not be read is (the unit's before the context's)."""
-        return (self.unread or self.unread_context or [None])[0]
+        spans = self.unread or self.unread_context
+        return spans[0] if spans else None
 
     def pod_creators(self, namespace: str) -> list[Opaque]:
         """Unmodelled objects in ``namespace`` that may create pods (see :mod:`cnverify.opaque`)."""
@@ -188,7 +189,7 @@ def _last_wins(resources: list[Resource], context_ids: set[int]) -> tuple[list[R
                                       "verified",
                                       where, (first.metadata.at("name"),)))
         last[key] = i
-    return [r for r, k in zip(resources, keep) if k], notices
+    return [r for r, k in zip(resources, keep, strict=True) if k], notices
 
 
 def without_nulls(value: Any) -> Any:
@@ -225,8 +226,9 @@ def _grouped(exc: ValidationError, data: Any) -> list[tuple[Path, list[str]]]:
         path: list[str | int] = []
         node = data
         for part in e["loc"]:
-            if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) \
-                    and 0 <= part < len(node):
+            present = isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) \
+                and 0 <= part < len(node)
+            if present:
                 path.append(part)
                 node = node[part]
             elif not (isinstance(part, str) and (part in ("int", "str", "float", "bool") or "[" in part)):

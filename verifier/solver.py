@@ -101,7 +101,7 @@ def certifying(on: bool = True) -> Iterator[None]:
 def _recheck(ob: Obligation, exact_out: tuple[Verdict, list[Step], Any, str], limits: Limits | None) -> None:
     """Raise :class:`CertifyError` unless Z3 gives ``exact_out``'s verdict, witness and chain facts."""
     with smt.using(limits):
-        answer = smt.check([], [expr for expr, _ in ob.facts] + [ob.goal])  # type: ignore[list-item]
+        answer = smt.check([], [expr for expr, _ in ob.facts] + [ob.goal])
     if answer.result == "unknown":
         raise CertifyError(f"{ob.prop.code} {ob.subject.ref}: exact evaluation decided, Z3 gave no answer "
                            f"({answer.reason})")

@@ -195,8 +195,7 @@ def _manifest_roots(by_dir: dict[str, list[str]], loose: dict[str, LoadResult], 
         results = [loose[f] for f in by_dir[d] if f not in bundles]
         if not any(r.objects or r.errors for r in results):
             continue
-        mine = {_identity(o.data, o.api_version, o.kind) for r in results for o in r.objects}
-        mine.discard(None)  # type: ignore[arg-type]
+        mine = {i for r in results for o in r.objects if (i := _identity(o.data, o.api_version, o.kind)) is not None}
         above = max((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), key=len, default=None)
         if above is None or held[above] & mine:
             roots.add(d)

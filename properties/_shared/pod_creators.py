@@ -14,7 +14,7 @@ def _named(maybe: list[Opaque]) -> str:
     return "; ".join(o.who for o in maybe[:3]) + more
 
 
-def unmodelled_creators(ob: Obligation, selectors: list[Selector], creators: Iterable[Opaque]) -> bool:
+def unmodelled_creators(ob: Obligation, selectors: Iterable[Selector], creators: Iterable[Opaque]) -> bool:
     """Make ``ob`` unknown when objects of unmodelled kinds may create selected pods; say whether it did."""
     maybe = may_select(selectors, creators)
     if not maybe:

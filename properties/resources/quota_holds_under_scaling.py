@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import pod_level_resources, pod_limits, pod_requests
 from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, Pod, ResourceQuota,
-                            Rollout, RuntimeClass, pod_template, template_known)
+                            Resource, Rollout, RuntimeClass, pod_template, template_known)
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.replicas import replica_range
@@ -80,7 +80,9 @@ class QuotaHoldsUnderScaling(Property):
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
-        for cls in (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass, *MODELLED.values()):
+        models: tuple[type[Resource], ...] = (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass,
+                                              *MODELLED.values())
+        for cls in models:
             snap.all(cls)
         for q in snap.all(ResourceQuota):
             ob = self.obligation(q, at=q.spec.at("hard"))
@@ -104,7 +106,7 @@ class QuotaHoldsUnderScaling(Property):
                 effs = effective_containers(snap, w, defaults=defaults)
                 surge = surge_of(w)
                 reason = next((ec.unknown for ec in effs if ec.unknown), None) or (surge if isinstance(surge, str) else None)
-                if reason:
+                if reason or isinstance(surge, str):  # surge_of's reasons are never empty
                     ob.unknown(f"{w.ref}: {reason}")
                     return None
                 if not in_scope(scopes, effs):
@@ -112,12 +114,13 @@ class QuotaHoldsUnderScaling(Property):
                 if isinstance(w, Rollout):
                     ob.assume(f"{w.ref} runs one update at a time (a revision started while an older ReplicaSet "
                               "waits out its scale-down delay adds that ReplicaSet's pods)", at=w.spec.at("strategy"))
-                if isinstance(w, Pod) and w.terminal:  # pods.go podUsageHelper: only count/pods for a finished pod
-                    ob.note(f"{w.ref} has status.phase {w.status.phase}: quota charges it only to count/pods",  # type: ignore[union-attr]
-                            w.status.at("phase"))  # type: ignore[union-attr]
+                if isinstance(w, Pod) and w.terminal and w.status is not None:  # terminal: status set
+                    # pods.go podUsageHelper: only count/pods for a finished pod
+                    ob.note(f"{w.ref} has status.phase {w.status.phase}: quota charges it only to count/pods",
+                            w.status.at("phase"))
                     usage = {k: 1000 if k == "count/pods" else 0 for k in compute}
                     out.append(Member(w, 1, 1, None, None, usage, [], [(f"{w.ref} is one finished pod",
-                                                                       w.status.at("phase"))]))  # type: ignore[union-attr]
+                                                                       w.status.at("phase"))]))
                     continue
                 podlevel = pod_level_resources(w)
                 if podlevel and any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute):

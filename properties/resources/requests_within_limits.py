@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import z3
 
@@ -93,9 +94,9 @@ class RequestsWithinLimits(Property):
             has, lim = value_term(ob, f"limits.{r}", ec.limits.get(r), missing_at=ec.container.at("resources"),
                                   missing_says=f"{ec.label} sets no {r} limit and no LimitRange default supplies one")
             bad.append(z3.Not(has) if r not in ec.limits else req > lim if is_overcommittable(r) else req != lim)
-            ob.show(f"requests.{r}", req, lambda v, r=r: format_milli(v, r))
+            ob.show(f"requests.{r}", req, partial(format_milli, resource=r))
             if r in ec.limits:
-                ob.show(f"limits.{r}", lim, lambda v, r=r: format_milli(v, r))
+                ob.show(f"limits.{r}", lim, partial(format_milli, resource=r))
         if not bad:
             ob.decide("proved", f"{ec.label} has no resource with both a request and a limit to compare")
             ob.on(proved=f"{ec.label}: no request has a limit to exceed")

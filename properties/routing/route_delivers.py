@@ -94,7 +94,7 @@ class RouteDelivers(Property):
         shown = format_labels(wanted)
         ob.note(f"the Service selects pods labelled {shown}" + (" (with the subset's labels)" if c.labels else ""),
                 svc.spec.at("selector"))
-        counts = []
+        counts: list[z3.ArithRef] = []
         for cls in WORKLOAD_KINDS:
             for w in snap.in_namespace(cls, svc.namespace):
                 if not template_known(w):
@@ -123,11 +123,11 @@ class RouteDelivers(Property):
         if not counts:
             ob.decide("violated", f"no workload in {svc.namespace} both carries {shown} and exposes "
                       f"Service port {c.port.port}'s target port")
-            ob.on(violated=lambda _: f"Service {svc.namespace}/{svc.name} port {c.port.port} reaches no pod "  # type: ignore[union-attr]
+            ob.on(violated=lambda _: f"Service {svc.namespace}/{svc.name} port {c.port.port} reaches no pod "
                   f"of any workload (selector {shown})")
             return ob
         ob.example(z3.Or([n >= 1 for n in counts]), says="a selected workload runs at least one replica")
         ob.on(violated=f"every workload behind Service {svc.namespace}/{svc.name} runs 0 replicas",
-              proved=lambda w: f"Service {svc.namespace}/{svc.name} port {c.port.port} delivers to "  # type: ignore[union-attr]
+              proved=lambda w: f"Service {svc.namespace}/{svc.name} port {c.port.port} delivers to "
               + ", ".join(f"{k} ({v} replica{'s' * (v != 1)})" for k, v in (w or {}).items() if v))
         return ob

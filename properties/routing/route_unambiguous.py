@@ -1,7 +1,7 @@
 """CNV106 route-unambiguous."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cnverify.model import Resource
@@ -64,7 +64,7 @@ class RouteUnambiguous(Property):
                 yield self._check(res, table)
 
     def _check(self, res: Results, table: Table) -> Obligation:
-        owners: list[Resource] = table.owners
+        owners: Sequence[Resource] = table.owners
         found = conflict(res, table)
         pair = owners[:2] if found is None else [res.clauses[e.clause_id].subject for e in found[1:]]
         ob = self.obligation(pair[1], at=pair[1].spec.at("hosts"), path="spec.hosts")  # type: ignore[attr-defined]

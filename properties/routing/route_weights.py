@@ -92,7 +92,7 @@ class RouteWeightsSum100(Property):
         ob = self.obligation(sp.subject, at=sp.at, path=sp.path)
         refs, i = sp.shares, sp.index
         ws = [z3.Int(f"w{k}") for k in range(len(refs))]
-        for w, r in zip(ws, refs):
+        for w, r in zip(ws, refs, strict=True):
             value = 1 if r.weight is None else r.weight
             ob.fact(w == value, at=r.at, says=f"{sp.noun} {r.label} has weight {r.written or value}"
                     + (" (unset: the default is 1)" if r.weight is None else ""))
@@ -119,7 +119,7 @@ class RouteWeightsSum100(Property):
         ob = self.obligation(sp.subject, at=sp.at, path=sp.path)
         shares, total, field = sp.shares, sp.total, sp.field
         ws = [z3.Int(f"w{i}") for i in range(len(shares))]
-        for w, s in zip(ws, shares):
+        for w, s in zip(ws, shares, strict=True):
             value = s.weight or 0
             ob.fact(w == value, at=s.at, says=f"{s.label} has {field} {value}" + (" (unset)" if s.weight is None else ""))
         target = z3.Int("total")

@@ -149,7 +149,7 @@ class HpaMetricsResolvable(Property):
             ob.unknown(podlevel)
             return ob
         if any(ec.unknown for ec in over):
-            ob.unknown(next(ec.unknown for ec in over if ec.unknown))  # type: ignore[arg-type]
+            ob.unknown(next(ec.unknown for ec in over if ec.unknown))
             return ob
         holds, amounts = [], []
         for ec in over:

@@ -54,8 +54,8 @@ class HpaTargetExists(Property):
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
-        for cls in SCALABLE.values():
-            snap.all(cls)  # every HPA may resolve against any of them
+        for model in SCALABLE.values():
+            snap.all(model)  # every HPA may resolve against any of them
         for hpa in snap.all(HorizontalPodAutoscaler):
             ref = hpa.spec.scale_target_ref
             ob = self.obligation(hpa, at=ref.at("name"))

@@ -64,12 +64,12 @@ class SelectorMatchesTemplate(Property):
             for w in snap.all(cls):
                 if isinstance(w, Job) and w.selector is None:
                     continue  # generated selector
-                yield self.check(w)  # type: ignore[arg-type]
+                yield self.check(w)
 
     def check(self, w: Workload | ReplicationController) -> Obligation:
         tmeta, spec = pod_template(w).metadata, w.spec
         rc = isinstance(w, ReplicationController)
-        sel = (w.spec.selector or None) if rc else w.selector  # type: ignore[union-attr]
+        sel = (w.spec.selector or None) if isinstance(w, ReplicationController) else w.selector
         ob = self.obligation(w, at=spec.at("selector"))
         if isinstance(w, Rollout) and w.unresolved:
             ob.unknown(w.unresolved)  # its template (and maybe selector) are the workloadRef target's

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from typing import cast
 
 import z3
 from cnverify.properties._shared.owners import owner_in_inputs
@@ -28,6 +29,7 @@ from cnverify.model import (
     StatefulSet,
     Workload,
 )
+from cnverify.errors import Span
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import (
@@ -77,6 +79,11 @@ def reachable(shapes: list[PodShape], selector: Selector, by_pair: dict[tuple[st
             continue
         best = cand if best is None or len(cand) < len(best) else best
     return set(range(len(shapes))) if best is None else best
+
+
+def _selector_at(owner: Resource) -> Span:
+    """Where a member's controller (one of ``CONTROLLERS``, all workloads) has ``spec.selector``."""
+    return cast(Workload, owner).spec.at("selector")
 
 
 @register
@@ -133,7 +140,7 @@ class SelectorsDisjoint(Property):
             try:
                 requirements(sel[0])
             except UnsupportedSelector as exc:
-                ob = self.obligation(w, at=w.spec.at("selector"))  # type: ignore[attr-defined]
+                ob = self.obligation(w, at=w.spec.at("selector"))
                 ob.unknown(str(exc))
                 yield ob
                 continue
@@ -163,11 +170,11 @@ class SelectorsDisjoint(Property):
             yield self.pair(groups[i][0], groups[j][0], groups[i], groups[j])
 
     def alone(self, s: PodShape, n: int) -> Obligation:
-        w: Workload = s.owner  # type: ignore[assignment]
-        ob = self.obligation(w, at=w.spec.at("selector"))  # type: ignore[attr-defined]
+        w = s.owner
+        ob = self.obligation(w, at=_selector_at(w))
         ob.note(f"the selector requires keys/values no pod of the other {n - 1} controller(s) in namespace "
                 f"{w.namespace} carries, and no other selector requires keys/values its pods carry",
-                w.spec.at("selector"))  # type: ignore[attr-defined]
+                _selector_at(w))
         ob.decide("proved", "no other controller's selector can select these pods, nor this one theirs (key index)")
         ob.on(proved=f"no other controller in namespace {w.namespace} overlaps with {w.ref}")
         return ob
@@ -177,11 +184,11 @@ class SelectorsDisjoint(Property):
         (controllers with the same selector and pod template, so the same answer)."""
         (a, (sa, na, fa)), (b, (sb, nb, fb)) = ma_, mb_
         wa, wb = a.owner, b.owner
-        ob = self.obligation(wa, at=wa.spec.at("selector"))  # type: ignore[attr-defined]
+        ob = self.obligation(wa, at=_selector_at(wa))
         others = [m[0].owner for m in [*same_a, *same_b] if m[0].owner not in (wa, wb)]
         for w in others[:MAX_NOTED]:
             twin = wa if any(m[0].owner is w for m in same_a) else wb
-            ob.note(f"{w.ref} has the same selector and pod template as {twin.ref}", w.spec.at("selector"))
+            ob.note(f"{w.ref} has the same selector and pod template as {twin.ref}", _selector_at(w))
         space = LabelSpace("pod", selector_keys(sa) | selector_keys(sb))
         ma = selector_facts(ob, space, sa, na, fa, tag="a", whose=f"{wa.ref}'s selector")
         mb = selector_facts(ob, space, sb, nb, fb, tag="b", whose=f"{wb.ref}'s selector")

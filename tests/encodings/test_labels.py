@@ -57,7 +57,7 @@ def test_invalid_requirements_raise(expr: dict[str, object]) -> None:
 KEYS = ("a", "b", "c")
 SEL_VALUES = ("", "1", "2")
 LABEL_VALUES = ("", "1", "2", "x")  # "x": any value no selector mentions
-ALL_LABEL_SETS = [dict(zip(KEYS, combo)) for combo in itertools.product((None, *LABEL_VALUES), repeat=3)]
+ALL_LABEL_SETS = [dict(zip(KEYS, combo, strict=True)) for combo in itertools.product((None, *LABEL_VALUES), repeat=3)]
 ALL_LABEL_SETS = [{k: v for k, v in ls.items() if v is not None} for ls in ALL_LABEL_SETS]
 
 requirement_st = st.one_of(

@@ -31,7 +31,7 @@ def check_against_z3(shape: str, facts: list[z3.BoolRef], goal: z3.BoolRef, show
     if got.result == "sat":
         assert answer.model is not None
         assert [answer.model.eval(t, model_completion=True) for t in shown] == list(got.values)
-        pinned = [t == v for t, v in zip(shown, got.values)]
+        pinned = [t == v for t, v in zip(shown, got.values, strict=True)]
         assert smt.check([*items, *pinned]).result == "sat"  # the evaluated witness is a model's
     else:
         assert answer.core == got.core, (facts, goal)  # the unique minimal core: Z3's membership
@@ -85,7 +85,7 @@ def label_selection(draw: st.DrawFn) -> tuple[list[z3.BoolRef], z3.BoolRef, list
     facts: list[z3.BoolRef] = []
     templates = draw(st.lists(st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES)), min_size=1, max_size=2))
     picks = [z3.Bool(f"pod.from[{i}]") for i in range(len(templates))]
-    for pick, labels in zip(picks, templates):
+    for pick, labels in zip(picks, templates, strict=True):
         facts.append(z3.Implies(pick, space.equals(labels)) if len(picks) > 1 else space.equals(labels))
     if len(picks) > 1:
         facts.append(z3.Or(picks))

@@ -27,7 +27,7 @@ def tool() -> Kustomize:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def build(tool: Kustomize, unit: str) -> Rendered:
     """One build per unit for the whole module (each takes 0.1-0.5 s)."""
     out = render(str(FIX / unit), tool)

@@ -222,7 +222,9 @@ class EnvoyOracle:
     def route(self, host: str | bytes, method: str, target: str | bytes, headers: list[tuple[str, str | bytes]],
               variant: str = "plain") -> str:
         """The name of the route Envoy picked, or "" for none (404, rejected or redirected request)."""
-        enc = (lambda s: s if isinstance(s, bytes) else s.encode("latin-1"))
+        def enc(s: str | bytes) -> bytes:
+            return s if isinstance(s, bytes) else s.encode("latin-1")
+
         status, resp = self.exchange(variant, enc(host), method, enc(target), [(k, enc(v)) for k, v in headers])
         route = resp.get("x-route")
         if route is None and status in (301, 302, 307, 308, 400, 404):

@@ -79,8 +79,8 @@ def test_quota_verdict_and_witness(ws: list[Any], cpu_hard: int, pods_hard: int)
     breach = False
     for counts in itertools.product(*(r for _, r, _, _ in plain)):
         for rolling in itertools.product((False, True), repeat=len(plain)):
-            pods = [n + (surge_at(s, n) if roll else 0) for n, roll, (_, _, _, s) in zip(counts, rolling, plain)]
-            breach |= sum(p * c for p, (_, _, c, _) in zip(pods, plain)) > cpu_hard or sum(pods) > pods_hard
+            pods = [n + (surge_at(s, n) if roll else 0) for n, roll, (_, _, _, s) in zip(counts, rolling, plain, strict=True)]
+            breach |= sum(p * c for p, (_, _, c, _) in zip(pods, plain, strict=True)) > cpu_hard or sum(pods) > pods_hard
     [f] = run("CNV302", docs)
     event(f.status)
     assert f.status == ("violated" if breach else "proved"), f.message
@@ -91,7 +91,7 @@ def test_quota_verdict_and_witness(ws: list[Any], cpu_hard: int, pods_hard: int)
             n, s = w[f"Deployment/{name}"], w.get(f"surge Deployment/{name}", 0)
             assert n in rng and s in (0, surge_at(surge, n))
             pods.append(n + s)
-        cpu = sum(p * c for p, (_, _, c, _) in zip(pods, plain))
+        cpu = sum(p * c for p, (_, _, c, _) in zip(pods, plain, strict=True))
         assert milli(w["requests.cpu"]) == cpu and milli(w["pods"]) == sum(pods) * 1000
         assert cpu > cpu_hard or sum(pods) > pods_hard
 
@@ -123,7 +123,7 @@ def test_pdb_verdict_and_witness(ws: list[Any], b: tuple[str, Any]) -> None:
     if blocked:
         w = f.witness
         counts = [w[f"Deployment/{name}"] for name, _, _, _ in plain]
-        assert all(n in rng for n, (_, rng, _, _) in zip(counts, plain))
+        assert all(n in rng for n, (_, rng, _, _) in zip(counts, plain, strict=True))
         assert w["pods"] == sum(counts) >= 1
         assert allowed(fld, value, percent, sum(counts)) == (w["desiredHealthy"], 0) == (w["desiredHealthy"],
                                                                                          w["disruptionsAllowed"])

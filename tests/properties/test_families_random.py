@@ -196,7 +196,7 @@ def capacity_truth(case: dict[str, Any]) -> str:
     for counts in itertools.product(*ranges):
         for rolling in itertools.product((False, True), repeat=len(ws)):
             pods = cpu = claims = storage = gold = 0
-            for w, n, roll in zip(ws, counts, rolling):
+            for w, n, roll in zip(ws, counts, rolling, strict=True):
                 extra = 0
                 if w["kind"] == "Deployment" and roll and w["surge"] is not None:
                     s = w["surge"]

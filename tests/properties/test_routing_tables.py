@@ -15,6 +15,7 @@ from cnverify.systems.routing import tables
 from cnverify.systems.envoy.tables import envoy_match, header_matcher
 from cnverify.systems.gateway.tables import gateway_match
 from cnverify.systems.istio.tables import is_catch_all, istio_match
+from datetime import UTC
 
 GRIDS = Path(__file__).parent
 
@@ -129,10 +130,9 @@ def test_istio_delegate_conflicts_are_pilots() -> None:
     ("yesterday", None), ("", None), (None, None), (17, None),
 ])
 def test_creation_instant(stamp: object, utc: str | None) -> None:
-    from datetime import timezone
 
     got = tables.creation_instant(stamp)
-    assert (got.astimezone(timezone.utc).isoformat() if got else None) == utc
+    assert (got.astimezone(UTC).isoformat() if got else None) == utc
 
 
 def test_creation_order_ties_and_gaps() -> None:

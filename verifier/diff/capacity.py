@@ -42,7 +42,7 @@ class WorkloadCapacity:
                 "requests": _fmt(self.requests), "limits": _fmt(self.limits),
                 **({"unknown": self.unknown} if self.unknown else {})}
 
-    def same(self, other: "WorkloadCapacity") -> bool:
+    def same(self, other: WorkloadCapacity) -> bool:
         return self.to_json() == other.to_json()
 
 
@@ -105,7 +105,7 @@ def quotas(snap: Snapshot, caps: dict[str, WorkloadCapacity]) -> dict[str, Headr
             if pod_usage(key, {}, {}) is None:
                 continue  # object counts and keys no pod uses
             h.hard[key] = milli(raw)
-            h.worst[key] = None if h.reason else sum(
-                (c.high + c.surge) * (pod_usage(key, c.requests, c.limits) or 0) for c in members)  # type: ignore[operator]
+            h.worst[key] = None if h.reason else sum(  # no reason: every member's high is set (``blocked``)
+                ((c.high or 0) + c.surge) * (pod_usage(key, c.requests, c.limits) or 0) for c in members)
         out[q.ref] = h
     return out

@@ -133,6 +133,12 @@ def _cap_text(d: dict[str, Any]) -> list[str]:
     return out
 
 
+def _headroom(x: dict[str, Any] | None) -> str:
+    """One side of a quota key: headroom, hard limit and worst case (``-``: absent on that side)."""
+    return "-" if x is None else (f"{x['headroom'] if x['headroom'] is not None else 'unknown'} (hard {x['hard']}, "
+                                  f"worst case {x['worst'] if x['worst'] is not None else 'unbounded'})")
+
+
 def _quota_text(d: dict[str, Any]) -> list[str]:
     out = [f"  {d['quota']}:"]
     before, after = (d["old"] or {}).get("resources", {}), (d["new"] or {}).get("resources", {})
@@ -140,10 +146,7 @@ def _quota_text(d: dict[str, Any]) -> list[str]:
         b, a = before.get(res), after.get(res)
         if b == a:
             continue
-        fmt = (lambda x: "-" if x is None else
-               f"{x['headroom'] if x['headroom'] is not None else 'unknown'} (hard {x['hard']}, worst case "
-               f"{x['worst'] if x['worst'] is not None else 'unbounded'})")
-        out.append(f"    {res} headroom: {fmt(b)} → {fmt(a)}")
+        out.append(f"    {res} headroom: {_headroom(b)} → {_headroom(a)}")
     for side in ("old", "new"):
         if d[side] and d[side].get("unknown"):
             out.append(f"    ({side}: {d[side]['unknown']})")

@@ -116,7 +116,8 @@ class RoutingDelta:
 
 def _picks(routes: list[Route], req: SymbolicRequest) -> list[z3.BoolRef]:
     """``picks[i]``: the request takes route i (first match); ``picks[-1]``: no route matches."""
-    out, earlier = [], []
+    out: list[z3.BoolRef] = []
+    earlier: list[z3.BoolRef] = []
     for r in routes:
         m = entry_formula(r.entry, req)
         out.append(z3.And(m, *[z3.Not(e) for e in earlier]) if earlier else m)
@@ -196,8 +197,8 @@ def _pairs(ov: list[list[Route]], nv: list[list[Route]]) -> list[tuple[list[Rout
     their (unknown) creation times: when both sides list the same permutations of the same
     resources, each old order goes with the new order of the same permutation; otherwise any
     old order may meet any new one."""
-    if len(ov) == len(nv) and all(_owners(a) == _owners(b) for a, b in zip(ov, nv)):
-        return list(zip(ov, nv))
+    if len(ov) == len(nv) and all(_owners(a) == _owners(b) for a, b in zip(ov, nv, strict=True)):
+        return list(zip(ov, nv, strict=True))
     return [(a, b) for a in ov for b in nv]
 
 

@@ -37,7 +37,7 @@ class DiffResult:
     names: Names
     changed: list[str]
     invariants: list[invariants.InvariantDelta]
-    routing: list["RoutingDelta"]
+    routing: list[RoutingDelta]
     workloads: list[CapacityDelta]
     quotas: list[CapacityDelta]
     errors: dict[str, list[InputError]]
@@ -86,7 +86,7 @@ def table_system(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def _touches(delta: "RoutingDelta", loaded: Loaded) -> bool:
+def _touches(delta: RoutingDelta, loaded: Loaded) -> bool:
     """Does a route of this entry point sit in a changed file (on either side)?"""
     changed = set(loaded.changed)
     return any(r.location is not None and loaded.names.key(r.location.file) in changed

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from cnverify.diff.gitsource import Side, SourceFile
 from cnverify.model.base import UNIT_NAMESPACE
-from cnverify.model.base import UNIT_NAMESPACE
 
 NS_RE = re.compile(rb"namespace[\"']?:[ \t]*[\"']?([A-Za-z0-9][-A-Za-z0-9.]*)")
 KIND_RE = re.compile(rb"kind[\"']?[ \t]*:[ \t]*[\"']?([A-Za-z]+)")

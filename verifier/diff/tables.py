@@ -71,14 +71,14 @@ def tagged(name: str, raw: dict[str, Any], handled: frozenset[str]) -> str:
     return name + "".join(f" {k}={v}" for k, v in extra)
 
 
-def other(kind: str, value: Any, extra: tuple[tuple[str, str], ...] = ()) -> "Action":
+def other(kind: str, value: Any, extra: tuple[tuple[str, str], ...] = ()) -> Action:
     """An action that is no forward (redirect, direct response, …), compared by its written value."""
     from cnverify.diff.routing import Action
 
     return Action(kind, detail=str(sorted(value.items())) if isinstance(value, dict) else str(value), effects=extra)
 
 
-def _readers() -> dict[str, Callable[[Any, Any], "Action | None"]]:
+def _readers() -> dict[str, Callable[[Any, Any], Action | None]]:
     """``{table system: action reader}`` from every adapter's ``diff_actions`` hook."""
     out: dict[str, Callable[[Any, Any], Action | None]] = {}
     for system in systems.implementing("diff_actions"):
@@ -124,7 +124,7 @@ def _variants(table: Any, clauses: dict[str, Any]) -> Variants:
              else _elsewhere(e, places.get(e.clause_id)) for e in order] for order in table.variants]
 
 
-def _elsewhere(entry: Any, at: Any) -> "Route":
+def _elsewhere(entry: Any, at: Any) -> Route:
     """An entry that is no route of this table: requests it matches are served elsewhere (another
     listener, host group or controller claims them), which is an outcome to compare like any other."""
     from cnverify.diff.routing import Action, Route
@@ -132,7 +132,7 @@ def _elsewhere(entry: Any, at: Any) -> "Route":
     return Route(entry, Action("served-elsewhere", detail=entry.clause_id), entry.clause_id, at)
 
 
-def _route(clause: Any, entry: Any, system: str) -> "Route":
+def _route(clause: Any, entry: Any, system: str) -> Route:
     from cnverify.diff.routing import Action, Route
 
     reader = _readers().get(system)

@@ -1,7 +1,7 @@
 """Workload controllers (apps/v1, batch/v1) with their pod templates."""
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import Field
 
@@ -47,6 +47,8 @@ class Workload(Resource):
 
     TEMPLATE_PATH: ClassVar[tuple[str, ...]] = ("spec", "template")
     SCALABLE: ClassVar[bool] = True
+    if TYPE_CHECKING:  # each controller declares its own spec model (a pydantic field)
+        spec: Node
 
     @property
     def template(self) -> PodTemplateSpec:

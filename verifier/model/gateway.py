@@ -74,7 +74,7 @@ class GatewayApiSpec(Node):
     listeners: list[Listener] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _distinct(self) -> "GatewayApiSpec":
+    def _distinct(self) -> GatewayApiSpec:
         """The CRD's CEL rules on ``listeners`` (config/crd/standard gateways: x-kubernetes-validations)."""
         names = [n for n, c in Counter(ln.name for ln in self.listeners).items() if c > 1]
         if names:

@@ -70,7 +70,7 @@ class Ingress(Resource):
     spec: IngressSpec = Field(default_factory=IngressSpec)
 
     @model_validator(mode="after")
-    def _one_class(self) -> "Ingress":
+    def _one_class(self) -> Ingress:
         """validation.go ValidateIngressCreate: the legacy annotation and the class field exclude each other."""
         if self.spec.ingress_class_name is not None and CLASS_ANNOTATION in self.annotations:
             raise ValueError(f"annotation {CLASS_ANNOTATION} can not be set when spec.ingressClassName is also set")

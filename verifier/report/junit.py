@@ -62,10 +62,10 @@ def render(report: Report, options: RenderOptions) -> str:
         groups[s.finding.property].append((s.finding, f"suppressed by cnverify.io/ignore: {s.reason or 'no reason'}"))
         names[s.finding.property] = s.finding.name
     top = ET.Element("testsuites", {"name": "cnverify"})
-    totals = defaultdict(int)
+    totals: defaultdict[str, int] = defaultdict(int)
     for code in sorted(groups):
         suite = ET.SubElement(top, "testsuite", {"name": f"{code} {names[code]}"})
-        counts = defaultdict(int)
+        counts: defaultdict[str, int] = defaultdict(int)
         for f, reason in groups[code]:
             counts[_case(suite, f, root, fail_on_unknown, reason)] += 1
         _count(suite, len(groups[code]), counts)

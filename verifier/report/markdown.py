@@ -75,7 +75,7 @@ def render(report: Report, options: RenderOptions) -> str:
         if not group:
             continue
         out += [f"### {title}", ""]
-        brief = []
+        brief: list[str] = []
         for f in group:
             if brief or sum(len(line) + 1 for line in out) > DETAIL_BUDGET:
                 brief.append(_line(f, root))

@@ -129,6 +129,7 @@ def sarif(report: Report, options: RenderOptions) -> dict[str, Any]:
         r["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": s.reason,
                               "location": location(s.location, root)}]
         results.append(r)
+    notices: list[InputError | InternalError | Notice] = [*report.internal, *report.errors, *report.warnings]
     return {
         "$schema": SCHEMA_URI, "version": "2.1.0",
         "runs": [{
@@ -138,7 +139,7 @@ def sarif(report: Report, options: RenderOptions) -> dict[str, Any]:
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": not report.errors and not report.internal,
                              "toolExecutionNotifications": [
-                                 *(notification(x, root) for x in [*report.internal, *report.errors, *report.warnings]),
+                                 *(notification(x, root) for x in notices),
                                  *(skipped(file, why, root) for file, why in skipped_inputs(report))]}],
             "results": results,
         }],

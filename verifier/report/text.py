@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import click
 
@@ -49,7 +51,7 @@ def _subject(f: Finding) -> str:
     return log_text(f"{s['kind']} {ns}{s['name']}")
 
 
-def render_finding(f: Finding, style: "click.style", show_units: bool = False) -> list[str]:  # type: ignore[valid-type]
+def render_finding(f: Finding, style: Callable[..., str], show_units: bool = False) -> list[str]:
     head = (f"{style(log_text(f.location), bold=True)}: {style(f.property, fg=STATUS_COLOUR[f.status], bold=True)} "
             f"[{f.status}, {f.severity}] {_subject(f)}: {log_text(f.message)}")
     out = [head, *("  " + line for line in snippet(f.location))]
@@ -69,8 +71,8 @@ def render_finding(f: Finding, style: "click.style", show_units: bool = False) -
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    def style(text: str, **kw: object) -> str:
-        return click.style(text, **kw) if options.color else text  # type: ignore[arg-type]
+    def style(text: str, **kw: Any) -> str:
+        return click.style(text, **kw) if options.color else text
 
     out: list[str] = []
     for e in report.errors:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from collections.abc import Callable
 
 if TYPE_CHECKING:
     from cnverify.errors import Span
@@ -53,8 +54,8 @@ class Share:
 
     label: str
     weight: int | None
-    at: "Span"
-    node_at: "Span | None" = None
+    at: Span
+    node_at: Span | None = None
     written: str = ""  # the weight as written when ``weight`` is a rescaled value (an SMI v1alpha1 quantity)
 
 
@@ -66,14 +67,14 @@ class Split:
     whatever its weight), ``"relative"`` (Gateway API: some weight must be above 0; ``l4``: a TCP/TLS rule).
     """
 
-    subject: "Resource"
+    subject: Resource
     path: str
-    at: "Span"
+    at: Span
     shares: list[Share]
     rule: Literal["sum", "lone", "relative"] = "sum"
     total: int = 100
     field: str = "weight"
-    total_at: "Span | None" = None
+    total_at: Span | None = None
     effect: str = ""  # what a wrong sum does, when not "the effective split"
     l4: bool = False
     index: int = 0  # the rule's index (``relative``)
@@ -89,7 +90,7 @@ class System:
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
     order: ClassVar[int] = 100  # consumers list results of adapters in this order
-    kinds: ClassVar[tuple[type["Resource"], ...]] = ()
+    kinds: ClassVar[tuple[type[Resource], ...]] = ()
     groups: ClassVar[Mapping[str, Group]] = {}
     declines: ClassVar[Mapping[str, str]] = {}
 
@@ -101,15 +102,15 @@ class System:
         method = _METHODS[hook]
         return getattr(type(self), method) is not getattr(System, method)
 
-    def modelled_creator(self, resource: "Resource") -> "Opaque | None":
+    def modelled_creator(self, resource: Resource) -> Opaque | None:
         """``resource`` (of one of :attr:`kinds`) as a creator of pods the model does not describe, or None."""
         raise NotImplementedError
 
-    def link(self, resources: "Iterable[Resource]") -> None:
+    def link(self, resources: Iterable[Resource]) -> None:
         """Resolve references between the unit's objects (e.g. a Rollout's ``workloadRef``), once per object."""
         raise NotImplementedError
 
-    def split_raw(self, doc: "Document", data: dict[str, Any], path: tuple[str | int, ...], out: "LoadResult") -> bool:
+    def split_raw(self, doc: Document, data: dict[str, Any], path: tuple[str | int, ...], out: LoadResult) -> bool:
         """Split a mapping without apiVersion/kind into objects (True: recognised, objects added to ``out``)."""
         raise NotImplementedError
 
@@ -121,11 +122,11 @@ class System:
         """Target modules: ``checks(snap) -> Iterator[Check]`` and ``READS``."""
         raise NotImplementedError
 
-    def weighted_splits(self, snap: "Snapshot") -> Iterator[Split]:
+    def weighted_splits(self, snap: Snapshot) -> Iterator[Split]:
         """The system's weighted routes, in document order."""
         raise NotImplementedError
 
-    def split_reads(self) -> tuple[type["Resource"], ...]:
+    def split_reads(self) -> tuple[type[Resource], ...]:
         """The kinds :meth:`weighted_splits` reads."""
         return ()
 

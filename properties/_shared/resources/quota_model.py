@@ -5,7 +5,9 @@ What one pod adds to a quota key, the scopes and the rollout surge are Kubernete
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import z3
 
@@ -74,7 +76,7 @@ def headroom(hard: dict[str, int], totals: dict[str, int], counts: dict[str, int
     return f"worst case {'; '.join(parts)} at {at or 'no pods'}"
 
 
-def encode(ob: Obligation, q: ResourceQuota, raw: dict[str, object], hard: dict[str, int],
+def encode(ob: Obligation, q: ResourceQuota, raw: Mapping[str, object], hard: dict[str, int],
            members: list[Member], static: dict[str, int], static_says: dict[str, str]) -> None:
     """One query: integer replica (and surge) variables with range facts, totals per key against hard."""
     sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard}
@@ -116,6 +118,6 @@ def encode(ob: Obligation, q: ResourceQuota, raw: dict[str, object], hard: dict[
         shown = ([f"{format_milli(static[k], k)} ({static_says[k]})"] if k in static else []) + terms.get(k, [])
         what = "the namespace total is " + (" + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "") if shown else "0")
         ob.fact(totals[k] == value, at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
-        ob.show(k, totals[k], lambda v, k=k: format_milli(v, k))
+        ob.show(k, totals[k], partial(format_milli, resource=k))
     ob.counterexample(z3.Or([totals[k] > hard[k] for k in sorted(hard)]),
                       says="some reachable replica assignment exceeds a hard limit")

@@ -48,7 +48,7 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
             how = "pre-check" if o.verdict.decided_by == "precheck" else "solver"
             steps.append((f"{how}: {o.verdict.step or 'a request reaches it'}", c.clause_at))
             return Judgement("proved", f"{what} is reached by a request ({o.table.name})", steps, witness_json(o))
-    for c, o in outcomes:
+    for _, o in outcomes:
         if o.status == "unknown":
             return Judgement("unknown", f"{o.reason or o.verdict.reason} ({o.table.name})",
                              [(f"entry point: {o.table.name}", o.table.at)])

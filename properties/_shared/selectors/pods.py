@@ -299,7 +299,7 @@ def add_pod_facts(ob: Obligation, space: LabelSpace, shapes: list[PodShape], *, 
     ob.fact(z3.Or(picks), at=None, says=who)
     names = [z3.StringVal(s.owner.ref) for s in shapes]
     term: z3.SeqRef = z3.StringVal("")
-    for pick, name in reversed(list(zip(picks, names))):
+    for pick, name in reversed(list(zip(picks, names, strict=True))):
         term = z3.If(pick, name, term)
     ob.show(POD, term)
 

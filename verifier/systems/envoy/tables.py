@@ -16,7 +16,7 @@ def string_matcher(m: EnvoyStringMatcher) -> StrMatch | None:
     for kind in ("exact", "prefix", "suffix", "contains"):
         value = getattr(m, kind)
         if value is not None:
-            return StrMatch(kind, value, m.ignore_case)  # type: ignore[arg-type]
+            return StrMatch(kind, value, m.ignore_case)
     if m.safe_regex is not None:
         return StrMatch("regex", m.safe_regex.regex)
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnverify.model import Cluster, RouteConfiguration
+from cnverify.model.base import Node
 from cnverify.systems.routing.targets import Check, step
 from cnverify.snapshot import Snapshot
 
@@ -18,14 +19,14 @@ def checks(snap: Snapshot) -> Iterator[Check]:
 def _envoy(snap: Snapshot, rc: RouteConfiguration) -> Iterator[Check]:
     data = rc.doc.data if rc.doc is not None else None
     bootstrap = isinstance(data, dict) and "static_resources" in data
-    cds = bootstrap and isinstance(data.get("dynamic_resources"), dict) and "cds_config" in data["dynamic_resources"]
+    cds = bootstrap and isinstance(data, dict) and isinstance(data.get("dynamic_resources"), dict) and "cds_config" in data["dynamic_resources"]
     pool = [c for c in snap.all(Cluster) if not bootstrap or c.doc is rc.doc]
     for vh in rc.virtual_hosts or []:
         for route in vh.routes or []:
             action = route.route
             if action is None:
                 continue
-            refs = [(action.cluster, action)] if action.cluster else []
+            refs: list[tuple[str, Node]] = [(action.cluster, action)] if action.cluster else []
             if action.weighted_clusters is not None:
                 refs += [(c.name, c) for c in action.weighted_clusters.clusters]
             if action.cluster_header:

@@ -54,7 +54,8 @@ class GatewayAPI(System):
             for i, rule in enumerate(hr.spec.rules or []):
                 if any(r.weight is not None for r in rule.backend_refs or []) and not _answers_itself(rule):
                     yield _relative(hr, i, rule, l4=False)
-        for l4 in [*snap.all(TCPRoute), *snap.all(TLSRoute)]:
+        l4_routes: list[TCPRoute | TLSRoute] = [*snap.all(TCPRoute), *snap.all(TLSRoute)]
+        for l4 in l4_routes:
             for i, l4rule in enumerate(l4.spec.rules or []):
                 yield _relative(l4, i, l4rule, l4=True)
 

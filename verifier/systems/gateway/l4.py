@@ -71,7 +71,7 @@ def _decide(route: Route, parents: list[gateway_attach.ParentResult],
             on: dict[tuple[str, str], list[tuple[Route, Binding]]], table: Table, n_rules: int) -> Outcome:
     def out(status: str, text: str) -> Outcome:
         return Outcome(table, status, EntryVerdict(-1, "", "", status, decided_by="precheck" if status != "unknown"  # type: ignore[arg-type]
-                                                   else "none", step=text), text)  # type: ignore[arg-type]
+                                                   else "none", step=text), text)
 
     if not parents:
         table.at = route.spec.at()

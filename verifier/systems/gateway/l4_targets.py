@@ -17,7 +17,8 @@ READS = (TCPRoute, TLSRoute)
 
 
 def checks(snap: Snapshot) -> Iterator[Check]:
-    for route in [*snap.all(TCPRoute), *snap.all(TLSRoute)]:
+    routes: list[TCPRoute | TLSRoute] = [*snap.all(TCPRoute), *snap.all(TLSRoute)]
+    for route in routes:
         for i, rule in enumerate(route.spec.rules or []):
             for ref in rule.backend_refs or []:
-                yield _backend(snap, route, ref, f"rule {i} backendRef {ref.name}")  # type: ignore[arg-type]
+                yield _backend(snap, route, ref, f"rule {i} backendRef {ref.name}")

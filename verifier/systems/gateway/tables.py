@@ -223,7 +223,9 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
     the port hold for these hosts (``merged``) compete here, ranked by the intersected hostname first (as
     blockers only).  A verdict they change is unknown.
     """
-    pattern = (lambda d: HostPattern(d, ignore_port=True))
+    def pattern(d: str) -> HostPattern:
+        return HostPattern(d, ignore_port=True)
+
     others = {h: f"HTTPRoutes for hostname {h}" for h in hosts}
     blockers = host_blockers(point.host, others, pattern)
     isolation, places = [], {}
@@ -245,8 +247,9 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
     sample = None if foreign else scoped([e for r in routes for _, _, e in rows[r.ref]], pattern(point.host),
                                          blockers + isolation)[1]
     variants: list[list[Entry]] = []
+    drops: list[list[HTTPRoute]] = [[]] + ([maybe] if maybe else [])
     for order in orders:
-        for drop in ([[]] + ([maybe] if maybe else [])):
+        for drop in drops:
             for ranked in by_own:
                 for iso in isolated:
                     for skip in ([[]] if iso else [[]] + ([unsure] if unsure else [])):
@@ -264,7 +267,7 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
                                    blockers + (isolation if iso else []) + entries)
                         if variant not in variants:
                             variants.append(variant)
-    for h, r in foreign:
+    for _, r in foreign:
         for _, ck, _ in rows[r.ref]:
             places[f"maybe:{ck}"] = clauses[ck].clause_at
     ties = {e.clause_id: (str(prec[:5]), r.ref) for r in routes for prec, _, e in rows[r.ref]}

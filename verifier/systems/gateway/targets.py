@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from cnverify.errors import Span
 from cnverify.model import Namespace
 from cnverify.model.gateway import GATEWAY_API, BackendRef, Gateway, HTTPRoute, ParentReference, ReferenceGrant
+from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
 from cnverify.systems.gateway.attach import route_parents
 from cnverify.systems.routing.targets import Check, service_target, step
 from cnverify.snapshot import Snapshot
@@ -26,7 +27,7 @@ def checks(snap: Snapshot) -> Iterator[Check]:
                         binding=True)
 
 
-def _granted(snap: Snapshot, route: HTTPRoute, ns: str, name: str) -> ReferenceGrant | None:
+def _granted(snap: Snapshot, route: HTTPRoute | TCPRoute | TLSRoute, ns: str, name: str) -> ReferenceGrant | None:
     for grant in snap.in_namespace(ReferenceGrant, ns):
         if any(f.group == GATEWAY_API and f.kind == route.KIND and f.namespace == route.namespace
                for f in grant.spec.from_) and any(t.group in ("", "core") and t.kind == "Service"
@@ -35,7 +36,7 @@ def _granted(snap: Snapshot, route: HTTPRoute, ns: str, name: str) -> ReferenceG
     return None
 
 
-def _backend(snap: Snapshot, route: HTTPRoute, ref: BackendRef, what: str) -> Check:
+def _backend(snap: Snapshot, route: HTTPRoute | TCPRoute | TLSRoute, ref: BackendRef, what: str) -> Check:
     kind, group = ref.kind or "Service", ref.group or ""
     ns = ref.namespace or route.namespace
     steps: list[tuple[str, Span]] = [(f"{what}: {kind} {ns}/{ref.name}", ref.at("name"))]

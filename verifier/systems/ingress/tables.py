@@ -82,7 +82,8 @@ def _table(groups: dict[tuple[str, str], list[Row]], cls: str, host: str, rows: 
         options.append((rows + foreign, host_blockers(host, others, _pattern)))
     every = [b for _, blk in options for b in blk]
     sample = scoped([r[3] for r in rows], pattern, every)[1]
-    variants, clashed, ties = [], False, {}
+    variants, clashed = [], False
+    ties: dict[str, tuple[str, str]] = {}
     for joined, blk in options:
         ings = sorted({id(r[0]): r[0] for r in joined}.values(), key=lambda x: (x.namespace, x.name))
         clash = len({(r[1], r[2]) for r in joined}) < len(joined) and len(ings) > 1

@@ -12,7 +12,7 @@ with equal selectors share a workload; others are assumed apart (said in a step)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from cnverify.systems.istio.hosts import gateway_ref
 from cnverify.encodings.http import Entry, HostPattern
@@ -26,6 +26,10 @@ from cnverify.snapshot import Snapshot
 
 NOBODY = "(visible to no proxy)"
 HTTP_PROTOCOLS = {"http", "http2", "http_proxy", "grpc", "grpc-web"}  # protocol.Instance.IsHTTP
+
+
+ConfigKey = tuple[tuple[tuple[str, str], ...], str]
+"""A route configuration: the gateway workload's selector (sorted items) and the route name."""
 
 
 @dataclass
@@ -50,18 +54,19 @@ def route_name(gw: IstioGateway, server: Server) -> str | None:
     return None
 
 
-def _configs(snap: Snapshot, vss: list[VirtualService]) -> dict[tuple[object, str], _Config]:
+def _configs(snap: Snapshot, vss: list[VirtualService]) -> dict[ConfigKey, _Config]:
     bound: dict[str, list[VirtualService]] = {}
     for vs in sorted(vss, key=scope.order_key):
         for g in vs.spec.gateways or []:
             bound.setdefault(gateway_ref(g, vs.namespace), []).append(vs)
-    configs: dict[tuple[object, str], _Config] = {}
+    configs: dict[ConfigKey, _Config] = {}
     for gw in snap.all(IstioGateway):
         workload = tuple(sorted((gw.spec.selector or {}).items()))
         for server in gw.spec.servers or []:
             name = route_name(gw, server)
-            if name is None:
+            if name is None or server.port is None or server.port.number is None:  # route_name: None for these
                 continue
+            port = server.port.number
             cfg = configs.setdefault((workload, name), _Config())
             cfg.servers.append((gw, server))
             redirect = server.tls is not None and bool(server.tls.https_redirect)
@@ -73,7 +78,7 @@ def _configs(snap: Snapshot, vss: list[VirtualService]) -> dict[tuple[object, st
                     if redirect:
                         cfg.redirect.add(host)
                     if not any(v is vs for v, _, _ in got):
-                        got.append((vs, gw, server.port.number))  # type: ignore[union-attr]
+                        got.append((vs, gw, port))
     return configs
 
 
@@ -109,10 +114,10 @@ def _entries(order: list[tuple[VirtualService, IstioGateway, int]], per_vs: dict
     return head + tail
 
 
-def _shared_workload(snap: Snapshot, key: tuple[object, str], configs: dict[tuple[object, str], _Config]) \
+def _shared_workload(snap: Snapshot, key: ConfigKey, configs: dict[ConfigKey, _Config]) \
         -> list[tuple[str, Span]]:
     """A step naming Gateways with other, compatible selectors on the same route name (assumed apart)."""
-    mine = dict(key[0])  # type: ignore[arg-type]
+    mine = dict(key[0])
     others = [gw for (w, name), cfg in configs.items() if name == key[1] and w != key[0] for gw, _ in cfg.servers
               if all(mine.get(k, v) == v for k, v in (gw.spec.selector or {}).items())]
     if not others:

@@ -105,15 +105,15 @@ def decide(snap: Snapshot, res: Results) -> None:
                               + ("sidecars (mesh)" if ctx == "mesh" else f"gateway {ctx}"), vs.spec.at(kind), [])
                 sole = _sole_tcp_servers(snap, vs, ctx) if kind == "tcp" and ctx != "mesh" else []
                 for b in blocks:
-                    proof = next((_served(vs, blocks, ctx, b, gw, server, table) for gw, server in sole
-                                  if _generated(kind, vs, blocks, ctx, server.port.number, b)[0]), None)  # type: ignore
+                    proof = next((_served(vs, blocks, ctx, b, gw, server, table) for gw, server, number in sole
+                                  if _generated(kind, vs, blocks, ctx, number, b)[0]), None)
                     res.outcomes.setdefault(b[1], []).append(proof or _outcome(kind, vs, blocks, ctx, b, ports, table))
 
 
-def _sole_tcp_servers(snap: Snapshot, vs: VirtualService, ctx: str) -> list[tuple[IstioGateway, Server]]:
+def _sole_tcp_servers(snap: Snapshot, vs: VirtualService, ctx: str) -> list[tuple[IstioGateway, Server, int]]:
     """Servers of gateway ``ctx`` that proxy plain or terminated TCP, whose hosts ``vs`` matches
     (``pickMatchingGatewayHosts``), where no other VirtualService of the inputs with tcp routes could
-    come first and no other Gateway on the same workload listens on the same port."""
+    come first and no other Gateway on the same workload listens on the same port; with that port number."""
     ns, _, name = ctx.partition("/")
     gws = [g for g in snap.all(IstioGateway) if (g.namespace, g.name) == (ns, name)]
     rivals = [o for o in snap.all(VirtualService) if o is not vs and o.spec.tcp
@@ -135,7 +135,7 @@ def _sole_tcp_servers(snap: Snapshot, vs: VirtualService, ctx: str) -> list[tupl
                     x.port is not None and x.port.number == server.port.number for x in o.spec.servers or [])
                    for o in snap.all(IstioGateway)):
                 continue
-            out.append((gw, server))
+            out.append((gw, server, server.port.number))
     return out
 
 

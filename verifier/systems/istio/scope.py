@@ -17,7 +17,7 @@ Istio's own rules (istio/istio at the corpus commit):
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from cnverify.systems.istio.hosts import expand
 from cnverify.errors import Span
@@ -25,7 +25,7 @@ from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, Server
 from cnverify.systems.routing.tables import creation_instant, creation_order
 
-FAR = datetime.max.replace(tzinfo=timezone.utc)
+FAR = datetime.max.replace(tzinfo=UTC)
 DEFAULT_NOTE = ("exportTo is absent on VirtualService {names}: Istio's meshConfig default "
                 "defaultVirtualServiceExportTo ['*'] (every namespace) is assumed")
 

@@ -36,7 +36,7 @@ def str_match(s: IstioStringMatch) -> StrMatch | None:
     for kind in ("exact", "prefix", "regex"):
         value = getattr(s, kind)
         if value is not None:
-            return StrMatch(kind, value)  # type: ignore[arg-type]
+            return StrMatch(kind, value)
     return None
 
 
@@ -258,7 +258,7 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
                 drops.update(dropped)
                 alone[vs.ref] = [e for e, _ in gen]
             scoped_all, sample = scope_variants(list(alone.values()), HostPattern(host), blockers)
-            alone = dict(zip(alone, scoped_all))
+            alone = dict(zip(alone, scoped_all, strict=True))
             rivals = sorted((vs for vs, r in vis if r == best), key=scope.order_key) if not proxy else []
             labels = ",".join(f"{k}={v}" for k, v in sorted((proxy or {}).items()))
             who = f", client proxies labelled {labels}" if proxy else ""

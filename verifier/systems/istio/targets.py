@@ -7,6 +7,7 @@ from cnverify.encodings.hosts import matches, overlaps
 from cnverify.systems.istio.hosts import expand, gateway_ref, resolve
 from cnverify.errors import Span
 from cnverify.model import DestinationRule, IstioGateway, ServiceEntry, VirtualService
+from cnverify.model.base import Node
 from cnverify.model.gateway import Gateway
 from cnverify.model.istio import Destination
 from cnverify.systems.istio import dr_scope
@@ -31,13 +32,14 @@ def _virtual_service(snap: Snapshot, vs: VirtualService) -> Iterator[Check]:
         if route.mirror is not None:
             dests.append((route.mirror, "mirror"))
         dests += [(m.destination, "mirror") for m in route.mirrors or []]
-    for route in [*(vs.spec.tcp or []), *(vs.spec.tls or [])]:
-        dests += [(d.destination, "destination") for d in route.route or []]
+    for l4 in [*(vs.spec.tcp or []), *(vs.spec.tls or [])]:
+        dests += [(d.destination, "destination") for d in l4.route or []]
     for dest, role in dests:
         if dest.host:
             yield _istio_destination(snap, vs, dest, role)
     if vs.spec.hosts:
-        refs = [(g, vs.spec, ("gateways", i)) for i, g in enumerate(vs.spec.gateways or [])]
+        refs: list[tuple[str, Node, tuple[str, int]]] = [
+            (g, vs.spec, ("gateways", i)) for i, g in enumerate(vs.spec.gateways or [])]
         for route in vs.spec.http or []:
             for m in route.match or []:
                 refs += [(g, m, ("gateways", i)) for i, g in enumerate(m.gateways or [])]

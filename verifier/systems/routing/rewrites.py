@@ -122,8 +122,8 @@ def _read_mesh(file: str) -> tuple[dict[str, Any], Document, tuple[str, ...]]:
     bad = [d for d in docs if not isinstance(d, Document)]
     if bad:
         raise ValueError(str(bad[0]))
-    for doc in docs:
-        data = doc.data  # type: ignore[union-attr]
+    for doc in [d for d in docs if isinstance(d, Document)]:  # every one, after the check above
+        data = doc.data
         if isinstance(data, dict) and data.get("kind") == "ConfigMap":
             mesh_text = _get(data, "data", "mesh")
             if not isinstance(mesh_text, str):
@@ -134,7 +134,7 @@ def _read_mesh(file: str) -> tuple[dict[str, Any], Document, tuple[str, ...]]:
                 raise ValueError(f"{doc.span(('data', 'mesh'))}: the mesh key is not YAML: {exc}") from None
             if not isinstance(mesh, dict):
                 raise ValueError(f"{doc.span(('data', 'mesh'))}: the mesh key is not a mapping")
-            return mesh, doc, ("data", "mesh")  # type: ignore[return-value]
+            return mesh, doc, ("data", "mesh")
         if isinstance(data, dict):
-            return data, doc, ()  # type: ignore[return-value]
+            return data, doc, ()
     raise ValueError(f"{file}: no MeshConfig (or ConfigMap with a 'mesh' key) in the mesh config file")

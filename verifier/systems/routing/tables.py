@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from itertools import permutations
 from typing import Any, Literal, TypeVar
 
@@ -55,7 +55,7 @@ class Table:
     ties: dict[str, tuple[str, str]] = field(default_factory=dict)  # clause key → (tie group, owner)
     host_sample: str | None = None  # the witness host when the entries carry no host condition
     drop_reasons: dict[str, str] = field(default_factory=dict)  # member key → why this table never has it
-    owners: list[Resource] = field(default_factory=list)  # objects whose entries the variants order
+    owners: Sequence[Resource] = field(default_factory=list)  # objects whose entries the variants order
     exclusive: bool = False  # each variant holds one owner's entries only (Istio sidecars)
     alone: dict[str, list[Entry]] = field(default_factory=dict)  # exclusive: owner ref → its entries
     uncertain: str = ""  # variants also differ in entries the inputs may or may not hold (why)
@@ -106,7 +106,7 @@ def creation_instant(stamp: object) -> datetime | None:
             return None
     else:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def creation_order(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list[R], bool]:
@@ -121,7 +121,7 @@ def creation_order(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list
     pkg/registry/rest/meta.go FillObjectMetaSystemFields), so stamps in manifests only describe
     objects that already exist: a chain step relying on them says so (`STAMPS_AS_RECORDED`).
     """
-    far = datetime.max.replace(tzinfo=timezone.utc)
+    far = datetime.max.replace(tzinfo=UTC)
     stamps = {id(x): creation_instant(x.metadata.creation_timestamp) for x in items}
     base = sorted(items, key=lambda x: (stamps[id(x)] or far, tie(x)))
     return base, len(base) < 2 or None not in stamps.values()

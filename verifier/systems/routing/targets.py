@@ -60,7 +60,7 @@ def lookup(snap: Snapshot, cls: type[T], ns: str, name: str, near: Resource) -> 
     index = context_of(snap).memo(("systems.routing.targets.lookup", cls), lambda: _index(snap, cls), reads=(cls,))
     found = index.get((ns, name), [])
     file = near.at().file
-    return sorted(found, key=lambda r: r.at().file != file)  # type: ignore[return-value]
+    return sorted(found, key=lambda r: r.at().file != file)
 
 
 def _index(snap: Snapshot, cls: type[T]) -> dict[tuple[str, str], list[T]]:

@@ -57,7 +57,7 @@ class Smi(System):
             exact = weights(ts)
             scale = lcm(1000, *(w.denominator for w in exact)) if ts.quantity_weights else 1
             shares = []
-            for b, w in zip(ts.spec.backends, exact):
+            for b, w in zip(ts.spec.backends, exact, strict=True):
                 scaled = int(w * scale)
                 written = f"{b.weight} (= {scaled}/{scale})" if ts.quantity_weights else ""
                 shares.append(Share(b.service, scaled, b.at("weight"), b.at(), written=written))

@@ -38,7 +38,7 @@ def checks(snap: Snapshot) -> Iterator[Check]:
         yield from _unmatched(ts, root, root_check) if root is not None and ts.spec.matches else (root_check,)
         for m in ts.spec.matches or []:
             yield _match(snap, ts, m)
-        for b, w in zip(ts.spec.backends, weights(ts)):
+        for b, w in zip(ts.spec.backends, weights(ts), strict=True):
             yield from _backend(snap, ts, b, w == 0, root)
 
 
