@@ -12,9 +12,15 @@ import time
 from collections import Counter
 
 import z3
-
 from cnverify.encodings.http import (
-    Entry, HeaderMatch, Match, MatchTable, PathMatch, QueryMatch, StrMatch, analyze,
+    Entry,
+    HeaderMatch,
+    Match,
+    MatchTable,
+    PathMatch,
+    QueryMatch,
+    StrMatch,
+    analyze,
 )
 from cnverify.smt import Limits
 
@@ -36,15 +42,29 @@ def build_table(n: int, seed: int = 7) -> MatchTable:
         elif roll < 0.55:
             path = PathMatch("exact", f"/{svc}/{rng.choice(['health', 'ready', 'metrics', 'v1/users/me'])}")
         elif roll < 0.70:
-            path = PathMatch("regex", rng.choice([f"/{svc}/items/[0-9]+", f"/{svc}/(a|b)/.*",
-                                                  f"/{svc}/{ver}/users/[^/]+/orders", f"(?i)/{svc}/search"]))
+            path = PathMatch(
+                "regex",
+                rng.choice(
+                    [
+                        f"/{svc}/items/[0-9]+",
+                        f"/{svc}/(a|b)/.*",
+                        f"/{svc}/{ver}/users/[^/]+/orders",
+                        f"(?i)/{svc}/search",
+                    ]
+                ),
+            )
         elif roll < 0.80:
             path = PathMatch("path_separated_prefix", f"/{svc}/{ver}", ignore_case=rng.random() < 0.3)
         else:
             path = PathMatch("prefix", f"/{svc}/")
-            headers = (HeaderMatch(rng.choice(["x-version", "x-canary", "x-user"]),
-                                   rng.choice([StrMatch("exact", ver), StrMatch("regex", "beta-[0-9]+"),
-                                               StrMatch("prefix", "internal")])),)
+            headers = (
+                HeaderMatch(
+                    rng.choice(["x-version", "x-canary", "x-user"]),
+                    rng.choice(
+                        [StrMatch("exact", ver), StrMatch("regex", "beta-[0-9]+"), StrMatch("prefix", "internal")]
+                    ),
+                ),
+            )
             if rng.random() < 0.3:
                 headers += (HeaderMatch("x-debug", present=True, invert=True),)
             if rng.random() < 0.3:
@@ -73,8 +93,10 @@ def main() -> None:
     status = Counter(v.status for v in verdicts)
     decided = Counter(v.decided_by for v in verdicts)
     n = len(table.entries)
-    print(f"z3 {z3.get_full_version()}: {n} routes analyzed in {best * 1000:.0f} ms (best of {args.repeat}) "
-          f"= {best * 1000 / n:.2f} ms/route")
+    print(
+        f"z3 {z3.get_full_version()}: {n} routes analyzed in {best * 1000:.0f} ms (best of {args.repeat}) "
+        f"= {best * 1000 / n:.2f} ms/route"
+    )
     print(f"verdicts: {dict(status)}; decided by: {dict(decided)}")
 
 

@@ -17,6 +17,7 @@ bound to the Istio Gateway plus K HTTPRoutes attached to the Gateway API one, al
 host, each on its own path prefix (Istio merges gateway-bound VirtualServices of one host; HTTPRoutes
 of one hostname merge by precedence).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,28 +32,71 @@ import yaml
 APP_KINDS = 6  # Deployment, Service, HPA, PDB, VirtualService, DestinationRule
 APPS_PER_NAMESPACE = 8
 DEFECT_RATE = 0.03
-DEFECTS = ("request-above-limit", "hpa-min-above-max", "weights-not-100", "hpa-target-typo",
-           "service-selector-typo", "pdb-blocks-disruption", "subset-matches-nothing")
+DEFECTS = (
+    "request-above-limit",
+    "hpa-min-above-max",
+    "weights-not-100",
+    "hpa-target-typo",
+    "service-selector-typo",
+    "pdb-blocks-disruption",
+    "subset-matches-nothing",
+)
 CPU = ("100m", "250m", "500m", "1", "1500m", 2)
 MEMORY = ("128Mi", "256Mi", "512Mi", "1Gi", "1.5Gi", "2G")
-WORDS = ("cart", "checkout", "search", "users", "orders", "billing", "catalog", "auth", "media",
-         "reviews", "ratings", "inventory", "shipping", "payments", "email", "ads")
+WORDS = (
+    "cart",
+    "checkout",
+    "search",
+    "users",
+    "orders",
+    "billing",
+    "catalog",
+    "auth",
+    "media",
+    "reviews",
+    "ratings",
+    "inventory",
+    "shipping",
+    "payments",
+    "email",
+    "ads",
+)
 
 
 def namespace_policy(ns: str, apps: int, rng: random.Random) -> list[dict]:
     """ResourceQuota and LimitRange of one namespace; the quota holds ``apps`` clean apps at their
     worst (HPA maximum 13 plus 25% surge = 17 pods of at most 1500m / 1.5Gi requested, 2 / 2G limit)."""
     pods = 17 * apps
-    quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "compute", "namespace": ns},
-             "spec": {"hard": {"requests.cpu": str(26 * apps + rng.choice((0, 4))),
-                               "requests.memory": f"{26 * apps}Gi", "limits.cpu": str(34 * apps),
-                               "limits.memory": f"{34 * apps}Gi", "pods": str(pods)}}}
-    limits = {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "defaults", "namespace": ns},
-              "spec": {"limits": [{"type": "Container",
-                                   "default": {"cpu": "500m", "memory": "512Mi"},
-                                   "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
-                                   "max": {"cpu": "8", "memory": "16Gi"},
-                                   "min": {"cpu": "10m", "memory": "16Mi"}}]}}
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "compute", "namespace": ns},
+        "spec": {
+            "hard": {
+                "requests.cpu": str(26 * apps + rng.choice((0, 4))),
+                "requests.memory": f"{26 * apps}Gi",
+                "limits.cpu": str(34 * apps),
+                "limits.memory": f"{34 * apps}Gi",
+                "pods": str(pods),
+            }
+        },
+    }
+    limits = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "defaults", "namespace": ns},
+        "spec": {
+            "limits": [
+                {
+                    "type": "Container",
+                    "default": {"cpu": "500m", "memory": "512Mi"},
+                    "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+                    "max": {"cpu": "8", "memory": "16Gi"},
+                    "min": {"cpu": "10m", "memory": "16Mi"},
+                }
+            ]
+        },
+    }
     return [quota, limits]
 
 
@@ -69,34 +113,57 @@ def app_objects(ns: str, app: str, rng: random.Random, defect: str | None) -> li
         requests, limits = {"cpu": "2", "memory": "2Gi"}, {"cpu": "1", "memory": "1Gi"}
     port = rng.choice((8080, 8000, 9090, 3000))
     container = {
-        "name": app, "image": f"registry.example.com/{ns}/{app}:1.{rng.randrange(40)}.{rng.randrange(9)}",
+        "name": app,
+        "image": f"registry.example.com/{ns}/{app}:1.{rng.randrange(40)}.{rng.randrange(9)}",
         "ports": [{"name": "http", "containerPort": port}, {"name": "metrics", "containerPort": 9102}],
-        "env": [{"name": "LOG_LEVEL", "value": rng.choice(("info", "debug", "warn"))},
-                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+        "env": [
+            {"name": "LOG_LEVEL", "value": rng.choice(("info", "debug", "warn"))},
+            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        ],
         "resources": {"requests": requests, "limits": limits},
         "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 10},
         "livenessProbe": {"tcpSocket": {"port": port}, "initialDelaySeconds": 15},
     }
     replicas = rng.choice((2, 3, 4))  # >= 2 so the PDB below allows a disruption
-    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
-                  "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": app}},
-                           "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%",
-                                                                                   "maxUnavailable": 0}},
-                           "template": {"metadata": {"labels": {**labels, "version": "v1"}},
-                                        "spec": {"containers": [container]}}}}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": meta,
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": app}},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+            "template": {"metadata": {"labels": {**labels, "version": "v1"}}, "spec": {"containers": [container]}},
+        },
+    }
     selector = {"app": app + ("-typo" if defect == "service-selector-typo" else "")}
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": meta,
-               "spec": {"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta,
+        "spec": {"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+    }
     lo = rng.choice((2, 3))
     hi = lo + rng.choice((2, 5, 10))
     if defect == "hpa-min-above-max":
         lo, hi = hi, lo
     target = app + ("-v2" if defect == "hpa-target-typo" else "")
-    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta,
-           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
-                    "minReplicas": lo, "maxReplicas": hi,
-                    "metrics": [{"type": "Resource", "resource": {
-                        "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}}
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta,
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+            "minReplicas": lo,
+            "maxReplicas": hi,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+                }
+            ],
+        },
+    }
     pdb_spec: dict = {"selector": {"matchLabels": {"app": app}}}
     if defect == "pdb-blocks-disruption":
         pdb_spec["maxUnavailable"] = 0
@@ -109,29 +176,67 @@ def app_objects(ns: str, app: str, rng: random.Random, defect: str | None) -> li
     split = [{"destination": {"host": app, "subset": "v1"}, "weight": stable}]
     if canary or defect == "weights-not-100":
         split.append({"destination": {"host": app, "subset": "v2"}, "weight": canary})
-    vs = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": meta,
-          "spec": {"hosts": [app, host],
-                   "http": [{"name": "api", "match": [{"uri": {"prefix": f"/{app}/api/"}}], "route": split,
-                             "timeout": "5s", "retries": {"attempts": 3, "perTryTimeout": "2s"}},
-                            {"name": "default", "route": [{"destination": {"host": app, "subset": "v1"}}]}]}}
+    vs = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": meta,
+        "spec": {
+            "hosts": [app, host],
+            "http": [
+                {
+                    "name": "api",
+                    "match": [{"uri": {"prefix": f"/{app}/api/"}}],
+                    "route": split,
+                    "timeout": "5s",
+                    "retries": {"attempts": 3, "perTryTimeout": "2s"},
+                },
+                {"name": "default", "route": [{"destination": {"host": app, "subset": "v1"}}]},
+            ],
+        },
+    }
     v2_labels = {"version": "v3" if defect == "subset-matches-nothing" else "v1"}
-    dr = {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta,
-          "spec": {"host": app, "trafficPolicy": {"connectionPool": {"http": {"http1MaxPendingRequests": 100}}},
-                   "subsets": [{"name": "v1", "labels": {"version": "v1"}}, {"name": "v2", "labels": v2_labels}]}}
+    dr = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "DestinationRule",
+        "metadata": meta,
+        "spec": {
+            "host": app,
+            "trafficPolicy": {"connectionPool": {"http": {"http1MaxPendingRequests": 100}}},
+            "subsets": [{"name": "v1", "labels": {"version": "v1"}}, {"name": "v2", "labels": v2_labels}],
+        },
+    }
     return [deployment, service, hpa, pdb, vs, dr]
 
 
 def gateways(ns: str) -> list[dict]:
     """The Istio Gateway and the Gateway API Gateway of one namespace (every ``*.NS.example.com`` host)."""
     hosts = f"*.{ns}.example.com"
-    istio = {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "web", "namespace": ns},
-             "spec": {"selector": {"istio": "ingressgateway"},
-                      "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": [hosts]}]}}
-    gateway_api = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-                   "metadata": {"name": "web", "namespace": ns},
-                   "spec": {"gatewayClassName": "istio",
-                            "listeners": [{"name": "http", "port": 80, "protocol": "HTTP", "hostname": hosts,
-                                           "allowedRoutes": {"namespaces": {"from": "Same"}}}]}}
+    istio = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "web", "namespace": ns},
+        "spec": {
+            "selector": {"istio": "ingressgateway"},
+            "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": [hosts]}],
+        },
+    }
+    gateway_api = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "web", "namespace": ns},
+        "spec": {
+            "gatewayClassName": "istio",
+            "listeners": [
+                {
+                    "name": "http",
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "hostname": hosts,
+                    "allowedRoutes": {"namespaces": {"from": "Same"}},
+                }
+            ],
+        },
+    }
     return [istio, gateway_api]
 
 
@@ -142,16 +247,40 @@ def routing_app(ns: str, app: str, rng: random.Random, routes: int) -> list[dict
     out = [deployment, service]
     for r in range(routes):
         prefix = f"/{app}/r{r}/"
-        out.append({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-                    "metadata": {"name": f"{app}-r{r}", "namespace": ns},
-                    "spec": {"hosts": [host], "gateways": ["web"],
-                             "http": [{"match": [{"uri": {"prefix": prefix}}],
-                                       "route": [{"destination": {"host": app, "port": {"number": 80}}}]}]}})
-        out.append({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
-                    "metadata": {"name": f"{app}-r{r}", "namespace": ns},
-                    "spec": {"parentRefs": [{"name": "web"}], "hostnames": [host],
-                             "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": prefix}}],
-                                        "backendRefs": [{"name": app, "port": 80}]}]}})
+        out.append(
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "VirtualService",
+                "metadata": {"name": f"{app}-r{r}", "namespace": ns},
+                "spec": {
+                    "hosts": [host],
+                    "gateways": ["web"],
+                    "http": [
+                        {
+                            "match": [{"uri": {"prefix": prefix}}],
+                            "route": [{"destination": {"host": app, "port": {"number": 80}}}],
+                        }
+                    ],
+                },
+            }
+        )
+        out.append(
+            {
+                "apiVersion": "gateway.networking.k8s.io/v1",
+                "kind": "HTTPRoute",
+                "metadata": {"name": f"{app}-r{r}", "namespace": ns},
+                "spec": {
+                    "parentRefs": [{"name": "web"}],
+                    "hostnames": [host],
+                    "rules": [
+                        {
+                            "matches": [{"path": {"type": "PathPrefix", "value": prefix}}],
+                            "backendRefs": [{"name": app, "port": 80}],
+                        }
+                    ],
+                },
+            }
+        )
     return out
 
 
@@ -205,8 +334,13 @@ def main() -> None:
     ap.add_argument("--objects", type=int, required=True, help="number of objects (e.g. 1000, 10000, 50000)")
     ap.add_argument("--out", type=Path, required=True, help="output folder (replaced)")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--routing", type=int, default=0, metavar="K",
-                    help="routing-heavy: K VirtualServices and K HTTPRoutes per host (default: the mixed cluster)")
+    ap.add_argument(
+        "--routing",
+        type=int,
+        default=0,
+        metavar="K",
+        help="routing-heavy: K VirtualServices and K HTTPRoutes per host (default: the mixed cluster)",
+    )
     args = ap.parse_args()
     write(args.objects, args.out, args.seed, args.routing)
     print(f"wrote {args.objects} objects to {args.out}")

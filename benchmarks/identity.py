@@ -18,6 +18,7 @@ by both sides from ``--cwd`` with the same arguments, then reported:
 
 Exit code: 0 identical, 1 some verdict differs, 2 the verdicts agree but other content differs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,11 @@ Key = tuple[str, str, str]
 def verdict_key(result: dict[str, Any]) -> Key:
     """(property, subject, location) of one result, as comparable text."""
     loc = result.get("location") or {}
-    return (result["property"], json.dumps(result.get("subject"), sort_keys=True),
-            f"{loc.get('file')}:{loc.get('line')}:{loc.get('column')}")
+    return (
+        result["property"],
+        json.dumps(result.get("subject"), sort_keys=True),
+        f"{loc.get('file')}:{loc.get('line')}:{loc.get('column')}",
+    )
 
 
 def verdicts(report: dict[str, Any]) -> dict[Key, Counter[str]]:
@@ -155,15 +159,18 @@ def command(side: str, checkout: dict[str, Path]) -> list[str]:
         return [str(Path(side[5:]) / "bin" / "cnverify")]
     if side.startswith("commit:"):
         return [sys.executable, "-c", BOOT, str(checkout[side])]
-    raise SystemExit(f"identity: a side is current, current-no-exact, venv:DIR, commit:REV or a .json file, not {side!r}")
+    raise SystemExit(
+        f"identity: a side is current, current-no-exact, venv:DIR, commit:REV or a .json file, not {side!r}"
+    )
 
 
 def run(side: str, target: str, cwd: Path, extra: list[str], checkout: dict[str, Path]) -> str:
     """The JSON output of one side on one target (cnverify's exit code is its verdict, not a failure)."""
     if side.endswith(".json") and Path(side).is_file():
         return Path(side).read_text(encoding="utf-8")
-    done = subprocess.run([*command(side, checkout), "prove", target, "--format", "json", *extra], cwd=cwd,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [*command(side, checkout), "prove", target, "--format", "json", *extra], cwd=cwd, capture_output=True, text=True
+    )
     if done.returncode not in (0, 1, 2, 3, 4) or not done.stdout.strip():
         raise SystemExit(f"identity: {side} on {target} exited {done.returncode}:\n{done.stderr[-2000:]}")
     return done.stdout
@@ -171,11 +178,19 @@ def run(side: str, target: str, cwd: Path, extra: list[str], checkout: dict[str,
 
 def report(name: str, result: Comparison, out: list[str]) -> None:
     """Lines for one target."""
-    whole = ("identical bytes" if result.same_bytes else "identical value (decider names ignored)"
-             if result.same_value and result.ignored_how else "identical value (layout differs)"
-             if result.same_value else "DIFFERS")
-    out.append(f"{name}: whole JSON {whole}; verdicts: "
-               f"{'identical' if not result.verdicts else f'{len(result.verdicts)} differ'} ({result.results} results)")
+    whole = (
+        "identical bytes"
+        if result.same_bytes
+        else "identical value (decider names ignored)"
+        if result.same_value and result.ignored_how
+        else "identical value (layout differs)"
+        if result.same_value
+        else "DIFFERS"
+    )
+    out.append(
+        f"{name}: whole JSON {whole}; verdicts: "
+        f"{'identical' if not result.verdicts else f'{len(result.verdicts)} differ'} ({result.results} results)"
+    )
     out += [f"  content {d}" for d in ([] if result.same_value else result.content)]
     out += [f"  verdict {d}" for d in result.verdicts]
 
@@ -189,8 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cwd", type=Path, default=REPO, help="where both sides run (paths in the JSON are relative)")
     ap.add_argument("--args", default="", help="more cnverify prove arguments for both sides, e.g. '--jobs 2'")
-    ap.add_argument("--ignore-how", action="store_true",
-                    help="compare chain steps without their '(solver: sat|unsat)' / '(exact evaluation)' ending")
+    ap.add_argument(
+        "--ignore-how",
+        action="store_true",
+        help="compare chain steps without their '(solver: sat|unsat)' / '(exact evaluation)' ending",
+    )
     ap.add_argument("--max-content", type=int, default=20, help="differing JSON paths shown per target")
     args = ap.parse_args(argv)
     targets = list(args.paths) + [str(write(n, DATA / f"cluster-{n}", args.seed)) for n in args.objects]
@@ -200,8 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     lines: list[str] = []
     codes = [0]
     with tempfile.TemporaryDirectory(prefix="cnverify-identity-") as tmp:
-        checkout = {s: _checkout(s[7:], Path(tmp) / str(i)) for i, s in enumerate((args.base, args.head))
-                    if s.startswith("commit:")}
+        checkout = {
+            s: _checkout(s[7:], Path(tmp) / str(i))
+            for i, s in enumerate((args.base, args.head))
+            if s.startswith("commit:")
+        }
         for target in targets:
             base, head = (run(s, target, args.cwd, shlex.split(args.args), checkout) for s in (args.base, args.head))
             result = compare(base, head, args.max_content, args.ignore_how)

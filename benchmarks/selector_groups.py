@@ -3,6 +3,7 @@
 ``python benchmarks/selector_groups.py 600``: seconds, peak RSS and the number of findings (one per
 overlapping group: 1).  Pairwise checking made this 179,700 obligations (4 min, 2.9 GB for 600).
 """
+
 from __future__ import annotations
 
 import io
@@ -11,16 +12,24 @@ import sys
 import time
 
 import yaml
-
 from cnverify.engine import Options, prove
 
 
 def namespace(n: int) -> str:
-    return yaml.safe_dump_all([
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"d{i:04}", "namespace": "shop"},
-         "spec": {"selector": {"matchLabels": {"app": "web"}},
-                  "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c"}]}}}}
-        for i in range(n)])
+    return yaml.safe_dump_all(
+        [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": f"d{i:04}", "namespace": "shop"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": "web"}},
+                    "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c"}]}},
+                },
+            }
+            for i in range(n)
+        ]
+    )
 
 
 def main() -> None:

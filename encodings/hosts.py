@@ -2,6 +2,7 @@
 before ``.x``; ``*`` matches everything. What a host *denotes* (Istio's expansion and resolution against
 the inventory) is ``cnverify.systems.istio.hosts``.
 """
+
 from __future__ import annotations
 
 

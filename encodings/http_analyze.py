@@ -24,21 +24,27 @@ magnitude faster on that); cores are minimised by deletion, trying single blocke
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Literal
-from collections.abc import Callable
 
 import z3
-
 from cnverify import smt
 
 from .http_ir import (
-    METHODS, Entry, MatchTable, Request, UnsupportedMatch, entry_matches, first_sure, routed, surely_misses,
+    METHODS,
+    Entry,
+    MatchTable,
+    Request,
+    UnsupportedMatch,
+    entry_matches,
+    first_sure,
+    routed,
+    surely_misses,
 )
-from .http_rewrite import rewrite_sensitive
 from .http_precheck import candidates, covers, disjoint, search
+from .http_rewrite import rewrite_sensitive
 from .http_z3 import SymbolicRequest, entry_formula, regex_normal_form, relaxed_formula
 from .regex import RegexError, charset_z3
 
@@ -143,11 +149,16 @@ class _Analyzer:
         """Replace solver-chosen values by plain defaults where the entry is still taken."""
         e = self.entries[i]
         edits: list[Callable[[Request], Request]] = [
-            *(partial(_without_header, name=n) for n in w.headers), *(partial(_without_query, name=n) for n in w.query)]
+            *(partial(_without_header, name=n) for n in w.headers),
+            *(partial(_without_query, name=n) for n in w.query),
+        ]
         if w.method not in METHODS:  # prefer a method HTTP/1 clients can send
             edits += [partial(_sendable_method, method=m) for m in METHODS]
-        edits += [lambda r: replace(r, method="GET"), lambda r: replace(r, host="example.com"),
-                  lambda r: replace(r, port=80)]
+        edits += [
+            lambda r: replace(r, method="GET"),
+            lambda r: replace(r, host="example.com"),
+            lambda r: replace(r, port=80),
+        ]
         for edit in edits:
             cand = edit(w)
             if cand != w and not cand.problems() and _safe_first(self.table, cand) is e:
@@ -157,8 +168,12 @@ class _Analyzer:
     def precheck(self, i: int, relevant: list[int]) -> EntryVerdict | None:
         e = self.entries[i]
         if disjoint(e, e):
-            return self.verdict(i, "unreachable", decided_by="precheck",
-                                step="its own conditions cannot hold together (literal values conflict)")
+            return self.verdict(
+                i,
+                "unreachable",
+                decided_by="precheck",
+                step="its own conditions cannot hold together (literal values conflict)",
+            )
         nonempty = False
         earlier = [self.entries[j] for j in relevant]
         for c in itertools.chain(candidates(e), search(e, earlier, seed=i)):
@@ -168,14 +183,24 @@ class _Analyzer:
             nonempty = True
             if all(_safe_matches(self.entries[j], seen) is False for j in relevant):
                 w = self.confirm(i, c, "pre-check")
-                return self.verdict(i, "reachable", witness=w, decided_by="precheck", assumes_rewrite=_assumes(w),
-                                    step="a request built from the table's literals reaches it")
+                return self.verdict(
+                    i,
+                    "reachable",
+                    witness=w,
+                    decided_by="precheck",
+                    assumes_rewrite=_assumes(w),
+                    step="a request built from the table's literals reaches it",
+                )
         if nonempty:
             for j in relevant:
                 if covers(self.entries[j], e):
-                    return self.verdict(i, "unreachable", blockers=(_blocker(j, self.entries[j]),),
-                                        decided_by="precheck",
-                                        step=f"every request it matches is taken by {_name(j, self.entries[j])}")
+                    return self.verdict(
+                        i,
+                        "unreachable",
+                        blockers=(_blocker(j, self.entries[j]),),
+                        decided_by="precheck",
+                        step=f"every request it matches is taken by {_name(j, self.entries[j])}",
+                    )
         return None
 
     def query(self, i: int, encoded: list[int], skipped: list[int]) -> _Query:
@@ -194,8 +219,9 @@ class _Analyzer:
         formulas.update({j: relaxed_formula(self.entries[j], req) for j in skipped})
         return _Query(req, formulas, req.domain(self.table.rewrite), i, req.domain())
 
-    def check(self, q: _Query, blockers: list[int], plain: bool = False,
-              extra: tuple[z3.BoolRef, ...] = ()) -> tuple[z3.CheckSatResult, _Solved]:
+    def check(
+        self, q: _Query, blockers: list[int], plain: bool = False, extra: tuple[z3.BoolRef, ...] = ()
+    ) -> tuple[z3.CheckSatResult, _Solved]:
         """domain ∧ own ∧ no blocker matches, each attempt with half the run's per-query budget:
         first in regex normal form (fast for regex-heavy queries), then as written (fast when
         the contradiction is propositional, e.g. a header matcher repeated verbatim)."""
@@ -219,8 +245,12 @@ class _Analyzer:
             res, s, plain = self.first_check(q, encoded)
             if res == z3.sat:
                 j, why = skipped[0]
-                return self.verdict(i, "unknown", decided_by="none",
-                                    reason=f"earlier entry {_name(j, self.entries[j])} cannot be encoded: {why}")
+                return self.verdict(
+                    i,
+                    "unknown",
+                    decided_by="none",
+                    reason=f"earlier entry {_name(j, self.entries[j])} cannot be encoded: {why}",
+                )
         if res == z3.sat:
             seen = q.req.witness(s.model())  # the routes' view of a request is sent as is
             if any(c > "\x7f" for c in seen.path):  # prefer a path an HTTP/1 client can send
@@ -229,13 +259,21 @@ class _Analyzer:
                 other = q.req.witness(again[1].model()) if again[0] == z3.sat else seen
                 seen = other if routed(self.table.rewrite, other) == other else seen
             witness = self.tidy(i, seen)
-            return self.verdict(i, "reachable", witness=self.confirm(i, witness, "solver"),
-                                step="the solver found a request that reaches it", assumes_rewrite=_assumes(witness))
+            return self.verdict(
+                i,
+                "reachable",
+                witness=self.confirm(i, witness, "solver"),
+                step="the solver found a request that reaches it",
+                assumes_rewrite=_assumes(witness),
+            )
         if res == z3.unsat:
             core = self.core(q, encoded, plain)
             blockers = tuple(_blocker(j, self.entries[j]) for j in core)
-            step = ("its own conditions cannot hold together" if not blockers else
-                    "every request it matches is taken by " + ", ".join(_name(j, self.entries[j]) for j in core))
+            step = (
+                "its own conditions cannot hold together"
+                if not blockers
+                else "every request it matches is taken by " + ", ".join(_name(j, self.entries[j]) for j in core)
+            )
             assumes = not plain and self.check(q, core, plain=True)[0] != z3.unsat
             return self.verdict(i, "unreachable", blockers=blockers, step=step, assumes_rewrite=assumes)
         return self.verdict(i, "unknown", decided_by="none", reason=f"solver: {s.reason_unknown()}")
@@ -287,8 +325,9 @@ def _assumes(w: Request) -> bool:
     return rewrite_sensitive(w.path) or ":" in w.host
 
 
-def analyze(table: MatchTable, *, limits: smt.Limits | None = None,
-            precheck: bool = True, only: Collection[str] | None = None) -> list[EntryVerdict]:
+def analyze(
+    table: MatchTable, *, limits: smt.Limits | None = None, precheck: bool = True, only: Collection[str] | None = None
+) -> list[EntryVerdict]:
     """One `EntryVerdict` per entry, in table order (see module docstring); with ``only``, just for the
     entries whose clause_id is in it (the others still block them).  Queries run under ``limits``, by
     default the run's budget (``cnverify.smt.current()``)."""

@@ -47,9 +47,40 @@ from .regex import UnsupportedRegex, to_python
 StrKind = Literal["exact", "prefix", "suffix", "contains", "regex", "present", "range"]
 PathKind = Literal["exact", "prefix", "regex", "segment_prefix", "path_separated_prefix"]
 # methods Envoy 1.40's HTTP/1 codec accepts (CONNECT aside), probed; HTTP/2 accepts any token
-METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "COPY", "LOCK", "MKCOL", "MOVE",
-           "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND", "REBIND", "UNBIND", "ACL", "REPORT", "MKACTIVITY",
-           "CHECKOUT", "MERGE", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PURGE", "MKCALENDAR", "LINK", "UNLINK", "SOURCE")
+METHODS = (
+    "GET",
+    "POST",
+    "PUT",
+    "DELETE",
+    "HEAD",
+    "OPTIONS",
+    "PATCH",
+    "TRACE",
+    "COPY",
+    "LOCK",
+    "MKCOL",
+    "MOVE",
+    "PROPFIND",
+    "PROPPATCH",
+    "SEARCH",
+    "UNLOCK",
+    "BIND",
+    "REBIND",
+    "UNBIND",
+    "ACL",
+    "REPORT",
+    "MKACTIVITY",
+    "CHECKOUT",
+    "MERGE",
+    "NOTIFY",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "PURGE",
+    "MKCALENDAR",
+    "LINK",
+    "UNLINK",
+    "SOURCE",
+)
 TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 PATH_RE = re.compile(r"/[\x21\x22\x24-\x3e\x40-\x7e\x80-\xff]*")
 QUERY_KEY_RE = re.compile(r"[\x21\x22\x24\x25\x27-\x3c\x3e-\x7e]+")
@@ -58,9 +89,24 @@ HEADER_VALUE_RE = re.compile(r"(?:[\x21-\x7e\x80-\xff](?:[\x09\x20-\x7e\x80-\xff
 HOST_RE = re.compile(r"[A-Za-z0-9._-]+(?::[0-9]{1,5})?")
 # header names whose value the proxy controls or that are not plain request headers
 MANAGED_HEADERS = frozenset(
-    {":path", ":scheme", ":protocol", "content-length", "transfer-encoding", "connection", "keep-alive",
-     "te", "upgrade", "expect", "proxy-connection", "x-forwarded-proto", "x-request-id", "x-forwarded-for",
-     "x-envoy-internal", "x-envoy-original-path"}
+    {
+        ":path",
+        ":scheme",
+        ":protocol",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "upgrade",
+        "expect",
+        "proxy-connection",
+        "x-forwarded-proto",
+        "x-request-id",
+        "x-forwarded-for",
+        "x-envoy-internal",
+        "x-envoy-original-path",
+    }
 )
 PSEUDO = {":method": "method", ":authority": "host", "host": "host"}
 
@@ -189,10 +235,15 @@ class Request:
         (then `"escaped_bytes": true`); `"http2": true` when only an HTTP/2 client can send it."""
         esc: list[bool] = []
         out: dict[str, Any] = {
-            "host": self.host, "port": self.port, "method": self.method, "path": shown(self.path, esc),
-            "headers": {k: shown(v, esc) if isinstance(v, str) else [shown(x, esc) for x in v]
-                        for k, v in self.headers.items()},
-            "query": dict(self.query)}
+            "host": self.host,
+            "port": self.port,
+            "method": self.method,
+            "path": shown(self.path, esc),
+            "headers": {
+                k: shown(v, esc) if isinstance(v, str) else [shown(x, esc) for x in v] for k, v in self.headers.items()
+            },
+            "query": dict(self.query),
+        }
         if any(esc):
             out["escaped_bytes"] = True
         if self.http2_only():
@@ -218,8 +269,11 @@ class Request:
             out.append(f"method {self.method!r}")
         out += [f"query key {k!r}" for k in self.query if not QUERY_KEY_RE.fullmatch(k)]
         out += [f"query value {v!r}" for v in self.query.values() if not QUERY_VALUE_RE.fullmatch(v)]
-        out += [f"header {k!r}" for k, v in self.header_lines()
-                if k != k.lower() or k in PSEUDO or k.startswith(":") or not HEADER_VALUE_RE.fullmatch(v)]
+        out += [
+            f"header {k!r}"
+            for k, v in self.header_lines()
+            if k != k.lower() or k in PSEUDO or k.startswith(":") or not HEADER_VALUE_RE.fullmatch(v)
+        ]
         out += [f"header {k!r} without values" for k, v in self.headers.items() if v == ()]
         return out
 
@@ -291,8 +345,9 @@ def path_matches(m: PathMatch, path: str) -> bool:
     v = segment_value(m.value) if m.kind == "segment_prefix" else m.value
     if not v and m.kind == "segment_prefix":
         return True
-    return (str_matches(StrMatch("exact", v, m.ignore_case), path)
-            or str_matches(StrMatch("prefix", v + "/", m.ignore_case), path))
+    return str_matches(StrMatch("exact", v, m.ignore_case), path) or str_matches(
+        StrMatch("prefix", v + "/", m.ignore_case), path
+    )
 
 
 def header_value(name: str, request: Request) -> tuple[str, ...] | None:
@@ -406,7 +461,26 @@ def first_match(table: MatchTable, request: Request) -> Entry | None:
 
 
 __all__ = [
-    "METHODS", "MANAGED_HEADERS", "Rewrite", "UnsupportedMatch", "routed", "wire", "UnsupportedRegex", "StrMatch", "PathMatch",
-    "HeaderMatch", "QueryMatch", "Match", "HostPattern", "Entry", "MatchTable", "Request",
-    "evaluate", "first_match", "entry_matches", "str_matches", "path_matches", "header_matches",
+    "METHODS",
+    "MANAGED_HEADERS",
+    "Rewrite",
+    "UnsupportedMatch",
+    "routed",
+    "wire",
+    "UnsupportedRegex",
+    "StrMatch",
+    "PathMatch",
+    "HeaderMatch",
+    "QueryMatch",
+    "Match",
+    "HostPattern",
+    "Entry",
+    "MatchTable",
+    "Request",
+    "evaluate",
+    "first_match",
+    "entry_matches",
+    "str_matches",
+    "path_matches",
+    "header_matches",
 ]

@@ -15,12 +15,24 @@ from __future__ import annotations
 
 import itertools
 import random
-from functools import lru_cache
 from collections.abc import Iterator
+from functools import lru_cache
 
 from .http_ir import (
-    METHODS, PSEUDO, TOKEN_RE, Entry, HeaderMatch, HostPattern, Match, PathMatch, Request, StrMatch, ascii_lower,
-    range_bounds, segment_value, wire,
+    METHODS,
+    PSEUDO,
+    TOKEN_RE,
+    Entry,
+    HeaderMatch,
+    HostPattern,
+    Match,
+    PathMatch,
+    Request,
+    StrMatch,
+    ascii_lower,
+    range_bounds,
+    segment_value,
+    wire,
 )
 from .regex import RegexError, literal_prefix, sample
 
@@ -67,8 +79,9 @@ def _headers_disjoint(a: Match, b: Match) -> bool:
     not conflict: a header may be sent several times and each matcher needs one value.)"""
     for ha in a.headers:
         for hb in b.headers:
-            if ha.name == hb.name and ((_requires_absent(ha) and _requires_present(hb))
-                                       or (_requires_absent(hb) and _requires_present(ha))):
+            if ha.name == hb.name and (
+                (_requires_absent(ha) and _requires_present(hb)) or (_requires_absent(hb) and _requires_present(ha))
+            ):
                 return True
     return False
 
@@ -199,8 +212,15 @@ def _host_options(hosts: tuple[HostPattern, ...] | None) -> list[str]:
     out = []
     for p in hosts:
         pat = p.pattern
-        out.append("example.com" if pat == "*" else "a" + pat[1:] if pat.startswith("*")
-                   else pat[:-1] + "a" if pat.endswith("*") else pat)
+        out.append(
+            "example.com"
+            if pat == "*"
+            else "a" + pat[1:]
+            if pat.startswith("*")
+            else pat[:-1] + "a"
+            if pat.endswith("*")
+            else pat
+        )
     return out
 
 
@@ -217,8 +237,9 @@ def candidates(entry: Entry, limit: int = 24) -> Iterator[Request]:
     hdr_opts = [_header_options(h) for h in m.headers]
     q_names = [q.name for q in m.query]
     q_opts = [[None] if q.absent else _str_options(q.match, "1") if q.match is not None else ["1"] for q in m.query]
-    combos = itertools.product(_path_options(m.path), hosts, methods, itertools.product(*hdr_opts),
-                               itertools.product(*q_opts))
+    combos = itertools.product(
+        _path_options(m.path), hosts, methods, itertools.product(*hdr_opts), itertools.product(*q_opts)
+    )
     for path, host, method, hvals, qvals in itertools.islice(combos, limit):
         headers: dict[str, str | tuple[str, ...]] = {}
         for n, v in zip(hdr_names, hvals, strict=True):
@@ -226,8 +247,14 @@ def candidates(entry: Entry, limit: int = 24) -> Iterator[Request]:
                 host, method = (v, method) if PSEUDO[n] == "host" else (host, v)
             elif v is not None:
                 headers[n] = v
-        yield Request(host=host, port=m.port or 80, method=method, path=path, headers=headers,
-                      query={k: v for k, v in zip(q_names, qvals, strict=True) if v is not None})
+        yield Request(
+            host=host,
+            port=m.port or 80,
+            method=method,
+            path=path,
+            headers=headers,
+            query={k: v for k, v in zip(q_names, qvals, strict=True) if v is not None},
+        )
 
 
 def _str_pool(m: StrMatch | None, rng: random.Random) -> list[str]:
@@ -256,8 +283,11 @@ def _pools(entries: list[Entry], rng: random.Random) -> dict[str, list]:
             else:
                 v = segment_value(m.path.value) if m.path.kind == "segment_prefix" else m.path.value
                 pools["path"] += [v, v + "/", v + "x", v + "/x", ascii_lower(v), v.upper()]
-        pools["method"] += [x for x in _str_pool(m.method, rng)  # HTTP/1 methods, or the literal itself
-                            if x in METHODS or (TOKEN_RE.fullmatch(x) and m.method and x == m.method.value)]
+        pools["method"] += [
+            x
+            for x in _str_pool(m.method, rng)  # HTTP/1 methods, or the literal itself
+            if x in METHODS or (TOKEN_RE.fullmatch(x) and m.method and x == m.method.value)
+        ]
         pools["host"] += _str_pool(m.authority, rng)
         for h in m.headers:
             if h.name in PSEUDO:
@@ -279,5 +309,6 @@ def search(entry: Entry, earlier: list[Entry], tries: int = 64, seed: int = 0) -
         pick = {k: rng.choice(v) for k, v in pools.items()}
         headers = {k[2:]: v for k, v in pick.items() if k.startswith("h:") and v is not None}
         query = {k[2:]: v for k, v in pick.items() if k.startswith("q:") and v is not None}
-        yield Request(host=pick["host"], port=port, method=pick["method"], path=pick["path"],
-                      headers=headers, query=query)
+        yield Request(
+            host=pick["host"], port=port, method=pick["method"], path=pick["path"], headers=headers, query=query
+        )

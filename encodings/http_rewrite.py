@@ -55,10 +55,16 @@ def _cls(chars: str) -> z3.ReRef:
 
 # the two hex digits after '%' of an escape normalize_path decodes (unreserved) or rejects (00)
 DECODED_HEX = z3.Union(
-    z3.Concat(z3.Re("2"), _cls("DdEe")), z3.Concat(z3.Re("3"), z3.Range("0", "9")),
+    z3.Concat(z3.Re("2"), _cls("DdEe")),
+    z3.Concat(z3.Re("3"), z3.Range("0", "9")),
     z3.Concat(_cls("46"), z3.Union(z3.Range("1", "9"), z3.Range("A", "F"), z3.Range("a", "f"))),
-    z3.Concat(_cls("57"), z3.Union(z3.Range("0", "9"), _cls("Aa"))), z3.Re("5F"), z3.Re("5f"), z3.Re("7E"),
-    z3.Re("7e"), z3.Re("00"))
+    z3.Concat(_cls("57"), z3.Union(z3.Range("0", "9"), _cls("Aa"))),
+    z3.Re("5F"),
+    z3.Re("5f"),
+    z3.Re("7E"),
+    z3.Re("7e"),
+    z3.Re("00"),
+)
 SLASH_HEX = z3.Union(z3.Re("2F"), z3.Re("2f"), z3.Re("5C"), z3.Re("5c"))
 
 
@@ -111,12 +117,16 @@ class Rewrite:
     def key(self) -> str:
         """A short name of the option set (the oracle's listener name)."""
         parts = (["norm"] if self.normalize_path else []) + (["merge"] if self.merge_slashes else [])
-        parts += [] if self.escaped_slashes == "KEEP_UNCHANGED" else [self.escaped_slashes.split("_")[-1 if "UNESCAPE" in self.escaped_slashes else 0].lower()]
+        parts += (
+            []
+            if self.escaped_slashes == "KEEP_UNCHANGED"
+            else [self.escaped_slashes.split("_")[-1 if "UNESCAPE" in self.escaped_slashes else 0].lower()]
+        )
         parts += [] if self.strip_port == "none" else [f"strip-{self.strip_port}"]
         return "-".join(parts) or "plain"
 
     def describe(self) -> str:
-        parts = (["normalize_path (RFC 3986 dot segments, unreserved %XX decoded)"] if self.normalize_path else [])
+        parts = ["normalize_path (RFC 3986 dot segments, unreserved %XX decoded)"] if self.normalize_path else []
         parts += ["merge_slashes"] if self.merge_slashes else []
         if self.escaped_slashes != "KEEP_UNCHANGED":
             parts.append(f"path_with_escaped_slashes_action {self.escaped_slashes}")
@@ -158,13 +168,16 @@ class Rewrite:
         is sent as found."""
         bad: list[z3.ReRef] = []
         if self.normalize_path:
-            chars = charset_z3(tuple((ord(c), ord(c)) for c in sorted("\\\"<>^`{|}")) + ((0x80, 0xFF),))
+            chars = charset_z3(tuple((ord(c), ord(c)) for c in sorted('\\"<>^`{|}')) + ((0x80, 0xFF),))
             dot = z3.Concat(z3.Re("/."), z3.Option(z3.Re(".")), z3.Option(z3.Concat(z3.Re("/"), _ANY)))
             bad += [z3.Concat(chars, _ANY), dot, z3.Concat(z3.Re("%"), DECODED_HEX, _ANY)]
         if self.escaped_slashes != "KEEP_UNCHANGED":
             bad.append(z3.Concat(z3.Re("%"), SLASH_HEX, _ANY))
-        image = z3.Complement(z3.Concat(_ANY, z3.Union(*bad))) if len(bad) > 1 else (
-            z3.Complement(z3.Concat(_ANY, bad[0])) if bad else _ANY)
+        image = (
+            z3.Complement(z3.Concat(_ANY, z3.Union(*bad)))
+            if len(bad) > 1
+            else (z3.Complement(z3.Concat(_ANY, bad[0])) if bad else _ANY)
+        )
         if self.merge_slashes:
             image = z3.Intersect(image, z3.Union(z3.Complement(z3.Concat(_ANY, z3.Re("//"), _ANY)), z3.Re("//")))
         return image
@@ -176,15 +189,22 @@ class Rewrite:
             return z3.Not(has_port)
         if self.strip_port == "matching":  # leading-zero ports left out (Envoy compares numbers)
             zero = z3.InRe(host, z3.Concat(_ANY, z3.Re(":0"), _ANY))
-            return z3.Or(z3.Not(has_port),
-                         z3.And(z3.Not(zero), z3.Not(z3.SuffixOf(z3.Concat(sval(":"), z3.IntToStr(port)), host))))
+            return z3.Or(
+                z3.Not(has_port),
+                z3.And(z3.Not(zero), z3.Not(z3.SuffixOf(z3.Concat(sval(":"), z3.IntToStr(port)), host))),
+            )
         return z3.BoolVal(True)
 
 
 def rewrite_sensitive(path: str) -> bool:
     """Could some rewrite option change this path (so a verdict resting on it assumes the options)?"""
-    return ("%" in path or "\\" in path or "//" in path or _DOT_SEGMENT.search(path) is not None
-            or any(c in ENCODED for c in path))
+    return (
+        "%" in path
+        or "\\" in path
+        or "//" in path
+        or _DOT_SEGMENT.search(path) is not None
+        or any(c in ENCODED for c in path)
+    )
 
 
 STRICTEST = Rewrite(True, True, "REJECT_REQUEST")

@@ -17,14 +17,28 @@ are exact for every IR kind; case-insensitive comparisons are per-character clas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import z3
 
 from .http_ir import (
-    MANAGED_HEADERS, PSEUDO, Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, Request,
-    StrMatch, UnsupportedMatch, conditions, range_bounds, segment_value, str_matches, wire,
+    MANAGED_HEADERS,
+    PSEUDO,
+    Entry,
+    HeaderMatch,
+    HostPattern,
+    Match,
+    MatchTable,
+    PathMatch,
+    Request,
+    StrMatch,
+    UnsupportedMatch,
+    conditions,
+    range_bounds,
+    segment_value,
+    str_matches,
+    wire,
 )
 from .http_rewrite import Rewrite
 from .regex import Z3_MAX_CHAR, RegexError, charset_z3, string_value, sval, to_z3
@@ -38,8 +52,19 @@ QKEY_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x25), (0x27, 0x3C), (0x3E, 0x7E)))
 QVAL_CHAR = charset_z3(((0x21, 0x22), (0x24, 0x25), (0x27, 0x7E)))
 HV_EDGE = charset_z3(((0x21, 0x7E), (0x80, Z3_MAX_CHAR)))
 HV_MID = charset_z3(((0x09, 0x09), (0x20, 0x7E), (0x80, Z3_MAX_CHAR)))
-TCHAR = charset_z3(((0x21, 0x21), (0x23, 0x27), (0x2A, 0x2B), (0x2D, 0x2E), (0x30, 0x39), (0x41, 0x5A),
-                    (0x5E, 0x7A), (0x7C, 0x7C), (0x7E, 0x7E)))
+TCHAR = charset_z3(
+    (
+        (0x21, 0x21),
+        (0x23, 0x27),
+        (0x2A, 0x2B),
+        (0x2D, 0x2E),
+        (0x30, 0x39),
+        (0x41, 0x5A),
+        (0x5E, 0x7A),
+        (0x7C, 0x7C),
+        (0x7E, 0x7E),
+    )
+)
 METHOD_RE = z3.Intersect(z3.Plus(TCHAR), z3.Complement(z3.Re("CONNECT")))
 HOST_CHAR = charset_z3(((0x2D, 0x2E), (0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)))
 # every character a Host can hold (the request model's HOST_RE): wildcards range over these only
@@ -72,8 +97,13 @@ class Field:
 
 
 class SymbolicRequest:
-    def __init__(self, header_names: Iterable[str] = (), query_keys: Iterable[str] = (), tag: str = "req",
-                 header_slots: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        header_names: Iterable[str] = (),
+        query_keys: Iterable[str] = (),
+        tag: str = "req",
+        header_slots: dict[str, int] | None = None,
+    ) -> None:
         self.path = z3.String(f"{tag}.path")
         self.host = z3.String(f"{tag}.host")
         self.method = z3.String(f"{tag}.method")
@@ -81,8 +111,10 @@ class SymbolicRequest:
         names = sorted({n.lower() for n in header_names} - set(PSEUDO))
         slots = header_slots or {}
         self.headers = {
-            n: tuple(Field(z3.Bool(f"{tag}.h.{n}.{k}?"), z3.String(f"{tag}.h.{n}.{k}"))
-                     for k in range(max(1, slots.get(n, 1))))
+            n: tuple(
+                Field(z3.Bool(f"{tag}.h.{n}.{k}?"), z3.String(f"{tag}.h.{n}.{k}"))
+                for k in range(max(1, slots.get(n, 1)))
+            )
             for n in names
         }
         self.query = {k: Field(z3.Bool(f"{tag}.q.{k}?"), z3.String(f"{tag}.q.{k}")) for k in sorted(set(query_keys))}
@@ -135,8 +167,14 @@ class SymbolicRequest:
             if values:
                 headers[n] = values[0] if len(values) == 1 else values
         query = {k: s(f.value) for k, f in self.query.items() if z3.is_true(model.eval(f.present, True))}
-        return Request(host=s(self.host), port=model.eval(self.port, True).as_long(), method=s(self.method),
-                       path=s(self.path), headers=headers, query=query)
+        return Request(
+            host=s(self.host),
+            port=model.eval(self.port, True).as_long(),
+            method=s(self.method),
+            path=s(self.path),
+            headers=headers,
+            query=query,
+        )
 
 
 def ic_literal(value: str, ignore_case: bool = True) -> z3.ReRef:
@@ -166,8 +204,12 @@ def str_formula(m: StrMatch, x: z3.SeqRef) -> z3.BoolRef:
     # literal comparisons as regex membership: z3 5.4 mixes str.prefixof / = with str.in_re
     # on the same variable badly (seconds), while pure regex constraints stay fast
     lit = ic_literal(m.value, m.ignore_case)
-    shapes = {"exact": lit, "prefix": z3.Concat(lit, ANY), "suffix": z3.Concat(ANY, lit),
-              "contains": z3.Concat(ANY, lit, ANY)}
+    shapes = {
+        "exact": lit,
+        "prefix": z3.Concat(lit, ANY),
+        "suffix": z3.Concat(ANY, lit),
+        "contains": z3.Concat(ANY, lit, ANY),
+    }
     return z3.InRe(x, shapes[m.kind])
 
 
@@ -220,8 +262,9 @@ def path_formula(m: PathMatch, x: z3.SeqRef) -> z3.BoolRef:
     v = segment_value(m.value) if m.kind == "segment_prefix" else m.value
     if m.kind == "segment_prefix" and not v:
         return z3.BoolVal(True)
-    return z3.Or(str_formula(StrMatch("exact", v, m.ignore_case), x),
-                 str_formula(StrMatch("prefix", v + "/", m.ignore_case), x))
+    return z3.Or(
+        str_formula(StrMatch("exact", v, m.ignore_case), x), str_formula(StrMatch("prefix", v + "/", m.ignore_case), x)
+    )
 
 
 def header_formula(h: HeaderMatch, req: SymbolicRequest) -> z3.BoolRef:
@@ -252,8 +295,13 @@ def match_formula(match: Match, req: SymbolicRequest) -> z3.BoolRef:
     parts += [header_formula(h, req) for h in match.headers]
     for q in match.query:
         f = req.query[q.name]
-        parts.append(z3.Not(f.present) if q.absent else f.present if q.match is None
-                     else z3.And(f.present, str_formula(q.match, f.value)))
+        parts.append(
+            z3.Not(f.present)
+            if q.absent
+            else f.present
+            if q.match is None
+            else z3.And(f.present, str_formula(q.match, f.value))
+        )
     return z3.And(parts) if parts else z3.BoolVal(True)
 
 

@@ -10,13 +10,13 @@ Operators (docs/SEMANTICS.md#label-selectors): ``In`` key present and value in v
 absent or value not in
 values; ``Exists``; ``DoesNotExist``.  Any other operator raises ``UnsupportedSelector``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 import z3
-
 from cnverify.errors import Span
 from cnverify.model.apps import LabelSelector, LabelSelectorRequirement
 from cnverify.model.base import Node
@@ -33,12 +33,12 @@ OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 NIL_EMPTY: dict[str, tuple[bool, bool]] = {
     # field: (nil_matches, empty_matches)
-    "workload": (False, True),        # Deployment/RS/STS/DS/Job selector: {} would be "everything" (rejected)
-    "service": (False, False),        # Service spec.selector: nil and {} both mean "no selector"
-    "pdb-v1": (False, True),          # policy/v1: nil → no pods, {} → all pods of the namespace
-    "pdb-v1beta1": (False, False),    # policy/v1beta1: nil and {} select nothing
-    "networkpolicy": (True, True),    # spec.podSelector (non-pointer): omitted = {} = all pods
-    "subset": (True, True),           # DestinationRule subset labels: empty = all endpoints of the host
+    "workload": (False, True),  # Deployment/RS/STS/DS/Job selector: {} would be "everything" (rejected)
+    "service": (False, False),  # Service spec.selector: nil and {} both mean "no selector"
+    "pdb-v1": (False, True),  # policy/v1: nil → no pods, {} → all pods of the namespace
+    "pdb-v1beta1": (False, False),  # policy/v1beta1: nil and {} select nothing
+    "networkpolicy": (True, True),  # spec.podSelector (non-pointer): omitted = {} = all pods
+    "subset": (True, True),  # DestinationRule subset labels: empty = all endpoints of the host
 }
 
 
@@ -95,8 +95,7 @@ def requirement_matches(key: str, op: str, values: tuple[str, ...], labels: Mapp
     raise UnsupportedSelector(f"operator {op!r} is not valid in a label selector")
 
 
-def selector_matches(selector: Selector, labels: Mapping[str, str], *, nil_matches: bool,
-                     empty_matches: bool) -> bool:
+def selector_matches(selector: Selector, labels: Mapping[str, str], *, nil_matches: bool, empty_matches: bool) -> bool:
     """Does ``selector`` select a pod labelled ``labels``?
 
     ``nil_matches``: the verdict for a nil (absent) selector; ``empty_matches``: for ``{}``.
@@ -151,9 +150,13 @@ class LabelSpace:
 
         Keys whose value is fixed by a concrete label set need no constraint (cheaper queries).
         """
-        return z3.And([z3.Implies(self._has[k], z3.And(z3.Length(self._val[k]) <= 63,
-                                                       z3.InRe(self._val[k], LABEL_VALUE_RE)))
-                       for k in (self.keys if keys is None else keys) if k in self._has])
+        return z3.And(
+            [
+                z3.Implies(self._has[k], z3.And(z3.Length(self._val[k]) <= 63, z3.InRe(self._val[k], LABEL_VALUE_RE)))
+                for k in (self.keys if keys is None else keys)
+                if k in self._has
+            ]
+        )
 
     def label_is(self, key: str, labels: Mapping[str, str]) -> z3.BoolRef:
         """This pod's ``key`` is exactly as in the concrete ``labels`` (absent if not there)."""
@@ -209,8 +212,9 @@ def selector_z3(selector: Selector, space: LabelSpace, *, nil_matches: bool, emp
     return z3.And([requirement_z3(space, k, op, vs) for k, op, vs in requirements(selector)])
 
 
-def located_requirements(selector: LabelSelector | Mapping[str, str], owner: Node,
-                         field: tuple[str | int, ...]) -> list[tuple[str, str, tuple[str, ...], Span, str]]:
+def located_requirements(
+    selector: LabelSelector | Mapping[str, str], owner: Node, field: tuple[str | int, ...]
+) -> list[tuple[str, str, tuple[str, ...], Span, str]]:
     """``(key, op, values, span, sentence)`` per requirement; ``owner.at(*field)`` is the selector's position.
 
     For a ``LabelSelector`` node the spans point at the matchLabels key or the matchExpressions item.
@@ -224,7 +228,9 @@ def located_requirements(selector: LabelSelector | Mapping[str, str], owner: Nod
         out.append((k, "In", (v,), selector.at("matchLabels", k), f"the selector requires {k}={v}"))
     for i, req in enumerate(selector.match_expressions or []):
         key, op, values = _requirement(req)
-        out.append((key, op, values, selector.at("matchExpressions", i), f"the selector requires {describe(key, op, values)}"))
+        out.append(
+            (key, op, values, selector.at("matchExpressions", i), f"the selector requires {describe(key, op, values)}")
+        )
     return out
 
 

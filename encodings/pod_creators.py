@@ -1,5 +1,6 @@
 """Pods that objects of unmodelled kinds may create: which selectors may select them (pure; the obligation side is
 ``cnverify.properties._shared.pod_creators``)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

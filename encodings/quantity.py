@@ -39,7 +39,16 @@ __all__ = [
 
 #: Decimal SI suffixes -> power of ten (``""`` is the bare number).
 DECIMAL_SUFFIXES: dict[str, int] = {
-    "n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18,
+    "n": -9,
+    "u": -6,
+    "m": -3,
+    "": 0,
+    "k": 3,
+    "M": 6,
+    "G": 9,
+    "T": 12,
+    "P": 15,
+    "E": 18,
 }
 #: Binary SI suffixes -> power of two.
 BINARY_SUFFIXES: dict[str, int] = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
@@ -61,9 +70,7 @@ _DIGITLESS_MIN_EXPONENT = -9
 _DIGITLESS_MAX_BINARY_POWER = 40
 
 # Go's unicode.IsSpace, which strings.TrimSpace uses in Quantity.UnmarshalJSON / UnmarshalCBOR.
-_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
-    "\u2028\u2029\u202f\u205f\u3000"
-)
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + ("\u2028\u2029\u202f\u205f\u3000")
 # encoding/json escapes these ("\t", "\u2028", ...); UnmarshalJSON sees the escape, not a space.
 _JSON_ESCAPED_SPACE = frozenset("\t\n\v\f\r\u2028\u2029")
 _JSON_RAW_SPACE = "".join(c for c in _GO_SPACE if c not in _JSON_ESCAPED_SPACE)
@@ -210,9 +217,7 @@ def _decoder_trim(raw: str) -> str:
         parse_quantity_string(over_cbor)
     except QuantityError:
         raise QuantityError(raw, "not a quantity even with its whitespace trimmed") from None
-    raise QuantityUnsupported(
-        raw, "surrounding control whitespace: rejected over JSON, accepted over CBOR"
-    )
+    raise QuantityUnsupported(raw, "surrounding control whitespace: rejected over JSON, accepted over CBOR")
 
 
 def parse_quantity(raw: str | int | float) -> Fraction:

@@ -32,13 +32,37 @@ import z3
 
 from .regex_parse import parse
 from .regex_syntax import (
-    MAX_CHAR, MAX_REPEAT, RE2_MAX_REPEAT, Z3_MAX_CHAR, Alt, Cat, CharSet, Intervals, InvalidRegex, Node,
-    RegexError, Rep, UnsupportedRegex,
+    MAX_CHAR,
+    MAX_REPEAT,
+    RE2_MAX_REPEAT,
+    Z3_MAX_CHAR,
+    Alt,
+    Cat,
+    CharSet,
+    Intervals,
+    InvalidRegex,
+    Node,
+    RegexError,
+    Rep,
+    UnsupportedRegex,
 )
 
 __all__ = [
-    "MAX_CHAR", "MAX_REPEAT", "RE2_MAX_REPEAT", "Z3_MAX_CHAR", "InvalidRegex", "RegexError", "UnsupportedRegex",
-    "charset_z3", "literal_prefix", "parse", "sample", "string_value", "sval", "to_python", "to_z3",
+    "MAX_CHAR",
+    "MAX_REPEAT",
+    "RE2_MAX_REPEAT",
+    "Z3_MAX_CHAR",
+    "InvalidRegex",
+    "RegexError",
+    "UnsupportedRegex",
+    "charset_z3",
+    "literal_prefix",
+    "parse",
+    "sample",
+    "string_value",
+    "sval",
+    "to_python",
+    "to_z3",
 ]
 
 # ---------------------------------------------------------------- translations

@@ -5,9 +5,28 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .regex_syntax import (
-    EPSILON, MAX_CHAR, MAX_REPEAT, PERL, POSIX, RE2_MAX_REPEAT, SIMPLE_ESC, Alt, Anchor, Cat, CharSet, Intervals,
-    InvalidRegex, Node, RegexError, Rep, UnsupportedRegex, complement, fold, normalize,
+    EPSILON,
+    MAX_CHAR,
+    MAX_REPEAT,
+    PERL,
+    POSIX,
+    RE2_MAX_REPEAT,
+    SIMPLE_ESC,
+    Alt,
+    Anchor,
+    Cat,
+    CharSet,
+    Intervals,
+    InvalidRegex,
+    Node,
+    RegexError,
+    Rep,
+    UnsupportedRegex,
+    complement,
+    fold,
+    normalize,
 )
+
 
 # ---------------------------------------------------------------- parser
 class _Parser:
@@ -255,7 +274,12 @@ class _Parser:
                 if end >= 0:
                     raise self.err("invalid character class range")
             lo_set = self.class_atom(flags)
-            if len(lo_set) == 1 and lo_set[0][0] == lo_set[0][1] and self.peek() == "-" and self.peek(1) not in ("]", ""):
+            if (
+                len(lo_set) == 1
+                and lo_set[0][0] == lo_set[0][1]
+                and self.peek() == "-"
+                and self.peek(1) not in ("]", "")
+            ):
                 self.i += 1
                 hi_set = self.class_atom(flags)
                 if len(hi_set) != 1 or hi_set[0][0] != hi_set[0][1]:

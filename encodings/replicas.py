@@ -3,15 +3,24 @@
 docs/SEMANTICS.md#hpa-replica-range: at rest an autoscaled workload runs between minReplicas and maxReplicas; a
 target scaled to ``replicas: 0`` while minReplicas ≥ 1 disables the HPA (it stays at 0).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import z3
-
 from cnverify.errors import Span
-from cnverify.model import (CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, Pod, ReplicaSet,
-                            Resource, StatefulSet)
+from cnverify.model import (
+    CronJob,
+    DaemonSet,
+    Deployment,
+    HorizontalPodAutoscaler,
+    Job,
+    Pod,
+    ReplicaSet,
+    Resource,
+    StatefulSet,
+)
 from cnverify.model.apps import ReplicationController
 from cnverify.model.argo import Rollout
 from cnverify.model.base import group_of
@@ -69,17 +78,29 @@ def range_of(workload: Resource, found: list[HorizontalPodAutoscaler]) -> Replic
     if isinstance(workload, Pod):
         return ReplicaRange(workload, 1, 1, [("a bare Pod runs exactly one replica", workload.at("kind"))])
     if isinstance(workload, DaemonSet):
-        return ReplicaRange(workload, 0, None, [("a DaemonSet runs one pod per eligible node", workload.at("kind"))],
-                            unknown="a DaemonSet's pod count depends on the cluster's nodes")
+        return ReplicaRange(
+            workload,
+            0,
+            None,
+            [("a DaemonSet runs one pod per eligible node", workload.at("kind"))],
+            unknown="a DaemonSet's pod count depends on the cluster's nodes",
+        )
     if isinstance(workload, (Job, CronJob)):
         job_spec = workload.spec.job_template.spec if isinstance(workload, CronJob) else workload.spec
         par = 1 if job_spec.parallelism is None else job_spec.parallelism
         where = job_spec.at("parallelism")
-        why = [(f"the job runs up to {par} pod{'s' * (par != 1)} at once (parallelism"
-                f"{' default' if job_spec.parallelism is None else ''})", where)]
+        why = [
+            (
+                f"the job runs up to {par} pod{'s' * (par != 1)} at once (parallelism"
+                f"{' default' if job_spec.parallelism is None else ''})",
+                where,
+            )
+        ]
         if job_spec.completions is not None and job_spec.completions < par:
             par = job_spec.completions  # the Job controller never runs more pods than completions remain
-            why.append((f"completions {job_spec.completions} caps the pods running at once", job_spec.at("completions")))
+            why.append(
+                (f"completions {job_spec.completions} caps the pods running at once", job_spec.at("completions"))
+            )
         if isinstance(workload, CronJob):
             return ReplicaRange(workload, 0, None, why, unknown="overlapping CronJob runs depend on the schedule")
         return ReplicaRange(workload, 0, par, why)
@@ -91,19 +112,33 @@ def range_of(workload: Resource, found: list[HorizontalPodAutoscaler]) -> Replic
     hpas = [h for h in found if valid_bounds(h)]
     if not hpas:
         why = [(r_says + " and no HPA scales it", r_at)]
-        why += [(f"HPA {h.name} has invalid bounds (minReplicas {h.min_replicas}, maxReplicas {h.spec.max_replicas}): "
-                 "the API server rejects it, so it scales nothing", h.spec.at("maxReplicas")) for h in found]
+        why += [
+            (
+                f"HPA {h.name} has invalid bounds (minReplicas {h.min_replicas}, maxReplicas {h.spec.max_replicas}): "
+                "the API server rejects it, so it scales nothing",
+                h.spec.at("maxReplicas"),
+            )
+            for h in found
+        ]
         return ReplicaRange(workload, declared, declared, why)
     lows = [h.min_replicas for h in hpas]
     highs = [h.spec.max_replicas for h in hpas]
     hpa = hpas[0]
     if spec.replicas == 0 and min(lows) >= 1:
-        return ReplicaRange(workload, 0, 0, [
-            ("spec.replicas is 0", r_at),
-            (f"HPA {hpa.name} is disabled while its target runs 0 replicas (minReplicas ≥ 1)", hpa.at("spec"))],
-            hpa=hpa)
-    why = [(f"HPA {h.name} scales it between {h.min_replicas} and {h.spec.max_replicas}",
-            h.spec.at("maxReplicas")) for h in hpas]
+        return ReplicaRange(
+            workload,
+            0,
+            0,
+            [
+                ("spec.replicas is 0", r_at),
+                (f"HPA {hpa.name} is disabled while its target runs 0 replicas (minReplicas ≥ 1)", hpa.at("spec")),
+            ],
+            hpa=hpa,
+        )
+    why = [
+        (f"HPA {h.name} scales it between {h.min_replicas} and {h.spec.max_replicas}", h.spec.at("maxReplicas"))
+        for h in hpas
+    ]
     if any(x is None for x in highs):
         return ReplicaRange(workload, min(lows), None, why, hpa=hpa, unknown="an HPA has no maxReplicas")
     return ReplicaRange(workload, min(lows), max(h for h in highs if h is not None), why, hpa=hpa)

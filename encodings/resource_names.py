@@ -37,10 +37,19 @@ _INT64_MAX = 2**63 - 1
 #: cpu, memory, ephemeral-storage (hugepages-* is matched by prefix).
 STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
 #: helpers.go ``integerResources``: quota object counts that must be whole numbers.
-INTEGER_RESOURCES = frozenset({
-    "pods", "resourcequotas", "services", "replicationcontrollers", "secrets", "configmaps",
-    "persistentvolumeclaims", "services.nodeports", "services.loadbalancers",
-})
+INTEGER_RESOURCES = frozenset(
+    {
+        "pods",
+        "resourcequotas",
+        "services",
+        "replicationcontrollers",
+        "secrets",
+        "configmaps",
+        "persistentvolumeclaims",
+        "services.nodeports",
+        "services.loadbalancers",
+    }
+)
 
 _QUALIFIED_NAME_MAX = 63
 _DNS1123_SUBDOMAIN_MAX = 253
@@ -110,7 +119,7 @@ def hugepage_size_milli(name: str) -> int | None:
     if not is_hugepages(name):
         return None
     try:
-        size = parse_quantity_string(name[len(HUGEPAGES_PREFIX):])
+        size = parse_quantity_string(name[len(HUGEPAGES_PREFIX) :])
     except QuantityError:
         return None
     size_milli = to_milli(size)  # pageSize.MilliValue()

@@ -17,6 +17,7 @@ cite the manifest line, or the LimitRange line, that supplied it.  Pod totals fo
 ``resourcehelper.PodRequests``/``PodLimits`` (sidecars = init containers with
 ``restartPolicy: Always``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -29,8 +30,16 @@ from cnverify.model import Container, LimitRange, Resource, pod_template
 from cnverify.model.core import LimitRangeItem
 
 __all__ = [
-    "Defaults", "EffectiveContainer", "Supplied", "effective", "is_best_effort", "limitrange_defaults", "pod_limits",
-    "pod_level_resources", "pod_requests", "resolve",
+    "Defaults",
+    "EffectiveContainer",
+    "Supplied",
+    "effective",
+    "is_best_effort",
+    "limitrange_defaults",
+    "pod_limits",
+    "pod_level_resources",
+    "pod_requests",
+    "resolve",
 ]
 
 Origin = Literal["written", "from-limit", "limitrange"]
@@ -99,8 +108,10 @@ def pod_level_resources(workload: Resource) -> str | None:
     res = pod_template(workload).spec.resources
     if res is None or not (res.requests or res.limits):
         return None
-    return (f"{workload.ref} sets pod-level resources (spec.resources), which replace the containers' "
-            "aggregate requests/limits for the resources they name; cnverify does not model pod-level resources")
+    return (
+        f"{workload.ref} sets pod-level resources (spec.resources), which replace the containers' "
+        "aggregate requests/limits for the resources they name; cnverify does not model pod-level resources"
+    )
 
 
 def _item_defaults(lr: LimitRange, item: LimitRangeItem) -> tuple[dict[str, Supplied], dict[str, Supplied]]:
@@ -111,16 +122,28 @@ def _item_defaults(lr: LimitRange, item: LimitRangeItem) -> tuple[dict[str, Supp
         for r, raw in (src or {}).items():
             if r not in limits:
                 via = "" if fld == "default" else " (default limit taken from max)"
-                limits[r] = Supplied(milli(raw), item.at(fld, r),
-                                     f"{name} {fld}.{r} {raw} supplies the missing {r} limit{via}", "limitrange")
+                limits[r] = Supplied(
+                    milli(raw),
+                    item.at(fld, r),
+                    f"{name} {fld}.{r} {raw} supplies the missing {r} limit{via}",
+                    "limitrange",
+                )
     requests: dict[str, Supplied] = {}
-    for src, fld in ((item.default_request, "defaultRequest"), (item.default, "default"),
-                     (item.max, "max"), (item.min, "min")):
+    for src, fld in (
+        (item.default_request, "defaultRequest"),
+        (item.default, "default"),
+        (item.max, "max"),
+        (item.min, "min"),
+    ):
         for r, raw in (src or {}).items():
             if r not in requests:
                 via = "" if fld == "defaultRequest" else f" (defaultRequest taken from {fld})"
-                requests[r] = Supplied(milli(raw), item.at(fld, r),
-                                       f"{name} {fld}.{r} {raw} supplies the missing {r} request{via}", "limitrange")
+                requests[r] = Supplied(
+                    milli(raw),
+                    item.at(fld, r),
+                    f"{name} {fld}.{r} {raw} supplies the missing {r} request{via}",
+                    "limitrange",
+                )
     return limits, requests
 
 
@@ -140,7 +163,8 @@ def limitrange_defaults(limitranges: Iterable[LimitRange]) -> Defaults:
                     elif prior.milli != s.milli:
                         out.ambiguous[f"{kind}.{r}"] = (
                             f"two LimitRanges default {kind}.{r} differently ({prior.at} and {s.at}); "
-                            f"which applies depends on the API server's listing order")
+                            f"which applies depends on the API server's listing order"
+                        )
     return out
 
 
@@ -156,8 +180,9 @@ def resolve(container: Container, fld: str, index: int, defaults: Defaults) -> E
     unknown = None
     for r, s in lims.items():
         if r not in reqs:
-            reqs[r] = Supplied(s.milli, s.at, f"{who} sets no {r} request, so it defaults to its limit "
-                               f"{s.text(r)}", "from-limit")
+            reqs[r] = Supplied(
+                s.milli, s.at, f"{who} sets no {r} request, so it defaults to its limit {s.text(r)}", "from-limit"
+            )
     for kind, mine, acc in (("limits", lims, defaults.limits), ("requests", reqs, defaults.requests)):
         for r, s in acc.items():
             if r not in mine:
@@ -223,5 +248,6 @@ def pod_limits(effs: list[EffectiveContainer], overhead: Mapping[str, object] | 
 
 def is_best_effort(effs: list[EffectiveContainer]) -> bool:
     """QoS class BestEffort: no container has a positive cpu/memory request or limit."""
-    return not any(s.milli > 0 for ec in effs for vals in (ec.requests, ec.limits)
-                   for r, s in vals.items() if r in QOS_RESOURCES)
+    return not any(
+        s.milli > 0 for ec in effs for vals in (ec.requests, ec.limits) for r, s in vals.items() if r in QOS_RESOURCES
+    )

@@ -1,10 +1,10 @@
 """Fixtures shared by the test folders."""
+
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
 from cnverify import smt
 
 

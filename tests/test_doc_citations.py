@@ -1,6 +1,7 @@
 """The specification the code cites lives in docs/: every ``docs/NAME.md#anchor`` cited in code, tests and
 docs names a file and a heading that exist, Markdown links between docs resolve, and nothing cites the
 team's shared reference (``../shared/spec``, ``SEMANTICS §``, ``BASELINES.md``), which is not shipped."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,13 @@ DATA_USE = re.compile(r"\.\./shared/corpus")  # the peer corpus may be named as 
 
 def tracked() -> list[Path]:
     """Text files of the repository (code, tests, docs), as git lists them."""
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     return [ROOT / p for p in out if p.endswith((".py", ".md", ".toml", ".yaml", ".yml")) and (ROOT / p).is_file()]
 
 
@@ -84,17 +90,21 @@ def test_every_citation_resolves_inside_the_repository() -> None:
     assert found == []
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("see docs/SEMANTICS.md#quantity", []),
-    ("see docs/SEMANTICS.md#no-such-rule", ["cites docs/SEMANTICS.md#no-such-rule: no such heading"]),
-    ("see docs/NOPE.md", ["cites docs/NOPE.md, which does not exist"]),
-    ("(SEMANTICS §2.1)", ["a § section"]),
-    ("read ../shared/spec/ARCHITECTURE.md", ["the shared spec is not shipped", "../shared is not part"]),
-    ("SARIF §3.27.9", []),
-    ("[x](CI.md#selecting-properties) [y](SEMANTICS.md#quantity) [z](UNITS.md#nope)", ["links to UNITS.md#nope"]),
-])
-def test_the_checker_catches_broken_citations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str,
-                                              expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("see docs/SEMANTICS.md#quantity", []),
+        ("see docs/SEMANTICS.md#no-such-rule", ["cites docs/SEMANTICS.md#no-such-rule: no such heading"]),
+        ("see docs/NOPE.md", ["cites docs/NOPE.md, which does not exist"]),
+        ("(SEMANTICS §2.1)", ["a § section"]),
+        ("read ../shared/spec/ARCHITECTURE.md", ["the shared spec is not shipped", "../shared is not part"]),
+        ("SARIF §3.27.9", []),
+        ("[x](CI.md#selecting-properties) [y](SEMANTICS.md#quantity) [z](UNITS.md#nope)", ["links to UNITS.md#nope"]),
+    ],
+)
+def test_the_checker_catches_broken_citations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: list[str]
+) -> None:
     doc = ROOT / "docs" / "_citation_probe.md"
     monkeypatch.setattr(Path, "read_text", lambda self, **kw: text if self == doc else _read(self))
     found = problems(doc)

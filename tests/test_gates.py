@@ -4,6 +4,7 @@ mypy cannot follow setuptools' ``package-dir`` mapping (``cnverify`` is ``verifi
 is ``encodings/``, ``cnverify.properties`` is ``properties/``), so the test checks the source tree through a
 link tree laid out as the installed package: the same files, in the layout imports name.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,16 +43,26 @@ def test_ruff_format_is_applied() -> None:
 def link_tree(dest: Path) -> Path:
     """``dest/cnverify`` laid out as the installed package, its files linked to the source tree."""
     pkg = dest / "cnverify"
-    shutil.copytree(ROOT / "verifier", pkg, copy_function=os.symlink,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "verifier", pkg, copy_function=os.symlink, ignore=shutil.ignore_patterns("__pycache__"))
     for folder, name in (("encodings", "encodings"), ("properties", "properties")):
-        shutil.copytree(ROOT / folder, pkg / name, copy_function=os.symlink,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            ROOT / folder, pkg / name, copy_function=os.symlink, ignore=shutil.ignore_patterns("__pycache__")
+        )
     return dest
 
 
 def test_mypy_is_clean(tmp_path: Path) -> None:
     tree = link_tree(tmp_path / "src")
-    out = _run([_tool("mypy"), "--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", str(tmp_path / "cache"),
-                "-p", "cnverify"], cwd=tree)
+    out = _run(
+        [
+            _tool("mypy"),
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "-p",
+            "cnverify",
+        ],
+        cwd=tree,
+    )
     assert out.returncode == 0, out.stdout + out.stderr

@@ -8,6 +8,7 @@
 - ``cnverify.diff`` uses other modules' public names only (the adapters' hooks, never ``_private`` names);
 - a property module imports no other property module (helpers live in ``cnverify.properties._shared``).
 """
+
 from __future__ import annotations
 
 import ast
@@ -16,8 +17,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_ROOTS = {"verifier": "cnverify", "encodings": "cnverify.encodings", "properties": "cnverify.properties"}
-ENCODINGS_MAY_NOT = ("cnverify.obligation", "cnverify.snapshot", "cnverify.run_context", "cnverify.registry",
-                     "cnverify.properties", "cnverify.systems")
+ENCODINGS_MAY_NOT = (
+    "cnverify.obligation",
+    "cnverify.snapshot",
+    "cnverify.run_context",
+    "cnverify.registry",
+    "cnverify.properties",
+    "cnverify.systems",
+)
 
 
 def modules(folder: str) -> Iterator[tuple[str, Path]]:
@@ -66,14 +73,21 @@ def private_names(path: Path, module: str, own: str) -> list[str]:
     names: dict[str, str] = {}  # local name → the absolute name it is bound to
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update({a.asname or a.name.split(".")[0]: a.asname and a.name or a.name.split(".")[0]
-                          for a in node.names})
+            names.update(
+                {a.asname or a.name.split(".")[0]: a.asname and a.name or a.name.split(".")[0] for a in node.names}
+            )
         elif isinstance(node, ast.ImportFrom):
             base = absolute(node, package_of(path, module))
             names.update({a.asname or a.name: f"{base}.{a.name}" for a in node.names})
     private = [full for full in names.values() if full.rpartition(".")[2].startswith("_")]
-    private += [f"{names[n.value.id]}.{n.attr}" for n in ast.walk(tree) if isinstance(n, ast.Attribute)
-                and isinstance(n.value, ast.Name) and n.value.id in names and n.attr.startswith("_")]
+    private += [
+        f"{names[n.value.id]}.{n.attr}"
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute)
+        and isinstance(n.value, ast.Name)
+        and n.value.id in names
+        and n.attr.startswith("_")
+    ]
     return sorted({full for full in private if not reaches({full}, (own,)) and "__" not in full})
 
 
@@ -83,7 +97,9 @@ def test_encodings_import_no_obligation_snapshot_registry_property_or_system() -
 
 
 def test_engine_reaches_properties_only_through_the_registry() -> None:
-    engine = {m: p for m, p in modules("verifier") if m != "cnverify.registry" and not reaches({m}, ("cnverify.systems",))}
+    engine = {
+        m: p for m, p in modules("verifier") if m != "cnverify.registry" and not reaches({m}, ("cnverify.systems",))
+    }
     bad = {m: reaches(imports(p, m), ("cnverify.properties",)) for m, p in engine.items()}
     assert {m: v for m, v in bad.items() if v} == {}
     assert "cnverify.diff.capacity" in engine and "cnverify.engine" in engine  # the rule reads the engine

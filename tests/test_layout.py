@@ -1,6 +1,7 @@
 """Layout of ``cnverify.properties``: a module in a property folder defines exactly one registered property;
 helpers live below ``cnverify.properties._shared`` and define none; property modules import no other
 property module (they share code only through ``_shared``)."""
+
 from __future__ import annotations
 
 import ast
@@ -19,8 +20,11 @@ REGISTERED = set(load_properties().values())
 
 def modules() -> list[str]:
     """Every module (not package) below ``cnverify.properties``."""
-    return [i.name for i in pkgutil.walk_packages(cnverify.properties.__path__, prefix="cnverify.properties.")
-            if not i.ispkg]
+    return [
+        i.name
+        for i in pkgutil.walk_packages(cnverify.properties.__path__, prefix="cnverify.properties.")
+        if not i.ispkg
+    ]
 
 
 def property_modules() -> list[str]:
@@ -30,8 +34,11 @@ def property_modules() -> list[str]:
 def defined(module: str) -> list[type[Property]]:
     """The Property subclasses ``module`` itself defines."""
     mod = importlib.import_module(module)
-    return [c for _, c in inspect.getmembers(mod, inspect.isclass)
-            if issubclass(c, Property) and c.__module__ == module and c is not Property]
+    return [
+        c
+        for _, c in inspect.getmembers(mod, inspect.isclass)
+        if issubclass(c, Property) and c.__module__ == module and c is not Property
+    ]
 
 
 def imported(module: str) -> set[str]:
@@ -53,8 +60,9 @@ def test_every_property_module_defines_exactly_one_registered_property() -> None
     assert len(mods) == len(REGISTERED)
     for m in mods:
         classes = defined(m)
-        assert len(classes) == 1 and classes[0] in REGISTERED, \
+        assert len(classes) == 1 and classes[0] in REGISTERED, (
             f"{m} must define exactly one registered property (helpers go below {SHARED}): {classes}"
+        )
 
 
 def test_shared_modules_define_no_property() -> None:

@@ -8,6 +8,7 @@
 - registered codes, names and default severities are those of docs/CATALOG.md, which keeps every
   code of the shared v1 catalog with its meaning (codes never change meaning once released).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -18,9 +19,8 @@ import tomllib
 import warnings
 from pathlib import Path
 
-import pytest
-
 import cnverify.properties
+import pytest
 from cnverify import loader, snapshot
 from cnverify.cli import render_catalog
 from cnverify.registry import DOC_SECTIONS, Property, load_properties
@@ -95,7 +95,8 @@ def test_declared_reads_equal_kinds_read(code: str, every_kind: loader.LoadResul
     declared = {k.__name__ for k in PROPS[code].reads}
     assert snap.kinds_read == declared, (
         f"{code}: reads but does not declare {sorted(snap.kinds_read - declared)}; "
-        f"declares but never read {sorted(declared - snap.kinds_read)}")
+        f"declares but never read {sorted(declared - snap.kinds_read)}"
+    )
 
 
 def package_dirs() -> dict[str, Path]:
@@ -123,9 +124,12 @@ def test_every_package_is_in_pyproject_with_its_directory() -> None:
     assert sorted(set(actual) - listed) == [], "packages missing from [tool.setuptools] packages"
     assert sorted(listed - set(actual)) == [], "listed packages without a folder holding __init__.py"
     assert {p: resolved(p) for p in actual} == actual
-    strays = sorted(str(d.relative_to(ROOT)) for root in PACKAGE_ROOTS for d in (ROOT / root).rglob("*")
-                    if d.is_dir() and d.name != "__pycache__" and any(d.glob("*.py"))
-                    and not (d / "__init__.py").exists())
+    strays = sorted(
+        str(d.relative_to(ROOT))
+        for root in PACKAGE_ROOTS
+        for d in (ROOT / root).rglob("*")
+        if d.is_dir() and d.name != "__pycache__" and any(d.glob("*.py")) and not (d / "__init__.py").exists()
+    )
     assert strays == [], "folders with Python modules but no __init__.py are not installed"
 
 
@@ -136,7 +140,8 @@ def test_readme_property_table_is_generated() -> None:
     m = re.search(r"<!-- properties:begin -->\n(.*?)<!-- properties:end -->", readme.read_text(), re.S)
     assert m, "README.md has no <!-- properties:begin --> ... <!-- properties:end --> block"
     assert m.group(1).strip() == render_catalog("markdown").strip(), (
-        "regenerate the table with: cnverify properties list --format markdown")
+        "regenerate the table with: cnverify properties list --format markdown"
+    )
 
 
 def catalog() -> tuple[dict[str, str], dict[str, str]]:

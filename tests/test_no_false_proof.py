@@ -5,6 +5,7 @@ because something is unknown, unsupported, skipped or not counted, decides ``pro
 …)``, or a ``"proved"`` verdict literal). Behavioural: a solver ``unknown``, an ``only_refute`` caveat on
 a pre-decided proof, and a quota key cnverify does not count all end as ``unknown``.
 """
+
 from __future__ import annotations
 
 import ast
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import z3
-
 from cnverify.engine import Options, prove
 from cnverify.model import Service
 from cnverify.registry import Property
@@ -28,8 +28,14 @@ def _decides_proved(node: ast.AST) -> list[int]:
     returned or assigned (docstrings and messages are not verdicts)."""
     out = []
     for n in ast.walk(node):
-        if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "decide"
-                and n.args and isinstance(n.args[0], ast.Constant) and n.args[0].value == "proved"):
+        if (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "decide"
+            and n.args
+            and isinstance(n.args[0], ast.Constant)
+            and n.args[0].value == "proved"
+        ):
             out.append(n.lineno)
         if isinstance(n, (ast.Return, ast.Assign)) and isinstance(n.value, ast.Constant) and n.value.value == "proved":
             out.append(n.lineno)
@@ -93,8 +99,10 @@ def test_only_refute_turns_a_pre_decided_proof_into_unknown() -> None:
 
 def test_a_quota_key_cnverify_does_not_count_is_never_proved(tmp_path: Path) -> None:
     manifest = tmp_path / "quota.yaml"
-    manifest.write_text("apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: shop}\n"
-                        "spec:\n  hard: {count/widgets.example.com: '1', limits.nvidia.com/gpu: '1'}\n")
+    manifest.write_text(
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: shop}\n"
+        "spec:\n  hard: {count/widgets.example.com: '1', limits.nvidia.com/gpu: '1'}\n"
+    )
     report = prove([str(manifest)], Options(select=["CNV302"]))
     [f] = report.results
     assert f.status == "unknown" and "count/widgets.example.com" in f.message

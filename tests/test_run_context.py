@@ -1,5 +1,6 @@
 """The run context: one memo per snapshot that records the kinds its helpers read; the solver under the
 run's limits; and, over every property's fixtures, a property's ``reads`` covers what its helpers read."""
+
 from __future__ import annotations
 
 import tempfile
@@ -8,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 import z3
-
 from cnverify import loader, snapshot
 from cnverify.model import Deployment, Service
 from cnverify.registry import load_properties
@@ -100,6 +100,8 @@ def test_declared_reads_cover_what_the_helpers_read(code: str, fixtures: list[Pa
         ctx = RunContext(snap)
         for _ in PROPS[code]().obligations(ctx):
             pass
-        assert ctx.kinds_read() <= declared, f"{code} on {fixture.name}: helpers read {sorted(ctx.kinds_read() - declared)}"
+        assert ctx.kinds_read() <= declared, (
+            f"{code} on {fixture.name}: helpers read {sorted(ctx.kinds_read() - declared)}"
+        )
         for key, (says, did) in ctx.memo_reads().items():
             assert did <= says, f"{key} reads {sorted(did - says)} without declaring it"

@@ -1,15 +1,15 @@
 """Meta-tests of the system adapters (``cnverify.systems``), and the "adding a system" guide followed for a
 pretend system: its routing table and its pod-creator answer reach CNV101, CNV202 and the diff with no other
 file touched (docs/DEVELOPING.md, "Adding a system")."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
 import cnverify
+import pytest
 from cnverify import systems
 from cnverify.encodings.http import Entry, Match, PathMatch
 from cnverify.loader import load_file
@@ -25,8 +25,9 @@ def test_every_hook_implemented_or_declined(system: systems.System) -> None:
     for hook in systems.HOOKS:
         reason = system.declines.get(hook)
         assert system.implements(hook) != (reason is not None), (
-            f"{system.name}: hook {hook!r} must be implemented or declined, not " +
-            ("both" if system.implements(hook) else "neither"))
+            f"{system.name}: hook {hook!r} must be implemented or declined, not "
+            + ("both" if system.implements(hook) else "neither")
+        )
         assert reason is None or reason.strip(), f"{system.name} declines {hook!r} without a reason"
     assert not set(system.declines) - set(systems.HOOKS), f"{system.name} declines unknown hooks"
     assert system.name and system.title
@@ -79,15 +80,22 @@ def test_unmodelled_kinds_create_pods_only_when_the_adapter_says_so(tmp_path: Pa
                 assert _opaque(tmp_path, api, kind).creates_pods != policy.creates_pods  # type: ignore[attr-defined]
     unclaimed = _opaque(tmp_path, "example.invalid/v1", "Thing")
     assert unclaimed.creates_pods and unclaimed.creator == ""  # type: ignore[attr-defined]
-    templated = _opaque(tmp_path, "rbac.authorization.k8s.io/v1", "Role",
-                        "spec: {template: {metadata: {labels: {app: a}}}}\n")
+    templated = _opaque(
+        tmp_path, "rbac.authorization.k8s.io/v1", "Role", "spec: {template: {metadata: {labels: {app: a}}}}\n"
+    )
     assert templated.creates_pods and templated.template_labels == {"app": "a"}  # type: ignore[attr-defined]
 
 
 def test_hook_modules_have_their_interface() -> None:
     tables = [m for s in systems.implementing("route_tables") for m in s.route_tables()]
     assert [m.__name__.removeprefix("cnverify.systems.") for m in tables] == [
-        "istio.tables", "istio.l4", "envoy.tables", "gateway.tables", "gateway.l4", "ingress.tables"]
+        "istio.tables",
+        "istio.l4",
+        "envoy.tables",
+        "gateway.tables",
+        "gateway.l4",
+        "ingress.tables",
+    ]
     assert all(callable(m.translate) and m.READS for m in tables)
     targets = [m for s in systems.implementing("targets") for m in s.target_modules()]
     assert all(callable(m.checks) and m.READS for m in targets)
@@ -154,8 +162,14 @@ def widgets() -> Iterator[type[Resource]]:
         order = 99
         kinds = (route_kind,)
         groups = {WIDGETS: systems.Group(False, frozenset({"WidgetFarm"}), "the widget operator")}
-        declines = {"modelled_creators": "a WidgetRoute runs no pods", "links": "no references", "raw_shapes": "objects only",
-                    "targets": "pretend", "weighted_splits": "pretend", "diff_actions": "pretend"}
+        declines = {
+            "modelled_creators": "a WidgetRoute runs no pods",
+            "links": "no references",
+            "raw_shapes": "objects only",
+            "targets": "pretend",
+            "weighted_splits": "pretend",
+            "diff_actions": "pretend",
+        }
 
         def route_tables(self) -> tuple[SimpleNamespace, ...]:  # type: ignore[override]
             return (translator,)
@@ -202,8 +216,11 @@ def test_pretend_system_flows_through(widgets: type[Resource], tmp_path: Path) -
     report = cnverify.prove([str(f)], select=["CNV101", "CNV202"])
     found = {(r.property, r.subject["kind"], r.status, r.location.line) for r in report.results}
     # the translator's table reaches CNV101: /api (line 7) is shadowed by the prefix / written before it
-    assert found == {("CNV101", "WidgetRoute", "proved", 6), ("CNV101", "WidgetRoute", "violated", 7),
-                     ("CNV202", "Service", "unknown", 21)}
+    assert found == {
+        ("CNV101", "WidgetRoute", "proved", 6),
+        ("CNV101", "WidgetRoute", "violated", 7),
+        ("CNV202", "Service", "unknown", 21),
+    }
     # the group policy reaches the pod inventory: the WidgetFarm may create the Service's pods, so "selects
     # no pod" is unknown, naming the adapter's creator; the WidgetPolicy is no creator
     cnv202 = [r for r in report.results if r.property == "CNV202"]

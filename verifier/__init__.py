@@ -7,6 +7,7 @@ Library API::
     for f in report.results:
         print(f.property, f.status, f.message)
 """
+
 from __future__ import annotations
 
 from cnverify.proof import VERSION as __version__

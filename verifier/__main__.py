@@ -1,4 +1,5 @@
 """``python -m cnverify``."""
+
 from cnverify.cli import main
 
 main()

@@ -6,6 +6,7 @@ run to it marks each non-proved result ``baseline: "new"`` or ``"unchanged"``; m
 occurrences, so a second finding with the same fingerprint is new.  Entries that no longer match
 are reported as gone (fixed, or moved so that their identity changed).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,16 @@ MAX_BASELINE_BYTES = 256 * 2**20
 def _entry(f: Finding, root: Path) -> dict[str, Any]:
     s = f.subject
     ns = f"{s['namespace']}/" if s.get("namespace") else ""
-    return {"fingerprint": stable_fingerprint(f, root), "property": f.property, "status": f.status,
-            "subject": f"{s.get('kind')}/{ns}{s.get('name')}", "path": s.get("path"),
-            "file": relative(f.location.file, root) or f.location.file, "line": f.location.line,
-            "message": f.message}
+    return {
+        "fingerprint": stable_fingerprint(f, root),
+        "property": f.property,
+        "status": f.status,
+        "subject": f"{s.get('kind')}/{ns}{s.get('name')}",
+        "path": s.get("path"),
+        "file": relative(f.location.file, root) or f.location.file,
+        "line": f.location.line,
+        "message": f.message,
+    }
 
 
 def _key(entry: dict[str, Any]) -> tuple[str, str]:
@@ -38,10 +45,16 @@ def _key(entry: dict[str, Any]) -> tuple[str, str]:
 
 def write(report: Report, file: str, root: Path) -> int:
     """Record the report's non-proved findings in ``file`` (never through a symlink); returns how many."""
-    entries = sorted((_entry(f, root) for f in report.results if f.status != "proved"),
-                     key=lambda e: (e["file"], e["line"], e["property"], e["fingerprint"]))
-    safefile.write_text(file, json.dumps({"version": FORMAT_VERSION, "tool": "cnverify", "findings": entries},
-                                        indent=2, ensure_ascii=False) + "\n", "baseline")
+    entries = sorted(
+        (_entry(f, root) for f in report.results if f.status != "proved"),
+        key=lambda e: (e["file"], e["line"], e["property"], e["fingerprint"]),
+    )
+    safefile.write_text(
+        file,
+        json.dumps({"version": FORMAT_VERSION, "tool": "cnverify", "findings": entries}, indent=2, ensure_ascii=False)
+        + "\n",
+        "baseline",
+    )
     return len(entries)
 
 
@@ -59,16 +72,25 @@ def read(file: str) -> list[dict[str, Any]]:
     except (ValueError, RecursionError) as exc:  # an integer past the int-from-str limit; nesting too deep
         raise UsageError(f"{name}: baseline is not usable JSON: {str(exc) or 'nested too deeply'}") from None
     entries = data.get("findings") if isinstance(data, dict) else None
-    if (not isinstance(entries, list) or data.get("version") != FORMAT_VERSION
-            or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
-                       and isinstance(e.get("status"), str) and isinstance(e.get("file", ""), str)
-                       and isinstance(e.get("property", ""), str) for e in entries)):
+    if (
+        not isinstance(entries, list)
+        or data.get("version") != FORMAT_VERSION
+        or not all(
+            isinstance(e, dict)
+            and isinstance(e.get("fingerprint"), str)
+            and isinstance(e.get("status"), str)
+            and isinstance(e.get("file", ""), str)
+            and isinstance(e.get("property", ""), str)
+            for e in entries
+        )
+    ):
         raise UsageError(f"{name}: not a cnverify baseline (version {FORMAT_VERSION}, 'findings' list)")
     return entries
 
 
-def compare(report: Report, entries: list[dict[str, Any]], file: str, root: Path,
-            codes: set[str] | None = None) -> None:
+def compare(
+    report: Report, entries: list[dict[str, Any]], file: str, root: Path, codes: set[str] | None = None
+) -> None:
     """Mark the report's non-proved results new/unchanged and record the gone entries.
 
     An entry counts as gone only when this run could have seen it: its file was an input and its
@@ -96,7 +118,11 @@ def compare(report: Report, entries: list[dict[str, Any]], file: str, root: Path
             gone.append(e)
     report.baseline = {"file": file, "new": counts["new"], "unchanged": counts["unchanged"], "gone": gone}
     for e in gone:
-        report.warnings.append(Notice(
-            "baseline-gone", f"baselined {e.get('property')} {e.get('status')} on {e.get('subject')} "
-                             f"({e.get('file')}:{e.get('line')}) is gone: fixed, or moved; refresh the baseline "
-                             f"with --write-baseline"))
+        report.warnings.append(
+            Notice(
+                "baseline-gone",
+                f"baselined {e.get('property')} {e.get('status')} on {e.get('subject')} "
+                f"({e.get('file')}:{e.get('line')}) is gone: fixed, or moved; refresh the baseline "
+                f"with --write-baseline",
+            )
+        )

@@ -1,4 +1,5 @@
 """The command line: ``cnverify prove``, ``cnverify properties list|explain``."""
+
 from __future__ import annotations
 
 import importlib
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
-
 from cnverify import baseline, config, registry, safefile
 from cnverify.config import Excluder
 from cnverify.engine import Options, prove, selected
@@ -36,74 +36,199 @@ def main() -> None:
 
 @main.command("prove")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", default="text", show_default=True,
-              type=click.Choice(sorted(writers())), help="Output format (on stdout).")
-@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
-              help="Also write the report in FORMAT to FILE (repeatable), e.g. sarif=cnverify.sarif.")
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(sorted(writers())),
+    help="Output format (on stdout).",
+)
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write the report in FORMAT to FILE (repeatable), e.g. sarif=cnverify.sarif.",
+)
 @click.option("--show-proved", is_flag=True, help="Also list proved results (text, sarif).")
 @click.option("--pretty", is_flag=True, help="JSON indented by two spaces (default: compact; the same value).")
 @click.option("--show-suppressed", is_flag=True, help="List the findings suppressed by cnverify.io/ignore.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default=None,
-              help="Lowest severity of a violation that makes the exit code 1.  [default: error]")
-@click.option("--fail-on-unknown/--no-fail-on-unknown", default=None,
-              help="Exit 3 when unknown results blocked a verdict.")
-@click.option("--select", multiple=True,
-              help="Only these properties: codes, prefixes (CNV1) or names, comma-separated (docs/CI.md).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default=None,
+    help="Lowest severity of a violation that makes the exit code 1.  [default: error]",
+)
+@click.option(
+    "--fail-on-unknown/--no-fail-on-unknown", default=None, help="Exit 3 when unknown results blocked a verdict."
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Only these properties: codes, prefixes (CNV1) or names, comma-separated (docs/CI.md).",
+)
 @click.option("--ignore", multiple=True, help="Skip these properties (codes, prefixes or names).")
-@click.option("--exclude", multiple=True, metavar="GLOB",
-              help="Skip files matching GLOB (relative to the current directory; repeatable).")
-@click.option("--timeout", "timeout_ms", type=click.IntRange(1, config.MAX_TIMEOUT_MS), default=None,
-              help="Wall-clock timeout per routing (regex) query, in milliseconds; other queries are bounded by the deterministic rlimit (and --run-timeout).  [default: 10000]")
-@click.option("--run-timeout", "run_timeout_s", type=click.FloatRange(0, min_open=True), default=None,
-              metavar="SECONDS", help="Budget for all solver queries of the run; queries after it answer unknown.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="Read settings from this file instead of the discovered .cnverify.yaml / pyproject.toml.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Skip files matching GLOB (relative to the current directory; repeatable).",
+)
+@click.option(
+    "--timeout",
+    "timeout_ms",
+    type=click.IntRange(1, config.MAX_TIMEOUT_MS),
+    default=None,
+    help="Wall-clock timeout per routing (regex) query, in milliseconds; other queries are bounded by the deterministic rlimit (and --run-timeout).  [default: 10000]",
+)
+@click.option(
+    "--run-timeout",
+    "run_timeout_s",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Budget for all solver queries of the run; queries after it answer unknown.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Read settings from this file instead of the discovered .cnverify.yaml / pyproject.toml.",
+)
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), default=None,
-              help="Fail only on findings that are not in this baseline; report the ones that are gone.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
-              help="Record the current violated and unknown findings in this file (exit 0 unless input errors).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress on stderr for long runs (default: when stderr is a terminal).")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Fail only on findings that are not in this baseline; report the ones that are gone.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record the current violated and unknown findings in this file (exit 0 unless input errors).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress on stderr for long runs (default: when stderr is a terminal).",
+)
 @click.option("--color/--no-color", default=None, help="Colours (default: when stdout is a terminal).")
-@click.option("--unit", "unit_mode", type=click.Choice(["auto", "cluster", "file"]), default=None,
-              help="How inputs split into deployment units, each verified as its own cluster (docs/UNITS.md): "
-                   "auto (kustomizations, charts, manifest folders), cluster (all one), file.  [default: auto]")
-@click.option("--namespace", "-n", "namespace", default=None, metavar="NS",
-              help="Namespace of objects that name none, as 'kubectl apply -n NS' (default: an unnamed "
-                   "namespace of their unit, never assumed to be 'default').")
-@click.option("--context", "context", multiple=True, metavar="PATH",
-              help="Objects that exist in the cluster but are not under review: visible to every property, "
-                   "never reported on (repeatable).")
-@click.option("--helm-values", "helm_values", multiple=True, metavar="FILE",
-              help="Values file for rendering Helm chart units with 'helm template' (repeatable, later wins).")
-@click.option("--mesh-config", type=click.Path(dir_okay=False), default=None,
-              help="Istio MeshConfig YAML (or the istio ConfigMap) for path normalisation; default: Istio's DEFAULT.")
-@click.option("--explain", metavar="CODE", default=None,
-              help="Only CODE, every result with its whole proof chain, proved ones included "
-                   "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).")
-@click.option("--jobs", "-j", "jobs", type=click.IntRange(1), default=None, metavar="N",
-              help="Verify deployment units in N processes side by side (same report as 1).  "
-                   "[default: the cores available]")
-@click.option("--executor", default=None, metavar="local-dask|dask://HOST:PORT",
-              help="Verify the units on a Dask cluster (pip install 'cnverify[dask]'): a local one of --jobs "
-                   "workers, or the scheduler at HOST:PORT.")
-@click.option("--certify", is_flag=True,
-              help="Re-decide every exactly evaluated result with Z3; any disagreement is an internal error (exit 4).")
-def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_proved: bool, pretty: bool,
-              show_suppressed: bool, fail_on: str | None, fail_on_unknown: bool | None,
-              select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...], timeout_ms: int | None,
-              run_timeout_s: float | None, config_file: str | None, no_config: bool, baseline_file: str | None,
-              write_baseline: str | None, progress: bool | None, color: bool | None, explain: str | None,
-              unit_mode: str | None, namespace: str | None, context: tuple[str, ...],
-              helm_values: tuple[str, ...], mesh_config: str | None, jobs: int | None,
-              executor: str | None, certify: bool) -> None:
+@click.option(
+    "--unit",
+    "unit_mode",
+    type=click.Choice(["auto", "cluster", "file"]),
+    default=None,
+    help="How inputs split into deployment units, each verified as its own cluster (docs/UNITS.md): "
+    "auto (kustomizations, charts, manifest folders), cluster (all one), file.  [default: auto]",
+)
+@click.option(
+    "--namespace",
+    "-n",
+    "namespace",
+    default=None,
+    metavar="NS",
+    help="Namespace of objects that name none, as 'kubectl apply -n NS' (default: an unnamed "
+    "namespace of their unit, never assumed to be 'default').",
+)
+@click.option(
+    "--context",
+    "context",
+    multiple=True,
+    metavar="PATH",
+    help="Objects that exist in the cluster but are not under review: visible to every property, "
+    "never reported on (repeatable).",
+)
+@click.option(
+    "--helm-values",
+    "helm_values",
+    multiple=True,
+    metavar="FILE",
+    help="Values file for rendering Helm chart units with 'helm template' (repeatable, later wins).",
+)
+@click.option(
+    "--mesh-config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Istio MeshConfig YAML (or the istio ConfigMap) for path normalisation; default: Istio's DEFAULT.",
+)
+@click.option(
+    "--explain",
+    metavar="CODE",
+    default=None,
+    help="Only CODE, every result with its whole proof chain, proved ones included "
+    "(e.g. --explain CNV302: each quota's worst-case headroom over the reachable replica counts).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    "jobs",
+    type=click.IntRange(1),
+    default=None,
+    metavar="N",
+    help="Verify deployment units in N processes side by side (same report as 1).  [default: the cores available]",
+)
+@click.option(
+    "--executor",
+    default=None,
+    metavar="local-dask|dask://HOST:PORT",
+    help="Verify the units on a Dask cluster (pip install 'cnverify[dask]'): a local one of --jobs "
+    "workers, or the scheduler at HOST:PORT.",
+)
+@click.option(
+    "--certify",
+    is_flag=True,
+    help="Re-decide every exactly evaluated result with Z3; any disagreement is an internal error (exit 4).",
+)
+def prove_cmd(
+    paths: tuple[str, ...],
+    fmt: str,
+    reports: tuple[str, ...],
+    show_proved: bool,
+    pretty: bool,
+    show_suppressed: bool,
+    fail_on: str | None,
+    fail_on_unknown: bool | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    timeout_ms: int | None,
+    run_timeout_s: float | None,
+    config_file: str | None,
+    no_config: bool,
+    baseline_file: str | None,
+    write_baseline: str | None,
+    progress: bool | None,
+    color: bool | None,
+    explain: str | None,
+    unit_mode: str | None,
+    namespace: str | None,
+    context: tuple[str, ...],
+    helm_values: tuple[str, ...],
+    mesh_config: str | None,
+    jobs: int | None,
+    executor: str | None,
+    certify: bool,
+) -> None:
     """Verify the manifests in PATHS (files, directories, or - for stdin)."""
     if explain:
         select, show_proved = (explain,), True
     try:
-        settings = _settings(config_file, no_config, select, ignore, exclude, fail_on, fail_on_unknown,
-                             timeout_ms, baseline_file, reports)
+        settings = _settings(
+            config_file,
+            no_config,
+            select,
+            ignore,
+            exclude,
+            fail_on,
+            fail_on_unknown,
+            timeout_ms,
+            baseline_file,
+            reports,
+        )
         if run_timeout_s is not None:
             settings.options.limits = replace(settings.options.limits, run_timeout_ms=int(run_timeout_s * 1000))
         settings.options.mesh_config = mesh_config or settings.options.mesh_config
@@ -131,12 +256,18 @@ def prove_cmd(paths: tuple[str, ...], fmt: str, reports: tuple[str, ...], show_p
     except UsageError as exc:
         raise click.UsageError(str(exc)) from exc
     use_color = sys.stdout.isatty() if color is None else color
-    extra = {"root": str(root), "show_suppressed": show_suppressed, "fail_on": settings.fail_on,
-             "fail_on_unknown": settings.fail_on_unknown}
+    extra = {
+        "root": str(root),
+        "show_suppressed": show_suppressed,
+        "fail_on": settings.fail_on,
+        "fail_on_unknown": settings.fail_on_unknown,
+    }
     for extra_fmt, file in settings.reports:
         _write(file, _render(extra_fmt, report, RenderOptions(show_proved=show_proved, pretty=pretty, extra=extra)))
-    click.echo(_render(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, pretty=pretty,
-                                                  extra=extra)), nl=False)
+    click.echo(
+        _render(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, pretty=pretty, extra=extra)),
+        nl=False,
+    )
     if write_baseline:
         sys.exit(INTERNAL_EXIT if report.internal else 2 if report.errors else 0)
     sys.exit(report.exit_code(settings.fail_on, settings.fail_on_unknown))
@@ -163,9 +294,18 @@ class Settings:
         return [p for p in iter_files(paths) if not self.excluder.excluded(p)]
 
 
-def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...], ignore: tuple[str, ...],
-              exclude: tuple[str, ...], fail_on: str | None, fail_on_unknown: bool | None, timeout_ms: int | None,
-              baseline_file: str | None, reports: tuple[str, ...]) -> Settings:
+def _settings(
+    config_file: str | None,
+    no_config: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    fail_on: str | None,
+    fail_on_unknown: bool | None,
+    timeout_ms: int | None,
+    baseline_file: str | None,
+    reports: tuple[str, ...],
+) -> Settings:
     if config_file and no_config:
         raise UsageError("--config and --no-config exclude each other")
     found = None if no_config else (Path(config_file) if config_file else config.discover())
@@ -176,14 +316,27 @@ def _settings(config_file: str | None, no_config: bool, select: tuple[str, ...],
     if found:  # the configuration file is no manifest
         excluder.add(["/" + Path(found).resolve().relative_to(cfg.root).as_posix()], cfg.root)
     excluder.add(exclude, Path.cwd())
-    options = Options(select=selects or cfg.select or [], ignore=ignores or cfg.ignore or [],
-                      severity=dict(cfg.severity),  # type: ignore[arg-type]
-                      limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms),
-                      exclude=excluder.excluded, mesh_config=cfg.mesh_config)
-    return Settings(options, fail_on or cfg.fail_on or "error",
-                    fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
-                    excluder, baseline_file or cfg.baseline, [_report_arg(r) for r in reports],
-                    cfg.unit or "auto", cfg.namespace, cfg.context, cfg.assume, cfg.file)
+    options = Options(
+        select=selects or cfg.select or [],
+        ignore=ignores or cfg.ignore or [],
+        severity=dict(cfg.severity),  # type: ignore[arg-type]
+        limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms),
+        exclude=excluder.excluded,
+        mesh_config=cfg.mesh_config,
+    )
+    return Settings(
+        options,
+        fail_on or cfg.fail_on or "error",
+        fail_on_unknown if fail_on_unknown is not None else bool(cfg.fail_on_unknown),
+        excluder,
+        baseline_file or cfg.baseline,
+        [_report_arg(r) for r in reports],
+        cfg.unit or "auto",
+        cfg.namespace,
+        cfg.context,
+        cfg.assume,
+        cfg.file,
+    )
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:
@@ -225,9 +378,24 @@ def render_catalog(fmt: str) -> str:
     """The catalog from the registry, as text, Markdown (the README table) or JSON."""
     props = load_properties()
     if fmt == "json":
-        return json.dumps([{"code": c, "name": p.name, "title": p.title, "severity": p.severity,
-                            "reads": sorted(k.KIND for k in p.reads), "summary": p.summary(),
-                            "remediation": p.remediation} for c, p in props.items()], indent=2) + "\n"
+        return (
+            json.dumps(
+                [
+                    {
+                        "code": c,
+                        "name": p.name,
+                        "title": p.title,
+                        "severity": p.severity,
+                        "reads": sorted(k.KIND for k in p.reads),
+                        "summary": p.summary(),
+                        "remediation": p.remediation,
+                    }
+                    for c, p in props.items()
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
     if fmt == "markdown":
         rows = ["| code | name | severity | what it proves |", "|---|---|---|---|"]
         rows += [f"| {c} | {p.name} | {p.severity} | {p.summary()} |" for c, p in props.items()]
@@ -244,22 +412,27 @@ def properties_explain(code: str) -> None:
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     if len(match) != 1:
-        raise click.UsageError(f"{code} names {len(match)} properties ({', '.join(p.code for p in match)}); "
-                               "explain takes one")
+        raise click.UsageError(
+            f"{code} names {len(match)} properties ({', '.join(p.code for p in match)}); explain takes one"
+        )
     p = match[0]
     reads = ", ".join(sorted(k.KIND for k in p.reads))
-    click.echo(f"# {p.code} {p.name}: {p.title}\n\nseverity: {p.severity}    reads: {reads}\n\n{p.doc()}\n\n"
-               f"Remediation: {p.remediation}\n")
+    click.echo(
+        f"# {p.code} {p.name}: {p.title}\n\nseverity: {p.severity}    reads: {reads}\n\n{p.doc()}\n\n"
+        f"Remediation: {p.remediation}\n"
+    )
 
 
 def _broken(name: str, module: str, exc: Exception) -> click.Command:
     """A stand-in for an extra command whose module fails to import: the other commands keep working."""
 
-    @click.command(name, context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-                   help=f"(unavailable: {module} failed to import)")
+    @click.command(
+        name,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        help=f"(unavailable: {module} failed to import)",
+    )
     def broken() -> None:
-        raise click.ClickException(f"'{name}' is unavailable: importing {module} failed: "
-                                   f"{type(exc).__name__}: {exc}")
+        raise click.ClickException(f"'{name}' is unavailable: importing {module} failed: {type(exc).__name__}: {exc}")
 
     return broken
 
@@ -270,5 +443,3 @@ for _mod in EXTRA_COMMAND_MODULES:
             main.add_command(importlib.import_module(_mod).command)
         except Exception as _exc:  # noqa: BLE001 - reported when the command is used
             main.add_command(_broken(_mod.split(".")[-2], _mod, _exc))
-
-

@@ -9,12 +9,13 @@ the file's directory; docs/UNITS.md), ``mesh-config`` (an Istio MeshConfig file 
 normalisation, relative to the file's directory).  Unknown keys and wrong values are errors naming the file and
 line.  Command-line flags override.
 """
+
 from __future__ import annotations
 
 import difflib
 import os
-import stat
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,8 +32,21 @@ LEVELS = ("error", "warning", "info")
 FAIL_ON = ("error", "warning", "info", "never")
 MAX_CONFIG_BYTES = 2**20
 MAX_TIMEOUT_MS = 2**31 - 1  # Z3's timeout is an unsigned int; longer would overflow it
-KEYS = ("select", "ignore", "severity", "fail-on", "fail-on-unknown", "exclude", "timeout", "baseline", "unit",
-        "namespace", "context", "assume", "mesh-config")
+KEYS = (
+    "select",
+    "ignore",
+    "severity",
+    "fail-on",
+    "fail-on-unknown",
+    "exclude",
+    "timeout",
+    "baseline",
+    "unit",
+    "namespace",
+    "context",
+    "assume",
+    "mesh-config",
+)
 ASSUME_KEYS = ("kind", "name", "namespace", "apiVersion")
 UNIT_MODES = ("auto", "cluster", "file")
 
@@ -116,8 +130,10 @@ def _inside(file: Path, top: Path) -> Path:
     'unknown key' error would print) is refused."""
     target = file.resolve()
     if not target.is_relative_to(top):
-        raise ConfigError(f"{printable(str(file))}: the configuration file is a symbolic link out of the "
-                          f"repository ({printable(str(target))}); not read")
+        raise ConfigError(
+            f"{printable(str(file))}: the configuration file is a symbolic link out of the "
+            f"repository ({printable(str(target))}); not read"
+        )
     return file
 
 
@@ -238,8 +254,10 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             codes = _strings(value, at, key)
             bad = registry.unknown(codes)
             if bad:
-                raise ConfigError(f"{at}: unknown property code or name in '{key}': "
-                                  + ", ".join(f"{e.token}{e.hint_text}" for e in bad))
+                raise ConfigError(
+                    f"{at}: unknown property code or name in '{key}': "
+                    + ", ".join(f"{e.token}{e.hint_text}" for e in bad)
+                )
             setattr(cfg, key, codes)
         elif key == "severity":
             cfg.severity = _severity(value, where, at)
@@ -303,8 +321,9 @@ def _assume(value: Any, where: Where, at: str) -> list[Assumed]:
             raise ConfigError(f"{here}: each 'assume' entry needs a kind and a name (strings)")
         bad = [k for k in entry if k not in ASSUME_KEYS or not isinstance(entry[k], str)]
         if bad:
-            raise ConfigError(f"{here}: 'assume' entry key {bad[0]!r} is not one of {', '.join(ASSUME_KEYS)} "
-                              "with a string value")
+            raise ConfigError(
+                f"{here}: 'assume' entry key {bad[0]!r} is not one of {', '.join(ASSUME_KEYS)} with a string value"
+            )
         _assumable(entry, here)
         out.append(Assumed(entry["kind"], entry["name"], entry.get("namespace"), entry.get("apiVersion"), here))
     return out
@@ -321,17 +340,25 @@ def _assumable(entry: dict[str, str], here: str) -> None:
         kinds = sorted({k for _, k in KIND_MODELS})
         close = difflib.get_close_matches(kind, kinds, 1) or [k for k in kinds if k.lower() == kind.lower()]
         groups = sorted({g or "core" for g, k in KIND_MODELS if k == kind})
-        hint = (f" ({kind} is in API group {', '.join(groups)})" if groups else
-                f" (did you mean {close[0]!r}?)" if close else "")
+        hint = (
+            f" ({kind} is in API group {', '.join(groups)})"
+            if groups
+            else f" (did you mean {close[0]!r}?)"
+            if close
+            else ""
+        )
         where = f" in {api}" if api else ""
-        raise ConfigError(f"{here}: 'assume' entry kind {kind!r}{where} is not a kind cnverify models{hint}; "
-                          "kinds are case-sensitive (Service, Deployment, ...)")
+        raise ConfigError(
+            f"{here}: 'assume' entry kind {kind!r}{where} is not a kind cnverify models{hint}; "
+            "kinds are case-sensitive (Service, Deployment, ...)"
+        )
     namespaced = models[0].NAMESPACED
     if namespaced and not entry.get("namespace"):
         raise ConfigError(f"{here}: 'assume' entry {kind} {entry['name']} needs a namespace ({kind} is namespaced)")
     if not namespaced and entry.get("namespace"):
-        raise ConfigError(f"{here}: 'assume' entry {kind} {entry['name']} has a namespace, but {kind} is "
-                          "cluster-scoped")
+        raise ConfigError(
+            f"{here}: 'assume' entry {kind} {entry['name']} has a namespace, but {kind} is cluster-scoped"
+        )
 
 
 def _severity(value: Any, where: Where, at: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ that cites it is kept only when the property asks nothing but existence (``Prope
 any other verdict resting on its (unknown) content becomes ``unknown``, and its message and chain
 say only that (never what the property concluded from the placeholder's empty content).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -60,16 +61,18 @@ def placeholders(assumed: Sequence[Assumed]) -> tuple[list[RawObject], dict[Span
         data = {"apiVersion": api_version, "kind": a.kind, "metadata": meta}
         raws.append(RawObject(Document(file, 0, data, {(): span}), (), data, api_version, a.kind))
         ident = f"{a.namespace + '/' if a.namespace else ''}{a.name}"
-        cites[span] = Citation(f"{a.kind} {ident} assumed by {file}:{line}",
-                               (f"{a.kind}/{ident}", f"{a.kind} {ident}", f"{file}:{line}:"))
+        cites[span] = Citation(
+            f"{a.kind} {ident} assumed by {file}:{line}", (f"{a.kind}/{ident}", f"{a.kind} {ident}", f"{file}:{line}:")
+        )
     return raws, cites
 
 
 def _cited(f: Finding, cites: dict[Span, Citation]) -> list[Span]:
     """The assumed objects a finding rests on: a step located at their entry, or its text naming them."""
     text = " ".join([f.message, *(s.claim for s in f.chain)])
-    return [span for span, c in cites.items() if any(s.location == span for s in f.chain)
-            or any(t in text for t in c.names)]
+    return [
+        span for span, c in cites.items() if any(s.location == span for s in f.chain) or any(t in text for t in c.names)
+    ]
 
 
 def mark_assumed(f: Finding, cites: dict[Span, Citation], existence_only: bool) -> Finding:
@@ -77,8 +80,12 @@ def mark_assumed(f: Finding, cites: dict[Span, Citation], existence_only: bool) 
     spans = _cited(f, cites) if cites else []
     if not spans:
         return f
-    chain = [Step(f"{s.claim} ({cites[s.location].sentence}, no manifest in the inputs)", s.location, s.locations)
-             if s.location in cites else s for s in f.chain]
+    chain = [
+        Step(f"{s.claim} ({cites[s.location].sentence}, no manifest in the inputs)", s.location, s.locations)
+        if s.location in cites
+        else s
+        for s in f.chain
+    ]
     located = {s.location for s in f.chain}
     chain[-1:-1] = [Step(f"{cites[sp].sentence}, no manifest in the inputs", sp) for sp in spans if sp not in located]
     if f.status == "proved" and existence_only:
@@ -86,11 +93,20 @@ def mark_assumed(f: Finding, cites: dict[Span, Citation], existence_only: bool) 
     # Anything else rests on the placeholder's content, which is not known: keep the steps before the
     # first that cites it, never what the property concluded from the (empty) placeholder.
     names = [n for sp in spans for n in cites[sp].names]
-    first = next((i for i, s in enumerate(f.chain) if s.location in cites or any(n in s.claim for n in names)),
-                 len(f.chain))
+    first = next(
+        (i for i, s in enumerate(f.chain) if s.location in cites or any(n in s.claim for n in names)), len(f.chain)
+    )
     which = cites[spans[0]].sentence
     return dataclasses.replace(
-        f, status="unknown", witness=None,
-        chain=[*f.chain[:first], *(Step(f"{cites[sp].sentence}; its content is not in the inputs, so this "
-                                        "property cannot judge it", sp) for sp in spans)],
-        message=f"not decided: it rests on {which}; its content is not in the inputs")
+        f,
+        status="unknown",
+        witness=None,
+        chain=[
+            *f.chain[:first],
+            *(
+                Step(f"{cites[sp].sentence}; its content is not in the inputs, so this property cannot judge it", sp)
+                for sp in spans
+            ),
+        ],
+        message=f"not decided: it rests on {which}; its content is not in the inputs",
+    )

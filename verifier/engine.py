@@ -1,4 +1,5 @@
 """The run: load → model → properties → solver → report."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -56,8 +57,9 @@ def check(snap: snapshot.Snapshot, options: Options) -> tuple[list[Finding], lis
     return [f for f, _ in pairs], errors
 
 
-def _run(snap: snapshot.Snapshot, options: Options,
-         props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
+def _run(
+    snap: snapshot.Snapshot, options: Options, props: list[Property]
+) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
     """Each finding with the resource it is about, sorted by location; a crashed property is an
     internal-error record.  Queries run under the run's budget (one is installed if none is)."""
     snap.settings["mesh_config"] = options.mesh_config
@@ -84,8 +86,9 @@ def _by_location(pair: tuple[Finding, Resource]) -> tuple[str, int, int, str]:
     return f.location.file, f.location.line, f.location.column, f.property
 
 
-def _run_spread(snap: snapshot.Snapshot, options: Options,
-                props: list[Property]) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
+def _run_spread(
+    snap: snapshot.Snapshot, options: Options, props: list[Property]
+) -> tuple[list[tuple[Finding, Resource]], list[InternalError]]:
     """``_run`` with the properties spread over ``options.jobs`` forked workers, each seeing the whole
     snapshot (a unit verified alone; docs/ARCHITECTURE.md): the same pairs, in the same order."""
     if options.jobs <= 1 or len(props) <= 1 or not parallel.may_fan_out():
@@ -112,18 +115,23 @@ def _run_spread(snap: snapshot.Snapshot, options: Options,
     return results, errors
 
 
-CONTEXT_HINT = ("if what is missing exists outside these files, pass its manifests with --context PATH or "
-                "declare it under 'assume:' in .cnverify.yaml (docs/UNITS.md)")
+CONTEXT_HINT = (
+    "if what is missing exists outside these files, pass its manifests with --context PATH or "
+    "declare it under 'assume:' in .cnverify.yaml (docs/UNITS.md)"
+)
 
 
-UNIT_NAMESPACE_STEP = (f"objects that name no namespace share one, shown as {UNIT_NAMESPACE}: the namespace "
-                       "'kubectl apply' of the unit puts them in (not assumed to be default; fix it with --namespace)")
+UNIT_NAMESPACE_STEP = (
+    f"objects that name no namespace share one, shown as {UNIT_NAMESPACE}: the namespace "
+    "'kubectl apply' of the unit puts them in (not assumed to be default; fix it with --namespace)"
+)
 
 
 def unit_namespace_note(f: Finding) -> Finding:
     """Say so in the chain when a verdict rests on the unnamed unit namespace (the inputs do not show it)."""
-    if f.status == "unknown" or (f.subject.get("namespace") != UNIT_NAMESPACE
-                                 and not any(UNIT_NAMESPACE in s.claim for s in f.chain)):
+    if f.status == "unknown" or (
+        f.subject.get("namespace") != UNIT_NAMESPACE and not any(UNIT_NAMESPACE in s.claim for s in f.chain)
+    ):
         return f
     return dataclasses.replace(f, chain=[*f.chain[:-1], Step(UNIT_NAMESPACE_STEP), *f.chain[-1:]])
 
@@ -136,11 +144,13 @@ def closed_world(f: Finding, prop: Property, snap: snapshot.Snapshot) -> Finding
         return f
     gap = snap.closed_world_gap
     if gap is None:
-        return dataclasses.replace(f, help=f"{f.help.rstrip('.')}; {CONTEXT_HINT}" if f.help else CONTEXT_HINT) \
-            if f.status == "violated" else f
+        return (
+            dataclasses.replace(f, help=f"{f.help.rstrip('.')}; {CONTEXT_HINT}" if f.help else CONTEXT_HINT)
+            if f.status == "violated"
+            else f
+        )
     step = Step(f"{gap}: they may hold what this {f.status} verdict rests on", snap.first_unread)
-    return dataclasses.replace(f, status="unknown", message=f"{f.message} (not decided: {gap})",
-                               chain=[*f.chain, step])
+    return dataclasses.replace(f, status="unknown", message=f"{f.message} (not decided: {gap})", chain=[*f.chain, step])
 
 
 def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | None = None) -> Report:
@@ -158,19 +168,29 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     context.objects[:0] = assumed
     context_files = {os.path.realpath(i["file"]) for i in context.inputs}
     excluded = options.exclude
-    skip = (lambda f: os.path.realpath(f) in context_files or bool(excluded and excluded(f))) if context_files \
+    skip = (
+        (lambda f: os.path.realpath(f) in context_files or bool(excluded and excluded(f)))
+        if context_files
         else excluded
+    )
     found = units.discover(paths, options.unit, skip, stdin, list(options.helm_values))
     found.rest.errors[:0] = context.errors
     timings = {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0}
     props = selected(options)
-    out = _Merged(Report(errors=list(found.rest.errors), inputs=list(found.rest.inputs),
-                         unrecognized_documents=found.rest.unrecognized, unrecognized=list(found.rest.unrecognized_at),
-                         timings=timings))
+    out = _Merged(
+        Report(
+            errors=list(found.rest.errors),
+            inputs=list(found.rest.inputs),
+            unrecognized_documents=found.rest.unrecognized,
+            unrecognized=list(found.rest.unrecognized_at),
+            timings=timings,
+        )
+    )
     job = UnitJob(options, props, context, cites)
     with smt.budget(options.limits), parallel.frozen():  # one deadline for every unit; parsed inputs frozen
-        for n, (unit, part) in enumerate(parallel.verify_all(found.units, job, verify_unit, options.jobs,
-                                                             options.executor, _crashed_part)):
+        for n, (unit, part) in enumerate(
+            parallel.verify_all(found.units, job, verify_unit, options.jobs, options.executor, _crashed_part)
+        ):
             if options.jobs > 1 or options.executor:  # workers report nothing: count the units merged
                 note("units", n, len(found.units))
             out.add(unit, part)
@@ -211,8 +231,9 @@ class UnitJob:
         limits = self.options.limits
         if left is not None:
             limits = dataclasses.replace(limits, run_timeout_ms=max(1, int((left - time.monotonic()) * 1000)))
-        return dataclasses.replace(self, options=dataclasses.replace(self.options, progress=None, exclude=None,
-                                                                     limits=limits, jobs=1))
+        return dataclasses.replace(
+            self, options=dataclasses.replace(self.options, progress=None, exclude=None, limits=limits, jobs=1)
+        )
 
 
 def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
@@ -223,7 +244,9 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
     if options.progress:
         options.progress("model", 0, 0)
     t1 = time.perf_counter()
-    enforce: Literal["", "override", "require"] = "override" if unit.namespace else "require" if options.namespace else ""
+    enforce: Literal["", "override", "require"] = (
+        "override" if unit.namespace else "require" if options.namespace else ""
+    )
     namespace = unit.namespace or options.namespace
     if unit.namespace and options.namespace and unit.namespace != options.namespace:
         # kubectl apply -k DIR -n NS rejects what the kustomization put in another namespace
@@ -246,8 +269,14 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
 
     if not (unit.namespace or options.namespace):
         pairs = unit_namespaces.decide(pairs, placed_in, unit_namespaces.named_namespaces(loaded))
-    part = UnitPart(errors=loaded.errors + model_errors, internal=run_errors, notices=list(snap.notices),
-                    unknown_kinds=Counter(snap.unknown_kinds), model_s=t2 - t1, solve_s=time.perf_counter() - t2)
+    part = UnitPart(
+        errors=loaded.errors + model_errors,
+        internal=run_errors,
+        notices=list(snap.notices),
+        unknown_kinds=Counter(snap.unknown_kinds),
+        model_s=t2 - t1,
+        solve_s=time.perf_counter() - t2,
+    )
     if options.suppressions:
         part.results, part.suppressed, part.warnings = suppress.apply(pairs, snap, {p.code for p in props})
     else:
@@ -280,8 +309,14 @@ class _Merged:
         r = self.report
         r.units.append(unit.to_json())
         if part is None:
-            r.warnings.append(Notice("unit-not-verified", f"unit {unit.name} is not verified: {unit.not_verified}",
-                                     Span(units.definition(unit), 1, 1), units=(unit.name,)))
+            r.warnings.append(
+                Notice(
+                    "unit-not-verified",
+                    f"unit {unit.name} is not verified: {unit.not_verified}",
+                    Span(units.definition(unit), 1, 1),
+                    units=(unit.name,),
+                )
+            )
             return
         loaded = unit.loaded
         r.timings["model"] += part.model_s
@@ -296,8 +331,9 @@ class _Merged:
         r.inputs += [i for i in loaded.inputs if self._first(f"i{_key(i)}")]
         r.suppressed += [s for s in part.suppressed if self._first(f"s{_key(s.to_json())}")]
         r.warnings += [w for w in part.warnings if self._first(f"w{_key(w.to_json())}")]
-        r.warnings += [dataclasses.replace(w, units=(unit.name,)) for w in part.notices
-                       if self._first(f"w{_key(w.to_json())}")]
+        r.warnings += [
+            dataclasses.replace(w, units=(unit.name,)) for w in part.notices if self._first(f"w{_key(w.to_json())}")
+        ]
         fresh = [(s, why) for s, why in loaded.unrecognized_at if self._first(f"u{s}")]
         r.unrecognized += fresh
         r.unrecognized_documents += len(fresh)
@@ -318,4 +354,3 @@ MERGE_KEY = ("property", "subject", "location", "status", "message")
 def _key(value: dict[str, Any]) -> str:
     """Identity of a JSON item across units: everything but the fields a unit adds."""
     return json.dumps({k: v for k, v in value.items() if k not in ("unit", "units")}, sort_keys=True, default=str)
-

@@ -1,4 +1,5 @@
 """Located input errors and the span type shared by every layer."""
+
 from __future__ import annotations
 
 import traceback
@@ -62,8 +63,10 @@ class InternalError:
         return {"code": INTERNAL_CODE, "property": self.property, "message": self.message, "where": self.where}
 
     def __str__(self) -> str:
-        return (f"internal error in {self.property} ({self.message} at {self.where}); "
-                f"its results are incomplete — please report this")
+        return (
+            f"internal error in {self.property} ({self.message} at {self.where}); "
+            f"its results are incomplete — please report this"
+        )
 
 
 class UsageError(Exception):

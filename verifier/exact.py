@@ -20,6 +20,7 @@ necessary the obligation goes to Z3.  No search ever decides a verdict: a found 
 that a member of ``K`` is needed.  Work is capped per query (``MAX_EVALS`` item evaluations, and no
 core check whose estimated cost exceeds it): past that, Z3 is the cheaper way to the same answer.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -51,8 +52,12 @@ def _raw(name: str) -> Callable[..., Any]:
     return getattr(z3core, name).__defaults__[0].f
 
 
-_kind, _id, _decl, _decl_kind = _raw("Z3_get_ast_kind"), _raw("Z3_get_ast_id"), _raw("Z3_get_app_decl"), \
-    _raw("Z3_get_decl_kind")
+_kind, _id, _decl, _decl_kind = (
+    _raw("Z3_get_ast_kind"),
+    _raw("Z3_get_ast_id"),
+    _raw("Z3_get_app_decl"),
+    _raw("Z3_get_decl_kind"),
+)
 _nargs, _arg, _is_string = _raw("Z3_get_app_num_args"), _raw("Z3_get_app_arg"), _raw("Z3_is_string")
 _expr = z3.z3._to_expr_ref
 _VALUE_KINDS = frozenset({z3.Z3_OP_TRUE, z3.Z3_OP_FALSE})
@@ -200,7 +205,7 @@ def _run(st: _State, stamp: int = 0) -> _State:
                 for c, v in units:
                     old = st.fixed.get(c.get_id())
                     if old is not None and not old.value.eq(v):  # fixed differently earlier this round:
-                        st.false, st.done[i] = i, stamp + 1     # false under this round's values
+                        st.false, st.done[i] = i, stamp + 1  # false under this round's values
                         return st
                     if old is None:
                         st.fixed[c.get_id()] = _Fixed(c, v, i, stamp + 1)
@@ -220,8 +225,12 @@ def _candidates(c: z3.ExprRef, literals: list[z3.ExprRef]) -> list[z3.ExprRef]:
         nums = {0} | {n + d for lit in literals if z3.is_int_value(lit) for n in [lit.as_long()] for d in (-1, 0, 1)}
         out = [z3.IntVal(n, ctx) for n in sorted(nums)]
     elif z3.is_real(c):
-        fr = {Fraction(0)} | {Fraction(lit.numerator_as_long(), lit.denominator_as_long()) + d
-                              for lit in literals if z3.is_rational_value(lit) for d in (-1, 0, 1)}
+        fr = {Fraction(0)} | {
+            Fraction(lit.numerator_as_long(), lit.denominator_as_long()) + d
+            for lit in literals
+            if z3.is_rational_value(lit)
+            for d in (-1, 0, 1)
+        }
         out = [z3.RealVal(f, ctx) for f in sorted(fr)]
     elif z3.is_string(c):
         words = {""} | {lit.as_string() for lit in literals if z3.is_string_value(lit)}
@@ -229,8 +238,7 @@ def _candidates(c: z3.ExprRef, literals: list[z3.ExprRef]) -> list[z3.ExprRef]:
     return out
 
 
-def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef],
-                 work: list[int]) -> bool:
+def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef], work: list[int]) -> bool:
     """True when the ``active`` items have a model found by propagation and a bounded depth-first search
     (values for a free constant: the residues' literals and ``hints``, their neighbours, a default)."""
     budget = [MAX_NODES]

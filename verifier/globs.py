@@ -5,6 +5,7 @@ segments, ``*`` any run of characters inside one segment, ``?`` one character, `
 a class.  Both levels are matched by simulating the automaton on a set of states, so a check costs
 O(path length x pattern length) whatever the pattern (14 ``**/`` on a deep path included).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -19,8 +20,13 @@ class GlobError(ValueError):
     """A pattern that cannot be compiled (the message says where)."""
 
 
-def _simulate(tokens: Sequence[object], items: Sequence[str], is_star: Callable[[object], bool],
-              accepts: Callable[[object, str], bool], any_prefix: bool = False) -> bool:
+def _simulate(
+    tokens: Sequence[object],
+    items: Sequence[str],
+    is_star: Callable[[object], bool],
+    accepts: Callable[[object, str], bool],
+    any_prefix: bool = False,
+) -> bool:
     """Run the token automaton on ``items``: a star token matches zero or more items, any other one item
     that it ``accepts``.  With ``any_prefix``, a match of any non-empty prefix of ``items`` counts."""
     end = len(tokens)
@@ -35,8 +41,13 @@ def _simulate(tokens: Sequence[object], items: Sequence[str], is_star: Callable[
 
     states = closure({0})
     for item in items:
-        states = closure({i if is_star(tokens[i]) else i + 1
-                          for i in states if i < end and (is_star(tokens[i]) or accepts(tokens[i], item))})
+        states = closure(
+            {
+                i if is_star(tokens[i]) else i + 1
+                for i in states
+                if i < end and (is_star(tokens[i]) or accepts(tokens[i], item))
+            }
+        )
         if not states or (any_prefix and end in states):
             return bool(states)
     return end in states and not any_prefix
@@ -67,8 +78,13 @@ class Glob:
         return self._run(parts, True)
 
     def _run(self, parts: Sequence[str], any_prefix: bool) -> bool:
-        return _simulate(self.segments, parts, lambda s: s is DEEP,
-                         lambda s, part: isinstance(s, Segment) and s.matches(part), any_prefix)
+        return _simulate(
+            self.segments,
+            parts,
+            lambda s: s is DEEP,
+            lambda s, part: isinstance(s, Segment) and s.matches(part),
+            any_prefix,
+        )
 
 
 def compile_glob(pattern: str) -> Glob:
@@ -99,9 +115,9 @@ def _tokens(segment: str) -> tuple[Token, ...]:
         elif ch == "?":
             out.append(ANY)
             i += 1
-        elif ch == "[" and "]" in segment[i + 2:]:
+        elif ch == "[" and "]" in segment[i + 2 :]:
             end = segment.index("]", i + 2)
-            out.append(_class(segment[i + 1:end]))
+            out.append(_class(segment[i + 1 : end]))
             i = end + 1
         else:
             out.append(ch)

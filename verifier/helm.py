@@ -5,6 +5,7 @@ name; subcharts read ``CHART/charts/SUB/templates/y.yaml``). That names the temp
 inside a template cannot be mapped back (the template language moves and repeats lines), so every
 field of a rendered object points at its template file's first line, and the result says so.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,7 @@ from cnverify.rendering import TIMEOUT_S, NotVerified, Rendered, run_tool
 from cnverify.source import Document, compose
 
 CHART_FILE = "Chart.yaml"
-TEMPLATE_LINES_NOTE = ("Helm template lines cannot be mapped: locations point at each template file's "
-                       "first line")
+TEMPLATE_LINES_NOTE = "Helm template lines cannot be mapped: locations point at each template file's first line"
 _SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)
 _SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
 
@@ -40,8 +40,13 @@ def chart_members(chart: str) -> set[str]:
     return out
 
 
-def render_chart(chart: str, values: Sequence[str] = (), release: str | None = None,
-                 namespace: str | None = None, timeout: float = TIMEOUT_S) -> Rendered | NotVerified:
+def render_chart(
+    chart: str,
+    values: Sequence[str] = (),
+    release: str | None = None,
+    namespace: str | None = None,
+    timeout: float = TIMEOUT_S,
+) -> Rendered | NotVerified:
     """``helm template`` the chart in ``chart`` with the given values files (in order, later wins)."""
     chart_file = Span(os.path.normpath(os.path.join(chart, CHART_FILE)), 1, 1)
     members = chart_members(chart) | {os.path.abspath(v) for v in values}
@@ -56,8 +61,14 @@ def render_chart(chart: str, values: Sequence[str] = (), release: str | None = N
         argv += ["--namespace", namespace]
     start = time.perf_counter()
     run = run_tool(argv, timeout=timeout)
-    out = Rendered(chart, members=members, namespace=namespace, tool="helm template",
-                   seconds=time.perf_counter() - start, notes=[TEMPLATE_LINES_NOTE])
+    out = Rendered(
+        chart,
+        members=members,
+        namespace=namespace,
+        tool="helm template",
+        seconds=time.perf_counter() - start,
+        notes=[TEMPLATE_LINES_NOTE],
+    )
     if run.failed:
         out.errors.append(InputError(chart_file, f"helm template failed: {run.failed}"))
         return out
@@ -69,8 +80,9 @@ def render_chart(chart: str, values: Sequence[str] = (), release: str | None = N
                 out.errors.append(InputError(Span(file, 1, 1), f"helm rendered invalid YAML: {item.message}"))
             elif isinstance(item.data, dict) and isinstance(item.data.get("kind"), str):
                 doc = Document(file, item.index, item.data, {(): Span(file, 1, 1)}, item.has_nulls)
-                out.objects.append(RawObject(doc, (), item.data, str(item.data.get("apiVersion", "")),
-                                             item.data["kind"]))
+                out.objects.append(
+                    RawObject(doc, (), item.data, str(item.data.get("apiVersion", "")), item.data["kind"])
+                )
     return out
 
 

@@ -10,6 +10,7 @@ The loader's resolver tags every plain (unquoted, untagged) scalar ``PLAIN`` so 
 here, once, with YAML 1.1 booleans (``y``/``on``/``no``...), Go integer syntax (``0x1F``, ``0o12``, ``012``,
 ``0b101``, ``1_000``) and PyYAML's other readings (``=``, base-60 ``1:30``, timestamps) replaced by go-yaml's.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,8 +26,9 @@ import yaml
 
 PLAIN = "cnverify:plain"  # tag of an untagged plain scalar: resolved by go-yaml's rules below
 _P = "tag:yaml.org,2002:"
-STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, BINARY = (_P + t for t in
-                                                  ("str", "int", "float", "bool", "null", "timestamp", "binary"))
+STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, BINARY = (
+    _P + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary")
+)
 MERGE = _P + "merge"
 
 _Base: Any
@@ -51,12 +53,13 @@ class NotKubeYaml(ValueError):
 
 _WORDS: dict[str, tuple[str, Any]] = {}
 for _value, _tag, _words in (
-        (True, BOOL, "y Y yes Yes YES true True TRUE on On ON"),
-        (False, BOOL, "n N no No NO false False FALSE off Off OFF"),
-        (None, NULL, "~ null Null NULL"),
-        (math.nan, FLOAT, ".nan .NaN .NAN"),
-        (math.inf, FLOAT, ".inf .Inf .INF +.inf +.Inf +.INF"),
-        (-math.inf, FLOAT, "-.inf -.Inf -.INF")):
+    (True, BOOL, "y Y yes Yes YES true True TRUE on On ON"),
+    (False, BOOL, "n N no No NO false False FALSE off Off OFF"),
+    (None, NULL, "~ null Null NULL"),
+    (math.nan, FLOAT, ".nan .NaN .NAN"),
+    (math.inf, FLOAT, ".inf .Inf .INF +.inf +.Inf +.INF"),
+    (-math.inf, FLOAT, "-.inf -.Inf -.INF"),
+):
     _WORDS.update({w: (_tag, _value) for w in _words.split()})
 _WORDS[""] = (NULL, None)
 _WORDS["<<"] = (MERGE, "<<")
@@ -64,8 +67,10 @@ _HINT_WORDS = set("yYnNtTfFoO~")
 _GO_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[bB]([01]+)|0[oO]([0-7]+)|0([0-7]*)|([1-9][0-9]*))")
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _DOT_FLOAT = re.compile(r"\.[0-9]+(?:_[0-9]+)*(?:[eE][-+]?[0-9]+(?:_[0-9]+)*)?")
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-                        r"(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?"
+)
 INT64 = 2**63
 UINT64 = 2**64
 
@@ -199,7 +204,7 @@ def _go_float(f: float) -> str:
 
 
 def _short(tag: str) -> str:
-    return "!!" + tag[len(_P):] if tag.startswith(_P) else tag
+    return "!!" + tag[len(_P) :] if tag.startswith(_P) else tag
 
 
 _FLOW_END = set(",?[]{}")
@@ -223,14 +228,18 @@ def quote_flow_colon_scalar(text: str, exc: yaml.MarkedYAMLError) -> str | None:
         return None
     start = len(text) - len(lines[-1]) + start_mark.column
     end = start
-    while end < len(text) and text[end] not in _BLANK and text[end] not in _FLOW_END and not (
-            text[end] == ":" and (end + 1 == len(text) or text[end + 1] in _BLANK)):
+    while (
+        end < len(text)
+        and text[end] not in _BLANK
+        and text[end] not in _FLOW_END
+        and not (text[end] == ":" and (end + 1 == len(text) or text[end + 1] in _BLANK))
+    ):
         end += 1
     scalar = text[start:end]
     if ":" not in scalar or "'" in scalar or end == start:
         return None
     if start > 1 and text[start - 1] == " " and text[start - 2] in ",[{ ":
-        return text[:start - 1] + "'" + scalar + "'" + text[end:]
+        return text[: start - 1] + "'" + scalar + "'" + text[end:]
     return text[:start] + "'" + scalar + "'" + text[end:]
 
 
@@ -278,7 +287,10 @@ def bad_separator(text: str) -> BadSeparator | None:
     if bad is None:
         return None
     cut = max((m.start() for m in _SEPARATOR.finditer(text, 0, bad.start())), default=0)
-    found = text[bad.start():].split("\n", 1)[0].strip()[:40]
-    return BadSeparator(cut, text.count("\n", 0, bad.start()) + 1,
-                        f"invalid YAML document separator {found!r}: kubectl accepts only spaces or a comment "
-                        "after '---' (a template ate the line break?)")
+    found = text[bad.start() :].split("\n", 1)[0].strip()[:40]
+    return BadSeparator(
+        cut,
+        text.count("\n", 0, bad.start()) + 1,
+        f"invalid YAML document separator {found!r}: kubectl accepts only spaces or a comment "
+        "after '---' (a template ate the line break?)",
+    )

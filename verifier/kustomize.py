@@ -9,6 +9,7 @@ to check the patched result.
 :func:`walk` / :func:`members` read a kustomization tree without running kustomize (which files a
 unit owns); ``cnverify.kustomize_build`` renders it with the real kustomize.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,6 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-
 from cnverify.errors import InputError, Span
 from cnverify.source import MAX_FILE_BYTES, Document, compose, decode
 
@@ -46,8 +46,10 @@ def patch_files(directory: str) -> dict[str, str]:
                 data = yaml.load(fh.read(1 << 20), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except (OSError, yaml.YAMLError):
             return {}
-        return {os.path.normpath(os.path.join(directory, p)): f"a kustomize patch listed in {kfile}"
-                for p in _patch_paths(data)}
+        return {
+            os.path.normpath(os.path.join(directory, p)): f"a kustomize patch listed in {kfile}"
+            for p in _patch_paths(data)
+        }
     return {}
 
 
@@ -157,8 +159,13 @@ def _visit(directory: str, tree: Tree, at: Span | None) -> None:
 def _reference(directory: str, ref: str, at: Span, tree: Tree, key: str) -> None:
     """A resources/bases/components/plugin entry: a file, a kustomization directory or remote."""
     if is_remote(ref):
-        tree.remote.append(InputError(at, f"remote {key} entry {ref!r} is not fetched (cnverify never "
-                                          "uses the network); vendor it or render the unit yourself"))
+        tree.remote.append(
+            InputError(
+                at,
+                f"remote {key} entry {ref!r} is not fetched (cnverify never "
+                "uses the network); vendor it or render the unit yourself",
+            )
+        )
         return
     path = os.path.normpath(os.path.join(directory, ref))
     if os.path.isdir(path):
@@ -189,8 +196,14 @@ def read_kustomization(kfile: str, errors: list[InputError]) -> Document | None:
         return None
     first = docs[0] if docs else None
     if not isinstance(first, Document) or not isinstance(first.data, dict):
-        errors.append(InputError(Span(kfile, 1, 1), "a kustomization must be a YAML mapping" if docs else
-                                 "the kustomization is empty (kustomize refuses to build it)"))
+        errors.append(
+            InputError(
+                Span(kfile, 1, 1),
+                "a kustomization must be a YAML mapping"
+                if docs
+                else "the kustomization is empty (kustomize refuses to build it)",
+            )
+        )
         return None
     return first
 

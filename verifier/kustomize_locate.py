@@ -18,6 +18,7 @@ same way; JSON 6902 ``add``/``replace`` values under their pointer) and its tran
 ``images``, ``replicas``, generators). A field nothing explains keeps its nearest located ancestor's
 span and is counted as unmapped.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,6 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-
 from cnverify.errors import Span
 from cnverify.kustomize import Tree
 from cnverify.kustomize_sources import Kustomization, align, get, load_docs, value_at
@@ -71,14 +71,16 @@ class Locator:
             if not isinstance(doc.data, dict):
                 continue
             origin, steps = _metadata(doc.data)
-            entry = self._generator(origin, self.names(doc.data, origin, steps)) or \
-                self._generator(origin, self.names(doc.data, origin, steps, hashed=False))
+            entry = self._generator(origin, self.names(doc.data, origin, steps)) or self._generator(
+                origin, self.names(doc.data, origin, steps, hashed=False)
+            )
             name = get(doc.data, ("metadata", "name"))
             if entry is not None and isinstance(name, str):
                 self.generated.setdefault(name, entry)
 
-    def names(self, data: dict[str, Any], origin: dict[str, Any], steps: list[tuple[str, str]],
-              hashed: bool = True) -> Names:
+    def names(
+        self, data: dict[str, Any], origin: dict[str, Any], steps: list[tuple[str, str]], hashed: bool = True
+    ) -> Names:
         """The names the object had during the build, recovered by undoing ``steps`` outermost first
         (and, for a generated object, the name hash unless ``hashed`` is false)."""
         kind = str(data.get("kind", ""))
@@ -95,9 +97,13 @@ class Locator:
                 if transformer in ("PrefixTransformer", "SuffixTransformer") and kind not in _AFFIX_SKIPPED:
                     prefix = transformer == "PrefixTransformer"
                     affix = kust.data.get("namePrefix" if prefix else "nameSuffix")
-                    if isinstance(affix, str) and affix and len(cur) > len(affix) and \
-                            (cur.startswith(affix) if prefix else cur.endswith(affix)):
-                        cur = cur[len(affix):] if prefix else cur[:-len(affix)]
+                    if (
+                        isinstance(affix, str)
+                        and affix
+                        and len(cur) > len(affix)
+                        and (cur.startswith(affix) if prefix else cur.endswith(affix))
+                    ):
+                        cur = cur[len(affix) :] if prefix else cur[: -len(affix)]
                 elif transformer in _PATCHERS:
                     cur = kust.renamed_from(kind, cur) or cur
                 elif transformer == "ReplacementTransformer":  # its new name is another object's value
@@ -122,7 +128,8 @@ class Locator:
         source = found.source
         spans: dict[Path, Span] = {}
         stack: list[tuple[Path, Any, Path | None, Any]] = [
-            ((), data, found.prefix if source else None, value_at(source.data, found.prefix) if source else None)]
+            ((), data, found.prefix if source else None, value_at(source.data, found.prefix) if source else None)
+        ]
         while stack:
             path, value, opath, old = stack.pop()
             leaf = not isinstance(value, (dict, list))
@@ -136,16 +143,16 @@ class Locator:
                 if leaf and found.generator is None:
                     self.unmapped += 1
                     if len(self.unmapped_sample) < 50:
-                        self.unmapped_sample.append(f"{data.get('kind')}/{get(data, ('metadata', 'name'))} "
-                                                    f"{format_path(path)}={value!r}")
+                        self.unmapped_sample.append(
+                            f"{data.get('kind')}/{get(data, ('metadata', 'name'))} {format_path(path)}={value!r}"
+                        )
             spans[path] = span
             if isinstance(value, (dict, list)):
                 items = value.items() if isinstance(value, dict) else enumerate(value)
                 for key, child in items:
                     step = align((key,), value, old, path[-1] if path else "") if opath is not None else None
                     child_o = opath + step if step is not None and opath is not None else None
-                    stack.append((path + (key,), child, child_o,
-                                  value_at(old, step) if step is not None else None))
+                    stack.append((path + (key,), child, child_o, value_at(old, step) if step is not None else None))
         return Document(found.base.file, source.index if source else 0, data, spans, rendered.has_nulls)
 
     def _generator(self, origin: dict[str, Any], names: Names) -> tuple[Kustomization, Path] | None:
@@ -177,8 +184,14 @@ class Locator:
         if not (isinstance(by, dict) and str(by.get("kind", "")).endswith("Generator")):
             # a patch that replaced metadata.annotations also replaced the origin annotation (kustomize
             # then names the patch): look for the object in every resource file of the build
-            self._search(found, sorted(f for f in self.tree.files if f not in self.kustomizations
-                                       and f.endswith((".yaml", ".yml", ".json"))))
+            self._search(
+                found,
+                sorted(
+                    f
+                    for f in self.tree.files
+                    if f not in self.kustomizations and f.endswith((".yaml", ".yml", ".json"))
+                ),
+            )
 
     def _search(self, found: Found, files: list[str]) -> bool:
         """Set ``found.source`` to the object of ``files`` the rendered object was built from: its kind
@@ -190,8 +203,12 @@ class Locator:
         for file in files:
             if file not in self._files:
                 self._files[file] = load_docs(file)
-            same_kind += [(doc, path, obj) for doc in self._files[file] for path, obj in _objects(doc.data)
-                          if obj.get("kind") == kind]
+            same_kind += [
+                (doc, path, obj)
+                for doc in self._files[file]
+                for path, obj in _objects(doc.data)
+                if obj.get("kind") == kind
+            ]
         named = [c for c in same_kind if get(c[2], ("metadata", "name")) == found.names.original]
         if named:
             found.names.renamed = set()  # not renamed by a replacement
@@ -210,8 +227,11 @@ class Locator:
 
     def _setter(self, path: Path, value: Any, old: Any, found: Found, applicable: list[Kustomization]) -> Span | None:
         """The span of whatever set ``path`` to ``value``: a patch, a transformer field, a generator."""
-        generated = self.generated.get(value) if isinstance(value, str) and (
-            path[-1] == "name" or isinstance(old, str)) else None  # a generated object's name or a reference
+        generated = (
+            self.generated.get(value)
+            if isinstance(value, str) and (path[-1] == "name" or isinstance(old, str))
+            else None
+        )  # a generated object's name or a reference
         every = set(found.names.history) | found.names.renamed
         for kust in applicable:
             upto = found.names.upto(kust.doc.file)
@@ -256,7 +276,7 @@ class Names:
         name = self.before.get(kfile)
         if name is None or name not in self.history:
             return set(self.history)
-        return set(self.history[:self.history.index(name) + 1])
+        return set(self.history[: self.history.index(name) + 1])
 
 
 @dataclass
@@ -271,8 +291,9 @@ class Found:
     generator: tuple[Kustomization, Path] | None = None
 
 
-def _transformer_field(kust: Kustomization, path: Path, value: Any, old: Any, data: dict[str, Any],
-                       names: set[str]) -> Path | None:
+def _transformer_field(
+    kust: Kustomization, path: Path, value: Any, old: Any, data: dict[str, Any], names: set[str]
+) -> Path | None:
     """The kustomization field (``namespace``, ``commonLabels.k``, ...) that set ``path`` to ``value``."""
     k = kust.doc.data
     last = path[-1]
@@ -284,8 +305,12 @@ def _transformer_field(kust: Kustomization, path: Path, value: Any, old: Any, da
         for i, entry in enumerate(k.get("labels") or []):
             if isinstance(entry, dict) and isinstance(entry.get("pairs"), dict) and entry["pairs"].get(last) == value:
                 return ("labels", i, "pairs", last)
-    if len(path) >= 2 and path[-2] == "annotations" and isinstance(k.get("commonAnnotations"), dict) \
-            and k["commonAnnotations"].get(last) == value:
+    if (
+        len(path) >= 2
+        and path[-2] == "annotations"
+        and isinstance(k.get("commonAnnotations"), dict)
+        and k["commonAnnotations"].get(last) == value
+    ):
         return ("commonAnnotations", last)
     if last == "image" and isinstance(value, str):
         return kust.image_entry(value, old)
@@ -305,9 +330,11 @@ def _metadata(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str
     if not isinstance(ann, dict):
         return {}, []
     origin, chain = _yaml(ann.get(ORIGIN)), _yaml(ann.get(TRANSFORMATIONS))
-    steps = [(s["configuredIn"], str(get(s, ("configuredBy", "kind")) or ""))
-             for s in (chain if isinstance(chain, list) else [])
-             if isinstance(s, dict) and isinstance(s.get("configuredIn"), str)]
+    steps = [
+        (s["configuredIn"], str(get(s, ("configuredBy", "kind")) or ""))
+        for s in (chain if isinstance(chain, list) else [])
+        if isinstance(s, dict) and isinstance(s.get("configuredIn"), str)
+    ]
     return (origin if isinstance(origin, dict) else {}), steps
 
 

@@ -1,4 +1,5 @@
 """The source side of kustomize locations: kustomization fields, patches and path alignment."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,13 @@ GENERATOR_KEYS = ("configMapGenerator", "secretGenerator")
 # strategic-merge keys of the Kubernetes list fields kustomize merges (k8s.io/api patchMergeKey tags):
 # containers, env, volumes, imagePullSecrets: name; ports: containerPort (Service: port); volumeMounts:
 # mountPath (several mounts share a volume name); other lists of mappings: name when they have one
-FIELD_MERGE_KEYS = {"volumeMounts": ("mountPath",), "volumeDevices": ("devicePath",), "hostAliases": ("ip",),
-                    "ports": ("containerPort", "port", "name"), "topologySpreadConstraints": ("topologyKey",)}
+FIELD_MERGE_KEYS = {
+    "volumeMounts": ("mountPath",),
+    "volumeDevices": ("devicePath",),
+    "hostAliases": ("ip",),
+    "ports": ("containerPort", "port", "name"),
+    "topologySpreadConstraints": ("topologyKey",),
+}
 MERGE_KEYS = ("name",)
 _ABSENT = object()
 
@@ -72,9 +78,16 @@ def _match(rendered: list[Any], index: int, items: list[Any], keys: tuple[str, .
                 return next((j for j in found if items[j] == item), index if index in found else found[0])
         for key in present:  # a name a prefix/suffix transformer changed (RoleBinding subjects)
             value = item[key]
-            found = [j for j, o in enumerate(items) if isinstance(o, dict) and isinstance(o.get(key), str)
-                     and isinstance(value, str) and o[key] and o[key] in value
-                     and not any(isinstance(r, dict) and r.get(key) == o[key] for r in rendered)]
+            found = [
+                j
+                for j, o in enumerate(items)
+                if isinstance(o, dict)
+                and isinstance(o.get(key), str)
+                and isinstance(value, str)
+                and o[key]
+                and o[key] in value
+                and not any(isinstance(r, dict) and r.get(key) == o[key] for r in rendered)
+            ]
             longest = max((len(items[j][key]) for j in found), default=0)
             found = [j for j in found if len(items[j][key]) == longest]  # "web-web" over "web" in "p-web-web"
             if index in found or len({items[j][key] for j in found}) == 1:
@@ -148,13 +161,16 @@ class Patch:
         if not isinstance(data, list) or not self._names(obj, None, names):
             return None
         for i, op in enumerate(data):
-            if not isinstance(op, dict) or op.get("op") not in ("add", "replace") \
-                    or not isinstance(op.get("path"), str):
+            if (
+                not isinstance(op, dict)
+                or op.get("op") not in ("add", "replace")
+                or not isinstance(op.get("path"), str)
+            ):
                 continue
             tokens = [t.replace("~1", "/").replace("~0", "~") for t in op["path"].split("/")[1:]]
             if not _pointer_match(tokens, path):
                 continue
-            rest = path[len(tokens):]
+            rest = path[len(tokens) :]
             if value_at(op.get("value"), rest) == value:  # exact: an added item may have moved
                 return self.doc.spans.get((i, "value", *rest)) or self.doc.span((i,))
         return None
@@ -173,13 +189,26 @@ class Patch:
         """The name this patch renamed a ``kind`` object to ``name`` from (a JSON 6902 ``/metadata/name``
         value, or a strategic merge one with ``allowNameChange``), or None."""
         old = self.target.get("name")
-        if not isinstance(old, str) or not old or re.escape(old) != old or \
-                (self.target.get("kind") and self.target["kind"] != kind):
+        if (
+            not isinstance(old, str)
+            or not old
+            or re.escape(old) != old
+            or (self.target.get("kind") and self.target["kind"] != kind)
+        ):
             return None  # no target or a pattern: the old name is not known
         data = self.doc.data
         if isinstance(data, list):
-            return old if any(isinstance(op, dict) and op.get("op") in ("add", "replace") and op.get("path")
-                              == "/metadata/name" and op.get("value") == name for op in data) else None
+            return (
+                old
+                if any(
+                    isinstance(op, dict)
+                    and op.get("op") in ("add", "replace")
+                    and op.get("path") == "/metadata/name"
+                    and op.get("value") == name
+                    for op in data
+                )
+                else None
+            )
         if isinstance(data, dict) and self.options.get("allowNameChange") and get(data, ("metadata", "name")) == name:
             return old
         return None
@@ -250,8 +279,11 @@ class Kustomization:
         ``names``), or None."""
         for doc, at, repl in self._replacements:
             for ti, target in enumerate(repl.get("targets") or []):
-                if not isinstance(target, dict) or not _selects(target.get("select"), obj, names) or any(
-                        _selects(r, obj, names) for r in target.get("reject") or []):
+                if (
+                    not isinstance(target, dict)
+                    or not _selects(target.get("select"), obj, names)
+                    or any(_selects(r, obj, names) for r in target.get("reject") or [])
+                ):
                     continue
                 for fi, field_path in enumerate(target.get("fieldPaths") or []):
                     if isinstance(field_path, str) and _leads_to(field_path, path, obj):
@@ -274,9 +306,13 @@ class Kustomization:
         for _, _, repl in self._replacements:
             for target in repl.get("targets") or []:
                 select = target.get("select") if isinstance(target, dict) else None
-                if isinstance(select, dict) and "metadata.name" in (target.get("fieldPaths") or []) and \
-                        select.get("kind") in (None, "", kind) and isinstance(select.get("name"), str) and \
-                        re.escape(select["name"]) == select["name"]:
+                if (
+                    isinstance(select, dict)
+                    and "metadata.name" in (target.get("fieldPaths") or [])
+                    and select.get("kind") in (None, "", kind)
+                    and isinstance(select.get("name"), str)
+                    and re.escape(select["name"]) == select["name"]
+                ):
                     out.add(select["name"])
         return out
 
@@ -339,8 +375,10 @@ def _pointer_match(tokens: list[str], path: Path) -> bool:
     inserts shifted right (``/items/0`` now at ``items[2]``) and ``-`` (appended)."""
     if len(tokens) > len(path):
         return False
-    return all(token == str(step) or (isinstance(step, int) and (token == "-" or token.isdigit() and step > int(token)))
-               for token, step in zip(tokens, path, strict=False))
+    return all(
+        token == str(step) or (isinstance(step, int) and (token == "-" or token.isdigit() and step > int(token)))
+        for token, step in zip(tokens, path, strict=False)
+    )
 
 
 def _selects(selector: Any, obj: dict[str, Any], names: set[str]) -> bool:
@@ -348,8 +386,9 @@ def _selects(selector: Any, obj: dict[str, Any], names: set[str]) -> bool:
     if not isinstance(selector, dict):
         return False
     kind, name = selector.get("kind"), selector.get("name")
-    return (not isinstance(kind, str) or not kind or _matches(kind, {obj.get("kind")})) and \
-        (not isinstance(name, str) or not name or _matches(name, names))
+    return (not isinstance(kind, str) or not kind or _matches(kind, {obj.get("kind")})) and (
+        not isinstance(name, str) or not name or _matches(name, names)
+    )
 
 
 @lru_cache(maxsize=512)
@@ -364,8 +403,7 @@ def _matches(pattern: str, values: set[Any]) -> bool:
     """Whether a kustomize selector field (a regular expression anchored at both ends) matches one of
     ``values``; a pattern Python cannot compile matches only itself."""
     compiled = _pattern(pattern)
-    return any(isinstance(v, str) and (compiled.fullmatch(v) is not None if compiled else v == pattern)
-               for v in values)
+    return any(isinstance(v, str) and (compiled.fullmatch(v) is not None if compiled else v == pattern) for v in values)
 
 
 _SEGMENT = re.compile(r"\[[^\]]*\]|[^.\[\]]+")

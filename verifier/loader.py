@@ -1,4 +1,5 @@
 """Reading inputs: files, directories, stdin; splitting lists into objects (other shapes: the systems' ``split_raw``)."""
+
 from __future__ import annotations
 
 import os
@@ -93,8 +94,9 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
         f, arg = min(found, key=lambda p: (os.path.islink(p[0]), path_key(p[0])))
         out.files.append(f)
         out.roots[f] = arg
-        out.skipped += [{"file": g, "documents": 0, "skipped": f"the same file as {f} (a symlink)"}
-                        for g, _ in found if g != f]
+        out.skipped += [
+            {"file": g, "documents": 0, "skipped": f"the same file as {f} (a symlink)"} for g, _ in found if g != f
+        ]
     out.skipped.sort(key=lambda i: path_key(i["file"]))
     return out
 
@@ -104,7 +106,9 @@ def _walk_dir(arg: str, out: Walk) -> list[str]:
 
     def failed(exc: OSError) -> None:
         where = exc.filename or arg
-        out.errors.append(InputError(Span(str(where), 1, 1), f"cannot read folder: {exc.strerror}; its files are not verified"))
+        out.errors.append(
+            InputError(Span(str(where), 1, 1), f"cannot read folder: {exc.strerror}; its files are not verified")
+        )
 
     for root, dirs, files in os.walk(arg, onerror=failed):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -116,8 +120,13 @@ def _walk_dir(arg: str, out: Walk) -> list[str]:
                 if not os.path.exists(full):
                     out.errors.append(InputError(Span(full, 1, 1), "dangling symlink (its target does not exist)"))
                 elif not _within(target, os.path.realpath(arg)):
-                    out.errors.append(InputError(Span(full, 1, 1), f"symlink to {target}, outside {arg}; not "
-                                                 "followed (pass the target as an argument to verify it)"))
+                    out.errors.append(
+                        InputError(
+                            Span(full, 1, 1),
+                            f"symlink to {target}, outside {arg}; not "
+                            "followed (pass the target as an argument to verify it)",
+                        )
+                    )
         found += [os.path.join(root, f) for f in files if f.endswith(EXTENSIONS)]
     return sorted(found, key=path_key)
 
@@ -130,8 +139,12 @@ def _regular(path: str, tree: str | None, out: Walk) -> str | None:
             return None
         real = os.path.realpath(path)
         if tree is not None and not _within(real, os.path.realpath(tree)):
-            out.errors.append(InputError(Span(path, 1, 1), f"symlink to {real}, outside {tree}; not followed "
-                                         "(pass the target as an argument to verify it)"))
+            out.errors.append(
+                InputError(
+                    Span(path, 1, 1),
+                    f"symlink to {real}, outside {tree}; not followed (pass the target as an argument to verify it)",
+                )
+            )
             return None
     try:
         mode = os.stat(path).st_mode
@@ -139,8 +152,12 @@ def _regular(path: str, tree: str | None, out: Walk) -> str | None:
         out.errors.append(InputError(Span(path, 1, 1), f"cannot read file: {exc.strerror}"))
         return None
     if not stat.S_ISREG(mode):
-        out.errors.append(InputError(Span(path, 1, 1), "not a regular file (a FIFO, socket or device); not opened "
-                                     "(pipe a stream with 'cnverify prove -')"))
+        out.errors.append(
+            InputError(
+                Span(path, 1, 1),
+                "not a regular file (a FIFO, socket or device); not opened (pipe a stream with 'cnverify prove -')",
+            )
+        )
         return None
     return os.path.realpath(path)
 
@@ -191,10 +208,15 @@ def _document(doc: Document, out: LoadResult) -> None:
     if isinstance(doc.data, dict):
         _split(doc, doc.data, (), out)
     if (len(out.objects), len(out.errors)) == before:
-        what = (f"a list of {len(doc.data)} items" if isinstance(doc.data, list) else
-                f"a {type(doc.data).__name__} scalar" if not isinstance(doc.data, dict) else
-                "a strategic-merge patch ($patch)" if "$patch" in doc.data else
-                "a mapping without apiVersion and kind")
+        what = (
+            f"a list of {len(doc.data)} items"
+            if isinstance(doc.data, list)
+            else f"a {type(doc.data).__name__} scalar"
+            if not isinstance(doc.data, dict)
+            else "a strategic-merge patch ($patch)"
+            if "$patch" in doc.data
+            else "a mapping without apiVersion and kind"
+        )
         out.unrecognized += 1
         out.unrecognized_at.append((doc.span(()), f"document {doc.index + 1} is {what}, not an object"))
 
@@ -215,8 +237,15 @@ def _read(path: str, stdin: TextIO | BinaryIO | None) -> tuple[str, str | None, 
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                return path, None, InputError(Span(path, 1, 1), "not a regular file (a FIFO, socket or device); "
-                                              "not opened (pipe a stream with 'cnverify prove -')")
+                return (
+                    path,
+                    None,
+                    InputError(
+                        Span(path, 1, 1),
+                        "not a regular file (a FIFO, socket or device); "
+                        "not opened (pipe a stream with 'cnverify prove -')",
+                    ),
+                )
             text, err = decode(fh.read(MAX_FILE_BYTES + 1), path)
     except OSError as exc:
         text, err = None, InputError(Span(path, 1, 1), f"cannot read file: {exc.strerror}")
@@ -242,8 +271,12 @@ def _split(doc: Document, data: Any, path: Path, out: LoadResult, list_kind: tup
         out.objects.append(RawObject(doc, path, data, api, kind))
         return
     if api is not None or list_kind is not None or (kind is not None and isinstance(data.get("metadata"), dict)):
-        out.errors.append(InputError(doc.span(path + (("apiVersion",) if api is not None else ("kind",) if kind is not None else ())),
-                                     _half_object(data, kind, api)))
+        out.errors.append(
+            InputError(
+                doc.span(path + (("apiVersion",) if api is not None else ("kind",) if kind is not None else ())),
+                _half_object(data, kind, api),
+            )
+        )
         return
     from cnverify import systems
 

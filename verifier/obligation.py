@@ -1,4 +1,5 @@
 """Obligations: the tracked facts and the one query a property asks about one subject."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import z3
-
 from cnverify.errors import Span
 from cnverify.model.base import Node, Resource
 from cnverify.proof import Step, Verdict
@@ -86,8 +86,9 @@ class Obligation:
         """Include ``term``'s model value in the witness under ``name``."""
         self.shown[name] = (term, render)
 
-    def on(self, *, violated: Message | None = None, proved: Message | None = None,
-           unknown: Message | None = None) -> None:
+    def on(
+        self, *, violated: Message | None = None, proved: Message | None = None, unknown: Message | None = None
+    ) -> None:
         """Messages per verdict: a string, or a function of the witness (or None)."""
         for k, v in (("violated", violated), ("proved", proved), ("unknown", unknown)):
             if v is not None:

@@ -10,6 +10,7 @@ false proof. Some modelled objects get pods the model does not describe as well 
 Gateway's proxy, a Knative Service's revisions): :func:`modelled_creators` lists them with the
 unmodelled ones in ``Snapshot.pod_creators``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -62,9 +63,16 @@ def opaque_of(raw: RawObject) -> Opaque:
     readable = isinstance(labels, dict) and all(isinstance(v, str) for v in labels.values())
     policy = systems.group_policy(group_of(raw.api_version))  # None: no adapter claims the group
     creates = isinstance(template, dict) or policy is None or policy.creates(raw.kind)
-    return Opaque(raw.kind, raw.api_version, str(meta.get("namespace") or "default"), str(meta.get("name") or ""),
-                  raw.doc.span(raw.path), creates, labels if readable and isinstance(template, dict) else None,
-                  policy.creator if policy is not None else "")
+    return Opaque(
+        raw.kind,
+        raw.api_version,
+        str(meta.get("namespace") or "default"),
+        str(meta.get("name") or ""),
+        raw.doc.span(raw.path),
+        creates,
+        labels if readable and isinstance(template, dict) else None,
+        policy.creator if policy is not None else "",
+    )
 
 
 def modelled_creators(resources: Iterable[Resource]) -> list[Opaque]:

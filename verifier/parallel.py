@@ -11,6 +11,7 @@ dies (a crash in Z3, the OOM killer) never hangs the run: the unit awaited is re
 process (a dead worker breaks the pool: the units not yet collected go to a new one), and a unit that
 fails alone too is an internal-error record (exit 4) while the other units stand.
 """
+
 from __future__ import annotations
 
 import gc
@@ -94,9 +95,14 @@ def crashed(what: str, exc: BaseException) -> InternalError:
     return err if err.where != "?" else InternalError(err.property, err.message, "worker process")
 
 
-def verify_all(units: Sequence[U], job: J, verify: Callable[[U, J], P], jobs: int = 1,
-               executor: str | None = None, failed: Callable[[U, InternalError], P] | None = None,
-               ) -> Iterator[tuple[U, P | None]]:
+def verify_all(
+    units: Sequence[U],
+    job: J,
+    verify: Callable[[U, J], P],
+    jobs: int = 1,
+    executor: str | None = None,
+    failed: Callable[[U, InternalError], P] | None = None,
+) -> Iterator[tuple[U, P | None]]:
     """Each unit with its part (``None`` for a unit that is not verified), in unit order.
 
     ``jobs`` processes on this machine, or the Dask cluster named by ``executor``
@@ -105,6 +111,7 @@ def verify_all(units: Sequence[U], job: J, verify: Callable[[U, J], P], jobs: in
     verified = set(todo)
     if executor:
         from cnverify import parallel_dask  # only with the cnverify[dask] extra
+
         parts = parallel_dask.run(units, todo, job, verify, jobs, executor, failed)
     elif jobs > 1 and len(todo) > 1 and may_fan_out():
         parts = _forked(units, todo, job, verify, jobs, failed)
@@ -122,8 +129,14 @@ def _serial(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J]
         yield i, part
 
 
-def _forked(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J], P], jobs: int,
-            failed: Callable[[U, InternalError], P] | None) -> Iterator[tuple[int, P]]:
+def _forked(
+    units: Sequence[U],
+    todo: list[int],
+    job: J,
+    verify: Callable[[U, J], P],
+    jobs: int,
+    failed: Callable[[U, InternalError], P] | None,
+) -> Iterator[tuple[int, P]]:
     """Parts from ``jobs`` forked workers, in ``todo`` order."""
     size = {i: len(units[i].loaded.objects) for i in todo}
     for i, part in fanned(lambda i: verify(units[i], job), todo, jobs, size):
@@ -139,8 +152,9 @@ def may_fan_out() -> bool:
     return not _IN_WORKER and "fork" in multiprocessing.get_all_start_methods()
 
 
-def fanned(work: Callable[[int], Any], keys: list[int], jobs: int,
-           weight: dict[int, int] | None = None) -> Iterator[tuple[int, Any]]:
+def fanned(
+    work: Callable[[int], Any], keys: list[int], jobs: int, weight: dict[int, int] | None = None
+) -> Iterator[tuple[int, Any]]:
     """``work(k)`` for every ``k`` of ``keys`` in ``jobs`` forked workers (which inherit everything
     ``work`` reads), heaviest first; yields ``(k, result)`` in ``keys`` order, or ``(k, exception)``
     when ``k`` failed again alone in a fresh process."""
@@ -158,7 +172,7 @@ def fanned(work: Callable[[int], Any], keys: list[int], jobs: int,
                         result = _loads(futures[k].result())
                     except BrokenProcessPool:
                         yield k, _alone(k, fork)
-                        rest = rest[n + 1:]
+                        rest = rest[n + 1 :]
                         pool.shutdown(cancel_futures=True)
                         break
                     except Exception:  # noqa: BLE001 - the task raised: retried alone, then reported

@@ -9,6 +9,7 @@ same cnverify version installed (the task names ``cnverify.engine.verify_unit``)
 the units travel with the tasks. The run deadline (``--run-timeout``) travels as the time left when
 the tasks are submitted and starts again on each worker.
 """
+
 from __future__ import annotations
 
 import pickle
@@ -17,7 +18,6 @@ from typing import Any
 
 from cnverify import smt
 from cnverify.parallel import crashed, gc_paused
-
 
 
 def _remote(unit: Any, job: Any, verify: Callable[[Any, Any], Any]) -> bytes:
@@ -29,6 +29,7 @@ def _remote(unit: Any, job: Any, verify: Callable[[Any, Any], Any]) -> bytes:
 def client_for(executor: str, jobs: int) -> tuple[Any, Any]:
     """A Dask client for ``executor`` and the local cluster it started (None for a remote scheduler)."""
     from distributed import Client, LocalCluster  # present: the CLI checked (parallel.executor_arg)
+
     if executor == "local-dask":
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0")
         return Client(cluster), cluster
@@ -36,14 +37,23 @@ def client_for(executor: str, jobs: int) -> tuple[Any, Any]:
     return Client(address if "://" in address else f"tcp://{address}"), None
 
 
-def run(units: Sequence[Any], todo: list[int], job: Any, verify: Callable[[Any, Any], Any], jobs: int,
-        executor: str, failed: Callable[[Any, Any], Any] | None) -> Iterator[tuple[int, Any]]:
+def run(
+    units: Sequence[Any],
+    todo: list[int],
+    job: Any,
+    verify: Callable[[Any, Any], Any],
+    jobs: int,
+    executor: str,
+    failed: Callable[[Any, Any], Any] | None,
+) -> Iterator[tuple[int, Any]]:
     """Parts of the units ``todo`` from the Dask cluster, in ``todo`` order."""
     client, cluster = client_for(executor, jobs)
     try:
         shared = client.scatter(job.portable(), broadcast=True)
-        futures = {i: client.submit(_remote, units[i], shared, verify, pure=False,
-                                    priority=len(units[i].loaded.objects)) for i in todo}
+        futures = {
+            i: client.submit(_remote, units[i], shared, verify, pure=False, priority=len(units[i].loaded.objects))
+            for i in todo
+        }
         for i in todo:
             try:
                 blob = futures[i].result()

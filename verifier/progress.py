@@ -4,6 +4,7 @@ The engine reports ``(stage, done, total)`` through ``Options.progress``; a back
 redraws one line (the solver releases the GIL, so it keeps ticking during long queries) and
 clears it when the run ends.  When the stream is not a terminal nothing is ever written.
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,8 +20,9 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 class Progress:
     """Callable progress sink for ``engine.Options.progress``; use as a context manager."""
 
-    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None,
-                 delay: float = 2.0, interval: float = 0.1) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, enabled: bool | None = None, delay: float = 2.0, interval: float = 0.1
+    ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = _isatty(self.stream) if enabled is None else enabled
         self.delay, self.interval = delay, interval
@@ -57,8 +59,9 @@ class Progress:
             self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()

@@ -1,11 +1,12 @@
 """Evidence and results: located steps, proof chains, findings and the run report."""
+
 from __future__ import annotations
 
 import builtins
 import hashlib
-from importlib import metadata
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any, Literal
 
 from cnverify.errors import INTERNAL_EXIT, InputError, InternalError, Span
@@ -71,16 +72,22 @@ class Finding:
     def fingerprint_in(self, file: str) -> str:
         """The fingerprint with ``file`` standing for the location's file (e.g. repository-relative)."""
         s = self.subject
-        key = "|".join(str(x) for x in (self.property, s.get("kind"), s.get("namespace"), s.get("name"),
-                                         s.get("path", ""), file))
+        key = "|".join(
+            str(x) for x in (self.property, s.get("kind"), s.get("namespace"), s.get("name"), s.get("path", ""), file)
+        )
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "property": self.property, "name": self.name, "status": self.status,
-            "severity": self.severity, "subject": self.subject,
-            "location": self.location.to_json(), "message": self.message,
-            "chain": [s.to_json() for s in self.chain], "witness": self.witness,
+            "property": self.property,
+            "name": self.name,
+            "status": self.status,
+            "severity": self.severity,
+            "subject": self.subject,
+            "location": self.location.to_json(),
+            "message": self.message,
+            "chain": [s.to_json() for s in self.chain],
+            "witness": self.witness,
             "fingerprint": self.fingerprint,
             **({"baseline": self.baseline} if self.baseline else {}),
             **({"unit": self.units[0], "units": self.units} if self.units else {}),
@@ -96,8 +103,11 @@ class Suppressed:
     location: Span  # the annotation
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.finding.to_json(), "suppressed": True,
-                "suppression": {"reason": self.reason, "location": self.location.to_json()}}
+        return {
+            **self.finding.to_json(),
+            "suppressed": True,
+            "suppression": {"reason": self.reason, "location": self.location.to_json()},
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +152,7 @@ class Report:
 
     def summary(self) -> dict[str, int]:
         c = Counter(f.status for f in self.results)
-        return {"proved": c["proved"], "violated": c["violated"], "unknown": c["unknown"],
-                "errors": len(self.errors)}
+        return {"proved": c["proved"], "violated": c["violated"], "unknown": c["unknown"], "errors": len(self.errors)}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -153,10 +162,16 @@ class Report:
             "results": [f.to_json() for f in self.results],
             "summary": self.summary(),
             "errors": [e.to_json() for e in self.errors],
-            "inventory": {"objects": self.objects, "unrecognized_documents": self.unrecognized_documents,
-                          "unknown_kinds": dict(sorted(self.unknown_kinds.items())),
-                          **({"unrecognized": [{"location": s.to_json(), "reason": why}
-                                               for s, why in self.unrecognized]} if self.unrecognized else {})},
+            "inventory": {
+                "objects": self.objects,
+                "unrecognized_documents": self.unrecognized_documents,
+                "unknown_kinds": dict(sorted(self.unknown_kinds.items())),
+                **(
+                    {"unrecognized": [{"location": s.to_json(), "reason": why} for s, why in self.unrecognized]}
+                    if self.unrecognized
+                    else {}
+                ),
+            },
             **self._additions(),
         }
 
@@ -189,10 +204,14 @@ class Report:
             return 2
         if fail_on != "never":
             floor = SEVERITY_RANK[fail_on]
-            if any(f.status == "violated" and SEVERITY_RANK[f.severity] >= floor and f.baseline != "unchanged"
-                   for f in self.results):
+            if any(
+                f.status == "violated" and SEVERITY_RANK[f.severity] >= floor and f.baseline != "unchanged"
+                for f in self.results
+            ):
                 return 1
-        if fail_on_unknown and (any(f.status == "unknown" and f.baseline != "unchanged" for f in self.results)
-                                or any(u.get("not_verified") for u in self.units)):
+        if fail_on_unknown and (
+            any(f.status == "unknown" and f.baseline != "unchanged" for f in self.results)
+            or any(u.get("not_verified") for u in self.units)
+        ):
             return 3  # a unit that was not verified (a chart without helm) is unknown too
         return 0

@@ -1,4 +1,5 @@
 """The property registry: every catalogued property, discovered from ``cnverify.properties``."""
+
 from __future__ import annotations
 
 import difflib

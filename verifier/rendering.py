@@ -4,6 +4,7 @@ A unit is rendered by its own tool (``kustomize build``, ``helm template``) or n
 the tool the unit is reported as not verified (:class:`NotVerified`, with an install hint), never
 half-read from its sources.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,16 @@ from cnverify.loader import RawObject
 TIMEOUT_S = 120.0  # one build; kubeflow's largest overlay takes ~3 s
 # Defence in depth: remote bases are refused before a build (kustomize.walk); a URL that slips
 # through cannot be fetched either (proxies point at a closed port, git speaks only file://).
-OFFLINE_ENV = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
-               "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
-               "NO_PROXY": "", "no_proxy": "", "GIT_ALLOW_PROTOCOL": "file", "GIT_TERMINAL_PROMPT": "0"}
+OFFLINE_ENV = {
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "NO_PROXY": "",
+    "no_proxy": "",
+    "GIT_ALLOW_PROTOCOL": "file",
+    "GIT_TERMINAL_PROMPT": "0",
+}
 
 
 @dataclass
@@ -63,8 +71,9 @@ def run_tool(argv: list[str], cwd: str | None = None, timeout: float = TIMEOUT_S
     """Run a rendering tool offline with a timeout; never raises for the tool's own failures."""
     env = {**os.environ, **OFFLINE_ENV}
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
+        proc = subprocess.run(
+            argv, cwd=cwd, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False
+        )
     except subprocess.TimeoutExpired:
         return ToolRun("", "", f"{os.path.basename(argv[0])} did not finish within {timeout:g} s")
     except OSError as exc:

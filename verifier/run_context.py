@@ -14,6 +14,7 @@ the measured kinds (the meta-test checks declared ⊇ measured and a property's 
 Helpers written against a ``Snapshot`` reach the same context through ``context_of(snap)``: the
 context the engine built for that snapshot, else a new one under the limits installed in ``cnverify.smt``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import z3
-
 from cnverify import smt
 from cnverify.model.base import Resource
 from cnverify.smt import Answer, Limits
@@ -47,8 +47,14 @@ class RunContext:
         self._read: set[str] = set()
         snap.run_context = self  # the compatibility path for helpers handed a snapshot (``context_of``)
 
-    def check(self, assertions: Sequence[z3.BoolRef], tracked: Sequence[z3.BoolRef] = (), *,
-              share: float = 1.0, preprocess: bool = False) -> Answer:
+    def check(
+        self,
+        assertions: Sequence[z3.BoolRef],
+        tracked: Sequence[z3.BoolRef] = (),
+        *,
+        share: float = 1.0,
+        preprocess: bool = False,
+    ) -> Answer:
         """``cnverify.smt.check`` under this run's limits (seeded, rlimit, timeout; ``unknown`` answered there)."""
         with smt.using(self.limits):
             return smt.check(assertions, tracked, share=share, preprocess=preprocess)

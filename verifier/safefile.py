@@ -5,6 +5,7 @@ write through ``out.sarif -> ~/.bashrc``, nor ``reports/x.sarif`` through a fold
 component is refused by the kernel, atomically) and ``O_NONBLOCK`` (a FIFO does not hang the run), and
 must be a regular file.  Reading refuses FIFOs and devices and stops at a size limit.
 """
+
 from __future__ import annotations
 
 import errno
@@ -24,8 +25,9 @@ def write_text(file: str, text: str, what: str = "") -> None:
         raise UsageError(f"refusing to write {name}: its folder {printable(link)} is a symbolic link")
     try:
         Path(file).parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0),
-                     0o666)
+        fd = os.open(
+            file, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0), 0o666
+        )
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise UsageError(f"refusing to write {name}: it is a symbolic link") from None

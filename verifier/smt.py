@@ -22,6 +22,7 @@ Policy (every Z3 query of the code base goes through here):
 The limits of a run are installed with ``with budget(limits):`` (the engine does it); code deep
 in an encoding reads them through ``current()`` and never sets its own.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -133,8 +134,13 @@ class Answer:
     rlimit: int = 0
 
 
-def check(assertions: Sequence[z3.BoolRef], tracked: Sequence[z3.BoolRef] = (), *, share: float = 1.0,
-          preprocess: bool = False) -> Answer:
+def check(
+    assertions: Sequence[z3.BoolRef],
+    tracked: Sequence[z3.BoolRef] = (),
+    *,
+    share: float = 1.0,
+    preprocess: bool = False,
+) -> Answer:
     """Is ``assertions ∧ tracked`` satisfiable?  Solved in a fresh context under the run's budget.
 
     ``tracked`` formulas are asserted with ``assert_and_track`` so an unsat answer names a minimal
@@ -191,8 +197,10 @@ def _labels(ctx: z3.Context, n: int) -> list[z3.BoolRef]:
     re-checks its arguments and makes a sort object per call); same terms, same order, same ids."""
     ref = ctx.ref()
     bool_sort = z3core.Z3_mk_bool_sort(ref)
-    return [z3.BoolRef(z3core.Z3_mk_const(ref, z3core.Z3_mk_string_symbol(ref, f"__fact{i}"), bool_sort), ctx)
-            for i in range(n)]
+    return [
+        z3.BoolRef(z3core.Z3_mk_const(ref, z3core.Z3_mk_string_symbol(ref, f"__fact{i}"), bool_sort), ctx)
+        for i in range(n)
+    ]
 
 
 @functools.cache

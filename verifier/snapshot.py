@@ -1,12 +1,11 @@
 """The Snapshot: every typed resource of one run, indexed for the properties."""
+
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any, Literal, TypeVar
-
-from pydantic import ValidationError
 
 from cnverify import systems
 from cnverify.errors import InputError, Span
@@ -16,6 +15,7 @@ from cnverify.model.base import UNIT_NAMESPACE
 from cnverify.opaque import Opaque, modelled_creators, opaque_of
 from cnverify.proof import Notice
 from cnverify.source import Path, format_path, paused_gc
+from pydantic import ValidationError
 
 T = TypeVar("T", bound=Resource)
 MAX_ERRORS_PER_OBJECT = 5
@@ -24,8 +24,13 @@ MAX_ERRORS_PER_OBJECT = 5
 class Snapshot:
     """Typed resources by model class, namespace and name; records which kinds were read."""
 
-    def __init__(self, resources: Iterable[Resource], unknown_kinds: Counter[str] | None = None,
-                 opaque: Iterable[Opaque] = (), unread: Iterable[Span] = ()) -> None:
+    def __init__(
+        self,
+        resources: Iterable[Resource],
+        unknown_kinds: Counter[str] | None = None,
+        opaque: Iterable[Opaque] = (),
+        unread: Iterable[Span] = (),
+    ) -> None:
         self.resources: list[Resource] = list(resources)
         self.unknown_kinds: Counter[str] = unknown_kinds or Counter()
         self.opaque: list[Opaque] = list(opaque)
@@ -101,9 +106,13 @@ class Snapshot:
         return Counter(type(r).KIND for r in self.resources)
 
 
-def build(loaded: LoadResult, namespace: str | None = None, context: list[RawObject] | None = None,
-          enforce: Literal["", "override", "require"] = "",
-          context_unread: Iterable[Span] = ()) -> tuple[Snapshot, list[InputError]]:
+def build(
+    loaded: LoadResult,
+    namespace: str | None = None,
+    context: list[RawObject] | None = None,
+    enforce: Literal["", "override", "require"] = "",
+    context_unread: Iterable[Span] = (),
+) -> tuple[Snapshot, list[InputError]]:
     """Validate raw objects into the typed model; a wrong shape becomes located errors.
 
     Objects without a namespace are placed in ``namespace`` (the unit's), else in the unnamed unit
@@ -156,9 +165,14 @@ def _enforce(obj: Resource, namespace: str, how: str, errors: list[InputError]) 
     if how == "override":
         obj.metadata.namespace = namespace
         return obj
-    errors.append(InputError(obj.metadata.at("namespace"), f"{obj.KIND} {own}/{obj.name}: the namespace from the "
-                             f"provided object {own!r} does not match --namespace {namespace!r}; kubectl apply -n "
-                             f"{namespace} rejects it (not verified)"))
+    errors.append(
+        InputError(
+            obj.metadata.at("namespace"),
+            f"{obj.KIND} {own}/{obj.name}: the namespace from the "
+            f"provided object {own!r} does not match --namespace {namespace!r}; kubectl apply -n "
+            f"{namespace} rejects it (not verified)",
+        )
+    )
     return None
 
 
@@ -184,10 +198,16 @@ def _last_wins(resources: list[Resource], context_ids: set[int]) -> tuple[list[R
             keep[last[key]] = False
             where = r.metadata.at("name")
             if id(first) not in context_ids:
-                notices.append(Notice("duplicate-object", f"{r.ref} is defined twice, at {first.metadata.at('name')} "
-                                      f"and {where}: kubectl apply keeps the later definition ({where}), the only one "
-                                      "verified",
-                                      where, (first.metadata.at("name"),)))
+                notices.append(
+                    Notice(
+                        "duplicate-object",
+                        f"{r.ref} is defined twice, at {first.metadata.at('name')} "
+                        f"and {where}: kubectl apply keeps the later definition ({where}), the only one "
+                        "verified",
+                        where,
+                        (first.metadata.at("name"),),
+                    )
+                )
         last[key] = i
     return [r for r, k in zip(resources, keep, strict=True) if k], notices
 
@@ -207,8 +227,11 @@ def _validate(cls: type[Resource], raw: RawObject, errors: list[InputError]) -> 
         obj = cls.model_validate(without_nulls(data) if raw.doc.has_nulls else data)
     except ValidationError as exc:
         for path, msgs in _grouped(exc, data)[:MAX_ERRORS_PER_OBJECT]:
-            errors.append(InputError(raw.doc.span(raw.path + path),
-                                     f"{raw.kind} {_name(data)}: {format_path(path)}: {' or '.join(msgs)}"))
+            errors.append(
+                InputError(
+                    raw.doc.span(raw.path + path), f"{raw.kind} {_name(data)}: {format_path(path)}: {' or '.join(msgs)}"
+                )
+            )
         return None
     if not obj.api_version:
         obj.api_version = raw.api_version
@@ -226,8 +249,13 @@ def _grouped(exc: ValidationError, data: Any) -> list[tuple[Path, list[str]]]:
         path: list[str | int] = []
         node = data
         for part in e["loc"]:
-            present = isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) \
+            present = (
+                isinstance(node, dict)
+                and part in node
+                or isinstance(node, list)
+                and isinstance(part, int)
                 and 0 <= part < len(node)
+            )
             if present:
                 path.append(part)
                 node = node[part]
@@ -236,8 +264,10 @@ def _grouped(exc: ValidationError, data: Any) -> list[tuple[Path, list[str]]]:
                 break
         msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
         if e.get("type") == "string_type" and isinstance(e.get("input"), bool):
-            msg += (f", not the boolean {str(e['input']).lower()} "
-                    "(kubectl reads a plain y, n, yes, no, on, off as one: quote it)")
+            msg += (
+                f", not the boolean {str(e['input']).lower()} "
+                "(kubectl reads a plain y, n, yes, no, on, off as one: quote it)"
+            )
         msgs = out.setdefault(tuple(path), [])
         if msg not in msgs:
             msgs.append(msg)

@@ -1,5 +1,6 @@
 """Deciding obligations: exact evaluation where no search is needed, else Z3 (tracked facts,
 deterministic limits, minimal cores, witnesses)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -9,7 +10,6 @@ from fractions import Fraction
 from typing import Any
 
 import z3
-
 from cnverify import exact, smt
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step, Verdict
@@ -62,21 +62,27 @@ def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[
     return "unknown", ob.preamble + [step for _, step in ob.facts] + [Step(claim)], None, claim
 
 
-def _outcome(ob: Obligation, result: str, core: tuple[int, ...], value: Callable[[int, z3.ExprRef], Any],
-             how: str) -> tuple[Verdict, list[Step], Any, str]:
+def _outcome(
+    ob: Obligation, result: str, core: tuple[int, ...], value: Callable[[int, z3.ExprRef], Any], how: str
+) -> tuple[Verdict, list[Step], Any, str]:
     """Verdict, chain, witness and claim of a sat/unsat outcome; ``value(i, term)`` is the ``i``-th shown
     term's value; ``how`` ends the conclusion (``solver: sat``, ``exact evaluation``)."""
     facts = [step for _, step in ob.facts]
     if result == "sat":
-        witness = {name: (render(to_python(value(i, term))) if render else to_python(value(i, term)))
-                   for i, (name, (term, render)) in enumerate(ob.shown.items())} or None
+        witness = {
+            name: (render(to_python(value(i, term))) if render else to_python(value(i, term)))
+            for i, (name, (term, render)) in enumerate(ob.shown.items())
+        } or None
         verdict: Verdict = "violated" if ob.shape == "counterexample" else "proved"
         claim = f"{ob.goal_says} ({how})"
         return verdict, ob.preamble + facts + [Step(claim)], witness, claim
     kept = [i for i in core if i < len(facts)]
     verdict = "proved" if ob.shape == "counterexample" else "violated"
-    claim = (f"no counterexample: it is impossible that {ob.goal_says} ({how})"
-             if ob.shape == "counterexample" else f"impossible: {ob.goal_says} ({how})")
+    claim = (
+        f"no counterexample: it is impossible that {ob.goal_says} ({how})"
+        if ob.shape == "counterexample"
+        else f"impossible: {ob.goal_says} ({how})"
+    )
     return verdict, ob.preamble + [facts[i] for i in kept] + [Step(claim)], None, claim
 
 
@@ -103,16 +109,26 @@ def _recheck(ob: Obligation, exact_out: tuple[Verdict, list[Step], Any, str], li
     with smt.using(limits):
         answer = smt.check([], [expr for expr, _ in ob.facts] + [ob.goal])
     if answer.result == "unknown":
-        raise CertifyError(f"{ob.prop.code} {ob.subject.ref}: exact evaluation decided, Z3 gave no answer "
-                           f"({answer.reason})")
+        raise CertifyError(
+            f"{ob.prop.code} {ob.subject.ref}: exact evaluation decided, Z3 gave no answer ({answer.reason})"
+        )
     m = answer.model
-    z3_out = _outcome(ob, answer.result, answer.core,
-                      lambda _i, term: m.eval(term, model_completion=True) if m is not None else None, "")
-    for what, a, b in (("verdict", exact_out[0], z3_out[0]), ("witness", exact_out[2], z3_out[2]),
-                       ("chain", exact_out[1][:-1], z3_out[1][:-1])):
+    z3_out = _outcome(
+        ob,
+        answer.result,
+        answer.core,
+        lambda _i, term: m.eval(term, model_completion=True) if m is not None else None,
+        "",
+    )
+    for what, a, b in (
+        ("verdict", exact_out[0], z3_out[0]),
+        ("witness", exact_out[2], z3_out[2]),
+        ("chain", exact_out[1][:-1], z3_out[1][:-1]),
+    ):
         if a != b:
-            raise CertifyError(f"{ob.prop.code} {ob.subject.ref}: exact evaluation and Z3 disagree on the "
-                               f"{what}: {a!r} vs {b!r}")
+            raise CertifyError(
+                f"{ob.prop.code} {ob.subject.ref}: exact evaluation and Z3 disagree on the {what}: {a!r} vs {b!r}"
+            )
 
 
 def finding(ob: Obligation, limits: Limits | None = None) -> Finding:
@@ -122,12 +138,23 @@ def finding(ob: Obligation, limits: Limits | None = None) -> Finding:
         claim = f"not proved: {ob.proof_caveat}"
         verdict, chain = "unknown", chain + [Step(claim)]
         ob.messages.pop("unknown", None)
-    default = {"violated": f"{ob.prop.title}: violated", "proved": f"{ob.prop.title}: proved",
-               "unknown": f"{ob.prop.title}: unknown ({claim})"}[verdict]
+    default = {
+        "violated": f"{ob.prop.title}: violated",
+        "proved": f"{ob.prop.title}: proved",
+        "unknown": f"{ob.prop.title}: unknown ({claim})",
+    }[verdict]
     message = ob.message_for(verdict, witness, default)
     if verdict == "unknown" and "unknown" not in ob.messages:
         message = f"cannot decide: {claim}"
     return Finding(
-        property=ob.prop.code, name=ob.prop.name, status=verdict, severity=ob.prop.severity,
-        subject=ob.subject.subject(ob.path), location=ob.location, message=message,
-        chain=chain, witness=witness, help=ob.prop.remediation)
+        property=ob.prop.code,
+        name=ob.prop.name,
+        status=verdict,
+        severity=ob.prop.severity,
+        subject=ob.subject.subject(ob.path),
+        location=ob.location,
+        message=message,
+        chain=chain,
+        witness=witness,
+        help=ob.prop.remediation,
+    )

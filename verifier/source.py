@@ -7,6 +7,7 @@ the node; a :class:`~cnverify.errors.Span` is built only for a path that is look
 while composing (docs/PERFORMANCE.md#yaml-composition).
 Alias expansion is bounded per file and per run so an alias bomb becomes a located error.
 """
+
 from __future__ import annotations
 
 import gc
@@ -16,11 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-
 from cnverify.errors import InputError, Span
-from cnverify.kubeyaml import (MERGE, PLAIN, KubeLoader, NotKubeYaml, bad_separator, json_stream, key_string,
-                               key_value, quote_flow_colon_scalar, scalar_value)
-
+from cnverify.kubeyaml import (
+    MERGE,
+    PLAIN,
+    KubeLoader,
+    NotKubeYaml,
+    bad_separator,
+    json_stream,
+    key_string,
+    key_value,
+    quote_flow_colon_scalar,
+    scalar_value,
+)
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int, int, int]  # 0-based start line, start column, end line, end column in the composed text
@@ -89,8 +98,13 @@ class Origin:
     def expand(self, pos: Position) -> Span:
         """The span in the file of a position in the composed text."""
         sl, sc, el, ec = pos
-        return Span(self.file, sl + self.line + 1, sc + (self.column if sl == 0 else 0) + 1,
-                    el + self.line + 1, ec + (self.column if el == 0 else 0) + 1)
+        return Span(
+            self.file,
+            sl + self.line + 1,
+            sc + (self.column if sl == 0 else 0) + 1,
+            el + self.line + 1,
+            ec + (self.column if el == 0 else 0) + 1,
+        )
 
 
 def position(node: yaml.Node) -> Position:
@@ -153,9 +167,12 @@ def alias_expansion(root: yaml.Node, budget: int) -> int:
     added = size[id(root)] - len(size)
     if added > budget:
         worst = max(shared.values(), key=lambda n: size[id(n)])
-        raise ComposeError(f"aliases would expand this document by {added:,} nodes, past what is left of the "
-                           f"alias budget ({MAX_ALIAS_NODES_PER_FILE:,} nodes per file, {MAX_ALIAS_NODES_PER_RUN:,} "
-                           "per run; an alias bomb?); the rest of the file is not read", worst)
+        raise ComposeError(
+            f"aliases would expand this document by {added:,} nodes, past what is left of the "
+            f"alias budget ({MAX_ALIAS_NODES_PER_FILE:,} nodes per file, {MAX_ALIAS_NODES_PER_RUN:,} "
+            "per run; an alias bomb?); the rest of the file is not read",
+            worst,
+        )
     return added
 
 
@@ -188,8 +205,11 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tu
             for k, k_node, v_node in _merged_pairs(n):
                 kp = path + (k,)
                 if k in mapping:
-                    raise ComposeError(f"duplicate key {k!r} (first at line {origin.expand(spans[kp]).line}); "
-                                       "kubectl rejects duplicate fields", k_node)
+                    raise ComposeError(
+                        f"duplicate key {k!r} (first at line {origin.expand(spans[kp]).line}); "
+                        "kubectl rejects duplicate fields",
+                        k_node,
+                    )
                 spans[kp] = position(k_node)
                 mapping[k] = None
                 stack.append((v_node, kp, mapping, k, depth + 1))
@@ -254,7 +274,8 @@ def decode(raw: bytes, file: str) -> tuple[str | None, InputError | None]:
         line = before.count(b"\n") + 1
         col = exc.start - (before.rfind(b"\n") + 1) + 1
         return None, InputError(
-            Span(file, line, col), f"not valid UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded")
+            Span(file, line, col), f"not valid UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded"
+        )
 
 
 def printable(text: str) -> str:
@@ -286,7 +307,7 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
     if stream:
         parts = [(text[start:end], Origin(file, line, column)) for start, end, line, column in stream]
     else:
-        parts = [(text[:bad.cut] if bad else text, Origin(file))]
+        parts = [(text[: bad.cut] if bad else text, Origin(file))]
     with paused_gc(), run_budget():
         budget = _FileBudget(anchors="&" in text)
         for n, (part, origin) in enumerate(parts):
@@ -329,8 +350,10 @@ def _compose_text(text: str, origin: Origin, first_index: int, budget: _FileBudg
             return
         finally:
             loader.dispose()
-    yield InputError(_mark(origin, None), f"more than {MAX_FLOW_COLON_REWRITES} plain scalars with '::' in flow "
-                                          "collections; quote them")
+    yield InputError(
+        _mark(origin, None),
+        f"more than {MAX_FLOW_COLON_REWRITES} plain scalars with '::' in flow collections; quote them",
+    )
 
 
 def _document(node: yaml.Node, origin: Origin, index: int, budget: _FileBudget) -> Iterator[Document | InputError]:

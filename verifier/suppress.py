@@ -7,6 +7,7 @@ Suppressed findings are kept in ``Report.suppressed`` (never dropped).  A listed
 but suppressed nothing on that resource, or a name that is no property, becomes a warning
 (``Report.warnings``, kind ``unused-suppression`` / ``unknown-suppression``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -34,8 +35,9 @@ def parse(value: str, location: Span) -> Directive:
     """``"CNV204, CNV103 -- reason"`` → tokens ``("CNV204", "CNV103")`` and the reason."""
     codes, _, reason = value.partition("--")
     tokens = registry.tokens([codes])
-    return Directive(tuple(t.upper() if registry.CODE_PREFIX.fullmatch(t) else t for t in tokens),
-                     reason.strip(), location)
+    return Directive(
+        tuple(t.upper() if registry.CODE_PREFIX.fullmatch(t) else t for t in tokens), reason.strip(), location
+    )
 
 
 def directive(resource: Resource) -> Directive | None:
@@ -59,8 +61,9 @@ def _shown(token: str, codes: set[str]) -> str:
     return next(iter(codes)) if len(codes) == 1 else token
 
 
-def apply(pairs: Sequence[tuple[Finding, Resource]], snap: Snapshot,
-          codes_ran: set[str]) -> tuple[list[Finding], list[Suppressed], list[Notice]]:
+def apply(
+    pairs: Sequence[tuple[Finding, Resource]], snap: Snapshot, codes_ran: set[str]
+) -> tuple[list[Finding], list[Suppressed], list[Notice]]:
     """Split findings into kept and suppressed; warn about suppressions that matched nothing."""
     kept: list[Finding] = []
     suppressed: list[Suppressed] = []
@@ -86,17 +89,28 @@ def _unused(snap: Snapshot, used: set[tuple[int, str]], codes_ran: set[str]) -> 
         if d is None:
             continue
         if not d.tokens:
-            out.append(Notice("unknown-suppression", f"{ANNOTATION} on {resource.ref} lists no property code",
-                              d.location))
+            out.append(
+                Notice("unknown-suppression", f"{ANNOTATION} on {resource.ref} lists no property code", d.location)
+            )
         for token in d.tokens:
             codes = codes_of(token)
             if not codes:
                 hint = registry.UnknownProperty(token).hint
-                out.append(Notice("unknown-suppression",
-                                  f"{ANNOTATION} on {resource.ref} names {token}, which is no cnverify property"
-                                  + (f"; did you mean {hint}?" if hint else ""), d.location))
+                out.append(
+                    Notice(
+                        "unknown-suppression",
+                        f"{ANNOTATION} on {resource.ref} names {token}, which is no cnverify property"
+                        + (f"; did you mean {hint}?" if hint else ""),
+                        d.location,
+                    )
+                )
             elif codes & codes_ran and not any((id(resource), c) in used for c in codes):
-                out.append(Notice("unused-suppression",
-                                  f"{ANNOTATION} on {resource.ref}: {_shown(token, codes)} has no violated or unknown result "
-                                  f"on this resource to suppress; remove it", d.location))
+                out.append(
+                    Notice(
+                        "unused-suppression",
+                        f"{ANNOTATION} on {resource.ref}: {_shown(token, codes)} has no violated or unknown result "
+                        f"on this resource to suppress; remove it",
+                        d.location,
+                    )
+                )
     return out

@@ -10,6 +10,7 @@ namespace; a finding that one reading has and another lacks differs too. Differi
 ``unknown`` with a step saying so (``--namespace NS`` decides them). Units with only namespace-less or
 only named objects take one run.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -44,8 +45,9 @@ def named_namespaces(loaded: LoadResult) -> list[str]:
 
 def _key(f: Finding) -> str:
     subject = {k: v for k, v in f.subject.items() if k != "namespace"}
-    return json.dumps([f.property, f.location.file, f.location.line, f.location.column, subject],
-                      sort_keys=True, default=str)
+    return json.dumps(
+        [f.property, f.location.file, f.location.line, f.location.column, subject], sort_keys=True, default=str
+    )
 
 
 def _where(ns: str) -> str:
@@ -77,11 +79,17 @@ def decide(base: Pairs[R], run: Callable[[str], Pairs[R]], namespaces: Sequence[
 
 def _undecided(f: Finding, verdicts: list[tuple[str, Any]]) -> Finding:
     said = "; ".join(f"{v or 'not a result'} with them in {_where(ns)}" for ns, v in verdicts)
-    step = Step("the objects that name no namespace land in the namespace kubectl applies them to (-n, else the "
-                f"kubeconfig context's), which may be one this unit names; the verdict depends on it: {said}; "
-                "--namespace NS decides it")
+    step = Step(
+        "the objects that name no namespace land in the namespace kubectl applies them to (-n, else the "
+        f"kubeconfig context's), which may be one this unit names; the verdict depends on it: {said}; "
+        "--namespace NS decides it"
+    )
     if f.status == "unknown":
         return dataclasses.replace(f, chain=[*f.chain, step])
-    return dataclasses.replace(f, status="unknown", chain=[*f.chain, step],
-                               message=f"{f.message} (not decided: it depends on the namespace kubectl applies "
-                                       "the namespace-less objects to; --namespace NS decides it)")
+    return dataclasses.replace(
+        f,
+        status="unknown",
+        chain=[*f.chain, step],
+        message=f"{f.message} (not decided: it depends on the namespace kubectl applies "
+        "the namespace-less objects to; --namespace NS decides it)",
+    )

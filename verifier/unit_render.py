@@ -6,6 +6,7 @@ without the tool the unit is *not verified*, with the tool's install hint, never
 sources (docs/KUSTOMIZE.md). ``members`` / ``is_component`` parse kustomization files without
 running kustomize, for discovery.
 """
+
 from __future__ import annotations
 
 import os

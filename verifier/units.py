@@ -25,6 +25,7 @@ arguments into units, each verified as its own cluster view (docs/UNITS.md):
 Units and the files of a folder are in canonical (sorted) order; files named on the command line keep
 their order (the later definition of an object wins, as with ``kubectl apply -f a -f b``).
 """
+
 from __future__ import annotations
 
 import os
@@ -58,8 +59,13 @@ class Unit:
             self.name = os.path.normpath(self.name)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "files": len(self.loaded.inputs),
-                               "objects": len(self.loaded.objects), "errors": len(self.loaded.errors)}
+        out: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "files": len(self.loaded.inputs),
+            "objects": len(self.loaded.objects),
+            "errors": len(self.loaded.errors),
+        }
         if self.namespace:
             out["namespace"] = self.namespace
         if self.not_verified:
@@ -79,8 +85,13 @@ class Discovery:
     rest: LoadResult = field(default_factory=LoadResult)  # walk errors, skipped files, files of no unit
 
 
-def discover(paths: Iterable[str], mode: str = "auto", excluded: Callable[[str], bool] | None = None,
-             stdin: TextIO | BinaryIO | None = None, helm_values: list[str] | None = None) -> Discovery:
+def discover(
+    paths: Iterable[str],
+    mode: str = "auto",
+    excluded: Callable[[str], bool] | None = None,
+    stdin: TextIO | BinaryIO | None = None,
+    helm_values: list[str] | None = None,
+) -> Discovery:
     """Split the inputs into units (see the module docstring); every file is read at most once."""
     found = walk(paths, excluded)
     out = Discovery(rest=LoadResult(inputs=list(found.skipped)))
@@ -109,8 +120,11 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_val
     dirs = _folders(in_dirs, found.roots)
     named = [os.path.dirname(f) or "." for f in explicit if os.path.basename(f) in RENDERED_FILES]
     explicit = [f for f in explicit if os.path.basename(f) not in RENDERED_FILES]  # a unit named by its file
-    charts = sorted({d for d in dirs + named if os.path.isfile(os.path.join(d, CHART_FILE))}
-                    | {c for r in {found.roots[f] for f in in_dirs} if (c := _enclosing_chart(r))}, key=path_key)
+    charts = sorted(
+        {d for d in dirs + named if os.path.isfile(os.path.join(d, CHART_FILE))}
+        | {c for r in {found.roots[f] for f in in_dirs} if (c := _enclosing_chart(r))},
+        key=path_key,
+    )
     kdirs = [d for d in dict.fromkeys(dirs + named) if unit_render.kustomization_file(d) and not _under_any(d, charts)]
     owned = _rendered_units(charts, kdirs, helm_values, out)
     loose: dict[str, LoadResult] = {}
@@ -120,8 +134,14 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_val
         if _under_any(f, kdirs):
             if os.path.basename(f) not in unit_render.KUSTOMIZATION_FILES:
                 kdir = max((d for d in kdirs if _under(f, d)), key=len)
-                out.rest.inputs.append({"file": f, "documents": 0, "skipped": f"inside the kustomization folder "
-                                        f"{kdir}, which does not list it (kustomize never reads it)"})
+                out.rest.inputs.append(
+                    {
+                        "file": f,
+                        "documents": 0,
+                        "skipped": f"inside the kustomization folder "
+                        f"{kdir}, which does not list it (kustomize never reads it)",
+                    }
+                )
         else:
             loose[f] = load_file(f, stdin)
     _manifest_units(loose, found.roots, out)
@@ -136,8 +156,12 @@ def _auto(found: Walk, stdin: TextIO | BinaryIO | None, out: Discovery, helm_val
 def _rendered_units(charts: list[str], kdirs: list[str], helm_values: list[str], out: Discovery) -> set[str]:
     """Add the chart units and the kustomization roots (those no other includes); the files they own."""
     trees = {d: unit_render.members(d) for d in kdirs}
-    included = {os.path.dirname(m) for d, ms in trees.items() for m in ms
-                if os.path.basename(m) in unit_render.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)}
+    included = {
+        os.path.dirname(m)
+        for d, ms in trees.items()
+        for m in ms
+        if os.path.basename(m) in unit_render.KUSTOMIZATION_FILES and os.path.dirname(m) != os.path.abspath(d)
+    }
     for c in charts:
         out.units.append(unit_render.chart(c, Unit, helm_values))
     for d in kdirs:
@@ -178,14 +202,17 @@ def _bundles(by_dir: dict[str, list[str]], loose: dict[str, LoadResult]) -> dict
                 shared = sorted(ids[f] & ids[g]) if g != f else []
                 if shared:
                     _, kind, ns, name = shared[0]
-                    out[f] = (f"an alternative bundle: it defines {kind}/{ns + '/' if ns else ''}{name}, as "
-                              f"{os.path.basename(g)} in the same folder does (verified on its own)")
+                    out[f] = (
+                        f"an alternative bundle: it defines {kind}/{ns + '/' if ns else ''}{name}, as "
+                        f"{os.path.basename(g)} in the same folder does (verified on its own)"
+                    )
                     break
     return out
 
 
-def _manifest_roots(by_dir: dict[str, list[str]], loose: dict[str, LoadResult], args: dict[str, str],
-                    bundles: dict[str, str]) -> set[str]:
+def _manifest_roots(
+    by_dir: dict[str, list[str]], loose: dict[str, LoadResult], args: dict[str, str], bundles: dict[str, str]
+) -> set[str]:
     """Unit roots among manifest folders: the topmost ones, and a folder that redefines an object of the
     unit above it (an alternative, e.g. ``provider/aws/nlb`` inside ``provider/aws``). Alternative
     bundles (files that are units of their own) count for neither."""

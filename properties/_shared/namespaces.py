@@ -1,4 +1,5 @@
 """One namespace's objects as a snapshot of their own (no property here)."""
+
 from __future__ import annotations
 
 from cnverify.model.base import Resource

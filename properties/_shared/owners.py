@@ -6,6 +6,7 @@ not another workload: counting it again would double its pods in quotas and make
 evidence, so it is kept. (``metadata.ownerReferences``, the garbage collector's and controllers'
 ``controller: true`` link; kubernetes ``apimachinery/pkg/apis/meta/v1`` ``GetControllerOf``.)
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -17,8 +18,15 @@ from cnverify.run_context import RunContext, context_of
 from cnverify.snapshot import Snapshot
 
 R = TypeVar("R", bound=Resource)
-CONTROLLERS: tuple[type[Resource], ...] = (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
-                                            ReplicationController)
+CONTROLLERS: tuple[type[Resource], ...] = (
+    Deployment,
+    ReplicaSet,
+    StatefulSet,
+    DaemonSet,
+    Job,
+    CronJob,
+    ReplicationController,
+)
 CONTROLLER_KINDS = frozenset(c.KIND for c in CONTROLLERS)
 
 

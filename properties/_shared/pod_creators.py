@@ -1,4 +1,5 @@
 """The guard that keeps "selects nothing" honest: objects of unmodelled kinds may create selected pods."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -20,9 +21,12 @@ def unmodelled_creators(ob: Obligation, selectors: Iterable[Selector], creators:
     if not maybe:
         return False
     for o in maybe[:3]:
-        ob.note(f"{o.kind} {o.name} ({o.api_version}) may create pods "
-                + ("with unknown labels" if o.template_labels is None else f"labelled {format_labels(o.template_labels)}")
-                + (f": {o.creator}" if o.creator else ""), o.at)
+        ob.note(
+            f"{o.kind} {o.name} ({o.api_version}) may create pods "
+            + ("with unknown labels" if o.template_labels is None else f"labelled {format_labels(o.template_labels)}")
+            + (f": {o.creator}" if o.creator else ""),
+            o.at,
+        )
     ob.unknown(f"no modelled pod is selected, but {_named(maybe)} may create pods that are")
     return True
 

@@ -1,20 +1,19 @@
 """CNV303 limitrange-respected."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import z3
-
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import Supplied, pod_level_resources, pod_limits, pod_requests
-from cnverify.model import pod_template
-from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
-from cnverify.model import WORKLOAD_KINDS, LimitRange, template_known
+from cnverify.model import WORKLOAD_KINDS, LimitRange, pod_template, template_known
 from cnverify.model.base import Node
 from cnverify.model.core import LimitRangeItem
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
+from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -69,8 +68,9 @@ def breach(b: Bound, req: int | None, lim: int | None) -> str | None:
     return None
 
 
-def encode(ob: Obligation, b: Bound, has_req: z3.BoolRef, req: z3.ArithRef, has_lim: z3.BoolRef,
-           lim: z3.ArithRef) -> z3.BoolRef:
+def encode(
+    ob: Obligation, b: Bound, has_req: z3.BoolRef, req: z3.ArithRef, has_lim: z3.BoolRef, lim: z3.ArithRef
+) -> z3.BoolRef:
     """The located fact ``ok ⇔ bound holds``; returns ``ok``."""
     ok = z3.Bool(f"{b.lr.name}.{b.item.type}.{b.field}.{b.r}")
     if b.field == "min":
@@ -128,7 +128,9 @@ class LimitRangeRespected(Property):
                 per_container, per_pod = cache[w.namespace]
                 if not per_container and not per_pod:
                     continue
-                effs = effective_containers(snap, w, defaults=container_defaults(namespace_view(snap, w.namespace), w.namespace))
+                effs = effective_containers(
+                    snap, w, defaults=container_defaults(namespace_view(snap, w.namespace), w.namespace)
+                )
                 for ec in effs if per_container else []:
                     ob = self.obligation(w, at=ec.container.at(), path=ec.path)
                     yield self._check(ob, ec.label, ec.requests, ec.limits, per_container, ec.container, ec.unknown)
@@ -137,31 +139,65 @@ class LimitRangeRespected(Property):
                     ob = self.obligation(w, at=spec.at("containers"), path=spec.path_str)
                     reqs, lims = pod_requests(effs, spec.overhead), pod_limits(effs, spec.overhead)
                     at = spec.at("containers")
-                    totals = [({r: Supplied(v, at, f"the pod's effective {r} {kind} is {format_milli(v, r)} "
-                                            "(containers and sidecars summed, max'ed with init containers)")
-                                for r, v in vals.items()}) for kind, vals in (("request", reqs), ("limit", lims))]
+                    totals = [
+                        (
+                            {
+                                r: Supplied(
+                                    v,
+                                    at,
+                                    f"the pod's effective {r} {kind} is {format_milli(v, r)} "
+                                    "(containers and sidecars summed, max'ed with init containers)",
+                                )
+                                for r, v in vals.items()
+                            }
+                        )
+                        for kind, vals in (("request", reqs), ("limit", lims))
+                    ]
                     unknown = pod_level_resources(w) or next((ec.unknown for ec in effs if ec.unknown), None)
                     yield self._check(ob, "the pod", totals[0], totals[1], per_pod, spec, unknown)
 
-    def _check(self, ob: Obligation, label: str, reqs: Mapping[str, Supplied], lims: Mapping[str, Supplied],
-               bs: list[Bound], node: Node, unknown: str | None) -> Obligation:
+    def _check(
+        self,
+        ob: Obligation,
+        label: str,
+        reqs: Mapping[str, Supplied],
+        lims: Mapping[str, Supplied],
+        bs: list[Bound],
+        node: Node,
+        unknown: str | None,
+    ) -> Obligation:
         if unknown:
             ob.unknown(unknown)
             return ob
-        found = {b: why for b in bs if (why := breach(b, getattr(reqs.get(b.r), "milli", None),
-                                                       getattr(lims.get(b.r), "milli", None)))}
+        found = {
+            b: why
+            for b in bs
+            if (why := breach(b, getattr(reqs.get(b.r), "milli", None), getattr(lims.get(b.r), "milli", None)))
+        }
         chosen = list(found) or bs  # a violation cites only the bounds it breaks
         terms: dict[str, tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef, z3.ArithRef]] = {}
         oks = []
         for b in chosen:
             if b.r not in terms:
-                hr, rq = value_term(ob, f"requests.{b.r}", reqs.get(b.r), missing_at=node.at("resources"),
-                                    missing_says=f"{label} has no {b.r} request")
-                hl, lm = value_term(ob, f"limits.{b.r}", lims.get(b.r), missing_at=node.at("resources"),
-                                    missing_says=f"{label} has no {b.r} limit")
+                hr, rq = value_term(
+                    ob,
+                    f"requests.{b.r}",
+                    reqs.get(b.r),
+                    missing_at=node.at("resources"),
+                    missing_says=f"{label} has no {b.r} request",
+                )
+                hl, lm = value_term(
+                    ob,
+                    f"limits.{b.r}",
+                    lims.get(b.r),
+                    missing_at=node.at("resources"),
+                    missing_says=f"{label} has no {b.r} limit",
+                )
                 terms[b.r] = (hr, rq, hl, lm)
             oks.append(encode(ob, b, *terms[b.r]))
         ob.counterexample(z3.Not(z3.And(oks)), says="some LimitRange bound is broken")
-        ob.on(violated=f"{label}: " + "; ".join(f"{why} ({b.lr.name})" for b, why in found.items()),
-              proved=f"{label} is within {len(bs)} LimitRange bound{'s' * (len(bs) != 1)}")
+        ob.on(
+            violated=f"{label}: " + "; ".join(f"{why} ({b.lr.name})" for b, why in found.items()),
+            proved=f"{label} is within {len(bs)} LimitRange bound{'s' * (len(bs) != 1)}",
+        )
         return ob

@@ -1,20 +1,38 @@
 """CNV302 quota-holds-under-scaling."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import pod_level_resources, pod_limits, pod_requests
-from cnverify.model import (WORKLOAD_KINDS, CronJob, HorizontalPodAutoscaler, Job, LimitRange, Pod, ResourceQuota,
-                            Resource, Rollout, RuntimeClass, pod_template, template_known)
+from cnverify.model import (
+    WORKLOAD_KINDS,
+    CronJob,
+    HorizontalPodAutoscaler,
+    Job,
+    LimitRange,
+    Pod,
+    Resource,
+    ResourceQuota,
+    Rollout,
+    RuntimeClass,
+    pod_template,
+    template_known,
+)
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, runtime_overhead
 from cnverify.properties._shared.resources.quota_model import Member, encode, headroom, worst_case
-from cnverify.properties._shared.resources.quota_objects import (MODELLED, claim_usage, is_storage_key, statefulset_claims,
-                                                         tally_quota)
-from cnverify.properties._shared.namespaces import namespace_view
+from cnverify.properties._shared.resources.quota_objects import (
+    MODELLED,
+    claim_usage,
+    is_storage_key,
+    statefulset_claims,
+    tally_quota,
+)
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -73,27 +91,41 @@ class QuotaHoldsUnderScaling(Property):
     name = "quota-holds-under-scaling"
     title = "ResourceQuota holds at every replica count"
     severity = "error"
-    reads = (ResourceQuota, *WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass,
-             *{c for c in MODELLED.values()})
+    reads = (
+        ResourceQuota,
+        *WORKLOAD_KINDS,
+        HorizontalPodAutoscaler,
+        LimitRange,
+        RuntimeClass,
+        *{c for c in MODELLED.values()},
+    )
     remediation = "Raise the quota, lower requests, or cap HPA maxReplicas / maxSurge so the worst case fits."
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
-        models: tuple[type[Resource], ...] = (*WORKLOAD_KINDS, HorizontalPodAutoscaler, LimitRange, RuntimeClass,
-                                              *MODELLED.values())
+        models: tuple[type[Resource], ...] = (
+            *WORKLOAD_KINDS,
+            HorizontalPodAutoscaler,
+            LimitRange,
+            RuntimeClass,
+            *MODELLED.values(),
+        )
         for cls in models:
             snap.all(cls)
         for q in snap.all(ResourceQuota):
             ob = self.obligation(q, at=q.spec.at("hard"))
             creators = snap.pod_creators(q.namespace)
             if creators and q.spec.hard:
-                ob.only_refute(f"{'; '.join(o.who for o in creators[:3])} may run pods or create objects in "
-                               f"namespace {q.namespace} (not modelled) that this quota also counts")
+                ob.only_refute(
+                    f"{'; '.join(o.who for o in creators[:3])} may run pods or create objects in "
+                    f"namespace {q.namespace} (not modelled) that this quota also counts"
+                )
             yield self._check(snap, namespace_view(snap, q.namespace), ob, q)
 
-    def _members(self, full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota,
-                 compute: list[str]) -> list[Member] | None:
+    def _members(
+        self, full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota, compute: list[str]
+    ) -> list[Member] | None:
         scopes, why = scope_filter(q)
         if why:
             ob.unknown(why)
@@ -105,22 +137,30 @@ class QuotaHoldsUnderScaling(Property):
                     continue  # its owner's replicas and surge count its pods / an unknown template: a pod creator
                 effs = effective_containers(snap, w, defaults=defaults)
                 surge = surge_of(w)
-                reason = next((ec.unknown for ec in effs if ec.unknown), None) or (surge if isinstance(surge, str) else None)
+                reason = next((ec.unknown for ec in effs if ec.unknown), None) or (
+                    surge if isinstance(surge, str) else None
+                )
                 if reason or isinstance(surge, str):  # surge_of's reasons are never empty
                     ob.unknown(f"{w.ref}: {reason}")
                     return None
                 if not in_scope(scopes, effs):
                     continue
                 if isinstance(w, Rollout):
-                    ob.assume(f"{w.ref} runs one update at a time (a revision started while an older ReplicaSet "
-                              "waits out its scale-down delay adds that ReplicaSet's pods)", at=w.spec.at("strategy"))
+                    ob.assume(
+                        f"{w.ref} runs one update at a time (a revision started while an older ReplicaSet "
+                        "waits out its scale-down delay adds that ReplicaSet's pods)",
+                        at=w.spec.at("strategy"),
+                    )
                 if isinstance(w, Pod) and w.terminal and w.status is not None:  # terminal: status set
                     # pods.go podUsageHelper: only count/pods for a finished pod
-                    ob.note(f"{w.ref} has status.phase {w.status.phase}: quota charges it only to count/pods",
-                            w.status.at("phase"))
+                    ob.note(
+                        f"{w.ref} has status.phase {w.status.phase}: quota charges it only to count/pods",
+                        w.status.at("phase"),
+                    )
                     usage = {k: 1000 if k == "count/pods" else 0 for k in compute}
-                    out.append(Member(w, 1, 1, None, None, usage, [], [(f"{w.ref} is one finished pod",
-                                                                       w.status.at("phase"))]))
+                    out.append(
+                        Member(w, 1, 1, None, None, usage, [], [(f"{w.ref} is one finished pod", w.status.at("phase"))])
+                    )
                     continue
                 podlevel = pod_level_resources(w)
                 if podlevel and any(k not in ("pods", "count/pods") and not is_storage_key(k) for k in compute):
@@ -139,8 +179,18 @@ class QuotaHoldsUnderScaling(Property):
                     if isinstance(claims, str):  # counted at 0, a lower bound: a breach still stands
                         ob.only_refute(f"{w.ref}: {claims}")
                     usage[k] = claims if isinstance(claims, int) else 0
-                out.append(Member(w, rng.low, high, rng.unknown or (None if rng.high is not None else "unbounded"),
-                                  surge, usage, effs, rng.why))
+                out.append(
+                    Member(
+                        w,
+                        rng.low,
+                        high,
+                        rng.unknown or (None if rng.high is not None else "unbounded"),
+                        surge,
+                        usage,
+                        effs,
+                        rng.why,
+                    )
+                )
         return out
 
     def _check(self, full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota) -> Obligation:
@@ -155,16 +205,25 @@ class QuotaHoldsUnderScaling(Property):
         members = self._members(full, snap, ob, q, compute)
         if members is None:
             return ob
-        rejected = [(m, k, miss) for m in members if m.high != 0 for k in compute if (miss := missing_values(k, m.effs))]
+        rejected = [
+            (m, k, miss) for m in members if m.high != 0 for k in compute if (miss := missing_values(k, m.effs))
+        ]
         if rejected:
             for m, k, miss in rejected:
-                ob.note(f"{m.w.ref}: {', '.join(miss)} state{'s' * (len(miss) == 1)} no {k} value, even after "
-                        "defaults", at=pod_template(m.w).spec.at("containers"))
+                ob.note(
+                    f"{m.w.ref}: {', '.join(miss)} state{'s' * (len(miss) == 1)} no {k} value, even after defaults",
+                    at=pod_template(m.w).spec.at("containers"),
+                )
             m, k, miss = rejected[0]
-            ob.decide("violated", f"quota {q.name} tracks {k}, so the API server rejects these pods: \"must specify {k}\"",
-                      witness={"workload": m.w.ref, "missing": k, "containers": miss})
-            ob.on(violated=f"pods of {m.w.ref} are rejected (\"must specify {k}\"): quota {q.name} tracks {k} and "
-                  f"{', '.join(miss)} state{'s' * (len(miss) == 1)} no such value")
+            ob.decide(
+                "violated",
+                f'quota {q.name} tracks {k}, so the API server rejects these pods: "must specify {k}"',
+                witness={"workload": m.w.ref, "missing": k, "containers": miss},
+            )
+            ob.on(
+                violated=f'pods of {m.w.ref} are rejected ("must specify {k}"): quota {q.name} tracks {k} and '
+                f"{', '.join(miss)} state{'s' * (len(miss) == 1)} no such value"
+            )
             return ob
         open_keys = {k for m in members if m.open for k in compute if m.usage[k] > 0}
         zero = {k: 0 for k in compute}
@@ -174,17 +233,27 @@ class QuotaHoldsUnderScaling(Property):
         ob.note(f"replica-range view of namespace {q.namespace}: {view}", at=q.spec.at("hard"))
         if not any(worst[k] > hard[k] for k in worst) and open_keys:
             opened = sorted({m.w.ref for m in members if m.open})
-            ob.unknown(f"{', '.join(opened)} run an unknown number of pods contributing to {', '.join(sorted(open_keys))}")
+            ob.unknown(
+                f"{', '.join(opened)} run an unknown number of pods contributing to {', '.join(sorted(open_keys))}"
+            )
             return ob
         checked = {k: hard[k] for k in (*compute, *static)}
         encode(ob, q, raw, checked, members, static, static_says)
         needs_surge = not any(flat[k] > hard[k] for k in flat)
         names = {m.key for m in members} | {f"surge {m.key}" for m in members}
-        ob.on(violated=lambda w: (("at " + ", ".join(f"{k}={v}" for k, v in w.items() if k in names and v) + ": "
-                                   if any(k in names and v for k, v in w.items()) else "")
-                                  + "; ".join(f"{k} {w[k]} > hard {format_milli(hard[k], k)}" for k in sorted(checked)
-                                              if milli(w[k]) > hard[k])
-                                  + (" (only during a rollout: the breach needs the maxSurge pods)" if needs_surge
-                                     else "") + skip),
-              proved=f"quota {q.name} holds at every reachable replica count: {view}{skip}")
+        ob.on(
+            violated=lambda w: (
+                (
+                    "at " + ", ".join(f"{k}={v}" for k, v in w.items() if k in names and v) + ": "
+                    if any(k in names and v for k, v in w.items())
+                    else ""
+                )
+                + "; ".join(
+                    f"{k} {w[k]} > hard {format_milli(hard[k], k)}" for k in sorted(checked) if milli(w[k]) > hard[k]
+                )
+                + (" (only during a rollout: the breach needs the maxSurge pods)" if needs_surge else "")
+                + skip
+            ),
+            proved=f"quota {q.name} holds at every reachable replica count: {view}{skip}",
+        )
         return ob

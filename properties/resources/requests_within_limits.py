@@ -1,25 +1,25 @@
 """CNV301 requests-within-limits."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
 
 import z3
-
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
 from cnverify.encodings.resources import EffectiveContainer
-from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
 from cnverify.model import WORKLOAD_KINDS, LimitRange
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
+from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
 
 def problems(ec: EffectiveContainer) -> dict[str, str]:
     """Plain-Python evaluation: resource → why its effective request/limit breaks request ≤ limit (= limit
-without over-commit), docs/SEMANTICS.md#container-resources."""
+    without over-commit), docs/SEMANTICS.md#container-resources."""
     out = {}
     for r in sorted(ec.requests):
         req, lim = ec.requests[r], ec.limits.get(r)
@@ -27,8 +27,9 @@ without over-commit), docs/SEMANTICS.md#container-resources."""
             if not is_overcommittable(r):
                 out[r] = f"{r} request {req.text(r)} has no limit ({r} cannot be overcommitted)"
         elif is_overcommittable(r) and req.milli > lim.milli:
-            out[r] = (f"{r} request {req.text(r)} > limit {lim.text(r)}"
-                      + (" (limit from a LimitRange default)" if lim.origin == "limitrange" else ""))
+            out[r] = f"{r} request {req.text(r)} > limit {lim.text(r)}" + (
+                " (limit from a LimitRange default)" if lim.origin == "limitrange" else ""
+            )
         elif not is_overcommittable(r) and req.milli != lim.milli:
             out[r] = f"{r} request {req.text(r)} ≠ limit {lim.text(r)} ({r} needs request = limit)"
     return out
@@ -68,7 +69,9 @@ class RequestsWithinLimits(Property):
     title = "Container requests within limits"
     severity = "error"
     reads = (*WORKLOAD_KINDS, LimitRange)
-    remediation = "Raise the limit (or the LimitRange default) or lower the request; extended resources need request = limit."
+    remediation = (
+        "Raise the limit (or the LimitRange default) or lower the request; extended resources need request = limit."
+    )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
@@ -91,8 +94,13 @@ class RequestsWithinLimits(Property):
             if r not in ec.limits and is_overcommittable(r):
                 continue  # a request without a limit is unbounded above
             _, req = value_term(ob, f"requests.{r}", ec.requests[r], missing_at=ec.container, missing_says="")
-            has, lim = value_term(ob, f"limits.{r}", ec.limits.get(r), missing_at=ec.container.at("resources"),
-                                  missing_says=f"{ec.label} sets no {r} limit and no LimitRange default supplies one")
+            has, lim = value_term(
+                ob,
+                f"limits.{r}",
+                ec.limits.get(r),
+                missing_at=ec.container.at("resources"),
+                missing_says=f"{ec.label} sets no {r} limit and no LimitRange default supplies one",
+            )
             bad.append(z3.Not(has) if r not in ec.limits else req > lim if is_overcommittable(r) else req != lim)
             ob.show(f"requests.{r}", req, partial(format_milli, resource=r))
             if r in ec.limits:
@@ -101,8 +109,13 @@ class RequestsWithinLimits(Property):
             ob.decide("proved", f"{ec.label} has no resource with both a request and a limit to compare")
             ob.on(proved=f"{ec.label}: no request has a limit to exceed")
             return ob
-        ob.counterexample(z3.Or(bad), says="some request exceeds its limit (or differs from it, or lacks one, "
-                          "for a resource that cannot be overcommitted)")
-        ob.on(violated=f"{ec.label}: " + "; ".join(found.values()),
-              proved=f"{ec.label}: every request is within its limit")
+        ob.counterexample(
+            z3.Or(bad),
+            says="some request exceeds its limit (or differs from it, or lacks one, "
+            "for a resource that cannot be overcommitted)",
+        )
+        ob.on(
+            violated=f"{ec.label}: " + "; ".join(found.values()),
+            proved=f"{ec.label}: every request is within its limit",
+        )
         return ob

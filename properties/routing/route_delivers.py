@@ -1,20 +1,20 @@
 """CNV104 route-delivers."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import z3
-
 from cnverify.encodings.labels import format_labels
-from cnverify.properties._shared.pod_creators import unmodelled_creators
-from cnverify.properties._shared.replicas import replica_range
 from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, pod_template, template_known
 from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
-from cnverify.systems.routing.targets import Check, iter_targets, kinds_read
+from cnverify.properties._shared.pod_creators import unmodelled_creators
+from cnverify.properties._shared.replicas import replica_range
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.targets import Check, iter_targets, kinds_read
 
 
 def target_port(sp: ServicePort, spec: PodSpec) -> tuple[int | None, str, object]:
@@ -92,8 +92,10 @@ class RouteDelivers(Property):
             return ob
         wanted = {**svc.spec.selector, **c.labels}
         shown = format_labels(wanted)
-        ob.note(f"the Service selects pods labelled {shown}" + (" (with the subset's labels)" if c.labels else ""),
-                svc.spec.at("selector"))
+        ob.note(
+            f"the Service selects pods labelled {shown}" + (" (with the subset's labels)" if c.labels else ""),
+            svc.spec.at("selector"),
+        )
         counts: list[z3.ArithRef] = []
         for cls in WORKLOAD_KINDS:
             for w in snap.in_namespace(cls, svc.namespace):
@@ -109,25 +111,40 @@ class RouteDelivers(Property):
                 if number is None:
                     continue
                 rr = replica_range(snap, w)
-                key = f"{w.KIND}/{w.name}" + (f"#{len(counts)}" if any(
-                    str(x) == f"replicas[{w.KIND}/{w.name}]" for x in counts) else "")
+                key = f"{w.KIND}/{w.name}" + (
+                    f"#{len(counts)}" if any(str(x) == f"replicas[{w.KIND}/{w.name}]" for x in counts) else ""
+                )
                 n = z3.Int(f"replicas[{key}]")
                 for says_more, at_more in rr.why[1:]:
                     ob.note(says_more, at_more)
-                ob.fact(rr.constraint(n), at=rr.why[0][1] if rr.why else w.at(),
-                        says=rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas")
+                ob.fact(
+                    rr.constraint(n),
+                    at=rr.why[0][1] if rr.why else w.at(),
+                    says=rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas",
+                )
                 ob.show(key, n)
                 counts.append(n)
         if not counts and unmodelled_creators(ob, [wanted], snap.pod_creators(svc.namespace)):
             return ob
         if not counts:
-            ob.decide("violated", f"no workload in {svc.namespace} both carries {shown} and exposes "
-                      f"Service port {c.port.port}'s target port")
-            ob.on(violated=lambda _: f"Service {svc.namespace}/{svc.name} port {c.port.port} reaches no pod "
-                  f"of any workload (selector {shown})")
+            ob.decide(
+                "violated",
+                f"no workload in {svc.namespace} both carries {shown} and exposes "
+                f"Service port {c.port.port}'s target port",
+            )
+            ob.on(
+                violated=lambda _: (
+                    f"Service {svc.namespace}/{svc.name} port {c.port.port} reaches no pod "
+                    f"of any workload (selector {shown})"
+                )
+            )
             return ob
         ob.example(z3.Or([n >= 1 for n in counts]), says="a selected workload runs at least one replica")
-        ob.on(violated=f"every workload behind Service {svc.namespace}/{svc.name} runs 0 replicas",
-              proved=lambda w: f"Service {svc.namespace}/{svc.name} port {c.port.port} delivers to "
-              + ", ".join(f"{k} ({v} replica{'s' * (v != 1)})" for k, v in (w or {}).items() if v))
+        ob.on(
+            violated=f"every workload behind Service {svc.namespace}/{svc.name} runs 0 replicas",
+            proved=lambda w: (
+                f"Service {svc.namespace}/{svc.name} port {c.port.port} delivers to "
+                + ", ".join(f"{k} ({v} replica{'s' * (v != 1)})" for k, v in (w or {}).items() if v)
+            ),
+        )
         return ob

@@ -1,13 +1,14 @@
 """CNV101 route-reachable."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.reach import apply, judge
-from cnverify.systems.routing.tables import reads, results
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
+from cnverify.systems.routing.tables import reads, results
 
 
 @register

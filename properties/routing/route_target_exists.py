@@ -1,12 +1,13 @@
 """CNV102 route-target-exists."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from cnverify.obligation import Obligation
-from cnverify.systems.routing.targets import all_checks, kinds_read
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
+from cnverify.systems.routing.targets import all_checks, kinds_read
 
 
 @register

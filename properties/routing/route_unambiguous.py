@@ -1,4 +1,5 @@
 """CNV106 route-unambiguous."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -7,9 +8,9 @@ from typing import Any
 from cnverify.model import Resource
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
-from cnverify.systems.routing.tables import Results, Table, reads, results
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
+from cnverify.systems.routing.tables import Results, Table, reads, results
 
 
 @register
@@ -72,7 +73,8 @@ class RouteUnambiguous(Property):
         for says, at in table.defaults:
             ob.note(says, at)
         names = " and ".join(f"{o.namespace}/{o.name}" for o in pair) + (
-            f" (of {len(owners)})" if len(owners) > 2 and found is None else "")
+            f" (of {len(owners)})" if len(owners) > 2 and found is None else ""
+        )
         witness: dict[str, Any] | None = None
         if found is not None:
             r, a, b = found
@@ -83,19 +85,39 @@ class RouteUnambiguous(Property):
             witness = {"request": req, "routes": [label(res, a), label(res, b)]}
             for e in (a, b):
                 ob.note(f"{label(res, e)} matches the request", res.clauses[e.clause_id].clause_at)
-        verdict, claim = "unknown", (f"no request was found nor excluded that VirtualServices {names} route "
-                                     f"differently depending on creation order ({table.name})")
+        verdict, claim = (
+            "unknown",
+            (
+                f"no request was found nor excluded that VirtualServices {names} route "
+                f"differently depending on creation order ({table.name})"
+            ),
+        )
         if table.exclusive:
             pick = table.order_note or f"Istio uses the oldest, {owners[0].namespace}/{owners[0].name}"
             where, host = table.name.rsplit(", host ", 1)
-            verdict, claim = "violated", (f"VirtualServices {names} both define host {host} for {where}: only one is "
-                                          f"used ({pick}); the other's routes for the host are dropped")
+            verdict, claim = (
+                "violated",
+                (
+                    f"VirtualServices {names} both define host {host} for {where}: only one is "
+                    f"used ({pick}); the other's routes for the host are dropped"
+                ),
+            )
         elif witness is not None:
-            verdict, claim = "violated", (f"VirtualServices {names} route the same request differently depending "
-                                          f"on what the manifests do not fix ({table.name}): {table.order_note}")
+            verdict, claim = (
+                "violated",
+                (
+                    f"VirtualServices {names} route the same request differently depending "
+                    f"on what the manifests do not fix ({table.name}): {table.order_note}"
+                ),
+            )
         elif order_settled(res, table):
-            verdict, claim = "proved", (f"every request VirtualServices {names} could both take goes to the same "
-                                        f"route in every order ({table.name})")
+            verdict, claim = (
+                "proved",
+                (
+                    f"every request VirtualServices {names} could both take goes to the same "
+                    f"route in every order ({table.name})"
+                ),
+            )
         if verdict == "unknown":
             ob.unknown(claim)
         else:

@@ -1,11 +1,11 @@
 """CNV103 route-weights-sum-100."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 
 import z3
-
 from cnverify import systems
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
@@ -94,11 +94,16 @@ class RouteWeightsSum100(Property):
         ws = [z3.Int(f"w{k}") for k in range(len(refs))]
         for w, r in zip(ws, refs, strict=True):
             value = 1 if r.weight is None else r.weight
-            ob.fact(w == value, at=r.at, says=f"{sp.noun} {r.label} has weight {r.written or value}"
-                    + (" (unset: the default is 1)" if r.weight is None else ""))
+            ob.fact(
+                w == value,
+                at=r.at,
+                says=f"{sp.noun} {r.label} has weight {r.written or value}"
+                + (" (unset: the default is 1)" if r.weight is None else ""),
+            )
         total = z3.Sum(ws) if ws else z3.IntVal(0)
-        ob.counterexample(total == 0, says=f"every {sp.noun} of the rule has weight 0" if refs
-                          else f"the rule has no {sp.noun}s")
+        ob.counterexample(
+            total == 0, says=f"every {sp.noun} of the rule has weight 0" if refs else f"the rule has no {sp.noun}s"
+        )
         ob.show("sum", total)
         shares = [Share(r.label, 1 if r.weight is None else r.weight, r.node_at or r.at) for r in refs]
         if sp.effect:  # another system's relative weights (SMI TrafficSplit): its own consequence
@@ -106,13 +111,17 @@ class RouteWeightsSum100(Property):
             return ob
         if sp.l4:
             what = f"every backendRef of rules[{i}] has weight 0" if refs else f"rules[{i}] has no backendRefs"
-            ob.on(violated=f"{what}: no connection is forwarded and the Gateway rejects every connection the "
-                           "rule accepts",
-                  proved=f"split: {split(shares)}")
+            ob.on(
+                violated=f"{what}: no connection is forwarded and the Gateway rejects every connection the "
+                "rule accepts",
+                proved=f"split: {split(shares)}",
+            )
             return ob
-        ob.on(violated=f"every backendRef of rules[{i}] has weight 0: no request is forwarded and the Gateway answers "
-                       "500 to every request the rule matches",
-              proved=f"split: {split(shares)}")
+        ob.on(
+            violated=f"every backendRef of rules[{i}] has weight 0: no request is forwarded and the Gateway answers "
+            "500 to every request the rule matches",
+            proved=f"split: {split(shares)}",
+        )
         return ob
 
     def _check(self, sp: Split) -> Obligation:
@@ -121,14 +130,21 @@ class RouteWeightsSum100(Property):
         ws = [z3.Int(f"w{i}") for i in range(len(shares))]
         for w, s in zip(ws, shares, strict=True):
             value = s.weight or 0
-            ob.fact(w == value, at=s.at, says=f"{s.label} has {field} {value}" + (" (unset)" if s.weight is None else ""))
+            ob.fact(
+                w == value, at=s.at, says=f"{s.label} has {field} {value}" + (" (unset)" if s.weight is None else "")
+            )
         target = z3.Int("total")
-        ob.fact(target == total, at=sp.total_at or sp.at,
-                says=f"total_weight is {total}" if sp.total_at else f"the {field}s must sum to {total}")
+        ob.fact(
+            target == total,
+            at=sp.total_at or sp.at,
+            says=f"total_weight is {total}" if sp.total_at else f"the {field}s must sum to {total}",
+        )
         ob.counterexample(z3.Sum(ws) != target if ws else target != 0, says=f"the {field}s do not sum to {total}")
         ob.show("sum", z3.Sum(ws) if ws else z3.IntVal(0))
         written = sum(s.weight or 0 for s in shares)
         effect = sp.effect or f"effective split: {split(shares)}"
-        ob.on(violated=f"{field}s sum to {written}, not {total}; {effect}",
-              proved=f"{field}s sum to {total}: {split(shares)}")
+        ob.on(
+            violated=f"{field}s sum to {written}, not {total}; {effect}",
+            proved=f"{field}s sum to {total}: {split(shares)}",
+        )
         return ob

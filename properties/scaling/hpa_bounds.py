@@ -1,10 +1,10 @@
 """CNV401 hpa-bounds."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import z3
-
 from cnverify.model import HorizontalPodAutoscaler
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
@@ -46,8 +46,9 @@ class HpaBounds(Property):
         for hpa in snap.all(HorizontalPodAutoscaler):
             spec = hpa.spec
             lo, hi = z3.Int("minReplicas"), z3.Int("maxReplicas")
-            ob = self.obligation(hpa, at=spec.at("minReplicas") if spec.min_replicas is not None
-                                 else spec.at("maxReplicas"))
+            ob = self.obligation(
+                hpa, at=spec.at("minReplicas") if spec.min_replicas is not None else spec.at("maxReplicas")
+            )
             if spec.min_replicas is None:
                 ob.fact(lo == 1, at=spec.at(), says="minReplicas is not set and defaults to 1")
             else:
@@ -60,7 +61,12 @@ class HpaBounds(Property):
             ob.counterexample(z3.Or(lo < 1, lo > hi), says="minReplicas < 1 or minReplicas > maxReplicas")
             ob.show("minReplicas", lo)
             ob.show("maxReplicas", hi)
-            ob.on(violated=lambda w: (f"minReplicas {w['minReplicas']} < 1" if w["minReplicas"] < 1 else
-                                      f"minReplicas {w['minReplicas']} > maxReplicas {w['maxReplicas']}"),
-                  proved=lambda _: "1 ≤ minReplicas ≤ maxReplicas holds")
+            ob.on(
+                violated=lambda w: (
+                    f"minReplicas {w['minReplicas']} < 1"
+                    if w["minReplicas"] < 1
+                    else f"minReplicas {w['minReplicas']} > maxReplicas {w['maxReplicas']}"
+                ),
+                proved=lambda _: "1 ≤ minReplicas ≤ maxReplicas holds",
+            )
             yield ob

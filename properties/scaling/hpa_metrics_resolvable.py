@@ -1,19 +1,27 @@
 """CNV403 hpa-metrics-resolvable."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import z3
-
 from cnverify.encodings.resources import EffectiveContainer, pod_level_resources
-from cnverify.properties._shared.resources.effective import effective_containers
 from cnverify.errors import Span
-from cnverify.model import (Deployment, HorizontalPodAutoscaler, LimitRange, ReplicaSet, Resource, Rollout, StatefulSet,
-                            template_known)
+from cnverify.model import (
+    Deployment,
+    HorizontalPodAutoscaler,
+    LimitRange,
+    ReplicaSet,
+    Resource,
+    Rollout,
+    StatefulSet,
+    template_known,
+)
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
+from cnverify.properties._shared.resources.effective import effective_containers
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -40,13 +48,37 @@ def utilization_metrics(hpa: HorizontalPodAutoscaler) -> list[UtilizationMetric]
     if hpa.api_version.endswith("/v1"):
         pct = spec.target_cpu_utilization_percentage
         if pct is None:
-            return [UtilizationMetric("cpu", None, DEFAULT_CPU_UTILIZATION, spec.at(), None,
-                                      "no targetCPUUtilizationPercentage: the HPA defaults to cpu utilization 80%")]
-        return [UtilizationMetric("cpu", None, pct, spec.at("targetCPUUtilizationPercentage"), None,
-                                  f"the HPA targets cpu utilization {pct}%")]
+            return [
+                UtilizationMetric(
+                    "cpu",
+                    None,
+                    DEFAULT_CPU_UTILIZATION,
+                    spec.at(),
+                    None,
+                    "no targetCPUUtilizationPercentage: the HPA defaults to cpu utilization 80%",
+                )
+            ]
+        return [
+            UtilizationMetric(
+                "cpu",
+                None,
+                pct,
+                spec.at("targetCPUUtilizationPercentage"),
+                None,
+                f"the HPA targets cpu utilization {pct}%",
+            )
+        ]
     if not spec.metrics:
-        return [UtilizationMetric("cpu", None, DEFAULT_CPU_UTILIZATION, spec.at(), None,
-                                  "no metrics: the HPA defaults to one Resource metric, cpu utilization 80%")]
+        return [
+            UtilizationMetric(
+                "cpu",
+                None,
+                DEFAULT_CPU_UTILIZATION,
+                spec.at(),
+                None,
+                "no metrics: the HPA defaults to one Resource metric, cpu utilization 80%",
+            )
+        ]
     out = []
     for i, m in enumerate(spec.metrics):
         src = m.resource if m.type == "Resource" else m.container_resource if m.type == "ContainerResource" else None
@@ -58,8 +90,16 @@ def utilization_metrics(hpa: HorizontalPodAutoscaler) -> list[UtilizationMetric]
             continue
         container = getattr(src, "container", None) if m.type == "ContainerResource" else None
         where = f" of container {container}" if container is not None else ""
-        out.append(UtilizationMetric(src.name, container, util, spec.at("metrics", i), f"spec.metrics[{i}]",
-                                     f"metric {i} targets {src.name} utilization {util}%{where}"))
+        out.append(
+            UtilizationMetric(
+                src.name,
+                container,
+                util,
+                spec.at("metrics", i),
+                f"spec.metrics[{i}]",
+                f"metric {i} targets {src.name} utilization {util}%{where}",
+            )
+        )
     return out
 
 
@@ -129,8 +169,9 @@ class HpaMetricsResolvable(Property):
             for metric in utilization_metrics(hpa):
                 yield self._check(hpa, target, effs, metric)
 
-    def _check(self, hpa: HorizontalPodAutoscaler, target: Resource, effs: list[EffectiveContainer],
-               metric: UtilizationMetric) -> Obligation:
+    def _check(
+        self, hpa: HorizontalPodAutoscaler, target: Resource, effs: list[EffectiveContainer], metric: UtilizationMetric
+    ) -> Obligation:
         ob = self.obligation(hpa, at=metric.at, path=metric.path)
         ob.note(f"{metric.says}; it scales {target.ref}", at=metric.at)
         r = metric.resource
@@ -139,10 +180,15 @@ class HpaMetricsResolvable(Property):
             ob.unknown(f"the pod template of {target.ref} has no containers (the API server rejects it)")
             return ob
         if not over:
-            ob.decide("violated", f"{target.ref} has no container named {metric.container}: the metric has no "
-                      "request to divide by", witness={"container": metric.container})
-            ob.on(violated=f"{r} utilization of container {metric.container} cannot be computed: {target.ref} has "
-                  "no such container")
+            ob.decide(
+                "violated",
+                f"{target.ref} has no container named {metric.container}: the metric has no request to divide by",
+                witness={"container": metric.container},
+            )
+            ob.on(
+                violated=f"{r} utilization of container {metric.container} cannot be computed: {target.ref} has "
+                "no such container"
+            )
             return ob
         podlevel = pod_level_resources(target)
         if podlevel and metric.container is None:  # replica_calculator uses pod-level requests when set
@@ -158,19 +204,29 @@ class HpaMetricsResolvable(Property):
             if req is not None:
                 ob.fact(z3.And(has, amount == req.milli), at=req.at, says=req.says)
             else:
-                ob.fact(z3.Not(has), at=ec.container.at("resources"),
-                        says=f"{ec.label} has no {r} request (none written, no limit, no LimitRange default)")
+                ob.fact(
+                    z3.Not(has),
+                    at=ec.container.at("resources"),
+                    says=f"{ec.label} has no {r} request (none written, no limit, no LimitRange default)",
+                )
             ob.show(ec.name, has)
             holds.append(has)
             amounts.append(z3.If(has, amount, 0))
         # replica_calculator.go calculatePodRequests fails on a missing request; metrics/utilization.go
         # GetResourceUtilizationRatio fails when the requests sum to 0 ("no metrics returned matched known pods")
-        ob.counterexample(z3.Or(z3.Not(z3.And(holds)), z3.Sum(amounts) == 0),
-                          says=f"some averaged container lacks a {r} request, or the requests sum to 0")
+        ob.counterexample(
+            z3.Or(z3.Not(z3.And(holds)), z3.Sum(amounts) == 0),
+            says=f"some averaged container lacks a {r} request, or the requests sum to 0",
+        )
         missing = [ec.name for ec in over if r not in ec.requests]
-        ob.on(violated=f"{r} utilization cannot be computed for {target.ref}: " + (
-                  f"no {r} request on container{'s' * (len(missing) > 1)} {', '.join(missing)}" if missing else
-                  f"the {r} requests of {', '.join(ec.name for ec in over)} sum to 0 (the controller divides by it)"),
-              proved=f"every container {r} utilization averages over in {target.ref} has a {r} request, "
-                     "and they sum to more than 0")
+        ob.on(
+            violated=f"{r} utilization cannot be computed for {target.ref}: "
+            + (
+                f"no {r} request on container{'s' * (len(missing) > 1)} {', '.join(missing)}"
+                if missing
+                else f"the {r} requests of {', '.join(ec.name for ec in over)} sum to 0 (the controller divides by it)"
+            ),
+            proved=f"every container {r} utilization averages over in {target.ref} has a {r} request, "
+            "and they sum to more than 0",
+        )
         return ob

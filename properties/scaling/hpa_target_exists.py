@@ -1,10 +1,10 @@
 """CNV402 hpa-target-exists."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import z3
-
 from cnverify.encodings.replicas import SCALABLE as SCALABLE_KINDS
 from cnverify.model import HorizontalPodAutoscaler
 from cnverify.model.base import group_of
@@ -69,18 +69,27 @@ class HpaTargetExists(Property):
             group = group_of(ref.api_version or "")
             wrong_group = bool(ref.api_version) and group not in (cls.GROUP, "extensions")
             if wrong_group:
-                ob.fact(False, at=ref.at("apiVersion"), says=f"scaleTargetRef.apiVersion {ref.api_version} is not "
-                        f"the API group of {ref.kind} ({cls.GROUP})")
+                ob.fact(
+                    False,
+                    at=ref.at("apiVersion"),
+                    says=f"scaleTargetRef.apiVersion {ref.api_version} is not "
+                    f"the API group of {ref.kind} ({cls.GROUP})",
+                )
             candidates = [w.name for w in snap.in_namespace(cls, hpa.namespace)]
             target = z3.String("scaleTargetRef.name")
             ob.fact(target == z3.StringVal(ref.name), at=ref.at("name"), says=f"the HPA scales {desc}")
             shown = ", ".join(candidates[:8]) + (" …" if len(candidates) > 8 else "")
             ob.note(f"{ref.kind}s in namespace {hpa.namespace}: {shown or 'none'}", at=ref.at("kind"))
-            ob.example(z3.Or([target == z3.StringVal(n) for n in candidates]) if candidates else z3.BoolVal(False),
-                       says=f"{desc} is one of the {ref.kind}s in the inventory")
+            ob.example(
+                z3.Or([target == z3.StringVal(n) for n in candidates]) if candidates else z3.BoolVal(False),
+                says=f"{desc} is one of the {ref.kind}s in the inventory",
+            )
             found = snap.get(cls, hpa.namespace, ref.name)
-            ob.on(violated=f"scale target {desc} has apiVersion {ref.api_version}, not group {cls.GROUP}"
-                  if wrong_group and found else f"scale target {desc} does not exist"
-                  + (f" (existing {ref.kind}s: {shown})" if candidates else f" (no {ref.kind} in the namespace)"),
-                  proved=f"scale target {desc} exists" + (f" at {found.at()}" if found else ""))
+            ob.on(
+                violated=f"scale target {desc} has apiVersion {ref.api_version}, not group {cls.GROUP}"
+                if wrong_group and found
+                else f"scale target {desc} does not exist"
+                + (f" (existing {ref.kind}s: {shown})" if candidates else f" (no {ref.kind} in the namespace)"),
+                proved=f"scale target {desc} exists" + (f" at {found.at()}" if found else ""),
+            )
             yield ob

@@ -1,16 +1,24 @@
 """CNV405 knative-scale-bounds."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
 
 import z3
-
 from cnverify.errors import Span
 from cnverify.model import KnativeService
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.scaling.knative_values import (KEYS, MIN_TARGET, PREFIX, annotation, describe,
-                                                         parse_value, summary, violations)
+from cnverify.properties._shared.scaling.knative_values import (
+    KEYS,
+    MIN_TARGET,
+    PREFIX,
+    annotation,
+    describe,
+    parse_value,
+    summary,
+    violations,
+)
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -77,8 +85,11 @@ class KnativeScaleBounds(Property):
             problems.append(problem)
 
         for k in misplaced:
-            flag(ksvc.metadata.at("annotations", k), f"{k} is on the Service's metadata; Knative only accepts "
-                 "it under spec.template", f"{k} must be under spec.template.metadata.annotations")
+            flag(
+                ksvc.metadata.at("annotations", k),
+                f"{k} is on the Service's metadata; Knative only accepts it under spec.template",
+                f"{k} must be under spec.template.metadata.annotations",
+            )
         values: dict[str, z3.ArithRef] = {}
         found: dict[str, Fraction] = {}
         for role, names in KEYS.items():
@@ -89,38 +100,57 @@ class KnativeScaleBounds(Property):
             at = meta.at("annotations", key)
             value = parse_value(str(raw), role)
             if value is None:
-                flag(at, f"{key} is {raw!r}, which the webhook rejects ("
-                     + ("not a float64: ParseFloat fails or overflows" if role == "target" else
-                        f"not an int{64 if role == 'initial' else 32}: ParseInt/Atoi fails or overflows") + ")",
-                     f"{key} {raw!r} is not a valid value")
+                flag(
+                    at,
+                    f"{key} is {raw!r}, which the webhook rejects ("
+                    + (
+                        "not a float64: ParseFloat fails or overflows"
+                        if role == "target"
+                        else f"not an int{64 if role == 'initial' else 32}: ParseInt/Atoi fails or overflows"
+                    )
+                    + ")",
+                    f"{key} {raw!r} is not a valid value",
+                )
                 continue
             if isinstance(value, float):  # NaN or ±Inf: accepted by ParseFloat, no rational to reason with
                 if not value >= float(MIN_TARGET):
-                    flag(at, f"{key} is {raw!r}: the webhook accepts it but it is not a target ≥ 0.01",
-                         f"{key} {raw!r} is not a usable target")
+                    flag(
+                        at,
+                        f"{key} is {raw!r}: the webhook accepts it but it is not a target ≥ 0.01",
+                        f"{key} {raw!r} is not a usable target",
+                    )
                 else:
                     ob.note(f"{key} is {raw!r} (+Inf), which is ≥ 0.01", at)
                 continue
             if role == "initial" and value == 0:
-                ob.only_refute(f"{key} 0 is accepted only when the cluster's config-autoscaler sets "
-                               "allow-zero-initial-scale (default false), which is not in the inputs")
+                ob.only_refute(
+                    f"{key} 0 is accepted only when the cluster's config-autoscaler sets "
+                    "allow-zero-initial-scale (default false), which is not in the inputs"
+                )
             var = z3.Real(role) if role == "target" else z3.Int(role)
             values[role], found[role] = var, value
-            ob.fact(var == z3.RealVal(value) if role == "target" else var == int(value), at=at,
-                    says=f"{key} is {raw}")
+            ob.fact(var == z3.RealVal(value) if role == "target" else var == int(value), at=at, says=f"{key} is {raw}")
         cc = ksvc.spec.template.spec.container_concurrency
         if cc is not None:
             values["cc"] = z3.Int("containerConcurrency")
             found["cc"] = Fraction(cc)
-            ob.fact(values["cc"] == cc, at=ksvc.spec.template.spec.at("containerConcurrency"),
-                    says=f"containerConcurrency is {cc}")
+            ob.fact(
+                values["cc"] == cc,
+                at=ksvc.spec.template.spec.at("containerConcurrency"),
+                says=f"containerConcurrency is {cc}",
+            )
         bad = violations(values) + flags
         if "max" in values and not flags:
-            ob.assume("the cluster's config-autoscaler sets no max-scale-limit (default 0), which would also cap "
-                      "max-scale; that ConfigMap is not in the inputs")
-        ob.counterexample(z3.Or(bad) if bad else z3.BoolVal(False),
-                          says="a scale bound, target or concurrency is out of range")
+            ob.assume(
+                "the cluster's config-autoscaler sets no max-scale-limit (default 0), which would also cap "
+                "max-scale; that ConfigMap is not in the inputs"
+            )
+        ob.counterexample(
+            z3.Or(bad) if bad else z3.BoolVal(False), says="a scale bound, target or concurrency is out of range"
+        )
         problems += describe(found)
-        ob.on(violated="; ".join(problems) or "autoscaling bounds are inconsistent",
-              proved="autoscaling bounds are consistent" + (f" ({summary(found)})" if found else " (defaults)"))
+        ob.on(
+            violated="; ".join(problems) or "autoscaling bounds are inconsistent",
+            proved="autoscaling bounds are consistent" + (f" ({summary(found)})" if found else " (defaults)"),
+        )
         return ob

@@ -1,19 +1,29 @@
 """CNV404 pdb-allows-disruption."""
+
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
 import z3
-
 from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_keys, selector_matches
-from cnverify.properties._shared.owners import unowned
 from cnverify.encodings.pod_creators import may_select
-from cnverify.properties._shared.replicas import replica_range
-from cnverify.properties._shared.namespaces import namespace_view
-from cnverify.model import (WORKLOAD_KINDS, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, ReplicaSet,
-                            Resource, Rollout, StatefulSet, pod_template, template_known)
+from cnverify.model import (
+    WORKLOAD_KINDS,
+    Deployment,
+    HorizontalPodAutoscaler,
+    PodDisruptionBudget,
+    ReplicaSet,
+    Resource,
+    Rollout,
+    StatefulSet,
+    pod_template,
+    template_known,
+)
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.namespaces import namespace_view
+from cnverify.properties._shared.owners import unowned
+from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.selectors.pods import dynamic_keys
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
@@ -30,8 +40,13 @@ def budget(pdb: PodDisruptionBudget) -> tuple[str, int | None, bool] | str:
     spec = pdb.spec
     if spec.min_available is not None and spec.max_unavailable is not None:
         return "minAvailable and maxUnavailable are both set (the API server rejects the budget)"
-    fld, raw = (("minAvailable", spec.min_available) if spec.min_available is not None
-                else ("maxUnavailable", spec.max_unavailable) if spec.max_unavailable is not None else ("none", None))
+    fld, raw = (
+        ("minAvailable", spec.min_available)
+        if spec.min_available is not None
+        else ("maxUnavailable", spec.max_unavailable)
+        if spec.max_unavailable is not None
+        else ("none", None)
+    )
     if raw is None:
         return fld, None, False
     if isinstance(raw, int):
@@ -85,7 +100,9 @@ class PdbAllowsDisruption(Property):
     title = "PodDisruptionBudget allows a disruption"
     severity = "error"
     reads = (PodDisruptionBudget, *WORKLOAD_KINDS, HorizontalPodAutoscaler)
-    remediation = "Lower minAvailable (or raise maxUnavailable) so that at least one pod may be evicted at the HPA minimum."
+    remediation = (
+        "Lower minAvailable (or raise maxUnavailable) so that at least one pod may be evicted at the HPA minimum."
+    )
     closed_world = frozenset({"proved", "violated"})  # absent here may be in an unread document
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
@@ -96,14 +113,22 @@ class PdbAllowsDisruption(Property):
         for pdb in snap.all(PodDisruptionBudget):
             nil_m, empty_m = NIL_EMPTY["pdb-v1" if pdb.selects_all_when_empty else "pdb-v1beta1"]
             sel = pdb.spec.selector
-            ob = self.obligation(pdb, at=pdb.spec.at("minAvailable") if pdb.spec.min_available is not None
-                                 else pdb.spec.at("maxUnavailable"))
+            ob = self.obligation(
+                pdb,
+                at=pdb.spec.at("minAvailable") if pdb.spec.min_available is not None else pdb.spec.at("maxUnavailable"),
+            )
             try:
                 keys = selector_keys(sel)
                 view = namespace_view(snap, pdb.namespace)
-                chosen = [w for kind in WORKLOAD_KINDS for w in view.all(kind) if template_known(w)
-                          and selector_matches(sel, pod_template(w).metadata.labels or {},
-                                              nil_matches=nil_m, empty_matches=empty_m)]
+                chosen = [
+                    w
+                    for kind in WORKLOAD_KINDS
+                    for w in view.all(kind)
+                    if template_known(w)
+                    and selector_matches(
+                        sel, pod_template(w).metadata.labels or {}, nil_matches=nil_m, empty_matches=empty_m
+                    )
+                ]
             except UnsupportedSelector as exc:
                 ob.unknown(str(exc))
                 yield ob
@@ -113,14 +138,16 @@ class PdbAllowsDisruption(Property):
             chosen = unowned(snap, chosen)  # a kubectl dump's ReplicaSets and Pods count through their owner
             others = may_select([sel], snap.pod_creators(pdb.namespace)) if sel is not None else []
             if others:
-                ob.unknown(f"{'; '.join(o.who for o in others[:3])} may run pods (not modelled) this budget "
-                           "also counts")
+                ob.unknown(
+                    f"{'; '.join(o.who for o in others[:3])} may run pods (not modelled) this budget also counts"
+                )
                 yield ob
                 continue
             yield self._check(view, ob, pdb, chosen, keys)
 
-    def _check(self, snap: Snapshot, ob: Obligation, pdb: PodDisruptionBudget, chosen: list[Resource],
-               keys: set[str]) -> Obligation:
+    def _check(
+        self, snap: Snapshot, ob: Obligation, pdb: PodDisruptionBudget, chosen: list[Resource], keys: set[str]
+    ) -> Obligation:
         b = budget(pdb)
         if isinstance(b, str):
             ob.unknown(b)
@@ -129,11 +156,12 @@ class PdbAllowsDisruption(Property):
         for w in chosen:
             dyn = keys & dynamic_keys(w)
             if dyn:
-                ob.unknown(f"the selector reads {', '.join(sorted(dyn))}, which the {w.KIND} controller sets at runtime")
+                ob.unknown(
+                    f"the selector reads {', '.join(sorted(dyn))}, which the {w.KIND} controller sets at runtime"
+                )
                 return ob
             if (fld == "maxUnavailable" or percent) and not isinstance(w, SCALED):
-                ob.unknown(f"{w.ref} has no scale the disruption controller can read for {fld} {value}"
-                           f"{'%' * percent}")
+                ob.unknown(f"{w.ref} has no scale the disruption controller can read for {fld} {value}{'%' * percent}")
                 return ob
         pods = z3.Int("pods")
         counts = []
@@ -143,7 +171,9 @@ class PdbAllowsDisruption(Property):
                 ob.unknown(f"{w.ref}: {rng.unknown}")
                 return ob
             n = z3.Int(f"{w.KIND}/{w.name}")
-            ob.fact(rng.constraint(n), at=rng.why[-1][1], says=f"{w.ref} (selected): " + "; ".join(s for s, _ in rng.why))
+            ob.fact(
+                rng.constraint(n), at=rng.why[-1][1], says=f"{w.ref} (selected): " + "; ".join(s for s, _ in rng.why)
+            )
             ob.show(f"{w.KIND}/{w.name}", n)
             counts.append(n)
         expected, desired, scaled, ok = z3.Ints("expected desiredHealthy scaled disruptionsAllowed")
@@ -152,25 +182,41 @@ class PdbAllowsDisruption(Property):
             rule += [100 * scaled >= value * expected, 100 * scaled < value * expected + 100]
         else:
             rule.append(scaled == (value or 0))
-        rule.append(desired == (scaled if fld == "minAvailable" else
-                                z3.If(expected - scaled > 0, expected - scaled, 0) if fld == "maxUnavailable" else 0))
-        what = (f"{fld} {value}{'%' * percent}" + (" of the expected pods, rounded up" if percent else "")
-                if fld != "none" else "neither minAvailable nor maxUnavailable: the expected count is 0")
+        rule.append(
+            desired
+            == (
+                scaled
+                if fld == "minAvailable"
+                else z3.If(expected - scaled > 0, expected - scaled, 0)
+                if fld == "maxUnavailable"
+                else 0
+            )
+        )
+        what = (
+            f"{fld} {value}{'%' * percent}" + (" of the expected pods, rounded up" if percent else "")
+            if fld != "none"
+            else "neither minAvailable nor maxUnavailable: the expected count is 0"
+        )
         ob.fact(z3.And(rule), at=pdb.spec.at(fld) if fld != "none" else pdb.spec.at(), says=what)
-        ob.fact(ok == z3.If(z3.Or(expected <= 0, pods - desired <= 0), 0, pods - desired), at=pdb.at("kind"),
-                says="disruptionsAllowed = healthy pods − desiredHealthy (0 when the expected count is 0); all pods healthy")
+        ob.fact(
+            ok == z3.If(z3.Or(expected <= 0, pods - desired <= 0), 0, pods - desired),
+            at=pdb.at("kind"),
+            says="disruptionsAllowed = healthy pods − desiredHealthy (0 when the expected count is 0); all pods healthy",
+        )
         ob.counterexample(z3.And(pods >= 1, ok <= 0), says="at a reachable count with pods, no disruption is allowed")
         for name, term in (("pods", pods), ("desiredHealthy", desired), ("disruptionsAllowed", ok)):
             ob.show(name, term)
+
         def blocked(w: dict[str, int]) -> str:
             at, n, d = ", ".join(f"{k}={v}" for k, v in w.items() if "/" in k), w["pods"], w["desiredHealthy"]
-            why = {("minAvailable", False): f"minAvailable {value} needs {d} of {n} pods healthy",
-                   ("minAvailable", True): f"minAvailable {value}% of {n} pods rounds up to {d}",
-                   ("maxUnavailable", False): f"maxUnavailable {value} keeps all {d} of {n} pods",
-                   ("maxUnavailable", True): f"maxUnavailable {value}% of {n} pods keeps {d}",
-                   ("none", False): "a budget without minAvailable/maxUnavailable expects 0 pods"}[(fld, percent)]
+            why = {
+                ("minAvailable", False): f"minAvailable {value} needs {d} of {n} pods healthy",
+                ("minAvailable", True): f"minAvailable {value}% of {n} pods rounds up to {d}",
+                ("maxUnavailable", False): f"maxUnavailable {value} keeps all {d} of {n} pods",
+                ("maxUnavailable", True): f"maxUnavailable {value}% of {n} pods keeps {d}",
+                ("none", False): "a budget without minAvailable/maxUnavailable expects 0 pods",
+            }[(fld, percent)]
             return f"at {at} ({n} pod{'s' * (n != 1)}): {why}, so no eviction or drain is allowed"
 
-        ob.on(violated=blocked,
-              proved=f"{what}: at least one disruption is allowed at every reachable replica count")
+        ob.on(violated=blocked, proved=f"{what}: at least one disruption is allowed at every reachable replica count")
         return ob

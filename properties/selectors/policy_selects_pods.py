@@ -1,4 +1,5 @@
 """CNV205 policy-selects-pods."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,14 +10,9 @@ from cnverify.model import DestinationRule, PodDisruptionBudget, Service, Servic
 from cnverify.model.istio import Subset
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
-from cnverify.systems.istio.hosts import (
-    TOPOLOGY_KEYS,
-    resolve_host,
-    service_index,
-)
 from cnverify.properties._shared.selectors.pods import (
-    SHAPE_READS,
     POD,
+    SHAPE_READS,
     Part,
     PodShape,
     labels_of,
@@ -27,6 +23,11 @@ from cnverify.properties._shared.selectors.pods import (
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
+from cnverify.systems.istio.hosts import (
+    TOPOLOGY_KEYS,
+    resolve_host,
+    service_index,
+)
 
 
 @register
@@ -84,8 +85,12 @@ class PolicySelectsPods(Property):
         ob = self.obligation(pdb, at=spec.at("selector"))
         if sel is None or (is_empty(sel) and not pdb.selects_all_when_empty):
             ob.note("spec.selector is " + ("not set" if sel is None else "{}"), spec.at("selector"))
-            ob.decide("violated", f"{'a nil' if sel is None else 'an empty'} selector in {pdb.api_version} selects no pods")
-            ob.on(violated=f"{pdb.ref} selects no pods ({'no' if sel is None else 'empty'} selector, {pdb.api_version})")
+            ob.decide(
+                "violated", f"{'a nil' if sel is None else 'an empty'} selector in {pdb.api_version} selects no pods"
+            )
+            ob.on(
+                violated=f"{pdb.ref} selects no pods ({'no' if sel is None else 'empty'} selector, {pdb.api_version})"
+            )
             return ob
         if is_empty(sel):
             return self.everything(ob, shapes, pdb.namespace, spec.at("selector"), "{} selects every pod")
@@ -101,8 +106,15 @@ class PolicySelectsPods(Property):
             return ob
         return self.query(ob, [(sel, spec, ("podSelector",), "the podSelector")], shapes, np.namespace)
 
-    def subset(self, snap: Snapshot, dr: DestinationRule, i: int, subset: Subset,
-               shapes: dict[str, list[PodShape]], services: dict[tuple[str, str], list[Service]]) -> Obligation:
+    def subset(
+        self,
+        snap: Snapshot,
+        dr: DestinationRule,
+        i: int,
+        subset: Subset,
+        shapes: dict[str, list[PodShape]],
+        services: dict[tuple[str, str], list[Service]],
+    ) -> Obligation:
         ob = self.obligation(dr, at=subset.at("labels") if subset.labels else subset.at(), path=f"spec.subsets[{i}]")
         host = resolve_host(snap, dr.spec.host, dr.namespace, services)
         svc = host.service
@@ -124,8 +136,10 @@ class PolicySelectsPods(Property):
         written = [s for s in shapes.get(svc.namespace, []) if set(empty_topo) & set(s.labels)]
         if written:
             ob.note(written[0].describe(empty_topo), written[0].where)
-            ob.unknown(f"{written[0].owner.ref} writes {', '.join(empty_topo)} itself; the node's non-empty value "
-                       "replaces it on the endpoint (AugmentLabels) when the node has one")
+            ob.unknown(
+                f"{written[0].owner.ref} writes {', '.join(empty_topo)} itself; the node's non-empty value "
+                "replaces it on the endpoint (AugmentLabels) when the node has one"
+            )
             return ob
         parts: list[Part] = [(svc.spec.selector, svc.spec, ("selector",), f"{svc.ref}'s selector")]
         if plain:
@@ -135,8 +149,10 @@ class PolicySelectsPods(Property):
             ob.unknown(f"subset labels {', '.join(topo)} come from the node a pod runs on")
             return ob
         if topo:
-            ob.note(f"node topology labels {', '.join(topo)} are ignored: the rest already selects nothing",
-                    subset.at("labels"))
+            ob.note(
+                f"node topology labels {', '.join(topo)} are ignored: the rest already selects nothing",
+                subset.at("labels"),
+            )
         return self.query(ob, parts, pool, svc.namespace)
 
     def everything(self, ob: Obligation, shapes: list[PodShape], ns: str, at: Span, why: str) -> Obligation:
@@ -144,13 +160,17 @@ class PolicySelectsPods(Property):
         if shapes:
             first = shapes[0]
             ob.note(first.describe(), first.where)
-            ob.decide("proved", f"it selects every pod of namespace {ns}", witness={POD: first.owner.ref, **first.labels})
+            ob.decide(
+                "proved", f"it selects every pod of namespace {ns}", witness={POD: first.owner.ref, **first.labels}
+            )
         elif unmodelled_creators(ob, [], self.snap.pod_creators(ns)):
             return ob
         else:
             ob.decide("violated", f"namespace {ns} has no pod template")
-        ob.on(proved=f"{ob.subject.ref} selects every pod of namespace {ns}",
-              violated=f"{ob.subject.ref} selects every pod of namespace {ns}, which has none")
+        ob.on(
+            proved=f"{ob.subject.ref} selects every pod of namespace {ns}",
+            violated=f"{ob.subject.ref} selects every pod of namespace {ns}, which has none",
+        )
         return ob
 
     def query(self, ob: Obligation, parts: list[Part], shapes: list[PodShape], ns: str) -> Obligation:
@@ -160,6 +180,8 @@ class PolicySelectsPods(Property):
             ob.unknown(str(exc))
             return ob
         ref = ob.subject.ref + (f" {ob.path}" if ob.path else "")
-        ob.on(proved=lambda w: f"{ref} selects the pods of {w[POD]} ({format_labels(labels_of(w))})",
-              violated=f"{ref} selects no pod template in namespace {ns}")
+        ob.on(
+            proved=lambda w: f"{ref} selects the pods of {w[POD]} ({format_labels(labels_of(w))})",
+            violated=f"{ref} selects no pod template in namespace {ns}",
+        )
         return ob

@@ -1,4 +1,5 @@
 """CNV206 probe-port-resolves."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -71,21 +72,30 @@ class ProbePortResolves(Property):
             ob.on(violated=f"container {c.name!r}: grpc {probe_field} port {name!r} must be a number")
             return ob
         if not IANA_NAME.match(name):
-            ob.decide("violated", f"{name!r} is not a valid port name (IANA service name), the API server rejects it",
-                      witness={"port": name})
+            ob.decide(
+                "violated",
+                f"{name!r} is not a valid port name (IANA service name), the API server rejects it",
+                witness={"port": name},
+            )
             ob.on(violated=f"container {c.name!r}: {probe_field} port {name!r} is not a valid port name")
             return ob
         hit = next((p for p in ports if p.name == name), None)
         if hit is None:
             ob.note(f"container {c.name!r} declares ports {names or 'none'}", c.at("ports") if ports else c.at())
-            ob.decide("violated", f"no port of container {c.name!r} is named {name!r}",
-                      witness={"port": name, "containerPorts": names})
+            ob.decide(
+                "violated",
+                f"no port of container {c.name!r} is named {name!r}",
+                witness={"port": name, "containerPorts": names},
+            )
             ob.on(violated=f"container {c.name!r}: {probe_field} port {name!r} is not one of its ports {names}")
             return ob
         udp = f" (declared {hit.protocol}; the probe connects over TCP)" if hit.protocol != "TCP" else ""
         ob.note(f"container {c.name!r} port {name!r} is {hit.container_port}{udp}", hit.at("name"))
-        ob.decide("proved", f"{name!r} resolves to {hit.container_port}", witness={"port": name,
-                                                                                  "containerPort": hit.container_port})
+        ob.decide(
+            "proved",
+            f"{name!r} resolves to {hit.container_port}",
+            witness={"port": name, "containerPort": hit.container_port},
+        )
         ob.on(proved=f"container {c.name!r}: {probe_field} port {name!r} is {hit.container_port}{udp}")
         return ob
 

@@ -1,4 +1,5 @@
 """CNV201 selector-matches-template."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -77,8 +78,10 @@ class SelectorMatchesTemplate(Property):
         labels = tmeta.labels or {}
         if sel is None:
             if (rc or w.api_version in DEFAULTED_FROM_TEMPLATE) and labels:
-                ob.note(f"{w.api_version} {w.KIND} defaults spec.selector to the template labels "
-                        f"{format_labels(labels)}", tmeta.at("labels"))
+                ob.note(
+                    f"{w.api_version} {w.KIND} defaults spec.selector to the template labels {format_labels(labels)}",
+                    tmeta.at("labels"),
+                )
                 ob.decide("proved", "the defaulted selector is the template's own labels")
                 ob.on(proved=f"spec.selector defaults to the template labels {format_labels(labels)}")
             else:
@@ -99,12 +102,16 @@ class SelectorMatchesTemplate(Property):
             return ob
         for k in space.keys:
             if k in labels:
-                ob.fact(space.label_is(k, labels), at=tmeta.at("labels", k), says=f"the template has label {k}={labels[k]}")
+                ob.fact(
+                    space.label_is(k, labels), at=tmeta.at("labels", k), says=f"the template has label {k}={labels[k]}"
+                )
             else:
                 ob.fact(z3.Not(space.has(k)), at=tmeta.at("labels"), says=f"the template has no label {k}")
         ob.counterexample(z3.Not(matches), says="the selector does not select the template's labels")
         space.show_on(ob)
         text = selector_text(sel)
-        ob.on(violated=lambda wit: f"selector {{{text}}} does not select the template labels {format_labels(wit)}",
-              proved=f"selector {{{text}}} selects the template labels")
+        ob.on(
+            violated=lambda wit: f"selector {{{text}}} does not select the template labels {format_labels(wit)}",
+            proved=f"selector {{{text}}} selects the template labels",
+        )
         return ob

@@ -1,4 +1,5 @@
 """CNV204 selectors-disjoint."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,6 @@ from collections.abc import Iterator, Mapping
 from typing import cast
 
 import z3
-from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.encodings.labels import (
     LabelSpace,
     Selector,
@@ -17,6 +17,7 @@ from cnverify.encodings.labels import (
     requirements,
     selector_keys,
 )
+from cnverify.errors import Span
 from cnverify.model import (
     CronJob,
     DaemonSet,
@@ -29,9 +30,9 @@ from cnverify.model import (
     StatefulSet,
     Workload,
 )
-from cnverify.errors import Span
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.selectors.pods import (
     POD,
     PodShape,
@@ -65,8 +66,9 @@ def _index(shapes: list[PodShape]) -> tuple[dict[tuple[str, str], list[int]], di
     return by_pair, by_key
 
 
-def reachable(shapes: list[PodShape], selector: Selector, by_pair: dict[tuple[str, str], list[int]],
-              by_key: dict[str, list[int]]) -> set[int]:
+def reachable(
+    shapes: list[PodShape], selector: Selector, by_pair: dict[tuple[str, str], list[int]], by_key: dict[str, list[int]]
+) -> set[int]:
     """Indexes of shapes that ``selector`` may select (an exact superset: required keys and values)."""
     best: set[int] | None = None
     for k, op, values in requirements(selector):
@@ -172,9 +174,11 @@ class SelectorsDisjoint(Property):
     def alone(self, s: PodShape, n: int) -> Obligation:
         w = s.owner
         ob = self.obligation(w, at=_selector_at(w))
-        ob.note(f"the selector requires keys/values no pod of the other {n - 1} controller(s) in namespace "
-                f"{w.namespace} carries, and no other selector requires keys/values its pods carry",
-                _selector_at(w))
+        ob.note(
+            f"the selector requires keys/values no pod of the other {n - 1} controller(s) in namespace "
+            f"{w.namespace} carries, and no other selector requires keys/values its pods carry",
+            _selector_at(w),
+        )
         ob.decide("proved", "no other controller's selector can select these pods, nor this one theirs (key index)")
         ob.on(proved=f"no other controller in namespace {w.namespace} overlaps with {w.ref}")
         return ob
@@ -198,18 +202,26 @@ class SelectorsDisjoint(Property):
             pins = shape.pinned(sa, sb)
             values = sorted({v for sel in (sa, sb) for k, op, vs in requirements(sel) if k in pins for v in vs})
             if pins:
-                ob.fact(z3.Implies(z3.Bool(f"{space.name}.from[{i}]"),
-                                   z3.And([space.value(k) != z3.StringVal(v) for k in pins for v in values])),
-                        at=shape.where, says=f"assumes: {', '.join(sorted(pins))} of {shape.owner.ref}'s pods "
-                        f"(computed at runtime) is none of {', '.join(values)}")
-                ob.only_refute(f"{', '.join(sorted(pins))} of {shape.owner.ref}'s pods is a hash computed at runtime; "
-                               "if it took a value a selector requires, the two would overlap")
+                ob.fact(
+                    z3.Implies(
+                        z3.Bool(f"{space.name}.from[{i}]"),
+                        z3.And([space.value(k) != z3.StringVal(v) for k in pins for v in values]),
+                    ),
+                    at=shape.where,
+                    says=f"assumes: {', '.join(sorted(pins))} of {shape.owner.ref}'s pods "
+                    f"(computed at runtime) is none of {', '.join(values)}",
+                )
+                ob.only_refute(
+                    f"{', '.join(sorted(pins))} of {shape.owner.ref}'s pods is a hash computed at runtime; "
+                    "if it took a value a selector requires, the two would overlap"
+                )
         ob.counterexample(z3.And(ma, mb, space.valid(free)), says=f"both {wa.ref} and {wb.ref} select the pod")
         space.show_on(ob)
         also = f" (and {len(others)} other controller(s) with the same selector and pod template)" if others else ""
-        ob.on(violated=lambda w: f"{wa.ref} and {wb.ref}{also} select the pods of {w[POD]} "
-                                 f"{format_labels(labels_of(w))}",
-              proved=f"{wa.ref} and {wb.ref}{also} select disjoint pods")
+        ob.on(
+            violated=lambda w: f"{wa.ref} and {wb.ref}{also} select the pods of {w[POD]} {format_labels(labels_of(w))}",
+            proved=f"{wa.ref} and {wb.ref}{also} select disjoint pods",
+        )
         return ob
 
 
@@ -229,8 +241,15 @@ def group_members(members: list[Member]) -> dict[str, list[Member]]:
     for m in members:
         shape, (sel, _, _) = m
         named = shape.owner.name if type(shape.owner).KIND in NAME_VALUED else None
-        key = json.dumps([type(shape.owner).KIND, sorted(map(repr, requirements(sel))), sorted(shape.labels.items()),
-                          sorted(shape.dynamic), named])
+        key = json.dumps(
+            [
+                type(shape.owner).KIND,
+                sorted(map(repr, requirements(sel))),
+                sorted(shape.labels.items()),
+                sorted(shape.dynamic),
+                named,
+            ]
+        )
         if (key, shape.owner.ref) not in seen:  # one object defined twice: once
             seen.add((key, shape.owner.ref))
             groups.setdefault(key, []).append(m)

@@ -1,13 +1,14 @@
 """CNV203 service-port-resolves."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cnverify.properties._shared.pod_creators import unmodelled_refute
 from cnverify.model import Service
 from cnverify.model.core import ServicePort
 from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
+from cnverify.properties._shared.pod_creators import unmodelled_refute
 from cnverify.properties._shared.selectors.pods import (
     SHAPE_READS,
     PodShape,
@@ -65,8 +66,15 @@ class ServicePortResolves(Property):
             for i, port in enumerate(svc.spec.ports or []):
                 yield self.check(svc, i, port, selected, undecided, snap.pod_creators(svc.namespace))
 
-    def check(self, svc: Service, i: int, port: ServicePort, selected: list[PodShape],
-              undecided: list[PodShape], creators: list[Opaque]) -> Obligation:
+    def check(
+        self,
+        svc: Service,
+        i: int,
+        port: ServicePort,
+        selected: list[PodShape],
+        undecided: list[PodShape],
+        creators: list[Opaque],
+    ) -> Obligation:
         sel = svc.spec.selector or {}
         target = port.target_port
         where = port.at("targetPort") if target not in (None, 0, "") else port.at("port")
@@ -74,11 +82,16 @@ class ServicePortResolves(Property):
         label = port.name or str(port.port)
         if not isinstance(target, str) or target == "":
             number = port.port if target in (None, 0, "") else target
-            ob.note(f"targetPort is {number}" + (" (defaults to port)" if number == port.port and target != number
-                                                else ""), where)
+            ob.note(
+                f"targetPort is {number}" + (" (defaults to port)" if number == port.port and target != number else ""),
+                where,
+            )
             if not 1 <= int(number) <= 65535:
-                ob.decide("violated", f"targetPort {number} is outside 1..65535, the API server rejects it",
-                          witness={"targetPort": number})
+                ob.decide(
+                    "violated",
+                    f"targetPort {number} is outside 1..65535, the API server rejects it",
+                    witness={"targetPort": number},
+                )
                 ob.on(violated=f"port {label}: targetPort {number} is not a port number (1..65535)")
                 return ob
             ob.decide("proved", f"a numeric targetPort is used as is ({number})", witness={"targetPort": number})
@@ -86,44 +99,62 @@ class ServicePortResolves(Property):
             return ob
         ob.note(f"targetPort is the name {target!r} with protocol {port.protocol}", where)
         if not IANA_NAME.match(target):
-            ob.decide("violated", f"{target!r} is not a valid port name (IANA service name), the API server rejects it",
-                      witness={"targetPort": target})
+            ob.decide(
+                "violated",
+                f"{target!r} is not a valid port name (IANA service name), the API server rejects it",
+                witness={"targetPort": target},
+            )
             ob.on(violated=f"port {label}: targetPort {target!r} is not a valid port name")
             return ob
         if not selected:
-            ob.unknown(undecided_reason(undecided) if undecided else f"the selector selects no pod template in namespace {svc.namespace} (see CNV202)")
+            ob.unknown(
+                undecided_reason(undecided)
+                if undecided
+                else f"the selector selects no pod template in namespace {svc.namespace} (see CNV202)"
+            )
             return ob
-        unmodelled_refute(ob, [sel], creators,
-                          f"whether their containers name port {target!r} is not in the inputs")
+        unmodelled_refute(ob, [sel], creators, f"whether their containers name port {target!r} is not in the inputs")
         witness: dict[str, int | None] = {}
         for shape in selected:
             hit = resolve(shape, target, port.protocol)
             ref = shape.owner.ref
             if hit is None:
                 witness[ref] = None
-                ob.note(f"no container of {ref} has a port named {target!r} with protocol {port.protocol}",
-                        shape.spec.at("containers"))
+                ob.note(
+                    f"no container of {ref} has a port named {target!r} with protocol {port.protocol}",
+                    shape.spec.at("containers"),
+                )
             else:
                 cname, _, cport = hit
                 witness[ref] = cport.container_port
-                ob.note(f"{ref}: container {cname!r} port {target!r}/{port.protocol} is {cport.container_port}",
-                        cport.at("name"))
+                ob.note(
+                    f"{ref}: container {cname!r} port {target!r}/{port.protocol} is {cport.container_port}",
+                    cport.at("name"),
+                )
         pinned = {shape.owner.ref: shape.pinned(sel) for shape in selected if shape.pinned(sel)}
         missing = [r for r, n in witness.items() if n is None and r not in pinned]
         maybe = [r for r, n in witness.items() if n is None and r in pinned]
         if maybe and not missing:
             keys = sorted(set().union(*pinned.values()))
-            ob.unknown(f"{', '.join(maybe)} cannot resolve {target!r} but is selected only if {', '.join(keys)} "
-                       "(a hash the controller computes at runtime) takes the value the selector requires")
+            ob.unknown(
+                f"{', '.join(maybe)} cannot resolve {target!r} but is selected only if {', '.join(keys)} "
+                "(a hash the controller computes at runtime) takes the value the selector requires"
+            )
             return ob
         if missing:
-            ob.decide("violated", f"{len(missing)} of {len(selected)} selected template(s) cannot resolve {target!r}",
-                      witness=witness)
-            ob.on(violated=f"port {label}: targetPort {target!r}/{port.protocol} is not a container port of "
-                           f"{', '.join(missing)}")
+            ob.decide(
+                "violated",
+                f"{len(missing)} of {len(selected)} selected template(s) cannot resolve {target!r}",
+                witness=witness,
+            )
+            ob.on(
+                violated=f"port {label}: targetPort {target!r}/{port.protocol} is not a container port of "
+                f"{', '.join(missing)}"
+            )
         elif undecided:
-            ob.unknown(f"all {len(selected)} selected template(s) resolve {target!r}, but "
-                       + undecided_reason(undecided))
+            ob.unknown(
+                f"all {len(selected)} selected template(s) resolve {target!r}, but " + undecided_reason(undecided)
+            )
         else:
             ob.decide("proved", f"all {len(selected)} selected template(s) resolve {target!r}", witness=witness)
             ob.on(proved=f"port {label}: targetPort {target!r} resolves in every selected template")

@@ -1,4 +1,5 @@
 """CNV202 service-selects-pods."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -7,8 +8,8 @@ from cnverify.encodings.labels import UnsupportedSelector, format_labels
 from cnverify.model import Service
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import (
-    SHAPE_READS,
     POD,
+    SHAPE_READS,
     labels_of,
     pod_shapes,
     require_selected,
@@ -67,11 +68,20 @@ class ServiceSelectsPods(Property):
         for svc, sel in selecting_services(snap):
             ob = self.obligation(svc, at=svc.spec.at("selector"))
             try:
-                require_selected(ob, [(sel, svc.spec, ("selector",), "the Service selector")],
-                                 shapes.get(svc.namespace, []), svc.namespace, snap.pod_creators(svc.namespace))
+                require_selected(
+                    ob,
+                    [(sel, svc.spec, ("selector",), "the Service selector")],
+                    shapes.get(svc.namespace, []),
+                    svc.namespace,
+                    snap.pod_creators(svc.namespace),
+                )
             except UnsupportedSelector as exc:  # pragma: no cover - a map selector is always equality
                 ob.unknown(str(exc))
             text = selector_text(sel)
-            ob.on(proved=lambda w, t=text: f"selector {{{t}}} selects the pods of {w[POD]} ({format_labels(labels_of(w))})",
-                  violated=f"selector {{{text}}} selects no pod template in namespace {svc.namespace}")
+            ob.on(
+                proved=lambda w, t=text: (
+                    f"selector {{{t}}} selects the pods of {w[POD]} ({format_labels(labels_of(w))})"
+                ),
+                violated=f"selector {{{text}}} selects no pod template in namespace {svc.namespace}",
+            )
             yield ob

@@ -1,4 +1,5 @@
 """Helpers for the CLI tests: HPA manifests with known CNV401 verdicts and an in-process runner."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-
 from cnverify.cli import main
 
 HPA = """\
@@ -23,7 +23,7 @@ metadata:
 
 def hpa(name: str, lo: int, hi: int | None, ignore: str | None = None) -> str:
     """One HPA document: violated when lo > hi or lo < 1, unknown when hi is None, else proved."""
-    ann = f"  annotations:\n    cnverify.io/ignore: \"{ignore}\"\n" if ignore is not None else ""
+    ann = f'  annotations:\n    cnverify.io/ignore: "{ignore}"\n' if ignore is not None else ""
     return HPA.format(name=name, lo=lo, hi=f"  maxReplicas: {hi}\n" if hi is not None else "", annotations=ann)
 
 

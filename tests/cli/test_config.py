@@ -1,12 +1,12 @@
 """Configuration files: discovery, keys, precedence (file < CLI), errors with file:line."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-from cnverify import config
 from cli_helpers import hpa, run, run_json, verdicts, write
+from cnverify import config
 
 BAD_AND_UNKNOWN = (hpa("bad", 5, 3), hpa("open", 1, None))
 
@@ -39,8 +39,9 @@ def test_severity_override_goes_through_the_engine(repo: Path) -> None:
 
 def test_pyproject_table_found_walking_up_from_a_subdirectory(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(repo / "deploy" / "prod" / "a.yaml", hpa("bad", 5, 3))
-    (repo / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.cnverify]\nselect = ["CNV401"]\n'
-                                         'fail-on = "never"\ntimeout = 2000\n')
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.cnverify]\nselect = ["CNV401"]\nfail-on = "never"\ntimeout = 2000\n'
+    )
     monkeypatch.chdir(repo / "deploy" / "prod")
     assert config.discover() == repo / "pyproject.toml"
     code, doc = run_json("prove", "a.yaml")
@@ -66,22 +67,33 @@ def test_explicit_config_file_and_no_config(repo: Path) -> None:
     assert code == 2 and "exclude each other" in err
 
 
-@pytest.mark.parametrize("text,message", [
-    ("select: [CNV401]\nfial-on: never\n", "a/.cnverify.yaml:2:1: unknown key 'fial-on'; did you mean 'fail-on'?"),
-    ("fail-on: sometimes\n", "a/.cnverify.yaml:1:1: 'fail-on' must be one of error, warning, info, never, "
-                             "not 'sometimes'"),
-    ("fail-on-unknown: 1\n", "a/.cnverify.yaml:1:1: 'fail-on-unknown' must be true or false, not 1"),
-    ("select: [CNV401]\nignore: [CNV9]\n", "a/.cnverify.yaml:2:1: unknown property code or name in 'ignore': CNV9"),
-    ("severity:\n  CNV401: fatal\n", "a/.cnverify.yaml:2:3: 'severity' of CNV401 must be one of error, warning, "
-                                    "info, not 'fatal'"),
-    ("severity:\n  CNV401: info\n  nope: error\n", "a/.cnverify.yaml:3:3: 'severity': unknown property code or name: nope"),
-    ("timeout: -5\n", "a/.cnverify.yaml:1:1: 'timeout' must be a positive integer (milliseconds), not -5"),
-    ("exclude: {a: 1}\n", "a/.cnverify.yaml:1:1: 'exclude' must be a list of strings"),
-    ("- select\n", "a/.cnverify.yaml:1:1: the configuration must be a mapping"),
-    ("select: [\n", "a/.cnverify.yaml:2:1: YAML syntax error"),
-])
-def test_yaml_errors_name_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str,
-                                        message: str) -> None:
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("select: [CNV401]\nfial-on: never\n", "a/.cnverify.yaml:2:1: unknown key 'fial-on'; did you mean 'fail-on'?"),
+        (
+            "fail-on: sometimes\n",
+            "a/.cnverify.yaml:1:1: 'fail-on' must be one of error, warning, info, never, not 'sometimes'",
+        ),
+        ("fail-on-unknown: 1\n", "a/.cnverify.yaml:1:1: 'fail-on-unknown' must be true or false, not 1"),
+        ("select: [CNV401]\nignore: [CNV9]\n", "a/.cnverify.yaml:2:1: unknown property code or name in 'ignore': CNV9"),
+        (
+            "severity:\n  CNV401: fatal\n",
+            "a/.cnverify.yaml:2:3: 'severity' of CNV401 must be one of error, warning, info, not 'fatal'",
+        ),
+        (
+            "severity:\n  CNV401: info\n  nope: error\n",
+            "a/.cnverify.yaml:3:3: 'severity': unknown property code or name: nope",
+        ),
+        ("timeout: -5\n", "a/.cnverify.yaml:1:1: 'timeout' must be a positive integer (milliseconds), not -5"),
+        ("exclude: {a: 1}\n", "a/.cnverify.yaml:1:1: 'exclude' must be a list of strings"),
+        ("- select\n", "a/.cnverify.yaml:1:1: the configuration must be a mapping"),
+        ("select: [\n", "a/.cnverify.yaml:2:1: YAML syntax error"),
+    ],
+)
+def test_yaml_errors_name_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
     """The location is the offending key's (a severity entry's own key)."""
     (tmp_path / "a" / ".git").mkdir(parents=True)
     (tmp_path / "a" / ".cnverify.yaml").write_text(text)
@@ -92,17 +104,28 @@ def test_yaml_errors_name_file_and_line(tmp_path: Path, monkeypatch: pytest.Monk
     assert message in err, err
 
 
-@pytest.mark.parametrize("text,message", [
-    ('[tool.cnverify]\nselect = ["CNV401"]\nfail_on = "never"\n',
-     "pyproject.toml:3: tool.cnverify.fail_on: unknown key 'fail_on'; did you mean 'fail-on'?"),
-    ('[tool.cnverify]\ntimeout = "1s"\n',
-     "pyproject.toml:2: tool.cnverify.timeout: 'timeout' must be a positive integer"),
-    ('[tool.cnverify.severity]\nCNV401 = "loud"\n',
-     "pyproject.toml:2: tool.cnverify.severity.CNV401: 'severity' of CNV401 must be one of"),
-    ('[tool.cnverify]\nseverity = { CNV401 = "loud" }\n',
-     "pyproject.toml:2: tool.cnverify.severity.CNV401: 'severity' of CNV401"),
-    ('[tool.cnverify\n', "pyproject.toml: Expected ']'"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (
+            '[tool.cnverify]\nselect = ["CNV401"]\nfail_on = "never"\n',
+            "pyproject.toml:3: tool.cnverify.fail_on: unknown key 'fail_on'; did you mean 'fail-on'?",
+        ),
+        (
+            '[tool.cnverify]\ntimeout = "1s"\n',
+            "pyproject.toml:2: tool.cnverify.timeout: 'timeout' must be a positive integer",
+        ),
+        (
+            '[tool.cnverify.severity]\nCNV401 = "loud"\n',
+            "pyproject.toml:2: tool.cnverify.severity.CNV401: 'severity' of CNV401 must be one of",
+        ),
+        (
+            '[tool.cnverify]\nseverity = { CNV401 = "loud" }\n',
+            "pyproject.toml:2: tool.cnverify.severity.CNV401: 'severity' of CNV401",
+        ),
+        ("[tool.cnverify\n", "pyproject.toml: Expected ']'"),
+    ],
+)
 def test_toml_errors_give_key_path_and_line(repo: Path, text: str, message: str) -> None:
     (repo / "pyproject.toml").write_text(text)
     write(repo / "a.yaml", hpa("ok", 1, 2))

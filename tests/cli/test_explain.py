@@ -1,10 +1,10 @@
 """`cnverify prove --explain CODE`: one property, every result with its whole chain (proved included)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from cnverify.cli import main
 
 QUOTA = str(Path(__file__).parents[1] / "properties" / "quota_holds_under_scaling" / "exact.yaml")

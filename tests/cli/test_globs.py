@@ -1,4 +1,5 @@
 """Exclude globs: gitignore-like semantics, linear-time matching of hostile patterns, bad patterns located."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -6,20 +7,35 @@ import time
 from pathlib import Path
 
 import pytest
+from cnverify import config
+from cnverify.globs import GlobError, compile_glob
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnverify import config
-from cnverify.globs import GlobError, compile_glob
 
-
-@pytest.mark.parametrize("pattern,path,expected", [
-    ("a/**/b", "a/b", True), ("a/**/b", "a/x/y/b", True), ("a/**/b", "a/x/c", False),
-    ("a/**", "a/x", True), ("a/**", "a", False), ("**/x.yaml", "x.yaml", True), ("**/x.yaml", "d/e/x.yaml", True),
-    ("*.yaml", "a.yaml", True), ("*.yaml", "a.yml", False), ("a*b", "a/b", False), ("a**b", "axxb", True),
-    ("[a-c]?.yml", "bx.yml", True), ("[!a-c]?.yml", "bx.yml", False), ("[^a-c]?.yml", "dx.yml", True),
-    ("[]]x", "]x", True), ("[x", "[x", True), ("d/[ab]", "d/b", True), ("**/**/z", "z", True),
-])
+@pytest.mark.parametrize(
+    "pattern,path,expected",
+    [
+        ("a/**/b", "a/b", True),
+        ("a/**/b", "a/x/y/b", True),
+        ("a/**/b", "a/x/c", False),
+        ("a/**", "a/x", True),
+        ("a/**", "a", False),
+        ("**/x.yaml", "x.yaml", True),
+        ("**/x.yaml", "d/e/x.yaml", True),
+        ("*.yaml", "a.yaml", True),
+        ("*.yaml", "a.yml", False),
+        ("a*b", "a/b", False),
+        ("a**b", "axxb", True),
+        ("[a-c]?.yml", "bx.yml", True),
+        ("[!a-c]?.yml", "bx.yml", False),
+        ("[^a-c]?.yml", "dx.yml", True),
+        ("[]]x", "]x", True),
+        ("[x", "[x", True),
+        ("d/[ab]", "d/b", True),
+        ("**/**/z", "z", True),
+    ],
+)
 def test_glob_semantics(pattern: str, path: str, expected: bool) -> None:
     parts = path.split("/")
     assert compile_glob(pattern).matches(parts) == expected
@@ -48,8 +64,10 @@ def test_hostile_patterns_match_in_bounded_time() -> None:
 def test_bad_glob_class_is_a_located_config_error(tmp_path: Path) -> None:
     f = tmp_path / ".cnverify.yaml"
     f.write_text("select: [CNV401]\nexclude: ['ok/*', 'bad/[z-a].yaml']\n")
-    with pytest.raises(config.ConfigError,
-                       match=r"\.cnverify\.yaml:2:1: 'exclude' pattern 'bad/\[z-a\]\.yaml': bad character range z-a"):
+    with pytest.raises(
+        config.ConfigError,
+        match=r"\.cnverify\.yaml:2:1: 'exclude' pattern 'bad/\[z-a\]\.yaml': bad character range z-a",
+    ):
         config.load(f)
     with pytest.raises(GlobError):
         compile_glob("x[z-a]")

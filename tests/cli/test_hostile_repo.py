@@ -1,5 +1,6 @@
 """A hostile checkout: config discovery confined to the repository, no writes through symlinks,
 malformed config and baseline files as clear errors (exit 2), never a traceback."""
+
 from __future__ import annotations
 
 import json
@@ -7,9 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-
-from cnverify import config
 from cli_helpers import hpa, run, write
+from cnverify import config
 
 SEL = ("--select", "CNV401")
 
@@ -74,8 +74,9 @@ def test_no_write_through_a_symlinked_folder_of_the_checkout(repo: Path, tmp_pat
     assert code == 2 and "its folder reports is a symbolic link" in err, err
     assert list((tmp_path / "secret").iterdir()) == []
     outside = tmp_path / "out"  # folders above the working directory are the runner's: allowed
-    assert run("prove", "a.yaml", *SEL, option, f"sarif={outside}/x.sarif" if option == "--report"
-               else str(outside / "b.json"))[0] in (0, 1)
+    assert run(
+        "prove", "a.yaml", *SEL, option, f"sarif={outside}/x.sarif" if option == "--report" else str(outside / "b.json")
+    )[0] in (0, 1)
 
 
 def test_no_write_into_a_fifo(repo: Path) -> None:
@@ -92,15 +93,20 @@ def test_report_over_an_existing_file_replaces_it(repo: Path) -> None:
     assert (repo / "r.json").read_text().startswith("{")
 
 
-@pytest.mark.parametrize("content,fragment", [
-    (b'{"version": 1, "findings": [], "x": "caf\xe9"}', "baseline.json:1:41: baseline not valid UTF-8"),
-    (b"[" * 100_000 + b"]" * 100_000, "baseline is not usable JSON"),
-    (b'{"version": 1, "findings": [' + b"1" * 5000 + b"]}", "baseline is not usable JSON"),
-    (b'{"version": 1, "findings": [{"fingerprint": "f", "status": "violated", "file": []}]}',
-     "not a cnverify baseline"),
-    (b'{"version": 1, "findings": 5}', "not a cnverify baseline"),
-    (b"", "baseline is not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "content,fragment",
+    [
+        (b'{"version": 1, "findings": [], "x": "caf\xe9"}', "baseline.json:1:41: baseline not valid UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "baseline is not usable JSON"),
+        (b'{"version": 1, "findings": [' + b"1" * 5000 + b"]}", "baseline is not usable JSON"),
+        (
+            b'{"version": 1, "findings": [{"fingerprint": "f", "status": "violated", "file": []}]}',
+            "not a cnverify baseline",
+        ),
+        (b'{"version": 1, "findings": 5}', "not a cnverify baseline"),
+        (b"", "baseline is not valid JSON"),
+    ],
+)
 def test_malformed_baselines_are_usage_errors(repo: Path, content: bytes, fragment: str) -> None:
     write(repo / "a.yaml", hpa("bad", 5, 3))
     (repo / "baseline.json").write_bytes(content)
@@ -115,16 +121,19 @@ def test_baseline_that_is_a_fifo_is_refused(repo: Path) -> None:
     assert code == 2 and "not a regular file" in err
 
 
-@pytest.mark.parametrize("name,content,fragment", [
-    (".cnverify.yaml", b"select: [CNV401]\nfail-on: caf\xe9\n", ".cnverify.yaml:2:13: not valid UTF-8"),
-    (".cnverify.yaml", b"exclude: ['[z-a]']\n", "bad character range z-a"),
-    (".cnverify.yaml", b"a: " + b"[" * 5000 + b"]" * 5000, "nesting depth"),
-    (".cnverify.yaml", b"timeout: " + b"9" * 5000, "'timeout' must be a positive integer"),
-    (".cnverify.yaml", b"timeout: 99999999999\n", "'timeout' must be at most 2147483647"),
-    ("pyproject.toml", b"[tool.cnverify]\na = " + b"[" * 5000 + b"]" * 5000, "TOML nested too deeply"),
-    ("pyproject.toml", b"[tool.cnverify]\ntimeout = " + b"1" * 5000, "invalid TOML value"),
-    ("pyproject.toml", b"[tool.cnverify]\nselect = ['CNV401']\nx = '\xff'\n", "not valid UTF-8"),
-])
+@pytest.mark.parametrize(
+    "name,content,fragment",
+    [
+        (".cnverify.yaml", b"select: [CNV401]\nfail-on: caf\xe9\n", ".cnverify.yaml:2:13: not valid UTF-8"),
+        (".cnverify.yaml", b"exclude: ['[z-a]']\n", "bad character range z-a"),
+        (".cnverify.yaml", b"a: " + b"[" * 5000 + b"]" * 5000, "nesting depth"),
+        (".cnverify.yaml", b"timeout: " + b"9" * 5000, "'timeout' must be a positive integer"),
+        (".cnverify.yaml", b"timeout: 99999999999\n", "'timeout' must be at most 2147483647"),
+        ("pyproject.toml", b"[tool.cnverify]\na = " + b"[" * 5000 + b"]" * 5000, "TOML nested too deeply"),
+        ("pyproject.toml", b"[tool.cnverify]\ntimeout = " + b"1" * 5000, "invalid TOML value"),
+        ("pyproject.toml", b"[tool.cnverify]\nselect = ['CNV401']\nx = '\xff'\n", "not valid UTF-8"),
+    ],
+)
 def test_malformed_config_is_a_located_usage_error(repo: Path, name: str, content: bytes, fragment: str) -> None:
     write(repo / "a.yaml", hpa("bad", 5, 3))
     (repo / name).write_bytes(content)

@@ -1,4 +1,5 @@
 """Progress on stderr (terminal only), stdin input, and the CLI's robustness to a broken extra command."""
+
 from __future__ import annotations
 
 import io
@@ -7,12 +8,11 @@ import sys
 import time
 from pathlib import Path
 
+from cli_helpers import hpa, run, write
 from click.testing import CliRunner
-
 from cnverify.cli import _broken
 from cnverify.engine import Options, prove
 from cnverify.progress import Progress
-from cli_helpers import hpa, run, write
 
 
 class FakeTty(io.StringIO):
@@ -22,8 +22,13 @@ class FakeTty(io.StringIO):
 
 def test_silent_when_stderr_is_not_a_terminal(repo: Path) -> None:
     write(repo / "a.yaml", hpa("bad", 5, 3))
-    proc = subprocess.run([sys.executable, "-m", "cnverify", "prove", "a.yaml", "--select", "CNV401"],
-                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cnverify", "prove", "a.yaml", "--select", "CNV401"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert proc.returncode == 1 and proc.stderr == ""
     assert Progress(io.StringIO()).enabled is False
 

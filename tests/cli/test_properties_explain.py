@@ -1,9 +1,9 @@
 """`cnverify properties explain CODE` shows what each property's verdict assumes beyond its inputs."""
+
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-
 from cnverify.cli import main
 from cnverify.registry import load_properties
 

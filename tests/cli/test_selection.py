@@ -2,24 +2,24 @@
 ``--select``/``--ignore`` of prove and diff, ``--explain``, the config's ``select``/``ignore``/``severity``,
 ``cnverify.io/ignore`` annotations and the library's Options; an unknown token is an error (or, in an
 annotation, a warning) naming it, with a close-match hint, everywhere."""
+
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
 import cnverify
 import cnverify.cli
 import cnverify.diff.command
+import pytest
+from cli_helpers import hpa, run_json, write
+from click.testing import CliRunner
 from cnverify import config, suppress
 from cnverify.cli import main
 from cnverify.engine import Options, selected
 from cnverify.errors import Span
 from cnverify.registry import UnknownProperty, load_properties, resolve
-from cli_helpers import hpa, run_json, write
 
 ALL = set(load_properties())
 
@@ -73,14 +73,21 @@ TOKENS = {  # token -> a code it must name, a code it must not name, how many it
     "cnv40": ("CNV401", "CNV301", len({c for c in ALL if c.startswith("CNV40")})),
     "cnv": ("CNV301", "CNV000", len(ALL)),
 }
-UNKNOWN = {"CNV9": None, "CNV000": None, "route-target": "route-target-exists", "cnv-102": "CNV102",
-           "hpa_bounds": "hpa-bounds", "C": None}
+UNKNOWN = {
+    "CNV9": None,
+    "CNV000": None,
+    "route-target": "route-target-exists",
+    "cnv-102": "CNV102",
+    "hpa_bounds": "hpa-bounds",
+    "C": None,
+}
 
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))
 @pytest.mark.parametrize("token", sorted(TOKENS))
-def test_every_caller_names_the_same_codes(repo: Path, monkeypatch: pytest.MonkeyPatch, caller: str,
-                                           token: str) -> None:
+def test_every_caller_names_the_same_codes(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, caller: str, token: str
+) -> None:
     inside, outside, count = TOKENS[token]
     codes = CALLERS[caller](monkeypatch, repo, token)
     assert codes == resolve(token)
@@ -91,12 +98,18 @@ def test_every_caller_names_the_same_codes(repo: Path, monkeypatch: pytest.Monke
 def test_unknown_token_is_an_error_with_a_hint_everywhere(repo: Path, token: str) -> None:
     hint = UNKNOWN[token]
     tail = f"; did you mean {hint}?" if hint else " (see 'cnverify properties list')"
-    for args in (["prove", "x.yaml", "--select", token], ["prove", "x.yaml", "--ignore", f"CNV1,{token}"],
-                 ["prove", "x.yaml", "--explain", token], ["diff", "a", "b", "--select", token]):
+    for args in (
+        ["prove", "x.yaml", "--select", token],
+        ["prove", "x.yaml", "--ignore", f"CNV1,{token}"],
+        ["prove", "x.yaml", "--explain", token],
+        ["diff", "a", "b", "--select", token],
+    ):
         res = CliRunner().invoke(main, args)
         assert res.exit_code == 2 and f"unknown property code or name: {token}{tail}" in res.output, args
-    for text, where in ((f"select: [CNV1, {token!r}]\n", "1:1: unknown property code or name in 'select'"),
-                        (f"severity:\n  {token!r}: info\n", "2:3: 'severity'")):
+    for text, where in (
+        (f"select: [CNV1, {token!r}]\n", "1:1: unknown property code or name in 'select'"),
+        (f"severity:\n  {token!r}: info\n", "2:3: 'severity'"),
+    ):
         with pytest.raises(config.ConfigError) as err:
             _config(repo, text)
         assert str(err.value).startswith(f"{repo / '.cnverify.yaml'}:{where}") and f"{token}{tail}" in str(err.value)
@@ -107,7 +120,8 @@ def test_unknown_token_is_an_error_with_a_hint_everywhere(repo: Path, token: str
     _, doc = run_json("prove", "a.yaml", "--select", "CNV401")
     [w] = doc["warnings"]
     assert w["kind"] == "unknown-suppression" and w["message"].endswith(
-        f"names {token}, which is no cnverify property" + (f"; did you mean {hint}?" if hint else ""))
+        f"names {token}, which is no cnverify property" + (f"; did you mean {hint}?" if hint else "")
+    )
 
 
 def test_annotation_prefix_suppresses_every_property_it_names(repo: Path) -> None:

@@ -1,4 +1,5 @@
 """`cnverify diff` on fixture pairs: invariant deltas, capacity deltas, output formats, exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from cnverify.cli import main
 from cnverify.registry import load_properties
 
@@ -27,8 +27,14 @@ def as_json(*args: str) -> tuple[int, dict[str, Any]]:
 def brief(d: dict[str, Any]) -> tuple[Any, ...]:
     f = d["new"] if d["change"] != "fixed" else d["old"]
     s = f["subject"]
-    return (d["change"], f["property"], f"{s['kind']}/{s['namespace']}/{s['name']}", f["location"]["file"],
-            f["location"]["line"], d["new"]["status"] if d["new"] else None)
+    return (
+        d["change"],
+        f["property"],
+        f"{s['kind']}/{s['namespace']}/{s['name']}",
+        f["location"]["file"],
+        f["location"]["line"],
+        d["new"]["status"] if d["new"] else None,
+    )
 
 
 def test_new_fixed_and_still_violated() -> None:
@@ -57,9 +63,14 @@ def test_fail_on_gates() -> None:
     # the reverse change: worker's violation goes with its subject, api's comes back
     code, j = as_json(new, old, "--select", "CNV401", "--fail-on", "never")
     assert code == 0
-    assert [(d["change"], d["fingerprint"] == d[("old" if d["change"] == "fixed" else "new")]["fingerprint"],
-             (d["new"] or d["old"])["subject"]["name"]) for d in j["invariants"]] == [
-        ("new-violation", True, "api"), ("fixed", True, "worker"), ("still-violated", True, "broken")]
+    assert [
+        (
+            d["change"],
+            d["fingerprint"] == d[("old" if d["change"] == "fixed" else "new")]["fingerprint"],
+            (d["new"] or d["old"])["subject"]["name"],
+        )
+        for d in j["invariants"]
+    ] == [("new-violation", True, "api"), ("fixed", True, "worker"), ("still-violated", True, "broken")]
     assert j["invariants"][1]["new"] is None
 
 
@@ -87,15 +98,20 @@ def test_quota_tightened_is_a_new_cnv302_violation() -> None:
         pytest.skip("CNV302 quota-holds-under-scaling is not registered yet")
     code, j = as_json(str(FIX / "quota/old"), str(FIX / "quota/new"), "--select", "CNV302")
     assert code == 1
-    assert [(d["change"], d["new"]["subject"]["name"], d["new"]["location"]["line"], d["old"]["status"])
-            for d in j["invariants"]] == [("new-violation", "compute", 7, "proved")]
+    assert [
+        (d["change"], d["new"]["subject"]["name"], d["new"]["location"]["line"], d["old"]["status"])
+        for d in j["invariants"]
+    ] == [("new-violation", "compute", 7, "proved")]
 
 
 def test_workload_capacity_delta_text_and_markdown() -> None:
     old, new = str(FIX / "fix/old"), str(FIX / "fix/new")
     code, text = run(str(FIX / "quota/old"), str(FIX / "quota/new"), "--fail-on", "never")
     assert code == 0
-    assert "  ResourceQuota/shop/compute:\n    requests.cpu headroom: 3 (hard 8, worst case 5) → -1 (hard 4, worst case 5)" in text
+    assert (
+        "  ResourceQuota/shop/compute:\n    requests.cpu headroom: 3 (hard 8, worst case 5) → -1 (hard 4, worst case 5)"
+        in text
+    )
     code, md = run(old, new, "--select", "CNV401", "--format", "markdown")
     assert md.startswith("### ❌ cnverify diff")
     assert f"| new violation | `{new}/hpa.yaml:28` | CNV401 | HorizontalPodAutoscaler shop/worker |" in md
@@ -110,13 +126,15 @@ def test_usage_errors() -> None:
 def test_a_suppression_on_the_new_side_is_reported_as_such(tmp_path: Path) -> None:
     text = (FIX / "fix/old/hpa.yaml").read_text()
     (tmp_path / "new").mkdir()
-    (tmp_path / "new/hpa.yaml").write_text(text.replace(
-        "  name: api\n", "  name: api\n  annotations: {cnverify.io/ignore: \"CNV401 -- migrating\"}\n", 1))
+    (tmp_path / "new/hpa.yaml").write_text(
+        text.replace("  name: api\n", '  name: api\n  annotations: {cnverify.io/ignore: "CNV401 -- migrating"}\n', 1)
+    )
     code, j = as_json(str(FIX / "fix/old"), str(tmp_path / "new"), "--select", "CNV401")
     assert code == 0
     assert [(d["change"], d["old"]["subject"]["name"], d["reason"]) for d in j["invariants"]] == [
         ("fixed", "api", "suppressed by a cnverify.io/ignore annotation"),
-        ("still-violated", "broken", "")]
+        ("still-violated", "broken", ""),
+    ]
 
 
 def test_two_single_files_pair_up() -> None:
@@ -135,15 +153,17 @@ def test_reused_results_carry_the_new_sides_positions(tmp_path: Path) -> None:
     code, j = as_json(str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401", "--fail-on", "never")
     assert [brief(d) for d in j["invariants"]] == [
         ("still-violated", "CNV401", "HorizontalPodAutoscaler/shop/api", f"{tmp_path}/new/hpa.yaml", 9, "violated"),
-        ("still-violated", "CNV401", "HorizontalPodAutoscaler/shop/broken", f"{tmp_path}/new/hpa.yaml", 19,
-         "violated")]
+        ("still-violated", "CNV401", "HorizontalPodAutoscaler/shop/broken", f"{tmp_path}/new/hpa.yaml", 19, "violated"),
+    ]
     # an edit of another document of the file leaves the first one's results reusable
-    (tmp_path / "new/hpa.yaml").write_text(text.replace("maxReplicas: 3\n", "maxReplicas: 4\n").replace(
-        "maxReplicas: 4\n", "maxReplicas: 3\n", 1))
+    (tmp_path / "new/hpa.yaml").write_text(
+        text.replace("maxReplicas: 3\n", "maxReplicas: 4\n").replace("maxReplicas: 4\n", "maxReplicas: 3\n", 1)
+    )
     code, j = as_json(str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401", "--fail-on", "never")
     assert [brief(d)[2:5] for d in j["invariants"]] == [
         ("HorizontalPodAutoscaler/shop/api", f"{tmp_path}/new/hpa.yaml", 8),
-        ("HorizontalPodAutoscaler/shop/broken", f"{tmp_path}/new/hpa.yaml", 18)]
+        ("HorizontalPodAutoscaler/shop/broken", f"{tmp_path}/new/hpa.yaml", 18),
+    ]
     assert all(d["new"]["location"]["file"] == f"{tmp_path}/new/hpa.yaml" for d in j["invariants"])
 
 
@@ -151,13 +171,21 @@ def test_workload_replicas_and_requests_before_after(tmp_path: Path) -> None:
     new = tmp_path / "new"
     new.mkdir()
     (new / "quota.yaml").write_text((FIX / "quota/old/quota.yaml").read_text())
-    (new / "shop.yaml").write_text((FIX / "quota/old/shop.yaml").read_text()
-                                   .replace("maxReplicas: 10", "maxReplicas: 4").replace("cpu: 500m", "cpu: 250m"))
+    (new / "shop.yaml").write_text(
+        (FIX / "quota/old/shop.yaml")
+        .read_text()
+        .replace("maxReplicas: 10", "maxReplicas: 4")
+        .replace("cpu: 500m", "cpu: 250m")
+    )
     code, j = as_json(str(FIX / "quota/old"), str(new), "--fail-on", "never")
     (w,) = j["capacity"]["workloads"]
     assert (w["workload"], w["location"]["line"]) == ("Deployment/shop/web", 1)
-    assert w["old"] == {"replicas": {"min": 2, "max": 10}, "surge": 0, "requests": {"cpu": "500m", "memory": "256Mi"},
-                        "limits": {"cpu": "1", "memory": "256Mi"}}
+    assert w["old"] == {
+        "replicas": {"min": 2, "max": 10},
+        "surge": 0,
+        "requests": {"cpu": "500m", "memory": "256Mi"},
+        "limits": {"cpu": "1", "memory": "256Mi"},
+    }
     assert w["new"]["replicas"] == {"min": 2, "max": 4} and w["new"]["requests"]["cpu"] == "250m"
     (q,) = j["capacity"]["quotas"]
     assert q["old"]["resources"]["requests.cpu"]["headroom"] == "3"

@@ -1,4 +1,5 @@
 """`cnverify diff --git` in a scratch repository: revisions, the working tree, paths after `--`."""
+
 from __future__ import annotations
 
 import json
@@ -11,15 +12,19 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from cnverify.cli import main
 
 FIX = Path(__file__).parent / "fixtures"
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
     return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
 
 
@@ -30,8 +35,9 @@ def repo(tmp_path: Path) -> Path:
     (tmp_path / "other").mkdir()
     shutil.copy(FIX / "fix/old/hpa.yaml", tmp_path / "deploy/hpa.yaml")
     # the same HPAs under other names (a copy with the same names would be one object, defined twice)
-    (tmp_path / "other/hpa.yaml").write_text(re.sub(r"^  name: (\w+)", r"  name: other-\1",
-                                                    (FIX / "fix/old/hpa.yaml").read_text(), flags=re.M))
+    (tmp_path / "other/hpa.yaml").write_text(
+        re.sub(r"^  name: (\w+)", r"  name: other-\1", (FIX / "fix/old/hpa.yaml").read_text(), flags=re.M)
+    )
     (tmp_path / "README.md").write_text("not a manifest\n")
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "-q", "-m", "old")
@@ -44,8 +50,9 @@ def diff_json(repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
     cwd = os.getcwd()
     os.chdir(repo)
     try:
-        res = CliRunner().invoke(main, ["diff", "--git", "--select", "CNV401", "--format", "json", *args],
-                                 catch_exceptions=False)
+        res = CliRunner().invoke(
+            main, ["diff", "--git", "--select", "CNV401", "--format", "json", *args], catch_exceptions=False
+        )
     finally:
         os.chdir(cwd)
     return res.exit_code, json.loads(res.output) if res.output.startswith("{") else {"output": res.output}
@@ -61,17 +68,26 @@ def test_two_revisions(repo: Path) -> None:
     assert code == 1
     assert j["changed_files"] == ["deploy/hpa.yaml"]
     assert [where(d) for d in j["invariants"]] == [
-        ("new-violation", "HEAD:deploy/hpa.yaml", 28), ("fixed", "HEAD~1:deploy/hpa.yaml", 8),
+        ("new-violation", "HEAD:deploy/hpa.yaml", 28),
+        ("fixed", "HEAD~1:deploy/hpa.yaml", 8),
         ("still-violated", "HEAD:deploy/hpa.yaml", 18),
         # unchanged file, same namespace: re-checked, shown under the new side's name
-        ("still-violated", "HEAD:other/hpa.yaml", 8), ("still-violated", "HEAD:other/hpa.yaml", 18)]
+        ("still-violated", "HEAD:other/hpa.yaml", 8),
+        ("still-violated", "HEAD:other/hpa.yaml", 18),
+    ]
     assert j["old"]["label"] == "HEAD~1" and j["new"]["label"] == "HEAD"
 
 
 def test_working_tree_and_paths(repo: Path) -> None:
     shutil.copy(FIX / "fix/new/hpa.yaml", repo / "other/hpa.yaml")  # uncommitted edit
-    (repo / "other/extra.yaml").write_text(re.sub(r"^  name: (\w+)", r"  name: extra-\1",  # untracked file
-                                                  (FIX / "fix/new/hpa.yaml").read_text(), flags=re.M))
+    (repo / "other/extra.yaml").write_text(
+        re.sub(
+            r"^  name: (\w+)",
+            r"  name: extra-\1",  # untracked file
+            (FIX / "fix/new/hpa.yaml").read_text(),
+            flags=re.M,
+        )
+    )
     code, j = diff_json(repo, "HEAD", "--", "other")
     assert code == 1
     assert j["changed_files"] == ["other/extra.yaml", "other/hpa.yaml"]
@@ -100,8 +116,17 @@ def test_not_a_repository(tmp_path: Path) -> None:
 def _literal_tree(repo: Path, entries: list[tuple[bytes, bytes, str]]) -> str:
     """A tree object written as given (``--literally``: git's own name checks skipped, as an attacker would)."""
     data = b"".join(mode + b" " + name + b"\0" + bytes.fromhex(sha) for mode, name, sha in entries)
-    return subprocess.run(["git", "hash-object", "-t", "tree", "-w", "--literally", "--stdin"], cwd=repo,
-                          input=data, capture_output=True, check=True).stdout.decode().strip()
+    return (
+        subprocess.run(
+            ["git", "hash-object", "-t", "tree", "-w", "--literally", "--stdin"],
+            cwd=repo,
+            input=data,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
 
 
 def test_crafted_tree_names_are_never_paths(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> None:

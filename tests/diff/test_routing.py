@@ -1,4 +1,5 @@
 """Routing deltas on fixture pairs (Istio VirtualServices) and on hand-built match tables."""
+
 from __future__ import annotations
 
 import json
@@ -14,16 +15,35 @@ pytest.importorskip("cnverify.systems.istio.tables")
 
 from cnverify.cli import main  # noqa: E402
 from cnverify.diff.routing import Action, Route, compare  # noqa: E402
-from cnverify.encodings.http import Entry, Match, PathMatch, Request, first_match  # noqa: E402
-from cnverify.encodings.http import MatchTable  # noqa: E402
+from cnverify.encodings.http import (  # noqa: E402
+    Entry,
+    Match,
+    MatchTable,  # noqa: E402
+    PathMatch,
+    Request,
+    first_match,
+)
 
 FIX = Path(__file__).parent / "fixtures"
 GW = "istio: gateway istio-system/public port 80, host "
 
 
 def routing(case: str) -> tuple[int, list[dict[str, Any]]]:
-    res = CliRunner().invoke(main, ["diff", str(FIX / case / "old"), str(FIX / case / "new"), "--select", "CNV401",
-                                    "--format", "json", "--fail-on", "routing-change"], catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        [
+            "diff",
+            str(FIX / case / "old"),
+            str(FIX / case / "new"),
+            "--select",
+            "CNV401",
+            "--format",
+            "json",
+            "--fail-on",
+            "routing-change",
+        ],
+        catch_exceptions=False,
+    )
     return res.exit_code, json.loads(res.output)["routing"]
 
 
@@ -36,7 +56,11 @@ def test_reorder_is_proved_equivalent() -> None:
     code, (r,) = routing("reorder")
     assert code == 0
     assert (r["entry_point"], r["status"], r["how"], r["differences"]) == (
-        GW + "shop.example.com", "equivalent", "no request is routed differently (solver: unsat)", [])
+        GW + "shop.example.com",
+        "equivalent",
+        "no request is routed differently (solver: unsat)",
+        [],
+    )
 
 
 def test_split_into_two_files_is_equivalent() -> None:
@@ -62,10 +86,14 @@ def test_weight_shift_reports_shares() -> None:
     code, (r,) = routing("weights")
     assert code == 1 and r["entry_point"] == "istio: sidecars (mesh), host reviews.shop.svc.cluster.local"
     (x,) = r["differences"]
-    assert x["old"]["action"]["shares"] == {"reviews.shop.svc.cluster.local subset v1": 90,
-                                            "reviews.shop.svc.cluster.local subset v2": 10}
-    assert x["new"]["action"]["shares"] == {"reviews.shop.svc.cluster.local subset v1": 50,
-                                            "reviews.shop.svc.cluster.local subset v2": 50}
+    assert x["old"]["action"]["shares"] == {
+        "reviews.shop.svc.cluster.local subset v1": 90,
+        "reviews.shop.svc.cluster.local subset v2": 10,
+    }
+    assert x["new"]["action"]["shares"] == {
+        "reviews.shop.svc.cluster.local subset v1": 50,
+        "reviews.shop.svc.cluster.local subset v2": 50,
+    }
     assert x["old"]["location"]["line"] == x["new"]["location"]["line"] == 9
 
 
@@ -105,7 +133,10 @@ def test_enumeration_limit_is_reported() -> None:
 def test_httproute_rescaled_weights_are_equivalent() -> None:
     code, (r,) = routing("httproute")
     assert code == 0
-    assert (r["entry_point"], r["status"]) == ("gateway: Gateway infra/edge listener http (HTTP 80), hostname store.example.com", "equivalent")
+    assert (r["entry_point"], r["status"]) == (
+        "gateway: Gateway infra/edge listener http (HTTP 80), hostname store.example.com",
+        "equivalent",
+    )
     assert r["how"].startswith("identical tables")
 
 
@@ -119,10 +150,9 @@ def test_envoy_reorder_that_shadows_a_route() -> None:
 
 
 # --- cross-check against brute force over a small request domain (Hypothesis) -----------------
+from cnverify.encodings.http import HeaderMatch, StrMatch  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-from cnverify.encodings.http import HeaderMatch, StrMatch  # noqa: E402
 
 PATHS = ["/", "/a", "/ab", "/abc", "/b", "/ba", "/c"]
 REQUESTS = [Request(host="h", path=p, headers=h) for p in PATHS for h in ({}, {"x": "1"}, {"x": "2"})]
@@ -138,8 +168,13 @@ def tables(draw: st.DrawFn, tag: str) -> list[Route]:
         headers = () if header is None else (HeaderMatch("x", match=StrMatch("exact", header)),)
         dests = draw(st.sampled_from([(("A", 1),), (("B", 1),), (("A", 1), ("B", 1)), (("A", 3), ("B", 1))]))
         rid = f"{tag}{i}"
-        out.append(Route(Entry(rid, rid, Match(path=PathMatch(kind, value), headers=headers)),  # type: ignore[arg-type]
-                         Action(destinations=dests), rid))
+        out.append(
+            Route(
+                Entry(rid, rid, Match(path=PathMatch(kind, value), headers=headers)),  # type: ignore[arg-type]
+                Action(destinations=dests),
+                rid,
+            )
+        )
     return out
 
 
@@ -193,22 +228,27 @@ def test_text_and_markdown_show_the_witness_and_both_routes() -> None:
     text = CliRunner().invoke(main, ["diff", *args]).output
     old, new = FIX / "weights/old/vs.yaml", FIX / "weights/new/vs.yaml"
     text = re.sub(r"request [A-Z]+ ", "request METHOD ", text)  # any method the solver picks
-    assert ("  istio: sidecars (mesh), host reviews.shop.svc.cluster.local: changed — solver: sat\n"
-            "    request METHOD reviews.shop.svc.cluster.local/\n"
-            f"      old: VirtualService shop/reviews http[0] ({old}:9) → reviews.shop.svc.cluster.local subset v1 90%, "
-            "reviews.shop.svc.cluster.local subset v2 10%\n"
-            f"      new: VirtualService shop/reviews http[0] ({new}:9) → reviews.shop.svc.cluster.local subset v1 50%, "
-            "reviews.shop.svc.cluster.local subset v2 50%\n") in text
+    assert (
+        "  istio: sidecars (mesh), host reviews.shop.svc.cluster.local: changed — solver: sat\n"
+        "    request METHOD reviews.shop.svc.cluster.local/\n"
+        f"      old: VirtualService shop/reviews http[0] ({old}:9) → reviews.shop.svc.cluster.local subset v1 90%, "
+        "reviews.shop.svc.cluster.local subset v2 10%\n"
+        f"      new: VirtualService shop/reviews http[0] ({new}:9) → reviews.shop.svc.cluster.local subset v1 50%, "
+        "reviews.shop.svc.cluster.local subset v2 50%\n"
+    ) in text
     md = CliRunner().invoke(main, ["diff", *args, "--format", "markdown"]).output
     assert "- **istio: sidecars (mesh), host reviews.shop.svc.cluster.local**: changed — solver: sat" in md
     # (route labels are Markdown-escaped: ``http\[0\]`` renders as http[0])
-    assert re.search(r"  - `[A-Z]+ reviews\.shop\.svc\.cluster\.local/`: old VirtualService shop/reviews http\\\[0\\\]", md)
+    assert re.search(
+        r"  - `[A-Z]+ reviews\.shop\.svc\.cluster\.local/`: old VirtualService shop/reviews http\\\[0\\\]", md
+    )
 
 
 def test_a_removed_virtualservice_is_a_removed_entry_point(tmp_path: Path) -> None:
     (tmp_path / "other.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n")
-    res = CliRunner().invoke(main, ["diff", str(FIX / "widen/old"), str(tmp_path), "--format", "json",
-                                    "--select", "CNV401"])
+    res = CliRunner().invoke(
+        main, ["diff", str(FIX / "widen/old"), str(tmp_path), "--format", "json", "--select", "CNV401"]
+    )
     (r,) = json.loads(res.output)["routing"]
     assert (r["status"], r["presence"]) == ("changed", "removed")
     (x,) = r["differences"]
@@ -274,22 +314,35 @@ spec:
 ENVOY = (FIX / "envoy/old/envoy.yaml").read_text()
 
 
-@pytest.mark.parametrize("text, extra, effect", [
-    (ISTIO_VS, "      fault: {abort: {httpStatus: 503, percentage: {value: 100}}}", "fault"),
-    (ISTIO_VS, "      rewrite: {uri: /basket}", "rewrite"),
-    (ISTIO_VS, "      retries: {attempts: 0}", "retries"),
-    (ISTIO_VS, "      timeout: 1ms", "timeout"),
-    (ISTIO_VS, "      headers: {request: {set: {x-user: admin}}}", "headers"),
-    (ISTIO_VS, "          headers: {request: {remove: [authorization]}}", None),  # per destination
-    (ISTIO_VS, "      mirror: {host: spy}", "mirror"),
-    (HTTPROUTE, "      filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, "
-                "replacePrefixMatch: /}}}]", "filters"),
-    (HTTPROUTE, "          filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: "
-                "[{name: x-a, value: b}]}}]", None),  # per backendRef
-    (HTTPROUTE, "      timeouts: {request: 1ms}", "timeouts"),
-    (INGRESS, "  annotations: {nginx.ingress.kubernetes.io/rewrite-target: /x}",
-     "annotation nginx.ingress.kubernetes.io/rewrite-target"),
-])
+@pytest.mark.parametrize(
+    "text, extra, effect",
+    [
+        (ISTIO_VS, "      fault: {abort: {httpStatus: 503, percentage: {value: 100}}}", "fault"),
+        (ISTIO_VS, "      rewrite: {uri: /basket}", "rewrite"),
+        (ISTIO_VS, "      retries: {attempts: 0}", "retries"),
+        (ISTIO_VS, "      timeout: 1ms", "timeout"),
+        (ISTIO_VS, "      headers: {request: {set: {x-user: admin}}}", "headers"),
+        (ISTIO_VS, "          headers: {request: {remove: [authorization]}}", None),  # per destination
+        (ISTIO_VS, "      mirror: {host: spy}", "mirror"),
+        (
+            HTTPROUTE,
+            "      filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, "
+            "replacePrefixMatch: /}}}]",
+            "filters",
+        ),
+        (
+            HTTPROUTE,
+            "          filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x-a, value: b}]}}]",
+            None,
+        ),  # per backendRef
+        (HTTPROUTE, "      timeouts: {request: 1ms}", "timeouts"),
+        (
+            INGRESS,
+            "  annotations: {nginx.ingress.kubernetes.io/rewrite-target: /x}",
+            "annotation nginx.ingress.kubernetes.io/rewrite-target",
+        ),
+    ],
+)
 def test_route_effects_are_outcomes(tmp_path: Path, text: str, extra: str, effect: str | None) -> None:
     """Regression: a change adding a 100% fault abort (or a rewrite, retries, a header edit…) was
     'equivalent' because only destinations were compared."""
@@ -297,8 +350,21 @@ def test_route_effects_are_outcomes(tmp_path: Path, text: str, extra: str, effec
     (tmp_path / "new").mkdir()
     (tmp_path / "old" / "r.yaml").write_text(text.replace("EXTRA\n", ""))
     (tmp_path / "new" / "r.yaml").write_text(text.replace("EXTRA", extra))
-    res = CliRunner().invoke(main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401",
-                                    "--format", "json", "--fail-on", "routing-change"], catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        [
+            "diff",
+            str(tmp_path / "old"),
+            str(tmp_path / "new"),
+            "--select",
+            "CNV401",
+            "--format",
+            "json",
+            "--fail-on",
+            "routing-change",
+        ],
+        catch_exceptions=False,
+    )
     (r,) = [r for r in json.loads(res.output)["routing"]]
     assert res.exit_code == 1 and r["status"] == "changed", r
     new = r["differences"][0]["new"]["action"]
@@ -312,15 +378,23 @@ def test_envoy_route_and_virtual_host_effects_are_outcomes(tmp_path: Path) -> No
     (tmp_path / "old").mkdir()
     (tmp_path / "new").mkdir()
     (tmp_path / "old" / "envoy.yaml").write_text(ENVOY)
-    for change, effect in (("route: {cluster: app}", "route.prefix_rewrite"),
-                           ("domains: [\"app.example.com\"]", "virtual_host.request_headers_to_add")):
-        new = ENVOY.replace("route: {cluster: app}", "route: {cluster: app, prefix_rewrite: /v2/}") \
-            if effect.startswith("route.") else ENVOY.replace(
-                change, change + "\n                      request_headers_to_add: "
-                                 "[{header: {key: x-a, value: b}}]")
+    for change, effect in (
+        ("route: {cluster: app}", "route.prefix_rewrite"),
+        ('domains: ["app.example.com"]', "virtual_host.request_headers_to_add"),
+    ):
+        new = (
+            ENVOY.replace("route: {cluster: app}", "route: {cluster: app, prefix_rewrite: /v2/}")
+            if effect.startswith("route.")
+            else ENVOY.replace(
+                change, change + "\n                      request_headers_to_add: [{header: {key: x-a, value: b}}]"
+            )
+        )
         (tmp_path / "new" / "envoy.yaml").write_text(new)
-        res = CliRunner().invoke(main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401",
-                                        "--format", "json"], catch_exceptions=False)
+        res = CliRunner().invoke(
+            main,
+            ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401", "--format", "json"],
+            catch_exceptions=False,
+        )
         (r,) = json.loads(res.output)["routing"]
         assert r["status"] == "changed", (effect, r)
         assert any(effect in (d["new"]["action"].get("effects") or {}) for d in r["differences"]), r
@@ -329,17 +403,22 @@ def test_envoy_route_and_virtual_host_effects_are_outcomes(tmp_path: Path) -> No
 def test_entries_that_are_no_route_are_compared(tmp_path: Path) -> None:
     """Regression: a table entry standing for requests another listener claims (no route of the
     table) raised KeyError and a traceback; it is an outcome ("served elsewhere") like any other."""
-    gw = ("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\n"
-          "spec:\n  gatewayClassName: x\n  listeners:\n  - {name: any, port: 80, protocol: HTTP}\n"
-          "  - {name: foo, port: 80, protocol: HTTP, hostname: foo.example.com}\n---\n"
-          "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r2, namespace: default}\n"
-          "spec:\n  parentRefs: [{name: gw, sectionName: foo}]\n  rules:\n"
-          "  - matches: [{path: {type: PathPrefix, value: PATH}}]\n    backendRefs: [{name: svc, port: 80}]\n")
+    gw = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\n"
+        "spec:\n  gatewayClassName: x\n  listeners:\n  - {name: any, port: 80, protocol: HTTP}\n"
+        "  - {name: foo, port: 80, protocol: HTTP, hostname: foo.example.com}\n---\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r2, namespace: default}\n"
+        "spec:\n  parentRefs: [{name: gw, sectionName: foo}]\n  rules:\n"
+        "  - matches: [{path: {type: PathPrefix, value: PATH}}]\n    backendRefs: [{name: svc, port: 80}]\n"
+    )
     for side, path in (("old", "/only"), ("new", "/other")):
         (tmp_path / side).mkdir()
         (tmp_path / side / "gw.yaml").write_text(gw.replace("PATH", path))
-    res = CliRunner().invoke(main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401",
-                                    "--format", "json"], catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401", "--format", "json"],
+        catch_exceptions=False,
+    )
     routing = json.loads(res.output)["routing"]
     assert any(r["status"] == "changed" for r in routing)
     assert all(r["reason"].find("KeyError") < 0 for r in routing)

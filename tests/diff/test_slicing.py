@@ -1,4 +1,5 @@
 """The change slice: which files a diff loads, and that slicing changes no reported delta."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,12 +46,14 @@ def cluster(tmp_path: Path) -> tuple[Path, Path]:
         "shop/hpa.yaml": HPA.format(name="web", ns="shop", lo=1),
         "shop/vs.yaml": VS.format(name="web", ns="shop", host="shop.example.com", dest="web"),
         # names shop: reads it
-        "front/vs.yaml": VS.format(name="front", ns="front", host="front.example.com", dest="web.shop.svc.cluster.local"),
+        "front/vs.yaml": VS.format(
+            name="front", ns="front", host="front.example.com", dest="web.shop.svc.cluster.local"
+        ),
         # shares the routed host shop.example.com
         "promo/vs.yaml": VS.format(name="promo", ns="promo", host="shop.example.com", dest="promo"),
         "promo/hpa.yaml": HPA.format(name="promo", ns="promo", lo=0),
         "edge/gw.yaml": "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: public\n"
-                        "  namespace: edge\nspec:\n  servers: []\n",
+        "  namespace: edge\nspec:\n  servers: []\n",
         "other/hpa.yaml": HPA.format(name="api", ns="other", lo=0),
         "cluster/ns.yaml": NAMESPACE.format(ns="unrelated"),
     }
@@ -65,8 +68,15 @@ def test_slice_follows_references_hosts_and_cluster_scope(tmp_path: Path) -> Non
     p = plan(path_side(str(old), "old"), path_side(str(new), "new"))
     assert p.subjects == {"shop", "front", "promo"}
     # subjects, what they name (edge: the gateway), cluster-scoped files; not the unrelated namespace
-    assert p.keys == {"shop/hpa.yaml", "shop/vs.yaml", "front/vs.yaml", "promo/vs.yaml", "promo/hpa.yaml",
-                      "edge/gw.yaml", "cluster/ns.yaml"}
+    assert p.keys == {
+        "shop/hpa.yaml",
+        "shop/vs.yaml",
+        "front/vs.yaml",
+        "promo/vs.yaml",
+        "promo/hpa.yaml",
+        "edge/gw.yaml",
+        "cluster/ns.yaml",
+    }
 
 
 def test_no_change_loads_nothing(tmp_path: Path) -> None:
@@ -92,9 +102,11 @@ def test_sliced_and_full_diffs_agree_on_the_slice(tmp_path: Path) -> None:
 
 def test_a_route_without_hostnames_links_every_routed_namespace(tmp_path: Path) -> None:
     old, new = cluster(tmp_path)
-    route = ("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: catchall\n"
-             "  namespace: misc\nspec:\n  parentRefs: [{name: public, namespace: edge}]\n"
-             "  rules: [{backendRefs: [{name: fallback, port: 80}]}]\n")
+    route = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: catchall\n"
+        "  namespace: misc\nspec:\n  parentRefs: [{name: public, namespace: edge}]\n"
+        "  rules: [{backendRefs: [{name: fallback, port: 80}]}]\n"
+    )
     for root in (old, new):
         write(root, {"misc/route.yaml": route})
     p = plan(path_side(str(old), "old"), path_side(str(new), "new"))

@@ -1,5 +1,6 @@
 """cnverify diff on sides with kustomizations (verified whole, as prove does), namespace-less files
 and objects defined twice."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-
 from cnverify.cli import main
 
 APP = """apiVersion: apps/v1
@@ -23,7 +23,7 @@ spec:
       containers: [{name: c, image: nginx, ports: [{containerPort: 80, name: http}]}]
 """
 SVC = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n"
-PATCH = ("apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: wrong}\n")
+PATCH = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: wrong}\n"
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -33,8 +33,7 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 
 def diff(*args: str) -> tuple[int, dict[str, Any]]:
-    res = CliRunner().invoke(main, ["diff", *args, "--select", "CNV202", "--format", "json"],
-                             catch_exceptions=False)
+    res = CliRunner().invoke(main, ["diff", *args, "--select", "CNV202", "--format", "json"], catch_exceptions=False)
     return res.exit_code, json.loads(res.output)
 
 
@@ -42,19 +41,29 @@ def changes(j: dict[str, Any]) -> list[tuple[str, str, str, int]]:
     out = []
     for d in j["invariants"]:
         f = d["new"] if d["change"] != "fixed" else d["old"]
-        out.append((d["change"], f["subject"]["namespace"], f["location"]["file"].rsplit("/", 1)[-1],
-                    f["location"]["line"]))
+        out.append(
+            (d["change"], f["subject"]["namespace"], f["location"]["file"].rsplit("/", 1)[-1], f["location"]["line"])
+        )
     return out
 
 
 def test_a_patch_that_breaks_a_selector_is_a_new_violation(tmp_path: Path) -> None:
     """Regression: the per-file diff read the kustomization's files raw: a patch that breaks the
     Service's selector (only visible once kustomize renders the unit) was 'no change'."""
-    base = {"app.yaml": APP, "svc.yaml": SVC, "kustomization.yaml": "namespace: prod\nresources: [app.yaml, svc.yaml]\n"}
+    base = {
+        "app.yaml": APP,
+        "svc.yaml": SVC,
+        "kustomization.yaml": "namespace: prod\nresources: [app.yaml, svc.yaml]\n",
+    }
     write(tmp_path / "old", base)
-    write(tmp_path / "new", {**base, "patch.yaml": PATCH,
-                             "kustomization.yaml": "namespace: prod\nresources: [app.yaml, svc.yaml]\n"
-                                                   "patches: [{path: patch.yaml}]\n"})
+    write(
+        tmp_path / "new",
+        {
+            **base,
+            "patch.yaml": PATCH,
+            "kustomization.yaml": "namespace: prod\nresources: [app.yaml, svc.yaml]\npatches: [{path: patch.yaml}]\n",
+        },
+    )
     code, j = diff(str(tmp_path / "old"), str(tmp_path / "new"), "--fail-on", "new-violation")
     assert code == 1
     assert changes(j) == [("new-violation", "prod", "svc.yaml", 5)]  # the Service's selector
@@ -66,19 +75,35 @@ def test_a_patch_that_breaks_a_selector_is_a_new_violation(tmp_path: Path) -> No
 
 
 def test_git_revisions_with_a_kustomization(tmp_path: Path) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
 
     git("init", "-q", "-b", "main")
-    write(tmp_path, {"app/app.yaml": APP, "app/svc.yaml": SVC,
-                     "app/kustomization.yaml": "namespace: prod\nresources: [app.yaml, svc.yaml]\n"})
+    write(
+        tmp_path,
+        {
+            "app/app.yaml": APP,
+            "app/svc.yaml": SVC,
+            "app/kustomization.yaml": "namespace: prod\nresources: [app.yaml, svc.yaml]\n",
+        },
+    )
     git("add", ".")
     git("commit", "-qm", "old")
-    write(tmp_path, {"app/patch.yaml": PATCH, "app/kustomization.yaml":
-                     "namespace: prod\nresources: [app.yaml, svc.yaml]\npatches: [{path: patch.yaml}]\n"})
+    write(
+        tmp_path,
+        {
+            "app/patch.yaml": PATCH,
+            "app/kustomization.yaml": "namespace: prod\nresources: [app.yaml, svc.yaml]\npatches: [{path: patch.yaml}]\n",
+        },
+    )
     git("add", ".")
     git("commit", "-qm", "new")
     cwd = os.getcwd()

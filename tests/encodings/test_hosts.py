@@ -1,13 +1,13 @@
 """encodings/hosts: Istio short-name expansion, wildcard matching, resolution and the inventory rule."""
+
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from cnverify import loader, snapshot
 from cnverify.encodings.hosts import matches, overlaps
 from cnverify.systems.istio.hosts import expand, resolve, visible
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 MANIFESTS = """
 apiVersion: v1
@@ -62,20 +62,23 @@ def test_visible() -> None:
     assert visible(["b"], "a", "b") and not visible(["~"], "a", "b")
 
 
-@pytest.mark.parametrize("host,ns,status", [
-    ("reviews", "prod", "service"),
-    ("reviews.prod.svc.cluster.local", "shop", "service"),
-    ("reviews.prod", "shop", "missing"),          # not expanded; the Service exists under its FQDN
-    ("ratings", "prod", "missing"),               # namespace prod is part of the inputs
-    ("ratings.staging.svc.cluster.local", "prod", "external"),  # namespace not in the inputs
-    ("api.eu.example.com", "shop", "serviceentry"),
-    ("db", "prod", "serviceentry"),               # ServiceEntry short name expands in its namespace
-    ("db", "shop", "external"),
-    ("hidden", "prod", "service"),
-    ("hidden.prod.svc.cluster.local", "shop", "missing"),  # exportTo "." hides it
-    ("private.example.com", "shop", "missing"),
-    ("google.com", "prod", "external"),
-])
+@pytest.mark.parametrize(
+    "host,ns,status",
+    [
+        ("reviews", "prod", "service"),
+        ("reviews.prod.svc.cluster.local", "shop", "service"),
+        ("reviews.prod", "shop", "missing"),  # not expanded; the Service exists under its FQDN
+        ("ratings", "prod", "missing"),  # namespace prod is part of the inputs
+        ("ratings.staging.svc.cluster.local", "prod", "external"),  # namespace not in the inputs
+        ("api.eu.example.com", "shop", "serviceentry"),
+        ("db", "prod", "serviceentry"),  # ServiceEntry short name expands in its namespace
+        ("db", "shop", "external"),
+        ("hidden", "prod", "service"),
+        ("hidden.prod.svc.cluster.local", "shop", "missing"),  # exportTo "." hides it
+        ("private.example.com", "shop", "missing"),
+        ("google.com", "prod", "external"),
+    ],
+)
 def test_resolve(snap: snapshot.Snapshot, host: str, ns: str, status: str) -> None:
     assert resolve(snap, host, ns).status == status
 
@@ -87,7 +90,7 @@ LABEL = st.text("abc", min_size=1, max_size=3)
 @given(st.lists(LABEL, min_size=1, max_size=3), st.lists(LABEL, min_size=1, max_size=4))
 def test_wildcard_against_label_oracle(suffix: list[str], host: list[str]) -> None:
     """``*.s`` covers a host iff the host has more labels than ``s`` and ends with them."""
-    expected = len(host) > len(suffix) and host[-len(suffix):] == suffix
+    expected = len(host) > len(suffix) and host[-len(suffix) :] == suffix
     assert matches("*." + ".".join(suffix), ".".join(host)) == expected
 
 
@@ -97,5 +100,8 @@ def test_gateway_ref() -> None:
     assert gateway_ref("gw", "shop") == "shop/gw"
     assert gateway_ref("istio-system/gw", "shop") == "istio-system/gw"
     assert gateway_ref("mesh", "shop") == "mesh"
-    assert gateway_ref("knative-ingress-gateway.knative-serving.svc.cluster.local", "x") == "knative-serving/knative-ingress-gateway"
+    assert (
+        gateway_ref("knative-ingress-gateway.knative-serving.svc.cluster.local", "x")
+        == "knative-serving/knative-ingress-gateway"
+    )
     assert gateway_ref("gw.infra", "x") == "infra/gw"

@@ -7,17 +7,30 @@ from pathlib import Path
 
 import pytest
 import z3
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from cnverify.encodings import http_analyze
-from cnverify.encodings.regex import sval
 from cnverify.encodings.http import (
-    Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, QueryMatch, Request, StrMatch,
-    SymbolicRequest, UnsupportedMatch, analyze, entry_formula, entry_matches, evaluate, first_match,
+    Entry,
+    HeaderMatch,
+    HostPattern,
+    Match,
+    MatchTable,
+    PathMatch,
+    QueryMatch,
+    Request,
+    StrMatch,
+    SymbolicRequest,
+    UnsupportedMatch,
+    analyze,
+    entry_formula,
+    entry_matches,
+    evaluate,
+    first_match,
 )
 from cnverify.encodings.http_precheck import candidates, covers, disjoint
+from cnverify.encodings.regex import sval
 from cnverify.smt import Limits
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "oracle"))
 from tables import HEADER_NAMES, QUERY_NAMES, samples, tables  # noqa: E402
@@ -32,13 +45,23 @@ def requests(draw: st.DrawFn) -> Request:
     path = "/" + draw(st.text("aAb/.-1", max_size=6))
     headers = {n: draw(VALUE | st.tuples(VALUE, VALUE)) for n in HEADER_NAMES if draw(st.booleans())}
     query = {n: draw(st.text("aAb1", max_size=3)) for n in QUERY_NAMES if draw(st.booleans())}
-    return Request(host=draw(st.sampled_from(HOSTS)), port=80, method=draw(st.sampled_from(["GET", "POST", "PUT"])),
-                   path=path, headers=headers, query=query)
+    return Request(
+        host=draw(st.sampled_from(HOSTS)),
+        port=80,
+        method=draw(st.sampled_from(["GET", "POST", "PUT"])),
+        path=path,
+        headers=headers,
+        query=query,
+    )
 
 
 def concrete(req: SymbolicRequest, r: Request) -> list[tuple[z3.ExprRef, z3.ExprRef]]:
-    subs = [(req.path, sval(r.path)), (req.host, sval(r.host)),
-            (req.method, sval(r.method)), (req.port, z3.IntVal(r.port))]
+    subs = [
+        (req.path, sval(r.path)),
+        (req.host, sval(r.host)),
+        (req.method, sval(r.method)),
+        (req.port, z3.IntVal(r.port)),
+    ]
     for n, f in req.query.items():
         subs += [(f.present, z3.BoolVal(n in r.query)), (f.value, sval(r.query.get(n, "")))]
     for n, slots in req.headers.items():
@@ -63,7 +86,9 @@ def holds(f: z3.BoolRef) -> bool:
 @given(tables(envoy=False, max_entries=3), st.lists(requests(), min_size=1, max_size=5))
 def test_entry_formula_equals_evaluator(table, reqs):
     names = {h.name for e in table.entries for h in e.match.headers}
-    req = SymbolicRequest(names, {q.name for e in table.entries for q in e.match.query}, header_slots=dict.fromkeys(names, 2))
+    req = SymbolicRequest(
+        names, {q.name for e in table.entries for q in e.match.query}, header_slots=dict.fromkeys(names, 2)
+    )
     for r in reqs + samples(table, 5):
         assert not r.problems(), r
         for e in table.entries:
@@ -105,7 +130,7 @@ def test_precheck_and_solver_agree(table):
             idx = [b.index for b in v.blockers]
             assert _covered(table, v.index, idx)
             for k in range(len(idx)):  # minimal: no blocker can be dropped
-                assert not _covered(table, v.index, idx[:k] + idx[k + 1:])
+                assert not _covered(table, v.index, idx[:k] + idx[k + 1 :])
             for r in samples(table, 20):
                 assert first_match(table, r) is not table.entries[v.index]
         else:
@@ -198,30 +223,42 @@ def test_host_patterns(pattern, host, expected):
 
 
 def test_analyze_verdicts():
-    table = MatchTable((
-        _e("api", Match(path=P("prefix", "/api"))),
-        _e("health", Match(path=P("exact", "/api/health"))),
-        _e("v", Match(path=P("regex", "/api/v[0-9]+/users/.*"))),
-        _e("alt", Match(path=P("regex", "(/api/a|/api/b)[0-9]*"))),
-        _e("h1", Match(path=P("prefix", "/x"), headers=(H("x-a", StrMatch("exact", "1")),))),
-        _e("h2", Match(path=P("prefix", "/x"), headers=(H("x-a", StrMatch("exact", "1"), invert=True),))),
-        _e("h3", Match(path=P("prefix", "/x/"), headers=(H("x-a", present=True),))),
-        _e("self", Match(query=(QueryMatch("k", StrMatch("exact", "a")), QueryMatch("k", StrMatch("exact", "b"))))),
-        _e("two-lines", Match(headers=(H("x-a", StrMatch("regex", "[0-9]+")), H("x-a", StrMatch("prefix", "a"))))),
-        _e("self-re", Match(headers=(H("x-a", StrMatch("regex", "[0-9]+")),
-                                     H("x-a", StrMatch("regex", "[0-9]*"), invert=True)))),
-        _e("bad", Match(path=P("regex", "a\\bb"))),
-        _e("after-bad", Match(path=P("regex", "/z.*"))),
-    ))
+    table = MatchTable(
+        (
+            _e("api", Match(path=P("prefix", "/api"))),
+            _e("health", Match(path=P("exact", "/api/health"))),
+            _e("v", Match(path=P("regex", "/api/v[0-9]+/users/.*"))),
+            _e("alt", Match(path=P("regex", "(/api/a|/api/b)[0-9]*"))),
+            _e("h1", Match(path=P("prefix", "/x"), headers=(H("x-a", StrMatch("exact", "1")),))),
+            _e("h2", Match(path=P("prefix", "/x"), headers=(H("x-a", StrMatch("exact", "1"), invert=True),))),
+            _e("h3", Match(path=P("prefix", "/x/"), headers=(H("x-a", present=True),))),
+            _e("self", Match(query=(QueryMatch("k", StrMatch("exact", "a")), QueryMatch("k", StrMatch("exact", "b"))))),
+            _e("two-lines", Match(headers=(H("x-a", StrMatch("regex", "[0-9]+")), H("x-a", StrMatch("prefix", "a"))))),
+            _e(
+                "self-re",
+                Match(
+                    headers=(H("x-a", StrMatch("regex", "[0-9]+")), H("x-a", StrMatch("regex", "[0-9]*"), invert=True))
+                ),
+            ),
+            _e("bad", Match(path=P("regex", "a\\bb"))),
+            _e("after-bad", Match(path=P("regex", "/z.*"))),
+        )
+    )
     got = {v.route_id: v for v in analyze(table)}
     assert got["api"].status == "reachable" and got["api"].decided_by == "precheck"
     assert got["api"].witness == Request(path="/api")
     assert (got["health"].status, got["health"].decided_by) == ("unreachable", "precheck")
     assert [b.route_id for b in got["health"].blockers] == ["api"]
     assert (got["v"].status, got["v"].decided_by, [b.route_id for b in got["v"].blockers]) == (
-        "unreachable", "precheck", ["api"])
+        "unreachable",
+        "precheck",
+        ["api"],
+    )
     assert (got["alt"].status, got["alt"].decided_by, [b.route_id for b in got["alt"].blockers]) == (
-        "unreachable", "solver", ["api"])
+        "unreachable",
+        "solver",
+        ["api"],
+    )
     assert [b.route_id for b in got["h3"].blockers] == ["h1", "h2"]
     assert (got["self"].status, got["self"].blockers, got["self"].decided_by) == ("unreachable", (), "precheck")
     # two matchers on one header need two header lines, not one value matching both
@@ -234,11 +271,13 @@ def test_analyze_verdicts():
 
 
 def test_unreachable_behind_unsupported_entry_is_still_proved():
-    table = MatchTable((
-        _e("bad", Match(path=P("regex", "a\\bb"))),
-        _e("all", Match()),
-        _e("late", Match(path=P("regex", "/z.*"))),
-    ))
+    table = MatchTable(
+        (
+            _e("bad", Match(path=P("regex", "a\\bb"))),
+            _e("all", Match()),
+            _e("late", Match(path=P("regex", "/z.*"))),
+        )
+    )
     v = analyze(table)[2]
     assert (v.status, [b.route_id for b in v.blockers]) == ("unreachable", ["all"])
 
@@ -262,8 +301,14 @@ def test_witness_disagreement_raises(monkeypatch):
 def test_request_json_and_target():
     r = Request(host="a.com", port=8080, method="POST", path="/p", headers={"x-a": "1"}, query={"k": "v", "j": ""})
     assert r.target() == "/p?k=v&j="
-    assert r.to_json() == {"host": "a.com", "port": 8080, "method": "POST", "path": "/p",
-                           "headers": {"x-a": "1"}, "query": {"k": "v", "j": ""}}
+    assert r.to_json() == {
+        "host": "a.com",
+        "port": 8080,
+        "method": "POST",
+        "path": "/p",
+        "headers": {"x-a": "1"},
+        "query": {"k": "v", "j": ""},
+    }
     assert Request(path="/a b", headers={"x-a": " v"}).problems() == ["path '/a b'", "header 'x-a'"]
 
 

@@ -9,18 +9,48 @@ from __future__ import annotations
 
 import pytest
 import z3
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from cnverify.encodings.http import (
-    Entry, Match, MatchTable, PathMatch, Request, Rewrite, analyze, first_match, routed,
+    Entry,
+    Match,
+    MatchTable,
+    PathMatch,
+    Request,
+    Rewrite,
+    analyze,
+    first_match,
+    routed,
 )
 from cnverify.encodings.http_ir import PATH_RE
 from cnverify.encodings.http_rewrite import ESCAPED_SLASHES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 REWRITES = [Rewrite(n, m, e) for n in (False, True) for m in (False, True) for e in ESCAPED_SLASHES]
-PIECES = ["/", "a", ".", "..", "%", "2", "F", "f", "4", "1", "3", "0", "%2F", "%5c", "%41", "%2e", "\\", '"', "|",
-          "\xe9", "//", "%25", "~"]
+PIECES = [
+    "/",
+    "a",
+    ".",
+    "..",
+    "%",
+    "2",
+    "F",
+    "f",
+    "4",
+    "1",
+    "3",
+    "0",
+    "%2F",
+    "%5c",
+    "%41",
+    "%2e",
+    "\\",
+    '"',
+    "|",
+    "\xe9",
+    "//",
+    "%25",
+    "~",
+]
 
 
 def in_image(rw: Rewrite, path: str) -> bool:
@@ -29,8 +59,11 @@ def in_image(rw: Rewrite, path: str) -> bool:
     return z3.is_true(v)
 
 
-paths = st.lists(st.sampled_from(PIECES), max_size=6).map(lambda xs: "/" + "".join(xs)).filter(
-    lambda p: PATH_RE.fullmatch(p) is not None)
+paths = (
+    st.lists(st.sampled_from(PIECES), max_size=6)
+    .map(lambda xs: "/" + "".join(xs))
+    .filter(lambda p: PATH_RE.fullmatch(p) is not None)
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -44,31 +77,34 @@ def test_image_is_exactly_the_fixed_points(rw, path):
         assert rw.path(path) == path
 
 
-@pytest.mark.parametrize("rw,sent,seen", [
-    (Rewrite(normalize_path=True), "/a/../b", "/b"),
-    (Rewrite(normalize_path=True), "/a/./b", "/a/b"),
-    (Rewrite(normalize_path=True), "/a/.", "/a/"),
-    (Rewrite(normalize_path=True), "/..", "/"),
-    (Rewrite(normalize_path=True), "/a/%2e%2E/b", "/b"),
-    (Rewrite(normalize_path=True), "/a\\..\\b", "/b"),
-    (Rewrite(normalize_path=True), "/a//../b", "/a/b"),
-    (Rewrite(normalize_path=True), "/a%41%7e", "/aA~"),
-    (Rewrite(normalize_path=True), '/a"b|', "/a%22b%7C"),
-    (Rewrite(normalize_path=True), "/a%2fb", "/a%2fb"),
-    (Rewrite(normalize_path=True), "/%%341", "/%2541"),
-    (Rewrite(normalize_path=True), "/%%41", "/%A"),
-    (Rewrite(normalize_path=True), "/%2%41", "/%252A"),
-    (Rewrite(normalize_path=True), "/a%zz", "/a%zz"),
-    (Rewrite(normalize_path=True), "/%00", None),
-    (Rewrite(merge_slashes=True), "///", "//"),
-    (Rewrite(merge_slashes=True), "/a///b//", "/a/b/"),
-    (Rewrite(escaped_slashes="REJECT_REQUEST"), "/a%2Fb", None),
-    (Rewrite(escaped_slashes="UNESCAPE_AND_REDIRECT"), "/a%5cb", None),
-    (Rewrite(escaped_slashes="UNESCAPE_AND_FORWARD"), "/a%2fb%5C", "/a/b\\"),
-    (Rewrite(escaped_slashes="UNESCAPE_AND_FORWARD"), "/a%%2Fb", "/a%/b"),
-    (Rewrite(True, True, "UNESCAPE_AND_FORWARD"), "/a%5cb", "/a/b"),
-    (Rewrite(), "/a/../b", "/a/../b"),
-])
+@pytest.mark.parametrize(
+    "rw,sent,seen",
+    [
+        (Rewrite(normalize_path=True), "/a/../b", "/b"),
+        (Rewrite(normalize_path=True), "/a/./b", "/a/b"),
+        (Rewrite(normalize_path=True), "/a/.", "/a/"),
+        (Rewrite(normalize_path=True), "/..", "/"),
+        (Rewrite(normalize_path=True), "/a/%2e%2E/b", "/b"),
+        (Rewrite(normalize_path=True), "/a\\..\\b", "/b"),
+        (Rewrite(normalize_path=True), "/a//../b", "/a/b"),
+        (Rewrite(normalize_path=True), "/a%41%7e", "/aA~"),
+        (Rewrite(normalize_path=True), '/a"b|', "/a%22b%7C"),
+        (Rewrite(normalize_path=True), "/a%2fb", "/a%2fb"),
+        (Rewrite(normalize_path=True), "/%%341", "/%2541"),
+        (Rewrite(normalize_path=True), "/%%41", "/%A"),
+        (Rewrite(normalize_path=True), "/%2%41", "/%252A"),
+        (Rewrite(normalize_path=True), "/a%zz", "/a%zz"),
+        (Rewrite(normalize_path=True), "/%00", None),
+        (Rewrite(merge_slashes=True), "///", "//"),
+        (Rewrite(merge_slashes=True), "/a///b//", "/a/b/"),
+        (Rewrite(escaped_slashes="REJECT_REQUEST"), "/a%2Fb", None),
+        (Rewrite(escaped_slashes="UNESCAPE_AND_REDIRECT"), "/a%5cb", None),
+        (Rewrite(escaped_slashes="UNESCAPE_AND_FORWARD"), "/a%2fb%5C", "/a/b\\"),
+        (Rewrite(escaped_slashes="UNESCAPE_AND_FORWARD"), "/a%%2Fb", "/a%/b"),
+        (Rewrite(True, True, "UNESCAPE_AND_FORWARD"), "/a%5cb", "/a/b"),
+        (Rewrite(), "/a/../b", "/a/../b"),
+    ],
+)
 def test_envoy_outputs(rw, sent, seen):
     assert rw.path(sent) == seen
 

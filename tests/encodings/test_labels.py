@@ -1,42 +1,60 @@
 """encodings/labels: the plain evaluator (exact cases) and the Z3 encoding (Hypothesis oracle)."""
+
 from __future__ import annotations
 
 import itertools
 
 import pytest
 import z3
+from cnverify.encodings.labels import (
+    NIL_EMPTY,
+    LabelSpace,
+    UnsupportedSelector,
+    describe,
+    format_labels,
+    render_label,
+    selector_matches,
+    selector_z3,
+)
+from cnverify.model.apps import LabelSelector
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from cnverify.encodings.labels import (NIL_EMPTY, LabelSpace, UnsupportedSelector, describe, format_labels,
-                                       render_label, selector_matches, selector_z3)
-from cnverify.model.apps import LabelSelector
 
 
 def sel(**kw: object) -> LabelSelector:
     return LabelSelector.model_validate(kw)
 
 
-@pytest.mark.parametrize("selector,labels,expected", [
-    (sel(matchLabels={"a": "1"}), {"a": "1", "b": "2"}, True),
-    (sel(matchLabels={"a": "1"}), {"a": "2"}, False),
-    (sel(matchExpressions=[{"key": "a", "operator": "In", "values": ["1", "2"]}]), {"a": "2"}, True),
-    (sel(matchExpressions=[{"key": "a", "operator": "In", "values": ["1"]}]), {}, False),
-    (sel(matchExpressions=[{"key": "a", "operator": "NotIn", "values": ["1"]}]), {}, True),
-    (sel(matchExpressions=[{"key": "a", "operator": "NotIn", "values": ["1"]}]), {"a": "1"}, False),
-    (sel(matchExpressions=[{"key": "a", "operator": "Exists"}]), {"a": ""}, True),
-    (sel(matchExpressions=[{"key": "a", "operator": "DoesNotExist"}]), {"a": ""}, False),
-    (sel(matchLabels={"a": "1"}, matchExpressions=[{"key": "b", "operator": "Exists"}]), {"a": "1"}, False),
-    ({"a": "1"}, {"a": "1"}, True),
-    ({"a": "1"}, {"a": ""}, False),
-])
+@pytest.mark.parametrize(
+    "selector,labels,expected",
+    [
+        (sel(matchLabels={"a": "1"}), {"a": "1", "b": "2"}, True),
+        (sel(matchLabels={"a": "1"}), {"a": "2"}, False),
+        (sel(matchExpressions=[{"key": "a", "operator": "In", "values": ["1", "2"]}]), {"a": "2"}, True),
+        (sel(matchExpressions=[{"key": "a", "operator": "In", "values": ["1"]}]), {}, False),
+        (sel(matchExpressions=[{"key": "a", "operator": "NotIn", "values": ["1"]}]), {}, True),
+        (sel(matchExpressions=[{"key": "a", "operator": "NotIn", "values": ["1"]}]), {"a": "1"}, False),
+        (sel(matchExpressions=[{"key": "a", "operator": "Exists"}]), {"a": ""}, True),
+        (sel(matchExpressions=[{"key": "a", "operator": "DoesNotExist"}]), {"a": ""}, False),
+        (sel(matchLabels={"a": "1"}, matchExpressions=[{"key": "b", "operator": "Exists"}]), {"a": "1"}, False),
+        ({"a": "1"}, {"a": "1"}, True),
+        ({"a": "1"}, {"a": ""}, False),
+    ],
+)
 def test_evaluator(selector: object, labels: dict[str, str], expected: bool) -> None:
     assert selector_matches(selector, labels, nil_matches=False, empty_matches=True) is expected  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("field,nil,empty", [("service", False, False), ("pdb-v1", False, True),
-                                             ("pdb-v1beta1", False, False), ("networkpolicy", True, True),
-                                             ("subset", True, True)])
+@pytest.mark.parametrize(
+    "field,nil,empty",
+    [
+        ("service", False, False),
+        ("pdb-v1", False, True),
+        ("pdb-v1beta1", False, False),
+        ("networkpolicy", True, True),
+        ("subset", True, True),
+    ],
+)
 def test_nil_and_empty_per_field(field: str, nil: bool, empty: bool) -> None:
     n, e = NIL_EMPTY[field]
     assert selector_matches(None, {"a": "1"}, nil_matches=n, empty_matches=e) is nil
@@ -44,9 +62,14 @@ def test_nil_and_empty_per_field(field: str, nil: bool, empty: bool) -> None:
     assert selector_matches({}, {"a": "1"}, nil_matches=n, empty_matches=e) is empty
 
 
-@pytest.mark.parametrize("expr", [{"key": "a", "operator": "Gt", "values": ["1"]},
-                                  {"key": "a", "operator": "In", "values": []},
-                                  {"key": "a", "operator": "Exists", "values": ["x"]}])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        {"key": "a", "operator": "Gt", "values": ["1"]},
+        {"key": "a", "operator": "In", "values": []},
+        {"key": "a", "operator": "Exists", "values": ["x"]},
+    ],
+)
 def test_invalid_requirements_raise(expr: dict[str, object]) -> None:
     with pytest.raises(UnsupportedSelector):
         selector_matches(sel(matchExpressions=[expr]), {}, nil_matches=False, empty_matches=True)
@@ -61,17 +84,27 @@ ALL_LABEL_SETS = [dict(zip(KEYS, combo, strict=True)) for combo in itertools.pro
 ALL_LABEL_SETS = [{k: v for k, v in ls.items() if v is not None} for ls in ALL_LABEL_SETS]
 
 requirement_st = st.one_of(
-    st.builds(lambda k, op, vs: {"key": k, "operator": op, "values": sorted(vs)}, st.sampled_from(KEYS),
-              st.sampled_from(["In", "NotIn"]), st.sets(st.sampled_from(SEL_VALUES), min_size=1)),
-    st.builds(lambda k, op: {"key": k, "operator": op}, st.sampled_from(KEYS),
-              st.sampled_from(["Exists", "DoesNotExist"])))
+    st.builds(
+        lambda k, op, vs: {"key": k, "operator": op, "values": sorted(vs)},
+        st.sampled_from(KEYS),
+        st.sampled_from(["In", "NotIn"]),
+        st.sets(st.sampled_from(SEL_VALUES), min_size=1),
+    ),
+    st.builds(
+        lambda k, op: {"key": k, "operator": op}, st.sampled_from(KEYS), st.sampled_from(["Exists", "DoesNotExist"])
+    ),
+)
 selector_st = st.one_of(
     st.none(),
     st.dictionaries(st.sampled_from(KEYS), st.sampled_from(SEL_VALUES), max_size=3),
-    st.builds(lambda ml, me: LabelSelector.model_validate(
-        {**({"matchLabels": ml} if ml is not None else {}), **({"matchExpressions": me} if me is not None else {})}),
+    st.builds(
+        lambda ml, me: LabelSelector.model_validate(
+            {**({"matchLabels": ml} if ml is not None else {}), **({"matchExpressions": me} if me is not None else {})}
+        ),
         st.none() | st.dictionaries(st.sampled_from(KEYS), st.sampled_from(SEL_VALUES), max_size=2),
-        st.none() | st.lists(requirement_st, max_size=3)))
+        st.none() | st.lists(requirement_st, max_size=3),
+    ),
+)
 
 
 def z3_value(expr: z3.BoolRef, space: LabelSpace, labels: dict[str, str]) -> bool:
@@ -96,13 +129,17 @@ def test_z3_matches_evaluator_on_every_label_set(selector: object, nil: bool, em
 @given(selector_st, selector_st)
 def test_overlap_is_sat_iff_some_label_set_is_selected_by_both(s1: object, s2: object) -> None:
     space = LabelSpace("p", KEYS)
-    both = z3.And(selector_z3(s1, space, nil_matches=False, empty_matches=True),  # type: ignore[arg-type]
-                  selector_z3(s2, space, nil_matches=False, empty_matches=True))  # type: ignore[arg-type]
+    both = z3.And(
+        selector_z3(s1, space, nil_matches=False, empty_matches=True),  # type: ignore[arg-type]
+        selector_z3(s2, space, nil_matches=False, empty_matches=True),
+    )  # type: ignore[arg-type]
     solver = z3.Solver()
     solver.add(both, space.valid())
-    expected = any(selector_matches(s1, ls, nil_matches=False, empty_matches=True)  # type: ignore[arg-type]
-                   and selector_matches(s2, ls, nil_matches=False, empty_matches=True)  # type: ignore[arg-type]
-                   for ls in ALL_LABEL_SETS)
+    expected = any(
+        selector_matches(s1, ls, nil_matches=False, empty_matches=True)  # type: ignore[arg-type]
+        and selector_matches(s2, ls, nil_matches=False, empty_matches=True)  # type: ignore[arg-type]
+        for ls in ALL_LABEL_SETS
+    )
     result = solver.check()
     assert (result == z3.sat) is expected
     if result == z3.sat:  # the witness is a real label set that both select

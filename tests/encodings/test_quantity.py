@@ -10,9 +10,6 @@ from fractions import Fraction
 
 import pytest
 import z3
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from cnverify.encodings.quantity import (
     QuantityError,
     QuantityUnsupported,
@@ -23,55 +20,155 @@ from cnverify.encodings.quantity import (
     to_milli,
     z3_milli,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 F = Fraction
 GI = 2**30
 
 VALID = [
     # plain numbers, signs, leading zeros, dangling dot
-    ("0", F(0)), ("1", F(1)), ("+5", F(5)), ("-5", F(-5)), ("007", F(7)), ("1.", F(1)),
-    (".5", F(1, 2)), (".001", F(1, 1000)), ("1.G", F(10**9)), ("0.5e0", F(1, 2)),
+    ("0", F(0)),
+    ("1", F(1)),
+    ("+5", F(5)),
+    ("-5", F(-5)),
+    ("007", F(7)),
+    ("1.", F(1)),
+    (".5", F(1, 2)),
+    (".001", F(1, 1000)),
+    ("1.G", F(10**9)),
+    ("0.5e0", F(1, 2)),
     # decimal SI, case-sensitive: m = milli, M = mega, E = exa
-    ("5n", F(5, 10**9)), ("4u", F(4, 10**6)), ("3m", F(3, 1000)), ("8k", F(8000)),
-    ("7M", F(7 * 10**6)), ("6G", F(6 * 10**9)), ("5T", F(5 * 10**12)), ("2P", F(2 * 10**15)),
-    ("1E", F(10**18)), ("12E", F(12 * 10**18)), ("100.035k", F(100035)),
+    ("5n", F(5, 10**9)),
+    ("4u", F(4, 10**6)),
+    ("3m", F(3, 1000)),
+    ("8k", F(8000)),
+    ("7M", F(7 * 10**6)),
+    ("6G", F(6 * 10**9)),
+    ("5T", F(5 * 10**12)),
+    ("2P", F(2 * 10**15)),
+    ("1E", F(10**18)),
+    ("12E", F(12 * 10**18)),
+    ("100.035k", F(100035)),
     # binary SI, fractions allowed
-    ("1Ki", F(1024)), ("7Mi", F(7 * 2**20)), ("1Gi", F(GI)), ("5Ti", F(5 * 2**40)),
-    ("4Pi", F(4 * 2**50)), ("3Ei", F(3 * 2**60)), ("1.5Gi", F(1610612736)), ("0.5Mi", F(524288)),
-    ("100.035Ki", F(10243584, 100)), ("0.05Gi", F(536870912, 10)),
+    ("1Ki", F(1024)),
+    ("7Mi", F(7 * 2**20)),
+    ("1Gi", F(GI)),
+    ("5Ti", F(5 * 2**40)),
+    ("4Pi", F(4 * 2**50)),
+    ("3Ei", F(3 * 2**60)),
+    ("1.5Gi", F(1610612736)),
+    ("0.5Mi", F(524288)),
+    ("100.035Ki", F(10243584, 100)),
+    ("0.05Gi", F(536870912, 10)),
     # exponent forms: table first, so "1E" is exa but "1E3" is an exponent
-    ("1E3", F(1000)), ("1e3", F(1000)), ("1E-3", F(1, 1000)), ("1.3E+6", F(1300000)),
-    ("1e03", F(1000)), ("1e+21", F(10**21)), ("1e30", F(10**30)),
+    ("1E3", F(1000)),
+    ("1e3", F(1000)),
+    ("1E-3", F(1, 1000)),
+    ("1.3E+6", F(1300000)),
+    ("1e03", F(1000)),
+    ("1e+21", F(10**21)),
+    ("1e30", F(10**30)),
     # parse-time rounding: up in magnitude to a multiple of 10^-9
-    ("0.00000012345", F(124, 10**9)), ("0.00000012354", F(124, 10**9)),
-    ("0.0000000001", F(1, 10**9)), ("0.9n", F(1, 10**9)), ("3.001n", F(4, 10**9)),
-    ("1.1E-9", F(2, 10**9)), ("0.000000000001Ki", F(2, 10**9)), (".000000001Ki", F(1024, 10**9)),
-    ("-0.0000000001", F(-1, 10**9)), ("1e-1000", F(1, 10**9)), ("123e-11", F(2, 10**9)),
+    ("0.00000012345", F(124, 10**9)),
+    ("0.00000012354", F(124, 10**9)),
+    ("0.0000000001", F(1, 10**9)),
+    ("0.9n", F(1, 10**9)),
+    ("3.001n", F(4, 10**9)),
+    ("1.1E-9", F(2, 10**9)),
+    ("0.000000000001Ki", F(2, 10**9)),
+    (".000000001Ki", F(1024, 10**9)),
+    ("-0.0000000001", F(-1, 10**9)),
+    ("1e-1000", F(1, 10**9)),
+    ("123e-11", F(2, 10**9)),
     # binary suffixes are capped at 2^63-1 in magnitude; decimal ones are not
-    ("8Ei", F(2**63 - 1)), ("9Ei", F(2**63 - 1)), ("-8Ei", F(-(2**63 - 1))),
-    ("9223372036854775807Ki", F(2**63 - 1)), ("7Ei", F(7 * 2**60)),
-    ("18446744073709551616", F(2**64)), ("9223372036854775.808e3", F(9223372036854775808)),
+    ("8Ei", F(2**63 - 1)),
+    ("9Ei", F(2**63 - 1)),
+    ("-8Ei", F(-(2**63 - 1))),
+    ("9223372036854775807Ki", F(2**63 - 1)),
+    ("7Ei", F(7 * 2**60)),
+    ("18446744073709551616", F(2**64)),
+    ("9223372036854775.808e3", F(9223372036854775808)),
     # numbers without digits are zero where ParseQuantity's int64 fast path takes them
-    (".", F(0)), ("+", F(0)), ("-", F(0)), ("-.", F(0)), ("k", F(0)), ("Ki", F(0)),
-    ("Ti", F(0)), (".e-9", F(0)), ("E", F(0)), ("0Ei", F(0)), ("-0", F(0)),
+    (".", F(0)),
+    ("+", F(0)),
+    ("-", F(0)),
+    ("-.", F(0)),
+    ("k", F(0)),
+    ("Ki", F(0)),
+    ("Ti", F(0)),
+    (".e-9", F(0)),
+    ("E", F(0)),
+    ("0Ei", F(0)),
+    ("-0", F(0)),
     # interpret() truncates the int64 exponent to int32
-    ("1e4294967296", F(1)), ("1e4294967295", F(1, 10)), ("1e-4294967297", F(1, 10)),
-    ("0e9223372036854775807", F(0)), ("1e8589934592", F(1)), ("e-2147483649", F(0)),
-    ("1e-9223372036854775808", F(1)), ("-01e4294967297", F(-10)),
+    ("1e4294967296", F(1)),
+    ("1e4294967295", F(1, 10)),
+    ("1e-4294967297", F(1, 10)),
+    ("0e9223372036854775807", F(0)),
+    ("1e8589934592", F(1)),
+    ("e-2147483649", F(0)),
+    ("1e-9223372036854775808", F(1)),
+    ("-01e4294967297", F(-10)),
     # long mantissas: exact, then rounded up to nano; binary ones capped
     ("+9223372036854775.808e-19", F(922338, 10**9)),
     ("9223372036854775.808e-10", F(922337203685478, 10**9)),
     ("9223372036854775.808Gi", F(2**63 - 1)),
     ("9223372036854775.808e1000", F(9223372036854775808) * 10**997),
-    ("-12e-10", F(-2, 10**9)), ("-12Ei", F(-(2**63 - 1))),
+    ("-12e-10", F(-2, 10**9)),
+    ("-12Ei", F(-(2**63 - 1))),
 ]
 
 INVALID = [
-    "", " 1", "1 ", "1e", "1E+", "1e-", "-3.01e-", "K", "1K", "1ki", "1KI", "1KiB", "0.1mi",
-    "1i", ".5i", "-3.01i", "1Zi", "1µ", "1e1.5", "1e.5", "1e3k", "1E3Ki", "1e+-3", "1..5",
-    "1.1.M", "1+1.0M", "1-", "++1", "1,5", "1_000", "0x10", "1/2", "１", "٣", "−1", "1\x00",
-    "Inf", "NaN", "aoeu", "0.1am", "Pi", ".Ei", "e-10", "-.e-10", "1e9223372036854775808",
-    "1e-9223372036854775809", "0e99999999999999999999", "e2147483648", ".e-2147483648",
+    "",
+    " 1",
+    "1 ",
+    "1e",
+    "1E+",
+    "1e-",
+    "-3.01e-",
+    "K",
+    "1K",
+    "1ki",
+    "1KI",
+    "1KiB",
+    "0.1mi",
+    "1i",
+    ".5i",
+    "-3.01i",
+    "1Zi",
+    "1µ",
+    "1e1.5",
+    "1e.5",
+    "1e3k",
+    "1E3Ki",
+    "1e+-3",
+    "1..5",
+    "1.1.M",
+    "1+1.0M",
+    "1-",
+    "++1",
+    "1,5",
+    "1_000",
+    "0x10",
+    "1/2",
+    "１",
+    "٣",
+    "−1",
+    "1\x00",
+    "Inf",
+    "NaN",
+    "aoeu",
+    "0.1am",
+    "Pi",
+    ".Ei",
+    "e-10",
+    "-.e-10",
+    "1e9223372036854775808",
+    "1e-9223372036854775809",
+    "0e99999999999999999999",
+    "e2147483648",
+    ".e-2147483648",
 ]
 
 UNSUPPORTED = ["1e1001", "1e-1001", "1e2147483647", "1e-2147483649", "5e2147483648"]
@@ -113,9 +210,20 @@ def test_comparisons_are_numeric_across_suffix_families() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [(0.5, F(1, 2)), (0.1, F(1, 10)), (1e9, F(10**9)), (1e-7, F(1, 10**7)), (1e-10, F(1, 10**9)),
-     (1.5e21, F(15 * 10**20)), (-0.0, F(0)), (2, F(2)), (-1, F(-1)), (0, F(0)),
-     (-(2**63), F(-(2**63))), (2**63 - 1, F(2**63 - 1))],
+    [
+        (0.5, F(1, 2)),
+        (0.1, F(1, 10)),
+        (1e9, F(10**9)),
+        (1e-7, F(1, 10**7)),
+        (1e-10, F(1, 10**9)),
+        (1.5e21, F(15 * 10**20)),
+        (-0.0, F(0)),
+        (2, F(2)),
+        (-1, F(-1)),
+        (0, F(0)),
+        (-(2**63), F(-(2**63))),
+        (2**63 - 1, F(2**63 - 1)),
+    ],
 )
 def test_json_numbers_parse_from_their_decimal_text(raw: int | float, value: Fraction) -> None:
     assert parse_quantity(raw) == value
@@ -148,8 +256,7 @@ def test_encoding_dependent_inputs_are_unsupported(raw: object) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [(" 1 ", F(1)), ("1 ", F(1)), ("  500m", F(1, 2)), ("\u00a02Gi\u3000", F(2 * GI)),
-     ("\x851", F(1))],
+    [(" 1 ", F(1)), ("1 ", F(1)), ("  500m", F(1, 2)), ("\u00a02Gi\u3000", F(2 * GI)), ("\x851", F(1))],
 )
 def test_decoder_trims_unescaped_whitespace(raw: str, value: Fraction) -> None:
     assert parse_quantity(raw) == value
@@ -165,9 +272,23 @@ def test_whitespace_does_not_rescue_invalid_text(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1n", 1), ("100u", 1), ("1m", 1), ("1.5", 1500), ("0.0001", 1), ("2", 2000), ("0", 0),
-     ("-1n", -1), ("-1.0001", -1001), ("1Gi", GI * 1000), ("100.035Ki", 102435840),
-     ("0.000000000001Ki", 1), (0.1, 100), ("1e30", 10**33), (" 250m ", 250)],
+    [
+        ("1n", 1),
+        ("100u", 1),
+        ("1m", 1),
+        ("1.5", 1500),
+        ("0.0001", 1),
+        ("2", 2000),
+        ("0", 0),
+        ("-1n", -1),
+        ("-1.0001", -1001),
+        ("1Gi", GI * 1000),
+        ("100.035Ki", 102435840),
+        ("0.000000000001Ki", 1),
+        (0.1, 100),
+        ("1e30", 10**33),
+        (" 250m ", 250),
+    ],
 )
 def test_milli_rounds_up_away_from_zero(raw: str | float, expected: int) -> None:
     assert milli(raw) == expected
@@ -182,11 +303,19 @@ def test_to_milli_takes_exact_fractions() -> None:
 
 @pytest.mark.parametrize(
     ("m", "resource", "text"),
-    [(1500, "cpu", "1500m"), (1000, None, "1"), (GI * 1000, "memory", "1Gi"),
-     (1536 * 2**20 * 1000, "memory", "1536Mi"), (500 * 10**9, "limits.memory", "500M"),
-     (10**21, "ephemeral-storage", "1E"), (2**21 * 1000, "hugepages-2Mi", "2Mi"),
-     (GI * 1000, "cpu", str(GI)), (-2000, "cpu", "-2"), (0, "memory", "0"),
-     (1500, "memory", "1500m")],
+    [
+        (1500, "cpu", "1500m"),
+        (1000, None, "1"),
+        (GI * 1000, "memory", "1Gi"),
+        (1536 * 2**20 * 1000, "memory", "1536Mi"),
+        (500 * 10**9, "limits.memory", "500M"),
+        (10**21, "ephemeral-storage", "1E"),
+        (2**21 * 1000, "hugepages-2Mi", "2Mi"),
+        (GI * 1000, "cpu", str(GI)),
+        (-2000, "cpu", "-2"),
+        (0, "memory", "0"),
+        (1500, "memory", "1500m"),
+    ],
 )
 def test_format_milli(m: int, resource: str | None, text: str) -> None:
     assert format_milli(m, resource) == text
@@ -197,11 +326,21 @@ def test_format_milli(m: int, resource: str | None, text: str) -> None:
 # looking at quantity.py's scanner; it encodes the same documented ParseQuantity rules.
 _REF_SHAPE = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?([eEinumkKMGTP]*[+-]?[0-9]*)", re.ASCII)
 _REF_TABLE = {
-    "n": Decimal("0.000000001"), "u": Decimal("0.000001"), "m": Decimal("0.001"), "": Decimal(1),
-    "k": Decimal(1000), "M": Decimal(1000000), "G": Decimal(1000000000),
-    "T": Decimal(1000000000000), "P": Decimal(1000000000000000),
-    "E": Decimal(1000000000000000000), "Ki": Decimal(1024), "Mi": Decimal(1048576),
-    "Gi": Decimal(1073741824), "Ti": Decimal(1099511627776), "Pi": Decimal(1125899906842624),
+    "n": Decimal("0.000000001"),
+    "u": Decimal("0.000001"),
+    "m": Decimal("0.001"),
+    "": Decimal(1),
+    "k": Decimal(1000),
+    "M": Decimal(1000000),
+    "G": Decimal(1000000000),
+    "T": Decimal(1000000000000),
+    "P": Decimal(1000000000000000),
+    "E": Decimal(1000000000000000000),
+    "Ki": Decimal(1024),
+    "Mi": Decimal(1048576),
+    "Gi": Decimal(1073741824),
+    "Ti": Decimal(1099511627776),
+    "Pi": Decimal(1125899906842624),
     "Ei": Decimal(1152921504606846976),
 }
 _REF_BINARY = {"Ki", "Mi", "Gi", "Ti", "Pi", "Ei"}
@@ -253,9 +392,27 @@ def outcome(text: str) -> Fraction | str:
 _EXPONENTS = st.one_of(
     st.integers(-40, 40).map(str),
     st.integers(-40, 40).map(lambda e: ("+" if e >= 0 else "-") + "0" + str(abs(e))),
-    st.sampled_from(["4294967296", "4294967295", "-4294967297", "2147483648", "-2147483649",
-                     "8589934592", "9223372036854775807", "9223372036854775808", "1001",
-                     "-1000", "-10", "-9", "99999999999999999999", "+", "-", "1.5", ""]),
+    st.sampled_from(
+        [
+            "4294967296",
+            "4294967295",
+            "-4294967297",
+            "2147483648",
+            "-2147483649",
+            "8589934592",
+            "9223372036854775807",
+            "9223372036854775808",
+            "1001",
+            "-1000",
+            "-10",
+            "-9",
+            "99999999999999999999",
+            "+",
+            "-",
+            "1.5",
+            "",
+        ]
+    ),
 )
 _SUFFIXES = st.one_of(
     st.sampled_from(sorted(_REF_TABLE)),
@@ -323,8 +480,11 @@ def test_milli_comparison_matches_rounded_exact_values(a: str, b: str) -> None:
 @given(_VALID_TEXTS, _VALID_TEXTS)
 def test_z3_milli_comparisons_agree_with_python(a: str, b: str) -> None:
     za, zb = z3_milli(a), z3_milli(b)
-    for z3_rel, py_rel in ((za < zb, milli(a) < milli(b)), (za == zb, milli(a) == milli(b)),
-                           (za >= zb, milli(a) >= milli(b))):
+    for z3_rel, py_rel in (
+        (za < zb, milli(a) < milli(b)),
+        (za == zb, milli(a) == milli(b)),
+        (za >= zb, milli(a) >= milli(b)),
+    ):
         solver = z3.Solver()
         solver.add(z3_rel)
         assert (solver.check() == z3.sat) == py_rel

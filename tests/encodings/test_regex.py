@@ -6,10 +6,9 @@ import re
 
 import pytest
 import z3
+from cnverify.encodings import regex as R
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from cnverify.encodings import regex as R
 
 ALPHABET = "abA/.-1_ \n"
 LIT = "ab/.-1_"
@@ -60,7 +59,9 @@ def _extend(children: st.SearchStrategy) -> st.SearchStrategy:
     groups = st.sampled_from(["(", "(?:", "(?P<g>", "(?<h>"])
     return st.one_of(
         st.builds(rep, children, ops, st.booleans()),
-        st.lists(children, min_size=2, max_size=3).map(lambda xs: ("".join(a for a, _ in xs), "".join(b for _, b in xs))),
+        st.lists(children, min_size=2, max_size=3).map(
+            lambda xs: ("".join(a for a, _ in xs), "".join(b for _, b in xs))
+        ),
         st.lists(children, min_size=2, max_size=3).map(
             lambda xs: ("(?:" + "|".join(a for a, _ in xs) + ")", "(?:" + "|".join(b for _, b in xs) + ")")
         ),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from cnverify.encodings.resource_names import (
     hugepage_size_milli,
     is_extended,
@@ -74,9 +73,20 @@ def test_name_classes(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("example.com/Name_1", True), ("Name", True), ("a", True), ("a.b-c_d", True),
-     ("", False), ("_a", False), ("a-", False), ("Example.com/a", False), ("a..b/c", False),
-     ("x/y/z", False), ("a b", False), ("a\n", False)],
+    [
+        ("example.com/Name_1", True),
+        ("Name", True),
+        ("a", True),
+        ("a.b-c_d", True),
+        ("", False),
+        ("_a", False),
+        ("a-", False),
+        ("Example.com/a", False),
+        ("a..b/c", False),
+        ("x/y/z", False),
+        ("a b", False),
+        ("a\n", False),
+    ],
 )
 def test_qualified_names(value: str, ok: bool) -> None:
     assert is_qualified_name(value) is ok
@@ -84,10 +94,17 @@ def test_qualified_names(value: str, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value_milli", "ok"),
-    [("hugepages-2Mi", 4 * MI * 1000, True), ("hugepages-2Mi", 3 * MI * 1000, False),
-     ("hugepages-2Mi", 0, True), ("hugepages-2Mi", 4 * MI * 1000 - 500, True),
-     ("hugepages-2Mi", 4 * MI * 1000 + 1, False), ("hugepages-1Gi", 2**30 * 1000, True),
-     ("hugepages-foo", 0, False), ("hugepages-1.5", 3000, False), ("cpu", 1000, False)],
+    [
+        ("hugepages-2Mi", 4 * MI * 1000, True),
+        ("hugepages-2Mi", 3 * MI * 1000, False),
+        ("hugepages-2Mi", 0, True),
+        ("hugepages-2Mi", 4 * MI * 1000 - 500, True),
+        ("hugepages-2Mi", 4 * MI * 1000 + 1, False),
+        ("hugepages-1Gi", 2**30 * 1000, True),
+        ("hugepages-foo", 0, False),
+        ("hugepages-1.5", 3000, False),
+        ("cpu", 1000, False),
+    ],
 )
 def test_hugepage_value_divisibility(name: str, value_milli: int, ok: bool) -> None:
     assert is_hugepage_value_divisible(name, value_milli) is ok

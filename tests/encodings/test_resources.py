@@ -1,23 +1,30 @@
 """encodings/resources: effective container values and pod totals against a plain admission simulator."""
+
 from __future__ import annotations
 
 import io
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from cnverify.encodings.quantity import milli
 from cnverify.encodings.resources import Defaults, is_best_effort, pod_limits, pod_requests, resolve
-from cnverify.properties._shared.resources.effective import container_defaults
 from cnverify.loader import load
 from cnverify.model import Container, LimitRange
+from cnverify.properties._shared.resources.effective import container_defaults
 from cnverify.snapshot import Snapshot, build
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from resources_oracle import admit, rlist
 
+
 def lr(items: list[dict[str, Any]], name: str = "lr") -> LimitRange:
-    return LimitRange.model_validate({"apiVersion": "v1", "kind": "LimitRange",
-                                      "metadata": {"name": name, "namespace": "ns"}, "spec": {"limits": items}})
+    return LimitRange.model_validate(
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": name, "namespace": "ns"},
+            "spec": {"limits": items},
+        }
+    )
 
 
 def container(name: str, req: dict[str, str], lim: dict[str, str], restart: str | None = None) -> Container:
@@ -27,8 +34,9 @@ def container(name: str, req: dict[str, str], lim: dict[str, str], restart: str 
     return Container.model_validate(data)
 
 
-item = st.fixed_dictionaries({"type": st.just("Container")},
-                             optional={"default": rlist, "defaultRequest": rlist, "max": rlist, "min": rlist})
+item = st.fixed_dictionaries(
+    {"type": st.just("Container")}, optional={"default": rlist, "defaultRequest": rlist, "max": rlist, "min": rlist}
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -72,8 +80,9 @@ def test_pod_totals_are_the_lifecycle_peak(specs: list[tuple[str, dict[str, str]
     as_milli = [(kind, {k: milli(v) for k, v in req.items()}) for kind, req in specs]
     assert pod_requests(effs) == phases(as_milli)
     assert pod_limits(effs) == phases(as_milli)
-    assert is_best_effort(effs) == all(milli(v) == 0 for _, req in specs for k, v in req.items()
-                                       if k in ("cpu", "memory"))
+    assert is_best_effort(effs) == all(
+        milli(v) == 0 for _, req in specs for k, v in req.items() if k in ("cpu", "memory")
+    )
 
 
 def test_overhead_adds_to_requests_and_only_to_present_limits() -> None:
@@ -83,8 +92,12 @@ def test_overhead_adds_to_requests_and_only_to_present_limits() -> None:
 
 
 def test_conflicting_limitrange_defaults_are_ambiguous() -> None:
-    snap = Snapshot([lr([{"type": "Container", "default": {"cpu": "1"}}], "a"),
-                     lr([{"type": "Container", "default": {"cpu": "2"}}], "b")])
+    snap = Snapshot(
+        [
+            lr([{"type": "Container", "default": {"cpu": "1"}}], "a"),
+            lr([{"type": "Container", "default": {"cpu": "2"}}], "b"),
+        ]
+    )
     d = container_defaults(snap, "ns")
     assert "limits.cpu" in d.ambiguous
     assert resolve(container("c", {}, {}), "containers", 0, d).unknown
@@ -92,8 +105,10 @@ def test_conflicting_limitrange_defaults_are_ambiguous() -> None:
 
 
 def test_supplying_line_is_cited() -> None:
-    text = ("apiVersion: v1\nkind: LimitRange\nmetadata: {name: d, namespace: ns}\nspec:\n  limits:\n"
-            "    - type: Container\n      max:\n        cpu: '1'\n")
+    text = (
+        "apiVersion: v1\nkind: LimitRange\nmetadata: {name: d, namespace: ns}\nspec:\n  limits:\n"
+        "    - type: Container\n      max:\n        cpu: '1'\n"
+    )
     snap, _ = build(load(["-"], stdin=io.StringIO(text)))
     ec = resolve(container("c", {"cpu": "500m"}, {}), "containers", 0, container_defaults(snap, "ns"))
     assert ec.limits["cpu"].milli == 1000 and ec.limits["cpu"].at.line == 8

@@ -1,5 +1,6 @@
 """Bad input: every problem is a located error in ``report.errors``, never a traceback, and the
 other files (and documents) of the same run are still verified."""
+
 from __future__ import annotations
 
 import io
@@ -8,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from cnverify import loader, snapshot
 from cnverify.cli import main
 from cnverify.engine import Options, prove
@@ -28,8 +28,11 @@ HPA_ONLY = Options(select=["CNV401"])
 
 
 def hpa(name: str, lo: int = 5, hi: int = 3) -> str:
-    return GOOD.replace("name: good", f"name: {name}").replace("minReplicas: 5", f"minReplicas: {lo}").replace(
-        "maxReplicas: 3", f"maxReplicas: {hi}")
+    return (
+        GOOD.replace("name: good", f"name: {name}")
+        .replace("minReplicas: 5", f"minReplicas: {lo}")
+        .replace("maxReplicas: 3", f"maxReplicas: {hi}")
+    )
 
 
 def run(tmp_path: Path, files: dict[str, str | bytes]) -> Report:
@@ -44,8 +47,11 @@ def run(tmp_path: Path, files: dict[str, str | bytes]) -> Report:
 
 
 def violated(report: Report) -> list[tuple[str, str, int]]:
-    return sorted((Path(f.location.file).name, f.subject["name"], f.location.line)
-                  for f in report.results if f.status == "violated")
+    return sorted(
+        (Path(f.location.file).name, f.subject["name"], f.location.line)
+        for f in report.results
+        if f.status == "violated"
+    )
 
 
 def errors(report: Report) -> list[tuple[str, int, int]]:
@@ -64,40 +70,88 @@ def bomb() -> str:
 CASES = [
     # (id, file name, content, (line, column), message fragment)
     ("broken-yaml", "broken.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: [x\n", (4, 1), "YAML syntax error"),
-    ("replicas-string", "types.yaml",
-     "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: three\n",
-     (5, 3), "spec.replicas"),
-    ("labels-list", "labels.yaml",
-     "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n  - app\n", (5, 3), "metadata.labels"),
-    ("int-or-string-list", "port.yaml",
-     "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports: [{port: 80, targetPort: [1]}]\n",
-     (5, 22), "spec.ports[0].targetPort: Input should be a valid integer or Input should be a valid string"),
-    ("missing-required", "req.yaml",
-     "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - targetPort: 80\n",
-     (6, 5), "Service 's': spec.ports[0].port: Field required"),
-    ("non-utf8", "latin1.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n", (4, 12),
-     "not valid UTF-8: byte 0xe9"),
+    (
+        "replicas-string",
+        "types.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: three\n",
+        (5, 3),
+        "spec.replicas",
+    ),
+    (
+        "labels-list",
+        "labels.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n  - app\n",
+        (5, 3),
+        "metadata.labels",
+    ),
+    (
+        "int-or-string-list",
+        "port.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports: [{port: 80, targetPort: [1]}]\n",
+        (5, 22),
+        "spec.ports[0].targetPort: Input should be a valid integer or Input should be a valid string",
+    ),
+    (
+        "missing-required",
+        "req.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - targetPort: 80\n",
+        (6, 5),
+        "Service 's': spec.ports[0].port: Field required",
+    ),
+    (
+        "non-utf8",
+        "latin1.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+        (4, 12),
+        "not valid UTF-8: byte 0xe9",
+    ),
     ("alias-bomb", "bomb.yaml", bomb(), (8, 4), "alias bomb"),
     ("recursive-alias", "cycle.yaml", "a: &a [*a]\n", (1, 4), "recursive alias"),
     ("deep-nesting", "deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", (1, 1003), "nesting depth"),
     ("nul-byte", "nul.yaml", "apiVersion: v1\nkind: Service\x00\n", (2, 1), "NUL byte"),
     ("empty-json", "empty.json", "", (1, 1), "empty JSON"),
-    ("duplicate-key", "dup.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nkind: Pod\n", (4, 1),
-     "duplicate key 'kind' (first at line 2)"),
-    ("template-placeholder", "tmpl.yaml", "apiVersion: v1\nkind: Secret\ndata:\n  config: {{config_data}}\n",
-     (4, 12), "mapping keys must be scalars"),
-    ("wrong-explicit-tag", "tag.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: !!int x}\n", (3, 18),
-     "cannot decode !!str `x` as a !!int"),
-    ("boolean-name", "bool.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: no}\n", (3, 12),
-     "metadata.name: Input should be a valid string, not the boolean false (kubectl reads a plain y, n, yes"),
-    ("infinity", "inf.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: .inf}\n", (4, 11),
-     "not representable in JSON"),
+    (
+        "duplicate-key",
+        "dup.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nkind: Pod\n",
+        (4, 1),
+        "duplicate key 'kind' (first at line 2)",
+    ),
+    (
+        "template-placeholder",
+        "tmpl.yaml",
+        "apiVersion: v1\nkind: Secret\ndata:\n  config: {{config_data}}\n",
+        (4, 12),
+        "mapping keys must be scalars",
+    ),
+    (
+        "wrong-explicit-tag",
+        "tag.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: !!int x}\n",
+        (3, 18),
+        "cannot decode !!str `x` as a !!int",
+    ),
+    (
+        "boolean-name",
+        "bool.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: no}\n",
+        (3, 12),
+        "metadata.name: Input should be a valid string, not the boolean false (kubectl reads a plain y, n, yes",
+    ),
+    (
+        "infinity",
+        "inf.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: .inf}\n",
+        (4, 11),
+        "not representable in JSON",
+    ),
 ]
 
 
 @pytest.mark.parametrize("name,content,where,fragment", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_problem_is_located_and_the_rest_is_verified(tmp_path: Path, name: str, content: str | bytes,
-                                                     where: tuple[int, int], fragment: str) -> None:
+def test_problem_is_located_and_the_rest_is_verified(
+    tmp_path: Path, name: str, content: str | bytes, where: tuple[int, int], fragment: str
+) -> None:
     report = run(tmp_path, {name: content})
     assert errors(report) == [(name, *where)], [str(e) for e in report.errors]
     assert fragment in report.errors[0].message
@@ -105,8 +159,13 @@ def test_problem_is_located_and_the_rest_is_verified(tmp_path: Path, name: str, 
 
 
 def test_error_in_one_document_keeps_the_others_of_the_same_file(tmp_path: Path) -> None:
-    mixed = hpa("before") + "---\n" + "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: 'no'}\n" \
-        + "---\n" + hpa("after")
+    mixed = (
+        hpa("before")
+        + "---\n"
+        + "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: 'no'}\n"
+        + "---\n"
+        + hpa("after")
+    )
     report = run(tmp_path, {"mixed.yaml": mixed})
     assert errors(report) == [("mixed.yaml", 12, 8)]
     assert violated(report) == [("good.yaml", "good", 6), ("mixed.yaml", "after", 19), ("mixed.yaml", "before", 6)]
@@ -144,16 +203,23 @@ def test_unknown_kinds_are_kept_and_counted_not_errors(tmp_path: Path) -> None:
 def test_non_objects_are_listed_as_unrecognized_not_errors(tmp_path: Path) -> None:
     """One policy (issue 13.6): scalars, top-level lists, kind-less mappings and $patch documents are
     counted and listed with their location; half an identity (kind without apiVersion) is an error."""
-    report = run(tmp_path, {"scalar.yaml": "just a string\n", "list.yaml": "- a\n- b\n",
-                            "patch.yaml": "$patch: delete\nkind: Deployment\n",
-                            "typo.yaml": "apiVerison: apps/v1\nkind: Deployment\nmetadata: {name: t}\n",
-                            "api.yaml": "apiVersion: 1\nkind: Service\nmetadata: {name: s}\n"})
+    report = run(
+        tmp_path,
+        {
+            "scalar.yaml": "just a string\n",
+            "list.yaml": "- a\n- b\n",
+            "patch.yaml": "$patch: delete\nkind: Deployment\n",
+            "typo.yaml": "apiVerison: apps/v1\nkind: Deployment\nmetadata: {name: t}\n",
+            "api.yaml": "apiVersion: 1\nkind: Service\nmetadata: {name: s}\n",
+        },
+    )
     assert errors(report) == [("api.yaml", 1, 1), ("typo.yaml", 2, 1)]
     assert "'apiVerison': a typo?" in report.errors[1].message
     assert sorted((Path(s.file).name, s.line, why.split(" is ", 1)[1]) for s, why in report.unrecognized) == [
         ("list.yaml", 1, "a list of 2 items, not an object"),
         ("patch.yaml", 1, "a strategic-merge patch ($patch), not an object"),
-        ("scalar.yaml", 1, "a str scalar, not an object")]
+        ("scalar.yaml", 1, "a str scalar, not an object"),
+    ]
     assert report.unrecognized_documents == 3
     assert violated(report) == [("good.yaml", "good", 6)]
 
@@ -161,7 +227,9 @@ def test_non_objects_are_listed_as_unrecognized_not_errors(tmp_path: Path) -> No
 def test_typed_list_items_take_the_list_kind(tmp_path: Path) -> None:
     items = "".join("- " + hpa(n).replace("\n", "\n  ").rstrip() + "\n" for n in ("a",))
     items = items.replace("apiVersion: autoscaling/v2\n  kind: HorizontalPodAutoscaler\n  ", "")
-    report = run(tmp_path, {"dump.yaml": "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscalerList\nitems:\n" + items})
+    report = run(
+        tmp_path, {"dump.yaml": "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscalerList\nitems:\n" + items}
+    )
     assert report.errors == []
     assert [v[:2] for v in violated(report)] == [("dump.yaml", "a"), ("good.yaml", "good")]
 
@@ -181,8 +249,12 @@ def test_kind_list_dump(tmp_path: Path) -> None:
 
 
 def test_json_file(tmp_path: Path) -> None:
-    doc = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-           "metadata": {"name": "j", "namespace": "shop"}, "spec": {"minReplicas": 4, "maxReplicas": 2}}
+    doc = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "j", "namespace": "shop"},
+        "spec": {"minReplicas": 4, "maxReplicas": 2},
+    }
     tabbed = {**doc, "metadata": {"name": "t", "namespace": "shop"}}
     report = run(tmp_path, {"hpa.json": json.dumps(doc, indent=2), "tabs.json": json.dumps(tabbed, indent="\t")})
     assert report.errors == []
@@ -190,14 +262,17 @@ def test_json_file(tmp_path: Path) -> None:
 
 
 def test_merge_keys(tmp_path: Path) -> None:
-    text = ("defaults: &d {minReplicas: 7, maxReplicas: 2}\n---\n"
-            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: m}\n"
-            "spec:\n  <<: {minReplicas: 9, maxReplicas: 2}\n  maxReplicas: 4\n")
+    text = (
+        "defaults: &d {minReplicas: 7, maxReplicas: 2}\n---\n"
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: m}\n"
+        "spec:\n  <<: {minReplicas: 9, maxReplicas: 2}\n  maxReplicas: 4\n"
+    )
     report = run(tmp_path, {"merge.yaml": text})
     assert report.errors == []
     hit = [f for f in report.results if f.subject["name"] == "m"]
-    assert [(f.status, f.location.line, f.witness) for f in hit] == [("violated", 7, {"minReplicas": 9,
-                                                                                     "maxReplicas": 4})]
+    assert [(f.status, f.location.line, f.witness) for f in hit] == [
+        ("violated", 7, {"minReplicas": 9, "maxReplicas": 4})
+    ]
 
 
 def test_stdin_bytes_and_text(tmp_path: Path) -> None:
@@ -272,16 +347,20 @@ def test_envoy_bootstrap_and_xds_files(tmp_path: Path) -> None:
 
 
 def test_wrong_types_in_one_object_leave_the_rest_of_the_snapshot(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text(hpa("fine", 1, 2) + "---\n" + hpa("bad").replace("maxReplicas: 3", "maxReplicas: '3'"))
+    (tmp_path / "a.yaml").write_text(
+        hpa("fine", 1, 2) + "---\n" + hpa("bad").replace("maxReplicas: 3", "maxReplicas: '3'")
+    )
     snap, errs = snapshot.build(loader.load([str(tmp_path)]))
     assert [h.name for h in snap.all(HorizontalPodAutoscaler)] == ["fine"]
     assert [(e.location.line, e.message) for e in errs] == [
-        (15, "HorizontalPodAutoscaler 'bad': spec.maxReplicas: Input should be a valid integer")]
+        (15, "HorizontalPodAutoscaler 'bad': spec.maxReplicas: Input should be a valid integer")
+    ]
 
 
 def test_null_fields_mean_unset(tmp_path: Path) -> None:
-    (tmp_path / "n.yaml").write_text(hpa("nl").replace("metadata: {name: nl, namespace: shop}",
-                                                       "metadata:\n  name: nl\n  labels: null"))
+    (tmp_path / "n.yaml").write_text(
+        hpa("nl").replace("metadata: {name: nl, namespace: shop}", "metadata:\n  name: nl\n  labels: null")
+    )
     report = prove([str(tmp_path)], HPA_ONLY)
     assert report.errors == [] and violated(report) == [("n.yaml", "nl", 8)]
 
@@ -306,7 +385,6 @@ def test_numbers_past_pythons_int_string_limit_are_located_errors_not_internal_o
     big = "1" * 5000  # Python refuses int <-> str past 4,300 digits; kubectl reads or caps these
     (tmp_path / "big.yaml").write_text(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n"
-
         "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n"
         f"      containers:\n      - {{name: c, image: i, resources: {{requests: {{cpu: '{big}m'}}, "
         f"limits: {{cpu: '{big}', memory: '{big}Gi'}}}}}}\n---\n"
@@ -323,7 +401,8 @@ def test_numbers_past_pythons_int_string_limit_are_located_errors_not_internal_o
         "      containers: [{name: c, image: i, resources: {requests: {cpu: 1}, limits: {cpu: 1}}}]\n---\n"
         "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q2, namespace: ok}\nspec: {hard: {requests.cpu: 10}}\n"
         "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p, namespace: ok}\n"
-        f"spec: {{maxUnavailable: '{big}%', selector: {{matchLabels: {{app: w2}}}}}}\n")
+        f"spec: {{maxUnavailable: '{big}%', selector: {{matchLabels: {{app: w2}}}}}}\n"
+    )
     report = prove([str(tmp_path)])
     assert report.errors and all(e.location.file.endswith("big.yaml") for e in report.errors), report.errors
     assert not any("internal error" in e.message or "4300" in e.message for e in report.errors), report.errors

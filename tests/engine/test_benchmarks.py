@@ -1,24 +1,30 @@
 """The benchmark generator: exact object counts, deterministic output, clean apps that every
 property proves, and planted defects that their property finds."""
+
 from __future__ import annotations
 
 import random
-from collections import Counter
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
-
 from cnverify import loader
 from cnverify.engine import prove
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import generate  # noqa: E402
 
-FOUND_BY = {"request-above-limit": "CNV301", "hpa-min-above-max": "CNV401", "weights-not-100": "CNV103",
-            "hpa-target-typo": "CNV402", "service-selector-typo": "CNV202", "pdb-blocks-disruption": "CNV404",
-            "subset-matches-nothing": "CNV205"}
+FOUND_BY = {
+    "request-above-limit": "CNV301",
+    "hpa-min-above-max": "CNV401",
+    "weights-not-100": "CNV103",
+    "hpa-target-typo": "CNV402",
+    "service-selector-typo": "CNV202",
+    "pdb-blocks-disruption": "CNV404",
+    "subset-matches-nothing": "CNV205",
+}
 
 
 def test_every_defect_has_its_property() -> None:
@@ -56,8 +62,12 @@ def test_routing_cluster_has_many_routes_per_host_and_proves(tmp_path: Path) -> 
     assert loaded.errors == [] and len(loaded.objects) == 18
     kinds = Counter(o.kind for o in loaded.objects)
     assert kinds == {"Gateway": 2, "Deployment": 2, "Service": 2, "VirtualService": 6, "HTTPRoute": 6}
-    hosts = Counter(h for o in loaded.objects if o.kind in ("VirtualService", "HTTPRoute")
-                    for h in o.data["spec"].get("hosts", o.data["spec"].get("hostnames")))
+    hosts = Counter(
+        h
+        for o in loaded.objects
+        if o.kind in ("VirtualService", "HTTPRoute")
+        for h in o.data["spec"].get("hosts", o.data["spec"].get("hostnames"))
+    )
     assert sorted(hosts.values()) == [6, 6]  # three of each kind per host
     report = prove([str(out)])
     assert {f.status for f in report.results if f.property in ("CNV101", "CNV102", "CNV104")} == {"proved"}

@@ -3,6 +3,7 @@
 The run's limits (``--timeout``, rlimit, ``--run-timeout``) reach the routing analysis and pod
 selection; what the solver cannot decide within them is ``unknown``, never a pass or a miss.
 """
+
 from __future__ import annotations
 
 import io
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-
 from cnverify.cli import main
 from cnverify.engine import Options, prove
 from cnverify.smt import DEADLINE_REASON, Limits
@@ -24,12 +24,25 @@ def hostile_routes(n: int) -> str:
     overlap each other, so deciding shadowing needs the solver on regex complements."""
     routes = []
     for i in range(n):
-        rx = (f"/((a|ab)(c|bcd)|(abc|d)){{{i % 7 + 3},{i % 5 + 12}}}((a|b)+(c|ab)*){{{i % 3 + 1},{i % 4 + 6}}}"
-              f"(d|(a|b){{2,{3 + i % 3}}})*")
-        routes.append({"name": f"r{i}", "match": [{"uri": {"regex": rx}, "headers": {"h": {"regex": f"(v|w{i % 4}){{1,6}}(q|r)*"}}}],
-                       "route": [{"destination": {"host": "svc"}}]})
-    return yaml.safe_dump({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-                           "metadata": {"name": "vs", "namespace": "ns"}, "spec": {"hosts": ["svc"], "http": routes}})
+        rx = (
+            f"/((a|ab)(c|bcd)|(abc|d)){{{i % 7 + 3},{i % 5 + 12}}}((a|b)+(c|ab)*){{{i % 3 + 1},{i % 4 + 6}}}"
+            f"(d|(a|b){{2,{3 + i % 3}}})*"
+        )
+        routes.append(
+            {
+                "name": f"r{i}",
+                "match": [{"uri": {"regex": rx}, "headers": {"h": {"regex": f"(v|w{i % 4}){{1,6}}(q|r)*"}}}],
+                "route": [{"destination": {"host": "svc"}}],
+            }
+        )
+    return yaml.safe_dump(
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "vs", "namespace": "ns"},
+            "spec": {"hosts": ["svc"], "http": routes},
+        }
+    )
 
 
 def test_hostile_routes_end_unknown_within_the_run_budget() -> None:
@@ -83,8 +96,10 @@ def test_undecided_pod_selection_is_unknown_not_unselected(tmp_path: Path) -> No
     decided = {x.property: x.status for x in prove([str(f)], Options(select=["CNV202", "CNV203"])).results}
     assert decided == {"CNV202": "proved", "CNV203": "proved"}
     starved = prove([str(f)], Options(select=["CNV202", "CNV203"], limits=Limits(rlimit=1))).results
-    assert {(x.property, x.status, x.location.line) for x in starved} == {("CNV202", "unknown", 15),
-                                                                          ("CNV203", "unknown", 16)}
+    assert {(x.property, x.status, x.location.line) for x in starved} == {
+        ("CNV202", "unknown", 15),
+        ("CNV203", "unknown", 16),
+    }
     assert all("could not decide" in x.message and "StatefulSet/shop/web" in x.message for x in starved)
 
 

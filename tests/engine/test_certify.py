@@ -1,5 +1,6 @@
 """``--certify``: every exactly evaluated result re-decided by Z3; a disagreement is an internal
 error (CNV000, exit 4).  Run on the peer corpus and on a generated 1,000-object cluster."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import z3
-
 from cnverify import exact
 from cnverify.engine import Options, prove
 from cnverify.proof import Report
@@ -37,7 +37,10 @@ def test_certify_passes_on_a_generated_cluster(tmp_path: Path) -> None:
     report = prove([str(folder)], Options(certify=True))
     assert report.internal == []
     assert exactly_decided(report) > 300
-    assert {f.property for f in report.results if f.status == "violated"} >= {"CNV103", "CNV401"}  # planted defects, decided exactly
+    assert {f.property for f in report.results if f.status == "violated"} >= {
+        "CNV103",
+        "CNV401",
+    }  # planted defects, decided exactly
 
 
 def test_certify_flag_on_the_cli(tmp_path: Path) -> None:
@@ -45,17 +48,21 @@ def test_certify_flag_on_the_cli(tmp_path: Path) -> None:
     code, out, _ = run("prove", str(f), "--certify", "--format", "json")
     doc = json.loads(out)
     assert code == 1 and "internal_errors" not in doc
-    assert {r["subject"]["name"]: r["status"] for r in doc["results"] if r["property"] == "CNV401"} == \
-        {"ok": "proved", "bad": "violated"}
-    assert all(r["chain"][-1]["claim"].endswith("(exact evaluation)") for r in doc["results"]
-               if r["property"] == "CNV401")
+    assert {r["subject"]["name"]: r["status"] for r in doc["results"] if r["property"] == "CNV401"} == {
+        "ok": "proved",
+        "bad": "violated",
+    }
+    assert all(
+        r["chain"][-1]["claim"].endswith("(exact evaluation)") for r in doc["results"] if r["property"] == "CNV401"
+    )
 
 
 def test_certify_fails_on_a_disagreement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An exact decider that is wrong (here: every query 'sat') is caught: CNV000, exit 4."""
     f = write(tmp_path / "hpa.yaml", hpa("ok", 2, 5))
-    monkeypatch.setattr(exact, "evaluate", lambda facts, goal, shown=(): exact.Exact(
-        "sat", values=tuple(z3.IntVal(0) for _ in shown)))
+    monkeypatch.setattr(
+        exact, "evaluate", lambda facts, goal, shown=(): exact.Exact("sat", values=tuple(z3.IntVal(0) for _ in shown))
+    )
     code, out, _ = run("prove", str(f), "--format", "json")
     assert code == 1  # without --certify the wrong verdict stands: certification is what catches it
     code, out, _ = run("prove", str(f), "--certify", "--format", "json")

@@ -5,6 +5,7 @@ The third order is verified with ``jobs=2`` (units in forked workers, cnverify.p
 Order independence rests on canonical file and unit order (loader, units), canonical attribution of
 pairwise findings (CNV204) and history-independent solving (a fresh Z3 context per query).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cnverify import loader
 from cnverify.engine import Options, prove
 

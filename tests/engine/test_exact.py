@@ -3,6 +3,7 @@ properties build — integer/real/quantity arithmetic, label selections, Boolean
 most constants fixed by ``c == literal`` facts.  Wherever exact evaluation decides, Z3 gives the same
 result, the same witness values and the same core membership, and the certificate re-checks in Z3
 (sat: the evaluated values satisfy every item; unsat: the core is unsat and each member is needed)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -10,11 +11,10 @@ from fractions import Fraction
 
 import pytest
 import z3
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from cnverify import exact, smt
 from cnverify.encodings.labels import LabelSpace, requirement_z3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DECIDED: Counter[str] = Counter()

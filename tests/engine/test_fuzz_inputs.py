@@ -1,5 +1,6 @@
 """Fuzzing the input side (bounded, runs in CI): random bytes, YAML-shaped text, objects of every modelled
 kind with wrong types, and configuration files.  Never a traceback; every error names a file and a line."""
+
 from __future__ import annotations
 
 import copy
@@ -8,25 +9,87 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from cnverify import config, loader, snapshot
 from cnverify.model.base import KIND_MODELS
 from cnverify.source import Document, compose
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-PIECES = ["a", ": ", "- ", "\n", "  ", "[", "]", "{", "}", ",", "&x ", "*x", "<<: ", "!!int ", "!Ref ", "'", '"',
-          "0x1F", "1e3", ".inf", "y", "~", "---\n", "? ", "|\n", "#", "\t", "::", "2001:db8::", "\\u00e9", "9" * 30,
-          "apiVersion: v1\n", "kind: Service\n", "metadata: {name: s}\n", "spec: ", "ports: ", "port: "]
+PIECES = [
+    "a",
+    ": ",
+    "- ",
+    "\n",
+    "  ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&x ",
+    "*x",
+    "<<: ",
+    "!!int ",
+    "!Ref ",
+    "'",
+    '"',
+    "0x1F",
+    "1e3",
+    ".inf",
+    "y",
+    "~",
+    "---\n",
+    "? ",
+    "|\n",
+    "#",
+    "\t",
+    "::",
+    "2001:db8::",
+    "\\u00e9",
+    "9" * 30,
+    "apiVersion: v1\n",
+    "kind: Service\n",
+    "metadata: {name: s}\n",
+    "spec: ",
+    "ports: ",
+    "port: ",
+]
 KINDS = sorted((group, kind) for group, kind in KIND_MODELS)
-JSONISH = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False)
-                       | st.text(max_size=8),
-                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                                    max_size=3), max_leaves=12)
-FIELDS = ["spec", "metadata", "replicas", "selector", "template", "ports", "port", "targetPort", "minReplicas",
-          "maxReplicas", "http", "route", "destination", "weight", "rules", "backendRefs", "hosts", "matchLabels",
-          "containers", "resources", "limits", "requests", "name", "namespace", "labels", "traffic", "percent"]
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12,
+)
+FIELDS = [
+    "spec",
+    "metadata",
+    "replicas",
+    "selector",
+    "template",
+    "ports",
+    "port",
+    "targetPort",
+    "minReplicas",
+    "maxReplicas",
+    "http",
+    "route",
+    "destination",
+    "weight",
+    "rules",
+    "backendRefs",
+    "hosts",
+    "matchLabels",
+    "containers",
+    "resources",
+    "limits",
+    "requests",
+    "name",
+    "namespace",
+    "labels",
+    "traffic",
+    "percent",
+]
 
 
 def _check(items: list[Any], file: str) -> None:
@@ -54,8 +117,12 @@ def test_yaml_shaped_text_never_raises(pieces: list[str]) -> None:
 
 def _shape(kind: tuple[str, str], spec: Any, paths: list[tuple[str, ...]]) -> dict[str, Any]:
     group, name = kind
-    doc: dict[str, Any] = {"apiVersion": f"{group}/v1" if group else "v1", "kind": name,
-                           "metadata": {"name": "x"}, "spec": {}}
+    doc: dict[str, Any] = {
+        "apiVersion": f"{group}/v1" if group else "v1",
+        "kind": name,
+        "metadata": {"name": "x"},
+        "spec": {},
+    }
     for path in paths:  # plant the random value at a few plausible field paths
         node = doc
         for key in path[:-1]:
@@ -65,12 +132,15 @@ def _shape(kind: tuple[str, str], spec: Any, paths: list[tuple[str, ...]]) -> di
 
 
 @FUZZ
-@given(st.sampled_from(KINDS), JSONISH,
-       st.lists(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4).map(tuple), min_size=1, max_size=3),
-       st.booleans())
-def test_modelled_kinds_with_wrong_types_are_located_errors(tmp_path_factory: Any, kind: tuple[str, str],
-                                                            value: Any, paths: list[tuple[str, ...]],
-                                                            as_json: bool) -> None:
+@given(
+    st.sampled_from(KINDS),
+    JSONISH,
+    st.lists(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4).map(tuple), min_size=1, max_size=3),
+    st.booleans(),
+)
+def test_modelled_kinds_with_wrong_types_are_located_errors(
+    tmp_path_factory: Any, kind: tuple[str, str], value: Any, paths: list[tuple[str, ...]], as_json: bool
+) -> None:
     doc = _shape(kind, value, paths)
     d = tmp_path_factory.mktemp("k")
     f = d / ("o.json" if as_json else "o.yaml")
@@ -82,8 +152,10 @@ def test_modelled_kinds_with_wrong_types_are_located_errors(tmp_path_factory: An
 
 
 @FUZZ
-@given(st.dictionaries(st.sampled_from(list(config.KEYS) + ["x", "Select"]), JSONISH, max_size=4),
-       st.sampled_from([".cnverify.yaml", "ci.toml"]))
+@given(
+    st.dictionaries(st.sampled_from(list(config.KEYS) + ["x", "Select"]), JSONISH, max_size=4),
+    st.sampled_from([".cnverify.yaml", "ci.toml"]),
+)
 def test_config_files_load_or_fail_with_a_config_error(tmp_path_factory: Any, data: dict[str, Any], name: str) -> None:
     d = tmp_path_factory.mktemp("c")
     f = d / name
@@ -108,14 +180,18 @@ def test_config_bytes_load_or_fail_with_a_config_error(tmp_path_factory: Any, ra
         assert str(exc).startswith(str(f))
 
 
-JSON_VALUE = st.recursive(st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.text(max_size=6),
-                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                                       max_size=3), max_leaves=10)
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=10,
+)
 
 
 @FUZZ
-@given(st.lists(st.dictionaries(st.text(max_size=6), JSON_VALUE, min_size=1, max_size=3), min_size=1, max_size=4),
-       st.sampled_from(["", "\n", " ", "\n\n  ", "\t"]))
+@given(
+    st.lists(st.dictionaries(st.text(max_size=6), JSON_VALUE, min_size=1, max_size=3), min_size=1, max_size=4),
+    st.sampled_from(["", "\n", " ", "\n\n  ", "\t"]),
+)
 def test_json_streams_read_as_kubectl_reads_them(values: list[dict[str, Any]], sep: str) -> None:
     text = sep.join(json.dumps(v) for v in values)
     items = list(compose(text, "s.json"))
@@ -124,10 +200,42 @@ def test_json_streams_read_as_kubectl_reads_them(values: list[dict[str, Any]], s
         assert [i.data for i in items] == values
 
 
-HOSTILE = st.sampled_from(["1" * 5000, "1" * 5000 + "%", "9" * 20 + "%", "-1%", "0x1F", "1e400", "1e3", "-5",
-                           "2147483648", "", " ", "100%", "1.5", "1" * 5000 + "m", "0.0000000001", "1e-1000",
-                           "*", "a" * 300, "*.", ".", "-", "/", "//", "$", "{{ x }}"]) \
-    | st.integers(-2**64, 2**64) | st.booleans() | st.none() | st.just([]) | st.just({})
+HOSTILE = (
+    st.sampled_from(
+        [
+            "1" * 5000,
+            "1" * 5000 + "%",
+            "9" * 20 + "%",
+            "-1%",
+            "0x1F",
+            "1e400",
+            "1e3",
+            "-5",
+            "2147483648",
+            "",
+            " ",
+            "100%",
+            "1.5",
+            "1" * 5000 + "m",
+            "0.0000000001",
+            "1e-1000",
+            "*",
+            "a" * 300,
+            "*.",
+            ".",
+            "-",
+            "/",
+            "//",
+            "$",
+            "{{ x }}",
+        ]
+    )
+    | st.integers(-(2**64), 2**64)
+    | st.booleans()
+    | st.none()
+    | st.just([])
+    | st.just({})
+)
 FIXTURES = sorted((Path(__file__).parent.parent / "properties").glob("*/*.yaml"))
 
 
@@ -153,8 +261,9 @@ def _mutated(docs: list[Any], pick: int, value: Any) -> list[Any]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.sampled_from(FIXTURES), st.integers(0, 10**6), HOSTILE)
-def test_every_property_survives_a_hostile_value_in_a_real_fixture(tmp_path_factory: Any, fixture: Path, pick: int,
-                                                                    value: Any) -> None:
+def test_every_property_survives_a_hostile_value_in_a_real_fixture(
+    tmp_path_factory: Any, fixture: Path, pick: int, value: Any
+) -> None:
     """A fixture of the property grids with one leaf replaced: no property fails with an internal error."""
     from cnverify.engine import prove
 

@@ -4,18 +4,18 @@ Every query runs in a fresh Z3 context (``cnverify.smt.check``), so neither its 
 deterministic cost (rlimit units) depends on what ran before in the process; and a file about other
 objects changes no other subject's result.
 """
+
 from __future__ import annotations
 
 import io
-import random
 import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 import z3
-
 from cnverify import smt
 from cnverify.engine import Options, prove
 
@@ -24,18 +24,49 @@ GRIDS = Path(__file__).resolve().parents[1] / "properties"
 
 def quota_namespace(n: int, hard: str) -> str:
     """One quota over ``n`` autoscaled Deployments (a query with real arithmetic to search)."""
-    docs: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": "q"},
-                                   "spec": {"hard": {"requests.cpu": hard, "requests.memory": "64Gi"}}}]
+    docs: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "q", "namespace": "q"},
+            "spec": {"hard": {"requests.cpu": hard, "requests.memory": "64Gi"}},
+        }
+    ]
     for i in range(n):
-        docs.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"w{i}", "namespace": "q"},
-                     "spec": {"replicas": 1 + i % 3, "selector": {"matchLabels": {"app": f"w{i}"}},
-                              "template": {"metadata": {"labels": {"app": f"w{i}"}}, "spec": {"containers": [
-                                  {"name": "c", "resources": {"requests": {"cpu": f"{7 + 3 * i}m",
-                                                                          "memory": f"{33 + i}Mi"}}}]}}}})
-        docs.append({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                     "metadata": {"name": f"w{i}", "namespace": "q"},
-                     "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"w{i}"},
-                              "minReplicas": 1, "maxReplicas": 5 + i % 7}})
+        docs.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": f"w{i}", "namespace": "q"},
+                "spec": {
+                    "replicas": 1 + i % 3,
+                    "selector": {"matchLabels": {"app": f"w{i}"}},
+                    "template": {
+                        "metadata": {"labels": {"app": f"w{i}"}},
+                        "spec": {
+                            "containers": [
+                                {
+                                    "name": "c",
+                                    "resources": {"requests": {"cpu": f"{7 + 3 * i}m", "memory": f"{33 + i}Mi"}},
+                                }
+                            ]
+                        },
+                    },
+                },
+            }
+        )
+        docs.append(
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": {"name": f"w{i}", "namespace": "q"},
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"w{i}"},
+                    "minReplicas": 1,
+                    "maxReplicas": 5 + i % 7,
+                },
+            }
+        )
     return yaml.safe_dump_all(docs)
 
 
@@ -50,7 +81,9 @@ def battery() -> None:
     """Unrelated work in Z3's global context: terms, regexes, arithmetic, solved both ways."""
     for i in range(60):
         x, y, s = z3.Int(f"bx{i}"), z3.Real(f"by{i}"), z3.String(f"bs{i}")
-        f = z3.And(x * 3 + y > i, y < x, z3.InRe(s, z3.Star(z3.Union(z3.Re(f"a{i}"), z3.Re("b")))), z3.Length(s) > i % 5)
+        f = z3.And(
+            x * 3 + y > i, y < x, z3.InRe(s, z3.Star(z3.Union(z3.Re(f"a{i}"), z3.Re("b")))), z3.Length(s) > i % 5
+        )
         smt.check([f])
         raw = z3.Solver()
         raw.add(f, x % 7 == i % 7)
@@ -85,14 +118,22 @@ spec: {selector: {app: nothing}, ports: [{port: 80, targetPort: http}]}
 
 
 def test_unrelated_file_changes_no_other_result(tmp_path: Path) -> None:
-    files = sorted(str(p) for d in ("quota_holds_under_scaling", "route_reachable", "selectors_disjoint")
-                   for p in (GRIDS / d).glob("*.yaml") if p.name != "cases.yaml")
+    files = sorted(
+        str(p)
+        for d in ("quota_holds_under_scaling", "route_reachable", "selectors_disjoint")
+        for p in (GRIDS / d).glob("*.yaml")
+        if p.name != "cases.yaml"
+    )
     extra = tmp_path / "unrelated.yaml"
     extra.write_text(UNRELATED)
+
     def verdicts(paths: list[str]) -> list[tuple[str, str, str, int, str]]:
         """Each result's verdict (messages may count the cluster's namespaces: a new one is seen)."""
-        return [(f.property, json.dumps(f.subject, sort_keys=True), f.location.file, f.location.line, f.status)
-                for f in prove(paths).results if f.location.file != str(extra)]
+        return [
+            (f.property, json.dumps(f.subject, sort_keys=True), f.location.file, f.location.line, f.status)
+            for f in prove(paths).results
+            if f.location.file != str(extra)
+        ]
 
     before = verdicts(files)
     assert before and verdicts(files + [str(extra)]) == before
@@ -108,15 +149,24 @@ def mixed_queries() -> list[tuple[list[z3.BoolRef], list[z3.BoolRef], bool]]:
         ([], [lo == 2, hi == 9, r >= lo, r <= hi, r > 12], False),
         ([], [c == 100 + 7 * i for i, c in enumerate(cpu)] + [z3.Sum(cpu) * r > 2000, r >= 1, r <= 4], False),
         ([], [z3.Or(label == "web", label == "api"), label != "web", z3.Length(label) > 2], False),
-        ([z3.InRe(path, z3.Concat(z3.Re("/api/"), z3.Star(z3.Range("a", "z")))),
-          z3.Not(z3.InRe(path, z3.Concat(z3.Re("/api/v"), z3.Star(z3.AllChar(z3.ReSort(z3.StringSort()))))))], [], True),
+        (
+            [
+                z3.InRe(path, z3.Concat(z3.Re("/api/"), z3.Star(z3.Range("a", "z")))),
+                z3.Not(z3.InRe(path, z3.Concat(z3.Re("/api/v"), z3.Star(z3.AllChar(z3.ReSort(z3.StringSort())))))),
+            ],
+            [],
+            True,
+        ),
     ]
 
 
 def signature(a: smt.Answer) -> tuple[str, tuple[int, ...], list[tuple[str, str]], int]:
     """Everything an answer shows: verdict, core, witness values (tracking labels left out), cost."""
-    shown = [] if a.model is None else sorted((d.name(), str(a.model[d])) for d in a.model.decls()
-                                                  if not d.name().startswith("__fact"))
+    shown = (
+        []
+        if a.model is None
+        else sorted((d.name(), str(a.model[d])) for d in a.model.decls() if not d.name().startswith("__fact"))
+    )
     return a.result, a.core, shown, a.rlimit
 
 

@@ -1,5 +1,6 @@
 """benchmarks/identity.py: a generated cluster against itself is identical; planted differences are
 reported at the right level (a verdict, other content, layout only) with the right exit code."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,14 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import identity  # noqa: E402
 
-RESULT = {"property": "CNV401", "status": "proved", "subject": {"kind": "HorizontalPodAutoscaler", "name": "web"},
-          "location": {"file": "a.yaml", "line": 3, "column": 1}, "message": "ok", "fingerprint": "abc"}
+RESULT = {
+    "property": "CNV401",
+    "status": "proved",
+    "subject": {"kind": "HorizontalPodAutoscaler", "name": "web"},
+    "location": {"file": "a.yaml", "line": 3, "column": 1},
+    "message": "ok",
+    "fingerprint": "abc",
+}
 
 
 def output(*results: dict) -> str:
@@ -40,13 +47,16 @@ def test_fingerprint_change_is_content_not_verdict() -> None:
 
 def test_every_verdict_difference_is_listed() -> None:
     moved = {**RESULT, "location": {"file": "a.yaml", "line": 4, "column": 1}}
-    result = identity.compare(output(RESULT, {**RESULT, "property": "CNV402"}),
-                              output({**RESULT, "status": "violated"}, moved))
+    result = identity.compare(
+        output(RESULT, {**RESULT, "property": "CNV402"}), output({**RESULT, "status": "violated"}, moved)
+    )
     assert result.exit_code == 1
     subject = json.dumps(RESULT["subject"], sort_keys=True)
-    assert result.verdicts == [f"CNV401 {subject} @ a.yaml:3:1: proved -> violated",
-                               f"CNV401 {subject} @ a.yaml:4:1: absent -> proved",
-                               f"CNV402 {subject} @ a.yaml:3:1: proved -> absent"]
+    assert result.verdicts == [
+        f"CNV401 {subject} @ a.yaml:3:1: proved -> violated",
+        f"CNV401 {subject} @ a.yaml:4:1: absent -> proved",
+        f"CNV402 {subject} @ a.yaml:3:1: proved -> absent",
+    ]
 
 
 def test_saved_output_needs_one_target(tmp_path: Path) -> None:

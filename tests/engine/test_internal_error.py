@@ -1,5 +1,6 @@
 """A crashing property is an internal-error record (CNV000, exit 4), not an input error at
 ``<cnverify>:1:1``; the other properties' results stand (prove and diff alike)."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from cnverify.cli import main
 from cnverify.diff.gitsource import path_side
 from cnverify.diff.render import RENDERERS
@@ -38,8 +38,9 @@ def test_prove_records_internal_error(crashing: None) -> None:
     assert x.where.startswith("test_internal_error.py:")
     assert report.exit_code() == 4 and report.exit_code(fail_on="never") == 4
     j = report.to_json()
-    assert j["internal_errors"] == [{"code": "CNV000", "property": "CNV401", "message": "RuntimeError: boom",
-                                     "where": x.where}]
+    assert j["internal_errors"] == [
+        {"code": "CNV000", "property": "CNV401", "message": "RuntimeError: boom", "where": x.where}
+    ]
     assert j["summary"]["errors"] == 0 and {r["property"] for r in j["results"]} == {"CNV402"}
 
 

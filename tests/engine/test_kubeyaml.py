@@ -3,6 +3,7 @@
 Each expected value was derived from go-yaml v2 ``resolve.go``/``decode.go`` and sigs.k8s.io/yaml ``yaml.go``
 (see ``cnverify.kubeyaml``), not from PyYAML.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from cnverify import loader, source
 from cnverify.cli import main
 from cnverify.engine import Options, prove
@@ -19,28 +19,92 @@ from cnverify.errors import InputError
 from cnverify.source import Document, compose
 
 SCALARS: list[tuple[str, object]] = [
-    ("=", "="),                      # PyYAML: the YAML 1.1 'value' tag; go-yaml: a string
-    ("0o12", 10), ("0O12", 10), ("0x1F", 31), ("0X1f", 31), ("-0x1F", -31), ("0b101", 5), ("-0b101", -5),
-    ("012", 10), ("0", 0), ("00", 0), ("+12", 12), ("-12", -12),
-    ("09", 9),                       # not octal, but yamlStyleFloat → 9.0 → JSON 9
-    ("1_000", 1000), ("1__0", 10), ("_1", "_1"),
-    ("1e3", 1000), ("5.0", 5), ("1.", 1), ("0.5", 0.5), (".5", 0.5), ("-.5", -0.5), ("+.5", 0.5),
-    ("1.5e-3", 0.0015), ("1e21", 1e21), ("1e400", "1e400"),  # out of float64 range: the text stays
-    ("9223372036854775807", 9223372036854775807), ("-9223372036854775808", -9223372036854775808),
+    ("=", "="),  # PyYAML: the YAML 1.1 'value' tag; go-yaml: a string
+    ("0o12", 10),
+    ("0O12", 10),
+    ("0x1F", 31),
+    ("0X1f", 31),
+    ("-0x1F", -31),
+    ("0b101", 5),
+    ("-0b101", -5),
+    ("012", 10),
+    ("0", 0),
+    ("00", 0),
+    ("+12", 12),
+    ("-12", -12),
+    ("09", 9),  # not octal, but yamlStyleFloat → 9.0 → JSON 9
+    ("1_000", 1000),
+    ("1__0", 10),
+    ("_1", "_1"),
+    ("1e3", 1000),
+    ("5.0", 5),
+    ("1.", 1),
+    ("0.5", 0.5),
+    (".5", 0.5),
+    ("-.5", -0.5),
+    ("+.5", 0.5),
+    ("1.5e-3", 0.0015),
+    ("1e21", 1e21),
+    ("1e400", "1e400"),  # out of float64 range: the text stays
+    ("9223372036854775807", 9223372036854775807),
+    ("-9223372036854775808", -9223372036854775808),
     ("9223372036854775808", 9.223372036854775808e18),  # uint64: JSON digits past int64 decode as float64
-    ("1" * 4301, "1" * 4301),       # ParseFloat overflows: a string (no int-str limit error)
-    ("1:30", "1:30"), ("0x", "0x"), ("0xG", "0xG"), ("1.2.3", "1.2.3"), ("+", "+"), ("-x", "-x"),
-    ("y", True), ("Y", True), ("yes", True), ("Yes", True), ("YES", True), ("on", True), ("On", True),
-    ("ON", True), ("true", True), ("True", True), ("TRUE", True),
-    ("n", False), ("N", False), ("no", False), ("off", False), ("Off", False), ("false", False), ("False", False),
-    ("yEs", "yEs"), ("tRue", "tRue"), ("o", "o"),
-    ("~", None), ("null", None), ("Null", None), ("NULL", None), ("", None), ("nULL", "nULL"),
-    ("2024-01-01", "2024-01-01"), ("2024-01-01T10:00:00Z", "2024-01-01T10:00:00Z"), ("2024-1-2", "2024-1-2"),
-    (".", "."), (".a", ".a"), ("<<x", "<<x"), ("!x", ""), ("!x 1", "1"),
-    ("'5'", "5"), ('"yes"', "yes"), ("!!str 5", "5"), ("!!int '5'", 5), ("!!float 1", 1), ("!!float 1.5", 1.5),
-    ("!!bool yes", True), ("!!null ''", None), ("!Ref name", "name"), ("!GetAtt a.b", "a.b"),
-    ("!!binary aGVsbG8=", "hello"), ("!!timestamp 2024-01-01", "2024-01-01"),
-    ("|\n  1\n", "1\n"), (">\n  yes\n", "yes\n"),
+    ("1" * 4301, "1" * 4301),  # ParseFloat overflows: a string (no int-str limit error)
+    ("1:30", "1:30"),
+    ("0x", "0x"),
+    ("0xG", "0xG"),
+    ("1.2.3", "1.2.3"),
+    ("+", "+"),
+    ("-x", "-x"),
+    ("y", True),
+    ("Y", True),
+    ("yes", True),
+    ("Yes", True),
+    ("YES", True),
+    ("on", True),
+    ("On", True),
+    ("ON", True),
+    ("true", True),
+    ("True", True),
+    ("TRUE", True),
+    ("n", False),
+    ("N", False),
+    ("no", False),
+    ("off", False),
+    ("Off", False),
+    ("false", False),
+    ("False", False),
+    ("yEs", "yEs"),
+    ("tRue", "tRue"),
+    ("o", "o"),
+    ("~", None),
+    ("null", None),
+    ("Null", None),
+    ("NULL", None),
+    ("", None),
+    ("nULL", "nULL"),
+    ("2024-01-01", "2024-01-01"),
+    ("2024-01-01T10:00:00Z", "2024-01-01T10:00:00Z"),
+    ("2024-1-2", "2024-1-2"),
+    (".", "."),
+    (".a", ".a"),
+    ("<<x", "<<x"),
+    ("!x", ""),
+    ("!x 1", "1"),
+    ("'5'", "5"),
+    ('"yes"', "yes"),
+    ("!!str 5", "5"),
+    ("!!int '5'", 5),
+    ("!!float 1", 1),
+    ("!!float 1.5", 1.5),
+    ("!!bool yes", True),
+    ("!!null ''", None),
+    ("!Ref name", "name"),
+    ("!GetAtt a.b", "a.b"),
+    ("!!binary aGVsbG8=", "hello"),
+    ("!!timestamp 2024-01-01", "2024-01-01"),
+    ("|\n  1\n", "1\n"),
+    (">\n  yes\n", "yes\n"),
 ]
 
 
@@ -56,30 +120,55 @@ def test_scalar_as_kubectl_sees_it(scalar: str, expected: object) -> None:
     assert got == expected and type(got) is type(expected), (scalar, got)
 
 
-@pytest.mark.parametrize("scalar,fragment", [
-    (".inf", "not representable in JSON"), ("-.Inf", "not representable in JSON"), (".nan", "not representable"),
-    ("!!int x", "cannot decode !!str `x` as a !!int"), ("!!float .inf", "not representable"),
-    ("!!bool 1", "cannot decode !!int `1` as a !!bool"), ("!!binary '%%%'", "invalid base64"),
-])
+@pytest.mark.parametrize(
+    "scalar,fragment",
+    [
+        (".inf", "not representable in JSON"),
+        ("-.Inf", "not representable in JSON"),
+        (".nan", "not representable"),
+        ("!!int x", "cannot decode !!str `x` as a !!int"),
+        ("!!float .inf", "not representable"),
+        ("!!bool 1", "cannot decode !!int `1` as a !!bool"),
+        ("!!binary '%%%'", "invalid base64"),
+    ],
+)
 def test_scalars_kubectl_rejects_are_located_errors(scalar: str, fragment: str) -> None:
     (err,) = list(compose(f"a: 1\nv: {scalar}\n", "t.yaml"))
     assert isinstance(err, InputError) and (err.location.line, err.location.column) == (2, 4)
     assert fragment in err.message
 
 
-@pytest.mark.parametrize("key,expected", [
-    ("on", "true"), ("y", "true"), ("no", "false"), ("1", "1"), ("0x10", "16"), ("1.5", "1.5"), ("1e3", "1000"),
-    ("0.1", "0.1"), ("1e6", "1e+06"), ("1.0", "1"), (".inf", ".inf"), ("'on'", "on"), ("2024-01-01", "2024-01-01"),
-])
+@pytest.mark.parametrize(
+    "key,expected",
+    [
+        ("on", "true"),
+        ("y", "true"),
+        ("no", "false"),
+        ("1", "1"),
+        ("0x10", "16"),
+        ("1.5", "1.5"),
+        ("1e3", "1000"),
+        ("0.1", "0.1"),
+        ("1e6", "1e+06"),
+        ("1.0", "1"),
+        (".inf", ".inf"),
+        ("'on'", "on"),
+        ("2024-01-01", "2024-01-01"),
+    ],
+)
 def test_keys_become_json_keys(key: str, expected: str) -> None:
     (doc,) = list(compose(f"{key}: v\n", "t.yaml"))
     assert isinstance(doc, Document) and list(doc.data) == [expected]
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ("~: v\n", "unsupported map key None"), ("9223372036854775808: v\n", "unsupported map key"),
-    ("on: 1\ntrue: 2\n", "duplicate key 'true'"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("~: v\n", "unsupported map key None"),
+        ("9223372036854775808: v\n", "unsupported map key"),
+        ("on: 1\ntrue: 2\n", "duplicate key 'true'"),
+    ],
+)
 def test_keys_kubectl_rejects(text: str, fragment: str) -> None:
     (err,) = list(compose(text, "t.yaml"))
     assert isinstance(err, InputError) and fragment in err.message
@@ -91,14 +180,17 @@ def test_merge_key_is_plain_only() -> None:
 
 
 def test_json_stream_one_document_per_object_with_its_line(tmp_path: Path) -> None:
-    text = ('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}\n'
-            '{"apiVersion": "v1",\n "kind": "ConfigMap",\n "metadata": {"name": "b"}} '
-            '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}\n')
+    text = (
+        '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}\n'
+        '{"apiVersion": "v1",\n "kind": "ConfigMap",\n "metadata": {"name": "b"}} '
+        '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}\n'
+    )
     docs = list(compose(text, "s.json"))
     assert all(isinstance(d, Document) for d in docs)
-    assert [(d.data["metadata"]["name"], d.index, d.span(("metadata", "name")).line,
-             d.span(("metadata", "name")).column) for d in docs] == [
-        ("a", 0, 1, 56), ("b", 1, 4, 15), ("c", 2, 4, 84)]
+    assert [
+        (d.data["metadata"]["name"], d.index, d.span(("metadata", "name")).line, d.span(("metadata", "name")).column)
+        for d in docs
+    ] == [("a", 0, 1, 56), ("b", 1, 4, 15), ("c", 2, 4, 84)]
     (tmp_path / "s.json").write_text(text)
     loaded = loader.load([str(tmp_path)])
     assert loaded.errors == [] and [o.data["metadata"]["name"] for o in loaded.objects] == ["a", "b", "c"]
@@ -124,8 +216,9 @@ def test_alias_budget_is_per_file_not_per_document(monkeypatch: pytest.MonkeyPat
     assert "budget" in items[2].message and items[2].location.line == 2 + 2 * 4
 
 
-def test_alias_budget_per_run_leaves_files_without_aliases_alone(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_alias_budget_per_run_leaves_files_without_aliases_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_RUN", 1_500)
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.yaml").write_text(laughs(3))
@@ -141,8 +234,9 @@ def test_alias_budget_per_run_leaves_files_without_aliases_alone(tmp_path: Path,
     assert report.errors == []
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["prove", ".", "--format", "json", "--no-config"])
-    assert result.exit_code == 2 and sorted(Path(e["location"]["file"]).name
-                                            for e in json.loads(result.output)["errors"]) == ["b.yaml", "c.yaml"]
+    assert result.exit_code == 2 and sorted(
+        Path(e["location"]["file"]).name for e in json.loads(result.output)["errors"]
+    ) == ["b.yaml", "c.yaml"]
 
 
 def test_alias_bomb_of_many_documents_stays_small_and_fast() -> None:
@@ -170,24 +264,33 @@ def test_undecodable_file_name_is_printable(tmp_path: Path) -> None:
 
 
 def test_colons_before_flow_indicators_read_as_go_yaml_does() -> None:
-    text = ("kind: A\n---\nspec:\n  addresses: [1.2.3.4, 2001:db8::]\n  exportTo: [foo, .]\n"
-            "  m: {k: fe80::, j: [1::2, a::]}\n  after: 1\n---\nkind: B\n")
+    text = (
+        "kind: A\n---\nspec:\n  addresses: [1.2.3.4, 2001:db8::]\n  exportTo: [foo, .]\n"
+        "  m: {k: fe80::, j: [1::2, a::]}\n  after: 1\n---\nkind: B\n"
+    )
     docs = list(compose(text, "se.yaml"))
     assert all(isinstance(d, Document) for d in docs) and [d.index for d in docs] == [0, 1, 2]
     spec = docs[1].data["spec"]
-    assert spec == {"addresses": ["1.2.3.4", "2001:db8::"], "exportTo": ["foo", "."],
-                    "m": {"k": "fe80::", "j": ["1::2", "a::"]}, "after": 1}
+    assert spec == {
+        "addresses": ["1.2.3.4", "2001:db8::"],
+        "exportTo": ["foo", "."],
+        "m": {"k": "fe80::", "j": ["1::2", "a::"]},
+        "after": 1,
+    }
     assert docs[1].span(("spec", "after")).line == 7 and docs[1].span(("spec", "m", "j")).line == 6
     assert docs[1].span(("spec", "addresses", 1)).column == 23  # the quote takes the blank before it
 
 
-@pytest.mark.parametrize("text,names,error_line", [
-    ("name: a\n---apiVersion: v1\nname: b\n", [], 2),            # helm's '{{- ... -}}' ate the line break
-    ("name: a\n---\nname: b\n--- {name: c}\n", ["a"], 4),        # the interrupted document is not read
-    ("name: a\n--- # ok\nname: b\n---   \nname: c\n", ["a", "b", "c"], None),
-    ("k: \"-----BEGIN\n---END\"\n", [], 2),                     # a flow scalar's line at column 0
-    ("k: |\n  ---not-a-separator\n", ["<k>"], None),
-])
+@pytest.mark.parametrize(
+    "text,names,error_line",
+    [
+        ("name: a\n---apiVersion: v1\nname: b\n", [], 2),  # helm's '{{- ... -}}' ate the line break
+        ("name: a\n---\nname: b\n--- {name: c}\n", ["a"], 4),  # the interrupted document is not read
+        ("name: a\n--- # ok\nname: b\n---   \nname: c\n", ["a", "b", "c"], None),
+        ('k: "-----BEGIN\n---END"\n', [], 2),  # a flow scalar's line at column 0
+        ("k: |\n  ---not-a-separator\n", ["<k>"], None),
+    ],
+)
 def test_document_separators_as_kubectl_splits_them(text: str, names: list[str], error_line: int | None) -> None:
     items = list(compose(text, "s.yaml"))
     docs = [i for i in items if isinstance(i, Document)]

@@ -1,12 +1,12 @@
 """Input discovery: directories recursively and sorted, hidden folders and other extensions
 skipped, explicit files read whatever their name, a missing path is a usage error (exit 2)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from cnverify.cli import main
 from cnverify.errors import UsageError
 from cnverify.loader import iter_files, load

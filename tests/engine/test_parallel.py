@@ -1,6 +1,7 @@
 """``prove --jobs N`` (cnverify.parallel): units verified in forked workers give the report ``--jobs 1``
 gives, byte for byte; a worker that raises or dies is an internal-error record for its unit only,
 never a hang. (The whole corpus sharded is checked by tests/engine/test_determinism.py.)"""
+
 from __future__ import annotations
 
 import gc
@@ -12,7 +13,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from cnverify import engine, parallel
 from cnverify.cli import main
 from cnverify.engine import Options, prove
@@ -95,8 +95,9 @@ def boom() -> None:
 
 
 @pytest.mark.parametrize("how, message", [(die, "BrokenProcessPool"), (boom, "RuntimeError: boom")])
-def test_crashed_worker_is_an_internal_error_record(cluster: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    how: Callable[[], None], message: str) -> None:
+def test_crashed_worker_is_an_internal_error_record(
+    cluster: Path, monkeypatch: pytest.MonkeyPatch, how: Callable[[], None], message: str
+) -> None:
     serial = prove([str(cluster)], Options(jobs=1))
     victim = serial.units[3]["name"]
     monkeypatch.setattr(engine, "verify_unit", crash_in(victim, how))
@@ -132,8 +133,7 @@ def test_dask_executor_gives_the_serial_report(cluster: Path) -> None:
     distributed = pytest.importorskip("distributed")
     paths = [str(cluster / name) for name in sorted(os.listdir(cluster))[:3]] + [str(UNITS)]
     serial = rendered(paths, jobs=1)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as local:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
         address = local.scheduler_address.removeprefix("tcp://")
         assert rendered(paths, jobs=2, executor=f"dask://{address}") == serial
     assert rendered([str(UNITS)], jobs=2, executor="local-dask") == rendered([str(UNITS)], jobs=1)

@@ -1,11 +1,11 @@
 """``cnverify.smt.check``: the one way to ask Z3 (answers, cores, budgets, deadline)."""
+
 from __future__ import annotations
 
 import time
 
 import pytest
 import z3
-
 from cnverify import smt
 
 
@@ -24,8 +24,11 @@ def test_unsat_core_indexes_tracked_formulas() -> None:
 
 def test_limits_come_from_the_run_budget() -> None:
     s = z3.String("s")
-    hard = [z3.InRe(s, z3.Star(z3.Union(z3.Re("ab"), z3.Re("ba")))), z3.Length(s) > 40,
-            z3.Not(z3.InRe(s, z3.Concat(z3.Star(z3.Re("ab")), z3.Star(z3.Re("ba")))))]
+    hard = [
+        z3.InRe(s, z3.Star(z3.Union(z3.Re("ab"), z3.Re("ba")))),
+        z3.Length(s) > 40,
+        z3.Not(z3.InRe(s, z3.Concat(z3.Star(z3.Re("ab")), z3.Star(z3.Re("ba"))))),
+    ]
     with smt.budget(smt.Limits(rlimit=1)):
         a = smt.check(hard)
     assert a.result == "unknown" and a.reason

@@ -1,11 +1,12 @@
 """Snapshot indexes: by model class (subclasses included), by namespace, by name; reads recorded."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from cnverify import loader, snapshot
-from cnverify.model.base import UNIT_NAMESPACE
 from cnverify.model import Deployment, Service, StatefulSet, Workload
+from cnverify.model.base import UNIT_NAMESPACE
 
 OBJECTS = """\
 apiVersion: apps/v1

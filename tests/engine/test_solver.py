@@ -1,12 +1,12 @@
 """The solver layer: tracked facts, minimal unsat cores, clean witnesses, limits → unknown,
 and verdicts reached without the solver (``ob.decide`` / ``ob.unknown``)."""
+
 from __future__ import annotations
 
 from itertools import combinations
 
 import pytest
 import z3
-
 from cnverify.model import HorizontalPodAutoscaler
 from cnverify.obligation import Obligation
 from cnverify.registry import Property
@@ -80,7 +80,9 @@ def test_proved_counterexample_chain_holds_the_core_then_the_conclusion() -> Non
     f = finding(ob, Limits())
     assert f.status == "proved"
     assert [(s.claim, s.location.line if s.location else None) for s in f.chain] == [
-        ("x is 5", 5), ("no counterexample: it is impossible that x < 1 (exact evaluation)", None)]
+        ("x is 5", 5),
+        ("no counterexample: it is impossible that x < 1 (exact evaluation)", None),
+    ]
 
 
 def test_sat_chain_lists_every_fact_and_witness_has_no_tracking_labels() -> None:
@@ -104,8 +106,9 @@ def test_witness_is_none_without_shown_terms() -> None:
     assert finding(ob, Limits()).witness is None
 
 
-@pytest.mark.parametrize("limits", [Limits(rlimit=1_000), Limits(timeout_ms=1, rlimit=10**9)],
-                         ids=["rlimit", "timeout"])
+@pytest.mark.parametrize(
+    "limits", [Limits(rlimit=1_000), Limits(timeout_ms=1, rlimit=10**9)], ids=["rlimit", "timeout"]
+)
 def test_limit_hit_is_unknown_never_a_pass(limits: Limits) -> None:
     ob = obligation()
     ob.fact(z3.And(X > 0, Y > 0, Z > 0), at=ob.subject.spec.at(), says="positive")
@@ -125,7 +128,10 @@ def test_ob_unknown_keeps_notes_and_facts_in_the_chain() -> None:
     f = finding(ob, Limits())
     assert (f.status, f.message) == ("unknown", "cannot decide: regex lookahead is not supported")
     assert [(s.claim, s.location.line if s.location else None) for s in f.chain] == [
-        ("context", 1), ("x is 1", 5), ("regex lookahead is not supported", None)]
+        ("context", 1),
+        ("x is 1", 5),
+        ("regex lookahead is not supported", None),
+    ]
 
 
 @pytest.mark.parametrize("verdict", ["proved", "violated"])
@@ -135,8 +141,16 @@ def test_ob_decide_needs_no_solver(verdict: str) -> None:
     ob.decide(verdict, "decided exactly", witness={"minReplicas": 5})  # type: ignore[arg-type]
     ob.on(violated="bad", proved="good")
     f = finding(ob, Limits())
-    assert (f.status, f.witness, f.message) == (verdict, {"minReplicas": 5}, {"proved": "good", "violated": "bad"}[verdict])
+    assert (f.status, f.witness, f.message) == (
+        verdict,
+        {"minReplicas": 5},
+        {"proved": "good", "violated": "bad"}[verdict],
+    )
     assert [s.claim for s in f.chain] == ["minReplicas is 5", "decided exactly"]
     assert (f.location.line, f.location.column) == (5, 3)
-    assert f.subject == {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "namespace": "shop",
-                         "name": "web"}
+    assert f.subject == {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "namespace": "shop",
+        "name": "web",
+    }

@@ -1,5 +1,6 @@
 """Source spans: every field path maps to the line:column of its key (or list item), in block and
 flow style, through block scalars and nested lists; ``node.at()`` falls back to the nearest ancestor."""
+
 from __future__ import annotations
 
 from cnverify.errors import Span

@@ -1,10 +1,10 @@
 """Kustomize patch files are skipped (and reported), not verified as objects."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from cnverify.cli import main
 from cnverify.engine import Options, prove
 
@@ -32,7 +32,8 @@ metadata: {name: old}
 
 def tree(tmp_path: Path) -> Path:
     (tmp_path / "kustomization.yaml").write_text(
-        "resources: [base.yaml]\npatchesStrategicMerge: [replicas.yaml]\npatches:\n- path: drop.yaml\n")
+        "resources: [base.yaml]\npatchesStrategicMerge: [replicas.yaml]\npatches:\n- path: drop.yaml\n"
+    )
     (tmp_path / "base.yaml").write_text(BASE)
     (tmp_path / "replicas.yaml").write_text(PATCH)
     (tmp_path / "drop.yaml").write_text(DELETE)
@@ -48,7 +49,11 @@ def test_listed_patches_are_skipped_and_reported(tmp_path: Path) -> None:
     assert all("kustomization.yaml" in why for why in skipped.values())
     # only the base Deployment is verified: the patch (no selector, no template) is no false alarm
     assert [(f.subject["name"], f.status) for f in report.results] == [("web", "proved")]
-    text = CliRunner().invoke(main, ["prove", str(tmp_path), "--select", "CNV201", "--no-color", "--unit", "cluster"]).output
+    text = (
+        CliRunner()
+        .invoke(main, ["prove", str(tmp_path), "--select", "CNV201", "--no-color", "--unit", "cluster"])
+        .output
+    )
     assert "2 files skipped as kustomize patches" in text
 
 

@@ -1,4 +1,5 @@
 """Real kustomize builds: every rendered field located at the file:line that gave it its value."""
+
 from __future__ import annotations
 
 import functools
@@ -6,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from cnverify import kustomize_build, snapshot
 from cnverify.engine import Options, check
 from cnverify.kustomize import members, walk
@@ -74,8 +74,12 @@ PROD = [  # (kind, rendered name, field path, expected file:line)
     ("Deployment", "prod-web", ("metadata", "namespace"), "overlays/prod/kustomization.yaml:3"),
     ("Deployment", "prod-web", ("metadata", "name"), "overlays/prod/kustomization.yaml:4"),
     ("Deployment", "prod-web", ("spec", "selector", "matchLabels", "tier"), "overlays/prod/kustomization.yaml:6"),
-    ("Deployment", "prod-web", ("spec", "template", "metadata", "labels", "tier"),
-     "overlays/prod/kustomization.yaml:6"),
+    (
+        "Deployment",
+        "prod-web",
+        ("spec", "template", "metadata", "labels", "tier"),
+        "overlays/prod/kustomization.yaml:6",
+    ),
     ("Service", "prod-web", ("spec", "selector", "tier"), "overlays/prod/kustomization.yaml:6"),
     ("Deployment", "prod-web", CONTAINER + (0, "image"), "overlays/prod/kustomization.yaml:13"),
     ("Deployment", "prod-web", ("spec", "replicas"), "overlays/prod/kustomization.yaml:16"),
@@ -96,8 +100,12 @@ def test_prod_overlay_fields_are_located(tool: Kustomize, kind: str, name: str, 
 def test_prod_overlay_result(tool: Kustomize) -> None:
     out = build(tool, "overlays/prod")
     assert not out.errors and out.unmapped == 0 and out.namespace == "shop"
-    assert sorted(objects(out)) == [("ConfigMap", "prod-settings-7f672k8fh9"), ("Deployment", "prod-web"),
-                                    ("Role", "prod-reader"), ("Service", "prod-web")]
+    assert sorted(objects(out)) == [
+        ("ConfigMap", "prod-settings-7f672k8fh9"),
+        ("Deployment", "prod-web"),
+        ("Role", "prod-reader"),
+        ("Service", "prod-web"),
+    ]
     web = objects(out)[("Deployment", "prod-web")]
     assert "annotations" not in web.data["metadata"]  # type: ignore[attr-defined]  # build metadata stripped
     assert web.doc.file == str(FIX / "base/deployment.yaml")  # type: ignore[attr-defined]
@@ -116,8 +124,10 @@ def test_dev_overlay_labels_suffix_inline_patch(tool: Kustomize) -> None:
     ref = CONTAINER + (1, "envFrom", 0, "configMapRef", "name")
     assert at(web, *ref) == "base/kustomization.yaml:5"  # the hashed name comes from the generator entry
     # a replacement's target field: its fieldPaths entry
-    assert at(web, "spec", "template", "metadata", "annotations", "example.com/mode") == \
-        "overlays/dev/kustomization.yaml:31"
+    assert (
+        at(web, "spec", "template", "metadata", "annotations", "example.com/mode")
+        == "overlays/dev/kustomization.yaml:31"
+    )
     # a JSON patch that replaced metadata.annotations also replaced kustomize's origin annotation:
     # the object is found in the build's resource files all the same
     svc = objects(out)[("Service", "web-dev")]
@@ -137,14 +147,25 @@ def test_base_shared_by_two_overlays(tool: Kustomize) -> None:
 
 def test_members_without_kustomize() -> None:
     rel = {os.path.relpath(p, FIX) for p in members(str(FIX / "overlays/prod"))}
-    assert rel == {"overlays/prod/kustomization.yaml", "overlays/prod/patches/ports.yaml",
-                   "overlays/prod/patches/role.yaml",
-                   "overlays/prod/patches/service-port.yaml", "base/kustomization.yaml", "base/deployment.yaml",
-                   "base/service.yaml", "base/app.env", "components/limits/kustomization.yaml",
-                   "components/limits/limits.yaml"}
+    assert rel == {
+        "overlays/prod/kustomization.yaml",
+        "overlays/prod/patches/ports.yaml",
+        "overlays/prod/patches/role.yaml",
+        "overlays/prod/patches/service-port.yaml",
+        "base/kustomization.yaml",
+        "base/deployment.yaml",
+        "base/service.yaml",
+        "base/app.env",
+        "components/limits/kustomization.yaml",
+        "components/limits/limits.yaml",
+    }
     assert {os.path.relpath(p, FIX) for p in members(str(FIX / "overlays/dev"))} == {
-        "overlays/dev/kustomization.yaml", "base/kustomization.yaml", "base/deployment.yaml",
-        "base/service.yaml", "base/app.env"}
+        "overlays/dev/kustomization.yaml",
+        "base/kustomization.yaml",
+        "base/deployment.yaml",
+        "base/service.yaml",
+        "base/app.env",
+    }
 
 
 def test_relative_root_gives_relative_locations(tool: Kustomize, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -169,7 +190,8 @@ def test_remote_resource_is_refused_without_network(tool: Kustomize) -> None:
     out = build(tool, "remote")
     assert out.objects == [] and out.seconds == 0  # no build ran
     assert [(os.path.relpath(e.location.file, FIX), e.location.line) for e in out.errors] == [
-        ("remote/kustomization.yaml", 3)]
+        ("remote/kustomization.yaml", 3)
+    ]
     assert "not fetched" in out.errors[0].message
 
 
@@ -215,7 +237,8 @@ def test_helm_charts_in_a_kustomization_are_not_inflated(tool: Kustomize) -> Non
     out = build(tool, "helmcharts")
     assert out.objects == [] and out.seconds == 0
     assert [(os.path.relpath(e.location.file, FIX), e.location.line) for e in out.errors] == [
-        ("helmcharts/kustomization.yaml", 3)]
+        ("helmcharts/kustomization.yaml", 3)
+    ]
     assert "kustomize build --enable-helm" in out.errors[0].message
 
 
@@ -257,10 +280,22 @@ NAMES = [  # (unit, kind, rendered name, namespace, field path, expected file:li
     ("gen/ov", "ConfigMap", "cfg-dev-89g4tffbfk", None, ("metadata", "name"), "names/gen/base/kustomization.yaml:4"),
     ("gen/ov", "ConfigMap", "cfg-dev-dev-tf28tfk457", None, ("data", "A"), "names/gen/base/kustomization.yaml:9"),
     ("gen/ov", "ConfigMap", "plain-dev", None, ("data", "B"), "names/gen/base/kustomization.yaml:12"),
-    ("gen/ov", "Pod", "p-dev", None, ("spec", "containers", 0, "envFrom", 0, "configMapRef", "name"),
-     "names/gen/base/kustomization.yaml:4"),
-    ("gen/ov", "Pod", "p-dev", None, ("spec", "containers", 0, "envFrom", 1, "configMapRef", "name"),
-     "names/gen/base/kustomization.yaml:10"),
+    (
+        "gen/ov",
+        "Pod",
+        "p-dev",
+        None,
+        ("spec", "containers", 0, "envFrom", 0, "configMapRef", "name"),
+        "names/gen/base/kustomization.yaml:4",
+    ),
+    (
+        "gen/ov",
+        "Pod",
+        "p-dev",
+        None,
+        ("spec", "containers", 0, "envFrom", 1, "configMapRef", "name"),
+        "names/gen/base/kustomization.yaml:10",
+    ),
     # a patch whose target name is a pattern ("w.b": kustomize anchors it) and whose own name is another
     ("pattern", "Deployment", "web", None, ("spec", "replicas"), "names/pattern/kustomization.yaml:11"),
     ("pattern", "Deployment", "web-web", None, ("spec", "replicas"), "names/base2/d.yaml:6"),
@@ -278,12 +313,16 @@ NAMES = [  # (unit, kind, rendered name, namespace, field path, expected file:li
 
 
 @pytest.mark.parametrize(("unit", "kind", "name", "namespace", "path", "where"), NAMES)
-def test_origin_document_is_matched_by_identity(tool: Kustomize, unit: str, kind: str, name: str,
-                                                namespace: str | None, path: FieldPath, where: str) -> None:
+def test_origin_document_is_matched_by_identity(
+    tool: Kustomize, unit: str, kind: str, name: str, namespace: str | None, path: FieldPath, where: str
+) -> None:
     out = build(tool, f"names/{unit}")
     assert not out.errors
-    obj = next(o for o in out.objects if (o.kind, o.data["metadata"]["name"], o.data["metadata"].get("namespace"))
-               == (kind, name, namespace))
+    obj = next(
+        o
+        for o in out.objects
+        if (o.kind, o.data["metadata"]["name"], o.data["metadata"].get("namespace")) == (kind, name, namespace)
+    )
     assert at(obj, *path) == where
 
 
@@ -318,13 +357,17 @@ def test_build_failure_is_located_where_kustomize_says(tool: Kustomize, unit: st
 
 def test_failure_location_from_kubectl_klog_and_never_outside_the_tree() -> None:
     tree = walk(str(FIX / "errors/nomatch"))
-    klog = ('E1129 21:20:44.987399   15102 run.go:72] "command failed" err="accumulating resources: '
-            f"recursed accumulation of path '{FIX / 'errors/nomatch'}': no resource matches strategic merge "
-            'patch \\"ConfigMap.v1.[noGrp]/nothere.[noNs]\\": no matches"\n')
+    klog = (
+        'E1129 21:20:44.987399   15102 run.go:72] "command failed" err="accumulating resources: '
+        f"recursed accumulation of path '{FIX / 'errors/nomatch'}': no resource matches strategic merge "
+        'patch \\"ConfigMap.v1.[noGrp]/nothere.[noNs]\\": no matches"\n'
+    )
     span = kustomize_build._named_location(kustomize_build._unquoted(klog), tree)
     assert span is not None and (os.path.relpath(span.file, FIX), span.line) == ("errors/nomatch/p.yaml", 4)
-    refused = ("accumulating resources: accumulation err='accumulating resources from 'ok.yaml': security; file "
-               "'ok.yaml' is not in or below '.'': must build at directory")  # a file it names without a line
+    refused = (
+        "accumulating resources: accumulation err='accumulating resources from 'ok.yaml': security; file "
+        "'ok.yaml' is not in or below '.'': must build at directory"
+    )  # a file it names without a line
     span = kustomize_build._named_location(refused, tree)  # the entry that lists it
     assert span is not None and (os.path.relpath(span.file, FIX), span.line) == ("errors/nomatch/kustomization.yaml", 2)
     outside = "recursed accumulation of path '/etc': accumulating resources from 'passwd': yaml: line 3: bad"

@@ -1,4 +1,5 @@
 """Helm charts: rendered with ``helm template`` (a fake helm here: none can be installed), never parsed."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from cnverify.helm import TEMPLATE_LINES_NOTE, render_chart
 from cnverify.rendering import NotVerified, Rendered
 
@@ -67,8 +67,7 @@ def test_rendered_objects_point_at_their_template(tmp_path: Path, monkeypatch: p
     values.write_text("replicas: 5\n")
     out = render_chart(str(CHART), [str(values)], release="shop", namespace="store")
     assert isinstance(out, Rendered) and out.errors == []
-    assert args.read_text().split() == ["template", "shop", str(CHART), "--values", str(values),
-                                        "--namespace", "store"]
+    assert args.read_text().split() == ["template", "shop", str(CHART), "--values", str(values), "--namespace", "store"]
     assert [(o.kind, o.data["metadata"]["name"]) for o in out.objects] == [("Service", "shop"), ("Deployment", "shop")]
     dep = out.objects[1]
     span = dep.doc.span(("spec", "replicas"))
@@ -82,4 +81,5 @@ def test_helm_failure_is_a_located_error(tmp_path: Path, monkeypatch: pytest.Mon
     out = render_chart(str(CHART))
     assert isinstance(out, Rendered) and out.objects == []
     assert [(os.path.basename(e.location.file), e.location.line, e.message) for e in out.errors] == [
-        ("Chart.yaml", 1, "helm template failed: parse error at (web/templates/x.yaml:3): bad")]
+        ("Chart.yaml", 1, "helm template failed: parse error at (web/templates/x.yaml:3): bad")
+    ]

@@ -1,4 +1,5 @@
 """Running rendering tools: messages, timeouts, kustomize discovery and kustomization parsing."""
+
 from __future__ import annotations
 
 import sys
@@ -45,7 +46,8 @@ def test_remote_references_and_components() -> None:
 def test_walk_reports_absent_files_at_their_entry() -> None:
     tree = walk(str(FIX / "broken"))
     assert [(Path(e.location.file).name, e.location.line, e.message) for e in tree.errors] == [
-        ("kustomization.yaml", 3, "'missing.yaml': no such file")]
+        ("kustomization.yaml", 3, "'missing.yaml': no such file")
+    ]
     assert {Path(f).name for f in tree.files} == {"kustomization.yaml", "present.yaml"}
 
 

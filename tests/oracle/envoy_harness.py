@@ -64,7 +64,9 @@ def _listener(name: str, rds_path: Path, options: dict[str, Any]) -> dict[str, A
     return {
         "name": name,
         "address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}},
-        "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": hcm}]}],
+        "filter_chains": [
+            {"filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": hcm}]}
+        ],
     }
 
 
@@ -133,9 +135,23 @@ class EnvoyOracle:
         admin_file = self.dir / "admin.txt"
         log = open(self.dir / "envoy.log", "wb")
         self.proc = subprocess.Popen(
-            [self.binary, "-c", str(boot), "--disable-hot-restart", "--concurrency", "1", "-l", "warn",
-             "--admin-address-path", str(admin_file), "--base-id-path", str(self.dir / "base-id"), "--use-dynamic-base-id"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                self.binary,
+                "-c",
+                str(boot),
+                "--disable-hot-restart",
+                "--concurrency",
+                "1",
+                "-l",
+                "warn",
+                "--admin-address-path",
+                str(admin_file),
+                "--base-id-path",
+                str(self.dir / "base-id"),
+                "--use-dynamic-base-id",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -145,8 +161,10 @@ class EnvoyOracle:
                 self.admin_port = int(admin_file.read_text().strip().rsplit(":", 1)[1])
                 try:
                     listeners = json.loads(self._admin("/listeners?format=json"))
-                    self.ports = {ls["name"]: ls["local_address"]["socket_address"]["port_value"]
-                                  for ls in listeners["listener_statuses"]}
+                    self.ports = {
+                        ls["name"]: ls["local_address"]["socket_address"]["port_value"]
+                        for ls in listeners["listener_statuses"]
+                    }
                     if set(self.ports) == set(self.variants) and self._admin("/ready").strip() == "LIVE":
                         return
                 except (OSError, KeyError, IndexError, ValueError):
@@ -194,8 +212,9 @@ class EnvoyOracle:
             time.sleep(0.005)
         raise TimeoutError("envoy did not apply the route configuration")
 
-    def exchange(self, variant: str, host: bytes, method: str, target: bytes,
-                 headers: list[tuple[str, bytes]]) -> tuple[int, dict[str, str]]:
+    def exchange(
+        self, variant: str, host: bytes, method: str, target: bytes, headers: list[tuple[str, bytes]]
+    ) -> tuple[int, dict[str, str]]:
         """Send one request as raw HTTP/1.1 bytes on the listener of `variant`: (status, headers)."""
         raw = b"%s %s HTTP/1.1\r\nHost: %s\r\n" % (method.encode(), target, host)
         raw += b"".join(k.encode() + b": " + v + b"\r\n" for k, v in headers)
@@ -219,9 +238,16 @@ class EnvoyOracle:
             return status, resp
         raise AssertionError("unreachable")
 
-    def route(self, host: str | bytes, method: str, target: str | bytes, headers: list[tuple[str, str | bytes]],
-              variant: str = "plain") -> str:
+    def route(
+        self,
+        host: str | bytes,
+        method: str,
+        target: str | bytes,
+        headers: list[tuple[str, str | bytes]],
+        variant: str = "plain",
+    ) -> str:
         """The name of the route Envoy picked, or "" for none (404, rejected or redirected request)."""
+
         def enc(s: str | bytes) -> bytes:
             return s if isinstance(s, bytes) else s.encode("latin-1")
 

@@ -16,29 +16,89 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from cnverify.encodings.http import (
+    Entry,
+    HeaderMatch,
+    HostPattern,
+    Match,
+    MatchTable,
+    PathMatch,
+    QueryMatch,
+    Request,
+    Rewrite,
+    StrMatch,
+    wire,
+)
+from cnverify.systems.routing.tables import scoped
 from hypothesis import strategies as st
 
-from cnverify.systems.routing.tables import scoped
-from cnverify.encodings.http import (
-    Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, QueryMatch, Request, Rewrite, StrMatch, wire,
-)
-
 SEGMENTS = ["a", "b", "A", "ab", "a.b", "a-b", ".", "..", "%41", "a%2Fb", ""]
-PATH_REGEXES = ["/a", "/b", "/[ab]+", "/.*", "/[^/]*", "(/a)?", "/\\d+", "/A", "/a?b", "(/[a-z]+){1,2}",
-                "/\\.\\.?", "/%2[fF]", "/%41", "//", "/\\\\", "/[^/]*%[0-9A-F]{2}"]
+PATH_REGEXES = [
+    "/a",
+    "/b",
+    "/[ab]+",
+    "/.*",
+    "/[^/]*",
+    "(/a)?",
+    "/\\d+",
+    "/A",
+    "/a?b",
+    "(/[a-z]+){1,2}",
+    "/\\.\\.?",
+    "/%2[fF]",
+    "/%41",
+    "//",
+    "/\\\\",
+    "/[^/]*%[0-9A-F]{2}",
+]
 VALUES = ["1", "a", "ab", "A", "a b", "é"]  # config text; requests carry its UTF-8 bytes (and other bytes)
 BYTES = ["\xe9", "\xc3", "\xc9", "a\xffb"]  # request-only byte values (not valid UTF-8)
-DOT_PATHS = ["/a/../b", "/a/./b", "/a//b", "/%41", "/a%2Fb", "/a%2fb", "/a\\b", "/%2e%2e/a", "//a", "/a/..",
-             "/%00", "/a%5Cb", "/%%34%31", "/a/%2e", "/A/.%2E/a", "/a%22b", "/a|b"]
-SAMPLE_HOSTS = {"t.test": ["t.test", "T.TEST", "t.test:81"], "*.t.test": ["a.t.test", "A.T.Test", "a.t.test:81"],
-                "a.*": ["a.b", "a.t.test", "a.b:81"], "*": ["a.t.test", "x", "a.b:81"]}
-REWRITES = [Rewrite(), Rewrite(normalize_path=True), Rewrite(merge_slashes=True), Rewrite(True, True),
-            Rewrite(escaped_slashes="REJECT_REQUEST"), Rewrite(escaped_slashes="UNESCAPE_AND_REDIRECT"),
-            Rewrite(escaped_slashes="UNESCAPE_AND_FORWARD"), Rewrite(True, True, "UNESCAPE_AND_FORWARD"),
-            Rewrite(True, False, "REJECT_REQUEST"), Rewrite(strip_port="any")]
+DOT_PATHS = [
+    "/a/../b",
+    "/a/./b",
+    "/a//b",
+    "/%41",
+    "/a%2Fb",
+    "/a%2fb",
+    "/a\\b",
+    "/%2e%2e/a",
+    "//a",
+    "/a/..",
+    "/%00",
+    "/a%5Cb",
+    "/%%34%31",
+    "/a/%2e",
+    "/A/.%2E/a",
+    "/a%22b",
+    "/a|b",
+]
+SAMPLE_HOSTS = {
+    "t.test": ["t.test", "T.TEST", "t.test:81"],
+    "*.t.test": ["a.t.test", "A.T.Test", "a.t.test:81"],
+    "a.*": ["a.b", "a.t.test", "a.b:81"],
+    "*": ["a.t.test", "x", "a.b:81"],
+}
+REWRITES = [
+    Rewrite(),
+    Rewrite(normalize_path=True),
+    Rewrite(merge_slashes=True),
+    Rewrite(True, True),
+    Rewrite(escaped_slashes="REJECT_REQUEST"),
+    Rewrite(escaped_slashes="UNESCAPE_AND_REDIRECT"),
+    Rewrite(escaped_slashes="UNESCAPE_AND_FORWARD"),
+    Rewrite(True, True, "UNESCAPE_AND_FORWARD"),
+    Rewrite(True, False, "REJECT_REQUEST"),
+    Rewrite(strip_port="any"),
+]
 DOMAINS = ["t.test", "*.t.test", "a.*", "*"]
-AUTHORITY = [StrMatch("exact", "a.t.test"), StrMatch("prefix", "A", True), StrMatch("suffix", ".test"),
-             StrMatch("contains", "t.t"), StrMatch("regex", "[a-z]\\.t\\.test"), StrMatch("exact", "a.b:81")]
+AUTHORITY = [
+    StrMatch("exact", "a.t.test"),
+    StrMatch("prefix", "A", True),
+    StrMatch("suffix", ".test"),
+    StrMatch("contains", "t.t"),
+    StrMatch("regex", "[a-z]\\.t\\.test"),
+    StrMatch("exact", "a.b:81"),
+]
 HEADER_NAMES = ["x-a", "x-b"]
 QUERY_NAMES = ["k", "K"]
 
@@ -71,8 +131,14 @@ def path_matches(draw: st.DrawFn, envoy: bool) -> PathMatch | None:
 def str_matches(draw: st.DrawFn) -> StrMatch:
     kind = draw(st.sampled_from(["exact", "prefix", "suffix", "contains", "regex"]))
     if kind == "regex":
-        return StrMatch("regex", draw(st.sampled_from(["a.*", "[0-9]+", "(?i)a", "a|b", ".+b", "é", "..", "\\x{e9}",
-                                                       "[^a]", "(?i)\\x{c9}", "\\C\\C"])))
+        return StrMatch(
+            "regex",
+            draw(
+                st.sampled_from(
+                    ["a.*", "[0-9]+", "(?i)a", "a|b", ".+b", "é", "..", "\\x{e9}", "[^a]", "(?i)\\x{c9}", "\\C\\C"]
+                )
+            ),
+        )
     value = draw(st.sampled_from(VALUES + ([""] if kind == "exact" else [])))
     return StrMatch(kind, value, draw(st.booleans()))
 
@@ -97,13 +163,20 @@ def matches(draw: st.DrawFn, envoy: bool) -> Match:
     query = draw(st.lists(st.builds(QueryMatch, st.sampled_from(QUERY_NAMES), st.none() | str_matches()), max_size=1))
     if draw(st.integers(0, 7)) == 0:
         query.append(QueryMatch(draw(st.sampled_from(QUERY_NAMES)), absent=True))
-    method = draw(st.none() | st.sampled_from([StrMatch("exact", "GET"), StrMatch("exact", "POST"),
-                                              StrMatch("regex", "GET|PUT")]))
+    method = draw(
+        st.none() | st.sampled_from([StrMatch("exact", "GET"), StrMatch("exact", "POST"), StrMatch("regex", "GET|PUT")])
+    )
     return Match(path=draw(path_matches(envoy)), headers=tuple(headers), query=tuple(query), method=method)
 
 
-HOSTS = [HostPattern("a.com"), HostPattern("*.a.com"), HostPattern("*.a.com", one_label=True),
-         HostPattern("b.*"), HostPattern("A.COM", ignore_port=True), HostPattern("*.com", ignore_port=True)]
+HOSTS = [
+    HostPattern("a.com"),
+    HostPattern("*.a.com"),
+    HostPattern("*.a.com", one_label=True),
+    HostPattern("b.*"),
+    HostPattern("A.COM", ignore_port=True),
+    HostPattern("*.com", ignore_port=True),
+]
 
 
 @st.composite
@@ -130,9 +203,13 @@ def envoy_cases(draw: st.DrawFn, max_entries: int = 5) -> tuple[MatchTable, str,
 
 def hcm_options(rw: Rewrite) -> dict[str, Any]:
     """The HttpConnectionManager fields of a `Rewrite` (one oracle listener each)."""
-    return {"normalize_path": rw.normalize_path, "merge_slashes": rw.merge_slashes,
-            "path_with_escaped_slashes_action": rw.escaped_slashes,
-            "strip_any_host_port": rw.strip_port == "any", "strip_matching_host_port": rw.strip_port == "matching"}
+    return {
+        "normalize_path": rw.normalize_path,
+        "merge_slashes": rw.merge_slashes,
+        "path_with_escaped_slashes_action": rw.escaped_slashes,
+        "strip_any_host_port": rw.strip_port == "any",
+        "strip_matching_host_port": rw.strip_port == "matching",
+    }
 
 
 def _string_matcher(m: StrMatch) -> dict[str, Any]:
@@ -142,8 +219,11 @@ def _string_matcher(m: StrMatch) -> dict[str, Any]:
 
 
 def _header(h: HeaderMatch) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": h.name, "invert_match": h.invert,
-                           "treat_missing_header_as_empty": h.treat_missing_as_empty}
+    out: dict[str, Any] = {
+        "name": h.name,
+        "invert_match": h.invert,
+        "treat_missing_header_as_empty": h.treat_missing_as_empty,
+    }
     if h.present is not None:
         out["present_match"] = h.present
     elif h.match is not None and h.match.kind == "range":
@@ -164,8 +244,12 @@ def render_route(e: Entry) -> dict[str, Any]:
             value = value.rstrip("/")
             kind = "path_separated_prefix" if value else "prefix"
             value = value or "/"
-        key = {"exact": "path", "prefix": "prefix", "regex": "safe_regex",
-               "path_separated_prefix": "path_separated_prefix"}[kind]
+        key = {
+            "exact": "path",
+            "prefix": "prefix",
+            "regex": "safe_regex",
+            "path_separated_prefix": "path_separated_prefix",
+        }[kind]
         match = {key: {"regex": value} if key == "safe_regex" else value}
         if m.path.ignore_case:
             match["case_sensitive"] = False
@@ -176,17 +260,22 @@ def render_route(e: Entry) -> dict[str, Any]:
         match["headers"] = headers
     if m.query:
         match["query_parameters"] = [
-            {"name": q.name, "present_match": not q.absent} if q.match is None
-            else {"name": q.name, "string_match": _string_matcher(q.match)} for q in m.query
+            {"name": q.name, "present_match": not q.absent}
+            if q.match is None
+            else {"name": q.name, "string_match": _string_matcher(q.match)}
+            for q in m.query
         ]
     name = f"{e.route_id}.{e.clause_id}"
-    return {"name": name, "match": match, "direct_response": {"status": 200, "body": {"inline_string": name}},
-            "response_headers_to_add": [{"header": {"key": "x-route", "value": name}}]}
+    return {
+        "name": name,
+        "match": match,
+        "direct_response": {"status": 200, "body": {"inline_string": name}},
+        "response_headers_to_add": [{"header": {"key": "x-route", "value": name}}],
+    }
 
 
 def render_vhost(table: MatchTable, domain: str) -> dict[str, Any]:
     return {"name": "t", "domains": [domain], "routes": [render_route(e) for e in table.entries]}
-
 
 
 def samples(table: MatchTable, limit: int = 40, domain: str = "") -> list[Request]:
@@ -213,10 +302,18 @@ def samples(table: MatchTable, limit: int = 40, domain: str = "") -> list[Reques
     for _ in range(limit):
         headers: dict[str, str | tuple[str, ...]] = {
             n: rng.choice(value_list) if rng.random() < 0.8 else (rng.choice(value_list), rng.choice(value_list))
-            for n in HEADER_NAMES if rng.random() < 0.6
+            for n in HEADER_NAMES
+            if rng.random() < 0.6
         }
         query = {n: rng.choice(value_list) for n in QUERY_NAMES if rng.random() < 0.4}
         host = rng.choice(SAMPLE_HOSTS.get(domain, ["t"]))
-        out.append(Request(host=host, method=rng.choice(["GET", "POST", "PUT"]), path=rng.choice(path_list),
-                           headers=headers, query=query))
+        out.append(
+            Request(
+                host=host,
+                method=rng.choice(["GET", "POST", "PUT"]),
+                path=rng.choice(path_list),
+                headers=headers,
+                query=query,
+            )
+        )
     return [r for r in out if not r.problems() and not r.http2_only()]

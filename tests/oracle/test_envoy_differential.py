@@ -12,17 +12,14 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-
-import pytest
-from hypothesis import HealthCheck, given, settings
-
-from cnverify.encodings.http import HostPattern, MatchTable, Request, analyze, first_match, routed
-from cnverify.encodings.http_precheck import candidates
 from dataclasses import replace
 
-from tables import envoy_cases, render_vhost, samples
-
+import pytest
+from cnverify.encodings.http import HostPattern, MatchTable, Request, analyze, first_match, routed
+from cnverify.encodings.http_precheck import candidates
 from cnverify.smt import Limits
+from hypothesis import HealthCheck, given, settings
+from tables import envoy_cases, render_vhost, samples
 
 ORACLE_TABLES = int(os.environ.get("CNV_ORACLE_TABLES", "2000"))
 TIME_BUDGET_S = float(os.environ.get("CNV_ORACLE_BUDGET_S", "600"))
@@ -34,16 +31,26 @@ def _name(entry: object) -> str:
 
 
 def _send(envoy: object, table: MatchTable, r: Request) -> str:
-    return envoy.route(r.host, r.method, r.target(), r.header_lines(),  # type: ignore[attr-defined]
-                       variant=table.rewrite.key())
+    return envoy.route(
+        r.host,
+        r.method,
+        r.target(),
+        r.header_lines(),  # type: ignore[attr-defined]
+        variant=table.rewrite.key(),
+    )
 
 
 def test_envoy_agrees_with_analyze(envoy):
     stats: Counter[str] = Counter()
     start = time.monotonic()
 
-    @settings(max_examples=ORACLE_TABLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=ORACLE_TABLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(envoy_cases())
     def check(case: tuple[MatchTable, str, str | None]) -> None:
         table, domain, host = case
@@ -74,8 +81,9 @@ def test_envoy_agrees_with_analyze(envoy):
         probes = samples(table, SAMPLES_PER_TABLE, domain)
         for v in verdicts:
             if v.status == "unreachable":
-                probes += [r for r in candidates(table.entries[v.index], limit=8)
-                           if not r.problems() and not r.http2_only()]
+                probes += [
+                    r for r in candidates(table.entries[v.index], limit=8) if not r.problems() and not r.http2_only()
+                ]
         for r in probes:
             got = _send(envoy, table, r)
             stats["requests"] += 1

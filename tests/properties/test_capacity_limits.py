@@ -1,5 +1,6 @@
 """CNV301 and CNV303 verdicts against a plain admission simulator (Hypothesis): random container
 resources under a random LimitRange, checked the way the API server and LimitRanger check them."""
+
 from __future__ import annotations
 
 import io
@@ -8,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
-
 from cnverify.encodings.quantity import milli
 from cnverify.engine import Options, prove
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "encodings"))
 from resources_oracle import admit, rlist  # noqa: E402
@@ -48,14 +48,29 @@ def plain_303(req: dict[str, int], lim: dict[str, int], item: dict[str, Any]) ->
 
 
 @settings(max_examples=120, deadline=None)
-@given(rlist, rlist, st.fixed_dictionaries({"type": st.just("Container")},
-                                           optional={"default": rlist, "defaultRequest": rlist, "max": rlist,
-                                                     "min": rlist, "maxLimitRequestRatio": ratio}))
+@given(
+    rlist,
+    rlist,
+    st.fixed_dictionaries(
+        {"type": st.just("Container")},
+        optional={"default": rlist, "defaultRequest": rlist, "max": rlist, "min": rlist, "maxLimitRequestRatio": ratio},
+    ),
+)
 def test_verdicts_match_admission(req: dict[str, str], lim: dict[str, str], item: dict[str, Any]) -> None:
-    docs = [{"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "lr", "namespace": "ns"},
-             "spec": {"limits": [item]}},
-            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns"},
-             "spec": {"containers": [{"name": "c", "resources": {"requests": req, "limits": lim}}]}}]
+    docs = [
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "lr", "namespace": "ns"},
+            "spec": {"limits": [item]},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {"containers": [{"name": "c", "resources": {"requests": req, "limits": lim}}]},
+        },
+    ]
     report = prove(["-"], Options(select=["CNV301", "CNV303"]), stdin=io.StringIO(yaml.safe_dump_all(docs)))
     eff_req, eff_lim = admit(req, lim, [item])
     got = {f.property: f.status for f in report.results}

@@ -1,5 +1,6 @@
 """CNV302 decides a namespace of 200 autoscaled workloads with one solver query per quota
 (50^200 replica combinations: enumeration is impossible), at the exact edge of the worst case."""
+
 from __future__ import annotations
 
 import io
@@ -7,7 +8,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from cnverify import smt
 from cnverify.engine import Options, prove
 from cnverify.solver import Limits
@@ -16,17 +16,42 @@ N = 200
 
 
 def namespace(cpu_hard: str) -> str:
-    docs: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": "big"},
-                                   "spec": {"hard": {"requests.cpu": cpu_hard, "pods": 20000}}}]
+    docs: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "q", "namespace": "big"},
+            "spec": {"hard": {"requests.cpu": cpu_hard, "pods": 20000}},
+        }
+    ]
     for i in range(N):
-        docs.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"w{i}", "namespace": "big"},
-                     "spec": {"replicas": 1, "selector": {"matchLabels": {"app": f"w{i}"}},
-                              "template": {"metadata": {"labels": {"app": f"w{i}"}}, "spec": {"containers": [
-                                  {"name": "c", "resources": {"requests": {"cpu": f"{10 + i}m"}}}]}}}})
-        docs.append({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                     "metadata": {"name": f"w{i}", "namespace": "big"},
-                     "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"w{i}"},
-                              "minReplicas": 1, "maxReplicas": 50}})
+        docs.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": f"w{i}", "namespace": "big"},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": {"app": f"w{i}"}},
+                    "template": {
+                        "metadata": {"labels": {"app": f"w{i}"}},
+                        "spec": {"containers": [{"name": "c", "resources": {"requests": {"cpu": f"{10 + i}m"}}}]},
+                    },
+                },
+            }
+        )
+        docs.append(
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": {"name": f"w{i}", "namespace": "big"},
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"w{i}"},
+                    "minReplicas": 1,
+                    "maxReplicas": 50,
+                },
+            }
+        )
     return yaml.safe_dump_all(docs)
 
 

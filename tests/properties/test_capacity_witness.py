@@ -1,5 +1,6 @@
 """CNV302 / CNV404 against brute force: the verdict over every replica combination, and each
 witness re-evaluated in plain Python (ranges, surge rounding, totals, disruption arithmetic)."""
+
 from __future__ import annotations
 
 import io
@@ -7,30 +8,49 @@ import itertools
 from typing import Any
 
 import yaml
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
-
 from cnverify.encodings.quantity import milli
 from cnverify.engine import Options, prove
 from cnverify.proof import Finding
 from cnverify.properties.scaling.pdb_allows_disruption import allowed
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 NS = "ns"
 
 
 def deployment(name: str, replicas: int, cpu: int, surge: Any) -> dict[str, Any]:
-    strategy: dict[str, Any] = {"type": "Recreate"} if surge is None else {
-        "type": "RollingUpdate", "rollingUpdate": {"maxSurge": surge, "maxUnavailable": 1}}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": NS},
-            "spec": {"replicas": replicas, "strategy": strategy, "selector": {"matchLabels": {"app": "x"}},
-                     "template": {"metadata": {"labels": {"app": "x", "w": name}},
-                                  "spec": {"containers": [{"name": "c", "resources": {"requests": {"cpu": f"{cpu}m"}}}]}}}}
+    strategy: dict[str, Any] = (
+        {"type": "Recreate"}
+        if surge is None
+        else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": surge, "maxUnavailable": 1}}
+    )
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {
+            "replicas": replicas,
+            "strategy": strategy,
+            "selector": {"matchLabels": {"app": "x"}},
+            "template": {
+                "metadata": {"labels": {"app": "x", "w": name}},
+                "spec": {"containers": [{"name": "c", "resources": {"requests": {"cpu": f"{cpu}m"}}}]},
+            },
+        },
+    }
 
 
 def hpa(name: str, lo: int, hi: int) -> dict[str, Any]:
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": name, "namespace": NS},
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-                     "minReplicas": lo, "maxReplicas": hi}}
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name, "namespace": NS},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": lo,
+            "maxReplicas": hi,
+        },
+    }
 
 
 def reachable(replicas: int, scaler: tuple[int, int] | None) -> range:
@@ -47,9 +67,12 @@ def run(code: str, docs: list[dict[str, Any]]) -> list[Finding]:
     return [f for f in report.results if f.property == code]
 
 
-workload = st.tuples(st.integers(0, 4), st.integers(1, 10).map(lambda x: x * 100),
-                     st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(0, 3))),
-                     st.one_of(st.none(), st.integers(0, 2), st.sampled_from(["0%", "10%", "25%", "50%", "100%"])))
+workload = st.tuples(
+    st.integers(0, 4),
+    st.integers(1, 10).map(lambda x: x * 100),
+    st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(0, 3))),
+    st.one_of(st.none(), st.integers(0, 2), st.sampled_from(["0%", "10%", "25%", "50%", "100%"])),
+)
 
 
 def scenario(ws: list[tuple[int, int, Any, Any]]) -> tuple[list[dict[str, Any]], list[tuple[str, range, int, Any]]]:
@@ -74,13 +97,24 @@ def surge_at(surge: Any, n: int) -> int:
 @given(st.lists(workload, min_size=1, max_size=3), st.integers(0, 60).map(lambda x: x * 100), st.integers(0, 16))
 def test_quota_verdict_and_witness(ws: list[Any], cpu_hard: int, pods_hard: int) -> None:
     docs, plain = scenario(ws)
-    docs.append({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q", "namespace": NS},
-                 "spec": {"hard": {"requests.cpu": f"{cpu_hard}m", "pods": pods_hard}}})
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "q", "namespace": NS},
+            "spec": {"hard": {"requests.cpu": f"{cpu_hard}m", "pods": pods_hard}},
+        }
+    )
     breach = False
     for counts in itertools.product(*(r for _, r, _, _ in plain)):
         for rolling in itertools.product((False, True), repeat=len(plain)):
-            pods = [n + (surge_at(s, n) if roll else 0) for n, roll, (_, _, _, s) in zip(counts, rolling, plain, strict=True)]
-            breach |= sum(p * c for p, (_, _, c, _) in zip(pods, plain, strict=True)) > cpu_hard or sum(pods) > pods_hard
+            pods = [
+                n + (surge_at(s, n) if roll else 0)
+                for n, roll, (_, _, _, s) in zip(counts, rolling, plain, strict=True)
+            ]
+            breach |= (
+                sum(p * c for p, (_, _, c, _) in zip(pods, plain, strict=True)) > cpu_hard or sum(pods) > pods_hard
+            )
     [f] = run("CNV302", docs)
     event(f.status)
     assert f.status == ("violated" if breach else "proved"), f.message
@@ -96,11 +130,13 @@ def test_quota_verdict_and_witness(ws: list[Any], cpu_hard: int, pods_hard: int)
         assert cpu > cpu_hard or sum(pods) > pods_hard
 
 
-budget = st.one_of(st.tuples(st.just("minAvailable"), st.integers(0, 5)),
-                   st.tuples(st.just("minAvailable"), st.integers(0, 100).map(lambda p: f"{p}%")),
-                   st.tuples(st.just("maxUnavailable"), st.integers(0, 3)),
-                   st.tuples(st.just("maxUnavailable"), st.integers(0, 100).map(lambda p: f"{p}%")),
-                   st.just(("none", None)))
+budget = st.one_of(
+    st.tuples(st.just("minAvailable"), st.integers(0, 5)),
+    st.tuples(st.just("minAvailable"), st.integers(0, 100).map(lambda p: f"{p}%")),
+    st.tuples(st.just("maxUnavailable"), st.integers(0, 3)),
+    st.tuples(st.just("maxUnavailable"), st.integers(0, 100).map(lambda p: f"{p}%")),
+    st.just(("none", None)),
+)
 
 
 @settings(max_examples=80, deadline=None)
@@ -111,12 +147,20 @@ def test_pdb_verdict_and_witness(ws: list[Any], b: tuple[str, Any]) -> None:
     spec: dict[str, Any] = {"selector": {"matchLabels": {"app": "x"}}}
     if fld != "none":
         spec[fld] = raw
-    docs.append({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "p", "namespace": NS},
-                 "spec": spec})
+    docs.append(
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "p", "namespace": NS},
+            "spec": spec,
+        }
+    )
     percent = isinstance(raw, str)
     value = int(raw[:-1]) if percent else raw
-    blocked = any(sum(c) >= 1 and allowed(fld, value, percent, sum(c))[1] == 0
-                  for c in itertools.product(*(r for _, r, _, _ in plain)))
+    blocked = any(
+        sum(c) >= 1 and allowed(fld, value, percent, sum(c))[1] == 0
+        for c in itertools.product(*(r for _, r, _, _ in plain))
+    )
     [f] = run("CNV404", docs)
     event(f.status)
     assert f.status == ("violated" if blocked else "proved"), f.message
@@ -125,8 +169,11 @@ def test_pdb_verdict_and_witness(ws: list[Any], b: tuple[str, Any]) -> None:
         counts = [w[f"Deployment/{name}"] for name, _, _, _ in plain]
         assert all(n in rng for n, (_, rng, _, _) in zip(counts, plain, strict=True))
         assert w["pods"] == sum(counts) >= 1
-        assert allowed(fld, value, percent, sum(counts)) == (w["desiredHealthy"], 0) == (w["desiredHealthy"],
-                                                                                         w["disruptionsAllowed"])
+        assert (
+            allowed(fld, value, percent, sum(counts))
+            == (w["desiredHealthy"], 0)
+            == (w["desiredHealthy"], w["disruptionsAllowed"])
+        )
 
 
 def test_cnv301_witnesses_break_the_rule() -> None:
@@ -148,6 +195,7 @@ def test_cnv301_witnesses_break_the_rule() -> None:
             lim = f.witness.get(f"limits.{r}")
             req_m = milli(value)
             assert (lim is None and not is_overcommittable(r)) or (
-                lim is not None and (req_m > milli(lim) if is_overcommittable(r) else req_m != milli(lim)))
+                lim is not None and (req_m > milli(lim) if is_overcommittable(r) else req_m != milli(lim))
+            )
             checked += 1
     assert checked >= 5

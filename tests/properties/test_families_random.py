@@ -16,6 +16,7 @@ from cnverify's encodings:
 - scaling: the disruption controller (``disruption.go`` ``getExpectedPodCount``/``updatePdbStatus``:
   percentages round up, an integer minAvailable counts pods, nothing allowed with an expected count of 0).
 """
+
 from __future__ import annotations
 
 import io
@@ -24,19 +25,27 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml
+from cnverify.engine import Options, prove
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnverify.engine import Options, prove
-
 EXAMPLES, PER_RUN = 20, 25
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 GI = 2**30
 
 
-def check_family(code: str, cases: list[dict[str, Any]], docs_of: Callable[[str, dict[str, Any]], list[dict[str, Any]]],
-                 truth: Callable[[dict[str, Any]], str], shared: tuple[dict[str, Any], ...] = ()) -> None:
+def check_family(
+    code: str,
+    cases: list[dict[str, Any]],
+    docs_of: Callable[[str, dict[str, Any]], list[dict[str, Any]]],
+    truth: Callable[[dict[str, Any]], str],
+    shared: tuple[dict[str, Any], ...] = (),
+) -> None:
     """Prove every case (namespace ``n<i>``, plus ``shared`` cluster objects) in one run; each verdict must be
     the evaluator's."""
     got = run(code, [*shared, *(d for i, case in enumerate(cases) for d in docs_of(f"n{i}", case))])
@@ -70,18 +79,38 @@ def reachable(replicas: int, hpa: tuple[int, int] | None) -> range:
 
 
 def hpa_doc(ns: str, kind: str, name: str, lo: int, hi: int) -> dict[str, Any]:
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta(name, ns),
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": name},
-                     "minReplicas": lo, "maxReplicas": hi}}
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta(name, ns),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": name},
+            "minReplicas": lo,
+            "maxReplicas": hi,
+        },
+    }
 
 
-def workload_doc(kind: str, ns: str, name: str, replicas: int, labels: dict[str, str], *, cpu: int = 100,
-                 strategy: dict[str, Any] | None = None, claim: tuple[int, str | None] | None = None,
-                 start: int = 0) -> dict[str, Any]:
-    spec: dict[str, Any] = {"replicas": replicas, "selector": {"matchLabels": {"w": name}},
-                            "template": {"metadata": {"labels": {"w": name, **labels}},
-                                         "spec": {"containers": [{"name": "c", "image": "i",
-                                                                  "resources": {"requests": {"cpu": f"{cpu}m"}}}]}}}
+def workload_doc(
+    kind: str,
+    ns: str,
+    name: str,
+    replicas: int,
+    labels: dict[str, str],
+    *,
+    cpu: int = 100,
+    strategy: dict[str, Any] | None = None,
+    claim: tuple[int, str | None] | None = None,
+    start: int = 0,
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "replicas": replicas,
+        "selector": {"matchLabels": {"w": name}},
+        "template": {
+            "metadata": {"labels": {"w": name, **labels}},
+            "spec": {"containers": [{"name": "c", "image": "i", "resources": {"requests": {"cpu": f"{cpu}m"}}}]},
+        },
+    }
     if strategy is not None:
         spec["strategy"] = strategy
     if claim is not None:
@@ -97,32 +126,61 @@ def workload_doc(kind: str, ns: str, name: str, replicas: int, labels: dict[str,
 # ---------------------------------------------------------------- capacity (CNV302)
 
 QUOTA_KEYS = {  # key -> (values it may take, unit)
-    "requests.cpu": (range(0, 21), 100), "pods": (range(0, 9), 1), "count/pods": (range(0, 9), 1),
-    "services.nodeports": (range(0, 7), 1), "services.loadbalancers": (range(0, 3), 1),
-    "requests.storage": (range(0, 13), GI), "persistentvolumeclaims": (range(0, 7), 1),
-    "configmaps": (range(0, 5), 1), "secrets": (range(0, 4), 1),
-    "gold.storageclass.storage.k8s.io/requests.storage": (range(0, 11), GI), "count/widgets.example.com": (range(0, 3), 1),
+    "requests.cpu": (range(0, 21), 100),
+    "pods": (range(0, 9), 1),
+    "count/pods": (range(0, 9), 1),
+    "services.nodeports": (range(0, 7), 1),
+    "services.loadbalancers": (range(0, 3), 1),
+    "requests.storage": (range(0, 13), GI),
+    "persistentvolumeclaims": (range(0, 7), 1),
+    "configmaps": (range(0, 5), 1),
+    "secrets": (range(0, 4), 1),
+    "gold.storageclass.storage.k8s.io/requests.storage": (range(0, 11), GI),
+    "count/widgets.example.com": (range(0, 3), 1),
 }
 surge_st = st.one_of(st.none(), st.integers(0, 2), st.sampled_from(["25%", "50%", "100%"]))
 hpa_st = st.one_of(st.none(), st.tuples(st.integers(1, 2), st.integers(0, 2)).map(lambda t: (t[0], t[0] + t[1])))
-dep_st = st.fixed_dictionaries({"kind": st.just("Deployment"), "replicas": st.integers(0, 3),
-                                "cpu": st.integers(1, 5).map(lambda c: c * 100), "surge": surge_st, "hpa": hpa_st,
-                                "runtime": st.sampled_from([None, "gvisor", "gvisor", "kata"]), "dump": st.booleans()})
-RUNTIME_CLASS = {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": {"name": "gvisor"},
-                 "handler": "runsc", "overhead": {"podFixed": {"cpu": "100m"}}}  # kata: not in the inputs
-sts_st = st.fixed_dictionaries({"kind": st.just("StatefulSet"), "replicas": st.integers(0, 3),
-                                "cpu": st.integers(1, 5).map(lambda c: c * 100), "hpa": hpa_st,
-                                "claim": st.tuples(st.integers(1, 3), st.sampled_from([None, "gold", "std"]))})
+dep_st = st.fixed_dictionaries(
+    {
+        "kind": st.just("Deployment"),
+        "replicas": st.integers(0, 3),
+        "cpu": st.integers(1, 5).map(lambda c: c * 100),
+        "surge": surge_st,
+        "hpa": hpa_st,
+        "runtime": st.sampled_from([None, "gvisor", "gvisor", "kata"]),
+        "dump": st.booleans(),
+    }
+)
+RUNTIME_CLASS = {
+    "apiVersion": "node.k8s.io/v1",
+    "kind": "RuntimeClass",
+    "metadata": {"name": "gvisor"},
+    "handler": "runsc",
+    "overhead": {"podFixed": {"cpu": "100m"}},
+}  # kata: not in the inputs
+sts_st = st.fixed_dictionaries(
+    {
+        "kind": st.just("StatefulSet"),
+        "replicas": st.integers(0, 3),
+        "cpu": st.integers(1, 5).map(lambda c: c * 100),
+        "hpa": hpa_st,
+        "claim": st.tuples(st.integers(1, 3), st.sampled_from([None, "gold", "std"])),
+    }
+)
 svc_st = st.tuples(st.sampled_from(["ClusterIP", "NodePort", "LoadBalancer"]), st.integers(1, 3), st.booleans())
-capacity_st = st.fixed_dictionaries({
-    "workloads": st.lists(st.one_of(dep_st, sts_st), min_size=1, max_size=2),
-    "services": st.lists(svc_st, max_size=2),
-    "pvcs": st.lists(st.tuples(st.integers(1, 2), st.sampled_from([None, "gold"])), max_size=1),
-    "configmaps": st.integers(0, 2), "secrets": st.integers(0, 2),
-    # requests.cpu weighted up: it is where surges, HPA ranges and RuntimeClass overhead interact
-    "hard": st.dictionaries(st.sampled_from(sorted(QUOTA_KEYS) + ["requests.cpu"] * 6), st.integers(0, 20),
-                            min_size=1, max_size=3),
-})
+capacity_st = st.fixed_dictionaries(
+    {
+        "workloads": st.lists(st.one_of(dep_st, sts_st), min_size=1, max_size=2),
+        "services": st.lists(svc_st, max_size=2),
+        "pvcs": st.lists(st.tuples(st.integers(1, 2), st.sampled_from([None, "gold"])), max_size=1),
+        "configmaps": st.integers(0, 2),
+        "secrets": st.integers(0, 2),
+        # requests.cpu weighted up: it is where surges, HPA ranges and RuntimeClass overhead interact
+        "hard": st.dictionaries(
+            st.sampled_from(sorted(QUOTA_KEYS) + ["requests.cpu"] * 6), st.integers(0, 20), min_size=1, max_size=3
+        ),
+    }
+)
 
 
 def capacity_docs(ns: str, case: dict[str, Any]) -> list[dict[str, Any]]:
@@ -131,27 +189,49 @@ def capacity_docs(ns: str, case: dict[str, Any]) -> list[dict[str, Any]]:
         name = f"w{i}"
         if w["kind"] == "Deployment":
             s = w["surge"]
-            strategy = {"type": "Recreate"} if s is None else {
-                "type": "RollingUpdate", "rollingUpdate": {"maxSurge": s, "maxUnavailable": 1}}
+            strategy = (
+                {"type": "Recreate"}
+                if s is None
+                else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": s, "maxUnavailable": 1}}
+            )
             dep = workload_doc("Deployment", ns, name, w["replicas"], {}, cpu=w["cpu"], strategy=strategy)
             if w["runtime"]:
                 dep["spec"]["template"]["spec"]["runtimeClassName"] = w["runtime"]
             docs.append(dep)
             if w["dump"]:  # kubectl get -o yaml: its ReplicaSet and a Pod, owned, listed too
                 rs = workload_doc("ReplicaSet", ns, f"{name}-5d8f", w["replicas"], {}, cpu=w["cpu"])
-                rs["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
-                                                      "uid": "1", "controller": True}]
-                pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta(f"{name}-5d8f-x", ns, ownerReferences=[
-                    {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{name}-5d8f", "uid": "2",
-                     "controller": True}]), "spec": rs["spec"]["template"]["spec"]}
+                rs["metadata"]["ownerReferences"] = [
+                    {"apiVersion": "apps/v1", "kind": "Deployment", "name": name, "uid": "1", "controller": True}
+                ]
+                pod = {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": meta(
+                        f"{name}-5d8f-x",
+                        ns,
+                        ownerReferences=[
+                            {
+                                "apiVersion": "apps/v1",
+                                "kind": "ReplicaSet",
+                                "name": f"{name}-5d8f",
+                                "uid": "2",
+                                "controller": True,
+                            }
+                        ],
+                    ),
+                    "spec": rs["spec"]["template"]["spec"],
+                }
                 docs += [rs, pod]
         else:
             docs.append(workload_doc("StatefulSet", ns, name, w["replicas"], {}, cpu=w["cpu"], claim=w["claim"]))
         if w["hpa"]:
             docs.append(hpa_doc(ns, w["kind"], name, *w["hpa"]))
     for i, (typ, ports, alloc) in enumerate(case["services"]):
-        spec: dict[str, Any] = {"type": typ, "selector": {"w": "w0"},
-                                "ports": [{"name": f"p{j}", "port": 80 + j} for j in range(ports)]}
+        spec: dict[str, Any] = {
+            "type": typ,
+            "selector": {"w": "w0"},
+            "ports": [{"name": f"p{j}", "port": 80 + j} for j in range(ports)],
+        }
         if typ == "LoadBalancer" and not alloc:
             spec["allocateLoadBalancerNodePorts"] = False
             spec["ports"][0]["nodePort"] = 30000 + i
@@ -161,7 +241,9 @@ def capacity_docs(ns: str, case: dict[str, Any]) -> list[dict[str, Any]]:
         if cls:
             body["storageClassName"] = cls
         docs.append({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta(f"c{i}", ns), "spec": body})
-    docs += [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(f"cm{i}", ns)} for i in range(case["configmaps"])]
+    docs += [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(f"cm{i}", ns)} for i in range(case["configmaps"])
+    ]
     docs += [{"apiVersion": "v1", "kind": "Secret", "metadata": meta(f"sec{i}", ns)} for i in range(case["secrets"])]
     hard = {k: _quantity(k, min(v, max(QUOTA_KEYS[k][0]))) for k, v in case["hard"].items()}
     docs.append({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta("q", ns), "spec": {"hard": hard}})
@@ -190,8 +272,10 @@ def capacity_truth(case: dict[str, Any]) -> str:
     if any(c[1] is None for c in case["pvcs"]) or any(w["kind"] == "StatefulSet" and w["claim"][1] is None for w in ws):
         undetermined.add("gold.storageclass.storage.k8s.io/requests.storage")  # DefaultStorageClass picks it
     lb = sum(1 for t, _, _ in case["services"] if t == "LoadBalancer")
-    node_ports = sum(p if t == "NodePort" or (t == "LoadBalancer" and alloc) else 1 if t == "LoadBalancer" else 0
-                     for t, p, alloc in case["services"])
+    node_ports = sum(
+        p if t == "NodePort" or (t == "LoadBalancer" and alloc) else 1 if t == "LoadBalancer" else 0
+        for t, p, alloc in case["services"]
+    )
     exceeded = False
     for counts in itertools.product(*ranges):
         for rolling in itertools.product((False, True), repeat=len(ws)):
@@ -211,11 +295,19 @@ def capacity_truth(case: dict[str, Any]) -> str:
             claims += len(case["pvcs"])
             storage += sum(size * GI for size, _ in case["pvcs"])
             gold += sum(size * GI for size, _ in gold_claims)
-            usage = {"requests.cpu": cpu, "pods": pods, "count/pods": pods, "services.nodeports": node_ports,
-                     "services.loadbalancers": lb, "requests.storage": storage, "persistentvolumeclaims": claims,
-                     "configmaps": case["configmaps"] + 1,  # + kube-root-ca.crt, published in every namespace
-                     "secrets": case["secrets"], "gold.storageclass.storage.k8s.io/requests.storage": gold,
-                     "count/widgets.example.com": 0}
+            usage = {
+                "requests.cpu": cpu,
+                "pods": pods,
+                "count/pods": pods,
+                "services.nodeports": node_ports,
+                "services.loadbalancers": lb,
+                "requests.storage": storage,
+                "persistentvolumeclaims": claims,
+                "configmaps": case["configmaps"] + 1,  # + kube-root-ca.crt, published in every namespace
+                "secrets": case["secrets"],
+                "gold.storageclass.storage.k8s.io/requests.storage": gold,
+                "count/widgets.example.com": 0,
+            }
             exceeded |= any(usage[k] > _hard_value(k, v) for k, v in case["hard"].items())
     if exceeded:
         return "violated"
@@ -237,11 +329,13 @@ selector_st = st.one_of(
     st.fixed_dictionaries({"app": st.sampled_from(["a", "b", "c"])}),
     st.fixed_dictionaries({"app": st.sampled_from(["a", "b"]), HASH: st.just("5d8f9c")}),
 )
-selectors_st = st.fixed_dictionaries({
-    "sts": st.tuples(st.integers(1, 3), st.sampled_from([0, 2]), hpa_st, st.sampled_from(["a", "b"])),
-    "dep": st.one_of(st.none(), st.sampled_from(["a", "b"])),
-    "selector": selector_st,
-})
+selectors_st = st.fixed_dictionaries(
+    {
+        "sts": st.tuples(st.integers(1, 3), st.sampled_from([0, 2]), hpa_st, st.sampled_from(["a", "b"])),
+        "dep": st.one_of(st.none(), st.sampled_from(["a", "b"])),
+        "selector": selector_st,
+    }
+)
 
 
 def selectors_docs(ns: str, case: dict[str, Any]) -> list[dict[str, Any]]:
@@ -251,8 +345,14 @@ def selectors_docs(ns: str, case: dict[str, Any]) -> list[dict[str, Any]]:
         docs.append(hpa_doc(ns, "StatefulSet", "s", *hpa))
     if case["dep"]:
         docs.append(workload_doc("Deployment", ns, "d", 1, {"app": case["dep"]}))
-    docs.append({"apiVersion": "v1", "kind": "Service", "metadata": meta("svc", ns),
-                 "spec": {"selector": case["selector"], "ports": [{"port": 80}]}})
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta("svc", ns),
+            "spec": {"selector": case["selector"], "ports": [{"port": 80}]},
+        }
+    )
     return docs
 
 
@@ -279,16 +379,21 @@ def test_selectors_family(cases: list[dict[str, Any]]) -> None:
 
 # ---------------------------------------------------------------- scaling (CNV404)
 
-budget_st = st.one_of(st.tuples(st.just("minAvailable"), st.integers(0, 5)),
-                      st.tuples(st.just("minAvailable"), st.integers(0, 100).map(lambda p: f"{p}%")),
-                      st.tuples(st.just("maxUnavailable"), st.integers(0, 3)),
-                      st.tuples(st.just("maxUnavailable"), st.integers(0, 100).map(lambda p: f"{p}%")),
-                      st.just(("none", None)))
-scaling_st = st.fixed_dictionaries({
-    "workloads": st.lists(st.tuples(st.sampled_from(["Deployment", "StatefulSet"]), st.integers(0, 4), hpa_st),
-                          min_size=1, max_size=2),
-    "budget": budget_st,
-})
+budget_st = st.one_of(
+    st.tuples(st.just("minAvailable"), st.integers(0, 5)),
+    st.tuples(st.just("minAvailable"), st.integers(0, 100).map(lambda p: f"{p}%")),
+    st.tuples(st.just("maxUnavailable"), st.integers(0, 3)),
+    st.tuples(st.just("maxUnavailable"), st.integers(0, 100).map(lambda p: f"{p}%")),
+    st.just(("none", None)),
+)
+scaling_st = st.fixed_dictionaries(
+    {
+        "workloads": st.lists(
+            st.tuples(st.sampled_from(["Deployment", "StatefulSet"]), st.integers(0, 4), hpa_st), min_size=1, max_size=2
+        ),
+        "budget": budget_st,
+    }
+)
 
 
 def scaling_docs(ns: str, case: dict[str, Any]) -> list[dict[str, Any]]:

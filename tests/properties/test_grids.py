@@ -3,6 +3,7 @@
 Each expected finding is ``{status, subject: Kind/namespace/name, line, chain: [lines...]}`` with
 optional ``path`` and ``witness``; findings are compared as a multiset, never by message text.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from cnverify.engine import Options, prove
 from cnverify.proof import Finding
 
@@ -22,8 +22,11 @@ def _cases() -> list[Any]:
     for cases_file in sorted(ROOT.glob("*/cases.yaml")):
         spec = yaml.safe_load(cases_file.read_text())
         for case in spec["cases"]:
-            out.append(pytest.param(spec["property"], cases_file.parent, case,
-                                    id=f"{cases_file.parent.name}/{case['fixture']}"))
+            out.append(
+                pytest.param(
+                    spec["property"], cases_file.parent, case, id=f"{cases_file.parent.name}/{case['fixture']}"
+                )
+            )
     return out
 
 
@@ -32,17 +35,23 @@ def matches(f: Finding, e: dict[str, Any]) -> bool:
     s = f.subject
     ns = f"{s['namespace']}/" if s.get("namespace") else ""
     chain = [step.location.line if step.location else None for step in f.chain]
-    return (f.status == e["status"] and f"{s['kind']}/{ns}{s['name']}" == e["subject"]
-            and f.location.line == e["line"] and chain == list(e.get("chain", []))
-            and ("path" not in e or s.get("path") == e["path"])
-            and ("witness" not in e or f.witness == e["witness"]))
+    return (
+        f.status == e["status"]
+        and f"{s['kind']}/{ns}{s['name']}" == e["subject"]
+        and f.location.line == e["line"]
+        and chain == list(e.get("chain", []))
+        and ("path" not in e or s.get("path") == e["path"])
+        and ("witness" not in e or f.witness == e["witness"])
+    )
 
 
 def describe(f: Finding) -> str:
     s = f.subject
     chain = [step.location.line if step.location else None for step in f.chain]
-    return (f"{f.status} {s['kind']}/{s.get('namespace')}/{s['name']} path={s.get('path')} "
-            f"line={f.location.line} chain={chain} witness={f.witness} :: {f.message}")
+    return (
+        f"{f.status} {s['kind']}/{s.get('namespace')}/{s['name']} path={s.get('path')} "
+        f"line={f.location.line} chain={chain} witness={f.witness} :: {f.message}"
+    )
 
 
 @pytest.mark.parametrize("code,folder,case", _cases())
@@ -58,5 +67,8 @@ def test_grid(code: str, folder: Path, case: dict[str, Any]) -> None:
         else:
             remaining.remove(hit)
     assert not unmatched and not remaining, (
-        "expected but not found:\n" + "\n".join(map(str, unmatched))
-        + "\nfound but not expected:\n" + "\n".join(map(describe, remaining)))
+        "expected but not found:\n"
+        + "\n".join(map(str, unmatched))
+        + "\nfound but not expected:\n"
+        + "\n".join(map(describe, remaining))
+    )

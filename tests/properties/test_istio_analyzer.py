@@ -6,6 +6,7 @@ extra violation must be listed in ``EXTRA`` with the reason. Mapping:
 IST0101/IST0132 ↔ CNV102 (destinations, subsets, gateway bindings), IST0130 ↔ CNV101,
 IST0131 ↔ CNV105 or CNV101, IST0109 ↔ CNV106.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cnverify.engine import Options, prove
 from cnverify.model.base import UNIT_NAMESPACE
 from cnverify.proof import Finding
@@ -34,35 +34,59 @@ ANALYZERS = {
     "virtualservice.ConflictingMeshGatewayHostsAnalyzer": ("CNV106", "conflict"),
 }
 DIFFERENT = {  # (case, IST code, resource): why cnverify's verdict differs, with a witness
-    ("virtualServiceDestinationHosts", "IST0112", "default/reviews-2port-missing"):
-        "an info message (port selector required): CNV102 proves the host and says the port is not fixed "
-        "(Istio then uses the port the request arrived on)",
-    ("virtualServiceDestinationRules", "IST0101", "default/reviews-bogussubset"):
-        "the inputs hold no Service reviews: CNV102 reports that host first (violated) and stops there",
-    ("virtualServiceDestinationRules", "IST0101", "default/reviews-mirror-bogussubset"):
-        "the inputs hold no Service reviews: CNV102 reports that host first (violated) and stops there",
-    ("virtualServiceInternalGatewayRef", "IST0165", "default/httpbin"):
-        "a reference to an internal gateway name (~): CNV102 says unknown, never a pass",
-    ("Route Rule no effect on Ingress", "IST0140", "default/testing-service-01-test-01"):
-        "a hint, not a fault: the gateway sends to ratings without a subset while the mesh VirtualService "
-        "ratings-01 splits by subset, which sidecars do not apply to gateway traffic; no cnverify property",
-    ("virtualServiceConflictingMeshGatewayHosts", "IST0109", "team2/ratings"):
-        "team2/ratings (exportTo .) and bar/ratings (public) share google.com, but sidecars of team2 take "
-        "their private one first (VirtualServicesForGateway: private, exported, public): no creation-order race",
-    ("virtualServiceConflictingMeshGatewayHostsWithExportTo", "IST0109", "foo/productpage-c"):
-        "exportTo [foo] makes it private to foo, ahead of the public bar/productpage-c there: no race",
-    ("virtualServiceConflictingMeshGatewayHostsWithExportTo", "IST0109", "bar/productpage-c"):
-        "see foo/productpage-c",
-    ("virtualServiceConflictingMeshGatewayHostsWithExportTo", "IST0109", "foo/productpage-d"):
-        "*.productpage.d and *.d are different virtual-host domains (Envoy takes the longer suffix): "
-        "neither VirtualService is dropped",
-    ("virtualServiceConflictingMeshGatewayHostsWithExportTo", "IST0109", "bar/productpage-d"):
-        "see foo/productpage-d",
+    (
+        "virtualServiceDestinationHosts",
+        "IST0112",
+        "default/reviews-2port-missing",
+    ): "an info message (port selector required): CNV102 proves the host and says the port is not fixed "
+    "(Istio then uses the port the request arrived on)",
+    (
+        "virtualServiceDestinationRules",
+        "IST0101",
+        "default/reviews-bogussubset",
+    ): "the inputs hold no Service reviews: CNV102 reports that host first (violated) and stops there",
+    (
+        "virtualServiceDestinationRules",
+        "IST0101",
+        "default/reviews-mirror-bogussubset",
+    ): "the inputs hold no Service reviews: CNV102 reports that host first (violated) and stops there",
+    (
+        "virtualServiceInternalGatewayRef",
+        "IST0165",
+        "default/httpbin",
+    ): "a reference to an internal gateway name (~): CNV102 says unknown, never a pass",
+    (
+        "Route Rule no effect on Ingress",
+        "IST0140",
+        "default/testing-service-01-test-01",
+    ): "a hint, not a fault: the gateway sends to ratings without a subset while the mesh VirtualService "
+    "ratings-01 splits by subset, which sidecars do not apply to gateway traffic; no cnverify property",
+    (
+        "virtualServiceConflictingMeshGatewayHosts",
+        "IST0109",
+        "team2/ratings",
+    ): "team2/ratings (exportTo .) and bar/ratings (public) share google.com, but sidecars of team2 take "
+    "their private one first (VirtualServicesForGateway: private, exported, public): no creation-order race",
+    (
+        "virtualServiceConflictingMeshGatewayHostsWithExportTo",
+        "IST0109",
+        "foo/productpage-c",
+    ): "exportTo [foo] makes it private to foo, ahead of the public bar/productpage-c there: no race",
+    ("virtualServiceConflictingMeshGatewayHostsWithExportTo", "IST0109", "bar/productpage-c"): "see foo/productpage-c",
+    (
+        "virtualServiceConflictingMeshGatewayHostsWithExportTo",
+        "IST0109",
+        "foo/productpage-d",
+    ): "*.productpage.d and *.d are different virtual-host domains (Envoy takes the longer suffix): "
+    "neither VirtualService is dropped",
+    ("virtualServiceConflictingMeshGatewayHostsWithExportTo", "IST0109", "bar/productpage-d"): "see foo/productpage-d",
 }
 EXTRA = {  # (case, resource): why cnverify reports a violation the analyzer does not
-    ("dupmatches", "default/uri-with-prefix-exact"):
-        "match[0] is uri prefix / (IsCatchAllRoute), so pilot stops before match[1] (exact / with GET): "
-        "GET / takes match[0]; the analyzer does not check catch-alls inside one route",
+    (
+        "dupmatches",
+        "default/uri-with-prefix-exact",
+    ): "match[0] is uri prefix / (IsCatchAllRoute), so pilot stops before match[1] (exact / with GET): "
+    "GET / takes match[0]; the analyzer does not check catch-alls inside one route",
 }
 
 
@@ -103,8 +127,11 @@ def violated(case: dict[str, Any]) -> set[str]:
 @pytest.mark.parametrize("case", _cases())
 def test_analyzer_messages_reproduced(case: dict[str, Any]) -> None:
     got = violated(case)
-    expected = {(m["code"], _resource(m["resource"].split(" ", 1)[1])) for m in case["expected"]
-                if m["resource"].startswith("VirtualService ")}
+    expected = {
+        (m["code"], _resource(m["resource"].split(" ", 1)[1]))
+        for m in case["expected"]
+        if m["resource"].startswith("VirtualService ")
+    }
     missing = {(code, r) for code, r in expected if r not in got and (case["name"], code, r) not in DIFFERENT}
     explained = {(code, r) for code, r in expected if (case["name"], code, r) in DIFFERENT}
     assert not {(c, r) for c, r in explained if r in got}, "a listed difference is now reproduced: drop it"
@@ -119,12 +146,23 @@ def test_analyzer_recall() -> None:
     for param in _cases():
         case = param.values[0]
         got = violated(case)
-        for code, r in {(m["code"], _resource(m["resource"].split(" ", 1)[1])) for m in case["expected"]
-                        if m["resource"].startswith("VirtualService ")}:
+        for code, r in {
+            (m["code"], _resource(m["resource"].split(" ", 1)[1]))
+            for m in case["expected"]
+            if m["resource"].startswith("VirtualService ")
+        }:
             counts.setdefault(code, [0, 0])[1] += 1
             counts[code][0] += r in got
     assert counts == RECALL, counts
 
 
-RECALL = {"IST0101": [7, 9], "IST0112": [0, 1], "IST0109": [8, 13], "IST0165": [0, 1], "IST0132": [14, 14],
-          "IST0130": [5, 5], "IST0131": [10, 10], "IST0140": [0, 1]}
+RECALL = {
+    "IST0101": [7, 9],
+    "IST0112": [0, 1],
+    "IST0109": [8, 13],
+    "IST0165": [0, 1],
+    "IST0132": [14, 14],
+    "IST0130": [5, 5],
+    "IST0131": [10, 10],
+    "IST0140": [0, 1],
+}

@@ -1,11 +1,12 @@
 """Owned objects count through their controlling owner, and only through one that runs them."""
+
 from __future__ import annotations
 
 import io
 
 from cnverify import loader, snapshot
-from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.model import Pod, ReplicaSet
+from cnverify.properties._shared.owners import owner_in_inputs
 
 DUMP = """
 apiVersion: apps/v1

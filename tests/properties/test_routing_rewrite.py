@@ -3,13 +3,13 @@
 Fixture: tests/properties/route_reachable/istio_rewrite.yaml, whose http[0] only matches paths with a
 `..` segment — dead under Istio's default (normalize_path), alive under pathNormalization NONE.
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from cnverify.cli import main
 from cnverify.engine import Options, prove
 from cnverify.proof import Finding
@@ -42,8 +42,10 @@ def test_mesh_config_none_keeps_dot_segments(tmp_path: Path) -> None:
 
 def test_istio_configmap_mesh_key(tmp_path: Path) -> None:
     cm = tmp_path / "istio.yaml"
-    cm.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n"
-                  "  mesh: |-\n    pathNormalization:\n      normalization: DECODE_AND_MERGE_SLASHES\n")
+    cm.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n"
+        "  mesh: |-\n    pathNormalization:\n      normalization: DECODE_AND_MERGE_SLASHES\n"
+    )
     f = _guard(str(cm))
     assert f.status == "violated"
     assert any("DECODE_AND_MERGE_SLASHES" in s.claim and s.location and s.location.line == 5 for s in f.chain)

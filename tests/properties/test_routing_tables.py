@@ -1,21 +1,21 @@
 """Routing tables: one analysis per snapshot, precedence keys, match translation edge cases."""
+
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-
 from cnverify import loader, snapshot
 from cnverify.encodings.http import HeaderMatch, PathMatch, StrMatch
 from cnverify.engine import Options, check
 from cnverify.model.envoy import HeaderMatcher, RouteMatch
 from cnverify.model.gateway import HTTPRouteMatch
 from cnverify.model.istio import HTTPMatchRequest
-from cnverify.systems.routing import tables
 from cnverify.systems.envoy.tables import envoy_match, header_matcher
 from cnverify.systems.gateway.tables import gateway_match
 from cnverify.systems.istio.tables import is_catch_all, istio_match
-from datetime import UTC
+from cnverify.systems.routing import tables
 
 GRIDS = Path(__file__).parent
 
@@ -46,8 +46,11 @@ def test_gateway_precedence_keys() -> None:
     exact = gateway_match(HTTPRouteMatch.model_validate({"path": {"type": "Exact", "value": "/a"}}))[1]
     long_prefix = gateway_match(HTTPRouteMatch.model_validate({"path": {"type": "PathPrefix", "value": "/abc"}}))[1]
     prefix_method = gateway_match(HTTPRouteMatch.model_validate({"path": {"value": "/ab"}, "method": "GET"}))[1]
-    prefix_headers = gateway_match(HTTPRouteMatch.model_validate(
-        {"path": {"value": "/ab"}, "headers": [{"name": "a", "value": "1"}, {"name": "A", "value": "2"}]}))
+    prefix_headers = gateway_match(
+        HTTPRouteMatch.model_validate(
+            {"path": {"value": "/ab"}, "headers": [{"name": "a", "value": "1"}, {"name": "A", "value": "2"}]}
+        )
+    )
     default = gateway_match(None)
     assert exact < long_prefix < prefix_method < prefix_headers[1] < default[1]
     assert len(prefix_headers[0].headers) == 1  # header names are case-insensitive; the first entry counts
@@ -55,15 +58,26 @@ def test_gateway_precedence_keys() -> None:
 
 
 def test_istio_match_translation() -> None:
-    m = istio_match(HTTPMatchRequest.model_validate({
-        "uri": {"prefix": "/API"}, "ignoreUriCase": True, "headers": {"x-a": {}, "x-b": {"regex": "*"}},
-        "withoutHeaders": {"x-c": {"exact": "1"}, "x-d": {}}}))
+    m = istio_match(
+        HTTPMatchRequest.model_validate(
+            {
+                "uri": {"prefix": "/API"},
+                "ignoreUriCase": True,
+                "headers": {"x-a": {}, "x-b": {"regex": "*"}},
+                "withoutHeaders": {"x-c": {"exact": "1"}, "x-d": {}},
+            }
+        )
+    )
     assert m.path == PathMatch("prefix", "/API", True)
-    assert m.headers == (HeaderMatch("x-a", present=True), HeaderMatch("x-b", present=True),
-                         HeaderMatch("x-c", match=StrMatch("exact", "1"), invert=True, treat_missing_as_empty=True),
-                         HeaderMatch("x-d", present=True, invert=True))
-    assert istio_match(HTTPMatchRequest.model_validate({"uri": {"regex": "/a.*"}, "ignoreUriCase": True})).path \
-        == PathMatch("regex", "/a.*", False)  # ignoreUriCase has no effect on regex
+    assert m.headers == (
+        HeaderMatch("x-a", present=True),
+        HeaderMatch("x-b", present=True),
+        HeaderMatch("x-c", match=StrMatch("exact", "1"), invert=True, treat_missing_as_empty=True),
+        HeaderMatch("x-d", present=True, invert=True),
+    )
+    assert istio_match(
+        HTTPMatchRequest.model_validate({"uri": {"regex": "/a.*"}, "ignoreUriCase": True})
+    ).path == PathMatch("regex", "/a.*", False)  # ignoreUriCase has no effect on regex
     assert istio_match(HTTPMatchRequest.model_validate({"sourceLabels": {"app": "a"}})).unsupported
     assert is_catch_all(None) and is_catch_all(HTTPMatchRequest.model_validate({"uri": {"prefix": "/"}}))
     assert not is_catch_all(HTTPMatchRequest.model_validate({"uri": {"prefix": "/"}, "headers": {"a": {}}}))
@@ -84,13 +98,21 @@ def test_envoy_match_translation() -> None:
 
 def test_istio_catch_all_is_pilots() -> None:
     """``IsCatchAllRoute`` on the translated block (istio/istio route.go): prefix / or regex .*, no header/query."""
+
     def m(d: dict[str, object]) -> HTTPMatchRequest:
         return HTTPMatchRequest.model_validate(d)
 
     assert is_catch_all(m({})) and is_catch_all(m({"port": 80})) and is_catch_all(m({"gateways": ["gw"]}))
-    assert is_catch_all(m({"uri": {"regex": ".*"}})) and is_catch_all(m({"uri": {"prefix": "/"}, "ignoreUriCase": True}))
-    for extra in ({"method": {"exact": "GET"}}, {"authority": {"exact": "a"}}, {"scheme": {"exact": "http"}},
-                  {"withoutHeaders": {"x": {}}}, {"queryParams": {"q": {}}}):
+    assert is_catch_all(m({"uri": {"regex": ".*"}})) and is_catch_all(
+        m({"uri": {"prefix": "/"}, "ignoreUriCase": True})
+    )
+    for extra in (
+        {"method": {"exact": "GET"}},
+        {"authority": {"exact": "a"}},
+        {"scheme": {"exact": "http"}},
+        {"withoutHeaders": {"x": {}}},
+        {"queryParams": {"q": {}}},
+    ):
         assert not is_catch_all(m({"uri": {"prefix": "/"}, **extra}))
     assert not is_catch_all(m({"uri": {"regex": "*"}})) and not is_catch_all(m({"uri": {"prefix": "/a"}}))
 
@@ -122,13 +144,19 @@ def test_istio_delegate_conflicts_are_pilots() -> None:
     assert m.uri.prefix == "/api/v1" and set(m.headers) == {"x", "y"}  # type: ignore[union-attr, arg-type]
 
 
-@pytest.mark.parametrize("stamp, utc", [
-    ("2024-01-01T00:00:00Z", "2024-01-01T00:00:00+00:00"),
-    ("2024-01-01T01:00:00+02:00", "2023-12-31T23:00:00+00:00"),
-    ("2024-01-01t00:00:00z", "2024-01-01T00:00:00+00:00"),
-    (__import__("datetime").datetime(2024, 1, 1), "2024-01-01T00:00:00+00:00"),  # unquoted YAML, no offset
-    ("yesterday", None), ("", None), (None, None), (17, None),
-])
+@pytest.mark.parametrize(
+    "stamp, utc",
+    [
+        ("2024-01-01T00:00:00Z", "2024-01-01T00:00:00+00:00"),
+        ("2024-01-01T01:00:00+02:00", "2023-12-31T23:00:00+00:00"),
+        ("2024-01-01t00:00:00z", "2024-01-01T00:00:00+00:00"),
+        (__import__("datetime").datetime(2024, 1, 1), "2024-01-01T00:00:00+00:00"),  # unquoted YAML, no offset
+        ("yesterday", None),
+        ("", None),
+        (None, None),
+        (17, None),
+    ],
+)
 def test_creation_instant(stamp: object, utc: str | None) -> None:
 
     got = tables.creation_instant(stamp)
@@ -152,6 +180,8 @@ def test_creation_order_ties_and_gaps() -> None:
     assert tables.creation_order([a, late], lambda r: r.name) == ([late, a], True)
     assert tables.creation_order([a, route("a", "x", None)], lambda r: r.name)[1] is False  # a stamp missing
     # `creationTimestamp: null` (kubectl create --dry-run) and "" leave the order open, as an absent stamp does
-    assert tables.creation_order([route("a", "x", None, null=True), route("a", "y", None, null=True)],
-                                 lambda r: r.name)[1] is False
+    assert (
+        tables.creation_order([route("a", "x", None, null=True), route("a", "y", None, null=True)], lambda r: r.name)[1]
+        is False
+    )
     assert tables.creation_order([a, route("a", "x", "", null=True)], lambda r: r.name)[1] is False

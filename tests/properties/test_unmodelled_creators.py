@@ -1,4 +1,5 @@
 """Objects of kinds cnverify does not model may create pods: no false alarm, no false proof."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,8 +47,10 @@ def test_configuration_kinds_create_no_pods(tmp_path) -> None:  # type: ignore[n
     from cnverify.model.base import UNIT_NAMESPACE
 
     f = tmp_path / "k.yaml"
-    f.write_text("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"
-                 "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
+    f.write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"
+        "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+    )
     snap, _ = snapshot.build(loader.load([str(f)]))
     assert [o.kind for o in snap.opaque] == ["Kustomization", "Widget"]
     assert [o.kind for o in snap.pod_creators(UNIT_NAMESPACE)] == ["Widget"]  # an operator's resource may
@@ -59,8 +62,9 @@ GATEWAY = str(Path(__file__).parent / "unmodelled" / "gateway.yaml")
 def results(code: str, fixture: str = GATEWAY) -> dict[tuple[str, str | None], tuple[str, str]]:
     report = prove([fixture], Options(select=[code]))
     assert not report.errors
-    return {(f.subject["name"], f.subject.get("path")): (f.status, f.message) for f in report.results
-            if f.property == code}
+    return {
+        (f.subject["name"], f.subject.get("path")): (f.status, f.message) for f in report.results if f.property == code
+    }
 
 
 def test_a_gateways_proxy_pods_are_unknown_not_selects_nothing() -> None:
@@ -73,7 +77,11 @@ def test_a_gateways_proxy_pods_are_unknown_not_selects_nothing() -> None:
 def test_named_target_port_is_not_proved_when_unmodelled_pods_may_be_selected() -> None:
     got = results("CNV203")
     status, message = got[("web", "spec.ports[0]")]
-    assert status == "unknown" and "OpenShift's DeploymentConfig controller" in message and "DeploymentConfig/shop/canary" in message
+    assert (
+        status == "unknown"
+        and "OpenShift's DeploymentConfig controller" in message
+        and "DeploymentConfig/shop/canary" in message
+    )
     # the DeploymentConfig's template says app=web, so it cannot add pods to 'api': its ports are decided
     assert got[("api", "spec.ports[0]")][0] == "proved"
     assert got[("api", "spec.ports[1]")][0] == "violated"

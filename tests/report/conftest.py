@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from cnverify.proof import Report
 from report_sample import build
 

@@ -1,5 +1,6 @@
 """Outputs CI shows to people: no forged workflow command, no Markdown/HTML injection, nothing
 read-but-unverified left invisible, comments within GitHub's size limit."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from cnverify.cli import main
 from cnverify.errors import InputError, Span
 from cnverify.proof import Finding, Report, Step
@@ -19,21 +19,37 @@ from report_sample import ROOT, options
 
 EVIL_FILE = str(ROOT / "x\n::error file=a.yaml::forged\n.yaml")
 EVIL_NAME = "web\n::add-mask::hunter2"
-EVIL_MESSAGE = ("bad\r\n##[error]legacy forged\n  ::warning::forged too <img src=x onerror=alert(1)> @everyone "
-                "#12 [link](https://evil.example) **bold**\n# Heading\n<details><summary>fold</summary>")
+EVIL_MESSAGE = (
+    "bad\r\n##[error]legacy forged\n  ::warning::forged too <img src=x onerror=alert(1)> @everyone "
+    "#12 [link](https://evil.example) **bold**\n# Heading\n<details><summary>fold</summary>"
+)
 SKIPPED = str(ROOT / "overlays" / "patch.yaml")
 
 
 def hostile() -> Report:
-    f = Finding(property="CNV401", name="hpa-bounds", status="violated", severity="error",
-                subject={"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "namespace": "shop",
-                         "name": EVIL_NAME},
-                location=Span(EVIL_FILE, 8, 3), message=EVIL_MESSAGE,
-                chain=[Step(EVIL_MESSAGE, Span(EVIL_FILE, 8, 3)), Step("(solver: sat)")],
-                witness={"x": EVIL_MESSAGE}, help=EVIL_MESSAGE)
-    return Report(results=[f], inputs=[{"file": EVIL_FILE, "documents": 1},
-                                       {"file": SKIPPED, "documents": 0, "skipped": "a kustomize patch"}],
-                  errors=[InputError(Span(EVIL_FILE, 2, 1), EVIL_MESSAGE)], objects=1)
+    f = Finding(
+        property="CNV401",
+        name="hpa-bounds",
+        status="violated",
+        severity="error",
+        subject={
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "namespace": "shop",
+            "name": EVIL_NAME,
+        },
+        location=Span(EVIL_FILE, 8, 3),
+        message=EVIL_MESSAGE,
+        chain=[Step(EVIL_MESSAGE, Span(EVIL_FILE, 8, 3)), Step("(solver: sat)")],
+        witness={"x": EVIL_MESSAGE},
+        help=EVIL_MESSAGE,
+    )
+    return Report(
+        results=[f],
+        inputs=[{"file": EVIL_FILE, "documents": 1}, {"file": SKIPPED, "documents": 0, "skipped": "a kustomize patch"}],
+        errors=[InputError(Span(EVIL_FILE, 2, 1), EVIL_MESSAGE)],
+        objects=1,
+    )
 
 
 def commands(text: str) -> list[str]:
@@ -77,8 +93,9 @@ def test_unverified_inputs_are_visible_everywhere() -> None:
 
 def test_markdown_comment_fits_github() -> None:
     f = hostile().results[0]
-    many = Report(results=[dataclasses.replace(f, location=Span(f"/repo/f{i}.yaml", 1, 1)) for i in range(3000)],
-                  objects=3000)
+    many = Report(
+        results=[dataclasses.replace(f, location=Span(f"/repo/f{i}.yaml", 1, 1)) for i in range(3000)], objects=3000
+    )
     out = writers()["markdown"](many, options())
     assert len(out) <= COMMENT_LIMIT and "cut at" in out
 
@@ -95,13 +112,21 @@ def test_diff_comment_is_inert_and_shows_input_errors(tmp_path: Path) -> None:
         d.mkdir()
         (d / "hpa `x` <b>@team.yaml").write_text(
             "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\n"
-            f"spec:\n  scaleTargetRef: {{kind: Deployment, name: web}}\n  minReplicas: {lo}\n  maxReplicas: 3\n")
+            f"spec:\n  scaleTargetRef: {{kind: Deployment, name: web}}\n  minReplicas: {lo}\n  maxReplicas: 3\n"
+        )
     (tmp_path / "new" / "broken.yaml").write_text("a: [\n")
-    res = CliRunner().invoke(main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401",
-                                    "--format", "markdown"])
+    res = CliRunner().invoke(
+        main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401", "--format", "markdown"]
+    )
     out = res.output
     inert = re.sub(r"(`+).*?(?<!\\)\1", "", out)  # code spans are literal
     assert "<b>" not in inert and "@team" not in inert
     assert "#### Input errors" in out and re.search(r"- new: `[^`]*broken\.yaml:2`", out)
-    assert commands(CliRunner().invoke(main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"),
-                                              "--select", "CNV401"]).output) == []
+    assert (
+        commands(
+            CliRunner()
+            .invoke(main, ["diff", str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV401"])
+            .output
+        )
+        == []
+    )

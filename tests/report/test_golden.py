@@ -3,13 +3,13 @@
 Regenerate after an intended change with ``CNVERIFY_UPDATE_GOLDEN=1 pytest tests/report`` and
 review the diff.
 """
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
-
 from cnverify.errors import Span
 from cnverify.proof import Report
 from cnverify.report import github, markdown
@@ -27,14 +27,17 @@ def check(name: str, text: str) -> None:
 
 @pytest.mark.parametrize("show_suppressed", [False, True], ids=["default", "show-suppressed"])
 def test_github_golden(report: Report, show_suppressed: bool) -> None:
-    check(f"github{'-suppressed' * show_suppressed}.txt",
-          github.render(report, options(show_suppressed=show_suppressed)))
+    check(
+        f"github{'-suppressed' * show_suppressed}.txt", github.render(report, options(show_suppressed=show_suppressed))
+    )
 
 
 @pytest.mark.parametrize("show_suppressed", [False, True], ids=["default", "show-suppressed"])
 def test_markdown_golden(report: Report, show_suppressed: bool) -> None:
-    check(f"markdown{'-suppressed' * show_suppressed}.md",
-          markdown.render(report, options(show_suppressed=show_suppressed)))
+    check(
+        f"markdown{'-suppressed' * show_suppressed}.md",
+        markdown.render(report, options(show_suppressed=show_suppressed)),
+    )
 
 
 def test_github_escaping() -> None:
@@ -52,19 +55,30 @@ def test_markdown_escaping() -> None:
 
 def test_markdown_clean_run() -> None:
     assert markdown.render(Report(), options()) == (
-        "## ✅ cnverify: 0 violated, 0 unknown, 0 proved, 0 suppressed, 0 input errors\n")
+        "## ✅ cnverify: 0 violated, 0 unknown, 0 proved, 0 suppressed, 0 input errors\n"
+    )
 
 
 def test_github_multiline_region() -> None:
     assert github.command("error", "m", Span("/repo/a.yaml", 3, 1, 9, 1), None, Path("/repo")) == (
-        "::error file=a.yaml,line=3,col=1,endLine=8::m")
+        "::error file=a.yaml,line=3,col=1,endLine=8::m"
+    )
 
 
 def test_markdown_fits_a_github_comment() -> None:
     from cnverify.proof import Step
     from report_sample import hpa
-    many = [hpa(f"w{i}", "violated", i + 1, "minReplicas 5 > maxReplicas 3 " + "x" * 300,
-                chain=[Step("claim " + "y" * 200, Span("/repo/a.yaml", i + 1, 3))] * 3) for i in range(400)]
+
+    many = [
+        hpa(
+            f"w{i}",
+            "violated",
+            i + 1,
+            "minReplicas 5 > maxReplicas 3 " + "x" * 300,
+            chain=[Step("claim " + "y" * 200, Span("/repo/a.yaml", i + 1, 3))] * 3,
+        )
+        for i in range(400)
+    ]
     text = markdown.render(Report(results=many), options())
     assert len(text) <= markdown.LIMIT + 200
     assert text.count("#### `CNV401`") >= 10  # the first ones in detail

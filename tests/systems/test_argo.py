@@ -1,11 +1,11 @@
 """The Argo adapter: a Rollout's workloadRef resolution (rollout/templateref.go) and the extra pods of its
 updates (utils/replicaset/canary.go, utils/defaults/defaults.go, rollout/bluegreen.go)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from cnverify.loader import load
 from cnverify.model import Rollout, pod_template, template_known
 from cnverify.snapshot import Snapshot, build
@@ -37,8 +37,10 @@ def rollout(snap: Snapshot, name: str) -> Rollout:
 
 
 def ref_rollout(name: str, ref: str, template: str = "") -> str:
-    return (f"apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: {name}, namespace: shop}}\n"
-            f"spec:\n  workloadRef: {ref}\n  strategy: {{canary: {{}}}}\n{template}---\n")
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {{name: {name}, namespace: shop}}\n"
+        f"spec:\n  workloadRef: {ref}\n  strategy: {{canary: {{}}}}\n{template}---\n"
+    )
 
 
 def test_workload_ref_takes_the_deployments_template_and_selector(tmp_path: Path) -> None:
@@ -50,15 +52,22 @@ def test_workload_ref_takes_the_deployments_template_and_selector(tmp_path: Path
     assert snap.pod_creators("shop") == []
 
 
-@pytest.mark.parametrize("ref, template, reason", [
-    ("{apiVersion: apps/v1, kind: Deployment, name: gone}", "", "Deployment/shop/gone is not in the inputs"),
-    ("{apiVersion: apps/v1, kind: StatefulSet, name: base}", "", "is not one Argo Rollouts resolves"),
-    ("{apiVersion: v1, kind: PodTemplate, name: base}", "", "PodTemplate targets are not modelled"),
-    ("{apiVersion: apps/v1, kind: Deployment, name: base}",
-     "  template: {metadata: {labels: {app: x}}}\n", "template must be empty"),
-])
-def test_an_unresolved_workload_ref_is_a_pod_creator_with_the_reason(tmp_path: Path, ref: str, template: str,
-                                                                     reason: str) -> None:
+@pytest.mark.parametrize(
+    "ref, template, reason",
+    [
+        ("{apiVersion: apps/v1, kind: Deployment, name: gone}", "", "Deployment/shop/gone is not in the inputs"),
+        ("{apiVersion: apps/v1, kind: StatefulSet, name: base}", "", "is not one Argo Rollouts resolves"),
+        ("{apiVersion: v1, kind: PodTemplate, name: base}", "", "PodTemplate targets are not modelled"),
+        (
+            "{apiVersion: apps/v1, kind: Deployment, name: base}",
+            "  template: {metadata: {labels: {app: x}}}\n",
+            "template must be empty",
+        ),
+    ],
+)
+def test_an_unresolved_workload_ref_is_a_pod_creator_with_the_reason(
+    tmp_path: Path, ref: str, template: str, reason: str
+) -> None:
     snap = snap_of(tmp_path, DEPLOYMENT + ref_rollout("web", ref, template))
     ro = rollout(snap, "web")
     assert not template_known(ro) and reason in (ro.unresolved or "")
@@ -73,36 +82,47 @@ def test_a_workload_ref_resolves_in_its_own_namespace_only(tmp_path: Path) -> No
 
 
 def surge_of_text(tmp_path: Path, strategy: str, replicas: int = 4) -> Surge | str:
-    snap = snap_of(tmp_path, "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: w, namespace: shop}\n"
-                             f"spec:\n  replicas: {replicas}\n  strategy: {strategy}\n")
+    snap = snap_of(
+        tmp_path,
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: w, namespace: shop}\n"
+        f"spec:\n  replicas: {replicas}\n  strategy: {strategy}\n",
+    )
     return rollout_surge(rollout(snap, "w"))
 
 
-@pytest.mark.parametrize("strategy, n, extra", [
-    ("{canary: {}}", 4, 1),                       # default "25": 25 % of 4
-    ("{canary: {maxSurge: '1'}}", 10, 1),         # a string is a percentage: 1 % of 10, rounded up
-    ("{canary: {maxSurge: '50%'}}", 4, 2),
-    ("{canary: {maxSurge: 3}}", 10, 3),           # an integer is a pod count
-    ("{canary: {maxSurge: 0, maxUnavailable: 1}}", 4, 0),
-    ("{canary: {trafficRouting: {istio: {}}}}", 4, 4),   # stable stays at N, canary grows to N
-    ("{canary: {trafficRouting: {istio: {}}, steps: [{setCanaryScale: {replicas: 7}}]}}", 4, 7),
-    ("{canary: {trafficRouting: {istio: {}}, steps: [{setCanaryScale: {weight: 40}}]}}", 4, 4),
-    ("{blueGreen: {activeService: a}}", 3, 3),    # new ReplicaSet at N while the old one keeps N
-    ("{blueGreen: {activeService: a, previewReplicaCount: 5}}", 3, 5),
-])
+@pytest.mark.parametrize(
+    "strategy, n, extra",
+    [
+        ("{canary: {}}", 4, 1),  # default "25": 25 % of 4
+        ("{canary: {maxSurge: '1'}}", 10, 1),  # a string is a percentage: 1 % of 10, rounded up
+        ("{canary: {maxSurge: '50%'}}", 4, 2),
+        ("{canary: {maxSurge: 3}}", 10, 3),  # an integer is a pod count
+        ("{canary: {maxSurge: 0, maxUnavailable: 1}}", 4, 0),
+        ("{canary: {trafficRouting: {istio: {}}}}", 4, 4),  # stable stays at N, canary grows to N
+        ("{canary: {trafficRouting: {istio: {}}, steps: [{setCanaryScale: {replicas: 7}}]}}", 4, 7),
+        ("{canary: {trafficRouting: {istio: {}}, steps: [{setCanaryScale: {weight: 40}}]}}", 4, 4),
+        ("{blueGreen: {activeService: a}}", 3, 3),  # new ReplicaSet at N while the old one keeps N
+        ("{blueGreen: {activeService: a, previewReplicaCount: 5}}", 3, 5),
+    ],
+)
 def test_update_extra_pods(tmp_path: Path, strategy: str, n: int, extra: int) -> None:
     surge = surge_of_text(tmp_path, strategy, n)
     assert isinstance(surge, Surge), surge
     assert surge.at_count(n) == extra
 
 
-@pytest.mark.parametrize("strategy, reason", [
-    ("{canary: {maxSurge: 'lots'}}", "not an integer or a percentage"),
-    ("{canary: {}, blueGreen: {activeService: a}}", "Multiple Strategies"),
-    ("{}", "states no canary or blueGreen"),
-    ("{canary: {trafficRouting: {nginx: {}, maxTrafficWeight: 10}, steps: [{setCanaryScale: {weight: 50}}]}}",
-     "above the full count"),
-])
+@pytest.mark.parametrize(
+    "strategy, reason",
+    [
+        ("{canary: {maxSurge: 'lots'}}", "not an integer or a percentage"),
+        ("{canary: {}, blueGreen: {activeService: a}}", "Multiple Strategies"),
+        ("{}", "states no canary or blueGreen"),
+        (
+            "{canary: {trafficRouting: {nginx: {}, maxTrafficWeight: 10}, steps: [{setCanaryScale: {weight: 50}}]}}",
+            "above the full count",
+        ),
+    ],
+)
 def test_update_bound_not_documented_is_a_reason(tmp_path: Path, strategy: str, reason: str) -> None:
     surge = surge_of_text(tmp_path, strategy)
     assert isinstance(surge, str) and reason in surge

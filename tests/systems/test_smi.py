@@ -1,5 +1,6 @@
 """SMI TrafficSplit (docs/SEMANTICS.md#trafficsplit): the messages of its findings — the effective split from
 exact v1alpha1 quantities, the port rule, the located input errors — beyond what the grids check."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,8 +32,10 @@ def test_quantity_weights_are_shown_as_written() -> None:
     report = prove([str(GRIDS / "route_weights" / "smi.yaml")], Options(select=["CNV103"]))
     [split] = [f for f in report.results if f.subject["name"] == "my-weights"]
     assert [s.claim for s in split.chain][:3] == [
-        "backend one has weight 10m (= 10/1000)", "backend two has weight 100m (= 100/1000)",
-        "backend three has weight 1500m (= 1500/1000)"]
+        "backend one has weight 10m (= 10/1000)",
+        "backend two has weight 100m (= 100/1000)",
+        "backend three has weight 1500m (= 1500/1000)",
+    ]
 
 
 def test_whole_number_weights_from_v1alpha2() -> None:
@@ -45,12 +48,16 @@ def test_whole_number_weights_from_v1alpha2() -> None:
 
 def test_port_and_root_messages() -> None:
     got = _messages(GRIDS / "route_target_exists" / "smi.yaml", "CNV102")
-    assert "violated: Service zoo/blue-birds has no port 9090 (ports: grpc:8080, rest:1024): traffic for root " \
-           "Service birds port 9090 is not split to it (the spec: the backend \"is not included and will not " \
-           "receive traffic\")" in got[("birds", "spec.backends[1]")]
+    assert (
+        "violated: Service zoo/blue-birds has no port 9090 (ports: grpc:8080, rest:1024): traffic for root "
+        'Service birds port 9090 is not split to it (the spec: the backend "is not included and will not '
+        'receive traffic")' in got[("birds", "spec.backends[1]")]
+    )
     [root] = got[("ab-no-root", "spec.service")]
-    assert root == ("violated: root Service zoo/website does not exist: requests that match none of spec.matches "
-                    "have no Service to route them")
+    assert root == (
+        "violated: root Service zoo/website does not exist: requests that match none of spec.matches "
+        "have no Service to route them"
+    )
     [root] = got[("no-root", "spec.service")]
     assert root.startswith("unknown:") and "example implementation creates the root Service" in root
     [idle] = got[("birds", "spec.backends[3]")]

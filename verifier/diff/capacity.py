@@ -8,6 +8,7 @@ effective per-pod values from ``cnverify.encodings.resources``.  Headroom = ``sp
 total; ``None`` (with a reason) when a replica count is unbounded or unknown, a value is
 ambiguous, or the scope cannot be decided.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,13 +16,12 @@ from typing import Any
 
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import pod_limits, pod_requests
-from cnverify.model import pod_template
 from cnverify.errors import Span
-from cnverify.model import WORKLOAD_KINDS, ResourceQuota
+from cnverify.model import WORKLOAD_KINDS, ResourceQuota, pod_template
 from cnverify.model.base import Resource
+from cnverify.snapshot import Snapshot
 from cnverify.systems.kubernetes.quota import in_scope, pod_usage, scope_filter, surge_of
 from cnverify.systems.kubernetes.workloads import effective_containers, replica_range
-from cnverify.snapshot import Snapshot
 
 
 @dataclass
@@ -38,9 +38,13 @@ class WorkloadCapacity:
     unknown: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"replicas": {"min": self.low, "max": self.high}, "surge": self.surge,
-                "requests": _fmt(self.requests), "limits": _fmt(self.limits),
-                **({"unknown": self.unknown} if self.unknown else {})}
+        return {
+            "replicas": {"min": self.low, "max": self.high},
+            "surge": self.surge,
+            "requests": _fmt(self.requests),
+            "limits": _fmt(self.limits),
+            **({"unknown": self.unknown} if self.unknown else {}),
+        }
 
     def same(self, other: WorkloadCapacity) -> bool:
         return self.to_json() == other.to_json()
@@ -64,8 +68,11 @@ class Headroom:
         out: dict[str, Any] = {}
         for key, hard in sorted(self.hard.items()):
             w = self.worst.get(key)
-            out[key] = {"hard": format_milli(hard, key), "worst": None if w is None else format_milli(w, key),
-                        "headroom": None if w is None else format_milli(hard - w, key)}
+            out[key] = {
+                "hard": format_milli(hard, key),
+                "worst": None if w is None else format_milli(w, key),
+                "headroom": None if w is None else format_milli(hard - w, key),
+            }
         return {"resources": out, **({"unknown": self.reason} if self.reason else {})}
 
 
@@ -87,8 +94,18 @@ def _workload(snap: Snapshot, w: Resource) -> WorkloadCapacity:
     if isinstance(surge, str):
         unknown = unknown or surge
     extra = surge.at_count(rr.high) if surge is not None and not isinstance(surge, str) and rr.high is not None else 0
-    return WorkloadCapacity(w.ref, w.namespace, w.at(), rr.low, rr.high, extra, pod_requests(effs, overhead),
-                            pod_limits(effs, overhead), effs, unknown)
+    return WorkloadCapacity(
+        w.ref,
+        w.namespace,
+        w.at(),
+        rr.low,
+        rr.high,
+        extra,
+        pod_requests(effs, overhead),
+        pod_limits(effs, overhead),
+        effs,
+        unknown,
+    )
 
 
 def quotas(snap: Snapshot, caps: dict[str, WorkloadCapacity]) -> dict[str, Headroom]:
@@ -98,14 +115,20 @@ def quotas(snap: Snapshot, caps: dict[str, WorkloadCapacity]) -> dict[str, Headr
         h = Headroom(q.ref, q.at())
         scopes, h.reason = scope_filter(q)
         members = [c for c in caps.values() if c.namespace == q.namespace and in_scope(scopes, c.effs)]
-        blocked = next((f"{c.ref}: {c.unknown or 'unbounded replicas'}" for c in members
-                        if c.unknown or c.high is None), None)
+        blocked = next(
+            (f"{c.ref}: {c.unknown or 'unbounded replicas'}" for c in members if c.unknown or c.high is None), None
+        )
         h.reason = h.reason or blocked
         for key, raw in sorted((q.spec.hard or {}).items()):
             if pod_usage(key, {}, {}) is None:
                 continue  # object counts and keys no pod uses
             h.hard[key] = milli(raw)
-            h.worst[key] = None if h.reason else sum(  # no reason: every member's high is set (``blocked``)
-                ((c.high or 0) + c.surge) * (pod_usage(key, c.requests, c.limits) or 0) for c in members)
+            h.worst[key] = (
+                None
+                if h.reason
+                else sum(  # no reason: every member's high is set (``blocked``)
+                    ((c.high or 0) + c.surge) * (pod_usage(key, c.requests, c.limits) or 0) for c in members
+                )
+            )
         out[q.ref] = h
     return out

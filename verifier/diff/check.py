@@ -5,6 +5,7 @@ every fact (Z3 term, sentence, span), the query and the shown terms.  An obligat
 side with the same key as one of the old side (same facts from an unchanged file) reuses that
 finding instead of calling the solver again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,16 @@ def _step(step: Step, names: Names) -> str:
 def obligation_key(ob: Obligation, names: Names) -> str:
     """A content hash of what decides ``ob`` (see module docstring); spans compared side-neutrally."""
     h = hashlib.sha256()
-    parts = [ob.prop.code, ob.prop.severity, repr(ob.subject.subject(ob.path)), names.neutral(ob.location),
-             ob.shape, ob.goal_says, ob.goal.sexpr() if ob.goal is not None else "", repr(ob.decision)]
+    parts = [
+        ob.prop.code,
+        ob.prop.severity,
+        repr(ob.subject.subject(ob.path)),
+        names.neutral(ob.location),
+        ob.shape,
+        ob.goal_says,
+        ob.goal.sexpr() if ob.goal is not None else "",
+        repr(ob.decision),
+    ]
     parts += [_step(s, names) for s in ob.preamble]
     parts += [f"{expr.sexpr()}|{_step(step, names)}" for expr, step in ob.facts]
     parts += [f"{name}={term.sexpr()}" for name, (term, _) in ob.shown.items()]
@@ -77,8 +86,9 @@ def _inputs(snap: Snapshot, prop: Property, names: Names, shared: set[str]) -> l
     return [[_signature(r, names, shared) for r in snap.all(kind)] for kind in prop.reads]
 
 
-def _run_property(prop: Property, ctx: RunContext, options: Options, cache: dict[str, Finding],
-                  stats: Stats, side: str, names: Names) -> tuple[Pairs, list[InternalError]]:
+def _run_property(
+    prop: Property, ctx: RunContext, options: Options, cache: dict[str, Finding], stats: Stats, side: str, names: Names
+) -> tuple[Pairs, list[InternalError]]:
     pairs: Pairs = []
     try:
         for ob in prop.obligations(ctx):
@@ -96,9 +106,16 @@ def _run_property(prop: Property, ctx: RunContext, options: Options, cache: dict
     return pairs, []
 
 
-def check(snap: Snapshot, options: Options, cache: dict[str, Finding], stats: Stats, side: str, names: Names,
-          shared: set[str], prior: SideRun | None = None
-          ) -> tuple[list[Finding], list[Finding], list[InternalError], SideRun]:
+def check(
+    snap: Snapshot,
+    options: Options,
+    cache: dict[str, Finding],
+    stats: Stats,
+    side: str,
+    names: Names,
+    shared: set[str],
+    prior: SideRun | None = None,
+) -> tuple[list[Finding], list[Finding], list[InternalError], SideRun]:
     """``(findings, suppressed findings, errors, run)`` of the selected properties on ``snap``.
 
     Like ``engine.prove`` (suppression annotations honoured unless ``options.suppressions`` is
@@ -112,8 +129,11 @@ def check(snap: Snapshot, options: Options, cache: dict[str, Finding], stats: St
     ctx = RunContext(snap, options.limits)
     props = selected(options)
     for prop in props:
-        if (prior is not None and prop.code in prior.by_code
-                and _inputs(snap, prop, names, shared) == _inputs(prior.snap, prop, names, shared)):
+        if (
+            prior is not None
+            and prop.code in prior.by_code
+            and _inputs(snap, prop, names, shared) == _inputs(prior.snap, prop, names, shared)
+        ):
             run.by_code[prop.code] = prior.by_code[prop.code]
             stats.skipped_properties += 1
             stats.reused += len(prior.by_code[prop.code][0])

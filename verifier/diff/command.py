@@ -1,11 +1,12 @@
 """``cnverify diff``: what a configuration change does to invariants, routing and capacity."""
+
 from __future__ import annotations
 
 import os
 import sys
 import tempfile
-import click
 
+import click
 from cnverify.diff.gitsource import Git, path_side, rev_side, worktree_side
 from cnverify.diff.render import RENDERERS
 from cnverify.diff.run import FAIL_ON, DiffResult, diff
@@ -22,28 +23,56 @@ class _SplitDashDash(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--" in args:
             i = args.index("--")
-            ctx.meta["diff_paths"] = args[i + 1:]
+            ctx.meta["diff_paths"] = args[i + 1 :]
             args = args[:i]
         return super().parse_args(ctx, args)
 
 
 @click.command("diff", cls=_SplitDashDash)
 @click.argument("sides", nargs=-1)
-@click.option("--git", "use_git", is_flag=True,
-              help="SIDES are REV1 [REV2] of the current git repository (REV2: the working tree); "
-                   "limit to paths with '-- PATHS'.")
+@click.option(
+    "--git",
+    "use_git",
+    is_flag=True,
+    help="SIDES are REV1 [REV2] of the current git repository (REV2: the working tree); "
+    "limit to paths with '-- PATHS'.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--fail-on", multiple=True, type=click.Choice(FAIL_ON), default=("new-violation",), show_default=True,
-              help="Exit 1 when such a change is found (repeatable).")
-@click.option("--select", multiple=True,
-              help="Only these properties: codes, prefixes (CNV1) or names, comma-separated (docs/CI.md).")
+@click.option(
+    "--fail-on",
+    multiple=True,
+    type=click.Choice(FAIL_ON),
+    default=("new-violation",),
+    show_default=True,
+    help="Exit 1 when such a change is found (repeatable).",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Only these properties: codes, prefixes (CNV1) or names, comma-separated (docs/CI.md).",
+)
 @click.option("--ignore", multiple=True, help="Skip these properties (codes, prefixes or names).")
-@click.option("--timeout", "timeout_ms", type=click.IntRange(1), default=10_000, show_default=True,
-              help="Wall-clock timeout per routing (regex) query, in milliseconds; other queries are bounded by the deterministic rlimit (and --run-timeout).")
+@click.option(
+    "--timeout",
+    "timeout_ms",
+    type=click.IntRange(1),
+    default=10_000,
+    show_default=True,
+    help="Wall-clock timeout per routing (regex) query, in milliseconds; other queries are bounded by the deterministic rlimit (and --run-timeout).",
+)
 @click.option("--full", is_flag=True, help="Re-check every file, not only the slice the change can affect.")
 @click.pass_context
-def command(ctx: click.Context, sides: tuple[str, ...], use_git: bool, fmt: str, fail_on: tuple[str, ...],
-            select: tuple[str, ...], ignore: tuple[str, ...], timeout_ms: int, full: bool) -> None:
+def command(
+    ctx: click.Context,
+    sides: tuple[str, ...],
+    use_git: bool,
+    fmt: str,
+    fail_on: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    timeout_ms: int,
+    full: bool,
+) -> None:
     """Compare two configurations: OLD NEW (files or directories), or --git REV1 [REV2] [-- PATHS].
 
     Reports new, fixed and still-violated invariants and new unknowns (findings matched by
@@ -62,8 +91,9 @@ def command(ctx: click.Context, sides: tuple[str, ...], use_git: bool, fmt: str,
     sys.exit(result.exit_code(fail_on))
 
 
-def _run(sides: tuple[str, ...], paths: list[str], use_git: bool, scratch: str, options: Options,
-         full: bool) -> DiffResult:
+def _run(
+    sides: tuple[str, ...], paths: list[str], use_git: bool, scratch: str, options: Options, full: bool
+) -> DiffResult:
     if use_git:
         if not 1 <= len(sides) <= 2:
             raise UsageError("--git takes REV1 [REV2] (paths go after '--')")

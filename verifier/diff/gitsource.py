@@ -7,6 +7,7 @@ root), ``display`` is how locations are printed (``old/app/vs.yaml`` or ``origin
 and ``local()`` is a path on disk holding the content (a revision's blobs are written to a
 scratch directory on first use), so files load through ``cnverify.loader`` exactly as in ``prove``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -132,16 +133,23 @@ def rev_side(git: Git, rev: str, paths: list[str], scratch: str) -> Side:
         if kind == "blob" and mode != "120000" and _wanted(key):
             entries.append((key, blob))
     blobs = _cat_blobs(git, [b for _, b in entries])
-    files = {key: SourceFile(key, f"{rev}:{key}", blob, _writer(scratch_path(scratch, blob, key), blobs[blob]),
-                             blobs[blob]) for key, blob in entries}
+    files = {
+        key: SourceFile(key, f"{rev}:{key}", blob, _writer(scratch_path(scratch, blob, key), blobs[blob]), blobs[blob])
+        for key, blob in entries
+    }
     return Side(rev, files, lambda: _materialise(git, rev, paths, scratch))
 
 
 def safe_relative(key: str) -> bool:
     """A tree path that stays inside the directory it is written to (no absolute, ``..``, NUL or ``\\``)."""
     parts = key.split("/")
-    return bool(key) and "\0" not in key and "\\" not in key and not key.startswith("/") \
+    return (
+        bool(key)
+        and "\0" not in key
+        and "\\" not in key
+        and not key.startswith("/")
         and all(p not in ("", ".", "..") for p in parts)
+    )
 
 
 def _materialise(git: Git, rev: str, paths: list[str], scratch: str) -> tuple[str, list[str]]:
@@ -192,6 +200,7 @@ def _writer(path: str, data: bytes) -> Callable[[], str]:
             with open(path, "wb") as fh:
                 fh.write(data)
         return path
+
     return local
 
 
@@ -200,23 +209,29 @@ def _cat_blobs(git: Git, blobs: list[str]) -> dict[str, bytes]:
     if not blobs:
         return {}
     unique = list(dict.fromkeys(blobs))
-    out = subprocess.run(["git", "cat-file", "--batch"], cwd=git.top, input="\n".join(unique).encode() + b"\n",
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=git.top,
+        input="\n".join(unique).encode() + b"\n",
+        capture_output=True,
+        check=True,
+    ).stdout
     data: dict[str, bytes] = {}
     pos = 0
     for blob in unique:
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
         size = int(header[2])
-        data[blob] = out[end + 1:end + 1 + size]
+        data[blob] = out[end + 1 : end + 1 + size]
         pos = end + 1 + size + 1
     return data
 
 
 def worktree_side(git: Git, paths: list[str]) -> Side:
     """The working tree's manifests under ``paths``: tracked and untracked, not ignored, present."""
-    listing = git.run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--",
-                      *git.pathspecs(paths), top=True)
+    listing = git.run(
+        "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *git.pathspecs(paths), top=True
+    )
     files: dict[str, SourceFile] = {}
     specs = git.pathspecs(paths)
     tree = (git.top, [os.path.join(git.top, p) for p in specs] or [git.top])

@@ -4,6 +4,7 @@ Fingerprints (``Finding.fingerprint``: property, subject, path, file) are comput
 file's side-neutral key, so ``old/vs.yaml`` and ``new/vs.yaml`` pair up.  Findings left
 unmatched are paired once more without the file (an object moved to another file).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -58,8 +59,9 @@ def _identity(f: Finding) -> tuple[Any, ...]:
     return (f.property, s.get("kind"), s.get("namespace"), s.get("name"), s.get("path", ""))
 
 
-def _pair(old: list[Finding], new: list[Finding], key: Callable[[Finding], Any]
-          ) -> tuple[list[tuple[Finding, Finding]], list[Finding], list[Finding]]:
+def _pair(
+    old: list[Finding], new: list[Finding], key: Callable[[Finding], Any]
+) -> tuple[list[tuple[Finding, Finding]], list[Finding], list[Finding]]:
     by_key: dict[Any, list[Finding]] = defaultdict(list)
     for f in old:
         by_key[key(f)].append(f)
@@ -74,8 +76,9 @@ def _pair(old: list[Finding], new: list[Finding], key: Callable[[Finding], Any]
     return pairs, lone_old, lone_new
 
 
-def match(old: list[Finding], new: list[Finding], names: Names
-          ) -> tuple[list[tuple[Finding | None, Finding | None]], int]:
+def match(
+    old: list[Finding], new: list[Finding], names: Names
+) -> tuple[list[tuple[Finding | None, Finding | None]], int]:
     """Pairs (old, new) — None on the side where the finding does not exist — and how many moved files."""
     pairs, lone_old, lone_new = _pair(old, new, lambda f: fingerprint(f, names))
     moved, lone_old, lone_new = _pair(lone_old, lone_new, _identity)
@@ -98,8 +101,9 @@ def classify(old: Finding | None, new: Finding | None) -> Change | None:
 ORDER: dict[str, int] = {"new-violation": 0, "new-unknown": 1, "fixed": 2, "still-violated": 3}
 
 
-def deltas(old: list[Finding], new: list[Finding], names: Names,
-           suppressed: Sequence[Finding] = ()) -> list[InvariantDelta]:
+def deltas(
+    old: list[Finding], new: list[Finding], names: Names, suppressed: Sequence[Finding] = ()
+) -> list[InvariantDelta]:
     """Every invariant change, new violations first, then by location (``suppressed``: of the new side)."""
     out = []
     hidden = {fingerprint(f, names) for f in suppressed} | {_identity(f) for f in suppressed}
@@ -108,6 +112,7 @@ def deltas(old: list[Finding], new: list[Finding], names: Names,
         if change is not None:
             quiet = n is None and o is not None and bool({fingerprint(o, names), _identity(o)} & hidden)
             out.append(InvariantDelta(change, o, n, quiet))
-    out.sort(key=lambda d: (ORDER[d.change], names.key(d.finding.location.file), d.finding.location.line,
-                            d.finding.property))
+    out.sort(
+        key=lambda d: (ORDER[d.change], names.key(d.finding.location.file), d.finding.location.line, d.finding.property)
+    )
     return out

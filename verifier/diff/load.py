@@ -5,6 +5,7 @@ shared by both snapshots; a changed file is parsed on each side.  Spans name the
 that was loaded; :class:`Names` maps it back to how each side displays it (``old/vs.yaml``,
 ``origin/main:vs.yaml``) and to the side-neutral key that fingerprints use.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -37,8 +38,9 @@ def parse(path: str) -> Parsed:
     loaded = loader.load([path])
     snap, errors = snapshot.build(loaded)
     documents = sum(int(i.get("documents", 0)) for i in loaded.inputs)
-    return Parsed(snap.resources, loaded.errors + errors, snap.unknown_kinds, documents, loaded.unrecognized,
-                  snap.opaque)
+    return Parsed(
+        snap.resources, loaded.errors + errors, snap.unknown_kinds, documents, loaded.unrecognized, snap.opaque
+    )
 
 
 @dataclass

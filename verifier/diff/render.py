@@ -1,4 +1,5 @@
 """Diff output: JSON (docs/DIFF.md), text (grouped by entry point and workload), Markdown (PR comment)."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,12 @@ from cnverify.proof import VERSION, Finding
 from cnverify.report.common import internal_markdown
 from cnverify.report.escape import code, cut, json_text, log_text, md, no_commands
 
-LABELS = {"new-violation": "new violation", "fixed": "fixed", "still-violated": "still violated",
-          "new-unknown": "new unknown"}
+LABELS = {
+    "new-violation": "new violation",
+    "fixed": "fixed",
+    "still-violated": "still violated",
+    "new-unknown": "new unknown",
+}
 
 
 def _relocate(value: Any, names: Names, side: SideName) -> Any:
@@ -43,43 +48,75 @@ def _route(r: Any, names: Names, side: SideName) -> dict[str, Any] | None:
 
 
 def summary(result: DiffResult) -> dict[str, int]:
-    return {"new_violations": result.count("new-violation"), "fixed": result.count("fixed"),
-            "still_violated": result.count("still-violated"), "new_unknowns": result.count("new-unknown"),
-            "entry_points_changed": sum(r.status == "changed" for r in result.routing),
-            "entry_points_equivalent": sum(r.status == "equivalent" for r in result.routing),
-            "entry_points_unknown": sum(r.status == "unknown" for r in result.routing),
-            "workloads_changed": len(result.workloads), "quotas_changed": len(result.quotas),
-            "errors": len(result.errors.get("new", []))}
+    return {
+        "new_violations": result.count("new-violation"),
+        "fixed": result.count("fixed"),
+        "still_violated": result.count("still-violated"),
+        "new_unknowns": result.count("new-unknown"),
+        "entry_points_changed": sum(r.status == "changed" for r in result.routing),
+        "entry_points_equivalent": sum(r.status == "equivalent" for r in result.routing),
+        "entry_points_unknown": sum(r.status == "unknown" for r in result.routing),
+        "workloads_changed": len(result.workloads),
+        "quotas_changed": len(result.quotas),
+        "errors": len(result.errors.get("new", [])),
+    }
 
 
 def _cap(d: CapacityDelta, key: str) -> dict[str, Any]:
     obj = d.new if d.new is not None else d.old
-    return {key: d.ref, "location": obj.location.to_json() if obj is not None else None,
-            "old": d.old.to_json() if d.old is not None else None,
-            "new": d.new.to_json() if d.new is not None else None}
+    return {
+        key: d.ref,
+        "location": obj.location.to_json() if obj is not None else None,
+        "old": d.old.to_json() if d.old is not None else None,
+        "new": d.new.to_json() if d.new is not None else None,
+    }
 
 
 def to_json(result: DiffResult) -> dict[str, Any]:
     n = result.names
-    cap = {"workloads": [_relocate(_cap(d, "workload"), n, "new" if d.new else "old") for d in result.workloads],
-           "quotas": [_relocate(_cap(d, "quota"), n, "new" if d.new else "old") for d in result.quotas]}
+    cap = {
+        "workloads": [_relocate(_cap(d, "workload"), n, "new" if d.new else "old") for d in result.workloads],
+        "quotas": [_relocate(_cap(d, "quota"), n, "new" if d.new else "old") for d in result.quotas],
+    }
     return {
-        "version": 1, "tool": {"name": "cnverify", "version": VERSION}, "kind": "diff",
-        "old": {"label": result.old_label}, "new": {"label": result.new_label},
+        "version": 1,
+        "tool": {"name": "cnverify", "version": VERSION},
+        "kind": "diff",
+        "old": {"label": result.old_label},
+        "new": {"label": result.new_label},
         "changed_files": result.changed,
-        "invariants": [{"change": d.change, "fingerprint": fingerprint(d.finding, n), "reason": d.reason(),
-                        "old": _finding(d.old, n, "old"), "new": _finding(d.new, n, "new")}
-                       for d in result.invariants],
-        "routing": [{"entry_point": r.key, "status": r.status, "presence": r.presence, "how": r.how,
-                     "complete": r.complete, "reason": r.reason,
-                     "differences": [{"witness": x.witness.to_json(), "old": _route(x.old, n, "old"),
-                                      "new": _route(x.new, n, "new")} for x in r.differences]}
-                    for r in result.routing],
+        "invariants": [
+            {
+                "change": d.change,
+                "fingerprint": fingerprint(d.finding, n),
+                "reason": d.reason(),
+                "old": _finding(d.old, n, "old"),
+                "new": _finding(d.new, n, "new"),
+            }
+            for d in result.invariants
+        ],
+        "routing": [
+            {
+                "entry_point": r.key,
+                "status": r.status,
+                "presence": r.presence,
+                "how": r.how,
+                "complete": r.complete,
+                "reason": r.reason,
+                "differences": [
+                    {"witness": x.witness.to_json(), "old": _route(x.old, n, "old"), "new": _route(x.new, n, "new")}
+                    for x in r.differences
+                ],
+            }
+            for r in result.routing
+        ],
         "capacity": cap,
         "notes": result.notes,
         "summary": summary(result),
-        "errors": {side: [_relocate(e.to_json(), n, side) for e in errs]  # type: ignore[arg-type]
-                   for side, errs in result.errors.items()},
+        "errors": {
+            side: [_relocate(e.to_json(), n, side) for e in errs]  # type: ignore[arg-type]
+            for side, errs in result.errors.items()
+        },
         "stats": result.stats,
         **({"internal_errors": [e.to_json() for e in result.internal]} if result.internal else {}),
     }
@@ -102,7 +139,11 @@ def _route_text(r: dict[str, Any] | None, action: bool = True) -> str:
     a = r["action"]
     if a["kind"] == "route":
         shares = a["shares"]
-        what = ("→ " + next(iter(shares))) if len(shares) == 1 else "→ " + ", ".join(f"{d} {s}%" for d, s in shares.items())
+        what = (
+            ("→ " + next(iter(shares)))
+            if len(shares) == 1
+            else "→ " + ", ".join(f"{d} {s}%" for d, s in shares.items())
+        )
     else:
         what = f"{a['kind']} {a.get('detail', '')}".strip()
     return f"{r['route']}{loc} {what}"
@@ -135,8 +176,14 @@ def _cap_text(d: dict[str, Any]) -> list[str]:
 
 def _headroom(x: dict[str, Any] | None) -> str:
     """One side of a quota key: headroom, hard limit and worst case (``-``: absent on that side)."""
-    return "-" if x is None else (f"{x['headroom'] if x['headroom'] is not None else 'unknown'} (hard {x['hard']}, "
-                                  f"worst case {x['worst'] if x['worst'] is not None else 'unbounded'})")
+    return (
+        "-"
+        if x is None
+        else (
+            f"{x['headroom'] if x['headroom'] is not None else 'unknown'} (hard {x['hard']}, "
+            f"worst case {x['worst'] if x['worst'] is not None else 'unbounded'})"
+        )
+    )
 
 
 def _quota_text(d: dict[str, Any]) -> list[str]:
@@ -155,8 +202,11 @@ def _quota_text(d: dict[str, Any]) -> list[str]:
 
 def render_text(result: DiffResult) -> str:
     j = to_json(result)
-    out = [f"cnverify diff {result.old_label} → {result.new_label}: {len(result.changed)} file"
-           f"{'s' * (len(result.changed) != 1)} changed", ""]
+    out = [
+        f"cnverify diff {result.old_label} → {result.new_label}: {len(result.changed)} file"
+        f"{'s' * (len(result.changed) != 1)} changed",
+        "",
+    ]
     errs = j["errors"]
     for side in ("old", "new"):
         for e in errs.get(side, []):
@@ -189,12 +239,15 @@ def render_text(result: DiffResult) -> str:
     if not j["capacity"]["workloads"] and not j["capacity"]["quotas"]:
         out.append("  no change")
     s = j["summary"]
-    out += ["", f"{s['new_violations']} new violation{'s' * (s['new_violations'] != 1)}, {s['fixed']} fixed, "
-                f"{s['still_violated']} still violated, {s['new_unknowns']} new unknown; "
-                f"{s['entry_points_changed']} entry point{'s' * (s['entry_points_changed'] != 1)} changed, "
-                f"{s['entry_points_equivalent']} equivalent, {s['entry_points_unknown']} unknown; "
-                f"{s['workloads_changed']} workload{'s' * (s['workloads_changed'] != 1)} and "
-                f"{s['quotas_changed']} quota{'s' * (s['quotas_changed'] != 1)} with capacity changes"]
+    out += [
+        "",
+        f"{s['new_violations']} new violation{'s' * (s['new_violations'] != 1)}, {s['fixed']} fixed, "
+        f"{s['still_violated']} still violated, {s['new_unknowns']} new unknown; "
+        f"{s['entry_points_changed']} entry point{'s' * (s['entry_points_changed'] != 1)} changed, "
+        f"{s['entry_points_equivalent']} equivalent, {s['entry_points_unknown']} unknown; "
+        f"{s['workloads_changed']} workload{'s' * (s['workloads_changed'] != 1)} and "
+        f"{s['quotas_changed']} quota{'s' * (s['quotas_changed'] != 1)} with capacity changes",
+    ]
     return no_commands("\n".join(log_text(line) for line in out) + "\n")
 
 
@@ -203,19 +256,32 @@ def render_markdown(result: DiffResult) -> str:
     s = j["summary"]
     errs = j.get("errors") or {}
     n_err = sum(len(errs.get(side, [])) for side in ("old", "new"))
-    icon = "❌" if s["new_violations"] or n_err or result.internal else "⚠️" if s["entry_points_changed"] or s["new_unknowns"] else "✅"
-    out = [f"### {icon} cnverify diff {code(result.old_label)} → {code(result.new_label)}", "",
-           f"**{s['new_violations']}** new violations · **{s['fixed']}** fixed · {s['still_violated']} still "
-           f"violated · {s['new_unknowns']} new unknown · **{s['entry_points_changed']}** entry points with routing "
-           f"changes ({s['entry_points_equivalent']} proved equivalent) · {s['workloads_changed']} workloads and "
-           f"{s['quotas_changed']} quotas with capacity changes"
-           + (f" · **{n_err}** input error{'s' * (n_err != 1)}" if n_err else ""), ""]
+    icon = (
+        "❌"
+        if s["new_violations"] or n_err or result.internal
+        else "⚠️"
+        if s["entry_points_changed"] or s["new_unknowns"]
+        else "✅"
+    )
+    out = [
+        f"### {icon} cnverify diff {code(result.old_label)} → {code(result.new_label)}",
+        "",
+        f"**{s['new_violations']}** new violations · **{s['fixed']}** fixed · {s['still_violated']} still "
+        f"violated · {s['new_unknowns']} new unknown · **{s['entry_points_changed']}** entry points with routing "
+        f"changes ({s['entry_points_equivalent']} proved equivalent) · {s['workloads_changed']} workloads and "
+        f"{s['quotas_changed']} quotas with capacity changes"
+        + (f" · **{n_err}** input error{'s' * (n_err != 1)}" if n_err else ""),
+        "",
+    ]
     if result.internal:
         out += internal_markdown(result.internal, "####")
     if n_err:
         out += ["#### Input errors", ""]
-        out += [f"- {side}: {code(str(e['location']['file']) + ':' + str(e['location']['line']))}: {md(e['message'])}"
-                for side in ("old", "new") for e in errs.get(side, [])]
+        out += [
+            f"- {side}: {code(str(e['location']['file']) + ':' + str(e['location']['line']))}: {md(e['message'])}"
+            for side in ("old", "new")
+            for e in errs.get(side, [])
+        ]
         out.append("")
     if j["invariants"]:
         out += ["#### Invariants", "", "| change | where | property | subject | message |", "|---|---|---|---|---|"]
@@ -224,17 +290,23 @@ def render_markdown(result: DiffResult) -> str:
             sub = f["subject"]
             ns = f"{sub['namespace']}/" if sub.get("namespace") else ""
             at = code(str(f["location"]["file"]) + ":" + str(f["location"]["line"]), cell=True)
-            out.append(f"| {LABELS[d['change']]} | {at}"
-                       f" | {md(f['property'])} | {md(sub['kind'] + ' ' + ns + sub['name'])} | {md(f['message'])} |")
+            out.append(
+                f"| {LABELS[d['change']]} | {at}"
+                f" | {md(f['property'])} | {md(sub['kind'] + ' ' + ns + sub['name'])} | {md(f['message'])} |"
+            )
         out.append("")
     if j["routing"]:
         out += ["#### Routing", ""]
         for r in j["routing"]:
-            out.append(f"- **{md(r['entry_point'])}**: {r['status']} — {md(r['how'])}"
-                       + (f"; {md(r['reason'])}" if r["reason"] else ""))
+            out.append(
+                f"- **{md(r['entry_point'])}**: {r['status']} — {md(r['how'])}"
+                + (f"; {md(r['reason'])}" if r["reason"] else "")
+            )
             for x in r["differences"]:
-                out.append(f"  - {code(_request(x['witness']))}: old {md(_route_text(x['old']))}; "
-                           f"new {md(_route_text(x['new']))}")
+                out.append(
+                    f"  - {code(_request(x['witness']))}: old {md(_route_text(x['old']))}; "
+                    f"new {md(_route_text(x['new']))}"
+                )
         out.append("")
     if j["capacity"]["workloads"] or j["capacity"]["quotas"]:
         out += ["#### Capacity", "", "```"]

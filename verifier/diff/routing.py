@@ -9,6 +9,7 @@ one pair with a witness request, the pair is then blocked and the query repeated
 on the first query is a proof of equivalence.  Tables equal on match IR and action (ids
 ignored) are equivalent without the solver.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,16 @@ from fractions import Fraction
 from typing import Any, Literal
 
 import z3
-
 from cnverify import smt
-from cnverify.encodings.http import Entry, Request, SymbolicRequest, UnsupportedMatch, entry_formula, first_match
-from cnverify.encodings.http import MatchTable
+from cnverify.encodings.http import (
+    Entry,
+    MatchTable,
+    Request,
+    SymbolicRequest,
+    UnsupportedMatch,
+    entry_formula,
+    first_match,
+)
 from cnverify.encodings.regex import RegexError
 from cnverify.errors import Span
 
@@ -133,8 +140,9 @@ def _sig(routes: list[Route], i: int) -> tuple[Any, ...]:
     return routes[i].action.signature() if i < len(routes) else NONE_SIG
 
 
-def compare(key: str, old: list[Route], new: list[Route], *, host: str | None = None,
-            limit: int = MAX_DIFFERENCES) -> RoutingDelta:
+def compare(
+    key: str, old: list[Route], new: list[Route], *, host: str | None = None, limit: int = MAX_DIFFERENCES
+) -> RoutingDelta:
     """The routing delta of one entry point (see module docstring); ``host`` fixes the request's host.
     Each query of the enumeration is solved afresh under the run's budget (``cnverify.smt``)."""
     if [r.signature() for r in old] == [r.signature() for r in new]:
@@ -146,9 +154,15 @@ def compare(key: str, old: list[Route], new: list[Route], *, host: str | None = 
     except (UnsupportedMatch, RegexError) as exc:
         return RoutingDelta(key, "unknown", "not encoded", old, new, reason=f"unsupported match: {exc}")
     sigs = {_sig(old, i) for i in range(len(po))} | {_sig(new, j) for j in range(len(pn))}
-    differ = z3.Or([z3.And(z3.Or([po[i] for i in range(len(po)) if _sig(old, i) == s] or [z3.BoolVal(False)]),
-                           z3.Not(z3.Or([pn[j] for j in range(len(pn)) if _sig(new, j) == s] or [z3.BoolVal(False)])))
-                    for s in sigs])
+    differ = z3.Or(
+        [
+            z3.And(
+                z3.Or([po[i] for i in range(len(po)) if _sig(old, i) == s] or [z3.BoolVal(False)]),
+                z3.Not(z3.Or([pn[j] for j in range(len(pn)) if _sig(new, j) == s] or [z3.BoolVal(False)])),
+            )
+            for s in sigs
+        ]
+    )
     query = [*req.domain(), differ] + ([req.host == z3.StringVal(host)] if host is not None else [])
     delta = RoutingDelta(key, "changed", "solver: sat", old, new)
     while True:
@@ -169,8 +183,9 @@ def compare(key: str, old: list[Route], new: list[Route], *, host: str | None = 
         j = next(k for k, p in enumerate(pn) if z3.is_true(model.eval(p, model_completion=True)))
         witness = req.witness(model)
         _confirm(old, new, i, j, witness)
-        delta.differences.append(Difference(old[i] if i < len(old) else None,
-                                            new[j] if j < len(new) else None, witness))
+        delta.differences.append(
+            Difference(old[i] if i < len(old) else None, new[j] if j < len(new) else None, witness)
+        )
         if len(delta.differences) >= limit:
             delta.complete = False
             delta.reason = f"stopped after {limit} differing route pairs"
@@ -202,8 +217,12 @@ def _pairs(ov: list[list[Route]], nv: list[list[Route]]) -> list[tuple[list[Rout
     return [(a, b) for a in ov for b in nv]
 
 
-def diff_tables(old: dict[str, list[list[Route]]], new: dict[str, list[list[Route]]],
-                hosts: dict[str, str] | None = None, **options: Any) -> list[RoutingDelta]:
+def diff_tables(
+    old: dict[str, list[list[Route]]],
+    new: dict[str, list[list[Route]]],
+    hosts: dict[str, str] | None = None,
+    **options: Any,
+) -> list[RoutingDelta]:
     """Deltas of every entry point of either side (a missing side is an empty table).
 
     Each side may hold several variants (orders that depend on creation time): the first
@@ -217,15 +236,20 @@ def diff_tables(old: dict[str, list[list[Route]]], new: dict[str, list[list[Rout
         try:
             delta = compare(key, ov[0], nv[0], **options)
         except Exception as exc:  # an encoding bug must not hide the other entry points
-            out.append(RoutingDelta(key, "unknown", "not decided", ov[0], nv[0],
-                                    reason=f"internal error ({type(exc).__name__}: {exc})"))
+            out.append(
+                RoutingDelta(
+                    key, "unknown", "not decided", ov[0], nv[0], reason=f"internal error ({type(exc).__name__}: {exc})"
+                )
+            )
             continue
         if delta.status == "equivalent" and (len(ov) > 1 or len(nv) > 1):
             for a, b in _pairs(ov, nv)[1:] if _pairs(ov, nv)[0] == (ov[0], nv[0]) else _pairs(ov, nv):
                 if compare(key, a, b, **options).status != "equivalent":
                     delta.status, delta.how = "unknown", "depends on creation order"
-                    delta.reason = ("the routes' order depends on creation times the manifests do not fix, "
-                                    "and one order routes differently")
+                    delta.reason = (
+                        "the routes' order depends on creation times the manifests do not fix, "
+                        "and one order routes differently"
+                    )
                     break
         out.append(delta)
     return out

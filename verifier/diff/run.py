@@ -1,4 +1,5 @@
 """The diff of two sides: invariants, routing and capacity deltas (the library API)."""
+
 from __future__ import annotations
 
 import time
@@ -52,7 +53,9 @@ class DiffResult:
     def gated(self, fail_on: tuple[str, ...]) -> bool:
         """Is there a change ``fail_on`` gates on? (new violations: of severity error)."""
         checks = {
-            "new-violation": any(d.change == "new-violation" and d.finding.severity == "error" for d in self.invariants),
+            "new-violation": any(
+                d.change == "new-violation" and d.finding.severity == "error" for d in self.invariants
+            ),
             "routing-change": self.uncompared or any(r.status != "equivalent" for r in self.routing),
             "capacity-change": self.uncompared or bool(self.workloads or self.quotas),
         }
@@ -71,9 +74,11 @@ class DiffResult:
 def _capacity(loaded: Loaded) -> tuple[list[CapacityDelta], list[CapacityDelta]]:
     caps = {side: capacity.workloads(snap) for side, snap in (("old", loaded.old), ("new", loaded.new))}
     quotas = {side: capacity.quotas(snap, caps[side]) for side, snap in (("old", loaded.old), ("new", loaded.new))}
-    w_out = [CapacityDelta(ref, caps["old"].get(ref), caps["new"].get(ref))
-             for ref in sorted(set(caps["old"]) | set(caps["new"]))
-             if ref not in caps["old"] or ref not in caps["new"] or not caps["old"][ref].same(caps["new"][ref])]
+    w_out = [
+        CapacityDelta(ref, caps["old"].get(ref), caps["new"].get(ref))
+        for ref in sorted(set(caps["old"]) | set(caps["new"]))
+        if ref not in caps["old"] or ref not in caps["new"] or not caps["old"][ref].same(caps["new"][ref])
+    ]
     q_out = []
     for ref in sorted(set(quotas["old"]) | set(quotas["new"])):
         o, n = quotas["old"].get(ref), quotas["new"].get(ref)
@@ -89,8 +94,7 @@ def table_system(key: str) -> str:
 def _touches(delta: RoutingDelta, loaded: Loaded) -> bool:
     """Does a route of this entry point sit in a changed file (on either side)?"""
     changed = set(loaded.changed)
-    return any(r.location is not None and loaded.names.key(r.location.file) in changed
-               for r in delta.old + delta.new)
+    return any(r.location is not None and loaded.names.key(r.location.file) in changed for r in delta.old + delta.new)
 
 
 def _kept(ns: str | None, subjects: set[str] | None) -> bool:
@@ -100,19 +104,36 @@ def _kept(ns: str | None, subjects: set[str] | None) -> bool:
 def _whole(old: Side, new: Side, options: Options, git: bool) -> DiffResult:
     """Both sides verified as ``prove`` does (see :mod:`cnverify.diff.unit_mode`)."""
     names, reports, timings = unit_mode.run(old, new, options, git)
-    changed = [k for k in sorted(set(old.files) | set(new.files))
-               if (old.files[k].digest if k in old.files else None) != (new.files[k].digest if k in new.files else None)]
-    return DiffResult(old.label, new.label, names, changed, unit_mode.deltas(reports, names), [], [], [],
-                      {side: r.errors for side, r in reports.items()},
-                      internal=[x for r in reports.values() for x in r.internal], notes=[unit_mode.NOT_COMPARED],
-                      stats={"slice": "whole: a side holds rendered units (kustomizations, charts)",
-                             "files": {"old": len(old.files), "new": len(new.files), "changed": len(changed)},
-                             "units": {side: len(r.units) for side, r in reports.items()}, "timings": timings},
-                      uncompared=True)
+    changed = [
+        k
+        for k in sorted(set(old.files) | set(new.files))
+        if (old.files[k].digest if k in old.files else None) != (new.files[k].digest if k in new.files else None)
+    ]
+    return DiffResult(
+        old.label,
+        new.label,
+        names,
+        changed,
+        unit_mode.deltas(reports, names),
+        [],
+        [],
+        [],
+        {side: r.errors for side, r in reports.items()},
+        internal=[x for r in reports.values() for x in r.internal],
+        notes=[unit_mode.NOT_COMPARED],
+        stats={
+            "slice": "whole: a side holds rendered units (kustomizations, charts)",
+            "files": {"old": len(old.files), "new": len(new.files), "changed": len(changed)},
+            "units": {side: len(r.units) for side, r in reports.items()},
+            "timings": timings,
+        },
+        uncompared=True,
+    )
 
 
-def diff(old: Side, new: Side, options: Options | None = None, sliced: Plan | None = None,
-         git: bool = False) -> DiffResult:
+def diff(
+    old: Side, new: Side, options: Options | None = None, sliced: Plan | None = None, git: bool = False
+) -> DiffResult:
     """Compare ``old`` and ``new``; with a slicing ``Plan``, load only its files and report only its subjects."""
     options = options or Options()
     if unit_mode.needs_units(old) or unit_mode.needs_units(new):
@@ -142,23 +163,44 @@ def _diff(old: Side, new: Side, options: Options, sliced: Plan | None) -> DiffRe
     routing = []
     if t_old or t_new:
         from cnverify.diff.routing import diff_tables  # needs the routing encodings
-        routing = [r for r in diff_tables(t_old, t_new, {**h_old, **h_new})
-                   if not r.how.startswith("identical") or _touches(r, loaded)]
+
+        routing = [
+            r
+            for r in diff_tables(t_old, t_new, {**h_old, **h_new})
+            if not r.how.startswith("identical") or _touches(r, loaded)
+        ]
     t3 = time.perf_counter()
     workloads, quotas = _capacity(loaded)
     workloads = [w for w in workloads if _kept(w.ref.split("/")[1], subjects)]
     quotas = [q for q in quotas if _kept(q.ref.split("/")[1], subjects)]
     t4 = time.perf_counter()
     return DiffResult(
-        old.label, new.label, loaded.names, loaded.changed,
-        invariants.deltas(f_old, f_new, loaded.names, s_new), routing, workloads, quotas,
-        {"old": loaded.errors["old"], "new": loaded.errors["new"]}, internal=e_old + e_new,
+        old.label,
+        new.label,
+        loaded.names,
+        loaded.changed,
+        invariants.deltas(f_old, f_new, loaded.names, s_new),
+        routing,
+        workloads,
+        quotas,
+        {"old": loaded.errors["old"], "new": loaded.errors["new"]},
+        internal=e_old + e_new,
         notes=sorted(set(n_old) | set(n_new)),
-        stats={"slice": sliced.reason if sliced is not None else "full: every file checked",
-               "files": {"old": len(old.files), "new": len(new.files), "changed": len(loaded.changed),
-                         "parsed": loaded.files},
-               "objects": loaded.objects,
-               "entry_points": {"old": len(t_old), "new": len(t_new), "reported": len(routing)},
-               "obligations": {"solved": stats.solved, "reused": stats.reused,
-                               "properties_not_rerun": stats.skipped_properties},
-               "timings": {"load": t1 - t0, "invariants": t2 - t1, "routing": t3 - t2, "capacity": t4 - t3}})
+        stats={
+            "slice": sliced.reason if sliced is not None else "full: every file checked",
+            "files": {
+                "old": len(old.files),
+                "new": len(new.files),
+                "changed": len(loaded.changed),
+                "parsed": loaded.files,
+            },
+            "objects": loaded.objects,
+            "entry_points": {"old": len(t_old), "new": len(t_new), "reported": len(routing)},
+            "obligations": {
+                "solved": stats.solved,
+                "reused": stats.reused,
+                "properties_not_rerun": stats.skipped_properties,
+            },
+            "timings": {"load": t1 - t0, "invariants": t2 - t1, "routing": t3 - t2, "capacity": t4 - t3},
+        },
+    )

@@ -15,6 +15,7 @@ only for subjects (a context namespace's own findings may miss context of their 
 on both sides and read nothing that changed, so their findings cannot change.  The match is
 textual and over-approximates references; ``--full`` checks everything.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,10 +30,24 @@ KIND_RE = re.compile(rb"kind[\"']?[ \t]*:[ \t]*[\"']?([A-Za-z]+)")
 TOP_META_RE = re.compile(rb"^metadata:", re.M)
 HOST_RE = re.compile(rb"[A-Za-z0-9*][-A-Za-z0-9]*(?:\.[-A-Za-z0-9]+)+")
 HOSTS_RE = re.compile(rb"\bhost(?:s|names)?:[ \t]*(\[[^\]]*\]|[^\n]+|(?:\n[ \t]*-[^\n]*)+)")
-CLUSTER_KINDS = frozenset({
-    b"Namespace", b"GatewayClass", b"IngressClass", b"ClusterRole", b"ClusterRoleBinding", b"PriorityClass",
-    b"StorageClass", b"PersistentVolume", b"CustomResourceDefinition", b"Node", b"RuntimeClass",
-    b"ValidatingWebhookConfiguration", b"MutatingWebhookConfiguration", b"ClusterIssuer"})
+CLUSTER_KINDS = frozenset(
+    {
+        b"Namespace",
+        b"GatewayClass",
+        b"IngressClass",
+        b"ClusterRole",
+        b"ClusterRoleBinding",
+        b"PriorityClass",
+        b"StorageClass",
+        b"PersistentVolume",
+        b"CustomResourceDefinition",
+        b"Node",
+        b"RuntimeClass",
+        b"ValidatingWebhookConfiguration",
+        b"MutatingWebhookConfiguration",
+        b"ClusterIssuer",
+    }
+)
 ROUTING_KINDS = frozenset({b"VirtualService", b"Gateway", b"HTTPRoute", b"GRPCRoute", b"Ingress", b"Route"})
 ENVOY = "<envoy>"
 
@@ -109,8 +124,12 @@ def plan(old: Side, new: Side) -> Plan:
     while frontier:  # who mentions a subject (or shares a routed host with one) reads changed data
         words = {n.encode() for n in frontier if n != ENVOY}
         words |= {h for n in frontier for f in by_ns[n] if f.routing for h in _hosts(f)}
-        found = {n for _, f in files if not f.namespaces <= subjects and any(_mentions(f.data, w) for w in words)
-                 for n in f.namespaces}
+        found = {
+            n
+            for _, f in files
+            if not f.namespaces <= subjects and any(_mentions(f.data, w) for w in words)
+            for n in f.namespaces
+        }
         # a route without host names (a Gateway API route inheriting its listener's hostnames, an
         # Ingress rule without host) competes with every routed host, and they with it
         found |= (routed if frontier & hostless else set()) | (hostless if frontier & routed else set())
@@ -123,8 +142,12 @@ def plan(old: Side, new: Side) -> Plan:
         frontier = found
         loaded |= found
     out = {k for k, f in files if f.cluster or f.namespaces & loaded}
-    return Plan(out, subjects, f"{len(changed)} changed file(s); {len(out)} of {len(keys)} files loaded, "
-                               f"namespaces re-checked: {', '.join(sorted(subjects))}")
+    return Plan(
+        out,
+        subjects,
+        f"{len(changed)} changed file(s); {len(out)} of {len(keys)} files loaded, "
+        f"namespaces re-checked: {', '.join(sorted(subjects))}",
+    )
 
 
 _NONE = SourceFile("", "", "", lambda: "")

@@ -8,6 +8,7 @@ resource.  A route whose action cannot be read gets an action naming the route i
 request moving to another route counts as a change (never a false "equivalent").  Translators and
 action readers are the system adapters' ``route_tables`` and ``diff_actions`` hooks (``cnverify.systems``).
 """
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,7 @@ def raw_of(node: Any, up: int = 0) -> dict[str, Any]:
     if doc is None:
         return {}
     value: Any = doc.data
-    path = node.field_path[:len(node.field_path) - up] if up else node.field_path
+    path = node.field_path[: len(node.field_path) - up] if up else node.field_path
     for part in path:
         try:
             value = value[part]
@@ -61,8 +62,9 @@ def effects(raw: dict[str, Any], handled: frozenset[str], prefix: str = "") -> t
     """Every field of a route besides its match and destinations, as canonical text: rewrites,
     retries, timeouts, header edits, faults, mirrors, CORS… — what a request *gets* beyond where it
     goes.  They are compared as written (a change of any of them is a change, never "equivalent")."""
-    return tuple(sorted((prefix + k, json.dumps(v, sort_keys=True, default=str)) for k, v in raw.items()
-                        if k not in handled))
+    return tuple(
+        sorted((prefix + k, json.dumps(v, sort_keys=True, default=str)) for k, v in raw.items() if k not in handled)
+    )
 
 
 def tagged(name: str, raw: dict[str, Any], handled: frozenset[str]) -> str:
@@ -105,7 +107,9 @@ def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], dict[str, str], l
             converted = {f"{t.system}: {t.name}": _variants(t, clauses) for t in tables}
         except Exception as exc:  # a translator bug must not hide the other systems
             failed.add(system)
-            notes.append(f"routing deltas of {system} not computed: its translator failed ({type(exc).__name__}: {exc})")
+            notes.append(
+                f"routing deltas of {system} not computed: its translator failed ({type(exc).__name__}: {exc})"
+            )
             continue
         out.update(converted)
         for table in tables:
@@ -120,8 +124,15 @@ def entry_points(snap: Snapshot) -> tuple[dict[str, Variants], dict[str, str], l
 def _variants(table: Any, clauses: dict[str, Any]) -> Variants:
     """A table's orders as routes with actions; entries that are no route become "served elsewhere"."""
     places = getattr(table, "places", {})
-    return [[_route(clauses[e.clause_id], e, table.system) if e.clause_id in clauses
-             else _elsewhere(e, places.get(e.clause_id)) for e in order] for order in table.variants]
+    return [
+        [
+            _route(clauses[e.clause_id], e, table.system)
+            if e.clause_id in clauses
+            else _elsewhere(e, places.get(e.clause_id))
+            for e in order
+        ]
+        for order in table.variants
+    ]
 
 
 def _elsewhere(entry: Any, at: Any) -> Route:

@@ -9,6 +9,7 @@ the findings are compared by fingerprint.  Routing and capacity deltas are not c
 mode: the result says so, and ``--fail-on routing-change``/``capacity-change`` treat them as changed
 (never a silent "equivalent").
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,10 @@ from cnverify.engine import Options, prove
 from cnverify.proof import Report
 from cnverify.units import RENDERED_FILES
 
-NOT_COMPARED = ("routing and capacity deltas are not computed when a side holds kustomizations or Helm charts "
-                "(each side was verified whole, as cnverify prove does): they count as changed for --fail-on")
+NOT_COMPARED = (
+    "routing and capacity deltas are not computed when a side holds kustomizations or Helm charts "
+    "(each side was verified whole, as cnverify prove does): they count as changed for --fail-on"
+)
 
 
 def needs_units(side: Side) -> bool:
@@ -38,8 +41,11 @@ def _register(names: Names, root: str, side: str, label: str, git: bool) -> None
             key = shown(os.path.relpath(local, root).replace(os.sep, "/"))
             display = f"{label}:{key}" if git else shown(local)
             old_new = names.entries.get(local, (key, display, display))
-            names.entries[local] = (key, display if side == "old" else old_new[1],
-                                    display if side == "new" else old_new[2])
+            names.entries[local] = (
+                key,
+                display if side == "old" else old_new[1],
+                display if side == "new" else old_new[2],
+            )
 
 
 def run(old: Side, new: Side, options: Options, git: bool) -> tuple[Names, dict[str, Report], dict[str, float]]:
@@ -56,5 +62,6 @@ def run(old: Side, new: Side, options: Options, git: bool) -> tuple[Names, dict[
 
 
 def deltas(reports: dict[str, Report], names: Names) -> list[invariants.InvariantDelta]:
-    return invariants.deltas(reports["old"].results, reports["new"].results, names,
-                             [s.finding for s in reports["new"].suppressed])
+    return invariants.deltas(
+        reports["old"].results, reports["new"].results, names, [s.finding for s in reports["new"].suppressed]
+    )

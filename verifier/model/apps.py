@@ -1,13 +1,13 @@
 """Workload controllers (apps/v1, batch/v1) with their pod templates."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import Field
-
 from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
 from cnverify.model.core import PersistentVolumeClaimTemplate, Pod, PodTemplateSpec
 from cnverify.model.types import Int32, IntOrString
+from pydantic import Field
 
 
 class LabelSelectorRequirement(Node):
@@ -154,8 +154,16 @@ class ReplicationController(Workload):
         return LabelSelector(match_labels=dict(labels)) if labels else None
 
 
-WORKLOAD_KINDS: tuple[type[Resource], ...] = (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController,
-                                              Job, CronJob, Pod)
+WORKLOAD_KINDS: tuple[type[Resource], ...] = (
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+    Pod,
+)
 
 
 def pod_template(obj: Resource) -> PodTemplateSpec | Pod:

@@ -4,17 +4,17 @@ docs/SEMANTICS.md#argo-rollouts; argoproj/argo-rollouts ``pkg/apis/rollouts/v1al
 ``rollout/templateref.go`` (``workloadRef``: the template of a Deployment, ReplicaSet or PodTemplate of the
 Rollout's namespace; the selector too when the Rollout has none), ``utils/defaults/defaults.go`` (defaults).
 """
+
 from __future__ import annotations
 
 from typing import Any
-
-from pydantic import Field, PrivateAttr
 
 from cnverify.model.apps import LabelSelector, Workload, WorkloadSpec
 from cnverify.model.autoscaling import CrossVersionObjectReference
 from cnverify.model.base import Node, register_kind
 from cnverify.model.core import PodTemplateSpec
 from cnverify.model.types import Int32, IntOrString
+from pydantic import Field, PrivateAttr
 
 #: ``infoByGroupKind`` of templateref.go: the kinds a workloadRef may name, by (API group, kind).
 REFERABLE = (("apps", "Deployment"), ("apps", "ReplicaSet"), ("", "PodTemplate"))

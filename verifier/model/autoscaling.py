@@ -1,10 +1,10 @@
 """HorizontalPodAutoscaler (autoscaling/v1, v2, v2beta1, v2beta2)."""
-from __future__ import annotations
 
-from pydantic import Field
+from __future__ import annotations
 
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import Int32, Quantity
+from pydantic import Field
 
 
 class CrossVersionObjectReference(Node):

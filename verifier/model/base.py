@@ -1,21 +1,22 @@
 """Base classes of the typed model: every node knows its document and field path."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
-from pydantic.alias_generators import to_camel
-
 from cnverify.errors import Span
 from cnverify.source import Document, Path, format_path
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic.alias_generators import to_camel
 
 
 class Node(BaseModel):
     """A typed manifest node that can point back to its source (``node.at("field")``)."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, strict=True,
-                              alias_generator=to_camel, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        extra="ignore", populate_by_name=True, strict=True, alias_generator=to_camel, arbitrary_types_allowed=True
+    )
     _doc: Document | None = PrivateAttr(default=None)
     _path: Path = PrivateAttr(default=())
 
@@ -124,9 +125,12 @@ class Resource(Node):
 
     def subject(self, path: str | None = None) -> dict[str, Any]:
         """The JSON ``subject`` of a finding on this resource."""
-        out: dict[str, Any] = {"apiVersion": self.api_version, "kind": self.kind or self.KIND,
-                               "namespace": self.namespace if self.NAMESPACED else None,
-                               "name": self.name}
+        out: dict[str, Any] = {
+            "apiVersion": self.api_version,
+            "kind": self.kind or self.KIND,
+            "namespace": self.namespace if self.NAMESPACED else None,
+            "name": self.name,
+        }
         if path:
             out["path"] = path
         return out

@@ -1,12 +1,12 @@
 """Core API (v1): Pod, Service, ResourceQuota, LimitRange, Namespace and pod specs."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
 from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
 from cnverify.model.types import Int32, IntOrString, ResourceList
+from pydantic import Field
 
 
 class ContainerPort(Node):

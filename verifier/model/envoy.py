@@ -3,14 +3,14 @@
 The loader turns a bootstrap's ``static_resources`` (and RDS/CDS resource files) into one
 ``RouteConfiguration`` per ``route_config`` and one ``Cluster`` per cluster.
 """
+
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, Field
-
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import UInt32
+from pydantic import ConfigDict, Field
 
 ENVOY_ROUTE = "envoy.config.route.v3"
 ENVOY_CLUSTER = "envoy.config.cluster.v3"

@@ -1,11 +1,11 @@
 """Knative Eventing (eventing.knative.dev/v1): Broker and Trigger."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
 from cnverify.model.base import Node, Resource, register_kind
+from pydantic import Field
 
 EVENTING = "eventing.knative.dev"
 

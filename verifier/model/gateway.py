@@ -4,17 +4,17 @@ Validation follows the standard-channel CRDs (``config/crd/standard``): what the
 rejects (a listener hostname ``*``, a port outside 1–65535, two listeners with one name) is an
 input error here, never a listener routes bind to.
 """
+
 from __future__ import annotations
 
 import re
 from collections import Counter
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
-
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import Int32
+from pydantic import AfterValidator, Field, model_validator
 
 GATEWAY_API = "gateway.networking.k8s.io"
 # the CRDs' Hostname pattern (listener hostname, HTTPRoute hostnames): RFC 1123, optional leading "*."
@@ -23,8 +23,10 @@ HOSTNAME_RE = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 
 def _hostname(value: str) -> str:
     if not HOSTNAME_RE.fullmatch(value) or len(value) > 253:
-        raise ValueError(f"hostname {value!r} is invalid: the CRD allows a lower-case RFC 1123 name of at most "
-                         "253 characters, optionally after a leading '*.' label")
+        raise ValueError(
+            f"hostname {value!r} is invalid: the CRD allows a lower-case RFC 1123 name of at most "
+            "253 characters, optionally after a leading '*.' label"
+        )
     return value
 
 
@@ -82,8 +84,10 @@ class GatewayApiSpec(Node):
         combos = Counter((ln.port, ln.protocol, ln.hostname or "") for ln in self.listeners)
         twice = [c for c, n in combos.items() if n > 1]
         if twice:
-            raise ValueError(f"two listeners share port {twice[0][0]}, protocol {twice[0][1]} and hostname "
-                             f"{twice[0][2] or '(none)'}: the combination must be unique for each listener")
+            raise ValueError(
+                f"two listeners share port {twice[0][0]}, protocol {twice[0][1]} and hostname "
+                f"{twice[0][2] or '(none)'}: the combination must be unique for each listener"
+            )
         for ln in self.listeners:
             # the CRD defaults tls.mode to Terminate before its CEL rules run: a tls block without a mode is a
             # Terminate one (config/crd/standard/gateway.networking.k8s.io_gateways.yaml, listeners[].tls.mode)
@@ -95,8 +99,9 @@ class GatewayApiSpec(Node):
             if ln.protocol == "HTTPS" and ln.tls is not None and mode != "Terminate":
                 raise ValueError(f"listener {ln.name}: tls mode must be Terminate for protocol HTTPS")
             if ln.protocol == "TLS" and ln.tls is None:  # has(l.tls) && has(l.tls.mode): the mode is defaulted
-                raise ValueError(f"listener {ln.name}: tls must be specified for protocol TLS (its mode defaults "
-                                 "to Terminate)")
+                raise ValueError(
+                    f"listener {ln.name}: tls must be specified for protocol TLS (its mode defaults to Terminate)"
+                )
         return self
 
 

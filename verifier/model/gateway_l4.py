@@ -3,12 +3,12 @@
 A TLSRoute's ``hostnames`` are SNI names; neither kind has request matches, so only the backends
 (CNV102) and the parent references are read.
 """
-from __future__ import annotations
 
-from pydantic import Field
+from __future__ import annotations
 
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.gateway import GATEWAY_API, BackendRef, ParentReference
+from pydantic import Field
 
 
 class L4RouteRule(Node):

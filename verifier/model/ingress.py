@@ -1,10 +1,10 @@
 """Kubernetes Ingress: networking.k8s.io/v1 and the older v1beta1 shapes (extensions, networking)."""
-from __future__ import annotations
 
-from pydantic import Field, model_validator
+from __future__ import annotations
 
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import Int32, IntOrString
+from pydantic import Field, model_validator
 
 
 class ServiceBackendPort(Node):

@@ -1,12 +1,12 @@
 """Istio networking: VirtualService, DestinationRule, Gateway, ServiceEntry."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import Int32, UInt32
+from pydantic import Field
 
 ISTIO = "networking.istio.io"
 

@@ -1,11 +1,11 @@
 """Knative Serving Service (serving.knative.dev/v1)."""
+
 from __future__ import annotations
 
-from pydantic import Field
-
 from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
-from cnverify.model.types import Int64
 from cnverify.model.core import PodSpec
+from cnverify.model.types import Int64
+from pydantic import Field
 
 
 class RevisionSpec(PodSpec):

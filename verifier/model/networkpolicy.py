@@ -1,11 +1,11 @@
 """NetworkPolicy (networking.k8s.io/v1), docs/SEMANTICS.md#networkpolicy."""
-from __future__ import annotations
 
-from pydantic import Field
+from __future__ import annotations
 
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import Int32, IntOrString
+from pydantic import Field
 
 
 class IPBlock(Node):

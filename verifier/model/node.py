@@ -1,6 +1,6 @@
 """RuntimeClass (node.k8s.io/v1): the pod overhead the RuntimeClass admission plugin copies into pods."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import ResourceList

@@ -1,11 +1,11 @@
 """PodDisruptionBudget (policy/v1 and v1beta1)."""
-from __future__ import annotations
 
-from pydantic import Field
+from __future__ import annotations
 
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import IntOrString
+from pydantic import Field
 
 
 class PDBSpec(Node):

@@ -6,6 +6,7 @@ smi-sdk-go CRD ``crds/split.yaml`` (``spec.service``/``spec.backends`` required;
 ``weight`` required). v1alpha1 weights are Kubernetes quantities (``10m``; "Identical to resources, 1 = 1000m");
 from v1alpha2 "weights must be whole numbers".
 """
+
 from __future__ import annotations
 
 from cnverify.model.base import Node, Resource, register_kind
@@ -47,8 +48,10 @@ class TrafficSplit(Resource):
         if not self.quantity_weights:
             for i, b in enumerate(self.spec.backends):
                 if not isinstance(b.weight, int):
-                    raise ValueError(f"spec.backends[{i}].weight {b.weight!r}: {self.api_version} weights must be "
-                                     "whole numbers (quantities such as 10m are v1alpha1 only)")
+                    raise ValueError(
+                        f"spec.backends[{i}].weight {b.weight!r}: {self.api_version} weights must be "
+                        "whole numbers (quantities such as 10m are v1alpha1 only)"
+                    )
         return self
 
 

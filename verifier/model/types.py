@@ -4,6 +4,7 @@ Kubernetes API fields are Go ``int32``/``int64`` (Istio and Envoy protobuf ports
 a value outside that range is rejected when the object is decoded (``json: cannot unmarshal number
 ... into Go struct field ... of type int32``), so it is an input error here too, never a wrapped number.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Any

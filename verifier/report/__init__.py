@@ -1,4 +1,5 @@
 """Report writers. Each module here defines ``FORMAT`` (its ``--format`` name) and ``render``."""
+
 from __future__ import annotations
 
 import importlib

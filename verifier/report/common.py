@@ -1,4 +1,5 @@
 """Shared by the CI writers and baselines: repository-relative paths, stable fingerprints, chains."""
+
 from __future__ import annotations
 
 import os
@@ -72,8 +73,11 @@ def counts(report: Report) -> dict[str, int]:
 
 def skipped_inputs(report: Report, root: Path | None = None) -> list[tuple[str, str]]:
     """``(file, why)`` for every input that was read but not verified (kustomize patches, …)."""
-    return [((relative(i["file"], root) if root else None) or i["file"], str(i["skipped"]))
-            for i in report.inputs if i.get("skipped")]
+    return [
+        ((relative(i["file"], root) if root else None) or i["file"], str(i["skipped"]))
+        for i in report.inputs
+        if i.get("skipped")
+    ]
 
 
 def region_end(span: Span) -> tuple[int, int | None] | None:

@@ -10,6 +10,7 @@ finished line through :func:`no_commands`.
 links, headings, tables, @mentions and #references neutralised) or :func:`code` (an inline code
 span whose fence outlasts any backtick run), and a comment is cut at GitHub's limit by :func:`cut`.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,5 +73,7 @@ def cut(text: str, limit: int = COMMENT_LIMIT - 1_536) -> str:
     head = text[:limit].rsplit("\n", 1)[0]
     if head.count("```") % 2:
         head += "\n```"  # close an open code block so the note is not swallowed by it
-    return (f"{head}\n\n… cut at {len(head):,} of {len(text):,} characters (a comment's limit); "
-            f"the job log, `--format json` or the SARIF report have everything.\n")
+    return (
+        f"{head}\n\n… cut at {len(head):,} of {len(text):,} characters (a comment's limit); "
+        f"the job log, `--format json` or the SARIF report have everything.\n"
+    )

@@ -5,6 +5,7 @@ from the finding's severity; unknown results are warnings, baselined and suppres
 Data is escaped as the Actions toolkit does (``%``, CR, LF); property values also escape ``:``
 and ``,``.  Paths are relative to the repository root so the annotations land on the diff.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,13 +28,17 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def command(kind: str, message: str, span: Span | None = None, title: str | None = None,
-            root: Path | None = None) -> str:
+def command(
+    kind: str, message: str, span: Span | None = None, title: str | None = None, root: Path | None = None
+) -> str:
     """One workflow command line."""
     props: list[tuple[str, str]] = []
     if span is not None and not span.file.startswith("<"):
-        props += [("file", (relative(span.file, root) if root else None) or span.file),
-                  ("line", str(span.line)), ("col", str(span.column))]
+        props += [
+            ("file", (relative(span.file, root) if root else None) or span.file),
+            ("line", str(span.line)),
+            ("col", str(span.column)),
+        ]
         end = region_end(span)
         if end is not None:
             props.append(("endLine", str(end[0])))
@@ -70,12 +75,23 @@ def render(report: Report, options: RenderOptions) -> str:
     if options.extra.get("show_suppressed"):
         for s in report.suppressed:
             f = s.finding
-            out.append(command("notice", _message(f, root, f" [suppressed: {s.reason or 'no reason'}]"),
-                               f.location, f"{f.property} {f.name} (suppressed)", root))
+            out.append(
+                command(
+                    "notice",
+                    _message(f, root, f" [suppressed: {s.reason or 'no reason'}]"),
+                    f.location,
+                    f"{f.property} {f.name} (suppressed)",
+                    root,
+                )
+            )
     out += [command("warning", w.message, w.location, f"cnverify: {w.kind}", root) for w in report.warnings]
-    out += [command("notice", f"not verified: {why}", Span(file, 1, 1), "cnverify: not verified", root)
-            for file, why in skipped_inputs(report)]
+    out += [
+        command("notice", f"not verified: {why}", Span(file, 1, 1), "cnverify: not verified", root)
+        for file, why in skipped_inputs(report)
+    ]
     c = counts(report)
-    out.append(f"cnverify: {c['violated']} violated, {c['unknown']} unknown, {c['proved']} proved, "
-               f"{c['suppressed']} suppressed, {c['errors']} input error{'s' * (c['errors'] != 1)}")
+    out.append(
+        f"cnverify: {c['violated']} violated, {c['unknown']} unknown, {c['proved']} proved, "
+        f"{c['suppressed']} suppressed, {c['errors']} input error{'s' * (c['errors'] != 1)}"
+    )
     return "\n".join(out) + "\n"

@@ -4,6 +4,7 @@ Compact by default (``json.dumps`` takes its C encoder only without ``indent``: 
 10k objects); ``RenderOptions.pretty`` (``--pretty``) indents by two spaces.  Both are the same JSON
 value.  The cyclic garbage collector is paused while the report's dicts are built and encoded.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ proved → passed; violated → ``<failure>`` with the message and the proof cha
 ``<skipped>``, or ``<error>`` when ``--fail-on-unknown``; a baselined (unchanged) finding and a
 suppressed one → ``<skipped>`` saying why.  Input errors and internal errors (CNV000) form suites of their own.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,11 @@ FORMAT = "junit"
 
 
 def _body(f: Finding, root: Path) -> str:
-    lines = [f"{where(f.location, root)}: {subject_ref(f)}: {f.message}", "proof:",
-             *("  " + line for line in chain_lines(f, root))]
+    lines = [
+        f"{where(f.location, root)}: {subject_ref(f)}: {f.message}",
+        "proof:",
+        *("  " + line for line in chain_lines(f, root)),
+    ]
     if f.witness is not None:
         lines.append(f"witness: {f.witness}")
     if f.help:
@@ -32,9 +36,16 @@ def _body(f: Finding, root: Path) -> str:
 
 def _case(suite: ET.Element, f: Finding, root: Path, fail_on_unknown: bool, reason: str | None) -> str:
     """Append one testcase; returns its outcome (passed, failure, error, skipped)."""
-    case = ET.SubElement(suite, "testcase", {
-        "classname": f"cnverify.{f.property}", "name": log_text(f"{subject_ref(f)} @ {where(f.location, root)}"),
-        "file": relative(f.location.file, root) or f.location.file, "line": str(f.location.line)})
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {
+            "classname": f"cnverify.{f.property}",
+            "name": log_text(f"{subject_ref(f)} @ {where(f.location, root)}"),
+            "file": relative(f.location.file, root) or f.location.file,
+            "line": str(f.location.line),
+        },
+    )
     if reason is not None:
         ET.SubElement(case, "skipped", {"message": log_text(reason)}).text = _body(f, root)
         return "skipped"
@@ -75,9 +86,16 @@ def render(report: Report, options: RenderOptions) -> str:
     if report.errors:
         suite = ET.SubElement(top, "testsuite", {"name": "input errors"})
         for e in report.errors:
-            case = ET.SubElement(suite, "testcase", {"classname": "cnverify.input", "name": log_text(e.location),
-                                                     "file": relative(e.location.file, root) or e.location.file,
-                                                     "line": str(e.location.line)})
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                {
+                    "classname": "cnverify.input",
+                    "name": log_text(e.location),
+                    "file": relative(e.location.file, root) or e.location.file,
+                    "line": str(e.location.line),
+                },
+            )
             ET.SubElement(case, "error", {"message": log_text(e.message), "type": "input-error"}).text = log_text(e)
         _count(suite, len(report.errors), {"error": len(report.errors)})
         totals["error"] += len(report.errors)
@@ -94,8 +112,9 @@ def render(report: Report, options: RenderOptions) -> str:
     if skipped:  # read but not verified: visible as skipped tests, never silently absent
         suite = ET.SubElement(top, "testsuite", {"name": "not verified"})
         for file, why in skipped:
-            case = ET.SubElement(suite, "testcase", {"classname": "cnverify.input", "name": log_text(file),
-                                                     "file": file})
+            case = ET.SubElement(
+                suite, "testcase", {"classname": "cnverify.input", "name": log_text(file), "file": file}
+            )
             ET.SubElement(case, "skipped", {"message": log_text(why)})
         _count(suite, len(skipped), {"skipped": len(skipped)})
         totals["skipped"] += len(skipped)

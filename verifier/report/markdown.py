@@ -1,4 +1,5 @@
 """Markdown for a pull-request comment: a summary table per property, then each violation with its chain."""
+
 from __future__ import annotations
 
 import json
@@ -18,11 +19,15 @@ LIMIT = 64_000
 
 
 def _finding(f: Finding, root: Path, note: str = "") -> list[str]:
-    out = [f"#### {code(f.property)} {md(f.name)}: {md(subject_ref(f))}{note}", "",
-           f"{code(where(f.location, root))}: {md(f.message)}", ""]
+    out = [
+        f"#### {code(f.property)} {md(f.name)}: {md(subject_ref(f))}{note}",
+        "",
+        f"{code(where(f.location, root))}: {md(f.message)}",
+        "",
+    ]
     for i, step in enumerate(f.chain, 1):
         at = f"{code(where(step.location, root))} " if step.location else ""
-        more = (f" (also {', '.join(code(where(s, root)) for s in step.locations)})" if step.locations else "")
+        more = f" (also {', '.join(code(where(s, root)) for s in step.locations)})" if step.locations else ""
         out.append(f"{i}. {at}{md(step.claim)}{more}")
     if f.witness is not None:
         out += ["", f"Witness: {code(json.dumps(f.witness, ensure_ascii=False, sort_keys=True))}"]
@@ -38,8 +43,10 @@ def _line(f: Finding, root: Path) -> str:
 def render(report: Report, options: RenderOptions) -> str:
     root = Path(options.extra.get("root") or repo_root())
     c = counts(report)
-    head = (f"{c['violated']} violated, {c['unknown']} unknown, {c['proved']} proved, "
-            f"{c['suppressed']} suppressed, {c['errors']} input error{'s' * (c['errors'] != 1)}")
+    head = (
+        f"{c['violated']} violated, {c['unknown']} unknown, {c['proved']} proved, "
+        f"{c['suppressed']} suppressed, {c['errors']} input error{'s' * (c['errors'] != 1)}"
+    )
     icon = "❌" if c["violated"] or c["errors"] or report.internal else ("⚠️" if c["unknown"] else "✅")
     out = [f"## {icon} cnverify: {head}", ""]
     per: dict[str, Counter[str]] = {}
@@ -52,8 +59,10 @@ def render(report: Report, options: RenderOptions) -> str:
         names[s.finding.property] = s.finding.name
     if per:
         out += ["| property | violated | unknown | proved | suppressed |", "|---|---:|---:|---:|---:|"]
-        out += [f"| {code(p)} {md(names[p])} | {n['violated']} | {n['unknown']} | {n['proved']} | {n['suppressed']} |"
-                for p, n in sorted(per.items())]
+        out += [
+            f"| {code(p)} {md(names[p])} | {n['violated']} | {n['unknown']} | {n['proved']} | {n['suppressed']} |"
+            for p, n in sorted(per.items())
+        ]
         out.append("")
     if report.baseline is not None:
         b = report.baseline
@@ -89,17 +98,24 @@ def render(report: Report, options: RenderOptions) -> str:
         out += ["", "</details>", ""]
     if report.baseline is not None and report.baseline["gone"]:
         out += ["### Gone since the baseline", ""]
-        out += [f"- {code(str(e.get('file')) + ':' + str(e.get('line')))} {code(str(e.get('property')))} "
-                f"{md(str(e.get('subject')))}: {md(str(e.get('message')))}" for e in report.baseline["gone"]]
+        out += [
+            f"- {code(str(e.get('file')) + ':' + str(e.get('line')))} {code(str(e.get('property')))} "
+            f"{md(str(e.get('subject')))}: {md(str(e.get('message')))}"
+            for e in report.baseline["gone"]
+        ]
         out.append("")
     if options.extra.get("show_suppressed") and report.suppressed:
         out += ["### Suppressed", ""]
-        out += [f"- {code(where(s.finding.location, root))} {code(s.finding.property)} {md(subject_ref(s.finding))}: "
-                f"{md(s.finding.message)} (reason: {md(s.reason or 'none given')})" for s in report.suppressed]
+        out += [
+            f"- {code(where(s.finding.location, root))} {code(s.finding.property)} {md(subject_ref(s.finding))}: "
+            f"{md(s.finding.message)} (reason: {md(s.reason or 'none given')})"
+            for s in report.suppressed
+        ]
         out.append("")
     if report.warnings:
         out += ["### Warnings", ""]
-        out += [f"- {code(where(w.location, root)) + ' ' if w.location else ''}{md(w.message)}"
-                for w in report.warnings]
+        out += [
+            f"- {code(where(w.location, root)) + ' ' if w.location else ''}{md(w.message)}" for w in report.warnings
+        ]
         out.append("")
     return no_commands(cut("\n".join(out).rstrip("\n") + "\n", LIMIT))

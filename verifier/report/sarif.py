@@ -6,6 +6,7 @@ has the exact region of its subject node, the proof chain as a code flow, the wi
 property bag and a cwd-independent partial fingerprint.  URIs are relative to the repository root
 (``%SRCROOT%``).  Columns count Unicode code points, as the YAML parser does.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,8 @@ from cnverify.errors import INTERNAL_CODE, InputError, InternalError, Span
 from cnverify.proof import VERSION, Finding, Notice, Report
 from cnverify.registry import Property, load_properties
 from cnverify.report import RenderOptions
-from cnverify.report.escape import json_text
 from cnverify.report.common import region_end, relative, repo_root, skipped_inputs, stable_fingerprint, subject_ref
+from cnverify.report.escape import json_text
 
 FORMAT = "sarif"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -57,7 +58,8 @@ def rule(cls: type[Property]) -> dict[str, Any]:
     domain = cls.__module__.split(".")[2] if cls.__module__.count(".") >= 2 else "cnverify"
     help_text = cls.doc() + (f"\n\nRemediation: {cls.remediation}" if cls.remediation else "")
     return {
-        "id": cls.code, "name": cls.name,
+        "id": cls.code,
+        "name": cls.name,
         "shortDescription": {"text": cls.title},
         "fullDescription": {"text": cls.summary()},
         "help": {"text": help_text, "markdown": f"# {cls.code} {cls.name}: {cls.title}\n\n{help_text}"},
@@ -72,22 +74,38 @@ def code_flows(f: Finding, root: Path) -> list[dict[str, Any]]:
     if not steps:
         return []
     conclusion = " ".join(step.claim for step in f.chain if not step.spans()) or f.message
-    return [{"message": {"text": conclusion},
-             "threadFlows": [{"locations": [{"location": location(span, root, claim), "executionOrder": i}
-                                            for i, (claim, span) in enumerate(steps, 1)]}]}]
+    return [
+        {
+            "message": {"text": conclusion},
+            "threadFlows": [
+                {
+                    "locations": [
+                        {"location": location(span, root, claim), "executionOrder": i}
+                        for i, (claim, span) in enumerate(steps, 1)
+                    ]
+                }
+            ],
+        }
+    ]
 
 
 def result(f: Finding, index: dict[str, int], root: Path) -> dict[str, Any]:
     """One SARIF result for a finding."""
     out: dict[str, Any] = {
-        "ruleId": f.property, "kind": KIND[f.status],
+        "ruleId": f.property,
+        "kind": KIND[f.status],
         "level": LEVEL[f.severity] if f.status == "violated" else "none",
         "message": {"text": f"{subject_ref(f)}: {f.message}"},
         "locations": [location(f.location, root)],
         "partialFingerprints": {FINGERPRINT_KEY: stable_fingerprint(f, root)},
-        "properties": {"status": f.status, "severity": f.severity, "subject": f.subject,
-                       "witness": f.witness, "fingerprint": f.fingerprint,
-                       **({"units": f.units} if f.units else {})},
+        "properties": {
+            "status": f.status,
+            "severity": f.severity,
+            "subject": f.subject,
+            "witness": f.witness,
+            "fingerprint": f.fingerprint,
+            **({"units": f.units} if f.units else {}),
+        },
     }
     if f.property in index:
         out["ruleIndex"] = index[f.property]
@@ -104,8 +122,12 @@ def notification(item: InputError | InternalError | Notice, root: Path) -> dict[
     if isinstance(item, InternalError):
         return {"level": "error", "message": {"text": str(item)}, "descriptor": {"id": INTERNAL_CODE}}
     if isinstance(item, InputError):
-        return {"level": "error", "message": {"text": item.message},
-                "locations": [location(item.location, root)], "descriptor": {"id": "input-error"}}
+        return {
+            "level": "error",
+            "message": {"text": item.message},
+            "locations": [location(item.location, root)],
+            "descriptor": {"id": "input-error"},
+        }
     out: dict[str, Any] = {"level": "warning", "message": {"text": item.message}, "descriptor": {"id": item.kind}}
     if item.location is not None:
         out["locations"] = [location(item.location, root)]
@@ -114,8 +136,12 @@ def notification(item: InputError | InternalError | Notice, root: Path) -> dict[
 
 def skipped(file: str, why: str, root: Path) -> dict[str, Any]:
     """An input read but not verified, as a notification (level note) at its file."""
-    return {"level": "note", "message": {"text": f"not verified: {why}"},
-            "locations": [location(Span(file, 1, 1), root)], "descriptor": {"id": "not-verified"}}
+    return {
+        "level": "note",
+        "message": {"text": f"not verified: {why}"},
+        "locations": [location(Span(file, 1, 1), root)],
+        "descriptor": {"id": "not-verified"},
+    }
 
 
 def sarif(report: Report, options: RenderOptions) -> dict[str, Any]:
@@ -126,23 +152,43 @@ def sarif(report: Report, options: RenderOptions) -> dict[str, Any]:
     results = [result(f, index, root) for f in report.results if f.status != "proved" or options.show_proved]
     for s in report.suppressed:
         r = result(s.finding, index, root)
-        r["suppressions"] = [{"kind": "inSource", "status": "accepted", "justification": s.reason,
-                              "location": location(s.location, root)}]
+        r["suppressions"] = [
+            {
+                "kind": "inSource",
+                "status": "accepted",
+                "justification": s.reason,
+                "location": location(s.location, root),
+            }
+        ]
         results.append(r)
     notices: list[InputError | InternalError | Notice] = [*report.internal, *report.errors, *report.warnings]
     return {
-        "$schema": SCHEMA_URI, "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "cnverify", "version": VERSION, "semanticVersion": VERSION,
-                                "rules": [rule(cls) for cls in props.values()]}},
-            "originalUriBaseIds": {ROOT_ID: {"uri": root.as_uri().rstrip("/") + "/"}},
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{"executionSuccessful": not report.errors and not report.internal,
-                             "toolExecutionNotifications": [
-                                 *(notification(x, root) for x in notices),
-                                 *(skipped(file, why, root) for file, why in skipped_inputs(report))]}],
-            "results": results,
-        }],
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "cnverify",
+                        "version": VERSION,
+                        "semanticVersion": VERSION,
+                        "rules": [rule(cls) for cls in props.values()],
+                    }
+                },
+                "originalUriBaseIds": {ROOT_ID: {"uri": root.as_uri().rstrip("/") + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [
+                    {
+                        "executionSuccessful": not report.errors and not report.internal,
+                        "toolExecutionNotifications": [
+                            *(notification(x, root) for x in notices),
+                            *(skipped(file, why, root) for file, why in skipped_inputs(report)),
+                        ],
+                    }
+                ],
+                "results": results,
+            }
+        ],
     }
 
 

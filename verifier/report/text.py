@@ -1,4 +1,5 @@
 """Human-readable text in the style of ruff: location, code, message, snippet, proof chain, help."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ from functools import lru_cache
 from typing import Any
 
 import click
-
 from cnverify.errors import Span
 from cnverify.proof import Finding, Report
 from cnverify.report import RenderOptions
@@ -52,8 +52,10 @@ def _subject(f: Finding) -> str:
 
 
 def render_finding(f: Finding, style: Callable[..., str], show_units: bool = False) -> list[str]:
-    head = (f"{style(log_text(f.location), bold=True)}: {style(f.property, fg=STATUS_COLOUR[f.status], bold=True)} "
-            f"[{f.status}, {f.severity}] {_subject(f)}: {log_text(f.message)}")
+    head = (
+        f"{style(log_text(f.location), bold=True)}: {style(f.property, fg=STATUS_COLOUR[f.status], bold=True)} "
+        f"[{f.status}, {f.severity}] {_subject(f)}: {log_text(f.message)}"
+    )
     out = [head, *("  " + line for line in snippet(f.location))]
     if show_units and f.units:
         out.append(f"  unit{'s' * (len(f.units) > 1)}: {log_text(', '.join(f.units))}")
@@ -76,10 +78,13 @@ def render(report: Report, options: RenderOptions) -> str:
 
     out: list[str] = []
     for e in report.errors:
-        out.append(f"{style(log_text(e.location), bold=True)}: {style('error', fg='red', bold=True)}: "
-                   f"{log_text(e.message)}")
+        out.append(
+            f"{style(log_text(e.location), bold=True)}: {style('error', fg='red', bold=True)}: {log_text(e.message)}"
+        )
     for x in report.internal:
-        out.append(f"{style('cnverify', bold=True)}: {style('internal error', fg='red', bold=True)}: {log_text(str(x))}")
+        out.append(
+            f"{style('cnverify', bold=True)}: {style('internal error', fg='red', bold=True)}: {log_text(str(x))}"
+        )
     if report.errors or report.internal:
         out.append("")
     for f in report.results:
@@ -91,23 +96,34 @@ def render(report: Report, options: RenderOptions) -> str:
     files = len(report.inputs)
     skipped_units = sum(1 for u in report.units if u.get("not_verified"))
     n = len(report.units)
-    units = (f"{n} unit{'s' * (n != 1)}" + (f" ({skipped_units} not verified)" if skipped_units else "") + ", "
-             if n > 1 or skipped_units else "")
-    out.append(f"{units}{files} file{'s' * (files != 1)}, {report.objects} objects: "
-               f"{style(str(s['violated']) + ' violated', fg='red' if s['violated'] else None)}, "
-               f"{style(str(s['unknown']) + ' unknown', fg='yellow' if s['unknown'] else None)}, "
-               f"{s['proved']} proved, {s['errors']} input error{'s' * (s['errors'] != 1)}")
+    units = (
+        f"{n} unit{'s' * (n != 1)}" + (f" ({skipped_units} not verified)" if skipped_units else "") + ", "
+        if n > 1 or skipped_units
+        else ""
+    )
+    out.append(
+        f"{units}{files} file{'s' * (files != 1)}, {report.objects} objects: "
+        f"{style(str(s['violated']) + ' violated', fg='red' if s['violated'] else None)}, "
+        f"{style(str(s['unknown']) + ' unknown', fg='yellow' if s['unknown'] else None)}, "
+        f"{s['proved']} proved, {s['errors']} input error{'s' * (s['errors'] != 1)}"
+    )
     skipped = [i for i in report.inputs if str(i.get("skipped", "")).startswith("a kustomize patch")]
     others = [i for i in report.inputs if i.get("skipped") and i not in skipped]
     if others:
-        out.append(f"{len(others)} file{'s' * (len(others) != 1)} not read (symlinked copies of files read, or "
-                   f"inside a kustomization folder that does not list them; see 'inputs' in --format json)")
+        out.append(
+            f"{len(others)} file{'s' * (len(others) != 1)} not read (symlinked copies of files read, or "
+            f"inside a kustomization folder that does not list them; see 'inputs' in --format json)"
+        )
     if skipped:
-        out.append(f"{len(skipped)} file{'s' * (len(skipped) != 1)} skipped as kustomize patches (verify the "
-                   f"output of 'kustomize build' instead): {', '.join(log_text(i['file']) for i in skipped[:5])}"
-                   + (" …" if len(skipped) > 5 else ""))
+        out.append(
+            f"{len(skipped)} file{'s' * (len(skipped) != 1)} skipped as kustomize patches (verify the "
+            f"output of 'kustomize build' instead): {', '.join(log_text(i['file']) for i in skipped[:5])}"
+            + (" …" if len(skipped) > 5 else "")
+        )
     if report.unknown_kinds:
         n = sum(report.unknown_kinds.values())
-        out.append(f"{n} object{'s' * (n != 1)} of kinds cnverify does not model were kept but not verified "
-                   f"({len(report.unknown_kinds)} kinds; see 'inventory' in --format json)")
+        out.append(
+            f"{n} object{'s' * (n != 1)} of kinds cnverify does not model were kept but not verified "
+            f"({len(report.unknown_kinds)} kinds; see 'inventory' in --format json)"
+        )
     return no_commands("\n".join(out) + "\n")

@@ -5,6 +5,7 @@ is an adapter; adapters are found like the report writers (``cnverify.report.wri
 their ``order``.  Consumers (opaque objects, the loader, routing tables and targets, CNV103, the diff)
 iterate :func:`implementing` instead of lists of systems; a test may :func:`register` an adapter of its own.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -13,8 +14,18 @@ from collections.abc import Iterator
 
 from cnverify.systems.base import HOOKS, Group, Share, Split, System
 
-__all__ = ["HOOKS", "Group", "Share", "Split", "System", "adapters", "implementing", "register", "unregister",
-           "group_policy"]
+__all__ = [
+    "HOOKS",
+    "Group",
+    "Share",
+    "Split",
+    "System",
+    "adapters",
+    "implementing",
+    "register",
+    "unregister",
+    "group_policy",
+]
 
 _FOUND: list[System] = []
 _EXTRA: list[System] = []

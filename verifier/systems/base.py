@@ -3,13 +3,13 @@
 Every hook of :data:`HOOKS` is either implemented by the adapter (a non-empty attribute, an
 overridden method) or declined in ``declines`` with a reason; ``tests/test_systems.py`` checks it.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
-from collections.abc import Callable
 
 if TYPE_CHECKING:
     from cnverify.errors import Span
@@ -31,8 +31,15 @@ HOOKS: dict[str, str] = {
     "diff_actions": "readers of a route's action for `cnverify diff`, by table system (`diff_actions`)",
 }
 """Every hook an adapter implements or declines, with what it provides."""
-_METHODS = {"modelled_creators": "modelled_creator", "links": "link", "raw_shapes": "split_raw", "route_tables": "route_tables",
-            "targets": "target_modules", "weighted_splits": "weighted_splits", "diff_actions": "diff_actions"}
+_METHODS = {
+    "modelled_creators": "modelled_creator",
+    "links": "link",
+    "raw_shapes": "split_raw",
+    "route_tables": "route_tables",
+    "targets": "target_modules",
+    "weighted_splits": "weighted_splits",
+    "diff_actions": "diff_actions",
+}
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Their objects stay opaque (``cnverify.opaque``); this adapter records which of t
 create pods and who does, so an object of theirs never silently counts as a pod creator, nor fails to.
 A project that gets a model moves its groups to its own adapter.
 """
+
 from __future__ import annotations
 
 from cnverify.systems.base import Group, System
@@ -22,18 +23,34 @@ class Ecosystem(System):
     title = "Other known projects (no model: policy engines, cert-manager, Contour, Kong, operators)"
     order = 90
     groups = {
-        **{g: CONFIG for g in ("kyverno.io", "templates.gatekeeper.sh", "constraints.gatekeeper.sh",
-                               "config.gatekeeper.sh", "mutations.gatekeeper.sh", "expansion.gatekeeper.sh",
-                               "cert-manager.io", "certmanager.k8s.io", "kustomize.config.k8s.io",
-                               "configuration.konghq.com")},
+        **{
+            g: CONFIG
+            for g in (
+                "kyverno.io",
+                "templates.gatekeeper.sh",
+                "constraints.gatekeeper.sh",
+                "config.gatekeeper.sh",
+                "mutations.gatekeeper.sh",
+                "expansion.gatekeeper.sh",
+                "cert-manager.io",
+                "certmanager.k8s.io",
+                "kustomize.config.k8s.io",
+                "configuration.konghq.com",
+            )
+        },
         # ContourDeployment is the one kind of its group that creates pods
-        "projectcontour.io": Group(False, frozenset({"ContourDeployment"}),
-                                   "Contour's gateway provisioner (Contour and Envoy pods)"),
+        "projectcontour.io": Group(
+            False, frozenset({"ContourDeployment"}), "Contour's gateway provisioner (Contour and Envoy pods)"
+        ),
         # the Prometheus operator runs a StatefulSet per Prometheus, Alertmanager and ThanosRuler; its
         # monitors and rules only configure them
-        "monitoring.coreos.com": Group(True, frozenset({"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe",
-                                                        "AlertmanagerConfig", "ScrapeConfig"}),
-                                       "the Prometheus operator (a StatefulSet per Prometheus / Alertmanager)"),
+        "monitoring.coreos.com": Group(
+            True,
+            frozenset(
+                {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "AlertmanagerConfig", "ScrapeConfig"}
+            ),
+            "the Prometheus operator (a StatefulSet per Prometheus / Alertmanager)",
+        ),
         **{g: Group(True, creator=who) for g, who in _PODS.items()},
     }
     declines = {

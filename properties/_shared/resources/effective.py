@@ -1,12 +1,12 @@
 """Effective container resources and their facts on obligations (reading them from the snapshot is Kubernetes
 core's, ``cnverify.systems.kubernetes.workloads``, re-exported here; the admission pipeline itself:
 ``cnverify.encodings.resources``)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import z3
-
 from cnverify.encodings.resources import Supplied
 from cnverify.errors import Span
 from cnverify.model import Resource, RuntimeClass
@@ -19,8 +19,9 @@ from cnverify.systems.kubernetes.workloads import container_defaults, effective_
 __all__ = ["container_defaults", "effective_containers", "runtime_overhead", "value_term"]
 
 
-def runtime_overhead(snap: Snapshot, ob: Obligation, workload: Resource, spec: PodSpec, *,
-                     charged: bool = True) -> Mapping[str, object] | None:
+def runtime_overhead(
+    snap: Snapshot, ob: Obligation, workload: Resource, spec: PodSpec, *, charged: bool = True
+) -> Mapping[str, object] | None:
     """The pod overhead quota charges: the RuntimeClass admission plugin copies ``overhead.podFixed`` of
     the pod's ``runtimeClassName`` into ``spec.overhead`` (plugin/pkg/admission/runtimeclass). A class
     that is not in the inputs leaves the overhead unknown; it only adds, so a breach without it stands
@@ -33,17 +34,22 @@ def runtime_overhead(snap: Snapshot, ob: Obligation, workload: Resource, spec: P
     if rc is None:
         if not charged:  # the obligation tracks no resource an overhead could add to
             return spec.overhead
-        ob.only_refute(f"{workload.ref} names RuntimeClass {name}, which is not in the inputs: its pod overhead "
-                       "(overhead.podFixed, added to every pod by admission) is unknown")
+        ob.only_refute(
+            f"{workload.ref} names RuntimeClass {name}, which is not in the inputs: its pod overhead "
+            "(overhead.podFixed, added to every pod by admission) is unknown"
+        )
         return spec.overhead
     fixed = rc.overhead.pod_fixed if rc.overhead else None
-    ob.note(f"RuntimeClass {name} adds pod overhead {fixed or {}} to every pod of {workload.ref}",
-            rc.overhead.at("podFixed") if rc.overhead else rc.at())
+    ob.note(
+        f"RuntimeClass {name} adds pod overhead {fixed or {}} to every pod of {workload.ref}",
+        rc.overhead.at("podFixed") if rc.overhead else rc.at(),
+    )
     return fixed or spec.overhead
 
 
-def value_term(ob: Obligation, name: str, value: Supplied | None, *, missing_at: Span | Node,
-               missing_says: str) -> tuple[z3.BoolRef, z3.ArithRef]:
+def value_term(
+    ob: Obligation, name: str, value: Supplied | None, *, missing_at: Span | Node, missing_says: str
+) -> tuple[z3.BoolRef, z3.ArithRef]:
     """Add the located fact defining ``name`` to ``ob``: ``(present, value)`` terms.
 
     A present value is ``Int(name) == milli`` cited at its source; a missing one is

@@ -3,6 +3,7 @@
 What one pod adds to a quota key, the scopes and the rollout surge are Kubernetes' semantics
 (``cnverify.systems.kubernetes.quota``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -10,12 +11,10 @@ from dataclasses import dataclass
 from functools import partial
 
 import z3
-
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resources import EffectiveContainer
-from cnverify.model import pod_template
 from cnverify.errors import Span
-from cnverify.model import Resource, ResourceQuota
+from cnverify.model import Resource, ResourceQuota, pod_template
 from cnverify.obligation import Obligation
 from cnverify.systems.kubernetes.quota import Surge
 
@@ -42,8 +41,9 @@ class Member:
         return self.low if self.open or self.high is None else self.high
 
 
-def evaluate(members: list[Member], static: dict[str, int], counts: dict[str, int],
-             surges: dict[str, int]) -> dict[str, int]:
+def evaluate(
+    members: list[Member], static: dict[str, int], counts: dict[str, int], surges: dict[str, int]
+) -> dict[str, int]:
     """Plain-Python quota usage (milli) when member ``m`` runs ``counts[m.key]`` replicas plus
     ``surges[m.key]`` surge pods; ``static`` holds the object-count keys."""
     out = dict(static)
@@ -54,7 +54,9 @@ def evaluate(members: list[Member], static: dict[str, int], counts: dict[str, in
     return out
 
 
-def worst_case(members: list[Member], static: dict[str, int], *, surge: bool) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+def worst_case(
+    members: list[Member], static: dict[str, int], *, surge: bool
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     """The maximal usage over the reachable states (usage is monotone in every count): every member at
     its top count, with its surge when ``surge``.  Returns ``(totals, counts, surges)``."""
     counts = {m.key: m.top for m in members}
@@ -62,8 +64,9 @@ def worst_case(members: list[Member], static: dict[str, int], *, surge: bool) ->
     return evaluate(members, static, counts, surges), counts, surges
 
 
-def headroom(hard: dict[str, int], totals: dict[str, int], counts: dict[str, int], surges: dict[str, int],
-             open_keys: set[str]) -> str:
+def headroom(
+    hard: dict[str, int], totals: dict[str, int], counts: dict[str, int], surges: dict[str, int], open_keys: set[str]
+) -> str:
     """The replica-range view: per key the worst-case total against hard, and where it is reached."""
     at = ", ".join(f"{k}={n}" + (f"+{surges[k]} surge" if surges.get(k) else "") for k, n in counts.items())
     parts = []
@@ -71,13 +74,22 @@ def headroom(hard: dict[str, int], totals: dict[str, int], counts: dict[str, int
         if k in totals:
             ge = "≥ " if k in open_keys else ""
             room = hard[k] - totals[k]
-            parts.append(f"{k} {ge}{format_milli(totals[k], k)} of {format_milli(hard[k], k)} "
-                         + (f"(headroom {format_milli(room, k)})" if room >= 0 else f"(over by {format_milli(-room, k)})"))
+            parts.append(
+                f"{k} {ge}{format_milli(totals[k], k)} of {format_milli(hard[k], k)} "
+                + (f"(headroom {format_milli(room, k)})" if room >= 0 else f"(over by {format_milli(-room, k)})")
+            )
     return f"worst case {'; '.join(parts)} at {at or 'no pods'}"
 
 
-def encode(ob: Obligation, q: ResourceQuota, raw: Mapping[str, object], hard: dict[str, int],
-           members: list[Member], static: dict[str, int], static_says: dict[str, str]) -> None:
+def encode(
+    ob: Obligation,
+    q: ResourceQuota,
+    raw: Mapping[str, object],
+    hard: dict[str, int],
+    members: list[Member],
+    static: dict[str, int],
+    static_says: dict[str, str],
+) -> None:
     """One query: integer replica (and surge) variables with range facts, totals per key against hard."""
     sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard}
     terms: dict[str, list[str]] = {k: [] for k in sums}
@@ -88,7 +100,9 @@ def encode(ob: Obligation, q: ResourceQuota, raw: Mapping[str, object], hard: di
         if m.open:
             ob.fact(n == m.low, at=m.w.at("kind"), says=f"{m.w.ref} is counted at its minimum {m.low} ({m.open})")
         else:
-            ob.fact(z3.And(n >= m.low, n <= m.top), at=m.why[-1][1], says=f"{m.w.ref}: " + "; ".join(s for s, _ in m.why))
+            ob.fact(
+                z3.And(n >= m.low, n <= m.top), at=m.why[-1][1], says=f"{m.w.ref}: " + "; ".join(s for s, _ in m.why)
+            )
         ob.show(m.key, n)
         pods = n
         if m.surge is not None:
@@ -96,8 +110,11 @@ def encode(ob: Obligation, q: ResourceQuota, raw: Mapping[str, object], hard: di
             p, floor = m.surge.value, m.surge.floor
             g0 = z3.Int(f"scaled surge {m.key}") if floor else g
             scaled = z3.And(100 * g0 >= p * n, 100 * g0 < p * n + 100) if m.surge.percent else g0 == p
-            ob.fact(z3.And(scaled, g == z3.If(g0 >= floor, g0, floor)) if floor else scaled,
-                    at=m.surge.at, says=m.surge.says)
+            ob.fact(
+                z3.And(scaled, g == z3.If(g0 >= floor, g0, floor)) if floor else scaled,
+                at=m.surge.at,
+                says=m.surge.says,
+            )
             pods = n + z3.If(roll, g, 0)
             ob.show(f"surge {m.key}", z3.If(roll, g, 0))
         per = z3.Int(f"pods {m.key}")
@@ -106,8 +123,11 @@ def encode(ob: Obligation, q: ResourceQuota, raw: Mapping[str, object], hard: di
         # Implied by the facts above (surge is monotone in the count); stated so that the linear
         # relaxation is exact and a proof needs no integer branching over the ceil constraints.
         extra = m.surge.at_count(m.top) if m.surge is not None else 0
-        ob.fact(per <= m.top + extra, at=m.why[-1][1], says=f"so {m.w.ref} runs at most {m.top + extra} pods"
-                + (f" ({m.top} + {extra} surge)" if extra else ""))
+        ob.fact(
+            per <= m.top + extra,
+            at=m.why[-1][1],
+            says=f"so {m.w.ref} runs at most {m.top + extra} pods" + (f" ({m.top} + {extra} surge)" if extra else ""),
+        )
         for k, c in m.usage.items():
             if c:
                 sums[k].append(c * per)
@@ -116,8 +136,12 @@ def encode(ob: Obligation, q: ResourceQuota, raw: Mapping[str, object], hard: di
     for k in sorted(hard):
         value = static.get(k, 0) + (z3.Sum(sums[k]) if sums[k] else z3.IntVal(0))
         shown = ([f"{format_milli(static[k], k)} ({static_says[k]})"] if k in static else []) + terms.get(k, [])
-        what = "the namespace total is " + (" + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "") if shown else "0")
+        what = "the namespace total is " + (
+            " + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "") if shown else "0"
+        )
         ob.fact(totals[k] == value, at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
         ob.show(k, totals[k], partial(format_milli, resource=k))
-    ob.counterexample(z3.Or([totals[k] > hard[k] for k in sorted(hard)]),
-                      says="some reachable replica assignment exceeds a hard limit")
+    ob.counterexample(
+        z3.Or([totals[k] > hard[k] for k in sorted(hard)]),
+        says="some reachable replica assignment exceeds a hard limit",
+    )

@@ -10,50 +10,85 @@ counts every pod in storage, finished ones too), and the generic object-count ev
 (``count/<resource>.<group>``, legacy ``configmaps``, ``secrets``, ``replicationcontrollers``,
 ``resourcequotas``). A key not listed here is not counted: the quota's proof becomes ``unknown``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cnverify.properties._shared.owners import unowned
 from cnverify.encodings.quantity import milli
-from cnverify.model import (CronJob, DaemonSet, Deployment, DestinationRule, HorizontalPodAutoscaler, IstioGateway,
-                            Job, KnativeService, LimitRange, PersistentVolumeClaim, PodDisruptionBudget, ReplicaSet,
-                            ReplicationController, Resource, ResourceQuota, Service, ServiceEntry, StatefulSet,
-                            VirtualService)
+from cnverify.model import (
+    CronJob,
+    DaemonSet,
+    Deployment,
+    DestinationRule,
+    HorizontalPodAutoscaler,
+    IstioGateway,
+    Job,
+    KnativeService,
+    LimitRange,
+    PersistentVolumeClaim,
+    PodDisruptionBudget,
+    ReplicaSet,
+    ReplicationController,
+    Resource,
+    ResourceQuota,
+    Service,
+    ServiceEntry,
+    StatefulSet,
+    VirtualService,
+)
+from cnverify.model.core import PersistentVolumeClaimTemplate
 from cnverify.model.gateway import Gateway, HTTPRoute, ReferenceGrant
 from cnverify.model.ingress import Ingress
 from cnverify.model.networkpolicy import NetworkPolicy
-from cnverify.model.core import PersistentVolumeClaimTemplate
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.owners import unowned
 from cnverify.snapshot import Snapshot
 
 CLASS_KEY = ".storageclass.storage.k8s.io/"
 #: Object-count keys of modelled kinds: key → model class (legacy names and ``count/<resource>.<group>``).
 MODELLED: dict[str, type[Resource]] = {
-    "services": Service, "count/services": Service, "replicationcontrollers": ReplicationController,
-    "count/replicationcontrollers": ReplicationController, "resourcequotas": ResourceQuota,
-    "count/resourcequotas": ResourceQuota, "persistentvolumeclaims": PersistentVolumeClaim,
-    "count/persistentvolumeclaims": PersistentVolumeClaim, "count/deployments.apps": Deployment,
-    "count/statefulsets.apps": StatefulSet, "count/daemonsets.apps": DaemonSet, "count/replicasets.apps": ReplicaSet,
-    "count/jobs.batch": Job, "count/cronjobs.batch": CronJob,
+    "services": Service,
+    "count/services": Service,
+    "replicationcontrollers": ReplicationController,
+    "count/replicationcontrollers": ReplicationController,
+    "resourcequotas": ResourceQuota,
+    "count/resourcequotas": ResourceQuota,
+    "persistentvolumeclaims": PersistentVolumeClaim,
+    "count/persistentvolumeclaims": PersistentVolumeClaim,
+    "count/deployments.apps": Deployment,
+    "count/statefulsets.apps": StatefulSet,
+    "count/daemonsets.apps": DaemonSet,
+    "count/replicasets.apps": ReplicaSet,
+    "count/jobs.batch": Job,
+    "count/cronjobs.batch": CronJob,
     "count/horizontalpodautoscalers.autoscaling": HorizontalPodAutoscaler,
-    "count/poddisruptionbudgets.policy": PodDisruptionBudget, "count/limitranges": LimitRange,
-    "count/ingresses.networking.k8s.io": Ingress, "count/networkpolicies.networking.k8s.io": NetworkPolicy,
+    "count/poddisruptionbudgets.policy": PodDisruptionBudget,
+    "count/limitranges": LimitRange,
+    "count/ingresses.networking.k8s.io": Ingress,
+    "count/networkpolicies.networking.k8s.io": NetworkPolicy,
     "count/virtualservices.networking.istio.io": VirtualService,
-    "count/destinationrules.networking.istio.io": DestinationRule, "count/gateways.networking.istio.io": IstioGateway,
-    "count/serviceentries.networking.istio.io": ServiceEntry, "count/httproutes.gateway.networking.k8s.io": HTTPRoute,
-    "count/gateways.gateway.networking.k8s.io": Gateway, "count/referencegrants.gateway.networking.k8s.io": ReferenceGrant,
+    "count/destinationrules.networking.istio.io": DestinationRule,
+    "count/gateways.networking.istio.io": IstioGateway,
+    "count/serviceentries.networking.istio.io": ServiceEntry,
+    "count/httproutes.gateway.networking.k8s.io": HTTPRoute,
+    "count/gateways.gateway.networking.k8s.io": Gateway,
+    "count/referencegrants.gateway.networking.k8s.io": ReferenceGrant,
     "count/services.serving.knative.dev": KnativeService,
 }
 #: Object-count keys of core kinds cnverify keeps unmodelled: key → kind.
-UNMODELLED = {"configmaps": "ConfigMap", "count/configmaps": "ConfigMap", "secrets": "Secret",
-              "count/secrets": "Secret"}
+UNMODELLED = {
+    "configmaps": "ConfigMap",
+    "count/configmaps": "ConfigMap",
+    "secrets": "Secret",
+    "count/secrets": "Secret",
+}
 CLUSTER_MADE = {
     "ConfigMap": "kube-controller-manager's root-ca-cert-publisher adds ConfigMap kube-root-ca.crt to every namespace "
-                 "(counted); no other controller adds ConfigMaps to namespace {ns} (Istio adds istio-ca-root-cert "
-                 "to every namespace of a mesh)",
+    "(counted); no other controller adds ConfigMaps to namespace {ns} (Istio adds istio-ca-root-cert "
+    "to every namespace of a mesh)",
     "Secret": "no controller adds Secrets to namespace {ns} (service-account token Secrets are no longer created "
-              "since Kubernetes 1.24; Helm stores every release revision as a Secret; cert-manager issues them)",
+    "since Kubernetes 1.24; Helm stores every release revision as a Secret; cert-manager issues them)",
 }
 STORAGE_KEYS = ("persistentvolumeclaims", "count/persistentvolumeclaims", "requests.storage")
 DEFAULT_REVISION_HISTORY = 10  # apps/v1 DeploymentSpec.revisionHistoryLimit default
@@ -88,8 +123,10 @@ def claim_usage(key: str, claims: list[PersistentVolumeClaimTemplate] | list[Per
     for c in claims:
         if sc is not None:
             if c.storage_class is None:
-                return (f"a claim without storageClassName gets the cluster's default StorageClass (admission plugin "
-                        f"DefaultStorageClass), which the inputs do not show, so {key} cannot be counted")
+                return (
+                    f"a claim without storageClassName gets the cluster's default StorageClass (admission plugin "
+                    f"DefaultStorageClass), which the inputs do not show, so {key} cannot be counted"
+                )
             if c.storage_class != sc:
                 continue
         if base == "requests.storage":
@@ -116,9 +153,15 @@ def tally(full: Snapshot, snap: Snapshot, namespace: str, key: str) -> Tally | s
         counted = [c for c in pvcs if c.name not in covered or not _same_claim(c, covered[c.name])]
         used = claim_usage(key, counted)
         dup = len(pvcs) - len(counted)
-        return used if isinstance(used, str) else Tally(used, f"{len(counted)} PersistentVolumeClaim(s) in the inputs"
-                                                        + (f", not counting {dup} StatefulSet claim(s) its "
-                                                           "volumeClaimTemplates already count" if dup else ""))
+        return (
+            used
+            if isinstance(used, str)
+            else Tally(
+                used,
+                f"{len(counted)} PersistentVolumeClaim(s) in the inputs"
+                + (f", not counting {dup} StatefulSet claim(s) its volumeClaimTemplates already count" if dup else ""),
+            )
+        )
     if key in ("services.loadbalancers", "services.nodeports"):
         svcs = snap.in_namespace(Service, namespace)
         if key == "services.loadbalancers":
@@ -130,8 +173,11 @@ def tally(full: Snapshot, snap: Snapshot, namespace: str, key: str) -> Tally | s
         kind = UNMODELLED[key]
         names = {o.name for o in full.opaque if o.kind == kind and o.api_version == "v1" and o.namespace == namespace}
         extra = 1 if kind == "ConfigMap" and "kube-root-ca.crt" not in names else 0
-        return Tally(1000 * (len(names) + extra), f"{len(names)} {kind}(s) in the inputs"
-                     + (" + kube-root-ca.crt" if extra else ""), [CLUSTER_MADE[kind].format(ns=namespace)])
+        return Tally(
+            1000 * (len(names) + extra),
+            f"{len(names)} {kind}(s) in the inputs" + (" + kube-root-ca.crt" if extra else ""),
+            [CLUSTER_MADE[kind].format(ns=namespace)],
+        )
     cls = MODELLED.get(key)
     if cls is None:
         return f"cnverify does not count {key}"
@@ -141,15 +187,21 @@ def tally(full: Snapshot, snap: Snapshot, namespace: str, key: str) -> Tally | s
     n, says = len(objs), f"{len(objs)} {cls.KIND}(s) in the inputs"
     if cls is ReplicaSet:
         deps = snap.in_namespace(Deployment, namespace)
-        kept = sum((DEFAULT_REVISION_HISTORY if d.spec.revision_history_limit is None
-                    else d.spec.revision_history_limit) + 1 for d in deps)
+        kept = sum(
+            (DEFAULT_REVISION_HISTORY if d.spec.revision_history_limit is None else d.spec.revision_history_limit) + 1
+            for d in deps
+        )
         if deps:
-            n, says = n + kept, says + f" + up to {kept} kept by {len(deps)} Deployment(s) (revisionHistoryLimit + 1 each)"
+            n, says = (
+                n + kept,
+                says + f" + up to {kept} kept by {len(deps)} Deployment(s) (revisionHistoryLimit + 1 each)",
+            )
     return Tally(1000 * n, says)
 
 
-def tally_quota(full: Snapshot, snap: Snapshot, ob: Obligation,
-                q: ResourceQuota) -> tuple[dict[str, int], dict[str, str], list[str]]:
+def tally_quota(
+    full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota
+) -> tuple[dict[str, int], dict[str, str], list[str]]:
     """The static part of every key of ``q``: ``(milli by key, sentence by key, keys not counted)``. Each
     cluster-made assumption becomes an ``assumes:`` step; an uncounted key keeps ``ob`` from a proof."""
     tallies = {k: tally(full, snap, q.namespace, k) for k in sorted(q.spec.hard or {})}
@@ -184,15 +236,19 @@ def _covered_claims(full: Snapshot, snap: Snapshot, namespace: str) -> dict[str,
 
 def _same_claim(pvc: PersistentVolumeClaim, t: PersistentVolumeClaimTemplate) -> bool:
     """Does the claim add what its template adds to every storage key (same class, same request)?"""
+
     def req(spec: object) -> int | None:
         raw = ((spec.resources.requests if spec.resources else None) or {}).get("storage")  # type: ignore[attr-defined]
         return milli(raw) if raw is not None else None
+
     return pvc.storage_class == t.storage_class and req(pvc.spec) == req(t.spec)
 
 
 def _node_ports(s: Service) -> int:
     ports = s.spec.ports or []
-    if s.spec.type == "NodePort" or (s.spec.type == "LoadBalancer" and s.spec.allocate_load_balancer_node_ports is not False):
+    if s.spec.type == "NodePort" or (
+        s.spec.type == "LoadBalancer" and s.spec.allocate_load_balancer_node_ports is not False
+    ):
         return len(ports)
     if s.spec.type == "LoadBalancer":
         return sum(1 for p in ports if p.node_port)

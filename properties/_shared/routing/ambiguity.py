@@ -1,5 +1,6 @@
 """Order-dependence of Istio route tables (CNV106): a request two VirtualServices route differently depending on
 the order Istio picks, or a proof that no such request exists."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -61,7 +62,7 @@ def order_settled(res: Results, table: Table) -> bool:
     entries = {e.clause_id: e for v in table.variants for e in v if e.clause_id in res.clauses}
     keys = sorted(entries)
     for i, a in enumerate(keys):
-        for b in keys[i + 1:]:
+        for b in keys[i + 1 :]:
             if _owner(res, entries[a]) == _owner(res, entries[b]) or disjoint(entries[a], entries[b]):
                 continue
             if not all(a in p and b in p for p in pos) or len({p[a] < p[b] for p in pos}) > 1:

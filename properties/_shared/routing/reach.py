@@ -1,4 +1,5 @@
 """Turning per-table outcomes into one verdict with located steps (shared by CNV101 and CNV105)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,8 +40,11 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
     """Reachable if one clause is reachable in one table; unreachable only if unreachable everywhere."""
     outcomes = [(c, o) for c in clauses for o in res.outcomes.get(_key(c), [])]
     if not outcomes:
-        return Judgement("unknown", f"{what} belongs to no entry point (no hosts, a delegate, or not bound to a "
-                         "gateway or server of the inputs that takes its hosts)")
+        return Judgement(
+            "unknown",
+            f"{what} belongs to no entry point (no hosts, a delegate, or not bound to a "
+            "gateway or server of the inputs that takes its hosts)",
+        )
     for c, o in outcomes:
         if o.status == "reachable":
             steps: list[tuple[str, Span | None]] = [(f"entry point: {o.table.name}", o.table.at), *o.table.defaults]
@@ -50,8 +54,11 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
             return Judgement("proved", f"{what} is reached by a request ({o.table.name})", steps, witness_json(o))
     for _, o in outcomes:
         if o.status == "unknown":
-            return Judgement("unknown", f"{o.reason or o.verdict.reason} ({o.table.name})",
-                             [(f"entry point: {o.table.name}", o.table.at)])
+            return Judgement(
+                "unknown",
+                f"{o.reason or o.verdict.reason} ({o.table.name})",
+                [(f"entry point: {o.table.name}", o.table.at)],
+            )
     steps = []
     takers: set[str] = set()  # the routes (and clauses) that take the requests first
     for c, o in outcomes:
@@ -73,9 +80,9 @@ def judge(res: Results, clauses: list[Clause], what: str) -> Judgement:
             steps.append((f"taken first by {taker}", blocker.clause_at if blocker else o.table.places.get(b.clause_id)))
     names = sorted(takers)
     verb = " takes" if len(names) == 1 else " take"
-    claim = f"no request reaches {what}: " + ("; ".join(names)
-                                              + verb + " every request it matches" if names
-                                              else outcomes[0][1].verdict.step or "unreachable")
+    claim = f"no request reaches {what}: " + (
+        "; ".join(names) + verb + " every request it matches" if names else outcomes[0][1].verdict.step or "unreachable"
+    )
     return Judgement("violated", claim, _dedupe(steps))
 
 

@@ -6,6 +6,7 @@ exponent, ``_`` only between digits (``underscoreOK``), overflow is ``ErrRange``
 ``atoi.go`` (``ParseInt(s, 10, bits)``: sign and decimal digits only, no ``_`` in base 10;
 ``Atoi`` = ``ParseInt(s, 10, 0)``, int64 on 64-bit platforms).
 """
+
 from __future__ import annotations
 
 import math
@@ -68,14 +69,14 @@ def parse_float(s: str) -> float | None:
     scale = exp - (4 if hexa else 1) * len(digits_frac)
     # position of the leading digit in bits (hex) or decimal digits: beyond these bounds the value is
     # far above MaxFloat64 (2^1024 ≈ 1.8e308: ErrRange) or far below the smallest subnormal (0)
-    magnitude = scale + (int(mant_text, 16).bit_length() if hexa and mant_text else 4 * len(mant_text) if hexa
-                         else len(mant_text))
+    magnitude = scale + (
+        int(mant_text, 16).bit_length() if hexa and mant_text else 4 * len(mant_text) if hexa else len(mant_text)
+    )
     if not mant_text or magnitude < (-1200 if hexa else -400):
         return math.copysign(0.0, sign)
     if magnitude > (1100 if hexa else 400):
         return None
-    value = (Fraction(int(mant_text, 16)) * Fraction(2) ** scale if hexa
-             else Fraction(Decimal(f"{mant_text}E{scale}")))
+    value = Fraction(int(mant_text, 16)) * Fraction(2) ** scale if hexa else Fraction(Decimal(f"{mant_text}E{scale}"))
     try:
         return sign * (value.numerator / value.denominator)  # correctly rounded; OverflowError past max
     except OverflowError:

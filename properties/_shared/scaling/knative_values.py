@@ -1,17 +1,21 @@
 """Knative autoscaling annotation values for CNV405: which spelling wins, how the webhook parses each value
 (``knative.dev/serving`` ``pkg/apis/autoscaling/annotation_validation.go``), and the bound constraints."""
+
 from __future__ import annotations
 
 import math
 from fractions import Fraction
 
 import z3
-
 from cnverify.properties._shared.scaling.go_numbers import parse_float, parse_int
 
 PREFIX = "autoscaling.knative.dev/"
-KEYS = {"min": ("min-scale", "minScale"), "max": ("max-scale", "maxScale"),
-        "initial": ("initial-scale", "initialScale"), "target": ("target",)}
+KEYS = {
+    "min": ("min-scale", "minScale"),
+    "max": ("max-scale", "maxScale"),
+    "initial": ("initial-scale", "initialScale"),
+    "target": ("target",),
+}
 MIN_TARGET = Fraction(0.01)  # TargetMin, the float64 0.01 the webhook compares against
 MAX_CONCURRENCY = 1000
 
@@ -72,9 +76,13 @@ def describe(f: dict[str, Fraction]) -> list[str]:
 
 
 def summary(f: dict[str, Fraction]) -> str:
-    names = {"min": "min-scale", "max": "max-scale", "initial": "initial-scale", "target": "target",
-             "cc": "containerConcurrency"}
-    return ", ".join(f"{names[k]} {float(v):g}" + (" (unbounded)" if k == "max" and v == 0 else "")
-                     for k, v in f.items())
-
-
+    names = {
+        "min": "min-scale",
+        "max": "max-scale",
+        "initial": "initial-scale",
+        "target": "target",
+        "cc": "containerConcurrency",
+    }
+    return ", ".join(
+        f"{names[k]} {float(v):g}" + (" (unbounded)" if k == "max" and v == 0 else "") for k, v in f.items()
+    )

@@ -6,6 +6,7 @@ containers.  Controllers add labels at runtime whose values the manifest does no
 (``pod-template-hash``, ``statefulset.kubernetes.io/pod-name``, ``job-name`` …); those keys are
 *dynamic*: present on every pod with a value the solver may choose.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -26,29 +27,42 @@ from cnverify.encodings.labels import (
     selector_matches,
     selector_z3,
 )
-from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.errors import Span
-from cnverify.properties._shared.replicas import replica_range
-from cnverify.model import (WORKLOAD_KINDS, Container, HorizontalPodAutoscaler, Pod, Resource, Service, StatefulSet,
-                            pod_template, template_known)
+from cnverify.model import (
+    WORKLOAD_KINDS,
+    Container,
+    HorizontalPodAutoscaler,
+    Pod,
+    Resource,
+    Service,
+    StatefulSet,
+    pod_template,
+    template_known,
+)
 from cnverify.model.apps import CronJob, Job, JobSpec, LabelSelector, ReplicationController
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
 from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
+from cnverify.properties._shared.pod_creators import unmodelled_creators
+from cnverify.properties._shared.replicas import replica_range
 from cnverify.snapshot import Snapshot
 
-_JOB_KEYS = frozenset({"controller-uid", "job-name", "batch.kubernetes.io/controller-uid",
-                       "batch.kubernetes.io/job-name"})
+_JOB_KEYS = frozenset(
+    {"controller-uid", "job-name", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name"}
+)
 COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"
 DYNAMIC_KEYS: dict[str, frozenset[str]] = {
     "Deployment": frozenset({"pod-template-hash"}),
-    "StatefulSet": frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
-                              "controller-revision-hash"}),
+    "StatefulSet": frozenset(
+        {"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index", "controller-revision-hash"}
+    ),
     "DaemonSet": frozenset({"controller-revision-hash", "pod-template-generation"}),
     "Job": _JOB_KEYS,
     "CronJob": _JOB_KEYS,
-    "Rollout": frozenset({"rollouts-pod-template-hash"}),  # argo-rollouts rollout/sync.go (DefaultRolloutUniqueLabelKey)
+    "Rollout": frozenset(
+        {"rollouts-pod-template-hash"}
+    ),  # argo-rollouts rollout/sync.go (DefaultRolloutUniqueLabelKey)
 }
 """Labels each controller adds to its pods at runtime (kubernetes/kubernetes controllers, Argo Rollouts); a
 Job's depend on its spec (:func:`dynamic_keys`)."""
@@ -72,11 +86,20 @@ def dynamic_keys(obj: Resource) -> frozenset[str]:
         return DYNAMIC_KEYS.get(type(obj).KIND, frozenset())
     keys = frozenset() if job.manual_selector is True else _JOB_KEYS
     return keys | {COMPLETION_INDEX} if job.completion_mode == "Indexed" else keys
+
+
 JOB_NAME_KEYS = frozenset({"job-name", "batch.kubernetes.io/job-name"})
 ORDINAL_KEYS = frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"})
 INDEX_KEYS = frozenset({"pod-template-generation"})
-HASH_KEYS = frozenset({"pod-template-hash", "controller-revision-hash", "controller-uid",
-                       "batch.kubernetes.io/controller-uid", "rollouts-pod-template-hash"})
+HASH_KEYS = frozenset(
+    {
+        "pod-template-hash",
+        "controller-revision-hash",
+        "controller-uid",
+        "batch.kubernetes.io/controller-uid",
+        "rollouts-pod-template-hash",
+    }
+)
 """Values computed at runtime (a hash of the template, a uid): a selector pinned to one cannot be decided."""
 MAX_ORDINALS = 64
 """Up to this many reachable ordinals are enumerated; beyond, any decimal ordinal from the start."""
@@ -162,8 +185,12 @@ class PodShape:
     def pinned(self, *selectors: Selector) -> set[str]:
         """Runtime-computed keys (hashes, uids) of these pods whose value the selectors constrain: whether
         they match cannot be decided from the manifests."""
-        return {k for sel in selectors for k, op, _ in requirements(sel)
-                if op in ("In", "NotIn") and k in HASH_KEYS and k in self.free_keys([k])}
+        return {
+            k
+            for sel in selectors
+            for k, op, _ in requirements(sel)
+            if op in ("In", "NotIn") and k in HASH_KEYS and k in self.free_keys([k])
+        }
 
     def free_keys(self, keys: Iterable[str]) -> set[str]:
         """Those of ``keys`` whose value the controller sets (not written in the template)."""
@@ -176,20 +203,39 @@ class PodShape:
         if not self.free_keys(keys):
             return all(selector_matches(s, self.labels, nil_matches=False, empty_matches=True) for s in selectors)
         space = LabelSpace("pod", keys)
-        answer = smt.check([self.constraint(space), space.valid(self.free_keys(keys)),
-                            *(selector_z3(sel, space, nil_matches=False, empty_matches=True) for sel in selectors)])
+        answer = smt.check(
+            [
+                self.constraint(space),
+                space.valid(self.free_keys(keys)),
+                *(selector_z3(sel, space, nil_matches=False, empty_matches=True) for sel in selectors),
+            ]
+        )
         return None if answer.result == "unknown" else answer.result == "sat"
 
     def describe(self, keys: Iterable[str] | None = None) -> str:
         """``pods of Deployment/ns/web carry labels {app=web, !tier}`` restricted to ``keys``."""
         keys = set(self.labels) if keys is None else set(keys)
-        shown: dict[str, str | None] = {k: self.labels.get(k) for k in keys if k in self.labels or k not in self.dynamic}
+        shown: dict[str, str | None] = {
+            k: self.labels.get(k) for k in keys if k in self.labels or k not in self.dynamic
+        }
         dyn = sorted(k for k in keys if k in self.dynamic and k not in self.labels)
         start, stop = self.ordinals
-        span = (f", ordinals {start}..{stop - 1} over the reachable replicas" if stop is not None and stop > start
-                else ", no pod at any reachable replica count" if stop is not None else "")
-        extra = (f" (and {', '.join(dyn)} set by the controller"
-                 + (span if any(k in ORDINAL_KEYS for k in dyn) else "") + ")") if dyn else ""
+        span = (
+            f", ordinals {start}..{stop - 1} over the reachable replicas"
+            if stop is not None and stop > start
+            else ", no pod at any reachable replica count"
+            if stop is not None
+            else ""
+        )
+        extra = (
+            (
+                f" (and {', '.join(dyn)} set by the controller"
+                + (span if any(k in ORDINAL_KEYS for k in dyn) else "")
+                + ")"
+            )
+            if dyn
+            else ""
+        )
         who = f"{self.owner.ref} carries" if isinstance(self.owner, Pod) else f"pods of {self.owner.ref} carry"
         return f"{who} labels {format_labels(shown)}{extra}"
 
@@ -205,8 +251,9 @@ def undecided_reason(shapes: list[PodShape]) -> str:
     return f"the solver could not decide within its budget whether the selector selects the pods of {refs}"
 
 
-def selection(shapes: list[PodShape], *selectors: Selector,
-              first: bool = False) -> tuple[list[PodShape], list[PodShape]]:
+def selection(
+    shapes: list[PodShape], *selectors: Selector, first: bool = False
+) -> tuple[list[PodShape], list[PodShape]]:
     """The shapes the selectors may select (with ``first``: up to the first one), and those the
     solver could not decide."""
     hits: list[PodShape] = []
@@ -294,8 +341,7 @@ def add_pod_facts(ob: Obligation, space: LabelSpace, shapes: list[PodShape], *, 
     for i, shape in enumerate(shapes):
         pick = z3.Bool(f"{space.name}.from[{i}]")
         picks.append(pick)
-        ob.fact(z3.Implies(pick, shape.constraint(space)), at=shape.where,
-                says=f"{shape.describe(space.keys)}")
+        ob.fact(z3.Implies(pick, shape.constraint(space)), at=shape.where, says=f"{shape.describe(space.keys)}")
     ob.fact(z3.Or(picks), at=None, says=who)
     names = [z3.StringVal(s.owner.ref) for s in shapes]
     term: z3.SeqRef = z3.StringVal("")
@@ -309,8 +355,16 @@ def labels_of(witness: Mapping[str, object] | None) -> dict[str, str | None]:
     return {k: v for k, v in (witness or {}).items() if k != POD}  # type: ignore[misc]
 
 
-def selector_facts(ob: Obligation, space: LabelSpace, selector: LabelSelector | Mapping[str, str], owner: Node,
-                   field: tuple[str | int, ...], *, tag: str, whose: str = "the selector") -> z3.BoolRef:
+def selector_facts(
+    ob: Obligation,
+    space: LabelSpace,
+    selector: LabelSelector | Mapping[str, str],
+    owner: Node,
+    field: tuple[str | int, ...],
+    *,
+    tag: str,
+    whose: str = "the selector",
+) -> z3.BoolRef:
     """One located fact per requirement (``tag.req[i]`` ⇔ requirement); returns their conjunction.
 
     Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
@@ -332,8 +386,9 @@ Part = tuple[LabelSelector | Mapping[str, str], Node, tuple[str | int, ...], str
 """A located selector: ``(selector, owner node, field path of the selector under owner, whose)``."""
 
 
-def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], namespace: str,
-                     creators: Iterable[Opaque] = ()) -> None:
+def require_selected(
+    ob: Obligation, parts: list[Part], shapes: list[PodShape], namespace: str, creators: Iterable[Opaque] = ()
+) -> None:
     """Set ``ob`` to: some pod of ``shapes`` (in ``namespace``) is selected by every selector of ``parts``.
 
     An exact pre-check picks the candidates: a selected shape goes to the solver alone (proved, the
@@ -353,13 +408,17 @@ def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], 
     if hit is None and hits:
         pinned = sorted(hits[0].pinned(*sels))
         ob.note(hits[0].describe(keys), hits[0].where)
-        ob.unknown(f"only pods of {', '.join(s.owner.ref for s in hits[:3])} may be selected, and only if "
-                   f"{', '.join(pinned)} (computed by the controller at runtime, a hash of the template) takes the "
-                   "value the selector requires, which cannot be computed from the manifests")
+        ob.unknown(
+            f"only pods of {', '.join(s.owner.ref for s in hits[:3])} may be selected, and only if "
+            f"{', '.join(pinned)} (computed by the controller at runtime, a hash of the template) takes the "
+            "value the selector requires, which cannot be computed from the manifests"
+        )
         return
     space = LabelSpace("pod", keys)
-    matches = [selector_facts(ob, space, sel, owner, field, tag=f"sel{i}", whose=whose)
-               for i, (sel, owner, field, whose) in enumerate(parts)]
+    matches = [
+        selector_facts(ob, space, sel, owner, field, tag=f"sel{i}", whose=whose)
+        for i, (sel, owner, field, whose) in enumerate(parts)
+    ]
     if hit is not None:
         add_pod_facts(ob, space, [hit], who=f"the pod is a pod of {hit.owner.ref}")
     elif undecided:
@@ -370,15 +429,26 @@ def require_selected(ob: Obligation, parts: list[Part], shapes: list[PodShape], 
     elif len(pool) > MAX_POOL:
         for s in pool[:MAX_POOL]:
             ob.note(s.describe(keys), s.where)
-        ob.decide("violated", f"none of the {len(pool)} pod templates in namespace {namespace} that carry the keys "
-                              f"{', '.join(sorted(need))} meets every requirement (exact evaluation)")
+        ob.decide(
+            "violated",
+            f"none of the {len(pool)} pod templates in namespace {namespace} that carry the keys "
+            f"{', '.join(sorted(need))} meets every requirement (exact evaluation)",
+        )
         return
     elif pool:
-        add_pod_facts(ob, space, pool, who=f"the pod is one of the {len(pool)} pod template(s) in namespace "
-                                          f"{namespace} that carry the keys {', '.join(sorted(need)) or '(none)'}")
+        add_pod_facts(
+            ob,
+            space,
+            pool,
+            who=f"the pod is one of the {len(pool)} pod template(s) in namespace "
+            f"{namespace} that carry the keys {', '.join(sorted(need)) or '(none)'}",
+        )
     else:
-        ob.fact(z3.BoolVal(False), at=parts[0][1].at(*parts[0][2]),
-                says=f"no pod template in namespace {namespace} carries all of the keys {', '.join(sorted(need))}")
+        ob.fact(
+            z3.BoolVal(False),
+            at=parts[0][1].at(*parts[0][2]),
+            says=f"no pod template in namespace {namespace} carries all of the keys {', '.join(sorted(need))}",
+        )
     free = set().union(*(s.free_keys(keys) for s in pool)) if pool else set()
     ob.example(z3.And(matches + [space.valid(free)]), says="a pod of the namespace is selected")
     space.show_on(ob)

@@ -1,4 +1,5 @@
 """Named container ports: the IANA service-name grammar and Kubernetes' FindPort (no property here)."""
+
 from __future__ import annotations
 
 import re

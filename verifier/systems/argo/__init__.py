@@ -4,6 +4,7 @@ A Rollout's pods come from its template or its ``workloadRef`` target (resolved 
 argoproj/argo-rollouts ``rollout/templateref.go``); an unresolved reference leaves it a pod creator
 whose pods are not known, so the verdicts that depend on them are ``unknown`` with the reason.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -14,18 +15,26 @@ from cnverify.model.base import group_of
 from cnverify.opaque import Opaque
 from cnverify.systems.base import Group, System
 
-ARGO = Group(creates_pods=True, creator="Argo's controller (a Rollout runs ReplicaSets of its template; Workflows, "
-                                        "Experiments and AnalysisRuns run pods)")
+ARGO = Group(
+    creates_pods=True,
+    creator="Argo's controller (a Rollout runs ReplicaSets of its template; Workflows, "
+    "Experiments and AnalysisRuns run pods)",
+)
 _TARGETS = {("apps", "Deployment"): Deployment, ("apps", "ReplicaSet"): ReplicaSet}
 
 
-def _why_unresolved(ro: Rollout, found: dict[tuple[type[Resource], str, str], Resource]) -> tuple[Resource | None, str | None]:
+def _why_unresolved(
+    ro: Rollout, found: dict[tuple[type[Resource], str, str], Resource]
+) -> tuple[Resource | None, str | None]:
     ref = ro.spec.workload_ref
     assert ref is not None
     key = (group_of(ref.api_version or ""), ref.kind)
     if key not in REFERABLE:
-        return None, f"workloadRef kind {ref.kind!r} ({ref.api_version}) is not one Argo Rollouts resolves " \
-                     "(Deployment, ReplicaSet, PodTemplate): the Rollout is rejected"
+        return (
+            None,
+            f"workloadRef kind {ref.kind!r} ({ref.api_version}) is not one Argo Rollouts resolves "
+            "(Deployment, ReplicaSet, PodTemplate): the Rollout is rejected",
+        )
     cls = _TARGETS.get(key)
     if cls is None:
         return None, f"workloadRef {ref.kind}/{ref.name}: PodTemplate targets are not modelled"
@@ -33,8 +42,11 @@ def _why_unresolved(ro: Rollout, found: dict[tuple[type[Resource], str, str], Re
     if target is None:
         return None, f"workloadRef {ref.kind}/{ro.namespace}/{ref.name} is not in the inputs"
     if ro.spec.template.spec.containers or ro.spec.template.metadata.labels:
-        return None, "a Rollout with a workloadRef must leave spec.template empty (\"template must be empty for " \
-                     "workload reference rollout\"): the controller does not resolve it"
+        return (
+            None,
+            'a Rollout with a workloadRef must leave spec.template empty ("template must be empty for '
+            'workload reference rollout"): the controller does not resolve it',
+        )
     return target, None
 
 
@@ -69,8 +81,16 @@ class Argo(System):
         """A Rollout whose ``workloadRef`` is not resolved creates pods whose labels are not known."""
         if not isinstance(resource, Rollout) or resource.unresolved is None:
             return None
-        return Opaque(resource.KIND, resource.api_version, resource.namespace, resource.name, resource.at(), True,
-                      None, f"Argo Rollouts ({resource.unresolved})")
+        return Opaque(
+            resource.KIND,
+            resource.api_version,
+            resource.namespace,
+            resource.name,
+            resource.at(),
+            True,
+            None,
+            f"Argo Rollouts ({resource.unresolved})",
+        )
 
 
 SYSTEM = Argo()

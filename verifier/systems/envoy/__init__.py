@@ -1,4 +1,5 @@
 """Envoy: RouteConfigurations and Clusters from bootstraps and xDS resource files."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -20,7 +21,7 @@ class Envoy(System):
     groups = {ENVOY_ROUTE: Group(creates_pods=False), ENVOY_CLUSTER: Group(creates_pods=False)}
     declines = {
         "links": "its references are resolved by the properties that read them",
-        "modelled_creators": "Envoy configuration describes a proxy, not the pods it runs in"
+        "modelled_creators": "Envoy configuration describes a proxy, not the pods it runs in",
     }
 
     def split_raw(self, doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
@@ -46,11 +47,17 @@ class Envoy(System):
                     wc = r.route.weighted_clusters if r.route else None
                     if wc is None:
                         continue
-                    shares = [Share(c.name, c.weight, c.at("weight") if c.weight is not None else c.at())
-                              for c in wc.clusters]
-                    yield Split(rc, f"virtual_hosts[{vi}].routes[{ri}]", r.at(), shares,
-                                total=100 if wc.total_weight is None else wc.total_weight,
-                                total_at=wc.at("total_weight") if wc.total_weight is not None else None)
+                    shares = [
+                        Share(c.name, c.weight, c.at("weight") if c.weight is not None else c.at()) for c in wc.clusters
+                    ]
+                    yield Split(
+                        rc,
+                        f"virtual_hosts[{vi}].routes[{ri}]",
+                        r.at(),
+                        shares,
+                        total=100 if wc.total_weight is None else wc.total_weight,
+                        total_at=wc.at("total_weight") if wc.total_weight is not None else None,
+                    )
 
     def split_reads(self) -> tuple[type[RouteConfiguration], ...]:
         return (RouteConfiguration,)

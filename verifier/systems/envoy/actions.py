@@ -1,4 +1,5 @@
 """What an Envoy route does, for `cnverify diff`: redirect, direct response, cluster(s) or a cluster header."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,11 @@ ENVOY_CLUSTER = frozenset({"name", "weight"})
 
 def envoy_action(subject: Any, route: Any) -> Action | None:
     raw = raw_of(route)
-    extra = (effects(raw, ENVOY_ROUTE) + effects(raw.get("route") or {}, ENVOY_ACTION, "route.")
-             + effects(raw_of(route, up=2), ENVOY_VHOST, "virtual_host."))
+    extra = (
+        effects(raw, ENVOY_ROUTE)
+        + effects(raw.get("route") or {}, ENVOY_ACTION, "route.")
+        + effects(raw_of(route, up=2), ENVOY_VHOST, "virtual_host.")
+    )
     if route.redirect is not None:
         return other("redirect", route.redirect, extra)
     if route.direct_response is not None:
@@ -24,8 +28,11 @@ def envoy_action(subject: Any, route: Any) -> Action | None:
     if act is None:
         return None
     if act.weighted_clusters is not None:
-        return Action("route", tuple((tagged(c.name, raw_of(c), ENVOY_CLUSTER), c.weight or 0)
-                                     for c in act.weighted_clusters.clusters), effects=extra)
+        return Action(
+            "route",
+            tuple((tagged(c.name, raw_of(c), ENVOY_CLUSTER), c.weight or 0) for c in act.weighted_clusters.clusters),
+            effects=extra,
+        )
     if act.cluster is not None:
         return Action("route", ((act.cluster, 1),), effects=extra)
     if act.cluster_header is not None:

@@ -5,6 +5,7 @@ connection managers (with the manager's request-rewriting options injected under
 ``model/envoy.py`` ``HcmOptions``) and its static clusters one ``Cluster`` each; an xDS resource file
 (RDS / CDS / LDS) gives its RouteConfigurations, Clusters and listeners' inline route configs.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,8 +16,13 @@ from cnverify.source import Document, Path
 
 HCM_NAMES = ("envoy.filters.network.http_connection_manager", "envoy.http_connection_manager")
 HCM_KEY = "cnverify_hcm"  # injected into an inline route_config: its connection manager's rewriting options
-HCM_REWRITE_KEYS = ("normalize_path", "merge_slashes", "path_with_escaped_slashes_action", "strip_any_host_port",
-                    "strip_matching_host_port")
+HCM_REWRITE_KEYS = (
+    "normalize_path",
+    "merge_slashes",
+    "path_with_escaped_slashes_action",
+    "strip_any_host_port",
+    "strip_matching_host_port",
+)
 
 
 def split_raw(doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:

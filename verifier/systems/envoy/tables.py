@@ -1,13 +1,14 @@
 """Envoy RouteConfiguration → match tables: one per (virtual host, domain), routes in order
 (docs/SEMANTICS.md#route-matching)."""
+
 from __future__ import annotations
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model import RouteConfiguration
 from cnverify.model.envoy import EnvoyStringMatcher, HeaderMatcher, RouteMatch
-from cnverify.systems.routing.tables import Clause, Table, clause_key, host_blockers, scoped
-from cnverify.systems.routing.rewrites import envoy_rewrite
 from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.rewrites import envoy_rewrite
+from cnverify.systems.routing.tables import Clause, Table, clause_key, host_blockers, scoped
 
 READS = (RouteConfiguration,)
 
@@ -39,8 +40,9 @@ def header_matcher(h: HeaderMatcher) -> HeaderMatch | str:
         except ValueError:
             return f"header {h.name}: range_match bounds are not integers"
     present = None if sm is not None else (h.present_match if h.present_match is not None else True)
-    return HeaderMatch(h.name, match=sm, present=present, invert=h.invert_match,
-                       treat_missing_as_empty=h.treat_missing_header_as_empty)
+    return HeaderMatch(
+        h.name, match=sm, present=present, invert=h.invert_match, treat_missing_as_empty=h.treat_missing_header_as_empty
+    )
 
 
 def envoy_match(m: RouteMatch) -> Match:
@@ -56,8 +58,13 @@ def envoy_match(m: RouteMatch) -> Match:
     elif m.path_separated_prefix is not None:
         path = PathMatch("path_separated_prefix", m.path_separated_prefix, ic)
     else:
-        why.append("connect_matcher" if m.connect_matcher is not None else "a v2 regex" if m.regex is not None
-                   else "no path specifier")
+        why.append(
+            "connect_matcher"
+            if m.connect_matcher is not None
+            else "a v2 regex"
+            if m.regex is not None
+            else "no path specifier"
+        )
     headers = []
     for h in m.headers or []:
         x = header_matcher(h)
@@ -98,6 +105,14 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
             for domain in vh.domains:
                 blockers = host_blockers(domain, others, HostPattern)
                 variant, sample = scoped([Entry(k, ck, m) for k, ck, m in entries], HostPattern(domain), blockers)
-                tables.append(Table("envoy", f"RouteConfiguration {rc.name}, virtual host {vh.name}, domain {domain}",
-                                    vh.at("domains"), [variant], host_sample=sample, rewrite=rewrite))
+                tables.append(
+                    Table(
+                        "envoy",
+                        f"RouteConfiguration {rc.name}, virtual host {vh.name}, domain {domain}",
+                        vh.at("domains"),
+                        [variant],
+                        host_sample=sample,
+                        rewrite=rewrite,
+                    )
+                )
     return clauses, tables

@@ -1,4 +1,5 @@
 """Gateway API: Gateway, HTTPRoute, TCPRoute, TLSRoute, ReferenceGrant."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -11,8 +12,11 @@ from cnverify.opaque import Opaque
 from cnverify.snapshot import Snapshot
 from cnverify.systems.base import ActionReader, Group, Share, Split, System
 
-GATEWAY = Group(creates_pods=False, creator="the Gateway API implementation, which deploys a proxy per Gateway "
-                                            "(Istio, Envoy Gateway, Contour, NGINX Gateway Fabric)")
+GATEWAY = Group(
+    creates_pods=False,
+    creator="the Gateway API implementation, which deploys a proxy per Gateway "
+    "(Istio, Envoy Gateway, Contour, NGINX Gateway Fabric)",
+)
 """Unmodelled kinds of the group (GatewayClass, GRPCRoute, policies) create no pods; the modelled ``Gateway``
 does get proxy pods (:meth:`GatewayAPI.modelled_creator`)."""
 
@@ -25,7 +29,7 @@ class GatewayAPI(System):
     groups = {GATEWAY_API: GATEWAY, "gateway.networking.x-k8s.io": Group(creates_pods=False)}
     declines = {
         "links": "its references are resolved by the properties that read them",
-        "raw_shapes": "Gateway API objects carry apiVersion and kind"
+        "raw_shapes": "Gateway API objects carry apiVersion and kind",
     }
 
     def modelled_creator(self, resource: Resource) -> Opaque | None:
@@ -34,18 +38,31 @@ class GatewayAPI(System):
         if not isinstance(resource, Gateway):
             return None
         cls = getattr(getattr(resource, "spec", None), "gateway_class_name", None)
-        return Opaque(resource.KIND, resource.api_version, resource.namespace, resource.name, resource.at(), True,
-                      None, GATEWAY.creator + (f" of GatewayClass {cls}" if cls else ""))
+        return Opaque(
+            resource.KIND,
+            resource.api_version,
+            resource.namespace,
+            resource.name,
+            resource.at(),
+            True,
+            None,
+            GATEWAY.creator + (f" of GatewayClass {cls}" if cls else ""),
+        )
 
     def route_tables(self) -> tuple[ModuleType, ...]:
-        from cnverify.systems.gateway import l4 as gateway_l4, tables as gateway
+        from cnverify.systems.gateway import l4 as gateway_l4
+        from cnverify.systems.gateway import tables as gateway
 
         return (gateway, gateway_l4)
 
     def target_modules(self) -> tuple[ModuleType, ...]:
-        from cnverify.systems.gateway import l4_targets as targets_l4, targets as targets_k8s
+        from cnverify.systems.gateway import l4_targets as targets_l4
+        from cnverify.systems.gateway import targets as targets_k8s
 
-        return (targets_k8s, targets_l4,)
+        return (
+            targets_k8s,
+            targets_l4,
+        )
 
     def weighted_splits(self, snap: Snapshot) -> Iterator[Split]:
         """HTTPRoute rules with a weight set (unless a redirect answers them) and every TCPRoute/TLSRoute rule:

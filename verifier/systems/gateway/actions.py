@@ -1,4 +1,5 @@
 """What a Gateway API HTTPRoute rule does, for `cnverify diff` (redirect, or weighted backendRefs)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,15 @@ def gateway_action(subject: Any, rule: Any) -> Action | None:
         if f.get("type") == "RequestRedirect":
             return other("redirect", f.get("requestRedirect") or {}, extra)
     refs = rule.backend_refs or []
-    out = [(tagged(f"{r.kind or 'Service'} {r.namespace or subject.namespace}/{r.name}"
-                   + (f":{r.port}" if r.port else ""), raw_of(r), GATEWAY_REF),
-            1 if r.weight is None else r.weight) for r in refs]  # docs/SEMANTICS.md#backend-weights
+    out = [
+        (
+            tagged(
+                f"{r.kind or 'Service'} {r.namespace or subject.namespace}/{r.name}" + (f":{r.port}" if r.port else ""),
+                raw_of(r),
+                GATEWAY_REF,
+            ),
+            1 if r.weight is None else r.weight,
+        )
+        for r in refs
+    ]  # docs/SEMANTICS.md#backend-weights
     return Action("route", tuple(out), effects=extra)

@@ -8,6 +8,7 @@ kinds admit HTTPRoute (unset: the protocol decides, HTTP/HTTPS), its namespace p
 route's namespace (``from`` defaults to ``Same``) and the hostnames intersect.  On that listener the
 route serves the intersection of its hostnames with the listener's hostname.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from cnverify.model import Namespace, Service
 from cnverify.model.gateway import GATEWAY_API, Gateway, HTTPRoute, Listener, ParentReference
 from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
 from cnverify.proof import Verdict
-from cnverify.systems.routing.targets import lookup, missing
 from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.targets import lookup, missing
 
 READS = (HTTPRoute, Gateway, Namespace, Service)
 HTTP_PROTOCOLS = ("HTTP", "HTTPS")
@@ -94,32 +95,40 @@ def _kinds(ln: Listener, notes: list[tuple[str, Span]], kind: str = "HTTPRoute")
     """None when the listener's kinds admit ``kind``, else why not (``undecided`` when the inputs cannot tell)."""
     ar = ln.allowed_routes
     kinds = ar.kinds if ar is not None and ar.kinds else None
-    if kinds is not None and not any(k.kind == kind and (k.group is None or k.group == GATEWAY_API)
-                                     for k in kinds):
+    if kinds is not None and not any(k.kind == kind and (k.group is None or k.group == GATEWAY_API) for k in kinds):
         return Refusal(f"listener {ln.name} allows only {[k.kind for k in kinds]}")
     protocols = ROUTE_PROTOCOLS[kind]
     if ln.protocol in protocols:
         if kinds is None:
-            notes.append((f"listener {ln.name} does not set allowedRoutes.kinds: its protocol {ln.protocol} "
-                          f"admits {kind}", ln.at("protocol")))
+            notes.append(
+                (
+                    f"listener {ln.name} does not set allowedRoutes.kinds: its protocol {ln.protocol} admits {kind}",
+                    ln.at("protocol"),
+                )
+            )
         return None
     if ln.protocol in CORE_PROTOCOLS:
         return Refusal(f"listener {ln.name} has protocol {ln.protocol} ({kind} needs {' or '.join(protocols)})")
     return Refusal(f"listener {ln.name} has the implementation-specific protocol {ln.protocol}", undecided=True)
 
 
-def _namespaces(snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute,
-                notes: list[tuple[str, Span]]) -> Refusal | None:
+def _namespaces(
+    snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute, notes: list[tuple[str, Span]]
+) -> Refusal | None:
     """None when the listener's namespace policy admits the route's namespace, else why not."""
     ar = ln.allowed_routes
     policy = ar.namespaces if ar is not None else None
     frm = policy.from_ if policy is not None else "Same"
     if policy is None or "from_" not in policy.model_fields_set:
-        notes.append((f"listener {ln.name} does not set allowedRoutes.namespaces.from: the default is Same",
-                      ln.at("name")))
+        notes.append(
+            (f"listener {ln.name} does not set allowedRoutes.namespaces.from: the default is Same", ln.at("name"))
+        )
     if frm == "Same":
-        return None if route.namespace == gw.namespace else \
-            Refusal(f"listener {ln.name} accepts routes from its own namespace {gw.namespace} only")
+        return (
+            None
+            if route.namespace == gw.namespace
+            else Refusal(f"listener {ln.name} accepts routes from its own namespace {gw.namespace} only")
+        )
     if frm == "All":
         return None
     sel = policy.selector if policy is not None else None
@@ -129,13 +138,16 @@ def _namespaces(snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute,
         keys = {k for k, _, _ in requirements(sel)}
         labels = _namespace_labels(snap, route.namespace, keys)
         if labels is None:
-            return Refusal(f"listener {ln.name} selects namespaces by label and Namespace {route.namespace} "
-                           "is not in the inputs", undecided=True)
+            return Refusal(
+                f"listener {ln.name} selects namespaces by label and Namespace {route.namespace} is not in the inputs",
+                undecided=True,
+            )
         ok = selector_matches(sel, labels, nil_matches=False, empty_matches=True)
     except UnsupportedSelector as exc:
         return Refusal(f"listener {ln.name}: {exc}", undecided=True)
-    return None if ok else Refusal(f"listener {ln.name}'s namespace selector does not select namespace "
-                                   f"{route.namespace}")
+    return (
+        None if ok else Refusal(f"listener {ln.name}'s namespace selector does not select namespace {route.namespace}")
+    )
 
 
 def _conflict(gw: Gateway, ln: Listener) -> Refusal | None:
@@ -147,22 +159,29 @@ def _conflict(gw: Gateway, ln: Listener) -> Refusal | None:
     """
     for other in gw.spec.listeners:
         if other is not ln and other.port == ln.port and other.protocol != ln.protocol and other.protocol != "UDP":
-            return Refusal(f"listener {ln.name} shares port {ln.port} with listener {other.name} "
-                           f"({other.protocol}): whether the implementation accepts both is implementation-specific",
-                           undecided=True)
+            return Refusal(
+                f"listener {ln.name} shares port {ln.port} with listener {other.name} "
+                f"({other.protocol}): whether the implementation accepts both is implementation-specific",
+                undecided=True,
+            )
     return None
 
 
-def listener_verdict(snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute,
-                     notes: list[tuple[str, Span]]) -> tuple[Refusal | None, list[str]]:
+def listener_verdict(
+    snap: Snapshot, gw: Gateway, ln: Listener, route: AnyRoute, notes: list[tuple[str, Span]]
+) -> tuple[Refusal | None, list[str]]:
     """Does ``ln`` accept ``route``: ``(None, hostnames)`` yes, ``(why not, [])`` no,
     ``(undecided why, hostnames)`` unknown."""
     names = route.spec.hostnames or []
     hosts = intersect(ln.hostname, names)
     misfit = None if hosts else Refusal(f"listener {ln.name} hostname {ln.hostname} intersects none of {names}")
     undecided: list[Refusal] = []
-    for check in (lambda: _kinds(ln, notes, route.KIND), lambda: misfit, lambda: _conflict(gw, ln),
-                  lambda: _namespaces(snap, gw, ln, route, notes)):
+    for check in (
+        lambda: _kinds(ln, notes, route.KIND),
+        lambda: misfit,
+        lambda: _conflict(gw, ln),
+        lambda: _namespaces(snap, gw, ln, route, notes),
+    ):
         why = check()
         if why is not None and not why.undecided:
             return why, []  # the first definite rejection
@@ -179,8 +198,9 @@ def resolve_parent(snap: Snapshot, route: AnyRoute, pref: ParentReference) -> Pa
         if not lookup(snap, Service, ns, pref.name, route):
             verdict, claim = missing(snap, ns, f"Service {ns}/{pref.name}")
             return ParentResult(pref, verdict, claim, steps, absent=True)
-        return ParentResult(pref, "proved", f"parent Service {ns}/{pref.name} exists", steps,
-                            service=f"{ns}/{pref.name}")
+        return ParentResult(
+            pref, "proved", f"parent Service {ns}/{pref.name} exists", steps, service=f"{ns}/{pref.name}"
+        )
     if (group, kind) != (GATEWAY_API, "Gateway"):
         return ParentResult(pref, "unknown", f"parent kind {group}/{kind} is not modelled", steps)
     candidates = lookup(snap, Gateway, ns, pref.name, route)
@@ -191,16 +211,21 @@ def resolve_parent(snap: Snapshot, route: AnyRoute, pref: ParentReference) -> Pa
     return next((r for r in results if r.verdict == "proved"), results[0])
 
 
-def _on_gateway(snap: Snapshot, route: AnyRoute, pref: ParentReference, gw: Gateway,
-                steps: list[tuple[str, Span]]) -> ParentResult:
+def _on_gateway(
+    snap: Snapshot, route: AnyRoute, pref: ParentReference, gw: Gateway, steps: list[tuple[str, Span]]
+) -> ParentResult:
     """Which listeners of one definition of the parent Gateway accept ``route``?"""
     ref = f"{gw.namespace}/{gw.name}"
     steps.append((f"Gateway {ref} exists", gw.metadata.at("name")))
-    selected = [ln for ln in gw.spec.listeners if (pref.section_name is None or ln.name == pref.section_name)
-                and (pref.port is None or ln.port == pref.port)]
+    selected = [
+        ln
+        for ln in gw.spec.listeners
+        if (pref.section_name is None or ln.name == pref.section_name) and (pref.port is None or ln.port == pref.port)
+    ]
     if not selected:
-        sel = " and ".join(x for x in (pref.section_name and f"named {pref.section_name}",
-                                        pref.port and f"on port {pref.port}") if x)
+        sel = " and ".join(
+            x for x in (pref.section_name and f"named {pref.section_name}", pref.port and f"on port {pref.port}") if x
+        )
         return ParentResult(pref, "violated", f"Gateway {ref} has no listener {sel}", steps)
     out = ParentResult(pref, "violated", f"no listener of Gateway {ref} accepts the route", steps)
     for ln in selected:
@@ -226,6 +251,8 @@ def _on_gateway(snap: Snapshot, route: AnyRoute, pref: ParentReference, gw: Gate
 
 def route_parents(snap: Snapshot, route: AnyRoute) -> list[ParentResult]:
     """Every parentRef of ``route`` resolved (computed once per run)."""
-    return context_of(snap).memo(("systems.gateway.attach.route_parents", f"{route.ref}@{route.at()}"),
-                                 lambda: [resolve_parent(snap, route, p) for p in route.spec.parent_refs or []],
-                                 reads=PARENT_READS)
+    return context_of(snap).memo(
+        ("systems.gateway.attach.route_parents", f"{route.ref}@{route.at()}"),
+        lambda: [resolve_parent(snap, route, p) for p in route.spec.parent_refs or []],
+        reads=PARENT_READS,
+    )

@@ -8,15 +8,16 @@ TCPRoutes on one listener, or of TLSRoutes with overlapping SNI hostnames, wins:
 does it say which of several rules of one route takes a connection (no matches): ``unknown``.
 Decided without a match table, as the Istio tcp/tls blocks are (`istio_l4`).
 """
+
 from __future__ import annotations
 
 from cnverify.encodings.http import EntryVerdict
 from cnverify.errors import Span
 from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
+from cnverify.snapshot import Snapshot
 from cnverify.systems.gateway import attach as gateway_attach
 from cnverify.systems.gateway.attach import Binding, intersect, route_parents
 from cnverify.systems.routing.tables import Clause, Outcome, Results, Table, add_clauses
-from cnverify.snapshot import Snapshot
 
 READS = (TCPRoute, TLSRoute, *gateway_attach.READS[1:])
 Route = TCPRoute | TLSRoute
@@ -30,8 +31,9 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     clauses: dict[str, Clause] = {}
     for route in _routes(snap):
         for i, rule in enumerate(route.spec.rules or []):
-            label = f"{route.KIND} {route.namespace}/{route.name} rules[{i}]" + (f" (name: {rule.name})"
-                                                                              if rule.name else "")
+            label = f"{route.KIND} {route.namespace}/{route.name} rules[{i}]" + (
+                f" (name: {rule.name})" if rule.name else ""
+            )
             add_clauses(clauses, route, f"spec.rules[{i}]", label, rule, None, "matches")
     return clauses, []
 
@@ -63,20 +65,54 @@ def decide(snap: Snapshot, res: Results) -> None:
         for i in range(len(rules)):
             key = f"{route.ref}:spec.rules[{i}]|spec.rules[{i}]"
             v = outcome.verdict
-            res.outcomes.setdefault(key, []).append(Outcome(table, outcome.status, EntryVerdict(
-                -1 if outcome.status == "unreachable" else i, key.split("|", 1)[0], key, v.status, decided_by=v.decided_by, step=v.step), outcome.reason))
+            res.outcomes.setdefault(key, []).append(
+                Outcome(
+                    table,
+                    outcome.status,
+                    EntryVerdict(
+                        -1 if outcome.status == "unreachable" else i,
+                        key.split("|", 1)[0],
+                        key,
+                        v.status,
+                        decided_by=v.decided_by,
+                        step=v.step,
+                    ),
+                    outcome.reason,
+                )
+            )
 
 
-def _decide(route: Route, parents: list[gateway_attach.ParentResult],
-            on: dict[tuple[str, str], list[tuple[Route, Binding]]], table: Table, n_rules: int) -> Outcome:
+def _decide(
+    route: Route,
+    parents: list[gateway_attach.ParentResult],
+    on: dict[tuple[str, str], list[tuple[Route, Binding]]],
+    table: Table,
+    n_rules: int,
+) -> Outcome:
     def out(status: str, text: str) -> Outcome:
-        return Outcome(table, status, EntryVerdict(-1, "", "", status, decided_by="precheck" if status != "unknown"  # type: ignore[arg-type]
-                                                   else "none", step=text), text)
+        return Outcome(
+            table,
+            status,
+            EntryVerdict(
+                -1,
+                "",
+                "",
+                status,
+                decided_by="precheck"
+                if status != "unknown"  # type: ignore[arg-type]
+                else "none",
+                step=text,
+            ),
+            text,
+        )
 
     if not parents:
         table.at = route.spec.at()
-        return out("unreachable", f"{route.KIND} {route.namespace}/{route.name} has no parentRefs: it attaches "
-                   "to no listener and receives no connection")
+        return out(
+            "unreachable",
+            f"{route.KIND} {route.namespace}/{route.name} has no parentRefs: it attaches "
+            "to no listener and receives no connection",
+        )
     steps: list[tuple[str, Span]] = []
     for p in parents:
         steps += p.steps
@@ -84,22 +120,43 @@ def _decide(route: Route, parents: list[gateway_attach.ParentResult],
     if bindings:
         table.defaults = [d for b in bindings for d in b.defaults]
         if n_rules > 1:
-            return out("unknown", f"the route has {n_rules} rules without matches: the spec does not say which "
-                       "rule takes a connection (implementation-specific)")
+            return out(
+                "unknown",
+                f"the route has {n_rules} rules without matches: the spec does not say which "
+                "rule takes a connection (implementation-specific)",
+            )
         for b in bindings:
-            rivals = [r for r, o in on.get(_listener(b), []) if r is not route and r.KIND == route.KIND
-                      and _overlap(route.KIND, b.hostnames, o.hostnames)]
+            rivals = [
+                r
+                for r, o in on.get(_listener(b), [])
+                if r is not route and r.KIND == route.KIND and _overlap(route.KIND, b.hostnames, o.hostnames)
+            ]
             if not rivals:
                 gw, ln = _listener(b)
-                what = (f"no other {route.KIND} of the inputs attaches to it" if route.KIND == "TCPRoute" else
-                        f"no other TLSRoute of the inputs there has an SNI hostname intersecting {b.hostnames}")
-                return out("reachable", f"listener {ln} ({b.listener.protocol} {b.listener.port}) of Gateway {gw} "
-                           f"accepts the route and {what}: every connection it accepts for them takes the route")
-        names = sorted({f"{r.namespace}/{r.name}" for b in bindings for r, o in on.get(_listener(b), [])
-                        if r is not route and r.KIND == route.KIND})
-        return out("unknown", f"implementation-specific: the spec does not say which route wins ({route.KIND} "
-                   f"{', '.join(names)} on the same listener" + (" with overlapping hostnames)"
-                                                                 if route.KIND == "TLSRoute" else ")"))
+                what = (
+                    f"no other {route.KIND} of the inputs attaches to it"
+                    if route.KIND == "TCPRoute"
+                    else f"no other TLSRoute of the inputs there has an SNI hostname intersecting {b.hostnames}"
+                )
+                return out(
+                    "reachable",
+                    f"listener {ln} ({b.listener.protocol} {b.listener.port}) of Gateway {gw} "
+                    f"accepts the route and {what}: every connection it accepts for them takes the route",
+                )
+        names = sorted(
+            {
+                f"{r.namespace}/{r.name}"
+                for b in bindings
+                for r, o in on.get(_listener(b), [])
+                if r is not route and r.KIND == route.KIND
+            }
+        )
+        return out(
+            "unknown",
+            f"implementation-specific: the spec does not say which route wins ({route.KIND} "
+            f"{', '.join(names)} on the same listener"
+            + (" with overlapping hostnames)" if route.KIND == "TLSRoute" else ")"),
+        )
     undecided = [p for p in parents if p.verdict != "violated" or p.absent]
     if undecided:
         p = undecided[0]

@@ -4,14 +4,15 @@ Gateway API (``apis/v1alpha2`` TCPRoute/TLSRoute): ``rules[].backendRefs`` name 
 required port; a reference across namespaces needs a ReferenceGrant whose ``from`` names the route's
 kind and namespace.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
-from cnverify.systems.routing.targets import Check
-from cnverify.systems.gateway.targets import _backend
 from cnverify.snapshot import Snapshot
+from cnverify.systems.gateway.targets import _backend
+from cnverify.systems.routing.targets import Check
 
 READS = (TCPRoute, TLSRoute)
 

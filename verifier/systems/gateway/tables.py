@@ -12,6 +12,7 @@ up to the creation timestamp and the manifests do not fix it, every route order 
 A route that attaches nowhere gets a table that drops it; one that may attach where the inputs
 do not show gets ``unknown``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,11 +21,20 @@ from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.errors import Span
 from cnverify.model.gateway import HTTPRoute, HTTPRouteMatch, ValueMatch
+from cnverify.snapshot import Snapshot
 from cnverify.systems.gateway import attach as gateway_attach
 from cnverify.systems.gateway.attach import Binding, route_parents
-from cnverify.systems.routing.tables import (STAMPS_AS_RECORDED, Clause, Table, add_clauses, creation_order,
-                                                host_blockers, host_rank, scoped, tie_orders)
-from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.tables import (
+    STAMPS_AS_RECORDED,
+    Clause,
+    Table,
+    add_clauses,
+    creation_order,
+    host_blockers,
+    host_rank,
+    scoped,
+    tie_orders,
+)
 
 READS = (HTTPRoute, *gateway_attach.READS)
 
@@ -66,8 +76,9 @@ def gateway_match(m: HTTPRouteMatch | None) -> tuple[Match, tuple[int, int, int,
         why += [x] if isinstance(x, str) else []
         query += [QueryMatch(q.name, x)] if not isinstance(x, str) else []
     method = StrMatch("exact", m.method) if m is not None and m.method else None
-    match = Match(path=path, headers=tuple(headers), query=tuple(query), method=method,
-                  unsupported="; ".join(why) or None)
+    match = Match(
+        path=path, headers=tuple(headers), query=tuple(query), method=method, unsupported="; ".join(why) or None
+    )
     return match, (*rank, 0 if method else 1, -len(headers), -len(query))
 
 
@@ -95,13 +106,20 @@ def _listener_blockers(b: Binding) -> list[tuple[str, str, Span]]:
     clearly document this"), so `_table` analyses the entry point with and without these blockers.
     """
     mine = host_rank(b.listener.hostname or "*")
-    return [(ln.hostname, f"listener {ln.name} of Gateway {b.gateway.namespace}/{b.gateway.name}", ln.at("hostname"))
-            for ln in b.gateway.spec.listeners if ln is not b.listener and ln.hostname and ln.port == b.listener.port
-            and ln.protocol == b.listener.protocol and host_rank(ln.hostname) < mine]
+    return [
+        (ln.hostname, f"listener {ln.name} of Gateway {b.gateway.namespace}/{b.gateway.name}", ln.at("hostname"))
+        for ln in b.gateway.spec.listeners
+        if ln is not b.listener
+        and ln.hostname
+        and ln.port == b.listener.port
+        and ln.protocol == b.listener.protocol
+        and host_rank(ln.hostname) < mine
+    ]
 
 
-def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Point]
-            ) -> tuple[list[str], list[str], list[tuple[str, Span]]]:
+def _attach(
+    snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Point]
+) -> tuple[list[str], list[str], list[tuple[str, Span]]]:
     """Put ``route`` on its entry points; return why it may attach elsewhere (unknown), why it does not
     attach, and the defaults those verdicts rest on."""
     unknown, rejected, defaults = [], [], []
@@ -115,8 +133,9 @@ def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Poi
             ln, gw = b.listener, b.gateway
             where = f"Gateway {gw.namespace}/{gw.name} listener {ln.name} ({ln.protocol} {ln.port})"
             for h in b.hostnames:
-                point = points.setdefault((where, h), _Point(where, ln.at("name"), h, binding=b,
-                                                             listener_blockers=_listener_blockers(b)))
+                point = points.setdefault(
+                    (where, h), _Point(where, ln.at("name"), h, binding=b, listener_blockers=_listener_blockers(b))
+                )
                 group = point.routes if sure else point.maybe
                 if route not in group:
                     group.append(route)
@@ -124,8 +143,10 @@ def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Poi
         if pr.verdict == "unknown" and not pr.bindings and not pr.maybe:
             unknown.append(pr.claim)
         elif pr.verdict == "violated" and pr.absent:  # CNV102 reports the missing parent, once
-            unknown.append(f"{pr.claim} in the inputs (CNV102 reports it; objects that exist elsewhere are "
-                           "declared with --context or assume:)")
+            unknown.append(
+                f"{pr.claim} in the inputs (CNV102 reports it; objects that exist elsewhere are "
+                "declared with --context or assume:)"
+            )
         elif pr.verdict == "violated":
             rejected.append(pr.claim)
             defaults += pr.defaults
@@ -134,17 +155,29 @@ def _attach(snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Poi
     return unknown, rejected, defaults
 
 
-def _route_table(route: HTTPRoute, keys: list[str], unknown: list[str], rejected: list[str],
-                 defaults: list[tuple[str, Span]]) -> Table | None:
+def _route_table(
+    route: HTTPRoute, keys: list[str], unknown: list[str], rejected: list[str], defaults: list[tuple[str, Span]]
+) -> Table | None:
     """A route that may attach where the inputs do not show (unknown), or that attaches nowhere (dead)."""
     at = route.spec.at("parentRefs")
     if unknown:
         why = "whether it attaches: " + "; ".join(unknown)
-        return Table("gateway", f"HTTPRoute {route.namespace}/{route.name} parents", at,
-                     [[Entry(k.split("|")[0], k, Match(unsupported=why)) for k in keys]])
+        return Table(
+            "gateway",
+            f"HTTPRoute {route.namespace}/{route.name} parents",
+            at,
+            [[Entry(k.split("|")[0], k, Match(unsupported=why)) for k in keys]],
+        )
     if rejected:
-        return Table("gateway", f"HTTPRoute {route.namespace}/{route.name} parents", at, [[]], members=keys,
-                     drop_reason="it attaches to no listener: " + "; ".join(rejected), defaults=defaults)
+        return Table(
+            "gateway",
+            f"HTTPRoute {route.namespace}/{route.name} parents",
+            at,
+            [[]],
+            members=keys,
+            drop_reason="it attaches to no listener: " + "; ".join(rejected),
+            defaults=defaults,
+        )
     return None
 
 
@@ -169,8 +202,9 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
         extra = _route_table(route, [ck for _, ck, _ in rows[route.ref]], *_attach(snap, route, points))
         tables += [extra] if extra is not None else []
     for (where, host), point in points.items():
-        tables.append(_table(point, rows, [p for (w, p) in points if w == where and p != host],
-                             _merged(point, points), clauses))
+        tables.append(
+            _table(point, rows, [p for (w, p) in points if w == where and p != host], _merged(point, points), clauses)
+        )
     return clauses, tables
 
 
@@ -183,8 +217,13 @@ def _merged(point: _Point, points: dict[tuple[str, str], _Point]) -> list[tuple[
     out = []
     for q in points.values():
         o = q.binding
-        if o is None or o.gateway is not b.gateway or o.listener is b.listener or o.listener.port != \
-                b.listener.port or o.listener.protocol != b.listener.protocol:
+        if (
+            o is None
+            or o.gateway is not b.gateway
+            or o.listener is b.listener
+            or o.listener.port != b.listener.port
+            or o.listener.protocol != b.listener.protocol
+        ):
             continue
         both = gateway_attach.intersect(point.host if point.host != "*" else None, [q.host])
         if both:
@@ -212,8 +251,13 @@ def _host_spec(host: str) -> tuple[int, int]:
     return (0, 0) if host == "*" else (-(0 if host.startswith("*") else len(host)), -len(host))
 
 
-def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry]]], hosts: list[str],
-           merged: list[tuple[str, HTTPRoute, bool]], clauses: dict[str, Clause]) -> Table:
+def _table(
+    point: _Point,
+    rows: dict[str, list[tuple[tuple[int, ...], str, Entry]]],
+    hosts: list[str],
+    merged: list[tuple[str, HTTPRoute, bool]],
+    clauses: dict[str, Clause],
+) -> Table:
     """The match table of one entry point, one variant per route order the manifests leave open.
 
     Variants also cover two Extended features the manifests cannot show: ranking routes that share the
@@ -223,6 +267,7 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
     the port hold for these hosts (``merged``) compete here, ranked by the intersected hostname first (as
     blockers only).  A verdict they change is unknown.
     """
+
     def pattern(d: str) -> HostPattern:
         return HostPattern(d, ignore_port=True)
 
@@ -244,35 +289,64 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
     ranks = set(own.values()) | {_route_host_rank(r, h) for h, r in foreign}
     by_own = [True, False] if len(ranks) > 1 else [False]
     isolated = [True, False] if isolation or foreign else [True]
-    sample = None if foreign else scoped([e for r in routes for _, _, e in rows[r.ref]], pattern(point.host),
-                                         blockers + isolation)[1]
+    sample = (
+        None
+        if foreign
+        else scoped([e for r in routes for _, _, e in rows[r.ref]], pattern(point.host), blockers + isolation)[1]
+    )
     variants: list[list[Entry]] = []
     drops: list[list[HTTPRoute]] = [[]] + ([maybe] if maybe else [])
     for order in orders:
         for drop in drops:
             for ranked in by_own:
                 for iso in isolated:
-                    for skip in ([[]] if iso else [[]] + ([unsure] if unsure else [])):
-                        keyed = [((own[r.ref] if ranked else _host_spec(point.host)), prec[:5], n, prec[5:],
-                                  Entry(e.route_id, e.clause_id, e.match, (pattern(point.host),)))
-                                 for n, r in enumerate(order) if r in routes and r not in drop
-                                 for prec, _, e in rows[r.ref]]
-                        keyed += [((_route_host_rank(r, h) if ranked else _host_spec(h)), prec[:5], n, prec[5:],
-                                   Entry(e.route_id, f"maybe:{e.clause_id}", e.match, (pattern(h),)))
-                                  for n, r in enumerate(order) for h, x in foreign if x is r and (h, r) not in skip
-                                  and not iso for prec, _, e in rows[r.ref]]
+                    for skip in [[]] if iso else [[]] + ([unsure] if unsure else []):
+                        keyed = [
+                            (
+                                (own[r.ref] if ranked else _host_spec(point.host)),
+                                prec[:5],
+                                n,
+                                prec[5:],
+                                Entry(e.route_id, e.clause_id, e.match, (pattern(point.host),)),
+                            )
+                            for n, r in enumerate(order)
+                            if r in routes and r not in drop
+                            for prec, _, e in rows[r.ref]
+                        ]
+                        keyed += [
+                            (
+                                (_route_host_rank(r, h) if ranked else _host_spec(h)),
+                                prec[:5],
+                                n,
+                                prec[5:],
+                                Entry(e.route_id, f"maybe:{e.clause_id}", e.match, (pattern(h),)),
+                            )
+                            for n, r in enumerate(order)
+                            for h, x in foreign
+                            if x is r and (h, r) not in skip and not iso
+                            for prec, _, e in rows[r.ref]
+                        ]
                         keyed.sort(key=lambda x: x[:4])
                         entries = [e for *_, e in keyed]
-                        variant = ([Entry(e.route_id, e.clause_id, e.match) for e in entries] if sample else
-                                   blockers + (isolation if iso else []) + entries)
+                        variant = (
+                            [Entry(e.route_id, e.clause_id, e.match) for e in entries]
+                            if sample
+                            else blockers + (isolation if iso else []) + entries
+                        )
                         if variant not in variants:
                             variants.append(variant)
     for _, r in foreign:
         for _, ck, _ in rows[r.ref]:
             places[f"maybe:{ck}"] = clauses[ck].clause_at
     ties = {e.clause_id: (str(prec[:5]), r.ref) for r in routes for prec, _, e in rows[r.ref]}
-    note = "" if fixed else ("Gateway API breaks ties by route creation time, which the manifests do not fix: "
-                             + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)))
+    note = (
+        ""
+        if fixed
+        else (
+            "Gateway API breaks ties by route creation time, which the manifests do not fix: "
+            + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base))
+        )
+    )
     maybe_keys = [ck for r in maybe for _, ck, _ in rows[r.ref]]
     owners: dict[str, set[str]] = {}
     for r in everyone:
@@ -280,22 +354,42 @@ def _table(point: _Point, rows: dict[str, list[tuple[tuple[int, ...], str, Entry
             owners.setdefault(str(prec[:5]), set()).add(r.ref)
     facts = list(point.defaults)
     if fixed and any(len(refs) > 1 for refs in owners.values()):
-        facts.append((f"on equal match precedence the older route wins ({STAMPS_AS_RECORDED}; then "
-                      '"{namespace}/{name}"): ' + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)),
-                      base[0].metadata.at("creationTimestamp")))
+        facts.append(
+            (
+                f"on equal match precedence the older route wins ({STAMPS_AS_RECORDED}; then "
+                '"{namespace}/{name}"): ' + ", ".join(dict.fromkeys(f"{r.namespace}/{r.name}" for r in base)),
+                base[0].metadata.at("creationTimestamp"),
+            )
+        )
     uncertain = []
     if maybe:
-        uncertain.append("whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}"
-                                                                    for r in maybe))
+        uncertain.append(
+            "whether the listener accepts " + ", ".join(f"HTTPRoute {r.namespace}/{r.name}" for r in maybe)
+        )
     if len(by_own) > 1:
-        uncertain.append(f"whether routes sharing hostname {point.host} rank by their own hostnames (Extended: "
-                         "GatewayRouteHostnameIntersectionPrecedence; without it the intersection decides: "
-                         "httproute_types.go, Hostnames)")
+        uncertain.append(
+            f"whether routes sharing hostname {point.host} rank by their own hostnames (Extended: "
+            "GatewayRouteHostnameIntersectionPrecedence; without it the intersection decides: "
+            "httproute_types.go, Hostnames)"
+        )
     if len(isolated) > 1:
         shared = sorted({h for h, _, _ in point.listener_blockers} | {h for h, _ in foreign})
-        uncertain.append("whether the implementation supports listener isolation (Extended, gateway_types.go "
-                         "Listeners: without it requests for " + ", ".join(shared) + " may reach the routes of "
-                         "every listener on the port)")
-    return Table("gateway", f"{point.where}, hostname {point.host}", point.at, variants, note, members=maybe_keys,
-                 drop_reason="the listener may not accept its route", ties=ties, host_sample=sample,
-                 uncertain="; ".join(uncertain), places=places, defaults=facts)
+        uncertain.append(
+            "whether the implementation supports listener isolation (Extended, gateway_types.go "
+            "Listeners: without it requests for " + ", ".join(shared) + " may reach the routes of "
+            "every listener on the port)"
+        )
+    return Table(
+        "gateway",
+        f"{point.where}, hostname {point.host}",
+        point.at,
+        variants,
+        note,
+        members=maybe_keys,
+        drop_reason="the listener may not accept its route",
+        ties=ties,
+        host_sample=sample,
+        uncertain="; ".join(uncertain),
+        places=places,
+        defaults=facts,
+    )

@@ -1,4 +1,5 @@
 """Kubernetes Ingress (networking.k8s.io/v1, extensions/v1beta1): one kind of Kubernetes core's groups."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

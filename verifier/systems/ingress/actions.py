@@ -1,4 +1,5 @@
 """What an Ingress path does, for `cnverify diff`: its backend, plus the controller's annotations as effects."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,5 +17,8 @@ def ingress_action(subject: Any, path: Any) -> Action | None:
     ref = path.backend.service_ref
     if ref is None:
         return other("resource", path.backend.resource or {}, extra)
-    return Action("route", ((f"Service {subject.namespace}/{ref[0]}" + (f":{ref[1]}" if ref[1] is not None else ""),
-                             1),), effects=extra)
+    return Action(
+        "route",
+        ((f"Service {subject.namespace}/{ref[0]}" + (f":{ref[1]}" if ref[1] is not None else ""), 1),),
+        effects=extra,
+    )

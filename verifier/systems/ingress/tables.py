@@ -7,13 +7,13 @@ is segment-wise (``/v1/`` and ``/v1`` are one path); a ``*.x`` host covers exact
 paths are controller-defined (unknown).  Equal paths in several Ingresses are a controller
 choice: every Ingress order is a variant.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 from cnverify.encodings.http import Entry, HostPattern, Match, PathMatch
 from cnverify.model.ingress import HTTPIngressPath, Ingress
-from cnverify.systems.routing.tables import Clause, Table, clause_key, host_blockers, scoped, tie_orders
 from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.tables import Clause, Table, clause_key, host_blockers, scoped, tie_orders
 
 READS = (Ingress,)
 
@@ -76,8 +76,10 @@ def _table(groups: dict[tuple[str, str], list[Row]], cls: str, host: str, rows: 
     options = []
     for join in _joins(groups, cls):
         classes = {cls} if join is None else {cls, join}
-        foreign = [(r[0], r[1], r[2], Entry(r[3].route_id, f"maybe:{r[3].clause_id}", r[3].match))
-                   for r in (groups.get((join, host), []) if join is not None else [])]
+        foreign = [
+            (r[0], r[1], r[2], Entry(r[3].route_id, f"maybe:{r[3].clause_id}", r[3].match))
+            for r in (groups.get((join, host), []) if join is not None else [])
+        ]
         others = {h: f"Ingress rules for host {h}" for (c, h) in groups if c in classes and h != host}
         options.append((rows + foreign, host_blockers(host, others, _pattern)))
     every = [b for _, blk in options for b in blk]
@@ -91,14 +93,29 @@ def _table(groups: dict[tuple[str, str], list[Row]], cls: str, host: str, rows: 
         for order in tie_orders(ings) if clash else [ings]:
             pos = {id(x): n for n, x in enumerate(order)}
             ranked = [r[3] for r in sorted(joined, key=lambda r: (r[1], pos[id(r[0])]))]
-            variants.append(ranked if sample else blk + [Entry(e.route_id, e.clause_id, e.match, (pattern,))
-                                                           for e in ranked])
+            variants.append(
+                ranked if sample else blk + [Entry(e.route_id, e.clause_id, e.match, (pattern,)) for e in ranked]
+            )
         ties |= {r[3].clause_id: (f"{r[1]}{r[2]}", r[0].ref) for r in joined}
     note = "controllers resolve equal paths of several Ingresses in their own order" if clashed else ""
     merged = [j for j in _joins(groups, cls) if j is not None]
-    uncertain = (f"whether Ingresses of class {cls or '(none)'} and {', '.join(j or '(none)' for j in merged)} "
-                 "share a controller (Ingresses without class go to the default IngressClass or to a controller "
-                 "that watches them)") if merged else ""
+    uncertain = (
+        (
+            f"whether Ingresses of class {cls or '(none)'} and {', '.join(j or '(none)' for j in merged)} "
+            "share a controller (Ingresses without class go to the default IngressClass or to a controller "
+            "that watches them)"
+        )
+        if merged
+        else ""
+    )
     where = f"Ingress class {cls or '(default)'}, host {host}"
-    return Table("ingress", where, rows[0][0].spec.at("rules"), variants, note, ties=ties, host_sample=sample,
-                 uncertain=uncertain)
+    return Table(
+        "ingress",
+        where,
+        rows[0][0].spec.at("rules"),
+        variants,
+        note,
+        ties=ties,
+        host_sample=sample,
+        uncertain=uncertain,
+    )

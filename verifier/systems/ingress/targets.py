@@ -1,4 +1,5 @@
 """Targets of Kubernetes Ingresses: each backend's Service and port, or an AWS Load Balancer Controller action."""
+
 from __future__ import annotations
 
 import json
@@ -7,9 +8,9 @@ from typing import Any
 
 from cnverify.errors import Span
 from cnverify.model.ingress import Ingress, IngressBackend
-from cnverify.systems.routing.targets import Check, service_target, step
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
+from cnverify.systems.routing.targets import Check, service_target, step
 
 READS = (Ingress,)
 # AWS Load Balancer Controller: a backend whose port is "use-annotation" names the action defined in the
@@ -72,7 +73,7 @@ def _alb_port(v: Any, what: str) -> int | str | None:
         return None
     if isinstance(v, str):
         return int(v) if v.isdigit() else v
-    if isinstance(v, int) and not isinstance(v, bool) and -2**31 <= v < 2**31:
+    if isinstance(v, int) and not isinstance(v, bool) and -(2**31) <= v < 2**31:
         return v
     raise _AlbError(f"{what}servicePort: {v!r} is neither a string nor an int32")
 
@@ -96,8 +97,11 @@ def _alb_parse(raw: str) -> tuple[str, list[tuple[str | None, str | None, int | 
         cfg = _go_value(doc, name, dict, "")
         if cfg is None:
             raise _AlbError(f"missing {name[0].upper()}{name[1:]}")
-        fields = ("contentType", "messageBody", "statusCode") if kind == "fixed-response" else \
-            ("host", "path", "port", "protocol", "query", "statusCode")
+        fields = (
+            ("contentType", "messageBody", "statusCode")
+            if kind == "fixed-response"
+            else ("host", "path", "port", "protocol", "query", "statusCode")
+        )
         cfg = {f: _go_value(cfg, f, str, f"{name}.") for f in fields}
         if not cfg["statusCode"]:
             raise _AlbError(f"invalid {name}: statusCode is required")
@@ -121,8 +125,9 @@ def _alb_parse(raw: str) -> tuple[str, list[tuple[str | None, str | None, int | 
         port = _alb_port(_go_field(tg, "servicePort"), at)
         weight = _go_value(tg, "weight", int, at)
         if (tarn is not None) == (svc is not None):
-            raise _AlbError(f"invalid TargetGroupTuple {i}: precisely one of targetGroupARN and serviceName can be "
-                            "specified")
+            raise _AlbError(
+                f"invalid TargetGroupTuple {i}: precisely one of targetGroupARN and serviceName can be specified"
+            )
         if svc is not None and port is None:
             raise _AlbError(f"invalid TargetGroupTuple {i}: missing servicePort")
         if len(groups) > 1 and weight is None:
@@ -143,48 +148,91 @@ def _alb_action(snap: Snapshot, ing: Ingress, b: IngressBackend, name: str, what
     cluster's objects: nothing there to resolve.
     """
     key = ALB_ACTION + name
-    steps: list[tuple[str, Span]] = [(f"{what}: port {USE_ANNOTATION} names the action {name} of annotation {key}",
-                                      b.at())]
+    steps: list[tuple[str, Span]] = [
+        (f"{what}: port {USE_ANNOTATION} names the action {name} of annotation {key}", b.at())
+    ]
     if key not in ing.annotations:
         if ing.ingress_class == "alb":
-            return Check(ing, b, "violated", f"{what} names the action {name} but the Ingress has no annotation "
-                         f"{key}: the controller answers 503 'Backend action does not exist'", steps)
-        return Check(ing, b, "unknown", f"{what} uses port {USE_ANNOTATION} (an AWS Load Balancer Controller "
-                     f"action) without annotation {key}, and the Ingress class {ing.ingress_class or '(none)'} "
-                     "is not alb", steps)
+            return Check(
+                ing,
+                b,
+                "violated",
+                f"{what} names the action {name} but the Ingress has no annotation "
+                f"{key}: the controller answers 503 'Backend action does not exist'",
+                steps,
+            )
+        return Check(
+            ing,
+            b,
+            "unknown",
+            f"{what} uses port {USE_ANNOTATION} (an AWS Load Balancer Controller "
+            f"action) without annotation {key}, and the Ingress class {ing.ingress_class or '(none)'} "
+            "is not alb",
+            steps,
+        )
     at = ing.metadata.at("annotations", key)
-    here = (at, format_path(b.field_path[len(ing.field_path):]))
+    here = (at, format_path(b.field_path[len(ing.field_path) :]))
     try:
         kind, groups, cfg = _alb_parse(ing.annotations[key])
     except _AlbError as exc:
         step(steps, f"annotation {key} defines the action {name}", at)
-        return Check(ing, b, "violated", f"the AWS Load Balancer Controller rejects annotation {key}: {exc} "
-                     "(the Ingress is not reconciled)", steps, where=here)
+        return Check(
+            ing,
+            b,
+            "violated",
+            f"the AWS Load Balancer Controller rejects annotation {key}: {exc} (the Ingress is not reconciled)",
+            steps,
+            where=here,
+        )
     if kind != "forward":
         shown = ", ".join(f"{k} {v}" for k, v in cfg.items() if v)
         step(steps, f"annotation {key}: the action is a {kind} ({shown}), answered by the load balancer itself", at)
         return Check(ing, b, "proved", f"{what} is the AWS Load Balancer Controller {kind} action {name}", steps)
     arns = [a for a, _, _ in groups if a is not None]
     services = [(s, p) for _, s, p in groups if s is not None]
-    step(steps, f"annotation {key}: the action forwards to " + ", ".join(
-        [f"target group {a} (outside the cluster: not checked)" for a in arns]
-        + [f"Service {ing.namespace}/{s} port {p}" for s, p in services]), at)
+    step(
+        steps,
+        f"annotation {key}: the action forwards to "
+        + ", ".join(
+            [f"target group {a} (outside the cluster: not checked)" for a in arns]
+            + [f"Service {ing.namespace}/{s} port {p}" for s, p in services]
+        ),
+        at,
+    )
     lone = len(groups) == 1 and len({s for s, _ in services}) == 1
-    checks = [service_target(snap, ing, b, ing.namespace, s, p, [], port_required=True, what=what)
-              for s, p in services]
+    checks = [service_target(snap, ing, b, ing.namespace, s, p, [], port_required=True, what=what) for s, p in services]
     for c in checks:
         steps += c.steps
     worst = next((c for v in ("violated", "unknown") for c in checks if c.verdict == v), None)
     if worst is not None:
         claim = worst.claim
         if worst.verdict == "violated":
-            claim += (": the controller fails the Ingress's build (unable to find port)" if worst.service
-                      else ": the controller answers 503 'Backend service does not exist'" if lone
-                      else ": with several target groups the controller fails the Ingress's build")
+            claim += (
+                ": the controller fails the Ingress's build (unable to find port)"
+                if worst.service
+                else ": the controller answers 503 'Backend service does not exist'"
+                if lone
+                else ": with several target groups the controller fails the Ingress's build"
+            )
         return Check(ing, b, worst.verdict, claim, steps, service=worst.service, hop=worst.hop, where=here)
     if lone:
         c = checks[0]
-        return Check(ing, b, "proved", c.claim + f" (through the action {name})", steps, service=c.service,
-                     port=c.port, port_unknown=c.port_unknown, hop=c.hop)
-    return Check(ing, b, "proved", f"{what} is the AWS Load Balancer Controller forward action {name}: " + (
-        "every Service and port it names exists" if services else "its target groups are outside the cluster"), steps)
+        return Check(
+            ing,
+            b,
+            "proved",
+            c.claim + f" (through the action {name})",
+            steps,
+            service=c.service,
+            port=c.port,
+            port_unknown=c.port_unknown,
+            hop=c.hop,
+        )
+    return Check(
+        ing,
+        b,
+        "proved",
+        f"{what} is the AWS Load Balancer Controller forward action {name}: "
+        + ("every Service and port it names exists" if services else "its target groups are outside the cluster"),
+        steps,
+    )

@@ -1,4 +1,5 @@
 """Istio: VirtualService, DestinationRule, Gateway, ServiceEntry (networking.istio.io) and Istio's other groups."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -18,8 +19,16 @@ class Istio(System):
     title = "Istio"
     order = 10
     kinds = (VirtualService, DestinationRule, IstioGateway, ServiceEntry)
-    groups = {g: CONFIG for g in ("networking.istio.io", "security.istio.io", "telemetry.istio.io",
-                                   "extensions.istio.io", "config.istio.io")}
+    groups = {
+        g: CONFIG
+        for g in (
+            "networking.istio.io",
+            "security.istio.io",
+            "telemetry.istio.io",
+            "extensions.istio.io",
+            "config.istio.io",
+        )
+    }
     declines = {
         "links": "its references are resolved by the properties that read them",
         "modelled_creators": "Istio's modelled kinds configure proxies; they create no pods",
@@ -27,7 +36,8 @@ class Istio(System):
     }
 
     def route_tables(self) -> tuple[ModuleType, ...]:
-        from cnverify.systems.istio import l4 as istio_l4, tables as istio
+        from cnverify.systems.istio import l4 as istio_l4
+        from cnverify.systems.istio import tables as istio
 
         return (istio, istio_l4)
 
@@ -45,9 +55,14 @@ class Istio(System):
                     dests = route.route or []
                     if len(dests) < 2 and not any(d.weight is not None for d in dests):
                         continue
-                    shares = [Share(dest_label(d.destination.host, d.destination.subset), d.weight,
-                                    d.at("weight") if d.weight is not None else d.at())
-                              for d in dests]
+                    shares = [
+                        Share(
+                            dest_label(d.destination.host, d.destination.subset),
+                            d.weight,
+                            d.at("weight") if d.weight is not None else d.at(),
+                        )
+                        for d in dests
+                    ]
                     yield Split(vs, f"spec.{kind}[{i}]", route.at(), shares, rule="lone" if len(dests) == 1 else "sum")
 
     def split_reads(self) -> tuple[type[VirtualService], ...]:

@@ -1,4 +1,5 @@
 """What an Istio VirtualService http route does, for `cnverify diff` (the route's action as written)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,9 @@ def istio_action(subject: Any, route: Any) -> Action | None:
     if route.direct_response is not None:
         return other("direct_response", route.direct_response, extra)
     if route.delegate is not None:
-        return Action("delegate", detail=f"{route.delegate.namespace or subject.namespace}/{route.delegate.name}",
-                      effects=extra)
+        return Action(
+            "delegate", detail=f"{route.delegate.namespace or subject.namespace}/{route.delegate.name}", effects=extra
+        )
     dests = route.route or []
     out = []
     for d in dests:

@@ -8,18 +8,19 @@ is dropped; each delegate route, in order, takes the root route's place with eve
 merged into every root block it does not conflict with (leaf fields win, maps merged); a leaf block
 that fits no root block drops that delegate route.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from cnverify.systems.routing.targets import inventory_namespaces
 from cnverify.model import VirtualService
 from cnverify.model.istio import HTTPMatchRequest, HTTPRoute
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.systems.routing.tables import Clause, clause_key
-from cnverify.systems.istio import scope
 from cnverify.snapshot import Snapshot
+from cnverify.systems.istio import scope
+from cnverify.systems.routing.tables import Clause, clause_key
+from cnverify.systems.routing.targets import inventory_namespaces
 
 
 def _kind(s: IstioStringMatch) -> tuple[str, str] | None:
@@ -54,8 +55,10 @@ def conflict(root: HTTPMatchRequest, leaf: HTTPMatchRequest) -> bool:
         return True
     if root.source_namespace and leaf.source_namespace != root.source_namespace:
         return True
-    if any(k in (root.source_labels or {}) and root.source_labels[k] != v  # type: ignore[index]
-           for k, v in (leaf.source_labels or {}).items()):
+    if any(
+        k in (root.source_labels or {}) and root.source_labels[k] != v  # type: ignore[index]
+        for k, v in (leaf.source_labels or {}).items()
+    ):
         return True
     if root.gateways and leaf.gateways:
         return len(root.gateways) < len(leaf.gateways) or not set(leaf.gateways) <= set(root.gateways)
@@ -74,8 +77,9 @@ def merge(root: HTTPMatchRequest, leaf: HTTPMatchRequest) -> HTTPMatchRequest:
     return HTTPMatchRequest.model_construct(**data)
 
 
-def merge_matches(root: list[HTTPMatchRequest], leaf: list[HTTPMatchRequest]) \
-        -> list[tuple[int | None, int | None, HTTPMatchRequest | None]] | None:
+def merge_matches(
+    root: list[HTTPMatchRequest], leaf: list[HTTPMatchRequest]
+) -> list[tuple[int | None, int | None, HTTPMatchRequest | None]] | None:
     """``mergeHTTPMatchRequests``: (root index, leaf index, merged) per block; None on a conflict."""
     if not root:
         return [(None, k, m) for k, m in enumerate(leaf)] or [(None, None, None)]
@@ -107,13 +111,16 @@ def resolve(snap: Snapshot, vs: VirtualService, route: HTTPRoute) -> tuple[Virtu
     found = next((x for x in snap.in_namespace(VirtualService, ns) if x.name == d.name and not x.spec.hosts), None)
     if found is None:
         if ns not in inventory_namespaces(snap):
-            return None, Skip(f"delegate {ns}/{d.name} is not in the inputs (namespace {ns} is not part of them)",
-                              unknown=True)
+            return None, Skip(
+                f"delegate {ns}/{d.name} is not in the inputs (namespace {ns} is not part of them)", unknown=True
+            )
         return None, Skip(f"delegate VirtualService {ns}/{d.name} does not exist: Istio ignores this route")
     ex = scope.exports(found)
     if "*" not in ex and vs.namespace not in ex:
-        return None, Skip(f"delegate VirtualService {ns}/{d.name} is not exported to namespace {vs.namespace}: "
-                          "Istio ignores this route")
+        return None, Skip(
+            f"delegate VirtualService {ns}/{d.name} is not exported to namespace {vs.namespace}: "
+            "Istio ignores this route"
+        )
     return found, None
 
 
@@ -125,6 +132,7 @@ def leaf_clause(clauses: dict[str, Clause], d: VirtualService, j: int, k: int | 
     node = route if k is None else (route.match or [])[k]
     label = f"VirtualService {d.namespace}/{d.name} http[{j}]" + (f" ({route.name})" if route.name else "")
     key = clause_key(rkey, path) + f"|via {via}"
-    clauses[key] = Clause(d, rkey, label, route.at(), f"spec.http[{j}]", node.at(), path,
-                          max(1, len(route.match or [])), key)
+    clauses[key] = Clause(
+        d, rkey, label, route.at(), f"spec.http[{j}]", node.at(), path, max(1, len(route.match or [])), key
+    )
     return key

@@ -7,12 +7,13 @@ of the service's namespace exported to the proxy's, else those of the root names
 counts (``MostSpecificHostMatch``: the exact host, else the longest matching wildcard).  Rules in any
 other namespace never apply.
 """
+
 from __future__ import annotations
 
 from cnverify.encodings.hosts import matches
-from cnverify.systems.istio.hosts import expand, visible
 from cnverify.model import DestinationRule
 from cnverify.snapshot import Snapshot
+from cnverify.systems.istio.hosts import expand, visible
 
 ROOT_NAMESPACE = "istio-system"
 
@@ -31,15 +32,24 @@ def _most_specific(drs: list[DestinationRule], fqdn: str) -> list[DestinationRul
 
 def applicable(snap: Snapshot, fqdn: str, proxy_ns: str, svc_ns: str) -> tuple[list[DestinationRule], str]:
     """The DestinationRules a proxy of ``proxy_ns`` applies to ``fqdn`` (service in ``svc_ns``) and why."""
+
     def local(dr: DestinationRule) -> bool:
         ex = dr.spec.export_to
         return not ex or any(e in ("*", ".", dr.namespace) for e in ex)
 
-    tiers = [(proxy_ns, local, f"the DestinationRules of the proxy's namespace {proxy_ns}"),
-             (svc_ns, lambda dr: visible(dr.spec.export_to, dr.namespace, proxy_ns),
-              f"the service's namespace {svc_ns}, exported to {proxy_ns}"),
-             (ROOT_NAMESPACE, lambda dr: visible(dr.spec.export_to, dr.namespace, proxy_ns),
-              f"the root namespace {ROOT_NAMESPACE} (meshConfig rootNamespace default), exported to {proxy_ns}")]
+    tiers = [
+        (proxy_ns, local, f"the DestinationRules of the proxy's namespace {proxy_ns}"),
+        (
+            svc_ns,
+            lambda dr: visible(dr.spec.export_to, dr.namespace, proxy_ns),
+            f"the service's namespace {svc_ns}, exported to {proxy_ns}",
+        ),
+        (
+            ROOT_NAMESPACE,
+            lambda dr: visible(dr.spec.export_to, dr.namespace, proxy_ns),
+            f"the root namespace {ROOT_NAMESPACE} (meshConfig rootNamespace default), exported to {proxy_ns}",
+        ),
+    ]
     for ns, ok, why in tiers:
         if ns == proxy_ns and why != tiers[0][2] and ns != ROOT_NAMESPACE:
             continue  # the proxy's own namespace was the first tier

@@ -10,19 +10,20 @@ the virtual host of every host in the intersection of its hosts with the server'
 domain (exact, longest suffix, ``*``; port ignored: ``IgnorePortInHostMatching``).  Gateways
 with equal selectors share a workload; others are assumed apart (said in a step).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cnverify.systems.istio.hosts import gateway_ref
 from cnverify.encodings.http import Entry, HostPattern
 from cnverify.errors import Span
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, Server
-from cnverify.systems.routing.tables import Table, host_blockers, tie_orders
-from cnverify.systems.istio import scope
-from cnverify.systems.istio.tables import Block, generate, scope_variants
 from cnverify.snapshot import Snapshot
+from cnverify.systems.istio import scope
+from cnverify.systems.istio.hosts import gateway_ref
+from cnverify.systems.istio.tables import Block, generate, scope_variants
+from cnverify.systems.routing.tables import Table, host_blockers, tie_orders
 
 NOBODY = "(visible to no proxy)"
 HTTP_PROTOCOLS = {"http", "http2", "http_proxy", "grpc", "grpc-web"}  # protocol.Instance.IsHTTP
@@ -89,12 +90,18 @@ def _visibility(vs: VirtualService, gw: IstioGateway) -> str | None:
         return None
     if not ex:
         return f"VirtualService {vs.namespace}/{vs.name} has exportTo ~ {NOBODY}"
-    return (f"VirtualService {vs.namespace}/{vs.name} is exported to {sorted(ex)} only: gateway {gw.namespace}/"
-            f"{gw.name} sees it only if its pods run there, which the inputs do not show")
+    return (
+        f"VirtualService {vs.namespace}/{vs.name} is exported to {sorted(ex)} only: gateway {gw.namespace}/"
+        f"{gw.name} sees it only if its pods run there, which the inputs do not show"
+    )
 
 
-def _entries(order: list[tuple[VirtualService, IstioGateway, int]], per_vs: dict[int, list[Block]],
-             drops: dict[str, str], present: bool) -> list[Entry]:
+def _entries(
+    order: list[tuple[VirtualService, IstioGateway, int]],
+    per_vs: dict[int, list[Block]],
+    drops: dict[str, str],
+    present: bool,
+) -> list[Entry]:
     """The virtual host's entries for one order; ``present``: whether the VirtualServices whose
     visibility the inputs do not fix are seen (all or none: the two extremes decide every mix)."""
     head: list[Entry] = []
@@ -114,17 +121,26 @@ def _entries(order: list[tuple[VirtualService, IstioGateway, int]], per_vs: dict
     return head + tail
 
 
-def _shared_workload(snap: Snapshot, key: ConfigKey, configs: dict[ConfigKey, _Config]) \
-        -> list[tuple[str, Span]]:
+def _shared_workload(snap: Snapshot, key: ConfigKey, configs: dict[ConfigKey, _Config]) -> list[tuple[str, Span]]:
     """A step naming Gateways with other, compatible selectors on the same route name (assumed apart)."""
     mine = dict(key[0])
-    others = [gw for (w, name), cfg in configs.items() if name == key[1] and w != key[0] for gw, _ in cfg.servers
-              if all(mine.get(k, v) == v for k, v in (gw.spec.selector or {}).items())]
+    others = [
+        gw
+        for (w, name), cfg in configs.items()
+        if name == key[1] and w != key[0]
+        for gw, _ in cfg.servers
+        if all(mine.get(k, v) == v for k, v in (gw.spec.selector or {}).items())
+    ]
     if not others:
         return []
     names = ", ".join(sorted({f"{g.namespace}/{g.name}" for g in others}))
-    return [(f"Gateway(s) {names} have another selector that may select the same pods; their routes are "
-             "assumed to run on other pods", others[0].spec.at("selector"))]
+    return [
+        (
+            f"Gateway(s) {names} have another selector that may select the same pods; their routes are "
+            "assumed to run on other pods",
+            others[0].spec.at("selector"),
+        )
+    ]
 
 
 def tables(snap: Snapshot, vss: list[VirtualService], per_vs: dict[int, list[Block]]) -> list[Table]:
@@ -134,30 +150,58 @@ def tables(snap: Snapshot, vss: list[VirtualService], per_vs: dict[int, list[Blo
         shared = _shared_workload(snap, key, configs)
         for host, members in cfg.vhosts.items():
             owners = [vs for vs, _, _ in members]
-            fixed = scope.order_fixed(owners) and len({id(gw) for _, gw, _ in members}) == 1 \
+            fixed = (
+                scope.order_fixed(owners)
+                and len({id(gw) for _, gw, _ in members}) == 1
                 and all("*" in scope.exports(vs) for vs in owners)
+            )
             orders = [members] if fixed else tie_orders(members)
             names = ", ".join(f"{v.namespace}/{v.name}" for v in owners)
             gws = sorted({f"{g.namespace}/{g.name}" for _, g, _ in members})
-            note = "" if fixed else (f"Istio orders VirtualServices {names} by creation time (and exportTo)"
-                                     + (f", and the servers of Gateways {', '.join(gws)} (one workload) by the "
-                                        "order it merges them" if len(gws) > 1 else "")
-                                     + ", which the manifests do not fix")
+            note = (
+                ""
+                if fixed
+                else (
+                    f"Istio orders VirtualServices {names} by creation time (and exportTo)"
+                    + (
+                        f", and the servers of Gateways {', '.join(gws)} (one workload) by the order it merges them"
+                        if len(gws) > 1
+                        else ""
+                    )
+                    + ", which the manifests do not fix"
+                )
+            )
             unsure = [f"{vs.namespace}/{vs.name}" for vs, gw, _ in members if _visibility(vs, gw) is not None]
             if unsure:
-                note += (" and " if note else "") + (f"whether the gateway sees VirtualService(s) {', '.join(unsure)} "
-                                                    "(exportTo) depends on where its pods run")
+                note += (" and " if note else "") + (
+                    f"whether the gateway sees VirtualService(s) {', '.join(unsure)} "
+                    "(exportTo) depends on where its pods run"
+                )
             drops: dict[str, str] = {}
             others = {h: f"VirtualServices for host {h}" for h in cfg.vhosts if h != host}
-            raw = [_entries(order, per_vs, drops, present) for order in orders
-                   for present in ((True, False) if unsure else (True,))]
-            variants, sample = scope_variants(raw, HostPattern(host, ignore_port=True),
-                                              host_blockers(host, others, lambda d: HostPattern(d, ignore_port=True)))
+            raw = [
+                _entries(order, per_vs, drops, present)
+                for order in orders
+                for present in ((True, False) if unsure else (True,))
+            ]
+            variants, sample = scope_variants(
+                raw,
+                HostPattern(host, ignore_port=True),
+                host_blockers(host, others, lambda d: HostPattern(d, ignore_port=True)),
+            )
             gw, server = cfg.servers[0]
             port = server.port.number if server.port else None
-            table = Table("istio", f"gateway {', '.join(sorted({f'{g.namespace}/{g.name}' for _, g, _ in members}))}"
-                          f" port {port}, host {host}", owners[0].spec.at("hosts"), variants, note,
-                          host_sample=sample, owners=owners, drop_reasons=drops)
+            table = Table(
+                "istio",
+                f"gateway {', '.join(sorted({f'{g.namespace}/{g.name}' for _, g, _ in members}))}"
+                f" port {port}, host {host}",
+                owners[0].spec.at("hosts"),
+                variants,
+                note,
+                host_sample=sample,
+                owners=owners,
+                drop_reasons=drops,
+            )
             table.members = [b.key for vs in owners for b in per_vs[id(vs)]]
             if host in cfg.redirect:  # RequireTls ALL: Envoy redirects every request before routing
                 table.variants, table.ties, table.drop_reasons = [[]], {}, {}

@@ -10,6 +10,7 @@ system-neutral (``cnverify.encodings.hosts``).
 namespace; ``external`` when the inputs cannot decide it); :func:`resolve_host` is the Kubernetes Service
 a DestinationRule host names, whose pods its subsets select.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,10 +26,18 @@ EXPORT_ANNOTATION = "networking.istio.io/exportTo"
 
 Status = Literal["service", "serviceentry", "missing", "external"]
 
-TOPOLOGY_KEYS = frozenset({"topology.kubernetes.io/region", "topology.kubernetes.io/zone",
-                           "topology.istio.io/subzone", "kubernetes.io/hostname", "topology.istio.io/cluster",
-                           "topology.istio.io/network", "failure-domain.beta.kubernetes.io/region",
-                           "failure-domain.beta.kubernetes.io/zone"})
+TOPOLOGY_KEYS = frozenset(
+    {
+        "topology.kubernetes.io/region",
+        "topology.kubernetes.io/zone",
+        "topology.istio.io/subzone",
+        "kubernetes.io/hostname",
+        "topology.istio.io/cluster",
+        "topology.istio.io/network",
+        "failure-domain.beta.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/zone",
+    }
+)
 """Endpoint labels Istio adds from the node / cluster (pilot ``AugmentLabels``): unknown to a manifest."""
 
 
@@ -102,24 +111,32 @@ def resolve(snap: Snapshot, host: str, namespace: str, viewer: str | None = None
         for h in se.spec.hosts:
             if matches(expand(h, se.namespace), fqdn):
                 if visible(se.spec.export_to, se.namespace, namespace):
-                    return Resolution(host, fqdn, "serviceentry",
-                                      f"ServiceEntry {se.namespace}/{se.name} host {h}", entry=se)
+                    return Resolution(
+                        host, fqdn, "serviceentry", f"ServiceEntry {se.namespace}/{se.name} host {h}", entry=se
+                    )
                 hidden.append(f"ServiceEntry {se.namespace}/{se.name} ({h}) is not exported to namespace {namespace}")
     if hidden:
-        return Resolution(host, fqdn, "missing", f"no Service or ServiceEntry for {fqdn} is visible from namespace "
-                          f"{namespace}: " + "; ".join(hidden))
+        return Resolution(
+            host,
+            fqdn,
+            "missing",
+            f"no Service or ServiceEntry for {fqdn} is visible from namespace {namespace}: " + "; ".join(hidden),
+        )
     namespaces = inventory_namespaces(snap)
     if fqdn.endswith("." + DOMAIN):
         parts = fqdn[: -len(DOMAIN) - 1].split(".")
         if len(parts) == 2 and "*" not in fqdn and parts[1] in namespaces:
-            return Resolution(host, fqdn, "missing",
-                              f"no Service {parts[1]}/{parts[0]} and no ServiceEntry for {fqdn}")
+            return Resolution(host, fqdn, "missing", f"no Service {parts[1]}/{parts[0]} and no ServiceEntry for {fqdn}")
         return Resolution(host, fqdn, "external", f"namespace of {fqdn} is not part of the inputs")
     labels = fqdn.split(".")
     if len(labels) == 2 and snap.get(Service, labels[1], labels[0]) is not None:
-        return Resolution(host, fqdn, "missing",
-                          f"Istio does not expand {host!r} (it contains a dot) and no ServiceEntry declares it; "
-                          f"the Service is {labels[0]}.{labels[1]}.{DOMAIN}")
+        return Resolution(
+            host,
+            fqdn,
+            "missing",
+            f"Istio does not expand {host!r} (it contains a dot) and no ServiceEntry declares it; "
+            f"the Service is {labels[0]}.{labels[1]}.{DOMAIN}",
+        )
     return Resolution(host, fqdn, "external", f"{fqdn} is outside the cluster domain and no ServiceEntry declares it")
 
 
@@ -140,8 +157,9 @@ def service_index(snap: Snapshot) -> dict[tuple[str, str], list[Service]]:
     return out
 
 
-def resolve_host(snap: Snapshot, host: str, namespace: str,
-                 services: dict[tuple[str, str], list[Service]] | None = None) -> HostResolution:
+def resolve_host(
+    snap: Snapshot, host: str, namespace: str, services: dict[tuple[str, str], list[Service]] | None = None
+) -> HostResolution:
     """Expand a short name with ``namespace``; only ``name.ns.svc.cluster.local`` names a Service.
 
     Names containing a dot are not expanded (``reviews.prod`` is an FQDN that names no Service).
@@ -154,11 +172,16 @@ def resolve_host(snap: Snapshot, host: str, namespace: str,
     if len(parts) == 5 and fqdn.endswith("." + DOMAIN):
         found = (service_index(snap) if services is None else services).get((parts[1], parts[0]), [])
         if len({tuple(sorted((s.spec.selector or {}).items())) for s in found}) > 1:
-            return HostResolution(fqdn, None, f"Service {parts[1]}/{parts[0]} is defined {len(found)} times in the "
-                                              "input with different selectors")
+            return HostResolution(
+                fqdn,
+                None,
+                f"Service {parts[1]}/{parts[0]} is defined {len(found)} times in the input with different selectors",
+            )
         if found:
             return HostResolution(fqdn, found[0])
         return HostResolution(fqdn, None, f"no Service {parts[1]}/{parts[0]} in the input")
     if any(fqdn in se.spec.hosts for se in snap.all(ServiceEntry)):
         return HostResolution(fqdn, None, f"host {fqdn!r} is a ServiceEntry (its endpoints are not modelled)")
-    return HostResolution(fqdn, None, f"host {fqdn!r} does not name a Kubernetes Service (no expansion of dotted names)")
+    return HostResolution(
+        fqdn, None, f"host {fqdn!r} does not name a Kubernetes Service (no expansion of dotted names)"
+    )

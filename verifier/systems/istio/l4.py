@@ -20,15 +20,16 @@ is not generated there is not generated for any proxy (the predicates are monoto
 generated block then receives connections (Envoy's filter-chain choice by destination address
 and SNI, other VirtualServices, the Gateway's servers) is not modelled: ``unknown``.
 """
+
 from __future__ import annotations
 
-from cnverify.systems.istio.hosts import gateway_ref
 from cnverify.encodings.http import Blocker, EntryVerdict
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, L4MatchAttributes, L4Route, Server
-from cnverify.systems.istio import scope
-from cnverify.systems.routing.tables import Clause, Outcome, Results, Table, add_clauses
 from cnverify.snapshot import Snapshot
+from cnverify.systems.istio import scope
+from cnverify.systems.istio.hosts import gateway_ref
+from cnverify.systems.routing.tables import Clause, Outcome, Results, Table, add_clauses
 
 READS = (VirtualService, IstioGateway)
 OTHER_PORT = -1  # a port no block names
@@ -49,8 +50,9 @@ def _passes(m: L4MatchAttributes | None, vs: VirtualService, ctx: str, port: int
     return all(mine.get(k) == v for k, v in theirs.items()) and m.source_namespace in (None, least.source_namespace)
 
 
-def _generated(kind: str, vs: VirtualService, blocks: list[Block], ctx: str, port: int,
-               target: Block) -> tuple[bool, Block | None]:
+def _generated(
+    kind: str, vs: VirtualService, blocks: list[Block], ctx: str, port: int, target: Block
+) -> tuple[bool, Block | None]:
     """Is ``target`` generated in ``ctx`` on ``port`` for its least proxy; if not, the block that prevents it."""
     least = target[2] or L4MatchAttributes()
     seen: dict[object, Block] = {}
@@ -63,8 +65,11 @@ def _generated(kind: str, vs: VirtualService, blocks: list[Block], ctx: str, por
             mine = i == target[0] and _passes(target[2], vs, ctx, port, least)
             return mine, None if i == target[0] else b
         if kind == "tls" and ok and m is not None:
-            keys = [("|".join(m.sni_hosts or []), "|".join(m.destination_subnets or []))] if ctx == "mesh" \
+            keys = (
+                [("|".join(m.sni_hosts or []), "|".join(m.destination_subnets or []))]
+                if ctx == "mesh"
                 else list(m.sni_hosts or [])
+            )
             hit = next((seen[k] for k in keys if k in seen), None)
             if b is target:
                 return hit is None, hit
@@ -96,17 +101,34 @@ def decide(snap: Snapshot, res: Results) -> None:
             blocks: list[Block] = []
             for i, route in enumerate(_routes(vs, kind)):
                 if route.route:  # pilot skips routes without destinations
-                    blocks += [(i, f"{vs.ref}:spec.{kind}[{i}]|" + (f"spec.{kind}[{i}].match[{j}]" if m else
-                                                                  f"spec.{kind}[{i}]"), m)
-                               for j, m in enumerate(route.match or [None])]
+                    blocks += [
+                        (
+                            i,
+                            f"{vs.ref}:spec.{kind}[{i}]|"
+                            + (f"spec.{kind}[{i}].match[{j}]" if m else f"spec.{kind}[{i}]"),
+                            m,
+                        )
+                        for j, m in enumerate(route.match or [None])
+                    ]
             ports = sorted({m.port for _, _, m in blocks if m is not None and m.port} | {OTHER_PORT})
             for ctx in sorted({gateway_ref(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]}):
-                table = Table("istio", f"{kind} routes of VirtualService {vs.namespace}/{vs.name} on "
-                              + ("sidecars (mesh)" if ctx == "mesh" else f"gateway {ctx}"), vs.spec.at(kind), [])
+                table = Table(
+                    "istio",
+                    f"{kind} routes of VirtualService {vs.namespace}/{vs.name} on "
+                    + ("sidecars (mesh)" if ctx == "mesh" else f"gateway {ctx}"),
+                    vs.spec.at(kind),
+                    [],
+                )
                 sole = _sole_tcp_servers(snap, vs, ctx) if kind == "tcp" and ctx != "mesh" else []
                 for b in blocks:
-                    proof = next((_served(vs, blocks, ctx, b, gw, server, table) for gw, server, number in sole
-                                  if _generated(kind, vs, blocks, ctx, number, b)[0]), None)
+                    proof = next(
+                        (
+                            _served(vs, blocks, ctx, b, gw, server, table)
+                            for gw, server, number in sole
+                            if _generated(kind, vs, blocks, ctx, number, b)[0]
+                        ),
+                        None,
+                    )
                     res.outcomes.setdefault(b[1], []).append(proof or _outcome(kind, vs, blocks, ctx, b, ports, table))
 
 
@@ -116,55 +138,93 @@ def _sole_tcp_servers(snap: Snapshot, vs: VirtualService, ctx: str) -> list[tupl
     come first and no other Gateway on the same workload listens on the same port; with that port number."""
     ns, _, name = ctx.partition("/")
     gws = [g for g in snap.all(IstioGateway) if (g.namespace, g.name) == (ns, name)]
-    rivals = [o for o in snap.all(VirtualService) if o is not vs and o.spec.tcp
-              and ctx in {gateway_ref(g, o.namespace) for g in o.spec.gateways or []}]
+    rivals = [
+        o
+        for o in snap.all(VirtualService)
+        if o is not vs and o.spec.tcp and ctx in {gateway_ref(g, o.namespace) for g in o.spec.gateways or []}
+    ]
     out = []
     for gw in gws[:1] if len(gws) == 1 else []:
         for server in gw.spec.servers or []:
             proto = (server.port.protocol or "").upper() if server.port else ""
             mode = (server.tls.mode or "").upper() if server.tls else ""
-            if server.port is None or server.port.number is None or not (
+            if (
+                server.port is None
+                or server.port.number is None
+                or not (
                     (proto == "TCP" and server.tls is None)
-                    or (proto == "TLS" and mode not in ("", "PASSTHROUGH", "AUTO_PASSTHROUGH"))):
+                    or (proto == "TLS" and mode not in ("", "PASSTHROUGH", "AUTO_PASSTHROUGH"))
+                )
+            ):
                 continue
             hosts = scope.server_hosts(server, gw, vs.namespace)
             if not any(scope.intersection(hosts, scope.vs_hosts(o)) for o in [vs]) or any(
-                    scope.intersection(scope.server_hosts(server, gw, o.namespace), scope.vs_hosts(o)) for o in rivals):
+                scope.intersection(scope.server_hosts(server, gw, o.namespace), scope.vs_hosts(o)) for o in rivals
+            ):
                 continue
-            if any(o is not gw and o.spec.selector == gw.spec.selector and any(
-                    x.port is not None and x.port.number == server.port.number for x in o.spec.servers or [])
-                   for o in snap.all(IstioGateway)):
+            if any(
+                o is not gw
+                and o.spec.selector == gw.spec.selector
+                and any(x.port is not None and x.port.number == server.port.number for x in o.spec.servers or [])
+                for o in snap.all(IstioGateway)
+            ):
                 continue
             out.append((gw, server, server.port.number))
     return out
 
 
-def _served(vs: VirtualService, blocks: list[Block], ctx: str, b: Block, gw: IstioGateway, server: Server,
-            table: Table) -> Outcome:
+def _served(
+    vs: VirtualService, blocks: list[Block], ctx: str, b: Block, gw: IstioGateway, server: Server, table: Table
+) -> Outcome:
     i, key, _ = b
     port = server.port.number if server.port else None
-    step = (f"Gateway {gw.namespace}/{gw.name} server port {port} proxies TCP and no other "
-            f"VirtualService of the inputs binds it; tcp[{i}] is the first route pilot matches there "
-            "(buildGatewayNetworkFiltersFromTCPRoutes), so every connection to the port takes it")
-    return Outcome(table, "reachable", EntryVerdict(i, key.split("|", 1)[0], key, "reachable", decided_by="precheck",
-                                                    step=step), step)
+    step = (
+        f"Gateway {gw.namespace}/{gw.name} server port {port} proxies TCP and no other "
+        f"VirtualService of the inputs binds it; tcp[{i}] is the first route pilot matches there "
+        "(buildGatewayNetworkFiltersFromTCPRoutes), so every connection to the port takes it"
+    )
+    return Outcome(
+        table,
+        "reachable",
+        EntryVerdict(i, key.split("|", 1)[0], key, "reachable", decided_by="precheck", step=step),
+        step,
+    )
 
 
-def _outcome(kind: str, vs: VirtualService, blocks: list[Block], ctx: str, b: Block, ports: list[int],
-             table: Table) -> Outcome:
+def _outcome(
+    kind: str, vs: VirtualService, blocks: list[Block], ctx: str, b: Block, ports: list[int], table: Table
+) -> Outcome:
     i, key, m = b
     route_key = key.split("|", 1)[0]
     for port in [m.port] if m is not None and m.port else ports:
         ok, _ = _generated(kind, vs, blocks, ctx, port, b)
         if ok:
-            return Outcome(table, "unknown", EntryVerdict(i, route_key, key, "unknown"),
-                           f"whether a generated {kind} route receives connections (Envoy's filter-chain choice, "
-                           "other VirtualServices, the gateway's servers) is not modelled")
-    blockers = {by[1]: by for port in ([m.port] if m is not None and m.port else ports)
-                if (by := _generated(kind, vs, blocks, ctx, port, b)[1]) is not None}
+            return Outcome(
+                table,
+                "unknown",
+                EntryVerdict(i, route_key, key, "unknown"),
+                f"whether a generated {kind} route receives connections (Envoy's filter-chain choice, "
+                "other VirtualServices, the gateway's servers) is not modelled",
+            )
+    blockers = {
+        by[1]: by
+        for port in ([m.port] if m is not None and m.port else ports)
+        if (by := _generated(kind, vs, blocks, ctx, port, b)[1]) is not None
+    }
     step = f"pilot does not generate it for {table.name.split(' on ', 1)[1]}" + (
-        "" if blockers else ": its static predicates (port, gateways) never hold there")
-    return Outcome(table, "unreachable", EntryVerdict(
-        i, route_key, key, "unreachable",
-        blockers=tuple(Blocker(x[0], k.split("|", 1)[0], k) for k, x in blockers.items()),
-        decided_by="precheck", step=step), step)
+        "" if blockers else ": its static predicates (port, gateways) never hold there"
+    )
+    return Outcome(
+        table,
+        "unreachable",
+        EntryVerdict(
+            i,
+            route_key,
+            key,
+            "unreachable",
+            blockers=tuple(Blocker(x[0], k.split("|", 1)[0], k) for k, x in blockers.items()),
+            decided_by="precheck",
+            step=step,
+        ),
+        step,
+    )

@@ -15,19 +15,22 @@ Istio's own rules (istio/istio at the corpus commit):
   to VirtualServices of ``ns`` (``*`` any, ``.`` the Gateway's); the virtual host is the more
   specific of a server host and a VirtualService host when one contains the other.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
-from cnverify.systems.istio.hosts import expand
 from cnverify.errors import Span
 from cnverify.model import VirtualService
 from cnverify.model.istio import IstioGateway, Server
+from cnverify.systems.istio.hosts import expand
 from cnverify.systems.routing.tables import creation_instant, creation_order
 
 FAR = datetime.max.replace(tzinfo=UTC)
-DEFAULT_NOTE = ("exportTo is absent on VirtualService {names}: Istio's meshConfig default "
-                "defaultVirtualServiceExportTo ['*'] (every namespace) is assumed")
+DEFAULT_NOTE = (
+    "exportTo is absent on VirtualService {names}: Istio's meshConfig default "
+    "defaultVirtualServiceExportTo ['*'] (every namespace) is assumed"
+)
 
 
 def exports(vs: VirtualService) -> set[str]:

@@ -11,21 +11,21 @@ block without ``uri``) or regex ``.*`` and no header (``method``, ``authority``,
 ``headers``, ``withoutHeaders``) or query condition.  Sidecars use one VirtualService per host
 (``istio_scope``); gateways are in ``istio_gateway``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from cnverify.systems.istio.hosts import gateway_ref, service_fqdn
-from cnverify.systems.routing.targets import inventory_namespaces
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.model import Service, VirtualService
 from cnverify.model.istio import HTTPMatchRequest, IstioGateway
 from cnverify.model.istio import StringMatch as IstioStringMatch
-from cnverify.systems.routing.tables import Clause, Results, Table, add_clauses, host_blockers, scoped
-from cnverify.systems.istio import delegate
-from cnverify.systems.istio import scope
 from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
+from cnverify.systems.istio import delegate, scope
+from cnverify.systems.istio.hosts import gateway_ref, service_fqdn
+from cnverify.systems.routing.tables import Clause, Results, Table, add_clauses, host_blockers, scoped
+from cnverify.systems.routing.targets import inventory_namespaces
 
 READS = (VirtualService, IstioGateway, Service)
 JWT_CLAIM = "@request.auth.claims"
@@ -68,8 +68,15 @@ def istio_match(m: HTTPMatchRequest, *, port: bool = True, sources: bool = True)
         unsupported = "sourceLabels/sourceNamespace select client proxies, not requests"
     method = str_match(m.method) if m.method is not None else None
     authority = str_match(m.authority) if m.authority is not None else None
-    return Match(path=path, headers=tuple(headers), query=tuple(query), method=method, authority=authority,
-                 port=m.port if port else None, unsupported=unsupported)
+    return Match(
+        path=path,
+        headers=tuple(headers),
+        query=tuple(query),
+        method=method,
+        authority=authority,
+        port=m.port if port else None,
+        unsupported=unsupported,
+    )
 
 
 def is_catch_all(m: HTTPMatchRequest | None) -> bool:
@@ -77,8 +84,9 @@ def is_catch_all(m: HTTPMatchRequest | None) -> bool:
     if m is None:
         return True
     uri = str_match(m.uri) if m.uri is not None else None
-    return ((uri is None or (uri.kind, uri.value) in (("prefix", "/"), ("regex", ".*")))
-            and not (m.headers or m.query_params or m.without_headers or m.method or m.authority or m.scheme))
+    return (uri is None or (uri.kind, uri.value) in (("prefix", "/"), ("regex", ".*"))) and not (
+        m.headers or m.query_params or m.without_headers or m.method or m.authority or m.scheme
+    )
 
 
 @dataclass
@@ -95,8 +103,9 @@ class Block:
 
 def _aliases(snap: Snapshot) -> dict[str, list[str]]:
     """Root route clause → the delegate clauses merged in its place; filled by ``blocks``, read by ``decide``."""
-    aliases: dict[str, list[str]] = context_of(snap).memo(("systems.istio.tables.aliases",), dict,
-                                                          reads=(VirtualService,))
+    aliases: dict[str, list[str]] = context_of(snap).memo(
+        ("systems.istio.tables.aliases",), dict, reads=(VirtualService,)
+    )
     return aliases
 
 
@@ -119,18 +128,29 @@ def blocks(snap: Snapshot, vs: VirtualService, clauses: dict[str, Clause]) -> li
             merged = delegate.merge_matches(route.match or [], leaf.match or [])
             if merged is None or leaf.delegate is not None:
                 key = delegate.leaf_clause(clauses, d, j, None, via)
-                out.append(Block(key, clauses[key].route_key, i, None,
-                                 delegate.Skip(f"its matches conflict with {label}: Istio drops it there")
-                                 if merged is None else
-                                 delegate.Skip("a delegate cannot delegate again", unknown=True)))
+                out.append(
+                    Block(
+                        key,
+                        clauses[key].route_key,
+                        i,
+                        None,
+                        delegate.Skip(f"its matches conflict with {label}: Istio drops it there")
+                        if merged is None
+                        else delegate.Skip("a delegate cannot delegate again", unknown=True),
+                    )
+                )
                 continue
             for rm, k, m in merged:
                 key = delegate.leaf_clause(clauses, d, j, k, via + (f".match[{rm}]" if rm is not None else ""))
                 out.append(Block(key, clauses[key].route_key, i, m))
                 aliases.setdefault(own[rm or 0][2], []).append(key)
-        out += [Block(key, rkey, i, m,
-                      delegate.Skip(f"no route of delegate {d.namespace}/{d.name} fits it: Istio drops it"))
-                for m, rkey, key in own if key not in aliases]
+        out += [
+            Block(
+                key, rkey, i, m, delegate.Skip(f"no route of delegate {d.namespace}/{d.name} fits it: Istio drops it")
+            )
+            for m, rkey, key in own
+            if key not in aliases
+        ]
     return out
 
 
@@ -142,8 +162,13 @@ def decide(snap: Snapshot, res: Results) -> None:
             res.outcomes[root] = outs
 
 
-def _source(m: HTTPMatchRequest | None, vs: VirtualService, gw: str, selector: dict[str, str] | None,
-            proxy: dict[str, str] | None = None) -> delegate.Skip | None:
+def _source(
+    m: HTTPMatchRequest | None,
+    vs: VirtualService,
+    gw: str,
+    selector: dict[str, str] | None,
+    proxy: dict[str, str] | None = None,
+) -> delegate.Skip | None:
     """``sourceMatchHTTP``: None (generated), else why not (``unknown`` when it depends on the client proxy);
     ``proxy``: the exact labels of the client proxy a sidecar table is for (None: any proxy)."""
     if m is None:
@@ -157,15 +182,26 @@ def _source(m: HTTPMatchRequest | None, vs: VirtualService, gw: str, selector: d
         if all(proxy.get(k) == v for k, v in (m.source_labels or {}).items()):
             return None
         return delegate.Skip(f"its sourceLabels {m.source_labels} do not select these client proxies")
-    if gw != "mesh" and not m.source_namespace and selector is not None \
-            and all(selector.get(k) == v for k, v in (m.source_labels or {}).items()):
+    if (
+        gw != "mesh"
+        and not m.source_namespace
+        and selector is not None
+        and all(selector.get(k) == v for k, v in (m.source_labels or {}).items())
+    ):
         return None  # the gateway's pods carry its selector's labels
-    return delegate.Skip("sourceLabels/sourceNamespace: the block exists only for the client proxies they select",
-                         unknown=True)
+    return delegate.Skip(
+        "sourceLabels/sourceNamespace: the block exists only for the client proxies they select", unknown=True
+    )
 
 
-def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None, selector: dict[str, str] | None = None,
-             proxy: dict[str, str] | None = None) -> tuple[list[tuple[Entry, bool]], dict[str, str]]:
+def generate(
+    vs: VirtualService,
+    bl: list[Block],
+    gw: str,
+    port: int | None,
+    selector: dict[str, str] | None = None,
+    proxy: dict[str, str] | None = None,
+) -> tuple[list[tuple[Entry, bool]], dict[str, str]]:
     """The entries Istio builds from ``vs`` for gateway ``gw`` (``mesh``) on listener ``port`` (None: any),
     each with whether it is a catch-all, and why the other blocks are absent."""
     out: list[tuple[Entry, bool]] = []
@@ -174,8 +210,9 @@ def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None, sel
     for b in bl:
         m = b.match
         if stop:  # not generated (Istio stops after the catch-all): kept behind it, which takes all it would
-            out.append((Entry(b.route_key, b.key, istio_match(m, port=port is None, sources=False) if m else Match()),
-                        True))
+            out.append(
+                (Entry(b.route_key, b.key, istio_match(m, port=port is None, sources=False) if m else Match()), True)
+            )
             continue
         if b.drop is not None and not b.drop.unknown:
             dropped[b.key] = b.drop.why
@@ -198,8 +235,9 @@ def generate(vs: VirtualService, bl: list[Block], gw: str, port: int | None, sel
     return out, dropped
 
 
-def scope_variants(variants: list[list[Entry]], pattern: HostPattern, blockers: list[Entry]) \
-        -> tuple[list[list[Entry]], str | None]:
+def scope_variants(
+    variants: list[list[Entry]], pattern: HostPattern, blockers: list[Entry]
+) -> tuple[list[list[Entry]], str | None]:
     """`scoped` for every variant with one witness host for all of them (else every entry tests the host)."""
     out = [scoped(v, pattern, blockers) for v in variants]
     if all(sample is not None for _, sample in out) and len({sample for _, sample in out}) == 1:
@@ -220,22 +258,34 @@ def _mesh_views(vss: list[VirtualService], snap: Snapshot) -> list[tuple[str, li
         if vis:
             groups.setdefault(key, []).append(ns or "outside the inputs")
             seen[key] = vis
-    return [(f"sidecars in namespace {nss[0]}" if len(nss) == 1 else f"sidecars in {len(nss)} namespaces ("
-             + ", ".join(nss[:3]) + (", …" if len(nss) > 3 else "") + ")", seen[k]) for k, nss in groups.items()]
+    return [
+        (
+            f"sidecars in namespace {nss[0]}"
+            if len(nss) == 1
+            else f"sidecars in {len(nss)} namespaces (" + ", ".join(nss[:3]) + (", …" if len(nss) > 3 else "") + ")",
+            seen[k],
+        )
+        for k, nss in groups.items()
+    ]
 
 
 def _proxies(visible: list[VirtualService], per_vs: dict[int, list[Block]]) -> list[dict[str, str] | None]:
     """Client proxies that decide every sidecar block (None: one table for all): a proxy with exactly a block's
     sourceLabels has the fewest blocks that block has (more labels only add blocks), plus one with none."""
-    sets = [b.match.source_labels for vs in visible for b in per_vs[id(vs)] if b.match is not None
-            and b.match.source_labels and not b.match.source_namespace and not b.match.gateways]
+    sets = [
+        b.match.source_labels
+        for vs in visible
+        for b in per_vs[id(vs)]
+        if b.match is not None and b.match.source_labels and not b.match.source_namespace and not b.match.gateways
+    ]
     out: list[dict[str, str] | None] = [{}] if sets else [None]
     out += [dict(x) for i, x in enumerate(sets) if x not in sets[:i]]
     return out
 
 
-def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: dict[int, list[Block]],
-                 domains: set[str]) -> list[Table]:
+def _mesh_tables(
+    snap: Snapshot, host: str, vss: list[VirtualService], per_vs: dict[int, list[Block]], domains: set[str]
+) -> list[Table]:
     """Sidecar tables for ``host``; ``domains``: the other virtual hosts sidecars have (other VirtualService
     hosts, Services), which Envoy picks first when more specific (a wildcard host's witness must avoid them)."""
     blockers = host_blockers(host, {d: f"virtual host {d}" for d in domains if d != host}, HostPattern)
@@ -245,8 +295,11 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
         cands = sorted((vs for vs, r in vis if r == best), key=scope.order_key)
         note = ""
         if not scope.order_fixed(cands):
-            note = ("Istio orders VirtualServices " + ", ".join(f"{v.namespace}/{v.name}" for v in cands)
-                    + " by creation time, which the manifests do not fix")
+            note = (
+                "Istio orders VirtualServices "
+                + ", ".join(f"{v.namespace}/{v.name}" for v in cands)
+                + " by creation time, which the manifests do not fix"
+            )
         else:
             cands = cands[:1]
         visible = [vs for vs, _ in vis]
@@ -262,12 +315,22 @@ def _mesh_tables(snap: Snapshot, host: str, vss: list[VirtualService], per_vs: d
             rivals = sorted((vs for vs, r in vis if r == best), key=scope.order_key) if not proxy else []
             labels = ",".join(f"{k}={v}" for k, v in sorted((proxy or {}).items()))
             who = f", client proxies labelled {labels}" if proxy else ""
-            table = Table("istio", f"{where}{who}, host {host}", cands[0].spec.at("hosts"),
-                          [alone[vs.ref] for vs in cands], note, host_sample=sample, owners=rivals, exclusive=True,
-                          drop_reasons=drops, alone=alone)
+            table = Table(
+                "istio",
+                f"{where}{who}, host {host}",
+                cands[0].spec.at("hosts"),
+                [alone[vs.ref] for vs in cands],
+                note,
+                host_sample=sample,
+                owners=rivals,
+                exclusive=True,
+                drop_reasons=drops,
+                alone=alone,
+            )
             table.members = [b.key for vs in visible for b in per_vs[id(vs)]]
-            table.drop_reason = (f"sidecars use only one VirtualService for host {host}: "
-                                 + (note or f"the first in Istio's order, {cands[0].namespace}/{cands[0].name}"))
+            table.drop_reason = f"sidecars use only one VirtualService for host {host}: " + (
+                note or f"the first in Istio's order, {cands[0].namespace}/{cands[0].name}"
+            )
             if len(visible) > 1:
                 table.defaults = scope.default_note(visible)
             tables.append(table)
@@ -280,8 +343,14 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     clauses: dict[str, Clause] = {}
     vss = snap.all(VirtualService)
     _aliases(snap).clear()  # this translation fills it afresh
-    used = {id(d) for vs in vss for r in vs.spec.http or [] if r.delegate is not None
-            for d in [delegate.resolve(snap, vs, r)[0]] if d is not None}
+    used = {
+        id(d)
+        for vs in vss
+        for r in vs.spec.http or []
+        if r.delegate is not None
+        for d in [delegate.resolve(snap, vs, r)[0]]
+        if d is not None
+    }
     per_vs = {id(vs): [] if id(vs) in used else blocks(snap, vs, clauses) for vs in vss}
     points: dict[str, list[VirtualService]] = {}
     for vs in vss:
@@ -289,8 +358,9 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
             for host in scope.vs_hosts(vs):
                 if vs not in points.setdefault(host, []):
                     points[host].append(vs)
-    domains = set(points) | {service_fqdn(svc) for svc in snap.all(Service)} if any("*" in h for h in points) \
-        else set(points)
+    domains = (
+        set(points) | {service_fqdn(svc) for svc in snap.all(Service)} if any("*" in h for h in points) else set(points)
+    )
     tables = [t for host, group in points.items() for t in _mesh_tables(snap, host, group, per_vs, domains)]
     tables += istio_gateway.tables(snap, vss, per_vs)
     return clauses, tables

@@ -1,21 +1,21 @@
 """Targets of Istio VirtualServices (destinations, mirrors, gateways)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from cnverify.encodings.hosts import matches, overlaps
-from cnverify.systems.istio.hosts import expand, gateway_ref, resolve
 from cnverify.errors import Span
 from cnverify.model import DestinationRule, IstioGateway, ServiceEntry, VirtualService
 from cnverify.model.base import Node
 from cnverify.model.gateway import Gateway
 from cnverify.model.istio import Destination
-from cnverify.systems.istio import dr_scope
-from cnverify.systems.istio import scope
-from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
 from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
+from cnverify.systems.istio import dr_scope, scope
+from cnverify.systems.istio.hosts import expand, gateway_ref, resolve
+from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
 
 READS = (VirtualService, DestinationRule, ServiceEntry, IstioGateway, Gateway)
 
@@ -39,7 +39,8 @@ def _virtual_service(snap: Snapshot, vs: VirtualService) -> Iterator[Check]:
             yield _istio_destination(snap, vs, dest, role)
     if vs.spec.hosts:
         refs: list[tuple[str, Node, tuple[str, int]]] = [
-            (g, vs.spec, ("gateways", i)) for i, g in enumerate(vs.spec.gateways or [])]
+            (g, vs.spec, ("gateways", i)) for i, g in enumerate(vs.spec.gateways or [])
+        ]
         for route in vs.spec.http or []:
             for m in route.match or []:
                 refs += [(g, m, ("gateways", i)) for i, g in enumerate(m.gateways or [])]
@@ -48,7 +49,7 @@ def _virtual_service(snap: Snapshot, vs: VirtualService) -> Iterator[Check]:
             if ref != "mesh" and ref not in seen:
                 seen.add(ref)
                 check = _istio_gateway(snap, vs, ref, owner.at(*sub))
-                check.where = (owner.at(*sub), format_path(owner.field_path[len(vs.field_path):] + sub))
+                check.where = (owner.at(*sub), format_path(owner.field_path[len(vs.field_path) :] + sub))
                 yield check
 
 
@@ -56,8 +57,11 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
     steps: list[tuple[str, Span]] = []
     r = resolve(snap, dest.host, vs.namespace)
     what = f"{role} host {dest.host}"
-    step(steps, f"{what}" + (f" expands to {r.fqdn} (the VirtualService's namespace)" if r.fqdn != dest.host
-                             else ""), dest.at("host"))
+    step(
+        steps,
+        f"{what}" + (f" expands to {r.fqdn} (the VirtualService's namespace)" if r.fqdn != dest.host else ""),
+        dest.at("host"),
+    )
     exports = vs.spec.export_to or ["*"]
     if r.status in ("service", "serviceentry") and "*" not in exports:
         for viewer in (vs.namespace if e == "." else e for e in exports if e != "~"):
@@ -72,8 +76,9 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
     number = dest.port.number if dest.port is not None else None
     if r.service is not None:
         svc = r.service
-        check = service_target(snap, vs, dest, svc.namespace, svc.name, number, steps, port_required=False,
-                               what=f"{role} {dest.host}")
+        check = service_target(
+            snap, vs, dest, svc.namespace, svc.name, number, steps, port_required=False, what=f"{role} {dest.host}"
+        )
         if check.port_unknown:
             check.port_unknown += " (Istio then uses the port the request arrived on)"
         if check.verdict != "proved":
@@ -85,8 +90,13 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
         ports = se.spec.ports or []
         if number is not None and ports and not any(p.number == number for p in ports):
             listed = ", ".join(str(p.number) for p in ports)
-            return Check(vs, dest, "violated", f"ServiceEntry {se.namespace}/{se.name} has no port {number} "
-                         f"(ports: {listed})", steps)
+            return Check(
+                vs,
+                dest,
+                "violated",
+                f"ServiceEntry {se.namespace}/{se.name} has no port {number} (ports: {listed})",
+                steps,
+            )
         check = Check(vs, dest, "proved", f"{role} {dest.host} resolves to {r.reason}", steps)
     if check.port_unknown:
         check.claim += f" (port not fixed: {check.port_unknown})"
@@ -104,12 +114,18 @@ def _viewers(snap: Snapshot, vs: VirtualService, fqdn: str) -> list[str]:
     """Namespaces whose proxies use ``vs`` and may apply different DestinationRules to ``fqdn``: its own and
     every namespace of the inputs with a DestinationRule for the host that sees ``vs``."""
     own = [vs.namespace]
-    return own + sorted({dr.namespace for dr in _rules_for(snap, fqdn) if dr.namespace != vs.namespace
-                         and scope.rank(vs, dr.namespace) is not None})
+    return own + sorted(
+        {
+            dr.namespace
+            for dr in _rules_for(snap, fqdn)
+            if dr.namespace != vs.namespace and scope.rank(vs, dr.namespace) is not None
+        }
+    )
 
 
-def _subset(snap: Snapshot, vs: VirtualService, dest: Destination, fqdn: str, svc_ns: str,
-            steps: list[tuple[str, Span]]) -> str | None:
+def _subset(
+    snap: Snapshot, vs: VirtualService, dest: Destination, fqdn: str, svc_ns: str, steps: list[tuple[str, Span]]
+) -> str | None:
     """Why ``dest.subset`` is missing for some proxy that uses ``vs`` (None: every one of them defines it)."""
     for viewer in _viewers(snap, vs, fqdn):
         drs, why = dr_scope.applicable(snap, fqdn, viewer, svc_ns)
@@ -117,13 +133,23 @@ def _subset(snap: Snapshot, vs: VirtualService, dest: Destination, fqdn: str, sv
         if hit is None:
             for dr in drs:
                 names = ", ".join(s.name for s in dr.spec.subsets or []) or "none"
-                step(steps, f"proxies in namespace {viewer} apply DestinationRule {dr.namespace}/{dr.name} ({why}); "
-                     f"its subsets: {names}", dr.spec.at("subsets"))
-            return (f"no DestinationRule that proxies in namespace {viewer} apply to {fqdn} defines subset "
-                    f"{dest.subset!r} (Istio answers 503: no such cluster)")
+                step(
+                    steps,
+                    f"proxies in namespace {viewer} apply DestinationRule {dr.namespace}/{dr.name} ({why}); "
+                    f"its subsets: {names}",
+                    dr.spec.at("subsets"),
+                )
+            return (
+                f"no DestinationRule that proxies in namespace {viewer} apply to {fqdn} defines subset "
+                f"{dest.subset!r} (Istio answers 503: no such cluster)"
+            )
         dr, sub = hit
-        step(steps, f"DestinationRule {dr.namespace}/{dr.name} defines subset {sub.name} (for proxies in namespace "
-             f"{viewer}: {why})", sub.at("name"))
+        step(
+            steps,
+            f"DestinationRule {dr.namespace}/{dr.name} defines subset {sub.name} (for proxies in namespace "
+            f"{viewer}: {why})",
+            sub.at("name"),
+        )
     return None
 
 
@@ -149,19 +175,22 @@ def _dr_hosts(rules: list[DestinationRule]) -> tuple[dict[str, list[int]], list[
 def _rules_for(snap: Snapshot, fqdn: str) -> list[DestinationRule]:
     """DestinationRules whose expanded host covers ``fqdn``, in input order (exact hosts indexed once)."""
     rules = snap.all(DestinationRule)
-    exact, wild = context_of(snap).memo(("systems.istio.targets.dr_hosts",), lambda: _dr_hosts(rules),
-                                        reads=(DestinationRule,))
+    exact, wild = context_of(snap).memo(
+        ("systems.istio.targets.dr_hosts",), lambda: _dr_hosts(rules), reads=(DestinationRule,)
+    )
     hits = exact.get(fqdn.lower(), []) + [i for host, i in wild if matches(host, fqdn)]
     return [rules[i] for i in sorted(hits)]
 
 
 def _istio_gateway(snap: Snapshot, vs: VirtualService, ref: str, at: Span) -> Check:
     ns, name = gateway_ref(ref, vs.namespace).split("/", 1)
-    steps: list[tuple[str, Span]] = [(f"the VirtualService binds to gateway {ref}"
-                                      + (f" ({ns}/{name})" if "/" not in ref else ""), at)]
+    steps: list[tuple[str, Span]] = [
+        (f"the VirtualService binds to gateway {ref}" + (f" ({ns}/{name})" if "/" not in ref else ""), at)
+    ]
     if "~" in name:
-        return Check(vs, vs.spec, "unknown", f"{name} is a gateway name Istio generates internally", steps,
-                     binding=True)
+        return Check(
+            vs, vs.spec, "unknown", f"{name} is a gateway name Istio generates internally", steps, binding=True
+        )
     hosts = [(h, expand(h, vs.namespace)) for h in vs.spec.hosts or []]
     node = vs.spec
     gw = next(iter(lookup(snap, IstioGateway, ns, name, vs)), None)
@@ -174,10 +203,17 @@ def _istio_gateway(snap: Snapshot, vs: VirtualService, ref: str, at: Span) -> Ch
         for ln in k8s.spec.listeners:
             if ln.hostname is None or any(overlaps(ln.hostname, h) or overlaps(ln.hostname, f) for h, f in hosts):
                 step(steps, f"listener {ln.name} accepts the VirtualService's hosts", ln.at("name"))
-                return Check(vs, node, "proved", f"gateway {ref} accepts host(s) of the VirtualService", steps,
-                             binding=True)
-        return Check(vs, node, "violated", f"no listener of Gateway {ns}/{name} accepts hosts "
-                     f"{[h for h, _ in hosts]}", steps, binding=True)
+                return Check(
+                    vs, node, "proved", f"gateway {ref} accepts host(s) of the VirtualService", steps, binding=True
+                )
+        return Check(
+            vs,
+            node,
+            "violated",
+            f"no listener of Gateway {ns}/{name} accepts hosts {[h for h, _ in hosts]}",
+            steps,
+            binding=True,
+        )
     step(steps, f"Gateway {ns}/{name} exists", gw.metadata.at("name"))
     for server in gw.spec.servers or []:
         for i, sh in enumerate(server.hosts):
@@ -187,9 +223,16 @@ def _istio_gateway(snap: Snapshot, vs: VirtualService, ref: str, at: Span) -> Ch
                 continue
             if any(overlaps(hh, h) or overlaps(hh, f) for h, f in hosts):
                 step(steps, f"server host {sh} accepts a host of the VirtualService", server.at("hosts", i))
-                return Check(vs, node, "proved", f"gateway {ref} accepts host(s) of the VirtualService", steps,
-                             binding=True)
+                return Check(
+                    vs, node, "proved", f"gateway {ref} accepts host(s) of the VirtualService", steps, binding=True
+                )
     for server in gw.spec.servers or []:
         step(steps, f"server hosts: {', '.join(server.hosts) or 'none'}", server.at("hosts"))
-    return Check(vs, node, "violated", f"no server of Gateway {ns}/{name} accepts hosts "
-                 f"{[h for h, _ in hosts]} from namespace {vs.namespace}", steps, binding=True)
+    return Check(
+        vs,
+        node,
+        "violated",
+        f"no server of Gateway {ns}/{name} accepts hosts {[h for h, _ in hosts]} from namespace {vs.namespace}",
+        steps,
+        binding=True,
+    )

@@ -1,4 +1,5 @@
 """Knative: Serving's Service (a Deployment per Revision) and Eventing's Broker and Trigger."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -37,8 +38,16 @@ class Knative(System):
         if not isinstance(resource, KnativeService):
             return None
         labels = resource.spec.template.metadata.labels or {}
-        return Opaque(resource.KIND, resource.api_version, resource.namespace, resource.name, resource.at(), True,
-                      dict(labels), SERVING.creator)
+        return Opaque(
+            resource.KIND,
+            resource.api_version,
+            resource.namespace,
+            resource.name,
+            resource.at(),
+            True,
+            dict(labels),
+            SERVING.creator,
+        )
 
     def target_modules(self) -> tuple[ModuleType, ...]:
         from cnverify.systems.knative import targets
@@ -51,10 +60,22 @@ class Knative(System):
             traffic = ksvc.spec.traffic
             if not traffic:
                 continue
-            shares = [Share(t.tag or t.revision_name or ("latest" if t.latest_revision is not False else "?"),
-                            t.percent, t.at("percent") if t.percent is not None else t.at()) for t in traffic]
-            yield Split(ksvc, "spec.traffic", ksvc.spec.at("traffic"), shares, field="percent",
-                        effect="Knative's webhook rejects the traffic block")
+            shares = [
+                Share(
+                    t.tag or t.revision_name or ("latest" if t.latest_revision is not False else "?"),
+                    t.percent,
+                    t.at("percent") if t.percent is not None else t.at(),
+                )
+                for t in traffic
+            ]
+            yield Split(
+                ksvc,
+                "spec.traffic",
+                ksvc.spec.at("traffic"),
+                shares,
+                field="percent",
+                effect="Knative's webhook rejects the traffic block",
+            )
 
     def split_reads(self) -> tuple[type[KnativeService], ...]:
         return (KnativeService,)

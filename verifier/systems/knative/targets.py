@@ -1,4 +1,5 @@
 """Targets of Knative Eventing Triggers: the subscriber (a Knative Service, a Kubernetes Service or a URI)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -7,8 +8,8 @@ from cnverify.errors import Span
 from cnverify.model import KnativeService
 from cnverify.model.base import group_of
 from cnverify.model.eventing import Trigger
-from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
 from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
 
 READS = (Trigger, KnativeService)
 
@@ -22,8 +23,13 @@ def _trigger(snap: Snapshot, trigger: Trigger) -> Iterator[Check]:
     sub = trigger.spec.subscriber
     if sub.ref is None:
         if sub.uri:
-            yield Check(trigger, sub, "unknown", f"subscriber is the URI {sub.uri} (outside the inventory)",
-                        [("subscriber uri", sub.at("uri"))])
+            yield Check(
+                trigger,
+                sub,
+                "unknown",
+                f"subscriber is the URI {sub.uri} (outside the inventory)",
+                [("subscriber uri", sub.at("uri"))],
+            )
         return
     ref = sub.ref
     ns = ref.namespace or trigger.namespace
@@ -41,5 +47,4 @@ def _trigger(snap: Snapshot, trigger: Trigger) -> Iterator[Check]:
         step(steps, f"Knative sends events to http://{ref.name}.{ns}.svc.cluster.local (port 80)", ref.at("name"))
         yield service_target(snap, trigger, ref, ns, ref.name, 80, steps, port_required=True, what="subscriber")
     else:
-        yield Check(trigger, ref, "unknown", f"subscriber kind {ref.kind} ({ref.api_version}) is not modelled",
-                    steps)
+        yield Check(trigger, ref, "unknown", f"subscriber kind {ref.kind} ({ref.api_version}) is not modelled", steps)

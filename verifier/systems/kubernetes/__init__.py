@@ -1,4 +1,5 @@
 """Kubernetes core (``v1``, apps, batch, autoscaling, policy, networking, node…): workloads, Services, quota."""
+
 from __future__ import annotations
 
 from cnverify.model.apps import CronJob, DaemonSet, Deployment, Job, ReplicaSet, ReplicationController, StatefulSet
@@ -18,14 +19,50 @@ class Kubernetes(System):
     name = "kubernetes"
     title = "Kubernetes core (incl. apps, batch, autoscaling, policy)"
     order = 60
-    kinds = (Pod, Service, ResourceQuota, LimitRange, Namespace, PersistentVolumeClaim, Deployment, StatefulSet,
-             ReplicaSet, DaemonSet, Job, CronJob, ReplicationController, HorizontalPodAutoscaler, PodDisruptionBudget,
-             NetworkPolicy, RuntimeClass)
-    groups = {g: CONFIG for g in (
-        "", "apps", "batch", "extensions", "autoscaling", "policy", "rbac.authorization.k8s.io", "storage.k8s.io",
-        "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "networking.k8s.io",
-        "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io", "certificates.k8s.io", "node.k8s.io",
-        "flowcontrol.apiserver.k8s.io", "events.k8s.io", "resource.k8s.io")}
+    kinds = (
+        Pod,
+        Service,
+        ResourceQuota,
+        LimitRange,
+        Namespace,
+        PersistentVolumeClaim,
+        Deployment,
+        StatefulSet,
+        ReplicaSet,
+        DaemonSet,
+        Job,
+        CronJob,
+        ReplicationController,
+        HorizontalPodAutoscaler,
+        PodDisruptionBudget,
+        NetworkPolicy,
+        RuntimeClass,
+    )
+    groups = {
+        g: CONFIG
+        for g in (
+            "",
+            "apps",
+            "batch",
+            "extensions",
+            "autoscaling",
+            "policy",
+            "rbac.authorization.k8s.io",
+            "storage.k8s.io",
+            "admissionregistration.k8s.io",
+            "apiextensions.k8s.io",
+            "apiregistration.k8s.io",
+            "networking.k8s.io",
+            "scheduling.k8s.io",
+            "coordination.k8s.io",
+            "discovery.k8s.io",
+            "certificates.k8s.io",
+            "node.k8s.io",
+            "flowcontrol.apiserver.k8s.io",
+            "events.k8s.io",
+            "resource.k8s.io",
+        )
+    }
     declines = {
         "links": "its references are resolved by the properties that read them",
         "modelled_creators": "every modelled kind that runs pods describes them (its pod template)",

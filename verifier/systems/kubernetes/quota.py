@@ -5,6 +5,7 @@ Kubernetes' own quota semantics, shared by CNV302 (``properties/_shared/resource
 (``podResources``, ``MatchingResources``, ``podComputeUsageHelper``, ``validationSet``, ``podMatchesScopeFunc``)
 and ``pkg/controller/deployment/util`` (``ResolveFenceposts``: maxSurge percentages round up).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,14 @@ from cnverify.model import Deployment, Resource, ResourceQuota, Rollout
 
 COMPUTE = ("cpu", "memory", "ephemeral-storage")
 #: Quota keys for which every container must state the value (``validationSet``: "must specify").
-MUST_SPECIFY = {"cpu": ("requests", "cpu"), "requests.cpu": ("requests", "cpu"), "limits.cpu": ("limits", "cpu"),
-                "memory": ("requests", "memory"), "requests.memory": ("requests", "memory"),
-                "limits.memory": ("limits", "memory")}
+MUST_SPECIFY = {
+    "cpu": ("requests", "cpu"),
+    "requests.cpu": ("requests", "cpu"),
+    "limits.cpu": ("limits", "cpu"),
+    "memory": ("requests", "memory"),
+    "requests.memory": ("requests", "memory"),
+    "limits.memory": ("limits", "memory"),
+}
 DECIDABLE_SCOPES = ("BestEffort", "NotBestEffort")
 PERCENT = re.compile(r"([0-9]+)%")
 
@@ -101,5 +107,6 @@ def surge_of(w: Resource) -> Surge | str | None:
     m = PERCENT.fullmatch(raw)
     if m is None or len(m.group(1)) > 10:  # strconv.Atoi range (and no int() of thousands of digits)
         return f"maxSurge {raw[:40]!r} of {w.ref} is not an integer or a percentage (rejected)"
-    return Surge(int(m.group(1)), True, at,
-                 f"a rollout of {w.name} may add maxSurge {raw} of its replicas, rounded up{given}")
+    return Surge(
+        int(m.group(1)), True, at, f"a rollout of {w.name} may add maxSurge {raw} of its replicas, rounded up{given}"
+    )

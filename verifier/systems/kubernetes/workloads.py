@@ -5,6 +5,7 @@ Kubernetes core semantics shared by the properties (through ``cnverify.propertie
 ``cnverify diff``'s capacity deltas; the encodings they apply are ``cnverify.encodings.replicas`` and
 ``cnverify.encodings.resources`` (docs/SEMANTICS.md#resourcequota).
 """
+
 from __future__ import annotations
 
 from cnverify.encodings.replicas import SCALABLE, ReplicaRange, range_of, targets
@@ -30,6 +31,8 @@ def container_defaults(snap: Snapshot, namespace: str) -> Defaults:
     return limitrange_defaults(snap.in_namespace(LimitRange, namespace))
 
 
-def effective_containers(snap: Snapshot, workload: Resource, *, defaults: Defaults | None = None) -> list[EffectiveContainer]:
+def effective_containers(
+    snap: Snapshot, workload: Resource, *, defaults: Defaults | None = None
+) -> list[EffectiveContainer]:
     """Every container (init containers first) of ``workload``'s pods, with effective values."""
     return effective(workload, defaults if defaults is not None else container_defaults(snap, workload.namespace))

@@ -19,6 +19,7 @@ Each source yields a `RewriteSource`: the rewrite, one sentence for the proof ch
 when a verdict depends on it) and its location; a mesh config that cannot be read gives an error
 (the tables' verdicts become unknown).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from functools import lru_cache
 from typing import Any
 
 import yaml
-
 from cnverify.encodings.http import ESCAPED_SLASHES, Rewrite
 from cnverify.errors import Span
 from cnverify.model import RouteConfiguration
@@ -37,8 +37,9 @@ ISTIO_LEVELS = {
     "BASE": Rewrite(normalize_path=True),
     "DEFAULT": Rewrite(normalize_path=True),
     "MERGE_SLASHES": Rewrite(normalize_path=True, merge_slashes=True),
-    "DECODE_AND_MERGE_SLASHES": Rewrite(normalize_path=True, merge_slashes=True,
-                                        escaped_slashes="UNESCAPE_AND_FORWARD"),
+    "DECODE_AND_MERGE_SLASHES": Rewrite(
+        normalize_path=True, merge_slashes=True, escaped_slashes="UNESCAPE_AND_FORWARD"
+    ),
 }
 
 
@@ -54,8 +55,12 @@ def envoy_rewrite(rc: RouteConfiguration) -> RewriteSource:
     """The rewriting of the connection manager holding ``rc`` (Envoy's defaults where not set)."""
     ref = rc.cnverify_hcm
     if ref is None:
-        return RewriteSource(Rewrite(), "the connection manager using this route configuration is not in the "
-                             "inputs: assumed Envoy's defaults (no path normalisation, escaped slashes kept)", rc.at())
+        return RewriteSource(
+            Rewrite(),
+            "the connection manager using this route configuration is not in the "
+            "inputs: assumed Envoy's defaults (no path normalisation, escaped slashes kept)",
+            rc.at(),
+        )
     o = ref.options
     action = o.path_with_escaped_slashes_action or "KEEP_UNCHANGED"
     action = "KEEP_UNCHANGED" if action == "IMPLEMENTATION_SPECIFIC_DEFAULT" else action
@@ -65,8 +70,9 @@ def envoy_rewrite(rc: RouteConfiguration) -> RewriteSource:
         return RewriteSource(Rewrite(), "", at, f"unknown path_with_escaped_slashes_action {action!r}")
     strip = "any" if o.strip_any_host_port else "matching" if o.strip_matching_host_port else "none"
     rw = Rewrite(bool(o.normalize_path), bool(o.merge_slashes), action, strip)  # type: ignore[arg-type]
-    unset = [k for k in ("normalize_path", "merge_slashes", "path_with_escaped_slashes_action")
-             if getattr(o, k) is None]
+    unset = [
+        k for k in ("normalize_path", "merge_slashes", "path_with_escaped_slashes_action") if getattr(o, k) is None
+    ]
     said = f"the listener's connection manager: {rw.describe()}"
     if unset:
         said += f" ({', '.join(unset)} not set: Envoy's default)"
@@ -76,8 +82,12 @@ def envoy_rewrite(rc: RouteConfiguration) -> RewriteSource:
 def istio_rewrite(mesh_file: str | None, gateway: bool) -> RewriteSource:
     """Istio's rewriting on sidecars (``gateway=False``) or gateways, from the mesh config file."""
     if not mesh_file:
-        return RewriteSource(ISTIO_LEVELS["DEFAULT"], "no mesh config given (--mesh-config): assumed Istio's "
-                             "default pathNormalization DEFAULT (normalize_path on every listener)", None)
+        return RewriteSource(
+            ISTIO_LEVELS["DEFAULT"],
+            "no mesh config given (--mesh-config): assumed Istio's "
+            "default pathNormalization DEFAULT (normalize_path on every listener)",
+            None,
+        )
     try:
         mesh, doc, base = _read_mesh(mesh_file)
     except ValueError as exc:

@@ -7,11 +7,12 @@ a table carries several `variants` (entry orders); a clause whose verdict differ
 variants is ``unknown`` ("depends on creation order").  CNV101 and CNV105 both read
 `results(snap)`, so every table is solved once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from itertools import permutations
 from typing import Any, Literal, TypeVar
 
@@ -19,9 +20,9 @@ from cnverify import systems
 from cnverify.encodings.http import Entry, EntryVerdict, HostPattern, Match, MatchTable, Rewrite, analyze
 from cnverify.errors import Span
 from cnverify.model import Node, Resource
-from cnverify.systems.routing.rewrites import RewriteSource, istio_rewrite
 from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.rewrites import RewriteSource, istio_rewrite
 
 Status = Literal["reachable", "unreachable", "unknown"]
 
@@ -127,8 +128,10 @@ def creation_order(items: Sequence[R], tie: Callable[[R], object]) -> tuple[list
     return base, len(base) < 2 or None not in stamps.values()
 
 
-STAMPS_AS_RECORDED = ("creationTimestamp as recorded: these are existing objects' stamps; objects created anew are "
-                      "stamped at creation, in apply order")
+STAMPS_AS_RECORDED = (
+    "creationTimestamp as recorded: these are existing objects' stamps; objects created anew are "
+    "stamped at creation, in apply order"
+)
 
 
 def tie_orders(items: Sequence[T]) -> list[list[T]]:
@@ -146,7 +149,7 @@ def tie_orders(items: Sequence[T]) -> list[list[T]]:
         return [list(p) for p in permutations(base)]
     out: list[list[T]] = []
     for i, x in enumerate(base):
-        rest = base[:i] + base[i + 1:]
+        rest = base[:i] + base[i + 1 :]
         out += [[x] + rest, rest + [x]]
     return out
 
@@ -166,8 +169,11 @@ def host_rank(domain: str) -> tuple[int, int]:
 def host_blockers(domain: str, others: dict[str, str], pattern: Callable[[str], HostPattern]) -> list[Entry]:
     """Entries that absorb the hosts another group (``others``: domain → its owner's name) wins over ``domain``."""
     mine = host_rank(domain)
-    return [Entry(f"{owner} (host {d}, selected first)", f"host:{owner}:{d}", Match(), (pattern(d),))
-            for d, owner in sorted(others.items()) if host_rank(d) < mine]
+    return [
+        Entry(f"{owner} (host {d}, selected first)", f"host:{owner}:{d}", Match(), (pattern(d),))
+        for d, owner in sorted(others.items())
+        if host_rank(d) < mine
+    ]
 
 
 def tests_authority(m: Match) -> bool:
@@ -189,8 +195,11 @@ def scoped(entries: list[Entry], pattern: HostPattern, blockers: list[Entry]) ->
         if p == "*":
             tries = ["example.com", "cnverify.example.com", "example.net"]
         else:
-            tries = [p] if "*" not in p else [f"{x}.{base}" if p.startswith("*") else f"{base}{x}"
-                                              for x in ("a", "cnverify", "z-9", "a.b")]
+            tries = (
+                [p]
+                if "*" not in p
+                else [f"{x}.{base}" if p.startswith("*") else f"{base}{x}" for x in ("a", "cnverify", "z-9", "a.b")]
+            )
         for host in tries:
             if pattern.matches(host) and not any(b.hosts and any(h.matches(host) for h in b.hosts) for b in blockers):
                 return entries, host
@@ -201,8 +210,15 @@ def clause_key(route_key: str, clause_path: str) -> str:
     return f"{route_key}|{clause_path}"
 
 
-def add_clauses(clauses: dict[str, Clause], subject: Resource, rpath: str, label: str, node: Node,
-                items: Sequence[Any] | None, field_name: str) -> list[tuple[Any, str, str]]:
+def add_clauses(
+    clauses: dict[str, Clause],
+    subject: Resource,
+    rpath: str,
+    label: str,
+    node: Node,
+    items: Sequence[Any] | None,
+    field_name: str,
+) -> list[tuple[Any, str, str]]:
     """Register one `Clause` per match alternative of a route (none = one clause): ``(match, route key, key)``."""
     rkey = f"{subject.ref}:{rpath}"
     blocks: list[Any] = list(items or []) or [None]
@@ -245,8 +261,11 @@ def _focus(table: Table) -> list[set[str] | None]:
         if key not in table.ties:
             untied.add(key)
             continue
-        counts = [(_tied_before(table, order, key), k) for k, order in enumerate(table.variants)
-                  if any(e.clause_id == key for e in order)]
+        counts = [
+            (_tied_before(table, order, key), k)
+            for k, order in enumerate(table.variants)
+            if any(e.clause_id == key for e in order)
+        ]
         for _, k in (max(counts), min(counts)):
             focus[k].add(key)  # type: ignore[union-attr]
     for f in focus:
@@ -267,8 +286,13 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
         return Outcome(table, "unknown", per_variant[0][1], f"the verdict depends on {why}")
     status = per_variant[0][1].status
     sign = -1 if status == "reachable" else 1
-    _, best = min(per_variant, key=lambda iv: (sign * (_tied_before(table, table.variants[iv[0]], iv[1].clause_id)
-                                                       if iv[0] >= 0 else 0), iv[0] < 0))  # blockers over a drop
+    _, best = min(
+        per_variant,
+        key=lambda iv: (
+            sign * (_tied_before(table, table.variants[iv[0]], iv[1].clause_id) if iv[0] >= 0 else 0),
+            iv[0] < 0,
+        ),
+    )  # blockers over a drop
     return Outcome(table, status, best, best.reason)
 
 
@@ -294,17 +318,31 @@ def _results(snap: Snapshot) -> Results:
         if table.rewrite is None and table.system == "istio":
             table.rewrite = istio_rewrite(mesh_file, gateway=not table.name.startswith("sidecars"))
         elif table.rewrite is None:
-            table.rewrite = RewriteSource(Rewrite(), f"the {table.system} implementation's request rewriting is not "
-                                          "in the inputs: assumed none (paths matched as sent)", None)
+            table.rewrite = RewriteSource(
+                Rewrite(),
+                f"the {table.system} implementation's request rewriting is not "
+                "in the inputs: assumed none (paths matched as sent)",
+                None,
+            )
         per_entry: dict[str, list[tuple[int, EntryVerdict]]] = {}
         focus = _focus(table)
         for k, order in enumerate(table.variants):
             present = {e.clause_id for e in order}  # a member a variant lacks is unreachable there
             for key in table.members:
                 if key not in present:
-                    per_entry.setdefault(key, []).append((-1, EntryVerdict(
-                        -1, res.clauses[key].route_key, key, "unreachable", decided_by="none",
-                        step=table.drop_reasons.get(key, table.drop_reason))))
+                    per_entry.setdefault(key, []).append(
+                        (
+                            -1,
+                            EntryVerdict(
+                                -1,
+                                res.clauses[key].route_key,
+                                key,
+                                "unreachable",
+                                decided_by="none",
+                                step=table.drop_reasons.get(key, table.drop_reason),
+                            ),
+                        )
+                    )
             if focus[k] is not None and not focus[k]:
                 continue
             for v in _analyze(table, order, focus[k]):
@@ -320,8 +358,11 @@ def _results(snap: Snapshot) -> Results:
 def _analyze(table: Table, order: list[Entry], only: set[str] | None) -> list[EntryVerdict]:
     rw = table.rewrite or RewriteSource(Rewrite(), "", None)
     if rw.error:
-        return [EntryVerdict(i, e.route_id, e.clause_id, "unknown", reason=rw.error, decided_by="none")
-                for i, e in enumerate(order) if only is None or e.clause_id in only]
+        return [
+            EntryVerdict(i, e.route_id, e.clause_id, "unknown", reason=rw.error, decided_by="none")
+            for i, e in enumerate(order)
+            if only is None or e.clause_id in only
+        ]
     return analyze(MatchTable(tuple(order), rw.rewrite), only=only)  # under the run's solver budget
 
 

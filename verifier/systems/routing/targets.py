@@ -4,6 +4,7 @@ Each target becomes a :class:`Check`: the located steps of its resolution, a ver
 (``proved`` resolves, ``violated`` does not, ``unknown`` outside the inventory or
 implementation-specific) and, when it lands on a Kubernetes Service, that Service and port.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ class Check:
     def path(self) -> str:
         if self.where is not None:
             return self.where[1]
-        return format_path(self.node.field_path[len(self.subject.field_path):])
+        return format_path(self.node.field_path[len(self.subject.field_path) :])
 
     @property
     def location(self) -> Span:
@@ -98,8 +99,18 @@ def service_port(svc: Service, port: int | str | None) -> tuple[ServicePort | No
     return None, f"Service {svc.namespace}/{svc.name} has no port {port!r} (ports: {listed})"
 
 
-def service_target(snap: Snapshot, subject: Resource, node: Node, ns: str, name: str, port: int | str | None,
-                   steps: list[tuple[str, Span]], *, port_required: bool, what: str) -> Check:
+def service_target(
+    snap: Snapshot,
+    subject: Resource,
+    node: Node,
+    ns: str,
+    name: str,
+    port: int | str | None,
+    steps: list[tuple[str, Span]],
+    *,
+    port_required: bool,
+    what: str,
+) -> Check:
     """A reference to the Kubernetes Service ``ns/name`` on ``port``."""
     found = lookup(snap, Service, ns, name, subject)
     if not found:
@@ -111,8 +122,7 @@ def service_target(snap: Snapshot, subject: Resource, node: Node, ns: str, name:
             svc, (sp, why) = other, service_port(other, port)
     step(steps, f"Service {ns}/{name} exists", svc.metadata.at("name"))
     if not svc.spec.ports and svc.spec.type != "ExternalName":
-        return Check(subject, node, "unknown", f"Service {ns}/{name} declares no ports (an incomplete object?)",
-                     steps)
+        return Check(subject, node, "unknown", f"Service {ns}/{name} declares no ports (an incomplete object?)", steps)
     hop = f"{what} → Service {ns}/{name}"
     if sp is None and (port is not None or port_required or not svc.spec.ports):
         return Check(subject, node, "violated", why or "no port", steps, service=svc, hop=hop)
@@ -124,8 +134,11 @@ def service_target(snap: Snapshot, subject: Resource, node: Node, ns: str, name:
 
 def all_checks(snap: Snapshot) -> list[Check]:
     """Every route target and route binding of the snapshot, computed once per snapshot."""
-    return context_of(snap).memo(("systems.routing.targets.all_checks",),
-                                 lambda: [c for mod in _modules() for c in mod.checks(snap)], reads=kinds_read())
+    return context_of(snap).memo(
+        ("systems.routing.targets.all_checks",),
+        lambda: [c for mod in _modules() for c in mod.checks(snap)],
+        reads=kinds_read(),
+    )
 
 
 def _modules() -> Iterator[Any]:

@@ -5,6 +5,7 @@ OpenAPI schema is left up to the implementation" (v1alpha4 traffic-split.md), so
 declarative intent: the Services exist, backend ports line up with the root Service's, weights give a split.
 Semantics: docs/SEMANTICS.md#trafficsplit.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -17,8 +18,10 @@ from cnverify.model.smi import SPECS, SPLIT, HTTPRouteGroup, SmiTCPRoute, Traffi
 from cnverify.snapshot import Snapshot
 from cnverify.systems.base import Group, Share, Split, System
 
-ZERO_TOTAL = ("the spec defines no share for any backend (weights are relative: each backend gets its weight over "
-              "the total, and the total is 0)")
+ZERO_TOTAL = (
+    "the spec defines no share for any backend (weights are relative: each backend gets its weight over "
+    "the total, and the total is 0)"
+)
 
 
 def weights(split: TrafficSplit) -> list[Fraction]:
@@ -61,8 +64,9 @@ class Smi(System):
                 scaled = int(w * scale)
                 written = f"{b.weight} (= {scaled}/{scale})" if ts.quantity_weights else ""
                 shares.append(Share(b.service, scaled, b.at("weight"), b.at(), written=written))
-            yield Split(ts, "spec.backends", ts.spec.at("backends"), shares, rule="relative", noun="backend",
-                        effect=ZERO_TOTAL)
+            yield Split(
+                ts, "spec.backends", ts.spec.at("backends"), shares, rule="relative", noun="backend", effect=ZERO_TOTAL
+            )
 
     def split_reads(self) -> tuple[type[TrafficSplit], ...]:
         return (TrafficSplit,)

@@ -9,6 +9,7 @@ groups (smi-spec apis/traffic-split/v1alpha1..v1alpha4/traffic-split.md, cc4babd
 * Root: with ``matches``, requests matching none "will be routed by the Kubernetes service with the same name as
   spec.service", so it must exist; without, the spec's example implementation creates it: unknown when absent.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -54,11 +55,20 @@ def _root(snap: Snapshot, ts: TrafficSplit) -> tuple[Service | None, Check]:
     verdict, claim = missing(snap, ns, f"root Service {ns}/{name}")
     if spec.matches:
         claim += ": requests that match none of spec.matches have no Service to route them"
-        step(steps, "requests that match none of spec.matches are routed by the Kubernetes Service named "
-                    "spec.service (smi-spec v1alpha3+)", spec.at("matches"))
+        step(
+            steps,
+            "requests that match none of spec.matches are routed by the Kubernetes Service named "
+            "spec.service (smi-spec v1alpha3+)",
+            spec.at("matches"),
+        )
     elif verdict == "violated":
-        verdict, claim = "unknown", (f"{claim}: the spec's example implementation creates the root Service; whether "
-                                     "the mesh's does is not in the inputs, and the backend ports cannot be checked")
+        verdict, claim = (
+            "unknown",
+            (
+                f"{claim}: the spec's example implementation creates the root Service; whether "
+                "the mesh's does is not in the inputs, and the backend ports cannot be checked"
+            ),
+        )
     return None, Check(ts, spec, verdict, claim, steps, where=_at(ts, "service"))
 
 
@@ -68,12 +78,26 @@ def _unmatched(ts: TrafficSplit, root: Service, found: Check) -> Iterator[Check]
     if not root.spec.ports:
         yield found
     for rp in root.spec.ports or []:
-        steps = [*found.steps, ("requests that match none of spec.matches are routed by the Kubernetes Service "
-                                "named spec.service (smi-spec v1alpha3+)", ts.spec.at("matches")),
-                 (f"root Service port {rp.name or rp.port} is port {rp.port}", rp.at("port"))]
-        yield Check(ts, ts.spec, "proved", f"{found.claim}; it receives the unmatched requests on port {rp.port}",
-                    steps, service=root, port=rp, hop=f"unmatched requests → root Service {root.namespace}/{root.name}",
-                    where=found.where)
+        steps = [
+            *found.steps,
+            (
+                "requests that match none of spec.matches are routed by the Kubernetes Service "
+                "named spec.service (smi-spec v1alpha3+)",
+                ts.spec.at("matches"),
+            ),
+            (f"root Service port {rp.name or rp.port} is port {rp.port}", rp.at("port")),
+        ]
+        yield Check(
+            ts,
+            ts.spec,
+            "proved",
+            f"{found.claim}; it receives the unmatched requests on port {rp.port}",
+            steps,
+            service=root,
+            port=rp,
+            hop=f"unmatched requests → root Service {root.namespace}/{root.name}",
+            where=found.where,
+        )
 
 
 def _match(snap: Snapshot, ts: TrafficSplit, m: TrafficSplitMatch) -> Check:
@@ -81,8 +105,9 @@ def _match(snap: Snapshot, ts: TrafficSplit, m: TrafficSplitMatch) -> Check:
     steps: list[tuple[str, Span]] = [(f"match {m.kind} {m.name}", m.at())]
     cls = ROUTE_GROUPS.get(m.kind)
     if cls is None or (m.api_group or SPECS) != SPECS:
-        return Check(ts, m, "unknown", f"match kind {m.kind} ({m.api_group or SPECS}) is not modelled", steps,
-                     binding=True)
+        return Check(
+            ts, m, "unknown", f"match kind {m.kind} ({m.api_group or SPECS}) is not modelled", steps, binding=True
+        )
     found = lookup(snap, cls, ns, m.name, ts)
     if not found:
         verdict, claim = missing(snap, ns, f"{m.kind} {ns}/{m.name}")
@@ -91,8 +116,9 @@ def _match(snap: Snapshot, ts: TrafficSplit, m: TrafficSplitMatch) -> Check:
     return Check(ts, m, "proved", f"match resolves to {m.kind} {ns}/{m.name}", steps, binding=True)
 
 
-def _backend(snap: Snapshot, ts: TrafficSplit, b: TrafficSplitBackend, idle: bool,
-             root: Service | None) -> Iterator[Check]:
+def _backend(
+    snap: Snapshot, ts: TrafficSplit, b: TrafficSplitBackend, idle: bool, root: Service | None
+) -> Iterator[Check]:
     ns, name = ts.namespace, b.service
     steps: list[tuple[str, Span]] = [(f"backend {name} has weight {b.weight}", b.at("weight"))]
     if "." in name:
@@ -102,35 +128,69 @@ def _backend(snap: Snapshot, ts: TrafficSplit, b: TrafficSplitBackend, idle: boo
     if not found:
         verdict, claim = missing(snap, ns, f"Service {ns}/{name}")
         if idle and verdict == "violated":
-            verdict, claim = "unknown", (f"{claim}, but backend {name} has weight 0 and receives no traffic (the "
-                                         "spec's rollout workflow names a backend before its Service is created)")
+            verdict, claim = (
+                "unknown",
+                (
+                    f"{claim}, but backend {name} has weight 0 and receives no traffic (the "
+                    "spec's rollout workflow names a backend before its Service is created)"
+                ),
+            )
         yield Check(ts, b, verdict, claim, steps)
         return
     svc = found[0]
     step(steps, f"Service {ns}/{name} exists", svc.metadata.at("name"))
     if root is None or not root.spec.ports:
         why = "is not resolved" if root is None else "declares no ports"
-        yield Check(ts, b, "unknown", f"root Service {ns}/{ts.spec.service} {why}: the ports backend {name} must "
-                                      "have are not known", steps)
+        yield Check(
+            ts,
+            b,
+            "unknown",
+            f"root Service {ns}/{ts.spec.service} {why}: the ports backend {name} must have are not known",
+            steps,
+        )
         return
     for rp in root.spec.ports:
-        yield _port(ts, b, svc, root, rp.port, [*steps, (f"root Service port {rp.name or rp.port} is port {rp.port}",
-                                                        rp.at("port"))], idle)
+        yield _port(
+            ts,
+            b,
+            svc,
+            root,
+            rp.port,
+            [*steps, (f"root Service port {rp.name or rp.port} is port {rp.port}", rp.at("port"))],
+            idle,
+        )
 
 
-def _port(ts: TrafficSplit, b: TrafficSplitBackend, svc: Service, root: Service, number: int,
-          steps: list[tuple[str, Span]], idle: bool) -> Check:
+def _port(
+    ts: TrafficSplit,
+    b: TrafficSplitBackend,
+    svc: Service,
+    root: Service,
+    number: int,
+    steps: list[tuple[str, Span]],
+    idle: bool,
+) -> Check:
     """The spec matches ports by number (its invalid example: both named grpc, 8080 vs 1024)."""
     ref = f"Service {svc.namespace}/{svc.name}"
     hop = f"TrafficSplit backend → {ref}"
     bp = next((p for p in svc.spec.ports or [] if p.port == number), None)
     if bp is not None:
         step(steps, f"{ref} port {bp.name or bp.port} is port {number}", bp.at("port"))
-        return Check(ts, b, "proved", f"backend {svc.name} receives root port {number} on {ref} port {number}",
-                     steps, service=svc, port=bp, hop=hop)
+        return Check(
+            ts,
+            b,
+            "proved",
+            f"backend {svc.name} receives root port {number} on {ref} port {number}",
+            steps,
+            service=svc,
+            port=bp,
+            hop=hop,
+        )
     listed = ", ".join(f"{p.name or '-'}:{p.port}" for p in svc.spec.ports or []) or "none"
-    claim = (f"{ref} has no port {number} (ports: {listed}): traffic for root Service {root.name} port {number} is "
-             f"not split to it (the spec: the backend \"is not included and will not receive traffic\")")
+    claim = (
+        f"{ref} has no port {number} (ports: {listed}): traffic for root Service {root.name} port {number} is "
+        f'not split to it (the spec: the backend "is not included and will not receive traffic")'
+    )
     if idle:
         return Check(ts, b, "unknown", f"{claim}; its weight is 0, so no traffic is lost yet", steps)
     return Check(ts, b, "violated", claim, steps, service=svc, hop=hop)
