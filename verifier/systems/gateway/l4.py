@@ -11,6 +11,8 @@ Decided without a match table, as the Istio tcp/tls blocks are (`istio_l4`).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from cnverify.encodings.http import EntryVerdict
 from cnverify.errors import Span
 from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
@@ -89,7 +91,7 @@ def _decide(
     table: Table,
     n_rules: int,
 ) -> Outcome:
-    def out(status: str, text: str) -> Outcome:
+    def out(status: Literal["reachable", "unreachable", "unknown"], text: str) -> Outcome:
         return Outcome(
             table,
             status,
@@ -98,9 +100,7 @@ def _decide(
                 "",
                 "",
                 status,
-                decided_by="precheck"
-                if status != "unknown"  # type: ignore[arg-type]
-                else "none",
+                decided_by="precheck" if status != "unknown" else "none",
                 step=text,
             ),
             text,
