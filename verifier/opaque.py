@@ -36,6 +36,13 @@ class Opaque:
     template_labels: Mapping[str, str] | None  # None: its pods' labels are not readable from the manifest
     creator: str = ""  # who creates its pods, when known
 
+    @classmethod
+    def of_modelled(cls, resource: Resource, labels: Mapping[str, str] | None, creator: str) -> Opaque:
+        """A modelled object whose pods the model does not describe (an adapter's ``modelled_creator``)."""
+        return cls(
+            resource.KIND, resource.api_version, resource.namespace, resource.name, resource.at(), True, labels, creator
+        )
+
     @property
     def ref(self) -> str:
         return f"{self.kind}/{self.namespace}/{self.name}"

@@ -81,16 +81,7 @@ class Argo(System):
         """A Rollout whose ``workloadRef`` is not resolved creates pods whose labels are not known."""
         if not isinstance(resource, Rollout) or resource.unresolved is None:
             return None
-        return Opaque(
-            resource.KIND,
-            resource.api_version,
-            resource.namespace,
-            resource.name,
-            resource.at(),
-            True,
-            None,
-            f"Argo Rollouts ({resource.unresolved})",
-        )
+        return Opaque.of_modelled(resource, None, f"Argo Rollouts ({resource.unresolved})")
 
 
 SYSTEM = Argo()

@@ -38,16 +38,7 @@ class GatewayAPI(System):
         if not isinstance(resource, Gateway):
             return None
         cls = getattr(getattr(resource, "spec", None), "gateway_class_name", None)
-        return Opaque(
-            resource.KIND,
-            resource.api_version,
-            resource.namespace,
-            resource.name,
-            resource.at(),
-            True,
-            None,
-            GATEWAY.creator + (f" of GatewayClass {cls}" if cls else ""),
-        )
+        return Opaque.of_modelled(resource, None, GATEWAY.creator + (f" of GatewayClass {cls}" if cls else ""))
 
     def route_tables(self) -> tuple[ModuleType, ...]:
         from cnverify.systems.gateway import l4 as gateway_l4

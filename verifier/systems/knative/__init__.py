@@ -38,16 +38,7 @@ class Knative(System):
         if not isinstance(resource, KnativeService):
             return None
         labels = resource.spec.template.metadata.labels or {}
-        return Opaque(
-            resource.KIND,
-            resource.api_version,
-            resource.namespace,
-            resource.name,
-            resource.at(),
-            True,
-            dict(labels),
-            SERVING.creator,
-        )
+        return Opaque.of_modelled(resource, dict(labels), SERVING.creator)
 
     def target_modules(self) -> tuple[ModuleType, ...]:
         from cnverify.systems.knative import targets
