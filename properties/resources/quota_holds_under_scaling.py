@@ -25,7 +25,7 @@ from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, runtime_overhead
-from cnverify.properties._shared.resources.quota_model import Member, encode, headroom, worst_case
+from cnverify.properties._shared.resources.quota_model import Member, encode, headroom, tabulable, worst_case
 from cnverify.properties._shared.resources.quota_objects import (
     MODELLED,
     claim_usage,
@@ -179,18 +179,20 @@ class QuotaHoldsUnderScaling(Property):
                     if isinstance(claims, str):  # counted at 0, a lower bound: a breach still stands
                         ob.only_refute(f"{w.ref}: {claims}")
                     usage[k] = claims if isinstance(claims, int) else 0
-                out.append(
-                    Member(
-                        w,
-                        rng.low,
-                        high,
-                        rng.unknown or (None if rng.high is not None else "unbounded"),
-                        surge,
-                        usage,
-                        effs,
-                        rng.why,
-                    )
+                member = Member(
+                    w,
+                    rng.low,
+                    high,
+                    rng.unknown or (None if rng.high is not None else "unbounded"),
+                    surge,
+                    usage,
+                    effs,
+                    rng.why,
                 )
+                if why := tabulable(member):
+                    ob.unknown(why)
+                    return None
+                out.append(member)
         return out
 
     def _check(self, full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota) -> Obligation:
@@ -240,7 +242,7 @@ class QuotaHoldsUnderScaling(Property):
         checked = {k: hard[k] for k in (*compute, *static)}
         encode(ob, q, raw, checked, members, static, static_says)
         needs_surge = not any(flat[k] > hard[k] for k in flat)
-        names = {m.key for m in members} | {f"surge {m.key}" for m in members}
+        names = {m.key for m in members} | {f"{k} {m.key}" for m in members for k in ("surge", "state")}
         ob.on(
             violated=lambda w: (
                 (

@@ -101,6 +101,20 @@ def surge_of_text(tmp_path: Path, strategy: str, replicas: int = 4) -> Surge | s
         ("{canary: {trafficRouting: {istio: {}}}}", 4, 4),  # stable stays at N, canary grows to N
         ("{canary: {trafficRouting: {istio: {}}, steps: [{setCanaryScale: {replicas: 7}}]}}", 4, 7),
         ("{canary: {trafficRouting: {istio: {}}, steps: [{setCanaryScale: {weight: 40}}]}}", 4, 4),
+        # setCanaryScale.weight above maxTrafficWeight: ceil(50 × 4 / 10) = 20 canary pods (trafficWeightToReplicas)
+        (
+            "{canary: {trafficRouting: {nginx: {}, maxTrafficWeight: 10}, steps: [{setCanaryScale: {weight: 50}}]}}",
+            4,
+            20,
+        ),
+        # basic canary, steps of 10 %: each transition adds at most one pod over the settled counts
+        ("{canary: {maxSurge: 5, steps: [{setWeight: 10}, {setWeight: 20}]}}", 10, 5),
+        # dynamicStableScale: stable shrinks as the canary grows; the peak: canary 10 + stable 5 before the last shift
+        (
+            "{canary: {trafficRouting: {istio: {}}, dynamicStableScale: true, steps: [{setWeight: 10}, {setWeight: 50}]}}",
+            10,
+            5,
+        ),
         ("{blueGreen: {activeService: a}}", 3, 3),  # new ReplicaSet at N while the old one keeps N
         ("{blueGreen: {activeService: a, previewReplicaCount: 5}}", 3, 5),
     ],
@@ -117,10 +131,6 @@ def test_update_extra_pods(tmp_path: Path, strategy: str, n: int, extra: int) ->
         ("{canary: {maxSurge: 'lots'}}", "not an integer or a percentage"),
         ("{canary: {}, blueGreen: {activeService: a}}", "Multiple Strategies"),
         ("{}", "states no canary or blueGreen"),
-        (
-            "{canary: {trafficRouting: {nginx: {}, maxTrafficWeight: 10}, steps: [{setCanaryScale: {weight: 50}}]}}",
-            "above the full count",
-        ),
     ],
 )
 def test_update_bound_not_documented_is_a_reason(tmp_path: Path, strategy: str, reason: str) -> None:

@@ -20,14 +20,103 @@ from pydantic import Field, PrivateAttr
 REFERABLE = (("apps", "Deployment"), ("apps", "ReplicaSet"), ("", "PodTemplate"))
 
 
+class PodTemplateMetadata(Node):
+    """Ephemeral metadata (``canaryMetadata``/``stableMetadata``, ``previewMetadata``/``activeMetadata``): labels
+    the controller adds to the pods of one role (rollout/ephemeralmetadata.go)."""
+
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+
+
+class SetCanaryScale(Node):
+    weight: Int32 | None = None
+    replicas: Int32 | None = None
+    match_traffic_weight: bool = False
+
+
+class CanaryStep(Node):
+    """One ``steps[]`` entry (types.go ``CanaryStep``); the actions cnverify does not read stay mappings."""
+
+    set_weight: Int32 | None = None
+    pause: dict[str, Any] | None = None
+    experiment: dict[str, Any] | None = None
+    analysis: dict[str, Any] | None = None
+    set_canary_scale: SetCanaryScale | None = None
+    set_header_route: dict[str, Any] | None = None
+    set_mirror_route: dict[str, Any] | None = None
+    plugin: dict[str, Any] | None = None
+
+
+class IstioRouteRef(Node):
+    """``tlsRoutes[]`` / ``tcpRoutes[]``: a route located by its port (and SNI hosts)."""
+
+    port: int | None = None
+    sni_hosts: list[str] | None = None
+
+
+class IstioVirtualServiceRef(Node):
+    name: str = ""
+    routes: list[str] | None = None
+    tls_routes: list[IstioRouteRef] | None = None
+    tcp_routes: list[IstioRouteRef] | None = None
+
+
+class IstioDestinationRuleRef(Node):
+    name: str = ""
+    canary_subset_name: str = ""
+    stable_subset_name: str = ""
+    additional_subset_names: list[str] | None = None
+
+
+class IstioTrafficRouting(Node):
+    virtual_service: IstioVirtualServiceRef | None = None
+    virtual_services: list[IstioVirtualServiceRef] | None = None
+    destination_rule: IstioDestinationRuleRef | None = None
+
+    @property
+    def services(self) -> list[IstioVirtualServiceRef]:
+        """The VirtualServices the Rollout rewrites (``virtualService`` and ``virtualServices[]``)."""
+        return ([self.virtual_service] if self.virtual_service else []) + list(self.virtual_services or [])
+
+
+#: ``trafficRouting`` providers other than Istio (types.go ``RolloutTrafficRouting``), by field name.
+OTHER_PROVIDERS = ("nginx", "alb", "smi", "ambassador", "appMesh", "traefik", "apisix", "plugins")
+
+
+class TrafficRouting(Node):
+    istio: IstioTrafficRouting | None = None
+    nginx: dict[str, Any] | None = None
+    alb: dict[str, Any] | None = None
+    smi: dict[str, Any] | None = None
+    ambassador: dict[str, Any] | None = None
+    app_mesh: dict[str, Any] | None = None
+    traefik: dict[str, Any] | None = None
+    apisix: dict[str, Any] | None = None
+    plugins: dict[str, Any] | None = None
+    managed_routes: list[dict[str, Any]] | None = None
+    max_traffic_weight: Int32 | None = None
+
+    @property
+    def providers(self) -> list[str]:
+        """The providers set, in types.go order (``istio`` first)."""
+        names = ("istio", *OTHER_PROVIDERS)
+        return [n for n in names if getattr(self, "app_mesh" if n == "appMesh" else n) is not None]
+
+
 class CanaryStrategy(Node):
+    canary_service: str = ""
+    stable_service: str = ""
     max_surge: IntOrString | None = None
     max_unavailable: IntOrString | None = None
-    traffic_routing: dict[str, Any] | None = None
-    steps: list[dict[str, Any]] | None = None
+    traffic_routing: TrafficRouting | None = None
+    steps: list[CanaryStep] | None = None
     dynamic_stable_scale: bool | None = None
+    min_pods_per_replica_set: Int32 | None = None
     scale_down_delay_seconds: Int32 | None = None
     abort_scale_down_delay_seconds: Int32 | None = None
+    canary_metadata: PodTemplateMetadata | None = None
+    stable_metadata: PodTemplateMetadata | None = None
+    ping_pong: dict[str, Any] | None = None
 
 
 class BlueGreenStrategy(Node):
@@ -36,6 +125,9 @@ class BlueGreenStrategy(Node):
     preview_replica_count: Int32 | None = None
     scale_down_delay_seconds: Int32 | None = None
     abort_scale_down_delay_seconds: Int32 | None = None
+    max_unavailable: IntOrString | None = None
+    preview_metadata: PodTemplateMetadata | None = None
+    active_metadata: PodTemplateMetadata | None = None
 
 
 class RolloutStrategy(Node):

@@ -6,9 +6,10 @@ What one pod adds to a quota key, the scopes and the rollout surge are Kubernete
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import z3
 from cnverify.encodings.quantity import format_milli
@@ -81,6 +82,37 @@ def headroom(
     return f"worst case {'; '.join(parts)} at {at or 'no pods'}"
 
 
+#: The widest replica range whose update states are tabulated (an Argo Rollout's extra pods per count).
+MAX_TABLE = 512
+
+
+def tabulable(m: Member) -> str | None:
+    """Why ``m``'s surge cannot be tabulated over its counts, or None."""
+    if m.surge is None or m.surge.per_count is None or m.top - m.low < MAX_TABLE:
+        return None
+    return (
+        f"{m.w.ref} may run {m.low}..{m.top} replicas: too many counts to enumerate its update states (> {MAX_TABLE})"
+    )
+
+
+def _table(n: z3.ArithRef, low: int, top: int, value: Callable[[int], int]) -> z3.ArithRef:
+    """``value(n)`` for ``n`` in ``low..top`` as one if-then-else term (``value(top)`` beyond)."""
+    term: z3.ArithRef = z3.IntVal(value(top))
+    for k in range(top - 1, low - 1, -1):
+        term = z3.If(n == k, value(k), term)
+    return term
+
+
+def _peak_says(m: Member) -> str:
+    assert m.surge is not None and m.surge.per_count is not None
+    extra, state, _ = m.surge.per_count(m.top)
+    return f"{m.surge.says}; at {m.top} replicas: +{extra} pods, {state}"
+
+
+def _state_of(per_count: Callable[[int], tuple[int, str, Span]]) -> Callable[[Any], Any]:
+    return lambda n: "no update in progress" if n == -1 else per_count(int(n))[1]
+
+
 def encode(
     ob: Obligation,
     q: ResourceQuota,
@@ -110,11 +142,17 @@ def encode(
             p, floor = m.surge.value, m.surge.floor
             g0 = z3.Int(f"scaled surge {m.key}") if floor else g
             scaled = z3.And(100 * g0 >= p * n, 100 * g0 < p * n + 100) if m.surge.percent else g0 == p
-            ob.fact(
-                z3.And(scaled, g == z3.If(g0 >= floor, g0, floor)) if floor else scaled,
-                at=m.surge.at,
-                says=m.surge.says,
-            )
+            if m.surge.per_count is not None:  # a table over the member's counts (an Argo Rollout's states)
+                ob.fact(
+                    g == _table(n, m.low, m.top, m.surge.at_count), at=m.surge.per_count(m.top)[2], says=_peak_says(m)
+                )
+                ob.show(f"state {m.key}", z3.If(roll, n, -1), _state_of(m.surge.per_count))
+            else:
+                ob.fact(
+                    z3.And(scaled, g == z3.If(g0 >= floor, g0, floor)) if floor else scaled,
+                    at=m.surge.at,
+                    says=m.surge.says,
+                )
             pods = n + z3.If(roll, g, 0)
             ob.show(f"surge {m.key}", z3.If(roll, g, 0))
         per = z3.Int(f"pods {m.key}")

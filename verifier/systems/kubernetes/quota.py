@@ -9,6 +9,7 @@ and ``pkg/controller/deployment/util`` (``ResolveFenceposts``: maxSurge percenta
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cnverify.encodings.resource_names import is_native
@@ -82,8 +83,12 @@ class Surge:
     at: Span
     says: str
     floor: int = 0  # at least this many extra pods (a blue-green Rollout's previewReplicaCount)
+    # the extra pods at N replicas and the state that runs them, when no formula gives them (an Argo Rollout's steps)
+    per_count: Callable[[int], tuple[int, str, Span]] | None = None  # (extra pods, state, its step)
 
     def at_count(self, n: int) -> int:
+        if self.per_count is not None:
+            return self.per_count(n)[0]
         return max(self.floor, -(-self.value * n // 100) if self.percent else self.value)
 
 
