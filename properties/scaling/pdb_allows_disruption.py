@@ -17,13 +17,13 @@ from cnverify.model import (
     Resource,
     Rollout,
     StatefulSet,
-    pod_template,
     template_known,
 )
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.owners import unowned
 from cnverify.properties._shared.replicas import replica_range
+from cnverify.properties._shared.scaling.rollout_states import pod_label_sets, selected_pods
 from cnverify.properties._shared.selectors.pods import dynamic_keys
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
@@ -73,7 +73,10 @@ class PdbAllowsDisruption(Property):
     0 for a disabled HPA) with at least one pod, the budget allows at least one voluntary disruption, with
     the disruption controller's arithmetic: percentages round up for both fields, an integer
     `minAvailable` counts matching pods, `maxUnavailable` and percentages use the expected (scaled) count,
-    and a budget with neither field computes an expected count of 0 and allows nothing.
+    and a budget with neither field computes an expected count of 0 and allows nothing. An Argo Rollout's pods
+    are counted at every state of its update (each step, transition, abort and promotion, as the controller
+    sizes its stable and canary ReplicaSets), by role: a selector that reads `canaryMetadata`/`stableMetadata`
+    (blue-green: `previewMetadata`/`activeMetadata`) labels picks only that role's pods; the witness names the state.
 
     ## Why it matters
     A budget that allows no disruption blocks `kubectl drain`, cluster upgrades and autoscaler scale-down
@@ -125,8 +128,9 @@ class PdbAllowsDisruption(Property):
                     for kind in WORKLOAD_KINDS
                     for w in view.all(kind)
                     if template_known(w)
-                    and selector_matches(
-                        sel, pod_template(w).metadata.labels or {}, nil_matches=nil_m, empty_matches=empty_m
+                    and any(
+                        selector_matches(sel, labels, nil_matches=nil_m, empty_matches=empty_m)
+                        for labels in pod_label_sets(w)
                     )
                 ]
             except UnsupportedSelector as exc:
@@ -175,6 +179,13 @@ class PdbAllowsDisruption(Property):
                 rng.constraint(n), at=rng.why[-1][1], says=f"{w.ref} (selected): " + "; ".join(s for s, _ in rng.why)
             )
             ob.show(f"{w.KIND}/{w.name}", n)
+            if isinstance(w, Rollout):  # the pods of each reachable update state, by role
+                picks = selected_pods(ob, w, n, rng.low, rng.high, lambda labels: self._selects(pdb, labels))
+                if isinstance(picks, str):
+                    ob.unknown(picks)
+                    return ob
+                counts.append(picks)
+                continue
             counts.append(n)
         expected, desired, scaled, ok = z3.Ints("expected desiredHealthy scaled disruptionsAllowed")
         rule = [pods == z3.Sum(counts), expected == (0 if fld == "none" else pods)]
@@ -220,3 +231,8 @@ class PdbAllowsDisruption(Property):
 
         ob.on(violated=blocked, proved=f"{what}: at least one disruption is allowed at every reachable replica count")
         return ob
+
+    @staticmethod
+    def _selects(pdb: PodDisruptionBudget, labels: dict[str, str]) -> bool:
+        nil_m, empty_m = NIL_EMPTY["pdb-v1" if pdb.selects_all_when_empty else "pdb-v1beta1"]
+        return selector_matches(pdb.spec.selector, labels, nil_matches=nil_m, empty_matches=empty_m)
