@@ -20,7 +20,11 @@ class RouteTargetExists(Property):
     (cross-namespace only with a ReferenceGrant; TCPRoute and TLSRoute backendRefs too) and an Ingress backend to a Service and port; an
     Envoy route cluster to a defined cluster; a Knative Trigger subscriber to a Service; an SMI TrafficSplit's
     backends to Services with each port of its root Service (by number), its root Service when `matches`
-    send the other requests to it, its `matches` to HTTPRouteGroups/TCPRoutes. Route
+    send the other requests to it, its `matches` to HTTPRouteGroups/TCPRoutes; an Argo Rollout's canary, stable,
+    ping/pong, active and preview Services exist and select its template labels (the controller adds
+    `rollouts-pod-template-hash` at runtime), and with `trafficRouting.istio` each VirtualService and route it
+    rewrites exists and holds the canary and stable destinations (by Service host or DestinationRule subset,
+    which must exist) and no other (the controller deletes them); other providers are `unknown`. Route
     bindings too: a VirtualService's `gateways` to a Gateway whose servers accept its hosts, an
     HTTPRoute's parentRefs to a Gateway listener that accepts it.
 

@@ -32,7 +32,9 @@ class RouteWeightsSum100(Property):
     weight above 0 (all 0: the Gateway answers 500 to every request of the rule); every TCPRoute and
     TLSRoute rule must have a backendRef with a weight above 0 (else it forwards no connection). SMI
     TrafficSplit weights are relative too (v1alpha1 quantities such as `10m`, compared exactly): some
-    backend must have a weight above 0; the message states the effective split.
+    backend must have a weight above 0; the message states the effective split. The weights an Argo Rollout
+    writes into each Istio route it manages, at every state of its update (canary `w`, stable `100 − w −`
+    experiment and additional-subset weights, clamped at 0), must also sum to 100; the chain names the state.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and

@@ -7,13 +7,18 @@ whose pods are not known, so the verdicts that depend on them are ``unknown`` wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from cnverify.model import Deployment, ReplicaSet, Resource
 from cnverify.model.argo import REFERABLE, Rollout
 from cnverify.model.base import group_of
 from cnverify.opaque import Opaque
-from cnverify.systems.base import Group, System
+from cnverify.systems.base import Group, Split, System
+
+if TYPE_CHECKING:
+    from cnverify.snapshot import Snapshot
 
 ARGO = Group(
     creates_pods=True,
@@ -59,10 +64,24 @@ class Argo(System):
     declines = {
         "raw_shapes": "Argo objects carry apiVersion and kind",
         "route_tables": "a Rollout rewrites other systems' routes; their tables are those systems'",
-        "targets": "Rollout references (canary/stable Services) are not resolved yet",
-        "weighted_splits": "the weights a Rollout writes are not modelled yet",
         "diff_actions": "no routing table",
     }
+
+    def target_modules(self) -> tuple[ModuleType, ...]:
+        from cnverify.systems.argo import targets
+
+        return (targets,)
+
+    def weighted_splits(self, snap: Snapshot) -> Iterator[Split]:
+        """The weights a Rollout writes into the Istio routes it manages, at its update's worst state."""
+        from cnverify.systems.argo.splits import splits
+
+        return splits(snap)
+
+    def split_reads(self) -> tuple[type[Resource], ...]:
+        from cnverify.systems.argo.splits import READS
+
+        return READS
 
     def link(self, resources: Iterable[Resource]) -> None:
         """Resolve each Rollout's ``workloadRef`` against the unit (same namespace; Deployment or ReplicaSet)."""
