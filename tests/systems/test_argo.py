@@ -98,12 +98,24 @@ def surge_of_text(tmp_path: Path, strategy: str, replicas: int = 4) -> Surge | s
         ("{canary: {maxSurge: '50%'}}", 4, 2),
         ("{canary: {maxSurge: 3}}", 10, 3),  # an integer is a pod count
         ("{canary: {maxSurge: 0, maxUnavailable: 1}}", 4, 0),
-        ("{canary: {trafficRouting: {istio: {}}}}", 4, 4),  # stable stays at N, canary grows to N
-        ("{canary: {trafficRouting: {istio: {}}, steps: [{setCanaryScale: {replicas: 7}}]}}", 4, 7),
-        ("{canary: {trafficRouting: {istio: {}}, steps: [{setCanaryScale: {weight: 40}}]}}", 4, 4),
+        (
+            "{canary: {canaryService: c, stableService: s, trafficRouting: {istio: {}}}}",
+            4,
+            4,
+        ),  # stable stays at N, canary grows to N
+        (
+            "{canary: {canaryService: c, stableService: s, trafficRouting: {istio: {}}, steps: [{setCanaryScale: {replicas: 7}}]}}",
+            4,
+            7,
+        ),
+        (
+            "{canary: {canaryService: c, stableService: s, trafficRouting: {istio: {}}, steps: [{setCanaryScale: {weight: 40}}]}}",
+            4,
+            4,
+        ),
         # setCanaryScale.weight above maxTrafficWeight: ceil(50 × 4 / 10) = 20 canary pods (trafficWeightToReplicas)
         (
-            "{canary: {trafficRouting: {nginx: {}, maxTrafficWeight: 10}, steps: [{setCanaryScale: {weight: 50}}]}}",
+            "{canary: {canaryService: c, stableService: s, trafficRouting: {nginx: {}, maxTrafficWeight: 10}, steps: [{setCanaryScale: {weight: 50}}]}}",
             4,
             20,
         ),
@@ -111,7 +123,7 @@ def surge_of_text(tmp_path: Path, strategy: str, replicas: int = 4) -> Surge | s
         ("{canary: {maxSurge: 5, steps: [{setWeight: 10}, {setWeight: 20}]}}", 10, 5),
         # dynamicStableScale: stable shrinks as the canary grows; the peak: canary 10 + stable 5 before the last shift
         (
-            "{canary: {trafficRouting: {istio: {}}, dynamicStableScale: true, steps: [{setWeight: 10}, {setWeight: 50}]}}",
+            "{canary: {canaryService: c, stableService: s, trafficRouting: {istio: {}}, dynamicStableScale: true, steps: [{setWeight: 10}, {setWeight: 50}]}}",
             10,
             5,
         ),
@@ -125,14 +137,66 @@ def test_update_extra_pods(tmp_path: Path, strategy: str, n: int, extra: int) ->
     assert surge.at_count(n) == extra
 
 
+def test_update_bound_not_documented_is_a_reason(tmp_path: Path) -> None:
+    surge = surge_of_text(tmp_path, "{canary: {maxSurge: 'lots', maxUnavailable: 1}}")
+    assert isinstance(surge, str) and "not an integer or a percentage" in surge
+
+
+def errors_of(tmp_path: Path, strategy: str) -> list[str]:
+    path = tmp_path / "in.yaml"
+    path.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: w, namespace: shop}\n"
+        f"spec:\n  replicas: 2\n  selector: {{matchLabels: {{app: w}}}}\n  strategy: {strategy}\n"
+    )
+    snap, errors = build(load([str(path)]))
+    assert (snap.all(Rollout) == []) == bool(errors)  # an invalid Rollout is not verified
+    return [e.message for e in errors]
+
+
 @pytest.mark.parametrize(
-    "strategy, reason",
-    [
-        ("{canary: {maxSurge: 'lots'}}", "not an integer or a percentage"),
-        ("{canary: {}, blueGreen: {activeService: a}}", "Multiple Strategies"),
-        ("{}", "states no canary or blueGreen"),
+    "strategy, message",
+    [  # validation.go ValidateRolloutStrategy*: the controller's InvalidSpec, as kubectl argo rollouts lint says
+        ("{}", "Rollout has missing field '.spec.strategy.canary or .spec.strategy.blueGreen'"),
+        ("{canary: {}, blueGreen: {activeService: a}}", "Multiple Strategies can not be listed"),
+        ("{blueGreen: {activeService: a, previewService: a}}", "same service for the active and preview services"),
+        ("{canary: {maxSurge: 0, maxUnavailable: '0%'}}", "MaxSurge and MaxUnavailable both can not be zero"),
+        ("{canary: {canaryService: a, stableService: a}}", "same service for the stable and canary services"),
+        ("{canary: {trafficRouting: {istio: {virtualService: {name: v}}}}}", "Canary service and Stable service must"),
+        ("{canary: {dynamicStableScale: true}}", "dynamicStableScale can only be used with traffic routing"),
+        ("{canary: {scaleDownDelaySeconds: 5}}", "scaleDownDelaySeconds can only be used with traffic routing"),
+        ("{canary: {steps: [{setWeight: 101}]}}", "steps[0].setWeight: 101: SetWeight needs to be between 0 and 100"),
+        ("{canary: {steps: [{setWeight: -1}]}}", "SetWeight needs to be between 0 and 100"),
+        ("{canary: {steps: [{setWeight: 10, pause: {}}]}}", "steps[0]: Step must have one of the following set"),
+        ("{canary: {steps: [{}]}}", "steps[0]: Step must have one of the following set"),
+        ("{canary: {steps: [{setCanaryScale: {replicas: 1}}]}}", "SetCanaryScale requires TrafficRouting to be set"),
+        ("{canary: {steps: [{setMirrorRoute: {name: m}}]}}", "SetMirrorRoute requires TrafficRouting"),
+        (
+            "{canary: {canaryService: c, stableService: s, trafficRouting: {istio: {virtualService: {name: v}}, "
+            "maxTrafficWeight: 1000}}}",
+            "maxTrafficWeight in traffic routing only supported in Nginx and Plugins",
+        ),
+        (
+            "{canary: {canaryService: c, stableService: s, trafficRouting: {istio: {virtualService: {name: v}}}, "
+            "steps: [{setHeaderRoute: {name: h}}]}}",
+            "Rollout has missing field 'spec.strategy.canary.trafficRouting.managedRoutes'",
+        ),
+        ("{canary: {steps: [{experiment: {templates: [{name: a, weight: 5}]}}]}}", "Experiment template weight cannot"),
     ],
 )
-def test_update_bound_not_documented_is_a_reason(tmp_path: Path, strategy: str, reason: str) -> None:
-    surge = surge_of_text(tmp_path, strategy)
-    assert isinstance(surge, str) and reason in surge
+def test_invalid_strategy_is_a_located_input_error(tmp_path: Path, strategy: str, message: str) -> None:
+    errors = errors_of(tmp_path, strategy)
+    assert len(errors) == 1 and message in errors[0] and "InvalidSpec" in errors[0], errors
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        "{canary: {maxSurge: 0, maxUnavailable: 1}}",
+        "{canary: {trafficRouting: {istio: {virtualService: {name: v}, destinationRule: {name: d}}}}}",  # subsets
+        "{canary: {canaryService: c, stableService: s, trafficRouting: {nginx: {stableIngress: i}, "
+        "maxTrafficWeight: 1000}, steps: [{setWeight: 1000}, {setWeight: 5}]}}",  # steps may go down
+        "{blueGreen: {activeService: a}}",
+    ],
+)
+def test_valid_strategy_is_accepted(tmp_path: Path, strategy: str) -> None:
+    assert errors_of(tmp_path, strategy) == []

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from cnverify.model.apps import LabelSelector, Workload, WorkloadSpec
+from cnverify.model.argo_validation import spec_errors
 from cnverify.model.autoscaling import CrossVersionObjectReference
 from cnverify.model.base import Node, register_kind
 from cnverify.model.core import PodTemplateSpec
 from cnverify.model.types import Int32, IntOrString
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 #: ``infoByGroupKind`` of templateref.go: the kinds a workloadRef may name, by (API group, kind).
 REFERABLE = (("apps", "Deployment"), ("apps", "ReplicaSet"), ("", "PodTemplate"))
@@ -138,6 +139,15 @@ class RolloutStrategy(Node):
 class RolloutSpec(WorkloadSpec):
     workload_ref: CrossVersionObjectReference | None = None  # the same apiVersion/kind/name triple
     strategy: RolloutStrategy = Field(default_factory=RolloutStrategy)
+
+    @model_validator(mode="after")
+    def _valid_strategy(self) -> RolloutSpec:
+        errors = spec_errors(self)
+        if errors:
+            raise ValueError(
+                "; ".join(errors) + " (the Argo Rollouts controller rejects the Rollout: condition InvalidSpec)"
+            )
+        return self
 
 
 @register_kind("argoproj.io", "Rollout")
