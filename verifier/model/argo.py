@@ -76,8 +76,11 @@ class IstioTrafficRouting(Node):
 
     @property
     def services(self) -> list[IstioVirtualServiceRef]:
-        """The VirtualServices the Rollout rewrites (``virtualService`` and ``virtualServices[]``)."""
-        return ([self.virtual_service] if self.virtual_service else []) + list(self.virtual_services or [])
+        """The VirtualServices the Rollout rewrites: ``virtualServices[]`` when set (even empty), else
+        ``virtualService`` (utils/istio/istio.go ``MultipleVirtualServiceConfigured``)."""
+        if self.virtual_services is not None:
+            return list(self.virtual_services)
+        return [self.virtual_service] if self.virtual_service else []
 
 
 #: ``trafficRouting`` providers other than Istio (types.go ``RolloutTrafficRouting``), by field name.

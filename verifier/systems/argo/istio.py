@@ -42,6 +42,12 @@ def vs_name(ref: IstioVirtualServiceRef, namespace: str) -> tuple[str, str]:
     return namespace, ref.name
 
 
+def ref_path(istio: IstioTrafficRouting, i: int) -> str:
+    """The field path of the ``i``-th VirtualService reference of :attr:`IstioTrafficRouting.services`."""
+    field = "virtualService" if istio.virtual_services is None else f"virtualServices[{i}]"
+    return f"spec.strategy.canary.trafficRouting.istio.{field}"
+
+
 def short(host: str) -> str:
     """``getHost``: a destination host's first DNS label (``reviews.prod.svc.cluster.local`` → ``reviews``)."""
     i = host.find(".")

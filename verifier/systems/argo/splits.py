@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from cnverify.model.argo import CanaryStep, Rollout
 from cnverify.model.istio import VirtualService
 from cnverify.snapshot import Snapshot
-from cnverify.systems.argo.istio import Managed, Roles, managed, vs_name
+from cnverify.systems.argo.istio import Managed, Roles, managed, ref_path, vs_name
 from cnverify.systems.argo.states import State, rollout_states
 from cnverify.systems.argo.surge import step_at
 from cnverify.systems.base import Share, Split
@@ -74,11 +74,7 @@ def splits(snap: Snapshot) -> Iterator[Split]:
             routes, errors = managed(ro, ref, found[0]) if found else ([], ["absent"])
             if errors:
                 continue  # CNV102 reports the reference
-            field = (
-                "virtualService"
-                if ref is istio.virtual_service
-                else f"virtualServices[{i - bool(istio.virtual_service)}]"
-            )
+            path = ref_path(istio, i)
             for m in routes:
                 if roles.missing(list(m.route.route or [])):
                     continue
@@ -86,7 +82,7 @@ def splits(snap: Snapshot) -> Iterator[Split]:
                 worst = max(options, key=lambda o: (abs(sum(x.weight or 0 for x in o[1]) - 100), o[0].weight or 0))
                 yield Split(
                     ro,
-                    f"spec.strategy.canary.trafficRouting.istio.{field}.{m.kind}[{m.index}]",
+                    f"{path}.{m.kind}[{m.index}]",
                     ref.at("name"),
                     worst[1],
                     effect=f"at {worst[0].label} the Rollout writes these weights into {m.where} (stable clamped at "

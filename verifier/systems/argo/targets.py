@@ -19,7 +19,7 @@ from cnverify.model.argo import IstioVirtualServiceRef, Rollout
 from cnverify.model.base import Node
 from cnverify.model.istio import DestinationRule, VirtualService
 from cnverify.snapshot import Snapshot
-from cnverify.systems.argo.istio import Roles, managed, vs_name
+from cnverify.systems.argo.istio import Roles, managed, ref_path, vs_name
 from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
 
 READS = (Rollout, VirtualService, DestinationRule)
@@ -103,8 +103,7 @@ def _virtual_service(snap: Snapshot, ro: Rollout, ref: IstioVirtualServiceRef, i
     c = ro.spec.strategy.canary
     assert c is not None and c.traffic_routing is not None and c.traffic_routing.istio is not None
     istio = c.traffic_routing.istio
-    field = "virtualService" if ref is istio.virtual_service else f"virtualServices[{i - bool(istio.virtual_service)}]"
-    path = f"spec.strategy.canary.trafficRouting.istio.{field}"
+    path = ref_path(istio, i)
     ns, name = vs_name(ref, ro.namespace)
     steps: list[tuple[str, Span]] = [(f"{ro.ref} rewrites the weights of VirtualService {ns}/{name}", ref.at("name"))]
     found = lookup(snap, VirtualService, ns, name, ro)
