@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from cnverify.errors import Span
-
 from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
 from cnverify.model.core import PersistentVolumeClaimTemplate, Pod, PodTemplateSpec
 from cnverify.model.types import Int32, IntOrString

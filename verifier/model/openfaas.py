@@ -9,17 +9,17 @@ labels (strings): ``com.openfaas.scale.min`` / ``.max`` / ``.zero``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 from dataclasses import dataclass
+from typing import Annotated, Any
 
+from cnverify.errors import Span
 from cnverify.model.apps import LabelSelector, OwnReplicas, Workload
 from cnverify.model.base import Node, register_kind
 from cnverify.model.core import PodTemplateSpec
-from cnverify.errors import Span
+from cnverify.model.types import _check_quantity
 from cnverify.source import Document, Path
-from pydantic import Field, PrivateAttr
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr
 
 FUNCTION_NAMESPACE = "openfaas-fn"  # faas-netes' default functionNamespace (stack.yml functions without one)
 HTTP_PORT = 8080  # faas-netes' default RuntimeHTTPPort: the watchdog's port
@@ -35,9 +35,24 @@ def atoi(value: str | None) -> int | None:
     return int(value) if value is not None and _ATOI.fullmatch(value) else None
 
 
+def _quantity_or_variable(value: str) -> str:
+    """A Kubernetes quantity (faas-netes ``resource.ParseQuantity``), or a ``${…}`` faas-cli substitutes later."""
+    if "${" not in value:
+        _check_quantity(value)
+    return value
+
+
+def _scalar_text(value: Any) -> Any:
+    """faas-cli reads ``memory: 128`` as the string "128" (a YAML scalar into a Go string)."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+FunctionQuantity = Annotated[str, BeforeValidator(_scalar_text), AfterValidator(_quantity_or_variable)]
+
+
 class FunctionResources(Node):
-    memory: str | None = None
-    cpu: str | None = None
+    memory: FunctionQuantity | None = None
+    cpu: FunctionQuantity | None = None
 
 
 class FunctionFields(Node):
@@ -133,7 +148,8 @@ class Function(Workload):
         f = self.fields
         resources: dict[str, dict[str, str]] = {}
         for key, res in (("limits", f.limits), ("requests", f.requests)):
-            given = {k: v for k, v in (("memory", res.memory), ("cpu", res.cpu)) if res and v and "${" not in v}
+            pairs = (("memory", res.memory), ("cpu", res.cpu)) if res is not None else ()
+            given = {k: v for k, v in pairs if v and "${" not in v}
             if given:
                 resources[key] = given
         container = {

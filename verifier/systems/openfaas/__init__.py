@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model import Resource
 from cnverify.model.openfaas import FUNCTION_NAMESPACE, STACK_GROUP, Function, FunctionResource, StackFunction
@@ -35,6 +36,7 @@ class OpenFaaS(System):
     groups = {
         # Profile and FunctionIngress only configure functions and their ingress; a Function is modelled
         "openfaas.com": Group(creates_pods=False),
+        STACK_GROUP: Group(creates_pods=False),  # the name cnverify gives stack.yml entries; never in a manifest
     }
     declines = {
         "links": "a function's pods are built from its own fields",
@@ -50,7 +52,10 @@ class OpenFaaS(System):
             return False
         for key, entry in data["functions"].items():
             if not isinstance(entry, dict):
-                continue  # faas-cli fails on it too; the entry is listed as unrecognized below
+                out.errors.append(
+                    InputError(doc.span(path + ("functions", key)), f"stack.yml function {key!r} is not a mapping")
+                )
+                continue
             ns = entry.get("namespace") if isinstance(entry.get("namespace"), str) else None
             meta = {"name": str(key), "namespace": ns or FUNCTION_NAMESPACE}
             obj = {**entry, "metadata": meta}
