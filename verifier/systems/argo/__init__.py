@@ -1,4 +1,5 @@
-"""Argo (``argoproj.io``): the Rollout is modelled as a workload; Argo's other kinds stay opaque.
+"""Argo (``argoproj.io``): the Rollout is modelled as a workload (at every state of its update: ``states.py``), its
+Services and the Istio routes it rewrites are checked (``targets.py``, ``splits.py``); Argo's other kinds stay opaque.
 
 A Rollout's pods come from its template or its ``workloadRef`` target (resolved here, in the unit:
 argoproj/argo-rollouts ``rollout/templateref.go``); an unresolved reference leaves it a pod creator
@@ -57,7 +58,7 @@ def _why_unresolved(
 
 class Argo(System):
     name = "argo"
-    title = "Argo Rollouts (Rollout as a workload; other Argo kinds opaque)"
+    title = "Argo Rollouts (Rollout as a workload at every update state, its Services and Istio routes; other Argo kinds opaque)"
     order = 80
     kinds = (Rollout,)
     groups = {"argoproj.io": ARGO}
