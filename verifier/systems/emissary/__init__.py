@@ -91,9 +91,9 @@ def _below(inst: Installation, i: int) -> str:
     """Where a group's leaked requests go: the next routes that may match them, else 404."""
     from cnverify.systems.emissary.tables import route_match
 
-    mine = Entry("a", "a", route_match(inst.groups[i][0], inst.groups[i]))
+    mine = Entry("a", "a", route_match(inst.groups[i][0], inst.groups[i], fraction=False))
     for g in inst.groups[i + 1 :]:
-        other = Entry("b", "b", route_match(g[0], g))
+        other = Entry("b", "b", route_match(g[0], g, fraction=False))
         if not disjoint(mine, other):
             m = g[0].mapping
             return f"the routes after the group (the first that may match: Mapping {m.namespace}/{m.name}, prefix {m.spec.prefix}), or 404 where none matches"

@@ -223,10 +223,13 @@ def normalize(group: list[Route]) -> str:
         why = (
             f"Mapping {over.mapping.name} has invalid weight {over.mapping.spec.weight}"
             if over is not None
-            else f"Total weight of mappings exceeds 100 ({total})"
+            else "Total weight of mappings exceeds 100, please reconfigure for correct behavior..."
         )
         for r in group:
-            r.unsettled = f"Emissary could not normalize the group's weights ({why})"
+            r.unsettled = (
+                f"Emissary could not normalize the group's weights (total {total}: '{why}'); the routes it still "
+                "emits carry fractions that depend on the order it reads the Mappings"
+            )
         return why
     cum = 0
     for r in weighted:

@@ -84,11 +84,12 @@ def envoy_route_match(r: Route, group: list[Route]) -> dict[str, Any] | str:
     return match
 
 
-def route_match(r: Route, group: list[Route]) -> Match:
+def route_match(r: Route, group: list[Route], *, fraction: bool = True) -> Match:
+    """The IR match of ``r``'s route; ``fraction``: unsupported when its runtime fraction is not settled."""
     m = envoy_route_match(r, group)
     if isinstance(m, str):
         return Match(unsupported=m)
-    if r.unsettled:
+    if r.unsettled and fraction:
         return Match(unsupported=r.unsettled)
     return envoy_match(RouteMatch.model_validate(m))
 
@@ -106,7 +107,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
         for m, _ in inst.inactive:
             label = f"Mapping {m.namespace}/{m.name} ({m.spec.prefix})"
             keys[id(m)] = add_clauses(clauses, m, "spec", label, m.spec, None, "")[0][2]
-        tables += _tables(inst, keys)
+        tables += _tables(inst, keys, clauses)
     return clauses, tables
 
 
@@ -135,7 +136,7 @@ def _hosts(inst: Installation) -> list[tuple[EmissaryHost, list[tuple[str, Span 
     return out
 
 
-def _tables(inst: Installation, keys: dict[int, str]) -> list[Table]:
+def _tables(inst: Installation, keys: dict[int, str], clauses: dict[str, Clause]) -> list[Table]:
     hosts = _hosts(inst)
     tables = []
     attached: set[int] = set()
@@ -167,7 +168,7 @@ def _tables(inst: Installation, keys: dict[int, str]) -> list[Table]:
         for i, g in enumerate(mine):
             for r in g:
                 if r.partial and not r.unsettled:
-                    tables.append(_canary(inst, r, i, mine, keys, where, at, pattern, blockers, defaults))
+                    tables.append(_canary(inst, r, i, mine, keys, clauses, where, at, pattern, blockers, defaults))
     tables.append(_nowhere(inst, keys, attached, bool(hosts)))
     return tables
 
@@ -205,30 +206,33 @@ def _canary(
     gi: int,
     mine: list[list[Route]],
     keys: dict[int, str],
+    clauses: dict[str, Clause],
     where: str,
     at: Span | None,
     pattern: HostPattern,
     blockers: list[Entry],
     defaults: list[tuple[str, Span | None]],
 ) -> Table:
-    """A Mapping that takes only part of its matches: after the routes that take all of theirs before it."""
-    before = [
-        Entry(keys[id(x)], keys[id(x)], route_match(x, inst.groups[i]))
-        for i in range(gi)
-        for x in mine[i]
-        if x.unsettled or not x.partial
-    ]
+    """A Mapping that takes only part of its matches: after the routes that take all of theirs before it (under
+    ids of their own, so that only the canary's verdict comes from this table)."""
+    full = [(keys[id(x)], i, x) for i in range(gi) for x in mine[i] if x.unsettled or not x.partial]
+    before = [Entry(clauses[k].route_label, f"before:{k}", route_match(x, inst.groups[i])) for k, i, x in full]
+    places = {f"before:{k}": clauses[k].clause_at for k, _, _ in full}
     key = keys[id(r)]
     pre = f"{where}, canary {r.mapping.name}"
     if r.share == 0:
         table = _scoped("emissary", pre, at, [before], pattern, blockers, defaults)
+        table.places = places
         table.members = [key]
         table.drop_reasons = {
             key: f"its canary share is 0%: the Mappings before it in its group already take {r.numerator}% "
             "of the requests it matches (runtime_fraction)"
         }
         return table
-    return _scoped("emissary", pre, at, [[*before, Entry(key, key, route_match(r, inst.groups[gi]))]], pattern, blockers, defaults)
+    variant = [*before, Entry(key, key, route_match(r, inst.groups[gi]))]
+    table = _scoped("emissary", pre, at, [variant], pattern, blockers, defaults)
+    table.places = places
+    return table
 
 
 def _nowhere(inst: Installation, keys: dict[int, str], attached: set[int], any_host: bool) -> Table:

@@ -46,7 +46,8 @@ def checks(snap: Snapshot) -> Iterator[Check]:
 def _attachments(inst: Installation) -> Iterator[Check]:
     hosts = list(served(inst))
     for m, why in inst.inactive:
-        yield Check(m, m.spec, "violated", f"Emissary leaves the Mapping inactive: {why}", binding=True)
+        steps = [(f"prefix {m.spec.prefix}", m.spec.at("prefix"))]
+        yield Check(m, m.spec, "violated", f"Emissary leaves the Mapping inactive: {why}", steps, binding=True)
     for g in inst.groups:
         for r in g:
             m = r.mapping
@@ -55,13 +56,15 @@ def _attachments(inst: Installation) -> Iterator[Check]:
                 steps.append((f"hostname {r.host}", m.spec.at("hostname" if m.spec.hostname else "host")))
             elif m.labels:
                 steps.append((f"labels {m.labels}", m.metadata.at("labels")))
-            taken = [h for h, _ in hosts if attaches(h, r)]
-            for h in taken:
+            taken = [(h, ls) for h, ls in hosts if attaches(h, r)]
+            for h, _ in taken:
                 sel = h.mapping_selector
                 steps.append((f"Host {h.namespace}/{h.name} ({h.hostname}) takes it", (sel or h.spec).at()))
             if taken:
-                names = ", ".join(f"{h.namespace}/{h.name}" for h in taken)
-                yield Check(m, m.spec, "proved", f"Mapping attaches to Host {names}", steps, binding=True)
+                names = ", ".join(f"{h.namespace}/{h.name}" for h, _ in taken)
+                idle = inst.listeners and not any(ls for _, ls in taken)
+                claim = f"Mapping attaches to Host {names}" + (" (which no Listener takes)" if idle else "")
+                yield Check(m, m.spec, "proved", claim, steps, binding=True)
             elif not inst.hosts:
                 claim = (
                     f"the inputs hold no Host of installation {inst.id}"
