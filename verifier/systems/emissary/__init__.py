@@ -9,6 +9,7 @@ from types import ModuleType
 
 from cnverify.encodings.http import Entry
 from cnverify.encodings.http_precheck import disjoint
+from cnverify.model import Resource
 from cnverify.model.emissary import (
     GROUP,
     RESOLVERS,
@@ -57,7 +58,7 @@ class Emissary(System):
                 if len(g) > 1 or g[0].mapping.spec.weight is not None:
                     yield _split(inst, i, g)
 
-    def split_reads(self) -> tuple[type[EmissaryMapping], ...]:
+    def split_reads(self) -> tuple[type[Resource], ...]:
         return (EmissaryMapping, EmissaryHost, EmissaryListener)
 
 

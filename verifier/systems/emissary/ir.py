@@ -197,7 +197,11 @@ def _group(r: Route, hosts: list[EmissaryHost]) -> tuple[Any, ...]:
     if r.host is None and not r.host_regex:  # `not self.host` (a regex host leaves self.host unset too)
         for h in sorted(hosts, key=lambda h: h.ref):
             sel = h.mapping_selector
-            if sel is not None and (sel.match_labels or sel.match_expressions) and selector_matches(sel, r.mapping.labels):
+            if (
+                sel is not None
+                and (sel.match_labels or sel.match_expressions)
+                and selector_matches(sel, r.mapping.labels)
+            ):
                 labels += sorted((sel.match_labels or {}).items())
     s = r.mapping.spec
     return (
@@ -253,7 +257,9 @@ def installations(snap: Snapshot) -> list[Installation]:
 
 def _build(snap: Snapshot) -> list[Installation]:
     mappings, hosts, listeners = snap.all(EmissaryMapping), snap.all(EmissaryHost), snap.all(EmissaryListener)
-    ids = sorted({i for x in [*mappings, *hosts, *listeners] for i in x.ids})
+    ids = sorted(
+        {i for x in mappings for i in x.ids} | {i for x in hosts for i in x.ids} | {i for x in listeners for i in x.ids}
+    )
     out = []
     for iid in ids:
         inst = Installation(iid)

@@ -39,15 +39,16 @@ def checks(snap: Snapshot) -> Iterator[Check]:
         yield from _attachments(inst)
         yield from _listeners(inst)
     resolvers = {r.name: r for cls in RESOLVERS for r in snap.all(cls)}
-    for m in [*snap.all(EmissaryMapping), *snap.all(EmissaryTCPMapping)]:
+    refs: list[EmissaryMapping | EmissaryTCPMapping] = [*snap.all(EmissaryMapping), *snap.all(EmissaryTCPMapping)]
+    for m in refs:
         yield _service(snap, m, resolvers)
 
 
 def _attachments(inst: Installation) -> Iterator[Check]:
     hosts = list(served(inst))
     for m, why in inst.inactive:
-        steps = [(f"prefix {m.spec.prefix}", m.spec.at("prefix"))]
-        yield Check(m, m.spec, "violated", f"Emissary leaves the Mapping inactive: {why}", steps, binding=True)
+        at = [(f"prefix {m.spec.prefix}", m.spec.at("prefix"))]
+        yield Check(m, m.spec, "violated", f"Emissary leaves the Mapping inactive: {why}", at, binding=True)
     for g in inst.groups:
         for r in g:
             m = r.mapping
@@ -66,14 +67,11 @@ def _attachments(inst: Installation) -> Iterator[Check]:
                 claim = f"Mapping attaches to Host {names}" + (" (which no Listener takes)" if idle else "")
                 yield Check(m, m.spec, "proved", claim, steps, binding=True)
             elif not inst.hosts:
-                claim = (
-                    f"the inputs hold no Host of installation {inst.id}"
-                    + (
-                        ": Emissary's synthesized default-host (hostname *) takes it"
-                        if r.host is not None or r.host_regex
-                        else "; the default-host Emissary synthesizes then takes no Mapping without a hostname, "
-                        "and whether a Host elsewhere selects it is not in the inputs"
-                    )
+                claim = f"the inputs hold no Host of installation {inst.id}" + (
+                    ": Emissary's synthesized default-host (hostname *) takes it"
+                    if r.host is not None or r.host_regex
+                    else "; the default-host Emissary synthesizes then takes no Mapping without a hostname, "
+                    "and whether a Host elsewhere selects it is not in the inputs"
                 )
                 verdict = "proved" if r.host is not None or r.host_regex else "unknown"
                 if verdict == "proved":
@@ -128,8 +126,10 @@ def _service(snap: Snapshot, m: EmissaryMapping | EmissaryTCPMapping, resolvers:
     if not spec.service:
         return Check(m, spec, "violated", "the Mapping has no spec.service (the CRD requires one)", where=where)
     steps: list[tuple[str, Span]] = [(f"service {spec.service}", spec.at("service"))]
-    if isinstance(m, EmissaryMapping) and spec.host_redirect:
-        return Check(m, spec, "unknown", "a host_redirect Mapping's service is the host it redirects to", steps, where=where)
+    if isinstance(m, EmissaryMapping) and m.spec.host_redirect:
+        return Check(
+            m, spec, "unknown", "a host_redirect Mapping's service is the host it redirects to", steps, where=where
+        )
     why = _resolver(m, resolvers, steps)
     if why:
         return Check(m, spec, "unknown", why, steps, where=where)
