@@ -32,7 +32,10 @@ class RouteWeightsSum100(Property):
     weight above 0 (all 0: the Gateway answers 500 to every request of the rule); every TCPRoute and
     TLSRoute rule must have a backendRef with a weight above 0 (else it forwards no connection). SMI
     TrafficSplit weights are relative too (v1alpha1 quantities such as `10m`, compared exactly): some
-    backend must have a weight above 0; the message states the effective split.
+    backend must have a weight above 0; the message states the effective split. Emissary canary groups
+    (Mappings with the same match): the weights must total 100 or leave the rest to unweighted Mappings;
+    below 100 the rest falls through to later routes (the message names the share and where it goes),
+    above 100 Emissary cannot normalize them.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
@@ -53,6 +56,7 @@ class RouteWeightsSum100(Property):
     ## Assumes
     - Only the API and webhook validation of each system (Istio, Knative, Envoy; SMI: the spec's own
       semantics, "validation beyond the OpenAPI schema is left up to the implementation"): no cluster input is assumed.
+    - Emissary: the canary groups of the inputs are whole (a Mapping elsewhere with the same match would join them).
     """
 
     code = "CNV103"
