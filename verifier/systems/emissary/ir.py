@@ -15,6 +15,7 @@ Read from emissary ``python/ambassador/src/ambassador`` at 3ebe0f46 (docs/SEMANT
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,7 +52,7 @@ class Route:
     host: str | None  # the hostname glob attachment compares (None: none, or a regex host)
     host_regex: bool
     weight: tuple[Any, ...]  # _route_weight
-    group: tuple[Any, ...] = ()
+    group: str = ""  # group_id
     numerator: int = 100  # runtime_fraction numerator (cumulative percent)
     share: int = 100  # the percent of the group's requests it takes (numerator minus the previous one)
     unsettled: str = ""  # why its fraction is not fixed by the inputs
@@ -80,7 +81,7 @@ class Installation:
 def grouped(routes: list[Route]) -> list[list[Route]]:
     """Canary groups in descending ``group_weight`` (the max ``route_weight``); equal weights keep input order,
     which Emissary does not fix (see ``tables.tie_clusters``)."""
-    out: dict[tuple[Any, ...], list[Route]] = {}
+    out: dict[str, list[Route]] = {}
     for r in routes:
         out.setdefault(r.group, []).append(r)
     return sorted(out.values(), key=lambda g: max(r.weight for r in g), reverse=True)
@@ -191,27 +192,21 @@ def _route(m: EmissaryMapping) -> Route | str:
     return Route(m, headers, query, host if host and not host_regex else None, host_regex, weight)
 
 
-def _group(r: Route, hosts: list[EmissaryHost]) -> tuple[Any, ...]:
-    """irhttpmapping._group_id, as a tuple."""
-    labels: list[tuple[str, str]] = []
-    if r.host is None and not r.host_regex:  # `not self.host` (a regex host leaves self.host unset too)
-        for h in sorted(hosts, key=lambda h: h.ref):
-            sel = h.mapping_selector
-            if (
-                sel is not None
-                and (sel.match_labels or sel.match_expressions)
-                and selector_matches(sel, r.mapping.labels)
-            ):
-                labels += sorted((sel.match_labels or {}).items())
+def group_id(r: Route, hosts: list[EmissaryHost]) -> str:
+    """irhttpmapping._group_id: the sha1 of method, prefix, headers, query parameters, the matchLabels of each
+    Host (in the order Emissary holds them) whose mappingSelector takes a Mapping without host, precedence."""
     s = r.mapping.spec
-    return (
-        s.method or "GET",
-        s.prefix,
-        tuple((h.name, h.value) for h in r.headers),
-        tuple((q.name, q.value) for q in r.query),
-        tuple(labels),
-        s.precedence or 0,
-    )
+    parts = ["HTTP-", s.method or "GET", s.prefix or ""]
+    parts += [h.name + (h.value or "") for h in r.headers]
+    parts += [q.name + (q.value or "") for q in r.query]
+    if r.host is None:  # `not self.host`: also a regex host, which leaves self.host unset
+        for h in hosts:
+            sel = h.mapping_selector
+            if sel is not None and selector_matches(sel, r.mapping.labels):
+                parts += [k + v for k, v in (sel.match_labels or {}).items()]
+    if s.precedence:
+        parts.append(str(s.precedence))
+    return hashlib.sha1("".join(parts).encode()).hexdigest()
 
 
 def normalize(group: list[Route]) -> str:
@@ -272,7 +267,7 @@ def _build(snap: Snapshot) -> list[Installation]:
             if isinstance(r, str):
                 inst.inactive.append((m, r))
                 continue
-            r.group = _group(r, inst.hosts)
+            r.group = group_id(r, inst.hosts)
             inst.routes.append(r)
         inst.groups = grouped(inst.routes)
         for i, g in enumerate(inst.groups):
