@@ -270,3 +270,19 @@ def _why_nowhere(inst: Installation, r: Route) -> str:
             "Emissary attaches it to no Host (irhost.matches_httpgroup)"
         )
     return f"no Host's hostname intersects {r.host!r} (with a matching mappingSelector where the Host has one)"
+
+
+def envoy_routes(inst: Installation, host: EmissaryHost) -> list[tuple[Route, dict[str, Any]]]:
+    """The Envoy routes Emissary puts on ``host``'s virtual host, in order, each with its ``runtime_fraction``
+    (V3Route: numerator = cumulative weight, denominator HUNDRED, key ``routing.traffic_shift.<cluster>``);
+    Mappings whose match cannot be written down are left out. For replaying witnesses on a real Envoy."""
+    out = []
+    for g in inst.groups:
+        for r in g:
+            m = envoy_route_match(r, g)
+            if isinstance(m, str) or not attaches(host, r):
+                continue
+            fraction = {"default_value": {"numerator": r.numerator, "denominator": "HUNDRED"}}
+            fraction["runtime_key"] = f"routing.traffic_shift.{r.mapping.namespace}.{r.mapping.name}"
+            out.append((r, {**m, "runtime_fraction": fraction}))
+    return out
