@@ -4,7 +4,8 @@ resolvers a Mapping may name.
 Source: emissary ``pkg/api/getambassador.io/v3alpha1/crd_{mapping,host,listener}.go`` (3ebe0f46). Mapping keys are
 snake_case as written (``prefix_regex``, ``query_parameters``, ``ambassador_id``); Host and Listener keys are
 camelCase (``mappingSelector``, ``hostBinding``) except ``ambassador_id``. v2 boolean headers / query parameters
-(``{x: true}``: present) are kept, v3alpha1 carries them in ``v2BoolHeaders`` / ``v2BoolQueryParameters``.
+(``{x: true}``) are kept as written; ``cnverify.systems.emissary.ir`` applies the v2 → v3alpha1 conversion (they
+become ``regex_headers: {x: ".*"}``; v3alpha1's ``v2BoolHeaders`` only records that for the way back).
 """
 
 from __future__ import annotations
@@ -52,8 +53,6 @@ class MappingSpec(SnakeNode):
     regex_headers: dict[str, str] | None = None
     query_parameters: dict[str, str | bool] | None = None
     regex_query_parameters: dict[str, str] | None = None
-    v2_bool_headers: list[str] | None = Field(default=None, alias="v2BoolHeaders")
-    v2_bool_query_parameters: list[str] | None = Field(default=None, alias="v2BoolQueryParameters")
     precedence: int | None = None
     weight: int | None = None
     service: str | None = None

@@ -147,38 +147,53 @@ def binds(listener: EmissaryListener, host: EmissaryHost) -> bool:
     return selector_matches(hb.selector, host.labels)
 
 
+V2 = ("v1", "v2")  # versions the apiext conversion webhook turns into v3alpha1 (v2/handwritten.conversion.go)
+
+
+def _conditions(
+    exact: dict[str, str | bool] | None, regex: dict[str, str] | None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Exact and regex conditions as Emissary's IR sees them: a v2 ``true`` is the regex ``.*`` (a v2 ``false``
+    no condition: the conversion drops it), keys in sorted order (the snapshot crosses Go's JSON encoder)."""
+    plain = {k: v for k, v in (exact or {}).items() if isinstance(v, str)}
+    rx = dict(regex or {})
+    for k, v in (exact or {}).items():
+        if v is True:
+            rx.setdefault(k, ".*")
+    return sorted(plain.items()), sorted(rx.items())
+
+
 def _route(m: EmissaryMapping) -> Route | str:
     """The Mapping's conditions as irhttpmapping builds them, or why Emissary leaves it inactive."""
     s = m.spec
     if s.prefix is None:
         return "it has no spec.prefix (the Mapping CRD requires one)"
+    plain, regex = _conditions(s.headers, s.regex_headers)
     headers: list[KeyValue] = []
     host: str | None = None
-    for name, value in (s.headers or {}).items():
-        if value is True:
-            headers.append(KeyValue(name))
-        elif name.lower() == ":authority" and isinstance(value, str):
+    for name, value in plain:
+        if name.lower() == ":authority":
             if "*" in value:
                 return f":authority exact-match {value!r} contains *, which cannot match anything"
             host = value
         else:
-            headers.append(KeyValue(name, str(value).lower() if isinstance(value, bool) else value))
-    headers += [KeyValue(n) for n in s.v2_bool_headers or []]
-    headers += [KeyValue(n, v, True) for n, v in (s.regex_headers or {}).items()]
+            headers.append(KeyValue(name, value))
+    headers += [KeyValue(n, v, True) for n, v in regex]
     host_regex = False
-    if s.host is not None:
+    if m.api_version.rsplit("/", 1)[-1] in V2:  # conversion: v2 host is the v3 hostname, none is "*"
+        host, host_regex = (s.host, True) if s.host_regex and s.host else (s.host or "*", False)
+    elif s.hostname is not None:
+        host = s.hostname
+    elif s.host is not None:
         host, host_regex = s.host, bool(s.host_regex)
         if not host_regex and "*" in host:
             return f"host exact-match {host} contains *, which cannot match anything"
-    if s.hostname is not None:
-        host, host_regex = s.hostname, False
     if host:
         headers.append(KeyValue(":authority", host, host_regex))
     if s.method is not None:
         headers.append(KeyValue(":method", s.method, bool(s.method_regex)))
-    query = [KeyValue(n) if v is True else KeyValue(n, str(v)) for n, v in (s.query_parameters or {}).items()]
-    query += [KeyValue(n) for n in s.v2_bool_query_parameters or []]
-    query += [KeyValue(n, v, True) for n, v in (s.regex_query_parameters or {}).items()]
+    plain_q, regex_q = _conditions(s.query_parameters, s.regex_query_parameters)
+    query = [KeyValue(n, v) for n, v in plain_q] + [KeyValue(n, v, True) for n, v in regex_q]
     weight = (
         s.precedence or 0,
         len(s.prefix),
@@ -203,7 +218,7 @@ def group_id(r: Route, hosts: list[EmissaryHost]) -> str:
         for h in hosts:
             sel = h.mapping_selector
             if sel is not None and selector_matches(sel, r.mapping.labels):
-                parts += [k + v for k, v in (sel.match_labels or {}).items()]
+                parts += [k + v for k, v in sorted((sel.match_labels or {}).items())]
     if s.precedence:
         parts.append(str(s.precedence))
     return hashlib.sha1("".join(parts).encode()).hexdigest()

@@ -282,7 +282,9 @@ def envoy_routes(inst: Installation, host: EmissaryHost) -> list[tuple[Route, di
             m = envoy_route_match(r, g)
             if isinstance(m, str) or not attaches(host, r):
                 continue
-            fraction = {"default_value": {"numerator": r.numerator, "denominator": "HUNDRED"}}
-            fraction["runtime_key"] = f"routing.traffic_shift.{r.mapping.namespace}.{r.mapping.name}"
+            fraction: dict[str, Any] = {
+                "default_value": {"numerator": r.numerator, "denominator": "HUNDRED"},
+                "runtime_key": f"routing.traffic_shift.{r.mapping.namespace}.{r.mapping.name}",
+            }
             out.append((r, {**m, "runtime_fraction": fraction}))
     return out
