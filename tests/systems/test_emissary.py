@@ -35,7 +35,7 @@ def _installation(path: Path) -> tuple[Installation, int]:
 def _routed(inst: Installation) -> set[tuple[int, str, str]]:
     """(listener port, Host hostname, Mapping prefix) for every route Emissary puts on a virtual host."""
     return {
-        (int(x.spec.port or 0), h.hostname, r.mapping.spec.prefix or "")
+        (int(x.spec.port or 0), h.hostname, r.mapping.spec.prefix)
         for h, listeners in served(inst)
         for x in listeners
         for g in inst.groups

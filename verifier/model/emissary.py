@@ -39,8 +39,11 @@ def ids_of(value: list[str] | str | None) -> tuple[str, ...]:
 
 
 class MappingSpec(SnakeNode):
+    """``prefix`` and ``service`` are required by the CRD schema (``+kubebuilder:validation:Required``, v2 and
+    v3alpha1): the API server rejects a Mapping without them (an input error)."""
+
     ambassador_id: list[str] | str | None = None
-    prefix: str | None = None
+    prefix: str
     prefix_regex: bool | None = None
     prefix_exact: bool | None = None
     case_sensitive: bool | None = None
@@ -55,7 +58,7 @@ class MappingSpec(SnakeNode):
     regex_query_parameters: dict[str, str] | None = None
     precedence: int | None = None
     weight: int | None = None
-    service: str | None = None
+    service: str
     resolver: str | None = None
     host_redirect: bool | None = None
     shadow: bool | None = None
@@ -71,9 +74,11 @@ class EmissaryMapping(Resource):
 
 
 class TCPMappingSpec(SnakeNode):
+    """``port`` and ``service`` are required by the CRD schema."""
+
     ambassador_id: list[str] | str | None = None
-    port: Int32 | None = None
-    service: str | None = None
+    port: Int32
+    service: str
     resolver: str | None = None
 
 

@@ -166,8 +166,6 @@ def _conditions(
 def _route(m: EmissaryMapping) -> Route | str:
     """The Mapping's conditions as irhttpmapping builds them, or why Emissary leaves it inactive."""
     s = m.spec
-    if s.prefix is None:
-        return "it has no spec.prefix (the Mapping CRD requires one)"
     plain, regex = _conditions(s.headers, s.regex_headers)
     headers: list[KeyValue] = []
     host: str | None = None
@@ -211,7 +209,7 @@ def group_id(r: Route, hosts: list[EmissaryHost]) -> str:
     """irhttpmapping._group_id: the sha1 of method, prefix, headers, query parameters, the matchLabels of each
     Host (in the order Emissary holds them) whose mappingSelector takes a Mapping without host, precedence."""
     s = r.mapping.spec
-    parts = ["HTTP-", s.method or "GET", s.prefix or ""]
+    parts = ["HTTP-", s.method or "GET", s.prefix]
     parts += [h.name + (h.value or "") for h in r.headers]
     parts += [q.name + (q.value or "") for q in r.query]
     if r.host is None:  # `not self.host`: also a regex host, which leaves self.host unset

@@ -46,7 +46,7 @@ def envoy_route_match(r: Route, group: list[Route]) -> dict[str, Any] | str:
     for flag in (regex, exact):
         if isinstance(flag, str):
             return flag
-    prefix = r.mapping.spec.prefix or ""
+    prefix = r.mapping.spec.prefix
     case = r.mapping.spec.case_sensitive
     match: dict[str, Any] = {"case_sensitive": True if case is None else case}
     if regex:

@@ -123,8 +123,6 @@ def _listeners(inst: Installation) -> Iterator[Check]:
 def _service(snap: Snapshot, m: EmissaryMapping | EmissaryTCPMapping, resolvers: dict[str, Resource]) -> Check:
     spec = m.spec
     where = (spec.at("service"), "spec.service")
-    if not spec.service:
-        return Check(m, spec, "violated", "the Mapping has no spec.service (the CRD requires one)", where=where)
     steps: list[tuple[str, Span]] = [(f"service {spec.service}", spec.at("service"))]
     if isinstance(m, EmissaryMapping) and m.spec.host_redirect:
         return Check(
