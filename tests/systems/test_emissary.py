@@ -1,7 +1,8 @@
 """Emissary-ingress (docs/SEMANTICS.md#emissary-ingress) against its own peer suites, and its service forms.
 
 * ``cmd/entrypoint/testdata/hostsem-*.yaml`` with ``hostsem-*-expected.json``: which Mapping prefixes each
-  Listener's virtual host (one per Host) routes — Host attachment and Listener binding together.
+  Listener's virtual host (one per Host) routes (action ``ROUTE``; a Host whose insecure action is ``Redirect``
+  gets only redirects on an ``INSECURE`` Listener) — Host attachment, Listener binding and security model.
 * ``python/tests/src/tests/unit/testdata/canary_groups/*_in.yaml`` / ``*_out.yaml``: the mapping groups
   (``group_id`` sha1, prefix, member Mappings in their normalized order).
 """
@@ -33,7 +34,7 @@ def _installation(path: Path) -> tuple[Installation, int]:
 
 
 def _routed(inst: Installation) -> set[tuple[int, str, str]]:
-    """(listener port, Host hostname, Mapping prefix) for every route Emissary puts on a virtual host."""
+    """(listener port, Host hostname, Mapping prefix) for every Mapping route Emissary puts on a virtual host."""
     return {
         (int(x.spec.port or 0), h.hostname, r.mapping.spec.prefix)
         for h, listeners in served(inst)
@@ -50,7 +51,7 @@ def _golden(path: Path) -> set[tuple[int, str, str]]:
         for chain in listener["chains"]:
             for vhost in chain["vhosts"]:
                 for route in vhost["routes"]:
-                    if not route["path"].startswith(INTERNAL):
+                    if route["action"] == "ROUTE" and not route["path"].startswith(INTERNAL):
                         out.add((listener["port"], route["host"], route["path"]))
     return out
 

@@ -135,16 +135,32 @@ def attaches(host: EmissaryHost, route: Route) -> bool:
 
 
 def binds(listener: EmissaryListener, host: EmissaryHost) -> bool:
-    """irlistener.matches_host: hostBinding namespace (ALL, SELF) and selector.matchLabels on the Host."""
+    """irlistener.matches_host: hostBinding ``namespace.from: ALL`` takes every namespace, anything else the
+    Listener's own (``SELECTOR`` "is not yet supported" and keeps that default), and ``selector.matchLabels``
+    on the Host's labels."""
     hb = listener.spec.host_binding
     if hb is None or (hb.namespace is None and hb.selector is None):
-        return False  # "hostBinding is required": the Listener is inactive
-    frm = ((hb.namespace.from_ if hb.namespace else None) or "").lower()
-    if hb.namespace is not None and frm not in ("all", "self"):
-        return False  # from: SELECTOR "is not yet supported"; a missing from is an error
-    if frm == "self" and listener.namespace != host.namespace:
+        return False  # "hostBinding is required" / "must have at least one of namespace or selector": inactive
+    if hb.namespace is not None and not hb.namespace.from_:
+        return False  # "hostBinding.namespace.from is required": inactive
+    everywhere = hb.namespace is not None and (hb.namespace.from_ or "").lower() == "all"
+    if not everywhere and listener.namespace != host.namespace:
         return False
     return selector_matches(hb.selector, host.labels)
+
+
+def insecure_action(host: EmissaryHost) -> str:
+    """``requestPolicy.insecure.action``, ``Redirect`` when unset (irhost.setup)."""
+    rp = host.spec.request_policy
+    return (rp.insecure.action if rp is not None and rp.insecure is not None else None) or "Redirect"
+
+
+def routes_on(listener: EmissaryListener, host: EmissaryHost) -> bool:
+    """Does ``listener`` carry ``host``'s routes (v3listener compute_httpchains / compute_http_routes)? An
+    ``INSECURE`` Listener has only the insecure action, which routes only when it is ``Route``."""
+    if not binds(listener, host):
+        return False
+    return (listener.spec.security_model or "").upper() != "INSECURE" or insecure_action(host) == "Route"
 
 
 V2 = ("v1", "v2")  # versions the apiext conversion webhook turns into v3alpha1 (v2/handwritten.conversion.go)
@@ -291,6 +307,6 @@ def _build(snap: Snapshot) -> list[Installation]:
 
 
 def served(inst: Installation) -> Iterator[tuple[EmissaryHost, list[EmissaryListener]]]:
-    """Each Host with the Listeners that take it (all Hosts when the inputs hold no Listener)."""
+    """Each Host with the Listeners that carry its routes."""
     for h in inst.hosts:
-        yield h, [x for x in inst.listeners if binds(x, h)]
+        yield h, [x for x in inst.listeners if routes_on(x, h)]

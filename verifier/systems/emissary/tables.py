@@ -18,7 +18,7 @@ from cnverify.errors import Span
 from cnverify.model.emissary import EmissaryHost
 from cnverify.model.envoy import RouteMatch
 from cnverify.snapshot import Snapshot
-from cnverify.systems.emissary.ir import READS, Installation, Route, attaches, installations, served
+from cnverify.systems.emissary.ir import READS, Installation, Route, attaches, insecure_action, installations, served
 from cnverify.systems.envoy.tables import envoy_match
 from cnverify.systems.routing.tables import Clause, Table, add_clauses, host_blockers, scoped, tie_orders
 
@@ -128,12 +128,24 @@ def _hosts(inst: Installation) -> list[tuple[EmissaryHost, list[tuple[str, Span 
         ]
     out: list[tuple[EmissaryHost, list[tuple[str, Span | None]]]] = []
     for h, listeners in served(inst):
-        if listeners:
+        if insecure_action(h) != "Route" and (listeners or not inst.listeners):
+            scheme = (
+                f"assumes: requests reach Host {h.namespace}/{h.name} over TLS or with X-Forwarded-Proto https "
+                f"(its requestPolicy.insecure.action is {insecure_action(h)}: cleartext requests do not take its "
+                "Mappings)"
+            )
+            out.append((h, [(scheme, h.spec.at("requestPolicy"))]))
+            if not listeners:
+                out[-1][1].append((_no_listener(h), h.metadata.at("name")))
+        elif listeners:
             out.append((h, []))
         elif not inst.listeners:
-            why = f"assumes: a Listener outside the inputs takes Host {h.namespace}/{h.name} (the inputs hold none)"
-            out.append((h, [(why, h.metadata.at("name"))]))
+            out.append((h, [(_no_listener(h), h.metadata.at("name"))]))
     return out
+
+
+def _no_listener(h: EmissaryHost) -> str:
+    return f"assumes: a Listener outside the inputs takes Host {h.namespace}/{h.name} (the inputs hold none)"
 
 
 def _tables(inst: Installation, keys: dict[int, str], clauses: dict[str, Clause]) -> list[Table]:

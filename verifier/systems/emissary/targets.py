@@ -103,8 +103,9 @@ def _listeners(inst: Installation) -> Iterator[Check]:
                 h,
                 h.spec,
                 "violated",
-                f"no Listener's hostBinding takes Host {h.namespace}/{h.name} (namespace from ALL/SELF, "
-                "selector.matchLabels): Emissary serves it on no port",
+                f"no Listener carries Host {h.namespace}/{h.name}'s routes (hostBinding: namespace.from ALL or "
+                "the Listener's own namespace, selector.matchLabels; an INSECURE Listener only with "
+                "requestPolicy.insecure.action Route): Emissary serves it on no port",
                 steps,
                 binding=True,
             )
