@@ -153,19 +153,25 @@ class ResolverSpec(SnakeNode):
     ambassador_id: list[str] | str | None = None
 
 
-@register_kind(GROUP, "KubernetesServiceResolver")
-class KubernetesServiceResolver(Resource):
+class EmissaryResolver(Resource):
+    """A resolver a Mapping names in ``resolver``: only its identity and kind matter to cnverify."""
+
     spec: ResolverSpec = Field(default_factory=ResolverSpec)
+
+
+@register_kind(GROUP, "KubernetesServiceResolver")
+class KubernetesServiceResolver(EmissaryResolver):
+    """Resolves a Mapping's service as a Kubernetes Service DNS name (the default, ``kubernetes-service``)."""
 
 
 @register_kind(GROUP, "KubernetesEndpointResolver")
-class KubernetesEndpointResolver(Resource):
-    spec: ResolverSpec = Field(default_factory=ResolverSpec)
+class KubernetesEndpointResolver(EmissaryResolver):
+    """Resolves to the Service's endpoints."""
 
 
 @register_kind(GROUP, "ConsulResolver")
-class ConsulResolver(Resource):
-    spec: ResolverSpec = Field(default_factory=ResolverSpec)
+class ConsulResolver(EmissaryResolver):
+    """Resolves through a Consul catalog."""
 
 
 RESOLVERS: tuple[type[Resource], ...] = (KubernetesServiceResolver, KubernetesEndpointResolver, ConsulResolver)
