@@ -21,7 +21,7 @@ from cnverify.model import Resource
 from cnverify.model.emissary import RESOLVERS, EmissaryMapping, EmissaryTCPMapping, KubernetesServiceResolver
 from cnverify.snapshot import Snapshot
 from cnverify.systems.emissary.ir import READS as IR_READS
-from cnverify.systems.emissary.ir import Installation, attaches, installations, served
+from cnverify.systems.emissary.ir import Installation, attaches, insecure_action, installations, served
 from cnverify.systems.routing.targets import Check, service_target
 
 READS = (*IR_READS, EmissaryTCPMapping, *RESOLVERS)
@@ -103,9 +103,9 @@ def _listeners(inst: Installation) -> Iterator[Check]:
                 h,
                 h.spec,
                 "violated",
-                f"no Listener carries Host {h.namespace}/{h.name}'s routes (hostBinding: namespace.from ALL or "
-                "the Listener's own namespace, selector.matchLabels; an INSECURE Listener only with "
-                "requestPolicy.insecure.action Route): Emissary serves it on no port",
+                f"no Listener routes Host {h.namespace}/{h.name}'s Mappings (hostBinding: namespace.from ALL or "
+                "the Listener's own namespace, selector.matchLabels; an INSECURE Listener only when "
+                f"requestPolicy.insecure.action is Route, here {insecure_action(h)}): no request reaches them",
                 steps,
                 binding=True,
             )
