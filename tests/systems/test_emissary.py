@@ -5,6 +5,8 @@
   gets only redirects on an ``INSECURE`` Listener) — Host attachment, Listener binding and security model.
 * ``python/tests/src/tests/unit/testdata/canary_groups/*_in.yaml`` / ``*_out.yaml``: the mapping groups
   (``group_id`` sha1, prefix, member Mappings in their normalized order).
+* ``test/e2e/fixtures/{header-routing,http-basic}``: the requests of ``queries.json`` and the backend the
+  chainsaw check expects for each.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cnverify.encodings.http import Entry, Match, MatchTable, Request, first_match
 from cnverify.loader import load
+from cnverify.model.emissary import EmissaryHost
 from cnverify.snapshot import build
-from cnverify.systems.emissary.ir import Installation, attaches, glob_intersects, installations, served
+from cnverify.systems.emissary.ir import Installation, Route, attaches, glob_intersects, installations, served
+from cnverify.systems.emissary.tables import _hosts, route_match
 from cnverify.systems.emissary.targets import _parse
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "emissary-ingress__emissary"
@@ -136,3 +141,32 @@ def test_service_outside_the_inputs(service: str) -> None:
 def test_hostglob_matches(g1: str, g2: str, meets: bool) -> None:
     assert glob_intersects(g1, g2) is meets
     assert glob_intersects(g2, g1) is meets
+
+
+E2E = CORPUS / "test" / "e2e" / "fixtures"
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("case", "backends"),
+    [("header-routing", ["hr-target1", "hr-target2"]), ("http-basic", ["http-echo"])],  # chainsaw-test.yaml's jq
+)
+def test_e2e_queries_reach_the_backend_the_suite_asserts(case: str, backends: list[str]) -> None:
+    """Each request of ``queries.json`` goes, through Emissary's route order, to the Mapping whose service is the
+    backend the suite's jq check expects (``.[N].result.json.backend``)."""
+    loaded = load([str(E2E / case / "manifests.yaml")])
+    snap, _ = build(loaded)
+    [inst] = installations(snap)
+    [(host, _)] = _hosts(inst)  # no Host in the manifests: the synthesized default-host
+    table = MatchTable(tuple(Entry(r.mapping.name, r.mapping.name, m) for r, m in _routes(inst, host)))
+    queries = json.loads((E2E / case / "queries.json").read_text())
+    for q, backend in zip(queries, backends, strict=True):
+        headers = {k.lower(): v for k, v in (q.get("headers") or {}).items()}
+        hit = first_match(table, Request(host="example.com", method=q["method"], path=q["url"], headers=headers))
+        assert hit is not None
+        [r] = [r for g in inst.groups for r in g if r.mapping.name == hit.route_id]
+        assert r.mapping.spec.service.split(":")[0] == backend
+
+
+def _routes(inst: Installation, host: EmissaryHost) -> list[tuple[Route, Match]]:
+    return [(r, route_match(r, g)) for g in inst.groups for r in g if attaches(host, r)]
