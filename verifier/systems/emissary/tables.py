@@ -228,8 +228,11 @@ def _canary(
     """A Mapping that takes only part of its matches: after the routes that take all of theirs before it (under
     ids of their own, so that only the canary's verdict comes from this table)."""
     full = [(keys[id(x)], i, x) for i in range(gi) for x in mine[i] if x.unsettled or not x.partial]
-    before = [Entry(clauses[k].route_label, f"before:{k}", route_match(x, inst.groups[i])) for k, i, x in full]
-    places = {f"before:{k}": clauses[k].clause_at for k, _, _ in full}
+    before = [
+        Entry(clauses[k].route_label, f"first: {clauses[k].route_label}", route_match(x, inst.groups[i]))
+        for k, i, x in full
+    ]
+    places = {f"first: {clauses[k].route_label}": clauses[k].clause_at for k, _, _ in full}
     key = keys[id(r)]
     pre = f"{where}, canary {r.mapping.name}"
     if r.share == 0:
