@@ -18,7 +18,16 @@ from cnverify.errors import Span
 from cnverify.model.emissary import EmissaryHost
 from cnverify.model.envoy import RouteMatch
 from cnverify.snapshot import Snapshot
-from cnverify.systems.emissary.ir import READS, Installation, Route, attaches, insecure_action, installations, served
+from cnverify.systems.emissary.ir import (
+    READS,
+    Installation,
+    Route,
+    attaches,
+    insecure_action,
+    installations,
+    routes_on,
+    served,
+)
 from cnverify.systems.envoy.tables import envoy_match
 from cnverify.systems.routing.tables import Clause, Table, add_clauses, host_blockers, scoped, tie_orders
 
@@ -153,7 +162,7 @@ def _tables(inst: Installation, keys: dict[int, str], clauses: dict[str, Clause]
     tables = []
     attached: set[int] = set()
     for host, defaults in hosts:
-        others = {h.hostname: f"Host {h.name}" for h, _ in hosts if h is not host}
+        others = {h.hostname: f"Host {h.name}" for h, _ in hosts if h is not host and _share_a_listener(inst, h, host)}
         blockers = host_blockers(host.hostname, others, HostPattern)
         pattern = HostPattern(host.hostname)
         name = f"{host.namespace}/{host.name}" if inst.hosts else host.name
@@ -183,6 +192,14 @@ def _tables(inst: Installation, keys: dict[int, str], clauses: dict[str, Clause]
                     tables.append(_canary(inst, r, i, mine, keys, clauses, where, at, pattern, blockers, defaults))
     tables.append(_nowhere(inst, keys, attached, bool(hosts)))
     return tables
+
+
+def _share_a_listener(inst: Installation, a: EmissaryHost, b: EmissaryHost) -> bool:
+    """Can one request choose between the virtual hosts of ``a`` and ``b``? Only on a Listener carrying both
+    (any two, when the inputs hold no Listener)."""
+    if not inst.listeners:
+        return True
+    return any(routes_on(x, a) and routes_on(x, b) for x in inst.listeners)
 
 
 def _tie_clusters(inst: Installation, mine: list[list[Route]]) -> list[list[int]]:
