@@ -162,44 +162,66 @@ def _tables(inst: Installation, keys: dict[int, str], clauses: dict[str, Clause]
     tables = []
     attached: set[int] = set()
     for host, defaults in hosts:
-        others = {h.hostname: f"Host {h.name}" for h, _ in hosts if h is not host and _share_a_listener(inst, h, host)}
-        blockers = host_blockers(host.hostname, others, HostPattern)
-        pattern = HostPattern(host.hostname)
-        name = f"{host.namespace}/{host.name}" if inst.hosts else host.name
-        where = f"Emissary {inst.id}, Host {name} ({host.hostname})"
-        at = host.spec.at("hostname") if inst.hosts else None
         mine = [[r for r in g if attaches(host, r)] for g in inst.groups]
         attached |= {id(r) for g in mine for r in g}
-        clusters = _tie_clusters(inst, mine)
-        orders = [list(range(len(mine)))]
-        for c in clusters:
-            orders += [[i if i not in c else o[c.index(i)] for i in range(len(mine))] for o in tie_orders(c)[1:]]
-        ties = {keys[id(r)]: (f"w{c[0]}", str(i)) for c in clusters for i in c for r in mine[i]}
-        main: list[list[Entry]] = []
-        for order in orders:
-            entries = []
-            for i in order:
-                for r in mine[i]:
-                    if r.unsettled or not r.partial:
-                        entries.append(Entry(keys[id(r)], keys[id(r)], route_match(r, inst.groups[i])))
-            main.append(entries)
-        table = _scoped("emissary", where, at, main, pattern, blockers, defaults)
-        table.ties, table.order_note = ties, "Emissary orders groups of equal weight as it reads them" if ties else ""
-        tables.append(table)
-        for i, g in enumerate(mine):
-            for r in g:
-                if r.partial and not r.unsettled:
-                    tables.append(_canary(inst, r, i, mine, keys, clauses, where, at, pattern, blockers, defaults))
+        rivals = _rivals(inst, host, [h for h, _ in hosts])
+        for on, others in rivals.items():
+            blockers = host_blockers(host.hostname, {h.hostname: f"Host {h.name}" for h in others}, HostPattern)
+            name = f"{host.namespace}/{host.name}" if inst.hosts else host.name
+            where = f"Emissary {inst.id}, Host {name} ({host.hostname})" + (f", {on}" if len(rivals) > 1 else "")
+            tables += _host_tables(inst, host, mine, keys, clauses, where, blockers, defaults)
     tables.append(_nowhere(inst, keys, attached, bool(hosts)))
     return tables
 
 
-def _share_a_listener(inst: Installation, a: EmissaryHost, b: EmissaryHost) -> bool:
-    """Can one request choose between the virtual hosts of ``a`` and ``b``? Only on a Listener carrying both
-    (any two, when the inputs hold no Listener)."""
+def _rivals(inst: Installation, host: EmissaryHost, hosts: list[EmissaryHost]) -> dict[str, list[EmissaryHost]]:
+    """The other Hosts whose virtual hosts a request to ``host`` may select instead, per set of Listeners that
+    carry ``host`` with the same rivals (Envoy selects among one listener's virtual hosts)."""
     if not inst.listeners:
-        return True
-    return any(routes_on(x, a) and routes_on(x, b) for x in inst.listeners)
+        return {"": [h for h in hosts if h is not host]}
+    by: dict[tuple[int, ...], list[str]] = {}
+    for x in inst.listeners:
+        if routes_on(x, host):
+            rivals = tuple(i for i, h in enumerate(hosts) if h is not host and routes_on(x, h))
+            by.setdefault(rivals, []).append(x.name)
+    return {f"Listener {', '.join(names)}": [hosts[i] for i in k] for k, names in by.items()}
+
+
+def _host_tables(
+    inst: Installation,
+    host: EmissaryHost,
+    mine: list[list[Route]],
+    keys: dict[int, str],
+    clauses: dict[str, Clause],
+    where: str,
+    blockers: list[Entry],
+    defaults: list[tuple[str, Span | None]],
+) -> list[Table]:
+    """The table of one virtual host, and one per canary on it."""
+    pattern = HostPattern(host.hostname)
+    at = host.spec.at("hostname") if inst.hosts else None
+    clusters = _tie_clusters(inst, mine)
+    orders = [list(range(len(mine)))]
+    for c in clusters:
+        orders += [[i if i not in c else o[c.index(i)] for i in range(len(mine))] for o in tie_orders(c)[1:]]
+    ties = {keys[id(r)]: (f"w{c[0]}", str(i)) for c in clusters for i in c for r in mine[i]}
+    main = [
+        [
+            Entry(keys[id(r)], keys[id(r)], route_match(r, inst.groups[i]))
+            for i in order
+            for r in mine[i]
+            if r.unsettled or not r.partial
+        ]
+        for order in orders
+    ]
+    table = _scoped("emissary", where, at, main, pattern, blockers, defaults)
+    table.ties, table.order_note = ties, "Emissary orders groups of equal weight as it reads them" if ties else ""
+    tables = [table]
+    for i, g in enumerate(mine):
+        for r in g:
+            if r.partial and not r.unsettled:
+                tables.append(_canary(inst, r, i, mine, keys, clauses, where, at, pattern, blockers, defaults))
+    return tables
 
 
 def _tie_clusters(inst: Installation, mine: list[list[Route]]) -> list[list[int]]:
