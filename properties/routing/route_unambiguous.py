@@ -66,7 +66,7 @@ class RouteUnambiguous(Property):
         for table in res.tables:
             if table.system == "istio" and len(table.owners) > 1 and (table.exclusive or len(table.variants) > 1):
                 yield self._check(res, table)
-            elif table.system == "emissary" and len(table.variants) > 1:
+            elif table.system == "emissary" and table.ties and len(table.variants) > 1:
                 yield self._unordered(res, table)
 
     def _check(self, res: Results, table: Table) -> Obligation:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from cnverify.encodings.http import Entry, Match, MatchTable, Request, first_match
+from cnverify.engine import Options, prove
 from cnverify.loader import load
 from cnverify.model.emissary import EmissaryHost
 from cnverify.snapshot import build
@@ -170,3 +171,13 @@ def test_e2e_queries_reach_the_backend_the_suite_asserts(case: str, backends: li
 
 def _routes(inst: Installation, host: EmissaryHost) -> list[tuple[Route, Match]]:
     return [(r, route_match(r, g)) for g in inst.groups for r in g if attaches(host, r)]
+
+
+def test_route_unambiguous_reads_only_tables_with_tied_groups() -> None:
+    """CNV106 checks an Emissary table only when groups of equal weight make its order open; the table of
+    Mappings no Host takes has two variants too (a Host outside the inputs may take them) and is no subject."""
+    grids = Path(__file__).resolve().parents[1] / "properties"
+    nohost = prove([str(grids / "route_reachable" / "emissary_nohost.yaml")], Options(select=["CNV106"]))
+    assert nohost.internal == [] and nohost.results == []
+    tied = prove([str(grids / "route_unambiguous" / "emissary.yaml")], Options(select=["CNV106"]))
+    assert tied.internal == [] and [(f.subject["name"], f.status) for f in tied.results] == [("b", "violated")]
