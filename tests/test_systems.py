@@ -47,6 +47,7 @@ def test_adapters_are_found_in_order() -> None:
         "openfaas",
         "compose",
         "ecosystem",
+        "emissary",
     ]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
 
@@ -107,12 +108,13 @@ def test_hook_modules_have_their_interface() -> None:
         "gateway.tables",
         "gateway.l4",
         "ingress.tables",
+        "emissary.tables",
     ]
     assert all(callable(m.translate) and m.READS for m in tables)
     targets = [m for s in systems.implementing("targets") for m in s.target_modules()]
     assert all(callable(m.checks) and m.READS for m in targets)
     readers = {k for s in systems.implementing("diff_actions") for k in s.diff_actions()}
-    assert readers == {"istio", "envoy", "gateway", "ingress"}  # one per table system
+    assert readers == {"istio", "envoy", "gateway", "ingress", "emissary"}  # one per table system
 
 
 def test_declined_hooks_are_not_iterated() -> None:

@@ -24,6 +24,9 @@ class RouteReachable(Property):
     SNI), else `unknown` (Envoy's filter-chain choice is not modelled). Gateway API TCPRoute/TLSRoute
     rules: violated when the route attaches to no listener, proved when it is the only route of its
     kind there (TLSRoutes: or SNI-disjoint), else `unknown` (the spec does not say which route wins).
+    Emissary Mappings per Host: Emissary's route weight (precedence, then prefix length, header and
+    query lengths); a canary (cumulative weight < 100) shadows nothing after it; a Mapping attached to
+    no Host, on a Host no Listener takes, inactive, or with a canary share of 0% is violated.
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all
@@ -50,6 +53,8 @@ class RouteReachable(Property):
     - The route objects in the inputs are all those bound to the same hosts and gateways: routes defined
       elsewhere in the cluster could take requests first (not checked).
     - Orders the manifests do not fix (creation timestamps) are not assumed: the orders that decide are all checked.
+    - Emissary: with no Host (Listener) in the inputs, the default-host Emissary synthesizes (a Listener outside
+      the inputs) is assumed, in a step of the proof.
     """
 
     code = "CNV101"

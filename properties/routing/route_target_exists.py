@@ -26,7 +26,9 @@ class RouteTargetExists(Property):
     rewrites exists and holds the canary and stable destinations (by Service host or DestinationRule subset,
     which must exist) and no other (the controller deletes them); other providers are `unknown`. Route
     bindings too: a VirtualService's `gateways` to a Gateway whose servers accept its hosts, an
-    HTTPRoute's parentRefs to a Gateway listener that accepts it.
+    HTTPRoute's parentRefs to a Gateway listener that accepts it. Emissary: a Mapping's (and TCPMapping's)
+    `service` to a Service and port (`name[.ns][:port]`, port 80, 443 with `https://`), each Mapping to a Host
+    that takes it (hostname glob, `mappingSelector`), each Host to a Listener whose `hostBinding` takes it.
 
     ## Why it matters
     None of these references is checked at admission: a typo in a host, a subset that no
@@ -52,6 +54,8 @@ class RouteTargetExists(Property):
       example implementation does): `unknown`; a missing backend of weight 0 is the spec's rollout workflow: `unknown`.
     - Istio's defaults for visibility (`exportTo` everywhere; MeshConfig `defaultServiceExportTo` is not read)
       and the cluster domain `cluster.local` for fully qualified hosts.
+    - Emissary: the ambassador Module sets neither a default resolver nor
+      `use_ambassador_namespace_for_service_resolution` (steps say so); Consul and endpoint resolvers are `unknown`.
     """
 
     code = "CNV102"

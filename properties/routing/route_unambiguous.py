@@ -20,7 +20,9 @@ class RouteUnambiguous(Property):
     No request's route depends on which of several Istio VirtualServices for one host wins: on
     sidecars at most one VirtualService defines a host (Istio uses only the first, by creation
     time, and drops the others' routes for that host); on a gateway, VirtualServices whose order
-    the manifests do not fix (no creation timestamps) never match the same request.
+    the manifests do not fix (no creation timestamps) never match the same request. Emissary:
+    Mappings of different canary groups with equal route weight (ordered as Emissary reads them)
+    never match the same request.
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -48,6 +50,7 @@ class RouteUnambiguous(Property):
     - The VirtualServices of the inputs are all those for the host: one defined elsewhere in the cluster
       could be older and win (not checked). Creation order is not assumed: orders the manifests do not fix
       are all considered.
+    - Emissary: the order in which Emissary reads objects is not assumed.
     """
 
     code = "CNV106"
@@ -63,6 +66,8 @@ class RouteUnambiguous(Property):
         for table in res.tables:
             if table.system == "istio" and len(table.owners) > 1 and (table.exclusive or len(table.variants) > 1):
                 yield self._check(res, table)
+            elif table.system == "emissary" and table.ties and len(table.variants) > 1:
+                yield self._unordered(res, table)
 
     def _check(self, res: Results, table: Table) -> Obligation:
         owners: Sequence[Resource] = table.owners
@@ -122,5 +127,34 @@ class RouteUnambiguous(Property):
             ob.unknown(claim)
         else:
             ob.decide(verdict, claim, witness=witness)  # type: ignore[arg-type]
+        ob.on(violated=claim, proved=claim)
+        return ob
+
+    def _unordered(self, res: Results, table: Table) -> Obligation:
+        """Routes of other systems whose order the inputs leave open (``table.order_note`` says why)."""
+        found = conflict(res, table)
+        tied = sorted(table.ties)
+        a, b = (found[1].clause_id, found[2].clause_id) if found else (tied[0], tied[-1])
+        first, second = res.clauses[a], res.clauses[b]
+        ob = self.obligation(second.subject, at=second.clause_at, path=second.clause_path)
+        ob.note(f"entry point: {table.name}", table.at)
+        for says, at in table.defaults:
+            ob.note(says, at)
+        names = f"{first.route_label} and {second.route_label}"
+        if found is not None:
+            req = found[0].to_json()
+            req.pop("port", None)
+            req["host"] = table.host_sample or req["host"]
+            ob.note(f"{first.route_label} and {second.route_label} match the request", second.clause_at)
+            claim = (
+                f"{names} take the same request in an order the inputs do not fix ({table.name}): {table.order_note}"
+            )
+            ob.decide("violated", claim, witness={"request": req, "routes": [first.route_label, second.route_label]})
+        elif order_settled(res, table):
+            claim = f"every request the routes of {table.name} could share goes to the same route in every order"
+            ob.decide("proved", claim)
+        else:
+            claim = f"no request was found nor excluded that {names} route differently in another order ({table.name})"
+            ob.unknown(claim)
         ob.on(violated=claim, proved=claim)
         return ob

@@ -34,7 +34,10 @@ class RouteWeightsSum100(Property):
     TrafficSplit weights are relative too (v1alpha1 quantities such as `10m`, compared exactly): some
     backend must have a weight above 0; the message states the effective split. The weights an Argo Rollout
     writes into each Istio route it manages, at every state of its update (canary `w`, stable `100 − w −`
-    experiment and additional-subset weights, clamped at 0), must also sum to 100; the chain names the state.
+    experiment and additional-subset weights, clamped at 0), must also sum to 100; the chain names the state. Emissary canary groups
+    (Mappings with the same match): the weights must total 100 or leave the rest to unweighted Mappings;
+    below 100 the rest falls through to later routes (the message names the share and where it goes),
+    above 100 Emissary cannot normalize them.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
@@ -55,6 +58,7 @@ class RouteWeightsSum100(Property):
     ## Assumes
     - Only the API and webhook validation of each system (Istio, Knative, Envoy; SMI: the spec's own
       semantics, "validation beyond the OpenAPI schema is left up to the implementation"): no cluster input is assumed.
+    - Emissary: the canary groups of the inputs are whole (a Mapping elsewhere with the same match would join them).
     """
 
     code = "CNV103"
