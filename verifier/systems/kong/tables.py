@@ -1,0 +1,249 @@
+"""Kong declarative configs → one first-match table per config, in the ``traditional_compatible`` order.
+
+Kong 3's default router compiles each route's classic fields into one ATC matcher per path group (all
+regex paths; each distinct prefix length) and tries matchers by descending packed priority, ties by
+descending matcher UUID (Kong/kong 22246ef2 ``kong/router/transform.lua`` ``get_priority``,
+``split_routes_and_services_by_path``; Kong/atc-router ``src/router.rs``). A route matches when every
+field it sets matches (hosts, methods, paths, headers), any value within a field.
+Semantics: SEMANTICS-GATEWAYS-MESHES.md §1.3–1.4 (corrections in docs/SEMANTICS.md#kong).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, Rewrite, StrMatch
+from cnverify.encodings.http_precheck import disjoint
+from cnverify.model.kong import LEGACY_FORMATS, KongConfig, KongRoute
+from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.rewrites import RewriteSource
+from cnverify.systems.routing.tables import Clause, Results, Table, clause_key, tie_orders
+
+READS = (KongConfig,)
+STREAM = frozenset({"tcp", "tls", "udp", "tls_passthrough"})
+SPLIT_NS = uuid.UUID("7f145bf9-0dce-4f91-98eb-debbce4b9f6b")  # transform.lua uuid.factory_v5 namespace
+ORDER_NOTE = "Kong orders matchers of equal priority by their UUID (random when the config gives no route id)"
+FLAVOR = (
+    "router_flavor traditional_compatible, Kong 3's default (kong.conf is not in the inputs); the Host "
+    "header compared without its port and case-insensitively (route hosts are lower case)"
+)
+NORMALIZED = (
+    "paths as Kong matches them, normalized (kong/tools/uri.lua normalize): a witness path must be one "
+    "normalize leaves as sent (ASCII, no %, no dot segment, no //), else the verdict is unknown"
+)
+
+
+@dataclass
+class Matcher:
+    """One ATC matcher: a route, or the part of a split route holding one path group."""
+
+    config: KongConfig
+    route: KongRoute
+    rpath: str
+    paths: list[tuple[int, str]]  # (index in route.paths, path as Kong 3 reads it)
+    priority: int | None  # None: outside the range whose packing was checked
+    uuid: str | None  # None: Kong generates it
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.config.ref}:{self.rpath}"
+
+
+def priority(route: KongRoute, paths: list[str]) -> int | None:
+    """``get_priority`` of a (split) route with ``paths``; None when ``regex_priority`` is outside 0 … 2^32−1
+    (the packing of those values was not checked: SEMANTICS-GATEWAYS-MESHES.md §1.4 item 4)."""
+    if route.expression is not None:
+        return (0xFF << 56) | (route.priority or 0)
+    fields = (route.sources, route.destinations, route.methods, route.hosts, route.headers, route.snis, paths)
+    weight = sum(1 for f in fields if f)
+    plain = route.hosts is not None and not any("*" in h for h in route.hosts)
+    regex = bool(paths) and paths[0].startswith("~")
+    rp = route.regex_priority if regex else 0
+    if not 0 <= rp < 1 << 32:
+        return None
+    length = 0 if regex or not paths else len(paths[0])
+    heads = min(len(route.headers or {}), 255)
+    return (weight << 61) | (plain << 60) | (heads << 52) | (regex << 51) | (rp << 19) | (length & 0x7FFFF)
+
+
+def path_groups(paths: list[str]) -> list[list[tuple[int, str]]]:
+    """``group_by_regex_or_length``: all regex paths together, one group per prefix length, in first-seen order."""
+    groups: dict[int, list[tuple[int, str]]] = {}
+    for i, p in enumerate(paths):
+        groups.setdefault(0 if p.startswith("~") else len(p), []).append((i, p))
+    return list(groups.values())
+
+
+def kong_regex(rest: str) -> str | None:
+    """Kong's ``^<rest>`` (searched, so open at the end) as a full-match RE2 pattern; None when ``rest`` has a
+    top-level ``|`` (then only the first alternative is anchored: ``^a|b`` finds ``b`` anywhere)."""
+    depth, i, in_class = 0, 0, False
+    while i < len(rest):
+        c = rest[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class, i = True, i + (2 if rest[i + 1 : i + 2] == "]" else 1)
+            continue
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and depth == 0:
+            return None
+        i += 1
+    body = rest.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
+    tail = len(body) - len(body.rstrip("$"))
+    escaped = len(body[: len(body) - tail]) - len(body[: len(body) - tail].rstrip("\\"))
+    return body if tail and escaped % 2 == 0 else f"(?:{body}).*"
+
+
+def route_match(cfg: KongConfig, route: KongRoute, path: str | None) -> Match:
+    """The ATC predicate of ``route`` for one of its paths (None: no paths)."""
+    why = _unsupported(route)
+    if why:
+        return Match(unsupported=why)
+    pm = None
+    if path is not None and path.startswith("~"):
+        body = kong_regex(path[1:])
+        if body is None:
+            return Match(unsupported=f"regex path {path!r} has a top-level '|': only its first branch is anchored")
+        if cfg.format_version in LEGACY_FORMATS and "%" in path:
+            return Match(unsupported=f"legacy regex path {path!r}: Kong percent-decodes it on migration")
+        pm = PathMatch("regex", body)
+    elif path is not None:
+        pm = PathMatch("prefix", path)
+    methods = route.methods or []
+    method = None
+    if len(methods) == 1:
+        method = StrMatch("exact", methods[0])
+    elif methods:
+        method = StrMatch("regex", "|".join(re.escape(m) for m in methods))
+    heads = tuple(
+        HeaderMatch(n, StrMatch("exact", v[0].lower(), ignore_case=True)) for n, v in (route.headers or {}).items()
+    )
+    return Match(path=pm, method=method, headers=heads)
+
+
+def _unsupported(route: KongRoute) -> str:
+    if route.expression is not None:
+        return "an expression route (router_flavor expressions) is not modelled"
+    if route.snis or route.sources or route.destinations:
+        return "snis/sources/destinations depend on TLS and addresses, which the request model does not carry"
+    if any(re.search(r":[0-9]+$", h) for h in route.hosts or []):
+        return "a host with a port matches the destination port, which the request model does not carry"
+    if any(h != h.lower() for h in route.hosts or []):
+        return "a host with upper-case letters: Kong compares the Host header as received"
+    for name, values in (route.headers or {}).items():
+        if len(values) != 1 or values[0].startswith("~*"):
+            return f"header {name}: several values or a regex (matched lower-cased) is not modelled"
+    return ""
+
+
+def matchers(cfg: KongConfig) -> list[Matcher]:
+    out = []
+    for route, _, rpath in cfg.all_routes():
+        if route.protocols and route.protocols[0] in STREAM:
+            continue  # stream routes: the stream router, not HTTP
+        groups = path_groups(cfg.route_paths(route)) or [[]]
+        for n, group in enumerate(groups, start=1):
+            rid = route.id
+            mid = rid if rid is None or len(groups) == 1 else str(uuid.uuid5(SPLIT_NS, f"{rid}#{n}"))
+            out.append(Matcher(cfg, route, rpath, group, priority(route, [p for _, p in group]), mid))
+    return out
+
+
+def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
+    clauses: dict[str, Clause] = {}
+    tables = []
+    for cfg in snap.all(KongConfig):
+        ms = matchers(cfg)
+        for m in ms:
+            hosts = tuple(HostPattern(h, ignore_port=True) for h in m.route.hosts or []) or None
+            n = len(m.route.paths or [])
+            for i, p in m.paths or [(None, None)]:  # type: ignore[list-item]
+                cpath = m.rpath if i is None else f"{m.rpath}.paths[{i}]"
+                ck = clause_key(m.route_key, cpath)
+                at = m.route.at() if i is None else m.route.at("paths", i)
+                label = f"Kong {m.route.name or m.route.id or m.rpath}"
+                clauses[ck] = Clause(cfg, m.route_key, label, m.route.at(), m.rpath, at, cpath, max(n, 1))
+                match = route_match(cfg, m.route, p)
+                if m.priority is None:
+                    match = Match(unsupported=f"regex_priority {m.route.regex_priority}: its packing was not checked")
+                m.entries.append(Entry(m.route_key, ck, match, hosts))
+        if ms:
+            tables.append(_table(cfg, ms))
+    return clauses, tables
+
+
+def _rank(m: Matcher) -> int:
+    return -(m.priority if m.priority is not None else 1 << 64)
+
+
+def open_ties(ms: list[Matcher]) -> list[list[Matcher]]:
+    """Groups of matchers of equal priority, of several routes, whose order Kong's UUIDs decide and the
+    config does not fix (a route without ``id``), keeping only matchers that may share a request."""
+    by: dict[int, list[Matcher]] = {}
+    for m in ms:
+        by.setdefault(_rank(m), []).append(m)
+    out = []
+    for group in by.values():
+        if len({m.route_key for m in group}) < 2:
+            continue
+        live = [
+            m
+            for m in group
+            if any(
+                o.route_key != m.route_key and not all(disjoint(a, b) for a in m.entries for b in o.entries)
+                for o in group
+            )
+        ]
+        if live:
+            out.append(live)
+    return out
+
+
+def _table(cfg: KongConfig, ms: list[Matcher]) -> Table:
+    ties = open_ties(ms)
+    unfixed = [g for g in ties if any(m.uuid is None for m in g)]
+    owners = list(dict.fromkeys(m.route_key for g in unfixed for m in g))
+    variants = []
+    for order in tie_orders(owners) if owners else [[]]:
+        pos = {k: n for n, k in enumerate(order)}
+        ranked = sorted(ms, key=lambda m: (_rank(m), pos.get(m.route_key, len(pos)), _uuid_desc(m.uuid), ms.index(m)))
+        variants.append([e for m in ranked for e in m.entries])
+    tie_of = {e.clause_id: (str(_rank(m)), m.route_key) for g in unfixed for m in g for e in m.entries}
+    return Table(
+        "kong",
+        f"Kong config {cfg.name}",
+        cfg.at(),
+        variants,
+        ORDER_NOTE if owners else "",
+        ties=tie_of,
+        defaults=[(FLAVOR, cfg.at("_format_version")), (NORMALIZED, cfg.at("_format_version"))],
+        rewrite=RewriteSource(Rewrite(), NORMALIZED, cfg.at("_format_version")),
+    )
+
+
+def _uuid_desc(u: str | None) -> tuple[int, ...]:
+    """Sort key placing higher UUIDs first (atc-router iterates its (priority, uuid) map in reverse)."""
+    return tuple(-b for b in uuid.UUID(u).bytes) if u else ()
+
+
+UNNORMALIZED = re.compile(r"%|//|/\.\.?(?:/|$)|[^\x21-\x7e]")  # what kong/tools/uri.lua normalize would change
+
+
+def decide(snap: Snapshot, res: Results) -> None:
+    """A reachable verdict whose witness path Kong would rewrite before matching becomes unknown."""
+    for outcomes in res.outcomes.values():
+        for o in outcomes:
+            w = o.verdict.witness
+            if o.table.system != "kong" or o.status != "reachable" or w is None:
+                continue
+            if UNNORMALIZED.search(w.path):
+                o.status = "unknown"
+                o.reason = f"the witness path {w.path!r} is not one Kong matches as sent (it normalizes paths)"
