@@ -24,6 +24,9 @@ class RouteReachable(Property):
     SNI), else `unknown` (Envoy's filter-chain choice is not modelled). Gateway API TCPRoute/TLSRoute
     rules: violated when the route attaches to no listener, proved when it is the only route of its
     kind there (TLSRoutes: or SNI-disjoint), else `unknown` (the spec does not say which route wins).
+    Kong declarative configs: the `traditional_compatible` order (packed priority: more fields, exact
+    hosts, more headers, regex paths over prefixes, `regex_priority`, longer prefixes; equal priorities
+    in matcher-UUID order, every order considered when the config gives no route ids).
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all

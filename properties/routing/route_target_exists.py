@@ -20,7 +20,9 @@ class RouteTargetExists(Property):
     (cross-namespace only with a ReferenceGrant; TCPRoute and TLSRoute backendRefs too) and an Ingress backend to a Service and port; an
     Envoy route cluster to a defined cluster; a Knative Trigger subscriber to a Service; an SMI TrafficSplit's
     backends to Services with each port of its root Service (by number), its root Service when `matches`
-    send the other requests to it, its `matches` to HTTPRouteGroups/TCPRoutes. Route
+    send the other requests to it, its `matches` to HTTPRouteGroups/TCPRoutes; a Kong route to a service
+    whose host is an upstream with a target of weight > 0 (none: 503) or a Kubernetes Service
+    (`name.ns.svc`), a route without service being 503 unless a plugin answers. Route
     bindings too: a VirtualService's `gateways` to a Gateway whose servers accept its hosts, an
     HTTPRoute's parentRefs to a Gateway listener that accepts it.
 
@@ -48,6 +50,8 @@ class RouteTargetExists(Property):
       example implementation does): `unknown`; a missing backend of weight 0 is the spec's rollout workflow: `unknown`.
     - Istio's defaults for visibility (`exportTo` everywhere; MeshConfig `defaultServiceExportTo` is not read)
       and the cluster domain `cluster.local` for fully qualified hosts.
+    - Kong: a service host `name.ns.svc` is resolved by cluster DNS (Kong runs in the cluster); target health
+      and the addresses of targets are not in the inputs (a target of weight > 0 counts as live).
     """
 
     code = "CNV102"

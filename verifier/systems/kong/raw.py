@@ -24,14 +24,15 @@ HTTP_FAMILY = frozenset({"http", "https", "grpc", "grpcs"})
 
 
 def split_raw(doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
-    """A mapping with ``_format_version`` is a Kong declarative config (False: not one)."""
+    """A mapping with ``_format_version`` is a Kong declarative config (False: not one). Its name is the file's
+    last two path parts (``case/kong.yml``, ``#n`` for the n-th document): stable wherever the files sit."""
     if "_format_version" not in data:
         return False
     problems = list(_problems(data))
     for where, why in problems:
         out.errors.append(InputError(doc.span(path + where), f"kong.yml: {why}; Kong rejects the whole config"))
     if not problems:
-        name = doc.file + (f"#{doc.index}" if doc.index else "")
+        name = "/".join(doc.file.replace("\\", "/").split("/")[-2:]) + (f"#{doc.index}" if doc.index else "")
         out.objects.append(RawObject(doc, path, {**data, "name": name}, KONG, "KongConfig"))
     return True
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, Rewrite, StrMatch
 from cnverify.encodings.http_precheck import disjoint
@@ -77,29 +77,44 @@ def path_groups(paths: list[str]) -> list[list[tuple[int, str]]]:
     return list(groups.values())
 
 
-def kong_regex(rest: str) -> str | None:
-    """Kong's ``^<rest>`` (searched, so open at the end) as a full-match RE2 pattern; None when ``rest`` has a
-    top-level ``|`` (then only the first alternative is anchored: ``^a|b`` finds ``b`` anywhere)."""
-    depth, i, in_class = 0, 0, False
-    while i < len(rest):
-        c = rest[i]
+def kong_regex(rest: str) -> str:
+    """Kong's regex ``^<rest>`` (searched: open at the end) as a full-match RE2 pattern.
+
+    The ``^`` is prepended without a group (transform.lua ``path_val_transform``), so only the first
+    top-level alternative is anchored: ``~/a|/b`` matches ``/a…`` and any path containing ``/b``.
+    """
+    out = []
+    for n, branch in enumerate(
+        _branches(rest.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))
+    ):
+        anchored = n == 0 or branch.startswith("^")
+        body = branch[1:] if branch.startswith("^") else branch
+        ends = body.endswith("$") and (len(body[:-1]) - len(body[:-1].rstrip("\\"))) % 2 == 0
+        body = body[:-1] if ends else body
+        out.append(("" if anchored else ".*") + f"(?:{body})" + ("" if ends else ".*"))
+    return out[0] if len(out) == 1 else "|".join(f"(?:{b})" for b in out)
+
+
+def _branches(rx: str) -> list[str]:
+    """The top-level alternatives of ``rx`` (escapes, groups and character classes respected)."""
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(rx):
+        c = rx[i]
         if c == "\\":
             i += 2
             continue
         if in_class:
             in_class = c != "]"
         elif c == "[":
-            in_class, i = True, i + (2 if rest[i + 1 : i + 2] == "]" else 1)
+            in_class, i = True, i + (2 if rx[i + 1 : i + 2] == "]" else 1)
             continue
         elif c in "()":
             depth += 1 if c == "(" else -1
         elif c == "|" and depth == 0:
-            return None
+            out.append(rx[start:i])
+            start = i + 1
         i += 1
-    body = rest.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
-    tail = len(body) - len(body.rstrip("$"))
-    escaped = len(body[: len(body) - tail]) - len(body[: len(body) - tail].rstrip("\\"))
-    return body if tail and escaped % 2 == 0 else f"(?:{body}).*"
+    return out + [rx[start:]]
 
 
 def route_match(cfg: KongConfig, route: KongRoute, path: str | None) -> Match:
@@ -109,12 +124,9 @@ def route_match(cfg: KongConfig, route: KongRoute, path: str | None) -> Match:
         return Match(unsupported=why)
     pm = None
     if path is not None and path.startswith("~"):
-        body = kong_regex(path[1:])
-        if body is None:
-            return Match(unsupported=f"regex path {path!r} has a top-level '|': only its first branch is anchored")
         if cfg.format_version in LEGACY_FORMATS and "%" in path:
             return Match(unsupported=f"legacy regex path {path!r}: Kong percent-decodes it on migration")
-        pm = PathMatch("regex", body)
+        pm = PathMatch("regex", kong_regex(path[1:]))
     elif path is not None:
         pm = PathMatch("prefix", path)
     methods = route.methods or []
@@ -186,7 +198,7 @@ def _rank(m: Matcher) -> int:
 
 def open_ties(ms: list[Matcher]) -> list[list[Matcher]]:
     """Groups of matchers of equal priority, of several routes, whose order Kong's UUIDs decide and the
-    config does not fix (a route without ``id``), keeping only matchers that may share a request."""
+    manifests never choose, keeping only matchers that may share a request (CNV106 reads them as ``ties``)."""
     by: dict[int, list[Matcher]] = {}
     for m in ms:
         by.setdefault(_rank(m), []).append(m)
@@ -216,7 +228,7 @@ def _table(cfg: KongConfig, ms: list[Matcher]) -> Table:
         pos = {k: n for n, k in enumerate(order)}
         ranked = sorted(ms, key=lambda m: (_rank(m), pos.get(m.route_key, len(pos)), _uuid_desc(m.uuid), ms.index(m)))
         variants.append([e for m in ranked for e in m.entries])
-    tie_of = {e.clause_id: (str(_rank(m)), m.route_key) for g in unfixed for m in g for e in m.entries}
+    tie_of = {e.clause_id: (str(-_rank(m)), m.route_key) for g in ties for m in g for e in m.entries}
     return Table(
         "kong",
         f"Kong config {cfg.name}",
@@ -244,6 +256,8 @@ def decide(snap: Snapshot, res: Results) -> None:
             w = o.verdict.witness
             if o.table.system != "kong" or o.status != "reachable" or w is None:
                 continue
+            if w.host != w.host.lower():  # route hosts are lower case and matched so: the same outcome
+                o.verdict = replace(o.verdict, witness=replace(w, host=w.host.lower()))
             if UNNORMALIZED.search(w.path):
                 o.status = "unknown"
                 o.reason = f"the witness path {w.path!r} is not one Kong matches as sent (it normalizes paths)"

@@ -46,14 +46,15 @@ def _route(
     upstream = cfg.upstream_named(host)
     if upstream is not None:
         return _upstream(cfg, route, svc, upstream, steps, label, where)
-    if host and SERVICE_DNS.fullmatch(host):
-        m = SERVICE_DNS.fullmatch(host)
-        assert m is not None
+    m = SERVICE_DNS.fullmatch(host or "")
+    if m is not None:
         step_at = svc.at("host") if svc.host else svc.at("url")
-        steps.append((f"host {host} names Kubernetes Service {m.group(3)}/{m.group(1)}", step_at))
-        return service_target(
+        steps.append((f"host {host} names Kubernetes Service {m.group(3)}/{m.group(1)} (cluster DNS)", step_at))
+        check = service_target(
             snap, cfg, route, m.group(3), m.group(1), svc.port or 80, steps, port_required=True, what=label
         )
+        check.where = where
+        return check
     return Check(
         cfg,
         route,
