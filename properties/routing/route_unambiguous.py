@@ -170,7 +170,7 @@ class RouteUnambiguous(Property):
             pick = (
                 f"with the route ids of this config Kong takes {ca.route_label} (the higher matcher UUID)"
                 if fixed
-                else "the config gives no route id, so the UUIDs and the winner are chosen when Kong loads it"
+                else "the inputs fix no route id, so the UUIDs and the winner are chosen when the routes are created"
             )
             req = found.to_json()
             req.pop("port", None)

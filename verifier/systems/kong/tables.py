@@ -13,18 +13,27 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, Rewrite, StrMatch
 from cnverify.encodings.http_precheck import disjoint
-from cnverify.model.kong import LEGACY_FORMATS, KongConfig, KongRoute
+from cnverify.errors import Span
+from cnverify.model.ingress import Ingress
+from cnverify.model.kong import KongConfig, KongRoute
 from cnverify.snapshot import Snapshot
+from cnverify.systems.kong.sources import RouteSource, declarative, from_kic
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Results, Table, clause_key, tie_orders
 
-READS = (KongConfig,)
-STREAM = frozenset({"tcp", "tls", "udp", "tls_passthrough"})
+READS = (KongConfig, Ingress)
+T = TypeVar("T", bound=tuple[Any, ...])
+KIC_TABLE = "Kong Ingress Controller (Ingresses of class kong)"
+KIC = (
+    "Ingresses of class kong translated as the Kong Ingress Controller does (1fa68f86 "
+    "subtranslator/ingress.go); routes from other sources in the same Kong are not in the inputs"
+)
 SPLIT_NS = uuid.UUID("7f145bf9-0dce-4f91-98eb-debbce4b9f6b")  # transform.lua uuid.factory_v5 namespace
-ORDER_NOTE = "Kong orders matchers of equal priority by their UUID (random when the config gives no route id)"
+ORDER_NOTE = "Kong orders matchers of equal priority by their UUID (generated when the inputs give no route id)"
 FLAVOR = (
     "router_flavor traditional_compatible, Kong 3's default (kong.conf is not in the inputs); the Host "
     "header compared without its port and case-insensitively (route hosts are lower case)"
@@ -39,17 +48,15 @@ NORMALIZED = (
 class Matcher:
     """One ATC matcher: a route, or the part of a split route holding one path group."""
 
-    config: KongConfig
-    route: KongRoute
-    rpath: str
-    paths: list[tuple[int, str]]  # (index in route.paths, path as Kong 3 reads it)
+    source: RouteSource
+    paths: list[tuple[str, str, Span]]  # the group's paths (as RouteSource.paths)
     priority: int | None  # None: outside the range whose packing was checked
-    uuid: str | None  # None: Kong generates it
+    uuid: str | None  # None: Kong (or KIC) generates it
     entries: list[Entry] = field(default_factory=list)
 
     @property
     def route_key(self) -> str:
-        return f"{self.config.ref}:{self.rpath}"
+        return self.source.route_key
 
 
 def priority(route: KongRoute, paths: list[str]) -> int | None:
@@ -69,11 +76,13 @@ def priority(route: KongRoute, paths: list[str]) -> int | None:
     return (weight << 61) | (plain << 60) | (heads << 52) | (regex << 51) | (rp << 19) | (length & 0x7FFFF)
 
 
-def path_groups(paths: list[str]) -> list[list[tuple[int, str]]]:
-    """``group_by_regex_or_length``: all regex paths together, one group per prefix length, in first-seen order."""
-    groups: dict[int, list[tuple[int, str]]] = {}
-    for i, p in enumerate(paths):
-        groups.setdefault(0 if p.startswith("~") else len(p), []).append((i, p))
+def path_groups(paths: list[T]) -> list[list[T]]:
+    """``group_by_regex_or_length`` of ``(path, …)`` items: all regex paths together, one group per prefix
+    length, in first-seen order."""
+    groups: dict[int, list[T]] = {}
+    for item in paths:
+        p = item[0]
+        groups.setdefault(0 if p.startswith("~") else len(p), []).append(item)
     return list(groups.values())
 
 
@@ -117,14 +126,14 @@ def _branches(rx: str) -> list[str]:
     return out + [rx[start:]]
 
 
-def route_match(cfg: KongConfig, route: KongRoute, path: str | None) -> Match:
+def route_match(route: KongRoute, path: str | None, legacy: bool = False) -> Match:
     """The ATC predicate of ``route`` for one of its paths (None: no paths)."""
     why = _unsupported(route)
     if why:
         return Match(unsupported=why)
     pm = None
     if path is not None and path.startswith("~"):
-        if cfg.format_version in LEGACY_FORMATS and "%" in path:
+        if legacy and "%" in path:
             return Match(unsupported=f"legacy regex path {path!r}: Kong percent-decodes it on migration")
         pm = PathMatch("regex", kong_regex(path[1:]))
     elif path is not None:
@@ -156,40 +165,52 @@ def _unsupported(route: KongRoute) -> str:
     return ""
 
 
-def matchers(cfg: KongConfig) -> list[Matcher]:
+def matchers(sources: list[RouteSource]) -> list[Matcher]:
     out = []
-    for route, _, rpath in cfg.all_routes():
-        if route.protocols and route.protocols[0] in STREAM:
-            continue  # stream routes: the stream router, not HTTP
-        groups = path_groups(cfg.route_paths(route)) or [[]]
+    for src in sources:
+        groups = path_groups(src.paths) or [[]]
         for n, group in enumerate(groups, start=1):
-            rid = route.id
+            rid = src.uuid
             mid = rid if rid is None or len(groups) == 1 else str(uuid.uuid5(SPLIT_NS, f"{rid}#{n}"))
-            out.append(Matcher(cfg, route, rpath, group, priority(route, [p for _, p in group]), mid))
+            out.append(Matcher(src, group, priority(src.route, [p for p, _, _ in group]), _valid(mid)))
     return out
+
+
+def _valid(u: str | None) -> str | None:
+    try:
+        return None if u is None else str(uuid.UUID(u))
+    except ValueError:
+        return None  # not a UUID: Kong rejects it, and cnverify treats the order as open
 
 
 def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     clauses: dict[str, Clause] = {}
     tables = []
     for cfg in snap.all(KongConfig):
-        ms = matchers(cfg)
-        for m in ms:
-            hosts = tuple(HostPattern(h, ignore_port=True) for h in m.route.hosts or []) or None
-            n = len(m.route.paths or [])
-            for i, p in m.paths or [(None, None)]:  # type: ignore[list-item]
-                cpath = m.rpath if i is None else f"{m.rpath}.paths[{i}]"
-                ck = clause_key(m.route_key, cpath)
-                at = m.route.at() if i is None else m.route.at("paths", i)
-                label = f"Kong {m.route.name or m.route.id or m.rpath}"
-                clauses[ck] = Clause(cfg, m.route_key, label, m.route.at(), m.rpath, at, cpath, max(n, 1))
-                match = route_match(cfg, m.route, p)
-                if m.priority is None:
-                    match = Match(unsupported=f"regex_priority {m.route.regex_priority}: its packing was not checked")
-                m.entries.append(Entry(m.route_key, ck, match, hosts))
+        ms = _entries(clauses, matchers(declarative(cfg)))
         if ms:
-            tables.append(_table(cfg, ms))
+            tables.append(_table(f"Kong config {cfg.name}", cfg.at(), cfg.at("_format_version"), ms, FLAVOR))
+    ms = _entries(clauses, matchers(from_kic(snap)))
+    if ms:
+        at = ms[0].source.subject.metadata.at("name")
+        tables.append(_table(KIC_TABLE, at, None, ms, f"{FLAVOR}; {KIC}"))
     return clauses, tables
+
+
+def _entries(clauses: dict[str, Clause], ms: list[Matcher]) -> list[Matcher]:
+    """Register each matcher's clauses (one per path, or the route itself) and build its entries."""
+    for m in ms:
+        src = m.source
+        hosts = tuple(HostPattern(h, ignore_port=True) for h in src.route.hosts or []) or None
+        for p, cpath, at in m.paths or [(None, src.rpath, src.at)]:
+            ck = clause_key(src.route_key, cpath)
+            n = max(len(src.paths), 1)
+            clauses[ck] = Clause(src.subject, src.route_key, src.label, src.at, src.rpath, at, cpath, n)
+            match = route_match(src.route, p, src.legacy)
+            if m.priority is None:
+                match = Match(unsupported=f"regex_priority {src.route.regex_priority}: its packing was not checked")
+            m.entries.append(Entry(src.route_key, ck, match, hosts))
+    return ms
 
 
 def _rank(m: Matcher) -> int:
@@ -219,7 +240,7 @@ def open_ties(ms: list[Matcher]) -> list[list[Matcher]]:
     return out
 
 
-def _table(cfg: KongConfig, ms: list[Matcher]) -> Table:
+def _table(name: str, at: Span, note_at: Span | None, ms: list[Matcher], flavor: str) -> Table:
     ties = open_ties(ms)
     unfixed = [g for g in ties if any(m.uuid is None for m in g)]
     owners = list(dict.fromkeys(m.route_key for g in unfixed for m in g))
@@ -231,13 +252,13 @@ def _table(cfg: KongConfig, ms: list[Matcher]) -> Table:
     tie_of = {e.clause_id: (str(-_rank(m)), m.route_key) for g in ties for m in g for e in m.entries}
     return Table(
         "kong",
-        f"Kong config {cfg.name}",
-        cfg.at(),
+        name,
+        at,
         variants,
         ORDER_NOTE if owners else "",
         ties=tie_of,
-        defaults=[(FLAVOR, cfg.at("_format_version")), (NORMALIZED, cfg.at("_format_version"))],
-        rewrite=RewriteSource(Rewrite(), NORMALIZED, cfg.at("_format_version")),
+        defaults=[(flavor, note_at or at), (NORMALIZED, note_at or at)],
+        rewrite=RewriteSource(Rewrite(), NORMALIZED, note_at or at),
     )
 
 
