@@ -1,6 +1,6 @@
 """Kong: the Kong Ingress Controller's golden files as a peer suite, the path and regex helpers, the loader hook.
 
-Golden suite (../shared/corpus SOURCES.md §15, KIC 1fa68f86 ``internal/dataplane/testdata/golden``): each case's
+Golden suite (the peer corpus, KIC 1fa68f86 ``internal/dataplane/testdata/golden``): each case's
 ``in.yaml`` holds Kubernetes objects, ``default_golden.yaml`` the decK config KIC generates for the default
 ``traditional_compatible`` router. Every Kong route the golden file attributes to an Ingress
 (tag ``k8s-kind:Ingress``) is compared field by field with `kic.routes`. Routes from HTTPRoutes are not

@@ -3,7 +3,7 @@
 A ``kong.yml`` document has no apiVersion/kind: the Kong adapter's ``split_raw`` recognises it by
 ``_format_version`` and hands it over as one `KongConfig` (snake_case keys as Kong writes them).
 Source: Kong/kong 22246ef2 ``kong/db/schema/entities/{routes,services,upstreams,targets}.lua``,
-``kong/db/schema/others/declarative_config.lua``; ../shared/reference/SEMANTICS-GATEWAYS-MESHES.md §1.
+``kong/db/schema/others/declarative_config.lua``; docs/SEMANTICS.md#kong.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Kong Gateway: decK / DB-less declarative configs (``kong.yml``) — routes in the ``traditional_compatible``
-order, route → service → upstream targets (SEMANTICS-GATEWAYS-MESHES.md §1; docs/SEMANTICS.md#kong)."""
+order, route → service → upstream targets (docs/SEMANTICS.md#kong)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ regex paths; each distinct prefix length) and tries matchers by descending packe
 descending matcher UUID (Kong/kong 22246ef2 ``kong/router/transform.lua`` ``get_priority``,
 ``split_routes_and_services_by_path``; Kong/atc-router ``src/router.rs``). A route matches when every
 field it sets matches (hosts, methods, paths, headers), any value within a field.
-Semantics: SEMANTICS-GATEWAYS-MESHES.md §1.3–1.4 (corrections in docs/SEMANTICS.md#kong).
+Semantics: docs/SEMANTICS.md#kong.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class Matcher:
 
 def priority(route: KongRoute, paths: list[str]) -> int | None:
     """``get_priority`` of a (split) route with ``paths``; None when ``regex_priority`` is outside 0 … 2^32−1
-    (the packing of those values was not checked: SEMANTICS-GATEWAYS-MESHES.md §1.4 item 4)."""
+    (the packing of those values was not checked: docs/SEMANTICS.md#kong)."""
     if route.expression is not None:
         return (0xFF << 56) | (route.priority or 0)
     fields = (route.sources, route.destinations, route.methods, route.hosts, route.headers, route.snis, paths)
