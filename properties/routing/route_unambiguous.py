@@ -8,10 +8,9 @@ from typing import Any
 from cnverify.model import Resource
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
-from cnverify.properties._shared.routing.ties import both_match, tied_pairs
+from cnverify.properties._shared.routing.ties import tie_obligations
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
-from cnverify.systems.kong.tables import UNNORMALIZED
 from cnverify.systems.routing.tables import Results, Table, reads, results
 
 
@@ -73,7 +72,7 @@ class RouteUnambiguous(Property):
             if table.system == "istio" and len(table.owners) > 1 and (table.exclusive or len(table.variants) > 1):
                 yield self._check(res, table)
             elif table.system == "kong":
-                yield from self._tied(ctx, res, table)
+                yield from tie_obligations(self, ctx, res, table)
 
     def _check(self, res: Results, table: Table) -> Obligation:
         owners: Sequence[Resource] = table.owners
@@ -135,61 +134,3 @@ class RouteUnambiguous(Property):
             ob.decide(verdict, claim, witness=witness)  # type: ignore[arg-type]
         ob.on(violated=claim, proved=claim)
         return ob
-
-    def _tied(self, ctx: RunContext, res: Results, table: Table) -> Iterator[Obligation]:
-        """Kong: routes of equal priority are tried in UUID order, which the user does not choose."""
-        done: set[tuple[str, str]] = set()
-        for a, b in tied_pairs(table):
-            ca, cb = res.clauses[a.clause_id], res.clauses[b.clause_id]
-            if (ca.route_key, cb.route_key) in done:
-                continue
-            found, why = both_match(ctx, a, b)
-            if found is not None and UNNORMALIZED.search(found.path):
-                found, why = None, f"the request found ({found.path!r}) is one Kong normalizes before matching"
-            if found is None and not why:
-                continue  # proved disjoint
-            done.add((ca.route_key, cb.route_key))
-            ob = self.obligation(cb.subject, at=cb.route_at, path=cb.route_path)
-            ob.note(f"entry point: {table.name}", table.at)
-            for says, at in table.defaults:
-                ob.note(says, at)
-            names = f"{ca.route_label} and {cb.route_label}"
-            ob.note(f"{names} have equal priority {table.ties[a.clause_id][0]}", cb.clause_at)
-            if found is None:
-                claim = f"no request was found nor excluded that {names} both match ({why})"
-                ob.unknown(claim)
-                ob.on(violated=claim, proved=claim)
-                yield ob
-                continue
-            for c in (ca, cb):
-                ob.note(f"{c.route_label} matches the request", c.clause_at)
-            fixed = all(
-                [e.clause_id for e in v].index(a.clause_id) < [e.clause_id for e in v].index(b.clause_id)
-                for v in table.variants
-            )
-            pick = (
-                f"with the route ids of this config Kong takes {ca.route_label} (the higher matcher UUID)"
-                if fixed
-                else "the inputs fix no route id, so the UUIDs and the winner are chosen when the routes are created"
-            )
-            req = found.to_json()
-            req.pop("port", None)
-            claim = (
-                f"{names} have equal priority and both match {found.method} {found.host}{found.path}: Kong orders "
-                f"them by matcher UUID ({pick})"
-            )
-            ob.decide("violated", claim, witness={"request": req, "routes": [ca.route_label, cb.route_label]})
-            ob.on(violated=claim, proved=claim)
-            yield ob
-        if not done:
-            ob = self.obligation(res_subject(res, table), at=table.at)
-            claim = f"no two routes of equal priority match one request ({table.name}): the UUID order decides nothing"
-            ob.note(f"entry point: {table.name}", table.at)
-            ob.decide("proved", claim)
-            ob.on(violated=claim, proved=claim)
-            yield ob
-
-
-def res_subject(res: Results, table: Table) -> Resource:
-    """The object a table's entries belong to (its first clause's subject)."""
-    return next(res.clauses[e.clause_id].subject for v in table.variants for e in v if e.clause_id in res.clauses)

@@ -8,8 +8,12 @@ from collections.abc import Iterator
 import z3
 from cnverify.encodings.http import METHODS, Entry, MatchTable, Request, SymbolicRequest, entry_formula, entry_matches
 from cnverify.encodings.http_precheck import candidates, disjoint
+from cnverify.model import Resource
+from cnverify.obligation import Obligation
+from cnverify.registry import Property
 from cnverify.run_context import RunContext
-from cnverify.systems.routing.tables import Table
+from cnverify.systems.kong.tables import UNNORMALIZED
+from cnverify.systems.routing.tables import Results, Table
 
 
 def tied_pairs(table: Table) -> Iterator[tuple[Entry, Entry]]:
@@ -47,3 +51,63 @@ def both_match(ctx: RunContext, a: Entry, b: Entry) -> tuple[Request | None, str
     if ans.result == "sat" and ans.model is not None:
         return req.witness(ans.model), ""
     return None, "" if ans.result == "unsat" else ans.reason or "the solver gave no answer"
+
+
+def tie_obligations(prop: Property, ctx: RunContext, res: Results, table: Table) -> Iterator[Obligation]:
+    """CNV106 on a Kong table: routes of equal priority are tried in matcher-UUID order, which the user does
+    not choose — one finding per two tied routes a request both matches, else one proof for the table."""
+    done: set[tuple[str, str]] = set()
+    for a, b in tied_pairs(table):
+        ca, cb = res.clauses[a.clause_id], res.clauses[b.clause_id]
+        if (ca.route_key, cb.route_key) in done:
+            continue
+        found, why = both_match(ctx, a, b)
+        if found is not None and UNNORMALIZED.search(found.path):
+            found, why = None, f"the request found ({found.path!r}) is one Kong normalizes before matching"
+        if found is None and not why:
+            continue  # proved disjoint
+        done.add((ca.route_key, cb.route_key))
+        ob = prop.obligation(cb.subject, at=cb.route_at, path=cb.route_path)
+        ob.note(f"entry point: {table.name}", table.at)
+        for says, at in table.defaults:
+            ob.note(says, at)
+        names = f"{ca.route_label} and {cb.route_label}"
+        ob.note(f"{names} have equal priority {table.ties[a.clause_id][0]}", cb.clause_at)
+        if found is None:
+            claim = f"no request was found nor excluded that {names} both match ({why})"
+            ob.unknown(claim)
+            ob.on(violated=claim, proved=claim)
+            yield ob
+            continue
+        for c in (ca, cb):
+            ob.note(f"{c.route_label} matches the request", c.clause_at)
+        fixed = all(
+            [e.clause_id for e in v].index(a.clause_id) < [e.clause_id for e in v].index(b.clause_id)
+            for v in table.variants
+        )
+        pick = (
+            f"with the route ids of this config Kong takes {ca.route_label} (the higher matcher UUID)"
+            if fixed
+            else "the inputs fix no route id, so the UUIDs and the winner are chosen when the routes are created"
+        )
+        req = found.to_json()
+        req.pop("port", None)
+        claim = (
+            f"{names} have equal priority and both match {found.method} {found.host}{found.path}: Kong orders "
+            f"them by matcher UUID ({pick})"
+        )
+        ob.decide("violated", claim, witness={"request": req, "routes": [ca.route_label, cb.route_label]})
+        ob.on(violated=claim, proved=claim)
+        yield ob
+    if not done:
+        ob = prop.obligation(res_subject(res, table), at=table.at)
+        claim = f"no two routes of equal priority match one request ({table.name}): the UUID order decides nothing"
+        ob.note(f"entry point: {table.name}", table.at)
+        ob.decide("proved", claim)
+        ob.on(violated=claim, proved=claim)
+        yield ob
+
+
+def res_subject(res: Results, table: Table) -> Resource:
+    """The object a table's entries belong to (its first clause's subject)."""
+    return next(res.clauses[e.clause_id].subject for v in table.variants for e in v if e.clause_id in res.clauses)
