@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cnverify.model import Resource
 from cnverify.model.base import Node
+from cnverify.model.gateway import Gateway, HTTPRoute
 from cnverify.model.ingress import HTTPIngressPath, Ingress
 from cnverify.snapshot import Snapshot
 from cnverify.systems.routing.tables import creation_order
@@ -135,3 +137,62 @@ def _route(name: str, ing: Ingress, hosts: list[str]) -> KicRoute:
 def _flag(value: str | None, default: bool) -> bool:
     """``overrideStripPath`` / ``overridePreserveHost``: "true"/"false" in any case, anything else ignored."""
     return {"true": True, "false": False}.get((value or "").lower(), default)
+
+
+@dataclass
+class TranslatedPath:
+    """A path whose written meaning KIC turns into Kong paths: what it says and what Kong is given."""
+
+    subject: Resource
+    node: Node  # the path node (an Ingress path, an HTTPRoute match's path)
+    where: str  # its field path in the subject
+    kind: str  # Exact / Prefix / PathPrefix
+    value: str
+    kong: list[str]
+    owner: str  # the Kong route (Ingress) or the parent Gateway (HTTPRoute)
+
+
+def translated_paths(snap: Snapshot) -> list[TranslatedPath]:
+    """Exact/Prefix paths of Ingresses of class ``kong`` and of HTTPRoutes attached to a Gateway of class
+    ``kong`` (``generateKongRoutePathFromHTTPRouteMatch``: ``Exact v`` → ``~v$``, ``PathPrefix v`` → ``~v$`` and
+    ``v`` with a ``/`` added when it has none)."""
+    out: list[TranslatedPath] = []
+    for route in routes(snap):
+        by: dict[tuple[int, int], list[KicPath]] = {}
+        for p in route.paths:
+            if p.literal and p.index is not None:
+                by.setdefault(p.index, []).append(p)
+        for (i, k), ps in by.items():
+            node = ps[0].node
+            where = f"spec.rules[{i}].http.paths[{k}]"
+            kind, value = node.path_type or "", _flatten(node.path or "") or "/"  # type: ignore[attr-defined]
+            out.append(TranslatedPath(route.ingress, node, where, kind, value, [p.kong for p in ps], route.name))
+    for hr in snap.all(HTTPRoute):
+        gw = kong_gateway(snap, hr)
+        if gw is None:
+            continue
+        for i, rule in enumerate(hr.spec.rules or []):
+            for j, m in enumerate(rule.matches or []):
+                p = m.path
+                if p is None or p.type not in ("Exact", "PathPrefix"):
+                    continue
+                kong = [f"~{p.value}$"] + (
+                    [p.value if p.value.endswith("/") else p.value + "/"] if p.type == "PathPrefix" else []
+                )
+                where = f"spec.rules[{i}].matches[{j}].path"
+                out.append(TranslatedPath(hr, p, where, p.type, p.value, kong, f"Gateway {gw.namespace}/{gw.name}"))
+    return out
+
+
+def kong_gateway(snap: Snapshot, hr: HTTPRoute) -> Gateway | None:
+    """The first Gateway of class ``kong`` in the inputs that a parentRef of ``hr`` names."""
+    for ref in hr.spec.parent_refs or []:
+        if (ref.kind or "Gateway") != "Gateway" or (
+            ref.group or "gateway.networking.k8s.io"
+        ) != "gateway.networking.k8s.io":
+            continue
+        ns = ref.namespace or hr.namespace
+        gw = next((g for g in snap.in_namespace(Gateway, ns) if g.name == ref.name), None)
+        if gw is not None and gw.spec.gateway_class_name == KONG_CLASS:
+            return gw
+    return None
