@@ -62,8 +62,11 @@ def tie_obligations(prop: Property, ctx: RunContext, res: Results, table: Table)
         if (ca.route_key, cb.route_key) in done:
             continue
         found, why = both_match(ctx, a, b)
-        if found is not None and UNNORMALIZED.search(found.path):
-            found, why = None, f"the request found ({found.path!r}) is one Kong normalizes before matching"
+        if found is not None and (UNNORMALIZED.search(found.path) or found.host.strip(".") != found.host):
+            found, why = (
+                None,
+                f"the request found ({found.host}{found.path}) is one Kong reads differently (a normalized path, a dotted host)",
+            )
         if found is None and not why:
             continue  # proved disjoint
         done.add((ca.route_key, cb.route_key))

@@ -271,7 +271,9 @@ UNNORMALIZED = re.compile(r"%|//|/\.\.?(?:/|$)|[^\x21-\x7e]")  # what kong/tools
 
 
 def decide(snap: Snapshot, res: Results) -> None:
-    """A reachable verdict whose witness path Kong would rewrite before matching becomes unknown."""
+    """A reachable verdict whose witness Kong would read differently becomes unknown: a path it normalizes
+    before matching, a host with an empty label at either end (``.x`` ends with ``.x`` for Kong's suffix
+    match, which the host patterns here do not admit)."""
     for outcomes in res.outcomes.values():
         for o in outcomes:
             w = o.verdict.witness
@@ -282,3 +284,6 @@ def decide(snap: Snapshot, res: Results) -> None:
             if UNNORMALIZED.search(w.path):
                 o.status = "unknown"
                 o.reason = f"the witness path {w.path!r} is not one Kong matches as sent (it normalizes paths)"
+            elif w.host.split(":")[0].startswith(".") or w.host.split(":")[0].endswith("."):
+                o.status = "unknown"
+                o.reason = f"the witness host {w.host!r} is one Kong's wildcard hosts may match differently"
