@@ -27,6 +27,17 @@ class KongTarget(KongNode):
     weight: int = 100  # targets.lua: 0 … 65535, default 100
 
 
+class KongTopTarget(KongTarget):
+    """A top-level ``targets[]`` entry: it names its upstream (by name or id)."""
+
+    upstream: str | dict[str, Any] | None = None
+
+    def upstream_key(self) -> str | None:
+        u = self.upstream
+        v = u.get("name", u.get("id")) if isinstance(u, dict) else u
+        return v if isinstance(v, str) else None
+
+
 class KongUpstream(KongNode):
     id: str | None = None
     name: str = ""
@@ -96,6 +107,7 @@ class KongConfig(Resource):
     routes: list[KongRoute] | None = None
     upstreams: list[KongUpstream] | None = None
     plugins: list[Any] | None = None  # global or scoped by their own route/service field
+    targets: list[KongTopTarget] | None = None  # top-level targets, each naming its upstream
 
     @property
     def name(self) -> str:
@@ -115,6 +127,11 @@ class KongConfig(Resource):
 
     def upstream_named(self, host: str | None) -> KongUpstream | None:
         return next((u for u in self.upstreams or [] if host is not None and u.name == host), None)
+
+    def targets_of(self, up: KongUpstream) -> list[KongTarget]:
+        """The upstream's targets: nested under it and top-level ones naming it."""
+        top = [t for t in self.targets or [] if t.upstream_key() in (up.name, up.id)]
+        return [*(up.targets or []), *top]
 
     def route_paths(self, route: KongRoute) -> list[str]:
         """The route's paths as Kong 3 matches them: formats 1.1/2.1 are migrated on load (a path with

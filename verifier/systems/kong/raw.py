@@ -52,11 +52,22 @@ def _problems(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
         key = ref.get("name", ref.get("id")) if isinstance(ref, dict) else ref
         if ref is not None and str(key) not in names:
             yield ("routes", k, "service"), f"invalid reference 'service: {key}' (no such entry in 'services')"
+    ups = {str(u[k]) for u in _items(data.get("upstreams")) if isinstance(u, dict) for k in ("name", "id") if k in u}
+    for t, tg in enumerate(_items(data.get("targets"))):
+        ref = tg.get("upstream") if isinstance(tg, dict) else None
+        key = ref.get("name", ref.get("id")) if isinstance(ref, dict) else ref
+        if str(key) not in ups:
+            yield ("targets", t, "upstream"), f"invalid reference 'upstream: {key}' (no such entry in 'upstreams')"
+        yield from _weight(tg, ("targets", t))
     for u, up in enumerate(_items(data.get("upstreams"))):
         for t, tg in enumerate(_items(up.get("targets") if isinstance(up, dict) else None)):
-            w = tg.get("weight") if isinstance(tg, dict) else None
-            if isinstance(w, int) and not 0 <= w <= 65535:
-                yield ("upstreams", u, "targets", t, "weight"), f"target weight {w} is outside 0 … 65535"
+            yield from _weight(tg, ("upstreams", u, "targets", t))
+
+
+def _weight(target: Any, at: Path) -> Iterator[tuple[Path, str]]:
+    w = target.get("weight") if isinstance(target, dict) else None
+    if isinstance(w, int) and not 0 <= w <= 65535:
+        yield at + ("weight",), f"target weight {w} is outside 0 … 65535"
 
 
 def _route(r: Any, at: Path, legacy: bool) -> Iterator[tuple[Path, str]]:

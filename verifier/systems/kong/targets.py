@@ -45,7 +45,7 @@ def _route(
     host = svc.target_host()
     upstream = cfg.upstream_named(host)
     if upstream is not None:
-        return _upstream(cfg, route, svc, upstream, steps, label, where)
+        return _upstream(cfg, route, upstream, steps, label, where)
     m = SERVICE_DNS.fullmatch(host or "")
     if m is not None:
         step_at = svc.at("host") if svc.host else svc.at("url")
@@ -68,15 +68,15 @@ def _route(
 def _upstream(
     cfg: KongConfig,
     route: KongRoute,
-    svc: KongService,
     up: KongUpstream,
     steps: list[tuple[str, Span]],
     label: str,
     where: tuple[Span, str],
 ) -> Check:
     steps.append((f"service host {up.name} is upstream {up.name}", up.at("name")))
-    live = [t for t in up.targets or [] if t.weight > 0]
-    for t in up.targets or []:
+    targets = cfg.targets_of(up)
+    live = [t for t in targets if t.weight > 0]
+    for t in targets:
         steps.append((f"target {t.target} weight {t.weight}" + (" (disabled)" if t.weight == 0 else ""), t.at()))
     if not live:
         claim = (
