@@ -24,15 +24,16 @@ HTTP_FAMILY = frozenset({"http", "https", "grpc", "grpcs"})
 
 
 def split_raw(doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
-    """A mapping with ``_format_version`` is a Kong declarative config (False: not one). Its name is the file's
-    last two path parts (``case/kong.yml``, ``#n`` for the n-th document): stable wherever the files sit."""
+    """A mapping with ``_format_version`` is a Kong declarative config (False: not one). Its name is the
+    file's name (``#n`` for the n-th document): the same on both sides of ``cnverify diff``; two files of one
+    name are two alternative configs, which deployment-unit discovery puts in units of their own."""
     if "_format_version" not in data:
         return False
     problems = list(_problems(data))
     for where, why in problems:
         out.errors.append(InputError(doc.span(path + where), f"kong.yml: {why}; Kong rejects the whole config"))
     if not problems:
-        name = "/".join(doc.file.replace("\\", "/").split("/")[-2:]) + (f"#{doc.index}" if doc.index else "")
+        name = doc.file.replace("\\", "/").rsplit("/", 1)[-1] + (f"#{doc.index}" if doc.index else "")
         out.objects.append(RawObject(doc, path, {**data, "name": name}, KONG, "KongConfig"))
     return True
 
