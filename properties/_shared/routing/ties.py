@@ -63,10 +63,10 @@ def tie_obligations(prop: Property, ctx: RunContext, res: Results, table: Table)
             continue
         found, why = both_match(ctx, a, b)
         if found is not None and (UNNORMALIZED.search(found.path) or found.host.strip(".") != found.host):
-            found, why = (
-                None,
-                f"the request found ({found.host}{found.path}) is one Kong reads differently (a normalized path, a dotted host)",
+            why = (
+                f"the request found ({found.host}{found.path}) is one Kong reads differently (normalized, dotted host)"
             )
+            found = None
         if found is None and not why:
             continue  # proved disjoint
         done.add((ca.route_key, cb.route_key))

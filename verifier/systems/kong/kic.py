@@ -173,14 +173,14 @@ def translated_paths(snap: Snapshot) -> list[TranslatedPath]:
             continue
         for i, rule in enumerate(hr.spec.rules or []):
             for j, m in enumerate(rule.matches or []):
-                p = m.path
-                if p is None or p.type not in ("Exact", "PathPrefix"):
+                pm = m.path
+                if pm is None or pm.type not in ("Exact", "PathPrefix"):
                     continue
-                kong = [f"~{p.value}$"] + (
-                    [p.value if p.value.endswith("/") else p.value + "/"] if p.type == "PathPrefix" else []
+                kong = [f"~{pm.value}$"] + (
+                    [pm.value if pm.value.endswith("/") else pm.value + "/"] if pm.type == "PathPrefix" else []
                 )
                 where = f"spec.rules[{i}].matches[{j}].path"
-                out.append(TranslatedPath(hr, p, where, p.type, p.value, kong, f"Gateway {gw.namespace}/{gw.name}"))
+                out.append(TranslatedPath(hr, pm, where, pm.type, pm.value, kong, f"Gateway {gw.namespace}/{gw.name}"))
     return out
 
 

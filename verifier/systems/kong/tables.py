@@ -202,7 +202,8 @@ def _entries(clauses: dict[str, Clause], ms: list[Matcher]) -> list[Matcher]:
     for m in ms:
         src = m.source
         hosts = tuple(HostPattern(h, ignore_port=True) for h in src.route.hosts or []) or None
-        for p, cpath, at in m.paths or [(None, src.rpath, src.at)]:
+        items: list[tuple[str | None, str, Span]] = [*m.paths] or [(None, src.rpath, src.at)]
+        for p, cpath, at in items:
             ck = clause_key(src.route_key, cpath)
             n = max(len(src.paths), 1)
             clauses[ck] = Clause(src.subject, src.route_key, src.label, src.at, src.rpath, at, cpath, n)

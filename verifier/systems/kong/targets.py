@@ -33,7 +33,7 @@ def _route(
     label = route.label(rpath)
     where = (route.at("service") if route.service is not None else route.at(), f"{rpath}.service")
     if svc is None:
-        steps = [(f"{label} names no service", route.at())]
+        steps: list[tuple[str, Span]] = [(f"{label} names no service", route.at())]
         plugins = global_plugins or bool(route.plugins)
         if plugins:
             return Check(
@@ -41,7 +41,7 @@ def _route(
             )
         claim = f"{label} has no service: Kong answers its requests with 503 (no Service found with those values)"
         return Check(cfg, route, "violated", claim, steps, where=where)
-    steps: list[tuple[str, Span]] = [(f"{label} → service {svc.name or svc.id}", svc.at())]
+    steps = [(f"{label} → service {svc.name or svc.id}", svc.at())]
     host = svc.target_host()
     upstream = cfg.upstream_named(host)
     if upstream is not None:
