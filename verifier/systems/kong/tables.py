@@ -18,14 +18,16 @@ from typing import Any, TypeVar
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, Rewrite, StrMatch
 from cnverify.encodings.http_precheck import disjoint
 from cnverify.errors import Span
+from cnverify.model.gateway import Gateway, HTTPRoute
 from cnverify.model.ingress import Ingress
 from cnverify.model.kong import KongConfig, KongRoute
 from cnverify.snapshot import Snapshot
+from cnverify.systems.kong.kic import kong_gateway
 from cnverify.systems.kong.sources import RouteSource, declarative, from_kic
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Results, Table, clause_key, tie_orders
 
-READS = (KongConfig, Ingress)
+READS = (KongConfig, Ingress, HTTPRoute, Gateway)
 T = TypeVar("T", bound=tuple[Any, ...])
 KIC_TABLE = "Kong Ingress Controller (Ingresses of class kong)"
 KIC = (
@@ -274,11 +276,21 @@ UNNORMALIZED = re.compile(r"%|//|/\.\.?(?:/|$)|[^\x21-\x7e]")  # what kong/tools
 def decide(snap: Snapshot, res: Results) -> None:
     """A reachable verdict whose witness Kong would read differently becomes unknown: a path it normalizes
     before matching, a host with an empty label at either end (``.x`` ends with ``.x`` for Kong's suffix
-    match, which the host patterns here do not admit)."""
+    match, which the host patterns here do not admit). In the KIC table, a reachable verdict is unknown while
+    HTTPRoutes of a Gateway of class kong are in the inputs: KIC programs their routes into the same Kong,
+    and they are not translated here (an unreachable verdict stands: more routes only take more requests)."""
+    shared = next((hr for hr in snap.all(HTTPRoute) if kong_gateway(snap, hr) is not None), None)
     for outcomes in res.outcomes.values():
         for o in outcomes:
             w = o.verdict.witness
             if o.table.system != "kong" or o.status != "reachable" or w is None:
+                continue
+            if shared is not None and o.table.name == KIC_TABLE:
+                o.status = "unknown"
+                o.reason = (
+                    f"HTTPRoute {shared.namespace}/{shared.name} is programmed into the same Kong by KIC, and "
+                    "HTTPRoute translation is not modelled: its routes may take the request first"
+                )
                 continue
             if w.host != w.host.lower():  # route hosts are lower case and matched so: the same outcome
                 o.verdict = replace(o.verdict, witness=replace(w, host=w.host.lower()))
