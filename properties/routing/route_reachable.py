@@ -27,6 +27,9 @@ class RouteReachable(Property):
     Emissary Mappings per Host: Emissary's route weight (precedence, then prefix length, header and
     query lengths); a canary (cumulative weight < 100) shadows nothing after it; a Mapping attached to
     no Host, on a Host no Listener takes, inactive, or with a canary share of 0% is violated.
+    Kong declarative configs: the `traditional_compatible` order (packed priority: more fields, exact
+    hosts, more headers, regex paths over prefixes, `regex_priority`, longer prefixes; equal priorities
+    in matcher-UUID order, every order considered when the config gives no route ids).
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all

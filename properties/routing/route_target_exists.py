@@ -24,7 +24,9 @@ class RouteTargetExists(Property):
     ping/pong, active and preview Services exist and select its template labels (the controller adds
     `rollouts-pod-template-hash` at runtime), and with `trafficRouting.istio` each VirtualService and route it
     rewrites exists and holds the canary and stable destinations (by Service host or DestinationRule subset,
-    which must exist) and no other (the controller deletes them); other providers are `unknown`. Route
+    which must exist) and no other (the controller deletes them); other providers are `unknown`; a Kong route to a service
+    whose host is an upstream with a target of weight > 0 (none: 503) or a Kubernetes Service
+    (`name.ns.svc`), a route without service being 503 unless a plugin answers. Route
     bindings too: a VirtualService's `gateways` to a Gateway whose servers accept its hosts, an
     HTTPRoute's parentRefs to a Gateway listener that accepts it. Emissary: a Mapping's (and TCPMapping's)
     `service` to a Service and port (`name[.ns][:port]`, port 80, 443 with `https://`), each Mapping to a Host
@@ -56,6 +58,8 @@ class RouteTargetExists(Property):
       and the cluster domain `cluster.local` for fully qualified hosts.
     - Emissary: the ambassador Module sets neither a default resolver nor
       `use_ambassador_namespace_for_service_resolution` (steps say so); Consul and endpoint resolvers are `unknown`.
+    - Kong: a service host `name.ns.svc` is resolved by cluster DNS (Kong runs in the cluster); target health
+      and the addresses of targets are not in the inputs (a target of weight > 0 counts as live).
     """
 
     code = "CNV102"

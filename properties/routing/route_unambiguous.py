@@ -8,6 +8,7 @@ from typing import Any
 from cnverify.model import Resource
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
+from cnverify.properties._shared.routing.ties import tie_obligations
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems.routing.tables import Results, Table, reads, results
@@ -22,7 +23,8 @@ class RouteUnambiguous(Property):
     time, and drops the others' routes for that host); on a gateway, VirtualServices whose order
     the manifests do not fix (no creation timestamps) never match the same request. Emissary:
     Mappings of different canary groups with equal route weight (ordered as Emissary reads them)
-    never match the same request.
+    never match the same request. In a Kong
+    declarative config, no two routes of equal priority (tried in matcher-UUID order) match one request.
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -33,6 +35,10 @@ class RouteUnambiguous(Property):
     Violated: the two VirtualServices, the routes of each that match, and a request both take
     (when one is found). Proved: the orders cannot disagree (pairwise disjoint matches, or one
     VirtualService per host). Tables where no such request is found nor excluded are `unknown`.
+    Kong (declarative `kong.yml`): routes of equal priority are tried in matcher-UUID order, which the
+    config does not choose (Kong generates ids when it gives none): violated for two such routes of one
+    config and a request both match (naming the one the config's ids make win, when it gives them);
+    proved when no two routes of equal priority share a request.
 
     ## Example
     ```yaml
@@ -51,6 +57,8 @@ class RouteUnambiguous(Property):
       could be older and win (not checked). Creation order is not assumed: orders the manifests do not fix
       are all considered.
     - Emissary: the order in which Emissary reads objects is not assumed.
+    - Kong: the `traditional_compatible` router (Kong 3's default; kong.conf is not read) and the requests
+      it matches after its path normalization (a request found must be one normalization leaves as sent).
     """
 
     code = "CNV106"
@@ -68,6 +76,8 @@ class RouteUnambiguous(Property):
                 yield self._check(res, table)
             elif table.system == "emissary" and table.ties and len(table.variants) > 1:
                 yield self._unordered(res, table)
+            elif table.system == "kong":
+                yield from tie_obligations(self, ctx, res, table)
 
     def _check(self, res: Results, table: Table) -> Obligation:
         owners: Sequence[Resource] = table.owners

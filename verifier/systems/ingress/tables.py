@@ -13,6 +13,7 @@ from __future__ import annotations
 from cnverify.encodings.http import Entry, HostPattern, Match, PathMatch
 from cnverify.model.ingress import HTTPIngressPath, Ingress
 from cnverify.snapshot import Snapshot
+from cnverify.systems.kong.kic import KONG_CLASS
 from cnverify.systems.routing.tables import Clause, Table, clause_key, host_blockers, scoped, tie_orders
 
 READS = (Ingress,)
@@ -41,6 +42,8 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     clauses: dict[str, Clause] = {}
     groups: dict[tuple[str, str], list[Row]] = {}
     for ing in snap.all(Ingress):
+        if ing.ingress_class == KONG_CLASS:
+            continue  # the Kong Ingress Controller's routes: translated and ordered by systems/kong (Kong's semantics)
         for i, rule in enumerate(ing.spec.rules or []):
             for k, p in enumerate(rule.http.paths if rule.http else []):
                 path = f"spec.rules[{i}].http.paths[{k}]"

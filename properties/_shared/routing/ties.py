@@ -1,0 +1,116 @@
+"""Entries a table's order leaves to a tie-break outside the manifests (Kong: matcher UUIDs), and a request
+two of them both match: the input of CNV106 for tables whose ``ties`` name every tie group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import z3
+from cnverify.encodings.http import METHODS, Entry, MatchTable, Request, SymbolicRequest, entry_formula, entry_matches
+from cnverify.encodings.http_precheck import candidates, disjoint
+from cnverify.model import Resource
+from cnverify.obligation import Obligation
+from cnverify.registry import Property
+from cnverify.run_context import RunContext
+from cnverify.systems.kong.tables import UNNORMALIZED
+from cnverify.systems.routing.tables import Results, Table
+
+
+def tied_pairs(table: Table) -> Iterator[tuple[Entry, Entry]]:
+    """Pairs of entries of one tie group and different owners that may share a request (table order)."""
+    entries = [e for e in table.variants[0] if e.clause_id in table.ties] if table.variants else []
+    for i, a in enumerate(entries):
+        ga, oa = table.ties[a.clause_id]
+        for b in entries[i + 1 :]:
+            gb, ob = table.ties[b.clause_id]
+            if ga == gb and oa != ob and not disjoint(a, b):
+                yield a, b
+
+
+def both_match(ctx: RunContext, a: Entry, b: Entry) -> tuple[Request | None, str]:
+    """A request ``a`` and ``b`` both match (None and why not found: ``""`` = proved none exists)."""
+    for r in (*candidates(a), *candidates(b)):
+        try:
+            if not r.problems() and entry_matches(a, r) and entry_matches(b, r):
+                return r, ""
+        except ValueError:  # an entry the evaluator cannot decide (UnsupportedMatch, regex errors)
+            break
+    if a.match.unsupported or b.match.unsupported:
+        return None, a.match.unsupported or b.match.unsupported or ""
+    try:
+        req = SymbolicRequest.from_table(MatchTable((a, b)), tag="tie")
+        query = [*req.domain(), entry_formula(a, req), entry_formula(b, req)]
+        plain = [z3.Or([req.method == m for m in METHODS])]  # a request any HTTP/1 client sends, if one exists
+        if a.hosts is None and b.hosts is None:
+            plain.append(req.host == "example.com")
+        ans = ctx.check(query + plain, preprocess=True)
+        if ans.result != "sat":
+            ans = ctx.check(query, preprocess=True)
+    except ValueError as exc:
+        return None, str(exc)
+    if ans.result == "sat" and ans.model is not None:
+        return req.witness(ans.model), ""
+    return None, "" if ans.result == "unsat" else ans.reason or "the solver gave no answer"
+
+
+def tie_obligations(prop: Property, ctx: RunContext, res: Results, table: Table) -> Iterator[Obligation]:
+    """CNV106 on a Kong table: routes of equal priority are tried in matcher-UUID order, which the user does
+    not choose — one finding per two tied routes a request both matches, else one proof for the table."""
+    done: set[tuple[str, str]] = set()
+    for a, b in tied_pairs(table):
+        ca, cb = res.clauses[a.clause_id], res.clauses[b.clause_id]
+        if (ca.route_key, cb.route_key) in done:
+            continue
+        found, why = both_match(ctx, a, b)
+        if found is not None and (UNNORMALIZED.search(found.path) or found.host.strip(".") != found.host):
+            why = (
+                f"the request found ({found.host}{found.path}) is one Kong reads differently (normalized, dotted host)"
+            )
+            found = None
+        if found is None and not why:
+            continue  # proved disjoint
+        done.add((ca.route_key, cb.route_key))
+        ob = prop.obligation(cb.subject, at=cb.route_at, path=cb.route_path)
+        ob.note(f"entry point: {table.name}", table.at)
+        for says, at in table.defaults:
+            ob.note(says, at)
+        names = f"{ca.route_label} and {cb.route_label}"
+        ob.note(f"{names} have equal priority {table.ties[a.clause_id][0]}", cb.clause_at)
+        if found is None:
+            claim = f"no request was found nor excluded that {names} both match ({why})"
+            ob.unknown(claim)
+            ob.on(violated=claim, proved=claim)
+            yield ob
+            continue
+        for c in (ca, cb):
+            ob.note(f"{c.route_label} matches the request", c.clause_at)
+        fixed = all(
+            [e.clause_id for e in v].index(a.clause_id) < [e.clause_id for e in v].index(b.clause_id)
+            for v in table.variants
+        )
+        pick = (
+            f"with the route ids of this config Kong takes {ca.route_label} (the higher matcher UUID)"
+            if fixed
+            else "the inputs fix no route id, so the UUIDs and the winner are chosen when the routes are created"
+        )
+        req = found.to_json()
+        req.pop("port", None)
+        claim = (
+            f"{names} have equal priority and both match {found.method} {found.host}{found.path}: Kong orders "
+            f"them by matcher UUID ({pick})"
+        )
+        ob.decide("violated", claim, witness={"request": req, "routes": [ca.route_label, cb.route_label]})
+        ob.on(violated=claim, proved=claim)
+        yield ob
+    if not done:
+        ob = prop.obligation(res_subject(res, table), at=table.at)
+        claim = f"no two routes of equal priority match one request ({table.name}): the UUID order decides nothing"
+        ob.note(f"entry point: {table.name}", table.at)
+        ob.decide("proved", claim)
+        ob.on(violated=claim, proved=claim)
+        yield ob
+
+
+def res_subject(res: Results, table: Table) -> Resource:
+    """The object a table's entries belong to (its first clause's subject)."""
+    return next(res.clauses[e.clause_id].subject for v in table.variants for e in v if e.clause_id in res.clauses)

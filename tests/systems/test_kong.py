@@ -1,0 +1,159 @@
+"""Kong: the Kong Ingress Controller's golden files as a peer suite, the path and regex helpers, the loader hook.
+
+Golden suite (the peer corpus, KIC 1fa68f86 ``internal/dataplane/testdata/golden``): each case's
+``in.yaml`` holds Kubernetes objects, ``default_golden.yaml`` the decK config KIC generates for the default
+``traditional_compatible`` router. Every Kong route the golden file attributes to an Ingress
+(tag ``k8s-kind:Ingress``) is compared field by field with `kic.routes`. Routes from HTTPRoutes are not
+translated by cnverify (only their paths' regex semantics are read by CNV108 for Ingresses): they are counted
+apart, as the known gap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cnverify import loader, snapshot
+from cnverify.encodings.http import PathMatch, path_matches
+from cnverify.systems.kong.kic import kong_paths, routes
+from cnverify.systems.kong.tables import kong_regex, priority
+
+GOLDEN = (
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "corpus"
+    / "Kong__kubernetes-ingress-controller"
+    / "internal"
+    / "dataplane"
+    / "testdata"
+    / "golden"
+)
+FIELDS = ("paths", "hosts", "strip_path", "preserve_host", "regex_priority")
+
+
+def _golden_routes(case: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    """``{route name: (kind of its source object, route)}`` of a case's default golden file."""
+    data = yaml.safe_load((case / "default_golden.yaml").read_text())
+    out = {}
+    for service in data.get("services") or []:
+        for r in service.get("routes") or []:
+            kind = next((t.split(":", 1)[1] for t in r.get("tags", []) if t.startswith("k8s-kind:")), "")
+            out[r["name"]] = (kind, r)
+    return out
+
+
+@pytest.mark.skipif(not GOLDEN.is_dir(), reason="the peer corpus (../shared/corpus) is not here")
+def test_kic_golden_ingress_routes_agree() -> None:
+    agree, differ, gap = 0, [], []
+    for case in sorted(p for p in GOLDEN.iterdir() if (p / "in.yaml").is_file()):
+        snap, _ = snapshot.build(loader.load([str(case / "in.yaml")]))
+        mine = {r.name: r for r in routes(snap)}
+        gold = _golden_routes(case)
+        for name, (kind, g) in gold.items():
+            if kind != "Ingress":
+                gap.append(f"{case.name}: {kind} route {name}")
+                continue
+            m = mine.pop(name, None)
+            got = (
+                None
+                if m is None
+                else {
+                    "paths": [p.kong for p in m.paths],
+                    "hosts": m.hosts or None,
+                    "strip_path": m.strip_path,
+                    "preserve_host": m.preserve_host,
+                    "regex_priority": m.regex_priority,
+                }
+            )
+            want = {f: g.get(f) for f in FIELDS}
+            if got == want:
+                agree += 1
+            else:
+                differ.append(f"{case.name}: {name}: cnverify {got} golden {want}")
+        differ += [f"{case.name}: {n}: translated by cnverify, absent from the golden file" for n in mine]
+    assert differ == []
+    assert agree == 13  # every Ingress route of the 13 cases' golden files
+    assert len(gap) == 7  # HTTPRoute routes (4 cases): not translated
+
+
+@pytest.mark.parametrize(
+    "path_type,value,kong",
+    [
+        ("Prefix", "/foo", ["/foo/", "~/foo$"]),
+        ("Prefix", "/", ["/"]),
+        ("Prefix", "/foo/", ["/foo/", "~/foo$"]),
+        ("Exact", "/foo", ["~/foo$"]),
+        ("Exact", "/a.b", ["~/a.b$"]),
+        ("ImplementationSpecific", "", ["/"]),
+        ("ImplementationSpecific", "/~/api/v[0-9]+", ["~/api/v[0-9]+"]),
+        ("Exact", "//double//slash", ["~/double/slash$"]),
+    ],
+)
+def test_ingress_paths_as_kic_writes_them(path_type: str, value: str, kong: list[str]) -> None:
+    from cnverify.model.ingress import HTTPIngressPath
+
+    p = HTTPIngressPath.model_validate({"path": value, "pathType": path_type})
+    assert [k for k, _ in kong_paths(p, "/~")] == kong
+
+
+@pytest.mark.parametrize(
+    "rest,matches,misses",
+    [
+        ("/foo$", ["/foo"], ["/foo/", "/foox"]),
+        ("/foo", ["/foo", "/foobar"], ["/fo", "/x/foo"]),
+        ("/a|/b", ["/a", "/abc", "/x/b", "/x/b/y"], ["/x", "/c"]),  # only the first branch is anchored
+        ("/a|^/b$", ["/ab", "/b"], ["/x/b", "/bb"]),
+        ("/c[|]d", ["/c|d"], ["/cd"]),
+        ("/(?<id>[0-9]+)$", ["/12"], ["/a"]),
+    ],
+)
+def test_kong_regex_is_anchored_at_the_start_only(rest: str, matches: list[str], misses: list[str]) -> None:
+    m = PathMatch("regex", kong_regex(rest))
+    assert all(path_matches(m, p) for p in matches)
+    assert not any(path_matches(m, p) for p in misses)
+
+
+def test_priority_packing_follows_transform_lua() -> None:
+    from cnverify.model.kong import KongRoute
+
+    def prio(**kw: Any) -> int:
+        r = KongRoute.model_validate(kw)
+        return priority(r, list(kw.get("paths", []))) or 0
+
+    assert prio(paths=["~/a"]) > prio(paths=["/a/very/long/prefix"])  # regex over any prefix
+    assert prio(paths=["/a"], methods=["GET"]) > prio(paths=["~/a"])  # more fields first
+    assert prio(paths=["/a"], hosts=["a.com"]) > prio(paths=["/a"], hosts=["*.a.com"])  # plain hosts first
+    assert prio(paths=["~/a"], regex_priority=2) > prio(paths=["~/a"], regex_priority=1)
+    assert prio(paths=["/ab"], regex_priority=9) == prio(paths=["/ab"])  # regex_priority counts for regexes only
+    assert prio(paths=["/a"], headers={"x": ["1"], "y": ["2"]}) > prio(paths=["/a"], headers={"x": ["1"]})
+    assert priority(KongRoute.model_validate({"paths": ["~/a"], "regex_priority": -1}), ["~/a"]) is None
+
+
+def test_loader_recognises_kong_yml_and_locates_its_errors(tmp_path: Path) -> None:
+    f = tmp_path / "kong.yml"
+    f.write_text(
+        '_format_version: "3.0"\n'
+        "services:\n"
+        "- name: s\n"
+        "  host: up\n"
+        "  routes: [{name: r, paths: [/a/./b]}]\n"
+        "---\n"
+        "static_resources: {}\n"
+        "---\n"
+        "kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\n"
+    )
+    loaded = loader.load([str(f)])
+    assert [str(e.location.line) for e in loaded.errors] == ["5"]
+    assert "not a normalized" in loaded.errors[0].message
+    assert sorted(o.kind for o in loaded.objects) == ["ConfigMap"]  # the bootstrap has no listeners/clusters
+    f.write_text('_format_version: "1.1"\nservices:\n- name: s\n  host: up\n  routes: [{name: r, paths: [/a/(.*)]}]\n')
+    snap, errors = snapshot.build(loader.load([str(f)]))
+    assert errors == []
+    from cnverify.model.kong import KongConfig
+
+    [cfg] = snap.all(KongConfig)
+    assert cfg.name == "kong.yml"
+    assert cfg.route_paths(cfg.services[0].routes[0]) == ["~/a/(.*)"]  # type: ignore[index]  # 1.1 migration
