@@ -35,7 +35,7 @@ def test_every_hook_implemented_or_declined(system: systems.System) -> None:
 
 def test_adapters_are_found_in_order() -> None:
     names = [s.name for s in ADAPTERS]
-    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "ecosystem"]
+    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "linkerd", "ecosystem"]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
 
 
@@ -95,6 +95,7 @@ def test_hook_modules_have_their_interface() -> None:
         "gateway.tables",
         "gateway.l4",
         "ingress.tables",
+        "linkerd.tables",
     ]
     assert all(callable(m.translate) and m.READS for m in tables)
     targets = [m for s in systems.implementing("targets") for m in s.target_modules()]

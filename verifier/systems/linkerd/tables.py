@@ -1,0 +1,290 @@
+"""Linkerd HTTPRoutes (``policy.linkerd.io``) and ServiceProfile routes → match tables.
+
+HTTPRoutes: one table per parent — a Service port (outbound: "producer" routes in the Service's namespace;
+a route of another namespace applies to its own namespace's clients only, ``unknown`` here) or a Server
+(inbound) — ordered as `match.first_match_order` says.  The control plane sends a parent's routes oldest
+first, then by name (linkerd2 ``policy-controller/grpc/src/outbound.rs`` ``timestamp_then_name``; a route
+without a timestamp after every stamped one); the manifests rarely fix creation order, so every order that
+decides is a variant (`tie_orders`).  Routes with hostnames outrank those without for a matching host
+(``RouteMatch.host: Option<HostMatch>``, ``None < Some``); when such routes name different hostnames their
+mutual rank depends on the host (``HostMatch`` order), which is not encoded: their entries are ``unknown``.
+
+ServiceProfile ``spec.routes``: first match in list order (linkerd2-proxy ``service-profiles/src/http.rs``
+``route_for_request``); ``pathRegex`` is wrapped in ``^``/``$`` textually (``proto.rs`` ``convert_req_match``),
+so ``/a|/b`` means "starts with /a or ends with /b"; a regex that does not compile drops the route.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cnverify.encodings.http import Entry, HostPattern, Match, PathMatch, Rewrite, StrMatch
+from cnverify.encodings.regex import InvalidRegex, RegexError
+from cnverify.encodings.regex_parse import parse
+from cnverify.errors import Span
+from cnverify.model import Service
+from cnverify.model.linkerd import LinkerdHTTPRoute, RequestMatch, ServiceProfile
+from cnverify.snapshot import Snapshot
+from cnverify.systems.linkerd.match import EQ, Row, first_match_order, row
+from cnverify.systems.routing.rewrites import RewriteSource
+from cnverify.systems.routing.tables import Clause, Table, add_clauses, creation_order, tie_orders
+
+READS = (LinkerdHTTPRoute, ServiceProfile, Service)
+SYSTEM = "linkerd"
+AS_SENT = RewriteSource(
+    Rewrite(),
+    "the Linkerd proxy matches the request path as sent (linkerd2-proxy http/match/path.rs reads uri.path(): "
+    "no normalisation)",
+    None,
+)
+
+
+@dataclass
+class _Parent:
+    where: str
+    at: Span
+    host: str | None  # the witness host (a Service's cluster name)
+    routes: list[LinkerdHTTPRoute] = field(default_factory=list)
+
+
+def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
+    clauses: dict[str, Clause] = {}
+    rows: dict[str, list[Row]] = {}
+    parents: dict[str, _Parent] = {}
+    tables: list[Table] = []
+    for route in snap.all(LinkerdHTTPRoute):
+        rows[route.ref] = _rows(clauses, route)
+        foreign = _attach(snap, route, parents)
+        if foreign:
+            keys = [r.key for r in rows[route.ref]]
+            why = "; ".join(foreign)
+            entries = [Entry(route.ref, k, Match(unsupported=why)) for k in keys]
+            tables.append(
+                Table(SYSTEM, f"{route.ref} parents", route.spec.at("parentRefs"), [entries], rewrite=AS_SENT)
+            )
+    for parent in parents.values():
+        tables.append(_table(parent, rows))
+    for sp in snap.all(ServiceProfile):
+        tables.append(_profile(clauses, sp))
+    return clauses, tables
+
+
+def _rows(clauses: dict[str, Clause], route: LinkerdHTTPRoute) -> list[Row]:
+    out: list[Row] = []
+    rules = route.spec.rules or []
+    if not rules:  # the CRD defaults rules to one rule matching PathPrefix /
+        label = f"HTTPRoute {route.namespace}/{route.name} (no rules: the default rule matches PathPrefix /)"
+        for m, _, ck in add_clauses(clauses, route, "spec", label, route.spec, None, "matches"):
+            out.append(row(route, ck, m, 0, 0))
+    for i, rule in enumerate(rules):
+        label = f"HTTPRoute {route.namespace}/{route.name} rules[{i}]" + (f" ({rule.name})" if rule.name else "")
+        for j, (m, _, ck) in enumerate(
+            add_clauses(clauses, route, f"spec.rules[{i}]", label, rule, rule.matches, "matches")
+        ):
+            out.append(row(route, ck, m, i, j))
+    for r in out:
+        if r.kind == "prefix":  # the clause restricted to the prefix value itself (match.py)
+            c = clauses[r.key]
+            clauses[r.key + EQ] = Clause(
+                c.subject,
+                c.route_key,
+                c.route_label,
+                c.route_at,
+                c.route_path,
+                c.clause_at,
+                c.clause_path,
+                c.n_clauses,
+                key=r.key + EQ,
+            )
+    return out
+
+
+def _attach(snap: Snapshot, route: LinkerdHTTPRoute, parents: dict[str, _Parent]) -> list[str]:
+    """Put ``route`` on its Service ports and Servers; say why it may also route elsewhere (unknown)."""
+    foreign: list[str] = []
+    for pref in route.spec.parent_refs or []:
+        kind, ns = pref.kind or "Gateway", pref.namespace or route.namespace
+        if kind == "Server" and (pref.group or "policy.linkerd.io") == "policy.linkerd.io":
+            where = f"Server {ns}/{pref.name} (inbound)"
+            parents.setdefault(where, _Parent(where, pref.at(), None)).routes.append(route)
+        elif kind == "Service" and (pref.group or "") in ("", "core"):
+            if ns != route.namespace:
+                foreign.append(
+                    f"parentRef Service {ns}/{pref.name} from namespace {route.namespace} is a consumer route: it "
+                    "applies to that namespace's clients only, which cnverify does not model"
+                )
+                continue
+            svc = next(iter(s for s in snap.all(Service) if s.namespace == ns and s.name == pref.name), None)
+            ports = [pref.port] if pref.port else [p.port for p in (svc.spec.ports or [])] if svc else [None]
+            for port in ports:
+                where = f"Service {ns}/{pref.name}" + (f" port {port}" if port else " (every port)")
+                host = f"{pref.name}.{ns}.svc.cluster.local"
+                parents.setdefault(where, _Parent(where, pref.at(), host)).routes.append(route)
+        else:
+            foreign.append(f"parentRef {kind} {pref.name}: Linkerd attaches HTTPRoutes to Services and Servers only")
+    if not route.spec.parent_refs:
+        foreign.append("it has no parentRefs")
+    return foreign
+
+
+def _table(parent: _Parent, rows: dict[str, list[Row]]) -> Table:
+    base, fixed = creation_order(parent.routes, lambda r: r.name)
+    orders = [base] if fixed else tie_orders(base)
+    hosted = [r for r in base if r.spec.hostnames]
+    names = {tuple(sorted(r.spec.hostnames or [])) for r in hosted}
+    mixed = len(names) > 1
+    variants: list[list[Entry]] = []
+    for order in orders:
+        position = {r.ref: n for n, r in enumerate(order)}
+        first = [x for r in hosted for x in rows[r.ref]]
+        rest = [x for r in base if not r.spec.hostnames for x in rows[r.ref]]
+        entries: list[Entry] = []
+        if first:
+            pats = tuple(HostPattern(h + dot, ignore_port=True) for h in sorted(next(iter(names))) for dot in ("", "."))
+            entries += first_match_order(first, position, pats)
+            if mixed:
+                why = "routes with different hostnames rank by the host's match (HostMatch order): not encoded"
+                entries = [Entry(e.route_id, e.clause_id, Match(unsupported=why), e.hosts) for e in entries]
+        entries += first_match_order(rest, position, None)
+        if entries not in variants:
+            variants.append(entries)
+    note = (
+        ""
+        if fixed
+        else "Linkerd orders a parent's routes by creation time, then name: " + ", ".join(r.name for r in base)
+    )
+    return Table(
+        SYSTEM,
+        parent.where,
+        parent.at,
+        variants,
+        note,
+        host_sample=parent.host if not hosted else None,
+        rewrite=AS_SENT,
+    )
+
+
+def profile_regex(written: str) -> str:
+    """The full-match regex equal to ``Regex::is_match`` on the textually anchored ``pathRegex``."""
+    text = ("" if written.startswith("^") else "^") + written + ("" if _ends_anchored(written) else "$")
+    branches = _top_level_alternatives(text)
+    out = []
+    for b in branches:
+        start, end = b.startswith("^"), _ends_anchored(b)
+        core = b[1 if start else 0 : len(b) - 1 if end else len(b)]
+        out.append(("" if start else ".*") + f"(?:{core})" + ("" if end else ".*"))
+    return out[0] if len(out) == 1 else "|".join(f"(?:{x})" for x in out)
+
+
+def _ends_anchored(text: str) -> bool:
+    if not text.endswith("$"):
+        return False
+    slashes = len(text[:-1]) - len(text[:-1].rstrip("\\"))
+    return slashes % 2 == 0
+
+
+def _top_level_alternatives(text: str) -> list[str]:
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            i += 2 if text[i + 1 : i + 2] == "]" else 1  # "[]...]": the first "]" is a member
+            continue
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+        i += 1
+    return out + [text[start:]]
+
+
+def _conjuncts(m: RequestMatch | None) -> list[tuple[list[str], list[str]]] | str:
+    """A condition as an OR of (pathRegexes, methods) conjunctions, or why it cannot be."""
+    if m is None:
+        return "a route without a condition (rejected by the ServiceProfile validator)"
+    if m.not_ is not None:
+        return "a `not` condition"
+    parts: list[list[tuple[list[str], list[str]]]] = []
+    if m.path_regex is not None:
+        parts.append([([m.path_regex], [])])
+    if m.method is not None:
+        parts.append([([], [m.method])])
+    for sub in m.all or []:
+        x = _conjuncts(sub)
+        if isinstance(x, str):
+            return x
+        parts.append(x)
+    if m.any:
+        alts: list[tuple[list[str], list[str]]] = []
+        for sub in m.any:
+            x = _conjuncts(sub)
+            if isinstance(x, str):
+                return x
+            alts += x
+        parts.append(alts)
+    out: list[tuple[list[str], list[str]]] = [([], [])]
+    for options in parts:
+        out = [(p + q, a + b) for p, a in out for q, b in options]
+    return out
+
+
+def _profile(clauses: dict[str, Clause], sp: ServiceProfile) -> Table:
+    entries: list[Entry] = []
+    drops: dict[str, str] = {}
+    for i, r in enumerate(sp.spec.routes or []):
+        label = f"ServiceProfile {sp.namespace}/{sp.name} routes[{i}]" + (f" ({r.name})" if r.name else "")
+        [(_, rkey, ck)] = add_clauses(clauses, sp, f"spec.routes[{i}]", label, r, None, "condition")
+        conj = _conjuncts(r.condition)
+        bad = [x for x in _regexes(r.condition) if _invalid(x)]
+        if bad:
+            drops[ck] = f"pathRegex {bad[0]!r} does not compile: the proxy drops the route (proto.rs)"
+        elif isinstance(conj, str):
+            entries.append(Entry(rkey, ck, Match(unsupported=conj)))
+        else:
+            entries.append(Entry(rkey, ck, _profile_match(conj)))
+    return Table(
+        SYSTEM,
+        f"ServiceProfile {sp.namespace}/{sp.name} routes",
+        sp.spec.at("routes"),
+        [entries],
+        members=list(drops),
+        drop_reasons=drops,
+        host_sample=sp.name,
+        rewrite=AS_SENT,
+    )
+
+
+def _profile_match(conj: list[tuple[list[str], list[str]]]) -> Match:
+    if len(conj) != 1:
+        return Match(unsupported="an `any` condition (several alternatives in one route)")
+    regexes, methods = conj[0]
+    if len(set(regexes)) > 1 or len(set(methods)) > 1:
+        return Match(unsupported="an `all` of several pathRegexes or methods")
+    path = PathMatch("regex", profile_regex(regexes[0])) if regexes else None
+    return Match(path=path, method=StrMatch("exact", methods[0]) if methods else None)
+
+
+def _regexes(m: RequestMatch | None) -> list[str]:
+    if m is None:
+        return []
+    subs = [*(m.all or []), *(m.any or []), *([m.not_] if m.not_ else [])]
+    return ([m.path_regex] if m.path_regex is not None else []) + [x for s in subs for x in _regexes(s)]
+
+
+def _invalid(written: str) -> bool:
+    try:
+        parse(profile_regex(written))
+    except InvalidRegex:
+        return True
+    except RegexError:
+        return False
+    return False
