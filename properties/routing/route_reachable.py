@@ -24,6 +24,9 @@ class RouteReachable(Property):
     SNI), else `unknown` (Envoy's filter-chain choice is not modelled). Gateway API TCPRoute/TLSRoute
     rules: violated when the route attaches to no listener, proved when it is the only route of its
     kind there (TLSRoutes: or SNI-disjoint), else `unknown` (the spec does not say which route wins).
+    Linkerd `policy.linkerd.io` HTTPRoutes per parent Service port or Server: the best score wins
+    (path length, a regex scoring the request path's length; then method, headers, query params),
+    ties to the older route; ServiceProfile routes first match in list order.
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all

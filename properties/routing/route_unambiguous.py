@@ -6,8 +6,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cnverify.model import Resource
+from cnverify.model.linkerd import Server
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
+from cnverify.properties._shared.selectors.linkerd_servers import port_claims
+from cnverify.properties._shared.selectors.pods import SHAPE_READS
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems.routing.tables import Results, Table, reads, results
@@ -20,7 +23,8 @@ class RouteUnambiguous(Property):
     No request's route depends on which of several Istio VirtualServices for one host wins: on
     sidecars at most one VirtualService defines a host (Istio uses only the first, by creation
     time, and drops the others' routes for that host); on a gateway, VirtualServices whose order
-    the manifests do not fix (no creation timestamps) never match the same request.
+    the manifests do not fix (no creation timestamps) never match the same request. Linkerd Servers:
+    no two Servers cover one port of one pod (Linkerd applies the older and skips the other).
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -54,7 +58,7 @@ class RouteUnambiguous(Property):
     name = "route-unambiguous"
     title = "No route depends on VirtualService creation order"
     severity = "warning"
-    reads = reads()
+    reads = (*reads(), Server, *(k for k in SHAPE_READS if k not in reads()))
     remediation = "Merge the VirtualServices for the host into one (or make their matches disjoint)."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
@@ -63,6 +67,7 @@ class RouteUnambiguous(Property):
         for table in res.tables:
             if table.system == "istio" and len(table.owners) > 1 and (table.exclusive or len(table.variants) > 1):
                 yield self._check(res, table)
+        yield from port_claims(self, snap)  # Linkerd Servers claiming one pod port
 
     def _check(self, res: Results, table: Table) -> Obligation:
         owners: Sequence[Resource] = table.owners

@@ -32,7 +32,8 @@ class RouteWeightsSum100(Property):
     weight above 0 (all 0: the Gateway answers 500 to every request of the rule); every TCPRoute and
     TLSRoute rule must have a backendRef with a weight above 0 (else it forwards no connection). SMI
     TrafficSplit weights are relative too (v1alpha1 quantities such as `10m`, compared exactly): some
-    backend must have a weight above 0; the message states the effective split.
+    backend must have a weight above 0; the message states the effective split. Linkerd HTTPRoute
+    rules with two or more backendRefs: some weight above 0 (the proxy drops weight-0 backends).
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
