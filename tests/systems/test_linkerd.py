@@ -1,0 +1,131 @@
+"""Linkerd: the first-match order equals the proxy's best-score selection (an oracle written from
+linkerd2-proxy ``linkerd/http/route/src/lib.rs``, ``http/match.rs``, ``http/match/path.rs``), the regexes whose
+leftmost-first match is a full match, and ServiceProfile's textual anchoring."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from cnverify.encodings.http import MatchTable, Request, first_match
+from cnverify.model.gateway import HTTPRouteMatch
+from cnverify.model.linkerd import LinkerdHTTPRoute
+from cnverify.systems.linkerd.match import EQ, first_match_order, leftmost_first_exact, row
+from cnverify.systems.linkerd.tables import profile_regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+PATHS = ["/", "/a", "/a/", "/a/b", "/a/bc", "/ab", "/a/b/c", "/b", "/b/a"]
+PATH_MATCHES = [
+    ("PathPrefix", "/"),
+    ("PathPrefix", "/a"),
+    ("PathPrefix", "/a/"),
+    ("PathPrefix", "/a/b"),
+    ("Exact", "/a"),
+    ("Exact", "/a/b"),
+    ("RegularExpression", "/a/.*"),
+    ("RegularExpression", "/[ab]+"),
+    ("RegularExpression", "/a/b.*"),
+]
+
+
+def _path_score(ptype: str, value: str, path: str) -> int | None:
+    """linkerd2-proxy ``MatchPath::match_length``."""
+    if ptype == "Exact":
+        return len(value) if value == path else None
+    if ptype == "RegularExpression":
+        m = re.search(value, path)
+        return len(path) if m and m.start() == 0 and m.end() == len(path) else None
+    if value == "/":
+        return 1
+    prefix = value.rstrip("/")
+    rest = path.rstrip("/")
+    if not rest.startswith(prefix):
+        return None
+    suffix = rest[len(prefix) :]
+    return len(prefix) if suffix == "" or suffix.startswith("/") else None
+
+
+def _best(routes: list[list[list[dict]]], req: Request) -> tuple[int, int, int] | None:
+    """``find``: the (route, rule, match) the proxy picks, keeping the first on ties."""
+    best: tuple[tuple[int, ...], tuple[int, int, int]] | None = None
+    for r, rules in enumerate(routes):
+        for i, matches in enumerate(rules):
+            for j, m in enumerate(matches):
+                score = _path_score(m["type"], m["value"], req.path)
+                if score is None or (m.get("method") and m["method"] != req.method):
+                    continue
+                if any(req.headers.get(h) != "1" for h in m.get("headers", [])):
+                    continue
+                key = (score, 1 if m.get("method") else 0, len(m.get("headers", [])))
+                if best is None or key > best[0]:
+                    best = (key, (r, i, j))
+    return best[1] if best else None
+
+
+MATCH = st.builds(
+    lambda pm, method, headers: {"type": pm[0], "value": pm[1], "method": method, "headers": headers},
+    st.sampled_from(PATH_MATCHES),
+    st.sampled_from([None, "GET"]),
+    st.sampled_from([[], ["x"]]),
+)
+ROUTES = st.lists(st.lists(st.lists(MATCH, min_size=1, max_size=2), min_size=1, max_size=3), min_size=1, max_size=2)
+
+
+def _route(n: int) -> LinkerdHTTPRoute:
+    return LinkerdHTTPRoute.model_validate({"metadata": {"name": f"r{n}", "namespace": "ns"}})
+
+
+@settings(max_examples=300, deadline=None)
+@given(ROUTES)
+def test_first_match_order_is_the_best_score(routes: list[list[list[dict]]]) -> None:
+    objs = [_route(n) for n in range(len(routes))]
+    rows = []
+    for r, rules in enumerate(routes):
+        for i, matches in enumerate(rules):
+            for j, m in enumerate(matches):
+                spec = {"path": {"type": m["type"], "value": m["value"]}, "method": m["method"]}
+                spec["headers"] = [{"name": h, "value": "1"} for h in m["headers"]]
+                rows.append(row(objs[r], f"{r}|{i}|{j}", HTTPRouteMatch.model_validate(spec), i, j))
+    table = MatchTable(tuple(first_match_order(rows, {o.ref: n for n, o in enumerate(objs)}, None)))
+    for path in PATHS:
+        for method in ("GET", "POST"):
+            for headers in ({}, {"x": "1"}):
+                req = Request(path=path, method=method, headers=headers)
+                hit = first_match(table, req)
+                got = None if hit is None else tuple(int(x) for x in hit.clause_id.removesuffix(EQ).split("|"))
+                assert got == _best(routes, req), (path, method, headers)
+
+
+@pytest.mark.parametrize(
+    "pattern,exact",
+    [
+        ("/foo/[0-9]+", True),
+        ("/api/.*", True),
+        ("/a/[a-z]{3}", True),
+        ("/a|/ab", False),  # Regex::find takes /a on /ab
+        ("/a.*?", False),  # lazy: the first match is /a
+        ("/a*b?", False),  # inner variable repetition
+        ("(?U)/a.*", False),
+    ],
+)
+def test_leftmost_first_exact(pattern: str, exact: bool) -> None:
+    assert leftmost_first_exact(pattern) is exact
+
+
+@pytest.mark.parametrize(
+    "written,path,matches",
+    [
+        ("/a|/b", "/ax", True),  # ^/a|/b$: starts with /a
+        ("/a|/b", "/x/b", True),  # ... or ends with /b
+        ("/a|/b", "/xbx", False),
+        ("^/api/.*$", "/api/v1", True),
+        ("/api/v1", "/api/v1/x", False),
+        ("/x|/y|/z", "/q/yq", True),  # a middle branch is unanchored
+        ("[|]|/q", "|", True),  # "|" inside a class is no alternation
+    ],
+)
+def test_profile_regex_is_textual_anchoring(written: str, path: str, matches: bool) -> None:
+    anchored = ("" if written.startswith("^") else "^") + written + ("" if written.endswith("$") else "$")
+    assert (re.search(anchored, path) is not None) is matches  # Rust Regex::is_match on the anchored text
+    assert (re.fullmatch(profile_regex(written), path) is not None) is matches
