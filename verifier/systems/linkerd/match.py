@@ -1,5 +1,5 @@
 """Linkerd's route matching: one ``policy.linkerd.io`` HTTPRoute match as IR plus its precedence score, and
-Linkerd's best-score selection turned into a first-match order (docs/SEMANTICS.md#linkerd-httproute).
+Linkerd's best-score selection turned into a first-match order (docs/SEMANTICS.md#linkerd).
 
 linkerd2-proxy ``linkerd/http/route/src/lib.rs`` (3865944): ``find`` keeps, over all routes, the greatest
 ``RouteMatch {host, route}`` (derived ``Ord``: host first, ``None`` below ``Some``), within a route the greatest
