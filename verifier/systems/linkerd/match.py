@@ -31,6 +31,11 @@ from cnverify.model.gateway import HTTPRouteMatch, ValueMatch
 from cnverify.model.linkerd import LinkerdHTTPRoute
 
 EQ = "#path-equals-prefix"  # suffix of the key of a PathPrefix clause restricted to its value
+QUERY_SAFE = re.compile(r"[A-Za-z0-9._~:@!$'()*,;/?-]*")  # characters form decoding leaves as they are
+_LEFTMOST = (
+    "{what} {v!r}: Linkerd takes the first match of Regex::find, which must span the value; cnverify encodes "
+    "that only for regexes without alternation, lazy or inner variable repetition"
+)
 LAZY = re.compile(r"(?<!\\)(?:[*+?}]\?|\(\?[a-zA-Z]*U)")
 
 
@@ -83,6 +88,11 @@ def _flat(node: Node) -> list[Node] | None:
     return [node] if isinstance(node, (CharSet, Rep)) else None
 
 
+def _lax(x: StrMatch | None) -> bool:
+    """A regex whose leftmost-first match may differ from a full match."""
+    return x is not None and x.kind == "regex" and not leftmost_first_exact(x.value)
+
+
 def _value(v: ValueMatch) -> StrMatch | None:
     return {"Exact": "exact", "RegularExpression": "regex"}.get(v.type) and StrMatch(
         "exact" if v.type == "Exact" else "regex", v.value
@@ -102,12 +112,7 @@ def row(route: LinkerdHTTPRoute, key: str, m: HTTPRouteMatch | None, rule: int, 
         path = PathMatch("segment_prefix", pvalue)
     elif ptype == "RegularExpression":
         kind, path, length = "regex", PathMatch("regex", pvalue), 0
-        if not leftmost_first_exact(pvalue):
-            why.append(
-                f"path regex {pvalue!r}: Linkerd takes the first match of Regex::find, which must span the "
-                "path; cnverify encodes that only for regexes without alternation, lazy or inner variable "
-                "repetition"
-            )
+        why += [_LEFTMOST.format(what="path regex", v=pvalue)] if not leftmost_first_exact(pvalue) else []
     else:
         path = None
         why.append(f"path match type {ptype}")
@@ -116,10 +121,15 @@ def row(route: LinkerdHTTPRoute, key: str, m: HTTPRouteMatch | None, rule: int, 
         x = _value(h)
         headers += [HeaderMatch(h.name, match=x)] if x else []
         why += [] if x else [f"header match type {h.type}"]
+        why += [_LEFTMOST.format(what=f"header {h.name} regex", v=h.value)] if _lax(x) else []
     for q in (m.query_params or []) if m is not None else []:
         x = _value(q)
         query += [QueryMatch(q.name, x)] if x else []
         why += [] if x else [f"query match type {q.type}"]
+        if x and (x.kind == "regex" or not (QUERY_SAFE.fullmatch(x.value) and QUERY_SAFE.fullmatch(q.name))):
+            why.append(
+                f"query param {q.name}: Linkerd compares the form-decoded value, encoded here as written only for plain literals"
+            )
     method = StrMatch("exact", m.method) if m is not None and m.method else None
     match = Match(
         path=path, headers=tuple(headers), query=tuple(query), method=method, unsupported="; ".join(why) or None

@@ -16,6 +16,7 @@ so ``/a|/b`` means "starts with /a or ends with /b"; a regex that does not compi
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from cnverify.encodings.http import Entry, HostPattern, Match, PathMatch, Rewrite, StrMatch
@@ -84,19 +85,16 @@ def _rows(clauses: dict[str, Clause], route: LinkerdHTTPRoute) -> list[Row]:
             out.append(row(route, ck, m, i, j))
     for r in out:
         if r.kind == "prefix":  # the clause restricted to the prefix value itself (match.py)
-            c = clauses[r.key]
-            clauses[r.key + EQ] = Clause(
-                c.subject,
-                c.route_key,
-                c.route_label,
-                c.route_at,
-                c.route_path,
-                c.clause_at,
-                c.clause_path,
-                c.n_clauses,
-                key=r.key + EQ,
-            )
+            _alias(clauses, r.key, EQ)
     return out
+
+
+def _alias(clauses: dict[str, Clause], key: str, suffix: str) -> str:
+    """Register another entry of clause ``key`` (same route and path, own key): CNV101/CNV105 judge them together."""
+    c = clauses[key]
+    alias = key + suffix
+    clauses[alias] = dataclasses.replace(c, key=alias)
+    return alias
 
 
 def _attach(snap: Snapshot, route: LinkerdHTTPRoute, parents: dict[str, _Parent]) -> list[str]:
@@ -249,8 +247,9 @@ def _profile(clauses: dict[str, Clause], sp: ServiceProfile) -> Table:
             drops[ck] = f"pathRegex {bad[0]!r} does not compile: the proxy drops the route (proto.rs)"
         elif isinstance(conj, str):
             entries.append(Entry(rkey, ck, Match(unsupported=conj)))
-        else:
-            entries.append(Entry(rkey, ck, _profile_match(conj)))
+        else:  # one entry per alternative of an `any`
+            for k, alt in enumerate(conj):
+                entries.append(Entry(rkey, _alias(clauses, ck, f"#any{k}") if k else ck, _profile_match(alt)))
     return Table(
         SYSTEM,
         f"ServiceProfile {sp.namespace}/{sp.name} routes",
@@ -263,10 +262,8 @@ def _profile(clauses: dict[str, Clause], sp: ServiceProfile) -> Table:
     )
 
 
-def _profile_match(conj: list[tuple[list[str], list[str]]]) -> Match:
-    if len(conj) != 1:
-        return Match(unsupported="an `any` condition (several alternatives in one route)")
-    regexes, methods = conj[0]
+def _profile_match(conj: tuple[list[str], list[str]]) -> Match:
+    regexes, methods = conj
     if len(set(regexes)) > 1 or len(set(methods)) > 1:
         return Match(unsupported="an `all` of several pathRegexes or methods")
     path = PathMatch("regex", profile_regex(regexes[0])) if regexes else None
