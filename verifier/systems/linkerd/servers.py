@@ -23,7 +23,6 @@ from cnverify.errors import Span
 from cnverify.model import Resource
 from cnverify.model.core import ContainerPort, PodSpec
 from cnverify.model.linkerd import (
-    POLICY,
     AuthorizationPolicy,
     LinkerdHTTPRoute,
     MeshTLSAuthentication,
@@ -32,6 +31,7 @@ from cnverify.model.linkerd import (
     ServerAuthorization,
 )
 from cnverify.snapshot import Snapshot
+from cnverify.systems.linkerd.refs import parent_is, target_is
 
 INJECTED = {"linkerd-proxy": 4143, "linkerd-admin": 4191}
 """Ports the proxy injector adds to every meshed pod (charts/partials/templates/_proxy.tpl; values.yaml
@@ -96,12 +96,11 @@ def authorizations(snap: Snapshot, server: Server, inventory: set[str]) -> Autho
     routes = {r.name for r in snap.in_namespace(LinkerdHTTPRoute, ns) if _parents_server(r, server)}
     for ap in snap.in_namespace(AuthorizationPolicy, ns):
         t = ap.spec.target_ref
-        kind = t.kind
-        if kind == "Server" and (t.group or POLICY) == POLICY and t.name == server.name:
+        if target_is(t, "Server") and t.name == server.name:
             what = f"AuthorizationPolicy {ns}/{ap.name} targets the Server"
-        elif kind == "Namespace" and t.name == ns:
+        elif target_is(t, "Namespace") and t.name == ns:
             what = f"AuthorizationPolicy {ns}/{ap.name} targets namespace {ns}"
-        elif kind == "HTTPRoute" and t.name in routes:
+        elif target_is(t, "HTTPRoute") and t.name in routes:
             what = f"AuthorizationPolicy {ns}/{ap.name} authorizes HTTPRoute {t.name} of the Server"
         else:
             continue
@@ -111,7 +110,7 @@ def authorizations(snap: Snapshot, server: Server, inventory: set[str]) -> Autho
             out.granted.append((what, at))
         elif all(n in inventory for n, _ in missing):
             names = ", ".join(d for _, d in missing)
-            out.ignored.append((f"{what}, but Linkerd ignores it: {names} does not exist", at))
+            out.ignored.append((f"{what}, but Linkerd ignores it: {names}", at))
         else:
             out.undecided.append((f"{what}; whether its authentications exist is not in the inputs", at))
     return out
@@ -119,21 +118,25 @@ def authorizations(snap: Snapshot, server: Server, inventory: set[str]) -> Autho
 
 def _parents_server(route: LinkerdHTTPRoute, server: Server) -> bool:
     return any(
-        p.kind == "Server" and (p.namespace or route.namespace) == server.namespace and p.name == server.name
+        parent_is(p, "Server") and (p.namespace or route.namespace) == server.namespace and p.name == server.name
         for p in route.spec.parent_refs or []
     )
 
 
 def _missing_authentications(snap: Snapshot, ap: AuthorizationPolicy) -> list[tuple[str, str]]:
-    """``(namespace, "Kind ns/name")`` of each authentication the policy requires that the inputs lack."""
+    """``(namespace, why)`` of each authentication the policy requires that the inputs lack or Linkerd refuses."""
     kinds: dict[str, type[Resource]] = {
         "MeshTLSAuthentication": MeshTLSAuthentication,
         "NetworkAuthentication": NetworkAuthentication,
     }
     out = []
     for ref in ap.spec.required_authentication_refs:
-        cls = kinds.get(ref.kind)
+        cls = next((c for k, c in kinds.items() if target_is(ref, k)), None)
         ns = ref.namespace or ap.namespace
         if cls is not None and snap.get(cls, ns, ref.name) is None:
-            out.append((ns, f"{ref.kind} {ns}/{ref.name}"))
+            out.append((ns, f"{ref.kind} {ns}/{ref.name} does not exist"))
+        elif cls is None and not target_is(ref, "ServiceAccount"):
+            out.append(
+                (ap.namespace, f"{ref.group or 'core'}/{ref.kind} is no authentication kind (admission rejects it)")
+            )
     return out

@@ -27,10 +27,15 @@ from cnverify.model import Service
 from cnverify.model.linkerd import LinkerdHTTPRoute, RequestMatch, ServiceProfile
 from cnverify.snapshot import Snapshot
 from cnverify.systems.linkerd.match import EQ, Row, first_match_order, row
+from cnverify.systems.linkerd.refs import defaulted_service, parent_is
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Table, add_clauses, creation_order, tie_orders
 
 READS = (LinkerdHTTPRoute, ServiceProfile, Service)
+DEFAULTED = (
+    "the CRD defaults it to policy.linkerd.io, and Linkerd reads a Service parent only in the core group "
+    "(write group: core; k8s/api/src/policy.rs targets_kind)"
+)
 SYSTEM = "linkerd"
 AS_SENT = RewriteSource(
     Rewrite(),
@@ -55,19 +60,24 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     tables: list[Table] = []
     for route in snap.all(LinkerdHTTPRoute):
         rows[route.ref] = _rows(clauses, route)
-        foreign = _attach(snap, route, parents)
+        foreign, dead = _attach(snap, route, parents)
+        keys = [r.key for r in rows[route.ref]]
+        name, at = f"{route.ref} parents", route.spec.at("parentRefs")
         if foreign:
-            keys = [r.key for r in rows[route.ref]]
-            why = "; ".join(foreign)
-            entries = [Entry(route.ref, k, Match(unsupported=why)) for k in keys]
-            tables.append(
-                Table(SYSTEM, f"{route.ref} parents", route.spec.at("parentRefs"), [entries], rewrite=AS_SENT)
-            )
+            entries = [Entry(route.ref, k, Match(unsupported="; ".join(foreign))) for k in keys]
+            tables.append(Table(SYSTEM, name, at, [entries], rewrite=AS_SENT))
+        elif dead and not _on_parent(route, parents):
+            reason = "it attaches to no Service or Server: " + "; ".join(dead)
+            tables.append(Table(SYSTEM, name, at, [[]], members=keys, drop_reason=reason, rewrite=AS_SENT))
     for parent in parents.values():
         tables.append(_table(parent, rows))
     for sp in snap.all(ServiceProfile):
         tables.append(_profile(clauses, sp))
     return clauses, tables
+
+
+def _on_parent(route: LinkerdHTTPRoute, parents: dict[str, _Parent]) -> bool:
+    return any(route in p.routes for p in parents.values())
 
 
 def _rows(clauses: dict[str, Clause], route: LinkerdHTTPRoute) -> list[Row]:
@@ -97,15 +107,17 @@ def _alias(clauses: dict[str, Clause], key: str, suffix: str) -> str:
     return alias
 
 
-def _attach(snap: Snapshot, route: LinkerdHTTPRoute, parents: dict[str, _Parent]) -> list[str]:
-    """Put ``route`` on its Service ports and Servers; say why it may also route elsewhere (unknown)."""
+def _attach(snap: Snapshot, route: LinkerdHTTPRoute, parents: dict[str, _Parent]) -> tuple[list[str], list[str]]:
+    """Put ``route`` on its Service ports and Servers; say why it may also route elsewhere (unknown) and
+    which of its parentRefs name nothing Linkerd attaches to."""
     foreign: list[str] = []
+    dead: list[str] = []
     for pref in route.spec.parent_refs or []:
         kind, ns = pref.kind or "Gateway", pref.namespace or route.namespace
-        if kind == "Server" and (pref.group or "policy.linkerd.io") == "policy.linkerd.io":
+        if parent_is(pref, "Server"):
             where = f"Server {ns}/{pref.name} (inbound)"
             parents.setdefault(where, _Parent(where, pref.at(), None)).routes.append(route)
-        elif kind == "Service" and (pref.group or "") in ("", "core"):
+        elif parent_is(pref, "Service"):
             if ns != route.namespace:
                 foreign.append(
                     f"parentRef Service {ns}/{pref.name} from namespace {route.namespace} is a consumer route: it "
@@ -118,11 +130,13 @@ def _attach(snap: Snapshot, route: LinkerdHTTPRoute, parents: dict[str, _Parent]
                 where = f"Service {ns}/{pref.name}" + (f" port {port}" if port else " (every port)")
                 host = f"{pref.name}.{ns}.svc.cluster.local"
                 parents.setdefault(where, _Parent(where, pref.at(), host)).routes.append(route)
+        elif defaulted_service(pref):
+            dead.append(f"parentRef Service {pref.name} has no group: {DEFAULTED}")
         else:
             foreign.append(f"parentRef {kind} {pref.name}: Linkerd attaches HTTPRoutes to Services and Servers only")
     if not route.spec.parent_refs:
-        foreign.append("it has no parentRefs")
-    return foreign
+        dead.append("it has no parentRefs")
+    return foreign, dead
 
 
 def _table(parent: _Parent, rows: dict[str, list[Row]]) -> Table:

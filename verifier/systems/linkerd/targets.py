@@ -30,6 +30,8 @@ from cnverify.model.linkerd import (
     TargetRef,
 )
 from cnverify.snapshot import Snapshot
+from cnverify.systems.linkerd.refs import defaulted_service, parent_is, target_is
+from cnverify.systems.linkerd.tables import DEFAULTED
 from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
 
 READS = (
@@ -61,11 +63,11 @@ def checks(snap: Snapshot) -> Iterator[Check]:
     for ap in snap.all(AuthorizationPolicy):
         yield _named(snap, ap, ap.spec.target_ref, "targetRef", binding=True)
         for ref in ap.spec.required_authentication_refs:
-            if ref.kind != "ServiceAccount":  # a ServiceAccount is an identity: it need not exist yet
+            if not target_is(ref, "ServiceAccount"):  # a ServiceAccount is an identity: it need not exist yet
                 yield _named(snap, ap, ref, "requiredAuthenticationRef", binding=True)
     for saz in snap.all(ServerAuthorization):
         if saz.spec.server.name is not None:
-            ref = TargetRef.model_validate({"kind": "Server", "name": saz.spec.server.name})
+            ref = TargetRef.model_validate({"group": POLICY, "kind": "Server", "name": saz.spec.server.name})
             yield _named(snap, saz, ref, "spec.server.name", binding=True, node=saz.spec.server)
     for sp in snap.all(ServiceProfile):
         for d in sp.spec.dst_overrides or []:
@@ -87,14 +89,17 @@ def _backend(snap: Snapshot, route: LinkerdHTTPRoute, ref: BackendRef, what: str
 def _parent(snap: Snapshot, route: LinkerdHTTPRoute, pref: ParentReference) -> Check:
     kind, ns = pref.kind or "Gateway", pref.namespace or route.namespace
     steps: list[tuple[str, Span]] = [(f"parentRef {kind} {ns}/{pref.name}", pref.at())]
-    if kind == "Service":
+    if parent_is(pref, "Service"):
         found = service_target(
             snap, route, pref, ns, pref.name, pref.port, steps, port_required=False, what="parentRef"
         )
         return replace(found, binding=True)
-    if kind == "Server":
-        return _named(
-            snap, route, TargetRef.model_validate({"kind": "Server", "name": pref.name}), "parentRef", True, pref
+    if parent_is(pref, "Server"):
+        ref = TargetRef.model_validate({"group": POLICY, "kind": "Server", "name": pref.name, "namespace": ns})
+        return _named(snap, route, ref, "parentRef", True, pref)
+    if defaulted_service(pref):
+        return Check(
+            route, pref, "violated", f"parentRef Service {pref.name} has no group: {DEFAULTED}", steps, binding=True
         )
     return Check(
         route, pref, "unknown", f"parentRef kind {kind}: Linkerd reads Service and Server parents", steps, binding=True
@@ -105,17 +110,20 @@ def _named(
     snap: Snapshot, subject: Resource, ref: TargetRef, what: str, binding: bool, node: Node | None = None
 ) -> Check:
     at: Node = node if node is not None else ref
-    ns = subject.namespace if ref.kind == "Namespace" else ref.namespace or subject.namespace
+    ns = subject.namespace if target_is(ref, "Namespace") else ref.namespace or subject.namespace
     steps: list[tuple[str, Span]] = [(f"{what} {ref.kind} {ref.name}", at.at())]
-    if ref.kind == "Namespace":
+    if target_is(ref, "Namespace"):
         if ref.name != subject.namespace:
             return Check(
                 subject, at, "violated", f"a Namespace target must be its own namespace ({ns})", steps, binding=binding
             )
         return Check(subject, at, "proved", f"{what} is the policy's own namespace", steps, binding=binding)
-    cls = NAMED.get(ref.kind)
-    if cls is None or (ref.group or POLICY) not in (POLICY, "gateway.networking.k8s.io"):
-        return Check(subject, at, "unknown", f"{what} kind {ref.kind} is not modelled", steps, binding=binding)
+    kind = next((k for k in NAMED if target_is(ref, k)), None)
+    if kind is None:
+        return Check(
+            subject, at, "unknown", f"{what} {ref.group or 'core'}/{ref.kind} is not modelled", steps, binding=binding
+        )
+    cls = NAMED[kind]
     found = lookup(snap, cls, ns, ref.name, subject)
     if not found:
         verdict, claim = missing(snap, ns, f"{ref.kind} {ns}/{ref.name}")
