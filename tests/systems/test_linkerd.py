@@ -10,8 +10,8 @@ import pytest
 from cnverify.encodings.http import MatchTable, Request, first_match
 from cnverify.model.gateway import HTTPRouteMatch
 from cnverify.model.linkerd import LinkerdHTTPRoute
-from cnverify.systems.linkerd.match import EQ, first_match_order, leftmost_first_exact, row
-from cnverify.systems.linkerd.tables import profile_regex
+from cnverify.systems.linkerd.match import EQ, Row, leftmost_first_exact, row
+from cnverify.systems.linkerd.tables import ordered_entries, profile_regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,10 +46,27 @@ def _path_score(ptype: str, value: str, path: str) -> int | None:
     return len(prefix) if suffix == "" or suffix.startswith("/") else None
 
 
-def _best(routes: list[list[list[dict]]], req: Request) -> tuple[int, int, int] | None:
+def _host_score(hostnames: list[str], host: str) -> tuple[int, int] | None:
+    """linkerd2-proxy ``MatchHost::summarize_match`` (best over the route's hostnames; ``Exact > Suffix``)."""
+    host = re.sub(r":[0-9]+$", "", host).lower().removesuffix(".")  # uri.host(): no port
+    best = None
+    for h in hostnames:
+        if h.startswith("*."):
+            score = (1, len(h) - 1) if host.endswith(h[1:]) and len(host) > len(h) - 1 else None
+        else:
+            score = (2, len(h)) if host == h else None
+        if score is not None and (best is None or score > best):
+            best = score
+    return best
+
+
+def _best(routes: list[list[list[dict]]], hosts: list[list[str]], req: Request) -> tuple[int, int, int] | None:
     """``find``: the (route, rule, match) the proxy picks, keeping the first on ties."""
-    best: tuple[tuple[int, ...], tuple[int, int, int]] | None = None
+    best: tuple[tuple[object, ...], tuple[int, int, int]] | None = None
     for r, rules in enumerate(routes):
+        host = _host_score(hosts[r], req.host) if hosts[r] else (0, 0)  # None < Some
+        if host is None:
+            continue
         for i, matches in enumerate(rules):
             for j, m in enumerate(matches):
                 score = _path_score(m["type"], m["value"], req.path)
@@ -57,7 +74,7 @@ def _best(routes: list[list[list[dict]]], req: Request) -> tuple[int, int, int] 
                     continue
                 if any(req.headers.get(h) != "1" for h in m.get("headers", [])):
                     continue
-                key = (score, 1 if m.get("method") else 0, len(m.get("headers", [])))
+                key = (host, score, 1 if m.get("method") else 0, len(m.get("headers", [])))
                 if best is None or key > best[0]:
                     best = (key, (r, i, j))
     return best[1] if best else None
@@ -72,29 +89,34 @@ MATCH = st.builds(
 ROUTES = st.lists(st.lists(st.lists(MATCH, min_size=1, max_size=2), min_size=1, max_size=3), min_size=1, max_size=2)
 
 
-def _route(n: int) -> LinkerdHTTPRoute:
-    return LinkerdHTTPRoute.model_validate({"metadata": {"name": f"r{n}", "namespace": "ns"}})
+HOSTNAMES = st.sampled_from([[], [], ["a.com"], ["*.com"], ["*.a.com"], ["a.com", "*.b.com"], ["x.a.com"]])
+HOSTS = ["a.com", "A.com.", "x.a.com", "b.com", "x.b.com", "y.x.a.com:8080"]
+
+
+def _route(n: int, hostnames: list[str]) -> LinkerdHTTPRoute:
+    meta = {"name": f"r{n}", "namespace": "ns"}
+    return LinkerdHTTPRoute.model_validate({"metadata": meta, "spec": {"hostnames": hostnames or None}})
 
 
 @settings(max_examples=300, deadline=None)
-@given(ROUTES)
-def test_first_match_order_is_the_best_score(routes: list[list[list[dict]]]) -> None:
-    objs = [_route(n) for n in range(len(routes))]
-    rows = []
+@given(ROUTES, st.lists(HOSTNAMES, min_size=2, max_size=2))
+def test_first_match_order_is_the_best_score(routes: list[list[list[dict]]], hostnames: list[list[str]]) -> None:
+    objs = [_route(n, hostnames[n]) for n in range(len(routes))]
+    rows: dict[str, list[Row]] = {o.ref: [] for o in objs}
     for r, rules in enumerate(routes):
         for i, matches in enumerate(rules):
             for j, m in enumerate(matches):
                 spec = {"path": {"type": m["type"], "value": m["value"]}, "method": m["method"]}
                 spec["headers"] = [{"name": h, "value": "1"} for h in m["headers"]]
-                rows.append(row(objs[r], f"{r}|{i}|{j}", HTTPRouteMatch.model_validate(spec), i, j))
-    table = MatchTable(tuple(first_match_order(rows, {o.ref: n for n, o in enumerate(objs)}, None)))
+                rows[objs[r].ref].append(row(objs[r], f"{r}|{i}|{j}", HTTPRouteMatch.model_validate(spec), i, j))
+    table = MatchTable(tuple(ordered_entries(objs, rows)))
     for path in PATHS:
-        for method in ("GET", "POST"):
-            for headers in ({}, {"x": "1"}):
-                req = Request(path=path, method=method, headers=headers)
+        for host in HOSTS:
+            for method, headers in (("GET", {}), ("POST", {"x": "1"})):
+                req = Request(host=host, path=path, method=method, headers=headers)
                 hit = first_match(table, req)
                 got = None if hit is None else tuple(int(x) for x in hit.clause_id.removesuffix(EQ).split("|"))
-                assert got == _best(routes, req), (path, method, headers)
+                assert got == _best(routes, hostnames, req), (host, path, method, headers)
 
 
 @pytest.mark.parametrize(

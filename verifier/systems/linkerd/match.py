@@ -21,9 +21,10 @@ both together).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from cnverify.encodings.http import Entry, HeaderMatch, Match, PathMatch, QueryMatch, StrMatch
+from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.encodings.regex import RegexError
 from cnverify.encodings.regex_parse import parse
 from cnverify.encodings.regex_syntax import Cat, CharSet, Node, Rep
@@ -93,6 +94,17 @@ def _lax(x: StrMatch | None) -> bool:
     return x is not None and x.kind == "regex" and not leftmost_first_exact(x.value)
 
 
+def host_score(hostname: str) -> tuple[int, int]:
+    """``HostMatch`` of a route hostname when it matches (greater wins): Exact(len) above Suffix(len(".x"))
+    (linkerd2-proxy http/match/host.rs ``summarize_match``, ``impl Ord for HostMatch``)."""
+    return (1, len(hostname) - 1) if hostname.startswith("*.") else (2, len(hostname))
+
+
+def host_patterns(hostnames: list[str]) -> tuple[HostPattern, ...]:
+    """The hosts that match: case-insensitive, port dropped, a trailing dot on the request ignored."""
+    return tuple(HostPattern(h + dot, ignore_port=True) for h in hostnames for dot in ("", "."))
+
+
 def _value(v: ValueMatch) -> StrMatch | None:
     return {"Exact": "exact", "RegularExpression": "regex"}.get(v.type) and StrMatch(
         "exact" if v.type == "Exact" else "regex", v.value
@@ -138,14 +150,17 @@ def row(route: LinkerdHTTPRoute, key: str, m: HTTPRouteMatch | None, rule: int, 
     return Row(route, key, match, kind, length, value, rest, rule, index)
 
 
-def first_match_order(rows: list[Row], position: dict[str, int], hosts: tuple | None) -> list[Entry]:  # type: ignore[type-arg]
-    """``rows`` (one hostname group) in the first-match order equal to Linkerd's best score."""
+def first_match_order(
+    rows: list[Row], position: dict[str, int], hosts: Mapping[str, tuple[HostPattern, ...]] | None = None
+) -> list[Entry]:
+    """``rows`` (routes of one host score: ``hosts`` by route ref) in the first-match order equal to Linkerd's
+    best score."""
 
     def tie(r: Row) -> tuple[int, int, int]:
         return (position[r.route.ref], r.rule, r.index)
 
     def entry(r: Row, key: str, match: Match) -> Entry:
-        return Entry(r.route.ref, key, match, hosts)
+        return Entry(r.route.ref, key, match, hosts[r.route.ref] if hosts else None)
 
     def rest(r: Row) -> tuple[int, ...]:
         return tuple(-x for x in r.rest)

@@ -19,14 +19,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from cnverify.encodings.http import Entry, HostPattern, Match, PathMatch, Rewrite, StrMatch
+from cnverify.encodings.http import Entry, Match, PathMatch, Rewrite, StrMatch
 from cnverify.encodings.regex import InvalidRegex, RegexError
 from cnverify.encodings.regex_parse import parse
 from cnverify.errors import Span
 from cnverify.model import Service
 from cnverify.model.linkerd import LinkerdHTTPRoute, RequestMatch, ServiceProfile
 from cnverify.snapshot import Snapshot
-from cnverify.systems.linkerd.match import EQ, Row, first_match_order, row
+from cnverify.systems.linkerd.match import EQ, Row, first_match_order, host_patterns, host_score, row
 from cnverify.systems.linkerd.refs import defaulted_service, parent_is
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Table, add_clauses, creation_order, tie_orders
@@ -140,24 +140,11 @@ def _attach(snap: Snapshot, route: LinkerdHTTPRoute, parents: dict[str, _Parent]
 
 
 def _table(parent: _Parent, rows: dict[str, list[Row]]) -> Table:
+    """One parent's routes in every creation order the manifests leave open."""
     base, fixed = creation_order(parent.routes, lambda r: r.name)
-    orders = [base] if fixed else tie_orders(base)
-    hosted = [r for r in base if r.spec.hostnames]
-    names = {tuple(sorted(r.spec.hostnames or [])) for r in hosted}
-    mixed = len(names) > 1
     variants: list[list[Entry]] = []
-    for order in orders:
-        position = {r.ref: n for n, r in enumerate(order)}
-        first = [x for r in hosted for x in rows[r.ref]]
-        rest = [x for r in base if not r.spec.hostnames for x in rows[r.ref]]
-        entries: list[Entry] = []
-        if first:
-            pats = tuple(HostPattern(h + dot, ignore_port=True) for h in sorted(next(iter(names))) for dot in ("", "."))
-            entries += first_match_order(first, position, pats)
-            if mixed:
-                why = "routes with different hostnames rank by the host's match (HostMatch order): not encoded"
-                entries = [Entry(e.route_id, e.clause_id, Match(unsupported=why), e.hosts) for e in entries]
-        entries += first_match_order(rest, position, None)
+    for order in [base] if fixed else tie_orders(base):
+        entries = ordered_entries(order, rows)
         if entries not in variants:
             variants.append(entries)
     note = (
@@ -165,15 +152,23 @@ def _table(parent: _Parent, rows: dict[str, list[Row]]) -> Table:
         if fixed
         else "Linkerd orders a parent's routes by creation time, then name: " + ", ".join(r.name for r in base)
     )
+    hosted = any(r.spec.hostnames for r in base)
     return Table(
-        SYSTEM,
-        parent.where,
-        parent.at,
-        variants,
-        note,
-        host_sample=parent.host if not hosted else None,
-        rewrite=AS_SENT,
+        SYSTEM, parent.where, parent.at, variants, note, host_sample=None if hosted else parent.host, rewrite=AS_SENT
     )
+
+
+def ordered_entries(order: list[LinkerdHTTPRoute], rows: dict[str, list[Row]]) -> list[Entry]:
+    """The entries of routes sent in ``order``: routes with hostnames first, grouped by the score of the
+    hostname that matches (a route is a candidate in each group where one of its hostnames has that score;
+    `match.host_score`), then the routes without hostnames, each group by `first_match_order`."""
+    position = {r.ref: n for n, r in enumerate(order)}
+    entries: list[Entry] = []
+    for score in sorted({host_score(h) for r in order for h in r.spec.hostnames or []}, reverse=True):
+        names = {r.ref: [h for h in r.spec.hostnames or [] if host_score(h) == score] for r in order}
+        group = {ref: host_patterns(hs) for ref, hs in names.items() if hs}
+        entries += first_match_order([x for r in order if r.ref in group for x in rows[r.ref]], position, group)
+    return entries + first_match_order([x for r in order if not r.spec.hostnames for x in rows[r.ref]], position)
 
 
 def profile_regex(written: str) -> str:
