@@ -6,8 +6,7 @@ a route of another namespace applies to its own namespace's clients only, ``unkn
 first, then by name (linkerd2 ``policy-controller/grpc/src/outbound.rs`` ``timestamp_then_name``; a route
 without a timestamp after every stamped one); the manifests rarely fix creation order, so every order that
 decides is a variant (`tie_orders`).  Routes with hostnames outrank those without for a matching host
-(``RouteMatch.host: Option<HostMatch>``, ``None < Some``); when such routes name different hostnames their
-mutual rank depends on the host (``HostMatch`` order), which is not encoded: their entries are ``unknown``.
+(``RouteMatch.host: Option<HostMatch>``, ``None < Some``), ranked by the matching hostname (`ordered_entries`).
 
 ServiceProfile ``spec.routes``: first match in list order (linkerd2-proxy ``service-profiles/src/http.rs``
 ``route_for_request``); ``pathRegex`` is wrapped in ``^``/``$`` textually (``proto.rs`` ``convert_req_match``),
