@@ -99,7 +99,7 @@ class ServerAuthorized(Property):
         )
         claim = (
             f"{srv.ref} has no authorization: Linkerd refuses every connection to port {spec.port} of the pods it "
-            "selects, except the kubelet's probes"
+            "selects, except at most the kubelet's probes"
         )
         return self._end(ob, "violated", claim)
 

@@ -22,7 +22,9 @@ from cnverify.encodings.labels import UnsupportedSelector, selector_matches
 from cnverify.errors import Span
 from cnverify.model import Resource
 from cnverify.model.core import ContainerPort, PodSpec
+from cnverify.model.gateway import GATEWAY_API, HTTPRoute
 from cnverify.model.linkerd import (
+    POLICY,
     AuthorizationPolicy,
     LinkerdHTTPRoute,
     MeshTLSAuthentication,
@@ -93,15 +95,20 @@ def authorizations(snap: Snapshot, server: Server, inventory: set[str]) -> Autho
             continue
         if hit:
             out.granted.append((f"ServerAuthorization {ns}/{saz.name} selects the Server", saz.spec.at("server")))
-    routes = {r.name for r in snap.in_namespace(LinkerdHTTPRoute, ns) if _parents_server(r, server)}
+    routes = {(POLICY, r.name) for r in snap.in_namespace(LinkerdHTTPRoute, ns) if _parents_server(r, server)}
+    routes |= {(GATEWAY_API, r.name) for r in snap.in_namespace(HTTPRoute, ns) if _gateway_parents(r, server)}
     for ap in snap.in_namespace(AuthorizationPolicy, ns):
         t = ap.spec.target_ref
         if target_is(t, "Server") and t.name == server.name:
             what = f"AuthorizationPolicy {ns}/{ap.name} targets the Server"
         elif target_is(t, "Namespace") and t.name == ns:
             what = f"AuthorizationPolicy {ns}/{ap.name} targets namespace {ns}"
-        elif target_is(t, "HTTPRoute") and t.name in routes:
+        elif target_is(t, "HTTPRoute") and ((t.group or "").lower(), t.name) in routes:
             what = f"AuthorizationPolicy {ns}/{ap.name} authorizes HTTPRoute {t.name} of the Server"
+        elif t.kind.lower() == "grpcroute":
+            why = f"AuthorizationPolicy {ns}/{ap.name} targets GRPCRoute {t.name}, which cnverify does not model"
+            out.undecided.append((why + " (it may be attached to the Server)", ap.spec.at("targetRef")))
+            continue
         else:
             continue
         missing = _missing_authentications(snap, ap)
@@ -114,6 +121,17 @@ def authorizations(snap: Snapshot, server: Server, inventory: set[str]) -> Autho
         else:
             out.undecided.append((f"{what}; whether its authentications exist is not in the inputs", at))
     return out
+
+
+def _gateway_parents(route: HTTPRoute, server: Server) -> bool:
+    """A Gateway API HTTPRoute attached to ``server`` (its parentRef group defaults to the Gateway API's)."""
+    return any(
+        (p.group or "").lower() == POLICY
+        and (p.kind or "").lower() == "server"
+        and (p.namespace or route.namespace) == server.namespace
+        and p.name == server.name
+        for p in route.spec.parent_refs or []
+    )
 
 
 def _parents_server(route: LinkerdHTTPRoute, server: Server) -> bool:
