@@ -4,10 +4,13 @@ leftmost-first match is a full match, and ServiceProfile's textual anchoring."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from cnverify.encodings.http import MatchTable, Request, first_match
+from cnverify.engine import Options, prove
 from cnverify.model.gateway import HTTPRouteMatch
 from cnverify.model.linkerd import LinkerdHTTPRoute
 from cnverify.systems.linkerd.match import EQ, Row, leftmost_first_exact, row
@@ -151,3 +154,53 @@ def test_profile_regex_is_textual_anchoring(written: str, path: str, matches: bo
     anchored = ("" if written.startswith("^") else "^") + written + ("" if written.endswith("$") else "$")
     assert (re.search(anchored, path) is not None) is matches  # Rust Regex::is_match on the anchored text
     assert (re.fullmatch(profile_regex(written), path) is not None) is matches
+
+
+CORPUS = Path(os.environ.get("CNVERIFY_CORPUS", Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"))
+LINKERD = CORPUS / "linkerd__linkerd2"
+# Linkerd's own integration manifests configure working meshes (their e2e tests send traffic through them):
+# every Linkerd verdict on them, with why it is what it is.
+EXPECTED_CORPUS = {
+    # smoke_test.yaml: Servers select the Deployments of the file and are authorized (the test's traffic flows)
+    ("CNV205", "proved", "Server", "smoke-test-terminus", None): "its podSelector selects the terminus pods",
+    ("CNV205", "proved", "Server", "smoke-test-proxy-admin", None): "matchExpressions In selects both Deployments",
+    ("CNV205", "proved", "Server", "smoke-test-proxy-admin", "spec.port"): "linkerd-admin: the injected proxy's port",
+    ("CNV106", "proved", "Server", "smoke-test-terminus", "spec.port"): "9090 vs the proxy-admin Server's 4191",
+    ("CNV107", "proved", "Server", "smoke-test-terminus", "spec.port"): "a ServerAuthorization names it",
+    ("CNV107", "proved", "Server", "smoke-test-proxy-admin", "spec.port"): "a ServerAuthorization names it",
+    ("CNV102", "proved", "ServerAuthorization", "smoke-test-terminus", "spec.server"): "the Server is in the file",
+    ("CNV102", "proved", "ServerAuthorization", "smoke-test-proxy-admin", "spec.server"): "the Server is in the file",
+    # emoji-policy.yaml: policy only; the emojivoto Deployments are applied from another manifest, so the
+    # unit holds no pods (the same verdict as a NetworkPolicy recipe without its pods)
+    ("CNV205", "violated", "Server", "emoji-grpc", None): "no pod in the unit (emojivoto is applied separately)",
+    ("CNV205", "violated", "Server", "voting-grpc", None): "no pod in the unit (emojivoto is applied separately)",
+    ("CNV205", "violated", "Server", "web-http", None): "no pod in the unit (emojivoto is applied separately)",
+    ("CNV107", "proved", "Server", "emoji-grpc", "spec.port"): "a ServerAuthorization names it",
+    ("CNV107", "proved", "Server", "voting-grpc", "spec.port"): "a ServerAuthorization names it",
+    ("CNV107", "proved", "Server", "web-http", "spec.port"): "ServerAuthorization web-public names it",
+    ("CNV102", "proved", "ServerAuthorization", "emoji-grpc", "spec.server"): "the Server is in the file",
+    ("CNV102", "proved", "ServerAuthorization", "voting-grpc", "spec.server"): "the Server is in the file",
+    ("CNV102", "proved", "ServerAuthorization", "web-public", "spec.server"): "the Server is in the file",
+    # grafana/authzpolicy-grafana.yaml: the Server prometheus-admin is created by the linkerd-viz chart
+    ("CNV102", "violated", "AuthorizationPolicy", "grafana", "spec.targetRef"): "the target Server is not in the unit",
+    # ipfamilies-policy.yml: one document holds the test placeholder {IPv6} and cannot be read, so verdicts
+    # that need the whole unit are unknown
+    ("CNV205", "unknown", "Server", "ipfamilies", None): "a document of the unit cannot be read",
+    ("CNV107", "unknown", "Server", "ipfamilies", "spec.port"): "a document of the unit cannot be read",
+    ("CNV102", "proved", "AuthorizationPolicy", "ipfamilies", "spec.targetRef"): "the Server is in the file",
+    ("CNV102", "unknown", "AuthorizationPolicy", "ipfamilies", "spec.requiredAuthenticationRefs[0]"): (
+        "the NetworkAuthentication is the unreadable document"
+    ),
+}
+
+
+@pytest.mark.skipif(not LINKERD.exists(), reason=f"{LINKERD} not found")
+def test_linkerd_corpus_verdicts() -> None:
+    report = prove([str(LINKERD)], Options())
+    kinds = {"Server", "ServerAuthorization", "AuthorizationPolicy", "HTTPRoute", "ServiceProfile"}
+    found = [
+        (f.property, f.status, f.subject["kind"], f.subject["name"], f.subject.get("path"))
+        for f in report.results
+        if f.subject["kind"] in kinds and f.subject["apiVersion"].split("/")[0].endswith("linkerd.io")
+    ]
+    assert sorted(found, key=str) == sorted(EXPECTED_CORPUS, key=str)
