@@ -13,7 +13,7 @@ from cnverify.encodings.http import MatchTable, Request, first_match
 from cnverify.engine import Options, prove
 from cnverify.model.gateway import HTTPRouteMatch
 from cnverify.model.linkerd import LinkerdHTTPRoute
-from cnverify.systems.linkerd.match import EQ, Row, leftmost_first_exact, row
+from cnverify.systems.linkerd.match import EQ, FLAVORS, Flavor, Row, leftmost_first_exact, row
 from cnverify.systems.linkerd.tables import ordered_entries, profile_regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -63,8 +63,11 @@ def _host_score(hostnames: list[str], host: str) -> tuple[int, int] | None:
     return best
 
 
-def _best(routes: list[list[list[dict]]], hosts: list[list[str]], req: Request) -> tuple[int, int, int] | None:
-    """``find``: the (route, rule, match) the proxy picks, keeping the first on ties."""
+def _best(
+    routes: list[list[list[dict]]], hosts: list[list[str]], req: Request, flavor: Flavor
+) -> tuple[int, int, int] | None:
+    """``find``: the (route, rule, match) the proxy picks: ``best`` keeps the first route and rule on ties; within
+    a rule ``Iterator::max`` keeps the last tied match (29637b64), ``first_max`` the first (3865944)."""
     best: tuple[tuple[object, ...], tuple[int, int, int]] | None = None
     for r, rules in enumerate(routes):
         host = _host_score(hosts[r], req.host) if hosts[r] else (0, 0)  # None < Some
@@ -77,8 +80,12 @@ def _best(routes: list[list[list[dict]]], hosts: list[list[str]], req: Request) 
                     continue
                 if any(req.headers.get(h) != "1" for h in m.get("headers", [])):
                     continue
-                key = (host, score, 1 if m.get("method") else 0, len(m.get("headers", [])))
-                if best is None or key > best[0]:
+                method, headers = 1 if m.get("method") else 0, len(m.get("headers", []))
+                rank = (method, headers) if flavor.method_first else (headers, method)
+                exact = 1 if flavor.exact_first and m["type"] == "Exact" else 0
+                key = (host, score, exact, *rank)
+                same_rule = best is not None and best[1][:2] == (r, i)
+                if best is None or key > best[0] or (same_rule and key == best[0] and not flavor.first_match_wins):
                     best = (key, (r, i, j))
     return best[1] if best else None
 
@@ -112,14 +119,15 @@ def test_first_match_order_is_the_best_score(routes: list[list[list[dict]]], hos
                 spec = {"path": {"type": m["type"], "value": m["value"]}, "method": m["method"]}
                 spec["headers"] = [{"name": h, "value": "1"} for h in m["headers"]]
                 rows[objs[r].ref].append(row(objs[r], f"{r}|{i}|{j}", HTTPRouteMatch.model_validate(spec), i, j))
-    table = MatchTable(tuple(ordered_entries(objs, rows)))
-    for path in PATHS:
-        for host in HOSTS:
-            for method, headers in (("GET", {}), ("POST", {"x": "1"})):
-                req = Request(host=host, path=path, method=method, headers=headers)
-                hit = first_match(table, req)
-                got = None if hit is None else tuple(int(x) for x in hit.clause_id.removesuffix(EQ).split("|"))
-                assert got == _best(routes, hostnames, req), (host, path, method, headers)
+    for flavor in FLAVORS:
+        table = MatchTable(tuple(ordered_entries(objs, rows, flavor)))
+        for path in PATHS:
+            for host in HOSTS:
+                for method, headers in (("GET", {}), ("GET", {"x": "1"}), ("POST", {"x": "1"})):
+                    req = Request(host=host, path=path, method=method, headers=headers)
+                    hit = first_match(table, req)
+                    got = None if hit is None else tuple(int(x) for x in hit.clause_id.removesuffix(EQ).split("|"))
+                    assert got == _best(routes, hostnames, req, flavor), (flavor.name, host, path, method, headers)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,14 @@
 """Linkerd's route matching: one ``policy.linkerd.io`` HTTPRoute match as IR plus its precedence score, and
 Linkerd's best-score selection turned into a first-match order (docs/SEMANTICS.md#linkerd).
 
-linkerd2-proxy ``linkerd/http/route/src/lib.rs`` (3865944): ``find`` keeps, over all routes, the greatest
-``RouteMatch {host, route}`` (derived ``Ord``: host first, ``None`` below ``Some``), within a route the greatest
-rule, within a rule the greatest match; ``best``/``first_max`` keep the *first* on a tie (routes in the order
-the control plane sends them, rules and matches as written).  ``http/match.rs`` ``impl Ord for RequestMatch``:
-path score, then method present, then header count, then query-param count.  ``http/match/path.rs``: the path
+linkerd2-proxy ``linkerd/http/route/src/lib.rs``: ``find`` keeps, over all routes, the greatest ``RouteMatch
+{host, route}`` (derived ``Ord``: host first, ``None`` below ``Some``), within a route the greatest rule, within
+a rule the greatest match; ``best`` keeps the *first* route and rule on a tie (routes in the order the control
+plane sends them, rules as written).  ``http/match.rs`` ``impl Ord for RequestMatch``: the path score, then
+(29637b64, 2026-08-21) header count, query-param count, method present — or (3865944, linkerd2-proxy#4604)
+method, headers, query params; within a rule 29637b64 keeps the last tied match (``Iterator::max``) and 3865944
+the first (``first_max``); linkerd2-proxy#4604 says it also changes Exact/PathPrefix ties (code not read:
+Exact first is assumed possible).  All are `FLAVORS`, analysed as variants.  ``http/match/path.rs``: the path
 score is a length only (``impl Ord for PathMatch``): Exact the value's length, PathPrefix the value without
 trailing ``/`` (``/`` itself counts 1), RegularExpression the **request path's** length (the first match of
 ``Regex::find`` must start at 0 and end at the path's end).
@@ -150,26 +153,55 @@ def row(route: LinkerdHTTPRoute, key: str, m: HTTPRouteMatch | None, rule: int, 
     return Row(route, key, match, kind, length, value, rest, rule, index)
 
 
+@dataclass(frozen=True)
+class Flavor:
+    """How a proxy version breaks what the path length leaves equal."""
+
+    name: str
+    method_first: bool  # method present before header / query-param counts
+    first_match_wins: bool  # among tied matches of one rule: the first (else the last, ``Iterator::max``)
+    exact_first: bool = False  # an Exact path outranks an equally long PathPrefix or regex match
+
+
+FLAVORS = (
+    Flavor("linkerd2-proxy 29637b64: headers, query params, method; the last tied match", False, False),
+    Flavor("linkerd2-proxy 3865944: method, headers, query params; the first tied match", True, True),
+    Flavor("3865944 with Exact above an equally long PathPrefix (linkerd2-proxy#4604)", True, True, True),
+)
+VERSIONS = (
+    "the Linkerd proxy version (linkerd2-proxy 29637b64, 2026-08-21, ranks header and query-param counts before a "
+    "method match and keeps the last of a rule's tied matches; 3865944 ranks the method first and keeps the first; "
+    "linkerd2-proxy#4604 also changes ties between Exact and PathPrefix matches, code not read)"
+)
+
+
 def first_match_order(
-    rows: list[Row], position: dict[str, int], hosts: Mapping[str, tuple[HostPattern, ...]] | None = None
+    rows: list[Row],
+    position: dict[str, int],
+    hosts: Mapping[str, tuple[HostPattern, ...]] | None = None,
+    flavor: Flavor = FLAVORS[0],
 ) -> list[Entry]:
     """``rows`` (routes of one host score: ``hosts`` by route ref) in the first-match order equal to Linkerd's
-    best score."""
+    best score under ``flavor``."""
 
     def tie(r: Row) -> tuple[int, int, int]:
-        return (position[r.route.ref], r.rule, r.index)
+        return (position[r.route.ref], r.rule, r.index if flavor.first_match_wins else -r.index)
 
     def entry(r: Row, key: str, match: Match) -> Entry:
         return Entry(r.route.ref, key, match, hosts[r.route.ref] if hosts else None)
 
     def rest(r: Row) -> tuple[int, ...]:
-        return tuple(-x for x in r.rest)
+        method, headers, query = r.rest
+        return (-method, -headers, -query) if flavor.method_first else (-headers, -query, -method)
+
+    def kind(r: Row) -> int:
+        return 0 if r.kind == "exact" or not flavor.exact_first else 1
 
     prefixes = sorted((r for r in rows if r.kind == "prefix"), key=lambda r: (-r.length, *rest(r), *tie(r)))
     if not any(r.kind == "regex" for r in rows):
-        fixed = sorted((r for r in rows if r.kind != "regex"), key=lambda r: (-r.length, *rest(r), *tie(r)))
+        fixed = sorted((r for r in rows if r.kind != "regex"), key=lambda r: (-r.length, kind(r), *rest(r), *tie(r)))
         return [entry(r, r.key, r.match) for r in fixed]
-    zone = sorted(rows, key=lambda r: (*rest(r), *tie(r)))
+    zone = sorted(rows, key=lambda r: (kind(r), *rest(r), *tie(r)))
     out = [
         entry(r, r.key + EQ, replace(r.match, path=PathMatch("exact", r.value)))
         if r.kind == "prefix"

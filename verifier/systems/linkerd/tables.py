@@ -25,7 +25,17 @@ from cnverify.errors import Span
 from cnverify.model import Service
 from cnverify.model.linkerd import LinkerdHTTPRoute, RequestMatch, ServiceProfile
 from cnverify.snapshot import Snapshot
-from cnverify.systems.linkerd.match import EQ, Row, first_match_order, host_patterns, host_score, row
+from cnverify.systems.linkerd.match import (
+    EQ,
+    FLAVORS,
+    VERSIONS,
+    Flavor,
+    Row,
+    first_match_order,
+    host_patterns,
+    host_score,
+    row,
+)
 from cnverify.systems.linkerd.refs import defaulted_service, parent_is
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Table, add_clauses, creation_order, tie_orders
@@ -139,13 +149,14 @@ def _attach(snap: Snapshot, route: LinkerdHTTPRoute, parents: dict[str, _Parent]
 
 
 def _table(parent: _Parent, rows: dict[str, list[Row]]) -> Table:
-    """One parent's routes in every creation order the manifests leave open."""
+    """One parent's routes in every creation order the manifests leave open, under each proxy flavor."""
     base, fixed = creation_order(parent.routes, lambda r: r.name)
     variants: list[list[Entry]] = []
-    for order in [base] if fixed else tie_orders(base):
-        entries = ordered_entries(order, rows)
-        if entries not in variants:
-            variants.append(entries)
+    for flavor in FLAVORS:
+        for order in [base] if fixed else tie_orders(base):
+            entries = ordered_entries(order, rows, flavor)
+            if entries not in variants:
+                variants.append(entries)
     note = (
         ""
         if fixed
@@ -153,11 +164,18 @@ def _table(parent: _Parent, rows: dict[str, list[Row]]) -> Table:
     )
     hosted = any(r.spec.hostnames for r in base)
     return Table(
-        SYSTEM, parent.where, parent.at, variants, note, host_sample=None if hosted else parent.host, rewrite=AS_SENT
+        SYSTEM,
+        parent.where,
+        parent.at,
+        variants,
+        note,
+        host_sample=None if hosted else parent.host,
+        rewrite=AS_SENT,
+        uncertain=VERSIONS,
     )
 
 
-def ordered_entries(order: list[LinkerdHTTPRoute], rows: dict[str, list[Row]]) -> list[Entry]:
+def ordered_entries(order: list[LinkerdHTTPRoute], rows: dict[str, list[Row]], flavor: Flavor) -> list[Entry]:
     """The entries of routes sent in ``order``: routes with hostnames first, grouped by the score of the
     hostname that matches (a route is a candidate in each group where one of its hostnames has that score;
     `match.host_score`), then the routes without hostnames, each group by `first_match_order`."""
@@ -166,8 +184,10 @@ def ordered_entries(order: list[LinkerdHTTPRoute], rows: dict[str, list[Row]]) -
     for score in sorted({host_score(h) for r in order for h in r.spec.hostnames or []}, reverse=True):
         names = {r.ref: [h for h in r.spec.hostnames or [] if host_score(h) == score] for r in order}
         group = {ref: host_patterns(hs) for ref, hs in names.items() if hs}
-        entries += first_match_order([x for r in order if r.ref in group for x in rows[r.ref]], position, group)
-    return entries + first_match_order([x for r in order if not r.spec.hostnames for x in rows[r.ref]], position)
+        rows_in = [x for r in order if r.ref in group for x in rows[r.ref]]
+        entries += first_match_order(rows_in, position, group, flavor)
+    rest = [x for r in order if not r.spec.hostnames for x in rows[r.ref]]
+    return entries + first_match_order(rest, position, None, flavor)
 
 
 def profile_regex(written: str) -> str:
