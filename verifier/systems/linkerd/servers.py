@@ -49,6 +49,7 @@ READS = (
     MeshTLSAuthentication,
     NetworkAuthentication,
     LinkerdHTTPRoute,
+    HTTPRoute,
 )
 
 
