@@ -56,7 +56,7 @@ def port_named(ob: Obligation, server: Server, shapes: list[PodShape], creators:
         ob.note(f"{s.owner.ref} is selected and has no TCP container port named {name}", s.where)
     if undecided:
         ob.unknown(f"whether the podSelector selects the pods of {undecided[0].owner.ref} is undecided")
-    elif not unmodelled_creators(ob, [server.spec.pod_selector], creators):  # type: ignore[list-item]
+    elif not unmodelled_creators(ob, [sel for sel in [server.spec.pod_selector] if sel is not None], creators):
         claim = (
             f"no pod {server.ref} selects has a TCP container port named {name}: the Server covers no port "
             "(linkerd2 inbound/workload.rs pod_tcp_ports_by_name) and its policy applies nowhere"
@@ -90,7 +90,7 @@ def shared_ports(snap: Snapshot, shapes: dict[str, list[PodShape]]) -> tuple[dic
             try:
                 hits, unsure = selected(srv, shapes.get(ns, []))
             except UnsupportedSelector:
-                hits, unsure = [], [None]  # type: ignore[list-item]
+                hits, unsure = [], shapes.get(ns, [])
             picks[srv.ref] = hits
             if unsure:
                 undecided.add(srv.ref)
@@ -122,6 +122,9 @@ def port_claims(prop: Property, snap: Snapshot) -> Iterator[Obligation]:
             ob.note(f"{ref} covers port {srv.spec.port}", srv.spec.at("port"))
             ob.decide("proved", claim)
             ob.on(proved=claim)
+            creators = snap.pod_creators(srv.namespace)
+            if creators:  # pods the model does not describe may carry the same port
+                ob.only_refute(f"{creators[0].ref} may create pods in {srv.namespace} that the Servers also select")
             yield ob
             continue
         c = found[0]
