@@ -23,7 +23,7 @@ class ServerAuthorized(Property):
     selector), an AuthorizationPolicy targets it, its namespace, or an HTTPRoute attached to it (with
     every MeshTLSAuthentication / NetworkAuthentication it requires present), or its `accessPolicy`
     admits clients (`audit`, `all-*`, `cluster-*`). A Server with none of these refuses every
-    connection to the pod ports it covers, except the kubelet's probe requests.
+    connection to the pod ports it covers, except at most the kubelet's probe requests.
 
     ## Why it matters
     Creating a Server is enough to switch its port to deny: its `accessPolicy` defaults to `deny`
