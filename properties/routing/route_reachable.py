@@ -30,6 +30,9 @@ class RouteReachable(Property):
     Kong declarative configs: the `traditional_compatible` order (packed priority: more fields, exact
     hosts, more headers, regex paths over prefixes, `regex_priority`, longer prefixes; equal priorities
     in matcher-UUID order, every order considered when the config gives no route ids).
+    Linkerd `policy.linkerd.io` HTTPRoutes per parent Service port or Server: the best score wins
+    (path length, a regex scoring the request path's length; then method, headers, query params),
+    ties to the older route; ServiceProfile routes first match in list order.
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all

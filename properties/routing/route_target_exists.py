@@ -30,7 +30,9 @@ class RouteTargetExists(Property):
     bindings too: a VirtualService's `gateways` to a Gateway whose servers accept its hosts, an
     HTTPRoute's parentRefs to a Gateway listener that accepts it. Emissary: a Mapping's (and TCPMapping's)
     `service` to a Service and port (`name[.ns][:port]`, port 80, 443 with `https://`), each Mapping to a Host
-    that takes it (hostname glob, `mappingSelector`), each Host to a Listener whose `hostBinding` takes it.
+    that takes it (hostname glob, `mappingSelector`), each Host to a Listener whose `hostBinding` takes it. Linkerd: HTTPRoute backendRefs to a
+    Service port, parentRefs to a Service or Server, AuthorizationPolicy targets and required
+    authentications, ServerAuthorization servers, ServiceProfile `dstOverrides` authorities.
 
     ## Why it matters
     None of these references is checked at admission: a typo in a host, a subset that no

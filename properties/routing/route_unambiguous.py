@@ -6,9 +6,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cnverify.model import Resource
+from cnverify.model.linkerd import Server
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
 from cnverify.properties._shared.routing.ties import tie_obligations
+from cnverify.properties._shared.selectors.linkerd_servers import port_claims
+from cnverify.properties._shared.selectors.pods import SHAPE_READS
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems.routing.tables import Results, Table, reads, results
@@ -24,7 +27,8 @@ class RouteUnambiguous(Property):
     the manifests do not fix (no creation timestamps) never match the same request. Emissary:
     Mappings of different canary groups with equal route weight (ordered as Emissary reads them)
     never match the same request. In a Kong
-    declarative config, no two routes of equal priority (tried in matcher-UUID order) match one request.
+    declarative config, no two routes of equal priority (tried in matcher-UUID order) match one request. Linkerd Servers:
+    no two Servers cover one port of one pod (Linkerd applies the older and skips the other).
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -65,7 +69,7 @@ class RouteUnambiguous(Property):
     name = "route-unambiguous"
     title = "No route depends on VirtualService creation order"
     severity = "warning"
-    reads = reads()
+    reads = (*reads(), Server, *(k for k in SHAPE_READS if k not in reads()))
     remediation = "Merge the VirtualServices for the host into one (or make their matches disjoint)."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
@@ -78,6 +82,7 @@ class RouteUnambiguous(Property):
                 yield self._unordered(res, table)
             elif table.system == "kong":
                 yield from tie_obligations(self, ctx, res, table)
+        yield from port_claims(self, snap)  # Linkerd Servers claiming one pod port
 
     def _check(self, res: Results, table: Table) -> Obligation:
         owners: Sequence[Resource] = table.owners

@@ -37,7 +37,8 @@ class RouteWeightsSum100(Property):
     experiment and additional-subset weights, clamped at 0), must also sum to 100; the chain names the state. Emissary canary groups
     (Mappings with the same match): the weights must total 100 or leave the rest to unweighted Mappings;
     below 100 the rest falls through to later routes (the message names the share and where it goes),
-    above 100 Emissary cannot normalize them.
+    above 100 Emissary cannot normalize them. Linkerd HTTPRoute
+    rules with two or more backendRefs: some weight above 0 (the proxy drops weight-0 backends).
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and

@@ -6,10 +6,13 @@ from collections.abc import Iterator
 
 from cnverify.encodings.labels import UnsupportedSelector, format_labels, is_empty
 from cnverify.errors import Span
-from cnverify.model import DestinationRule, PodDisruptionBudget, Service, ServiceEntry
+from cnverify.model import DestinationRule, Node, PodDisruptionBudget, Service, ServiceEntry
+from cnverify.model.apps import LabelSelector
 from cnverify.model.istio import Subset
+from cnverify.model.linkerd import Server
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.selectors.linkerd_servers import port_named
 from cnverify.properties._shared.selectors.pods import (
     POD,
     SHAPE_READS,
@@ -36,7 +39,8 @@ class PolicySelectsPods(Property):
     ## What it proves
     The selector of a PodDisruptionBudget, a NetworkPolicy (`spec.podSelector`) or a DestinationRule
     subset (host Service selector AND subset labels) selects at least one pod template. An empty
-    NetworkPolicy podSelector (all pods of the namespace) holds trivially.
+    NetworkPolicy podSelector (all pods of the namespace) holds trivially. A Linkerd Server's
+    podSelector too, and the container port its `spec.port` names exists (TCP) on a selected pod.
 
     ## Why it matters
     A policy that selects nothing does nothing, silently: a PDB that protects no pod, a
@@ -62,7 +66,7 @@ class PolicySelectsPods(Property):
     name = "policy-selects-pods"
     title = "Policy selector selects at least one pod"
     severity = "warning"
-    reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, *SHAPE_READS)
+    reads = (PodDisruptionBudget, NetworkPolicy, DestinationRule, Service, ServiceEntry, Server, *SHAPE_READS)
     remediation = "Make the selector (or subset labels) match the labels of the intended pod template."
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
 
@@ -79,6 +83,22 @@ class PolicySelectsPods(Property):
         for dr in snap.all(DestinationRule):
             for i, subset in enumerate(dr.spec.subsets or []):
                 yield self.subset(snap, dr, i, subset, shapes, services)
+        for srv in snap.all(Server):
+            yield from self.server(srv, shapes.get(srv.namespace, []))
+
+    def server(self, srv: Server, shapes: list[PodShape]) -> Iterator[Obligation]:
+        """A Linkerd Server's podSelector, then the container port its ``spec.port`` names."""
+        sel, spec = srv.spec.pod_selector, srv.spec
+        ob = self.obligation(srv, at=spec.at("podSelector" if sel is not None else "externalWorkloadSelector"))
+        if sel is None:
+            ob.unknown("an externalWorkloadSelector selects ExternalWorkloads (VMs outside the cluster), not pods")
+            yield ob
+            return
+        yield self.netpol_like(ob, sel, spec, shapes, srv.namespace)
+        if isinstance(spec.port, str):
+            creators = self.snap.pod_creators(srv.namespace)
+            port_ob = port_named(self.obligation(srv, at=spec.at("port"), path="spec.port"), srv, shapes, creators)
+            yield from [port_ob] if port_ob is not None else []
 
     def pdb(self, pdb: PodDisruptionBudget, shapes: list[PodShape]) -> Obligation:
         sel, spec = pdb.spec.selector, pdb.spec
@@ -97,14 +117,17 @@ class PolicySelectsPods(Property):
         return self.query(ob, [(sel, spec, ("selector",), "the PDB selector")], shapes, pdb.namespace)
 
     def netpol(self, np: NetworkPolicy, shapes: list[PodShape]) -> Obligation:
-        sel, spec = np.spec.pod_selector, np.spec
-        ob = self.obligation(np, at=spec.at("podSelector"))
+        ob = self.obligation(np, at=np.spec.at("podSelector"))
+        return self.netpol_like(ob, np.spec.pod_selector, np.spec, shapes, np.namespace)
+
+    def netpol_like(self, ob: Obligation, sel: LabelSelector, spec: Node, shapes: list[PodShape], ns: str) -> Obligation:
+        """``spec.podSelector`` of a NetworkPolicy or a Linkerd Server: empty selects every pod of ``ns``."""
         if is_empty(sel):
             ob.note("spec.podSelector is empty (or omitted): every pod of the namespace", spec.at("podSelector"))
-            ob.decide("proved", f"an empty podSelector selects all pods of namespace {np.namespace}")
-            ob.on(proved=f"{np.ref} applies to every pod of namespace {np.namespace}")
+            ob.decide("proved", f"an empty podSelector selects all pods of namespace {ns}")
+            ob.on(proved=f"{ob.subject.ref} applies to every pod of namespace {ns}")
             return ob
-        return self.query(ob, [(sel, spec, ("podSelector",), "the podSelector")], shapes, np.namespace)
+        return self.query(ob, [(sel, spec, ("podSelector",), "the podSelector")], shapes, ns)
 
     def subset(
         self,
