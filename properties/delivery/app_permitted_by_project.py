@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import z3
 from cnverify.model.argocd import Application, AppProject
-from cnverify.model.base import Node
+from cnverify.model.base import UNIT_NAMESPACE, Node
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
@@ -121,6 +121,9 @@ class AppPermittedByProject(Property):
     def app_namespace(self, app: Application, project: AppProject) -> Obligation:
         """``IsAppNamespacePermitted``: an Application outside Argo CD's namespace (the project's) needs it listed."""
         ob = self.obligation(app, at=app.metadata.at("namespace"), path="metadata.namespace")
+        if UNIT_NAMESPACE in (app.namespace, project.namespace):
+            ob.unknown(f"the Application or AppProject {project.name!r} names no namespace: whether the Application is in Argo CD's namespace is not known")
+            return ob
         patterns = project.spec.source_namespaces or []
         if any(len(p) > 1 and p.startswith("/") and p.endswith("/") for p in patterns):
             ob.unknown("sourceNamespaces holds a regular expression (not modelled)")
