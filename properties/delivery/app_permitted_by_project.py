@@ -115,14 +115,18 @@ class AppPermittedByProject(Property):
         perm = perms.destination_permission(project, app, cluster, "destination")
         self.solve(ctx, ob, perm, f"destination {where!r} namespace {dest.namespace!r}", app.project)
         if project is not None and project.spec.permit_only_project_scoped_clusters:
-            ob.only_refute("permitOnlyProjectScopedClusters: the cluster must also belong to the project (cluster secrets are not in the inputs)")
+            ob.only_refute(
+                "permitOnlyProjectScopedClusters: the cluster must also belong to the project (cluster secrets are not in the inputs)"
+            )
         return ob
 
     def app_namespace(self, app: Application, project: AppProject) -> Obligation:
         """``IsAppNamespacePermitted``: an Application outside Argo CD's namespace (the project's) needs it listed."""
         ob = self.obligation(app, at=app.metadata.at("namespace"), path="metadata.namespace")
         if UNIT_NAMESPACE in (app.namespace, project.namespace):
-            ob.unknown(f"the Application or AppProject {project.name!r} names no namespace: whether the Application is in Argo CD's namespace is not known")
+            ob.unknown(
+                f"the Application or AppProject {project.name!r} names no namespace: whether the Application is in Argo CD's namespace is not known"
+            )
             return ob
         patterns = project.spec.source_namespaces or []
         if any(len(p) > 1 and p.startswith("/") and p.endswith("/") for p in patterns):
@@ -131,7 +135,11 @@ class AppPermittedByProject(Property):
         hit = next((i for i, p in enumerate(patterns) if glob_match(p, app.namespace, False)), None)
         ob.note(f"AppProject {project.name!r} is in namespace {project.namespace!r}", project.metadata.at("namespace"))
         if hit is None:
-            self.rejects(ob, f"namespace {app.namespace!r} matches no sourceNamespaces entry of project {project.name!r}", app.metadata)
+            self.rejects(
+                ob,
+                f"namespace {app.namespace!r} matches no sourceNamespaces entry of project {project.name!r}",
+                app.metadata,
+            )
         else:
             ob.note(f"sourceNamespaces[{hit}] {patterns[hit]!r} matches", project.spec.at("sourceNamespaces", hit))
             ob.decide("proved", f"namespace {app.namespace!r} is a source namespace of project {project.name!r}")
@@ -165,4 +173,6 @@ class AppPermittedByProject(Property):
         elif "unknown" in (can.result, cannot.result):
             ob.unknown(can.reason or cannot.reason)
         else:
-            ob.unknown(f"whether project {project!r} permits the {what} depends on the cluster, whose other identity is not in the inputs")
+            ob.unknown(
+                f"whether project {project!r} permits the {what} depends on the cluster, whose other identity is not in the inputs"
+            )

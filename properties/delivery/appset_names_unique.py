@@ -99,15 +99,22 @@ class AppsetNamesUnique(Property):
         for i in shown:
             name, ps, at = named[i]
             where = ", ".join(o for o, _ in ps.origin) or "the generator"
-            ob.fact(terms[i] == z3.StringVal(name), at=ps.origin[-1][1] if ps.origin else at,
-                    says=f"{where} {_show(ps.params)} renders name {name!r}")
+            ob.fact(
+                terms[i] == z3.StringVal(name),
+                at=ps.origin[-1][1] if ps.origin else at,
+                says=f"{where} {_show(ps.params)} renders name {name!r}",
+            )
         if dup is not None:
             i, j = dup
             ob.counterexample(terms[i] == terms[j], says="two parameter sets render the same name")
             ob.show("name", terms[i])
-            ob.on(violated=f"Application name {named[i][0]!r} is generated twice ({_show(named[i][1].params)} and {_show(named[j][1].params)})")
+            ob.on(
+                violated=f"Application name {named[i][0]!r} is generated twice ({_show(named[i][1].params)} and {_show(named[j][1].params)})"
+            )
             if filtered:
-                ob.unknown(f"name {named[i][0]!r} is rendered twice, but a generator selector may drop one of the parameter sets")
+                ob.unknown(
+                    f"name {named[i][0]!r} is rendered twice, but a generator selector may drop one of the parameter sets"
+                )
             return ob
         pairs = [terms[i] == terms[j] for i in range(len(named)) for j in range(i + 1, len(named))]
         ob.counterexample(z3.Or(*pairs) if pairs else z3.BoolVal(False), says="two parameter sets render the same name")

@@ -82,16 +82,28 @@ class SyncOrderRespectsDependencies(Property):
                 continue
             slot = slot_of(w.KIND, w.annotations)
             spec = pod_template(w).spec
-            found = [(n, targets[(n.kind, w.namespace, n.name)]) for n in needs(_raw(spec)) if (n.kind, w.namespace, n.name) in targets]
+            found = [
+                (n, targets[(n.kind, w.namespace, n.name)])
+                for n in needs(_raw(spec))
+                if (n.kind, w.namespace, n.name) in targets
+            ]
             if slot.phases and found:
                 yield self.check(w, slot, spec, found, own_ns.get(w.namespace))
 
     def check(
-        self, w: Resource, slot: Slot, spec: Any, found: list[tuple[Need, tuple[dict[str, str] | None, Span]]], ns: Namespace | None
+        self,
+        w: Resource,
+        slot: Slot,
+        spec: Any,
+        found: list[tuple[Need, tuple[dict[str, str] | None, Span]]],
+        ns: Namespace | None,
     ) -> Obligation:
         ob = self.obligation(w, at=_annotated_at(w))
         if ns is not None:
-            ob.note(f"Namespace {ns.name}: gitops-engine applies it before the first object in it (adjustDeps)", ns.metadata.at("name"))
+            ob.note(
+                f"Namespace {ns.name}: gitops-engine applies it before the first object in it (adjustDeps)",
+                ns.metadata.at("name"),
+            )
         x = _terms(ob, w.ref, slot, w.KIND, _annotated_at(w))
         late, bad = [], []
         for need, (notes, at) in found:
@@ -99,7 +111,9 @@ class SyncOrderRespectsDependencies(Property):
             ob.note(f"{w.ref} {need.why} {ref} ({format_path(spec.field_path + need.path)})", spec.at(*need.path))
             dslot = slot_of(need.kind, notes or {})
             if not dslot.phases or dslot.deleted_after_phase:
-                why = "is never applied by a sync (Skip)" if not dslot.phases else "is a hook deleted when its phase ends"
+                why = (
+                    "is never applied by a sync (Skip)" if not dslot.phases else "is a hook deleted when its phase ends"
+                )
                 ob.unknown(f"{ref} {why}: whether it exists when {w.ref} starts is not known")
                 return ob
             d = _terms(ob, ref, dslot, need.kind, at)

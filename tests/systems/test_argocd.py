@@ -39,13 +39,17 @@ def test_source_permission_agrees_with_argo_cd_tests(case: dict[str, Any]) -> No
 def test_destination_permission_agrees_with_argo_cd_tests(case: dict[str, Any]) -> None:
     c = case["cluster"]
     app = Application.model_validate({"spec": {"destination": {"namespace": c["namespace"]}}})
-    perm = destination_permission(project({"destinations": case["destinations"]}), app, Cluster(c["server"], c["name"], []), "d")
+    perm = destination_permission(
+        project({"destinations": case["destinations"]}), app, Cluster(c["server"], c["name"], []), "d"
+    )
     assert decided(perm) == case["permitted"]
 
 
 def test_unknown_cluster_name_leaves_the_permission_open() -> None:
     app = Application.model_validate({"spec": {"destination": {"namespace": "web"}}})
-    perm = destination_permission(project({"destinations": [{"name": "prod-*", "namespace": "*"}]}), app, Cluster("https://x", None, []), "d")
+    perm = destination_permission(
+        project({"destinations": [{"name": "prod-*", "namespace": "*"}]}), app, Cluster("https://x", None, []), "d"
+    )
     fixed = [f.term == f.value for f in perm.facts]
     assert z3.Solver().check(*fixed, perm.permitted) == z3.sat
     assert z3.Solver().check(*fixed, z3.Not(perm.permitted)) == z3.sat
@@ -103,7 +107,12 @@ def test_slots(kind: str, notes: dict[str, str], phases: tuple[str, ...], wave: 
 
 
 def test_kind_order_puts_unknown_kinds_last() -> None:
-    assert slot_of("ServiceAccount", {}).kind_rank < slot_of("Deployment", {}).kind_rank < slot_of("Widget", {}).kind_rank == 0
+    assert (
+        slot_of("ServiceAccount", {}).kind_rank
+        < slot_of("Deployment", {}).kind_rank
+        < slot_of("Widget", {}).kind_rank
+        == 0
+    )
 
 
 def test_needs_skip_optional_references() -> None:

@@ -68,7 +68,9 @@ def _generate(
         raise Undecided(f"spec.{_dotted(path)} is rendered with the first generator's parameters (not modelled)")
     body = gen[kind]
     if kind in EXTERNAL:
-        raise Undecided(f"the {kind} generator at spec.{_dotted(path)} takes its parameters from {EXTERNAL[kind]}, not in the inputs")
+        raise Undecided(
+            f"the {kind} generator at spec.{_dotted(path)} takes its parameters from {EXTERNAL[kind]}, not in the inputs"
+        )
     if kind == "list":
         sets = _list(appset, body, (*path, "list"))
     elif kind == "matrix":
@@ -148,7 +150,11 @@ def _by_key(sets: list[ParamSet], keys: list[Any], path: tuple[str | int, ...]) 
 
 
 def _combine(
-    appset: ApplicationSet, low: dict[str, Any], high: dict[str, Any], path: tuple[str | int, ...], override: bool = False
+    appset: ApplicationSet,
+    low: dict[str, Any],
+    high: dict[str, Any],
+    path: tuple[str | int, ...],
+    override: bool = False,
 ) -> dict[str, Any]:
     """Go templates: ``high`` deep-merged over ``low``; else string maps, ``high`` overriding when ``override``
     (merge) and failing on a key with two values otherwise (matrix: ``CombineStringMaps``)."""

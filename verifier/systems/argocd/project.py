@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 
 import z3
 from cnverify.errors import Span
-from cnverify.model.argocd import DEFAULT_PROJECT, Application, AppProject, ApplicationSource
+from cnverify.model.argocd import (
+    DEFAULT_PROJECT,
+    Application,
+    ApplicationDestination,
+    ApplicationSource,
+    AppProject,
+)
 from cnverify.snapshot import Snapshot
 from cnverify.systems.argocd.globs import Unsupported, glob_match, normalize_git_url
 
@@ -52,7 +58,10 @@ def find_project(snap: Snapshot, app: Application) -> tuple[AppProject | None, s
         same = [p for p in found if p.namespace == app.namespace]
         if len(same) == 1:
             return same[0], None
-        return None, f"{len(found)} AppProjects named {app.project!r} in different namespaces: which is Argo CD's is not known"
+        return (
+            None,
+            f"{len(found)} AppProjects named {app.project!r} in different namespaces: which is Argo CD's is not known",
+        )
     if app.project == DEFAULT_PROJECT:
         return None, None
     return None, f"AppProject {app.project!r} is not in the inputs"
@@ -109,29 +118,49 @@ def cluster_of(app: Application) -> Cluster:
     """``GetDestinationServer`` / ``GetDestinationCluster``: the cluster the destination names."""
     d = app.spec.destination
     if d.name and d.server:
-        return Cluster(None, None, [], f"application destination can't have both name and server defined: {d.name} {d.server}")
+        return Cluster(
+            None, None, [], f"application destination can't have both name and server defined: {d.name} {d.server}"
+        )
     if d.server:
         server = d.server.rstrip("/")
         if server == IN_CLUSTER_SERVER:
             return Cluster(server, IN_CLUSTER_NAME, [_IN_CLUSTER])
-        return Cluster(server, None, [f"a cluster with server {server!r} is registered in Argo CD (cluster secrets are not in the inputs); its name is not known"])
+        return Cluster(
+            server,
+            None,
+            [
+                f"a cluster with server {server!r} is registered in Argo CD (cluster secrets are not in the inputs); its name is not known"
+            ],
+        )
     if d.name:
         if d.name == IN_CLUSTER_NAME:
             return Cluster(IN_CLUSTER_SERVER, d.name, [_IN_CLUSTER])
-        return Cluster(None, d.name, [f"exactly one cluster named {d.name!r} is registered in Argo CD (cluster secrets are not in the inputs); its server is not known"])
+        return Cluster(
+            None,
+            d.name,
+            [
+                f"exactly one cluster named {d.name!r} is registered in Argo CD (cluster secrets are not in the inputs); its server is not known"
+            ],
+        )
     return Cluster(None, None, [], "the destination names neither a server nor a cluster name")
 
 
 _IN_CLUSTER = f"the in-cluster destination is enabled and keeps its default name {IN_CLUSTER_NAME!r} and server {IN_CLUSTER_SERVER!r}"
 
 
-def _attr_match(attr: str, pattern: str, value: str | None, label: str, free: dict[str, z3.BoolRef]) -> tuple[z3.BoolRef, bool | None]:
+def _attr_match(
+    attr: str, pattern: str, value: str | None, label: str, free: dict[str, z3.BoolRef]
+) -> tuple[z3.BoolRef, bool | None]:
     """``dst.<attr> != "" && globMatch(pattern, dst.<attr>, true)``: known, or a term over the unknown value."""
     if value is not None:
         known = value != "" and glob_match(pattern, value, True)
         return z3.BoolVal(known), known
     deny, inner = pattern.startswith("!"), pattern.removeprefix("!")
-    nonempty = free.setdefault(f"{attr}≠''", z3.Bool(f"{label}: the cluster {attr} is not empty")) if attr == "name" else z3.BoolVal(True)
+    nonempty = (
+        free.setdefault(f"{attr}≠''", z3.Bool(f"{label}: the cluster {attr} is not empty"))
+        if attr == "name"
+        else z3.BoolVal(True)
+    )
     if pattern == "*" or inner == "*" and deny:
         return (nonempty if not deny else z3.BoolVal(False)), None
     base = free.setdefault(inner, z3.Bool(f"{label}: the cluster {attr} matches {inner!r}"))
@@ -141,6 +170,7 @@ def _attr_match(attr: str, pattern: str, value: str | None, label: str, free: di
 def destination_permission(project: AppProject | None, app: Application, cluster: Cluster, label: str) -> Permission:
     """``isDestinationMatched`` over the project's destinations (the default project's when it is None)."""
     ns = app.spec.destination.namespace
+    entries: list[tuple[str, str, str, ApplicationDestination | None]]
     if project is None:
         entries = [(srv, name, nsp, None) for srv, name, nsp in DEFAULT_SPEC[1]]
     else:
@@ -154,14 +184,20 @@ def destination_permission(project: AppProject | None, app: Application, cluster
             term, known = _attr_match(attr, pattern, value, label, free)
             if known is not None and pattern:
                 fact = z3.Bool(f"{label}.destinations[{i}].{attr}")
-                says = f"destinations[{i}].{attr} {pattern!r} " + ("matches" if known else "does not match") + f" the cluster {attr} {value!r}"
+                says = (
+                    f"destinations[{i}].{attr} {pattern!r} "
+                    + ("matches" if known else "does not match")
+                    + f" the cluster {attr} {value!r}"
+                )
                 out.facts.append(Fact(fact, known, node.at(attr) if node else None, says))
                 term = fact
             terms.append(term)
         s, n = terms
         ns_ok = glob_match(nsp, ns, True)
         ns_term = z3.Bool(f"{label}.destinations[{i}].namespace")
-        says = f"destinations[{i}].namespace {nsp!r} " + ("matches" if ns_ok else "does not match") + f" namespace {ns!r}"
+        says = (
+            f"destinations[{i}].namespace {nsp!r} " + ("matches" if ns_ok else "does not match") + f" namespace {ns!r}"
+        )
         out.facts.append(Fact(ns_term, ns_ok, node.at("namespace") if node else None, says))
         matched = z3.And(z3.Or(s, n), ns_term)
         reject_a = z3.Or(z3.And(z3.Not(n), name.startswith("!")), z3.And(z3.Not(s), srv.startswith("!"), ns_term))

@@ -23,7 +23,12 @@ HOOK = "argocd.argoproj.io/hook"
 DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 HELM_HOOK, HELM_WEIGHT, HELM_DELETE = "helm.sh/hook", "helm.sh/hook-weight", "helm.sh/hook-delete-policy"
 PHASES = {"PreSync": -1, "Sync": 0, "PostSync": 1, "SyncFail": 2}  # syncPhaseOrder
-HELM_PHASES = {"pre-install": "PreSync", "pre-upgrade": "PreSync", "post-install": "PostSync", "post-upgrade": "PostSync"}
+HELM_PHASES = {
+    "pre-install": "PreSync",
+    "pre-upgrade": "PreSync",
+    "post-install": "PostSync",
+    "post-upgrade": "PostSync",
+}
 _KINDS = (
     "Namespace NetworkPolicy ResourceQuota LimitRange PodSecurityPolicy PodDisruptionBudget ServiceAccount Secret "
     "SecretList ConfigMap StorageClass PersistentVolume PersistentVolumeClaim CustomResourceDefinition ClusterRole "
@@ -137,7 +142,13 @@ def _volume(vol: Any, path: tuple[str | int, ...]) -> Iterator[Need]:
         return
     yield from _ref(vol.get("configMap"), "name", "ConfigMap", (*path, "configMap"), "mounts")
     yield from _ref(vol.get("secret"), "secretName", "Secret", (*path, "secret"), "mounts")
-    yield from _ref(vol.get("persistentVolumeClaim"), "claimName", "PersistentVolumeClaim", (*path, "persistentVolumeClaim"), "mounts")
+    yield from _ref(
+        vol.get("persistentVolumeClaim"),
+        "claimName",
+        "PersistentVolumeClaim",
+        (*path, "persistentVolumeClaim"),
+        "mounts",
+    )
     projected = vol.get("projected")
     for s, src in enumerate(_list(projected.get("sources") if isinstance(projected, dict) else None)):
         if isinstance(src, dict):
@@ -151,7 +162,9 @@ def _container(ctr: Any, path: tuple[str | int, ...]) -> Iterator[Need]:
         return
     for e, src in enumerate(_list(ctr.get("envFrom"))):
         if isinstance(src, dict):
-            yield from _ref(src.get("configMapRef"), "name", "ConfigMap", (*path, "envFrom", e, "configMapRef"), "reads")
+            yield from _ref(
+                src.get("configMapRef"), "name", "ConfigMap", (*path, "envFrom", e, "configMapRef"), "reads"
+            )
             yield from _ref(src.get("secretRef"), "name", "Secret", (*path, "envFrom", e, "secretRef"), "reads")
     for e, var in enumerate(_list(ctr.get("env"))):
         source = var.get("valueFrom") if isinstance(var, dict) else None
