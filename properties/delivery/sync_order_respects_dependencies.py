@@ -35,7 +35,8 @@ class SyncOrderRespectsDependencies(Property):
     Argo CD applies a wave and waits for it to be healthy before the next one; a Deployment whose ConfigMap
     or ServiceAccount is in a later wave (or a PreSync hook Job that mounts a Secret synced in the Sync
     phase) never becomes healthy, so the sync stalls or fails: "it may be that the app can never get to
-    healthy" (argo-cd docs/user-guide/sync-waves.md).
+    healthy" (argo-cd docs/user-guide/sync-waves.md). It bites on the first sync into a new cluster or
+    environment, and whenever the needed object is new; later syncs find the previous one in place.
 
     ## Evidence
     Violated: the object and the object it needs, each with its phase, wave (and the annotation giving it)
