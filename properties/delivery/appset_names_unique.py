@@ -26,8 +26,10 @@ class AppsetNamesUnique(Property):
     pull requests, cluster decisions, plugins) make it `unknown`.
 
     ## Why it matters
-    The controller refuses the whole set: "ApplicationSet … contains applications with duplicate name",
-    so none of the Applications is created or updated until the generators are fixed.
+    The controller reports "ApplicationSet … contains applications with duplicate name" (an `ErrorOccurred`
+    condition) and leaves out every generated Application of that name (its validation errors are keyed by
+    the name, so the first one is dropped too): none of them is created or updated until the generators are
+    fixed (applicationset_controller.go `validateGeneratedApplications`, `validApps`).
 
     ## Evidence
     Violated: the duplicated name and the two parameter sets (the list elements they come from). Proved:
