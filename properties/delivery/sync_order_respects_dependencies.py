@@ -7,7 +7,7 @@ from typing import Any
 
 import z3
 from cnverify.errors import Span
-from cnverify.model import WORKLOAD_KINDS, CronJob, Namespace, PersistentVolumeClaim, Resource, pod_template
+from cnverify.model import WORKLOAD_KINDS, CronJob, Namespace, PersistentVolumeClaim, Pod, Resource, pod_template
 from cnverify.model.apps import template_known
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
@@ -79,10 +79,12 @@ class SyncOrderRespectsDependencies(Property):
             return
         own_ns = {n.name: n for n in namespaces}
         for w in workloads:
-            if isinstance(w, CronJob) or not template_known(w):
+            if isinstance(w, CronJob) or not template_known(w) or not w.APPLY_IDENTITY:
                 continue
             slot = slot_of(w.KIND, w.annotations)
             spec = pod_template(w).spec
+            if spec.field_path[-3:] != ("spec", "template", "spec") and not (isinstance(w, Pod) and spec is w.spec):
+                continue  # a template cnverify synthesized from another shape (OpenFaaS, Compose): no pod spec to read
             found = [
                 (n, targets[(n.kind, w.namespace, n.name)])
                 for n in needs(_raw(spec))
