@@ -46,6 +46,7 @@ def test_adapters_are_found_in_order() -> None:
         "argo",
         "openfaas",
         "compose",
+        "argocd",
         "ecosystem",
         "emissary",
     ]
@@ -125,6 +126,7 @@ def test_declined_hooks_are_not_iterated() -> None:
         "argo",
         "openfaas",
         "compose",
+        "argocd",
     ]
     with pytest.raises(KeyError):
         list(systems.implementing("no-such-hook"))

@@ -35,6 +35,7 @@ class Opaque:
     creates_pods: bool
     template_labels: Mapping[str, str] | None  # None: its pods' labels are not readable from the manifest
     creator: str = ""  # who creates its pods, when known
+    annotations: Mapping[str, str] | None = None  # metadata.annotations when every value is a string
 
     @classmethod
     def of_modelled(cls, resource: Resource, labels: Mapping[str, str] | None, creator: str) -> Opaque:
@@ -68,6 +69,7 @@ def opaque_of(raw: RawObject) -> Opaque:
     template = _dig(raw.data, "spec", "template") or _dig(raw.data, "spec", "jobTemplate", "spec", "template")
     labels = _dig(template, "metadata", "labels") if isinstance(template, dict) else None
     readable = isinstance(labels, dict) and all(isinstance(v, str) for v in labels.values())
+    notes = meta.get("annotations")
     policy = systems.group_policy(group_of(raw.api_version))  # None: no adapter claims the group
     creates = isinstance(template, dict) or policy is None or policy.creates(raw.kind)
     return Opaque(
@@ -79,6 +81,7 @@ def opaque_of(raw: RawObject) -> Opaque:
         creates,
         labels if readable and isinstance(template, dict) else None,
         policy.creator if policy is not None else "",
+        notes if isinstance(notes, dict) and all(isinstance(v, str) for v in notes.values()) else None,
     )
 
 

@@ -1,0 +1,1 @@
+"""Delivery properties: what a GitOps controller (Argo CD) does with the manifests it applies."""
