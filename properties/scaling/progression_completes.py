@@ -1,0 +1,128 @@
+"""CNV406 progression-completes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnverify.model.flagger import DEFAULT_PROVIDER, Canary, CanaryAnalysis
+from cnverify.obligation import Obligation
+from cnverify.proof import Verdict
+from cnverify.registry import Property, register
+from cnverify.run_context import RunContext
+from cnverify.systems.flagger.progression import TOTAL, Weights, progress
+
+
+@register
+class ProgressionCompletes(Property):
+    """
+    ## What it proves
+    Every Flagger Canary's analysis reaches promotion when every check passes, and its canary weight never
+    exceeds the limit it declares. Progressive canaries are evaluated step by step as Flagger's scheduler
+    computes them: the weight grows by `stepWeight` (or to the next of `stepWeights`) after each interval,
+    capped at 100, until it reaches `maxWeight` (`min(100, last of stepWeights)`; 100 when `maxWeight` is
+    unset or ≤ 0); a next step ≤ 0 stops the analysis. A/B testing (`match` + `iterations`) and blue/green
+    (`iterations`) promote after `iterations` checks; `skipAnalysis` promotes at once.
+
+    ## Why it matters
+    The Canary CRD puts no bounds on the weights and Flagger has no admission webhook: `stepWeight: 0`, a
+    non-increasing `stepWeights` list (`[5, 10, 8]` stops at 10) or a `maxWeight` above 100 leaves the canary
+    half-rolled-out until the progress deadline rolls it back, and a `stepWeight` that does not divide
+    `maxWeight` sends more traffic to the canary than declared (`maxWeight: 50, stepWeight: 20` reaches 60%).
+
+    ## Evidence
+    Violated: the weights in order (witness `weights`) and why the analysis stops or where it passes the
+    limit. Proved: the weights up to promotion, or the iteration count. Decided by exact evaluation of
+    Flagger's arithmetic (`nextStepWeight`, `maxWeight`, `runCanary` of `pkg/controller/scheduler.go`).
+
+    ## Example
+    ```yaml
+    analysis: {interval: 1m, threshold: 5, maxWeight: 50, stepWeight: 20}   # 20, 40, 60: 60 > 50
+    ```
+
+    ## Assumes
+    - The cluster's Flagger runs with its default `-mesh-provider` (istio) when `spec.provider` is unset: with
+      the `kubernetes` provider a progressive canary becomes blue/green with 10 iterations (an `assumes:` chain
+      step).
+    - Every analysis check passes (failed checks roll back, they do not change the weights).
+    """
+
+    code = "CNV406"
+    name = "progression-completes"
+    title = "Canary analysis reaches promotion within its declared weights"
+    severity = "error"
+    reads = (Canary,)
+    remediation = "Use stepWeight > 0 that divides maxWeight (≤ 100), or strictly increasing stepWeights."
+
+    def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
+        for cd in ctx.snap.all(Canary):
+            yield self._check(cd)
+
+    def _check(self, cd: Canary) -> Obligation:
+        a = cd.analysis
+        ob = self.obligation(cd, at=a.at() if a is not None else cd.spec.at())
+        if a is None:
+            return self._decided(ob, "violated", f"Canary {cd.name} has no spec.analysis, which the CRD requires (rejected)")
+        if cd.spec.skip_analysis:
+            ob.note("skipAnalysis is true: Flagger promotes without analysis", cd.spec.at("skipAnalysis"))
+            return self._decided(ob, "proved", f"Canary {cd.name} is promoted without analysis (skipAnalysis)")
+        iterations, provider = a.iterations or 0, cd.provider
+        if provider == "kubernetes" and iterations < 1:
+            ob.note("provider kubernetes: progressive traffic is not supported, Flagger sets iterations 10", cd.spec.at("provider"))
+            iterations = 10
+        if iterations > 0:
+            kind = "A/B testing" if a.match and a.iterations else "blue/green"
+            ob.note(f"{kind}: promotion after {iterations} successful checks", a.at("iterations"))
+            return self._decided(ob, "proved", f"{kind} Canary {cd.name} is promoted after {iterations} checks", iterations)
+        if provider is None:
+            ob.assume(f"the cluster's Flagger -mesh-provider is {DEFAULT_PROVIDER} (the default), not kubernetes", cd.spec.at())
+        return self._progressive(ob, cd, a)
+
+    def _decided(self, ob: Obligation, verdict: Verdict, claim: str, iterations: int | None = None) -> Obligation:
+        ob.decide(verdict, claim, witness={"iterations": iterations} if iterations is not None else None)
+        ob.on(violated=claim) if verdict == "violated" else ob.on(proved=claim)
+        return ob
+
+    def _progressive(self, ob: Obligation, cd: Canary, a: CanaryAnalysis) -> Obligation:
+        w = Weights(a.max_weight, a.step_weight, tuple(a.step_weights or ()))
+        limit, run = w.limit, progress(w)
+        if w.step_weights:
+            ob.note(f"stepWeights {list(w.step_weights)}: promotion at min(100, last) = {limit}", a.at("stepWeights"))
+        else:
+            ob.note(f"maxWeight {a.max_weight if a.max_weight is not None else 'unset'}: promotion at {limit}", a.at("maxWeight"))
+        if w.step_weight or not w.step_weights:
+            ob.note(f"stepWeight {w.step_weight or 0}: the weight grows by it after each interval", a.at("stepWeight"))
+        where = a.at("stepWeights") if w.step_weights and not (w.step_weight or 0) > 0 else a.at("stepWeight")
+        for i, weight in enumerate(run.weights):
+            ob.note(f"interval {i + 1}: canary weight {weight}, primary {TOTAL - weight}", where)
+        witness = {"weights": run.weights, "maxWeight": limit}
+        shown = ", ".join(map(str, run.weights)) or "none"
+        if run.stalled_step is not None:
+            ob.decide(
+                "violated",
+                f"at canary weight {run.final} the next step is {run.stalled_step} ≤ 0: the analysis never advances "
+                f"to promotion at {limit}",
+                witness=witness,
+            )
+        elif run.capped:
+            ob.decide(
+                "violated",
+                f"the weight is capped at {TOTAL} and never reaches maxWeight {limit}: no promotion",
+                witness=witness,
+            )
+        elif run.final > limit:
+            ob.decide(
+                "violated",
+                f"the canary receives {run.final}% before promotion, past maxWeight {limit} (weights {shown})",
+                witness=witness,
+            )
+        else:
+            ob.decide("proved", f"promoted at weight {run.final} after weights {shown}", witness=witness)
+        ob.on(
+            violated=lambda _: f"Canary {cd.name}: " + (
+                f"stalls at weight {run.final} (weights {shown})"
+                if run.stalled_step is not None or run.capped
+                else f"weights {shown} overshoot maxWeight {limit}"
+            ),
+            proved=f"Canary {cd.name} reaches promotion at weight {run.final} (weights {shown})",
+        )
+        return ob
