@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import z3
 from cnverify.encodings.replicas import SCALABLE as SCALABLE_KINDS
 from cnverify.model import HorizontalPodAutoscaler
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.scaling.canary_refs import READS as CANARY_READS
+from cnverify.properties._shared.scaling.canary_refs import canary_obligations
+from cnverify.properties._shared.scaling.named_ref import listing, resolve_named
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -21,7 +23,10 @@ class HpaTargetExists(Property):
     ## What it proves
     Every HorizontalPodAutoscaler's `scaleTargetRef` resolves to a workload of that kind and name in the
     HPA's own namespace (Deployment, StatefulSet, ReplicaSet, ReplicationController or Argo Rollout, with a
-    matching API group).
+    matching API group). Every Flagger Canary's `targetRef` resolves to a Deployment, DaemonSet or (Knative)
+    Service of its namespace, a Deployment/DaemonSet target's `matchLabels` holding one of Flagger's selector
+    labels (`app`, `name`, `app.kubernetes.io/name`), and its `autoscalerRef` to an HPA there (a KEDA
+    ScaledObject is `unknown`).
 
     ## Why it matters
     An HPA whose target is missing (a typo, a renamed Deployment, the wrong namespace) never scales
@@ -41,13 +46,14 @@ class HpaTargetExists(Property):
     ## Assumes
     - The target is in the inputs: a target created elsewhere (another repository, an operator) is reported
       missing; kinds cnverify does not model are `unknown`.
+    - Flagger runs with its default `-selector-labels` (an `assumes:` chain step on a Canary's target).
     """
 
     code = "CNV402"
     name = "hpa-target-exists"
     title = "HPA scale target exists"
     severity = "error"
-    reads = (HorizontalPodAutoscaler, *SCALABLE.values())
+    reads = (HorizontalPodAutoscaler, *SCALABLE.values(), *CANARY_READS)
     remediation = "Point scaleTargetRef at an existing workload (kind, name) in the HPA's namespace."
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
     existence = True  # an object assumed in .cnverify.yaml exists (cnverify.context)
@@ -75,21 +81,22 @@ class HpaTargetExists(Property):
                     says=f"scaleTargetRef.apiVersion {ref.api_version} is not "
                     f"the API group of {ref.kind} ({cls.GROUP})",
                 )
-            candidates = [w.name for w in snap.in_namespace(cls, hpa.namespace)]
-            target = z3.String("scaleTargetRef.name")
-            ob.fact(target == z3.StringVal(ref.name), at=ref.at("name"), says=f"the HPA scales {desc}")
-            shown = ", ".join(candidates[:8]) + (" …" if len(candidates) > 8 else "")
-            ob.note(f"{ref.kind}s in namespace {hpa.namespace}: {shown or 'none'}", at=ref.at("kind"))
-            ob.example(
-                z3.Or([target == z3.StringVal(n) for n in candidates]) if candidates else z3.BoolVal(False),
-                says=f"{desc} is one of the {ref.kind}s in the inventory",
+            found = resolve_named(
+                ob,
+                snap,
+                cls,
+                hpa.namespace,
+                ref.name,
+                at=ref.at("name"),
+                kind_at=ref.at("kind"),
+                var="scaleTargetRef.name",
+                says=f"the HPA scales {desc}",
             )
-            found = snap.get(cls, hpa.namespace, ref.name)
             ob.on(
                 violated=f"scale target {desc} has apiVersion {ref.api_version}, not group {cls.GROUP}"
                 if wrong_group and found
-                else f"scale target {desc} does not exist"
-                + (f" (existing {ref.kind}s: {shown})" if candidates else f" (no {ref.kind} in the namespace)"),
+                else f"scale target {desc} does not exist" + listing(snap, cls, hpa.namespace),
                 proved=f"scale target {desc} exists" + (f" at {found.at()}" if found else ""),
             )
             yield ob
+        yield from canary_obligations(self, snap)

@@ -70,7 +70,7 @@ class ProgressionCompletes(Property):
             ob.note("provider kubernetes: progressive traffic is not supported, Flagger sets iterations 10", cd.spec.at("provider"))
             iterations = 10
         if iterations > 0:
-            kind = "A/B testing" if a.match and a.iterations else "blue/green"
+            kind = "A/B testing" if a.match and a.iterations and provider != "kubernetes" else "blue/green"
             ob.note(f"{kind}: promotion after {iterations} successful checks", a.at("iterations"))
             return self._decided(ob, "proved", f"{kind} Canary {cd.name} is promoted after {iterations} checks", iterations)
         if provider is None:
