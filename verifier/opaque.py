@@ -35,6 +35,7 @@ class Opaque:
     creates_pods: bool
     template_labels: Mapping[str, str] | None  # None: its pods' labels are not readable from the manifest
     creator: str = ""  # who creates its pods, when known
+    counted_with: str = ""  # the workload whose update surge already counts these pods in quota (CNV302), if any
 
     @classmethod
     def of_modelled(cls, resource: Resource, labels: Mapping[str, str] | None, creator: str) -> Opaque:

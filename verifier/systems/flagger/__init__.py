@@ -10,6 +10,7 @@ with unknown labels when its target is not in the unit.  A Knative Service targe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from cnverify.model import DaemonSet, Deployment, HorizontalPodAutoscaler, Resource
 from cnverify.model.flagger import SELECTOR_LABELS, Canary
@@ -87,7 +88,10 @@ class Flagger(System):
         labels: Mapping[str, str] | None = None
         if resource.target is not None:
             labels = primary_labels(resource.target)
-        return Opaque.of_modelled(resource, labels, primary_creator(resource))
+        pods = Opaque.of_modelled(resource, labels, primary_creator(resource))
+        if isinstance(resource.target, Deployment):  # CNV302 counts the primary with its target (surge_of)
+            return replace(pods, counted_with=resource.target.ref)
+        return pods
 
 
 SYSTEM = Flagger()

@@ -1,0 +1,45 @@
+"""The pods a Flagger primary adds beside its target Deployment (SEMANTICS-ORCHESTRATION §6.2, CNV302).
+
+fluxcd/flagger 15bd6ad5 ``pkg/canary/deployment_controller.go``: ``createPrimaryDeployment`` copies the target
+into ``<target>-primary`` (its replicas, its strategy); ``hpa_reconciler.go`` copies the target's HPA for it
+(same bounds), so during an analysis the primary and the canary (the target, scaled from zero by
+``ScaleFromZero``) both run up to the HPA maximum; ``Promote`` then rolls the primary with the copied strategy
+while the canary still runs, so the primary's own rolling surge comes on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cnverify.model import Deployment
+from cnverify.model.flagger import Canary
+from cnverify.snapshot import Snapshot
+from cnverify.systems.kubernetes.quota import Surge
+
+
+def canary_of(snap: Snapshot, w: Deployment) -> Canary | None:
+    """The Canary whose resolved target is ``w``."""
+    return next((cd for cd in snap.in_namespace(Canary, w.namespace) if cd.target is w), None)
+
+
+def with_primary(snap: Snapshot, w: Deployment, base: Surge | str | None) -> Surge | str | None:
+    """``base`` (the Deployment's own surge) plus the primary Flagger runs at the same count, when a Canary
+    targets ``w``; else ``base``."""
+    cd = canary_of(snap, w)
+    if cd is None or isinstance(base, str):
+        return base
+    hpa = cd.autoscaler
+    scaled = f", scaled by {hpa.name}-primary, a copy of HPA {hpa.name}" if hpa is not None else ""
+    says = (
+        f"Flagger runs Deployment {w.namespace}/{cd.primary} (generated from Canary {cd.name}: a copy of {w.name}"
+        f"{scaled}) at up to the same count beside it during an analysis"
+    )
+    copy = f"the generated primary {w.namespace}/{cd.primary}"
+    if base is None:  # Recreate: the primary's promotion adds no surge pods
+        return Surge(0, False, cd.spec.target_ref.at("name"), says, copy=copy)
+    return replace(
+        base,
+        at=cd.spec.target_ref.at("name"),
+        says=f"{says}; promotion rolls it with the copied strategy ({base.says})",
+        copy=copy,
+    )
