@@ -29,6 +29,10 @@ class TargetRef(Node):
     name: str = ""
 
 
+class AutoscalerRef(TargetRef):
+    primary_scaler_replicas: dict[str, Any] | None = None  # min/max overrides for the primary's copy
+
+
 class CanaryServiceSpec(Node):
     name: str | None = None
     port: Int32 | None = None
@@ -60,7 +64,7 @@ class CanaryAnalysis(Node):
 class CanarySpec(Node):
     provider: str | None = None
     target_ref: TargetRef = Field(default_factory=TargetRef)
-    autoscaler_ref: TargetRef | None = None
+    autoscaler_ref: AutoscalerRef | None = None
     service: CanaryServiceSpec = Field(default_factory=CanaryServiceSpec)
     analysis: CanaryAnalysis | None = None
     canary_analysis: CanaryAnalysis | None = None  # the v1alpha3 spelling ``GetAnalysis`` still reads

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cnverify.model import Deployment
+from cnverify.model import Deployment, HorizontalPodAutoscaler
 from cnverify.model.flagger import Canary
 from cnverify.snapshot import Snapshot
 from cnverify.systems.kubernetes.quota import Surge
+from cnverify.systems.kubernetes.workloads import hpas_for
 
 
 def canary_of(snap: Snapshot, w: Deployment) -> Canary | None:
@@ -28,6 +29,9 @@ def with_primary(snap: Snapshot, w: Deployment, base: Surge | str | None) -> Sur
     cd = canary_of(snap, w)
     if cd is None or isinstance(base, str):
         return base
+    why = _unlike_target(snap, cd, w)
+    if why is not None:
+        return f"Flagger's primary {w.namespace}/{cd.primary} of Canary {cd.name}: {why}"
     hpa = cd.autoscaler
     scaled = f", scaled by {hpa.name}-primary, a copy of HPA {hpa.name}" if hpa is not None else ""
     says = (
@@ -43,3 +47,19 @@ def with_primary(snap: Snapshot, w: Deployment, base: Surge | str | None) -> Sur
         says=f"{says}; promotion rolls it with the copied strategy ({base.says})",
         copy=copy,
     )
+
+
+def _unlike_target(snap: Snapshot, cd: Canary, w: Deployment) -> str | None:
+    """Why the primary's replica range may differ from the target's (None: the same range)."""
+    ref, hpa = cd.spec.autoscaler_ref, cd.autoscaler
+    if ref is None:
+        if hpas_for(snap, w):
+            return "the Canary names no autoscalerRef, so the primary runs the target's replicas without its HPA"
+        return None
+    if ref.primary_scaler_replicas:
+        return "autoscalerRef.primaryScalerReplicas gives it its own bounds (not modelled)"
+    if not isinstance(hpa, HorizontalPodAutoscaler):
+        return f"its autoscaler is a copy of {ref.kind}/{ref.name}, which is not a HorizontalPodAutoscaler of the inputs"
+    if hpa not in hpas_for(snap, w):
+        return f"its HPA is a copy of {hpa.name}, which does not scale {w.name}"
+    return None
