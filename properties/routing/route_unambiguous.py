@@ -8,6 +8,8 @@ from typing import Any
 from cnverify.model import Resource
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
+from cnverify.properties._shared.routing.generated_vs import READS as GENERATED_VS_READS
+from cnverify.properties._shared.routing.generated_vs import generated_vs_obligations
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems.routing.tables import Results, Table, reads, results
@@ -20,7 +22,10 @@ class RouteUnambiguous(Property):
     No request's route depends on which of several Istio VirtualServices for one host wins: on
     sidecars at most one VirtualService defines a host (Istio uses only the first, by creation
     time, and drops the others' routes for that host); on a gateway, VirtualServices whose order
-    the manifests do not fix (no creation timestamps) never match the same request.
+    the manifests do not fix (no creation timestamps) never match the same request. No VirtualService of the
+    inputs competes with the one Flagger generates for a Canary routed by Istio (named after its apex Service,
+    for `service.hosts` and the apex name, on `service.gateways` or `mesh`): one of that name is taken over,
+    one for the same host on sidecars or beside a catch-all route on a shared gateway depends on creation order.
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -48,13 +53,15 @@ class RouteUnambiguous(Property):
     - The VirtualServices of the inputs are all those for the host: one defined elsewhere in the cluster
       could be older and win (not checked). Creation order is not assumed: orders the manifests do not fix
       are all considered.
+    - A Canary without `spec.provider` is routed by Istio, Flagger's default `-mesh-provider` (an `assumes:`
+      chain step).
     """
 
     code = "CNV106"
     name = "route-unambiguous"
     title = "No route depends on VirtualService creation order"
     severity = "warning"
-    reads = reads()
+    reads = (*reads(), *GENERATED_VS_READS)
     remediation = "Merge the VirtualServices for the host into one (or make their matches disjoint)."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
@@ -63,6 +70,7 @@ class RouteUnambiguous(Property):
         for table in res.tables:
             if table.system == "istio" and len(table.owners) > 1 and (table.exclusive or len(table.variants) > 1):
                 yield self._check(res, table)
+        yield from generated_vs_obligations(self, snap)
 
     def _check(self, res: Results, table: Table) -> Obligation:
         owners: Sequence[Resource] = table.owners

@@ -60,3 +60,28 @@ def generated_service(snap: Snapshot, namespace: str, name: str) -> GeneratedSer
             if svc == name:
                 return GeneratedService(cd, role, name)
     return None
+
+
+@dataclass(frozen=True)
+class GeneratedVirtualService:
+    """The VirtualService Flagger's Istio router writes for a Canary (``pkg/router/istio.go``
+    ``reconcileVirtualService``): named after the apex Service, ``service.hosts`` plus the apex name, the
+    ``service.gateways`` (``mesh`` when none), one catch-all route unless ``service.match`` is given."""
+
+    canary: Canary
+    hosts: tuple[str, ...]
+    gateways: tuple[str, ...]
+    catch_all: bool
+
+
+def generated_virtual_service(cd: Canary) -> GeneratedVirtualService | None:
+    """The Istio VirtualService Flagger generates for ``cd`` (None: not a Deployment/DaemonSet target, not the
+    istio provider, or delegation, whose VirtualService has no hosts)."""
+    svc = cd.spec.service
+    if cd.spec.target_ref.kind not in TARGETS or cd.provider not in (None, "istio") or svc.delegation:
+        return None
+    hosts = list(svc.hosts or [])
+    if not any(h in (cd.apex, "*") for h in hosts):
+        hosts.append(cd.apex)
+    gateways = tuple(svc.gateways or ["mesh"])
+    return GeneratedVirtualService(cd, tuple(hosts), gateways, not svc.match)
