@@ -92,3 +92,10 @@ def _autoscaler(prop: Property, snap: Snapshot, cd: Canary, ref: TargetRef) -> O
         proved=f"Canary {cd.name}: autoscaler {desc} exists" + (f" at {found.at()}" if found else ""),
     )
     return ob
+
+
+def generated_primary(snap: Snapshot, kind: str, ns: str, name: str) -> Canary | None:
+    """The Canary of ``ns`` whose generated primary is the ``kind`` named ``name`` (``<target>-primary``)."""
+    return next(
+        (cd for cd in snap.in_namespace(Canary, ns) if cd.spec.target_ref.kind == kind and cd.primary == name), None
+    )
