@@ -2,7 +2,7 @@
 
 fluxcd/flagger 15bd6ad5 ``pkg/router/istio.go`` ``reconcileVirtualService``: the VirtualService is named after
 the apex Service in the Canary's namespace; an existing one of that name is taken over (its spec replaced).
-Istio (SEMANTICS.md §4.5): on sidecars one VirtualService per host is used (the oldest); on a gateway the
+Istio (docs/SEMANTICS.md#istio): on sidecars one VirtualService per host is used (the oldest); on a gateway the
 VirtualServices of a host are merged in creation order, so a catch-all route takes what the other would route.
 """
 

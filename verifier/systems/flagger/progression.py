@@ -1,4 +1,4 @@
-"""The traffic weights a Flagger canary analysis goes through, evaluated exactly (SEMANTICS-ORCHESTRATION §6.2).
+"""The traffic weights a Flagger canary analysis goes through, evaluated exactly (docs/SEMANTICS.md#flagger).
 
 A port of fluxcd/flagger 15bd6ad5 ``pkg/controller/scheduler.go``: ``totalWeight`` (100), ``maxWeight``
 (``min(100, stepWeights[-1])``, else ``maxWeight`` when > 0, else 100), ``nextStepWeight`` (``stepWeight``

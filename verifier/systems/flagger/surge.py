@@ -1,4 +1,4 @@
-"""The pods a Flagger primary adds beside its target Deployment (SEMANTICS-ORCHESTRATION §6.2, CNV302).
+"""The pods a Flagger primary adds beside its target Deployment (docs/SEMANTICS.md#flagger, CNV302).
 
 fluxcd/flagger 15bd6ad5 ``pkg/canary/deployment_controller.go``: ``createPrimaryDeployment`` copies the target
 into ``<target>-primary`` (its replicas, its strategy); ``hpa_reconciler.go`` copies the target's HPA for it
