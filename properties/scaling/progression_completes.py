@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from cnverify.model.flagger import DEFAULT_PROVIDER, Canary, CanaryAnalysis
 from cnverify.obligation import Obligation
 from cnverify.proof import Verdict
+from cnverify.properties._shared.scaling.progression_facts import encode
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
-from cnverify.systems.flagger.progression import TOTAL, Weights, progress
+from cnverify.systems.flagger.progression import Weights, progress
 
 
 @register
@@ -30,9 +31,10 @@ class ProgressionCompletes(Property):
     `maxWeight` sends more traffic to the canary than declared (`maxWeight: 50, stepWeight: 20` reaches 60%).
 
     ## Evidence
-    Violated: the weights in order (witness `weights`) and why the analysis stops or where it passes the
-    limit. Proved: the weights up to promotion, or the iteration count. Decided by exact evaluation of
-    Flagger's arithmetic (`nextStepWeight`, `maxWeight`, `runCanary` of `pkg/controller/scheduler.go`).
+    Violated: the weight after each interval (witness `interval k`, and the limit `maxWeight`), one chain step
+    per interval, and whether the analysis stops or passes the limit. Proved: the intervals up to promotion,
+    or the iteration count. Flagger's arithmetic (`nextStepWeight`, `maxWeight`, `runCanary` of
+    `pkg/controller/scheduler.go`) is encoded over the located inputs and decided by exact evaluation.
 
     ## Example
     ```yaml
@@ -85,44 +87,16 @@ class ProgressionCompletes(Property):
     def _progressive(self, ob: Obligation, cd: Canary, a: CanaryAnalysis) -> Obligation:
         w = Weights(a.max_weight, a.step_weight, tuple(a.step_weights or ()))
         limit, run = w.limit, progress(w)
-        if w.step_weights:
-            ob.note(f"stepWeights {list(w.step_weights)}: promotion at min(100, last) = {limit}", a.at("stepWeights"))
-        else:
-            ob.note(f"maxWeight {a.max_weight if a.max_weight is not None else 'unset'}: promotion at {limit}", a.at("maxWeight"))
-        if w.step_weight or not w.step_weights:
-            ob.note(f"stepWeight {w.step_weight or 0}: the weight grows by it after each interval", a.at("stepWeight"))
-        where = a.at("stepWeights") if w.step_weights and not (w.step_weight or 0) > 0 else a.at("stepWeight")
-        for i, weight in enumerate(run.weights):
-            ob.note(f"interval {i + 1}: canary weight {weight}, primary {TOTAL - weight}", where)
-        witness = {"weights": run.weights, "maxWeight": limit}
+        encode(ob, a, run)
         shown = ", ".join(map(str, run.weights)) or "none"
         if run.stalled_step is not None:
-            ob.decide(
-                "violated",
-                f"at canary weight {run.final} the next step is {run.stalled_step} ≤ 0: the analysis never advances "
-                f"to promotion at {limit}",
-                witness=witness,
-            )
+            why = f"stops at weight {run.final} (weights {shown}): the next step is {run.stalled_step} ≤ 0, no promotion"
         elif run.capped:
-            ob.decide(
-                "violated",
-                f"the weight is capped at {TOTAL} and never reaches maxWeight {limit}: no promotion",
-                witness=witness,
-            )
-        elif run.final > limit:
-            ob.decide(
-                "violated",
-                f"the canary receives {run.final}% before promotion, past maxWeight {limit} (weights {shown})",
-                witness=witness,
-            )
+            why = f"stops at weight {run.final} (weights {shown}): the limit {limit} is above 100, no promotion"
         else:
-            ob.decide("proved", f"promoted at weight {run.final} after weights {shown}", witness=witness)
+            why = f"weights {shown} pass the limit {limit} before promotion"
         ob.on(
-            violated=lambda _: f"Canary {cd.name}: " + (
-                f"stalls at weight {run.final} (weights {shown})"
-                if run.stalled_step is not None or run.capped
-                else f"weights {shown} overshoot maxWeight {limit}"
-            ),
+            violated=f"Canary {cd.name}: {why}",
             proved=f"Canary {cd.name} reaches promotion at weight {run.final} (weights {shown})",
         )
         return ob
