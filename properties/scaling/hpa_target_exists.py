@@ -54,7 +54,9 @@ class HpaTargetExists(Property):
     title = "HPA scale target exists"
     severity = "error"
     reads = (HorizontalPodAutoscaler, *SCALABLE.values(), *CANARY_READS)
-    remediation = "Point scaleTargetRef at an existing workload (kind, name) in the HPA's namespace."
+    remediation = (
+        "Point scaleTargetRef (a Canary's targetRef / autoscalerRef) at an existing object (kind, name) of its namespace."
+    )
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
     existence = True  # an object assumed in .cnverify.yaml exists (cnverify.context)
 

@@ -45,8 +45,12 @@ def _target(prop: Property, snap: Snapshot, cd: Canary) -> Obligation:
     ob = prop.obligation(cd, at=ref.at("name"), path="spec.targetRef")
     cls = _target_class(ref)
     if cls is None:
-        claim = f"targetRef kind {ref.kind!r} is not one the Canary CRD accepts (DaemonSet, Deployment, Service)"
-        ob.note(f"the Canary targets {ref.kind}/{cd.namespace}/{ref.name}", ref.at("kind"))
+        claim = (
+            f"targetRef kind {ref.kind!r} is not one the Canary CRD accepts (DaemonSet, Deployment, Service)"
+            if ref.kind and ref.name
+            else "targetRef needs apiVersion, kind and name (the Canary CRD requires them): the Canary is rejected"
+        )
+        ob.note(f"the Canary targets {ref.kind or '(no kind)'}/{cd.namespace}/{ref.name}", ref.at("kind"))
         ob.decide("violated", claim)
         ob.on(violated=f"Canary {cd.name}: {claim}")
         return ob
