@@ -67,7 +67,6 @@ class CanarySpec(Node):
     autoscaler_ref: AutoscalerRef | None = None
     service: CanaryServiceSpec = Field(default_factory=CanaryServiceSpec)
     analysis: CanaryAnalysis | None = None
-    canary_analysis: CanaryAnalysis | None = None  # the v1alpha3 spelling ``GetAnalysis`` still reads
     progress_deadline_seconds: Int32 | None = None
     skip_analysis: bool | None = None
     suspend: bool | None = None
@@ -84,8 +83,9 @@ class Canary(Resource):
 
     @property
     def analysis(self) -> CanaryAnalysis | None:
-        """``GetAnalysis``: ``spec.analysis``, else the older ``spec.canaryAnalysis``."""
-        return self.spec.analysis if self.spec.analysis is not None else self.spec.canary_analysis
+        """``spec.analysis`` (``GetAnalysis`` also reads the v1alpha3 ``canaryAnalysis``, but the v1beta1 CRD's
+        structural schema does not list it: the API server prunes it, and ``analysis`` is required)."""
+        return self.spec.analysis
 
     @property
     def apex(self) -> str:
