@@ -22,7 +22,8 @@ class ProgressionCompletes(Property):
     computes them: the weight grows by `stepWeight` (or to the next of `stepWeights`) after each interval,
     capped at 100, until it reaches `maxWeight` (`min(100, last of stepWeights)`; 100 when `maxWeight` is
     unset or ≤ 0); a next step ≤ 0 stops the analysis. A/B testing (`match` + `iterations`) and blue/green
-    (`iterations`) promote after `iterations` checks; `skipAnalysis` promotes at once.
+    (`iterations`) promote after `iterations` checks; `skipAnalysis` promotes at once; a suspended Canary is
+    `unknown` (Flagger does not run it).
 
     ## Why it matters
     The Canary CRD puts no bounds on the weights and Flagger has no admission webhook: `stepWeight: 0`, a
@@ -64,6 +65,10 @@ class ProgressionCompletes(Property):
         ob = self.obligation(cd, at=a.at() if a is not None else cd.spec.at())
         if a is None:
             return self._decided(ob, "violated", f"Canary {cd.name} has no spec.analysis, which the CRD requires (rejected)")
+        if cd.spec.suspend:
+            ob.note("suspend is true: Flagger skips the Canary (advanceCanary returns at once)", cd.spec.at("suspend"))
+            ob.unknown(f"Canary {cd.name} is suspended: no analysis runs until spec.suspend is false")
+            return ob
         if cd.spec.skip_analysis:
             ob.note("skipAnalysis is true: Flagger promotes without analysis", cd.spec.at("skipAnalysis"))
             return self._decided(ob, "proved", f"Canary {cd.name} is promoted without analysis (skipAnalysis)")
