@@ -158,7 +158,11 @@ def generated(
     if has is False:
         return Check(subject, node, "violated", why, steps)
     claim = f"{what} resolves to Service {ns}/{name}, {gen.origin}"
-    return Check(subject, node, "proved" if has else "unknown", claim if has else f"{claim}, but {why}", steps)
+    if not has:
+        return Check(subject, node, "unknown", f"{claim}, but {why}", steps)
+    svc = gen.service()  # as Flagger writes it: CNV104 follows it to the pods
+    sp = svc.spec.ports[0] if svc is not None and svc.spec.ports else None
+    return Check(subject, node, "proved", claim, steps, service=svc, port=sp, hop=f"{what} → Service {ns}/{name}")
 
 
 def all_checks(snap: Snapshot) -> list[Check]:
