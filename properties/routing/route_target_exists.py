@@ -22,7 +22,8 @@ class RouteTargetExists(Property):
     backends to Services with each port of its root Service (by number), its root Service when `matches`
     send the other requests to it, its `matches` to HTTPRouteGroups/TCPRoutes. Route
     bindings too: a VirtualService's `gateways` to a Gateway whose servers accept its hosts, an
-    HTTPRoute's parentRefs to a Gateway listener that accepts it.
+    HTTPRoute's parentRefs to a Gateway listener that accepts it. A Service a Flagger Canary generates
+    (`<apex>`, `<apex>-primary`, `<apex>-canary`) resolves on the port it is generated with.
 
     ## Why it matters
     None of these references is checked at admission: a typo in a host, a subset that no
