@@ -64,7 +64,9 @@ class ProgressionCompletes(Property):
         a = cd.analysis
         ob = self.obligation(cd, at=a.at() if a is not None else cd.spec.at())
         if a is None:
-            return self._decided(ob, "violated", f"Canary {cd.name} has no spec.analysis, which the CRD requires (rejected)")
+            return self._decided(
+                ob, "violated", f"Canary {cd.name} has no spec.analysis, which the CRD requires (rejected)"
+            )
         if cd.spec.suspend:
             ob.note("suspend is true: Flagger skips the Canary (advanceCanary returns at once)", cd.spec.at("suspend"))
             ob.unknown(f"Canary {cd.name} is suspended: no analysis runs until spec.suspend is false")
@@ -74,14 +76,22 @@ class ProgressionCompletes(Property):
             return self._decided(ob, "proved", f"Canary {cd.name} is promoted without analysis (skipAnalysis)")
         iterations, provider = a.iterations or 0, cd.provider
         if provider == "kubernetes" and iterations < 1:
-            ob.note("provider kubernetes: progressive traffic is not supported, Flagger sets iterations 10", cd.spec.at("provider"))
+            ob.note(
+                "provider kubernetes: progressive traffic is not supported, Flagger sets iterations 10",
+                cd.spec.at("provider"),
+            )
             iterations = 10
         if iterations > 0:
             kind = "A/B testing" if a.match and a.iterations and provider != "kubernetes" else "blue/green"
             ob.note(f"{kind}: promotion after {iterations} successful checks", a.at("iterations"))
-            return self._decided(ob, "proved", f"{kind} Canary {cd.name} is promoted after {iterations} checks", iterations)
+            return self._decided(
+                ob, "proved", f"{kind} Canary {cd.name} is promoted after {iterations} checks", iterations
+            )
         if provider is None:
-            ob.assume(f"the cluster's Flagger -mesh-provider is {DEFAULT_PROVIDER} (the default), not kubernetes", cd.spec.at())
+            ob.assume(
+                f"the cluster's Flagger -mesh-provider is {DEFAULT_PROVIDER} (the default), not kubernetes",
+                cd.spec.at(),
+            )
         return self._progressive(ob, cd, a)
 
     def _decided(self, ob: Obligation, verdict: Verdict, claim: str, iterations: int | None = None) -> Obligation:
@@ -95,7 +105,9 @@ class ProgressionCompletes(Property):
         encode(ob, a, run)
         shown = ", ".join(map(str, run.weights)) or "none"
         if run.stalled_step is not None:
-            why = f"stops at weight {run.final} (weights {shown}): the next step is {run.stalled_step} ≤ 0, no promotion"
+            why = (
+                f"stops at weight {run.final} (weights {shown}): the next step is {run.stalled_step} ≤ 0, no promotion"
+            )
         elif run.capped:
             why = f"stops at weight {run.final} (weights {shown}): the limit {limit} is above 100, no promotion"
         else:

@@ -129,7 +129,11 @@ def encode(
             per <= m.top + extra,
             at=m.why[-1][1],
             says=f"so {m.w.ref} runs at most {m.top + extra} pods"
-            + (f" ({m.top} + {extra} surge{' with ' + m.surge.copy if m.surge and m.surge.copy else ''})" if extra else ""),
+            + (
+                f" ({m.top} + {extra} surge{' with ' + m.surge.copy if m.surge and m.surge.copy else ''})"
+                if extra
+                else ""
+            ),
         )
         for k, c in m.usage.items():
             if c:

@@ -69,7 +69,10 @@ def _compete(prop: Property, gvs: GeneratedVirtualService, vs: VirtualService) -
     if not hosts or not shared:
         return None
     ob = _start(prop.obligation(vs, at=vs.spec.at("hosts"), path="spec.hosts"), gvs)
-    ob.note(f"VirtualService {vs.namespace}/{vs.name} defines {', '.join(hosts)} on {', '.join(shared)}", vs.spec.at("hosts"))
+    ob.note(
+        f"VirtualService {vs.namespace}/{vs.name} defines {', '.join(hosts)} on {', '.join(shared)}",
+        vs.spec.at("hosts"),
+    )
     both = f"VirtualService {vs.namespace}/{vs.name} and the one Flagger generates for Canary {cd.name} both define {hosts[0]}"
     if "mesh" in shared:
         claim = f"{both} for sidecars: Istio uses only the older one and drops the other's routes"

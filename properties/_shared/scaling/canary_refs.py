@@ -56,8 +56,15 @@ def _target(prop: Property, snap: Snapshot, cd: Canary) -> Obligation:
         return ob
     desc = f"{cls.KIND}/{cd.namespace}/{ref.name}"
     found = resolve_named(
-        ob, snap, cls, cd.namespace, ref.name, at=ref.at("name"), kind_at=ref.at("kind"),
-        var="targetRef.name", says=f"the Canary targets {desc}",
+        ob,
+        snap,
+        cls,
+        cd.namespace,
+        ref.name,
+        at=ref.at("name"),
+        kind_at=ref.at("kind"),
+        var="targetRef.name",
+        says=f"the Canary targets {desc}",
     )
     unlabelled = found is not None and cls in (Deployment, DaemonSet) and selector_label(found) is None
     if found is not None and cls in (Deployment, DaemonSet):
@@ -66,7 +73,10 @@ def _target(prop: Property, snap: Snapshot, cd: Canary) -> Obligation:
         sel = getattr(found, "selector", None)
         keys = ", ".join(sorted((sel.match_labels or {}) if sel is not None else {})) or "none"
         ob.note(f"{desc} spec.selector.matchLabels has the keys {keys}", found.spec.at("selector"))  # type: ignore[union-attr]
-        ob.decide("violated", f'Flagger cannot select its pods: "spec.selector.matchLabels must contain one of {list(SELECTOR_LABELS)}"')
+        ob.decide(
+            "violated",
+            f'Flagger cannot select its pods: "spec.selector.matchLabels must contain one of {list(SELECTOR_LABELS)}"',
+        )
     ob.on(
         violated=f"Canary {cd.name}: {desc} spec.selector.matchLabels must contain one of {', '.join(SELECTOR_LABELS)}"
         if unlabelled
@@ -88,11 +98,19 @@ def _autoscaler(prop: Property, snap: Snapshot, cd: Canary, ref: TargetRef) -> O
         ob.on(violated=f"Canary {cd.name}: {claim}")
         return ob
     found = resolve_named(
-        ob, snap, HorizontalPodAutoscaler, cd.namespace, ref.name, at=ref.at("name"), kind_at=ref.at("kind"),
-        var="autoscalerRef.name", says=f"the Canary's autoscaler is {desc} (Flagger copies it for {cd.primary})",
+        ob,
+        snap,
+        HorizontalPodAutoscaler,
+        cd.namespace,
+        ref.name,
+        at=ref.at("name"),
+        kind_at=ref.at("kind"),
+        var="autoscalerRef.name",
+        says=f"the Canary's autoscaler is {desc} (Flagger copies it for {cd.primary})",
     )
     ob.on(
-        violated=f"Canary {cd.name}: autoscaler {desc} does not exist" + listing(snap, HorizontalPodAutoscaler, cd.namespace),
+        violated=f"Canary {cd.name}: autoscaler {desc} does not exist"
+        + listing(snap, HorizontalPodAutoscaler, cd.namespace),
         proved=f"Canary {cd.name}: autoscaler {desc} exists" + (f" at {found.at()}" if found else ""),
     )
     return ob

@@ -10,7 +10,16 @@ from cnverify.snapshot import Snapshot
 
 
 def resolve_named(
-    ob: Obligation, snap: Snapshot, cls: type[Resource], ns: str, name: str, *, at: Span, kind_at: Span, var: str, says: str
+    ob: Obligation,
+    snap: Snapshot,
+    cls: type[Resource],
+    ns: str,
+    name: str,
+    *,
+    at: Span,
+    kind_at: Span,
+    var: str,
+    says: str,
 ) -> Resource | None:
     """Add the facts ``says`` (the reference, variable ``var``) and "it is one of the ``cls`` of ``ns``"; return the
     object if found. Violated iff no object of ``cls`` in ``ns`` has that name (the existing names: a located note).
@@ -30,7 +39,7 @@ def resolve_named(
 
 
 def listing(snap: Snapshot, cls: type[Resource], ns: str) -> str:
-    """" (existing Deployments: a, b)" or " (no Deployment in the namespace)" for messages."""
+    """ " (existing Deployments: a, b)" or " (no Deployment in the namespace)" for messages."""
     names = [w.name for w in snap.in_namespace(cls, ns)]
     shown = ", ".join(names[:8]) + (" …" if len(names) > 8 else "")
     return f" (existing {cls.KIND}s: {shown})" if names else f" (no {cls.KIND} in the namespace)"

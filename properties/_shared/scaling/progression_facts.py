@@ -49,7 +49,11 @@ def encode(ob: Obligation, a: CanaryAnalysis, run: Progression) -> None:
             nxt == z3.If(z3.And(weight < limit, step(weight) > 0), _min(grown, TOTAL), weight),
             at=where,
             says=f"interval {k}: canary weight {shown[k - 1]} → {shown[k]}"
-            + (" (no further step: runCanary promotes or nextStepWeight ≤ 0 stops it)" if shown[k] == shown[k - 1] else ""),
+            + (
+                " (no further step: runCanary promotes or nextStepWeight ≤ 0 stops it)"
+                if shown[k] == shown[k - 1]
+                else ""
+            ),
         )
         weight = nxt
         ob.show(f"interval {k}", nxt)

@@ -59,7 +59,9 @@ def _unlike_target(snap: Snapshot, cd: Canary, w: Deployment) -> str | None:
     if ref.primary_scaler_replicas:
         return "autoscalerRef.primaryScalerReplicas gives it its own bounds (not modelled)"
     if not isinstance(hpa, HorizontalPodAutoscaler):
-        return f"its autoscaler is a copy of {ref.kind}/{ref.name}, which is not a HorizontalPodAutoscaler of the inputs"
+        return (
+            f"its autoscaler is a copy of {ref.kind}/{ref.name}, which is not a HorizontalPodAutoscaler of the inputs"
+        )
     if hpa not in hpas_for(snap, w):
         return f"its HPA is a copy of {hpa.name}, which does not scale {w.name}"
     return None

@@ -74,7 +74,9 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
     number = dest.port.number if dest.port is not None else None
     if r.status == "missing":
         parts = r.fqdn.removesuffix("." + DOMAIN).split(".")
-        generable = r.fqdn.endswith("." + DOMAIN) and len(parts) == 2 and not lookup(snap, Service, parts[1], parts[0], vs)
+        generable = (
+            r.fqdn.endswith("." + DOMAIN) and len(parts) == 2 and not lookup(snap, Service, parts[1], parts[0], vs)
+        )
         gen = generated(snap, vs, dest, parts[1], parts[0], number, steps, what) if generable else None
         if gen is not None and gen.verdict == "proved" and dest.subset:
             gen.verdict, gen.claim = "unknown", f"{gen.claim}; subset {dest.subset} of a generated host is not resolved"
