@@ -4,6 +4,7 @@ fluxcd/flagger 15bd6ad5 ``pkg/router/istio.go`` ``reconcileVirtualService``: the
 the apex Service in the Canary's namespace; an existing one of that name is taken over (its spec replaced).
 Istio (docs/SEMANTICS.md#istio): on sidecars one VirtualService per host is used (the oldest); on a gateway the
 VirtualServices of a host are merged in creation order, so a catch-all route takes what the other would route.
+Flagger sets no ``exportTo``: the proxies of every namespace a user VirtualService is exported to see both.
 """
 
 from __future__ import annotations
@@ -66,14 +67,18 @@ def _compete(prop: Property, gvs: GeneratedVirtualService, vs: VirtualService) -
     hosts = sorted(h for h in vs.spec.hosts or [] if expand(h, vs.namespace) in mine)
     ours = {gateway_ref(g, cd.namespace) for g in gvs.gateways}
     shared = sorted(ours & {gateway_ref(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]})
-    if not hosts or not shared:
-        return None
+    if not hosts or not shared or all(e == "~" for e in vs.spec.export_to or ["*"]):
+        return None  # no common host and data path, or exported nowhere
     ob = _start(prop.obligation(vs, at=vs.spec.at("hosts"), path="spec.hosts"), gvs)
     ob.note(
         f"VirtualService {vs.namespace}/{vs.name} defines {', '.join(hosts)} on {', '.join(shared)}",
         vs.spec.at("hosts"),
     )
     both = f"VirtualService {vs.namespace}/{vs.name} and the one Flagger generates for Canary {cd.name} both define {hosts[0]}"
+    exports = vs.spec.export_to or ["*"]  # Flagger's VirtualService sets none: every namespace sees it
+    if "mesh" not in shared and "*" not in exports:
+        ob.unknown(f"{both}, but its exportTo {exports} decides whether the gateway applies it (not analysed)")
+        return ob
     if "mesh" in shared:
         claim = f"{both} for sidecars: Istio uses only the older one and drops the other's routes"
     elif gvs.catch_all:
