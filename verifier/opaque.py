@@ -36,6 +36,7 @@ class Opaque:
     template_labels: Mapping[str, str] | None  # None: its pods' labels are not readable from the manifest
     creator: str = ""  # who creates its pods, when known
     annotations: Mapping[str, str] | None = None  # metadata.annotations when every value is a string
+    counted_with: str = ""  # the workload whose update surge already counts these pods in quota (CNV302), if any
 
     @classmethod
     def of_modelled(cls, resource: Resource, labels: Mapping[str, str] | None, creator: str) -> Opaque:

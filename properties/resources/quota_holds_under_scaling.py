@@ -20,6 +20,7 @@ from cnverify.model import (
     pod_template,
     template_known,
 )
+from cnverify.model.flagger import Canary
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.owners import owner_in_inputs
@@ -49,6 +50,9 @@ class QuotaHoldsUnderScaling(Property):
     most pods, over each step, transition, abort and promotion: a basic canary's weights approximated by replica
     counts within `maxSurge`, a traffic-routed canary's count at each step beside the full stable (`setCanaryScale`,
     `minPodsPerReplicaSet`, `dynamicStableScale`), blue-green's preview and promotion; the witness names the state), the namespace totals of `requests.*`, `limits.*`, bare
+    default 25% rounded up; none for `Recreate`; an Argo Rollout's canary or preview pods: `maxSurge` of a basic
+    canary, the full count or `setCanaryScale.replicas` with traffic routing, `max(N, previewReplicaCount)` for
+    blue-green; a Flagger Canary's target: its generated primary at the same count plus the surge), the namespace totals of `requests.*`, `limits.*`, bare
     `cpu`/`memory`/`ephemeral-storage`, hugepages, extended resources, `pods`/`count/pods`, storage
     (`requests.storage`, `persistentvolumeclaims`, per storage class: the PVCs of the inputs plus each
     StatefulSet's `volumeClaimTemplates` × replicas) and object counts (Services by type and node ports,
@@ -78,6 +82,9 @@ class QuotaHoldsUnderScaling(Property):
       Deployment's surge pods and kept ReplicaSets, an Argo Rollout's canary / preview pods, StatefulSet claims);
       unmodelled kinds that may create pods
       or objects make a proof `unknown`.
+    - A Deployment a Flagger Canary targets runs beside its generated primary (a copy at the same replica range,
+      its HPA a copy of the target's) during an analysis, and one of the two rolls at a time (the primary's
+      promotion or the target's update): the primary is counted as the target's surge.
     - An Argo Rollout runs one update at a time: a new revision started while an older ReplicaSet waits out its
       scale-down delay adds that ReplicaSet's pods (an `assumes:` chain step per Rollout).
     - Cluster-made objects: ConfigMap `kube-root-ca.crt` is counted; "no other controller adds ConfigMaps /
@@ -99,6 +106,7 @@ class QuotaHoldsUnderScaling(Property):
         LimitRange,
         RuntimeClass,
         *{c for c in MODELLED.values()},
+        Canary,
     )
     remediation = "Raise the quota, lower requests, or cap HPA maxReplicas / maxSurge so the worst case fits."
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
@@ -111,12 +119,13 @@ class QuotaHoldsUnderScaling(Property):
             LimitRange,
             RuntimeClass,
             *MODELLED.values(),
+            Canary,
         )
         for cls in models:
             snap.all(cls)
         for q in snap.all(ResourceQuota):
             ob = self.obligation(q, at=q.spec.at("hard"))
-            creators = snap.pod_creators(q.namespace)
+            creators = [o for o in snap.pod_creators(q.namespace) if not o.counted_with]  # else: counted in surge
             if creators and q.spec.hard:
                 ob.only_refute(
                     f"{'; '.join(o.who for o in creators[:3])} may run pods or create objects in "
@@ -137,7 +146,7 @@ class QuotaHoldsUnderScaling(Property):
                 if owner_in_inputs(full, w) or not template_known(w):
                     continue  # its owner's replicas and surge count its pods / an unknown template: a pod creator
                 effs = effective_containers(snap, w, defaults=defaults)
-                surge = surge_of(w)
+                surge = surge_of(w, full)
                 reason = next((ec.unknown for ec in effs if ec.unknown), None) or (
                     surge if isinstance(surge, str) else None
                 )

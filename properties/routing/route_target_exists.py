@@ -32,7 +32,8 @@ class RouteTargetExists(Property):
     `service` to a Service and port (`name[.ns][:port]`, port 80, 443 with `https://`), each Mapping to a Host
     that takes it (hostname glob, `mappingSelector`), each Host to a Listener whose `hostBinding` takes it. Linkerd: HTTPRoute backendRefs to a
     Service port, parentRefs to a Service or Server, AuthorizationPolicy targets and required
-    authentications, ServerAuthorization servers, ServiceProfile `dstOverrides` authorities.
+    authentications, ServerAuthorization servers, ServiceProfile `dstOverrides` authorities. A Service a Flagger Canary generates
+    (`<apex>`, `<apex>-primary`, `<apex>-canary`) resolves on the port it is generated with.
 
     ## Why it matters
     None of these references is checked at admission: a typo in a host, a subset that no

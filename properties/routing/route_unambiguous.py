@@ -12,6 +12,8 @@ from cnverify.properties._shared.routing.ambiguity import conflict, label, order
 from cnverify.properties._shared.routing.ties import tie_obligations
 from cnverify.properties._shared.selectors.linkerd_servers import port_claims
 from cnverify.properties._shared.selectors.pods import SHAPE_READS
+from cnverify.properties._shared.routing.generated_vs import READS as GENERATED_VS_READS
+from cnverify.properties._shared.routing.generated_vs import generated_vs_obligations
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems.routing.tables import Results, Table, reads, results
@@ -28,7 +30,10 @@ class RouteUnambiguous(Property):
     Mappings of different canary groups with equal route weight (ordered as Emissary reads them)
     never match the same request. In a Kong
     declarative config, no two routes of equal priority (tried in matcher-UUID order) match one request. Linkerd Servers:
-    no two Servers cover one port of one pod (Linkerd applies the older and skips the other).
+    no two Servers cover one port of one pod (Linkerd applies the older and skips the other). No VirtualService of the
+    inputs competes with the one Flagger generates for a Canary routed by Istio (named after its apex Service,
+    for `service.hosts` and the apex name, on `service.gateways` or `mesh`): one of that name is taken over,
+    one for the same host on sidecars or beside a catch-all route on a shared gateway depends on creation order.
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -63,13 +68,15 @@ class RouteUnambiguous(Property):
     - Emissary: the order in which Emissary reads objects is not assumed.
     - Kong: the `traditional_compatible` router (Kong 3's default; kong.conf is not read) and the requests
       it matches after its path normalization (a request found must be one normalization leaves as sent).
+    - A Canary without `spec.provider` is routed by Istio, Flagger's default `-mesh-provider` (an `assumes:`
+      chain step).
     """
 
     code = "CNV106"
     name = "route-unambiguous"
     title = "No route depends on VirtualService creation order"
     severity = "warning"
-    reads = (*reads(), Server, *(k for k in SHAPE_READS if k not in reads()))
+    reads = (*(*reads(), Server, *(k for k in SHAPE_READS if k not in reads())), *GENERATED_VS_READS)
     remediation = "Merge the VirtualServices for the host into one (or make their matches disjoint)."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
@@ -83,6 +90,7 @@ class RouteUnambiguous(Property):
             elif table.system == "kong":
                 yield from tie_obligations(self, ctx, res, table)
         yield from port_claims(self, snap)  # Linkerd Servers claiming one pod port
+        yield from generated_vs_obligations(self, snap)
 
     def _check(self, res: Results, table: Table) -> Obligation:
         owners: Sequence[Resource] = table.owners

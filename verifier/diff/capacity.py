@@ -89,7 +89,7 @@ def _workload(snap: Snapshot, w: Resource) -> WorkloadCapacity:
     rr = replica_range(snap, w)
     effs = effective_containers(snap, w)
     overhead = pod_template(w).spec.overhead
-    surge = surge_of(w)
+    surge = surge_of(w, snap)  # a Flagger target adds its generated primary
     unknown = rr.unknown or next((ec.unknown for ec in effs if ec.unknown), None)
     if isinstance(surge, str):
         unknown = unknown or surge

@@ -140,7 +140,8 @@ def encode(
         if m.surge is not None:
             g, roll = z3.Int(f"maxSurge {m.key}"), z3.Bool(f"rolling {m.key}")
             p, floor = m.surge.value, m.surge.floor
-            g0 = z3.Int(f"scaled surge {m.key}") if floor else g
+            plus = bool(m.surge.copy)  # a copy at the same count on top (a Flagger primary)
+            g0 = z3.Int(f"scaled surge {m.key}") if floor or plus else g
             scaled = z3.And(100 * g0 >= p * n, 100 * g0 < p * n + 100) if m.surge.percent else g0 == p
             if m.surge.per_count is not None:  # a table over the member's counts (an Argo Rollout's states)
                 ob.fact(
@@ -153,6 +154,12 @@ def encode(
                     at=m.surge.at,
                     says=m.surge.says,
                 )
+            base = z3.If(g0 >= floor, g0, floor) if floor else g0
+            ob.fact(
+                z3.And(scaled, g == (base + n if plus else base)) if floor or plus else scaled,
+                at=m.surge.at,
+                says=m.surge.says,
+            )
             pods = n + z3.If(roll, g, 0)
             ob.show(f"surge {m.key}", z3.If(roll, g, 0))
         per = z3.Int(f"pods {m.key}")
@@ -164,7 +171,12 @@ def encode(
         ob.fact(
             per <= m.top + extra,
             at=m.why[-1][1],
-            says=f"so {m.w.ref} runs at most {m.top + extra} pods" + (f" ({m.top} + {extra} surge)" if extra else ""),
+            says=f"so {m.w.ref} runs at most {m.top + extra} pods"
+            + (
+                f" ({m.top} + {extra} surge{' with ' + m.surge.copy if m.surge and m.surge.copy else ''})"
+                if extra
+                else ""
+            ),
         )
         for k, c in m.usage.items():
             if c:

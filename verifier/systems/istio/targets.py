@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from cnverify.encodings.hosts import matches, overlaps
 from cnverify.errors import Span
-from cnverify.model import DestinationRule, IstioGateway, ServiceEntry, VirtualService
+from cnverify.model import DestinationRule, IstioGateway, Service, ServiceEntry, VirtualService
 from cnverify.model.base import Node
 from cnverify.model.gateway import Gateway
 from cnverify.model.istio import Destination
@@ -14,8 +14,8 @@ from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
 from cnverify.systems.istio import dr_scope, scope
-from cnverify.systems.istio.hosts import expand, gateway_ref, resolve
-from cnverify.systems.routing.targets import Check, lookup, missing, service_target, step
+from cnverify.systems.istio.hosts import DOMAIN, expand, gateway_ref, resolve
+from cnverify.systems.routing.targets import Check, generated, lookup, missing, service_target, step
 
 READS = (VirtualService, DestinationRule, ServiceEntry, IstioGateway, Gateway)
 
@@ -71,9 +71,16 @@ def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, ro
                 return Check(vs, dest, "violated", seen.reason, steps)
     if r.status == "external":
         return Check(vs, dest, "unknown", r.reason, steps)
-    if r.status == "missing":
-        return Check(vs, dest, "violated", r.reason, steps)
     number = dest.port.number if dest.port is not None else None
+    if r.status == "missing":
+        parts = r.fqdn.removesuffix("." + DOMAIN).split(".")
+        generable = (
+            r.fqdn.endswith("." + DOMAIN) and len(parts) == 2 and not lookup(snap, Service, parts[1], parts[0], vs)
+        )
+        gen = generated(snap, vs, dest, parts[1], parts[0], number, steps, what) if generable else None
+        if gen is not None and gen.verdict == "proved" and dest.subset:
+            gen.verdict, gen.claim = "unknown", f"{gen.claim}; subset {dest.subset} of a generated host is not resolved"
+        return gen or Check(vs, dest, "violated", r.reason, steps)
     if r.service is not None:
         svc = r.service
         check = service_target(

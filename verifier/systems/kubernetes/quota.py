@@ -11,12 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cnverify.encodings.resource_names import is_native
 from cnverify.encodings.resources import EffectiveContainer, is_best_effort
 from cnverify.errors import Span
 from cnverify.model import Deployment, Resource, ResourceQuota, Rollout
 from cnverify.model.openfaas import Function
+
+if TYPE_CHECKING:
+    from cnverify.snapshot import Snapshot
 
 COMPUTE = ("cpu", "memory", "ephemeral-storage")
 #: Quota keys for which every container must state the value (``validationSet``: "must specify").
@@ -86,15 +90,21 @@ class Surge:
     floor: int = 0  # at least this many extra pods (a blue-green Rollout's previewReplicaCount)
     # the extra pods at N replicas and the state that runs them, when no formula gives them (an Argo Rollout's steps)
     per_count: Callable[[int], tuple[int, str, Span]] | None = None  # (extra pods, state, its step)
+    copy: str = ""  # and ``n`` more: a copy at the same count, named here (a Flagger primary)
 
     def at_count(self, n: int) -> int:
         if self.per_count is not None:
             return self.per_count(n)[0]
-        return max(self.floor, -(-self.value * n // 100) if self.percent else self.value)
+        return max(self.floor, -(-self.value * n // 100) if self.percent else self.value) + (n if self.copy else 0)
 
 
-def surge_of(w: Resource) -> Surge | str | None:
-    """The rollout surge of a Deployment or an Argo Rollout (``None``: no surge; a string: why it is unknown)."""
+def surge_of(w: Resource, snap: Snapshot | None = None) -> Surge | str | None:
+    """The rollout surge of a Deployment or an Argo Rollout (``None``: no surge; a string: why it is unknown);
+    with ``snap``, a Deployment a Flagger Canary targets adds the primary Flagger runs beside it."""
+    if snap is not None and isinstance(w, Deployment):
+        from cnverify.systems.flagger.surge import with_primary  # the Flagger adapter owns what its primary adds
+
+        return with_primary(snap, w, surge_of(w))
     if isinstance(w, Rollout):
         from cnverify.systems.argo.surge import rollout_surge  # the Argo adapter owns a Rollout's update semantics
 

@@ -16,6 +16,7 @@ from cnverify.errors import Span
 from cnverify.model import Resource, Service
 from cnverify.model.base import Node
 from cnverify.model.core import ServicePort
+from cnverify.model.flagger import Canary
 from cnverify.proof import Verdict
 from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
@@ -114,6 +115,9 @@ def service_target(
     """A reference to the Kubernetes Service ``ns/name`` on ``port``."""
     found = lookup(snap, Service, ns, name, subject)
     if not found:
+        gen = generated(snap, subject, node, ns, name, port, steps, what)
+        if gen is not None:
+            return gen
         verdict, claim = missing(snap, ns, f"Service {ns}/{name}")
         return Check(subject, node, verdict, claim, steps)
     svc, (sp, why) = found[0], service_port(found[0], port)
@@ -132,6 +136,35 @@ def service_target(
     return Check(subject, node, "proved", claim, steps, service=svc, port=sp, port_unknown=why, hop=hop)
 
 
+def generated(
+    snap: Snapshot,
+    subject: Resource,
+    node: Node,
+    ns: str,
+    name: str,
+    port: int | str | None,
+    steps: list[tuple[str, Span]],
+    what: str,
+) -> Check | None:
+    """A Service the inputs lack but a controller generates from one of their objects (a Flagger Canary's
+    apex, primary and canary Services), resolved on the port it is generated with; None if none does."""
+    from cnverify.systems.flagger.generated import generated_service  # Flagger owns what it generates
+
+    gen = generated_service(snap, ns, name)
+    if gen is None:
+        return None
+    step(steps, gen.says, gen.at)
+    has, why = gen.port(port)
+    if has is False:
+        return Check(subject, node, "violated", why, steps)
+    claim = f"{what} resolves to Service {ns}/{name}, {gen.origin}"
+    if not has:
+        return Check(subject, node, "unknown", f"{claim}, but {why}", steps)
+    svc = gen.service()  # as Flagger writes it: CNV104 follows it to the pods
+    sp = svc.spec.ports[0] if svc is not None and svc.spec.ports else None
+    return Check(subject, node, "proved", claim, steps, service=svc, port=sp, hop=f"{what} → Service {ns}/{name}")
+
+
 def all_checks(snap: Snapshot) -> list[Check]:
     """Every route target and route binding of the snapshot, computed once per snapshot."""
     return context_of(snap).memo(
@@ -148,7 +181,7 @@ def _modules() -> Iterator[Any]:
 
 
 def kinds_read() -> tuple[type[Resource], ...]:
-    return (Service, *(k for mod in _modules() for k in mod.READS))
+    return (Service, Canary, *(k for mod in _modules() for k in mod.READS))
 
 
 def iter_targets(snap: Snapshot) -> Iterator[Check]:
