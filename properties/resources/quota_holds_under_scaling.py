@@ -49,10 +49,9 @@ class QuotaHoldsUnderScaling(Property):
     default 25% rounded up; none for `Recreate`; an Argo Rollout's extra pods in the state of its update with the
     most pods, over each step, transition, abort and promotion: a basic canary's weights approximated by replica
     counts within `maxSurge`, a traffic-routed canary's count at each step beside the full stable (`setCanaryScale`,
-    `minPodsPerReplicaSet`, `dynamicStableScale`), blue-green's preview and promotion; the witness names the state), the namespace totals of `requests.*`, `limits.*`, bare
-    default 25% rounded up; none for `Recreate`; an Argo Rollout's canary or preview pods: `maxSurge` of a basic
-    canary, the full count or `setCanaryScale.replicas` with traffic routing, `max(N, previewReplicaCount)` for
-    blue-green; a Flagger Canary's target: its generated primary at the same count plus the surge), the namespace totals of `requests.*`, `limits.*`, bare
+    `minPodsPerReplicaSet`, `dynamicStableScale`), blue-green's preview and promotion; the witness names the state;
+    a Flagger Canary's target: its generated primary at the same count plus the surge), the namespace totals of
+    `requests.*`, `limits.*`, bare
     `cpu`/`memory`/`ephemeral-storage`, hugepages, extended resources, `pods`/`count/pods`, storage
     (`requests.storage`, `persistentvolumeclaims`, per storage class: the PVCs of the inputs plus each
     StatefulSet's `volumeClaimTemplates` × replicas) and object counts (Services by type and node ports,

@@ -149,17 +149,12 @@ def encode(
                 )
                 ob.show(f"state {m.key}", z3.If(roll, n, -1), _state_of(m.surge.per_count))
             else:
+                base = z3.If(g0 >= floor, g0, floor) if floor else g0
                 ob.fact(
-                    z3.And(scaled, g == z3.If(g0 >= floor, g0, floor)) if floor else scaled,
+                    z3.And(scaled, g == (base + n if plus else base)) if floor or plus else scaled,
                     at=m.surge.at,
                     says=m.surge.says,
                 )
-            base = z3.If(g0 >= floor, g0, floor) if floor else g0
-            ob.fact(
-                z3.And(scaled, g == (base + n if plus else base)) if floor or plus else scaled,
-                at=m.surge.at,
-                says=m.surge.says,
-            )
             pods = n + z3.If(roll, g, 0)
             ob.show(f"surge {m.key}", z3.If(roll, g, 0))
         per = z3.Int(f"pods {m.key}")
