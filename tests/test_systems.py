@@ -35,7 +35,7 @@ def test_every_hook_implemented_or_declined(system: systems.System) -> None:
 
 def test_adapters_are_found_in_order() -> None:
     names = [s.name for s in ADAPTERS]
-    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "ecosystem"]
+    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "consul", "ecosystem"]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
 
 
@@ -95,16 +95,17 @@ def test_hook_modules_have_their_interface() -> None:
         "gateway.tables",
         "gateway.l4",
         "ingress.tables",
+        "consul.tables",
     ]
     assert all(callable(m.translate) and m.READS for m in tables)
     targets = [m for s in systems.implementing("targets") for m in s.target_modules()]
     assert all(callable(m.checks) and m.READS for m in targets)
     readers = {k for s in systems.implementing("diff_actions") for k in s.diff_actions()}
-    assert readers == {"istio", "envoy", "gateway", "ingress"}  # one per table system
+    assert readers == {"istio", "envoy", "gateway", "ingress", "consul"}  # one per table system
 
 
 def test_declined_hooks_are_not_iterated() -> None:
-    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy"]
+    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "consul"]
     assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway", "argo"]
     with pytest.raises(KeyError):
         list(systems.implementing("no-such-hook"))

@@ -139,12 +139,20 @@ class RouteWeightsSum100(Property):
             at=sp.total_at or sp.at,
             says=f"total_weight is {total}" if sp.total_at else f"the {field}s must sum to {total}",
         )
-        ob.counterexample(z3.Sum(ws) != target if ws else target != 0, says=f"the {field}s do not sum to {total}")
-        ob.show("sum", z3.Sum(ws) if ws else z3.IntVal(0))
+        wrong = z3.Sum(ws) != target if ws else target != 0
         written = sum(s.weight or 0 for s in shares)
         effect = sp.effect or f"effective split: {split(shares)}"
+        fails = [f"{field}s sum to {written}, not {total}; {effect}"] if written != total else []
+        if sp.also:  # other validators of the same weights (the consul-k8s webhook's float32 sum)
+            values = [z3.Real(f"rule{k}") for k in range(len(sp.also))]
+            for v, rule in zip(values, sp.also, strict=True):
+                ob.fact(v == z3.RealVal(f"{rule.value.numerator}/{rule.value.denominator}"), at=rule.at, says=rule.says)
+            wrong = z3.Or(wrong, *(v != z3.RealVal(f"{r.must.numerator}/{r.must.denominator}") for v, r in zip(values, sp.also, strict=True)))
+            fails += [r.fails for r in sp.also if r.value != r.must]
+        ob.counterexample(wrong, says=f"the {field}s do not sum to {total}" + (" or another rule fails" if sp.also else ""))
+        ob.show("sum", z3.Sum(ws) if ws else z3.IntVal(0))
         ob.on(
-            violated=f"{field}s sum to {written}, not {total}; {effect}",
-            proved=f"{field}s sum to {total}: {split(shares)}",
+            violated="; ".join(fails) or f"{field}s do not sum to {total}",
+            proved=f"{field}s sum to {total}: {split(shares)}" + "".join(f"; {r.says}" for r in sp.also),
         )
         return ob

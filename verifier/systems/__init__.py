@@ -12,12 +12,13 @@ import importlib
 import pkgutil
 from collections.abc import Iterator
 
-from cnverify.systems.base import HOOKS, Group, Share, Split, System
+from cnverify.systems.base import HOOKS, Group, Share, SideRule, Split, System
 
 __all__ = [
     "HOOKS",
     "Group",
     "Share",
+    "SideRule",
     "Split",
     "System",
     "adapters",
