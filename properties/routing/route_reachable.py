@@ -24,6 +24,8 @@ class RouteReachable(Property):
     SNI), else `unknown` (Envoy's filter-chain choice is not modelled). Gateway API TCPRoute/TLSRoute
     rules: violated when the route attaches to no listener, proved when it is the only route of its
     kind there (TLSRoutes: or SNI-disjoint), else `unknown` (the spec does not say which route wins).
+    Consul ServiceRouter routes (CRDs and raw HCL/JSON entries): first match in list order, then
+    Consul's implicit catch-all (a route without match is a catch-all; `pathPrefix` a string prefix).
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all

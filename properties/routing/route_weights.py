@@ -32,7 +32,10 @@ class RouteWeightsSum100(Property):
     weight above 0 (all 0: the Gateway answers 500 to every request of the rule); every TCPRoute and
     TLSRoute rule must have a backendRef with a weight above 0 (else it forwards no connection). SMI
     TrafficSplit weights are relative too (v1alpha1 quantities such as `10m`, compared exactly): some
-    backend must have a weight above 0; the message states the effective split.
+    backend must have a weight above 0; the message states the effective split. Consul
+    ServiceSplitter weights: rounded to 0.01 they must total exactly 100.00 (Consul), and for
+    consul-k8s CRDs the float32 sum must be exactly 100 (its webhook); the message says when the
+    two rules disagree.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
