@@ -146,16 +146,16 @@ class ServiceSplit(TargetRef):
 class ServiceSplitterSpec(Node):
     splits: list[ServiceSplit] | None = None
 
+    @model_validator(mode="after")
+    def _some(self) -> ServiceSplitterSpec:
+        if not self.splits:
+            raise ValueError("no splits configured")
+        return self
+
 
 @register_kind(CONSUL, "ServiceSplitter")
 class ServiceSplitter(ConsulEntry):
-    spec: ServiceSplitterSpec = ServiceSplitterSpec()
-
-    @model_validator(mode="after")
-    def _some(self) -> ServiceSplitter:
-        if not self.spec.splits:
-            raise ValueError("no splits configured")
-        return self
+    spec: ServiceSplitterSpec
 
 
 class Subset(Node):

@@ -131,7 +131,7 @@ class Decoder:
         crd_kind, schema = ENTRIES[kind]
         top = self.struct(data, COMMON | schema, (), ())
         root = self.doc.span(self.base)
-        if not isinstance(top.get("name"), str) or not top["name"]:
+        if not self.errors and (not isinstance(top.get("name"), str) or not top["name"]):
             self._error((), f"{kind}: Name is required")
         if self.errors:
             return None
