@@ -104,11 +104,13 @@ def resolve(snap: Snapshot, t: Target, steps: Steps) -> Check:
     service, subset, node = t.service, t.subset, t.node
     if t.elsewhere:
         return Check(t.entry, node, "unknown", f"{t.what} {service} is in {t.elsewhere}, outside the inputs", steps)
+    hops = [(ns, service)]
     if t.splits and not subset:
         for sp in lookup(snap, ServiceSplitter, ns, service, t.entry):
             if sp is not t.entry:
                 step(steps, f"ServiceSplitter {ns}/{service} splits its traffic (each split is checked)", sp.metadata)
-                return Check(t.entry, node, "proved", f"{t.what} goes to ServiceSplitter {ns}/{service}", steps)
+                found = Check(t.entry, node, "proved", f"{t.what} goes to ServiceSplitter {ns}/{service}", steps)
+                return _consistent(snap, t, hops, found)
     while True:
         resolver = next(iter(lookup(snap, ServiceResolver, ns, service, t.entry)), None)
         redirect = resolver.spec.redirect if resolver is not None else None
@@ -121,6 +123,7 @@ def resolve(snap: Snapshot, t: Target, steps: Steps) -> Check:
         if service in seen:
             return Check(t.entry, node, "violated", rejected(t.entry, "detected circular resolver redirect"), steps)
         seen.append(service)
+        hops.append((ns, service))
     subset = subset or (resolver.spec.default_subset if resolver else None)
     if subset:
         names = (resolver.spec.subsets or {}) if resolver else {}
@@ -134,7 +137,37 @@ def resolve(snap: Snapshot, t: Target, steps: Steps) -> Check:
             claim = rejected(t.entry, f'service "{service}" does not have a subset named "{subset}"')
             return Check(t.entry, node, "violated", claim, steps)
         step(steps, f"ServiceResolver {ns}/{service} defines subset {subset}", names[subset])
-    return _instances(snap, t, ns, service, subset, steps)
+    return _consistent(snap, t, hops, _instances(snap, t, ns, service, subset, steps))
+
+
+def _consistent(snap: Snapshot, t: Target, hops: list[tuple[str, str]], found: Check) -> Check:
+    """Every service of a chain has the chain's protocol (compile.go ``recordProtocol``: "discovery chain uses
+    inconsistent protocols", a graph error); a protocol not in the inputs leaves a proof ``unknown``."""
+    own = protocol(snap, t.entry, t.entry.namespace, t.entry.name)
+    shown: Steps = []
+    for ns, service in hops:
+        if (ns, service) == (t.entry.namespace, t.entry.name):
+            continue
+        theirs = protocol(snap, t.entry, ns, service)
+        if own.value and theirs.value and own.value != theirs.value:
+            message = (
+                f'discovery chain "{t.entry.name}" uses inconsistent protocols; service "{service}" has '
+                f'"{theirs.value}" which is not "{own.value}"'
+            )
+            steps = [*found.steps, *own.steps, *theirs.steps]
+            return Check(t.entry, t.node, "violated", rejected(t.entry, message), steps)
+        if found.verdict == "proved" and (own.value is None or theirs.value is None):
+            claim = (
+                f"{found.claim}, but the protocol of service {t.entry.name if own.value is None else service} is "
+                "not in the inputs: Consul rejects the entry unless every service of the chain has the same protocol"
+            )
+            return Check(t.entry, t.node, "unknown", claim, [*found.steps, *own.steps, *theirs.steps])
+        for x in (*own.steps, *theirs.steps):
+            if x not in shown and x not in found.steps:
+                shown.append(x)
+    if found.verdict == "proved":
+        found.steps[-1:-1] = shown  # the protocols the proof rests on, before the last hop's step
+    return found
 
 
 def _instances(snap: Snapshot, t: Target, ns: str, service: str, subset: str | None, steps: Steps) -> Check:
