@@ -157,6 +157,19 @@ class ServiceSplitterSpec(Node):
 class ServiceSplitter(ConsulEntry):
     spec: ServiceSplitterSpec
 
+    @model_validator(mode="after")
+    def _distinct(self) -> ServiceSplitter:
+        """``Validate``: "split destination occurs more than once" (the service defaults to the entry's name)."""
+        seen = set()
+        for i, s in enumerate(self.spec.splits or []):
+            key = (s.service or self.metadata.name, s.service_subset or "", s.namespace or "", s.partition or "")
+            if key in seen:
+                raise ValueError(
+                    f"spec.splits[{i}]: split destination occurs more than once: service={key[0]!r}, subset={key[1]!r}"
+                )
+            seen.add(key)
+        return self
+
 
 class Subset(Node):
     filter: str | None = None
