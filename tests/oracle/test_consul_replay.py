@@ -100,5 +100,7 @@ def test_witnesses_take_the_claimed_route_on_envoy(envoy: Any, fixture: Path) ->
     for path in samples:
         for method in ("GET", "POST", "PUT"):
             for headers in ({}, {"x-canary": "1"}, {"x-debug": "1"}):
-                got = _send(envoy, {"host": "example.com", "method": method, "path": path, "headers": headers, "query": {}})
+                got = _send(
+                    envoy, {"host": "example.com", "method": method, "path": path, "headers": headers, "query": {}}
+                )
                 assert got not in shadowed, (path, method, headers, got)

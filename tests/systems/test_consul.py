@@ -82,13 +82,31 @@ def test_weak_typing_and_single_values(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "text,line,message",
     [
-        ('Kind = "service-router"\nName = "web"\nRoutes = [\n  { Destinaton { Service = "a" } },\n]\n', 4, "invalid config key"),
-        ('Kind = "service-splitter"\nName = "api"\nSplits = [\n  { Weight = "ninety" },\n]\n', 4, "expected type 'float32'"),
-        ('Kind = "service-router"\nName = "web"\nRoutes = [\n  {\n    Match { HTTP { PathPrefix = "x" } }\n  },\n]\n', 5, "doesn't start with '/'"),
-        ('Kind = "service-router"\nName = "web"\nRoutes = [\n  { Match { HTTP { PathPrefix = "/x" }\n]\n', 5, "HCL syntax error"),
+        (
+            'Kind = "service-router"\nName = "web"\nRoutes = [\n  { Destinaton { Service = "a" } },\n]\n',
+            4,
+            "invalid config key",
+        ),
+        (
+            'Kind = "service-splitter"\nName = "api"\nSplits = [\n  { Weight = "ninety" },\n]\n',
+            4,
+            "expected type 'float32'",
+        ),
+        (
+            'Kind = "service-router"\nName = "web"\nRoutes = [\n  {\n    Match { HTTP { PathPrefix = "x" } }\n  },\n]\n',
+            5,
+            "doesn't start with '/'",
+        ),
+        (
+            'Kind = "service-router"\nName = "web"\nRoutes = [\n  { Match { HTTP { PathPrefix = "/x" }\n]\n',
+            5,
+            "HCL syntax error",
+        ),
     ],
 )
-def test_bad_entries_are_located_errors_and_the_rest_is_verified(tmp_path: Path, text: str, line: int, message: str) -> None:
+def test_bad_entries_are_located_errors_and_the_rest_is_verified(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
     (tmp_path / "bad.hcl").write_text(text)
     (tmp_path / "good.hcl").write_text(ROUTER_PASCAL)
     report = prove([str(tmp_path)], Options(select=["CNV101"]))
@@ -113,4 +131,6 @@ def test_float32_rules_match_go() -> None:
     assert weights.webhook_sum(ws) == Fraction(99.99999237060547)  # the webhook's float32 sum
     assert weights.webhook_sum([33.33, 33.33, 33.34]) == 100
     assert weights.consul_scaled(50.004) == 5000 and weights.consul_scaled(0.005) == 1  # math.Round: half away
-    assert weights.webhook_bad_weight(0.001) and not weights.webhook_bad_weight(0) and not weights.webhook_bad_weight(0.01)
+    assert (
+        weights.webhook_bad_weight(0.001) and not weights.webhook_bad_weight(0) and not weights.webhook_bad_weight(0.01)
+    )

@@ -125,7 +125,11 @@ class ServiceRoute(Node):
     @model_validator(mode="after")
     def _rewrite(self) -> ServiceRoute:
         http = self.match.http if self.match else None
-        if self.destination and self.destination.prefix_rewrite and not (http and (http.path_exact or http.path_prefix)):
+        if (
+            self.destination
+            and self.destination.prefix_rewrite
+            and not (http and (http.path_exact or http.path_prefix))
+        ):
             raise ValueError("cannot make use of PrefixRewrite without configuring either PathExact or PathPrefix")
         return self
 

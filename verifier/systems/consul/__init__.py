@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from cnverify.loader import LoadResult, RawObject
+from cnverify.model import consul as model
 from cnverify.model.consul import CONSUL, ServiceSplitter
 from cnverify.snapshot import Snapshot
 from cnverify.source import Document, Path
@@ -19,7 +20,6 @@ from cnverify.systems.base import ActionReader, Group, Share, SideRule, Split, S
 from cnverify.systems.consul import hcl, weights
 from cnverify.systems.consul.decode import Decoder, entry_kind
 from cnverify.systems.consul.hcl import CONFIG_ENTRY_KINDS
-from cnverify.model import consul as model
 
 CONSUL_RULE = (
     "Consul rounds each weight to 0.01 and requires the rounded weights to total exactly 100.00 "
@@ -32,7 +32,9 @@ class Consul(System):
     title = "Consul service mesh config entries"
     order = 83
     kinds = model.ROUTING_KINDS
-    groups = {CONSUL: Group(creates_pods=False)}  # config entries configure Consul; consul-k8s runs no workload for them
+    groups = {
+        CONSUL: Group(creates_pods=False)
+    }  # config entries configure Consul; consul-k8s runs no workload for them
     file_readers = {".hcl": hcl.read}
     declines = {
         "modelled_creators": "config entries configure the mesh; they create no pods",
@@ -68,14 +70,24 @@ class Consul(System):
             splits = sp.spec.splits or []
             shares = []
             for j, s in enumerate(splits):
-                label = f"splits[{j}] ({s.service or sp.name}{' subset ' + s.service_subset if s.service_subset else ''})"
-                shares.append(Share(label, weights.consul_scaled(float(s.weight)), s.at("weight"), s.at(), str(s.weight)))
+                label = (
+                    f"splits[{j}] ({s.service or sp.name}{' subset ' + s.service_subset if s.service_subset else ''})"
+                )
+                shares.append(
+                    Share(label, weights.consul_scaled(float(s.weight)), s.at("weight"), s.at(), str(s.weight))
+                )
             also: tuple[SideRule, ...] = ()
             if not sp.raw:
                 also = _webhook(sp, [float(s.weight) for s in splits], sum(x.weight or 0 for x in shares) == 10000)
             yield Split(
-                sp, "spec.splits", sp.spec.at("splits"), shares, total=10000, field="scaled weight",
-                effect=CONSUL_RULE + ("; the write is rejected" if sp.raw else "; the consul-k8s controller cannot sync it"),
+                sp,
+                "spec.splits",
+                sp.spec.at("splits"),
+                shares,
+                total=10000,
+                field="scaled weight",
+                effect=CONSUL_RULE
+                + ("; the write is rejected" if sp.raw else "; the consul-k8s controller cannot sync it"),
                 also=also,
             )
 
@@ -96,7 +108,9 @@ def _webhook(sp: ServiceSplitter, ws: list[float], consul_ok: bool) -> tuple[Sid
     if consul_ok:
         fails += " although Consul itself accepts these weights (rounded to 0.01 they total 100.00)"
     at = sp.spec.at("splits")
-    rules = [SideRule(f"the consul-k8s webhook's float32 sum of the weights is {shown}", total, Fraction(100), at, fails)]
+    rules = [
+        SideRule(f"the consul-k8s webhook's float32 sum of the weights is {shown}", total, Fraction(100), at, fails)
+    ]
     bad = [f"{w:g}" for w in ws if weights.webhook_bad_weight(w)]
     if bad:
         says = f"weights {', '.join(bad)} are neither 0 nor within [0.01, 100] (the consul-k8s webhook rejects them)"

@@ -28,7 +28,15 @@ HTTP = {
     "CaseInsensitive": "bool",
     "Header": (
         "list",
-        {"Name": "str", "Present": "bool", "Exact": "str", "Prefix": "str", "Suffix": "str", "Regex": "str", "Invert": "bool"},
+        {
+            "Name": "str",
+            "Present": "bool",
+            "Exact": "str",
+            "Prefix": "str",
+            "Suffix": "str",
+            "Regex": "str",
+            "Invert": "bool",
+        },
     ),
     "QueryParam": ("list", {"Name": "str", "Present": "bool", "Exact": "str", "Regex": "str"}),
     "Methods": ("list", "str"),
@@ -202,7 +210,9 @@ class Decoder:
         """mapstructure's weak conversions to string, int, float32 and bool; anything else is an error."""
         try:
             if kind == "str" and not isinstance(data, dict | list):
-                return ("1" if data else "0") if isinstance(data, bool) else data if isinstance(data, str) else str(data)
+                return (
+                    ("1" if data else "0") if isinstance(data, bool) else data if isinstance(data, str) else str(data)
+                )
             if kind == "int" and not isinstance(data, dict | list):
                 return int(data, 0) if isinstance(data, str) else int(data)
             if kind == "float32" and not isinstance(data, dict | list):

@@ -12,6 +12,8 @@ it), ``QueryParam`` a query matcher, ``Methods`` one ``:method`` regex ``M1|M2``
 from __future__ import annotations
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
+from cnverify.encodings.http_ir import StrKind
+from cnverify.model.consul import HeaderMatch as ConsulHeader
 from cnverify.model.consul import HTTPMatch, ServiceRoute, ServiceRouter
 from cnverify.snapshot import Snapshot
 from cnverify.systems.routing.tables import Clause, Table, add_clauses, scoped
@@ -29,7 +31,10 @@ def route_match(route: ServiceRoute) -> Match:
         path=_path(http),
         headers=tuple(_header(h) for h in http.header or []),
         query=tuple(
-            QueryMatch(q.name, None if q.present else StrMatch("exact", q.exact) if q.exact else StrMatch("regex", q.regex or ""))
+            QueryMatch(
+                q.name,
+                None if q.present else StrMatch("exact", q.exact) if q.exact else StrMatch("regex", q.regex or ""),
+            )
             for q in http.query_param or []
         ),
         method=StrMatch("regex", "|".join(m.upper() for m in http.methods)) if http.methods else None,
@@ -47,13 +52,13 @@ def _path(http: HTTPMatch) -> PathMatch:
     return PathMatch("prefix", "/", ci)
 
 
-def _header(h: object) -> HeaderMatch:
-    invert = bool(getattr(h, "invert", False))
-    name = str(getattr(h, "name"))
-    for kind in ("exact", "regex", "prefix", "suffix"):  # routes.go tests them in this order
+def _header(h: ConsulHeader) -> HeaderMatch:
+    invert, name = bool(h.invert), h.name
+    kinds: tuple[StrKind, ...] = ("exact", "regex", "prefix", "suffix")  # routes.go tests them in this order
+    for kind in kinds:
         value = getattr(h, kind)
         if value:
-            return HeaderMatch(name, StrMatch(kind, value), invert=invert)  # type: ignore[arg-type]
+            return HeaderMatch(name, StrMatch(kind, value), invert=invert)
     return HeaderMatch(name, present=True, invert=invert)
 
 
@@ -64,7 +69,9 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
         entries = []
         for i, route in enumerate(router.spec.routes or []):
             d = route.destination
-            to = ((d.service if d else None) or router.name) + (f" subset {d.service_subset}" if d and d.service_subset else "")
+            to = ((d.service if d else None) or router.name) + (
+                f" subset {d.service_subset}" if d and d.service_subset else ""
+            )
             label = f"ServiceRouter {router.namespace}/{router.name} routes[{i}] (→ {to})"
             for _, rkey, ck in add_clauses(clauses, router, f"spec.routes[{i}]", label, route, None, "match"):
                 entries.append(Entry(rkey, ck, route_match(route)))

@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnverify.errors import Span
-from cnverify.model.consul import ProxyDefaults, Redirect, ServiceDefaults, ServiceResolver, ServiceRouter, ServiceSplitter
+from cnverify.model.consul import (
+    ProxyDefaults,
+    Redirect,
+    ServiceDefaults,
+    ServiceResolver,
+    ServiceRouter,
+    ServiceSplitter,
+)
 from cnverify.snapshot import Snapshot
 from cnverify.systems.consul.chain import Target, l7_check, resolve
 from cnverify.systems.routing.targets import Check
@@ -58,8 +65,16 @@ def checks(snap: Snapshot) -> Iterator[Check]:
                 what = f"failover[{key}].targets[{k}]"
                 yield resolve(snap, _redirect(resolver, tgt, what), [_says(what, tgt, resolver.name)])
             if f.service or f.service_subset:
-                t = Target(resolver, f, f.service or resolver.name, f.service_subset, f.namespace or resolver.namespace,
-                           f"failover[{key}]", elsewhere=_away(f), splits=False)
+                t = Target(
+                    resolver,
+                    f,
+                    f.service or resolver.name,
+                    f.service_subset,
+                    f.namespace or resolver.namespace,
+                    f"failover[{key}]",
+                    elsewhere=_away(f),
+                    splits=False,
+                )
                 yield resolve(snap, t, [_says(f"failover[{key}]", f, resolver.name)])
 
 
