@@ -134,3 +134,14 @@ def test_float32_rules_match_go() -> None:
     assert (
         weights.webhook_bad_weight(0.001) and not weights.webhook_bad_weight(0) and not weights.webhook_bad_weight(0.01)
     )
+
+
+def test_proxy_defaults_is_global(tmp_path: Path) -> None:
+    from cnverify.model.consul import ProxyDefaults
+
+    _, snap, errors = _snap(tmp_path, {"pd.hcl": 'Kind = "proxy-defaults"\nConfig { protocol = "HTTP" }\n'})
+    assert not errors
+    (pd,) = snap.all(ProxyDefaults)
+    assert (pd.name, pd.protocol) == ("global", "http")  # Normalize names it global; protocols compare lower-case
+    _, _, errors = _snap(tmp_path, {"pd.hcl": 'Kind = "proxy-defaults"\nName = "x"\n'})
+    assert [e.location.line for e in errors] == [1] and 'only "global"' in errors[0].message

@@ -239,6 +239,13 @@ class ProxyDefaultsSpec(Node):
 class ProxyDefaults(ConsulEntry):
     spec: ProxyDefaultsSpec = ProxyDefaultsSpec()
 
+    @model_validator(mode="after")
+    def _global(self) -> ProxyDefaults:
+        """``ProxyConfigEntry.Normalize``/``Validate`` and the consul-k8s webhook: the only name is ``global``."""
+        if self.metadata.name != "global":
+            raise ValueError(f'invalid name ("{self.metadata.name}"), only "global" is supported')
+        return self
+
     @property
     def protocol(self) -> str | None:
         value = (self.spec.config or {}).get("protocol")

@@ -138,6 +138,8 @@ class Decoder:
             return None
         crd_kind, schema = ENTRIES[kind]
         top = self.struct(data, COMMON | schema, (), ())
+        if kind == "proxy-defaults" and not top.get("name"):
+            top["name"] = "global"  # ProxyConfigEntry.Normalize: the only (and default) name
         root = self.doc.span(self.base)
         if not self.errors and (not isinstance(top.get("name"), str) or not top["name"]):
             self._error((), f"{kind}: Name is required")
