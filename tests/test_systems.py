@@ -35,7 +35,19 @@ def test_every_hook_implemented_or_declined(system: systems.System) -> None:
 
 def test_adapters_are_found_in_order() -> None:
     names = [s.name for s in ADAPTERS]
-    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "consul", "ecosystem"]
+    assert names == [
+        "istio",
+        "envoy",
+        "knative",
+        "gateway",
+        "ingress",
+        "kubernetes",
+        "smi",
+        "argo",
+        "consul",
+        "openfaas",
+        "ecosystem",
+    ]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
 
 
@@ -105,8 +117,8 @@ def test_hook_modules_have_their_interface() -> None:
 
 
 def test_declined_hooks_are_not_iterated() -> None:
-    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "consul"]
-    assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway", "argo"]
+    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "consul", "openfaas"]
+    assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway", "argo", "openfaas"]
     with pytest.raises(KeyError):
         list(systems.implementing("no-such-hook"))
 
