@@ -150,9 +150,17 @@ class RouteWeightsSum100(Property):
             values = [z3.Real(f"rule{k}") for k in range(len(sp.also))]
             for v, rule in zip(values, sp.also, strict=True):
                 ob.fact(v == z3.RealVal(f"{rule.value.numerator}/{rule.value.denominator}"), at=rule.at, says=rule.says)
-            wrong = z3.Or(wrong, *(v != z3.RealVal(f"{r.must.numerator}/{r.must.denominator}") for v, r in zip(values, sp.also, strict=True)))
+            wrong = z3.Or(
+                wrong,
+                *(
+                    v != z3.RealVal(f"{r.must.numerator}/{r.must.denominator}")
+                    for v, r in zip(values, sp.also, strict=True)
+                ),
+            )
             fails += [r.fails for r in sp.also if r.value != r.must]
-        ob.counterexample(wrong, says=f"the {field}s do not sum to {total}" + (" or another rule fails" if sp.also else ""))
+        ob.counterexample(
+            wrong, says=f"the {field}s do not sum to {total}" + (" or another rule fails" if sp.also else "")
+        )
         ob.show("sum", z3.Sum(ws) if ws else z3.IntVal(0))
         ob.on(
             violated="; ".join(fails) or f"{field}s do not sum to {total}",
