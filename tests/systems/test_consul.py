@@ -145,3 +145,16 @@ def test_proxy_defaults_is_global(tmp_path: Path) -> None:
     assert (pd.name, pd.protocol) == ("global", "http")  # Normalize names it global; protocols compare lower-case
     _, _, errors = _snap(tmp_path, {"pd.hcl": 'Kind = "proxy-defaults"\nName = "x"\n'})
     assert [e.location.line for e in errors] == [1] and 'only "global"' in errors[0].message
+
+
+def test_diff_action_is_the_destination_and_its_other_fields(tmp_path: Path) -> None:
+    from cnverify.systems.consul.actions import consul_action
+
+    text = ROUTER_PASCAL.replace('ServiceSubset = "v1"', 'ServiceSubset = "v1", PrefixRewrite = "/", NumRetries = 3')
+    _, snap, errors = _snap(tmp_path, {"r.hcl": text})
+    assert not errors
+    (router,) = snap.all(ServiceRouter)
+    action = consul_action(router, (router.spec.routes or [])[0])
+    assert action is not None
+    assert action.destinations == ((f"service {router.namespace}/admin subset v1", 1),)
+    assert dict(action.effects) == {"numRetries": "3", "prefixRewrite": '"/"'}
