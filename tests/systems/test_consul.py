@@ -158,3 +158,10 @@ def test_diff_action_is_the_destination_and_its_other_fields(tmp_path: Path) -> 
     assert action is not None
     assert action.destinations == ((f"service {router.namespace}/admin subset v1", 1),)
     assert dict(action.effects) == {"numRetries": "3", "prefixRewrite": '"/"'}
+
+
+def test_two_decimal_weights_round_trip_and_two_splits_always_agree() -> None:
+    # Consul's rounding keeps every two-decimal weight; the webhook's float32 sum of two such weights that total
+    # 100.00 is exactly 100 (exhaustive), so the two rules disagree only from three splits on
+    assert all(weights.consul_scaled(a / 100) == a for a in range(10001))
+    assert all(weights.webhook_sum([a / 100, (10000 - a) / 100]) == 100 for a in range(10001))
