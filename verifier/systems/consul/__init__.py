@@ -21,6 +21,7 @@ from cnverify.systems.consul import hcl, weights
 from cnverify.systems.consul.decode import Decoder, entry_kind
 from cnverify.systems.consul.hcl import CONFIG_ENTRY_KINDS
 
+CONFIG_FILES = (".json", ".hcl")  # what `consul config write` reads (HCL or JSON); a YAML mapping is not an entry
 CONSUL_RULE = (
     "Consul rounds each weight to 0.01 and requires the rounded weights to total exactly 100.00 "
     "(agent/structs ServiceSplitterConfigEntry.Normalize/Validate)"
@@ -42,9 +43,9 @@ class Consul(System):
     }
 
     def split_raw(self, doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
-        """A raw config entry (JSON, or HCL from :mod:`hcl`): decoded by Consul's rules into the CRD shape."""
+        """A raw config entry in a JSON or HCL file (:mod:`hcl`): decoded by Consul's rules into the CRD shape."""
         kind = entry_kind(data)
-        if kind not in CONFIG_ENTRY_KINDS or "apiVersion" in data:
+        if kind not in CONFIG_ENTRY_KINDS or "apiVersion" in data or not doc.file.endswith(CONFIG_FILES):
             return False
         decoder = Decoder(doc, path)
         obj = decoder.entry(data)
