@@ -165,3 +165,22 @@ def test_two_decimal_weights_round_trip_and_two_splits_always_agree() -> None:
     # 100.00 is exactly 100 (exhaustive), so the two rules disagree only from three splits on
     assert all(weights.consul_scaled(a / 100) == a for a in range(10001))
     assert all(weights.webhook_sum([a / 100, (10000 - a) / 100]) == 100 for a in range(10001))
+
+
+HCL_SAMPLES = [
+    ROUTER_PASCAL,
+    ROUTER_SNAKE,
+    'Kind = "service-resolver"\nName = "r"\nSubsets "v1" { Filter = "a" }\nFailover "*" { Targets = [{Peer = "p"}] }\n',
+    'kind = "service-resolver"\nname = "r"\nsubsets = { v1 = { filter = "a", only_passing = true } }\n',
+    '"Kind" = "service-splitter"\n"Name" = "s"\nSplits = [{Weight = -1.5}, {Weight = 101, Service = "x"},]\n',
+    'Kind = "proxy-defaults"\nConfig {\n  protocol = <<EOF\nhttp\nEOF\n}\n# c\n/* d */ Meta = { a = "b" }\n',
+]
+
+
+@pytest.mark.parametrize("text", HCL_SAMPLES)
+def test_the_span_walk_builds_the_value_pyhcl_parses(text: str) -> None:
+    import hcl as pyhcl  # type: ignore[import-untyped]
+    from cnverify.systems.consul.hcl import read
+
+    (doc,) = read(text, "x.hcl")
+    assert doc.data == pyhcl.loads(text)  # type: ignore[union-attr]
