@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 from cnverify.errors import Span
 from cnverify.model.consul import (
+    Failover,
+    FailoverTarget,
     ProxyDefaults,
-    Redirect,
     ServiceDefaults,
     ServiceResolver,
     ServiceRouter,
@@ -65,27 +66,18 @@ def checks(snap: Snapshot) -> Iterator[Check]:
                 what = f"failover[{key}].targets[{k}]"
                 yield resolve(snap, _redirect(resolver, tgt, what), [_says(what, tgt, resolver.name)])
             if f.service or f.service_subset:
-                t = Target(
-                    resolver,
-                    f,
-                    f.service or resolver.name,
-                    f.service_subset,
-                    f.namespace or resolver.namespace,
-                    f"failover[{key}]",
-                    elsewhere=_away(f),
-                    splits=False,
-                )
-                yield resolve(snap, t, [_says(f"failover[{key}]", f, resolver.name)])
+                what = f"failover[{key}]"
+                yield resolve(snap, _redirect(resolver, f, what), [_says(what, f, resolver.name)])
 
 
-def _redirect(resolver: ServiceResolver, r: Redirect | object, what: str) -> Target:
-    service = getattr(r, "service", None) or resolver.name
+def _redirect(resolver: ServiceResolver, r: FailoverTarget | Failover, what: str) -> Target:
+    """A redirect or failover target: resolved without the target's splitter (compile.go)."""
     return Target(
         resolver,
-        r,  # type: ignore[arg-type]
-        service,
-        getattr(r, "service_subset", None),
-        getattr(r, "namespace", None) or resolver.namespace,
+        r,
+        r.service or resolver.name,
+        r.service_subset,
+        r.namespace or resolver.namespace,
         what,
         elsewhere=_away(r),
         splits=False,
@@ -93,7 +85,7 @@ def _redirect(resolver: ServiceResolver, r: Redirect | object, what: str) -> Tar
     )
 
 
-def _away(r: object) -> str:
+def _away(r: FailoverTarget | Failover) -> str:
     """Where a target lies outside the inputs: another partition, datacenter(s), peer or sameness group."""
     for attr in ("partition", "datacenter", "peer", "sameness_group", "datacenters"):
         value = getattr(r, attr, None)
@@ -102,9 +94,8 @@ def _away(r: object) -> str:
     return ""
 
 
-def _says(what: str, r: object, own: str) -> tuple[str, Span]:
-    service = getattr(r, "service", None) or own
-    return f"{what} sends to service {service}" + _sub(getattr(r, "service_subset", None)), r.at()  # type: ignore[attr-defined]
+def _says(what: str, r: FailoverTarget | Failover, own: str) -> tuple[str, Span]:
+    return f"{what} sends to service {r.service or own}" + _sub(r.service_subset), r.at()
 
 
 def _sub(subset: str | None) -> str:
