@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.encodings.http_ir import StrKind
+from cnverify.model.consul import HTTP_LIKE, HTTPMatch, ProxyDefaults, ServiceDefaults, ServiceRoute, ServiceRouter
 from cnverify.model.consul import HeaderMatch as ConsulHeader
-from cnverify.model.consul import HTTPMatch, ServiceRoute, ServiceRouter
 from cnverify.snapshot import Snapshot
+from cnverify.systems.consul.chain import protocol
 from cnverify.systems.routing.tables import Clause, Table, add_clauses, scoped
 
-READS = (ServiceRouter,)
+READS = (ServiceRouter, ServiceDefaults, ProxyDefaults)
 CATCH_ALL = Match(path=PathMatch("prefix", "/"))
 
 
@@ -66,6 +67,16 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     clauses: dict[str, Clause] = {}
     tables: list[Table] = []
     for router in snap.all(ServiceRouter):
+        proto = protocol(snap, router, router.namespace, router.name)
+        if proto.value is not None and proto.value not in HTTP_LIKE:
+            continue  # Consul rejects the router (CNV102 says why): its routes never apply
+        defaults = proto.steps or [
+            (
+                f"assumes: service {router.name}'s protocol is http, http2 or grpc (no ServiceDefaults or "
+                "ProxyDefaults in the inputs sets it; on Consul's default tcp the router is rejected)",
+                router.metadata.at("name"),
+            )
+        ]
         entries = []
         for i, route in enumerate(router.spec.routes or []):
             d = route.destination
@@ -86,6 +97,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
                 router.spec.at("routes"),
                 [scoped_entries],
                 host_sample=sample,
+                defaults=defaults,
             )
         )
     return clauses, tables
