@@ -52,6 +52,8 @@ class RouteReachable(Property):
     - The route objects in the inputs are all those bound to the same hosts and gateways: routes defined
       elsewhere in the cluster could take requests first (not checked).
     - Orders the manifests do not fix (creation timestamps) are not assumed: the orders that decide are all checked.
+    - Consul: a ServiceRouter applies only on an http, http2 or grpc service; when no ServiceDefaults or ProxyDefaults
+      in the inputs sets the protocol, the chain has an `assumes:` step (a router on a tcp service is not analysed).
     """
 
     code = "CNV101"
