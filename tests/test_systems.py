@@ -46,6 +46,7 @@ def test_adapters_are_found_in_order() -> None:
         "argo",
         "consul",
         "openfaas",
+        "compose",
         "ecosystem",
     ]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
@@ -117,8 +118,14 @@ def test_hook_modules_have_their_interface() -> None:
 
 
 def test_declined_hooks_are_not_iterated() -> None:
-    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "consul", "openfaas"]
-    assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway", "argo", "openfaas"]
+    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "consul", "openfaas", "compose"]
+    assert [s.name for s in systems.implementing("modelled_creators")] == [
+        "knative",
+        "gateway",
+        "argo",
+        "openfaas",
+        "compose",
+    ]
     with pytest.raises(KeyError):
         list(systems.implementing("no-such-hook"))
 

@@ -10,15 +10,13 @@ labels (strings): ``com.openfaas.scale.min`` / ``.max`` / ``.zero``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from cnverify.errors import Span
 from cnverify.model.apps import LabelSelector, OwnReplicas, Workload
 from cnverify.model.base import Node, register_kind
 from cnverify.model.core import PodTemplateSpec
+from cnverify.model.synthesized import CONTAINER, bind_synthesized
 from cnverify.model.types import _check_quantity
-from cnverify.source import Document, Path
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr
 
 FUNCTION_NAMESPACE = "openfaas-fn"  # faas-netes' default functionNamespace (stack.yml functions without one)
@@ -162,37 +160,17 @@ class Function(Workload):
         template = PodTemplateSpec.model_validate({"metadata": {"labels": labels}, "spec": {"containers": [container]}})
         doc, path = f._doc, f._path
         if doc is not None:
-            _bind_at(template, doc, path)
+            bind_synthesized(
+                template,
+                doc,
+                [
+                    (CONTAINER + ("resources",), path),  # resources.limits.cpu → the function's limits.cpu
+                    (CONTAINER + ("image",), path + ("image",)),
+                    (("metadata", "labels"), path + ("labels",)),
+                ],
+                path,
+            )
         return template
-
-
-_CONTAINER: Path = ("spec", "containers", 0)
-
-
-@dataclass(slots=True)
-class _Redirected(Document):
-    """The function's document seen through a synthesized template: template paths map to the fields they
-    come from (``spec.containers[0].resources.limits.cpu`` → the function's ``limits.cpu``)."""
-
-    routes: tuple[tuple[Path, Path], ...] = ()
-
-    def span(self, path: Path) -> Span:
-        p = tuple(path)
-        for prefix, target in self.routes:
-            if p[: len(prefix)] == prefix:
-                return Document.span(self, target + p[len(prefix) :])
-        return Document.span(self, p)
-
-
-def _bind_at(template: PodTemplateSpec, doc: Document, fields: Path) -> None:
-    """Bind the synthesized template so that its chain lines are the function's own fields."""
-    routes = (
-        (_CONTAINER + ("resources",), fields),
-        (_CONTAINER + ("image",), fields + ("image",)),
-        (("metadata", "labels"), fields + ("labels",)),
-        ((), fields),
-    )
-    template.bind(_Redirected(doc.file, doc.index, doc.data, doc.spans, doc.has_nulls, routes), ())
 
 
 class FunctionSpec(FunctionFields):
