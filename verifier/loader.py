@@ -13,7 +13,9 @@ from cnverify.errors import InputError, Span, UsageError
 from cnverify.kustomize import skip_reason
 from cnverify.source import MAX_FILE_BYTES, Document, Path, compose, decode, paused_gc
 
-EXTENSIONS = (".yaml", ".yml", ".json")
+FileReader = Callable[[str, str], "list[Document | InputError] | str"]
+
+EXTENSIONS = (".yaml", ".yml", ".json", ".hcl")  # .hcl: read only by a system's file reader (Consul config entries)
 
 
 @dataclass(slots=True)
@@ -188,11 +190,15 @@ def load_file(path: str, stdin: TextIO | BinaryIO | None = None, *, skip_patches
     count = 0
     if err is None and text is not None and name.endswith(".json") and not text.strip():
         err = InputError(Span(name, 1, 1), "empty JSON file: no value")
+    reader = None if err is not None or text is None else _reader(name)
+    items = reader(text, name) if reader is not None and text is not None else None
+    if isinstance(items, str):
+        return result  # not this system's file (HCL that is no Consul config entry): left alone, not listed
     if err is not None:
         result.errors.append(err)
     elif text is not None:
         with paused_gc():
-            for item in compose(text, name):
+            for item in compose(text, name) if items is None else items:
                 if isinstance(item, InputError):
                     result.errors.append(item)
                     continue
@@ -200,6 +206,13 @@ def load_file(path: str, stdin: TextIO | BinaryIO | None = None, *, skip_patches
                 _document(item, result)
     result.inputs.append({"file": name, "documents": count})
     return result
+
+
+def _reader(name: str) -> FileReader | None:
+    """The file reader a system registers for this file name's extension (``System.file_readers``)."""
+    from cnverify import systems
+
+    return next((r for s in systems.adapters() for ext, r in s.file_readers.items() if name.endswith(ext)), None)
 
 
 def _document(doc: Document, out: LoadResult) -> None:

@@ -62,6 +62,8 @@ class RouteDelivers(Property):
     - A workload with a replica in some reachable state delivers: scheduling, image pulls and readiness are
       not modelled.
     - Route resolution as in CNV102 (the objects the route refers to are in the inputs).
+    - Consul: the instances of a Consul service are the pods behind the Kubernetes Service of the same name
+      (consul-k8s registers injected pods under it); a subset's catalog filter makes delivery `unknown`.
     """
 
     code = "CNV104"

@@ -33,6 +33,8 @@ class RouteReachable(Property):
     Linkerd `policy.linkerd.io` HTTPRoutes per parent Service port or Server: the best score wins
     (path length, a regex scoring the request path's length; then method, headers, query params),
     ties to the older route; ServiceProfile routes first match in list order.
+    Consul ServiceRouter routes (CRDs and raw HCL/JSON entries): first match in list order, then
+    Consul's implicit catch-all (a route without match is a catch-all; `pathPrefix` a string prefix).
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all
@@ -61,6 +63,8 @@ class RouteReachable(Property):
     - Orders the manifests do not fix (creation timestamps) are not assumed: the orders that decide are all checked.
     - Emissary: with no Host (Listener) in the inputs, the default-host Emissary synthesizes (a Listener outside
       the inputs) is assumed, in a step of the proof.
+    - Consul: a ServiceRouter applies only on an http, http2 or grpc service; when no ServiceDefaults or ProxyDefaults
+      in the inputs sets the protocol, the chain has an `assumes:` step (a router on a tcp service is not analysed).
     """
 
     code = "CNV101"

@@ -33,7 +33,10 @@ class RouteTargetExists(Property):
     that takes it (hostname glob, `mappingSelector`), each Host to a Listener whose `hostBinding` takes it. Linkerd: HTTPRoute backendRefs to a
     Service port, parentRefs to a Service or Server, AuthorizationPolicy targets and required
     authentications, ServerAuthorization servers, ServiceProfile `dstOverrides` authorities. A Service a Flagger Canary generates
-    (`<apex>`, `<apex>-primary`, `<apex>-canary`) resolves on the port it is generated with.
+    (`<apex>`, `<apex>-primary`, `<apex>-canary`) resolves on the port it is generated with. Consul config entries: each router
+    destination, split, resolver redirect and failover target through the discovery chain (splitter,
+    redirects without cycles, the subset defined by the target's resolver; a graph error rejects the write
+    or the CRD's sync), and the HTTP-like protocol a ServiceRouter or ServiceSplitter needs.
 
     ## Why it matters
     None of these references is checked at admission: a typo in a host, a subset that no
@@ -57,6 +60,8 @@ class RouteTargetExists(Property):
       to: a reference to an object defined outside the inputs is reported unresolved.
     - SMI: without `matches`, a root Service absent from the inputs may be created by the mesh (the spec's
       example implementation does): `unknown`; a missing backend of weight 0 is the spec's rollout workflow: `unknown`.
+    - Consul: a service with no Kubernetes Service in the inputs may be registered elsewhere (`unknown`); with no
+      ServiceDefaults/ProxyDefaults in the inputs the protocol is `unknown` (Consul's default tcp is not assumed).
     - Istio's defaults for visibility (`exportTo` everywhere; MeshConfig `defaultServiceExportTo` is not read)
       and the cluster domain `cluster.local` for fully qualified hosts.
     - Emissary: the ambassador Module sets neither a default resolver nor

@@ -38,7 +38,10 @@ class RouteWeightsSum100(Property):
     (Mappings with the same match): the weights must total 100 or leave the rest to unweighted Mappings;
     below 100 the rest falls through to later routes (the message names the share and where it goes),
     above 100 Emissary cannot normalize them. Linkerd HTTPRoute
-    rules with two or more backendRefs: some weight above 0 (the proxy drops weight-0 backends).
+    rules with two or more backendRefs: some weight above 0 (the proxy drops weight-0 backends). Consul
+    ServiceSplitter weights: rounded to 0.01 they must total exactly 100.00 (Consul), and for
+    consul-k8s CRDs the float32 sum must be exactly 100 (its webhook); the message says when the
+    two rules disagree.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
@@ -146,12 +149,28 @@ class RouteWeightsSum100(Property):
             at=sp.total_at or sp.at,
             says=f"total_weight is {total}" if sp.total_at else f"the {field}s must sum to {total}",
         )
-        ob.counterexample(z3.Sum(ws) != target if ws else target != 0, says=f"the {field}s do not sum to {total}")
-        ob.show("sum", z3.Sum(ws) if ws else z3.IntVal(0))
+        wrong = z3.Sum(ws) != target if ws else target != 0
         written = sum(s.weight or 0 for s in shares)
         effect = sp.effect or f"effective split: {split(shares)}"
+        fails = [f"{field}s sum to {written}, not {total}; {effect}"] if written != total else []
+        if sp.also:  # other validators of the same weights (the consul-k8s webhook's float32 sum)
+            values = [z3.Real(f"rule{k}") for k in range(len(sp.also))]
+            for v, rule in zip(values, sp.also, strict=True):
+                ob.fact(v == z3.RealVal(f"{rule.value.numerator}/{rule.value.denominator}"), at=rule.at, says=rule.says)
+            wrong = z3.Or(
+                wrong,
+                *(
+                    v != z3.RealVal(f"{r.must.numerator}/{r.must.denominator}")
+                    for v, r in zip(values, sp.also, strict=True)
+                ),
+            )
+            fails += [r.fails for r in sp.also if r.value != r.must]
+        ob.counterexample(
+            wrong, says=f"the {field}s do not sum to {total}" + (" or another rule fails" if sp.also else "")
+        )
+        ob.show("sum", z3.Sum(ws) if ws else z3.IntVal(0))
         ob.on(
-            violated=f"{field}s sum to {written}, not {total}; {effect}",
-            proved=f"{field}s sum to {total}: {split(shares)}",
+            violated="; ".join(fails) or f"{field}s do not sum to {total}",
+            proved=f"{field}s sum to {total}: {split(shares)}" + "".join(f"; {r.says}" for r in sp.also),
         )
         return ob

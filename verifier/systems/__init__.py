@@ -13,12 +13,13 @@ import pkgutil
 from collections.abc import Iterable, Iterator
 
 from cnverify.model.base import Resource
-from cnverify.systems.base import HOOKS, Group, Share, Split, System
+from cnverify.systems.base import HOOKS, Group, Share, SideRule, Split, System
 
 __all__ = [
     "HOOKS",
     "Group",
     "Share",
+    "SideRule",
     "Split",
     "System",
     "adapters",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 if TYPE_CHECKING:
-    from cnverify.errors import Span
+    from cnverify.errors import InputError, Span
     from cnverify.loader import LoadResult
     from cnverify.model import Resource
     from cnverify.opaque import Opaque
@@ -67,6 +68,18 @@ class Share:
 
 
 @dataclass
+class SideRule:
+    """Another validator of the same weights (the consul-k8s webhook's float32 sum): the exact value it computes,
+    the value it requires, and what happens when they differ."""
+
+    says: str  # the chain step: how the value is computed, with the value
+    value: Fraction
+    must: Fraction
+    at: Span
+    fails: str  # what a failure means (who rejects what)
+
+
+@dataclass
 class Split:
     """Weighted destinations of one route for CNV103.
 
@@ -86,6 +99,7 @@ class Split:
     l4: bool = False
     index: int = 0  # the rule's index (``relative``)
     noun: str = "backendRef"  # what one destination is called in the chain (``relative``)
+    also: tuple[SideRule, ...] = ()  # ``sum``: other rules the same weights must meet (each a chain step)
 
 
 ActionReader = Callable[[Any, Any], Any]
@@ -100,6 +114,9 @@ class System:
     kinds: ClassVar[tuple[type[Resource], ...]] = ()
     groups: ClassVar[Mapping[str, Group]] = {}
     declines: ClassVar[Mapping[str, str]] = {}
+    # file extension → reader(text, name): documents, or why the file is not this system's (not a hook: the
+    # loader reads only .yaml/.yml/.json itself; Consul reads its HCL config entries)
+    file_readers: ClassVar[Mapping[str, Callable[[str, str], list[Document | InputError] | str]]] = {}
 
     def implements(self, hook: str) -> bool:
         if hook == "kinds":

@@ -1,0 +1,7 @@
+Kind = "service-resolver"
+Name = "main"
+Failover = {
+  "*" = {
+    Service = "other"
+  }
+}

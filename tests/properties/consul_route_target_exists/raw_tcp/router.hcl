@@ -1,0 +1,7 @@
+Kind = "service-router"
+Name = "db"
+Routes = [
+  {
+    Match { HTTP { PathPrefix = "/" } }
+  },
+]
