@@ -46,8 +46,14 @@ def test_adapters_are_found_in_order() -> None:
         "argo",
         "openfaas",
         "compose",
+        "consul",
+        "kong",
         "argocd",
+        "flagger",
+        "linkerd",
         "ecosystem",
+        "nomad",
+        "lambda",
         "emissary",
     ]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
@@ -109,17 +115,28 @@ def test_hook_modules_have_their_interface() -> None:
         "gateway.tables",
         "gateway.l4",
         "ingress.tables",
+        "consul.tables",
+        "kong.tables",
+        "linkerd.tables",
         "emissary.tables",
     ]
     assert all(callable(m.translate) and m.READS for m in tables)
     targets = [m for s in systems.implementing("targets") for m in s.target_modules()]
     assert all(callable(m.checks) and m.READS for m in targets)
     readers = {k for s in systems.implementing("diff_actions") for k in s.diff_actions()}
-    assert readers == {"istio", "envoy", "gateway", "ingress", "emissary"}  # one per table system
+    assert readers == {"consul", "emissary", "envoy", "gateway", "ingress", "istio"}  # one per table system
 
 
 def test_declined_hooks_are_not_iterated() -> None:
-    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "openfaas", "compose"]
+    assert [s.name for s in systems.implementing("raw_shapes")] == [
+        "envoy",
+        "openfaas",
+        "compose",
+        "consul",
+        "kong",
+        "nomad",
+        "lambda",
+    ]
     assert [s.name for s in systems.implementing("modelled_creators")] == [
         "knative",
         "gateway",
@@ -127,6 +144,8 @@ def test_declined_hooks_are_not_iterated() -> None:
         "openfaas",
         "compose",
         "argocd",
+        "flagger",
+        "nomad",
     ]
     with pytest.raises(KeyError):
         list(systems.implementing("no-such-hook"))

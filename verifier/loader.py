@@ -15,7 +15,8 @@ from cnverify.source import MAX_FILE_BYTES, Document, Path, compose, decode, pau
 
 FileReader = Callable[[str, str], "list[Document | InputError] | str"]
 
-EXTENSIONS = (".yaml", ".yml", ".json", ".hcl")  # .hcl: read only by a system's file reader (Consul config entries)
+YAML_OR_JSON = (".yaml", ".yml", ".json")
+EXTENSIONS = (*YAML_OR_JSON, ".hcl", ".nomad")  # .hcl/.nomad: read by a system's file reader (Consul, Nomad)
 
 
 @dataclass(slots=True)
@@ -193,7 +194,9 @@ def load_file(path: str, stdin: TextIO | BinaryIO | None = None, *, skip_patches
     reader = None if err is not None or text is None else _reader(name)
     items = reader(text, name) if reader is not None and text is not None else None
     if isinstance(items, str):
-        return result  # not this system's file (HCL that is no Consul config entry): left alone, not listed
+        if not name.endswith(YAML_OR_JSON):
+            return result  # not this system's file (HCL that is no Consul config entry): left alone, not listed
+        items = None  # YAML no system reads specially (not a CloudFormation template): the core reading
     if err is not None:
         result.errors.append(err)
     elif text is not None:
@@ -209,10 +212,24 @@ def load_file(path: str, stdin: TextIO | BinaryIO | None = None, *, skip_patches
 
 
 def _reader(name: str) -> FileReader | None:
-    """The file reader a system registers for this file name's extension (``System.file_readers``)."""
+    """The file readers systems register for this file name's extension (``System.file_readers``), tried in
+    adapter order: the first that takes the file reads it; a str says why none did."""
     from cnverify import systems
 
-    return next((r for s in systems.adapters() for ext, r in s.file_readers.items() if name.endswith(ext)), None)
+    readers = [r for s in systems.adapters() for ext, r in s.file_readers.items() if name.endswith(ext)]
+    if not readers:
+        return None
+
+    def first(text: str, file: str) -> list[Document | InputError] | str:
+        declined = []
+        for read in readers:
+            got = read(text, file)
+            if not isinstance(got, str):
+                return got
+            declined.append(got)
+        return "; ".join(declined)
+
+    return first
 
 
 def _document(doc: Document, out: LoadResult) -> None:

@@ -11,7 +11,7 @@ Alias expansion is bounded per file and per run so an alias bomb becomes a locat
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -288,13 +288,16 @@ def printable(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def compose(text: str, file: str) -> Iterator[Document | InputError]:
+def compose(
+    text: str, file: str, transform: Callable[[yaml.Node], yaml.Node] | None = None
+) -> Iterator[Document | InputError]:
     """Yield each document of ``text`` (multi-document YAML, JSON, or a stream of JSON objects) or a
     located error.
 
     A syntax error ends the stream (the parser cannot resynchronise); documents before it are
     still yielded.  Text that starts with ``{`` and holds several JSON values one after another is
-    read as kubectl reads it (``yaml.NewYAMLOrJSONDecoder``): one document per value.
+    read as kubectl reads it (``yaml.NewYAMLOrJSONDecoder``): one document per value. ``transform`` rewrites
+    each composed node tree first (a system's own tags: CloudFormation's ``!Ref``).
     """
     file = printable(file)
     if "\x00" in text:
@@ -311,14 +314,20 @@ def compose(text: str, file: str) -> Iterator[Document | InputError]:
     with paused_gc(), run_budget():
         budget = _FileBudget(anchors="&" in text)
         for n, (part, origin) in enumerate(parts):
-            yield from _compose_text(part, origin, n, budget)
+            yield from _compose_text(part, origin, n, budget, transform)
             if budget.stop:
                 return
     if bad:
         yield InputError(Span(file, bad.line, 1), bad.message)
 
 
-def _compose_text(text: str, origin: Origin, first_index: int, budget: _FileBudget) -> Iterator[Document | InputError]:
+def _compose_text(
+    text: str,
+    origin: Origin,
+    first_index: int,
+    budget: _FileBudget,
+    transform: Callable[[yaml.Node], yaml.Node] | None = None,
+) -> Iterator[Document | InputError]:
     """Compose every document of ``text``.  A plain scalar libyaml refuses but go-yaml reads (``::`` before a
     flow indicator, as in ``[1.2.3.4, 2001:db8::]``) is quoted and the text composed again, skipping the
     documents already yielded."""
@@ -332,7 +341,7 @@ def _compose_text(text: str, origin: Origin, first_index: int, budget: _FileBudg
                 if node is None:
                     continue
                 if index - first_index >= done:
-                    yield from _document(node, origin, index, budget)
+                    yield from _document(transform(node) if transform else node, origin, index, budget)
                     if budget.stop:
                         return
                 index += 1

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 import z3
 from cnverify.model import HorizontalPodAutoscaler
+from cnverify.model.nomad import TaskGroup
 from cnverify.model.openfaas import FunctionResource, StackFunction
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.scaling.nomad_bounds import group_bounds
 from cnverify.properties._shared.scaling.openfaas_bounds import function_bounds
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
@@ -19,7 +21,8 @@ class HpaBounds(Property):
     ## What it proves
     Every HorizontalPodAutoscaler satisfies 1 ≤ minReplicas ≤ maxReplicas (minReplicas defaults to 1); every
     OpenFaaS function's scale labels satisfy `com.openfaas.scale.min` ≤ `com.openfaas.scale.max` (defaults 1 and
-    the edition's maximum: 5 in Community Edition, 20 in Pro).
+    the edition's maximum: 5 in Community Edition, 20 in Pro); every Nomad task group with a `scaling` block
+    satisfies 0 ≤ scaling.min ≤ count ≤ scaling.max (count defaults to scaling.min, else 1; min to the count).
 
     ## Why it matters
     The API server rejects an HPA whose bounds are inverted or below one (outside the
@@ -46,10 +49,10 @@ class HpaBounds(Property):
     name = "hpa-bounds"
     title = "Autoscaler replica bounds are ordered"
     severity = "error"
-    reads = (HorizontalPodAutoscaler, FunctionResource, StackFunction)
+    reads = (HorizontalPodAutoscaler, FunctionResource, StackFunction, TaskGroup)
     remediation = (
         "Set 1 ≤ minReplicas ≤ maxReplicas (omit minReplicas for the default 1); for an OpenFaaS function, "
-        "com.openfaas.scale.min ≤ com.openfaas.scale.max."
+        "com.openfaas.scale.min ≤ com.openfaas.scale.max; for a Nomad group, scaling.min ≤ count ≤ scaling.max."
     )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
@@ -83,3 +86,7 @@ class HpaBounds(Property):
             yield ob
         for fn in [*snap.all(FunctionResource), *snap.all(StackFunction)]:
             yield function_bounds(self.obligation, fn)
+        for group in snap.all(TaskGroup):
+            bounds = group_bounds(self.obligation, group)
+            if bounds is not None:
+                yield bounds

@@ -121,8 +121,10 @@ def test_other_hcl_is_left_alone(tmp_path: Path) -> None:
         "job.hcl": 'job "web" {\n  group "g" {\n    task "t" { driver = "docker" }\n  }\n}\n',
     }
     loaded, snap, errors = _snap(tmp_path, files)
-    assert not errors and not loaded.errors and not snap.resources
-    assert loaded.inputs == []  # not Consul's: not read, not listed
+    assert not errors and not loaded.errors
+    # not Consul's: Terraform is read by no system; the Nomad job is Nomad's (its task group), nothing is Consul's
+    assert [type(r).__name__ for r in snap.resources] == ["TaskGroup"]
+    assert [i["file"].rsplit("/", 1)[-1] for i in loaded.inputs] == ["job.hcl"]
 
 
 def test_float32_rules_match_go() -> None:

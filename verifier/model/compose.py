@@ -91,7 +91,7 @@ class ComposeServiceFields(Node):
 
 @register_kind(COMPOSE_GROUP, "ComposeService")
 class ComposeService(Workload, ComposeServiceFields):
-    """One entry of a compose file's ``services`` map; its namespace is the Compose project."""
+    """One entry of a compose file's ``services`` map; its namespace is ``compose:<project>``."""
 
     TEMPLATE_PATH: ClassVar[tuple[str, ...]] = ()
     SCALABLE: ClassVar[bool] = False
@@ -126,7 +126,7 @@ class ComposeService(Workload, ComposeServiceFields):
         return LabelSelector.model_validate({"matchLabels": self._labels()})
 
     def _labels(self) -> dict[str, str]:
-        return {PROJECT_LABEL: self.namespace, SERVICE_LABEL: self.name}
+        return {PROJECT_LABEL: self.namespace.removeprefix("compose:"), SERVICE_LABEL: self.name}
 
     @property
     def template(self) -> PodTemplateSpec:

@@ -87,9 +87,10 @@ class Function(Workload):
 
     @property
     def interpolated(self) -> list[str]:
-        """The values that hold ``${…}``: faas-cli substitutes them from the environment at deploy time."""
+        """The labels and resources that hold ``${…}``: faas-cli substitutes them from the environment at deploy
+        time, so the pods they shape are not known."""
         f = self.fields
-        values = [f.image, *(f.function_labels or {}).values()]
+        values: list[str | None] = list((f.function_labels or {}).values())  # the image does not shape the pods
         for res in (f.limits, f.requests):
             values += [res.memory, res.cpu] if res else []
         return [v for v in values if isinstance(v, str) and "${" in v]

@@ -22,7 +22,7 @@ SYNCS = (
 class ArgoCD(System):
     name = "argocd"
     title = "Argo CD (Application, AppProject, ApplicationSet; sync waves)"
-    order = 88
+    order = 86
     kinds = (Application, AppProject, ApplicationSet)
     declines = {
         "api_groups": "argoproj.io is claimed by the argo adapter (Argo Rollouts), whose Group policy covers "

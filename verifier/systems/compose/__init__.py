@@ -52,7 +52,7 @@ def project_name(file: str, data: dict[str, Any]) -> str:
 class Compose(System):
     name = "compose"
     title = "Docker Compose (services, their resources and references)"
-    order = 86
+    order = 82
     kinds = (ComposeService, ComposeFile)
     groups = {COMPOSE_GROUP: Group(creates_pods=False)}  # the name cnverify gives compose parts; never a manifest
     declines = {
@@ -64,7 +64,7 @@ class Compose(System):
     def split_raw(self, doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
         if not is_compose(doc.file, data):
             return False
-        project = project_name(doc.file, data)
+        project = "compose:" + project_name(doc.file, data)  # never a Kubernetes namespace (its quotas)
         meta = {"name": os.path.basename(doc.file), "namespace": project}
         declared = {  # ``name:`` with no value declares it with defaults (null must not read as unset here)
             k: {n: {} if v is None else v for n, v in data[k].items()}

@@ -15,7 +15,7 @@ from cnverify.systems.base import Group, System
 class Kong(System):
     name = "kong"
     title = "Kong Gateway (declarative kong.yml)"
-    order = 87
+    order = 84
     kinds = (KongConfig,)
     groups = {KONG: Group(creates_pods=False)}  # a configuration of Kong's proxy, not a workload
     declines = {

@@ -31,7 +31,7 @@ def is_stack(data: dict[str, Any]) -> bool:
 class OpenFaaS(System):
     name = "openfaas"
     title = "OpenFaaS (stack.yml functions and Function objects)"
-    order = 85
+    order = 81
     kinds = (FunctionResource, StackFunction)
     groups = {
         # Profile and FunctionIngress only configure functions and their ingress; a Function is modelled

@@ -1,0 +1,83 @@
+"""AWS Lambda via CloudFormation/SAM (docs/SEMANTICS.md#aws-lambda-via-sam): the intrinsic-aware reader, SAM's
+translation errors (parity with the SAM translator's expected outputs in the corpus), and what is left alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cnverify.engine import Options, prove
+from cnverify.errors import InputError
+from cnverify.systems.lambda_sam.template import NOT_CFN, read
+
+SAM = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "corpus"
+    / "aws__serverless-application-model"
+    / "tests"
+    / "translator"
+)
+
+
+def test_short_tags_become_long_forms_with_spans() -> None:
+    text = (
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      Role: !GetAtt R.Arn\n      Name: !Sub '${AWS::StackName}-f'\n      Memory: !If [Big, 1024, 128]\n"
+        "      Tags:\n        - !Ref Env\n"
+    )
+    [doc] = read(text, "t.yaml")
+    assert not isinstance(doc, InputError)
+    props = doc.data["Resources"]["F"]["Properties"]
+    assert props["Role"] == {"Fn::GetAtt": ["R", "Arn"]}
+    assert props["Name"] == {"Fn::Sub": "${AWS::StackName}-f"}
+    assert props["Memory"] == {"Fn::If": ["Big", 1024, 128]}
+    assert props["Tags"] == [{"Ref": "Env"}]
+    assert doc.span(("Resources", "F", "Properties", "Role", "Fn::GetAtt")).line == 6
+    assert doc.span(("Resources", "F", "Properties", "Tags", 0, "Ref")).line == 10
+
+
+def test_other_yaml_is_left_to_the_core_reading(tmp_path: Path) -> None:
+    assert read("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", "c.yaml") == NOT_CFN
+    (tmp_path / "hpa.yaml").write_text(
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h, namespace: shop}\n"
+        "spec: {minReplicas: 5, maxReplicas: 2, scaleTargetRef: {kind: Deployment, name: d}}\n"
+    )
+    [result] = prove([str(tmp_path)], Options(select=["CNV401"])).results
+    assert (result.status, result.subject["kind"]) == ("violated", "HorizontalPodAutoscaler")
+
+
+@pytest.mark.skipif(not SAM.exists(), reason="the shared corpus is not beside the checkout")
+def test_parity_with_the_sam_translator_expected_errors() -> None:
+    inputs = sorted((SAM / "input").glob("*.yaml"))
+    report = prove([str(SAM / "input")], Options(select=["CNV102", "CNV304"]))
+    errors = {Path(e.location.file).name: e.message for e in report.errors}
+    agree = 0
+    for f in inputs:
+        expected = json.loads((SAM / "output" / f.with_suffix(".json").name).read_text())
+        message = expected.get("errorMessage")
+        if message is None:
+            assert f.name not in errors, f.name  # SAM translates it: cnverify reads it
+        else:
+            suffix = message.split("Number of errors found: 1. ", 1)[1]
+            assert errors[f.name] == f"SAM rejects the template: {suffix}", f.name
+        agree += 1
+    assert agree == len(inputs) == 12
+
+
+def test_a_sam_error_is_located_and_other_files_are_verified(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      ProvisionedConcurrencyConfig:\n        ProvisionedConcurrentExecutions: 5\n"
+    )
+    (tmp_path / "good.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  G:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      AutoPublishAlias: live\n      ReservedConcurrentExecutions: 3\n"
+        "      ProvisionedConcurrencyConfig:\n        ProvisionedConcurrentExecutions: 5\n"
+    )
+    report = prove([str(tmp_path)], Options(select=["CNV304"]))
+    [error] = report.errors
+    assert error.location.line == 6 and "AutoPublishALias must be defined" in error.message
+    [result] = report.results
+    assert (result.status, result.message) == ("violated", "G: provisioned concurrency 5 > reserved 3")

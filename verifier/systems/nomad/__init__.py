@@ -1,0 +1,67 @@
+"""HashiCorp Nomad: job files' task groups as workloads (docs/SEMANTICS.md#nomad).
+
+A job file (``*.nomad``, ``*.nomad.hcl``, or ``*.hcl`` with a top-level ``job``) is read by
+:mod:`cnverify.systems.nomad.jobspec`; each of its groups becomes a :class:`TaskGroup` in the namespace
+``nomad:<job namespace>``, so CNV301 reads its tasks' memory and ``memory_max``, CNV401 its count and scaling
+bounds, and CNV102 its services' port labels.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from cnverify.errors import InputError
+from cnverify.loader import LoadResult, RawObject
+from cnverify.model import Resource
+from cnverify.model.nomad import NOMAD_GROUP, TaskGroup
+from cnverify.opaque import Opaque
+from cnverify.source import Document, Path
+from cnverify.systems.base import Group, System
+from cnverify.systems.nomad import jobspec
+
+
+class Nomad(System):
+    name = "nomad"
+    title = "HashiCorp Nomad (job files: task groups)"
+    order = 91
+    kinds = (TaskGroup,)
+    groups = {NOMAD_GROUP: Group(creates_pods=False)}  # the name cnverify gives task groups; never a manifest
+    file_readers = {".nomad": jobspec.read, ".hcl": jobspec.read}
+    declines = {
+        "links": "a group's allocations are built from its own tasks",
+        "route_tables": "Nomad has no routes (Consul or a gateway routes to its services)",
+        "weighted_splits": "Nomad has no traffic splits",
+        "diff_actions": "no routing table",
+    }
+
+    def split_raw(self, doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
+        job = data.get(jobspec.JOB_KEY)
+        if not isinstance(job, str):
+            return False
+        ns = data.get("namespace") if isinstance(data.get("namespace"), str) else "default"
+        implicit = [  # a task at the job level runs in a group of its own name (jobspec)
+            ({"name": t.get("name"), "tasks": [t]}, ("tasks", i)) for i, t in enumerate(data.get("tasks") or [])
+        ]
+        for group, where in [(g, ("groups", i)) for i, g in enumerate(data.get("groups") or [])] + implicit:
+            if not isinstance(group, dict) or not group.get("name"):
+                out.errors.append(InputError(doc.span(path + where), f"job {job!r}: a group needs a name"))
+                continue
+            meta = {"name": f"{job}.{group['name']}", "namespace": f"nomad:{ns}"}
+            obj = {**{k: v for k, v in group.items() if k != "name"}, "job_type": data.get("type"), "metadata": meta}
+            out.objects.append(RawObject(doc, path + where, obj, NOMAD_GROUP + "/v1", "TaskGroup"))
+        return True
+
+    def modelled_creator(self, resource: Resource) -> Opaque | None:
+        if not isinstance(resource, TaskGroup) or resource.template_known:
+            return None
+        values = ", ".join(repr(v) for v in resource.expressions[:3])
+        return Opaque.of_modelled(resource, None, f"Nomad (values Nomad evaluates: {values})")
+
+    def target_modules(self) -> tuple[ModuleType, ...]:
+        from cnverify.systems.nomad import targets
+
+        return (targets,)
+
+
+SYSTEM = Nomad()
