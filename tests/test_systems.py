@@ -35,7 +35,7 @@ def test_every_hook_implemented_or_declined(system: systems.System) -> None:
 
 def test_adapters_are_found_in_order() -> None:
     names = [s.name for s in ADAPTERS]
-    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "ecosystem"]
+    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "prometheus", "ecosystem"]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
 
 
@@ -104,8 +104,8 @@ def test_hook_modules_have_their_interface() -> None:
 
 
 def test_declined_hooks_are_not_iterated() -> None:
-    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy"]
-    assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway", "argo"]
+    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "prometheus"]
+    assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway", "argo", "prometheus"]
     with pytest.raises(KeyError):
         list(systems.implementing("no-such-hook"))
 
