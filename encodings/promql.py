@@ -136,7 +136,7 @@ def _children(node: Any) -> list[Any]:
 
 def _selector(vs: Any, in_absent: bool) -> Selector:
     def alt(ms: list[Any]) -> tuple[tuple[str, str, str], ...]:
-        return tuple((m.name, _OPS[m.op.name], m.value) for m in ms)
+        return tuple((m.name, _OPS[str(m.op).rsplit(".", 1)[-1]], m.value) for m in ms)
 
     base = alt(vs.matchers.matchers)
     if vs.name and not any(m[0] == "__name__" for m in base):
