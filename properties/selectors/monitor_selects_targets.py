@@ -46,8 +46,9 @@ class MonitorSelectsTargets(Property):
       `kubernetes.io/metadata.name`); a selector on other labels of an absent Namespace is `unknown`.
     - The monitor's namespaces hold only the Services (pods) of the inputs: a namespace with no object in the
       inputs (kube-system's kubelet, CoreDNS …), `namespaceSelector.any`, or a controller that may create
-      Services or pods there (the operator's `prometheus-operated`, gateways, Knative) makes "selects nothing"
-      `unknown`. Scrape classes and endpoint relabelings that filter further are not read.
+      Services or pods there (gateways, Knative, operators) makes "selects nothing" `unknown`; the Prometheus
+      operator's own governing Services (`prometheus-operated`, `alertmanager-operated`, …) carry only their
+      documented labels (the operator's `--labels` flag adds none). Scrape classes and endpoint relabelings that filter further are not read.
     """
 
     code = "CNV207"

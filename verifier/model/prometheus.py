@@ -133,7 +133,7 @@ class Rule(Node):
     alert: str | None = None
     expr: IntOrString | None = None
     for_: str | None = Field(default=None, alias="for")
-    keep_firing_for: str | None = None
+    keep_firing_for: str | None = Field(default=None, alias="keep_firing_for")  # snake_case in the CRD too
     labels: dict[str, str] | None = None
     annotations: dict[str, str] | None = None
 

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from cnverify.encodings.labels import selector_keys
 from cnverify.encodings.regex import RegexError
 from cnverify.model import Namespace, Resource, Service
-from cnverify.model.prometheus import Monitor, PodMonitor, Prometheus, PrometheusRule, ServiceMonitor
+from cnverify.model.base import group_of
+from cnverify.model.prometheus import MONITORING, Monitor, PodMonitor, Prometheus, PrometheusRule, ServiceMonitor
 from cnverify.obligation import Obligation
+from cnverify.opaque import Opaque
 from cnverify.proof import Verdict
 from cnverify.properties._shared.selectors.pods import SHAPE_READS, PodShape, pod_shapes
 from cnverify.run_context import RunContext
-from cnverify.systems.prometheus.scrape import keeps, namespaces
+from cnverify.systems.prometheus.scrape import GOVERNING, keeps, namespaces
 from cnverify.systems.prometheus.select import FIELDS, MONITOR_READS, evaluators, selecting
 
 READS: tuple[type[Resource], ...] = (ServiceMonitor, PodMonitor, Service, *MONITOR_READS, *SHAPE_READS)
@@ -74,6 +76,19 @@ def _shapes(ctx: RunContext) -> dict[str, list[PodShape]]:
     return ctx.memo(("pods.pod_shapes",), lambda: pod_shapes(ctx.snap), reads=SHAPE_READS)
 
 
+def _created(mon: Monitor, creators: list[Opaque]) -> list[str]:
+    """Why objects ``creators`` create may be targets: pods of any creator (for a PodMonitor), Services of a
+    controller cnverify does not model, or the operator's governing Service when the selector keeps it."""
+    out = []
+    for c in creators:
+        governing = GOVERNING.get(c.kind) if group_of(c.api_version) == MONITORING else None
+        if isinstance(mon, PodMonitor) or governing is None:
+            out.append(f"{c.who} may create {'pods' if isinstance(mon, PodMonitor) else 'Services'}")
+        elif keeps(mon, governing[1]):
+            out.append(f"the operator creates Service {governing[0]} (labels {governing[1]}) for {c.ref}")
+    return out
+
+
 def targets(ctx: RunContext, mon: Monitor, proms: list[Prometheus]) -> Targets:
     """The monitor's targets in the unit, given the Prometheus objects that select it."""
     snap, out = ctx.snap, Targets()
@@ -85,9 +100,7 @@ def targets(ctx: RunContext, mon: Monitor, proms: list[Prometheus]) -> Targets:
     for ns in scope:
         if ns not in present:
             out.open.append(f"namespace {ns} has no object in the inputs (its Services exist only in a live cluster)")
-        creators = snap.pod_creators(ns)
-        if creators:
-            out.open.append(f"{creators[0].who} may create {'pods' if isinstance(mon, PodMonitor) else 'Services'}")
+        out.open += _created(mon, snap.pod_creators(ns))
         try:
             if isinstance(mon, PodMonitor):
                 for shape in _shapes(ctx).get(ns, []):

@@ -23,6 +23,15 @@ from cnverify.model import Container, Service
 from cnverify.model.apps import LabelSelector
 from cnverify.model.prometheus import Endpoint, Monitor, PodMonitor, Prometheus
 
+GOVERNING: dict[str, tuple[str, dict[str, str]]] = {
+    "Prometheus": ("prometheus-operated", {"operated-prometheus": "true"}),
+    "PrometheusAgent": ("prometheus-agent-operated", {"operated-prometheus": "true"}),
+    "Alertmanager": ("alertmanager-operated", {"operated-alertmanager": "true"}),
+    "ThanosRuler": ("thanos-ruler-operated", {"operated-thanos-ruler": "true"}),
+}
+"""The Service the operator creates beside each StatefulSet it runs, with its labels (pkg/prometheus/common.go
+``BuildStatefulSetService``, pkg/alertmanager/statefulset.go and pkg/thanos/statefulset.go
+``makeStatefulSetService``; plus the operator's ``--labels``, assumed empty)."""
 ANY = None
 """A namespace scope of every namespace (``namespaceSelector.any``)."""
 
