@@ -109,7 +109,8 @@ def _decide(ctx: RunContext, ob: Obligation, rule: PrometheusRule, r: Rule, sels
     try:
         matched = all(any(_accepts(alt, v.value) for v in values for alt in s.alternatives) for s in sels)
         if not matched and open_:
-            ob.unknown(f"no job value of the inputs matches, but {open_[0]}")
+            more = f" (and {len(open_) - 1} more such reasons)" if len(open_) > 1 else ""
+            ob.unknown(f"no job value of the inputs matches, but {open_[0]}{more}")
             return
         _encode(ob, r, sels, values)
     except RegexError as exc:
