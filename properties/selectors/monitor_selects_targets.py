@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cnverify.model import Service
 from cnverify.model.prometheus import Monitor, PodMonitor, Prometheus, ServiceMonitor
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.selectors.monitors import READS, Targets, conclude, selected, targets
+from cnverify.properties._shared.selectors.monitors import READS, Targets, backing, conclude, selected, targets
 from cnverify.properties._shared.selectors.pods import PodShape
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
@@ -77,7 +77,7 @@ def _decide(ctx: RunContext, ob: Obligation, mon: Monitor) -> None:
     elif not found.found:
         _none(ob, mon, found)
     else:
-        _ports(ob, mon, found)
+        _ports(ctx, ob, mon, found)
 
 
 def _none(ob: Obligation, mon: Monitor, found: Targets) -> None:
@@ -93,7 +93,7 @@ def _none(ob: Obligation, mon: Monitor, found: Targets) -> None:
         conclude(ob, "violated", f"the selector keeps no {noun} in the monitor's namespaces")
 
 
-def _ports(ob: Obligation, mon: Monitor, found: Targets) -> None:
+def _ports(ctx: RunContext, ob: Obligation, mon: Monitor, found: Targets) -> None:
     for i, ep in enumerate(mon.endpoints):
         want = port_filter(mon, ep)
         if want is None:
@@ -108,16 +108,22 @@ def _ports(ob: Obligation, mon: Monitor, found: Targets) -> None:
                     witness = {"service": t.ref, "ports": names}
                     conclude(ob, "violated", f"{t.ref} has no port named {value!r}", witness)
                     return
-            elif isinstance(t, PodShape):
-                ports = container_ports(t.containers())
+                continue
+            pods = backing(ctx, t) if isinstance(t, Service) else [t]
+            if isinstance(pods, str):
+                ob.unknown(f"endpoint {i} keeps the container ports {value!r} of the pods behind {t.ref}, but {pods}")
+                return
+            creators = ctx.snap.pod_creators(t.namespace) if isinstance(t, Service) else []
+            if creators:
+                ob.only_refute(f"{creators[0].who} may create pods {t.ref} selects")
+            for shape in pods:
+                ports = container_ports(shape.containers())
                 if not port_kept(kind, value, [], ports):
                     ob.note(f"endpoint {i} keeps container ports {value!r}", ep.at())
-                    ob.note(f"{t.owner.ref} has container ports {ports}", t.spec.at("containers"))
-                    conclude(ob, "violated", f"the pods of {t.owner.ref} have no container port {value!r}")
+                    ob.note(f"{shape.owner.ref} has container ports {ports}", shape.spec.at("containers"))
+                    witness = {"pods": shape.owner.ref, "ports": [f"{n}:{num}" if n else num for n, num in ports]}
+                    conclude(ob, "violated", f"the pods of {shape.owner.ref} have no container port {value!r}", witness)
                     return
-            else:
-                ob.unknown(f"endpoint {i} filters on the pods' container ports ({value!r}) behind {t.ref}: not read")
-                return
     for t in found.found[:3]:
         ob.note(f"the selector keeps {_ref(t)}", t.where if isinstance(t, PodShape) else t.metadata.at("labels"))
     refs = ", ".join(_ref(t) for t in found.found[:3])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cnverify.encodings.labels import selector_keys
+from cnverify.encodings.labels import selector_keys, selector_matches
 from cnverify.encodings.regex import RegexError
 from cnverify.model import Namespace, Resource, Service
 from cnverify.model.base import group_of
@@ -114,3 +114,16 @@ def targets(ctx: RunContext, mon: Monitor, proms: list[Prometheus]) -> Targets:
             out.error = f"a selector value is not a regex cnverify reads as RE2: {exc}"
             return out
     return out
+
+
+def backing(ctx: RunContext, svc: Service) -> list[PodShape] | str:
+    """The pod templates of the inputs a Service selects (a ``targetPort`` filter reads their container ports), or
+    why they are not known."""
+    sel = svc.spec.selector
+    if not sel:
+        return "it has no selector (its endpoints are not in the inputs)"
+    shapes = _shapes(ctx).get(svc.namespace, [])
+    if any(s.free_keys(sel) for s in shapes):
+        return "its selector reads labels a controller sets"
+    picked = [s for s in shapes if selector_matches(sel, s.labels, nil_matches=False, empty_matches=False)]
+    return picked or "it selects no pod template of the inputs"
