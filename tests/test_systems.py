@@ -35,7 +35,18 @@ def test_every_hook_implemented_or_declined(system: systems.System) -> None:
 
 def test_adapters_are_found_in_order() -> None:
     names = [s.name for s in ADAPTERS]
-    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "prometheus", "ecosystem"]
+    assert names == [
+        "istio",
+        "envoy",
+        "knative",
+        "gateway",
+        "ingress",
+        "kubernetes",
+        "smi",
+        "argo",
+        "prometheus",
+        "ecosystem",
+    ]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
 
 

@@ -60,11 +60,11 @@ class MonitorSelectsTargets(Property):
     closed_world = frozenset({"violated"})
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
-        for cls in (ServiceMonitor, PodMonitor):
-            for mon in ctx.snap.all(cls):
-                ob = self.obligation(mon, at=mon.spec.at("selector"))
-                _decide(ctx, ob, mon)
-                yield ob
+        monitors: list[Monitor] = [*ctx.snap.all(ServiceMonitor), *ctx.snap.all(PodMonitor)]
+        for mon in monitors:
+            ob = self.obligation(mon, at=mon.spec.at("selector"))
+            _decide(ctx, ob, mon)
+            yield ob
 
 
 def _decide(ctx: RunContext, ob: Obligation, mon: Monitor) -> None:
@@ -94,37 +94,39 @@ def _none(ob: Obligation, mon: Monitor, found: Targets) -> None:
 
 
 def _ports(ctx: RunContext, ob: Obligation, mon: Monitor, found: Targets) -> None:
+    targets_: list[Service | PodShape] = list(found.found)
     for i, ep in enumerate(mon.endpoints):
         want = port_filter(mon, ep)
         if want is None:
             continue
         kind, value = want
-        for t in found.found:
+        for t in targets_:
             if isinstance(t, Service) and kind == "service-port":
                 names = service_port_names(t)
                 if not port_kept(kind, value, names, []):
                     ob.note(f"endpoint {i} keeps Service ports named {value!r}", ep.at())
                     ob.note(f"{t.ref} has ports named {names}", t.spec.at("ports"))
-                    witness = {"service": t.ref, "ports": names}
+                    witness: dict[str, object] = {"service": t.ref, "ports": names}
                     conclude(ob, "violated", f"{t.ref} has no port named {value!r}", witness)
                     return
                 continue
-            pods = backing(ctx, t) if isinstance(t, Service) else [t]
+            pods: list[PodShape] | str = backing(ctx, t) if isinstance(t, Service) else [t]
             if isinstance(pods, str):
-                ob.unknown(f"endpoint {i} keeps the container ports {value!r} of the pods behind {t.ref}, but {pods}")
+                ob.unknown(f"endpoint {i} keeps the container ports {value!r} of the pods behind {_ref(t)}, but {pods}")
                 return
             creators = ctx.snap.pod_creators(t.namespace) if isinstance(t, Service) else []
             if creators:
-                ob.only_refute(f"{creators[0].who} may create pods {t.ref} selects")
+                ob.only_refute(f"{creators[0].who} may create pods {_ref(t)} selects")
             for shape in pods:
                 ports = container_ports(shape.containers())
                 if not port_kept(kind, value, [], ports):
                     ob.note(f"endpoint {i} keeps container ports {value!r}", ep.at())
                     ob.note(f"{shape.owner.ref} has container ports {ports}", shape.spec.at("containers"))
-                    witness = {"pods": shape.owner.ref, "ports": [f"{n}:{num}" if n else num for n, num in ports]}
+                    shown: list[str | int] = [f"{n}:{num}" if n else num for n, num in ports]
+                    witness = {"pods": shape.owner.ref, "ports": shown}
                     conclude(ob, "violated", f"the pods of {shape.owner.ref} have no container port {value!r}", witness)
                     return
-    for t in found.found[:3]:
+    for t in targets_[:3]:
         ob.note(f"the selector keeps {_ref(t)}", t.where if isinstance(t, PodShape) else t.metadata.at("labels"))
     refs = ", ".join(_ref(t) for t in found.found[:3])
     conclude(ob, "proved", f"{mon.ref} scrapes {refs}" + (" …" if len(found.found) > 3 else ""))

@@ -3,6 +3,7 @@ compiled selector keeps in its namespaces, and why the inputs may not show them 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cnverify.encodings.labels import selector_keys, selector_matches
@@ -28,16 +29,16 @@ class Targets:
 
     services: list[Service] = field(default_factory=list)
     shapes: list[PodShape] = field(default_factory=list)
-    near: list[Resource | PodShape] = field(default_factory=list)  # in scope, not kept
+    near: list[Service | PodShape] = field(default_factory=list)  # in scope, not kept
     open: list[str] = field(default_factory=list)
     error: str | None = None  # a selector value that is not a regex RE2 (or cnverify) accepts
 
     @property
-    def found(self) -> list[Resource] | list[PodShape]:
+    def found(self) -> list[Service] | list[PodShape]:
         return self.services or self.shapes
 
 
-def conclude(ob: Obligation, verdict: Verdict, claim: str, witness: dict[str, object] | None = None) -> None:
+def conclude(ob: Obligation, verdict: Verdict, claim: str, witness: Mapping[str, object] | None = None) -> None:
     """Decide ``ob`` without the solver, the claim also its message."""
     ob.decide(verdict, claim, witness=witness)
     ob.on(**{verdict: claim})
