@@ -15,6 +15,7 @@ from cnverify.encodings.labels import selector_keys, selector_matches
 from cnverify.errors import Span
 from cnverify.model import Namespace, Resource
 from cnverify.model.apps import LabelSelector
+from cnverify.model.base import UNIT_NAMESPACE
 from cnverify.model.prometheus import (
     PodMonitor,
     Probe,
@@ -88,7 +89,8 @@ def selecting(snap: Snapshot, obj: Resource) -> Selection:
                 out.by.append(ev)
             continue
         labels = namespace_labels(snap, obj.namespace)
-        if labels is None and selector_keys(ns_sel) - {NAME_LABEL}:
+        keys = selector_keys(ns_sel)
+        if labels is None and (keys - {NAME_LABEL} or (keys and obj.namespace == UNIT_NAMESPACE)):
             out.undecided.append(
                 (ev, f"{ev.ref}: {ns_name} selects by labels and Namespace {obj.namespace} is not in the inputs")
             )
