@@ -46,6 +46,8 @@ class AlertMatchable(Property):
       are not in the inputs (namespaces outside them, `namespaceSelector.any`), `honorLabels`, relabelings
       that write `job`, Probes, ScrapeConfigs, `additionalScrapeConfigs`, scrape classes or a ThanosRuler make
       "no value matches" `unknown`; values from endpoints with relabelings (which may drop targets) prove nothing.
+      A monitor whose selector pins its `jobLabel` label to a literal gives that job to every target it may
+      have, in the inputs or not: an alert matching only such a job is `unknown`, one matching none is violated.
     - Only the `job` label is checked, not that the selected metric carries it.
     """
 
@@ -101,23 +103,30 @@ def _decide(ctx: RunContext, ob: Obligation, rule: PrometheusRule, r: Rule, sels
             ob.unknown(f"no Prometheus of the inputs loads {rule.ref} (CNV208): the job values are not known")
         return
     values: list[JobValue] = []
+    possible: list[JobValue] = []
     open_: list[str] = []
     for ev in by:
         jobs = jobs_of(ctx, ev)
-        values += jobs.values
-        open_ += jobs.open
+        values, possible, open_ = values + jobs.values, possible + jobs.possible, open_ + jobs.open
     try:
         matched = all(any(_accepts(alt, v.value) for v in values for alt in s.alternatives) for s in sels)
+        maybe = [v for v in possible if any(_accepts(alt, v.value) for s in sels for alt in s.alternatives)]
+        if not matched and maybe:
+            ob.note(maybe[0].says, maybe[0].where)
+            ob.unknown(f"only targets outside the inputs could give job={maybe[0].value}")
+            return
         if not matched and open_:
             more = f" (and {len(open_) - 1} more such reasons)" if len(open_) > 1 else ""
             ob.unknown(f"no job value of the inputs matches, but {open_[0]}{more}")
             return
-        _encode(ob, r, sels, values)
+        for v in possible if not matched else []:
+            ob.note(v.says, v.where)
+        _encode(ob, r, sels, values, possible)
     except RegexError as exc:
         ob.unknown(f"a job regex cannot be translated: {exc}")
 
 
-def _encode(ob: Obligation, r: Rule, sels: list[Selector], values: list[JobValue]) -> None:
+def _encode(ob: Obligation, r: Rule, sels: list[Selector], values: list[JobValue], possible: list[JobValue]) -> None:
     goals = []
     for k, sel in enumerate(sels):
         job = z3.String(f"job[{k}]")
@@ -134,7 +143,7 @@ def _encode(ob: Obligation, r: Rule, sels: list[Selector], values: list[JobValue
         goals.append(m)
         ob.show(f"job[{k}]", job)
     ob.example(z3.And(goals), says="every job-constrained selector matches a target's job")
-    jobs = ", ".join(sorted({v.value for v in values})) or "none"
+    jobs = ", ".join(sorted({v.value for v in values + possible})) or "none"
     forever = " (absent() over it fires forever)" if any(sel.in_absent for sel in sels) else ""
     ob.on(
         proved=lambda w: (

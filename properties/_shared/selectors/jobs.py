@@ -13,6 +13,7 @@ relabelling may drop is not used to prove a match.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from cnverify.errors import Span
@@ -34,6 +35,8 @@ from cnverify.systems.prometheus.select import RULE_READS, selecting
 
 READS: tuple[type[Resource], ...] = (*MONITOR_READS, *RULE_READS, PrometheusRule, Probe, ScrapeConfig)
 REWRITING = frozenset({"labelmap", "labeldrop", "labelkeep"})
+LITERAL = re.compile(r"[A-Za-z0-9_-]+")
+"""A selector value with no RE2 metacharacter: the regex the operator makes of it matches only itself."""
 DROPPING = frozenset({"keep", "drop", "keepequal", "dropequal"})
 """Relabel actions that may drop a target (its job value then proves nothing); metric relabelings drop series,
 never the target's ``up``."""
@@ -48,7 +51,11 @@ class JobValue:
 
 @dataclass
 class Jobs:
+    """Job values the inputs show (``values``), values targets outside the inputs would have (``possible``), and
+    why other values may exist (``open``)."""
+
     values: list[JobValue] = field(default_factory=list)
+    possible: list[JobValue] = field(default_factory=list)
     open: list[str] = field(default_factory=list)
 
 
@@ -94,9 +101,13 @@ def _jobs(ctx: RunContext, prom: Resource) -> Jobs:
 
 def _monitor(ctx: RunContext, mon: ServiceMonitor | PodMonitor, prom: Prometheus, out: Jobs) -> None:
     found = targets(ctx, mon, [prom])
-    if found.error or found.open:  # first the reasons of monitors whose targets are not in the inputs at all
-        out.open.insert(len(out.open) if found.found else 0, f"{mon.ref}: {found.error or found.open[0]}")
     label = mon.spec.job_label
+    fixed = _fixed_job(mon)
+    if found.open and not found.error and fixed is not None:
+        says = f"{mon.ref}: jobLabel {label} is {fixed} on every target it keeps, but {found.open[0]}"
+        out.possible.append(JobValue(fixed, mon.spec.at("jobLabel"), says))
+    elif found.error or found.open:  # first the reasons of monitors whose targets are not in the inputs at all
+        out.open.insert(len(out.open) if found.found else 0, f"{mon.ref}: {found.error or found.open[0]}")
     for ep in mon.endpoints:
         why = _rewrites(ep)
         if why:
@@ -118,6 +129,13 @@ def _monitor(ctx: RunContext, mon: ServiceMonitor | PodMonitor, prom: Prometheus
         value = (shape.labels.get(label) if label else None) or f"{mon.namespace}/{mon.name}"
         if certain:
             out.values.append(JobValue(value, shape.where, f"the pods of {shape.owner.ref} give job={value}"))
+
+
+def _fixed_job(mon: ServiceMonitor | PodMonitor) -> str | None:
+    """The job of every target the monitor may keep, when its selector pins the ``jobLabel`` label to a literal."""
+    label = mon.spec.job_label
+    value = (mon.spec.selector.match_labels or {}).get(label or "")
+    return value if value and LITERAL.fullmatch(value) else None
 
 
 def _scraped(mon: ServiceMonitor | PodMonitor, svc: Resource) -> bool:
