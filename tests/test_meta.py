@@ -22,7 +22,7 @@ from pathlib import Path
 import cnverify.properties
 import pytest
 from cnverify import loader, snapshot
-from cnverify.cli import render_catalog
+from cnverify.catalog import render_catalog, render_systems
 from cnverify.registry import DOC_SECTIONS, Property, load_properties
 from cnverify.run_context import RunContext
 
@@ -141,6 +141,14 @@ def test_readme_property_table_is_generated() -> None:
     assert m, "README.md has no <!-- properties:begin --> ... <!-- properties:end --> block"
     assert m.group(1).strip() == render_catalog("markdown").strip(), (
         "regenerate the table with: cnverify properties list --format markdown"
+    )
+
+
+def test_readme_system_table_is_generated() -> None:
+    m = re.search(r"<!-- systems:begin -->\n(.*?)<!-- systems:end -->", (ROOT / "README.md").read_text(), re.S)
+    assert m, "README.md has no <!-- systems:begin --> ... <!-- systems:end --> block"
+    assert m.group(1).strip() == render_systems("markdown").strip(), (
+        "regenerate the table with: cnverify systems --format markdown"
     )
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
-from cnverify import baseline, config, registry, safefile
+from cnverify import baseline, config, registry, safefile, systems
+from cnverify.catalog import render_catalog, render_systems
 from cnverify.config import Excluder
 from cnverify.engine import Options, prove, selected
 from cnverify.errors import INTERNAL_EXIT, UsageError
@@ -18,7 +18,6 @@ from cnverify.loader import iter_files
 from cnverify.parallel import available_cores, executor_arg, gc_paused
 from cnverify.progress import Progress
 from cnverify.proof import VERSION, Report
-from cnverify.registry import load_properties
 from cnverify.report import RenderOptions, writers
 from cnverify.report.common import repo_root
 from cnverify.report.notes import text_notes
@@ -374,33 +373,11 @@ def properties_list(fmt: str) -> None:
     click.echo(render_catalog(fmt), nl=False)
 
 
-def render_catalog(fmt: str) -> str:
-    """The catalog from the registry, as text, Markdown (the README table) or JSON."""
-    props = load_properties()
-    if fmt == "json":
-        return (
-            json.dumps(
-                [
-                    {
-                        "code": c,
-                        "name": p.name,
-                        "title": p.title,
-                        "severity": p.severity,
-                        "reads": sorted(k.KIND for k in p.reads),
-                        "summary": p.summary(),
-                        "remediation": p.remediation,
-                    }
-                    for c, p in props.items()
-                ],
-                indent=2,
-            )
-            + "\n"
-        )
-    if fmt == "markdown":
-        rows = ["| code | name | severity | what it proves |", "|---|---|---|---|"]
-        rows += [f"| {c} | {p.name} | {p.severity} | {p.summary()} |" for c, p in props.items()]
-        return "\n".join(rows) + "\n"
-    return "".join(f"{c}  {p.name:<28} {p.severity:<8} {p.title}\n" for c, p in props.items())
+@main.command("systems")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def systems_list(fmt: str) -> None:
+    """List the input systems cnverify reads: the kinds each models and the properties that read them."""
+    click.echo(render_systems(fmt), nl=False)
 
 
 @properties_group.command("explain")
@@ -418,7 +395,8 @@ def properties_explain(code: str) -> None:
     p = match[0]
     reads = ", ".join(sorted(k.KIND for k in p.reads))
     click.echo(
-        f"# {p.code} {p.name}: {p.title}\n\nseverity: {p.severity}    reads: {reads}\n\n{p.doc()}\n\n"
+        f"# {p.code} {p.name}: {p.title}\n\nseverity: {p.severity}    systems: {', '.join(systems.reading(p.reads))}"
+        f"    reads: {reads}\n\n{p.doc()}\n\n"
         f"Remediation: {p.remediation}\n"
     )
 

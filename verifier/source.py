@@ -188,7 +188,7 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tu
     while stack:
         n, path, parent, key, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ComposeError(f"nesting deeper than {MAX_DEPTH} levels", n)
+            raise ComposeError(f"nesting depth exceeds {MAX_DEPTH} levels", n)
         if path not in spans:
             spans[path] = position(n)
         if isinstance(n, yaml.ScalarNode):

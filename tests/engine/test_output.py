@@ -293,7 +293,7 @@ def test_properties_list_formats() -> None:
     code, md = cli("properties", "list", "--format", "markdown")
     assert code == 0
     lines = md.strip().splitlines()
-    assert lines[:2] == ["| code | name | severity | what it proves |", "|---|---|---|---|"]
+    assert lines[:2] == ["| code | name | severity | systems | what it proves |", "|---|---|---|---|---|"]
     assert [line.split(" | ")[0].removeprefix("| ") for line in lines[2:]] == list(props)
     code, js = cli("properties", "list", "--format", "json")
     rows = json.loads(js)
@@ -301,8 +301,28 @@ def test_properties_list_formats() -> None:
     assert set(rows[0]) >= {"code", "name", "title", "severity", "reads", "summary", "remediation"}
     hpa = next(r for r in rows if r["code"] == "CNV401")
     assert (hpa["name"], hpa["severity"], hpa["reads"]) == ("hpa-bounds", "error", ["HorizontalPodAutoscaler"])
+    assert hpa["systems"] == ["kubernetes"]
+    # a property reading kinds of several systems names each owner, in adapter order
+    route = next(r for r in rows if r["code"] == "CNV101")
+    assert {"istio", "envoy", "gateway", "ingress"} <= set(route["systems"]) and route["systems"][0] == "istio"
+    assert "knative" in next(r for r in rows if r["code"] == "CNV405")["systems"]
     code, text = cli("properties", "list")
     assert code == 0 and len(text.strip().splitlines()) == len(props)
+    assert "hpa-bounds" in text and text.splitlines()[list(props).index("CNV401")].endswith("[kubernetes]")
+
+
+def test_systems_list_formats() -> None:
+    code, js = cli("systems", "--format", "json")
+    rows = {r["system"]: r for r in json.loads(js)}
+    assert code == 0 and {"kubernetes", "istio", "envoy", "gateway", "knative", "smi", "argo"} <= set(rows)
+    assert "HorizontalPodAutoscaler" in rows["kubernetes"]["kinds"] and "CNV401" in rows["kubernetes"]["properties"]
+    assert rows["knative"]["properties"][-1] == "CNV405" and "CNV401" not in rows["knative"]["properties"]
+    assert rows["ecosystem"]["kinds"] == [] and rows["ecosystem"]["properties"] == []
+    code, md = cli("systems", "--format", "markdown")
+    assert code == 0 and md.splitlines()[0] == "| system | what it covers | kinds modelled | properties |"
+    assert len(md.strip().splitlines()) == len(rows) + 2
+    code, text = cli("systems")
+    assert code == 0 and text.startswith(f"{next(iter(rows)):<12} ")
 
 
 def test_properties_explain() -> None:
@@ -310,6 +330,7 @@ def test_properties_explain() -> None:
     assert code == 0
     assert out.startswith("# CNV401 hpa-bounds: HPA replica bounds are ordered")
     assert "## What it proves" in out and "reads: HorizontalPodAutoscaler" in out
+    assert "systems: kubernetes    reads:" in out
     assert cli("properties", "explain", "hpa-bounds")[1] == out
     assert cli("properties", "explain", "CNV998")[0] == 2
 

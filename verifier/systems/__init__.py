@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from cnverify.model.base import Resource
 from cnverify.systems.base import HOOKS, Group, Share, Split, System
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "register",
     "unregister",
     "group_policy",
+    "reading",
 ]
 
 _FOUND: list[System] = []
@@ -82,3 +84,9 @@ def group_policy(group: str) -> Group | None:
     if _GROUPS is None:
         _GROUPS = {g: policy for s in implementing("api_groups") for g, policy in s.groups.items()}
     return _GROUPS.get(group)
+
+
+def reading(kinds: Iterable[type[Resource]]) -> list[str]:
+    """The names of the adapters owning any of ``kinds``, in adapter order: the systems a property reads."""
+    wanted = set(kinds)
+    return [s.name for s in adapters() if wanted.intersection(s.kinds)]
