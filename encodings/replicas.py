@@ -21,7 +21,7 @@ from cnverify.model import (
     Resource,
     StatefulSet,
 )
-from cnverify.model.apps import ReplicationController
+from cnverify.model.apps import ReplicationController, Workload
 from cnverify.model.argo import Rollout
 from cnverify.model.base import group_of
 
@@ -104,6 +104,9 @@ def range_of(workload: Resource, found: list[HorizontalPodAutoscaler]) -> Replic
         if isinstance(workload, CronJob):
             return ReplicaRange(workload, 0, None, why, unknown="overlapping CronJob runs depend on the schedule")
         return ReplicaRange(workload, 0, par, why)
+    own = workload.own_replicas() if isinstance(workload, Workload) else None
+    if own is not None:
+        return ReplicaRange(workload, own.low, own.high, own.why, unknown=own.unknown)
     assert isinstance(workload, SCALABLE), type(workload)
     spec = workload.spec
     declared = 1 if spec.replicas is None else spec.replicas

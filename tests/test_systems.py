@@ -44,6 +44,8 @@ def test_adapters_are_found_in_order() -> None:
         "kubernetes",
         "smi",
         "argo",
+        "openfaas",
+        "compose",
         "prometheus",
         "ecosystem",
     ]
@@ -115,8 +117,15 @@ def test_hook_modules_have_their_interface() -> None:
 
 
 def test_declined_hooks_are_not_iterated() -> None:
-    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "prometheus"]
-    assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway", "argo", "prometheus"]
+    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "openfaas", "compose", "prometheus"]
+    assert [s.name for s in systems.implementing("modelled_creators")] == [
+        "knative",
+        "gateway",
+        "argo",
+        "openfaas",
+        "compose",
+        "prometheus",
+    ]
     with pytest.raises(KeyError):
         list(systems.implementing("no-such-hook"))
 

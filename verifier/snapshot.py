@@ -190,7 +190,7 @@ def _last_wins(resources: list[Resource], context_ids: set[int]) -> tuple[list[R
     notices: list[Notice] = []
     keep = [True] * len(resources)
     for i, r in enumerate(resources):
-        if not r.metadata.name or r.GROUP.startswith("envoy."):  # generateName / Envoy configs: no identity
+        if not r.metadata.name or not r.APPLY_IDENTITY:  # generateName / Envoy configs, compose parts: no identity
             continue
         key = (r.GROUP, r.KIND, r.namespace, r.name)
         if key in last:

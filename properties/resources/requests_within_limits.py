@@ -9,8 +9,9 @@ import z3
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
 from cnverify.encodings.resources import EffectiveContainer
-from cnverify.model import WORKLOAD_KINDS, LimitRange
+from cnverify.model import WORKLOAD_KINDS, LimitRange, Resource, template_known
 from cnverify.obligation import Obligation
+from cnverify.opaque import Opaque
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
 from cnverify.registry import Property, register
@@ -78,10 +79,21 @@ class RequestsWithinLimits(Property):
         defaults: dict[str, object] = {}
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
+                if not template_known(w):
+                    yield self._unknown_template(snap.pod_creators(w.namespace), w)
+                    continue
                 if w.namespace not in defaults:
                     defaults[w.namespace] = container_defaults(namespace_view(snap, w.namespace), w.namespace)
                 for ec in effective_containers(snap, w, defaults=defaults[w.namespace]):  # type: ignore[arg-type]
                     yield self._check(w, ec)
+
+    def _unknown_template(self, creators: list[Opaque], w: Resource) -> Obligation:
+        """A workload whose containers are not in the inputs (an unresolved Rollout workloadRef, an OpenFaaS
+        function whose values come from the deploy environment): ``unknown``, never a silent pass."""
+        ob = self.obligation(w, at=w.at())
+        who = next((o.who for o in creators if (o.kind, o.name) == (w.KIND, w.name)), f"the controller of {w.ref}")
+        ob.unknown(f"its containers are not known: {who}")
+        return ob
 
     def _check(self, w: object, ec: EffectiveContainer) -> Obligation:
         ob = self.obligation(w, at=ec.container.at(), path=ec.path)  # type: ignore[arg-type]

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import z3
 from cnverify.model import HorizontalPodAutoscaler
+from cnverify.model.openfaas import FunctionResource, StackFunction
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.scaling.openfaas_bounds import function_bounds
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -15,12 +17,16 @@ from cnverify.run_context import RunContext
 class HpaBounds(Property):
     """
     ## What it proves
-    Every HorizontalPodAutoscaler satisfies 1 ≤ minReplicas ≤ maxReplicas (minReplicas defaults to 1).
+    Every HorizontalPodAutoscaler satisfies 1 ≤ minReplicas ≤ maxReplicas (minReplicas defaults to 1); every
+    OpenFaaS function's scale labels satisfy `com.openfaas.scale.min` ≤ `com.openfaas.scale.max` (defaults 1 and
+    the edition's maximum: 5 in Community Edition, 20 in Pro).
 
     ## Why it matters
     The API server rejects an HPA whose bounds are inverted or below one (outside the
     alpha `HPAScaleToZero` gate), so the autoscaler never exists; a manifest that renders such
-    an HPA fails at apply time, often only in one environment's overlay.
+    an HPA fails at apply time, often only in one environment's overlay. OpenFaaS never checks its scale
+    labels against each other: a function whose minimum exceeds its maximum is scaled back up to the minimum
+    every time an alert resolves, above the ceiling it was given.
 
     ## Evidence
     Violated: the bounds as written and which inequality fails. Proved: the bounds.
@@ -32,14 +38,19 @@ class HpaBounds(Property):
 
     ## Assumes
     - The API server's validation with default feature gates (`HPAScaleToZero` off): no cluster input is read.
+    - OpenFaaS: a label that is not an integer is ignored (the default applies), as the gateway does; a stack
+      file's edition is not in the inputs, so a bound that holds in one edition only is `unknown`.
     """
 
     code = "CNV401"
     name = "hpa-bounds"
-    title = "HPA replica bounds are ordered"
+    title = "Autoscaler replica bounds are ordered"
     severity = "error"
-    reads = (HorizontalPodAutoscaler,)
-    remediation = "Set 1 ≤ minReplicas ≤ maxReplicas (omit minReplicas for the default 1)."
+    reads = (HorizontalPodAutoscaler, FunctionResource, StackFunction)
+    remediation = (
+        "Set 1 ≤ minReplicas ≤ maxReplicas (omit minReplicas for the default 1); for an OpenFaaS function, "
+        "com.openfaas.scale.min ≤ com.openfaas.scale.max."
+    )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
@@ -70,3 +81,5 @@ class HpaBounds(Property):
                 proved=lambda _: "1 ≤ minReplicas ≤ maxReplicas holds",
             )
             yield ob
+        for fn in [*snap.all(FunctionResource), *snap.all(StackFunction)]:
+            yield function_bounds(self.obligation, fn)

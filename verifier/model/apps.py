@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from cnverify.errors import Span
 from cnverify.model.base import Node, ObjectMeta, Resource, register_kind
 from cnverify.model.core import PersistentVolumeClaimTemplate, Pod, PodTemplateSpec
 from cnverify.model.types import Int32, IntOrString
@@ -42,6 +44,17 @@ class DeploymentSpec(WorkloadSpec):
     revision_history_limit: int | None = None
 
 
+@dataclass
+class OwnReplicas:
+    """The replica counts a workload's own scaler allows (``high`` None: unbounded), with chain sentences;
+    ``unknown`` says why they are not known."""
+
+    low: int
+    high: int | None
+    why: list[tuple[str, Span]] = field(default_factory=list)
+    unknown: str | None = None
+
+
 class Workload(Resource):
     """A controller that owns pods built from ``template`` (``TEMPLATE_PATH`` in the manifest)."""
 
@@ -64,6 +77,11 @@ class Workload(Resource):
         (a Rollout's unresolved ``workloadRef``): such a workload's pods are a pod creator's
         (``Snapshot.pod_creators``), and code reading templates skips it."""
         return True
+
+    def own_replicas(self) -> OwnReplicas | None:
+        """The replica range of a workload that its own system scales (an OpenFaaS function), or None: the
+        range is ``spec.replicas`` and the HPAs that target it (``cnverify.encodings.replicas``)."""
+        return None
 
 
 @register_kind("apps", "Deployment", aliases=("extensions",))

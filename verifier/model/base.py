@@ -90,6 +90,7 @@ class Resource(Node):
     GROUP: ClassVar[str] = ""
     KIND: ClassVar[str] = ""
     NAMESPACED: ClassVar[bool] = True
+    APPLY_IDENTITY: ClassVar[bool] = True  # a later definition of the same name replaces it (kubectl apply)
     api_version: str = ""
     kind: str = ""
     metadata: ObjectMeta = Field(default_factory=ObjectMeta)

@@ -111,6 +111,7 @@ class EnvoyResource(Resource):
     """An Envoy object; it has no Kubernetes metadata, only a name."""
 
     NAMESPACED: ClassVar[bool] = False
+    APPLY_IDENTITY: ClassVar[bool] = False  # configs of different proxies may share names
     model_config = ConfigDict(alias_generator=None)
     name_: str = Field(default="", alias="name")
 

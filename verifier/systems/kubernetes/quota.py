@@ -15,6 +15,7 @@ from cnverify.encodings.resource_names import is_native
 from cnverify.encodings.resources import EffectiveContainer, is_best_effort
 from cnverify.errors import Span
 from cnverify.model import Deployment, Resource, ResourceQuota, Rollout
+from cnverify.model.openfaas import Function
 
 COMPUTE = ("cpu", "memory", "ephemeral-storage")
 #: Quota keys for which every container must state the value (``validationSet``: "must specify").
@@ -93,6 +94,15 @@ def surge_of(w: Resource) -> Surge | str | None:
         from cnverify.systems.argo.surge import rollout_surge  # the Argo adapter owns a Rollout's update semantics
 
         return rollout_surge(w)
+    if isinstance(w, Function):
+        return Surge(
+            1,
+            False,
+            w.at("kind") if w.pro_only else w.fields.at(),
+            f"an update of {w.name} may add 1 pod (faas-netes deploys a function with maxSurge 1"
+            + ("; assumed for the Pro operator" if w.pro_only else "")
+            + ")",
+        )
     if not isinstance(w, Deployment):
         return None
     strategy = w.spec.strategy

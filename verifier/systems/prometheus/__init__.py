@@ -35,7 +35,7 @@ CREATOR = "the Prometheus operator (a StatefulSet per Prometheus / Alertmanager)
 class PrometheusOperator(System):
     name = "prometheus"
     title = "Prometheus operator (Prometheus, monitors, rules)"
-    order = 85
+    order = 89
     kinds = (Prometheus, ThanosRuler, ServiceMonitor, PodMonitor, PrometheusRule, Probe, ScrapeConfig, RuleFile)
     # the operator runs a StatefulSet per Prometheus, Alertmanager, ThanosRuler and PrometheusAgent; its monitors,
     # rules and AlertmanagerConfigs only configure them
