@@ -42,15 +42,6 @@ class Ecosystem(System):
         "projectcontour.io": Group(
             False, frozenset({"ContourDeployment"}), "Contour's gateway provisioner (Contour and Envoy pods)"
         ),
-        # the Prometheus operator runs a StatefulSet per Prometheus, Alertmanager and ThanosRuler; its
-        # monitors and rules only configure them
-        "monitoring.coreos.com": Group(
-            True,
-            frozenset(
-                {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "AlertmanagerConfig", "ScrapeConfig"}
-            ),
-            "the Prometheus operator (a StatefulSet per Prometheus / Alertmanager)",
-        ),
         **{g: Group(True, creator=who) for g, who in _PODS.items()},
     }
     declines = {
