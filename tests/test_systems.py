@@ -51,6 +51,7 @@ def test_adapters_are_found_in_order() -> None:
         "argocd",
         "flagger",
         "linkerd",
+        "prometheus",
         "ecosystem",
         "nomad",
         "lambda",
@@ -134,6 +135,7 @@ def test_declined_hooks_are_not_iterated() -> None:
         "compose",
         "consul",
         "kong",
+        "prometheus",
         "nomad",
         "lambda",
     ]
@@ -145,6 +147,7 @@ def test_declined_hooks_are_not_iterated() -> None:
         "compose",
         "argocd",
         "flagger",
+        "prometheus",
         "nomad",
     ]
     with pytest.raises(KeyError):

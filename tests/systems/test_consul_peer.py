@@ -1,4 +1,4 @@
-"""The consul-k8s acceptance fixtures (../shared/corpus/hashicorp__consul-k8s, SOURCES.md §19) as a peer suite.
+"""The consul-k8s acceptance fixtures (../shared/corpus/hashicorp__consul-k8s, its SOURCES.md entry) as a peer suite.
 
 consul-k8s's acceptance tests apply these CRDs and expect every one to sync (``Synced=True``): Consul accepts each
 entry. cnverify must agree: no input error and no violated verdict on any config entry. What it cannot decide is

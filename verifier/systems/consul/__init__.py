@@ -1,7 +1,7 @@
 """Consul service mesh: config entries as consul-k8s CRDs (``consul.hashicorp.com``) and as raw HCL/JSON entries
 (``consul config write``): the discovery chain router → splitter → resolver, splitter weights, references and
-the protocol L7 entries need. Rules: docs/SEMANTICS.md#consul (from ../shared/reference/SEMANTICS-GATEWAYS-MESHES.md
-§4, checked against hashicorp/consul and hashicorp/consul-k8s).
+the protocol L7 entries need. Rules: docs/SEMANTICS.md#consul (checked against hashicorp/consul and
+hashicorp/consul-k8s).
 """
 
 from __future__ import annotations
