@@ -175,7 +175,7 @@ def test_json_shape_on_every_property() -> None:
     }
     assert {"proved", "violated"} <= set(statuses)
     for r in doc["results"]:
-        assert r["location"]["file"] == str(EVERY_KIND)
+        assert r["location"]["file"] in map(str, files)
         assert r["chain"][-1].get("claim")
 
 
