@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from cnverify.model import Resource
 from cnverify.model.linkerd import Server
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
+from cnverify.properties._shared.routing.generated_vs import READS as GENERATED_VS_READS
+from cnverify.properties._shared.routing.generated_vs import generated_vs_obligations
 from cnverify.properties._shared.routing.ties import tie_obligations
 from cnverify.properties._shared.selectors.linkerd_servers import port_claims
 from cnverify.properties._shared.selectors.pods import SHAPE_READS
-from cnverify.properties._shared.routing.generated_vs import READS as GENERATED_VS_READS
-from cnverify.properties._shared.routing.generated_vs import generated_vs_obligations
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems.routing.tables import Results, Table, reads, results
@@ -76,7 +76,12 @@ class RouteUnambiguous(Property):
     name = "route-unambiguous"
     title = "No route depends on VirtualService creation order"
     severity = "warning"
-    reads = (*(*reads(), Server, *(k for k in SHAPE_READS if k not in reads())), *GENERATED_VS_READS)
+    reads: ClassVar[tuple[type[Resource], ...]] = (
+        *reads(),
+        Server,
+        *(k for k in SHAPE_READS if k not in reads()),
+        *GENERATED_VS_READS,
+    )
     remediation = "Merge the VirtualServices for the host into one (or make their matches disjoint)."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:

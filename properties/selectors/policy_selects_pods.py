@@ -120,7 +120,9 @@ class PolicySelectsPods(Property):
         ob = self.obligation(np, at=np.spec.at("podSelector"))
         return self.netpol_like(ob, np.spec.pod_selector, np.spec, shapes, np.namespace)
 
-    def netpol_like(self, ob: Obligation, sel: LabelSelector, spec: Node, shapes: list[PodShape], ns: str) -> Obligation:
+    def netpol_like(
+        self, ob: Obligation, sel: LabelSelector, spec: Node, shapes: list[PodShape], ns: str
+    ) -> Obligation:
         """``spec.podSelector`` of a NetworkPolicy or a Linkerd Server: empty selects every pod of ``ns``."""
         if is_empty(sel):
             ob.note("spec.podSelector is empty (or omitted): every pod of the namespace", spec.at("podSelector"))

@@ -109,9 +109,9 @@ def host_patterns(hostnames: list[str]) -> tuple[HostPattern, ...]:
 
 
 def _value(v: ValueMatch) -> StrMatch | None:
-    return {"Exact": "exact", "RegularExpression": "regex"}.get(v.type) and StrMatch(
-        "exact" if v.type == "Exact" else "regex", v.value
-    )
+    if v.type not in ("Exact", "RegularExpression"):
+        return None
+    return StrMatch("exact" if v.type == "Exact" else "regex", v.value)
 
 
 def row(route: LinkerdHTTPRoute, key: str, m: HTTPRouteMatch | None, rule: int, index: int) -> Row:

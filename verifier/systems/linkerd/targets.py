@@ -62,13 +62,13 @@ def checks(snap: Snapshot) -> Iterator[Check]:
             yield _parent(snap, route, pref)
     for ap in snap.all(AuthorizationPolicy):
         yield _named(snap, ap, ap.spec.target_ref, "targetRef", binding=True)
-        for ref in ap.spec.required_authentication_refs:
-            if not target_is(ref, "ServiceAccount"):  # a ServiceAccount is an identity: it need not exist yet
-                yield _named(snap, ap, ref, "requiredAuthenticationRef", binding=True)
+        for auth in ap.spec.required_authentication_refs:
+            if not target_is(auth, "ServiceAccount"):  # a ServiceAccount is an identity: it need not exist yet
+                yield _named(snap, ap, auth, "requiredAuthenticationRef", binding=True)
     for saz in snap.all(ServerAuthorization):
         if saz.spec.server.name is not None:
-            ref = TargetRef.model_validate({"group": POLICY, "kind": "Server", "name": saz.spec.server.name})
-            yield _named(snap, saz, ref, "spec.server.name", binding=True, node=saz.spec.server)
+            server = TargetRef.model_validate({"group": POLICY, "kind": "Server", "name": saz.spec.server.name})
+            yield _named(snap, saz, server, "spec.server.name", binding=True, node=saz.spec.server)
     for sp in snap.all(ServiceProfile):
         for d in sp.spec.dst_overrides or []:
             yield _authority(snap, sp, d.authority, d)
