@@ -119,3 +119,26 @@ POSIX = {
 }
 PERL = {"d": DIGIT, "w": WORD, "s": SPACE}
 SIMPLE_ESC = {"a": 7, "f": 12, "t": 9, "n": 10, "r": 13, "v": 11}
+
+
+def top_level_alternatives(rx: str) -> list[str]:
+    """The top-level ``|`` alternatives of ``rx``, as written (escapes, groups and character classes respected;
+    in ``[]…]`` the first ``]`` is a member). Kong anchors only the first of them, Linkerd's proxy scores them."""
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(rx):
+        c = rx[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class, i = True, i + (2 if rx[i + 1 : i + 2] == "]" else 1)
+            continue
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and depth == 0:
+            out.append(rx[start:i])
+            start = i + 1
+        i += 1
+    return [*out, rx[start:]]

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, Rewrite, StrMatch
 from cnverify.encodings.http_precheck import disjoint
+from cnverify.encodings.regex_syntax import top_level_alternatives
 from cnverify.errors import Span
 from cnverify.model.gateway import Gateway, HTTPRoute
 from cnverify.model.ingress import Ingress
@@ -96,7 +97,7 @@ def kong_regex(rest: str) -> str:
     """
     out = []
     for n, branch in enumerate(
-        _branches(rest.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))
+        top_level_alternatives(rest.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!"))
     ):
         anchored = n == 0 or branch.startswith("^")
         body = branch[1:] if branch.startswith("^") else branch
@@ -104,28 +105,6 @@ def kong_regex(rest: str) -> str:
         body = body[:-1] if ends else body
         out.append(("" if anchored else ".*") + f"(?:{body})" + ("" if ends else ".*"))
     return out[0] if len(out) == 1 else "|".join(f"(?:{b})" for b in out)
-
-
-def _branches(rx: str) -> list[str]:
-    """The top-level alternatives of ``rx`` (escapes, groups and character classes respected)."""
-    out, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(rx):
-        c = rx[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class, i = True, i + (2 if rx[i + 1 : i + 2] == "]" else 1)
-            continue
-        elif c in "()":
-            depth += 1 if c == "(" else -1
-        elif c == "|" and depth == 0:
-            out.append(rx[start:i])
-            start = i + 1
-        i += 1
-    return out + [rx[start:]]
 
 
 def route_match(route: KongRoute, path: str | None, legacy: bool = False) -> Match:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from cnverify.encodings.http import Entry, Match, PathMatch, Rewrite, StrMatch
 from cnverify.encodings.regex import InvalidRegex, RegexError
 from cnverify.encodings.regex_parse import parse
+from cnverify.encodings.regex_syntax import top_level_alternatives
 from cnverify.errors import Span
 from cnverify.model import Service
 from cnverify.model.linkerd import LinkerdHTTPRoute, RequestMatch, ServiceProfile
@@ -193,7 +194,7 @@ def ordered_entries(order: list[LinkerdHTTPRoute], rows: dict[str, list[Row]], f
 def profile_regex(written: str) -> str:
     """The full-match regex equal to ``Regex::is_match`` on the textually anchored ``pathRegex``."""
     text = ("" if written.startswith("^") else "^") + written + ("" if _ends_anchored(written) else "$")
-    branches = _top_level_alternatives(text)
+    branches = top_level_alternatives(text)
     out = []
     for b in branches:
         start, end = b.startswith("^"), _ends_anchored(b)
@@ -207,30 +208,6 @@ def _ends_anchored(text: str) -> bool:
         return False
     slashes = len(text[:-1]) - len(text[:-1].rstrip("\\"))
     return slashes % 2 == 0
-
-
-def _top_level_alternatives(text: str) -> list[str]:
-    out, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-            i += 2 if text[i + 1 : i + 2] == "]" else 1  # "[]...]": the first "]" is a member
-            continue
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            out.append(text[start:i])
-            start = i + 1
-        i += 1
-    return out + [text[start:]]
 
 
 def _conjuncts(m: RequestMatch | None) -> list[tuple[list[str], list[str]]] | str:
