@@ -75,7 +75,7 @@ class RouteTargetExists(Property):
     title = "Route targets resolve"
     severity = "error"
     reads = kinds_read()
-    remediation = "Point the route at an existing Service/port/subset (or add the missing object)."
+    remediation = "Point the reference at an existing object (Service, port, subset, Host, network, parameter …) or add the missing object."
     closed_world = frozenset({"violated"})  # absent here may be in an unread document
     existence = True  # an object assumed in .cnverify.yaml exists (cnverify.context)
 
