@@ -81,3 +81,21 @@ def test_a_sam_error_is_located_and_other_files_are_verified(tmp_path: Path) -> 
     assert error.location.line == 6 and "AutoPublishALias must be defined" in error.message
     [result] = report.results
     assert (result.status, result.message) == ("violated", "G: provisioned concurrency 5 > reserved 3")
+
+
+def test_globals_merge_into_functions_and_implicit_apis_are_sams(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    AutoPublishAlias: live\n"
+        "    ReservedConcurrentExecutions: 5\n    DeploymentPreference:\n      Type: Linear10PercentEvery1Minute\n"
+        "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      ProvisionedConcurrencyConfig:\n        ProvisionedConcurrentExecutions: 8\n"
+        "      DeploymentPreference:\n        Hooks: {PreTraffic: !Ref Hook}\n"
+        '      Policies: [{Statement: {Resource: !Sub "arn:aws:execute-api:*:*:${ServerlessRestApi}/*"}}]\n'
+        "  Hook:\n    Type: AWS::Serverless::Function\n    Properties: {}\n"
+    )
+    report = prove([str(tmp_path)], Options(select=["CNV102", "CNV304"]))
+    assert report.errors == []  # the alias and the preference's Type come from Globals: SAM translates it
+    got = {(r.property, r.status, r.message) for r in report.results}
+    assert ("CNV304", "violated", "F: provisioned concurrency 8 > reserved 5") in got
+    assert any(c == "CNV102" and s == "unknown" and m.startswith("cannot decide: ServerlessRestApi") for c, s, m in got)
+    assert all(s != "violated" for c, s, _ in got if c == "CNV102")

@@ -13,6 +13,18 @@ SAM_FUNCTION, LAMBDA_FUNCTION = "AWS::Serverless::Function", "AWS::Lambda::Funct
 LAMBDA_ALIAS, LAMBDA_VERSION = "AWS::Lambda::Alias", "AWS::Lambda::Version"
 
 
+def with_globals(props: dict[str, Any], defaults: Any) -> dict[str, Any]:
+    """A SAM function's properties after SAM merges ``Globals.Function`` into them: maps merge key by key, the
+    function's own value wins otherwise (samtranslator/plugins/globals)."""
+    if not isinstance(defaults, dict):
+        return props
+    out = dict(defaults)
+    for key, value in props.items():
+        given = out.get(key)
+        out[key] = with_globals(value, given) if isinstance(value, dict) and isinstance(given, dict) else value
+    return out
+
+
 @register_kind(CFN_GROUP, "Template")
 class Template(Resource):
     """One template; its name is the file's name, its namespace ``aws``."""
@@ -23,9 +35,13 @@ class Template(Resource):
     globals_: dict[str, Any] = Field(default_factory=dict, alias="Globals")
 
     def of_type(self, *types: str) -> list[tuple[str, dict[str, Any]]]:
-        """(logical id, properties) of the resources of these types, in template order."""
+        """(logical id, properties) of the resources of these types, in template order (a SAM function's with
+        ``Globals.Function`` merged in)."""
         return [
-            (rid, r.get("Properties") or {})
+            (rid, self.properties(r.get("Properties") or {}, r.get("Type")))
             for rid, r in self.resources.items()
             if isinstance(r, dict) and r.get("Type") in types and isinstance(r.get("Properties") or {}, dict)
         ]
+
+    def properties(self, props: dict[str, Any], kind: Any) -> dict[str, Any]:
+        return with_globals(props, self.globals_.get("Function")) if kind == SAM_FUNCTION else props

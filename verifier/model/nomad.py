@@ -18,6 +18,7 @@ from cnverify.model.synthesized import CONTAINER, bind_synthesized
 from cnverify.source import Path
 from pydantic import PrivateAttr
 
+DEFAULT_MEMORY_MB = 300  # api/resources.go DefaultResources: a task's memory when the job sets none
 NOMAD_GROUP = "nomad.hashicorp.com"  # not an API group: the kind cnverify gives a job's task groups
 Value = int | float | str | bool | None
 
@@ -110,12 +111,15 @@ class TaskGroup(Workload):
             for i, t in enumerate(self.tasks or []):
                 r = t.resources
                 res: dict[str, dict[str, str]] = {}
-                if r is not None and isinstance(r.memory, int):
-                    res["requests"] = {"memory": f"{r.memory}Mi"}
-                    routes.append(
-                        ((*CONTAINER[:2], i, "resources", "requests", "memory"), ("tasks", i, "resources", "memory"))
-                    )
-                if r is not None and isinstance(r.memory_max, int) and r.memory_max > 0:
+                limited = r is not None and isinstance(r.memory_max, int) and r.memory_max > 0
+                if r is not None and (isinstance(r.memory, int) or limited and r.memory is None):
+                    # unset: api/resources.go Canonicalize gives DefaultResources' memory, which memory_max must reach
+                    memory = r.memory if isinstance(r.memory, int) else DEFAULT_MEMORY_MB
+                    res["requests"] = {"memory": f"{memory}Mi"}
+                    written: Path = ("tasks", i, "resources", *(("memory",) if isinstance(r.memory, int) else ()))
+                    routes.append(((*CONTAINER[:2], i, "resources", "requests", "memory"), written))
+                if limited:
+                    assert r is not None
                     res["limits"] = {"memory": f"{r.memory_max}Mi"}
                     routes.append(
                         ((*CONTAINER[:2], i, "resources", "limits", "memory"), ("tasks", i, "resources", "memory_max"))

@@ -21,5 +21,11 @@ job "app" {
         memory = 256
       }
     }
+    task "defaulted" {
+      driver = "docker"
+      resources {
+        memory_max = 128
+      }
+    }
   }
 }

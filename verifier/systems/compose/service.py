@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from cnverify.encodings.quantity import format_milli
 from cnverify.model.apps import OwnReplicas
 from cnverify.model.compose import ComposeService, Effective, cpus_in_milli, ram_in_bytes
 from cnverify.source import Path, format_path
@@ -66,7 +67,10 @@ def settle(svc: ComposeService, merged_with: list[str]) -> None:
             eff.written[(kind, name)] = found[0][1]
     for (kind, name), q in exact.items():
         target = eff.limits if kind == "limits" else eff.requests
-        target[name] = str(int(q)) if name == "memory" else f"{_round_cpu(kind, q, exact)}m"
+        target[name] = format_milli(int(q) * 1000, "memory") if name == "memory" else f"{_round_cpu(kind, q, exact)}m"
+    for name in set(eff.limits) - set(eff.requests):  # no reservation is none (Kubernetes' request-from-limit
+        eff.requests[name] = "0"  # default does not exist in Compose); its chain step points at the service
+        eff.written[("requests", name)] = ()
     if merged_with:
         problems.append(
             f"the service is also defined in {', '.join(merged_with)}: docker compose merges the files it is given "

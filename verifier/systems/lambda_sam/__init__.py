@@ -13,7 +13,7 @@ from typing import Any
 
 from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
-from cnverify.model.lambda_sam import CFN_GROUP, SAM_FUNCTION, Template
+from cnverify.model.lambda_sam import CFN_GROUP, SAM_FUNCTION, Template, with_globals
 from cnverify.source import Document, Path
 from cnverify.systems.base import Group, System
 from cnverify.systems.lambda_sam import template
@@ -48,7 +48,7 @@ def _function_error(props: dict[str, Any]) -> tuple[tuple[str, ...], str] | None
     return None
 
 
-def sam_errors(resources: dict[str, Any]) -> list[tuple[str, tuple[str, ...], str]]:
+def sam_errors(resources: dict[str, Any], globals_: Any = None) -> list[tuple[str, tuple[str, ...], str]]:
     """SAM's translation errors: (function id, path under its Properties, message), one per function; a method
     and path defined twice on one API (the implicit one when no RestApiId/ApiId is given) fails the later event."""
     out: list[tuple[str, tuple[str, ...], str]] = []
@@ -56,7 +56,7 @@ def sam_errors(resources: dict[str, Any]) -> list[tuple[str, tuple[str, ...], st
     for rid, res in resources.items():
         if not (isinstance(res, dict) and res.get("Type") == SAM_FUNCTION and isinstance(res.get("Properties"), dict)):
             continue
-        props = res["Properties"]
+        props = with_globals(res["Properties"], globals_.get("Function") if isinstance(globals_, dict) else None)
         error = _function_error(props)
         for eid, event in (props.get("Events") or {}).items() if isinstance(props.get("Events"), dict) else ():
             if error is not None or not isinstance(event, dict) or event.get("Type") not in ("Api", "HttpApi"):
@@ -106,7 +106,7 @@ class LambdaSam(System):
                 doc.span(path + ("Resources", rid, "Properties", *where)),
                 f"SAM rejects the template: Resource with id [{rid}] is invalid. {message}",
             )
-            for rid, where, message in sam_errors(resources)
+            for rid, where, message in sam_errors(resources, data.get("Globals"))
         ]
         if errors:
             out.errors.extend(errors)

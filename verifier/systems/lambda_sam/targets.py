@@ -1,8 +1,8 @@
 """References inside a template: every ``Ref``, ``Fn::GetAtt`` and ``Fn::Sub`` ``${…}`` names a parameter, a
 resource of the template or a pseudo parameter (``AWS::Region`` …); CloudFormation rejects the template
 otherwise ("Unresolved resource dependencies … in the Resources block of the template"). SAM adds resources
-(``<Function>Alias<name>``, ``<Function>Role``, …): a name SAM generates is not in the template, so a reference
-to one is ``unknown``, not violated.
+(``<Function>Alias<name>``, ``<Function>Role``, the implicit ``ServerlessRestApi``/``ServerlessHttpApi``, …): a
+name SAM generates is not in the template, so a reference to one is ``unknown``, not violated.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def checks(snap: Snapshot) -> Iterator[Check]:
                     target = t.at("Parameters" if kind == "parameter" else "Resources", name)
                     steps.append((f"{name} is a {kind} of the template", target if kind != "pseudo parameter" else at))
                     yield Check(t, t, "proved", f"{name} is a {kind} of the template", steps, where=where)
-                elif name.startswith("AWS::") or any(name.startswith(f) for f in t.resources):
+                elif name.startswith(("AWS::", "Serverless")) or any(name.startswith(f) for f in t.resources):
                     claim = f"{name} is not in the template: SAM may generate it (an alias, a role, a version)"
                     yield Check(t, t, "unknown", claim, steps, where=where)
                 else:
