@@ -88,9 +88,13 @@ def test_replicas_and_merged_services(tmp_path: Path) -> None:
     assert (web.low, web.high, web.unknown) == (3, 3, None)
     assert (g.high, g.unknown) == (None, "global mode runs one task per node")
     assert env.unknown is not None and "N" in env.unknown and "'2'" in env.unknown
-    for file in ("compose.yaml", "compose.override.yaml"):
-        db = got[(file, "db")]
-        assert not db.template_known and db.unknown is not None and "merges the files" in db.unknown
+    db = got[("compose.yaml", "db")]  # merged with compose.override.yaml (one object)
+    assert db.template_known and (db.mem_limit, db.mem_reservation) == ("1g", "2g")
+    assert ("compose.override.yaml", "db") not in got
+    (tmp_path / "compose.prod.yaml").write_text("services:\n  db: {mem_reservation: 3g}\n")  # in no merge set
+    snap = build(load([str(tmp_path / "compose.yaml"), str(tmp_path / "compose.prod.yaml")]))[0]
+    for db in (s for s in snap.all(ComposeService) if s.name == "db"):
+        assert not db.template_known and db.unknown is not None and "does not merge" in db.unknown
 
 
 def test_bad_service_is_located_and_the_rest_is_verified(tmp_path: Path) -> None:

@@ -22,10 +22,13 @@ from cnverify.model.compose import COMPOSE_GROUP, ComposeFile, ComposeService
 from cnverify.opaque import Opaque
 from cnverify.source import Document, Path
 from cnverify.systems.base import Group, System
+from cnverify.systems.compose.files import merge_set
+from cnverify.systems.compose.project import merged_project
 
 TOP_LEVEL = {"version", "name", "services", "networks", "volumes", "secrets", "configs", "include"}
 _COMPOSE_NAME = re.compile(r"(compose|stack)[^/]*\.ya?ml$", re.I)
 _PROJECT = re.compile(r"[^a-z0-9_-]")
+COMPOSE_API = COMPOSE_GROUP + "/v1"
 
 
 def is_compose(file: str, data: dict[str, Any]) -> bool:
@@ -49,6 +52,29 @@ def project_name(file: str, data: dict[str, Any]) -> str:
     return _PROJECT.sub("", base.lower()) or "default"
 
 
+def _declarations(doc: Document, data: dict[str, Any], path: Path, project: str, out: LoadResult) -> None:
+    """The file's top-level declarations as a ComposeFile (what its project's services may reference)."""
+    meta = {"name": os.path.basename(doc.file), "namespace": project}
+    declared = {  # ``name:`` with no value declares it with defaults (null must not read as unset here)
+        k: {n: {} if v is None else v for n, v in data[k].items()}
+        for k in ("networks", "volumes", "secrets", "configs")
+        if isinstance(data.get(k), dict)
+    }
+    out.objects.append(
+        RawObject(doc, path, {**declared, "services": data["services"], "metadata": meta}, COMPOSE_API, "ComposeFile")
+    )
+
+
+def _services(doc: Document, data: dict[str, Any], path: Path, project: str, out: LoadResult) -> None:
+    services = data.get("services")
+    for key, entry in (services.items() if isinstance(services, dict) else ()):
+        if not isinstance(entry, dict):
+            out.errors.append(InputError(doc.span(path + ("services", key)), f"service {key!r} has no definition"))
+            continue
+        obj = {**entry, "metadata": {"name": str(key), "namespace": project}}
+        out.objects.append(RawObject(doc, path + ("services", key), obj, COMPOSE_API, "ComposeService"))
+
+
 class Compose(System):
     name = "compose"
     title = "Docker Compose (services, their resources and references)"
@@ -64,28 +90,18 @@ class Compose(System):
     def split_raw(self, doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
         if not is_compose(doc.file, data):
             return False
-        project = "compose:" + project_name(doc.file, data)  # never a Kubernetes namespace (its quotas)
-        meta = {"name": os.path.basename(doc.file), "namespace": project}
-        declared = {  # ``name:`` with no value declares it with defaults (null must not read as unset here)
-            k: {n: {} if v is None else v for n, v in data[k].items()}
-            for k in ("networks", "volumes", "secrets", "configs")
-            if isinstance(data.get(k), dict)
-        }
-        out.objects.append(
-            RawObject(
-                doc,
-                path,
-                {**declared, "services": data["services"], "metadata": meta},
-                COMPOSE_GROUP + "/v1",
-                "ComposeFile",
-            )
-        )
-        for key, entry in data["services"].items():
-            if not isinstance(entry, dict):
-                out.errors.append(InputError(doc.span(path + ("services", key)), f"service {key!r} has no definition"))
-                continue
-            obj = {**entry, "metadata": {"name": str(key), "namespace": project}}
-            out.objects.append(RawObject(doc, path + ("services", key), obj, COMPOSE_GROUP + "/v1", "ComposeService"))
+        chosen = merge_set(doc.file) if path == () else None
+        if chosen is None:
+            project = "compose:" + project_name(doc.file, data)  # never a Kubernetes namespace (its quotas)
+            _declarations(doc, data, path, project, out)
+            _services(doc, data, path, project, out)
+            return True
+        merged = merged_project(chosen)
+        _declarations(doc, data, path, merged.project, out)
+        if os.path.normpath(doc.file) == merged.leader and doc.index == 0:  # the merged services, once
+            out.errors += merged.errors
+            if merged.doc is not None:
+                _services(merged.doc, merged.doc.data, (), merged.project, out)
         return True
 
     def link(self, resources: Iterable[Resource]) -> None:

@@ -73,8 +73,8 @@ def settle(svc: ComposeService, merged_with: list[str]) -> None:
         eff.written[("requests", name)] = ()
     if merged_with:
         problems.append(
-            f"the service is also defined in {', '.join(merged_with)}: docker compose merges the files it is given "
-            "(-f, or compose.override.yaml), and that merge is not modelled"
+            f"the service is also defined in {', '.join(merged_with)}, which docker compose does not merge with this "
+            "file by default (only the files given with -f or COMPOSE_FILE, or compose.yaml with compose.override.yaml)"
         )
     svc.settle(eff, _replicas(svc), "; ".join(problems) or None)
 

@@ -1,0 +1,56 @@
+"""One compose project merged from its files (:mod:`files` chooses them, :mod:`merge` merges them)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+
+from cnverify.errors import InputError
+from cnverify.source import Document
+from cnverify.systems.compose.files import MergeSet, documents, stamp
+from cnverify.systems.compose.merge import Merger, MergeError
+
+
+@dataclass
+class MergedProject:
+    """The merged document (None when docker compose rejects the merge), its project and located errors."""
+
+    doc: Document | None
+    project: str
+    leader: str  # the file whose reading reports the merged services (the set's first readable file)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def merged_project(chosen: MergeSet) -> MergedProject:
+    """The set's files merged in order (cached while the files are unchanged)."""
+    return _merged(chosen, tuple(stamp(f) for f in chosen.files))
+
+
+@functools.lru_cache(maxsize=32)
+def _merged(chosen: MergeSet, stamps: tuple[tuple[int, int], ...]) -> MergedProject:
+    from cnverify.systems.compose import project_name
+
+    merger, errors, first = Merger(), list[InputError](), None
+    leader = next((os.path.normpath(f) for f, when in zip(chosen.files, stamps, strict=True) if when != (0, 0)), "")
+    for file, when in zip(chosen.files, stamps, strict=True):
+        if when == (0, 0) and chosen.at is not None:
+            errors.append(InputError(chosen.at, f"COMPOSE_FILE names {file}, which does not exist: docker compose fails"))
+            return MergedProject(None, "compose:" + project_name(file, {}), leader, errors)
+        for doc in documents(file):
+            if isinstance(doc, InputError):
+                continue  # reported by the loader when it reads the file itself
+            first = first or doc
+            try:
+                merger.add(doc)
+            except MergeError as exc:
+                errors.append(
+                    InputError(exc.at, f"{exc}: docker compose rejects the merge of {', '.join(chosen.files)}")
+                )
+                return MergedProject(None, "compose:" + project_name(file, {}), leader, errors)
+    data = merger.value
+    project = "compose:" + project_name(os.path.join(chosen.folder, "compose.yaml"), data)
+    if first is None:
+        return MergedProject(None, project, leader, errors)
+    merged = Document(first.file, first.index, data, merger.spans, has_nulls=True)
+    return MergedProject(merged, project, leader, errors)
