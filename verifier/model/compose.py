@@ -81,6 +81,7 @@ class ComposeServiceFields(Node):
     mem_reservation: str | int | None = Field(default=None, alias="mem_reservation")
     container_name: str | None = Field(default=None, alias="container_name")
     networks: list[Any] | dict[str, Any] | None = None
+    ports: list[Any] | None = None
     volumes: list[Any] | None = None
     secrets: list[Any] | None = None
     configs: list[Any] | None = None
@@ -158,3 +159,4 @@ class ComposeFile(Resource):
     volumes: dict[str, Any] | None = None
     secrets: dict[str, Any] | None = None
     configs: dict[str, Any] | None = None
+    swarm: dict[str, Any] | None = Field(default=None, alias="x-cnverify-swarm")  # the Swarm node inventory

@@ -23,7 +23,7 @@ from cnverify.opaque import Opaque
 from cnverify.source import Document, Path
 from cnverify.systems.base import Group, System
 from cnverify.systems.compose.files import merge_set
-from cnverify.systems.compose.project import merged_project
+from cnverify.systems.compose.project import merged_alone, merged_project
 
 TOP_LEVEL = {"version", "name", "services", "networks", "volumes", "secrets", "configs", "include"}
 _COMPOSE_NAME = re.compile(r"(compose|stack)[^/]*\.ya?ml$", re.I)
@@ -57,7 +57,7 @@ def _declarations(doc: Document, data: dict[str, Any], path: Path, project: str,
     meta = {"name": os.path.basename(doc.file), "namespace": project}
     declared = {  # ``name:`` with no value declares it with defaults (null must not read as unset here)
         k: {n: {} if v is None else v for n, v in data[k].items()}
-        for k in ("networks", "volumes", "secrets", "configs")
+        for k in ("networks", "volumes", "secrets", "configs", "x-cnverify-swarm")
         if isinstance(data.get(k), dict)
     }
     out.objects.append(
@@ -94,7 +94,8 @@ class Compose(System):
         if chosen is None:
             project = "compose:" + project_name(doc.file, data)  # never a Kubernetes namespace (its quotas)
             _declarations(doc, data, path, project, out)
-            _services(doc, data, path, project, out)
+            alone = merged_alone(doc) if path == () else doc  # compose-go's unicity applies to one file too
+            _services(alone, alone.data, path, project, out)
             return True
         merged = merged_project(chosen)
         _declarations(doc, data, path, merged.project, out)

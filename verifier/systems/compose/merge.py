@@ -11,6 +11,7 @@ result of the files before it; a mapping over a non-mapping (or a sequence over 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -81,7 +82,7 @@ class Merger:
         self.spans = MergedSpans()
 
     def add(self, doc: Document) -> None:
-        data = doc.data if isinstance(doc.data, dict) else {}
+        data = copy.deepcopy(doc.data) if isinstance(doc.data, dict) else {}  # documents are cached: never mutated
         for path in list(_tagged(data, (), RESET)) + list(_tagged(data, (), OVERRIDE)):
             _delete(self.value, path)  # compose-go ResetProcessor.Apply: before the merge
         data = _untag(data)

@@ -54,3 +54,13 @@ def _merged(chosen: MergeSet, stamps: tuple[tuple[int, int], ...]) -> MergedProj
         return MergedProject(None, project, leader, errors)
     merged = Document(first.file, first.index, data, merger.spans, has_nulls=True)
     return MergedProject(merged, project, leader, errors)
+
+
+def merged_alone(doc: Document) -> Document:
+    """A file docker compose reads alone, after compose-go's unicity rules and ``!reset``."""
+    merger = Merger()
+    try:
+        merger.add(doc)
+    except MergeError:
+        return doc
+    return Document(doc.file, doc.index, merger.value, merger.spans, has_nulls=True)
