@@ -25,6 +25,7 @@ from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.replicas import replica_range
+from cnverify.properties._shared.resources import swarm_capacity
 from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, runtime_overhead
 from cnverify.properties._shared.resources.quota_model import Member, encode, headroom, tabulable, worst_case
 from cnverify.properties._shared.resources.quota_objects import (
@@ -59,7 +60,12 @@ class QuotaHoldsUnderScaling(Property):
     every container states each cpu/memory value the quota tracks (after LimitRange defaults), since the API
     server rejects pods that do not. A key cnverify does not count makes a proof `unknown`. Objects whose
     controlling owner is in the inputs (a `kubectl get` dump's ReplicaSets and Pods) are counted once,
-    through their owner.
+    through their owner. A Docker Swarm stack (a compose project declaring its nodes in `x-cnverify-swarm`): its
+    tasks — `deploy.replicas`, one per eligible node for `global`, plus `parallelism` more during a
+    `start-first` update or rollback — fit the nodes by their reservations, placement constraints and
+    `max_replicas_per_node` (violated: no placement exists; proved: every task finds a node in any order SwarmKit
+    places them; else `unknown` with a placement); a project that reserves resources but declares no nodes is
+    `unknown`.
 
     ## Why it matters
     Quota is enforced on pods, not on Deployments: a rollout or an HPA scale-up that crosses `hard` leaves
@@ -92,6 +98,8 @@ class QuotaHoldsUnderScaling(Property):
       proof `unknown`. A claim without a storage class gets the cluster's default class: class keys `unknown`.
     - ResourceQuota, LimitRanger and RuntimeClass admission are enabled; no mutating webhook (VPA) rewrites
       requests; `count/pods` assumes no failed or evicted pods linger in storage.
+    - Swarm: the nodes of `x-cnverify-swarm` are the swarm's, with the resources their engines report, and run
+      no task of another stack (an `assumes:` chain step).
     """
 
     code = "CNV302"
@@ -106,6 +114,7 @@ class QuotaHoldsUnderScaling(Property):
         RuntimeClass,
         *{c for c in MODELLED.values()},
         Canary,
+        *swarm_capacity.READS,
     )
     remediation = "Raise the quota, lower requests, or cap HPA maxReplicas / maxSurge so the worst case fits."
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
@@ -131,6 +140,7 @@ class QuotaHoldsUnderScaling(Property):
                     f"namespace {q.namespace} (not modelled) that this quota also counts"
                 )
             yield self._check(snap, namespace_view(snap, q.namespace), ob, q)
+        yield from swarm_capacity.obligations(self, ctx)  # a Swarm stack against its node inventory
 
     def _members(
         self, full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota, compute: list[str]

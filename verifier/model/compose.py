@@ -53,6 +53,7 @@ class Effective:
     limits: dict[str, str] = field(default_factory=dict)
     requests: dict[str, str] = field(default_factory=dict)
     written: dict[tuple[str, str], Path] = field(default_factory=dict)  # ("limits", "cpu") → its field path
+    exact: dict[tuple[str, str], Fraction] = field(default_factory=dict)  # cpu in milli-cores, memory in bytes
 
 
 class ComposeLimits(Node):
@@ -66,10 +67,23 @@ class ComposeResources(Node):
     reservations: ComposeLimits | None = None
 
 
+class ComposeUpdate(Node):
+    parallelism: str | int | None = None
+    order: str | None = None
+
+
+class ComposePlacement(Node):
+    constraints: list[str] | None = None
+    max_replicas_per_node: str | int | None = Field(default=None, alias="max_replicas_per_node")
+
+
 class ComposeDeploy(Node):
     mode: str | None = None
     replicas: str | int | None = None
     resources: ComposeResources | None = None
+    placement: ComposePlacement | None = None
+    update_config: ComposeUpdate | None = Field(default=None, alias="update_config")
+    rollback_config: ComposeUpdate | None = Field(default=None, alias="rollback_config")
 
 
 class ComposeServiceFields(Node):
@@ -103,12 +117,19 @@ class ComposeService(Workload, ComposeServiceFields):
     _requests: dict[str, str] = PrivateAttr(default_factory=dict)
     _replicas: OwnReplicas | None = PrivateAttr(default=None)
     _written: dict[tuple[str, str], Path] = PrivateAttr(default_factory=dict)
+    _effective: Effective = PrivateAttr(default_factory=Effective)
 
     def settle(self, effective: Effective, replicas: OwnReplicas, why: str | None) -> None:
         """Set the effective resources and replicas (the adapter reads them after interpolation), or why the
         container is not known (a value from the environment, a service merged from several files)."""
         self._limits, self._requests, self._written = effective.limits, effective.requests, effective.written
+        self._effective = effective
         self._replicas, self._unknown, self._template = replicas, why, None
+
+    def reservation(self, name: str) -> tuple[Fraction, Path] | None:
+        """The exact reservation of ``cpu`` (milli-cores) or ``memory`` (bytes) and where it is written."""
+        value = self._effective.exact.get(("requests", name))
+        return None if value is None else (value, self._effective.written[("requests", name)])
 
     @property
     def unknown(self) -> str | None:

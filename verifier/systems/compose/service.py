@@ -65,6 +65,7 @@ def settle(svc: ComposeService, merged_with: list[str]) -> None:
         if found:
             exact[(kind, name)] = found[0][0]
             eff.written[(kind, name)] = found[0][1]
+    eff.exact = exact
     for (kind, name), q in exact.items():
         target = eff.limits if kind == "limits" else eff.requests
         target[name] = format_milli(int(q) * 1000, "memory") if name == "memory" else f"{_round_cpu(kind, q, exact)}m"
