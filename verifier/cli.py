@@ -155,6 +155,13 @@ def main() -> None:
     help="Istio MeshConfig YAML (or the istio ConfigMap) for path normalisation; default: Istio's DEFAULT.",
 )
 @click.option(
+    "--compose-files",
+    "compose_files",
+    multiple=True,
+    metavar="A,B,...",
+    help="Compose files merged as 'docker compose -f A -f B' (comma-separated, in order; repeatable: one merge set each).",
+)
+@click.option(
     "--explain",
     metavar="CODE",
     default=None,
@@ -208,6 +215,7 @@ def prove_cmd(
     context: tuple[str, ...],
     helm_values: tuple[str, ...],
     mesh_config: str | None,
+    compose_files: tuple[str, ...],
     jobs: int | None,
     executor: str | None,
     certify: bool,
@@ -231,6 +239,8 @@ def prove_cmd(
         if run_timeout_s is not None:
             settings.options.limits = replace(settings.options.limits, run_timeout_ms=int(run_timeout_s * 1000))
         settings.options.mesh_config = mesh_config or settings.options.mesh_config
+        if compose_files:
+            settings.options.compose_files = [[f for f in group.split(",") if f] for group in compose_files]
         settings.options.certify = certify or settings.options.certify
         if settings.config_file and fmt == "text":
             click.echo(f"cnverify: using configuration {settings.config_file}", err=True)
@@ -322,6 +332,7 @@ def _settings(
         limits=Limits(timeout_ms=timeout_ms or cfg.timeout or Limits().timeout_ms),
         exclude=excluder.excluded,
         mesh_config=cfg.mesh_config,
+        compose_files=cfg.compose_files,
     )
     return Settings(
         options,

@@ -46,6 +46,7 @@ KEYS = (
     "context",
     "assume",
     "mesh-config",
+    "compose-files",
 )
 ASSUME_KEYS = ("kind", "name", "namespace", "apiVersion")
 UNIT_MODES = ("auto", "cluster", "file")
@@ -74,6 +75,7 @@ class Config:
     context: list[str] = field(default_factory=list)  # context paths (relative to the file's directory)
     assume: list[Assumed] = field(default_factory=list)  # objects known to exist without manifests
     mesh_config: str | None = None  # Istio MeshConfig file (path normalisation before routing)
+    compose_files: list[list[str]] = field(default_factory=list)  # compose merge sets (relative to the file)
 
 
 @dataclass(frozen=True)
@@ -302,6 +304,10 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{at}: 'mesh-config' must be a file path (an Istio MeshConfig or istio ConfigMap)")
             cfg.mesh_config = str(root / value)
+        elif key == "compose-files":
+            if not isinstance(value, list) or not all(isinstance(v, list) and len(v) > 1 for v in value):
+                raise ConfigError(f"{at}: 'compose-files' must be a list of merge sets, each a list of two or more files")
+            cfg.compose_files = [[os.path.relpath(root / f) for f in _strings(v, at, key)] for v in value]
     return cfg
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from cnverify import context as ctx
-from cnverify import loader, parallel, smt, snapshot, suppress, unit_namespaces, units
+from cnverify import loader, parallel, smt, snapshot, suppress, systems, unit_namespaces, units
 from cnverify.config import Assumed
 from cnverify.errors import InputError, InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
@@ -42,6 +42,7 @@ class Options:
     jobs: int = 1  # processes verifying units side by side (cnverify.parallel; the CLI's default: the cores)
     executor: str | None = None  # a Dask cluster instead: local-dask | dask://HOST:PORT (cnverify[dask])
     certify: bool = False  # re-decide every exactly evaluated obligation with Z3; disagreement: internal error
+    compose_files: Sequence[Sequence[str]] = ()  # compose files merged as docker compose -f a -f b (each a set)
 
 
 def selected(options: Options) -> list[Property]:
@@ -173,7 +174,8 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
         if context_files
         else excluded
     )
-    found = units.discover(paths, options.unit, skip, stdin, list(options.helm_values))
+    with systems.run_options(options):  # adapters read run options while inputs are read (compose merge sets)
+        found = units.discover(paths, options.unit, skip, stdin, list(options.helm_values))
     found.rest.errors[:0] = context.errors
     timings = {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0}
     props = selected(options)

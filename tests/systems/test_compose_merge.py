@@ -118,3 +118,16 @@ def test_type_conflict_is_a_located_error_and_other_projects_are_verified(tmp_pa
     [error] = [str(e) for e in report.errors]
     assert "compose.override.yaml:3:5" in error and "cannot override services.web.ports" in error
     assert [(r.subject["name"], r.status) for r in report.results] == [("ok", "violated")]
+
+
+def test_merge_sets_the_user_names(tmp_path: Path) -> None:
+    (tmp_path / "base.yml").write_text("services:\n  db:\n    image: p\n    mem_limit: 1g\n")
+    (tmp_path / "prod.yml").write_text("services:\n  db:\n    mem_reservation: 2g\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  web: {image: w}\n")  # named sets need no compose name
+    alone = prove([str(tmp_path)], Options(select=["CNV301"]))  # base.yml and prod.yml are not compose files
+    assert [r.subject["name"] for r in alone.results] == ["web"]
+    named = [[str(tmp_path / "base.yml"), str(tmp_path / "prod.yml")]]
+    report = prove([str(tmp_path)], Options(select=["CNV301"], compose_files=named))
+    r, web = report.results
+    assert (r.status, r.subject["name"], web.subject["name"]) == ("violated", "db", "web")
+    assert {s.location.file.rsplit("/", 1)[1] for s in r.chain if s.location} == {"base.yml", "prod.yml"}

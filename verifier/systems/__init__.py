@@ -11,6 +11,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 from cnverify.model.base import Resource
 from cnverify.systems.base import HOOKS, Group, Share, SideRule, Split, System
@@ -28,6 +31,8 @@ __all__ = [
     "unregister",
     "group_policy",
     "reading",
+    "run_option",
+    "run_options",
 ]
 
 _FOUND: list[System] = []
@@ -91,3 +96,21 @@ def reading(kinds: Iterable[type[Resource]]) -> list[str]:
     """The names of the adapters owning any of ``kinds``, in adapter order: the systems a property reads."""
     wanted = set(kinds)
     return [s.name for s in adapters() if wanted.intersection(s.kinds)]
+
+
+_RUN_OPTIONS: ContextVar[Any] = ContextVar("cnverify_run_options", default=None)
+
+
+@contextmanager
+def run_options(options: Any) -> Iterator[None]:
+    """Make the run's ``engine.Options`` visible to adapters while inputs are read (``run_option``)."""
+    token = _RUN_OPTIONS.set(options)
+    try:
+        yield
+    finally:
+        _RUN_OPTIONS.reset(token)
+
+
+def run_option(name: str, default: Any = None) -> Any:
+    """One field of the current run's options (e.g. Compose's ``compose_files``), or ``default``."""
+    return getattr(_RUN_OPTIONS.get(), name, default)

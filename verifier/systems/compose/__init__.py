@@ -21,6 +21,7 @@ from cnverify.model import Resource
 from cnverify.model.compose import COMPOSE_GROUP, ComposeFile, ComposeService
 from cnverify.opaque import Opaque
 from cnverify.source import Document, Path
+from cnverify.systems import run_option
 from cnverify.systems.base import Group, System
 from cnverify.systems.compose.files import merge_set
 from cnverify.systems.compose.project import merged_alone, merged_project
@@ -34,7 +35,7 @@ COMPOSE_API = COMPOSE_GROUP + "/v1"
 def is_compose(file: str, data: dict[str, Any]) -> bool:
     """Only Compose's top-level keys (and ``x-*`` extensions), a ``services`` map (of maps: a bad entry is an
     input error), and a compose-like
-    file name or another Compose declaration (a Helm values file with a ``services`` map is not a compose file)."""
+    file name, a name in a merge set the user gives, or another Compose declaration (a Helm values file with a ``services`` map is not a compose file)."""
     services = data.get("services")
     if not isinstance(services, dict) or not services:
         return False
@@ -42,7 +43,8 @@ def is_compose(file: str, data: dict[str, Any]) -> bool:
         return False
     if not any(isinstance(s, dict) for s in services.values()):
         return False
-    return bool(_COMPOSE_NAME.search(file)) or bool(set(data) & (TOP_LEVEL - {"services"}))
+    named = any(os.path.normpath(file) in map(os.path.normpath, g) for g in run_option("compose_files", ()) or ())
+    return named or bool(_COMPOSE_NAME.search(file)) or bool(set(data) & (TOP_LEVEL - {"services"}))
 
 
 def project_name(file: str, data: dict[str, Any]) -> str:

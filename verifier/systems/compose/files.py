@@ -20,6 +20,7 @@ import yaml
 from cnverify.errors import InputError, Span
 from cnverify.kubeyaml import PLAIN, STR
 from cnverify.source import Document, compose
+from cnverify.systems import run_option
 from cnverify.systems.compose.merge import OVERRIDE, RESET
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -43,7 +44,14 @@ class MergeSet:
 
 
 def merge_set(file: str) -> MergeSet | None:
-    """The merge set ``file`` belongs to (with at least two files), or None when it stands alone."""
+    """The merge set ``file`` belongs to (with at least two files), or None when it stands alone: one the user
+    names (``--compose-files``, ``compose-files`` in the configuration), else what docker compose would read."""
+    norm = os.path.normpath(file)
+    for named in run_option("compose_files", ()) or ():
+        files = tuple(os.path.normpath(f) for f in named)
+        if norm in files:
+            why = f"merged as docker compose -f {' -f '.join(files)} (compose-files)"
+            return MergeSet(files, why, os.path.dirname(files[0]))
     folder = os.path.dirname(file)
     chosen = _env_files(folder)
     if chosen is None:
@@ -53,7 +61,6 @@ def merge_set(file: str) -> MergeSet | None:
             return None
         why = f"docker compose run in {folder or '.'} merges {_name(over)} into {_name(base)}"
         chosen = MergeSet((base, over), why, folder)
-    norm = os.path.normpath(file)
     return chosen if len(chosen.files) > 1 and norm in map(os.path.normpath, chosen.files) else None
 
 
