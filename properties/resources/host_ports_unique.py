@@ -59,7 +59,7 @@ class HostPortsUnique(Property):
         for c in ports.checks(ctx.snap):
             b = c.binding
             ob = self.obligation(b.service, at=b.at, path=f"ports[{b.index}]")
-            if not any(says.startswith("deployed with docker stack deploy") for says, _ in c.steps):
+            if c.runtime == "compose":
                 ob.assume("deployed with docker compose up on one host (a Swarm stack declares x-cnverify-swarm)")
             for says, at in c.steps:
                 ob.note(says, at)

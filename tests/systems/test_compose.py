@@ -103,7 +103,7 @@ def test_bad_service_is_located_and_the_rest_is_verified(tmp_path: Path) -> None
     )
     report = prove([str(tmp_path)], Options(select=["CNV301"]))
     [error] = [str(e) for e in report.errors]
-    assert "compose.yaml:2:3" in error and "'broken' has no definition" in error
+    assert "compose.yaml:2:3" in error and "services.broken: 3 is not of type 'object'" in error  # compose-spec
     [ok] = report.results
     assert (ok.subject["name"], ok.status, ok.message) == (
         "ok",

@@ -84,6 +84,7 @@ class ComposeDeploy(Node):
     placement: ComposePlacement | None = None
     update_config: ComposeUpdate | None = Field(default=None, alias="update_config")
     rollback_config: ComposeUpdate | None = Field(default=None, alias="rollback_config")
+    endpoint_mode: str | None = Field(default=None, alias="endpoint_mode")
 
 
 class ComposeServiceFields(Node):
@@ -126,10 +127,11 @@ class ComposeService(Workload, ComposeServiceFields):
         self._effective = effective
         self._replicas, self._unknown, self._template = replicas, why, None
 
-    def reservation(self, name: str) -> tuple[Fraction, Path] | None:
-        """The exact reservation of ``cpu`` (milli-cores) or ``memory`` (bytes) and where it is written."""
-        value = self._effective.exact.get(("requests", name))
-        return None if value is None else (value, self._effective.written[("requests", name)])
+    def reservation(self, name: str, kind: str = "requests") -> tuple[Fraction, Path] | None:
+        """The exact reservation (``kind="limits"``: limit) of ``cpu`` (milli-cores) or ``memory`` (bytes) and
+        where it is written."""
+        value = self._effective.exact.get((kind, name))
+        return None if value is None else (value, self._effective.written[(kind, name)])
 
     @property
     def unknown(self) -> str | None:

@@ -24,9 +24,9 @@ from cnverify.source import Document, Path
 from cnverify.systems import run_option
 from cnverify.systems.base import Group, System
 from cnverify.systems.compose.files import merge_set
-from cnverify.systems.compose.project import merged_alone, merged_project
+from cnverify.systems.compose.project import MergedProject, merged_alone, merged_project
 
-TOP_LEVEL = {"version", "name", "services", "networks", "volumes", "secrets", "configs", "include"}
+TOP_LEVEL = {"version", "name", "services", "networks", "volumes", "secrets", "configs", "include", "models"}
 _COMPOSE_NAME = re.compile(r"(compose|stack)[^/]*\.ya?ml$", re.I)
 _PROJECT = re.compile(r"[^a-z0-9_-]")
 COMPOSE_API = COMPOSE_GROUP + "/v1"
@@ -67,9 +67,13 @@ def _declarations(doc: Document, data: dict[str, Any], path: Path, project: str,
     )
 
 
-def _services(doc: Document, data: dict[str, Any], path: Path, project: str, out: LoadResult) -> None:
+def _services(
+    doc: Document, data: dict[str, Any], path: Path, project: str, out: LoadResult, rejected: set[str]
+) -> None:
     services = data.get("services")
     for key, entry in (services.items() if isinstance(services, dict) else ()):
+        if str(key) in rejected:
+            continue  # a located schema error says why
         if not isinstance(entry, dict):
             out.errors.append(InputError(doc.span(path + ("services", key)), f"service {key!r} has no definition"))
             continue
@@ -96,15 +100,17 @@ class Compose(System):
         if chosen is None:
             project = "compose:" + project_name(doc.file, data)  # never a Kubernetes namespace (its quotas)
             _declarations(doc, data, path, project, out)
-            alone = merged_alone(doc) if path == () else doc  # compose-go's unicity applies to one file too
-            _services(alone, alone.data, path, project, out)
+            alone = merged_alone(doc) if path == () else MergedProject(doc, project, doc.file)  # compose-go's rules
+            out.errors += alone.errors  # docker compose rejects the file: the services in error are not verified
+            if alone.doc is not None and alone.rejected is not None:
+                _services(alone.doc, alone.doc.data, path, project, out, alone.rejected)
             return True
         merged = merged_project(chosen)
         _declarations(doc, data, path, merged.project, out)
         if os.path.normpath(doc.file) == merged.leader and doc.index == 0:  # the merged services, once
             out.errors += merged.errors
-            if merged.doc is not None:
-                _services(merged.doc, merged.doc.data, (), merged.project, out)
+            if merged.doc is not None and merged.rejected is not None:
+                _services(merged.doc, merged.doc.data, (), merged.project, out, merged.rejected)
         return True
 
     def link(self, resources: Iterable[Resource]) -> None:

@@ -63,12 +63,16 @@ class Binding:
         return f"{self.host_ip + ':' if self.host_ip else ''}{ports}/{self.protocol}"
 
 
+Step = tuple[str, Span]
+
+
 @dataclass
 class PortCheck:
     binding: Binding
     verdict: str
     claim: str
-    steps: list[tuple[str, Span]] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    runtime: str = "compose"  # compose (an assumption) | swarm (x-cnverify-swarm) | either (both agree)
 
 
 def _range(text: str) -> tuple[int, int] | None:
@@ -114,39 +118,82 @@ def _short(svc: ComposeService, i: int, entry: object) -> Iterator[Binding]:
         if ":" in str(entry):
             yield Binding(svc, i, str(entry), unknown=value.why)
         return
-    text = value.text
+    for ip, host, _, protocol in parse_short(value.text) or []:
+        if host is not None:  # no host port: an ephemeral one
+            yield Binding(svc, i, value.text, ip, protocol, host[0], host[1], pool=host[0] != host[1])
+
+
+def parse_short(text: str) -> list[tuple[str, tuple[int, int] | None, int, str]] | None:
+    """docker/go-connections ``ParsePortSpec``: (host IP, host port range or None, container port, protocol)
+    per container port; None when it is not a port spec (compose-go rejects it)."""
     spec, _, proto = text.partition("/")
     parts = spec.rsplit(":", 2)
-    if len(parts) < 2 or not parts[-2]:
-        return  # no host port: ephemeral
     ip = parts[0].strip("[]") if len(parts) == 3 else ""
-    host, container = _range(parts[-2]), _range(parts[-1])
-    if host is None or container is None:
-        return  # not a port: compose-go rejects it
+    host = _range(parts[-2]) if len(parts) > 1 and parts[-2] else None
+    container = _range(parts[-1])
+    if container is None or len(parts) > 1 and parts[-2] and host is None:
+        return None
     protocol = (proto or "tcp").lower()
-    if container[0] != container[1]:  # container range: one fixed host port each
-        for k in range(container[1] - container[0] + 1):
-            yield Binding(svc, i, text, ip, protocol, host[0] + k, host[0] + k)
-        return
-    yield Binding(svc, i, text, ip, protocol, host[0], host[1], pool=host[0] != host[1])
+    width = container[1] - container[0]
+    if host is not None and width and host[1] - host[0] != width:
+        return None  # "Invalid ranges specified for container and host Ports"
+    out = []
+    for k in range(width + 1):
+        mapped = (host[0] + k, host[0] + k) if host is not None and width else host
+        out.append((ip, mapped, container[0] + k, protocol))
+    return out
 
 
 def checks(snap: Snapshot) -> Iterator[PortCheck]:
     """One check per published port entry of every service, within its project."""
     swarm = {f.namespace: f for f in snap.all(ComposeFile) if f.swarm is not None}
-    projects: dict[str, list[Binding]] = {}
+    projects: dict[str, list[ComposeService]] = {}
     for svc in snap.all(ComposeService):
-        projects.setdefault(svc.namespace, []).extend(bindings(svc))
-    for project, found in projects.items():
-        on = swarm.get(project)
+        projects.setdefault(svc.namespace, []).append(svc)
+    for project, services in projects.items():
+        found = [b for svc in services for b in bindings(svc)]
+        entries: dict[tuple[int, int], list[Binding]] = {}
         for b in found:
-            check = _swarm(b, found) if on is not None else _compose(b, found)
-            where = on.at("x-cnverify-swarm") if on is not None else None
-            runtime = "deployed with docker stack deploy (x-cnverify-swarm)" if on is not None else ""
-            check.steps.insert(0, (f"service {b.service.name} publishes {b.text!r}", b.at))
-            if runtime and where is not None:
-                check.steps.insert(0, (runtime, where))
-            yield check
+            entries.setdefault((id(b.service), b.index), []).append(b)
+        on, hint = swarm.get(project), _swarm_key(services)
+        for group in entries.values():
+            yield _entry(group, found, on, hint)
+
+
+def _entry(group: list[Binding], found: list[Binding], on: ComposeFile | None, hint: Step | None) -> PortCheck:
+    """The verdict of one ``ports`` entry (a container range is several bindings: the worst of them)."""
+    b = group[0]
+    if on is not None:
+        check = _worst([_swarm(x, found) for x in group])
+        check.runtime = "swarm"
+        check.steps.insert(0, ("deployed with docker stack deploy (x-cnverify-swarm)", on.at("x-cnverify-swarm")))
+    else:
+        check = _worst([_compose(x, found) for x in group])
+        if hint is not None:
+            other = _worst([_swarm(x, found) for x in group])
+            check.runtime = "either"
+            check.steps.insert(0, (f"the project uses {hint[0]} (Swarm) and declares no runtime", hint[1]))
+            if other.verdict != check.verdict:
+                claim = f"with docker compose up: {check.claim}; with docker stack deploy: {other.claim}"
+                check = PortCheck(b, "unknown", claim, check.steps[:1], runtime="either")
+    check.steps.insert(1 if check.runtime != "compose" else 0, (f"service {b.service.name} publishes {b.text!r}", b.at))
+    return check
+
+
+def _worst(checks: list[PortCheck]) -> PortCheck:
+    return next((c for v in ("violated", "unknown", "proved") for c in checks if c.verdict == v))
+
+
+SWARM_ONLY = ("endpoint_mode", "placement", "update_config", "rollback_config")
+
+
+def _swarm_key(services: list[ComposeService]) -> Step | None:
+    """A ``deploy`` key only Swarm reads (docker compose ignores it), where it is written."""
+    for svc in services:
+        for key in SWARM_ONLY:
+            if getattr(svc.deploy, key, None) is not None:
+                return (f"deploy.{key}", svc.at("deploy", key))
+    return None
 
 
 def _count(b: Binding) -> tuple[int | None, list[tuple[str, Span]]]:

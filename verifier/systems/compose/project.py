@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from cnverify.errors import InputError
 from cnverify.source import Document
+from cnverify.systems.compose import schema
 from cnverify.systems.compose.files import MergeSet, documents, stamp
 from cnverify.systems.compose.merge import Merger, MergeError
 
@@ -20,6 +21,7 @@ class MergedProject:
     project: str
     leader: str  # the file whose reading reports the merged services (the set's first readable file)
     errors: list[InputError] = field(default_factory=list)
+    rejected: set[str] | None = field(default_factory=set)  # services the schema rejects (None: all)
 
 
 def merged_project(chosen: MergeSet) -> MergedProject:
@@ -31,7 +33,7 @@ def merged_project(chosen: MergeSet) -> MergedProject:
 def _merged(chosen: MergeSet, stamps: tuple[tuple[int, int], ...]) -> MergedProject:
     from cnverify.systems.compose import project_name
 
-    merger, errors, first = Merger(), list[InputError](), None
+    merger, errors, first, rejected = Merger(), list[InputError](), None, set[str]()
     leader = next((os.path.normpath(f) for f, when in zip(chosen.files, stamps, strict=True) if when != (0, 0)), "")
     for file, when in zip(chosen.files, stamps, strict=True):
         if when == (0, 0) and chosen.at is not None:
@@ -48,19 +50,25 @@ def _merged(chosen: MergeSet, stamps: tuple[tuple[int, int], ...]) -> MergedProj
                     InputError(exc.at, f"{exc}: docker compose rejects the merge of {', '.join(chosen.files)}")
                 )
                 return MergedProject(None, "compose:" + project_name(file, {}), leader, errors)
+            invalid, bad = schema.errors(Document(doc.file, doc.index, merger.value, merger.spans), merger.value)
+            errors += [e for e in invalid if e not in errors]
+            rejected = None if bad is None or rejected is None else rejected | bad
     data = merger.value
     project = "compose:" + project_name(os.path.join(chosen.folder, "compose.yaml"), data)
     if first is None:
         return MergedProject(None, project, leader, errors)
     merged = Document(first.file, first.index, data, merger.spans, has_nulls=True)
-    return MergedProject(merged, project, leader, errors)
+    return MergedProject(merged, project, leader, errors, rejected)
 
 
-def merged_alone(doc: Document) -> Document:
-    """A file docker compose reads alone, after compose-go's unicity rules and ``!reset``."""
+def merged_alone(doc: Document) -> MergedProject:
+    """A file docker compose reads alone, after compose-go's unicity rules and ``!reset``, with its schema errors
+    (``project`` and ``leader`` are left to the caller)."""
     merger = Merger()
     try:
         merger.add(doc)
-    except MergeError:
-        return doc
-    return Document(doc.file, doc.index, merger.value, merger.spans, has_nulls=True)
+    except MergeError as exc:
+        return MergedProject(None, "", doc.file, [InputError(exc.at, str(exc))])
+    alone = Document(doc.file, doc.index, merger.value, merger.spans, has_nulls=True)
+    invalid, rejected = schema.errors(alone, merger.value)
+    return MergedProject(alone, "", doc.file, invalid, rejected)
