@@ -83,7 +83,10 @@ def test_default_pair_and_compose_file_env(tmp_path: Path) -> None:
     (tmp_path / "docker-compose.override.yml").write_text(OVER)
     (tmp_path / "compose.prod.yaml").write_text("services:\n  web: {image: x}\n")
     chosen = merge_set(str(tmp_path / "compose.yaml"))
-    assert chosen is not None and [Path(f).name for f in chosen.files] == ["compose.yaml", "docker-compose.override.yml"]
+    assert chosen is not None and [Path(f).name for f in chosen.files] == [
+        "compose.yaml",
+        "docker-compose.override.yml",
+    ]
     assert merge_set(str(tmp_path / "compose.prod.yaml")) is None
     (tmp_path / ".env").write_text("# files\nCOMPOSE_FILE=compose.yaml:compose.prod.yaml\n")
     chosen = merge_set(str(tmp_path / "compose.prod.yaml"))

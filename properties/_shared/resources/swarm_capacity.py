@@ -42,8 +42,12 @@ def obligations(prop: Property, ctx: RunContext) -> Iterator[Obligation]:
         subject = declared[0] if declared else reserving[0]
         ob = prop.obligation(subject, at=subject.at("x-cnverify-swarm") if declared else subject.at("deploy"))
         if not declared:
-            ob.note(f"service {subject.name} reserves resources (Swarm schedules on reservations)", subject.at("deploy"))
-            ob.unknown(f"project {project} declares no node inventory (x-cnverify-swarm.nodes): its capacity is unknown")
+            ob.note(
+                f"service {subject.name} reserves resources (Swarm schedules on reservations)", subject.at("deploy")
+            )
+            ob.unknown(
+                f"project {project} declares no node inventory (x-cnverify-swarm.nodes): its capacity is unknown"
+            )
         elif len(declared) > 1:
             ob.unknown(f"x-cnverify-swarm is declared in {', '.join(f.name for f in declared)}: declare it once")
         else:
@@ -58,7 +62,10 @@ def _decide(ctx: RunContext, ob: Obligation, f: ComposeFile, services: list[Comp
         return
     ob.assume("the declared nodes are the swarm's and run no task of another stack", f.at("x-cnverify-swarm"))
     for n in nodes:
-        ob.note(f"node {n.name} ({n.role}) has {float(n.cpu) / 1000:g} cpus and {format_milli(n.memory * 1000, 'memory')}", n.at)
+        ob.note(
+            f"node {n.name} ({n.role}) has {float(n.cpu) / 1000:g} cpus and {format_milli(n.memory * 1000, 'memory')}",
+            n.at,
+        )
     found = [tasks(s, nodes) for s in services]
     reasons = [t for t in found if isinstance(t, str)]
     if reasons:

@@ -71,7 +71,7 @@ def _services(
     doc: Document, data: dict[str, Any], path: Path, project: str, out: LoadResult, rejected: set[str]
 ) -> None:
     services = data.get("services")
-    for key, entry in (services.items() if isinstance(services, dict) else ()):
+    for key, entry in services.items() if isinstance(services, dict) else ():
         if str(key) in rejected:
             continue  # a located schema error says why
         if not isinstance(entry, dict):

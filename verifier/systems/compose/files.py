@@ -78,8 +78,8 @@ def _env_files(folder: str) -> MergeSet | None:
     if not os.path.isfile(env):
         return None
     values: dict[str, tuple[str, int]] = {}
-    for n, line in enumerate(_text(env, stamp(env)).splitlines(), 1):
-        key, eq, value = line.strip().removeprefix("export ").partition("=")
+    for n, text_line in enumerate(_text(env, stamp(env)).splitlines(), 1):
+        key, eq, value = text_line.strip().removeprefix("export ").partition("=")
         if eq and key.strip() in ("COMPOSE_FILE", "COMPOSE_PATH_SEPARATOR"):
             values[key.strip()] = (value.strip().strip("'\""), n)
     if "COMPOSE_FILE" not in values:
@@ -153,5 +153,5 @@ def _marked(n: yaml.Node) -> yaml.Node:
         return yaml.MappingNode(_MAP, [*n.value, (scalar(OVERRIDE), scalar("null", _NULL))], n.start_mark, n.end_mark)
     if isinstance(n, yaml.SequenceNode):
         return yaml.SequenceNode("tag:yaml.org,2002:seq", [*n.value, scalar(OVERRIDE)], n.start_mark, n.end_mark)
-    inner = scalar(n.value, STR if n.style else PLAIN)  # resolved as the untagged scalar would be
+    inner = scalar(n.value, STR if getattr(n, "style", None) else PLAIN)  # resolved as the untagged scalar would be
     return yaml.MappingNode(_MAP, [(scalar(OVERRIDE), inner)], n.start_mark, n.end_mark)

@@ -247,7 +247,7 @@ _UNIQUE = {
 def _unique(value: dict[str, Any], spans: MergedSpans) -> None:
     """compose-go ``EnforceUnicity`` over each service's keyed sequences (the later entry wins, in place)."""
     services = value.get("services")
-    for name, svc in (services.items() if isinstance(services, dict) else ()):
+    for name, svc in services.items() if isinstance(services, dict) else ():
         for field, key_of in _UNIQUE.items():
             items = svc.get(field) if isinstance(svc, dict) else None
             if not isinstance(items, list):

@@ -181,7 +181,7 @@ def _entry(group: list[Binding], found: list[Binding], on: ComposeFile | None, h
 
 
 def _worst(checks: list[PortCheck]) -> PortCheck:
-    return next((c for v in ("violated", "unknown", "proved") for c in checks if c.verdict == v))
+    return next(c for v in ("violated", "unknown", "proved") for c in checks if c.verdict == v)
 
 
 SWARM_ONLY = ("endpoint_mode", "placement", "update_config", "rollback_config")
@@ -216,7 +216,9 @@ def _compose(b: Binding, found: list[Binding]) -> PortCheck:
         return PortCheck(b, "violated", claim, [(f"service {o.service.name} publishes {o.text!r}", o.at)])
     size = b.high - b.low + 1
     if b.pool and n is not None and not others and n > size:
-        return PortCheck(b, "violated", f"{n} containers of {b.service.name} need {n} host ports; {b.shown()} holds {size}", steps)
+        return PortCheck(
+            b, "violated", f"{n} containers of {b.service.name} need {n} host ports; {b.shown()} holds {size}", steps
+        )
     maybe = [o for o in found if o is not b and o.unknown is not None and o.protocol == b.protocol]
     if n is None:
         return PortCheck(b, "unknown", f"the number of containers of {b.service.name} is not known", steps)
@@ -248,7 +250,9 @@ def _swarm(b: Binding, found: list[Binding]) -> PortCheck:
         o = maybe[0]
         return PortCheck(b, "unknown", f"service {o.service.name} publishes {o.text!r}: {o.unknown}")
     if b.mode == "ingress":
-        claim = f"no other service of the stack publishes port {b.low}/{b.protocol} (its replicas share the ingress port)"
+        claim = (
+            f"no other service of the stack publishes port {b.low}/{b.protocol} (its replicas share the ingress port)"
+        )
     else:
         claim = (
             f"no other service publishes {b.low}/{b.protocol} as an ingress port; host-mode tasks binding it are "

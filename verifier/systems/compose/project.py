@@ -10,7 +10,7 @@ from cnverify.errors import InputError
 from cnverify.source import Document
 from cnverify.systems.compose import schema
 from cnverify.systems.compose.files import MergeSet, documents, stamp
-from cnverify.systems.compose.merge import Merger, MergeError
+from cnverify.systems.compose.merge import MergeError, Merger
 
 
 @dataclass
@@ -37,7 +37,9 @@ def _merged(chosen: MergeSet, stamps: tuple[tuple[int, int], ...]) -> MergedProj
     leader = next((os.path.normpath(f) for f, when in zip(chosen.files, stamps, strict=True) if when != (0, 0)), "")
     for file, when in zip(chosen.files, stamps, strict=True):
         if when == (0, 0) and chosen.at is not None:
-            errors.append(InputError(chosen.at, f"COMPOSE_FILE names {file}, which does not exist: docker compose fails"))
+            errors.append(
+                InputError(chosen.at, f"COMPOSE_FILE names {file}, which does not exist: docker compose fails")
+            )
             return MergedProject(None, "compose:" + project_name(file, {}), leader, errors)
         for doc in documents(file):
             if isinstance(doc, InputError):

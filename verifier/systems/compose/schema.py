@@ -45,7 +45,9 @@ def errors(doc: Document, value: dict[str, Any]) -> tuple[list[InputError], set[
             rejected = None
         extra = _extra_keys(e) if e.validator == "additionalProperties" else []
         for key in extra:  # compose-go: "Additional property x is not allowed", at the key
-            out.append(InputError(doc.span(path + (key,)), f"{where}: additional property {key!r} is not allowed{_WHY}"))
+            out.append(
+                InputError(doc.span(path + (key,)), f"{where}: additional property {key!r} is not allowed{_WHY}")
+            )
         if not extra:
             out.append(InputError(doc.span(path), f"{where}: {e.message}{_WHY}"))
     return out, rejected

@@ -114,8 +114,12 @@ def tasks(svc: ComposeService, nodes: list[SwarmNode]) -> Tasks | str:
         if any(m is None for m in found):
             return f"service {svc.name}: placement constraint {c!r} reads what the inventory does not give"
         eligible = [i for i in eligible if found[i]]
-        steps.append((f"{svc.name} is placed where {c}: {', '.join(nodes[i].name for i in eligible) or 'no node'}",
-                      placement.at("constraints")))
+        steps.append(
+            (
+                f"{svc.name} is placed where {c}: {', '.join(nodes[i].name for i in eligible) or 'no node'}",
+                placement.at("constraints"),
+            )
+        )
     per_node = _int(_value(placement, "max_replicas_per_node"), 0)
     if per_node is None:
         return f"service {svc.name}: max_replicas_per_node is not a number"
@@ -141,6 +145,7 @@ def tasks(svc: ComposeService, nodes: list[SwarmNode]) -> Tasks | str:
             surge = min(p or count, count)
             if surge > t.surge:
                 t.surge = surge
-                steps.append((f"{key}: order start-first starts {surge} new task(s) before stopping old ones",
-                              cfg.at("order")))
+                steps.append(
+                    (f"{key}: order start-first starts {surge} new task(s) before stopping old ones", cfg.at("order"))
+                )
     return t
