@@ -306,7 +306,9 @@ def _validate(data: Any, where: Where, file: str, root: Path) -> Config:
             cfg.mesh_config = str(root / value)
         elif key == "compose-files":
             if not isinstance(value, list) or not all(isinstance(v, list) and len(v) > 1 for v in value):
-                raise ConfigError(f"{at}: 'compose-files' must be a list of merge sets, each a list of two or more files")
+                raise ConfigError(
+                    f"{at}: 'compose-files' must be a list of merge sets, each a list of two or more files"
+                )
             cfg.compose_files = [[os.path.relpath(root / f) for f in _strings(v, at, key)] for v in value]
     return cfg
 

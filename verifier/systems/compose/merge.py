@@ -254,18 +254,18 @@ def _unique(value: dict[str, Any], spans: MergedSpans) -> None:
                 continue
             at = ("services", name, field)
             kept: list[Any] = []
-            where: list[Origin] = []
+            where: list[Origin | None] = []
             index: dict[str, int] = {}
             for i, item in enumerate(items):
                 origin = spans.origins.get(at + (i,))
                 key = key_of(item)
                 if key in index:
                     kept[index[key]] = item
-                    where[index[key]] = origin  # type: ignore[call-overload]
+                    where[index[key]] = origin
                 else:
                     index[key] = len(kept)
                     kept.append(item)
-                    where.append(origin)  # type: ignore[arg-type]
+                    where.append(origin)
             if len(kept) != len(items):
                 svc[field] = kept
                 spans.origins = {p: o for p, o in spans.origins.items() if p[:3] != at or len(p) == 3}

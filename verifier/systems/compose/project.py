@@ -33,7 +33,8 @@ def merged_project(chosen: MergeSet) -> MergedProject:
 def _merged(chosen: MergeSet, stamps: tuple[tuple[int, int], ...]) -> MergedProject:
     from cnverify.systems.compose import project_name
 
-    merger, errors, first, rejected = Merger(), list[InputError](), None, set[str]()
+    merger, errors, first = Merger(), list[InputError](), None
+    rejected: set[str] | None = set()
     leader = next((os.path.normpath(f) for f, when in zip(chosen.files, stamps, strict=True) if when != (0, 0)), "")
     for file, when in zip(chosen.files, stamps, strict=True):
         if when == (0, 0) and chosen.at is not None:

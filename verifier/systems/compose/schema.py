@@ -57,7 +57,8 @@ _WHY = " (compose-spec schema: docker compose rejects the file)"
 
 
 def _extra_keys(e: jsonschema.ValidationError) -> list[str]:
-    known, patterns = e.schema.get("properties", {}), e.schema.get("patternProperties", {})
+    schema = e.schema if isinstance(e.schema, dict) else {}
+    known, patterns = schema.get("properties", {}), schema.get("patternProperties", {})
     instance = e.instance if isinstance(e.instance, dict) else {}
     return [k for k in instance if k not in known and not any(re.search(p, str(k)) for p in patterns)]
 
