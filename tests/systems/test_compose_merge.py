@@ -134,3 +134,34 @@ def test_merge_sets_the_user_names(tmp_path: Path) -> None:
     r, web = report.results
     assert (r.status, r.subject["name"], web.subject["name"]) == ("violated", "db", "web")
     assert {s.location.file.rsplit("/", 1)[1] for s in r.chain if s.location} == {"base.yml", "prod.yml"}
+
+
+def test_extends_in_the_file_and_from_another_file(tmp_path: Path) -> None:
+    (tmp_path / "common.yml").write_text("services:\n  base:\n    image: b\n    mem_limit: 1g\n    ports: ['80:80']\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  tmpl:\n    image: t\n    deploy: {resources: {limits: {memory: 512m}}}\n"
+        "  web:\n    extends: tmpl\n    mem_reservation: 1g\n"
+        "  api:\n    extends: {file: common.yml, service: base}\n    mem_reservation: 2g\n    ports: ['81:81']\n"
+    )
+    snap = build(load([str(tmp_path / "compose.yaml")]))[0]
+    got = {s.name: s for s in snap.all(ComposeService)}
+    web, api = got["web"], got["api"]
+    assert web.reservation("memory", "limits") is not None and web.at("deploy", "resources").line == 4
+    assert (api.mem_limit, api.ports) == ("1g", ["80:80", "81:81"])
+    assert (api.at("mem_limit").file.rsplit("/", 1)[1], api.at("mem_limit").line) == ("common.yml", 4)
+    report = prove([str(tmp_path / "compose.yaml")], Options(select=["CNV301"]))
+    assert {r.subject["name"]: r.status for r in report.results} == {
+        "tmpl": "proved",
+        "web": "violated",
+        "api": "violated",
+    }
+
+
+def test_extends_cycle_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  a:\n    extends: b\n    image: x\n  b:\n    extends: a\n    image: y\n  ok: {image: z}\n"
+    )
+    report = prove([str(tmp_path)], Options(select=["CNV301"]))
+    [error] = [str(e) for e in report.errors]
+    assert "compose.yaml:3:5" in error and "extends cycle" in error

@@ -12,6 +12,7 @@ result of the files before it; a mapping over a non-mapping (or a sequence over 
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,6 +21,32 @@ from cnverify.source import Document, Path, format_path
 
 RESET, OVERRIDE = "\x00!reset", "\x00!override"  # how the reader marks compose-go's tags (files.py)
 Origin = tuple[Document, Path]
+
+
+class Source:
+    """Where the nodes of a value being merged were written: a document's own paths, or (:class:`Tree`) the
+    origins recorded for an already merged value."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    def __call__(self, path: Path) -> Origin:
+        return (self.doc, path)
+
+    def span(self, path: Path) -> Span:
+        doc, src = self(path)
+        return doc.span(src)
+
+
+class Tree(Source):
+    def __init__(self, spans: MergedSpans) -> None:
+        self.spans = spans
+
+    def __call__(self, path: Path) -> Origin:
+        p = path
+        while p not in self.spans.origins and p:
+            p = p[:-1]
+        return self.spans.origins[p]
 
 
 class MergeError(Exception):
@@ -47,16 +74,23 @@ class MergedSpans(Mapping[Path, Span]):
     def __len__(self) -> int:
         return len(self.origins)
 
-    def record(self, value: Any, at: Path, origin: Origin) -> None:
-        """``value`` (now at ``at``) and all its children come from ``origin``."""
-        doc, src = origin
-        self.origins[at] = origin
+    def record(self, value: Any, at: Path, src: Path, source: Source) -> None:
+        """``value`` (now at ``at``) and all its children were written where ``source`` puts ``src``."""
+        self.origins[at] = source(src)
         if isinstance(value, dict):
             for k, v in value.items():
-                self.record(v, at + (k,), (doc, src + (k,)))
+                self.record(v, at + (k,), src + (k,), source)
         elif isinstance(value, list):
             for i, v in enumerate(value):
-                self.record(v, at + (i,), (doc, src + (i,)))
+                self.record(v, at + (i,), src + (i,), source)
+
+    def place(self, value: Any, at: Path, origin: Origin) -> None:
+        """``value`` (now at ``at``) was written at ``origin`` (a document and its path)."""
+        self.record(value, at, origin[1], Source(origin[0]))
+
+    def drop(self, at: Path) -> None:
+        """Forget the origins below ``at`` (its value is replaced)."""
+        self.origins = {p: o for p, o in self.origins.items() if p[: len(at)] != at or len(p) == len(at)}
 
 
 def _matches(path: Path, pattern: str) -> bool:
@@ -81,23 +115,24 @@ class Merger:
         self.value: dict[str, Any] = {}
         self.spans = MergedSpans()
 
-    def add(self, doc: Document) -> None:
+    def add(self, doc: Document, read: Any = None) -> None:
+        """Merge one more document (``read(path)``: the documents of a file ``extends`` names)."""
         data = copy.deepcopy(doc.data) if isinstance(doc.data, dict) else {}  # documents are cached: never mutated
         for path in list(_tagged(data, (), RESET)) + list(_tagged(data, (), OVERRIDE)):
             _delete(self.value, path)  # compose-go ResetProcessor.Apply: before the merge
         data = _untag(data)
-        self.value = self._merge(self.value, data, (), (doc, ()))
+        source = extended(doc, data, read) if _extends(data) else Source(doc)
+        self.value = self._merge(self.value, data, (), (), source)
         _unique(self.value, self.spans)
 
-    def _merge(self, base: Any, over: Any, at: Path, origin: Origin) -> Any:
-        doc, src = origin
+    def _merge(self, base: Any, over: Any, at: Path, src: Path, source: Source) -> Any:
         if any(_matches(at, p) for p in _REPLACE):
-            self.spans.record(over, at, origin)
+            self.spans.record(over, at, src, source)
             return over
         if any(_matches(at, p) for p in _TO_SEQUENCE):
             if isinstance(base, dict):
                 base = self._rekey(_sequence(base), at, lambda item: str(item).split("=", 1)[0])
-            return self._append(_sequence(base), _sequence(over), at, origin, keyed=isinstance(over, dict))
+            return self._append(_sequence(base), _sequence(over), at, src, source, keyed=isinstance(over, dict))
         if any(_matches(at, p) for p in _TO_MAPPING):
             dep = {"condition": "service_started", "required": True} if at[-1] == "depends_on" else None
             if isinstance(base, list):
@@ -110,19 +145,19 @@ class Merger:
             return base
         if isinstance(base, dict):
             if not isinstance(over, dict):
-                raise MergeError(f"cannot override {format_path(at)}", doc.span(src))
+                raise MergeError(f"cannot override {format_path(at)}", source.span(src))
             for k, v in over.items():
                 if k in base:
-                    base[k] = self._merge(base[k], v, at + (k,), (doc, src + (k,)))
+                    base[k] = self._merge(base[k], v, at + (k,), src + (k,), source)
                 else:
                     base[k] = v
-                    self.spans.record(v, at + (k,), (doc, src + (k,)))
+                    self.spans.record(v, at + (k,), src + (k,), source)
             return base
         if isinstance(base, list):
             if not isinstance(over, list):
-                raise MergeError(f"cannot override {format_path(at)}", doc.span(src))
-            return self._append(base, over, at, origin, keyed=False)
-        self.spans.record(over, at, origin)
+                raise MergeError(f"cannot override {format_path(at)}", source.span(src))
+            return self._append(base, over, at, src, source, keyed=False)
+        self.spans.record(over, at, src, source)
         return over
 
     def _rekey(self, value: Any, at: Path, old_key: Any) -> Any:
@@ -133,16 +168,75 @@ class Merger:
         moved = {new: origins.get(at + (old_key(item),)) for new, item in items}
         for new, origin in moved.items():
             if origin is not None:
-                self.spans.record(value[new], at + (new,), origin)
+                self.spans.place(value[new], at + (new,), origin)
         return value
 
-    def _append(self, base: list[Any], over: list[Any], at: Path, origin: Origin, keyed: bool) -> list[Any]:
-        doc, src = origin
+    def _append(self, base: list[Any], over: list[Any], at: Path, src: Path, source: Source, keyed: bool) -> list[Any]:
         for i, item in enumerate(over):
             key = str(item).split("=", 1)[0] if keyed else i
-            self.spans.record(item, at + (len(base),), (doc, src + (key,)))
+            self.spans.record(item, at + (len(base),), src + (key,), source)
             base.append(item)
         return base
+
+
+def _extends(data: dict[str, Any]) -> bool:
+    services = data.get("services")
+    return isinstance(services, dict) and any(isinstance(v, dict) and "extends" in v for v in services.values())
+
+
+def extended(doc: Document, data: dict[str, Any], read: Any) -> Source:
+    """Apply ``extends`` to the services of one file, in place, as compose-go ``loader/extends.go`` does
+    before the file is merged: the base service (of this file, or of ``extends.file`` beside it) merged with the
+    service by the override rules (``override.ExtendService``); the origins of the result."""
+    local = Merger()
+    local.value = data
+    local.spans.record(data, (), (), Source(doc))
+    services = data["services"]
+    for name in list(services):
+        _extend(local, doc, services, name, read, ())
+    return Tree(local.spans)
+
+
+def _extend(
+    local: Merger, doc: Document, services: dict[str, Any], name: str, read: Any, stack: tuple[str, ...]
+) -> tuple[Any, Source, Path]:
+    """Service ``name`` of ``services`` (in ``doc``) with its ``extends`` applied: the value, and where its
+    nodes were written (a source and the service's path in it)."""
+    svc, at = services.get(name), ("services", name)
+    ext = svc.get("extends") if isinstance(svc, dict) else None
+    if ext is None:
+        return svc, Tree(local.spans), at
+    where = local.spans[at + ("extends",)]
+    ref, file = (ext, None) if isinstance(ext, str) else (ext.get("service"), ext.get("file"))
+    key = f"{doc.file}:{name}"
+    if key in stack:
+        raise MergeError(f"extends cycle: {' -> '.join((*stack, key))}", where)
+    if file is not None:
+        base_doc, base_services = _other(doc, str(file), where, read)
+        other = Merger()
+        other.value = {"services": base_services}
+        other.spans.record(other.value, (), (), Source(base_doc))
+        base, base_source, base_at = _extend(other, base_doc, base_services, str(ref), read, (*stack, key))
+    else:
+        if ref not in services:
+            raise MergeError(f"cannot extend service {name!r}: service {ref!r} not found", where)
+        base, base_source, base_at = _extend(local, doc, services, str(ref), read, (*stack, key))
+    merged = copy.deepcopy(base) if isinstance(base, dict) else {}
+    own = {k: v for k, v in svc.items() if k != "extends"}
+    local.spans.drop(at)
+    local.spans.record(merged, at, base_at, base_source)
+    services[name] = local._merge(merged, own, at, at, Source(doc))
+    return services[name], Tree(local.spans), at
+
+
+def _other(doc: Document, file: str, where: Span, read: Any) -> tuple[Document, dict[str, Any]]:
+    """The first document of the file an ``extends`` names (relative to ``doc``'s folder) and its services."""
+    found = read(os.path.normpath(os.path.join(os.path.dirname(doc.file), file))) if read is not None else []
+    first = next((d for d in found if isinstance(d, Document)), None)
+    services = first.data.get("services") if first is not None and isinstance(first.data, dict) else None
+    if first is None or not isinstance(services, dict):
+        raise MergeError(f"cannot extend from {file}: no services there", where)
+    return first, copy.deepcopy(services)
 
 
 def _sequence(value: Any) -> list[Any]:
@@ -268,7 +362,7 @@ def _unique(value: dict[str, Any], spans: MergedSpans) -> None:
                     where.append(origin)
             if len(kept) != len(items):
                 svc[field] = kept
-                spans.origins = {p: o for p, o in spans.origins.items() if p[:3] != at or len(p) == 3}
+                spans.drop(at)
                 for i, (item, origin) in enumerate(zip(kept, where, strict=True)):
                     if origin is not None:
-                        spans.record(item, at + (i,), origin)
+                        spans.place(item, at + (i,), origin)

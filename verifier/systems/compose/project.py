@@ -47,7 +47,7 @@ def _merged(chosen: MergeSet, stamps: tuple[tuple[int, int], ...]) -> MergedProj
                 continue  # reported by the loader when it reads the file itself
             first = first or doc
             try:
-                merger.add(doc)
+                merger.add(doc, documents)
             except MergeError as exc:
                 errors.append(
                     InputError(exc.at, f"{exc}: docker compose rejects the merge of {', '.join(chosen.files)}")
@@ -69,7 +69,7 @@ def merged_alone(doc: Document) -> MergedProject:
     (``project`` and ``leader`` are left to the caller)."""
     merger = Merger()
     try:
-        merger.add(doc)
+        merger.add(doc, documents)
     except MergeError as exc:
         return MergedProject(None, "", doc.file, [InputError(exc.at, str(exc))])
     alone = Document(doc.file, doc.index, merger.value, merger.spans, has_nulls=True)
