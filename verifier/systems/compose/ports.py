@@ -206,7 +206,9 @@ def _compose(b: Binding, found: list[Binding]) -> PortCheck:
     if b.unknown is not None:
         return PortCheck(b, "unknown", f"host port {b.text!r}: {b.unknown}")
     n, steps = _count(b)
-    others = [o for o in found if o is not b and (o.unknown is None and o.overlaps(b))]
+    if n == 0:
+        return PortCheck(b, "proved", f"{b.service.name} runs no container: nothing binds {b.shown()}", steps)
+    others = [o for o in found if o is not b and o.unknown is None and o.overlaps(b) and _count(o)[0] != 0]
     fixed = [o for o in others if not o.pool]
     if not b.pool and n is not None and n > 1:
         return PortCheck(b, "violated", f"{n} containers of {b.service.name} each bind host port {b.shown()}", steps)

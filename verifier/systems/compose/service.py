@@ -97,7 +97,11 @@ def _replicas(svc: ComposeService) -> OwnReplicas:
         return OwnReplicas(
             0, None, [("deploy.mode is global", deploy.at("mode"))], unknown="global mode runs one task per node"
         )
-    given = [(v, p) for v, p in ((deploy.replicas if deploy else None, "deploy.replicas"), (svc.scale, "scale")) if v]
+    given = [
+        (v, p)
+        for v, p in ((deploy.replicas if deploy else None, "deploy.replicas"), (svc.scale, "scale"))
+        if v is not None
+    ]
     if not given:
         return OwnReplicas(1, 1, [("the service runs 1 container (deploy.replicas is not set)", svc.at())])
     raw, path = given[0]
