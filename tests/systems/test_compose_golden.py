@@ -1,4 +1,4 @@
-"""docker/cli's normalisation of ``full-example.yml`` (``testdata/full-example.json.golden``, SOURCES.md §30) as a
+"""docker/cli's normalisation of ``full-example.yml`` (``testdata/full-example.json.golden``, the peer corpus's docker/cli entry) as a
 peer suite: each service's replicas, resources and ports as cnverify reads them against the golden values.
 
 Agreement: every compared field (replicas, 4 resource values, 22 ports × target/published/protocol/mode) is equal.
