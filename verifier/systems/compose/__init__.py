@@ -83,7 +83,7 @@ def _services(
 
 class Compose(System):
     name = "compose"
-    title = "Docker Compose (services, their resources and references)"
+    title = "Docker Compose and Swarm (merged compose files: services, resources, ports, references; Swarm capacity)"
     order = 82
     kinds = (ComposeService, ComposeFile)
     groups = {COMPOSE_GROUP: Group(creates_pods=False)}  # the name cnverify gives compose parts; never a manifest
