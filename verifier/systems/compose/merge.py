@@ -222,7 +222,7 @@ def _extend(
             raise MergeError(f"cannot extend service {name!r}: service {ref!r} not found", where)
         base, base_source, base_at = _extend(local, doc, services, str(ref), read, (*stack, key))
     merged = copy.deepcopy(base) if isinstance(base, dict) else {}
-    own = {k: v for k, v in svc.items() if k != "extends"}
+    own = {k: v for k, v in (svc or {}).items() if k != "extends"}
     local.spans.drop(at)
     local.spans.record(merged, at, base_at, base_source)
     services[name] = local._merge(merged, own, at, at, Source(doc))
