@@ -5,7 +5,8 @@ Golden suite (the peer corpus, KIC 1fa68f86 ``internal/dataplane/testdata/golden
 ``traditional_compatible`` router. Every Kong route of the golden files is compared field by field with
 cnverify's translation: the 13 routes KIC generates from Ingresses (`kic.routes`: paths, hosts, strip_path,
 preserve_host, regex_priority) and the 7 it generates from HTTPRoutes (`httproutes.translate`: name, Kong
-service, paths, hosts, methods, headers, strip_path, preserve_host, regex_priority): 20 of 20 agree. The golden
+service, paths, hosts, methods, headers, strip_path, preserve_host, regex_priority), each with its id
+(`kic.route_id`, which orders routes of equal priority): 20 of 20 agree. The golden
 inputs hold no Gateway (KIC's golden test puts the HTTPRoutes into its store directly), so the HTTPRoutes are
 translated with their own hostnames, as ``filterHostnames`` leaves them on a listener without a hostname.
 Not compared: upstream targets (KIC builds them from EndpointSlices, which cnverify does not model; only
@@ -23,7 +24,7 @@ from cnverify import loader, snapshot
 from cnverify.encodings.http import PathMatch, path_matches
 from cnverify.model.gateway import HTTPRoute
 from cnverify.systems.kong.httproutes import translate
-from cnverify.systems.kong.kic import kong_paths, routes
+from cnverify.systems.kong.kic import kong_paths, route_id, routes
 from cnverify.systems.kong.tables import kong_regex, priority
 
 GOLDEN = (
@@ -98,6 +99,8 @@ def test_kic_golden_routes_agree() -> None:
                     }
                 )
                 want = {f: g.get(f) for f in FIELDS}
+            if got is not None:
+                got["id"], want["id"] = route_id(name), g.get("id")  # go-kong FillID: UUIDv5 of the name
             if got == want:
                 agree[kind] += 1
             else:
