@@ -24,7 +24,7 @@ from cnverify import loader, snapshot
 from cnverify.encodings.http import PathMatch, path_matches
 from cnverify.model.gateway import HTTPRoute
 from cnverify.systems.kong.httproutes import translate
-from cnverify.systems.kong.kic import kong_paths, route_id, routes
+from cnverify.systems.kong.kic import kong_paths, overrides, route_id, routes
 from cnverify.systems.kong.tables import kong_regex, priority
 
 GOLDEN = (
@@ -188,3 +188,174 @@ def test_loader_recognises_kong_yml_and_locates_its_errors(tmp_path: Path) -> No
     [cfg] = snap.all(KongConfig)
     assert cfg.name == "kong.yml"
     assert cfg.route_paths(cfg.services[0].routes[0]) == ["~/a/(.*)"]  # type: ignore[index]  # 1.1 migration
+
+
+def _hr(spec: dict[str, Any], annotations: dict[str, str] | None = None) -> Any:
+    from cnverify.model.gateway import HTTPRoute
+
+    meta = {"name": "r", "namespace": "ns", "annotations": annotations or {}}
+    return HTTPRoute.model_validate(
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": meta, "spec": spec}
+    )
+
+
+def _kong(
+    spec: dict[str, Any], annotations: dict[str, str] | None = None
+) -> list[tuple[str, list[str], list[str], str]]:
+    """``(name, paths, methods, dropped)`` of every Kong route KIC generates from an HTTPRoute ``spec``."""
+    return [(r.name, [p.kong for p in r.paths], r.methods, r.dropped) for r in translate(_hr(spec, annotations), None)]
+
+
+BACKEND = [{"name": "a", "port": 80}]
+
+
+def test_httproute_rules_sharing_backends_share_a_route_when_their_matches_agree() -> None:
+    spec = {
+        "rules": [
+            {"matches": [{"path": {"type": "PathPrefix", "value": "/a"}}], "backendRefs": BACKEND},
+            {"matches": [{"path": {"type": "Exact", "value": "/b"}, "method": "GET"}], "backendRefs": BACKEND},
+            {"matches": [{"path": {"type": "PathPrefix", "value": "/c/"}}], "backendRefs": BACKEND},
+            {
+                "matches": [{"path": {"type": "RegularExpression", "value": "/d[0-9]"}}],
+                "backendRefs": [{"name": "b", "port": 80}],
+            },
+        ]
+    }
+    assert _kong(spec) == [
+        ("httproute.ns.r.0.0", ["~/a$", "/a/", "~/c/$", "/c/"], [], ""),
+        ("httproute.ns.r.1.0", ["~/b$"], ["GET"], ""),
+        ("httproute.ns.r.3.0", ["~/d[0-9]"], [], ""),
+    ]
+    assert {r.service for r in translate(_hr(spec), None)} == {"httproute.ns.r.0", "httproute.ns.r.3"}
+
+
+def test_httproute_defaults_empty_matches_rewrites_and_failures() -> None:
+    assert _kong({"rules": [{"backendRefs": BACKEND}]}) == [("httproute.ns.r.0.0", ["~/$", "/"], [], "")]
+    assert _kong({"rules": [{"matches": [], "backendRefs": BACKEND}]}) == [("httproute.ns.r.0.0", [], [], "")]
+    rewrite = {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/x"}}}
+    for value, paths in (("/p/", ["~/p$", "~/p(/.*)"]), ("/", ["~/$", "~/(.*)"])):
+        rule = {
+            "matches": [{"path": {"type": "PathPrefix", "value": value}}],
+            "filters": [rewrite],
+            "backendRefs": BACKEND,
+        }
+        assert _kong({"rules": [rule]})[0][1] == paths
+    query = {
+        "matches": [{"path": {"value": "/q"}, "queryParams": [{"name": "a", "value": "1"}]}],
+        "backendRefs": BACKEND,
+    }
+    assert "queryParams" in _kong({"rules": [{"backendRefs": [{"name": "z", "port": 1}]}, query]})[0][3]  # all of it
+    mirror = {"matches": [{"path": {"value": "/m"}}], "filters": [{"type": "RequestMirror"}], "backendRefs": BACKEND}
+    assert "RequestMirror" in _kong({"rules": [mirror]})[0][3]
+    twice = {
+        "matches": [{"headers": [{"name": "x", "value": "1"}, {"name": "x", "value": "2"}]}],
+        "backendRefs": BACKEND,
+    }
+    assert "matched twice" in _kong({"rules": [twice]})[0][3]
+    redirect = {
+        "matches": [{"path": {"value": "/a"}}, {"path": {"value": "/b"}}],
+        "filters": [{"type": "RequestRedirect"}],
+    }
+    [r] = translate(_hr({"rules": [redirect]}), None)
+    assert r.unsupported and not r.dropped
+
+
+def test_httproute_headers_and_annotations() -> None:
+    spec = {
+        "rules": [
+            {
+                "matches": [
+                    {
+                        "headers": [
+                            {"name": "X-A", "value": "v"},
+                            {"name": "x-b", "type": "RegularExpression", "value": "^b"},
+                        ]
+                    }
+                ],
+                "backendRefs": BACKEND,
+            }
+        ]
+    }
+    [r] = translate(_hr(spec), ["a.example.com"])
+    assert r.headers == {"X-A": ["v"], "x-b": ["~*^b"]} and r.hosts == ["a.example.com"]
+    notes = {
+        "konghq.com/methods": "get,post",
+        "konghq.com/host-aliases": "b.example.com",
+        "konghq.com/headers.x-c": "1|2",
+        "konghq.com/headers-separator": "|",
+        "konghq.com/regex-priority": "7",
+    }
+    [r] = translate(_hr(spec, notes), ["a.example.com"])
+    assert (r.over.methods, r.over.hosts(r.hosts), r.over.headers, r.over.regex_priority) == (
+        ["GET", "POST"],
+        ["a.example.com", "b.example.com"],
+        {"x-c": ["1", "2"]},
+        7,
+    )
+    assert overrides({"konghq.com/methods": "GET,get-x"}).methods is None  # one invalid method discards all
+
+
+@pytest.mark.parametrize(
+    "mask,host,matches",
+    [
+        ("*.a.com", "x.a.com", True),
+        ("*.a.com", "x.y.a.com", True),
+        ("*.a.com", "a.com", False),
+        ("a.com", "a.com", True),
+        ("a.com", "*.a.com", False),
+        ("*.a.com", "*.a.com", True),
+    ],
+)
+def test_kic_hostnames_match(mask: str, host: str, matches: bool) -> None:
+    from cnverify.systems.kong.httproutes import _covers
+
+    assert _covers(mask, host) is matches
+
+
+def test_filter_hostnames_as_kic() -> None:
+    from cnverify.model.gateway import Gateway
+    from cnverify.systems.kong.httproutes import filter_hostnames
+
+    gw = Gateway.model_validate(
+        {
+            "kind": "Gateway",
+            "metadata": {"name": "g"},
+            "spec": {
+                "listeners": [
+                    {"name": "a", "port": 80, "protocol": "HTTP", "hostname": "*.example.com"},
+                    {"name": "b", "port": 81, "protocol": "HTTP", "hostname": "shop.test"},
+                ]
+            },
+        }
+    )
+    assert filter_hostnames([(gw, "a")], ["x.example.com", "other.org"]) == ["x.example.com"]
+    assert filter_hostnames([(gw, "a")], ["*.x.example.com"]) == ["*.x.example.com"]
+    assert filter_hostnames([(gw, "")], []) == ["*.example.com", "shop.test"]  # the union of the listeners'
+    assert filter_hostnames([(gw, "b")], ["a.example.com"]) == []  # not programmed
+    open_gw = Gateway.model_validate(
+        {
+            "kind": "Gateway",
+            "metadata": {"name": "o"},
+            "spec": {"listeners": [{"name": "a", "port": 80, "protocol": "HTTP"}]},
+        }
+    )
+    assert filter_hostnames([(open_gw, "")], []) is None  # any host
+
+
+def test_kongingress_proxy_and_route_sections_are_rejected_at_the_field(tmp_path: Path) -> None:
+    """The KongIngress CRD's CEL rules (``!has(self.proxy)``, ``!has(self.route)``) refuse those sections;
+    ``upstream`` is accepted (and routes nothing)."""
+    f = tmp_path / "ki.yaml"
+    f.write_text(
+        "apiVersion: configuration.konghq.com/v1\nkind: KongIngress\nmetadata: {name: old}\n"
+        "proxy: {path: /x}\nroute:\n  methods: [GET]\n---\n"
+        "apiVersion: configuration.konghq.com/v1\nkind: KongIngress\nmetadata: {name: ok}\nupstream: {slots: 100}\n"
+    )
+    snap, errors = snapshot.build(loader.load([str(f)]))
+    assert sorted((e.location.line, e.message.split(": ", 1)[1]) for e in errors) == [
+        (4, "proxy: 'proxy' field is no longer supported, use Service's annotations instead"),
+        (5, "route: 'route' field is no longer supported, use Ingress' annotations instead"),
+    ]
+    from cnverify.model.kong import KongIngress
+
+    assert [k.name for k in snap.all(KongIngress)] == ["ok"]

@@ -30,8 +30,8 @@ from typing import Any
 from cnverify.errors import Span
 from cnverify.model.base import Node
 from cnverify.model.gateway import Gateway, GatewayClass, HTTPRoute, HTTPRouteMatch, HTTPRouteRule, PathMatch
-from cnverify.snapshot import Snapshot
 from cnverify.run_context import context_of
+from cnverify.snapshot import Snapshot
 from cnverify.systems.gateway.attach import PARENT_READS, route_parents
 from cnverify.systems.kong.kic import KONG_CLASS, Overrides, TranslatedPath, ingress_translated_paths, overrides
 
@@ -170,6 +170,7 @@ class HttpKongRoute:
     headers: dict[str, list[str]] = field(default_factory=dict)
     over: Overrides = field(default_factory=Overrides)
     dropped: str = ""  # why KIC does not program it (a translation failure)
+    unsupported: str = ""  # why its translation is not modelled
 
 
 def translate(hr: HTTPRoute, hostnames: list[str] | None) -> list[HttpKongRoute]:
@@ -218,17 +219,17 @@ def _service_routes(
             i0, j0 = ms_[0][0], ms_[0][1] or 0
             r = HttpKongRoute(f"httproute.{hr.namespace}.{hr.name}.{i0}.{j0}", hr, service, [], rules[i0], hosts)
             r.over = over
-            for i, j, m in ms_:
-                r.rules += [i] if i not in r.rules else []
+            for ri, mj, m in ms_:
+                r.rules += [ri] if ri not in r.rules else []
                 path = m.path if m is not None and m.path is not None else DEFAULT_MATCH
-                node = path if m is not None and m.path is not None else (m or rules[i])
-                r.paths += [KongPath(p, i, j, node) for p in route_paths(path)]
+                node = path if m is not None and m.path is not None else (m or rules[ri])
+                r.paths += [KongPath(p, ri, mj, node) for p in route_paths(path)]
                 method = m.method if m is not None else None
                 r.methods += [method] if method and method not in r.methods else []
             r.headers, r.dropped = _headers(ms_[0][2])
             _rewrite(r, filters, ms_[0][2])
             if len(ms_) > 1 and any(f.get("type") == "RequestRedirect" for f in filters):
-                r.dropped = r.dropped or "a RequestRedirect rule with several matches is not modelled"
+                r.unsupported = "a RequestRedirect rule with several matches (one Kong route per match) is not modelled"
             out.append(r)
         if bad is not None:
             for r in out:
@@ -267,7 +268,11 @@ def _rewrite(r: HttpKongRoute, filters: list[dict[str, Any]], first: HTTPRouteMa
         p = rw.get("path") if isinstance(rw, dict) else None
         if not isinstance(p, dict) or p.get("type") != "ReplacePrefixMatch":
             continue
-        value = (first.path.value if first is not None and first.path is not None else "/") if "replacePrefixMatch" in p else ""
+        value = (
+            (first.path.value if first is not None and first.path is not None else "/")
+            if "replacePrefixMatch" in p
+            else ""
+        )
         base = "/" if value in ("", "/") else value.rstrip("/")
         kong = [f"~{base}$", "~/(.*)" if base == "/" else f"~{base}(/.*)"]
         keep = r.paths[0] if r.paths else KongPath("", r.rules[0], None, r.node)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from cnverify.errors import Span
 from cnverify.model import Resource
-from cnverify.model.kong import LEGACY_FORMATS, KongConfig, KongRoute
-from cnverify.snapshot import Snapshot
 from cnverify.model.base import Node
 from cnverify.model.gateway import PathMatch
+from cnverify.model.kong import LEGACY_FORMATS, KongConfig, KongRoute
+from cnverify.snapshot import Snapshot
 from cnverify.systems.kong.httproutes import HttpKongRoute, KongPath, Programmed, kic_routes
 from cnverify.systems.kong.kic import KicRoute, route_id, routes
 
@@ -31,6 +31,7 @@ class RouteSource:
     uuid: str | None = None  # the route id when the manifests fix it
     legacy: bool = False  # a 1.1/2.1 declarative config (regex paths percent-decoded on migration)
     dropped: str = ""  # why the controller does not program it (a translation failure)
+    unsupported: str = ""  # why its translation is not modelled (its matches are unknown)
     unsure: str = ""  # why the controller may not program it (attachment the inputs do not settle)
     assumes: list[tuple[str, Span]] = field(default_factory=list)  # what its presence rests on
 
@@ -76,6 +77,7 @@ def _kic_http(prog: Programmed, r: HttpKongRoute) -> RouteSource:
     src.dropped = r.dropped and f"KIC does not program Kong route {r.name}: {r.dropped}"
     src.unsure = "" if prog.sure else f"whether KIC accepts HTTPRoute {hr.namespace}/{hr.name}: {prog.unsure}"
     src.assumes = prog.assumes
+    src.unsupported = r.unsupported
     return src
 
 

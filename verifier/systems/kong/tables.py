@@ -31,7 +31,10 @@ from cnverify.systems.routing.tables import Clause, Results, Table, clause_key, 
 READS = (KongConfig, Ingress, *HTTP_READS)
 T = TypeVar("T", bound=tuple[Any, ...])
 KIC_TABLE = "Kong Ingress Controller"
-KIC_SOURCES = {"Ingress": ("Ingresses of class kong", "ingress.go"), "HTTPRoute": ("HTTPRoutes of its Gateways", "httproute.go")}
+KIC_SOURCES = {
+    "Ingress": ("Ingresses of class kong", "ingress.go"),
+    "HTTPRoute": ("HTTPRoutes of its Gateways", "httproute.go"),
+}
 KIC = (
     "{what} translated as the Kong Ingress Controller does (1fa68f86 {files}); routes from other sources in the "
     "same Kong are not in the inputs"
@@ -200,7 +203,7 @@ def _entries(clauses: dict[str, Clause], ms: list[Matcher]) -> list[Matcher]:
             ck = clause_key(src.route_key, cpath)
             n = max(len(src.paths), 1)
             clauses[ck] = Clause(src.subject, src.route_key, src.label, src.at, src.rpath, at, cpath, n)
-            match = route_match(src.route, p, src.legacy)
+            match = Match(unsupported=src.unsupported) if src.unsupported else route_match(src.route, p, src.legacy)
             if m.priority is None:
                 match = Match(unsupported=f"regex_priority {src.route.regex_priority}: its packing was not checked")
             m.entries.append(Entry(src.route_key, ck, match, hosts))
@@ -256,7 +259,12 @@ def _table(
         for drop in [set()] + ([set(unsure)] if unsure else []):
             variants.append([e for m in ranked if m.route_key not in drop for e in m.entries])
     tie_of = {e.clause_id: (str(-_rank(m)), m.route_key) for g in ties for m in g for e in m.entries}
-    away = {e.clause_id: m.source.dropped or unsure[m.route_key] for m in every for e in m.entries if m not in ms or m.route_key in unsure}
+    away = {
+        e.clause_id: m.source.dropped or unsure[m.route_key]
+        for m in every
+        for e in m.entries
+        if m not in ms or m.route_key in unsure
+    }
     return Table(
         "kong",
         name,
