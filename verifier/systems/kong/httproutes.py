@@ -99,8 +99,8 @@ def filter_hostnames(gateways: list[tuple[Gateway, str]], names: list[str]) -> l
         union: list[str] = []
         for gw, section in gateways:
             for ln in gw.spec.listeners:
-                if (section and ln.name != section) or ln.protocol not in ("HTTP", "HTTPS", "TLS"):
-                    continue
+                if ln.name != section if section else ln.protocol not in ("HTTP", "HTTPS", "TLS"):
+                    continue  # getUnionOfGatewayHostnames: the named listener, else every one with a hostname
                 if not ln.hostname:
                     return None
                 union.append(ln.hostname)

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from cnverify.model import Resource
-from cnverify.model.base import Node
+from cnverify.model.base import UNIT_NAMESPACE, Node
 from cnverify.model.ingress import HTTPIngressPath, Ingress
 from cnverify.snapshot import Snapshot
 from cnverify.systems.routing.tables import creation_order
@@ -31,8 +31,11 @@ FILL_IDS = (
 )
 
 
-def route_id(name: str) -> str:
-    """The id KIC gives the Kong route ``name`` (``Route.FillID`` with an empty workspace)."""
+def route_id(name: str, obj: Resource | None = None) -> str | None:
+    """The id KIC gives the Kong route ``name`` (``Route.FillID`` with an empty workspace); None when the name
+    holds the namespace of ``obj`` and the inputs do not fix it (the unit namespace)."""
+    if obj is not None and obj.namespace == UNIT_NAMESPACE:
+        return None
     return str(uuid.uuid5(ROUTE_IDS, name))
 
 

@@ -73,7 +73,7 @@ def _kic_http(prog: Programmed, r: HttpKongRoute) -> RouteSource:
     rules = ", ".join(str(i) for i in r.rules)
     label = f"Kong route {r.name} (KIC, from HTTPRoute {hr.namespace}/{hr.name} rules[{rules}])"
     src = RouteSource(hr, route, f"{hr.ref}:kong:{r.name}", f"spec.rules[{r.rules[0]}]", label, r.node.at(), paths)
-    src.uuid = route_id(r.name)
+    src.uuid = route_id(r.name, hr)
     src.dropped = r.dropped and f"KIC does not program Kong route {r.name}: {r.dropped}"
     src.unsure = "" if prog.sure else f"whether KIC accepts HTTPRoute {hr.namespace}/{hr.name}: {prog.unsure}"
     src.assumes = prog.assumes
@@ -105,7 +105,7 @@ def _kic(r: KicRoute) -> RouteSource:
     paths = [(p.kong, f"{_where(p.index)}~{n}", p.node.at("path")) for n, p in enumerate(r.paths)]
     label = f"Kong route {r.name} (KIC, from Ingress {r.ingress.namespace}/{r.ingress.name})"
     key = f"{r.ingress.ref}:kong:{r.name}"
-    return RouteSource(r.ingress, route, key, rpath, label, first.node.at(), paths, route_id(r.name))
+    return RouteSource(r.ingress, route, key, rpath, label, first.node.at(), paths, route_id(r.name, r.ingress))
 
 
 def _where(index: tuple[int, int] | None) -> str:

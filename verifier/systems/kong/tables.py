@@ -185,7 +185,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
         kinds = [k for k in KIC_SOURCES if any(m.source.subject.KIND == k for m in ms)]
         what = " and ".join(KIC_SOURCES[k][0] for k in kinds)
         files = ", ".join(f"subtranslator/{KIC_SOURCES[k][1]}" for k in kinds)
-        extra: list[tuple[str, Span | None]] = [(FILL_IDS, None)]
+        extra: list[tuple[str, Span | None]] = [(FILL_IDS, None)] if any(m.source.uuid for m in ms) else []
         extra += [(KIC_HTTP, None)] if "HTTPRoute" in kinds else []
         extra += [a for m in ms for a in m.source.assumes]
         kic = KIC.format(what=what, files=files)
