@@ -295,11 +295,21 @@ UNNORMALIZED = re.compile(r"%|//|/\.\.?(?:/|$)|[^\x21-\x7e]")  # what kong/tools
 def decide(snap: Snapshot, res: Results) -> None:
     """A reachable verdict whose witness Kong would read differently becomes unknown: a path it normalizes
     before matching, a host with an empty label at either end (``.x`` ends with ``.x`` for Kong's suffix
-    match, which the host patterns here do not admit)."""
+    match, which the host patterns here do not admit). In the KIC table, a reachable verdict is unknown while a
+    GRPCRoute is in the inputs (KIC translates it into the same router; transform.lua matches no protocol for
+    http/grpc routes); an unreachable verdict stands (more routes only take more requests)."""
+    grpc = next((o for o in snap.opaque if o.kind == "GRPCRoute" and o.api_version.startswith("gateway.")), None)
     for outcomes in res.outcomes.values():
         for o in outcomes:
             w = o.verdict.witness
             if o.table.system != "kong" or o.status != "reachable" or w is None:
+                continue
+            if grpc is not None and o.table.name.startswith(KIC_TABLE):
+                o.status = "unknown"
+                o.reason = (
+                    f"GRPCRoute {grpc.namespace}/{grpc.name} may be programmed into the same Kong by KIC (its routes "
+                    "share Kong's HTTP router, whatever their protocol), and GRPCRoutes are not modelled"
+                )
                 continue
             if w.host != w.host.lower():  # route hosts are lower case and matched so: the same outcome
                 o.verdict = replace(o.verdict, witness=replace(w, host=w.host.lower()))
