@@ -7,12 +7,13 @@ from collections.abc import Iterator
 import z3
 from cnverify.encodings.http import PathMatch
 from cnverify.encodings.http_z3 import SymbolicRequest, path_formula
-from cnverify.model.gateway import Gateway, HTTPRoute
 from cnverify.model.ingress import Ingress
 from cnverify.obligation import Obligation
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
-from cnverify.systems.kong.kic import TranslatedPath, translated_paths
+from cnverify.systems.kong.httproutes import READS as KIC_HTTP_READS
+from cnverify.systems.kong.httproutes import translated_paths
+from cnverify.systems.kong.kic import TranslatedPath
 from cnverify.systems.kong.tables import kong_regex
 
 # paths Kong matches as sent (no %XX, no dot segment, no //): witnesses are drawn from these first
@@ -30,7 +31,8 @@ class PathAsWritten(Property):
     ## What it proves
     A path a controller translates for its proxy matches exactly the requests its written meaning
     admits: an `Exact` path that path, a `Prefix`/`PathPrefix` path that path and what lies below it.
-    Checked for Ingresses of class `kong` and HTTPRoutes attached to a Gateway of class `kong`, which
+    Checked for Ingresses of class `kong` and HTTPRoutes attached to a Gateway of the Kong Ingress Controller
+    (GatewayClass `konghq.com/kic-gateway-controller`), which
     the Kong Ingress Controller writes as Kong regex paths without escaping the value (`Exact /a.b`
     becomes `~/a.b$`, which also matches `/aXb`; `Exact /a+b` becomes `~/a+b$`, which misses `/a+b`).
 
@@ -57,14 +59,16 @@ class PathAsWritten(Property):
     - The Kong Ingress Controller's translation as read in its source (1fa68f86: `PathsFromIngressPaths`,
       `MaybePrependRegexPrefix`, the `konghq.com/regex-prefix` annotation, legacy regex detection off;
       `generateKongRoutePathFromHTTPRouteMatch`) and Kong's regex paths anchored at the start only (Kong 3
-      `traditional_compatible`). The class named `kong` (IngressClass, GatewayClass) is taken to be KIC's.
+      `traditional_compatible`). The IngressClass named `kong`, and a GatewayClass `kong` that is not in the inputs,
+      are taken to be KIC's (a GatewayClass in the inputs is KIC's when its controllerName is
+      `konghq.com/kic-gateway-controller`).
     """
 
     code = "CNV108"
     name = "path-as-written"
     title = "A translated path matches only what it says"
     severity = "warning"
-    reads = (Ingress, HTTPRoute, Gateway)
+    reads = (Ingress, *KIC_HTTP_READS)
     remediation = "Write the path as a regex with the metacharacters escaped (konghq.com/regex-prefix), or rename it."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:

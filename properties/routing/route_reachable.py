@@ -29,7 +29,10 @@ class RouteReachable(Property):
     no Host, on a Host no Listener takes, inactive, or with a canary share of 0% is violated.
     Kong declarative configs: the `traditional_compatible` order (packed priority: more fields, exact
     hosts, more headers, regex paths over prefixes, `regex_priority`, longer prefixes; equal priorities
-    in matcher-UUID order, every order considered when the config gives no route ids).
+    in matcher-UUID order, every order considered when the config gives no route ids). The Kong Ingress
+    Controller's Kong: the routes it translates from Ingresses of class `kong` and from HTTPRoutes attached to
+    its Gateways (GatewayClass `konghq.com/kic-gateway-controller`) in one table, in that order; an HTTPRoute
+    KIC does not translate (a queryParams match, an unsupported filter) is violated.
     Linkerd `policy.linkerd.io` HTTPRoutes per parent Service port or Server: the best score wins
     (path length, a regex scoring the request path's length; then method, headers, query params),
     ties to the older route; ServiceProfile routes first match in list order.

@@ -47,7 +47,9 @@ class RouteUnambiguous(Property):
     Kong (declarative `kong.yml`): routes of equal priority are tried in matcher-UUID order, which the
     config does not choose (Kong generates ids when it gives none): violated for two such routes of one
     config and a request both match (naming the one the config's ids make win, when it gives them);
-    proved when no two routes of equal priority share a request.
+    proved when no two routes of equal priority share a request. The same holds for the Kong Ingress
+    Controller's routes (Ingresses of class `kong`, HTTPRoutes of its Gateways), whose ids KIC derives
+    from the route names (the winner is named).
 
     ## Example
     ```yaml

@@ -1,4 +1,4 @@
-"""Gateway API (gateway.networking.k8s.io): Gateway, HTTPRoute, ReferenceGrant.
+"""Gateway API (gateway.networking.k8s.io): GatewayClass, Gateway, HTTPRoute, ReferenceGrant.
 
 Validation follows the standard-channel CRDs (``config/crd/standard``): what the API server
 rejects (a listener hostname ``*``, a port outside 1–65535, two listeners with one name) is an
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from cnverify.model.apps import LabelSelector
 from cnverify.model.base import Node, Resource, register_kind
@@ -188,3 +188,15 @@ class ReferenceGrantSpec(Node):
 @register_kind(GATEWAY_API, "ReferenceGrant")
 class ReferenceGrant(Resource):
     spec: ReferenceGrantSpec = Field(default_factory=ReferenceGrantSpec)
+
+
+class GatewayClassSpec(Node):
+    controller_name: str = ""
+
+
+@register_kind(GATEWAY_API, "GatewayClass")
+class GatewayClass(Resource):
+    """A GatewayClass: which controller (``spec.controllerName``) serves the Gateways of the class."""
+
+    NAMESPACED: ClassVar[bool] = False
+    spec: GatewayClassSpec = Field(default_factory=GatewayClassSpec)

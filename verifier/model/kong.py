@@ -8,10 +8,10 @@ Source: Kong/kong 22246ef2 ``kong/db/schema/entities/{routes,services,upstreams,
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from cnverify.model.base import Node, Resource, register_kind
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 KONG = "kong.declarative"  # the loader's own group for kong.yml documents (they carry no apiVersion)
 LEGACY_FORMATS = ("1.1", "2.1")  # Kong 3.x migrates their paths on load (migrate_path_280_300.lua)
@@ -140,3 +140,25 @@ class KongConfig(Resource):
         if self.format_version not in LEGACY_FORMATS:
             return paths
         return [p if set(p) <= LEGACY_PLAIN else "~" + p for p in paths]
+
+
+KIC_CONFIG = "configuration.konghq.com"
+
+
+def _gone(section: str, use: str) -> Any:
+    def reject(value: Any) -> Any:
+        raise ValueError(f"'{section}' field is no longer supported, use {use} instead")
+
+    return AfterValidator(reject)
+
+
+@register_kind(KIC_CONFIG, "KongIngress")
+class KongIngress(Resource):
+    """A KongIngress (configuration.konghq.com/v1, deprecated). At KIC 1fa68f86 only its ``upstream`` section is
+    read (``kongstate.FillUpstreamOverrides``, for Services annotated ``konghq.com/override``: balancing,
+    hashing, health checks, none of which decides a route or a target); the CRD's CEL rules reject ``proxy``
+    and ``route`` (``!has(self.proxy)``, ``!has(self.route)``), so the API server refuses such an object."""
+
+    proxy: Annotated[Any, _gone("proxy", "Service's annotations")] = None
+    route: Annotated[Any, _gone("route", "Ingress' annotations")] = None
+    upstream: dict[str, Any] | None = None

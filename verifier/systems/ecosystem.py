@@ -35,7 +35,6 @@ class Ecosystem(System):
                 "cert-manager.io",
                 "certmanager.k8s.io",
                 "kustomize.config.k8s.io",
-                "configuration.konghq.com",
             )
         },
         # ContourDeployment is the one kind of its group that creates pods

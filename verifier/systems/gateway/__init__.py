@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from types import ModuleType
 
 from cnverify.model import Resource
-from cnverify.model.gateway import GATEWAY_API, Gateway, HTTPRoute, HTTPRouteRule, ReferenceGrant
+from cnverify.model.gateway import GATEWAY_API, Gateway, GatewayClass, HTTPRoute, HTTPRouteRule, ReferenceGrant
 from cnverify.model.gateway_l4 import TCPRoute, TLSRoute
 from cnverify.opaque import Opaque
 from cnverify.snapshot import Snapshot
@@ -25,7 +25,7 @@ class GatewayAPI(System):
     name = "gateway"
     title = "Gateway API"
     order = 40
-    kinds = (Gateway, HTTPRoute, ReferenceGrant, TCPRoute, TLSRoute)
+    kinds = (Gateway, HTTPRoute, ReferenceGrant, TCPRoute, TLSRoute, GatewayClass)
     groups = {GATEWAY_API: GATEWAY, "gateway.networking.x-k8s.io": Group(creates_pods=False)}
     declines = {
         "links": "its references are resolved by the properties that read them",

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.errors import Span
-from cnverify.model.gateway import HTTPRoute, HTTPRouteMatch, ValueMatch
+from cnverify.model.gateway import GatewayClass, HTTPRoute, HTTPRouteMatch, ValueMatch
 from cnverify.snapshot import Snapshot
 from cnverify.systems.gateway import attach as gateway_attach
 from cnverify.systems.gateway.attach import Binding, route_parents
+from cnverify.systems.kong.httproutes import kic_class
 from cnverify.systems.routing.tables import (
     STAMPS_AS_RECORDED,
     Clause,
@@ -36,7 +37,7 @@ from cnverify.systems.routing.tables import (
     tie_orders,
 )
 
-READS = (HTTPRoute, *gateway_attach.READS)
+READS = (HTTPRoute, *gateway_attach.READS, GatewayClass)
 
 
 def _value(v: ValueMatch) -> StrMatch | str:
@@ -119,10 +120,11 @@ def _listener_blockers(b: Binding) -> list[tuple[str, str, Span]]:
 
 def _attach(
     snap: Snapshot, route: HTTPRoute, points: dict[tuple[str, str], _Point]
-) -> tuple[list[str], list[str], list[tuple[str, Span]]]:
+) -> tuple[list[str], list[str], list[tuple[str, Span]], bool]:
     """Put ``route`` on its entry points; return why it may attach elsewhere (unknown), why it does not
-    attach, and the defaults those verdicts rest on."""
-    unknown, rejected, defaults = [], [], []
+    attach, the defaults those verdicts rest on, and whether a Gateway of the Kong Ingress Controller takes it
+    (its listeners are Kong's: systems/kong translates and orders the route there)."""
+    unknown, rejected, defaults, kong = [], [], [], False
     for pr in route_parents(snap, route):
         if pr.service is not None:
             for h in route.spec.hostnames or ["*"]:
@@ -130,6 +132,9 @@ def _attach(
                 point = points.setdefault((where, h), _Point(where, pr.pref.at(), h))
                 point.routes += [route] if route not in point.routes else []
         for b, sure in [(b, True) for b in pr.bindings] + [(b, False) for b in pr.maybe]:
+            if kic_class(snap, b.gateway)[0]:
+                kong = True
+                continue
             ln, gw = b.listener, b.gateway
             where = f"Gateway {gw.namespace}/{gw.name} listener {ln.name} ({ln.protocol} {ln.port})"
             for h in b.hostnames:
@@ -152,7 +157,7 @@ def _attach(
             defaults += pr.defaults
     if not route.spec.parent_refs:
         rejected.append("it has no parentRefs")
-    return unknown, rejected, defaults
+    return unknown, [] if kong else rejected, defaults, kong
 
 
 def _route_table(
@@ -199,7 +204,13 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
             for j, (m, rkey, ck) in enumerate(added):
                 match, prec = gateway_match(m)
                 rows[route.ref].append(((*prec, i, j), ck, Entry(rkey, ck, match)))
-        extra = _route_table(route, [ck for _, ck, _ in rows[route.ref]], *_attach(snap, route, points))
+        keys = [ck for _, ck, _ in rows[route.ref]]
+        unknown, rejected, defaults, kong = _attach(snap, route, points)
+        if kong and not unknown and not any(route in p.routes + p.maybe for p in points.values()):
+            for ck in keys:  # only Kong serves it: its clauses are the Kong table's (systems/kong)
+                del clauses[ck]
+            continue
+        extra = _route_table(route, keys, unknown, rejected, defaults)
         tables += [extra] if extra is not None else []
     for (where, host), point in points.items():
         tables.append(

@@ -7,17 +7,20 @@ from types import ModuleType
 from typing import Any
 
 from cnverify.loader import LoadResult
-from cnverify.model.kong import KONG, KongConfig
+from cnverify.model.kong import KIC_CONFIG, KONG, KongConfig, KongIngress
 from cnverify.source import Document, Path
 from cnverify.systems.base import Group, System
 
 
 class Kong(System):
     name = "kong"
-    title = "Kong Gateway (declarative kong.yml)"
+    title = "Kong Gateway (declarative kong.yml; the Kong Ingress Controller's translation)"
     order = 84
-    kinds = (KongConfig,)
-    groups = {KONG: Group(creates_pods=False)}  # a configuration of Kong's proxy, not a workload
+    kinds = (KongConfig, KongIngress)
+    groups = {
+        KONG: Group(creates_pods=False),  # a configuration of Kong's proxy, not a workload
+        KIC_CONFIG: Group(creates_pods=False),  # KIC's configuration CRDs (KongPlugin, KongUpstreamPolicy, ...)
+    }
     declines = {
         "modelled_creators": "a declarative config configures Kong's proxy; it creates no pods",
         "links": "its references (services, upstreams) are resolved inside the config by its targets module",

@@ -11,11 +11,12 @@ and ``internal/dataplane/kongstate/route.go`` (``overrideByAnnotation``: ``kongh
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass, field
 
 from cnverify.model import Resource
-from cnverify.model.base import Node
-from cnverify.model.gateway import Gateway, HTTPRoute
+from cnverify.model.base import UNIT_NAMESPACE, Node
 from cnverify.model.ingress import HTTPIngressPath, Ingress
 from cnverify.snapshot import Snapshot
 from cnverify.systems.routing.tables import creation_order
@@ -23,6 +24,19 @@ from cnverify.systems.routing.tables import creation_order
 KONG_CLASS = "kong"
 ANNOTATION = "konghq.com/"
 CONTROLLER_REGEX_PREFIX = "/~"  # subtranslator_vars.go ControllerPathRegexPrefix
+ROUTE_IDS = uuid.uuid5(uuid.UUID("fd02801f-0957-4a15-a55a-c8d9606f30b5"), "routes")  # go-kong kong/ids.go
+FILL_IDS = (
+    "Kong route ids as KIC fills them (feature gate FillIDs, on by default; no Kong workspace): the UUIDv5 of "
+    "the route name (go-kong ids.go), which fix the order of routes of equal priority"
+)
+
+
+def route_id(name: str, obj: Resource | None = None) -> str | None:
+    """The id KIC gives the Kong route ``name`` (``Route.FillID`` with an empty workspace); None when the name
+    holds the namespace of ``obj`` and the inputs do not fix it (the unit namespace)."""
+    if obj is not None and obj.namespace == UNIT_NAMESPACE:
+        return None
+    return str(uuid.uuid5(ROUTE_IDS, name))
 
 
 @dataclass
@@ -48,6 +62,7 @@ class KicRoute:
     regex_priority: int = 0
     methods: list[str] = field(default_factory=list)
     headers: dict[str, list[str]] = field(default_factory=dict)
+    snis: list[str] = field(default_factory=list)
 
 
 def is_kong(ing: Ingress) -> bool:
@@ -119,24 +134,76 @@ def default_backend(snap: Snapshot) -> Ingress | None:
 
 
 def _route(name: str, ing: Ingress, hosts: list[str]) -> KicRoute:
-    notes = {k.removeprefix(ANNOTATION): v for k, v in ing.annotations.items() if k.startswith(ANNOTATION)}
     route = KicRoute(name, ing, hosts)
-    route.strip_path = _flag(notes.get("strip-path"), route.strip_path)
-    route.preserve_host = _flag(notes.get("preserve-host"), route.preserve_host)
-    rp = notes.get("regex-priority", "")
-    route.regex_priority = int(rp) if rp.lstrip("-").isdigit() else 0
-    route.methods = [m.strip() for m in notes.get("methods", "").split(",") if m.strip()]
-    route.headers = {
-        k.removeprefix("headers."): [v.strip() for v in value.split(",")]
-        for k, value in notes.items()
-        if k.startswith("headers.")
-    }
+    over = overrides(ing.annotations)
+    route.strip_path = over.strip_path if over.strip_path is not None else route.strip_path
+    route.preserve_host = over.preserve_host if over.preserve_host is not None else route.preserve_host
+    route.regex_priority = over.regex_priority or 0
+    route.methods = over.methods or []
+    route.headers = over.headers or {}
+    route.hosts = over.hosts(hosts) or []
+    route.snis = over.snis or []
     return route
 
 
-def _flag(value: str | None, default: bool) -> bool:
+METHOD = re.compile(r"[A-Z]+")  # kongstate/route.go validMethods
+LABEL = r"[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*"  # validHosts' ([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*)+, without the nested repeat
+HOST = re.compile(rf"(?:\*\.)?{LABEL}(?:\.{LABEL})*?(?:\.\*)?")  # kongstate/route.go validHosts
+SNI = re.compile(rf"{LABEL}(?:\.{LABEL})*")  # validSNIs
+INT = re.compile(r"[+-]?[0-9]+")  # strconv.Atoi
+
+
+@dataclass
+class Overrides:
+    """The route fields a ``konghq.com/*`` annotation of the parent object sets (None: left as translated)."""
+
+    strip_path: bool | None = None
+    preserve_host: bool | None = None
+    regex_priority: int | None = None
+    methods: list[str] | None = None
+    headers: dict[str, list[str]] | None = None
+    host_aliases: list[str] | None = None
+    snis: list[str] | None = None
+
+    def hosts(self, hosts: list[str] | None) -> list[str] | None:
+        """``overrideHosts``: the host aliases appended to the route's hosts (None: any host)."""
+        if not self.host_aliases:
+            return hosts
+        return list(dict.fromkeys([*(hosts or []), *self.host_aliases]))
+
+
+def overrides(notes: dict[str, str]) -> Overrides:
+    """``Route.overrideByAnnotation`` (kongstate/route.go; annotations.go extractors): an invalid value leaves
+    the field as translated."""
+    get = notes.get
+    out = Overrides(_flag(get(ANNOTATION + "strip-path")), _flag(get(ANNOTATION + "preserve-host")))
+    rp = get(ANNOTATION + "regex-priority", "")
+    out.regex_priority = int(rp) if INT.fullmatch(rp) else None
+    methods = _commas(get(ANNOTATION + "methods", ""), upper=True)
+    out.methods = methods if methods and all(METHOD.fullmatch(m) for m in methods) else None
+    sep = get(ANNOTATION + "headers-separator", ",")
+    headers = {
+        k.removeprefix(ANNOTATION + "headers."): [v.strip() for v in value.split(sep)]
+        for k, value in notes.items()
+        if k.startswith(ANNOTATION + "headers.") and k != ANNOTATION + "headers." and value
+    }
+    out.headers = headers or None
+    aliases = _commas(get(ANNOTATION + "host-aliases", ""))
+    out.host_aliases = aliases if aliases and all(HOST.fullmatch(h) for h in aliases) else None
+    snis = _commas(get(ANNOTATION + "snis", ""))
+    out.snis = snis if all(SNI.fullmatch(h) for h in snis) else None
+    return out
+
+
+def _commas(value: str, upper: bool = False) -> list[str]:
+    """``extractCommaDelimitedStrings``: split at commas, trimmed, empty items dropped."""
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return [v.upper() for v in items] if upper else items
+
+
+def _flag(value: str | None) -> bool | None:
     """``overrideStripPath`` / ``overridePreserveHost``: "true"/"false" in any case, anything else ignored."""
-    return {"true": True, "false": False}.get((value or "").lower(), default)
+    return {"true": True, "false": False}.get((value or "").lower())
 
 
 @dataclass
@@ -152,10 +219,8 @@ class TranslatedPath:
     owner: str  # the Kong route (Ingress) or the parent Gateway (HTTPRoute)
 
 
-def translated_paths(snap: Snapshot) -> list[TranslatedPath]:
-    """Exact/Prefix paths of Ingresses of class ``kong`` and of HTTPRoutes attached to a Gateway of class
-    ``kong`` (``generateKongRoutePathFromHTTPRouteMatch``: ``Exact v`` → ``~v$``, ``PathPrefix v`` → ``~v$`` and
-    ``v`` with a ``/`` added when it has none)."""
+def ingress_translated_paths(snap: Snapshot) -> list[TranslatedPath]:
+    """Exact/Prefix paths of Ingresses of class ``kong`` and the Kong paths KIC writes for them."""
     out: list[TranslatedPath] = []
     for route in routes(snap):
         by: dict[tuple[int, int], list[KicPath]] = {}
@@ -167,32 +232,4 @@ def translated_paths(snap: Snapshot) -> list[TranslatedPath]:
             where = f"spec.rules[{i}].http.paths[{k}]"
             kind, value = node.path_type or "", _flatten(node.path or "") or "/"  # type: ignore[attr-defined]
             out.append(TranslatedPath(route.ingress, node, where, kind, value, [p.kong for p in ps], route.name))
-    for hr in snap.all(HTTPRoute):
-        gw = kong_gateway(snap, hr)
-        if gw is None:
-            continue
-        for i, rule in enumerate(hr.spec.rules or []):
-            for j, m in enumerate(rule.matches or []):
-                pm = m.path
-                if pm is None or pm.type not in ("Exact", "PathPrefix"):
-                    continue
-                kong = [f"~{pm.value}$"] + (
-                    [pm.value if pm.value.endswith("/") else pm.value + "/"] if pm.type == "PathPrefix" else []
-                )
-                where = f"spec.rules[{i}].matches[{j}].path"
-                out.append(TranslatedPath(hr, pm, where, pm.type, pm.value, kong, f"Gateway {gw.namespace}/{gw.name}"))
     return out
-
-
-def kong_gateway(snap: Snapshot, hr: HTTPRoute) -> Gateway | None:
-    """The first Gateway of class ``kong`` in the inputs that a parentRef of ``hr`` names."""
-    for ref in hr.spec.parent_refs or []:
-        if (ref.kind or "Gateway") != "Gateway" or (
-            ref.group or "gateway.networking.k8s.io"
-        ) != "gateway.networking.k8s.io":
-            continue
-        ns = ref.namespace or hr.namespace
-        gw = next((g for g in snap.in_namespace(Gateway, ns) if g.name == ref.name), None)
-        if gw is not None and gw.spec.gateway_class_name == KONG_CLASS:
-            return gw
-    return None

@@ -3,13 +3,16 @@ declarative ``kong.yml``, and those the Kong Ingress Controller generates from I
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cnverify.errors import Span
 from cnverify.model import Resource
+from cnverify.model.base import Node
+from cnverify.model.gateway import PathMatch
 from cnverify.model.kong import LEGACY_FORMATS, KongConfig, KongRoute
 from cnverify.snapshot import Snapshot
-from cnverify.systems.kong.kic import KicRoute, routes
+from cnverify.systems.kong.httproutes import HttpKongRoute, KongPath, Programmed, kic_routes
+from cnverify.systems.kong.kic import KicRoute, route_id, routes
 
 STREAM = frozenset({"tcp", "tls", "udp", "tls_passthrough"})
 
@@ -27,6 +30,10 @@ class RouteSource:
     paths: list[tuple[str, str, Span]]  # (path as Kong 3 reads it, clause path, where it is written)
     uuid: str | None = None  # the route id when the manifests fix it
     legacy: bool = False  # a 1.1/2.1 declarative config (regex paths percent-decoded on migration)
+    dropped: str = ""  # why the controller does not program it (a translation failure)
+    unsupported: str = ""  # why its translation is not modelled (its matches are unknown)
+    unsure: str = ""  # why the controller may not program it (attachment the inputs do not settle)
+    assumes: list[tuple[str, Span]] = field(default_factory=list)  # what its presence rests on
 
 
 def declarative(cfg: KongConfig) -> list[RouteSource]:
@@ -44,8 +51,42 @@ def declarative(cfg: KongConfig) -> list[RouteSource]:
 
 
 def from_kic(snap: Snapshot) -> list[RouteSource]:
-    """The routes KIC generates from Ingresses of class ``kong`` (kic.py), located at their Ingress paths."""
-    return [_kic(r) for r in routes(snap)]
+    """The routes KIC generates from Ingresses of class ``kong`` (kic.py), located at their Ingress paths, and
+    from HTTPRoutes of its Gateways (httproutes.py), located at their matches."""
+    return [_kic(r) for r in routes(snap)] + [_kic_http(p, r) for p, r in kic_routes(snap)]
+
+
+def _kic_http(prog: Programmed, r: HttpKongRoute) -> RouteSource:
+    over = r.over
+    fields = {
+        "name": r.name,
+        "hosts": over.hosts(r.hosts),
+        "paths": [p.kong for p in r.paths] or None,
+        "methods": over.methods or r.methods or None,
+        "headers": over.headers or r.headers or None,
+        "snis": over.snis or None,
+        "regex_priority": over.regex_priority or 0,
+    }
+    route = KongRoute.model_validate({k: v for k, v in fields.items() if v is not None})
+    hr = r.route
+    paths = [(p.kong, f"{_match_where(p)}~{n}", _path_at(p.node)) for n, p in enumerate(r.paths)]
+    rules = ", ".join(str(i) for i in r.rules)
+    label = f"Kong route {r.name} (KIC, from HTTPRoute {hr.namespace}/{hr.name} rules[{rules}])"
+    src = RouteSource(hr, route, f"{hr.ref}:kong:{r.name}", f"spec.rules[{r.rules[0]}]", label, r.node.at(), paths)
+    src.uuid = route_id(r.name, hr)
+    src.dropped = r.dropped and f"KIC does not program Kong route {r.name}: {r.dropped}"
+    src.unsure = "" if prog.sure else f"whether KIC accepts HTTPRoute {hr.namespace}/{hr.name}: {prog.unsure}"
+    src.assumes = prog.assumes
+    src.unsupported = r.unsupported
+    return src
+
+
+def _match_where(p: KongPath) -> str:
+    return f"spec.rules[{p.rule}]" + ("" if p.match is None else f".matches[{p.match}]")
+
+
+def _path_at(node: Node) -> Span:
+    return node.at("value") if isinstance(node, PathMatch) else node.at()
 
 
 def _kic(r: KicRoute) -> RouteSource:
@@ -55,6 +96,7 @@ def _kic(r: KicRoute) -> RouteSource:
         "paths": [p.kong for p in r.paths],
         "methods": r.methods or None,
         "headers": r.headers or None,
+        "snis": r.snis or None,
         "regex_priority": r.regex_priority,
     }
     route = KongRoute.model_validate({k: v for k, v in fields.items() if v is not None})
@@ -62,7 +104,8 @@ def _kic(r: KicRoute) -> RouteSource:
     rpath = _where(first.index)
     paths = [(p.kong, f"{_where(p.index)}~{n}", p.node.at("path")) for n, p in enumerate(r.paths)]
     label = f"Kong route {r.name} (KIC, from Ingress {r.ingress.namespace}/{r.ingress.name})"
-    return RouteSource(r.ingress, route, f"{r.ingress.ref}:kong:{r.name}", rpath, label, first.node.at(), paths)
+    key = f"{r.ingress.ref}:kong:{r.name}"
+    return RouteSource(r.ingress, route, key, rpath, label, first.node.at(), paths, route_id(r.name, r.ingress))
 
 
 def _where(index: tuple[int, int] | None) -> str:

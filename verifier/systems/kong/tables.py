@@ -19,21 +19,29 @@ from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, Path
 from cnverify.encodings.http_precheck import disjoint
 from cnverify.encodings.regex_syntax import top_level_alternatives
 from cnverify.errors import Span
-from cnverify.model.gateway import Gateway, HTTPRoute
 from cnverify.model.ingress import Ingress
 from cnverify.model.kong import KongConfig, KongRoute
 from cnverify.snapshot import Snapshot
-from cnverify.systems.kong.kic import kong_gateway
+from cnverify.systems.kong.httproutes import READS as HTTP_READS
+from cnverify.systems.kong.kic import FILL_IDS
 from cnverify.systems.kong.sources import RouteSource, declarative, from_kic
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Results, Table, clause_key, tie_orders
 
-READS = (KongConfig, Ingress, HTTPRoute, Gateway)
+READS = (KongConfig, Ingress, *HTTP_READS)
 T = TypeVar("T", bound=tuple[Any, ...])
-KIC_TABLE = "Kong Ingress Controller (Ingresses of class kong)"
+KIC_TABLE = "Kong Ingress Controller"
+KIC_SOURCES = {
+    "Ingress": ("Ingresses of class kong", "ingress.go"),
+    "HTTPRoute": ("HTTPRoutes of its Gateways", "httproute.go"),
+}
 KIC = (
-    "Ingresses of class kong translated as the Kong Ingress Controller does (1fa68f86 "
-    "subtranslator/ingress.go); routes from other sources in the same Kong are not in the inputs"
+    "{what} translated as the Kong Ingress Controller does (1fa68f86 {files}); routes from other sources in the "
+    "same Kong are not in the inputs"
+)
+KIC_HTTP = (
+    "Kong owns the HTTPRoute's matching and order here; its parentRefs, backendRefs and weights are checked on the "
+    "HTTPRoute by the Gateway API rules (CNV102, CNV103, CNV104), which KIC resolves to the same Services"
 )
 SPLIT_NS = uuid.UUID("7f145bf9-0dce-4f91-98eb-debbce4b9f6b")  # transform.lua uuid.factory_v5 namespace
 ORDER_NOTE = "Kong orders matchers of equal priority by their UUID (generated when the inputs give no route id)"
@@ -174,7 +182,14 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     ms = _entries(clauses, matchers(from_kic(snap)))
     if ms:
         at = ms[0].source.subject.metadata.at("name")
-        tables.append(_table(KIC_TABLE, at, None, ms, f"{FLAVOR}; {KIC}"))
+        kinds = [k for k in KIC_SOURCES if any(m.source.subject.KIND == k for m in ms)]
+        what = " and ".join(KIC_SOURCES[k][0] for k in kinds)
+        files = ", ".join(f"subtranslator/{KIC_SOURCES[k][1]}" for k in kinds)
+        extra: list[tuple[str, Span | None]] = [(FILL_IDS, None)] if any(m.source.uuid for m in ms) else []
+        extra += [(KIC_HTTP, None)] if "HTTPRoute" in kinds else []
+        extra += [a for m in ms for a in m.source.assumes]
+        kic = KIC.format(what=what, files=files)
+        tables.append(_table(f"{KIC_TABLE} ({what})", at, None, ms, f"{FLAVOR}; {kic}", extra))
     return clauses, tables
 
 
@@ -188,7 +203,7 @@ def _entries(clauses: dict[str, Clause], ms: list[Matcher]) -> list[Matcher]:
             ck = clause_key(src.route_key, cpath)
             n = max(len(src.paths), 1)
             clauses[ck] = Clause(src.subject, src.route_key, src.label, src.at, src.rpath, at, cpath, n)
-            match = route_match(src.route, p, src.legacy)
+            match = Match(unsupported=src.unsupported) if src.unsupported else route_match(src.route, p, src.legacy)
             if m.priority is None:
                 match = Match(unsupported=f"regex_priority {src.route.regex_priority}: its packing was not checked")
             m.entries.append(Entry(src.route_key, ck, match, hosts))
@@ -222,26 +237,51 @@ def open_ties(ms: list[Matcher]) -> list[list[Matcher]]:
     return out
 
 
-def _table(name: str, at: Span, note_at: Span | None, ms: list[Matcher], flavor: str) -> Table:
+def _table(
+    name: str,
+    at: Span,
+    note_at: Span | None,
+    every: list[Matcher],
+    flavor: str,
+    extra: list[tuple[str, Span | None]] | None = None,
+) -> Table:
+    """The table of one Kong, one variant per order of open ties and per set of routes the controller may not
+    program; routes it does not program (translation failures) are members no variant holds."""
+    ms = [m for m in every if not m.source.dropped]
     ties = open_ties(ms)
     unfixed = [g for g in ties if any(m.uuid is None for m in g)]
     owners = list(dict.fromkeys(m.route_key for g in unfixed for m in g))
+    unsure = {m.route_key: m.source.unsure for m in ms if m.source.unsure}
     variants = []
     for order in tie_orders(owners) if owners else [[]]:
         pos = {k: n for n, k in enumerate(order)}
         ranked = sorted(ms, key=lambda m: (_rank(m), pos.get(m.route_key, len(pos)), _uuid_desc(m.uuid), ms.index(m)))
-        variants.append([e for m in ranked for e in m.entries])
+        for drop in [set()] + ([set(unsure)] if unsure else []):
+            variants.append([e for m in ranked if m.route_key not in drop for e in m.entries])
     tie_of = {e.clause_id: (str(-_rank(m)), m.route_key) for g in ties for m in g for e in m.entries}
+    away = {
+        e.clause_id: m.source.dropped or unsure[m.route_key]
+        for m in every
+        for e in m.entries
+        if m not in ms or m.route_key in unsure
+    }
     return Table(
         "kong",
         name,
         at,
         variants,
         ORDER_NOTE if owners else "",
+        members=list(away),
+        drop_reasons=away,
         ties=tie_of,
-        defaults=[(flavor, note_at or at), (NORMALIZED, note_at or at)],
+        uncertain="; ".join(dict.fromkeys(unsure.values())),
+        defaults=[(flavor, note_at or at), (NORMALIZED, note_at or at), *_located(extra or [], note_at or at)],
         rewrite=RewriteSource(Rewrite(), NORMALIZED, note_at or at),
     )
+
+
+def _located(steps: list[tuple[str, Span | None]], at: Span) -> list[tuple[str, Span]]:
+    return list(dict.fromkeys((says, where or at) for says, where in steps))
 
 
 def _uuid_desc(u: str | None) -> tuple[int, ...]:
@@ -255,20 +295,20 @@ UNNORMALIZED = re.compile(r"%|//|/\.\.?(?:/|$)|[^\x21-\x7e]")  # what kong/tools
 def decide(snap: Snapshot, res: Results) -> None:
     """A reachable verdict whose witness Kong would read differently becomes unknown: a path it normalizes
     before matching, a host with an empty label at either end (``.x`` ends with ``.x`` for Kong's suffix
-    match, which the host patterns here do not admit). In the KIC table, a reachable verdict is unknown while
-    HTTPRoutes of a Gateway of class kong are in the inputs: KIC programs their routes into the same Kong,
-    and they are not translated here (an unreachable verdict stands: more routes only take more requests)."""
-    shared = next((hr for hr in snap.all(HTTPRoute) if kong_gateway(snap, hr) is not None), None)
+    match, which the host patterns here do not admit). In the KIC table, a reachable verdict is unknown while a
+    GRPCRoute is in the inputs (KIC translates it into the same router; transform.lua matches no protocol for
+    http/grpc routes); an unreachable verdict stands (more routes only take more requests)."""
+    grpc = next((o for o in snap.opaque if o.kind == "GRPCRoute" and o.api_version.startswith("gateway.")), None)
     for outcomes in res.outcomes.values():
         for o in outcomes:
             w = o.verdict.witness
             if o.table.system != "kong" or o.status != "reachable" or w is None:
                 continue
-            if shared is not None and o.table.name == KIC_TABLE:
+            if grpc is not None and o.table.name.startswith(KIC_TABLE):
                 o.status = "unknown"
                 o.reason = (
-                    f"HTTPRoute {shared.namespace}/{shared.name} is programmed into the same Kong by KIC, and "
-                    "HTTPRoute translation is not modelled: its routes may take the request first"
+                    f"GRPCRoute {grpc.namespace}/{grpc.name} may be programmed into the same Kong by KIC (its routes "
+                    "share Kong's HTTP router, whatever their protocol), and GRPCRoutes are not modelled"
                 )
                 continue
             if w.host != w.host.lower():  # route hosts are lower case and matched so: the same outcome
