@@ -1,0 +1,188 @@
+"""A Traefik rule as first-match IR: one `Match` (with its host patterns) per conjunction of its DNF.
+
+traefik/traefik fd5a576d ``pkg/muxer/http/matcher.go`` (v3 syntax):
+
+* ``Host(h)``: the request host without its port, lower-cased (``requestdecorator``: ``CanonicalDomain``,
+  ``parseHost``) equals ``h`` case-insensitively; ``*`` matches any host; ``*.x`` replaces the first label
+  (``muxer.DomainMatchHostExpression``: exactly one label); a trailing dot on either side is ignored.
+* ``HostRegexp``, ``PathRegexp``, ``HeaderRegexp``, ``QueryRegexp``: Go ``regexp.MatchString`` — a search,
+  anchored only where the pattern says ``^``/``$``.
+* ``Path`` exact and ``PathPrefix`` a byte prefix of the routing path (the escaped path with unreserved
+  escapes decoded: a request sent without ``%`` is matched as sent); both need a leading ``/``.
+* ``Method(m)``: ``strings.ToUpper(m)`` equals the request method. ``Header(k, v)``: some value of header
+  ``k`` equals ``v``. ``Query(k[, v])``: some value of ``k`` equals ``v`` (or is empty).
+* ``ClientIP``: the client address, which the request model does not carry (unknown).
+
+The v2 syntax (``matcher_v2.go``, gorilla/mux) is read for its plain forms: ``Host``/``HostHeader`` lists,
+``Path``/``PathPrefix`` lists without ``{}`` templates, ``Method`` lists, ``Headers(k, v)``; others are unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cnverify.encodings.http import HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
+from cnverify.encodings.http_ir import MANAGED_HEADERS, QUERY_KEY_RE
+from cnverify.encodings.regex import InvalidRegex, UnsupportedRegex, parse, to_python
+from cnverify.encodings.regex_syntax import top_level_alternatives
+from cnverify.model.traefik_rule import Call
+
+PLAIN_PATH = re.compile(r"/[\x21\x22\x24\x26-\x3e\x40-\x7e]*")  # a path a client sends as written (no %, ?, #)
+PLAIN_QUERY = re.compile(r"[\x21\x22\x24\x27-\x2a\x2c-\x3c\x3e-\x7e]*")  # what Go's Query() does not decode
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One conjunction of the rule: the IR match and its host patterns (None = any host)."""
+
+    match: Match
+    hosts: tuple[HostPattern, ...] | None = None
+
+
+def search(pattern: str) -> str:
+    """Go's unanchored ``MatchString`` of ``pattern`` as a full-match RE2 pattern (a ``^``/``$`` at a top-level
+    branch's ends anchors that branch)."""
+    out = []
+    for branch in top_level_alternatives(pattern):
+        start = branch.startswith("^")
+        body = branch[1:] if start else branch
+        end = body.endswith("$") and (len(body[:-1]) - len(body[:-1].rstrip("\\"))) % 2 == 0
+        body = body[:-1] if end else body
+        out.append(("" if start else ".*") + f"(?:{body})" + ("" if end else ".*"))
+    return out[0] if len(out) == 1 else "|".join(f"(?:{b})" for b in out)
+
+
+def checked_regex(pattern: str) -> str:
+    """``search(pattern)`` after checking it: a pattern RE2 rejects raises ValueError (Traefik rejects the rule),
+    one the encoding cannot translate raises UnsupportedRegex."""
+    try:
+        parse(pattern)
+    except InvalidRegex as exc:
+        raise ValueError(f"invalid regex {pattern!r}: {exc.reason}") from None
+    rx = search(pattern)
+    parse(rx)  # UnsupportedRegex propagates
+    return rx
+
+
+def host_patterns(value: str) -> tuple[HostPattern, ...] | None:
+    """``Host(value)`` as host patterns (None: every host)."""
+    h = value.lower().removesuffix(".")
+    if value == "*":
+        return None
+    if h.startswith("*") and not h.startswith("*."):
+        raise UnsupportedRegex(f"Host({value!r}): a wildcard not followed by a dot matches no host Traefik sees")
+    return tuple(HostPattern(p, one_label=True, ignore_port=True) for p in (h, h + "."))
+
+
+class Builder:
+    """Accumulates one conjunction's conditions; `unsupported` says why it cannot be expressed."""
+
+    def __init__(self) -> None:
+        self.path: PathMatch | None = None
+        self.method: StrMatch | None = None
+        self.authority: StrMatch | None = None
+        self.hosts: tuple[HostPattern, ...] | None = None
+        self.host_set = False
+        self.headers: list[HeaderMatch] = []
+        self.query: list[QueryMatch] = []
+        self.unsupported = ""
+
+    def once(self, slot: str, value: object, what: str) -> None:
+        if getattr(self, slot) is not None and getattr(self, slot) != value:
+            raise UnsupportedRegex(f"two {what} matchers in one conjunction")
+        setattr(self, slot, value)
+
+    def add(self, call: Call, negated: bool, v2: bool) -> None:
+        n, a = call.name, call.args
+        if v2:
+            self._add_v2(call, negated)
+            return
+        if n == "ClientIP":
+            raise UnsupportedRegex("ClientIP matches the client address, which the request model does not carry")
+        if negated and n not in ("Header", "HeaderRegexp"):
+            raise UnsupportedRegex(f"!{n} is not expressible in the request model")
+        if n == "Host":
+            if not a[0].isascii():
+                raise ValueError(f"invalid value {a[0]!r} for Host matcher, non-ASCII characters are not allowed")
+            pats = host_patterns(a[0])
+            if pats is not None:
+                if self.host_set and self.hosts != pats:
+                    raise UnsupportedRegex("two different Host matchers in one conjunction")
+                self.hosts, self.host_set = pats, True
+        elif n == "HostRegexp":
+            if not a[0].isascii():
+                raise ValueError(f"invalid value {a[0]!r} for HostRegexp matcher, non-ASCII characters are not allowed")
+            self.once("authority", StrMatch("regex", checked_regex(a[0])), "HostRegexp")
+        elif n in ("Path", "PathPrefix"):
+            if not a[0].startswith("/"):
+                raise ValueError(f"path {a[0]!r} does not start with a '/'")
+            if not PLAIN_PATH.fullmatch(a[0]):
+                raise UnsupportedRegex(f"{n}({a[0]!r}): a path with characters a client must percent-encode")
+            self.once("path", PathMatch("exact" if n == "Path" else "prefix", a[0]), "path")
+        elif n == "PathRegexp":
+            self.once("path", PathMatch("regex", checked_regex(a[0])), "path")
+        elif n == "Method":
+            self.once("method", StrMatch("exact", a[0].upper()), "Method")
+        elif n in ("Header", "HeaderRegexp"):
+            self.headers.append(self._header(a[0], a[1], n == "HeaderRegexp", negated))
+        elif n in ("Query", "QueryRegexp"):
+            self._query(a[0], a[1] if len(a) == 2 else "", n == "QueryRegexp" and len(a) == 2)
+
+    def _header(self, name: str, value: str, regex: bool, negated: bool) -> HeaderMatch:
+        key = name.lower()
+        if key == "host" or key in MANAGED_HEADERS or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+            raise UnsupportedRegex(f"header {name!r} is not one a request carries as a plain header")
+        m = StrMatch("regex", checked_regex(value)) if regex else StrMatch("exact", value)
+        if not negated:
+            return HeaderMatch(key, m)
+        if regex and re.fullmatch(to_python(m.value), ""):  # matches every value: only an absent header passes
+            return HeaderMatch(key, present=True, invert=True)
+        return HeaderMatch(key, m, invert=True, treat_missing_as_empty=True)
+
+    def _query(self, key: str, value: str, regex: bool) -> None:
+        if not QUERY_KEY_RE.fullmatch(key) or not PLAIN_QUERY.fullmatch(key):
+            raise UnsupportedRegex(f"query key {key!r} is matched after Go decodes it")
+        if not regex and not PLAIN_QUERY.fullmatch(value):
+            raise UnsupportedRegex(f"query value {value!r} is matched after Go decodes it")
+        if any(q.name == key for q in self.query):
+            raise UnsupportedRegex(f"two matchers of query key {key!r} in one conjunction")
+        self.query.append(QueryMatch(key, StrMatch("regex", checked_regex(value)) if regex else StrMatch("exact", value)))
+
+    def _add_v2(self, call: Call, negated: bool) -> None:
+        n, a = call.name, call.args
+        if negated:
+            raise UnsupportedRegex(f"!{n} (v2 syntax) is not modelled")
+        if n in ("Host", "HostHeader") and all(x.isascii() and "*" not in x for x in a):
+            pats = tuple(p for x in a for p in host_patterns(x) or ())
+            if self.host_set:
+                raise UnsupportedRegex("two Host matchers in one conjunction (v2 syntax)")
+            self.hosts, self.host_set = pats, True
+        elif n in ("Path", "PathPrefix") and len(a) == 1 and "{" not in a[0] and PLAIN_PATH.fullmatch(a[0]):
+            self.once("path", PathMatch("exact" if n == "Path" else "prefix", a[0]), "path")
+        elif n == "Method" and len(a) == 1:
+            self.once("method", StrMatch("exact", a[0].upper()), "Method")
+        elif n == "Headers" and len(a) == 2:
+            self.headers.append(self._header(a[0], a[1], False, False))
+        else:
+            raise UnsupportedRegex(f"{n}({', '.join(a)}) in the v2 syntax (gorilla/mux templates) is not modelled")
+
+    def build(self) -> Alternative:
+        m = Match(self.path, tuple(self.headers), tuple(self.query), self.method, self.authority)
+        return Alternative(m, self.hosts)
+
+
+def alternatives(conjunctions: list[list[tuple[Call, bool]]], v2: bool) -> list[Alternative]:
+    """One `Alternative` per conjunction; one that cannot be expressed is an unsupported `Match`. Raises
+    ValueError for an argument Traefik rejects."""
+    out = []
+    for conj in conjunctions:
+        b = Builder()
+        try:
+            for call, negated in conj:
+                b.add(call, negated, v2)
+        except UnsupportedRegex as exc:
+            out.append(Alternative(Match(unsupported=str(exc))))
+            continue
+        out.append(b.build())
+    return out

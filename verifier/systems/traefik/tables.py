@@ -1,0 +1,209 @@
+"""Traefik IngressRoutes → one first-match table per (ingress class, TLS or not, entry point).
+
+traefik/traefik fd5a576d: the CRD provider makes one router per route (``kubernetes_http.go``); the router
+manager builds one muxer per entry point from the routers of that entry point, TLS routers apart
+(``router.go`` ``getHTTPRouters(entryPoints, tls)``); a router's priority is its ``priority`` or, when 0, the
+length in bytes of its rule (``mux.go`` ``GetRulePriority``), and routes are tried by descending priority,
+equal priorities by provider precedence (``routes.Less``): routers of one provider of equal priority are in
+an order Traefik does not fix (they come from a Go map and ``sort.Sort`` is not stable) — CNV106.
+A router without entry points is on the default entry points (static configuration, not in the inputs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from cnverify.encodings.http import Entry, Match, Rewrite
+from cnverify.encodings.http_precheck import disjoint
+from cnverify.errors import Span
+from cnverify.model.traefik import IngressRoute, Route
+from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.rewrites import RewriteSource
+from cnverify.systems.routing.tables import Clause, Results, Table, clause_key, tie_orders
+from cnverify.systems.traefik.matchers import Alternative, alternatives
+from cnverify.model.traefik_rule import dnf
+
+READS = (IngressRoute,)
+DEFAULT_EPS = "(default entry points)"
+MAX_USER_PRIORITY = 2**63 - 1 - 1000  # router.go maxUserPriority
+ORDER_NOTE = "Traefik orders routers of equal priority from one provider as its Go map yields them (not fixed)"
+V3 = (
+    "traefik.io objects read by Traefik v3 with the v3 rule syntax unless a route sets syntax (the static "
+    "core.defaultRuleSyntax is not in the inputs); only the routers of these IngressRoutes (other providers' "
+    "routers are not in the inputs); no CNAME flattening (hostResolver)"
+)
+SANITIZED = (
+    "paths as Traefik routes them: entry point sanitizePath (on by default) removes dot segments and '//', "
+    "and escapes are decoded first; a witness path must be one it leaves as sent (no %, //, dot segment)"
+)
+
+
+@dataclass
+class Router:
+    """One route of an IngressRoute as Traefik's router."""
+
+    ir: IngressRoute
+    route: Route
+    index: int
+    priority: int
+    alts: list[Alternative]
+    keys: list[str] = field(default_factory=list)
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.ir.ref}:spec.routes[{self.index}]"
+
+    @property
+    def label(self) -> str:
+        return f"IngressRoute {self.ir.namespace}/{self.ir.name} routes[{self.index}]"
+
+
+@dataclass
+class TraefikTable(Table):
+    maybe: set[str] = field(default_factory=set)  # clause keys present only if the entry point is a default one
+
+
+def class_of(ir: IngressRoute) -> str:
+    """``getIngressClassName``: spec.ingressClassName, else the deprecated annotation."""
+    if ir.spec.ingress_class_name is not None:
+        return ir.spec.ingress_class_name
+    return ir.annotations.get("kubernetes.io/ingress.class", "")
+
+
+def routers(snap: Snapshot) -> list[Router]:
+    """Every route Traefik makes a router of (rule parsed; a later route of the same rule in one IngressRoute
+    replaces it: the router name is namespace, name and a hash of the rule)."""
+    out: list[Router] = []
+    for ir in snap.all(IngressRoute):
+        if ir.spec.parent_refs:
+            continue  # child routers live in their parent's muxer (not modelled)
+        for i, route in enumerate(ir.spec.routes):
+            tree = ir.tree(route)
+            prio = route.priority or len(route.match.encode())
+            try:
+                alts = alternatives(dnf(tree), ir.v2_group or route.syntax == "v2")
+            except ValueError as exc:
+                alts = [Alternative(Match(unsupported=str(exc)))]
+            out.append(Router(ir, route, i, prio, alts))
+    return out
+
+
+def replaced(rs: list[Router]) -> dict[str, Router]:
+    """Routers overwritten by a later route of the same IngressRoute with the same rule (route key → winner)."""
+    last: dict[tuple[str, str], Router] = {}
+    for r in rs:
+        last[(r.ir.ref, r.route.match)] = r
+    return {r.route_key: last[(r.ir.ref, r.route.match)] for r in rs if last[(r.ir.ref, r.route.match)] is not r}
+
+
+def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
+    clauses: dict[str, Clause] = {}
+    rs = routers(snap)
+    gone = replaced(rs)
+    for r in rs:
+        n = len(r.alts)
+        for j, _ in enumerate(r.alts):
+            cpath = f"spec.routes[{r.index}].match"
+            key = clause_key(r.route_key, cpath) + (f"#{j}" if n > 1 else "")
+            label = r.label + (f" (alternative {j + 1} of {n})" if n > 1 else "")
+            at = r.route.at("match")
+            clauses[key] = Clause(r.ir, r.route_key, label, r.route.at(), f"spec.routes[{r.index}]", at, cpath, n, key)
+            r.keys.append(key)
+    groups: dict[tuple[str, bool], list[Router]] = {}
+    for r in rs:
+        if r.priority <= MAX_USER_PRIORITY:
+            groups.setdefault((class_of(r.ir), r.ir.spec.tls is not None), []).append(r)
+    tables: list[Table] = []
+    for (cls, tls), members in groups.items():
+        named = sorted({ep for r in members for ep in r.ir.spec.entry_points or []})
+        for ep in [*named, DEFAULT_EPS] if any(not r.ir.spec.entry_points for r in members) else named:
+            sure = [r for r in members if ep in (r.ir.spec.entry_points or [DEFAULT_EPS])]
+            maybe = [r for r in members if r not in sure and (ep == DEFAULT_EPS or not r.ir.spec.entry_points)]
+            if sure:
+                tables.append(_table(cls, tls, ep, sure, maybe, gone))
+    return clauses, tables
+
+
+def _entries(r: Router) -> list[Entry]:
+    return [Entry(r.route_key, k, a.match, a.hosts) for k, a in zip(r.keys, r.alts, strict=True)]
+
+
+def _table(cls: str, tls: bool, ep: str, sure: list[Router], maybe: list[Router], gone: dict[str, Router]) -> Table:
+    live = [r for r in sure if r.route_key not in gone]
+    ties = _ties(live)
+    owners = list(dict.fromkeys(r.route_key for g in ties for r in g))
+    variants = []
+    for order in tie_orders(owners) if owners else [[]]:
+        pos = {k: n for n, k in enumerate(order)}
+        for extra in ([], [r for r in maybe if r.route_key not in gone]) if maybe else ([],):
+            ranked = sorted(live + extra, key=lambda r: (-r.priority, pos.get(r.route_key, len(pos))))
+            variants.append([e for r in ranked for e in _entries(r)])
+    first = sure[0]
+    name = f"Traefik entry point {ep}" + (" (TLS)" if tls else "") + (f", ingress class {cls}" if cls else "")
+    defaults = [(V3, first.ir.at("apiVersion")), (SANITIZED, first.ir.at("apiVersion"))]
+    if maybe:
+        defaults.append((f"routers without entryPoints are on the default entry points ({ep} may be one)", first.ir.at("spec")))
+    drops = {k: f"{r.label} is replaced by {gone[r.route_key].label} (same rule: same router name)" for r in sure
+             if r.route_key in gone for k in r.keys}
+    return TraefikTable(
+        "traefik",
+        name,
+        first.ir.at(),
+        variants,
+        ORDER_NOTE if owners else "",
+        members=list(drops),
+        drop_reasons=drops,
+        ties={k: (str(r.priority), r.route_key) for g in ties for r in g for k in r.keys},
+        defaults=defaults,
+        rewrite=RewriteSource(Rewrite(strip_port="any"), SANITIZED, first.ir.at("apiVersion")),
+        uncertain="whether the entry point is a default one (static configuration)" if maybe else "",
+        maybe={k for r in maybe for k in r.keys},
+    )
+
+
+def _ties(rs: list[Router]) -> list[list[Router]]:
+    """Groups of routers of equal priority that may share a request (CNV106 reads them as ``ties``)."""
+    by: dict[int, list[Router]] = {}
+    for r in rs:
+        by.setdefault(r.priority, []).append(r)
+    out = []
+    for group in by.values():
+        live = [
+            r
+            for r in group
+            if any(o is not r and not all(disjoint(a, b) for a in _entries(r) for b in _entries(o)) for o in group)
+        ]
+        if len(live) > 1:
+            out.append(live)
+    return out
+
+
+UNSANITIZED = re.compile(r"%|//|/\.\.?(?:/|$)")
+
+
+def decide(snap: Snapshot, res: Results) -> None:
+    """Outcomes of routers present only if the entry point is a default one are dropped (their own tables
+    decide them); a reachable witness Traefik would read differently (a path its sanitizer or decoder
+    changes, a host it lower-cases before a HostRegexp, a dotted host, an encoded query) becomes unknown."""
+    for key, outcomes in res.outcomes.items():
+        outcomes[:] = [o for o in outcomes if not (isinstance(o.table, TraefikTable) and key in o.table.maybe)]
+        for o in outcomes:
+            w = o.verdict.witness
+            if o.table.system != "traefik" or o.status != "reachable" or w is None:
+                continue
+            host = w.host.split(":")[0]
+            why = ""
+            if UNSANITIZED.search(w.path):
+                why = f"the witness path {w.path!r} is one Traefik rewrites before routing (sanitizePath, escapes)"
+            elif host.endswith(".") or host.startswith("."):
+                why = f"the witness host {w.host!r} ends or starts with a dot, which Traefik's Host matcher trims"
+            elif any(c in v for v in w.query.values() for c in "%+;") or any(c in k for k in w.query for c in "%+;"):
+                why = "the witness query is one Go decodes before Traefik matches it"
+            elif w.host != w.host.lower():
+                if any(e.match.authority is not None for v in o.table.variants for e in v):
+                    why = f"the witness host {w.host!r} is lower-cased by Traefik before HostRegexp matches it"
+                else:
+                    o.verdict = replace(o.verdict, witness=replace(w, host=w.host.lower()))
+            if why:
+                o.status, o.reason = "unknown", why

@@ -1,0 +1,140 @@
+"""Targets of Traefik routes: IngressRoute services, TraefikService members and Middleware references.
+
+traefik/traefik fd5a576d ``pkg/provider/kubernetes/crd/kubernetes_http.go``: a route's Service must exist
+(``loadServers``: "kubernetes service not found") with the port the reference names (``getServicePort``: a
+number matches ``port``, a name matches the port's ``name``; none given is an error), in the IngressRoute's
+namespace unless ``allowCrossNamespace`` (default false); a failure skips the route, so Traefik builds no router
+for it. A TraefikService reference (kind ``TraefikService``) names a TraefikService of the namespace, built
+on its own (``buildTraefikService``); the service manager refuses a service that reaches itself
+(``pkg/server/service/service.go`` ``recursion.CheckRecursion``). A Middleware missing makes the router fail
+(``router.go`` ``buildHTTPHandler``). Names with ``@`` belong to another provider (not in the inputs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnverify.errors import Span
+from cnverify.model import Resource
+from cnverify.model.traefik import IngressRoute, LoadBalancerSpec, Middleware, Route, TraefikRef, TraefikService
+from cnverify.snapshot import Snapshot
+from cnverify.systems.routing.targets import Check, lookup, missing, service_target
+
+READS = (IngressRoute, TraefikService, Middleware)
+CROSS = "allowCrossNamespace is false by default (provider option, not in the inputs)"
+
+
+def checks(snap: Snapshot) -> Iterator[Check]:
+    for ir in snap.all(IngressRoute):
+        children = any(
+            (p.namespace or o.namespace, p.name) == (ir.namespace, ir.name)
+            for o in snap.all(IngressRoute)
+            for p in o.spec.parent_refs or []
+        )
+        for i, route in enumerate(ir.spec.routes):
+            path = f"spec.routes[{i}]"
+            label = f"IngressRoute {ir.namespace}/{ir.name} routes[{i}]"
+            for j, mw in enumerate(route.middlewares or []):
+                yield _middleware(snap, ir, mw, f"{path}.middlewares[{j}]", label)
+            if not route.services:
+                yield _no_service(ir, route, path, label, children)
+            for j, svc in enumerate(route.services or []):
+                yield _reference(snap, ir, svc, f"{path}.services[{j}]", label)
+    for ts in snap.all(TraefikService):
+        kind, members = ts.members()
+        for j, m in enumerate(members):
+            yield _reference(snap, ts, m, f"spec.{kind}[{j}]", f"TraefikService {ts.namespace}/{ts.name} ({kind})")
+
+
+def _no_service(ir: IngressRoute, node: Route, path: str, label: str, children: bool) -> Check:
+    steps: list[tuple[str, Span]] = [(f"{label} names no service", node.at())]
+    if children:
+        return Check(ir, node, "unknown", f"{label} routes to child IngressRoutes (parentRefs: not modelled)", steps)
+    claim = f"{label} has no service and no child routers: Traefik does not build its router"
+    return Check(ir, node, "violated", claim, steps, where=(node.at(), path))
+
+
+def _middleware(snap: Snapshot, ir: IngressRoute, mw: TraefikRef, path: str, label: str) -> Check:
+    steps: list[tuple[str, Span]] = [(f"{label} uses Middleware {mw.name}", mw.at())]
+    where = (mw.at(), path)
+    if "@" in mw.name:
+        return Check(ir, mw, "unknown", f"Middleware {mw.name} belongs to another provider", steps, where=where)
+    ns = mw.namespace or ir.namespace
+    if ns != ir.namespace:
+        claim = f"Middleware {ns}/{mw.name} is in another namespace: {CROSS}, so Traefik skips {label}"
+        return Check(ir, mw, "violated", claim, steps, where=where)
+    if lookup(snap, Middleware, ns, mw.name, ir):
+        return Check(ir, mw, "proved", f"Middleware {ns}/{mw.name} exists", steps, where=where)
+    verdict, claim = missing(snap, ns, f"Middleware {ns}/{mw.name}")
+    return Check(ir, mw, verdict, f"{claim}: Traefik does not build the router of {label}", steps, where=where)
+
+
+def _reference(snap: Snapshot, owner: Resource, ref: LoadBalancerSpec, path: str, label: str) -> Check:
+    """One service reference of a route or a TraefikService."""
+    steps: list[tuple[str, Span]] = []
+    where = (ref.at(), path)
+    kind = ref.kind or "Service"
+    if "@" in ref.name:
+        steps.append((f"{label} → {kind} {ref.name}", ref.at("name")))
+        return Check(owner, ref, "unknown", f"{kind} {ref.name} belongs to another provider", steps, where=where)
+    ns = ref.namespace or owner.namespace
+    if ns != owner.namespace:
+        steps.append((f"{label} → {kind} {ns}/{ref.name}", ref.at("namespace")))
+        claim = f"{kind} {ns}/{ref.name} is in another namespace than {label}: {CROSS}"
+        return Check(owner, ref, "violated", claim, steps, where=where)
+    if kind == "TraefikService":
+        return _traefik_service(snap, owner, ref, ns, label, where)
+    if kind != "Service":
+        steps.append((f"{label} → kind {kind}", ref.at("kind")))
+        return Check(owner, ref, "violated", f"unsupported service kind {kind}", steps, where=where)
+    steps.append((f"{label} → Service {ns}/{ref.name}", ref.at("name")))
+    if ref.port is None or ref.port in (0, ""):
+        claim = f"{label} names no port of Service {ns}/{ref.name}: Traefik rejects the reference (port not defined)"
+        return Check(owner, ref, "violated", claim, steps, where=where)
+    check = service_target(snap, owner, ref, ns, ref.name, ref.port, steps, port_required=True, what=label)
+    check.where = where
+    return check
+
+
+def _traefik_service(
+    snap: Snapshot, owner: Resource, ref: LoadBalancerSpec, ns: str, label: str, where: tuple[Span, str]
+) -> Check:
+    steps: list[tuple[str, Span]] = [(f"{label} → TraefikService {ns}/{ref.name}", ref.at("name"))]
+    found = lookup(snap, TraefikService, ns, ref.name, owner)
+    if not found:
+        verdict, claim = missing(snap, ns, f"TraefikService {ns}/{ref.name}")
+        return Check(owner, ref, verdict, claim, steps, where=where)
+    ts = found[0]
+    steps.append((f"TraefikService {ns}/{ref.name} exists", ts.metadata.at("name")))
+    kind, _ = ts.members()
+    if not kind:
+        claim = f"TraefikService {ns}/{ref.name} sets none of weighted, mirroring, highestRandomWeight, failover"
+        return Check(owner, ref, "violated", claim, steps, where=where)
+    loop = cycle(snap, ts)
+    if loop:
+        path = " → ".join(f"{t.namespace}/{t.name}" for t in loop)
+        steps += [(f"TraefikService {t.namespace}/{t.name} sends to the next", t.at("spec")) for t in loop[:-1]]
+        claim = f"TraefikServices {path} reach themselves: Traefik refuses the service (recursion)"
+        return Check(owner, ref, "violated", claim, steps, where=where)
+    return Check(owner, ref, "proved", f"{label} resolves to TraefikService {ns}/{ref.name} ({kind})", steps, where=where)
+
+
+def cycle(snap: Snapshot, start: TraefikService) -> list[TraefikService]:
+    """A path of TraefikServices from ``start`` back to one already on it (empty: none)."""
+    trail: list[TraefikService] = []
+
+    def visit(ts: TraefikService) -> list[TraefikService]:
+        if any(t is ts for t in trail):
+            return [*trail[[id(t) for t in trail].index(id(ts)) :], ts]
+        trail.append(ts)
+        for m in ts.members()[1]:
+            if m.kind == "TraefikService" and "@" not in m.name:
+                nxt = lookup(snap, TraefikService, m.namespace or ts.namespace, m.name, ts)
+                if nxt:
+                    found = visit(nxt[0])
+                    if found:
+                        return found
+        trail.pop()
+        return []
+
+    return visit(start)
