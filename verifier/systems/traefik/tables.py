@@ -11,6 +11,7 @@ A router without entry points is on the default entry points (static configurati
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 
@@ -207,3 +208,14 @@ def decide(snap: Snapshot, res: Results) -> None:
                     o.verdict = replace(o.verdict, witness=replace(w, host=w.host.lower()))
             if why:
                 o.status, o.reason = "unknown", why
+
+
+def normalize(name: str) -> str:
+    """``provider.Normalize``: runs of characters other than letters and digits become one ``-``."""
+    return "-".join(p for p in re.split(r"[^\w]|_", name) if p)
+
+
+def router_name(r: Router) -> str:
+    """The router's name in Traefik's dynamic configuration (``makeServiceKey``, ``makeID``)."""
+    digest = hashlib.sha256(r.route.match.encode()).hexdigest()[:20]
+    return normalize(f"{r.ir.namespace}-{r.ir.metadata.name}-{digest}")
