@@ -12,6 +12,7 @@ from cnverify.properties._shared.routing.ambiguity import conflict, label, order
 from cnverify.properties._shared.routing.generated_vs import READS as GENERATED_VS_READS
 from cnverify.properties._shared.routing.generated_vs import generated_vs_obligations
 from cnverify.properties._shared.routing.ties import tie_obligations
+from cnverify.properties._shared.routing.traefik_ties import TRAEFIK
 from cnverify.properties._shared.selectors.linkerd_servers import port_claims
 from cnverify.properties._shared.selectors.pods import SHAPE_READS
 from cnverify.registry import Property, register
@@ -94,6 +95,8 @@ class RouteUnambiguous(Property):
                 yield self._unordered(res, table)
             elif table.system == "kong":
                 yield from tie_obligations(self, ctx, res, table)
+            elif table.system == "traefik":
+                yield from tie_obligations(self, ctx, res, table, TRAEFIK)
         yield from port_claims(self, snap)  # Linkerd Servers claiming one pod port
         yield from generated_vs_obligations(self, snap)
 

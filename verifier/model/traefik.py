@@ -9,12 +9,12 @@ the old group are read by a Traefik v2, whose rules use the v2 syntax. A rule Tr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.types import IntOrString
-from cnverify.model.traefik_rule import RuleError, Tree, parse
-from pydantic import Field, PrivateAttr, model_validator
+from cnverify.model.traefik_rule import RuleError, Tree, check_arguments, parse
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 TRAEFIK = "traefik.io"
 CONTAINOUS = "traefik.containo.us"
@@ -41,13 +41,55 @@ class LoadBalancerSpec(Node):
 
 
 class Route(Node):
-    match: str
+    V2: ClassVar[bool] = False  # read by a Traefik v2 (the traefik.containo.us group): always the v2 syntax
+    syntax: str | None = None  # before ``match``: its validator reads it
     kind: str | None = None
+    match: str
     priority: int = 0
-    syntax: str | None = None
     services: list[LoadBalancerSpec] | None = None
     middlewares: list[TraefikRef] | None = None
     _tree: Tree | None = PrivateAttr(default=None)
+
+    @property
+    def rule_syntax(self) -> str:
+        return "v2" if self.V2 else (self.syntax or "v3")
+
+    @property
+    def tree(self) -> Tree:
+        if self._tree is None:
+            self._tree = parse(self.match, self.rule_syntax)
+        return self._tree
+
+    @field_validator("syntax")
+    @classmethod
+    def _syntax(cls, v: str | None) -> str | None:
+        if v not in (None, "", *SYNTAXES):
+            raise ValueError(f"{v!r}: Traefik knows only the v2 and v3 rule syntaxes")
+        return v or None
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str | None) -> str | None:
+        if v not in (None, "", "Rule"):
+            raise ValueError(f'{v!r}: only "Rule" is supported (Traefik skips the route)')
+        return v
+
+    @field_validator("match")
+    @classmethod
+    def _rule(cls, v: str, info: ValidationInfo) -> str:
+        """Reject a rule Traefik cannot parse (``parser.go``; it builds no router for it)."""
+        v2 = cls.V2 or info.data.get("syntax") == "v2"
+        try:
+            tree = parse(v, "v2" if v2 else "v3")
+            if not v2:
+                check_arguments(tree)
+        except RuleError as exc:
+            raise ValueError(f"{v!r}: {exc}") from None
+        return v
+
+
+class RouteV2(Route):
+    V2: ClassVar[bool] = True
 
 
 class IngressRouteSpec(Node):
@@ -58,46 +100,26 @@ class IngressRouteSpec(Node):
     parent_refs: list[TraefikRef] | None = None
 
 
-@register_kind(TRAEFIK, "IngressRoute", aliases=(CONTAINOUS,))
+class IngressRouteSpecV2(IngressRouteSpec):
+    routes: list[RouteV2] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+@register_kind(TRAEFIK, "IngressRoute")
 class IngressRoute(Resource):
     spec: IngressRouteSpec
 
     @property
     def v2_group(self) -> bool:
         """Read by a Traefik v2 (the ``traefik.containo.us`` group)."""
-        return self.api_version.startswith(CONTAINOUS + "/")
+        return self.GROUP == CONTAINOUS
 
-    def syntax(self, route: Route) -> str:
-        """The rule syntax Traefik parses ``route`` with."""
-        return "v2" if self.v2_group else (route.syntax or "v3")
 
-    def tree(self, route: Route) -> Tree:
-        if route._tree is None:
-            route._tree = parse(route.match, self.syntax(route))
-        return route._tree
+@register_kind(CONTAINOUS, "IngressRoute")
+class IngressRouteV2(IngressRoute):
+    """An IngressRoute of Traefik v2's group: Traefik v3 does not read it; a Traefik v2 parses its rules with the
+    v2 syntax."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _rules(cls, data: Any) -> Any:
-        """Reject what Traefik rejects: a rule it cannot parse, a route kind other than ``Rule``, a syntax
-        other than v2/v3 (``kubernetes_http.go`` skips such routes; ``parser.go``)."""
-        if not isinstance(data, dict):
-            return data
-        v2 = str(data.get("apiVersion", "")).startswith(CONTAINOUS + "/")
-        routes = (data.get("spec") or {}).get("routes") if isinstance(data.get("spec"), dict) else None
-        for i, r in enumerate(routes if isinstance(routes, list) else []):
-            if not isinstance(r, dict) or not isinstance(r.get("match"), str):
-                continue
-            kind, syntax = r.get("kind"), r.get("syntax")
-            if kind not in (None, "", "Rule"):
-                raise ValueError(f'spec.routes[{i}].kind: {kind!r}: only "Rule" is supported')
-            if syntax not in (None, "", *SYNTAXES):
-                raise ValueError(f"spec.routes[{i}].syntax: {syntax!r}: Traefik knows only v2 and v3")
-            try:
-                parse(r["match"], "v2" if v2 or syntax == "v2" else "v3")
-            except RuleError as exc:
-                raise ValueError(f"spec.routes[{i}].match: {r['match']!r}: {exc}") from None
-        return data
+    spec: IngressRouteSpecV2
 
 
 class WeightedSpec(Node):
@@ -124,17 +146,19 @@ class TraefikServiceSpec(Node):
 class TraefikService(Resource):
     spec: TraefikServiceSpec
 
-    def members(self) -> tuple[str, list[LoadBalancerSpec]]:
-        """Its type and the services it sends to (mirrors included)."""
+    def members(self) -> tuple[str, list[tuple[str, LoadBalancerSpec]]]:
+        """Its type and the services it sends to (mirrors included), each with its field path."""
         s = self.spec
         if s.weighted is not None:
-            return "weighted", s.weighted.services
+            return "weighted", [(f"spec.weighted.services[{i}]", m) for i, m in enumerate(s.weighted.services)]
         if s.mirroring is not None:
-            return "mirroring", [s.mirroring, *(s.mirroring.mirrors or [])]
+            mirrors = [(f"spec.mirroring.mirrors[{i}]", m) for i, m in enumerate(s.mirroring.mirrors or [])]
+            return "mirroring", [("spec.mirroring", s.mirroring), *mirrors]
         if s.highest_random_weight is not None:
-            return "highestRandomWeight", s.highest_random_weight.services
+            hrw = s.highest_random_weight.services
+            return "highestRandomWeight", [(f"spec.highestRandomWeight.services[{i}]", m) for i, m in enumerate(hrw)]
         if s.failover is not None:
-            return "failover", [s.failover.service, s.failover.fallback]
+            return "failover", [("spec.failover.service", s.failover.service), ("spec.failover.fallback", s.failover.fallback)]
         return "", []
 
 

@@ -212,3 +212,42 @@ def dnf(tree: Tree, negated: bool = False, limit: int = 64) -> list[list[tuple[C
     if len(out) > limit:
         raise ValueError(f"the rule has more than {limit} alternatives once expanded")
     return out
+
+
+def calls(tree: Tree) -> list[Call]:
+    """Every matcher call of the rule, left to right."""
+    if isinstance(tree, Call):
+        return [tree]
+    if isinstance(tree, Not):
+        return calls(tree.inner)
+    return calls(tree.left) + calls(tree.right)
+
+
+def check_arguments(tree: Tree) -> None:
+    """The v3 matchers' own argument checks (``matcher.go``), raising `RuleError` where Traefik does: a Host or
+    HostRegexp with non-ASCII characters, a Path/PathPrefix not starting with ``/``, a regex Go's ``regexp``
+    rejects, a ClientIP that is neither an IP nor a CIDR (``ip.NewChecker``)."""
+    import ipaddress
+
+    from cnverify.encodings.regex import InvalidRegex, UnsupportedRegex
+    from cnverify.encodings.regex import parse as parse_regex
+
+    for c in calls(tree):
+        a = c.args
+        if c.name in ("Host", "HostRegexp") and not a[0].isascii():
+            raise RuleError(f"invalid value {a[0]!r} for {c.name} matcher, non-ASCII characters are not allowed", c.column)
+        if c.name in ("Path", "PathPrefix") and not a[0].startswith("/"):
+            raise RuleError(f"path {a[0]!r} does not start with a '/'", c.column)
+        regex = {"HostRegexp": 0, "PathRegexp": 0, "HeaderRegexp": 1, "QueryRegexp": 1}.get(c.name)
+        if regex is not None and regex < len(a):
+            try:
+                parse_regex(a[regex])
+            except InvalidRegex as exc:
+                raise RuleError(f"compiling {c.name} matcher: {exc.reason}", c.column) from None
+            except UnsupportedRegex:
+                pass  # valid, only not translatable: the route is analysed as unknown
+        if c.name == "ClientIP":
+            try:
+                ipaddress.ip_network(a[0], strict=False) if "/" in a[0] else ipaddress.ip_address(a[0])
+            except ValueError:
+                raise RuleError(f"initializing IP checker for ClientIP matcher: invalid {a[0]!r}", c.column) from None

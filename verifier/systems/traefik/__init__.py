@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from types import ModuleType
 
-from cnverify.model.traefik import CONTAINOUS, TRAEFIK, IngressRoute, Middleware, TraefikService
+from cnverify.model.traefik import CONTAINOUS, TRAEFIK, IngressRoute, IngressRouteV2, LoadBalancerSpec, Middleware, TraefikService
 from cnverify.snapshot import Snapshot
 from cnverify.systems.base import Group, Share, Split, System
 
@@ -18,7 +18,7 @@ class Traefik(System):
     name = "traefik"
     title = "Traefik Proxy (IngressRoute, TraefikService)"
     order = 94
-    kinds = (IngressRoute, TraefikService, Middleware)
+    kinds = (IngressRoute, IngressRouteV2, TraefikService, Middleware)
     groups = {
         TRAEFIK: Group(creates_pods=False),  # Traefik's CRDs configure its proxy; none creates pods
         CONTAINOUS: Group(creates_pods=False),  # the same CRDs under Traefik v2's group
@@ -60,13 +60,13 @@ class Traefik(System):
         return (IngressRoute, TraefikService)
 
 
-def _share(name: str, weight: int | None, node: object) -> Share:
-    at = node.at("weight") if weight is not None else node.at()  # type: ignore[attr-defined]
+def _share(name: str, weight: int | None, node: LoadBalancerSpec) -> Share:
+    at = node.at("weight") if weight is not None else node.at()
     if weight is None:
-        return Share(name, 1, at, node.at(), written="unset (Traefik's default 1)")  # type: ignore[attr-defined]
+        return Share(name, 1, at, node.at(), written="unset (Traefik's default 1)")
     if weight < 0:
-        return Share(name, 0, at, node.at(), written=f"{weight} (ignored: non-positive)")  # type: ignore[attr-defined]
-    return Share(name, weight, at, node.at())  # type: ignore[attr-defined]
+        return Share(name, 0, at, node.at(), written=f"{weight} (ignored: non-positive)")
+    return Share(name, weight, at, node.at())
 
 
 SYSTEM = Traefik()

@@ -20,7 +20,7 @@ The v2 syntax (``matcher_v2.go``, gorilla/mux) is read for its plain forms: ``Ho
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cnverify.encodings.http import HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.encodings.http_ir import MANAGED_HEADERS, QUERY_KEY_RE
@@ -38,6 +38,12 @@ class Alternative:
 
     match: Match
     hosts: tuple[HostPattern, ...] | None = None
+    text: str = ""  # the conjunction as a rule, for labels
+
+
+def rule_text(conj: list[tuple[Call, bool]]) -> str:
+    """A conjunction written back as a v3 rule (negations pushed to the matchers, as Traefik does)."""
+    return " && ".join(("!" if neg else "") + c.name + "(" + ", ".join(f"`{a}`" for a in c.args) + ")" for c, neg in conj)
 
 
 def search(pattern: str) -> str:
@@ -169,20 +175,19 @@ class Builder:
 
     def build(self) -> Alternative:
         m = Match(self.path, tuple(self.headers), tuple(self.query), self.method, self.authority)
-        return Alternative(m, self.hosts)
+        return Alternative(replace(m, unsupported=self.unsupported or None), self.hosts)
 
 
 def alternatives(conjunctions: list[list[tuple[Call, bool]]], v2: bool) -> list[Alternative]:
-    """One `Alternative` per conjunction; one that cannot be expressed is an unsupported `Match`. Raises
-    ValueError for an argument Traefik rejects."""
+    """One `Alternative` per conjunction; a condition that cannot be expressed makes its `Match` unsupported
+    (keeping the others: a request that fails one of them surely misses it)."""
     out = []
     for conj in conjunctions:
         b = Builder()
-        try:
-            for call, negated in conj:
+        for call, negated in conj:
+            try:
                 b.add(call, negated, v2)
-        except UnsupportedRegex as exc:
-            out.append(Alternative(Match(unsupported=str(exc))))
-            continue
-        out.append(b.build())
+            except UnsupportedRegex as exc:  # the other conditions stay: a request failing one surely misses it
+                b.unsupported = b.unsupported or str(exc)
+        out.append(replace(b.build(), text=rule_text(conj)))
     return out

@@ -15,7 +15,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 
-from cnverify.encodings.http import Entry, Match, Rewrite
+from cnverify.encodings.http import Entry, Match, MatchTable, Request, Rewrite
+from cnverify.encodings.http_ir import first_sure
 from cnverify.encodings.http_precheck import disjoint
 from cnverify.errors import Span
 from cnverify.model.traefik import IngressRoute, Route
@@ -80,10 +81,9 @@ def routers(snap: Snapshot) -> list[Router]:
         if ir.spec.parent_refs:
             continue  # child routers live in their parent's muxer (not modelled)
         for i, route in enumerate(ir.spec.routes):
-            tree = ir.tree(route)
             prio = route.priority or len(route.match.encode())
             try:
-                alts = alternatives(dnf(tree), ir.v2_group or route.syntax == "v2")
+                alts = alternatives(dnf(route.tree), route.rule_syntax == "v2")
             except ValueError as exc:
                 alts = [Alternative(Match(unsupported=str(exc)))]
             out.append(Router(ir, route, i, prio, alts))
@@ -104,12 +104,11 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     gone = replaced(rs)
     for r in rs:
         n = len(r.alts)
-        for j, _ in enumerate(r.alts):
-            cpath = f"spec.routes[{r.index}].match"
-            key = clause_key(r.route_key, cpath) + (f"#{j}" if n > 1 else "")
-            label = r.label + (f" (alternative {j + 1} of {n})" if n > 1 else "")
+        for j in range(n):
+            cpath = f"spec.routes[{r.index}].match" + (f"#{j + 1}" if n > 1 else "")
+            key = clause_key(r.route_key, cpath)
             at = r.route.at("match")
-            clauses[key] = Clause(r.ir, r.route_key, label, r.route.at(), f"spec.routes[{r.index}]", at, cpath, n, key)
+            clauses[key] = Clause(r.ir, r.route_key, r.label, r.route.at(), f"spec.routes[{r.index}]", at, cpath, n)
             r.keys.append(key)
     groups: dict[tuple[str, bool], list[Router]] = {}
     for r in rs:
@@ -150,7 +149,7 @@ def _table(cls: str, tls: bool, ep: str, sure: list[Router], maybe: list[Router]
     return TraefikTable(
         "traefik",
         name,
-        first.ir.at(),
+        first.ir.spec.at("entryPoints"),
         variants,
         ORDER_NOTE if owners else "",
         members=list(drops),
@@ -185,29 +184,40 @@ UNSANITIZED = re.compile(r"%|//|/\.\.?(?:/|$)")
 
 def decide(snap: Snapshot, res: Results) -> None:
     """Outcomes of routers present only if the entry point is a default one are dropped (their own tables
-    decide them); a reachable witness Traefik would read differently (a path its sanitizer or decoder
-    changes, a host it lower-cases before a HostRegexp, a dotted host, an encoded query) becomes unknown."""
+    decide them). A reachable witness is sent as Traefik reads it (host lower-cased, without port or trailing
+    dot) when it takes the same route so in every order; one Traefik would read differently (a path its
+    sanitizer or decoder changes, an encoded query, a host that must keep its dot) makes the verdict unknown."""
     for key, outcomes in res.outcomes.items():
         outcomes[:] = [o for o in outcomes if not (isinstance(o.table, TraefikTable) and key in o.table.maybe)]
         for o in outcomes:
             w = o.verdict.witness
             if o.table.system != "traefik" or o.status != "reachable" or w is None:
                 continue
-            host = w.host.split(":")[0]
+            clean = replace(w, host=w.host.split(":")[0].lower().rstrip(".") or "example.com", port=80)
             why = ""
             if UNSANITIZED.search(w.path):
                 why = f"the witness path {w.path!r} is one Traefik rewrites before routing (sanitizePath, escapes)"
-            elif host.endswith(".") or host.startswith("."):
-                why = f"the witness host {w.host!r} ends or starts with a dot, which Traefik's Host matcher trims"
-            elif any(c in v for v in w.query.values() for c in "%+;") or any(c in k for k in w.query for c in "%+;"):
+            elif any(c in x for x in (*w.query, *w.query.values()) for c in "%+;"):
                 why = "the witness query is one Go decodes before Traefik matches it"
-            elif w.host != w.host.lower():
-                if any(e.match.authority is not None for v in o.table.variants for e in v):
-                    why = f"the witness host {w.host!r} is lower-cased by Traefik before HostRegexp matches it"
-                else:
-                    o.verdict = replace(o.verdict, witness=replace(w, host=w.host.lower()))
+            elif clean != w and not _takes(o.table, key, clean):
+                why = f"the witness host {w.host!r} is one Traefik reads differently (case, port, trailing dot)"
             if why:
                 o.status, o.reason = "unknown", why
+            elif clean != w:
+                o.verdict = replace(o.verdict, witness=clean)
+
+
+def _takes(table: Table, key: str, request: Request) -> bool:
+    """Does ``request`` take the entry ``key`` in every order of ``table`` that holds it?"""
+    try:
+        for v in table.variants:
+            if any(e.clause_id == key for e in v):
+                hit = first_sure(MatchTable(tuple(v), table.rewrite.rewrite if table.rewrite else Rewrite()), request)
+                if hit is None or hit.clause_id != key:
+                    return False
+    except ValueError:  # an entry the evaluator cannot decide
+        return False
+    return True
 
 
 def normalize(name: str) -> str:

@@ -42,8 +42,8 @@ def checks(snap: Snapshot) -> Iterator[Check]:
                 yield _reference(snap, ir, svc, f"{path}.services[{j}]", label)
     for ts in snap.all(TraefikService):
         kind, members = ts.members()
-        for j, m in enumerate(members):
-            yield _reference(snap, ts, m, f"spec.{kind}[{j}]", f"TraefikService {ts.namespace}/{ts.name} ({kind})")
+        for path, m in members:
+            yield _reference(snap, ts, m, path, f"TraefikService {ts.namespace}/{ts.name} ({kind})")
 
 
 def _no_service(ir: IngressRoute, node: Route, path: str, label: str, children: bool) -> Check:
@@ -114,7 +114,10 @@ def _traefik_service(
     if loop:
         path = " → ".join(f"{t.namespace}/{t.name}" for t in loop)
         steps += [(f"TraefikService {t.namespace}/{t.name} sends to the next", t.at("spec")) for t in loop[:-1]]
-        claim = f"TraefikServices {path} reach themselves: Traefik refuses the service (recursion)"
+        claim = (
+            f"TraefikService {ns}/{ref.name} reaches the cycle {path}: Traefik refuses the services on it "
+            "(recursion detected), so it is not built"
+        )
         return Check(owner, ref, "violated", claim, steps, where=where)
     return Check(owner, ref, "proved", f"{label} resolves to TraefikService {ns}/{ref.name} ({kind})", steps, where=where)
 
@@ -127,7 +130,7 @@ def cycle(snap: Snapshot, start: TraefikService) -> list[TraefikService]:
         if any(t is ts for t in trail):
             return [*trail[[id(t) for t in trail].index(id(ts)) :], ts]
         trail.append(ts)
-        for m in ts.members()[1]:
+        for _, m in ts.members()[1]:
             if m.kind == "TraefikService" and "@" not in m.name:
                 nxt = lookup(snap, TraefikService, m.namespace or ts.namespace, m.name, ts)
                 if nxt:
