@@ -35,6 +35,8 @@ class RouteUnambiguous(Property):
     inputs competes with the one Flagger generates for a Canary routed by Istio (named after its apex Service,
     for `service.hosts` and the apex name, on `service.gateways` or `mesh`): one of that name is taken over,
     one for the same host on sidecars or beside a catch-all route on a shared gateway depends on creation order.
+    Traefik: no two routers of equal priority on one entry point (tried in an order Traefik does not fix) match one
+    request.
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -71,6 +73,7 @@ class RouteUnambiguous(Property):
       it matches after its path normalization (a request found must be one normalization leaves as sent).
     - A Canary without `spec.provider` is routed by Istio, Flagger's default `-mesh-provider` (an `assumes:`
       chain step).
+    - Traefik: routers of other providers on the same entry point are not in the inputs.
     """
 
     code = "CNV106"

@@ -35,6 +35,10 @@ V3 = (
     "core.defaultRuleSyntax is not in the inputs); only the routers of these IngressRoutes (other providers' "
     "routers are not in the inputs); no CNAME flattening (hostResolver)"
 )
+V2 = (
+    "traefik.containo.us objects read by a Traefik v2 (Traefik v3 does not read this group), rules in the v2 "
+    "syntax; only the routers of these IngressRoutes (other providers' routers are not in the inputs)"
+)
 SANITIZED = (
     "paths as Traefik routes them: entry point sanitizePath (on by default) removes dot segments and '//', "
     "and escapes are decoded first; a witness path must be one it leaves as sent (no %, //, dot segment)"
@@ -110,18 +114,19 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
             at = r.route.at("match")
             clauses[key] = Clause(r.ir, r.route_key, r.label, r.route.at(), f"spec.routes[{r.index}]", at, cpath, n)
             r.keys.append(key)
-    groups: dict[tuple[str, bool], list[Router]] = {}
+    groups: dict[tuple[bool, str, bool], list[Router]] = {}  # one Traefik (v2 or v3) per class; TLS apart
     for r in rs:
         if r.priority <= MAX_USER_PRIORITY:
-            groups.setdefault((class_of(r.ir), r.ir.spec.tls is not None), []).append(r)
+            groups.setdefault((r.ir.v2_group, class_of(r.ir), r.ir.spec.tls is not None), []).append(r)
     tables: list[Table] = []
-    for (cls, tls), members in groups.items():
+    for (v2, cls, tls), members in groups.items():
         named = sorted({ep for r in members for ep in r.ir.spec.entry_points or []})
         for ep in [*named, DEFAULT_EPS] if any(not r.ir.spec.entry_points for r in members) else named:
             sure = [r for r in members if ep in (r.ir.spec.entry_points or [DEFAULT_EPS])]
             maybe = [r for r in members if r not in sure and (ep == DEFAULT_EPS or not r.ir.spec.entry_points)]
             if sure:
-                tables.append(_table(cls, tls, ep, sure, maybe, gone))
+                where = "default entry points" if ep == DEFAULT_EPS else f"entry point {ep}"
+                tables.append(_table(("Traefik v2 " if v2 else "Traefik ") + where, cls, tls, sure, maybe, gone))
     return clauses, tables
 
 
@@ -129,7 +134,9 @@ def _entries(r: Router) -> list[Entry]:
     return [Entry(r.route_key, k, a.match, a.hosts) for k, a in zip(r.keys, r.alts, strict=True)]
 
 
-def _table(cls: str, tls: bool, ep: str, sure: list[Router], maybe: list[Router], gone: dict[str, Router]) -> Table:
+def _table(
+    where: str, cls: str, tls: bool, sure: list[Router], maybe: list[Router], gone: dict[str, Router]
+) -> Table:
     live = [r for r in sure if r.route_key not in gone]
     ties = _ties(live)
     owners = list(dict.fromkeys(r.route_key for g in ties for r in g))
@@ -140,10 +147,11 @@ def _table(cls: str, tls: bool, ep: str, sure: list[Router], maybe: list[Router]
             ranked = sorted(live + extra, key=lambda r: (-r.priority, pos.get(r.route_key, len(pos))))
             variants.append([e for r in ranked for e in _entries(r)])
     first = sure[0]
-    name = f"Traefik entry point {ep}" + (" (TLS)" if tls else "") + (f", ingress class {cls}" if cls else "")
-    defaults = [(V3, first.ir.at("apiVersion")), (SANITIZED, first.ir.at("apiVersion"))]
+    name = where + (" (TLS)" if tls else "") + (f", ingress class {cls}" if cls else "")
+    version = V2 if first.ir.v2_group else V3
+    defaults = [(version, first.ir.at("apiVersion")), (SANITIZED, first.ir.at("apiVersion"))]
     if maybe:
-        defaults.append((f"routers without entryPoints are on the default entry points ({ep} may be one)", first.ir.at("spec")))
+        defaults.append(("routers without entryPoints are on the default entry points (static configuration)", first.ir.at("spec")))
     drops = {k: f"{r.label} is replaced by {gone[r.route_key].label} (same rule: same router name)" for r in sure
              if r.route_key in gone for k in r.keys}
     return TraefikTable(
