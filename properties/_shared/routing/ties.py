@@ -63,6 +63,7 @@ class TieRules:
     order: Callable[[bool, str], str]  # who wins, given whether every variant orders them alike and the first's label
     proved: str  # the proof's claim, with {table} for the table's name
     tidy: Callable[[Request, Entry, Entry], Request] = lambda r, a, b: r  # the request as the system reads it
+    claimed: Callable[[str], str] = lambda group: "have equal priority"  # the tie as the claim says it
 
 
 KONG = TieRules(
@@ -122,7 +123,7 @@ def tie_obligations(
         req = found.to_json()
         req.pop("port", None)
         claim = (
-            f"{names} {rules.tie(table.ties[a.clause_id][0])} and both match {found.method} {found.host}{found.path}: "
+            f"{names} {rules.claimed(table.ties[a.clause_id][0])} and both match {found.method} {found.host}{found.path}: "
             + rules.order(fixed, ca.route_label)
         )
         ob.decide("violated", claim, witness={"request": req, "routes": [ca.route_label, cb.route_label]})

@@ -32,4 +32,5 @@ TRAEFIK = TieRules(
     ),
     proved="no two routers of equal priority match one request ({table}): the unfixed order decides nothing",
     tidy=tidy,
+    claimed=lambda group: f"have equal priority {group}",
 )
