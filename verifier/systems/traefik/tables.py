@@ -19,25 +19,31 @@ from cnverify.encodings.http import Entry, Match, MatchTable, Request, Rewrite
 from cnverify.encodings.http_ir import first_sure
 from cnverify.encodings.http_precheck import disjoint
 from cnverify.errors import Span
-from cnverify.model.traefik import IngressRoute, Route
+from cnverify.model import Service
+from cnverify.model.flagger import Canary
+from cnverify.model.traefik import IngressRoute, Middleware, Route, TraefikService
 from cnverify.snapshot import Snapshot
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Results, Table, clause_key, tie_orders
 from cnverify.systems.traefik.matchers import Alternative, alternatives
+from cnverify.systems.traefik.targets import fate
 from cnverify.model.traefik_rule import dnf
 
-READS = (IngressRoute,)
+READS = (IngressRoute, TraefikService, Middleware, Service, Canary)  # references decide which routers exist
 DEFAULT_EPS = "(default entry points)"
 MAX_USER_PRIORITY = 2**63 - 1 - 1000  # router.go maxUserPriority
+DEFAULTS_OPEN = "whether the entry point is a default one (static configuration)"
 ORDER_NOTE = "Traefik orders routers of equal priority from one provider as its Go map yields them (not fixed)"
 V3 = (
     "traefik.io objects read by Traefik v3 with the v3 rule syntax unless a route sets syntax (the static "
     "core.defaultRuleSyntax is not in the inputs); only the routers of these IngressRoutes (other providers' "
-    "routers are not in the inputs); no CNAME flattening (hostResolver)"
+    "routers are not in the inputs); no CNAME flattening (hostResolver); the Services of these routers have "
+    "ready endpoints (Traefik skips a router whose Service has none, allowEmptyServices being false: CNV104)"
 )
 V2 = (
     "traefik.containo.us objects read by a Traefik v2 (Traefik v3 does not read this group), rules in the v2 "
-    "syntax; only the routers of these IngressRoutes (other providers' routers are not in the inputs)"
+    "syntax; only the routers of these IngressRoutes (other providers' routers are not in the inputs); their "
+    "Services have ready endpoints"
 )
 SANITIZED = (
     "paths as Traefik routes them: entry point sanitizePath (on by default) removes dot segments and '//', "
@@ -55,6 +61,8 @@ class Router:
     priority: int
     alts: list[Alternative]
     keys: list[str] = field(default_factory=list)
+    fate: str = "built"  # "built", "dropped" (Traefik does not build it: ``why``), "open" (a reference outside the inputs)
+    why: str = ""
 
     @property
     def route_key(self) -> str:
@@ -105,7 +113,11 @@ def replaced(rs: list[Router]) -> dict[str, Router]:
 def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     clauses: dict[str, Clause] = {}
     rs = routers(snap)
-    gone = replaced(rs)
+    for r in rs:
+        r.fate, r.why = fate(snap, r.ir, r.index)
+    for key, winner in replaced(rs).items():
+        r = next(x for x in rs if x.route_key == key)
+        r.fate, r.why = "dropped", f"it is replaced by {winner.label} (same rule: same router name)"
     for r in rs:
         n = len(r.alts)
         for j in range(n):
@@ -126,7 +138,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
             maybe = [r for r in members if r not in sure and (ep == DEFAULT_EPS or not r.ir.spec.entry_points)]
             if sure:
                 where = "default entry points" if ep == DEFAULT_EPS else f"entry point {ep}"
-                tables.append(_table(("Traefik v2 " if v2 else "Traefik ") + where, cls, tls, sure, maybe, gone))
+                tables.append(_table(("Traefik v2 " if v2 else "Traefik ") + where, cls, tls, sure, maybe))
     return clauses, tables
 
 
@@ -134,26 +146,28 @@ def _entries(r: Router) -> list[Entry]:
     return [Entry(r.route_key, k, a.match, a.hosts) for k, a in zip(r.keys, r.alts, strict=True)]
 
 
-def _table(
-    where: str, cls: str, tls: bool, sure: list[Router], maybe: list[Router], gone: dict[str, Router]
-) -> Table:
-    live = [r for r in sure if r.route_key not in gone]
-    ties = _ties(live)
+def _table(where: str, cls: str, tls: bool, sure: list[Router], maybe: list[Router]) -> Table:
+    live = [r for r in sure if r.fate != "dropped"]
+    ties = _ties([r for r in live if r.fate == "built"])
     owners = list(dict.fromkeys(r.route_key for g in ties for r in g))
+    extra = [r for r in maybe if r.fate != "dropped"]
+    unsure = [r for r in live + extra if r.fate == "open"]
     variants = []
     for order in tie_orders(owners) if owners else [[]]:
         pos = {k: n for n, k in enumerate(order)}
-        for extra in ([], [r for r in maybe if r.route_key not in gone]) if maybe else ([],):
-            ranked = sorted(live + extra, key=lambda r: (-r.priority, pos.get(r.route_key, len(pos))))
-            variants.append([e for r in ranked for e in _entries(r)])
+        for more in ([], extra) if extra else ([],):
+            for less in ([], unsure) if unsure else ([],):
+                ranked = [r for r in live + more if r not in less]
+                ranked.sort(key=lambda r: (-r.priority, pos.get(r.route_key, len(pos))))
+                variants.append([e for r in ranked for e in _entries(r)])
     first = sure[0]
     name = where + (" (TLS)" if tls else "") + (f", ingress class {cls}" if cls else "")
     version = V2 if first.ir.v2_group else V3
     defaults = [(version, first.ir.at("apiVersion")), (SANITIZED, first.ir.at("apiVersion"))]
-    if maybe:
+    if extra:
         defaults.append(("routers without entryPoints are on the default entry points (static configuration)", first.ir.at("spec")))
-    drops = {k: f"{r.label} is replaced by {gone[r.route_key].label} (same rule: same router name)" for r in sure
-             if r.route_key in gone for k in r.keys}
+    why = [w for w, cond in ((DEFAULTS_OPEN, extra), (f"whether Traefik builds {unsure[0].label} ({unsure[0].why})" if unsure else "", unsure)) if cond]
+    drops = {k: f"Traefik does not build the router of {r.label}: {r.why}" for r in sure if r.fate == "dropped" for k in r.keys}
     return TraefikTable(
         "traefik",
         name,
@@ -165,7 +179,7 @@ def _table(
         ties={k: (str(r.priority), r.route_key) for g in ties for r in g for k in r.keys},
         defaults=defaults,
         rewrite=RewriteSource(Rewrite(strip_port="any"), SANITIZED, first.ir.at("apiVersion")),
-        uncertain="whether the entry point is a default one (static configuration)" if maybe else "",
+        uncertain="; ".join(why),
         maybe={k for r in maybe for k in r.keys},
     )
 

@@ -141,3 +141,41 @@ def cycle(snap: Snapshot, start: TraefikService) -> list[TraefikService]:
         return []
 
     return visit(start)
+
+
+def route_checks(snap: Snapshot, ir: IngressRoute, index: int) -> list[Check]:
+    """The checks Traefik's building of one route's router depends on: its middlewares, its services, and the
+    members of every TraefikService it reaches (a member that fails fails the service, then the router)."""
+    route, path = ir.spec.routes[index], f"spec.routes[{index}]"
+    label = f"IngressRoute {ir.namespace}/{ir.name} routes[{index}]"
+    out = [_middleware(snap, ir, mw, f"{path}.middlewares[{j}]", label) for j, mw in enumerate(route.middlewares or [])]
+    if not route.services:
+        out.append(_no_service(ir, route, path, label, children=False))
+    out += [_reference(snap, ir, s, f"{path}.services[{j}]", label) for j, s in enumerate(route.services or [])]
+    seen: list[TraefikService] = []
+    todo = [(s, ir.namespace) for s in route.services or [] if s.kind == "TraefikService" and "@" not in s.name]
+    while todo:
+        ref, ns = todo.pop()
+        found = lookup(snap, TraefikService, ref.namespace or ns, ref.name, ir)
+        if not found or any(t is found[0] for t in seen):
+            continue
+        ts = found[0]
+        seen.append(ts)
+        kind, members = ts.members()
+        for mpath, m in members:
+            out.append(_reference(snap, ts, m, mpath, f"TraefikService {ts.namespace}/{ts.name} ({kind})"))
+            if m.kind == "TraefikService" and "@" not in m.name:
+                todo.append((m, ts.namespace))
+    return out
+
+
+def fate(snap: Snapshot, ir: IngressRoute, index: int) -> tuple[str, str]:
+    """Does Traefik build the route's router? ``("built", "")``, ``("dropped", why)`` when a reference it needs
+    fails, ``("open", why)`` when one is outside the inputs (or the unit was not read whole: what is missing may
+    be in a document that could not be read)."""
+    checks = route_checks(snap, ir, index)
+    bad = next((c for c in checks if c.verdict == "violated"), None)
+    if bad is not None:
+        return ("dropped" if snap.closed_world_gap is None else "open"), bad.claim
+    open_ = next((c for c in checks if c.verdict == "unknown"), None)
+    return ("open", open_.claim) if open_ is not None else ("built", "")
