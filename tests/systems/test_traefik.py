@@ -11,7 +11,7 @@ from cnverify import loader, snapshot
 from cnverify.encodings.http import Entry, Request, Rewrite, entry_matches, routed
 from cnverify.model.traefik_rule import Call, Not, Op, RuleError, Tree, check_arguments, dnf, parse
 from cnverify.systems.traefik.matchers import alternatives, search
-from cnverify.systems.traefik.tables import routers, router_name
+from cnverify.systems.traefik.tables import router_name, routers
 
 # --- parser ---------------------------------------------------------------------------------------------------
 
@@ -211,7 +211,9 @@ def test_translation_agrees_with_matcher_go(rule: str) -> None:
         ("a\\$", ["xa$y"], ["xa"]),
     ],
 )
-def test_search_is_unanchored_except_where_the_pattern_anchors(pattern: str, inside: list[str], outside: list[str]) -> None:
+def test_search_is_unanchored_except_where_the_pattern_anchors(
+    pattern: str, inside: list[str], outside: list[str]
+) -> None:
     full = search(pattern)
     assert all(re.fullmatch(full, s) for s in inside)
     assert not any(re.fullmatch(full, s) for s in outside)

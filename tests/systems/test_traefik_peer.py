@@ -16,7 +16,7 @@ import pytest
 from cnverify import loader, snapshot
 from cnverify.engine import Options, prove
 from cnverify.model.traefik import TraefikService
-from cnverify.systems.traefik.tables import routers, router_name
+from cnverify.systems.traefik.tables import router_name, routers
 
 CORPUS = Path(os.environ.get("CNVERIFY_CORPUS", Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"))
 FIXTURES = CORPUS / "traefik__traefik" / "pkg" / "provider" / "kubernetes" / "crd" / "fixtures"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from cnverify.model.base import Node, Resource, register_kind
-from cnverify.model.types import IntOrString
 from cnverify.model.traefik_rule import RuleError, Tree, check_arguments, parse
+from cnverify.model.types import IntOrString
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 TRAEFIK = "traefik.io"
@@ -158,7 +158,10 @@ class TraefikService(Resource):
             hrw = s.highest_random_weight.services
             return "highestRandomWeight", [(f"spec.highestRandomWeight.services[{i}]", m) for i, m in enumerate(hrw)]
         if s.failover is not None:
-            return "failover", [("spec.failover.service", s.failover.service), ("spec.failover.fallback", s.failover.fallback)]
+            return "failover", [
+                ("spec.failover.service", s.failover.service),
+                ("spec.failover.fallback", s.failover.fallback),
+            ]
         return "", []
 
 

@@ -26,9 +26,9 @@ V3_MATCHERS = {  # pkg/muxer/http/matcher.go httpFuncs: name → accepted argume
     "Query": (1, 2),
     "QueryRegexp": (1, 2),
 }
-V2_MATCHERS = {  # matcher_v2.go httpFuncsV2: every matcher takes a list (gorilla/mux checks the counts)
-    n: () for n in ("Host", "HostHeader", "HostRegexp", "ClientIP", "Path", "PathPrefix", "Method", "Headers")
-} | {n: () for n in ("HeadersRegexp", "Query")}
+V2_NAMES = ("Host", "HostHeader", "HostRegexp", "ClientIP", "Path", "PathPrefix", "Method", "Headers", "HeadersRegexp")
+# matcher_v2.go httpFuncsV2: every matcher takes a list (gorilla/mux checks the counts)
+V2_MATCHERS: dict[str, tuple[int, ...]] = {n: () for n in (*V2_NAMES, "Query")}
 
 
 class RuleError(ValueError):
@@ -235,7 +235,9 @@ def check_arguments(tree: Tree) -> None:
     for c in calls(tree):
         a = c.args
         if c.name in ("Host", "HostRegexp") and not a[0].isascii():
-            raise RuleError(f"invalid value {a[0]!r} for {c.name} matcher, non-ASCII characters are not allowed", c.column)
+            raise RuleError(
+                f"invalid value {a[0]!r} for {c.name} matcher, non-ASCII characters are not allowed", c.column
+            )
         if c.name in ("Path", "PathPrefix") and not a[0].startswith("/"):
             raise RuleError(f"path {a[0]!r} does not start with a '/'", c.column)
         regex = {"HostRegexp": 0, "PathRegexp": 0, "HeaderRegexp": 1, "QueryRegexp": 1}.get(c.name)

@@ -73,13 +73,15 @@ KONG = TieRules(
         else ""
     ),
     tie=lambda group: f"have equal priority {group}",
-    order=lambda fixed, first: "Kong orders them by matcher UUID ("
-    + (
-        f"with the route ids of this config Kong takes {first} (the higher matcher UUID)"
-        if fixed
-        else "the inputs fix no route id, so the UUIDs and the winner are chosen when the routes are created"
-    )
-    + ")",
+    order=lambda fixed, first: (
+        "Kong orders them by matcher UUID ("
+        + (
+            f"with the route ids of this config Kong takes {first} (the higher matcher UUID)"
+            if fixed
+            else "the inputs fix no route id, so the UUIDs and the winner are chosen when the routes are created"
+        )
+        + ")"
+    ),
     proved="no two routes of equal priority match one request ({table}): the UUID order decides nothing",
 )
 
@@ -97,8 +99,9 @@ def tie_obligations(
             continue
         found, why = both_match(ctx, a, b)
         found = rules.tidy(found, a, b) if found is not None else None
-        if found is not None and rules.odd(found):
-            found, why = None, rules.odd(found)
+        odd = rules.odd(found) if found is not None else ""
+        if odd:
+            found, why = None, odd
         if found is None and not why:
             continue  # proved disjoint
         done.add((ca.route_key, cb.route_key))

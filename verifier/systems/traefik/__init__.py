@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from types import ModuleType
 
-from cnverify.model.traefik import CONTAINOUS, TRAEFIK, IngressRoute, IngressRouteV2, LoadBalancerSpec, Middleware, TraefikService
+from cnverify.model.traefik import (
+    CONTAINOUS,
+    TRAEFIK,
+    IngressRoute,
+    IngressRouteV2,
+    LoadBalancerSpec,
+    Middleware,
+    TraefikService,
+)
 from cnverify.snapshot import Snapshot
 from cnverify.systems.base import Group, Share, Split, System
 
@@ -47,14 +55,23 @@ class Traefik(System):
             for i, route in enumerate(ir.spec.routes):
                 if route.services and len(route.services) > 1:
                     shares = [_share(s.name, s.weight, s) for s in route.services]
-                    yield Split(ir, f"spec.routes[{i}].services", route.at("services"), shares, rule="relative",
-                                index=i, noun="service", effect=ZERO)
+                    yield Split(
+                        ir,
+                        f"spec.routes[{i}].services",
+                        route.at("services"),
+                        shares,
+                        rule="relative",
+                        index=i,
+                        noun="service",
+                        effect=ZERO,
+                    )
         for ts in snap.all(TraefikService):
             w = ts.spec.weighted
             if w is not None and w.services:
                 shares = [_share(s.name, s.weight, s) for s in w.services]
-                yield Split(ts, "spec.weighted.services", w.at("services"), shares, rule="relative", noun="service",
-                            effect=ZERO)
+                yield Split(
+                    ts, "spec.weighted.services", w.at("services"), shares, rule="relative", noun="service", effect=ZERO
+                )
 
     def split_reads(self) -> tuple[type[IngressRoute | TraefikService], ...]:
         return (IngressRoute, TraefikService)

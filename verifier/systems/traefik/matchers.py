@@ -43,7 +43,9 @@ class Alternative:
 
 def rule_text(conj: list[tuple[Call, bool]]) -> str:
     """A conjunction written back as a v3 rule (negations pushed to the matchers, as Traefik does)."""
-    return " && ".join(("!" if neg else "") + c.name + "(" + ", ".join(f"`{a}`" for a in c.args) + ")" for c, neg in conj)
+    return " && ".join(
+        ("!" if neg else "") + c.name + "(" + ", ".join(f"`{a}`" for a in c.args) + ")" for c, neg in conj
+    )
 
 
 def search(pattern: str) -> str:
@@ -153,7 +155,9 @@ class Builder:
             raise UnsupportedRegex(f"query value {value!r} is matched after Go decodes it")
         if any(q.name == key for q in self.query):
             raise UnsupportedRegex(f"two matchers of query key {key!r} in one conjunction")
-        self.query.append(QueryMatch(key, StrMatch("regex", checked_regex(value)) if regex else StrMatch("exact", value)))
+        self.query.append(
+            QueryMatch(key, StrMatch("regex", checked_regex(value)) if regex else StrMatch("exact", value))
+        )
 
     def _add_v2(self, call: Call, negated: bool) -> None:
         n, a = call.name, call.args

@@ -18,16 +18,15 @@ from dataclasses import dataclass, field, replace
 from cnverify.encodings.http import Entry, Match, MatchTable, Request, Rewrite
 from cnverify.encodings.http_ir import first_sure
 from cnverify.encodings.http_precheck import disjoint
-from cnverify.errors import Span
 from cnverify.model import Service
 from cnverify.model.flagger import Canary
 from cnverify.model.traefik import IngressRoute, Middleware, Route, TraefikService
+from cnverify.model.traefik_rule import dnf
 from cnverify.snapshot import Snapshot
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Results, Table, clause_key, tie_orders
 from cnverify.systems.traefik.matchers import Alternative, alternatives
 from cnverify.systems.traefik.targets import fate
-from cnverify.model.traefik_rule import dnf
 
 READS = (IngressRoute, TraefikService, Middleware, Service, Canary)  # references decide which routers exist
 DEFAULT_EPS = "(default entry points)"
@@ -61,7 +60,9 @@ class Router:
     priority: int
     alts: list[Alternative]
     keys: list[str] = field(default_factory=list)
-    fate: str = "built"  # "built", "dropped" (Traefik does not build it: ``why``), "open" (a reference outside the inputs)
+    fate: str = (
+        "built"  # "built", "dropped" (Traefik does not build it: ``why``), "open" (a reference outside the inputs)
+    )
     why: str = ""
 
     @property
@@ -165,9 +166,23 @@ def _table(where: str, cls: str, tls: bool, sure: list[Router], maybe: list[Rout
     version = V2 if first.ir.v2_group else V3
     defaults = [(version, first.ir.at("apiVersion")), (SANITIZED, first.ir.at("apiVersion"))]
     if extra:
-        defaults.append(("routers without entryPoints are on the default entry points (static configuration)", first.ir.at("spec")))
-    why = [w for w, cond in ((DEFAULTS_OPEN, extra), (f"whether Traefik builds {unsure[0].label} ({unsure[0].why})" if unsure else "", unsure)) if cond]
-    drops = {k: f"Traefik does not build the router of {r.label}: {r.why}" for r in sure if r.fate == "dropped" for k in r.keys}
+        defaults.append(
+            ("routers without entryPoints are on the default entry points (static configuration)", first.ir.at("spec"))
+        )
+    why = [
+        w
+        for w, cond in (
+            (DEFAULTS_OPEN, extra),
+            (f"whether Traefik builds {unsure[0].label} ({unsure[0].why})" if unsure else "", unsure),
+        )
+        if cond
+    ]
+    drops = {
+        k: f"Traefik does not build the router of {r.label}: {r.why}"
+        for r in sure
+        if r.fate == "dropped"
+        for k in r.keys
+    }
     return TraefikTable(
         "traefik",
         name,

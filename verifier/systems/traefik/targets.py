@@ -119,7 +119,9 @@ def _traefik_service(
             "(recursion detected), so it is not built"
         )
         return Check(owner, ref, "violated", claim, steps, where=where)
-    return Check(owner, ref, "proved", f"{label} resolves to TraefikService {ns}/{ref.name} ({kind})", steps, where=where)
+    return Check(
+        owner, ref, "proved", f"{label} resolves to TraefikService {ns}/{ref.name} ({kind})", steps, where=where
+    )
 
 
 def cycle(snap: Snapshot, start: TraefikService) -> list[TraefikService]:
