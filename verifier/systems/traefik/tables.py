@@ -46,7 +46,9 @@ V2 = (
 )
 SANITIZED = (
     "paths as Traefik routes them: entry point sanitizePath (on by default) removes dot segments and '//', "
-    "and escapes are decoded first; a witness path must be one it leaves as sent (no %, //, dot segment)"
+    "and escapes are decoded first; a witness path must be one it leaves as sent (no %, //, dot segment); "
+    "requests carry a Host, and paths that decode to characters a client must escape (a space, control "
+    "bytes) are not considered"
 )
 
 

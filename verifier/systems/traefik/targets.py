@@ -26,24 +26,21 @@ CROSS = "allowCrossNamespace is false by default (provider option, not in the in
 
 def checks(snap: Snapshot) -> Iterator[Check]:
     for ir in snap.all(IngressRoute):
-        children = any(
-            (p.namespace or o.namespace, p.name) == (ir.namespace, ir.name)
-            for o in snap.all(IngressRoute)
-            for p in o.spec.parent_refs or []
-        )
-        for i, route in enumerate(ir.spec.routes):
-            path = f"spec.routes[{i}]"
-            label = f"IngressRoute {ir.namespace}/{ir.name} routes[{i}]"
-            for j, mw in enumerate(route.middlewares or []):
-                yield _middleware(snap, ir, mw, f"{path}.middlewares[{j}]", label)
-            if not route.services:
-                yield _no_service(ir, route, path, label, children)
-            for j, svc in enumerate(route.services or []):
-                yield _reference(snap, ir, svc, f"{path}.services[{j}]", label)
+        for i in range(len(ir.spec.routes)):
+            yield from route_checks(snap, ir, i, members=False)
     for ts in snap.all(TraefikService):
         kind, members = ts.members()
         for path, m in members:
             yield _reference(snap, ts, m, path, f"TraefikService {ts.namespace}/{ts.name} ({kind})")
+
+
+def has_children(snap: Snapshot, ir: IngressRoute) -> bool:
+    """Do IngressRoutes of the inputs attach to ``ir`` through ``parentRefs`` (its routes then lead to them)?"""
+    return any(
+        (p.namespace or o.namespace, p.name) == (ir.namespace, ir.name)
+        for o in snap.all(IngressRoute)
+        for p in o.spec.parent_refs or []
+    )
 
 
 def _no_service(ir: IngressRoute, node: Route, path: str, label: str, children: bool) -> Check:
@@ -145,17 +142,19 @@ def cycle(snap: Snapshot, start: TraefikService) -> list[TraefikService]:
     return visit(start)
 
 
-def route_checks(snap: Snapshot, ir: IngressRoute, index: int) -> list[Check]:
-    """The checks Traefik's building of one route's router depends on: its middlewares, its services, and the
-    members of every TraefikService it reaches (a member that fails fails the service, then the router)."""
+def route_checks(snap: Snapshot, ir: IngressRoute, index: int, members: bool = True) -> list[Check]:
+    """The checks of one route: its middlewares and its services, and with ``members`` those of every
+    TraefikService it reaches (a member that fails fails the service, then the router: what Traefik's building
+    of the router depends on)."""
     route, path = ir.spec.routes[index], f"spec.routes[{index}]"
     label = f"IngressRoute {ir.namespace}/{ir.name} routes[{index}]"
     out = [_middleware(snap, ir, mw, f"{path}.middlewares[{j}]", label) for j, mw in enumerate(route.middlewares or [])]
     if not route.services:
-        out.append(_no_service(ir, route, path, label, children=False))
+        out.append(_no_service(ir, route, path, label, has_children(snap, ir)))
     out += [_reference(snap, ir, s, f"{path}.services[{j}]", label) for j, s in enumerate(route.services or [])]
     seen: list[TraefikService] = []
     todo = [(s, ir.namespace) for s in route.services or [] if s.kind == "TraefikService" and "@" not in s.name]
+    todo = todo if members else []
     while todo:
         ref, ns = todo.pop()
         found = lookup(snap, TraefikService, ref.namespace or ns, ref.name, ir)
