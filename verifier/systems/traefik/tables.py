@@ -268,3 +268,17 @@ def router_name(r: Router) -> str:
     """The router's name in Traefik's dynamic configuration (``makeServiceKey``, ``makeID``)."""
     digest = hashlib.sha256(r.route.match.encode()).hexdigest()[:20]
     return normalize(f"{r.ir.namespace}-{r.ir.metadata.name}-{digest}")
+
+
+def service_name(r: Router) -> str:
+    """The service the router names in the dynamic configuration (``loadIngressRouteConfiguration``): the router's
+    own name for several services (a weighted round robin) or one Kubernetes Service, a TraefikService's
+    ``namespace-name`` (``fullServiceName``), a ``name@provider`` as written; empty without services."""
+    svcs = r.route.services or []
+    if len(svcs) != 1 or (svcs[0].kind or "Service") == "Service":
+        return router_name(r) if svcs else ""
+    s = svcs[0]
+    if "@" in s.name:
+        name, provider = s.name.rsplit("@", 1)
+        return normalize(f"{s.namespace or r.ir.namespace}-{name}") if provider == "kubernetescrd" else s.name
+    return normalize(f"{s.namespace or r.ir.namespace}-{s.name}")
