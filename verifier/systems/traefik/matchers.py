@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from cnverify.encodings.http import HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.encodings.http_ir import MANAGED_HEADERS, QUERY_KEY_RE
 from cnverify.encodings.regex import InvalidRegex, UnsupportedRegex, parse, to_python
-from cnverify.encodings.regex_syntax import top_level_alternatives
+from cnverify.encodings.regex_syntax import MAX_CHAR, Alt, Cat, CharSet, Node, Rep, normalize, top_level_alternatives
 from cnverify.model.traefik_rule import Call
 
 PLAIN_PATH = re.compile(r"/[\x21\x22\x24\x26-\x3e\x40-\x7e]*")  # a path a client sends as written (no %, ?, #)
@@ -71,6 +71,43 @@ def checked_regex(pattern: str) -> str:
     rx = search(pattern)
     parse(rx)  # UnsupportedRegex propagates
     return rx
+
+
+def _re2(n: Node) -> str:
+    """A regex syntax tree back as RE2 source (every character as ``\\x{HH}``)."""
+    if isinstance(n, CharSet):
+        if not n.ranges:
+            return "[^\\x{00}-\\x{ff}]"
+        return "[" + "".join(f"\\x{{{lo:02x}}}-\\x{{{hi:02x}}}" for lo, hi in n.ranges) + "]"
+    if isinstance(n, Cat):
+        return "".join(f"(?:{_re2(x)})" for x in n.items) or "(?:)"
+    if isinstance(n, Alt):
+        return "(?:" + "|".join(_re2(x) for x in n.items) + ")"
+    if isinstance(n, Rep):
+        return f"(?:{_re2(n.item)}){{{n.lo},{'' if n.hi is None else n.hi}}}"
+    raise UnsupportedRegex(f"an anchor inside {n!r}")
+
+
+def _lowered(n: Node) -> Node:
+    """The tree matching ``s`` exactly when ``n`` matches ``s`` ASCII-lower-cased: each character set becomes its
+    preimage under lower-casing (``a`` → ``[aA]``, ``A`` → nothing)."""
+    if isinstance(n, CharSet):
+        chars = [
+            c for c in range(MAX_CHAR + 1) if any(lo <= (c + 32 if 65 <= c <= 90 else c) <= hi for lo, hi in n.ranges)
+        ]
+        return CharSet(normalize([(c, c) for c in chars]))
+    if isinstance(n, Cat):
+        return Cat(tuple(_lowered(x) for x in n.items))
+    if isinstance(n, Alt):
+        return Alt(tuple(_lowered(x) for x in n.items))
+    if isinstance(n, Rep):
+        return Rep(_lowered(n.item), n.lo, n.hi)
+    return n
+
+
+def host_regex(pattern: str) -> str:
+    """``HostRegexp(pattern)`` on the Host as sent: Traefik searches the lower-cased host."""
+    return _re2(_lowered(parse(checked_regex(pattern))))
 
 
 def host_patterns(value: str) -> tuple[HostPattern, ...] | None:
@@ -121,7 +158,7 @@ class Builder:
         elif n == "HostRegexp":
             if not a[0].isascii():
                 raise ValueError(f"invalid value {a[0]!r} for HostRegexp matcher, non-ASCII characters are not allowed")
-            self.once("authority", StrMatch("regex", checked_regex(a[0])), "HostRegexp")
+            self.once("authority", StrMatch("regex", host_regex(a[0])), "HostRegexp")
         elif n in ("Path", "PathPrefix"):
             if not a[0].startswith("/"):
                 raise ValueError(f"path {a[0]!r} does not start with a '/'")
