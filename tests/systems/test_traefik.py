@@ -9,8 +9,10 @@ import re
 import pytest
 from cnverify import loader, snapshot
 from cnverify.encodings.http import Entry, Request, Rewrite, entry_matches, routed
+from cnverify.encodings.regex import to_python
 from cnverify.model.traefik_rule import Call, Not, Op, RuleError, Tree, check_arguments, dnf, parse
-from cnverify.systems.traefik.matchers import alternatives, search
+from cnverify.systems.traefik.matchers import alternatives
+from cnverify.systems.traefik.regexes import not_in, search
 from cnverify.systems.traefik.tables import router_name, routers
 
 # --- parser ---------------------------------------------------------------------------------------------------
@@ -172,6 +174,12 @@ RULES = [
     "QueryRegexp(`v`, `^[0-9]+$`) && PathPrefix(`/`)",
     "(Host(`a.example.com`) || Host(`shop.example.com`)) && (PathPrefix(`/a`) || Header(`x-canary`, `1`))",
     "Host(`*`) && Path(`/api`)",
+    "!Host(`shop.example.com`) && PathPrefix(`/api`) && !Path(`/api/v1`)",
+    "!PathPrefix(`/api`) || !Method(`get`)",
+    "!(Host(`a.example.com`) || Host(`SHOP.example.com`)) && !PathPrefix(`/x`)",
+    "PathPrefix(`/api`) && !PathPrefix(`/api/v`) && !PathPrefix(`/b`)",
+    "Path(`/exact`) && !PathPrefix(`/ex`)",
+    "!Host(`*`) || Path(`/a`)",
 ]
 HOSTS = ["shop.example.com", "SHOP.example.com:8080", "a.b.example.com", "example.com", "shop.example.com.", "x.org"]
 PATHS = ["/", "/api", "/api/v1", "/exact", "/x.php", "/v1/items", "/a"]
@@ -221,7 +229,15 @@ def test_search_is_unanchored_except_where_the_pattern_anchors(
 
 @pytest.mark.parametrize(
     "rule",
-    ["ClientIP(`10.0.0.0/8`)", "!Path(`/a`)", "!Method(`GET`)", "Query(`a`, `1`) && Query(`a`, `2`)", "Path(`/a b`)"],
+    [
+        "ClientIP(`10.0.0.0/8`)",
+        "!PathRegexp(`/a`)",
+        "!Host(`*.example.com`)",
+        "!Query(`a`)",
+        "Query(`a`, `1`) && Query(`a`, `2`)",
+        "Path(`/a b`)",
+        "PathRegexp(`a`) && !Path(`/a`)",
+    ],
 )
 def test_what_the_request_model_cannot_carry_is_unsupported(rule: str) -> None:
     (alt,) = alternatives(dnf(parse(rule)), v2=False)
@@ -239,3 +255,17 @@ def test_router_names_follow_the_crd_provider(tmp_path) -> None:  # type: ignore
     snap, _ = snapshot.build(loader.load([str(f)]))
     (r,) = routers(snap)
     assert router_name(r) == "default-test-route-6b204d94623b3df4370c" and r.priority == 37
+
+
+@pytest.mark.parametrize(
+    ("exact", "prefixes", "fold"),
+    [(["ab"], [], False), ([], ["ab"], False), (["a", "a."], [], True), (["a"], ["ab", "b"], False), ([], [""], False)],
+)
+def test_not_in_is_the_complement(exact: list[str], prefixes: list[str], fold: bool) -> None:
+    rx = to_python(not_in(exact, prefixes, fold))
+    for n in range(4):
+        for chars in itertools.product("aAb.", repeat=n):
+            s = "".join(chars)
+            key = s.lower() if fold else s
+            want = key not in exact and not any(key.startswith(q) for q in prefixes)
+            assert (re.fullmatch(rx, s) is not None) == want, s

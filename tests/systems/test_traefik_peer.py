@@ -10,6 +10,11 @@ mirroring (30%); the 2 fixtures without routers (with_cross_namespace: cross-nam
 the default ``allowCrossNamespace``; with_empty_services: no endpoints) are reported as routers Traefik does not
 build. One difference in reason, explained: the Go test also loads ``services.yml`` (Services and EndpointSlices,
 not in the corpus), so where Traefik finds a Service without endpoints cnverify finds no Service at all.
+
+Traefik's own muxer tests (``pkg/muxer/http/matcher_test.go``, ``mux_test.go``; extracted to
+``fixtures/traefik_matcher_tests.json``): 50 of 50 rejected rules rejected, 185 of 185 modelled requests routed as
+expected, 27 unknown (rules on X-Forwarded-Proto), 26 requests outside the request model (counted by reason), and
+6 of 6 single-provider priority cases; 6 cases of provider precedence are not Traefik-CRD questions.
 """
 
 from __future__ import annotations
@@ -23,12 +28,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from cnverify import loader, snapshot
-from cnverify.encodings.http import Entry, Request, Rewrite, entry_matches, routed
+from cnverify.encodings.http import Entry, MatchTable, Request, Rewrite, entry_matches, first_match, routed
 from cnverify.engine import Options, prove
 from cnverify.model.traefik import TraefikService
 from cnverify.model.traefik_rule import RuleError, check_arguments, dnf, parse
 from cnverify.systems.traefik.matchers import alternatives
-from cnverify.systems.traefik.tables import router_name, routers, service_name
+from cnverify.systems.traefik.tables import priority, router_name, routers, service_name
 
 CORPUS = Path(os.environ.get("CNVERIFY_CORPUS", Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"))
 FIXTURES = CORPUS / "traefik__traefik" / "pkg" / "provider" / "kubernetes" / "crd" / "fixtures"
@@ -134,6 +139,8 @@ def _request(spec: dict[str, Any]) -> Request | str:
             return "a header name set in non-canonical form (Go's server canonicalizes what clients send)"
         return Request(host="example.com", path="/", headers={k.lower(): tuple(v) for k, v in heads.items()})
     url = urlsplit(spec["url"])
+    if url.netloc.startswith("["):
+        return "an IPv6 host (the request model holds DNS names and IPv4)"
     if not url.netloc.isascii() or "%" in url.path or any(c in url.query for c in "%+;"):
         return "a non-ASCII host or an escaped path or query (Go decodes them before matching)"
     pairs = [p.split("=", 1) for p in url.query.split("&") if p] if url.query else []
@@ -145,8 +152,9 @@ def _request(spec: dict[str, Any]) -> Request | str:
 
 
 def test_traefik_matcher_tests_agree() -> None:
-    """Every case of matcher_test.go (77 rules, 175 requests): a rule Traefik rejects is rejected (48 of 48); each
-    request the request model can carry is matched as Traefik's test expects (123 of 123, status 200 or 404). Requests outside the model are
+    """Every case of matcher_test.go and TestMuxer (mux_test.go: whole rules with ``&&``, ``||``, ``!``; 99 rules,
+    238 requests): a rule Traefik rejects is rejected (50 of 50); each request the request model can carry is
+    matched as Traefik's test expects (185 of 185, status 200 or 404). Requests outside the model are
     counted apart with the reason; a rule with a matcher the model cannot carry (ClientIP, X-Forwarded-Proto,
     which Traefik's forwarded-headers handling rewrites) is unknown, never a disagreement."""
     data = json.loads(MATCHER_TESTS.read_text())["cases"]
@@ -175,10 +183,40 @@ def test_traefik_matcher_tests_agree() -> None:
                 continue
             assert got == (status == 200), (case["test"], case["rule"], spec, status)
             agree += 1
-    assert (rejected, agree, unknown) == (48, 123, 27)
+    assert (rejected, agree, unknown) == (50, 185, 27)
     assert dict(outside) == {
         "a client address (ClientIP)": 6,
         "a non-ASCII host or an escaped path or query (Go decodes them before matching)": 5,
         "a header name set in non-canonical form (Go's server canonicalizes what clients send)": 4,
         "a query key sent twice (the request model holds one value per key)": 10,
+        "an IPv6 host (the request model holds DNS names and IPv4)": 1,
     }
+
+
+PROVIDERS = ["kubernetesgateway", "kubernetescrd", "kubernetes", "kubernetesingressnginx"]  # the test's precedence
+
+
+def test_traefik_priority_tests_agree() -> None:
+    """``Test_addRoutePriority`` (mux_test.go): routes added to one muxer, the route a path takes. The routes of one
+    provider are ordered as cnverify orders routers (explicit priority, else the rule's length; equal priorities
+    of one provider matching the request would be a CNV106 finding — none of these cases has one); the 6 cases
+    that rank routes of different providers test the providers' precedence, which one provider's IngressRoutes
+    never need: they are counted apart."""
+    cases = json.loads(MATCHER_TESTS.read_text())["priority"]
+    agree, other_providers = 0, 0
+    for case in cases:
+        if len({r["provider"] for r in case["routes"]}) > 1:
+            other_providers += 1
+            continue
+        ranked = sorted(case["routes"], key=lambda r: -priority(r["rule"], r["priority"]))
+        entries = []
+        for r in ranked:
+            (alt,) = alternatives(dnf(parse(r["rule"])), v2=False)
+            entries.append(Entry(r["name"], r["name"], alt.match, alt.hosts))
+        req = Request(path=case["path"])
+        hit = first_match(MatchTable(tuple(entries)), req)
+        prios = [priority(r["rule"], r["priority"]) for r in ranked]
+        tied = [e for e, p in zip(entries, prios, strict=True) if p == prios[0] and entry_matches(e, req)]
+        assert len(tied) == 1 and hit is not None and hit.route_id == case["expected"], case
+        agree += 1
+    assert (agree, other_providers) == (6, 6)

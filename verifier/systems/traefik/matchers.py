@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 
 from cnverify.encodings.http import HeaderMatch, HostPattern, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.encodings.http_ir import MANAGED_HEADERS, QUERY_KEY_RE
-from cnverify.encodings.regex import InvalidRegex, UnsupportedRegex, parse, to_python
-from cnverify.encodings.regex_syntax import MAX_CHAR, Alt, Cat, CharSet, Node, Rep, normalize, top_level_alternatives
+from cnverify.encodings.regex import UnsupportedRegex, to_python
 from cnverify.model.traefik_rule import Call
+from cnverify.systems.traefik.regexes import NOTHING, checked_regex, host_regex, literal, not_in
 
 PLAIN_PATH = re.compile(r"/[\x21\x22\x24\x26-\x3e\x40-\x7e]*")  # a path a client sends as written (no %, ?, #)
 PLAIN_QUERY = re.compile(r"[\x21\x22\x24\x27-\x2a\x2c-\x3c\x3e-\x7e]*")  # what Go's Query() does not decode
@@ -46,68 +46,6 @@ def rule_text(conj: list[tuple[Call, bool]]) -> str:
     return " && ".join(
         ("!" if neg else "") + c.name + "(" + ", ".join(f"`{a}`" for a in c.args) + ")" for c, neg in conj
     )
-
-
-def search(pattern: str) -> str:
-    """Go's unanchored ``MatchString`` of ``pattern`` as a full-match RE2 pattern (a ``^``/``$`` at a top-level
-    branch's ends anchors that branch)."""
-    out = []
-    for branch in top_level_alternatives(pattern):
-        start = branch.startswith("^")
-        body = branch[1:] if start else branch
-        end = body.endswith("$") and (len(body[:-1]) - len(body[:-1].rstrip("\\"))) % 2 == 0
-        body = body[:-1] if end else body
-        out.append(("" if start else ".*") + f"(?:{body})" + ("" if end else ".*"))
-    return out[0] if len(out) == 1 else "|".join(f"(?:{b})" for b in out)
-
-
-def checked_regex(pattern: str) -> str:
-    """``search(pattern)`` after checking it: a pattern RE2 rejects raises ValueError (Traefik rejects the rule),
-    one the encoding cannot translate raises UnsupportedRegex."""
-    try:
-        parse(pattern)
-    except InvalidRegex as exc:
-        raise ValueError(f"invalid regex {pattern!r}: {exc.reason}") from None
-    rx = search(pattern)
-    parse(rx)  # UnsupportedRegex propagates
-    return rx
-
-
-def _re2(n: Node) -> str:
-    """A regex syntax tree back as RE2 source (every character as ``\\x{HH}``)."""
-    if isinstance(n, CharSet):
-        if not n.ranges:
-            return "[^\\x{00}-\\x{ff}]"
-        return "[" + "".join(f"\\x{{{lo:02x}}}-\\x{{{hi:02x}}}" for lo, hi in n.ranges) + "]"
-    if isinstance(n, Cat):
-        return "".join(f"(?:{_re2(x)})" for x in n.items) or "(?:)"
-    if isinstance(n, Alt):
-        return "(?:" + "|".join(_re2(x) for x in n.items) + ")"
-    if isinstance(n, Rep):
-        return f"(?:{_re2(n.item)}){{{n.lo},{'' if n.hi is None else n.hi}}}"
-    raise UnsupportedRegex(f"an anchor inside {n!r}")
-
-
-def _lowered(n: Node) -> Node:
-    """The tree matching ``s`` exactly when ``n`` matches ``s`` ASCII-lower-cased: each character set becomes its
-    preimage under lower-casing (``a`` → ``[aA]``, ``A`` → nothing)."""
-    if isinstance(n, CharSet):
-        chars = [
-            c for c in range(MAX_CHAR + 1) if any(lo <= (c + 32 if 65 <= c <= 90 else c) <= hi for lo, hi in n.ranges)
-        ]
-        return CharSet(normalize([(c, c) for c in chars]))
-    if isinstance(n, Cat):
-        return Cat(tuple(_lowered(x) for x in n.items))
-    if isinstance(n, Alt):
-        return Alt(tuple(_lowered(x) for x in n.items))
-    if isinstance(n, Rep):
-        return Rep(_lowered(n.item), n.lo, n.hi)
-    return n
-
-
-def host_regex(pattern: str) -> str:
-    """``HostRegexp(pattern)`` on the Host as sent: Traefik searches the lower-cased host."""
-    return _re2(_lowered(parse(checked_regex(pattern))))
 
 
 def host_patterns(value: str) -> tuple[HostPattern, ...] | None:
@@ -132,6 +70,10 @@ class Builder:
         self.headers: list[HeaderMatch] = []
         self.query: list[QueryMatch] = []
         self.unsupported = ""
+        self.not_hosts: list[str] = []  # negated matchers, combined in `build`
+        self.not_paths: list[str] = []
+        self.not_prefixes: list[str] = []
+        self.not_methods: list[str] = []
 
     def once(self, slot: str, value: object, what: str) -> None:
         if getattr(self, slot) is not None and getattr(self, slot) != value:
@@ -146,7 +88,8 @@ class Builder:
         if n == "ClientIP":
             raise UnsupportedRegex("ClientIP matches the client address, which the request model does not carry")
         if negated and n not in ("Header", "HeaderRegexp"):
-            raise UnsupportedRegex(f"!{n} is not expressible in the request model")
+            self._negated(n, a[0])
+            return
         if n == "Host":
             if not a[0].isascii():
                 raise ValueError(f"invalid value {a[0]!r} for Host matcher, non-ASCII characters are not allowed")
@@ -173,6 +116,41 @@ class Builder:
             self.headers.append(self._header(a[0], a[1], n == "HeaderRegexp", negated))
         elif n in ("Query", "QueryRegexp"):
             self._query(a[0], a[1] if len(a) == 2 else "", n == "QueryRegexp" and len(a) == 2)
+
+    def _negated(self, n: str, value: str) -> None:
+        """``!Host``, ``!Path``, ``!PathPrefix``, ``!Method`` are kept for `build`; other negations are unsupported."""
+        if n == "Host":
+            pats = host_patterns(value)
+            words = ["*"] if pats is None else [p.pattern for p in pats]
+            if any(w.startswith("*") and w != "*" for w in words):
+                raise UnsupportedRegex(f"!Host({value!r}): the complement of a wildcard host is not modelled")
+            self.not_hosts += words
+        elif n in ("Path", "PathPrefix") and PLAIN_PATH.fullmatch(value):
+            (self.not_paths if n == "Path" else self.not_prefixes).append(value)
+        elif n == "Method":
+            self.not_methods.append(value.upper())
+        else:
+            raise UnsupportedRegex(f"!{n}({value!r}) is not expressible in the request model")
+
+    def _path(self) -> PathMatch | None:
+        """The path condition with the negated ones folded in (a regex), or unsupported beside a PathRegexp."""
+        pm, exact, prefixes = self.path, self.not_paths, self.not_prefixes
+        if not exact and not prefixes:
+            return pm
+        if pm is None:
+            return PathMatch("regex", not_in(exact, prefixes))
+        if pm.kind == "exact":
+            gone = pm.value in exact or any(pm.value.startswith(q) for q in prefixes)
+            return PathMatch("regex", NOTHING) if gone else pm
+        if pm.kind == "prefix":
+            p = pm.value
+            if any(p.startswith(q) for q in prefixes):
+                return PathMatch("regex", NOTHING)
+            rest = not_in(
+                [w[len(p) :] for w in exact if w.startswith(p)], [q[len(p) :] for q in prefixes if q.startswith(p)]
+            )
+            return PathMatch("regex", literal(p) + f"(?:{rest})")
+        raise UnsupportedRegex("a PathRegexp with a negated path matcher in one conjunction")
 
     def _header(self, name: str, value: str, regex: bool, negated: bool) -> HeaderMatch:
         key = name.lower()
@@ -215,7 +193,20 @@ class Builder:
             raise UnsupportedRegex(f"{n}({', '.join(a)}) in the v2 syntax (gorilla/mux templates) is not modelled")
 
     def build(self) -> Alternative:
-        m = Match(self.path, tuple(self.headers), tuple(self.query), self.method, self.authority)
+        try:
+            path = self._path()
+        except UnsupportedRegex as exc:
+            path, self.unsupported = None, self.unsupported or str(exc)
+        method, authority = self.method, self.authority
+        if self.not_methods:
+            gone = method is not None and method.value in self.not_methods
+            method = StrMatch("regex", NOTHING) if gone else method or StrMatch("regex", not_in(self.not_methods))
+        if self.not_hosts and authority is not None:
+            self.unsupported = self.unsupported or "a HostRegexp with a negated Host in one conjunction"
+        elif self.not_hosts:
+            words = [w for w in self.not_hosts if w != "*"]
+            authority = StrMatch("regex", NOTHING if "*" in self.not_hosts else not_in(words, fold=True))
+        m = Match(path, tuple(self.headers), tuple(self.query), method, authority)
         return Alternative(replace(m, unsupported=self.unsupported or None), self.hosts)
 
 

@@ -88,6 +88,11 @@ def class_of(ir: IngressRoute) -> str:
     return ir.annotations.get("kubernetes.io/ingress.class", "")
 
 
+def priority(rule: str, explicit: int) -> int:
+    """The router's priority: ``explicit`` unless 0, else the rule's length in bytes (``GetRulePriority``)."""
+    return explicit or len(rule.encode())
+
+
 def routers(snap: Snapshot) -> list[Router]:
     """Every route Traefik makes a router of (rule parsed; a later route of the same rule in one IngressRoute
     replaces it: the router name is namespace, name and a hash of the rule)."""
@@ -96,7 +101,7 @@ def routers(snap: Snapshot) -> list[Router]:
         if ir.spec.parent_refs:
             continue  # child routers live in their parent's muxer (not modelled)
         for i, route in enumerate(ir.spec.routes):
-            prio = route.priority or len(route.match.encode())
+            prio = priority(route.match, route.priority)
             try:
                 alts = alternatives(dnf(route.tree), route.rule_syntax == "v2")
             except ValueError as exc:
