@@ -82,10 +82,12 @@ class TraefikTable(Table):
 
 
 def class_of(ir: IngressRoute) -> str:
-    """``getIngressClassName``: spec.ingressClassName, else the deprecated annotation."""
-    if ir.spec.ingress_class_name is not None:
-        return ir.spec.ingress_class_name
-    return ir.annotations.get("kubernetes.io/ingress.class", "")
+    """``getIngressClassName`` (spec.ingressClassName, else the deprecated annotation), with ``traefik`` read as
+    no class: a Traefik whose provider sets no ``ingressClass`` (the default) reads both (``shouldProcessIngress``)."""
+    name = ir.spec.ingress_class_name
+    if name is None:
+        name = ir.annotations.get("kubernetes.io/ingress.class", "")
+    return "" if name == "traefik" else name
 
 
 def priority(rule: str, explicit: int) -> int:

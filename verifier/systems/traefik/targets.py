@@ -71,6 +71,10 @@ def _reference(snap: Snapshot, owner: Resource, ref: LoadBalancerSpec, path: str
     steps: list[tuple[str, Span]] = []
     where = (ref.at(), path)
     kind = ref.kind or "Service"
+    if ".mirrors[" in path and ref.percent is not None and not 0 <= ref.percent <= 100:
+        steps.append((f"{label} mirrors {ref.name} at {ref.percent}%", ref.at("percent")))
+        claim = f"mirror percent {ref.percent} is not between 0 and 100: Traefik refuses the mirroring service"
+        return Check(owner, ref, "violated", claim, steps, where=where)  # mirror.go AddMirror
     if "@" in ref.name:
         steps.append((f"{label} → {kind} {ref.name}", ref.at("name")))
         return Check(owner, ref, "unknown", f"{kind} {ref.name} belongs to another provider", steps, where=where)
