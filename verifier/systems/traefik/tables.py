@@ -125,6 +125,12 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
     rs = routers(snap)
     for r in rs:
         r.fate, r.why = fate(snap, r.ir, r.index)
+    for r in rs:
+        if r.priority > MAX_USER_PRIORITY:
+            r.fate, r.why = (
+                "dropped",
+                f"priority {r.priority} exceeds the max user-defined priority {MAX_USER_PRIORITY}",
+            )
     for key, winner in replaced(rs).items():
         r = next(x for x in rs if x.route_key == key)
         r.fate, r.why = "dropped", f"it is replaced by {winner.label} (same rule: same router name)"
@@ -138,8 +144,7 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
             r.keys.append(key)
     groups: dict[tuple[bool, str, bool], list[Router]] = {}  # one Traefik (v2 or v3) per class; TLS apart
     for r in rs:
-        if r.priority <= MAX_USER_PRIORITY:
-            groups.setdefault((r.ir.v2_group, class_of(r.ir), r.ir.spec.tls is not None), []).append(r)
+        groups.setdefault((r.ir.v2_group, class_of(r.ir), r.ir.spec.tls is not None), []).append(r)
     tables: list[Table] = []
     for (v2, cls, tls), members in groups.items():
         named = sorted({ep for r in members for ep in r.ir.spec.entry_points or []})
@@ -166,7 +171,7 @@ def _table(where: str, cls: str, tls: bool, sure: list[Router], maybe: list[Rout
     for order in tie_orders(owners) if owners else [[]]:
         pos = {k: n for n, k in enumerate(order)}
         for more in ([], extra) if extra else ([],):
-            for less in ([], unsure) if unsure else ([],):
+            for less in _absent(unsure):
                 ranked = [r for r in live + more if r not in less]
                 ranked.sort(key=lambda r: (-r.priority, pos.get(r.route_key, len(pos))))
                 variants.append([e for r in ranked for e in _entries(r)])
@@ -206,6 +211,15 @@ def _table(where: str, cls: str, tls: bool, sure: list[Router], maybe: list[Rout
         uncertain="; ".join(why),
         maybe={k for r in maybe for k in r.keys},
     )
+
+
+def _absent(unsure: list[Router]) -> list[list[Router]]:
+    """The sets of routers of uncertain existence to leave out, enough to decide soundly: none and all (a route's
+    requests only shrink as routers above it are added), and for each, all the others (its own verdict among the
+    most routers without assuming the others)."""
+    if not unsure:
+        return [[]]
+    return [[], unsure] + ([[u for u in unsure if u is not r] for r in unsure] if len(unsure) > 1 else [])
 
 
 def _ties(rs: list[Router]) -> list[list[Router]]:
