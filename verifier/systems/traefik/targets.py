@@ -166,8 +166,8 @@ def route_checks(snap: Snapshot, ir: IngressRoute, index: int, members: bool = T
             continue
         ts = found[0]
         seen.append(ts)
-        kind, members = ts.members()
-        for mpath, m in members:
+        kind, refs = ts.members()
+        for mpath, m in refs:
             out.append(_reference(snap, ts, m, mpath, f"TraefikService {ts.namespace}/{ts.name} ({kind})"))
             if m.kind == "TraefikService" and "@" not in m.name:
                 todo.append((m, ts.namespace))
