@@ -143,4 +143,5 @@ def tie_obligations(
 
 def res_subject(res: Results, table: Table) -> Resource:
     """The object a table's entries belong to (its first clause's subject)."""
-    return next(res.clauses[e.clause_id].subject for v in table.variants for e in v if e.clause_id in res.clauses)
+    keys = [*(e.clause_id for v in table.variants for e in v), *table.members]  # members: a table whose routes all drop
+    return next(res.clauses[k].subject for k in keys if k in res.clauses)
