@@ -55,6 +55,7 @@ def test_adapters_are_found_in_order() -> None:
         "ecosystem",
         "nomad",
         "lambda",
+        "traefik",
         "emissary",
     ]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
@@ -119,6 +120,7 @@ def test_hook_modules_have_their_interface() -> None:
         "consul.tables",
         "kong.tables",
         "linkerd.tables",
+        "traefik.tables",
         "emissary.tables",
     ]
     assert all(callable(m.translate) and m.READS for m in tables)

@@ -17,6 +17,7 @@ class MatchReachable(Property):
     ## What it proves
     Each match alternative of a reachable route with several alternatives is reached by some
     request that no higher-precedence route (or earlier alternative) takes.
+    Traefik: each alternative of a rule's disjunctive normal form (`spec.routes[i].match#k`).
 
     ## Why it matters
     A dead alternative is a condition somebody meant to route (a header for testers, a legacy

@@ -38,6 +38,7 @@ class RouteDelivers(Property):
     ## What it proves
     End to end, a route's destination Service selects at least one workload whose pods expose the
     target port and that runs at least one replica in some reachable state (replicas, HPA bounds).
+    Traefik: IngressRoute and TraefikService references to Services.
 
     ## Why it matters
     A route can name an existing Service that selects nothing (a label typo), whose named

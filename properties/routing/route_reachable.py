@@ -38,6 +38,8 @@ class RouteReachable(Property):
     ties to the older route; ServiceProfile routes first match in list order.
     Consul ServiceRouter routes (CRDs and raw HCL/JSON entries): first match in list order, then
     Consul's implicit catch-all (a route without match is a catch-all; `pathPrefix` a string prefix).
+    Traefik IngressRoutes per entry point (TLS apart): descending priority (`priority`, else the rule's
+    length), equal priorities in every order; a rule's `||` alternatives are its match clauses.
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all
@@ -68,6 +70,8 @@ class RouteReachable(Property):
       the inputs) is assumed, in a step of the proof.
     - Consul: a ServiceRouter applies only on an http, http2 or grpc service; when no ServiceDefaults or ProxyDefaults
       in the inputs sets the protocol, the chain has an `assumes:` step (a router on a tcp service is not analysed).
+    - Traefik: v3 and its v3 rule syntax for `traefik.io` objects (v2 for `traefik.containo.us`), entry points'
+      `sanitizePath` on, no routers of other providers (each an `assumes:` step).
     """
 
     code = "CNV101"

@@ -37,6 +37,9 @@ class RouteTargetExists(Property):
     destination, split, resolver redirect and failover target through the discovery chain (splitter,
     redirects without cycles, the subset defined by the target's resolver; a graph error rejects the write
     or the CRD's sync), and the HTTP-like protocol a ServiceRouter or ServiceSplitter needs.
+    Traefik: IngressRoute services (a Service of the namespace with the named port, or a TraefikService), TraefikService
+    members and Middlewares exist; a TraefikService cycle or a cross-namespace reference (`allowCrossNamespace` off by
+    default) is violated; `name@provider` references are `unknown`.
 
     ## Why it matters
     None of these references is checked at admission: a typo in a host, a subset that no
@@ -68,6 +71,7 @@ class RouteTargetExists(Property):
       `use_ambassador_namespace_for_service_resolution` (steps say so); Consul and endpoint resolvers are `unknown`.
     - Kong: a service host `name.ns.svc` is resolved by cluster DNS (Kong runs in the cluster); target health
       and the addresses of targets are not in the inputs (a target of weight > 0 counts as live).
+    - Traefik: the CRD provider's defaults (`allowCrossNamespace` false), named in the claim.
     """
 
     code = "CNV102"

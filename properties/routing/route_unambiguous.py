@@ -12,6 +12,7 @@ from cnverify.properties._shared.routing.ambiguity import conflict, label, order
 from cnverify.properties._shared.routing.generated_vs import READS as GENERATED_VS_READS
 from cnverify.properties._shared.routing.generated_vs import generated_vs_obligations
 from cnverify.properties._shared.routing.ties import tie_obligations
+from cnverify.properties._shared.routing.traefik_ties import TRAEFIK
 from cnverify.properties._shared.selectors.linkerd_servers import port_claims
 from cnverify.properties._shared.selectors.pods import SHAPE_READS
 from cnverify.registry import Property, register
@@ -34,6 +35,8 @@ class RouteUnambiguous(Property):
     inputs competes with the one Flagger generates for a Canary routed by Istio (named after its apex Service,
     for `service.hosts` and the apex name, on `service.gateways` or `mesh`): one of that name is taken over,
     one for the same host on sidecars or beside a catch-all route on a shared gateway depends on creation order.
+    Traefik: no two routers of equal priority on one entry point (tried in an order Traefik does not fix) match one
+    request.
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -72,6 +75,7 @@ class RouteUnambiguous(Property):
       it matches after its path normalization (a request found must be one normalization leaves as sent).
     - A Canary without `spec.provider` is routed by Istio, Flagger's default `-mesh-provider` (an `assumes:`
       chain step).
+    - Traefik: routers of other providers on the same entry point are not in the inputs.
     """
 
     code = "CNV106"
@@ -96,6 +100,8 @@ class RouteUnambiguous(Property):
                 yield self._unordered(res, table)
             elif table.system == "kong":
                 yield from tie_obligations(self, ctx, res, table)
+            elif table.system == "traefik":
+                yield from tie_obligations(self, ctx, res, table, TRAEFIK)
         yield from port_claims(self, snap)  # Linkerd Servers claiming one pod port
         yield from generated_vs_obligations(self, snap)
 

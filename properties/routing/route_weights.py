@@ -42,6 +42,8 @@ class RouteWeightsSum100(Property):
     ServiceSplitter weights: rounded to 0.01 they must total exactly 100.00 (Consul), and for
     consul-k8s CRDs the float32 sum must be exactly 100 (its webhook); the message says when the
     two rules disagree.
+    Traefik: a route's services and a weighted TraefikService's, relative (unset = 1, non-positive ignored): some
+    weight must be above 0.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and

@@ -3,7 +3,8 @@ two of them both match: the input of CNV106 for tables whose ``ties`` name every
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import z3
 from cnverify.encodings.http import METHODS, Entry, MatchTable, Request, SymbolicRequest, entry_formula, entry_matches
@@ -53,20 +54,54 @@ def both_match(ctx: RunContext, a: Entry, b: Entry) -> tuple[Request | None, str
     return None, "" if ans.result == "unsat" else ans.reason or "the solver gave no answer"
 
 
-def tie_obligations(prop: Property, ctx: RunContext, res: Results, table: Table) -> Iterator[Obligation]:
-    """CNV106 on a Kong table: routes of equal priority are tried in matcher-UUID order, which the user does
-    not choose — one finding per two tied routes a request both matches, else one proof for the table."""
+@dataclass(frozen=True)
+class TieRules:
+    """What differs between the systems whose tables leave ties to an order outside the manifests."""
+
+    odd: Callable[[Request], str]  # why a request found is not one the system reads as sent ("" = it is)
+    tie: Callable[[str], str]  # the step saying the two routes tie (given the tie group)
+    order: Callable[[bool, str], str]  # who wins, given whether every variant orders them alike and the first's label
+    proved: str  # the proof's claim, with {table} for the table's name
+    tidy: Callable[[Request, Entry, Entry], Request] = lambda r, a, b: r  # the request as the system reads it
+    claimed: Callable[[str], str] = lambda group: "have equal priority"  # the tie as the claim says it
+
+
+KONG = TieRules(
+    odd=lambda r: (
+        f"the request found ({r.host}{r.path}) is one Kong reads differently (normalized, dotted host)"
+        if UNNORMALIZED.search(r.path) or r.host.strip(".") != r.host
+        else ""
+    ),
+    tie=lambda group: f"have equal priority {group}",
+    order=lambda fixed, first: (
+        "Kong orders them by matcher UUID ("
+        + (
+            f"with the route ids of this config Kong takes {first} (the higher matcher UUID)"
+            if fixed
+            else "the inputs fix no route id, so the UUIDs and the winner are chosen when the routes are created"
+        )
+        + ")"
+    ),
+    proved="no two routes of equal priority match one request ({table}): the UUID order decides nothing",
+)
+
+
+def tie_obligations(
+    prop: Property, ctx: RunContext, res: Results, table: Table, rules: TieRules = KONG
+) -> Iterator[Obligation]:
+    """CNV106 on a table whose equal-priority routes are ordered by something the user does not choose (Kong:
+    matcher UUIDs; Traefik: its map order) — one finding per two tied routes a request both matches, else one
+    proof for the table."""
     done: set[tuple[str, str]] = set()
     for a, b in tied_pairs(table):
         ca, cb = res.clauses[a.clause_id], res.clauses[b.clause_id]
         if (ca.route_key, cb.route_key) in done:
             continue
         found, why = both_match(ctx, a, b)
-        if found is not None and (UNNORMALIZED.search(found.path) or found.host.strip(".") != found.host):
-            why = (
-                f"the request found ({found.host}{found.path}) is one Kong reads differently (normalized, dotted host)"
-            )
-            found = None
+        found = rules.tidy(found, a, b) if found is not None else None
+        odd = rules.odd(found) if found is not None else ""
+        if odd:
+            found, why = None, odd
         if found is None and not why:
             continue  # proved disjoint
         done.add((ca.route_key, cb.route_key))
@@ -75,7 +110,7 @@ def tie_obligations(prop: Property, ctx: RunContext, res: Results, table: Table)
         for says, at in table.defaults:
             ob.note(says, at)
         names = f"{ca.route_label} and {cb.route_label}"
-        ob.note(f"{names} have equal priority {table.ties[a.clause_id][0]}", cb.clause_at)
+        ob.note(f"{names} {rules.tie(table.ties[a.clause_id][0])}", cb.clause_at)
         if found is None:
             claim = f"no request was found nor excluded that {names} both match ({why})"
             ob.unknown(claim)
@@ -88,23 +123,18 @@ def tie_obligations(prop: Property, ctx: RunContext, res: Results, table: Table)
             [e.clause_id for e in v].index(a.clause_id) < [e.clause_id for e in v].index(b.clause_id)
             for v in table.variants
         )
-        pick = (
-            f"with the route ids of this config Kong takes {ca.route_label} (the higher matcher UUID)"
-            if fixed
-            else "the inputs fix no route id, so the UUIDs and the winner are chosen when the routes are created"
-        )
         req = found.to_json()
         req.pop("port", None)
         claim = (
-            f"{names} have equal priority and both match {found.method} {found.host}{found.path}: Kong orders "
-            f"them by matcher UUID ({pick})"
+            f"{names} {rules.claimed(table.ties[a.clause_id][0])} and both match {found.method} {found.host}{found.path}: "
+            + rules.order(fixed, ca.route_label)
         )
         ob.decide("violated", claim, witness={"request": req, "routes": [ca.route_label, cb.route_label]})
         ob.on(violated=claim, proved=claim)
         yield ob
     if not done:
         ob = prop.obligation(res_subject(res, table), at=table.at)
-        claim = f"no two routes of equal priority match one request ({table.name}): the UUID order decides nothing"
+        claim = rules.proved.format(table=table.name)
         ob.note(f"entry point: {table.name}", table.at)
         ob.decide("proved", claim)
         ob.on(violated=claim, proved=claim)
@@ -113,4 +143,5 @@ def tie_obligations(prop: Property, ctx: RunContext, res: Results, table: Table)
 
 def res_subject(res: Results, table: Table) -> Resource:
     """The object a table's entries belong to (its first clause's subject)."""
-    return next(res.clauses[e.clause_id].subject for v in table.variants for e in v if e.clause_id in res.clauses)
+    keys = [*(e.clause_id for v in table.variants for e in v), *table.members]  # members: a table whose routes all drop
+    return next(res.clauses[k].subject for k in keys if k in res.clauses)
