@@ -55,6 +55,7 @@ def test_adapters_are_found_in_order() -> None:
         "ecosystem",
         "nomad",
         "lambda",
+        "contour",
         "emissary",
     ]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
@@ -119,13 +120,14 @@ def test_hook_modules_have_their_interface() -> None:
         "consul.tables",
         "kong.tables",
         "linkerd.tables",
+        "contour.tables",
         "emissary.tables",
     ]
     assert all(callable(m.translate) and m.READS for m in tables)
     targets = [m for s in systems.implementing("targets") for m in s.target_modules()]
     assert all(callable(m.checks) and m.READS for m in targets)
     readers = {k for s in systems.implementing("diff_actions") for k in s.diff_actions()}
-    assert readers == {"consul", "emissary", "envoy", "gateway", "ingress", "istio"}  # one per table system
+    assert readers == {"consul", "emissary", "envoy", "gateway", "ingress", "istio", "contour"}  # one per table system
 
 
 def test_declined_hooks_are_not_iterated() -> None:

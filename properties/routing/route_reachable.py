@@ -35,6 +35,10 @@ class RouteReachable(Property):
     ties to the older route; ServiceProfile routes first match in list order.
     Consul ServiceRouter routes (CRDs and raw HCL/JSON entries): first match in list order, then
     Consul's implicit catch-all (a route without match is a catch-all; `pathPrefix` a string prefix).
+    Contour HTTPProxies per root fqdn: the include tree flattened (prefixes concatenated, headers added),
+    routes in Contour's sort order (exact, regex, then prefix; longer paths first; then more headers and
+    query parameters), a later route with the same conditions replacing an earlier one; routes of an
+    orphaned or invalid HTTPProxy (DuplicateVhost, invalid conditions) are violated.
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all
@@ -65,6 +69,10 @@ class RouteReachable(Property):
       the inputs) is assumed, in a step of the proof.
     - Consul: a ServiceRouter applies only on an http, http2 or grpc service; when no ServiceDefaults or ProxyDefaults
       in the inputs sets the protocol, the chain has an `assumes:` step (a router on a tcp service is not analysed).
+    - Contour: its default configuration (no ingress class: HTTPProxies without one or of class `contour`; no
+      `rootNamespaces`; slashes merged), a TLS Secret it accepts, and valid route policies it also checks (each an
+      `assumes:` step); an include of an HTTPProxy outside the inputs and a `tcpproxy` make the host's verdicts
+      that depend on them `unknown`.
     """
 
     code = "CNV101"

@@ -37,6 +37,10 @@ class RouteTargetExists(Property):
     destination, split, resolver redirect and failover target through the discovery chain (splitter,
     redirects without cycles, the subset defined by the target's resolver; a graph error rejects the write
     or the CRD's sync), and the HTTP-like protocol a ServiceRouter or ServiceSplitter needs.
+    Contour: each HTTPProxy service to a Service of its namespace and a TCP port of that number
+    (ExternalName `unknown`: off by default), each include to a non-root HTTPProxy of the same ingress
+    class (not found or a root: Contour answers 502), each root to a virtual host Contour programs (not
+    a duplicate fqdn, not invalid, some route), and no HTTPProxy orphaned.
 
     ## Why it matters
     None of these references is checked at admission: a typo in a host, a subset that no
@@ -68,6 +72,8 @@ class RouteTargetExists(Property):
       `use_ambassador_namespace_for_service_resolution` (steps say so); Consul and endpoint resolvers are `unknown`.
     - Kong: a service host `name.ns.svc` is resolved by cluster DNS (Kong runs in the cluster); target health
       and the addresses of targets are not in the inputs (a target of weight > 0 counts as live).
+    - Contour: the default configuration (no ingress class, `enableExternalNameService` off); a root's TLS Secret
+      exists and holds a certificate (an `assumes:` step).
     """
 
     code = "CNV102"

@@ -41,7 +41,9 @@ class RouteWeightsSum100(Property):
     rules with two or more backendRefs: some weight above 0 (the proxy drops weight-0 backends). Consul
     ServiceSplitter weights: rounded to 0.01 they must total exactly 100.00 (Consul), and for
     consul-k8s CRDs the float32 sum must be exactly 100 (its webhook); the message says when the
-    two rules disagree.
+    two rules disagree. Contour HTTPProxy routes with several services: relative weights (all 0 or unset:
+    equal; otherwise an unset weight is 0), the message states the split; a route whose every service is a
+    mirror is violated (Contour answers 503).
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and

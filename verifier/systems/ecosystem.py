@@ -38,10 +38,6 @@ class Ecosystem(System):
                 "configuration.konghq.com",
             )
         },
-        # ContourDeployment is the one kind of its group that creates pods
-        "projectcontour.io": Group(
-            False, frozenset({"ContourDeployment"}), "Contour's gateway provisioner (Contour and Envoy pods)"
-        ),
         **{g: Group(True, creator=who) for g, who in _PODS.items()},
     }
     declines = {
