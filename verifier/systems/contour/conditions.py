@@ -182,8 +182,8 @@ def header_error(conds: Sequence[MatchCondition]) -> str:
                     return "cannot specify duplicate header 'exact match' conditions in the same route"
                 exact.add(name)
             if kind in opposite and (name, opposite[kind], text) in seen:
-                pair = sorted((kind, opposite[kind]))
-                return f"cannot specify contradictory '{pair[1]}' and '{pair[0]}' conditions for the same route and header"
+                pos = opposite[kind] if kind.startswith("not") else kind
+                return f"cannot specify contradictory '{pos}' and 'not{pos}' conditions for the same route and header"
             if kind == "regex" and _regex_error(text):
                 return "invalid regular expression specified for 'regex' condition"
             seen.add((name, kind, text))

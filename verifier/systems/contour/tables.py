@@ -21,7 +21,7 @@ from cnverify.systems.contour.dag import READS, TLS, FlatRoute, Installation, Vh
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Table, clause_key, host_blockers, scoped, tie_orders
 
-__all__ = ["READS", "clause_id", "order", "translate"]
+__all__ = ["READS", "clause_id", "envoy_routes", "order", "order_conditions", "translate"]
 CONFIG = (
     "assumes: Contour's default configuration: no ingress class configured (it serves HTTPProxies without one or of "
     "class contour), no rootNamespaces (roots may live in any namespace)"
@@ -75,7 +75,15 @@ def _clause(clauses: dict[str, Clause], r: FlatRoute) -> str:
 
 def order(routes: list[FlatRoute]) -> tuple[list[FlatRoute], list[list[int]]]:
     """The routes in Contour's order, and the clusters (indices into that order) whose order is open."""
-    sc = [sorted_conditions(r.conds) for r in routes]
+    idx, clusters = order_conditions([r.conds for r in routes])
+    return [routes[i] for i in idx], clusters
+
+
+def order_conditions(conds: list[Conditions]) -> tuple[list[int], list[list[int]]]:
+    """``sortRoutes`` on conditions: the indices in sorted order, and the clusters of positions whose order the
+    sorter leaves to its input (a Go map): routes it finds equal, or all routes of one path when its comparison is
+    no strict weak order there. Different paths are totally ordered by the path alone."""
+    sc = [sorted_conditions(c) for c in conds]
     groups: dict[tuple[str, str], list[int]] = {}
     for i, c in enumerate(sc):
         groups.setdefault((c.kind, c.path), []).append(i)
@@ -96,7 +104,7 @@ def order(routes: list[FlatRoute]) -> tuple[list[FlatRoute], list[list[int]]]:
         else:  # the sorter is inconsistent on these routes: their order depends on the map's
             clusters.append(list(range(len(out), len(out) + len(members))))
             out += members
-    return [routes[i] for i in out], clusters
+    return out, clusters
 
 
 def _weak_order(members: list[int], lt: dict[tuple[int, int], bool]) -> bool:
@@ -209,3 +217,39 @@ def _nowhere(inst: Installation, clauses: dict[str, Clause]) -> Table:
 
 def reads() -> tuple[type[Resource], ...]:
     return READS
+
+
+def envoy_match(c: Conditions) -> dict[str, object]:
+    """The Envoy ``RouteMatch`` Contour writes (envoy/v3/route.go ``RouteMatch``, ``headerMatcher``,
+    ``queryParamMatcher``), for replaying witnesses on a real Envoy."""
+    match: dict[str, object] = {"prefix": c.path} if c.kind == "prefix" else {"path": c.path}
+    if c.kind == "regex":
+        match = {"safe_regex": {"regex": "^" + c.path}}
+    headers = []
+    for h in c.headers:
+        m: dict[str, object] = {"name": h.name, "invert_match": h.invert}
+        if h.invert and h.missing_empty:
+            m["treat_missing_header_as_empty"] = True
+        if h.kind == "present":
+            m["present_match"] = True
+        else:
+            key = "safe_regex" if h.kind == "regex" else h.kind
+            value: object = {"regex": h.value} if h.kind == "regex" else h.value
+            m["string_match"] = {key: value, **({"ignore_case": True} if h.ignore_case else {})}
+        headers.append(m)
+    query = []
+    for q in c.query:
+        if q.kind == "present":
+            query.append({"name": q.name, "present_match": True})
+        else:
+            key = "safe_regex" if q.kind == "regex" else q.kind
+            value = {"regex": q.value} if q.kind == "regex" else q.value
+            query.append({"name": q.name, "string_match": {key: value, **({"ignore_case": True} if q.ignore_case else {})}})
+    return {**match, **({"headers": headers} if headers else {}), **({"query_parameters": query} if query else {})}
+
+
+def envoy_routes(host: Vhost) -> list[tuple[FlatRoute, dict[str, object]]]:
+    """The routes Contour writes to ``host``'s Envoy virtual host, in its order (the first order when the sorter
+    leaves some open), each with its Envoy match."""
+    ordered, _ = order(list(host.routes))
+    return [(r, envoy_match(sorted_conditions(r.conds))) for r in ordered]
