@@ -38,6 +38,11 @@ READS = (HTTPProxy,)
 DEFAULT_CLASS = "contour"  # ingressclass.DefaultClassName
 WILDCARD_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?"  # dag.go singleDNSLabelWildcardRegex
 IGNORE_PORT = "(:[0-9]+)?"
+CONFIG = (
+    "assumes: Contour's default configuration: no ingress class configured (it serves HTTPProxies without one or of "
+    "class contour), no rootNamespaces (roots may live in any namespace)"
+)
+CLASS = "assumes: a Contour is configured with ingress class {} (it serves only HTTPProxies of that class)"
 TLS = "assumes: Secret {} exists and holds a certificate Contour accepts (else it programs no virtual host for {})"
 
 
@@ -109,7 +114,17 @@ class Installation:
     vhosts: list[Vhost] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     unrouted: dict[int, str] = field(default_factory=dict)  # id(proxy) → why none of its routes is programmed
+
+    @property
+    def rootless(self) -> bool:
+        """No root HTTPProxy in the inputs: the roots that include these proxies are elsewhere."""
+        return not any(p.root for p in self.proxies)
     followed: dict[tuple[int, int], HTTPProxy | None] = field(default_factory=dict)  # (id(parent), i) → target
+
+
+def config_step(inst: Installation) -> str:
+    """The configuration a verdict about ``inst`` rests on (an ``assumes:`` step)."""
+    return CLASS.format(inst.ingress_class) if inst.ingress_class else CONFIG
 
 
 def installations(snap: Snapshot) -> list[Installation]:

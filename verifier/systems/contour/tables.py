@@ -12,25 +12,24 @@ from __future__ import annotations
 from functools import cmp_to_key
 from itertools import product
 
-from cnverify.encodings.http import Entry, HostPattern, Rewrite
+from cnverify.encodings.http import Entry, HostPattern, Match, Rewrite
 from cnverify.errors import Span
 from cnverify.model import Resource
 from cnverify.snapshot import Snapshot
 from cnverify.systems.contour.conditions import Conditions, less, merge, sorted_conditions, to_match
-from cnverify.systems.contour.dag import READS, TLS, FlatRoute, Installation, Vhost, installations
+from cnverify.systems.contour.dag import READS, TLS, FlatRoute, Installation, Vhost, config_step, installations
 from cnverify.systems.routing.rewrites import RewriteSource
 from cnverify.systems.routing.tables import Clause, Table, clause_key, host_blockers, scoped, tie_orders
 
 __all__ = ["READS", "clause_id", "envoy_routes", "order", "order_conditions", "translate"]
-CONFIG = (
-    "assumes: Contour's default configuration: no ingress class configured (it serves HTTPProxies without one or of "
-    "class contour), no rootNamespaces (roots may live in any namespace)"
-)
-CLASS = "assumes: a Contour is configured with ingress class {} (it serves only HTTPProxies of that class)"
 UNCHECKED = (
     "assumes: the policies of its routes Contour also validates (timeouts, retries, header and cookie rewrites, rate "
     "limits, health checks, redirects, JWT, IP filters, upstream TLS) are valid: one it rejects drops the HTTPProxy's "
     "routes (not checked)"
+)
+VHOST_UNCHECKED = (
+    "assumes: the virtual host's other settings (authorization, JWT providers, CORS, rate limits, IP filters, TLS "
+    "client validation and versions) are valid: Contour rejects the virtual host over an invalid one (not checked)"
 )
 REWRITE = RewriteSource(
     Rewrite(normalize_path=True, merge_slashes=True),
@@ -188,7 +187,7 @@ def _defaults(inst: Installation, host: Vhost) -> list[tuple[str, Span | None]]:
     from cnverify.diff.tables import raw_of
 
     root = host.root
-    out: list[tuple[str, Span | None]] = [(CLASS.format(inst.ingress_class) if inst.ingress_class else CONFIG, None)]
+    out: list[tuple[str, Span | None]] = [(config_step(inst), None)]
     tls = root.spec.virtualhost.tls  # type: ignore[union-attr]
     if tls is not None and tls.secret_name:
         out.append((TLS.format(tls.secret_name, host.fqdn), tls.at("secretName")))
@@ -196,6 +195,9 @@ def _defaults(inst: Installation, host: Vhost) -> list[tuple[str, Span | None]]:
     services = [s for raw in raws for s in raw.get("services") or [] if isinstance(s, dict)]
     if any(set(raw) - MODELLED for raw in raws) or any(set(s) - SERVICE_MODELLED for s in services):
         out.append((UNCHECKED, None))
+    vh = raw_of(root.spec.virtualhost)
+    if set(vh) - {"fqdn", "tls"} or set(vh.get("tls") or {}) - {"secretName", "passthrough"}:
+        out.append((VHOST_UNCHECKED, root.spec.virtualhost.at()))  # type: ignore[union-attr]
     return out
 
 
@@ -212,6 +214,9 @@ def _nowhere(inst: Installation, clauses: dict[str, Clause]) -> Table:
             clauses[key] = Clause(p, rkey, f"HTTPProxy {p.namespace}/{p.name} routes[{j}]", route.at(), f"spec.routes[{j}]", route.at(), f"spec.routes[{j}]", 1)
             table.members.append(key)
             table.drop_reasons[key] = inst.unrouted.get(id(p), "no root HTTPProxy's include tree reaches it")
+    if inst.rootless and table.members:  # a root elsewhere may include them: both outcomes are variants
+        table.variants.append([Entry(k, k, Match()) for k in table.members])
+        table.uncertain = "whether a root HTTPProxy outside the inputs includes it (the inputs hold no root)"
     return table
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from cnverify.errors import Span
 from cnverify.model.contour import HTTPProxy
 from cnverify.snapshot import Snapshot
-from cnverify.systems.contour.dag import READS, TLS, Installation, Problem, installations
+from cnverify.systems.contour.dag import READS, TLS, Installation, Problem, config_step, installations
 from cnverify.systems.routing.targets import Check, missing, service_target
 
 ROOT_REASONS = frozenset({"DuplicateVhost", "NothingDefined", "TLSConfigNotValid", "TLSMustBeConfigured", "Orphaned"})
@@ -42,7 +42,13 @@ def _proxy(snap: Snapshot, inst: Installation, p: HTTPProxy) -> Iterator[Check]:
     mine = [x for x in inst.problems if x.proxy is p]
     status = [x for x in mine if x.reason in ROOT_REASONS]
     vh = p.spec.virtualhost
-    if status:
+    if status and inst.rootless and all(x.reason == "Orphaned" for x in status):
+        claim = (
+            f"the inputs hold no root HTTPProxy{' of class ' + inst.ingress_class if inst.ingress_class else ''}: "
+            "whether one elsewhere includes it is not in them (else Contour marks it Orphaned)"
+        )
+        yield Check(p, p.metadata, "unknown", claim, [], binding=True)
+    elif status:
         what = "; ".join(f"{x.reason}: {x.message}" for x in status)
         claim = f"Contour marks HTTPProxy {p.namespace}/{p.name} invalid ({what}): it routes none of its routes"
         yield Check(p, vh or p.metadata, "violated", claim, [(x.message, x.at) for x in status], binding=True)
@@ -51,14 +57,13 @@ def _proxy(snap: Snapshot, inst: Installation, p: HTTPProxy) -> Iterator[Check]:
         claim = f"Contour programs no virtual host for {vh.fqdn} (a virtual host needs a route): {what}"
         yield Check(p, vh, "violated", claim, [(x.message, x.at) for x in mine], binding=True)
     elif vh is not None:
-        steps: list[tuple[str, Span]] = [(f"virtual host {vh.fqdn}", vh.at("fqdn"))]
+        steps: list[tuple[str, Span]] = [(f"virtual host {vh.fqdn}", vh.at("fqdn")), (config_step(inst), vh.at("fqdn"))]
         if vh.tls is not None and vh.tls.secret_name:
             steps.append((TLS.format(vh.tls.secret_name, vh.fqdn), vh.tls.at("secretName")))
         claim = f"Contour programs virtual host {vh.fqdn} from HTTPProxy {p.namespace}/{p.name}"
-        yield Check(p, vh, "proved", claim, steps, binding=True)
-    if p.spec.tcpproxy is not None:
-        node = p.spec
-        yield Check(p, node, "unknown", "tcpproxy is not modelled by cnverify", [], binding=True, where=(node.at("tcpproxy"), "spec.tcpproxy"))
+        if p.spec.tcpproxy is not None:
+            claim = f"HTTPProxy {p.namespace}/{p.name} has a tcpproxy, which cnverify does not model: whether Contour accepts virtual host {vh.fqdn} depends on it"
+        yield Check(p, vh, "unknown" if p.spec.tcpproxy is not None else "proved", claim, steps, binding=True)
     for i, inc in enumerate(p.spec.includes):
         yield _include(snap, inst, p, i, [x for x in mine if x.at == inc.at()])
 
