@@ -126,11 +126,10 @@ class HTTPProxy(Resource):
 
     @property
     def ingress_class(self) -> str:
-        """The class Contour matches (annotations first, then ``spec.ingressClassName``; ingressclass.go)."""
-        for key in CLASS_ANNOTATIONS:
-            if key in self.annotations:
-                return self.annotations[key]
-        return self.spec.ingress_class_name
+        """The class Contour matches (ingressclass.go: the first class annotation present, when not empty, else
+        ``spec.ingressClassName``)."""
+        found = next((self.annotations[k] for k in CLASS_ANNOTATIONS if k in self.annotations), "")
+        return found or self.spec.ingress_class_name
 
     @property
     def root(self) -> bool:

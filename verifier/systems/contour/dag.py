@@ -156,7 +156,10 @@ class _Processor:
         self.orphaned = {id(p) for p in inst.proxies if not p.root}
 
     def problem(self, p: HTTPProxy, reason: str, message: str, at: Span) -> None:
-        self.inst.problems.append(Problem(p, reason, message, at))
+        """Record a status condition once (a proxy reached from several roots is checked on each path)."""
+        found = Problem(p, reason, message, at)
+        if not any(x.proxy is p and (x.reason, x.message, x.at) == (reason, message, at) for x in self.inst.problems):
+            self.inst.problems.append(found)
 
     def run(self) -> None:
         fqdns: dict[str, list[HTTPProxy]] = {}
