@@ -64,8 +64,18 @@ ORDERS = {
         exact("/something", hx("X-Other-Header-1", "foo"), hx("X-Other-Header-2", "bar")),
     ],
     "headers": [
-        exact("/pathexact", hx("header-name", "header-value"), hx("header-name-2", "header-value"), hx("header-name-3", "header-value")),
-        exact("/pathexact", hx("header-name", "header-value"), hx("header-name-2", "header-value"), hx("header-name-999", "header-value")),
+        exact(
+            "/pathexact",
+            hx("header-name", "header-value"),
+            hx("header-name-2", "header-value"),
+            hx("header-name-3", "header-value"),
+        ),
+        exact(
+            "/pathexact",
+            hx("header-name", "header-value"),
+            hx("header-name-2", "header-value"),
+            hx("header-name-999", "header-value"),
+        ),
         exact("/pathexact", hx("header-name", "header-value")),
         exact("/pathexact", hp("header-name")),
         exact("/pathexact", hx("long-header-name", "long-header-value")),
@@ -81,7 +91,14 @@ ORDERS = {
         prefix("/path"),
     ],
     "query": [
-        exact("/", q=(qc("contains", "query-param-1", "query-value-1"), qc("contains", "query-param-2", "query-value-2"), qc("contains", "query-param-3", "query-value-3"))),
+        exact(
+            "/",
+            q=(
+                qc("contains", "query-param-1", "query-value-1"),
+                qc("contains", "query-param-2", "query-value-2"),
+                qc("contains", "query-param-3", "query-value-3"),
+            ),
+        ),
         exact("/", q=(qc("exact", "aaa-param", "val"), qc("exact", "query-param-1", "query-value-1"))),
         exact("/", q=(qc("exact", "bbb-param", "val"), qc("exact", "query-param-1", "query-value-1"))),
         exact("/", q=(qc("exact", "query-param-1", "query-value-1"),)),
@@ -136,7 +153,9 @@ def test_merge_follows_merge_path_match_conditions(conds: list[MatchCondition], 
 
 
 def test_header_conditions_take_the_first_test_set() -> None:
-    m = merge([_mc(header={"name": "X", "notcontains": "a", "ignoreCase": True, "treatMissingAsEmpty": True, "exact": "b"})])
+    m = merge(
+        [_mc(header={"name": "X", "notcontains": "a", "ignoreCase": True, "treatMissingAsEmpty": True, "exact": "b"})]
+    )
     assert m.headers == (Header("X", "contains", "a", invert=True, ignore_case=True, missing_empty=True),)
     assert merge([_mc(header={"name": "X"})]).headers == ()
 
@@ -148,9 +167,21 @@ def test_header_conditions_take_the_first_test_set() -> None:
         (path_error, [_mc(prefix="a")], "prefix conditions must start with /"),
         (path_error, [_mc(regex="/(")], "supplied regex: /( invalid"),
         (path_error, [_mc(prefix="/a"), _mc(header={"name": "x", "present": True})], ""),
-        (header_error, [_mc(header={"name": "x", "exact": "1"}), _mc(header={"name": "X", "exact": "2"})], "duplicate header 'exact match'"),
-        (header_error, [_mc(header={"name": "x", "present": True}), _mc(header={"name": "x", "notpresent": True})], "contradictory 'present' and 'notpresent'"),
-        (header_error, [_mc(header={"name": "x", "exact": "1"}), _mc(header={"name": "x", "notexact": "1"})], "contradictory 'exact' and 'notexact'"),
+        (
+            header_error,
+            [_mc(header={"name": "x", "exact": "1"}), _mc(header={"name": "X", "exact": "2"})],
+            "duplicate header 'exact match'",
+        ),
+        (
+            header_error,
+            [_mc(header={"name": "x", "present": True}), _mc(header={"name": "x", "notpresent": True})],
+            "contradictory 'present' and 'notpresent'",
+        ),
+        (
+            header_error,
+            [_mc(header={"name": "x", "exact": "1"}), _mc(header={"name": "x", "notexact": "1"})],
+            "contradictory 'exact' and 'notexact'",
+        ),
         (header_error, [_mc(header={"name": "x", "exact": "1"}), _mc(header={"name": "x", "notexact": "2"})], ""),
         (query_error, [_mc(queryParameter={"name": "q"})], "at least one query parameter condition"),
         (query_error, [_mc(queryParameter={"name": "q", "exact": "a", "prefix": "b"})], "more than one condition"),
@@ -160,3 +191,29 @@ def test_header_conditions_take_the_first_test_set() -> None:
 def test_validity_checks(check: object, conds: list[MatchCondition], error: str) -> None:
     got = check(conds)  # type: ignore[operator]
     assert (error in got) if error else got == ""
+
+
+def test_diff_action_states_the_effective_weights(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from cnverify.loader import load
+    from cnverify.model.contour import HTTPProxy
+    from cnverify.snapshot import build
+    from cnverify.systems.contour.actions import route_action
+
+    fixture = Path(str(tmp_path)) / "p.yaml"
+    fixture.write_text(
+        "apiVersion: projectcontour.io/v1\nkind: HTTPProxy\nmetadata: {name: p, namespace: ns}\n"
+        "spec:\n  virtualhost: {fqdn: p.example.com}\n  routes:\n"
+        "    - services: [{name: a, port: 80}, {name: b, port: 80}]\n"
+        "      timeoutPolicy: {response: 1s}\n"
+        "    - services: [{name: a, port: 80, weight: 5}, {name: b, port: 80}, {name: m, port: 80, mirror: true}]\n"
+    )
+    snap, _ = build(load([str(fixture)]))
+    [p] = snap.all(HTTPProxy)
+    first, second = (route_action(p, r) for r in p.spec.routes)
+    assert first is not None and second is not None
+    assert first.destinations == (("service a:80 (ns)", 1), ("service b:80 (ns)", 1))  # all unset: equal
+    assert first.effects == (("timeoutPolicy", '{"response": "1s"}'),)
+    assert second.destinations == (("service a:80 (ns)", 5), ("service b:80 (ns)", 0))  # unset = 0
+    assert second.effects == (("mirror", "service m:80 weight 100"),)  # a mirror takes copies, not a share

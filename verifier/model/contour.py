@@ -113,7 +113,7 @@ class HTTPProxySpec(Node):
 
 @register_kind(GROUP, "HTTPProxy")
 class HTTPProxy(Resource):
-    spec: HTTPProxySpec = Field(default_factory=HTTPProxySpec)
+    spec: HTTPProxySpec  # required by the CRD schema (required: metadata, spec)
 
     @model_validator(mode="after")
     def _served(self) -> HTTPProxy:

@@ -67,7 +67,8 @@ def order_settled(res: Results, table: Table, per_route: bool = False) -> bool:
     keys = sorted(entries)
     for i, a in enumerate(keys):
         for b in keys[i + 1 :]:
-            if _owner(res, entries[a], per_route) == _owner(res, entries[b], per_route) or disjoint(entries[a], entries[b]):
+            same = _owner(res, entries[a], per_route) == _owner(res, entries[b], per_route)
+            if same or disjoint(entries[a], entries[b]):
                 continue
             if not all(a in p and b in p for p in pos) or len({p[a] < p[b] for p in pos}) > 1:
                 return False

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from types import ModuleType
 
 from cnverify.model import Resource
-from cnverify.model.contour import GROUP, HTTPProxy, ProxyRoute
+from cnverify.model.contour import GROUP, HTTPProxy, ProxyRoute, ProxyService
 from cnverify.snapshot import Snapshot
 from cnverify.systems.base import ActionReader, Group, Share, Split, System
 
@@ -24,7 +24,9 @@ class Contour(System):
     order = 93
     kinds = (HTTPProxy,)
     # ContourDeployment is the one kind of the group that creates pods (the gateway provisioner's Contour and Envoy)
-    groups = {GROUP: Group(False, frozenset({"ContourDeployment"}), "Contour's gateway provisioner (Contour and Envoy pods)")}
+    groups = {
+        GROUP: Group(False, frozenset({"ContourDeployment"}), "Contour's gateway provisioner (Contour and Envoy pods)")
+    }
     declines = {
         "modelled_creators": "an HTTPProxy configures the Contour and Envoy pods, which are deployed apart from it",
         "links": "its includes and services are resolved by its tables and targets modules",
@@ -60,7 +62,7 @@ class Contour(System):
         return (HTTPProxy,)
 
 
-def _split(p: HTTPProxy, j: int, route: ProxyRoute, services: list) -> Split:  # type: ignore[type-arg]
+def _split(p: HTTPProxy, j: int, route: ProxyRoute, services: list[ProxyService]) -> Split:
     zero = all(s.weight == 0 for s in services)
     shares = []
     for s in services:
@@ -70,7 +72,16 @@ def _split(p: HTTPProxy, j: int, route: ProxyRoute, services: list) -> Split:  #
         note = MIRROR if s.mirror else note
         label = f"{s.name}:{s.port}"
         shares.append(Share(label, effective, s.at("weight") if written else s.at(), s.at(), written=note))
-    return Split(p, f"spec.routes[{j}].services", route.at("services"), shares, rule="relative", noun="service", index=j, effect=NO_SHARE)
+    return Split(
+        p,
+        f"spec.routes[{j}].services",
+        route.at("services"),
+        shares,
+        rule="relative",
+        noun="service",
+        index=j,
+        effect=NO_SHARE,
+    )
 
 
 SYSTEM = Contour()

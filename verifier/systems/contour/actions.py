@@ -18,6 +18,9 @@ def route_action(subject: Any, route: Any) -> Action | None:
     if route.direct_response_policy is not None:
         return other("direct-response", route.direct_response_policy, extra)
     services = [s for s in route.services if not s.mirror]
+    mirrors = [f"service {s.name}:{s.port} weight {s.weight or 100}" for s in route.services if s.mirror]
     zero = all(s.weight == 0 for s in services)
     dests = tuple((f"service {s.name}:{s.port} ({subject.namespace})", 1 if zero else s.weight) for s in services)
+    if mirrors:  # a mirror gets copies (weight = percent, unset or 0 = 100: httpproxy_processor.go)
+        extra = tuple(sorted((*extra, ("mirror", ", ".join(mirrors)))))
     return Action("route", dests, effects=extra)

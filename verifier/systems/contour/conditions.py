@@ -17,8 +17,9 @@ Read from contour 31c4bb38:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cnverify.encodings.http import HeaderMatch, Match, PathMatch, QueryMatch, StrMatch
 from cnverify.encodings.regex import InvalidRegex, UnsupportedRegex
@@ -70,7 +71,10 @@ class Conditions:
             flags = " (ignoreCase)" if h.ignore_case else ""
             flags += " (treatMissingAsEmpty)" if h.missing_empty else ""
             parts.append(f"header {h.name} {'not ' if h.invert else ''}{h.kind} {h.value}".rstrip() + flags)
-        parts += [f"query {q.name} {q.kind} {q.value}".rstrip() + (" (ignoreCase)" if q.ignore_case else "") for q in self.query]
+        parts += [
+            f"query {q.name} {q.kind} {q.value}".rstrip() + (" (ignoreCase)" if q.ignore_case else "")
+            for q in self.query
+        ]
         return ", ".join(parts)
 
 
@@ -241,7 +245,8 @@ def _cond_less(a: Header | Query, b: Header | Query, rank: dict[str, int]) -> bo
         return a.value < b.value
     if isinstance(a, Header) and isinstance(b, Header):
         return a.invert != b.invert and not a.invert
-    return a.kind != "present" and a.ignore_case != b.ignore_case and not a.ignore_case  # type: ignore[union-attr]
+    assert isinstance(a, Query) and isinstance(b, Query)
+    return a.kind != "present" and a.ignore_case != b.ignore_case and not a.ignore_case
 
 
 def _header_less(a: Header, b: Header) -> bool:
@@ -256,10 +261,12 @@ def sorted_conditions(c: Conditions) -> Conditions:
     """Each route's headers and query parameters sorted (xdscache/v3/route.go ``sortRoutes``; stable)."""
     from functools import cmp_to_key
 
-    def by(less):  # type: ignore[no-untyped-def]
+    def by(less: Callable[[Any, Any], bool]) -> Any:
         return cmp_to_key(lambda x, y: -1 if less(x, y) else (1 if less(y, x) else 0))
 
-    return Conditions(c.kind, c.path, tuple(sorted(c.headers, key=by(_header_less))), tuple(sorted(c.query, key=by(_query_less))))
+    return Conditions(
+        c.kind, c.path, tuple(sorted(c.headers, key=by(_header_less))), tuple(sorted(c.query, key=by(_query_less)))
+    )
 
 
 def less(a: Conditions, b: Conditions) -> bool:

@@ -79,7 +79,7 @@ class _Walk:
     """Where ``computeRoutes`` stands: the root, its virtual host, the chain's conditions, proxies and includes."""
 
     root: HTTPProxy
-    host: "Vhost"
+    host: Vhost
     conds: tuple[MatchCondition, ...] = ()
     visited: tuple[HTTPProxy, ...] = ()
     via: tuple[Hop, ...] = ()
@@ -119,6 +119,7 @@ class Installation:
     def rootless(self) -> bool:
         """No root HTTPProxy in the inputs: the roots that include these proxies are elsewhere."""
         return not any(p.root for p in self.proxies)
+
     followed: dict[tuple[int, int], HTTPProxy | None] = field(default_factory=dict)  # (id(parent), i) → target
 
 
@@ -232,20 +233,28 @@ class _Processor:
             if why:
                 reason, msg = why.split(": ", 1)
                 self.problem(proxy, reason, msg, route.at())
-                self.inst.unrouted.setdefault(id(proxy), f"Contour marks it invalid ({why}) and programs none of its routes")
+                self.inst.unrouted.setdefault(
+                    id(proxy), f"Contour marks it invalid ({why}) and programs none of its routes"
+                )
                 return None
             extra = (_wildcard(root),) if root.spec.virtualhost.fqdn.startswith("*.") else ()  # type: ignore[union-attr]
             routes.append(FlatRoute(root, proxy, j, route, via, merge(every, extra)))
         return _expand(routes)
 
-    def _include(self, w: _Walk, proxy: HTTPProxy, i: int, inc: Include, seen: set[tuple[object, ...]]) -> list[FlatRoute]:
+    def _include(
+        self, w: _Walk, proxy: HTTPProxy, i: int, inc: Include, seen: set[tuple[object, ...]]
+    ) -> list[FlatRoute]:
         root, host, via = w.root, w.host, w.via
         ns = inc.namespace or proxy.namespace
         why = include_error(inc.conditions) or path_error(inc.conditions)
         reason = "PathMatchConditionsNotValid"
         if not why:
             why = header_error(inc.conditions) or query_error(inc.conditions)
-            reason = "HeaderMatchConditionsNotValid" if header_error(inc.conditions) else "QueryParameterMatchConditionsNotValid"
+            reason = (
+                "HeaderMatchConditionsNotValid"
+                if header_error(inc.conditions)
+                else "QueryParameterMatchConditionsNotValid"
+            )
         if why:
             self.problem(proxy, reason, f"include: {why}", inc.at())
             return []
@@ -281,7 +290,9 @@ class _Processor:
 
 
 def _route_error(route: ProxyRoute, every: list[MatchCondition]) -> str:
-    actions = bool(route.services) + (route.request_redirect_policy is not None) + (route.direct_response_policy is not None)
+    actions = (
+        bool(route.services) + (route.request_redirect_policy is not None) + (route.direct_response_policy is not None)
+    )
     if actions != 1:
         return (
             "RouteActionCountNotValid: must set exactly one of route.services or route.requestRedirectPolicy or "
@@ -298,7 +309,11 @@ def _route_error(route: ProxyRoute, every: list[MatchCondition]) -> str:
     prefixes = [r.prefix for r in route.replace_prefixes]
     for k, p in enumerate(prefixes):
         if p in prefixes[:k]:
-            return f"DuplicateReplacement: duplicate replacement prefix '{p}'" if p else "AmbiguousReplacement: ambiguous prefix replacement"
+            return (
+                f"DuplicateReplacement: duplicate replacement prefix '{p}'"
+                if p
+                else "AmbiguousReplacement: ambiguous prefix replacement"
+            )
     return ""
 
 

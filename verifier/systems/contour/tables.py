@@ -37,7 +37,9 @@ REWRITE = RewriteSource(
     "disableMergeSlashes is false by default)",
     None,
 )
-MODELLED = frozenset({"conditions", "services", "permitInsecure", "pathRewritePolicy", "enableWebsockets", "directResponsePolicy"})
+MODELLED = frozenset(
+    {"conditions", "services", "permitInsecure", "pathRewritePolicy", "enableWebsockets", "directResponsePolicy"}
+)
 SERVICE_MODELLED = frozenset({"name", "port", "weight", "mirror", "protocol"})
 
 
@@ -86,7 +88,11 @@ def order_conditions(conds: list[Conditions]) -> tuple[list[int], list[list[int]
     groups: dict[tuple[str, str], list[int]] = {}
     for i, c in enumerate(sc):
         groups.setdefault((c.kind, c.path), []).append(i)
-    path_cmp = cmp_to_key(lambda a, b: -1 if less(Conditions(*a), Conditions(*b)) else 1)
+
+    def path_first(a: tuple[str, str], b: tuple[str, str]) -> int:
+        return -1 if less(Conditions(*a), Conditions(*b)) else 1
+
+    path_cmp = cmp_to_key(path_first)
     out: list[int] = []
     clusters: list[list[int]] = []
     for key in sorted(groups, key=path_cmp):
@@ -144,7 +150,10 @@ def _table(inst: Installation, host: Vhost) -> Table:
     routes = list(host.routes)
     modes: list[tuple[list[FlatRoute], list[FlatRoute]]] = [([], routes)]
     if host.opens:  # Contour's 502 route for it, everything it may match taken first, nothing
-        bad = [FlatRoute(o.root, o.owner, o.index, o.node, o.via, merge(o.node.conditions), "IncludeNotFound") for o in host.opens]  # type: ignore[union-attr]
+        bad = [
+            FlatRoute(o.root, o.owner, o.index, o.node, o.via, merge(o.node.conditions), "IncludeNotFound")
+            for o in host.opens
+        ]
         modes = [([], routes + bad), (host.opens, routes), ([], routes)]
     variants: list[list[Entry]] = []
     ties: dict[str, tuple[str, str]] = {}
@@ -175,7 +184,10 @@ def _table(inst: Installation, host: Vhost) -> Table:
     }
     table.members = [*replaced, *(clause_id(r) for r in routes if not r.bad_gateway)]
     table.drop_reasons = replaced
-    reasons = [f"the include of HTTPProxy {o.open_}, which is not in the inputs, is followed or answers 502" for o in host.opens]
+    reasons = [
+        f"the include of HTTPProxy {o.open_}, which is not in the inputs, is followed or answers 502"
+        for o in host.opens
+    ]
     if host.tcpproxy:
         reasons.append("its tcpproxy, which cnverify does not model (Contour may reject the virtual host over it)")
         table.variants.append([])
@@ -203,7 +215,12 @@ def _defaults(inst: Installation, host: Vhost) -> list[tuple[str, Span | None]]:
 
 def _nowhere(inst: Installation, clauses: dict[str, Clause]) -> Table:
     """Routes of proxies Contour programs nowhere (orphaned, invalid, a duplicate fqdn): unreachable, with why."""
-    table = Table("contour", f"Contour{' class ' + inst.ingress_class if inst.ingress_class else ''}, routes of no virtual host", None, [[]])
+    table = Table(
+        "contour",
+        f"Contour{' class ' + inst.ingress_class if inst.ingress_class else ''}, routes of no virtual host",
+        None,
+        [[]],
+    )
     placed = {c.route_key for c in clauses.values()}
     for p in inst.proxies:
         for j, route in enumerate(p.spec.routes):
@@ -211,7 +228,16 @@ def _nowhere(inst: Installation, clauses: dict[str, Clause]) -> Table:
             if rkey in placed:
                 continue
             key = clause_key(rkey, f"spec.routes[{j}]")
-            clauses[key] = Clause(p, rkey, f"HTTPProxy {p.namespace}/{p.name} routes[{j}]", route.at(), f"spec.routes[{j}]", route.at(), f"spec.routes[{j}]", 1)
+            clauses[key] = Clause(
+                p,
+                rkey,
+                f"HTTPProxy {p.namespace}/{p.name} routes[{j}]",
+                route.at(),
+                f"spec.routes[{j}]",
+                route.at(),
+                f"spec.routes[{j}]",
+                1,
+            )
             table.members.append(key)
             table.drop_reasons[key] = inst.unrouted.get(id(p), "no root HTTPProxy's include tree reaches it")
     if inst.rootless and table.members:  # a root elsewhere may include them: both outcomes are variants
@@ -249,7 +275,9 @@ def envoy_match(c: Conditions) -> dict[str, object]:
         else:
             key = "safe_regex" if q.kind == "regex" else q.kind
             value = {"regex": q.value} if q.kind == "regex" else q.value
-            query.append({"name": q.name, "string_match": {key: value, **({"ignore_case": True} if q.ignore_case else {})}})
+            query.append(
+                {"name": q.name, "string_match": {key: value, **({"ignore_case": True} if q.ignore_case else {})}}
+            )
     return {**match, **({"headers": headers} if headers else {}), **({"query_parameters": query} if query else {})}
 
 

@@ -74,7 +74,11 @@ def _include(snap: Snapshot, inst: Installation, p: HTTPProxy, i: int, problems:
     steps: list[tuple[str, Span]] = [(f"include {ns}/{inc.name}", inc.at("name"))]
     if problems:
         what = "; ".join(f"{x.reason}: {x.message}" for x in problems)
-        tail = " (Contour answers 502 on the include's conditions)" if any(x.reason in ("IncludeNotFound", "RootIncludesRoot") for x in problems) else ""
+        tail = (
+            " (Contour answers 502 on the include's conditions)"
+            if any(x.reason in ("IncludeNotFound", "RootIncludesRoot") for x in problems)
+            else ""
+        )
         return Check(p, inc, "violated", f"Contour sets {what}{tail}", steps, binding=True)
     target = next((x for x in inst.proxies if x.namespace == ns and x.name == inc.name), None)
     if target is None:
@@ -94,7 +98,9 @@ def _services(snap: Snapshot, p: HTTPProxy) -> Iterator[Check]:
     for j, route in enumerate(p.spec.routes):
         for k, svc in enumerate(route.services):
             steps: list[tuple[str, Span]] = [(f"service {svc.name} port {svc.port}", svc.at("name"))]
-            check = service_target(snap, p, svc, p.namespace, svc.name, svc.port, steps, port_required=True, what="HTTPProxy service")
+            check = service_target(
+                snap, p, svc, p.namespace, svc.name, svc.port, steps, port_required=True, what="HTTPProxy service"
+            )
             check.where = (svc.at(), f"spec.routes[{j}].services[{k}]")
             found = check.service
             if check.verdict == "proved" and found is not None and found.spec.type == "ExternalName":
