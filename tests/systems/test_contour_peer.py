@@ -1,4 +1,4 @@
-"""Contour's HTTPProxy examples (../shared/corpus/projectcontour__contour, SOURCES.md §21) as a peer suite.
+"""Contour's HTTPProxy examples (../shared/corpus/projectcontour__contour, its SOURCES.md entry) as a peer suite.
 
 The examples are applied on top of ``00-common`` (namespaces, the kuard Deployments and the Services s1, s2, …),
 one example at a time, as their README does. Contour's documented outcome for each (its status conditions,
