@@ -104,3 +104,15 @@ def test_contour_wildcard_covers_one_label_on_envoy(envoy: Any) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__])
+
+
+def test_contour_bad_includes_on_envoy(envoy: Any) -> None:
+    """The 502 route of a RootIncludesRoot include, and a proxy's own route replacing the 502 route of a missing
+    include with the same conditions (VirtualHost.AddRoute: the later route wins)."""
+    vhosts, _ = _vhosts(GRID / "includes.yaml")
+    envoy.load(vhosts)
+    assert _send(envoy, Request(path="/other/x"), "www.example.com") == "502 web/root:spec.includes[3]"
+    assert _send(envoy, Request(path="/shop/x"), "www.example.com") == "web/root:spec.routes[1]"
+    assert (
+        _send(envoy, Request(path="/blog/x", headers={"x-beta": "1"}), "www.example.com") == "web/beta:spec.routes[0]"
+    )
