@@ -40,6 +40,10 @@ class RouteReachable(Property):
     Consul's implicit catch-all (a route without match is a catch-all; `pathPrefix` a string prefix).
     Traefik IngressRoutes per entry point (TLS apart): descending priority (`priority`, else the rule's
     length), equal priorities in every order; a rule's `||` alternatives are its match clauses.
+    Contour HTTPProxies per root fqdn: the include tree flattened (prefixes concatenated, headers added),
+    routes in Contour's sort order (exact, regex, then prefix; longer paths first; then more headers and
+    query parameters), a later route with the same conditions replacing an earlier one; routes of an
+    orphaned or invalid HTTPProxy (DuplicateVhost, invalid conditions) are violated.
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all
@@ -72,6 +76,10 @@ class RouteReachable(Property):
       in the inputs sets the protocol, the chain has an `assumes:` step (a router on a tcp service is not analysed).
     - Traefik: v3 and its v3 rule syntax for `traefik.io` objects (v2 for `traefik.containo.us`), entry points'
       `sanitizePath` on, no routers of other providers (each an `assumes:` step).
+    - Contour: its default configuration (no ingress class: HTTPProxies without one or of class `contour`; no
+      `rootNamespaces`; slashes merged), a TLS Secret it accepts, and valid route policies it also checks (each an
+      `assumes:` step); an include of an HTTPProxy outside the inputs and a `tcpproxy` make the host's verdicts
+      that depend on them `unknown`.
     """
 
     code = "CNV101"

@@ -40,6 +40,10 @@ class RouteTargetExists(Property):
     Traefik: IngressRoute services (a Service of the namespace with the named port, or a TraefikService), TraefikService
     members and Middlewares exist; a TraefikService cycle or a cross-namespace reference (`allowCrossNamespace` off by
     default) is violated; `name@provider` references are `unknown`.
+    Contour: each HTTPProxy service to a Service of its namespace and a TCP port of that number
+    (ExternalName `unknown`: off by default), each include to a non-root HTTPProxy of the same ingress
+    class (not found or a root: Contour answers 502), each root to a virtual host Contour programs (not
+    a duplicate fqdn, not invalid, some route), and no HTTPProxy orphaned.
 
     ## Why it matters
     None of these references is checked at admission: a typo in a host, a subset that no
@@ -72,6 +76,8 @@ class RouteTargetExists(Property):
     - Kong: a service host `name.ns.svc` is resolved by cluster DNS (Kong runs in the cluster); target health
       and the addresses of targets are not in the inputs (a target of weight > 0 counts as live).
     - Traefik: the CRD provider's defaults (`allowCrossNamespace` false), named in the claim.
+    - Contour: the default configuration (no ingress class, `enableExternalNameService` off); a root's TLS Secret
+      exists and holds a certificate (an `assumes:` step).
     """
 
     code = "CNV102"

@@ -37,6 +37,8 @@ class RouteUnambiguous(Property):
     one for the same host on sidecars or beside a catch-all route on a shared gateway depends on creation order.
     Traefik: no two routers of equal priority on one entry point (tried in an order Traefik does not fix) match one
     request.
+    Contour: routes of one virtual host that its sorter finds equal (same path, same headers but for `ignoreCase`
+    or `treatMissingAsEmpty`, same query parameters), whose order comes from a Go map, never match the same request.
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -71,6 +73,7 @@ class RouteUnambiguous(Property):
       could be older and win (not checked). Creation order is not assumed: orders the manifests do not fix
       are all considered.
     - Emissary: the order in which Emissary reads objects is not assumed.
+    - Contour: the order of routes its sorter finds equal is not assumed.
     - Kong: the `traditional_compatible` router (Kong 3's default; kong.conf is not read) and the requests
       it matches after its path normalization (a request found must be one normalization leaves as sent).
     - A Canary without `spec.provider` is routed by Istio, Flagger's default `-mesh-provider` (an `assumes:`
@@ -96,7 +99,7 @@ class RouteUnambiguous(Property):
         for table in res.tables:
             if table.system == "istio" and len(table.owners) > 1 and (table.exclusive or len(table.variants) > 1):
                 yield self._check(res, table)
-            elif table.system == "emissary" and table.ties and len(table.variants) > 1:
+            elif table.system in ("emissary", "contour") and table.ties and len(table.variants) > 1:
                 yield self._unordered(res, table)
             elif table.system == "kong":
                 yield from tie_obligations(self, ctx, res, table)
@@ -168,7 +171,8 @@ class RouteUnambiguous(Property):
 
     def _unordered(self, res: Results, table: Table) -> Obligation:
         """Routes of other systems whose order the inputs leave open (``table.order_note`` says why)."""
-        found = conflict(res, table)
+        per_route = table.system == "contour"  # Contour orders the routes of one HTTPProxy too
+        found = conflict(res, table, per_route)
         tied = sorted(table.ties)
         a, b = (found[1].clause_id, found[2].clause_id) if found else (tied[0], tied[-1])
         first, second = res.clauses[a], res.clauses[b]
@@ -186,7 +190,7 @@ class RouteUnambiguous(Property):
                 f"{names} take the same request in an order the inputs do not fix ({table.name}): {table.order_note}"
             )
             ob.decide("violated", claim, witness={"request": req, "routes": [first.route_label, second.route_label]})
-        elif order_settled(res, table):
+        elif order_settled(res, table, per_route):
             claim = f"every request the routes of {table.name} could share goes to the same route in every order"
             ob.decide("proved", claim)
         else:

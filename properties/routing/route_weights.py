@@ -43,7 +43,9 @@ class RouteWeightsSum100(Property):
     consul-k8s CRDs the float32 sum must be exactly 100 (its webhook); the message says when the
     two rules disagree.
     Traefik: a route's services and a weighted TraefikService's, relative (unset = 1, non-positive ignored): some
-    weight must be above 0.
+    weight must be above 0. Contour HTTPProxy routes with several services: relative weights (all 0 or unset:
+    equal; otherwise an unset weight is 0), the message states the split; a route whose every service is a
+    mirror is violated (Contour answers 503).
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and

@@ -37,10 +37,6 @@ class Ecosystem(System):
                 "kustomize.config.k8s.io",
             )
         },
-        # ContourDeployment is the one kind of its group that creates pods
-        "projectcontour.io": Group(
-            False, frozenset({"ContourDeployment"}), "Contour's gateway provisioner (Contour and Envoy pods)"
-        ),
         **{g: Group(True, creator=who) for g, who in _PODS.items()},
     }
     declines = {

@@ -30,8 +30,12 @@ def _requests(res: Results, table: Table) -> Iterator[Request]:
         yield from candidates(entry)
 
 
-def _owner(res: Results, e: Entry | None) -> str | None:
-    return None if e is None else res.clauses[e.clause_id].subject.ref if e.clause_id in res.clauses else e.clause_id
+def _owner(res: Results, e: Entry | None, per_route: bool = False) -> str | None:
+    """Who an entry belongs to: its object, or (``per_route``: routes of one object ordered by the system) its route."""
+    if e is None or e.clause_id not in res.clauses:
+        return None if e is None else e.clause_id
+    c = res.clauses[e.clause_id]
+    return c.route_key if per_route else c.subject.ref
 
 
 def label(res: Results, e: Entry) -> str:
@@ -39,7 +43,7 @@ def label(res: Results, e: Entry) -> str:
     return c.route_label + (f" {c.clause_path.rsplit('.', 1)[-1]}" if c.n_clauses > 1 else "")
 
 
-def conflict(res: Results, table: Table) -> tuple[Request, Entry, Entry] | None:
+def conflict(res: Results, table: Table, per_route: bool = False) -> tuple[Request, Entry, Entry] | None:
     """A request two owners route differently depending on the order Istio picks, with both entries."""
     for r in _requests(res, table):
         if r.problems():
@@ -49,13 +53,13 @@ def conflict(res: Results, table: Table) -> tuple[Request, Entry, Entry] | None:
         else:
             hits = [e for e in (_first(v, r) for v in table.variants) if e is not None and e.clause_id in res.clauses]
         for a in hits:
-            b = next((b for b in hits if _owner(res, b) != _owner(res, a)), None)
+            b = next((b for b in hits if _owner(res, b, per_route) != _owner(res, a, per_route)), None)
             if b is not None:
                 return r, a, b
     return None
 
 
-def order_settled(res: Results, table: Table) -> bool:
+def order_settled(res: Results, table: Table, per_route: bool = False) -> bool:
     """Every two entries of different owners that may share a request keep their relative order in every
     variant (so the earliest entry a request matches is the same in all of them)."""
     pos = [{e.clause_id: i for i, e in enumerate(v)} for v in table.variants]
@@ -63,7 +67,8 @@ def order_settled(res: Results, table: Table) -> bool:
     keys = sorted(entries)
     for i, a in enumerate(keys):
         for b in keys[i + 1 :]:
-            if _owner(res, entries[a]) == _owner(res, entries[b]) or disjoint(entries[a], entries[b]):
+            same = _owner(res, entries[a], per_route) == _owner(res, entries[b], per_route)
+            if same or disjoint(entries[a], entries[b]):
                 continue
             if not all(a in p and b in p for p in pos) or len({p[a] < p[b] for p in pos}) > 1:
                 return False
