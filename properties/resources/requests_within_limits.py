@@ -10,10 +10,12 @@ from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
 from cnverify.encodings.resources import EffectiveContainer
 from cnverify.model import WORKLOAD_KINDS, LimitRange, Resource, template_known
+from cnverify.model.nomad import TaskGroup
 from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
+from cnverify.properties._shared.resources.nomad_memory import task_memory
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -79,6 +81,9 @@ class RequestsWithinLimits(Property):
         defaults: dict[str, object] = {}
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
+                if isinstance(w, TaskGroup) and not template_known(w):  # values from input variables
+                    yield from task_memory(self.obligation, w)
+                    continue
                 if not template_known(w):
                     yield self._unknown_template(snap.pod_creators(w.namespace), w)
                     continue

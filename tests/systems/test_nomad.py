@@ -98,3 +98,62 @@ def test_a_broken_file_is_located_and_the_rest_is_verified(tmp_path: Path) -> No
     assert "bad.nomad:3:" in error and "does not parse" in error
     [result] = report.results
     assert (result.status, result.subject["name"]) == ("violated", "good.g")
+
+
+def test_variables_defaults_locals_and_templates_are_substituted() -> None:
+    text = (
+        'variable "n" {\n  default = 2\n}\nvariables {\n  image = "nginx"\n}\n'
+        "locals {\n  total = local.base + var.n\n  base  = 3\n}\n"
+        'job "j" {\n  group "g" {\n    count = max(local.total, 1) * 2\n'
+        '    task "t" {\n      driver = "docker"\n      config {\n        image = "${var.image}:1 on ${attr.kernel.name}"\n'
+        "      }\n    }\n  }\n}\n"
+    )
+    [doc] = read(text, "j.nomad")
+    assert not isinstance(doc, InputError)
+    group = doc.data["groups"][0]
+    assert group["count"] == 10  # locals in any order (types.config.go retries), max() evaluated
+    assert group["tasks"][0]["config"]["image"] == "nginx:1 on ${attr.kernel.name}"  # attr.* is the client's
+    assert "variables" not in doc.data  # every variable the job uses has a value
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (  # jobspec2 validateValue: a default must pass the variable's own validation
+            'variable "n" {\n  default = 9\n  validation {\n    condition = var.n < 5\n'
+            '    error_message = "Below five."\n  }\n}\njob "j" {\n  group "g" {\n    count = var.n\n  }\n}\n',
+            2,
+            "Invalid value for default variable: Below five.",
+        ),
+        ('job "j" {\n  group "g" {\n    count = var.missing\n  }\n}\n', 3, 'there is no variable named "missing"'),
+        ('job "j" {\n  group "g" {\n    count = local.nope + 1\n  }\n}\n', 3, 'no local value named "nope"'),
+        (  # jobspec2/functions.go has no such function
+            'job "j" {\n  group "g" {\n    count = tonumber("3")\n  }\n}\n',
+            3,
+            'There is no function named "tonumber"',
+        ),
+    ],
+)
+def test_variable_and_function_errors_are_located(tmp_path: Path, text: str, line: int, message: str) -> None:
+    (tmp_path / "bad.nomad").write_text(text)
+    (tmp_path / "good.nomad").write_text(
+        'job "good" {\n  group "g" {\n    count = 5\n    scaling {\n      max = 3\n    }\n  }\n}\n'
+    )
+    report = prove([str(tmp_path)], Options(select=["CNV401"]))
+    [error] = report.errors
+    assert (error.location.line, message in error.message) == (line, True), str(error)
+    [result] = report.results  # the other file is still verified
+    assert (result.status, result.subject["name"]) == ("violated", "good.g")
+
+
+def test_variables_without_a_value_stay_symbolic() -> None:
+    text = (
+        'variable "n" {\n  type = number\n  validation {\n    condition = var.n >= 1\n'
+        '    error_message = "At least one."\n  }\n}\njob "j" {\n  group "g" {\n    count = var.n + 1\n  }\n}\n'
+    )
+    [doc] = read(text, "j.nomad")
+    assert not isinstance(doc, InputError)
+    assert doc.data["groups"][0]["count"] == "${var.n + 1}"
+    [declared] = doc.data["variables"]
+    assert declared["name"] == "n" and declared["validation"][0]["error_message"] == "At least one."
+    assert doc.span(("groups", 0, "variables", 0, "validation", 0)).line == 3

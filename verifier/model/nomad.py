@@ -53,6 +53,19 @@ class NomadTask(Node):
     services: list[NomadService] | None = None
 
 
+class NomadValidation(Node):
+    condition: str = ""
+    error_message: str = ""
+
+
+class NomadVariable(Node):
+    """An input variable without a value (``variable "n" {}``) that the group's values refer to."""
+
+    name: str = ""
+    type: str | None = None
+    validation: list[NomadValidation] | None = None
+
+
 class NomadScaling(Node):
     min: Value = None
     max: Value = None
@@ -78,6 +91,7 @@ class TaskGroup(Workload):
     services: list[NomadService] | None = None
     tasks: list[NomadTask] | None = None
     job_type: str | None = None
+    variables: list[NomadVariable] | None = None
     _template: PodTemplateSpec | None = PrivateAttr(default=None)
 
     @property
@@ -86,15 +100,25 @@ class TaskGroup(Workload):
 
     @property
     def expressions(self) -> list[str]:
-        """Values that are expressions Nomad evaluates (``${var.n}``): not known from the file."""
+        """Values of the count, scaling and resources that are expressions (``${var.n}``, ``${attr.x}``): known
+        only when the job is run (input variables without a default) or on the client."""
+        return self.count_expressions + self.resource_expressions
+
+    @property
+    def count_expressions(self) -> list[str]:
         values: list[Any] = [self.count, *(vars(self.scaling).values() if self.scaling else ())]
+        return [v for v in values if isinstance(v, str) and "${" in v]
+
+    @property
+    def resource_expressions(self) -> list[str]:
+        values: list[Any] = []
         for t in self.tasks or []:
             values += list(vars(t.resources).values()) if t.resources else []
         return [v for v in values if isinstance(v, str) and "${" in v]
 
     @property
     def template_known(self) -> bool:
-        return not self.expressions
+        return not self.resource_expressions
 
     @property
     def selector(self) -> LabelSelector | None:
@@ -137,7 +161,7 @@ class TaskGroup(Workload):
         """``count`` (default ``scaling.min``, else 1); with an enabled ``scaling`` block the autoscaler may move it
         within ``min..max`` (``nomad job scale`` enforces them)."""
         s = self.scaling
-        if self.expressions:
+        if self.count_expressions:
             return OwnReplicas(0, None, [], unknown="the count or scaling bounds are expressions Nomad evaluates")
         count = self.count if isinstance(self.count, int) else (s.min if s and isinstance(s.min, int) else 1)
         why = [(f"count is {count}" + ("" if isinstance(self.count, int) else " (default)"), self.at("count"))]

@@ -49,13 +49,15 @@ class Nomad(System):
                 continue
             meta = {"name": f"{job}.{group['name']}", "namespace": f"nomad:{ns}"}
             obj = {**{k: v for k, v in group.items() if k != "name"}, "job_type": data.get("type"), "metadata": meta}
+            if data.get(jobspec.VARIABLES_KEY):
+                obj[jobspec.VARIABLES_KEY] = data[jobspec.VARIABLES_KEY]
             out.objects.append(RawObject(doc, path + where, obj, NOMAD_GROUP + "/v1", "TaskGroup"))
         return True
 
     def modelled_creator(self, resource: Resource) -> Opaque | None:
         if not isinstance(resource, TaskGroup) or resource.template_known:
             return None
-        values = ", ".join(repr(v) for v in resource.expressions[:3])
+        values = ", ".join(repr(v) for v in resource.resource_expressions[:3])
         return Opaque.of_modelled(resource, None, f"Nomad (values Nomad evaluates: {values})")
 
     def target_modules(self) -> tuple[ModuleType, ...]:
