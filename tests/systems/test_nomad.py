@@ -25,11 +25,18 @@ REJECTED = {  # jobspec/parse_test.go: these fixtures do not parse
     "task-scaling-policy-invalid-type.hcl": "invalid type",
     "task-scaling-policy-invalid-resource.hcl": "must be 'cpu' or 'mem'",
 }
-REGISTERED = {  # e2e/scaling/scaling.go: registration outcome by file
-    "namespace_default_1.nomad": ("proved", None),
-    "namespace_a_1.nomad": ("proved", None),
-    "namespace_default_2.nomad": ("violated", "count must not be greater than maximum count"),
-    "namespace_default_3.nomad": ("violated", "count must not be less than minimum count"),
+REGISTERED = {  # e2e/scaling/scaling.go, e2e/rescheduling (EXPECTED.md): registration outcome by file
+    "e2e/scaling/input/namespace_default_1.nomad": ("CNV401", "proved", "holds"),
+    "e2e/scaling/input/namespace_a_1.nomad": ("CNV401", "proved", "holds"),
+    "e2e/scaling/input/namespace_default_2.nomad": ("CNV401", "violated", "count must not be greater than maximum"),
+    "e2e/scaling/input/namespace_default_3.nomad": ("CNV401", "violated", "count must not be less than minimum"),
+    # valid jobs, inputs of the "peak allocations = count + canary" rule: the worst state CNV302 reports
+    "e2e/rescheduling/input/rescheduling_canary.nomad": ("CNV302", "unknown", "3 allocations + 1 canary"),
+    "e2e/rescheduling/input/rescheduling_canary_autorevert.nomad": ("CNV302", "unknown", "3 allocations + 3 canaries"),
+    "e2e/rescheduling/input/rescheduling_maxp.nomad": ("CNV302", "unknown", "(+ up to 1 replacing them"),
+}
+SERVER_REJECTS = {  # parses (TestParse), but the server's TaskGroup.Validate rejects it: a batch job with update
+    "basic.hcl": 'Job type "batch" does not allow update block',
 }
 
 
@@ -47,30 +54,40 @@ def test_reader_values_spans_and_what_is_not_nomad() -> None:
     assert isinstance(err, InputError) and err.location.line == 3 and "does not parse" in err.message
 
 
+def outcome(path: Path) -> tuple[str, str]:
+    """cnverify's outcome for one job file: ("parse", message) when the jobspec parser rejects it, ("server",
+    message) when the server's validation does, else ("clean", "")."""
+    got = read(path.read_text(), str(path))
+    errors = [e.message for e in got if isinstance(e, InputError)] if isinstance(got, list) else []
+    parse = [e for e in errors if "rejects the job file" in e or "does not parse" in e]
+    if parse:
+        return "parse", parse[0]
+    return ("server", errors[0]) if errors else ("clean", "")
+
+
 @pytest.mark.skipif(not CORPUS.exists(), reason="the shared corpus is not beside the checkout")
-def test_parse_parity_with_the_jobspec_fixtures() -> None:
+def test_peer_parity_with_expected_md() -> None:
+    """Every fixture of the corpus, against EXPECTED.md: 19 parse outcomes (jobspec TestParse), 7 registration
+    outcomes (e2e scaling and rescheduling). Agreement: 26 of 26."""
     fixtures = sorted((CORPUS / "jobspec" / "test-fixtures").glob("*.hcl")) + [
         CORPUS / "jobspec2" / "test-fixtures" / "connect-example.hcl"
     ]
-    agree = 0
+    agree = []
     for f in fixtures:
-        got = read(f.read_text(), str(f))
-        errors = [e.message for e in got if isinstance(e, InputError)] if isinstance(got, list) else []
-        expected = REJECTED.get(f.name)
-        assert (bool(errors), expected is not None and any(expected in e for e in errors)) == (
-            expected is not None,
-        ) * 2, f.name
-        agree += 1
-    assert agree == len(fixtures) == 19
-
-
-@pytest.mark.skipif(not CORPUS.exists(), reason="the shared corpus is not beside the checkout")
-def test_registration_parity_with_the_e2e_scaling_jobs() -> None:
-    for name, (status, message) in REGISTERED.items():
-        report = prove([str(CORPUS / "e2e" / "scaling" / "input" / name)], Options(select=["CNV401"]))
+        kind, message = outcome(f)
+        if f.name in REJECTED:
+            assert (kind, REJECTED[f.name] in message) == ("parse", True), f.name
+        else:  # parses; basic.hcl would then fail registration (a batch job with an update block)
+            assert kind == ("server" if f.name in SERVER_REJECTS else "clean"), (f.name, message)
+            assert SERVER_REJECTS.get(f.name, "") in message, f.name
+        agree.append(f.name)
+    for name, (code, status, says) in REGISTERED.items():
+        assert outcome(CORPUS / name) == ("clean", ""), name
+        report = prove([str(CORPUS / name)], Options(select=[code]))
         [result] = report.results
-        assert result.status == status, name
-        assert message is None or message in result.message, name
+        assert (result.status, says in result.message) == (status, True), (name, result.message)
+        agree.append(name)
+    assert len(agree) == len(fixtures) + len(REGISTERED) == 26
 
 
 def test_count_defaults_and_job_level_tasks(tmp_path: Path) -> None:
@@ -157,3 +174,63 @@ def test_variables_without_a_value_stay_symbolic() -> None:
     [declared] = doc.data["variables"]
     assert declared["name"] == "n" and declared["validation"][0]["error_message"] == "At least one."
     assert doc.span(("groups", 0, "variables", 0, "validation", 0)).line == 3
+
+
+def job(group_body: str, *, head: str = "") -> str:
+    return f'job "j" {{\n{head}  group "g" {{\n{group_body}  }}\n}}\n'
+
+
+TASK = '    task "t" {{\n      driver = "docker"\n      resources {{\n{}      }}\n    }}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [  # nomad/structs/structs.go at a4cc76bd, after the api package's defaults
+        (job(TASK.format("        cpu   = 100\n        cores = 2\n")), 7, "not both"),
+        (job(TASK.format("        cpu = 0\n")), 6, "minimum CPU value is 1; got 0"),
+        (job(TASK.format("        cores = 0\n")), 5, "minimum CPU value is 1; got 0"),  # cpu stays unset: 0
+        (job(TASK.format("        memory = 5\n")), 6, "minimum MemoryMB value is 10; got 5"),
+        (job("    count = -1\n"), 3, "Task group count can't be negative"),
+        (job("    update {\n      canary = -1\n    }\n"), 3, "Canary count can not be less than zero: -1 < 0"),
+        (job("    update {\n      auto_promote = true\n    }\n"), 3, "Auto Promote requires a Canary count"),
+        (job("", head='  type = "batch"\n  update {\n    max_parallel = 2\n  }\n'), 3, 'Job type "batch" does not'),
+        (job("    count = 2\n", head='  type = "system"\n'), 4, "Count cannot exceed 1 with system scheduler"),
+        (job("", head='  type = "daemon"\n'), 2, 'Invalid job type: "daemon"'),
+        (
+            job('    task "t" {\n      driver = "a"\n    }\n    task "t" {\n      driver = "b"\n    }\n'),
+            6,
+            "Task 2 redefines 't' from task 1",
+        ),
+        ('job "j" {\n  group "g" {\n  }\n  group "g" {\n  }\n}\n', 4, "Job task group 2 redefines 'g' from group 1"),
+    ],
+)
+def test_server_validation_is_a_located_input_error(text: str, line: int, message: str) -> None:
+    got = read(text, "j.nomad")
+    assert isinstance(got, list)
+    errors = [e for e in got if isinstance(e, InputError)]
+    assert [(e.location.line, message in e.message) for e in errors] == [(line, True)], [str(e) for e in errors]
+    assert "(server validation)" in errors[0].message
+
+
+def test_valid_resources_and_updates_register() -> None:
+    text = job(
+        TASK.format("        cores  = 2\n        memory = 10\n")
+        + "    update {\n      canary       = 1\n      auto_promote = true\n    }\n",
+        head="  update {\n    max_parallel = 0\n  }\n",
+    )
+    [doc] = read(text, "j.nomad")
+    assert not isinstance(doc, InputError)
+
+
+def test_quota_and_namespace_specifications(tmp_path: Path) -> None:
+    quota = 'name = "q"\n\nlimit {\n  region = "global"\n  region_limit {\n    cpu  = 100\n    disk = 5\n  }\n}\n'
+    [error] = read(quota, "q.hcl")
+    assert isinstance(error, InputError) and error.location.line == 7 and "invalid key: disk" in error.message
+    [doc] = read(quota.replace("    disk = 5\n", ""), "q.hcl")
+    assert not isinstance(doc, InputError)
+    assert (
+        doc.data["limits"][0]["regionLimit"] == {"cpu": 100} and doc.span(("limits", 0, "regionLimit", "cpu")).line == 6
+    )
+    [ns] = read('name  = "team"\nquota = "q"\n', "ns.hcl")
+    assert not isinstance(ns, InputError) and ns.data["quota"] == "q"
+    assert read('quota = "x"\nthis is { not hcl2\n', "other.hcl") == NOT_NOMAD  # spec-like, not Nomad's

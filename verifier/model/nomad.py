@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from cnverify.model.apps import LabelSelector, OwnReplicas, Workload
-from cnverify.model.base import Node, register_kind
+from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.core import PodTemplateSpec
 from cnverify.model.synthesized import CONTAINER, bind_synthesized
 from cnverify.source import Path
@@ -41,14 +41,26 @@ class NomadResources(Node):
     network: NomadNetwork | None = None  # deprecated task network: its port labels count for services too
 
 
+class NomadSidecarTask(Node):
+    resources: NomadResources | None = None
+
+
+class NomadConnect(Node):
+    sidecar_service: Any = None
+    sidecar_task: NomadSidecarTask | None = None
+    gateway: Any = None
+
+
 class NomadService(Node):
     name: str | None = None
     port: Value = None
+    connect: NomadConnect | None = None
 
 
 class NomadTask(Node):
     name: str = ""
     driver: str | None = None
+    kind: str | None = None  # "connect-proxy:<service>": a sidecar the job defines itself
     resources: NomadResources | None = None
     services: list[NomadService] | None = None
 
@@ -75,6 +87,7 @@ class NomadScaling(Node):
 class NomadUpdate(Node):
     max_parallel: Value = None
     canary: Value = None
+    auto_promote: Value = None
 
 
 @register_kind(NOMAD_GROUP, "TaskGroup")
@@ -91,6 +104,9 @@ class TaskGroup(Workload):
     services: list[NomadService] | None = None
     tasks: list[NomadTask] | None = None
     job_type: str | None = None
+    job_region: Value = None
+    job_update: NomadUpdate | None = None  # the job-level update block (merged under the group's own)
+    multiregion: Any = None
     variables: list[NomadVariable] | None = None
     _template: PodTemplateSpec | None = PrivateAttr(default=None)
 
@@ -170,3 +186,31 @@ class TaskGroup(Workload):
         low = s.min if isinstance(s.min, int) else count
         why.append((f"the autoscaler moves it within scaling.min {low} and scaling.max {s.max}", s.at()))
         return OwnReplicas(min(low, count), max(s.max, count), why)
+
+
+class NomadRegionLimit(Node):
+    cpu: Value = None
+    memory: Value = None
+    memory_max: Value = None
+
+
+class NomadQuotaLimit(Node):
+    region: Value = None
+    region_limit: NomadRegionLimit | None = None
+
+
+@register_kind(NOMAD_GROUP, "QuotaSpec")
+class QuotaSpec(Resource):
+    """A quota specification (``nomad quota apply``, Enterprise): per region, limits on the sum of the
+    ``resources`` of the allocations of the namespaces that name it. Its namespace is ``nomad:*`` (cluster-wide)."""
+
+    NAMESPACED: ClassVar[bool] = False
+    limits: list[NomadQuotaLimit] | None = None
+
+
+@register_kind(NOMAD_GROUP, "NamespaceSpec")
+class NomadNamespace(Resource):
+    """A namespace specification (``nomad namespace apply``): its ``quota`` names a QuotaSpec."""
+
+    NAMESPACED: ClassVar[bool] = False
+    quota: Value = None

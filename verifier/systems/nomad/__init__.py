@@ -14,18 +14,18 @@ from typing import Any
 from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model import Resource
-from cnverify.model.nomad import NOMAD_GROUP, TaskGroup
+from cnverify.model.nomad import NOMAD_GROUP, NomadNamespace, QuotaSpec, TaskGroup
 from cnverify.opaque import Opaque
 from cnverify.source import Document, Path
 from cnverify.systems.base import Group, System
-from cnverify.systems.nomad import jobspec
+from cnverify.systems.nomad import jobspec, specs
 
 
 class Nomad(System):
     name = "nomad"
-    title = "HashiCorp Nomad (job files: task groups)"
+    title = "HashiCorp Nomad (job files: task groups; quota and namespace specifications)"
     order = 91
-    kinds = (TaskGroup,)
+    kinds = (TaskGroup, QuotaSpec, NomadNamespace)
     groups = {NOMAD_GROUP: Group(creates_pods=False)}  # the name cnverify gives task groups; never a manifest
     file_readers = {".nomad": jobspec.read, ".hcl": jobspec.read}
     declines = {
@@ -36,6 +36,13 @@ class Nomad(System):
     }
 
     def split_raw(self, doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
+        kind = data.get(specs.SPEC_KEY)
+        if isinstance(kind, str):  # a quota or namespace specification: cluster-wide
+            body = {k: v for k, v in data.items() if k not in (specs.SPEC_KEY, "name")}
+            out.objects.append(
+                RawObject(doc, path, {**body, "metadata": {"name": data["name"]}}, NOMAD_GROUP + "/v1", kind)
+            )
+            return True
         job = data.get(jobspec.JOB_KEY)
         if not isinstance(job, str):
             return False
@@ -48,7 +55,14 @@ class Nomad(System):
                 out.errors.append(InputError(doc.span(path + where), f"job {job!r}: a group needs a name"))
                 continue
             meta = {"name": f"{job}.{group['name']}", "namespace": f"nomad:{ns}"}
-            obj = {**{k: v for k, v in group.items() if k != "name"}, "job_type": data.get("type"), "metadata": meta}
+            obj = {
+                **{k: v for k, v in group.items() if k != "name"},
+                "job_type": data.get("type"),
+                "job_region": data.get("region", "global"),  # jobspec2: a job without region is in "global"
+                "jobUpdate": data.get("update"),
+                "multiregion": data.get("multiregion"),
+                "metadata": meta,
+            }
             if data.get(jobspec.VARIABLES_KEY):
                 obj[jobspec.VARIABLES_KEY] = data[jobspec.VARIABLES_KEY]
             out.objects.append(RawObject(doc, path + where, obj, NOMAD_GROUP + "/v1", "TaskGroup"))

@@ -14,12 +14,14 @@ from typing import Any
 import hcl2
 from cnverify.errors import InputError, Span
 from cnverify.source import Document, Path
+from cnverify.systems.nomad import specs, validate
 from cnverify.systems.nomad.variables import Scope, labelled, unquote
 
 VARIABLES_KEY = "variables"  # the job's variables without a value that its values refer to
 JOB_KEY = "nomad_job"  # the job's name in a document of this reader (how split_raw knows it)
-NOT_NOMAD = "HCL that is not a Nomad job (no top-level job block)"
+NOT_NOMAD = "HCL that is not a Nomad job, quota or namespace specification (no top-level job block, limit or quota)"
 _JOB = re.compile(r'^\s*job\s+"', re.M)
+_SPEC = re.compile(r"^(?:limit\s*\{|quota\s*=)", re.M)  # a top-level quota limit or namespace quota
 _HEADER = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*")*)\s*\{')
 _ATTR = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_]\w*)\s*$")
@@ -30,16 +32,23 @@ BLOCK_LISTS = {"group": "groups", "task": "tasks", "service": "services", "port"
 
 def read(text: str, name: str) -> list[Document | InputError] | str:
     """The file's jobs as documents, a located syntax error, or why it is not Nomad's (a str)."""
-    if not (name.endswith((".nomad", ".nomad.hcl")) or _JOB.search(text)):
+    if not (name.endswith((".nomad", ".nomad.hcl")) or _JOB.search(text) or _SPEC.search(text)):
         return NOT_NOMAD
     try:
         raw = hcl2.loads(text)
     except Exception as exc:  # noqa: BLE001 - Lark raises many kinds; each is a syntax error of the file
+        if not (name.endswith((".nomad", ".nomad.hcl")) or _JOB.search(text)):
+            return NOT_NOMAD  # a spec-like line alone does not make a broken file Nomad's
         m = _LINE.search(str(exc))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         first = str(exc).split("\n", 1)[0]
         return [InputError(Span(name, line, col), f"Nomad job file does not parse (HCL2): {first}")]
     lines = _locate(text)
+    kind = specs.kind_of(raw)
+    if kind is not None:
+        return specs.read(raw, kind, name, lines)
+    if "job" not in raw:
+        return NOT_NOMAD
     scope = Scope(raw)
     jobs = scope.blocks(raw.get("job"), ("job",))
     out: list[Document | InputError] = []
@@ -51,6 +60,18 @@ def read(text: str, name: str) -> list[Document | InputError] | str:
     for index, (label, body) in enumerate(labelled(jobs)):
         data = {JOB_KEY: label, **_normal(body, ("job", label))}
         spans = _spans(name, data, ("job", label), lines)
+        rejected = [
+            InputError(
+                Document(name, index, data, spans).span(where),
+                f"Nomad rejects the job {label!r} (server validation): {message}",
+            )
+            for where, message in validate.server_checks(data)
+        ]
+        if rejected:
+            out += rejected
+            continue
+        for owner in _owners(data):  # split_raw copies the job-level update into each group
+            spans.update({owner + ("jobUpdate", *p[1:]): v for p, v in list(spans.items()) if p[:1] == ("update",)})
         unset = scope.unset(data)
         if unset:
             data[VARIABLES_KEY] = unset
@@ -59,6 +80,11 @@ def read(text: str, name: str) -> list[Document | InputError] | str:
     if not out:
         return NOT_NOMAD
     return out
+
+
+def _owners(data: dict[str, Any]) -> list[Path]:
+    """The paths of the job's groups (and of its job-level tasks, each a group of its own)."""
+    return [(k, i) for k in ("groups", "tasks") for i in range(len(data.get(k) or []))]
 
 
 def _variable_spans(
@@ -184,9 +210,11 @@ def _locate(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
         if header:
             labels = tuple(re.findall(r'"([^"]*)"', header.group(2)))
             paths = [p + (header.group(1), *labels) for p in stack[-1]]
+            k = seen[paths[0]] = seen.get(paths[0], -1) + 1
             if not labels:
-                k = seen[paths[0]] = seen.get(paths[0], -1) + 1
                 paths = [p + (f"#{k}",) for p in paths] + (paths if k == 0 else [])
+            elif k:  # a label repeated in one body (Nomad rejects it): the k-th is "<label>@k"
+                paths = [p[:-1] + (f"{p[-1]}@{k}",) for p in paths]
             for p in paths:
                 found.setdefault(p, (n, col))
             opened = tuple(paths)
@@ -228,7 +256,8 @@ def _spans(
                     spans[path + (k,)] = at(hcl)
                     for i, item in enumerate(v):
                         label = item.get("name", "") if isinstance(item, dict) else ""
-                        labelled = hcl + (plural[k], label)
+                        again = sum(1 for x in v[:i] if isinstance(x, dict) and x.get("name") == label)
+                        labelled = hcl + (plural[k], f"{label}@{again}" if again else label)
                         walk(
                             item, path + (k, i), labelled if label and labelled in lines else hcl + (plural[k], f"#{i}")
                         )
