@@ -49,7 +49,7 @@ def _group(job: dict[str, Any], path: Path, g: dict[str, Any], kind: Any) -> lis
     update = merge_update(job.get("update"), g.get("update"))
     if update is not None:
         where = path + ("update",) if g.get("update") else ("update",)
-        if kind not in ("service", "system") and isinstance(kind, str):
+        if isinstance(kind, str) and "${" not in kind and kind not in ("service", "system"):
             out.append((where, f'Job type "{kind}" does not allow update block'))
         for key, text in (("max_parallel", "Max parallel"), ("canary", "Canary count")):
             if _number(update.get(key)) and update[key] < 0:
