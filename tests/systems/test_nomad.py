@@ -11,6 +11,7 @@ from cnverify.errors import InputError
 from cnverify.loader import load
 from cnverify.model.nomad import TaskGroup
 from cnverify.snapshot import build
+from cnverify.systems.nomad.hclexpr import HclError, Sym, evaluate, parse
 from cnverify.systems.nomad.jobspec import NOT_NOMAD, read
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "hashicorp__nomad"
@@ -234,3 +235,33 @@ def test_quota_and_namespace_specifications(tmp_path: Path) -> None:
     [ns] = read('name  = "team"\nquota = "q"\n', "ns.hcl")
     assert not isinstance(ns, InputError) and ns.data["quota"] == "q"
     assert read('quota = "x"\nthis is { not hcl2\n', "other.hcl") == NOT_NOMAD  # spec-like, not Nomad's
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1 + 2 * 3", 7),
+        ("(1 + 2) * 3", 9),
+        ("10 / 4", 2.5),
+        ("6 / 2", 3),  # cty numbers: a whole quotient is a whole number
+        ("-2 * 3 + 10 % 4", -4),
+        ("1 < 2 && !false || false", True),
+        ('var.n > 2 ? "big" : "small"', "big"),
+        ('"n=${var.n}, ${attr.kernel.name}"', "n=3, ${attr.kernel.name}"),
+        ("max(var.n, 7, 2) - min(4, abs(-5))", 3),
+        ("[1, 2, var.n][2]", 3),
+        ("node.unique.name", "${node.unique.name}"),  # not an HCL variable: left to the client
+    ],
+)
+def test_hcl_expressions_evaluate_as_jobspec2_does(text: str, value: object) -> None:
+    got = evaluate(parse(text), lambda root, name: 3)
+    assert (got, type(got)) == (value, type(value))
+
+
+def test_an_expression_over_a_variable_without_a_value_stays_residual() -> None:
+    got = evaluate(
+        parse("var.n * 2 + local.k"), lambda root, name: 1 if root == "local" else Sym(("get", ("ref", "var"), name))
+    )
+    assert isinstance(got, Sym) and got.text == "(var.n * 2) + 1"
+    with pytest.raises(HclError, match="no function named"):
+        evaluate(parse("tonumber(1)"), lambda root, name: 0)
