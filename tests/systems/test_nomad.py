@@ -265,3 +265,18 @@ def test_an_expression_over_a_variable_without_a_value_stays_residual() -> None:
     assert isinstance(got, Sym) and got.text == "(var.n * 2) + 1"
     with pytest.raises(HclError, match="no function named"):
         evaluate(parse("tonumber(1)"), lambda root, name: 0)
+
+
+def test_dynamic_blocks_are_not_expanded_and_make_what_they_may_generate_unknown(tmp_path: Path) -> None:
+    (tmp_path / "d.nomad").write_text(
+        'job "j" {\n  dynamic "group" {\n    for_each = ["a"]\n    labels   = [group.value]\n    content {}\n  }\n'
+        '  group "g" {\n    network {\n      dynamic "port" {\n        for_each = ["http"]\n        labels   = [port.value]\n'
+        '        content {}\n      }\n    }\n    service {\n      name = "web"\n      port = "http"\n    }\n  }\n}\n'
+    )
+    report = prove([str(tmp_path)], Options(select=["CNV102", "CNV302"]))
+    got = sorted((r.property, r.status, r.subject["name"], r.location.line) for r in report.results)
+    assert got == [
+        ("CNV102", "unknown", "j.g", 17),  # the label may come from the dynamic port block: not violated
+        ("CNV302", "unknown", "j.dynamic group 1", 2),  # a group the dynamic block generates: its content unknown
+        ("CNV302", "unknown", "j.g", 7),
+    ]

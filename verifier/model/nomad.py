@@ -107,6 +107,7 @@ class TaskGroup(Workload):
     job_region: Value = None
     job_update: NomadUpdate | None = None  # the job-level update block (merged under the group's own)
     multiregion: Any = None
+    generated: bool = False  # it holds (or is) a dynamic block: jobspec2 generates blocks cnverify does not see
     variables: list[NomadVariable] | None = None
     _template: PodTemplateSpec | None = PrivateAttr(default=None)
 

@@ -50,7 +50,17 @@ class Nomad(System):
         implicit = [  # a task at the job level runs in a group of its own name (jobspec)
             ({"name": t.get("name"), "tasks": [t]}, ("tasks", i)) for i, t in enumerate(data.get("tasks") or [])
         ]
-        for group, where in [(g, ("groups", i)) for i, g in enumerate(data.get("groups") or [])] + implicit:
+        dynamic = data.get("dynamic")
+        blocks = dynamic if isinstance(dynamic, list) else [dynamic] if isinstance(dynamic, dict) else []
+        generated = [  # a dynamic "group" block: groups cnverify does not expand (their content is unknown)
+            (
+                {"name": f"dynamic group {i + 1}", "generated": True},
+                ("dynamic",) + ((i,) if isinstance(dynamic, list) else ()),
+            )
+            for i, b in enumerate(blocks)
+            if isinstance(b, dict) and b.get("name") == "group"
+        ]
+        for group, where in [(g, ("groups", i)) for i, g in enumerate(data.get("groups") or [])] + implicit + generated:
             if not isinstance(group, dict) or not group.get("name"):
                 out.errors.append(InputError(doc.span(path + where), f"job {job!r}: a group needs a name"))
                 continue
@@ -61,6 +71,7 @@ class Nomad(System):
                 "job_region": data.get("region", "global"),  # jobspec2: a job without region is in "global"
                 "jobUpdate": data.get("update"),
                 "multiregion": data.get("multiregion"),
+                "generated": group.get("generated") is True or _has_dynamic(group),
                 "metadata": meta,
             }
             if data.get(jobspec.VARIABLES_KEY):
@@ -78,6 +89,13 @@ class Nomad(System):
         from cnverify.systems.nomad import targets
 
         return (targets,)
+
+
+def _has_dynamic(value: Any) -> bool:
+    """Does a group hold a ``dynamic`` block (blocks jobspec2 generates, which cnverify does not expand)?"""
+    if isinstance(value, dict):
+        return "dynamic" in value or any(_has_dynamic(v) for v in value.values())
+    return isinstance(value, list) and any(_has_dynamic(v) for v in value)
 
 
 SYSTEM = Nomad()

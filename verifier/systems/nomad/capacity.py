@@ -95,6 +95,8 @@ def peak(g: TaskGroup) -> Peak | str:
     """The reachable allocation counts of ``g`` and its deployment's extra allocations, or why not known."""
     if g.job_type in ("system", "sysbatch"):
         return f"a {g.job_type} job runs one allocation on every eligible client node (not in the inputs)"
+    if g.generated:
+        return "a dynamic block generates its blocks (or the group itself): cnverify does not expand dynamic blocks"
     if g.multiregion is not None:
         return "a multiregion job's count is set per region"
     own = g.own_replicas()

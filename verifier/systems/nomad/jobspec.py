@@ -215,6 +215,8 @@ def _locate(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
                 paths = [p + (f"#{k}",) for p in paths] + (paths if k == 0 else [])
             elif k:  # a label repeated in one body (Nomad rejects it): the k-th is "<label>@k"
                 paths = [p[:-1] + (f"{p[-1]}@{k}",) for p in paths]
+            for p in stack[-1]:  # the first block of a type also answers for its type (a dynamic "group")
+                found.setdefault(p + (header.group(1),), (n, col))
             for p in paths:
                 found.setdefault(p, (n, col))
             opened = tuple(paths)
