@@ -179,7 +179,10 @@ class TaskGroup(Workload):
         within ``min..max`` (``nomad job scale`` enforces them)."""
         s = self.scaling
         if self.count_expressions:
-            return OwnReplicas(0, None, [], unknown="the count or scaling bounds are expressions Nomad evaluates")
+            written = ", ".join(v[2:-1] for v in self.count_expressions[:3])
+            return OwnReplicas(
+                0, None, [], unknown=f"the count or scaling bounds are known only when the job is run ({written})"
+            )
         count = self.count if isinstance(self.count, int) else (s.min if s and isinstance(s.min, int) else 1)
         why = [(f"count is {count}" + ("" if isinstance(self.count, int) else " (default)"), self.at("count"))]
         if s is None or s.enabled is False or not isinstance(s.max, int):

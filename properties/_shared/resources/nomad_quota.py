@@ -34,7 +34,7 @@ def nomad_capacity(obligation: Callable[..., Obligation], snap: Snapshot) -> Ite
             state = (
                 f"; its worst state: {_allocations(top)}, each using {_uses(alloc)}"
                 if isinstance(alloc, Allocation) and isinstance(top, Peak)
-                else ""
+                else f"; its worst state is not known either: {top if isinstance(top, str) else alloc}"
             )
             ob.unknown(
                 f"no quota specification in the inputs limits namespace {g.namespace.removeprefix('nomad:')} (a "
