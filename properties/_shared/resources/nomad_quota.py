@@ -12,6 +12,7 @@ from cnverify.model.nomad import NomadNamespace, NomadQuotaLimit, QuotaSpec, Tas
 from cnverify.obligation import Obligation
 from cnverify.snapshot import Snapshot
 from cnverify.systems.nomad.capacity import KEYS, Allocation, Peak, allocation, peak
+from cnverify.systems.nomad.symbolic import Terms, shown
 
 UNITS = {"cpu": "MHz", "memory": "MB", "memory_max": "MB"}
 Member = tuple[TaskGroup, Allocation, Peak]
@@ -62,11 +63,21 @@ def _quota(
                 ob.unknown(f"{g.ref}: its job's region is {g.job_region!r}")
                 return ob
             continue
-        alloc, top = allocation(g), peak(g)
+        alloc, top = allocation(g), peak(g, symbolic=True)
         if isinstance(alloc, str) or isinstance(top, str):
             ob.unknown(f"{g.ref}: {alloc if isinstance(alloc, str) else top}")
             return ob
         members.append((g, alloc, top))
+    ranges: dict[str, tuple[z3.ArithRef, z3.ArithRef]] = {}
+    for g, _, p in members:
+        if p.symbolic:
+            bounds = _count_range(ob, g)
+            if isinstance(bounds, str) or p.parallel:
+                ob.unknown(
+                    f"{g.ref}: {bounds if isinstance(bounds, str) else 'its count depends on input variables and a deployment without canaries replaces max_parallel allocations at a time (their overlap is not documented)'}"
+                )
+                return ob
+            ranges[g.name] = bounds
     ob.assume(
         f"namespaces {', '.join(users)} run only the jobs of the inputs in region {region} (quota {q.name} counts "
         "every allocation of its namespaces there)",
@@ -76,12 +87,15 @@ def _quota(
         for k, why in alloc.lower.items():
             if k in caps:
                 ob.only_refute(why)
-    real = _totals(members, surge=False)
-    bound = _totals(members, surge=True)
-    zero = [k for k, v in caps.items() if v <= 0 and bound[k] > 0]
+    zero = [k for k, v in caps.items() if v <= 0 and any(a.usage[k] for _, a, _ in members)]
     if zero:
         ob.unknown(f"region_limit.{zero[0]} is {caps[zero[0]]}: what a limit of 0 or less means is not documented")
         return ob
+    if ranges:  # counts from input variables: canaries only (checked above), so the bound is the real peak
+        _encode(ob, q, limit, caps, members, surge=False, ranges=ranges)
+        return ob
+    real = _totals(members, surge=False)
+    bound = _totals(members, surge=True)
     if not any(real[k] > v for k, v in caps.items()) and any(bound[k] > v for k, v in caps.items()):
         k = next(k for k, v in caps.items() if bound[k] > v)
         ob.unknown(
@@ -93,18 +107,46 @@ def _quota(
     return ob
 
 
+def _count_range(ob: Obligation, g: TaskGroup) -> tuple[z3.ArithRef, z3.ArithRef] | str:
+    """The reachable counts of a group whose count or scaling bounds are expressions over input variables
+    (as ``TaskGroup.own_replicas``: count, or min(scaling.min, count)..max(scaling.max, count) when enabled)."""
+    s, terms = g.scaling, Terms(ob, g)
+    count = terms.of(g.count, "count") if g.count is not None else None
+    scaled = s is not None and s.enabled is not False and s.max is not None
+    low = terms.of(s.min, "scaling.min") if s is not None and s.min is not None else None
+    high = terms.of(s.max, "scaling.max") if scaled and s is not None else None
+    if terms.reason:
+        return terms.reason
+    count = count if count is not None else low if low is not None else z3.RealVal(1)
+    if not scaled or high is None:
+        return count, count
+    low = low if low is not None else count
+    return z3.If(low < count, low, count), z3.If(high > count, high, count)
+
+
 def _totals(members: list[Member], *, surge: bool) -> dict[str, int]:
     return {k: sum(a.usage[k] * (p.top + p.canary + (p.parallel if surge else 0)) for _, a, p in members) for k in KEYS}
 
 
 def _encode(
-    ob: Obligation, q: QuotaSpec, limit: NomadQuotaLimit, caps: dict[str, int], members: list[Member], *, surge: bool
+    ob: Obligation,
+    q: QuotaSpec,
+    limit: NomadQuotaLimit,
+    caps: dict[str, int],
+    members: list[Member],
+    *,
+    surge: bool,
+    ranges: dict[str, tuple[z3.ArithRef, z3.ArithRef]] | None = None,
 ) -> None:
     """Integer count and deployment variables per group; the totals per key against the region limit."""
     sums: dict[str, list[z3.ArithRef]] = {k: [] for k in caps}
     for g, alloc, p in members:
         n, rolling = z3.Int(g.name), z3.Bool(f"deploying {g.name}")
-        ob.fact(z3.And(n >= p.low, n <= p.top), at=p.why[0][1], says=f"{g.ref}: " + "; ".join(s for s, _ in p.why))
+        low, top = (ranges or {}).get(g.name, (p.low, p.top))
+        says = "; ".join(s for s, _ in p.why)
+        if p.symbolic:
+            says = f"count {shown(g.count)} within the scaling bounds" + (f"; {says}" if says else "")
+        ob.fact(z3.And(n >= low, n <= top), at=p.why[0][1] if p.why else g.at("count"), says=f"{g.ref}: {says}")
         extra = p.canary + (p.parallel if surge else 0)
         allocs = n + z3.If(rolling, extra, 0)
         ob.note(f"each allocation of {g.ref} uses {_uses(alloc)} ({'; '.join(alloc.why) or 'no tasks'})", g.at())
@@ -134,6 +176,7 @@ def _encode(
             + " allocations: "
             + "; ".join(f"{k} {w[k]} {UNITS[k]} > {cap}" for k, cap in sorted(caps.items()) if w[k] > cap)
             + f" (quota {q.name} blocks the placements)"
+            + "".join(f"; when {k} = {v}" for k, v in w.items() if k.startswith("var."))
         ),
         proved=f"quota {q.name} holds at every reachable count and deployment of its namespaces' groups",
     )

@@ -45,6 +45,7 @@ class Peak:
     canary: int
     parallel: int
     why: list[tuple[str, Span]]
+    symbolic: bool = False  # low/top are not numbers: the count depends on input variables
 
 
 def allocation(g: TaskGroup) -> Allocation | str:
@@ -91,8 +92,10 @@ def _add(out: Allocation, who: str, r: NomadResources | None, cpu: int, memory: 
     )
 
 
-def peak(g: TaskGroup) -> Peak | str:
-    """The reachable allocation counts of ``g`` and its deployment's extra allocations, or why not known."""
+def peak(g: TaskGroup, *, symbolic: bool = False) -> Peak | str:
+    """The reachable allocation counts of ``g`` and its deployment's extra allocations, or why not known; with
+    ``symbolic``, a count that depends on input variables gives a Peak whose ``low``/``top`` the caller reads
+    from the expressions (``Peak.symbolic``)."""
     if g.job_type in ("system", "sysbatch"):
         return f"a {g.job_type} job runs one allocation on every eligible client node (not in the inputs)"
     if g.generated:
@@ -100,9 +103,10 @@ def peak(g: TaskGroup) -> Peak | str:
     if g.multiregion is not None:
         return "a multiregion job's count is set per region"
     own = g.own_replicas()
-    if own.unknown or own.high is None:
+    open_count = symbolic and bool(g.count_expressions)
+    if (own.unknown or own.high is None) and not open_count:
         return own.unknown or "the count is not bounded"
-    why = list(own.why)
+    why = [] if open_count else list(own.why)
     canary, parallel = 0, 0
     update = merged_update(g)
     if update is not None and g.job_type in (None, "service"):
@@ -118,6 +122,9 @@ def peak(g: TaskGroup) -> Peak | str:
             )
         elif parallel:
             why.append((f"a deployment replaces {parallel} allocations at a time", _span(g, "max_parallel")))
+    if open_count:
+        return Peak(0, 0, canary, 0 if canary else parallel, why, symbolic=True)
+    assert own.high is not None
     return Peak(own.low, own.high, canary, 0 if canary else parallel, why)
 
 
