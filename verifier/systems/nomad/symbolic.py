@@ -42,6 +42,9 @@ class Terms:
         if isinstance(value, bool) or value is None:
             self.reason = self.reason or f"{label} is {value!r}, not a number"
             return None
+        if isinstance(value, float) and not value.is_integer():
+            self.reason = self.reason or f"{label} is {value}, not a whole number (Nomad's decoder rejects it)"
+            return None
         if isinstance(value, int | float):
             return z3.RealVal(value)
         try:
@@ -56,6 +59,9 @@ class Terms:
                 raise Unsupported("not a number")
         except Unsupported as exc:
             self.reason = self.reason or f"{label} is {value}: {exc}"
+            return None
+        except z3.Z3Exception:  # e.g. a condition where a number belongs
+            self.reason = self.reason or f"{label} is {value}: it mixes numbers and conditions"
             return None
         return term
 
