@@ -46,6 +46,8 @@ class RequestsWithinLimits(Property):
     effective request is at most the limit (extended resources and hugepages: request = limit, and
     such a request needs a limit), comparing exact quantities in milli-units after the API's
     defaulting: a missing request taken from the limit, LimitRange `default`/`defaultRequest` filled in.
+    A Nomad task's `memory_max` is 0 or at least its `memory` (300 MB when unset), for every value the
+    `validation` of the input variables they depend on allows.
 
     ## Why it matters
     The API server rejects a pod template whose request exceeds its limit, and it rejects every pod
