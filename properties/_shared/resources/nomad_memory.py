@@ -38,14 +38,18 @@ def task_memory(obligation: Callable[..., Obligation], g: TaskGroup) -> Iterator
             top == limit, at=r.at("memory_max"), says=f"task {task.name}: memory_max is {shown(r.memory_max, ' MB')}"
         )
         ob.counterexample(z3.And(top != 0, top < mem), says="memory_max is set and below memory")
-        ob.show("memory", mem)
-        ob.show("memory_max", top)
+        ob.show("requests.memory", mem, _mebibytes)  # the witness shape of CNV301's other containers
+        ob.show("limits.memory", top, _mebibytes)
         ob.on(
             violated=lambda w, t=task.name: (
-                f"task {t}: MemoryMaxMB value ({w['memory_max']}) should be larger than "
-                f"MemoryMB value ({w['memory']}) (the server rejects the job)"
+                f"task {t}: MemoryMaxMB value ({w['limits.memory'][:-2]}) should be larger than "
+                f"MemoryMB value ({w['requests.memory'][:-2]}) (the server rejects the job)"
                 + "".join(f"; when {k} = {v}" for k, v in w.items() if k.startswith("var."))
             ),
             proved=f"task {task.name}: memory_max is 0 or at least memory for every value of its variables",
         )
         yield ob
+
+
+def _mebibytes(value: object) -> str:
+    return f"{value}Mi"
