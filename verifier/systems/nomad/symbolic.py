@@ -50,7 +50,11 @@ class Terms:
         try:
             ast = parse(value[2:-1]) if is_residual(value) else None
             if ast is None or not references(ast):
-                raise Unsupported("a value the Nomad client interpolates, not an input variable")
+                raise Unsupported(
+                    "an expression cnverify does not evaluate"
+                    if "var." in value or "local." in value
+                    else "a value the Nomad client interpolates, not an input variable"
+                )
             names = sorted(references(ast))
             for name in names:
                 self._variable(name)
