@@ -27,6 +27,7 @@ from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.resources import swarm_capacity
 from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, runtime_overhead
+from cnverify.properties._shared.resources.nomad_quota import NOMAD_KINDS, nomad_capacity
 from cnverify.properties._shared.resources.quota_model import Member, encode, headroom, tabulable, worst_case
 from cnverify.properties._shared.resources.quota_objects import (
     MODELLED,
@@ -67,6 +68,12 @@ class QuotaHoldsUnderScaling(Property):
     places them; else `unknown` with a placement); a project that reserves resources but declares no nodes is
     `unknown`.
 
+    A Nomad quota specification (Enterprise) limits, per region, the sum of the `resources` (cpu MHz, memory,
+    memory_max MB) of the allocations of the namespaces whose namespace specification names it: every task group
+    there at its top count (`scaling.max`, else `count`) plus its deployment's canaries; a breach that needs
+    `max_parallel` replacements to overlap the old allocations is `unknown` (undocumented). A Nomad group whose
+    namespace no quota spec in the inputs limits is `unknown`, with its worst state.
+
     ## Why it matters
     Quota is enforced on pods, not on Deployments: a rollout or an HPA scale-up that crosses `hard` leaves
     ReplicaSets stuck on "exceeded quota" exactly when capacity is needed.
@@ -96,6 +103,9 @@ class QuotaHoldsUnderScaling(Property):
       Secrets" is an `assumes:` chain step.
     - RuntimeClass overhead comes from the RuntimeClass in the inputs; a class that is not there makes a
       proof `unknown`. A claim without a storage class gets the cluster's default class: class keys `unknown`.
+    - A Nomad quota's namespaces run only the inputs' jobs in its region; Nomad injects a Connect sidecar with its
+      documented resources (250 MHz, 128 MB, `sidecar_task` merged over them); reserved `cores` and tasks without
+      `memory_max` make a cpu / memory_max proof `unknown`.
     - ResourceQuota, LimitRanger and RuntimeClass admission are enabled; no mutating webhook (VPA) rewrites
       requests; `count/pods` assumes no failed or evicted pods linger in storage.
     - Swarm: the nodes of `x-cnverify-swarm` are the swarm's, with the resources their engines report, and run
@@ -115,6 +125,7 @@ class QuotaHoldsUnderScaling(Property):
         *{c for c in MODELLED.values()},
         Canary,
         *swarm_capacity.READS,
+        *NOMAD_KINDS,
     )
     remediation = "Raise the quota, lower requests, or cap HPA maxReplicas / maxSurge so the worst case fits."
     closed_world = frozenset({"proved"})  # absent here may be in an unread document
@@ -141,6 +152,7 @@ class QuotaHoldsUnderScaling(Property):
                 )
             yield self._check(snap, namespace_view(snap, q.namespace), ob, q)
         yield from swarm_capacity.obligations(self, ctx)  # a Swarm stack against its node inventory
+        yield from nomad_capacity(self.obligation, snap)
 
     def _members(
         self, full: Snapshot, snap: Snapshot, ob: Obligation, q: ResourceQuota, compute: list[str]

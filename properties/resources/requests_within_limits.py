@@ -10,10 +10,12 @@ from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
 from cnverify.encodings.resources import EffectiveContainer
 from cnverify.model import WORKLOAD_KINDS, LimitRange, Resource, template_known
+from cnverify.model.nomad import TaskGroup
 from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
+from cnverify.properties._shared.resources.nomad_memory import task_memory
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -44,6 +46,8 @@ class RequestsWithinLimits(Property):
     effective request is at most the limit (extended resources and hugepages: request = limit, and
     such a request needs a limit), comparing exact quantities in milli-units after the API's
     defaulting: a missing request taken from the limit, LimitRange `default`/`defaultRequest` filled in.
+    A Nomad task's `memory_max` is 0 or at least its `memory` (300 MB when unset), for every value the
+    `validation` of the input variables they depend on allows.
 
     ## Why it matters
     The API server rejects a pod template whose request exceeds its limit, and it rejects every pod
@@ -79,6 +83,9 @@ class RequestsWithinLimits(Property):
         defaults: dict[str, object] = {}
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
+                if isinstance(w, TaskGroup) and not template_known(w):  # values from input variables
+                    yield from task_memory(self.obligation, w)
+                    continue
                 if not template_known(w):
                     yield self._unknown_template(snap.pod_creators(w.namespace), w)
                     continue

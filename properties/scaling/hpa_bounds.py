@@ -23,6 +23,8 @@ class HpaBounds(Property):
     OpenFaaS function's scale labels satisfy `com.openfaas.scale.min` ≤ `com.openfaas.scale.max` (defaults 1 and
     the edition's maximum: 5 in Community Edition, 20 in Pro); every Nomad task group with a `scaling` block
     satisfies 0 ≤ scaling.min ≤ count ≤ scaling.max (count defaults to scaling.min, else 1; min to the count).
+    A Nomad bound that depends on an input variable without a default holds for every value its `validation`
+    conditions allow, or the witness gives a value that breaks it.
 
     ## Why it matters
     The API server rejects an HPA whose bounds are inverted or below one (outside the
@@ -43,6 +45,8 @@ class HpaBounds(Property):
     - The API server's validation with default feature gates (`HPAScaleToZero` off): no cluster input is read.
     - OpenFaaS: a label that is not an integer is ignored (the default applies), as the gateway does; a stack
       file's edition is not in the inputs, so a bound that holds in one edition only is `unknown`.
+    - Nomad: an input variable without a default takes any value its `validation` allows (given at `nomad job run
+      -var`); without a validation block a bound that depends on it is `unknown`.
     """
 
     code = "CNV401"

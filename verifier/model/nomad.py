@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from cnverify.model.apps import LabelSelector, OwnReplicas, Workload
-from cnverify.model.base import Node, register_kind
+from cnverify.model.base import Node, Resource, register_kind
 from cnverify.model.core import PodTemplateSpec
 from cnverify.model.synthesized import CONTAINER, bind_synthesized
 from cnverify.source import Path
@@ -41,16 +41,41 @@ class NomadResources(Node):
     network: NomadNetwork | None = None  # deprecated task network: its port labels count for services too
 
 
+class NomadSidecarTask(Node):
+    resources: NomadResources | None = None
+
+
+class NomadConnect(Node):
+    sidecar_service: Any = None
+    sidecar_task: NomadSidecarTask | None = None
+    gateway: Any = None
+
+
 class NomadService(Node):
     name: str | None = None
     port: Value = None
+    connect: NomadConnect | None = None
 
 
 class NomadTask(Node):
     name: str = ""
     driver: str | None = None
+    kind: str | None = None  # "connect-proxy:<service>": a sidecar the job defines itself
     resources: NomadResources | None = None
     services: list[NomadService] | None = None
+
+
+class NomadValidation(Node):
+    condition: str = ""
+    error_message: str = ""
+
+
+class NomadVariable(Node):
+    """An input variable without a value (``variable "n" {}``) that the group's values refer to."""
+
+    name: str = ""
+    type: str | None = None
+    validation: list[NomadValidation] | None = None
 
 
 class NomadScaling(Node):
@@ -62,6 +87,7 @@ class NomadScaling(Node):
 class NomadUpdate(Node):
     max_parallel: Value = None
     canary: Value = None
+    auto_promote: Value = None
 
 
 @register_kind(NOMAD_GROUP, "TaskGroup")
@@ -78,6 +104,11 @@ class TaskGroup(Workload):
     services: list[NomadService] | None = None
     tasks: list[NomadTask] | None = None
     job_type: str | None = None
+    job_region: Value = None
+    job_update: NomadUpdate | None = None  # the job-level update block (merged under the group's own)
+    multiregion: Any = None
+    generated: bool = False  # it holds (or is) a dynamic block: jobspec2 generates blocks cnverify does not see
+    variables: list[NomadVariable] | None = None
     _template: PodTemplateSpec | None = PrivateAttr(default=None)
 
     @property
@@ -86,15 +117,25 @@ class TaskGroup(Workload):
 
     @property
     def expressions(self) -> list[str]:
-        """Values that are expressions Nomad evaluates (``${var.n}``): not known from the file."""
+        """Values of the count, scaling and resources that are expressions (``${var.n}``, ``${attr.x}``): known
+        only when the job is run (input variables without a default) or on the client."""
+        return self.count_expressions + self.resource_expressions
+
+    @property
+    def count_expressions(self) -> list[str]:
         values: list[Any] = [self.count, *(vars(self.scaling).values() if self.scaling else ())]
+        return [v for v in values if isinstance(v, str) and "${" in v]
+
+    @property
+    def resource_expressions(self) -> list[str]:
+        values: list[Any] = []
         for t in self.tasks or []:
             values += list(vars(t.resources).values()) if t.resources else []
         return [v for v in values if isinstance(v, str) and "${" in v]
 
     @property
     def template_known(self) -> bool:
-        return not self.expressions
+        return not self.resource_expressions
 
     @property
     def selector(self) -> LabelSelector | None:
@@ -137,8 +178,11 @@ class TaskGroup(Workload):
         """``count`` (default ``scaling.min``, else 1); with an enabled ``scaling`` block the autoscaler may move it
         within ``min..max`` (``nomad job scale`` enforces them)."""
         s = self.scaling
-        if self.expressions:
-            return OwnReplicas(0, None, [], unknown="the count or scaling bounds are expressions Nomad evaluates")
+        if self.count_expressions:
+            written = ", ".join(v[2:-1] for v in self.count_expressions[:3])
+            return OwnReplicas(
+                0, None, [], unknown=f"the count or scaling bounds are known only when the job is run ({written})"
+            )
         count = self.count if isinstance(self.count, int) else (s.min if s and isinstance(s.min, int) else 1)
         why = [(f"count is {count}" + ("" if isinstance(self.count, int) else " (default)"), self.at("count"))]
         if s is None or s.enabled is False or not isinstance(s.max, int):
@@ -146,3 +190,31 @@ class TaskGroup(Workload):
         low = s.min if isinstance(s.min, int) else count
         why.append((f"the autoscaler moves it within scaling.min {low} and scaling.max {s.max}", s.at()))
         return OwnReplicas(min(low, count), max(s.max, count), why)
+
+
+class NomadRegionLimit(Node):
+    cpu: Value = None
+    memory: Value = None
+    memory_max: Value = None
+
+
+class NomadQuotaLimit(Node):
+    region: Value = None
+    region_limit: NomadRegionLimit | None = None
+
+
+@register_kind(NOMAD_GROUP, "QuotaSpec")
+class QuotaSpec(Resource):
+    """A quota specification (``nomad quota apply``, Enterprise): per region, limits on the sum of the
+    ``resources`` of the allocations of the namespaces that name it. Its namespace is ``nomad:*`` (cluster-wide)."""
+
+    NAMESPACED: ClassVar[bool] = False
+    limits: list[NomadQuotaLimit] | None = None
+
+
+@register_kind(NOMAD_GROUP, "NamespaceSpec")
+class NomadNamespace(Resource):
+    """A namespace specification (``nomad namespace apply``): its ``quota`` names a QuotaSpec."""
+
+    NAMESPACED: ClassVar[bool] = False
+    quota: Value = None

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import z3
 from cnverify.model.nomad import TaskGroup
 from cnverify.obligation import Obligation
+from cnverify.systems.nomad.symbolic import Terms, shown
 
 RULES = (
     ("maximum count must be specified and non-negative", lambda c, lo, hi: hi < 0),
@@ -20,31 +21,36 @@ RULES = (
 
 
 def group_bounds(obligation: Callable[..., Obligation], g: TaskGroup) -> Obligation | None:
-    """count, scaling.min and scaling.max of a group with a ``scaling`` block (None: no block, no claim)."""
+    """count, scaling.min and scaling.max of a group with a ``scaling`` block (None: no block, no claim); a value
+    that depends on an input variable without a default holds for every value its validation allows."""
     s = g.scaling
     if s is None:
         return None
     ob = obligation(g, at=s.at())
-    values = [g.count, s.min, s.max]
-    if any(isinstance(v, str) for v in values) or not all(isinstance(v, int | None) for v in values):
-        ob.unknown("the count or scaling bounds are expressions Nomad evaluates (variables, functions)")
-        return ob
-    c, lo, hi = z3.Int("count"), z3.Int("scaling.min"), z3.Int("scaling.max")
-    if not isinstance(s.max, int):
+    if s.max is None:
         ob.unknown("scaling has no max (the job file does not parse)")
         return ob
-    ob.fact(hi == s.max, at=s.at("max"), says=f"scaling.max is {s.max}")
-    if isinstance(g.count, int):
-        ob.fact(c == g.count, at=g.at("count"), says=f"count is {g.count}")
+    terms = Terms(ob, g)
+    written = {
+        name: terms.of(value, name) if value is not None else None
+        for name, value in (("count", g.count), ("scaling.min", s.min), ("scaling.max", s.max))
+    }
+    if terms.reason:
+        ob.unknown(terms.reason)
+        return ob
+    c, lo, hi = z3.Int("count"), z3.Int("scaling.min"), z3.Int("scaling.max")
+    ob.fact(hi == written["scaling.max"], at=s.at("max"), says=f"scaling.max is {shown(s.max)}")
+    if written["count"] is not None:
+        ob.fact(c == written["count"], at=g.at("count"), says=f"count is {shown(g.count)}")
     else:
-        default = s.min if isinstance(s.min, int) else 1
+        default = written["scaling.min"] if written["scaling.min"] is not None else z3.IntVal(1)
         ob.fact(
             c == default,
-            at=s.at("min") if isinstance(s.min, int) else g.at(),
-            says=f"count is not set: it defaults to {'scaling.min' if isinstance(s.min, int) else '1'} ({default})",
+            at=s.at("min") if s.min is not None else g.at(),
+            says="count is not set: it defaults to " + (f"scaling.min ({shown(s.min)})" if s.min is not None else "1"),
         )
-    if isinstance(s.min, int):
-        ob.fact(lo == s.min, at=s.at("min"), says=f"scaling.min is {s.min}")
+    if written["scaling.min"] is not None:
+        ob.fact(lo == written["scaling.min"], at=s.at("min"), says=f"scaling.min is {shown(s.min)}")
     else:
         ob.fact(lo == c, at=s.at(), says="scaling.min is not set: it defaults to the count")
     ob.counterexample(z3.Or(*(rule(c, lo, hi) for _, rule in RULES)), says="Nomad's scaling policy validation fails")
@@ -53,7 +59,12 @@ def group_bounds(obligation: Callable[..., Obligation], g: TaskGroup) -> Obligat
 
     def violated(w: dict[str, int]) -> str:
         failed = [text for text, rule in RULES if rule(w["count"], w["scaling.min"], w["scaling.max"])]
-        return f"Scaling policy invalid: {failed[0]}" + (" (the server rejects the job)" if failed else "")
+        given = ", ".join(f"{k} = {v}" for k, v in w.items() if k.startswith("var."))
+        return (
+            "; ".join(f"Scaling policy invalid: {text}" for text in failed)
+            + " (the server rejects the job)"
+            + (f" when {given}" if given else "")
+        )
 
     ob.on(violated=violated, proved=lambda _: "scaling.min ≤ count ≤ scaling.max holds")
     return ob

@@ -14,10 +14,14 @@ from typing import Any
 import hcl2
 from cnverify.errors import InputError, Span
 from cnverify.source import Document, Path
+from cnverify.systems.nomad import specs, validate
+from cnverify.systems.nomad.variables import Scope, labelled, unquote
 
+VARIABLES_KEY = "variables"  # the job's variables without a value that its values refer to
 JOB_KEY = "nomad_job"  # the job's name in a document of this reader (how split_raw knows it)
-NOT_NOMAD = "HCL that is not a Nomad job (no top-level job block)"
+NOT_NOMAD = "HCL that is not a Nomad job, quota or namespace specification (no top-level job block, limit or quota)"
 _JOB = re.compile(r'^\s*job\s+"', re.M)
+_SPEC = re.compile(r"^(?:limit\s*\{|quota\s*=)", re.M)  # a top-level quota limit or namespace quota
 _HEADER = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*")*)\s*\{')
 _ATTR = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_]\w*)\s*$")
@@ -28,29 +32,78 @@ BLOCK_LISTS = {"group": "groups", "task": "tasks", "service": "services", "port"
 
 def read(text: str, name: str) -> list[Document | InputError] | str:
     """The file's jobs as documents, a located syntax error, or why it is not Nomad's (a str)."""
-    if not (name.endswith((".nomad", ".nomad.hcl")) or _JOB.search(text)):
+    if not (name.endswith((".nomad", ".nomad.hcl")) or _JOB.search(text) or _SPEC.search(text)):
         return NOT_NOMAD
     try:
         raw = hcl2.loads(text)
     except Exception as exc:  # noqa: BLE001 - Lark raises many kinds; each is a syntax error of the file
+        if not (name.endswith((".nomad", ".nomad.hcl")) or _JOB.search(text)):
+            return NOT_NOMAD  # a spec-like line alone does not make a broken file Nomad's
         m = _LINE.search(str(exc))
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         first = str(exc).split("\n", 1)[0]
         return [InputError(Span(name, line, col), f"Nomad job file does not parse (HCL2): {first}")]
     lines = _locate(text)
+    kind = specs.kind_of(raw)
+    if kind is not None:
+        return specs.read(raw, kind, name, lines)
+    if "job" not in raw:
+        return NOT_NOMAD
+    scope = Scope(raw)
+    jobs = scope.blocks(raw.get("job"), ("job",))
     out: list[Document | InputError] = []
-    for where, message in _client_checks(raw.get("job")):
+    for where, message in scope.problems + _client_checks(jobs):
         line, col = _nearest(lines, where)
         out.append(InputError(Span(name, line, col), f"Nomad rejects the job file: {message}"))
     if out:
         return out
-    for index, (label, body) in enumerate(_labelled(raw.get("job"))):
+    for index, (label, body) in enumerate(labelled(jobs)):
         data = {JOB_KEY: label, **_normal(body, ("job", label))}
         spans = _spans(name, data, ("job", label), lines)
+        rejected = [
+            InputError(
+                Document(name, index, data, spans).span(where),
+                f"Nomad rejects the job {label!r} (server validation): {message}",
+            )
+            for where, message in validate.server_checks(data)
+        ]
+        if rejected:
+            out += rejected
+            continue
+        for owner in _owners(data):  # split_raw copies the job-level update into each group
+            spans.update({owner + ("jobUpdate", *p[1:]): v for p, v in list(spans.items()) if p[:1] == ("update",)})
+        unset = scope.unset(data)
+        if unset:
+            data[VARIABLES_KEY] = unset
+            _variable_spans(name, data, unset, spans, lines)
         out.append(Document(name, index, data, spans))
     if not out:
         return NOT_NOMAD
     return out
+
+
+def _owners(data: dict[str, Any]) -> list[Path]:
+    """The paths of the job's groups (and of its job-level tasks, each a group of its own)."""
+    return [(k, i) for k in ("groups", "tasks") for i in range(len(data.get(k) or []))]
+
+
+def _variable_spans(
+    file: str,
+    data: dict[str, Any],
+    unset: list[dict[str, Any]],
+    spans: dict[Path, Span],
+    lines: dict[tuple[str, ...], tuple[int, int]],
+) -> None:
+    """Each group's copy of the variable declarations gets the declarations' lines (split_raw copies them)."""
+    owners: list[Path] = [(VARIABLES_KEY,)] + [
+        (k, i, VARIABLES_KEY) for k in ("groups", "tasks") for i in range(len(data.get(k) or []))
+    ]
+    for owner in owners:
+        for k, var in enumerate(unset):
+            where = ("variable", var["name"])
+            spans[owner + (k,)] = Span(file, *_nearest(lines, where))
+            for j in range(len(var["validation"])):
+                spans[owner + (k, "validation", j)] = Span(file, *_nearest(lines, where + ("validation", f"#{j}")))
 
 
 def _nearest(lines: dict[tuple[str, ...], tuple[int, int]], path: tuple[str, ...]) -> tuple[int, int]:
@@ -66,7 +119,7 @@ def _blocks(body: dict[str, Any], key: str) -> list[tuple[tuple[str, ...], dict[
         labels: list[str] = []
         while isinstance(block, dict) and "__is_block__" not in block and len(block) == 1:
             [(label, block)] = block.items()
-            labels.append(str(_unquote(label)))
+            labels.append(str(unquote(label)))
         if isinstance(block, dict):
             out.append((tuple(labels), block))
     return out
@@ -76,15 +129,15 @@ def _client_checks(jobs: Any) -> list[tuple[tuple[str, ...], str]]:
     """What the jobspec parser rejects before the job reaches a server (``jobspec/parse_group.go``
     ``parseGroupScalingPolicy``, ``parse_task.go`` ``parseTaskScalingPolicies``; jobspec2 the same rules)."""
     problems: list[tuple[tuple[str, ...], str]] = []
-    for job, body in _labelled(jobs):
+    for job, body in labelled(jobs):
         groups: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-            (("job", job, "group", g), b) for g, b in _labelled(body.get("group"))
+            (("job", job, "group", g), b) for g, b in labelled(body.get("group"))
         ]
         tasks: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-            (("job", job, "task", t), b) for t, b in _labelled(body.get("task"))
+            (("job", job, "task", t), b) for t, b in labelled(body.get("task"))
         ]
         for gpath, g in groups:
-            tasks += [(gpath + ("task", t), b) for t, b in _labelled(g.get("task"))]
+            tasks += [(gpath + ("task", t), b) for t, b in labelled(g.get("task"))]
             scaling = _blocks(g, "scaling")
             if len(scaling) > 1:
                 problems.append((gpath + ("scaling",), "only one 'scaling' block allowed per task group"))
@@ -94,8 +147,8 @@ def _client_checks(jobs: Any) -> list[tuple[tuple[str, ...], str]]:
                     problems.append((at, "task group scaling policy should not have a name"))
                 elif "max" not in sc:
                     problems.append((at, "missing 'max'"))
-                elif _unquote(sc.get("type", '"horizontal"')) != "horizontal":
-                    problems.append((at, f"task group scaling policy had invalid type: {_unquote(sc['type'])!r}"))
+                elif unquote(sc.get("type", '"horizontal"')) != "horizontal":
+                    problems.append((at, f"task group scaling policy had invalid type: {unquote(sc['type'])!r}"))
                 elif len(sc.get("policy") or []) > 1:
                     problems.append((at, "only one 'policy' block allowed per 'scaling' block"))
         for tpath, t in tasks:
@@ -108,28 +161,10 @@ def _client_checks(jobs: Any) -> list[tuple[tuple[str, ...], str]]:
                     problems.append((at, f"task scaling policy name {labels[0]!r} must be 'cpu' or 'mem'"))
                 elif labels[0] in seen:
                     problems.append((at, f"duplicate scaling policy for {labels[0]!r}"))
-                elif _unquote(sc.get("type", f'"vertical_{labels[0]}"')) != f"vertical_{labels[0]}":
-                    problems.append((at, f"task scaling policy had invalid type: {_unquote(sc['type'])!r}"))
+                elif unquote(sc.get("type", f'"vertical_{labels[0]}"')) != f"vertical_{labels[0]}":
+                    problems.append((at, f"task scaling policy had invalid type: {unquote(sc['type'])!r}"))
                 seen.update(labels[:1])
     return problems
-
-
-def _unquote(value: Any) -> Any:
-    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1]
-    return value
-
-
-def _labelled(blocks: Any) -> list[tuple[str, dict[str, Any]]]:
-    """``[{'"label"': body}, …]`` → ``[(label, body)]`` (unlabelled blocks: label "")."""
-    out = []
-    for block in blocks or []:
-        if isinstance(block, dict) and len(block) == 1 and "__is_block__" not in block:
-            [(label, body)] = block.items()
-            out.append((str(_unquote(label)), body))
-        elif isinstance(block, dict):
-            out.append(("", block))
-    return out
 
 
 def _normal(body: dict[str, Any], where: Path) -> dict[str, Any]:
@@ -139,7 +174,7 @@ def _normal(body: dict[str, Any], where: Path) -> dict[str, Any]:
         if key.startswith("__"):
             continue
         if isinstance(value, list) and value and all(isinstance(v, dict) and "__is_block__" in str(v) for v in value):
-            items = [{"name": label, **_normal(b, where + (key, label))} for label, b in _labelled(value)]
+            items = [{"name": label, **_normal(b, where + (key, label))} for label, b in labelled(value)]
             if key in BLOCK_LISTS:
                 out[BLOCK_LISTS[key]] = items
             else:
@@ -153,8 +188,8 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, list):
         return [_scalar(v) for v in value]
     if isinstance(value, dict):
-        return {str(_unquote(k)): _scalar(v) for k, v in value.items() if not str(k).startswith("__")}
-    return _unquote(value)
+        return {str(unquote(k)): _scalar(v) for k, v in value.items() if not str(k).startswith("__")}
+    return unquote(value)
 
 
 def _locate(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
@@ -175,9 +210,13 @@ def _locate(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
         if header:
             labels = tuple(re.findall(r'"([^"]*)"', header.group(2)))
             paths = [p + (header.group(1), *labels) for p in stack[-1]]
+            k = seen[paths[0]] = seen.get(paths[0], -1) + 1
             if not labels:
-                k = seen[paths[0]] = seen.get(paths[0], -1) + 1
                 paths = [p + (f"#{k}",) for p in paths] + (paths if k == 0 else [])
+            elif k:  # a label repeated in one body (Nomad rejects it): the k-th is "<label>@k"
+                paths = [p[:-1] + (f"{p[-1]}@{k}",) for p in paths]
+            for p in stack[-1]:  # the first block of a type also answers for its type (a dynamic "group")
+                found.setdefault(p + (header.group(1),), (n, col))
             for p in paths:
                 found.setdefault(p, (n, col))
             opened = tuple(paths)
@@ -219,7 +258,8 @@ def _spans(
                     spans[path + (k,)] = at(hcl)
                     for i, item in enumerate(v):
                         label = item.get("name", "") if isinstance(item, dict) else ""
-                        labelled = hcl + (plural[k], label)
+                        again = sum(1 for x in v[:i] if isinstance(x, dict) and x.get("name") == label)
+                        labelled = hcl + (plural[k], f"{label}@{again}" if again else label)
                         walk(
                             item, path + (k, i), labelled if label and labelled in lines else hcl + (plural[k], f"#{i}")
                         )

@@ -31,7 +31,9 @@ def checks(snap: Snapshot) -> Iterator[Check]:
             steps = [(f"service {svc.name or path} uses port label {port!r}", svc.at("port"))]
             where = (svc.at("port"), f"{path}.port")
             found = labels.get(port)
-            if found is None:
+            if found is None and g.generated:
+                yield Check(g, svc, "unknown", f"port label {port!r} may come from a dynamic block", steps, where=where)
+            elif found is None:
                 declared = ", ".join(labels) or "none"
                 claim = (
                     f"port label {port!r} referenced by services [{svc.name}] does not exist (group ports: {declared})"

@@ -1,0 +1,8 @@
+job "free" {
+  group "g" {
+    count = 2
+    task "t" {
+      driver = "docker"
+    }
+  }
+}

@@ -1,0 +1,2 @@
+name  = "cores"
+quota = "corequota"

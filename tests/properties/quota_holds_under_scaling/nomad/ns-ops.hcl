@@ -1,0 +1,2 @@
+name  = "ops"
+quota = "roomy"

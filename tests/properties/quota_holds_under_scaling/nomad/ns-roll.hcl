@@ -1,0 +1,2 @@
+name  = "roll"
+quota = "tight"

@@ -1,0 +1,2 @@
+name  = "team"
+quota = "small"

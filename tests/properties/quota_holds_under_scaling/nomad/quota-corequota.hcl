@@ -1,0 +1,8 @@
+name = "corequota"
+
+limit {
+  region = "global"
+  region_limit {
+    cpu = 1000
+  }
+}

@@ -1,0 +1,8 @@
+name = "orphan"
+
+limit {
+  region = "global"
+  region_limit {
+    memory = 100
+  }
+}

@@ -1,0 +1,8 @@
+name = "tight"
+
+limit {
+  region = "global"
+  region_limit {
+    memory = 700
+  }
+}

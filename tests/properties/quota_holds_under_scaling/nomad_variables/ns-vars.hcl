@@ -1,0 +1,2 @@
+name  = "vars"
+quota = "vars"

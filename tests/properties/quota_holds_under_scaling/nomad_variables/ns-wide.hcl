@@ -1,0 +1,2 @@
+name  = "wide"
+quota = "wide"

@@ -1,0 +1,8 @@
+name = "free"
+
+limit {
+  region = "global"
+  region_limit {
+    memory = 1000
+  }
+}

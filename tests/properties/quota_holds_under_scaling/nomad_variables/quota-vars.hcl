@@ -1,0 +1,8 @@
+name = "vars"
+
+limit {
+  region = "global"
+  region_limit {
+    memory = 1000
+  }
+}

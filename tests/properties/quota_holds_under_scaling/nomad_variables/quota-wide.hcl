@@ -1,0 +1,8 @@
+name = "wide"
+
+limit {
+  region = "global"
+  region_limit {
+    memory = 1000
+  }
+}
