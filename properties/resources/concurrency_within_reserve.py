@@ -8,6 +8,7 @@ from typing import Any
 import z3
 from cnverify.model.lambda_sam import LAMBDA_ALIAS, LAMBDA_FUNCTION, LAMBDA_VERSION, SAM_FUNCTION, Template
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.resources.template_values import number
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -95,7 +96,7 @@ class ConcurrencyWithinReserve(Property):
         ob = self.obligation(t, at=t.at(*r_path), path=f"Resources.{rid}")
         terms, why = [], None
         for value, path, holder in [(reserved, r_path, rid), *pcs]:
-            term, why = self._term(ob, t, value, path, holder)
+            term, why = number(ob, t, value, path, f"{holder} {path[-1]}")
             if term is None:
                 ob.unknown(why or "a value is not known")
                 return ob
@@ -109,37 +110,3 @@ class ConcurrencyWithinReserve(Property):
             proved=lambda _: f"{rid}: provisioned concurrency stays within its reserved concurrency",
         )
         return ob
-
-    @staticmethod
-    def _term(
-        ob: Obligation, t: Template, value: Any, path: tuple[str, ...], holder: str
-    ) -> tuple[z3.ArithRef | None, str | None]:
-        label = f"{holder} {path[-1]}"
-        if isinstance(value, int) and not isinstance(value, bool):
-            v = z3.Int(label)
-            ob.fact(v == value, at=t.at(*path), says=f"{label} is {value}")
-            return v, None
-        ref = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
-        param = t.parameters.get(ref) if isinstance(ref, str) else None
-        if not isinstance(ref, str) or not isinstance(param, dict):
-            return None, f"{label} is {value!r}: not a number or a parameter of the template"
-        v, p_at = z3.Int(ref), t.at("Parameters", ref)
-        allowed = [int(a) for a in param.get("AllowedValues") or [] if str(a).lstrip("-").isdigit()]
-        lo, hi = param.get("MinValue"), param.get("MaxValue")
-        if allowed:
-            ob.fact(z3.Or(*(v == a for a in allowed)), at=p_at, says=f"parameter {ref} is one of {allowed}")
-        elif lo is not None or hi is not None:
-            if lo is not None:
-                ob.fact(v >= int(lo), at=t.at("Parameters", ref, "MinValue"), says=f"parameter {ref} ≥ {lo}")
-            if hi is not None:
-                ob.fact(v <= int(hi), at=t.at("Parameters", ref, "MaxValue"), says=f"parameter {ref} ≤ {hi}")
-            if hi is None:
-                return None, f"parameter {ref} has no MaxValue: it may take any value above {lo}"
-        else:
-            return (
-                None,
-                f"{label} is parameter {ref}, which has no MinValue/MaxValue/AllowedValues: any value is allowed",
-            )
-        ob.fact(v == v, at=t.at(*path), says=f"{label} is parameter {ref}")
-        ob.show(ref, v)
-        return v, None

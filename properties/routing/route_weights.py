@@ -8,6 +8,7 @@ from fractions import Fraction
 import z3
 from cnverify import systems
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.routing.fraction_weights import fraction_split
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems import Share, Split
@@ -41,7 +42,11 @@ class RouteWeightsSum100(Property):
     rules with two or more backendRefs: some weight above 0 (the proxy drops weight-0 backends). Consul
     ServiceSplitter weights: rounded to 0.01 they must total exactly 100.00 (Consul), and for
     consul-k8s CRDs the float32 sum must be exactly 100 (its webhook); the message says when the
-    two rules disagree.
+    two rules disagree. Lambda aliases (CloudFormation/SAM templates): `AdditionalVersionWeights` routes to at
+    most one version besides the primary, with a `FunctionWeight` in [0, 1] (the primary gets the rest), for every
+    value the template's parameters allow; a SAM function's `DeploymentPreference` at every state of its CodeDeploy
+    shift (the predefined `Canary…`/`Linear…`/`AllAtOnce` types, or a `TimeBasedCanary`/`TimeBasedLinear`
+    DeploymentConfig of the template): the chain lists the states, the witness names the one that breaks it.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
@@ -63,6 +68,8 @@ class RouteWeightsSum100(Property):
     - Only the API and webhook validation of each system (Istio, Knative, Envoy; SMI: the spec's own
       semantics, "validation beyond the OpenAPI schema is left up to the implementation"): no cluster input is assumed.
     - Emissary: the canary groups of the inputs are whole (a Mapping elsewhere with the same match would join them).
+    - Lambda: CodeDeploy's documented shift states (`TimeBasedLinear` increments capped at 100%); a deployment type
+      that is neither predefined nor a DeploymentConfig of the template is `unknown`.
     """
 
     code = "CNV103"
@@ -80,6 +87,8 @@ class RouteWeightsSum100(Property):
                     yield self._lone(sp)
                 elif sp.rule == "relative":
                     yield self._gateway_rule(sp)
+                elif sp.rule == "fraction":
+                    yield fraction_split(self.obligation(sp.subject, at=sp.at, path=sp.path), sp)
                 else:
                     yield self._check(sp)
 

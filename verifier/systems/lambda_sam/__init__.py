@@ -8,15 +8,20 @@ anything is deployed (``samtranslator/model/sam_resources.py``, ``preferences/de
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
 from cnverify.model.lambda_sam import CFN_GROUP, SAM_FUNCTION, Template, with_globals
 from cnverify.source import Document, Path
-from cnverify.systems.base import Group, System
+from cnverify.systems.base import Group, Split, System
 from cnverify.systems.lambda_sam import template
+
+if TYPE_CHECKING:
+    from cnverify.model import Resource
+    from cnverify.snapshot import Snapshot
 
 ALIAS_NAME = re.compile(r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")
 
@@ -91,7 +96,6 @@ class LambdaSam(System):
         "modelled_creators": "Lambda functions run no pods",
         "links": "references inside a template are resolved by its targets module",
         "route_tables": "API Gateway routes are not modelled yet",
-        "weighted_splits": "alias routing weights are not modelled yet",
         "diff_actions": "no routing table",
     }
 
@@ -119,6 +123,15 @@ class LambdaSam(System):
             )
         )
         return True
+
+    def weighted_splits(self, snap: Snapshot) -> Iterator[Split]:
+        """Alias routing weights and the states of each SAM function's CodeDeploy shift."""
+        from cnverify.systems.lambda_sam.splits import splits
+
+        return splits(snap)
+
+    def split_reads(self) -> tuple[type[Resource], ...]:
+        return (Template,)
 
     def target_modules(self) -> tuple[ModuleType, ...]:
         from cnverify.systems.lambda_sam import targets
