@@ -119,6 +119,7 @@ def test_hook_modules_have_their_interface() -> None:
         "consul.tables",
         "kong.tables",
         "linkerd.tables",
+        "lambda_sam.apis",
         "emissary.tables",
     ]
     assert all(callable(m.translate) and m.READS for m in tables)

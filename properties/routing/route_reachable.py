@@ -35,6 +35,10 @@ class RouteReachable(Property):
     ties to the older route; ServiceProfile routes first match in list order.
     Consul ServiceRouter routes (CRDs and raw HCL/JSON entries): first match in list order, then
     Consul's implicit catch-all (a route without match is a catch-all; `pathPrefix` a string prefix).
+    API Gateway routes of SAM functions' `Api`/`HttpApi` events, per API (the implicit `ServerlessRestApi` /
+    `ServerlessHttpApi` or the one `RestApiId`/`ApiId` names): the most specific match wins (a full match of route
+    and method before a greedy `{proxy+}`, then `$default`; literal segments over `{param}`, methods over `ANY`);
+    an order the documentation leaves open is taken both ways; an API with an OpenAPI `DefinitionBody` is `unknown`.
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all

@@ -9,6 +9,7 @@ from cnverify.model import Resource
 from cnverify.model.linkerd import Server
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
+from cnverify.properties._shared.routing.apigw_order import undecided_obligations
 from cnverify.properties._shared.routing.generated_vs import READS as GENERATED_VS_READS
 from cnverify.properties._shared.routing.generated_vs import generated_vs_obligations
 from cnverify.properties._shared.routing.ties import tie_obligations
@@ -34,6 +35,8 @@ class RouteUnambiguous(Property):
     inputs competes with the one Flagger generates for a Canary routed by Istio (named after its apex Service,
     for `service.hosts` and the apex name, on `service.gateways` or `mesh`): one of that name is taken over,
     one for the same host on sidecars or beside a catch-all route on a shared gateway depends on creation order.
+    API Gateway (SAM `Api`/`HttpApi` events): no request matches two routes that its documented precedence does not
+    order (each more specific in one respect, e.g. `GET /pets/dog/{id}` and `ANY /pets/{a}/x`).
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -94,6 +97,7 @@ class RouteUnambiguous(Property):
                 yield self._unordered(res, table)
             elif table.system == "kong":
                 yield from tie_obligations(self, ctx, res, table)
+        yield from undecided_obligations(self, ctx, res)  # API Gateway routes its precedence does not order
         yield from port_claims(self, snap)  # Linkerd Servers claiming one pod port
         yield from generated_vs_obligations(self, snap)
 
