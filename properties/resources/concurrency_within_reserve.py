@@ -6,8 +6,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import z3
-from cnverify.model.lambda_sam import LAMBDA_ALIAS, LAMBDA_FUNCTION, LAMBDA_VERSION, SAM_FUNCTION, Template
+from cnverify.model.lambda_sam import (
+    LAMBDA_ALIAS,
+    LAMBDA_FUNCTION,
+    LAMBDA_VERSION,
+    SAM_FUNCTION,
+    LambdaAccount,
+    Template,
+)
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.resources.account_concurrency import account_obligation
 from cnverify.properties._shared.resources.template_values import number
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
@@ -30,7 +38,9 @@ class ConcurrencyWithinReserve(Property):
     provisioned concurrency of its aliases and versions (`ProvisionedConcurrencyConfig` of
     `AWS::Lambda::Alias`/`Version` resources naming it, and of a SAM function's own alias, where SAM moves it)
     sums to at most the reserved concurrency, for every value the template's parameters allow
-    (`MinValue`/`MaxValue`/`AllowedValues`).
+    (`MinValue`/`MaxValue`/`AllowedValues`). With the account's concurrency quota declared (an `Account`,
+    `apiVersion: lambda.cnverify.io/v1`, `spec.concurrentExecutions`), the reserved concurrency of all the
+    functions of the unit totals at most the quota − 100: Lambda keeps 100 unreserved (without one: `unknown`).
 
     ## Why it matters
     Provisioned concurrency counts towards the function's reserved concurrency; Lambda refuses a provisioned
@@ -50,15 +60,19 @@ class ConcurrencyWithinReserve(Property):
     ## Assumes
     - A parameter without `MinValue`/`MaxValue`/`AllowedValues` may take any value: such a verdict is `unknown`.
     - Values behind conditions (`Fn::If`) or other intrinsics are `unknown`.
+    - Account rule: the quota an `Account` declares (no template shows it), and no function outside the inputs
+      reserves concurrency in the account (an `assumes:` step); a function created under a `Condition`, or a reserve
+      that is not a known value, counts as 0 and a proof becomes `unknown`.
     """
 
     code = "CNV304"
     name = "concurrency-within-reserve"
     title = "Provisioned concurrency within reserved concurrency"
     severity = "error"
-    reads = (Template,)
+    reads = (Template, LambdaAccount)
     remediation = (
-        "Lower the provisioned concurrency (or its parameter's MaxValue) or raise ReservedConcurrentExecutions."
+        "Lower the provisioned concurrency (or its parameter's MaxValue) or raise ReservedConcurrentExecutions; keep "
+        "the functions' total reserve within the account quota − 100."
     )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
@@ -90,6 +104,9 @@ class ConcurrencyWithinReserve(Property):
                 reserved = props.get("ReservedConcurrentExecutions")
                 if reserved is not None and provisioned.get(rid):
                     yield self._check(t, rid, reserved, provisioned[rid])
+        account = account_obligation(self, ctx)
+        if account is not None:
+            yield account
 
     def _check(self, t: Template, rid: str, reserved: Any, pcs: list[tuple[Any, tuple[str, ...], str]]) -> Obligation:
         r_path = ("Resources", rid, "Properties", "ReservedConcurrentExecutions")

@@ -79,8 +79,9 @@ def test_a_sam_error_is_located_and_other_files_are_verified(tmp_path: Path) -> 
     report = prove([str(tmp_path)], Options(select=["CNV304"]))
     [error] = report.errors
     assert error.location.line == 6 and "AutoPublishALias must be defined" in error.message
-    [result] = report.results
+    result, account = report.results  # the pair, then the account rule (no Account declares the quota)
     assert (result.status, result.message) == ("violated", "G: provisioned concurrency 5 > reserved 3")
+    assert (account.status, account.subject.get("path")) == ("unknown", "account")
 
 
 def test_globals_merge_into_functions_and_implicit_apis_are_sams(tmp_path: Path) -> None:

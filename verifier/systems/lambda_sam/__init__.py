@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
-from cnverify.model.lambda_sam import CFN_GROUP, SAM_FUNCTION, Template, with_globals
+from cnverify.model.lambda_sam import ACCOUNT_GROUP, CFN_GROUP, SAM_FUNCTION, LambdaAccount, Template, with_globals
 from cnverify.source import Document, Path
 from cnverify.systems.base import Group, Split, System
 from cnverify.systems.lambda_sam import template
@@ -89,8 +89,11 @@ class LambdaSam(System):
     name = "lambda"
     title = "AWS Lambda via CloudFormation / SAM templates"
     order = 92
-    kinds = (Template,)
-    groups = {CFN_GROUP: Group(creates_pods=False)}  # the name cnverify gives templates; never a manifest
+    kinds = (Template, LambdaAccount)
+    groups = {  # the name cnverify gives templates (never a manifest), and its account declaration
+        CFN_GROUP: Group(creates_pods=False),
+        ACCOUNT_GROUP: Group(creates_pods=False),
+    }
     file_readers = {".yaml": template.read, ".yml": template.read, ".template": template.read}
     declines = {
         "modelled_creators": "Lambda functions run no pods",
