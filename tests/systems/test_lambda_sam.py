@@ -100,3 +100,32 @@ def test_globals_merge_into_functions_and_implicit_apis_are_sams(tmp_path: Path)
     assert ("CNV304", "violated", "F: provisioned concurrency 8 > reserved 5") in got
     assert any(c == "CNV102" and s == "unknown" and m.startswith("cannot decide: ServerlessRestApi") for c, s, m in got)
     assert all(s != "violated" for c, s, _ in got if c == "CNV102")
+
+
+def test_bad_templates_are_located_errors_and_the_rest_is_verified(tmp_path: Path) -> None:
+    head = "AWSTemplateFormatVersion: '2010-09-09'\n"
+    (tmp_path / "a_tag.yaml").write_text(
+        head + "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: !GetAttr R.Arn\n"
+    )
+    (tmp_path / "b_broken.yaml").write_text(
+        head + "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties: {Role: [x}\n"
+    )
+    (tmp_path / "c_param.yaml").write_text(
+        head + "Parameters:\n  R:\n    Type: Number\n    AllowedValues: [5, lots]\nResources:\n  F:\n"
+        "    Type: AWS::Lambda::Function\n    Properties:\n      ReservedConcurrentExecutions: !Ref R\n"
+    )
+    (tmp_path / "d_good.yaml").write_text(
+        head + "Resources:\n  G:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      ReservedConcurrentExecutions: 3\n  V:\n    Type: AWS::Lambda::Version\n    Properties:\n"
+        "      FunctionName: !Ref G\n      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 5}\n"
+    )
+    report = prove([str(tmp_path)], Options(select=["CNV304"]))
+    got = sorted((Path(e.location.file).name, e.location.line, e.message.split(":")[0]) for e in report.errors)
+    assert got == [
+        ("a_tag.yaml", 6, "unknown intrinsic function tag !GetAttr"),
+        ("b_broken.yaml", 5, "YAML syntax error"),
+        ("c_param.yaml", 5, "CloudFormation rejects the template"),
+    ]
+    assert "AllowedValues 'lots' is not a number" in next(e.message for e in report.errors if "c_param" in e.location.file)
+    pair = [r for r in report.results if r.subject.get("path") != "account"]
+    assert [(r.status, r.message) for r in pair] == [("violated", "G: provisioned concurrency 5 > reserved 3")]

@@ -85,6 +85,40 @@ def sam_errors(resources: dict[str, Any], globals_: Any = None) -> list[tuple[st
     return out
 
 
+def _number(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int | float):
+        return True
+    try:
+        float(str(v))
+    except ValueError:
+        return False
+    return True
+
+
+def parameter_errors(params: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """Values of ``Type: Number`` parameters that are not numbers (path under ``Parameters``, message): no value of
+    the parameter can be both (CloudFormation: "Parameter '…' must be a number")."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for name, p in params.items() if isinstance(params, dict) else ():
+        if not isinstance(p, dict) or p.get("Type") != "Number":
+            continue
+        fields = [((k,), p[k]) for k in ("Default", "MinValue", "MaxValue") if k in p]
+        allowed = p.get("AllowedValues")
+        fields += [(("AllowedValues", i), a) for i, a in enumerate(allowed)] if isinstance(allowed, list) else []
+        out += [
+            (
+                (name, *where),
+                f"Parameter '{name}' has Type Number: {where[0]} {value!r} is not a number (CreateStack: \"Parameter "
+                f"'{name}' must be a number.\")",
+            )
+            for where, value in fields
+            if not _number(value)
+        ]
+    return out
+
+
 class LambdaSam(System):
     name = "lambda"
     title = "AWS Lambda via CloudFormation / SAM templates"
@@ -109,6 +143,9 @@ class LambdaSam(System):
         ):
             return False
         errors = [
+            InputError(doc.span(path + ("Parameters", *where)), f"CloudFormation rejects the template: {message}")
+            for where, message in parameter_errors(data.get("Parameters"))
+        ] + [
             InputError(
                 doc.span(path + ("Resources", rid, "Properties", *where)),
                 f"SAM rejects the template: Resource with id [{rid}] is invalid. {message}",
