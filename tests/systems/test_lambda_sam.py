@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cnverify.engine import Options, prove
 from cnverify.errors import InputError
+from cnverify.systems.lambda_sam.splits import predefined_states
 from cnverify.systems.lambda_sam.template import NOT_CFN, read
 
 SAM = (
@@ -129,3 +130,22 @@ def test_bad_templates_are_located_errors_and_the_rest_is_verified(tmp_path: Pat
     assert "AllowedValues 'lots' is not a number" in next(e.message for e in report.errors if "c_param" in e.location.file)
     pair = [r for r in report.results if r.subject.get("path") != "account"]
     assert [(r.status, r.message) for r in pair] == [("violated", "G: provisioned concurrency 5 > reserved 3")]
+
+
+@pytest.mark.skipif(not SAM.exists(), reason="the shared corpus is not beside the checkout")
+def test_deployment_types_agree_with_the_sam_translator_outputs() -> None:
+    """Every CodeDeploy group SAM generates (expected outputs) is a function CNV103 checks, at the states of the
+    configuration SAM names; functions whose preference SAM drops (disabled) are not checked: 2/2 groups, 0 extra."""
+    expected: dict[tuple[str, str], str] = {}
+    for f in sorted((SAM / "output").glob("*.json")):
+        for rid, res in (json.loads(f.read_text()).get("Resources") or {}).items():
+            if res.get("Type") == "AWS::CodeDeploy::DeploymentGroup":
+                name = res["Properties"]["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"]
+                expected[(f.stem, rid.removesuffix("DeploymentGroup"))] = name
+    report = prove([str(SAM / "input")], Options(select=["CNV103"]))
+    got = {(Path(r.location.file).stem, str(r.subject.get("path")).split(".")[1]): r for r in report.results}
+    assert sorted(got) == sorted(expected) and len(expected) == 2
+    for key, config in expected.items():
+        states = predefined_states(config)
+        steps = " ".join(s.claim for s in got[key].chain)
+        assert got[key].status == "proved" and f"[{len(states) - 1}] shift complete: 1" in steps, key
