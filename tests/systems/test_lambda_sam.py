@@ -127,7 +127,9 @@ def test_bad_templates_are_located_errors_and_the_rest_is_verified(tmp_path: Pat
         ("b_broken.yaml", 5, "YAML syntax error"),
         ("c_param.yaml", 5, "CloudFormation rejects the template"),
     ]
-    assert "AllowedValues 'lots' is not a number" in next(e.message for e in report.errors if "c_param" in e.location.file)
+    assert "AllowedValues 'lots' is not a number" in next(
+        e.message for e in report.errors if "c_param" in e.location.file
+    )
     pair = [r for r in report.results if r.subject.get("path") != "account"]
     assert [(r.status, r.message) for r in pair] == [("violated", "G: provisioned concurrency 5 > reserved 3")]
 
