@@ -38,7 +38,8 @@ class RouteReachable(Property):
     API Gateway routes of SAM functions' `Api`/`HttpApi` events, per API (the implicit `ServerlessRestApi` /
     `ServerlessHttpApi` or the one `RestApiId`/`ApiId` names): the most specific match wins (a full match of route
     and method before a greedy `{proxy+}`, then `$default`; literal segments over `{param}`, methods over `ANY`);
-    an order the documentation leaves open is taken both ways; an API with an OpenAPI `DefinitionBody` is `unknown`.
+    an order the documentation leaves open is taken both ways; routes an OpenAPI `DefinitionBody` writes out join the
+    table, one behind an intrinsic makes the API's routes `unknown`.
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all

@@ -43,6 +43,7 @@ DECODED = RewriteSource(
     "[A-Za-z0-9_-])",
     None,
 )
+X_ANY = "x-amazon-apigateway-any-method"
 METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 ANY_METHOD = StrMatch("regex", "|".join(METHODS))
 CLIENT_METHODS = (
@@ -64,6 +65,7 @@ class Route:
     path: str  # as SAM sends it ("$default" for the default route)
     segments: tuple[str, ...]  # "" for "/"; "{}" a parameter, "{+}" greedy
     at: Span
+    event: bool = True  # False: a route of the API's own OpenAPI definition
 
     @property
     def greedy(self) -> bool:
@@ -137,20 +139,48 @@ def _events(t: Template) -> list[tuple[str, str, str, dict[str, Any]]]:
     return out
 
 
-def _api(t: Template, kind: str, props: dict[str, Any]) -> tuple[str | None, str]:
-    """The API an event belongs to and why its routes are not all known ("" when they are)."""
+def _body_routes(t: Template, api: str, props: dict[str, Any]) -> tuple[list[Route], str]:
+    """The routes an API's OpenAPI ``DefinitionBody`` writes out (SAM adds the events' routes to it), or why they are
+    not known: ``DefinitionUri``, an intrinsic body (``AWS::Include``), a ``$ref`` path item, an unmodelled path."""
+    if "DefinitionUri" in props:
+        return [], f"{api}'s OpenAPI definition is in another file (DefinitionUri): its routes are not modelled"
+    body = props.get("DefinitionBody")
+    if body is None:
+        return [], ""
+    paths = (
+        body.get("paths", {}) if isinstance(body, dict) and not any(str(k).startswith("Fn::") for k in body) else None
+    )
+    if not isinstance(paths, dict):
+        return [], f"{api}'s OpenAPI definition is not written out (an intrinsic such as AWS::Include): not modelled"
+    out = []
+    for p, item in paths.items():
+        norm = DEFAULT if p == DEFAULT else re.sub(r"^(.+)/$", r"\1", str(p))
+        segments = () if norm == DEFAULT else _segments(norm)
+        if not isinstance(item, dict) or "$ref" in item or segments is None:
+            return [], f"{api}'s OpenAPI path {p!r} is not modelled"
+        for m in item:
+            method = "ANY" if str(m).lower() == X_ANY else str(m).upper()
+            if method == "ANY" or method in METHODS:
+                at = t.at("Resources", api, "Properties", "DefinitionBody", "paths", p, m)
+                label = f"{api} {method} {norm} (its OpenAPI definition)"
+                out.append(Route(f"{api}:openapi:{method} {norm}", label, method, norm, segments, at, event=False))
+    return out, ""
+
+
+def _api(t: Template, kind: str, props: dict[str, Any]) -> tuple[str | None, list[Route], str]:
+    """The API an event belongs to, the routes its OpenAPI definition adds, and why its routes are not all known."""
     given = props.get("RestApiId" if kind == "Api" else "ApiId")
     if given is None:
         defined = (t.globals_.get(kind) or {}) if isinstance(t.globals_.get(kind), dict) else {}
         body = "DefinitionBody" in defined or "DefinitionUri" in defined
-        return IMPLICIT[kind], "Globals define an OpenAPI document for the API (not modelled)" if body else ""
+        return IMPLICIT[kind], [], "Globals define an OpenAPI document for the API (not modelled)" if body else ""
     ref = given.get("Ref") if isinstance(given, dict) and len(given) == 1 else None
     res = t.resources.get(ref) if isinstance(ref, str) else None
     if not isinstance(res, dict) or res.get("Type") != EXPLICIT[kind]:
-        return None, ""
+        return None, [], ""
     props_ = res.get("Properties") or {}
-    body = isinstance(props_, dict) and ("DefinitionBody" in props_ or "DefinitionUri" in props_)
-    return str(ref), f"{ref}'s OpenAPI definition may hold more routes (not modelled)" if body else ""
+    routes, why = _body_routes(t, str(ref), props_) if isinstance(props_, dict) else ([], "")
+    return str(ref), routes, why
 
 
 def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
@@ -169,18 +199,18 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
             rkey = f"{t.ref}:{rpath}"
             key = clause_key(rkey, rpath)
             shown = f"{str(method).upper()} {path}" if path != DEFAULT else DEFAULT
-            api, why = _api(t, kind, props)
+            api, body, why = _api(t, kind, props)
             label = f"{api or kind} {shown} ({rid} event {eid})"
             at = t.at(*base, "Properties", "Path") if path != DEFAULT else t.at(*base)
             clauses[key] = Clause(t, rkey, label, t.at(*base), rpath, at, rpath, 1)
             if api is None or not isinstance(path, str) or not isinstance(method, str):
                 continue  # an API outside the template or an intrinsic: no table (CNV101: unknown)
             segments = () if path == DEFAULT else _segments(path)
-            routes, note = apis.setdefault(api, ([], why))
+            routes, note = apis.setdefault(api, (body, why)) if api is not None else ([], "")
             if segments is None:
                 apis[api] = (routes, note or f"path {path!r} is not modelled (characters outside [A-Za-z0-9._~-])")
                 continue
-            m = method.upper() if method.lower() not in ("any", "x-amazon-apigateway-any-method") else "ANY"
+            m = method.upper() if method.lower() not in ("any", X_ANY) else "ANY"
             routes.append(Route(key, label, m, path, segments, at))
         for api, (routes, note) in apis.items():
             tables += _tables(t, api, routes, note)
@@ -190,7 +220,9 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
 def _tables(t: Template, api: str, routes: list[Route], note: str) -> list[Table]:
     out = []
     unmodelled = [Entry(f"{api}'s other routes", f"apigw:{api}:unmodelled", Match(unsupported=note))] if note else []
-    for r in routes:
+    given = {(r.method, r.path) for r in routes if r.event}
+    routes = [r for r in routes if r.event or (r.method, r.path) not in given]  # SAM merges an event into its path
+    for r in (r for r in routes if r.event):
         first = [b for b in routes if b is not r and precedes(b, r)]
         open_ = [b for b in routes if b is not r and b not in first and not precedes(r, b)]
         entry = Entry(r.label, r.key, _match(r))
