@@ -77,7 +77,10 @@ class RouteWeightsSum100(Property):
     title = "Route weights sum to 100"
     severity = "error"
     reads = tuple(k for s in systems.implementing("weighted_splits") for k in s.split_reads())
-    remediation = "Make the weights of the route's destinations add up to exactly 100."
+    remediation = (
+        "Make the weights of the route's destinations add up to exactly 100 (a Lambda alias: one additional version "
+        "at most, its FunctionWeight in [0, 1])."
+    )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap

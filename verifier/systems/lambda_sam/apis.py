@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnverify.encodings.http import Entry, HostPattern, Match, PathMatch, StrMatch
+from cnverify.encodings.http_precheck import disjoint
 from cnverify.encodings.http_rewrite import Rewrite
 from cnverify.errors import Span
 from cnverify.model.lambda_sam import SAM_FUNCTION, Template
@@ -222,11 +223,13 @@ def _tables(t: Template, api: str, routes: list[Route], note: str) -> list[Table
     unmodelled = [Entry(f"{api}'s other routes", f"apigw:{api}:unmodelled", Match(unsupported=note))] if note else []
     given = {(r.method, r.path) for r in routes if r.event}
     routes = [r for r in routes if r.event or (r.method, r.path) not in given]  # SAM merges an event into its path
+    matches = {r.key: _match(r) for r in routes}
     for r in (r for r in routes if r.event):
-        first = [b for b in routes if b is not r and precedes(b, r)]
-        open_ = [b for b in routes if b is not r and b not in first and not precedes(r, b)]
-        entry = Entry(r.label, r.key, _match(r))
-        blockers = {b.key: Entry(b.label, f"apigw:{b.key}", _match(b)) for b in [*first, *open_]}
+        entry = Entry(r.label, r.key, matches[r.key])
+        blockers = {b.key: Entry(b.label, f"apigw:{b.key}", matches[b.key]) for b in routes if b is not r}
+        near = [b for b in routes if b is not r and not disjoint(entry, blockers[b.key])]  # may share a request
+        first = [b for b in near if precedes(b, r)]
+        open_ = [b for b in near if b not in first and not precedes(r, b)]
         lead = unmodelled + [blockers[b.key] for b in first]
         variants = [[*lead, entry]] + ([[*lead, *(blockers[b.key] for b in open_), entry]] if open_ else [])
         scoped_variants, sample = [], None
