@@ -97,7 +97,7 @@ def fraction_split(ob: Obligation, sp: Split) -> Obligation:
     ob.on(
         violated=lambda w: (
             f"{where(w)}{share.label} gets weight {w['weight']}, outside [0, 1] (the primary would get "
-            f"{w['primary']}): Lambda rejects the alias's RoutingConfig"
+            f"{w['primary']}): Lambda takes alias weights of 0.0–1.0 only"
         ),
         proved=lambda _: (
             f"{share.label}'s weight stays in [0, 1]"
