@@ -63,10 +63,11 @@ def number(
     bounds = [x for x in (*allowed, lo, hi) if x is not None]
     if None in allowed or (integer and any(x.denominator != 1 for x in bounds)):
         return None, f"parameter {ref} allows values that are not {'whole ' if integer else ''}numbers"
-    if allowed:
-        shown = [int(a) if a.denominator == 1 else float(a) for a in allowed]  # type: ignore[union-attr]
+    known = [a for a in allowed if a is not None]
+    if known:
+        shown = [int(a) if a.denominator == 1 else float(a) for a in known]
         ob.fact(
-            z3.Or(*(v == _val(a, integer) for a in allowed if a is not None)),
+            z3.Or(*(v == _val(a, integer) for a in known)),
             at=p_at,
             says=f"parameter {ref} is one of {shown}",
         )

@@ -104,7 +104,9 @@ def parameter_errors(params: Any) -> list[tuple[tuple[str | int, ...], str]]:
     for name, p in params.items() if isinstance(params, dict) else ():
         if not isinstance(p, dict) or p.get("Type") != "Number":
             continue
-        fields = [((k,), p[k]) for k in ("Default", "MinValue", "MaxValue") if k in p]
+        fields: list[tuple[tuple[str | int, ...], Any]] = [
+            ((k,), p[k]) for k in ("Default", "MinValue", "MaxValue") if k in p
+        ]
         allowed = p.get("AllowedValues")
         fields += [(("AllowedValues", i), a) for i, a in enumerate(allowed)] if isinstance(allowed, list) else []
         out += [

@@ -49,8 +49,7 @@ METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 ANY_METHOD = StrMatch("regex", "|".join(METHODS))
 CLIENT_METHODS = (
     "assumes: requests use one of API Gateway's route methods (DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT); "
-    "what ANY or $default do with others is not documented",
-    None,
+    "what ANY or $default do with others is not documented"
 )
 UNDECIDED = (
     "which route API Gateway prefers (documented: full matches before greedy ones, then $default; literal "
@@ -248,7 +247,7 @@ def _tables(t: Template, api: str, routes: list[Route], note: str) -> list[Table
                 uncertain=UNDECIDED if open_ else "",
                 places={f"apigw:{b.key}": b.at for b in [*first, *open_]},
                 rewrite=DECODED,
-                defaults=[CLIENT_METHODS],
+                defaults=[(CLIENT_METHODS, r.at)],
             )
         )
     return out

@@ -38,7 +38,8 @@ def read(text: str, name: str) -> list[Document | InputError] | str:
     docs = list(compose(text, name, transform=partial(_long_form, unknown=unknown)))
     if not unknown:
         return docs
-    return [d for d in docs if isinstance(d, InputError)] + [
+    errors: list[Document | InputError] = [d for d in docs if isinstance(d, InputError)]
+    return errors + [
         InputError(
             Span(printable(name), n.start_mark.line + 1, n.start_mark.column + 1),
             f"unknown intrinsic function tag {n.tag}: CloudFormation rejects the template (known: "
