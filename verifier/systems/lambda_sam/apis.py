@@ -219,13 +219,13 @@ def translate(snap: Snapshot) -> tuple[dict[str, Clause], list[Table]]:
 
 def _tables(t: Template, api: str, routes: list[Route], note: str) -> list[Table]:
     out = []
-    unmodelled = [Entry(f"{api}'s other routes", f"apigw:{api}:unmodelled", Match(unsupported=note))] if note else []
+    unmodelled = [Entry(f"{api}'s other routes", f"{api}'s unmodelled routes", Match(unsupported=note))] if note else []
     given = {(r.method, r.path) for r in routes if r.event}
     routes = [r for r in routes if r.event or (r.method, r.path) not in given]  # SAM merges an event into its path
     matches = {r.key: _match(r) for r in routes}
     for r in (r for r in routes if r.event):
         entry = Entry(r.label, r.key, matches[r.key])
-        blockers = {b.key: Entry(b.label, f"apigw:{b.key}", matches[b.key]) for b in routes if b is not r}
+        blockers = {b.key: Entry(b.label, b.label, matches[b.key]) for b in routes if b is not r}
         near = [b for b in routes if b is not r and not disjoint(entry, blockers[b.key])]  # may share a request
         first = [b for b in near if precedes(b, r)]
         open_ = [b for b in near if b not in first and not precedes(r, b)]
@@ -235,7 +235,7 @@ def _tables(t: Template, api: str, routes: list[Route], note: str) -> list[Table
         for v in variants:
             entries, sample = scoped(v, HostPattern("*"), [])
             scoped_variants.append(entries)
-        ties = {r.key: ("undecided", r.key)} | {f"apigw:{b.key}": ("undecided", b.key) for b in open_}
+        ties = {r.key: ("undecided", r.key)} | {b.label: ("undecided", b.key) for b in open_}
         out.append(
             Table(
                 "lambda",
@@ -245,7 +245,8 @@ def _tables(t: Template, api: str, routes: list[Route], note: str) -> list[Table
                 host_sample=sample,
                 ties=ties if open_ else {},
                 uncertain=UNDECIDED if open_ else "",
-                places={f"apigw:{b.key}": b.at for b in [*first, *open_]},
+                places={b.label: b.at for b in [*first, *open_]},
+                order_note=UNDECIDED if open_ else "",
                 rewrite=DECODED,
                 defaults=[(CLIENT_METHODS, r.at)],
             )
