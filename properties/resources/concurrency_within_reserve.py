@@ -6,8 +6,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import z3
-from cnverify.model.lambda_sam import LAMBDA_ALIAS, LAMBDA_FUNCTION, LAMBDA_VERSION, SAM_FUNCTION, Template
+from cnverify.model.lambda_sam import (
+    LAMBDA_ALIAS,
+    LAMBDA_FUNCTION,
+    LAMBDA_VERSION,
+    SAM_FUNCTION,
+    LambdaAccount,
+    Template,
+)
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.resources.account_concurrency import account_obligation
+from cnverify.properties._shared.resources.template_values import number
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -29,7 +38,9 @@ class ConcurrencyWithinReserve(Property):
     provisioned concurrency of its aliases and versions (`ProvisionedConcurrencyConfig` of
     `AWS::Lambda::Alias`/`Version` resources naming it, and of a SAM function's own alias, where SAM moves it)
     sums to at most the reserved concurrency, for every value the template's parameters allow
-    (`MinValue`/`MaxValue`/`AllowedValues`).
+    (`MinValue`/`MaxValue`/`AllowedValues`). With the account's concurrency quota declared (an `Account`,
+    `apiVersion: lambda.cnverify.io/v1`, `spec.concurrentExecutions`), the reserved concurrency of all the
+    functions of the unit totals at most the quota − 100: Lambda keeps 100 unreserved (without one: `unknown`).
 
     ## Why it matters
     Provisioned concurrency counts towards the function's reserved concurrency; Lambda refuses a provisioned
@@ -49,15 +60,19 @@ class ConcurrencyWithinReserve(Property):
     ## Assumes
     - A parameter without `MinValue`/`MaxValue`/`AllowedValues` may take any value: such a verdict is `unknown`.
     - Values behind conditions (`Fn::If`) or other intrinsics are `unknown`.
+    - Account rule: the quota an `Account` declares (no template shows it), and no function outside the inputs
+      reserves concurrency in the account (an `assumes:` step); a function created under a `Condition`, or a reserve
+      that is not a known value, counts as 0 and a proof becomes `unknown`.
     """
 
     code = "CNV304"
     name = "concurrency-within-reserve"
     title = "Provisioned concurrency within reserved concurrency"
     severity = "error"
-    reads = (Template,)
+    reads = (Template, LambdaAccount)
     remediation = (
-        "Lower the provisioned concurrency (or its parameter's MaxValue) or raise ReservedConcurrentExecutions."
+        "Lower the provisioned concurrency (or its parameter's MaxValue) or raise ReservedConcurrentExecutions; keep "
+        "the functions' total reserve within the account quota − 100."
     )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
@@ -89,13 +104,16 @@ class ConcurrencyWithinReserve(Property):
                 reserved = props.get("ReservedConcurrentExecutions")
                 if reserved is not None and provisioned.get(rid):
                     yield self._check(t, rid, reserved, provisioned[rid])
+        account = account_obligation(self, ctx)
+        if account is not None:
+            yield account
 
     def _check(self, t: Template, rid: str, reserved: Any, pcs: list[tuple[Any, tuple[str, ...], str]]) -> Obligation:
         r_path = ("Resources", rid, "Properties", "ReservedConcurrentExecutions")
         ob = self.obligation(t, at=t.at(*r_path), path=f"Resources.{rid}")
         terms, why = [], None
         for value, path, holder in [(reserved, r_path, rid), *pcs]:
-            term, why = self._term(ob, t, value, path, holder)
+            term, why = number(ob, t, value, path, f"{holder} {path[-1]}")
             if term is None:
                 ob.unknown(why or "a value is not known")
                 return ob
@@ -109,37 +127,3 @@ class ConcurrencyWithinReserve(Property):
             proved=lambda _: f"{rid}: provisioned concurrency stays within its reserved concurrency",
         )
         return ob
-
-    @staticmethod
-    def _term(
-        ob: Obligation, t: Template, value: Any, path: tuple[str, ...], holder: str
-    ) -> tuple[z3.ArithRef | None, str | None]:
-        label = f"{holder} {path[-1]}"
-        if isinstance(value, int) and not isinstance(value, bool):
-            v = z3.Int(label)
-            ob.fact(v == value, at=t.at(*path), says=f"{label} is {value}")
-            return v, None
-        ref = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
-        param = t.parameters.get(ref) if isinstance(ref, str) else None
-        if not isinstance(ref, str) or not isinstance(param, dict):
-            return None, f"{label} is {value!r}: not a number or a parameter of the template"
-        v, p_at = z3.Int(ref), t.at("Parameters", ref)
-        allowed = [int(a) for a in param.get("AllowedValues") or [] if str(a).lstrip("-").isdigit()]
-        lo, hi = param.get("MinValue"), param.get("MaxValue")
-        if allowed:
-            ob.fact(z3.Or(*(v == a for a in allowed)), at=p_at, says=f"parameter {ref} is one of {allowed}")
-        elif lo is not None or hi is not None:
-            if lo is not None:
-                ob.fact(v >= int(lo), at=t.at("Parameters", ref, "MinValue"), says=f"parameter {ref} ≥ {lo}")
-            if hi is not None:
-                ob.fact(v <= int(hi), at=t.at("Parameters", ref, "MaxValue"), says=f"parameter {ref} ≤ {hi}")
-            if hi is None:
-                return None, f"parameter {ref} has no MaxValue: it may take any value above {lo}"
-        else:
-            return (
-                None,
-                f"{label} is parameter {ref}, which has no MinValue/MaxValue/AllowedValues: any value is allowed",
-            )
-        ob.fact(v == v, at=t.at(*path), says=f"{label} is parameter {ref}")
-        ob.show(ref, v)
-        return v, None

@@ -44,6 +44,11 @@ class RouteReachable(Property):
     routes in Contour's sort order (exact, regex, then prefix; longer paths first; then more headers and
     query parameters), a later route with the same conditions replacing an earlier one; routes of an
     orphaned or invalid HTTPProxy (DuplicateVhost, invalid conditions) are violated.
+    API Gateway routes of SAM functions' `Api`/`HttpApi` events, per API (the implicit `ServerlessRestApi` /
+    `ServerlessHttpApi` or the one `RestApiId`/`ApiId` names): the most specific match wins (a full match of route
+    and method before a greedy `{proxy+}`, then `$default`; literal segments over `{param}`, methods over `ANY`);
+    an order the documentation leaves open is taken both ways; routes an OpenAPI `DefinitionBody` writes out join the
+    table, one behind an intrinsic makes the API's routes `unknown`.
 
     ## Why it matters
     A route hidden behind a broader one (a `prefix: /api` before `prefix: /api/v2`, a catch-all

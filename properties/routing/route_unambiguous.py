@@ -9,6 +9,7 @@ from cnverify.model import Resource
 from cnverify.model.linkerd import Server
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.ambiguity import conflict, label, order_settled
+from cnverify.properties._shared.routing.apigw_order import undecided_obligations
 from cnverify.properties._shared.routing.generated_vs import READS as GENERATED_VS_READS
 from cnverify.properties._shared.routing.generated_vs import generated_vs_obligations
 from cnverify.properties._shared.routing.ties import tie_obligations
@@ -39,6 +40,8 @@ class RouteUnambiguous(Property):
     request.
     Contour: routes of one virtual host that its sorter finds equal (same path, same headers but for `ignoreCase`
     or `treatMissingAsEmpty`, same query parameters), whose order comes from a Go map, never match the same request.
+    API Gateway (SAM `Api`/`HttpApi` events): no request matches two routes that its documented precedence does not
+    order (each more specific in one respect, e.g. `GET /pets/dog/{id}` and `ANY /pets/{a}/x`).
 
     ## Why it matters
     Istio accepts both objects without an error; which one serves a request then depends on
@@ -105,6 +108,7 @@ class RouteUnambiguous(Property):
                 yield from tie_obligations(self, ctx, res, table)
             elif table.system == "traefik":
                 yield from tie_obligations(self, ctx, res, table, TRAEFIK)
+        yield from undecided_obligations(self, ctx, res)  # API Gateway routes its precedence does not order
         yield from port_claims(self, snap)  # Linkerd Servers claiming one pod port
         yield from generated_vs_obligations(self, snap)
 

@@ -8,6 +8,7 @@ from fractions import Fraction
 import z3
 from cnverify import systems
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.routing.fraction_weights import fraction_split
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems import Share, Split
@@ -45,7 +46,11 @@ class RouteWeightsSum100(Property):
     Traefik: a route's services and a weighted TraefikService's, relative (unset = 1, non-positive ignored): some
     weight must be above 0. Contour HTTPProxy routes with several services: relative weights (all 0 or unset:
     equal; otherwise an unset weight is 0), the message states the split; a route whose every service is a
-    mirror is violated (Contour answers 503).
+    mirror is violated (Contour answers 503). Lambda aliases (CloudFormation/SAM templates): `AdditionalVersionWeights` routes to at
+    most one version besides the primary, with a `FunctionWeight` in [0, 1] (the primary gets the rest), for every
+    value the template's parameters allow; a SAM function's `DeploymentPreference` at every state of its CodeDeploy
+    shift (the predefined `Canary…`/`Linear…`/`AllAtOnce` types, or a `TimeBasedCanary`/`TimeBasedLinear`
+    DeploymentConfig of the template): the chain lists the states, the witness names the one that breaks it.
 
     ## Why it matters
     A split written as 80 + 30 is a mistake in intent even where the proxy normalises it: Istio and
@@ -67,6 +72,8 @@ class RouteWeightsSum100(Property):
     - Only the API and webhook validation of each system (Istio, Knative, Envoy; SMI: the spec's own
       semantics, "validation beyond the OpenAPI schema is left up to the implementation"): no cluster input is assumed.
     - Emissary: the canary groups of the inputs are whole (a Mapping elsewhere with the same match would join them).
+    - Lambda: CodeDeploy's documented shift states (`TimeBasedLinear` increments capped at 100%); a deployment type
+      that is neither predefined nor a DeploymentConfig of the template is `unknown`.
     """
 
     code = "CNV103"
@@ -74,7 +81,10 @@ class RouteWeightsSum100(Property):
     title = "Route weights sum to 100"
     severity = "error"
     reads = tuple(k for s in systems.implementing("weighted_splits") for k in s.split_reads())
-    remediation = "Make the weights of the route's destinations add up to exactly 100."
+    remediation = (
+        "Make the weights of the route's destinations add up to exactly 100 (a Lambda alias: one additional version "
+        "at most, its FunctionWeight in [0, 1])."
+    )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
@@ -84,6 +94,8 @@ class RouteWeightsSum100(Property):
                     yield self._lone(sp)
                 elif sp.rule == "relative":
                     yield self._gateway_rule(sp)
+                elif sp.rule == "fraction":
+                    yield fraction_split(self.obligation(sp.subject, at=sp.at, path=sp.path), sp)
                 else:
                     yield self._check(sp)
 

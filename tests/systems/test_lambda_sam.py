@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cnverify.engine import Options, prove
 from cnverify.errors import InputError
+from cnverify.systems.lambda_sam.splits import predefined_states
 from cnverify.systems.lambda_sam.template import NOT_CFN, read
 
 SAM = (
@@ -79,8 +80,9 @@ def test_a_sam_error_is_located_and_other_files_are_verified(tmp_path: Path) -> 
     report = prove([str(tmp_path)], Options(select=["CNV304"]))
     [error] = report.errors
     assert error.location.line == 6 and "AutoPublishALias must be defined" in error.message
-    [result] = report.results
+    result, account = report.results  # the pair, then the account rule (no Account declares the quota)
     assert (result.status, result.message) == ("violated", "G: provisioned concurrency 5 > reserved 3")
+    assert (account.status, account.subject.get("path")) == ("unknown", "account")
 
 
 def test_globals_merge_into_functions_and_implicit_apis_are_sams(tmp_path: Path) -> None:
@@ -99,3 +101,53 @@ def test_globals_merge_into_functions_and_implicit_apis_are_sams(tmp_path: Path)
     assert ("CNV304", "violated", "F: provisioned concurrency 8 > reserved 5") in got
     assert any(c == "CNV102" and s == "unknown" and m.startswith("cannot decide: ServerlessRestApi") for c, s, m in got)
     assert all(s != "violated" for c, s, _ in got if c == "CNV102")
+
+
+def test_bad_templates_are_located_errors_and_the_rest_is_verified(tmp_path: Path) -> None:
+    head = "AWSTemplateFormatVersion: '2010-09-09'\n"
+    (tmp_path / "a_tag.yaml").write_text(
+        head + "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: !GetAttr R.Arn\n"
+    )
+    (tmp_path / "b_broken.yaml").write_text(
+        head + "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties: {Role: [x}\n"
+    )
+    (tmp_path / "c_param.yaml").write_text(
+        head + "Parameters:\n  R:\n    Type: Number\n    AllowedValues: [5, lots]\nResources:\n  F:\n"
+        "    Type: AWS::Lambda::Function\n    Properties:\n      ReservedConcurrentExecutions: !Ref R\n"
+    )
+    (tmp_path / "d_good.yaml").write_text(
+        head + "Resources:\n  G:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      ReservedConcurrentExecutions: 3\n  V:\n    Type: AWS::Lambda::Version\n    Properties:\n"
+        "      FunctionName: !Ref G\n      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 5}\n"
+    )
+    report = prove([str(tmp_path)], Options(select=["CNV304"]))
+    got = sorted((Path(e.location.file).name, e.location.line, e.message.split(":")[0]) for e in report.errors)
+    assert got == [
+        ("a_tag.yaml", 6, "unknown intrinsic function tag !GetAttr"),
+        ("b_broken.yaml", 5, "YAML syntax error"),
+        ("c_param.yaml", 5, "CloudFormation rejects the template"),
+    ]
+    assert "AllowedValues 'lots' is not a number" in next(
+        e.message for e in report.errors if "c_param" in e.location.file
+    )
+    pair = [r for r in report.results if r.subject.get("path") != "account"]
+    assert [(r.status, r.message) for r in pair] == [("violated", "G: provisioned concurrency 5 > reserved 3")]
+
+
+@pytest.mark.skipif(not SAM.exists(), reason="the shared corpus is not beside the checkout")
+def test_deployment_types_agree_with_the_sam_translator_outputs() -> None:
+    """Every CodeDeploy group SAM generates (expected outputs) is a function CNV103 checks, at the states of the
+    configuration SAM names; functions whose preference SAM drops (disabled) are not checked: 2/2 groups, 0 extra."""
+    expected: dict[tuple[str, str], str] = {}
+    for f in sorted((SAM / "output").glob("*.json")):
+        for rid, res in (json.loads(f.read_text()).get("Resources") or {}).items():
+            if res.get("Type") == "AWS::CodeDeploy::DeploymentGroup":
+                name = res["Properties"]["DeploymentConfigName"]["Fn::Sub"][1]["ConfigName"]
+                expected[(f.stem, rid.removesuffix("DeploymentGroup"))] = name
+    report = prove([str(SAM / "input")], Options(select=["CNV103"]))
+    got = {(Path(r.location.file).stem, str(r.subject.get("path")).split(".")[1]): r for r in report.results}
+    assert sorted(got) == sorted(expected) and len(expected) == 2
+    for key, config in expected.items():
+        states = predefined_states(config)
+        steps = " ".join(s.claim for s in got[key].chain)
+        assert got[key].status == "proved" and f"[{len(states) - 1}] shift complete: 1" in steps, key

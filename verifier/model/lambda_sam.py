@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from cnverify.model.base import Resource, register_kind
-from pydantic import Field
+from cnverify.model.base import Node, Resource, register_kind
+from pydantic import Field, field_validator
 
 CFN_GROUP = "cloudformation.amazonaws.com"  # not an API group: the kind cnverify gives a template
 SAM_FUNCTION, LAMBDA_FUNCTION = "AWS::Serverless::Function", "AWS::Lambda::Function"
@@ -45,3 +45,25 @@ class Template(Resource):
 
     def properties(self, props: dict[str, Any], kind: Any) -> dict[str, Any]:
         return with_globals(props, self.globals_.get("Function")) if kind == SAM_FUNCTION else props
+
+
+ACCOUNT_GROUP = "lambda.cnverify.io"  # cnverify's own input kind, not an AWS API
+
+
+class AccountSpec(Node):
+    concurrent_executions: int  # the account's Lambda concurrency quota in the region (GetAccountSettings)
+
+    @field_validator("concurrent_executions")
+    @classmethod
+    def _not_negative(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError(f"concurrentExecutions {v} is negative")
+        return v
+
+
+@register_kind(ACCOUNT_GROUP, "Account")
+class LambdaAccount(Resource):
+    """The AWS account (one region) the templates deploy to, declared for cnverify: its Lambda concurrency quota
+    (``ConcurrentExecutions`` of GetAccountSettings; 1,000 by default, raised on request), which no template shows."""
+
+    spec: AccountSpec

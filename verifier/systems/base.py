@@ -79,19 +79,40 @@ class SideRule:
     fails: str  # what a failure means (who rejects what)
 
 
+@dataclass(frozen=True)
+class Written:
+    """A number as a template writes it, at ``path`` of the split's subject: a constant or a template parameter
+    (``{"Ref": name}``) the property bounds; the weight is the number over ``scale`` (100: a percentage)."""
+
+    label: str
+    value: Any
+    path: tuple[str | int, ...]
+    scale: int = 1
+
+
+@dataclass(frozen=True)
+class State:
+    """One reachable state of a traffic shift (a CodeDeploy deployment): what it is and the new version's weight."""
+
+    says: str
+    weight: Fraction | Written
+
+
 @dataclass
 class Split:
     """Weighted destinations of one route for CNV103.
 
     ``rule``: ``"sum"`` (the weights must sum to ``total``), ``"lone"`` (one destination that gets 100%
-    whatever its weight), ``"relative"`` (Gateway API: some weight must be above 0; ``l4``: a TCP/TLS rule).
+    whatever its weight), ``"relative"`` (Gateway API: some weight must be above 0; ``l4``: a TCP/TLS rule),
+    ``"fraction"`` (a Lambda alias: at most one additional version besides the primary, its weight in [0, 1]
+    as ``fractions`` write it or at every one of ``states``, the primary getting the rest).
     """
 
     subject: Resource
     path: str
     at: Span
     shares: list[Share]
-    rule: Literal["sum", "lone", "relative"] = "sum"
+    rule: Literal["sum", "lone", "relative", "fraction"] = "sum"
     total: int = 100
     field: str = "weight"
     total_at: Span | None = None
@@ -100,6 +121,9 @@ class Split:
     index: int = 0  # the rule's index (``relative``)
     noun: str = "backendRef"  # what one destination is called in the chain (``relative``)
     also: tuple[SideRule, ...] = ()  # ``sum``: other rules the same weights must meet (each a chain step)
+    fractions: tuple[Written, ...] = ()  # ``fraction``: each share's weight as written
+    states: tuple[State, ...] = ()  # ``fraction``: the states of a traffic shift (then ``fractions`` is empty)
+    unknown: str = ""  # why the weights cannot be read (the verdict is unknown)
 
 
 ActionReader = Callable[[Any, Any], Any]

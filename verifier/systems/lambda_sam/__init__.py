@@ -8,15 +8,20 @@ anything is deployed (``samtranslator/model/sam_resources.py``, ``preferences/de
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnverify.errors import InputError
 from cnverify.loader import LoadResult, RawObject
-from cnverify.model.lambda_sam import CFN_GROUP, SAM_FUNCTION, Template, with_globals
+from cnverify.model.lambda_sam import ACCOUNT_GROUP, CFN_GROUP, SAM_FUNCTION, LambdaAccount, Template, with_globals
 from cnverify.source import Document, Path
-from cnverify.systems.base import Group, System
+from cnverify.systems.base import Group, Split, System
 from cnverify.systems.lambda_sam import template
+
+if TYPE_CHECKING:
+    from cnverify.model import Resource
+    from cnverify.snapshot import Snapshot
 
 ALIAS_NAME = re.compile(r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)$")
 
@@ -80,19 +85,57 @@ def sam_errors(resources: dict[str, Any], globals_: Any = None) -> list[tuple[st
     return out
 
 
+def _number(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int | float):
+        return True
+    try:
+        float(str(v))
+    except ValueError:
+        return False
+    return True
+
+
+def parameter_errors(params: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """Values of ``Type: Number`` parameters that are not numbers (path under ``Parameters``, message): no value of
+    the parameter can be both (CloudFormation: "Parameter '…' must be a number")."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for name, p in params.items() if isinstance(params, dict) else ():
+        if not isinstance(p, dict) or p.get("Type") != "Number":
+            continue
+        fields: list[tuple[tuple[str | int, ...], Any]] = [
+            ((k,), p[k]) for k in ("Default", "MinValue", "MaxValue") if k in p
+        ]
+        allowed = p.get("AllowedValues")
+        fields += [(("AllowedValues", i), a) for i, a in enumerate(allowed)] if isinstance(allowed, list) else []
+        out += [
+            (
+                (name, *where),
+                f"Parameter '{name}' has Type Number: {where[0]} {value!r} is not a number (CreateStack: \"Parameter "
+                f"'{name}' must be a number.\")",
+            )
+            for where, value in fields
+            if not _number(value)
+        ]
+    return out
+
+
 class LambdaSam(System):
     name = "lambda"
     title = "AWS Lambda via CloudFormation / SAM templates"
     order = 92
-    kinds = (Template,)
-    groups = {CFN_GROUP: Group(creates_pods=False)}  # the name cnverify gives templates; never a manifest
+    kinds = (Template, LambdaAccount)
+    groups = {  # the name cnverify gives templates (never a manifest), and its account declaration
+        CFN_GROUP: Group(creates_pods=False),
+        ACCOUNT_GROUP: Group(creates_pods=False),
+    }
     file_readers = {".yaml": template.read, ".yml": template.read, ".template": template.read}
     declines = {
         "modelled_creators": "Lambda functions run no pods",
         "links": "references inside a template are resolved by its targets module",
-        "route_tables": "API Gateway routes are not modelled yet",
-        "weighted_splits": "alias routing weights are not modelled yet",
-        "diff_actions": "no routing table",
+        "diff_actions": "cnverify diff compares API Gateway routes by identity (no action reader: the function a "
+        "route invokes is not compared)",
     }
 
     def split_raw(self, doc: Document, data: dict[str, Any], path: Path, out: LoadResult) -> bool:
@@ -102,6 +145,9 @@ class LambdaSam(System):
         ):
             return False
         errors = [
+            InputError(doc.span(path + ("Parameters", *where)), f"CloudFormation rejects the template: {message}")
+            for where, message in parameter_errors(data.get("Parameters"))
+        ] + [
             InputError(
                 doc.span(path + ("Resources", rid, "Properties", *where)),
                 f"SAM rejects the template: Resource with id [{rid}] is invalid. {message}",
@@ -119,6 +165,20 @@ class LambdaSam(System):
             )
         )
         return True
+
+    def weighted_splits(self, snap: Snapshot) -> Iterator[Split]:
+        """Alias routing weights and the states of each SAM function's CodeDeploy shift."""
+        from cnverify.systems.lambda_sam.splits import splits
+
+        return splits(snap)
+
+    def split_reads(self) -> tuple[type[Resource], ...]:
+        return (Template,)
+
+    def route_tables(self) -> tuple[ModuleType, ...]:
+        from cnverify.systems.lambda_sam import apis
+
+        return (apis,)
 
     def target_modules(self) -> tuple[ModuleType, ...]:
         from cnverify.systems.lambda_sam import targets

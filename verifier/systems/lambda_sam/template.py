@@ -9,10 +9,11 @@ node into the long form CloudFormation itself uses (``{"Ref": "X"}``, ``{"Fn::Ge
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import yaml
-from cnverify.errors import InputError
-from cnverify.source import Document, compose
+from cnverify.errors import InputError, Span
+from cnverify.source import Document, compose, printable
 
 NOT_CFN = "not a CloudFormation template"
 _MARKER = re.compile(r'^["\']?(AWSTemplateFormatVersion|Transform)["\']?\s*:', re.M)
@@ -20,16 +21,36 @@ _RESOURCES = re.compile(r"^Resources\s*:\s*$", re.M)  # a template may omit both
 _AWS_TYPE = re.compile(r"^\s+Type\s*:\s*[\"']?AWS::", re.M)
 MAP, SEQ, STR = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
 _LONG = {"Ref": "Ref", "Condition": "Condition"}
+INTRINSICS = frozenset(  # the short forms CloudFormation knows (intrinsic and condition functions, Fn::Transform)
+    {
+        "Ref", "Condition", "Base64", "Cidr", "FindInMap", "ForEach", "GetAtt", "GetAZs", "ImportValue", "Join",
+        "Length", "Select", "Split", "Sub", "ToJsonString", "Transform", "And", "Equals", "If", "Not", "Or",
+    }
+)  # fmt: skip
 
 
 def read(text: str, name: str) -> list[Document | InputError] | str:
-    """The template's documents (located as the core loader locates them), or a str for any other file."""
+    """The template's documents (located as the core loader locates them), or a str for any other file; a tag
+    CloudFormation does not know rejects the whole template (a located error per tag)."""
     if not (_MARKER.search(text) or _RESOURCES.search(text) and _AWS_TYPE.search(text)):
         return NOT_CFN
-    return list(compose(text, name, transform=_long_form))
+    unknown: list[yaml.Node] = []
+    docs = list(compose(text, name, transform=partial(_long_form, unknown=unknown)))
+    if not unknown:
+        return docs
+    errors: list[Document | InputError] = [d for d in docs if isinstance(d, InputError)]
+    return errors + [
+        InputError(
+            Span(printable(name), n.start_mark.line + 1, n.start_mark.column + 1),
+            f"unknown intrinsic function tag {n.tag}: CloudFormation rejects the template (known: "
+            + ", ".join(f"!{t}" for t in sorted(INTRINSICS))
+            + ")",
+        )
+        for n in unknown
+    ]
 
 
-def _long_form(node: yaml.Node) -> yaml.Node:
+def _long_form(node: yaml.Node, unknown: list[yaml.Node]) -> yaml.Node:
     """Replace every intrinsic short tag by its long form, bottom-up (iterative: templates nest deeply)."""
     stack, seen = [node], set()
     while stack:
@@ -37,6 +58,18 @@ def _long_form(node: yaml.Node) -> yaml.Node:
         if id(n) in seen:
             continue
         seen.add(id(n))
+        kids = (
+            n.value
+            if isinstance(n, yaml.SequenceNode)
+            else [v for _, v in n.value]
+            if isinstance(n, yaml.MappingNode)
+            else []
+        )
+        unknown += [
+            k
+            for k in [n, *kids]
+            if (k.tag or "").startswith("!") and not k.tag.startswith("!!") and k.tag[1:] not in INTRINSICS
+        ]
         if isinstance(n, yaml.SequenceNode):
             n.value = [_wrap(c) for c in n.value]
             stack.extend(n.value)
