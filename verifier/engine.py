@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from cnverify import context as ctx
-from cnverify import loader, parallel, smt, snapshot, suppress, unit_namespaces, units
+from cnverify import loader, parallel, smt, snapshot, suppress, unit_alternatives, unit_namespaces, units
 from cnverify.config import Assumed
 from cnverify.errors import InputError, InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
@@ -269,6 +269,23 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
 
     if not (unit.namespace or options.namespace):
         pairs = unit_namespaces.decide(pairs, placed_in, unit_namespaces.named_namespaces(loaded))
+    if unit.alternatives:
+        by_code = {p.code: p for p in props}
+
+        def with_alternatives(codes: set[str], files: Sequence[str]) -> list[tuple[Finding, Resource]]:
+            extra = [o for f in files for o in unit.alternatives[f]]  # these files of the folder applied too
+            other, _ = snapshot.build(loaded, namespace, context.objects + extra, enforce, unread_context)
+            other.assumed = cites
+            props_of = [by_code[c] for c in sorted(codes)]
+            found, _ = _run_spread(other, dataclasses.replace(options, progress=None), props_of)
+            return [(f, res) for f, res in found if id(res) not in other.context_ids]
+
+        pairs = unit_alternatives.decide(
+            pairs,
+            with_alternatives,
+            lambda f: f.status in by_code[f.property].closed_world,
+            units.alternative_sets(unit),
+        )
     part = UnitPart(
         errors=loaded.errors + model_errors,
         internal=run_errors,

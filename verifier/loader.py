@@ -245,6 +245,8 @@ def _document(doc: Document, out: LoadResult) -> None:
             if not isinstance(doc.data, dict)
             else "a strategic-merge patch ($patch)"
             if "$patch" in doc.data
+            else f"a mapping with apiVersion {doc.data['apiVersion']!r} (not a string) and no kind"
+            if "apiVersion" in doc.data
             else "a mapping without apiVersion and kind"
         )
         out.unrecognized += 1
@@ -300,7 +302,14 @@ def _split(doc: Document, data: Any, path: Path, out: LoadResult, list_kind: tup
     if isinstance(kind, str) and isinstance(api, str) and kind and api:
         out.objects.append(RawObject(doc, path, data, api, kind))
         return
-    if api is not None or list_kind is not None or (kind is not None and isinstance(data.get("metadata"), dict)):
+    other_format = (
+        kind is None and api is not None and not isinstance(api, str)
+    )  # `apiVersion: 1`: Grafana provisioning
+    if (
+        (api is not None and not other_format)
+        or list_kind is not None
+        or (kind is not None and isinstance(data.get("metadata"), dict))
+    ):
         out.errors.append(
             InputError(
                 doc.span(path + (("apiVersion",) if api is not None else ("kind",) if kind is not None else ())),

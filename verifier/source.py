@@ -207,7 +207,7 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tu
                 if k in mapping:
                     raise ComposeError(
                         f"duplicate key {k!r} (first at line {origin.expand(spans[kp]).line}); "
-                        "kubectl rejects duplicate fields",
+                        "which value counts is up to the tool (kubectl, docker compose and cfn-lint reject the file)",
                         k_node,
                     )
                 spans[kp] = position(k_node)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TextIO
 
 from cnverify import unit_render
-from cnverify.loader import LoadResult, Walk, load_file, path_key, walk
+from cnverify.loader import LoadResult, RawObject, Walk, load_file, path_key, walk
 from cnverify.model.base import group_of
 
 MODES = ("auto", "cluster", "file")
@@ -53,6 +53,7 @@ class Unit:
     not_verified: str | None = None  # why the unit was not read (a Helm chart, no kustomize)
     tool: str = ""  # the renderer that produced it (kustomize, helm template), if any
     why: str = ""  # why it is a unit of its own, when the layout alone does not say (an alternative bundle)
+    alternatives: dict[str, list[RawObject]] = field(default_factory=dict)  # files of its folder verified apart
 
     def __post_init__(self) -> None:
         if not self.name.startswith(("(", "<")):
@@ -171,22 +172,36 @@ def _rendered_units(charts: list[str], kdirs: list[str], helm_values: list[str],
 
 
 def _manifest_units(loose: dict[str, LoadResult], args: dict[str, str], out: Discovery) -> None:
-    """Group loose files into manifest-folder units; files under no manifest folder go to ``out.rest``."""
+    """Group loose files into manifest-folder units; files under no manifest folder go to ``out.rest``.
+
+    Each unit also records its *alternatives*: what may be applied with it although it is verified apart
+    (an example folder) — for a folder's unit, the bundles below it; for a bundle, its folder's unit and
+    the bundles of that unit that redefine none of its objects (``cnverify.unit_alternatives``)."""
     by_dir: dict[str, list[str]] = {}
     for f in loose:
         by_dir.setdefault(os.path.dirname(f), []).append(f)
     bundles = _bundles(by_dir, loose)
     roots = sorted(_manifest_roots(by_dir, loose, args, bundles), key=lambda r: -len(path_key(r)))  # deepest first
     by_root: dict[str, Unit] = {}
+    bundle_units: list[tuple[Unit, str]] = []  # with the folder (its unit's root, else its own) they belong to
     for d in sorted(by_dir, key=path_key):
         root = next((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), None)
         for f in by_dir[d]:
             if f in bundles:
-                out.units.append(Unit(f, "bundle", loose[f], why=bundles[f]))
+                bundle_units.append((Unit(f, "bundle", loose[f], why=bundles[f]), root or d))
             elif root is None:
                 out.rest.extend(loose[f])  # no objects here or above: its documents are listed as unrecognized
             else:
                 by_root.setdefault(root, Unit(root, "manifests")).loaded.extend(loose[f])
+    for unit, home in bundle_units:
+        mine = _identities(unit.loaded)
+        if home in by_root:
+            by_root[home].alternatives[unit.name] = unit.loaded.objects
+            unit.alternatives[home] = by_root[home].loaded.objects
+        for other, where in bundle_units:
+            if where == home and other is not unit and not mine & _identities(other.loaded):
+                unit.alternatives[other.name] = other.loaded.objects
+        out.units.append(unit)
     out.units += by_root.values()
 
 
@@ -196,7 +211,7 @@ def _bundles(by_dir: dict[str, list[str]], loose: dict[str, LoadResult]) -> dict
     ``namespace-install.yaml``); each is a unit of its own. By file, why."""
     out: dict[str, str] = {}
     for files in by_dir.values():
-        ids = {f: {i for o in loose[f].objects if (i := _identity(o.data, o.api_version, o.kind))} for f in files}
+        ids = {f: _identities(loose[f]) for f in files}
         for f in files:
             for g in files:
                 shared = sorted(ids[f] & ids[g]) if g != f else []
@@ -222,7 +237,7 @@ def _manifest_roots(
         results = [loose[f] for f in by_dir[d] if f not in bundles]
         if not any(r.objects or r.errors for r in results):
             continue
-        mine = {i for r in results for o in r.objects if (i := _identity(o.data, o.api_version, o.kind)) is not None}
+        mine = set().union(*(_identities(r) for r in results))
         above = max((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), key=len, default=None)
         if above is None or held[above] & mine:
             roots.add(d)
@@ -230,6 +245,41 @@ def _manifest_roots(
         else:
             held[above] |= mine
     return roots
+
+
+def _identities(loaded: LoadResult) -> set[tuple[str, ...]]:
+    return _identities_of(loaded.objects)
+
+
+def _identities_of(objects: Iterable[RawObject]) -> set[tuple[str, ...]]:
+    return {i for o in objects if (i := _identity(o.data, o.api_version, o.kind)) is not None}
+
+
+MAX_ALTERNATIVE_SETS = 8  # combinations tried per unit (each re-runs the violated properties)
+MAX_ALTERNATIVES = 48  # a folder of more alternatives is a folder of independent cases (test data): none tried
+
+
+def alternative_sets(unit: Unit) -> list[list[str]]:
+    """Combinations of ``unit.alternatives`` that may be applied with it together, such that each alternative
+    is in one (at most ``MAX_ALTERNATIVE_SETS``; none past ``MAX_ALTERNATIVES``): alternatives that redefine each other's objects are never
+    in one combination, and each combination takes, in order, every alternative not yet in a combination that
+    fits, then every other that fits (so a reference into one alternative finds what that one needs in others)."""
+    names = sorted(unit.alternatives, key=path_key)
+    if len(names) > MAX_ALTERNATIVES:
+        return []
+    ids = {n: _identities_of(unit.alternatives[n]) for n in names}
+    out: list[list[str]] = []
+    uncovered = list(names)
+    while uncovered and len(out) < MAX_ALTERNATIVE_SETS:
+        chosen: list[str] = []
+        used: set[tuple[str, ...]] = set()
+        for n in uncovered + [n for n in names if n not in uncovered]:
+            if not used & ids[n]:
+                chosen.append(n)
+                used |= ids[n]
+        out.append(chosen)
+        uncovered = [n for n in uncovered if n not in chosen]
+    return out
 
 
 def _identity(data: Any, api_version: str, kind: str) -> tuple[str, ...] | None:

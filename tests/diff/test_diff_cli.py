@@ -203,3 +203,39 @@ def test_input_error_on_the_new_side_exits_2(tmp_path: Path) -> None:
     # the same broken file on the old side only is reported, not gated
     code, j = as_json(str(tmp_path), str(FIX / "fix/old"), "--select", "CNV401", "--fail-on", "never")
     assert code == 0 and len(j["errors"]["old"]) == 1 and j["errors"]["new"] == []
+
+
+SYNC_APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: web:1, envFrom: [{configMapRef: {name: settings}}]}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: shop
+  annotations: {argocd.argoproj.io/sync-wave: "%s"}
+data: {a: b}
+"""
+
+
+@pytest.mark.parametrize(("old_wave", "new_wave", "change"), [("0", "5", "new-violation"), ("5", "0", "fixed")])
+def test_a_change_only_to_an_unmodelled_object_is_not_hidden(
+    tmp_path: Path, old_wave: str, new_wave: str, change: str
+) -> None:
+    """The ConfigMap is not a modelled kind: CNV503 must still be re-run when only its sync wave changes
+    (a property's results are reused only when everything it reads is equal, unmodelled objects included)."""
+    for side, wave in (("old", old_wave), ("new", new_wave)):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "app.yaml").write_text(SYNC_APP % wave)
+    _, j = as_json(str(tmp_path / "old"), str(tmp_path / "new"), "--select", "CNV503")
+    assert [(d["change"], d["new"]["status"] if d["new"] else None) for d in j["invariants"]] == [
+        (change, "violated" if change == "new-violation" else "proved")
+    ]

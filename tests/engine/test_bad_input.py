@@ -202,7 +202,8 @@ def test_unknown_kinds_are_kept_and_counted_not_errors(tmp_path: Path) -> None:
 
 def test_non_objects_are_listed_as_unrecognized_not_errors(tmp_path: Path) -> None:
     """One policy (issue 13.6): scalars, top-level lists, kind-less mappings and $patch documents are
-    counted and listed with their location; half an identity (kind without apiVersion) is an error."""
+    counted and listed with their location; half an identity (kind without apiVersion) is an error. A
+    kind-less mapping whose apiVersion is not a string is another tool's file (Grafana provisioning)."""
     report = run(
         tmp_path,
         {
@@ -211,16 +212,18 @@ def test_non_objects_are_listed_as_unrecognized_not_errors(tmp_path: Path) -> No
             "patch.yaml": "$patch: delete\nkind: Deployment\n",
             "typo.yaml": "apiVerison: apps/v1\nkind: Deployment\nmetadata: {name: t}\n",
             "api.yaml": "apiVersion: 1\nkind: Service\nmetadata: {name: s}\n",
+            "grafana.yaml": "apiVersion: 1\nproviders: [{name: default, type: file}]\n",  # Grafana provisioning
         },
     )
     assert errors(report) == [("api.yaml", 1, 1), ("typo.yaml", 2, 1)]
     assert "'apiVerison': a typo?" in report.errors[1].message
     assert sorted((Path(s.file).name, s.line, why.split(" is ", 1)[1]) for s, why in report.unrecognized) == [
+        ("grafana.yaml", 1, "a mapping with apiVersion 1 (not a string) and no kind, not an object"),
         ("list.yaml", 1, "a list of 2 items, not an object"),
         ("patch.yaml", 1, "a strategic-merge patch ($patch), not an object"),
         ("scalar.yaml", 1, "a str scalar, not an object"),
     ]
-    assert report.unrecognized_documents == 3
+    assert report.unrecognized_documents == 4
     assert violated(report) == [("good.yaml", "good", 6)]
 
 

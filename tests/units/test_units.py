@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cnverify import units
 from cnverify.cli import main
 from cnverify.engine import Options, prove
 from cnverify.proof import Report
@@ -246,11 +247,20 @@ def test_alternative_bundles_in_one_folder_are_units_of_their_own(tmp_path: Path
         ),
     ]
     assert report.warnings == []  # no duplicate: the bundles are never applied together
+    # the bundles' pods are not their unit's, but install.yaml may be applied with it: with its pods present
+    # the Services select pods, so "selects nothing" rests on which files are applied together (unknown)
     assert sorted(rel(report, tmp_path / "m")) == [
         ("proved", "Service/shop/cluster-only", "install.yaml", 14, ["install.yaml"]),
-        ("violated", "Service/shop/more", "sub/more.yaml", 5, ["."]),  # the bundles' pods are not its unit's
-        ("violated", "Service/shop/web", "svc.yaml", 5, ["."]),
+        ("unknown", "Service/shop/more", "sub/more.yaml", 5, ["."]),
+        ("unknown", "Service/shop/web", "svc.yaml", 5, ["."]),
     ]
+    web = next(f for f in report.results if f.subject["name"] == "web")
+    assert web.chain[-1].claim == (
+        f"{tmp_path / 'm/install.yaml'}, in this unit's folder, is verified apart as alternative bundle and may be "
+        "applied with these files: with its objects present this is not violated; which files are applied "
+        "together is not in the inputs"
+    )
+    assert web.message.endswith(f"(not decided: {tmp_path / 'm/install.yaml'} may be applied with it)")
     whole = prove([str(tmp_path / "m")], Options(select=["CNV202"], unit="cluster"))
     assert [u["kind"] for u in whole.units] == ["cluster"] and [w.kind for w in whole.warnings] == ["duplicate-object"]
     # apply everything: namespace-install.yaml (later) wins, whose pods are app=other
@@ -259,6 +269,76 @@ def test_alternative_bundles_in_one_folder_are_units_of_their_own(tmp_path: Path
         ("violated", "more"),
         ("violated", "web"),
     ]
+
+
+def test_a_violation_no_alternative_undoes_stands(tmp_path: Path) -> None:
+    """Example folder: v1.yaml and v2.yaml are alternatives (both define Deployment web); ingress.yaml routes
+    to Service web, which only v2.yaml defines (unknown: it rests on v2.yaml being applied too), and to
+    Service gone, which no file defines (violated with each alternative present: it stands)."""
+    route = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: front, namespace: shop}
+spec:
+  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+      - {path: /old, pathType: Prefix, backend: {service: {name: gone, port: {number: 80}}}}
+"""
+    write(
+        tmp_path,
+        {
+            "ex/v1.yaml": deploy("web", "web", "shop"),
+            "ex/v2.yaml": deploy("web", "web", "shop") + "---\n" + service("web", "web", "shop"),
+            "ex/ingress.yaml": route,
+        },
+    )
+    for _ in range(2):  # the same command, the same output
+        report = prove([str(tmp_path / "ex")], Options(select=["CNV102"]))
+        assert [(f.status, f.subject["path"], f.location.line) for f in report.results] == [
+            ("unknown", "spec.rules[0].http.paths[0].backend", 8),
+            ("violated", "spec.rules[0].http.paths[1].backend", 9),
+        ]
+        assert "v2.yaml, in this unit's folder" in report.results[0].chain[-1].claim
+        assert all("alternative" not in s.claim for s in report.results[1].chain)
+
+
+ISTIO = {
+    "vs.yaml": "kind: VirtualService\nmetadata: {name: web}\nspec:\n  hosts: [web]\n  http:\n"
+    "  - route: [{destination: {host: web, subset: v1}}]\n",
+    "vs-50.yaml": "kind: VirtualService\nmetadata: {name: web}\nspec:\n  hosts: [web]\n  http:\n"
+    "  - route: [{destination: {host: web, subset: v2}}]\n",
+    "dr.yaml": "kind: DestinationRule\nmetadata: {name: web}\nspec: {host: web, subsets: [{name: v1, labels: {v: '1'}}]}\n",
+    "dr-mtls.yaml": "kind: DestinationRule\nmetadata: {name: web}\n"
+    "spec: {host: web, subsets: [{name: v1, labels: {v: '1'}}], trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}\n",
+}
+
+
+def test_alternatives_are_tried_in_combinations_that_can_be_applied_together(tmp_path: Path) -> None:
+    """bookinfo's shape: every file is an alternative bundle. vs.yaml routes to subset v1 of web, which needs
+    the Service (app.yaml or app-dual.yaml) and a DestinationRule (dr.yaml or dr-mtls.yaml) at once: no single
+    file undoes the violation, a combination of one of each does; vs-50.yaml redefines vs.yaml's object and is
+    never in a combination with it."""
+    app = deploy("web", "web") + "---\n" + service("web", "web")
+    files = {"ex/app.yaml": app, "ex/app-dual.yaml": app.replace("image: c", "image: d")}
+    files |= {f"ex/{k}": "apiVersion: networking.istio.io/v1\n" + v for k, v in ISTIO.items()}
+    write(tmp_path, files)
+    found = units.discover([str(tmp_path / "ex")])
+    vs = next(u for u in found.units if u.name.endswith("/vs.yaml"))
+    assert [[os.path.basename(f) for f in c] for c in units.alternative_sets(vs)] == [
+        ["app-dual.yaml", "dr-mtls.yaml"],
+        ["app.yaml", "dr.yaml"],
+    ]
+    report = prove([str(tmp_path / "ex")], Options(select=["CNV102"]))
+    mine = [f for f in report.results if f.location.file.endswith("/vs.yaml")]
+    assert [(f.status, f.location.line) for f in mine] == [("unknown", 7)]
+    assert (
+        mine[0]
+        .chain[-1]
+        .claim.startswith(
+            f"{tmp_path / 'ex/app-dual.yaml'}, {tmp_path / 'ex/dr-mtls.yaml'}, in this unit's folder, are verified apart"
+        )
+    )
 
 
 def test_symlinked_copy_is_the_same_object(tmp_path: Path) -> None:

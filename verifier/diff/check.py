@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from cnverify import suppress
 from cnverify.diff.load import Names
@@ -72,13 +73,32 @@ class SideRun:
 
 
 def _signature(r: Resource, names: Names, shared: set[str]) -> object:
-    """The same instance for an object of an unchanged file; else its content and every span in it."""
+    """The same instance for an object of an unchanged file; else its model, its raw value (fields the model
+    does not keep are read by some properties) and every span in it."""
     doc = r.doc
     if doc is None or doc.file in shared:
         return id(r)
     prefix, n = r.field_path, len(r.field_path)
     spans = sorted((repr(p), names.neutral(sp)) for p, sp in doc.spans.items() if p[:n] == prefix)
-    return (json.dumps(r.model_dump(mode="json", by_alias=True), sort_keys=True, default=str), spans)
+    raw: Any = doc.data
+    for key in prefix:
+        raw = raw[key] if isinstance(raw, dict | list) else None  # type: ignore[index]
+    model = r.model_dump(mode="json", by_alias=True)
+    return (json.dumps([model, raw], sort_keys=True, default=str), spans)
+
+
+def _surroundings(snap: Snapshot, names: Names) -> object:
+    """What every property may read besides its modelled kinds: the unmodelled objects (pod creators,
+    annotations), the documents that could not be read (the closed-world rule), settings and context."""
+    opaque = [(names.neutral(o.at), repr({k: v for k, v in vars(o).items() if k != "at"})) for o in snap.opaque]
+    return (
+        opaque,
+        [names.neutral(s) for s in (*snap.unread, *snap.unread_context)],
+        repr(sorted(snap.settings.items(), key=lambda kv: kv[0])),
+        sorted(snap.unknown_kinds.items()),
+        len(snap.context_ids),
+        sorted(names.neutral(s) for s in snap.assumed),
+    )
 
 
 def _inputs(snap: Snapshot, prop: Property, names: Names, shared: set[str]) -> list[list[object]]:
@@ -121,16 +141,19 @@ def check(
     Like ``engine.prove`` (suppression annotations honoured unless ``options.suppressions`` is
     off), with ``cache`` shared by both sides.  With ``prior`` (the other side's run), a property
     whose every read object is equal on both sides (the same instance from an unchanged file, or
-    the same content at the same positions: ``_signature``) is not run again: its results are
+    the same content at the same positions: ``_signature``), in equal surroundings (``_surroundings``:
+    unmodelled objects, unreadable documents, settings), is not run again: its results are
     the prior side's (their spans display as this side names the file).  ``shared``: the
     internal names of unchanged files.
     """
     run = SideRun(snap)
     ctx = RunContext(snap, options.limits)
     props = selected(options)
+    same_surroundings = prior is not None and _surroundings(snap, names) == _surroundings(prior.snap, names)
     for prop in props:
         if (
             prior is not None
+            and same_surroundings
             and prop.code in prior.by_code
             and _inputs(snap, prop, names, shared) == _inputs(prior.snap, prop, names, shared)
         ):
