@@ -59,6 +59,7 @@ _kind, _id, _decl, _decl_kind = (
     _raw("Z3_get_decl_kind"),
 )
 _nargs, _arg, _is_string = _raw("Z3_get_app_num_args"), _raw("Z3_get_app_arg"), _raw("Z3_is_string")
+_mk_model, _add_interp, _model_eval = _raw("Z3_mk_model"), _raw("Z3_add_const_interp"), _raw("Z3_model_eval")
 _expr = z3.z3._to_expr_ref
 _VALUE_KINDS = frozenset({z3.Z3_OP_TRUE, z3.Z3_OP_FALSE})
 
@@ -170,11 +171,22 @@ class _State:
 
 def _model(fixed: dict[int, _Fixed], ctx: z3.Context) -> z3.ModelRef:
     """A partial model of the fixed constants.  Built anew whenever values are added: Z3's model
-    evaluator caches terms, and a value added after an evaluation is not seen by later ones."""
-    m = z3.Model(ctx)
+    evaluator caches terms, and a value added after an evaluation is not seen by later ones.
+    (``z3.Model`` + ``update_value`` per constant, by the C calls they make: the wrappers' checks and
+    objects cost 5× the work.)"""
+    ref = ctx.ref()
+    m = z3.ModelRef(_mk_model(ref), ctx)
     for f in fixed.values():
-        m.update_value(f.const, f.value)
+        _add_interp(ref, m.model, _decl(ref, f.const.as_ast()), f.value.as_ast())
     return m
+
+
+def _eval(m: z3.ModelRef, e: z3.BoolRef) -> z3.BoolRef:
+    """``m.eval(e, model_completion=False)`` for a Boolean ``e``, by the one C call it makes."""
+    out = (z3.Ast * 1)()
+    if not _model_eval(m.ctx.ref(), m.model, e.as_ast(), False, out):
+        raise z3.Z3Exception("failed to evaluate expression in the model")
+    return z3.BoolRef(out[0], m.ctx)
 
 
 def _propagate(items: Sequence[z3.ExprRef], active: Sequence[int], work: list[int]) -> _State:
@@ -190,13 +202,15 @@ def _run(st: _State, stamp: int = 0) -> _State:
         st.work[0] -= len(st.pending)
         if st.work[0] < 0:
             raise _Decline  # costlier than asking Z3
+        ref = st.model.ctx.ref()
         for i in list(st.pending):
-            expr = st.model.eval(st.pending[i], model_completion=False)
+            expr = _eval(st.model, st.pending[i])
             st.pending[i] = expr
-            if z3.is_true(expr):
+            cls, dk = _class(ref, expr.as_ast())
+            if cls == 0 and dk == z3.Z3_OP_TRUE:
                 del st.pending[i]
                 st.done[i] = stamp
-            elif z3.is_false(expr):
+            elif cls == 0 and dk == z3.Z3_OP_FALSE:
                 st.false, st.done[i] = i, stamp
                 return st
             elif (units := _units(expr)) is not None:

@@ -16,6 +16,11 @@ Policy (every Z3 query of the code base goes through here):
   every query is cut to the time left.  Arming a timer per ``check()`` starts a timer thread; an
   rlimit-bounded query needs none, and its outcome then depends on nothing but the query.
   Once the deadline has passed, queries answer ``unknown`` without calling Z3.
+* **Asked once per run**: a query structurally identical to one already decided in the run gets the
+  same answer without Z3 (:class:`TermMemo`, inside ``budget()`` only).  Terms are hash-consed, so
+  identical queries are the same ASTs (the same ids, kept alive by the memo); the fresh-context policy
+  makes the answer a function of those ASTs alone, so the memo returns what Z3 would.  ``unknown`` is
+  never remembered (asked again, as before).
 * **``unknown`` in one place**: an ``Answer`` is ``sat`` (with a model in the caller's context),
   ``unsat`` (with the unsat core as indexes of ``tracked``) or ``unknown`` with Z3's reason.
 
@@ -29,16 +34,17 @@ import ctypes
 import ctypes.util
 import functools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
 import z3
 from z3 import z3core
 
 SEED = 0
+T = TypeVar("T")
 Result = Literal["sat", "unsat", "unknown"]
 
 
@@ -51,12 +57,48 @@ class Limits:
     run_timeout_ms: int | None = None  # every query of the run together; None: no run deadline
 
 
+class TermMemo:
+    """Outcomes of deterministic functions of Z3 terms (a query's answer, its exact evaluation), keyed by
+    the terms' identity: in one context structurally equal terms are one AST with one id, and the memo
+    keeps the terms of every entry alive so that no id is reused for another term.  Bounded: past
+    ``size`` entries the oldest is dropped (it is asked again: the same outcome, only slower)."""
+
+    def __init__(self, size: int = 16_384) -> None:
+        self.size = size
+        self._entries: dict[Hashable, tuple[Sequence[z3.AstRef], Any]] = {}
+        self.hits = 0
+
+    def get(
+        self, tag: Hashable, terms: Sequence[z3.AstRef], compute: Callable[[], T], keep: Callable[[T], bool]
+    ) -> T:
+        """``compute()``, or the value it gave for the same ``tag`` and terms (when ``keep`` took it)."""
+        if not terms:
+            return compute()
+        ctx = terms[0].ctx
+        key = (tag, id(ctx), tuple(_ast_id(ctx.ref(), t.as_ast()) for t in terms))
+        found = self._entries.get(key)
+        if found is not None:
+            self.hits += 1
+            return found[1]  # type: ignore[no-any-return]
+        value = compute()
+        if keep(value):
+            if len(self._entries) >= self.size:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = (list(terms), value)
+        return value
+
+
+_ast_id = z3core.Z3_get_ast_id.__defaults__[0].f  # type: ignore[attr-defined]  # the C function, no error check
+
+
 @dataclass(frozen=True)
 class Budget:
-    """The limits of one run, with its deadline (``time.monotonic()`` seconds) when it has one."""
+    """The limits of one run, with its deadline (``time.monotonic()`` seconds) when it has one, and the
+    run's memo of decided queries (None outside a ``budget()`` block: nothing remembered)."""
 
     limits: Limits
     deadline: float | None = None
+    memo: TermMemo | None = field(default=None, compare=False)
 
     def timeout_ms(self, share: float = 1.0) -> int:
         """This query's wall-clock timeout: its share of the per-query timeout, cut to the deadline
@@ -101,7 +143,7 @@ def current() -> Budget:
 def budget(limits: Limits) -> Iterator[Budget]:
     """Install ``limits`` for the queries made inside the block; the run deadline starts now."""
     run = limits.run_timeout_ms
-    b = Budget(limits, None if run is None else time.monotonic() + run / 1000)
+    b = Budget(limits, None if run is None else time.monotonic() + run / 1000, TermMemo())
     token = _current.set(b)
     try:
         yield b
@@ -152,6 +194,25 @@ def check(
     wall = b.wall_clock_ms(share, preprocess)
     if wall is not None and wall <= 0:
         return Answer("unknown", DEADLINE_REASON)
+    if b.memo is None:
+        return _check(b, wall, assertions, tracked, share, preprocess)
+    return b.memo.get(
+        ("check", share, preprocess, len(assertions)),
+        [*assertions, *tracked],
+        lambda: _check(b, wall, assertions, tracked, share, preprocess),
+        lambda answer: answer.result != "unknown",
+    )
+
+
+def _check(
+    b: Budget,
+    wall: int | None,
+    assertions: Sequence[z3.BoolRef],
+    tracked: Sequence[z3.BoolRef],
+    share: float,
+    preprocess: bool,
+) -> Answer:
+    """:func:`check` in a fresh context, always asking Z3."""
     _keep_heap()
     home = next((a.ctx for a in [*assertions, *tracked]), z3.main_ctx())
     ctx = z3.Context()

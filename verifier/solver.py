@@ -44,7 +44,7 @@ def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[
         return d.verdict, ob.preamble + [s for _, s in ob.facts] + [Step(d.claim)], d.witness, d.claim
     assert ob.goal is not None, f"{ob.prop.code}: obligation without a query"
     exprs = [expr for expr, _ in ob.facts]
-    ex = exact.evaluate(exprs, ob.goal, [term for term, _ in ob.shown.values()])
+    ex = _evaluate(exprs, ob.goal, [term for term, _ in ob.shown.values()], limits)
     if ex is not None:
         out = _outcome(ob, ex.result, ex.core, lambda i, _t: ex.values[i], exact.STEP)
         if _certify.get():
@@ -60,6 +60,21 @@ def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[
         return _outcome(ob, "unsat", answer.core, lambda _i, _t: None, "solver: unsat")
     claim = f"solver gave no answer ({answer.reason}); not proved"
     return "unknown", ob.preamble + [step for _, step in ob.facts] + [Step(claim)], None, claim
+
+
+def _evaluate(
+    facts: list[z3.BoolRef], goal: z3.BoolRef, shown: list[z3.ExprRef], limits: Limits | None
+) -> exact.Exact | None:
+    """:func:`cnverify.exact.evaluate`, once per run for structurally identical queries (``smt.TermMemo``)."""
+    with smt.using(limits) as b:
+        if b.memo is None:
+            return exact.evaluate(facts, goal, shown)
+        return b.memo.get(
+            ("exact", len(facts), len(shown)),
+            [*facts, goal, *shown],
+            lambda: exact.evaluate(facts, goal, shown),
+            lambda _: True,
+        )
 
 
 def _outcome(

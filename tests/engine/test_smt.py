@@ -81,3 +81,36 @@ def test_solver_parameters_per_query(monkeypatch: pytest.MonkeyPatch) -> None:
         assert smt.check([x > 0], [x < 0]).result == "unsat"
         assert smt.check([x > 0], preprocess=True, share=0.5).result == "sat"
     assert seen == ["None 777000 True", "1500 388500 False"]
+
+
+def test_a_run_asks_z3_once_per_distinct_query() -> None:
+    """Inside a run, a structurally identical query (rebuilt from scratch: the same ASTs) is answered
+    from the memo with the very answer Z3 gave; outside a run nothing is remembered."""
+    x = z3.Int("x")
+    with smt.budget(smt.Limits()) as b:
+        assert b.memo is not None
+        first = smt.check([x > 0], [z3.Int("x") > 10, x == 3])
+        again = smt.check([z3.Int("x") > 0], [x > 10, z3.Int("x") == 3])
+        other = smt.check([x > 0], [x > 10, x == 4])  # another query: asked
+        assert again is first and other is not first and b.memo.hits == 1
+        assert (again.result, again.core) == ("unsat", (0, 1))
+    assert smt.current().memo is None
+    assert smt.check([x > 0]) is not smt.check([x > 0])
+
+
+def test_unknown_answers_are_asked_again() -> None:
+    s = z3.String("s")
+    hard = [z3.InRe(s, z3.Star(z3.Union(z3.Re("ab"), z3.Re("ba")))), z3.Length(s) > 40]
+    with smt.budget(smt.Limits(rlimit=1)) as b:
+        a, again = smt.check(hard), smt.check(hard)
+    assert a.result == again.result == "unknown" and again is not a and b.memo is not None and b.memo.hits == 0
+
+
+def test_memo_is_bounded_and_keeps_its_terms_alive() -> None:
+    memo = smt.TermMemo(size=2)
+    calls: list[int] = []
+    for n in (1, 2, 3, 1):
+        memo.get("t", [z3.IntVal(n) > 0], lambda n=n: calls.append(n) or n, lambda _: True)  # type: ignore[misc]
+    assert calls == [1, 2, 3, 1] and memo.hits == 0  # 1 was dropped for 3, so asked again
+    assert memo.get("t", [z3.IntVal(3) > 0], lambda: -1, lambda _: True) == 3 and memo.hits == 1
+    assert memo.get("other tag", [z3.IntVal(3) > 0], lambda: -1, lambda _: True) == -1
