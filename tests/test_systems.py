@@ -35,7 +35,30 @@ def test_every_hook_implemented_or_declined(system: systems.System) -> None:
 
 def test_adapters_are_found_in_order() -> None:
     names = [s.name for s in ADAPTERS]
-    assert names == ["istio", "envoy", "knative", "gateway", "ingress", "kubernetes", "smi", "argo", "openfaas", "compose", "consul", "kong", "argocd", "flagger", "linkerd", "prometheus", "ecosystem", "nomad", "lambda", "contour", "traefik", "emissary"]
+    assert names == [
+        "istio",
+        "envoy",
+        "knative",
+        "gateway",
+        "ingress",
+        "kubernetes",
+        "smi",
+        "argo",
+        "openfaas",
+        "compose",
+        "consul",
+        "kong",
+        "argocd",
+        "flagger",
+        "linkerd",
+        "prometheus",
+        "ecosystem",
+        "nomad",
+        "lambda",
+        "contour",
+        "traefik",
+        "emissary",
+    ]
     assert len({s.order for s in ADAPTERS}) == len(ADAPTERS)
 
 
@@ -88,7 +111,21 @@ def test_unmodelled_kinds_create_pods_only_when_the_adapter_says_so(tmp_path: Pa
 
 def test_hook_modules_have_their_interface() -> None:
     tables = [m for s in systems.implementing("route_tables") for m in s.route_tables()]
-    assert [m.__name__.removeprefix("cnverify.systems.") for m in tables] == ["istio.tables", "istio.l4", "envoy.tables", "gateway.tables", "gateway.l4", "ingress.tables", "consul.tables", "kong.tables", "linkerd.tables", "lambda_sam.apis", "contour.tables", "traefik.tables", "emissary.tables"]
+    assert [m.__name__.removeprefix("cnverify.systems.") for m in tables] == [
+        "istio.tables",
+        "istio.l4",
+        "envoy.tables",
+        "gateway.tables",
+        "gateway.l4",
+        "ingress.tables",
+        "consul.tables",
+        "kong.tables",
+        "linkerd.tables",
+        "lambda_sam.apis",
+        "contour.tables",
+        "traefik.tables",
+        "emissary.tables",
+    ]
     assert all(callable(m.translate) and m.READS for m in tables)
     targets = [m for s in systems.implementing("targets") for m in s.target_modules()]
     assert all(callable(m.checks) and m.READS for m in targets)
@@ -97,8 +134,27 @@ def test_hook_modules_have_their_interface() -> None:
 
 
 def test_declined_hooks_are_not_iterated() -> None:
-    assert [s.name for s in systems.implementing("raw_shapes")] == ["envoy", "openfaas", "compose", "consul", "kong", "prometheus", "nomad", "lambda"]
-    assert [s.name for s in systems.implementing("modelled_creators")] == ["knative", "gateway", "argo", "openfaas", "compose", "argocd", "flagger", "prometheus", "nomad"]
+    assert [s.name for s in systems.implementing("raw_shapes")] == [
+        "envoy",
+        "openfaas",
+        "compose",
+        "consul",
+        "kong",
+        "prometheus",
+        "nomad",
+        "lambda",
+    ]
+    assert [s.name for s in systems.implementing("modelled_creators")] == [
+        "knative",
+        "gateway",
+        "argo",
+        "openfaas",
+        "compose",
+        "argocd",
+        "flagger",
+        "prometheus",
+        "nomad",
+    ]
     with pytest.raises(KeyError):
         list(systems.implementing("no-such-hook"))
 

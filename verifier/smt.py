@@ -68,9 +68,7 @@ class TermMemo:
         self._entries: dict[Hashable, tuple[Sequence[z3.AstRef], Any]] = {}
         self.hits = 0
 
-    def get(
-        self, tag: Hashable, terms: Sequence[z3.AstRef], compute: Callable[[], T], keep: Callable[[T], bool]
-    ) -> T:
+    def get(self, tag: Hashable, terms: Sequence[z3.AstRef], compute: Callable[[], T], keep: Callable[[T], bool]) -> T:
         """``compute()``, or the value it gave for the same ``tag`` and terms (when ``keep`` took it)."""
         if not terms:
             return compute()
