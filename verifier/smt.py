@@ -77,7 +77,7 @@ class TermMemo:
         found = self._entries.get(key)
         if found is not None:
             self.hits += 1
-            return found[1]  # type: ignore[no-any-return]
+            return found[1]
         value = compute()
         if keep(value):
             if len(self._entries) >= self.size:
@@ -86,7 +86,7 @@ class TermMemo:
         return value
 
 
-_ast_id = z3core.Z3_get_ast_id.__defaults__[0].f  # type: ignore[attr-defined]  # the C function, no error check
+_ast_id = z3core.Z3_get_ast_id.__defaults__[0].f  # the C function, no error check
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ class RouteUnambiguous(Property):
     Istio accepts both objects without an error; which one serves a request then depends on
     which was created first, so a re-apply, a restore from backup or a cluster migration silently
     swaps the routing (a security route that guarded `/admin` in one cluster is gone in the next).
+    The same holds wherever the order comes from ids, map iteration or read order rather than from the
+    configuration (Kong, Traefik, Contour, Emissary, API Gateway): a restart or an upgrade may swap it.
 
     ## Evidence
     Violated: the two VirtualServices, the routes of each that match, and a request both take
@@ -86,7 +88,7 @@ class RouteUnambiguous(Property):
 
     code = "CNV106"
     name = "route-unambiguous"
-    title = "No route depends on VirtualService creation order"
+    title = "No route depends on an order the configuration leaves open"
     severity = "warning"
     reads: ClassVar[tuple[type[Resource], ...]] = (
         *reads(),
@@ -94,7 +96,10 @@ class RouteUnambiguous(Property):
         *(k for k in SHAPE_READS if k not in reads()),
         *GENERATED_VS_READS,
     )
-    remediation = "Merge the VirtualServices for the host into one (or make their matches disjoint)."
+    remediation = (
+        "Make the competing routes' matches disjoint, or give them an order the system fixes: one VirtualService "
+        "per host, distinct priorities (Kong, Traefik) or route weights (Emissary), one Server per pod port (Linkerd)."
+    )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap

@@ -1,4 +1,4 @@
-"""Traefik's CRD provider fixtures (../shared/corpus/traefik__traefik, SOURCES.md §22) as a peer suite.
+"""Traefik's CRD provider fixtures (../shared/corpus/traefik__traefik, section 22 of its SOURCES.md) as a peer suite.
 
 The expected dynamic configuration of each fixture is Go in traefik/traefik fd5a576d
 ``pkg/provider/kubernetes/crd/kubernetes_test.go`` (``TestLoadIngressRoutes``, ``TestCrossNamespace``); the values

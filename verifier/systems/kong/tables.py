@@ -256,7 +256,8 @@ def _table(
     for order in tie_orders(owners) if owners else [[]]:
         pos = {k: n for n, k in enumerate(order)}
         ranked = sorted(ms, key=lambda m: (_rank(m), pos.get(m.route_key, len(pos)), _uuid_desc(m.uuid), ms.index(m)))
-        for drop in [set()] + ([set(unsure)] if unsure else []):
+        drops: list[set[str]] = [set()] + ([set(unsure)] if unsure else [])
+        for drop in drops:
             variants.append([e for m in ranked if m.route_key not in drop for e in m.entries])
     tie_of = {e.clause_id: (str(-_rank(m)), m.route_key) for g in ties for m in g for e in m.entries}
     away = {
