@@ -287,6 +287,7 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
             with_alternatives,
             lambda f: f.status in by_code[f.property].closed_world,
             units.alternative_sets(unit),
+            sorted(unit.alternatives, key=loader.path_key),
         )
     part = UnitPart(
         errors=loaded.errors + model_errors,

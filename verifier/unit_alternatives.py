@@ -9,7 +9,8 @@ alternatives present (as ``--context`` objects: visible, never subjects), in the
 :func:`cnverify.units.alternative_sets` gives (alternatives that redefine each other's objects are
 never applied together): when it is no longer violated with some combination, it depends on which
 files are applied together and becomes ``unknown`` with a step naming them. A violation that stands
-with each combination is reported as it is.
+with each combination is reported as it is. A proof that rests on the unit being read whole holds for
+the unit applied without its alternatives: its chain says so (combinations are not tried for proofs).
 """
 
 from __future__ import annotations
@@ -36,26 +37,50 @@ def decide(
     run: Callable[[set[str], Sequence[str]], Pairs[R]],
     closed: Callable[[Finding], bool],
     trials: Sequence[Sequence[str]],
+    files: Sequence[str],
 ) -> Pairs[R]:
     """``base`` with every closed-world violation (``closed``) that ``run(codes, files)`` — the properties
     of ``codes`` with the objects of ``files`` present — does not find violated, for one of ``trials``,
-    made unknown."""
-    codes = {f.property for f, _ in base if f.status == "violated" and closed(f)}
-    if not trials or not codes:
+    made unknown; a closed-world proof says in its chain that it is for the unit without its alternatives
+    (``files``, all of them, also when there are too many to try: ``trials`` is then empty)."""
+    if not files:
         return base
+    suspects = {_key(f): f.property for f, _ in base if f.status == "violated" and closed(f)}
     undone: dict[str, Sequence[str]] = {}  # finding key → the first combination with which it is not violated
     for trial in trials:
-        open_keys = {_key(f) for f, _ in base if f.status == "violated" and closed(f)} - set(undone)
-        if not open_keys:
+        still = set(suspects) - set(undone)
+        if not still:
             break
-        violated = {_key(f) for f, _ in run(codes, trial) if f.status == "violated"}
-        for key in open_keys - violated:
-            undone[key] = trial
-    return [(_undecided(f, undone[_key(f)]) if _key(f) in undone else f, r) for f, r in base]
+        violated = {_key(f) for f, _ in run(set(suspects.values()), trial) if f.status == "violated"}
+        undone.update((key, trial) for key in still - violated)
+    return [
+        (
+            _undecided(f, undone[_key(f)])
+            if _key(f) in undone
+            else _alone(f, files)
+            if f.status == "proved" and closed(f)
+            else f,
+            r,
+        )
+        for f, r in base
+    ]
+
+
+def _shown(files: Sequence[str]) -> str:
+    return ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+
+
+def _alone(f: Finding, files: Sequence[str]) -> Finding:
+    """A proof over everything of the unit (closed world): it holds for the unit applied without its alternatives."""
+    step = Step(
+        f"proved for this unit applied without the alternative bundles of its folder ({_shown(files)}), which are "
+        "verified apart; applied together with them it is not checked"
+    )
+    return dataclasses.replace(f, chain=[*f.chain[:-1], step, *f.chain[-1:]])
 
 
 def _undecided(f: Finding, files: Sequence[str]) -> Finding:
-    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    shown = _shown(files)
     one = len(files) == 1
     step = Step(
         f"{shown}, in this unit's folder, {'is' if one else 'are'} verified apart as alternative "

@@ -341,6 +341,28 @@ def test_alternatives_are_tried_in_combinations_that_can_be_applied_together(tmp
     )
 
 
+def test_a_closed_world_proof_names_the_alternatives_it_leaves_out(tmp_path: Path) -> None:
+    """CNV204's proof ("no other controller overlaps") rests on the unit being read whole: in a folder with
+    alternative bundles it is a proof for the unit without them, and its chain says so before the conclusion."""
+    write(
+        tmp_path,
+        {
+            "ex/v1.yaml": deploy("web", "web", "shop"),
+            "ex/v2.yaml": deploy("web", "web", "shop"),
+            "ex/api.yaml": deploy("api", "api", "shop"),
+        },
+    )
+    report = prove([str(tmp_path / "ex")], Options(select=["CNV204"]))
+    api = [f for f in report.results if f.subject["name"] == "api"]
+    assert [f.status for f in api] == ["proved"]
+    assert api[0].chain[-2].claim == (
+        f"proved for this unit applied without the alternative bundles of its folder ({tmp_path / 'ex/v1.yaml'}, "
+        f"{tmp_path / 'ex/v2.yaml'}), which are verified apart; applied together with them it is not checked"
+    )
+    alone = prove([str(tmp_path / "ex/api.yaml")], Options(select=["CNV204"]))  # a unit of its own: no such step
+    assert alone.results and all("alternative" not in s.claim for f in alone.results for s in f.chain)
+
+
 def test_symlinked_copy_is_the_same_object(tmp_path: Path) -> None:
     write(tmp_path, {"app/svc.yaml": service("web", "none", "shop")})
     (tmp_path / "app" / "copy.yaml").symlink_to(tmp_path / "app" / "svc.yaml")
