@@ -61,10 +61,13 @@ class Document:
 
     def span(self, path: Path) -> Span:
         """The span of ``path`` or, when that node is absent, of its nearest ancestor."""
+        spans = self.spans
+        if type(spans) is SpanTable:
+            return spans.nearest(path if type(path) is tuple else tuple(path))
         p = tuple(path)
-        while p not in self.spans and p:
+        while p not in spans and p:
             p = p[:-1]
-        return self.spans[p]
+        return spans[p]
 
 
 def format_path(path: Path) -> str:
@@ -113,16 +116,32 @@ def position(node: yaml.Node) -> Position:
 
 
 class SpanTable(Mapping[Path, Span]):
-    """Field path → span, holding raw positions and building a :class:`Span` only when one is looked up."""
+    """Field path → span, holding raw positions and building a :class:`Span` only when one is looked up
+    (once per path: spans are immutable, so every look-up of a path shares one)."""
 
-    __slots__ = ("origin", "positions")
+    __slots__ = ("origin", "positions", "_built")
 
     def __init__(self, origin: Origin, positions: dict[Path, Position] | None = None) -> None:
         self.origin = origin
         self.positions: dict[Path, Position] = {} if positions is None else positions
+        self._built: dict[Path, Span] = {}  # looked-up path (present or not) → its span
 
     def __getitem__(self, path: Path) -> Span:
-        return self.origin.expand(self.positions[path])
+        position = self.positions[path]
+        built = self._built.get(path)
+        if built is None:
+            built = self._built[path] = self.origin.expand(position)
+        return built
+
+    def nearest(self, path: Path) -> Span:
+        """The span of ``path`` or, when it holds no node, of its nearest ancestor (:meth:`Document.span`)."""
+        built = self._built.get(path)
+        if built is None:
+            p, positions = path, self.positions
+            while p not in positions and p:
+                p = p[:-1]
+            built = self._built[path] = self.origin.expand(positions[p])
+        return built
 
     def __contains__(self, path: object) -> bool:
         return path in self.positions

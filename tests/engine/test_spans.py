@@ -173,3 +173,32 @@ def test_lazy_spans_of_a_json_stream_keep_offsets() -> None:
     assert dict(a.spans) == eager_spans(text[:36], "s.json")
     assert dict(b.spans) == eager_spans(text[37:], "s.json", 0, 37)
     assert b.span(("spec", "y")) == Span("s.json", 2, 11, 2, 14)
+
+
+def test_span_lookups_are_built_once_and_absent_paths_stay_absent() -> None:
+    import pickle
+
+    d = docs()[0]
+    fallback = d.span(("a", "items", 0, "missing"))  # absent: its nearest ancestor's span, remembered
+    assert fallback == d.span(("a", "items", 0)) and d.span(("a", "items", 0, "missing")) is fallback
+    assert ("a", "items", 0, "missing") not in d.spans
+    try:
+        d.spans[("a", "items", 0, "missing")]
+    except KeyError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("an absent path must not be found after a fallback look-up")
+    assert d.spans[("a", "after")] is d.span(("a", "after")) == Span("f.yaml", 8, 3, 8, 8)
+    again = pickle.loads(pickle.dumps(d))
+    assert again.span(("a", "items", 0, "missing")) == fallback and dict(again.spans) == dict(d.spans)
+
+
+def test_node_accessors_read_the_bound_document() -> None:
+    dep = deployment()
+    doc = dep.doc
+    assert doc is not None and doc.file == "d.yaml" and dep.metadata.doc is doc
+    assert dep.namespace == "shop" and dep.metadata.field_path == ("metadata",)
+    unbound = Deployment.model_validate({"metadata": {"name": "x"}})
+    assert unbound.at("spec") == Span("<unknown>", 1, 1) and unbound.doc is None
+    unbound.place("team")
+    assert unbound.namespace == "team" and unbound.ref == "Deployment/team/x"
