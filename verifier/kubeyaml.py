@@ -121,6 +121,16 @@ def go_resolve(text: str) -> tuple[str, Any]:
     return STR, text
 
 
+_RESOLVABLE_START = frozenset(".+-0123456789")  # first characters go_resolve may read as a number or timestamp
+
+
+def stays_text(tag: str, text: str) -> bool:
+    """Whether :func:`scalar_value` and :func:`key_value` give ``text`` itself: a ``!!str`` (quoted) scalar,
+    or a plain one no rule of :func:`go_resolve` reads (not a word, nor starting like a number); the fast
+    path of converting a document."""
+    return tag == STR or (tag == PLAIN and text != "" and text[0] not in _RESOLVABLE_START and text not in _WORDS)
+
+
 def json_number(value: int | float) -> int | float:
     """A Go number after ``json.Marshal`` and the API server's decoding (int64 when the text is integral)."""
     if isinstance(value, float):

@@ -29,10 +29,15 @@ from cnverify.kubeyaml import (
     key_value,
     quote_flow_colon_scalar,
     scalar_value,
+    stays_text,
 )
 
 Path = tuple[str | int, ...]
-Position = tuple[int, int, int, int]  # 0-based start line, start column, end line, end column in the composed text
+Position = int
+"""0-based start line, start column, end line and end column in the composed text, 32 bits each in one int
+(:func:`position`): an int is no object the garbage collector tracks, a tuple is (~300k per 10k objects)."""
+_BITS = 32  # a file is at most MAX_FILE_BYTES (64 MiB): every line and column fits
+_MASK = (1 << _BITS) - 1
 
 MAX_ALIAS_NODES_PER_FILE = 400_000  # nodes alias expansion may add to one file (go-yaml allows ~400k per document)
 MAX_ALIAS_NODES_PER_RUN = 2_000_000  # ... and to all the files of one load session
@@ -100,7 +105,7 @@ class Origin:
 
     def expand(self, pos: Position) -> Span:
         """The span in the file of a position in the composed text."""
-        sl, sc, el, ec = pos
+        sl, sc, el, ec = pos >> 3 * _BITS, pos >> 2 * _BITS & _MASK, pos >> _BITS & _MASK, pos & _MASK
         return Span(
             self.file,
             sl + self.line + 1,
@@ -112,7 +117,7 @@ class Origin:
 
 def position(node: yaml.Node) -> Position:
     s, e = node.start_mark, node.end_mark
-    return s.line, s.column, e.line, e.column
+    return ((s.line << _BITS | s.column) << _BITS | e.line) << _BITS | e.column
 
 
 class SpanTable(Mapping[Path, Span]):
@@ -204,34 +209,37 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tu
     root: list[Any] = [None]
     # stack items: (node, path, container, key, depth)
     stack: list[tuple[yaml.Node, Path, Any, Any, int]] = [(node, (), root, 0, 0)]
+    pop, push = stack.pop, stack.append
     while stack:
-        n, path, parent, key, depth = stack.pop()
+        n, path, parent, key, depth = pop()
         if depth > MAX_DEPTH:
             raise ComposeError(f"nesting depth exceeds {MAX_DEPTH} levels", n)
-        if path not in spans:
+        if type(parent) is list:  # the root or a list item, located at its node (a mapping value: at its key)
             spans[path] = position(n)
         if isinstance(n, yaml.ScalarNode):
-            value = parent[key] = scalar(n)
-            nulls = nulls or value is None
+            text = n.value
+            value = parent[key] = text if stays_text(n.tag, text) else scalar(n)
+            if value is None:
+                nulls = True
         elif isinstance(n, yaml.SequenceNode):
             items: list[Any] = [None] * len(n.value)
             parent[key] = items
             for i, child in enumerate(n.value):
-                stack.append((child, path + (i,), items, i, depth + 1))
+                push((child, path + (i,), items, i, depth + 1))
         elif isinstance(n, yaml.MappingNode):
             mapping: dict[Any, Any] = {}
             parent[key] = mapping
             for k, k_node, v_node in _merged_pairs(n):
-                kp = path + (k,)
                 if k in mapping:
                     raise ComposeError(
-                        f"duplicate key {k!r} (first at line {origin.expand(spans[kp]).line}); "
+                        f"duplicate key {k!r} (first at line {origin.expand(spans[path + (k,)]).line}); "
                         "which value counts is up to the tool (kubectl, docker compose and cfn-lint reject the file)",
                         k_node,
                     )
+                kp = path + (k,)
                 spans[kp] = position(k_node)
                 mapping[k] = None
-                stack.append((v_node, kp, mapping, k, depth + 1))
+                push((v_node, kp, mapping, k, depth + 1))
         else:  # pragma: no cover
             raise ComposeError(f"unsupported YAML node {type(n).__name__}", n)
     return root[0], nulls
@@ -241,6 +249,8 @@ def _key(node: yaml.Node) -> str:
     """A mapping key as the JSON key kubectl makes of it (``on`` → ``"true"``, ``1`` → ``"1"``)."""
     if not isinstance(node, yaml.ScalarNode):
         raise ComposeError("mapping keys must be scalars", node)
+    if stays_text(node.tag, node.value):
+        return node.value  # type: ignore[no-any-return]
     try:
         return key_string(key_value(node.tag, node.value))
     except NotKubeYaml as exc:
@@ -261,8 +271,13 @@ def _merged_pairs(n: yaml.MappingNode) -> list[tuple[str, yaml.Node, yaml.Node]]
     Iterative, so deeply nested merges cannot exhaust Python's stack; past ``MAX_DEPTH`` levels
     they are an error like any other nesting.
     """
-    if not any(_is_merge(k) for k, _ in n.value):
-        return [(_key(k), k, v) for k, v in n.value]
+    out = []
+    for k, v in n.value:
+        if k.value == "<<" and _is_merge(k):
+            break
+        out.append((_key(k), k, v))
+    else:
+        return out
     out = [(_key(k), k, v) for k, v in n.value if not _is_merge(k)]
     seen = {key for key, _, _ in out}
     stack = [(src, 1) for k, v in reversed(n.value) if _is_merge(k) for src in reversed(_sources(v))]

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 from cnverify import loader, source
 from cnverify.cli import main
@@ -298,3 +300,51 @@ def test_document_separators_as_kubectl_splits_them(text: str, names: list[str],
     assert [d.data.get("name", "<k>") for d in docs] == names
     assert [e.location.line for e in errs] == ([error_line] if error_line else [])
     assert all("invalid YAML document separator" in e.message for e in errs)
+
+
+def _read_as_kubectl(tag: str, text: str) -> tuple[object, object]:
+    """(value, key) by the full rules, or an error's type name when kubectl refuses the scalar."""
+    from cnverify.kubeyaml import NotKubeYaml, key_string, key_value, scalar_value
+
+    out: list[object] = []
+    for read in (lambda: scalar_value(tag, text), lambda: key_string(key_value(tag, text))):
+        try:
+            out.append(read())
+        except NotKubeYaml as exc:
+            out.append(type(exc).__name__)
+    return out[0], out[1]
+
+
+_TEXT_SAMPLES = [
+    *(text for text, _ in SCALARS),
+    *"y n ~ < << = . - + 0 9 a Z _ ٣ ١٢ 𝟙 null Null yes off On .nan .inf -.inf +.5 .5e3".split(),
+    "",
+    " ",
+    "2001-01-01",
+    "1_000",
+    "apiVersion",
+    "true ",
+]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(["cnverify:plain", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "!Ref"]),
+    st.one_of(st.sampled_from(_TEXT_SAMPLES), st.text(max_size=6), st.from_regex(r"[-+.0-9a-zA-Z_~<]{0,5}", fullmatch=True)),
+)
+def test_the_text_fast_path_reads_what_the_full_rules_read(tag: str, text: str) -> None:
+    """``stays_text`` (the converter's shortcut) says 'its own text' only where value and key are the text."""
+    from cnverify.kubeyaml import stays_text
+
+    if stays_text(tag, text):
+        assert _read_as_kubectl(tag, text) == (text, text)
+
+
+def test_the_text_fast_path_takes_plain_words_and_quoted_text_only() -> None:
+    from cnverify.kubeyaml import PLAIN, STR, stays_text
+
+    assert stays_text(PLAIN, "apiVersion") and stays_text(PLAIN, "٣") and stays_text(STR, "yes")
+    assert stays_text(STR, "") and stays_text(STR, "12")
+    for plain in ("", "yes", "~", "<<", "12", "-1", ".5", "+x", "2001-01-01"):
+        assert not stays_text(PLAIN, plain)
+    assert not stays_text("tag:yaml.org,2002:int", "apiVersion") and not stays_text("!Ref", "x")
