@@ -202,3 +202,37 @@ def test_node_accessors_read_the_bound_document() -> None:
     assert unbound.at("spec") == Span("<unknown>", 1, 1) and unbound.doc is None
     unbound.place("team")
     assert unbound.namespace == "team" and unbound.ref == "Deployment/team/x"
+
+
+def test_bind_reaches_every_node_of_every_kind() -> None:
+    """Binding walks only fields that may hold a node; every node reachable through any field (the full walk
+    binding did before) is bound to its document and path, for every kind of the every-kind fixtures."""
+    from pathlib import Path as FilePath
+
+    from cnverify import loader, snapshot
+    from cnverify.model.base import Node
+
+    loaded = loader.load([str(FilePath(__file__).parent / "fixtures")])
+    snap, _ = snapshot.build(loaded)
+    assert len({type(r) for r in snap.resources}) > 50
+    checked = 0
+
+    def walk(value: object, doc: object, path: tuple) -> None:
+        nonlocal checked
+        if isinstance(value, Node):
+            assert (value.doc, value.field_path) == (doc, path), (type(value).__name__, path)
+            checked += 1
+            for name, info in type(value).model_fields.items():
+                walk(getattr(value, name), doc, path + (info.alias or name,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Node):
+                    walk(item, doc, path + (i,))
+        elif isinstance(value, dict):
+            for k, item in value.items():
+                if isinstance(item, Node):
+                    walk(item, doc, path + (k,))
+
+    for r in snap.resources:
+        walk(r, r.doc, r.field_path)
+    assert checked > 500

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
 from cnverify.errors import Span
 from cnverify.source import Document, Path, format_path
@@ -60,11 +60,31 @@ _KEYS: dict[type[Node], tuple[tuple[str, str], ...]] = {}
 
 
 def _manifest_keys(cls: type[Node]) -> tuple[tuple[str, str], ...]:
-    """``(field name, manifest key)`` of every field of ``cls`` (computed once per class)."""
+    """``(field name, manifest key)`` of every field of ``cls`` that may hold a node (computed once per class):
+    a field typed ``str`` or ``dict[str, str]`` has nothing to bind."""
     keys = _KEYS.get(cls)
     if keys is None:
-        keys = _KEYS[cls] = tuple((name, info.alias or name) for name, info in cls.model_fields.items())
+        validated = {f for d in cls.__pydantic_decorators__.field_validators.values() for f in d.info.fields}
+        keys = _KEYS[cls] = tuple(
+            (name, info.alias or name)
+            for name, info in cls.model_fields.items()
+            if name in validated or "*" in validated or info.metadata or _may_hold_node(info.annotation)
+        )
     return keys
+
+
+def _may_hold_node(annotation: Any) -> bool:
+    """Whether a value of this type may be or contain a :class:`Node` (unknown or validated types: yes)."""
+    if annotation is Any:
+        return True
+    if isinstance(annotation, type) and get_origin(annotation) is None:
+        return issubclass(annotation, Node) or issubclass(Node, annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return len(args) > 1 or _may_hold_node(args[0])  # metadata may be a validator: it may return anything
+    if origin is Literal or annotation is None:
+        return False
+    return not args or any(_may_hold_node(a) for a in args)
 
 
 def _bind_value(value: Any, doc: Document, path: Path) -> None:
