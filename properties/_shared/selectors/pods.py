@@ -25,9 +25,9 @@ from cnverify.encodings.labels import (
     format_labels,
     literal,
     located_requirements,
+    requirement_matches,
     requirements,
     selector_keys,
-    selector_matches,
     selector_z3,
 )
 from cnverify.errors import Span
@@ -221,15 +221,22 @@ class PodShape:
         """Can the (non-empty) selectors all select one pod of this shape? Exact, also over dynamic keys;
         None when the solver cannot decide it within the run's budget (never read it as "no").
         ``terms``: the run's label terms (``label_terms``)."""
-        keys = set().union(*(selector_keys(s) for s in selectors))
+        return self.selected_by(Parsed.of(selectors), terms)
+
+    def selected_by(self, parsed: Parsed, terms: Terms | None = None) -> bool | None:
+        """``may_be_selected`` with the selectors parsed once (for many shapes)."""
+        keys = parsed.keys
         if not self.free_keys(keys):
-            return all(selector_matches(s, self.labels, nil_matches=False, empty_matches=True) for s in selectors)
+            labels = self.labels
+            return all(
+                r is not None and all(requirement_matches(k, op, vs, labels) for k, op, vs in r) for r in parsed.reqs
+            )
         space = LabelSpace("pod", keys, terms)
         answer = smt.check(
             [
                 self.constraint(space),
                 space.valid(self.free_keys(keys)),
-                *(selector_z3(sel, space, nil_matches=False, empty_matches=True) for sel in selectors),
+                *(selector_z3(sel, space, nil_matches=False, empty_matches=True) for sel in parsed.selectors),
             ]
         )
         return None if answer.result == "unknown" else answer.result == "sat"
@@ -279,6 +286,23 @@ def undecided_reason(shapes: list[PodShape]) -> str:
     return f"the solver could not decide within its budget whether the selector selects the pods of {refs}"
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """Selectors parsed once for many shapes: per selector its requirements (``None``: nil, which selects
+    nothing here), and every key they mention (``selector_keys``)."""
+
+    selectors: tuple[Selector, ...]
+    reqs: tuple[list[tuple[str, str, tuple[str, ...]]] | None, ...]
+    keys: set[str]
+
+    @staticmethod
+    def of(selectors: Iterable[Selector]) -> Parsed:
+        """Raises ``UnsupportedSelector`` like ``requirements``."""
+        sels = tuple(selectors)
+        reqs = tuple(None if s is None else requirements(s) for s in sels)
+        return Parsed(sels, reqs, set().union(*({k for k, _, _ in r or ()} for r in reqs)))
+
+
 def selection(
     shapes: list[PodShape], *selectors: Selector, first: bool = False, terms: Terms | None = None
 ) -> tuple[list[PodShape], list[PodShape]]:
@@ -286,8 +310,11 @@ def selection(
     solver could not decide."""
     hits: list[PodShape] = []
     undecided: list[PodShape] = []
+    if not shapes:
+        return hits, undecided  # nothing parsed (nor raised)
+    parsed = Parsed.of(selectors)
     for s in shapes:
-        yes = s.may_be_selected(*selectors, terms=terms)
+        yes = s.selected_by(parsed, terms)
         if yes is None:
             undecided.append(s)
         elif yes:
