@@ -13,10 +13,11 @@ values; ``Exists``; ``DoesNotExist``.  Any other operator raises ``UnsupportedSe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Protocol
 
 import z3
+from cnverify.encodings import zterms
 from cnverify.errors import Span
 from cnverify.model.apps import LabelSelector, LabelSelectorRequirement
 from cnverify.model.base import Node
@@ -125,18 +126,40 @@ def _label_value_re() -> z3.ReRef:
 LABEL_VALUE_RE = _label_value_re()
 
 
+Terms = dict[Hashable, Any]
+"""Label terms built so far, by what they are built from: one dict per run (the run context's memo holds
+it), shared by every ``LabelSpace`` of the run.  A cached term is the identical hash-consed AST a fresh
+build returns, so sharing one changes no query, answer or witness; it only saves the building."""
+
+
 class LabelSpace:
     """The labels of one (unknown) pod, restricted to ``keys``: per key ``has`` (Bool) and ``value`` (String).
 
     Keys outside the space are irrelevant to every selector built over it.  ``name`` keeps the
-    terms of different pods apart within one query.
+    terms of different pods apart within one query.  ``terms``: the run's cache (``Terms``), else one
+    of this space alone.
     """
 
-    def __init__(self, name: str, keys: Iterable[str]) -> None:
+    def __init__(self, name: str, keys: Iterable[str], terms: Terms | None = None) -> None:
         self.name = name
         self.keys: tuple[str, ...] = tuple(sorted(set(keys)))
-        self._has = {k: z3.Bool(f"{name}.has[{k}]") for k in self.keys}
-        self._val = {k: z3.String(f"{name}[{k}]") for k in self.keys}
+        self.terms: Terms = {} if terms is None else terms
+        self._has = {k: self._const("has", k) for k in self.keys}
+        self._val = {k: self._const("val", k) for k in self.keys}
+
+    def _const(self, what: str, key: str) -> Any:
+        tag = (what, self.name, key)
+        term = self.terms.get(tag)
+        if term is None:
+            if what == "has":
+                term = self.terms[tag] = z3.Bool(f"{self.name}.has[{key}]")
+            else:
+                term = self.terms[tag] = z3.String(f"{self.name}[{key}]")
+        return term
+
+    def literal(self, text: str) -> z3.SeqRef:
+        """``z3.StringVal(text)``."""
+        return literal(self.terms, text)
 
     def has(self, key: str) -> z3.BoolRef:
         return self._has[key]
@@ -150,32 +173,82 @@ class LabelSpace:
 
         Keys whose value is fixed by a concrete label set need no constraint (cheaper queries).
         """
-        return z3.And(
-            [
-                z3.Implies(self._has[k], z3.And(z3.Length(self._val[k]) <= 63, z3.InRe(self._val[k], LABEL_VALUE_RE)))
-                for k in (self.keys if keys is None else keys)
-                if k in self._has
-            ]
-        )
+        chosen = tuple(k for k in (self.keys if keys is None else keys) if k in self._has)
+        tag = ("valid", self.name, chosen)
+        term = self.terms.get(tag)
+        if term is None:
+            term = self.terms[tag] = zterms.conj([self._valid_one(k) for k in chosen])
+        return term
+
+    def _valid_one(self, key: str) -> z3.BoolRef:
+        tag = ("valid1", self.name, key)
+        term = self.terms.get(tag)
+        if term is None:
+            val = self._val[key]
+            term = self.terms[tag] = z3.Implies(
+                self._has[key], z3.And(z3.Length(val) <= 63, z3.InRe(val, LABEL_VALUE_RE))
+            )
+        return term
 
     def label_is(self, key: str, labels: Mapping[str, str]) -> z3.BoolRef:
         """This pod's ``key`` is exactly as in the concrete ``labels`` (absent if not there)."""
-        if key in labels:
-            return z3.And(self._has[key], self._val[key] == z3.StringVal(labels[key]))
-        return z3.Not(self._has[key])
+        has = self._has[key]
+        present = key in labels
+        tag = ("is", self.name, key, labels[key] if present else None, present)
+        term = self.terms.get(tag)
+        if term is None:
+            if present:
+                term = zterms.conj([has, zterms.same(self._val[key], self.literal(labels[key]))])
+            else:
+                term = zterms.neg(has)
+            self.terms[tag] = term
+        return term
 
     def equals(self, labels: Mapping[str, str]) -> z3.BoolRef:
         """The pod carries the concrete ``labels`` (on the keys of this space)."""
-        return z3.And([self.label_is(k, labels) for k in self.keys])
+        return zterms.conj([self.label_is(k, labels) for k in self.keys])
+
+    def requirement(self, key: str, op: str, values: tuple[str, ...]) -> z3.BoolRef:
+        """One requirement over this space (docs/SEMANTICS.md#label-selectors)."""
+        has, val = self._has[key], self._val[key]
+        tag = ("req", self.name, key, op, values)
+        term = self.terms.get(tag)
+        if term is not None:
+            return term
+        if op in ("In", "NotIn"):
+            among = zterms.disj([zterms.same(val, self.literal(v)) for v in values]) if values else z3.BoolVal(False)
+            term = zterms.conj([has, among]) if op == "In" else zterms.disj([zterms.neg(has), zterms.neg(among)])
+        elif op == "Exists":
+            term = has
+        elif op == "DoesNotExist":
+            term = zterms.neg(has)
+        else:
+            raise UnsupportedSelector(f"operator {op!r} is not valid in a label selector")
+        self.terms[tag] = term
+        return term
 
     def shown(self, key: str) -> z3.SeqRef:
         """A term whose model value is the key's value, or ``ABSENT``."""
-        return z3.If(self._has[key], self._val[key], z3.StringVal(ABSENT))
+        has = self._has[key]
+        tag = ("shown", self.name, key)
+        term = self.terms.get(tag)
+        if term is None:
+            term = self.terms[tag] = z3.If(has, self._val[key], self.literal(ABSENT))
+        return term
 
     def show_on(self, ob: Witness, keys: Iterable[str] | None = None) -> None:
         """Add the label set to ``ob``'s witness: ``{key: value}``, ``None`` for an absent key."""
         for k in self.keys if keys is None else keys:
             ob.show(k, self.shown(k), render_label)
+
+
+def literal(terms: Terms, text: str) -> z3.SeqRef:
+    """``z3.StringVal(text)``, built once per ``terms``."""
+    tag = ("str", text)
+    term = terms.get(tag)
+    if term is None:
+        term = terms[tag] = z3.StringVal(text)
+    return term
 
 
 def render_label(value: Any) -> str | None:
@@ -189,18 +262,8 @@ def selector_keys(selector: Selector) -> set[str]:
 
 
 def requirement_z3(space: LabelSpace, key: str, op: str, values: tuple[str, ...]) -> z3.BoolRef:
-    """One requirement over ``space`` (docs/SEMANTICS.md#label-selectors)."""
-    has, val = space.has(key), space.value(key)
-    among = z3.Or([val == z3.StringVal(v) for v in values]) if values else z3.BoolVal(False)
-    if op == "In":
-        return z3.And(has, among)
-    if op == "NotIn":
-        return z3.Or(z3.Not(has), z3.Not(among))
-    if op == "Exists":
-        return has
-    if op == "DoesNotExist":
-        return z3.Not(has)
-    raise UnsupportedSelector(f"operator {op!r} is not valid in a label selector")
+    """One requirement over ``space`` (docs/SEMANTICS.md#label-selectors): ``space.requirement``."""
+    return space.requirement(key, op, values)
 
 
 def selector_z3(selector: Selector, space: LabelSpace, *, nil_matches: bool, empty_matches: bool) -> z3.BoolRef:
@@ -209,7 +272,7 @@ def selector_z3(selector: Selector, space: LabelSpace, *, nil_matches: bool, emp
         return z3.BoolVal(nil_matches)
     if is_empty(selector):
         return z3.BoolVal(empty_matches)
-    return z3.And([requirement_z3(space, k, op, vs) for k, op, vs in requirements(selector)])
+    return zterms.conj([space.requirement(k, op, vs) for k, op, vs in requirements(selector)])
 
 
 def located_requirements(

@@ -18,9 +18,10 @@ from cnverify.properties._shared.selectors.pods import (
     SHAPE_READS,
     Part,
     PodShape,
+    label_terms,
     labels_of,
-    pod_shapes,
     require_selected,
+    shapes_of,
     unmodelled_creators,
 )
 from cnverify.registry import Property, register
@@ -73,7 +74,8 @@ class PolicySelectsPods(Property):
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
         self.snap = snap  # for the unmodelled pod creators of a namespace
-        shapes = pod_shapes(snap)
+        self.terms = label_terms(ctx)
+        shapes = shapes_of(ctx)
         for pdb in snap.all(PodDisruptionBudget):
             yield self.pdb(pdb, shapes.get(pdb.namespace, []))
         for np in snap.all(NetworkPolicy):
@@ -170,7 +172,7 @@ class PolicySelectsPods(Property):
         if plain:
             parts.append((plain, subset, ("labels",), f"subset {subset.name!r}"))
         pool = shapes.get(svc.namespace, [])
-        if topo and any(s.may_be_selected({**svc.spec.selector, **plain}) is not False for s in pool):
+        if topo and any(s.may_be_selected({**svc.spec.selector, **plain}, terms=self.terms) is not False for s in pool):
             ob.unknown(f"subset labels {', '.join(topo)} come from the node a pod runs on")
             return ob
         if topo:
@@ -200,7 +202,7 @@ class PolicySelectsPods(Property):
 
     def query(self, ob: Obligation, parts: list[Part], shapes: list[PodShape], ns: str) -> Obligation:
         try:
-            require_selected(ob, parts, shapes, ns, self.snap.pod_creators(ns))
+            require_selected(ob, parts, shapes, ns, self.snap.pod_creators(ns), self.terms)
         except UnsupportedSelector as exc:
             ob.unknown(str(exc))
             return ob

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import z3
+from cnverify.encodings import zterms
 from cnverify.encodings.labels import (
     LabelSpace,
+    Terms,
     UnsupportedSelector,
     format_labels,
     is_empty,
@@ -15,7 +16,7 @@ from cnverify.encodings.labels import (
 from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, Rollout, StatefulSet, Workload, pod_template
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.selectors.pods import selector_facts, selector_text
+from cnverify.properties._shared.selectors.pods import label_terms, selector_facts, selector_text
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -60,14 +61,14 @@ class SelectorMatchesTemplate(Property):
     remediation = "Make spec.template.metadata.labels satisfy every requirement of spec.selector."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
-        snap = ctx.snap
+        snap, terms = ctx.snap, label_terms(ctx)
         for cls in self.reads:
             for w in snap.all(cls):
                 if isinstance(w, Job) and w.selector is None:
                     continue  # generated selector
-                yield self.check(w)
+                yield self.check(w, terms)
 
-    def check(self, w: Workload | ReplicationController) -> Obligation:
+    def check(self, w: Workload | ReplicationController, terms: Terms) -> Obligation:
         tmeta, spec = pod_template(w).metadata, w.spec
         rc = isinstance(w, ReplicationController)
         sel = (w.spec.selector or None) if isinstance(w, ReplicationController) else w.selector
@@ -95,7 +96,7 @@ class SelectorMatchesTemplate(Property):
             ob.on(violated=f"{w.ref} has an empty spec.selector, which the API server rejects")
             return ob
         try:
-            space = LabelSpace("pod", selector_keys(sel))
+            space = LabelSpace("pod", selector_keys(sel), terms)
             matches = selector_facts(ob, space, sel, spec, ("selector",), tag="sel")
         except UnsupportedSelector as exc:
             ob.unknown(str(exc))
@@ -106,8 +107,8 @@ class SelectorMatchesTemplate(Property):
                     space.label_is(k, labels), at=tmeta.at("labels", k), says=f"the template has label {k}={labels[k]}"
                 )
             else:
-                ob.fact(z3.Not(space.has(k)), at=tmeta.at("labels"), says=f"the template has no label {k}")
-        ob.counterexample(z3.Not(matches), says="the selector does not select the template's labels")
+                ob.fact(space.label_is(k, labels), at=tmeta.at("labels"), says=f"the template has no label {k}")
+        ob.counterexample(zterms.neg(matches), says="the selector does not select the template's labels")
         space.show_on(ob)
         text = selector_text(sel)
         ob.on(

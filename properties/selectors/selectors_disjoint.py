@@ -8,9 +8,11 @@ from collections.abc import Iterator, Mapping
 from typing import cast
 
 import z3
+from cnverify.encodings import zterms
 from cnverify.encodings.labels import (
     LabelSpace,
     Selector,
+    Terms,
     UnsupportedSelector,
     format_labels,
     is_empty,
@@ -38,7 +40,9 @@ from cnverify.properties._shared.selectors.pods import (
     PodShape,
     add_pod_facts,
     controller_selector,
+    label_terms,
     labels_of,
+    pick,
     selector_facts,
     shape_of,
 )
@@ -147,10 +151,11 @@ class SelectorsDisjoint(Property):
                 yield ob
                 continue
             by_ns[w.namespace].append((shape_of(w), sel))  # type: ignore[arg-type]
+        terms = label_terms(ctx)
         for ns in sorted(by_ns):
-            yield from self.namespace(by_ns[ns])
+            yield from self.namespace(by_ns[ns], terms)
 
-    def namespace(self, members: list[Member]) -> Iterator[Obligation]:
+    def namespace(self, members: list[Member], terms: Terms) -> Iterator[Obligation]:
         """One finding per group of controllers with the same selector and pod template (their mutual
         overlap), one per pair of groups a selector can reach, one for each group alone; each is about
         the group's canonical member (``canonical``: the first of the members sorted)."""
@@ -165,11 +170,11 @@ class SelectorsDisjoint(Property):
         paired = {i for p in pairs for i in p}
         for i, g in enumerate(groups):
             if len(g) > 1:
-                yield self.pair(g[0], g[1], g, [])
+                yield self.pair(g[0], g[1], g, [], terms)
             elif i not in paired:
                 yield self.alone(g[0][0], len(members))
         for i, j in sorted(pairs):
-            yield self.pair(groups[i][0], groups[j][0], groups[i], groups[j])
+            yield self.pair(groups[i][0], groups[j][0], groups[i], groups[j], terms)
 
     def alone(self, s: PodShape, n: int) -> Obligation:
         w = s.owner
@@ -183,7 +188,7 @@ class SelectorsDisjoint(Property):
         ob.on(proved=f"no other controller in namespace {w.namespace} overlaps with {w.ref}")
         return ob
 
-    def pair(self, ma_: Member, mb_: Member, same_a: list[Member], same_b: list[Member]) -> Obligation:
+    def pair(self, ma_: Member, mb_: Member, same_a: list[Member], same_b: list[Member], terms: Terms) -> Obligation:
         """Do ``ma_`` and ``mb_`` select a common pod?  ``same_a``/``same_b``: the groups they stand for
         (controllers with the same selector and pod template, so the same answer)."""
         (a, (sa, na, fa)), (b, (sb, nb, fb)) = ma_, mb_
@@ -193,7 +198,7 @@ class SelectorsDisjoint(Property):
         for w in others[:MAX_NOTED]:
             twin = wa if any(m[0].owner is w for m in same_a) else wb
             ob.note(f"{w.ref} has the same selector and pod template as {twin.ref}", _selector_at(w))
-        space = LabelSpace("pod", selector_keys(sa) | selector_keys(sb))
+        space = LabelSpace("pod", selector_keys(sa) | selector_keys(sb), terms)
         ma = selector_facts(ob, space, sa, na, fa, tag="a", whose=f"{wa.ref}'s selector")
         mb = selector_facts(ob, space, sb, nb, fb, tag="b", whose=f"{wb.ref}'s selector")
         add_pod_facts(ob, space, [a, b], who=f"the pod is one of {wa.ref}'s or {wb.ref}'s")
@@ -204,7 +209,7 @@ class SelectorsDisjoint(Property):
             if pins:
                 ob.fact(
                     z3.Implies(
-                        z3.Bool(f"{space.name}.from[{i}]"),
+                        pick(space, i),
                         z3.And([space.value(k) != z3.StringVal(v) for k in pins for v in values]),
                     ),
                     at=shape.where,
@@ -215,7 +220,7 @@ class SelectorsDisjoint(Property):
                     f"{', '.join(sorted(pins))} of {shape.owner.ref}'s pods is a hash computed at runtime; "
                     "if it took a value a selector requires, the two would overlap"
                 )
-        ob.counterexample(z3.And(ma, mb, space.valid(free)), says=f"both {wa.ref} and {wb.ref} select the pod")
+        ob.counterexample(zterms.conj([ma, mb, space.valid(free)]), says=f"both {wa.ref} and {wb.ref} select the pod")
         space.show_on(ob)
         also = f" (and {len(others)} other controller(s) with the same selector and pod template)" if others else ""
         ob.on(

@@ -12,9 +12,10 @@ from cnverify.properties._shared.pod_creators import unmodelled_refute
 from cnverify.properties._shared.selectors.pods import (
     SHAPE_READS,
     PodShape,
-    pod_shapes,
+    label_terms,
     selecting_services,
     selection,
+    shapes_of,
     undecided_reason,
 )
 from cnverify.properties._shared.selectors.ports import IANA_NAME, resolve
@@ -60,9 +61,9 @@ class ServicePortResolves(Property):
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
-        shapes = pod_shapes(snap)
+        shapes, terms = shapes_of(ctx), label_terms(ctx)
         for svc, sel in selecting_services(snap):
-            selected, undecided = selection(shapes.get(svc.namespace, []), sel)
+            selected, undecided = selection(shapes.get(svc.namespace, []), sel, terms=terms)
             for i, port in enumerate(svc.spec.ports or []):
                 yield self.check(svc, i, port, selected, undecided, snap.pod_creators(svc.namespace))
 

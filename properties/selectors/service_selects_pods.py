@@ -10,11 +10,12 @@ from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.pods import (
     POD,
     SHAPE_READS,
+    label_terms,
     labels_of,
-    pod_shapes,
     require_selected,
     selecting_services,
     selector_text,
+    shapes_of,
 )
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
@@ -64,7 +65,7 @@ class ServiceSelectsPods(Property):
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
-        shapes = pod_shapes(snap)
+        shapes, terms = shapes_of(ctx), label_terms(ctx)
         for svc, sel in selecting_services(snap):
             ob = self.obligation(svc, at=svc.spec.at("selector"))
             try:
@@ -74,6 +75,7 @@ class ServiceSelectsPods(Property):
                     shapes.get(svc.namespace, []),
                     svc.namespace,
                     snap.pod_creators(svc.namespace),
+                    terms,
                 )
             except UnsupportedSelector as exc:  # pragma: no cover - a map selector is always equality
                 ob.unknown(str(exc))

@@ -7,12 +7,16 @@ import itertools
 import pytest
 import z3
 from cnverify.encodings.labels import (
+    ABSENT,
+    LABEL_VALUE_RE,
     NIL_EMPTY,
     LabelSpace,
     UnsupportedSelector,
     describe,
     format_labels,
+    is_empty,
     render_label,
+    requirements,
     selector_matches,
     selector_z3,
 )
@@ -163,3 +167,57 @@ def test_describe_and_format() -> None:
     assert describe("app", "NotIn", ("a", "b")) == "app notin (a,b)"
     assert describe("app", "DoesNotExist", ()) == "!app"
     assert format_labels({"b": None, "a": "1"}) == "{a=1, !b}"
+
+
+# --- The run's term cache builds the z3 API's terms (issue 15: same ASTs, so the same queries) -----
+
+
+def api_requirement(space: LabelSpace, key: str, op: str, values: tuple[str, ...]) -> z3.BoolRef:
+    """The requirement as the z3 API built it before the cache (reference for the ids)."""
+    has, val = space.has(key), space.value(key)
+    among = z3.Or([val == z3.StringVal(v) for v in values]) if values else z3.BoolVal(False)
+    return {"In": z3.And(has, among), "NotIn": z3.Or(z3.Not(has), z3.Not(among)), "Exists": has}.get(op, z3.Not(has))
+
+
+def api_label_is(space: LabelSpace, key: str, labels: dict[str, str]) -> z3.BoolRef:
+    if key in labels:
+        return z3.And(space.has(key), space.value(key) == z3.StringVal(labels[key]))
+    return z3.Not(space.has(key))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(selector_st, min_size=1, max_size=3),
+    st.sampled_from(ALL_LABEL_SETS),
+    st.lists(st.sampled_from(KEYS), max_size=3),
+    st.sampled_from(["p", "q"]),
+)
+def test_cached_terms_are_the_api_terms(
+    selectors: list[object], labels: dict[str, str], some: list[str], name: str
+) -> None:
+    terms: dict = {}  # type: ignore[type-arg]
+    for _ in range(2):  # the second round answers from the cache
+        space = LabelSpace(name, KEYS, terms)
+        assert space.has("a").get_id() == z3.Bool(f"{name}.has[a]").get_id()
+        assert space.value("b").get_id() == z3.String(f"{name}[b]").get_id()
+        for s in selectors:
+            for key, op, values in requirements(s):  # type: ignore[arg-type]
+                assert space.requirement(key, op, values).get_id() == api_requirement(space, key, op, values).get_id()
+            reqs = [api_requirement(space, k, op, vs) for k, op, vs in requirements(s)]  # type: ignore[arg-type]
+            if s is not None and not is_empty(s):  # type: ignore[arg-type]
+                got = selector_z3(s, space, nil_matches=False, empty_matches=True)  # type: ignore[arg-type]
+                assert got.get_id() == z3.And(reqs).get_id()
+        for k in KEYS:
+            assert space.label_is(k, labels).get_id() == api_label_is(space, k, labels).get_id()
+            want = z3.If(space.has(k), space.value(k), z3.StringVal(ABSENT))
+            assert space.shown(k).get_id() == want.get_id()
+        assert space.equals(labels).get_id() == z3.And([api_label_is(space, k, labels) for k in KEYS]).get_id()
+        valid = z3.And(
+            [
+                z3.Implies(
+                    space.has(k), z3.And(z3.Length(space.value(k)) <= 63, z3.InRe(space.value(k), LABEL_VALUE_RE))
+                )
+                for k in some
+            ]
+        )
+        assert space.valid(some).get_id() == valid.get_id()

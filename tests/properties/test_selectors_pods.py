@@ -6,9 +6,11 @@ import itertools
 from typing import Any
 
 import pytest
+import z3
+from cnverify.encodings.labels import LabelSpace
 from cnverify.model import Deployment, Service, ServiceEntry
 from cnverify.model.base import KIND_MODELS, group_of
-from cnverify.properties._shared.selectors.pods import shape_of
+from cnverify.properties._shared.selectors.pods import COMPLETION_INDEX, shape_of
 from cnverify.properties._shared.selectors.ports import IANA_NAME, resolve
 from cnverify.properties.selectors.selectors_disjoint import _index, reachable
 from cnverify.snapshot import Snapshot
@@ -153,3 +155,49 @@ def test_index_is_a_superset_of_overlaps(workloads: list[tuple[dict[str, str], d
         sel = shapes[i].owner.selector  # type: ignore[attr-defined]
         if shapes[j].may_be_selected(sel):
             assert j in reachable(shapes, sel, by_pair, by_key)
+
+
+def api_constraint(shape: Any, space: Any) -> Any:
+    """``PodShape.constraint`` as the z3 API built it before the run's term cache (reference for the ids)."""
+    parts = []
+    for k in space.keys:
+        if k in shape.labels:
+            parts.append(z3.And(space.has(k), space.value(k) == z3.StringVal(shape.labels[k])))
+        elif k in shape.dynamic:
+            parts.append(z3.And(space.has(k), shape.dynamic_value(k, space.value(k))))
+        else:
+            parts.append(z3.Not(space.has(k)))
+    return z3.And(parts)
+
+
+SHAPE_OBJECTS = [
+    ("StatefulSet", "apps/v1", "db", {}),
+    ("StatefulSet", "apps/v1", "web", {}),
+    ("StatefulSet", "apps/v1", "db", {"replicas": 3}),
+    ("Job", "batch/v1", "migrate", {"completionMode": "Indexed", "completions": 3}),
+    ("Job", "batch/v1", "migrate", {"completionMode": "Indexed", "completions": 5}),
+    ("Job", "batch/v1", "other", {"manualSelector": True, "selector": {"matchLabels": {"app": "x"}}}),
+    ("Deployment", "apps/v1", "web", {}),
+    ("Pod", "v1", "web", {}),
+]
+SHAPE_KEYS = ["app", "tier", "statefulset.kubernetes.io/pod-name", "job-name", COMPLETION_INDEX, "pod-template-hash"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(SHAPE_OBJECTS), st.sampled_from([0, 2, 5, None])), min_size=1, max_size=5),
+    st.sets(st.sampled_from(SHAPE_KEYS), min_size=1),
+    st.sampled_from([{"app": "web"}, {"app": "web", "tier": "a"}, {"tier": "a"}]),
+)
+def test_cached_constraints_are_the_api_terms(objects: list[Any], keys: set[str], labels: dict[str, str]) -> None:
+    """Shapes that differ in what a constraint is built from (name, ordinals, completions) never share one."""
+    terms: dict = {}  # type: ignore[type-arg]
+    space = LabelSpace("pod", keys, terms)
+    for (kind, api, name, spec), high in objects:
+        if kind == "Pod":
+            o = obj(kind, name, {"containers": []}, api=api, labels=labels)
+        else:
+            body = tmpl(labels, **({} if kind != "Job" else {"restartPolicy": "Never"}))
+            o = obj(kind, name, {**body, **spec} if kind != "CronJob" else spec, api=api)
+        shape = shape_of(o, (0, high) if kind == "StatefulSet" else (0, None))
+        assert shape.constraint(space).get_id() == api_constraint(shape, LabelSpace("pod", keys)).get_id()

@@ -14,7 +14,7 @@ from cnverify.model.prometheus import MONITORING, Monitor, PodMonitor, Prometheu
 from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
 from cnverify.proof import Verdict
-from cnverify.properties._shared.selectors.pods import SHAPE_READS, PodShape, pod_shapes
+from cnverify.properties._shared.selectors.pods import SHAPE_READS, PodShape, shapes_of
 from cnverify.run_context import RunContext
 from cnverify.systems.prometheus.scrape import GOVERNING, keeps, namespaces
 from cnverify.systems.prometheus.select import FIELDS, MONITOR_READS, evaluators, selecting
@@ -70,11 +70,7 @@ def _present(ctx: RunContext) -> set[str]:
     out = {n.name for n in snap.all(Namespace)}
     for cls in (Service, ServiceMonitor, PodMonitor, Prometheus):
         out |= {r.namespace for r in snap.all(cls)}
-    return out | set(_shapes(ctx))
-
-
-def _shapes(ctx: RunContext) -> dict[str, list[PodShape]]:
-    return ctx.memo(("pods.pod_shapes",), lambda: pod_shapes(ctx.snap), reads=SHAPE_READS)
+    return out | set(shapes_of(ctx))
 
 
 def _created(mon: Monitor, creators: list[Opaque]) -> list[str]:
@@ -104,7 +100,7 @@ def targets(ctx: RunContext, mon: Monitor, proms: list[Prometheus]) -> Targets:
         out.open += _created(mon, snap.pod_creators(ns))
         try:
             if isinstance(mon, PodMonitor):
-                for shape in _shapes(ctx).get(ns, []):
+                for shape in shapes_of(ctx).get(ns, []):
                     if shape.free_keys(selector_keys(mon.spec.selector)):
                         out.open.append(f"{shape.owner.ref}: its controller sets labels the selector reads")
                     (out.shapes if keeps(mon, shape.labels) else out.near).append(shape)
@@ -123,7 +119,7 @@ def backing(ctx: RunContext, svc: Service) -> list[PodShape] | str:
     sel = svc.spec.selector
     if not sel:
         return "it has no selector (its endpoints are not in the inputs)"
-    shapes = _shapes(ctx).get(svc.namespace, [])
+    shapes = shapes_of(ctx).get(svc.namespace, [])
     if any(s.free_keys(sel) for s in shapes):
         return "its selector reads labels a controller sets"
     picked = [s for s in shapes if selector_matches(sel, s.labels, nil_matches=False, empty_matches=False)]

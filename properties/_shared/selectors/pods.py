@@ -10,21 +10,24 @@ containers.  Controllers add labels at runtime whose values the manifest does no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import z3
 from cnverify import smt
+from cnverify.encodings import zterms
 from cnverify.encodings.labels import (
     LabelSpace,
     Selector,
+    Terms,
     describe,
     format_labels,
+    literal,
     located_requirements,
-    requirement_z3,
+    requirement_matches,
     requirements,
     selector_keys,
-    selector_matches,
     selector_z3,
 )
 from cnverify.errors import Span
@@ -46,6 +49,7 @@ from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
 from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.properties._shared.replicas import replica_range
+from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
 _JOB_KEYS = frozenset(
@@ -118,6 +122,8 @@ class PodShape:
     spec: PodSpec
     dynamic: frozenset[str]
     ordinals: tuple[int, int | None] = (0, None)  # StatefulSet: [start, stop) of reachable ordinals
+    memo: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What this shape has derived (its span, its descriptions): shapes live for one run (``shapes_of``)."""
 
     @property
     def labels(self) -> dict[str, str]:
@@ -130,7 +136,10 @@ class PodShape:
     @property
     def where(self) -> Span:
         """The template's (or Pod's) labels, else its metadata."""
-        return self.meta.at("labels")
+        span = self.memo.get("where")
+        if span is None:
+            span = self.memo["where"] = self.meta.at("labels")
+        return span
 
     def keys(self) -> set[str]:
         """Keys every pod of this shape carries (written labels and dynamic keys)."""
@@ -141,16 +150,28 @@ class PodShape:
         return required <= self.keys()
 
     def constraint(self, space: LabelSpace) -> z3.BoolRef:
-        """``space`` is a pod of this shape (written labels exact, dynamic keys present, other keys absent)."""
-        parts = []
-        for k in space.keys:
-            if k in self.labels:
-                parts.append(space.label_is(k, self.labels))
-            elif k in self.dynamic:
-                parts.append(z3.And(space.has(k), self.dynamic_value(k, space.value(k))))
-            else:
-                parts.append(z3.Not(space.has(k)))
-        return z3.And(parts)
+        """``space`` is a pod of this shape (written labels exact, dynamic keys present, other keys absent).
+
+        Built once per run for what it is built from (``space.terms``): the labels of ``space.keys``, and
+        for controller-set keys what their values derive from (kind, name, ordinals, completions)."""
+        labels = self.labels
+        dyn = [k for k in space.keys if k not in labels and k in self.dynamic]
+        tag: tuple[Hashable, ...] = ("shape", space.name, space.keys, tuple(labels.get(k) for k in space.keys))
+        if dyn:  # what their values derive from (``dynamic_value``)
+            job = _job_spec(self.owner)
+            tag += (tuple(dyn), self.owner.KIND, self.owner.name, self.ordinals, job.completions if job else None)
+        term = space.terms.get(tag)
+        if term is None:
+            parts = []
+            for k in space.keys:
+                if k in labels:
+                    parts.append(space.label_is(k, labels))
+                elif k in self.dynamic:
+                    parts.append(zterms.conj([space.has(k), self.dynamic_value(k, space.value(k))]))
+                else:
+                    parts.append(zterms.neg(space.has(k)))
+            term = space.terms[tag] = zterms.conj(parts)
+        return term
 
     def dynamic_value(self, key: str, value: z3.SeqRef) -> z3.BoolRef:
         """What the controller can set ``key`` to: ``<sts>-<ordinal>`` and ``<ordinal>`` over the reachable
@@ -196,25 +217,39 @@ class PodShape:
         """Those of ``keys`` whose value the controller sets (not written in the template)."""
         return {k for k in keys if k in self.dynamic and k not in self.labels}
 
-    def may_be_selected(self, *selectors: Selector) -> bool | None:
+    def may_be_selected(self, *selectors: Selector, terms: Terms | None = None) -> bool | None:
         """Can the (non-empty) selectors all select one pod of this shape? Exact, also over dynamic keys;
-        None when the solver cannot decide it within the run's budget (never read it as "no")."""
-        keys = set().union(*(selector_keys(s) for s in selectors))
+        None when the solver cannot decide it within the run's budget (never read it as "no").
+        ``terms``: the run's label terms (``label_terms``)."""
+        return self.selected_by(Parsed.of(selectors), terms)
+
+    def selected_by(self, parsed: Parsed, terms: Terms | None = None) -> bool | None:
+        """``may_be_selected`` with the selectors parsed once (for many shapes)."""
+        keys = parsed.keys
         if not self.free_keys(keys):
-            return all(selector_matches(s, self.labels, nil_matches=False, empty_matches=True) for s in selectors)
-        space = LabelSpace("pod", keys)
+            labels = self.labels
+            return all(
+                r is not None and all(requirement_matches(k, op, vs, labels) for k, op, vs in r) for r in parsed.reqs
+            )
+        space = LabelSpace("pod", keys, terms)
         answer = smt.check(
             [
                 self.constraint(space),
                 space.valid(self.free_keys(keys)),
-                *(selector_z3(sel, space, nil_matches=False, empty_matches=True) for sel in selectors),
+                *(selector_z3(sel, space, nil_matches=False, empty_matches=True) for sel in parsed.selectors),
             ]
         )
         return None if answer.result == "unknown" else answer.result == "sat"
 
     def describe(self, keys: Iterable[str] | None = None) -> str:
         """``pods of Deployment/ns/web carry labels {app=web, !tier}`` restricted to ``keys``."""
-        keys = set(self.labels) if keys is None else set(keys)
+        tag = ("describe", None if keys is None else frozenset(keys))
+        text = self.memo.get(tag)
+        if text is None:
+            text = self.memo[tag] = self._describe(set(self.labels) if keys is None else set(keys))
+        return text
+
+    def _describe(self, keys: set[str]) -> str:
         shown: dict[str, str | None] = {
             k: self.labels.get(k) for k in keys if k in self.labels or k not in self.dynamic
         }
@@ -251,15 +286,35 @@ def undecided_reason(shapes: list[PodShape]) -> str:
     return f"the solver could not decide within its budget whether the selector selects the pods of {refs}"
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """Selectors parsed once for many shapes: per selector its requirements (``None``: nil, which selects
+    nothing here), and every key they mention (``selector_keys``)."""
+
+    selectors: tuple[Selector, ...]
+    reqs: tuple[list[tuple[str, str, tuple[str, ...]]] | None, ...]
+    keys: set[str]
+
+    @staticmethod
+    def of(selectors: Iterable[Selector]) -> Parsed:
+        """Raises ``UnsupportedSelector`` like ``requirements``."""
+        sels = tuple(selectors)
+        reqs = tuple(None if s is None else requirements(s) for s in sels)
+        return Parsed(sels, reqs, set().union(*({k for k, _, _ in r or ()} for r in reqs)))
+
+
 def selection(
-    shapes: list[PodShape], *selectors: Selector, first: bool = False
+    shapes: list[PodShape], *selectors: Selector, first: bool = False, terms: Terms | None = None
 ) -> tuple[list[PodShape], list[PodShape]]:
     """The shapes the selectors may select (with ``first``: up to the first one), and those the
     solver could not decide."""
     hits: list[PodShape] = []
     undecided: list[PodShape] = []
+    if not shapes:
+        return hits, undecided  # nothing parsed (nor raised)
+    parsed = Parsed.of(selectors)
     for s in shapes:
-        yes = s.may_be_selected(*selectors)
+        yes = s.selected_by(parsed, terms)
         if yes is None:
             undecided.append(s)
         elif yes:
@@ -315,6 +370,16 @@ def selecting_services(snap: Snapshot) -> Iterator[tuple[Service, dict[str, str]
             yield svc, svc.spec.selector
 
 
+def shapes_of(ctx: RunContext) -> dict[str, list[PodShape]]:
+    """``pod_shapes`` of the run's snapshot, built once per run (shared by the properties)."""
+    return ctx.memo(("pods.pod_shapes",), lambda: pod_shapes(ctx.snap), reads=SHAPE_READS)
+
+
+def label_terms(ctx: RunContext) -> Terms:
+    """The run's label terms (``encodings.labels.Terms``): every label space of the run builds into it."""
+    return ctx.memo(("labels.terms",), dict)
+
+
 def pod_shapes(snap: Snapshot) -> dict[str, list[PodShape]]:
     """Every pod shape of the snapshot by namespace (workload templates and bare Pods)."""
     out: dict[str, list[PodShape]] = defaultdict(list)
@@ -335,18 +400,29 @@ def candidates(shapes: list[PodShape], selector: Selector) -> list[PodShape]:
     return [s for s in shapes if s.could_match(need)]
 
 
+def pick(space: LabelSpace, i: int) -> z3.BoolRef:
+    """``space``'s pod is the ``i``-th of the shapes ``add_pod_facts`` was given."""
+    tag = ("pick", space.name, i)
+    term = space.terms.get(tag)
+    if term is None:
+        term = space.terms[tag] = z3.Bool(f"{space.name}.from[{i}]")
+    return term
+
+
 def add_pod_facts(ob: Obligation, space: LabelSpace, shapes: list[PodShape], *, who: str) -> None:
     """Facts: the pod ``space`` is one of ``shapes`` (one located fact per shape, then their disjunction)."""
-    picks = []
-    for i, shape in enumerate(shapes):
-        pick = z3.Bool(f"{space.name}.from[{i}]")
-        picks.append(pick)
-        ob.fact(z3.Implies(pick, shape.constraint(space)), at=shape.where, says=f"{shape.describe(space.keys)}")
-    ob.fact(z3.Or(picks), at=None, says=who)
-    names = [z3.StringVal(s.owner.ref) for s in shapes]
-    term: z3.SeqRef = z3.StringVal("")
-    for pick, name in reversed(list(zip(picks, names, strict=True))):
-        term = z3.If(pick, name, term)
+    picks = [pick(space, i) for i in range(len(shapes))]
+    for p, shape in zip(picks, shapes, strict=True):
+        ob.fact(zterms.implies(p, shape.constraint(space)), at=shape.where, says=shape.describe(space.keys))
+    ob.fact(zterms.disj(picks), at=None, says=who)
+    refs = tuple(s.owner.ref for s in shapes)
+    tag = ("from", space.name, refs)
+    term = space.terms.get(tag)
+    if term is None:
+        term = literal(space.terms, "")
+        for p, ref in reversed(list(zip(picks, refs, strict=True))):
+            term = z3.If(p, literal(space.terms, ref), term)
+        space.terms[tag] = term
     ob.show(POD, term)
 
 
@@ -370,11 +446,25 @@ def selector_facts(
     Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
     """
     reqs = []
-    for i, (key, op, values, span, says) in enumerate(located_requirements(selector, owner, field)):
-        r = z3.Bool(f"{tag}.req[{i}]")
-        ob.fact(r == requirement_z3(space, key, op, values), at=span, says=says.replace("the selector", whose))
+    for i, (key, op, values, span, says) in enumerate(_located(space.terms, selector, owner, field)):
+        name = ("bool", f"{tag}.req[{i}]")
+        r = space.terms.get(name)
+        if r is None:
+            r = space.terms[name] = z3.Bool(name[1])
+        ob.fact(zterms.same(r, space.requirement(key, op, values)), at=span, says=says.replace("the selector", whose))
         reqs.append(r)
-    return z3.And(reqs)
+    return zterms.conj(reqs)
+
+
+def _located(
+    terms: Terms, selector: LabelSelector | Mapping[str, str], owner: Node, field: tuple[str | int, ...]
+) -> list[tuple[str, str, tuple[str, ...], Span, str]]:
+    """``located_requirements``, once per run and selector (the entry keeps the objects its key names alive)."""
+    tag = ("located", id(selector), id(owner), field)
+    hit = terms.get(tag)
+    if hit is None or hit[0] is not selector or hit[1] is not owner:
+        hit = terms[tag] = (selector, owner, located_requirements(selector, owner, field))
+    return hit[2]
 
 
 def selector_text(selector: Selector) -> str:
@@ -387,7 +477,12 @@ Part = tuple[LabelSelector | Mapping[str, str], Node, tuple[str | int, ...], str
 
 
 def require_selected(
-    ob: Obligation, parts: list[Part], shapes: list[PodShape], namespace: str, creators: Iterable[Opaque] = ()
+    ob: Obligation,
+    parts: list[Part],
+    shapes: list[PodShape],
+    namespace: str,
+    creators: Iterable[Opaque] = (),
+    terms: Terms | None = None,
 ) -> None:
     """Set ``ob`` to: some pod of ``shapes`` (in ``namespace``) is selected by every selector of ``parts``.
 
@@ -403,7 +498,8 @@ def require_selected(
         need |= required_keys(sel)
     sels = [p[0] for p in parts]
     pool = [s for s in shapes if s.could_match(need)]
-    hits, undecided = selection(pool, *sels)
+    terms = {} if terms is None else terms
+    hits, undecided = selection(pool, *sels, terms=terms)
     hit = next((s for s in hits if not s.pinned(*sels)), None)
     if hit is None and hits:
         pinned = sorted(hits[0].pinned(*sels))
@@ -414,7 +510,7 @@ def require_selected(
             "value the selector requires, which cannot be computed from the manifests"
         )
         return
-    space = LabelSpace("pod", keys)
+    space = LabelSpace("pod", keys, terms)
     matches = [
         selector_facts(ob, space, sel, owner, field, tag=f"sel{i}", whose=whose)
         for i, (sel, owner, field, whose) in enumerate(parts)
@@ -450,5 +546,5 @@ def require_selected(
             says=f"no pod template in namespace {namespace} carries all of the keys {', '.join(sorted(need))}",
         )
     free = set().union(*(s.free_keys(keys) for s in pool)) if pool else set()
-    ob.example(z3.And(matches + [space.valid(free)]), says="a pod of the namespace is selected")
+    ob.example(zterms.conj(matches + [space.valid(free)]), says="a pod of the namespace is selected")
     space.show_on(ob)
