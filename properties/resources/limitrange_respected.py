@@ -13,7 +13,7 @@ from cnverify.model.base import Node
 from cnverify.model.core import LimitRangeItem
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
-from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
+from cnverify.properties._shared.resources.effective import containers_of, value_term
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -128,9 +128,7 @@ class LimitRangeRespected(Property):
                 per_container, per_pod = cache[w.namespace]
                 if not per_container and not per_pod:
                     continue
-                effs = effective_containers(
-                    snap, w, defaults=container_defaults(namespace_view(snap, w.namespace), w.namespace)
-                )
+                effs = containers_of(ctx, w)
                 for ec in effs if per_container else []:
                     ob = self.obligation(w, at=ec.container.at(), path=ec.path)
                     yield self._check(ob, ec.label, ec.requests, ec.limits, per_container, ec.container, ec.unknown)

@@ -13,8 +13,7 @@ from cnverify.model import WORKLOAD_KINDS, LimitRange, Resource, template_known
 from cnverify.model.nomad import TaskGroup
 from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
-from cnverify.properties._shared.namespaces import namespace_view
-from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
+from cnverify.properties._shared.resources.effective import containers_of, value_term
 from cnverify.properties._shared.resources.nomad_memory import task_memory
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
@@ -80,7 +79,6 @@ class RequestsWithinLimits(Property):
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
-        defaults: dict[str, object] = {}
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
                 if isinstance(w, TaskGroup) and not template_known(w):  # values from input variables
@@ -89,9 +87,7 @@ class RequestsWithinLimits(Property):
                 if not template_known(w):
                     yield self._unknown_template(snap.pod_creators(w.namespace), w)
                     continue
-                if w.namespace not in defaults:
-                    defaults[w.namespace] = container_defaults(namespace_view(snap, w.namespace), w.namespace)
-                for ec in effective_containers(snap, w, defaults=defaults[w.namespace]):  # type: ignore[arg-type]
+                for ec in containers_of(ctx, w):
                     yield self._check(w, ec)
 
     def _unknown_template(self, creators: list[Opaque], w: Resource) -> Obligation:

@@ -20,8 +20,7 @@ from cnverify.model import (
 )
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.namespaces import namespace_view
-from cnverify.properties._shared.resources.effective import effective_containers
+from cnverify.properties._shared.resources.effective import containers_of
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -165,7 +164,7 @@ class HpaMetricsResolvable(Property):
             target = target_of(snap, hpa)
             if target is None:
                 continue
-            effs = effective_containers(namespace_view(snap, target.namespace), target)
+            effs = containers_of(ctx, target)
             for metric in utilization_metrics(hpa):
                 yield self._check(hpa, target, effs, metric)
 
