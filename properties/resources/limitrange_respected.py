@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import z3
+from cnverify.encodings import zterms as zt
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import Supplied, pod_level_resources, pod_limits, pod_requests
 from cnverify.model import WORKLOAD_KINDS, LimitRange, pod_template, template_known
@@ -72,14 +73,14 @@ def encode(
     ob: Obligation, b: Bound, has_req: z3.BoolRef, req: z3.ArithRef, has_lim: z3.BoolRef, lim: z3.ArithRef
 ) -> z3.BoolRef:
     """The located fact ``ok ⇔ bound holds``; returns ``ok``."""
-    ok = z3.Bool(f"{b.lr.name}.{b.item.type}.{b.field}.{b.r}")
+    ok = zt.bool_const(f"{b.lr.name}.{b.item.type}.{b.field}.{b.r}")
     if b.field == "min":
-        cond = z3.And(has_req, req >= b.v, z3.Implies(has_lim, lim >= b.v))
+        cond = zt.conj([has_req, zt.ge(req, b.v), zt.implies(has_lim, zt.ge(lim, b.v))])
     elif b.field == "max":
-        cond = z3.And(has_lim, lim <= b.v, z3.Implies(has_req, req <= b.v))
-    else:
-        cond = z3.And(has_req, req != 0, has_lim, lim != 0, lim * 1000 <= b.v * req)
-    ob.fact(ok == cond, at=b.item.at(b.field, b.r), says=b.describe())
+        cond = zt.conj([has_lim, zt.le(lim, b.v), zt.implies(has_req, zt.le(req, b.v))])
+    else:  # lim * 1000 <= b.v * req
+        cond = zt.conj([has_req, zt.ne(req, 0), has_lim, zt.ne(lim, 0), zt.le(zt.mul(lim, 1000), zt.mul(b.v, req))])
+    ob.fact(zt.same(ok, cond), at=b.item.at(b.field, b.r), says=b.describe())
     return ok
 
 
@@ -193,7 +194,7 @@ class LimitRangeRespected(Property):
                 )
                 terms[b.r] = (hr, rq, hl, lm)
             oks.append(encode(ob, b, *terms[b.r]))
-        ob.counterexample(z3.Not(z3.And(oks)), says="some LimitRange bound is broken")
+        ob.counterexample(zt.neg(zt.conj(oks)), says="some LimitRange bound is broken")
         ob.on(
             violated=f"{label}: " + "; ".join(f"{why} ({b.lr.name})" for b, why in found.items()),
             proved=f"{label} is within {len(bs)} LimitRange bound{'s' * (len(bs) != 1)}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
-import z3
+from cnverify.encodings import zterms as zt
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
 from cnverify.encodings.resources import EffectiveContainer
@@ -116,7 +116,9 @@ class RequestsWithinLimits(Property):
                 missing_at=ec.container.at("resources"),
                 missing_says=f"{ec.label} sets no {r} limit and no LimitRange default supplies one",
             )
-            bad.append(z3.Not(has) if r not in ec.limits else req > lim if is_overcommittable(r) else req != lim)
+            bad.append(
+                zt.neg(has) if r not in ec.limits else zt.gt(req, lim) if is_overcommittable(r) else zt.ne(req, lim)
+            )
             ob.show(f"requests.{r}", req, partial(format_milli, resource=r))
             if r in ec.limits:
                 ob.show(f"limits.{r}", lim, partial(format_milli, resource=r))
@@ -125,7 +127,7 @@ class RequestsWithinLimits(Property):
             ob.on(proved=f"{ec.label}: no request has a limit to exceed")
             return ob
         ob.counterexample(
-            z3.Or(bad),
+            zt.disj(bad),
             says="some request exceeds its limit (or differs from it, or lacks one, "
             "for a resource that cannot be overcommitted)",
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import z3
+from cnverify.encodings import zterms
 from cnverify.encodings.resources import Defaults, EffectiveContainer, Supplied
 from cnverify.errors import Span
 from cnverify.model import LimitRange, Resource, RuntimeClass
@@ -91,10 +92,10 @@ def value_term(
     A present value is ``Int(name) == milli`` cited at its source; a missing one is
     ``Not(has name)`` cited at ``missing_at`` (the value term is then unconstrained).
     """
-    term = z3.Int(name)
+    term = zterms.int_const(name)
     if value is not None:
-        ob.fact(term == value.milli, at=value.at, says=value.says)
+        ob.fact(zterms.eq(term, value.milli), at=value.at, says=value.says)
         return z3.BoolVal(True), term
-    has = z3.Bool(f"has {name}")
-    ob.fact(z3.Not(has), at=missing_at, says=missing_says)
+    has = zterms.bool_const(f"has {name}")
+    ob.fact(zterms.neg(has), at=missing_at, says=missing_says)
     return has, term
