@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import z3
 from cnverify.encodings import zterms as zt
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import Supplied, pod_level_resources, pod_limits, pod_requests
+from cnverify.errors import Span
 from cnverify.model import WORKLOAD_KINDS, LimitRange, pod_template, template_known
 from cnverify.model.base import Node
 from cnverify.model.core import LimitRangeItem
@@ -32,7 +34,14 @@ class Bound:
     r: str
     v: int  # milli
 
-    def describe(self) -> str:
+    @cached_property
+    def at(self) -> Span:
+        """Where the bound is written (every obligation of the namespace cites it)."""
+        return self.item.at(self.field, self.r)
+
+    @cached_property
+    def says(self) -> str:
+        """The sentence every obligation citing the bound uses."""
         what = {"min": "at least", "max": "at most", "maxLimitRequestRatio": "limit/request at most"}[self.field]
         v = format_milli(self.v, None if self.field == "maxLimitRequestRatio" else self.r)
         return f"LimitRange {self.lr.name} ({self.item.type}) requires {self.r} {what} {v}"
@@ -80,7 +89,7 @@ def encode(
         cond = zt.conj([has_lim, zt.le(lim, b.v), zt.implies(has_req, zt.le(req, b.v))])
     else:  # lim * 1000 <= b.v * req
         cond = zt.conj([has_req, zt.ne(req, 0), has_lim, zt.ne(lim, 0), zt.le(zt.mul(lim, 1000), zt.mul(b.v, req))])
-    ob.fact(zt.same(ok, cond), at=b.item.at(b.field, b.r), says=b.describe())
+    ob.fact(zt.same(ok, cond), at=b.at, says=b.says)
     return ok
 
 
@@ -176,20 +185,21 @@ class LimitRangeRespected(Property):
         chosen = list(found) or bs  # a violation cites only the bounds it breaks
         terms: dict[str, tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef, z3.ArithRef]] = {}
         oks = []
+        resources = node.at("resources")
         for b in chosen:
             if b.r not in terms:
                 hr, rq = value_term(
                     ob,
                     f"requests.{b.r}",
                     reqs.get(b.r),
-                    missing_at=node.at("resources"),
+                    missing_at=resources,
                     missing_says=f"{label} has no {b.r} request",
                 )
                 hl, lm = value_term(
                     ob,
                     f"limits.{b.r}",
                     lims.get(b.r),
-                    missing_at=node.at("resources"),
+                    missing_at=resources,
                     missing_says=f"{label} has no {b.r} limit",
                 )
                 terms[b.r] = (hr, rq, hl, lm)
