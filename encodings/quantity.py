@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 import z3
 
@@ -176,10 +177,23 @@ def _interpret(text: str, suffix: str) -> tuple[int, int]:
     raise QuantityError(text, f"unknown suffix {suffix!r}{hint}")
 
 
+#: Distinct texts whose parsed value is remembered (a run sees a few hundred; the bound keeps hostile input small).
+MEMO_SIZE = 1 << 14
+
+
 def parse_quantity_string(text: str) -> Fraction:
     """Exact value of bare ``ParseQuantity(text)`` (no whitespace trimming)."""
+    if type(text) is str:
+        return _parse_text(text)
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
+    return _parse_text.__wrapped__(text)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _parse_text(text: str) -> Fraction:
+    """``parse_quantity_string`` of a ``str`` (remembered for plain ``str``: the value is a function of the text
+    alone; errors are raised afresh each time)."""
     if text == "":
         raise QuantityError(text, "empty string")
     parts = _split(text)
@@ -237,10 +251,15 @@ def parse_quantity(raw: str | int | float) -> Fraction:
             raise QuantityError(raw, "NaN and infinities have no JSON encoding")
         return parse_quantity_string(float.__repr__(raw))
     if isinstance(raw, str):
-        return parse_quantity_string(_decoder_trim(raw))
+        return _parse_raw(raw) if type(raw) is str else parse_quantity_string(_decoder_trim(raw))
     if raw is None:
         raise QuantityUnsupported(raw, "null (decoded as a zero quantity, not modelled)")
     raise QuantityError(raw, f"a {type(raw).__name__} is not a quantity")
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _parse_raw(raw: str) -> Fraction:
+    return parse_quantity_string(_decoder_trim(raw))
 
 
 def to_milli(value: Fraction) -> int:
@@ -252,7 +271,14 @@ def to_milli(value: Fraction) -> int:
 
 def milli(raw: str | int | float) -> int:
     """Stored value of a ResourceList entry, in integer milli-units."""
+    if type(raw) is str:  # the common case, remembered per text (not a subclass, not 1 == 1.0 == True)
+        return _milli_of_text(raw)
     return to_milli(parse_quantity(raw))
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _milli_of_text(raw: str) -> int:
+    return to_milli(_parse_raw(raw))
 
 
 def _is_byte_resource(resource: str) -> bool:

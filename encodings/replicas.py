@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import z3
+from cnverify.encodings import zterms
 from cnverify.errors import Span
 from cnverify.model import (
     CronJob,
@@ -47,8 +48,8 @@ class ReplicaRange:
     def constraint(self, var: z3.ArithRef) -> z3.BoolRef:
         """``var`` ranges over this workload's reachable counts."""
         if self.high is None:
-            return var >= self.low
-        return z3.And(var >= self.low, var <= self.high)
+            return zterms.ge(var, self.low)
+        return zterms.conj([zterms.ge(var, self.low), zterms.le(var, self.high)])
 
 
 SCALABLE = (Deployment, StatefulSet, ReplicaSet, ReplicationController, Rollout)

@@ -75,3 +75,158 @@ def same(a: Any, b: Any) -> z3.BoolRef:
     if not _is_eq_sort(ref, _sort(ref, a.ast), _sort(ref, b.ast)):
         return a == b
     return _BoolRef(_mk_eq(ref, a.ast, b.ast), a.ctx)
+
+
+# Integer terms (the resource and scaling encoders): each builds what the Python expression in its docstring
+# builds, on Int terms of one context and Python ints; anything else (Real terms, bools, two ints, other
+# contexts) is that expression itself. At most one Python int per term becomes a numeral, made just before the
+# call that holds it (a raw AST lives only until Z3's next result, so none is kept across two calls).
+_mk_numeral, _mk_const, _mk_symbol = _raw("Z3_mk_numeral"), _raw("Z3_mk_const"), _raw("Z3_mk_string_symbol")
+_mk_int_sort, _mk_bool_sort, _sort_kind = _raw("Z3_mk_int_sort"), _raw("Z3_mk_bool_sort"), _raw("Z3_get_sort_kind")
+_mk_ge, _mk_le, _mk_gt, _mk_lt = _raw("Z3_mk_ge"), _raw("Z3_mk_le"), _raw("Z3_mk_gt"), _raw("Z3_mk_lt")
+_mk_add, _mk_sub, _mk_mul = _raw("Z3_mk_add"), _raw("Z3_mk_sub"), _raw("Z3_mk_mul")
+_mk_distinct, _mk_ite = _raw("Z3_mk_distinct"), _raw("Z3_mk_ite")
+_INT_SORT = z3.Z3_INT_SORT
+_ArithRef = z3.ArithRef
+_to_bytes = z3core._str_to_bytes
+_expr = z3.z3._to_expr_ref  # the wrapper class the API picks (an ArithRef, an IntNumRef for a numeral)
+
+
+def _int_term(x: Any) -> bool:
+    return isinstance(x, _ArithRef) and _sort_kind(x.ctx.ref(), _sort(x.ctx.ref(), x.ast)) == _INT_SORT
+
+
+def _int_pair(a: Any, b: Any) -> tuple[Any, Any, Any] | None:
+    """``(ctx, a's AST, b's AST)`` when one is an Int term and the other an Int term of its context or a Python
+    int (made the numeral ``IntVal`` makes, last); else None."""
+    if type(b) is int and _int_term(a):
+        ref = a.ctx.ref()
+        return a.ctx, a.ast, _mk_numeral(ref, str(b).encode(), _sort(ref, a.ast))
+    if type(a) is int and _int_term(b):
+        ref = b.ctx.ref()
+        return b.ctx, _mk_numeral(ref, str(a).encode(), _sort(ref, b.ast)), b.ast
+    if _int_term(a) and _int_term(b) and a.ctx is b.ctx:
+        return a.ctx, a.ast, b.ast
+    return None
+
+
+def _reflected(a: Any, b: Any) -> bool:
+    """Does Python evaluate ``a OP b`` as ``b``'s reflected comparison: ``1 <= x`` as ``x >= 1``, ``x <= IntVal(1)``
+    as ``IntVal(1) >= x`` (the right operand's class is a subclass of the left's)?"""
+    return type(a) is int or (type(b) is not type(a) and isinstance(b, type(a)))
+
+
+def _cmp(mk: Any, a: Any, b: Any) -> z3.BoolRef | None:
+    if _reflected(a, b):  # left to the operator
+        return None
+    pair = _int_pair(a, b)
+    if pair is None:
+        return None
+    ctx, x, y = pair
+    return _BoolRef(mk(ctx.ref(), x, y), ctx)
+
+
+def ge(a: Any, b: Any) -> z3.BoolRef:
+    """``a >= b``."""
+    t = _cmp(_mk_ge, a, b)
+    return a >= b if t is None else t
+
+
+def le(a: Any, b: Any) -> z3.BoolRef:
+    """``a <= b``."""
+    t = _cmp(_mk_le, a, b)
+    return a <= b if t is None else t
+
+
+def gt(a: Any, b: Any) -> z3.BoolRef:
+    """``a > b``."""
+    t = _cmp(_mk_gt, a, b)
+    return a > b if t is None else t
+
+
+def lt(a: Any, b: Any) -> z3.BoolRef:
+    """``a < b``."""
+    t = _cmp(_mk_lt, a, b)
+    return a < b if t is None else t
+
+
+def eq(a: Any, b: Any) -> z3.BoolRef:
+    """``a == b`` (an Int term and an int, or two terms of one sort as :func:`same`)."""
+    if type(b) is int and _int_term(a):
+        ref = a.ctx.ref()
+        return _BoolRef(_mk_eq(ref, a.ast, _mk_numeral(ref, str(b).encode(), _sort(ref, a.ast))), a.ctx)
+    return a == b if _reflected(a, b) else same(a, b)
+
+
+def ne(a: Any, b: Any) -> z3.BoolRef:
+    """``a != b``."""
+    pair = None if _reflected(a, b) else _int_pair(a, b)
+    if pair is None:
+        return a != b
+    ctx, x, y = pair
+    return _BoolRef(_mk_distinct(ctx.ref(), 2, (_Ast * 2)(x, y)), ctx)
+
+
+def _arith(mk: Any, a: Any, b: Any) -> z3.ArithRef | None:
+    pair = _int_pair(a, b)
+    if pair is None:
+        return None
+    ctx, x, y = pair
+    return _expr(mk(ctx.ref(), 2, (_Ast * 2)(x, y)), ctx)
+
+
+def add(a: Any, b: Any) -> z3.ArithRef:
+    """``a + b``."""
+    t = _arith(_mk_add, a, b)
+    return a + b if t is None else t
+
+
+def sub(a: Any, b: Any) -> z3.ArithRef:
+    """``a - b``."""
+    t = _arith(_mk_sub, a, b)
+    return a - b if t is None else t
+
+
+def mul(a: Any, b: Any) -> z3.ArithRef:
+    """``a * b``."""
+    t = _arith(_mk_mul, a, b)
+    return a * b if t is None else t
+
+
+def total(items: Sequence[Any]) -> Any:
+    """``z3.Sum(items)`` of Int terms of one context (else, with ints or other sorts, the API's)."""
+    if not items or not all(_int_term(x) for x in items):
+        return z3.Sum(items)
+    ctx = items[0].ctx
+    if any(x.ctx is not ctx for x in items):
+        return z3.Sum(items)
+    return _expr(_mk_add(ctx.ref(), len(items), (_Ast * len(items))(*[x.ast for x in items])), ctx)
+
+
+def ite(c: Any, a: Any, b: Any) -> Any:
+    """``z3.If(c, a, b)`` for a Boolean term ``c`` and Int branches (else the API's)."""
+    if type(c) is not _BoolRef:
+        return z3.If(c, a, b)
+    pair = _int_pair(a, b)
+    if pair is None or pair[0] is not c.ctx:
+        return z3.If(c, a, b)
+    ctx, x, y = pair
+    return _expr(_mk_ite(ctx.ref(), c.ast, x, y), ctx)
+
+
+def _const(name: str, mk_sort: Any, wrap: Any, api: Any) -> Any:
+    if type(name) is not str:
+        return api(name)
+    ctx = z3.main_ctx()
+    ref = ctx.ref()
+    return wrap(_mk_const(ref, _mk_symbol(ref, _to_bytes(name)), mk_sort(ref)), ctx)
+
+
+def int_const(name: str) -> z3.ArithRef:
+    """``z3.Int(name)`` in the main context."""
+    return _const(name, _mk_int_sort, _ArithRef, z3.Int)
+
+
+def bool_const(name: str) -> z3.BoolRef:
+    """``z3.Bool(name)`` in the main context."""
+    return _const(name, _mk_bool_sort, _BoolRef, z3.Bool)

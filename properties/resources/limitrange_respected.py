@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import z3
+from cnverify.encodings import zterms as zt
 from cnverify.encodings.quantity import format_milli, milli
 from cnverify.encodings.resources import Supplied, pod_level_resources, pod_limits, pod_requests
+from cnverify.errors import Span
 from cnverify.model import WORKLOAD_KINDS, LimitRange, pod_template, template_known
 from cnverify.model.base import Node
 from cnverify.model.core import LimitRangeItem
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
-from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
+from cnverify.properties._shared.resources.effective import containers_of, value_term
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -31,7 +34,14 @@ class Bound:
     r: str
     v: int  # milli
 
-    def describe(self) -> str:
+    @cached_property
+    def at(self) -> Span:
+        """Where the bound is written (every obligation of the namespace cites it)."""
+        return self.item.at(self.field, self.r)
+
+    @cached_property
+    def says(self) -> str:
+        """The sentence every obligation citing the bound uses."""
         what = {"min": "at least", "max": "at most", "maxLimitRequestRatio": "limit/request at most"}[self.field]
         v = format_milli(self.v, None if self.field == "maxLimitRequestRatio" else self.r)
         return f"LimitRange {self.lr.name} ({self.item.type}) requires {self.r} {what} {v}"
@@ -72,14 +82,14 @@ def encode(
     ob: Obligation, b: Bound, has_req: z3.BoolRef, req: z3.ArithRef, has_lim: z3.BoolRef, lim: z3.ArithRef
 ) -> z3.BoolRef:
     """The located fact ``ok ⇔ bound holds``; returns ``ok``."""
-    ok = z3.Bool(f"{b.lr.name}.{b.item.type}.{b.field}.{b.r}")
+    ok = zt.bool_const(f"{b.lr.name}.{b.item.type}.{b.field}.{b.r}")
     if b.field == "min":
-        cond = z3.And(has_req, req >= b.v, z3.Implies(has_lim, lim >= b.v))
+        cond = zt.conj([has_req, zt.ge(req, b.v), zt.implies(has_lim, zt.ge(lim, b.v))])
     elif b.field == "max":
-        cond = z3.And(has_lim, lim <= b.v, z3.Implies(has_req, req <= b.v))
-    else:
-        cond = z3.And(has_req, req != 0, has_lim, lim != 0, lim * 1000 <= b.v * req)
-    ob.fact(ok == cond, at=b.item.at(b.field, b.r), says=b.describe())
+        cond = zt.conj([has_lim, zt.le(lim, b.v), zt.implies(has_req, zt.le(req, b.v))])
+    else:  # lim * 1000 <= b.v * req
+        cond = zt.conj([has_req, zt.ne(req, 0), has_lim, zt.ne(lim, 0), zt.le(zt.mul(lim, 1000), zt.mul(b.v, req))])
+    ob.fact(zt.same(ok, cond), at=b.at, says=b.says)
     return ok
 
 
@@ -128,9 +138,7 @@ class LimitRangeRespected(Property):
                 per_container, per_pod = cache[w.namespace]
                 if not per_container and not per_pod:
                     continue
-                effs = effective_containers(
-                    snap, w, defaults=container_defaults(namespace_view(snap, w.namespace), w.namespace)
-                )
+                effs = containers_of(ctx, w)
                 for ec in effs if per_container else []:
                     ob = self.obligation(w, at=ec.container.at(), path=ec.path)
                     yield self._check(ob, ec.label, ec.requests, ec.limits, per_container, ec.container, ec.unknown)
@@ -177,25 +185,26 @@ class LimitRangeRespected(Property):
         chosen = list(found) or bs  # a violation cites only the bounds it breaks
         terms: dict[str, tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef, z3.ArithRef]] = {}
         oks = []
+        resources = node.at("resources")
         for b in chosen:
             if b.r not in terms:
                 hr, rq = value_term(
                     ob,
                     f"requests.{b.r}",
                     reqs.get(b.r),
-                    missing_at=node.at("resources"),
+                    missing_at=resources,
                     missing_says=f"{label} has no {b.r} request",
                 )
                 hl, lm = value_term(
                     ob,
                     f"limits.{b.r}",
                     lims.get(b.r),
-                    missing_at=node.at("resources"),
+                    missing_at=resources,
                     missing_says=f"{label} has no {b.r} limit",
                 )
                 terms[b.r] = (hr, rq, hl, lm)
             oks.append(encode(ob, b, *terms[b.r]))
-        ob.counterexample(z3.Not(z3.And(oks)), says="some LimitRange bound is broken")
+        ob.counterexample(zt.neg(zt.conj(oks)), says="some LimitRange bound is broken")
         ob.on(
             violated=f"{label}: " + "; ".join(f"{why} ({b.lr.name})" for b, why in found.items()),
             proved=f"{label} is within {len(bs)} LimitRange bound{'s' * (len(bs) != 1)}",

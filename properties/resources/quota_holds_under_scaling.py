@@ -26,7 +26,7 @@ from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.owners import owner_in_inputs
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.resources import swarm_capacity
-from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, runtime_overhead
+from cnverify.properties._shared.resources.effective import containers_of, runtime_overhead
 from cnverify.properties._shared.resources.nomad_quota import NOMAD_KINDS, nomad_capacity
 from cnverify.properties._shared.resources.quota_model import Member, encode, headroom, tabulable, worst_case
 from cnverify.properties._shared.resources.quota_objects import (
@@ -161,12 +161,12 @@ class QuotaHoldsUnderScaling(Property):
         if why:
             ob.unknown(why)
             return None
-        defaults, out = container_defaults(snap, q.namespace), []
+        out: list[Member] = []
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
                 if owner_in_inputs(full, w) or not template_known(w):
                     continue  # its owner's replicas and surge count its pods / an unknown template: a pod creator
-                effs = effective_containers(snap, w, defaults=defaults)
+                effs = containers_of(full, w)
                 surge = surge_of(w, full)
                 reason = next((ec.unknown for ec in effs if ec.unknown), None) or (
                     surge if isinstance(surge, str) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
-import z3
+from cnverify.encodings import zterms as zt
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
 from cnverify.encodings.resources import EffectiveContainer
@@ -13,8 +13,7 @@ from cnverify.model import WORKLOAD_KINDS, LimitRange, Resource, template_known
 from cnverify.model.nomad import TaskGroup
 from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
-from cnverify.properties._shared.namespaces import namespace_view
-from cnverify.properties._shared.resources.effective import container_defaults, effective_containers, value_term
+from cnverify.properties._shared.resources.effective import containers_of, value_term
 from cnverify.properties._shared.resources.nomad_memory import task_memory
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
@@ -80,7 +79,6 @@ class RequestsWithinLimits(Property):
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
-        defaults: dict[str, object] = {}
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
                 if isinstance(w, TaskGroup) and not template_known(w):  # values from input variables
@@ -89,9 +87,7 @@ class RequestsWithinLimits(Property):
                 if not template_known(w):
                     yield self._unknown_template(snap.pod_creators(w.namespace), w)
                     continue
-                if w.namespace not in defaults:
-                    defaults[w.namespace] = container_defaults(namespace_view(snap, w.namespace), w.namespace)
-                for ec in effective_containers(snap, w, defaults=defaults[w.namespace]):  # type: ignore[arg-type]
+                for ec in containers_of(ctx, w):
                     yield self._check(w, ec)
 
     def _unknown_template(self, creators: list[Opaque], w: Resource) -> Obligation:
@@ -120,7 +116,9 @@ class RequestsWithinLimits(Property):
                 missing_at=ec.container.at("resources"),
                 missing_says=f"{ec.label} sets no {r} limit and no LimitRange default supplies one",
             )
-            bad.append(z3.Not(has) if r not in ec.limits else req > lim if is_overcommittable(r) else req != lim)
+            bad.append(
+                zt.neg(has) if r not in ec.limits else zt.gt(req, lim) if is_overcommittable(r) else zt.ne(req, lim)
+            )
             ob.show(f"requests.{r}", req, partial(format_milli, resource=r))
             if r in ec.limits:
                 ob.show(f"limits.{r}", lim, partial(format_milli, resource=r))
@@ -129,7 +127,7 @@ class RequestsWithinLimits(Property):
             ob.on(proved=f"{ec.label}: no request has a limit to exceed")
             return ob
         ob.counterexample(
-            z3.Or(bad),
+            zt.disj(bad),
             says="some request exceeds its limit (or differs from it, or lacks one, "
             "for a resource that cannot be overcommitted)",
         )

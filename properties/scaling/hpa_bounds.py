@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import z3
+from cnverify.encodings import zterms as zt
 from cnverify.model import HorizontalPodAutoscaler
 from cnverify.model.nomad import TaskGroup
 from cnverify.model.openfaas import FunctionResource, StackFunction
@@ -63,20 +63,24 @@ class HpaBounds(Property):
         snap = ctx.snap
         for hpa in snap.all(HorizontalPodAutoscaler):
             spec = hpa.spec
-            lo, hi = z3.Int("minReplicas"), z3.Int("maxReplicas")
+            lo, hi = zt.int_const("minReplicas"), zt.int_const("maxReplicas")
             ob = self.obligation(
                 hpa, at=spec.at("minReplicas") if spec.min_replicas is not None else spec.at("maxReplicas")
             )
             if spec.min_replicas is None:
-                ob.fact(lo == 1, at=spec.at(), says="minReplicas is not set and defaults to 1")
+                ob.fact(zt.eq(lo, 1), at=spec.at(), says="minReplicas is not set and defaults to 1")
             else:
-                ob.fact(lo == spec.min_replicas, at=spec.at("minReplicas"), says=f"minReplicas is {spec.min_replicas}")
+                ob.fact(
+                    zt.eq(lo, spec.min_replicas), at=spec.at("minReplicas"), says=f"minReplicas is {spec.min_replicas}"
+                )
             if spec.max_replicas is None:
                 ob.unknown("maxReplicas is not set (the API server requires it)")
                 yield ob
                 continue
-            ob.fact(hi == spec.max_replicas, at=spec.at("maxReplicas"), says=f"maxReplicas is {spec.max_replicas}")
-            ob.counterexample(z3.Or(lo < 1, lo > hi), says="minReplicas < 1 or minReplicas > maxReplicas")
+            ob.fact(zt.eq(hi, spec.max_replicas), at=spec.at("maxReplicas"), says=f"maxReplicas is {spec.max_replicas}")
+            ob.counterexample(
+                zt.disj([zt.lt(lo, 1), zt.gt(lo, hi)]), says="minReplicas < 1 or minReplicas > maxReplicas"
+            )
             ob.show("minReplicas", lo)
             ob.show("maxReplicas", hi)
             ob.on(

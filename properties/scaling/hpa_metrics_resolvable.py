@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import z3
+from cnverify.encodings import zterms as zt
 from cnverify.encodings.resources import EffectiveContainer, pod_level_resources
 from cnverify.errors import Span
 from cnverify.model import (
@@ -20,8 +20,7 @@ from cnverify.model import (
 )
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.namespaces import namespace_view
-from cnverify.properties._shared.resources.effective import effective_containers
+from cnverify.properties._shared.resources.effective import containers_of
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -165,7 +164,7 @@ class HpaMetricsResolvable(Property):
             target = target_of(snap, hpa)
             if target is None:
                 continue
-            effs = effective_containers(namespace_view(snap, target.namespace), target)
+            effs = containers_of(ctx, target)
             for metric in utilization_metrics(hpa):
                 yield self._check(hpa, target, effs, metric)
 
@@ -199,23 +198,23 @@ class HpaMetricsResolvable(Property):
             return ob
         holds, amounts = [], []
         for ec in over:
-            has, amount = z3.Bool(f"{ec.name} requests {r}"), z3.Int(f"{ec.name} {r} request")
+            has, amount = zt.bool_const(f"{ec.name} requests {r}"), zt.int_const(f"{ec.name} {r} request")
             req = ec.requests.get(r)
             if req is not None:
-                ob.fact(z3.And(has, amount == req.milli), at=req.at, says=req.says)
+                ob.fact(zt.conj([has, zt.eq(amount, req.milli)]), at=req.at, says=req.says)
             else:
                 ob.fact(
-                    z3.Not(has),
+                    zt.neg(has),
                     at=ec.container.at("resources"),
                     says=f"{ec.label} has no {r} request (none written, no limit, no LimitRange default)",
                 )
             ob.show(ec.name, has)
             holds.append(has)
-            amounts.append(z3.If(has, amount, 0))
+            amounts.append(zt.ite(has, amount, 0))
         # replica_calculator.go calculatePodRequests fails on a missing request; metrics/utilization.go
         # GetResourceUtilizationRatio fails when the requests sum to 0 ("no metrics returned matched known pods")
         ob.counterexample(
-            z3.Or(z3.Not(z3.And(holds)), z3.Sum(amounts) == 0),
+            zt.disj([zt.neg(zt.conj(holds)), zt.eq(zt.total(amounts), 0)]),
             says=f"some averaged container lacks a {r} request, or the requests sum to 0",
         )
         missing = [ec.name for ec in over if r not in ec.requests]

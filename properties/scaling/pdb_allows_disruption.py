@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import z3
+from cnverify.encodings import zterms as zt
 from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_keys, selector_matches
 from cnverify.encodings.pod_creators import may_select
 from cnverify.model import (
@@ -167,14 +167,14 @@ class PdbAllowsDisruption(Property):
             if (fld == "maxUnavailable" or percent) and not isinstance(w, SCALED):
                 ob.unknown(f"{w.ref} has no scale the disruption controller can read for {fld} {value}{'%' * percent}")
                 return ob
-        pods = z3.Int("pods")
+        pods = zt.int_const("pods")
         counts = []
         for w in chosen:
             rng = replica_range(snap, w)
             if rng.unknown:
                 ob.unknown(f"{w.ref}: {rng.unknown}")
                 return ob
-            n = z3.Int(f"{w.KIND}/{w.name}")
+            n = zt.int_const(f"{w.KIND}/{w.name}")
             ob.fact(
                 rng.constraint(n), at=rng.why[-1][1], says=f"{w.ref} (selected): " + "; ".join(s for s, _ in rng.why)
             )
@@ -187,20 +187,23 @@ class PdbAllowsDisruption(Property):
                 counts.append(picks)
                 continue
             counts.append(n)
-        expected, desired, scaled, ok = z3.Ints("expected desiredHealthy scaled disruptionsAllowed")
-        rule = [pods == z3.Sum(counts), expected == (0 if fld == "none" else pods)]
-        if percent:
-            rule += [100 * scaled >= value * expected, 100 * scaled < value * expected + 100]
+        expected, desired, scaled, ok = map(
+            zt.int_const, ("expected", "desiredHealthy", "scaled", "disruptionsAllowed")
+        )
+        rule = [zt.eq(pods, zt.total(counts)), zt.eq(expected, 0 if fld == "none" else pods)]
+        if percent:  # 100 * scaled >= value * expected, 100 * scaled < value * expected + 100
+            share = zt.mul(value, expected)
+            rule += [zt.ge(zt.mul(100, scaled), share), zt.lt(zt.mul(100, scaled), zt.add(share, 100))]
         else:
-            rule.append(scaled == (value or 0))
+            rule.append(zt.eq(scaled, value or 0))
         rule.append(
-            desired
-            == (
+            zt.eq(
+                desired,
                 scaled
                 if fld == "minAvailable"
-                else z3.If(expected - scaled > 0, expected - scaled, 0)
+                else zt.ite(zt.gt(zt.sub(expected, scaled), 0), zt.sub(expected, scaled), 0)
                 if fld == "maxUnavailable"
-                else 0
+                else 0,
             )
         )
         what = (
@@ -208,13 +211,16 @@ class PdbAllowsDisruption(Property):
             if fld != "none"
             else "neither minAvailable nor maxUnavailable: the expected count is 0"
         )
-        ob.fact(z3.And(rule), at=pdb.spec.at(fld) if fld != "none" else pdb.spec.at(), says=what)
+        ob.fact(zt.conj(rule), at=pdb.spec.at(fld) if fld != "none" else pdb.spec.at(), says=what)
+        spare = zt.sub(pods, desired)
         ob.fact(
-            ok == z3.If(z3.Or(expected <= 0, pods - desired <= 0), 0, pods - desired),
+            zt.eq(ok, zt.ite(zt.disj([zt.le(expected, 0), zt.le(spare, 0)]), 0, spare)),
             at=pdb.at("kind"),
             says="disruptionsAllowed = healthy pods − desiredHealthy (0 when the expected count is 0); all pods healthy",
         )
-        ob.counterexample(z3.And(pods >= 1, ok <= 0), says="at a reachable count with pods, no disruption is allowed")
+        ob.counterexample(
+            zt.conj([zt.ge(pods, 1), zt.le(ok, 0)]), says="at a reachable count with pods, no disruption is allowed"
+        )
         for name, term in (("pods", pods), ("desiredHealthy", desired), ("disruptionsAllowed", ok)):
             ob.show(name, term)
 

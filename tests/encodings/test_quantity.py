@@ -506,3 +506,35 @@ def test_floats_parse_as_their_shortest_decimal(x: float) -> None:
         ctx.prec = 400
         expected = expected.quantize(Decimal("1e-9"), rounding=ROUND_UP)
     assert parse_quantity(x) == Fraction(expected)
+
+
+class _Shouting(str):
+    """A str subclass whose str()/repr() differ from its text: parsing must read the text."""
+
+    def __str__(self) -> str:
+        return self.upper()
+
+
+def test_remembered_values_are_keyed_by_type_and_text() -> None:
+    # 1, 1.0 and True are equal dict keys in Python; the memo must not let one answer for another
+    assert milli(1) == milli("1") == 1000
+    with pytest.raises(QuantityError):
+        milli(True)
+    assert milli("1") == 1000  # after the error
+    with pytest.raises(QuantityUnsupported):
+        milli(10**20)  # an int literal beyond int64
+    assert milli(1e20) == 10**23  # the float of the same value parses from "1e+20"
+    assert milli(_Shouting("1m")) == 1 and milli("1m") == 1  # "1M" would be 10^9 milli
+    for _ in range(2):  # an error is raised each time, never remembered as a value
+        with pytest.raises(QuantityError):
+            parse_quantity_string("1x")
+        with pytest.raises(QuantityError):
+            milli(" 1x ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALID_TEXTS)
+def test_remembered_parse_agrees_with_a_fresh_parse(text: str) -> None:
+    fresh = parse_quantity_string(_Shouting(text))  # a subclass bypasses the memo
+    assert parse_quantity_string(text) == fresh and parse_quantity(text) == fresh
+    assert milli(text) == milli(text) == to_milli(fresh)

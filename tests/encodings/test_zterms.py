@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 import z3
 from cnverify.encodings import zterms
 from hypothesis import given, settings
@@ -40,3 +43,83 @@ def test_what_is_not_two_terms_of_one_sort_goes_through_the_api() -> None:
     assert zterms.conj([A, True]).get_id() == z3.And(A, True).get_id()
     assert zterms.neg(True).get_id() == z3.Not(True).get_id()
     assert str(zterms.same(X, R)) == "ToReal(x) == r"
+
+
+Z = z3.Int("z")
+N = z3.IntVal(7)
+int_terms = st.recursive(
+    st.sampled_from([X, Y, Z, N, X + 1, 2 * Y]),
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda p: p[0] + p[1]),
+        st.tuples(inner, st.integers(-5, 5)).map(lambda p: p[0] * p[1]),
+        st.tuples(inner, inner).map(lambda p: z3.If(A, p[0], p[1])),
+    ),
+    max_leaves=6,
+)
+# what a Python expression may put beside an Int term: terms, ints (huge and negative), a bool, a Real, a float
+operands = st.one_of(
+    int_terms,
+    st.integers(),
+    st.integers(-(10**40), 10**40),
+    st.booleans(),
+    st.just(R),
+    st.just(z3.RealVal("1/2")),
+    st.just(2.5),
+)
+OPS = [
+    (zterms.ge, lambda a, b: a >= b),
+    (zterms.le, lambda a, b: a <= b),
+    (zterms.gt, lambda a, b: a > b),
+    (zterms.lt, lambda a, b: a < b),
+    (zterms.eq, lambda a, b: a == b),
+    (zterms.ne, lambda a, b: a != b),
+    (zterms.add, lambda a, b: a + b),
+    (zterms.sub, lambda a, b: a - b),
+    (zterms.mul, lambda a, b: a * b),
+]
+
+
+def _agree(built: Callable[..., object], expected: Callable[..., object], *args: object) -> None:
+    """The same term, or the same exception (``r >= False``: the API cannot parse the numeral)."""
+    try:
+        want = expected(*args)
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            built(*args)
+        return
+    _same_term(built(*args), want)
+
+
+def _same_term(built: object, expected: object) -> None:
+    assert type(built) is type(expected)
+    if isinstance(expected, z3.AstRef):
+        assert built.get_id() == expected.get_id()  # type: ignore[attr-defined]
+    else:
+        assert built == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(int_terms, operands), operands)
+def test_the_integer_constructors_build_the_operators_terms(a: object, b: object) -> None:
+    for pair in ((a, b), (b, a)):
+        if not any(isinstance(x, z3.ExprRef) for x in pair):
+            continue  # two Python values: not a term
+        for built, python in OPS:
+            _agree(built, python, *pair)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(int_terms, st.integers(-3, 3), st.just(R)), min_size=1, max_size=5), int_terms, operands)
+def test_sum_and_if_build_the_api_terms(items: list[object], a: z3.ArithRef, b: object) -> None:
+    _agree(zterms.total, z3.Sum, items)
+    for c in (A, X == Y, z3.BoolVal(True)):
+        _agree(zterms.ite, z3.If, c, a, b)
+        _agree(zterms.ite, z3.If, c, b, a)
+
+
+def test_constants_and_numerals_outlive_the_calls_that_made_them() -> None:
+    assert zterms.int_const("pods Deployment/web").get_id() == z3.Int("pods Deployment/web").get_id()
+    assert zterms.bool_const("has limits.cpü").get_id() == z3.Bool("has limits.cpü").get_id()
+    terms = [zterms.mul(k, zterms.add(Z, k + 1)) for k in range(2000)]  # a numeral per call, none kept by Python
+    assert [str(t) for t in terms[:2]] == ["0*(z + 1)", "1*(z + 2)"]
+    assert all(t.eq(k * (Z + (k + 1))) for k, t in enumerate(terms))

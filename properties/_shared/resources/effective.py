@@ -1,22 +1,59 @@
 """Effective container resources and their facts on obligations (reading them from the snapshot is Kubernetes
 core's, ``cnverify.systems.kubernetes.workloads``, re-exported here; the admission pipeline itself:
-``cnverify.encodings.resources``)."""
+``cnverify.encodings.resources``). ``namespace_defaults`` and ``containers_of`` compute them once per run."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import z3
-from cnverify.encodings.resources import Supplied
+from cnverify.encodings import zterms
+from cnverify.encodings.resources import Defaults, EffectiveContainer, Supplied
 from cnverify.errors import Span
-from cnverify.model import Resource, RuntimeClass
+from cnverify.model import LimitRange, Resource, RuntimeClass
 from cnverify.model.base import Node
 from cnverify.model.core import PodSpec
 from cnverify.obligation import Obligation
+from cnverify.properties._shared.namespaces import namespace_view
+from cnverify.run_context import RunContext, context_of
 from cnverify.snapshot import Snapshot
 from cnverify.systems.kubernetes.workloads import container_defaults, effective_containers
 
-__all__ = ["container_defaults", "effective_containers", "runtime_overhead", "value_term"]
+__all__ = [
+    "container_defaults",
+    "containers_of",
+    "effective_containers",
+    "namespace_defaults",
+    "runtime_overhead",
+    "value_term",
+]
+
+
+def namespace_defaults(source: RunContext | Snapshot, namespace: str) -> Defaults:
+    """The LimitRanger defaults of ``namespace`` (its view's LimitRanges), computed once per run."""
+    run = context_of(source)
+    return run.memo(
+        ("effective.namespace_defaults", namespace),
+        lambda: container_defaults(namespace_view(run, namespace), namespace),
+        reads=(LimitRange,),
+    )
+
+
+def containers_of(source: RunContext | Snapshot, workload: Resource) -> list[EffectiveContainer]:
+    """``effective_containers`` of ``workload`` under its namespace's defaults, computed once per run (shared by
+    CNV301-303 and CNV403; callers only read the result)."""
+    run = context_of(source)
+    # keyed by identity: the entry holds the workload, so no other object can take its id during the run
+    held: tuple[Resource, list[EffectiveContainer]] = run.memo(
+        ("effective.containers", id(workload)),
+        lambda: (
+            workload,
+            effective_containers(run.snap, workload, defaults=namespace_defaults(run, workload.namespace)),
+        ),
+        reads=(LimitRange,),
+    )
+    assert held[0] is workload
+    return held[1]
 
 
 def runtime_overhead(
@@ -55,10 +92,10 @@ def value_term(
     A present value is ``Int(name) == milli`` cited at its source; a missing one is
     ``Not(has name)`` cited at ``missing_at`` (the value term is then unconstrained).
     """
-    term = z3.Int(name)
+    term = zterms.int_const(name)
     if value is not None:
-        ob.fact(term == value.milli, at=value.at, says=value.says)
+        ob.fact(zterms.eq(term, value.milli), at=value.at, says=value.says)
         return z3.BoolVal(True), term
-    has = z3.Bool(f"has {name}")
-    ob.fact(z3.Not(has), at=missing_at, says=missing_says)
+    has = zterms.bool_const(f"has {name}")
+    ob.fact(zterms.neg(has), at=missing_at, says=missing_says)
     return has, term

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 import z3
+from cnverify.encodings import zterms as zt
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resources import EffectiveContainer
 from cnverify.errors import Span
@@ -99,7 +100,7 @@ def _table(n: z3.ArithRef, low: int, top: int, value: Callable[[int], int]) -> z
     """``value(n)`` for ``n`` in ``low..top`` as one if-then-else term (``value(top)`` beyond)."""
     term: z3.ArithRef = z3.IntVal(value(top))
     for k in range(top - 1, low - 1, -1):
-        term = z3.If(n == k, value(k), term)
+        term = zt.ite(zt.eq(n, k), value(k), term)
     return term
 
 
@@ -128,43 +129,52 @@ def encode(
     for m in members:
         if not any(m.usage.values()):
             continue
-        n = z3.Int(m.key)
+        n = zt.int_const(m.key)
         if m.open:
-            ob.fact(n == m.low, at=m.w.at("kind"), says=f"{m.w.ref} is counted at its minimum {m.low} ({m.open})")
+            ob.fact(zt.eq(n, m.low), at=m.w.at("kind"), says=f"{m.w.ref} is counted at its minimum {m.low} ({m.open})")
         else:
             ob.fact(
-                z3.And(n >= m.low, n <= m.top), at=m.why[-1][1], says=f"{m.w.ref}: " + "; ".join(s for s, _ in m.why)
+                zt.conj([zt.ge(n, m.low), zt.le(n, m.top)]),
+                at=m.why[-1][1],
+                says=f"{m.w.ref}: " + "; ".join(s for s, _ in m.why),
             )
         ob.show(m.key, n)
         pods = n
         if m.surge is not None:
-            g, roll = z3.Int(f"maxSurge {m.key}"), z3.Bool(f"rolling {m.key}")
+            g, roll = zt.int_const(f"maxSurge {m.key}"), zt.bool_const(f"rolling {m.key}")
             p, floor = m.surge.value, m.surge.floor
             plus = bool(m.surge.copy)  # a copy at the same count on top (a Flagger primary)
-            g0 = z3.Int(f"scaled surge {m.key}") if floor or plus else g
-            scaled = z3.And(100 * g0 >= p * n, 100 * g0 < p * n + 100) if m.surge.percent else g0 == p
+            g0 = zt.int_const(f"scaled surge {m.key}") if floor or plus else g
+            scaled = (  # 100 * g0 >= p * n, 100 * g0 < p * n + 100
+                zt.conj([zt.ge(zt.mul(100, g0), zt.mul(p, n)), zt.lt(zt.mul(100, g0), zt.add(zt.mul(p, n), 100))])
+                if m.surge.percent
+                else zt.eq(g0, p)
+            )
             if m.surge.per_count is not None:  # a table over the member's counts (an Argo Rollout's states)
                 ob.fact(
-                    g == _table(n, m.low, m.top, m.surge.at_count), at=m.surge.per_count(m.top)[2], says=_peak_says(m)
+                    zt.eq(g, _table(n, m.low, m.top, m.surge.at_count)),
+                    at=m.surge.per_count(m.top)[2],
+                    says=_peak_says(m),
                 )
-                ob.show(f"state {m.key}", z3.If(roll, n, -1), _state_of(m.surge.per_count))
+                ob.show(f"state {m.key}", zt.ite(roll, n, -1), _state_of(m.surge.per_count))
             else:
-                base = z3.If(g0 >= floor, g0, floor) if floor else g0
+                base = zt.ite(zt.ge(g0, floor), g0, floor) if floor else g0
                 ob.fact(
-                    z3.And(scaled, g == (base + n if plus else base)) if floor or plus else scaled,
+                    zt.conj([scaled, zt.eq(g, zt.add(base, n) if plus else base)]) if floor or plus else scaled,
                     at=m.surge.at,
                     says=m.surge.says,
                 )
-            pods = n + z3.If(roll, g, 0)
-            ob.show(f"surge {m.key}", z3.If(roll, g, 0))
-        per = z3.Int(f"pods {m.key}")
+            surging = zt.ite(roll, g, 0)
+            pods = zt.add(n, surging)
+            ob.show(f"surge {m.key}", surging)
+        per = zt.int_const(f"pods {m.key}")
         used = ", ".join(f"{k} {format_milli(c, k)}" for k, c in m.usage.items() if c)
-        ob.fact(per == pods, at=pod_template(m.w).spec.at("containers"), says=f"each pod of {m.w.ref} uses {used}")
+        ob.fact(zt.eq(per, pods), at=pod_template(m.w).spec.at("containers"), says=f"each pod of {m.w.ref} uses {used}")
         # Implied by the facts above (surge is monotone in the count); stated so that the linear
         # relaxation is exact and a proof needs no integer branching over the ceil constraints.
         extra = m.surge.at_count(m.top) if m.surge is not None else 0
         ob.fact(
-            per <= m.top + extra,
+            zt.le(per, m.top + extra),
             at=m.why[-1][1],
             says=f"so {m.w.ref} runs at most {m.top + extra} pods"
             + (
@@ -175,18 +185,18 @@ def encode(
         )
         for k, c in m.usage.items():
             if c:
-                sums[k].append(c * per)
+                sums[k].append(zt.mul(c, per))
                 terms[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
-    totals = {k: z3.Int(k) for k in hard}
+    totals = {k: zt.int_const(k) for k in hard}
     for k in sorted(hard):
-        value = static.get(k, 0) + (z3.Sum(sums[k]) if sums[k] else z3.IntVal(0))
+        value = zt.add(static.get(k, 0), zt.total(sums[k]) if sums[k] else z3.IntVal(0))
         shown = ([f"{format_milli(static[k], k)} ({static_says[k]})"] if k in static else []) + terms.get(k, [])
         what = "the namespace total is " + (
             " + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "") if shown else "0"
         )
-        ob.fact(totals[k] == value, at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
+        ob.fact(zt.eq(totals[k], value), at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
         ob.show(k, totals[k], partial(format_milli, resource=k))
     ob.counterexample(
-        z3.Or([totals[k] > hard[k] for k in sorted(hard)]),
+        zt.disj([zt.gt(totals[k], hard[k]) for k in sorted(hard)]),
         says="some reachable replica assignment exceeds a hard limit",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import z3
+from cnverify.encodings import zterms
 from cnverify.errors import Span
 from cnverify.model import Resource
 from cnverify.obligation import Obligation
@@ -28,11 +29,11 @@ def resolve_named(
     desc = f"{kind}/{ns}/{name}"
     candidates = [w.name for w in snap.in_namespace(cls, ns)]
     target = z3.String(var)
-    ob.fact(target == z3.StringVal(name), at=at, says=says)
+    ob.fact(zterms.same(target, z3.StringVal(name)), at=at, says=says)
     shown = ", ".join(candidates[:8]) + (" …" if len(candidates) > 8 else "")
     ob.note(f"{kind}s in namespace {ns}: {shown or 'none'}", at=kind_at)
     ob.example(
-        z3.Or([target == z3.StringVal(n) for n in candidates]) if candidates else z3.BoolVal(False),
+        zterms.disj([zterms.same(target, z3.StringVal(n)) for n in candidates]) if candidates else z3.BoolVal(False),
         says=f"{desc} is one of the {kind}s in the inventory",
     )
     return snap.get(cls, ns, name)
