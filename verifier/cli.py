@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from cnverify.parallel import available_cores, executor_arg, gc_paused
 from cnverify.progress import Progress
 from cnverify.proof import VERSION, Report
 from cnverify.report import RenderOptions, writers
+from cnverify.report import json as json_writer
 from cnverify.report.common import repo_root
 from cnverify.report.notes import text_notes
 from cnverify.solver import Limits
@@ -273,10 +275,8 @@ def prove_cmd(
     }
     for extra_fmt, file in settings.reports:
         _write(file, _render(extra_fmt, report, RenderOptions(show_proved=show_proved, pretty=pretty, extra=extra)))
-    click.echo(
-        _render(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, pretty=pretty, extra=extra)),
-        nl=False,
-    )
+    for piece in _pieces(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, pretty=pretty, extra=extra)):
+        click.echo(piece, nl=False)
     if write_baseline:
         sys.exit(INTERNAL_EXIT if report.internal else 2 if report.errors else 0)
     sys.exit(report.exit_code(settings.fail_on, settings.fail_on_unknown))
@@ -347,6 +347,16 @@ def _settings(
         cfg.assume,
         cfg.file,
     )
+
+
+def _pieces(fmt: str, report: Report, options: RenderOptions) -> Iterator[str]:
+    """``_render``'s text in pieces (the JSON writer's results a batch at a time: never the whole report
+    as one string), for writing as they come."""
+    if fmt != json_writer.FORMAT:
+        yield _render(fmt, report, options)
+        return
+    for piece in json_writer.chunks(report, options):
+        yield printable(piece)
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:

@@ -78,6 +78,8 @@ def _run(
                     results.append((f, ob.subject))
             except Exception as exc:  # a property bug must not hide the other results
                 errors.append(InternalError.of(prop.code, exc))
+    if snap.run_context is run:  # the snapshot and its context refer to each other: unlinked, refcounts free both
+        snap.run_context = None
     results.sort(key=_by_location)
     return results, errors
 
@@ -161,6 +163,11 @@ def prove(paths: Iterable[str], options: Options | None = None, stdin: TextIO | 
     cluster view; a finding that several units share is reported once, listing them.
     """
     options = options or Options()
+    with parallel.gc_paused():  # the run's collector policy: docs/PERFORMANCE.md#the-collector
+        return _prove(paths, options, stdin)
+
+
+def _prove(paths: Iterable[str], options: Options, stdin: TextIO | None) -> Report:
     note = options.progress or (lambda stage, done, total: None)
     t0 = time.perf_counter()
     note("parse", 0, 0)
