@@ -250,7 +250,7 @@ def _key(node: yaml.Node) -> str:
     if not isinstance(node, yaml.ScalarNode):
         raise ComposeError("mapping keys must be scalars", node)
     if stays_text(node.tag, node.value):
-        return node.value  # type: ignore[no-any-return]
+        return node.value
     try:
         return key_string(key_value(node.tag, node.value))
     except NotKubeYaml as exc:

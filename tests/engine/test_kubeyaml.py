@@ -11,14 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from click.testing import CliRunner
 from cnverify import loader, source
 from cnverify.cli import main
 from cnverify.engine import Options, prove
 from cnverify.errors import InputError
 from cnverify.source import Document, compose
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 SCALARS: list[tuple[str, object]] = [
     ("=", "="),  # PyYAML: the YAML 1.1 'value' tag; go-yaml: a string
@@ -330,7 +330,9 @@ _TEXT_SAMPLES = [
 @settings(max_examples=3000, deadline=None)
 @given(
     st.sampled_from(["cnverify:plain", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "!Ref"]),
-    st.one_of(st.sampled_from(_TEXT_SAMPLES), st.text(max_size=6), st.from_regex(r"[-+.0-9a-zA-Z_~<]{0,5}", fullmatch=True)),
+    st.one_of(
+        st.sampled_from(_TEXT_SAMPLES), st.text(max_size=6), st.from_regex(r"[-+.0-9a-zA-Z_~<]{0,5}", fullmatch=True)
+    ),
 )
 def test_the_text_fast_path_reads_what_the_full_rules_read(tag: str, text: str) -> None:
     """``stays_text`` (the converter's shortcut) says 'its own text' only where value and key are the text."""

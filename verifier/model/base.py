@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
 from cnverify.errors import Span
 from cnverify.source import Document, Path, format_path
@@ -19,6 +19,8 @@ class Node(BaseModel):
     )
     _doc: Document | None = PrivateAttr(default=None)
     _path: Path = PrivateAttr(default=())
+    if TYPE_CHECKING:  # a node has private attributes, so pydantic always sets their dict
+        __pydantic_private__: dict[str, Any]
 
     def bind(self, doc: Document, path: Path) -> None:
         """Record the document and path of this node and, recursively, of its children."""
