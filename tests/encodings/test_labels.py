@@ -196,8 +196,8 @@ def test_cached_terms_are_the_api_terms(
     selectors: list[object], labels: dict[str, str], some: list[str], name: str
 ) -> None:
     terms: dict = {}  # type: ignore[type-arg]
-    for _ in range(2):  # the second round answers from the cache
-        space = LabelSpace(name, KEYS, terms)
+    for again in (False, True):  # the second round answers from the cache
+        space = LabelSpace(name, reversed(KEYS) if again else KEYS, terms)
         assert space.has("a").get_id() == z3.Bool(f"{name}.has[a]").get_id()
         assert space.value("b").get_id() == z3.String(f"{name}[b]").get_id()
         for s in selectors:

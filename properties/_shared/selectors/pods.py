@@ -27,7 +27,6 @@ from cnverify.encodings.labels import (
     located_requirements,
     requirement_matches,
     requirements,
-    selector_keys,
     selector_z3,
 )
 from cnverify.errors import Span
@@ -147,7 +146,10 @@ class PodShape:
 
     def could_match(self, required: set[str]) -> bool:
         """Cheap exact filter: a selector requiring keys ``required`` present can match only if all are carried."""
-        return required <= self.keys()
+        carried = self.memo.get("keys")
+        if carried is None:
+            carried = self.memo["keys"] = frozenset(self.labels) | self.dynamic
+        return required <= carried
 
     def constraint(self, space: LabelSpace) -> z3.BoolRef:
         """``space`` is a pod of this shape (written labels exact, dynamic keys present, other keys absent).
@@ -302,6 +304,10 @@ class Parsed:
         reqs = tuple(None if s is None else requirements(s) for s in sels)
         return Parsed(sels, reqs, set().union(*({k for k, _, _ in r or ()} for r in reqs)))
 
+    def required(self) -> set[str]:
+        """Keys the selectors require to be present: matchLabels, In and Exists."""
+        return {k for r in self.reqs for k, op, _ in r or () if op in ("In", "Exists")}
+
 
 def selection(
     shapes: list[PodShape], *selectors: Selector, first: bool = False, terms: Terms | None = None
@@ -312,7 +318,15 @@ def selection(
     undecided: list[PodShape] = []
     if not shapes:
         return hits, undecided  # nothing parsed (nor raised)
-    parsed = Parsed.of(selectors)
+    return selected_among(shapes, Parsed.of(selectors), first=first, terms=terms)
+
+
+def selected_among(
+    shapes: list[PodShape], parsed: Parsed, *, first: bool = False, terms: Terms | None = None
+) -> tuple[list[PodShape], list[PodShape]]:
+    """``selection`` with the selectors parsed."""
+    hits: list[PodShape] = []
+    undecided: list[PodShape] = []
     for s in shapes:
         yes = s.selected_by(parsed, terms)
         if yes is None:
@@ -391,7 +405,7 @@ def pod_shapes(snap: Snapshot) -> dict[str, list[PodShape]]:
 
 def required_keys(selector: Selector) -> set[str]:
     """Keys a (non-empty) selector requires to be present: matchLabels, In and Exists."""
-    return {k for k, op, _ in requirements(selector) if op in ("In", "Exists")}
+    return Parsed.of([selector]).required()
 
 
 def candidates(shapes: list[PodShape], selector: Selector) -> list[PodShape]:
@@ -491,15 +505,12 @@ def require_selected(
     with a minimal core), or, beyond ``MAX_POOL`` of them, the verdict is decided with one located
     note per near miss.  Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
     """
-    keys: set[str] = set()
-    need: set[str] = set()
-    for sel, _, _, _ in parts:
-        keys |= selector_keys(sel)
-        need |= required_keys(sel)
-    sels = [p[0] for p in parts]
+    parsed = Parsed.of(p[0] for p in parts)
+    sels, keys = parsed.selectors, set(parsed.keys)
+    need = parsed.required()
     pool = [s for s in shapes if s.could_match(need)]
     terms = {} if terms is None else terms
-    hits, undecided = selection(pool, *sels, terms=terms)
+    hits, undecided = selected_among(pool, parsed, terms=terms)
     hit = next((s for s in hits if not s.pinned(*sels)), None)
     if hit is None and hits:
         pinned = sorted(hits[0].pinned(*sels))
