@@ -7,6 +7,7 @@ from cnverify.encodings import zterms
 from cnverify.errors import Span
 from cnverify.model import Resource
 from cnverify.obligation import Obligation
+from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 
 
@@ -27,16 +28,25 @@ def resolve_named(
     """
     kind = cls.KIND
     desc = f"{kind}/{ns}/{name}"
-    candidates = [w.name for w in snap.in_namespace(cls, ns)]
-    target = z3.String(var)
+    candidates, target, one_of = context_of(snap).memo(
+        ("named_ref.inventory", cls, ns, var), lambda: _inventory(snap, cls, ns, var), reads=(cls,)
+    )
     ob.fact(zterms.same(target, z3.StringVal(name)), at=at, says=says)
     shown = ", ".join(candidates[:8]) + (" …" if len(candidates) > 8 else "")
     ob.note(f"{kind}s in namespace {ns}: {shown or 'none'}", at=kind_at)
-    ob.example(
-        zterms.disj([zterms.same(target, z3.StringVal(n)) for n in candidates]) if candidates else z3.BoolVal(False),
-        says=f"{desc} is one of the {kind}s in the inventory",
-    )
+    ob.example(one_of, says=f"{desc} is one of the {kind}s in the inventory")
     return snap.get(cls, ns, name)
+
+
+def _inventory(snap: Snapshot, cls: type[Resource], ns: str, var: str) -> tuple[list[str], z3.SeqRef, z3.BoolRef]:
+    """The names of the ``cls`` of ``ns``, the variable ``var`` and "``var`` is one of them" (once per run: every
+    reference into the namespace asks the same)."""
+    candidates = [w.name for w in snap.in_namespace(cls, ns)]
+    target = z3.String(var)
+    one_of = (
+        zterms.disj([zterms.same(target, z3.StringVal(n)) for n in candidates]) if candidates else z3.BoolVal(False)
+    )
+    return candidates, target, one_of
 
 
 def listing(snap: Snapshot, cls: type[Resource], ns: str) -> str:
