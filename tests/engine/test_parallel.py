@@ -157,7 +157,9 @@ def test_a_serial_run_walks_no_old_generation_and_frees_each_unit(
     monkeypatch.setattr(parallel, "collect_young", lambda: None)  # refcounts alone must free the snapshots
     generations: list[int] = []  # collections that started inside the run
     inside, run = [False], engine._prove
-    monkeypatch.setattr(engine, "_prove", lambda *a: (inside.__setitem__(0, True), run(*a), inside.__setitem__(0, False))[1])
+    monkeypatch.setattr(
+        engine, "_prove", lambda *a: (inside.__setitem__(0, True), run(*a), inside.__setitem__(0, False))[1]
+    )
     track = lambda phase, info: generations.append(info["generation"]) if phase == "start" and inside[0] else None  # noqa: E731
     gc.callbacks.append(track)
     gc.disable()  # until the snapshots are counted: no collection after the run may free them either

@@ -7,7 +7,6 @@ import gc
 import json
 
 import pytest
-
 from cnverify.proof import Report, Step
 from cnverify.report import json as json_writer
 from report_sample import options
