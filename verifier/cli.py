@@ -275,7 +275,9 @@ def prove_cmd(
     }
     for extra_fmt, file in settings.reports:
         _write(file, _render(extra_fmt, report, RenderOptions(show_proved=show_proved, pretty=pretty, extra=extra)))
-    for piece in _pieces(fmt, report, RenderOptions(show_proved=show_proved, color=use_color, pretty=pretty, extra=extra)):
+    for piece in _pieces(
+        fmt, report, RenderOptions(show_proved=show_proved, color=use_color, pretty=pretty, extra=extra)
+    ):
         click.echo(piece, nl=False)
     if write_baseline:
         sys.exit(INTERNAL_EXIT if report.internal else 2 if report.errors else 0)

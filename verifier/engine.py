@@ -203,6 +203,7 @@ def _prove(paths: Iterable[str], options: Options, stdin: TextIO | None) -> Repo
             if options.jobs > 1 or options.executor:  # workers report nothing: count the units merged
                 note("units", n, len(found.units))
             out.add(unit, part)
+            unit.loaded.objects = []  # merged: its parsed objects are not read again (alternatives hold their own)
     return out.finish()
 
 

@@ -201,7 +201,9 @@ def _task(k: int) -> bytes:
     _IN_WORKER = True
     assert _SHARED is not None
     with gc_paused():
-        return pickle.dumps(_SHARED(k), pickle.HIGHEST_PROTOCOL)
+        blob = pickle.dumps(_SHARED(k), pickle.HIGHEST_PROTOCOL)
+    collect_young()  # the worker inherits the run's policy (collector off): the cycles its unit left
+    return blob
 
 
 def _loads(blob: bytes) -> Any:

@@ -137,3 +137,38 @@ def test_dask_executor_gives_the_serial_report(cluster: Path) -> None:
         address = local.scheduler_address.removeprefix("tcp://")
         assert rendered(paths, jobs=2, executor=f"dask://{address}") == serial
     assert rendered([str(UNITS)], jobs=2, executor="local-dask") == rendered([str(UNITS)], jobs=1)
+
+
+def test_a_serial_run_walks_no_old_generation_and_frees_each_unit(
+    cluster: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run's collector policy (docs/PERFORMANCE.md): no collection walks the parsed inputs or what earlier
+    units kept, a unit's snapshot dies by reference counts alone (no cycle through its run context), and a
+    merged unit's parsed objects are released."""
+    import weakref
+
+    from cnverify import snapshot, units
+
+    built: list[weakref.ref[snapshot.Snapshot]] = []
+    found: list[units.Discovery] = []
+    build, discover = snapshot.build, units.discover
+    monkeypatch.setattr(snapshot, "build", lambda *a, **k: (r := build(*a, **k), built.append(weakref.ref(r[0])))[0])
+    monkeypatch.setattr(units, "discover", lambda *a, **k: (d := discover(*a, **k), found.append(d))[0])
+    monkeypatch.setattr(parallel, "collect_young", lambda: None)  # refcounts alone must free the snapshots
+    generations: list[int] = []  # collections that started inside the run
+    inside, run = [False], engine._prove
+    monkeypatch.setattr(
+        engine, "_prove", lambda *a: (inside.__setitem__(0, True), run(*a), inside.__setitem__(0, False))[1]
+    )
+    track = lambda phase, info: generations.append(info["generation"]) if phase == "start" and inside[0] else None  # noqa: E731
+    gc.callbacks.append(track)
+    gc.disable()  # until the snapshots are counted: no collection after the run may free them either
+    try:
+        report = prove([str(cluster)], Options(jobs=1))
+        alive = [r for r in built if r() is not None]
+    finally:
+        gc.enable()
+        gc.callbacks.remove(track)
+    assert generations == [] and len(built) >= len(report.units) > 1
+    assert alive == []
+    assert report.objects == 600 and all(u.loaded.objects == [] for u in found[0].units)

@@ -6,6 +6,7 @@ import dataclasses
 import gc
 import json
 
+import pytest
 from cnverify.proof import Report, Step
 from cnverify.report import json as json_writer
 from report_sample import options
@@ -37,3 +38,21 @@ def test_gc_state_restored(report: Report) -> None:
     assert gc.isenabled()
     json_writer.render(report, options())
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("batch", [1, 2, 1000])
+def test_pieces_join_to_the_compact_bytes(report: Report, batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    report.results[-1].chain.append(Step("##[error]forged ≤"))
+    monkeypatch.setattr(json_writer, "BATCH", batch)
+    pieces = list(json_writer.chunks(report, options()))
+    whole = json.dumps(report.to_json(), separators=(",", ":"), ensure_ascii=False).replace("##[", "##\\u005b") + "\n"
+    assert "".join(pieces) == json_writer.render(report, options()) == whole
+    assert len(pieces) > len(report.to_json()) + -(-len(report.results) // batch) - 1  # the results come in batches
+    assert gc.isenabled()
+
+
+def test_pieces_of_a_report_without_results(report: Report) -> None:
+    empty = dataclasses.replace(report, results=[])
+    out = "".join(json_writer.chunks(empty, options()))
+    assert out == json.dumps(empty.to_json(), separators=(",", ":"), ensure_ascii=False) + "\n"
+    assert '"results":[],' in out
