@@ -47,6 +47,8 @@ _nargs, _arg, _get_sort, _sort_id = (
 )
 _substitute, _mk_const, _int_symbol = raw("Z3_substitute"), raw("Z3_mk_const"), raw("Z3_mk_int_symbol")
 _add_interp, _const_interp = raw("Z3_add_const_interp"), raw("Z3_model_get_const_interp")
+_decl_name, _symbol_kind = raw("Z3_get_decl_name"), raw("Z3_get_symbol_kind")
+_symbol_int, _symbol_string = raw("Z3_get_symbol_int"), raw("Z3_get_symbol_string")
 _APP, _UNINTERPRETED = z3.Z3_APP_AST, z3.Z3_OP_UNINTERPRETED
 
 
@@ -113,6 +115,23 @@ class Renaming:
             else:
                 _add_interp(ref, out.model, _decl(ref, original), _const_interp(ref, canonical.model, d.ast))
         return out
+
+    def name_order(self) -> tuple[int, ...]:
+        """Each original constant's rank among the query's constant names (equal names, equal rank): what
+        a computation that orders constants by name (``exact``'s search) sees besides the shape."""
+        if self.ctx is None:
+            return ()
+        ref = self.ctx.ref()
+        names = [_name(ref, _decl_name(ref, _decl(ref, o))) for o in self.originals]
+        rank = {name: i for i, name in enumerate(sorted(set(names)))}
+        return tuple(rank[name] for name in names)
+
+
+def _name(ref: Any, symbol: Any) -> str:
+    """A symbol as the Python API prints it (``k!N`` for a numeric symbol)."""
+    if _symbol_kind(ref, symbol) == z3.Z3_INT_SYMBOL:
+        return f"k!{_symbol_int(ref, symbol)}"
+    return str(_symbol_string(ref, symbol).decode())
 
 
 NONE = Renaming(None, (), ())

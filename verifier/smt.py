@@ -68,7 +68,7 @@ class TermMemo:
     keeps the terms of every entry alive so that no id is reused for another term.  Bounded: past
     ``size`` entries the oldest is dropped (it is asked again: the same outcome, only slower)."""
 
-    def __init__(self, size: int = 16_384) -> None:
+    def __init__(self, size: int = 65_536) -> None:
         self.size = size
         self._entries: dict[Hashable, tuple[Sequence[z3.AstRef], Any]] = {}
         self.hits = 0
@@ -197,19 +197,30 @@ def check(
     wall = b.wall_clock_ms(share, preprocess)
     if wall is not None and wall <= 0:
         return Answer("unknown", DEADLINE_REASON)
-    n = len(assertions)
-    terms, renaming = alpha.canonical([*assertions, *tracked])
+    memo, tag = b.memo, ("check", share, preprocess, len(assertions))
 
-    def ask() -> Answer:
-        return _check(b, wall, terms[:n], terms[n:], share, preprocess)
+    def renamed() -> Answer:
+        """The answer to the canonical query (remembered), under the caller's constants."""
+        terms, renaming = alpha.canonical([*assertions, *tracked])
+        n = len(assertions)
+        answer = (
+            _check(b, wall, terms[:n], terms[n:], share, preprocess)
+            if memo is None
+            else memo.get(
+                (*tag, "renamed"), terms, lambda: _check(b, wall, terms[:n], terms[n:], share, preprocess), _decided
+            )
+        )
+        if answer.model is None or renaming.ctx is None:
+            return answer
+        return replace(answer, model=renaming.model(answer.model))
 
-    if b.memo is None:
-        answer = ask()
-    else:
-        answer = b.memo.get(("check", share, preprocess, n), terms, ask, lambda a: a.result != "unknown")
-    if answer.model is None or renaming.ctx is None:
-        return answer
-    return replace(answer, model=renaming.model(answer.model))
+    if memo is None:
+        return renamed()
+    return memo.get(tag, [*assertions, *tracked], renamed, _decided)  # the very terms first: no renaming
+
+
+def _decided(answer: Answer) -> bool:
+    return answer.result != "unknown"
 
 
 def _check(
