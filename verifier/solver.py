@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 import z3
-from cnverify import exact, smt
+from cnverify import alpha, exact, smt
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step, Verdict
 from cnverify.smt import Limits
@@ -65,16 +65,27 @@ def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[
 def _evaluate(
     facts: list[z3.BoolRef], goal: z3.BoolRef, shown: list[z3.ExprRef], limits: Limits | None
 ) -> exact.Exact | None:
-    """:func:`cnverify.exact.evaluate`, once per run for structurally identical queries (``smt.TermMemo``)."""
+    """:func:`cnverify.exact.evaluate`, once per run for queries equal up to renaming of their constants.
+
+    The outcome (sat with literal values, or unsat with a core of indexes) names no constant; it is a
+    function of the query's shape (``alpha.canonical``) and of the order of its constants' names (the
+    search picks constants by name), so both make the key (``smt.TermMemo``); the query evaluated is the
+    caller's own.  The very same terms are looked up first (no renaming to compute)."""
     with smt.using(limits) as b:
-        if b.memo is None:
+        memo = b.memo
+        if memo is None:
             return exact.evaluate(facts, goal, shown)
-        return b.memo.get(
-            ("exact", len(facts), len(shown)),
-            [*facts, goal, *shown],
-            lambda: exact.evaluate(facts, goal, shown),
-            lambda _: True,
-        )
+        tag = ("exact", len(facts), len(shown))
+
+        def renamed() -> exact.Exact | None:
+            terms, renaming = alpha.canonical([*facts, goal, *shown])
+            return memo.get((*tag, renaming.name_order()), terms, lambda: exact.evaluate(facts, goal, shown), always)
+
+        return memo.get(tag, [*facts, goal, *shown], renamed, always)  # the very terms first: no renaming
+
+
+def always(_: object) -> bool:
+    return True
 
 
 def _outcome(

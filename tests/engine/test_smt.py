@@ -6,7 +6,7 @@ import time
 
 import pytest
 import z3
-from cnverify import smt
+from cnverify import alpha, smt
 
 
 def test_sat_model_is_in_the_callers_context() -> None:
@@ -114,3 +114,59 @@ def test_memo_is_bounded_and_keeps_its_terms_alive() -> None:
     assert calls == [1, 2, 3, 1] and memo.hits == 0  # 1 was dropped for 3, so asked again
     assert memo.get("t", [z3.IntVal(3) > 0], lambda: -1, lambda _: True) == 3 and memo.hits == 1
     assert memo.get("other tag", [z3.IntVal(3) > 0], lambda: -1, lambda _: True) == -1
+
+
+def test_alpha_equivalent_queries_share_one_answer_under_their_own_names() -> None:
+    """Queries that differ only in the names of their constants are asked once per run; each gets the
+    model under its own constants, and the answer is what Z3 gives the canonical query asked alone."""
+    a, b = z3.Ints("ns1.replicas ns1.max"), z3.Ints("ns2.replicas ns2.max")
+
+    def query(r: z3.ArithRef, m: z3.ArithRef) -> list[z3.BoolRef]:
+        return [m == 7, r >= 2, r <= m, r * 3 > 10]
+
+    alone = smt.check([], query(*b))  # outside a run: nothing remembered
+    with smt.budget(smt.Limits()) as run:
+        assert run.memo is not None
+        first, second = smt.check([], query(*a)), smt.check([], query(*b))
+        assert run.memo.hits == 1
+    for answer, (r, m) in ((first, a), (second, b), (alone, b)):
+        assert answer.result == "sat" and answer.model is not None
+        assert [answer.model.eval(t).as_long() for t in (r, m)] == [first.model.eval(a[0]).as_long(), 7]
+        assert {d.name() for d in answer.model.decls() if not d.name().startswith("__fact")} == {str(r), str(m)}
+    assert first.rlimit == second.rlimit == alone.rlimit
+
+
+def test_queries_of_another_shape_are_asked_again() -> None:
+    """A different literal, or constants shared differently, is another query."""
+    x, y, z = z3.Ints("sx sy sz")
+    with smt.budget(smt.Limits()) as run:
+        assert run.memo is not None
+        base = smt.check([], [x > 0, x < 5])
+        literal = smt.check([], [y > 0, y < 6])
+        sharing = smt.check([], [y > 0, z < 5])
+        order = smt.check([], [x < 5, x > 0])
+        renamed = smt.check([], [z > 0, z < 5])
+        assert run.memo.hits == 1 and renamed.model is not None and base.model is not None
+        assert renamed.model.eval(z).eq(base.model.eval(x))
+    assert all(a.result == "sat" for a in (base, literal, sharing, order))
+
+
+def test_canonical_form_renames_by_first_occurrence_and_keeps_sorts() -> None:
+    n, s, m = z3.Int("n"), z3.String("s"), z3.Int("m")
+    terms, renaming = alpha.canonical([z3.Length(s) == n, m > n])
+    assert [str(t) for t in terms] == ["Length(k!0) == k!1", "k!2 > k!1"]
+    assert [str(z3.z3._to_expr_ref(o, z3.main_ctx())) for o in renaming.originals] == ["s", "n", "m"]
+    assert [c.sort() for c in renaming.canonicals] == [z3.StringSort(), z3.IntSort(), z3.IntSort()]
+    again, _ = alpha.canonical([z3.Length(z3.String("t")) == z3.Int("p"), z3.Int("q") > z3.Int("p")])
+    assert [t.get_id() for t in again] == [t.get_id() for t in terms]  # one AST: one memo key
+    assert alpha.canonical([z3.BoolVal(True)])[1] is alpha.NONE
+
+
+def test_a_constant_named_like_a_canonical_one_keeps_its_own_value() -> None:
+    """The renaming is one simultaneous substitution: a constant that already has a canonical name
+    (``z3.Int(1)`` is ``k!1``) is renamed like any other, never merged with another constant."""
+    taken, y = z3.Int(1), z3.Int("y")
+    a = smt.check([], [taken > 5, y < 3, y > taken - 10])
+    assert a.result == "sat" and a.model is not None
+    assert a.model.eval(taken).as_long() > 5 and a.model.eval(y).as_long() < 3
+    assert smt.check([], [taken > 5, y < 3, y == taken]).result == "unsat"

@@ -7,6 +7,7 @@ from itertools import combinations
 
 import pytest
 import z3
+from cnverify import exact, smt
 from cnverify.model import HorizontalPodAutoscaler
 from cnverify.obligation import Obligation
 from cnverify.registry import Property
@@ -154,3 +155,45 @@ def test_ob_decide_needs_no_solver(verdict: str) -> None:
         "namespace": "shop",
         "name": "web",
     }
+
+
+def renamed_obligation(prefix: str, low: int = 5) -> Obligation:
+    """x == low, y == 3, counterexample x > y, both shown: constants named after ``prefix``."""
+    x, y = z3.Ints(f"{prefix}x {prefix}y")
+    ob = obligation()
+    ob.fact(x == low, at=ob.subject.spec.at("minReplicas"), says="x is fixed")
+    ob.fact(y == 3, at=ob.subject.spec.at("maxReplicas"), says="y is 3")
+    ob.counterexample(x > y, says="x > y")
+    ob.show("x", x)
+    ob.show("y", y)
+    return ob
+
+
+def test_exact_evaluation_once_per_run_for_queries_equal_up_to_renaming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Alpha-equivalent obligations whose constants' names sort alike are evaluated once per run (the
+    outcome names no constant); another literal, or names in another order (the search picks
+    constants by name), is evaluated again; each gets its own verdict, chain and witness."""
+    calls: list[int] = []
+    real = exact.evaluate
+
+    def spy(facts: list[z3.BoolRef], goal: z3.BoolRef, shown: list[z3.ExprRef]) -> exact.Exact | None:
+        calls.append(len(facts))
+        return real(facts, goal, shown)
+
+    monkeypatch.setattr(exact, "evaluate", spy)
+    with smt.budget(Limits()):
+        a, b = finding(renamed_obligation("a.")), finding(renamed_obligation("b."))
+        assert len(calls) == 1
+        finding(renamed_obligation("c.", low=6))  # another literal
+        assert len(calls) == 2
+        swapped = renamed_obligation("d.")  # d.x named after d.y: the names sort the other way
+        x, y = z3.Ints("d.y d.x")
+        swapped.facts.clear()
+        swapped.fact(x == 5, at=swapped.subject.spec.at("minReplicas"), says="x is fixed")
+        swapped.fact(y == 3, at=swapped.subject.spec.at("maxReplicas"), says="y is 3")
+        swapped.counterexample(x > y, says="x > y")
+        swapped.shown = {"x": (x, None), "y": (y, None)}
+        finding(swapped)
+        assert len(calls) == 3
+    assert (a.status, a.witness, a.to_json()["chain"]) == (b.status, b.witness, b.to_json()["chain"])
+    assert a.status == "violated" and a.witness == {"x": 5, "y": 3}

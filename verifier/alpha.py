@@ -1,0 +1,174 @@
+"""Queries up to renaming of their constants (alpha-equivalence), for :func:`cnverify.smt.check`.
+
+The same query shapes recur across a cluster: one chart's Deployment in forty namespaces gives forty
+queries that differ only in the names of their constants (``replicas[Deployment/a]`` against
+``replicas[Deployment/b]``).  :func:`canonical` renames a query's uninterpreted constants by first
+occurrence (depth-first, left to right, over the query's formulas in order) to ``k!0``, ``k!1``, ...
+(Z3 numeric symbols, each with the sort of the constant it stands for), keeping every literal,
+operator and shared subterm.  The renaming is a bijection applied simultaneously (``Z3_substitute``),
+so the canonical query is satisfiable exactly when the original is, with the same unsat cores, and its
+models are the original's up to the renaming (:meth:`Renaming.model` maps them back).
+
+Alpha-equivalent queries have the *same* canonical terms (Z3 hash-conses them: one AST, one id), so
+``smt.check`` solves the canonical query, in a fresh context, and remembers its answer by those ids:
+the answer to a query is a function of its canonical form alone, whichever namespace asked first.
+Uninterpreted functions of arity > 0 keep their names (they are part of the shape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+from z3 import z3core
+
+TERM_CACHE = 65_536  # formulas whose constants are remembered per context (cleared when full)
+
+
+def raw(name: str) -> Callable[..., Any]:
+    """Z3's C function ``name`` without the Python API's per-call error check and wrapper objects
+    (used on valid ASTs only, where no error can arise)."""
+    return getattr(z3core, name).__defaults__[0].f
+
+
+_kind, _id, _decl, _decl_kind = (
+    raw("Z3_get_ast_kind"),
+    raw("Z3_get_ast_id"),
+    raw("Z3_get_app_decl"),
+    raw("Z3_get_decl_kind"),
+)
+_nargs, _arg, _get_sort, _sort_id = (
+    raw("Z3_get_app_num_args"),
+    raw("Z3_get_app_arg"),
+    raw("Z3_get_sort"),
+    raw("Z3_get_sort_id"),
+)
+_substitute, _mk_const, _int_symbol = raw("Z3_substitute"), raw("Z3_mk_const"), raw("Z3_mk_int_symbol")
+_add_interp, _const_interp = raw("Z3_add_const_interp"), raw("Z3_model_get_const_interp")
+_decl_name, _symbol_kind = raw("Z3_get_decl_name"), raw("Z3_get_symbol_kind")
+_symbol_int, _symbol_string = raw("Z3_get_symbol_int"), raw("Z3_get_symbol_string")
+_APP, _UNINTERPRETED = z3.Z3_APP_AST, z3.Z3_OP_UNINTERPRETED
+
+
+class _Tables:
+    """Per context: canonical constants by (sort id, index), and each formula's constants in order
+    (the formula is kept alive with them, so its id is never reused)."""
+
+    def __init__(self) -> None:
+        self.constants: dict[tuple[int, int], z3.ExprRef] = {}
+        self.formulas: dict[int, tuple[z3.AstRef, list[tuple[int, Any, int]]]] = {}
+
+
+def _tables(ctx: z3.Context) -> _Tables:
+    tables = getattr(ctx, "_cnverify_alpha", None)
+    if tables is None:
+        tables = _Tables()
+        ctx._cnverify_alpha = tables
+    return tables
+
+
+def _constants(ref: Any, a: Any) -> list[tuple[int, Any, int]]:
+    """The uninterpreted constants of the formula ``a`` by first occurrence: (id, AST pointer, sort id)."""
+    seen: set[int] = set()
+    out: list[tuple[int, Any, int]] = []
+    stack = [a]
+    while stack:
+        node = stack.pop()
+        i = _id(ref, node)
+        if i in seen:
+            continue
+        seen.add(i)
+        if _kind(ref, node) != _APP:
+            continue
+        n = _nargs(ref, node)
+        if n == 0:
+            if _decl_kind(ref, _decl(ref, node)) == _UNINTERPRETED:
+                out.append((i, node, _sort_id(ref, _get_sort(ref, node))))
+            continue
+        stack.extend(_arg(ref, node, j) for j in range(n - 1, -1, -1))
+    return out
+
+
+@dataclass(frozen=True)
+class Renaming:
+    """One query's renaming: the constant ``originals[i]`` (an AST pointer, alive while the query is)
+    is called ``canonicals[i]`` in the canonical query."""
+
+    ctx: z3.Context | None
+    originals: tuple[Any, ...]
+    canonicals: tuple[z3.ExprRef, ...]
+
+    def model(self, canonical: z3.ModelRef) -> z3.ModelRef:
+        """``canonical`` (a model of the canonical query) with every constant under its original name;
+        whatever else it interprets (tracking labels, functions) is copied as it is."""
+        if self.ctx is None:
+            return canonical
+        ref = self.ctx.ref()
+        back = {c.decl().get_id(): o for c, o in zip(self.canonicals, self.originals, strict=True)}
+        out = z3.Model(self.ctx)
+        for d in canonical.decls():
+            original = back.get(d.get_id())
+            if original is None:
+                out.update_value(d, canonical.get_interp(d))
+            else:
+                _add_interp(ref, out.model, _decl(ref, original), _const_interp(ref, canonical.model, d.ast))
+        return out
+
+    def name_order(self) -> tuple[int, ...]:
+        """Each original constant's rank among the query's constant names (equal names, equal rank): what
+        a computation that orders constants by name (``exact``'s search) sees besides the shape."""
+        if self.ctx is None:
+            return ()
+        ref = self.ctx.ref()
+        names = [_name(ref, _decl_name(ref, _decl(ref, o))) for o in self.originals]
+        rank = {name: i for i, name in enumerate(sorted(set(names)))}
+        return tuple(rank[name] for name in names)
+
+
+def _name(ref: Any, symbol: Any) -> str:
+    """A symbol as the Python API prints it (``k!N`` for a numeric symbol)."""
+    if _symbol_kind(ref, symbol) == z3.Z3_INT_SYMBOL:
+        return f"k!{_symbol_int(ref, symbol)}"
+    return str(_symbol_string(ref, symbol).decode())
+
+
+NONE = Renaming(None, (), ())
+
+
+def canonical(exprs: Sequence[z3.BoolRef]) -> tuple[list[z3.BoolRef], Renaming]:
+    """``exprs`` with their constants renamed by first occurrence, and the renaming."""
+    if not exprs:
+        return list(exprs), NONE
+    ctx = exprs[0].ctx
+    ref = ctx.ref()
+    tables = _tables(ctx)
+    order: dict[int, tuple[int, Any, int]] = {}
+    for e in exprs:
+        a = e.as_ast()
+        known = tables.formulas.get(_id(ref, a))
+        if known is None:
+            if len(tables.formulas) >= TERM_CACHE:
+                tables.formulas.clear()
+            known = tables.formulas[_id(ref, a)] = (e, _constants(ref, a))
+        for c in known[1]:
+            if c[0] not in order:
+                order[c[0]] = c
+    if not order:
+        return list(exprs), NONE
+    canonicals = tuple(_canonical_constant(tables, ref, ctx, c[1], c[2], k) for k, c in enumerate(order.values()))
+    n = len(canonicals)
+    src = (z3core.Ast * n)(*(c[1] for c in order.values()))
+    dst = (z3core.Ast * n)(*(c.as_ast() for c in canonicals))
+    renamed = [z3.BoolRef(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
+    return renamed, Renaming(ctx, tuple(c[1] for c in order.values()), canonicals)
+
+
+def _canonical_constant(tables: _Tables, ref: Any, ctx: z3.Context, original: Any, sort: int, k: int) -> z3.ExprRef:
+    """The ``k``-th canonical constant of the sort (id ``sort``) of ``original`` (made once per context)."""
+    found = tables.constants.get((sort, k))
+    if found is None:
+        made = _mk_const(ref, _int_symbol(ref, k), _get_sort(ref, original))
+        found = tables.constants[(sort, k)] = z3.ExprRef(made, ctx)
+    return found
