@@ -19,11 +19,22 @@ membership is exactly the one Z3's ``core.minimize`` gives; when some member can
 necessary the obligation goes to Z3.  No search ever decides a verdict: a found model only confirms
 that a member of ``K`` is needed.  Work is capped per query (``MAX_EVALS`` item evaluations, and no
 core check whose estimated cost exceeds it): past that, Z3 is the cheaper way to the same answer.
+
+**Evaluation, fast and the same.**  An item is compiled once (per run, by AST id; :class:`_Compiler`)
+into a Python evaluator over the fixed values, which answers only where Z3's model evaluator gives the
+same value (connectives, ``If``, ``==``, ``Distinct``, Int/Real arithmetic and comparisons, string
+equality); a ``c == literal`` conjunction over unfixed constants fixes them as Z3's residue of it would.
+Everything else is evaluated by Z3 under the partial model (built only then), and that residue is
+remembered per item by the values of the item's own constants.  Rounds, stamps, residues and work
+counts are those of evaluating every item with Z3, so outcomes are identical
+(``tests/engine/test_exact_eval.py`` ties the evaluator to Z3's, term by term).  An obligation with a
+division, modulus or power goes to Z3: Z3's evaluator takes ``x/0`` as 0, its solver as any value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
@@ -34,6 +45,8 @@ import z3.z3core as z3core
 STEP = "exact evaluation"
 MAX_NODES = 4  # search nodes (partial assignments) tried when showing a core member necessary
 MAX_EVALS = 80  # item evaluations per query, core checks included (past it exact costs more than Z3)
+MAX_ITEMS = 1 << 15  # compiled terms kept between queries
+MAX_RESIDUES = 64  # Z3 evaluations remembered per compiled term
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,7 @@ _kind, _id, _decl, _decl_kind = (
 )
 _nargs, _arg, _is_string = _raw("Z3_get_app_num_args"), _raw("Z3_get_app_arg"), _raw("Z3_is_string")
 _mk_model, _add_interp, _model_eval = _raw("Z3_mk_model"), _raw("Z3_add_const_interp"), _raw("Z3_model_eval")
+_sort, _sort_kind, _numeral = _raw("Z3_get_sort"), _raw("Z3_get_sort_kind"), _raw("Z3_get_numeral_string")
 _expr = z3.z3._to_expr_ref
 _VALUE_KINDS = frozenset({z3.Z3_OP_TRUE, z3.Z3_OP_FALSE})
 
@@ -143,18 +157,288 @@ class _Fixed:
     stamp: int
 
 
+_UNKNOWN: Any = object()  # a term's value is not determined by the values fixed so far
+_Fn = Callable[[dict[int, Any]], Any]  # a compiled term: its value under (const AST id → value), or _UNKNOWN
+
+
+def _opaque(_vals: dict[int, Any]) -> Any:
+    return _UNKNOWN
+
+
+def _literal(ref: Any, a: Any) -> Any:
+    """A literal AST's Python value (int, Fraction, bool; a string is its AST id), else ``_UNKNOWN``."""
+    kind = _kind(ref, a)
+    if kind != z3.Z3_NUMERAL_AST and kind != z3.Z3_APP_AST:
+        return _UNKNOWN
+    dk = _decl_kind(ref, _decl(ref, a))
+    if kind == z3.Z3_NUMERAL_AST:  # an integer or rational (not an algebraic or bit-vector) numeral
+        if dk != z3.Z3_OP_ANUM:
+            return _UNKNOWN
+        text = _numeral(ref, a)
+        return int(text) if _sort_kind(ref, _sort(ref, a)) == z3.Z3_INT_SORT else Fraction(text.decode())
+    if dk in _VALUE_KINDS:
+        return dk == z3.Z3_OP_TRUE
+    return ("str", _id(ref, a)) if _is_string(ref, a) else _UNKNOWN  # equal strings are one AST
+
+
+def _junction(absorbing: bool, args: list[_Fn]) -> _Fn:
+    """``And`` (``absorbing`` False) or ``Or`` (True): settled by any argument of the absorbing value
+    (Z3's rewriter does the same, whatever the others are), else known when all are."""
+
+    def f(vals: dict[int, Any]) -> Any:
+        out: Any = not absorbing
+        for g in args:
+            r = g(vals)
+            if r is absorbing:
+                return absorbing
+            if r is not out and out is not _UNKNOWN:
+                out = _UNKNOWN
+        return out
+
+    return f
+
+
+def _implies(a: _Fn, b: _Fn) -> _Fn:
+    def f(vals: dict[int, Any]) -> Any:
+        ra = a(vals)
+        if ra is False:
+            return True
+        rb = b(vals)
+        if rb is True:
+            return True
+        return False if ra is True and rb is False else _UNKNOWN
+
+    return f
+
+
+def _ite(c: _Fn, a: _Fn, b: _Fn) -> _Fn:
+    def f(vals: dict[int, Any]) -> Any:
+        rc = c(vals)
+        return a(vals) if rc is True else b(vals) if rc is False else _UNKNOWN
+
+    return f
+
+
+def _strict(op: Callable[[list[Any]], Any], args: list[_Fn]) -> _Fn:
+    """``op`` of the arguments' values when all are known (arithmetic, comparisons, =, distinct, not)."""
+
+    def f(vals: dict[int, Any]) -> Any:
+        xs = [g(vals) for g in args]
+        return _UNKNOWN if any(x is _UNKNOWN for x in xs) else op(xs)
+
+    return f
+
+
+def _binary(op: Callable[[list[Any]], Any], a: _Fn, b: _Fn) -> _Fn:
+    """:func:`_strict` for two arguments (most terms), without the lists."""
+
+    def f(vals: dict[int, Any]) -> Any:
+        x = a(vals)
+        if x is _UNKNOWN:
+            return x
+        y = b(vals)
+        return y if y is _UNKNOWN else op([x, y])
+
+    return f
+
+
+def _sum(xs: list[Any]) -> Any:
+    return sum(xs[1:], xs[0])
+
+
+def _product(xs: list[Any]) -> Any:
+    out = xs[0]
+    for x in xs[1:]:
+        out = out * x
+    return out
+
+
+def _distinct(xs: list[Any]) -> bool:
+    return all(xs[i] != xs[j] for i in range(len(xs)) for j in range(i + 1, len(xs)))
+
+
+_PARTIAL = frozenset({z3.Z3_OP_DIV, z3.Z3_OP_IDIV, z3.Z3_OP_MOD, z3.Z3_OP_REM, z3.Z3_OP_POWER})
+_STRICT: dict[int, Callable[[list[Any]], Any]] = {
+    z3.Z3_OP_NOT: lambda xs: not xs[0],
+    z3.Z3_OP_XOR: lambda xs: xs[0] != xs[1],
+    z3.Z3_OP_EQ: lambda xs: xs[0] == xs[1],
+    z3.Z3_OP_DISTINCT: _distinct,
+    z3.Z3_OP_LE: lambda xs: xs[0] <= xs[1],
+    z3.Z3_OP_GE: lambda xs: xs[0] >= xs[1],
+    z3.Z3_OP_LT: lambda xs: xs[0] < xs[1],
+    z3.Z3_OP_GT: lambda xs: xs[0] > xs[1],
+    z3.Z3_OP_ADD: _sum,
+    z3.Z3_OP_SUB: lambda xs: xs[0] - _sum(xs[1:]) if len(xs) > 1 else xs[0],
+    z3.Z3_OP_MUL: _product,
+    z3.Z3_OP_UMINUS: lambda xs: -xs[0],
+    z3.Z3_OP_TO_REAL: lambda xs: Fraction(xs[0]),
+}
+
+
+_Unit = tuple[int, z3.ExprRef, z3.ExprRef, Any]  # a fixing: const AST id, const, value, the value in Python
+_UnitPattern = tuple[_Unit, ...]
+
+
+@dataclass(eq=False)
+class _Item:
+    """A term compiled once per query: its evaluator, free constants, and its shape when it is a
+    conjunction of ``constant == literal`` (``c``/``Not(c)`` for Booleans) over distinct constants."""
+
+    expr: z3.ExprRef
+    fn: _Fn
+    consts: tuple[int, ...]
+    quantified: bool  # has a quantifier or bound variable (not evaluated here)
+    divides: bool  # has a division, modulus or power: Z3's evaluator and its solver read ``x/0`` differently
+    units: _UnitPattern | None
+    residues: dict[tuple[tuple[int, Any], ...], tuple[Any, ...]] = field(default_factory=dict)
+
+
+class _Compiler:
+    """Compiles terms of one context into Python evaluators (each shared subterm once per term).
+
+    Python evaluation decides a term only where Z3's model evaluator gives the same value: every
+    operation it knows is evaluated when all its arguments are values; ``And``/``Or``/``Implies``/``If``
+    also when a known argument settles them (Z3's rewriter does the same); anything else is unknown
+    (a quantifier, an uninterpreted function, a division, strings beyond equality), and Z3 evaluates."""
+
+    def __init__(self, ctx: z3.Context) -> None:
+        self.ctx, self.ref = ctx, ctx.ref()
+        self.items: dict[int, _Item] = {}  # AST id → item (each holds its term, so ids are not reused)
+        self.names: dict[int, tuple[z3.ExprRef, str]] = {}
+
+    def name(self, c: z3.ExprRef) -> str:
+        """``str(c)`` of a constant (the printer is slow; kept with the constant, so its id stays its own)."""
+        key = _id(self.ref, c.as_ast())
+        found = self.names.get(key)
+        if found is None:
+            found = self.names[key] = (c, str(c))
+        return found[1]
+
+    @staticmethod
+    def of(ctx: z3.Context) -> _Compiler:
+        """The context's compiler: items recur across queries (facts are shared by obligations), so they
+        are compiled once per run; at most ``MAX_ITEMS`` are kept, the oldest dropped first."""
+        comp = _COMPILERS.get(id(ctx))
+        if comp is None or comp.ctx is not ctx:
+            comp = _COMPILERS[id(ctx)] = _Compiler(ctx)
+        for cache in (comp.items, comp.names):
+            if len(cache) > MAX_ITEMS:
+                for key in list(itertools.islice(cache, len(cache) // 2)):
+                    del cache[key]
+        return comp
+
+    def item(self, e: z3.ExprRef) -> _Item:
+        """``e`` compiled (once while it is kept)."""
+        ref, a = self.ref, e.as_ast()
+        key = _id(ref, a)
+        found = self.items.get(key)
+        if found is not None:
+            return found
+        fns: dict[int, _Fn] = {}
+        shape: dict[int, tuple[int, int, list[Any]]] = {}  # AST id → (_class, decl kind, arguments)
+        consts: set[int] = set()
+        quantified, divides = [False], [False]
+
+        def build(a: Any) -> _Fn:
+            k = _id(ref, a)
+            fn = fns.get(k)
+            if fn is None:
+                fn = fns[k] = compile_(a, k)
+            return fn
+
+        def compile_(a: Any, k: int) -> _Fn:
+            kind = _kind(ref, a)
+            if kind != z3.Z3_APP_AST:
+                if kind != z3.Z3_NUMERAL_AST:
+                    quantified[0] = True
+                    shape[k] = (3, 0, [])
+                    return _opaque
+                shape[k] = (0, 0, [])
+                v = _literal(ref, a)
+                return _opaque if v is _UNKNOWN else lambda _vals: v
+            dk = _decl_kind(ref, _decl(ref, a))
+            if dk in _VALUE_KINDS or _is_string(ref, a):
+                shape[k] = (0, dk, [])
+                v = _literal(ref, a)
+                return lambda _vals: v
+            n = _nargs(ref, a)
+            if dk == z3.Z3_OP_UNINTERPRETED and n == 0:
+                shape[k] = (1, dk, [])
+                consts.add(k)
+                return lambda vals: vals.get(k, _UNKNOWN)
+            divides[0] = divides[0] or dk in _PARTIAL
+            argv = [_arg(ref, a, i) for i in range(n)]
+            shape[k] = (2, dk, argv)
+            args = [build(x) for x in argv]
+            if dk == z3.Z3_OP_AND or dk == z3.Z3_OP_OR:
+                return _junction(dk == z3.Z3_OP_OR, args)
+            if dk == z3.Z3_OP_IMPLIES and n == 2:
+                return _implies(*args)
+            if dk == z3.Z3_OP_ITE and n == 3:
+                return _ite(*args)
+            op = _STRICT.get(dk)
+            if op is None or not args:
+                return _opaque
+            return _binary(op, *args) if n == 2 else _strict(op, args)
+
+        fn = build(a)
+        found = self.items[key] = _Item(e, fn, tuple(sorted(consts)), quantified[0], divides[0], self._units(a, shape))
+        return found
+
+    def _units(self, top: Any, shape: dict[int, tuple[int, int, list[Any]]]) -> _UnitPattern | None:
+        """``top`` as ``constant == literal`` atoms over distinct constants, else None (Z3 evaluates it)."""
+        ref, ctx = self.ref, self.ctx
+
+        def of(a: Any) -> tuple[int, int, list[Any]]:
+            return shape[_id(ref, a)]
+
+        cls, dk, parts = of(top)
+        if not (cls == 2 and dk == z3.Z3_OP_AND):
+            parts = [top]
+        out: dict[int, tuple[int, z3.ExprRef, z3.ExprRef, Any]] = {}
+        for p in parts:
+            cls, dk, args = of(p)
+            if cls == 1:
+                c, v = p, z3.BoolVal(True, ctx).as_ast()
+            elif cls == 2 and dk in (z3.Z3_OP_NOT, z3.Z3_OP_EQ):
+                kinds = [of(x)[0] for x in args]
+                if dk == z3.Z3_OP_NOT and kinds == [1]:
+                    c, v = args[0], z3.BoolVal(False, ctx).as_ast()
+                elif dk == z3.Z3_OP_EQ and sorted(kinds) == [0, 1]:
+                    c, v = (args[0], args[1]) if kinds[0] == 1 else (args[1], args[0])
+                else:
+                    return None
+            else:
+                return None
+            k, py = _id(ref, c), _literal(ref, v)
+            if k in out or py is _UNKNOWN:
+                return None  # the same constant twice (Z3's rewriter may settle it), or a value not evaluated here
+            out[k] = (k, _expr(c, ctx), _expr(v, ctx), py)
+        return tuple(out.values())
+
+
+_COMPILERS: dict[int, _Compiler] = {}  # id(context) → its compiler (which holds the context)
+
+
 @dataclass
 class _State:
     """Propagation over ``items`` (a partial model evaluates them): fixed constants, undetermined residues."""
 
-    model: z3.ModelRef  # the values fixed before the current round
     fixed: dict[int, _Fixed]  # const AST id → how it was fixed
+    vals: dict[int, Any]  # const AST id → Python value, for the constants fixed before the current round
     pending: dict[int, z3.ExprRef]  # item index → residue under the model
     done: dict[int, int]  # item index → stamp when it was resolved (true, false or fixing)
     false: int | None = None  # the first item found false
     work: list[int] = field(default_factory=lambda: [MAX_EVALS])  # evaluations left, shared by one query
+    model: z3.ModelRef | None = None  # Z3's partial model of ``vals`` (built when Z3 must evaluate)
 
-    def rests_on(self, items: Sequence[z3.ExprRef], i: int) -> set[int]:
+    def z3_model(self, ctx: z3.Context) -> z3.ModelRef:
+        """The partial model of the values fixed before the current round (built on first use)."""
+        if self.model is None:
+            self.model = _model([self.fixed[k] for k in self.vals], ctx)
+        return self.model
+
+    def rests_on(self, comp: _Compiler, items: Sequence[z3.ExprRef], i: int) -> set[int]:
         """Item ``i`` and the items that fixed the constants it was evaluated with (transitively)."""
         out: set[int] = set()
         todo = [i]
@@ -163,96 +447,137 @@ class _State:
             if j in out:
                 continue
             out.add(j)
-            consts: dict[int, z3.ExprRef] = {}
-            scan(items[j], consts, [], set())
-            todo += [f.item for k in consts if (f := self.fixed.get(k)) is not None and f.stamp <= self.done[j]]
+            item = comp.item(items[j])
+            if item.quantified:
+                raise _Decline
+            todo += [f.item for k in item.consts if (f := self.fixed.get(k)) is not None and f.stamp <= self.done[j]]
         return out
 
 
-def _model(fixed: dict[int, _Fixed], ctx: z3.Context) -> z3.ModelRef:
+def _model(fixed: Sequence[_Fixed], ctx: z3.Context) -> z3.ModelRef:
     """A partial model of the fixed constants.  Built anew whenever values are added: Z3's model
     evaluator caches terms, and a value added after an evaluation is not seen by later ones.
     (``z3.Model`` + ``update_value`` per constant, by the C calls they make: the wrappers' checks and
     objects cost 5× the work.)"""
     ref = ctx.ref()
     m = z3.ModelRef(_mk_model(ref), ctx)
-    for f in fixed.values():
+    for f in fixed:
         _add_interp(ref, m.model, _decl(ref, f.const.as_ast()), f.value.as_ast())
     return m
 
 
-def _eval(m: z3.ModelRef, e: z3.BoolRef) -> z3.BoolRef:
-    """``m.eval(e, model_completion=False)`` for a Boolean ``e``, by the one C call it makes."""
+def _eval(m: z3.ModelRef, e: z3.ExprRef) -> z3.ExprRef:
+    """``m.eval(e, model_completion=False)``, by the one C call it makes."""
     out = (z3.Ast * 1)()
     if not _model_eval(m.ctx.ref(), m.model, e.as_ast(), False, out):
         raise z3.Z3Exception("failed to evaluate expression in the model")
-    return z3.BoolRef(out[0], m.ctx)
+    return _expr(out[0], m.ctx)
 
 
-def _propagate(items: Sequence[z3.ExprRef], active: Sequence[int], work: list[int]) -> _State:
+def _propagate(comp: _Compiler, items: Sequence[z3.ExprRef], active: Sequence[int], work: list[int]) -> _State:
     """Evaluate the ``active`` items under the values fixed so far, round by round, until nothing changes."""
-    return _run(_State(z3.Model(items[0].ctx), {}, {i: items[i] for i in active}, {}, work=work))
+    return _run(comp, _State({}, {}, {i: items[i] for i in active}, {}, work=work))
 
 
-def _run(st: _State, stamp: int = 0) -> _State:
-    """Continue propagation from ``st`` (its model holds every value of ``st.fixed``)."""
-    changed = True
-    while changed:
-        changed = False
+def _residue(comp: _Compiler, st: _State, item: _Item) -> tuple[z3.ExprRef, Any, list[_Unit] | None]:
+    """Z3's evaluation of ``item`` under the values fixed before this round: the residue, its truth
+    value if it is one, its units if it is ``constant == value`` facts.  Remembered per item by the
+    values of the item's own constants (Z3's evaluator reads nothing else of the model)."""
+    vals = st.vals
+    key = tuple((k, vals[k]) for k in item.consts if k in vals)
+    found = item.residues.get(key)
+    if found is None:
+        expr = _eval(st.z3_model(comp.ctx), item.expr)
+        cls, dk = _class(comp.ref, expr.as_ast())
+        value: Any = _UNKNOWN
+        units: list[_Unit] | None = None
+        if cls == 0 and dk in _VALUE_KINDS:
+            value = dk == z3.Z3_OP_TRUE
+        elif (pairs := _units(expr)) is not None:
+            units = [(c.get_id(), c, v, _literal(comp.ref, v.as_ast())) for c, v in pairs]
+        found = (expr, value, units)
+        if len(item.residues) < MAX_RESIDUES and all(v is not _UNKNOWN for _, v in key):
+            # the entry keeps the values alive, so the string ids in its key stay theirs
+            item.residues[key] = (*found, [st.fixed[k].value for k, _ in key])
+    return found[:3]
+
+
+def _run(comp: _Compiler, st: _State, stamp: int = 0) -> _State:
+    """Continue propagation from ``st`` (its ``vals`` hold every value of ``st.fixed``).
+
+    Each pending item is evaluated in Python (:class:`_Compiler`); a conjunction of ``c == literal``
+    over constants not yet fixed fixes them as Z3's evaluation of it would; anything else is evaluated
+    by Z3 under the partial model, and its residue kept, exactly as without the Python evaluation."""
+    new: list[tuple[int, Any]] = [(0, None)]
+    while new:
+        new = []
         st.work[0] -= len(st.pending)
         if st.work[0] < 0:
             raise _Decline  # costlier than asking Z3
-        ref = st.model.ctx.ref()
+        vals = st.vals
         for i in list(st.pending):
-            expr = _eval(st.model, st.pending[i])
-            st.pending[i] = expr
-            cls, dk = _class(ref, expr.as_ast())
-            if cls == 0 and dk == z3.Z3_OP_TRUE:
+            item = comp.item(st.pending[i])
+            if item.divides:
+                raise _Decline  # Z3's evaluator takes x/0 as 0, its solver as any value: Z3 decides
+            value = item.fn(vals)
+            units: Sequence[_Unit] | None = None
+            if value is _UNKNOWN and item.units is not None:
+                units = [u for u in item.units if u[0] not in vals]
+            if value is _UNKNOWN and units is None:
+                st.pending[i], value, units = _residue(comp, st, item)
+            if value is True:
                 del st.pending[i]
                 st.done[i] = stamp
-            elif cls == 0 and dk == z3.Z3_OP_FALSE:
+            elif value is False:
                 st.false, st.done[i] = i, stamp
                 return st
-            elif (units := _units(expr)) is not None:
+            elif units is not None:
                 del st.pending[i]
                 st.done[i] = stamp
-                for c, v in units:
-                    old = st.fixed.get(c.get_id())
+                for k, c, v, py in units:
+                    old = st.fixed.get(k)
                     if old is not None and not old.value.eq(v):  # fixed differently earlier this round:
                         st.false, st.done[i] = i, stamp + 1  # false under this round's values
                         return st
                     if old is None:
-                        st.fixed[c.get_id()] = _Fixed(c, v, i, stamp + 1)
-                        changed = True
-        if changed:  # this round's values are seen from the next round on
+                        st.fixed[k] = _Fixed(c, v, i, stamp + 1)
+                        new.append((k, py))
+        if new:  # this round's values are seen from the next round on
             stamp += 1
-            st.model = _model(st.fixed, st.model.ctx)
+            st.vals = {**vals, **dict(new)}
+            st.model = None
     return st
 
 
-def _candidates(c: z3.ExprRef, literals: list[z3.ExprRef]) -> list[z3.ExprRef]:
-    """Values tried for a free constant: the query's literals of its sort, their neighbours, a default."""
-    ctx, out = c.ctx, []
-    if z3.is_bool(c):
-        return [z3.BoolVal(True, ctx), z3.BoolVal(False, ctx)]
-    if z3.is_int(c):
-        nums = {0} | {n + d for lit in literals if z3.is_int_value(lit) for n in [lit.as_long()] for d in (-1, 0, 1)}
-        out = [z3.IntVal(n, ctx) for n in sorted(nums)]
-    elif z3.is_real(c):
-        fr = {Fraction(0)} | {
-            Fraction(lit.numerator_as_long(), lit.denominator_as_long()) + d
-            for lit in literals
-            if z3.is_rational_value(lit)
-            for d in (-1, 0, 1)
-        }
-        out = [z3.RealVal(f, ctx) for f in sorted(fr)]
+def _candidates(ref: Any, c: z3.ExprRef, literals: list[z3.ExprRef]) -> Iterator[tuple[z3.ExprRef, Any]]:
+    """Values tried for a free constant (with their Python values), in order: the query's literals of its
+    sort, their neighbours, a default.  Each is built when it is tried."""
+    ctx = c.ctx
+    sort = _sort_kind(ref, _sort(ref, c.as_ast()))
+    if sort == z3.Z3_BOOL_SORT:
+        yield z3.BoolVal(True, ctx), True
+        yield z3.BoolVal(False, ctx), False
+    elif sort == z3.Z3_INT_SORT or sort == z3.Z3_REAL_SORT:
+        nums: set[Any] = {0 if sort == z3.Z3_INT_SORT else Fraction(0)}
+        for lit in literals:
+            a = lit.as_ast()
+            if _kind(ref, a) == z3.Z3_NUMERAL_AST and _sort_kind(ref, _sort(ref, a)) == sort:
+                n = _literal(ref, a)
+                if n is not _UNKNOWN:
+                    nums |= {n - 1, n, n + 1}
+        val = z3.IntVal if sort == z3.Z3_INT_SORT else z3.RealVal
+        for n in sorted(nums):
+            yield val(n, ctx), n
     elif z3.is_string(c):
         words = {""} | {lit.as_string() for lit in literals if z3.is_string_value(lit)}
-        out = [z3.StringVal(w, ctx) for w in sorted(words)]
-    return out
+        for w in sorted(words):
+            v = z3.StringVal(w, ctx)
+            yield v, _literal(ref, v.as_ast())
 
 
-def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef], work: list[int]) -> bool:
+def _satisfiable(
+    comp: _Compiler, items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef], work: list[int]
+) -> bool:
     """True when the ``active`` items have a model found by propagation and a bounded depth-first search
     (values for a free constant: the residues' literals and ``hints``, their neighbours, a default)."""
     budget = [MAX_NODES]
@@ -272,38 +597,71 @@ def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list
             scan(e, free, literals, seen)
         if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
             return False
-        c = min(free.values(), key=str)  # by name: AST ids depend on what the process built before
-        for v in _candidates(c, literals):
-            fixed = {**st.fixed, c.get_id(): _Fixed(c, v, -1, 0)}
-            child = _State(_model(fixed, c.ctx), fixed, dict(st.pending), dict(st.done), work=st.work)
-            if search(_run(child)):
+        c = min(free.values(), key=comp.name)  # by name: AST ids depend on what the process built before
+        k = c.get_id()
+        for v, py in _candidates(comp.ref, c, literals):
+            fixed = {**st.fixed, k: _Fixed(c, v, -1, 0)}
+            vals = {**st.vals, k: py}
+            if search(_run(comp, _State(fixed, vals, dict(st.pending), dict(st.done), work=st.work))):
                 return True
         return False
 
     try:
-        return search(_propagate(items, active, work))
+        return search(_propagate(comp, items, active, work))
     except _Decline:
         return False
+
+
+def _witness(comp: _Compiler, st: _State, shown: Sequence[z3.ExprRef]) -> tuple[z3.ExprRef, ...] | None:
+    """The shown terms' values under every fixed value, or None when one is not a value (Z3 chooses it).
+    A constant's value is the literal that fixed it (what Z3's model evaluator returns for it)."""
+    out = []
+    for t in shown:
+        a = t.as_ast()
+        cls, _ = _class(comp.ref, a)
+        if cls == 1:
+            f = st.fixed.get(_id(comp.ref, a))
+            if f is None:
+                return None
+            out.append(f.value)
+            continue
+        py = comp.item(t).fn(st.vals)
+        sort = _sort_kind(comp.ref, _sort(comp.ref, a))
+        if sort == z3.Z3_INT_SORT and type(py) is int:  # the numeral Z3's evaluator gives (one AST per value)
+            out.append(z3.IntVal(py, comp.ctx))
+            continue
+        if sort == z3.Z3_REAL_SORT and type(py) is Fraction:
+            out.append(z3.RealVal(py, comp.ctx))
+            continue
+        if sort == z3.Z3_BOOL_SORT and type(py) is bool:
+            out.append(z3.BoolVal(py, comp.ctx))
+            continue
+        v = _eval(st.z3_model(comp.ctx), t)
+        if not is_value(v):
+            return None
+        out.append(v)
+    return tuple(out)
 
 
 def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.ExprRef] = ()) -> Exact | None:
     """``facts ∧ goal`` decided by exact evaluation, or None when that needs search (Z3 decides)."""
     items = [*facts, goal]
+    comp = _Compiler.of(goal.ctx)
     try:
         work = [MAX_EVALS]
-        st = _propagate(items, range(len(items)), work)
+        st = _propagate(comp, items, range(len(items)), work)
         if st.false is None:
             if st.pending:
                 return None
-            values = tuple(st.model.eval(t, model_completion=False) for t in shown)
-            return Exact("sat", values=values) if all(is_value(v) for v in values) else None
-        core = st.rests_on(items, st.false)
+            values = _witness(comp, st, shown)
+            return None if values is None else Exact("sat", values=values)
+        core = st.rests_on(comp, items, st.false)
     except _Decline:
         return None
     if len(items) * len(core) > work[0]:  # each member costs about one propagation: Z3 is cheaper
         return None
     hints = [f.value for f in st.fixed.values()]
     for k in sorted(core):
-        if not _satisfiable(items, [i for i in range(len(items)) if i != k], hints, work):
+        if not _satisfiable(comp, items, [i for i in range(len(items)) if i != k], hints, work):
             return None
     return Exact("unsat", core=tuple(sorted(core)))
