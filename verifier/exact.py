@@ -20,7 +20,7 @@ necessary the obligation goes to Z3.  No search ever decides a verdict: a found 
 that a member of ``K`` is needed.  Work is capped per query (``MAX_EVALS`` item evaluations, and no
 core check whose estimated cost exceeds it): past that, Z3 is the cheaper way to the same answer.
 
-**Evaluation, fast and the same.**  An item is compiled once (per run, by AST id; :class:`_Compiler`)
+**Evaluation, fast and the same.**  An item is compiled once (per run, by AST id; :mod:`cnverify.exactterms`)
 into a Python evaluator over the fixed values, which answers only where Z3's model evaluator gives the
 same value (connectives, ``If``, ``==``, ``Distinct``, Int/Real arithmetic and comparisons, string
 equality); a ``c == literal`` conjunction over unfixed constants fixes them as Z3's residue of it would.
@@ -33,20 +33,37 @@ division, modulus or power goes to Z3: Z3's evaluator takes ``x/0`` as 0, its so
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
 import z3
-import z3.z3core as z3core
+from cnverify.exactterms import (
+    MAX_RESIDUES,
+    UNKNOWN,
+    VALUE_KINDS,
+    Compiler,
+    Item,
+    Unit,
+    arg,
+    compiler,
+    decl_kind,
+    decl_of,
+    expr,
+    id_of,
+    is_string,
+    kind_of,
+    literal,
+    nargs,
+    raw,
+    sort_kind,
+    sort_of,
+)
 
 STEP = "exact evaluation"
 MAX_NODES = 4  # search nodes (partial assignments) tried when showing a core member necessary
 MAX_EVALS = 80  # item evaluations per query, core checks included (past it exact costs more than Z3)
-MAX_ITEMS = 1 << 15  # compiled terms kept between queries
-MAX_RESIDUES = 64  # Z3 evaluations remembered per compiled term
 
 
 @dataclass(frozen=True)
@@ -59,36 +76,20 @@ class Exact:
     values: tuple[z3.ExprRef, ...] = ()
 
 
-def _raw(name: str) -> Callable[..., Any]:
-    """Z3's C function ``name`` without the Python API's per-call error check and wrapper objects
-    (the walks below call them thousands of times per query; errors cannot arise on valid ASTs)."""
-    return getattr(z3core, name).__defaults__[0].f
-
-
-_kind, _id, _decl, _decl_kind = (
-    _raw("Z3_get_ast_kind"),
-    _raw("Z3_get_ast_id"),
-    _raw("Z3_get_app_decl"),
-    _raw("Z3_get_decl_kind"),
-)
-_nargs, _arg, _is_string = _raw("Z3_get_app_num_args"), _raw("Z3_get_app_arg"), _raw("Z3_is_string")
-_mk_model, _add_interp, _model_eval = _raw("Z3_mk_model"), _raw("Z3_add_const_interp"), _raw("Z3_model_eval")
-_sort, _sort_kind, _numeral = _raw("Z3_get_sort"), _raw("Z3_get_sort_kind"), _raw("Z3_get_numeral_string")
-_expr = z3.z3._to_expr_ref
-_VALUE_KINDS = frozenset({z3.Z3_OP_TRUE, z3.Z3_OP_FALSE})
+_mk_model, _add_interp, _model_eval = raw("Z3_mk_model"), raw("Z3_add_const_interp"), raw("Z3_model_eval")
 
 
 def _class(ctx: Any, a: Any) -> tuple[int, int]:
     """(``0`` value, ``1`` free constant, ``2`` other application; declaration kind) of an AST pointer."""
-    kind = _kind(ctx, a)
+    kind = kind_of(ctx, a)
     if kind == z3.Z3_NUMERAL_AST:
         return 0, 0
     if kind != z3.Z3_APP_AST:
         raise _Decline  # a quantifier or bound variable: not evaluated here
-    dk = _decl_kind(ctx, _decl(ctx, a))
-    if dk in _VALUE_KINDS or _is_string(ctx, a):
+    dk = decl_kind(ctx, decl_of(ctx, a))
+    if dk in VALUE_KINDS or is_string(ctx, a):
         return 0, dk
-    if dk == z3.Z3_OP_UNINTERPRETED and _nargs(ctx, a) == 0:
+    if dk == z3.Z3_OP_UNINTERPRETED and nargs(ctx, a) == 0:
         return 1, dk
     return 2, dk
 
@@ -104,17 +105,17 @@ def scan(e: z3.ExprRef, consts: dict[int, z3.ExprRef], literals: list[z3.ExprRef
     todo = [e.as_ast()]
     while todo:
         a = todo.pop()
-        key = _id(ref, a)
+        key = id_of(ref, a)
         if key in seen:
             continue
         seen.add(key)
         cls, _ = _class(ref, a)
         if cls == 0:
-            literals.append(_expr(a, ctx))
+            literals.append(expr(a, ctx))
         elif cls == 1:
-            consts[key] = _expr(a, ctx)
+            consts[key] = expr(a, ctx)
         else:
-            todo += [_arg(ref, a, i) for i in range(_nargs(ref, a))]
+            todo += [arg(ref, a, i) for i in range(nargs(ref, a))]
 
 
 class _Decline(Exception):
@@ -126,22 +127,22 @@ def _units(e: z3.ExprRef) -> list[tuple[z3.ExprRef, z3.ExprRef]] | None:
     ctx, ref = e.ctx, e.ctx.ref()
     top = e.as_ast()
     cls, dk = _class(ref, top)
-    parts = [_arg(ref, top, i) for i in range(_nargs(ref, top))] if cls == 2 and dk == z3.Z3_OP_AND else [top]
+    parts = [arg(ref, top, i) for i in range(nargs(ref, top))] if cls == 2 and dk == z3.Z3_OP_AND else [top]
     out = []
     for p in parts:
         cls, dk = _class(ref, p)
         if cls == 1:  # a Boolean constant
-            out.append((_expr(p, ctx), z3.BoolVal(True, ctx)))
+            out.append((expr(p, ctx), z3.BoolVal(True, ctx)))
             continue
         if cls != 2 or dk not in (z3.Z3_OP_NOT, z3.Z3_OP_EQ):
             return None
-        args = [_arg(ref, p, i) for i in range(_nargs(ref, p))]
+        args = [arg(ref, p, i) for i in range(nargs(ref, p))]
         kinds = [_class(ref, x)[0] for x in args]
         if dk == z3.Z3_OP_NOT and kinds == [1]:
-            out.append((_expr(args[0], ctx), z3.BoolVal(False, ctx)))
+            out.append((expr(args[0], ctx), z3.BoolVal(False, ctx)))
         elif dk == z3.Z3_OP_EQ and sorted(kinds) == [0, 1]:
             c, v = (args[0], args[1]) if kinds[0] == 1 else (args[1], args[0])
-            out.append((_expr(c, ctx), _expr(v, ctx)))
+            out.append((expr(c, ctx), expr(v, ctx)))
         else:
             return None
     return out
@@ -155,269 +156,6 @@ class _Fixed:
     value: z3.ExprRef
     item: int
     stamp: int
-
-
-_UNKNOWN: Any = object()  # a term's value is not determined by the values fixed so far
-_Fn = Callable[[dict[int, Any]], Any]  # a compiled term: its value under (const AST id → value), or _UNKNOWN
-
-
-def _opaque(_vals: dict[int, Any]) -> Any:
-    return _UNKNOWN
-
-
-def _literal(ref: Any, a: Any) -> Any:
-    """A literal AST's Python value (int, Fraction, bool; a string is its AST id), else ``_UNKNOWN``."""
-    kind = _kind(ref, a)
-    if kind != z3.Z3_NUMERAL_AST and kind != z3.Z3_APP_AST:
-        return _UNKNOWN
-    dk = _decl_kind(ref, _decl(ref, a))
-    if kind == z3.Z3_NUMERAL_AST:  # an integer or rational (not an algebraic or bit-vector) numeral
-        if dk != z3.Z3_OP_ANUM:
-            return _UNKNOWN
-        text = _numeral(ref, a)
-        return int(text) if _sort_kind(ref, _sort(ref, a)) == z3.Z3_INT_SORT else Fraction(text.decode())
-    if dk in _VALUE_KINDS:
-        return dk == z3.Z3_OP_TRUE
-    return ("str", _id(ref, a)) if _is_string(ref, a) else _UNKNOWN  # equal strings are one AST
-
-
-def _junction(absorbing: bool, args: list[_Fn]) -> _Fn:
-    """``And`` (``absorbing`` False) or ``Or`` (True): settled by any argument of the absorbing value
-    (Z3's rewriter does the same, whatever the others are), else known when all are."""
-
-    def f(vals: dict[int, Any]) -> Any:
-        out: Any = not absorbing
-        for g in args:
-            r = g(vals)
-            if r is absorbing:
-                return absorbing
-            if r is not out and out is not _UNKNOWN:
-                out = _UNKNOWN
-        return out
-
-    return f
-
-
-def _implies(a: _Fn, b: _Fn) -> _Fn:
-    def f(vals: dict[int, Any]) -> Any:
-        ra = a(vals)
-        if ra is False:
-            return True
-        rb = b(vals)
-        if rb is True:
-            return True
-        return False if ra is True and rb is False else _UNKNOWN
-
-    return f
-
-
-def _ite(c: _Fn, a: _Fn, b: _Fn) -> _Fn:
-    def f(vals: dict[int, Any]) -> Any:
-        rc = c(vals)
-        return a(vals) if rc is True else b(vals) if rc is False else _UNKNOWN
-
-    return f
-
-
-def _strict(op: Callable[[list[Any]], Any], args: list[_Fn]) -> _Fn:
-    """``op`` of the arguments' values when all are known (arithmetic, comparisons, =, distinct, not)."""
-
-    def f(vals: dict[int, Any]) -> Any:
-        xs = [g(vals) for g in args]
-        return _UNKNOWN if any(x is _UNKNOWN for x in xs) else op(xs)
-
-    return f
-
-
-def _binary(op: Callable[[list[Any]], Any], a: _Fn, b: _Fn) -> _Fn:
-    """:func:`_strict` for two arguments (most terms), without the lists."""
-
-    def f(vals: dict[int, Any]) -> Any:
-        x = a(vals)
-        if x is _UNKNOWN:
-            return x
-        y = b(vals)
-        return y if y is _UNKNOWN else op([x, y])
-
-    return f
-
-
-def _sum(xs: list[Any]) -> Any:
-    return sum(xs[1:], xs[0])
-
-
-def _product(xs: list[Any]) -> Any:
-    out = xs[0]
-    for x in xs[1:]:
-        out = out * x
-    return out
-
-
-def _distinct(xs: list[Any]) -> bool:
-    return all(xs[i] != xs[j] for i in range(len(xs)) for j in range(i + 1, len(xs)))
-
-
-_PARTIAL = frozenset({z3.Z3_OP_DIV, z3.Z3_OP_IDIV, z3.Z3_OP_MOD, z3.Z3_OP_REM, z3.Z3_OP_POWER})
-_STRICT: dict[int, Callable[[list[Any]], Any]] = {
-    z3.Z3_OP_NOT: lambda xs: not xs[0],
-    z3.Z3_OP_XOR: lambda xs: xs[0] != xs[1],
-    z3.Z3_OP_EQ: lambda xs: xs[0] == xs[1],
-    z3.Z3_OP_DISTINCT: _distinct,
-    z3.Z3_OP_LE: lambda xs: xs[0] <= xs[1],
-    z3.Z3_OP_GE: lambda xs: xs[0] >= xs[1],
-    z3.Z3_OP_LT: lambda xs: xs[0] < xs[1],
-    z3.Z3_OP_GT: lambda xs: xs[0] > xs[1],
-    z3.Z3_OP_ADD: _sum,
-    z3.Z3_OP_SUB: lambda xs: xs[0] - _sum(xs[1:]) if len(xs) > 1 else xs[0],
-    z3.Z3_OP_MUL: _product,
-    z3.Z3_OP_UMINUS: lambda xs: -xs[0],
-    z3.Z3_OP_TO_REAL: lambda xs: Fraction(xs[0]),
-}
-
-
-_Unit = tuple[int, z3.ExprRef, z3.ExprRef, Any]  # a fixing: const AST id, const, value, the value in Python
-_UnitPattern = tuple[_Unit, ...]
-
-
-@dataclass(eq=False)
-class _Item:
-    """A term compiled once per query: its evaluator, free constants, and its shape when it is a
-    conjunction of ``constant == literal`` (``c``/``Not(c)`` for Booleans) over distinct constants."""
-
-    expr: z3.ExprRef
-    fn: _Fn
-    consts: tuple[int, ...]
-    quantified: bool  # has a quantifier or bound variable (not evaluated here)
-    divides: bool  # has a division, modulus or power: Z3's evaluator and its solver read ``x/0`` differently
-    units: _UnitPattern | None
-    residues: dict[tuple[tuple[int, Any], ...], tuple[Any, ...]] = field(default_factory=dict)
-
-
-class _Compiler:
-    """Compiles terms of one context into Python evaluators (each shared subterm once per term).
-
-    Python evaluation decides a term only where Z3's model evaluator gives the same value: every
-    operation it knows is evaluated when all its arguments are values; ``And``/``Or``/``Implies``/``If``
-    also when a known argument settles them (Z3's rewriter does the same); anything else is unknown
-    (a quantifier, an uninterpreted function, a division, strings beyond equality), and Z3 evaluates."""
-
-    def __init__(self, ctx: z3.Context) -> None:
-        self.ctx, self.ref = ctx, ctx.ref()
-        self.items: dict[int, _Item] = {}  # AST id → item (each holds its term, so ids are not reused)
-        self.names: dict[int, tuple[z3.ExprRef, str]] = {}
-
-    def name(self, c: z3.ExprRef) -> str:
-        """``str(c)`` of a constant (the printer is slow; kept with the constant, so its id stays its own)."""
-        key = _id(self.ref, c.as_ast())
-        found = self.names.get(key)
-        if found is None:
-            found = self.names[key] = (c, str(c))
-        return found[1]
-
-    @staticmethod
-    def of(ctx: z3.Context) -> _Compiler:
-        """The context's compiler: items recur across queries (facts are shared by obligations), so they
-        are compiled once per run; at most ``MAX_ITEMS`` are kept, the oldest dropped first."""
-        comp = _COMPILERS.get(id(ctx))
-        if comp is None or comp.ctx is not ctx:
-            comp = _COMPILERS[id(ctx)] = _Compiler(ctx)
-        for cache in (comp.items, comp.names):
-            if len(cache) > MAX_ITEMS:
-                for key in list(itertools.islice(cache, len(cache) // 2)):
-                    del cache[key]
-        return comp
-
-    def item(self, e: z3.ExprRef) -> _Item:
-        """``e`` compiled (once while it is kept)."""
-        ref, a = self.ref, e.as_ast()
-        key = _id(ref, a)
-        found = self.items.get(key)
-        if found is not None:
-            return found
-        fns: dict[int, _Fn] = {}
-        shape: dict[int, tuple[int, int, list[Any]]] = {}  # AST id → (_class, decl kind, arguments)
-        consts: set[int] = set()
-        quantified, divides = [False], [False]
-
-        def build(a: Any) -> _Fn:
-            k = _id(ref, a)
-            fn = fns.get(k)
-            if fn is None:
-                fn = fns[k] = compile_(a, k)
-            return fn
-
-        def compile_(a: Any, k: int) -> _Fn:
-            kind = _kind(ref, a)
-            if kind != z3.Z3_APP_AST:
-                if kind != z3.Z3_NUMERAL_AST:
-                    quantified[0] = True
-                    shape[k] = (3, 0, [])
-                    return _opaque
-                shape[k] = (0, 0, [])
-                v = _literal(ref, a)
-                return _opaque if v is _UNKNOWN else lambda _vals: v
-            dk = _decl_kind(ref, _decl(ref, a))
-            if dk in _VALUE_KINDS or _is_string(ref, a):
-                shape[k] = (0, dk, [])
-                v = _literal(ref, a)
-                return lambda _vals: v
-            n = _nargs(ref, a)
-            if dk == z3.Z3_OP_UNINTERPRETED and n == 0:
-                shape[k] = (1, dk, [])
-                consts.add(k)
-                return lambda vals: vals.get(k, _UNKNOWN)
-            divides[0] = divides[0] or dk in _PARTIAL
-            argv = [_arg(ref, a, i) for i in range(n)]
-            shape[k] = (2, dk, argv)
-            args = [build(x) for x in argv]
-            if dk == z3.Z3_OP_AND or dk == z3.Z3_OP_OR:
-                return _junction(dk == z3.Z3_OP_OR, args)
-            if dk == z3.Z3_OP_IMPLIES and n == 2:
-                return _implies(*args)
-            if dk == z3.Z3_OP_ITE and n == 3:
-                return _ite(*args)
-            op = _STRICT.get(dk)
-            if op is None or not args:
-                return _opaque
-            return _binary(op, *args) if n == 2 else _strict(op, args)
-
-        fn = build(a)
-        found = self.items[key] = _Item(e, fn, tuple(sorted(consts)), quantified[0], divides[0], self._units(a, shape))
-        return found
-
-    def _units(self, top: Any, shape: dict[int, tuple[int, int, list[Any]]]) -> _UnitPattern | None:
-        """``top`` as ``constant == literal`` atoms over distinct constants, else None (Z3 evaluates it)."""
-        ref, ctx = self.ref, self.ctx
-
-        def of(a: Any) -> tuple[int, int, list[Any]]:
-            return shape[_id(ref, a)]
-
-        cls, dk, parts = of(top)
-        if not (cls == 2 and dk == z3.Z3_OP_AND):
-            parts = [top]
-        out: dict[int, tuple[int, z3.ExprRef, z3.ExprRef, Any]] = {}
-        for p in parts:
-            cls, dk, args = of(p)
-            if cls == 1:
-                c, v = p, z3.BoolVal(True, ctx).as_ast()
-            elif cls == 2 and dk in (z3.Z3_OP_NOT, z3.Z3_OP_EQ):
-                kinds = [of(x)[0] for x in args]
-                if dk == z3.Z3_OP_NOT and kinds == [1]:
-                    c, v = args[0], z3.BoolVal(False, ctx).as_ast()
-                elif dk == z3.Z3_OP_EQ and sorted(kinds) == [0, 1]:
-                    c, v = (args[0], args[1]) if kinds[0] == 1 else (args[1], args[0])
-                else:
-                    return None
-            else:
-                return None
-            k, py = _id(ref, c), _literal(ref, v)
-            if k in out or py is _UNKNOWN:
-                return None  # the same constant twice (Z3's rewriter may settle it), or a value not evaluated here
-            out[k] = (k, _expr(c, ctx), _expr(v, ctx), py)
-        return tuple(out.values())
-
-
-_COMPILERS: dict[int, _Compiler] = {}  # id(context) → its compiler (which holds the context)
 
 
 @dataclass
@@ -438,7 +176,7 @@ class _State:
             self.model = _model([self.fixed[k] for k in self.vals], ctx)
         return self.model
 
-    def rests_on(self, comp: _Compiler, items: Sequence[z3.ExprRef], i: int) -> set[int]:
+    def rests_on(self, comp: Compiler, items: Sequence[z3.ExprRef], i: int) -> set[int]:
         """Item ``i`` and the items that fixed the constants it was evaluated with (transitively)."""
         out: set[int] = set()
         todo = [i]
@@ -462,7 +200,7 @@ def _model(fixed: Sequence[_Fixed], ctx: z3.Context) -> z3.ModelRef:
     ref = ctx.ref()
     m = z3.ModelRef(_mk_model(ref), ctx)
     for f in fixed:
-        _add_interp(ref, m.model, _decl(ref, f.const.as_ast()), f.value.as_ast())
+        _add_interp(ref, m.model, decl_of(ref, f.const.as_ast()), f.value.as_ast())
     return m
 
 
@@ -471,15 +209,15 @@ def _eval(m: z3.ModelRef, e: z3.ExprRef) -> z3.ExprRef:
     out = (z3.Ast * 1)()
     if not _model_eval(m.ctx.ref(), m.model, e.as_ast(), False, out):
         raise z3.Z3Exception("failed to evaluate expression in the model")
-    return _expr(out[0], m.ctx)
+    return expr(out[0], m.ctx)
 
 
-def _propagate(comp: _Compiler, items: Sequence[z3.ExprRef], active: Sequence[int], work: list[int]) -> _State:
+def _propagate(comp: Compiler, items: Sequence[z3.ExprRef], active: Sequence[int], work: list[int]) -> _State:
     """Evaluate the ``active`` items under the values fixed so far, round by round, until nothing changes."""
     return _run(comp, _State({}, {}, {i: items[i] for i in active}, {}, work=work))
 
 
-def _residue(comp: _Compiler, st: _State, item: _Item) -> tuple[z3.ExprRef, Any, list[_Unit] | None]:
+def _residue(comp: Compiler, st: _State, item: Item) -> tuple[z3.ExprRef, Any, list[Unit] | None]:
     """Z3's evaluation of ``item`` under the values fixed before this round: the residue, its truth
     value if it is one, its units if it is ``constant == value`` facts.  Remembered per item by the
     values of the item's own constants (Z3's evaluator reads nothing else of the model)."""
@@ -489,23 +227,23 @@ def _residue(comp: _Compiler, st: _State, item: _Item) -> tuple[z3.ExprRef, Any,
     if found is None:
         expr = _eval(st.z3_model(comp.ctx), item.expr)
         cls, dk = _class(comp.ref, expr.as_ast())
-        value: Any = _UNKNOWN
-        units: list[_Unit] | None = None
-        if cls == 0 and dk in _VALUE_KINDS:
+        value: Any = UNKNOWN
+        units: list[Unit] | None = None
+        if cls == 0 and dk in VALUE_KINDS:
             value = dk == z3.Z3_OP_TRUE
         elif (pairs := _units(expr)) is not None:
-            units = [(c.get_id(), c, v, _literal(comp.ref, v.as_ast())) for c, v in pairs]
+            units = [(c.get_id(), c, v, literal(comp.ref, v.as_ast())) for c, v in pairs]
         found = (expr, value, units)
-        if len(item.residues) < MAX_RESIDUES and all(v is not _UNKNOWN for _, v in key):
+        if len(item.residues) < MAX_RESIDUES and all(v is not UNKNOWN for _, v in key):
             # the entry keeps the values alive, so the string ids in its key stay theirs
             item.residues[key] = (*found, [st.fixed[k].value for k, _ in key])
     return found[:3]
 
 
-def _run(comp: _Compiler, st: _State, stamp: int = 0) -> _State:
+def _run(comp: Compiler, st: _State, stamp: int = 0) -> _State:
     """Continue propagation from ``st`` (its ``vals`` hold every value of ``st.fixed``).
 
-    Each pending item is evaluated in Python (:class:`_Compiler`); a conjunction of ``c == literal``
+    Each pending item is evaluated in Python (:mod:`cnverify.exactterms`); a conjunction of ``c == literal``
     over constants not yet fixed fixes them as Z3's evaluation of it would; anything else is evaluated
     by Z3 under the partial model, and its residue kept, exactly as without the Python evaluation."""
     new: list[tuple[int, Any]] = [(0, None)]
@@ -520,10 +258,10 @@ def _run(comp: _Compiler, st: _State, stamp: int = 0) -> _State:
             if item.divides:
                 raise _Decline  # Z3's evaluator takes x/0 as 0, its solver as any value: Z3 decides
             value = item.fn(vals)
-            units: Sequence[_Unit] | None = None
-            if value is _UNKNOWN and item.units is not None:
+            units: Sequence[Unit] | None = None
+            if value is UNKNOWN and item.units is not None:
                 units = [u for u in item.units if u[0] not in vals]
-            if value is _UNKNOWN and units is None:
+            if value is UNKNOWN and units is None:
                 st.pending[i], value, units = _residue(comp, st, item)
             if value is True:
                 del st.pending[i]
@@ -553,7 +291,7 @@ def _candidates(ref: Any, c: z3.ExprRef, literals: list[z3.ExprRef]) -> Iterator
     """Values tried for a free constant (with their Python values), in order: the query's literals of its
     sort, their neighbours, a default.  Each is built when it is tried."""
     ctx = c.ctx
-    sort = _sort_kind(ref, _sort(ref, c.as_ast()))
+    sort = sort_kind(ref, sort_of(ref, c.as_ast()))
     if sort == z3.Z3_BOOL_SORT:
         yield z3.BoolVal(True, ctx), True
         yield z3.BoolVal(False, ctx), False
@@ -561,9 +299,9 @@ def _candidates(ref: Any, c: z3.ExprRef, literals: list[z3.ExprRef]) -> Iterator
         nums: set[Any] = {0 if sort == z3.Z3_INT_SORT else Fraction(0)}
         for lit in literals:
             a = lit.as_ast()
-            if _kind(ref, a) == z3.Z3_NUMERAL_AST and _sort_kind(ref, _sort(ref, a)) == sort:
-                n = _literal(ref, a)
-                if n is not _UNKNOWN:
+            if kind_of(ref, a) == z3.Z3_NUMERAL_AST and sort_kind(ref, sort_of(ref, a)) == sort:
+                n = literal(ref, a)
+                if n is not UNKNOWN:
                     nums |= {n - 1, n, n + 1}
         val = z3.IntVal if sort == z3.Z3_INT_SORT else z3.RealVal
         for n in sorted(nums):
@@ -572,11 +310,11 @@ def _candidates(ref: Any, c: z3.ExprRef, literals: list[z3.ExprRef]) -> Iterator
         words = {""} | {lit.as_string() for lit in literals if z3.is_string_value(lit)}
         for w in sorted(words):
             v = z3.StringVal(w, ctx)
-            yield v, _literal(ref, v.as_ast())
+            yield v, literal(ref, v.as_ast())
 
 
 def _satisfiable(
-    comp: _Compiler, items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef], work: list[int]
+    comp: Compiler, items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef], work: list[int]
 ) -> bool:
     """True when the ``active`` items have a model found by propagation and a bounded depth-first search
     (values for a free constant: the residues' literals and ``hints``, their neighbours, a default)."""
@@ -612,7 +350,7 @@ def _satisfiable(
         return False
 
 
-def _witness(comp: _Compiler, st: _State, shown: Sequence[z3.ExprRef]) -> tuple[z3.ExprRef, ...] | None:
+def _witness(comp: Compiler, st: _State, shown: Sequence[z3.ExprRef]) -> tuple[z3.ExprRef, ...] | None:
     """The shown terms' values under every fixed value, or None when one is not a value (Z3 chooses it).
     A constant's value is the literal that fixed it (what Z3's model evaluator returns for it)."""
     out = []
@@ -620,13 +358,13 @@ def _witness(comp: _Compiler, st: _State, shown: Sequence[z3.ExprRef]) -> tuple[
         a = t.as_ast()
         cls, _ = _class(comp.ref, a)
         if cls == 1:
-            f = st.fixed.get(_id(comp.ref, a))
+            f = st.fixed.get(id_of(comp.ref, a))
             if f is None:
                 return None
             out.append(f.value)
             continue
         py = comp.item(t).fn(st.vals)
-        sort = _sort_kind(comp.ref, _sort(comp.ref, a))
+        sort = sort_kind(comp.ref, sort_of(comp.ref, a))
         if sort == z3.Z3_INT_SORT and type(py) is int:  # the numeral Z3's evaluator gives (one AST per value)
             out.append(z3.IntVal(py, comp.ctx))
             continue
@@ -646,7 +384,7 @@ def _witness(comp: _Compiler, st: _State, shown: Sequence[z3.ExprRef]) -> tuple[
 def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.ExprRef] = ()) -> Exact | None:
     """``facts ∧ goal`` decided by exact evaluation, or None when that needs search (Z3 decides)."""
     items = [*facts, goal]
-    comp = _Compiler.of(goal.ctx)
+    comp = compiler(goal.ctx)
     try:
         work = [MAX_EVALS]
         st = _propagate(comp, items, range(len(items)), work)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import z3
-from cnverify import exact
+from cnverify import exact, exactterms
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_exact import check_against_z3
@@ -116,7 +116,7 @@ def assignment(draw: st.DrawFn) -> dict[z3.ExprRef, z3.ExprRef]:
 def _fixed_state(comp: Any, fixed: dict[z3.ExprRef, z3.ExprRef]) -> Any:
     """A propagation state whose values before this round are ``fixed``."""
     entries = {c.get_id(): exact._Fixed(c, v, 0, 0) for c, v in fixed.items()}
-    vals = {c.get_id(): exact._literal(comp.ref, v.as_ast()) for c, v in fixed.items()}
+    vals = {c.get_id(): exactterms.literal(comp.ref, v.as_ast()) for c, v in fixed.items()}
     return exact._State(entries, vals, {}, {})
 
 
@@ -128,13 +128,13 @@ def formula(draw: st.DrawFn) -> z3.BoolRef:
 @SETTINGS
 @given(formula(), assignment())
 def test_python_evaluation_agrees_with_z3s_evaluator(term: z3.BoolRef, fixed: dict[z3.ExprRef, z3.ExprRef]) -> None:
-    comp = exact._Compiler.of(term.ctx)
+    comp = exactterms.compiler(term.ctx)
     state = _fixed_state(comp, fixed)
     m = state.z3_model(term.ctx)
     z3_value = exact._eval(m, term)
     item = comp.item(term)
     py = item.fn(state.vals)
-    if py is not exact._UNKNOWN:
+    if py is not exactterms.UNKNOWN:
         SEEN["python decides"] += 1
         assert z3.is_true(z3_value) if py else z3.is_false(z3_value), (term, fixed, z3_value)
     elif item.units is not None:  # the shape's fixings are those of Z3's residue
@@ -186,7 +186,7 @@ def test_remembered_compilations_do_not_change_an_outcome(
 ) -> None:
     """Items and residues remembered from earlier queries give what a cold start gives."""
     warm = exact.evaluate(*case)
-    exact._COMPILERS.clear()
+    exactterms.forget()
     cold = exact.evaluate(*case)
     assert warm == cold or (warm is not None and cold is not None and _same(warm, cold))
 
