@@ -68,8 +68,9 @@ def implies(a: Any, b: Any) -> z3.BoolRef:
 
 
 def same(a: Any, b: Any) -> z3.BoolRef:
-    """``a == b`` for two Z3 terms of one sort (else the API's ``==``, which coerces)."""
-    if not isinstance(a, z3.ExprRef) or not isinstance(b, z3.ExprRef) or a.ctx is not b.ctx:
+    """``a == b`` for two Z3 terms of one sort (else the API's ``==``, which coerces); like Python, a right operand
+    whose class subclasses the left's (``x == IntVal(1)``) builds the reflected ``b == a``."""
+    if not isinstance(a, z3.ExprRef) or not isinstance(b, z3.ExprRef) or a.ctx is not b.ctx or _reflected(a, b):
         return a == b
     ref = a.ctx.ref()
     if not _is_eq_sort(ref, _sort(ref, a.ast), _sort(ref, b.ast)):

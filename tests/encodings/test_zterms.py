@@ -40,6 +40,7 @@ def test_the_constructors_build_the_api_terms(items: list[z3.BoolRef], a: z3.Boo
 def test_what_is_not_two_terms_of_one_sort_goes_through_the_api() -> None:
     assert zterms.same(X, R).get_id() == (X == R).get_id()  # Int == Real: the API adds to_real
     assert zterms.same(X, 3).get_id() == (X == 3).get_id()
+    assert zterms.same(X, z3.IntVal(1)).get_id() == (X == z3.IntVal(1)).get_id()  # Python reflects: 1 == x
     assert zterms.conj([A, True]).get_id() == z3.And(A, True).get_id()
     assert zterms.neg(True).get_id() == z3.Not(True).get_id()
     assert str(zterms.same(X, R)) == "ToReal(x) == r"
