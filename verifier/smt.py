@@ -214,6 +214,14 @@ def check(
             return answer
         return replace(answer, model=renaming.model(answer.model))
 
+    if preprocess:  # routing queries (strings, regexes): Z3's string models depend on the constants' names
+        return (
+            _check(b, wall, assertions, tracked, share, preprocess)
+            if memo is None
+            else memo.get(
+                tag, [*assertions, *tracked], lambda: _check(b, wall, assertions, tracked, share, preprocess), _decided
+            )
+        )
     if memo is None:
         return renamed()
     return memo.get(tag, [*assertions, *tracked], renamed, _decided)  # the very terms first: no renaming
