@@ -17,19 +17,28 @@ Uninterpreted functions of arity > 0 keep their names (they are part of the shap
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import z3
-from cnverify.exactterms import decl_kind, decl_of, id_of, kind_of, raw
+from z3 import z3core
 
 TERM_CACHE = 65_536  # formulas whose constants are remembered per context (cleared when full)
 
 
-_kind, _id, _decl, _decl_kind = kind_of, id_of, decl_of, decl_kind  # one table of raw C calls: exactterms
+def raw(name: str) -> Callable[..., Any]:
+    """Z3's C function ``name`` without the Python API's per-call error check and wrapper objects
+    (used on valid ASTs only, where no error can arise)."""
+    return getattr(z3core, name).__defaults__[0].f
 
 
+_kind, _id, _decl, _decl_kind = (
+    raw("Z3_get_ast_kind"),
+    raw("Z3_get_ast_id"),
+    raw("Z3_get_app_decl"),
+    raw("Z3_get_decl_kind"),
+)
 _nargs, _arg, _get_sort, _sort_id = (
     raw("Z3_get_app_num_args"),
     raw("Z3_get_app_arg"),
@@ -150,8 +159,8 @@ def canonical(exprs: Sequence[z3.BoolRef]) -> tuple[list[z3.BoolRef], Renaming]:
         return list(exprs), NONE
     canonicals = tuple(_canonical_constant(tables, ref, ctx, c[1], c[2], k) for k, c in enumerate(order.values()))
     n = len(canonicals)
-    src = (z3.Ast * n)(*(c[1] for c in order.values()))
-    dst = (z3.Ast * n)(*(c.as_ast() for c in canonicals))
+    src = (z3core.Ast * n)(*(c[1] for c in order.values()))
+    dst = (z3core.Ast * n)(*(c.as_ast() for c in canonicals))
     renamed = [z3.BoolRef(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
     return renamed, Renaming(ctx, tuple(c[1] for c in order.values()), canonicals)
 
