@@ -19,47 +19,17 @@ membership is exactly the one Z3's ``core.minimize`` gives; when some member can
 necessary the obligation goes to Z3.  No search ever decides a verdict: a found model only confirms
 that a member of ``K`` is needed.  Work is capped per query (``MAX_EVALS`` item evaluations, and no
 core check whose estimated cost exceeds it): past that, Z3 is the cheaper way to the same answer.
-
-**Evaluation, fast and the same.**  An item is compiled once (per run, by AST id; :mod:`cnverify.exactterms`)
-into a Python evaluator over the fixed values, which answers only where Z3's model evaluator gives the
-same value (connectives, ``If``, ``==``, ``Distinct``, Int/Real arithmetic and comparisons, string
-equality); a ``c == literal`` conjunction over unfixed constants fixes them as Z3's residue of it would.
-Everything else is evaluated by Z3 under the partial model (built only then), and that residue is
-remembered per item by the values of the item's own constants.  Rounds, stamps, residues and work
-counts are those of evaluating every item with Z3, so outcomes are identical
-(``tests/engine/test_exact_eval.py`` ties the evaluator to Z3's, term by term).  An obligation with a
-division, modulus or power goes to Z3: Z3's evaluator takes ``x/0`` as 0, its solver as any value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
 import z3
-from cnverify.exactterms import (
-    MAX_RESIDUES,
-    UNKNOWN,
-    VALUE_KINDS,
-    Compiler,
-    Item,
-    Unit,
-    arg,
-    compiler,
-    decl_kind,
-    decl_of,
-    expr,
-    id_of,
-    is_string,
-    kind_of,
-    literal,
-    nargs,
-    raw,
-    sort_kind,
-    sort_of,
-)
+import z3.z3core as z3core
 
 STEP = "exact evaluation"
 MAX_NODES = 4  # search nodes (partial assignments) tried when showing a core member necessary
@@ -76,20 +46,35 @@ class Exact:
     values: tuple[z3.ExprRef, ...] = ()
 
 
-_mk_model, _add_interp, _model_eval = raw("Z3_mk_model"), raw("Z3_add_const_interp"), raw("Z3_model_eval")
+def _raw(name: str) -> Callable[..., Any]:
+    """Z3's C function ``name`` without the Python API's per-call error check and wrapper objects
+    (the walks below call them thousands of times per query; errors cannot arise on valid ASTs)."""
+    return getattr(z3core, name).__defaults__[0].f
+
+
+_kind, _id, _decl, _decl_kind = (
+    _raw("Z3_get_ast_kind"),
+    _raw("Z3_get_ast_id"),
+    _raw("Z3_get_app_decl"),
+    _raw("Z3_get_decl_kind"),
+)
+_nargs, _arg, _is_string = _raw("Z3_get_app_num_args"), _raw("Z3_get_app_arg"), _raw("Z3_is_string")
+_mk_model, _add_interp, _model_eval = _raw("Z3_mk_model"), _raw("Z3_add_const_interp"), _raw("Z3_model_eval")
+_expr = z3.z3._to_expr_ref
+_VALUE_KINDS = frozenset({z3.Z3_OP_TRUE, z3.Z3_OP_FALSE})
 
 
 def _class(ctx: Any, a: Any) -> tuple[int, int]:
     """(``0`` value, ``1`` free constant, ``2`` other application; declaration kind) of an AST pointer."""
-    kind = kind_of(ctx, a)
+    kind = _kind(ctx, a)
     if kind == z3.Z3_NUMERAL_AST:
         return 0, 0
     if kind != z3.Z3_APP_AST:
         raise _Decline  # a quantifier or bound variable: not evaluated here
-    dk = decl_kind(ctx, decl_of(ctx, a))
-    if dk in VALUE_KINDS or is_string(ctx, a):
+    dk = _decl_kind(ctx, _decl(ctx, a))
+    if dk in _VALUE_KINDS or _is_string(ctx, a):
         return 0, dk
-    if dk == z3.Z3_OP_UNINTERPRETED and nargs(ctx, a) == 0:
+    if dk == z3.Z3_OP_UNINTERPRETED and _nargs(ctx, a) == 0:
         return 1, dk
     return 2, dk
 
@@ -105,17 +90,17 @@ def scan(e: z3.ExprRef, consts: dict[int, z3.ExprRef], literals: list[z3.ExprRef
     todo = [e.as_ast()]
     while todo:
         a = todo.pop()
-        key = id_of(ref, a)
+        key = _id(ref, a)
         if key in seen:
             continue
         seen.add(key)
         cls, _ = _class(ref, a)
         if cls == 0:
-            literals.append(expr(a, ctx))
+            literals.append(_expr(a, ctx))
         elif cls == 1:
-            consts[key] = expr(a, ctx)
+            consts[key] = _expr(a, ctx)
         else:
-            todo += [arg(ref, a, i) for i in range(nargs(ref, a))]
+            todo += [_arg(ref, a, i) for i in range(_nargs(ref, a))]
 
 
 class _Decline(Exception):
@@ -127,22 +112,22 @@ def _units(e: z3.ExprRef) -> list[tuple[z3.ExprRef, z3.ExprRef]] | None:
     ctx, ref = e.ctx, e.ctx.ref()
     top = e.as_ast()
     cls, dk = _class(ref, top)
-    parts = [arg(ref, top, i) for i in range(nargs(ref, top))] if cls == 2 and dk == z3.Z3_OP_AND else [top]
+    parts = [_arg(ref, top, i) for i in range(_nargs(ref, top))] if cls == 2 and dk == z3.Z3_OP_AND else [top]
     out = []
     for p in parts:
         cls, dk = _class(ref, p)
         if cls == 1:  # a Boolean constant
-            out.append((expr(p, ctx), z3.BoolVal(True, ctx)))
+            out.append((_expr(p, ctx), z3.BoolVal(True, ctx)))
             continue
         if cls != 2 or dk not in (z3.Z3_OP_NOT, z3.Z3_OP_EQ):
             return None
-        args = [arg(ref, p, i) for i in range(nargs(ref, p))]
+        args = [_arg(ref, p, i) for i in range(_nargs(ref, p))]
         kinds = [_class(ref, x)[0] for x in args]
         if dk == z3.Z3_OP_NOT and kinds == [1]:
-            out.append((expr(args[0], ctx), z3.BoolVal(False, ctx)))
+            out.append((_expr(args[0], ctx), z3.BoolVal(False, ctx)))
         elif dk == z3.Z3_OP_EQ and sorted(kinds) == [0, 1]:
             c, v = (args[0], args[1]) if kinds[0] == 1 else (args[1], args[0])
-            out.append((expr(c, ctx), expr(v, ctx)))
+            out.append((_expr(c, ctx), _expr(v, ctx)))
         else:
             return None
     return out
@@ -162,21 +147,14 @@ class _Fixed:
 class _State:
     """Propagation over ``items`` (a partial model evaluates them): fixed constants, undetermined residues."""
 
+    model: z3.ModelRef  # the values fixed before the current round
     fixed: dict[int, _Fixed]  # const AST id → how it was fixed
-    vals: dict[int, Any]  # const AST id → Python value, for the constants fixed before the current round
     pending: dict[int, z3.ExprRef]  # item index → residue under the model
     done: dict[int, int]  # item index → stamp when it was resolved (true, false or fixing)
     false: int | None = None  # the first item found false
     work: list[int] = field(default_factory=lambda: [MAX_EVALS])  # evaluations left, shared by one query
-    model: z3.ModelRef | None = None  # Z3's partial model of ``vals`` (built when Z3 must evaluate)
 
-    def z3_model(self, ctx: z3.Context) -> z3.ModelRef:
-        """The partial model of the values fixed before the current round (built on first use)."""
-        if self.model is None:
-            self.model = _model([self.fixed[k] for k in self.vals], ctx)
-        return self.model
-
-    def rests_on(self, comp: Compiler, items: Sequence[z3.ExprRef], i: int) -> set[int]:
+    def rests_on(self, items: Sequence[z3.ExprRef], i: int) -> set[int]:
         """Item ``i`` and the items that fixed the constants it was evaluated with (transitively)."""
         out: set[int] = set()
         todo = [i]
@@ -185,137 +163,96 @@ class _State:
             if j in out:
                 continue
             out.add(j)
-            item = comp.item(items[j])
-            if item.quantified:
-                raise _Decline
-            todo += [f.item for k in item.consts if (f := self.fixed.get(k)) is not None and f.stamp <= self.done[j]]
+            consts: dict[int, z3.ExprRef] = {}
+            scan(items[j], consts, [], set())
+            todo += [f.item for k in consts if (f := self.fixed.get(k)) is not None and f.stamp <= self.done[j]]
         return out
 
 
-def _model(fixed: Sequence[_Fixed], ctx: z3.Context) -> z3.ModelRef:
+def _model(fixed: dict[int, _Fixed], ctx: z3.Context) -> z3.ModelRef:
     """A partial model of the fixed constants.  Built anew whenever values are added: Z3's model
     evaluator caches terms, and a value added after an evaluation is not seen by later ones.
     (``z3.Model`` + ``update_value`` per constant, by the C calls they make: the wrappers' checks and
     objects cost 5× the work.)"""
     ref = ctx.ref()
     m = z3.ModelRef(_mk_model(ref), ctx)
-    for f in fixed:
-        _add_interp(ref, m.model, decl_of(ref, f.const.as_ast()), f.value.as_ast())
+    for f in fixed.values():
+        _add_interp(ref, m.model, _decl(ref, f.const.as_ast()), f.value.as_ast())
     return m
 
 
-def _eval(m: z3.ModelRef, e: z3.ExprRef) -> z3.ExprRef:
-    """``m.eval(e, model_completion=False)``, by the one C call it makes."""
+def _eval(m: z3.ModelRef, e: z3.BoolRef) -> z3.BoolRef:
+    """``m.eval(e, model_completion=False)`` for a Boolean ``e``, by the one C call it makes."""
     out = (z3.Ast * 1)()
     if not _model_eval(m.ctx.ref(), m.model, e.as_ast(), False, out):
         raise z3.Z3Exception("failed to evaluate expression in the model")
-    return expr(out[0], m.ctx)
+    return z3.BoolRef(out[0], m.ctx)
 
 
-def _propagate(comp: Compiler, items: Sequence[z3.ExprRef], active: Sequence[int], work: list[int]) -> _State:
+def _propagate(items: Sequence[z3.ExprRef], active: Sequence[int], work: list[int]) -> _State:
     """Evaluate the ``active`` items under the values fixed so far, round by round, until nothing changes."""
-    return _run(comp, _State({}, {}, {i: items[i] for i in active}, {}, work=work))
+    return _run(_State(z3.Model(items[0].ctx), {}, {i: items[i] for i in active}, {}, work=work))
 
 
-def _residue(comp: Compiler, st: _State, item: Item) -> tuple[z3.ExprRef, Any, list[Unit] | None]:
-    """Z3's evaluation of ``item`` under the values fixed before this round: the residue, its truth
-    value if it is one, its units if it is ``constant == value`` facts.  Remembered per item by the
-    values of the item's own constants (Z3's evaluator reads nothing else of the model)."""
-    vals = st.vals
-    key = tuple((k, vals[k]) for k in item.consts if k in vals)
-    found = item.residues.get(key)
-    if found is None:
-        expr = _eval(st.z3_model(comp.ctx), item.expr)
-        cls, dk = _class(comp.ref, expr.as_ast())
-        value: Any = UNKNOWN
-        units: list[Unit] | None = None
-        if cls == 0 and dk in VALUE_KINDS:
-            value = dk == z3.Z3_OP_TRUE
-        elif (pairs := _units(expr)) is not None:
-            units = [(c.get_id(), c, v, literal(comp.ref, v.as_ast())) for c, v in pairs]
-        found = (expr, value, units)
-        if len(item.residues) < MAX_RESIDUES and all(v is not UNKNOWN for _, v in key):
-            # the entry keeps the values alive, so the string ids in its key stay theirs
-            item.residues[key] = (*found, [st.fixed[k].value for k, _ in key])
-    return found[:3]
-
-
-def _run(comp: Compiler, st: _State, stamp: int = 0) -> _State:
-    """Continue propagation from ``st`` (its ``vals`` hold every value of ``st.fixed``).
-
-    Each pending item is evaluated in Python (:mod:`cnverify.exactterms`); a conjunction of ``c == literal``
-    over constants not yet fixed fixes them as Z3's evaluation of it would; anything else is evaluated
-    by Z3 under the partial model, and its residue kept, exactly as without the Python evaluation."""
-    new: list[tuple[int, Any]] = [(0, None)]
-    while new:
-        new = []
+def _run(st: _State, stamp: int = 0) -> _State:
+    """Continue propagation from ``st`` (its model holds every value of ``st.fixed``)."""
+    changed = True
+    while changed:
+        changed = False
         st.work[0] -= len(st.pending)
         if st.work[0] < 0:
             raise _Decline  # costlier than asking Z3
-        vals = st.vals
+        ref = st.model.ctx.ref()
         for i in list(st.pending):
-            item = comp.item(st.pending[i])
-            if item.divides:
-                raise _Decline  # Z3's evaluator takes x/0 as 0, its solver as any value: Z3 decides
-            value = item.fn(vals)
-            units: Sequence[Unit] | None = None
-            if value is UNKNOWN and item.units is not None:
-                units = [u for u in item.units if u[0] not in vals]
-            if value is UNKNOWN and units is None:
-                st.pending[i], value, units = _residue(comp, st, item)
-            if value is True:
+            expr = _eval(st.model, st.pending[i])
+            st.pending[i] = expr
+            cls, dk = _class(ref, expr.as_ast())
+            if cls == 0 and dk == z3.Z3_OP_TRUE:
                 del st.pending[i]
                 st.done[i] = stamp
-            elif value is False:
+            elif cls == 0 and dk == z3.Z3_OP_FALSE:
                 st.false, st.done[i] = i, stamp
                 return st
-            elif units is not None:
+            elif (units := _units(expr)) is not None:
                 del st.pending[i]
                 st.done[i] = stamp
-                for k, c, v, py in units:
-                    old = st.fixed.get(k)
+                for c, v in units:
+                    old = st.fixed.get(c.get_id())
                     if old is not None and not old.value.eq(v):  # fixed differently earlier this round:
                         st.false, st.done[i] = i, stamp + 1  # false under this round's values
                         return st
                     if old is None:
-                        st.fixed[k] = _Fixed(c, v, i, stamp + 1)
-                        new.append((k, py))
-        if new:  # this round's values are seen from the next round on
+                        st.fixed[c.get_id()] = _Fixed(c, v, i, stamp + 1)
+                        changed = True
+        if changed:  # this round's values are seen from the next round on
             stamp += 1
-            st.vals = {**vals, **dict(new)}
-            st.model = None
+            st.model = _model(st.fixed, st.model.ctx)
     return st
 
 
-def _candidates(ref: Any, c: z3.ExprRef, literals: list[z3.ExprRef]) -> Iterator[tuple[z3.ExprRef, Any]]:
-    """Values tried for a free constant (with their Python values), in order: the query's literals of its
-    sort, their neighbours, a default.  Each is built when it is tried."""
-    ctx = c.ctx
-    sort = sort_kind(ref, sort_of(ref, c.as_ast()))
-    if sort == z3.Z3_BOOL_SORT:
-        yield z3.BoolVal(True, ctx), True
-        yield z3.BoolVal(False, ctx), False
-    elif sort == z3.Z3_INT_SORT or sort == z3.Z3_REAL_SORT:
-        nums: set[Any] = {0 if sort == z3.Z3_INT_SORT else Fraction(0)}
-        for lit in literals:
-            a = lit.as_ast()
-            if kind_of(ref, a) == z3.Z3_NUMERAL_AST and sort_kind(ref, sort_of(ref, a)) == sort:
-                n = literal(ref, a)
-                if n is not UNKNOWN:
-                    nums |= {n - 1, n, n + 1}
-        val = z3.IntVal if sort == z3.Z3_INT_SORT else z3.RealVal
-        for n in sorted(nums):
-            yield val(n, ctx), n
+def _candidates(c: z3.ExprRef, literals: list[z3.ExprRef]) -> list[z3.ExprRef]:
+    """Values tried for a free constant: the query's literals of its sort, their neighbours, a default."""
+    ctx, out = c.ctx, []
+    if z3.is_bool(c):
+        return [z3.BoolVal(True, ctx), z3.BoolVal(False, ctx)]
+    if z3.is_int(c):
+        nums = {0} | {n + d for lit in literals if z3.is_int_value(lit) for n in [lit.as_long()] for d in (-1, 0, 1)}
+        out = [z3.IntVal(n, ctx) for n in sorted(nums)]
+    elif z3.is_real(c):
+        fr = {Fraction(0)} | {
+            Fraction(lit.numerator_as_long(), lit.denominator_as_long()) + d
+            for lit in literals
+            if z3.is_rational_value(lit)
+            for d in (-1, 0, 1)
+        }
+        out = [z3.RealVal(f, ctx) for f in sorted(fr)]
     elif z3.is_string(c):
         words = {""} | {lit.as_string() for lit in literals if z3.is_string_value(lit)}
-        for w in sorted(words):
-            v = z3.StringVal(w, ctx)
-            yield v, literal(ref, v.as_ast())
+        out = [z3.StringVal(w, ctx) for w in sorted(words)]
+    return out
 
 
-def _satisfiable(
-    comp: Compiler, items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef], work: list[int]
-) -> bool:
+def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list[z3.ExprRef], work: list[int]) -> bool:
     """True when the ``active`` items have a model found by propagation and a bounded depth-first search
     (values for a free constant: the residues' literals and ``hints``, their neighbours, a default)."""
     budget = [MAX_NODES]
@@ -335,71 +272,38 @@ def _satisfiable(
             scan(e, free, literals, seen)
         if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
             return False
-        c = min(free.values(), key=comp.name)  # by name: AST ids depend on what the process built before
-        k = c.get_id()
-        for v, py in _candidates(comp.ref, c, literals):
-            fixed = {**st.fixed, k: _Fixed(c, v, -1, 0)}
-            vals = {**st.vals, k: py}
-            if search(_run(comp, _State(fixed, vals, dict(st.pending), dict(st.done), work=st.work))):
+        c = min(free.values(), key=str)  # by name: AST ids depend on what the process built before
+        for v in _candidates(c, literals):
+            fixed = {**st.fixed, c.get_id(): _Fixed(c, v, -1, 0)}
+            child = _State(_model(fixed, c.ctx), fixed, dict(st.pending), dict(st.done), work=st.work)
+            if search(_run(child)):
                 return True
         return False
 
     try:
-        return search(_propagate(comp, items, active, work))
+        return search(_propagate(items, active, work))
     except _Decline:
         return False
-
-
-def _witness(comp: Compiler, st: _State, shown: Sequence[z3.ExprRef]) -> tuple[z3.ExprRef, ...] | None:
-    """The shown terms' values under every fixed value, or None when one is not a value (Z3 chooses it).
-    A constant's value is the literal that fixed it (what Z3's model evaluator returns for it)."""
-    out = []
-    for t in shown:
-        a = t.as_ast()
-        cls, _ = _class(comp.ref, a)
-        if cls == 1:
-            f = st.fixed.get(id_of(comp.ref, a))
-            if f is None:
-                return None
-            out.append(f.value)
-            continue
-        py = comp.item(t).fn(st.vals)
-        sort = sort_kind(comp.ref, sort_of(comp.ref, a))
-        if sort == z3.Z3_INT_SORT and type(py) is int:  # the numeral Z3's evaluator gives (one AST per value)
-            out.append(z3.IntVal(py, comp.ctx))
-            continue
-        if sort == z3.Z3_REAL_SORT and type(py) is Fraction:
-            out.append(z3.RealVal(py, comp.ctx))
-            continue
-        if sort == z3.Z3_BOOL_SORT and type(py) is bool:
-            out.append(z3.BoolVal(py, comp.ctx))
-            continue
-        v = _eval(st.z3_model(comp.ctx), t)
-        if not is_value(v):
-            return None
-        out.append(v)
-    return tuple(out)
 
 
 def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.ExprRef] = ()) -> Exact | None:
     """``facts ∧ goal`` decided by exact evaluation, or None when that needs search (Z3 decides)."""
     items = [*facts, goal]
-    comp = compiler(goal.ctx)
     try:
         work = [MAX_EVALS]
-        st = _propagate(comp, items, range(len(items)), work)
+        st = _propagate(items, range(len(items)), work)
         if st.false is None:
             if st.pending:
                 return None
-            values = _witness(comp, st, shown)
-            return None if values is None else Exact("sat", values=values)
-        core = st.rests_on(comp, items, st.false)
+            values = tuple(st.model.eval(t, model_completion=False) for t in shown)
+            return Exact("sat", values=values) if all(is_value(v) for v in values) else None
+        core = st.rests_on(items, st.false)
     except _Decline:
         return None
     if len(items) * len(core) > work[0]:  # each member costs about one propagation: Z3 is cheaper
         return None
     hints = [f.value for f in st.fixed.values()]
     for k in sorted(core):
-        if not _satisfiable(comp, items, [i for i in range(len(items)) if i != k], hints, work):
+        if not _satisfiable(items, [i for i in range(len(items)) if i != k], hints, work):
             return None
     return Exact("unsat", core=tuple(sorted(core)))
