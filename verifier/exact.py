@@ -286,9 +286,38 @@ def _satisfiable(items: Sequence[z3.ExprRef], active: Sequence[int], hints: list
         return False
 
 
+# Operations Z3's model evaluator totalises (``x/0`` evaluates to 0) while its solver leaves them unspecified
+# (``x/0`` may be any value): evaluating them could prove what Z3 refutes, so such obligations go to Z3.
+_PARTIAL_OPS = frozenset({z3.Z3_OP_DIV, z3.Z3_OP_IDIV, z3.Z3_OP_MOD, z3.Z3_OP_REM, z3.Z3_OP_POWER})
+_partial_seen: dict[int, tuple[z3.ExprRef, bool]] = {}  # by AST id, the term kept alive so the id stays its own
+
+
+def _has_partial_op(e: z3.ExprRef) -> bool:
+    """Does ``e`` contain a division, modulus, remainder or power (remembered per term, bounded)?"""
+    ref, top = e.ctx.ref(), e.as_ast()
+    known = _partial_seen.get(_id(ref, top))
+    if known is not None and known[0].ctx is e.ctx:
+        return known[1]
+    todo, seen, found = [top], set(), False
+    while todo and not found:
+        a = todo.pop()
+        key = _id(ref, a)
+        if key in seen or _kind(ref, a) != z3.Z3_APP_AST:
+            continue
+        seen.add(key)
+        found = _decl_kind(ref, _decl(ref, a)) in _PARTIAL_OPS
+        todo += [_arg(ref, a, i) for i in range(_nargs(ref, a))]
+    if len(_partial_seen) >= 65_536:
+        _partial_seen.clear()
+    _partial_seen[_id(ref, top)] = (e, found)
+    return found
+
+
 def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.ExprRef] = ()) -> Exact | None:
     """``facts ∧ goal`` decided by exact evaluation, or None when that needs search (Z3 decides)."""
     items = [*facts, goal]
+    if any(_has_partial_op(e) for e in [*items, *shown]):
+        return None
     try:
         work = [MAX_EVALS]
         st = _propagate(items, range(len(items)), work)

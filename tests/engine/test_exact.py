@@ -173,3 +173,16 @@ def test_free_constants_in_the_witness_go_to_z3() -> None:
     assert exact.evaluate([a == 1], a < 5, [b]) is None
     got = exact.evaluate([a == 1], a < 5, [a])
     assert got is not None and got.result == "sat" and got.values == (z3.IntVal(1),)
+
+
+def test_a_division_goes_to_z3() -> None:
+    """Z3's evaluator reads ``0/0`` as 0, its solver as any value: ``r == 2 ∧ 0/0 == r`` is satisfiable, so exact
+    evaluation must not call it unsat (it would prove a counterexample-shaped obligation Z3 refutes)."""
+    r = z3.Real("r_div")
+    zero = z3.RealVal(0)
+    assert exact.evaluate([r == 2], zero / zero == r) is None
+    assert exact.evaluate([r == 2], z3.ToInt(r) % 2 == 0) is None
+    s = z3.Solver()
+    s.add(r == 2, zero / zero == r)
+    assert s.check() == z3.sat
+    assert exact.evaluate([r == 2], r + 1 == 3) is not None  # no partial operation: still evaluated
