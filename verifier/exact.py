@@ -23,13 +23,14 @@ core check whose estimated cost exceeds it): past that, Z3 is the cheaper way to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
 import z3
-import z3.z3core as z3core
+from cnverify.alpha import _arg, _decl, _decl_kind, _id, _kind, _nargs  # one table of raw C calls
+from cnverify.alpha import raw as _raw
 
 STEP = "exact evaluation"
 MAX_NODES = 4  # search nodes (partial assignments) tried when showing a core member necessary
@@ -46,19 +47,7 @@ class Exact:
     values: tuple[z3.ExprRef, ...] = ()
 
 
-def _raw(name: str) -> Callable[..., Any]:
-    """Z3's C function ``name`` without the Python API's per-call error check and wrapper objects
-    (the walks below call them thousands of times per query; errors cannot arise on valid ASTs)."""
-    return getattr(z3core, name).__defaults__[0].f
-
-
-_kind, _id, _decl, _decl_kind = (
-    _raw("Z3_get_ast_kind"),
-    _raw("Z3_get_ast_id"),
-    _raw("Z3_get_app_decl"),
-    _raw("Z3_get_decl_kind"),
-)
-_nargs, _arg, _is_string = _raw("Z3_get_app_num_args"), _raw("Z3_get_app_arg"), _raw("Z3_is_string")
+_is_string = _raw("Z3_is_string")
 _mk_model, _add_interp, _model_eval = _raw("Z3_mk_model"), _raw("Z3_add_const_interp"), _raw("Z3_model_eval")
 _expr = z3.z3._to_expr_ref
 _VALUE_KINDS = frozenset({z3.Z3_OP_TRUE, z3.Z3_OP_FALSE})
