@@ -46,6 +46,7 @@ from typing import Any, Literal, TypeVar
 
 import z3
 from cnverify import alpha
+from cnverify.alpha import _id, raw
 from z3 import z3core
 
 SEED = 0
@@ -78,7 +79,7 @@ class TermMemo:
         if not terms:
             return compute()
         ctx = terms[0].ctx
-        key = (tag, id(ctx), tuple(_ast_id(ctx.ref(), t.as_ast()) for t in terms))
+        key = (tag, id(ctx), tuple(_id(ctx.ref(), t.as_ast()) for t in terms))
         found = self._entries.get(key)
         if found is not None:
             self.hits += 1
@@ -90,8 +91,6 @@ class TermMemo:
             self._entries[key] = (list(terms), value)
         return value
 
-
-_ast_id = z3core.Z3_get_ast_id.__defaults__[0].f  # the C function, no error check
 
 
 @dataclass(frozen=True)
@@ -239,56 +238,83 @@ def _check(
     share: float,
     preprocess: bool,
 ) -> Answer:
-    """:func:`check` in a fresh context, always asking Z3."""
+    """:func:`check` in a fresh context, always asking Z3.
+
+    The fresh context is driven by Z3's C functions directly (:func:`cnverify.alpha.raw`: no wrapper
+    object, no per-call error check where no error can arise).  It makes the very calls, in the very
+    order, that the Python API makes for ``Solver``/``assert_and_track``/``check``/``unsat_core``/
+    ``model``/``statistics``, so every term, id and answer is the same.  Everything made in the fresh
+    context is held by one reference (``Z3_*_inc_ref``: in a reference-counted context an object
+    nobody holds dies when the next one is made) and freed with the context; the home context's
+    translation vector is released."""
     _keep_heap()
     home = next((a.ctx for a in [*assertions, *tracked]), z3.main_ctx())
     ctx = z3.Context()
-    moved = _translate([*assertions, *tracked], home, ctx)
-    s = z3.Solver(ctx=ctx) if preprocess else z3.SimpleSolver(ctx=ctx)
-    _configure(s, wall, b.rlimit(share), bool(tracked))
-    ref, solver = ctx.ref(), s.solver
-    n = len(assertions)
+    ref, n = ctx.ref(), len(assertions)
+    moved = _translate([*assertions, *tracked], home, ref)
+    solver = _mk_solver(ref) if preprocess else _mk_simple_solver(ref)
+    _solver_inc_ref(ref, solver)
+    _configure(ref, solver, wall, b.rlimit(share), bool(tracked))
     for a in moved[:n]:
-        z3core.Z3_solver_assert(ref, solver, a.as_ast())
-    labels = _labels(ctx, len(tracked))
+        _assert(ref, solver, a)
+    labels = _labels(ref, len(tracked))
     for label, t in zip(labels, moved[n:], strict=True):
-        z3core.Z3_solver_assert_and_track(ref, solver, t.as_ast(), label.as_ast())
-    result = s.check()
-    used = _rlimit_used(s)
-    if result == z3.sat:
-        return Answer("sat", model=s.model().translate(home), rlimit=used)
-    if result == z3.unsat:
-        index = {lab.get_id(): i for i, lab in enumerate(labels)}
-        core = tuple(sorted(index[c.get_id()] for c in s.unsat_core() if c.get_id() in index))
-        return Answer("unsat", core=core, rlimit=used)
-    reason = s.reason_unknown() or "unknown"
+        _assert_and_track(ref, solver, t, label)
+    result = z3core.Z3_solver_check_assumptions(ref, solver, 0, None)  # may fail: the error check kept
+    used = _rlimit_used(ref, solver)
+    if result == z3.Z3_L_TRUE:
+        model = _get_model(ref, solver)
+        _model_inc_ref(ref, model)
+        return Answer("sat", model=z3.ModelRef(_model_translate(ref, model, home.ref()), home), rlimit=used)
+    if result == z3.Z3_L_FALSE:
+        index = {_id(ref, label): i for i, label in enumerate(labels)}
+        core = _get_core(ref, solver)
+        _vector_inc_ref(ref, core)
+        ids = (_id(ref, _vector_get(ref, core, i)) for i in range(_vector_size(ref, core)))
+        return Answer("unsat", core=tuple(sorted(index[i] for i in ids if i in index)), rlimit=used)
+    reason = z3core.Z3_solver_get_reason_unknown(ref, solver) or "unknown"
     if b.spent():
         reason = f"{reason}; {DEADLINE_REASON}"
     return Answer("unknown", reason=reason, rlimit=used)
 
 
-def _configure(s: z3.Solver, wall_ms: int | None, rlimit: int, cores: bool) -> None:
+_mk_solver, _mk_simple_solver, _solver_inc_ref = raw("Z3_mk_solver"), raw("Z3_mk_simple_solver"), raw("Z3_solver_inc_ref")
+_assert, _assert_and_track = raw("Z3_solver_assert"), raw("Z3_solver_assert_and_track")
+_get_model, _model_inc_ref, _model_translate = raw("Z3_solver_get_model"), raw("Z3_model_inc_ref"), raw("Z3_model_translate")
+_get_core, _vector_inc_ref, _vector_dec_ref = raw("Z3_solver_get_unsat_core"), raw("Z3_ast_vector_inc_ref"), raw("Z3_ast_vector_dec_ref")
+_mk_vector, _vector_push, _vector_translate = raw("Z3_mk_ast_vector"), raw("Z3_ast_vector_push"), raw("Z3_ast_vector_translate")
+_vector_get, _vector_size, _inc_ref = raw("Z3_ast_vector_get"), raw("Z3_ast_vector_size"), raw("Z3_inc_ref")
+_mk_params, _params_inc_ref, _symbol = raw("Z3_mk_params"), raw("Z3_params_inc_ref"), raw("Z3_mk_string_symbol")
+_set_uint, _set_bool, _set_params = raw("Z3_params_set_uint"), raw("Z3_params_set_bool"), raw("Z3_solver_set_params")
+_mk_const, _bool_sort = raw("Z3_mk_const"), raw("Z3_mk_bool_sort")
+_statistics, _stats_inc_ref, _stats_size = raw("Z3_solver_get_statistics"), raw("Z3_stats_inc_ref"), raw("Z3_stats_size")
+_stats_key, _stats_is_uint = raw("Z3_stats_get_key"), raw("Z3_stats_is_uint")
+_stats_uint, _stats_double = raw("Z3_stats_get_uint_value"), raw("Z3_stats_get_double_value")
+
+
+def _configure(ref: Any, solver: Any, wall_ms: int | None, rlimit: int, cores: bool) -> None:
     """One parameter set for the query (one C call): seed, rlimit, the wall-clock timeout only when
     ``wall_ms`` is given (arming it starts a timer thread per check), core minimisation for cores."""
-    p = z3.ParamsRef(s.ctx)
+    p = _mk_params(ref)
+    _params_inc_ref(ref, p)
     if wall_ms is not None:
-        p.set("timeout", wall_ms)
-    p.set("rlimit", rlimit)
-    p.set("random_seed", SEED)
+        _set_uint(ref, p, _symbol(ref, b"timeout"), wall_ms)
+    _set_uint(ref, p, _symbol(ref, b"rlimit"), rlimit)
+    _set_uint(ref, p, _symbol(ref, b"random_seed"), SEED)
     if cores:
-        p.set("core.minimize", True)
-    z3core.Z3_solver_set_params(s.ctx.ref(), s.solver, p.params)
+        _set_bool(ref, p, _symbol(ref, b"core.minimize"), True)
+    _set_params(ref, solver, p)
 
 
-def _labels(ctx: z3.Context, n: int) -> list[z3.BoolRef]:
-    """The tracking constants ``__fact0``..``__fact{n-1}``, made by the C API directly (``z3.Bool``
-    re-checks its arguments and makes a sort object per call); same terms, same order, same ids."""
-    ref = ctx.ref()
-    bool_sort = z3core.Z3_mk_bool_sort(ref)
-    return [
-        z3.BoolRef(z3core.Z3_mk_const(ref, z3core.Z3_mk_string_symbol(ref, f"__fact{i}"), bool_sort), ctx)
-        for i in range(n)
-    ]
+def _labels(ref: Any, n: int) -> list[Any]:
+    """The tracking constants ``__fact0``..``__fact{n-1}`` (the terms ``z3.Bool`` makes, in order), each
+    held as soon as it is made (the next ``Z3_mk_const`` would drop the context's own reference)."""
+    bool_sort, labels = _bool_sort(ref), []
+    for i in range(n):
+        label = _mk_const(ref, _symbol(ref, f"__fact{i}".encode()), bool_sort)
+        _inc_ref(ref, label)
+        labels.append(label)
+    return labels
 
 
 @functools.cache
@@ -312,15 +338,27 @@ def _keep_heap() -> None:
         mallopt(m_mmap_threshold, 256 << 20)
 
 
-def _translate(exprs: Sequence[z3.BoolRef], home: z3.Context, ctx: z3.Context) -> list[z3.BoolRef]:
-    """``exprs`` rebuilt in ``ctx`` by one translation (shared subterms translated once)."""
-    vec = z3.AstVector(ctx=home)
-    for e in exprs:
-        vec.push(e)
-    out = vec.translate(ctx)
-    return [out[i] for i in range(len(out))]
+def _translate(exprs: Sequence[z3.BoolRef], home: z3.Context, ref: Any) -> list[Any]:
+    """``exprs`` rebuilt in the context ``ref`` by one translation (shared subterms translated once):
+    the moved ASTs, held by the translated vector."""
+    home_ref = home.ref()
+    vec = _mk_vector(home_ref)
+    _vector_inc_ref(home_ref, vec)
+    try:
+        for e in exprs:
+            _vector_push(home_ref, vec, e.as_ast())
+        out = _vector_translate(home_ref, vec, ref)
+    finally:
+        _vector_dec_ref(home_ref, vec)
+    _vector_inc_ref(ref, out)
+    return [_vector_get(ref, out, i) for i in range(_vector_size(ref, out))]
 
 
-def _rlimit_used(s: z3.Solver) -> int:
-    stats = s.statistics()
-    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
+def _rlimit_used(ref: Any, solver: Any) -> int:
+    """The solver's ``rlimit count`` statistic (0 when it has none)."""
+    stats = _statistics(ref, solver)
+    _stats_inc_ref(ref, stats)
+    for i in range(_stats_size(ref, stats)):
+        if _stats_key(ref, stats, i) == b"rlimit count":
+            return int(_stats_uint(ref, stats, i) if _stats_is_uint(ref, stats, i) else _stats_double(ref, stats, i))
+    return 0

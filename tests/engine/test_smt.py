@@ -71,8 +71,8 @@ def test_solver_parameters_per_query(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
     real = smt._configure
 
-    def spy(s: z3.Solver, wall_ms: int | None, rlimit: int, cores: bool) -> None:
-        real(s, wall_ms, rlimit, cores)
+    def spy(ref: object, solver: object, wall_ms: int | None, rlimit: int, cores: bool) -> None:
+        real(ref, solver, wall_ms, rlimit, cores)
         seen.append(f"{wall_ms} {rlimit} {cores}")
 
     monkeypatch.setattr(smt, "_configure", spy)
