@@ -42,6 +42,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Any, Literal, TypeVar
 
 import z3
@@ -90,7 +91,6 @@ class TermMemo:
                 del self._entries[next(iter(self._entries))]
             self._entries[key] = (list(terms), value)
         return value
-
 
 
 @dataclass(frozen=True)
@@ -245,76 +245,97 @@ def _check(
     order, that the Python API makes for ``Solver``/``assert_and_track``/``check``/``unsat_core``/
     ``model``/``statistics``, so every term, id and answer is the same.  Everything made in the fresh
     context is held by one reference (``Z3_*_inc_ref``: in a reference-counted context an object
-    nobody holds dies when the next one is made) and freed with the context; the home context's
-    translation vector is released."""
+    nobody holds dies when the next one is made) and released before the context is deleted (a context
+    deleted with its terms still held sweeps them in ``~ast_manager``: a fifth of the query's time)."""
     _keep_heap()
     home = next((a.ctx for a in [*assertions, *tracked]), z3.main_ctx())
     ctx = z3.Context()
     ref, n = ctx.ref(), len(assertions)
-    moved = _translate([*assertions, *tracked], home, ref)
-    solver = _mk_solver(ref) if preprocess else _mk_simple_solver(ref)
-    _solver_inc_ref(ref, solver)
-    _configure(ref, solver, wall, b.rlimit(share), bool(tracked))
-    for a in moved[:n]:
-        _assert(ref, solver, a)
-    labels = _labels(ref, len(tracked))
-    for label, t in zip(labels, moved[n:], strict=True):
-        _assert_and_track(ref, solver, t, label)
-    result = z3core.Z3_solver_check_assumptions(ref, solver, 0, None)  # may fail: the error check kept
-    used = _rlimit_used(ref, solver)
-    if result == z3.Z3_L_TRUE:
-        model = _get_model(ref, solver)
-        _model_inc_ref(ref, model)
-        return Answer("sat", model=z3.ModelRef(_model_translate(ref, model, home.ref()), home), rlimit=used)
-    if result == z3.Z3_L_FALSE:
-        index = {_id(ref, label): i for i, label in enumerate(labels)}
-        core = _get_core(ref, solver)
-        _vector_inc_ref(ref, core)
-        ids = (_id(ref, _vector_get(ref, core, i)) for i in range(_vector_size(ref, core)))
-        return Answer("unsat", core=tuple(sorted(index[i] for i in ids if i in index)), rlimit=used)
-    reason = z3core.Z3_solver_get_reason_unknown(ref, solver) or "unknown"
-    if b.spent():
-        reason = f"{reason}; {DEADLINE_REASON}"
-    return Answer("unknown", reason=reason, rlimit=used)
+    held = _Held(ref)
+    try:
+        moved = _translate([*assertions, *tracked], home, ref, held)
+        solver = held.add(
+            _c.solver_dec_ref, _c.mk_solver(ref) if preprocess else _c.mk_simple_solver(ref), _c.solver_inc_ref
+        )
+        _configure(ref, solver, wall, b.rlimit(share), bool(tracked))
+        for a in moved[:n]:
+            _c.solver_assert(ref, solver, a)
+        labels = _labels(ref, len(tracked), held)
+        for label, t in zip(labels, moved[n:], strict=True):
+            _c.solver_assert_and_track(ref, solver, t, label)
+        result = z3core.Z3_solver_check_assumptions(ref, solver, 0, None)  # may fail: the error check kept
+        used = _rlimit_used(ref, solver)
+        if result == z3.Z3_L_TRUE:
+            model = held.add(_c.model_dec_ref, _c.solver_get_model(ref, solver), _c.model_inc_ref)
+            return Answer("sat", model=z3.ModelRef(_c.model_translate(ref, model, home.ref()), home), rlimit=used)
+        if result == z3.Z3_L_FALSE:
+            index = {_id(ref, label): i for i, label in enumerate(labels)}
+            core = held.add(_c.ast_vector_dec_ref, _c.solver_get_unsat_core(ref, solver), _c.ast_vector_inc_ref)
+            ids = (_id(ref, _c.ast_vector_get(ref, core, i)) for i in range(_c.ast_vector_size(ref, core)))
+            return Answer("unsat", core=tuple(sorted(index[i] for i in ids if i in index)), rlimit=used)
+        reason = z3core.Z3_solver_get_reason_unknown(ref, solver) or "unknown"
+        if b.spent():
+            reason = f"{reason}; {DEADLINE_REASON}"
+        return Answer("unknown", reason=reason, rlimit=used)
+    finally:
+        held.release()
 
 
-_mk_solver, _mk_simple_solver, _solver_inc_ref = raw("Z3_mk_solver"), raw("Z3_mk_simple_solver"), raw("Z3_solver_inc_ref")
-_assert, _assert_and_track = raw("Z3_solver_assert"), raw("Z3_solver_assert_and_track")
-_get_model, _model_inc_ref, _model_translate = raw("Z3_solver_get_model"), raw("Z3_model_inc_ref"), raw("Z3_model_translate")
-_get_core, _vector_inc_ref, _vector_dec_ref = raw("Z3_solver_get_unsat_core"), raw("Z3_ast_vector_inc_ref"), raw("Z3_ast_vector_dec_ref")
-_mk_vector, _vector_push, _vector_translate = raw("Z3_mk_ast_vector"), raw("Z3_ast_vector_push"), raw("Z3_ast_vector_translate")
-_vector_get, _vector_size, _inc_ref = raw("Z3_ast_vector_get"), raw("Z3_ast_vector_size"), raw("Z3_inc_ref")
-_mk_params, _params_inc_ref, _symbol = raw("Z3_mk_params"), raw("Z3_params_inc_ref"), raw("Z3_mk_string_symbol")
-_set_uint, _set_bool, _set_params = raw("Z3_params_set_uint"), raw("Z3_params_set_bool"), raw("Z3_solver_set_params")
-_mk_const, _bool_sort = raw("Z3_mk_const"), raw("Z3_mk_bool_sort")
-_statistics, _stats_inc_ref, _stats_size = raw("Z3_solver_get_statistics"), raw("Z3_stats_inc_ref"), raw("Z3_stats_size")
-_stats_key, _stats_is_uint = raw("Z3_stats_get_key"), raw("Z3_stats_is_uint")
-_stats_uint, _stats_double = raw("Z3_stats_get_uint_value"), raw("Z3_stats_get_double_value")
+class _Held:
+    """The objects a query holds in its fresh context ``ref``, each with the C function releasing it."""
+
+    def __init__(self, ref: Any) -> None:
+        self.ref = ref
+        self.objects: list[tuple[Callable[[Any, Any], None], Any]] = []
+
+    def add(self, release: Callable[[Any, Any], None], obj: Any, hold: Callable[[Any, Any], None]) -> Any:
+        """``obj`` held from now on (``hold``: its ``inc_ref``) until :meth:`release`."""
+        hold(self.ref, obj)
+        self.objects.append((release, obj))
+        return obj
+
+    def release(self) -> None:
+        """Release everything held, last first."""
+        for release, obj in reversed(self.objects):
+            release(self.ref, obj)
+        self.objects.clear()
+
+
+_C_NAMES = """
+    mk_solver mk_simple_solver solver_inc_ref solver_dec_ref solver_assert solver_assert_and_track solver_set_params
+    solver_get_model model_inc_ref model_dec_ref model_translate solver_get_unsat_core inc_ref dec_ref mk_const
+    mk_ast_vector ast_vector_inc_ref ast_vector_dec_ref ast_vector_push ast_vector_translate ast_vector_get
+    ast_vector_size mk_bool_sort mk_string_symbol mk_params params_inc_ref params_dec_ref params_set_uint
+    params_set_bool solver_get_statistics stats_inc_ref stats_dec_ref stats_size stats_get_key stats_is_uint
+    stats_get_uint_value stats_get_double_value
+"""
+_c: Any = SimpleNamespace(**{name: raw(f"Z3_{name}") for name in _C_NAMES.split()})
+"""Z3's C functions for the fresh context (:func:`cnverify.alpha.raw`: no wrapper, no error check)."""
 
 
 def _configure(ref: Any, solver: Any, wall_ms: int | None, rlimit: int, cores: bool) -> None:
     """One parameter set for the query (one C call): seed, rlimit, the wall-clock timeout only when
     ``wall_ms`` is given (arming it starts a timer thread per check), core minimisation for cores."""
-    p = _mk_params(ref)
-    _params_inc_ref(ref, p)
+    p = _c.mk_params(ref)
+    _c.params_inc_ref(ref, p)
     if wall_ms is not None:
-        _set_uint(ref, p, _symbol(ref, b"timeout"), wall_ms)
-    _set_uint(ref, p, _symbol(ref, b"rlimit"), rlimit)
-    _set_uint(ref, p, _symbol(ref, b"random_seed"), SEED)
+        _c.params_set_uint(ref, p, _c.mk_string_symbol(ref, b"timeout"), wall_ms)
+    _c.params_set_uint(ref, p, _c.mk_string_symbol(ref, b"rlimit"), rlimit)
+    _c.params_set_uint(ref, p, _c.mk_string_symbol(ref, b"random_seed"), SEED)
     if cores:
-        _set_bool(ref, p, _symbol(ref, b"core.minimize"), True)
-    _set_params(ref, solver, p)
+        _c.params_set_bool(ref, p, _c.mk_string_symbol(ref, b"core.minimize"), True)
+    _c.solver_set_params(ref, solver, p)
+    _c.params_dec_ref(ref, p)
 
 
-def _labels(ref: Any, n: int) -> list[Any]:
+def _labels(ref: Any, n: int, held: _Held) -> list[Any]:
     """The tracking constants ``__fact0``..``__fact{n-1}`` (the terms ``z3.Bool`` makes, in order), each
     held as soon as it is made (the next ``Z3_mk_const`` would drop the context's own reference)."""
-    bool_sort, labels = _bool_sort(ref), []
-    for i in range(n):
-        label = _mk_const(ref, _symbol(ref, f"__fact{i}".encode()), bool_sort)
-        _inc_ref(ref, label)
-        labels.append(label)
-    return labels
+    bool_sort = _c.mk_bool_sort(ref)
+    return [
+        held.add(_c.dec_ref, _c.mk_const(ref, _c.mk_string_symbol(ref, f"__fact{i}".encode()), bool_sort), _c.inc_ref)
+        for i in range(n)
+    ]
 
 
 @functools.cache
@@ -338,27 +359,34 @@ def _keep_heap() -> None:
         mallopt(m_mmap_threshold, 256 << 20)
 
 
-def _translate(exprs: Sequence[z3.BoolRef], home: z3.Context, ref: Any) -> list[Any]:
+def _translate(exprs: Sequence[z3.BoolRef], home: z3.Context, ref: Any, held: _Held) -> list[Any]:
     """``exprs`` rebuilt in the context ``ref`` by one translation (shared subterms translated once):
     the moved ASTs, held by the translated vector."""
     home_ref = home.ref()
-    vec = _mk_vector(home_ref)
-    _vector_inc_ref(home_ref, vec)
+    vec = _c.mk_ast_vector(home_ref)
+    _c.ast_vector_inc_ref(home_ref, vec)
     try:
         for e in exprs:
-            _vector_push(home_ref, vec, e.as_ast())
-        out = _vector_translate(home_ref, vec, ref)
+            _c.ast_vector_push(home_ref, vec, e.as_ast())
+        out = _c.ast_vector_translate(home_ref, vec, ref)
     finally:
-        _vector_dec_ref(home_ref, vec)
-    _vector_inc_ref(ref, out)
-    return [_vector_get(ref, out, i) for i in range(_vector_size(ref, out))]
+        _c.ast_vector_dec_ref(home_ref, vec)
+    held.add(_c.ast_vector_dec_ref, out, _c.ast_vector_inc_ref)
+    return [_c.ast_vector_get(ref, out, i) for i in range(_c.ast_vector_size(ref, out))]
 
 
 def _rlimit_used(ref: Any, solver: Any) -> int:
     """The solver's ``rlimit count`` statistic (0 when it has none)."""
-    stats = _statistics(ref, solver)
-    _stats_inc_ref(ref, stats)
-    for i in range(_stats_size(ref, stats)):
-        if _stats_key(ref, stats, i) == b"rlimit count":
-            return int(_stats_uint(ref, stats, i) if _stats_is_uint(ref, stats, i) else _stats_double(ref, stats, i))
-    return 0
+    stats = _c.solver_get_statistics(ref, solver)
+    _c.stats_inc_ref(ref, stats)
+    try:
+        for i in range(_c.stats_size(ref, stats)):
+            if _c.stats_get_key(ref, stats, i) == b"rlimit count":
+                return int(
+                    _c.stats_get_uint_value(ref, stats, i)
+                    if _c.stats_is_uint(ref, stats, i)
+                    else _c.stats_get_double_value(ref, stats, i)
+                )
+        return 0
+    finally:
+        _c.stats_dec_ref(ref, stats)
