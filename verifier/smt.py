@@ -66,9 +66,11 @@ class Limits:
 
 class TermMemo:
     """Outcomes of deterministic functions of Z3 terms (a query's answer, its exact evaluation), keyed by
-    the terms' identity: in one context structurally equal terms are one AST with one id, and the memo
-    keeps the terms of every entry alive so that no id is reused for another term.  Bounded: past
-    ``size`` entries the oldest is dropped (it is asked again: the same outcome, only slower)."""
+    the terms' identity: in one context structurally equal terms are one AST (one id, one address), and
+    the memo keeps the terms of every entry alive so that no address is reused for another term.  The key
+    is the terms' addresses (``ast.value``: read off the wrapper, where the id costs a C call per term;
+    the same partition of queries, since both name one live AST).  Bounded: past ``size`` entries the
+    oldest is dropped (it is asked again: the same outcome, only slower)."""
 
     def __init__(self, size: int = 65_536) -> None:
         self.size = size
@@ -79,8 +81,7 @@ class TermMemo:
         """``compute()``, or the value it gave for the same ``tag`` and terms (when ``keep`` took it)."""
         if not terms:
             return compute()
-        ctx = terms[0].ctx
-        key = (tag, id(ctx), tuple(_id(ctx.ref(), t.as_ast()) for t in terms))
+        key = (tag, id(terms[0].ctx), tuple([t.ast.value for t in terms]))
         found = self._entries.get(key)
         if found is not None:
             self.hits += 1

@@ -116,6 +116,15 @@ def test_memo_is_bounded_and_keeps_its_terms_alive() -> None:
     assert memo.get("other tag", [z3.IntVal(3) > 0], lambda: -1, lambda _: True) == -1
 
 
+def test_memo_never_answers_a_term_built_where_a_dropped_one_was() -> None:
+    """Keys are the terms' addresses: once an entry is dropped its terms may be freed and their memory
+    reused by new terms, which must still be computed (never the dropped entry's value)."""
+    memo = smt.TermMemo(size=2)
+    values = [memo.get("t", [z3.Int(f"m{n}") > n], lambda n=n: n, lambda _: True) for n in range(3000)]  # type: ignore[misc]
+    assert values == list(range(3000)) and memo.hits == 0
+    assert memo.get("t", [z3.Int("m2999") > 2999], lambda: -1, lambda _: True) == 2999 and memo.hits == 1
+
+
 def test_alpha_equivalent_queries_share_one_answer_under_their_own_names() -> None:
     """Queries that differ only in the names of their constants are asked once per run; each gets the
     model under its own constants, and the answer is what Z3 gives the canonical query asked alone."""
