@@ -7,6 +7,8 @@ import time
 import pytest
 import z3
 from cnverify import alpha, smt
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def test_sat_model_is_in_the_callers_context() -> None:
@@ -179,3 +181,68 @@ def test_a_constant_named_like_a_canonical_one_keeps_its_own_value() -> None:
     assert a.result == "sat" and a.model is not None
     assert a.model.eval(taken).as_long() > 5 and a.model.eval(y).as_long() < 3
     assert smt.check([], [taken > 5, y < 3, y == taken]).result == "unsat"
+
+
+def _api_check(assertions: list[z3.BoolRef], tracked: list[z3.BoolRef], rlimit: int, preprocess: bool) -> smt.Answer:
+    """The reference: the query asked through Z3's Python API (wrapper objects throughout), as ``smt`` did
+    before it drove the fresh context by C calls."""
+    ctx = z3.Context()
+    vec = z3.AstVector(ctx=assertions[0].ctx)
+    for e in [*assertions, *tracked]:
+        vec.push(e)
+    out = vec.translate(ctx)
+    moved = [out[i] for i in range(len(out))]
+    s = z3.Solver(ctx=ctx) if preprocess else z3.SimpleSolver(ctx=ctx)
+    p = z3.ParamsRef(ctx)
+    p.set("rlimit", rlimit)
+    p.set("random_seed", smt.SEED)
+    if tracked:
+        p.set("core.minimize", True)
+    z3.z3core.Z3_solver_set_params(ctx.ref(), s.solver, p.params)
+    for a in moved[: len(assertions)]:
+        s.add(a)
+    labels = [z3.Bool(f"__fact{i}", ctx) for i in range(len(tracked))]
+    for label, t in zip(labels, moved[len(assertions) :], strict=True):
+        s.assert_and_track(t, label)
+    result = s.check()
+    used = int(s.statistics().get_key_value("rlimit count"))
+    if result == z3.sat:
+        return smt.Answer("sat", model=s.model().translate(assertions[0].ctx), rlimit=used)
+    if result == z3.unsat:
+        index = {lab.get_id(): i for i, lab in enumerate(labels)}
+        return smt.Answer("unsat", core=tuple(sorted(index[c.get_id()] for c in s.unsat_core())), rlimit=used)
+    return smt.Answer("unknown", reason=s.reason_unknown(), rlimit=used)
+
+
+def _outcome(a: smt.Answer) -> tuple[object, ...]:
+    return (a.result, a.reason, a.core, a.rlimit, a.model.sexpr() if a.model is not None else None)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(-3, 3), st.integers(0, 3), st.integers(-20, 20)),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(0, 8),
+    st.sampled_from([1, 2_000, 50_000_000]),
+)
+def test_c_calls_answer_as_the_python_api_does(rows: list[tuple[int, int, int, int]], split: int, rlimit: int) -> None:
+    """Driving the fresh context by raw C calls gives every query the answer the Python API gives it: the
+    same result, core, rlimit units, reason and model (Hypothesis: linear facts with ``If``, tracked or not)."""
+    xs, flag = z3.Ints("hx0 hx1 hx2 hx3"), z3.Bool("hflag")
+    facts = [z3.If(flag, xs[i] * c, xs[j]) + xs[i] <= k if c % 2 else xs[i] * c + xs[j] >= k for i, c, j, k in rows]
+    assertions, tracked = [xs[0] >= -50, *facts[: split % len(facts)]], facts[split % len(facts) :]
+    with smt.budget(smt.Limits(rlimit=rlimit)) as b:
+        got = smt._check(b, None, assertions, tracked, 1.0, False)
+    assert _outcome(got) == _outcome(_api_check(assertions, tracked, rlimit, False))
+
+
+def test_c_calls_answer_routing_queries_as_the_python_api_does() -> None:
+    """The same for a string query on Z3's default solver (``preprocess``), sat and unsat."""
+    s = z3.String("hpath")
+    prefix = z3.PrefixOf(z3.StringVal("/api"), s)
+    for tracked in ([prefix, z3.Length(s) > 6], [prefix, z3.Not(z3.InRe(s, z3.Re("/api")))], [prefix, s == "/x"]):
+        got = smt._check(smt.current(), None, [z3.Length(s) < 12], tracked, 1.0, True)
+        assert _outcome(got) == _outcome(_api_check([z3.Length(s) < 12], tracked, smt.current().rlimit(), True))
