@@ -21,6 +21,9 @@ from cnverify.errors import InputError, Span
 from cnverify.kubeyaml import (
     MERGE,
     PLAIN,
+    RESOLVABLE_START,
+    STR,
+    WORDS,
     KubeLoader,
     NotKubeYaml,
     bad_separator,
@@ -200,22 +203,36 @@ def alias_expansion(root: yaml.Node, budget: int) -> int:
     return added
 
 
+_MISSING = object()
+MAX_REMEMBERED_PLAIN = 4096
+_PLAIN_VALUES: dict[str, Any] = {}
+"""Plain scalar text → its value (:func:`scalar_value` is a function of tag and text, and its values are
+immutable: numbers, booleans, None, str); the first texts met (ports, replicas, booleans repeat)."""
+
+
 def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tuple[Any, bool]:
     """Iteratively convert a composed node tree to Python values, recording each path's position.
 
-    Returns the value and whether any value inside it is null.
+    Returns the value and whether any value inside it is null.  Values and spans (in insertion order), the
+    null flag and the first error are those of a plain depth-first walk (every node pushed, popped,
+    converted; tests/engine/test_convert.py keeps that walk as the reference): the fast paths below only
+    skip pushing what the walk would convert without a visible effect (a mapping's plain keys and
+    convertible scalar values) and fall back to the walk's own steps for anything else.
     """
     nulls = False
     root: list[Any] = [None]
     # stack items: (node, path, container, key, depth)
     stack: list[tuple[yaml.Node, Path, Any, Any, int]] = [(node, (), root, 0, 0)]
     pop, push = stack.pop, stack.append
+    scalar_node, str_tag, plain_tag, words, resolvable = yaml.ScalarNode, STR, PLAIN, WORDS, RESOLVABLE_START
+    plain_values = _PLAIN_VALUES
     while stack:
         n, path, parent, key, depth = pop()
         if depth > MAX_DEPTH:
             raise ComposeError(f"nesting depth exceeds {MAX_DEPTH} levels", n)
         if type(parent) is list:  # the root or a list item, located at its node (a mapping value: at its key)
-            spans[path] = position(n)
+            s, e = n.start_mark, n.end_mark
+            spans[path] = ((s.line << _BITS | s.column) << _BITS | e.line) << _BITS | e.column
         if isinstance(n, yaml.ScalarNode):
             text = n.value
             value = parent[key] = text if stays_text(n.tag, text) else scalar(n)
@@ -229,20 +246,70 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tu
         elif isinstance(n, yaml.MappingNode):
             mapping: dict[Any, Any] = {}
             parent[key] = mapping
-            for k, k_node, v_node in _merged_pairs(n):
-                if k in mapping:
-                    raise ComposeError(
-                        f"duplicate key {k!r} (first at line {origin.expand(spans[path + (k,)]).line}); "
-                        "which value counts is up to the tool (kubectl, docker compose and cfn-lint reject the file)",
-                        k_node,
-                    )
+            mark, inline = len(stack), depth < MAX_DEPTH  # a scalar value one level down passes the depth check
+            for k_node, v_node in n.value:  # fast path: plain keys, each once, no merge key
+                k = k_node.value
+                k_tag = k_node.tag
+                if (
+                    type(k_node) is not scalar_node
+                    or not (k_tag == str_tag or k_tag == plain_tag and k and k[0] not in resolvable and k not in words)
+                    or k in mapping
+                ):
+                    del stack[mark:]  # the walk's own steps for this mapping (they raise its first error)
+                    mapping.clear()
+                    _convert_pairs(n, path, mapping, depth, origin, spans, push)
+                    break
                 kp = path + (k,)
-                spans[kp] = position(k_node)
+                s, e = k_node.start_mark, k_node.end_mark
+                spans[kp] = ((s.line << _BITS | s.column) << _BITS | e.line) << _BITS | e.column
+                if inline and type(v_node) is scalar_node:
+                    text, tag = v_node.value, v_node.tag
+                    if tag == str_tag or tag == plain_tag and text and text[0] not in resolvable and text not in words:
+                        mapping[k] = text
+                        continue
+                    value = plain_values.get(text, _MISSING) if tag == plain_tag else _MISSING
+                    if value is _MISSING:
+                        try:
+                            value = scalar_value(tag, text)
+                        except NotKubeYaml:  # left to the walk: its error comes in the walk's order
+                            value = _MISSING
+                        else:
+                            if tag == plain_tag and len(plain_values) < MAX_REMEMBERED_PLAIN:
+                                plain_values[text] = value
+                    if value is not _MISSING:
+                        mapping[k] = value
+                        if value is None:
+                            nulls = True
+                        continue
                 mapping[k] = None
                 push((v_node, kp, mapping, k, depth + 1))
         else:  # pragma: no cover
             raise ComposeError(f"unsupported YAML node {type(n).__name__}", n)
     return root[0], nulls
+
+
+def _convert_pairs(
+    n: yaml.MappingNode,
+    path: Path,
+    mapping: dict[Any, Any],
+    depth: int,
+    origin: Origin,
+    spans: dict[Path, Position],
+    push: Callable[[tuple[yaml.Node, Path, Any, Any, int]], None],
+) -> None:
+    """The walk's step for a mapping with merge keys, keys to resolve or a duplicate key: every pair's key
+    converted (the first unconvertible one is the error), then duplicates refused, then every value pushed."""
+    for k, k_node, v_node in _merged_pairs(n):
+        if k in mapping:
+            raise ComposeError(
+                f"duplicate key {k!r} (first at line {origin.expand(spans[path + (k,)]).line}); "
+                "which value counts is up to the tool (kubectl, docker compose and cfn-lint reject the file)",
+                k_node,
+            )
+        kp = path + (k,)
+        spans[kp] = position(k_node)
+        mapping[k] = None
+        push((v_node, kp, mapping, k, depth + 1))
 
 
 def _key(node: yaml.Node) -> str:
