@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import math
+import operator
 import re
 import struct
 from dataclasses import dataclass
@@ -40,6 +41,11 @@ except AttributeError:  # pragma: no cover - libyaml missing
 
 class KubeLoader(_Base):
     """The C parser and composer with a resolver that leaves plain scalars to :func:`scalar_value`."""
+
+    # libyaml's composer calls these around every node; with no path resolvers (none is ever added to this
+    # loader) PyYAML's own do nothing, so C callables of the same arity whose result is ignored stand in.
+    descend_resolver = operator.is_  # (parent, index)
+    ascend_resolver = tuple  # ()
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
