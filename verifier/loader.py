@@ -95,7 +95,7 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
     for f, arg, real in candidates:
         by_real.setdefault(real, []).append((f, arg))
     for found in by_real.values():  # one path per file: the file itself rather than a link to it
-        f, arg = min(found, key=lambda p: (os.path.islink(p[0]), path_key(p[0])))
+        f, arg = found[0] if len(found) == 1 else min(found, key=lambda p: (os.path.islink(p[0]), path_key(p[0])))
         out.files.append(f)
         out.roots[f] = arg
         out.skipped += [

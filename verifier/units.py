@@ -28,6 +28,7 @@ their order (the later definition of an object wins, as with ``kubectl apply -f 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -318,8 +319,11 @@ def _folders(files: list[str], roots: dict[str, str]) -> list[str]:
     return sorted(out, key=path_key)
 
 
+_normpath = functools.lru_cache(maxsize=1 << 16)(os.path.normpath)  # a function of the string: asked per pair
+
+
 def _under(path: str, folder: str) -> bool:
-    p, f = os.path.normpath(path), os.path.normpath(folder)
+    p, f = _normpath(path), _normpath(folder)
     return f == "." and not p.startswith("..") or p == f or p.startswith(f.rstrip(os.sep) + os.sep)
 
 
