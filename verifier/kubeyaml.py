@@ -288,6 +288,7 @@ def json_stream(text: str) -> list[tuple[int, int, int, int]] | None:
 # refuses anything but spaces or a comment after it ("invalid Yaml document separator").
 _SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?\r?$", re.M)
 _BAD_SEPARATOR = re.compile(r"^---[ \t]*[^ \t\r\n#]", re.M)
+_BAD_DASHES = re.compile(r"---[ \t]*[^ \t\r\n#]")  # the same without '^': a literal prefix the engine seeks fast
 
 
 @dataclass(frozen=True)
@@ -297,10 +298,20 @@ class BadSeparator:
     message: str
 
 
+def first_bad_separator(text: str) -> re.Match[str] | None:
+    """``_BAD_SEPARATOR.search(text)``: the first match of the pattern without '^' that starts a line (a match
+    holds no line break, so one that starts inside a line never hides the next line's)."""
+    for match in _BAD_DASHES.finditer(text):
+        start = match.start()
+        if start == 0 or text[start - 1] == "\n":
+            return match
+    return None
+
+
 def bad_separator(text: str) -> BadSeparator | None:
     """The first ``---`` line kubectl refuses (``---apiVersion: v1`` from a template that ate the line
     break, ``--- {a: 1}``), or None.  The document it interrupts is not read, as kubectl does not."""
-    bad = _BAD_SEPARATOR.search(text)
+    bad = first_bad_separator(text)
     if bad is None:
         return None
     cut = max((m.start() for m in _SEPARATOR.finditer(text, 0, bad.start())), default=0)

@@ -381,3 +381,12 @@ def test_resolver_hooks_stand_in_for_pyyamls() -> None:
 
     text = "a: &x {b: [1, '2', !!int 3, ! 4]}\nc: *x\n<<: {d: ~}\n---\n- [x, {y: z}]\n- |\n  block\n--- !!str s\n"
     assert trees(KubeLoader, text) == trees(WithPyYamlHooks, text) and len(trees(KubeLoader, text)) == 3
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="-- \t\n\r#ax", max_size=30))
+def test_first_bad_separator_is_the_line_anchored_search(text: str) -> None:
+    from cnverify.kubeyaml import _BAD_SEPARATOR, first_bad_separator
+
+    mine, anchored = first_bad_separator(text), _BAD_SEPARATOR.search(text)
+    assert (mine and mine.span()) == (anchored and anchored.span())
