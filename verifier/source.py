@@ -127,28 +127,28 @@ class SpanTable(Mapping[Path, Span]):
     """Field path → span, holding raw positions and building a :class:`Span` only when one is looked up
     (once per path: spans are immutable, so every look-up of a path shares one)."""
 
-    __slots__ = ("origin", "positions", "_built")
+    __slots__ = ("origin", "positions", "built")
 
     def __init__(self, origin: Origin, positions: dict[Path, Position] | None = None) -> None:
         self.origin = origin
         self.positions: dict[Path, Position] = {} if positions is None else positions
-        self._built: dict[Path, Span] = {}  # looked-up path (present or not) → its span
+        self.built: dict[Path, Span] = {}  # looked-up path (present or not) → its span (Node.at reads it too)
 
     def __getitem__(self, path: Path) -> Span:
         position = self.positions[path]
-        built = self._built.get(path)
+        built = self.built.get(path)
         if built is None:
-            built = self._built[path] = self.origin.expand(position)
+            built = self.built[path] = self.origin.expand(position)
         return built
 
     def nearest(self, path: Path) -> Span:
         """The span of ``path`` or, when it holds no node, of its nearest ancestor (:meth:`Document.span`)."""
-        built = self._built.get(path)
+        built = self.built.get(path)
         if built is None:
             p, positions = path, self.positions
             while p not in positions and p:
                 p = p[:-1]
-            built = self._built[path] = self.origin.expand(positions[p])
+            built = self.built[path] = self.origin.expand(positions[p])
         return built
 
     def __contains__(self, path: object) -> bool:

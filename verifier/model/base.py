@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
 from cnverify.errors import Span
-from cnverify.source import Document, Path, format_path
+from cnverify.source import Document, Path, SpanTable, format_path
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from pydantic._internal._model_construction import init_private_attributes
 from pydantic.alias_generators import to_camel
@@ -62,7 +62,13 @@ class Node(BaseModel):
         doc: Document | None = private["_doc"]
         if doc is None:
             return Span("<unknown>", 1, 1)
-        return doc.span(private["_path"] + fields)
+        path = private["_path"] + fields
+        spans = doc.spans
+        if type(spans) is SpanTable and type(doc) is Document:  # Document.span: a path looked up before has
+            built = spans.built.get(path)  # the span SpanTable.nearest built then (a view may redirect paths)
+            if built is not None:
+                return built
+        return doc.span(path)
 
 
 def _fast_private_init(cls: type[Node]) -> None:
