@@ -31,6 +31,8 @@ STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, BINARY = (
     _P + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary")
 )
 MERGE = _P + "merge"
+SEQ, MAP = _P + "seq", _P + "map"
+_SCALAR_NODE, _SEQUENCE_NODE = yaml.ScalarNode, yaml.SequenceNode
 
 _Base: Any
 try:  # libyaml's parser; resolution below replaces PyYAML's YAML 1.1 resolver
@@ -48,9 +50,9 @@ class KubeLoader(_Base):
     ascend_resolver = tuple  # ()
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
+        if kind is _SCALAR_NODE:
             return PLAIN if implicit[0] else STR
-        return _P + ("seq" if kind is yaml.SequenceNode else "map")
+        return SEQ if kind is _SEQUENCE_NODE else MAP
 
 
 class NotKubeYaml(ValueError):

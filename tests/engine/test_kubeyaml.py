@@ -363,6 +363,11 @@ def test_resolver_hooks_stand_in_for_pyyamls() -> None:
         ascend_resolver = yaml.resolver.BaseResolver.ascend_resolver
 
     assert KubeLoader.yaml_path_resolvers == {}
+    resolve = KubeLoader("").resolve
+    assert resolve(yaml.ScalarNode, "x", (True, False)) == "cnverify:plain"
+    assert resolve(yaml.ScalarNode, "x", (False, True)) == "tag:yaml.org,2002:str"
+    assert resolve(yaml.SequenceNode, None, None) == "tag:yaml.org,2002:seq"
+    assert resolve(yaml.MappingNode, None, None) == "tag:yaml.org,2002:map"
 
     def shape(node: yaml.Node) -> object:
         marks = (node.start_mark.index, node.end_mark.index)
