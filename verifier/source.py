@@ -225,6 +225,7 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tu
     stack: list[tuple[yaml.Node, Path, Any, Any, int]] = [(node, (), root, 0, 0)]
     pop, push = stack.pop, stack.append
     scalar_node, str_tag, plain_tag, words, resolvable = yaml.ScalarNode, STR, PLAIN, WORDS, RESOLVABLE_START
+    mapping_node = yaml.MappingNode
     plain_values = _PLAIN_VALUES
     while stack:
         n, path, parent, key, depth = pop()
@@ -233,17 +234,7 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tu
         if type(parent) is list:  # the root or a list item, located at its node (a mapping value: at its key)
             s, e = n.start_mark, n.end_mark
             spans[path] = ((s.line << _BITS | s.column) << _BITS | e.line) << _BITS | e.column
-        if isinstance(n, yaml.ScalarNode):
-            text = n.value
-            value = parent[key] = text if stays_text(n.tag, text) else scalar(n)
-            if value is None:
-                nulls = True
-        elif isinstance(n, yaml.SequenceNode):
-            items: list[Any] = [None] * len(n.value)
-            parent[key] = items
-            for i, child in enumerate(n.value):
-                push((child, path + (i,), items, i, depth + 1))
-        elif isinstance(n, yaml.MappingNode):
+        if type(n) is mapping_node or isinstance(n, yaml.MappingNode):  # most popped nodes are mappings
             mapping: dict[Any, Any] = {}
             parent[key] = mapping
             mark, inline = len(stack), depth < MAX_DEPTH  # a scalar value one level down passes the depth check
@@ -283,6 +274,16 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tu
                         continue
                 mapping[k] = None
                 push((v_node, kp, mapping, k, depth + 1))
+        elif isinstance(n, yaml.ScalarNode):
+            text = n.value
+            value = parent[key] = text if stays_text(n.tag, text) else scalar(n)
+            if value is None:
+                nulls = True
+        elif isinstance(n, yaml.SequenceNode):
+            items: list[Any] = [None] * len(n.value)
+            parent[key] = items
+            for i, child in enumerate(n.value):
+                push((child, path + (i,), items, i, depth + 1))
         else:  # pragma: no cover
             raise ComposeError(f"unsupported YAML node {type(n).__name__}", n)
     return root[0], nulls
