@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import math
+import operator
 import re
 import struct
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, BINARY = (
     _P + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary")
 )
 MERGE = _P + "merge"
+SEQ, MAP = _P + "seq", _P + "map"
+_SCALAR_NODE, _SEQUENCE_NODE = yaml.ScalarNode, yaml.SequenceNode
 
 _Base: Any
 try:  # libyaml's parser; resolution below replaces PyYAML's YAML 1.1 resolver
@@ -41,10 +44,15 @@ except AttributeError:  # pragma: no cover - libyaml missing
 class KubeLoader(_Base):
     """The C parser and composer with a resolver that leaves plain scalars to :func:`scalar_value`."""
 
+    # libyaml's composer calls these around every node; with no path resolvers (none is ever added to this
+    # loader) PyYAML's own do nothing, so C callables of the same arity whose result is ignored stand in.
+    descend_resolver = operator.is_  # (parent, index)
+    ascend_resolver = tuple  # ()
+
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
+        if kind is _SCALAR_NODE:
             return PLAIN if implicit[0] else STR
-        return _P + ("seq" if kind is yaml.SequenceNode else "map")
+        return SEQ if kind is _SEQUENCE_NODE else MAP
 
 
 class NotKubeYaml(ValueError):
@@ -122,6 +130,7 @@ def go_resolve(text: str) -> tuple[str, Any]:
 
 
 _RESOLVABLE_START = frozenset(".+-0123456789")  # first characters go_resolve may read as a number or timestamp
+WORDS, RESOLVABLE_START = _WORDS, _RESOLVABLE_START  # for the converter's inlined :func:`stays_text`
 
 
 def stays_text(tag: str, text: str) -> bool:
@@ -281,6 +290,7 @@ def json_stream(text: str) -> list[tuple[int, int, int, int]] | None:
 # refuses anything but spaces or a comment after it ("invalid Yaml document separator").
 _SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?\r?$", re.M)
 _BAD_SEPARATOR = re.compile(r"^---[ \t]*[^ \t\r\n#]", re.M)
+_BAD_DASHES = re.compile(r"---[ \t]*[^ \t\r\n#]")  # the same without '^': a literal prefix the engine seeks fast
 
 
 @dataclass(frozen=True)
@@ -290,10 +300,20 @@ class BadSeparator:
     message: str
 
 
+def first_bad_separator(text: str) -> re.Match[str] | None:
+    """``_BAD_SEPARATOR.search(text)``: the first match of the pattern without '^' that starts a line (a match
+    holds no line break, so one that starts inside a line never hides the next line's)."""
+    for match in _BAD_DASHES.finditer(text):
+        start = match.start()
+        if start == 0 or text[start - 1] == "\n":
+            return match
+    return None
+
+
 def bad_separator(text: str) -> BadSeparator | None:
     """The first ``---`` line kubectl refuses (``---apiVersion: v1`` from a template that ate the line
     break, ``--- {a: 1}``), or None.  The document it interrupts is not read, as kubectl does not."""
-    bad = _BAD_SEPARATOR.search(text)
+    bad = first_bad_separator(text)
     if bad is None:
         return None
     cut = max((m.start() for m in _SEPARATOR.finditer(text, 0, bad.start())), default=0)

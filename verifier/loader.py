@@ -78,6 +78,7 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
     """
     out = Walk()
     candidates: list[tuple[str, str, str]] = []  # (file, argument, real path)
+    real_dirs: dict[str, str] = {}  # folder → its real path
     for arg in dict.fromkeys(paths):  # in argument order, as kubectl -f a -f b (the later definition wins)
         if arg == "-":
             candidates.append((arg, arg, arg))
@@ -87,14 +88,14 @@ def walk(paths: Iterable[str], excluded: Callable[[str], bool] | None = None) ->
         tree = arg if os.path.isdir(arg) else None
         for f in _walk_dir(arg, out) if tree else [arg]:
             if excluded is None or not excluded(f):
-                real = _regular(f, tree, out)
+                real = _regular(f, tree, out, real_dirs)
                 if real is not None:
                     candidates.append((f, arg, real))
     by_real: dict[str, list[tuple[str, str]]] = {}
     for f, arg, real in candidates:
         by_real.setdefault(real, []).append((f, arg))
     for found in by_real.values():  # one path per file: the file itself rather than a link to it
-        f, arg = min(found, key=lambda p: (os.path.islink(p[0]), path_key(p[0])))
+        f, arg = found[0] if len(found) == 1 else min(found, key=lambda p: (os.path.islink(p[0]), path_key(p[0])))
         out.files.append(f)
         out.roots[f] = arg
         out.skipped += [
@@ -134,9 +135,11 @@ def _walk_dir(arg: str, out: Walk) -> list[str]:
     return sorted(found, key=path_key)
 
 
-def _regular(path: str, tree: str | None, out: Walk) -> str | None:
-    """The real path of ``path`` if it may be read (a regular file inside ``tree``), else None with an error."""
-    if os.path.islink(path):
+def _regular(path: str, tree: str | None, out: Walk, real_dirs: dict[str, str]) -> str | None:
+    """The real path of ``path`` if it may be read (a regular file inside ``tree``), else None with an error.
+
+    A file that is no symlink has its folder's real path (``real_dirs``, filled here) and its own name."""
+    if link := os.path.islink(path):
         if not os.path.exists(path):
             out.errors.append(InputError(Span(path, 1, 1), "dangling symlink (its target does not exist)"))
             return None
@@ -162,7 +165,13 @@ def _regular(path: str, tree: str | None, out: Walk) -> str | None:
             )
         )
         return None
-    return os.path.realpath(path)
+    if link:
+        return os.path.realpath(path)
+    folder, name = os.path.split(path)
+    real_folder = real_dirs.get(folder)
+    if real_folder is None:
+        real_folder = real_dirs[folder] = os.path.realpath(folder)
+    return os.path.join(real_folder, name)
 
 
 def iter_files(paths: Iterable[str]) -> Iterator[str]:
@@ -267,8 +276,9 @@ def _read(path: str, stdin: TextIO | BinaryIO | None) -> tuple[str, str | None, 
         return "<stdin>", text, err
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        try:
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode):
                 return (
                     path,
                     None,
@@ -278,10 +288,28 @@ def _read(path: str, stdin: TextIO | BinaryIO | None) -> tuple[str, str | None, 
                         "not opened (pipe a stream with 'cnverify prove -')",
                     ),
                 )
-            text, err = decode(fh.read(MAX_FILE_BYTES + 1), path)
+            text, err = decode(read_upto(fd, MAX_FILE_BYTES + 1, status.st_size), path)
+        finally:
+            os.close(fd)
     except OSError as exc:
         text, err = None, InputError(Span(path, 1, 1), f"cannot read file: {exc.strerror}")
     return path, text, err
+
+
+def read_upto(fd: int, limit: int, size: int) -> bytes:
+    """The first ``limit`` bytes of an open file (all of it if shorter), asking first for the ``size`` it
+    reports (a buffered ``read(limit)`` would allocate ``limit`` bytes, 64 MiB, for every file)."""
+    parts: list[bytes] = []
+    left = limit
+    ask = min(max(size, 0) + 1, limit)  # one more byte than reported: the end is seen, or a grown file goes on
+    while left > 0:
+        chunk = os.read(fd, min(ask, left))
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+        ask = max(ask, 1 << 16)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _split(doc: Document, data: Any, path: Path, out: LoadResult, list_kind: tuple[str, str] | None = None) -> None:

@@ -21,6 +21,9 @@ from cnverify.errors import InputError, Span
 from cnverify.kubeyaml import (
     MERGE,
     PLAIN,
+    RESOLVABLE_START,
+    STR,
+    WORDS,
     KubeLoader,
     NotKubeYaml,
     bad_separator,
@@ -124,28 +127,28 @@ class SpanTable(Mapping[Path, Span]):
     """Field path → span, holding raw positions and building a :class:`Span` only when one is looked up
     (once per path: spans are immutable, so every look-up of a path shares one)."""
 
-    __slots__ = ("origin", "positions", "_built")
+    __slots__ = ("origin", "positions", "built")
 
     def __init__(self, origin: Origin, positions: dict[Path, Position] | None = None) -> None:
         self.origin = origin
         self.positions: dict[Path, Position] = {} if positions is None else positions
-        self._built: dict[Path, Span] = {}  # looked-up path (present or not) → its span
+        self.built: dict[Path, Span] = {}  # looked-up path (present or not) → its span (Node.at reads it too)
 
     def __getitem__(self, path: Path) -> Span:
         position = self.positions[path]
-        built = self._built.get(path)
+        built = self.built.get(path)
         if built is None:
-            built = self._built[path] = self.origin.expand(position)
+            built = self.built[path] = self.origin.expand(position)
         return built
 
     def nearest(self, path: Path) -> Span:
         """The span of ``path`` or, when it holds no node, of its nearest ancestor (:meth:`Document.span`)."""
-        built = self._built.get(path)
+        built = self.built.get(path)
         if built is None:
             p, positions = path, self.positions
             while p not in positions and p:
                 p = p[:-1]
-            built = self._built[path] = self.origin.expand(positions[p])
+            built = self.built[path] = self.origin.expand(positions[p])
         return built
 
     def __contains__(self, path: object) -> bool:
@@ -200,23 +203,78 @@ def alias_expansion(root: yaml.Node, budget: int) -> int:
     return added
 
 
+_MISSING = object()
+MAX_REMEMBERED_PLAIN = 4096
+_PLAIN_VALUES: dict[str, Any] = {}
+"""Plain scalar text → its value (:func:`scalar_value` is a function of tag and text, and its values are
+immutable: numbers, booleans, None, str); the first texts met (ports, replicas, booleans repeat)."""
+
+
 def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tuple[Any, bool]:
     """Iteratively convert a composed node tree to Python values, recording each path's position.
 
-    Returns the value and whether any value inside it is null.
+    Returns the value and whether any value inside it is null.  Values and spans (in insertion order), the
+    null flag and the first error are those of a plain depth-first walk (every node pushed, popped,
+    converted; tests/engine/test_convert.py keeps that walk as the reference): the fast paths below only
+    skip pushing what the walk would convert without a visible effect (a mapping's plain keys and
+    convertible scalar values) and fall back to the walk's own steps for anything else.
     """
     nulls = False
     root: list[Any] = [None]
     # stack items: (node, path, container, key, depth)
     stack: list[tuple[yaml.Node, Path, Any, Any, int]] = [(node, (), root, 0, 0)]
     pop, push = stack.pop, stack.append
+    scalar_node, str_tag, plain_tag, words, resolvable = yaml.ScalarNode, STR, PLAIN, WORDS, RESOLVABLE_START
+    mapping_node = yaml.MappingNode
+    plain_values = _PLAIN_VALUES
     while stack:
         n, path, parent, key, depth = pop()
         if depth > MAX_DEPTH:
             raise ComposeError(f"nesting depth exceeds {MAX_DEPTH} levels", n)
         if type(parent) is list:  # the root or a list item, located at its node (a mapping value: at its key)
-            spans[path] = position(n)
-        if isinstance(n, yaml.ScalarNode):
+            s, e = n.start_mark, n.end_mark
+            spans[path] = ((s.line << _BITS | s.column) << _BITS | e.line) << _BITS | e.column
+        if type(n) is mapping_node or isinstance(n, yaml.MappingNode):  # most popped nodes are mappings
+            mapping: dict[Any, Any] = {}
+            parent[key] = mapping
+            mark, inline = len(stack), depth < MAX_DEPTH  # a scalar value one level down passes the depth check
+            for k_node, v_node in n.value:  # fast path: plain keys, each once, no merge key
+                k = k_node.value
+                k_tag = k_node.tag
+                if (
+                    type(k_node) is not scalar_node
+                    or not (k_tag == str_tag or k_tag == plain_tag and k and k[0] not in resolvable and k not in words)
+                    or k in mapping
+                ):
+                    del stack[mark:]  # the walk's own steps for this mapping (they raise its first error)
+                    mapping.clear()
+                    _convert_pairs(n, path, mapping, depth, origin, spans, push)
+                    break
+                kp = path + (k,)
+                s, e = k_node.start_mark, k_node.end_mark
+                spans[kp] = ((s.line << _BITS | s.column) << _BITS | e.line) << _BITS | e.column
+                if inline and type(v_node) is scalar_node:
+                    text, tag = v_node.value, v_node.tag
+                    if tag == str_tag or tag == plain_tag and text and text[0] not in resolvable and text not in words:
+                        mapping[k] = text
+                        continue
+                    value = plain_values.get(text, _MISSING) if tag == plain_tag else _MISSING
+                    if value is _MISSING:
+                        try:
+                            value = scalar_value(tag, text)
+                        except NotKubeYaml:  # left to the walk: its error comes in the walk's order
+                            value = _MISSING
+                        else:
+                            if tag == plain_tag and len(plain_values) < MAX_REMEMBERED_PLAIN:
+                                plain_values[text] = value
+                    if value is not _MISSING:
+                        mapping[k] = value
+                        if value is None:
+                            nulls = True
+                        continue
+                mapping[k] = None
+                push((v_node, kp, mapping, k, depth + 1))
+        elif isinstance(n, yaml.ScalarNode):
             text = n.value
             value = parent[key] = text if stays_text(n.tag, text) else scalar(n)
             if value is None:
@@ -226,23 +284,33 @@ def _convert(node: yaml.Node, origin: Origin, spans: dict[Path, Position]) -> tu
             parent[key] = items
             for i, child in enumerate(n.value):
                 push((child, path + (i,), items, i, depth + 1))
-        elif isinstance(n, yaml.MappingNode):
-            mapping: dict[Any, Any] = {}
-            parent[key] = mapping
-            for k, k_node, v_node in _merged_pairs(n):
-                if k in mapping:
-                    raise ComposeError(
-                        f"duplicate key {k!r} (first at line {origin.expand(spans[path + (k,)]).line}); "
-                        "which value counts is up to the tool (kubectl, docker compose and cfn-lint reject the file)",
-                        k_node,
-                    )
-                kp = path + (k,)
-                spans[kp] = position(k_node)
-                mapping[k] = None
-                push((v_node, kp, mapping, k, depth + 1))
         else:  # pragma: no cover
             raise ComposeError(f"unsupported YAML node {type(n).__name__}", n)
     return root[0], nulls
+
+
+def _convert_pairs(
+    n: yaml.MappingNode,
+    path: Path,
+    mapping: dict[Any, Any],
+    depth: int,
+    origin: Origin,
+    spans: dict[Path, Position],
+    push: Callable[[tuple[yaml.Node, Path, Any, Any, int]], None],
+) -> None:
+    """The walk's step for a mapping with merge keys, keys to resolve or a duplicate key: every pair's key
+    converted (the first unconvertible one is the error), then duplicates refused, then every value pushed."""
+    for k, k_node, v_node in _merged_pairs(n):
+        if k in mapping:
+            raise ComposeError(
+                f"duplicate key {k!r} (first at line {origin.expand(spans[path + (k,)]).line}); "
+                "which value counts is up to the tool (kubectl, docker compose and cfn-lint reject the file)",
+                k_node,
+            )
+        kp = path + (k,)
+        spans[kp] = position(k_node)
+        mapping[k] = None
+        push((v_node, kp, mapping, k, depth + 1))
 
 
 def _key(node: yaml.Node) -> str:

@@ -28,6 +28,7 @@ their order (the later definition of an object wins, as with ``kubectl apply -f 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -180,38 +181,38 @@ def _manifest_units(loose: dict[str, LoadResult], args: dict[str, str], out: Dis
     by_dir: dict[str, list[str]] = {}
     for f in loose:
         by_dir.setdefault(os.path.dirname(f), []).append(f)
-    bundles = _bundles(by_dir, loose)
-    roots = sorted(_manifest_roots(by_dir, loose, args, bundles), key=lambda r: -len(path_key(r)))  # deepest first
+    ids = {f: _identities(loaded) for f, loaded in loose.items()}  # each file's, computed once
+    bundles = _bundles(by_dir, ids)
+    roots = sorted(_manifest_roots(by_dir, loose, args, bundles, ids), key=lambda r: -len(path_key(r)))  # deepest first
     by_root: dict[str, Unit] = {}
-    bundle_units: list[tuple[Unit, str]] = []  # with the folder (its unit's root, else its own) they belong to
+    bundle_units: list[tuple[Unit, str, set[tuple[str, ...]]]] = []  # with the folder (its unit's root, else its
+    # own) they belong to and their identities
     for d in sorted(by_dir, key=path_key):
         root = next((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), None)
         for f in by_dir[d]:
             if f in bundles:
-                bundle_units.append((Unit(f, "bundle", loose[f], why=bundles[f]), root or d))
+                bundle_units.append((Unit(f, "bundle", loose[f], why=bundles[f]), root or d, ids[f]))
             elif root is None:
                 out.rest.extend(loose[f])  # no objects here or above: its documents are listed as unrecognized
             else:
                 by_root.setdefault(root, Unit(root, "manifests")).loaded.extend(loose[f])
-    for unit, home in bundle_units:
-        mine = _identities(unit.loaded)
+    for unit, home, mine in bundle_units:
         if home in by_root:
             by_root[home].alternatives[unit.name] = unit.loaded.objects
             unit.alternatives[home] = by_root[home].loaded.objects
-        for other, where in bundle_units:
-            if where == home and other is not unit and not mine & _identities(other.loaded):
+        for other, where, theirs in bundle_units:
+            if where == home and other is not unit and not mine & theirs:
                 unit.alternatives[other.name] = other.loaded.objects
         out.units.append(unit)
     out.units += by_root.values()
 
 
-def _bundles(by_dir: dict[str, list[str]], loose: dict[str, LoadResult]) -> dict[str, str]:
+def _bundles(by_dir: dict[str, list[str]], ids: dict[str, set[tuple[str, ...]]]) -> dict[str, str]:
     """Alternative bundles: files of a folder that define an object (same API group, kind, namespace,
     name) that another file of the same folder defines too (``install.yaml`` beside
     ``namespace-install.yaml``); each is a unit of its own. By file, why."""
     out: dict[str, str] = {}
     for files in by_dir.values():
-        ids = {f: _identities(loose[f]) for f in files}
         for f in files:
             for g in files:
                 shared = sorted(ids[f] & ids[g]) if g != f else []
@@ -226,7 +227,11 @@ def _bundles(by_dir: dict[str, list[str]], loose: dict[str, LoadResult]) -> dict
 
 
 def _manifest_roots(
-    by_dir: dict[str, list[str]], loose: dict[str, LoadResult], args: dict[str, str], bundles: dict[str, str]
+    by_dir: dict[str, list[str]],
+    loose: dict[str, LoadResult],
+    args: dict[str, str],
+    bundles: dict[str, str],
+    ids: dict[str, set[tuple[str, ...]]],
 ) -> set[str]:
     """Unit roots among manifest folders: the topmost ones, and a folder that redefines an object of the
     unit above it (an alternative, e.g. ``provider/aws/nlb`` inside ``provider/aws``). Alternative
@@ -234,10 +239,10 @@ def _manifest_roots(
     roots: set[str] = set()
     held: dict[str, set[tuple[str, ...]]] = {}  # root → identities of its objects so far
     for d in sorted(by_dir, key=path_key):
-        results = [loose[f] for f in by_dir[d] if f not in bundles]
-        if not any(r.objects or r.errors for r in results):
+        own = [f for f in by_dir[d] if f not in bundles]
+        if not any(loose[f].objects or loose[f].errors for f in own):
             continue
-        mine = set().union(*(_identities(r) for r in results))
+        mine = set().union(*(ids[f] for f in own))
         above = max((r for r in roots if _under(d, r) and _under(r, args[by_dir[d][0]])), key=len, default=None)
         if above is None or held[above] & mine:
             roots.add(d)
@@ -314,8 +319,11 @@ def _folders(files: list[str], roots: dict[str, str]) -> list[str]:
     return sorted(out, key=path_key)
 
 
+_normpath = functools.lru_cache(maxsize=1 << 16)(os.path.normpath)  # a function of the string: asked per pair
+
+
 def _under(path: str, folder: str) -> bool:
-    p, f = os.path.normpath(path), os.path.normpath(folder)
+    p, f = _normpath(path), _normpath(folder)
     return f == "." and not p.startswith("..") or p == f or p.startswith(f.rstrip(os.sep) + os.sep)
 
 

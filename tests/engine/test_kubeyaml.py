@@ -350,3 +350,48 @@ def test_the_text_fast_path_takes_plain_words_and_quoted_text_only() -> None:
     for plain in ("", "yes", "~", "<<", "12", "-1", ".5", "+x", "2001-01-01"):
         assert not stays_text(PLAIN, plain)
     assert not stays_text("tag:yaml.org,2002:int", "apiVersion") and not stays_text("!Ref", "x")
+
+
+def test_resolver_hooks_stand_in_for_pyyamls() -> None:
+    """``KubeLoader``'s C stand-ins for ``descend_resolver``/``ascend_resolver`` compose the same trees as
+    PyYAML's own hooks, which do nothing while the loader has no path resolvers (none is ever added)."""
+    import yaml
+    from cnverify.kubeyaml import KubeLoader
+
+    class WithPyYamlHooks(KubeLoader):
+        descend_resolver = yaml.resolver.BaseResolver.descend_resolver
+        ascend_resolver = yaml.resolver.BaseResolver.ascend_resolver
+
+    assert KubeLoader.yaml_path_resolvers == {}
+    resolve = KubeLoader("").resolve
+    assert resolve(yaml.ScalarNode, "x", (True, False)) == "cnverify:plain"
+    assert resolve(yaml.ScalarNode, "x", (False, True)) == "tag:yaml.org,2002:str"
+    assert resolve(yaml.SequenceNode, None, None) == "tag:yaml.org,2002:seq"
+    assert resolve(yaml.MappingNode, None, None) == "tag:yaml.org,2002:map"
+
+    def shape(node: yaml.Node) -> object:
+        marks = (node.start_mark.index, node.end_mark.index)
+        if isinstance(node, yaml.ScalarNode):
+            return (node.tag, node.value, node.style, marks)
+        if isinstance(node, yaml.SequenceNode):
+            return (node.tag, [shape(n) for n in node.value], marks)
+        return (node.tag, [(shape(k), shape(v)) for k, v in node.value], marks)
+
+    def trees(cls: type, text: str) -> list[object]:
+        loader = cls(text)
+        try:
+            return [shape(loader.get_node()) for _ in iter(loader.check_node, False)]
+        finally:
+            loader.dispose()
+
+    text = "a: &x {b: [1, '2', !!int 3, ! 4]}\nc: *x\n<<: {d: ~}\n---\n- [x, {y: z}]\n- |\n  block\n--- !!str s\n"
+    assert trees(KubeLoader, text) == trees(WithPyYamlHooks, text) and len(trees(KubeLoader, text)) == 3
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="-- \t\n\r#ax", max_size=30))
+def test_first_bad_separator_is_the_line_anchored_search(text: str) -> None:
+    from cnverify.kubeyaml import _BAD_SEPARATOR, first_bad_separator
+
+    mine, anchored = first_bad_separator(text), _BAD_SEPARATOR.search(text)
+    assert (mine and mine.span()) == (anchored and anchored.span())

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from cnverify.cli import main
 from cnverify.errors import UsageError
 from cnverify.loader import iter_files, load
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def tree(root: Path, files: list[str]) -> None:
@@ -40,3 +42,40 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
         list(iter_files([str(tmp_path / "nope")]))
     res = CliRunner().invoke(main, ["prove", str(tmp_path / "nope")])
     assert res.exit_code == 2 and "no such file or directory" in res.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40), st.integers(1, 50), st.integers(-1, 60))
+def test_read_upto_is_a_bounded_read_whatever_size_is_reported(content: bytes, limit: int, size: int) -> None:
+    """``loader.read_upto`` gives what ``open(f, "rb").read(limit)`` gives, also when the reported size is
+    wrong (a file that grew or shrank since ``fstat``)."""
+    import tempfile
+
+    from cnverify.loader import read_upto
+
+    with tempfile.TemporaryFile() as fh:
+        fh.write(content)
+        fh.flush()
+        fh.seek(0)
+        assert read_upto(fh.fileno(), limit, size) == content[:limit]
+
+
+def test_real_paths_are_those_of_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file's real path (its folder's, then its name; symlinks resolved as ``os.path.realpath`` does) decides
+    which paths are one file: a file reached through a linked folder argument and directly is read once."""
+    import os
+
+    from cnverify.loader import _regular, walk
+
+    tree(tmp_path, ["real/a.yaml", "real/sub/b.yaml"])
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "real" / "c.yaml").symlink_to(tmp_path / "real" / "sub" / "b.yaml")
+    monkeypatch.chdir(tmp_path)
+    for path in ["real/a.yaml", "./real//sub/b.yaml", "link/a.yaml", "link/sub/../a.yaml", "real/c.yaml", "a.yaml"]:
+        if os.path.lexists(path):
+            found = walk([])
+            assert _regular(path, None, found, {}) == os.path.realpath(path), path
+    found = walk(["link", "real/sub", "real"])
+    assert found.files == ["link/a.yaml", "link/sub/b.yaml"]  # the symlinked c.yaml and the second paths: skipped
+    skipped = ["link/c.yaml", "real/a.yaml", "real/c.yaml", "real/sub/b.yaml", "real/sub/b.yaml"]  # main 49c69dc's
+    assert [s["file"] for s in found.skipped] == skipped

@@ -236,3 +236,23 @@ def test_bind_reaches_every_node_of_every_kind() -> None:
     for r in snap.resources:
         walk(r, r.doc, r.field_path)
     assert checked > 500
+
+
+def test_node_at_gives_document_span_first_and_again_and_through_a_view() -> None:
+    """``Node.at`` answers a path looked up before from the table's built spans: the span ``Document.span``
+    gives, the same object; a redirecting view (a synthesized template) still redirects."""
+    from cnverify.model.core import PodTemplateSpec
+    from cnverify.model.synthesized import bind_synthesized
+
+    dep = deployment()
+    doc = dep.doc
+    assert doc is not None
+    for fields in [("spec",), ("spec", "replicas"), ("spec", "absent", 3), ()]:
+        first = dep.at(*fields)
+        assert first == doc.span(dep.field_path + fields) and dep.at(*fields) is first
+    template = PodTemplateSpec.model_validate({"spec": {"containers": [{"name": "c"}]}})
+    bind_synthesized(template, doc, [(("spec", "containers", 0), ("spec", "replicas"))], ("metadata",))
+    doc.span(("spec", "containers", 0, "name")), doc.span(("spec",))  # built on the table under the view's paths
+    for _ in range(2):  # the second time the underlying table has built these paths
+        assert template.spec.containers[0].at("name") == doc.span(("spec", "replicas", "name"))
+        assert template.at("spec") == doc.span(("metadata", "spec"))

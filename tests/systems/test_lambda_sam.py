@@ -11,6 +11,8 @@ from cnverify.engine import Options, prove
 from cnverify.errors import InputError
 from cnverify.systems.lambda_sam.splits import predefined_states
 from cnverify.systems.lambda_sam.template import NOT_CFN, read
+from hypothesis import given
+from hypothesis import strategies as st
 
 SAM = (
     Path(__file__).resolve().parents[3]
@@ -151,3 +153,22 @@ def test_deployment_types_agree_with_the_sam_translator_outputs() -> None:
         states = predefined_states(config)
         steps = " ".join(s.claim for s in got[key].chain)
         assert got[key].status == "proved" and f"[{len(states) - 1}] shift complete: 1" in steps, key
+
+
+_LINES = [
+    "AWSTemplateFormatVersion: '2010-09-09'", '"Transform": AWS::Serverless-2016-10-31', "Transform : x", "Resources:",
+    "Resources: {}", "  Fn:", "    Type: AWS::Serverless::Function", "    Type: 'AWS::SQS::Queue'", "Type: AWS::X",
+    "apiVersion: v1", "kind: Service", "# AWS:: Resources Transform", "  Transform: x", "",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_LINES), max_size=8), st.sampled_from(["\n", "\r\n"]))
+def test_template_check_is_the_patterns(lines: list[str], newline: str) -> None:
+    """``looks_like_template`` (words first) decides as the three line patterns alone do."""
+    from cnverify.systems.lambda_sam import template
+
+    text = newline.join(lines)
+    patterns = bool(
+        template._MARKER.search(text) or template._RESOURCES.search(text) and template._AWS_TYPE.search(text)
+    )
+    assert template.looks_like_template(text) == patterns

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
 from cnverify.errors import Span
-from cnverify.source import Document, Path, format_path
+from cnverify.source import Document, Path, SpanTable, format_path
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic._internal._model_construction import init_private_attributes
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticUndefined
 
 
 class Node(BaseModel):
@@ -21,6 +23,11 @@ class Node(BaseModel):
     _path: Path = PrivateAttr(default=())
     if TYPE_CHECKING:  # a node has private attributes, so pydantic always sets their dict
         __pydantic_private__: dict[str, Any]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        _fast_private_init(cls)
 
     def bind(self, doc: Document, path: Path) -> None:
         """Record the document and path of this node and, recursively, of its children."""
@@ -55,8 +62,55 @@ class Node(BaseModel):
         doc: Document | None = private["_doc"]
         if doc is None:
             return Span("<unknown>", 1, 1)
-        return doc.span(private["_path"] + fields)
+        path = private["_path"] + fields
+        spans = doc.spans
+        if type(spans) is SpanTable and type(doc) is Document:  # Document.span: a path looked up before has
+            built = spans.built.get(path)  # the span SpanTable.nearest built then (a view may redirect paths)
+            if built is not None:
+                return built
+        return doc.span(path)
 
+
+def _fast_private_init(cls: type[Node]) -> None:
+    """Give ``cls`` a ``model_post_init`` that sets its private attributes' defaults from one prepared dict.
+
+    Pydantic makes ``init_private_attributes`` (wrapped once per subclass level) every model's post-init; it
+    runs for every node validated (~100k a 10k-object run) and asks each private attribute for its default.
+    Replaced only where that is all the post-init does and every default is an immutable value or a factory
+    of no arguments: the same dict comes out (tests/engine/test_model_init.py checks every model)."""
+    post_init = cls.__dict__.get("model_post_init")
+    while post_init is not None and getattr(post_init, "__wrapped__", None) is not None:
+        post_init = post_init.__wrapped__  # pydantic's wrapper of an inherited post-init
+    if post_init is not init_private_attributes and not getattr(post_init, "_private_defaults", False):
+        return  # a post-init of a model's own: left to pydantic
+    values: dict[str, Any] = {}  # in declaration order, as pydantic's; a factory's entry is its factory
+    made: list[str] = []  # the attributes whose default a factory makes
+    for name, attr in cls.__private_attributes__.items():
+        if attr.default_factory is not None:
+            if attr.default_factory_takes_validated_data:
+                return
+            values[name] = attr.default_factory
+            made.append(name)
+        elif attr.default is PydanticUndefined:
+            continue
+        elif type(attr.default) in _IMMUTABLE or attr.default == ():
+            values[name] = attr.default
+        else:
+            return
+
+    def private_defaults(self: BaseModel, context: Any, /) -> None:
+        if getattr(self, "__pydantic_private__", None) is None:
+            private = values.copy()
+            for name in made:
+                private[name] = private[name]()
+            object.__setattr__(self, "__pydantic_private__", private)
+
+    private_defaults._private_defaults = True  # type: ignore[attr-defined]
+    cls.model_post_init = private_defaults  # type: ignore[method-assign]
+
+
+_IMMUTABLE = (type(None), bool, int, float, str)
+_fast_private_init(Node)
 
 _KEYS: dict[type[Node], tuple[tuple[str, str], ...]] = {}
 

@@ -29,10 +29,19 @@ INTRINSICS = frozenset(  # the short forms CloudFormation knows (intrinsic and c
 )  # fmt: skip
 
 
+def looks_like_template(text: str) -> bool:
+    """A marker line, or a ``Resources:`` line and an ``AWS::`` type; the words first (a substring search),
+    as every YAML file of a run is asked and the patterns scan line by line."""
+    if "AWSTemplateFormatVersion" in text or "Transform" in text:
+        if _MARKER.search(text):
+            return True
+    return "Resources" in text and "AWS::" in text and bool(_RESOURCES.search(text) and _AWS_TYPE.search(text))
+
+
 def read(text: str, name: str) -> list[Document | InputError] | str:
     """The template's documents (located as the core loader locates them), or a str for any other file; a tag
     CloudFormation does not know rejects the whole template (a located error per tag)."""
-    if not (_MARKER.search(text) or _RESOURCES.search(text) and _AWS_TYPE.search(text)):
+    if not looks_like_template(text):
         return NOT_CFN
     unknown: list[yaml.Node] = []
     docs = list(compose(text, name, transform=partial(_long_form, unknown=unknown)))
