@@ -59,16 +59,19 @@ def cpu_seconds() -> float:
 
 def per_property(paths: list[str]) -> dict[str, float]:
     """Solve seconds of each registered property, run alone over a fresh snapshot (properties may
-    cache derived tables on a snapshot, which would credit one property's work to another)."""
-    from cnverify import engine, loader, snapshot
+    cache derived tables on a snapshot, which would credit one property's work to another) under a run
+    budget of its own, as ``prove`` installs one (without it no query is remembered: ``smt.budget``)."""
+    from cnverify import engine, loader, smt, snapshot
     from cnverify.registry import load_properties
 
     loaded = loader.load(paths)
     out = {}
     for code in load_properties():
         snap, _ = snapshot.build(loaded)
+        options = engine.Options(select=[code])
         t0 = time.perf_counter()
-        engine.check(snap, engine.Options(select=[code]))
+        with smt.budget(options.limits):
+            engine.check(snap, options)
         out[code] = time.perf_counter() - t0
     return out
 
