@@ -211,8 +211,8 @@ def _prove(paths: Iterable[str], options: Options, stdin: TextIO | None) -> Repo
 class UnitPart:
     """What verifying one unit adds to the report, before merging (picklable: parallel workers return it).
 
-    ``keys`` are the findings' merge keys (their JSON without the unit fields), rendered where the
-    unit was verified."""
+    ``keys`` are the findings' merge keys (their JSON without the unit fields), made where the unit was
+    verified, as the findings' JSON is (``Finding.rendered``)."""
 
     results: list[Finding] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
@@ -309,8 +309,19 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
         part.results, part.suppressed, part.warnings = suppress.apply(pairs, snap, {p.code for p in props})
     else:
         part.results = [f for f, _ in pairs]
-    part.keys = [_key({k: v for k, v in f.to_json().items() if k in MERGE_KEY}) for f in part.results]
+    part.keys = [merge_key(f) for f in part.results]
     return part
+
+
+def merge_key(f: Finding) -> str:
+    """``f``'s merge key, with its JSON rendered (``Finding.render``) from the same dict: one ``to_json``
+    serves the key and the report (a witness JSON cannot encode is left to the writer, which says so)."""
+    value = f.to_json()
+    try:
+        f.render(value)
+    except (TypeError, ValueError):
+        pass
+    return _key({k: value[k] for k in MERGE_KEY})
 
 
 def _crashed_part(unit: units.Unit, error: InternalError) -> UnitPart:
@@ -353,7 +364,8 @@ class _Merged:
             if key in self.findings:
                 self.findings[key].units.append(unit.name)
             else:
-                self.findings[key] = dataclasses.replace(f, units=[unit.name])
+                self.findings[key] = merged = dataclasses.replace(f, units=[unit.name])
+                merged.rendered = f.rendered  # units are not in it
         r.errors += [e for e in part.errors if self._first(f"e{e}")]
         r.internal += [e for e in part.internal if self._first(f"x{e}")]
         r.inputs += [i for i in loaded.inputs if self._first(f"i{_key(i)}")]

@@ -1,0 +1,88 @@
+"""A finding's JSON is rendered once where its unit is verified (``Finding.render``) and joined by the
+writer (``Finding.compact_json``): it must be exactly the encoder's text of ``to_json``, whatever the
+run sets afterwards (``units`` at merge, ``baseline`` when compared)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from cnverify.engine import MERGE_KEY, merge_key
+from cnverify.errors import Span
+from cnverify.proof import Finding, Step, compact
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(["##[error]", "é\n\"\\"])
+SPAN = st.builds(Span, TEXT, st.integers(1, 10**6), st.integers(1, 500))
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+STEP = st.builds(Step, TEXT, st.none() | SPAN, st.none() | st.lists(SPAN, max_size=2))
+FINDING = st.builds(
+    Finding,
+    property=st.sampled_from(["CNV204", "CNV401"]),
+    name=TEXT,
+    status=st.sampled_from(["proved", "violated", "unknown"]),
+    severity=st.sampled_from(["error", "warning", "info"]),
+    subject=st.dictionaries(st.sampled_from(["kind", "namespace", "name", "path", "apiVersion"]), TEXT),
+    location=SPAN,
+    message=TEXT,
+    chain=st.lists(STEP, max_size=3),
+    witness=JSON,
+    help=TEXT,
+)
+UNITS = st.lists(TEXT, max_size=3)
+BASELINE = st.sampled_from([None, "new", "unchanged"])
+
+
+def encoded(f: Finding) -> str:
+    return json.dumps(f.to_json(), separators=(",", ":"), ensure_ascii=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(FINDING, UNITS, UNITS, BASELINE, BASELINE, st.booleans())
+def test_rendered_json_is_the_encoders(
+    f: Finding, before: list[str], after: list[str], base0: Any, base1: Any, from_value: bool
+) -> None:
+    """Rendered with or without units / baseline, which the run may then change: the same bytes."""
+    f.units, f.baseline = list(before), base0
+    f.render(f.to_json() if from_value else None)
+    assert f.compact_json() == encoded(f)
+    f.units += after
+    f.baseline = base1
+    assert f.compact_json() == encoded(f)
+    assert json.loads(f.compact_json()) == f.to_json()
+
+
+@settings(max_examples=200, deadline=None)
+@given(FINDING, TEXT)
+def test_replace_renders_anew(f: Finding, message: str) -> None:
+    f.render()
+    g = dataclasses.replace(f, message=message)
+    assert g.rendered is None and g.compact_json() == encoded(g)
+
+
+@settings(max_examples=200, deadline=None)
+@given(FINDING, UNITS)
+def test_merge_key_is_the_json_of_its_fields(f: Finding, units: list[str]) -> None:
+    """The key (made from the dict the finding is rendered from) is what it was: the sorted JSON of the
+    merged fields, without the unit fields."""
+    key = merge_key(f)
+    assert key == json.dumps({k: v for k, v in f.to_json().items() if k in MERGE_KEY}, sort_keys=True, default=str)
+    assert f.rendered == encoded(f)
+    f.units = units
+    assert merge_key(dataclasses.replace(f)) == key
+
+
+def test_unencodable_witness_left_to_the_writer() -> None:
+    f = Finding("CNV401", "n", "violated", "error", {"kind": "K"}, Span("f", 1, 1), "m", witness={1j})
+    merge_key(f)
+    assert f.rendered is None
+
+
+def test_compact_is_the_writers_layout() -> None:
+    assert compact({"a": [1, "é"], "b": None}) == '{"a":[1,"é"],"b":null}'
