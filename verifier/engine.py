@@ -363,9 +363,9 @@ class _Merged:
         for f, key in zip(part.results, part.keys, strict=True):
             if key in self.findings:
                 self.findings[key].units.append(unit.name)
-            else:
-                self.findings[key] = merged = dataclasses.replace(f, units=[unit.name])
-                merged.rendered = f.rendered  # units are not in it
+            else:  # the part's own finding (made for this unit, or unpickled): its units set in place
+                f.units = [unit.name]
+                self.findings[key] = f
         r.errors += [e for e in part.errors if self._first(f"e{e}")]
         r.internal += [e for e in part.internal if self._first(f"x{e}")]
         r.inputs += [i for i in loaded.inputs if self._first(f"i{_key(i)}")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import hashlib
 import json
 from collections import Counter
@@ -46,6 +47,9 @@ class Step:
 
     def spans(self) -> list[Span]:
         return ([self.location] if self.location else []) + list(self.locations or [])
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by its constructor: no per-field state calls
+        return Step, (self.claim, self.location, self.locations)
 
 
 @dataclass(slots=True)
@@ -97,6 +101,10 @@ class Finding:
             **({"unit": self.units[0], "units": self.units} if self.units else {}),
         }
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its fields' values (the parts ``--jobs`` workers return: a third less to load)."""
+        return _finding, tuple(getattr(self, name) for name in FINDING_STATE)
+
     def render(self, value: dict[str, Any] | None = None) -> str:
         """The compact JSON of ``to_json`` without the fields set after verifying (``baseline``, ``units``),
         from ``value`` (this finding's ``to_json()``) when given; remembered in ``rendered``.
@@ -118,6 +126,16 @@ class Finding:
         if self.units:
             tail += f',"unit":{compact(self.units[0])},"units":{compact(self.units)}'
         return f"{text[:-1]}{tail}}}"
+
+
+FINDING_STATE = (*(f.name for f in dataclasses.fields(Finding) if f.init), "rendered")
+"""Every field of a finding, in the order ``_finding`` takes them: the constructor's, then ``rendered``."""
+
+
+def _finding(*state: Any) -> Finding:
+    f = Finding(*state[:-1])
+    f.rendered = state[-1]
+    return f
 
 
 def compact(value: Any) -> str:

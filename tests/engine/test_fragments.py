@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 from typing import Any
 
 from cnverify.engine import MERGE_KEY, merge_key
@@ -86,3 +87,18 @@ def test_unencodable_witness_left_to_the_writer() -> None:
 
 def test_compact_is_the_writers_layout() -> None:
     assert compact({"a": [1, "é"], "b": None}) == '{"a":[1,"é"],"b":null}'
+
+
+@settings(max_examples=200, deadline=None)
+@given(FINDING, UNITS, BASELINE, st.booleans())
+def test_pickled_finding_is_the_same(f: Finding, units: list[str], baseline: Any, rendered: bool) -> None:
+    """What ``--jobs`` workers send back (``Finding.__reduce__``, ``Step``'s and ``Span``'s): every field,
+    the rendered JSON and the spans' ends included."""
+    f.units, f.baseline = units, baseline
+    if rendered:
+        f.render()
+    g = pickle.loads(pickle.dumps(f, pickle.HIGHEST_PROTOCOL))
+    assert g == f and g.rendered == f.rendered and type(g.location) is Span
+    assert [s.spans() for s in g.chain] == [s.spans() for s in f.chain]
+    end = Span("f", 1, 2, 3, 4)
+    assert pickle.loads(pickle.dumps(end)) == end and pickle.loads(pickle.dumps(end)).end_column == 4
