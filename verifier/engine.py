@@ -43,6 +43,7 @@ class Options:
     executor: str | None = None  # a Dask cluster instead: local-dask | dask://HOST:PORT (cnverify[dask])
     certify: bool = False  # re-decide every exactly evaluated obligation with Z3; disagreement: internal error
     compose_files: Sequence[Sequence[str]] = ()  # compose files merged as docker compose -f a -f b (each a set)
+    render_json: bool = True  # each finding's compact JSON made where its unit is verified (Finding.render)
 
 
 def selected(options: Options) -> list[Property]:
@@ -309,16 +310,18 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
         part.results, part.suppressed, part.warnings = suppress.apply(pairs, snap, {p.code for p in props})
     else:
         part.results = [f for f, _ in pairs]
-    part.keys = [merge_key(f) for f in part.results]
+    part.keys = [merge_key(f, options.render_json) for f in part.results]
     return part
 
 
-def merge_key(f: Finding) -> str:
-    """``f``'s merge key, with its JSON rendered (``Finding.render``) from the same dict: one ``to_json``
-    serves the key and the report (a witness JSON cannot encode is left to the writer, which says so)."""
+def merge_key(f: Finding, render: bool = True) -> str:
+    """``f``'s merge key, with its JSON rendered (``Finding.render``, when a JSON report will be written)
+    from the same dict: one ``to_json`` serves the key and the report (a witness JSON cannot encode is
+    left to the writer, which says so)."""
     value = f.to_json()
     try:
-        f.render(value)
+        if render:
+            f.render(value)
     except (TypeError, ValueError):
         pass
     return _key({k: value[k] for k in MERGE_KEY})

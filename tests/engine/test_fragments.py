@@ -7,11 +7,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
+from pathlib import Path
 from typing import Any
 
-from cnverify.engine import MERGE_KEY, merge_key
+import pytest
+from click.testing import CliRunner
+from cnverify import cli
+from cnverify.engine import MERGE_KEY, Options, merge_key, prove
 from cnverify.errors import Span
-from cnverify.proof import Finding, Step, compact
+from cnverify.proof import Finding, Report, Step, compact
+from cnverify.report import RenderOptions, writers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,3 +107,39 @@ def test_pickled_finding_is_the_same(f: Finding, units: list[str], baseline: Any
     assert [s.spans() for s in g.chain] == [s.spans() for s in f.chain]
     end = Span("f", 1, 2, 3, 4)
     assert pickle.loads(pickle.dumps(end)) == end and pickle.loads(pickle.dumps(end)).end_column == 4
+
+
+UNITS = Path(__file__).resolve().parents[1] / "units" / "fixtures"
+
+
+def test_rendered_only_for_a_json_report() -> None:
+    """Without a JSON report to write (``render_json`` off: the CLI's text, Markdown, SARIF...), nothing is
+    rendered ahead; the JSON writer then renders each finding itself, the same bytes."""
+    ahead = prove([str(UNITS)], Options(jobs=1))
+    lazy = prove([str(UNITS)], Options(jobs=1, render_json=False))
+    assert ahead.results and all(f.rendered for f in ahead.results)
+    assert not any(f.rendered for f in lazy.results)
+    assert any(len(f.units) > 1 for f in ahead.results)
+    json_writer = writers()["json"]
+    assert json_writer(lazy, RenderOptions()) == json_writer(ahead, RenderOptions())
+    pretty = RenderOptions(pretty=True)
+    assert json.loads(json_writer(ahead, pretty)) == json.loads(json_writer(ahead, RenderOptions()))
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [([], False), (["--format", "json"], True), (["--format", "json", "--pretty"], False), (["--report", "json=x"], True)],
+)
+def test_cli_renders_ahead_for_json(
+    args: list[str], expected: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[bool] = []
+
+    def fake(paths: Any, options: Options) -> Report:
+        seen.append(options.render_json)
+        return Report()
+
+    monkeypatch.setattr(cli, "prove", fake)
+    monkeypatch.chdir(tmp_path)
+    CliRunner().invoke(cli.main, ["prove", ".", *args])
+    assert seen == [expected]
