@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
@@ -212,11 +212,11 @@ def _prove(paths: Iterable[str], options: Options, stdin: TextIO | None) -> Repo
 class UnitPart:
     """What verifying one unit adds to the report, before merging (picklable: parallel workers return it).
 
-    ``keys`` are the findings' merge keys (their JSON without the unit fields), made where the unit was
-    verified, as the findings' JSON is (``Finding.rendered``)."""
+    ``keys`` are the findings' merge keys (:func:`merge_key`), made where the unit was verified, as the
+    findings' JSON is (``Finding.rendered``)."""
 
     results: list[Finding] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
+    keys: list[Hashable] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)  # unused / unknown suppressions
     notices: list[Notice] = field(default_factory=list)  # the snapshot's (duplicate objects, ...)
@@ -314,17 +314,18 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
     return part
 
 
-def merge_key(f: Finding, render: bool = True) -> str:
-    """``f``'s merge key, with its JSON rendered (``Finding.render``, when a JSON report will be written)
-    from the same dict: one ``to_json`` serves the key and the report (a witness JSON cannot encode is
-    left to the writer, which says so)."""
-    value = f.to_json()
-    try:
-        if render:
-            f.render(value)
-    except (TypeError, ValueError):
-        pass
-    return _key({k: value[k] for k in MERGE_KEY})
+def merge_key(f: Finding, render: bool = True) -> Hashable:
+    """``f``'s identity across units: the fields of ``MERGE_KEY`` (the subject as sorted JSON).  Equal
+    exactly when the JSON of those fields is; cheaper to make.  ``render``: the finding's JSON is made
+    now (``Finding.render``: where the unit is verified; a witness JSON cannot encode is left to the
+    writer, which says so)."""
+    if render:
+        try:
+            f.render()
+        except (TypeError, ValueError):
+            pass
+    at = f.location
+    return f.property, f.status, f.message, at.file, at.line, at.column, json.dumps(f.subject, sort_keys=True, default=str)
 
 
 def _crashed_part(unit: units.Unit, error: InternalError) -> UnitPart:
@@ -337,7 +338,7 @@ class _Merged:
 
     def __init__(self, report: Report) -> None:
         self.report = report
-        self.findings: dict[str, Finding] = {}
+        self.findings: dict[Hashable, Finding] = {}
         self.seen: set[str] = set()
 
     def _first(self, key: str) -> bool:
