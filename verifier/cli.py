@@ -255,6 +255,7 @@ def prove_cmd(
             settings.options.helm_values = helm_values
             settings.options.jobs = jobs or available_cores()
             settings.options.executor = executor_arg(executor)
+            settings.options.render_json = not pretty and "json" in (fmt, *(f for f, _ in settings.reports))
             report = prove(paths, settings.options)
         report.config = settings.config_file
         root = repo_root()

@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
@@ -43,6 +43,7 @@ class Options:
     executor: str | None = None  # a Dask cluster instead: local-dask | dask://HOST:PORT (cnverify[dask])
     certify: bool = False  # re-decide every exactly evaluated obligation with Z3; disagreement: internal error
     compose_files: Sequence[Sequence[str]] = ()  # compose files merged as docker compose -f a -f b (each a set)
+    render_json: bool = True  # each finding's compact JSON made where its unit is verified (Finding.render)
 
 
 def selected(options: Options) -> list[Property]:
@@ -211,11 +212,11 @@ def _prove(paths: Iterable[str], options: Options, stdin: TextIO | None) -> Repo
 class UnitPart:
     """What verifying one unit adds to the report, before merging (picklable: parallel workers return it).
 
-    ``keys`` are the findings' merge keys (their JSON without the unit fields), rendered where the
-    unit was verified."""
+    ``keys`` are the findings' merge keys (:func:`merge_key`), made where the unit was verified, as the
+    findings' JSON is (``Finding.rendered``)."""
 
     results: list[Finding] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
+    keys: list[Hashable] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)  # unused / unknown suppressions
     notices: list[Notice] = field(default_factory=list)  # the snapshot's (duplicate objects, ...)
@@ -309,8 +310,22 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
         part.results, part.suppressed, part.warnings = suppress.apply(pairs, snap, {p.code for p in props})
     else:
         part.results = [f for f, _ in pairs]
-    part.keys = [_key({k: v for k, v in f.to_json().items() if k in MERGE_KEY}) for f in part.results]
+    part.keys = [merge_key(f, options.render_json) for f in part.results]
     return part
+
+
+def merge_key(f: Finding, render: bool = True) -> Hashable:
+    """``f``'s identity across units: the fields of ``MERGE_KEY`` (the subject as sorted JSON).  Equal
+    exactly when the JSON of those fields is; cheaper to make.  ``render``: the finding's JSON is made
+    now (``Finding.render``: where the unit is verified; a witness JSON cannot encode is left to the
+    writer, which says so)."""
+    if render:
+        try:
+            f.render()
+        except (TypeError, ValueError):
+            pass
+    at = f.location
+    return f.property, f.status, f.message, at.file, at.line, at.column, json.dumps(f.subject, sort_keys=True, default=str)
 
 
 def _crashed_part(unit: units.Unit, error: InternalError) -> UnitPart:
@@ -323,7 +338,7 @@ class _Merged:
 
     def __init__(self, report: Report) -> None:
         self.report = report
-        self.findings: dict[str, Finding] = {}
+        self.findings: dict[Hashable, Finding] = {}
         self.seen: set[str] = set()
 
     def _first(self, key: str) -> bool:
@@ -352,8 +367,9 @@ class _Merged:
         for f, key in zip(part.results, part.keys, strict=True):
             if key in self.findings:
                 self.findings[key].units.append(unit.name)
-            else:
-                self.findings[key] = dataclasses.replace(f, units=[unit.name])
+            else:  # the part's own finding (made for this unit, or unpickled): its units set in place
+                f.units = [unit.name]
+                self.findings[key] = f
         r.errors += [e for e in part.errors if self._first(f"e{e}")]
         r.internal += [e for e in part.internal if self._first(f"x{e}")]
         r.inputs += [i for i in loaded.inputs if self._first(f"i{_key(i)}")]

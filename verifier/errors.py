@@ -19,6 +19,9 @@ class Span:
     def to_json(self) -> dict[str, object]:
         return {"file": self.file, "line": self.line, "column": self.column}
 
+    def __reduce__(self) -> tuple[object, ...]:  # pickled by its constructor: no per-field state calls
+        return Span, (self.file, self.line, self.column, self.end_line, self.end_column)
+
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 

@@ -5,10 +5,13 @@ The unit is the shard (docs/ARCHITECTURE.md, "Parallel runs"): every unit is its
 every property, the unit-namespace readings, suppressions — exactly as the serial run does. The
 parent merges the units' parts in unit order, so the report is byte-identical to ``--jobs 1``.
 
-Local workers are forked after discovery and inherit the parsed units; each returns its part pickled
-with the collector paused (``gc_paused``), largest units first for balance. A worker that raises or
-dies (a crash in Z3, the OOM killer) never hangs the run: the unit awaited is retried alone in a fresh
-process (a dead worker breaks the pool: the units not yet collected go to a new one), and a unit that
+Local workers are forked after discovery and inherit the parsed units. Units of one shape (the same
+objects but for their namespace: :func:`shape_of`) are one task, so one worker's memo answers their
+queries once (a shape too heavy for balance is dealt into a few chunks: :func:`tasks`); tasks go
+heaviest first, each returns its parts pickled with the collector paused (``gc_paused``), and the
+parent unpickles a task's parts as soon as it completes. A worker that raises or dies (a crash in Z3,
+the OOM killer) never hangs the run: the units of that task are retried alone, each in a fresh
+process (a dead worker breaks the pool: the tasks not yet completed go to a new one), and a unit that
 fails alone too is an internal-error record (exit 4) while the other units stand.
 """
 
@@ -16,11 +19,13 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import math
 import multiprocessing
 import os
 import pickle
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
@@ -148,14 +153,57 @@ def _forked(
     jobs: int,
     failed: Callable[[U, InternalError], P] | None,
 ) -> Iterator[tuple[int, P]]:
-    """Parts from ``jobs`` forked workers, in ``todo`` order."""
+    """Parts from ``jobs`` forked workers, in ``todo`` order; units of one shape go to one worker."""
     size = {i: len(units[i].loaded.objects) for i in todo}
-    for i, part in fanned(lambda i: verify(units[i], job), todo, jobs, size):
+    shape = {i: shape_of(units[i]) for i in todo}
+    for i, part in fanned(lambda i: verify(units[i], job), todo, jobs, size, shape):
         if isinstance(part, BaseException):
             if failed is None:
                 raise part
             part = failed(units[i], crashed(f"unit {getattr(units[i], 'name', i)}", part))
         yield i, part
+
+
+def shape_of(unit: _Weighed) -> Hashable:
+    """A cheap fingerprint of what a unit's queries look like: its objects' API versions, kinds and names,
+    without namespaces (one chart or base in several namespaces: queries equal up to renaming, which
+    each worker answers once for the units it verifies — ``smt``'s memo is per process)."""
+    return tuple(sorted(Counter(map(_object_shape, unit.loaded.objects)).items()))
+
+
+def _object_shape(o: Any) -> tuple[str, str, str]:
+    meta = o.data.get("metadata") if isinstance(o.data, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return o.api_version, o.kind, name if isinstance(name, str) else ""
+
+
+def tasks(
+    keys: list[int], jobs: int, weight: dict[int, int] | None = None, shape: dict[int, Hashable] | None = None
+) -> list[list[int]]:
+    """``keys`` in tasks, heaviest first: the keys of one ``shape`` together, a shape heavier than a
+    ``2 * jobs``-th of the whole dealt into chunks of about that weight (balance; the chunks of a shape
+    cost at most ``jobs`` workers its first queries); keys in ``keys`` order inside a task.  Without
+    shapes every key is a task."""
+    w = {k: max(1, (weight or {}).get(k, 0)) for k in keys}
+    groups: dict[Hashable, list[int]] = {}
+    for k in keys:
+        groups.setdefault((shape or {}).get(k, ("key", k)), []).append(k)
+    most = sum(w.values()) / (2 * max(1, jobs))
+    out = [c for g in groups.values() for c in _chunks(g, w, min(len(g), math.ceil(sum(w[k] for k in g) / most)))]
+    return sorted(out, key=lambda t: -sum(w[k] for k in t))  # stable: equal weights keep key order
+
+
+def _chunks(group: list[int], w: dict[int, int], n: int) -> list[list[int]]:
+    """``group`` dealt into ``n`` chunks of near-equal weight (each key, heaviest first, to the lightest)."""
+    if n <= 1:
+        return [group]
+    chunks: list[list[int]] = [[] for _ in range(n)]
+    load = [0] * n
+    for k in sorted(group, key=lambda k: -w[k]):
+        j = load.index(min(load))
+        chunks[j].append(k)
+        load[j] += w[k]
+    return [sorted(c) for c in chunks]  # keys are positions: ascending is ``keys`` order
 
 
 def may_fan_out() -> bool:
@@ -164,45 +212,72 @@ def may_fan_out() -> bool:
 
 
 def fanned(
-    work: Callable[[int], Any], keys: list[int], jobs: int, weight: dict[int, int] | None = None
+    work: Callable[[int], Any],
+    keys: list[int],
+    jobs: int,
+    weight: dict[int, int] | None = None,
+    shape: dict[int, Hashable] | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """``work(k)`` for every ``k`` of ``keys`` in ``jobs`` forked workers (which inherit everything
-    ``work`` reads), heaviest first; yields ``(k, result)`` in ``keys`` order, or ``(k, exception)``
-    when ``k`` failed again alone in a fresh process."""
+    ``work`` reads), in the :func:`tasks` of ``weight`` and ``shape``; yields ``(k, result)`` in ``keys``
+    order, or ``(k, exception)`` when ``k`` failed again alone in a fresh process.  A task's results are
+    unpickled as soon as it completes (while the workers go on), whatever its place in ``keys``."""
     global _SHARED
     _SHARED = work
     fork = multiprocessing.get_context("fork")
-    rest = list(keys)
+    rest = tasks(keys, jobs, weight, shape)
+    done: dict[int, Any] = {}
+    ready = iter(keys)
+    nxt = next(ready, None)
     try:
-        while rest:  # a pool a dead worker broke is replaced for the keys not yet collected
+        while rest:  # a pool a dead worker broke is replaced for the tasks not yet collected
             with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
-                order = sorted(rest, key=lambda k: -(weight or {}).get(k, 0))
-                futures: dict[int, Future[bytes]] = {k: pool.submit(_task, k) for k in order}
-                for n, k in enumerate(rest):
+                futures: dict[Future[bytes], list[int]] = {pool.submit(_task, t): t for t in rest}
+                rest, broken = [], False
+                for future in as_completed(futures):
+                    task = futures.pop(future)
                     try:
-                        result = _loads(futures[k].result())
-                    except BrokenProcessPool:
-                        yield k, _alone(k, fork)
-                        rest = rest[n + 1 :]
+                        done.update(zip(task, _loads(future.result()), strict=True))
+                    except BrokenProcessPool:  # this task's keys alone; the others' results kept, or run anew
                         pool.shutdown(cancel_futures=True)
+                        rest, broken = _salvaged(futures, done), True
+                        done.update((k, _alone(k, fork)) for k in task)
+                    except Exception:  # noqa: BLE001 - the task raised: its keys retried alone, then reported
+                        done.update((k, _alone(k, fork)) for k in task)
+                    while nxt is not None and nxt in done:
+                        yield nxt, done.pop(nxt)
+                        nxt = next(ready, None)
+                    if broken:  # the pool's other futures are settled: collected or in ``rest``
                         break
-                    except Exception:  # noqa: BLE001 - the task raised: retried alone, then reported
-                        result = _alone(k, fork)
-                    yield k, result
-                else:
-                    rest = []
     finally:
         _SHARED = None
 
 
-def _task(k: int) -> bytes:
-    """``work(k)`` of the inherited fan-out, pickled with the collector paused (in a forked worker)."""
+def _salvaged(futures: dict[Future[bytes], list[int]], done: dict[int, Any]) -> list[list[int]]:
+    """The tasks of a broken pool (``futures`` not yet collected) that must run again; the results of
+    those that completed before it broke go into ``done``."""
+    again = []
+    for future, task in futures.items():
+        if future.done() and not future.cancelled() and future.exception() is None:
+            done.update(zip(task, _loads(future.result()), strict=True))
+        else:
+            again.append(task)
+    return again
+
+
+def _task(keys: list[int]) -> bytes:
+    """``work(k)`` of the inherited fan-out for each of ``keys``, pickled with the collector paused (in a
+    forked worker)."""
     global _IN_WORKER
     _IN_WORKER = True
     assert _SHARED is not None
+    work = _SHARED
     with gc_paused():
-        blob = pickle.dumps(_SHARED(k), pickle.HIGHEST_PROTOCOL)
-    collect_young()  # the worker inherits the run's policy (collector off): the cycles its unit left
+        results = []
+        for k in keys:
+            results.append(work(k))
+            collect_young()  # the worker inherits the run's policy (collector off): the cycles its unit left
+        blob = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
     return blob
 
 
@@ -215,6 +290,6 @@ def _alone(k: int, fork: Any) -> Any:
     """``work(k)`` in a fresh process of its own, or the exception it failed with again."""
     try:
         with ProcessPoolExecutor(1, mp_context=fork) as pool:
-            return _loads(pool.submit(_task, k).result())
+            return _loads(pool.submit(_task, [k]).result())[0]
     except Exception as exc:  # noqa: BLE001 - handed to the caller as the task's result
         return exc

@@ -5,6 +5,7 @@ never a hang. (The whole corpus sharded is checked by tests/engine/test_determin
 from __future__ import annotations
 
 import gc
+import random
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from cnverify import engine, parallel
 from cnverify.cli import main
@@ -172,3 +174,57 @@ def test_a_serial_run_walks_no_old_generation_and_frees_each_unit(
     assert generations == [] and len(built) >= len(report.units) > 1
     assert alive == []
     assert report.objects == 600 and all(u.loaded.objects == [] for u in found[0].units)
+
+
+@pytest.fixture(scope="module")
+def repeated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six shapes (two apps each, one with a planted defect), each in three namespace units: one chart
+    installed in several namespaces."""
+    root = tmp_path_factory.mktemp("repeated")
+    for s in range(6):
+        for c in range(3):
+            ns = root / f"s{s}-c{c}"
+            ns.mkdir()
+            for a in range(2):
+                defect = generate.DEFECTS[s] if a else None
+                docs = generate.app_objects(ns.name, f"app{s}-{a}", random.Random(10 * s + a), defect)
+                (ns / f"app{a}.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    return root
+
+
+def test_units_of_one_shape_go_to_one_worker(repeated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Units whose objects differ only in their namespace are one task (the worker's memo answers their
+    queries once); the report is the serial one, byte for byte."""
+    serial = rendered([str(repeated)], jobs=1)
+    log = tmp_path / "placed"
+    real = engine.verify_unit
+
+    def placed(unit: Any, job: Any) -> Any:
+        with log.open("a") as out:
+            out.write(f"{os.getpid()} {Path(unit.name).name}\n")
+        return real(unit, job)
+
+    monkeypatch.setattr(engine, "verify_unit", placed)
+    assert rendered([str(repeated)], jobs=2) == serial
+    where: dict[str, set[str]] = {}
+    for line in log.read_text().splitlines():
+        pid, name = line.split()
+        where.setdefault(name.split("-")[0], set()).add(pid)
+    assert len(where) == 6 and all(len(pids) == 1 for pids in where.values()), where
+    assert len(set().union(*where.values())) == 2  # and both workers had work
+
+
+@pytest.mark.parametrize(
+    "weights, shapes, jobs, expected",
+    [
+        ([5, 1, 3], None, 2, [[0], [2], [1]]),  # no shapes: one key a task, heaviest first
+        ([1] * 8, [0, 1, 2, 3] * 2, 2, [[0, 4], [1, 5], [2, 6], [3, 7]]),  # a shape is one task, in key order
+        ([1, 1, 1, 1], [0, 1, 0, 1], 2, [[0], [2], [1], [3]]),  # heavier than a 2*jobs-th of the whole: dealt
+        ([1] * 8, [0] * 8, 2, [[0, 4], [1, 5], [2, 6], [3, 7]]),  # one shape, all: 2*jobs balanced chunks
+        ([4, 1, 1, 1, 1], [0, 1, 1, 2, 2], 2, [[0], [1, 2], [3, 4]]),
+    ],
+)
+def test_tasks(weights: list[int], shapes: list[int] | None, jobs: int, expected: list[list[int]]) -> None:
+    keys = list(range(len(weights)))
+    shape = dict(enumerate(shapes)) if shapes is not None else None
+    assert parallel.tasks(keys, jobs, dict(enumerate(weights)), shape) == expected

@@ -6,6 +6,8 @@ value.  The cyclic garbage collector is paused while the report's dicts are buil
 
 The compact layout is also made in pieces (:func:`chunks`): the results are encoded a batch at a time,
 so a large report is never one tree of dicts nor one string (the CLI writes the pieces as they come).
+A result's JSON is the one its unit's verification rendered (``Finding.render``: in the worker under
+``--jobs``), with the ``baseline`` and ``units`` members the run added since.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from cnverify.proof import Report
+from cnverify.proof import Report, compact
 from cnverify.report import RenderOptions
 from cnverify.report.escape import json_text
 from cnverify.source import paused_gc
@@ -28,11 +30,7 @@ def dumps(value: Any, pretty: bool) -> str:
     """``value`` as JSON text a log can show, compact or indented, with a final newline."""
     if pretty:
         return json_text(json.dumps(value, indent=2, ensure_ascii=False)) + "\n"
-    return json_text(_compact(value)) + "\n"
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json_text(compact(value)) + "\n"
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -52,13 +50,13 @@ def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
         head["summary"] = report.summary()
         results = report.results
         for n, (key, value) in enumerate(head.items()):
-            member = f"{',' if n else '{'}{_compact(key)}:"
+            member = f"{',' if n else '{'}{compact(key)}:"
             if key != "results":
-                yield json_text(member + _compact(value))
+                yield json_text(member + compact(value))
                 continue
             yield member + "["
             for i in range(0, len(results), BATCH):
-                batch = _compact([f.to_json() for f in results[i : i + BATCH]])[1:-1]
+                batch = ",".join(f.compact_json() for f in results[i : i + BATCH])  # rendered where verified
                 yield json_text(f"{',' if i else ''}{batch}")
             yield "]"
         yield "}\n"

@@ -1,0 +1,162 @@
+"""A finding's JSON is rendered once where its unit is verified (``Finding.render``) and joined by the
+writer (``Finding.compact_json``): it must be exactly the encoder's text of ``to_json``, whatever the
+run sets afterwards (``units`` at merge, ``baseline`` when compared)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from cnverify import cli
+from cnverify.engine import MERGE_KEY, Options, merge_key, prove
+from cnverify.errors import Span
+from cnverify.proof import Finding, Report, Step, compact
+from cnverify.report import RenderOptions, writers
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(["##[error]", "é\n\"\\"])
+SPAN = st.builds(Span, TEXT, st.integers(1, 10**6), st.integers(1, 500))
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+STEP = st.builds(Step, TEXT, st.none() | SPAN, st.none() | st.lists(SPAN, max_size=2))
+FINDING = st.builds(
+    Finding,
+    property=st.sampled_from(["CNV204", "CNV401"]),
+    name=TEXT,
+    status=st.sampled_from(["proved", "violated", "unknown"]),
+    severity=st.sampled_from(["error", "warning", "info"]),
+    subject=st.dictionaries(st.sampled_from(["kind", "namespace", "name", "path", "apiVersion"]), TEXT),
+    location=SPAN,
+    message=TEXT,
+    chain=st.lists(STEP, max_size=3),
+    witness=JSON,
+    help=TEXT,
+)
+UNITS = st.lists(TEXT, max_size=3)
+BASELINE = st.sampled_from([None, "new", "unchanged"])
+
+
+def encoded(f: Finding) -> str:
+    return json.dumps(f.to_json(), separators=(",", ":"), ensure_ascii=False)
+
+
+@settings(max_examples=400, deadline=None)
+@given(FINDING, UNITS, UNITS, BASELINE, BASELINE, st.booleans())
+def test_rendered_json_is_the_encoders(
+    f: Finding, before: list[str], after: list[str], base0: Any, base1: Any, from_value: bool
+) -> None:
+    """Rendered with or without units / baseline, which the run may then change: the same bytes."""
+    f.units, f.baseline = list(before), base0
+    f.render(f.to_json() if from_value else None)
+    assert f.compact_json() == encoded(f)
+    f.units += after
+    f.baseline = base1
+    assert f.compact_json() == encoded(f)
+    assert json.loads(f.compact_json()) == f.to_json()
+
+
+@settings(max_examples=200, deadline=None)
+@given(FINDING, TEXT)
+def test_replace_renders_anew(f: Finding, message: str) -> None:
+    f.render()
+    g = dataclasses.replace(f, message=message)
+    assert g.rendered is None and g.compact_json() == encoded(g)
+
+
+def old_key(f: Finding) -> str:
+    """The merge key as it was: the sorted JSON of the merged fields."""
+    return json.dumps({k: v for k, v in f.to_json().items() if k in MERGE_KEY}, sort_keys=True, default=str)
+
+
+CHANGES = st.sampled_from(["property", "status", "message", "location", "subject", "chain", "witness", "units"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(FINDING, st.lists(st.tuples(CHANGES, st.integers(0, 2)), max_size=3))
+def test_merge_key_equal_as_the_json_of_its_fields(f: Finding, changes: list[tuple[str, int]]) -> None:
+    """Two findings are one result exactly when the JSON of their merged fields is the same (fields that
+    do not count, or a change that keeps the JSON the same, keep the key)."""
+    values: dict[str, list[Any]] = {
+        "property": ["CNV204", "CNV401", "CNV204"],
+        "status": ["proved", "violated", "unknown"],
+        "message": [f.message, "m", "m2"],
+        "location": [f.location, Span(f.location.file, f.location.line, f.location.column, 9, 9), Span("x", 1, 1)],
+        "subject": [dict(reversed(f.subject.items())), {**f.subject, "path": "p"}, {"units": ["a"]}],
+        "chain": [[], [Step("c")], f.chain],
+        "witness": [None, {"a": 1}, f.witness],
+        "units": [["a"], ["a", "b"], []],
+    }
+    g = dataclasses.replace(f, **{name: values[name][i] for name, i in changes})
+    assert (merge_key(f) == merge_key(g)) == (old_key(f) == old_key(g))
+    assert merge_key(f) == merge_key(dataclasses.replace(f))
+    assert f.rendered == encoded(f)
+
+
+def test_unencodable_witness_left_to_the_writer() -> None:
+    f = Finding("CNV401", "n", "violated", "error", {"kind": "K"}, Span("f", 1, 1), "m", witness={1j})
+    merge_key(f)
+    assert f.rendered is None
+
+
+def test_compact_is_the_writers_layout() -> None:
+    assert compact({"a": [1, "é"], "b": None}) == '{"a":[1,"é"],"b":null}'
+
+
+@settings(max_examples=200, deadline=None)
+@given(FINDING, UNITS, BASELINE, st.booleans())
+def test_pickled_finding_is_the_same(f: Finding, units: list[str], baseline: Any, rendered: bool) -> None:
+    """What ``--jobs`` workers send back (``Finding.__reduce__``, ``Step``'s and ``Span``'s): every field,
+    the rendered JSON and the spans' ends included."""
+    f.units, f.baseline = units, baseline
+    if rendered:
+        f.render()
+    g = pickle.loads(pickle.dumps(f, pickle.HIGHEST_PROTOCOL))
+    assert g == f and g.rendered == f.rendered and type(g.location) is Span
+    assert [s.spans() for s in g.chain] == [s.spans() for s in f.chain]
+    end = Span("f", 1, 2, 3, 4)
+    assert pickle.loads(pickle.dumps(end)) == end and pickle.loads(pickle.dumps(end)).end_column == 4
+
+
+UNITS = Path(__file__).resolve().parents[1] / "units" / "fixtures"
+
+
+def test_rendered_only_for_a_json_report() -> None:
+    """Without a JSON report to write (``render_json`` off: the CLI's text, Markdown, SARIF...), nothing is
+    rendered ahead; the JSON writer then renders each finding itself, the same bytes."""
+    ahead = prove([str(UNITS)], Options(jobs=1))
+    lazy = prove([str(UNITS)], Options(jobs=1, render_json=False))
+    assert ahead.results and all(f.rendered for f in ahead.results)
+    assert not any(f.rendered for f in lazy.results)
+    assert any(len(f.units) > 1 for f in ahead.results)
+    json_writer = writers()["json"]
+    assert json_writer(lazy, RenderOptions()) == json_writer(ahead, RenderOptions())
+    pretty = RenderOptions(pretty=True)
+    assert json.loads(json_writer(ahead, pretty)) == json.loads(json_writer(ahead, RenderOptions()))
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [([], False), (["--format", "json"], True), (["--format", "json", "--pretty"], False), (["--report", "json=x"], True)],
+)
+def test_cli_renders_ahead_for_json(
+    args: list[str], expected: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[bool] = []
+
+    def fake(paths: Any, options: Options) -> Report:
+        seen.append(options.render_json)
+        return Report()
+
+    monkeypatch.setattr(cli, "prove", fake)
+    monkeypatch.chdir(tmp_path)
+    CliRunner().invoke(cli.main, ["prove", ".", *args])
+    assert seen == [expected]
