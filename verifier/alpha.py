@@ -17,6 +17,7 @@ Uninterpreted functions of arity > 0 keep their names (they are part of the shap
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,49 @@ def raw(name: str) -> Callable[..., Any]:
     """Z3's C function ``name`` without the Python API's per-call error check and wrapper objects
     (used on valid ASTs only, where no error can arise)."""
     return getattr(z3core, name).__defaults__[0].f
+
+
+def on_ints(name: str, restype: Any, *argtypes: Any) -> Callable[..., Any]:
+    """Z3's C function ``name`` on plain integers (context, AST and model pointers as ``int``, converted
+    by ctypes in C: no per-argument ``from_param`` in Python, no pointer objects), else as :func:`raw`."""
+    address = ctypes.cast(raw(name), ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_P, _U, _B = ctypes.c_void_p, ctypes.c_uint, ctypes.c_bool
+
+
+class C:
+    """Z3's C functions on plain integers (:func:`on_ints`): pointers are ``int``, a context is ``ref().value``."""
+
+    kind = on_ints("Z3_get_ast_kind", _U, _P, _P)
+    id = on_ints("Z3_get_ast_id", _U, _P, _P)
+    decl = on_ints("Z3_get_app_decl", _P, _P, _P)
+    decl_kind = on_ints("Z3_get_decl_kind", _U, _P, _P)
+    decl_name = on_ints("Z3_get_decl_name", _P, _P, _P)
+    nargs = on_ints("Z3_get_app_num_args", _U, _P, _P)
+    arg = on_ints("Z3_get_app_arg", _P, _P, _P, _U)
+    is_string = on_ints("Z3_is_string", _B, _P, _P)
+    inc_ref = on_ints("Z3_inc_ref", None, _P, _P)
+    dec_ref = on_ints("Z3_dec_ref", None, _P, _P)
+    mk_true = on_ints("Z3_mk_true", _P, _P)
+    mk_false = on_ints("Z3_mk_false", _P, _P)
+    mk_model = on_ints("Z3_mk_model", _P, _P)
+    model_inc_ref = on_ints("Z3_model_inc_ref", None, _P, _P)
+    model_dec_ref = on_ints("Z3_model_dec_ref", None, _P, _P)
+    add_const_interp = on_ints("Z3_add_const_interp", None, _P, _P, _P, _P)
+    model_eval = on_ints("Z3_model_eval", _B, _P, _P, _P, _B, ctypes.POINTER(_P))  # out: a (c_void_p * 1)
+    symbol_kind = on_ints("Z3_get_symbol_kind", _U, _P, _P)
+    symbol_int = on_ints("Z3_get_symbol_int", ctypes.c_int, _P, _P)
+    symbol_string = on_ints("Z3_get_symbol_string", ctypes.c_char_p, _P, _P)
+
+    @staticmethod
+    def const_name(ref: int, a: int) -> str:
+        """The name of the constant ``a`` as ``str()`` prints it (``k!N`` for a numeric symbol)."""
+        symbol = C.decl_name(ref, C.decl(ref, a))
+        if C.symbol_kind(ref, symbol) == z3.Z3_INT_SYMBOL:
+            return f"k!{C.symbol_int(ref, symbol)}"
+        return str(C.symbol_string(ref, symbol).decode())
 
 
 _kind, _id, _decl, _decl_kind = (
