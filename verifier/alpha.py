@@ -67,6 +67,8 @@ class C:
     symbol_kind = on_ints("Z3_get_symbol_kind", _U, _P, _P)
     symbol_int = on_ints("Z3_get_symbol_int", ctypes.c_int, _P, _P)
     symbol_string = on_ints("Z3_get_symbol_string", ctypes.c_char_p, _P, _P)
+    get_sort = on_ints("Z3_get_sort", _P, _P, _P)
+    sort_id = on_ints("Z3_get_sort_id", _U, _P, _P)
 
     @staticmethod
     def const_name(ref: int, a: int) -> str:
@@ -91,6 +93,7 @@ _nargs, _arg, _get_sort, _sort_id = (
 )
 _substitute, _mk_const, _int_symbol = raw("Z3_substitute"), raw("Z3_mk_const"), raw("Z3_mk_int_symbol")
 _add_interp, _const_interp = raw("Z3_add_const_interp"), raw("Z3_model_get_const_interp")
+_inc_ref = raw("Z3_inc_ref")
 _decl_name, _symbol_kind = raw("Z3_get_decl_name"), raw("Z3_get_symbol_kind")
 _symbol_int, _symbol_string = raw("Z3_get_symbol_int"), raw("Z3_get_symbol_string")
 _APP, _UNINTERPRETED = z3.Z3_APP_AST, z3.Z3_OP_UNINTERPRETED
@@ -114,24 +117,39 @@ def _tables(ctx: z3.Context) -> _Tables:
 
 
 def _constants(ref: Any, a: Any) -> list[tuple[int, Any, int]]:
-    """The uninterpreted constants of the formula ``a`` by first occurrence: (id, AST pointer, sort id)."""
+    """The uninterpreted constants of the formula ``a`` by first occurrence: (pointer as an int, AST pointer,
+    sort id).  The walk runs on plain integers (:class:`C`)."""
+    r = ref.value
     seen: set[int] = set()
     out: list[tuple[int, Any, int]] = []
-    stack = [a]
+    stack = [a.value]
     while stack:
         node = stack.pop()
-        i = _id(ref, node)
-        if i in seen:
+        if node in seen:
             continue
-        seen.add(i)
-        if _kind(ref, node) != _APP:
+        seen.add(node)
+        if C.kind(r, node) != _APP:
             continue
-        n = _nargs(ref, node)
+        n = C.nargs(r, node)
         if n == 0:
-            if _decl_kind(ref, _decl(ref, node)) == _UNINTERPRETED:
-                out.append((i, node, _sort_id(ref, _get_sort(ref, node))))
+            if C.decl_kind(r, C.decl(r, node)) == _UNINTERPRETED:
+                out.append((node, ast_of(node), C.sort_id(r, C.get_sort(r, node))))
             continue
-        stack.extend(_arg(ref, node, j) for j in range(n - 1, -1, -1))
+        stack.extend(C.arg(r, node, j) for j in range(n - 1, -1, -1))
+    return out
+
+
+def ast_of(a: int) -> Any:
+    """The Python API's AST pointer object for the pointer ``a`` (``z3.Ast(a)`` would not set its value)."""
+    return z3core.Ast.from_buffer_copy(ctypes.c_void_p(a))
+
+
+def bool_ref(a: Any, ctx: z3.Context) -> z3.BoolRef:
+    """``z3.BoolRef(a, ctx)`` (the same object: it holds one reference, released when it is freed) without
+    the constructor's checked C calls."""
+    out = object.__new__(z3.BoolRef)
+    out.ast, out.ctx = a, ctx
+    _inc_ref(ctx.ref(), a)
     return out
 
 
@@ -205,7 +223,7 @@ def canonical(exprs: Sequence[z3.BoolRef]) -> tuple[list[z3.BoolRef], Renaming]:
     n = len(canonicals)
     src = (z3core.Ast * n)(*(c[1] for c in order.values()))
     dst = (z3core.Ast * n)(*(c.as_ast() for c in canonicals))
-    renamed = [z3.BoolRef(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
+    renamed = [bool_ref(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
     return renamed, Renaming(ctx, tuple(c[1] for c in order.values()), canonicals)
 
 

@@ -38,7 +38,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 import z3
-from cnverify.alpha import C
+from cnverify.alpha import C, ast_of
 
 STEP = "exact evaluation"
 MAX_NODES = 4  # search nodes (partial assignments) tried when showing a core member necessary
@@ -240,7 +240,7 @@ class _Query:
 
 def _expr(a: int, ctx: z3.Context) -> z3.ExprRef:
     """A Python API wrapper of the held term ``a`` (it takes its own reference)."""
-    return z3.z3._to_expr_ref(z3.Ast.from_buffer_copy(ctypes.c_void_p(a)), ctx)  # (Ast(a) would not set .value)
+    return z3.z3._to_expr_ref(ast_of(a), ctx)
 
 
 class _State:
