@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -53,6 +53,7 @@ class Exact:
     result: Literal["sat", "unsat"]
     core: tuple[int, ...] = ()
     values: tuple[z3.ExprRef, ...] = ()
+    python: list[Any] = field(default_factory=list, compare=False, repr=False)  # the values as Python, once (solver)
 
 
 _kind, _decl, _decl_kind, _nargs, _arg, _is_string = C.kind, C.decl, C.decl_kind, C.nargs, C.arg, C.is_string
