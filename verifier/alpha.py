@@ -68,6 +68,11 @@ class C:
     symbol_int = on_ints("Z3_get_symbol_int", ctypes.c_int, _P, _P)
     symbol_string = on_ints("Z3_get_symbol_string", ctypes.c_char_p, _P, _P)
     get_sort = on_ints("Z3_get_sort", _P, _P, _P)
+    sort_kind = on_ints("Z3_get_sort_kind", _U, _P, _P)
+    is_string_sort = on_ints("Z3_is_string_sort", _B, _P, _P)
+    is_numeral_ast = on_ints("Z3_is_numeral_ast", _B, _P, _P)
+    numeral_string = on_ints("Z3_get_numeral_string", ctypes.c_char_p, _P, _P)
+    mk_numeral = on_ints("Z3_mk_numeral", _P, _P, ctypes.c_char_p, _P)
     sort_id = on_ints("Z3_get_sort_id", _U, _P, _P)
 
     @staticmethod

@@ -206,18 +206,18 @@ class _Query:
         return found
 
     def literal(self, a: int) -> tuple[str, Any] | None:
-        """A literal as a Python value (``int``, ``real``: a Fraction, ``string``), else None."""
+        """A literal as a Python value (``int``, ``real``: a Fraction, ``string``), else None (as
+        ``z3.is_int_value``, ``is_rational_value``, ``is_string_value`` and their values read it)."""
         if a not in self.literals:
-            lit = _expr(a, self.ctx)
-            self.literals[a] = (
-                ("int", lit.as_long())
-                if z3.is_int_value(lit)
-                else ("real", Fraction(lit.numerator_as_long(), lit.denominator_as_long()))
-                if z3.is_rational_value(lit)
-                else ("string", lit.as_string())
-                if z3.is_string_value(lit)
-                else None
-            )
+            ref = self.ref
+            kind = C.sort_kind(ref, C.get_sort(ref, a))
+            if kind in (z3.Z3_INT_SORT, z3.Z3_REAL_SORT) and C.is_numeral_ast(ref, a):
+                text = C.numeral_string(ref, a).decode()
+                self.literals[a] = ("int", int(text)) if kind == z3.Z3_INT_SORT else ("real", Fraction(text))
+            elif _is_string(ref, a):
+                self.literals[a] = ("string", _expr(a, self.ctx).as_string())
+            else:
+                self.literals[a] = None
         return self.literals[a]
 
     def scan(self, terms: Sequence[int], consts: dict[int, None], literals: list[int]) -> None:
@@ -322,25 +322,21 @@ def _run(q: _Query, st: _State, stamp: int = 0) -> _State:
 
 def _candidates(q: _Query, c: int, literals: list[int]) -> Iterator[int]:
     """Values tried for a free constant, made as they are tried: the query's literals of its sort, their
-    neighbours, a default."""
-    ctx, const = q.ctx, _expr(c, q.ctx)
-    if z3.is_bool(const):
+    neighbours, a default (numbers made as ``z3.IntVal``/``z3.RealVal`` make them: one numeral of the sort)."""
+    ref, sort = q.ref, C.get_sort(q.ref, c)
+    kind = C.sort_kind(ref, sort)
+    if kind == z3.Z3_BOOL_SORT:
         yield q.true
         yield q.false
         return
     values = [v for a in literals if (v := q.literal(a)) is not None]
-    made: Iterable[z3.ExprRef] = ()
-    if z3.is_int(const):
-        nums = {0} | {n + d for kind, n in values if kind == "int" for d in (-1, 0, 1)}
-        made = (z3.IntVal(n, ctx) for n in sorted(nums))
-    elif z3.is_real(const):
-        fr = {Fraction(0)} | {f + d for kind, f in values if kind == "real" for d in (-1, 0, 1)}
-        made = (z3.RealVal(f, ctx) for f in sorted(fr))
-    elif z3.is_string(const):
-        words = {""} | {w for kind, w in values if kind == "string"}
-        made = (z3.StringVal(w, ctx) for w in sorted(words))
-    for v in made:
-        yield q.hold(_ptr(v))
+    if kind in (z3.Z3_INT_SORT, z3.Z3_REAL_SORT):
+        numbers: set[Any] = {0} | {n + d for k, n in values if k == ("int" if kind == z3.Z3_INT_SORT else "real") for d in (-1, 0, 1)}
+        for n in sorted(numbers):
+            yield q.hold(C.mk_numeral(ref, str(n).encode(), sort))
+    elif kind == z3.Z3_SEQ_SORT and C.is_string_sort(ref, sort):
+        for w in sorted({""} | {w for k, w in values if k == "string"}):
+            yield q.hold(_ptr(z3.StringVal(w, q.ctx)))
 
 
 def _satisfiable(q: _Query, items: Sequence[int], active: Sequence[int], hints: list[int], work: list[int]) -> bool:
