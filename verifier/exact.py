@@ -25,7 +25,7 @@ each until the call ends, no Python wrapper per term).  Within the call, each te
 each model is built once per set of values, and an evaluation of a term under a set of values is
 reused (Z3's model evaluator is a function of the model's values and the term): the core checks
 repeat the first rounds of the propagation they start from.  Every residue is still the one Z3's
-evaluator gives; nothing is remembered from one call to the next, so an outcome never depends on
+evaluator gives; no evaluation is remembered from one call to the next, so an outcome never depends on
 what was evaluated before.
 """
 
@@ -85,7 +85,7 @@ def _class(ref: int, a: int) -> tuple[int, int]:
 
 
 def _ptr(e: z3.AstRef) -> int:
-    return e.as_ast().value  # type: ignore[no-any-return]
+    return e.as_ast().value
 
 
 def is_value(e: z3.ExprRef) -> bool:
@@ -158,7 +158,7 @@ class _Query:
                 model = st.model = self.model(st)
             if not _model_eval(self.ref, model, a, False, self.box):
                 raise z3.Z3Exception("failed to evaluate expression in the model")
-            out = self.evals[key] = self.hold(self.box[0])
+            out = self.evals[key] = self.hold(self.box[0] or 0)  # (never NULL when the call succeeds)
         return out
 
     def verdict(self, a: int) -> Any:

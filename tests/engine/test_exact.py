@@ -16,8 +16,8 @@ import exact_reference  # the decider before issue 15's rewrite (tests/engine/ex
 import pytest
 import z3
 from cnverify import exact, smt
-from cnverify.engine import Options, prove
 from cnverify.encodings.labels import LabelSpace, requirement_z3
+from cnverify.engine import Options, prove
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
