@@ -37,7 +37,9 @@ def raw(name: str) -> Callable[..., Any]:
 def on_ints(name: str, restype: Any, *argtypes: Any) -> Callable[..., Any]:
     """Z3's C function ``name`` on plain integers (context, AST and model pointers as ``int``, converted
     by ctypes in C: no per-argument ``from_param`` in Python, no pointer objects), else as :func:`raw`."""
-    address = ctypes.cast(raw(name), ctypes.c_void_p).value
+    function: Any = raw(name)
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    assert address is not None
     return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
 

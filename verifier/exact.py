@@ -269,7 +269,11 @@ class _State:
             if j in out:
                 continue
             out.add(j)
-            todo += [f.item for k in q.constants(items[j]) if (f := self.fixed.get(k)) is not None and f.stamp <= self.done[j]]
+            todo += [
+                f.item
+                for k in q.constants(items[j])
+                if (f := self.fixed.get(k)) is not None and f.stamp <= self.done[j]
+            ]
         return out
 
 
@@ -331,7 +335,9 @@ def _candidates(q: _Query, c: int, literals: list[int]) -> Iterator[int]:
         return
     values = [v for a in literals if (v := q.literal(a)) is not None]
     if kind in (z3.Z3_INT_SORT, z3.Z3_REAL_SORT):
-        numbers: set[Any] = {0} | {n + d for k, n in values if k == ("int" if kind == z3.Z3_INT_SORT else "real") for d in (-1, 0, 1)}
+        numbers: set[Any] = {0} | {
+            n + d for k, n in values if k == ("int" if kind == z3.Z3_INT_SORT else "real") for d in (-1, 0, 1)
+        }
         for n in sorted(numbers):
             yield q.hold(C.mk_numeral(ref, str(n).encode(), sort))
     elif kind == z3.Z3_SEQ_SORT and C.is_string_sort(ref, sort):
