@@ -17,6 +17,7 @@ Uninterpreted functions of arity > 0 keep their names (they are part of the shap
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,58 @@ def raw(name: str) -> Callable[..., Any]:
     return getattr(z3core, name).__defaults__[0].f
 
 
+def on_ints(name: str, restype: Any, *argtypes: Any) -> Callable[..., Any]:
+    """Z3's C function ``name`` on plain integers (context, AST and model pointers as ``int``, converted
+    by ctypes in C: no per-argument ``from_param`` in Python, no pointer objects), else as :func:`raw`."""
+    function: Any = raw(name)
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    assert address is not None
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_P, _U, _B = ctypes.c_void_p, ctypes.c_uint, ctypes.c_bool
+
+
+class C:
+    """Z3's C functions on plain integers (:func:`on_ints`): pointers are ``int``, a context is ``ref().value``."""
+
+    kind = on_ints("Z3_get_ast_kind", _U, _P, _P)
+    id = on_ints("Z3_get_ast_id", _U, _P, _P)
+    decl = on_ints("Z3_get_app_decl", _P, _P, _P)
+    decl_kind = on_ints("Z3_get_decl_kind", _U, _P, _P)
+    decl_name = on_ints("Z3_get_decl_name", _P, _P, _P)
+    nargs = on_ints("Z3_get_app_num_args", _U, _P, _P)
+    arg = on_ints("Z3_get_app_arg", _P, _P, _P, _U)
+    is_string = on_ints("Z3_is_string", _B, _P, _P)
+    inc_ref = on_ints("Z3_inc_ref", None, _P, _P)
+    dec_ref = on_ints("Z3_dec_ref", None, _P, _P)
+    mk_true = on_ints("Z3_mk_true", _P, _P)
+    mk_false = on_ints("Z3_mk_false", _P, _P)
+    mk_model = on_ints("Z3_mk_model", _P, _P)
+    model_inc_ref = on_ints("Z3_model_inc_ref", None, _P, _P)
+    model_dec_ref = on_ints("Z3_model_dec_ref", None, _P, _P)
+    add_const_interp = on_ints("Z3_add_const_interp", None, _P, _P, _P, _P)
+    model_eval = on_ints("Z3_model_eval", _B, _P, _P, _P, _B, ctypes.POINTER(_P))  # out: a (c_void_p * 1)
+    symbol_kind = on_ints("Z3_get_symbol_kind", _U, _P, _P)
+    symbol_int = on_ints("Z3_get_symbol_int", ctypes.c_int, _P, _P)
+    symbol_string = on_ints("Z3_get_symbol_string", ctypes.c_char_p, _P, _P)
+    get_sort = on_ints("Z3_get_sort", _P, _P, _P)
+    sort_kind = on_ints("Z3_get_sort_kind", _U, _P, _P)
+    is_string_sort = on_ints("Z3_is_string_sort", _B, _P, _P)
+    is_numeral_ast = on_ints("Z3_is_numeral_ast", _B, _P, _P)
+    numeral_string = on_ints("Z3_get_numeral_string", ctypes.c_char_p, _P, _P)
+    mk_numeral = on_ints("Z3_mk_numeral", _P, _P, ctypes.c_char_p, _P)
+    sort_id = on_ints("Z3_get_sort_id", _U, _P, _P)
+
+    @staticmethod
+    def const_name(ref: int, a: int) -> str:
+        """The name of the constant ``a`` as ``str()`` prints it (``k!N`` for a numeric symbol)."""
+        symbol = C.decl_name(ref, C.decl(ref, a))
+        if C.symbol_kind(ref, symbol) == z3.Z3_INT_SYMBOL:
+            return f"k!{C.symbol_int(ref, symbol)}"
+        return str(C.symbol_string(ref, symbol).decode())
+
+
 _kind, _id, _decl, _decl_kind = (
     raw("Z3_get_ast_kind"),
     raw("Z3_get_ast_id"),
@@ -47,6 +100,7 @@ _nargs, _arg, _get_sort, _sort_id = (
 )
 _substitute, _mk_const, _int_symbol = raw("Z3_substitute"), raw("Z3_mk_const"), raw("Z3_mk_int_symbol")
 _add_interp, _const_interp = raw("Z3_add_const_interp"), raw("Z3_model_get_const_interp")
+_inc_ref = raw("Z3_inc_ref")
 _decl_name, _symbol_kind = raw("Z3_get_decl_name"), raw("Z3_get_symbol_kind")
 _symbol_int, _symbol_string = raw("Z3_get_symbol_int"), raw("Z3_get_symbol_string")
 _APP, _UNINTERPRETED = z3.Z3_APP_AST, z3.Z3_OP_UNINTERPRETED
@@ -70,24 +124,39 @@ def _tables(ctx: z3.Context) -> _Tables:
 
 
 def _constants(ref: Any, a: Any) -> list[tuple[int, Any, int]]:
-    """The uninterpreted constants of the formula ``a`` by first occurrence: (id, AST pointer, sort id)."""
+    """The uninterpreted constants of the formula ``a`` by first occurrence: (pointer as an int, AST pointer,
+    sort id).  The walk runs on plain integers (:class:`C`)."""
+    r = ref.value
     seen: set[int] = set()
     out: list[tuple[int, Any, int]] = []
-    stack = [a]
+    stack = [a.value]
     while stack:
         node = stack.pop()
-        i = _id(ref, node)
-        if i in seen:
+        if node in seen:
             continue
-        seen.add(i)
-        if _kind(ref, node) != _APP:
+        seen.add(node)
+        if C.kind(r, node) != _APP:
             continue
-        n = _nargs(ref, node)
+        n = C.nargs(r, node)
         if n == 0:
-            if _decl_kind(ref, _decl(ref, node)) == _UNINTERPRETED:
-                out.append((i, node, _sort_id(ref, _get_sort(ref, node))))
+            if C.decl_kind(r, C.decl(r, node)) == _UNINTERPRETED:
+                out.append((node, ast_of(node), C.sort_id(r, C.get_sort(r, node))))
             continue
-        stack.extend(_arg(ref, node, j) for j in range(n - 1, -1, -1))
+        stack.extend(C.arg(r, node, j) for j in range(n - 1, -1, -1))
+    return out
+
+
+def ast_of(a: int) -> Any:
+    """The Python API's AST pointer object for the pointer ``a`` (``z3.Ast(a)`` would not set its value)."""
+    return z3core.Ast.from_buffer_copy(ctypes.c_void_p(a))
+
+
+def bool_ref(a: Any, ctx: z3.Context) -> z3.BoolRef:
+    """``z3.BoolRef(a, ctx)`` (the same object: it holds one reference, released when it is freed) without
+    the constructor's checked C calls."""
+    out = object.__new__(z3.BoolRef)
+    out.ast, out.ctx = a, ctx
+    _inc_ref(ctx.ref(), a)
     return out
 
 
@@ -161,7 +230,7 @@ def canonical(exprs: Sequence[z3.BoolRef]) -> tuple[list[z3.BoolRef], Renaming]:
     n = len(canonicals)
     src = (z3core.Ast * n)(*(c[1] for c in order.values()))
     dst = (z3core.Ast * n)(*(c.as_ast() for c in canonicals))
-    renamed = [z3.BoolRef(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
+    renamed = [bool_ref(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
     return renamed, Renaming(ctx, tuple(c[1] for c in order.values()), canonicals)
 
 

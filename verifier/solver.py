@@ -46,7 +46,7 @@ def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[
     exprs = [expr for expr, _ in ob.facts]
     ex = _evaluate(exprs, ob.goal, [term for term, _ in ob.shown.values()], limits)
     if ex is not None:
-        out = _outcome(ob, ex.result, ex.core, lambda i, _t: ex.values[i], exact.STEP)
+        out = _outcome(ob, ex.result, ex.core, lambda i, _t: _python(ex)[i], exact.STEP)
         if _certify.get():
             _recheck(ob, out, limits)
         return out
@@ -55,7 +55,7 @@ def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[
     if answer.result == "sat":
         m = answer.model
         assert m is not None
-        return _outcome(ob, "sat", (), lambda _i, term: m.eval(term, model_completion=True), "solver: sat")
+        return _outcome(ob, "sat", (), lambda _i, term: to_python(m.eval(term, model_completion=True)), "solver: sat")
     if answer.result == "unsat":
         return _outcome(ob, "unsat", answer.core, lambda _i, _t: None, "solver: unsat")
     claim = f"solver gave no answer ({answer.reason}); not proved"
@@ -88,15 +88,23 @@ def always(_: object) -> bool:
     return True
 
 
+def _python(ex: exact.Exact) -> list[Any]:
+    """``ex``'s witness values as plain Python (:func:`to_python`), computed once per outcome: a remembered
+    outcome is handed to every query of its shape."""
+    if len(ex.python) != len(ex.values):
+        ex.python[:] = [to_python(v) for v in ex.values]
+    return ex.python
+
+
 def _outcome(
     ob: Obligation, result: str, core: tuple[int, ...], value: Callable[[int, z3.ExprRef], Any], how: str
 ) -> tuple[Verdict, list[Step], Any, str]:
     """Verdict, chain, witness and claim of a sat/unsat outcome; ``value(i, term)`` is the ``i``-th shown
-    term's value; ``how`` ends the conclusion (``solver: sat``, ``exact evaluation``)."""
+    term's value as plain Python; ``how`` ends the conclusion (``solver: sat``, ``exact evaluation``)."""
     facts = [step for _, step in ob.facts]
     if result == "sat":
         witness = {
-            name: (render(to_python(value(i, term))) if render else to_python(value(i, term)))
+            name: (render(value(i, term)) if render else value(i, term))
             for i, (name, (term, render)) in enumerate(ob.shown.items())
         } or None
         verdict: Verdict = "violated" if ob.shape == "counterexample" else "proved"
@@ -143,7 +151,7 @@ def _recheck(ob: Obligation, exact_out: tuple[Verdict, list[Step], Any, str], li
         ob,
         answer.result,
         answer.core,
-        lambda _i, term: m.eval(term, model_completion=True) if m is not None else None,
+        lambda _i, term: to_python(m.eval(term, model_completion=True)) if m is not None else None,
         "",
     )
     for what, a, b in (

@@ -6,16 +6,25 @@ result, the same witness values and the same core membership, and the certificat
 
 from __future__ import annotations
 
+import random
+import sys
 from collections import Counter
 from fractions import Fraction
+from pathlib import Path
 
+import exact_reference  # the decider before issue 15's rewrite (tests/engine/exact_reference.py)
 import pytest
 import z3
 from cnverify import exact, smt
 from cnverify.encodings.labels import LabelSpace, requirement_z3
+from cnverify.engine import Options, prove
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import generate  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DECIDED: Counter[str] = Counter()
 
@@ -186,3 +195,54 @@ def test_a_division_goes_to_z3() -> None:
     s.add(r == 2, zero / zero == r)
     assert s.check() == z3.sat
     assert exact.evaluate([r == 2], r + 1 == 3) is not None  # no partial operation: still evaluated
+
+
+# The new decider against the one it replaced (issue 15: raw pointers, one evaluation per set of values and term
+# within a call): the same outcome — result, core, witness values — for every case, whatever was evaluated before
+# and in whichever order, with the reference's own evaluations (which make and free terms) in between.
+def outcome(got: exact.Exact | None) -> tuple[str, tuple[int, ...], tuple[str, ...]] | None:
+    return None if got is None else (got.result, got.core, tuple(v.sexpr() for v in got.values))
+
+
+Case = tuple[list[z3.BoolRef], z3.BoolRef, list[z3.ExprRef]]
+ANY_CASE = st.one_of(arithmetic(), label_selection(), booleans())
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ANY_CASE, min_size=1, max_size=6), st.randoms(use_true_random=False))
+def test_the_reference_outcome_whatever_came_before(cases: list[Case], rnd: random.Random) -> None:
+    expected = {}
+    for i in rnd.sample(range(len(cases)), len(cases)):
+        expected[i] = outcome(exact_reference.evaluate(*cases[i]))
+    for _ in range(2):  # two more orders, the reference evaluating unrelated cases in between
+        for i in rnd.sample(range(len(cases)), len(cases)):
+            assert outcome(exact.evaluate(*cases[i])) == expected[i], cases[i]
+            exact_reference.evaluate(*cases[rnd.randrange(len(cases))])
+
+
+def reference_checked(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every ``exact.evaluate`` call of a run also made on the reference, which must give the same outcome."""
+    seen: Counter[str] = Counter()
+    new = exact.evaluate
+
+    def both(facts: list[z3.BoolRef], goal: z3.BoolRef, shown: list[z3.ExprRef] = ()) -> exact.Exact | None:  # type: ignore[assignment]
+        got = new(facts, goal, shown)
+        assert outcome(got) == outcome(exact_reference.evaluate(facts, goal, shown)), (facts, goal, shown)
+        seen["none" if got is None else got.result] += 1
+        return got
+
+    monkeypatch.setattr(exact, "evaluate", both)
+    return seen
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the peer corpus (../shared/corpus) is not here")
+def test_the_reference_outcome_on_every_corpus_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = reference_checked(monkeypatch)
+    prove([str(CORPUS)], Options(jobs=1))
+    assert seen["sat"] > 300 and seen["unsat"] > 300 and seen["none"] > 100, seen  # every kind of outcome
+
+
+def test_the_reference_outcome_on_a_generated_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen = reference_checked(monkeypatch)
+    prove([str(generate.write(2_000, tmp_path / "c2k"))], Options(jobs=1))
+    assert seen["sat"] > 500 and seen["unsat"] > 50 and seen["none"] > 50, seen
