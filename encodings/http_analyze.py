@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import Literal
 
 import z3
@@ -109,19 +109,26 @@ def _sendable_method(r: Request, method: str) -> Request:
     return replace(r, method=method) if r.method not in METHODS else r
 
 
+@lru_cache(maxsize=65536)
+def encoding_error(entry: Entry) -> str | None:
+    """Why ``entry`` cannot be encoded (``entry_formula`` raises), or None.
+
+    A function of the entry alone: a table's probe request holds every header and query key its entries
+    name, and an entry's formula reads only its own (its error is the same in every table and variant it
+    is in, so it is computed once per distinct entry rather than once per table order)."""
+    try:
+        entry_formula(entry, SymbolicRequest.from_table(MatchTable((entry,)), single_values=True))
+    except (UnsupportedMatch, RegexError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 class _Analyzer:
     def __init__(self, table: MatchTable, precheck: bool) -> None:
         self.table = table
         self.entries = table.entries
         self.use_precheck = precheck
-        probe = SymbolicRequest.from_table(table, single_values=True)
-        self.errors: list[str | None] = []  # why an entry cannot be encoded
-        for e in self.entries:
-            try:
-                entry_formula(e, probe)
-                self.errors.append(None)
-            except (UnsupportedMatch, RegexError) as exc:
-                self.errors.append(f"{type(exc).__name__}: {exc}")
+        self.errors = [encoding_error(e) for e in self.entries]  # why an entry cannot be encoded
 
     def verdict(self, i: int, status: Status, **kw: object) -> EntryVerdict:
         e = self.entries[i]

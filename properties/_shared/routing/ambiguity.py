@@ -3,12 +3,15 @@ the order Istio picks, or a proof that no such request exists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Sequence
+from typing import TypeVar
 
 from cnverify.encodings.http import Entry, MatchTable, Request, UnsupportedMatch, first_match
 from cnverify.encodings.http_precheck import candidates, disjoint
 from cnverify.encodings.regex import RegexError
 from cnverify.systems.routing.tables import Results, Table
+
+T = TypeVar("T")
 
 
 def _first(entries: list[Entry], r: Request) -> Entry | None:
@@ -43,6 +46,13 @@ def label(res: Results, e: Entry) -> str:
     return c.route_label + (f" {c.clause_path.rsplit('.', 1)[-1]}" if c.n_clauses > 1 else "")
 
 
+def first_pair(hits: Sequence[T], owners: Sequence[Hashable]) -> tuple[T, T] | None:
+    """The first ``a`` of ``hits`` with a ``b`` of another owner, and the first such ``b`` (``owners[k]`` owns
+    ``hits[k]``): the first hit itself when any hit has another owner, since no hit has one unless it does."""
+    b = next((h for h, o in zip(hits, owners, strict=True) if o != owners[0]), None)
+    return None if b is None else (hits[0], b)
+
+
 def conflict(res: Results, table: Table, per_route: bool = False) -> tuple[Request, Entry, Entry] | None:
     """A request two owners route differently depending on the order Istio picks, with both entries."""
     for r in _requests(res, table):
@@ -52,10 +62,9 @@ def conflict(res: Results, table: Table, per_route: bool = False) -> tuple[Reque
             hits = [e for e in (_first(v, r) for v in table.alone.values()) if e is not None]
         else:
             hits = [e for e in (_first(v, r) for v in table.variants) if e is not None and e.clause_id in res.clauses]
-        for a in hits:
-            b = next((b for b in hits if _owner(res, b, per_route) != _owner(res, a, per_route)), None)
-            if b is not None:
-                return r, a, b
+        pair = first_pair(hits, [_owner(res, h, per_route) for h in hits])
+        if pair is not None:
+            return r, *pair
     return None
 
 
