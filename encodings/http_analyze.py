@@ -35,6 +35,8 @@ from cnverify import smt
 from .http_ir import (
     METHODS,
     Entry,
+    HostPattern,
+    Match,
     MatchTable,
     Request,
     UnsupportedMatch,
@@ -109,15 +111,20 @@ def _sendable_method(r: Request, method: str) -> Request:
     return replace(r, method=method) if r.method not in METHODS else r
 
 
-@lru_cache(maxsize=65536)
 def encoding_error(entry: Entry) -> str | None:
     """Why ``entry`` cannot be encoded (``entry_formula`` raises), or None.
 
-    A function of the entry alone: a table's probe request holds every header and query key its entries
-    name, and an entry's formula reads only its own (its error is the same in every table and variant it
-    is in, so it is computed once per distinct entry rather than once per table order)."""
+    A function of the entry's match and hosts alone: a table's probe request holds every header and query
+    key its entries name, and an entry's formula reads only its own, so the error is the same in every
+    table and variant (and under every route name): computed once per distinct match and hosts."""
+    return _encoding_error(entry.match, entry.hosts)
+
+
+@lru_cache(maxsize=65536)
+def _encoding_error(match: Match, hosts: tuple[HostPattern, ...] | None) -> str | None:
     try:
-        entry_formula(entry, SymbolicRequest.from_table(MatchTable((entry,)), single_values=True))
+        probe = SymbolicRequest.from_table(MatchTable((Entry("", "", match),)), single_values=True)
+        entry_formula(Entry("", "", match, hosts), probe)
     except (UnsupportedMatch, RegexError) as exc:
         return f"{type(exc).__name__}: {exc}"
     return None

@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from cnverify import loader, snapshot
-from cnverify.model import WORKLOAD_KINDS, pod_template, template_known
+from cnverify.encodings.hosts import matches
+from cnverify.model import WORKLOAD_KINDS, DestinationRule, pod_template, template_known
 from cnverify.properties._shared.routing.ambiguity import first_pair
 from cnverify.properties.routing.route_delivers import labelled_workloads
 from cnverify.run_context import RunContext
+from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
+from cnverify.systems.istio.hosts import expand
+from cnverify.systems.routing.targets import _inventory, inventory_namespaces
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -47,3 +51,61 @@ def test_labelled_workloads_is_the_scan_it_replaces_once_per_namespace() -> None
         assert [(id(w), labels) for w, labels in first] == [(id(w), labels) for w, labels in scan]
         assert labelled_workloads(ctx, ns) is first  # a memo: computed once per run and namespace
     assert [w.name for w, _ in labelled_workloads(ctx, "shop")] == ["web", "idle"]
+
+
+def most_specific_before(drs: list[DestinationRule], fqdn: str) -> list[DestinationRule]:
+    """``dr_scope._most_specific`` before each rule's host was expanded once."""
+    hosts = {expand(dr.spec.host, dr.namespace).lower(): dr for dr in drs}
+    if fqdn.lower() in hosts:
+        best = fqdn.lower()
+    else:
+        wild = [h for h in hosts if "*" in h and matches(h, fqdn)]
+        if not wild:
+            return []
+        best = max(wild, key=len)
+    return [dr for dr in drs if expand(dr.spec.host, dr.namespace).lower() == best]
+
+
+HOSTS = [
+    "reviews",
+    "Reviews",
+    "*.shop.svc.cluster.local",
+    "*.svc.cluster.local",
+    "*",
+    "reviews.shop",
+    "*.cluster.local",
+]
+
+
+@given(st.lists(st.tuples(st.sampled_from(HOSTS), st.sampled_from(["shop", "other"])), max_size=6))
+def test_most_specific_is_the_rule_it_replaces(rules: list[tuple[str, str]]) -> None:
+    drs = [
+        DestinationRule.model_validate(
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "DestinationRule",
+                "metadata": {"name": f"dr{k}", "namespace": ns},
+                "spec": {"host": host},
+            }
+        )
+        for k, (host, ns) in enumerate(rules)
+    ]
+    for fqdn in ["reviews.shop.svc.cluster.local", "REVIEWS.shop.svc.cluster.local", "reviews.other.svc.cluster.local"]:
+        assert [id(d) for d in _most_specific(drs, fqdn)] == [id(d) for d in most_specific_before(drs, fqdn)]
+
+
+def test_applicable_and_inventory_are_per_run_memos_of_their_computations() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_target_exists" / "istio_dr_scope.yaml")]))
+    assert not errors
+    ctx = RunContext(snap)
+    assert inventory_namespaces(snap) == _inventory(snap) and inventory_namespaces(snap) is inventory_namespaces(snap)
+    namespaces = sorted(inventory_namespaces(snap)) + ["istio-system", "absent"]
+    hosts = sorted({expand(dr.spec.host, dr.namespace) for dr in snap.all(DestinationRule) if dr.spec.host})
+    assert hosts
+    for fqdn in hosts:
+        for proxy in namespaces:
+            for svc in namespaces:
+                got = applicable(snap, fqdn, proxy, svc)
+                assert got == _applicable(snap, fqdn, proxy, svc)
+                assert applicable(snap, fqdn, proxy, svc) is got
+    assert ("systems.istio.dr_scope.applicable", hosts[0], namespaces[0], namespaces[0]) in ctx.memo_reads()

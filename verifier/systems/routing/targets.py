@@ -72,11 +72,15 @@ def _index(snap: Snapshot, cls: type[T]) -> dict[tuple[str, str], list[T]]:
     return index
 
 
-def inventory_namespaces(snap: Snapshot) -> set[str]:
+def inventory_namespaces(snap: Snapshot) -> frozenset[str]:
     """Namespaces that hold at least one object of the inputs under review (``--context`` objects and
-    ``assume:`` placeholders do not make a namespace complete: they need not be all it holds)."""
+    ``assume:`` placeholders do not make a namespace complete: they need not be all it holds); once per run."""
+    return context_of(snap).memo(("systems.routing.targets.inventory_namespaces",), lambda: _inventory(snap))
+
+
+def _inventory(snap: Snapshot) -> frozenset[str]:
     context = snap.context_ids
-    return {r.namespace for r in snap.resources if r.NAMESPACED and id(r) not in context}
+    return frozenset(r.namespace for r in snap.resources if r.NAMESPACED and id(r) not in context)
 
 
 def missing(snap: Snapshot, namespace: str, what: str) -> tuple[Verdict, str]:
