@@ -11,7 +11,7 @@ from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Resource, po
 from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.pod_creators import unmodelled_creators
-from cnverify.properties._shared.replicas import replica_range
+from cnverify.properties._shared.replicas import ReplicaRange, replica_range
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems.routing.targets import Check, iter_targets, kinds_read
@@ -41,6 +41,19 @@ def labelled_workloads(ctx: RunContext, namespace: str) -> list[tuple[Resource, 
         return [(w, pod_template(w).metadata.labels or {}) for w in found if template_known(w)]
 
     return ctx.memo(("routing.route_delivers.labelled_workloads", namespace), compute, reads=WORKLOAD_KINDS)
+
+
+def replica_terms(ctx: RunContext, w: Resource, key: str) -> tuple[ReplicaRange, z3.ArithRef, z3.BoolRef, z3.BoolRef]:
+    """``w``'s replica range, its count ``replicas[key]``, the range as a fact on it and ``count >= 1``: once per
+    run, workload and name (every route target that reaches ``w`` states the same terms)."""
+
+    def compute() -> tuple[ReplicaRange, z3.ArithRef, z3.BoolRef, z3.BoolRef]:
+        rr = replica_range(ctx.snap, w)
+        n = int_const(f"replicas[{key}]")
+        return rr, n, rr.constraint(n), ge(n, 1)
+
+    reads = (*WORKLOAD_KINDS, HorizontalPodAutoscaler)
+    return ctx.memo(("routing.route_delivers.replica_terms", id(w), key), compute, reads=reads)
 
 
 @register
@@ -112,6 +125,7 @@ class RouteDelivers(Property):
             svc.spec.at("selector"),
         )
         counts: list[z3.ArithRef] = []
+        runs: list[z3.BoolRef] = []  # each count >= 1
         for w, labels in labelled_workloads(ctx, svc.namespace):
             if any(labels.get(k) != v for k, v in wanted.items()):
                 continue
@@ -121,20 +135,20 @@ class RouteDelivers(Property):
             ob.note(says, node.at())  # type: ignore[attr-defined]
             if number is None:
                 continue
-            rr = replica_range(snap, w)
             key = f"{w.KIND}/{w.name}" + (
                 f"#{len(counts)}" if any(str(x) == f"replicas[{w.KIND}/{w.name}]" for x in counts) else ""
             )
-            n = int_const(f"replicas[{key}]")
+            rr, n, within, running = replica_terms(ctx, w, key)
             for says_more, at_more in rr.why[1:]:
                 ob.note(says_more, at_more)
             ob.fact(
-                rr.constraint(n),
+                within,
                 at=rr.why[0][1] if rr.why else w.at(),
                 says=rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas",
             )
             ob.show(key, n)
             counts.append(n)
+            runs.append(running)
         if not counts and unmodelled_creators(ob, [wanted], snap.pod_creators(svc.namespace)):
             return ob
         if not counts:
@@ -150,7 +164,7 @@ class RouteDelivers(Property):
                 )
             )
             return ob
-        ob.example(disj([ge(n, 1) for n in counts]), says="a selected workload runs at least one replica")
+        ob.example(disj(runs), says="a selected workload runs at least one replica")
         ob.on(
             violated=f"every workload behind Service {svc.namespace}/{svc.name} runs 0 replicas",
             proved=lambda w: (

@@ -169,7 +169,7 @@ class RouteWeightsSum100(Property):
         )
         wrong = ne(zsum(ws), target) if ws else ne(target, 0)
         written = sum(s.weight or 0 for s in shares)
-        effect = sp.effect or f"effective split: {split(shares)}"
+        effect = "" if written == total else sp.effect or f"effective split: {split(shares)}"  # only shown then
         fails = [f"{field}s sum to {written}, not {total}; {effect}"] if written != total else []
         if sp.also:  # other validators of the same weights (the consul-k8s webhook's float32 sum)
             values = [z3.Real(f"rule{k}") for k in range(len(sp.also))]
@@ -188,7 +188,7 @@ class RouteWeightsSum100(Property):
         )
         ob.show("sum", zsum(ws) if ws else z3.IntVal(0))
         ob.on(
-            violated="; ".join(fails) or f"{field}s do not sum to {total}",
-            proved=f"{field}s sum to {total}: {split(shares)}" + "".join(f"; {r.says}" for r in sp.also),
+            violated=lambda _: "; ".join(fails) or f"{field}s do not sum to {total}",
+            proved=lambda _: f"{field}s sum to {total}: {split(shares)}" + "".join(f"; {r.says}" for r in sp.also),
         )
         return ob

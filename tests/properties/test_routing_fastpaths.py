@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import z3
 from cnverify import loader, snapshot
 from cnverify.encodings.hosts import matches
 from cnverify.model import WORKLOAD_KINDS, DestinationRule, pod_template, template_known
+from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.routing.ambiguity import first_pair
-from cnverify.properties.routing.route_delivers import labelled_workloads
+from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
 from cnverify.run_context import RunContext
 from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
 from cnverify.systems.istio.hosts import expand
@@ -109,3 +111,20 @@ def test_applicable_and_inventory_are_per_run_memos_of_their_computations() -> N
                 assert got == _applicable(snap, fqdn, proxy, svc)
                 assert applicable(snap, fqdn, proxy, svc) is got
     assert ("systems.istio.dr_scope.applicable", hosts[0], namespaces[0], namespaces[0]) in ctx.memo_reads()
+
+
+def test_replica_terms_are_the_terms_built_per_target_once_per_workload() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_delivers" / "delivery.yaml")]))
+    assert not errors
+    ctx = RunContext(snap)
+    for w, _ in labelled_workloads(ctx, "shop"):
+        key = f"{w.KIND}/{w.name}"
+        rr, n, within, running = replica_terms(ctx, w, key)
+        direct = replica_range(snap, w)
+        assert (rr.why, rr.constraint(n).get_id()) == (direct.why, within.get_id())
+        assert (n.get_id(), running.get_id()) == (
+            z3.Int(f"replicas[{key}]").get_id(),
+            (z3.Int(f"replicas[{key}]") >= 1).get_id(),
+        )
+        assert replica_terms(ctx, w, key)[2] is within
+        assert replica_terms(ctx, w, key + "#1")[1].get_id() == z3.Int(f"replicas[{key}#1]").get_id()
