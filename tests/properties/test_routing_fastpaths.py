@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import z3
 from cnverify import loader, snapshot
 from cnverify.encodings.hosts import matches
+from cnverify.encodings.http import Entry, Match, MatchTable, Request, UnsupportedMatch, first_match
+from cnverify.encodings.http_precheck import candidates
+from cnverify.encodings.regex import RegexError
 from cnverify.model import WORKLOAD_KINDS, DestinationRule, pod_template, template_known
 from cnverify.properties._shared.replicas import replica_range
-from cnverify.properties._shared.routing.ambiguity import first_pair
+from cnverify.properties._shared.routing.ambiguity import first_pair, firsts
 from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
 from cnverify.run_context import RunContext
 from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
 from cnverify.systems.istio.hosts import expand
 from cnverify.systems.routing.targets import _inventory, inventory_namespaces
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 GRIDS = Path(__file__).parent
+sys.path.insert(0, str(Path(__file__).parents[1] / "oracle"))
+from tables import tables  # noqa: E402
 
 
 def nested_scan(hits: list[int], owners: list[str]) -> tuple[int, int] | None:
@@ -128,3 +134,21 @@ def test_replica_terms_are_the_terms_built_per_target_once_per_workload() -> Non
         )
         assert replica_terms(ctx, w, key)[2] is within
         assert replica_terms(ctx, w, key + "#1")[1].get_id() == z3.Int(f"replicas[{key}#1]").get_id()
+
+
+def first_before(entries: list[Entry], r: Request) -> Entry | None:
+    """``ambiguity._first`` before ``firsts``: one ``first_match`` per order."""
+    try:
+        return first_match(MatchTable(tuple(entries)), r)
+    except (UnsupportedMatch, RegexError):
+        return None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(envoy=False), st.data())
+def test_firsts_is_first_match_per_order(table: MatchTable, data: st.DataObject) -> None:
+    entries = list(table.entries) + [Entry("odd", "odd", Match(unsupported="range_match"))]
+    orders = [data.draw(st.permutations(entries)) for _ in range(data.draw(st.integers(1, 4)))]
+    requests = [r for e in entries for r in candidates(e)] + [Request(path="/"), Request(path="/a/../b")]
+    for r in requests:
+        assert firsts(orders, r) == [first_before(order, r) for order in orders]
