@@ -109,8 +109,9 @@ class RouteDelivers(Property):
         snap = ctx.snap
         svc = c.service
         assert svc is not None
-        ob = self.obligation(c.subject, at=c.location, path=c.path)
-        ob.note(c.hop, c.location)
+        at = c.location
+        ob = self.obligation(c.subject, at=at, path=c.path)
+        ob.note(c.hop, at)
         ob.note(f"Service {svc.namespace}/{svc.name}", svc.metadata.at("name"))
         if svc.spec.type == "ExternalName" or not svc.spec.selector:
             ob.unknown(f"Service {svc.namespace}/{svc.name} has no selector: its endpoints are managed elsewhere")

@@ -8,9 +8,11 @@ from pathlib import Path
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, QueryMatch, StrMatch
 from cnverify.encodings.http_analyze import encoding_error
 from cnverify.encodings.http_ir import UnsupportedMatch
+from cnverify.encodings.http_rewrite import canonicalize
 from cnverify.encodings.http_z3 import SymbolicRequest, entry_formula
 from cnverify.encodings.regex import RegexError
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "oracle"))
 from tables import tables  # noqa: E402
@@ -57,3 +59,9 @@ def test_encoding_error_is_the_table_probes_verdict_for_awkward_entries() -> Non
 @given(tables(envoy=False))
 def test_encoding_error_is_the_table_probes_verdict(table: MatchTable) -> None:
     assert [encoding_error(e) for e in table.entries] == table_probe_errors(table)
+
+
+@given(st.text("/.%2fAa\\\\~-_0", max_size=12).map(lambda s: "/" + s))
+def test_canonicalize_cache_is_the_function(path: str) -> None:
+    assert canonicalize(path) == canonicalize.__wrapped__(path)
+    assert canonicalize(path) == canonicalize.__wrapped__(path)  # a hit gives the same

@@ -11,14 +11,15 @@ from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, Match, MatchTable, Request, UnsupportedMatch, first_match
 from cnverify.encodings.http_precheck import candidates
 from cnverify.encodings.regex import RegexError
-from cnverify.model import WORKLOAD_KINDS, DestinationRule, pod_template, template_known
+from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, pod_template, template_known
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.routing.ambiguity import first_pair, firsts
 from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
 from cnverify.run_context import RunContext
+from cnverify.source import format_path
 from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
 from cnverify.systems.istio.hosts import expand
-from cnverify.systems.routing.targets import _inventory, inventory_namespaces
+from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, lookup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -152,3 +153,19 @@ def test_firsts_is_first_match_per_order(table: MatchTable, data: st.DataObject)
     requests = [r for e in entries for r in candidates(e)] + [Request(path="/"), Request(path="/a/../b")]
     for r in requests:
         assert firsts(orders, r) == [first_before(order, r) for order in orders]
+
+
+def test_check_path_and_location_are_computed_once_as_before() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_target_exists" / "istio.yaml")]))
+    assert not errors
+    RunContext(snap)
+    checks = all_checks(snap)
+    assert checks
+    for c in checks:
+        if c.where is None:
+            assert c.path == format_path(c.node.field_path[len(c.subject.field_path) :]) and c.path is c.path
+            assert c.location == c.node.at() and c.location is c.location
+        else:
+            assert (c.location, c.path) == c.where
+    svc = snap.all(Service)[0]
+    assert lookup(snap, Service, svc.namespace, svc.name, svc) == [svc]
