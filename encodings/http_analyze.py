@@ -47,7 +47,7 @@ from .http_ir import (
 )
 from .http_precheck import candidates, covers, disjoint, search
 from .http_rewrite import rewrite_sensitive
-from .http_z3 import SymbolicRequest, entry_formula, regex_normal_form, relaxed_formula
+from .http_z3 import SymbolicRequest, entry_formula, match_formula, regex_normal_form, relaxed_formula
 from .regex import RegexError, charset_z3
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -116,17 +116,30 @@ def encoding_error(entry: Entry) -> str | None:
 
     A function of the entry's match and hosts alone: a table's probe request holds every header and query
     key its entries name, and an entry's formula reads only its own, so the error is the same in every
-    table and variant (and under every route name): computed once per distinct match and hosts."""
-    return _encoding_error(entry.match, entry.hosts)
+    table and variant (and under every route name). ``entry_formula`` encodes the match, then the hosts:
+    each part is tried once per distinct value, in that order."""
+    return _match_error(entry.match) or (None if entry.hosts is None else _hosts_error(entry.hosts))
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 @lru_cache(maxsize=65536)
-def _encoding_error(match: Match, hosts: tuple[HostPattern, ...] | None) -> str | None:
+def _match_error(match: Match) -> str | None:
     try:
-        probe = SymbolicRequest.from_table(MatchTable((Entry("", "", match),)), single_values=True)
-        entry_formula(Entry("", "", match, hosts), probe)
+        match_formula(match, SymbolicRequest.from_table(MatchTable((Entry("", "", match),)), single_values=True))
     except (UnsupportedMatch, RegexError) as exc:
-        return f"{type(exc).__name__}: {exc}"
+        return _error(exc)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _hosts_error(hosts: tuple[HostPattern, ...]) -> str | None:
+    try:
+        entry_formula(Entry("", "", Match(), hosts), SymbolicRequest())
+    except (UnsupportedMatch, RegexError) as exc:
+        return _error(exc)
     return None
 
 
