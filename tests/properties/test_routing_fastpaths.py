@@ -11,14 +11,14 @@ from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, Match, MatchTable, Request, UnsupportedMatch, first_match
 from cnverify.encodings.http_precheck import candidates
 from cnverify.encodings.regex import RegexError
-from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, pod_template, template_known
+from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, VirtualService, pod_template, template_known
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.routing.ambiguity import first_pair, firsts
 from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
 from cnverify.run_context import RunContext
 from cnverify.source import format_path
 from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
-from cnverify.systems.istio.hosts import expand
+from cnverify.systems.istio.hosts import _resolve, expand, resolve
 from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, lookup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -169,3 +169,20 @@ def test_check_path_and_location_are_computed_once_as_before() -> None:
             assert (c.location, c.path) == c.where
     svc = snap.all(Service)[0]
     assert lookup(snap, Service, svc.namespace, svc.name, svc) == [svc]
+
+
+def test_resolve_is_a_per_run_memo_of_the_resolution() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_target_exists" / "istio.yaml")]))
+    assert not errors
+    RunContext(snap)
+    asked = [
+        (d.destination.host, vs.namespace, viewer)
+        for vs in snap.all(VirtualService)
+        for route in vs.spec.http or []
+        for d in route.route or []
+        for viewer in (None, vs.namespace, "elsewhere")
+    ]
+    assert asked
+    for host, ns, viewer in asked:
+        got = resolve(snap, host, ns, viewer)
+        assert got == _resolve(snap, host, ns, viewer) and resolve(snap, host, ns, viewer) is got
