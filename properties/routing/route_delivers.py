@@ -52,7 +52,7 @@ def replica_terms(ctx: RunContext, w: Resource, key: str) -> tuple[ReplicaRange,
         n = int_const(f"replicas[{key}]")
         return rr, n, rr.constraint(n), ge(n, 1)
 
-    reads = (*WORKLOAD_KINDS, HorizontalPodAutoscaler)
+    reads: tuple[type[Resource], ...] = (*WORKLOAD_KINDS, HorizontalPodAutoscaler)
     return ctx.memo(("routing.route_delivers.replica_terms", id(w), key), compute, reads=reads)
 
 
