@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import Literal
 
 import z3
@@ -35,6 +35,8 @@ from cnverify import smt
 from .http_ir import (
     METHODS,
     Entry,
+    HostPattern,
+    Match,
     MatchTable,
     Request,
     UnsupportedMatch,
@@ -45,7 +47,7 @@ from .http_ir import (
 )
 from .http_precheck import candidates, covers, disjoint, search
 from .http_rewrite import rewrite_sensitive
-from .http_z3 import SymbolicRequest, entry_formula, regex_normal_form, relaxed_formula
+from .http_z3 import SymbolicRequest, entry_formula, match_formula, regex_normal_form, relaxed_formula
 from .regex import RegexError, charset_z3
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -109,19 +111,44 @@ def _sendable_method(r: Request, method: str) -> Request:
     return replace(r, method=method) if r.method not in METHODS else r
 
 
+def encoding_error(entry: Entry) -> str | None:
+    """Why ``entry`` cannot be encoded (``entry_formula`` raises), or None.
+
+    A function of the entry's match and hosts alone: a table's probe request holds every header and query
+    key its entries name, and an entry's formula reads only its own, so the error is the same in every
+    table and variant (and under every route name). ``entry_formula`` encodes the match, then the hosts:
+    each part is tried once per distinct value, in that order."""
+    return _match_error(entry.match) or (None if entry.hosts is None else _hosts_error(entry.hosts))
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+@lru_cache(maxsize=65536)
+def _match_error(match: Match) -> str | None:
+    try:
+        match_formula(match, SymbolicRequest.from_table(MatchTable((Entry("", "", match),)), single_values=True))
+    except (UnsupportedMatch, RegexError) as exc:
+        return _error(exc)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _hosts_error(hosts: tuple[HostPattern, ...]) -> str | None:
+    try:
+        entry_formula(Entry("", "", Match(), hosts), SymbolicRequest())
+    except (UnsupportedMatch, RegexError) as exc:
+        return _error(exc)
+    return None
+
+
 class _Analyzer:
     def __init__(self, table: MatchTable, precheck: bool) -> None:
         self.table = table
         self.entries = table.entries
         self.use_precheck = precheck
-        probe = SymbolicRequest.from_table(table, single_values=True)
-        self.errors: list[str | None] = []  # why an entry cannot be encoded
-        for e in self.entries:
-            try:
-                entry_formula(e, probe)
-                self.errors.append(None)
-            except (UnsupportedMatch, RegexError) as exc:
-                self.errors.append(f"{type(exc).__name__}: {exc}")
+        self.errors = [encoding_error(e) for e in self.entries]  # why an entry cannot be encoded
 
     def verdict(self, i: int, status: Status, **kw: object) -> EntryVerdict:
         e = self.entries[i]

@@ -318,16 +318,21 @@ def str_matches(m: StrMatch, value: str) -> bool:
         return INTEGER_RE.fullmatch(value) is not None and lo <= int(value) < hi
     if m.kind == "regex":
         return re.fullmatch(to_python(m.value), value) is not None
-    v, x = (ascii_lower(wire(m.value)), ascii_lower(value)) if m.ignore_case else (wire(m.value), value)
-    if m.kind == "exact":
+    return _literal_matches(m.kind, m.value, m.ignore_case, value)
+
+
+def _literal_matches(kind: str, literal: str, ignore_case: bool, value: str) -> bool:
+    """``str_matches`` of a literal ``StrMatch(kind, literal, ignore_case)`` (without building one)."""
+    v, x = (ascii_lower(wire(literal)), ascii_lower(value)) if ignore_case else (wire(literal), value)
+    if kind == "exact":
         return x == v
-    if m.kind == "prefix":
+    if kind == "prefix":
         return x.startswith(v)
-    if m.kind == "suffix":
+    if kind == "suffix":
         return x.endswith(v)
-    if m.kind == "contains":
+    if kind == "contains":
         return v in x
-    raise ValueError(f"unknown StrMatch kind {m.kind!r}")
+    raise ValueError(f"unknown StrMatch kind {kind!r}")
 
 
 def segment_value(value: str) -> str:
@@ -339,15 +344,13 @@ def path_matches(m: PathMatch, path: str) -> bool:
     if m.kind == "regex":
         return re.fullmatch(to_python(m.value), path) is not None
     if m.kind in ("exact", "prefix"):
-        return str_matches(StrMatch(m.kind, m.value, m.ignore_case), path)
+        return _literal_matches(m.kind, m.value, m.ignore_case, path)
     if m.kind not in ("segment_prefix", "path_separated_prefix"):
         raise ValueError(f"unknown PathMatch kind {m.kind!r}")
     v = segment_value(m.value) if m.kind == "segment_prefix" else m.value
     if not v and m.kind == "segment_prefix":
         return True
-    return str_matches(StrMatch("exact", v, m.ignore_case), path) or str_matches(
-        StrMatch("prefix", v + "/", m.ignore_case), path
-    )
+    return _literal_matches("exact", v, m.ignore_case, path) or _literal_matches("prefix", v + "/", m.ignore_case, path)
 
 
 def header_value(name: str, request: Request) -> tuple[str, ...] | None:

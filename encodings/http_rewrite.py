@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import z3
@@ -72,6 +73,7 @@ def _hex_at(s: str, i: int) -> bool:
     return i + 2 < len(s) and s[i + 1] in _HEX and s[i + 2] in _HEX
 
 
+@lru_cache(maxsize=65536)  # a pure function of the path; routing asks it again for every table's candidates
 def canonicalize(path: str) -> str:
     """Envoy's `normalize_path` (Chromium `CanonicalizePath`) of a path without query.
 

@@ -54,8 +54,10 @@ class MatchReachable(Property):
         snap = ctx.snap
         res = results(snap)
         for clauses in res.routes().values():
+            if len({c.clause_path for c in clauses}) < 2:  # one match: CNV101's finding says it all
+                continue
             route = judge(res, clauses, "route").verdict
-            if len({c.clause_path for c in clauses}) < 2 or route == "violated":
+            if route == "violated":
                 continue
             same: dict[str, list[Clause]] = {}  # a delegate's clause merged into several root matches: one finding
             for c in clauses:

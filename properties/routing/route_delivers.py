@@ -6,14 +6,14 @@ from collections.abc import Iterator
 
 import z3
 from cnverify.encodings.labels import format_labels
-from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, pod_template, template_known
+from cnverify.encodings.zterms import disj, ge, int_const
+from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Resource, pod_template, template_known
 from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.pod_creators import unmodelled_creators
-from cnverify.properties._shared.replicas import replica_range
+from cnverify.properties._shared.replicas import ReplicaRange, replica_range
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
-from cnverify.snapshot import Snapshot
 from cnverify.systems.routing.targets import Check, iter_targets, kinds_read
 
 
@@ -30,6 +30,30 @@ def target_port(sp: ServicePort, spec: PodSpec) -> tuple[int | None, str, object
             if p.name == tp and p.protocol == sp.protocol:
                 return p.container_port, f"container {c.name} names port {tp} ({sp.protocol}) = {p.container_port}", p
     return None, f"no container port named {tp!r} with protocol {sp.protocol}", spec
+
+
+def labelled_workloads(ctx: RunContext, namespace: str) -> list[tuple[Resource, dict[str, str]]]:
+    """The workloads of ``namespace`` whose pod template is known, with their pod labels, in ``WORKLOAD_KINDS``
+    then input order: once per run and namespace (every route target into it reads the same list)."""
+
+    def compute() -> list[tuple[Resource, dict[str, str]]]:
+        found = (w for cls in WORKLOAD_KINDS for w in ctx.snap.in_namespace(cls, namespace))
+        return [(w, pod_template(w).metadata.labels or {}) for w in found if template_known(w)]
+
+    return ctx.memo(("routing.route_delivers.labelled_workloads", namespace), compute, reads=WORKLOAD_KINDS)
+
+
+def replica_terms(ctx: RunContext, w: Resource, key: str) -> tuple[ReplicaRange, z3.ArithRef, z3.BoolRef, z3.BoolRef]:
+    """``w``'s replica range, its count ``replicas[key]``, the range as a fact on it and ``count >= 1``: once per
+    run, workload and name (every route target that reaches ``w`` states the same terms)."""
+
+    def compute() -> tuple[ReplicaRange, z3.ArithRef, z3.BoolRef, z3.BoolRef]:
+        rr = replica_range(ctx.snap, w)
+        n = int_const(f"replicas[{key}]")
+        return rr, n, rr.constraint(n), ge(n, 1)
+
+    reads: tuple[type[Resource], ...] = (*WORKLOAD_KINDS, HorizontalPodAutoscaler)
+    return ctx.memo(("routing.route_delivers.replica_terms", id(w), key), compute, reads=reads)
 
 
 @register
@@ -79,13 +103,15 @@ class RouteDelivers(Property):
         snap = ctx.snap
         for c in iter_targets(snap):
             if c.verdict == "proved" and c.service is not None:
-                yield self._one(snap, c)
+                yield self._one(ctx, c)
 
-    def _one(self, snap: Snapshot, c: Check) -> Obligation:
+    def _one(self, ctx: RunContext, c: Check) -> Obligation:
+        snap = ctx.snap
         svc = c.service
         assert svc is not None
-        ob = self.obligation(c.subject, at=c.location, path=c.path)
-        ob.note(c.hop, c.location)
+        at = c.location
+        ob = self.obligation(c.subject, at=at, path=c.path)
+        ob.note(c.hop, at)
         ob.note(f"Service {svc.namespace}/{svc.name}", svc.metadata.at("name"))
         if svc.spec.type == "ExternalName" or not svc.spec.selector:
             ob.unknown(f"Service {svc.namespace}/{svc.name} has no selector: its endpoints are managed elsewhere")
@@ -100,33 +126,30 @@ class RouteDelivers(Property):
             svc.spec.at("selector"),
         )
         counts: list[z3.ArithRef] = []
-        for cls in WORKLOAD_KINDS:
-            for w in snap.in_namespace(cls, svc.namespace):
-                if not template_known(w):
-                    continue
-                labels = pod_template(w).metadata.labels or {}
-                if any(labels.get(k) != v for k, v in wanted.items()):
-                    continue
-                where = pod_template(w).metadata.at("labels")
-                ob.note(f"pods of {w.KIND} {w.name} carry those labels", where)
-                number, says, node = target_port(c.port, pod_template(w).spec)
-                ob.note(says, node.at())  # type: ignore[attr-defined]
-                if number is None:
-                    continue
-                rr = replica_range(snap, w)
-                key = f"{w.KIND}/{w.name}" + (
-                    f"#{len(counts)}" if any(str(x) == f"replicas[{w.KIND}/{w.name}]" for x in counts) else ""
-                )
-                n = z3.Int(f"replicas[{key}]")
-                for says_more, at_more in rr.why[1:]:
-                    ob.note(says_more, at_more)
-                ob.fact(
-                    rr.constraint(n),
-                    at=rr.why[0][1] if rr.why else w.at(),
-                    says=rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas",
-                )
-                ob.show(key, n)
-                counts.append(n)
+        runs: list[z3.BoolRef] = []  # each count >= 1
+        for w, labels in labelled_workloads(ctx, svc.namespace):
+            if any(labels.get(k) != v for k, v in wanted.items()):
+                continue
+            where = pod_template(w).metadata.at("labels")
+            ob.note(f"pods of {w.KIND} {w.name} carry those labels", where)
+            number, says, node = target_port(c.port, pod_template(w).spec)
+            ob.note(says, node.at())  # type: ignore[attr-defined]
+            if number is None:
+                continue
+            key = f"{w.KIND}/{w.name}" + (
+                f"#{len(counts)}" if any(str(x) == f"replicas[{w.KIND}/{w.name}]" for x in counts) else ""
+            )
+            rr, n, within, running = replica_terms(ctx, w, key)
+            for says_more, at_more in rr.why[1:]:
+                ob.note(says_more, at_more)
+            ob.fact(
+                within,
+                at=rr.why[0][1] if rr.why else w.at(),
+                says=rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas",
+            )
+            ob.show(key, n)
+            counts.append(n)
+            runs.append(running)
         if not counts and unmodelled_creators(ob, [wanted], snap.pod_creators(svc.namespace)):
             return ob
         if not counts:
@@ -142,7 +165,7 @@ class RouteDelivers(Property):
                 )
             )
             return ob
-        ob.example(z3.Or([n >= 1 for n in counts]), says="a selected workload runs at least one replica")
+        ob.example(disj(runs), says="a selected workload runs at least one replica")
         ob.on(
             violated=f"every workload behind Service {svc.namespace}/{svc.name} runs 0 replicas",
             proved=lambda w: (

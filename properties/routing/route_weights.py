@@ -7,6 +7,8 @@ from fractions import Fraction
 
 import z3
 from cnverify import systems
+from cnverify.encodings.zterms import eq, int_const, ne
+from cnverify.encodings.zterms import total as zsum
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.routing.fraction_weights import fraction_split
 from cnverify.registry import Property, register
@@ -117,18 +119,18 @@ class RouteWeightsSum100(Property):
         backendRef, it forwards no connection (the Gateway rejects or resets connections the rule accepts)."""
         ob = self.obligation(sp.subject, at=sp.at, path=sp.path)
         refs, i = sp.shares, sp.index
-        ws = [z3.Int(f"w{k}") for k in range(len(refs))]
+        ws = [int_const(f"w{k}") for k in range(len(refs))]
         for w, r in zip(ws, refs, strict=True):
             value = 1 if r.weight is None else r.weight
             ob.fact(
-                w == value,
+                eq(w, value),
                 at=r.at,
                 says=f"{sp.noun} {r.label} has weight {r.written or value}"
                 + (" (unset: the default is 1)" if r.weight is None else ""),
             )
-        total = z3.Sum(ws) if ws else z3.IntVal(0)
+        total = zsum(ws) if ws else z3.IntVal(0)
         ob.counterexample(
-            total == 0, says=f"every {sp.noun} of the rule has weight 0" if refs else f"the rule has no {sp.noun}s"
+            eq(total, 0), says=f"every {sp.noun} of the rule has weight 0" if refs else f"the rule has no {sp.noun}s"
         )
         ob.show("sum", total)
         shares = [Share(r.label, 1 if r.weight is None else r.weight, r.node_at or r.at) for r in refs]
@@ -153,21 +155,21 @@ class RouteWeightsSum100(Property):
     def _check(self, sp: Split) -> Obligation:
         ob = self.obligation(sp.subject, at=sp.at, path=sp.path)
         shares, total, field = sp.shares, sp.total, sp.field
-        ws = [z3.Int(f"w{i}") for i in range(len(shares))]
+        ws = [int_const(f"w{i}") for i in range(len(shares))]
         for w, s in zip(ws, shares, strict=True):
             value = s.weight or 0
             ob.fact(
-                w == value, at=s.at, says=f"{s.label} has {field} {value}" + (" (unset)" if s.weight is None else "")
+                eq(w, value), at=s.at, says=f"{s.label} has {field} {value}" + (" (unset)" if s.weight is None else "")
             )
-        target = z3.Int("total")
+        target = int_const("total")
         ob.fact(
-            target == total,
+            eq(target, total),
             at=sp.total_at or sp.at,
             says=f"total_weight is {total}" if sp.total_at else f"the {field}s must sum to {total}",
         )
-        wrong = z3.Sum(ws) != target if ws else target != 0
+        wrong = ne(zsum(ws), target) if ws else ne(target, 0)
         written = sum(s.weight or 0 for s in shares)
-        effect = sp.effect or f"effective split: {split(shares)}"
+        effect = "" if written == total else sp.effect or f"effective split: {split(shares)}"  # only shown then
         fails = [f"{field}s sum to {written}, not {total}; {effect}"] if written != total else []
         if sp.also:  # other validators of the same weights (the consul-k8s webhook's float32 sum)
             values = [z3.Real(f"rule{k}") for k in range(len(sp.also))]
@@ -184,9 +186,9 @@ class RouteWeightsSum100(Property):
         ob.counterexample(
             wrong, says=f"the {field}s do not sum to {total}" + (" or another rule fails" if sp.also else "")
         )
-        ob.show("sum", z3.Sum(ws) if ws else z3.IntVal(0))
+        ob.show("sum", zsum(ws) if ws else z3.IntVal(0))
         ob.on(
-            violated="; ".join(fails) or f"{field}s do not sum to {total}",
-            proved=f"{field}s sum to {total}: {split(shares)}" + "".join(f"; {r.says}" for r in sp.also),
+            violated=lambda _: "; ".join(fails) or f"{field}s do not sum to {total}",
+            proved=lambda _: f"{field}s sum to {total}: {split(shares)}" + "".join(f"; {r.says}" for r in sp.also),
         )
         return ob

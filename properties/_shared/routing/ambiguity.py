@@ -3,31 +3,62 @@ the order Istio picks, or a proof that no such request exists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Sequence
+from typing import TypeVar
 
-from cnverify.encodings.http import Entry, MatchTable, Request, UnsupportedMatch, first_match
+from cnverify.encodings.http import Entry, Request, Rewrite, UnsupportedMatch
+from cnverify.encodings.http_ir import entry_matches, routed
 from cnverify.encodings.http_precheck import candidates, disjoint
 from cnverify.encodings.regex import RegexError
 from cnverify.systems.routing.tables import Results, Table
 
+T = TypeVar("T")
+NO_REWRITE = Rewrite()
 
-def _first(entries: list[Entry], r: Request) -> Entry | None:
+
+def firsts(orders: Sequence[Sequence[Entry]], r: Request) -> list[Entry | None]:
+    """For each order, ``first_match`` of a table of those entries on ``r``, None where it raises (an entry
+    before the first match cannot be evaluated) — each entry evaluated at most once: a table's orders hold
+    the same entries."""
+    seen = routed(NO_REWRITE, r)  # first_match's view of the request (a table without rewrite)
+    if seen is None:
+        return [None] * len(orders)
+    outcome: dict[int, bool | None] = {}  # id(entry) → matches, None: cannot be evaluated
+    out: list[Entry | None] = []
+    for order in orders:
+        hit = None
+        for e in order:
+            o = outcome[id(e)] if id(e) in outcome else _matches(e, seen, outcome)
+            if o is None:
+                break
+            if o:
+                hit = e
+                break
+        out.append(hit)
+    return out
+
+
+def _matches(e: Entry, seen: Request, outcome: dict[int, bool | None]) -> bool | None:
     try:
-        return first_match(MatchTable(tuple(entries)), r)
+        o: bool | None = entry_matches(e, seen)
     except (UnsupportedMatch, RegexError):
-        return None
+        o = None
+    outcome[id(e)] = o
+    return o
 
 
 def _requests(res: Results, table: Table) -> Iterator[Request]:
     """Requests worth trying: the table's reachability witnesses, then requests built from its literals."""
-    keys = {e.clause_id for v in [*table.variants, *table.alone.values()] for e in v}
-    for key in sorted(keys):
+    first: dict[str, Entry] = {}  # each clause's entry where it first occurs
+    for v in [*table.variants, *table.alone.values()]:
+        for e in v:
+            first.setdefault(e.clause_id, e)
+    for key in sorted(first):
         for o in res.outcomes.get(key, []):
             if o.table is table and o.verdict.witness is not None:
                 yield o.verdict.witness
-    for key in sorted(keys):
-        entry = next(e for v in [*table.variants, *table.alone.values()] for e in v if e.clause_id == key)
-        yield from candidates(entry)
+    for key in sorted(first):
+        yield from candidates(first[key])
 
 
 def _owner(res: Results, e: Entry | None, per_route: bool = False) -> str | None:
@@ -43,19 +74,25 @@ def label(res: Results, e: Entry) -> str:
     return c.route_label + (f" {c.clause_path.rsplit('.', 1)[-1]}" if c.n_clauses > 1 else "")
 
 
+def first_pair(hits: Sequence[T], owners: Sequence[Hashable]) -> tuple[T, T] | None:
+    """The first ``a`` of ``hits`` with a ``b`` of another owner, and the first such ``b`` (``owners[k]`` owns
+    ``hits[k]``): the first hit itself when any hit has another owner, since no hit has one unless it does."""
+    b = next((h for h, o in zip(hits, owners, strict=True) if o != owners[0]), None)
+    return None if b is None else (hits[0], b)
+
+
 def conflict(res: Results, table: Table, per_route: bool = False) -> tuple[Request, Entry, Entry] | None:
     """A request two owners route differently depending on the order Istio picks, with both entries."""
     for r in _requests(res, table):
         if r.problems():
             continue
         if table.exclusive:
-            hits = [e for e in (_first(v, r) for v in table.alone.values()) if e is not None]
+            hits = [e for e in firsts(list(table.alone.values()), r) if e is not None]
         else:
-            hits = [e for e in (_first(v, r) for v in table.variants) if e is not None and e.clause_id in res.clauses]
-        for a in hits:
-            b = next((b for b in hits if _owner(res, b, per_route) != _owner(res, a, per_route)), None)
-            if b is not None:
-                return r, a, b
+            hits = [e for e in firsts(table.variants, r) if e is not None and e.clause_id in res.clauses]
+        pair = first_pair(hits, [_owner(res, h, per_route) for h in hits])
+        if pair is not None:
+            return r, *pair
     return None
 
 

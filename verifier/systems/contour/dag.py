@@ -150,7 +150,7 @@ def _build(snap: Snapshot) -> list[Installation]:
 
 
 class _Processor:
-    def __init__(self, inst: Installation, known: set[str]) -> None:
+    def __init__(self, inst: Installation, known: frozenset[str]) -> None:
         self.inst = inst
         self.known = known
         self.source = {(p.namespace, p.name): p for p in inst.proxies}

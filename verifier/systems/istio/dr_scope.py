@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from cnverify.encodings.hosts import matches
 from cnverify.model import DestinationRule
+from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 from cnverify.systems.istio.hosts import expand, visible
 
@@ -19,19 +20,28 @@ ROOT_NAMESPACE = "istio-system"
 
 
 def _most_specific(drs: list[DestinationRule], fqdn: str) -> list[DestinationRule]:
-    hosts = {expand(dr.spec.host, dr.namespace).lower(): dr for dr in drs}
+    hosts = [expand(dr.spec.host, dr.namespace).lower() for dr in drs]  # each rule's host expanded once
     if fqdn.lower() in hosts:
         best = fqdn.lower()
     else:
-        wild = [h for h in hosts if "*" in h and matches(h, fqdn)]
+        wild = [h for h in dict.fromkeys(hosts) if "*" in h and matches(h, fqdn)]
         if not wild:
             return []
         best = max(wild, key=len)
-    return [dr for dr in drs if expand(dr.spec.host, dr.namespace).lower() == best]
+    return [dr for dr, host in zip(drs, hosts, strict=True) if host == best]
 
 
 def applicable(snap: Snapshot, fqdn: str, proxy_ns: str, svc_ns: str) -> tuple[list[DestinationRule], str]:
-    """The DestinationRules a proxy of ``proxy_ns`` applies to ``fqdn`` (service in ``svc_ns``) and why."""
+    """The DestinationRules a proxy of ``proxy_ns`` applies to ``fqdn`` (service in ``svc_ns``) and why: once per
+    run for each question (``ctx.memo``; a subset's check and its labels ask the same); callers do not mutate it."""
+    return context_of(snap).memo(
+        ("systems.istio.dr_scope.applicable", fqdn, proxy_ns, svc_ns),
+        lambda: _applicable(snap, fqdn, proxy_ns, svc_ns),
+        reads=(DestinationRule,),
+    )
+
+
+def _applicable(snap: Snapshot, fqdn: str, proxy_ns: str, svc_ns: str) -> tuple[list[DestinationRule], str]:
 
     def local(dr: DestinationRule) -> bool:
         ex = dr.spec.export_to

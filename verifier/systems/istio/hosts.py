@@ -18,6 +18,7 @@ from typing import Literal
 
 from cnverify.encodings.hosts import matches
 from cnverify.model import Resource, Service, ServiceEntry
+from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 from cnverify.systems.routing.targets import inventory_namespaces
 
@@ -94,8 +95,17 @@ def resolve(snap: Snapshot, host: str, namespace: str, viewer: str | None = None
     """Resolve ``host`` (as written in an object of ``namespace``) to a Service or ServiceEntry.
 
     ``viewer`` is the namespace whose proxies use the reference (default ``namespace``): only
-    objects exported to it count.
+    objects exported to it count. Once per run for each question (a VirtualService's destinations name
+    one host several times); callers do not mutate the answer.
     """
+    return context_of(snap).memo(
+        ("systems.istio.hosts.resolve", host, namespace, viewer),
+        lambda: _resolve(snap, host, namespace, viewer),
+        reads=(Service, ServiceEntry),
+    )
+
+
+def _resolve(snap: Snapshot, host: str, namespace: str, viewer: str | None) -> Resolution:
     fqdn = expand(host, namespace)
     namespace = viewer or namespace
     hidden: list[str] = []

@@ -112,6 +112,9 @@ def decide(snap: Snapshot, res: Results) -> None:
                     ]
             ports = sorted({m.port for _, _, m in blocks if m is not None and m.port} | {OTHER_PORT})
             for ctx in sorted({gateway_ref(g, vs.namespace) for g in vs.spec.gateways or ["mesh"]}):
+                sole = _sole_tcp_servers(snap, vs, ctx) if kind == "tcp" and ctx != "mesh" else []
+                if not blocks:  # no outcome to add: no table to name (what it reads is still read)
+                    continue
                 table = Table(
                     "istio",
                     f"{kind} routes of VirtualService {vs.namespace}/{vs.name} on "
@@ -119,7 +122,6 @@ def decide(snap: Snapshot, res: Results) -> None:
                     vs.spec.at(kind),
                     [],
                 )
-                sole = _sole_tcp_servers(snap, vs, ctx) if kind == "tcp" and ctx != "mesh" else []
                 for b in blocks:
                     proof = next(
                         (

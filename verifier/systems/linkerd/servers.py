@@ -80,7 +80,7 @@ class Authorizations:
     undecided: list[tuple[str, Span]] = field(default_factory=list)
 
 
-def authorizations(snap: Snapshot, server: Server, inventory: set[str]) -> Authorizations:
+def authorizations(snap: Snapshot, server: Server, inventory: frozenset[str]) -> Authorizations:
     """The authorizations of ``server`` (``inventory``: namespaces the inputs hold, where absence is known)."""
     out = Authorizations()
     ns = server.namespace

@@ -41,16 +41,24 @@ class Check:
     hop: str = ""  # "route → Service" sentence for CNV104
     binding: bool = False  # a gateway / parentRef binding rather than a destination
     where: tuple[Span, str] | None = None  # location and path when more specific than ``node``
+    _path: str | None = field(default=None, init=False, repr=False, compare=False)  # ``path`` once computed
+    _location: Span | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def path(self) -> str:
         if self.where is not None:
             return self.where[1]
-        return format_path(self.node.field_path[len(self.subject.field_path) :])
+        if self._path is None:  # CNV102 and CNV104 both ask (node and subject are fixed once built)
+            self._path = format_path(self.node.field_path[len(self.subject.field_path) :])
+        return self._path
 
     @property
     def location(self) -> Span:
-        return self.where[0] if self.where is not None else self.node.at()
+        if self.where is not None:
+            return self.where[0]
+        if self._location is None:
+            self._location = self.node.at()
+        return self._location
 
 
 def step(checks: list[tuple[str, Span]], says: str, at: Node | Span) -> None:
@@ -61,6 +69,8 @@ def lookup(snap: Snapshot, cls: type[T], ns: str, name: str, near: Resource) -> 
     """Every ``cls`` named ``ns/name``, those from ``near``'s file first (inputs may define one twice)."""
     index = context_of(snap).memo(("systems.routing.targets.lookup", cls), lambda: _index(snap, cls), reads=(cls,))
     found = index.get((ns, name), [])
+    if len(found) < 2:  # nothing to order
+        return list(found)
     file = near.at().file
     return sorted(found, key=lambda r: r.at().file != file)
 
@@ -72,11 +82,15 @@ def _index(snap: Snapshot, cls: type[T]) -> dict[tuple[str, str], list[T]]:
     return index
 
 
-def inventory_namespaces(snap: Snapshot) -> set[str]:
+def inventory_namespaces(snap: Snapshot) -> frozenset[str]:
     """Namespaces that hold at least one object of the inputs under review (``--context`` objects and
-    ``assume:`` placeholders do not make a namespace complete: they need not be all it holds)."""
+    ``assume:`` placeholders do not make a namespace complete: they need not be all it holds); once per run."""
+    return context_of(snap).memo(("systems.routing.targets.inventory_namespaces",), lambda: _inventory(snap))
+
+
+def _inventory(snap: Snapshot) -> frozenset[str]:
     context = snap.context_ids
-    return {r.namespace for r in snap.resources if r.NAMESPACED and id(r) not in context}
+    return frozenset(r.namespace for r in snap.resources if r.NAMESPACED and id(r) not in context)
 
 
 def missing(snap: Snapshot, namespace: str, what: str) -> tuple[Verdict, str]:

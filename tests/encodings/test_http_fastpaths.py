@@ -1,0 +1,67 @@
+"""Shortcuts of the routing analysis tied to the paths they replace (issue 15: the same verdicts, cheaper)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, QueryMatch, StrMatch
+from cnverify.encodings.http_analyze import encoding_error
+from cnverify.encodings.http_ir import UnsupportedMatch
+from cnverify.encodings.http_rewrite import canonicalize
+from cnverify.encodings.http_z3 import SymbolicRequest, entry_formula
+from cnverify.encodings.regex import RegexError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "oracle"))
+from tables import tables  # noqa: E402
+
+
+def table_probe_errors(table: MatchTable) -> list[str | None]:
+    """What ``_Analyzer`` computed before ``encoding_error``: every entry encoded against one probe request built
+    from the whole table."""
+    probe = SymbolicRequest.from_table(table, single_values=True)
+    out: list[str | None] = []
+    for e in table.entries:
+        try:
+            entry_formula(e, probe)
+            out.append(None)
+        except (UnsupportedMatch, RegexError) as exc:
+            out.append(f"{type(exc).__name__}: {exc}")
+    return out
+
+
+AWKWARD = (
+    Entry("bad-regex", "c0", Match(path=PathMatch("regex", "/a(?=b)"))),
+    Entry("unsupported", "c1", Match(unsupported="range_match")),
+    Entry("managed", "c2", Match(headers=(HeaderMatch("x-request-id", match=StrMatch("exact", "1")),))),
+    Entry("pseudo", "c3", Match(headers=(HeaderMatch(":scheme", match=StrMatch("exact", "https")),))),
+    Entry("authority", "c4", Match(headers=(HeaderMatch(":authority", match=StrMatch("prefix", "a")),))),
+    Entry("query", "c5", Match(query=(QueryMatch("v", StrMatch("regex", "[0-9]+")), QueryMatch("w", absent=True)))),
+    Entry("hosts", "c6", Match(path=PathMatch("prefix", "/x")), (HostPattern("*.a.com"), HostPattern("b.com"))),
+    Entry("header-regex", "c7", Match(headers=(HeaderMatch("x-v", match=StrMatch("regex", "a{1,2}\\")),))),
+    Entry("plain", "c8", Match(headers=(HeaderMatch("x-v", present=True),))),
+)
+
+
+def test_encoding_error_is_the_table_probes_verdict_for_awkward_entries() -> None:
+    table = MatchTable(AWKWARD)
+    got = [encoding_error(e) for e in AWKWARD]
+    assert got == table_probe_errors(table)
+    assert [g is None for g in got] == [False, False, False, False, True, True, True, False, True]
+    for k in range(len(AWKWARD)):  # in any table that holds the entry (a variant, a sub-table)
+        sub = MatchTable(AWKWARD[k:] + AWKWARD[:k])
+        assert [encoding_error(e) for e in sub.entries] == table_probe_errors(sub)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(envoy=False))
+def test_encoding_error_is_the_table_probes_verdict(table: MatchTable) -> None:
+    assert [encoding_error(e) for e in table.entries] == table_probe_errors(table)
+
+
+@given(st.text("/.%2fAa\\\\~-_0", max_size=12).map(lambda s: "/" + s))
+def test_canonicalize_cache_is_the_function(path: str) -> None:
+    assert canonicalize(path) == canonicalize.__wrapped__(path)
+    assert canonicalize(path) == canonicalize.__wrapped__(path)  # a hit gives the same

@@ -1,0 +1,188 @@
+"""Memos and shortcuts of the routing properties tied to the paths they replace (issue 15: the same output, cheaper)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import z3
+from cnverify import loader, snapshot
+from cnverify.encodings.hosts import matches
+from cnverify.encodings.http import Entry, Match, MatchTable, Request, UnsupportedMatch, first_match
+from cnverify.encodings.http_precheck import candidates
+from cnverify.encodings.regex import RegexError
+from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, VirtualService, pod_template, template_known
+from cnverify.properties._shared.replicas import replica_range
+from cnverify.properties._shared.routing.ambiguity import first_pair, firsts
+from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
+from cnverify.run_context import RunContext
+from cnverify.source import format_path
+from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
+from cnverify.systems.istio.hosts import _resolve, expand, resolve
+from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, lookup
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+GRIDS = Path(__file__).parent
+sys.path.insert(0, str(Path(__file__).parents[1] / "oracle"))
+from tables import tables  # noqa: E402
+
+
+def nested_scan(hits: list[int], owners: list[str]) -> tuple[int, int] | None:
+    """``ambiguity.conflict``'s pairing before ``first_pair``: every hit against every hit."""
+    owner = dict(zip(hits, owners, strict=True))
+    for a in hits:
+        b = next((b for b in hits if owner[b] != owner[a]), None)
+        if b is not None:
+            return a, b
+    return None
+
+
+@given(st.lists(st.sampled_from("abc"), max_size=8))
+def test_first_pair_is_the_nested_scans_pair(owners: list[str]) -> None:
+    hits = list(range(len(owners)))
+    assert first_pair(hits, owners) == nested_scan(hits, owners)
+
+
+def test_labelled_workloads_is_the_scan_it_replaces_once_per_namespace() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_delivers" / "delivery.yaml")]))
+    assert not errors
+    ctx = RunContext(snap)
+    namespaces = {r.namespace for r in snap.resources if r.NAMESPACED}
+    for ns in sorted(namespaces) + ["absent"]:
+        scan = [
+            (w, pod_template(w).metadata.labels or {})
+            for cls in WORKLOAD_KINDS
+            for w in snap.in_namespace(cls, ns)
+            if template_known(w)
+        ]
+        first = labelled_workloads(ctx, ns)
+        assert [(id(w), labels) for w, labels in first] == [(id(w), labels) for w, labels in scan]
+        assert labelled_workloads(ctx, ns) is first  # a memo: computed once per run and namespace
+    assert [w.name for w, _ in labelled_workloads(ctx, "shop")] == ["web", "idle"]
+
+
+def most_specific_before(drs: list[DestinationRule], fqdn: str) -> list[DestinationRule]:
+    """``dr_scope._most_specific`` before each rule's host was expanded once."""
+    hosts = {expand(dr.spec.host, dr.namespace).lower(): dr for dr in drs}
+    if fqdn.lower() in hosts:
+        best = fqdn.lower()
+    else:
+        wild = [h for h in hosts if "*" in h and matches(h, fqdn)]
+        if not wild:
+            return []
+        best = max(wild, key=len)
+    return [dr for dr in drs if expand(dr.spec.host, dr.namespace).lower() == best]
+
+
+HOSTS = [
+    "reviews",
+    "Reviews",
+    "*.shop.svc.cluster.local",
+    "*.svc.cluster.local",
+    "*",
+    "reviews.shop",
+    "*.cluster.local",
+]
+
+
+@given(st.lists(st.tuples(st.sampled_from(HOSTS), st.sampled_from(["shop", "other"])), max_size=6))
+def test_most_specific_is_the_rule_it_replaces(rules: list[tuple[str, str]]) -> None:
+    drs = [
+        DestinationRule.model_validate(
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "DestinationRule",
+                "metadata": {"name": f"dr{k}", "namespace": ns},
+                "spec": {"host": host},
+            }
+        )
+        for k, (host, ns) in enumerate(rules)
+    ]
+    for fqdn in ["reviews.shop.svc.cluster.local", "REVIEWS.shop.svc.cluster.local", "reviews.other.svc.cluster.local"]:
+        assert [id(d) for d in _most_specific(drs, fqdn)] == [id(d) for d in most_specific_before(drs, fqdn)]
+
+
+def test_applicable_and_inventory_are_per_run_memos_of_their_computations() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_target_exists" / "istio_dr_scope.yaml")]))
+    assert not errors
+    ctx = RunContext(snap)
+    assert inventory_namespaces(snap) == _inventory(snap) and inventory_namespaces(snap) is inventory_namespaces(snap)
+    namespaces = sorted(inventory_namespaces(snap)) + ["istio-system", "absent"]
+    hosts = sorted({expand(dr.spec.host, dr.namespace) for dr in snap.all(DestinationRule) if dr.spec.host})
+    assert hosts
+    for fqdn in hosts:
+        for proxy in namespaces:
+            for svc in namespaces:
+                got = applicable(snap, fqdn, proxy, svc)
+                assert got == _applicable(snap, fqdn, proxy, svc)
+                assert applicable(snap, fqdn, proxy, svc) is got
+    assert ("systems.istio.dr_scope.applicable", hosts[0], namespaces[0], namespaces[0]) in ctx.memo_reads()
+
+
+def test_replica_terms_are_the_terms_built_per_target_once_per_workload() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_delivers" / "delivery.yaml")]))
+    assert not errors
+    ctx = RunContext(snap)
+    for w, _ in labelled_workloads(ctx, "shop"):
+        key = f"{w.KIND}/{w.name}"
+        rr, n, within, running = replica_terms(ctx, w, key)
+        direct = replica_range(snap, w)
+        assert (rr.why, rr.constraint(n).get_id()) == (direct.why, within.get_id())
+        assert (n.get_id(), running.get_id()) == (
+            z3.Int(f"replicas[{key}]").get_id(),
+            (z3.Int(f"replicas[{key}]") >= 1).get_id(),
+        )
+        assert replica_terms(ctx, w, key)[2] is within
+        assert replica_terms(ctx, w, key + "#1")[1].get_id() == z3.Int(f"replicas[{key}#1]").get_id()
+
+
+def first_before(entries: list[Entry], r: Request) -> Entry | None:
+    """``ambiguity._first`` before ``firsts``: one ``first_match`` per order."""
+    try:
+        return first_match(MatchTable(tuple(entries)), r)
+    except (UnsupportedMatch, RegexError):
+        return None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(envoy=False), st.data())
+def test_firsts_is_first_match_per_order(table: MatchTable, data: st.DataObject) -> None:
+    entries = list(table.entries) + [Entry("odd", "odd", Match(unsupported="range_match"))]
+    orders = [data.draw(st.permutations(entries)) for _ in range(data.draw(st.integers(1, 4)))]
+    requests = [r for e in entries for r in candidates(e)] + [Request(path="/"), Request(path="/a/../b")]
+    for r in requests:
+        assert firsts(orders, r) == [first_before(order, r) for order in orders]
+
+
+def test_check_path_and_location_are_computed_once_as_before() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_target_exists" / "istio.yaml")]))
+    assert not errors
+    RunContext(snap)
+    checks = all_checks(snap)
+    assert checks
+    for c in checks:
+        if c.where is None:
+            assert c.path == format_path(c.node.field_path[len(c.subject.field_path) :]) and c.path is c.path
+            assert c.location == c.node.at() and c.location is c.location
+        else:
+            assert (c.location, c.path) == c.where
+    svc = snap.all(Service)[0]
+    assert lookup(snap, Service, svc.namespace, svc.name, svc) == [svc]
+
+
+def test_resolve_is_a_per_run_memo_of_the_resolution() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_target_exists" / "istio.yaml")]))
+    assert not errors
+    RunContext(snap)
+    asked = [
+        (d.destination.host, vs.namespace, viewer)
+        for vs in snap.all(VirtualService)
+        for route in vs.spec.http or []
+        for d in route.route or []
+        for viewer in (None, vs.namespace, "elsewhere")
+    ]
+    assert asked
+    for host, ns, viewer in asked:
+        got = resolve(snap, host, ns, viewer)
+        assert got == _resolve(snap, host, ns, viewer) and resolve(snap, host, ns, viewer) is got
