@@ -108,7 +108,11 @@ def test_witness_is_none_without_shown_terms() -> None:
 
 
 @pytest.mark.parametrize(
-    "limits", [Limits(rlimit=1_000), Limits(timeout_ms=1, rlimit=10**9)], ids=["rlimit", "timeout"]
+    "limits",
+    # the per-query wall-clock timeout bounds routing (regex) queries only (smt.Budget.wall_clock_ms): an
+    # obligation's query is cut by the run deadline (--run-timeout) instead, here 1 ms with a huge rlimit
+    [Limits(rlimit=1_000), Limits(run_timeout_ms=1, rlimit=10**9)],
+    ids=["rlimit", "run-deadline"],
 )
 def test_limit_hit_is_unknown_never_a_pass(limits: Limits) -> None:
     ob = obligation()
@@ -117,6 +121,7 @@ def test_limit_hit_is_unknown_never_a_pass(limits: Limits) -> None:
     f = finding(ob, limits)
     assert f.status == "unknown"
     assert f.message.startswith("cannot decide: solver gave no answer")
+    assert ("time budget" in f.message) == (limits.run_timeout_ms is not None)  # which limit ended it
     assert f.chain[-1].claim.endswith("not proved") and f.witness is None
 
 
