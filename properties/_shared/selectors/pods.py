@@ -48,6 +48,7 @@ from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
 from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.properties._shared.replicas import replica_range
+from cnverify.properties._shared.terms import run_terms
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
@@ -391,7 +392,7 @@ def shapes_of(ctx: RunContext) -> dict[str, list[PodShape]]:
 
 def label_terms(ctx: RunContext) -> Terms:
     """The run's label terms (``encodings.labels.Terms``): every label space of the run builds into it."""
-    return ctx.memo(("labels.terms",), dict)
+    return run_terms(ctx)
 
 
 def pod_shapes(snap: Snapshot) -> dict[str, list[PodShape]]:
