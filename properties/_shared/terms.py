@@ -22,9 +22,9 @@ def run_terms(ctx: RunContext) -> Terms:
     return ctx.memo(("labels.terms",), dict)
 
 
-def once(terms: Terms, key: Hashable, build: Callable[[], T]) -> T:
-    """``build()`` the first time ``key`` is asked for in ``terms``, the same value after."""
+def once(terms: Terms, key: Hashable, build: Callable[..., T], *args: Any) -> T:
+    """``build(*args)`` the first time ``key`` is asked for in ``terms``, the same value after."""
     value = terms.get(key)
     if value is None:
-        value = terms[key] = build()
+        value = terms[key] = build(*args)
     return value
