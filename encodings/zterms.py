@@ -266,3 +266,28 @@ def int_const(name: str) -> z3.ArithRef:
 def bool_const(name: str) -> z3.BoolRef:
     """``z3.Bool(name)`` in the main context."""
     return _const(name, _mk_bool_sort, _BoolRef, z3.Bool)
+
+
+# String terms (the label encoders): the same as the API's, built with one C call.
+_mk_string, _SeqRef = _raw("Z3_mk_string"), z3.SeqRef
+
+
+def string(text: str) -> z3.SeqRef:
+    """``z3.StringVal(text)`` in the main context (characters outside printable ASCII escaped as the API does)."""
+    if type(text) is not str:
+        return z3.StringVal(text)
+    if not (text.isascii() and text.isprintable()):  # printable ASCII is exactly 32..126
+        text = "".join(ch if 32 <= ord(ch) < 127 else f"\\u{{{ord(ch):x}}}" for ch in text)
+    ctx = z3.main_ctx()
+    ref = ctx.ref()
+    return _wrap(_SeqRef, _mk_string(ref, _to_bytes(text)), ctx, ref)
+
+
+def choose(c: Any, a: Any, b: Any) -> Any:
+    """``z3.If(c, a, b)`` for a Boolean term ``c`` and two string terms of its context (else the API's)."""
+    if type(c) is not _BoolRef or type(a) is not _SeqRef or type(b) is not _SeqRef or not (a.ctx is b.ctx is c.ctx):
+        return z3.If(c, a, b)
+    ref = c.ctx.ref()
+    if not _is_eq_sort(ref, _sort(ref, a.ast), _sort(ref, b.ast)):
+        return z3.If(c, a, b)
+    return _wrap(_SeqRef, _mk_ite(ref, c.ast, a.ast, b.ast), c.ctx, ref)

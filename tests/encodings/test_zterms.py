@@ -135,3 +135,13 @@ def test_terms_made_without_the_api_wrapper_hold_their_own_reference() -> None:
         del t, u
     assert type(zterms.total([N])) is type(z3.Sum([N]))
     assert zterms.conj([A, zterms.le(X, 5)]).eq(z3.And(A, X <= 5))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12), st.text(max_size=12))
+def test_strings_and_string_choices_are_the_api_terms(a: str, b: str) -> None:
+    _same_term(zterms.string(a), z3.StringVal(a))
+    s, t = zterms.string(a), zterms.string(b)
+    _same_term(zterms.choose(A, s, t), z3.If(A, s, t))
+    _same_term(zterms.choose(A, s, z3.String("v")), z3.If(A, s, z3.String("v")))
+    _same_term(zterms.choose(A, X, Y), z3.If(A, X, Y))  # not strings: the API's
