@@ -233,7 +233,7 @@ class LabelSpace:
         tag = ("shown", self.name, key)
         term = self.terms.get(tag)
         if term is None:
-            term = self.terms[tag] = z3.If(has, self._val[key], self.literal(ABSENT))
+            term = self.terms[tag] = zterms.choose(has, self._val[key], self.literal(ABSENT))
         return term
 
     def show_on(self, ob: Witness, keys: Iterable[str] | None = None) -> None:
@@ -247,7 +247,7 @@ def literal(terms: Terms, text: str) -> z3.SeqRef:
     tag = ("str", text)
     term = terms.get(tag)
     if term is None:
-        term = terms[tag] = z3.StringVal(text)
+        term = terms[tag] = zterms.string(text)
     return term
 
 

@@ -25,22 +25,33 @@ def _raw(name: str) -> Any:
 _mk_and, _mk_or, _mk_not = _raw("Z3_mk_and"), _raw("Z3_mk_or"), _raw("Z3_mk_not")
 _mk_eq, _mk_implies = _raw("Z3_mk_eq"), _raw("Z3_mk_implies")
 _sort, _is_eq_sort = _raw("Z3_get_sort"), _raw("Z3_is_eq_sort")
+_inc_ref, _ast_kind = _raw("Z3_inc_ref"), _raw("Z3_get_ast_kind")
 _Ast = z3.Ast
 _BoolRef = z3.BoolRef
+_new = object.__new__
 
 
-def _bools(items: Sequence[Any]) -> bool:
-    return all(type(b) is _BoolRef for b in items)
+def _wrap(cls: Any, ast: Any, ctx: z3.Context, ref: Any) -> Any:
+    """``cls(ast, ctx)`` as ``AstRef.__init__`` makes it (``ast``, ``ctx``, one reference) without the API's
+    per-call error check: the same object; ``AstRef.__del__`` releases it as usual."""
+    t = _new(cls)
+    t.ast = ast
+    t.ctx = ctx
+    _inc_ref(ref, ast)
+    return t
 
 
 def _nary(mk: Any, api: Any, items: Sequence[Any]) -> z3.BoolRef:
-    if not items or not _bools(items):
+    if not items or type(items[0]) is not _BoolRef:
         return api(*items)
     ctx = items[0].ctx
-    if any(b.ctx is not ctx for b in items):
-        return api(*items)
-    arr = (_Ast * len(items))(*[b.ast for b in items])
-    return _BoolRef(mk(ctx.ref(), len(items), arr), ctx)
+    asts = []
+    for b in items:
+        if type(b) is not _BoolRef or b.ctx is not ctx:
+            return api(*items)
+        asts.append(b.ast)
+    ref = ctx.ref()
+    return _wrap(_BoolRef, mk(ref, len(asts), (_Ast * len(asts))(*asts)), ctx, ref)
 
 
 def conj(items: Sequence[Any]) -> z3.BoolRef:
@@ -57,14 +68,16 @@ def neg(b: Any) -> z3.BoolRef:
     """``z3.Not(b)``."""
     if type(b) is not _BoolRef:
         return z3.Not(b)
-    return _BoolRef(_mk_not(b.ctx.ref(), b.ast), b.ctx)
+    ref = b.ctx.ref()
+    return _wrap(_BoolRef, _mk_not(ref, b.ast), b.ctx, ref)
 
 
 def implies(a: Any, b: Any) -> z3.BoolRef:
     """``z3.Implies(a, b)``."""
     if type(a) is not _BoolRef or type(b) is not _BoolRef or a.ctx is not b.ctx:
         return z3.Implies(a, b)
-    return _BoolRef(_mk_implies(a.ctx.ref(), a.ast, b.ast), a.ctx)
+    ref = a.ctx.ref()
+    return _wrap(_BoolRef, _mk_implies(ref, a.ast, b.ast), a.ctx, ref)
 
 
 def same(a: Any, b: Any) -> z3.BoolRef:
@@ -75,7 +88,7 @@ def same(a: Any, b: Any) -> z3.BoolRef:
     ref = a.ctx.ref()
     if not _is_eq_sort(ref, _sort(ref, a.ast), _sort(ref, b.ast)):
         return a == b
-    return _BoolRef(_mk_eq(ref, a.ast, b.ast), a.ctx)
+    return _wrap(_BoolRef, _mk_eq(ref, a.ast, b.ast), a.ctx, ref)
 
 
 # Integer terms (the resource and scaling encoders): each builds what the Python expression in its docstring
@@ -87,27 +100,46 @@ _mk_int_sort, _mk_bool_sort, _sort_kind = _raw("Z3_mk_int_sort"), _raw("Z3_mk_bo
 _mk_ge, _mk_le, _mk_gt, _mk_lt = _raw("Z3_mk_ge"), _raw("Z3_mk_le"), _raw("Z3_mk_gt"), _raw("Z3_mk_lt")
 _mk_add, _mk_sub, _mk_mul = _raw("Z3_mk_add"), _raw("Z3_mk_sub"), _raw("Z3_mk_mul")
 _mk_distinct, _mk_ite = _raw("Z3_mk_distinct"), _raw("Z3_mk_ite")
-_INT_SORT = z3.Z3_INT_SORT
-_ArithRef = z3.ArithRef
+_INT_SORT, _NUMERAL_AST = z3.Z3_INT_SORT, z3.Z3_NUMERAL_AST
+_ArithRef, _IntNumRef = z3.ArithRef, z3.IntNumRef
 _to_bytes = z3core._str_to_bytes
-_expr = z3.z3._to_expr_ref  # the wrapper class the API picks (an ArithRef, an IntNumRef for a numeral)
+
+
+def _int_expr(ast: Any, ctx: z3.Context, ref: Any) -> z3.ArithRef:
+    """The wrapper ``z3._to_expr_ref`` picks for an Int-sorted ``ast``: an IntNumRef for a numeral, else an ArithRef."""
+    return _wrap(_IntNumRef if _ast_kind(ref, ast) == _NUMERAL_AST else _ArithRef, ast, ctx, ref)
+
+
+def _int_sort(x: Any) -> Any:
+    """``x``'s sort when ``x`` is an Int term, else None."""
+    if not isinstance(x, _ArithRef):
+        return None
+    ref = x.ctx.ref()
+    s = _sort(ref, x.ast)
+    return s if _sort_kind(ref, s) == _INT_SORT else None
 
 
 def _int_term(x: Any) -> bool:
-    return isinstance(x, _ArithRef) and _sort_kind(x.ctx.ref(), _sort(x.ctx.ref(), x.ast)) == _INT_SORT
+    return _int_sort(x) is not None
 
 
-def _int_pair(a: Any, b: Any) -> tuple[Any, Any, Any] | None:
-    """``(ctx, a's AST, b's AST)`` when one is an Int term and the other an Int term of its context or a Python
-    int (made the numeral ``IntVal`` makes, last); else None."""
-    if type(b) is int and _int_term(a):
+def _int_pair(a: Any, b: Any) -> tuple[Any, Any, Any, Any] | None:
+    """``(ctx, ctx.ref(), a's AST, b's AST)`` when one is an Int term and the other an Int term of its context or a
+    Python int (made the numeral ``IntVal`` makes, last); else None."""
+    if type(b) is int:
+        s = _int_sort(a)
+        if s is None:
+            return None
         ref = a.ctx.ref()
-        return a.ctx, a.ast, _mk_numeral(ref, str(b).encode(), _sort(ref, a.ast))
-    if type(a) is int and _int_term(b):
+        return a.ctx, ref, a.ast, _mk_numeral(ref, str(b).encode(), s)
+    if type(a) is int:
+        s = _int_sort(b)
+        if s is None:
+            return None
         ref = b.ctx.ref()
-        return b.ctx, _mk_numeral(ref, str(a).encode(), _sort(ref, b.ast)), b.ast
-    if _int_term(a) and _int_term(b) and a.ctx is b.ctx:
-        return a.ctx, a.ast, b.ast
+        return b.ctx, ref, _mk_numeral(ref, str(a).encode(), s), b.ast
+    if _int_sort(a) is not None and _int_sort(b) is not None and a.ctx is b.ctx:
+        return a.ctx, a.ctx.ref(), a.ast, b.ast
     return None
 
 
@@ -123,8 +155,8 @@ def _cmp(mk: Any, a: Any, b: Any) -> z3.BoolRef | None:
     pair = _int_pair(a, b)
     if pair is None:
         return None
-    ctx, x, y = pair
-    return _BoolRef(mk(ctx.ref(), x, y), ctx)
+    ctx, ref, x, y = pair
+    return _wrap(_BoolRef, mk(ref, x, y), ctx, ref)
 
 
 def ge(a: Any, b: Any) -> z3.BoolRef:
@@ -153,9 +185,11 @@ def lt(a: Any, b: Any) -> z3.BoolRef:
 
 def eq(a: Any, b: Any) -> z3.BoolRef:
     """``a == b`` (an Int term and an int, or two terms of one sort as :func:`same`)."""
-    if type(b) is int and _int_term(a):
-        ref = a.ctx.ref()
-        return _BoolRef(_mk_eq(ref, a.ast, _mk_numeral(ref, str(b).encode(), _sort(ref, a.ast))), a.ctx)
+    if type(b) is int:
+        s = _int_sort(a)
+        if s is not None:
+            ref = a.ctx.ref()
+            return _wrap(_BoolRef, _mk_eq(ref, a.ast, _mk_numeral(ref, str(b).encode(), s)), a.ctx, ref)
     return a == b if _reflected(a, b) else same(a, b)
 
 
@@ -164,16 +198,16 @@ def ne(a: Any, b: Any) -> z3.BoolRef:
     pair = None if _reflected(a, b) else _int_pair(a, b)
     if pair is None:
         return a != b
-    ctx, x, y = pair
-    return _BoolRef(_mk_distinct(ctx.ref(), 2, (_Ast * 2)(x, y)), ctx)
+    ctx, ref, x, y = pair
+    return _wrap(_BoolRef, _mk_distinct(ref, 2, (_Ast * 2)(x, y)), ctx, ref)
 
 
 def _arith(mk: Any, a: Any, b: Any) -> z3.ArithRef | None:
     pair = _int_pair(a, b)
     if pair is None:
         return None
-    ctx, x, y = pair
-    return _expr(mk(ctx.ref(), 2, (_Ast * 2)(x, y)), ctx)
+    ctx, ref, x, y = pair
+    return _int_expr(mk(ref, 2, (_Ast * 2)(x, y)), ctx, ref)
 
 
 def add(a: Any, b: Any) -> z3.ArithRef:
@@ -201,7 +235,8 @@ def total(items: Sequence[Any]) -> Any:
     ctx = items[0].ctx
     if any(x.ctx is not ctx for x in items):
         return z3.Sum(items)
-    return _expr(_mk_add(ctx.ref(), len(items), (_Ast * len(items))(*[x.ast for x in items])), ctx)
+    ref = ctx.ref()
+    return _int_expr(_mk_add(ref, len(items), (_Ast * len(items))(*[x.ast for x in items])), ctx, ref)
 
 
 def ite(c: Any, a: Any, b: Any) -> Any:
@@ -211,8 +246,8 @@ def ite(c: Any, a: Any, b: Any) -> Any:
     pair = _int_pair(a, b)
     if pair is None or pair[0] is not c.ctx:
         return z3.If(c, a, b)
-    ctx, x, y = pair
-    return _expr(_mk_ite(ctx.ref(), c.ast, x, y), ctx)
+    ctx, ref, x, y = pair
+    return _int_expr(_mk_ite(ref, c.ast, x, y), ctx, ref)
 
 
 def _const(name: str, mk_sort: Any, wrap: Any, api: Any) -> Any:
@@ -220,7 +255,7 @@ def _const(name: str, mk_sort: Any, wrap: Any, api: Any) -> Any:
         return api(name)
     ctx = z3.main_ctx()
     ref = ctx.ref()
-    return wrap(_mk_const(ref, _mk_symbol(ref, _to_bytes(name)), mk_sort(ref)), ctx)
+    return _wrap(wrap, _mk_const(ref, _mk_symbol(ref, _to_bytes(name)), mk_sort(ref)), ctx, ref)
 
 
 def int_const(name: str) -> z3.ArithRef:
@@ -231,3 +266,28 @@ def int_const(name: str) -> z3.ArithRef:
 def bool_const(name: str) -> z3.BoolRef:
     """``z3.Bool(name)`` in the main context."""
     return _const(name, _mk_bool_sort, _BoolRef, z3.Bool)
+
+
+# String terms (the label encoders): the same as the API's, built with one C call.
+_mk_string, _SeqRef = _raw("Z3_mk_string"), z3.SeqRef
+
+
+def string(text: str) -> z3.SeqRef:
+    """``z3.StringVal(text)`` in the main context (characters outside printable ASCII escaped as the API does)."""
+    if type(text) is not str:
+        return z3.StringVal(text)
+    if not (text.isascii() and text.isprintable()):  # printable ASCII is exactly 32..126
+        text = "".join(ch if 32 <= ord(ch) < 127 else f"\\u{{{ord(ch):x}}}" for ch in text)
+    ctx = z3.main_ctx()
+    ref = ctx.ref()
+    return _wrap(_SeqRef, _mk_string(ref, _to_bytes(text)), ctx, ref)
+
+
+def choose(c: Any, a: Any, b: Any) -> Any:
+    """``z3.If(c, a, b)`` for a Boolean term ``c`` and two string terms of its context (else the API's)."""
+    if type(c) is not _BoolRef or type(a) is not _SeqRef or type(b) is not _SeqRef or not (a.ctx is b.ctx is c.ctx):
+        return z3.If(c, a, b)
+    ref = c.ctx.ref()
+    if not _is_eq_sort(ref, _sort(ref, a.ast), _sort(ref, b.ast)):
+        return z3.If(c, a, b)
+    return _wrap(_SeqRef, _mk_ite(ref, c.ast, a.ast, b.ast), c.ctx, ref)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,6 +17,7 @@ from cnverify.model.core import LimitRangeItem
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.resources.effective import containers_of, value_term
+from cnverify.properties._shared.terms import Terms, once, run_terms
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -79,9 +80,34 @@ def breach(b: Bound, req: int | None, lim: int | None) -> str | None:
 
 
 def encode(
-    ob: Obligation, b: Bound, has_req: z3.BoolRef, req: z3.ArithRef, has_lim: z3.BoolRef, lim: z3.ArithRef
+    ob: Obligation,
+    b: Bound,
+    has_req: z3.BoolRef,
+    req: z3.ArithRef,
+    has_lim: z3.BoolRef,
+    lim: z3.ArithRef,
+    terms: Terms | None = None,
+    key: Hashable = None,
 ) -> z3.BoolRef:
-    """The located fact ``ok ⇔ bound holds``; returns ``ok``."""
+    """The located fact ``ok ⇔ bound holds``; returns ``ok``.  ``terms``: the run's term dict (``run_terms``),
+    where the fact is built once per ``key`` (``bound_key``: what it is built from)."""
+    if key is None:
+        ok, fact = _bound(b, has_req, req, has_lim, lim)
+    else:
+        ok, fact = once({} if terms is None else terms, key, _bound, b, has_req, req, has_lim, lim)
+    ob.fact(fact, at=b.at, says=b.says)
+    return ok
+
+
+def bound_key(b: Bound, req: Supplied | None, lim: Supplied | None) -> Hashable:
+    """What ``encode``'s fact is built from: the bound, and whether the request and the limit are present (their
+    terms are ``value_term``'s for ``requests.<r>``/``limits.<r>``)."""
+    return ("limitrange.bound", b.lr.name, b.item.type, b.field, b.r, b.v, req is not None, lim is not None)
+
+
+def _bound(
+    b: Bound, has_req: z3.BoolRef, req: z3.ArithRef, has_lim: z3.BoolRef, lim: z3.ArithRef
+) -> tuple[z3.BoolRef, z3.BoolRef]:
     ok = zt.bool_const(f"{b.lr.name}.{b.item.type}.{b.field}.{b.r}")
     if b.field == "min":
         cond = zt.conj([has_req, zt.ge(req, b.v), zt.implies(has_lim, zt.ge(lim, b.v))])
@@ -89,8 +115,7 @@ def encode(
         cond = zt.conj([has_lim, zt.le(lim, b.v), zt.implies(has_req, zt.le(req, b.v))])
     else:  # lim * 1000 <= b.v * req
         cond = zt.conj([has_req, zt.ne(req, 0), has_lim, zt.ne(lim, 0), zt.le(zt.mul(lim, 1000), zt.mul(b.v, req))])
-    ob.fact(zt.same(ok, cond), at=b.at, says=b.says)
-    return ok
+    return ok, zt.same(ok, cond)
 
 
 @register
@@ -126,7 +151,7 @@ class LimitRangeRespected(Property):
     remediation = "Bring requests/limits within the LimitRange bounds (or change the LimitRange)."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
-        snap = ctx.snap
+        snap, terms = ctx.snap, run_terms(ctx)
         cache: dict[str, tuple[list[Bound], list[Bound]]] = {}
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
@@ -141,7 +166,9 @@ class LimitRangeRespected(Property):
                 effs = containers_of(ctx, w)
                 for ec in effs if per_container else []:
                     ob = self.obligation(w, at=ec.container.at(), path=ec.path)
-                    yield self._check(ob, ec.label, ec.requests, ec.limits, per_container, ec.container, ec.unknown)
+                    yield self._check(
+                        ob, ec.label, ec.requests, ec.limits, per_container, ec.container, ec.unknown, terms
+                    )
                 if per_pod:
                     spec = pod_template(w).spec
                     ob = self.obligation(w, at=spec.at("containers"), path=spec.path_str)
@@ -162,7 +189,7 @@ class LimitRangeRespected(Property):
                         for kind, vals in (("request", reqs), ("limit", lims))
                     ]
                     unknown = pod_level_resources(w) or next((ec.unknown for ec in effs if ec.unknown), None)
-                    yield self._check(ob, "the pod", totals[0], totals[1], per_pod, spec, unknown)
+                    yield self._check(ob, "the pod", totals[0], totals[1], per_pod, spec, unknown, terms)
 
     def _check(
         self,
@@ -173,6 +200,7 @@ class LimitRangeRespected(Property):
         bs: list[Bound],
         node: Node,
         unknown: str | None,
+        terms: Terms,
     ) -> Obligation:
         if unknown:
             ob.unknown(unknown)
@@ -183,28 +211,33 @@ class LimitRangeRespected(Property):
             if (why := breach(b, getattr(reqs.get(b.r), "milli", None), getattr(lims.get(b.r), "milli", None)))
         }
         chosen = list(found) or bs  # a violation cites only the bounds it breaks
-        terms: dict[str, tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef, z3.ArithRef]] = {}
-        oks = []
+        values: dict[str, tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef, z3.ArithRef]] = {}
+        oks, keys = [], []
         resources = node.at("resources")
         for b in chosen:
-            if b.r not in terms:
+            req, lim = reqs.get(b.r), lims.get(b.r)
+            if b.r not in values:
                 hr, rq = value_term(
                     ob,
                     f"requests.{b.r}",
-                    reqs.get(b.r),
+                    req,
                     missing_at=resources,
                     missing_says=f"{label} has no {b.r} request",
+                    terms=terms,
                 )
                 hl, lm = value_term(
                     ob,
                     f"limits.{b.r}",
-                    lims.get(b.r),
+                    lim,
                     missing_at=resources,
                     missing_says=f"{label} has no {b.r} limit",
+                    terms=terms,
                 )
-                terms[b.r] = (hr, rq, hl, lm)
-            oks.append(encode(ob, b, *terms[b.r]))
-        ob.counterexample(zt.neg(zt.conj(oks)), says="some LimitRange bound is broken")
+                values[b.r] = (hr, rq, hl, lm)
+            keys.append(bound_key(b, req, lim))
+            oks.append(encode(ob, b, *values[b.r], terms=terms, key=keys[-1]))
+        goal = once(terms, ("limitrange.goal", *keys), lambda: zt.neg(zt.conj(oks)))
+        ob.counterexample(goal, says="some LimitRange bound is broken")
         ob.on(
             violated=f"{label}: " + "; ".join(f"{why} ({b.lr.name})" for b, why in found.items()),
             proved=f"{label} is within {len(bs)} LimitRange bound{'s' * (len(bs) != 1)}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
+import z3
 from cnverify.encodings import zterms as zt
 from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resource_names import is_overcommittable
@@ -15,6 +16,7 @@ from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
 from cnverify.properties._shared.resources.effective import containers_of, value_term
 from cnverify.properties._shared.resources.nomad_memory import task_memory
+from cnverify.properties._shared.terms import Terms, once, run_terms
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -35,6 +37,11 @@ def problems(ec: EffectiveContainer) -> dict[str, str]:
         elif not is_overcommittable(r) and req.milli != lim.milli:
             out[r] = f"{r} request {req.text(r)} ≠ limit {lim.text(r)} ({r} needs request = limit)"
     return out
+
+
+def _exceeds(how: str, has: z3.BoolRef, req: z3.ArithRef, lim: z3.ArithRef) -> z3.BoolRef:
+    """The bad thing for one resource: no limit (``none``), request above it (``gt``) or not equal (``ne``)."""
+    return zt.neg(has) if how == "none" else zt.gt(req, lim) if how == "gt" else zt.ne(req, lim)
 
 
 @register
@@ -78,7 +85,7 @@ class RequestsWithinLimits(Property):
     )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
-        snap = ctx.snap
+        snap, terms = ctx.snap, run_terms(ctx)
         for kind in WORKLOAD_KINDS:
             for w in snap.all(kind):
                 if isinstance(w, TaskGroup) and not template_known(w):  # values from input variables
@@ -88,7 +95,7 @@ class RequestsWithinLimits(Property):
                     yield self._unknown_template(snap.pod_creators(w.namespace), w)
                     continue
                 for ec in containers_of(ctx, w):
-                    yield self._check(w, ec)
+                    yield self._check(w, ec, terms)
 
     def _unknown_template(self, creators: list[Opaque], w: Resource) -> Obligation:
         """A workload whose containers are not in the inputs (an unresolved Rollout workloadRef, an OpenFaaS
@@ -98,27 +105,30 @@ class RequestsWithinLimits(Property):
         ob.unknown(f"its containers are not known: {who}")
         return ob
 
-    def _check(self, w: object, ec: EffectiveContainer) -> Obligation:
+    def _check(self, w: object, ec: EffectiveContainer, terms: Terms) -> Obligation:
         ob = self.obligation(w, at=ec.container.at(), path=ec.path)  # type: ignore[arg-type]
         if ec.unknown:
             ob.unknown(ec.unknown)
             return ob
         found = problems(ec)
-        bad = []
+        bad, hows = [], []
         for r in sorted(found or ec.requests):  # a violation cites only the failing resources
             if r not in ec.limits and is_overcommittable(r):
                 continue  # a request without a limit is unbounded above
-            _, req = value_term(ob, f"requests.{r}", ec.requests[r], missing_at=ec.container, missing_says="")
+            _, req = value_term(
+                ob, f"requests.{r}", ec.requests[r], missing_at=ec.container, missing_says="", terms=terms
+            )
             has, lim = value_term(
                 ob,
                 f"limits.{r}",
                 ec.limits.get(r),
                 missing_at=ec.container.at("resources"),
                 missing_says=f"{ec.label} sets no {r} limit and no LimitRange default supplies one",
+                terms=terms,
             )
-            bad.append(
-                zt.neg(has) if r not in ec.limits else zt.gt(req, lim) if is_overcommittable(r) else zt.ne(req, lim)
-            )
+            how = "none" if r not in ec.limits else "gt" if is_overcommittable(r) else "ne"
+            bad.append(once(terms, ("requests.bad", r, how), _exceeds, how, has, req, lim))
+            hows.append((r, how))
             ob.show(f"requests.{r}", req, partial(format_milli, resource=r))
             if r in ec.limits:
                 ob.show(f"limits.{r}", lim, partial(format_milli, resource=r))
@@ -127,7 +137,7 @@ class RequestsWithinLimits(Property):
             ob.on(proved=f"{ec.label}: no request has a limit to exceed")
             return ob
         ob.counterexample(
-            zt.disj(bad),
+            once(terms, ("requests.bad", *hows), zt.disj, bad),
             says="some request exceeds its limit (or differs from it, or lacks one, "
             "for a resource that cannot be overcommitted)",
         )

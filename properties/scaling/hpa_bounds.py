@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import z3
 from cnverify.encodings import zterms as zt
 from cnverify.model import HorizontalPodAutoscaler
 from cnverify.model.nomad import TaskGroup
@@ -11,8 +12,14 @@ from cnverify.model.openfaas import FunctionResource, StackFunction
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.scaling.nomad_bounds import group_bounds
 from cnverify.properties._shared.scaling.openfaas_bounds import function_bounds
+from cnverify.properties._shared.terms import once, run_terms
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
+
+
+def _broken(lo: z3.ArithRef, hi: z3.ArithRef) -> z3.BoolRef:
+    """minReplicas < 1 or minReplicas > maxReplicas."""
+    return zt.disj([zt.lt(lo, 1), zt.gt(lo, hi)])
 
 
 @register
@@ -60,26 +67,36 @@ class HpaBounds(Property):
     )
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
-        snap = ctx.snap
+        snap, terms = ctx.snap, run_terms(ctx)
+        lo, hi = zt.int_const("minReplicas"), zt.int_const("maxReplicas")
         for hpa in snap.all(HorizontalPodAutoscaler):
             spec = hpa.spec
-            lo, hi = zt.int_const("minReplicas"), zt.int_const("maxReplicas")
             ob = self.obligation(
                 hpa, at=spec.at("minReplicas") if spec.min_replicas is not None else spec.at("maxReplicas")
             )
             if spec.min_replicas is None:
-                ob.fact(zt.eq(lo, 1), at=spec.at(), says="minReplicas is not set and defaults to 1")
+                ob.fact(
+                    once(terms, ("hpa.min", 1), zt.eq, lo, 1),
+                    at=spec.at(),
+                    says="minReplicas is not set and defaults to 1",
+                )
             else:
                 ob.fact(
-                    zt.eq(lo, spec.min_replicas), at=spec.at("minReplicas"), says=f"minReplicas is {spec.min_replicas}"
+                    once(terms, ("hpa.min", spec.min_replicas), zt.eq, lo, spec.min_replicas),
+                    at=spec.at("minReplicas"),
+                    says=f"minReplicas is {spec.min_replicas}",
                 )
             if spec.max_replicas is None:
                 ob.unknown("maxReplicas is not set (the API server requires it)")
                 yield ob
                 continue
-            ob.fact(zt.eq(hi, spec.max_replicas), at=spec.at("maxReplicas"), says=f"maxReplicas is {spec.max_replicas}")
+            ob.fact(
+                once(terms, ("hpa.max", spec.max_replicas), zt.eq, hi, spec.max_replicas),
+                at=spec.at("maxReplicas"),
+                says=f"maxReplicas is {spec.max_replicas}",
+            )
             ob.counterexample(
-                zt.disj([zt.lt(lo, 1), zt.gt(lo, hi)]), says="minReplicas < 1 or minReplicas > maxReplicas"
+                once(terms, ("hpa.bounds",), _broken, lo, hi), says="minReplicas < 1 or minReplicas > maxReplicas"
             )
             ob.show("minReplicas", lo)
             ob.show("maxReplicas", hi)

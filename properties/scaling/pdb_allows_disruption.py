@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import z3
 from cnverify.encodings import zterms as zt
 from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_keys, selector_matches
 from cnverify.encodings.pod_creators import may_select
@@ -25,6 +26,7 @@ from cnverify.properties._shared.owners import unowned
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.scaling.rollout_states import pod_label_sets, selected_pods
 from cnverify.properties._shared.selectors.pods import dynamic_keys
+from cnverify.properties._shared.terms import Terms, once, run_terms
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -63,6 +65,33 @@ def allowed(fld: str, value: int | None, percent: bool, pods: int) -> tuple[int,
     scaled = -(-(value or 0) * expected // 100) if percent else (value or 0)
     desired = scaled if fld == "minAvailable" else max(0, expected - scaled) if fld == "maxUnavailable" else 0
     return desired, 0 if expected <= 0 or pods - desired <= 0 else pods - desired
+
+
+def _rule(fld: str, value: int | None, percent: bool) -> tuple[list[z3.BoolRef], z3.BoolRef, z3.BoolRef]:
+    """The disruption controller's arithmetic for a budget ``(field, value, percent)``, the same for every
+    budget of that shape: the rule after ``pods == Σ counts``, the ``disruptionsAllowed`` fact, and the goal."""
+    pods, expected, desired, scaled, ok = map(
+        zt.int_const, ("pods", "expected", "desiredHealthy", "scaled", "disruptionsAllowed")
+    )
+    rule = [zt.eq(expected, 0 if fld == "none" else pods)]
+    if percent:  # 100 * scaled >= value * expected, 100 * scaled < value * expected + 100
+        share = zt.mul(value, expected)
+        rule += [zt.ge(zt.mul(100, scaled), share), zt.lt(zt.mul(100, scaled), zt.add(share, 100))]
+    else:
+        rule.append(zt.eq(scaled, value or 0))
+    rule.append(
+        zt.eq(
+            desired,
+            scaled
+            if fld == "minAvailable"
+            else zt.ite(zt.gt(zt.sub(expected, scaled), 0), zt.sub(expected, scaled), 0)
+            if fld == "maxUnavailable"
+            else 0,
+        )
+    )
+    spare = zt.sub(pods, desired)
+    allowed = zt.eq(ok, zt.ite(zt.disj([zt.le(expected, 0), zt.le(spare, 0)]), 0, spare))
+    return rule, allowed, zt.conj([zt.ge(pods, 1), zt.le(ok, 0)])
 
 
 @register
@@ -110,6 +139,7 @@ class PdbAllowsDisruption(Property):
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
         snap = ctx.snap
+        terms = run_terms(ctx)
         snap.all(HorizontalPodAutoscaler)
         for kind in WORKLOAD_KINDS:
             snap.all(kind)
@@ -147,10 +177,16 @@ class PdbAllowsDisruption(Property):
                 )
                 yield ob
                 continue
-            yield self._check(view, ob, pdb, chosen, keys)
+            yield self._check(view, ob, pdb, chosen, keys, terms)
 
     def _check(
-        self, snap: Snapshot, ob: Obligation, pdb: PodDisruptionBudget, chosen: list[Resource], keys: set[str]
+        self,
+        snap: Snapshot,
+        ob: Obligation,
+        pdb: PodDisruptionBudget,
+        chosen: list[Resource],
+        keys: set[str],
+        terms: Terms,
     ) -> Obligation:
         b = budget(pdb)
         if isinstance(b, str):
@@ -187,40 +223,21 @@ class PdbAllowsDisruption(Property):
                 counts.append(picks)
                 continue
             counts.append(n)
-        expected, desired, scaled, ok = map(
-            zt.int_const, ("expected", "desiredHealthy", "scaled", "disruptionsAllowed")
-        )
-        rule = [zt.eq(pods, zt.total(counts)), zt.eq(expected, 0 if fld == "none" else pods)]
-        if percent:  # 100 * scaled >= value * expected, 100 * scaled < value * expected + 100
-            share = zt.mul(value, expected)
-            rule += [zt.ge(zt.mul(100, scaled), share), zt.lt(zt.mul(100, scaled), zt.add(share, 100))]
-        else:
-            rule.append(zt.eq(scaled, value or 0))
-        rule.append(
-            zt.eq(
-                desired,
-                scaled
-                if fld == "minAvailable"
-                else zt.ite(zt.gt(zt.sub(expected, scaled), 0), zt.sub(expected, scaled), 0)
-                if fld == "maxUnavailable"
-                else 0,
-            )
-        )
+        desired, ok = zt.int_const("desiredHealthy"), zt.int_const("disruptionsAllowed")
+        rule, allowed, goal = once(terms, ("pdb.rule", fld, value, percent), lambda: _rule(fld, value, percent))
         what = (
             f"{fld} {value}{'%' * percent}" + (" of the expected pods, rounded up" if percent else "")
             if fld != "none"
             else "neither minAvailable nor maxUnavailable: the expected count is 0"
         )
-        ob.fact(zt.conj(rule), at=pdb.spec.at(fld) if fld != "none" else pdb.spec.at(), says=what)
-        spare = zt.sub(pods, desired)
+        total = zt.eq(pods, zt.total(counts))
+        ob.fact(zt.conj([total, *rule]), at=pdb.spec.at(fld) if fld != "none" else pdb.spec.at(), says=what)
         ob.fact(
-            zt.eq(ok, zt.ite(zt.disj([zt.le(expected, 0), zt.le(spare, 0)]), 0, spare)),
+            allowed,
             at=pdb.at("kind"),
             says="disruptionsAllowed = healthy pods − desiredHealthy (0 when the expected count is 0); all pods healthy",
         )
-        ob.counterexample(
-            zt.conj([zt.ge(pods, 1), zt.le(ok, 0)]), says="at a reachable count with pods, no disruption is allowed"
-        )
+        ob.counterexample(goal, says="at a reachable count with pods, no disruption is allowed")
         for name, term in (("pods", pods), ("desiredHealthy", desired), ("disruptionsAllowed", ok)):
             ob.show(name, term)
 

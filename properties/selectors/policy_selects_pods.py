@@ -75,18 +75,21 @@ class PolicySelectsPods(Property):
         snap = ctx.snap
         self.snap = snap  # for the unmodelled pod creators of a namespace
         self.terms = label_terms(ctx)
-        shapes = shapes_of(ctx)
-        for pdb in snap.all(PodDisruptionBudget):
-            yield self.pdb(pdb, shapes.get(pdb.namespace, []))
-        for np in snap.all(NetworkPolicy):
-            yield self.netpol(np, shapes.get(np.namespace, []))
-        services = service_index(snap)
-        snap.all(ServiceEntry)  # read by host resolution (also when no DR needs it)
-        for dr in snap.all(DestinationRule):
-            for i, subset in enumerate(dr.spec.subsets or []):
-                yield self.subset(snap, dr, i, subset, shapes, services)
-        for srv in snap.all(Server):
-            yield from self.server(srv, shapes.get(srv.namespace, []))
+        try:
+            shapes = shapes_of(ctx)
+            for pdb in snap.all(PodDisruptionBudget):
+                yield self.pdb(pdb, shapes.get(pdb.namespace, []))
+            for np in snap.all(NetworkPolicy):
+                yield self.netpol(np, shapes.get(np.namespace, []))
+            services = service_index(snap)
+            snap.all(ServiceEntry)  # read by host resolution (also when no DR needs it)
+            for dr in snap.all(DestinationRule):
+                for i, subset in enumerate(dr.spec.subsets or []):
+                    yield self.subset(snap, dr, i, subset, shapes, services)
+            for srv in snap.all(Server):
+                yield from self.server(srv, shapes.get(srv.namespace, []))
+        finally:  # the property outlives the run: its snapshot and terms are freed with the run's
+            del self.snap, self.terms
 
     def server(self, srv: Server, shapes: list[PodShape]) -> Iterator[Obligation]:
         """A Linkerd Server's podSelector, then the container port its ``spec.port`` names."""

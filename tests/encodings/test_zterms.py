@@ -124,3 +124,24 @@ def test_constants_and_numerals_outlive_the_calls_that_made_them() -> None:
     terms = [zterms.mul(k, zterms.add(Z, k + 1)) for k in range(2000)]  # a numeral per call, none kept by Python
     assert [str(t) for t in terms[:2]] == ["0*(z + 1)", "1*(z + 2)"]
     assert all(t.eq(k * (Z + (k + 1))) for k, t in enumerate(terms))
+
+
+def test_terms_made_without_the_api_wrapper_hold_their_own_reference() -> None:
+    """``_wrap`` takes the reference ``AstRef.__init__`` takes: terms freed by Python leave the others intact."""
+    for k in range(3000):
+        t = zterms.conj([A, zterms.le(X, k)])
+        u = zterms.add(X, k)
+        assert type(u) is z3.ArithRef and type(zterms.add(N, 1)) is z3.ArithRef
+        del t, u
+    assert type(zterms.total([N])) is type(z3.Sum([N]))
+    assert zterms.conj([A, zterms.le(X, 5)]).eq(z3.And(A, X <= 5))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12), st.text(max_size=12))
+def test_strings_and_string_choices_are_the_api_terms(a: str, b: str) -> None:
+    _same_term(zterms.string(a), z3.StringVal(a))
+    s, t = zterms.string(a), zterms.string(b)
+    _same_term(zterms.choose(A, s, t), z3.If(A, s, t))
+    _same_term(zterms.choose(A, s, z3.String("v")), z3.If(A, s, z3.String("v")))
+    _same_term(zterms.choose(A, X, Y), z3.If(A, X, Y))  # not strings: the API's

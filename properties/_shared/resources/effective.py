@@ -15,6 +15,7 @@ from cnverify.model.base import Node
 from cnverify.model.core import PodSpec
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
+from cnverify.properties._shared.terms import Terms, once
 from cnverify.run_context import RunContext, context_of
 from cnverify.snapshot import Snapshot
 from cnverify.systems.kubernetes.workloads import container_defaults, effective_containers
@@ -85,17 +86,35 @@ def runtime_overhead(
 
 
 def value_term(
-    ob: Obligation, name: str, value: Supplied | None, *, missing_at: Span | Node, missing_says: str
+    ob: Obligation,
+    name: str,
+    value: Supplied | None,
+    *,
+    missing_at: Span | Node,
+    missing_says: str,
+    terms: Terms | None = None,
 ) -> tuple[z3.BoolRef, z3.ArithRef]:
     """Add the located fact defining ``name`` to ``ob``: ``(present, value)`` terms.
 
     A present value is ``Int(name) == milli`` cited at its source; a missing one is
     ``Not(has name)`` cited at ``missing_at`` (the value term is then unconstrained).
+    ``terms``: the run's term dict (``run_terms``), where these terms are built once per (name, value).
     """
-    term = zterms.int_const(name)
     if value is not None:
-        ob.fact(zterms.eq(term, value.milli), at=value.at, says=value.says)
-        return z3.BoolVal(True), term
-    has = zterms.bool_const(f"has {name}")
-    ob.fact(zterms.neg(has), at=missing_at, says=missing_says)
+        milli = value.milli
+        present, term, fact = once({} if terms is None else terms, ("value_term", name, milli), _present, name, milli)
+        ob.fact(fact, at=value.at, says=value.says)
+        return present, term
+    has, term, fact = once({} if terms is None else terms, ("value_term", name, None), _missing, name)
+    ob.fact(fact, at=missing_at, says=missing_says)
     return has, term
+
+
+def _present(name: str, milli: int) -> tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef]:
+    term = zterms.int_const(name)
+    return z3.BoolVal(True), term, zterms.eq(term, milli)
+
+
+def _missing(name: str) -> tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef]:
+    has = zterms.bool_const(f"has {name}")
+    return has, zterms.int_const(name), zterms.neg(has)

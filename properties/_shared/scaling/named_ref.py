@@ -31,7 +31,7 @@ def resolve_named(
     candidates, target, one_of = context_of(snap).memo(
         ("named_ref.inventory", cls, ns, var), lambda: _inventory(snap, cls, ns, var), reads=(cls,)
     )
-    ob.fact(zterms.same(target, z3.StringVal(name)), at=at, says=says)
+    ob.fact(zterms.same(target, zterms.string(name)), at=at, says=says)
     shown = ", ".join(candidates[:8]) + (" …" if len(candidates) > 8 else "")
     ob.note(f"{kind}s in namespace {ns}: {shown or 'none'}", at=kind_at)
     ob.example(one_of, says=f"{desc} is one of the {kind}s in the inventory")
@@ -44,7 +44,7 @@ def _inventory(snap: Snapshot, cls: type[Resource], ns: str, var: str) -> tuple[
     candidates = [w.name for w in snap.in_namespace(cls, ns)]
     target = z3.String(var)
     one_of = (
-        zterms.disj([zterms.same(target, z3.StringVal(n)) for n in candidates]) if candidates else z3.BoolVal(False)
+        zterms.disj([zterms.same(target, zterms.string(n)) for n in candidates]) if candidates else z3.BoolVal(False)
     )
     return candidates, target, one_of
 

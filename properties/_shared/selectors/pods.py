@@ -48,6 +48,7 @@ from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
 from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.properties._shared.replicas import replica_range
+from cnverify.properties._shared.terms import run_terms
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
@@ -184,21 +185,22 @@ class PodShape:
             prefix = f"{name}-" if key == "statefulset.kubernetes.io/pod-name" else ""
             start, stop = self.ordinals
             if stop is not None and stop - start <= MAX_ORDINALS:
-                return z3.Or([value == z3.StringVal(f"{prefix}{i}") for i in range(start, stop)] or [z3.BoolVal(False)])
+                named = [zterms.same(value, zterms.string(f"{prefix}{i}")) for i in range(start, stop)]
+                return zterms.disj(named or [z3.BoolVal(False)])
             decimal = z3.Union(z3.Re("0"), z3.Concat(z3.Range("1", "9"), z3.Star(z3.Range("0", "9"))))
             return z3.InRe(value, z3.Concat(z3.Re(prefix), decimal))
         digits = z3.Plus(z3.Range("0", "9"))
         if key in JOB_NAME_KEYS and self.owner.KIND == "CronJob":
             return z3.InRe(value, z3.Concat(z3.Re(f"{name}-"), digits))
         if key in JOB_NAME_KEYS:
-            return value == z3.StringVal(name)
+            return zterms.same(value, zterms.string(name))
         if key == COMPLETION_INDEX:  # strconv.Itoa(i) for i in [0, completions)
             job = _job_spec(self.owner)
             n = job.completions if job is not None else None
             if n is None:
                 return z3.BoolVal(False)  # the API server rejects an Indexed Job without completions
             if n <= MAX_ORDINALS:
-                return z3.Or([value == z3.StringVal(str(i)) for i in range(n)] or [z3.BoolVal(False)])
+                return zterms.disj([zterms.same(value, zterms.string(str(i))) for i in range(n)] or [z3.BoolVal(False)])
             i = z3.StrToInt(value)
             return z3.And(i >= 0, i < n, value == z3.IntToStr(i))
         if key in INDEX_KEYS:
@@ -391,7 +393,7 @@ def shapes_of(ctx: RunContext) -> dict[str, list[PodShape]]:
 
 def label_terms(ctx: RunContext) -> Terms:
     """The run's label terms (``encodings.labels.Terms``): every label space of the run builds into it."""
-    return ctx.memo(("labels.terms",), dict)
+    return run_terms(ctx)
 
 
 def pod_shapes(snap: Snapshot) -> dict[str, list[PodShape]]:
@@ -435,7 +437,7 @@ def add_pod_facts(ob: Obligation, space: LabelSpace, shapes: list[PodShape], *, 
     if term is None:
         term = literal(space.terms, "")
         for p, ref in reversed(list(zip(picks, refs, strict=True))):
-            term = z3.If(p, literal(space.terms, ref), term)
+            term = zterms.choose(p, literal(space.terms, ref), term)
         space.terms[tag] = term
     ob.show(POD, term)
 

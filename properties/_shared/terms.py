@@ -1,0 +1,30 @@
+"""The run's Z3 terms by what they are built from: one dict per run (a ``RunContext`` memo), shared by every
+encoder of the properties (label spaces, resource values, LimitRange bounds, PDB arithmetic; no property here).
+
+Z3 stores structurally equal terms once (hash-consing), so a term taken from here is the identical AST a fresh
+build returns: sharing one changes no query, answer, witness or chain; it only saves the building. A key names
+everything its term is built from, led by a tag of the building function (``("pdb.rule", field, value, pct)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from cnverify.run_context import RunContext
+
+T = TypeVar("T")
+Terms = dict[Hashable, Any]
+
+
+def run_terms(ctx: RunContext) -> Terms:
+    """The run's term dict (the label spaces' ``encodings.labels.Terms`` are the same dict)."""
+    return ctx.memo(("labels.terms",), dict)
+
+
+def once(terms: Terms, key: Hashable, build: Callable[..., T], *args: Any) -> T:
+    """``build(*args)`` the first time ``key`` is asked for in ``terms``, the same value after."""
+    value = terms.get(key)
+    if value is None:
+        value = terms[key] = build(*args)
+    return value
