@@ -325,7 +325,15 @@ def merge_key(f: Finding, render: bool = True) -> Hashable:
         except (TypeError, ValueError):
             pass
     at = f.location
-    return f.property, f.status, f.message, at.file, at.line, at.column, json.dumps(f.subject, sort_keys=True, default=str)
+    return (
+        f.property,
+        f.status,
+        f.message,
+        at.file,
+        at.line,
+        at.column,
+        json.dumps(f.subject, sort_keys=True, default=str),
+    )
 
 
 def _crashed_part(unit: units.Unit, error: InternalError) -> UnitPart:

@@ -20,7 +20,7 @@ from cnverify.report import RenderOptions, writers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(["##[error]", "é\n\"\\"])
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(["##[error]", 'é\n"\\'])
 SPAN = st.builds(Span, TEXT, st.integers(1, 10**6), st.integers(1, 500))
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | TEXT,
@@ -145,7 +145,12 @@ def test_rendered_only_for_a_json_report() -> None:
 
 @pytest.mark.parametrize(
     "args, expected",
-    [([], False), (["--format", "json"], True), (["--format", "json", "--pretty"], False), (["--report", "json=x"], True)],
+    [
+        ([], False),
+        (["--format", "json"], True),
+        (["--format", "json", "--pretty"], False),
+        (["--report", "json=x"], True),
+    ],
 )
 def test_cli_renders_ahead_for_json(
     args: list[str], expected: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path

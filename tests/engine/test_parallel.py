@@ -5,8 +5,8 @@ never a hang. (The whole corpus sharded is checked by tests/engine/test_determin
 from __future__ import annotations
 
 import gc
-import random
 import os
+import random
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
