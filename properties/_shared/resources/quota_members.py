@@ -111,5 +111,5 @@ def rejected_pods(ob: Obligation, q: ResourceQuota, members: list[Member], compu
             violated=f'pods of {m.w.ref} are rejected ("must specify {k}"): quota {q.name} tracks {k} and '
             f"{', '.join(miss)} state{'s' * (len(miss) == 1)} no such value"
         )
-        return ob
+        return True
     return False
