@@ -215,7 +215,10 @@ def _api_check(assertions: list[z3.BoolRef], tracked: list[z3.BoolRef], rlimit: 
 
 
 def _outcome(a: smt.Answer) -> tuple[object, ...]:
-    return (a.result, a.reason, a.core, a.rlimit, a.model.sexpr() if a.model is not None else None)
+    """What an answer says: its model as each declaration's value, by name (the order in which Z3 lists a
+    model's declarations depends on the process's history, in both paths; no output reads it)."""
+    model = None if a.model is None else sorted((d.name(), a.model[d].sexpr()) for d in a.model.decls())
+    return (a.result, a.reason, a.core, a.rlimit, model)
 
 
 @settings(max_examples=150, deadline=None)
