@@ -1,0 +1,202 @@
+"""One exact-evaluation call's terms on raw AST pointers (:mod:`cnverify.exact`'s working memory).
+
+A :class:`Query` holds every term it makes by one reference until :meth:`Query.close`, with what the call
+computes more than once: each term's classification and constants, a model per set of fixed values, an
+evaluation per (set of values, term).  Nothing here outlives the call, so no outcome depends on what was
+evaluated before.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import z3
+from cnverify.alpha import C, ast_of
+
+if TYPE_CHECKING:
+    from cnverify.exact import _State as State
+
+_kind, _decl, _decl_kind, _nargs, _arg, _is_string = C.kind, C.decl, C.decl_kind, C.nargs, C.arg, C.is_string
+_inc_ref, _dec_ref, _model_eval = C.inc_ref, C.dec_ref, C.model_eval
+_APP, _NUMERAL = z3.Z3_APP_AST, z3.Z3_NUMERAL_AST
+_TRUE, _FALSE, _AND, _NOT, _EQ = z3.Z3_OP_TRUE, z3.Z3_OP_FALSE, z3.Z3_OP_AND, z3.Z3_OP_NOT, z3.Z3_OP_EQ
+_UNINTERPRETED, _INTERNAL = z3.Z3_OP_UNINTERPRETED, z3.Z3_OP_INTERNAL
+_VALUE_KINDS = frozenset({_TRUE, _FALSE})
+TRUE_ITEM, FALSE_ITEM = "true", "false"  # an evaluated item that is a truth value
+
+
+class Decline(Exception):
+    """Not decidable by exact evaluation: Z3 decides."""
+
+
+def classify(ref: int, a: int) -> tuple[int, int]:
+    """(``0`` value, ``1`` free constant, ``2`` other application; declaration kind) of an AST pointer."""
+    kind = _kind(ref, a)
+    if kind == _NUMERAL:
+        return 0, 0
+    if kind != _APP:
+        raise Decline  # a quantifier or bound variable: not evaluated here
+    dk = _decl_kind(ref, _decl(ref, a))
+    if dk in _VALUE_KINDS or (dk == _INTERNAL and _is_string(ref, a)):  # a string literal's kind is internal
+        return 0, dk
+    if dk == _UNINTERPRETED and _nargs(ref, a) == 0:
+        return 1, dk
+    return 2, dk
+
+
+def ptr(e: z3.AstRef) -> int:
+    return e.as_ast().value
+
+
+Unit = tuple[int, int]  # a fixing: the constant's and the value's pointers
+Values = frozenset[tuple[int, int]]  # a model's content: (constant, value) pointers
+
+
+class Fixed:
+    """A constant's value, the item that fixed it, and when (constants fixed earlier have lower stamps)."""
+
+    __slots__ = ("const", "value", "item", "stamp")
+
+    def __init__(self, const: int, value: int, item: int, stamp: int) -> None:
+        self.const, self.value, self.item, self.stamp = const, value, item, stamp
+
+
+class Query:
+    """One call's terms and models on raw pointers (each term it makes held once until :meth:`close`), with
+    what the call computes more than once: each term's classification and constants, a model per set of
+    values, an evaluation per (set of values, term).  Terms are keyed by pointer: every term in a key is
+    held (by the caller or the query), so no pointer stands for two terms during the call."""
+
+    def __init__(self, ctx: z3.Context) -> None:
+        self.ctx, self.ref = ctx, ctx.ref().value
+        self.held: list[int] = []
+        self.models: dict[Values, int] = {}
+        self.evals: dict[tuple[Values, int], int] = {}
+        self.items: dict[int, Any] = {}  # evaluated item → TRUE_ITEM, FALSE_ITEM, its units or None
+        self.consts: dict[int, set[int]] = {}
+        self.literals: dict[int, tuple[str, Any] | None] = {}
+        self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
+        self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
+
+    def close(self) -> None:
+        ref = self.ref
+        for a in self.held:
+            _dec_ref(ref, a)
+        for m in self.models.values():
+            C.model_dec_ref(ref, m)
+
+    def hold(self, a: int) -> int:
+        _inc_ref(self.ref, a)
+        self.held.append(a)
+        return a
+
+    def model(self, st: State) -> int:
+        """A partial model of ``st.fixed``, built once per set of values and only when a term is evaluated
+        in it.  A model is never extended: Z3's evaluator caches terms, and a value added later is not seen."""
+        m = self.models.get(st.values)
+        if m is None:
+            ref = self.ref
+            m = self.models[st.values] = C.mk_model(ref)
+            C.model_inc_ref(ref, m)
+            for f in st.fixed.values():
+                C.add_const_interp(ref, m, _decl(ref, f.const), f.value)
+        return m
+
+    def eval(self, st: State, a: int) -> int:
+        """``model.eval(a, model_completion=False)`` under ``st``'s values, by the one C call it makes
+        (once per values and term)."""
+        key = (st.values, a)
+        out = self.evals.get(key)
+        if out is None:
+            model = st.model
+            if model is None:
+                model = st.model = self.model(st)
+            if not _model_eval(self.ref, model, a, False, self.box):
+                raise z3.Z3Exception("failed to evaluate expression in the model")
+            out = self.evals[key] = self.hold(self.box[0] or 0)  # (never NULL when the call succeeds)
+        return out
+
+    def verdict(self, a: int) -> Any:
+        """An evaluated item: ``TRUE_ITEM``, ``FALSE_ITEM``, its units (a conjunction of ``constant ==
+        value``: ``c``/``Not(c)`` for Booleans) or None (undetermined)."""
+        if a == self.true:
+            return TRUE_ITEM
+        if a == self.false:
+            return FALSE_ITEM
+        if a in self.items:
+            return self.items[a]
+        classify(self.ref, a)  # a quantifier or bound variable declines before anything else
+        out = self.items[a] = self._units(a)
+        return out
+
+    def _units(self, top: int) -> tuple[Unit, ...] | None:
+        ref = self.ref
+        cls, dk = classify(ref, top)
+        parts = [_arg(ref, top, i) for i in range(_nargs(ref, top))] if cls == 2 and dk == _AND else [top]
+        out: list[Unit] = []
+        for p in parts:
+            cls, dk = classify(ref, p)
+            if cls == 1:  # a Boolean constant
+                out.append((p, self.true))
+                continue
+            if cls != 2 or dk not in (_NOT, _EQ):
+                return None
+            args = [_arg(ref, p, i) for i in range(_nargs(ref, p))]
+            kinds = [classify(ref, x)[0] for x in args]
+            if dk == _NOT and kinds == [1]:
+                out.append((args[0], self.false))
+            elif dk == _EQ and sorted(kinds) == [0, 1]:
+                out.append((args[0], args[1]) if kinds[0] == 1 else (args[1], args[0]))
+            else:
+                return None
+        return tuple(out)
+
+    def constants(self, a: int) -> set[int]:
+        """The free constants of the item ``a`` (a quantifier or bound variable: declined)."""
+        found = self.consts.get(a)
+        if found is None:
+            consts: dict[int, None] = {}
+            self.scan([a], consts, [])
+            found = self.consts[a] = set(consts)
+        return found
+
+    def literal(self, a: int) -> tuple[str, Any] | None:
+        """A literal as a Python value (``int``, ``real``: a Fraction, ``string``), else None (as
+        ``z3.is_int_value``, ``is_rational_value``, ``is_string_value`` and their values read it)."""
+        if a not in self.literals:
+            ref = self.ref
+            kind = C.sort_kind(ref, C.get_sort(ref, a))
+            if kind in (z3.Z3_INT_SORT, z3.Z3_REAL_SORT) and C.is_numeral_ast(ref, a):
+                text = C.numeral_string(ref, a).decode()
+                self.literals[a] = ("int", int(text)) if kind == z3.Z3_INT_SORT else ("real", Fraction(text))
+            elif _is_string(ref, a):
+                self.literals[a] = ("string", expr_of(a, self.ctx).as_string())
+            else:
+                self.literals[a] = None
+        return self.literals[a]
+
+    def scan(self, terms: Sequence[int], consts: dict[int, None], literals: list[int]) -> None:
+        """Add the free constants (in the order found) and literal values of ``terms``."""
+        ref, seen = self.ref, set()
+        for a in terms:
+            todo = [a]
+            while todo:
+                a = todo.pop()
+                if a in seen:
+                    continue
+                seen.add(a)
+                cls, _ = classify(ref, a)
+                if cls == 0:
+                    literals.append(a)
+                elif cls == 1:
+                    consts[a] = None
+                else:
+                    todo += [_arg(ref, a, i) for i in range(_nargs(ref, a))]
+
+
+def expr_of(a: int, ctx: z3.Context) -> z3.ExprRef:
+    """A Python API wrapper of the held term ``a`` (it takes its own reference)."""
+    return z3.z3._to_expr_ref(ast_of(a), ctx)
