@@ -104,6 +104,8 @@ def measure(folder: Path, with_properties: bool, jobs: int) -> dict[str, Any]:
     files = list(iter_files([str(folder)]))
     floor, floor_cpu = compose_floor(files)
     options = Options(jobs=jobs) if has_jobs() else Options()  # type: ignore[call-arg]  # serial said so
+    if hasattr(options, "render_json"):  # as the CLI sets it for a JSON report: findings rendered where verified
+        options.render_json = True
     c0, t0 = cpu_seconds(), time.perf_counter()
     report = prove([str(folder)], options)
     t1 = time.perf_counter()

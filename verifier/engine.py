@@ -43,7 +43,9 @@ class Options:
     executor: str | None = None  # a Dask cluster instead: local-dask | dask://HOST:PORT (cnverify[dask])
     certify: bool = False  # re-decide every exactly evaluated obligation with Z3; disagreement: internal error
     compose_files: Sequence[Sequence[str]] = ()  # compose files merged as docker compose -f a -f b (each a set)
-    render_json: bool = True  # each finding's compact JSON made where its unit is verified (Finding.render)
+    # each finding's compact JSON made where its unit is verified (Finding.render): set by the CLI when a compact
+    # JSON report will be written; off for the library and `diff`, whose findings the writer renders if asked
+    render_json: bool = False
 
 
 def selected(options: Options) -> list[Property]:

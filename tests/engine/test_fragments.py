@@ -130,10 +130,11 @@ UNITS = Path(__file__).resolve().parents[1] / "units" / "fixtures"
 
 
 def test_rendered_only_for_a_json_report() -> None:
-    """Without a JSON report to write (``render_json`` off: the CLI's text, Markdown, SARIF...), nothing is
-    rendered ahead; the JSON writer then renders each finding itself, the same bytes."""
-    ahead = prove([str(UNITS)], Options(jobs=1))
-    lazy = prove([str(UNITS)], Options(jobs=1, render_json=False))
+    """Without a JSON report to write (``render_json`` off, the default: the library, ``diff``, the CLI's text,
+    Markdown, SARIF...), nothing is rendered ahead; the JSON writer then renders each finding itself, the same
+    bytes."""
+    ahead = prove([str(UNITS)], Options(jobs=1, render_json=True))
+    lazy = prove([str(UNITS)], Options(jobs=1))
     assert ahead.results and all(f.rendered for f in ahead.results)
     assert not any(f.rendered for f in lazy.results)
     assert any(len(f.units) > 1 for f in ahead.results)
