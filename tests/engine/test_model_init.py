@@ -74,3 +74,16 @@ def test_a_models_own_post_init_keeps_pydantics_chain(inherit: bool) -> None:
     obj = cls.model_validate({})
     assert calls == ["own"] and obj.__pydantic_private__ == {"_doc": None, "_path": (), "_mine": []}
     assert not getattr(cls.model_post_init, "_private_defaults", False)
+
+
+def test_every_deferred_model_builds() -> None:
+    """``Node`` models build their validators on first use (``defer_build``): each must still build, as
+    every one did at import before, and validate as pydantic's eagerly built schema does."""
+    classes = every_node_class()
+    assert not all(cls.__pydantic_complete__ for cls in classes)  # deferred: not all built at import
+    for cls in classes:
+        assert cls.model_rebuild(force=True) is not False, cls
+        assert cls.__pydantic_complete__, cls
+    bad = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": 3}}
+    with pytest.raises(ValueError, match="metadata.name"):
+        Deployment.model_validate(bad)
