@@ -37,12 +37,25 @@ class Node(BaseModel):
         _fast_private_init(cls)
 
     def bind(self, doc: Document, path: Path) -> None:
-        """Record the document and path of this node and, recursively, of its children."""
+        """Record the document and path of this node and, recursively, of its children (a field's node, or the
+        nodes of its list or dict)."""
         private = self.__pydantic_private__  # the private attributes' dict: pydantic's own fast path
         private["_doc"], private["_path"] = doc, path
         values = self.__dict__
-        for name, key in _manifest_keys(type(self)):
-            _bind_value(values[name], doc, path + (key,))
+        for name, key in _KEYS.get(type(self)) or _manifest_keys(type(self)):
+            value = values[name]
+            if value is None:  # most optional sub-objects are absent
+                continue
+            if isinstance(value, Node):
+                value.bind(doc, path + (key,))
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, Node):
+                        item.bind(doc, path + (key, i))
+            elif isinstance(value, dict):
+                for k, item in value.items():
+                    if isinstance(item, Node):
+                        item.bind(doc, path + (key, k))
 
     # The accessors below read the private attributes from ``__pydantic_private__`` directly: ``self._doc``
     # would go through ``BaseModel.__getattr__`` (and its ``hasattr`` on the ``ModelPrivateAttr``, which
@@ -105,12 +118,14 @@ def _fast_private_init(cls: type[Node]) -> None:
         else:
             return
 
+    copy, set_private = values.copy, object.__setattr__
+
     def private_defaults(self: BaseModel, context: Any, /) -> None:
         if getattr(self, "__pydantic_private__", None) is None:
-            private = values.copy()
+            private = copy()
             for name in made:
                 private[name] = private[name]()
-            object.__setattr__(self, "__pydantic_private__", private)
+            set_private(self, "__pydantic_private__", private)
 
     private_defaults._private_defaults = True  # type: ignore[attr-defined]
     cls.model_post_init = private_defaults  # type: ignore[method-assign]
@@ -148,19 +163,6 @@ def _may_hold_node(annotation: Any) -> bool:
     if origin is Literal or annotation is None:
         return False
     return not args or any(_may_hold_node(a) for a in args)
-
-
-def _bind_value(value: Any, doc: Document, path: Path) -> None:
-    if isinstance(value, Node):
-        value.bind(doc, path)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            if isinstance(item, Node):
-                item.bind(doc, path + (i,))
-    elif isinstance(value, dict):
-        for k, item in value.items():
-            if isinstance(item, Node):
-                item.bind(doc, path + (k,))
 
 
 class OwnerReference(Node):
