@@ -109,13 +109,30 @@ class Origin:
     def expand(self, pos: Position) -> Span:
         """The span in the file of a position in the composed text."""
         sl, sc, el, ec = pos >> 3 * _BITS, pos >> 2 * _BITS & _MASK, pos >> _BITS & _MASK, pos & _MASK
-        return Span(
+        return new_span(
             self.file,
             sl + self.line + 1,
             sc + (self.column if sl == 0 else 0) + 1,
             el + self.line + 1,
             ec + (self.column if el == 0 else 0) + 1,
         )
+
+
+SPAN_FIELDS = ("file", "line", "column", "end_line", "end_column")  # Span's fields, in order (a test checks)
+_new = object.__new__
+_set_file, _set_line, _set_column, _set_end_line, _set_end_column = (Span.__dict__[f].__set__ for f in SPAN_FIELDS)
+
+
+def new_span(file: str, line: int, column: int, end_line: int, end_column: int) -> Span:
+    """``Span(file, line, column, end_line, end_column)`` set through its slots: the frozen dataclass's
+    ``__init__`` sets each field with ``object.__setattr__`` (~1.9 against ~1.2 µs; ~90k spans a 10k run)."""
+    span = _new(Span)
+    _set_file(span, file)
+    _set_line(span, line)
+    _set_column(span, column)
+    _set_end_line(span, end_line)
+    _set_end_column(span, end_column)
+    return span
 
 
 def position(node: yaml.Node) -> Position:

@@ -256,3 +256,25 @@ def test_node_at_gives_document_span_first_and_again_and_through_a_view() -> Non
     for _ in range(2):  # the second time the underlying table has built these paths
         assert template.spec.containers[0].at("name") == doc.span(("spec", "replicas", "name"))
         assert template.at("spec") == doc.span(("metadata", "spec"))
+
+
+def test_new_span_is_the_dataclass_span() -> None:
+    """``source.new_span`` (what ``Origin.expand`` builds spans with) sets ``Span``'s slots directly: the same
+    value as the dataclass constructor (fields, equality, hash, repr, pickling), for Span's fields as they are."""
+    import dataclasses
+    import pickle
+
+    from cnverify.source import SPAN_FIELDS, new_span
+
+    assert tuple(f.name for f in dataclasses.fields(Span)) == SPAN_FIELDS
+    for args in [("f.yaml", 1, 1, 1, 5), ("d/x.json", 12, 3, 14, 1), ("\\xff.yaml", 2**31, 7, 2**31, 9)]:
+        fast, slow = new_span(*args), Span(*args)
+        assert type(fast) is Span and fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+        assert tuple(getattr(fast, f) for f in SPAN_FIELDS) == args
+        assert pickle.loads(pickle.dumps(fast)) == slow
+        try:
+            fast.line = 2  # type: ignore[misc]
+        except dataclasses.FrozenInstanceError:
+            pass
+        else:  # pragma: no cover
+            raise AssertionError("a span must stay frozen")
