@@ -2,21 +2,28 @@
 
 Documents are composed with libyaml's C parser (:class:`cnverify.kubeyaml.KubeLoader`), then turned
 into plain Python values as kubectl sees them while recording, for every field path, the raw position of
-the node; a :class:`~cnverify.errors.Span` is built only for a path that is looked up (:class:`SpanTable`:
-10k objects record ~300k positions, results cite a fraction).  The cyclic garbage collector is paused
+the node; a :class:`~cnverify.errors.Span` is built only for a path that is looked up
+(:class:`~cnverify.spans.SpanTable`, in :mod:`cnverify.spans` with ``Document``, ``Origin`` and ``Path``,
+which this module re-exports: 10k objects record ~300k positions, results cite a fraction).  The cyclic garbage collector is paused
 while composing (docs/PERFORMANCE.md#yaml-composition).
-Alias expansion is bounded per file and per run so an alias bomb becomes a located error.
+Alias expansion is bounded per file and per run so an alias bomb becomes a located error (:mod:`cnverify.alias_budget`).
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from cnverify.alias_budget import (
+    MAX_ALIAS_NODES_PER_FILE,
+    MAX_ALIAS_NODES_PER_RUN,
+    FileBudget,
+    alias_expansion,
+    run_budget,
+)
 from cnverify.errors import InputError, Span
 from cnverify.kubeyaml import (
     MERGE,
@@ -34,16 +41,45 @@ from cnverify.kubeyaml import (
     scalar_value,
     stays_text,
 )
+from cnverify.spans import (  # the names every reader of documents imports from here
+    _BITS,
+    SPAN_FIELDS,
+    ComposeError,
+    Document,
+    Origin,
+    Path,
+    Position,
+    SpanTable,
+    format_path,
+    new_span,
+    position,
+)
 
-Path = tuple[str | int, ...]
-Position = int
-"""0-based start line, start column, end line and end column in the composed text, 32 bits each in one int
-(:func:`position`): an int is no object the garbage collector tracks, a tuple is (~300k per 10k objects)."""
-_BITS = 32  # a file is at most MAX_FILE_BYTES (64 MiB): every line and column fits
-_MASK = (1 << _BITS) - 1
+__all__ = [  # this module's own names and those it re-exports from cnverify.spans and cnverify.alias_budget
+    "MAX_ALIAS_NODES_PER_FILE",
+    "MAX_ALIAS_NODES_PER_RUN",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_FLOW_COLON_REWRITES",
+    "SPAN_FIELDS",
+    "ComposeError",
+    "Document",
+    "Origin",
+    "Path",
+    "Position",
+    "SpanTable",
+    "alias_expansion",
+    "compose",
+    "decode",
+    "format_path",
+    "new_span",
+    "paused_gc",
+    "position",
+    "printable",
+    "run_budget",
+    "scalar",
+]
 
-MAX_ALIAS_NODES_PER_FILE = 400_000  # nodes alias expansion may add to one file (go-yaml allows ~400k per document)
-MAX_ALIAS_NODES_PER_RUN = 2_000_000  # ... and to all the files of one load session
 MAX_DEPTH = 500
 MAX_FLOW_COLON_REWRITES = 50  # scalars like 2001:db8:: in a flow list, each costs one more parse
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -55,169 +91,6 @@ def scalar(node: yaml.ScalarNode) -> Any:
         return scalar_value(node.tag, node.value)
     except NotKubeYaml as exc:
         raise ComposeError(str(exc), node) from None
-
-
-@dataclass(slots=True)
-class Document:
-    """One YAML document: its value and a span for every field path."""
-
-    file: str
-    index: int
-    data: Any
-    spans: Mapping[Path, Span] = field(repr=False)  # a SpanTable when composed here
-    has_nulls: bool = False  # some mapping value is null (the model layer then drops those keys)
-
-    def span(self, path: Path) -> Span:
-        """The span of ``path`` or, when that node is absent, of its nearest ancestor."""
-        spans = self.spans
-        if type(spans) is SpanTable:
-            return spans.nearest(path if type(path) is tuple else tuple(path))
-        p = tuple(path)
-        while p not in spans and p:
-            p = p[:-1]
-        return spans[p]
-
-
-def format_path(path: Path) -> str:
-    """``("spec", "http", 1, "route")`` → ``spec.http[1].route``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-class ComposeError(Exception):
-    def __init__(self, message: str, node: yaml.Node) -> None:
-        super().__init__(message)
-        self.node = node
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where a composed text starts inside its file (a JSON stream's values are composed one by one)."""
-
-    file: str
-    line: int = 0  # 0-based line of the text's first character
-    column: int = 0  # 0-based column of the text's first character
-
-    def span(self, node: yaml.Node) -> Span:
-        return self.expand(position(node))
-
-    def expand(self, pos: Position) -> Span:
-        """The span in the file of a position in the composed text."""
-        sl, sc, el, ec = pos >> 3 * _BITS, pos >> 2 * _BITS & _MASK, pos >> _BITS & _MASK, pos & _MASK
-        return new_span(
-            self.file,
-            sl + self.line + 1,
-            sc + (self.column if sl == 0 else 0) + 1,
-            el + self.line + 1,
-            ec + (self.column if el == 0 else 0) + 1,
-        )
-
-
-SPAN_FIELDS = ("file", "line", "column", "end_line", "end_column")  # Span's fields, in order (a test checks)
-_new = object.__new__
-_set_file, _set_line, _set_column, _set_end_line, _set_end_column = (Span.__dict__[f].__set__ for f in SPAN_FIELDS)
-
-
-def new_span(file: str, line: int, column: int, end_line: int, end_column: int) -> Span:
-    """``Span(file, line, column, end_line, end_column)`` set through its slots: the frozen dataclass's
-    ``__init__`` sets each field with ``object.__setattr__`` (~1.9 against ~1.2 µs; ~90k spans a 10k run)."""
-    span = _new(Span)
-    _set_file(span, file)
-    _set_line(span, line)
-    _set_column(span, column)
-    _set_end_line(span, end_line)
-    _set_end_column(span, end_column)
-    return span
-
-
-def position(node: yaml.Node) -> Position:
-    s, e = node.start_mark, node.end_mark
-    return ((s.line << _BITS | s.column) << _BITS | e.line) << _BITS | e.column
-
-
-class SpanTable(Mapping[Path, Span]):
-    """Field path → span, holding raw positions and building a :class:`Span` only when one is looked up
-    (once per path: spans are immutable, so every look-up of a path shares one)."""
-
-    __slots__ = ("origin", "positions", "built")
-
-    def __init__(self, origin: Origin, positions: dict[Path, Position] | None = None) -> None:
-        self.origin = origin
-        self.positions: dict[Path, Position] = {} if positions is None else positions
-        self.built: dict[Path, Span] = {}  # looked-up path (present or not) → its span (Node.at reads it too)
-
-    def __getitem__(self, path: Path) -> Span:
-        position = self.positions[path]
-        built = self.built.get(path)
-        if built is None:
-            built = self.built[path] = self.origin.expand(position)
-        return built
-
-    def nearest(self, path: Path) -> Span:
-        """The span of ``path`` or, when it holds no node, of its nearest ancestor (:meth:`Document.span`)."""
-        built = self.built.get(path)
-        if built is None:
-            p, positions = path, self.positions
-            while p not in positions and p:
-                p = p[:-1]
-            built = self.built[path] = self.origin.expand(positions[p])
-        return built
-
-    def __contains__(self, path: object) -> bool:
-        return path in self.positions
-
-    def __iter__(self) -> Iterator[Path]:
-        return iter(self.positions)
-
-    def __len__(self) -> int:
-        return len(self.positions)
-
-
-def _children(n: yaml.Node) -> list[yaml.Node]:
-    if isinstance(n, yaml.MappingNode):
-        return [c for pair in n.value for c in pair]
-    return n.value if isinstance(n, yaml.SequenceNode) else []
-
-
-def alias_expansion(root: yaml.Node, budget: int) -> int:
-    """How many nodes alias expansion adds to ``root``; refuses recursive aliases and more than ``budget``.
-
-    Sizes are computed once per distinct node, so this costs O(distinct nodes) however large
-    the expansion would be.
-    """
-    size: dict[int, int] = {}
-    visiting: set[int] = set()
-    shared: dict[int, yaml.Node] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        n, done = stack.pop()
-        key = id(n)
-        if done:
-            size[key] = 1 + sum(size[id(c)] for c in _children(n))
-            continue
-        if key in size:
-            shared[key] = n
-            continue
-        if key in visiting:
-            raise ComposeError("recursive alias: a node contains itself", n)
-        visiting.add(key)
-        stack.append((n, True))
-        stack.extend((c, False) for c in _children(n))
-    added = size[id(root)] - len(size)
-    if added > budget:
-        worst = max(shared.values(), key=lambda n: size[id(n)])
-        raise ComposeError(
-            f"aliases would expand this document by {added:,} nodes, past what is left of the "
-            f"alias budget ({MAX_ALIAS_NODES_PER_FILE:,} nodes per file, {MAX_ALIAS_NODES_PER_RUN:,} "
-            "per run; an alias bomb?); the rest of the file is not read",
-            worst,
-        )
-    return added
 
 
 _MISSING = object()
@@ -431,7 +304,7 @@ def compose(
     else:
         parts = [(text[: bad.cut] if bad else text, Origin(file))]
     with paused_gc(), run_budget():
-        budget = _FileBudget(anchors="&" in text)
+        budget = FileBudget(anchors="&" in text)
         for n, (part, origin) in enumerate(parts):
             yield from _compose_text(part, origin, n, budget, transform)
             if budget.stop:
@@ -444,7 +317,7 @@ def _compose_text(
     text: str,
     origin: Origin,
     first_index: int,
-    budget: _FileBudget,
+    budget: FileBudget,
     transform: Callable[[yaml.Node], yaml.Node] | None = None,
 ) -> Iterator[Document | InputError]:
     """Compose every document of ``text``.  A plain scalar libyaml refuses but go-yaml reads (``::`` before a
@@ -484,7 +357,7 @@ def _compose_text(
     )
 
 
-def _document(node: yaml.Node, origin: Origin, index: int, budget: _FileBudget) -> Iterator[Document | InputError]:
+def _document(node: yaml.Node, origin: Origin, index: int, budget: FileBudget) -> Iterator[Document | InputError]:
     positions: dict[Path, Position] = {}
     try:
         budget.spend(node)
@@ -494,51 +367,6 @@ def _document(node: yaml.Node, origin: Origin, index: int, budget: _FileBudget) 
     else:
         if data is not None:
             yield Document(origin.file, index, data, SpanTable(origin, positions), nulls)
-
-
-@dataclass
-class _FileBudget:
-    """Alias expansion allowed to one file: its own budget and what is left of the run's."""
-
-    anchors: bool  # text without '&' has no anchors, so nothing to measure
-    used: int = 0
-    stop: bool = False
-
-    def spend(self, node: yaml.Node) -> None:
-        if not self.anchors:
-            return
-        budget = min(MAX_ALIAS_NODES_PER_FILE - self.used, MAX_ALIAS_NODES_PER_RUN - _session.alias_nodes)
-        try:
-            added = alias_expansion(node, max(budget, 0))
-        except ComposeError as exc:
-            self.stop = "budget" in str(exc)
-            raise
-        self.used += added
-        _session.alias_nodes += added
-
-
-@dataclass
-class _Session:
-    """The alias expansion of the current run (:func:`run_budget`); outside one, each text is its own run."""
-
-    active: int = 0
-    alias_nodes: int = 0
-
-
-_session = _Session()
-
-
-@contextmanager
-def run_budget() -> Iterator[None]:
-    """One run: alias expansion is budgeted across every file composed inside (``cnverify prove`` wraps
-    its whole run in it); nests (the outermost scope counts)."""
-    if _session.active == 0:
-        _session.alias_nodes = 0
-    _session.active += 1
-    try:
-        yield
-    finally:
-        _session.active -= 1
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cnverify import loader, source
+from cnverify import alias_budget, loader, source
 from cnverify.cli import main
 from cnverify.engine import Options, prove
 from cnverify.errors import InputError
@@ -211,7 +211,7 @@ def laughs(levels: int, width: int = 9, name: str = "l") -> str:
 
 
 def test_alias_budget_is_per_file_not_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_FILE", 2_000)
+    monkeypatch.setattr(alias_budget, "MAX_ALIAS_NODES_PER_FILE", 2_000)
     doc = laughs(3) + "---\n"  # each document adds 9*9*10 + 9*10 = 900 nodes: under the budget alone
     items = list(compose(doc * 5, "b.yaml"))
     assert [type(i).__name__ for i in items] == ["Document", "Document", "InputError"]
@@ -221,7 +221,7 @@ def test_alias_budget_is_per_file_not_per_document(monkeypatch: pytest.MonkeyPat
 def test_alias_budget_per_run_leaves_files_without_aliases_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_RUN", 1_500)
+    monkeypatch.setattr(alias_budget, "MAX_ALIAS_NODES_PER_RUN", 1_500)
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.yaml").write_text(laughs(3))
     (tmp_path / "d.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n")
@@ -250,7 +250,7 @@ def test_alias_bomb_of_many_documents_stays_small_and_fast() -> None:
 
 
 def test_nested_merge_keys_past_the_recursion_limit_are_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_FILE", 10**8)  # (with the real budget: an alias error)
+    monkeypatch.setattr(alias_budget, "MAX_ALIAS_NODES_PER_FILE", 10**8)  # (with the real budget: an alias error)
     text = "a0: &a0 {x: 1}\n" + "".join(f"a{i}: &a{i} {{<<: *a{i - 1}}}\n" for i in range(1, 1200))
     items = list(compose(text, "m.yaml"))
     assert [type(i).__name__ for i in items] == ["InputError"] and "merge keys nested deeper" in items[0].message
