@@ -49,10 +49,9 @@ class Snapshot:
         self._by_ns: dict[tuple[type[Resource], str], list[Resource]] = defaultdict(list)
         for r in self.resources:
             ns = r.namespace
-            for cls in type(r).__mro__:
-                if isinstance(cls, type) and issubclass(cls, Resource):
-                    self._by_cls[cls].append(r)
-                    self._by_ns[(cls, ns)].append(r)
+            for cls in _INDEXED.get(type(r)) or _indexed_as(type(r)):
+                self._by_cls[cls].append(r)
+                self._by_ns[(cls, ns)].append(r)
         self._by_name: dict[tuple[type[Resource], str, str], Resource] = {}
         for r in self.resources:
             self._by_name.setdefault((type(r), r.namespace, r.name), r)
@@ -104,6 +103,16 @@ class Snapshot:
 
     def kinds(self) -> Counter[str]:
         return Counter(type(r).KIND for r in self.resources)
+
+
+_INDEXED: dict[type[Resource], tuple[type[Resource], ...]] = {}
+
+
+def _indexed_as(cls: type[Resource]) -> tuple[type[Resource], ...]:
+    """The classes a resource of model ``cls`` is indexed under: ``cls`` and its ``Resource`` bases, in MRO
+    order (computed once per class)."""
+    bases = _INDEXED[cls] = tuple(c for c in cls.__mro__ if isinstance(c, type) and issubclass(c, Resource))
+    return bases
 
 
 def build(
