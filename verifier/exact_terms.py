@@ -78,6 +78,8 @@ class Query:
         self.items: dict[int, Any] = {}  # evaluated item → TRUE_ITEM, FALSE_ITEM, its units or None
         self.consts: dict[int, set[int]] = {}
         self.literals: dict[int, tuple[str, Any] | None] = {}
+        self.classes: dict[int, tuple[int, int]] = {}
+        self.decls: dict[int, int] = {}  # constant → its declaration
         self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
@@ -101,8 +103,12 @@ class Query:
             ref = self.ref
             m = self.models[st.values] = C.mk_model(ref)
             C.model_inc_ref(ref, m)
-            for f in st.fixed.values():
-                C.add_const_interp(ref, m, _decl(ref, f.const), f.value)
+            decls = self.decls
+            for c, f in st.fixed.items():
+                d = decls.get(c)
+                if d is None:
+                    d = decls[c] = _decl(ref, c)
+                C.add_const_interp(ref, m, d, f.value)
         return m
 
     def eval(self, st: State, a: int) -> int:
@@ -128,24 +134,31 @@ class Query:
             return FALSE_ITEM
         if a in self.items:
             return self.items[a]
-        classify(self.ref, a)  # a quantifier or bound variable declines before anything else
+        self.classify(a)  # a quantifier or bound variable declines before anything else
         out = self.items[a] = self._units(a)
         return out
 
+    def classify(self, a: int) -> tuple[int, int]:
+        """:func:`classify`, once per term."""
+        out = self.classes.get(a)
+        if out is None:
+            out = self.classes[a] = classify(self.ref, a)
+        return out
+
     def _units(self, top: int) -> tuple[Unit, ...] | None:
-        ref = self.ref
-        cls, dk = classify(ref, top)
+        ref, classify = self.ref, self.classify
+        cls, dk = classify(top)
         parts = [_arg(ref, top, i) for i in range(_nargs(ref, top))] if cls == 2 and dk == _AND else [top]
         out: list[Unit] = []
         for p in parts:
-            cls, dk = classify(ref, p)
+            cls, dk = classify(p)
             if cls == 1:  # a Boolean constant
                 out.append((p, self.true))
                 continue
             if cls != 2 or dk not in (_NOT, _EQ):
                 return None
             args = [_arg(ref, p, i) for i in range(_nargs(ref, p))]
-            kinds = [classify(ref, x)[0] for x in args]
+            kinds = [classify(x)[0] for x in args]
             if dk == _NOT and kinds == [1]:
                 out.append((args[0], self.false))
             elif dk == _EQ and sorted(kinds) == [0, 1]:
@@ -180,7 +193,7 @@ class Query:
 
     def scan(self, terms: Sequence[int], consts: dict[int, None], literals: list[int]) -> None:
         """Add the free constants (in the order found) and literal values of ``terms``."""
-        ref, seen = self.ref, set()
+        ref, seen, classify = self.ref, set(), self.classify
         for a in terms:
             todo = [a]
             while todo:
@@ -188,7 +201,7 @@ class Query:
                 if a in seen:
                     continue
                 seen.add(a)
-                cls, _ = classify(ref, a)
+                cls, _ = classify(a)
                 if cls == 0:
                     literals.append(a)
                 elif cls == 1:
