@@ -48,8 +48,8 @@ from cnverify.exact_terms import Decline as _Decline
 from cnverify.exact_terms import Fixed as _Fixed
 from cnverify.exact_terms import Query as _Query
 from cnverify.exact_terms import Values
-from cnverify.exact_terms import expr_of as _expr
 from cnverify.exact_terms import ptr as _ptr
+from cnverify.exact_terms import value_of as _value
 
 _kind, _decl, _decl_kind, _nargs, _arg = C.kind, C.decl, C.decl_kind, C.nargs, C.arg
 _APP = z3.Z3_APP_AST
@@ -209,7 +209,7 @@ def _satisfiable(q: _Query, first: _State, log: list[dict[int, int]], k: int, hi
         q.scan(list(st.pending.values()), free, literals)
         if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
             return False
-        c = min(free, key=lambda a: C.const_name(q.ref, a))  # by name: AST ids depend on the process's history
+        c = min(free, key=q.name)  # by name: AST ids depend on the process's history
         for value in _candidates(q, c, literals):
             fixed = {**st.fixed, c: _Fixed(c, value, -1, 0)}
             if search(_run(q, _State(st.values | {(c, value)}, fixed, dict(st.pending), dict(st.done), st.work))):
@@ -277,9 +277,10 @@ def _decide(q: _Query, items: list[int], shown: list[int]) -> Exact | None:
         if st.pending:
             return None
         values = [q.eval(st, t) for t in shown]
-        if not all(q.classify(v)[0] == 0 for v in values):
+        classes = [q.classify(v) for v in values]
+        if not all(cls == 0 for cls, _ in classes):
             return None
-        return Exact("sat", values=tuple(_expr(v, q.ctx) for v in values))
+        return Exact("sat", values=tuple(_value(v, dk, q.ctx) for v, (_, dk) in zip(values, classes, strict=True)))
     core = st.rests_on(q, items, st.false)
     if all(c in st.fixed for i in items for c in q.constants(i)):  # ground: any core size, a larger cap
         work[0] += MAX_GROUND_EVALS - MAX_EVALS

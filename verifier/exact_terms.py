@@ -1,9 +1,10 @@
 """One exact-evaluation call's terms on raw AST pointers (:mod:`cnverify.exact`'s working memory).
 
-A :class:`Query` holds every term it makes by one reference until :meth:`Query.close`, with what the call
-computes more than once: each term's classification and constants, a model per set of fixed values, an
-evaluation per (set of values, term).  Nothing here outlives the call, so no outcome depends on what was
-evaluated before.
+A :class:`Query` holds every term it makes by one reference until :meth:`Query.close` (an evaluation that
+gives back its own term or true/false takes none: those are held already), with what the call computes more
+than once: each term's classification, arguments and constants, a constant's declaration and name, a model
+per set of fixed values, an evaluation per (set of values, term).  Nothing here outlives the call, so no
+outcome depends on what was evaluated before.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class Query:
         self.literals: dict[int, tuple[str, Any] | None] = {}
         self.classes: dict[int, tuple[int, int]] = {}
         self.decls: dict[int, int] = {}  # constant → its declaration
+        self.arguments: dict[int, tuple[int, ...]] = {}
+        self.names: dict[int, str] = {}
         self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
@@ -122,7 +125,8 @@ class Query:
                 model = st.model = self.model(st)
             if not _model_eval(self.ref, model, a, False, self.box):
                 raise z3.Z3Exception("failed to evaluate expression in the model")
-            out = self.evals[key] = self.hold(self.box[0] or 0)  # (never NULL when the call succeeds)
+            out = self.box[0] or 0  # (never NULL when the call succeeds)
+            self.evals[key] = out if out == a or out == self.true or out == self.false else self.hold(out)
         return out
 
     def verdict(self, a: int) -> Any:
@@ -145,10 +149,25 @@ class Query:
             out = self.classes[a] = classify(self.ref, a)
         return out
 
+    def args(self, a: int) -> tuple[int, ...]:
+        """The arguments of the application ``a``, once per term."""
+        out = self.arguments.get(a)
+        if out is None:
+            ref = self.ref
+            out = self.arguments[a] = tuple([_arg(ref, a, i) for i in range(_nargs(ref, a))])
+        return out
+
+    def name(self, c: int) -> str:
+        """The constant ``c``'s name (:meth:`cnverify.alpha.C.const_name`), once per constant."""
+        out = self.names.get(c)
+        if out is None:
+            out = self.names[c] = C.const_name(self.ref, c)
+        return out
+
     def _units(self, top: int) -> tuple[Unit, ...] | None:
-        ref, classify = self.ref, self.classify
+        classify = self.classify
         cls, dk = classify(top)
-        parts = [_arg(ref, top, i) for i in range(_nargs(ref, top))] if cls == 2 and dk == _AND else [top]
+        parts = self.args(top) if cls == 2 and dk == _AND else (top,)
         out: list[Unit] = []
         for p in parts:
             cls, dk = classify(p)
@@ -157,7 +176,7 @@ class Query:
                 continue
             if cls != 2 or dk not in (_NOT, _EQ):
                 return None
-            args = [_arg(ref, p, i) for i in range(_nargs(ref, p))]
+            args = self.args(p)
             kinds = [classify(x)[0] for x in args]
             if dk == _NOT and kinds == [1]:
                 out.append((args[0], self.false))
@@ -193,7 +212,7 @@ class Query:
 
     def scan(self, terms: Sequence[int], consts: dict[int, None], literals: list[int]) -> None:
         """Add the free constants (in the order found) and literal values of ``terms``."""
-        ref, seen, classify = self.ref, set(), self.classify
+        seen, classify = set(), self.classify
         for a in terms:
             todo = [a]
             while todo:
@@ -207,7 +226,29 @@ class Query:
                 elif cls == 1:
                     consts[a] = None
                 else:
-                    todo += [_arg(ref, a, i) for i in range(_nargs(ref, a))]
+                    todo += self.args(a)
+
+
+def value_of(a: int, dk: int, ctx: z3.Context) -> z3.ExprRef:
+    """:func:`expr_of` of a held value (classified ``(0, dk)``), as ``z3._to_expr_ref`` makes it (a literal's
+    sort is never a finite set's) without its checked C calls: Booleans, strings, integer and real numerals."""
+    ref = ctx.ref().value
+    if dk in _VALUE_KINDS:
+        cls: type[z3.ExprRef] = z3.BoolRef
+    elif dk == _INTERNAL:
+        cls = z3.SeqRef
+    else:
+        sort_kind = C.sort_kind(ref, C.get_sort(ref, a))
+        if sort_kind == z3.Z3_INT_SORT:
+            cls = z3.IntNumRef
+        elif sort_kind == z3.Z3_REAL_SORT:
+            cls = z3.RatNumRef
+        else:
+            return expr_of(a, ctx)
+    out = object.__new__(cls)
+    out.ast, out.ctx = ast_of(a), ctx
+    _inc_ref(ref, a)  # released by the wrapper's ``__del__``
+    return out
 
 
 def expr_of(a: int, ctx: z3.Context) -> z3.ExprRef:
