@@ -18,7 +18,12 @@ necessary is the *unique* minimal core (every unsat subset contains each necessa
 membership is exactly the one Z3's ``core.minimize`` gives; when some member cannot be shown
 necessary the obligation goes to Z3.  No search ever decides a verdict: a found model only confirms
 that a member of ``K`` is needed.  Work is capped per query (``MAX_EVALS`` item evaluations, and no
-core check whose estimated cost exceeds it): past that, Z3 is the cheaper way to the same answer.
+core check whose estimated cost exceeds it): past that, Z3 is the cheaper way to the same answer.  A
+*ground* query (its propagation fixed every constant of every item: issue 15 decides these exactly) has
+no estimate and the larger cap ``MAX_GROUND_EVALS``, so a core of any size is checked unless the query
+is huge; the cap counts evaluations, never time, so the outcome is deterministic.  A core check
+continues the query's own propagation from the round its member was first needed in (the rounds before
+are those of a propagation without it), charged as if rerun.
 
 **Cost, not outcome.**  One call's work runs on raw AST pointers (:class:`cnverify.exact_terms.Query`: held by one reference
 each until the call ends, no Python wrapper per term).  Within the call, each term is classified once,
@@ -31,7 +36,7 @@ what was evaluated before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,9 +48,8 @@ from cnverify.exact_terms import Decline as _Decline
 from cnverify.exact_terms import Fixed as _Fixed
 from cnverify.exact_terms import Query as _Query
 from cnverify.exact_terms import Values
-from cnverify.exact_terms import classify as _class
-from cnverify.exact_terms import expr_of as _expr
 from cnverify.exact_terms import ptr as _ptr
+from cnverify.exact_terms import value_of as _value
 
 _kind, _decl, _decl_kind, _nargs, _arg = C.kind, C.decl, C.decl_kind, C.nargs, C.arg
 _APP = z3.Z3_APP_AST
@@ -53,6 +57,7 @@ _APP = z3.Z3_APP_AST
 STEP = "exact evaluation"
 MAX_NODES = 4  # search nodes (partial assignments) tried when showing a core member necessary
 MAX_EVALS = 80  # item evaluations per query, core checks included (past it exact costs more than Z3)
+MAX_GROUND_EVALS = 1000  # the same for a ground query (every constant fixed): decided exactly up to this size
 
 
 @dataclass(frozen=True)
@@ -102,17 +107,35 @@ class _State:
 _NO_VALUES: Values = frozenset()
 
 
-def _propagate(q: _Query, items: Sequence[int], active: Iterable[int], work: list[int]) -> _State:
-    """Evaluate the ``active`` items under the values fixed so far, round by round, until nothing changes."""
-    return _run(q, _State(_NO_VALUES, {}, {i: items[i] for i in active}, {}, work))
+def _propagate(q: _Query, items: Sequence[int], work: list[int], log: list[dict[int, int]]) -> _State:
+    """Evaluate every item under the values fixed so far, round by round, until nothing changes; ``log``
+    receives each round's undetermined residues (as the round starts)."""
+    return _run(q, _State(_NO_VALUES, {}, dict(enumerate(items)), {}, work), log=log)
 
 
-def _run(q: _Query, st: _State, stamp: int = 0) -> _State:
+def _without(q: _Query, first: _State, log: list[dict[int, int]], k: int) -> _State:
+    """The propagation of every item but ``k``, continued from ``first``'s (every item's) as its round
+    ``r`` started, ``r`` the last round ``k`` was evaluated in: up to then ``k`` fixed nothing and was not
+    false, so the rounds before ``r`` are the very rounds of a propagation without ``k`` (same values, same
+    residues, same stamps) and the result is that propagation's.  Its work is charged as if they were rerun."""
+    r = max(i for i, pending in enumerate(log) if k in pending)
+    first.work[0] -= sum(len(log[i]) - 1 for i in range(r))
+    if first.work[0] < 0:
+        raise _Decline
+    fixed = {c: f for c, f in first.fixed.items() if f.stamp <= r}
+    done = {i: s for i, s in first.done.items() if s < r}
+    values = frozenset((c, f.value) for c, f in fixed.items())
+    return _run(q, _State(values, fixed, {i: t for i, t in log[r].items() if i != k}, done, first.work), r)
+
+
+def _run(q: _Query, st: _State, stamp: int = 0, log: list[dict[int, int]] | None = None) -> _State:
     """Continue propagation from ``st`` (its values are every value of ``st.fixed``)."""
     changed = True
     pending, fixed, done = st.pending, st.fixed, st.done
     while changed:
         changed = False
+        if log is not None:
+            log.append(dict(pending))
         st.work[0] -= len(pending)
         if st.work[0] < 0:
             raise _Decline  # costlier than asking Z3
@@ -167,9 +190,10 @@ def _candidates(q: _Query, c: int, literals: list[int]) -> Iterator[int]:
             yield q.hold(_ptr(z3.StringVal(w, q.ctx)))
 
 
-def _satisfiable(q: _Query, items: Sequence[int], active: Sequence[int], hints: list[int], work: list[int]) -> bool:
-    """True when the ``active`` items have a model found by propagation and a bounded depth-first search
-    (values for a free constant: the residues' literals and ``hints``, their neighbours, a default)."""
+def _satisfiable(q: _Query, first: _State, log: list[dict[int, int]], k: int, hints: list[int]) -> bool:
+    """True when the items but ``k`` have a model found by propagation (:func:`_without`) and a bounded
+    depth-first search (values for a free constant: the residues' literals and ``hints``, their
+    neighbours, a default)."""
     budget = [MAX_NODES]
 
     def search(st: _State) -> bool:
@@ -185,7 +209,7 @@ def _satisfiable(q: _Query, items: Sequence[int], active: Sequence[int], hints: 
         q.scan(list(st.pending.values()), free, literals)
         if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
             return False
-        c = min(free, key=lambda a: C.const_name(q.ref, a))  # by name: AST ids depend on the process's history
+        c = min(free, key=q.name)  # by name: AST ids depend on the process's history
         for value in _candidates(q, c, literals):
             fixed = {**st.fixed, c: _Fixed(c, value, -1, 0)}
             if search(_run(q, _State(st.values | {(c, value)}, fixed, dict(st.pending), dict(st.done), st.work))):
@@ -193,7 +217,7 @@ def _satisfiable(q: _Query, items: Sequence[int], active: Sequence[int], hints: 
         return False
 
     try:
-        return search(_propagate(q, items, active, work))
+        return search(_without(q, first, log, k))
     except _Decline:
         return False
 
@@ -247,20 +271,23 @@ def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.E
 
 
 def _decide(q: _Query, items: list[int], shown: list[int]) -> Exact | None:
-    work = [MAX_EVALS]
-    st = _propagate(q, items, range(len(items)), work)
+    work, log = [MAX_EVALS], list[dict[int, int]]()
+    st = _propagate(q, items, work, log)
     if st.false is None:
         if st.pending:
             return None
         values = [q.eval(st, t) for t in shown]
-        if not all(_class(q.ref, v)[0] == 0 for v in values):
+        classes = [q.classify(v) for v in values]
+        if not all(cls == 0 for cls, _ in classes):
             return None
-        return Exact("sat", values=tuple(_expr(v, q.ctx) for v in values))
+        return Exact("sat", values=tuple(_value(v, dk, q.ctx) for v, (_, dk) in zip(values, classes, strict=True)))
     core = st.rests_on(q, items, st.false)
-    if len(items) * len(core) > work[0]:  # each member costs about one propagation: Z3 is cheaper
+    if all(c in st.fixed for i in items for c in q.constants(i)):  # ground: any core size, a larger cap
+        work[0] += MAX_GROUND_EVALS - MAX_EVALS
+    elif len(items) * len(core) > work[0]:  # each member costs about one propagation: Z3 is cheaper
         return None
     hints = [f.value for f in st.fixed.values()]
     for k in sorted(core):
-        if not _satisfiable(q, items, [i for i in range(len(items)) if i != k], hints, work):
+        if not _satisfiable(q, st, log, k, hints):
             return None
     return Exact("unsat", core=tuple(sorted(core)))

@@ -1,9 +1,10 @@
 """One exact-evaluation call's terms on raw AST pointers (:mod:`cnverify.exact`'s working memory).
 
-A :class:`Query` holds every term it makes by one reference until :meth:`Query.close`, with what the call
-computes more than once: each term's classification and constants, a model per set of fixed values, an
-evaluation per (set of values, term).  Nothing here outlives the call, so no outcome depends on what was
-evaluated before.
+A :class:`Query` holds every term it makes by one reference until :meth:`Query.close` (an evaluation that
+gives back its own term or true/false takes none: those are held already), with what the call computes more
+than once: each term's classification, arguments and constants, a constant's declaration and name, a model
+per set of fixed values, an evaluation per (set of values, term).  Nothing here outlives the call, so no
+outcome depends on what was evaluated before.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ class Query:
         self.items: dict[int, Any] = {}  # evaluated item → TRUE_ITEM, FALSE_ITEM, its units or None
         self.consts: dict[int, set[int]] = {}
         self.literals: dict[int, tuple[str, Any] | None] = {}
+        self.classes: dict[int, tuple[int, int]] = {}
+        self.decls: dict[int, int] = {}  # constant → its declaration
+        self.arguments: dict[int, tuple[int, ...]] = {}
+        self.names: dict[int, str] = {}
         self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
@@ -101,8 +106,12 @@ class Query:
             ref = self.ref
             m = self.models[st.values] = C.mk_model(ref)
             C.model_inc_ref(ref, m)
-            for f in st.fixed.values():
-                C.add_const_interp(ref, m, _decl(ref, f.const), f.value)
+            decls = self.decls
+            for c, f in st.fixed.items():
+                d = decls.get(c)
+                if d is None:
+                    d = decls[c] = _decl(ref, c)
+                C.add_const_interp(ref, m, d, f.value)
         return m
 
     def eval(self, st: State, a: int) -> int:
@@ -116,7 +125,8 @@ class Query:
                 model = st.model = self.model(st)
             if not _model_eval(self.ref, model, a, False, self.box):
                 raise z3.Z3Exception("failed to evaluate expression in the model")
-            out = self.evals[key] = self.hold(self.box[0] or 0)  # (never NULL when the call succeeds)
+            out = self.box[0] or 0  # (never NULL when the call succeeds)
+            self.evals[key] = out if out == a or out == self.true or out == self.false else self.hold(out)
         return out
 
     def verdict(self, a: int) -> Any:
@@ -128,24 +138,46 @@ class Query:
             return FALSE_ITEM
         if a in self.items:
             return self.items[a]
-        classify(self.ref, a)  # a quantifier or bound variable declines before anything else
+        self.classify(a)  # a quantifier or bound variable declines before anything else
         out = self.items[a] = self._units(a)
         return out
 
+    def classify(self, a: int) -> tuple[int, int]:
+        """:func:`classify`, once per term."""
+        out = self.classes.get(a)
+        if out is None:
+            out = self.classes[a] = classify(self.ref, a)
+        return out
+
+    def args(self, a: int) -> tuple[int, ...]:
+        """The arguments of the application ``a``, once per term."""
+        out = self.arguments.get(a)
+        if out is None:
+            ref = self.ref
+            out = self.arguments[a] = tuple([_arg(ref, a, i) for i in range(_nargs(ref, a))])
+        return out
+
+    def name(self, c: int) -> str:
+        """The constant ``c``'s name (:meth:`cnverify.alpha.C.const_name`), once per constant."""
+        out = self.names.get(c)
+        if out is None:
+            out = self.names[c] = C.const_name(self.ref, c)
+        return out
+
     def _units(self, top: int) -> tuple[Unit, ...] | None:
-        ref = self.ref
-        cls, dk = classify(ref, top)
-        parts = [_arg(ref, top, i) for i in range(_nargs(ref, top))] if cls == 2 and dk == _AND else [top]
+        classify = self.classify
+        cls, dk = classify(top)
+        parts = self.args(top) if cls == 2 and dk == _AND else (top,)
         out: list[Unit] = []
         for p in parts:
-            cls, dk = classify(ref, p)
+            cls, dk = classify(p)
             if cls == 1:  # a Boolean constant
                 out.append((p, self.true))
                 continue
             if cls != 2 or dk not in (_NOT, _EQ):
                 return None
-            args = [_arg(ref, p, i) for i in range(_nargs(ref, p))]
-            kinds = [classify(ref, x)[0] for x in args]
+            args = self.args(p)
+            kinds = [classify(x)[0] for x in args]
             if dk == _NOT and kinds == [1]:
                 out.append((args[0], self.false))
             elif dk == _EQ and sorted(kinds) == [0, 1]:
@@ -180,7 +212,7 @@ class Query:
 
     def scan(self, terms: Sequence[int], consts: dict[int, None], literals: list[int]) -> None:
         """Add the free constants (in the order found) and literal values of ``terms``."""
-        ref, seen = self.ref, set()
+        seen, classify = set(), self.classify
         for a in terms:
             todo = [a]
             while todo:
@@ -188,13 +220,35 @@ class Query:
                 if a in seen:
                     continue
                 seen.add(a)
-                cls, _ = classify(ref, a)
+                cls, _ = classify(a)
                 if cls == 0:
                     literals.append(a)
                 elif cls == 1:
                     consts[a] = None
                 else:
-                    todo += [_arg(ref, a, i) for i in range(_nargs(ref, a))]
+                    todo += self.args(a)
+
+
+def value_of(a: int, dk: int, ctx: z3.Context) -> z3.ExprRef:
+    """:func:`expr_of` of a held value (classified ``(0, dk)``), as ``z3._to_expr_ref`` makes it (a literal's
+    sort is never a finite set's) without its checked C calls: Booleans, strings, integer and real numerals."""
+    ref = ctx.ref().value
+    if dk in _VALUE_KINDS:
+        cls: type[z3.ExprRef] = z3.BoolRef
+    elif dk == _INTERNAL:
+        cls = z3.SeqRef
+    else:
+        sort_kind = C.sort_kind(ref, C.get_sort(ref, a))
+        if sort_kind == z3.Z3_INT_SORT:
+            cls = z3.IntNumRef
+        elif sort_kind == z3.Z3_REAL_SORT:
+            cls = z3.RatNumRef
+        else:
+            return expr_of(a, ctx)
+    out = object.__new__(cls)
+    out.ast, out.ctx = ast_of(a), ctx
+    _inc_ref(ref, a)  # released by the wrapper's ``__del__``
+    return out
 
 
 def expr_of(a: int, ctx: z3.Context) -> z3.ExprRef:

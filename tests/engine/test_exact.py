@@ -136,6 +136,36 @@ def booleans(draw: st.DrawFn) -> tuple[list[z3.BoolRef], z3.BoolRef, list[z3.Exp
     return facts, formula(3) if draw(st.booleans()) else z3.Or(d, formula(1)), [*bs, d]
 
 
+@st.composite
+def ground(draw: st.DrawFn) -> tuple[list[z3.BoolRef], z3.BoolRef, list[z3.ExprRef]]:
+    """Ground queries of CNV303's shape, up to 25 items: quantities fixed by ``c == literal``, Boolean
+    definitions of bounds over them, a goal over the definitions (cores of every size up to the query)."""
+    n = draw(st.integers(1, 6))
+    xs = [z3.Int(f"x{i}") for i in range(n)]
+    facts: list[z3.BoolRef] = [x == draw(SMALL) for x in xs]
+    ds = []
+    for j in range(draw(st.integers(1, 8))):
+        d = z3.Bool(f"d{j}")
+        a, b = draw(st.sampled_from(xs)), draw(st.sampled_from([*xs, z3.IntVal(draw(SMALL))]))
+        bound = draw(st.sampled_from([a <= b, a >= b, a < b, a == b, a + b > draw(SMALL)]))
+        facts.append(
+            d == z3.And(bound, draw(st.sampled_from(xs)) >= draw(SMALL)) if draw(st.booleans()) else d == bound
+        )
+        ds.append(d)
+    if draw(st.integers(0, 4)) == 0:  # a fact repeated or a definition's bound restated
+        facts.append(draw(st.sampled_from(facts)))
+    order = draw(st.permutations(range(len(facts))))
+    facts = [facts[i] for i in order]
+    goal = draw(st.sampled_from([z3.Not(z3.And(ds)), z3.And(ds), z3.Or(ds), z3.Not(z3.Or(ds))]))
+    return facts, goal, [*xs, *ds] if draw(st.booleans()) else []
+
+
+@SETTINGS
+@given(ground())
+def test_ground_agrees_with_z3(case: tuple[list[z3.BoolRef], z3.BoolRef, list[z3.ExprRef]]) -> None:
+    check_against_z3("ground", *case)
+
+
 @SETTINGS
 @given(arithmetic())
 def test_arithmetic_agrees_with_z3(case: tuple[list[z3.BoolRef], z3.BoolRef, list[z3.ExprRef]]) -> None:
@@ -154,7 +184,7 @@ def test_booleans_agree_with_z3(case: tuple[list[z3.BoolRef], z3.BoolRef, list[z
     check_against_z3("booleans", *case)
 
 
-@pytest.mark.parametrize("shape", ["arithmetic", "labels", "booleans"])
+@pytest.mark.parametrize("shape", ["arithmetic", "labels", "booleans", "ground"])
 def test_the_differential_tests_decided_both_ways(shape: str) -> None:
     """The grids above are not vacuous: each shape had sat and unsat cases decided exactly."""
     if not DECIDED:
@@ -168,6 +198,38 @@ def test_ground_unsat_has_the_unique_minimal_core() -> None:
     facts = [rc == 200, lc == 300, rm == 64, lm == 128]
     got = exact.evaluate(facts, z3.Or(rc > lc, rm > lm))
     assert got == exact.Exact("unsat", core=(0, 1, 2, 3, 4))
+
+
+def test_ground_past_the_old_cap_has_z3s_core() -> None:
+    """CNV303's LimitRange defaults (9 items, a 9-member core: past the cap of ``MAX_EVALS``, which a
+    non-ground query of that size still meets) are decided exactly, with Z3's core."""
+    rc, lc, rm, lm = z3.Ints("requests.cpu limits.cpu requests.memory limits.memory")
+    min_cpu, min_mem, max_cpu, max_mem = z3.Bools("min.cpu min.memory max.cpu max.memory")
+    facts = [
+        rc == 250,
+        lc == 1000,
+        min_cpu == z3.And(rc >= 10, lc >= 10),
+        rm == 1073741824000,
+        lm == 1610612736000,
+        min_mem == z3.And(rm >= 16777216000, lm >= 16777216000),
+        max_cpu == z3.And(lc <= 8000, rc <= 8000),
+        max_mem == z3.And(lm <= 17179869184000, rm <= 17179869184000),
+    ]
+    goal = z3.Not(z3.And(min_cpu, min_mem, max_cpu, max_mem))
+    assert (len(facts) + 1) ** 2 > exact.MAX_EVALS
+    got = exact.evaluate(facts, goal)
+    assert got == exact.Exact("unsat", core=tuple(range(9)))
+    assert smt.check([], [*facts, goal]).core == got.core
+    assert exact_reference.evaluate(facts, goal) is None  # the decider before: Z3 decided it
+
+
+def test_a_huge_ground_query_goes_to_z3() -> None:
+    """The work cap of a ground query is in evaluations: 60 fixings and a goal over all of them (a 61-member
+    core, a propagation per member) exceed ``MAX_GROUND_EVALS`` and go to Z3."""
+    xs = [z3.Int(f"huge{i}") for i in range(60)]
+    facts = [x == i for i, x in enumerate(xs)]
+    assert exact.evaluate(facts, z3.Sum(xs) > 10_000) is None
+    assert exact.evaluate(facts[:8], z3.Sum(xs[:8]) > 10_000) == exact.Exact("unsat", core=tuple(range(9)))
 
 
 def test_a_core_that_is_not_unique_goes_to_z3() -> None:
@@ -205,6 +267,19 @@ def outcome(got: exact.Exact | None) -> tuple[str, tuple[int, ...], tuple[str, .
 
 
 Case = tuple[list[z3.BoolRef], z3.BoolRef, list[z3.ExprRef]]
+
+
+def assert_as_reference(
+    case: Case, got: exact.Exact | None, expected: tuple[str, tuple[int, ...], tuple[str, ...]] | None
+) -> None:
+    """The reference's outcome; or, where the reference went to Z3 for its work cap (issue 15: a ground query
+    is decided exactly whatever its core's size), an unsat outcome with Z3's verdict and core."""
+    if expected is None and got is not None and got.result == "unsat":
+        check_against_z3("reference-declined", *case)
+        return
+    assert outcome(got) == expected, case
+
+
 ANY_CASE = st.one_of(arithmetic(), label_selection(), booleans())
 
 
@@ -216,7 +291,7 @@ def test_the_reference_outcome_whatever_came_before(cases: list[Case], rnd: rand
         expected[i] = outcome(exact_reference.evaluate(*cases[i]))
     for _ in range(2):  # two more orders, the reference evaluating unrelated cases in between
         for i in rnd.sample(range(len(cases)), len(cases)):
-            assert outcome(exact.evaluate(*cases[i])) == expected[i], cases[i]
+            assert_as_reference(cases[i], exact.evaluate(*cases[i]), expected[i])
             exact_reference.evaluate(*cases[rnd.randrange(len(cases))])
 
 
@@ -227,7 +302,7 @@ def reference_checked(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
     def both(facts: list[z3.BoolRef], goal: z3.BoolRef, shown: list[z3.ExprRef] = ()) -> exact.Exact | None:  # type: ignore[assignment]
         got = new(facts, goal, shown)
-        assert outcome(got) == outcome(exact_reference.evaluate(facts, goal, shown)), (facts, goal, shown)
+        assert_as_reference((facts, goal, list(shown)), got, outcome(exact_reference.evaluate(facts, goal, shown)))
         seen["none" if got is None else got.result] += 1
         return got
 
@@ -239,7 +314,7 @@ def reference_checked(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 def test_the_reference_outcome_on_every_corpus_query(monkeypatch: pytest.MonkeyPatch) -> None:
     seen = reference_checked(monkeypatch)
     prove([str(CORPUS)], Options(jobs=1))
-    assert seen["sat"] > 300 and seen["unsat"] > 300 and seen["none"] > 100, seen  # every kind of outcome
+    assert seen["sat"] > 300 and seen["unsat"] > 300 and seen["none"] > 50, seen  # every kind of outcome
 
 
 def test_the_reference_outcome_on_a_generated_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
