@@ -22,6 +22,7 @@ from cnverify.errors import Span
 from cnverify.model import Node, Resource
 from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
+from cnverify.systems.routing import per_adapters
 from cnverify.systems.routing.rewrites import RewriteSource, istio_rewrite
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -296,10 +297,22 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
     return Outcome(table, status, best, best.reason)
 
 
+def _translators() -> tuple[tuple[Any, ...], tuple[type[Resource], ...]]:
+    """The translators and the kinds they read (each once, in the translators' order)."""
+
+    def build() -> tuple[tuple[Any, ...], tuple[type[Resource], ...]]:
+        mods = tuple(m for system in systems.implementing("route_tables") for m in system.route_tables())
+        kinds: list[type[Resource]] = []
+        for mod in mods:
+            kinds += [k for k in mod.READS if k not in kinds]
+        return mods, tuple(kinds)
+
+    return per_adapters("route_tables", build)
+
+
 def translators() -> Iterator[Any]:
     """Every adapter's route-table translators (``route_tables`` hook), in the adapters' order."""
-    for system in systems.implementing("route_tables"):
-        yield from system.route_tables()
+    return iter(_translators()[0])
 
 
 def results(snap: Snapshot) -> Results:
@@ -367,7 +380,5 @@ def _analyze(table: Table, order: list[Entry], only: set[str] | None) -> list[En
 
 
 def reads() -> tuple[type[Resource], ...]:
-    out: list[type[Resource]] = []
-    for mod in translators():
-        out += [k for k in mod.READS if k not in out]
-    return tuple(out)
+    """The kinds every translator reads, in the translators' order (each once)."""
+    return _translators()[1]
