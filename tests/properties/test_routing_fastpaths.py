@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import z3
-from cnverify import loader, snapshot
+from cnverify import loader, snapshot, systems
 from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, Match, MatchTable, Request, UnsupportedMatch, first_match
 from cnverify.encodings.http_precheck import candidates
 from cnverify.encodings.regex import RegexError
 from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, VirtualService, pod_template, template_known
+from cnverify.model.flagger import Canary
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.routing.ambiguity import first_pair, firsts
 from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
 from cnverify.run_context import RunContext
 from cnverify.source import format_path
+from cnverify.systems.gateway import tables as gateway_tables
+from cnverify.systems.istio import gateways
 from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
 from cnverify.systems.istio.hosts import _resolve, expand, resolve
-from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, lookup
+from cnverify.systems.routing.tables import reads, translators
+from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, kinds_read, lookup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -186,3 +191,77 @@ def test_resolve_is_a_per_run_memo_of_the_resolution() -> None:
     for host, ns, viewer in asked:
         got = resolve(snap, host, ns, viewer)
         assert got == _resolve(snap, host, ns, viewer) and resolve(snap, host, ns, viewer) is got
+
+
+ISTIO_AND_GATEWAY_FILES = sorted(
+    p for d in ("route_reachable", "route_unambiguous", "route_target_exists") for p in (GRIDS / d).glob("*.yaml")
+)
+
+
+def _tables_of(path: Path) -> list[tuple[str, list[list[Entry]], dict[str, str]]]:
+    snap, _ = snapshot.build(loader.load([str(path)]))
+    RunContext(snap)
+    return [(t.name, t.variants, t.drop_reasons) for mod in translators() for t in mod.translate(snap)[1]]
+
+
+def test_gateway_entries_are_generated_once_per_virtualservice_gateway_and_port(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Istio gateway tables: `generate` once per (VirtualService, Gateway, port) for all the table's orders gives the
+    tables (every variant, entry by entry, and the drop reasons) that generating it in every order gave."""
+    calls: list[int] = []
+    original = gateways.generate
+    monkeypatch.setattr(gateways, "generate", lambda *a, **k: calls.append(1) or original(*a, **k))
+    made = [_tables_of(p) for p in ISTIO_AND_GATEWAY_FILES]
+    once = len(calls)
+    entries = gateways._entries
+    monkeypatch.setattr(
+        gateways, "_entries", lambda order, per_vs, drops, present, _: entries(order, per_vs, drops, present, {})
+    )
+    assert [_tables_of(p) for p in ISTIO_AND_GATEWAY_FILES] == made
+    assert len(calls) - once > once  # the files do have gateway tables of several orders
+
+
+class _Named:
+    """Equal by name, like two models with the same fields: ``in`` finds an equal one, not only the same one."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Named) and other.name == self.name
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@given(st.lists(st.sampled_from("abc"), max_size=5), st.sampled_from("abcd"), st.booleans())
+def test_within_is_membership(names: list[str], name: str, same: bool) -> None:
+    items = [_Named(n) for n in names]
+    probe = next((x for x in items if x.name == name), _Named(name)) if same else _Named(name)
+    assert gateway_tables._within(probe, items) == (probe in items)  # type: ignore[arg-type]
+
+
+def test_listings_are_the_hooks_listed_again_until_an_adapter_changes() -> None:
+    """Translators, target modules and their kinds, listed once per set of adapters: what the hooks list now."""
+    fresh = [m for s in systems.implementing("route_tables") for m in s.route_tables()]
+    assert list(translators()) == fresh
+    kinds: list[type] = []
+    for m in fresh:
+        kinds += [k for k in m.READS if k not in kinds]
+    assert reads() == tuple(kinds)
+    mods = [m for s in systems.implementing("targets") for m in s.target_modules()]
+    assert kinds_read() == (Service, Canary, *(k for m in mods for k in m.READS))
+
+    class Pretend(systems.System):
+        name = "pretend-routes"
+        order = 99
+        declines = {h: "pretend" for h in systems.HOOKS if h != "route_tables"}
+
+        def route_tables(self) -> tuple[object, ...]:  # type: ignore[override]
+            return (pretend,)
+
+    pretend = SimpleNamespace(translate=lambda snap: ({}, []), READS=(Canary,), __name__="pretend_tables")
+    system = systems.register(Pretend())
+    try:
+        assert pretend in list(translators()) and Canary in reads()
+    finally:
+        systems.unregister(system)
+    assert list(translators()) == fresh
