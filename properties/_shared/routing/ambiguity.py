@@ -83,14 +83,22 @@ def first_pair(hits: Sequence[T], owners: Sequence[Hashable]) -> tuple[T, T] | N
 
 def conflict(res: Results, table: Table, per_route: bool = False) -> tuple[Request, Entry, Entry] | None:
     """A request two owners route differently depending on the order Istio picks, with both entries."""
+    owners: dict[int, str | None] = {}  # id(entry) → `_owner` (the table's entries, asked again per request)
+
+    def owner(e: Entry) -> str | None:
+        if id(e) not in owners:
+            owners[id(e)] = _owner(res, e, per_route)
+        return owners[id(e)]
+
+    orders = list(table.alone.values()) if table.exclusive else table.variants
     for r in _requests(res, table):
         if r.problems():
             continue
         if table.exclusive:
-            hits = [e for e in firsts(list(table.alone.values()), r) if e is not None]
+            hits = [e for e in firsts(orders, r) if e is not None]
         else:
-            hits = [e for e in firsts(table.variants, r) if e is not None and e.clause_id in res.clauses]
-        pair = first_pair(hits, [_owner(res, h, per_route) for h in hits])
+            hits = [e for e in firsts(orders, r) if e is not None and e.clause_id in res.clauses]
+        pair = first_pair(hits, [owner(h) for h in hits])
         if pair is not None:
             return r, *pair
     return None
