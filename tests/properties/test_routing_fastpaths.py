@@ -17,13 +17,14 @@ from cnverify.model.flagger import Canary
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.routing.ambiguity import first_pair, firsts
 from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
+from cnverify.properties.routing.route_weights import split_terms
 from cnverify.run_context import RunContext
 from cnverify.source import format_path
 from cnverify.systems.gateway import tables as gateway_tables
 from cnverify.systems.istio import gateways
 from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
 from cnverify.systems.istio.hosts import _resolve, expand, resolve
-from cnverify.systems.routing.tables import reads, translators
+from cnverify.systems.routing.tables import Table, _tied_counts, reads, translators
 from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, kinds_read, lookup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -265,3 +266,47 @@ def test_listings_are_the_hooks_listed_again_until_an_adapter_changes() -> None:
     finally:
         systems.unregister(system)
     assert list(translators()) == fresh
+
+
+def tied_before(table: Table, variant: list[Entry], key: str) -> int:
+    """What `_focus` and `_merge` asked per clause and variant before `_tied_counts` (a scan per question)."""
+    tie = table.ties.get(key)
+    if tie is None:
+        return 0
+    n = 0
+    for e in variant:
+        if e.clause_id == key:
+            break
+        t = table.ties.get(e.clause_id)
+        n += t is not None and t[0] == tie[0] and t[1] != tie[1]
+    return n
+
+
+@given(
+    st.dictionaries(st.sampled_from("abcdefg"), st.tuples(st.sampled_from("xy"), st.sampled_from("pqr")), max_size=7),
+    st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=10), min_size=1, max_size=4),
+)
+def test_tied_counts_are_the_scans_they_replace(ties: dict[str, tuple[str, str]], orders: list[list[str]]) -> None:
+    variants = [[Entry(k, k, Match()) for k in order] for order in orders]
+    table = Table("t", "t", None, variants, ties=ties)
+    for variant in variants:
+        counts = _tied_counts(table, variant)
+        assert set(counts) == {e.clause_id for e in variant if e.clause_id in ties}
+        for key, n in counts.items():
+            assert n == tied_before(table, variant, key)
+
+
+@given(st.lists(st.integers(-5, 120), max_size=4), st.sampled_from([100, 0, 1]))
+def test_split_terms_are_the_terms_each_split_built(values: list[int], total: int) -> None:
+    """CNV103's terms, once per (weights, total): the same ASTs (ids) the per-split build made."""
+    ws = [z3.Int(f"w{i}") for i in range(len(values))]
+    target = z3.Int("total")
+    before = [
+        *(w == v for w, v in zip(ws, values, strict=True)),
+        target == total,
+        z3.Sum(ws) != target if ws else target != 0,
+        z3.Sum(ws) if ws else z3.IntVal(0),
+    ]
+    for _ in range(2):  # built, then remembered
+        weighs, sums_to, wrong, shown = split_terms(tuple(values), total)
+        assert [t.get_id() for t in (*weighs, sums_to, wrong, shown)] == [t.get_id() for t in before]
