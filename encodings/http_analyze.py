@@ -39,6 +39,7 @@ from .http_ir import (
     Match,
     MatchTable,
     Request,
+    StrMatch,
     UnsupportedMatch,
     entry_matches,
     first_sure,
@@ -136,10 +137,13 @@ def _plain(match: Match) -> bool:
     p = match.path
     if p is not None and (p.kind not in _PLAIN_PATH_KINDS or not isinstance(p.value, str)):
         return False
-    return all(
-        m is None or (m.kind in _LITERAL_KINDS and isinstance(m.value, str))
-        for m in (match.method, match.authority, *(q.match for q in match.query))
-    )
+    if not (_literal(match.method) and _literal(match.authority)):
+        return False
+    return not match.query or all(_literal(q.match) for q in match.query)
+
+
+def _literal(m: StrMatch | None) -> bool:
+    return m is None or (m.kind in _LITERAL_KINDS and isinstance(m.value, str))
 
 
 def _error(exc: Exception) -> str:

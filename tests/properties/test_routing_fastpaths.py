@@ -15,7 +15,7 @@ from cnverify.encodings.regex import RegexError
 from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, VirtualService, pod_template, template_known
 from cnverify.model.flagger import Canary
 from cnverify.properties._shared.replicas import replica_range
-from cnverify.properties._shared.routing.ambiguity import first_pair, firsts
+from cnverify.properties._shared.routing.ambiguity import Firsts, first_pair, firsts
 from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
 from cnverify.properties.routing.route_weights import split_terms
 from cnverify.run_context import RunContext
@@ -157,8 +157,9 @@ def test_firsts_is_first_match_per_order(table: MatchTable, data: st.DataObject)
     entries = list(table.entries) + [Entry("odd", "odd", Match(unsupported="range_match"))]
     orders = [data.draw(st.permutations(entries)) for _ in range(data.draw(st.integers(1, 4)))]
     requests = [r for e in entries for r in candidates(e)] + [Request(path="/"), Request(path="/a/../b")]
+    prepared = Firsts(orders)  # once per table, asked for every request (CNV106's conflict search)
     for r in requests:
-        assert firsts(orders, r) == [first_before(order, r) for order in orders]
+        assert firsts(orders, r) == prepared(r) == [first_before(order, r) for order in orders]
 
 
 def test_check_path_and_location_are_computed_once_as_before() -> None:
