@@ -16,7 +16,7 @@ from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, VirtualServ
 from cnverify.model.flagger import Canary
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.routing.ambiguity import Firsts, first_pair, firsts
-from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
+from cnverify.properties._shared.routing.workloads import labelled_workloads, replica_terms, selected_workloads
 from cnverify.properties.routing.route_weights import split_terms
 from cnverify.run_context import RunContext
 from cnverify.source import format_path
@@ -141,6 +141,25 @@ def test_replica_terms_are_the_terms_built_per_target_once_per_workload() -> Non
         )
         assert replica_terms(ctx, w, key)[2] is within
         assert replica_terms(ctx, w, key + "#1")[1].get_id() == z3.Int(f"replicas[{key}#1]").get_id()
+        again = replica_terms(
+            RunContext(snapshot.build(loader.load([str(GRIDS / "route_delivers" / "delivery.yaml")]))[0]), w, key
+        )
+        assert [t.get_id() for t in again[1:]] == [n.get_id(), within.get_id(), running.get_id()]  # another run
+
+
+def test_selected_workloads_are_the_scan_they_replace_once_per_label_set() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_delivers" / "delivery.yaml")]))
+    assert not errors
+    ctx = RunContext(snap)
+    for ns in sorted({r.namespace for r in snap.resources if r.NAMESPACED}):
+        sets = [dict(labels) for _, labels in labelled_workloads(ctx, ns)] + [{}, {"app": "none"}]
+        sets += [dict(list(s.items())[:1]) for s in sets if s]
+        for wanted in sets:
+            scan = [
+                (w, ls) for w, ls in labelled_workloads(ctx, ns) if not any(ls.get(k) != v for k, v in wanted.items())
+            ]
+            got = selected_workloads(ctx, ns, wanted)
+            assert [id(w) for w, _ in got] == [id(w) for w, _ in scan] and selected_workloads(ctx, ns, wanted) is got
 
 
 def first_before(entries: list[Entry], r: Request) -> Entry | None:
