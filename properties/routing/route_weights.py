@@ -174,9 +174,9 @@ class RouteWeightsSum100(Property):
     def _check(self, sp: Split) -> Obligation:
         ob = self.obligation(sp.subject, at=sp.at, path=sp.path)
         shares, total, field = sp.shares, sp.total, sp.field
-        values = tuple(s.weight or 0 for s in shares)
-        weighs, sums_to, wrong, shown = split_terms(values, total)
-        for fact, s, value in zip(weighs, shares, values, strict=True):
+        weights = tuple(s.weight or 0 for s in shares)
+        weighs, sums_to, wrong, shown = split_terms(weights, total)
+        for fact, s, value in zip(weighs, shares, weights, strict=True):
             ob.fact(fact, at=s.at, says=f"{s.label} has {field} {value}" + (" (unset)" if s.weight is None else ""))
         ob.fact(
             sums_to,
