@@ -39,6 +39,7 @@ from .http_ir import (
     Match,
     MatchTable,
     Request,
+    StrMatch,
     UnsupportedMatch,
     entry_matches,
     first_sure,
@@ -118,7 +119,31 @@ def encoding_error(entry: Entry) -> str | None:
     key its entries name, and an entry's formula reads only its own, so the error is the same in every
     table and variant (and under every route name). ``entry_formula`` encodes the match, then the hosts:
     each part is tried once per distinct value, in that order."""
-    return _match_error(entry.match) or (None if entry.hosts is None else _hosts_error(entry.hosts))
+    match = entry.match
+    error = None if _plain(match) else _match_error(match)
+    return error or (None if entry.hosts is None else _hosts_error(entry.hosts))
+
+
+_LITERAL_KINDS = frozenset({"exact", "prefix", "suffix", "contains", "present"})
+_PLAIN_PATH_KINDS = frozenset({"exact", "prefix", "segment_prefix", "path_separated_prefix"})
+
+
+def _plain(match: Match) -> bool:
+    """Can no part of ``match`` fail to encode? Nothing unsupported, no header (the request model refuses some
+    names), no regex or range, every literal a string: ``match_formula`` then only builds literal regexes, which
+    never raise, and ``_match_error`` (a Z3 encoding per distinct match) would answer None."""
+    if match.unsupported or match.headers:
+        return False
+    p = match.path
+    if p is not None and (p.kind not in _PLAIN_PATH_KINDS or not isinstance(p.value, str)):
+        return False
+    if not (_literal(match.method) and _literal(match.authority)):
+        return False
+    return not match.query or all(_literal(q.match) for q in match.query)
+
+
+def _literal(m: StrMatch | None) -> bool:
+    return m is None or (m.kind in _LITERAL_KINDS and isinstance(m.value, str))
 
 
 def _error(exc: Exception) -> str:

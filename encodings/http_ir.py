@@ -341,10 +341,14 @@ def segment_value(value: str) -> str:
 
 
 def path_matches(m: PathMatch, path: str) -> bool:
-    if m.kind == "regex":
+    kind = m.kind
+    if kind == "prefix" or kind == "exact":
+        if m.ignore_case:
+            return _literal_matches(kind, m.value, True, path)
+        v = wire(m.value)  # `_literal_matches` without case folding, inline (every table probe asks it)
+        return path.startswith(v) if kind == "prefix" else path == v
+    if kind == "regex":
         return re.fullmatch(to_python(m.value), path) is not None
-    if m.kind in ("exact", "prefix"):
-        return _literal_matches(m.kind, m.value, m.ignore_case, path)
     if m.kind not in ("segment_prefix", "path_separated_prefix"):
         raise ValueError(f"unknown PathMatch kind {m.kind!r}")
     v = segment_value(m.value) if m.kind == "segment_prefix" else m.value
@@ -440,7 +444,10 @@ def host_applies(entry: Entry, host: str) -> bool:
 
 
 def entry_matches(entry: Entry, request: Request) -> bool:
-    return host_applies(entry, request.host) and evaluate(entry.match, request)
+    hosts = entry.hosts  # `host_applies`, inline
+    if hosts is not None and not any(p.matches(request.host) for p in hosts):
+        return False
+    return evaluate(entry.match, request)
 
 
 def routed(rewrite: Rewrite, request: Request) -> Request | None:

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import z3
 from cnverify.encodings.labels import format_labels
-from cnverify.encodings.zterms import disj, ge, int_const
-from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, Resource, pod_template, template_known
+from cnverify.encodings.zterms import disj
+from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, pod_template
 from cnverify.model.core import PodSpec, ServicePort
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.pod_creators import unmodelled_creators
-from cnverify.properties._shared.replicas import ReplicaRange, replica_range
+from cnverify.properties._shared.routing.workloads import replica_terms, selected_workloads
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems.routing.targets import Check, iter_targets, kinds_read
@@ -30,30 +30,6 @@ def target_port(sp: ServicePort, spec: PodSpec) -> tuple[int | None, str, object
             if p.name == tp and p.protocol == sp.protocol:
                 return p.container_port, f"container {c.name} names port {tp} ({sp.protocol}) = {p.container_port}", p
     return None, f"no container port named {tp!r} with protocol {sp.protocol}", spec
-
-
-def labelled_workloads(ctx: RunContext, namespace: str) -> list[tuple[Resource, dict[str, str]]]:
-    """The workloads of ``namespace`` whose pod template is known, with their pod labels, in ``WORKLOAD_KINDS``
-    then input order: once per run and namespace (every route target into it reads the same list)."""
-
-    def compute() -> list[tuple[Resource, dict[str, str]]]:
-        found = (w for cls in WORKLOAD_KINDS for w in ctx.snap.in_namespace(cls, namespace))
-        return [(w, pod_template(w).metadata.labels or {}) for w in found if template_known(w)]
-
-    return ctx.memo(("routing.route_delivers.labelled_workloads", namespace), compute, reads=WORKLOAD_KINDS)
-
-
-def replica_terms(ctx: RunContext, w: Resource, key: str) -> tuple[ReplicaRange, z3.ArithRef, z3.BoolRef, z3.BoolRef]:
-    """``w``'s replica range, its count ``replicas[key]``, the range as a fact on it and ``count >= 1``: once per
-    run, workload and name (every route target that reaches ``w`` states the same terms)."""
-
-    def compute() -> tuple[ReplicaRange, z3.ArithRef, z3.BoolRef, z3.BoolRef]:
-        rr = replica_range(ctx.snap, w)
-        n = int_const(f"replicas[{key}]")
-        return rr, n, rr.constraint(n), ge(n, 1)
-
-    reads: tuple[type[Resource], ...] = (*WORKLOAD_KINDS, HorizontalPodAutoscaler)
-    return ctx.memo(("routing.route_delivers.replica_terms", id(w), key), compute, reads=reads)
 
 
 @register
@@ -127,9 +103,7 @@ class RouteDelivers(Property):
         )
         counts: list[z3.ArithRef] = []
         runs: list[z3.BoolRef] = []  # each count >= 1
-        for w, labels in labelled_workloads(ctx, svc.namespace):
-            if any(labels.get(k) != v for k, v in wanted.items()):
-                continue
+        for w, _ in selected_workloads(ctx, svc.namespace, wanted):
             where = pod_template(w).metadata.at("labels")
             ob.note(f"pods of {w.KIND} {w.name} carry those labels", where)
             number, says, node = target_port(c.port, pod_template(w).spec)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
+from functools import lru_cache
 
 import z3
 from cnverify import systems
@@ -22,6 +23,24 @@ def split(shares: Sequence[Share]) -> str:
     if total == 0:
         return "none: a route whose weights total 0 is rejected (Istio: 'total destination weight = 0'; Envoy: sum must be > 0)"
     return ", ".join(f"{s.label} {float(Fraction(s.weight or 0, total) * 100):.3g}%" for s in shares)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def split_terms(
+    values: tuple[int, ...], total: int
+) -> tuple[tuple[z3.BoolRef, ...], z3.BoolRef, z3.BoolRef, z3.ArithRef]:
+    """A split's terms: ``w<i> == value`` per destination, ``total == total``, the query ``sum != total`` and the
+    sum shown. Z3 stores equal terms once, so these are the ASTs building them for each split gives; built once
+    per distinct (weights, total) — one chart's canary split in every namespace."""
+    ws = [int_const(f"w{i}") for i in range(len(values))]
+    target = int_const("total")
+    wrong = ne(zsum(ws), target) if ws else ne(target, 0)
+    return (
+        tuple(eq(w, v) for w, v in zip(ws, values, strict=True)),
+        eq(target, total),
+        wrong,
+        zsum(ws) if ws else z3.IntVal(0),
+    )
 
 
 @register
@@ -155,19 +174,15 @@ class RouteWeightsSum100(Property):
     def _check(self, sp: Split) -> Obligation:
         ob = self.obligation(sp.subject, at=sp.at, path=sp.path)
         shares, total, field = sp.shares, sp.total, sp.field
-        ws = [int_const(f"w{i}") for i in range(len(shares))]
-        for w, s in zip(ws, shares, strict=True):
-            value = s.weight or 0
-            ob.fact(
-                eq(w, value), at=s.at, says=f"{s.label} has {field} {value}" + (" (unset)" if s.weight is None else "")
-            )
-        target = int_const("total")
+        weights = tuple(s.weight or 0 for s in shares)
+        weighs, sums_to, wrong, shown = split_terms(weights, total)
+        for fact, s, value in zip(weighs, shares, weights, strict=True):
+            ob.fact(fact, at=s.at, says=f"{s.label} has {field} {value}" + (" (unset)" if s.weight is None else ""))
         ob.fact(
-            eq(target, total),
+            sums_to,
             at=sp.total_at or sp.at,
             says=f"total_weight is {total}" if sp.total_at else f"the {field}s must sum to {total}",
         )
-        wrong = ne(zsum(ws), target) if ws else ne(target, 0)
         written = sum(s.weight or 0 for s in shares)
         effect = "" if written == total else sp.effect or f"effective split: {split(shares)}"  # only shown then
         fails = [f"{field}s sum to {written}, not {total}; {effect}"] if written != total else []
@@ -186,7 +201,7 @@ class RouteWeightsSum100(Property):
         ob.counterexample(
             wrong, says=f"the {field}s do not sum to {total}" + (" or another rule fails" if sp.also else "")
         )
-        ob.show("sum", zsum(ws) if ws else z3.IntVal(0))
+        ob.show("sum", shown)
         ob.on(
             violated=lambda _: "; ".join(fails) or f"{field}s do not sum to {total}",
             proved=lambda _: f"{field}s sum to {total}: {split(shares)}" + "".join(f"; {r.says}" for r in sp.also),

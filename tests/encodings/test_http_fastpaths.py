@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, QueryMatch, StrMatch
-from cnverify.encodings.http_analyze import encoding_error
+from cnverify.encodings.http_analyze import _match_error, _plain, encoding_error
 from cnverify.encodings.http_ir import UnsupportedMatch
 from cnverify.encodings.http_rewrite import canonicalize
 from cnverify.encodings.http_z3 import SymbolicRequest, entry_formula
@@ -59,6 +59,29 @@ def test_encoding_error_is_the_table_probes_verdict_for_awkward_entries() -> Non
 @given(tables(envoy=False))
 def test_encoding_error_is_the_table_probes_verdict(table: MatchTable) -> None:
     assert [encoding_error(e) for e in table.entries] == table_probe_errors(table)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(envoy=False))
+def test_a_plain_match_is_one_the_encoder_takes(table: MatchTable) -> None:
+    """``_plain`` skips the Z3 encoding only where it would succeed: ``_match_error`` (uncached) says None."""
+    for e in table.entries:
+        if _plain(e.match):
+            assert _match_error.__wrapped__(e.match) is None
+
+
+def test_plain_refuses_what_may_fail() -> None:
+    plain = Match(path=PathMatch("prefix", "/a"), method=StrMatch("exact", "GET"), query=(QueryMatch("q"),))
+    assert _plain(plain) and _plain(Match()) and _plain(Match(path=PathMatch("path_separated_prefix", "/b"), port=80))
+    for m in (
+        *(e.match for e in AWKWARD if e.route_id != "hosts"),  # its hosts are checked apart
+        Match(path=PathMatch("regex", "/a")),
+        Match(method=StrMatch("range", "1,x")),  # range_bounds raises ValueError: the encoder's own path decides
+        Match(authority=StrMatch("regex", "a")),
+        Match(query=(QueryMatch("v", StrMatch("regex", "[0-9]+")),)),
+        Match(path=PathMatch("glob", "/a")),
+    ):
+        assert not _plain(m)
 
 
 @given(st.text("/.%2fAa\\\\~-_0", max_size=12).map(lambda s: "/" + s))

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import z3
-from cnverify import loader, snapshot
+from cnverify import loader, snapshot, systems
 from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, Match, MatchTable, Request, UnsupportedMatch, first_match
 from cnverify.encodings.http_precheck import candidates
 from cnverify.encodings.regex import RegexError
 from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, VirtualService, pod_template, template_known
+from cnverify.model.flagger import Canary
 from cnverify.properties._shared.replicas import replica_range
-from cnverify.properties._shared.routing.ambiguity import first_pair, firsts
-from cnverify.properties.routing.route_delivers import labelled_workloads, replica_terms
+from cnverify.properties._shared.routing.ambiguity import Firsts, first_pair, firsts
+from cnverify.properties._shared.routing.workloads import labelled_workloads, replica_terms, selected_workloads
+from cnverify.properties.routing.route_weights import split_terms
 from cnverify.run_context import RunContext
 from cnverify.source import format_path
+from cnverify.systems.gateway import tables as gateway_tables
+from cnverify.systems.istio import gateways
 from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
 from cnverify.systems.istio.hosts import _resolve, expand, resolve
-from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, lookup
+from cnverify.systems.routing.tables import Table, _tied_counts, reads, translators
+from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, kinds_read, lookup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,6 +141,25 @@ def test_replica_terms_are_the_terms_built_per_target_once_per_workload() -> Non
         )
         assert replica_terms(ctx, w, key)[2] is within
         assert replica_terms(ctx, w, key + "#1")[1].get_id() == z3.Int(f"replicas[{key}#1]").get_id()
+        again = replica_terms(
+            RunContext(snapshot.build(loader.load([str(GRIDS / "route_delivers" / "delivery.yaml")]))[0]), w, key
+        )
+        assert [t.get_id() for t in again[1:]] == [n.get_id(), within.get_id(), running.get_id()]  # another run
+
+
+def test_selected_workloads_are_the_scan_they_replace_once_per_label_set() -> None:
+    snap, errors = snapshot.build(loader.load([str(GRIDS / "route_delivers" / "delivery.yaml")]))
+    assert not errors
+    ctx = RunContext(snap)
+    for ns in sorted({r.namespace for r in snap.resources if r.NAMESPACED}):
+        sets = [dict(labels) for _, labels in labelled_workloads(ctx, ns)] + [{}, {"app": "none"}]
+        sets += [dict(list(s.items())[:1]) for s in sets if s]
+        for wanted in sets:
+            scan = [
+                (w, ls) for w, ls in labelled_workloads(ctx, ns) if not any(ls.get(k) != v for k, v in wanted.items())
+            ]
+            got = selected_workloads(ctx, ns, wanted)
+            assert [id(w) for w, _ in got] == [id(w) for w, _ in scan] and selected_workloads(ctx, ns, wanted) is got
 
 
 def first_before(entries: list[Entry], r: Request) -> Entry | None:
@@ -151,8 +176,9 @@ def test_firsts_is_first_match_per_order(table: MatchTable, data: st.DataObject)
     entries = list(table.entries) + [Entry("odd", "odd", Match(unsupported="range_match"))]
     orders = [data.draw(st.permutations(entries)) for _ in range(data.draw(st.integers(1, 4)))]
     requests = [r for e in entries for r in candidates(e)] + [Request(path="/"), Request(path="/a/../b")]
+    prepared = Firsts(orders)  # once per table, asked for every request (CNV106's conflict search)
     for r in requests:
-        assert firsts(orders, r) == [first_before(order, r) for order in orders]
+        assert firsts(orders, r) == prepared(r) == [first_before(order, r) for order in orders]
 
 
 def test_check_path_and_location_are_computed_once_as_before() -> None:
@@ -186,3 +212,121 @@ def test_resolve_is_a_per_run_memo_of_the_resolution() -> None:
     for host, ns, viewer in asked:
         got = resolve(snap, host, ns, viewer)
         assert got == _resolve(snap, host, ns, viewer) and resolve(snap, host, ns, viewer) is got
+
+
+ISTIO_AND_GATEWAY_FILES = sorted(
+    p for d in ("route_reachable", "route_unambiguous", "route_target_exists") for p in (GRIDS / d).glob("*.yaml")
+)
+
+
+def _tables_of(path: Path) -> list[tuple[str, list[list[Entry]], dict[str, str]]]:
+    snap, _ = snapshot.build(loader.load([str(path)]))
+    RunContext(snap)
+    return [(t.name, t.variants, t.drop_reasons) for mod in translators() for t in mod.translate(snap)[1]]
+
+
+def test_gateway_entries_are_generated_once_per_virtualservice_gateway_and_port(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Istio gateway tables: `generate` once per (VirtualService, Gateway, port) for all the table's orders gives the
+    tables (every variant, entry by entry, and the drop reasons) that generating it in every order gave."""
+    calls: list[int] = []
+    original = gateways.generate
+    monkeypatch.setattr(gateways, "generate", lambda *a, **k: calls.append(1) or original(*a, **k))
+    made = [_tables_of(p) for p in ISTIO_AND_GATEWAY_FILES]
+    once = len(calls)
+    entries = gateways._entries
+    monkeypatch.setattr(
+        gateways, "_entries", lambda order, per_vs, drops, present, _: entries(order, per_vs, drops, present, {})
+    )
+    assert [_tables_of(p) for p in ISTIO_AND_GATEWAY_FILES] == made
+    assert len(calls) - once > once  # the files do have gateway tables of several orders
+
+
+class _Named:
+    """Equal by name, like two models with the same fields: ``in`` finds an equal one, not only the same one."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Named) and other.name == self.name
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@given(st.lists(st.sampled_from("abc"), max_size=5), st.sampled_from("abcd"), st.booleans())
+def test_within_is_membership(names: list[str], name: str, same: bool) -> None:
+    items = [_Named(n) for n in names]
+    probe = next((x for x in items if x.name == name), _Named(name)) if same else _Named(name)
+    assert gateway_tables._within(probe, items) == (probe in items)  # type: ignore[arg-type]
+
+
+def test_listings_are_the_hooks_listed_again_until_an_adapter_changes() -> None:
+    """Translators, target modules and their kinds, listed once per set of adapters: what the hooks list now."""
+    fresh = [m for s in systems.implementing("route_tables") for m in s.route_tables()]
+    assert list(translators()) == fresh
+    kinds: list[type] = []
+    for m in fresh:
+        kinds += [k for k in m.READS if k not in kinds]
+    assert reads() == tuple(kinds)
+    mods = [m for s in systems.implementing("targets") for m in s.target_modules()]
+    assert kinds_read() == (Service, Canary, *(k for m in mods for k in m.READS))
+
+    class Pretend(systems.System):
+        name = "pretend-routes"
+        order = 99
+        declines = {h: "pretend" for h in systems.HOOKS if h != "route_tables"}
+
+        def route_tables(self) -> tuple[object, ...]:  # type: ignore[override]
+            return (pretend,)
+
+    pretend = SimpleNamespace(translate=lambda snap: ({}, []), READS=(Canary,), __name__="pretend_tables")
+    system = systems.register(Pretend())
+    try:
+        assert pretend in list(translators()) and Canary in reads()
+    finally:
+        systems.unregister(system)
+    assert list(translators()) == fresh
+
+
+def tied_before(table: Table, variant: list[Entry], key: str) -> int:
+    """What `_focus` and `_merge` asked per clause and variant before `_tied_counts` (a scan per question)."""
+    tie = table.ties.get(key)
+    if tie is None:
+        return 0
+    n = 0
+    for e in variant:
+        if e.clause_id == key:
+            break
+        t = table.ties.get(e.clause_id)
+        n += t is not None and t[0] == tie[0] and t[1] != tie[1]
+    return n
+
+
+@given(
+    st.dictionaries(st.sampled_from("abcdefg"), st.tuples(st.sampled_from("xy"), st.sampled_from("pqr")), max_size=7),
+    st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=10), min_size=1, max_size=4),
+)
+def test_tied_counts_are_the_scans_they_replace(ties: dict[str, tuple[str, str]], orders: list[list[str]]) -> None:
+    variants = [[Entry(k, k, Match()) for k in order] for order in orders]
+    table = Table("t", "t", None, variants, ties=ties)
+    for variant in variants:
+        counts = _tied_counts(table, variant)
+        assert set(counts) == {e.clause_id for e in variant if e.clause_id in ties}
+        for key, n in counts.items():
+            assert n == tied_before(table, variant, key)
+
+
+@given(st.lists(st.integers(-5, 120), max_size=4), st.sampled_from([100, 0, 1]))
+def test_split_terms_are_the_terms_each_split_built(values: list[int], total: int) -> None:
+    """CNV103's terms, once per (weights, total): the same ASTs (ids) the per-split build made."""
+    ws = [z3.Int(f"w{i}") for i in range(len(values))]
+    target = z3.Int("total")
+    before = [
+        *(w == v for w, v in zip(ws, values, strict=True)),
+        target == total,
+        z3.Sum(ws) != target if ws else target != 0,
+        z3.Sum(ws) if ws else z3.IntVal(0),
+    ]
+    for _ in range(2):  # built, then remembered
+        weighs, sums_to, wrong, shown = split_terms(tuple(values), total)
+        assert [t.get_id() for t in (*weighs, sums_to, wrong, shown)] == [t.get_id() for t in before]

@@ -20,31 +20,56 @@ def firsts(orders: Sequence[Sequence[Entry]], r: Request) -> list[Entry | None]:
     """For each order, ``first_match`` of a table of those entries on ``r``, None where it raises (an entry
     before the first match cannot be evaluated) — each entry evaluated at most once: a table's orders hold
     the same entries."""
-    seen = routed(NO_REWRITE, r)  # first_match's view of the request (a table without rewrite)
-    if seen is None:
-        return [None] * len(orders)
-    outcome: dict[int, bool | None] = {}  # id(entry) → matches, None: cannot be evaluated
-    out: list[Entry | None] = []
-    for order in orders:
-        hit = None
-        for e in order:
-            o = outcome[id(e)] if id(e) in outcome else _matches(e, seen, outcome)
-            if o is None:
-                break
-            if o:
-                hit = e
-                break
-        out.append(hit)
-    return out
+    return Firsts(orders)(r)
 
 
-def _matches(e: Entry, seen: Request, outcome: dict[int, bool | None]) -> bool | None:
+_UNSET = object()
+
+
+class Firsts:
+    """`firsts` over one table's orders, prepared once for every request asked: the distinct entries (by identity)
+    and each order as their positions."""
+
+    def __init__(self, orders: Sequence[Sequence[Entry]]) -> None:
+        self.entries: list[Entry] = []
+        place: dict[int, int] = {}
+        self.orders: list[list[int]] = []
+        for order in orders:
+            row = []
+            for e in order:
+                k = place.get(id(e))
+                if k is None:
+                    k = place[id(e)] = len(self.entries)
+                    self.entries.append(e)
+                row.append(k)
+            self.orders.append(row)
+
+    def __call__(self, r: Request) -> list[Entry | None]:
+        seen = routed(NO_REWRITE, r)  # first_match's view of the request (a table without rewrite)
+        if seen is None:
+            return [None] * len(self.orders)
+        outcome: list[object] = [_UNSET] * len(self.entries)  # matches, None: cannot be evaluated
+        out: list[Entry | None] = []
+        for row in self.orders:
+            hit = None
+            for k in row:
+                o = outcome[k]
+                if o is _UNSET:
+                    o = outcome[k] = _matches(self.entries[k], seen)
+                if o is None:
+                    break
+                if o:
+                    hit = self.entries[k]
+                    break
+            out.append(hit)
+        return out
+
+
+def _matches(e: Entry, seen: Request) -> bool | None:
     try:
-        o: bool | None = entry_matches(e, seen)
+        return entry_matches(e, seen)
     except (UnsupportedMatch, RegexError):
-        o = None
-    outcome[id(e)] = o
-    return o
+        return None
 
 
 def _requests(res: Results, table: Table) -> Iterator[Request]:
@@ -83,14 +108,22 @@ def first_pair(hits: Sequence[T], owners: Sequence[Hashable]) -> tuple[T, T] | N
 
 def conflict(res: Results, table: Table, per_route: bool = False) -> tuple[Request, Entry, Entry] | None:
     """A request two owners route differently depending on the order Istio picks, with both entries."""
+    owners: dict[int, str | None] = {}  # id(entry) → `_owner` (the table's entries, asked again per request)
+
+    def owner(e: Entry) -> str | None:
+        if id(e) not in owners:
+            owners[id(e)] = _owner(res, e, per_route)
+        return owners[id(e)]
+
+    first = Firsts(list(table.alone.values()) if table.exclusive else table.variants)
     for r in _requests(res, table):
         if r.problems():
             continue
         if table.exclusive:
-            hits = [e for e in firsts(list(table.alone.values()), r) if e is not None]
+            hits = [e for e in first(r) if e is not None]
         else:
-            hits = [e for e in firsts(table.variants, r) if e is not None and e.clause_id in res.clauses]
-        pair = first_pair(hits, [_owner(res, h, per_route) for h in hits])
+            hits = [e for e in first(r) if e is not None and e.clause_id in res.clauses]
+        pair = first_pair(hits, [owner(h) for h in hits])
         if pair is not None:
             return r, *pair
     return None

@@ -262,6 +262,12 @@ def _host_spec(host: str) -> tuple[int, int]:
     return (0, 0) if host == "*" else (-(0 if host.startswith("*") else len(host)), -len(host))
 
 
+def _within(route: HTTPRoute, routes: list[HTTPRoute]) -> bool:
+    """``route in routes`` (equality), with the common case — the very object is there — found by identity first,
+    as ``in`` itself does, without comparing models field by field along the way."""
+    return any(r is route for r in routes) or route in routes
+
+
 def _table(
     point: _Point,
     rows: dict[str, list[tuple[tuple[int, ...], str, Entry]]],
@@ -307,22 +313,21 @@ def _table(
     )
     variants: list[list[Entry]] = []
     drops: list[list[HTTPRoute]] = [[]] + ([maybe] if maybe else [])
+    here = pattern(point.host)
+    held = {
+        r.ref: [(prec, Entry(e.route_id, e.clause_id, e.match, (here,))) for prec, _, e in rows[r.ref]] for r in routes
+    }
     for order in orders:
+        placed = [(n, r) for n, r in enumerate(order) if _within(r, routes)]  # the same for every variant below
         for drop in drops:
+            kept = [(n, r) for n, r in placed if not _within(r, drop)]
             for ranked in by_own:
                 for iso in isolated:
                     for skip in [[]] if iso else [[]] + ([unsure] if unsure else []):
                         keyed = [
-                            (
-                                (own[r.ref] if ranked else _host_spec(point.host)),
-                                prec[:5],
-                                n,
-                                prec[5:],
-                                Entry(e.route_id, e.clause_id, e.match, (pattern(point.host),)),
-                            )
-                            for n, r in enumerate(order)
-                            if r in routes and r not in drop
-                            for prec, _, e in rows[r.ref]
+                            ((own[r.ref] if ranked else _host_spec(point.host)), prec[:5], n, prec[5:], e)
+                            for n, r in kept
+                            for prec, e in held[r.ref]
                         ]
                         keyed += [
                             (

@@ -96,19 +96,28 @@ def _visibility(vs: VirtualService, gw: IstioGateway) -> str | None:
     )
 
 
+Generated = dict[tuple[int, int, int], tuple[list[tuple[Entry, bool]], dict[str, str]]]
+
+
 def _entries(
     order: list[tuple[VirtualService, IstioGateway, int]],
     per_vs: dict[int, list[Block]],
     drops: dict[str, str],
     present: bool,
+    made: Generated,
 ) -> list[Entry]:
     """The virtual host's entries for one order; ``present``: whether the VirtualServices whose
-    visibility the inputs do not fix are seen (all or none: the two extremes decide every mix)."""
+    visibility the inputs do not fix are seen (all or none: the two extremes decide every mix).
+    ``made``: what `generate` gave for each (VirtualService, Gateway, port) of the table, built once for all its
+    orders (a pure function of those; the orders share the entries, which nothing mutates)."""
     head: list[Entry] = []
     tail: list[Entry] = []
     for vs, gw, port in order:
         why = _visibility(vs, gw)
-        gen, dropped = generate(vs, per_vs[id(vs)], f"{gw.namespace}/{gw.name}", port, gw.spec.selector)
+        key = (id(vs), id(gw), port)
+        if key not in made:
+            made[key] = generate(vs, per_vs[id(vs)], f"{gw.namespace}/{gw.name}", port, gw.spec.selector)
+        gen, dropped = made[key]
         drops.update(dropped)
         if why is not None and (not present or why.endswith(NOBODY)):
             for e, _ in gen:
@@ -179,8 +188,9 @@ def tables(snap: Snapshot, vss: list[VirtualService], per_vs: dict[int, list[Blo
                 )
             drops: dict[str, str] = {}
             others = {h: f"VirtualServices for host {h}" for h in cfg.vhosts if h != host}
+            made: Generated = {}
             raw = [
-                _entries(order, per_vs, drops, present)
+                _entries(order, per_vs, drops, present, made)
                 for order in orders
                 for present in ((True, False) if unsure else (True,))
             ]

@@ -22,6 +22,7 @@ from cnverify.errors import Span
 from cnverify.model import Node, Resource
 from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
+from cnverify.systems.routing import per_adapters
 from cnverify.systems.routing.rewrites import RewriteSource, istio_rewrite
 
 Status = Literal["reachable", "unreachable", "unknown"]
@@ -231,21 +232,24 @@ def add_clauses(
     return out
 
 
-def _tied_before(table: Table, variant: list[Entry], key: str) -> int:
-    """How many entries of other owners tied with ``key`` precede it in ``variant``."""
-    tie = table.ties.get(key)
-    if tie is None:
-        return 0
-    n = 0
+def _tied_counts(table: Table, variant: list[Entry]) -> dict[str, int]:
+    """For every tied clause of ``variant`` (at its first place there): how many entries of other owners tied with
+    it precede it; one pass over the variant."""
+    group: dict[str, int] = {}  # tie group → its entries so far
+    own: dict[tuple[str, str], int] = {}  # (tie group, owner) → its entries so far
+    out: dict[str, int] = {}
     for e in variant:
-        if e.clause_id == key:
-            break
-        t = table.ties.get(e.clause_id)
-        n += t is not None and t[0] == tie[0] and t[1] != tie[1]
-    return n
+        tie = table.ties.get(e.clause_id)
+        if tie is None:
+            continue
+        if e.clause_id not in out:
+            out[e.clause_id] = group.get(tie[0], 0) - own.get(tie, 0)
+        group[tie[0]] = group.get(tie[0], 0) + 1
+        own[tie] = own.get(tie, 0) + 1
+    return out
 
 
-def _focus(table: Table) -> list[set[str] | None]:
+def _focus(table: Table, before: list[dict[str, int]]) -> list[set[str] | None]:
     """Per variant, the clauses worth analysing there (None: all of them).
 
     A tied clause is decided by two variants alone: the one with the most tied entries of other
@@ -261,11 +265,7 @@ def _focus(table: Table) -> list[set[str] | None]:
         if key not in table.ties:
             untied.add(key)
             continue
-        counts = [
-            (_tied_before(table, order, key), k)
-            for k, order in enumerate(table.variants)
-            if any(e.clause_id == key for e in order)
-        ]
+        counts = [(n[key], k) for k, n in enumerate(before) if key in n]
         for _, k in (max(counts), min(counts)):
             focus[k].add(key)  # type: ignore[union-attr]
     for f in focus:
@@ -273,7 +273,7 @@ def _focus(table: Table) -> list[set[str] | None]:
     return focus
 
 
-def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome:
+def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]], before: list[dict[str, int]]) -> Outcome:
     """One verdict over the variants (see :func:`tie_orders`): agreement, else ``unknown``.
 
     The evidence shown comes from the variant that holds in every order: for a reachable clause
@@ -289,17 +289,29 @@ def _merge(table: Table, per_variant: list[tuple[int, EntryVerdict]]) -> Outcome
     _, best = min(
         per_variant,
         key=lambda iv: (
-            sign * (_tied_before(table, table.variants[iv[0]], iv[1].clause_id) if iv[0] >= 0 else 0),
+            sign * (before[iv[0]].get(iv[1].clause_id, 0) if iv[0] >= 0 else 0),
             iv[0] < 0,
         ),
     )  # blockers over a drop
     return Outcome(table, status, best, best.reason)
 
 
+def _translators() -> tuple[tuple[Any, ...], tuple[type[Resource], ...]]:
+    """The translators and the kinds they read (each once, in the translators' order)."""
+
+    def build() -> tuple[tuple[Any, ...], tuple[type[Resource], ...]]:
+        mods = tuple(m for system in systems.implementing("route_tables") for m in system.route_tables())
+        kinds: list[type[Resource]] = []
+        for mod in mods:
+            kinds += [k for k in mod.READS if k not in kinds]
+        return mods, tuple(kinds)
+
+    return per_adapters("route_tables", build)
+
+
 def translators() -> Iterator[Any]:
     """Every adapter's route-table translators (``route_tables`` hook), in the adapters' order."""
-    for system in systems.implementing("route_tables"):
-        yield from system.route_tables()
+    return iter(_translators()[0])
 
 
 def results(snap: Snapshot) -> Results:
@@ -325,7 +337,8 @@ def _results(snap: Snapshot) -> Results:
                 None,
             )
         per_entry: dict[str, list[tuple[int, EntryVerdict]]] = {}
-        focus = _focus(table)
+        before = [_tied_counts(table, order) if table.ties else {} for order in table.variants]
+        focus = _focus(table, before)
         for k, order in enumerate(table.variants):
             present = {e.clause_id for e in order}  # a member a variant lacks is unreachable there
             for key in table.members:
@@ -348,7 +361,7 @@ def _results(snap: Snapshot) -> Results:
             for v in _analyze(table, order, focus[k]):
                 per_entry.setdefault(v.clause_id, []).append((k, v))
         for key, verdicts in per_entry.items():
-            res.outcomes.setdefault(key, []).append(_merge(table, verdicts))
+            res.outcomes.setdefault(key, []).append(_merge(table, verdicts, before))
     for mod in translators():  # translators that decide without a match table (Istio tcp/tls)
         if hasattr(mod, "decide"):
             mod.decide(snap, res)
@@ -367,7 +380,5 @@ def _analyze(table: Table, order: list[Entry], only: set[str] | None) -> list[En
 
 
 def reads() -> tuple[type[Resource], ...]:
-    out: list[type[Resource]] = []
-    for mod in translators():
-        out += [k for k in mod.READS if k not in out]
-    return tuple(out)
+    """The kinds every translator reads, in the translators' order (each once)."""
+    return _translators()[1]

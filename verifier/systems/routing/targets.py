@@ -21,6 +21,7 @@ from cnverify.proof import Verdict
 from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
 from cnverify.source import format_path
+from cnverify.systems.routing import per_adapters
 
 T = TypeVar("T", bound=Resource)
 
@@ -188,14 +189,23 @@ def all_checks(snap: Snapshot) -> list[Check]:
     )
 
 
+def _listed() -> tuple[tuple[Any, ...], tuple[type[Resource], ...]]:
+    """The target modules and the kinds they read (with the Services and Canaries every resolution reads)."""
+
+    def build() -> tuple[tuple[Any, ...], tuple[type[Resource], ...]]:
+        mods = tuple(m for system in systems.implementing("targets") for m in system.target_modules())
+        return mods, (Service, Canary, *(k for mod in mods for k in mod.READS))
+
+    return per_adapters("targets", build)
+
+
 def _modules() -> Iterator[Any]:
     """Every adapter's target modules (``targets`` hook), in the adapters' order."""
-    for system in systems.implementing("targets"):
-        yield from system.target_modules()
+    return iter(_listed()[0])
 
 
 def kinds_read() -> tuple[type[Resource], ...]:
-    return (Service, Canary, *(k for mod in _modules() for k in mod.READS))
+    return _listed()[1]
 
 
 def iter_targets(snap: Snapshot) -> Iterator[Check]:
