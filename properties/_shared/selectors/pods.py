@@ -427,19 +427,38 @@ def pick(space: LabelSpace, i: int) -> z3.BoolRef:
 
 def add_pod_facts(ob: Obligation, space: LabelSpace, shapes: list[PodShape], *, who: str) -> None:
     """Facts: the pod ``space`` is one of ``shapes`` (one located fact per shape, then their disjunction)."""
+    facts, pod_is, source = _pod_facts(space, shapes)
+    for term, where, says in facts:
+        ob.fact(term, at=where, says=says)
+    ob.fact(pod_is, at=None, says=who)
+    ob.show(POD, source)
+
+
+def _pod_facts(
+    space: LabelSpace, shapes: list[PodShape]
+) -> tuple[tuple[tuple[z3.BoolRef, Span, str], ...], z3.BoolRef, z3.SeqRef]:
+    """``add_pod_facts``' facts (term, span, sentence), the disjunction of the picks and the ``@pod`` term, built
+    once per run for ``space`` (name, keys) and these shapes (the entry keeps them alive: ids stay theirs)."""
+    tag = ("pod facts", space.name, space.keys, tuple(map(id, shapes)))
+    hit = space.terms.get(tag)
+    if hit is not None and all(a is b for a, b in zip(hit[0], shapes, strict=True)):
+        return hit[1]
     picks = [pick(space, i) for i in range(len(shapes))]
-    for p, shape in zip(picks, shapes, strict=True):
-        ob.fact(zterms.implies(p, shape.constraint(space)), at=shape.where, says=shape.describe(space.keys))
-    ob.fact(zterms.disj(picks), at=None, says=who)
+    facts = tuple(
+        (zterms.implies(p, shape.constraint(space)), shape.where, shape.describe(space.keys))
+        for p, shape in zip(picks, shapes, strict=True)
+    )
     refs = tuple(s.owner.ref for s in shapes)
-    tag = ("from", space.name, refs)
-    term = space.terms.get(tag)
-    if term is None:
-        term = literal(space.terms, "")
+    source_tag = ("from", space.name, refs)
+    source = space.terms.get(source_tag)
+    if source is None:
+        source = literal(space.terms, "")
         for p, ref in reversed(list(zip(picks, refs, strict=True))):
-            term = zterms.choose(p, literal(space.terms, ref), term)
-        space.terms[tag] = term
-    ob.show(POD, term)
+            source = zterms.choose(p, literal(space.terms, ref), source)
+        space.terms[source_tag] = source
+    built = (facts, zterms.disj(picks), source)
+    space.terms[tag] = (tuple(shapes), built)
+    return built
 
 
 def labels_of(witness: Mapping[str, object] | None) -> dict[str, str | None]:
@@ -461,15 +480,21 @@ def selector_facts(
 
     Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
     """
-    reqs = []
-    for i, (key, op, values, span, says) in enumerate(_located(space.terms, selector, owner, field)):
-        name = ("bool", f"{tag}.req[{i}]")
-        r = space.terms.get(name)
-        if r is None:
-            r = space.terms[name] = z3.Bool(name[1])
-        ob.fact(zterms.same(r, space.requirement(key, op, values)), at=span, says=says.replace("the selector", whose))
-        reqs.append(r)
-    return zterms.conj(reqs)
+    key = ("selector facts", id(selector), id(owner), field, tag, whose, space.name)
+    hit = space.terms.get(key)
+    if hit is None or hit[0] is not selector or hit[1] is not owner:  # once per run (the entry keeps both alive)
+        facts, reqs = [], []
+        for i, (k, op, values, span, says) in enumerate(_located(space.terms, selector, owner, field)):
+            name = ("bool", f"{tag}.req[{i}]")
+            r = space.terms.get(name)
+            if r is None:
+                r = space.terms[name] = z3.Bool(name[1])
+            facts.append((zterms.same(r, space.requirement(k, op, values)), span, says.replace("the selector", whose)))
+            reqs.append(r)
+        hit = space.terms[key] = (selector, owner, tuple(facts), zterms.conj(reqs))
+    for term, span, says in hit[2]:
+        ob.fact(term, at=span, says=says)
+    return hit[3]
 
 
 def _located(
