@@ -59,6 +59,10 @@ def test_selector_facts_asked_again_equal_a_fresh_build() -> None:
     assert _record(first[0]) == _record(again[0]) == _record(fresh[0])
     assert first[1] == again[1] == fresh[1]
     assert [c for _, c, _ in _record(again[0])] == ["the PDB requires app=web", "the PDB requires tier"]
+    twin = _pdb("copy", {"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "Exists"}]})
+    shared, twin_fresh = _facts(run, twin, {"app", "tier"}), _facts({}, twin, {"app", "tier"})  # shared req terms
+    assert _record(shared[0]) == _record(twin_fresh[0]) == _record(fresh[0])
+    assert shared[1] == twin_fresh[1] == first[1]
     other = _pdb("api", {"matchLabels": {"app": "api"}})  # another selector: its own facts, not the first one's
     assert [c for _, c, _ in _record(_facts(run, other, {"app"})[0])] == ["the PDB requires app=api"]
 

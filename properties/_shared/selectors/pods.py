@@ -48,7 +48,7 @@ from cnverify.obligation import Obligation
 from cnverify.opaque import Opaque
 from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.properties._shared.replicas import replica_range
-from cnverify.properties._shared.terms import run_terms
+from cnverify.properties._shared.terms import once, run_terms
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 
@@ -485,16 +485,27 @@ def selector_facts(
     if hit is None or hit[0] is not selector or hit[1] is not owner:  # once per run (the entry keeps both alive)
         facts, reqs = [], []
         for i, (k, op, values, span, says) in enumerate(_located(space.terms, selector, owner, field)):
-            name = ("bool", f"{tag}.req[{i}]")
-            r = space.terms.get(name)
-            if r is None:
-                r = space.terms[name] = z3.Bool(name[1])
-            facts.append((zterms.same(r, space.requirement(k, op, values)), span, says.replace("the selector", whose)))
+            name = f"{tag}.req[{i}]"
+            req = (k, op, values)
+            r, fact = once(space.terms, ("req fact", name, space.name, *req), _req_fact, space, name, *req)
+            facts.append((fact, span, says.replace("the selector", whose)))
             reqs.append(r)
-        hit = space.terms[key] = (selector, owner, tuple(facts), zterms.conj(reqs))
+        # the conjunction of ``tag.req[0..n-1]``: the same term for every selector of n requirements under ``tag``
+        match = once(space.terms, ("req conj", tag, len(reqs)), zterms.conj, reqs)
+        hit = space.terms[key] = (selector, owner, tuple(facts), match)
     for term, span, says in hit[2]:
         ob.fact(term, at=span, says=says)
     return hit[3]
+
+
+def _req_fact(space: LabelSpace, name: str, *req: Any) -> tuple[z3.BoolRef, z3.BoolRef]:
+    """The Boolean ``name`` and ``name`` ⇔ the requirement over ``space`` (once per run: requirements repeat across
+    objects, as a PDB's and its Service's ``app=web``)."""
+    tag = ("bool", name)
+    r = space.terms.get(tag)
+    if r is None:
+        r = space.terms[tag] = z3.Bool(name)
+    return r, zterms.same(r, space.requirement(*req))
 
 
 def _located(
@@ -584,5 +595,10 @@ def require_selected(
             says=f"no pod template in namespace {namespace} carries all of the keys {', '.join(sorted(need))}",
         )
     free = set().union(*(s.free_keys(keys) for s in pool)) if pool else set()
-    ob.example(zterms.conj(matches + [space.valid(free)]), says="a pod of the namespace is selected")
+    goal = (*matches, space.valid(free))
+    key = ("selected example", tuple(map(id, goal)))  # the entry keeps its terms alive: ids stay theirs
+    hit = space.terms.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], goal, strict=True)):
+        hit = space.terms[key] = (goal, zterms.conj(goal))
+    ob.example(hit[1], says="a pod of the namespace is selected")
     space.show_on(ob)
