@@ -163,7 +163,7 @@ class PolicySelectsPods(Property):
         topo = sorted(k for k, v in labels.items() if k in TOPOLOGY_KEYS and v != "")
         plain = {k: v for k, v in labels.items() if k not in TOPOLOGY_KEYS or v == ""}
         empty_topo = sorted(k for k in plain if k in TOPOLOGY_KEYS)
-        written = [s for s in shapes.get(svc.namespace, []) if set(empty_topo) & set(s.labels)]
+        written = [s for s in shapes.get(svc.namespace, []) if set(empty_topo) & set(s.labels)] if empty_topo else []
         if written:
             ob.note(written[0].describe(empty_topo), written[0].where)
             ob.unknown(

@@ -229,12 +229,15 @@ class PodShape:
 
     def selected_by(self, parsed: Parsed, terms: Terms | None = None) -> bool | None:
         """``may_be_selected`` with the selectors parsed once (for many shapes)."""
-        keys = parsed.keys
-        if not self.free_keys(keys):
-            labels = self.labels
-            return all(
-                r is not None and all(requirement_matches(k, op, vs, labels) for k, op, vs in r) for r in parsed.reqs
-            )
+        keys, labels, dynamic = parsed.keys, self.labels, self.dynamic
+        if not dynamic or not any(k in dynamic and k not in labels for k in keys):  # ``free_keys(keys)`` is empty
+            for r in parsed.reqs:  # every selector selects the written labels (in order, first failure ends it)
+                if r is None:
+                    return False
+                for k, op, vs in r:
+                    if not requirement_matches(k, op, vs, labels):
+                        return False
+            return True
         space = LabelSpace("pod", keys, terms)
         answer = smt.check(
             [
@@ -549,7 +552,10 @@ def require_selected(
     pool = [s for s in shapes if s.could_match(need)]
     terms = {} if terms is None else terms
     hits, undecided = selected_among(pool, parsed, terms=terms)
-    hit = next((s for s in hits if not s.pinned(*sels)), None)
+    if keys.isdisjoint(HASH_KEYS):  # no selector mentions a runtime-computed key: no shape is ``pinned``
+        hit = hits[0] if hits else None
+    else:
+        hit = next((s for s in hits if not s.pinned(*sels)), None)
     if hit is None and hits:
         pinned = sorted(hits[0].pinned(*sels))
         ob.note(hits[0].describe(keys), hits[0].where)
