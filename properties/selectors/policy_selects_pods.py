@@ -13,17 +13,8 @@ from cnverify.model.linkerd import Server
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.linkerd_servers import port_named
-from cnverify.properties._shared.selectors.pods import (
-    POD,
-    SHAPE_READS,
-    Part,
-    PodShape,
-    label_terms,
-    labels_of,
-    require_selected,
-    shapes_of,
-    unmodelled_creators,
-)
+from cnverify.properties._shared.selectors.pod_facts import Part, labels_of, require_selected, unmodelled_creators
+from cnverify.properties._shared.selectors.pods import POD, SHAPE_READS, PodShape, label_terms, shapes_of
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot

@@ -10,7 +10,8 @@ import z3
 from cnverify.encodings.labels import LabelSpace
 from cnverify.model import Deployment, PodDisruptionBudget
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.selectors.pods import POD, add_pod_facts, selector_facts, shape_of
+from cnverify.properties._shared.selectors.pod_facts import add_pod_facts, selector_facts
+from cnverify.properties._shared.selectors.pods import POD, shape_of
 from cnverify.properties.selectors.policy_selects_pods import PolicySelectsPods
 
 
