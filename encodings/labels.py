@@ -103,11 +103,20 @@ def selector_matches(selector: Selector, labels: Mapping[str, str], *, nil_match
     Otherwise every requirement must hold (matchLabels AND matchExpressions).
     Raises ``UnsupportedSelector`` for an invalid requirement.
     """
+    return selector_matcher(selector, nil_matches=nil_matches, empty_matches=empty_matches)(labels)
+
+
+def selector_matcher(
+    selector: Selector, *, nil_matches: bool, empty_matches: bool
+) -> Callable[[Mapping[str, str]], bool]:
+    """``selector_matches`` of ``selector`` as a function of the labels, the selector parsed once (for many
+    label sets).  Raises ``UnsupportedSelector`` (when made) for an invalid requirement."""
     if selector is None:
-        return nil_matches
+        return lambda _labels: nil_matches
     if is_empty(selector):
-        return empty_matches
-    return all(requirement_matches(k, op, vs, labels) for k, op, vs in requirements(selector))
+        return lambda _labels: empty_matches
+    reqs = requirements(selector)
+    return lambda labels: all(requirement_matches(k, op, vs, labels) for k, op, vs in reqs)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -287,9 +287,25 @@ def _is_byte_resource(resource: str) -> bool:
     return resource in _BYTE_RESOURCES or resource.startswith("hugepages-")
 
 
+_FORMATTED: dict[tuple[int, str | None], str] = {}
+"""``format_milli``'s texts by (int, resource): a pure function of both, asked for the same few sizes by every
+member of every quota (the first 4,096 pairs are kept)."""
+
+
 def format_milli(m: int, resource: str | None = None) -> str:
     """Human form of ``m`` milli-units for messages: ``1500m``, ``2``; byte resources get the
     suffix with the smallest whole mantissa (``1Gi``, ``500M``)."""
+    if type(m) is not int or (resource is not None and type(resource) is not str):
+        return _format_milli(m, resource)
+    text = _FORMATTED.get((m, resource))
+    if text is None:
+        text = _format_milli(m, resource)
+        if len(_FORMATTED) < 4096:
+            _FORMATTED[(m, resource)] = text
+    return text
+
+
+def _format_milli(m: int, resource: str | None) -> str:
     sign = "-" if m < 0 else ""
     m = abs(m)
     if m % 1000:

@@ -83,6 +83,9 @@ def implies(a: Any, b: Any) -> z3.BoolRef:
 def same(a: Any, b: Any) -> z3.BoolRef:
     """``a == b`` for two Z3 terms of one sort (else the API's ``==``, which coerces); like Python, a right operand
     whose class subclasses the left's (``x == IntVal(1)``) builds the reflected ``b == a``."""
+    if type(a) is _BoolRef and type(b) is _BoolRef and a.ctx is b.ctx:  # two Booleans: one sort, nothing reflected
+        ref = a.ctx.ref()
+        return _wrap(_BoolRef, _mk_eq(ref, a.ast, b.ast), a.ctx, ref)
     if not isinstance(a, z3.ExprRef) or not isinstance(b, z3.ExprRef) or a.ctx is not b.ctx or _reflected(a, b):
         return a == b
     ref = a.ctx.ref()

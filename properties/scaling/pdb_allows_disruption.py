@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 import z3
 from cnverify.encodings import zterms as zt
-from cnverify.encodings.labels import NIL_EMPTY, UnsupportedSelector, selector_keys, selector_matches
+from cnverify.encodings.labels import (
+    NIL_EMPTY,
+    UnsupportedSelector,
+    selector_keys,
+    selector_matcher,
+    selector_matches,
+)
 from cnverify.encodings.pod_creators import may_select
 from cnverify.model import (
     WORKLOAD_KINDS,
@@ -153,15 +159,12 @@ class PdbAllowsDisruption(Property):
             try:
                 keys = selector_keys(sel)
                 view = namespace_view(snap, pdb.namespace)
+                matches = selector_matcher(sel, nil_matches=nil_m, empty_matches=empty_m)  # parsed once per budget
                 chosen = [
                     w
                     for kind in WORKLOAD_KINDS
                     for w in view.all(kind)
-                    if template_known(w)
-                    and any(
-                        selector_matches(sel, labels, nil_matches=nil_m, empty_matches=empty_m)
-                        for labels in pod_label_sets(w)
-                    )
+                    if template_known(w) and any(matches(labels) for labels in pod_label_sets(w))
                 ]
             except UnsupportedSelector as exc:
                 ob.unknown(str(exc))

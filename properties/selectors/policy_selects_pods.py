@@ -13,17 +13,8 @@ from cnverify.model.linkerd import Server
 from cnverify.model.networkpolicy import NetworkPolicy
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.selectors.linkerd_servers import port_named
-from cnverify.properties._shared.selectors.pods import (
-    POD,
-    SHAPE_READS,
-    Part,
-    PodShape,
-    label_terms,
-    labels_of,
-    require_selected,
-    shapes_of,
-    unmodelled_creators,
-)
+from cnverify.properties._shared.selectors.pod_facts import Part, labels_of, require_selected, unmodelled_creators
+from cnverify.properties._shared.selectors.pods import POD, SHAPE_READS, PodShape, label_terms, shapes_of
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -163,7 +154,7 @@ class PolicySelectsPods(Property):
         topo = sorted(k for k, v in labels.items() if k in TOPOLOGY_KEYS and v != "")
         plain = {k: v for k, v in labels.items() if k not in TOPOLOGY_KEYS or v == ""}
         empty_topo = sorted(k for k in plain if k in TOPOLOGY_KEYS)
-        written = [s for s in shapes.get(svc.namespace, []) if set(empty_topo) & set(s.labels)]
+        written = [s for s in shapes.get(svc.namespace, []) if set(empty_topo) & set(s.labels)] if empty_topo else []
         if written:
             ob.note(written[0].describe(empty_topo), written[0].where)
             ob.unknown(

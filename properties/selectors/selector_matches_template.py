@@ -16,7 +16,8 @@ from cnverify.encodings.labels import (
 from cnverify.model import DaemonSet, Deployment, Job, ReplicaSet, Rollout, StatefulSet, Workload, pod_template
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.selectors.pods import label_terms, selector_facts, selector_text
+from cnverify.properties._shared.selectors.pod_facts import selector_facts, selector_text
+from cnverify.properties._shared.selectors.pods import label_terms
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 

@@ -35,17 +35,8 @@ from cnverify.model import (
 from cnverify.model.apps import ReplicationController
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.owners import owner_in_inputs
-from cnverify.properties._shared.selectors.pods import (
-    POD,
-    PodShape,
-    add_pod_facts,
-    controller_selector,
-    label_terms,
-    labels_of,
-    pick,
-    selector_facts,
-    shape_of,
-)
+from cnverify.properties._shared.selectors.pod_facts import add_pod_facts, labels_of, pick, selector_facts
+from cnverify.properties._shared.selectors.pods import POD, PodShape, controller_selector, label_terms, shape_of
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 

@@ -7,16 +7,8 @@ from collections.abc import Iterator
 from cnverify.encodings.labels import UnsupportedSelector, format_labels
 from cnverify.model import Service
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.selectors.pods import (
-    POD,
-    SHAPE_READS,
-    label_terms,
-    labels_of,
-    require_selected,
-    selecting_services,
-    selector_text,
-    shapes_of,
-)
+from cnverify.properties._shared.selectors.pod_facts import labels_of, require_selected, selector_text
+from cnverify.properties._shared.selectors.pods import POD, SHAPE_READS, label_terms, selecting_services, shapes_of
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 

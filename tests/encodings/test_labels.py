@@ -16,7 +16,9 @@ from cnverify.encodings.labels import (
     format_labels,
     is_empty,
     render_label,
+    requirement_matches,
     requirements,
+    selector_matcher,
     selector_matches,
     selector_z3,
 )
@@ -221,3 +223,26 @@ def test_cached_terms_are_the_api_terms(
             ]
         )
         assert space.valid(some).get_id() == valid.get_id()
+
+
+def _matches_before(selector: object, labels: dict[str, str], nil: bool, empty: bool) -> bool:
+    """``selector_matches`` as written before ``selector_matcher`` (the selector parsed on every call)."""
+    if selector is None:
+        return nil
+    if is_empty(selector):  # type: ignore[arg-type]
+        return empty
+    return all(requirement_matches(k, op, vs, labels) for k, op, vs in requirements(selector))  # type: ignore[arg-type]
+
+
+@settings(max_examples=150, deadline=None)
+@given(selector_st, st.booleans(), st.booleans())
+def test_one_matcher_answers_every_label_set_as_before(selector: object, nil: bool, empty: bool) -> None:
+    matches = selector_matcher(selector, nil_matches=nil, empty_matches=empty)  # type: ignore[arg-type]
+    answers = [matches(labels) for labels in ALL_LABEL_SETS]
+    assert answers == [_matches_before(selector, labels, nil, empty) for labels in ALL_LABEL_SETS]
+
+
+def test_a_matcher_of_an_invalid_selector_raises_when_made() -> None:
+    bad = sel(matchExpressions=[{"key": "a", "operator": "In", "values": []}])
+    with pytest.raises(UnsupportedSelector):
+        selector_matcher(bad, nil_matches=False, empty_matches=True)

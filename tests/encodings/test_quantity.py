@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import pytest
 import z3
+from cnverify.encodings import quantity
 from cnverify.encodings.quantity import (
     QuantityError,
     QuantityUnsupported,
@@ -538,3 +539,14 @@ def test_remembered_parse_agrees_with_a_fresh_parse(text: str) -> None:
     fresh = parse_quantity_string(_Shouting(text))  # a subclass bypasses the memo
     assert parse_quantity_string(text) == fresh and parse_quantity(text) == fresh
     assert milli(text) == milli(text) == to_milli(fresh)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.integers(-(10**22), 10**22), st.integers(0, 64).map(lambda p: 2**p * 1000)),
+    st.sampled_from([None, "cpu", "memory", "requests.memory", "limits.ephemeral-storage", "hugepages-1Gi", "pods"]),
+)
+def test_format_milli_remembered_is_the_text_it_computes(m: int, resource: str | None) -> None:
+    """``format_milli`` remembers its texts: asked again, the text ``_format_milli`` computes afresh."""
+    first = format_milli(m, resource)
+    assert first == format_milli(m, resource) == quantity._format_milli(m, resource)

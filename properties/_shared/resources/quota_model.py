@@ -145,11 +145,11 @@ def encode(
             p, floor = m.surge.value, m.surge.floor
             plus = bool(m.surge.copy)  # a copy at the same count on top (a Flagger primary)
             g0 = zt.int_const(f"scaled surge {m.key}") if floor or plus else g
-            scaled = (  # 100 * g0 >= p * n, 100 * g0 < p * n + 100
-                zt.conj([zt.ge(zt.mul(100, g0), zt.mul(p, n)), zt.lt(zt.mul(100, g0), zt.add(zt.mul(p, n), 100))])
-                if m.surge.percent
-                else zt.eq(g0, p)
-            )
+            if m.surge.percent:  # 100 * g0 >= p * n, 100 * g0 < p * n + 100 (each product built once)
+                g100, pn = zt.mul(100, g0), zt.mul(p, n)
+                scaled = zt.conj([zt.ge(g100, pn), zt.lt(g100, zt.add(pn, 100))])
+            else:
+                scaled = zt.eq(g0, p)
             if m.surge.per_count is not None:  # a table over the member's counts (an Argo Rollout's states)
                 ob.fact(
                     zt.eq(g, _table(n, m.low, m.top, m.surge.at_count)),

@@ -10,7 +10,7 @@ containers.  Controllers add labels at runtime whose values the manifest does no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +21,7 @@ from cnverify.encodings.labels import (
     LabelSpace,
     Selector,
     Terms,
-    describe,
     format_labels,
-    literal,
-    located_requirements,
     requirement_matches,
     requirements,
     selector_z3,
@@ -41,12 +38,9 @@ from cnverify.model import (
     pod_template,
     template_known,
 )
-from cnverify.model.apps import CronJob, Job, JobSpec, LabelSelector, ReplicationController
+from cnverify.model.apps import CronJob, Job, JobSpec, ReplicationController
 from cnverify.model.base import Node, ObjectMeta
 from cnverify.model.core import PodSpec
-from cnverify.obligation import Obligation
-from cnverify.opaque import Opaque
-from cnverify.properties._shared.pod_creators import unmodelled_creators
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.terms import run_terms
 from cnverify.run_context import RunContext
@@ -229,12 +223,15 @@ class PodShape:
 
     def selected_by(self, parsed: Parsed, terms: Terms | None = None) -> bool | None:
         """``may_be_selected`` with the selectors parsed once (for many shapes)."""
-        keys = parsed.keys
-        if not self.free_keys(keys):
-            labels = self.labels
-            return all(
-                r is not None and all(requirement_matches(k, op, vs, labels) for k, op, vs in r) for r in parsed.reqs
-            )
+        keys, labels, dynamic = parsed.keys, self.labels, self.dynamic
+        if not dynamic or not any(k in dynamic and k not in labels for k in keys):  # ``free_keys(keys)`` is empty
+            for r in parsed.reqs:  # every selector selects the written labels (in order, first failure ends it)
+                if r is None:
+                    return False
+                for k, op, vs in r:
+                    if not requirement_matches(k, op, vs, labels):
+                        return False
+            return True
         space = LabelSpace("pod", keys, terms)
         answer = smt.check(
             [
@@ -414,150 +411,3 @@ def candidates(shapes: list[PodShape], selector: Selector) -> list[PodShape]:
     """The shapes that carry every key the selector requires (the only ones it can select)."""
     need = required_keys(selector)
     return [s for s in shapes if s.could_match(need)]
-
-
-def pick(space: LabelSpace, i: int) -> z3.BoolRef:
-    """``space``'s pod is the ``i``-th of the shapes ``add_pod_facts`` was given."""
-    tag = ("pick", space.name, i)
-    term = space.terms.get(tag)
-    if term is None:
-        term = space.terms[tag] = z3.Bool(f"{space.name}.from[{i}]")
-    return term
-
-
-def add_pod_facts(ob: Obligation, space: LabelSpace, shapes: list[PodShape], *, who: str) -> None:
-    """Facts: the pod ``space`` is one of ``shapes`` (one located fact per shape, then their disjunction)."""
-    picks = [pick(space, i) for i in range(len(shapes))]
-    for p, shape in zip(picks, shapes, strict=True):
-        ob.fact(zterms.implies(p, shape.constraint(space)), at=shape.where, says=shape.describe(space.keys))
-    ob.fact(zterms.disj(picks), at=None, says=who)
-    refs = tuple(s.owner.ref for s in shapes)
-    tag = ("from", space.name, refs)
-    term = space.terms.get(tag)
-    if term is None:
-        term = literal(space.terms, "")
-        for p, ref in reversed(list(zip(picks, refs, strict=True))):
-            term = zterms.choose(p, literal(space.terms, ref), term)
-        space.terms[tag] = term
-    ob.show(POD, term)
-
-
-def labels_of(witness: Mapping[str, object] | None) -> dict[str, str | None]:
-    """The label part of a witness (everything except the ``@pod`` entry)."""
-    return {k: v for k, v in (witness or {}).items() if k != POD}  # type: ignore[misc]
-
-
-def selector_facts(
-    ob: Obligation,
-    space: LabelSpace,
-    selector: LabelSelector | Mapping[str, str],
-    owner: Node,
-    field: tuple[str | int, ...],
-    *,
-    tag: str,
-    whose: str = "the selector",
-) -> z3.BoolRef:
-    """One located fact per requirement (``tag.req[i]`` ⇔ requirement); returns their conjunction.
-
-    Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
-    """
-    reqs = []
-    for i, (key, op, values, span, says) in enumerate(_located(space.terms, selector, owner, field)):
-        name = ("bool", f"{tag}.req[{i}]")
-        r = space.terms.get(name)
-        if r is None:
-            r = space.terms[name] = z3.Bool(name[1])
-        ob.fact(zterms.same(r, space.requirement(key, op, values)), at=span, says=says.replace("the selector", whose))
-        reqs.append(r)
-    return zterms.conj(reqs)
-
-
-def _located(
-    terms: Terms, selector: LabelSelector | Mapping[str, str], owner: Node, field: tuple[str | int, ...]
-) -> list[tuple[str, str, tuple[str, ...], Span, str]]:
-    """``located_requirements``, once per run and selector (the entry keeps the objects its key names alive)."""
-    tag = ("located", id(selector), id(owner), field)
-    hit = terms.get(tag)
-    if hit is None or hit[0] is not selector or hit[1] is not owner:
-        hit = terms[tag] = (selector, owner, located_requirements(selector, owner, field))
-    return hit[2]
-
-
-def selector_text(selector: Selector) -> str:
-    """``app=web, tier in (a,b)`` (``{}`` for an empty selector)."""
-    return ", ".join(describe(k, op, vs) for k, op, vs in requirements(selector)) or "{}"
-
-
-Part = tuple[LabelSelector | Mapping[str, str], Node, tuple[str | int, ...], str]
-"""A located selector: ``(selector, owner node, field path of the selector under owner, whose)``."""
-
-
-def require_selected(
-    ob: Obligation,
-    parts: list[Part],
-    shapes: list[PodShape],
-    namespace: str,
-    creators: Iterable[Opaque] = (),
-    terms: Terms | None = None,
-) -> None:
-    """Set ``ob`` to: some pod of ``shapes`` (in ``namespace``) is selected by every selector of ``parts``.
-
-    An exact pre-check picks the candidates: a selected shape goes to the solver alone (proved, the
-    pod is the witness); otherwise the shapes that carry every required key go to the solver (violated
-    with a minimal core), or, beyond ``MAX_POOL`` of them, the verdict is decided with one located
-    note per near miss.  Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
-    """
-    parsed = Parsed.of(p[0] for p in parts)
-    sels, keys = parsed.selectors, set(parsed.keys)
-    need = parsed.required()
-    pool = [s for s in shapes if s.could_match(need)]
-    terms = {} if terms is None else terms
-    hits, undecided = selected_among(pool, parsed, terms=terms)
-    hit = next((s for s in hits if not s.pinned(*sels)), None)
-    if hit is None and hits:
-        pinned = sorted(hits[0].pinned(*sels))
-        ob.note(hits[0].describe(keys), hits[0].where)
-        ob.unknown(
-            f"only pods of {', '.join(s.owner.ref for s in hits[:3])} may be selected, and only if "
-            f"{', '.join(pinned)} (computed by the controller at runtime, a hash of the template) takes the "
-            "value the selector requires, which cannot be computed from the manifests"
-        )
-        return
-    space = LabelSpace("pod", keys, terms)
-    matches = [
-        selector_facts(ob, space, sel, owner, field, tag=f"sel{i}", whose=whose)
-        for i, (sel, owner, field, whose) in enumerate(parts)
-    ]
-    if hit is not None:
-        add_pod_facts(ob, space, [hit], who=f"the pod is a pod of {hit.owner.ref}")
-    elif undecided:
-        ob.unknown(undecided_reason(undecided))
-        return
-    elif unmodelled_creators(ob, sels, creators):
-        return
-    elif len(pool) > MAX_POOL:
-        for s in pool[:MAX_POOL]:
-            ob.note(s.describe(keys), s.where)
-        ob.decide(
-            "violated",
-            f"none of the {len(pool)} pod templates in namespace {namespace} that carry the keys "
-            f"{', '.join(sorted(need))} meets every requirement (exact evaluation)",
-        )
-        return
-    elif pool:
-        add_pod_facts(
-            ob,
-            space,
-            pool,
-            who=f"the pod is one of the {len(pool)} pod template(s) in namespace "
-            f"{namespace} that carry the keys {', '.join(sorted(need)) or '(none)'}",
-        )
-    else:
-        ob.fact(
-            z3.BoolVal(False),
-            at=parts[0][1].at(*parts[0][2]),
-            says=f"no pod template in namespace {namespace} carries all of the keys {', '.join(sorted(need))}",
-        )
-    free = set().union(*(s.free_keys(keys) for s in pool)) if pool else set()
-    ob.example(zterms.conj(matches + [space.valid(free)]), says="a pod of the namespace is selected")
-    space.show_on(ob)
