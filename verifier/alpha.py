@@ -113,6 +113,7 @@ class _Tables:
     def __init__(self) -> None:
         self.constants: dict[tuple[int, int], z3.ExprRef] = {}
         self.formulas: dict[int, tuple[z3.AstRef, list[tuple[int, Any, int]]]] = {}
+        self.shapes: dict[int, _Shape] = {}  # by the formula's address (it is kept alive by its entry)
 
 
 def _tables(ctx: z3.Context) -> _Tables:
@@ -191,9 +192,7 @@ class Renaming:
         if self.ctx is None:
             return ()
         ref = self.ctx.ref()
-        names = [_name(ref, _decl_name(ref, _decl(ref, o))) for o in self.originals]
-        rank = {name: i for i, name in enumerate(sorted(set(names)))}
-        return tuple(rank[name] for name in names)
+        return _ranks([_name(ref, _decl_name(ref, _decl(ref, o))) for o in self.originals])
 
 
 def _name(ref: Any, symbol: Any) -> str:
@@ -232,6 +231,72 @@ def canonical(exprs: Sequence[z3.BoolRef]) -> tuple[list[z3.BoolRef], Renaming]:
     dst = (z3core.Ast * n)(*(c.as_ast() for c in canonicals))
     renamed = [bool_ref(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
     return renamed, Renaming(ctx, tuple(c[1] for c in order.values()), canonicals)
+
+
+class _Shape:
+    """One formula renamed on its own (:func:`shape`): ``canonical`` is it with its constants renamed by
+    first occurrence within it; ``constants`` their addresses in that order, ``names`` their names."""
+
+    __slots__ = ("canonical", "constants", "formula", "names")
+
+    def __init__(self, formula: z3.ExprRef, canonical: z3.ExprRef, constants: tuple[int, ...], names: tuple[str, ...]):
+        self.formula, self.canonical, self.constants, self.names = formula, canonical, constants, names
+
+
+def shape(exprs: Sequence[z3.ExprRef]) -> tuple[list[z3.ExprRef], tuple[int, ...], tuple[int, ...]]:
+    """A key for ``exprs`` up to renaming, without renaming the query: ``(terms, links, name_order)``.
+
+    ``terms[i]`` is ``exprs[i]`` renamed on its own (remembered per formula); ``links`` gives, for each
+    formula's constants in turn, its index in the whole query's first-occurrence order.  Two queries have
+    the same ``terms`` and ``links`` exactly when :func:`canonical` gives them the same terms (each
+    formula of the canonical query is its own renaming with ``k!j`` read as ``k!links[..]``, and from it
+    both are read back); ``name_order`` is :meth:`Renaming.name_order` of that renaming."""
+    tables = _tables(exprs[0].ctx)
+    shapes = tables.shapes
+    index: dict[int, int] = {}
+    names: list[str] = []
+    terms: list[z3.ExprRef] = []
+    links: list[int] = []
+    for e in exprs:
+        found = shapes.get(e.ast.value)
+        if found is None:
+            found = _shape_of(tables, e)
+        terms.append(found.canonical)
+        for c, name in zip(found.constants, found.names):
+            k = index.get(c)
+            if k is None:
+                k = index[c] = len(names)
+                names.append(name)
+            links.append(k)
+    return terms, tuple(links), _ranks(names)
+
+
+def _shape_of(tables: _Tables, e: z3.ExprRef) -> _Shape:
+    ctx = e.ctx
+    ref = ctx.ref()
+    a = e.as_ast()
+    constants = _constants(ref, a)
+    if constants:
+        n = len(constants)
+        src = (z3core.Ast * n)(*(c[1] for c in constants))
+        dst = (z3core.Ast * n)(
+            *(_canonical_constant(tables, ref, ctx, c[1], c[2], k).as_ast() for k, c in enumerate(constants))
+        )
+        canonical_e = bool_ref(_substitute(ref, a, n, src, dst), ctx)
+    else:
+        canonical_e = e
+    r = ref.value
+    found = _Shape(e, canonical_e, tuple(c[0] for c in constants), tuple(C.const_name(r, c[0]) for c in constants))
+    if len(tables.shapes) >= TERM_CACHE:
+        tables.shapes.clear()
+    tables.shapes[e.ast.value] = found
+    return found
+
+
+def _ranks(names: list[str]) -> tuple[int, ...]:
+    """Each name's rank among the distinct names (equal names, equal rank)."""
+    rank = {name: i for i, name in enumerate(sorted(set(names)))}
+    return tuple([rank[name] for name in names])
 
 
 def _canonical_constant(tables: _Tables, ref: Any, ctx: z3.Context, original: Any, sort: int, k: int) -> z3.ExprRef:

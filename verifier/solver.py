@@ -70,18 +70,21 @@ def _evaluate(
     The outcome (sat with literal values, or unsat with a core of indexes) names no constant; it is a
     function of the query's shape (``alpha.canonical``) and of the order of its constants' names (the
     search picks constants by name), so both make the key (``smt.TermMemo``); the query evaluated is the
-    caller's own.  The very same terms are looked up first (no renaming to compute)."""
+    caller's own.  The very same terms are looked up first (no renaming to compute); then the shape, as
+    :func:`alpha.shape` gives it (the same partition of queries as ``alpha.canonical``'s terms, from each
+    formula renamed once per run instead of the whole query renamed per query)."""
     with smt.using(limits) as b:
         memo = b.memo
         if memo is None:
             return exact.evaluate(facts, goal, shown)
         tag = ("exact", len(facts), len(shown))
+        query = [*facts, goal, *shown]
 
         def renamed() -> exact.Exact | None:
-            terms, renaming = alpha.canonical([*facts, goal, *shown])
-            return memo.get((*tag, renaming.name_order()), terms, lambda: exact.evaluate(facts, goal, shown), always)
+            terms, links, name_order = alpha.shape(query)
+            return memo.get((*tag, links, name_order), terms, lambda: exact.evaluate(facts, goal, shown), always)
 
-        return memo.get(tag, [*facts, goal, *shown], renamed, always)  # the very terms first: no renaming
+        return memo.get(tag, query, renamed, always)  # the very terms first: no renaming
 
 
 def always(_: object) -> bool:
