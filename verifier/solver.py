@@ -11,6 +11,7 @@ from typing import Any
 
 import z3
 from cnverify import alpha, exact, smt
+from cnverify.alpha import C
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step, Verdict
 from cnverify.smt import Limits
@@ -19,19 +20,33 @@ __all__ = ["CertifyError", "Limits", "certifying", "decide", "finding", "to_pyth
 
 
 def to_python(value: z3.ExprRef) -> Any:
-    """A model value as plain JSON-able Python."""
-    if z3.is_int_value(value):
-        return value.as_long()
-    if z3.is_rational_value(value):
-        f = Fraction(value.numerator_as_long(), value.denominator_as_long())
-        return int(f) if f.denominator == 1 else str(f)
-    if z3.is_true(value):
-        return True
-    if z3.is_false(value):
-        return False
-    if z3.is_string_value(value):
+    """A model value as plain JSON-able Python.
+
+    The tests of the Python API (``is_int_value``, ``is_true``, ...) read by Z3's C functions on plain
+    integers (:class:`cnverify.alpha.C`), in the order the API asks them; equal to
+    ``tests/engine/test_solver.py``'s ``reference_to_python`` (the API's own tests) on every kind of value."""
+    r, a = value.ctx.ref().value, value.ast.value
+    if isinstance(value, z3.ArithRef):
+        if C.is_numeral_ast(r, a):
+            sort = C.sort_kind(r, C.get_sort(r, a))
+            if sort == z3.Z3_INT_SORT:
+                return int(C.numeral_string(r, a))
+            if sort == z3.Z3_REAL_SORT:
+                f = Fraction(value.numerator_as_long(), value.denominator_as_long())  # type: ignore[attr-defined]
+                return int(f) if f.denominator == 1 else str(f)
+        return str(value)  # neither a Boolean nor a string: the API's tests end here too
+    if C.kind(r, a) in _APP_KINDS:
+        op = C.decl_kind(r, C.decl(r, a))
+        if op == z3.Z3_OP_TRUE:
+            return True
+        if op == z3.Z3_OP_FALSE:
+            return False
+    if isinstance(value, z3.SeqRef) and C.is_string(r, a):
         return value.as_string()
     return str(value)
+
+
+_APP_KINDS = (z3.Z3_APP_AST, z3.Z3_NUMERAL_AST)  # what ``z3.is_app`` accepts
 
 
 def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[Step], Any, str]:
