@@ -69,6 +69,7 @@ class C:
     symbol_kind = on_ints("Z3_get_symbol_kind", _U, _P, _P)
     symbol_int = on_ints("Z3_get_symbol_int", ctypes.c_int, _P, _P)
     symbol_string = on_ints("Z3_get_symbol_string", ctypes.c_char_p, _P, _P)
+    lstring = on_ints("Z3_get_lstring", _P, _P, _P, ctypes.POINTER(_U))  # out: a (c_uint * 1)
     get_sort = on_ints("Z3_get_sort", _P, _P, _P)
     sort_kind = on_ints("Z3_get_sort_kind", _U, _P, _P)
     is_string_sort = on_ints("Z3_is_string_sort", _B, _P, _P)
@@ -114,6 +115,7 @@ class _Tables:
         self.constants: dict[tuple[int, int], z3.ExprRef] = {}
         self.formulas: dict[int, tuple[z3.AstRef, list[tuple[int, Any, int]]]] = {}
         self.shapes: dict[int, _Shape] = {}  # by the formula's address (it is kept alive by its entry)
+        self.names: dict[int, str] = {}  # the constants of ``shapes``' formulas by address: their names
 
 
 def _tables(ctx: z3.Context) -> _Tables:
@@ -285,10 +287,14 @@ def _shape_of(tables: _Tables, e: z3.ExprRef) -> _Shape:
         canonical_e = bool_ref(_substitute(ref, a, n, src, dst), ctx)
     else:
         canonical_e = e
-    r = ref.value
-    found = _Shape(e, canonical_e, tuple(c[0] for c in constants), tuple(C.const_name(r, c[0]) for c in constants))
     if len(tables.shapes) >= TERM_CACHE:
         tables.shapes.clear()
+        tables.names.clear()  # each named constant is alive while a formula of ``shapes`` holds it
+    r, names = ref.value, tables.names
+    for c in constants:
+        if c[0] not in names:
+            names[c[0]] = C.const_name(r, c[0])
+    found = _Shape(e, canonical_e, tuple(c[0] for c in constants), tuple(names[c[0]] for c in constants))
     tables.shapes[e.ast.value] = found
     return found
 

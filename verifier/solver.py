@@ -3,6 +3,7 @@ deterministic limits, minimal cores, witnesses)."""
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -42,7 +43,8 @@ def to_python(value: z3.ExprRef) -> Any:
         if op == z3.Z3_OP_FALSE:
             return False
     if isinstance(value, z3.SeqRef) and C.is_string(r, a):
-        return value.as_string()
+        size = (ctypes.c_uint * 1)()
+        return ctypes.string_at(C.lstring(r, a, size), size[0]).decode("latin-1")  # as ``SeqRef.as_string``
     return str(value)
 
 
@@ -190,14 +192,10 @@ def finding(ob: Obligation, limits: Limits | None = None) -> Finding:
         claim = f"not proved: {ob.proof_caveat}"
         verdict, chain = "unknown", chain + [Step(claim)]
         ob.messages.pop("unknown", None)
-    default = {
-        "violated": f"{ob.prop.title}: violated",
-        "proved": f"{ob.prop.title}: proved",
-        "unknown": f"{ob.prop.title}: unknown ({claim})",
-    }[verdict]
-    message = ob.message_for(verdict, witness, default)
-    if verdict == "unknown" and "unknown" not in ob.messages:
-        message = f"cannot decide: {claim}"
+    if verdict in ob.messages:
+        message = ob.message_for(verdict, witness, "")
+    else:  # no message of the property's for this verdict
+        message = f"cannot decide: {claim}" if verdict == "unknown" else f"{ob.prop.title}: {verdict}"
     return Finding(
         property=ob.prop.code,
         name=ob.prop.name,
