@@ -130,6 +130,7 @@ def _constants(ref: Any, a: Any) -> list[tuple[int, Any, int]]:
     """The uninterpreted constants of the formula ``a`` by first occurrence: (pointer as an int, AST pointer,
     sort id).  The walk runs on plain integers (:class:`C`)."""
     r = ref.value
+    kind, nargs, arg, decl, decl_kind = C.kind, C.nargs, C.arg, C.decl, C.decl_kind  # locals: one lookup per walk
     seen: set[int] = set()
     out: list[tuple[int, Any, int]] = []
     stack = [a.value]
@@ -138,14 +139,16 @@ def _constants(ref: Any, a: Any) -> list[tuple[int, Any, int]]:
         if node in seen:
             continue
         seen.add(node)
-        if C.kind(r, node) != _APP:
+        if kind(r, node) != _APP:
             continue
-        n = C.nargs(r, node)
+        n = nargs(r, node)
         if n == 0:
-            if C.decl_kind(r, C.decl(r, node)) == _UNINTERPRETED:
+            if decl_kind(r, decl(r, node)) == _UNINTERPRETED:
                 out.append((node, ast_of(node), C.sort_id(r, C.get_sort(r, node))))
-            continue
-        stack.extend(C.arg(r, node, j) for j in range(n - 1, -1, -1))
+        elif n == 1:
+            stack.append(arg(r, node, 0))
+        else:
+            stack += [arg(r, node, j) for j in range(n - 1, -1, -1)]
     return out
 
 

@@ -90,18 +90,20 @@ def _evaluate(
     caller's own.  The very same terms are looked up first (no renaming to compute); then the shape, as
     :func:`alpha.shape` gives it (the same partition of queries as ``alpha.canonical``'s terms, from each
     formula renamed once per run instead of the whole query renamed per query)."""
-    with smt.using(limits) as b:
-        memo = b.memo
-        if memo is None:
-            return exact.evaluate(facts, goal, shown)
-        tag = ("exact", len(facts), len(shown))
-        query = [*facts, goal, *shown]
+    if limits is not None:  # the run's budget (a new one when ``limits`` differ): then as below
+        with smt.using(limits):
+            return _evaluate(facts, goal, shown, None)
+    memo = smt.current().memo
+    if memo is None:
+        return exact.evaluate(facts, goal, shown)
+    tag = ("exact", len(facts), len(shown))
+    query = [*facts, goal, *shown]
 
-        def renamed() -> exact.Exact | None:
-            terms, links, name_order = alpha.shape(query)
-            return memo.get((*tag, links, name_order), terms, lambda: exact.evaluate(facts, goal, shown), always)
+    def renamed() -> exact.Exact | None:
+        terms, links, name_order = alpha.shape(query)
+        return memo.get((*tag, links, name_order), terms, lambda: exact.evaluate(facts, goal, shown), always)
 
-        return memo.get(tag, query, renamed, always)  # the very terms first: no renaming
+    return memo.get(tag, query, renamed, always)  # the very terms first: no renaming
 
 
 def always(_: object) -> bool:
