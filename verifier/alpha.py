@@ -267,7 +267,7 @@ def shape(exprs: Sequence[z3.ExprRef]) -> tuple[list[z3.ExprRef], tuple[int, ...
         if found is None:
             found = _shape_of(tables, e)
         terms.append(found.canonical)
-        for c, name in zip(found.constants, found.names):
+        for c, name in zip(found.constants, found.names, strict=True):
             k = index.get(c)
             if k is None:
                 k = index[c] = len(names)

@@ -33,7 +33,7 @@ def to_python(value: z3.ExprRef) -> Any:
             if sort == z3.Z3_INT_SORT:
                 return int(C.numeral_string(r, a))
             if sort == z3.Z3_REAL_SORT:
-                f = Fraction(value.numerator_as_long(), value.denominator_as_long())  # type: ignore[attr-defined]
+                f = Fraction(value.numerator_as_long(), value.denominator_as_long())
                 return int(f) if f.denominator == 1 else str(f)
         return str(value)  # neither a Boolean nor a string: the API's tests end here too
     if C.kind(r, a) in _APP_KINDS:

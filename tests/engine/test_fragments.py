@@ -179,6 +179,10 @@ def test_step_and_span_texts_are_the_encoders(step: Step, at: Span) -> None:
 def test_members_of_other_types_are_encoded_as_the_encoder_does() -> None:
     """A member that is not a plain str / int takes the encoder's path: the same text either way."""
     odd = Step(7, Span("f", True, 2), [Span(None, 1, 2)])  # type: ignore[arg-type]
-    assert odd.json_text() == compact(odd.to_json()) == '{"claim":7,"location":{"file":"f","line":true,"column":2},"locations":[{"file":null,"line":1,"column":2}]}'
+    assert (
+        odd.json_text()
+        == compact(odd.to_json())
+        == '{"claim":7,"location":{"file":"f","line":true,"column":2},"locations":[{"file":null,"line":1,"column":2}]}'
+    )
     f = Finding("CNV401", None, "violated", "error", {"kind": "K"}, Span("f", 1, 1), "m", chain=[odd])  # type: ignore[arg-type]
     assert f.render() == encoded(f)

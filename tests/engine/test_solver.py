@@ -233,7 +233,7 @@ def test_to_python_reads_every_kind_of_value_as_the_python_api_does() -> None:
         z3.BoolVal(True),
         z3.BoolVal(False),
         z3.StringVal(""),
-        z3.StringVal("a\\b \u00e9 \U0001f600 \"q\""),
+        z3.StringVal('a\\b \u00e9 \U0001f600 "q"'),
         z3.BitVecVal(5, 8),
         x,
         x + 1,
