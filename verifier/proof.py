@@ -139,10 +139,10 @@ class Finding:
             return compact({k: v for k, v in head.items() if k not in ("baseline", "unit", "units")})
         prop, name, status, severity, message = map(quote, fields)
         chain = ",".join([s.json_text() for s in self.chain])
-        witness = "null" if self.witness is None else compact(self.witness)
+        witness = "null" if self.witness is None else flat_json(self.witness)
         return (
             f'{{"property":{prop},"name":{name},"status":{status},"severity":{severity},'
-            f'"subject":{compact(self.subject)},"location":{span_json(self.location)},"message":{message},'
+            f'"subject":{flat_json(self.subject)},"location":{span_json(self.location)},"message":{message},'
             f'"chain":[{chain}],"witness":{witness},"fingerprint":{quote(self.fingerprint)}}}'
         )
 
@@ -174,6 +174,27 @@ def compact(value: Any) -> str:
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # json.dumps' own encoder, made once
 quote = json.encoder.encode_basestring  # how that encoder writes a string (``ensure_ascii`` off)
+
+
+def flat_json(value: Any) -> str:
+    """``compact(value)``, formatted directly for a dict of plain str keys and str / None / int values (a
+    subject, most witnesses; as the encoder writes them); anything else by the encoder."""
+    if type(value) is not dict:
+        return compact(value)
+    parts = []
+    for k, v in value.items():
+        kind = type(v)
+        if type(k) is not str:
+            return compact(value)
+        if kind is str:
+            parts.append(f"{quote(k)}:{quote(v)}")
+        elif v is None:
+            parts.append(f"{quote(k)}:null")
+        elif kind is int:
+            parts.append(f"{quote(k)}:{v}")
+        else:
+            return compact(value)
+    return "{" + ",".join(parts) + "}"
 
 
 def span_json(at: Span) -> str:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from cnverify import cli
 from cnverify.engine import MERGE_KEY, Options, merge_key, prove
 from cnverify.errors import Span
-from cnverify.proof import Finding, Report, Step, compact, span_json
+from cnverify.proof import Finding, Report, Step, compact, flat_json, span_json
 from cnverify.report import RenderOptions, writers
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -174,6 +174,14 @@ def test_step_and_span_texts_are_the_encoders(step: Step, at: Span) -> None:
     """``Step.json_text`` and ``span_json`` (what ``render`` joins instead of encoding dicts): the same text."""
     assert step.json_text() == compact(step.to_json())
     assert span_json(at) == compact(at.to_json())
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON | st.dictionaries(TEXT, st.none() | st.integers() | TEXT | st.booleans(), max_size=4))
+def test_flat_json_is_the_encoders(value: Any) -> None:
+    """``flat_json`` (a subject's or witness's text in ``render``): the encoder's text of any value."""
+    assert flat_json(value) == compact(value)
+    assert flat_json({1: "a"}) == compact({1: "a"}) == '{"1":"a"}'  # a key of another type: the encoder's path
 
 
 def test_members_of_other_types_are_encoded_as_the_encoder_does() -> None:
