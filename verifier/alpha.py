@@ -69,6 +69,7 @@ class C:
     symbol_kind = on_ints("Z3_get_symbol_kind", _U, _P, _P)
     symbol_int = on_ints("Z3_get_symbol_int", ctypes.c_int, _P, _P)
     symbol_string = on_ints("Z3_get_symbol_string", ctypes.c_char_p, _P, _P)
+    lstring = on_ints("Z3_get_lstring", _P, _P, _P, ctypes.POINTER(_U))  # out: a (c_uint * 1)
     get_sort = on_ints("Z3_get_sort", _P, _P, _P)
     sort_kind = on_ints("Z3_get_sort_kind", _U, _P, _P)
     is_string_sort = on_ints("Z3_is_string_sort", _B, _P, _P)
@@ -113,6 +114,8 @@ class _Tables:
     def __init__(self) -> None:
         self.constants: dict[tuple[int, int], z3.ExprRef] = {}
         self.formulas: dict[int, tuple[z3.AstRef, list[tuple[int, Any, int]]]] = {}
+        self.shapes: dict[int, _Shape] = {}  # by the formula's address (it is kept alive by its entry)
+        self.names: dict[int, str] = {}  # the constants of ``shapes``' formulas by address: their names
 
 
 def _tables(ctx: z3.Context) -> _Tables:
@@ -127,6 +130,7 @@ def _constants(ref: Any, a: Any) -> list[tuple[int, Any, int]]:
     """The uninterpreted constants of the formula ``a`` by first occurrence: (pointer as an int, AST pointer,
     sort id).  The walk runs on plain integers (:class:`C`)."""
     r = ref.value
+    kind, nargs, arg, decl, decl_kind = C.kind, C.nargs, C.arg, C.decl, C.decl_kind  # locals: one lookup per walk
     seen: set[int] = set()
     out: list[tuple[int, Any, int]] = []
     stack = [a.value]
@@ -135,14 +139,16 @@ def _constants(ref: Any, a: Any) -> list[tuple[int, Any, int]]:
         if node in seen:
             continue
         seen.add(node)
-        if C.kind(r, node) != _APP:
+        if kind(r, node) != _APP:
             continue
-        n = C.nargs(r, node)
+        n = nargs(r, node)
         if n == 0:
-            if C.decl_kind(r, C.decl(r, node)) == _UNINTERPRETED:
+            if decl_kind(r, decl(r, node)) == _UNINTERPRETED:
                 out.append((node, ast_of(node), C.sort_id(r, C.get_sort(r, node))))
-            continue
-        stack.extend(C.arg(r, node, j) for j in range(n - 1, -1, -1))
+        elif n == 1:
+            stack.append(arg(r, node, 0))
+        else:
+            stack += [arg(r, node, j) for j in range(n - 1, -1, -1)]
     return out
 
 
@@ -191,9 +197,7 @@ class Renaming:
         if self.ctx is None:
             return ()
         ref = self.ctx.ref()
-        names = [_name(ref, _decl_name(ref, _decl(ref, o))) for o in self.originals]
-        rank = {name: i for i, name in enumerate(sorted(set(names)))}
-        return tuple(rank[name] for name in names)
+        return _ranks([_name(ref, _decl_name(ref, _decl(ref, o))) for o in self.originals])
 
 
 def _name(ref: Any, symbol: Any) -> str:
@@ -232,6 +236,76 @@ def canonical(exprs: Sequence[z3.BoolRef]) -> tuple[list[z3.BoolRef], Renaming]:
     dst = (z3core.Ast * n)(*(c.as_ast() for c in canonicals))
     renamed = [bool_ref(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
     return renamed, Renaming(ctx, tuple(c[1] for c in order.values()), canonicals)
+
+
+class _Shape:
+    """One formula renamed on its own (:func:`shape`): ``canonical`` is it with its constants renamed by
+    first occurrence within it; ``constants`` their addresses in that order, ``names`` their names."""
+
+    __slots__ = ("canonical", "constants", "formula", "names")
+
+    def __init__(self, formula: z3.ExprRef, canonical: z3.ExprRef, constants: tuple[int, ...], names: tuple[str, ...]):
+        self.formula, self.canonical, self.constants, self.names = formula, canonical, constants, names
+
+
+def shape(exprs: Sequence[z3.ExprRef]) -> tuple[list[z3.ExprRef], tuple[int, ...], tuple[int, ...]]:
+    """A key for ``exprs`` up to renaming, without renaming the query: ``(terms, links, name_order)``.
+
+    ``terms[i]`` is ``exprs[i]`` renamed on its own (remembered per formula); ``links`` gives, for each
+    formula's constants in turn, its index in the whole query's first-occurrence order.  Two queries have
+    the same ``terms`` and ``links`` exactly when :func:`canonical` gives them the same terms (each
+    formula of the canonical query is its own renaming with ``k!j`` read as ``k!links[..]``, and from it
+    both are read back); ``name_order`` is :meth:`Renaming.name_order` of that renaming."""
+    tables = _tables(exprs[0].ctx)
+    shapes = tables.shapes
+    index: dict[int, int] = {}
+    names: list[str] = []
+    terms: list[z3.ExprRef] = []
+    links: list[int] = []
+    for e in exprs:
+        found = shapes.get(e.ast.value)
+        if found is None:
+            found = _shape_of(tables, e)
+        terms.append(found.canonical)
+        for c, name in zip(found.constants, found.names, strict=True):
+            k = index.get(c)
+            if k is None:
+                k = index[c] = len(names)
+                names.append(name)
+            links.append(k)
+    return terms, tuple(links), _ranks(names)
+
+
+def _shape_of(tables: _Tables, e: z3.ExprRef) -> _Shape:
+    ctx = e.ctx
+    ref = ctx.ref()
+    a = e.as_ast()
+    constants = _constants(ref, a)
+    if constants:
+        n = len(constants)
+        src = (z3core.Ast * n)(*(c[1] for c in constants))
+        dst = (z3core.Ast * n)(
+            *(_canonical_constant(tables, ref, ctx, c[1], c[2], k).as_ast() for k, c in enumerate(constants))
+        )
+        canonical_e = bool_ref(_substitute(ref, a, n, src, dst), ctx)
+    else:
+        canonical_e = e
+    if len(tables.shapes) >= TERM_CACHE:
+        tables.shapes.clear()
+        tables.names.clear()  # each named constant is alive while a formula of ``shapes`` holds it
+    r, names = ref.value, tables.names
+    for c in constants:
+        if c[0] not in names:
+            names[c[0]] = C.const_name(r, c[0])
+    found = _Shape(e, canonical_e, tuple(c[0] for c in constants), tuple(names[c[0]] for c in constants))
+    tables.shapes[e.ast.value] = found
+    return found
+
+
+def _ranks(names: list[str]) -> tuple[int, ...]:
+    """Each name's rank among the distinct names (equal names, equal rank)."""
+    rank = {name: i for i, name in enumerate(sorted(set(names)))}
+    return tuple([rank[name] for name in names])
 
 
 def _canonical_constant(tables: _Tables, ref: Any, ctx: z3.Context, original: Any, sort: int, k: int) -> z3.ExprRef:

@@ -45,6 +45,16 @@ class Step:
             out["locations"] = [s.to_json() for s in self.locations]
         return out
 
+    def json_text(self) -> str:
+        """``compact(self.to_json())``, put together from its parts (the encoder's own string quoting)."""
+        claim, at = self.claim, self.location
+        if type(claim) is not str:
+            return compact(self.to_json())
+        text = f'{{"claim":{quote(claim)}' if at is None else f'{{"claim":{quote(claim)},"location":{span_json(at)}'
+        if self.locations:
+            text += f',"locations":[{",".join([span_json(s) for s in self.locations])}]'
+        return text + "}"
+
     def spans(self) -> list[Span]:
         return ([self.location] if self.location else []) + list(self.locations or [])
 
@@ -81,7 +91,7 @@ class Finding:
         """The fingerprint with ``file`` standing for the location's file (e.g. repository-relative)."""
         s = self.subject
         key = "|".join(
-            str(x) for x in (self.property, s.get("kind"), s.get("namespace"), s.get("name"), s.get("path", ""), file)
+            [str(x) for x in (self.property, s.get("kind"), s.get("namespace"), s.get("name"), s.get("path", ""), file)]
         )
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
@@ -111,11 +121,30 @@ class Finding:
 
         Its other fields are never changed in place once verified (a change is a ``replace``)."""
         if self.rendered is None:
-            head = self.to_json() if value is None else value
+            if value is None:
+                self.rendered = self._head_text()
+                return self.rendered
+            head = value
             if self.baseline or self.units:
                 head = {k: v for k, v in head.items() if k not in ("baseline", "unit", "units")}
             self.rendered = compact(head)
         return self.rendered
+
+    def _head_text(self) -> str:
+        """``compact`` of ``to_json`` without ``baseline`` and ``units``, put together from its members' texts
+        (each the encoder's text of that member: the same bytes, without the members' dicts)."""
+        fields = (self.property, self.name, self.status, self.severity, self.message)
+        if any(type(x) is not str for x in fields):
+            head = self.to_json()
+            return compact({k: v for k, v in head.items() if k not in ("baseline", "unit", "units")})
+        prop, name, status, severity, message = map(quote, fields)
+        chain = ",".join([s.json_text() for s in self.chain])
+        witness = "null" if self.witness is None else flat_json(self.witness)
+        return (
+            f'{{"property":{prop},"name":{name},"status":{status},"severity":{severity},'
+            f'"subject":{flat_json(self.subject)},"location":{span_json(self.location)},"message":{message},'
+            f'"chain":[{chain}],"witness":{witness},"fingerprint":{quote(self.fingerprint)}}}'
+        )
 
     def compact_json(self) -> str:
         """``compact(self.to_json())``, from the rendered head: ``baseline`` and ``units`` are its last members."""
@@ -140,7 +169,40 @@ def _finding(*state: Any) -> Finding:
 
 def compact(value: Any) -> str:
     """``value`` as compact JSON (the C encoder, no spaces, non-ASCII kept): the JSON report's layout."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT(value)
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # json.dumps' own encoder, made once
+quote = json.encoder.encode_basestring  # how that encoder writes a string (``ensure_ascii`` off)
+
+
+def flat_json(value: Any) -> str:
+    """``compact(value)``, formatted directly for a dict of plain str keys and str / None / int values (a
+    subject, most witnesses; as the encoder writes them); anything else by the encoder."""
+    if type(value) is not dict:
+        return compact(value)
+    parts = []
+    for k, v in value.items():
+        kind = type(v)
+        if type(k) is not str:
+            return compact(value)
+        if kind is str:
+            parts.append(f"{quote(k)}:{quote(v)}")
+        elif v is None:
+            parts.append(f"{quote(k)}:null")
+        elif kind is int:
+            parts.append(f"{quote(k)}:{v}")
+        else:
+            return compact(value)
+    return "{" + ",".join(parts) + "}"
+
+
+def span_json(at: Span) -> str:
+    """``compact(at.to_json())``, formatted directly when its members are plain (as the encoder writes them)."""
+    file, line, column = at.file, at.line, at.column
+    if type(file) is str and type(line) is int and type(column) is int:
+        return f'{{"file":{quote(file)},"line":{line},"column":{column}}}'
+    return compact(at.to_json())
 
 
 @dataclass(slots=True)

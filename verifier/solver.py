@@ -3,6 +3,7 @@ deterministic limits, minimal cores, witnesses)."""
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,6 +12,7 @@ from typing import Any
 
 import z3
 from cnverify import alpha, exact, smt
+from cnverify.alpha import C
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step, Verdict
 from cnverify.smt import Limits
@@ -19,19 +21,34 @@ __all__ = ["CertifyError", "Limits", "certifying", "decide", "finding", "to_pyth
 
 
 def to_python(value: z3.ExprRef) -> Any:
-    """A model value as plain JSON-able Python."""
-    if z3.is_int_value(value):
-        return value.as_long()
-    if z3.is_rational_value(value):
-        f = Fraction(value.numerator_as_long(), value.denominator_as_long())
-        return int(f) if f.denominator == 1 else str(f)
-    if z3.is_true(value):
-        return True
-    if z3.is_false(value):
-        return False
-    if z3.is_string_value(value):
-        return value.as_string()
+    """A model value as plain JSON-able Python.
+
+    The tests of the Python API (``is_int_value``, ``is_true``, ...) read by Z3's C functions on plain
+    integers (:class:`cnverify.alpha.C`), in the order the API asks them; equal to
+    ``tests/engine/test_solver.py``'s ``reference_to_python`` (the API's own tests) on every kind of value."""
+    r, a = value.ctx.ref().value, value.ast.value
+    if isinstance(value, z3.ArithRef):
+        if C.is_numeral_ast(r, a):
+            sort = C.sort_kind(r, C.get_sort(r, a))
+            if sort == z3.Z3_INT_SORT:
+                return int(C.numeral_string(r, a))
+            if sort == z3.Z3_REAL_SORT:
+                f = Fraction(value.numerator_as_long(), value.denominator_as_long())
+                return int(f) if f.denominator == 1 else str(f)
+        return str(value)  # neither a Boolean nor a string: the API's tests end here too
+    if C.kind(r, a) in _APP_KINDS:
+        op = C.decl_kind(r, C.decl(r, a))
+        if op == z3.Z3_OP_TRUE:
+            return True
+        if op == z3.Z3_OP_FALSE:
+            return False
+    if isinstance(value, z3.SeqRef) and C.is_string(r, a):
+        size = (ctypes.c_uint * 1)()
+        return ctypes.string_at(C.lstring(r, a, size), size[0]).decode("latin-1")  # as ``SeqRef.as_string``
     return str(value)
+
+
+_APP_KINDS = (z3.Z3_APP_AST, z3.Z3_NUMERAL_AST)  # what ``z3.is_app`` accepts
 
 
 def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[Step], Any, str]:
@@ -70,18 +87,23 @@ def _evaluate(
     The outcome (sat with literal values, or unsat with a core of indexes) names no constant; it is a
     function of the query's shape (``alpha.canonical``) and of the order of its constants' names (the
     search picks constants by name), so both make the key (``smt.TermMemo``); the query evaluated is the
-    caller's own.  The very same terms are looked up first (no renaming to compute)."""
-    with smt.using(limits) as b:
-        memo = b.memo
-        if memo is None:
-            return exact.evaluate(facts, goal, shown)
-        tag = ("exact", len(facts), len(shown))
+    caller's own.  The very same terms are looked up first (no renaming to compute); then the shape, as
+    :func:`alpha.shape` gives it (the same partition of queries as ``alpha.canonical``'s terms, from each
+    formula renamed once per run instead of the whole query renamed per query)."""
+    if limits is not None:  # the run's budget (a new one when ``limits`` differ): then as below
+        with smt.using(limits):
+            return _evaluate(facts, goal, shown, None)
+    memo = smt.current().memo
+    if memo is None:
+        return exact.evaluate(facts, goal, shown)
+    tag = ("exact", len(facts), len(shown))
+    query = [*facts, goal, *shown]
 
-        def renamed() -> exact.Exact | None:
-            terms, renaming = alpha.canonical([*facts, goal, *shown])
-            return memo.get((*tag, renaming.name_order()), terms, lambda: exact.evaluate(facts, goal, shown), always)
+    def renamed() -> exact.Exact | None:
+        terms, links, name_order = alpha.shape(query)
+        return memo.get((*tag, links, name_order), terms, lambda: exact.evaluate(facts, goal, shown), always)
 
-        return memo.get(tag, [*facts, goal, *shown], renamed, always)  # the very terms first: no renaming
+    return memo.get(tag, query, renamed, always)  # the very terms first: no renaming
 
 
 def always(_: object) -> bool:
@@ -172,14 +194,10 @@ def finding(ob: Obligation, limits: Limits | None = None) -> Finding:
         claim = f"not proved: {ob.proof_caveat}"
         verdict, chain = "unknown", chain + [Step(claim)]
         ob.messages.pop("unknown", None)
-    default = {
-        "violated": f"{ob.prop.title}: violated",
-        "proved": f"{ob.prop.title}: proved",
-        "unknown": f"{ob.prop.title}: unknown ({claim})",
-    }[verdict]
-    message = ob.message_for(verdict, witness, default)
-    if verdict == "unknown" and "unknown" not in ob.messages:
-        message = f"cannot decide: {claim}"
+    if verdict in ob.messages:
+        message = ob.message_for(verdict, witness, "")
+    else:  # no message of the property's for this verdict
+        message = f"cannot decide: {claim}" if verdict == "unknown" else f"{ob.prop.title}: {verdict}"
     return Finding(
         property=ob.prop.code,
         name=ob.prop.name,

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from cnverify import cli
 from cnverify.engine import MERGE_KEY, Options, merge_key, prove
 from cnverify.errors import Span
-from cnverify.proof import Finding, Report, Step, compact
+from cnverify.proof import Finding, Report, Step, compact, flat_json, span_json
 from cnverify.report import RenderOptions, writers
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -166,3 +166,31 @@ def test_cli_renders_ahead_for_json(
     monkeypatch.chdir(tmp_path)
     CliRunner().invoke(cli.main, ["prove", ".", *args])
     assert seen == [expected]
+
+
+@settings(max_examples=300, deadline=None)
+@given(STEP, SPAN)
+def test_step_and_span_texts_are_the_encoders(step: Step, at: Span) -> None:
+    """``Step.json_text`` and ``span_json`` (what ``render`` joins instead of encoding dicts): the same text."""
+    assert step.json_text() == compact(step.to_json())
+    assert span_json(at) == compact(at.to_json())
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON | st.dictionaries(TEXT, st.none() | st.integers() | TEXT | st.booleans(), max_size=4))
+def test_flat_json_is_the_encoders(value: Any) -> None:
+    """``flat_json`` (a subject's or witness's text in ``render``): the encoder's text of any value."""
+    assert flat_json(value) == compact(value)
+    assert flat_json({1: "a"}) == compact({1: "a"}) == '{"1":"a"}'  # a key of another type: the encoder's path
+
+
+def test_members_of_other_types_are_encoded_as_the_encoder_does() -> None:
+    """A member that is not a plain str / int takes the encoder's path: the same text either way."""
+    odd = Step(7, Span("f", True, 2), [Span(None, 1, 2)])  # type: ignore[arg-type]
+    assert (
+        odd.json_text()
+        == compact(odd.to_json())
+        == '{"claim":7,"location":{"file":"f","line":true,"column":2},"locations":[{"file":null,"line":1,"column":2}]}'
+    )
+    f = Finding("CNV401", None, "violated", "error", {"kind": "K"}, Span("f", 1, 1), "m", chain=[odd])  # type: ignore[arg-type]
+    assert f.render() == encoded(f)

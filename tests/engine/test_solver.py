@@ -3,6 +3,7 @@ and verdicts reached without the solver (``ob.decide`` / ``ob.unknown``)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from itertools import combinations
 
 import pytest
@@ -11,7 +12,7 @@ from cnverify import exact, smt
 from cnverify.model import HorizontalPodAutoscaler
 from cnverify.obligation import Obligation
 from cnverify.registry import Property
-from cnverify.solver import Limits, decide, finding
+from cnverify.solver import Limits, decide, finding, to_python
 from cnverify.source import Document, compose
 
 HPA = """\
@@ -202,3 +203,55 @@ def test_exact_evaluation_once_per_run_for_queries_equal_up_to_renaming(monkeypa
         assert len(calls) == 3
     assert (a.status, a.witness, a.to_json()["chain"]) == (b.status, b.witness, b.to_json()["chain"])
     assert a.status == "violated" and a.witness == {"x": 5, "y": 3}
+
+
+def reference_to_python(value: z3.ExprRef) -> object:
+    """``solver.to_python`` as it read values through the Python API's tests (the path it replaces)."""
+    if z3.is_int_value(value):
+        return value.as_long()  # type: ignore[attr-defined]
+    if z3.is_rational_value(value):
+        f = Fraction(value.numerator_as_long(), value.denominator_as_long())  # type: ignore[attr-defined]
+        return int(f) if f.denominator == 1 else str(f)
+    if z3.is_true(value):
+        return True
+    if z3.is_false(value):
+        return False
+    if z3.is_string_value(value):
+        return value.as_string()  # type: ignore[attr-defined]
+    return str(value)
+
+
+def test_to_python_reads_every_kind_of_value_as_the_python_api_does() -> None:
+    x = z3.Int("x")
+    values: list[z3.ExprRef] = [
+        z3.IntVal(0),
+        z3.IntVal(-7),
+        z3.IntVal(2**70),
+        z3.RealVal("1/3"),
+        z3.RealVal(-4),
+        z3.RealVal("2.5"),
+        z3.BoolVal(True),
+        z3.BoolVal(False),
+        z3.StringVal(""),
+        z3.StringVal('a\\b \u00e9 \U0001f600 "q"'),
+        z3.BitVecVal(5, 8),
+        x,
+        x + 1,
+        z3.Bool("b"),
+        z3.String("s"),
+        z3.Concat(z3.String("s"), z3.StringVal("t")),
+        z3.ExprRef(z3.IntVal(5).as_ast()),  # an integer under the plain wrapper: printed, as the API's tests say
+        z3.ExprRef(z3.BoolVal(True).as_ast()),
+        z3.ForAll([x], x >= x),
+        z3.Const("u", z3.DeclareSort("U")),
+        z3.Unit(z3.IntVal(3)),
+        z3.Empty(z3.SeqSort(z3.IntSort())),
+    ]
+    m = z3.Solver()
+    m.add(x == 3)
+    assert m.check() == z3.sat
+    values.append(m.model().eval(x * 2, model_completion=True))
+    got = [to_python(v) for v in values]
+    assert got == [reference_to_python(v) for v in values]
+    assert [type(g) for g in got] == [type(reference_to_python(v)) for v in values]
+    assert got[:9] == [0, -7, 2**70, "1/3", -4, "5/2", True, False, ""]
