@@ -223,8 +223,8 @@ def require_selected(
     free = set().union(*(s.free_keys(keys) for s in pool)) if pool else set()
     goal = (*matches, space.valid(free))
     key = ("selected example", tuple(map(id, goal)))  # the entry keeps its terms alive: ids stay theirs
-    hit = space.terms.get(key)
-    if hit is None or any(a is not b for a, b in zip(hit[0], goal, strict=True)):
-        hit = space.terms[key] = (goal, zterms.conj(goal))
-    ob.example(hit[1], says="a pod of the namespace is selected")
+    example = space.terms.get(key)
+    if example is None or any(a is not b for a, b in zip(example[0], goal, strict=True)):
+        example = space.terms[key] = (goal, zterms.conj(goal))
+    ob.example(example[1], says="a pod of the namespace is selected")
     space.show_on(ob)
