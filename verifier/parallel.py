@@ -30,6 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
+from cnverify import shared_answers
 from cnverify.errors import InternalError, UsageError
 
 
@@ -230,25 +231,26 @@ def fanned(
     ready = iter(keys)
     nxt = next(ready, None)
     try:
-        while rest:  # a pool a dead worker broke is replaced for the tasks not yet collected
-            with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
-                futures: dict[Future[bytes], list[int]] = {pool.submit(_task, t): t for t in rest}
-                rest, broken = [], False
-                for future in as_completed(futures):
-                    task = futures.pop(future)
-                    try:
-                        done.update(zip(task, _loads(future.result()), strict=True))
-                    except BrokenProcessPool:  # this task's keys alone; the others' results kept, or run anew
-                        pool.shutdown(cancel_futures=True)
-                        rest, broken = _salvaged(futures, done), True
-                        done.update((k, _alone(k, fork)) for k in task)
-                    except Exception:  # noqa: BLE001 - the task raised: its keys retried alone, then reported
-                        done.update((k, _alone(k, fork)) for k in task)
-                    while nxt is not None and nxt in done:
-                        yield nxt, done.pop(nxt)
-                        nxt = next(ready, None)
-                    if broken:  # the pool's other futures are settled: collected or in ``rest``
-                        break
+        with shared_answers.sharing():  # the workers' unsat answers, read by each other before solving
+            while rest:  # a pool a dead worker broke is replaced for the tasks not yet collected
+                with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
+                    futures: dict[Future[bytes], list[int]] = {pool.submit(_task, t): t for t in rest}
+                    rest, broken = [], False
+                    for future in as_completed(futures):
+                        task = futures.pop(future)
+                        try:
+                            done.update(zip(task, _loads(future.result()), strict=True))
+                        except BrokenProcessPool:  # this task's keys alone; the others' results kept, or run anew
+                            pool.shutdown(cancel_futures=True)
+                            rest, broken = _salvaged(futures, done), True
+                            done.update((k, _alone(k, fork)) for k in task)
+                        except Exception:  # noqa: BLE001 - the task raised: its keys retried alone, then reported
+                            done.update((k, _alone(k, fork)) for k in task)
+                        while nxt is not None and nxt in done:
+                            yield nxt, done.pop(nxt)
+                            nxt = next(ready, None)
+                        if broken:  # the pool's other futures are settled: collected or in ``rest``
+                            break
     finally:
         _SHARED = None
 
