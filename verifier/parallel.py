@@ -109,18 +109,20 @@ def verify_all(
     jobs: int = 1,
     executor: str | None = None,
     failed: Callable[[U, InternalError], P] | None = None,
+    fork: bool = False,
 ) -> Iterator[tuple[U, P | None]]:
     """Each unit with its part (``None`` for a unit that is not verified), in unit order.
 
     ``jobs`` processes on this machine, or the Dask cluster named by ``executor``
-    (``local-dask`` or ``dask://HOST:PORT``); ``failed`` makes the part of a unit whose worker crashed."""
+    (``local-dask`` or ``dask://HOST:PORT``); ``failed`` makes the part of a unit whose worker crashed;
+    ``fork``: in forked workers even one unit (one that crashed a worker before must not take this process)."""
     todo = [i for i, u in enumerate(units) if not getattr(u, "not_verified", None)]
     verified = set(todo)
     if executor:
         from cnverify import parallel_dask  # only with the cnverify[dask] extra
 
         parts = parallel_dask.run(units, todo, job, verify, jobs, executor, failed)
-    elif jobs > 1 and len(todo) > 1 and may_fan_out():
+    elif (fork or jobs > 1 and len(todo) > 1) and may_fan_out():
         parts = _forked(units, todo, job, verify, jobs, failed)
     else:
         parts = _serial(units, todo, job, verify)

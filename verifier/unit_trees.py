@@ -129,7 +129,7 @@ def verified(
     """Every subfolder discovered and verified in ``jobs`` forked workers: the unit-less files (the skipped
     ones first, as ``discover`` gives them) and each unit with its part, in ``discover``'s order.
     ``reading()`` is the context of reading inputs (``systems.run_options``); a subfolder whose worker
-    failed twice is discovered here and its units go to ``fallback`` (each unit's own retry)."""
+    failed twice is discovered here and its units go to ``fallback`` (each in a worker of its own, retried)."""
 
     def one(k: int) -> TreePart:
         with reading():
@@ -145,12 +145,16 @@ def verified(
     blocks: list[tuple[tuple[str, ...], LoadResult, list[tuple[units.Unit, Any]]]] = [
         (key, own, []) for key, own in s.top
     ]  # the folders cut open: their own files, unit-less
+    failed = []
     for k, got in parallel.fanned(one, list(weight), jobs, weight):
         if isinstance(got, BaseException):
-            with reading():
-                d = discover_tree(s, k, helm_values)
-            got = TreePart(list(fallback(d.units)), d.rest)
-        blocks.append((s.trees[k][0], got.rest, got.units))
+            failed.append(k)
+        else:
+            blocks.append((s.trees[k][0], got.rest, got.units))
+    for k in failed:  # once the pool is gone (no pool forked beside another)
+        with reading():
+            d = discover_tree(s, k, helm_values)
+        blocks.append((s.trees[k][0], d.rest, list(fallback(d.units))))
     rest = LoadResult(inputs=list(s.found.skipped))
     pairs: list[tuple[units.Unit, Any]] = []
     for _, r, ps in sorted(blocks, key=lambda b: b[0]):

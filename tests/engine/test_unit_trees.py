@@ -132,7 +132,8 @@ def test_a_subfolder_whose_worker_dies_is_discovered_again_here(tmp_path: Path, 
     real = engine.verify_unit
 
     def verify(unit: Any, job: Any) -> Any:
-        if unit.name == victim and parallel._IN_WORKER:
+        if unit.name == victim:
+            assert parallel._IN_WORKER, "a unit that crashed a worker is verified in this process"
             os._exit(9)
         return real(unit, job)
 
