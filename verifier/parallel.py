@@ -5,7 +5,9 @@ The unit is the shard (docs/ARCHITECTURE.md, "Parallel runs"): every unit is its
 every property, the unit-namespace readings, suppressions — exactly as the serial run does. The
 parent merges the units' parts in unit order, so the report is byte-identical to ``--jobs 1``.
 
-Local workers are forked after discovery and inherit the parsed units. Units of one shape (the same
+Local workers are forked after discovery and inherit the parsed units (or, when the folder argument's
+subfolders are independent, discover and verify whole subfolders themselves: :mod:`cnverify.unit_trees`);
+they read each other's unsat Z3 answers (:mod:`cnverify.shared_answers`). Units of one shape (the same
 objects but for their namespace: :func:`shape_of`) are one task, so one worker's memo answers their
 queries once (a shape too heavy for balance is dealt into a few chunks: :func:`tasks`); tasks go
 heaviest first, each returns its parts pickled with the collector paused (``gc_paused``), and the

@@ -24,7 +24,8 @@ Policy (every Z3 query of the code base goes through here):
   alone (whichever query asked first); its model is handed back under each query's own constants,
   its core is indexes of ``tracked`` already.  ``unknown`` is never remembered (asked again).
   Measured on the generated 10k cluster: 2,269 Z3 queries → 617; the corpus, 2k and 10k outputs
-  byte-identical to solving every query under its own names.
+  byte-identical to solving every query under its own names.  Across the forked workers of one
+  run, unsat answers are shared by their SMT-LIB2 text (:mod:`cnverify.shared_answers`).
 * **``unknown`` in one place**: an ``Answer`` is ``sat`` (with a model in the caller's context),
   ``unsat`` (with the unsat core as indexes of ``tracked``) or ``unknown`` with Z3's reason.
 
