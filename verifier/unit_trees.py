@@ -8,6 +8,7 @@ discovers and verifies whole subfolders instead, and the parent merges the units
 
 * ``--unit auto``, one argument, a folder, and no ``compose_files`` (merge sets the user names);
 * the walk met no problem (its errors are placed by the units found: left to the serial discovery);
+* the run's alias budget cannot bind (few enough files with an ``&``: each process counts its own);
 * no Helm chart and no kustomization in any folder from the argument down to a file, nor a chart above
   it: no unit is rendered, none owns files elsewhere in the tree;
 * the files directly in the argument (in every folder cut open) define no object and have no error, so
@@ -35,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cnverify import parallel, unit_render, units
+from cnverify import parallel, source, unit_render, units
 from cnverify.loader import LoadResult, Walk, load_file, path_key, walk
 
 
@@ -64,6 +65,31 @@ def split(
     for d in units._folders(found.files, found.roots):
         if os.path.isfile(os.path.join(d, units.CHART_FILE)) or unit_render.kustomization_file(d):
             return None
+    if not _alias_budget_unreachable(found.files):
+        return None
+    spent = source._session.alias_nodes
+    cut = _split(arg, found, jobs)
+    if cut is None:  # the files read here are read again by the whole discovery: as if never read
+        source._session.alias_nodes = spent
+    return cut
+
+
+def _alias_budget_unreachable(files: list[str]) -> bool:
+    """Whether the run's alias budget (``source.MAX_ALIAS_NODES_PER_RUN``, spent in the order files are read)
+    can never bind: every file that may hold an anchor expanding by its whole per-file budget stays within
+    what is left — then reading the files in several processes, each with its own count, reads them alike."""
+    anchored = 0
+    for f in files:
+        try:
+            with open(f, "rb") as fh:
+                anchored += b"&" in fh.read()
+        except OSError:
+            anchored += 1
+    left = source.MAX_ALIAS_NODES_PER_RUN - source._session.alias_nodes
+    return anchored * source.MAX_ALIAS_NODES_PER_FILE <= left
+
+
+def _split(arg: str, found: Walk, jobs: int) -> Split | None:
     size = {f: _size(f) for f in found.files}
     total = max(1, sum(size.values()))
     top: list[tuple[tuple[str, ...], LoadResult]] = []

@@ -163,3 +163,21 @@ def test_a_heavy_subfolder_is_cut_open_and_a_dominant_one_never_split(tmp_path: 
     assert rendered([str(root)], jobs=2) == rendered([str(root)], jobs=1)
     big = tree(tmp_path / "big", {"app/app.yaml": deployment("big") + "---\n" + service("big"), "docs/x.yaml": "x\n"})
     assert unit_trees.split([str(big)], None, (), 2) is None  # app holds most of the bytes: not split
+
+
+def test_never_split_where_the_runs_alias_budget_could_bind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's alias budget is spent in reading order, one count per process: only split when no file order
+    can reach it (every file with an '&' at its whole per-file budget), and a failed split spends nothing."""
+    from cnverify import source
+
+    anchored = {f"h{i}/cm.yaml": f"a: &x {{k: v}}\nb: *x\n---\n{configmap(f'h{i}')}" for i in range(3)}
+    root = tree(tmp_path / "repo", {**FILES, **anchored})
+    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_FILE", 10)
+    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_RUN", 30)
+    assert unit_trees.split([str(root)], None, ()) is not None  # 3 files x 10 <= 30
+    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_RUN", 29)
+    assert unit_trees.split([str(root)], None, ()) is None
+    (root / "top.yaml").write_text("a: &y [1]\nb: *y\n---\n" + configmap("top"))  # read, then no split
+    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_RUN", 1000)
+    with source.run_budget():
+        assert unit_trees.split([str(root)], None, ()) is None and source._session.alias_nodes == 0
