@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from cnverify import context as ctx
-from cnverify import loader, parallel, smt, snapshot, suppress, systems, unit_alternatives, unit_namespaces, units
+from cnverify import (
+    loader,
+    parallel,
+    smt,
+    snapshot,
+    suppress,
+    systems,
+    unit_alternatives,
+    unit_namespaces,
+    unit_trees,
+    units,
+)
 from cnverify.config import Assumed
 from cnverify.errors import InputError, InternalError, Span
 from cnverify.model.base import UNIT_NAMESPACE, Resource
@@ -184,21 +195,29 @@ def _prove(paths: Iterable[str], options: Options, stdin: TextIO | None) -> Repo
         if context_files
         else excluded
     )
-    with systems.run_options(options):  # adapters read run options while inputs are read (compose merge sets)
-        found = units.discover(paths, options.unit, skip, stdin, list(options.helm_values))
-    found.rest.errors[:0] = context.errors
-    timings = {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0}
+    reading = lambda: systems.run_options(options)  # noqa: E731 - adapters read run options while inputs are read
+    with reading():
+        tree = unit_trees.split(paths, skip, options.compose_files, options.jobs) if _splits(options) else None
     props = selected(options)
-    out = _Merged(
-        Report(
-            errors=list(found.rest.errors),
-            inputs=list(found.rest.inputs),
-            unrecognized_documents=found.rest.unrecognized,
-            unrecognized=list(found.rest.unrecognized_at),
-            timings=timings,
-        )
-    )
     job = UnitJob(options, props, context, cites)
+    if tree is not None:  # each worker discovers and verifies whole subfolders (cnverify.unit_trees)
+        with reading(), smt.budget(options.limits), parallel.frozen():
+            rest, pairs = unit_trees.verified(
+                tree,
+                list(options.helm_values),
+                lambda unit: verify_unit(unit, job),
+                lambda found: parallel.verify_all(found, job, verify_unit, options.jobs, None, _crashed_part, fork=True),
+                reading,
+                options.jobs,
+            )
+        out = _merged(rest, context.errors, {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0})
+        for n, (unit, part) in enumerate(pairs):
+            note("units", n, len(pairs))
+            out.add(unit, part)
+        return out.finish()
+    with reading():
+        found = units.discover(paths, options.unit, skip, stdin, list(options.helm_values))
+    out = _merged(found.rest, context.errors, {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0})
     with smt.budget(options.limits), parallel.frozen():  # one deadline for every unit; parsed inputs frozen
         for n, (unit, part) in enumerate(
             parallel.verify_all(found.units, job, verify_unit, options.jobs, options.executor, _crashed_part)
@@ -208,6 +227,24 @@ def _prove(paths: Iterable[str], options: Options, stdin: TextIO | None) -> Repo
             out.add(unit, part)
             unit.loaded.objects = []  # merged: its parsed objects are not read again (alternatives hold their own)
     return out.finish()
+
+
+def _splits(options: Options) -> bool:
+    """Whether discovery may be split over forked local workers (``--unit auto``, ``--jobs`` > 1, no Dask)."""
+    return options.unit == "auto" and options.jobs > 1 and not options.executor and parallel.may_fan_out()
+
+
+def _merged(rest: loader.LoadResult, context_errors: list[InputError], timings: dict[str, float]) -> _Merged:
+    """The report's merger, starting from what belongs to no unit (the unreadable context first)."""
+    return _Merged(
+        Report(
+            errors=[*context_errors, *rest.errors],
+            inputs=list(rest.inputs),
+            unrecognized_documents=rest.unrecognized,
+            unrecognized=list(rest.unrecognized_at),
+            timings=timings,
+        )
+    )
 
 
 @dataclass

@@ -5,7 +5,9 @@ The unit is the shard (docs/ARCHITECTURE.md, "Parallel runs"): every unit is its
 every property, the unit-namespace readings, suppressions — exactly as the serial run does. The
 parent merges the units' parts in unit order, so the report is byte-identical to ``--jobs 1``.
 
-Local workers are forked after discovery and inherit the parsed units. Units of one shape (the same
+Local workers are forked after discovery and inherit the parsed units (or, when the folder argument's
+subfolders are independent, discover and verify whole subfolders themselves: :mod:`cnverify.unit_trees`);
+they read each other's unsat Z3 answers (:mod:`cnverify.shared_answers`). Units of one shape (the same
 objects but for their namespace: :func:`shape_of`) are one task, so one worker's memo answers their
 queries once (a shape too heavy for balance is dealt into a few chunks: :func:`tasks`); tasks go
 heaviest first, each returns its parts pickled with the collector paused (``gc_paused``), and the
@@ -30,6 +32,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
+from cnverify import shared_answers
 from cnverify.errors import InternalError, UsageError
 
 
@@ -108,18 +111,20 @@ def verify_all(
     jobs: int = 1,
     executor: str | None = None,
     failed: Callable[[U, InternalError], P] | None = None,
+    fork: bool = False,
 ) -> Iterator[tuple[U, P | None]]:
     """Each unit with its part (``None`` for a unit that is not verified), in unit order.
 
     ``jobs`` processes on this machine, or the Dask cluster named by ``executor``
-    (``local-dask`` or ``dask://HOST:PORT``); ``failed`` makes the part of a unit whose worker crashed."""
+    (``local-dask`` or ``dask://HOST:PORT``); ``failed`` makes the part of a unit whose worker crashed;
+    ``fork``: in forked workers even one unit (one that crashed a worker before must not take this process)."""
     todo = [i for i, u in enumerate(units) if not getattr(u, "not_verified", None)]
     verified = set(todo)
     if executor:
         from cnverify import parallel_dask  # only with the cnverify[dask] extra
 
         parts = parallel_dask.run(units, todo, job, verify, jobs, executor, failed)
-    elif jobs > 1 and len(todo) > 1 and may_fan_out():
+    elif (fork or jobs > 1 and len(todo) > 1) and may_fan_out():
         parts = _forked(units, todo, job, verify, jobs, failed)
     else:
         parts = _serial(units, todo, job, verify)
@@ -230,25 +235,26 @@ def fanned(
     ready = iter(keys)
     nxt = next(ready, None)
     try:
-        while rest:  # a pool a dead worker broke is replaced for the tasks not yet collected
-            with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
-                futures: dict[Future[bytes], list[int]] = {pool.submit(_task, t): t for t in rest}
-                rest, broken = [], False
-                for future in as_completed(futures):
-                    task = futures.pop(future)
-                    try:
-                        done.update(zip(task, _loads(future.result()), strict=True))
-                    except BrokenProcessPool:  # this task's keys alone; the others' results kept, or run anew
-                        pool.shutdown(cancel_futures=True)
-                        rest, broken = _salvaged(futures, done), True
-                        done.update((k, _alone(k, fork)) for k in task)
-                    except Exception:  # noqa: BLE001 - the task raised: its keys retried alone, then reported
-                        done.update((k, _alone(k, fork)) for k in task)
-                    while nxt is not None and nxt in done:
-                        yield nxt, done.pop(nxt)
-                        nxt = next(ready, None)
-                    if broken:  # the pool's other futures are settled: collected or in ``rest``
-                        break
+        with shared_answers.sharing():  # the workers' unsat answers, read by each other before solving
+            while rest:  # a pool a dead worker broke is replaced for the tasks not yet collected
+                with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
+                    futures: dict[Future[bytes], list[int]] = {pool.submit(_task, t): t for t in rest}
+                    rest, broken = [], False
+                    for future in as_completed(futures):
+                        task = futures.pop(future)
+                        try:
+                            done.update(zip(task, _loads(future.result()), strict=True))
+                        except BrokenProcessPool:  # this task's keys alone; the others' results kept, or run anew
+                            pool.shutdown(cancel_futures=True)
+                            rest, broken = _salvaged(futures, done), True
+                            done.update((k, _alone(k, fork)) for k in task)
+                        except Exception:  # noqa: BLE001 - the task raised: its keys retried alone, then reported
+                            done.update((k, _alone(k, fork)) for k in task)
+                        while nxt is not None and nxt in done:
+                            yield nxt, done.pop(nxt)
+                            nxt = next(ready, None)
+                        if broken:  # the pool's other futures are settled: collected or in ``rest``
+                            break
     finally:
         _SHARED = None
 

@@ -24,7 +24,8 @@ Policy (every Z3 query of the code base goes through here):
   alone (whichever query asked first); its model is handed back under each query's own constants,
   its core is indexes of ``tracked`` already.  ``unknown`` is never remembered (asked again).
   Measured on the generated 10k cluster: 2,269 Z3 queries → 617; the corpus, 2k and 10k outputs
-  byte-identical to solving every query under its own names.
+  byte-identical to solving every query under its own names.  Across the forked workers of one
+  run, unsat answers are shared by their SMT-LIB2 text (:mod:`cnverify.shared_answers`).
 * **``unknown`` in one place**: an ``Answer`` is ``sat`` (with a model in the caller's context),
   ``unsat`` (with the unsat core as indexes of ``tracked``) or ``unknown`` with Z3's reason.
 
@@ -46,7 +47,7 @@ from types import SimpleNamespace
 from typing import Any, Literal, TypeVar
 
 import z3
-from cnverify import alpha
+from cnverify import alpha, shared_answers
 from cnverify.alpha import _id, raw
 from z3 import z3core
 
@@ -206,22 +207,17 @@ def check(
         answer = (
             _check(b, wall, terms[:n], terms[n:], share, preprocess)
             if memo is None
-            else memo.get(
-                (*tag, "renamed"), terms, lambda: _check(b, wall, terms[:n], terms[n:], share, preprocess), _decided
-            )
+            else memo.get((*tag, "renamed"), terms, lambda: _shared(b, wall, terms, n, share, preprocess), _decided)
         )
         if answer.model is None or renaming.ctx is None:
             return answer
         return replace(answer, model=renaming.model(answer.model))
 
     if preprocess:  # routing queries (strings, regexes): Z3's string models depend on the constants' names
-        return (
-            _check(b, wall, assertions, tracked, share, preprocess)
-            if memo is None
-            else memo.get(
-                tag, [*assertions, *tracked], lambda: _check(b, wall, assertions, tracked, share, preprocess), _decided
-            )
-        )
+        if memo is None:
+            return _check(b, wall, assertions, tracked, share, preprocess)
+        terms = [*assertions, *tracked]
+        return memo.get(tag, terms, lambda: _shared(b, wall, terms, len(assertions), share, preprocess), _decided)
     if memo is None:
         return renamed()
     return memo.get(tag, [*assertions, *tracked], renamed, _decided)  # the very terms first: no renaming
@@ -229,6 +225,21 @@ def check(
 
 def _decided(answer: Answer) -> bool:
     return answer.result != "unknown"
+
+
+def _shared(
+    b: Budget, wall: int | None, terms: Sequence[z3.BoolRef], n: int, share: float, preprocess: bool
+) -> Answer:
+    """:func:`_check` of ``terms`` (the first ``n`` asserted, the rest tracked), or the unsat answer another
+    process of the run found for the same query (:mod:`cnverify.shared_answers`; published when found here)."""
+    store = shared_answers.current()
+    key = None if store is None else store.key((n, share, preprocess, b.rlimit(share)), terms)
+    if key is not None and store is not None and (found := store.get(key)) is not None:
+        return Answer("unsat", core=found[0], rlimit=found[1])
+    answer = _check(b, wall, terms[:n], terms[n:], share, preprocess)
+    if key is not None and store is not None and answer.result == "unsat":
+        store.put(key, (answer.core, answer.rlimit))
+    return answer
 
 
 def _check(

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from cnverify import engine, parallel
+from cnverify import engine, parallel, unit_trees
 from cnverify.cli import main
 from cnverify.engine import Options, prove
 from cnverify.properties.scaling.hpa_bounds import HpaBounds
@@ -194,8 +194,11 @@ def repeated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_units_of_one_shape_go_to_one_worker(repeated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Units whose objects differ only in their namespace are one task (the worker's memo answers their
-    queries once); the report is the serial one, byte for byte."""
+    queries once); the report is the serial one, byte for byte.  (Units discovered in the parent: a folder
+    whose subfolders are discovered in the workers, ``unit_trees``, shares answers through
+    ``shared_answers`` instead.)"""
     serial = rendered([str(repeated)], jobs=1)
+    monkeypatch.setattr(unit_trees, "split", lambda *a: None)
     log = tmp_path / "placed"
     real = engine.verify_unit
 
