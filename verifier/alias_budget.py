@@ -99,3 +99,18 @@ def run_budget() -> Iterator[None]:
         yield
     finally:
         _session.active -= 1
+
+
+def run_spent() -> int:
+    """Alias nodes the current run has expanded so far."""
+    return _session.alias_nodes
+
+
+def set_run_spent(nodes: int) -> None:
+    """Set what the current run has expanded (files read ahead and then read again count once)."""
+    _session.alias_nodes = nodes
+
+
+def run_left() -> int:
+    """Alias nodes the current run may still expand."""
+    return MAX_ALIAS_NODES_PER_RUN - _session.alias_nodes

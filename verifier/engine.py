@@ -206,7 +206,9 @@ def _prove(paths: Iterable[str], options: Options, stdin: TextIO | None) -> Repo
                 tree,
                 list(options.helm_values),
                 lambda unit: verify_unit(unit, job),
-                lambda found: parallel.verify_all(found, job, verify_unit, options.jobs, None, _crashed_part, fork=True),
+                lambda found: parallel.verify_all(
+                    found, job, verify_unit, options.jobs, None, _crashed_part, fork=True
+                ),
                 reading,
                 options.jobs,
             )

@@ -227,9 +227,7 @@ def _decided(answer: Answer) -> bool:
     return answer.result != "unknown"
 
 
-def _shared(
-    b: Budget, wall: int | None, terms: Sequence[z3.BoolRef], n: int, share: float, preprocess: bool
-) -> Answer:
+def _shared(b: Budget, wall: int | None, terms: Sequence[z3.BoolRef], n: int, share: float, preprocess: bool) -> Answer:
     """:func:`_check` of ``terms`` (the first ``n`` asserted, the rest tracked), or the unsat answer another
     process of the run found for the same query (:mod:`cnverify.shared_answers`; published when found here)."""
     store = shared_answers.current()

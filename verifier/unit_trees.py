@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cnverify import parallel, source, unit_render, units
+from cnverify import alias_budget, parallel, unit_render, units
 from cnverify.loader import LoadResult, Walk, load_file, path_key, walk
 
 
@@ -67,15 +67,15 @@ def split(
             return None
     if not _alias_budget_unreachable(found.files):
         return None
-    spent = source._session.alias_nodes
+    spent = alias_budget.run_spent()
     cut = _split(arg, found, jobs)
     if cut is None:  # the files read here are read again by the whole discovery: as if never read
-        source._session.alias_nodes = spent
+        alias_budget.set_run_spent(spent)
     return cut
 
 
 def _alias_budget_unreachable(files: list[str]) -> bool:
-    """Whether the run's alias budget (``source.MAX_ALIAS_NODES_PER_RUN``, spent in the order files are read)
+    """Whether the run's alias budget (``alias_budget.MAX_ALIAS_NODES_PER_RUN``, spent in the order files are read)
     can never bind: every file that may hold an anchor expanding by its whole per-file budget stays within
     what is left — then reading the files in several processes, each with its own count, reads them alike."""
     anchored = 0
@@ -85,8 +85,7 @@ def _alias_budget_unreachable(files: list[str]) -> bool:
                 anchored += b"&" in fh.read()
         except OSError:
             anchored += 1
-    left = source.MAX_ALIAS_NODES_PER_RUN - source._session.alias_nodes
-    return anchored * source.MAX_ALIAS_NODES_PER_FILE <= left
+    return anchored * alias_budget.MAX_ALIAS_NODES_PER_FILE <= alias_budget.run_left()
 
 
 def _split(arg: str, found: Walk, jobs: int) -> Split | None:
@@ -103,7 +102,9 @@ def _split(arg: str, found: Walk, jobs: int) -> Split | None:
     return Split(found, top, trees)
 
 
-def _cut(folder: str, files: list[str], size: dict[str, int]) -> tuple[LoadResult, list[tuple[int, str, list[str]]]] | None:  # noqa: E501
+def _cut(
+    folder: str, files: list[str], size: dict[str, int]
+) -> tuple[LoadResult, list[tuple[int, str, list[str]]]] | None:  # noqa: E501
     """``folder``'s own files read (None when one defines an object or has an error: a manifest folder) and
     its subfolders with their weights and files."""
     own = LoadResult()

@@ -123,7 +123,9 @@ def test_other_arguments_are_never_split(tmp_path: Path) -> None:
     assert unit_trees.split([str(root)], None, ()) is None
 
 
-def test_a_subfolder_whose_worker_dies_is_discovered_again_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_subfolder_whose_worker_dies_is_discovered_again_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Its units are verified one by one (each its own retry): the dying unit is an internal-error record, the
     other units of its subfolder and every other subfolder stand."""
     root = str(tree(tmp_path / "repo", FILES))
@@ -168,16 +170,16 @@ def test_a_heavy_subfolder_is_cut_open_and_a_dominant_one_never_split(tmp_path: 
 def test_never_split_where_the_runs_alias_budget_could_bind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The run's alias budget is spent in reading order, one count per process: only split when no file order
     can reach it (every file with an '&' at its whole per-file budget), and a failed split spends nothing."""
-    from cnverify import source
+    from cnverify import alias_budget
 
     anchored = {f"h{i}/cm.yaml": f"a: &x {{k: v}}\nb: *x\n---\n{configmap(f'h{i}')}" for i in range(3)}
     root = tree(tmp_path / "repo", {**FILES, **anchored})
-    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_FILE", 10)
-    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_RUN", 30)
+    monkeypatch.setattr(alias_budget, "MAX_ALIAS_NODES_PER_FILE", 10)
+    monkeypatch.setattr(alias_budget, "MAX_ALIAS_NODES_PER_RUN", 30)
     assert unit_trees.split([str(root)], None, ()) is not None  # 3 files x 10 <= 30
-    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_RUN", 29)
+    monkeypatch.setattr(alias_budget, "MAX_ALIAS_NODES_PER_RUN", 29)
     assert unit_trees.split([str(root)], None, ()) is None
     (root / "top.yaml").write_text("a: &y [1]\nb: *y\n---\n" + configmap("top"))  # read, then no split
-    monkeypatch.setattr(source, "MAX_ALIAS_NODES_PER_RUN", 1000)
-    with source.run_budget():
-        assert unit_trees.split([str(root)], None, ()) is None and source._session.alias_nodes == 0
+    monkeypatch.setattr(alias_budget, "MAX_ALIAS_NODES_PER_RUN", 1000)
+    with alias_budget.run_budget():
+        assert unit_trees.split([str(root)], None, ()) is None and alias_budget.run_spent() == 0
