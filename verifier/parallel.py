@@ -238,15 +238,15 @@ def fanned(
         with shared_answers.sharing():  # the workers' unsat answers, read by each other before solving
             while rest:  # a pool a dead worker broke is replaced for the tasks not yet collected
                 with ProcessPoolExecutor(min(jobs, len(rest)), mp_context=fork) as pool:
-                    futures: dict[Future[bytes], list[int]] = {pool.submit(_task, t): t for t in rest}
-                    rest, broken = [], False
+                    futures, unsent = _submitted(pool, rest)
+                    rest, broken = unsent, False
                     for future in as_completed(futures):
                         task = futures.pop(future)
                         try:
                             done.update(zip(task, _loads(future.result()), strict=True))
                         except BrokenProcessPool:  # this task's keys alone; the others' results kept, or run anew
                             pool.shutdown(cancel_futures=True)
-                            rest, broken = _salvaged(futures, done), True
+                            rest, broken = _salvaged(futures, done) + unsent, True
                             done.update((k, _alone(k, fork)) for k in task)
                         except Exception:  # noqa: BLE001 - the task raised: its keys retried alone, then reported
                             done.update((k, _alone(k, fork)) for k in task)
@@ -257,6 +257,20 @@ def fanned(
                             break
     finally:
         _SHARED = None
+
+
+def _submitted(
+    pool: ProcessPoolExecutor, tasks: list[list[int]]
+) -> tuple[dict[Future[bytes], list[int]], list[list[int]]]:
+    """Each task submitted to ``pool`` (its future), and those left unsent when a worker that already started
+    died meanwhile (``submit`` then raises: the pool is broken and the sent tasks' futures will say so)."""
+    futures: dict[Future[bytes], list[int]] = {}
+    for n, task in enumerate(tasks):
+        try:
+            futures[pool.submit(_task, task)] = task
+        except BrokenProcessPool:
+            return futures, tasks[n:]
+    return futures, []
 
 
 def _salvaged(futures: dict[Future[bytes], list[int]], done: dict[int, Any]) -> list[list[int]]:

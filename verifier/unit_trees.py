@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -128,6 +129,7 @@ class TreePart:
 
     units: list[tuple[units.Unit, Any]]
     rest: LoadResult
+    parse_s: float = 0.0  # the subfolder's discovery (parse) time, in its worker
 
 
 def light(unit: units.Unit) -> units.Unit:
@@ -152,42 +154,48 @@ def verified(
     fallback: Callable[[list[units.Unit]], Iterator[tuple[units.Unit, Any]]],
     reading: Callable[[], Any],
     jobs: int,
-) -> tuple[LoadResult, list[tuple[units.Unit, Any]]]:
+) -> tuple[LoadResult, list[tuple[units.Unit, Any]], float]:
     """Every subfolder discovered and verified in ``jobs`` forked workers: the unit-less files (the skipped
-    ones first, as ``discover`` gives them) and each unit with its part, in ``discover``'s order.
+    ones first, as ``discover`` gives them), each unit with its part, in ``discover``'s order, and the seconds
+    the subfolders' discovery took (summed over the workers, as the units' model and solve times are).
     ``reading()`` is the context of reading inputs (``systems.run_options``); a subfolder whose worker
     failed twice is discovered here and its units go to ``fallback`` (each in a worker of its own, retried)."""
 
     def one(k: int) -> TreePart:
+        t0 = time.perf_counter()
         with reading():
             d = discover_tree(s, k, helm_values)
+        parse_s = time.perf_counter() - t0
         out = []
         for unit in d.units:
             part = None if unit.not_verified else verify(unit)
             parallel.collect_young()
             out.append((light(unit), part))
-        return TreePart(out, d.rest)
+        return TreePart(out, d.rest, parse_s)
 
     weight = {k: sum(_size(f) for f in fs) for k, (_, fs) in enumerate(s.trees)}
     blocks: list[tuple[tuple[str, ...], LoadResult, list[tuple[units.Unit, Any]]]] = [
         (key, own, []) for key, own in s.top
     ]  # the folders cut open: their own files, unit-less
-    failed = []
+    failed, parse_s = [], 0.0
     for k, got in parallel.fanned(one, list(weight), jobs, weight):
         if isinstance(got, BaseException):
             failed.append(k)
         else:
             blocks.append((s.trees[k][0], got.rest, got.units))
+            parse_s += got.parse_s
     for k in failed:  # once the pool is gone (no pool forked beside another)
+        t0 = time.perf_counter()
         with reading():
             d = discover_tree(s, k, helm_values)
+        parse_s += time.perf_counter() - t0
         blocks.append((s.trees[k][0], d.rest, list(fallback(d.units))))
     rest = LoadResult(inputs=list(s.found.skipped))
     pairs: list[tuple[units.Unit, Any]] = []
     for _, r, ps in sorted(blocks, key=lambda b: b[0]):
         rest.extend(r)
         pairs += ps
-    return rest, pairs
+    return rest, pairs, parse_s
 
 
 def _size(path: str) -> int:

@@ -231,3 +231,24 @@ def test_tasks(weights: list[int], shapes: list[int] | None, jobs: int, expected
     keys = list(range(len(weights)))
     shape = dict(enumerate(shapes)) if shapes is not None else None
     assert parallel.tasks(keys, jobs, dict(enumerate(weights)), shape) == expected
+
+
+def test_tasks_unsent_when_the_pool_broke_during_submission_run_again() -> None:
+    """A worker that dies while tasks are still being submitted breaks the pool: ``submit`` raises for the
+    rest, which are handed back to run in the next pool (not lost, no exception out of the run)."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    class Breaking:
+        def __init__(self) -> None:
+            self.sent: list[list[int]] = []
+
+        def submit(self, _fn: object, task: list[int]) -> Future[bytes]:
+            if self.sent:
+                raise BrokenProcessPool("a worker died")
+            self.sent.append(task)
+            return Future()
+
+    pool = Breaking()
+    futures, unsent = parallel._submitted(pool, [[0], [1, 2], [3]])  # type: ignore[arg-type]
+    assert list(futures.values()) == [[0]] and unsent == [[1, 2], [3]] and pool.sent == [[0]]

@@ -67,8 +67,9 @@ def test_subfolders_give_the_whole_discovery(tmp_path: Path) -> None:
     whole = units.discover([str(root)])
     s = unit_trees.split([str(root)], None, ())
     assert s is not None and len(s.trees) == 6
-    rest, pairs = unit_trees.verified(s, [], lambda u: u.name, lambda us: iter([]), lambda: _nothing(), 2)
+    rest, pairs, parse_s = unit_trees.verified(s, [], lambda u: u.name, lambda us: iter([]), lambda: _nothing(), 2)
     assert [u.to_json() for u, _ in pairs] == [u.to_json() for u in whole.units]
+    assert parse_s > 0  # the workers' discovery time, reported as the run's parse stage
     assert [p for _, p in pairs] == [u.name for u in whole.units]  # each verified where it was discovered
     assert {u.kind for u in whole.units} >= {"bundle", "manifests"} and len(whole.units) == 8
     assert (rest.inputs, rest.unrecognized, rest.unrecognized_at, rest.errors) == (
@@ -94,6 +95,8 @@ def test_split_run_is_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyP
     real = unit_trees.verified
     monkeypatch.setattr(unit_trees, "verified", lambda *a: (used.append(1), real(*a))[1])
     assert rendered([root], jobs=jobs) == serial and used == [1]
+    timings = prove([root], Options(jobs=jobs)).timings
+    assert set(timings) == {"parse", "model", "solve"} and min(timings.values()) > 0
     assert rendered([root], jobs=jobs, namespace="prod") == rendered([root], jobs=1, namespace="prod")
 
 
