@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TextIO
+from typing import Literal, TextIO
 
 from cnverify import context as ctx
 from cnverify import (
     loader,
+    merging,
     parallel,
     smt,
     snapshot,
@@ -213,14 +213,14 @@ def _prove(paths: Iterable[str], options: Options, stdin: TextIO | None) -> Repo
                 reading,
                 options.jobs,
             )
-        out = _merged(rest, context.errors, {"parse": walked + parsed, "model": 0.0, "solve": 0.0})
+        out = merging.merged(rest, context.errors, {"parse": walked + parsed, "model": 0.0, "solve": 0.0})
         for n, (unit, part) in enumerate(pairs):
             note("units", n, len(pairs))
             out.add(unit, part)
         return out.finish()
     with reading():
         found = units.discover(paths, options.unit, skip, stdin, list(options.helm_values))
-    out = _merged(found.rest, context.errors, {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0})
+    out = merging.merged(found.rest, context.errors, {"parse": time.perf_counter() - t0, "model": 0.0, "solve": 0.0})
     with smt.budget(options.limits), parallel.frozen():  # one deadline for every unit; parsed inputs frozen
         for n, (unit, part) in enumerate(
             parallel.verify_all(found.units, job, verify_unit, options.jobs, options.executor, _crashed_part)
@@ -237,24 +237,11 @@ def _splits(options: Options) -> bool:
     return options.unit == "auto" and options.jobs > 1 and not options.executor and parallel.may_fan_out()
 
 
-def _merged(rest: loader.LoadResult, context_errors: list[InputError], timings: dict[str, float]) -> _Merged:
-    """The report's merger, starting from what belongs to no unit (the unreadable context first)."""
-    return _Merged(
-        Report(
-            errors=[*context_errors, *rest.errors],
-            inputs=list(rest.inputs),
-            unrecognized_documents=rest.unrecognized,
-            unrecognized=list(rest.unrecognized_at),
-            timings=timings,
-        )
-    )
-
-
 @dataclass
 class UnitPart:
     """What verifying one unit adds to the report, before merging (picklable: parallel workers return it).
 
-    ``keys`` are the findings' merge keys (:func:`merge_key`), made where the unit was verified, as the
+    ``keys`` are the findings' merge keys (:func:`cnverify.merging.merge_key`), made where the unit was verified, as the
     findings' JSON is (``Finding.rendered``)."""
 
     results: list[Finding] = field(default_factory=list)
@@ -352,99 +339,10 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
         part.results, part.suppressed, part.warnings = suppress.apply(pairs, snap, {p.code for p in props})
     else:
         part.results = [f for f, _ in pairs]
-    part.keys = [merge_key(f, options.render_json) for f in part.results]
+    part.keys = [merging.merge_key(f, options.render_json) for f in part.results]
     return part
-
-
-def merge_key(f: Finding, render: bool = True) -> Hashable:
-    """``f``'s identity across units: the fields of ``MERGE_KEY`` (the subject as sorted JSON).  Equal
-    exactly when the JSON of those fields is; cheaper to make.  ``render``: the finding's JSON is made
-    now (``Finding.render``: where the unit is verified; a witness JSON cannot encode is left to the
-    writer, which says so)."""
-    if render:
-        try:
-            f.render()
-        except (TypeError, ValueError):
-            pass
-    at = f.location
-    return (
-        f.property,
-        f.status,
-        f.message,
-        at.file,
-        at.line,
-        at.column,
-        json.dumps(f.subject, sort_keys=True, default=str),
-    )
 
 
 def _crashed_part(unit: units.Unit, error: InternalError) -> UnitPart:
     """The part of a unit whose worker crashed: the internal-error record alone."""
     return UnitPart(internal=[error])
-
-
-class _Merged:
-    """The report of several units: findings, errors, inputs and notices shared by units listed once."""
-
-    def __init__(self, report: Report) -> None:
-        self.report = report
-        self.findings: dict[Hashable, Finding] = {}
-        self.seen: set[str] = set()
-
-    def _first(self, key: str) -> bool:
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        return True
-
-    def add(self, unit: units.Unit, part: UnitPart | None) -> None:
-        """Merge one unit's results (``None``: the unit was not verified), in unit order."""
-        r = self.report
-        r.units.append(unit.to_json())
-        if part is None:
-            r.warnings.append(
-                Notice(
-                    "unit-not-verified",
-                    f"unit {unit.name} is not verified: {unit.not_verified}",
-                    Span(units.definition(unit), 1, 1),
-                    units=(unit.name,),
-                )
-            )
-            return
-        loaded = unit.loaded
-        r.timings["model"] += part.model_s
-        r.timings["solve"] += part.solve_s
-        for f, key in zip(part.results, part.keys, strict=True):
-            if key in self.findings:
-                self.findings[key].units.append(unit.name)
-            else:  # the part's own finding (made for this unit, or unpickled): its units set in place
-                f.units = [unit.name]
-                self.findings[key] = f
-        r.errors += [e for e in part.errors if self._first(f"e{e}")]
-        r.internal += [e for e in part.internal if self._first(f"x{e}")]
-        r.inputs += [i for i in loaded.inputs if self._first(f"i{_key(i)}")]
-        r.suppressed += [s for s in part.suppressed if self._first(f"s{_key(s.to_json())}")]
-        r.warnings += [w for w in part.warnings if self._first(f"w{_key(w.to_json())}")]
-        r.warnings += [
-            dataclasses.replace(w, units=(unit.name,)) for w in part.notices if self._first(f"w{_key(w.to_json())}")
-        ]
-        fresh = [(s, why) for s, why in loaded.unrecognized_at if self._first(f"u{s}")]
-        r.unrecognized += fresh
-        r.unrecognized_documents += len(fresh)
-        r.unknown_kinds += part.unknown_kinds
-        r.objects += len(loaded.objects)
-
-    def finish(self) -> Report:
-        results = list(self.findings.values())
-        results.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.property))
-        self.report.results = results
-        return self.report
-
-
-MERGE_KEY = ("property", "subject", "location", "status", "message")
-"""What makes results of several units one result (their chains may differ: the first unit's is shown)."""
-
-
-def _key(value: dict[str, Any]) -> str:
-    """Identity of a JSON item across units: everything but the fields a unit adds."""
-    return json.dumps({k: v for k, v in value.items() if k not in ("unit", "units")}, sort_keys=True, default=str)

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from cnverify import cli
-from cnverify.engine import MERGE_KEY, Options, merge_key, prove
+from cnverify.engine import Options, prove
 from cnverify.errors import Span
+from cnverify.merging import MERGE_KEY, merge_key
 from cnverify.proof import Finding, Report, Step, compact, flat_json, span_json
 from cnverify.report import RenderOptions, writers
 from hypothesis import given, settings
