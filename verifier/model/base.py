@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
@@ -202,12 +203,17 @@ class Resource(Node):
     def place(self, unit_namespace: str) -> None:
         """Set the namespace this object belongs to when it names none (the unit's)."""
         self.__pydantic_private__["_unit_namespace"] = unit_namespace
+        for cached in _CACHED:  # read before placing (or before kustomize's namespace was set): read again
+            self.__dict__.pop(cached, None)
 
-    @property
+    # name, namespace and ref are read per obligation (~200k times a 10k run): cached in the instance's
+    # __dict__ on first read (a field's cost; pydantic's dump, copy and equality see fields only). An object's
+    # metadata is final once ``snapshot.build`` placed it (tests/engine/test_model_cache.py).
+    @functools.cached_property
     def name(self) -> str:
         return self.metadata.name or self.metadata.generate_name or ""
 
-    @property
+    @functools.cached_property
     def namespace(self) -> str:
         """The namespace; objects without one are in their unit's namespace (see :data:`UNIT_NAMESPACE`)."""
         if not self.NAMESPACED:
@@ -222,7 +228,7 @@ class Resource(Node):
     def annotations(self) -> dict[str, str]:
         return self.metadata.annotations or {}
 
-    @property
+    @functools.cached_property
     def ref(self) -> str:
         """``Kind/namespace/name`` (``Kind/name`` for cluster-scoped objects)."""
         if self.NAMESPACED:
@@ -241,6 +247,8 @@ class Resource(Node):
             out["path"] = path
         return out
 
+
+_CACHED = ("name", "namespace", "ref")  # Resource's cached properties (a subclass may make one a property)
 
 R = TypeVar("R", bound=type[Resource])
 KIND_MODELS: dict[tuple[str, str], type[Resource]] = {}
