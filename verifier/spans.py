@@ -20,6 +20,7 @@ Position = int
 (:func:`position`): an int is no object the garbage collector tracks, a tuple is (~300k per 10k objects)."""
 _BITS = 32  # a file is at most MAX_FILE_BYTES (64 MiB): every line and column fits
 _MASK = (1 << _BITS) - 1
+_BITS2, _BITS3 = 2 * _BITS, 3 * _BITS
 
 
 @dataclass(slots=True)
@@ -67,7 +68,9 @@ class Origin:
 
     def expand(self, pos: Position) -> Span:
         """The span in the file of a position in the composed text."""
-        sl, sc, el, ec = pos >> 3 * _BITS, pos >> 2 * _BITS & _MASK, pos >> _BITS & _MASK, pos & _MASK
+        sl, sc, el, ec = pos >> _BITS3, pos >> _BITS2 & _MASK, pos >> _BITS & _MASK, pos & _MASK
+        if not self.line and not self.column:  # a whole file (not a value of a JSON stream): 1-based only
+            return new_span(self.file, sl + 1, sc + 1, el + 1, ec + 1)
         return new_span(
             self.file,
             sl + self.line + 1,
@@ -120,11 +123,18 @@ class SpanTable(Mapping[Path, Span]):
     def nearest(self, path: Path) -> Span:
         """The span of ``path`` or, when it holds no node, of its nearest ancestor (:meth:`Document.span`)."""
         built = self.built.get(path)
-        if built is None:
-            p, positions = path, self.positions
+        return built if built is not None else self.build(path)
+
+    def build(self, path: Path) -> Span:
+        """:meth:`nearest` for a path not looked up before (``Node.at`` has just asked ``built``)."""
+        positions = self.positions
+        position = positions.get(path)
+        if position is None:
+            p = path[:-1]
             while p not in positions and p:
                 p = p[:-1]
-            built = self.built[path] = self.origin.expand(positions[p])
+            position = positions[p]
+        built = self.built[path] = self.origin.expand(position)
         return built
 
     def __contains__(self, path: object) -> bool:

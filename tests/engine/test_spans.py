@@ -278,3 +278,28 @@ def test_new_span_is_the_dataclass_span() -> None:
             pass
         else:  # pragma: no cover
             raise AssertionError("a span must stay frozen")
+
+
+def test_build_and_expand_match_the_ancestor_walk_with_the_general_formula() -> None:
+    """``SpanTable.build`` (``Node.at``'s miss path) and ``Origin.expand``'s shortcut for a whole file give
+    what walking up to the nearest recorded ancestor and expanding with the offsets of the origin gives, for a
+    file and for the values of a JSON stream (origins off line 0 / column 0)."""
+    from cnverify.spans import _BITS, _MASK, SpanTable
+
+    def reference(table: SpanTable, path: tuple) -> Span:
+        p = path
+        while p not in table.positions and p:
+            p = p[:-1]
+        pos, o = table.positions[p], table.origin
+        sl, sc, el, ec = pos >> 3 * _BITS, pos >> 2 * _BITS & _MASK, pos >> _BITS & _MASK, pos & _MASK
+        return Span(o.file, sl + o.line + 1, sc + (o.column if sl == 0 else 0) + 1, el + o.line + 1,
+                    ec + (o.column if el == 0 else 0) + 1)  # fmt: skip
+
+    stream = '{"a": {"b": [1, 2]}}  {"c": 3,\n "d": {"e": 4}}\n   {"f": [5]}'
+    tables = [d.spans for d in docs()] + [d.spans for d in compose(stream, "s.json")]  # type: ignore[union-attr]
+    assert any(t.origin.line or t.origin.column for t in tables)  # type: ignore[union-attr]
+    for table in tables:
+        assert isinstance(table, SpanTable)
+        for path in [*table.positions, *(p + ("absent", 0) for p in table.positions)]:
+            fresh = SpanTable(table.origin, table.positions)
+            assert fresh.build(path) == reference(table, path) == fresh.nearest(path), path

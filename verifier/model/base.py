@@ -87,7 +87,7 @@ class Node(BaseModel):
         spans = doc.spans
         if type(spans) is SpanTable and type(doc) is Document:  # Document.span: a path looked up before has
             built = spans.built.get(path)  # the span SpanTable.nearest built then (a view may redirect paths)
-            return built if built is not None else spans.nearest(path)
+            return built if built is not None else spans.build(path)
         return doc.span(path)
 
 
