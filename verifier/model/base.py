@@ -14,6 +14,18 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticUndefined
 
 
+class _cached(functools.cached_property):  # type: ignore[type-arg]
+    """``functools.cached_property`` without its lock (Python 3.11 takes an ``RLock`` on every first read, ~0.7
+    µs; a model is read by one thread, and two racing first reads would compute the same value): the value
+    goes in the instance's ``__dict__``, which every later read finds first."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.attrname] = self.func(instance)
+        return value
+
+
 class Node(BaseModel):
     """A typed manifest node that can point back to its source (``node.at("field")``)."""
 
@@ -26,6 +38,7 @@ class Node(BaseModel):
         alias_generator=to_camel,
         arbitrary_types_allowed=True,
         defer_build=True,
+        ignored_types=(_cached,),  # Resource's cached properties: no fields
     )
     _doc: Document | None = PrivateAttr(default=None)
     _path: Path = PrivateAttr(default=())
@@ -209,11 +222,11 @@ class Resource(Node):
     # name, namespace and ref are read per obligation (~200k times a 10k run): cached in the instance's
     # __dict__ on first read (a field's cost; pydantic's dump, copy and equality see fields only). An object's
     # metadata is final once ``snapshot.build`` placed it (tests/engine/test_model_cache.py).
-    @functools.cached_property
+    @_cached
     def name(self) -> str:
         return self.metadata.name or self.metadata.generate_name or ""
 
-    @functools.cached_property
+    @_cached
     def namespace(self) -> str:
         """The namespace; objects without one are in their unit's namespace (see :data:`UNIT_NAMESPACE`)."""
         if not self.NAMESPACED:
@@ -228,7 +241,7 @@ class Resource(Node):
     def annotations(self) -> dict[str, str]:
         return self.metadata.annotations or {}
 
-    @functools.cached_property
+    @_cached
     def ref(self) -> str:
         """``Kind/namespace/name`` (``Kind/name`` for cluster-scoped objects)."""
         if self.NAMESPACED:
