@@ -35,10 +35,12 @@ SEQ, MAP = _P + "seq", _P + "map"
 _SCALAR_NODE, _SEQUENCE_NODE = yaml.ScalarNode, yaml.SequenceNode
 
 _Base: Any
+_Parser: Any
 try:  # libyaml's parser; resolution below replaces PyYAML's YAML 1.1 resolver
-    _Base = yaml.CBaseLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Base = yaml.BaseLoader
+    from yaml.cyaml import CBaseLoader as _Base
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - libyaml missing
+    _Base = _Parser = yaml.BaseLoader
 
 
 class KubeLoader(_Base):
@@ -48,6 +50,9 @@ class KubeLoader(_Base):
     # loader) PyYAML's own do nothing, so C callables of the same arity whose result is ignored stand in.
     descend_resolver = operator.is_  # (parent, index)
     ascend_resolver = tuple  # ()
+
+    def __init__(self, stream: str) -> None:  # the parser alone: nothing here constructs or resolves by path
+        _Parser.__init__(self, stream)
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is _SCALAR_NODE:

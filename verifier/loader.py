@@ -220,12 +220,19 @@ def load_file(path: str, stdin: TextIO | BinaryIO | None = None, *, skip_patches
     return result
 
 
+_READERS: list[Any] = [None, []]
+"""The adapter list ``systems.adapters()`` returned (a new one when a system registers) and its file readers."""
+
+
 def _reader(name: str) -> FileReader | None:
     """The file readers systems register for this file name's extension (``System.file_readers``), tried in
     adapter order: the first that takes the file reads it; a str says why none did."""
     from cnverify import systems
 
-    readers = [r for s in systems.adapters() for ext, r in s.file_readers.items() if name.endswith(ext)]
+    adapters = systems.adapters()
+    if _READERS[0] is not adapters:  # the (extension, reader) pairs of these adapters, in order: once
+        _READERS[:] = [adapters, [(ext, r) for s in adapters for ext, r in s.file_readers.items()]]
+    readers = [r for ext, r in _READERS[1] if name.endswith(ext)]
     if not readers:
         return None
 

@@ -395,3 +395,29 @@ def test_first_bad_separator_is_the_line_anchored_search(text: str) -> None:
 
     mine, anchored = first_bad_separator(text), _BAD_SEPARATOR.search(text)
     assert (mine and mine.span()) == (anchored and anchored.span())
+
+
+def test_the_loader_is_libyamls_parser_and_starts_as_cbaseloader_does() -> None:
+    """``KubeLoader`` is libyaml's C parser (never PyYAML's pure-Python fallback, ~10x slower), and its
+    ``__init__`` (the parser's alone) leaves a loader that composes as ``CBaseLoader.__init__``'s does."""
+    import yaml.cyaml
+    from cnverify.kubeyaml import KubeLoader
+
+    assert issubclass(KubeLoader, yaml.cyaml.CParser)
+
+    class Reference(KubeLoader):
+        __init__ = yaml.cyaml.CBaseLoader.__init__  # type: ignore[assignment]
+
+    text = "a: &x {b: [1, 'two', ~]}\nc: *x\n---\n- !!str 3\n- {? [k]: v}\n"
+
+    def composed(cls: type) -> list[str]:
+        loader = cls(text)
+        try:
+            out = []
+            while loader.check_node():
+                out.append(repr(loader.get_node()))
+            return out
+        finally:
+            loader.dispose()
+
+    assert composed(KubeLoader) == composed(Reference) and len(composed(KubeLoader)) == 2
