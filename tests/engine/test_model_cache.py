@@ -1,4 +1,4 @@
-"""``Resource.name``, ``namespace`` and ``ref`` are cached on first read (``functools.cached_property``): for
+"""``Resource.name``, ``namespace``, ``ref`` and ``subject``'s fields are cached on first read (``functools.cached_property``): for
 every object of every kind the cached value is what the uncached computation gives after the snapshot placed
 it, a read before ``place`` (or before kustomize's namespace is enforced) is not kept, and pydantic's dump,
 equality and copies see the fields alone."""
@@ -31,6 +31,8 @@ def test_cached_values_are_the_computed_ones_for_every_kind() -> None:
         for r in snap.resources:
             for name in _CACHED:
                 assert getattr(r, name) == uncached(r, name) and getattr(r, name) == uncached(r, name), (r, name)
+            assert r.subject() == r.subject() == uncached(r, "_subject") and r.subject() is not r.subject()
+            assert r.subject("spec.x") == {**uncached(r, "_subject"), "path": "spec.x"}
 
 
 def test_a_read_before_place_is_read_again() -> None:

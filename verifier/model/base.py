@@ -249,19 +249,24 @@ class Resource(Node):
         return f"{self.KIND}/{self.name}"
 
     def subject(self, path: str | None = None) -> dict[str, Any]:
-        """The JSON ``subject`` of a finding on this resource."""
-        out: dict[str, Any] = {
+        """The JSON ``subject`` of a finding on this resource (a new dict each time)."""
+        out = dict(self._subject)
+        if path:
+            out["path"] = path
+        return out
+
+    @_cached
+    def _subject(self) -> dict[str, Any]:
+        """:meth:`subject`'s fields (~36k findings a 10k run ask; each gets a copy)."""
+        return {
             "apiVersion": self.api_version,
             "kind": self.kind or self.KIND,
             "namespace": self.namespace if self.NAMESPACED else None,
             "name": self.name,
         }
-        if path:
-            out["path"] = path
-        return out
 
 
-_CACHED = ("name", "namespace", "ref")  # Resource's cached properties (a subclass may make one a property)
+_CACHED = ("name", "namespace", "ref", "_subject")  # Resource's cached properties (a subclass may make one a property)
 
 R = TypeVar("R", bound=type[Resource])
 KIND_MODELS: dict[tuple[str, str], type[Resource]] = {}
