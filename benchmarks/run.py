@@ -99,13 +99,15 @@ def measure(folder: Path, with_properties: bool, jobs: int) -> dict[str, Any]:
     """Every figure for one folder (run inside the worker process); ``jobs`` > 1 passed as ``Options.jobs``."""
     from cnverify.engine import Options, prove
     from cnverify.loader import iter_files
-    from cnverify.report import RenderOptions, writers
+    from cnverify.report import RenderOptions
 
     files = list(iter_files([str(folder)]))
     floor, floor_cpu = compose_floor(files)
     options = Options(jobs=jobs) if has_jobs() else Options()  # type: ignore[call-arg]  # serial said so
     if hasattr(options, "render_json"):  # as the CLI sets it for a JSON report: findings rendered where verified
         options.render_json = True
+    if hasattr(options, "json_only"):  # ... and, the JSON report being the only one, kept as their text alone
+        options.json_only = True
     c0, t0 = cpu_seconds(), time.perf_counter()
     report = prove([str(folder)], options)
     t1 = time.perf_counter()
@@ -113,17 +115,13 @@ def measure(folder: Path, with_properties: bool, jobs: int) -> dict[str, Any]:
         sink.writelines(pieces(report, RenderOptions()))
     render = time.perf_counter() - t1
     whole, cpu = t1 - t0 + render, cpu_seconds() - c0
-    peak = peak_rss_mb(resource.RUSAGE_SELF)  # the run's: before the --pretty render, which is no part of it
-    t2 = time.perf_counter()
-    writers()["json"](report, RenderOptions(pretty=True))
-    pretty = time.perf_counter() - t2
+    peak = peak_rss_mb(resource.RUSAGE_SELF)
     summary = report.summary()
     out: dict[str, Any] = {
         "files": len(files),
         "objects": report.objects,
         **{k: report.timings[k] for k in ("parse", "model", "solve")},
         "report": render,
-        "report_pretty": pretty,
         "total": whole,
         "objects_per_s": report.objects / whole if whole else 0.0,
         "floor": floor,
@@ -217,7 +215,6 @@ ROWS = [
     ("model", "{:.3f} s"),
     ("solve", "{:.3f} s"),
     ("report", "{:.3f} s"),
-    ("report_pretty", "{:.3f} s"),
     ("total", "{:.3f} s"),
     ("objects_per_s", "{:,.0f}"),
     ("floor", "{:.3f} s"),
@@ -240,7 +237,6 @@ LABELS = {
     "peak_rss_workers_mb": "peak RSS (largest worker)",
     "total": "total (whole run)",
     "report": "report (JSON)",
-    "report_pretty": "  (--pretty, not in total)",
     "cpu": "total CPU (workers too)",
     "floor_cpu": "compose floor CPU",
     "ratio_cpu": "CPU / floor CPU",

@@ -1,5 +1,5 @@
 """``python -m cnverify``."""
 
-from cnverify.cli import main
+from cnverify.console import entry
 
-main()
+entry()

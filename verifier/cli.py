@@ -255,7 +255,9 @@ def prove_cmd(
             settings.options.helm_values = helm_values
             settings.options.jobs = jobs or available_cores()
             settings.options.executor = executor_arg(executor)
-            settings.options.render_json = not pretty and "json" in (fmt, *(f for f, _ in settings.reports))
+            formats = {fmt, *(f for f, _ in settings.reports)}
+            settings.options.render_json = not pretty and "json" in formats
+            settings.options.json_only = settings.options.render_json and formats == {"json"}
             report = prove(paths, settings.options)
         report.config = settings.config_file
         root = repo_root()

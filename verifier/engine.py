@@ -57,6 +57,7 @@ class Options:
     # each finding's compact JSON made where its unit is verified (Finding.render): set by the CLI when a compact
     # JSON report will be written; off for the library and `diff`, whose findings the writer renders if asked
     render_json: bool = False
+    json_only: bool = False  # every report is compact JSON: a finding keeps its rendered text, not its chain
 
 
 def selected(options: Options) -> list[Property]:
@@ -340,6 +341,9 @@ def verify_unit(unit: units.Unit, job: UnitJob) -> UnitPart:
     else:
         part.results = [f for f, _ in pairs]
     part.keys = [merging.merge_key(f, options.render_json) for f in part.results]
+    if options.json_only:
+        for f in part.results:
+            f.slim()
     return part
 
 

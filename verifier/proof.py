@@ -96,6 +96,8 @@ class Finding:
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
+        if self.chain is SLIM:
+            raise RuntimeError(f"{self.property}: a slimmed finding has only its rendered JSON (Finding.slim)")
         return {
             "property": self.property,
             "name": self.name,
@@ -146,6 +148,13 @@ class Finding:
             f'"chain":[{chain}],"witness":{witness},"fingerprint":{quote(self.fingerprint)}}}'
         )
 
+    def slim(self) -> None:
+        """Drop the chain and witness once rendered: a run whose every report is compact JSON reads nothing
+        else of them (``Options.json_only``), and a finding without them is a fifth of the objects to keep,
+        collect and, from a ``--jobs`` worker, pickle.  ``to_json`` then refuses (``compact_json`` works)."""
+        if self.rendered is not None:
+            self.chain, self.witness = SLIM, None
+
     def compact_json(self) -> str:
         """``compact(self.to_json())``, from the rendered head: ``baseline`` and ``units`` are its last members."""
         text = self.render()
@@ -156,6 +165,15 @@ class Finding:
             tail += f',"unit":{compact(self.units[0])},"units":{compact(self.units)}'
         return f"{text[:-1]}{tail}}}"
 
+
+class _Slim(list):  # type: ignore[type-arg]
+    """The chain of a slimmed finding (:meth:`Finding.slim`): one empty list, the same object after pickling."""
+
+    def __reduce__(self) -> str:
+        return "SLIM"
+
+
+SLIM: list[Step] = _Slim()
 
 FINDING_STATE = (*(f.name for f in dataclasses.fields(Finding) if f.init), "rendered")
 """Every field of a finding, in the order ``_finding`` takes them: the constructor's, then ``rendered``."""

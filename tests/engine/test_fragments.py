@@ -16,7 +16,7 @@ from cnverify import cli
 from cnverify.engine import Options, prove
 from cnverify.errors import Span
 from cnverify.merging import MERGE_KEY, merge_key
-from cnverify.proof import Finding, Report, Step, compact, flat_json, span_json
+from cnverify.proof import SLIM, Finding, Report, Step, compact, flat_json, span_json
 from cnverify.report import RenderOptions, writers
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -146,27 +146,56 @@ def test_rendered_only_for_a_json_report() -> None:
 
 
 @pytest.mark.parametrize(
-    "args, expected",
+    "args, expected, only",
     [
-        ([], False),
-        (["--format", "json"], True),
-        (["--format", "json", "--pretty"], False),
-        (["--report", "json=x"], True),
+        ([], False, False),
+        (["--format", "json"], True, True),
+        (["--format", "json", "--pretty"], False, False),
+        (["--report", "json=x"], True, False),
+        (["--format", "json", "--report", "json=x"], True, True),
+        (["--format", "json", "--report", "sarif=x"], True, False),
     ],
 )
 def test_cli_renders_ahead_for_json(
-    args: list[str], expected: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    args: list[str], expected: bool, only: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    seen: list[bool] = []
+    seen: list[tuple[bool, bool]] = []
 
     def fake(paths: Any, options: Options) -> Report:
-        seen.append(options.render_json)
+        seen.append((options.render_json, options.json_only))
         return Report()
 
     monkeypatch.setattr(cli, "prove", fake)
     monkeypatch.chdir(tmp_path)
     CliRunner().invoke(cli.main, ["prove", ".", *args])
-    assert seen == [expected]
+    assert seen == [(expected, only)]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_json_only_keeps_the_rendered_text_alone(jobs: int) -> None:
+    """``json_only`` (every report compact JSON): findings keep their rendered JSON and drop chain and witness
+    (also across ``--jobs`` workers); the JSON report is the same bytes, and ``to_json`` refuses."""
+    full = prove([str(UNITS)], Options(jobs=1, render_json=True))
+    slim = prove([str(UNITS)], Options(jobs=jobs, render_json=True, json_only=True))
+    json_writer = writers()["json"]
+    assert json_writer(slim, RenderOptions()) == json_writer(full, RenderOptions())
+    assert slim.results and all(f.chain is SLIM and f.witness is None for f in slim.results)
+    assert any(f.chain for f in full.results)
+    with pytest.raises(RuntimeError, match="slimmed"):
+        slim.results[0].to_json()
+
+
+def test_slim_needs_the_rendered_text() -> None:
+    """A finding whose witness JSON cannot encode is never rendered ahead: it keeps chain and witness."""
+    f = Finding("CNV401", "n", "violated", "error", {"kind": "K"}, Span("f", 1, 1), "m", witness={1j})
+    merge_key(f)
+    f.slim()
+    assert f.chain is not SLIM and f.witness == {1j}
+    g = Finding("CNV401", "n", "proved", "error", {"kind": "K"}, Span("f", 1, 1), "m", [Step("s")])
+    text = g.render()
+    g.slim()
+    h = pickle.loads(pickle.dumps(g, pickle.HIGHEST_PROTOCOL))
+    assert h.chain is SLIM and h.compact_json() == text
 
 
 @settings(max_examples=300, deadline=None)

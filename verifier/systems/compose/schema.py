@@ -16,15 +16,19 @@ import json
 import re
 from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 from cnverify.errors import InputError
 from cnverify.source import Document, Path, format_path
+
+if TYPE_CHECKING:  # imported where a compose file is validated: jsonschema costs ~30 ms to import
+    import jsonschema
 
 
 @functools.lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema
+
     schema = json.loads(resources.files(__package__).joinpath("compose-spec.json").read_text())
     return jsonschema.Draft7Validator(schema)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import hcl2
 from cnverify.errors import InputError, Span
 from cnverify.source import Document, Path
 from cnverify.systems.nomad import specs, validate
@@ -34,6 +33,8 @@ def read(text: str, name: str) -> list[Document | InputError] | str:
     """The file's jobs as documents, a located syntax error, or why it is not Nomad's (a str)."""
     if not (name.endswith((".nomad", ".nomad.hcl")) or _JOB.search(text) or _SPEC.search(text)):
         return NOT_NOMAD
+    import hcl2  # here, not at the top: python-hcl2 (and Lark) cost ~30 ms to import, paid only for HCL files
+
     try:
         raw = hcl2.loads(text)
     except Exception as exc:  # noqa: BLE001 - Lark raises many kinds; each is a syntax error of the file
