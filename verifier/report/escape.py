@@ -40,6 +40,8 @@ def no_commands(text: str) -> str:
 
 def json_text(text: str) -> str:
     """JSON text a log can show: ``##[`` inside strings written ``##\\u005b`` (the same JSON value)."""
+    if "#" not in text:  # one character is sought by memchr: ~10x faster than the replace's own search
+        return text
     return text.replace("##[", "##\\u005b")
 
 
