@@ -140,17 +140,31 @@ class Finding:
 
     def compact_json(self) -> str:
         """``compact(self.to_json())``, from the rendered head: ``baseline`` and ``units`` are its last members."""
+        parts: list[str] = []
+        self.json_parts(parts)
+        return "".join(parts)
+
+    def json_parts(self, out: list[str]) -> None:
+        """Append the pieces of :meth:`compact_json`'s text to ``out`` (the JSON writer joins a batch's pieces
+        at once: no string per result made only to be copied)."""
         text = self.render()
-        if not (self.baseline or self.units):
-            return text
-        tail = f',"baseline":{compact(self.baseline)}' if self.baseline else ""
-        units = self.units
+        baseline, units = self.baseline, self.units
+        if not (baseline or units):
+            out.append(text)
+            return
+        out.append(text[:-1])
+        if baseline:
+            out.append(f',"baseline":{compact(baseline)}')
         if units:
-            if all([type(u) is str for u in units]):  # the encoder's text of a list of strings
-                tail += f',"unit":{quote(units[0])},"units":[{",".join([quote(u) for u in units])}]'
+            first = units[0]
+            if len(units) == 1 and type(first) is str:  # the encoder's text of a list of strings (most results)
+                unit = quote(first)
+                out.append(f',"unit":{unit},"units":[{unit}]')
+            elif all([type(u) is str for u in units]):
+                out.append(f',"unit":{quote(first)},"units":[{",".join([quote(u) for u in units])}]')
             else:
-                tail += f',"unit":{compact(units[0])},"units":{compact(units)}'
-        return f"{text[:-1]}{tail}}}"
+                out.append(f',"unit":{compact(first)},"units":{compact(units)}')
+        out.append("}")
 
 
 FINDING_STATE = (*(f.name for f in dataclasses.fields(Finding) if f.init), "rendered")
