@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,13 @@ def relative(file: str, root: Path) -> str | None:
     """``file`` relative to ``root`` in POSIX form, or None when outside it (or not a file: ``<stdin>``)."""
     if file.startswith("<"):
         return None
+    return _relative(file, root, "" if os.path.isabs(file) else os.getcwd())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _relative(file: str, root: Path, cwd: str) -> str | None:
+    """:func:`relative`, once per file, root and working directory (``cwd``: what a relative ``file`` is
+    taken against; pathlib costs ~60 us a call, and a report names each file many times)."""
     try:
         return Path(os.path.abspath(file)).relative_to(root).as_posix()
     except ValueError:
