@@ -35,7 +35,9 @@ def log_text(value: object) -> str:
 
 def no_commands(text: str) -> str:
     """``text`` with no line the Actions runner would read as a workflow command."""
-    return _LEGACY.sub("#" + ZWNJ + "#", _COMMAND.sub(lambda m: m.group(1) + ":" + ZWNJ, text))
+    if "::" in text:  # what every ``_COMMAND`` match holds (a plain search first: the multi-line ``^`` is slow)
+        text = _COMMAND.sub(lambda m: m.group(1) + ":" + ZWNJ, text)
+    return _LEGACY.sub("#" + ZWNJ + "#", text) if "##[" in text else text
 
 
 def json_text(text: str) -> str:
