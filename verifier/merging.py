@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from cnverify import loader, units
 from cnverify.errors import InputError, Span
-from cnverify.proof import Finding, Notice, Report
+from cnverify.proof import Finding, Notice, Report, sorted_json
 
 if TYPE_CHECKING:
     from cnverify.engine import UnitPart
@@ -33,7 +32,7 @@ def merge_key(f: Finding, render: bool = True) -> Hashable:
         at.file,
         at.line,
         at.column,
-        json.dumps(f.subject, sort_keys=True, default=str),
+        sorted_json(f.subject),  # json.dumps(f.subject, sort_keys=True, default=str)
     )
 
 
@@ -114,4 +113,4 @@ MERGE_KEY = ("property", "subject", "location", "status", "message")
 
 def _key(value: dict[str, Any]) -> str:
     """Identity of a JSON item across units: everything but the fields a unit adds."""
-    return json.dumps({k: v for k, v in value.items() if k not in ("unit", "units")}, sort_keys=True, default=str)
+    return sorted_json({k: v for k, v in value.items() if k not in ("unit", "units")})

@@ -62,7 +62,9 @@ class Obligation:
 
     def fact(self, expr: z3.BoolRef | bool, *, at: Where, says: str) -> None:
         """Add a configuration fact with its location and one-sentence meaning."""
-        self.facts.append((z3.BoolVal(expr) if isinstance(expr, bool) else expr, Step(says, span_of(at))))
+        if at is not None and not isinstance(at, Span):  # ``span_of``, inline: ~175k facts on 10k objects
+            at = at.at()
+        self.facts.append((z3.BoolVal(expr) if isinstance(expr, bool) else expr, Step(says, at)))
 
     def note(self, says: str, at: Where = None) -> None:
         """A located step that explains context but carries no constraint."""

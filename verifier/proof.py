@@ -47,13 +47,7 @@ class Step:
 
     def json_text(self) -> str:
         """``compact(self.to_json())``, put together from its parts (the encoder's own string quoting)."""
-        claim, at = self.claim, self.location
-        if type(claim) is not str:
-            return compact(self.to_json())
-        text = f'{{"claim":{quote(claim)}' if at is None else f'{{"claim":{quote(claim)},"location":{span_json(at)}'
-        if self.locations:
-            text += f',"locations":[{",".join([span_json(s) for s in self.locations])}]'
-        return text + "}"
+        return chain_json([self])
 
     def spans(self) -> list[Span]:
         return ([self.location] if self.location else []) + list(self.locations or [])
@@ -89,11 +83,9 @@ class Finding:
 
     def fingerprint_in(self, file: str) -> str:
         """The fingerprint with ``file`` standing for the location's file (e.g. repository-relative)."""
-        s = self.subject
-        key = "|".join(
-            [str(x) for x in (self.property, s.get("kind"), s.get("namespace"), s.get("name"), s.get("path", ""), file)]
-        )
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
+        get = self.subject.get  # the key: each part's ``str``, joined by "|"
+        key = f'{str(self.property)}|{str(get("kind"))}|{str(get("namespace"))}|{str(get("name"))}|{str(get("path", ""))}|{str(file)}'
+        return _sha256(key.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
         if self.chain is SLIM:
@@ -135,18 +127,18 @@ class Finding:
     def _head_text(self) -> str:
         """``compact`` of ``to_json`` without ``baseline`` and ``units``, put together from its members' texts
         (each the encoder's text of that member: the same bytes, without the members' dicts)."""
-        fields = (self.property, self.name, self.status, self.severity, self.message)
-        if any(type(x) is not str for x in fields):
+        prop, name, status, severity, message = self.property, self.name, self.status, self.severity, self.message
+        if not (
+            type(prop) is str and type(name) is str and type(status) is str and type(severity) is str and type(message) is str
+        ):
             head = self.to_json()
             return compact({k: v for k, v in head.items() if k not in ("baseline", "unit", "units")})
-        prop, name, status, severity, message = map(quote, fields)
-        chain = ",".join([s.json_text() for s in self.chain])
         witness = "null" if self.witness is None else flat_json(self.witness)
         return (
-            f'{{"property":{prop},"name":{name},"status":{status},"severity":{severity},'
-            f'"subject":{flat_json(self.subject)},"location":{span_json(self.location)},"message":{message},'
-            f'"chain":[{chain}],"witness":{witness},"fingerprint":{quote(self.fingerprint)}}}'
-        )
+            f'{{"property":{quote(prop)},"name":{quote(name)},"status":{quote(status)},"severity":{quote(severity)},'
+            f'"subject":{flat_json(self.subject)},"location":{span_json(self.location)},"message":{quote(message)},'
+            f'"chain":[{chain_json(self.chain)}],"witness":{witness},"fingerprint":"{self.fingerprint}"}}'
+        )  # a fingerprint is hex digits: its JSON string needs no escapes
 
     def slim(self) -> None:
         """Drop the chain and witness once rendered: a run whose every report is compact JSON reads nothing
@@ -157,13 +149,31 @@ class Finding:
 
     def compact_json(self) -> str:
         """``compact(self.to_json())``, from the rendered head: ``baseline`` and ``units`` are its last members."""
+        parts: list[str] = []
+        self.json_parts(parts)
+        return "".join(parts)
+
+    def json_parts(self, out: list[str]) -> None:
+        """Append the pieces of :meth:`compact_json`'s text to ``out`` (the JSON writer joins a batch's pieces
+        at once: no string per result made only to be copied)."""
         text = self.render()
-        if not (self.baseline or self.units):
-            return text
-        tail = f',"baseline":{compact(self.baseline)}' if self.baseline else ""
-        if self.units:
-            tail += f',"unit":{compact(self.units[0])},"units":{compact(self.units)}'
-        return f"{text[:-1]}{tail}}}"
+        baseline, units = self.baseline, self.units
+        if not (baseline or units):
+            out.append(text)
+            return
+        out.append(text[:-1])
+        if baseline:
+            out.append(f',"baseline":{compact(baseline)}')
+        if units:
+            first = units[0]
+            if len(units) == 1 and type(first) is str:  # the encoder's text of a list of strings (most results)
+                unit = quote(first)
+                out.append(f',"unit":{unit},"units":[{unit}]')
+            elif all([type(u) is str for u in units]):
+                out.append(f',"unit":{quote(first)},"units":[{",".join([quote(u) for u in units])}]')
+            else:
+                out.append(f',"unit":{compact(first)},"units":{compact(units)}')
+        out.append("}")
 
 
 class _Slim(list):  # type: ignore[type-arg]
@@ -187,11 +197,59 @@ def _finding(*state: Any) -> Finding:
 
 def compact(value: Any) -> str:
     """``value`` as compact JSON (the C encoder, no spaces, non-ASCII kept): the JSON report's layout."""
-    return _COMPACT(value)
+    return _COMPACT.encode(value) if isinstance(value, str) or _C_ENCODER is None else _c_encoded(value, _COMPACT_C)
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # json.dumps' own encoder, made once
-quote = json.encoder.encode_basestring  # how that encoder writes a string (``ensure_ascii`` off)
+def sorted_json(value: Any) -> str:
+    """``json.dumps(value, sort_keys=True, default=str)`` (keys sorted, ASCII, ``str`` of what JSON cannot
+    hold), without the encoder ``json.dumps`` builds per call for those arguments."""
+    return _SORTED.encode(value) if isinstance(value, str) or _C_ENCODER is None else _c_encoded(value, _SORTED_C)
+
+
+def _c_encoded(value: Any, args: tuple[Any, ...]) -> str:
+    """What ``JSONEncoder.encode`` gives for a value that is not a string, without its per-call Python (a
+    ``floatstr`` closure, the checks): the C encoder made as ``iterencode`` makes it (a fresh
+    circular-reference table each time) from the encoder's ``args`` (:func:`_c_args`)."""
+    return "".join(_C_ENCODER({}, *args)(value, 0))
+
+
+def _c_args(e: json.JSONEncoder) -> tuple[Any, ...]:
+    """The arguments after the circular-reference table that ``iterencode`` gives the C encoder for ``e``
+    (which checks circular references and has no ``indent``)."""
+    assert e.check_circular and e.indent is None
+    quoting = json.encoder.encode_basestring_ascii if e.ensure_ascii else json.encoder.encode_basestring
+    return (e.default, quoting, None, e.key_separator, e.item_separator, e.sort_keys, e.skipkeys, e.allow_nan)
+
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.dumps' own encoders, made once
+_SORTED = json.JSONEncoder(sort_keys=True, default=str)
+_COMPACT_C, _SORTED_C = _c_args(_COMPACT), _c_args(_SORTED)
+_C_ENCODER = json.encoder.c_make_encoder
+quote = json.encoder.encode_basestring  # how the compact encoder writes a string (``ensure_ascii`` off)
+_sha256 = hashlib.sha256
+
+
+def chain_json(chain: list[Step]) -> str:
+    """The steps' ``compact(step.to_json())`` texts joined by commas, formatted directly from their members
+    (as the encoder writes them) where those are plain: a str claim, spans of str file and int line/column."""
+    parts = []
+    for step in chain:
+        claim, at, more = step.claim, step.location, step.locations
+        if type(claim) is not str:
+            parts.append(compact(step.to_json()))
+            continue
+        if at is None:
+            text = '{"claim":' + quote(claim)
+        else:
+            file, line, column = at.file, at.line, at.column
+            if type(file) is str and type(line) is int and type(column) is int:
+                text = f'{{"claim":{quote(claim)},"location":{{"file":{quote(file)},"line":{line},"column":{column}}}'
+            else:
+                text = f'{{"claim":{quote(claim)},"location":{compact(at.to_json())}'
+        if more:
+            text += f',"locations":[{",".join([span_json(s) for s in more])}]'
+        parts.append(text + "}")
+    return ",".join(parts)
 
 
 def flat_json(value: Any) -> str:

@@ -16,8 +16,9 @@ from cnverify import cli
 from cnverify.engine import Options, prove
 from cnverify.errors import Span
 from cnverify.merging import MERGE_KEY, merge_key
-from cnverify.proof import SLIM, Finding, Report, Step, compact, flat_json, span_json
+from cnverify.proof import SLIM, Finding, Report, Step, compact, flat_json, sorted_json, span_json
 from cnverify.report import RenderOptions, writers
+from cnverify.report.escape import json_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -224,3 +225,37 @@ def test_members_of_other_types_are_encoded_as_the_encoder_does() -> None:
     )
     f = Finding("CNV401", None, "violated", "error", {"kind": "K"}, Span("f", 1, 1), "m", chain=[odd])  # type: ignore[arg-type]
     assert f.render() == encoded(f)
+
+
+ODD = JSON | st.floats() | st.dictionaries(st.integers() | st.none() | st.booleans() | TEXT, JSON, max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ODD | st.lists(ODD, max_size=3).map(tuple) | st.builds(object) | st.dictionaries(TEXT, st.builds(object)))
+def test_direct_encoders_are_json_dumps(value: Any) -> None:
+    """``compact`` and ``sorted_json`` (the C encoder called directly) give ``json.dumps``' text for any value,
+    or raise its error: non-finite floats, keys of other types, tuples, what JSON cannot hold (``str`` of it
+    for ``sorted_json``), keys that cannot be sorted."""
+
+    def outcome(encode: Any) -> str:
+        try:
+            return encode(value)
+        except (TypeError, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    assert outcome(compact) == outcome(lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False))
+    assert outcome(sorted_json) == outcome(lambda v: json.dumps(v, sort_keys=True, default=str))
+
+
+def test_direct_encoders_detect_cycles() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    for encode in (compact, sorted_json):
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            encode(loop)
+        assert encode([loop[:0], {"a": [1]}]) in ('[[],{"a":[1]}]', '[[], {"a": [1]}]')  # a fresh table each time
+
+
+@pytest.mark.parametrize("text", ["", "#", "##", "a##[b", "##[##[", '"é##[x"', "no hash"])
+def test_json_text_writes_every_workflow_command_opener_escaped(text: str) -> None:
+    assert json_text(text) == text.replace("##[", "##\\u005b")

@@ -14,7 +14,9 @@ from cnverify.cli import main
 from cnverify.errors import InputError, Span
 from cnverify.proof import Finding, Report, Step
 from cnverify.report import writers
-from cnverify.report.escape import COMMENT_LIMIT, code, md, no_commands
+from cnverify.report.escape import _COMMAND, _LEGACY, COMMENT_LIMIT, ZWNJ, code, md, no_commands
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from report_sample import ROOT, options
 
 EVIL_FILE = str(ROOT / "x\n::error file=a.yaml::forged\n.yaml")
@@ -130,3 +132,12 @@ def test_diff_comment_is_inert_and_shows_input_errors(tmp_path: Path) -> None:
         )
         == []
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from([":", "#", "[", " ", "\t", "\n", "\x1b", "m", "0", ";", "a", "é"]), max_size=30))
+def test_no_commands_is_the_two_substitutions(text: str) -> None:
+    """``no_commands`` skips a substitution when its text cannot match (no ``::``, no ``##[``): the same text
+    as both substitutions applied in turn."""
+    expected = _LEGACY.sub("#" + ZWNJ + "#", _COMMAND.sub(lambda m: m.group(1) + ":" + ZWNJ, text))
+    assert no_commands(text) == expected

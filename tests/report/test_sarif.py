@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from cnverify.cli import main
 from cnverify.proof import Report
 from cnverify.registry import load_properties
-from cnverify.report.common import stable_fingerprint
+from cnverify.report.common import relative, stable_fingerprint
 from cnverify.report.sarif import sarif
 from report_sample import ROOT, build, options
 
@@ -218,3 +218,18 @@ def test_block_node_region_ends_on_its_last_line() -> None:
     assert region == {"startLine": 3, "startColumn": 1, "endLine": 8}  # endColumn absent: to the line's end
     region = location(Span("/repo/a.yaml", 3, 5, 4, 7), ROOT)["physicalLocation"]["region"]
     assert region == {"startLine": 3, "startColumn": 5, "endLine": 4, "endColumn": 7}
+
+
+def test_relative_paths_follow_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``relative`` is remembered per file, root and working directory: a relative file name asked again
+    from another directory is taken against that one."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    root = tmp_path.resolve()
+    monkeypatch.chdir(tmp_path / "a")
+    assert relative("b/x.yaml", root) == "a/b/x.yaml"
+    monkeypatch.chdir(tmp_path / "a" / "b")
+    assert relative("b/x.yaml", root) == "a/b/b/x.yaml"
+    assert relative(str(root / "c.yaml"), root) == "c.yaml"
+    assert relative("/elsewhere/c.yaml", root) is None and relative("<stdin>", root) is None
+    monkeypatch.chdir("/")
+    assert relative("b/x.yaml", root) is None

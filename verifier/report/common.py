@@ -23,13 +23,28 @@ def repo_root(start: str | os.PathLike[str] | None = None) -> Path:
 
 
 def relative(file: str, root: Path) -> str | None:
-    """``file`` relative to ``root`` in POSIX form, or None when outside it (or not a file: ``<stdin>``)."""
+    """``file`` relative to ``root`` in POSIX form, or None when outside it (or not a file: ``<stdin>``).
+
+    Remembered per file, root and the working directory a relative ``file`` is taken against (pathlib
+    costs ~60 us a call, and a report names each file many times); the root by identity (a ``Path``'s
+    hash and equality are Python code), held in the entry so its id names it."""
     if file.startswith("<"):
         return None
+    key = (file, id(root), "" if os.path.isabs(file) else os.getcwd())
+    held = _RELATIVE.get(key)
+    if held is not None and held[0] is root:
+        return held[1]
     try:
-        return Path(os.path.abspath(file)).relative_to(root).as_posix()
+        found: str | None = Path(os.path.abspath(file)).relative_to(root).as_posix()
     except ValueError:
-        return None
+        found = None
+    if len(_RELATIVE) >= 65_536:
+        _RELATIVE.clear()
+    _RELATIVE[key] = (root, found)
+    return found
+
+
+_RELATIVE: dict[tuple[str, int, str], tuple[Path, str | None]] = {}
 
 
 def stable_fingerprint(f: Finding, root: Path) -> str:

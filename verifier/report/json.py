@@ -56,7 +56,11 @@ def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
                 continue
             yield member + "["
             for i in range(0, len(results), BATCH):
-                batch = ",".join(f.compact_json() for f in results[i : i + BATCH])  # rendered where verified
-                yield json_text(f"{',' if i else ''}{batch}")
+                parts: list[str] = []
+                for f in results[i : i + BATCH]:  # each rendered where it was verified
+                    if parts or i:
+                        parts.append(",")
+                    f.json_parts(parts)
+                yield json_text("".join(parts))
             yield "]"
         yield "}\n"
