@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 import z3
 from cnverify import loader, snapshot, systems
 from cnverify.encodings.hosts import matches
@@ -16,7 +17,16 @@ from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, VirtualServ
 from cnverify.model.flagger import Canary
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.routing.ambiguity import Firsts, first_pair, firsts
-from cnverify.properties._shared.routing.workloads import labelled_workloads, replica_terms, selected_workloads
+from cnverify.encodings.labels import format_labels
+from cnverify.encodings.zterms import disj
+from cnverify.obligation import span_of
+from cnverify.properties._shared.routing.workloads import (
+    delivery,
+    labelled_workloads,
+    replica_terms,
+    selected_workloads,
+    target_port,
+)
 from cnverify.properties.routing.route_weights import split_terms
 from cnverify.run_context import RunContext
 from cnverify.source import format_path
@@ -25,7 +35,14 @@ from cnverify.systems.istio import gateways
 from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
 from cnverify.systems.istio.hosts import _resolve, expand, resolve
 from cnverify.systems.routing.tables import Table, _tied_counts, reads, translators
-from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, kinds_read, lookup
+from cnverify.systems.routing.targets import (
+    _inventory,
+    all_checks,
+    inventory_namespaces,
+    iter_targets,
+    kinds_read,
+    lookup,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -330,3 +347,57 @@ def test_split_terms_are_the_terms_each_split_built(values: list[int], total: in
     for _ in range(2):  # built, then remembered
         weighs, sums_to, wrong, shown = split_terms(tuple(values), total)
         assert [t.get_id() for t in (*weighs, sums_to, wrong, shown)] == [t.get_id() for t in before]
+
+
+def delivery_inline(ctx: RunContext, svc: Service, port: object, labels: dict[str, str]) -> tuple[object, ...]:
+    """CNV104's steps from the selector to the replicas as ``RouteDelivers._one`` stated them per target before
+    ``delivery``: (notes, facts, counts, runs) with terms as AST ids."""
+    wanted = {**svc.spec.selector, **labels}
+    shown = format_labels(wanted)
+    notes = [
+        (
+            f"the Service selects pods labelled {shown}" + (" (with the subset's labels)" if labels else ""),
+            span_of(svc.spec.at("selector")),
+        )
+    ]
+    facts, counts, runs = [], [], []
+    for w, _ in selected_workloads(ctx, svc.namespace, wanted):
+        notes.append((f"pods of {w.KIND} {w.name} carry those labels", pod_template(w).metadata.at("labels")))
+        number, says, node = target_port(port, pod_template(w).spec)  # type: ignore[arg-type]
+        notes.append((says, node.at()))  # type: ignore[attr-defined]
+        if number is None:
+            continue
+        key = f"{w.KIND}/{w.name}" + (
+            f"#{len(counts)}" if any(str(x) == f"replicas[{w.KIND}/{w.name}]" for _, x in counts) else ""
+        )
+        rr, n, within, running = replica_terms(ctx, w, key)
+        notes += [(says_more, span_of(at_more)) for says_more, at_more in rr.why[1:]]
+        facts.append(
+            (
+                within.get_id(),
+                span_of(rr.why[0][1] if rr.why else w.at()),
+                rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas",
+            )
+        )
+        counts.append((key, n))
+        runs.append(running)
+    return notes, facts, [(k, n.get_id()) for k, n in counts], disj(runs).get_id() if runs else None
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (GRIDS / "route_delivers").glob("*.yaml")))
+def test_delivery_is_the_inline_computation_once_per_service_port_and_labels(name: str) -> None:
+    snap, _ = snapshot.build(loader.load([str(GRIDS / "route_delivers" / name)]))
+    ctx = RunContext(snap)
+    targets = [c for c in iter_targets(snap) if c.verdict == "proved" and c.service is not None and c.port is not None]
+    targets = [c for c in targets if c.service.spec.type != "ExternalName" and c.service.spec.selector]
+    assert targets or name in ("cases.yaml",)
+    for c in targets:
+        d = delivery(ctx, c.service, c.port, c.labels)
+        got = (
+            list(d.notes),
+            [(t.get_id(), at, says) for t, at, says in d.facts],
+            [(k, n.get_id()) for k, n in d.counts],
+            None if d.runs is None else d.runs.get_id(),
+        )
+        assert got == delivery_inline(ctx, c.service, c.port, c.labels)
+        assert delivery(ctx, c.service, c.port, c.labels) is d  # once per run
