@@ -401,3 +401,84 @@ def test_delivery_is_the_inline_computation_once_per_service_port_and_labels(nam
         )
         assert got == delivery_inline(ctx, c.service, c.port, c.labels)
         assert delivery(ctx, c.service, c.port, c.labels) is d  # once per run
+
+
+REPEATED_DESTINATIONS = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{name: http, port: 80}, {name: admin, port: 81}]}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: shop}
+spec: {host: web, subsets: [{name: v1, labels: {version: v1}}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web]
+  exportTo: [".", "other"]
+  http:
+  - match: [{uri: {prefix: /a}}]
+    route:
+    - {destination: {host: web, subset: v1}, weight: 50}
+    - {destination: {host: web, subset: v2}, weight: 50}
+    mirror: {host: web, subset: v1}
+  - match: [{uri: {prefix: /b}}]
+    route:
+    - {destination: {host: web, subset: v1, port: {number: 81}}}
+    - {destination: {host: web.shop.svc.cluster.local, subset: v2}}
+    - {destination: {host: gone}}
+  - route:
+    - {destination: {host: web, subset: v1}}
+    - {destination: {host: web, subset: v2}}
+    - {destination: {host: gone}}
+    - {destination: {host: web, subset: v1, port: {number: 81}}}
+    mirror: {host: web, subset: v1}
+"""
+
+
+def _fields(c: object) -> tuple[object, ...]:
+    return tuple(getattr(c, k) for k in ("verdict", "claim", "steps", "service", "port", "port_unknown", "labels", "hop"))
+
+
+ISTIO_TARGET_FIXTURES = [
+    "route_target_exists/istio.yaml",
+    "route_target_exists/istio_dr_scope.yaml",
+    "route_target_exists/flagger.yaml",
+    "route_target_exists/rollout_istio.yaml",
+    "route_delivers/delivery.yaml",
+]
+
+
+@pytest.mark.parametrize("name", ["inline", *ISTIO_TARGET_FIXTURES])
+def test_a_repeated_istio_destination_resolves_as_its_first(name: str, tmp_path: Path) -> None:
+    """``_virtual_service`` resolves each (role, host, port, subset) of a VirtualService once (`_same_target`): every
+    Check equals the one ``_istio_destination`` builds for that destination, the host step at its own node."""
+    from cnverify.systems.istio import targets as istio_targets
+
+    path = GRIDS / name
+    if name == "inline":
+        path = tmp_path / "vs.yaml"
+        path.write_text(REPEATED_DESTINATIONS)
+    snap, _ = snapshot.build(loader.load([str(path)]))
+    for vs in snap.all(VirtualService):
+        got = [c for c in istio_targets._virtual_service(snap, vs) if not c.binding]
+        dests = []
+        for r in vs.spec.http or []:
+            dests += [(d.destination, "destination") for d in r.route or []]
+            dests += [(r.mirror, "mirror")] if r.mirror is not None else []
+            dests += [(m.destination, "mirror") for m in r.mirrors or []]
+        for l4 in [*(vs.spec.tcp or []), *(vs.spec.tls or [])]:
+            dests += [(d.destination, "destination") for d in l4.route or []]
+        want = [istio_targets._istio_destination(snap, vs, d, role) for d, role in dests if d.host]
+        assert [(c.node, c.location, c.path) for c in got] == [(c.node, c.location, c.path) for c in want]
+        assert [_fields(c) for c in got] == [_fields(c) for c in want]
+    if name == "inline":
+        verdicts = [c.verdict for c in all_checks(snap) if not c.binding]
+        assert verdicts == ["proved", "violated", "proved", "proved", "violated", "violated"] + [
+            "proved", "violated", "violated", "proved", "proved"
+        ]
+        assert len({id(c.steps) for c in all_checks(snap)}) == len(all_checks(snap))  # no list shared
