@@ -12,14 +12,14 @@ from cnverify import loader, snapshot, systems
 from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, Match, MatchTable, Request, UnsupportedMatch, first_match
 from cnverify.encodings.http_precheck import candidates
+from cnverify.encodings.labels import format_labels
 from cnverify.encodings.regex import RegexError
+from cnverify.encodings.zterms import disj
 from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, VirtualService, pod_template, template_known
 from cnverify.model.flagger import Canary
+from cnverify.obligation import span_of
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.routing.ambiguity import Firsts, first_pair, firsts
-from cnverify.encodings.labels import format_labels
-from cnverify.encodings.zterms import disj
-from cnverify.obligation import span_of
 from cnverify.properties._shared.routing.workloads import (
     delivery,
     labelled_workloads,
@@ -441,7 +441,9 @@ spec:
 
 
 def _fields(c: object) -> tuple[object, ...]:
-    return tuple(getattr(c, k) for k in ("verdict", "claim", "steps", "service", "port", "port_unknown", "labels", "hop"))
+    return tuple(
+        getattr(c, k) for k in ("verdict", "claim", "steps", "service", "port", "port_unknown", "labels", "hop")
+    )
 
 
 ISTIO_TARGET_FIXTURES = [
@@ -479,6 +481,10 @@ def test_a_repeated_istio_destination_resolves_as_its_first(name: str, tmp_path:
     if name == "inline":
         verdicts = [c.verdict for c in all_checks(snap) if not c.binding]
         assert verdicts == ["proved", "violated", "proved", "proved", "violated", "violated"] + [
-            "proved", "violated", "violated", "proved", "proved"
+            "proved",
+            "violated",
+            "violated",
+            "proved",
+            "proved",
         ]
         assert len({id(c.steps) for c in all_checks(snap)}) == len(all_checks(snap))  # no list shared
