@@ -173,22 +173,38 @@ class _Analyzer:
         self.table = table
         self.entries = table.entries
         self.use_precheck = precheck
-        self.errors = [encoding_error(e) for e in self.entries]  # why an entry cannot be encoded
+        self._errors: list[str | None] | None = None
+
+    @property
+    def errors(self) -> list[str | None]:
+        """Why each entry cannot be encoded (None: it can); computed when first asked (`_known` may answer all)."""
+        if self._errors is None:
+            self._errors = [encoding_error(e) for e in self.entries]
+        return self._errors
 
     def verdict(self, i: int, status: Status, **kw: object) -> EntryVerdict:
         e = self.entries[i]
         return EntryVerdict(i, e.route_id, e.clause_id, status, **kw)  # type: ignore[arg-type]
 
-    def run(self, i: int) -> EntryVerdict:
+    def run(self, i: int, known: dict[int, _Known] | None = None) -> EntryVerdict:
+        """Entry i's verdict; ``known``: what the steps before the solver gave for entry i of a table of the same
+        values (`_known`), filled here on a miss."""
+        if known is not None and (got := known.get(i)) is not None:
+            v, relevant, covering = got
+            return self.solve(i, relevant) if v is None else _relabel(v, i, self.entries, covering)
+        v, relevant = self.before_solver(i)
+        if known is not None:
+            known[i] = (v, relevant, v is not None and v.step.startswith(_COVERED))
+        return self.solve(i, relevant) if v is None else v
+
+    def before_solver(self, i: int) -> tuple[EntryVerdict | None, list[int]]:
+        """Entry i decided without the solver (encoding error or pre-check), else None; and the earlier entries that
+        may share a request with it. A function of the table's values (matches, hosts, rewrite), never its ids."""
         e = self.entries[i]
         if self.errors[i] is not None:
-            return self.verdict(i, "unknown", reason=self.errors[i], decided_by="none")
+            return self.verdict(i, "unknown", reason=self.errors[i], decided_by="none"), []
         relevant = [j for j in range(i) if not disjoint(self.entries[j], e)]
-        if self.use_precheck:
-            v = self.precheck(i, relevant)
-            if v is not None:
-                return v
-        return self.solve(i, relevant)
+        return (self.precheck(i, relevant) if self.use_precheck else None), relevant
 
     def confirm(self, i: int, w: Request, how: str) -> Request:
         got = first_sure(self.table, w)
@@ -251,7 +267,7 @@ class _Analyzer:
                         "unreachable",
                         blockers=(_blocker(j, self.entries[j]),),
                         decided_by="precheck",
-                        step=f"every request it matches is taken by {_name(j, self.entries[j])}",
+                        step=f"{_COVERED}{_name(j, self.entries[j])}",
                     )
         return None
 
@@ -384,8 +400,41 @@ def analyze(
     entries whose clause_id is in it (the others still block them).  Queries run under ``limits``, by
     default the run's budget (``cnverify.smt.current()``)."""
     a = _Analyzer(table, precheck)
+    known = _known(table) if precheck else None
     with smt.using(limits):
-        return [a.run(i) for i, e in enumerate(table.entries) if only is None or e.clause_id in only]
+        return [a.run(i, known) for i, e in enumerate(table.entries) if only is None or e.clause_id in only]
+
+
+_Known = tuple[EntryVerdict | None, list[int], bool]
+"""What an entry's steps before the solver gave: its verdict (None: the solver decides), the earlier entries that may
+share a request with it, and whether the verdict names its covering blocker in its step."""
+
+_COVERED = "every request it matches is taken by "
+_TABLES: dict[tuple[object, ...], dict[int, _Known]] = {}
+_TABLES_MAX = 4096
+
+
+def _known(table: MatchTable) -> dict[int, _Known]:
+    """The pre-solver results of entries of tables with ``table``'s values (each entry's match and hosts, in order,
+    and the rewrite): the same in every unit and namespace whatever the routes are called (one chart's table in
+    forty namespaces, a generated cluster's services) — a bounded value-keyed cache (oldest table dropped)."""
+    key = (tuple([(e.match, e.hosts) for e in table.entries]), table.rewrite)
+    known = _TABLES.get(key)
+    if known is None:
+        known = _TABLES[key] = {}
+        if len(_TABLES) > _TABLES_MAX:
+            del _TABLES[next(iter(_TABLES))]
+    return known
+
+
+def _relabel(v: EntryVerdict, i: int, entries: tuple[Entry, ...], covering: bool) -> EntryVerdict:
+    """``v``, decided for entry i of a table of the same values, as entry i of ``entries`` (ids, blockers' ids)."""
+    e = entries[i]
+    blockers = tuple(_blocker(b.index, entries[b.index]) for b in v.blockers) if v.blockers else ()
+    step = _COVERED + ", ".join(_name(b.index, entries[b.index]) for b in blockers) if covering else v.step
+    return EntryVerdict(
+        i, e.route_id, e.clause_id, v.status, v.witness, blockers, v.reason, v.decided_by, step, v.assumes_rewrite
+    )
 
 
 _RESULT = {"sat": z3.sat, "unsat": z3.unsat, "unknown": z3.unknown}

@@ -4,32 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import z3
-from cnverify.encodings.labels import format_labels
-from cnverify.encodings.zterms import disj
-from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler, pod_template
-from cnverify.model.core import PodSpec, ServicePort
+from cnverify.model import WORKLOAD_KINDS, HorizontalPodAutoscaler
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.pod_creators import unmodelled_creators
-from cnverify.properties._shared.routing.workloads import replica_terms, selected_workloads
+from cnverify.properties._shared.routing.workloads import delivery
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.systems.routing.targets import Check, iter_targets, kinds_read
-
-
-def target_port(sp: ServicePort, spec: PodSpec) -> tuple[int | None, str, object]:
-    """The pod port a Service port reaches on pods of ``spec``: (number or None, sentence, node)."""
-    tp = sp.target_port
-    if tp in (None, 0, ""):
-        return sp.port, f"targetPort defaults to port {sp.port}", sp
-    if isinstance(tp, int):
-        return tp, f"targetPort {tp} is used as is", sp
-    sidecars = [c for c in spec.init_containers or [] if c.restart_policy == "Always"]
-    for c in [*spec.containers, *sidecars]:
-        for p in c.ports or []:
-            if p.name == tp and p.protocol == sp.protocol:
-                return p.container_port, f"container {c.name} names port {tp} ({sp.protocol}) = {p.container_port}", p
-    return None, f"no container port named {tp!r} with protocol {sp.protocol}", spec
 
 
 @register
@@ -95,38 +76,17 @@ class RouteDelivers(Property):
         if c.port is None:
             ob.unknown(c.port_unknown or "the Service port is not determined")
             return ob
-        wanted = {**svc.spec.selector, **c.labels}
-        shown = format_labels(wanted)
-        ob.note(
-            f"the Service selects pods labelled {shown}" + (" (with the subset's labels)" if c.labels else ""),
-            svc.spec.at("selector"),
-        )
-        counts: list[z3.ArithRef] = []
-        runs: list[z3.BoolRef] = []  # each count >= 1
-        for w, _ in selected_workloads(ctx, svc.namespace, wanted):
-            where = pod_template(w).metadata.at("labels")
-            ob.note(f"pods of {w.KIND} {w.name} carry those labels", where)
-            number, says, node = target_port(c.port, pod_template(w).spec)
-            ob.note(says, node.at())  # type: ignore[attr-defined]
-            if number is None:
-                continue
-            key = f"{w.KIND}/{w.name}" + (
-                f"#{len(counts)}" if any(str(x) == f"replicas[{w.KIND}/{w.name}]" for x in counts) else ""
-            )
-            rr, n, within, running = replica_terms(ctx, w, key)
-            for says_more, at_more in rr.why[1:]:
-                ob.note(says_more, at_more)
-            ob.fact(
-                within,
-                at=rr.why[0][1] if rr.why else w.at(),
-                says=rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas",
-            )
+        d = delivery(ctx, svc, c.port, c.labels)
+        for says, where in d.notes:
+            ob.note(says, where)
+        for term, where, says in d.facts:
+            ob.fact(term, at=where, says=says)
+        for key, n in d.counts:
             ob.show(key, n)
-            counts.append(n)
-            runs.append(running)
-        if not counts and unmodelled_creators(ob, [wanted], snap.pod_creators(svc.namespace)):
+        shown = d.shown
+        if d.runs is None and unmodelled_creators(ob, [d.wanted], snap.pod_creators(svc.namespace)):
             return ob
-        if not counts:
+        if d.runs is None:
             ob.decide(
                 "violated",
                 f"no workload in {svc.namespace} both carries {shown} and exposes "
@@ -139,7 +99,7 @@ class RouteDelivers(Property):
                 )
             )
             return ob
-        ob.example(disj(runs), says="a selected workload runs at least one replica")
+        ob.example(d.runs, says="a selected workload runs at least one replica")
         ob.on(
             violated=f"every workload behind Service {svc.namespace}/{svc.name} runs 0 replicas",
             proved=lambda w: (

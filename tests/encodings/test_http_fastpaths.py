@@ -6,11 +6,13 @@ import sys
 from pathlib import Path
 
 from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, QueryMatch, StrMatch
-from cnverify.encodings.http_analyze import _match_error, _plain, encoding_error
+from cnverify.encodings import http_analyze
+from cnverify.encodings.http_analyze import _match_error, _plain, analyze, encoding_error
 from cnverify.encodings.http_ir import UnsupportedMatch
 from cnverify.encodings.http_rewrite import canonicalize
 from cnverify.encodings.http_z3 import SymbolicRequest, entry_formula
 from cnverify.encodings.regex import RegexError
+from cnverify.smt import Limits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -88,3 +90,31 @@ def test_plain_refuses_what_may_fail() -> None:
 def test_canonicalize_cache_is_the_function(path: str) -> None:
     assert canonicalize(path) == canonicalize.__wrapped__(path)
     assert canonicalize(path) == canonicalize.__wrapped__(path)  # a hit gives the same
+
+
+def _renamed(table: MatchTable, tag: str) -> MatchTable:
+    """The same values under other route and clause ids."""
+    return MatchTable(
+        tuple(Entry(f"{tag}/{e.route_id}", f"{tag}:{k}", e.match, e.hosts) for k, e in enumerate(table.entries)),
+        table.rewrite,
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(envoy=True, max_entries=5), st.data())
+def test_a_table_of_the_same_values_is_analysed_as_a_fresh_one(drawn: MatchTable, data: st.DataObject) -> None:
+    """The pre-solver results kept by a table's values (``_known``) give, under other ids, the verdicts a fresh
+    analysis gives: ids and blockers relabelled, the covering step naming the new blocker, solver entries solved."""
+    generous = Limits(timeout_ms=30_000)
+    table, other = _renamed(drawn, "ns-a"), _renamed(drawn, "ns-b")
+    picked = data.draw(st.sets(st.sampled_from([e.clause_id for e in other.entries])))
+    http_analyze._TABLES.clear()
+    fresh = analyze(other, limits=generous)
+    fresh_only = analyze(other, limits=generous, only=picked)
+    http_analyze._TABLES.clear()
+    analyze(table, limits=generous)  # fills the cache under the first ids
+    assert analyze(other, limits=generous) == fresh
+    http_analyze._TABLES.clear()
+    analyze(table, limits=generous, only={table.entries[0].clause_id})  # a part known, the rest computed
+    assert analyze(other, limits=generous, only=picked) == fresh_only
+    assert analyze(other, limits=generous) == fresh

@@ -6,17 +6,27 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 import z3
 from cnverify import loader, snapshot, systems
 from cnverify.encodings.hosts import matches
 from cnverify.encodings.http import Entry, Match, MatchTable, Request, UnsupportedMatch, first_match
 from cnverify.encodings.http_precheck import candidates
+from cnverify.encodings.labels import format_labels
 from cnverify.encodings.regex import RegexError
+from cnverify.encodings.zterms import disj
 from cnverify.model import WORKLOAD_KINDS, DestinationRule, Service, VirtualService, pod_template, template_known
 from cnverify.model.flagger import Canary
+from cnverify.obligation import span_of
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.routing.ambiguity import Firsts, first_pair, firsts
-from cnverify.properties._shared.routing.workloads import labelled_workloads, replica_terms, selected_workloads
+from cnverify.properties._shared.routing.workloads import (
+    delivery,
+    labelled_workloads,
+    replica_terms,
+    selected_workloads,
+    target_port,
+)
 from cnverify.properties.routing.route_weights import split_terms
 from cnverify.run_context import RunContext
 from cnverify.source import format_path
@@ -25,7 +35,14 @@ from cnverify.systems.istio import gateways
 from cnverify.systems.istio.dr_scope import _applicable, _most_specific, applicable
 from cnverify.systems.istio.hosts import _resolve, expand, resolve
 from cnverify.systems.routing.tables import Table, _tied_counts, reads, translators
-from cnverify.systems.routing.targets import _inventory, all_checks, inventory_namespaces, kinds_read, lookup
+from cnverify.systems.routing.targets import (
+    _inventory,
+    all_checks,
+    inventory_namespaces,
+    iter_targets,
+    kinds_read,
+    lookup,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -330,3 +347,144 @@ def test_split_terms_are_the_terms_each_split_built(values: list[int], total: in
     for _ in range(2):  # built, then remembered
         weighs, sums_to, wrong, shown = split_terms(tuple(values), total)
         assert [t.get_id() for t in (*weighs, sums_to, wrong, shown)] == [t.get_id() for t in before]
+
+
+def delivery_inline(ctx: RunContext, svc: Service, port: object, labels: dict[str, str]) -> tuple[object, ...]:
+    """CNV104's steps from the selector to the replicas as ``RouteDelivers._one`` stated them per target before
+    ``delivery``: (notes, facts, counts, runs) with terms as AST ids."""
+    wanted = {**svc.spec.selector, **labels}
+    shown = format_labels(wanted)
+    notes = [
+        (
+            f"the Service selects pods labelled {shown}" + (" (with the subset's labels)" if labels else ""),
+            span_of(svc.spec.at("selector")),
+        )
+    ]
+    facts, counts, runs = [], [], []
+    for w, _ in selected_workloads(ctx, svc.namespace, wanted):
+        notes.append((f"pods of {w.KIND} {w.name} carry those labels", pod_template(w).metadata.at("labels")))
+        number, says, node = target_port(port, pod_template(w).spec)  # type: ignore[arg-type]
+        notes.append((says, node.at()))  # type: ignore[attr-defined]
+        if number is None:
+            continue
+        key = f"{w.KIND}/{w.name}" + (
+            f"#{len(counts)}" if any(str(x) == f"replicas[{w.KIND}/{w.name}]" for _, x in counts) else ""
+        )
+        rr, n, within, running = replica_terms(ctx, w, key)
+        notes += [(says_more, span_of(at_more)) for says_more, at_more in rr.why[1:]]
+        facts.append(
+            (
+                within.get_id(),
+                span_of(rr.why[0][1] if rr.why else w.at()),
+                rr.why[0][0] if rr.why else f"{w.KIND} {w.name} replicas",
+            )
+        )
+        counts.append((key, n))
+        runs.append(running)
+    return notes, facts, [(k, n.get_id()) for k, n in counts], disj(runs).get_id() if runs else None
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (GRIDS / "route_delivers").glob("*.yaml")))
+def test_delivery_is_the_inline_computation_once_per_service_port_and_labels(name: str) -> None:
+    snap, _ = snapshot.build(loader.load([str(GRIDS / "route_delivers" / name)]))
+    ctx = RunContext(snap)
+    targets = [c for c in iter_targets(snap) if c.verdict == "proved" and c.service is not None and c.port is not None]
+    targets = [c for c in targets if c.service.spec.type != "ExternalName" and c.service.spec.selector]
+    assert targets or name in ("cases.yaml",)
+    for c in targets:
+        d = delivery(ctx, c.service, c.port, c.labels)
+        got = (
+            list(d.notes),
+            [(t.get_id(), at, says) for t, at, says in d.facts],
+            [(k, n.get_id()) for k, n in d.counts],
+            None if d.runs is None else d.runs.get_id(),
+        )
+        assert got == delivery_inline(ctx, c.service, c.port, c.labels)
+        assert delivery(ctx, c.service, c.port, c.labels) is d  # once per run
+
+
+REPEATED_DESTINATIONS = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: web}, ports: [{name: http, port: 80}, {name: admin, port: 81}]}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: shop}
+spec: {host: web, subsets: [{name: v1, labels: {version: v1}}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web]
+  exportTo: [".", "other"]
+  http:
+  - match: [{uri: {prefix: /a}}]
+    route:
+    - {destination: {host: web, subset: v1}, weight: 50}
+    - {destination: {host: web, subset: v2}, weight: 50}
+    mirror: {host: web, subset: v1}
+  - match: [{uri: {prefix: /b}}]
+    route:
+    - {destination: {host: web, subset: v1, port: {number: 81}}}
+    - {destination: {host: web.shop.svc.cluster.local, subset: v2}}
+    - {destination: {host: gone}}
+  - route:
+    - {destination: {host: web, subset: v1}}
+    - {destination: {host: web, subset: v2}}
+    - {destination: {host: gone}}
+    - {destination: {host: web, subset: v1, port: {number: 81}}}
+    mirror: {host: web, subset: v1}
+"""
+
+
+def _fields(c: object) -> tuple[object, ...]:
+    return tuple(
+        getattr(c, k) for k in ("verdict", "claim", "steps", "service", "port", "port_unknown", "labels", "hop")
+    )
+
+
+ISTIO_TARGET_FIXTURES = [
+    "route_target_exists/istio.yaml",
+    "route_target_exists/istio_dr_scope.yaml",
+    "route_target_exists/flagger.yaml",
+    "route_target_exists/rollout_istio.yaml",
+    "route_delivers/delivery.yaml",
+]
+
+
+@pytest.mark.parametrize("name", ["inline", *ISTIO_TARGET_FIXTURES])
+def test_a_repeated_istio_destination_resolves_as_its_first(name: str, tmp_path: Path) -> None:
+    """``_virtual_service`` resolves each (role, host, port, subset) of a VirtualService once (`_same_target`): every
+    Check equals the one ``_istio_destination`` builds for that destination, the host step at its own node."""
+    from cnverify.systems.istio import targets as istio_targets
+
+    path = GRIDS / name
+    if name == "inline":
+        path = tmp_path / "vs.yaml"
+        path.write_text(REPEATED_DESTINATIONS)
+    snap, _ = snapshot.build(loader.load([str(path)]))
+    for vs in snap.all(VirtualService):
+        got = [c for c in istio_targets._virtual_service(snap, vs) if not c.binding]
+        dests = []
+        for r in vs.spec.http or []:
+            dests += [(d.destination, "destination") for d in r.route or []]
+            dests += [(r.mirror, "mirror")] if r.mirror is not None else []
+            dests += [(m.destination, "mirror") for m in r.mirrors or []]
+        for l4 in [*(vs.spec.tcp or []), *(vs.spec.tls or [])]:
+            dests += [(d.destination, "destination") for d in l4.route or []]
+        want = [istio_targets._istio_destination(snap, vs, d, role) for d, role in dests if d.host]
+        assert [(c.node, c.location, c.path) for c in got] == [(c.node, c.location, c.path) for c in want]
+        assert [_fields(c) for c in got] == [_fields(c) for c in want]
+    if name == "inline":
+        verdicts = [c.verdict for c in all_checks(snap) if not c.binding]
+        assert verdicts == ["proved", "violated", "proved", "proved", "violated", "violated"] + [
+            "proved",
+            "violated",
+            "violated",
+            "proved",
+            "proved",
+        ]
+        assert len({id(c.steps) for c in all_checks(snap)}) == len(all_checks(snap))  # no list shared

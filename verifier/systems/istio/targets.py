@@ -34,9 +34,15 @@ def _virtual_service(snap: Snapshot, vs: VirtualService) -> Iterator[Check]:
         dests += [(m.destination, "mirror") for m in route.mirrors or []]
     for l4 in [*(vs.spec.tcp or []), *(vs.spec.tls or [])]:
         dests += [(d.destination, "destination") for d in l4.route or []]
+    resolved: dict[tuple[str, str, int | None, str | None], Check] = {}
     for dest, role in dests:
         if dest.host:
-            yield _istio_destination(snap, vs, dest, role)
+            key = (role, dest.host, dest.port.number if dest.port is not None else None, dest.subset)
+            first = resolved.get(key)
+            if first is None:
+                yield resolved.setdefault(key, _istio_destination(snap, vs, dest, role))
+            else:
+                yield _same_target(first, dest)
     if vs.spec.hosts:
         refs: list[tuple[str, Node, tuple[str, int]]] = [
             (g, vs.spec, ("gateways", i)) for i, g in enumerate(vs.spec.gateways or [])
@@ -51,6 +57,24 @@ def _virtual_service(snap: Snapshot, vs: VirtualService) -> Iterator[Check]:
                 check = _istio_gateway(snap, vs, ref, owner.at(*sub))
                 check.where = (owner.at(*sub), format_path(owner.field_path[len(vs.field_path) :] + sub))
                 yield check
+
+
+def _same_target(first: Check, dest: Destination) -> Check:
+    """``dest`` of the VirtualService ``first`` resolved a destination of: the same role, host, port and subset
+    resolve the same way (only the first step, the host, sits elsewhere)."""
+    steps = [(first.steps[0][0], dest.at("host")), *first.steps[1:]]
+    return Check(
+        first.subject,
+        dest,
+        first.verdict,
+        first.claim,
+        steps,
+        service=first.service,
+        port=first.port,
+        port_unknown=first.port_unknown,
+        labels=dict(first.labels),
+        hop=first.hop,
+    )
 
 
 def _istio_destination(snap: Snapshot, vs: VirtualService, dest: Destination, role: str) -> Check:
