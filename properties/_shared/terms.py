@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from cnverify.encodings.kept_terms import kept
 from cnverify.run_context import RunContext
 
 T = TypeVar("T")
@@ -23,8 +24,6 @@ def run_terms(ctx: RunContext) -> Terms:
 
 
 def once(terms: Terms, key: Hashable, build: Callable[..., T], *args: Any) -> T:
-    """``build(*args)`` the first time ``key`` is asked for in ``terms``, the same value after."""
-    value = terms.get(key)
-    if value is None:
-        value = terms[key] = build(*args)
-    return value
+    """``build(*args)`` the first time ``key`` is asked for in ``terms``, the same value after; a key is made of plain
+    values, so the term is also kept across runs (``encodings.kept_terms``: a later run finds it built)."""
+    return kept(terms, key, build, *args)

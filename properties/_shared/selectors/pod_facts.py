@@ -12,6 +12,7 @@ from typing import Any
 
 import z3
 from cnverify.encodings import zterms
+from cnverify.encodings.kept_terms import kept
 from cnverify.encodings.labels import (
     LabelSpace,
     Selector,
@@ -41,11 +42,7 @@ from cnverify.properties._shared.terms import once
 
 def pick(space: LabelSpace, i: int) -> z3.BoolRef:
     """``space``'s pod is the ``i``-th of the shapes ``add_pod_facts`` was given."""
-    tag = ("pick", space.name, i)
-    term = space.terms.get(tag)
-    if term is None:
-        term = space.terms[tag] = z3.Bool(f"{space.name}.from[{i}]")
-    return term
+    return kept(space.terms, ("pick", space.name, i), zterms.bool_const, f"{space.name}.from[{i}]")
 
 
 def add_pod_facts(ob: Obligation, space: LabelSpace, shapes: list[PodShape], *, who: str) -> None:
@@ -72,16 +69,18 @@ def _pod_facts(
         for p, shape in zip(picks, shapes, strict=True)
     )
     refs = tuple(s.owner.ref for s in shapes)
-    source_tag = ("from", space.name, refs)
-    source = space.terms.get(source_tag)
-    if source is None:
-        source = literal(space.terms, "")
-        for p, ref in reversed(list(zip(picks, refs, strict=True))):
-            source = zterms.choose(p, literal(space.terms, ref), source)
-        space.terms[source_tag] = source
+    source = kept(space.terms, ("from", space.name, refs), _source, space, picks, refs)
     built = (facts, zterms.disj(picks), source)
     space.terms[tag] = (tuple(shapes), built)
     return built
+
+
+def _source(space: LabelSpace, picks: list[z3.BoolRef], refs: tuple[str, ...]) -> z3.SeqRef:
+    """The ``@pod`` term: the owner of the shape picked (``from[i]`` is ``pick(space, i)``)."""
+    source = literal(space.terms, "")
+    for p, ref in reversed(list(zip(picks, refs, strict=True))):
+        source = zterms.choose(p, literal(space.terms, ref), source)
+    return source
 
 
 def labels_of(witness: Mapping[str, object] | None) -> dict[str, str | None]:
@@ -124,10 +123,7 @@ def selector_facts(
 def _req_fact(space: LabelSpace, name: str, *req: Any) -> tuple[z3.BoolRef, z3.BoolRef]:
     """The Boolean ``name`` and ``name`` ⇔ the requirement over ``space`` (once per run: requirements repeat across
     objects, as a PDB's and its Service's ``app=web``)."""
-    tag = ("bool", name)
-    r = space.terms.get(tag)
-    if r is None:
-        r = space.terms[tag] = z3.Bool(name)
+    r = kept(space.terms, ("bool", name), zterms.bool_const, name)
     return r, zterms.same(r, space.requirement(*req))
 
 
