@@ -11,9 +11,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import z3
+from cnverify import exact
 from cnverify.encodings import zterms
 from cnverify.encodings.kept_terms import kept
 from cnverify.encodings.labels import (
+    ABSENT,
     LabelSpace,
     Selector,
     Terms,
@@ -38,6 +40,7 @@ from cnverify.properties._shared.selectors.pods import (
     undecided_reason,
 )
 from cnverify.properties._shared.terms import once
+from cnverify.solver import certifying_now
 
 
 def pick(space: LabelSpace, i: int) -> z3.BoolRef:
@@ -162,6 +165,7 @@ def require_selected(
     with a minimal core), or, beyond ``MAX_POOL`` of them, the verdict is decided with one located
     note per near miss.  Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
     """
+    prior = len(ob.facts)  # facts the caller added: then the query is not this function's alone
     parsed = Parsed.of(p[0] for p in parts)
     sels, keys = parsed.selectors, set(parsed.keys)
     need = parsed.required()
@@ -224,3 +228,20 @@ def require_selected(
         example = space.terms[key] = (goal, zterms.conj(goal))
     ob.example(example[1], says="a pod of the namespace is selected")
     space.show_on(ob)
+    if hit is not None and not free and not prior and not certifying_now():
+        decide_selected(ob, hit, space)
+
+
+def decide_selected(ob: Obligation, hit: PodShape, space: LabelSpace) -> None:
+    """Decide the query ``require_selected`` built for a shape the exact pre-check selected, as exact evaluation
+    would: the facts fix every constant (the pick, each key's presence and value, each requirement) and the goal
+    holds, so the verdict is ``proved`` with every fact in the chain and the shape's values as the witness.
+
+    Only for strings Z3 returns as written (printable ASCII, no escapes): else left to exact evaluation."""
+    values = {POD: hit.owner.ref, **{k: hit.labels.get(k, ABSENT) for k in space.keys}}
+    if not all(v.isascii() and v.isprintable() and "\\" not in v for v in values.values()):
+        return
+    if not ob.shown.keys() <= values.keys():
+        return
+    witness = {name: render(values[name]) if render else values[name] for name, (_, render) in ob.shown.items()}
+    ob.decide("proved", f"{ob.goal_says} ({exact.STEP})", witness=witness)

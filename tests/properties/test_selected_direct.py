@@ -1,0 +1,88 @@
+"""``pod_facts.decide_selected``: a query ``require_selected`` builds for a shape the exact pre-check selected is
+decided where it is built, as exact evaluation decides it.  Over the selector grids and label values Z3 would not
+return as written, the report is the same bytes as with every such query left to exact evaluation (the path it
+replaces); under ``--certify`` the queries are left to exact evaluation and Z3's re-check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cnverify.engine import Options, prove
+from cnverify.properties._shared.selectors import pod_facts
+from cnverify.report import RenderOptions
+from cnverify.report import json as report_json
+
+GRIDS = Path(__file__).parent
+FOLDERS = [GRIDS / n for n in ("service_selects_pods", "policy_selects_pods", "pdb_allows_disruption")]
+CODES = ["CNV202", "CNV205"]
+
+ODD = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: VALUE}}
+  template:
+    metadata: {labels: {app: VALUE, tier: front}}
+    spec: {containers: [{name: web, image: web}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: {app: VALUE}, ports: [{port: 80}]}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: shop}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: VALUE}, matchExpressions: [{key: tier, operator: In, values: [front]}, {key: x, operator: DoesNotExist}]}
+"""
+
+
+def _report(
+    paths: list[Path], monkeypatch: pytest.MonkeyPatch, *, direct: bool, certify: bool = False
+) -> tuple[str, int]:
+    """The compact JSON report, and how many queries were decided where they were built."""
+    calls: list[Any] = []
+    decide = pod_facts.decide_selected
+
+    def counting(ob: Any, hit: Any, space: Any) -> None:
+        decide(ob, hit, space)
+        calls.append(ob.decision)
+
+    with monkeypatch.context() as m:
+        m.setattr(pod_facts, "decide_selected", counting if direct else lambda ob, hit, space: None)
+        report = prove([str(p) for p in paths], Options(select=CODES, jobs=1, certify=certify))
+    text = "".join(report_json.chunks(report, RenderOptions()))
+    assert '"internal_errors"' not in text
+    return text, sum(d is not None for d in calls)
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_the_grids_decide_as_exact_evaluation(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    direct, taken = _report([folder], monkeypatch, direct=True)
+    assert taken  # the direct path was taken
+    assert direct == _report([folder], monkeypatch, direct=False)[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "taken"), [("web", 2), ('"wéb"', 0), ('"a\\\\u{41}"', 0), ("'x y'", 2), ('"web\\t"', 0)]
+)
+def test_values_z3_may_not_return_as_written(
+    value: str, taken: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "odd.yaml").write_text(ODD.replace("VALUE", value))
+    direct, n = _report([tmp_path], monkeypatch, direct=True)
+    assert n == taken  # the Service's and the budget's queries, unless a value is not plain printable ASCII
+    assert direct == _report([tmp_path], monkeypatch, direct=False)[0]
+    assert direct.count('"status":"proved"') == 2
+
+
+def test_certify_leaves_them_to_exact_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = GRIDS / "service_selects_pods"
+    certified, taken = _report([folder], monkeypatch, direct=True, certify=True)
+    assert taken == 0
+    assert certified == _report([folder], monkeypatch, direct=False, certify=True)[0]
