@@ -86,3 +86,33 @@ def test_certify_leaves_them_to_exact_evaluation(monkeypatch: pytest.MonkeyPatch
     certified, taken = _report([folder], monkeypatch, direct=True, certify=True)
     assert taken == 0
     assert certified == _report([folder], monkeypatch, direct=False, certify=True)[0]
+
+
+BIG = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: LABELS}
+  template:
+    metadata: {labels: LABELS}
+    spec: {containers: [{name: web, image: web}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {selector: LABELS, ports: [{port: 80}]}
+"""
+
+
+@pytest.mark.parametrize("n", [1, 10, 22, 23, 30, 40])
+def test_large_selectors_are_decided_where_exact_evaluation_decides_them(
+    n: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to ``MAX_DIRECT_FACTS`` facts (a requirement each, the pick, the pool) the query is decided where it is
+    built; beyond, exact evaluation or, past its work cap, Z3 decides it, as before."""
+    (tmp_path / "big.yaml").write_text(BIG.replace("LABELS", "{" + ", ".join(f"k{i}: v{i}" for i in range(n)) + "}"))
+    direct, taken = _report([tmp_path], monkeypatch, direct=True)
+    assert taken == (n + 2 <= pod_facts.MAX_DIRECT_FACTS)
+    assert direct == _report([tmp_path], monkeypatch, direct=False)[0]
+    assert ("(solver: sat)" in direct) == (n == 40)

@@ -228,8 +228,13 @@ def require_selected(
         example = space.terms[key] = (goal, zterms.conj(goal))
     ob.example(example[1], says="a pod of the namespace is selected")
     space.show_on(ob)
-    if hit is not None and not free and not prior and not certifying_now():
+    if hit is not None and not free and not prior and len(ob.facts) <= MAX_DIRECT_FACTS and not certifying_now():
         decide_selected(ob, hit, space)
+
+
+MAX_DIRECT_FACTS = 24
+"""Decided where it is built up to this many facts: exact evaluation's work cap (``exact.MAX_EVALS``) makes it hand
+larger queries of this form to Z3 (at 40 one-label requirements, not at 30), whose claim ends ``(solver: sat)``."""
 
 
 def decide_selected(ob: Obligation, hit: PodShape, space: LabelSpace) -> None:
