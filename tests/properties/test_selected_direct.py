@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from cnverify.engine import Options, prove
 from cnverify.properties._shared.selectors import pod_facts
+from cnverify.properties.scaling import hpa_target_exists
 from cnverify.report import RenderOptions
 from cnverify.report import json as report_json
 
@@ -116,3 +117,60 @@ def test_large_selectors_are_decided_where_exact_evaluation_decides_them(
     assert taken == (n + 2 <= pod_facts.MAX_DIRECT_FACTS)
     assert direct == _report([tmp_path], monkeypatch, direct=False)[0]
     assert ("(solver: sat)" in direct) == (n == 40)
+
+
+def _hpa_report(paths: list[Path], monkeypatch: pytest.MonkeyPatch, *, direct: bool) -> tuple[str, int]:
+    calls: list[bool] = []
+    decide = hpa_target_exists.decide_sat
+
+    def counting(ob: Any, witness: Any = None) -> bool:
+        calls.append(decide(ob, witness) if direct else False)
+        return calls[-1]
+
+    with monkeypatch.context() as m:
+        m.setattr(hpa_target_exists, "decide_sat", counting)
+        report = prove([str(p) for p in paths], Options(select=["CNV402"], jobs=1))
+    text = "".join(report_json.chunks(report, RenderOptions()))
+    assert '"internal_errors"' not in text
+    return text, sum(calls)
+
+
+HPA = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: NAME, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web}]}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: API, kind: Deployment, name: NAME}
+  minReplicas: 1
+  maxReplicas: 3
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "api", "taken"), [("web", "apps/v1", 1), ("web", "batch/v1", 0), ('"wéb"', "apps/v1", 0), ("web", '""', 1)]
+)
+def test_an_hpa_target_found_is_decided_as_exact_evaluation(
+    name: str, api: str, taken: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CNV402: a reference to a workload of the inventory (right API group, a name Z3 returns as written) is decided
+    where it is built; the report is the bytes of exact evaluation's (the path it replaces)."""
+    (tmp_path / "hpa.yaml").write_text(HPA.replace("NAME", name).replace("API", api))
+    direct, n = _hpa_report([tmp_path], monkeypatch, direct=True)
+    assert n == taken
+    assert direct == _hpa_report([tmp_path], monkeypatch, direct=False)[0]
+
+
+def test_the_hpa_grid_decides_as_exact_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = GRIDS / "hpa_target_exists"
+    direct, n = _hpa_report([folder], monkeypatch, direct=True)
+    assert n
+    assert direct == _hpa_report([folder], monkeypatch, direct=False)[0]

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import z3
-from cnverify import exact
 from cnverify.encodings import zterms
 from cnverify.encodings.kept_terms import kept
 from cnverify.encodings.labels import (
@@ -39,8 +38,7 @@ from cnverify.properties._shared.selectors.pods import (
     selected_among,
     undecided_reason,
 )
-from cnverify.properties._shared.terms import once
-from cnverify.solver import certifying_now
+from cnverify.properties._shared.terms import as_written, decide_sat, once
 
 
 def pick(space: LabelSpace, i: int) -> z3.BoolRef:
@@ -228,7 +226,7 @@ def require_selected(
         example = space.terms[key] = (goal, zterms.conj(goal))
     ob.example(example[1], says="a pod of the namespace is selected")
     space.show_on(ob)
-    if hit is not None and not free and not prior and len(ob.facts) <= MAX_DIRECT_FACTS and not certifying_now():
+    if hit is not None and not free and not prior and len(ob.facts) <= MAX_DIRECT_FACTS:
         decide_selected(ob, hit, space)
 
 
@@ -244,9 +242,5 @@ def decide_selected(ob: Obligation, hit: PodShape, space: LabelSpace) -> None:
 
     Only for strings Z3 returns as written (printable ASCII, no escapes): else left to exact evaluation."""
     values = {POD: hit.owner.ref, **{k: hit.labels.get(k, ABSENT) for k in space.keys}}
-    if not all(v.isascii() and v.isprintable() and "\\" not in v for v in values.values()):
-        return
-    if not ob.shown.keys() <= values.keys():
-        return
-    witness = {name: render(values[name]) if render else values[name] for name, (_, render) in ob.shown.items()}
-    ob.decide("proved", f"{ob.goal_says} ({exact.STEP})", witness=witness)
+    if as_written(values.values()) and ob.shown.keys() <= values.keys():
+        decide_sat(ob, {name: render(values[name]) if render else values[name] for name, (_, render) in ob.shown.items()})
