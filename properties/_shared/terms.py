@@ -44,5 +44,7 @@ def decide_sat(ob: Obligation, witness: dict[str, Any] | None = None) -> bool:
     ``--certify`` (False: the query is left to exact evaluation and Z3's re-check)."""
     if certifying_now():
         return False
-    ob.decide("proved" if ob.shape == "example" else "violated", f"{ob.goal_says} ({exact.STEP})", witness=witness or None)
+    ob.decide(
+        "proved" if ob.shape == "example" else "violated", f"{ob.goal_says} ({exact.STEP})", witness=witness or None
+    )
     return True

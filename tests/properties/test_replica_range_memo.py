@@ -1,4 +1,4 @@
-"""``replica_range`` once per run and workload: within a run context, asked through the full snapshot or a namespace
+"""``replica_range`` once per run and workload (and CNV404's ``labelled_pods`` once per run and namespace): within a run context, asked through the full snapshot or a namespace
 view, it equals the range computed afresh (the path the memo replaces: ``range_of`` over the workload's HPAs), is
 remembered (the same object), and charges the snapshot with the HPAs it reads; without a run context it is computed."""
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from cnverify import loader, snapshot
-from cnverify.model import WORKLOAD_KINDS, Resource
+from cnverify.model import WORKLOAD_KINDS, Resource, template_known
 from cnverify.properties._shared.namespaces import namespace_view
+from cnverify.properties._shared.scaling.rollout_states import labelled_pods, pod_label_sets
 from cnverify.run_context import RunContext
 from cnverify.systems.kubernetes import workloads
 from cnverify.systems.kubernetes.workloads import replica_range
@@ -58,3 +59,17 @@ def test_without_a_run_context_nothing_is_remembered() -> None:
     assert snap.run_context is None
     assert replica_range(snap, w) is not replica_range(snap, w)
     assert snap.run_context is None
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_labelled_pods_are_the_scan_they_replace(path: Path) -> None:
+    """CNV404's workloads of a namespace with their pods' label sets: once per run and namespace, equal to the scan of
+    the namespace view each budget made (known templates, ``WORKLOAD_KINDS`` then input order)."""
+    snap, _ = snapshot.build(loader.load([str(path)]))
+    ctx = RunContext(snap)
+    for ns in {w.namespace for w in _workloads(snap)}:
+        view = namespace_view(ctx, ns)
+        scan = [(w, pod_label_sets(w)) for kind in WORKLOAD_KINDS for w in view.all(kind) if template_known(w)]
+        got = labelled_pods(ctx, view, ns)
+        assert [(w, sets) for w, sets in got] == scan and all(a is b for (a, _), (b, _) in zip(got, scan, strict=True))
+        assert labelled_pods(ctx, view, ns) is got

@@ -243,4 +243,6 @@ def decide_selected(ob: Obligation, hit: PodShape, space: LabelSpace) -> None:
     Only for strings Z3 returns as written (printable ASCII, no escapes): else left to exact evaluation."""
     values = {POD: hit.owner.ref, **{k: hit.labels.get(k, ABSENT) for k in space.keys}}
     if as_written(values.values()) and ob.shown.keys() <= values.keys():
-        decide_sat(ob, {name: render(values[name]) if render else values[name] for name, (_, render) in ob.shown.items()})
+        decide_sat(
+            ob, {name: render(values[name]) if render else values[name] for name, (_, render) in ob.shown.items()}
+        )
