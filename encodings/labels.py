@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import z3
 from cnverify.encodings import zterms
+from cnverify.encodings.kept_terms import kept
 from cnverify.errors import Span
 from cnverify.model.apps import LabelSelector, LabelSelectorRequirement
 from cnverify.model.base import Node
@@ -157,14 +158,7 @@ class LabelSpace:
         self._val = {k: self._const("val", k) for k in self.keys}
 
     def _const(self, what: str, key: str) -> Any:
-        tag = (what, self.name, key)
-        term = self.terms.get(tag)
-        if term is None:
-            if what == "has":
-                term = self.terms[tag] = z3.Bool(f"{self.name}.has[{key}]")
-            else:
-                term = self.terms[tag] = z3.String(f"{self.name}[{key}]")
-        return term
+        return kept(self.terms, (what, self.name, key), _label_const, what, self.name, key)
 
     def literal(self, text: str) -> z3.SeqRef:
         """``z3.StringVal(text)``."""
@@ -185,33 +179,24 @@ class LabelSpace:
         chosen = tuple(k for k in (self.keys if keys is None else keys) if k in self._has)
         tag = ("valid", self.name, chosen)
         term = self.terms.get(tag)
-        if term is None:
-            term = self.terms[tag] = zterms.conj([self._valid_one(k) for k in chosen])
-        return term
+        return term if term is not None else kept(self.terms, tag, self._valid_all, chosen)
+
+    def _valid_all(self, chosen: tuple[str, ...]) -> z3.BoolRef:
+        return zterms.conj([self._valid_one(k) for k in chosen])
 
     def _valid_one(self, key: str) -> z3.BoolRef:
-        tag = ("valid1", self.name, key)
-        term = self.terms.get(tag)
-        if term is None:
-            val = self._val[key]
-            term = self.terms[tag] = z3.Implies(
-                self._has[key], z3.And(z3.Length(val) <= 63, z3.InRe(val, LABEL_VALUE_RE))
-            )
-        return term
+        return kept(self.terms, ("valid1", self.name, key), _valid_value, self._has[key], self._val[key])
 
     def label_is(self, key: str, labels: Mapping[str, str]) -> z3.BoolRef:
         """This pod's ``key`` is exactly as in the concrete ``labels`` (absent if not there)."""
-        has = self._has[key]
         present = key in labels
         tag = ("is", self.name, key, labels[key] if present else None, present)
         term = self.terms.get(tag)
-        if term is None:
-            if present:
-                term = zterms.conj([has, zterms.same(self._val[key], self.literal(labels[key]))])
-            else:
-                term = zterms.neg(has)
-            self.terms[tag] = term
-        return term
+        return term if term is not None else kept(self.terms, tag, self._label_is, key, tag[3], present)
+
+    def _label_is(self, key: str, value: str, present: bool) -> z3.BoolRef:
+        has = self._has[key]
+        return zterms.conj([has, zterms.same(self._val[key], self.literal(value))]) if present else zterms.neg(has)
 
     def equals(self, labels: Mapping[str, str]) -> z3.BoolRef:
         """The pod carries the concrete ``labels`` (on the keys of this space)."""
@@ -219,31 +204,29 @@ class LabelSpace:
 
     def requirement(self, key: str, op: str, values: tuple[str, ...]) -> z3.BoolRef:
         """One requirement over this space (docs/SEMANTICS.md#label-selectors)."""
-        has, val = self._has[key], self._val[key]
         tag = ("req", self.name, key, op, values)
         term = self.terms.get(tag)
-        if term is not None:
-            return term
+        return term if term is not None else kept(self.terms, tag, self._requirement, key, op, values)
+
+    def _requirement(self, key: str, op: str, values: tuple[str, ...]) -> z3.BoolRef:
+        has, val = self._has[key], self._val[key]
         if op in ("In", "NotIn"):
             among = zterms.disj([zterms.same(val, self.literal(v)) for v in values]) if values else z3.BoolVal(False)
-            term = zterms.conj([has, among]) if op == "In" else zterms.disj([zterms.neg(has), zterms.neg(among)])
-        elif op == "Exists":
-            term = has
-        elif op == "DoesNotExist":
-            term = zterms.neg(has)
-        else:
-            raise UnsupportedSelector(f"operator {op!r} is not valid in a label selector")
-        self.terms[tag] = term
-        return term
+            return zterms.conj([has, among]) if op == "In" else zterms.disj([zterms.neg(has), zterms.neg(among)])
+        if op == "Exists":
+            return has
+        if op == "DoesNotExist":
+            return zterms.neg(has)
+        raise UnsupportedSelector(f"operator {op!r} is not valid in a label selector")
 
     def shown(self, key: str) -> z3.SeqRef:
         """A term whose model value is the key's value, or ``ABSENT``."""
-        has = self._has[key]
         tag = ("shown", self.name, key)
         term = self.terms.get(tag)
-        if term is None:
-            term = self.terms[tag] = zterms.choose(has, self._val[key], self.literal(ABSENT))
-        return term
+        return term if term is not None else kept(self.terms, tag, self._shown, key)
+
+    def _shown(self, key: str) -> z3.SeqRef:
+        return zterms.choose(self._has[key], self._val[key], self.literal(ABSENT))
 
     def show_on(self, ob: Witness, keys: Iterable[str] | None = None) -> None:
         """Add the label set to ``ob``'s witness: ``{key: value}``, ``None`` for an absent key."""
@@ -253,11 +236,17 @@ class LabelSpace:
 
 def literal(terms: Terms, text: str) -> z3.SeqRef:
     """``z3.StringVal(text)``, built once per ``terms``."""
-    tag = ("str", text)
-    term = terms.get(tag)
-    if term is None:
-        term = terms[tag] = zterms.string(text)
-    return term
+    return kept(terms, ("str", text), zterms.string, text)
+
+
+def _valid_value(has: z3.BoolRef, val: z3.SeqRef) -> z3.BoolRef:
+    """A present value is a valid label value (docs/SEMANTICS.md#label-syntax)."""
+    return z3.Implies(has, z3.And(z3.Length(val) <= 63, z3.InRe(val, LABEL_VALUE_RE)))
+
+
+def _label_const(what: str, name: str, key: str) -> Any:
+    """``z3.Bool("name.has[key]")`` or ``z3.String("name[key]")``."""
+    return zterms.bool_const(f"{name}.has[{key}]") if what == "has" else zterms.string_const(f"{name}[{key}]")
 
 
 def render_label(value: Any) -> str | None:

@@ -294,3 +294,11 @@ def choose(c: Any, a: Any, b: Any) -> Any:
     if not _is_eq_sort(ref, _sort(ref, a.ast), _sort(ref, b.ast)):
         return z3.If(c, a, b)
     return _wrap(_SeqRef, _mk_ite(ref, c.ast, a.ast, b.ast), c.ctx, ref)
+
+
+_mk_string_sort = _raw("Z3_mk_string_sort")
+
+
+def string_const(name: str) -> z3.SeqRef:
+    """``z3.String(name)`` in the main context."""
+    return _const(name, _mk_string_sort, _SeqRef, z3.String)

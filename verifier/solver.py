@@ -17,7 +17,7 @@ from cnverify.obligation import Obligation
 from cnverify.proof import Finding, Step, Verdict
 from cnverify.smt import Limits
 
-__all__ = ["CertifyError", "Limits", "certifying", "decide", "finding", "to_python"]
+__all__ = ["CertifyError", "Limits", "certifying", "certifying_now", "decide", "finding", "to_python"]
 
 
 def to_python(value: z3.ExprRef) -> Any:
@@ -188,6 +188,12 @@ def certifying(on: bool = True) -> Iterator[None]:
         yield
     finally:
         _certify.reset(token)
+
+
+def certifying_now() -> bool:
+    """Is every exact result re-decided by Z3 here (inside :func:`certifying`)?  A property that decides what exact
+    evaluation would decide leaves the obligation to it then, so ``--certify`` checks that result too."""
+    return _certify.get()
 
 
 def _recheck(ob: Obligation, exact_out: tuple[Verdict, list[Step], Any, str], limits: Limits | None) -> None:

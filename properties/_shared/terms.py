@@ -8,10 +8,14 @@ everything its term is built from, led by a tag of the building function (``("pd
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
+from cnverify import exact
+from cnverify.encodings.kept_terms import kept
+from cnverify.obligation import Obligation
 from cnverify.run_context import RunContext
+from cnverify.solver import certifying_now
 
 T = TypeVar("T")
 Terms = dict[Hashable, Any]
@@ -23,8 +27,24 @@ def run_terms(ctx: RunContext) -> Terms:
 
 
 def once(terms: Terms, key: Hashable, build: Callable[..., T], *args: Any) -> T:
-    """``build(*args)`` the first time ``key`` is asked for in ``terms``, the same value after."""
-    value = terms.get(key)
-    if value is None:
-        value = terms[key] = build(*args)
-    return value
+    """``build(*args)`` the first time ``key`` is asked for in ``terms``, the same value after; a key is made of plain
+    values, so the term is also kept across runs (``encodings.kept_terms``: a later run finds it built)."""
+    return kept(terms, key, build, *args)
+
+
+def as_written(texts: Iterable[str]) -> bool:
+    """Does Z3 give each of these string literals back as written (printable ASCII, no escape sequences)?"""
+    return all(t.isascii() and t.isprintable() and "\\" not in t for t in texts)
+
+
+def decide_sat(ob: Obligation, witness: dict[str, Any] | None = None) -> bool:
+    """Decide ``ob`` as exact evaluation decides a query it finds satisfiable: every fact in the chain, the goal's
+    sentence ending ``(exact evaluation)``, ``witness`` the shown terms' values (rendered).  For a caller that has
+    shown its facts fix every constant and the goal holds, within exact evaluation's work cap.  Not under
+    ``--certify`` (False: the query is left to exact evaluation and Z3's re-check)."""
+    if certifying_now():
+        return False
+    ob.decide(
+        "proved" if ob.shape == "example" else "violated", f"{ob.goal_says} ({exact.STEP})", witness=witness or None
+    )
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import z3
 from cnverify.encodings import zterms as zt
 from cnverify.encodings.resources import EffectiveContainer, pod_level_resources
 from cnverify.errors import Span
@@ -21,6 +22,7 @@ from cnverify.model import (
 from cnverify.model.base import group_of
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.resources.effective import containers_of
+from cnverify.properties._shared.terms import Terms, once, run_terms
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -118,6 +120,19 @@ def averaged(effs: list[EffectiveContainer], metric: UtilizationMetric) -> list[
     return [ec for ec in running if metric.container is None or ec.name == metric.container]
 
 
+def _request(container: str, r: str, milli: int | None) -> tuple[z3.BoolRef, z3.BoolRef, z3.ArithRef]:
+    """A container's request of ``r``: its Boolean "requests r", the fact fixing it (and the amount) and the amount
+    the controller sums (0 without a request)."""
+    has, amount = zt.bool_const(f"{container} requests {r}"), zt.int_const(f"{container} {r} request")
+    fact = zt.conj([has, zt.eq(amount, milli)]) if milli is not None else zt.neg(has)
+    return has, fact, zt.ite(has, amount, 0)
+
+
+def _unusable(holds: list[z3.BoolRef], amounts: list[z3.ArithRef]) -> z3.BoolRef:
+    """Some container lacks the request, or the requests sum to 0."""
+    return zt.disj([zt.neg(zt.conj(holds)), zt.eq(zt.total(amounts), 0)])
+
+
 @register
 class HpaMetricsResolvable(Property):
     """
@@ -157,7 +172,7 @@ class HpaMetricsResolvable(Property):
     remediation = "Set a request for the metric's resource on every container (or use an AverageValue target)."
 
     def obligations(self, ctx: RunContext) -> Iterator[Obligation]:
-        snap = ctx.snap
+        snap, terms = ctx.snap, run_terms(ctx)
         for cls in (*SCALABLE.values(), LimitRange):
             snap.all(cls)
         for hpa in snap.all(HorizontalPodAutoscaler):
@@ -166,10 +181,15 @@ class HpaMetricsResolvable(Property):
                 continue
             effs = containers_of(ctx, target)
             for metric in utilization_metrics(hpa):
-                yield self._check(hpa, target, effs, metric)
+                yield self._check(hpa, target, effs, metric, terms)
 
     def _check(
-        self, hpa: HorizontalPodAutoscaler, target: Resource, effs: list[EffectiveContainer], metric: UtilizationMetric
+        self,
+        hpa: HorizontalPodAutoscaler,
+        target: Resource,
+        effs: list[EffectiveContainer],
+        metric: UtilizationMetric,
+        terms: Terms,
     ) -> Obligation:
         ob = self.obligation(hpa, at=metric.at, path=metric.path)
         ob.note(f"{metric.says}; it scales {target.ref}", at=metric.at)
@@ -196,25 +216,27 @@ class HpaMetricsResolvable(Property):
         if any(ec.unknown for ec in over):
             ob.unknown(next(ec.unknown for ec in over if ec.unknown))
             return ob
-        holds, amounts = [], []
+        holds, amounts, key = [], [], []
         for ec in over:
-            has, amount = zt.bool_const(f"{ec.name} requests {r}"), zt.int_const(f"{ec.name} {r} request")
             req = ec.requests.get(r)
+            milli = None if req is None else req.milli
+            has, fact, amount = once(terms, ("hpa.request", ec.name, r, milli), _request, ec.name, r, milli)
             if req is not None:
-                ob.fact(zt.conj([has, zt.eq(amount, req.milli)]), at=req.at, says=req.says)
+                ob.fact(fact, at=req.at, says=req.says)
             else:
                 ob.fact(
-                    zt.neg(has),
+                    fact,
                     at=ec.container.at("resources"),
                     says=f"{ec.label} has no {r} request (none written, no limit, no LimitRange default)",
                 )
             ob.show(ec.name, has)
             holds.append(has)
-            amounts.append(zt.ite(has, amount, 0))
+            amounts.append(amount)
+            key.append((ec.name, milli))
         # replica_calculator.go calculatePodRequests fails on a missing request; metrics/utilization.go
         # GetResourceUtilizationRatio fails when the requests sum to 0 ("no metrics returned matched known pods")
         ob.counterexample(
-            zt.disj([zt.neg(zt.conj(holds)), zt.eq(zt.total(amounts), 0)]),
+            once(terms, ("hpa.requests", r, *key), _unusable, holds, amounts),
             says=f"some averaged container lacks a {r} request, or the requests sum to 0",
         )
         missing = [ec.name for ec in over if r not in ec.requests]

@@ -24,13 +24,12 @@ from cnverify.model import (
     Resource,
     Rollout,
     StatefulSet,
-    template_known,
 )
 from cnverify.obligation import Obligation
 from cnverify.properties._shared.namespaces import namespace_view
 from cnverify.properties._shared.owners import unowned
 from cnverify.properties._shared.replicas import replica_range
-from cnverify.properties._shared.scaling.rollout_states import pod_label_sets, selected_pods
+from cnverify.properties._shared.scaling.rollout_states import labelled_pods, selected_pods
 from cnverify.properties._shared.selectors.pods import dynamic_keys
 from cnverify.properties._shared.terms import Terms, once, run_terms
 from cnverify.registry import Property, register
@@ -160,12 +159,7 @@ class PdbAllowsDisruption(Property):
                 keys = selector_keys(sel)
                 view = namespace_view(snap, pdb.namespace)
                 matches = selector_matcher(sel, nil_matches=nil_m, empty_matches=empty_m)  # parsed once per budget
-                chosen = [
-                    w
-                    for kind in WORKLOAD_KINDS
-                    for w in view.all(kind)
-                    if template_known(w) and any(matches(labels) for labels in pod_label_sets(w))
-                ]
+                chosen = [w for w, sets in labelled_pods(ctx, view, pdb.namespace) if any(map(matches, sets))]
             except UnsupportedSelector as exc:
                 ob.unknown(str(exc))
                 yield ob

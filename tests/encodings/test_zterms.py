@@ -121,6 +121,9 @@ def test_sum_and_if_build_the_api_terms(items: list[object], a: z3.ArithRef, b: 
 def test_constants_and_numerals_outlive_the_calls_that_made_them() -> None:
     assert zterms.int_const("pods Deployment/web").get_id() == z3.Int("pods Deployment/web").get_id()
     assert zterms.bool_const("has limits.cpü").get_id() == z3.Bool("has limits.cpü").get_id()
+    for name in ("pod[app]", "pod[app.kubernetes.io/nämé]", "x"):
+        t = zterms.string_const(name)
+        assert type(t) is z3.SeqRef and t.get_id() == z3.String(name).get_id() and t.sort() == z3.StringSort()
     terms = [zterms.mul(k, zterms.add(Z, k + 1)) for k in range(2000)]  # a numeral per call, none kept by Python
     assert [str(t) for t in terms[:2]] == ["0*(z + 1)", "1*(z + 2)"]
     assert all(t.eq(k * (Z + (k + 1))) for k, t in enumerate(terms))

@@ -18,6 +18,7 @@ import z3
 from cnverify import exact, smt
 from cnverify.encodings.labels import LabelSpace, requirement_z3
 from cnverify.engine import Options, prove
+from cnverify.properties._shared import terms as shared_terms
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -307,6 +308,8 @@ def reference_checked(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         return got
 
     monkeypatch.setattr(exact, "evaluate", both)
+    # the queries properties decide where they build them (terms.decide_sat) go to exact evaluation, as under --certify
+    monkeypatch.setattr(shared_terms, "certifying_now", lambda: True)
     return seen
 
 

@@ -1,4 +1,5 @@
-"""The run's term dict (``properties/_shared/terms.py``) changes no obligation: every property of the selector,
+"""The run's term dict (``properties/_shared/terms.py``) and the terms kept across runs
+(``encodings/kept_terms.py``) change no obligation: every property of the selector,
 resource and scaling families, run over its fixture grid with the dict and with a dict that never remembers (every
 term built afresh, the path the memo replaces), builds facts, goals and shown terms of the same AST ids, with the
 same steps, and the same findings."""
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import z3
 from cnverify import engine
+from cnverify.encodings import kept_terms
 from cnverify.engine import Options, prove
 from cnverify.obligation import Obligation
 from cnverify.report import RenderOptions
@@ -72,6 +74,7 @@ def _run(folder: Path, memo: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[lis
         m.setattr(engine, "selected", recording)
         if not memo:
             m.setattr(RunContext, "memo", forgetful_memo)
+            m.setattr(kept_terms, "STORE", Forgetful())  # nor across runs: every term built by its function
         report = prove([str(folder)], Options(select=list(FAMILIES), jobs=1))
     return records, alive, "".join(report_json.chunks(report, RenderOptions()))
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import z3
-from cnverify.model import Resource, pod_template
+from cnverify.model import WORKLOAD_KINDS, Resource, pod_template, template_known
 from cnverify.model.argo import Rollout
 from cnverify.obligation import Obligation
+from cnverify.run_context import RunContext
+from cnverify.snapshot import Snapshot
 from cnverify.systems.argo.states import Role, State, role_labels, rollout_states
 from cnverify.systems.argo.surge import describe, step_at
 
@@ -64,6 +66,17 @@ def selected_pods(
         lambda v: (lambda s: f"{s.label}: {describe(s)}")(table[int(v) // width][int(v) % width]),
     )
     return term
+
+
+def labelled_pods(ctx: RunContext, view: Snapshot, namespace: str) -> list[tuple[Resource, list[dict[str, str]]]]:
+    """The workloads of ``namespace`` (``view``: its namespace view) whose template is known, in ``WORKLOAD_KINDS`` then
+    input order, with their pods' label sets (``pod_label_sets``): once per run and namespace (every budget of the
+    namespace scans the same)."""
+
+    def compute() -> list[tuple[Resource, list[dict[str, str]]]]:
+        return [(w, pod_label_sets(w)) for kind in WORKLOAD_KINDS for w in view.all(kind) if template_known(w)]
+
+    return ctx.memo(("rollout_states.labelled_pods", namespace), compute, reads=WORKLOAD_KINDS)
 
 
 def pod_label_sets(w: Resource) -> list[dict[str, str]]:

@@ -12,7 +12,9 @@ from typing import Any
 
 import z3
 from cnverify.encodings import zterms
+from cnverify.encodings.kept_terms import kept
 from cnverify.encodings.labels import (
+    ABSENT,
     LabelSpace,
     Selector,
     Terms,
@@ -36,16 +38,12 @@ from cnverify.properties._shared.selectors.pods import (
     selected_among,
     undecided_reason,
 )
-from cnverify.properties._shared.terms import once
+from cnverify.properties._shared.terms import as_written, decide_sat, once
 
 
 def pick(space: LabelSpace, i: int) -> z3.BoolRef:
     """``space``'s pod is the ``i``-th of the shapes ``add_pod_facts`` was given."""
-    tag = ("pick", space.name, i)
-    term = space.terms.get(tag)
-    if term is None:
-        term = space.terms[tag] = z3.Bool(f"{space.name}.from[{i}]")
-    return term
+    return kept(space.terms, ("pick", space.name, i), zterms.bool_const, f"{space.name}.from[{i}]")
 
 
 def add_pod_facts(ob: Obligation, space: LabelSpace, shapes: list[PodShape], *, who: str) -> None:
@@ -72,16 +70,18 @@ def _pod_facts(
         for p, shape in zip(picks, shapes, strict=True)
     )
     refs = tuple(s.owner.ref for s in shapes)
-    source_tag = ("from", space.name, refs)
-    source = space.terms.get(source_tag)
-    if source is None:
-        source = literal(space.terms, "")
-        for p, ref in reversed(list(zip(picks, refs, strict=True))):
-            source = zterms.choose(p, literal(space.terms, ref), source)
-        space.terms[source_tag] = source
+    source = kept(space.terms, ("from", space.name, refs), _source, space, picks, refs)
     built = (facts, zterms.disj(picks), source)
     space.terms[tag] = (tuple(shapes), built)
     return built
+
+
+def _source(space: LabelSpace, picks: list[z3.BoolRef], refs: tuple[str, ...]) -> z3.SeqRef:
+    """The ``@pod`` term: the owner of the shape picked (``from[i]`` is ``pick(space, i)``)."""
+    source = literal(space.terms, "")
+    for p, ref in reversed(list(zip(picks, refs, strict=True))):
+        source = zterms.choose(p, literal(space.terms, ref), source)
+    return source
 
 
 def labels_of(witness: Mapping[str, object] | None) -> dict[str, str | None]:
@@ -124,10 +124,7 @@ def selector_facts(
 def _req_fact(space: LabelSpace, name: str, *req: Any) -> tuple[z3.BoolRef, z3.BoolRef]:
     """The Boolean ``name`` and ``name`` ⇔ the requirement over ``space`` (once per run: requirements repeat across
     objects, as a PDB's and its Service's ``app=web``)."""
-    tag = ("bool", name)
-    r = space.terms.get(tag)
-    if r is None:
-        r = space.terms[tag] = z3.Bool(name)
+    r = kept(space.terms, ("bool", name), zterms.bool_const, name)
     return r, zterms.same(r, space.requirement(*req))
 
 
@@ -166,6 +163,7 @@ def require_selected(
     with a minimal core), or, beyond ``MAX_POOL`` of them, the verdict is decided with one located
     note per near miss.  Raises ``UnsupportedSelector`` for a requirement that cannot be evaluated.
     """
+    prior = len(ob.facts)  # facts the caller added: then the query is not this function's alone
     parsed = Parsed.of(p[0] for p in parts)
     sels, keys = parsed.selectors, set(parsed.keys)
     need = parsed.required()
@@ -228,3 +226,23 @@ def require_selected(
         example = space.terms[key] = (goal, zterms.conj(goal))
     ob.example(example[1], says="a pod of the namespace is selected")
     space.show_on(ob)
+    if hit is not None and not free and not prior and len(ob.facts) <= MAX_DIRECT_FACTS:
+        decide_selected(ob, hit, space)
+
+
+MAX_DIRECT_FACTS = 24
+"""Decided where it is built up to this many facts: exact evaluation's work cap (``exact.MAX_EVALS``) makes it hand
+larger queries of this form to Z3 (at 40 one-label requirements, not at 30), whose claim ends ``(solver: sat)``."""
+
+
+def decide_selected(ob: Obligation, hit: PodShape, space: LabelSpace) -> None:
+    """Decide the query ``require_selected`` built for a shape the exact pre-check selected, as exact evaluation
+    would: the facts fix every constant (the pick, each key's presence and value, each requirement) and the goal
+    holds, so the verdict is ``proved`` with every fact in the chain and the shape's values as the witness.
+
+    Only for strings Z3 returns as written (printable ASCII, no escapes): else left to exact evaluation."""
+    values = {POD: hit.owner.ref, **{k: hit.labels.get(k, ABSENT) for k in space.keys}}
+    if as_written(values.values()) and ob.shown.keys() <= values.keys():
+        decide_sat(
+            ob, {name: render(values[name]) if render else values[name] for name, (_, render) in ob.shown.items()}
+        )

@@ -22,7 +22,21 @@ def hpas_for(snap: Snapshot, workload: Resource) -> list[HorizontalPodAutoscaler
 
 
 def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
-    """The reachable replica counts of ``workload``: ``spec.replicas``, the HPA range, a disabled HPA."""
+    """The reachable replica counts of ``workload``: ``spec.replicas``, the HPA range, a disabled HPA.
+
+    Once per run and workload when ``snap`` (or the snapshot it is a namespace view of) has a run context: quota,
+    budget, route and ordinal properties ask the same (the workload's namespace holds the same HPAs in both; the
+    range holds the workload, so its id names it while the entry lives; callers never mutate a range)."""
+    ctx = (snap.reads_into or snap).run_context
+    if ctx is None:
+        return _replica_range(snap, workload)
+    return ctx.memo(("workloads.replica_range", id(workload)), lambda: _replica_range(snap, workload), _HPA)  # type: ignore[no-any-return]
+
+
+_HPA = (HorizontalPodAutoscaler,)
+
+
+def _replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
     return range_of(workload, hpas_for(snap, workload) if isinstance(workload, SCALABLE) else [])
 
 
