@@ -25,13 +25,13 @@ is huge; the cap counts evaluations, never time, so the outcome is deterministic
 continues the query's own propagation from the round its member was first needed in (the rounds before
 are those of a propagation without it), charged as if rerun.
 
-**Cost, not outcome.**  One call's work runs on raw AST pointers (:class:`cnverify.exact_terms.Query`: held by one reference
-each until the call ends, no Python wrapper per term).  Within the call, each term is classified once,
-each model is built once per set of values, and an evaluation of a term under a set of values is
-reused (Z3's model evaluator is a function of the model's values and the term): the core checks
-repeat the first rounds of the propagation they start from.  Every residue is still the one Z3's
-evaluator gives; no evaluation is remembered from one call to the next, so an outcome never depends on
-what was evaluated before.
+**Cost, not outcome.**  The work runs on raw AST pointers (:mod:`cnverify.exact_terms`, no Python
+wrapper per term).  Each term's structure (classification, arguments, constants, item form) is read once
+per context and kept with the term held (a pure function of the term); within a call each model is built
+once per set of values, and an evaluation of a term under a set of values is reused (Z3's model evaluator
+is a function of the model's values and the term): the core checks repeat the first rounds of the
+propagation they start from.  Every residue is still the one Z3's evaluator gives; no evaluation is
+remembered from one call to the next, so an outcome never depends on what was evaluated before.
 """
 
 from __future__ import annotations
@@ -187,7 +187,8 @@ def _candidates(q: _Query, c: int, literals: list[int]) -> Iterator[int]:
             yield q.hold(C.mk_numeral(ref, str(n).encode(), sort))
     elif kind == z3.Z3_SEQ_SORT and C.is_string_sort(ref, sort):
         for w in sorted({""} | {w for k, w in values if k == "string"}):
-            yield q.hold(_ptr(z3.StringVal(w, q.ctx)))
+            made = z3.StringVal(w, q.ctx)  # held by ``made`` until ``q`` holds it
+            yield q.hold(_ptr(made))
 
 
 def _satisfiable(q: _Query, first: _State, log: list[dict[int, int]], k: int, hints: list[int]) -> bool:
@@ -263,7 +264,8 @@ def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.E
         return None
     q = _Query(goal.ctx)
     try:
-        return _decide(q, [_ptr(e) for e in [*facts, goal]], [_ptr(t) for t in shown])
+        hold = q.hold
+        return _decide(q, [hold(_ptr(e)) for e in [*facts, goal]], [hold(_ptr(t)) for t in shown])
     except _Decline:
         return None
     finally:

@@ -1,10 +1,11 @@
-"""One exact-evaluation call's terms on raw AST pointers (:mod:`cnverify.exact`'s working memory).
+"""Exact evaluation's terms on raw AST pointers (:mod:`cnverify.exact`'s working memory).
 
-A :class:`Query` holds every term it makes by one reference until :meth:`Query.close` (an evaluation that
-gives back its own term or true/false takes none: those are held already), with what the call computes more
-than once: each term's classification, arguments and constants, a constant's declaration and name, a model
-per set of fixed values, an evaluation per (set of values, term).  Nothing here outlives the call, so no
-outcome depends on what was evaluated before.
+:class:`Terms` (one per context) keeps each term's *structure* across calls — classification, arguments,
+free constants, evaluated-item form, literal value, a constant's declaration and name: pure functions of
+the AST — and holds every term it has seen by one reference, so a pointer never stands for another term
+while it is known (all are released at once, between calls, past ``CAP`` terms).  A :class:`Query` (one
+call) adds what depends on values: a model per set of fixed values and an evaluation per (set of values,
+term), forgotten when the call ends, so no outcome depends on what was evaluated before.
 """
 
 from __future__ import annotations
@@ -65,38 +66,80 @@ class Fixed:
         self.const, self.value, self.item, self.stamp = const, value, item, stamp
 
 
-class Query:
-    """One call's terms and models on raw pointers (each term it makes held once until :meth:`close`), with
-    what the call computes more than once: each term's classification and constants, a model per set of
-    values, an evaluation per (set of values, term).  Terms are keyed by pointer: every term in a key is
-    held (by the caller or the query), so no pointer stands for two terms during the call."""
+CAP = 131_072  # terms whose structure a context keeps (all released, between two calls, past it)
+
+
+class Terms:
+    """Per context: each term's structure, a pure function of the live AST, kept across calls (a term
+    is held by one reference from the first time it enters until :meth:`clear`, so its pointer is never
+    another term's): classification, arguments, free constants, evaluated-item form, literal value, a
+    constant's declaration and name.  No evaluation is kept here: those are per call (:class:`Query`)."""
+
+    __slots__ = ("ref", "held", "classes", "arguments", "consts", "items", "literals", "decls", "names", "true", "false")
 
     def __init__(self, ctx: z3.Context) -> None:
-        self.ctx, self.ref = ctx, ctx.ref().value
-        self.held: list[int] = []
-        self.models: dict[Values, int] = {}
-        self.evals: dict[tuple[Values, int], int] = {}
-        self.items: dict[int, Any] = {}  # evaluated item → TRUE_ITEM, FALSE_ITEM, its units or None
-        self.consts: dict[int, set[int]] = {}
-        self.literals: dict[int, tuple[str, Any] | None] = {}
+        self.ref = ctx.ref().value
+        self.held: set[int] = set()
         self.classes: dict[int, tuple[int, int]] = {}
-        self.decls: dict[int, int] = {}  # constant → its declaration
         self.arguments: dict[int, tuple[int, ...]] = {}
+        self.consts: dict[int, set[int]] = {}
+        self.items: dict[int, Any] = {}  # evaluated item → its units or None (true/false: by pointer)
+        self.literals: dict[int, tuple[str, Any] | None] = {}
+        self.decls: dict[int, int] = {}  # constant → its declaration
         self.names: dict[int, str] = {}
-        self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
-    def close(self) -> None:
+    def hold(self, a: int) -> int:
+        """Keep ``a`` (and so every subterm) alive until :meth:`clear`."""
+        if a not in self.held:
+            _inc_ref(self.ref, a)
+            self.held.add(a)
+        return a
+
+    def clear(self) -> None:
+        """Release every term and forget every structure (between calls only: a call's keys are held here)."""
         ref = self.ref
         for a in self.held:
             _dec_ref(ref, a)
+        for table in (self.held, self.classes, self.arguments, self.consts, self.items, self.literals):
+            table.clear()
+        self.decls.clear()
+        self.names.clear()
+        self.true, self.false = self.hold(C.mk_true(ref)), self.hold(C.mk_false(ref))
+
+
+def terms_of(ctx: z3.Context) -> Terms:
+    """The context's :class:`Terms` (made once; emptied when it holds more than ``CAP`` terms).  It lives
+    and dies with the context object and never releases a term then (the context frees them all)."""
+    found: Terms | None = getattr(ctx, "_cnverify_exact_terms", None)
+    if found is None:
+        found = ctx._cnverify_exact_terms = Terms(ctx)
+    elif len(found.held) > CAP:
+        found.clear()
+    return found
+
+
+class Query:
+    """One call's models and evaluations on raw pointers, over the context's :class:`Terms`: a model per
+    set of values, an evaluation per (set of values, term), both released or forgotten by :meth:`close`.
+    Terms are keyed by pointer: every term the call meets is held by :class:`Terms`, so no pointer stands
+    for two terms."""
+
+    def __init__(self, ctx: z3.Context) -> None:
+        self.ctx, self.ref = ctx, ctx.ref().value
+        t = self.terms = terms_of(ctx)
+        self.hold = t.hold
+        self.models: dict[Values, int] = {}
+        self.evals: dict[tuple[Values, int], int] = {}
+        self.items, self.consts, self.literals, self.classes = t.items, t.consts, t.literals, t.classes
+        self.decls, self.arguments, self.names = t.decls, t.arguments, t.names
+        self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
+        self.true, self.false = t.true, t.false
+
+    def close(self) -> None:
+        ref = self.ref
         for m in self.models.values():
             C.model_dec_ref(ref, m)
-
-    def hold(self, a: int) -> int:
-        _inc_ref(self.ref, a)
-        self.held.append(a)
-        return a
 
     def model(self, st: State) -> int:
         """A partial model of ``st.fixed``, built once per set of values and only when a term is evaluated
@@ -126,7 +169,7 @@ class Query:
             if not _model_eval(self.ref, model, a, False, self.box):
                 raise z3.Z3Exception("failed to evaluate expression in the model")
             out = self.box[0] or 0  # (never NULL when the call succeeds)
-            self.evals[key] = out if out == a or out == self.true or out == self.false else self.hold(out)
+            self.evals[key] = self.hold(out)
         return out
 
     def verdict(self, a: int) -> Any:

@@ -15,7 +15,7 @@ from pathlib import Path
 import exact_reference  # the decider before issue 15's rewrite (tests/engine/exact_reference.py)
 import pytest
 import z3
-from cnverify import exact, smt
+from cnverify import exact, exact_terms, smt
 from cnverify.encodings.labels import LabelSpace, requirement_z3
 from cnverify.engine import Options, prove
 from hypothesis import HealthCheck, given, settings
@@ -293,6 +293,30 @@ def test_the_reference_outcome_whatever_came_before(cases: list[Case], rnd: rand
         for i in rnd.sample(range(len(cases)), len(cases)):
             assert_as_reference(cases[i], exact.evaluate(*cases[i]), expected[i])
             exact_reference.evaluate(*cases[rnd.randrange(len(cases))])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ANY_CASE, min_size=2, max_size=5), st.integers(0, 60))
+def test_the_reference_outcome_when_kept_terms_are_released_between_calls(cases: list[Case], cap: int) -> None:
+    """Each term's structure is kept across calls (``exact_terms.Terms``) and all of it released past ``CAP``
+    terms: with a small cap it is released between some calls and not others, and no outcome changes."""
+    old = exact_terms.CAP
+    exact_terms.CAP = cap
+    try:
+        for case in [*cases, *cases]:
+            assert_as_reference(case, exact.evaluate(*case), outcome(exact_reference.evaluate(*case)))
+    finally:
+        exact_terms.CAP = old
+
+
+def test_kept_terms_are_released_past_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = z3.Int("x")
+    assert exact.evaluate([x == 1], x > 0) == exact.Exact("sat")
+    kept = exact_terms.terms_of(x.ctx)
+    assert len(kept.held) > 2 and kept.classes and kept.items
+    monkeypatch.setattr(exact_terms, "CAP", 2)
+    kept = exact_terms.terms_of(x.ctx)
+    assert kept.held == {kept.true, kept.false} and not kept.classes and not kept.items and not kept.consts
 
 
 def reference_checked(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
