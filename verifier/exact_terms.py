@@ -1,11 +1,15 @@
 """Exact evaluation's terms on raw AST pointers (:mod:`cnverify.exact`'s working memory).
 
-:class:`Terms` (one per context) keeps each term's *structure* across calls — classification, arguments,
+:class:`Terms` (one per context) keeps, across calls, each term's *structure* — classification, arguments,
 free constants, evaluated-item form, literal value, a constant's declaration and name: pure functions of
-the AST — and holds every term it has seen by one reference, so a pointer never stands for another term
-while it is known (all are released at once, between calls, past ``CAP`` terms).  A :class:`Query` (one
-call) adds what depends on values: a model per set of fixed values and an evaluation per (set of values,
-term), forgotten when the call ends, so no outcome depends on what was evaluated before.
+the AST — and each *evaluation* keyed by everything ``Z3_model_eval`` reads: the set of (constant, value)
+pairs of the partial model and the term (never completed, no other interpretation, the same parameters).
+It holds every term it has seen (items, residues, values) by one reference, so a pointer in a key never
+stands for another term while the key is known; all are released at once, between calls, past ``CAP``.
+It keeps the partial models too (one per set of values a term not evaluated before was evaluated
+under; all released, between calls, past ``MODEL_CAP``).  A :class:`Query` is one call's view of them.
+No outcome depends on what was evaluated before: a kept evaluation is the one Z3's evaluator gives for
+the same values and term.
 """
 
 from __future__ import annotations
@@ -49,6 +53,28 @@ def classify(ref: int, a: int) -> tuple[int, int]:
     return 2, dk
 
 
+# Operations Z3's model evaluator totalises (``x/0`` evaluates to 0) while its solver leaves them unspecified
+# (``x/0`` may be any value): evaluating them could prove what Z3 refutes, so such obligations go to Z3.
+PARTIAL_OPS = frozenset({z3.Z3_OP_DIV, z3.Z3_OP_IDIV, z3.Z3_OP_MOD, z3.Z3_OP_REM, z3.Z3_OP_POWER})
+
+
+def _has_partial_op(ref: int, top: int) -> bool:
+    """Does ``top`` contain an application of one of ``PARTIAL_OPS`` (the walk stops at what is not an
+    application: a numeral, a quantifier, a bound variable)?"""
+    todo, seen = [top], set()
+    while todo:
+        a = todo.pop()
+        if a in seen or _kind(ref, a) != _APP:
+            continue
+        seen.add(a)
+        n = _nargs(ref, a)
+        if n:  # every partial operation has arguments
+            if _decl_kind(ref, _decl(ref, a)) in PARTIAL_OPS:
+                return True
+            todo += [_arg(ref, a, i) for i in range(n)]
+    return False
+
+
 def ptr(e: z3.AstRef) -> int:
     return e.as_ast().value
 
@@ -66,16 +92,20 @@ class Fixed:
         self.const, self.value, self.item, self.stamp = const, value, item, stamp
 
 
-CAP = 131_072  # terms whose structure a context keeps (all released, between two calls, past it)
+CAP = 131_072  # terms (and evaluations) a context keeps: all released, between two calls, past it
+MODEL_CAP = 4_096  # models a context keeps: all released, between two calls, past it
 
 
 class Terms:
-    """Per context: each term's structure, a pure function of the live AST, kept across calls (a term
-    is held by one reference from the first time it enters until :meth:`clear`, so its pointer is never
-    another term's): classification, arguments, free constants, evaluated-item form, literal value, a
-    constant's declaration and name.  No evaluation is kept here: those are per call (:class:`Query`)."""
+    """Per context, kept across calls: each term's structure, a pure function of the live AST (a term is
+    held by one reference from the first time it enters until :meth:`clear`, so its pointer is never another
+    term's): classification, arguments, free constants, evaluated-item form, literal value, partial operations,
+    a constant's declaration and name; each evaluation by (set of values, term); a model per set of values."""
 
-    __slots__ = ("ref", "held", "classes", "arguments", "consts", "items", "literals", "decls", "names", "true", "false")
+    __slots__ = (
+        *("ref", "held", "classes", "arguments", "consts", "items", "literals", "decls", "names"),
+        *("evals", "partials", "models", "true", "false"),
+    )
 
     def __init__(self, ctx: z3.Context) -> None:
         self.ref = ctx.ref().value
@@ -87,6 +117,9 @@ class Terms:
         self.literals: dict[int, tuple[str, Any] | None] = {}
         self.decls: dict[int, int] = {}  # constant → its declaration
         self.names: dict[int, str] = {}
+        self.evals: dict[tuple[Values, int], int] = {}  # (values, term) → Z3_model_eval's result (held)
+        self.partials: dict[int, bool] = {}  # a term → does it contain one of PARTIAL_OPS
+        self.models: dict[Values, int] = {}  # a partial model per set of values (each held by one reference)
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
     def hold(self, a: int) -> int:
@@ -96,61 +129,79 @@ class Terms:
             self.held.add(a)
         return a
 
+    def partial(self, terms: Sequence[int]) -> bool:
+        """Does one of the held ``terms`` contain a division, modulus, remainder or power (``PARTIAL_OPS``),
+        below applications only (once per term)?"""
+        partials = self.partials
+        for top in terms:
+            found = partials.get(top)
+            if found is None:
+                found = partials[top] = _has_partial_op(self.ref, top)
+            if found:
+                return True
+        return False
+
+    def clear_models(self) -> None:
+        """Release every model (between calls only)."""
+        for m in self.models.values():
+            C.model_dec_ref(self.ref, m)
+        self.models.clear()
+
     def clear(self) -> None:
         """Release every term and forget every structure (between calls only: a call's keys are held here)."""
+        self.clear_models()
         ref = self.ref
         for a in self.held:
             _dec_ref(ref, a)
         for table in (self.held, self.classes, self.arguments, self.consts, self.items, self.literals):
             table.clear()
-        self.decls.clear()
-        self.names.clear()
+        for kept in (self.decls, self.names, self.evals, self.partials):
+            kept.clear()
         self.true, self.false = self.hold(C.mk_true(ref)), self.hold(C.mk_false(ref))
 
 
 def terms_of(ctx: z3.Context) -> Terms:
-    """The context's :class:`Terms` (made once; emptied when it holds more than ``CAP`` terms).  It lives
-    and dies with the context object and never releases a term then (the context frees them all)."""
+    """The context's :class:`Terms` (made once; emptied past ``CAP`` terms or evaluations, its models released
+    past ``MODEL_CAP``).  It lives and dies with the context object and never releases a term or a model then
+    (the context frees them all)."""
     found: Terms | None = getattr(ctx, "_cnverify_exact_terms", None)
     if found is None:
         found = ctx._cnverify_exact_terms = Terms(ctx)
-    elif len(found.held) > CAP:
+    elif len(found.held) > CAP or len(found.evals) > CAP:
         found.clear()
+    elif len(found.models) > MODEL_CAP:
+        found.clear_models()
     return found
 
 
 class Query:
-    """One call's models and evaluations on raw pointers, over the context's :class:`Terms`: a model per
-    set of values, an evaluation per (set of values, term), both released or forgotten by :meth:`close`.
-    Terms are keyed by pointer: every term the call meets is held by :class:`Terms`, so no pointer stands
-    for two terms."""
+    """One call's view of the context's :class:`Terms` on raw pointers.  Terms are keyed by pointer: every
+    term the call meets is held by :class:`Terms`, so no pointer stands for two terms."""
 
     def __init__(self, ctx: z3.Context) -> None:
         self.ctx, self.ref = ctx, ctx.ref().value
         t = self.terms = terms_of(ctx)
         self.hold = t.hold
-        self.models: dict[Values, int] = {}
-        self.evals: dict[tuple[Values, int], int] = {}
+        self.models = t.models
+        self.evals = t.evals
         self.items, self.consts, self.literals, self.classes = t.items, t.consts, t.literals, t.classes
         self.decls, self.arguments, self.names = t.decls, t.arguments, t.names
         self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
         self.true, self.false = t.true, t.false
 
-    def close(self) -> None:
-        ref = self.ref
-        for m in self.models.values():
-            C.model_dec_ref(ref, m)
-
     def model(self, st: State) -> int:
-        """A partial model of ``st.fixed``, built once per set of values and only when a term is evaluated
-        in it.  A model is never extended: Z3's evaluator caches terms, and a value added later is not seen."""
+        """A partial model of ``st.values`` (the constants of ``st.fixed`` fixed before the current round), built
+        once per set of values (while :class:`Terms` keeps it), and only when a term not evaluated under them
+        before is.  A model is never extended: Z3's evaluator caches terms, and a value added later is not seen."""
         m = self.models.get(st.values)
         if m is None:
             ref = self.ref
             m = self.models[st.values] = C.mk_model(ref)
             C.model_inc_ref(ref, m)
-            decls = self.decls
+            decls, values = self.decls, st.values
             for c, f in st.fixed.items():
+                if (c, f.value) not in values:  # fixed in the current round: seen from the next one on
+                    continue
                 d = decls.get(c)
                 if d is None:
                     d = decls[c] = _decl(ref, c)
@@ -159,7 +210,7 @@ class Query:
 
     def eval(self, st: State, a: int) -> int:
         """``model.eval(a, model_completion=False)`` under ``st``'s values, by the one C call it makes
-        (once per values and term)."""
+        (once per values and term in a context, while :class:`Terms` keeps it)."""
         key = (st.values, a)
         out = self.evals.get(key)
         if out is None:

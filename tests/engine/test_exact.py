@@ -298,25 +298,31 @@ def test_the_reference_outcome_whatever_came_before(cases: list[Case], rnd: rand
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ANY_CASE, min_size=2, max_size=5), st.integers(0, 60))
 def test_the_reference_outcome_when_kept_terms_are_released_between_calls(cases: list[Case], cap: int) -> None:
-    """Each term's structure is kept across calls (``exact_terms.Terms``) and all of it released past ``CAP``
-    terms: with a small cap it is released between some calls and not others, and no outcome changes."""
-    old = exact_terms.CAP
-    exact_terms.CAP = cap
+    """Each term's structure, each evaluation by (values, term) and each model by its values are kept across
+    calls (``exact_terms.Terms``), all released past ``CAP`` terms or evaluations, the models past ``MODEL_CAP``:
+    with small caps they are released between some calls and not others, and no outcome changes."""
+    old = exact_terms.CAP, exact_terms.MODEL_CAP
+    exact_terms.CAP, exact_terms.MODEL_CAP = cap, cap // 8
     try:
         for case in [*cases, *cases]:
             assert_as_reference(case, exact.evaluate(*case), outcome(exact_reference.evaluate(*case)))
     finally:
-        exact_terms.CAP = old
+        exact_terms.CAP, exact_terms.MODEL_CAP = old
 
 
 def test_kept_terms_are_released_past_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     x = z3.Int("x")
     assert exact.evaluate([x == 1], x > 0) == exact.Exact("sat")
     kept = exact_terms.terms_of(x.ctx)
-    assert len(kept.held) > 2 and kept.classes and kept.items
+    assert len(kept.held) > 2 and kept.classes and kept.items and kept.evals and kept.models
+    monkeypatch.setattr(exact_terms, "MODEL_CAP", 0)
+    kept = exact_terms.terms_of(x.ctx)
+    assert not kept.models and kept.evals
+    assert exact.evaluate([x == 2], x > 0) == exact.Exact("sat")
     monkeypatch.setattr(exact_terms, "CAP", 2)
     kept = exact_terms.terms_of(x.ctx)
     assert kept.held == {kept.true, kept.false} and not kept.classes and not kept.items and not kept.consts
+    assert not kept.evals and not kept.models and not kept.partials
 
 
 def reference_checked(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
