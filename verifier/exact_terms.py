@@ -6,9 +6,8 @@ the AST — and each *evaluation* keyed by everything ``Z3_model_eval`` reads: t
 pairs of the partial model and the term (never completed, no other interpretation, the same parameters).
 It holds every term it has seen (items, residues, values) by one reference, so a pointer in a key never
 stands for another term while the key is known; all are released at once, between calls, past ``CAP``.
-It keeps the partial models too (one per set of values a term not evaluated before was evaluated
-under; all released, between calls, past ``MODEL_CAP``).  A :class:`Query` is one call's view of them.
-No outcome depends on what was evaluated before: a kept evaluation is the one Z3's evaluator gives for
+A :class:`Query` (one call) adds its models, one per set of values a term not evaluated before is
+evaluated under, released when the call ends.  No outcome depends on what was evaluated before: a kept evaluation is the one Z3's evaluator gives for
 the same values and term.
 """
 
@@ -58,23 +57,6 @@ def classify(ref: int, a: int) -> tuple[int, int]:
 PARTIAL_OPS = frozenset({z3.Z3_OP_DIV, z3.Z3_OP_IDIV, z3.Z3_OP_MOD, z3.Z3_OP_REM, z3.Z3_OP_POWER})
 
 
-def _has_partial_op(ref: int, top: int) -> bool:
-    """Does ``top`` contain an application of one of ``PARTIAL_OPS`` (the walk stops at what is not an
-    application: a numeral, a quantifier, a bound variable)?"""
-    todo, seen = [top], set()
-    while todo:
-        a = todo.pop()
-        if a in seen or _kind(ref, a) != _APP:
-            continue
-        seen.add(a)
-        n = _nargs(ref, a)
-        if n:  # every partial operation has arguments
-            if _decl_kind(ref, _decl(ref, a)) in PARTIAL_OPS:
-                return True
-            todo += [_arg(ref, a, i) for i in range(n)]
-    return False
-
-
 def ptr(e: z3.AstRef) -> int:
     return e.as_ast().value
 
@@ -93,18 +75,17 @@ class Fixed:
 
 
 CAP = 131_072  # terms (and evaluations) a context keeps: all released, between two calls, past it
-MODEL_CAP = 4_096  # models a context keeps: all released, between two calls, past it
 
 
 class Terms:
     """Per context, kept across calls: each term's structure, a pure function of the live AST (a term is
     held by one reference from the first time it enters until :meth:`clear`, so its pointer is never another
     term's): classification, arguments, free constants, evaluated-item form, literal value, partial operations,
-    a constant's declaration and name; each evaluation by (set of values, term); a model per set of values."""
+    a constant's declaration and name; and each evaluation by (set of values, term)."""
 
     __slots__ = (
         *("ref", "held", "classes", "arguments", "consts", "items", "literals", "decls", "names"),
-        *("evals", "partials", "models", "true", "false"),
+        *("evals", "partials", "true", "false"),
     )
 
     def __init__(self, ctx: z3.Context) -> None:
@@ -118,8 +99,7 @@ class Terms:
         self.decls: dict[int, int] = {}  # constant → its declaration
         self.names: dict[int, str] = {}
         self.evals: dict[tuple[Values, int], int] = {}  # (values, term) → Z3_model_eval's result (held)
-        self.partials: dict[int, bool] = {}  # a term → does it contain one of PARTIAL_OPS
-        self.models: dict[Values, int] = {}  # a partial model per set of values (each held by one reference)
+        self.partials: dict[int, bool] = {}  # a term or subterm → does it contain one of PARTIAL_OPS
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
     def hold(self, a: int) -> int:
@@ -130,26 +110,40 @@ class Terms:
         return a
 
     def partial(self, terms: Sequence[int]) -> bool:
-        """Does one of the held ``terms`` contain a division, modulus, remainder or power (``PARTIAL_OPS``),
-        below applications only (once per term)?"""
-        partials = self.partials
+        """Does one of the held ``terms`` contain an application of one of ``PARTIAL_OPS`` (a division, modulus,
+        remainder or power)?  The walk goes through applications only (not into a numeral, a quantifier or a
+        bound variable); each node walked without finding one is remembered (it is held: a subterm of a held
+        term), so a later walk stops there."""
+        ref, partials = self.ref, self.partials
         for top in terms:
             found = partials.get(top)
             if found is None:
-                found = partials[top] = _has_partial_op(self.ref, top)
+                todo, seen = [top], set()
+                while todo and not found:
+                    a = todo.pop()
+                    if a in seen:
+                        continue
+                    known = partials.get(a)
+                    if known is not None:
+                        found = known
+                        continue
+                    seen.add(a)
+                    if _kind(ref, a) != _APP:
+                        continue
+                    n = _nargs(ref, a)
+                    if n:  # every partial operation has arguments
+                        found = _decl_kind(ref, _decl(ref, a)) in PARTIAL_OPS
+                        todo += [_arg(ref, a, i) for i in range(n)]
+                if found:
+                    partials[top] = True
+                else:
+                    partials.update(dict.fromkeys(seen, False))
             if found:
                 return True
         return False
 
-    def clear_models(self) -> None:
-        """Release every model (between calls only)."""
-        for m in self.models.values():
-            C.model_dec_ref(self.ref, m)
-        self.models.clear()
-
     def clear(self) -> None:
         """Release every term and forget every structure (between calls only: a call's keys are held here)."""
-        self.clear_models()
         ref = self.ref
         for a in self.held:
             _dec_ref(ref, a)
@@ -161,38 +155,40 @@ class Terms:
 
 
 def terms_of(ctx: z3.Context) -> Terms:
-    """The context's :class:`Terms` (made once; emptied past ``CAP`` terms or evaluations, its models released
-    past ``MODEL_CAP``).  It lives and dies with the context object and never releases a term or a model then
-    (the context frees them all)."""
+    """The context's :class:`Terms` (made once; emptied past ``CAP`` terms or evaluations).  It lives and dies
+    with the context object and never releases a term then (the context frees them all)."""
     found: Terms | None = getattr(ctx, "_cnverify_exact_terms", None)
     if found is None:
         found = ctx._cnverify_exact_terms = Terms(ctx)
-    elif len(found.held) > CAP or len(found.evals) > CAP:
+    elif len(found.held) > CAP or len(found.evals) > CAP or len(found.partials) > 4 * CAP:
         found.clear()
-    elif len(found.models) > MODEL_CAP:
-        found.clear_models()
     return found
 
 
 class Query:
-    """One call's view of the context's :class:`Terms` on raw pointers.  Terms are keyed by pointer: every
-    term the call meets is held by :class:`Terms`, so no pointer stands for two terms."""
+    """One call's models (released by :meth:`close`) over the context's :class:`Terms`, on raw pointers.
+    Terms are keyed by pointer: every term the call meets is held by :class:`Terms`, so no pointer stands for
+    two terms."""
 
     def __init__(self, ctx: z3.Context) -> None:
         self.ctx, self.ref = ctx, ctx.ref().value
         t = self.terms = terms_of(ctx)
         self.hold = t.hold
-        self.models = t.models
+        self.models: dict[Values, int] = {}
         self.evals = t.evals
         self.items, self.consts, self.literals, self.classes = t.items, t.consts, t.literals, t.classes
         self.decls, self.arguments, self.names = t.decls, t.arguments, t.names
         self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
         self.true, self.false = t.true, t.false
 
+    def close(self) -> None:
+        ref = self.ref
+        for m in self.models.values():
+            C.model_dec_ref(ref, m)
+
     def model(self, st: State) -> int:
         """A partial model of ``st.values`` (the constants of ``st.fixed`` fixed before the current round), built
-        once per set of values (while :class:`Terms` keeps it), and only when a term not evaluated under them
-        before is.  A model is never extended: Z3's evaluator caches terms, and a value added later is not seen."""
+        once per call and set of values, and only when a term not evaluated under them before is.  A model is never extended: Z3's evaluator caches terms, and a value added later is not seen."""
         m = self.models.get(st.values)
         if m is None:
             ref = self.ref
