@@ -77,6 +77,12 @@ class C:
     numeral_string = on_ints("Z3_get_numeral_string", ctypes.c_char_p, _P, _P)
     mk_numeral = on_ints("Z3_mk_numeral", _P, _P, ctypes.c_char_p, _P)
     sort_id = on_ints("Z3_get_sort_id", _U, _P, _P)
+    model_num_consts = on_ints("Z3_model_get_num_consts", _U, _P, _P)
+    model_const_decl = on_ints("Z3_model_get_const_decl", _P, _P, _P, _U)
+    model_const_interp = on_ints("Z3_model_get_const_interp", _P, _P, _P, _P)
+    model_num_funcs = on_ints("Z3_model_get_num_funcs", _U, _P, _P)
+    model_func_decl = on_ints("Z3_model_get_func_decl", _P, _P, _P, _U)
+    is_as_array = on_ints("Z3_is_as_array", _B, _P, _P)
 
     @staticmethod
     def const_name(ref: int, a: int) -> str:
@@ -100,7 +106,6 @@ _nargs, _arg, _get_sort, _sort_id = (
     raw("Z3_get_sort_id"),
 )
 _substitute, _mk_const, _int_symbol = raw("Z3_substitute"), raw("Z3_mk_const"), raw("Z3_mk_int_symbol")
-_add_interp, _const_interp = raw("Z3_add_const_interp"), raw("Z3_model_get_const_interp")
 _inc_ref = raw("Z3_inc_ref")
 _decl_name, _symbol_kind = raw("Z3_get_decl_name"), raw("Z3_get_symbol_kind")
 _symbol_int, _symbol_string = raw("Z3_get_symbol_int"), raw("Z3_get_symbol_string")
@@ -180,15 +185,23 @@ class Renaming:
         whatever else it interprets (tracking labels, functions) is copied as it is."""
         if self.ctx is None:
             return canonical
-        ref = self.ctx.ref()
-        back = {c.decl().get_id(): o for c, o in zip(self.canonicals, self.originals, strict=True)}
-        out = z3.Model(self.ctx)
-        for d in canonical.decls():
-            original = back.get(d.get_id())
-            if original is None:
-                out.update_value(d, canonical.get_interp(d))
+        ctx = self.ctx
+        r, cm = ctx.ref().value, canonical.model.value
+        back = {C.decl(r, c.ast.value): o.value for c, o in zip(self.canonicals, self.originals, strict=True)}
+        out = z3.Model(ctx)
+        om = out.model.value
+        for i in range(C.model_num_consts(r, cm)):  # in ``canonical.decls()``'s order: constants, then functions
+            d = C.model_const_decl(r, cm, i)
+            value = C.model_const_interp(r, cm, d)
+            original = back.get(d)
+            if original is not None:
+                C.add_const_interp(r, om, C.decl(r, original), value)
+            elif value and not C.is_as_array(r, value):  # what ``update_value(d, get_interp(d))`` adds
+                C.add_const_interp(r, om, d, value)
             else:
-                _add_interp(ref, out.model, _decl(ref, original), _const_interp(ref, canonical.model, d.ast))
+                _copy(out, canonical, d, ctx)
+        for i in range(C.model_num_funcs(r, cm)):
+            _copy(out, canonical, C.model_func_decl(r, cm, i), ctx)
         return out
 
     def name_order(self) -> tuple[int, ...]:
@@ -198,6 +211,12 @@ class Renaming:
             return ()
         ref = self.ctx.ref()
         return _ranks([_name(ref, _decl_name(ref, _decl(ref, o))) for o in self.originals])
+
+
+def _copy(out: z3.ModelRef, model: z3.ModelRef, d: int, ctx: z3.Context) -> None:
+    """``out.update_value(d, model.get_interp(d))`` for the declaration ``d`` (a pointer)."""
+    decl = z3.FuncDeclRef(ast_of(d), ctx)
+    out.update_value(decl, model.get_interp(decl))
 
 
 def _name(ref: Any, symbol: Any) -> str:

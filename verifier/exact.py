@@ -25,13 +25,15 @@ is huge; the cap counts evaluations, never time, so the outcome is deterministic
 continues the query's own propagation from the round its member was first needed in (the rounds before
 are those of a propagation without it), charged as if rerun.
 
-**Cost, not outcome.**  One call's work runs on raw AST pointers (:class:`cnverify.exact_terms.Query`: held by one reference
-each until the call ends, no Python wrapper per term).  Within the call, each term is classified once,
-each model is built once per set of values, and an evaluation of a term under a set of values is
-reused (Z3's model evaluator is a function of the model's values and the term): the core checks
-repeat the first rounds of the propagation they start from.  Every residue is still the one Z3's
-evaluator gives; no evaluation is remembered from one call to the next, so an outcome never depends on
-what was evaluated before.
+**Cost, not outcome.**  The work runs on raw AST pointers (:mod:`cnverify.exact_terms`, no Python
+wrapper per term).  Each term's structure (classification, arguments, constants, item form) is read once
+per context and kept with the term held (a pure function of the term); an evaluation of a term under a set
+of values is kept too, keyed by both (Z3's model evaluator is a function of the model's values and the
+term): the core checks repeat the first rounds of the propagation they start from, and obligations repeat
+each other's facts under the same values.  A model is built, once per call and set of values, only for a
+term not evaluated under those values before (models kept across calls measured no faster, +47 MB).
+Every residue is still the one Z3's evaluator gives for the same values and term, so an outcome never
+depends on what was evaluated before.
 """
 
 from __future__ import annotations
@@ -50,9 +52,6 @@ from cnverify.exact_terms import Query as _Query
 from cnverify.exact_terms import Values
 from cnverify.exact_terms import ptr as _ptr
 from cnverify.exact_terms import value_of as _value
-
-_kind, _decl, _decl_kind, _nargs, _arg = C.kind, C.decl, C.decl_kind, C.nargs, C.arg
-_APP = z3.Z3_APP_AST
 
 STEP = "exact evaluation"
 MAX_NODES = 4  # search nodes (partial assignments) tried when showing a core member necessary
@@ -187,7 +186,8 @@ def _candidates(q: _Query, c: int, literals: list[int]) -> Iterator[int]:
             yield q.hold(C.mk_numeral(ref, str(n).encode(), sort))
     elif kind == z3.Z3_SEQ_SORT and C.is_string_sort(ref, sort):
         for w in sorted({""} | {w for k, w in values if k == "string"}):
-            yield q.hold(_ptr(z3.StringVal(w, q.ctx)))
+            made = z3.StringVal(w, q.ctx)  # held by ``made`` until ``q`` holds it
+            yield q.hold(_ptr(made))
 
 
 def _satisfiable(q: _Query, first: _State, log: list[dict[int, int]], k: int, hints: list[int]) -> bool:
@@ -222,48 +222,15 @@ def _satisfiable(q: _Query, first: _State, log: list[dict[int, int]], k: int, hi
         return False
 
 
-# Operations Z3's model evaluator totalises (``x/0`` evaluates to 0) while its solver leaves them unspecified
-# (``x/0`` may be any value): evaluating them could prove what Z3 refutes, so such obligations go to Z3.
-_PARTIAL_OPS = frozenset({z3.Z3_OP_DIV, z3.Z3_OP_IDIV, z3.Z3_OP_MOD, z3.Z3_OP_REM, z3.Z3_OP_POWER})
-_partial_seen: dict[int, tuple[z3.ExprRef, bool]] = {}  # by AST pointer, the term kept alive so it stays its own
-
-
-def _has_partial_op(terms: Sequence[z3.ExprRef]) -> bool:
-    """Does one of ``terms`` contain a division, modulus, remainder or power (remembered per term, bounded)?
-    The terms' walks share what they visited: a subterm already walked has none below it."""
-    seen: set[int] = set()
-    for e in terms:
-        ref, top = e.ctx.ref().value, _ptr(e)
-        known = _partial_seen.get(top)
-        if known is not None and known[0].ctx is e.ctx:
-            if known[1]:
-                return True
-            continue
-        todo, found = [top], False
-        while todo and not found:
-            a = todo.pop()
-            if a in seen or _kind(ref, a) != _APP:
-                continue
-            seen.add(a)
-            n = _nargs(ref, a)
-            if n:  # every partial operation has arguments
-                found = _decl_kind(ref, _decl(ref, a)) in _PARTIAL_OPS
-                todo += [_arg(ref, a, i) for i in range(n)]
-        if len(_partial_seen) >= 65_536:
-            _partial_seen.clear()
-        _partial_seen[top] = (e, found)
-        if found:
-            return True
-    return False
-
-
 def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.ExprRef] = ()) -> Exact | None:
     """``facts ∧ goal`` decided by exact evaluation, or None when that needs search (Z3 decides)."""
-    if _has_partial_op([*facts, goal, *shown]):
-        return None
     q = _Query(goal.ctx)
+    hold = q.hold
+    items, values = [hold(_ptr(e)) for e in [*facts, goal]], [hold(_ptr(t)) for t in shown]
+    if q.terms.partial([*items, *values]):  # Z3's evaluator totalises them, its solver does not
+        return None
     try:
-        return _decide(q, [_ptr(e) for e in [*facts, goal]], [_ptr(t) for t in shown])
+        return _decide(q, items, values)
     except _Decline:
         return None
     finally:

@@ -1,10 +1,14 @@
-"""One exact-evaluation call's terms on raw AST pointers (:mod:`cnverify.exact`'s working memory).
+"""Exact evaluation's terms on raw AST pointers (:mod:`cnverify.exact`'s working memory).
 
-A :class:`Query` holds every term it makes by one reference until :meth:`Query.close` (an evaluation that
-gives back its own term or true/false takes none: those are held already), with what the call computes more
-than once: each term's classification, arguments and constants, a constant's declaration and name, a model
-per set of fixed values, an evaluation per (set of values, term).  Nothing here outlives the call, so no
-outcome depends on what was evaluated before.
+:class:`Terms` (one per context) keeps, across calls, each term's *structure* — classification, arguments,
+free constants, evaluated-item form, literal value, a constant's declaration and name: pure functions of
+the AST — and each *evaluation* keyed by everything ``Z3_model_eval`` reads: the set of (constant, value)
+pairs of the partial model and the term (never completed, no other interpretation, the same parameters).
+It holds every term it has seen (items, residues, values) by one reference, so a pointer in a key never
+stands for another term while the key is known; all are released at once, between calls, past ``CAP``.
+A :class:`Query` (one call) adds its models, one per set of values a term not evaluated before is
+evaluated under, released when the call ends.  No outcome depends on what was evaluated before: a kept evaluation is the one Z3's evaluator gives for
+the same values and term.
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ def classify(ref: int, a: int) -> tuple[int, int]:
     return 2, dk
 
 
+# Operations Z3's model evaluator totalises (``x/0`` evaluates to 0) while its solver leaves them unspecified
+# (``x/0`` may be any value): evaluating them could prove what Z3 refutes, so such obligations go to Z3.
+PARTIAL_OPS = frozenset({z3.Z3_OP_DIV, z3.Z3_OP_IDIV, z3.Z3_OP_MOD, z3.Z3_OP_REM, z3.Z3_OP_POWER})
+
+
 def ptr(e: z3.AstRef) -> int:
     return e.as_ast().value
 
@@ -65,49 +74,130 @@ class Fixed:
         self.const, self.value, self.item, self.stamp = const, value, item, stamp
 
 
-class Query:
-    """One call's terms and models on raw pointers (each term it makes held once until :meth:`close`), with
-    what the call computes more than once: each term's classification and constants, a model per set of
-    values, an evaluation per (set of values, term).  Terms are keyed by pointer: every term in a key is
-    held (by the caller or the query), so no pointer stands for two terms during the call."""
+CAP = 131_072  # terms (and evaluations) a context keeps: all released, between two calls, past it
+
+
+class Terms:
+    """Per context, kept across calls: each term's structure, a pure function of the live AST (a term is
+    held by one reference from the first time it enters until :meth:`clear`, so its pointer is never another
+    term's): classification, arguments, free constants, evaluated-item form, literal value, partial operations,
+    a constant's declaration and name; and each evaluation by (set of values, term)."""
+
+    __slots__ = (
+        *("ref", "held", "classes", "arguments", "consts", "items", "literals", "decls", "names"),
+        *("evals", "partials", "true", "false"),
+    )
 
     def __init__(self, ctx: z3.Context) -> None:
-        self.ctx, self.ref = ctx, ctx.ref().value
-        self.held: list[int] = []
-        self.models: dict[Values, int] = {}
-        self.evals: dict[tuple[Values, int], int] = {}
-        self.items: dict[int, Any] = {}  # evaluated item → TRUE_ITEM, FALSE_ITEM, its units or None
-        self.consts: dict[int, set[int]] = {}
-        self.literals: dict[int, tuple[str, Any] | None] = {}
+        self.ref = ctx.ref().value
+        self.held: set[int] = set()
         self.classes: dict[int, tuple[int, int]] = {}
-        self.decls: dict[int, int] = {}  # constant → its declaration
         self.arguments: dict[int, tuple[int, ...]] = {}
+        self.consts: dict[int, set[int]] = {}
+        self.items: dict[int, Any] = {}  # evaluated item → its units or None (true/false: by pointer)
+        self.literals: dict[int, tuple[str, Any] | None] = {}
+        self.decls: dict[int, int] = {}  # constant → its declaration
         self.names: dict[int, str] = {}
-        self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
+        self.evals: dict[tuple[Values, int], int] = {}  # (values, term) → Z3_model_eval's result (held)
+        self.partials: dict[int, bool] = {}  # a term or subterm → does it contain one of PARTIAL_OPS
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
-    def close(self) -> None:
+    def hold(self, a: int) -> int:
+        """Keep ``a`` (and so every subterm) alive until :meth:`clear`."""
+        if a not in self.held:
+            _inc_ref(self.ref, a)
+            self.held.add(a)
+        return a
+
+    def partial(self, terms: Sequence[int]) -> bool:
+        """Does one of the held ``terms`` contain an application of one of ``PARTIAL_OPS`` (a division, modulus,
+        remainder or power)?  The walk goes through applications only (not into a numeral, a quantifier or a
+        bound variable); each node walked without finding one is remembered (it is held: a subterm of a held
+        term), so a later walk stops there."""
+        ref, partials = self.ref, self.partials
+        for top in terms:
+            found = partials.get(top)
+            if found is None:
+                todo, seen = [top], set()
+                while todo and not found:
+                    a = todo.pop()
+                    if a in seen:
+                        continue
+                    known = partials.get(a)
+                    if known is not None:
+                        found = known
+                        continue
+                    seen.add(a)
+                    if _kind(ref, a) != _APP:
+                        continue
+                    n = _nargs(ref, a)
+                    if n:  # every partial operation has arguments
+                        found = _decl_kind(ref, _decl(ref, a)) in PARTIAL_OPS
+                        todo += [_arg(ref, a, i) for i in range(n)]
+                if found:
+                    partials[top] = True
+                else:
+                    partials.update(dict.fromkeys(seen, False))
+            if found:
+                return True
+        return False
+
+    def clear(self) -> None:
+        """Release every term and forget every structure (between calls only: a call's keys are held here)."""
         ref = self.ref
         for a in self.held:
             _dec_ref(ref, a)
+        for table in (self.held, self.classes, self.arguments, self.consts, self.items, self.literals):
+            table.clear()
+        for kept in (self.decls, self.names, self.evals, self.partials):
+            kept.clear()
+        self.true, self.false = self.hold(C.mk_true(ref)), self.hold(C.mk_false(ref))
+
+
+def terms_of(ctx: z3.Context) -> Terms:
+    """The context's :class:`Terms` (made once; emptied past ``CAP`` terms or evaluations).  It lives and dies
+    with the context object and never releases a term then (the context frees them all)."""
+    found: Terms | None = getattr(ctx, "_cnverify_exact_terms", None)
+    if found is None:
+        found = ctx._cnverify_exact_terms = Terms(ctx)
+    elif len(found.held) > CAP or len(found.evals) > CAP or len(found.partials) > 4 * CAP:
+        found.clear()
+    return found
+
+
+class Query:
+    """One call's models (released by :meth:`close`) over the context's :class:`Terms`, on raw pointers.
+    Terms are keyed by pointer: every term the call meets is held by :class:`Terms`, so no pointer stands for
+    two terms."""
+
+    def __init__(self, ctx: z3.Context) -> None:
+        self.ctx, self.ref = ctx, ctx.ref().value
+        t = self.terms = terms_of(ctx)
+        self.hold = t.hold
+        self.models: dict[Values, int] = {}
+        self.evals = t.evals
+        self.items, self.consts, self.literals, self.classes = t.items, t.consts, t.literals, t.classes
+        self.decls, self.arguments, self.names = t.decls, t.arguments, t.names
+        self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
+        self.true, self.false = t.true, t.false
+
+    def close(self) -> None:
+        ref = self.ref
         for m in self.models.values():
             C.model_dec_ref(ref, m)
 
-    def hold(self, a: int) -> int:
-        _inc_ref(self.ref, a)
-        self.held.append(a)
-        return a
-
     def model(self, st: State) -> int:
-        """A partial model of ``st.fixed``, built once per set of values and only when a term is evaluated
-        in it.  A model is never extended: Z3's evaluator caches terms, and a value added later is not seen."""
+        """A partial model of ``st.values`` (the constants of ``st.fixed`` fixed before the current round), built
+        once per call and set of values, and only when a term not evaluated under them before is.  A model is never extended: Z3's evaluator caches terms, and a value added later is not seen."""
         m = self.models.get(st.values)
         if m is None:
             ref = self.ref
             m = self.models[st.values] = C.mk_model(ref)
             C.model_inc_ref(ref, m)
-            decls = self.decls
+            decls, values = self.decls, st.values
             for c, f in st.fixed.items():
+                if (c, f.value) not in values:  # fixed in the current round: seen from the next one on
+                    continue
                 d = decls.get(c)
                 if d is None:
                     d = decls[c] = _decl(ref, c)
@@ -116,7 +206,7 @@ class Query:
 
     def eval(self, st: State, a: int) -> int:
         """``model.eval(a, model_completion=False)`` under ``st``'s values, by the one C call it makes
-        (once per values and term)."""
+        (once per values and term in a context, while :class:`Terms` keeps it)."""
         key = (st.values, a)
         out = self.evals.get(key)
         if out is None:
@@ -126,7 +216,7 @@ class Query:
             if not _model_eval(self.ref, model, a, False, self.box):
                 raise z3.Z3Exception("failed to evaluate expression in the model")
             out = self.box[0] or 0  # (never NULL when the call succeeds)
-            self.evals[key] = out if out == a or out == self.true or out == self.false else self.hold(out)
+            self.evals[key] = self.hold(out)
         return out
 
     def verdict(self, a: int) -> Any:

@@ -15,7 +15,7 @@ from pathlib import Path
 import exact_reference  # the decider before issue 15's rewrite (tests/engine/exact_reference.py)
 import pytest
 import z3
-from cnverify import exact, smt
+from cnverify import exact, exact_terms, smt
 from cnverify.encodings.labels import LabelSpace, requirement_z3
 from cnverify.engine import Options, prove
 from cnverify.properties._shared import terms as shared_terms
@@ -260,8 +260,20 @@ def test_a_division_goes_to_z3() -> None:
     assert exact.evaluate([r == 2], r + 1 == 3) is not None  # no partial operation: still evaluated
 
 
-# The new decider against the one it replaced (issue 15: raw pointers, one evaluation per set of values and term
-# within a call): the same outcome — result, core, witness values — for every case, whatever was evaluated before
+def test_a_division_over_or_under_a_walked_subterm_goes_to_z3() -> None:
+    """The partial-operation walk remembers each subterm it found none in (``Terms.partial``): a division above
+    such a subterm, or a term holding a subterm found to have one, still goes to Z3."""
+    x, y = z3.Ints("x_walk y_walk")
+    plain = x + 1 > 0
+    assert exact.evaluate([x == 1], plain) == exact.Exact("sat")  # x + 1, x, 1 walked: none
+    divided = (x + 1) / y > 0
+    assert exact.evaluate([x == 1, y == 1], divided) is None
+    assert exact.evaluate([x == 1, y == 1], z3.Or(plain, divided)) is None  # ``divided`` is known to have one
+    assert exact.evaluate([x == 1, y == 1], z3.And(plain, x + 1 > y)) == exact.Exact("sat")
+
+
+# The new decider against the one it replaced (issue 15: raw pointers, one evaluation per set of values and term,
+# kept across calls): the same outcome — result, core, witness values — for every case, whatever was evaluated before
 # and in whichever order, with the reference's own evaluations (which make and free terms) in between.
 def outcome(got: exact.Exact | None) -> tuple[str, tuple[int, ...], tuple[str, ...]] | None:
     return None if got is None else (got.result, got.core, tuple(v.sexpr() for v in got.values))
@@ -294,6 +306,32 @@ def test_the_reference_outcome_whatever_came_before(cases: list[Case], rnd: rand
         for i in rnd.sample(range(len(cases)), len(cases)):
             assert_as_reference(cases[i], exact.evaluate(*cases[i]), expected[i])
             exact_reference.evaluate(*cases[rnd.randrange(len(cases))])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ANY_CASE, min_size=2, max_size=5), st.integers(0, 60))
+def test_the_reference_outcome_when_kept_terms_are_released_between_calls(cases: list[Case], cap: int) -> None:
+    """Each term's structure and each evaluation by (values, term) are kept across calls (``exact_terms.Terms``),
+    all released past ``CAP`` terms or evaluations: with a small cap they are released between some calls and
+    not others, and no outcome changes."""
+    old = exact_terms.CAP
+    exact_terms.CAP = cap
+    try:
+        for case in [*cases, *cases]:
+            assert_as_reference(case, exact.evaluate(*case), outcome(exact_reference.evaluate(*case)))
+    finally:
+        exact_terms.CAP = old
+
+
+def test_kept_terms_are_released_past_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = z3.Int("x")
+    assert exact.evaluate([x == 1], x > 0) == exact.Exact("sat")
+    kept = exact_terms.terms_of(x.ctx)
+    assert len(kept.held) > 2 and kept.classes and kept.items and kept.evals
+    monkeypatch.setattr(exact_terms, "CAP", 2)
+    kept = exact_terms.terms_of(x.ctx)
+    assert kept.held == {kept.true, kept.false} and not kept.classes and not kept.items and not kept.consts
+    assert not kept.evals and not kept.partials
 
 
 def reference_checked(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
