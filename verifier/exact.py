@@ -194,32 +194,35 @@ def _satisfiable(q: _Query, first: _State, log: list[dict[int, int]], k: int, hi
     """True when the items but ``k`` have a model found by propagation (:func:`_without`) and a bounded
     depth-first search (values for a free constant: the residues' literals and ``hints``, their
     neighbours, a default)."""
-    budget = [MAX_NODES]
-
-    def search(st: _State) -> bool:
-        if st.false is not None:
-            return False
-        if not st.pending:
-            return True
-        budget[0] -= 1
-        if budget[0] < 0:
-            return False
-        free: dict[int, None] = {}
-        literals = list(hints)
-        q.scan(list(st.pending.values()), free, literals)
-        if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
-            return False
-        c = min(free, key=q.name)  # by name: AST ids depend on the process's history
-        for value in _candidates(q, c, literals):
-            fixed = {**st.fixed, c: _Fixed(c, value, -1, 0)}
-            if search(_run(q, _State(st.values | {(c, value)}, fixed, dict(st.pending), dict(st.done), st.work))):
-                return True
-        return False
-
     try:
-        return search(_without(q, first, log, k))
+        return _search(q, _without(q, first, log, k), hints, [MAX_NODES])
     except _Decline:
         return False
+
+
+def _search(q: _Query, st: _State, hints: list[int], budget: list[int]) -> bool:
+    """:func:`_satisfiable`'s depth-first search from ``st`` (a module function, not a closure calling itself:
+    such a closure is a reference cycle, and with it every query it saw waits for the cyclic collector)."""
+    if st.false is not None:
+        return False
+    if not st.pending:
+        return True
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    free: dict[int, None] = {}
+    literals = list(hints)
+    q.scan(list(st.pending.values()), free, literals)
+    if not free:  # a residue without free constants that is not a value (e.g. a division by zero)
+        return False
+    c = min(free, key=q.name)  # by name: AST ids depend on the process's history
+    for value in _candidates(q, c, literals):
+        fixed = {**st.fixed, c: _Fixed(c, value, -1, 0)}
+        if _search(
+            q, _run(q, _State(st.values | {(c, value)}, fixed, dict(st.pending), dict(st.done), st.work)), hints, budget
+        ):
+            return True
+    return False
 
 
 def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.ExprRef] = ()) -> Exact | None:
