@@ -84,7 +84,7 @@ class Finding:
     def fingerprint_in(self, file: str) -> str:
         """The fingerprint with ``file`` standing for the location's file (e.g. repository-relative)."""
         get = self.subject.get  # the key: each part's ``str``, joined by "|"
-        key = f'{str(self.property)}|{str(get("kind"))}|{str(get("namespace"))}|{str(get("name"))}|{str(get("path", ""))}|{str(file)}'
+        key = f"{str(self.property)}|{str(get('kind'))}|{str(get('namespace'))}|{str(get('name'))}|{str(get('path', ''))}|{str(file)}"
         return _sha256(key.encode()).hexdigest()[:16]
 
     def to_json(self) -> dict[str, Any]:
@@ -129,7 +129,11 @@ class Finding:
         (each the encoder's text of that member: the same bytes, without the members' dicts)."""
         prop, name, status, severity, message = self.property, self.name, self.status, self.severity, self.message
         if not (
-            type(prop) is str and type(name) is str and type(status) is str and type(severity) is str and type(message) is str
+            type(prop) is str
+            and type(name) is str
+            and type(status) is str
+            and type(severity) is str
+            and type(message) is str
         ):
             head = self.to_json()
             return compact({k: v for k, v in head.items() if k not in ("baseline", "unit", "units")})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, QueryMatch, StrMatch
 from cnverify.encodings import http_analyze
+from cnverify.encodings.http import Entry, HeaderMatch, HostPattern, Match, MatchTable, PathMatch, QueryMatch, StrMatch
 from cnverify.encodings.http_analyze import _match_error, _plain, analyze, encoding_error
 from cnverify.encodings.http_ir import UnsupportedMatch
 from cnverify.encodings.http_rewrite import canonicalize
