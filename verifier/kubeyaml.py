@@ -38,7 +38,7 @@ _Base: Any
 _Parser: Any
 try:  # libyaml's parser; resolution below replaces PyYAML's YAML 1.1 resolver
     from yaml.cyaml import CBaseLoader as _Base
-    from yaml.cyaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - libyaml missing
     _Base = _Parser = yaml.BaseLoader
 

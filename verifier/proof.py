@@ -180,7 +180,7 @@ class Finding:
         out.append("}")
 
 
-class _Slim(list):  # type: ignore[type-arg]
+class _Slim(list[Step]):
     """The chain of a slimmed finding (:meth:`Finding.slim`): one empty list, the same object after pickling."""
 
     def __reduce__(self) -> str:
@@ -228,7 +228,7 @@ def _c_args(e: json.JSONEncoder) -> tuple[Any, ...]:
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.dumps' own encoders, made once
 _SORTED = json.JSONEncoder(sort_keys=True, default=str)
 _COMPACT_C, _SORTED_C = _c_args(_COMPACT), _c_args(_SORTED)
-_C_ENCODER = json.encoder.c_make_encoder
+_C_ENCODER = json.encoder.c_make_encoder  # type: ignore[attr-defined]
 quote = json.encoder.encode_basestring  # how the compact encoder writes a string (``ensure_ascii`` off)
 _sha256 = hashlib.sha256
 

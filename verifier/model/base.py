@@ -14,7 +14,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticUndefined
 
 
-class _cached(functools.cached_property):  # type: ignore[type-arg]
+class _cached(functools.cached_property):  # type: ignore[type-arg,unused-ignore]
     """``functools.cached_property`` without its lock (Python 3.11 takes an ``RLock`` on every first read, ~0.7
     µs; a model is read by one thread, and two racing first reads would compute the same value): the value
     goes in the instance's ``__dict__``, which every later read finds first."""

@@ -103,7 +103,7 @@ def delivery(ctx: RunContext, svc: Service, port: ServicePort, labels: dict[str,
     def compute() -> Delivery:
         wanted = {**(svc.spec.selector or {}), **labels}
         shown = format_labels(wanted)
-        notes = [
+        notes: list[tuple[str, Span | None]] = [
             (
                 f"the Service selects pods labelled {shown}" + (" (with the subset's labels)" if labels else ""),
                 svc.spec.at("selector"),

@@ -30,7 +30,7 @@ def replica_range(snap: Snapshot, workload: Resource) -> ReplicaRange:
     ctx = (snap.reads_into or snap).run_context
     if ctx is None:
         return _replica_range(snap, workload)
-    return ctx.memo(("workloads.replica_range", id(workload)), lambda: _replica_range(snap, workload), _HPA)  # type: ignore[no-any-return]
+    return ctx.memo(("workloads.replica_range", id(workload)), lambda: _replica_range(snap, workload), _HPA)  # type: ignore[no-any-return,unused-ignore]
 
 
 _HPA = (HorizontalPodAutoscaler,)
