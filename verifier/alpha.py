@@ -107,8 +107,6 @@ _nargs, _arg, _get_sort, _sort_id = (
 )
 _substitute, _mk_const, _int_symbol = raw("Z3_substitute"), raw("Z3_mk_const"), raw("Z3_mk_int_symbol")
 _inc_ref = raw("Z3_inc_ref")
-_decl_name, _symbol_kind = raw("Z3_get_decl_name"), raw("Z3_get_symbol_kind")
-_symbol_int, _symbol_string = raw("Z3_get_symbol_int"), raw("Z3_get_symbol_string")
 _APP, _UNINTERPRETED = z3.Z3_APP_AST, z3.Z3_OP_UNINTERPRETED
 
 
@@ -119,8 +117,6 @@ class _Tables:
     def __init__(self) -> None:
         self.constants: dict[tuple[int, int], z3.ExprRef] = {}
         self.formulas: dict[int, tuple[z3.AstRef, list[tuple[int, Any, int]]]] = {}
-        self.shapes: dict[int, _Shape] = {}  # by the formula's address (it is kept alive by its entry)
-        self.names: dict[int, str] = {}  # the constants of ``shapes``' formulas by address: their names
 
 
 def _tables(ctx: z3.Context) -> _Tables:
@@ -204,26 +200,11 @@ class Renaming:
             _copy(out, canonical, C.model_func_decl(r, cm, i), ctx)
         return out
 
-    def name_order(self) -> tuple[int, ...]:
-        """Each original constant's rank among the query's constant names (equal names, equal rank): what
-        a computation that orders constants by name (``exact``'s search) sees besides the shape."""
-        if self.ctx is None:
-            return ()
-        ref = self.ctx.ref()
-        return _ranks([_name(ref, _decl_name(ref, _decl(ref, o))) for o in self.originals])
-
 
 def _copy(out: z3.ModelRef, model: z3.ModelRef, d: int, ctx: z3.Context) -> None:
     """``out.update_value(d, model.get_interp(d))`` for the declaration ``d`` (a pointer)."""
     decl = z3.FuncDeclRef(ast_of(d), ctx)
     out.update_value(decl, model.get_interp(decl))
-
-
-def _name(ref: Any, symbol: Any) -> str:
-    """A symbol as the Python API prints it (``k!N`` for a numeric symbol)."""
-    if _symbol_kind(ref, symbol) == z3.Z3_INT_SYMBOL:
-        return f"k!{_symbol_int(ref, symbol)}"
-    return str(_symbol_string(ref, symbol).decode())
 
 
 NONE = Renaming(None, (), ())
@@ -255,76 +236,6 @@ def canonical(exprs: Sequence[z3.BoolRef]) -> tuple[list[z3.BoolRef], Renaming]:
     dst = (z3core.Ast * n)(*(c.as_ast() for c in canonicals))
     renamed = [bool_ref(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
     return renamed, Renaming(ctx, tuple(c[1] for c in order.values()), canonicals)
-
-
-class _Shape:
-    """One formula renamed on its own (:func:`shape`): ``canonical`` is it with its constants renamed by
-    first occurrence within it; ``constants`` their addresses in that order, ``names`` their names."""
-
-    __slots__ = ("canonical", "constants", "formula", "names")
-
-    def __init__(self, formula: z3.ExprRef, canonical: z3.ExprRef, constants: tuple[int, ...], names: tuple[str, ...]):
-        self.formula, self.canonical, self.constants, self.names = formula, canonical, constants, names
-
-
-def shape(exprs: Sequence[z3.ExprRef]) -> tuple[list[z3.ExprRef], tuple[int, ...], tuple[int, ...]]:
-    """A key for ``exprs`` up to renaming, without renaming the query: ``(terms, links, name_order)``.
-
-    ``terms[i]`` is ``exprs[i]`` renamed on its own (remembered per formula); ``links`` gives, for each
-    formula's constants in turn, its index in the whole query's first-occurrence order.  Two queries have
-    the same ``terms`` and ``links`` exactly when :func:`canonical` gives them the same terms (each
-    formula of the canonical query is its own renaming with ``k!j`` read as ``k!links[..]``, and from it
-    both are read back); ``name_order`` is :meth:`Renaming.name_order` of that renaming."""
-    tables = _tables(exprs[0].ctx)
-    shapes = tables.shapes
-    index: dict[int, int] = {}
-    names: list[str] = []
-    terms: list[z3.ExprRef] = []
-    links: list[int] = []
-    for e in exprs:
-        found = shapes.get(e.ast.value)
-        if found is None:
-            found = _shape_of(tables, e)
-        terms.append(found.canonical)
-        for c, name in zip(found.constants, found.names, strict=True):
-            k = index.get(c)
-            if k is None:
-                k = index[c] = len(names)
-                names.append(name)
-            links.append(k)
-    return terms, tuple(links), _ranks(names)
-
-
-def _shape_of(tables: _Tables, e: z3.ExprRef) -> _Shape:
-    ctx = e.ctx
-    ref = ctx.ref()
-    a = e.as_ast()
-    constants = _constants(ref, a)
-    if constants:
-        n = len(constants)
-        src = (z3core.Ast * n)(*(c[1] for c in constants))
-        dst = (z3core.Ast * n)(
-            *(_canonical_constant(tables, ref, ctx, c[1], c[2], k).as_ast() for k, c in enumerate(constants))
-        )
-        canonical_e = bool_ref(_substitute(ref, a, n, src, dst), ctx)
-    else:
-        canonical_e = e
-    if len(tables.shapes) >= TERM_CACHE:
-        tables.shapes.clear()
-        tables.names.clear()  # each named constant is alive while a formula of ``shapes`` holds it
-    r, names = ref.value, tables.names
-    for c in constants:
-        if c[0] not in names:
-            names[c[0]] = C.const_name(r, c[0])
-    found = _Shape(e, canonical_e, tuple(c[0] for c in constants), tuple(names[c[0]] for c in constants))
-    tables.shapes[e.ast.value] = found
-    return found
-
-
-def _ranks(names: list[str]) -> tuple[int, ...]:
-    """Each name's rank among the distinct names (equal names, equal rank)."""
-    rank = {name: i for i, name in enumerate(sorted(set(names)))}
-    return tuple([rank[name] for name in names])
 
 
 def _canonical_constant(tables: _Tables, ref: Any, ctx: z3.Context, original: Any, sort: int, k: int) -> z3.ExprRef:
