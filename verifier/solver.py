@@ -58,9 +58,7 @@ def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[
     Z3 for the rest.  Under :func:`certifying` every exact result is re-decided by Z3 as well."""
     if ob.decision is not None:
         d = ob.decision
-        chain = ob.preamble + [s for _, s in ob.facts]
-        chain.append(Step(d.claim))
-        return d.verdict, chain, d.witness, d.claim
+        return d.verdict, _every_fact(ob, d.claim), d.witness, d.claim
     assert ob.goal is not None, f"{ob.prop.code}: obligation without a query"
     exprs = [expr for expr, _ in ob.facts]
     ex = _evaluate(exprs, ob.goal, [term for term, _ in ob.shown.values()], limits)
@@ -78,7 +76,7 @@ def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[
     if answer.result == "unsat":
         return _outcome(ob, "unsat", answer.core, (), "solver: unsat")
     claim = f"solver gave no answer ({answer.reason}); not proved"
-    return "unknown", ob.preamble + [step for _, step in ob.facts] + [Step(claim)], None, claim
+    return "unknown", _every_fact(ob, claim), None, claim
 
 
 def _evaluate(
@@ -136,13 +134,19 @@ def _model_values(ob: Obligation, m: z3.ModelRef | None) -> list[Any]:
 _WITNESS_VALUES: dict[tuple[int, tuple[int, ...]], tuple[z3.ModelRef, list[z3.ExprRef], list[Any]]] = {}
 
 
+def _every_fact(ob: Obligation, claim: str) -> list[Step]:
+    """The chain of a verdict that rests on every fact: the preamble, each fact's step, then ``claim``."""
+    chain = ob.preamble + [step for _, step in ob.facts]
+    chain.append(Step(claim))
+    return chain
+
+
 def _outcome(
     ob: Obligation, result: str, core: tuple[int, ...], values: Sequence[Any], how: str
 ) -> tuple[Verdict, list[Step], Any, str]:
     """Verdict, chain, witness and claim of a sat/unsat outcome; ``values`` are the shown terms' values as
     plain Python, in order (read for sat only); ``how`` ends the conclusion (``solver: sat``, ``exact
     evaluation``)."""
-    facts = ob.facts
     if result == "sat":
         witness = {
             name: (render(value) if render else value)
@@ -150,18 +154,17 @@ def _outcome(
         } or None
         verdict: Verdict = "violated" if ob.shape == "counterexample" else "proved"
         claim = f"{ob.goal_says} ({how})"
-        chain = ob.preamble + [step for _, step in facts]
-    else:
-        verdict = "proved" if ob.shape == "counterexample" else "violated"
-        claim = (
-            f"no counterexample: it is impossible that {ob.goal_says} ({how})"
-            if ob.shape == "counterexample"
-            else f"impossible: {ob.goal_says} ({how})"
-        )
-        witness, n = None, len(facts)
-        chain = ob.preamble + [facts[i][1] for i in core if i < n]
+        return verdict, _every_fact(ob, claim), witness, claim
+    verdict = "proved" if ob.shape == "counterexample" else "violated"
+    claim = (
+        f"no counterexample: it is impossible that {ob.goal_says} ({how})"
+        if ob.shape == "counterexample"
+        else f"impossible: {ob.goal_says} ({how})"
+    )
+    facts, n = ob.facts, len(ob.facts)
+    chain = ob.preamble + [facts[i][1] for i in core if i < n]
     chain.append(Step(claim))
-    return verdict, chain, witness, claim
+    return verdict, chain, None, claim
 
 
 class CertifyError(AssertionError):
