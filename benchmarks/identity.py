@@ -58,7 +58,9 @@ from cnverify.cli import main
 sys.argv[0] = "cnverify"
 main()
 """
-HOW = re.compile(r" \((?:solver: (?:un)?sat|exact evaluation)\)$")
+HOW = re.compile(
+    r" \((?:solver: (?:un)?sat|exact evaluation|every total at its worst case is within its cap)\)$"
+)  # the last: CNV302's refutation from its bound facts (``Obligation.refute``)
 """How a conclusion was decided, at the end of the last chain step's claim (``--ignore-how``)."""
 
 Key = tuple[str, str, str]

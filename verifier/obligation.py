@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,6 +33,7 @@ class Decision:
     verdict: Verdict
     claim: str
     witness: Any = None
+    core: tuple[int, ...] | None = None  # refuted by these facts alone (``claim``: how), :meth:`Obligation.refute`
 
 
 @dataclass
@@ -99,6 +100,13 @@ class Obligation:
     def decide(self, verdict: Verdict, claim: str, *, witness: Any = None) -> None:
         """Record a verdict reached by an exact pre-check (or ``unknown`` with its reason)."""
         self.decision = Decision(verdict, claim, witness)
+
+    def refute(self, core: Sequence[int], how: str) -> None:
+        """Record that the facts ``core`` (indexes, ascending) alone make the query unsatisfiable, shown by the
+        property without search (``how`` ends the conclusion).  The chain is theirs, as for a solver's unsat core;
+        ``--certify`` has Z3 check that they refute the query (:func:`cnverify.solver.decide`)."""
+        verdict: Verdict = "proved" if self.shape == "counterexample" else "violated"
+        self.decision = Decision(verdict, how, core=tuple(core))
 
     def only_refute(self, reason: str) -> None:
         """A violation found here stands, but a proof would not: it would rest on something the

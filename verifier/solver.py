@@ -58,6 +58,11 @@ def decide(ob: Obligation, limits: Limits | None = None) -> tuple[Verdict, list[
     Z3 for the rest.  Under :func:`certifying` every exact result is re-decided by Z3 as well."""
     if ob.decision is not None:
         d = ob.decision
+        if d.core is not None:  # refuted by the property from these facts alone (``Obligation.refute``)
+            out = _outcome(ob, "unsat", d.core, (), d.claim)
+            if _certify.get():
+                _recheck_core(ob, d.core, limits)
+            return out
         return d.verdict, _every_fact(ob, d.claim), d.witness, d.claim
     assert ob.goal is not None, f"{ob.prop.code}: obligation without a query"
     exprs = [expr for expr, _ in ob.facts]
@@ -209,6 +214,18 @@ def _recheck(ob: Obligation, exact_out: tuple[Verdict, list[Step], Any, str], li
             raise CertifyError(
                 f"{ob.prop.code} {ob.subject.ref}: exact evaluation and Z3 disagree on the {what}: {a!r} vs {b!r}"
             )
+
+
+def _recheck_core(ob: Obligation, core: tuple[int, ...], limits: Limits | None) -> None:
+    """Raise :class:`CertifyError` unless Z3 finds the facts ``core`` and the query unsatisfiable together (the
+    facts of a property's refutation, its chain, alone refute the query: then so do all the facts)."""
+    assert ob.goal is not None, f"{ob.prop.code}: refuted obligation without a query"
+    with smt.using(limits):
+        answer = smt.check([], [ob.facts[i][0] for i in core] + [ob.goal])
+    if answer.result != "unsat":
+        raise CertifyError(
+            f"{ob.prop.code} {ob.subject.ref}: the facts of the chain do not refute the query (Z3: {answer.result})"
+        )
 
 
 def finding(ob: Obligation, limits: Limits | None = None) -> Finding:

@@ -30,6 +30,8 @@ from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
 from cnverify.systems.kubernetes.quota import pod_usage
 
+WITHIN_CAPS = "every total at its worst case is within its cap"
+
 
 @register
 class QuotaHoldsUnderScaling(Property):
@@ -69,8 +71,10 @@ class QuotaHoldsUnderScaling(Property):
 
     ## Evidence
     Violated: the replica assignment (and surge) with the totals against `hard`, saying whether the breach
-    needs the surge. Proved and violated both show the worst case per key and its headroom. One solver query
-    per quota over integer replica variables. Scopes other than BestEffort/NotBestEffort, and DaemonSets or
+    needs the surge. Proved and violated both show the worst case per key and its headroom. A proof rests on
+    each workload's "at most N pods" and each key's total: every total at its worst case is within its cap, no
+    search (`--certify` has Z3 confirm that those facts refute every assignment); a breach is found by one solver
+    query per quota over integer replica variables. Scopes other than BestEffort/NotBestEffort, and DaemonSets or
     CronJobs contributing to a key, are `unknown` unless a breach exists without them.
 
     ## Example
@@ -170,7 +174,9 @@ class QuotaHoldsUnderScaling(Property):
             )
             return ob
         checked = {k: hard[k] for k in (*compute, *static)}
-        encode(ob, q, raw, checked, members, static, static_says)
+        refuting = encode(ob, q, raw, checked, members, static, static_says)
+        if refuting is not None:  # every total at its worst case within its cap: proved without search
+            ob.refute(refuting, WITHIN_CAPS)
         needs_surge = not any(flat[k] > hard[k] for k in flat)
         names = {m.key for m in members} | {f"{k} {m.key}" for m in members for k in ("surge", "state")}
         ob.on(

@@ -72,3 +72,30 @@ def test_certify_fails_on_a_disagreement(tmp_path: Path, monkeypatch: pytest.Mon
     errors = {e["property"]: e for e in doc["internal_errors"]}
     assert "CNV401" in errors and {e["code"] for e in errors.values()} == {"CNV000"}
     assert "exact evaluation and Z3 disagree on the verdict" in errors["CNV401"]["message"]
+
+
+def test_certify_fails_on_a_refutation_its_facts_do_not_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A property's refutation (``Obligation.refute``) whose chain facts do not refute the query (here CNV302's
+    without its last total) is caught under --certify: CNV000, exit 4; without it the proof stands."""
+    from cnverify.properties.resources import quota_holds_under_scaling as quota
+
+    docs = [
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: ns}\nspec: {hard: {pods: '4', requests.cpu: '1'}}\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w, namespace: ns}\nspec:\n  replicas: 2\n"
+        "  selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n    spec:\n"
+        "      containers: [{name: c, resources: {requests: {cpu: 100m}}}]\n",
+    ]
+    f = write(tmp_path / "q.yaml", *docs)
+    code, out, _ = run("prove", str(f), "--select", "CNV302", "--certify", "--format", "json")
+    [r] = json.loads(out)["results"]
+    assert code == 0 and r["status"] == "proved"
+    assert r["chain"][-1]["claim"].endswith(f"({quota.WITHIN_CAPS})")
+    encode = quota.encode
+    monkeypatch.setattr(quota, "encode", lambda *a: (encode(*a) or [])[:-1])
+    code, out, _ = run("prove", str(f), "--select", "CNV302", "--format", "json")
+    assert code == 0  # without --certify the short chain stands: certification is what catches it
+    code, out, _ = run("prove", str(f), "--select", "CNV302", "--certify", "--format", "json")
+    doc = json.loads(out)
+    assert code == 4
+    [err] = doc["internal_errors"]
+    assert err["property"] == "CNV302" and "the facts of the chain do not refute the query" in err["message"]

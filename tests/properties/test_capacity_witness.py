@@ -8,9 +8,13 @@ import itertools
 from typing import Any
 
 import yaml
+from cnverify import smt
 from cnverify.encodings.quantity import milli
 from cnverify.engine import Options, prove
+from cnverify.obligation import Obligation
 from cnverify.proof import Finding
+from cnverify.properties.resources import quota_holds_under_scaling as quota
+from cnverify.properties.resources.quota_holds_under_scaling import WITHIN_CAPS
 from cnverify.properties.scaling.pdb_allows_disruption import allowed
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -128,6 +132,53 @@ def test_quota_verdict_and_witness(ws: list[Any], cpu_hard: int, pods_hard: int)
         cpu = sum(p * c for p, (_, _, c, _) in zip(pods, plain, strict=True))
         assert milli(w["requests.cpu"]) == cpu and milli(w["pods"]) == sum(pods) * 1000
         assert cpu > cpu_hard or sum(pods) > pods_hard
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(workload, min_size=1, max_size=3), st.integers(0, 60).map(lambda x: x * 100), st.integers(0, 16))
+def test_quota_refuted_from_its_bounds(ws: list[Any], cpu_hard: int, pods_hard: int) -> None:
+    """A quota proved from its bound facts (``Obligation.refute``) gets the verdict, message and witness Z3 gives
+    for the whole query; ``--certify`` has Z3 confirm that the chain's facts alone refute it, and each of them
+    is needed (a minimal core, though not always the one Z3 names: ``event`` counts how often it is)."""
+    docs, _ = scenario(ws)
+    hard = {"requests.cpu": f"{cpu_hard}m", "pods": pods_hard}
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "q", "namespace": NS},
+            "spec": {"hard": hard},
+        }
+    )
+    text = yaml.safe_dump_all(docs)
+    obligations: list[Obligation] = []
+    check, encode = quota.QuotaHoldsUnderScaling._check, quota.encode
+
+    def kept(*args: Any) -> Obligation:
+        obligations.append(check(*args))
+        return obligations[-1]
+
+    quota.QuotaHoldsUnderScaling._check = kept  # type: ignore[method-assign]
+    try:
+        [f] = prove(["-"], Options(select=["CNV302"], certify=True), stdin=io.StringIO(text)).results
+        quota.encode = lambda *a: encode(*a) and None  # the same facts, never a refutation: Z3 decides
+        [z] = prove(["-"], Options(select=["CNV302"]), stdin=io.StringIO(text)).results
+    finally:
+        quota.QuotaHoldsUnderScaling._check = check  # type: ignore[method-assign]
+        quota.encode = encode
+    assert (f.status, f.message, f.witness) == (z.status, z.message, z.witness)
+    decision = obligations[0].decision
+    if decision is None or decision.core is None:
+        assert f.chain == z.chain
+        event(f"by Z3: {f.status}")
+        return
+    assert f.status == "proved" and f.chain[-1].claim.endswith(f"({WITHIN_CAPS})")
+    ob, core = obligations[0], decision.core
+    assert ob.goal is not None
+    for i in core:  # each fact of the chain is needed
+        rest = [ob.facts[j][0] for j in core if j != i]
+        assert smt.check([], [*rest, ob.goal]).result == "sat"
+    event("refuted: Z3's core" if f.chain[:-1] == z.chain[:-1] else "refuted: another minimal core")
 
 
 budget = st.one_of(

@@ -122,10 +122,18 @@ def encode(
     members: list[Member],
     static: dict[str, int],
     static_says: dict[str, str],
-) -> None:
-    """One query: integer replica (and surge) variables with range facts, totals per key against hard."""
+) -> list[int] | None:
+    """One query: integer replica (and surge) variables with range facts, totals per key against hard.
+
+    Returns the facts that refute it without search, when they do: each member's "at most N pods" and each key's
+    total.  With every per-pod usage non-negative, a total is at most its constant plus each usage times the
+    member's top count (``bound``); when that is within the cap for every key no assignment exceeds one.  These
+    facts are a minimal core (without a key's total it is free, without a member's bound its pods are), not
+    always the one Z3 would pick: where a member's count and pods facts bound it too, Z3 may name those."""
     sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard}
     terms: dict[str, list[str]] = {k: [] for k in sums}
+    bound = {k: static.get(k, 0) for k in hard}
+    core: list[int] = []
     for m in members:
         if not any(m.usage.values()):
             continue
@@ -173,6 +181,7 @@ def encode(
         # Implied by the facts above (surge is monotone in the count); stated so that the linear
         # relaxation is exact and a proof needs no integer branching over the ceil constraints.
         extra = m.surge.at_count(m.top) if m.surge is not None else 0
+        core.append(len(ob.facts))
         ob.fact(
             zt.le(per, m.top + extra),
             at=m.why[-1][1],
@@ -187,6 +196,7 @@ def encode(
             if c:
                 sums[k].append(zt.mul(c, per))
                 terms[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
+                bound[k] += c * (m.top + extra)
     totals = {k: zt.int_const(k) for k in hard}
     for k in sorted(hard):
         value = zt.add(static.get(k, 0), zt.total(sums[k]) if sums[k] else z3.IntVal(0))
@@ -194,9 +204,12 @@ def encode(
         what = "the namespace total is " + (
             " + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "") if shown else "0"
         )
+        core.append(len(ob.facts))
         ob.fact(zt.eq(totals[k], value), at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
         ob.show(k, totals[k], partial(format_milli, resource=k))
     ob.counterexample(
         zt.disj([zt.gt(totals[k], hard[k]) for k in sorted(hard)]),
         says="some reachable replica assignment exceeds a hard limit",
     )
+    monotone = all(c >= 0 for m in members for c in m.usage.values())  # else a total's bound is not at the top
+    return core if monotone and all(bound[k] <= hard[k] for k in hard) else None
