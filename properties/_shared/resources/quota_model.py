@@ -130,57 +130,23 @@ def encode(
     member's top count (``bound``); when that is within the cap for every key no assignment exceeds one.  These
     facts are a minimal core (without a key's total it is free, without a member's bound its pods are), not
     always the one Z3 would pick: where a member's count and pods facts bound it too, Z3 may name those."""
+    extras = [m.surge.at_count(m.top) if m.surge is not None else 0 for m in members]
+    bound = {k: static.get(k, 0) for k in hard}
+    for m, extra in zip(members, extras, strict=True):
+        for k, c in m.usage.items():
+            bound[k] += c * (m.top + extra)
+    monotone = all(c >= 0 for m in members for c in m.usage.values())  # else a total's bound is not at the top
+    refuted = monotone and all(bound[k] <= hard[k] for k in hard)  # then only the refuting facts are built
     sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard}
     terms: dict[str, list[str]] = {k: [] for k in sums}
-    bound = {k: static.get(k, 0) for k in hard}
     core: list[int] = []
-    for m in members:
+    for m, extra in zip(members, extras, strict=True):
         if not any(m.usage.values()):
             continue
-        n = zt.int_const(m.key)
-        if m.open:
-            ob.fact(zt.eq(n, m.low), at=m.w.at("kind"), says=f"{m.w.ref} is counted at its minimum {m.low} ({m.open})")
-        else:
-            ob.fact(
-                zt.conj([zt.ge(n, m.low), zt.le(n, m.top)]),
-                at=m.why[-1][1],
-                says=f"{m.w.ref}: " + "; ".join(s for s, _ in m.why),
-            )
-        ob.show(m.key, n)
-        pods = n
-        if m.surge is not None:
-            g, roll = zt.int_const(f"maxSurge {m.key}"), zt.bool_const(f"rolling {m.key}")
-            p, floor = m.surge.value, m.surge.floor
-            plus = bool(m.surge.copy)  # a copy at the same count on top (a Flagger primary)
-            g0 = zt.int_const(f"scaled surge {m.key}") if floor or plus else g
-            if m.surge.percent:  # 100 * g0 >= p * n, 100 * g0 < p * n + 100 (each product built once)
-                g100, pn = zt.mul(100, g0), zt.mul(p, n)
-                scaled = zt.conj([zt.ge(g100, pn), zt.lt(g100, zt.add(pn, 100))])
-            else:
-                scaled = zt.eq(g0, p)
-            if m.surge.per_count is not None:  # a table over the member's counts (an Argo Rollout's states)
-                ob.fact(
-                    zt.eq(g, _table(n, m.low, m.top, m.surge.at_count)),
-                    at=m.surge.per_count(m.top)[2],
-                    says=_peak_says(m),
-                )
-                ob.show(f"state {m.key}", zt.ite(roll, n, -1), _state_of(m.surge.per_count))
-            else:
-                base = zt.ite(zt.ge(g0, floor), g0, floor) if floor else g0
-                ob.fact(
-                    zt.conj([scaled, zt.eq(g, zt.add(base, n) if plus else base)]) if floor or plus else scaled,
-                    at=m.surge.at,
-                    says=m.surge.says,
-                )
-            surging = zt.ite(roll, g, 0)
-            pods = zt.add(n, surging)
-            ob.show(f"surge {m.key}", surging)
-        per = zt.int_const(f"pods {m.key}")
-        used = ", ".join(f"{k} {format_milli(c, k)}" for k, c in m.usage.items() if c)
-        ob.fact(zt.eq(per, pods), at=pod_template(m.w).spec.at("containers"), says=f"each pod of {m.w.ref} uses {used}")
-        # Implied by the facts above (surge is monotone in the count); stated so that the linear
-        # relaxation is exact and a proof needs no integer branching over the ceil constraints.
-        extra = m.surge.at_count(m.top) if m.surge is not None else 0
+        per = zt.int_const(f"pods {m.key}") if refuted else _pods(ob, m)
+        # Implied by the count, surge and pods facts (surge is monotone in the count); stated so that the
+        # linear relaxation is exact and a proof needs no integer branching over the ceil constraints. With
+        # the totals it refutes a quota within its caps alone: then the others are not built.
         core.append(len(ob.facts))
         ob.fact(
             zt.le(per, m.top + extra),
@@ -196,7 +162,6 @@ def encode(
             if c:
                 sums[k].append(zt.mul(c, per))
                 terms[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
-                bound[k] += c * (m.top + extra)
     totals = {k: zt.int_const(k) for k in hard}
     for k in sorted(hard):
         value = zt.add(static.get(k, 0), zt.total(sums[k]) if sums[k] else z3.IntVal(0))
@@ -206,10 +171,56 @@ def encode(
         )
         core.append(len(ob.facts))
         ob.fact(zt.eq(totals[k], value), at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
-        ob.show(k, totals[k], partial(format_milli, resource=k))
+        if not refuted:
+            ob.show(k, totals[k], partial(format_milli, resource=k))
     ob.counterexample(
         zt.disj([zt.gt(totals[k], hard[k]) for k in sorted(hard)]),
         says="some reachable replica assignment exceeds a hard limit",
     )
-    monotone = all(c >= 0 for m in members for c in m.usage.values())  # else a total's bound is not at the top
-    return core if monotone and all(bound[k] <= hard[k] for k in hard) else None
+    return core if refuted else None
+
+
+def _pods(ob: Obligation, m: Member) -> z3.ArithRef:
+    """``m``'s count, surge and pods facts (what a breach's witness needs): the constant of its pods."""
+    n = zt.int_const(m.key)
+    if m.open:
+        ob.fact(zt.eq(n, m.low), at=m.w.at("kind"), says=f"{m.w.ref} is counted at its minimum {m.low} ({m.open})")
+    else:
+        ob.fact(
+            zt.conj([zt.ge(n, m.low), zt.le(n, m.top)]),
+            at=m.why[-1][1],
+            says=f"{m.w.ref}: " + "; ".join(s for s, _ in m.why),
+        )
+    ob.show(m.key, n)
+    pods = n
+    if m.surge is not None:
+        g, roll = zt.int_const(f"maxSurge {m.key}"), zt.bool_const(f"rolling {m.key}")
+        p, floor = m.surge.value, m.surge.floor
+        plus = bool(m.surge.copy)  # a copy at the same count on top (a Flagger primary)
+        g0 = zt.int_const(f"scaled surge {m.key}") if floor or plus else g
+        if m.surge.percent:  # 100 * g0 >= p * n, 100 * g0 < p * n + 100 (each product built once)
+            g100, pn = zt.mul(100, g0), zt.mul(p, n)
+            scaled = zt.conj([zt.ge(g100, pn), zt.lt(g100, zt.add(pn, 100))])
+        else:
+            scaled = zt.eq(g0, p)
+        if m.surge.per_count is not None:  # a table over the member's counts (an Argo Rollout's states)
+            ob.fact(
+                zt.eq(g, _table(n, m.low, m.top, m.surge.at_count)),
+                at=m.surge.per_count(m.top)[2],
+                says=_peak_says(m),
+            )
+            ob.show(f"state {m.key}", zt.ite(roll, n, -1), _state_of(m.surge.per_count))
+        else:
+            base = zt.ite(zt.ge(g0, floor), g0, floor) if floor else g0
+            ob.fact(
+                zt.conj([scaled, zt.eq(g, zt.add(base, n) if plus else base)]) if floor or plus else scaled,
+                at=m.surge.at,
+                says=m.surge.says,
+            )
+        surging = zt.ite(roll, g, 0)
+        pods = zt.add(n, surging)
+        ob.show(f"surge {m.key}", surging)
+    per = zt.int_const(f"pods {m.key}")
+    used = ", ".join(f"{k} {format_milli(c, k)}" for k, c in m.usage.items() if c)
+    ob.fact(zt.eq(per, pods), at=pod_template(m.w).spec.at("containers"), says=f"each pod of {m.w.ref} uses {used}")
+    return per
