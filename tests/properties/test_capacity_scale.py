@@ -10,7 +10,7 @@ import pytest
 import yaml
 from cnverify import smt
 from cnverify.engine import Options, prove
-from cnverify.properties.resources.quota_holds_under_scaling import WITHIN_CAPS
+from cnverify.properties._shared.resources.quota_model import WITHIN_CAPS
 from cnverify.solver import Limits
 
 N = 200

@@ -14,8 +14,8 @@ from cnverify.engine import Options, prove
 from cnverify.obligation import Obligation
 from cnverify.proof import Finding
 from cnverify.properties._shared.resources import quota_model
+from cnverify.properties._shared.resources.quota_model import WITHIN_CAPS
 from cnverify.properties.resources import quota_holds_under_scaling as quota
-from cnverify.properties.resources.quota_holds_under_scaling import WITHIN_CAPS
 from cnverify.properties.scaling.pdb_allows_disruption import allowed
 from hypothesis import event, given, settings
 from hypothesis import strategies as st

@@ -18,6 +18,7 @@ from cnverify.encodings.resources import EffectiveContainer
 from cnverify.errors import Span
 from cnverify.model import Resource, ResourceQuota, pod_template
 from cnverify.obligation import Obligation
+from cnverify.solver import certifying_now
 from cnverify.systems.kubernetes.quota import Surge
 
 
@@ -116,6 +117,8 @@ def _state_of(per_count: Callable[[int], tuple[int, str, Span]]) -> Callable[[An
 
 REFUTE = True
 """Refute a quota within its caps from its bound facts (tests turn it off to have Z3 decide the whole query)."""
+GOAL = "some reachable replica assignment exceeds a hard limit"
+WITHIN_CAPS = "every total at its worst case is within its cap"
 
 
 def encode(
@@ -126,62 +129,73 @@ def encode(
     members: list[Member],
     static: dict[str, int],
     static_says: dict[str, str],
-) -> list[int] | None:
+) -> None:
     """One query: integer replica (and surge) variables with range facts, totals per key against hard.
 
-    Returns the facts that refute it without search, when they do: each member's "at most N pods" and each key's
-    total.  With every per-pod usage non-negative, a total is at most its constant plus each usage times the
-    member's top count (``bound``); when that is within the cap for every key no assignment exceeds one.  These
-    facts are a minimal core (without a key's total it is free, without a member's bound its pods are), not
-    always the one Z3 would pick: where a member's count and pods facts bound it too, Z3 may name those."""
-    extras = [m.surge.at_count(m.top) if m.surge is not None else 0 for m in members]
+    A quota within its caps is refuted from its bound facts instead, without search: each member's "at most N
+    pods" and each key's total.  With every per-pod usage non-negative, a total is at most its constant plus
+    each usage times the member's top count (``bound``); when that is within the cap for every key no assignment
+    exceeds one.  These facts are a minimal core (without a key's total it is free, without a member's bound its
+    pods are), not always the one Z3 would pick: where a member's count and pods facts bound it too, Z3 may name
+    those.  Their terms are built only under ``--certify`` (``Obligation.refute``: Z3 checks them); else the
+    chain is their steps."""
+    counted = [(m, m.surge.at_count(m.top) if m.surge is not None else 0) for m in members if any(m.usage.values())]
     bound = {k: static.get(k, 0) for k in hard}
-    for m, extra in zip(members, extras, strict=True):
+    per_pod: dict[str, list[str]] = {k: [] for k in hard}
+    for m, extra in counted:
         for k, c in m.usage.items():
-            bound[k] += c * (m.top + extra)
-    monotone = all(c >= 0 for m in members for c in m.usage.values())  # else a total's bound is not at the top
-    refuted = REFUTE and monotone and all(bound[k] <= hard[k] for k in hard)  # then only those facts are built
+            if c:
+                bound[k] += c * (m.top + extra)
+                per_pod[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
+    monotone = all(c >= 0 for m, _ in counted for c in m.usage.values())  # else a total's bound is not at the top
+    refuted = REFUTE and monotone and all(bound[k] <= hard[k] for k in hard)
+    steps = [(m.why[-1][1], _at_most(m, extra)) for m, extra in counted]
+    steps += [(q.spec.at("hard", k), _capped(q, raw, k, static, static_says, per_pod[k])) for k in sorted(hard)]
+    if refuted and not certifying_now():  # the chain's steps and the verdict, no term
+        for at, says in steps:
+            ob.note(says, at)
+        ob.decide("proved", f"no counterexample: it is impossible that {GOAL} ({WITHIN_CAPS})")
+        return
+    first = len(ob.facts)
     sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard}
-    terms: dict[str, list[str]] = {k: [] for k in sums}
-    core: list[int] = []
-    for m, extra in zip(members, extras, strict=True):
-        if not any(m.usage.values()):
-            continue
+    for (m, extra), (at, says) in zip(counted, steps, strict=False):
         per = zt.int_const(f"pods {m.key}") if refuted else _pods(ob, m)
         # Implied by the count, surge and pods facts (surge is monotone in the count); stated so that the
         # linear relaxation is exact and a proof needs no integer branching over the ceil constraints. With
         # the totals it refutes a quota within its caps alone: then the others are not built.
-        core.append(len(ob.facts))
-        ob.fact(
-            zt.le(per, m.top + extra),
-            at=m.why[-1][1],
-            says=f"so {m.w.ref} runs at most {m.top + extra} pods"
-            + (
-                f" ({m.top} + {extra} surge{' with ' + m.surge.copy if m.surge and m.surge.copy else ''})"
-                if extra
-                else ""
-            ),
-        )
+        ob.fact(zt.le(per, m.top + extra), at=at, says=says)
         for k, c in m.usage.items():
             if c:
                 sums[k].append(zt.mul(c, per))
-                terms[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
     totals = {k: zt.int_const(k) for k in hard}
-    for k in sorted(hard):
+    for k, (at, says) in zip(sorted(hard), steps[len(counted) :], strict=True):
         value = zt.add(static.get(k, 0), zt.total(sums[k]) if sums[k] else z3.IntVal(0))
-        shown = ([f"{format_milli(static[k], k)} ({static_says[k]})"] if k in static else []) + terms.get(k, [])
-        what = "the namespace total is " + (
-            " + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "") if shown else "0"
-        )
-        core.append(len(ob.facts))
-        ob.fact(zt.eq(totals[k], value), at=q.spec.at("hard", k), says=f"quota {q.name} caps {k} at {raw[k]}; {what}")
+        ob.fact(zt.eq(totals[k], value), at=at, says=says)
         if not refuted:
             ob.show(k, totals[k], partial(format_milli, resource=k))
-    ob.counterexample(
-        zt.disj([zt.gt(totals[k], hard[k]) for k in sorted(hard)]),
-        says="some reachable replica assignment exceeds a hard limit",
+    ob.counterexample(zt.disj([zt.gt(totals[k], hard[k]) for k in sorted(hard)]), says=GOAL)
+    if refuted:
+        ob.refute(range(first, len(ob.facts)), WITHIN_CAPS)
+
+
+def _at_most(m: Member, extra: int) -> str:
+    with_copy = f" with {m.surge.copy}" if m.surge and m.surge.copy else ""
+    return f"so {m.w.ref} runs at most {m.top + extra} pods" + (
+        f" ({m.top} + {extra} surge{with_copy})" if extra else ""
     )
-    return core if refuted else None
+
+
+def _capped(
+    q: ResourceQuota,
+    raw: Mapping[str, object],
+    k: str,
+    static: dict[str, int],
+    static_says: dict[str, str],
+    per_pod: list[str],
+) -> str:
+    shown = ([f"{format_milli(static[k], k)} ({static_says[k]})"] if k in static else []) + per_pod
+    what = "the namespace total is " + (" + ".join(shown[:6]) + (" + …" if len(shown) > 6 else "") if shown else "0")
+    return f"quota {q.name} caps {k} at {raw[k]}; {what}"
 
 
 def _pods(ob: Obligation, m: Member) -> z3.ArithRef:
