@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cnverify.errors import Span
 from cnverify.model import Deployment
-from cnverify.source import Document, compose, format_path
+from cnverify.source import Document, Origin, compose, format_path
 
 TEXT = """\
 a:
@@ -281,16 +281,18 @@ def test_new_span_is_the_dataclass_span() -> None:
 
 
 def test_build_and_expand_match_the_ancestor_walk_with_the_general_formula() -> None:
-    """``SpanTable.build`` (``Node.at``'s miss path) and ``Origin.expand``'s shortcut for a whole file give
-    what walking up to the nearest recorded ancestor and expanding with the offsets of the origin gives, for a
-    file and for the values of a JSON stream (origins off line 0 / column 0)."""
+    """``SpanTable.nearest``, ``Node.at``'s inlined copy of it and ``Origin.expand`` (``new_span``'s steps
+    inlined, both kinds of origin) give what walking up to the nearest recorded ancestor and expanding with the
+    offsets of the origin gives, for a file and for the values of a JSON stream (origins off line 0 / column
+    0); a span built replaces its path's position (the same object for every later look-up), other positions
+    stay raw ints, and the mapping's keys and values do not change."""
     from cnverify.spans import _BITS, _MASK, SpanTable
 
-    def reference(table: SpanTable, path: tuple) -> Span:
+    def reference(positions: dict, o: Origin, path: tuple) -> Span:
         p = path
-        while p not in table.positions and p:
+        while p not in positions and p:
             p = p[:-1]
-        pos, o = table.positions[p], table.origin
+        pos = positions[p]
         sl, sc, el, ec = pos >> 3 * _BITS, pos >> 2 * _BITS & _MASK, pos >> _BITS & _MASK, pos & _MASK
         return Span(o.file, sl + o.line + 1, sc + (o.column if sl == 0 else 0) + 1, el + o.line + 1,
                     ec + (o.column if el == 0 else 0) + 1)  # fmt: skip
@@ -300,6 +302,18 @@ def test_build_and_expand_match_the_ancestor_walk_with_the_general_formula() -> 
     assert any(t.origin.line or t.origin.column for t in tables)  # type: ignore[union-attr]
     for table in tables:
         assert isinstance(table, SpanTable)
-        for path in [*table.positions, *(p + ("absent", 0) for p in table.positions)]:
-            fresh = SpanTable(table.origin, table.positions)
-            assert fresh.build(path) == reference(table, path) == fresh.nearest(path), path
+        raw = dict(table.positions)
+        assert all(type(v) is int for v in raw.values())
+        for path in [*raw, *(p + ("absent", 0) for p in raw)]:
+            fresh = SpanTable(table.origin, dict(raw))
+            expected = reference(raw, table.origin, path)
+            got = fresh.nearest(path)
+            assert type(got) is Span and got == expected and fresh.nearest(path) is got, path
+            assert fresh.positions.get(path, got) is got  # present: the position replaced by its span
+            nearest = path
+            while nearest not in raw:
+                nearest = nearest[:-1]
+            assert [p for p, v in fresh.positions.items() if type(v) is not int] == [nearest]
+            assert list(fresh) == list(raw) and dict(fresh) == {p: reference(raw, table.origin, p) for p in raw}
+            if path in raw:
+                assert table.origin.expand(raw[path]) == expected

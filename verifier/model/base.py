@@ -98,9 +98,8 @@ class Node(BaseModel):
             return Span("<unknown>", 1, 1)
         path = private["_path"] + fields
         spans = doc.spans
-        if type(spans) is SpanTable and type(doc) is Document:  # Document.span: a path looked up before has
-            built = spans.built.get(path)  # the span SpanTable.nearest built then (a view may redirect paths)
-            return built if built is not None else spans.build(path)
+        if type(spans) is SpanTable and type(doc) is Document:  # Document.span without its checks (a view may
+            return spans.nearest(path)  # redirect paths): one dict read once the path's span is built
         return doc.span(path)
 
 
