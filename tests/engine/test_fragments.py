@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from cnverify import cli
 from cnverify.engine import Options, prove
 from cnverify.errors import Span
 from cnverify.merging import MERGE_KEY, merge_key
-from cnverify.proof import SLIM, Finding, Report, Step, compact, flat_json, sorted_json, span_json
+from cnverify.proof import SLIM, Finding, Report, Step, compact, sorted_json, span_json
 from cnverify.report import RenderOptions, writers
 from cnverify.report.escape import json_text
 from hypothesis import given, settings
@@ -207,12 +208,15 @@ def test_step_and_span_texts_are_the_encoders(step: Step, at: Span) -> None:
     assert span_json(at) == compact(at.to_json())
 
 
-@settings(max_examples=300, deadline=None)
-@given(JSON | st.dictionaries(TEXT, st.none() | st.integers() | TEXT | st.booleans(), max_size=4))
-def test_flat_json_is_the_encoders(value: Any) -> None:
-    """``flat_json`` (a subject's or witness's text in ``render``): the encoder's text of any value."""
-    assert flat_json(value) == compact(value)
-    assert flat_json({1: "a"}) == compact({1: "a"}) == '{"1":"a"}'  # a key of another type: the encoder's path
+def test_span_texts_of_one_file_share_its_quoted_name() -> None:
+    """A file's quoted name is remembered (``quoted_file``): spans of the file (equal names, other objects)
+    give the encoder's text, and a name of another type is never taken for a remembered one."""
+    name = "dir/é\"x.yaml"
+    first, again = Span(name, 1, 2), Span("".join(name), 3, 4)
+    assert span_json(first) == compact(first.to_json())
+    assert span_json(again) == compact(again.to_json()) == '{"file":"dir/é\\"x.yaml","line":3,"column":4}'
+    step = Step("c", again, [first])
+    assert step.json_text() == compact(step.to_json())
 
 
 def test_members_of_other_types_are_encoded_as_the_encoder_does() -> None:
@@ -248,12 +252,23 @@ def test_direct_encoders_are_json_dumps(value: Any) -> None:
 
 
 def test_direct_encoders_detect_cycles() -> None:
+    """The encoders made once have no circular-reference table: a cycle is encoded again with one, and
+    raises what ``json.dumps`` raises; a value nested deeper than the recursion limit raises as it does."""
     loop: list[Any] = []
     loop.append(loop)
+    deep: list[Any] = []
+    for _ in range(sys.getrecursionlimit() + 10):
+        deep = [deep]
     for encode in (compact, sorted_json):
         with pytest.raises(ValueError, match="Circular reference detected"):
             encode(loop)
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            encode({"a": [1, {"b": loop}]})
         assert encode([loop[:0], {"a": [1]}]) in ('[[],{"a":[1]}]', '[[], {"a": [1]}]')  # a fresh table each time
+        with pytest.raises(RecursionError):
+            encode(deep)
+        with pytest.raises(RecursionError):
+            json.dumps(deep)
 
 
 @pytest.mark.parametrize("text", ["", "#", "##", "a##[b", "##[##[", '"é##[x"', "no hash"])
