@@ -19,7 +19,9 @@ from cnverify.errors import Span
 from cnverify.merging import MERGE_KEY, merge_key
 from cnverify.proof import SLIM, Finding, Report, Step, compact, sorted_json, span_json
 from cnverify.report import RenderOptions, writers
+from cnverify.report import json as json_writer
 from cnverify.report.escape import json_text
+from cnverify.source import printable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -171,6 +173,31 @@ def test_cli_renders_ahead_for_json(
     monkeypatch.chdir(tmp_path)
     CliRunner().invoke(cli.main, ["prove", ".", *args])
     assert seen == [(expected, only)]
+
+
+def test_cli_writes_json_bytes_as_echo_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A UTF-8 stdout gets the JSON report's pieces as bytes encoded once: the bytes ``click.echo`` writes
+    (the path any other stdout takes), non-ASCII file names and undecodable ones (shown as ``\\xff``) too."""
+    args = ["prove", str(UNITS), "--format", "json", "--jobs", "1"]
+    taken: list[bool] = []
+    utf8_stdout = cli._utf8_stdout
+
+    def seen() -> Any:
+        taken.append(utf8_stdout() is not None)
+        return utf8_stdout()
+
+    monkeypatch.setattr(cli, "_utf8_stdout", seen)
+    fast = CliRunner().invoke(cli.main, args)
+    monkeypatch.setattr(cli, "_utf8_stdout", lambda: None)
+    echoed = CliRunner().invoke(cli.main, args)
+    assert taken == [True] and fast.stdout_bytes == echoed.stdout_bytes and b'"results":[{' in fast.stdout_bytes
+    monkeypatch.setattr(cli, "_utf8_stdout", seen)
+    CliRunner(charset="latin-1").invoke(cli.main, args)
+    assert taken == [True, False]
+    report = Report(inputs=[{"file": "caf\udce9/é.yaml"}])
+    chunks = list(json_writer.utf8_chunks(report, RenderOptions()))
+    assert b"".join(chunks) == printable(json_writer.render(report, RenderOptions())).encode()
+    assert b'"caf\\xe9/\xc3\xa9.yaml"' in b"".join(chunks)  # the printable name, encoded
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
