@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from cnverify import cli
 from cnverify.engine import Options, prove
 from cnverify.errors import Span
-from cnverify.merging import MERGE_KEY, merge_key
+from cnverify.merging import MERGE_KEY, Merged, merge_key
 from cnverify.proof import SLIM, Finding, Report, Step, compact, sorted_json, span_json
 from cnverify.report import RenderOptions, writers
 from cnverify.report import json as json_writer
@@ -101,7 +101,17 @@ def test_merge_key_equal_as_the_json_of_its_fields(f: Finding, changes: list[tup
         "units": [["a"], ["a", "b"], []],
     }
     g = dataclasses.replace(f, **{name: values[name][i] for name, i in changes})
-    assert (merge_key(f) == merge_key(g)) == (old_key(f) == old_key(g))
+    merger = Merged(Report())
+    assert merger.held(f, merge_key(f)) is None
+    assert (merger.held(g, merge_key(g)) is f) == (old_key(f) == old_key(g))
+    h = dataclasses.replace(g, subject={**g.subject, "name": "other"})  # the same key, another subject
+    assert (merger.held(h, merge_key(h)) is f) == (old_key(f) == old_key(h))
+    assert merger.held(dataclasses.replace(h), merge_key(h)) in (f, g, h)
+    expected = [f]
+    for x in (g, h):
+        if old_key(x) not in {old_key(y) for y in expected}:
+            expected.append(x)
+    assert [id(x) for x in merger.results] == [id(x) for x in expected]  # each result once, in the order met
     assert merge_key(f) == merge_key(dataclasses.replace(f))
     assert f.rendered == encoded(f)
 
