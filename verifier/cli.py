@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 from cnverify import baseline, config, registry, safefile, systems
@@ -278,10 +281,16 @@ def prove_cmd(
     }
     for extra_fmt, file in settings.reports:
         _write(file, _render(extra_fmt, report, RenderOptions(show_proved=show_proved, pretty=pretty, extra=extra)))
-    for piece in _pieces(
-        fmt, report, RenderOptions(show_proved=show_proved, color=use_color, pretty=pretty, extra=extra)
-    ):
-        click.echo(piece, nl=False)
+    shown = RenderOptions(show_proved=show_proved, color=use_color, pretty=pretty, extra=extra)
+    binary = _utf8_stdout() if fmt == json_writer.FORMAT else None
+    if binary is not None:  # the same bytes as click.echo's, encoded once (issue 15)
+        sys.stdout.flush()
+        for data in json_writer.utf8_chunks(report, shown):
+            binary.write(data)
+            binary.flush()
+    else:
+        for piece in _pieces(fmt, report, shown):
+            click.echo(piece, nl=False)
     if write_baseline:
         sys.exit(INTERNAL_EXIT if report.internal else 2 if report.errors else 0)
     sys.exit(report.exit_code(settings.fail_on, settings.fail_on_unknown))
@@ -362,6 +371,19 @@ def _pieces(fmt: str, report: Report, options: RenderOptions) -> Iterator[str]:
         return
     for piece in json_writer.chunks(report, options):
         yield printable(piece)
+
+
+def _utf8_stdout() -> BinaryIO | None:
+    """stdout's byte stream when ``click.echo`` would write text to it as UTF-8 bytes unchanged (a UTF-8
+    stream click keeps as it is, no newline translation, not a Windows console), else None."""
+    stream = sys.stdout
+    encoding, binary = getattr(stream, "encoding", None), getattr(stream, "buffer", None)
+    if os.name == "nt" or os.linesep != "\n" or not encoding or binary is None:
+        return None
+    try:
+        return binary if codecs.lookup(encoding).name == "utf-8" else None
+    except LookupError:
+        return None
 
 
 def _render(fmt: str, report: Report, options: RenderOptions) -> str:

@@ -15,25 +15,19 @@ if TYPE_CHECKING:
 
 
 def merge_key(f: Finding, render: bool = True) -> Hashable:
-    """``f``'s identity across units: the fields of ``MERGE_KEY`` (the subject as sorted JSON).  Equal
-    exactly when the JSON of those fields is; cheaper to make.  ``render``: the finding's JSON is made
-    now (``Finding.render``: where the unit is verified; a witness JSON cannot encode is left to the
-    writer, which says so)."""
+    """``f``'s identity across units but its subject: the other fields of ``MERGE_KEY`` (property, status,
+    message, the location's file, line and column).  Findings with equal keys are one result when their
+    subjects' sorted JSON is equal too, which :meth:`Merged.held` compares only for such findings (a 10k
+    run made 36k subject texts to compare none).  ``render``: the finding's JSON is made now
+    (``Finding.render``: where the unit is verified; a witness JSON cannot encode is left to the writer,
+    which says so)."""
     if render:
         try:
             f.render()
         except (TypeError, ValueError):
             pass
     at = f.location
-    return (
-        f.property,
-        f.status,
-        f.message,
-        at.file,
-        at.line,
-        at.column,
-        sorted_json(f.subject),  # json.dumps(f.subject, sort_keys=True, default=str)
-    )
+    return (f.property, f.status, f.message, at.file, at.line, at.column)
 
 
 def merged(rest: loader.LoadResult, context_errors: list[InputError], timings: dict[str, float]) -> Merged:
@@ -54,8 +48,28 @@ class Merged:
 
     def __init__(self, report: Report) -> None:
         self.report = report
-        self.findings: dict[Hashable, Finding] = {}
+        self.findings: dict[Hashable, Finding] = {}  # merge key -> the first finding with it
+        self.subjects: dict[Hashable, list[tuple[str, Finding]]] = {}  # ... -> (subject text, finding) once two met
+        self.results: list[Finding] = []  # one per result, in the order first met
         self.seen: set[str] = set()
+
+    def held(self, f: Finding, key: Hashable) -> Finding | None:
+        """The finding merged already that ``f`` is one result with (``key``, ``merge_key(f)``, equal and the
+        subject's sorted JSON too: ``MERGE_KEY``), or None when ``f`` is a new result (then recorded)."""
+        first = self.findings.get(key)
+        if first is None:
+            self.findings[key] = f
+        else:
+            texts = self.subjects.get(key)
+            if texts is None:
+                texts = self.subjects[key] = [(sorted_json(first.subject), first)]
+            text = sorted_json(f.subject)  # json.dumps(f.subject, sort_keys=True, default=str)
+            for held_text, held in texts:
+                if held_text == text:
+                    return held
+            texts.append((text, f))
+        self.results.append(f)
+        return None
 
     def _first(self, key: str) -> bool:
         if key in self.seen:
@@ -80,12 +94,13 @@ class Merged:
         loaded = unit.loaded
         r.timings["model"] += part.model_s
         r.timings["solve"] += part.solve_s
+        held = self.held
         for f, key in zip(part.results, part.keys, strict=True):
-            if key in self.findings:
-                self.findings[key].units.append(unit.name)
-            else:  # the part's own finding (made for this unit, or unpickled): its units set in place
+            same = held(f, key)
+            if same is None:  # the part's own finding (made for this unit, or unpickled): its units set in place
                 f.units = [unit.name]
-                self.findings[key] = f
+            else:
+                same.units.append(unit.name)
         r.errors += [e for e in part.errors if self._first(f"e{e}")]
         r.internal += [e for e in part.internal if self._first(f"x{e}")]
         r.inputs += [i for i in loaded.inputs if self._first(f"i{_key(i)}")]
@@ -101,7 +116,7 @@ class Merged:
         r.objects += len(loaded.objects)
 
     def finish(self) -> Report:
-        results = list(self.findings.values())
+        results = self.results
         results.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.property))
         self.report.results = results
         return self.report

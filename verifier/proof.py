@@ -6,6 +6,7 @@ import builtins
 import dataclasses
 import hashlib
 import json
+import operator
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -107,7 +108,7 @@ class Finding:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its fields' values (the parts ``--jobs`` workers return: a third less to load)."""
-        return _finding, tuple(getattr(self, name) for name in FINDING_STATE)
+        return _finding, _finding_state(self)
 
     def render(self, value: dict[str, Any] | None = None) -> str:
         """The compact JSON of ``to_json`` without the fields set after verifying (``baseline``, ``units``),
@@ -137,10 +138,10 @@ class Finding:
         ):
             head = self.to_json()
             return compact({k: v for k, v in head.items() if k not in ("baseline", "unit", "units")})
-        witness = "null" if self.witness is None else flat_json(self.witness)
+        witness = "null" if self.witness is None else compact(self.witness)
         return (
             f'{{"property":{quote(prop)},"name":{quote(name)},"status":{quote(status)},"severity":{quote(severity)},'
-            f'"subject":{flat_json(self.subject)},"location":{span_json(self.location)},"message":{quote(message)},'
+            f'"subject":{compact(self.subject)},"location":{span_json(self.location)},"message":{quote(message)},'
             f'"chain":[{chain_json(self.chain)}],"witness":{witness},"fingerprint":"{self.fingerprint}"}}'
         )  # a fingerprint is hex digits: its JSON string needs no escapes
 
@@ -191,6 +192,7 @@ SLIM: list[Step] = _Slim()
 
 FINDING_STATE = (*(f.name for f in dataclasses.fields(Finding) if f.init), "rendered")
 """Every field of a finding, in the order ``_finding`` takes them: the constructor's, then ``rendered``."""
+_finding_state = operator.attrgetter(*FINDING_STATE)  # a finding's FINDING_STATE values, as one tuple
 
 
 def _finding(*state: Any) -> Finding:
@@ -212,9 +214,15 @@ def sorted_json(value: Any) -> str:
 
 def _c_encoded(value: Any, args: tuple[Any, ...]) -> str:
     """What ``JSONEncoder.encode`` gives for a value that is not a string, without its per-call Python (a
-    ``floatstr`` closure, the checks): the C encoder made as ``iterencode`` makes it (a fresh
-    circular-reference table each time) from the encoder's ``args`` (:func:`_c_args`)."""
-    return "".join(_C_ENCODER({}, *args)(value, 0))
+    ``floatstr`` closure, the checks): the C encoder made once per layout (:func:`_c_args`) without the
+    circular-reference table ``iterencode`` gives it.  That table only turns a cycle into ``ValueError``
+    before the recursion limit would stop it: a ``RecursionError`` is encoded again as ``iterencode``
+    does (a fresh table), which raises what ``json.dumps`` raises (a deep but acyclic value: the same
+    ``RecursionError``)."""
+    try:
+        return "".join(_UNCHECKED[args](value, 0))
+    except RecursionError:
+        return "".join(_C_ENCODER({}, *args)(value, 0))
 
 
 def _c_args(e: json.JSONEncoder) -> tuple[Any, ...]:
@@ -229,6 +237,9 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # json.d
 _SORTED = json.JSONEncoder(sort_keys=True, default=str)
 _COMPACT_C, _SORTED_C = _c_args(_COMPACT), _c_args(_SORTED)
 _C_ENCODER = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+_UNCHECKED: dict[tuple[Any, ...], Any] = (
+    {args: _C_ENCODER(None, *args) for args in (_COMPACT_C, _SORTED_C)} if _C_ENCODER is not None else {}
+)  # the C encoders without a circular-reference table (``markers`` None): stateless, so made once
 quote = json.encoder.encode_basestring  # how the compact encoder writes a string (``ensure_ascii`` off)
 _sha256 = hashlib.sha256
 
@@ -237,6 +248,7 @@ def chain_json(chain: list[Step]) -> str:
     """The steps' ``compact(step.to_json())`` texts joined by commas, formatted directly from their members
     (as the encoder writes them) where those are plain: a str claim, spans of str file and int line/column."""
     parts = []
+    files = _QUOTED_FILES
     for step in chain:
         claim, at, more = step.claim, step.location, step.locations
         if type(claim) is not str:
@@ -247,7 +259,8 @@ def chain_json(chain: list[Step]) -> str:
         else:
             file, line, column = at.file, at.line, at.column
             if type(file) is str and type(line) is int and type(column) is int:
-                text = f'{{"claim":{quote(claim)},"location":{{"file":{quote(file)},"line":{line},"column":{column}}}'
+                at_file = files.get(file) or quoted_file(file)
+                text = f'{{"claim":{quote(claim)},"location":{{"file":{at_file},"line":{line},"column":{column}}}'
             else:
                 text = f'{{"claim":{quote(claim)},"location":{compact(at.to_json())}'
         if more:
@@ -256,33 +269,24 @@ def chain_json(chain: list[Step]) -> str:
     return ",".join(parts)
 
 
-def flat_json(value: Any) -> str:
-    """``compact(value)``, formatted directly for a dict of plain str keys and str / None / int values (a
-    subject, most witnesses; as the encoder writes them); anything else by the encoder."""
-    if type(value) is not dict:
-        return compact(value)
-    parts = []
-    for k, v in value.items():
-        kind = type(v)
-        if type(k) is not str:
-            return compact(value)
-        if kind is str:
-            parts.append(f"{quote(k)}:{quote(v)}")
-        elif v is None:
-            parts.append(f"{quote(k)}:null")
-        elif kind is int:
-            parts.append(f"{quote(k)}:{v}")
-        else:
-            return compact(value)
-    return "{" + ",".join(parts) + "}"
-
-
 def span_json(at: Span) -> str:
     """``compact(at.to_json())``, formatted directly when its members are plain (as the encoder writes them)."""
     file, line, column = at.file, at.line, at.column
     if type(file) is str and type(line) is int and type(column) is int:
-        return f'{{"file":{quote(file)},"line":{line},"column":{column}}}'
+        return f'{{"file":{_QUOTED_FILES.get(file) or quoted_file(file)},"line":{line},"column":{column}}}'
     return compact(at.to_json())
+
+
+def quoted_file(file: str) -> str:
+    """``quote(file)``, remembered: a run cites few files many times (10k objects: 1,800 files in 200k
+    spans), each one ``str`` shared by its spans, so the look-up hashes nothing and compares by identity."""
+    if len(_QUOTED_FILES) >= 65_536:
+        _QUOTED_FILES.clear()
+    text = _QUOTED_FILES[file] = quote(file)
+    return text
+
+
+_QUOTED_FILES: dict[str, str] = {}
 
 
 @dataclass(slots=True)

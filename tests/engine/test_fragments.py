@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,12 @@ from click.testing import CliRunner
 from cnverify import cli
 from cnverify.engine import Options, prove
 from cnverify.errors import Span
-from cnverify.merging import MERGE_KEY, merge_key
-from cnverify.proof import SLIM, Finding, Report, Step, compact, flat_json, sorted_json, span_json
+from cnverify.merging import MERGE_KEY, Merged, merge_key
+from cnverify.proof import SLIM, Finding, Report, Step, compact, sorted_json, span_json
 from cnverify.report import RenderOptions, writers
+from cnverify.report import json as json_writer
 from cnverify.report.escape import json_text
+from cnverify.source import printable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -98,7 +101,17 @@ def test_merge_key_equal_as_the_json_of_its_fields(f: Finding, changes: list[tup
         "units": [["a"], ["a", "b"], []],
     }
     g = dataclasses.replace(f, **{name: values[name][i] for name, i in changes})
-    assert (merge_key(f) == merge_key(g)) == (old_key(f) == old_key(g))
+    merger = Merged(Report())
+    assert merger.held(f, merge_key(f)) is None
+    assert (merger.held(g, merge_key(g)) is f) == (old_key(f) == old_key(g))
+    h = dataclasses.replace(g, subject={**g.subject, "name": "other"})  # the same key, another subject
+    assert (merger.held(h, merge_key(h)) is f) == (old_key(f) == old_key(h))
+    assert merger.held(dataclasses.replace(h), merge_key(h)) in (f, g, h)
+    expected = [f]
+    for x in (g, h):
+        if old_key(x) not in {old_key(y) for y in expected}:
+            expected.append(x)
+    assert [id(x) for x in merger.results] == [id(x) for x in expected]  # each result once, in the order met
     assert merge_key(f) == merge_key(dataclasses.replace(f))
     assert f.rendered == encoded(f)
 
@@ -172,6 +185,31 @@ def test_cli_renders_ahead_for_json(
     assert seen == [(expected, only)]
 
 
+def test_cli_writes_json_bytes_as_echo_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A UTF-8 stdout gets the JSON report's pieces as bytes encoded once: the bytes ``click.echo`` writes
+    (the path any other stdout takes), non-ASCII file names and undecodable ones (shown as ``\\xff``) too."""
+    args = ["prove", str(UNITS), "--format", "json", "--jobs", "1"]
+    taken: list[bool] = []
+    utf8_stdout = cli._utf8_stdout
+
+    def seen() -> Any:
+        taken.append(utf8_stdout() is not None)
+        return utf8_stdout()
+
+    monkeypatch.setattr(cli, "_utf8_stdout", seen)
+    fast = CliRunner().invoke(cli.main, args)
+    monkeypatch.setattr(cli, "_utf8_stdout", lambda: None)
+    echoed = CliRunner().invoke(cli.main, args)
+    assert taken == [True] and fast.stdout_bytes == echoed.stdout_bytes and b'"results":[{' in fast.stdout_bytes
+    monkeypatch.setattr(cli, "_utf8_stdout", seen)
+    CliRunner(charset="latin-1").invoke(cli.main, args)
+    assert taken == [True, False]
+    report = Report(inputs=[{"file": "caf\udce9/é.yaml"}])
+    chunks = list(json_writer.utf8_chunks(report, RenderOptions()))
+    assert b"".join(chunks) == printable(json_writer.render(report, RenderOptions())).encode()
+    assert b'"caf\\xe9/\xc3\xa9.yaml"' in b"".join(chunks)  # the printable name, encoded
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_json_only_keeps_the_rendered_text_alone(jobs: int) -> None:
     """``json_only`` (every report compact JSON): findings keep their rendered JSON and drop chain and witness
@@ -207,12 +245,15 @@ def test_step_and_span_texts_are_the_encoders(step: Step, at: Span) -> None:
     assert span_json(at) == compact(at.to_json())
 
 
-@settings(max_examples=300, deadline=None)
-@given(JSON | st.dictionaries(TEXT, st.none() | st.integers() | TEXT | st.booleans(), max_size=4))
-def test_flat_json_is_the_encoders(value: Any) -> None:
-    """``flat_json`` (a subject's or witness's text in ``render``): the encoder's text of any value."""
-    assert flat_json(value) == compact(value)
-    assert flat_json({1: "a"}) == compact({1: "a"}) == '{"1":"a"}'  # a key of another type: the encoder's path
+def test_span_texts_of_one_file_share_its_quoted_name() -> None:
+    """A file's quoted name is remembered (``quoted_file``): spans of the file (equal names, other objects)
+    give the encoder's text, and a name of another type is never taken for a remembered one."""
+    name = "dir/é\"x.yaml"
+    first, again = Span(name, 1, 2), Span("".join(name), 3, 4)
+    assert span_json(first) == compact(first.to_json())
+    assert span_json(again) == compact(again.to_json()) == '{"file":"dir/é\\"x.yaml","line":3,"column":4}'
+    step = Step("c", again, [first])
+    assert step.json_text() == compact(step.to_json())
 
 
 def test_members_of_other_types_are_encoded_as_the_encoder_does() -> None:
@@ -248,12 +289,23 @@ def test_direct_encoders_are_json_dumps(value: Any) -> None:
 
 
 def test_direct_encoders_detect_cycles() -> None:
+    """The encoders made once have no circular-reference table: a cycle is encoded again with one, and
+    raises what ``json.dumps`` raises; a value nested deeper than the recursion limit raises as it does."""
     loop: list[Any] = []
     loop.append(loop)
+    deep: list[Any] = []
+    for _ in range(sys.getrecursionlimit() + 10):
+        deep = [deep]
     for encode in (compact, sorted_json):
         with pytest.raises(ValueError, match="Circular reference detected"):
             encode(loop)
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            encode({"a": [1, {"b": loop}]})
         assert encode([loop[:0], {"a": [1]}]) in ('[[],{"a":[1]}]', '[[], {"a": [1]}]')  # a fresh table each time
+        with pytest.raises(RecursionError):
+            encode(deep)
+        with pytest.raises(RecursionError):
+            json.dumps(deep)
 
 
 @pytest.mark.parametrize("text", ["", "#", "##", "a##[b", "##[##[", '"é##[x"', "no hash"])

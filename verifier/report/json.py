@@ -20,7 +20,7 @@ from typing import Any
 from cnverify.proof import Report, compact
 from cnverify.report import RenderOptions
 from cnverify.report.escape import json_text
-from cnverify.source import paused_gc
+from cnverify.source import paused_gc, printable
 
 FORMAT = "json"
 BATCH = 256  # results encoded per json.dumps call
@@ -64,3 +64,14 @@ def chunks(report: Report, options: RenderOptions) -> Iterator[str]:
                 yield json_text("".join(parts))
             yield "]"
         yield "}\n"
+
+
+def utf8_chunks(report: Report, options: RenderOptions) -> Iterator[bytes]:
+    """:func:`chunks` as the UTF-8 bytes a UTF-8 stdout gets for ``printable(piece)``, each piece encoded
+    once (not checked by ``printable``, then encoded by the stream; and JSON holds no ANSI escape for
+    ``click.echo`` to strip: the encoder writes control characters as ``\\u`` escapes)."""
+    for piece in chunks(report, options):
+        try:
+            yield piece.encode()
+        except UnicodeEncodeError:  # undecodable bytes of a file name (surrogate escapes), shown as \xff
+            yield printable(piece).encode()
