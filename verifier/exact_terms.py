@@ -3,7 +3,8 @@
 :class:`Terms` (one per context) keeps, across calls, each term's *structure* — classification, arguments,
 free constants, evaluated-item form, literal value, a constant's declaration and name: pure functions of
 the AST — and each *evaluation* keyed by everything ``Z3_model_eval`` reads: the set of (constant, value)
-pairs of the partial model and the term (never completed, no other interpretation, the same parameters).
+pairs of the partial model and the term (never completed, no other interpretation, the same parameters), and
+by the pairs of the term's own constants alone (all the evaluator reads: ``NARROW``).
 It holds every term it has seen (items, residues, values) by one reference, so a pointer in a key never
 stands for another term while the key is known; all are released at once, between calls, past ``CAP``.
 A :class:`Query` (one call) adds its models, one per set of values a term not evaluated before is
@@ -31,6 +32,14 @@ _TRUE, _FALSE, _AND, _NOT, _EQ = z3.Z3_OP_TRUE, z3.Z3_OP_FALSE, z3.Z3_OP_AND, z3
 _UNINTERPRETED, _INTERNAL = z3.Z3_OP_UNINTERPRETED, z3.Z3_OP_INTERNAL
 _VALUE_KINDS = frozenset({_TRUE, _FALSE})
 TRUE_ITEM, FALSE_ITEM = "true", "false"  # an evaluated item that is a truth value
+_NONE_FREE: frozenset[int] = frozenset()
+# Z3's evaluator reads a model's value of a constant only where the term has that constant (``evaluator_cfg::
+# reduce_app_core`` asks ``get_const_interp`` at each constant it meets; its rewriters never read the model), so an
+# evaluation is also kept by the values of the term's own constants: a residue re-evaluated once a constant it does
+# not contain is fixed, or under another core check's or search node's values, is found again.  False: by every
+# value (the path this replaces; the differential tests compare the two).
+NARROW = True
+_UNKNOWN: Any = object()
 
 
 class Decline(Exception):
@@ -85,7 +94,7 @@ class Terms:
 
     __slots__ = (
         *("ref", "held", "classes", "arguments", "consts", "items", "literals", "decls", "names"),
-        *("evals", "partials", "true", "false"),
+        *("evals", "partials", "frees", "true", "false"),
     )
 
     def __init__(self, ctx: z3.Context) -> None:
@@ -100,6 +109,7 @@ class Terms:
         self.names: dict[int, str] = {}
         self.evals: dict[tuple[Values, int], int] = {}  # (values, term) → Z3_model_eval's result (held)
         self.partials: dict[int, bool] = {}  # a term or subterm → does it contain one of PARTIAL_OPS
+        self.frees: dict[int, frozenset[int] | None] = {}  # a term → its constants (:meth:`Query.free`)
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
     def hold(self, a: int) -> int:
@@ -149,7 +159,7 @@ class Terms:
             _dec_ref(ref, a)
         for table in (self.held, self.classes, self.arguments, self.consts, self.items, self.literals):
             table.clear()
-        for kept in (self.decls, self.names, self.evals, self.partials):
+        for kept in (self.decls, self.names, self.evals, self.partials, self.frees):
             kept.clear()
         self.true, self.false = self.hold(C.mk_true(ref)), self.hold(C.mk_false(ref))
 
@@ -160,7 +170,7 @@ def terms_of(ctx: z3.Context) -> Terms:
     found: Terms | None = getattr(ctx, "_cnverify_exact_terms", None)
     if found is None:
         found = ctx._cnverify_exact_terms = Terms(ctx)
-    elif len(found.held) > CAP or len(found.evals) > CAP or len(found.partials) > 4 * CAP:
+    elif len(found.held) > CAP or len(found.evals) > CAP or max(len(found.partials), len(found.frees)) > 4 * CAP:
         found.clear()
     return found
 
@@ -175,7 +185,7 @@ class Query:
         t = self.terms = terms_of(ctx)
         self.hold = t.hold
         self.models: dict[Values, int] = {}
-        self.evals = t.evals
+        self.evals, self.frees = t.evals, t.frees
         self.items, self.consts, self.literals, self.classes = t.items, t.consts, t.literals, t.classes
         self.decls, self.arguments, self.names = t.decls, t.arguments, t.names
         self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
@@ -205,19 +215,62 @@ class Query:
         return m
 
     def eval(self, st: State, a: int) -> int:
-        """``model.eval(a, model_completion=False)`` under ``st``'s values, by the one C call it makes
-        (once per values and term in a context, while :class:`Terms` keeps it)."""
+        """``model.eval(a, model_completion=False)`` under ``st``'s values, by the one C call it makes (once per
+        term and values of its own constants in a context, while :class:`Terms` keeps it: ``NARROW``)."""
         key = (st.values, a)
-        out = self.evals.get(key)
+        evals = self.evals
+        out = evals.get(key)
         if out is None:
-            model = st.model
-            if model is None:
-                model = st.model = self.model(st)
-            if not _model_eval(self.ref, model, a, False, self.box):
-                raise z3.Z3Exception("failed to evaluate expression in the model")
-            out = self.box[0] or 0  # (never NULL when the call succeeds)
-            self.evals[key] = self.hold(out)
+            values = st.values
+            free = self.free(a) if values and NARROW else None
+            narrow = key if free is None else (frozenset([p for p in values if p[0] in free]), a)
+            out = evals.get(narrow)
+            if out is None:
+                model = st.model
+                if model is None:
+                    model = st.model = self.model(st)
+                if not _model_eval(self.ref, model, a, False, self.box):
+                    raise z3.Z3Exception("failed to evaluate expression in the model")
+                out = evals[narrow] = self.hold(self.box[0] or 0)  # (never NULL when the call succeeds)
+            evals[key] = out
         return out
+
+    def free(self, a: int) -> frozenset[int] | None:
+        """The uninterpreted constants ``a`` contains (None when it contains a quantifier or a bound variable,
+        whose constants are not read here), once per term and subterm: a residue shares most of its subterms
+        with the term it was evaluated from, so its walk stops where they start."""
+        frees = self.frees
+        out = frees.get(a, _UNKNOWN)
+        if out is not _UNKNOWN:
+            return out
+        todo = [a]
+        while todo:  # depth first, a node once its arguments are known
+            b = todo[-1]
+            if b in frees:
+                todo.pop()
+                continue
+            try:
+                cls, _ = self.classify(b)
+            except Decline:
+                cls = -1
+            if cls == 2:
+                args = self.args(b)
+                missing = [x for x in args if x not in frees]
+                if missing:
+                    todo += missing
+                    continue
+                parts = {frees[x] for x in args}
+                if None in parts:
+                    out = None
+                elif len(parts) == 1:
+                    out = parts.pop()
+                else:
+                    out = frozenset().union(*parts)  # type: ignore[arg-type]  # (None is not in parts)
+            else:
+                out = _NONE_FREE if cls == 0 else frozenset((b,)) if cls == 1 else None
+            frees[b] = out
+            todo.pop()
+        return frees[a]
 
     def verdict(self, a: int) -> Any:
         """An evaluated item: ``TRUE_ITEM``, ``FALSE_ITEM``, its units (a conjunction of ``constant ==
