@@ -183,11 +183,10 @@ def _candidates(q: _Query, c: int, literals: list[int]) -> Iterator[int]:
             n + d for k, n in values if k == ("int" if kind == z3.Z3_INT_SORT else "real") for d in (-1, 0, 1)
         }
         for n in sorted(numbers):
-            yield q.hold(C.mk_numeral(ref, str(n).encode(), sort))
+            yield q.value(sort, n)
     elif kind == z3.Z3_SEQ_SORT and C.is_string_sort(ref, sort):
         for w in sorted({""} | {w for k, w in values if k == "string"}):
-            made = z3.StringVal(w, q.ctx)  # held by ``made`` until ``q`` holds it
-            yield q.hold(_ptr(made))
+            yield q.value(sort, w)
 
 
 def _satisfiable(q: _Query, first: _State, log: list[dict[int, int]], k: int, hints: list[int]) -> bool:
@@ -230,7 +229,7 @@ def evaluate(facts: Sequence[z3.BoolRef], goal: z3.BoolRef, shown: Sequence[z3.E
     q = _Query(goal.ctx)
     hold = q.hold
     items, values = [hold(_ptr(e)) for e in [*facts, goal]], [hold(_ptr(t)) for t in shown]
-    if q.terms.partial([*items, *values]):  # Z3's evaluator totalises them, its solver does not
+    if q.partial([*items, *values]):  # Z3's evaluator totalises them, its solver does not
         return None
     try:
         return _decide(q, items, values)

@@ -94,7 +94,7 @@ class Terms:
 
     __slots__ = (
         *("ref", "held", "classes", "arguments", "consts", "items", "literals", "decls", "names"),
-        *("evals", "partials", "frees", "true", "false"),
+        *("evals", "partials", "frees", "made", "true", "false"),
     )
 
     def __init__(self, ctx: z3.Context) -> None:
@@ -110,6 +110,7 @@ class Terms:
         self.evals: dict[tuple[Values, int], int] = {}  # (values, term) → Z3_model_eval's result (held)
         self.partials: dict[int, bool] = {}  # a term or subterm → does it contain one of PARTIAL_OPS
         self.frees: dict[int, frozenset[int] | None] = {}  # a term → its constants (:meth:`Query.free`)
+        self.made: dict[tuple[int, Any], int] = {}  # (sort, Python value) → the literal (:meth:`Query.value`)
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
     def hold(self, a: int) -> int:
@@ -119,39 +120,6 @@ class Terms:
             self.held.add(a)
         return a
 
-    def partial(self, terms: Sequence[int]) -> bool:
-        """Does one of the held ``terms`` contain an application of one of ``PARTIAL_OPS`` (a division, modulus,
-        remainder or power)?  The walk goes through applications only (not into a numeral, a quantifier or a
-        bound variable); each node walked without finding one is remembered (it is held: a subterm of a held
-        term), so a later walk stops there."""
-        ref, partials = self.ref, self.partials
-        for top in terms:
-            found = partials.get(top)
-            if found is None:
-                todo, seen = [top], set()
-                while todo and not found:
-                    a = todo.pop()
-                    if a in seen:
-                        continue
-                    known = partials.get(a)
-                    if known is not None:
-                        found = known
-                        continue
-                    seen.add(a)
-                    if _kind(ref, a) != _APP:
-                        continue
-                    n = _nargs(ref, a)
-                    if n:  # every partial operation has arguments
-                        found = _decl_kind(ref, _decl(ref, a)) in PARTIAL_OPS
-                        todo += [_arg(ref, a, i) for i in range(n)]
-                if found:
-                    partials[top] = True
-                else:
-                    partials.update(dict.fromkeys(seen, False))
-            if found:
-                return True
-        return False
-
     def clear(self) -> None:
         """Release every term and forget every structure (between calls only: a call's keys are held here)."""
         ref = self.ref
@@ -159,7 +127,7 @@ class Terms:
             _dec_ref(ref, a)
         for table in (self.held, self.classes, self.arguments, self.consts, self.items, self.literals):
             table.clear()
-        for kept in (self.decls, self.names, self.evals, self.partials, self.frees):
+        for kept in (self.decls, self.names, self.evals, self.partials, self.frees, self.made):
             kept.clear()
         self.true, self.false = self.hold(C.mk_true(ref)), self.hold(C.mk_false(ref))
 
@@ -185,7 +153,7 @@ class Query:
         t = self.terms = terms_of(ctx)
         self.hold = t.hold
         self.models: dict[Values, int] = {}
-        self.evals, self.frees = t.evals, t.frees
+        self.evals, self.frees, self.made = t.evals, t.frees, t.made
         self.items, self.consts, self.literals, self.classes = t.items, t.consts, t.literals, t.classes
         self.decls, self.arguments, self.names = t.decls, t.arguments, t.names
         self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
@@ -271,6 +239,55 @@ class Query:
             frees[b] = out
             todo.pop()
         return frees[a]
+
+    def value(self, sort: int, v: int | Fraction | str) -> int:
+        """The literal of the sort ``sort`` (Int, Real or String) for ``v``, held, made once per context as
+        ``z3.IntVal``/``z3.RealVal`` (one numeral of the sort) and ``z3.StringVal`` make it."""
+        key = (sort, v)
+        out = self.made.get(key)
+        if out is None:
+            if isinstance(v, str):
+                made = z3.StringVal(v, self.ctx)  # held by ``made`` until held here
+                out = self.hold(ptr(made))
+            else:
+                out = self.hold(C.mk_numeral(self.ref, str(v).encode(), sort))
+            self.made[key] = out
+        return out
+
+    def partial(self, terms: Sequence[int]) -> bool:
+        """Does one of the held ``terms`` contain an application of one of ``PARTIAL_OPS`` (a division, modulus,
+        remainder or power)?  The walk goes through applications only (not into a numeral, a quantifier or a
+        bound variable) and reads each node's classification and arguments as every later walk does (kept per
+        term); each node walked without finding one is remembered (it is held: a subterm of a held term), so a
+        later walk stops there."""
+        partials, classify, args = self.terms.partials, self.classify, self.args
+        for top in terms:
+            found = partials.get(top)
+            if found is None:
+                todo, seen = [top], set()
+                while todo and not found:
+                    a = todo.pop()
+                    if a in seen:
+                        continue
+                    known = partials.get(a)
+                    if known is not None:
+                        found = known
+                        continue
+                    seen.add(a)
+                    try:
+                        cls, dk = classify(a)
+                    except Decline:  # a quantifier or a bound variable: not walked into
+                        continue
+                    if cls == 2:
+                        found = dk in PARTIAL_OPS
+                        todo += args(a)
+                if found:
+                    partials[top] = True
+                else:
+                    partials.update(dict.fromkeys(seen, False))
+            if found:
+                return True
+        return False
 
     def verdict(self, a: int) -> Any:
         """An evaluated item: ``TRUE_ITEM``, ``FALSE_ITEM``, its units (a conjunction of ``constant ==

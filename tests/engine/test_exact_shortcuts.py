@@ -101,3 +101,58 @@ def test_a_shortcut_gives_the_outcomes_of_the_path_it_replaces(name: str, cases:
     it: the same result, core and witness values, or the same None."""
     run = [*cases, *cases]
     assert outcomes(run, name, True) == outcomes(run, name, False)
+
+
+def has_partial(terms: list[z3.ExprRef]) -> bool:
+    """The partial-operation walk on the Python API: an application of one of ``PARTIAL_OPS`` anywhere outside a
+    quantifier."""
+    todo = list(terms)
+    while todo:
+        t = todo.pop()
+        if z3.is_app(t):
+            if t.decl().kind() in exact_terms.PARTIAL_OPS:
+                return True
+            todo += t.children()
+    return False
+
+
+@MANY
+@given(ANY_CASE, st.randoms(use_true_random=False))
+def test_the_partial_walk_on_kept_structure_is_the_python_apis(case: Case, rnd: random.Random) -> None:
+    """``Query.partial`` reads each node's classification and arguments from the structure kept per term (the walk
+    before read them by C calls of its own): a division, modulus, remainder or power is found wherever it is,
+    above or below terms walked before."""
+    facts, goal, shown = case
+    terms: list[z3.ExprRef] = [*facts, goal]
+    for i, c in enumerate(constants(terms)):
+        if not z3.is_arith(c) or rnd.random() < 0.7:
+            continue
+        op = rnd.choice([lambda x: x / 2, lambda x: x % 3 if z3.is_int(x) else x / x, lambda x: x**2])
+        terms.append(z3.Or(op(c) > i, z3.Not(goal)) if rnd.random() < 0.5 else op(c + i) == c)
+    q = exact_terms.Query(z3.main_ctx())
+    try:
+        held = [q.hold(exact_terms.ptr(t)) for t in terms]
+        for k in range(len(held)):  # growing prefixes: later walks stop at nodes walked before
+            assert q.partial(held[: k + 1]) == has_partial(terms[: k + 1])
+    finally:
+        q.close()
+
+
+@given(st.integers(-(10**30), 10**30), st.fractions(), st.text(max_size=6))
+def test_a_candidate_value_is_the_python_apis_literal(n: int, f: Fraction, w: str) -> None:
+    """``Query.value`` (made once per context) is the literal ``z3.IntVal``, ``z3.RealVal`` and ``z3.StringVal``
+    make."""
+    q = exact_terms.Query(z3.main_ctx())
+    ref = q.ref
+    try:
+        for sort, v, want in [
+            (z3.IntSort(), n, z3.IntVal(n)),
+            (z3.RealSort(), f, z3.RealVal(f)),
+            (z3.RealSort(), n, z3.RealVal(n)),
+            (z3.StringSort(), w, z3.StringVal(w)),
+        ]:
+            got = q.value(exact_terms.ptr(sort), v)
+            assert got == exact_terms.ptr(want) and q.value(exact_terms.ptr(sort), v) == got, (sort, v)
+            assert exact_terms.C.get_sort(ref, got) == exact_terms.ptr(sort)
+    finally:
+        q.close()
