@@ -39,6 +39,9 @@ _NONE_FREE: frozenset[int] = frozenset()
 # not contain is fixed, or under another core check's or search node's values, is found again.  False: by every
 # value (the path this replaces; the differential tests compare the two).
 NARROW = True
+# The empty model is never extended, so it serves every call (its evaluator's cache, a function of each term it
+# rewrote, only saves work).  False: one per call (the path this replaces).
+ONE_EMPTY_MODEL = True
 _UNKNOWN: Any = object()
 
 
@@ -94,7 +97,7 @@ class Terms:
 
     __slots__ = (
         *("ref", "held", "classes", "arguments", "consts", "items", "literals", "decls", "names"),
-        *("evals", "partials", "frees", "made", "true", "false"),
+        *("evals", "partials", "frees", "made", "empty", "true", "false"),
     )
 
     def __init__(self, ctx: z3.Context) -> None:
@@ -111,6 +114,7 @@ class Terms:
         self.partials: dict[int, bool] = {}  # a term or subterm → does it contain one of PARTIAL_OPS
         self.frees: dict[int, frozenset[int] | None] = {}  # a term → its constants (:meth:`Query.free`)
         self.made: dict[tuple[int, Any], int] = {}  # (sort, Python value) → the literal (:meth:`Query.value`)
+        self.empty: int | None = None  # the model of no values (:meth:`Query.model`), once made
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
     def hold(self, a: int) -> int:
@@ -129,6 +133,9 @@ class Terms:
             table.clear()
         for kept in (self.decls, self.names, self.evals, self.partials, self.frees, self.made):
             kept.clear()
+        if self.empty is not None:  # its evaluator's cache holds terms too
+            C.model_dec_ref(ref, self.empty)
+            self.empty = None
         self.true, self.false = self.hold(C.mk_true(ref)), self.hold(C.mk_false(ref))
 
 
@@ -166,7 +173,15 @@ class Query:
 
     def model(self, st: State) -> int:
         """A partial model of ``st.values`` (the constants of ``st.fixed`` fixed before the current round), built
-        once per call and set of values, and only when a term not evaluated under them before is.  A model is never extended: Z3's evaluator caches terms, and a value added later is not seen."""
+        once per call and set of values, and only when a term not evaluated under them before is.  A model is never
+        extended: Z3's evaluator caches terms, and a value added later is not seen.  The model of no values (every
+        call's first round) is made once per context and kept with its terms (``ONE_EMPTY_MODEL``)."""
+        if ONE_EMPTY_MODEL and not st.values:
+            m = self.terms.empty
+            if m is None:
+                m = self.terms.empty = C.mk_model(self.ref)
+                C.model_inc_ref(self.ref, m)
+            return m
         m = self.models.get(st.values)
         if m is None:
             ref = self.ref

@@ -93,7 +93,7 @@ def outcomes(cases: list[Case], name: str, on: bool) -> list[Any]:
         return [outcome(exact.evaluate(*case)) for case in cases]
 
 
-@pytest.mark.parametrize("name", ["NARROW"])
+@pytest.mark.parametrize("name", ["NARROW", "ONE_EMPTY_MODEL"])
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases=st.lists(ANY_CASE, min_size=1, max_size=8))
 def test_a_shortcut_gives_the_outcomes_of_the_path_it_replaces(name: str, cases: list[Case]) -> None:
