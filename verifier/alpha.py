@@ -106,17 +106,23 @@ _nargs, _arg, _get_sort, _sort_id = (
     raw("Z3_get_sort_id"),
 )
 _substitute, _mk_const, _int_symbol = raw("Z3_substitute"), raw("Z3_mk_const"), raw("Z3_mk_int_symbol")
-_inc_ref = raw("Z3_inc_ref")
+_inc_ref, _dec_ref, _mk_app = raw("Z3_inc_ref"), raw("Z3_dec_ref"), raw("Z3_mk_app")
 _APP, _UNINTERPRETED = z3.Z3_APP_AST, z3.Z3_OP_UNINTERPRETED
 
 
+Const = tuple[int, Any, int]  # an uninterpreted constant: (pointer as an int, AST pointer, sort id)
+
+
 class _Tables:
-    """Per context: canonical constants by (sort id, index), and each formula's constants in order
-    (the formula is kept alive with them, so its id is never reused)."""
+    """Per context: canonical constants by (sort id, index); each formula's constants in order (the formula is
+    kept alive with them, so its id is never reused) and each of its subterms' (alive while it is: emptied with
+    the formulas); the n-ary Boolean function a query's formulas are renamed inside of, by n."""
 
     def __init__(self) -> None:
         self.constants: dict[tuple[int, int], z3.ExprRef] = {}
-        self.formulas: dict[int, tuple[z3.AstRef, list[tuple[int, Any, int]]]] = {}
+        self.formulas: dict[int, tuple[z3.AstRef, tuple[Const, ...]]] = {}
+        self.subterms: dict[int, tuple[Const, ...]] = {}
+        self.packs: dict[int, z3.FuncDeclRef] = {}
 
 
 def _tables(ctx: z3.Context) -> _Tables:
@@ -127,30 +133,48 @@ def _tables(ctx: z3.Context) -> _Tables:
     return tables
 
 
-def _constants(ref: Any, a: Any) -> list[tuple[int, Any, int]]:
-    """The uninterpreted constants of the formula ``a`` by first occurrence: (pointer as an int, AST pointer,
-    sort id).  The walk runs on plain integers (:class:`C`)."""
-    r = ref.value
+def _constants(known: dict[int, tuple[Const, ...]], ref: Any, a: Any) -> tuple[Const, ...]:
+    """The uninterpreted constants of the formula ``a`` by first occurrence (depth first, left to right; not
+    inside a quantifier), each subterm's kept in ``known``: a subterm met again, in this formula or a later
+    one, is not walked again.  A term's are its arguments' in order, each constant once.  The walk runs on
+    plain integers (:class:`C`)."""
+    r, root = ref.value, a.value
+    found = known.get(root)
+    if found is not None:
+        return found
     kind, nargs, arg, decl, decl_kind = C.kind, C.nargs, C.arg, C.decl, C.decl_kind  # locals: one lookup per walk
-    seen: set[int] = set()
-    out: list[tuple[int, Any, int]] = []
-    stack = [a.value]
-    while stack:
-        node = stack.pop()
-        if node in seen:
+    arguments: dict[int, list[int]] = {}
+    stack = [root]
+    while stack:  # a node once its arguments are known
+        node = stack[-1]
+        if node in known:
+            stack.pop()
             continue
-        seen.add(node)
-        if kind(r, node) != _APP:
-            continue
-        n = nargs(r, node)
-        if n == 0:
-            if decl_kind(r, decl(r, node)) == _UNINTERPRETED:
-                out.append((node, ast_of(node), C.sort_id(r, C.get_sort(r, node))))
-        elif n == 1:
-            stack.append(arg(r, node, 0))
+        args = arguments.get(node)
+        if args is None:
+            n = nargs(r, node) if kind(r, node) == _APP else -1
+            if n <= 0:
+                uninterpreted = n == 0 and decl_kind(r, decl(r, node)) == _UNINTERPRETED
+                known[node] = ((node, ast_of(node), C.sort_id(r, C.get_sort(r, node))),) if uninterpreted else ()
+                stack.pop()
+                continue
+            args = arguments[node] = [arg(r, node, j) for j in range(n)]
+            missing = [x for x in args if x not in known]
+            if missing:
+                stack += missing
+                continue
+        parts = [p for x in args if (p := known[x])]
+        if len(parts) <= 1:
+            known[node] = parts[0] if parts else ()
         else:
-            stack += [arg(r, node, j) for j in range(n - 1, -1, -1)]
-    return out
+            seen: dict[int, Const] = {}
+            for p in parts:
+                for c in p:
+                    if c[0] not in seen:
+                        seen[c[0]] = c
+            known[node] = tuple(seen.values())
+        stack.pop()
+    return known[root]
 
 
 def ast_of(a: int) -> Any:
@@ -217,14 +241,15 @@ def canonical(exprs: Sequence[z3.BoolRef]) -> tuple[list[z3.BoolRef], Renaming]:
     ctx = exprs[0].ctx
     ref = ctx.ref()
     tables = _tables(ctx)
-    order: dict[int, tuple[int, Any, int]] = {}
+    order: dict[int, Const] = {}
     for e in exprs:
         a = e.as_ast()
         known = tables.formulas.get(_id(ref, a))
         if known is None:
-            if len(tables.formulas) >= TERM_CACHE:
+            if len(tables.formulas) >= TERM_CACHE or len(tables.subterms) >= 8 * TERM_CACHE:
                 tables.formulas.clear()
-            known = tables.formulas[_id(ref, a)] = (e, _constants(ref, a))
+                tables.subterms.clear()
+            known = tables.formulas[_id(ref, a)] = (e, _constants(tables.subterms, ref, a))
         for c in known[1]:
             if c[0] not in order:
                 order[c[0]] = c
@@ -234,8 +259,30 @@ def canonical(exprs: Sequence[z3.BoolRef]) -> tuple[list[z3.BoolRef], Renaming]:
     n = len(canonicals)
     src = (z3core.Ast * n)(*(c[1] for c in order.values()))
     dst = (z3core.Ast * n)(*(c.as_ast() for c in canonicals))
-    renamed = [bool_ref(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
-    return renamed, Renaming(ctx, tuple(c[1] for c in order.values()), canonicals)
+    return _substituted(tables, ctx, exprs, n, src, dst), Renaming(ctx, tuple(c[1] for c in order.values()), canonicals)
+
+
+def _substituted(
+    tables: _Tables, ctx: z3.Context, exprs: Sequence[z3.BoolRef], n: int, src: Any, dst: Any
+) -> list[z3.BoolRef]:
+    """Each of ``exprs`` with ``src[i]`` replaced by ``dst[i]`` (``Z3_substitute``), in one call: the formulas are
+    the arguments of one application of an uninterpreted Boolean function (rebuilt as it is, its arguments each
+    as a call of its own rebuilds it: the replacement is a function of the subterm), then read back."""
+    ref = ctx.ref()
+    m = len(exprs)
+    if m == 1 or not all(isinstance(e, z3.BoolRef) for e in exprs):
+        return [bool_ref(_substitute(ref, e.as_ast(), n, src, dst), ctx) for e in exprs]
+    pack = tables.packs.get(m)
+    if pack is None:
+        pack = tables.packs[m] = z3.Function("cnverify!renamed", *[z3.BoolSort(ctx)] * (m + 1))
+    app = _mk_app(ref, pack.ast, m, (z3core.Ast * m)(*(e.as_ast() for e in exprs)))
+    _inc_ref(ref, app)
+    out = _substitute(ref, app, n, src, dst)
+    _inc_ref(ref, out)  # before any other call: the context keeps only its last result
+    _dec_ref(ref, app)
+    renamed = [bool_ref(_arg(ref, out, i), ctx) for i in range(m)]
+    _dec_ref(ref, out)
+    return renamed
 
 
 def _canonical_constant(tables: _Tables, ref: Any, ctx: z3.Context, original: Any, sort: int, k: int) -> z3.ExprRef:

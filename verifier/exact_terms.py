@@ -3,7 +3,8 @@
 :class:`Terms` (one per context) keeps, across calls, each term's *structure* — classification, arguments,
 free constants, evaluated-item form, literal value, a constant's declaration and name: pure functions of
 the AST — and each *evaluation* keyed by everything ``Z3_model_eval`` reads: the set of (constant, value)
-pairs of the partial model and the term (never completed, no other interpretation, the same parameters).
+pairs of the partial model and the term (never completed, no other interpretation, the same parameters), and
+by the pairs of the term's own constants alone (all the evaluator reads: ``NARROW``).
 It holds every term it has seen (items, residues, values) by one reference, so a pointer in a key never
 stands for another term while the key is known; all are released at once, between calls, past ``CAP``.
 A :class:`Query` (one call) adds its models, one per set of values a term not evaluated before is
@@ -31,6 +32,17 @@ _TRUE, _FALSE, _AND, _NOT, _EQ = z3.Z3_OP_TRUE, z3.Z3_OP_FALSE, z3.Z3_OP_AND, z3
 _UNINTERPRETED, _INTERNAL = z3.Z3_OP_UNINTERPRETED, z3.Z3_OP_INTERNAL
 _VALUE_KINDS = frozenset({_TRUE, _FALSE})
 TRUE_ITEM, FALSE_ITEM = "true", "false"  # an evaluated item that is a truth value
+_NONE_FREE: frozenset[int] = frozenset()
+# Z3's evaluator reads a model's value of a constant only where the term has that constant (``evaluator_cfg::
+# reduce_app_core`` asks ``get_const_interp`` at each constant it meets; its rewriters never read the model), so an
+# evaluation is also kept by the values of the term's own constants: a residue re-evaluated once a constant it does
+# not contain is fixed, or under another core check's or search node's values, is found again.  False: by every
+# value (the path this replaces; the differential tests compare the two).
+NARROW = True
+# The empty model is never extended, so it serves every call (its evaluator's cache, a function of each term it
+# rewrote, only saves work).  False: one per call (the path this replaces).
+ONE_EMPTY_MODEL = True
+_UNKNOWN: Any = object()
 
 
 class Decline(Exception):
@@ -85,7 +97,7 @@ class Terms:
 
     __slots__ = (
         *("ref", "held", "classes", "arguments", "consts", "items", "literals", "decls", "names"),
-        *("evals", "partials", "true", "false"),
+        *("evals", "partials", "frees", "made", "empty", "true", "false"),
     )
 
     def __init__(self, ctx: z3.Context) -> None:
@@ -100,6 +112,9 @@ class Terms:
         self.names: dict[int, str] = {}
         self.evals: dict[tuple[Values, int], int] = {}  # (values, term) → Z3_model_eval's result (held)
         self.partials: dict[int, bool] = {}  # a term or subterm → does it contain one of PARTIAL_OPS
+        self.frees: dict[int, frozenset[int] | None] = {}  # a term → its constants (:meth:`Query.free`)
+        self.made: dict[tuple[int, Any], int] = {}  # (sort, Python value) → the literal (:meth:`Query.value`)
+        self.empty: int | None = None  # the model of no values (:meth:`Query.model`), once made
         self.true, self.false = self.hold(C.mk_true(self.ref)), self.hold(C.mk_false(self.ref))
 
     def hold(self, a: int) -> int:
@@ -109,39 +124,6 @@ class Terms:
             self.held.add(a)
         return a
 
-    def partial(self, terms: Sequence[int]) -> bool:
-        """Does one of the held ``terms`` contain an application of one of ``PARTIAL_OPS`` (a division, modulus,
-        remainder or power)?  The walk goes through applications only (not into a numeral, a quantifier or a
-        bound variable); each node walked without finding one is remembered (it is held: a subterm of a held
-        term), so a later walk stops there."""
-        ref, partials = self.ref, self.partials
-        for top in terms:
-            found = partials.get(top)
-            if found is None:
-                todo, seen = [top], set()
-                while todo and not found:
-                    a = todo.pop()
-                    if a in seen:
-                        continue
-                    known = partials.get(a)
-                    if known is not None:
-                        found = known
-                        continue
-                    seen.add(a)
-                    if _kind(ref, a) != _APP:
-                        continue
-                    n = _nargs(ref, a)
-                    if n:  # every partial operation has arguments
-                        found = _decl_kind(ref, _decl(ref, a)) in PARTIAL_OPS
-                        todo += [_arg(ref, a, i) for i in range(n)]
-                if found:
-                    partials[top] = True
-                else:
-                    partials.update(dict.fromkeys(seen, False))
-            if found:
-                return True
-        return False
-
     def clear(self) -> None:
         """Release every term and forget every structure (between calls only: a call's keys are held here)."""
         ref = self.ref
@@ -149,8 +131,11 @@ class Terms:
             _dec_ref(ref, a)
         for table in (self.held, self.classes, self.arguments, self.consts, self.items, self.literals):
             table.clear()
-        for kept in (self.decls, self.names, self.evals, self.partials):
+        for kept in (self.decls, self.names, self.evals, self.partials, self.frees, self.made):
             kept.clear()
+        if self.empty is not None:  # its evaluator's cache holds terms too
+            C.model_dec_ref(ref, self.empty)
+            self.empty = None
         self.true, self.false = self.hold(C.mk_true(ref)), self.hold(C.mk_false(ref))
 
 
@@ -160,7 +145,7 @@ def terms_of(ctx: z3.Context) -> Terms:
     found: Terms | None = getattr(ctx, "_cnverify_exact_terms", None)
     if found is None:
         found = ctx._cnverify_exact_terms = Terms(ctx)
-    elif len(found.held) > CAP or len(found.evals) > CAP or len(found.partials) > 4 * CAP:
+    elif len(found.held) > CAP or len(found.evals) > CAP or max(len(found.partials), len(found.frees)) > 4 * CAP:
         found.clear()
     return found
 
@@ -175,7 +160,7 @@ class Query:
         t = self.terms = terms_of(ctx)
         self.hold = t.hold
         self.models: dict[Values, int] = {}
-        self.evals = t.evals
+        self.evals, self.frees, self.made = t.evals, t.frees, t.made
         self.items, self.consts, self.literals, self.classes = t.items, t.consts, t.literals, t.classes
         self.decls, self.arguments, self.names = t.decls, t.arguments, t.names
         self.box = (ctypes.c_void_p * 1)()  # Z3_model_eval's out-parameter (read as an int each time)
@@ -188,7 +173,15 @@ class Query:
 
     def model(self, st: State) -> int:
         """A partial model of ``st.values`` (the constants of ``st.fixed`` fixed before the current round), built
-        once per call and set of values, and only when a term not evaluated under them before is.  A model is never extended: Z3's evaluator caches terms, and a value added later is not seen."""
+        once per call and set of values, and only when a term not evaluated under them before is.  A model is never
+        extended: Z3's evaluator caches terms, and a value added later is not seen.  The model of no values (every
+        call's first round) is made once per context and kept with its terms (``ONE_EMPTY_MODEL``)."""
+        if ONE_EMPTY_MODEL and not st.values:
+            m = self.terms.empty
+            if m is None:
+                m = self.terms.empty = C.mk_model(self.ref)
+                C.model_inc_ref(self.ref, m)
+            return m
         m = self.models.get(st.values)
         if m is None:
             ref = self.ref
@@ -205,19 +198,111 @@ class Query:
         return m
 
     def eval(self, st: State, a: int) -> int:
-        """``model.eval(a, model_completion=False)`` under ``st``'s values, by the one C call it makes
-        (once per values and term in a context, while :class:`Terms` keeps it)."""
+        """``model.eval(a, model_completion=False)`` under ``st``'s values, by the one C call it makes (once per
+        term and values of its own constants in a context, while :class:`Terms` keeps it: ``NARROW``)."""
         key = (st.values, a)
-        out = self.evals.get(key)
+        evals = self.evals
+        out = evals.get(key)
         if out is None:
-            model = st.model
-            if model is None:
-                model = st.model = self.model(st)
-            if not _model_eval(self.ref, model, a, False, self.box):
-                raise z3.Z3Exception("failed to evaluate expression in the model")
-            out = self.box[0] or 0  # (never NULL when the call succeeds)
-            self.evals[key] = self.hold(out)
+            values = st.values
+            free = self.free(a) if values and NARROW else None
+            narrow = key if free is None else (frozenset([p for p in values if p[0] in free]), a)
+            out = evals.get(narrow)
+            if out is None:
+                model = st.model
+                if model is None:
+                    model = st.model = self.model(st)
+                if not _model_eval(self.ref, model, a, False, self.box):
+                    raise z3.Z3Exception("failed to evaluate expression in the model")
+                out = evals[narrow] = self.hold(self.box[0] or 0)  # (never NULL when the call succeeds)
+            evals[key] = out
         return out
+
+    def free(self, a: int) -> frozenset[int] | None:
+        """The uninterpreted constants ``a`` contains (None when it contains a quantifier or a bound variable,
+        whose constants are not read here), once per term and subterm: a residue shares most of its subterms
+        with the term it was evaluated from, so its walk stops where they start."""
+        frees = self.frees
+        out = frees.get(a, _UNKNOWN)
+        if out is not _UNKNOWN:
+            return out
+        todo = [a]
+        while todo:  # depth first, a node once its arguments are known
+            b = todo[-1]
+            if b in frees:
+                todo.pop()
+                continue
+            try:
+                cls, _ = self.classify(b)
+            except Decline:
+                cls = -1
+            if cls == 2:
+                args = self.args(b)
+                missing = [x for x in args if x not in frees]
+                if missing:
+                    todo += missing
+                    continue
+                parts = {frees[x] for x in args}
+                if None in parts:
+                    out = None
+                elif len(parts) == 1:
+                    out = parts.pop()
+                else:
+                    out = frozenset().union(*parts)  # type: ignore[arg-type]  # (None is not in parts)
+            else:
+                out = _NONE_FREE if cls == 0 else frozenset((b,)) if cls == 1 else None
+            frees[b] = out
+            todo.pop()
+        return frees[a]
+
+    def value(self, sort: int, v: int | Fraction | str) -> int:
+        """The literal of the sort ``sort`` (Int, Real or String) for ``v``, held, made once per context as
+        ``z3.IntVal``/``z3.RealVal`` (one numeral of the sort) and ``z3.StringVal`` make it."""
+        key = (sort, v)
+        out = self.made.get(key)
+        if out is None:
+            if isinstance(v, str):
+                made = z3.StringVal(v, self.ctx)  # held by ``made`` until held here
+                out = self.hold(ptr(made))
+            else:
+                out = self.hold(C.mk_numeral(self.ref, str(v).encode(), sort))
+            self.made[key] = out
+        return out
+
+    def partial(self, terms: Sequence[int]) -> bool:
+        """Does one of the held ``terms`` contain an application of one of ``PARTIAL_OPS`` (a division, modulus,
+        remainder or power)?  The walk goes through applications only (not into a numeral, a quantifier or a
+        bound variable) and reads each node's classification and arguments as every later walk does (kept per
+        term); each node walked without finding one is remembered (it is held: a subterm of a held term), so a
+        later walk stops there."""
+        partials, classify, args = self.terms.partials, self.classify, self.args
+        for top in terms:
+            found = partials.get(top)
+            if found is None:
+                todo, seen = [top], set()
+                while todo and not found:
+                    a = todo.pop()
+                    if a in seen:
+                        continue
+                    known = partials.get(a)
+                    if known is not None:
+                        found = known
+                        continue
+                    seen.add(a)
+                    try:
+                        cls, dk = classify(a)
+                    except Decline:  # a quantifier or a bound variable: not walked into
+                        continue
+                    if cls == 2:
+                        found = dk in PARTIAL_OPS
+                        todo += args(a)
+                if found:
+                    partials[top] = True
+                else:
+                    partials.update(dict.fromkeys(seen, False))
+            if found:
+                return True
+        return False
 
     def verdict(self, a: int) -> Any:
         """An evaluated item: ``TRUE_ITEM``, ``FALSE_ITEM``, its units (a conjunction of ``constant ==

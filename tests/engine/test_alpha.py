@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import z3
 from cnverify import alpha
 from hypothesis import given, settings
@@ -78,3 +80,85 @@ def test_renamed_model_is_the_python_apis(query: list[tuple[int, str, str, int, 
     assert [str(d) for d in got.decls()] == [str(d) for d in want.decls()]
     for e in exprs:
         assert got.eval(e, model_completion=True).eq(want.eval(e, model_completion=True))
+
+
+# ``canonical`` as it was before the sixth wave of issue 15 (main d6498c4): each formula walked whole, each renamed
+# by a ``Z3_substitute`` call of its own.  The one now keeps each subterm's constants and renames the query's
+# formulas in one call; it must give the very same canonical terms and renaming.
+def reference_constants(ref: Any, a: Any) -> list[tuple[int, Any, int]]:
+    r = ref.value
+    seen: set[int] = set()
+    out: list[tuple[int, Any, int]] = []
+    stack = [a.value]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if alpha.C.kind(r, node) != z3.Z3_APP_AST:
+            continue
+        n = alpha.C.nargs(r, node)
+        if n == 0:
+            if alpha.C.decl_kind(r, alpha.C.decl(r, node)) == z3.Z3_OP_UNINTERPRETED:
+                out.append((node, alpha.ast_of(node), alpha.C.sort_id(r, alpha.C.get_sort(r, node))))
+        else:
+            stack += [alpha.C.arg(r, node, j) for j in range(n - 1, -1, -1)]
+    return out
+
+
+def reference_canonical(exprs: list[z3.BoolRef]) -> tuple[list[z3.BoolRef], list[z3.ExprRef]]:
+    """The canonical terms and the renamed constants (originals) the previous path gave."""
+    ctx = exprs[0].ctx
+    ref = ctx.ref()
+    order: dict[int, tuple[int, Any, int]] = {}
+    for e in exprs:
+        for c in reference_constants(ref, e.as_ast()):
+            order.setdefault(c[0], c)
+    canonicals = [z3.Const(k, z3.ExprRef(c[1], ctx).sort()) for k, c in enumerate(order.values())]  # ``k!k``
+    pairs = [(z3.ExprRef(c[1], ctx), canonicals[k]) for k, c in enumerate(order.values())]
+    renamed = [z3.substitute(e, *pairs) if pairs else e for e in exprs]
+    return renamed, [z3.ExprRef(c[1], ctx) for c in order.values()]
+
+
+def _deep(kind: int, x: str, y: str, lit: int, sort_of_y: int, depth: int) -> z3.BoolRef:
+    """:func:`_modelled`'s formulas under shared Boolean structure: the same subterms in several formulas and
+    twice in one (a quantified one keeps its bound and inner constants as they are)."""
+    t = _modelled(kind, x, y, lit, sort_of_y)
+    for i in range(depth):
+        u = _term((kind + i) % 4, y, x, lit + i, sort_of_y)
+        t = [z3.And(t, u), z3.Or(u, t, u), z3.Implies(t, u), z3.If(u, t, z3.Not(t))][(kind + i) % 4]
+    if depth == 3:
+        v = z3.Int("bound")
+        t = z3.And(t, z3.ForAll([v], z3.Or(v > z3.Int(x), z3.Int(y) > lit)))
+    return t
+
+
+FORMULA = st.tuples(
+    st.integers(0, 6),
+    st.sampled_from(NAMES),
+    st.sampled_from(NAMES),
+    st.integers(-2, 2),
+    st.integers(0, 1),
+    st.integers(0, 3),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.lists(FORMULA, min_size=1, max_size=7), min_size=1, max_size=4), st.sampled_from([2, 5, 65_536]))
+def test_canonical_is_the_previous_paths(queries: list[list[tuple[int, ...]]], cache: int) -> None:
+    """Queries in sequence (each subterm's constants kept across them, dropped past a small cap), each with the
+    previous path's canonical terms (the same ASTs) and renaming."""
+    old = alpha.TERM_CACHE
+    alpha.TERM_CACHE = cache
+    try:
+        for query in [*queries, *queries]:
+            exprs = [_deep(*f) for f in query]
+            terms, renaming = alpha.canonical(exprs)
+            want_terms, want_originals = reference_canonical(exprs)
+            assert [t.get_id() for t in terms] == [t.get_id() for t in want_terms]
+            assert [z3.ExprRef(o, exprs[0].ctx).get_id() for o in renaming.originals] == [
+                o.get_id() for o in want_originals
+            ]
+            assert [str(c) for c in renaming.canonicals] == [f"k!{k}" for k in range(len(want_originals))]
+    finally:
+        alpha.TERM_CACHE = old
