@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from cnverify import exact
 from cnverify.encodings.kept_terms import kept
-from cnverify.obligation import Obligation
+from cnverify.obligation import Obligation, Shape
 from cnverify.run_context import RunContext
 from cnverify.solver import certifying_now
 
@@ -44,7 +44,12 @@ def decide_sat(ob: Obligation, witness: dict[str, Any] | None = None) -> bool:
     ``--certify`` (False: the query is left to exact evaluation and Z3's re-check)."""
     if certifying_now():
         return False
-    ob.decide(
-        "proved" if ob.shape == "example" else "violated", f"{ob.goal_says} ({exact.STEP})", witness=witness or None
-    )
+    decide_found(ob, ob.shape, ob.goal_says, witness)
     return True
+
+
+def decide_found(ob: Obligation, shape: Shape, says: str, witness: dict[str, Any] | None) -> None:
+    """The verdict exact evaluation gives a satisfiable query of ``shape`` whose goal says ``says`` (``solver.
+    _outcome``): ``proved`` for an example found, ``violated`` for a counterexample; the chain is the obligation's
+    steps (notes, then facts) and this claim."""
+    ob.decide("proved" if shape == "example" else "violated", f"{says} ({exact.STEP})", witness=witness or None)

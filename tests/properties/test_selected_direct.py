@@ -1,5 +1,5 @@
-"""``pod_facts.decide_selected``: a query ``require_selected`` builds for a shape the exact pre-check selected is
-decided where it is built, as exact evaluation decides it.  Over the selector grids and label values Z3 would not
+"""``pod_facts.selected_directly``: the query ``require_selected`` would build for a shape the exact pre-check
+selected is decided without building it, as exact evaluation decides the built query.  Over the selector grids and label values Z3 would not
 return as written, the report is the same bytes as with every such query left to exact evaluation (the path it
 replaces); under ``--certify`` the queries are left to exact evaluation and Z3's re-check."""
 
@@ -47,19 +47,19 @@ def _report(
     paths: list[Path], monkeypatch: pytest.MonkeyPatch, *, direct: bool, certify: bool = False
 ) -> tuple[str, int]:
     """The compact JSON report, and how many queries were decided where they were built."""
-    calls: list[Any] = []
-    decide = pod_facts.decide_selected
+    calls: list[bool] = []
+    decide = pod_facts.selected_directly
 
-    def counting(ob: Any, hit: Any, space: Any) -> None:
-        decide(ob, hit, space)
-        calls.append(ob.decision)
+    def counting(*args: Any) -> bool:
+        calls.append(decide(*args))
+        return calls[-1]
 
     with monkeypatch.context() as m:
-        m.setattr(pod_facts, "decide_selected", counting if direct else lambda ob, hit, space: None)
+        m.setattr(pod_facts, "selected_directly", counting if direct else lambda *args: False)
         report = prove([str(p) for p in paths], Options(select=CODES, jobs=1, certify=certify))
     text = "".join(report_json.chunks(report, RenderOptions()))
     assert '"internal_errors"' not in text
-    return text, sum(d is not None for d in calls)
+    return text, sum(calls)
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
