@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from cnverify import exact
+from cnverify.encodings import zterms
 from cnverify.encodings.kept_terms import kept
 from cnverify.obligation import Obligation, Shape
 from cnverify.run_context import RunContext
@@ -30,6 +31,11 @@ def once(terms: Terms, key: Hashable, build: Callable[..., T], *args: Any) -> T:
     """``build(*args)`` the first time ``key`` is asked for in ``terms``, the same value after; a key is made of plain
     values, so the term is also kept across runs (``encodings.kept_terms``: a later run finds it built)."""
     return kept(terms, key, build, *args)
+
+
+def named_int(terms: Terms, name: str) -> Any:
+    """The Int constant ``name`` (``zterms.int_const``), once per run and kept across runs."""
+    return kept(terms, ("zterms.int_const", name), zterms.int_const, name)
 
 
 def as_written(texts: Iterable[str]) -> bool:
