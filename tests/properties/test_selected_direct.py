@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from cnverify.engine import Options, prove
+from cnverify.properties._shared.scaling import named_ref
 from cnverify.properties._shared.selectors import pod_facts
-from cnverify.properties.scaling import hpa_target_exists
 from cnverify.report import RenderOptions
 from cnverify.report import json as report_json
 
@@ -121,14 +121,14 @@ def test_large_selectors_are_decided_where_exact_evaluation_decides_them(
 
 def _hpa_report(paths: list[Path], monkeypatch: pytest.MonkeyPatch, *, direct: bool) -> tuple[str, int]:
     calls: list[bool] = []
-    decide = hpa_target_exists.decide_sat
+    decide = named_ref.decided_found
 
-    def counting(ob: Any, witness: Any = None) -> bool:
-        calls.append(decide(ob, witness) if direct else False)
+    def counting(*args: Any) -> bool:
+        calls.append(decide(*args) if direct else False)
         return calls[-1]
 
     with monkeypatch.context() as m:
-        m.setattr(hpa_target_exists, "decide_sat", counting)
+        m.setattr(named_ref, "decided_found", counting)
         report = prove([str(p) for p in paths], Options(select=["CNV402"], jobs=1))
     text = "".join(report_json.chunks(report, RenderOptions()))
     assert '"internal_errors"' not in text
@@ -162,7 +162,8 @@ def test_an_hpa_target_found_is_decided_as_exact_evaluation(
     name: str, api: str, taken: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """CNV402: a reference to a workload of the inventory (right API group, a name Z3 returns as written) is decided
-    where it is built; the report is the bytes of exact evaluation's (the path it replaces)."""
+    without building its query; the report is the bytes of exact evaluation's on the built query (the path it
+    replaces)."""
     (tmp_path / "hpa.yaml").write_text(HPA.replace("NAME", name).replace("API", api))
     direct, n = _hpa_report([tmp_path], monkeypatch, direct=True)
     assert n == taken

@@ -20,8 +20,8 @@ from cnverify.encodings.labels import (
     Terms,
     describe,
     literal,
-    render_label,
     located_requirements,
+    render_label,
     requirements,
 )
 from cnverify.errors import Span
