@@ -40,7 +40,8 @@ def named_int(terms: Terms, name: str) -> Any:
 
 def as_written(texts: Iterable[str]) -> bool:
     """Does Z3 give each of these string literals back as written (printable ASCII, no escape sequences)?"""
-    return all(t.isascii() and t.isprintable() and "\\" not in t for t in texts)
+    joined = "".join(texts)  # (no backslash can come of joining)
+    return joined.isascii() and joined.isprintable() and "\\" not in joined
 
 
 def decide_sat(ob: Obligation, witness: dict[str, Any] | None = None) -> bool:
