@@ -44,12 +44,18 @@ def as_written(texts: Iterable[str]) -> bool:
     return joined.isascii() and joined.isprintable() and "\\" not in joined
 
 
+def deciding_here() -> bool:
+    """May a property decide a query where it builds it (or without building it), as exact evaluation would?  Not
+    under ``--certify``: the query is left to exact evaluation and Z3's re-check."""
+    return not certifying_now()
+
+
 def decide_sat(ob: Obligation, witness: dict[str, Any] | None = None) -> bool:
     """Decide ``ob`` as exact evaluation decides a query it finds satisfiable: every fact in the chain, the goal's
     sentence ending ``(exact evaluation)``, ``witness`` the shown terms' values (rendered).  For a caller that has
     shown its facts fix every constant and the goal holds, within exact evaluation's work cap.  Not under
     ``--certify`` (False: the query is left to exact evaluation and Z3's re-check)."""
-    if certifying_now():
+    if not deciding_here():
         return False
     decide_found(ob, ob.shape, ob.goal_says, witness)
     return True

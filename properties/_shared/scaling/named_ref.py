@@ -7,10 +7,9 @@ from cnverify.encodings import zterms
 from cnverify.errors import Span
 from cnverify.model import Resource
 from cnverify.obligation import Obligation
-from cnverify.properties._shared.terms import as_written, decide_found
+from cnverify.properties._shared.terms import as_written, decide_found, deciding_here
 from cnverify.run_context import context_of
 from cnverify.snapshot import Snapshot
-from cnverify.solver import certifying_now
 
 
 def resolve_named(
@@ -53,7 +52,7 @@ def decided_found(ob: Obligation, name: str, note: tuple[str, Span], fact: tuple
     is satisfiable with every fact in the chain: decide it so (the note, then the fact's step; no witness shown),
     as exact evaluation would.  False (nothing added) after facts of the caller's, for a name Z3 may not return
     as written, or under ``--certify``."""
-    if ob.facts or ob.shown or not as_written([name]) or certifying_now():
+    if ob.facts or ob.shown or not as_written([name]) or not deciding_here():
         return False
     ob.note(*note)
     ob.note(*fact)

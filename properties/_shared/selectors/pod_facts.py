@@ -39,8 +39,7 @@ from cnverify.properties._shared.selectors.pods import (
     selected_among,
     undecided_reason,
 )
-from cnverify.properties._shared.terms import as_written, decide_found, once
-from cnverify.solver import certifying_now
+from cnverify.properties._shared.terms import as_written, decide_found, deciding_here, once
 
 
 def pick(space: LabelSpace, i: int) -> z3.BoolRef:
@@ -246,7 +245,7 @@ def selected_directly(ob: Obligation, parts: list[Part], hit: PodShape, keys: se
     then the label keys sorted (``LabelSpace.show_on``).  False (nothing added) beyond ``MAX_DIRECT_FACTS`` facts,
     for strings Z3 may not return as written (printable ASCII, no escapes) or under ``--certify``: then the query
     is built and left to exact evaluation."""
-    if ob.shown or certifying_now():
+    if ob.shown or not deciding_here():
         return False
     located = [
         (_located(terms, sel, owner, field), whose) for sel, owner, field, whose in parts
