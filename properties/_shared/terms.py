@@ -12,8 +12,9 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from cnverify import exact
+from cnverify.encodings import zterms
 from cnverify.encodings.kept_terms import kept
-from cnverify.obligation import Obligation
+from cnverify.obligation import Obligation, Shape
 from cnverify.run_context import RunContext
 from cnverify.solver import certifying_now
 
@@ -32,9 +33,21 @@ def once(terms: Terms, key: Hashable, build: Callable[..., T], *args: Any) -> T:
     return kept(terms, key, build, *args)
 
 
+def named_int(terms: Terms, name: str) -> Any:
+    """The Int constant ``name`` (``zterms.int_const``), once per run and kept across runs."""
+    return kept(terms, ("zterms.int_const", name), zterms.int_const, name)
+
+
 def as_written(texts: Iterable[str]) -> bool:
     """Does Z3 give each of these string literals back as written (printable ASCII, no escape sequences)?"""
-    return all(t.isascii() and t.isprintable() and "\\" not in t for t in texts)
+    joined = "".join(texts)  # (no backslash can come of joining)
+    return joined.isascii() and joined.isprintable() and "\\" not in joined
+
+
+def deciding_here() -> bool:
+    """May a property decide a query where it builds it (or without building it), as exact evaluation would?  Not
+    under ``--certify``: the query is left to exact evaluation and Z3's re-check."""
+    return not certifying_now()
 
 
 def decide_sat(ob: Obligation, witness: dict[str, Any] | None = None) -> bool:
@@ -42,9 +55,14 @@ def decide_sat(ob: Obligation, witness: dict[str, Any] | None = None) -> bool:
     sentence ending ``(exact evaluation)``, ``witness`` the shown terms' values (rendered).  For a caller that has
     shown its facts fix every constant and the goal holds, within exact evaluation's work cap.  Not under
     ``--certify`` (False: the query is left to exact evaluation and Z3's re-check)."""
-    if certifying_now():
+    if not deciding_here():
         return False
-    ob.decide(
-        "proved" if ob.shape == "example" else "violated", f"{ob.goal_says} ({exact.STEP})", witness=witness or None
-    )
+    decide_found(ob, ob.shape, ob.goal_says, witness)
     return True
+
+
+def decide_found(ob: Obligation, shape: Shape, says: str, witness: dict[str, Any] | None) -> None:
+    """The verdict exact evaluation gives a satisfiable query of ``shape`` whose goal says ``says`` (``solver.
+    _outcome``): ``proved`` for an example found, ``violated`` for a counterexample; the chain is the obligation's
+    steps (notes, then facts) and this claim."""
+    ob.decide("proved" if shape == "example" else "violated", f"{says} ({exact.STEP})", witness=witness or None)

@@ -11,7 +11,6 @@ from cnverify.obligation import Obligation
 from cnverify.properties._shared.scaling.canary_refs import READS as CANARY_READS
 from cnverify.properties._shared.scaling.canary_refs import canary_obligations, generated_primary
 from cnverify.properties._shared.scaling.named_ref import listing, resolve_named
-from cnverify.properties._shared.terms import as_written, decide_sat
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 
@@ -92,9 +91,8 @@ class HpaTargetExists(Property):
                 kind_at=ref.at("kind"),
                 var="scaleTargetRef.name",
                 says=f"the HPA scales {desc}",
+                decide=not wrong_group,  # the reference fixes the name: one of the inventory's, or not
             )
-            if found is not None and not wrong_group and as_written([ref.name]):
-                decide_sat(ob)  # the reference fixes the name, one of the inventory's (exact evaluation's outcome)
             gen = generated_primary(snap, ref.kind, hpa.namespace, ref.name) if found is None else None
             if gen is not None:
                 ob.note(

@@ -31,7 +31,7 @@ from cnverify.properties._shared.owners import unowned
 from cnverify.properties._shared.replicas import replica_range
 from cnverify.properties._shared.scaling.rollout_states import labelled_pods, selected_pods
 from cnverify.properties._shared.selectors.pods import dynamic_keys
-from cnverify.properties._shared.terms import Terms, once, run_terms
+from cnverify.properties._shared.terms import Terms, named_int, once, run_terms
 from cnverify.registry import Property, register
 from cnverify.run_context import RunContext
 from cnverify.snapshot import Snapshot
@@ -97,6 +97,11 @@ def _rule(fld: str, value: int | None, percent: bool) -> tuple[list[z3.BoolRef],
     spare = zt.sub(pods, desired)
     allowed = zt.eq(ok, zt.ite(zt.disj([zt.le(expected, 0), zt.le(spare, 0)]), 0, spare))
     return rule, allowed, zt.conj([zt.ge(pods, 1), zt.le(ok, 0)])
+
+
+def _total(pods: z3.ArithRef, counts: list[z3.ArithRef], rule: list[z3.BoolRef]) -> z3.BoolRef:
+    """``pods == Σ counts`` and the rule."""
+    return zt.conj([zt.eq(pods, zt.total(counts)), *rule])
 
 
 @register
@@ -200,17 +205,18 @@ class PdbAllowsDisruption(Property):
             if (fld == "maxUnavailable" or percent) and not isinstance(w, SCALED):
                 ob.unknown(f"{w.ref} has no scale the disruption controller can read for {fld} {value}{'%' * percent}")
                 return ob
-        pods = zt.int_const("pods")
+        pods = named_int(terms, "pods")
         counts = []
+        names: list[str] | None = []  # the counts' names while every count is a workload's (no Rollout's states)
         for w in chosen:
             rng = replica_range(snap, w)
             if rng.unknown:
                 ob.unknown(f"{w.ref}: {rng.unknown}")
                 return ob
-            n = zt.int_const(f"{w.KIND}/{w.name}")
-            ob.fact(
-                rng.constraint(n), at=rng.why[-1][1], says=f"{w.ref} (selected): " + "; ".join(s for s, _ in rng.why)
-            )
+            name = f"{w.KIND}/{w.name}"
+            n = named_int(terms, name)
+            within = once(terms, ("pdb.count", name, rng.low, rng.high), rng.constraint, n)
+            ob.fact(within, at=rng.why[-1][1], says=f"{w.ref} (selected): " + "; ".join(s for s, _ in rng.why))
             ob.show(f"{w.KIND}/{w.name}", n)
             if isinstance(w, Rollout):  # the pods of each reachable update state, by role
                 picks = selected_pods(ob, w, n, rng.low, rng.high, lambda labels: self._selects(pdb, labels))
@@ -218,17 +224,24 @@ class PdbAllowsDisruption(Property):
                     ob.unknown(picks)
                     return ob
                 counts.append(picks)
+                names = None
                 continue
             counts.append(n)
-        desired, ok = zt.int_const("desiredHealthy"), zt.int_const("disruptionsAllowed")
+            if names is not None:
+                names.append(name)
+        desired, ok = named_int(terms, "desiredHealthy"), named_int(terms, "disruptionsAllowed")
         rule, allowed, goal = once(terms, ("pdb.rule", fld, value, percent), lambda: _rule(fld, value, percent))
         what = (
             f"{fld} {value}{'%' * percent}" + (" of the expected pods, rounded up" if percent else "")
             if fld != "none"
             else "neither minAvailable nor maxUnavailable: the expected count is 0"
         )
-        total = zt.eq(pods, zt.total(counts))
-        ob.fact(zt.conj([total, *rule]), at=pdb.spec.at(fld) if fld != "none" else pdb.spec.at(), says=what)
+        rules = (  # the same term for every budget of this rule over counts of these names
+            once(terms, ("pdb.total", tuple(names), fld, value, percent), _total, pods, counts, rule)
+            if names is not None
+            else _total(pods, counts, rule)
+        )
+        ob.fact(rules, at=pdb.spec.at(fld) if fld != "none" else pdb.spec.at(), says=what)
         ob.fact(
             allowed,
             at=pdb.at("kind"),

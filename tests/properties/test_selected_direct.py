@@ -1,5 +1,5 @@
-"""``pod_facts.decide_selected``: a query ``require_selected`` builds for a shape the exact pre-check selected is
-decided where it is built, as exact evaluation decides it.  Over the selector grids and label values Z3 would not
+"""``pod_facts.selected_directly``: the query ``require_selected`` would build for a shape the exact pre-check
+selected is decided without building it, as exact evaluation decides the built query.  Over the selector grids and label values Z3 would not
 return as written, the report is the same bytes as with every such query left to exact evaluation (the path it
 replaces); under ``--certify`` the queries are left to exact evaluation and Z3's re-check."""
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from cnverify.engine import Options, prove
+from cnverify.properties._shared.scaling import named_ref
 from cnverify.properties._shared.selectors import pod_facts
-from cnverify.properties.scaling import hpa_target_exists
 from cnverify.report import RenderOptions
 from cnverify.report import json as report_json
 
@@ -47,19 +47,19 @@ def _report(
     paths: list[Path], monkeypatch: pytest.MonkeyPatch, *, direct: bool, certify: bool = False
 ) -> tuple[str, int]:
     """The compact JSON report, and how many queries were decided where they were built."""
-    calls: list[Any] = []
-    decide = pod_facts.decide_selected
+    calls: list[bool] = []
+    decide = pod_facts.selected_directly
 
-    def counting(ob: Any, hit: Any, space: Any) -> None:
-        decide(ob, hit, space)
-        calls.append(ob.decision)
+    def counting(*args: Any) -> bool:
+        calls.append(decide(*args))
+        return calls[-1]
 
     with monkeypatch.context() as m:
-        m.setattr(pod_facts, "decide_selected", counting if direct else lambda ob, hit, space: None)
+        m.setattr(pod_facts, "selected_directly", counting if direct else lambda *args: False)
         report = prove([str(p) for p in paths], Options(select=CODES, jobs=1, certify=certify))
     text = "".join(report_json.chunks(report, RenderOptions()))
     assert '"internal_errors"' not in text
-    return text, sum(d is not None for d in calls)
+    return text, sum(calls)
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
@@ -121,14 +121,14 @@ def test_large_selectors_are_decided_where_exact_evaluation_decides_them(
 
 def _hpa_report(paths: list[Path], monkeypatch: pytest.MonkeyPatch, *, direct: bool) -> tuple[str, int]:
     calls: list[bool] = []
-    decide = hpa_target_exists.decide_sat
+    decide = named_ref.decided_found
 
-    def counting(ob: Any, witness: Any = None) -> bool:
-        calls.append(decide(ob, witness) if direct else False)
+    def counting(*args: Any) -> bool:
+        calls.append(decide(*args) if direct else False)
         return calls[-1]
 
     with monkeypatch.context() as m:
-        m.setattr(hpa_target_exists, "decide_sat", counting)
+        m.setattr(named_ref, "decided_found", counting)
         report = prove([str(p) for p in paths], Options(select=["CNV402"], jobs=1))
     text = "".join(report_json.chunks(report, RenderOptions()))
     assert '"internal_errors"' not in text
@@ -162,7 +162,8 @@ def test_an_hpa_target_found_is_decided_as_exact_evaluation(
     name: str, api: str, taken: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """CNV402: a reference to a workload of the inventory (right API group, a name Z3 returns as written) is decided
-    where it is built; the report is the bytes of exact evaluation's (the path it replaces)."""
+    without building its query; the report is the bytes of exact evaluation's on the built query (the path it
+    replaces)."""
     (tmp_path / "hpa.yaml").write_text(HPA.replace("NAME", name).replace("API", api))
     direct, n = _hpa_report([tmp_path], monkeypatch, direct=True)
     assert n == taken

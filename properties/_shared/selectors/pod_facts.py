@@ -21,6 +21,7 @@ from cnverify.encodings.labels import (
     describe,
     literal,
     located_requirements,
+    render_label,
     requirements,
 )
 from cnverify.errors import Span
@@ -38,7 +39,7 @@ from cnverify.properties._shared.selectors.pods import (
     selected_among,
     undecided_reason,
 )
-from cnverify.properties._shared.terms import as_written, decide_sat, once
+from cnverify.properties._shared.terms import as_written, decide_found, deciding_here, once
 
 
 def pick(space: LabelSpace, i: int) -> z3.BoolRef:
@@ -183,6 +184,9 @@ def require_selected(
             "value the selector requires, which cannot be computed from the manifests"
         )
         return
+    free = set().union(*(s.free_keys(keys) for s in pool)) if pool else set()
+    if hit is not None and not free and not prior and selected_directly(ob, parts, hit, keys, terms):
+        return
     space = LabelSpace("pod", keys, terms)
     matches = [
         selector_facts(ob, space, sel, owner, field, tag=f"sel{i}", whose=whose)
@@ -218,7 +222,6 @@ def require_selected(
             at=parts[0][1].at(*parts[0][2]),
             says=f"no pod template in namespace {namespace} carries all of the keys {', '.join(sorted(need))}",
         )
-    free = set().union(*(s.free_keys(keys) for s in pool)) if pool else set()
     goal = (*matches, space.valid(free))
     key = ("selected example", tuple(map(id, goal)))  # the entry keeps its terms alive: ids stay theirs
     example = space.terms.get(key)
@@ -226,8 +229,6 @@ def require_selected(
         example = space.terms[key] = (goal, zterms.conj(goal))
     ob.example(example[1], says="a pod of the namespace is selected")
     space.show_on(ob)
-    if hit is not None and not free and not prior and len(ob.facts) <= MAX_DIRECT_FACTS:
-        decide_selected(ob, hit, space)
 
 
 MAX_DIRECT_FACTS = 24
@@ -235,14 +236,31 @@ MAX_DIRECT_FACTS = 24
 larger queries of this form to Z3 (at 40 one-label requirements, not at 30), whose claim ends ``(solver: sat)``."""
 
 
-def decide_selected(ob: Obligation, hit: PodShape, space: LabelSpace) -> None:
-    """Decide the query ``require_selected`` built for a shape the exact pre-check selected, as exact evaluation
-    would: the facts fix every constant (the pick, each key's presence and value, each requirement) and the goal
-    holds, so the verdict is ``proved`` with every fact in the chain and the shape's values as the witness.
-
-    Only for strings Z3 returns as written (printable ASCII, no escapes): else left to exact evaluation."""
-    values = {POD: hit.owner.ref, **{k: hit.labels.get(k, ABSENT) for k in space.keys}}
-    if as_written(values.values()) and ob.shown.keys() <= values.keys():
-        decide_sat(
-            ob, {name: render(values[name]) if render else values[name] for name, (_, render) in ob.shown.items()}
-        )
+def selected_directly(ob: Obligation, parts: list[Part], hit: PodShape, keys: set[str], terms: Terms) -> bool:
+    """Decide, without building it, the query ``require_selected`` would build for a shape the exact pre-check
+    selected (no controller-set key among ``keys``, no fact before): its facts fix every constant (the pick, each
+    key's presence and value, each requirement) and the goal holds, so exact evaluation finds it satisfiable with
+    every fact in the chain and the shape's values as the witness.  The chain is the query's facts' steps in order
+    (one per requirement, the shape's labels, the pick), after the notes before them; the witness is ``@pod``,
+    then the label keys sorted (``LabelSpace.show_on``).  False (nothing added) beyond ``MAX_DIRECT_FACTS`` facts,
+    for strings Z3 may not return as written (printable ASCII, no escapes) or under ``--certify``: then the query
+    is built and left to exact evaluation."""
+    if ob.shown or not deciding_here():
+        return False
+    located = [
+        (_located(terms, sel, owner, field), whose) for sel, owner, field, whose in parts
+    ]  # raises as ``selector_facts`` would
+    if sum(len(reqs) for reqs, _ in located) + 2 > MAX_DIRECT_FACTS:
+        return False
+    ordered = sorted(keys)
+    values = {POD: hit.owner.ref, **{k: hit.labels.get(k, ABSENT) for k in ordered}}
+    if not as_written(values.values()):
+        return False
+    for reqs, whose in located:
+        for _, _, _, span, says in reqs:
+            ob.note(says.replace("the selector", whose), span)
+    ob.note(hit.describe(ordered), hit.where)
+    ob.note(f"the pod is a pod of {hit.owner.ref}")
+    witness = {k: v if k == POD else render_label(v) for k, v in values.items()}
+    decide_found(ob, "example", "a pod of the namespace is selected", witness)
+    return True

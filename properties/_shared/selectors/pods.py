@@ -213,7 +213,8 @@ class PodShape:
 
     def free_keys(self, keys: Iterable[str]) -> set[str]:
         """Those of ``keys`` whose value the controller sets (not written in the template)."""
-        return {k for k in keys if k in self.dynamic and k not in self.labels}
+        dyn = self.dynamic.intersection(keys)
+        return {k for k in dyn if k not in self.labels} if dyn else set()
 
     def may_be_selected(self, *selectors: Selector, terms: Terms | None = None) -> bool | None:
         """Can the (non-empty) selectors all select one pod of this shape? Exact, also over dynamic keys;
@@ -224,7 +225,8 @@ class PodShape:
     def selected_by(self, parsed: Parsed, terms: Terms | None = None) -> bool | None:
         """``may_be_selected`` with the selectors parsed once (for many shapes)."""
         keys, labels, dynamic = parsed.keys, self.labels, self.dynamic
-        if not dynamic or not any(k in dynamic and k not in labels for k in keys):  # ``free_keys(keys)`` is empty
+        if not dynamic or dynamic.isdisjoint(keys) or all(k in labels for k in dynamic.intersection(keys)):
+            # ``free_keys(keys)`` is empty
             for r in parsed.reqs:  # every selector selects the written labels (in order, first failure ends it)
                 if r is None:
                     return False
@@ -301,7 +303,7 @@ class Parsed:
         """Raises ``UnsupportedSelector`` like ``requirements``."""
         sels = tuple(selectors)
         reqs = tuple(None if s is None else requirements(s) for s in sels)
-        return Parsed(sels, reqs, set().union(*({k for k, _, _ in r or ()} for r in reqs)))
+        return Parsed(sels, reqs, {k for r in reqs if r for k, _, _ in r})
 
     def required(self) -> set[str]:
         """Keys the selectors require to be present: matchLabels, In and Exists."""
