@@ -18,7 +18,7 @@ from cnverify.encodings.resources import EffectiveContainer
 from cnverify.errors import Span
 from cnverify.model import Resource, ResourceQuota, pod_template
 from cnverify.obligation import Obligation
-from cnverify.solver import certifying_now
+from cnverify.properties._shared.terms import deciding_here
 from cnverify.systems.kubernetes.quota import Surge
 
 
@@ -151,7 +151,7 @@ def encode(
     refuted = REFUTE and monotone and all(bound[k] <= hard[k] for k in hard)
     steps = [(m.why[-1][1], _at_most(m, extra)) for m, extra in counted]
     steps += [(q.spec.at("hard", k), _capped(q, raw, k, static, static_says, per_pod[k])) for k in sorted(hard)]
-    if refuted and not certifying_now():  # the chain's steps and the verdict, no term
+    if refuted and deciding_here():  # the chain's steps and the verdict, no term (not under --certify)
         for at, says in steps:
             ob.note(says, at)
         ob.decide("proved", f"no counterexample: it is impossible that {GOAL} ({WITHIN_CAPS})")
