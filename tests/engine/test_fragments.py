@@ -248,7 +248,7 @@ def test_step_and_span_texts_are_the_encoders(step: Step, at: Span) -> None:
 def test_span_texts_of_one_file_share_its_quoted_name() -> None:
     """A file's quoted name is remembered (``quoted_file``): spans of the file (equal names, other objects)
     give the encoder's text, and a name of another type is never taken for a remembered one."""
-    name = "dir/é\"x.yaml"
+    name = 'dir/é"x.yaml'
     first, again = Span(name, 1, 2), Span("".join(name), 3, 4)
     assert span_json(first) == compact(first.to_json())
     assert span_json(again) == compact(again.to_json()) == '{"file":"dir/é\\"x.yaml","line":3,"column":4}'
