@@ -137,8 +137,9 @@ def _serial(units: Sequence[U], todo: list[int], job: J, verify: Callable[[U, J]
     for i in todo:
         with gc_paused():
             part = verify(units[i], job)
-        collect_young()
         yield i, part
+        del part
+        collect_young()  # once the part is merged and the unit's parsed objects released: fewer live objects walked
 
 
 def collect_young() -> None:
@@ -293,12 +294,9 @@ def _task(keys: list[int]) -> bytes:
     assert _SHARED is not None
     work = _SHARED
     with gc_paused():
-        results = []
-        for k in keys:
-            results.append(work(k))
-            collect_young()  # the worker inherits the run's policy (collector off): the cycles its unit left
-        blob = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
-    return blob
+        blob = pickle.dumps([work(k) for k in keys], pickle.HIGHEST_PROTOCOL)
+    collect_young()  # the run's policy (collector off) is inherited: the cycles the units left, once their
+    return blob  # results are pickled and freed (a collection while they live walks them all: 0.8 ms a unit at 10k)
 
 
 def _loads(blob: bytes) -> Any:

@@ -167,10 +167,10 @@ def verified(
             d = discover_tree(s, k, helm_values)
         parse_s = time.perf_counter() - t0
         out = []
-        for unit in d.units:
-            part = None if unit.not_verified else verify(unit)
-            parallel.collect_young()
-            out.append((light(unit), part))
+        for n, unit in enumerate(d.units):
+            if n:  # the cycles the previous unit left (after the last one: the task's collection)
+                parallel.collect_young()
+            out.append((light(unit), None if unit.not_verified else verify(unit)))
         return TreePart(out, d.rest, parse_s)
 
     weight = {k: sum(_size(f) for f in fs) for k, (_, fs) in enumerate(s.trees)}
