@@ -19,6 +19,16 @@ Where = Span | Node | None
 Shape = Literal["counterexample", "example"]
 
 
+def conclusion(shape: Shape, found: bool, says: str, how: str) -> tuple[Verdict, str]:
+    """The verdict and the last claim of a query of ``shape`` whose goal says ``says``, ``found`` satisfiable or
+    not, decided ``how`` (``solver: sat``, ``exact evaluation``, ...): the one wording of every decider."""
+    if found:
+        return ("violated" if shape == "counterexample" else "proved"), f"{says} ({how})"
+    if shape == "counterexample":
+        return "proved", f"no counterexample: it is impossible that {says} ({how})"
+    return "violated", f"impossible: {says} ({how})"
+
+
 def span_of(at: Where) -> Span | None:
     """A span from a Span, a model node (its own position) or None."""
     if at is None or isinstance(at, Span):
@@ -105,8 +115,7 @@ class Obligation:
         """Record that the facts ``core`` (indexes, ascending) alone make the query unsatisfiable, shown by the
         property without search (``how`` ends the conclusion).  The chain is theirs, as for a solver's unsat core;
         ``--certify`` has Z3 check that they refute the query (:func:`cnverify.solver.decide`)."""
-        verdict: Verdict = "proved" if self.shape == "counterexample" else "violated"
-        self.decision = Decision(verdict, how, core=tuple(core))
+        self.decision = Decision(conclusion(self.shape, False, self.goal_says, how)[0], how, core=tuple(core))
 
     def only_refute(self, reason: str) -> None:
         """A violation found here stands, but a proof would not: it would rest on something the

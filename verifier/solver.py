@@ -13,7 +13,7 @@ from typing import Any
 import z3
 from cnverify import exact, smt
 from cnverify.alpha import C
-from cnverify.obligation import Obligation
+from cnverify.obligation import Obligation, conclusion
 from cnverify.proof import Finding, Step, Verdict
 from cnverify.smt import Limits
 
@@ -152,20 +152,13 @@ def _outcome(
     """Verdict, chain, witness and claim of a sat/unsat outcome; ``values`` are the shown terms' values as
     plain Python, in order (read for sat only); ``how`` ends the conclusion (``solver: sat``, ``exact
     evaluation``)."""
+    verdict, claim = conclusion(ob.shape, result == "sat", ob.goal_says, how)
     if result == "sat":
         witness = {
             name: (render(value) if render else value)
             for (name, (_, render)), value in zip(ob.shown.items(), values, strict=True)
         } or None
-        verdict: Verdict = "violated" if ob.shape == "counterexample" else "proved"
-        claim = f"{ob.goal_says} ({how})"
         return verdict, _every_fact(ob, claim), witness, claim
-    verdict = "proved" if ob.shape == "counterexample" else "violated"
-    claim = (
-        f"no counterexample: it is impossible that {ob.goal_says} ({how})"
-        if ob.shape == "counterexample"
-        else f"impossible: {ob.goal_says} ({how})"
-    )
     facts, n = ob.facts, len(ob.facts)
     chain = ob.preamble + [facts[i][1] for i in core if i < n]
     chain.append(Step(claim))

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from cnverify import exact
 from cnverify.encodings import zterms
 from cnverify.encodings.kept_terms import kept
-from cnverify.obligation import Obligation, Shape
+from cnverify.obligation import Obligation, Shape, conclusion
 from cnverify.run_context import RunContext
 from cnverify.solver import certifying_now
 
@@ -65,4 +65,5 @@ def decide_found(ob: Obligation, shape: Shape, says: str, witness: dict[str, Any
     """The verdict exact evaluation gives a satisfiable query of ``shape`` whose goal says ``says`` (``solver.
     _outcome``): ``proved`` for an example found, ``violated`` for a counterexample; the chain is the obligation's
     steps (notes, then facts) and this claim."""
-    ob.decide("proved" if shape == "example" else "violated", f"{says} ({exact.STEP})", witness=witness or None)
+    verdict, claim = conclusion(shape, True, says, exact.STEP)
+    ob.decide(verdict, claim, witness=witness or None)

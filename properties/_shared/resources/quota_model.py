@@ -17,7 +17,7 @@ from cnverify.encodings.quantity import format_milli
 from cnverify.encodings.resources import EffectiveContainer
 from cnverify.errors import Span
 from cnverify.model import Resource, ResourceQuota, pod_template
-from cnverify.obligation import Obligation
+from cnverify.obligation import Obligation, conclusion
 from cnverify.properties._shared.terms import deciding_here
 from cnverify.systems.kubernetes.quota import Surge
 
@@ -154,7 +154,7 @@ def encode(
     if refuted and deciding_here():  # the chain's steps and the verdict, no term (not under --certify)
         for at, says in steps:
             ob.note(says, at)
-        ob.decide("proved", f"no counterexample: it is impossible that {GOAL} ({WITHIN_CAPS})")
+        ob.decide(*conclusion("counterexample", False, GOAL, WITHIN_CAPS))
         return
     first = len(ob.facts)
     sums: dict[str, list[z3.ArithRef]] = {k: [] for k in hard}
