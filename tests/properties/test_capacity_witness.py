@@ -251,3 +251,32 @@ def test_cnv301_witnesses_break_the_rule() -> None:
             )
             checked += 1
     assert checked >= 5
+
+
+def test_an_open_member_is_never_a_bound(tmp_path: Any) -> None:
+    """``encode`` refutes a quota from its bound facts only: a member counted at its minimum (``open``: its count is
+    not bounded by the manifests) is a floor, so within the caps the query is built and left to the solver."""
+    from cnverify import loader, snapshot
+    from cnverify.model import Deployment, ResourceQuota
+    from cnverify.properties._shared.resources.quota_model import Member, encode
+
+    path = tmp_path / "ns.yaml"
+    docs = [
+        deployment("w", 1, 100, None),
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "q", "namespace": NS},
+            "spec": {"hard": {"requests.cpu": "1"}},
+        },
+    ]
+    path.write_text(yaml.safe_dump_all(docs))
+    snap, _ = snapshot.build(loader.load([str(path)]))
+    [w], [q] = snap.all(Deployment), snap.all(ResourceQuota)
+    prop = quota.QuotaHoldsUnderScaling()
+    for why_open, refuted in ((None, True), ("an autoscaler outside the files", False)):
+        ob = prop.obligation(q, at=q.spec.at("hard"))
+        member = Member(w, 1, 1, why_open, None, {"requests.cpu": 100}, [], [("spec.replicas is 1", w.at("spec"))])
+        encode(ob, q, {"requests.cpu": "1"}, {"requests.cpu": 1000}, [member], {}, {})
+        assert (ob.decision is not None) == refuted
+        assert refuted or ob.goal is not None and len(ob.facts) == 4  # count, pods, "at most", total

@@ -148,7 +148,8 @@ def encode(
                 bound[k] += c * (m.top + extra)
                 per_pod[k].append(f"{format_milli(c, k)} per {m.w.name} pod")
     monotone = all(c >= 0 for m, _ in counted for c in m.usage.values())  # else a total's bound is not at the top
-    refuted = REFUTE and monotone and all(bound[k] <= hard[k] for k in hard)
+    bounded = not any(m.open for m, _ in counted)  # an open member is counted at its minimum: a floor, no bound
+    refuted = REFUTE and monotone and bounded and all(bound[k] <= hard[k] for k in hard)
     steps = [(m.why[-1][1], _at_most(m, extra)) for m, extra in counted]
     steps += [(q.spec.at("hard", k), _capped(q, raw, k, static, static_says, per_pod[k])) for k in sorted(hard)]
     if refuted and deciding_here():  # the chain's steps and the verdict, no term (not under --certify)
